@@ -1,0 +1,1 @@
+"""Demand-side models: waiting lists and queueing maths."""

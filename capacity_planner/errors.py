@@ -1,0 +1,97 @@
+"""Exceptions and the `Problem` record used to report bad input.
+
+Every problem with a user's input is reported as a :class:`Problem` naming the file or sheet, the row as
+the user sees it in Excel (the header is row 1, the first data row is row 2), the column, the offending
+value and what was expected. Readers and validators collect *all* problems before raising one
+:class:`PackValidationError`, so a service lead can fix a workbook in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found in a planning pack.
+
+    Attributes
+    ----------
+    source : str
+        File name (``clinicians.csv``), sheet (``clinicians`` sheet of ``pack.xlsx``) or ``pack.toml``.
+    message : str
+        What is wrong and what is expected, in words a service lead can act on.
+    row : int or None
+        Row number as seen in Excel (header = 1, first data row = 2); None for whole-table problems.
+    column : str or None
+        Column (or settings key) concerned, if any.
+    value : str or None
+        The offending value as text, if any.
+    severity : {"error", "warning"}
+        Errors stop the run (exit code 2); warnings are shown and the run continues.
+    """
+
+    source: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = [self.source]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        text = ", ".join(where) + ": "
+        if self.value is not None:
+            text += f"value {self.value!r}: "
+        text += self.message
+        return text if self.severity == "error" else f"warning: {text}"
+
+
+class CapacityPlannerError(Exception):
+    """Base class of the errors the command line turns into a clear message."""
+
+    exit_code = 1
+
+
+class PackValidationError(CapacityPlannerError):
+    """The input is wrong. Holds every problem found (exit code 2)."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} problem(s) in the planning pack")
+
+    @property
+    def errors(self) -> Sequence[Problem]:
+        """The problems of severity ``error``."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> Sequence[Problem]:
+        """The problems of severity ``warning``."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def report(self) -> str:
+        """All problems as text, errors first, one per line."""
+        ordered = list(self.errors) + list(self.warnings)
+        return "\n".join(str(p) for p in ordered)
+
+
+class InfeasiblePlanError(CapacityPlannerError):
+    """The contract rules cannot all hold (exit code 3); ``reasons`` are plain-language sentences."""
+
+    exit_code = 3
+
+    def __init__(self, reasons: Sequence[str]):
+        self.reasons = tuple(reasons)
+        super().__init__("the job-planning rules cannot all hold:\n" + "\n".join(f"- {r}" for r in reasons))

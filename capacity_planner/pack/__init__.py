@@ -1,0 +1,1 @@
+"""Planning packs: the schema, reading, validation, writing and the sample generator."""

@@ -1,0 +1,394 @@
+"""Read the files of a planning pack into raw tables, remembering each row's number as the user sees it.
+
+A :class:`RawTable` keeps the cells as they were (strings from CSV, typed values from Parquet or Excel)
+with lower-cased, trimmed column names and ``rows``: the row number of each record in Excel terms (the
+header is row 1). Parsing into types happens in :mod:`capacity_planner.pack.parse`.
+
+Accepted, as Excel and other tools write them:
+
+* UTF-8 CSV with or without a byte-order mark, with Windows (CRLF) or Unix line endings;
+* blank lines and blank trailing rows (ignored, row numbers still match the sheet);
+* Excel sheets whose header is the first non-blank row.
+
+Refused with a clear message: a file that is not UTF-8 (for example Latin-1 from an older "CSV" save),
+a header cell that is blank or merged over several columns, duplicate column names, and a table given
+both as CSV and as Parquet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from capacity_planner.errors import Problem
+from capacity_planner.pack.schema import TABLES
+
+SETTINGS_SHEET = "settings"
+TOML_NAME = "pack.toml"
+
+
+@dataclass
+class RawTable:
+    """Cells of one table as read, before typing.
+
+    Attributes
+    ----------
+    name : str
+        Table name (``clinicians``).
+    source : str
+        How the user knows the table: ``clinicians.csv`` or ``sheet 'clinicians' of pack.xlsx``.
+    frame : pandas.DataFrame
+        Cells with canonical (lower-case, trimmed) column names.
+    rows : numpy.ndarray
+        Row number of each record as seen in Excel (header = 1).
+    typed : bool
+        True for Parquet/Excel cells that may already be numbers, dates or booleans.
+    """
+
+    name: str
+    source: str
+    frame: pd.DataFrame
+    rows: np.ndarray
+    typed: bool = False
+
+
+@dataclass
+class RawPack:
+    """All raw tables of a pack, its settings as key/value pairs, and reading problems."""
+
+    path: str
+    format: str
+    tables: dict[str, RawTable] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    settings_source: str = TOML_NAME
+    problems: list[Problem] = field(default_factory=list)
+    file_hashes: dict[str, str] = field(default_factory=dict)
+
+
+def read_raw(path: str | Path) -> RawPack:
+    """Read a pack folder or workbook without interpreting cell types.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder of ``NAME.csv`` / ``NAME.parquet`` files (plus optional ``pack.toml``) or an ``.xlsx``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return _read_folder(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        if not path.exists():
+            return RawPack(str(path), "xlsx", problems=[Problem(str(path), "file not found")])
+        return _read_workbook(path)
+    if not path.exists():
+        return RawPack(str(path), "folder", problems=[Problem(str(path), "no such folder or workbook")])
+    return RawPack(
+        str(path),
+        "unknown",
+        problems=[Problem(path.name, "expected a folder of CSV/Parquet tables or an .xlsx workbook")],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Folders of CSV / Parquet
+# ---------------------------------------------------------------------------------------------
+def _read_folder(folder: Path) -> RawPack:
+    raw = RawPack(str(folder), "folder")
+    files: dict[str, list[Path]] = {}
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() in (".csv", ".parquet") and p.is_file():
+            files.setdefault(p.stem.strip().lower(), []).append(p)
+    for name, paths in files.items():
+        if name not in TABLES:
+            raw.problems.append(
+                Problem(paths[0].name, "file ignored: not a planning-pack table "
+                        f"(tables are {', '.join(TABLES)})", severity="warning")
+            )
+            continue
+        if len(paths) > 1:
+            raw.problems.append(
+                Problem(" and ".join(p.name for p in paths),
+                        "the same table is given twice; keep only one of these files")
+            )
+            continue
+        p = paths[0]
+        raw.file_hashes[p.name] = _sha256(p)
+        table = _read_parquet(p, name, raw.problems) if p.suffix.lower() == ".parquet" else \
+            _read_csv(p, name, raw.problems)
+        if table is not None:
+            raw.tables[name] = table
+    toml_path = folder / TOML_NAME
+    if toml_path.exists():
+        raw.file_hashes[TOML_NAME] = _sha256(toml_path)
+        raw.settings = _read_toml(toml_path, raw.problems)
+    return raw
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _decode(path: Path, problems: list[Problem]) -> str | None:
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad = data[exc.start : exc.start + 1]
+        hint = bad.decode("latin-1", errors="replace")
+        problems.append(
+            Problem(
+                path.name,
+                f"the file is not UTF-8 text (byte 0x{bad.hex()} on line {line}, probably "
+                f"{hint!r} saved as Latin-1/Windows-1252). In Excel use Save As > "
+                "'CSV UTF-8 (Comma delimited) (*.csv)'",
+                row=line,
+            )
+        )
+        return None
+
+
+def _read_csv(path: Path, name: str, problems: list[Problem]) -> RawTable | None:
+    text = _decode(path, problems)
+    if text is None:
+        return None
+    if not text.strip():
+        problems.append(Problem(path.name, "the file is empty: it needs a header row and data rows"))
+        return None
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            skipinitialspace=False,
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        problems.append(Problem(path.name, f"cannot be read as CSV: {exc}"))
+        return None
+    # Header = row 1, data row i (0-based) = row i + 2; blank lines keep their numbers.
+    rows = np.arange(len(frame), dtype=np.int64) + 2
+    return _finish(RawTable(name, path.name, frame, rows), problems)
+
+
+def _read_parquet(path: Path, name: str, problems: list[Problem]) -> RawTable | None:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many types for corrupt files
+        problems.append(Problem(path.name, f"cannot be read as Parquet: {exc}"))
+        return None
+    frame = frame.reset_index(drop=True)
+    rows = np.arange(len(frame), dtype=np.int64) + 2
+    return _finish(RawTable(name, path.name, frame, rows, typed=True), problems)
+
+
+def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.append(Problem(TOML_NAME, f"cannot be read as TOML: {exc}"))
+        return {}
+    flat: dict[str, Any] = {}
+    for section, body in data.items():
+        if isinstance(body, dict):
+            for key, value in body.items():
+                flat[f"{section}.{key}"] = value
+        else:
+            flat[section] = body
+    return flat
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel workbooks
+# ---------------------------------------------------------------------------------------------
+def _read_workbook(path: Path) -> RawPack:
+    import openpyxl
+
+    raw = RawPack(str(path), "xlsx", settings_source=f"sheet '{SETTINGS_SHEET}' of {path.name}")
+    raw.file_hashes[path.name] = _sha256(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for corrupt files
+        raw.problems.append(Problem(path.name, f"cannot be opened as an Excel workbook: {exc}"))
+        return raw
+    merged = _merged_ranges(path)
+    try:
+        for sheet_name in wb.sheetnames:
+            key = sheet_name.strip().lower()
+            source = f"sheet '{sheet_name}' of {path.name}"
+            if key == SETTINGS_SHEET:
+                raw.settings = _settings_from_sheet(wb[sheet_name], source, raw.problems)
+                continue
+            if key not in TABLES:
+                raw.problems.append(Problem(source, "sheet ignored: not a planning-pack table",
+                                            severity="warning"))
+                continue
+            table = _read_sheet(wb[sheet_name], key, source, merged.get(sheet_name, []),
+                                raw.problems)
+            if table is not None:
+                raw.tables[key] = table
+    finally:
+        wb.close()
+    return raw
+
+
+def _merged_ranges(path: Path) -> dict[str, list[str]]:
+    """Merged-cell ranges per sheet, read from the workbook XML (read-only mode does not expose them)."""
+    import re
+    import zipfile
+
+    out: dict[str, list[str]] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            wb_xml = zf.read("xl/workbook.xml").decode("utf-8", errors="replace")
+            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
+            targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+            targets.update({k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
+            for sheet, rid in re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', wb_xml):
+                target = targets.get(rid, "")
+                member = "xl/" + target.lstrip("/").removeprefix("xl/")
+                if member not in zf.namelist():
+                    continue
+                xml = zf.read(member).decode("utf-8", errors="replace")
+                refs = re.findall(r'<mergeCell ref="([^"]+)"', xml)
+                if refs:
+                    out[_unescape(sheet)] = refs
+    except (KeyError, zipfile.BadZipFile):
+        return {}
+    return out
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+
+
+def _row_of(cell_ref: str) -> int:
+    return int("".join(ch for ch in cell_ref if ch.isdigit()) or 0)
+
+
+def _read_sheet(ws: Any, name: str, source: str, merged: list[str],
+                problems: list[Problem]) -> RawTable | None:
+    header: list[Any] | None = None
+    header_row = 0
+    records: list[tuple[Any, ...]] = []
+    row_numbers: list[int] = []
+    for row_number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        if header is None:
+            header, header_row = list(values), row_number
+            continue
+        records.append(values)
+        row_numbers.append(row_number)
+    if header is None:
+        problems.append(Problem(source, "the sheet is empty: it needs a header row and data rows"))
+        return None
+    header_merges = [m for m in merged if _row_of(m.split(":")[0]) <= header_row <= _row_of(m.split(":")[-1])]
+    if header_merges:
+        problems.append(
+            Problem(source, "header cells are merged (" + ", ".join(header_merges) + "); unmerge them so "
+                    "each column has its own name in the header row", row=header_row)
+        )
+        return None
+    width = len(header)
+    while width and (header[width - 1] is None or str(header[width - 1]).strip() == ""):
+        width -= 1
+    header = header[:width]
+    data = [tuple(r[:width]) + (None,) * max(0, width - len(r)) for r in records]
+    frame = pd.DataFrame(data, columns=[("" if h is None else str(h)) for h in header], dtype=object)
+    if header_row != 1:
+        problems.append(Problem(source, f"the header is on row {header_row}, not row 1; rows above it "
+                                "are ignored", severity="warning"))
+    return _finish(RawTable(name, source, frame, np.asarray(row_numbers, dtype=np.int64), typed=True),
+                   problems)
+
+
+def _settings_from_sheet(ws: Any, source: str, problems: list[Problem]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    rows = list(ws.iter_rows(values_only=True))
+    header = [str(v).strip().lower() if v is not None else "" for v in (rows[0] if rows else ())]
+    if "key" not in header or "value" not in header:
+        problems.append(Problem(source, "needs columns 'key' and 'value' in row 1", row=1))
+        return out
+    k, v = header.index("key"), header.index("value")
+    for row_number, values in enumerate(rows[1:], start=2):
+        key = values[k] if k < len(values) else None
+        if key is None or str(key).strip() == "":
+            continue
+        out[str(key).strip().lower()] = (values[v] if v < len(values) else None, row_number)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Common clean-up
+# ---------------------------------------------------------------------------------------------
+def _blank_mask(frame: pd.DataFrame) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            blank = s.isna().to_numpy() | (s.astype(str).str.strip() == "").to_numpy()
+        else:
+            blank = s.isna().to_numpy()
+        mask &= blank
+    return mask
+
+
+def _finish(table: RawTable, problems: list[Problem]) -> RawTable | None:
+    """Canonical column names; drop blank rows; refuse blank or duplicate headers."""
+    names = [str(c).strip().lower() for c in table.frame.columns]
+    ok = True
+    for i, n in enumerate(names):
+        if n == "" or n.startswith("unnamed:"):
+            column_letter = _column_letter(i)
+            has_data = not _blank_mask(table.frame.iloc[:, [i]]).all()
+            if has_data:
+                problems.append(Problem(table.source, f"column {column_letter} has data but no header "
+                                        "(a blank or merged header cell); give every column its own name",
+                                        row=1, column=column_letter))
+                ok = False
+    dupes = sorted({n for n in names if n and names.count(n) > 1})
+    for n in dupes:
+        problems.append(Problem(table.source, "the column appears more than once in the header",
+                                row=1, column=n))
+        ok = False
+    if not ok:
+        return None
+    keep = [i for i, n in enumerate(names) if n and not n.startswith("unnamed:")]
+    frame = table.frame.iloc[:, keep]
+    frame.columns = [names[i] for i in keep]
+    if table.frame.shape[1] and not table.typed:
+        blank = _blank_mask(frame)
+        if blank.any():
+            frame = frame.loc[~blank]
+            table.rows = table.rows[~blank]
+    table.frame = frame.reset_index(drop=True)
+    return table
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def table_sources(raw: RawPack) -> Iterable[str]:
+    """The user-facing names of the tables read (for messages)."""
+    return (t.source for t in raw.tables.values())

@@ -1,0 +1,120 @@
+"""Read a planning pack: raw files -> typed columns -> defaults -> cross-table checks -> PlanningPack.
+
+Every problem is collected before anything is raised, so :class:`PackValidationError` lists them all.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from capacity_planner.errors import PackValidationError, Problem
+from capacity_planner.pack import model as M
+from capacity_planner.pack.build import DefaultLog, apply_defaults, build_records, history_frame
+from capacity_planner.pack.parse import ProblemSink, parse_table
+from capacity_planner.pack.raw import read_raw
+from capacity_planner.pack.schema import REQUIRED_TABLES, TABLES, Purpose
+from capacity_planner.pack.settings import parse_settings
+from capacity_planner.pack.validate import check_required_tables, cross_checks
+
+SAMPLE_SIZES = ("small",)
+
+
+def sample_pack_path(size: str = "small") -> Path:
+    """Path of an embedded sample pack (found after a normal, non-editable install too)."""
+    if size not in SAMPLE_SIZES:
+        raise ValueError(f"no embedded sample of size {size!r}; embedded: {', '.join(SAMPLE_SIZES)}")
+    root = resources.files("capacity_planner.samples")
+    return Path(str(root.joinpath(size)))
+
+
+def sample_pack(size: str = "small") -> M.PlanningPack:
+    """The embedded sample pack (a small dermatology-like service)."""
+    return read_pack(sample_pack_path(size))
+
+
+def read_pack(path: str | Path | None = None, purpose: Purpose = "any") -> M.PlanningPack:
+    """Read and validate a planning pack.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A folder of CSV/Parquet tables plus optional ``pack.toml``, or one ``.xlsx`` workbook. None reads
+        the embedded sample.
+    purpose : {"any", "demand", "plan"}
+        Which tables must be present: ``demand`` needs activities and referrals; ``plan`` also needs
+        clinicians and skills.
+
+    Returns
+    -------
+    PlanningPack
+        With contract-family defaults applied and listed in ``defaults_applied``, and warnings (unknown
+        columns…) in ``warnings``.
+
+    Raises
+    ------
+    PackValidationError
+        Listing every problem found (file or sheet, row as in Excel, column, value, what is expected).
+    """
+    if path is None:
+        path = sample_pack_path()
+    pack, problems = _load(Path(path), purpose)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or pack is None:
+        raise PackValidationError(problems)
+    return pack
+
+
+def validate_pack(path: str | Path | None = None, purpose: Purpose = "plan") -> list[Problem]:
+    """Every problem (errors and warnings) found in a pack; an empty list means it is clean."""
+    if path is None:
+        path = sample_pack_path()
+    _, problems = _load(Path(path), purpose)
+    return problems
+
+
+def _load(path: Path, purpose: Purpose) -> tuple[M.PlanningPack | None, list[Problem]]:
+    raw = read_raw(path)
+    sink = ProblemSink()
+    sink.problems.extend(raw.problems)
+    settings, setting_problems = parse_settings(raw.settings, raw.settings_source)
+    sink.problems.extend(setting_problems)
+    check_required_tables(raw, purpose, sink)
+    frames: dict[str, pd.DataFrame] = {}
+    extras: dict[str, pd.DataFrame] = {}
+    for name, table in raw.tables.items():
+        typed, extra = parse_table(table, TABLES[name], sink)
+        if len(typed) == 0 and name not in REQUIRED_TABLES[purpose]:
+            continue
+        frames[name] = typed
+        if extra.shape[1]:
+            extras[name] = extra
+    log = DefaultLog()
+    explicit_start = settings.start
+    settings = apply_defaults(frames, settings, log)
+    if "slots" not in frames:
+        log.applied.append(M.DefaultApplied("slots", "", "*", "Mon-Fri AM and PM",
+                                            "no slots table: the standard weekday grid"))
+    cross_checks(raw, frames, explicit_start, sink)
+    if any(p.severity == "error" for p in sink.problems):
+        return None, sink.problems
+    records = build_records(frames)
+    histories = {
+        "referrals": M.REFERRAL_DTYPES,
+        "appointments": M.APPOINTMENT_DTYPES,
+        "delivered": M.DELIVERED_DTYPES,
+    }
+    history = {n: history_frame(frames[n], d) for n, d in histories.items() if n in frames}
+    pack = M.PlanningPack(
+        settings=settings,
+        **records,
+        **history,
+        tables_present=frozenset(frames),
+        defaults_applied=tuple(log.applied),
+        extra_columns=extras,
+        source=M.PackSource(str(path), raw.format, dict(raw.file_hashes)),
+        warnings=tuple(p for p in sink.problems if p.severity == "warning"),
+    )
+    return pack, sink.problems

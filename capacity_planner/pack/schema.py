@@ -1,0 +1,397 @@
+"""The planning-pack schema: every table, its columns, their types, limits and keys.
+
+This module is declarative: readers, the validator, the writer and the documentation all read these
+specs, so the format is defined in exactly one place (DESIGN.md section 3, plus the documented
+extensions marked ``extension`` below).
+
+Column kinds
+------------
+``id``     text identifier, trimmed, never blank when required (``"007"`` stays ``"007"``)
+``text``   free text
+``float``  a finite real number (``min``/``max`` limits inclusive unless ``*_exclusive``)
+``int``    a whole number
+``bool``   true/false, yes/no, y/n, 1/0 (any case); blank = the default
+``date``   ISO ``2026-04-01``, UK ``01/04/2026`` or an Excel date
+``label``  one of ``choices`` (any case; days also accept full names such as ``Monday``)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from capacity_planner import constants as C
+
+Kind = Literal["id", "text", "float", "int", "bool", "date", "label"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a pack table.
+
+    Attributes
+    ----------
+    name : str
+        Canonical lower-case column name.
+    kind : Kind
+        How cells are parsed (see module docstring).
+    required : bool
+        The column must exist and every cell must be filled.
+    choices : tuple of str
+        Allowed labels for ``kind == "label"`` (canonical spelling).
+    min, max : float or None
+        Inclusive numeric limits.
+    max_exclusive : bool
+        ``max`` is exclusive (for example DNA rate < 1).
+    min_exclusive : bool
+        ``min`` is exclusive (for example percentile > 0).
+    description : str
+        What the column holds, with units; used in messages and docs/data-pack.md.
+    """
+
+    name: str
+    kind: Kind
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    min_exclusive: bool = False
+    max_exclusive: bool = False
+    description: str = ""
+
+    def expected(self) -> str:
+        """A short phrase saying what a valid cell looks like, for error messages."""
+        if self.kind == "label":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "bool":
+            return "true or false (yes/no, 1/0 also accepted)"
+        if self.kind == "date":
+            return "a date such as 2026-04-01 (or 01/04/2026)"
+        if self.kind in ("id", "text"):
+            return "a non-blank text value"
+        what = "a whole number" if self.kind == "int" else "a number"
+        limits = []
+        if self.min is not None:
+            limits.append(("> " if self.min_exclusive else ">= ") + f"{self.min:g}")
+        if self.max is not None:
+            limits.append(("< " if self.max_exclusive else "<= ") + f"{self.max:g}")
+        return what + (" " + " and ".join(limits) if limits else "")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A foreign key: ``columns`` of this table must name an existing row of ``table``."""
+
+    columns: tuple[str, ...]
+    table: str
+    target_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table of a planning pack."""
+
+    name: str
+    columns: tuple[ColumnSpec, ...]
+    key: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+    description: str = ""
+    large: bool = False  # history tables: kept as DataFrames, may hold millions of rows
+    extension: bool = False  # not in DESIGN.md section 3; documented in docs/data-pack.md
+
+    def column(self, name: str) -> ColumnSpec:
+        """The spec of column ``name``."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Canonical column names in order."""
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        """Names of the columns that must exist."""
+        return tuple(c.name for c in self.columns if c.required)
+
+
+def _ref(cols: str, table: str, target: str | None = None) -> Reference:
+    columns = tuple(cols.split(","))
+    return Reference(columns, table, tuple((target or cols).split(",")))
+
+
+_DAY = ColumnSpec("day", "label", True, C.DAYS, description="weekday: Mon, Tue, Wed, Thu, Fri, Sat, Sun")
+_PERIOD = ColumnSpec("period", "label", True, C.PERIODS, description="AM, PM or EVE (evening)")
+_CLIN = ColumnSpec("clinician_id", "id", True, description="the clinician's ID in clinicians")
+_ACT = ColumnSpec("activity_id", "id", True, description="the activity's ID in activities")
+
+CLINICIANS = TableSpec(
+    "clinicians",
+    (
+        ColumnSpec("clinician_id", "id", True, description="unique ID (text)"),
+        ColumnSpec("name", "text", description="display name (hidden by --anonymise)"),
+        ColumnSpec("staff_group", "label", False, C.STAFF_GROUPS, description="staff group"),
+        ColumnSpec("contract", "label", False, C.CONTRACTS, description="contract family"),
+        ColumnSpec("contracted_pas", "float", True, min=0, max=20,
+                   description="contracted PAs (or sessions) a week"),
+        ColumnSpec("max_pas", "float", min=0, max=20,
+                   description="most PAs a week including additional PAs; default by contract"),
+        ColumnSpec("min_spa_pas", "float", min=0, max=20,
+                   description="SPA floor in PAs a week; default by contract"),
+        ColumnSpec("working_weeks", "float", min=0, max=52, min_exclusive=True,
+                   description="weeks a year worked after leave; default by contract"),
+        ColumnSpec("session_hours", "float", min=0, max=12, min_exclusive=True,
+                   description="hours in a normal-time session; default by contract"),
+        ColumnSpec("oncall_pas", "float", min=0, max=20,
+                   description="PAs a week committed outside the grid (on-call, emergency work)"),
+        ColumnSpec("annual_cost_per_pa", "float", min=0,
+                   description="annual cost (GBP) of one PA a week, on-costs included"),
+        ColumnSpec("apa_cost_per_pa", "float", min=0,
+                   description="annual cost (GBP) of one additional PA a week; default annual_cost_per_pa"),
+        ColumnSpec("out_of_hours_opt_in", "bool", description="may work evening/weekend slots"),
+        ColumnSpec("signed_off", "date", description="date the current job plan was signed off"),
+        ColumnSpec("active", "bool", description="in post this year (default true)"),
+    ),
+    key=("clinician_id",),
+    description="one row per clinician in the team",
+)
+
+ACTIVITIES = TableSpec(
+    "activities",
+    (
+        ColumnSpec("activity_id", "id", True, description="unique ID (text), e.g. 2ww"),
+        ColumnSpec("name", "text", description="display name"),
+        ColumnSpec("category", "label", True, C.CATEGORIES,
+                   description="DCC, SPA, ANR (additional NHS responsibilities), ED (external duties), "
+                               "ONCALL or OTHER"),
+        ColumnSpec("service", "text", description="service or specialty, for trust-wide packs"),
+        ColumnSpec("patients_per_session", "float", min=0, min_exclusive=True,
+                   description="patients (slots) per session"),
+        ColumnSpec("minutes_per_patient", "float", min=0, min_exclusive=True,
+                   description="minutes per patient (with bookable_minutes) instead of patients_per_session"),
+        ColumnSpec("bookable_minutes", "float", min=0, min_exclusive=True,
+                   description="bookable minutes in a session; default 210 of a 240-minute PA"),
+        ColumnSpec("pa_value", "float", min=0, max=3, min_exclusive=True,
+                   description="PAs one session of this activity counts for; default 1.0"),
+        ColumnSpec("rapid_access", "bool", description="rapid-access service sized to a percentile"),
+        ColumnSpec("percentile", "float", min=0, max=1, min_exclusive=True, max_exclusive=True,
+                   description="sizing percentile for rapid access; default pack.toml demand.percentile"),
+        ColumnSpec("dna_rate", "float", min=0, max=1, max_exclusive=True,
+                   description="share of booked patients who do not attend; measured if blank"),
+        ColumnSpec("follow_up_ratio", "float", min=0,
+                   description="follow-up attendances per new attendance; measured if blank"),
+        ColumnSpec("follow_up_activity", "id",
+                   description="(extension) the activity that sees this activity's follow-ups"),
+        ColumnSpec("room_type", "text", description="room type needed; see rooms"),
+        ColumnSpec("priority", "int", min=1, max=1000,
+                   description="weight of unmet demand; default 10 for rapid access, 1 otherwise"),
+        ColumnSpec("new_or_follow_up", "label", False, C.NEW_OR_FOLLOW_UP,
+                   description="new or follow_up (clinics)"),
+    ),
+    key=("activity_id",),
+    references=(_ref("follow_up_activity", "activities", "activity_id"),),
+    description="one row per activity (clinic, list, MDT, SPA, admin…)",
+)
+
+SKILLS = TableSpec(
+    "skills",
+    (
+        _CLIN,
+        _ACT,
+        ColumnSpec("max_sessions_per_week", "float", min=0,
+                   description="(extension) optional cap on this clinician's sessions of the activity"),
+    ),
+    key=("clinician_id", "activity_id"),
+    references=(_ref("clinician_id", "clinicians"), _ref("activity_id", "activities")),
+    description="who may do what: one row per clinician and activity they are competent for",
+)
+
+SLOTS = TableSpec(
+    "slots",
+    (_DAY, _PERIOD, ColumnSpec("premium_time", "bool",
+                               description="premium time (3-hour PA); default true for EVE, Sat, Sun")),
+    key=("day", "period"),
+    description="the weekly grid; default Mon-Fri AM and PM",
+)
+
+ROOMS = TableSpec(
+    "rooms",
+    (
+        ColumnSpec("room_type", "id", True, description="room type, as in activities.room_type"),
+        _DAY,
+        _PERIOD,
+        ColumnSpec("available", "int", True, min=0, description="rooms of this type free in the slot"),
+    ),
+    key=("room_type", "day", "period"),
+    description="room capacity per slot; a room type absent here is unlimited",
+)
+
+AVAILABILITY = TableSpec(
+    "availability",
+    (_CLIN, _DAY, _PERIOD, ColumnSpec("available", "bool", True,
+                                      description="false when the clinician never works this slot")),
+    key=("clinician_id", "day", "period"),
+    references=(_ref("clinician_id", "clinicians"),),
+    description="(extension) slots a clinician does not work, e.g. less-than-full-time days",
+    extension=True,
+)
+
+JOB_PLANS = TableSpec(
+    "job_plans",
+    (
+        _CLIN,
+        _DAY,
+        _PERIOD,
+        _ACT,
+        ColumnSpec("weeks_per_year", "float", min=0, max=52,
+                   description="weeks a year the session runs; default the clinician's working weeks"),
+        ColumnSpec("locked", "bool", description="the cell must stay as it is"),
+    ),
+    key=("clinician_id", "day", "period"),
+    references=(_ref("clinician_id", "clinicians"), _ref("activity_id", "activities")),
+    description="the current job plans: one row per clinician and weekly slot worked",
+)
+
+REQUIREMENTS = TableSpec(
+    "requirements",
+    (
+        _ACT,
+        ColumnSpec("sessions_per_week", "float", min=0, description="sessions needed a week"),
+        ColumnSpec("day", "label", False, C.DAYS, description="fixed day, if any"),
+        ColumnSpec("period", "label", False, C.PERIODS, description="fixed period, if any"),
+        ColumnSpec("min_clinicians", "int", min=1, description="clinicians needed at once; default 1"),
+    ),
+    references=(_ref("activity_id", "activities"),),
+    description="demand not driven by referrals: MDT, ward rounds, on-call cover, SPA blocks",
+)
+
+REFERRALS = TableSpec(
+    "referrals",
+    (
+        ColumnSpec("referral_date", "date", True, description="date the referral was received"),
+        _ACT,
+        ColumnSpec("priority", "text", description="referral priority, e.g. 2ww, urgent, routine"),
+        ColumnSpec("count", "int", min=0, description="referrals on the row; default 1"),
+    ),
+    references=(_ref("activity_id", "activities"),),
+    description="referral history: one row per referral, or per day and activity with a count",
+    large=True,
+)
+
+APPOINTMENTS = TableSpec(
+    "appointments",
+    (
+        ColumnSpec("appointment_date", "date", True, description="date of the appointment"),
+        _ACT,
+        ColumnSpec("outcome", "label", True, C.OUTCOMES,
+                   description="attended, dna, cancelled_patient or cancelled_hospital"),
+        ColumnSpec("clinician_id", "id", description="clinician seen, if known"),
+        ColumnSpec("is_new", "bool", description="a new (first) appointment rather than a follow-up"),
+    ),
+    references=(_ref("activity_id", "activities"), _ref("clinician_id", "clinicians")),
+    description="appointment history, for DNA rates, follow-up ratios and expected-vs-actual",
+    large=True,
+)
+
+WAITING_LIST = TableSpec(
+    "waiting_list",
+    (
+        _ACT,
+        ColumnSpec("waiting", "int", True, min=0, description="patients waiting at the plan start"),
+        ColumnSpec("over_target", "int", min=0, description="of whom waiting longer than target"),
+        ColumnSpec("target_weeks", "float", min=0, min_exclusive=True,
+                   description="target wait in weeks (e.g. 18 RTT, 2 rapid access)"),
+    ),
+    key=("activity_id",),
+    references=(_ref("activity_id", "activities"),),
+    description="waiting-list snapshot at the plan start, for backlog relief",
+)
+
+COSTS = TableSpec(
+    "costs",
+    (
+        ColumnSpec("item", "label", True, C.COST_ITEMS, description="what is priced"),
+        ColumnSpec("staff_group", "label", True, C.STAFF_GROUPS, description="staff group priced"),
+        ColumnSpec("annual_cost", "float", min=0, description="annual cost, GBP (posts, PAs a week)"),
+        ColumnSpec("session_cost", "float", min=0, description="cost of one session, GBP (locum, WLI)"),
+    ),
+    key=("item", "staff_group"),
+    description="finance inputs for scenarios; each row needs annual_cost or session_cost",
+)
+
+DELIVERED = TableSpec(
+    "delivered",
+    (
+        _CLIN,
+        ColumnSpec("week_start", "date", True, description="Monday of the week"),
+        _ACT,
+        ColumnSpec("sessions", "float", True, min=0, description="sessions delivered that week"),
+    ),
+    references=(_ref("clinician_id", "clinicians"), _ref("activity_id", "activities")),
+    description="e-roster extract of sessions delivered, for the quarterly review",
+    large=True,
+)
+
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        CLINICIANS, ACTIVITIES, SKILLS, SLOTS, ROOMS, AVAILABILITY, JOB_PLANS, REQUIREMENTS,
+        REFERRALS, APPOINTMENTS, WAITING_LIST, COSTS, DELIVERED,
+    )
+}
+
+Purpose = Literal["demand", "plan", "any"]
+REQUIRED_TABLES: dict[str, tuple[str, ...]] = {
+    "any": (),
+    "demand": ("activities", "referrals"),
+    "plan": ("activities", "referrals", "clinicians", "skills"),
+}
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One pack.toml key (``section.key``) with its type, default and limits."""
+
+    key: str
+    kind: Literal["text", "date", "float", "int", "bool", "label", "growth", "list"]
+    default: object
+    choices: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    description: str = ""
+    list_choices: tuple[str, ...] = field(default=())
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("planning.name", "text", "Capacity plan", description="plan title for reports"),
+    SettingSpec("planning.start", "date", None,
+                description="first Monday of the planning year; history is everything before it; "
+                            "default: the Monday after the last referral"),
+    SettingSpec("planning.service_weeks", "float", 52.0, min=1, max=52,
+                description="weeks a year the service runs"),
+    SettingSpec("demand.dna_convention", "label", "rebook_until_seen", C.DNA_CONVENTIONS,
+                description="how DNAs turn into extra slots"),
+    SettingSpec("demand.percentile", "float", C.DEFAULT_PERCENTILE, min=0.5, max=0.999,
+                description="sizing percentile for rapid access"),
+    SettingSpec("demand.percentile_method", "label", "linear", C.PERCENTILE_METHODS,
+                description="numpy.quantile method"),
+    SettingSpec("demand.growth", "growth", "auto",
+                description='"auto" (estimated) or an annual growth rate such as 0.03'),
+    SettingSpec("demand.history_weeks", "int", 156, min=8, max=1040,
+                description="weeks of history used"),
+    SettingSpec("demand.backlog_weeks", "float", 26.0, min=1, max=520,
+                description="weeks to bring a waiting list to its target size"),
+    SettingSpec("solver.time_limit_s", "float", 60.0, min=0.1, max=86400,
+                description="time limit per objective level, seconds"),
+    SettingSpec("solver.seed", "int", 0, min=0, max=2**31 - 1, description="CP-SAT random seed"),
+    SettingSpec("solver.workers", "int", 0, min=0, max=256, description="CP-SAT workers; 0 = all cores"),
+    SettingSpec("solver.objective", "list", list(C.OBJECTIVE_LEVELS),
+                list_choices=C.OBJECTIVE_LEVELS, description="lexicographic objective order"),
+    SettingSpec("solver.allow_additional_pas", "bool", False,
+                description="(extension) allow additional PAs above contracted PAs, up to max_pas"),
+    SettingSpec("solver.spa_pro_rata", "bool", False,
+                description="(extension) scale SPA floors pro rata for contracts under 10 PAs"),
+)
+SETTINGS_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}

@@ -1,0 +1,137 @@
+"""Parse pack.toml (or the ``settings`` sheet) into :class:`~capacity_planner.pack.model.Settings`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from capacity_planner.errors import Problem
+from capacity_planner.pack.model import Settings
+from capacity_planner.pack.schema import SETTINGS, SETTINGS_BY_KEY, SettingSpec
+
+# Settings field name for each "section.key".
+FIELD_BY_KEY = {s.key: s.key.split(".", 1)[1] for s in SETTINGS}
+
+
+def parse_settings(values: dict[str, Any], source: str) -> tuple[Settings, list[Problem]]:
+    """Resolve settings from ``{"section.key": value}`` (Excel values may be ``(value, row)`` pairs).
+
+    Unknown keys are warnings; wrong values are errors naming the key, the value and what is expected.
+    """
+    problems: list[Problem] = []
+    resolved: dict[str, Any] = {}
+    explicit: set[str] = set()
+    for key, raw_value in values.items():
+        row = None
+        if isinstance(raw_value, tuple):
+            raw_value, row = raw_value
+        spec = SETTINGS_BY_KEY.get(key)
+        if spec is None:
+            problems.append(Problem(source, "unknown setting: ignored (known: "
+                                    + ", ".join(SETTINGS_BY_KEY) + ")", row, key, _show(raw_value),
+                                    "warning"))
+            continue
+        if raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()):
+            continue
+        value, message = _coerce(spec, raw_value)
+        if message:
+            problems.append(Problem(source, message, row, key, _show(raw_value)))
+            continue
+        resolved[FIELD_BY_KEY[key]] = value
+        explicit.add(key)
+    start = resolved.get("start")
+    if isinstance(start, dt.date) and start.weekday() != 0:
+        problems.append(Problem(source, f"the planning year must start on a Monday; "
+                                f"{start:%A %d %B %Y} is a {start:%A}", None, "planning.start",
+                                start.isoformat()))
+    return Settings(**resolved, explicit=frozenset(explicit)), problems
+
+
+def _show(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _coerce(spec: SettingSpec, value: Any) -> tuple[Any, str | None]:
+    kind = spec.kind
+    if kind == "text":
+        return str(value), None
+    if kind == "date":
+        if isinstance(value, dt.datetime):
+            return value.date(), None
+        if isinstance(value, dt.date):
+            return value, None
+        try:
+            return dt.date.fromisoformat(str(value).strip()[:10]), None
+        except ValueError:
+            return None, "not a real date: expected a date such as 2027-04-05"
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value, None
+        text = str(value).strip().lower()
+        if text in ("true", "yes", "1"):
+            return True, None
+        if text in ("false", "no", "0"):
+            return False, None
+        return None, "expected true or false"
+    if kind == "label":
+        text = str(value).strip()
+        for choice in spec.choices:
+            if text.lower() == choice.lower():
+                return choice, None
+        return None, "unknown value: expected one of " + ", ".join(spec.choices)
+    if kind == "growth":
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            return None, None
+        number, message = _number(value, float)
+        if message:
+            return None, 'expected "auto" or an annual growth rate such as 0.03'
+        if not -0.5 < number < 1.0:
+            return None, "expected an annual growth rate between -0.5 and 1 (0.03 = 3 % a year)"
+        return number, None
+    if kind == "list":
+        items = value if isinstance(value, list) else [v.strip() for v in str(value).split(",")]
+        bad = [i for i in items if i not in spec.list_choices]
+        if bad or len(set(items)) != len(items):
+            return None, ("expected a list of distinct levels from "
+                          + ", ".join(spec.list_choices))
+        return tuple(items), None
+    caster = int if kind == "int" else float
+    number, message = _number(value, caster)
+    if message:
+        return None, message
+    if spec.min is not None and number < spec.min or spec.max is not None and number > spec.max:
+        return None, f"out of range: expected a number from {spec.min:g} to {spec.max:g}"
+    return number, None
+
+
+def _number(value: Any, caster: type) -> tuple[Any, str | None]:
+    if isinstance(value, bool):
+        return None, "expected a number"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None, "expected a number" if caster is float else "expected a whole number"
+    if not pd.notna(number) or number in (float("inf"), float("-inf")):
+        return None, "expected a finite number"
+    if caster is int:
+        if not number.is_integer():
+            return None, "expected a whole number"
+        return int(number), None
+    return number, None
+
+
+def settings_to_values(settings: Settings) -> dict[str, Any]:
+    """The explicitly set settings as ``{"section.key": value}`` for writing (defaults stay implicit)."""
+    out: dict[str, Any] = {}
+    for key in SETTINGS_BY_KEY:
+        if key not in settings.explicit:
+            continue
+        value = getattr(settings, FIELD_BY_KEY[key])
+        if key == "demand.growth" and value is None:
+            value = "auto"
+        if isinstance(value, tuple):
+            value = list(value)
+        out[key] = value
+    return out

@@ -1,0 +1,218 @@
+"""Rules that span rows or tables: required tables, references, contract limits, dates, grids.
+
+Each check reads the typed, defaulted frames (with their ``_row`` column of Excel row numbers) and adds
+problems to a :class:`~capacity_planner.pack.parse.ProblemSink`; none stops early, so the user sees every
+problem at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from capacity_planner.errors import Problem
+from capacity_planner.pack.parse import MAX_PROBLEMS_PER_KIND, ProblemSink
+from capacity_planner.pack.raw import RawPack, RawTable
+from capacity_planner.pack.schema import REQUIRED_TABLES, TABLES, Purpose
+
+Frames = dict[str, pd.DataFrame]
+
+
+def table_source(raw: RawPack, name: str) -> str:
+    """How the user knows table ``name`` in this pack (file or sheet), even if it is absent."""
+    if name in raw.tables:
+        return raw.tables[name].source
+    if raw.format == "xlsx":
+        from pathlib import Path
+
+        return f"sheet '{name}' of {Path(raw.path).name}"
+    return f"{name}.csv"
+
+
+def _rows(sink: ProblemSink, raw: RawPack, table: str, frame: pd.DataFrame, mask: np.ndarray,
+          column: str | None, values: pd.Series | None, message: str, severity: str = "error") -> None:
+    """Like ProblemSink.rows, reading row numbers from the frame's ``_row`` column."""
+    rt = RawTable(table, table_source(raw, table), frame, frame["_row"].to_numpy())
+    sink.rows(rt, np.asarray(mask, dtype=bool), column, values, message, severity)
+
+
+def check_required_tables(raw: RawPack, purpose: Purpose, sink: ProblemSink) -> None:
+    """Tables needed for ``purpose`` must exist and hold rows; other empty tables are warnings."""
+    for name in REQUIRED_TABLES[purpose]:
+        if name in raw.tables:
+            continue
+        if raw.format == "xlsx":
+            where, what = table_source(raw, name), "required sheet is missing"
+        else:
+            where, what = f"{name}.csv", "required file is missing (or give it as .parquet)"
+        needed_for = "planning" if name in ("clinicians", "skills") else "demand sizing"
+        sink.add(Problem(where, f"{what}: the '{name}' table ({TABLES[name].description}) is needed "
+                         f"for {needed_for}"))
+    for name, table in raw.tables.items():
+        if len(table.frame) == 0:
+            required = name in REQUIRED_TABLES[purpose]
+            sink.add(Problem(table.source, "the table has a header but no data rows"
+                             + ("" if required else "; it is ignored"),
+                             severity="error" if required else "warning"))
+
+
+def check_references(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """Every ID that names a row of another table must exist there."""
+    for name, frame in frames.items():
+        for ref in TABLES[name].references:
+            if ref.table not in frames:
+                continue
+            target = frames[ref.table]
+            (col,), (target_col,) = ref.columns, ref.target_columns
+            known = pd.Index(target[target_col].dropna().unique())
+            values = frame[col]
+            unknown = values.notna().to_numpy() & ~values.isin(known).to_numpy()
+            if unknown.any():
+                sample = ", ".join(map(str, list(known[:8]))) + (", …" if len(known) > 8 else "")
+                _rows(sink, raw, name, frame, unknown, col, values,
+                      f"unknown {target_col}: not in {ref.table} (known: {sample})")
+
+
+def check_clinicians(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """Contracted PAs within max PAs; SPA floor within contracted PAs."""
+    f = frames.get("clinicians")
+    if f is None:
+        return
+    above_max = (f["contracted_pas"] > f["max_pas"]).fillna(False).to_numpy(dtype=bool)
+    for i in np.flatnonzero(above_max)[:MAX_PROBLEMS_PER_KIND]:
+        sink.add(Problem(table_source(raw, "clinicians"),
+                         f"contracted PAs ({f['contracted_pas'].iloc[i]:g}) are above max_pas "
+                         f"({f['max_pas'].iloc[i]:g}); raise max_pas or lower contracted_pas",
+                         int(f["_row"].iloc[i]), "contracted_pas", f"{f['contracted_pas'].iloc[i]:g}"))
+    spa_above = (f["min_spa_pas"] > f["contracted_pas"]).fillna(False).to_numpy(dtype=bool)
+    for i in np.flatnonzero(spa_above)[:MAX_PROBLEMS_PER_KIND]:
+        sink.add(Problem(table_source(raw, "clinicians"),
+                         f"the SPA floor ({f['min_spa_pas'].iloc[i]:g} PAs) is above contracted PAs "
+                         f"({f['contracted_pas'].iloc[i]:g})", int(f["_row"].iloc[i]), "min_spa_pas",
+                         f"{f['min_spa_pas'].iloc[i]:g}"))
+
+
+def check_activities(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """Referral-driven activities need a session size; a follow-up activity is not its own."""
+    f = frames.get("activities")
+    if f is None:
+        return
+    self_ref = (f["follow_up_activity"] == f["activity_id"]).fillna(False).to_numpy(dtype=bool)
+    _rows(sink, raw, "activities", f, self_ref, "follow_up_activity", f["follow_up_activity"],
+          "an activity cannot be its own follow-up activity")
+    no_size = f["patients_per_session"].isna() & f["minutes_per_patient"].isna()
+    if "referrals" in frames:
+        referred = f["activity_id"].isin(frames["referrals"]["activity_id"].dropna().unique())
+        mask = (no_size & referred).to_numpy(dtype=bool)
+        _rows(sink, raw, "activities", f, mask, "patients_per_session", None,
+              "the activity has referrals but no session size: give patients_per_session or "
+              "minutes_per_patient")
+    fu_targets = f["follow_up_activity"].dropna().unique()
+    mask = (no_size & f["activity_id"].isin(fu_targets)).to_numpy(dtype=bool)
+    _rows(sink, raw, "activities", f, mask, "patients_per_session", None,
+          "the activity sees follow-ups but has no session size: give patients_per_session or "
+          "minutes_per_patient")
+    pct_routine = (f["percentile"].notna() & ~f["rapid_access"].fillna(False).astype(bool)).to_numpy(
+        dtype=bool)
+    _rows(sink, raw, "activities", f, pct_routine, "percentile", f["percentile"],
+          "percentile is only used for rapid-access activities (routine ones are sized to the mean); "
+          "ignored", "warning")
+
+
+def check_dates(raw: RawPack, frames: Frames, start: dt.date | None, sink: ProblemSink) -> None:
+    """History before the plan start; delivered weeks start on a Monday."""
+    if start is not None and "referrals" in frames:
+        f = frames["referrals"]
+        after = (f["referral_date"] >= pd.Timestamp(start)).fillna(False).to_numpy(dtype=bool)
+        _rows(sink, raw, "referrals", f, after, "referral_date", f["referral_date"],
+              f"referral dated on or after the plan start ({start.isoformat()}): history must end "
+              "before the planning year (pack.toml planning.start)")
+    if "delivered" in frames:
+        f = frames["delivered"]
+        not_monday = (f["week_start"].dt.dayofweek != 0).fillna(False).to_numpy(dtype=bool) & \
+            f["week_start"].notna().to_numpy()
+        _rows(sink, raw, "delivered", f, not_monday, "week_start", f["week_start"],
+              "week_start must be the Monday of the week")
+
+
+def check_grid(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """Job-plan cells, rooms and fixed requirements sit on slots of the weekly grid."""
+    if "slots" in frames:
+        grid = set(zip(frames["slots"]["day"], frames["slots"]["period"], strict=True))
+        grid_text = "the slots table"
+    else:
+        grid = {(d, p) for d in ("Mon", "Tue", "Wed", "Thu", "Fri") for p in ("AM", "PM")}
+        grid_text = "the default grid (Mon-Fri AM and PM; add a slots table for evenings/weekends)"
+    for name, severity in (("job_plans", "error"), ("requirements", "error"), ("rooms", "warning"),
+                           ("availability", "warning")):
+        f = frames.get(name)
+        if f is None:
+            continue
+        has_slot = f["day"].notna() & f["period"].notna()
+        cells = pd.Series(list(zip(f["day"], f["period"], strict=True)), index=f.index)
+        off = (has_slot & ~cells.isin(grid)).to_numpy(dtype=bool)
+        label = f["day"].astype("str") + "-" + f["period"].astype("str")
+        _rows(sink, raw, name, f, off, "day", label, f"slot is not in {grid_text}", severity)
+
+
+def check_job_plans(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """Job-plan cells fall on available slots; weeks a year within the clinician's working weeks."""
+    f = frames.get("job_plans")
+    if f is None:
+        return
+    if "availability" in frames:
+        a = frames["availability"]
+        off = a.loc[~a["available"].fillna(True).astype(bool), ["clinician_id", "day", "period"]]
+        key = f["clinician_id"].astype("str") + "|" + f["day"].astype("str") + "|" + \
+            f["period"].astype("str")
+        off_key = off["clinician_id"].astype("str") + "|" + off["day"].astype("str") + "|" + \
+            off["period"].astype("str")
+        mask = key.isin(off_key).to_numpy(dtype=bool)
+        _rows(sink, raw, "job_plans", f, mask, "day", f["day"] + "-" + f["period"],
+              "the clinician works this slot in the job plan but availability says they do not")
+    if "clinicians" in frames:
+        weeks = f["clinician_id"].map(frames["clinicians"].set_index("clinician_id")["working_weeks"])
+        mask = (f["weeks_per_year"] > weeks + 1e-9).fillna(False).to_numpy(dtype=bool)
+        _rows(sink, raw, "job_plans", f, mask, "weeks_per_year", f["weeks_per_year"],
+              "more weeks a year than the clinician's working_weeks", "warning")
+
+
+def check_requirements(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """A fixed requirement names a slot (day and period together) or a number of sessions."""
+    f = frames.get("requirements")
+    if f is None:
+        return
+    half = (f["day"].isna() != f["period"].isna()).to_numpy()
+    _rows(sink, raw, "requirements", f, half, "period", None,
+          "give both day and period for a fixed slot, or neither")
+    empty = (f["day"].isna() & f["period"].isna() & f["sessions_per_week"].isna()).to_numpy()
+    _rows(sink, raw, "requirements", f, empty, "sessions_per_week", None,
+          "give sessions_per_week, or a day and period with min_clinicians")
+
+
+def check_waiting_list_and_costs(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """Over-target counts within the list; each cost row has a cost."""
+    w = frames.get("waiting_list")
+    if w is not None:
+        mask = (w["over_target"] > w["waiting"]).fillna(False).to_numpy(dtype=bool)
+        _rows(sink, raw, "waiting_list", w, mask, "over_target", w["over_target"],
+              "more patients over target than waiting")
+    c = frames.get("costs")
+    if c is not None:
+        mask = (c["annual_cost"].isna() & c["session_cost"].isna()).to_numpy()
+        _rows(sink, raw, "costs", c, mask, "annual_cost", None,
+              "give annual_cost (posts, PAs) or session_cost (locum, WLI sessions)")
+
+
+def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: ProblemSink) -> None:
+    """Run every cross-table rule."""
+    check_references(raw, frames, sink)
+    check_clinicians(raw, frames, sink)
+    check_activities(raw, frames, sink)
+    check_dates(raw, frames, start, sink)
+    check_grid(raw, frames, sink)
+    check_job_plans(raw, frames, sink)
+    check_requirements(raw, frames, sink)
+    check_waiting_list_and_costs(raw, frames, sink)

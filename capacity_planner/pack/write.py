@@ -1,0 +1,221 @@
+"""Write planning packs: a folder of CSV or Parquet tables plus pack.toml, or one .xlsx workbook.
+
+Writing is lossless: cells that were blank in the input (and filled by a default on reading) are written
+blank again, unknown columns are written back, and only the tables the pack had are written. Outputs
+appear complete or not at all: everything is written to a temporary sibling and moved into place.
+
+In workbooks, text that begins with ``=``, ``+``, ``-`` or ``@`` is stored as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from capacity_planner.pack import model as M
+from capacity_planner.pack.build import row_keys
+from capacity_planner.pack.raw import SETTINGS_SHEET, TOML_NAME
+from capacity_planner.pack.schema import TABLES
+from capacity_planner.pack.settings import settings_to_values
+
+TableFormat = Literal["csv", "parquet"]
+_RECORD_FIELD = {"availability": "availability"}
+_HISTORY = ("referrals", "appointments", "delivered")
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def pack_to_tables(pack: M.PlanningPack) -> dict[str, pd.DataFrame]:
+    """The pack as one DataFrame per table present, with canonical columns (schema order).
+
+    Defaulted cells are blank again; unknown columns read from the input are appended.
+    """
+    out: dict[str, pd.DataFrame] = {}
+    defaults: dict[str, set[tuple[str, str]]] = {}
+    for d in pack.defaults_applied:
+        defaults.setdefault(d.table, set()).add((d.key, d.column))
+    for name in TABLES:
+        if name not in pack.tables_present:
+            continue
+        spec = TABLES[name]
+        if name in _HISTORY:
+            frame = getattr(pack, name).copy()
+            frame = frame.reindex(columns=list(spec.column_names))
+        else:
+            records = getattr(pack, _RECORD_FIELD.get(name, name))
+            rows = [{c: getattr(r, c, None) for c in spec.column_names} for r in records]
+            frame = pd.DataFrame(rows, columns=list(spec.column_names))
+            blank = defaults.get(name, set())
+            if blank:
+                keys = row_keys(name, frame)
+                for col in spec.column_names:
+                    mask = np.array([(k, col) in blank for k in keys], dtype=bool)
+                    if mask.any():
+                        frame[col] = frame[col].astype(object)
+                        frame.loc[mask, col] = None
+        frame = frame.dropna(axis=1, how="all") if name not in _HISTORY else frame
+        frame = frame[[c for c in spec.column_names if c in frame.columns and
+                       (c in spec.required_columns or frame[c].notna().any())]]
+        extra = pack.extra_columns.get(name)
+        if extra is not None and len(extra) == len(frame):
+            frame = pd.concat([frame.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
+        out[name] = frame
+    return out
+
+
+def write_pack(pack: M.PlanningPack, dest: str | Path, table_format: TableFormat = "csv") -> Path:
+    """Write ``pack`` to a folder (CSV or Parquet tables + pack.toml) or to ``*.xlsx``.
+
+    Returns the path written.
+    """
+    return write_tables(pack_to_tables(pack), settings_to_values(pack.settings), dest, table_format)
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any], dest: str | Path,
+                 table_format: TableFormat = "csv") -> Path:
+    """Write tables and ``{"section.key": value}`` settings as a pack (used by the sample generator).
+
+    Parameters
+    ----------
+    tables : mapping of table name to DataFrame
+        Columns as in the schema.
+    settings : mapping
+        pack.toml values, e.g. ``{"planning.start": date(2027, 4, 5)}``.
+    dest : path
+        A folder (created or replaced) or a ``.xlsx`` file.
+    table_format : {"csv", "parquet"}
+        Table files in a folder.
+    """
+    dest = Path(dest)
+    if dest.suffix.lower() == ".xlsx":
+        with _atomic(dest) as tmp:
+            _write_workbook(tables, settings, tmp)
+        return dest
+    with _atomic(dest, folder=True) as tmp:
+        tmp.mkdir()
+        for name, frame in tables.items():
+            if table_format == "parquet":
+                frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            else:
+                _csv_ready(frame).to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+        if settings:
+            (tmp / TOML_NAME).write_text(to_toml(settings), encoding="utf-8")
+    return dest
+
+
+@contextmanager
+def _atomic(dest: Path, folder: bool = False) -> Iterator[Path]:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    tmp = workdir / dest.name
+    try:
+        yield tmp
+        if dest.exists():
+            if dest.is_dir() and not dest.is_symlink():
+                shutil.rmtree(dest)
+            else:
+                dest.unlink()
+        os.replace(tmp, dest)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            out[col] = s.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_bool_dtype(s.dtype):
+            out[col] = s.map({True: "true", False: "false"}, na_action="ignore")
+        elif s.dtype == object:
+            out[col] = s.map(_cell_text, na_action="ignore")
+    return out
+
+
+def _cell_text(v: Any) -> Any:
+    if isinstance(v, bool | np.bool_):
+        return "true" if v else "false"
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return f"{v:.1f}"
+    return v
+
+
+def _excel_value(v: Any) -> Any:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return dt.datetime(v.year, v.month, v.day)
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _write_workbook(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any], path: Path) -> None:
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = openpyxl.Workbook(write_only=True)
+
+    def cell(ws: Any, value: Any) -> Any:
+        c = WriteOnlyCell(ws, value=value)
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            c.data_type = "s"
+        elif isinstance(value, dt.datetime):
+            c.number_format = "yyyy-mm-dd"
+        return c
+
+    for name, frame in tables.items():
+        ws = wb.create_sheet(name)
+        ws.append(list(frame.columns))
+        for values in frame.itertuples(index=False, name=None):
+            ws.append([cell(ws, _excel_value(v)) for v in values])
+    ws = wb.create_sheet(SETTINGS_SHEET)
+    ws.append(["key", "value"])
+    for key, value in settings.items():
+        if isinstance(value, list | tuple):
+            value = ", ".join(map(str, value))
+        ws.append([key, cell(ws, _excel_value(value))])
+    wb.save(path)
+
+
+def to_toml(settings: Mapping[str, Any]) -> str:
+    """Flat ``{"section.key": value}`` settings as pack.toml text."""
+    sections: dict[str, dict[str, Any]] = {}
+    for key, value in settings.items():
+        section, _, name = key.partition(".")
+        sections.setdefault(section, {})[name] = value
+    lines: list[str] = []
+    for section, body in sections.items():
+        lines.append(f"[{section}]")
+        for name, value in body.items():
+            lines.append(f"{name} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'

@@ -1,3 +1,148 @@
-"""placeholder"""
+"""The ``capacity-planner`` command line: thin click commands, one library call each.
+
+Exit codes: 0 done; 2 the input is wrong (every problem printed); 3 the contract rules cannot all hold
+(explained in plain words); 1 anything else (one line; the traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from capacity_planner._version import __version__
+from capacity_planner.errors import CapacityPlannerError, PackValidationError
+
+PACK_HELP = "PACK is a folder of CSV/Parquet tables (+ pack.toml) or an .xlsx workbook; " \
+            "omit it to use the embedded sample."
+
+
+class _Group(click.Group):
+    """Turns our exceptions into messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except PackValidationError as exc:
+            _print_problems(exc)
+            ctx.exit(exc.exit_code)
+        except CapacityPlannerError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            else:
+                click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+                           err=True)
+            ctx.exit(1)
+
+
+def _print_problems(exc: PackValidationError) -> None:
+    errors, warnings = exc.errors, exc.warnings
+    click.echo(f"The planning pack has {len(errors)} problem(s) to fix"
+               + (f" and {len(warnings)} warning(s)" if warnings else "") + ":", err=True)
+    for p in list(errors) + list(warnings):
+        click.echo(f"  - {p}", err=True)
+    click.echo("Nothing was written.", err=True)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="capacity-planner")
+@click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Match NHS clinical workforce capacity to patient demand and propose team job plans.
+
+    \b
+    Example:
+        capacity-planner validate my_service.xlsx
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _pack_argument(f: Any) -> Any:
+    return click.argument("pack", required=False, type=click.Path(path_type=Path))(f)
+
+
+@cli.command()
+@click.option("--size", type=click.Choice(["small", "service", "trust"]), default="small",
+              show_default=True, help="small ≈ 8 clinicians; service ≈ 40; trust ≈ 1,000 over 40 services.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same files).")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default=None,
+              help="Table files (default: csv, parquet for trust).")
+def sample(size: str, seed: int, out: Path, table_format: str | None) -> None:
+    """Generate a realistic synthetic planning pack.
+
+    \b
+    Example:
+        capacity-planner sample --size service --seed 1 --out packs/service
+    """
+    from capacity_planner.pack.samples import generate_sample
+
+    path = generate_sample(size, seed, out, table_format)  # type: ignore[arg-type]
+    click.echo(f"Wrote a {size} sample pack (seed {seed}) to {path}")
+
+
+@cli.command()
+@_pack_argument
+@click.option("--for", "purpose", type=click.Choice(["demand", "plan"]), default="plan",
+              show_default=True, help="Check the tables needed for demand sizing only, or for planning.")
+def validate(pack: Path | None, purpose: str) -> None:
+    """Check a planning pack and print every problem at once.
+
+    Each problem names the file or sheet, the row as seen in Excel (header = row 1), the column, the
+    value and what was expected. Exit code 2 when there are problems. PACK is a folder or .xlsx;
+    omit it to check the embedded sample.
+
+    \b
+    Example:
+        capacity-planner validate my_service.xlsx
+        capacity-planner validate packs/derm --for demand
+    """
+    from capacity_planner.pack.read import read_pack
+    from capacity_planner.pack.summary import summarise_pack
+
+    loaded = read_pack(pack, purpose=purpose)  # type: ignore[arg-type]
+    for w in loaded.warnings:
+        click.echo(f"  - {w}")
+    click.echo(f"OK: {loaded.source.path} is a valid planning pack"
+               + (f" ({len(loaded.warnings)} warning(s) above)" if loaded.warnings else "") + ".")
+    click.echo(summarise_pack(loaded))
+
+
+@cli.command()
+@_pack_argument
+@click.option("--to", "dest", type=click.Path(path_type=Path), required=True,
+              help="Destination: a folder, or a file ending in .xlsx.")
+@click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default="csv",
+              show_default=True, help="Table files when writing a folder.")
+def convert(pack: Path | None, dest: Path, table_format: str) -> None:
+    """Convert a pack between a folder (CSV/Parquet + pack.toml) and one .xlsx workbook, losslessly.
+
+    \b
+    Example:
+        capacity-planner convert packs/derm --to derm.xlsx
+        capacity-planner convert derm.xlsx --to packs/derm --format parquet
+    """
+    from capacity_planner.pack.read import read_pack
+    from capacity_planner.pack.write import write_pack
+
+    loaded = read_pack(pack)
+    written = write_pack(loaded, dest, table_format)  # type: ignore[arg-type]
+    click.echo(f"Wrote {written}")
+
+
 def main() -> None:
-    pass
+    """Console-script entry point."""
+    cli(prog_name="capacity-planner")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

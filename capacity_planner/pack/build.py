@@ -85,7 +85,7 @@ def apply_defaults(frames: Frames, settings: M.Settings, log: DefaultLog) -> M.S
         log.fill(f, "slots", "premium_time", premium, "EVE and weekend slots are premium time")
     if "job_plans" in frames and "clinicians" in frames:
         f = frames["job_plans"]
-        weeks = frames["clinicians"].set_index("clinician_id")["working_weeks"]
+        weeks = _lookup(frames["clinicians"], "clinician_id", "working_weeks")
         log.fill(f, "job_plans", "weeks_per_year", f["clinician_id"].map(weeks),
                  "runs every working week of the clinician")
     if "job_plans" in frames:
@@ -98,18 +98,26 @@ def apply_defaults(frames: Frames, settings: M.Settings, log: DefaultLog) -> M.S
         f["count"] = f["count"].fillna(1)
     if "waiting_list" in frames and "activities" in frames:
         f = frames["waiting_list"]
-        rapid = frames["activities"].set_index("activity_id")["rapid_access"]
+        rapid = _lookup(frames["activities"], "activity_id", "rapid_access")
         is_rapid = f["activity_id"].map(rapid).fillna(False).astype(bool)
         log.fill(f, "waiting_list", "target_weeks",
                  is_rapid.map({True: RAPID_ACCESS_TARGET_WEEKS, False: ROUTINE_TARGET_WEEKS}),
                  "2 weeks for rapid access, 18 weeks (RTT) otherwise")
-    if settings.start is None and "referrals" in frames and frames["referrals"]["referral_date"].notna().any():
+    has_referrals = "referrals" in frames and frames["referrals"]["referral_date"].notna().any()
+    if settings.start is None and has_referrals:
         last = pd.Timestamp(frames["referrals"]["referral_date"].max()).date()
         start = last + dt.timedelta(days=7 - last.weekday())
         log.applied.append(M.DefaultApplied("pack.toml", "", "planning.start", start.isoformat(),
                                             "the Monday after the last referral"))
         settings = M.Settings(**{**_settings_dict(settings), "start": start})
     return settings
+
+
+def _lookup(frame: pd.DataFrame, key: str, column: str) -> pd.Series:
+    """``column`` indexed by ``key`` (first row wins when a key repeats; duplicates are reported
+    elsewhere)."""
+    first = frame.loc[frame[key].notna() & ~frame[key].duplicated()]
+    return first.set_index(key)[column]
 
 
 def _settings_dict(settings: M.Settings) -> dict[str, Any]:
@@ -126,7 +134,8 @@ def _clinician_defaults(f: pd.DataFrame, log: DefaultLog) -> None:
     D = C.ContractDefaults
     max_default = f["contract"].map(D.MAX_PAS).astype("float64")
     max_default = max_default.where(max_default.notna(), f["contracted_pas"])
-    log.fill(f, "clinicians", "max_pas", max_default, "contract default (12 for consultant_2003 and sas_2021; contracted PAs for afc)")
+    log.fill(f, "clinicians", "max_pas", max_default,
+             "contract default (12 for consultant_2003 and sas_2021; contracted PAs for afc)")
     log.fill(f, "clinicians", "min_spa_pas", f["contract"].map(D.MIN_SPA_PAS), "contract default")
     log.fill(f, "clinicians", "working_weeks", f["contract"].map(D.WORKING_WEEKS), "contract default")
     log.fill(f, "clinicians", "session_hours", f["contract"].map(D.SESSION_HOURS), "contract default")
@@ -178,7 +187,7 @@ def _value(v: Any) -> Any:
     return v
 
 
-def _records(frame: pd.DataFrame, cls: type, rename: Mapping[str, str] | None = None) -> tuple[Any, ...]:
+def _records(frame: pd.DataFrame, cls: Any, rename: Mapping[str, str] | None = None) -> tuple[Any, ...]:
     fields = set(cls.__dataclass_fields__)
     cols = [c for c in frame.columns if (rename or {}).get(c, c) in fields]
     out = []

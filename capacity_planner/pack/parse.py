@@ -33,6 +33,9 @@ class ProblemSink:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        # Excel row numbers, per table, of rows holding a cell that could not be read; later
+        # cross-table checks skip them so one mistake gives one message.
+        self.bad_rows: dict[str, set[int]] = {}
 
     def add(self, problem: Problem) -> None:
         """Add one problem as is."""
@@ -44,6 +47,8 @@ class ProblemSink:
         idx = np.flatnonzero(mask)
         if idx.size == 0:
             return
+        if severity == "error":
+            self.bad_rows.setdefault(table.name, set()).update(table.rows[idx].tolist())
         shown = idx[:MAX_PROBLEMS_PER_KIND]
         for i in shown:
             value = None if values is None else _as_text(values.iloc[i])
@@ -175,7 +180,7 @@ def parse_column(table: RawTable, spec: ColumnSpec, sink: ProblemSink) -> pd.Ser
         nonfinite = ~finite & ~out.isna().to_numpy()
         sink.rows(table, nonfinite, spec.name, raw, f"not a finite number: expected {spec.expected()}")
         out = out.where(finite)
-        _check_limits(table, spec, out, raw, sink)
+        out = out.where(~_check_limits(table, spec, out, raw, sink))
         if spec.kind == "int":
             frac = (out.notna() & (out % 1 != 0)).to_numpy(dtype=bool)
             sink.rows(table, frac, spec.name, raw, f"not a whole number: expected {spec.expected()}")
@@ -198,16 +203,21 @@ def parse_column(table: RawTable, spec: ColumnSpec, sink: ProblemSink) -> pd.Ser
 
 
 def _check_limits(table: RawTable, spec: ColumnSpec, values: pd.Series, raw: pd.Series,
-                  sink: ProblemSink) -> None:
+                  sink: ProblemSink) -> np.ndarray:
+    """Report values outside the column's limits; return the mask of those rows."""
     arr = values.to_numpy(dtype="float64", na_value=np.nan)
+    out = np.zeros(len(arr), dtype=bool)
     with np.errstate(invalid="ignore"):
         if spec.min is not None:
             low = arr <= spec.min if spec.min_exclusive else arr < spec.min
             word = "negative" if spec.min == 0 and not spec.min_exclusive else "too small"
             sink.rows(table, low, spec.name, raw, f"{word}: expected {spec.expected()}")
+            out |= low
         if spec.max is not None:
             high = arr >= spec.max if spec.max_exclusive else arr > spec.max
             sink.rows(table, high, spec.name, raw, f"too large: expected {spec.expected()}")
+            out |= high
+    return out
 
 
 def parse_table(table: RawTable, spec: TableSpec, sink: ProblemSink) -> tuple[pd.DataFrame,
@@ -229,8 +239,6 @@ def parse_table(table: RawTable, spec: TableSpec, sink: ProblemSink) -> tuple[pd
     for name in unknown:
         sink.add(Problem(table.source, "unknown column: kept but not used", row=1, column=name,
                          severity="warning"))
-    if len(table.frame) == 0:
-        sink.add(Problem(table.source, "the table has a header but no data rows"))
     columns: dict[str, pd.Series] = {}
     for col in spec.columns:
         if col.name in present:

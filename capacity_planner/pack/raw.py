@@ -71,6 +71,7 @@ class RawPack:
     settings_source: str = TOML_NAME
     problems: list[Problem] = field(default_factory=list)
     file_hashes: dict[str, str] = field(default_factory=dict)
+    unreadable: set[str] = field(default_factory=set)  # tables present but not readable (reported)
 
 
 def read_raw(path: str | Path) -> RawPack:
@@ -114,6 +115,7 @@ def _read_folder(folder: Path) -> RawPack:
             )
             continue
         if len(paths) > 1:
+            raw.unreadable.add(name)
             raw.problems.append(
                 Problem(" and ".join(p.name for p in paths),
                         "the same table is given twice; keep only one of these files")
@@ -125,6 +127,8 @@ def _read_folder(folder: Path) -> RawPack:
             _read_csv(p, name, raw.problems)
         if table is not None:
             raw.tables[name] = table
+        else:
+            raw.unreadable.add(name)
     toml_path = folder / TOML_NAME
     if toml_path.exists():
         raw.file_hashes[TOML_NAME] = _sha256(toml_path)
@@ -241,6 +245,8 @@ def _read_workbook(path: Path) -> RawPack:
                                 raw.problems)
             if table is not None:
                 raw.tables[key] = table
+            else:
+                raw.unreadable.add(key)
     finally:
         wb.close()
     return raw

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -107,10 +108,10 @@ def _load(path: Path, purpose: Purpose) -> tuple[M.PlanningPack | None, list[Pro
         "delivered": M.DELIVERED_DTYPES,
     }
     history = {n: history_frame(frames[n], d) for n, d in histories.items() if n in frames}
+    tables: dict[str, Any] = {**records, **history}
     pack = M.PlanningPack(
         settings=settings,
-        **records,
-        **history,
+        **tables,
         tables_present=frozenset(frames),
         defaults_applied=tuple(log.applied),
         extra_columns=extras,

@@ -43,8 +43,8 @@ def parse_settings(values: dict[str, Any], source: str) -> tuple[Settings, list[
         explicit.add(key)
     start = resolved.get("start")
     if isinstance(start, dt.date) and start.weekday() != 0:
-        problems.append(Problem(source, f"the planning year must start on a Monday; "
-                                f"{start:%A %d %B %Y} is a {start:%A}", None, "planning.start",
+        problems.append(Problem(source, "the planning year must start on a Monday; "
+                                f"{start.isoformat()} is a {start:%A}", None, "planning.start",
                                 start.isoformat()))
     return Settings(**resolved, explicit=frozenset(explicit)), problems
 
@@ -101,7 +101,7 @@ def _coerce(spec: SettingSpec, value: Any) -> tuple[Any, str | None]:
     number, message = _number(value, caster)
     if message:
         return None, message
-    if spec.min is not None and number < spec.min or spec.max is not None and number > spec.max:
+    if (spec.min is not None and number < spec.min) or (spec.max is not None and number > spec.max):
         return None, f"out of range: expected a number from {spec.min:g} to {spec.max:g}"
     return number, None
 

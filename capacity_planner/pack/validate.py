@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from capacity_planner.errors import Problem
+from capacity_planner.pack.build import _lookup
 from capacity_planner.pack.parse import MAX_PROBLEMS_PER_KIND, ProblemSink
 from capacity_planner.pack.raw import RawPack, RawTable
 from capacity_planner.pack.schema import REQUIRED_TABLES, TABLES, Purpose
@@ -35,13 +36,14 @@ def _rows(sink: ProblemSink, raw: RawPack, table: str, frame: pd.DataFrame, mask
           column: str | None, values: pd.Series | None, message: str, severity: str = "error") -> None:
     """Like ProblemSink.rows, reading row numbers from the frame's ``_row`` column."""
     rt = RawTable(table, table_source(raw, table), frame, frame["_row"].to_numpy())
-    sink.rows(rt, np.asarray(mask, dtype=bool), column, values, message, severity)
+    checked = ~frame["_row"].isin(sink.bad_rows.get(table, set())).to_numpy()
+    sink.rows(rt, np.asarray(mask, dtype=bool) & checked, column, values, message, severity)
 
 
 def check_required_tables(raw: RawPack, purpose: Purpose, sink: ProblemSink) -> None:
     """Tables needed for ``purpose`` must exist and hold rows; other empty tables are warnings."""
     for name in REQUIRED_TABLES[purpose]:
-        if name in raw.tables:
+        if name in raw.tables or name in raw.unreadable:
             continue
         if raw.format == "xlsx":
             where, what = table_source(raw, name), "required sheet is missing"
@@ -131,7 +133,7 @@ def check_dates(raw: RawPack, frames: Frames, start: dt.date | None, sink: Probl
               "before the planning year (pack.toml planning.start)")
     if "delivered" in frames:
         f = frames["delivered"]
-        not_monday = (f["week_start"].dt.dayofweek != 0).fillna(False).to_numpy(dtype=bool) & \
+        not_monday = (f["week_start"].dt.day_of_week != 0).fillna(False).to_numpy(dtype=bool) & \
             f["week_start"].notna().to_numpy()
         _rows(sink, raw, "delivered", f, not_monday, "week_start", f["week_start"],
               "week_start must be the Monday of the week")
@@ -173,7 +175,7 @@ def check_job_plans(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
         _rows(sink, raw, "job_plans", f, mask, "day", f["day"] + "-" + f["period"],
               "the clinician works this slot in the job plan but availability says they do not")
     if "clinicians" in frames:
-        weeks = f["clinician_id"].map(frames["clinicians"].set_index("clinician_id")["working_weeks"])
+        weeks = f["clinician_id"].map(_lookup(frames["clinicians"], "clinician_id", "working_weeks"))
         mask = (f["weeks_per_year"] > weeks + 1e-9).fillna(False).to_numpy(dtype=bool)
         _rows(sink, raw, "job_plans", f, mask, "weeks_per_year", f["weeks_per_year"],
               "more weeks a year than the clinician's working_weeks", "warning")

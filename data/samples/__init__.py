@@ -1,0 +1,1 @@
+"""Embedded sample planning packs (shipped as package data)."""

@@ -1,22 +1,23 @@
 """Waiting-list maths for capacity planning (queue load, targets, relief capacity, simulation).
 
-The closed-form functions follow the NHS-R community R package ``NHSRwaitinglist`` (CRAN 0.1.2,
-functions ``calc_queue_load``, ``calc_target_mean_wait``, ``calc_target_queue_size``,
-``calc_relief_capacity``, ``calc_target_capacity`` and ``calc_waiting_list_pressure``), which implements
-the approach of Fong K, Mushtaq Y, House T, Gordon D, Chen Y, Griffiths D, Ahmad S, Walton N (2022),
-*Understanding Waiting Lists Pressures*, medRxiv, doi:10.1101/2022.08.23.22279117. See
-``docs/method_queue.md`` for the sources, the version of each formula and worked numbers.
+The closed-form functions follow the NHS-R community R package ``NHSRwaitinglist`` (CRAN
+0.1.2, functions ``calc_queue_load``, ``calc_target_mean_wait``, ``calc_target_queue_size``,
+``calc_relief_capacity``, ``calc_target_capacity`` and ``calc_waiting_list_pressure``), which
+implements the approach of Fong K, Mushtaq Y, House T, Gordon D, Chen Y, Griffiths D, Ahmad S,
+Walton N (2022), *Understanding Waiting Lists Pressures*, medRxiv,
+doi:10.1101/2022.08.23.22279117. See ``docs/method_queue.md`` for the sources, the version of each
+formula and worked numbers.
 
 Units: every rate and every time must use the same time unit. The package and this module use
 **weeks**: demand and capacity in patients per week, waits and targets in weeks.
 
-All closed-form functions accept floats or NumPy arrays (broadcast together, element-wise) and return
-a Python ``float`` when every argument is a scalar, otherwise a ``float64`` array. Invalid input
-(negative demand, zero capacity, non-positive target wait, NaN, infinity, text...) raises
-:class:`ValueError` naming the argument.
+All closed-form functions accept floats or NumPy arrays (broadcast together, element-wise) and
+return a Python ``float`` when every argument is a scalar, otherwise a ``float64`` array.
+Invalid input (negative demand, zero capacity, non-positive target wait, NaN, infinity, text...)
+raises :class:`ValueError` naming the argument.
 
-:func:`simulate_waiting_list` is a seeded week-by-week FIFO simulation of one waiting list; it is fully
-vectorised (no Python loop over weeks or patients).
+:func:`simulate_waiting_list` is a seeded week-by-week FIFO simulation of one waiting list; it is
+fully vectorised (no Python loop over weeks or patients).
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ TargetCapacityFormula = Literal["kingman", "fong2022"]
 TWO_WEEK_WAIT_WEEKS: Final = 2.0
 """The rapid-access (two-week-wait) standard: seen within 14 days = 2 weeks."""
 
+_MAX_DEFAULT_SPREAD_WEEKS: Final = 5200
+"""Longest default spread (100 years) of an initial list over past referral weeks."""
+
 _ZERO_WEEK_MEAN_WAIT: Final = 1.0 / 3.0
 """Mean wait (weeks) of a patient referred and seen in the same week (see simulate_waiting_list)."""
 
@@ -57,7 +61,7 @@ _ZERO_WEEK_MEAN_WAIT: Final = 1.0 / 3.0
 
 
 def _as_array(name: str, value: Any, *, strictly_positive: bool, unit: str) -> FloatArray:
-    """``value`` as a finite float64 array, >= 0 (or > 0 if ``strictly_positive``); else ValueError."""
+    """``value`` as a finite float64 array, >= 0 (> 0 if ``strictly_positive``), else ValueError."""
     try:
         raw = np.asarray(value)
     except (TypeError, ValueError) as exc:  # pragma: no cover - ragged sequences
@@ -105,9 +109,9 @@ def queue_load(demand: npt.ArrayLike, capacity: npt.ArrayLike) -> float | FloatA
 
     .. math:: \rho = \frac{D}{C}
 
-    Implements ``NHSRwaitinglist::calc_queue_load`` (CRAN 0.1.2; Fong et al. 2022, Facts 1-2). A load
-    above 1 means the list grows without limit; below 1 the list is stable and the load is the share
-    of time the list is non-empty.
+    Implements ``NHSRwaitinglist::calc_queue_load`` (CRAN 0.1.2; Fong et al. 2022, Facts 1-2). A
+    load above 1 means the list grows without limit; below 1 the list is stable and the load is the
+    share of time the list is non-empty.
 
     Parameters
     ----------
@@ -150,9 +154,9 @@ def target_mean_wait(target_wait: npt.ArrayLike, factor: npt.ArrayLike = 4) -> f
 
     .. math:: \bar W_{\text{target}} = \frac{T}{f}
 
-    Implements ``NHSRwaitinglist::calc_target_mean_wait`` (CRAN 0.1.2; Fong et al. 2022, Fact 4: for a
-    1.8 %-0.2 % chance of missing the target the mean wait should be between a quarter (``f = 4``)
-    and a sixth (``f = 6``) of the target).
+    Implements ``NHSRwaitinglist::calc_target_mean_wait`` (CRAN 0.1.2; Fong et al. 2022, Fact 4:
+    for a 1.8 %-0.2 % chance of missing the target the mean wait should be between a quarter
+    (``f = 4``) and a sixth (``f = 6``) of the target).
 
     Parameters
     ----------
@@ -190,8 +194,8 @@ def target_queue_size(
 
     .. math:: L_{\text{target}} = D \cdot \frac{T}{f}
 
-    Implements ``NHSRwaitinglist::calc_target_queue_size`` (CRAN 0.1.2; Fong et al. 2022, Facts 5-6).
-    Only meaningful when capacity exceeds demand (a stable list).
+    Implements ``NHSRwaitinglist::calc_target_queue_size`` (CRAN 0.1.2; Fong et al. 2022,
+    Facts 5-6). Only meaningful when capacity exceeds demand (a stable list).
 
     Parameters
     ----------
@@ -241,9 +245,9 @@ def relief_capacity(
     .. math:: C_{\text{relief}} = D + \frac{Q - L_{\text{target}}}{t}
 
     Implements ``NHSRwaitinglist::calc_relief_capacity`` (CRAN 0.1.2, with its defaults
-    ``num_referrals = 0``, i.e. no inflation of demand for estimation error; Fong et al. 2022, Fact 7).
-    The paper advises relief capacity when the list is more than twice its target size. The result is
-    not clipped: a value below ``demand`` means the list is already below its target size.
+    ``num_referrals = 0``, i.e. no inflation of demand for estimation error; Fong et al. 2022,
+    Fact 7). The paper advises relief capacity when the list is more than twice its target size. The
+    result is not clipped: a value below ``demand`` means the list is already below its target size.
 
     Parameters
     ----------
@@ -322,18 +326,18 @@ def target_capacity(
     :math:`c_s` that of the time between removals (``cv_capacity``) and :math:`T/f` the target mean
     wait. It follows from :math:`W \approx \frac{c_a^2 + c_s^2}{2} \cdot \frac{1}{C - D}` for a load
     near 1. With Poisson arrivals and memoryless service (:math:`c_a = c_s = 1`) it reduces to the
-    M/M/1 sojourn time :math:`W = 1/(C - D)`. (The package's help page writes the formula without the
-    ``/ 2``; its code and its own unit test include it, and so does this function.)
+    M/M/1 sojourn time :math:`W = 1/(C - D)`. (The package's help page writes the formula without
+    the ``/ 2``; its code and its own unit test include it, and so does this function.)
 
     ``formula="fong2022"`` - the original version, as printed in the white paper's Fact 8 and
     implemented by the package's earlier ``target_capacity()``:
 
     .. math:: C = D + \frac{2\,(1 + 4F)}{T}
 
-    where :math:`F` (``variability_f``, default 1) is the white paper's variability coefficient, given
-    in the earlier package as :math:`F = \frac{V}{C}\left(\frac{D}{C}\right)^2` (:math:`V` the variance
-    of weekly operations, :math:`C` current weekly operations). ``factor``, ``cv_demand`` and
-    ``cv_capacity`` are not used by this version (they are still validated).
+    where :math:`F` (``variability_f``, default 1) is the white paper's variability coefficient,
+    given in the earlier package as :math:`F = \frac{V}{C}\left(\frac{D}{C}\right)^2` (:math:`V`
+    the variance of weekly operations, :math:`C` current weekly operations). ``factor``,
+    ``cv_demand`` and ``cv_capacity`` are not used by this version (they are still validated).
 
     Parameters
     ----------
@@ -344,7 +348,8 @@ def target_capacity(
     factor : float or array_like, default 4
         Divisor ``f`` of the target giving the target mean wait (> 0). "kingman" only.
     cv_demand : float or array_like, default 1
-        Coefficient of variation of inter-arrival times (>= 0; 1 for Poisson referrals). "kingman" only.
+        Coefficient of variation of inter-arrival times (>= 0; 1 for Poisson referrals).
+        "kingman" only.
     cv_capacity : float or array_like, default 1
         Coefficient of variation of inter-removal times (>= 0; 1 for memoryless removals).
         "kingman" only.
@@ -385,8 +390,10 @@ def target_capacity(
         return _out(np.asarray(d + (ca**2 + cs**2) / 2 * (f / t), dtype=np.float64))
     if formula == "fong2022":
         big_f = _as_array(
-            "variability_f", 1.0 if variability_f is None else variability_f,
-            strictly_positive=False, unit="dimensionless",
+            "variability_f",
+            1.0 if variability_f is None else variability_f,
+            strictly_positive=False,
+            unit="dimensionless",
         )
         _broadcast(d, t, big_f)
         return _out(np.asarray(d + 2 * (1 + 4 * big_f) / t, dtype=np.float64))
@@ -450,6 +457,11 @@ def _exceed_probability(k: IntArray, threshold: float) -> FloatArray:
     cdf_tri = np.where(d <= 0, (1 + d) ** 2 / 2, 1 - (1 - d) ** 2 / 2)
     same_week = np.where(threshold < 0, 1.0, (1 - min(max(threshold, 0.0), 1.0)) ** 2)
     return np.where(k == 0, same_week, 1 - cdf_tri)
+
+
+def _is_whole(value: object) -> bool:
+    """True for an ``int`` or NumPy integer (not a bool)."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
 def _readonly(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -540,7 +552,11 @@ def _initial_cohorts(
             f"waited; got {initial_queue!r}"
         )
     if not np.all(np.isfinite(raw)) or np.any(raw < 0) or np.any(raw != np.round(raw)):
-        raise ValueError(f"initial_queue must hold whole numbers >= 0 (patients); got {initial_queue!r}")
+        raise ValueError(
+            f"initial_queue must hold whole numbers >= 0 (patients); got {initial_queue!r}"
+        )
+    if initial_age not in ("uniform", "zero"):
+        raise ValueError(f"initial_age must be 'uniform' or 'zero'; got {initial_age!r}")
     if raw.ndim == 1:  # already by weeks waited
         if raw.size == 0:
             raise ValueError("initial_queue as an array must have at least one element")
@@ -548,20 +564,26 @@ def _initial_cohorts(
     q0 = int(raw)
     if initial_age == "zero" or q0 == 0:
         return np.array([q0], dtype=np.int64)
-    if initial_age != "uniform":
-        raise ValueError(f"initial_age must be 'uniform' or 'zero'; got {initial_age!r}")
     if initial_spread_weeks is None:
         if mean_demand <= 0:
             raise ValueError(
                 "initial_age='uniform' with zero demand needs initial_spread_weeks (the weeks over "
                 "which the initial list was referred)"
             )
-        spread = max(1, math.ceil(q0 / mean_demand))
+        weeks_to_refer = q0 / mean_demand
+        if weeks_to_refer > _MAX_DEFAULT_SPREAD_WEEKS:
+            raise ValueError(
+                f"initial_age='uniform': {q0} patients at {mean_demand:g} a week would have been "
+                f"referred over more than {_MAX_DEFAULT_SPREAD_WEEKS} weeks; give "
+                "initial_spread_weeks or an initial_queue array by weeks waited"
+            )
+        spread = max(1, math.ceil(weeks_to_refer))
     else:
-        if isinstance(initial_spread_weeks, bool) or not isinstance(initial_spread_weeks, int | np.integer):
-            raise ValueError(f"initial_spread_weeks must be a whole number; got {initial_spread_weeks!r}")
-        if initial_spread_weeks < 1:
-            raise ValueError(f"initial_spread_weeks must be >= 1 (weeks); got {initial_spread_weeks}")
+        if not _is_whole(initial_spread_weeks) or initial_spread_weeks < 1:
+            raise ValueError(
+                "initial_spread_weeks must be a whole number >= 1 (weeks); "
+                f"got {initial_spread_weeks!r}"
+            )
         spread = int(initial_spread_weeks)
     counts = np.full(spread, q0 // spread, dtype=np.int64)
     counts[: q0 % spread] += 1  # remainder to the most recent weeks
@@ -573,7 +595,10 @@ def _per_week(name: str, value: npt.ArrayLike, weeks: int) -> FloatArray:
     if arr.ndim == 0:
         return np.full(weeks, float(arr))
     if arr.shape != (weeks,):
-        raise ValueError(f"{name} as an array must have one value per week (length {weeks}); got shape {arr.shape}")
+        raise ValueError(
+            f"{name} as an array must have one value per week (length {weeks}); "
+            f"got shape {arr.shape}"
+        )
     return arr
 
 
@@ -595,20 +620,20 @@ def simulate_waiting_list(
     -----
     * Referrals in week :math:`t` are Poisson with mean ``weekly_demand`` (scalar or one value per
       week), drawn from ``numpy.random.default_rng(seed)``.
-    * Removal slots in week :math:`t`: ``capacity_model="poisson"`` (default) draws them Poisson with
-      mean ``weekly_capacity`` - the memoryless removals (``cv_capacity = 1``) assumed by
+    * Removal slots in week :math:`t`: ``capacity_model="poisson"`` (default) draws them Poisson
+      with mean ``weekly_capacity`` - the memoryless removals (``cv_capacity = 1``) assumed by
       :func:`target_capacity`'s defaults; ``"fixed"`` gives exactly ``weekly_capacity`` a week, a
       fractional value being spread deterministically (slots :math:`\lfloor \sum_{i \le t} c_i
-      \rfloor - \lfloor \sum_{i < t} c_i \rfloor`, e.g. 5.5 gives 5, 6, 5, 6, ...). Capacity is drawn
-      after demand from the same generator.
+      \rfloor - \lfloor \sum_{i < t} c_i \rfloor`, e.g. 5.5 gives 5, 6, 5, 6, ...). Capacity is
+      drawn after demand from the same generator.
     * Referrals join the list before the week's removals, so a patient can be seen in the week of
       referral. Slots are used first-in-first-out; unused slots are lost. The list size follows
       Lindley's recursion :math:`Q_t = \max(Q_{t-1} + A_t - S_t, 0)`.
     * Initial list: ``initial_queue`` patients. With ``initial_age="uniform"`` (default) they were
       referred evenly over the previous ``initial_spread_weeks`` weeks (default
       :math:`\lceil Q_0 / \bar D \rceil`, the spread a FIFO list has when referrals arrive at the
-      mean demand); with ``"zero"`` all have waited 0 completed weeks. ``initial_queue`` may also be a
-      1-D array of counts by completed weeks waited (``[n_0, n_1, ...]``, e.g. an RTT census).
+      mean demand); with ``"zero"`` all have waited 0 completed weeks. ``initial_queue`` may also be
+      a 1-D array of counts by completed weeks waited (``[n_0, n_1, ...]``, e.g. an RTT census).
     * Waits: referral and removal times are uniform within their weeks, so a patient referred in
       week :math:`a` and seen in week :math:`a + k` waits :math:`k + U_s - U_a` weeks (mean
       :math:`k`), or :math:`|U_s - U_a|` (mean 1/3 week) when :math:`k = 0`. Breach shares are
@@ -657,14 +682,19 @@ def simulate_waiting_list(
     >>> bool(abs(sim.list_size[-1] - 390) < 100)  # relief capacity reaches the target size
     True
     """
-    if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
+    if not _is_whole(weeks) or weeks < 1:
         raise ValueError(f"weeks must be a whole number >= 1; got {weeks!r}")
     weeks = int(weeks)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+    if seed is not None and not _is_whole(seed):
         raise ValueError(f"seed must be an integer or None; got {seed!r}")
     if capacity_model not in ("poisson", "fixed"):
         raise ValueError(f"capacity_model must be 'poisson' or 'fixed'; got {capacity_model!r}")
-    target = float(_as_array("target_wait_weeks", target_wait_weeks, strictly_positive=True, unit="weeks"))
+    target_arr = _as_array(
+        "target_wait_weeks", target_wait_weeks, strictly_positive=True, unit="weeks"
+    )
+    if target_arr.ndim != 0:
+        raise ValueError(f"target_wait_weeks must be a single number; got {target_wait_weeks!r}")
+    target = float(target_arr)
     lam = _per_week("weekly_demand", weekly_demand, weeks)
     mu = _per_week("weekly_capacity", weekly_capacity, weeks)
     n0 = _initial_cohorts(initial_queue, initial_age, initial_spread_weeks, float(lam.mean()))
@@ -685,7 +715,7 @@ def simulate_waiting_list(
     departed = q0 + cum_arrivals - list_size  # D_t: cumulative removals, D_0 = 0
     seen = np.diff(departed)
 
-    # Cohorts in FIFO order (oldest first): initial cohorts (referral weeks -(m-1)..0), then 1..weeks.
+    # Cohorts in FIFO order, oldest first: initial ones (referral weeks -(m-1)..0), then 1..weeks.
     m = n0.size
     cohort_week = np.concatenate((np.arange(-(m - 1), 1), np.arange(1, weeks + 1))).astype(np.int64)
     cohort_count = np.concatenate((n0[::-1], arrivals))
@@ -722,7 +752,8 @@ def simulate_waiting_list(
         mean_wait_k = np.where(k == 0, _ZERO_WEEK_MEAN_WAIT, k.astype(np.float64))
         mean_wait = float(np.dot(seen_by_weeks_waited, mean_wait_k) / n_seen)
         share_seen = float(np.dot(seen_by_weeks_waited, _exceed_probability(k, target)) / n_seen)
-        tww = float(np.dot(seen_by_weeks_waited, _exceed_probability(k, TWO_WEEK_WAIT_WEEKS)) / n_seen)
+        p_2ww = _exceed_probability(k, TWO_WEEK_WAIT_WEEKS)
+        tww = float(np.dot(seen_by_weeks_waited, p_2ww) / n_seen)
     else:
         mean_wait = share_seen = tww = math.nan
     final = int(list_size[-1])

@@ -1,0 +1,128 @@
+r"""The ``Requirements`` table: the only bridge from demand sizing to the solver.
+
+One row per activity that needs sessions. Columns (DESIGN.md section 4, then documented extensions):
+
+==========================  =============================================================================
+activity_id                 activity
+category                    DCC, SPA, …
+rapid_access                sized at a percentile (true) or the mean (false)
+weekly_demand_mean          mean weekly demand in the planning year, patients a week (new + follow-up)
+weekly_demand_sized         demand the service is sized for: the mean, or the percentile for rapid access
+sizing_method               ``mean``, ``percentile``, ``fixed`` (requirements table) or ``none``
+percentile                  percentile used (rapid access), else blank
+dna_rate                    DNA rate r used, 0 <= r < 1
+dna_factor                  slots per patient: 1 (discharge), 1 + r (rebook_once),
+                            1/(1 - r) (rebook_until_seen)
+follow_up_ratio             follow-up attendances per new attendance feeding this activity, if any
+backlog_relief_per_week     extra slots a week during ``backlog_weeks`` to bring the waiting list to target:
+                            max(0, (Q - Q_target) / backlog_weeks) x dna_factor
+slots_per_week              recurrent slots a week: weekly_demand_sized x dna_factor / (1 - hospital
+                            cancellation rate)
+sessions_per_week           recurrent sessions a week: slots_per_week / patients per session
+sessions_per_year           sessions_per_week x service_weeks
+                            + backlog_relief_per_week x min(backlog_weeks, service_weeks)
+                            / patients per session
+dcc_hours_per_year          sessions_per_year x 4 h x pa_value for DCC activities (0 for others)
+--- extensions ---
+service                     service name (trust packs)
+backlog_sessions_per_year   the backlog part of sessions_per_year (non-recurrent)
+forecast_model              which forecast model produced the demand (e.g. ``trend+season+negbin``)
+==========================  =============================================================================
+
+The solver reads ``sessions_per_year`` as the annual demand to cover, in session-weeks a year (one session
+a week for one working week = 1). A row with ``sizing_method == "fixed"`` comes from the pack's
+``requirements`` table (sessions_per_week without a fixed slot); slot-fixed requirements (MDT Tuesday PM
+with at least k clinicians) are hard constraints that the solver reads from the pack directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+COLUMNS: tuple[str, ...] = (
+    "activity_id",
+    "category",
+    "rapid_access",
+    "weekly_demand_mean",
+    "weekly_demand_sized",
+    "sizing_method",
+    "percentile",
+    "dna_rate",
+    "dna_factor",
+    "follow_up_ratio",
+    "backlog_relief_per_week",
+    "slots_per_week",
+    "sessions_per_week",
+    "sessions_per_year",
+    "dcc_hours_per_year",
+)
+EXTENSION_COLUMNS: tuple[str, ...] = ("service", "backlog_sessions_per_year", "forecast_model")
+SIZING_METHODS: tuple[str, ...] = ("mean", "percentile", "fixed", "none")
+_NUMERIC = (
+    "weekly_demand_mean", "weekly_demand_sized", "percentile", "dna_rate", "dna_factor",
+    "follow_up_ratio", "backlog_relief_per_week", "slots_per_week", "sessions_per_week",
+    "sessions_per_year", "dcc_hours_per_year", "backlog_sessions_per_year",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Requirements:
+    """Sessions each activity needs in the planning year (see module docstring for the columns).
+
+    Build with :meth:`from_frame`, which checks the columns, fills absent extension columns, and sorts
+    nothing (row order is the activities' order).
+    """
+
+    table: pd.DataFrame
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> Requirements:
+        """Validate and normalise a requirements frame (missing DESIGN columns raise ValueError)."""
+        missing = [c for c in COLUMNS if c not in frame.columns]
+        if missing:
+            raise ValueError(f"requirements table lacks columns: {', '.join(missing)}")
+        out = frame.copy()
+        for col in EXTENSION_COLUMNS:
+            if col not in out.columns:
+                out[col] = np.nan if col == "backlog_sessions_per_year" else None
+        for col in _NUMERIC:
+            out[col] = pd.to_numeric(out[col], errors="raise").astype("float64")
+        out["rapid_access"] = out["rapid_access"].astype(bool)
+        bad = sorted(set(out["sizing_method"]) - set(SIZING_METHODS))
+        if bad:
+            raise ValueError(f"unknown sizing_method: {', '.join(map(str, bad))}")
+        if out["activity_id"].duplicated().any():
+            raise ValueError("requirements table repeats an activity_id")
+        if (out["sessions_per_year"] < 0).any():
+            raise ValueError("sessions_per_year must be >= 0")
+        ordered = list(COLUMNS) + list(EXTENSION_COLUMNS)
+        rest = [c for c in out.columns if c not in ordered]
+        return cls(out[ordered + rest].reset_index(drop=True))
+
+    @classmethod
+    def read_csv(cls, path: str | Path) -> Requirements:
+        """Read a ``requirements.csv`` written by :meth:`to_csv` (or by hand, with the same columns)."""
+        return cls.from_frame(pd.read_csv(path))
+
+    def to_csv(self, path: str | Path) -> None:
+        """Write ``requirements.csv`` (DESIGN columns first)."""
+        self.table.to_csv(path, index=False, lineterminator="\n")
+
+    @property
+    def activity_ids(self) -> tuple[str, ...]:
+        """Activities with a row, in order."""
+        return tuple(self.table["activity_id"])
+
+    def sessions_per_year(self) -> dict[str, float]:
+        """Annual sessions needed per activity, session-weeks a year."""
+        return dict(zip(self.table["activity_id"], self.table["sessions_per_year"], strict=True))
+
+    def restrict(self, activity_ids: Iterable[str]) -> Requirements:
+        """Only the rows of ``activity_ids`` (e.g. one service of a trust)."""
+        keep = set(activity_ids)
+        return Requirements(self.table.loc[self.table["activity_id"].isin(keep)].reset_index(drop=True))

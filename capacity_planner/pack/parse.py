@@ -247,8 +247,12 @@ def parse_table(table: RawTable, spec: TableSpec, sink: ProblemSink) -> tuple[pd
             columns[col.name] = _missing_column(col, len(table.frame))
     typed = pd.DataFrame(columns)
     typed["_row"] = table.rows
-    extras = table.frame[unknown].reset_index(drop=True) if unknown else pd.DataFrame(
-        index=range(len(table.frame)))
+    # Unknown columns are kept as text (blank = missing) so they survive any conversion unchanged.
+    extras = pd.DataFrame(
+        {c: _text(table.frame[c]).where(~blank_mask(table.frame[c]), None).reset_index(drop=True)
+         for c in unknown},
+        index=range(len(table.frame)),
+    )
     if spec.key and all(k in present for k in spec.key):
         check_duplicates(table, spec, typed, sink)
     return typed, extras

@@ -82,11 +82,13 @@ def render_cli() -> str:
     """Markdown of every command's ``--help``."""
     from capacity_planner.cli import cli
 
-    lines = ["# Command-line reference\n",
-             "Generated from the click help by `python -m capacity_planner._docs`; a test keeps it in sync.\n",
-             "Exit codes: 0 done (a plan that leaves a gap is still done); 2 the input is wrong (every problem "
-             "printed); 3 the contract rules cannot all hold (explained); 1 anything else (`--debug` shows the "
-             "traceback).\n"]
+    lines = [
+        "# Command-line reference\n",
+        "Generated from the click help by `python -m capacity_planner._docs`; a test keeps it in sync.\n",
+        "Exit codes: 0 done (a plan that leaves a gap is still done); 2 the input is wrong (every "
+        "problem printed); 3 the contract rules cannot all hold (explained); 1 anything else "
+        "(`--debug` shows the traceback).\n",
+    ]
     ctx = click.Context(cli, info_name="capacity-planner", max_content_width=100, terminal_width=100)
     lines.append("## capacity-planner\n\n```text\n" + cli.get_help(ctx) + "\n```\n")
     for name in sorted(cli.commands):

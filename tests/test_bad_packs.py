@@ -48,7 +48,7 @@ CASES: dict[str, tuple[str, int | None, str | None, str | None, str]] = {
     "unknown_bool": ("activities.csv", 2, "rapid_access", "maybe", "expected true or false"),
     "unparseable_date": ("referrals.csv", 3, "referral_date", "last tuesday", "not a real date"),
     "impossible_date": ("referrals.csv", 3, "referral_date", "2026-02-30", "not a real date"),
-    "referral_after_start": ("referrals.csv", 8, "referral_date", "2026-04-07",
+    "referral_after_start": ("referrals.csv", 8, "referral_date", "2026-04-20",
                              "on or after the plan start (2026-04-06)"),
     "empty_table": ("referrals.csv", None, None, None, "the table has a header but no data rows"),
     "latin1_file": ("clinicians.csv", 5, None, None, "not UTF-8"),
@@ -56,6 +56,10 @@ CASES: dict[str, tuple[str, int | None, str | None, str | None, str]] = {
     "over_target_above_waiting": ("waiting_list.csv", 3, "over_target", "300", "more patients over target"),
     "cost_without_amount": ("costs.csv", 2, "annual_cost", None, "give annual_cost"),
     "delivered_not_monday": ("delivered.csv", 4, "week_start", "2026-04-08", "must be the Monday"),
+    "delivered_outside_year": ("delivered.csv", 4, "week_start", "2026-03-30",
+                               "week outside the planning year (2026-04-06 to 2027-04-04)"),
+    "delivered_negative_sessions": ("delivered.csv", 4, "sessions", "-2", "negative"),
+    "delivered_unknown_clinician": ("delivered.csv", 4, "clinician_id", "Q", "unknown clinician_id"),
     "job_plan_off_grid": ("job_plans.csv", 8, "day", "Sat-AM", "slot is not in the slots table"),
     "job_plan_unavailable_slot": ("job_plans.csv", 9, "day", "Fri-AM", "availability says they do not"),
     "requirement_half_slot": ("requirements.csv", 2, "period", None, "give both day and period"),
@@ -94,8 +98,9 @@ def test_bad_pack_reports_exactly_its_mistake(case: str) -> None:
 def test_cli_exits_2_with_message_and_no_traceback(case: str) -> None:
     result = CliRunner().invoke(cli, ["validate", str(_pack_path(case))])
     assert result.exit_code == 2
-    source, row, column, _, fragment = CASES[case]
+    source, row, _, _, fragment = CASES[case]
     assert fragment in result.output
+    assert row is None or f"row {row}" in result.output
     assert source in result.output
     assert "Traceback" not in result.output
     assert "Nothing was written" in result.output
@@ -106,6 +111,11 @@ def test_excel_style_files_are_accepted_and_equal_the_clean_pack(case: str, tiny
     pack = read_pack(_pack_path(case, "good"), purpose="plan")
     clean = read_pack(tiny_path, purpose="plan")
     assert pack.differences(clean) == []
+
+
+def test_referrals_within_delivered_weeks_are_review_actuals() -> None:
+    pack = read_pack(_pack_path("referrals_in_review_weeks", "good"), purpose="plan")
+    assert pack.referrals["referral_date"].max().date().isoformat() == "2026-04-08"
 
 
 def test_all_problems_are_reported_at_once(tmp_path: Path, tiny_path: Path) -> None:

@@ -242,7 +242,16 @@ APPOINTMENT_DTYPES: Mapping[str, str] = MappingProxyType(
     }
 )
 DELIVERED_DTYPES: Mapping[str, str] = MappingProxyType(
-    {"clinician_id": "str", "week_start": "datetime64[ns]", "activity_id": "str", "sessions": "float64"}
+    {
+        "clinician_id": "str",
+        "week_start": "datetime64[ns]",
+        "activity_id": "str",
+        "sessions": "float64",
+        "session_type": "str",
+    }
+)
+LEAVE_DTYPES: Mapping[str, str] = MappingProxyType(
+    {"clinician_id": "str", "week_start": "datetime64[ns]", "weeks": "float64"}
 )
 
 
@@ -250,9 +259,10 @@ DELIVERED_DTYPES: Mapping[str, str] = MappingProxyType(
 class PlanningPack:
     """Everything known about a service for one planning year.
 
-    Small tables are tuples of records; ``referrals``, ``appointments`` and ``delivered`` are DataFrames
-    with the canonical columns of :data:`REFERRAL_DTYPES`, :data:`APPOINTMENT_DTYPES` and
-    :data:`DELIVERED_DTYPES`. Use :meth:`replace` to derive a what-if pack and :meth:`equals` to compare.
+    Small tables are tuples of records; ``referrals``, ``appointments``, ``delivered`` and ``leave``
+    are DataFrames with the canonical columns of :data:`REFERRAL_DTYPES`, :data:`APPOINTMENT_DTYPES`,
+    :data:`DELIVERED_DTYPES` and :data:`LEAVE_DTYPES`. Use :meth:`replace` to derive a what-if pack
+    and :meth:`equals` to compare.
     """
 
     settings: Settings
@@ -269,6 +279,7 @@ class PlanningPack:
     referrals: pd.DataFrame = field(default_factory=lambda: _empty(REFERRAL_DTYPES))
     appointments: pd.DataFrame = field(default_factory=lambda: _empty(APPOINTMENT_DTYPES))
     delivered: pd.DataFrame = field(default_factory=lambda: _empty(DELIVERED_DTYPES))
+    leave: pd.DataFrame = field(default_factory=lambda: _empty(LEAVE_DTYPES))
     tables_present: frozenset[str] = frozenset()
     defaults_applied: tuple[DefaultApplied, ...] = ()
     extra_columns: Mapping[str, pd.DataFrame] = field(default_factory=dict)

@@ -46,6 +46,8 @@ def parse_settings(values: dict[str, Any], source: str) -> tuple[Settings, list[
         problems.append(Problem(source, "the planning year must start on a Monday; "
                                 f"{start.isoformat()} is a {start:%A}", None, "planning.start",
                                 start.isoformat()))
+        del resolved["start"]  # not used further, so later checks do not repeat the mistake
+        explicit.discard("planning.start")
     return Settings(**resolved, explicit=frozenset(explicit)), problems
 
 

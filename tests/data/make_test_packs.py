@@ -199,13 +199,16 @@ BAD_CASES: dict[str, Callable[[Path], None]] = {
     "unknown_bool": _replace("activities.csv", "8,true,", "8,maybe,"),
     "unparseable_date": _replace("referrals.csv", "2026-01-06,2ww", "last tuesday,2ww"),
     "impossible_date": _replace("referrals.csv", "2026-01-06,2ww", "2026-02-30,2ww"),
-    "referral_after_start": _append("referrals.csv", "2026-04-07,2ww,2ww,4\n"),
+    "referral_after_start": _append("referrals.csv", "2026-04-20,2ww,2ww,4\n"),
     "empty_table": _header_only("referrals.csv"),
     "latin1_file": _latin1,
     "fractional_count": _replace("waiting_list.csv", "fu,120,", "fu,120.5,"),
     "over_target_above_waiting": _replace("waiting_list.csv", "fu,120,30", "fu,120,300"),
     "cost_without_amount": _replace("costs.csv", "locum_session,consultant,,950", "locum_session,consultant,,"),
     "delivered_not_monday": _replace("delivered.csv", "S,2026-04-06", "S,2026-04-08"),
+    "delivered_outside_year": _replace("delivered.csv", "S,2026-04-06", "S,2026-03-30"),
+    "delivered_negative_sessions": _replace("delivered.csv", "S,2026-04-06,fu,0", "S,2026-04-06,fu,-2"),
+    "delivered_unknown_clinician": _replace("delivered.csv", "S,2026-04-06", "Q,2026-04-06"),
     "job_plan_off_grid": _replace("job_plans.csv", "N,Thu,AM", "N,Sat,AM"),
     "job_plan_unavailable_slot": _append("job_plans.csv", "B,Fri,AM,2ww,,\n"),
     "requirement_half_slot": _replace("requirements.csv", "mdt,,Tue,PM,2", "mdt,,Tue,,2"),
@@ -223,6 +226,8 @@ GOOD_CASES: dict[str, Callable[[Path], None]] = {
         p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes().replace(b"\n", b"\r\n")) for p in folder.glob("*.csv")
     ] and None,
     "xlsx_blank_trailing_rows": lambda folder: _to_workbook(folder, _blank_trailing_rows),
+    # Referrals in the weeks of the delivered extract are the quarter's actuals for the review.
+    "referrals_in_review_weeks": _append("referrals.csv", "2026-04-08,2ww,2ww,5\n"),
 }
 
 

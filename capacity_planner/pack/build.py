@@ -11,7 +11,8 @@ Defaults (DESIGN.md section 3; sources in :mod:`capacity_planner.constants`):
   from pack.toml ``demand.percentile``.
 * slots: Mon-Fri AM and PM when the table is absent; ``premium_time`` true for EVE, Sat and Sun.
 * job_plans: ``weeks_per_year`` = the clinician's working weeks; ``locked`` false.
-* requirements: ``min_clinicians`` 1. referrals: ``count`` 1 (the meaning of a blank count, not recorded).
+* requirements: ``min_clinicians`` 1. referrals: ``count`` 1; delivered: ``session_type`` substantive;
+  leave: ``weeks`` 1 (the meanings of a blank in history tables, not recorded).
 * waiting_list: ``target_weeks`` 2 for rapid access (two-week wait), 18 otherwise (RTT standard).
 * pack.toml ``planning.start``: the Monday after the last referral.
 """
@@ -93,9 +94,16 @@ def apply_defaults(frames: Frames, settings: M.Settings, log: DefaultLog) -> M.S
     if "requirements" in frames:
         log.fill(frames["requirements"], "requirements", "min_clinicians", C.DEFAULT_MIN_CLINICIANS,
                  "one clinician")
+    # History tables: a blank means the documented default, not an assumption, so it is not recorded.
     if "referrals" in frames:
         f = frames["referrals"]
         f["count"] = f["count"].fillna(1)
+    if "delivered" in frames:
+        f = frames["delivered"]
+        f["session_type"] = f["session_type"].fillna("substantive")
+    if "leave" in frames:
+        f = frames["leave"]
+        f["weeks"] = f["weeks"].fillna(1.0)
     if "waiting_list" in frames and "activities" in frames:
         f = frames["waiting_list"]
         rapid = _lookup(frames["activities"], "activity_id", "rapid_access")

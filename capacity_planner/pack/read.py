@@ -106,6 +106,7 @@ def _load(path: Path, purpose: Purpose) -> tuple[M.PlanningPack | None, list[Pro
         "referrals": M.REFERRAL_DTYPES,
         "appointments": M.APPOINTMENT_DTYPES,
         "delivered": M.DELIVERED_DTYPES,
+        "leave": M.LEAVE_DTYPES,
     }
     history = {n: history_frame(frames[n], d) for n, d in histories.items() if n in frames}
     tables: dict[str, Any] = {**records, **history}

@@ -122,6 +122,7 @@ def _ref(cols: str, table: str, target: str | None = None) -> Reference:
     return Reference(columns, table, tuple((target or cols).split(",")))
 
 
+SESSION_TYPES = ("substantive", "additional", "locum", "wli")
 _DAY = ColumnSpec("day", "label", True, C.DAYS, description="weekday: Mon, Tue, Wed, Thu, Fri, Sat, Sun")
 _PERIOD = ColumnSpec("period", "label", True, C.PERIODS, description="AM, PM or EVE (evening)")
 _CLIN = ColumnSpec("clinician_id", "id", True, description="the clinician's ID in clinicians")
@@ -328,17 +329,37 @@ DELIVERED = TableSpec(
         ColumnSpec("week_start", "date", True, description="Monday of the week"),
         _ACT,
         ColumnSpec("sessions", "float", True, min=0, description="sessions delivered that week"),
+        ColumnSpec("session_type", "label", False, SESSION_TYPES,
+                   description="(extension) substantive (default), additional, locum or wli "
+                               "(waiting-list initiative); locum/WLI rows may name a clinician not in "
+                               "clinicians"),
     ),
     references=(_ref("clinician_id", "clinicians"), _ref("activity_id", "activities")),
     description="e-roster extract of sessions delivered, for the quarterly review",
     large=True,
 )
 
+LEAVE = TableSpec(
+    "leave",
+    (
+        _CLIN,
+        ColumnSpec("week_start", "date", True, description="Monday of the week"),
+        ColumnSpec("weeks", "float", min=0, max=1,
+                   description="share of the week on leave (annual, study, sick); default 1"),
+    ),
+    key=("clinician_id", "week_start"),
+    references=(_ref("clinician_id", "clinicians"),),
+    description="(extension) e-roster leave rows, so the quarterly review compares delivered sessions with "
+                "the weeks actually worked",
+    large=True,
+    extension=True,
+)
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
         CLINICIANS, ACTIVITIES, SKILLS, SLOTS, ROOMS, AVAILABILITY, JOB_PLANS, REQUIREMENTS,
-        REFERRALS, APPOINTMENTS, WAITING_LIST, COSTS, DELIVERED,
+        REFERRALS, APPOINTMENTS, WAITING_LIST, COSTS, DELIVERED, LEAVE,
     )
 }
 

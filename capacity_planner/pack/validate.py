@@ -71,6 +71,9 @@ def check_references(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
             known = pd.Index(target[target_col].dropna().unique())
             values = frame[col]
             unknown = values.notna().to_numpy() & ~values.isin(known).to_numpy()
+            if name == "delivered" and col == "clinician_id":
+                # Locum and WLI sessions may be worked by people outside the substantive team.
+                unknown &= ~frame["session_type"].isin(["locum", "wli"]).to_numpy()
             if unknown.any():
                 sample = ", ".join(map(str, list(known[:8]))) + (", …" if len(known) > 8 else "")
                 _rows(sink, raw, name, frame, unknown, col, values,
@@ -123,20 +126,42 @@ def check_activities(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
           "ignored", "warning")
 
 
+def review_weeks_end(frames: Frames) -> pd.Timestamp | None:
+    """The day after the last week of the delivered extract (None without one)."""
+    if "delivered" not in frames or frames["delivered"]["week_start"].isna().all():
+        return None
+    return pd.Timestamp(frames["delivered"]["week_start"].max()) + pd.Timedelta(days=7)
+
+
 def check_dates(raw: RawPack, frames: Frames, start: dt.date | None, sink: ProblemSink) -> None:
-    """History before the plan start; delivered weeks start on a Monday."""
+    """History before the plan start; e-roster weeks are Mondays inside the planning year.
+
+    Referrals on or after the plan start are accepted only within the weeks of the delivered extract:
+    they are the quarter's actual demand for ``review``; planning always uses history before the start.
+    """
     if start is not None and "referrals" in frames:
         f = frames["referrals"]
-        after = (f["referral_date"] >= pd.Timestamp(start)).fillna(False).to_numpy(dtype=bool)
-        _rows(sink, raw, "referrals", f, after, "referral_date", f["referral_date"],
+        after = (f["referral_date"] >= pd.Timestamp(start)).fillna(False)
+        end = review_weeks_end(frames)
+        if end is not None:
+            after &= f["referral_date"] >= end
+        _rows(sink, raw, "referrals", f, after.to_numpy(dtype=bool), "referral_date", f["referral_date"],
               f"referral dated on or after the plan start ({start.isoformat()}): history must end "
-              "before the planning year (pack.toml planning.start)")
-    if "delivered" in frames:
-        f = frames["delivered"]
-        not_monday = (f["week_start"].dt.day_of_week != 0).fillna(False).to_numpy(dtype=bool) & \
-            f["week_start"].notna().to_numpy()
-        _rows(sink, raw, "delivered", f, not_monday, "week_start", f["week_start"],
-              "week_start must be the Monday of the week")
+              "before the planning year (pack.toml planning.start); referrals after it are accepted only "
+              "within the weeks of the delivered extract, as actual demand for the quarterly review")
+    for name in ("delivered", "leave"):
+        if name not in frames:
+            continue
+        f = frames[name]
+        week = f["week_start"]
+        not_monday = (week.dt.day_of_week != 0).fillna(False).to_numpy(dtype=bool)
+        _rows(sink, raw, name, f, not_monday, "week_start", week, "week_start must be the Monday of the week")
+        if start is not None:
+            first, last = pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(weeks=52)
+            outside = ((week < first) | (week >= last)).fillna(False).to_numpy(dtype=bool) & ~not_monday
+            _rows(sink, raw, name, f, outside, "week_start", week,
+                  f"week outside the planning year ({first.date().isoformat()} to "
+                  f"{(last - pd.Timedelta(days=1)).date().isoformat()})")
 
 
 def check_grid(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:

@@ -29,7 +29,7 @@ from capacity_planner.pack.settings import settings_to_values
 
 TableFormat = Literal["csv", "parquet"]
 _RECORD_FIELD = {"availability": "availability"}
-_HISTORY = ("referrals", "appointments", "delivered")
+_HISTORY = ("referrals", "appointments", "delivered", "leave")
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 

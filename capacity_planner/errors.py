@@ -69,7 +69,7 @@ class PackValidationError(CapacityPlannerError):
     def __init__(self, problems: Iterable[Problem]):
         self.problems: tuple[Problem, ...] = tuple(problems)
         errors = [p for p in self.problems if p.severity == "error"]
-        super().__init__(f"{len(errors)} problem(s) in the planning pack")
+        super().__init__(f"{len(errors)} problem(s) in the planning pack:\n" + self.report())
 
     @property
     def errors(self) -> Sequence[Problem]:

@@ -1,1 +1,111 @@
-"""review."""
+"""Quarterly review: planned vs delivered sessions, expected vs actual demand, e-job-planning KPIs.
+
+Step 5 of *E-job planning the clinical workforce* (NHS England, 2023): review at least quarterly whether
+actual demand matches expected demand and reconcile delivered sessions (e-roster) with planned ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from capacity_planner.pack.model import PlanningPack
+from capacity_planner.review.delivered import (
+    ReviewPeriod,
+    planned_cells,
+    planned_vs_delivered,
+    review_period,
+)
+from capacity_planner.review.html import render_review_html
+from capacity_planner.review.kpis import (
+    DEFAULT_THRESHOLD_PCT,
+    demand_comparison,
+    hospital_cancellation_rates,
+    kpi_table,
+    review_table,
+)
+
+__all__ = ["ReviewResult", "run_review", "write_review"]
+
+
+@dataclass(frozen=True, eq=False)
+class ReviewResult:
+    """Everything the review writes: the period, ``review.csv``, ``kpis.csv`` and the demand comparison."""
+
+    period: ReviewPeriod
+    review: pd.DataFrame
+    kpis: pd.DataFrame
+    demand: pd.DataFrame
+    detail: pd.DataFrame
+    threshold_pct: float
+
+
+def _forecast_at_plan_time(pack: PlanningPack) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Weekly forecast (activity_id, week_start, mean) from history before the plan start, and the
+    requirements table (for planned DNA rates)."""
+    from capacity_planner.demand.pipeline import size_demand
+
+    history = pack.referrals.loc[pack.referrals["referral_date"] < pd.Timestamp(pack.plan_start)]
+    if len(history) == 0:
+        return pd.DataFrame(columns=["activity_id", "week_start", "mean"]), None
+    result = size_demand(pack.replace(referrals=history.reset_index(drop=True)))
+    weekly = result.weekly
+    forecast = weekly.loc[weekly["kind"] == "forecast", ["activity_id", "week_start", "mean"]]
+    return forecast, result.requirements.table
+
+
+def run_review(
+    pack: PlanningPack,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    plan_dir: Path | None = None,
+    threshold_pct: float = DEFAULT_THRESHOLD_PCT,
+) -> ReviewResult:
+    """Compare the agreed plan with the delivered extract and the forecast with actual referrals.
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        Must hold a ``delivered`` extract; referrals in its weeks are the actual demand.
+    date_from, date_to : date, optional
+        Review period (snapped to whole weeks); default: the weeks of the delivered extract.
+    plan_dir : Path, optional
+        A ``plan`` output folder whose ``allocation.csv`` is the agreed plan; default: the pack's job plans.
+    threshold_pct : float
+        Variance (%) beyond which rows are flagged with a likely cause.
+    """
+    period = review_period(pack, date_from, date_to)
+    detail = planned_vs_delivered(pack, period, planned_cells(pack, plan_dir))
+    forecast, requirements = _forecast_at_plan_time(pack)
+    demand = demand_comparison(pack, period, forecast)
+    review = review_table(detail, demand, hospital_cancellation_rates(pack, period), threshold_pct)
+    kpis = kpi_table(pack, period, detail, demand, requirements)
+    return ReviewResult(period, review, kpis, demand, detail, threshold_pct)
+
+
+def write_review(pack: PlanningPack, result: ReviewResult, out_dir: Path) -> list[Path]:
+    """Write ``review.csv``, ``kpis.csv`` and ``review.html`` into ``out_dir`` (all or nothing)."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".review.", dir=out_dir.parent))
+    try:
+        result.review.to_csv(tmp / "review.csv", index=False, lineterminator="\n")
+        result.kpis.to_csv(tmp / "kpis.csv", index=False, lineterminator="\n")
+        page = render_review_html(
+            pack.settings.name, result.period, result.review, result.kpis, result.demand, result.threshold_pct
+        )
+        (tmp / "review.html").write_text(page, encoding="utf-8")
+        out_dir.mkdir(exist_ok=True)
+        written = []
+        for f in sorted(tmp.iterdir()):
+            target = out_dir / f.name
+            shutil.move(str(f), target)
+            written.append(target)
+        return written
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

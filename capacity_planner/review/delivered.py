@@ -1,0 +1,202 @@
+r"""Planned against delivered sessions over a review period, allowing for leave.
+
+The agreed plan is a weekly timetable; clinicians do not work every week of the year. Over a period of
+:math:`W` weeks, the sessions a clinician :math:`c` was planned to deliver in activity :math:`a` are
+
+.. math::
+
+    P_{c,a} = \sum_{\text{cells } k \text{ of } c \text{ in } a} \frac{w_k}{52} \, W
+    \qquad \text{(no leave rows: leave assumed spread evenly over the year)}
+
+    P_{c,a} = \sum_{k} \frac{w_k}{\omega_c} \, (W - L_c)
+    \qquad \text{(the extract has leave rows for } c\text{)}
+
+where :math:`w_k` is the cell's ``weeks_per_year`` (default: the clinician's working weeks
+:math:`\omega_c`) and :math:`L_c` the weeks of leave recorded for :math:`c` in the period. So a consultant
+with 42 working weeks and one weekly clinic is planned :math:`42/52 \times 13 = 10.5` clinics in a
+13-week quarter, or exactly 11 if the extract shows 2 weeks' leave. Delivered sessions :math:`D_{c,a}`
+are the e-roster rows in the period. Variance :math:`= (D - P)/P \times 100\,\%` (Appendix 5 of
+*E-job planning the clinical workforce*, NHS England 2023: "percentage variance between planned and
+delivered sessions").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from capacity_planner.errors import PackValidationError, Problem
+from capacity_planner.pack.model import PlanningPack
+
+
+@dataclass(frozen=True)
+class ReviewPeriod:
+    """Whole weeks from the Monday ``start`` to the Sunday ``end`` (inclusive)."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def weeks(self) -> int:
+        """Number of weeks in the period."""
+        return ((self.end - self.start).days + 1) // 7
+
+    def contains(self, week_start: pd.Series) -> pd.Series:
+        """Mask of week starts inside the period."""
+        return (week_start >= pd.Timestamp(self.start)) & (week_start <= pd.Timestamp(self.end))
+
+
+def review_period(
+    pack: PlanningPack, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> ReviewPeriod:
+    """The review period: ``date_from``..``date_to`` snapped to whole Monday-Sunday weeks; by default the
+    weeks covered by the delivered extract.
+
+    Raises
+    ------
+    PackValidationError
+        When there is no delivered extract, the dates are reversed, or the period has no delivered rows.
+    """
+    problems = []
+    if len(pack.delivered) == 0:
+        raise PackValidationError(
+            [
+                Problem(
+                    "delivered",
+                    "the review needs a delivered (e-roster) extract: "
+                    "a delivered table with clinician_id, week_start, activity_id, "
+                    "sessions",
+                )
+            ]
+        )
+    weeks = pack.delivered["week_start"]
+    first = date_from or weeks.min().date()
+    last = date_to or (weeks.max() + pd.Timedelta(days=6)).date()
+    start = first - dt.timedelta(days=first.weekday())
+    end = last + dt.timedelta(days=6 - last.weekday())
+    if end < start:
+        problems.append(Problem("--from/--to", f"the period ends ({last}) before it starts ({first})"))
+    plan_start = pack.plan_start
+    plan_end = plan_start + dt.timedelta(weeks=52) - dt.timedelta(days=1)
+    if start < plan_start or end > plan_end:
+        problems.append(
+            Problem(
+                "--from/--to",
+                f"the period {start} to {end} is not inside the planning year ({plan_start} to {plan_end})",
+            )
+        )
+    period = ReviewPeriod(start, end)
+    if not problems and not period.contains(weeks).any():
+        problems.append(
+            Problem(
+                "delivered",
+                f"no delivered rows in the period {start} to {end}; the extract "
+                f"covers {weeks.min().date()} to {(weeks.max() + pd.Timedelta(days=6)).date()}",
+            )
+        )
+    if problems:
+        raise PackValidationError(problems)
+    return period
+
+
+def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFrame:
+    """The agreed plan as cells: clinician_id, activity_id, sessions_per_week, weeks_per_year.
+
+    From the pack's job plans, or from a ``plan`` output folder's ``allocation.csv`` (each cell then runs
+    every working week of its clinician).
+    """
+    weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    if plan_dir is not None:
+        path = Path(plan_dir) / "allocation.csv"
+        if not path.exists():
+            raise PackValidationError(
+                [Problem(str(path), "not found: --plan must be a folder written by capacity-planner plan")]
+            )
+        alloc = pd.read_csv(path, dtype={"clinician_id": str, "activity_id": str})
+        cells = alloc.assign(sessions_per_week=1.0)[["clinician_id", "activity_id", "sessions_per_week"]]
+        cells["weeks_per_year"] = cells["clinician_id"].map(weeks).astype(float)
+    else:
+        cells = pd.DataFrame(
+            [(c.clinician_id, c.activity_id, 1.0, c.weeks_per_year) for c in pack.job_plans],
+            columns=["clinician_id", "activity_id", "sessions_per_week", "weeks_per_year"],
+        )
+    return cells
+
+
+def planned_vs_delivered(pack: PlanningPack, period: ReviewPeriod, cells: pd.DataFrame) -> pd.DataFrame:
+    """Planned and delivered sessions per clinician and activity over ``period``.
+
+    Returns
+    -------
+    DataFrame
+        clinician_id, staff_group, activity_id, category, planned_sessions, delivered_sessions,
+        leave_weeks, planned_basis (``working weeks`` or ``leave rows``), session_type.
+    """
+    clinicians = pd.DataFrame(
+        [(c.clinician_id, c.staff_group, c.working_weeks) for c in pack.clinicians],
+        columns=["clinician_id", "staff_group", "working_weeks"],
+    )
+    leave = pack.leave.loc[period.contains(pack.leave["week_start"])] if len(pack.leave) else pack.leave
+    leave_weeks = leave.groupby("clinician_id")["weeks"].sum() if len(leave) else pd.Series(dtype=float)
+    has_leave_rows = set(pack.leave["clinician_id"]) if len(pack.leave) else set()
+
+    plan = cells.merge(clinicians, on="clinician_id", how="left")
+    recorded = plan["clinician_id"].isin(has_leave_rows).to_numpy()
+    weeks_worked = period.weeks - plan["clinician_id"].map(leave_weeks).fillna(0.0).to_numpy()
+    share = plan["weeks_per_year"].to_numpy(dtype=float)
+    per_cell = np.where(
+        recorded,
+        share / plan["working_weeks"].to_numpy(dtype=float) * weeks_worked,
+        share / 52.0 * period.weeks,
+    )
+    plan["planned_sessions"] = plan["sessions_per_week"].to_numpy(dtype=float) * per_cell
+    planned = plan.groupby(["clinician_id", "activity_id"], as_index=False)["planned_sessions"].sum()
+
+    rows = pack.delivered.loc[period.contains(pack.delivered["week_start"])]
+    delivered = (
+        rows.rename(columns={"sessions": "delivered_sessions"})
+        .groupby(["clinician_id", "activity_id", "session_type"], as_index=False)[["delivered_sessions"]]
+        .sum()
+    )
+    substantive = delivered.loc[delivered["session_type"].isin(["substantive", "additional"])]
+    substantive = substantive.groupby(["clinician_id", "activity_id"], as_index=False)[
+        "delivered_sessions"
+    ].sum()
+
+    out = planned.merge(substantive, on=["clinician_id", "activity_id"], how="outer")
+    out["session_type"] = "substantive"
+    bought = delivered.loc[delivered["session_type"].isin(["locum", "wli"])]
+    out = pd.concat([out, bought.assign(planned_sessions=0.0)], ignore_index=True)
+    out[["planned_sessions", "delivered_sessions"]] = out[["planned_sessions", "delivered_sessions"]].fillna(
+        0.0
+    )
+    groups = clinicians.set_index("clinician_id")["staff_group"]
+    out["staff_group"] = out["clinician_id"].map(groups).fillna("external")
+    out["category"] = out["activity_id"].map({a.activity_id: a.category for a in pack.activities})
+    out["leave_weeks"] = out["clinician_id"].map(leave_weeks).fillna(0.0)
+    out["planned_basis"] = np.where(out["clinician_id"].isin(has_leave_rows), "leave rows", "working weeks")
+    columns = [
+        "clinician_id",
+        "staff_group",
+        "activity_id",
+        "category",
+        "session_type",
+        "planned_sessions",
+        "delivered_sessions",
+        "leave_weeks",
+        "planned_basis",
+    ]
+    return out[columns].sort_values(["clinician_id", "activity_id", "session_type"]).reset_index(drop=True)
+
+
+def variance_pct(planned: pd.Series | float, delivered: pd.Series | float) -> pd.Series | float:
+    r"""Percentage variance :math:`(D - P)/P \times 100`; NaN when nothing was planned."""
+    p = np.asarray(planned, dtype=float)
+    d = np.asarray(delivered, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(p > 0, (d - p) / p * 100.0, np.nan)
+    return pd.Series(v, index=planned.index) if isinstance(planned, pd.Series) else float(v)

@@ -1,0 +1,293 @@
+r"""The quarterly review's tables: variance by level with flags and likely causes, and the KPIs.
+
+KPIs (NHS England, *E-job planning the clinical workforce*, 2023, Appendix 5; *Medical consultant job
+planning*, 2024, for DCC/SPA ratio and premium pay):
+
+* ``active_job_plan_pct`` — share of clinicians whose job plan was signed off in the 12 months before
+  the end of the review period: :math:`100 \times |\{c : 0 \le t_{end} - t^{signed}_c \le 365\}| / |C|`.
+* ``planned_dcc_ratio`` — planned DCC sessions / all planned sessions, by staff group (sessions a year:
+  each cell weighted by its weeks a year).
+* ``dcc_spa_ratio`` — planned DCC PAs per SPA PA, by staff group (7.5 : 2.5 = 3.0).
+* ``session_variance_pct`` — (delivered − planned) / planned × 100 over the period, by staff group.
+* ``demand_variance_pct`` — (actual − expected referrals) / expected × 100 per activity; expected is the
+  forecast mean made at plan time (history before the plan start only).
+* ``dna_rate_planned`` / ``dna_rate_actual`` — per activity; actual = dna / (attended + dna) in the period.
+* ``locum_sessions``, ``wli_sessions`` and ``premium_spend`` — where the extract has session types, priced
+  at the ``costs`` table's session_cost.
+
+Flags: a row is flagged when :math:`|\text{variance}| >` ``threshold_pct`` (default 10 %). Likely causes,
+checked in this order, are rules of thumb a service lead would apply first:
+
+1. under-delivery with hospital cancellations in the period above the rate assumed at plan time →
+   "sessions lost to hospital cancellations";
+2. other under-delivery → "unfilled sessions (vacancy, sickness or rota gaps)";
+3. over-delivery → "extra sessions (additional lists or WLI)";
+4. for activities, actual referrals above the forecast → "demand above forecast".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from capacity_planner.pack.model import PlanningPack
+from capacity_planner.review.delivered import ReviewPeriod, variance_pct
+
+DEFAULT_THRESHOLD_PCT = 10.0
+REVIEW_COLUMNS = [
+    "level",
+    "clinician_id",
+    "staff_group",
+    "activity_id",
+    "planned_sessions",
+    "delivered_sessions",
+    "variance_sessions",
+    "variance_pct",
+    "flagged",
+    "likely_cause",
+]
+
+
+def _finish(frame: pd.DataFrame, level: str) -> pd.DataFrame:
+    out = frame.copy()
+    out["level"] = level
+    for col in ("clinician_id", "staff_group", "activity_id"):
+        if col not in out.columns:
+            out[col] = ""
+    out["variance_sessions"] = out["delivered_sessions"] - out["planned_sessions"]
+    out["variance_pct"] = variance_pct(out["planned_sessions"], out["delivered_sessions"])
+    return out
+
+
+def review_table(
+    detail: pd.DataFrame,
+    demand: pd.DataFrame,
+    hospital_cancellations: pd.DataFrame,
+    threshold_pct: float = DEFAULT_THRESHOLD_PCT,
+) -> pd.DataFrame:
+    """``review.csv``: planned vs delivered by clinician × activity, activity, staff group and in total.
+
+    Parameters
+    ----------
+    detail : DataFrame
+        From :func:`~capacity_planner.review.delivered.planned_vs_delivered` (substantive rows only).
+    demand : DataFrame
+        activity_id, expected_referrals, actual_referrals (see :func:`demand_comparison`).
+    hospital_cancellations : DataFrame
+        activity_id, rate_planned, rate_actual.
+    threshold_pct : float
+        Absolute variance (%) above which a row is flagged.
+    """
+    subst = detail.loc[detail["session_type"] == "substantive"]
+    keys = ["planned_sessions", "delivered_sessions"]
+    parts = [
+        _finish(subst[["clinician_id", "staff_group", "activity_id", *keys]], "clinician_activity"),
+        _finish(subst.groupby(["clinician_id", "staff_group"], as_index=False)[keys].sum(), "clinician"),
+        _finish(subst.groupby("activity_id", as_index=False)[keys].sum(), "activity"),
+        _finish(subst.groupby("staff_group", as_index=False)[keys].sum(), "staff_group"),
+        _finish(subst[keys].sum().to_frame().T.assign(staff_group="all"), "total"),
+    ]
+    out = pd.concat(parts, ignore_index=True)
+    out["flagged"] = (out["variance_pct"].abs() > threshold_pct).fillna(False) | (
+        (out["planned_sessions"] == 0) & (out["delivered_sessions"] > 0)
+    )
+    cancel = hospital_cancellations.set_index("activity_id")
+    demand_idx = demand.set_index("activity_id") if len(demand) else pd.DataFrame()
+    causes = []
+    for row in out.itertuples(index=False):
+        causes.append(_likely_cause(row, cancel, demand_idx, threshold_pct) if row.flagged else "")
+    out["likely_cause"] = causes
+    return out[REVIEW_COLUMNS]
+
+
+def _likely_cause(row: Any, cancel: pd.DataFrame, demand: pd.DataFrame, threshold_pct: float) -> str:
+    activity = getattr(row, "activity_id", "")
+    variance = row.variance_pct
+    reasons = []
+    if np.isnan(variance) or variance > 0:
+        reasons.append("extra sessions (additional lists or WLI)")
+    else:
+        rate_actual: dict[Any, float] = cancel["rate_actual"].to_dict()
+        rate_planned: dict[Any, float] = cancel["rate_planned"].to_dict()
+        lost = activity in rate_actual and rate_actual[activity] > rate_planned[activity] + 0.01
+        if lost:
+            r = cancel.loc[activity]
+            reasons.append(
+                f"sessions lost to hospital cancellations ({r['rate_actual']:.0%} of bookings "
+                f"cancelled by the hospital against {r['rate_planned']:.0%} planned)"
+            )
+        else:
+            reasons.append("unfilled sessions (vacancy, sickness or rota gaps)")
+    if activity and activity in demand.index:
+        d = demand.loc[activity]
+        if d["demand_variance_pct"] > threshold_pct:
+            reasons.append(
+                f"demand above forecast ({d['actual_referrals']:.0f} referrals against "
+                f"{d['expected_referrals']:.0f} expected)"
+            )
+    return "; ".join(reasons)
+
+
+def hospital_cancellation_rates(pack: PlanningPack, period: ReviewPeriod) -> pd.DataFrame:
+    """Hospital-cancellation share of booked appointments, before the plan start and in the period."""
+    appts = pack.appointments
+    if len(appts) == 0:
+        return pd.DataFrame(columns=["activity_id", "rate_planned", "rate_actual"])
+    start = pd.Timestamp(pack.plan_start)
+    in_period = period.contains(
+        appts["appointment_date"] - pd.to_timedelta(appts["appointment_date"].dt.day_of_week, unit="D")
+    )
+    is_cancel = appts["outcome"].eq("cancelled_hospital")
+
+    def rate(mask: pd.Series) -> pd.Series:
+        return is_cancel[mask].groupby(appts.loc[mask, "activity_id"]).mean()
+
+    out = pd.DataFrame(
+        {"rate_planned": rate(appts["appointment_date"] < start), "rate_actual": rate(in_period)}
+    )
+    return out.fillna(0.0).rename_axis("activity_id").reset_index()
+
+
+def demand_comparison(
+    pack: PlanningPack, period: ReviewPeriod, expected_weekly: pd.DataFrame
+) -> pd.DataFrame:
+    """Actual referrals in the period against the forecast made at plan time.
+
+    Parameters
+    ----------
+    expected_weekly : DataFrame
+        activity_id, week_start, mean (forecast mean referrals a week), as produced by the demand pipeline
+        on history before the plan start.
+    """
+    ref = pack.referrals
+    week = ref["referral_date"] - pd.to_timedelta(ref["referral_date"].dt.day_of_week, unit="D")
+    actual = ref.loc[period.contains(week)].groupby("activity_id")["count"].sum()
+    exp = expected_weekly.loc[period.contains(expected_weekly["week_start"])]
+    expected = exp.groupby("activity_id")["mean"].sum()
+    out = pd.DataFrame({"expected_referrals": expected, "actual_referrals": actual}).fillna(0.0)
+    out = out.loc[out["expected_referrals"] + out["actual_referrals"] > 0]
+    out["demand_variance_pct"] = variance_pct(out["expected_referrals"], out["actual_referrals"])
+    return out.rename_axis("activity_id").reset_index()
+
+
+def kpi_table(
+    pack: PlanningPack,
+    period: ReviewPeriod,
+    detail: pd.DataFrame,
+    demand: pd.DataFrame,
+    requirements: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``kpis.csv``: kpi, group, value, unit, numerator, denominator (long format)."""
+    rows: list[tuple[Any, ...]] = []
+    end = period.end
+    staff = pd.DataFrame(
+        [(c.clinician_id, c.staff_group, c.signed_off, c.active) for c in pack.clinicians],
+        columns=["clinician_id", "staff_group", "signed_off", "active"],
+    )
+    staff = staff.loc[staff["active"]]
+
+    def active_plan(s: pd.Series) -> bool:
+        return s is not None and isinstance(s, dt.date) and 0 <= (end - s).days <= 365
+
+    staff["active_plan"] = staff["signed_off"].map(active_plan)
+    for group, g in [*staff.groupby("staff_group"), ("all", staff)]:
+        n, k = len(g), int(g["active_plan"].sum())
+        rows.append(("active_job_plan_pct", str(group), 100.0 * k / n if n else np.nan, "%", k, n))
+
+    cat = {a.activity_id: a.category for a in pack.activities}
+    pa_value = {a.activity_id: a.pa_value for a in pack.activities}
+    group_of = staff.set_index("clinician_id")["staff_group"]
+    cells = pd.DataFrame(
+        [(c.clinician_id, c.activity_id, c.weeks_per_year) for c in pack.job_plans],
+        columns=["clinician_id", "activity_id", "weeks_per_year"],
+    )
+    cells["staff_group"] = cells["clinician_id"].map(group_of)
+    cells["category"] = cells["activity_id"].map(cat)
+    cells["pas"] = cells["activity_id"].map(pa_value)
+    for group, g in [*cells.groupby("staff_group"), ("all", cells)]:
+        total = float(g["weeks_per_year"].sum())
+        dcc = float(g.loc[g["category"] == "DCC", "weeks_per_year"].sum())
+        rows.append(("planned_dcc_ratio", str(group), dcc / total if total else np.nan, "ratio", dcc, total))
+        dcc_pa = float(g.loc[g["category"] == "DCC", "pas"].sum())
+        spa_pa = float(g.loc[g["category"] == "SPA", "pas"].sum())
+        rows.append(
+            (
+                "dcc_spa_ratio",
+                str(group),
+                dcc_pa / spa_pa if spa_pa else np.nan,
+                "DCC PAs per SPA PA",
+                dcc_pa,
+                spa_pa,
+            )
+        )
+
+    subst = detail.loc[detail["session_type"] == "substantive"]
+    for group, g in [*subst.groupby("staff_group"), ("all", subst)]:
+        p, d = float(g["planned_sessions"].sum()), float(g["delivered_sessions"].sum())
+        rows.append(("session_variance_pct", str(group), variance_pct(p, d), "%", d, p))
+
+    for r in demand.itertuples(index=False):
+        rows.append(
+            (
+                "demand_variance_pct",
+                r.activity_id,
+                r.demand_variance_pct,
+                "%",
+                r.actual_referrals,
+                r.expected_referrals,
+            )
+        )
+    _dna_rows(pack, period, requirements, rows)
+    _premium_rows(pack, detail, rows)
+    return pd.DataFrame(rows, columns=["kpi", "group", "value", "unit", "numerator", "denominator"])
+
+
+def _dna_rows(
+    pack: PlanningPack,
+    period: ReviewPeriod,
+    requirements: pd.DataFrame | None,
+    rows: list[tuple[Any, ...]],
+) -> None:
+    appts = pack.appointments
+    if len(appts) == 0:
+        return
+    week = appts["appointment_date"] - pd.to_timedelta(appts["appointment_date"].dt.day_of_week, unit="D")
+    seen = appts.loc[period.contains(week) & appts["outcome"].isin(["attended", "dna"])]
+    counts = seen.groupby("activity_id")["outcome"].agg(dna=lambda s: int((s == "dna").sum()), booked="size")
+    planned = (
+        {}
+        if requirements is None
+        else dict(zip(requirements["activity_id"], requirements["dna_rate"], strict=True))
+    )
+    for activity, r in counts.iterrows():
+        if activity in planned and pd.notna(planned[activity]):
+            rows.append(
+                ("dna_rate_planned", str(activity), float(planned[activity]), "share", np.nan, np.nan)
+            )
+        rows.append(
+            (
+                "dna_rate_actual",
+                str(activity),
+                r["dna"] / r["booked"] if r["booked"] else np.nan,
+                "share",
+                float(r["dna"]),
+                float(r["booked"]),
+            )
+        )
+
+
+def _premium_rows(pack: PlanningPack, detail: pd.DataFrame, rows: list[tuple[Any, ...]]) -> None:
+    bought = detail.loc[detail["session_type"].isin(["locum", "wli"])]
+    costs = {(c.item, c.staff_group): c.session_cost for c in pack.costs if c.session_cost is not None}
+    spend_total = 0.0
+    for kind, item in (("locum", "locum_session"), ("wli", "wli_session")):
+        n = float(bought.loc[bought["session_type"] == kind, "delivered_sessions"].sum())
+        rows.append((f"{kind}_sessions", "all", n, "sessions", n, np.nan))
+        price = costs.get((item, "consultant")) or next((v for (i, _), v in costs.items() if i == item), None)
+        if price is not None:
+            spend_total += n * price
+    if len(bought) and costs:
+        rows.append(("premium_spend", "all", spend_total, "GBP", spend_total, np.nan))

@@ -164,7 +164,7 @@ def planned_vs_delivered(pack: PlanningPack, period: ReviewPeriod, cells: pd.Dat
     )
     substantive = delivered.loc[delivered["session_type"].isin(["substantive", "additional"])]
     substantive = substantive.groupby(["clinician_id", "activity_id"], as_index=False)[
-        "delivered_sessions"
+        ["delivered_sessions"]
     ].sum()
 
     out = planned.merge(substantive, on=["clinician_id", "activity_id"], how="outer")

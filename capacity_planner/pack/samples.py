@@ -1,0 +1,212 @@
+"""Seeded generator of realistic synthetic planning packs (DESIGN.md sections 3 and 6).
+
+``generate_sample("small", 0, Path("out"))`` writes a dermatology service of eight clinicians that
+an NHS team would recognise: a two-week-wait suspected skin cancer clinic, routine new and follow-up
+clinics, a minor operations list, the skin cancer MDT on Tuesday afternoons, specialist clinics,
+ward referrals, clinical administration, SPA and management roles; three years of daily referrals
+(growth, yearly seasonality, weekday pattern, English bank holidays, over-dispersed noise) and the
+appointments they led to; the current job plans, rooms, costs, a waiting-list snapshot and a
+first-quarter e-roster extract. The current plans cover mean rapid-access demand but not its 80th
+centile, and leave follow-ups backlogged, as many real services do.
+
+Sizes: ``small`` (8 clinicians, ~35 k appointment rows, CSV), ``service`` (40 clinicians, ~300 k
+rows, CSV) and ``trust`` (1,000 clinicians in 40 services, ~10 M rows, Parquet streamed service by
+service so memory stays bounded). The same seed gives byte-identical files.
+
+Parameters live in :class:`~capacity_planner.pack.samples_spec.ServiceSpec` and
+:class:`~capacity_planner.pack.samples_spec.SampleSpec`; :func:`generate` writes any spec.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from capacity_planner.pack import samples_history as H
+from capacity_planner.pack.raw import TOML_NAME
+from capacity_planner.pack.samples_spec import (
+    SIZES,
+    SampleSize,
+    SampleSpec,
+    ServiceSpec,
+    sample_spec,
+)
+from capacity_planner.pack.samples_team import build_team, costs_table, slots_table
+from capacity_planner.pack.write import write_tables
+
+__all__ = ["SIZES", "SampleSize", "SampleSpec", "ServiceSpec", "generate", "generate_sample",
+           "sample_spec"]
+
+TableFormat = Literal["csv", "parquet"]
+_SMALL_TABLES = ("clinicians", "activities", "skills", "slots", "rooms", "availability",
+                 "job_plans", "requirements", "waiting_list", "costs", "delivered")
+
+
+def generate_sample(size: SampleSize, seed: int, out: str | Path,
+                    table_format: TableFormat | None = None) -> Path:
+    """Write the standard sample pack of ``size`` drawn with ``seed`` to folder ``out``.
+
+    Parameters
+    ----------
+    size : {"small", "service", "trust"}
+        See :func:`~capacity_planner.pack.samples_spec.sample_spec`.
+    seed : int
+        Seed of :func:`numpy.random.default_rng`; the same seed gives byte-identical files.
+    out : path
+        Folder to create or replace (an existing folder must hold only pack files).
+    table_format : {"csv", "parquet"} or None
+        None: CSV for small and service, Parquet for trust.
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    if table_format is None:
+        table_format = "parquet" if size == "trust" else "csv"
+    return generate(sample_spec(size, seed), seed, out, table_format)
+
+
+def generate(sample: SampleSpec, seed: int, out: str | Path,
+             table_format: TableFormat = "csv") -> Path:
+    """Write the pack described by ``sample`` with random seed ``seed`` to folder ``out``.
+
+    Services are generated one after another and their referrals and appointments streamed to disk,
+    so memory is bounded by the largest service. The folder appears complete or not at all.
+    """
+    if table_format not in ("csv", "parquet"):
+        raise ValueError(f"table_format must be 'csv' or 'parquet', not {table_format!r}")
+    out = Path(out)
+    _check_replaceable(out)
+    days = H.Days.of(sample)
+    children = np.random.SeedSequence(seed).spawn(len(sample.services))
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in _SMALL_TABLES}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        history_dir = work / "history"
+        history_dir.mkdir()
+        with _HistoryWriter(history_dir, table_format) as writer:
+            for spec, child in zip(sample.services, children, strict=True):
+                team_rng, history_rng, roster_rng = (np.random.default_rng(s)
+                                                     for s in child.spawn(3))
+                team = build_team(spec, team_rng, sample.start)
+                history = H.simulate(spec, team, days, history_rng)
+                writer.write(history, team.clinicians["clinician_id"].to_numpy(dtype=object))
+                parts["clinicians"].append(team.clinicians)
+                parts["activities"].append(team.activities)
+                parts["skills"].append(team.skills)
+                parts["rooms"].append(team.rooms)
+                parts["availability"].append(team.availability)
+                parts["job_plans"].append(team.job_plans)
+                parts["requirements"].append(team.requirements)
+                parts["waiting_list"].append(history.waiting_list)
+                parts["delivered"].append(H.delivered(team, spec, sample.start,
+                                                      sample.delivered_weeks, roster_rng))
+        parts["slots"].append(slots_table())
+        parts["costs"].append(costs_table())
+        tables = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+        pack = write_tables(tables, dict(sample.settings()), work / "pack", table_format)
+        for path in sorted(history_dir.iterdir()):
+            path.replace(pack / path.name)
+        if out.exists():
+            shutil.rmtree(out)
+        pack.replace(out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse to replace anything but a pack folder (so a typo cannot delete a user's folder)."""
+    if not out.exists():
+        return
+    if not out.is_dir() or out.is_symlink():
+        raise ValueError(f"{out} exists and is not a folder; give a new folder or a pack folder")
+    foreign = [p.name for p in out.iterdir()
+               if p.name != TOML_NAME and p.suffix.lower() not in (".csv", ".parquet")]
+    if foreign:
+        raise ValueError(f"{out} holds files that are not part of a planning pack "
+                         f"({', '.join(sorted(foreign)[:5])}); choose another folder")
+
+
+class _HistoryWriter:
+    """Streams the referrals and appointments of each service to CSV or Parquet."""
+
+    def __init__(self, folder: Path, table_format: TableFormat) -> None:
+        self.folder = folder
+        self.format = table_format
+        self._parquet: dict[str, Any] = {}
+        self._csv_started: set[str] = set()
+
+    def __enter__(self) -> _HistoryWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for writer in self._parquet.values():
+            writer.close()
+
+    def write(self, history: H.History, clinician_ids: np.ndarray) -> None:
+        """Append one service's referrals and appointments."""
+        acts = np.asarray(history.activity_ids, dtype=object)
+        r, a = history.referrals, history.appointments
+        self._write("referrals", {
+            "referral_date": ("date", r["day"]),
+            "activity_id": ("dict", r["activity"], acts),
+            "priority": ("dict", r["priority"], np.asarray(H.PRIORITIES, dtype=object)),
+            "count": ("int", r["count"]),
+        })
+        self._write("appointments", {
+            "appointment_date": ("date", a["day"]),
+            "activity_id": ("dict", a["activity"], acts),
+            "outcome": ("dict", a["outcome"], np.asarray(H.OUTCOMES, dtype=object)),
+            "clinician_id": ("dict", a["clinician"], clinician_ids),
+            "is_new": ("bool", a["is_new"]),
+        })
+
+    def _write(self, name: str, columns: Mapping[str, tuple[Any, ...]]) -> None:
+        if self.format == "parquet":
+            self._write_parquet(name, columns)
+        else:
+            self._write_csv(name, columns)
+
+    def _write_parquet(self, name: str, columns: Mapping[str, tuple[Any, ...]]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        arrays = {}
+        for col, (kind, values, *rest) in columns.items():
+            if kind == "date":
+                arrays[col] = pa.array(values.astype("datetime64[D]").astype("datetime64[ms]"))
+            elif kind == "dict":
+                arrays[col] = pa.DictionaryArray.from_arrays(
+                    pa.array(values.astype(np.int32)), pa.array(rest[0].tolist(), type=pa.string()))
+            else:
+                arrays[col] = pa.array(values)
+        table = pa.table(arrays)
+        if name not in self._parquet:
+            self._parquet[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema,
+                                                   compression="zstd")
+        self._parquet[name].write_table(table)
+
+    def _write_csv(self, name: str, columns: Mapping[str, tuple[Any, ...]]) -> None:
+        data = {}
+        for col, (kind, values, *rest) in columns.items():
+            if kind == "date":
+                data[col] = np.datetime_as_string(values.astype("datetime64[D]"), unit="D")
+            elif kind == "dict":
+                data[col] = rest[0][values]
+            elif kind == "bool":
+                data[col] = np.where(values, "true", "false")
+            else:
+                data[col] = values
+        first = name not in self._csv_started
+        self._csv_started.add(name)
+        pd.DataFrame(data).to_csv(self.folder / f"{name}.csv", mode="w" if first else "a",
+                                  header=first, index=False, lineterminator="\n")

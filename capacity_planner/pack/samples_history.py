@@ -1,0 +1,300 @@
+"""Simulated history of a synthetic service: referrals, appointments, waiting list, e-roster.
+
+Everything is vectorised over referrals and appointments (the only Python loops run over activities,
+weekdays and clinicians). Days are integers (see :mod:`~capacity_planner.pack.samples_calendar`).
+
+Referrals. For activity a on day d: ``count ~ Poisson(μ_a · level(d) · G_a,w)`` where ``level``
+holds growth ``(1+g)^((d − start)/365.25)``, the yearly cycle, the weekday weight and the
+bank-holiday and Christmas factors, and ``G_a,w ~ Gamma(k, 1/k)`` is one shock per activity and ISO
+week: weekly counts are then negative binomial with variance μ + μ²/k (over-dispersed, as real
+referral series are).
+
+Appointments. Each referral is one episode: its first booking falls after a gamma-distributed wait;
+every booking is attended, a DNA, or cancelled by the patient or the hospital, and the patient is
+rebooked until seen (``rebook_until_seen``), so dna / (attended + dna) equals the DNA rate asked.
+Each new attendance at a clinic with a follow-up activity leads to a negative-binomial number of
+follow-up visits (mean ``follow_up_ratio``) at gamma-distributed intervals, booked the same way; in
+the last year before the plan start, follow-ups slip by up to ``follow_up_backlog_weeks`` (a growing
+backlog). Bookings move to the next day on which the clinic runs in the current job plans (never a
+weekend or bank holiday) and are attributed to a clinician who runs that clinic on that weekday, in
+proportion to their sessions. A burn-in period before the history starts gives follow-ups from
+earlier referrals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from capacity_planner import constants as C
+from capacity_planner.pack import samples_calendar as cal
+from capacity_planner.pack.samples_spec import SampleSpec, ServiceSpec
+from capacity_planner.pack.samples_team import CLINIC_IDS, REFERRED_IDS, Team
+
+OUTCOMES = C.OUTCOMES  # attended, dna, cancelled_patient, cancelled_hospital
+PRIORITIES = ("2ww", "urgent", "routine")
+ATTENDED, DNA, CANCELLED_PATIENT, CANCELLED_HOSPITAL = range(4)
+RAPID_TARGET_WEEKS = 2.0
+RTT_TARGET_WEEKS = 18.0
+REBOOK_MEAN_DAYS = {"2ww": 7.0, "new": 28.0, "minor_ops": 28.0, "fu": 28.0}
+CANCELLED_SESSION_SHARE = 0.04  # sessions cancelled at short notice (sickness, rota gaps)
+EXTRA_LIST_PROBABILITY = 0.6  # weeks in which the extra-lists clinician runs one more session
+
+
+@dataclass(frozen=True)
+class Days:
+    """The simulation calendar as integer days."""
+
+    first: int  # burn-in start (Monday)
+    history: int  # first day of the written history (Monday)
+    start: int  # plan start (Monday)
+    horizon: int  # end of the day lookups (future bookings beyond are only known to be >= start)
+
+    @classmethod
+    def of(cls, sample: SampleSpec) -> Days:
+        """Calendar of ``sample``."""
+        start = cal.to_day(sample.start)
+        history = start - 7 * sample.history_weeks
+        return cls(history - 7 * sample.burn_in_weeks, history, start, start + 3 * 365)
+
+
+@dataclass
+class History:
+    """Simulated tables of one service (integer-coded; decoded by the writer).
+
+    ``referrals``: day, activity code (into ``activity_ids``), priority code (into
+    ``PRIORITIES``), count. ``appointments``: day, activity code, outcome code (into
+    :data:`OUTCOMES`), clinician code (row of the team's clinicians table), is_new.
+    """
+
+    activity_ids: tuple[str, ...]
+    referrals: dict[str, np.ndarray]
+    appointments: dict[str, np.ndarray]
+    waiting_list: pd.DataFrame
+
+
+
+def _segment_cumsum(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Cumulative sums restarting at each segment (segments of ``sizes`` in order)."""
+    total = np.cumsum(values)
+    before = np.repeat(total[np.cumsum(sizes) - sizes] - values[np.cumsum(sizes) - sizes], sizes)
+    return total - before
+
+
+def _bookings(rng: np.random.Generator, n: int, spec: ServiceSpec,
+              rebook_mean: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Booking attempts of ``n`` episodes, each rebooked until attended.
+
+    Returns (episode of each attempt, day offset from the first attempt, outcome code, attempts per
+    episode); the last attempt of each episode is the attended one.
+    """
+    ph, pc, r = spec.hospital_cancellation_rate, spec.patient_cancellation_rate, spec.dna_rate
+    kept = 1.0 - ph - pc
+    p_attend = kept * (1.0 - r)
+    sizes = rng.geometric(p_attend, size=n)
+    episode = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    firsts = np.cumsum(sizes) - sizes
+    gaps = 1.0 + rng.gamma(2.0, rebook_mean / 2.0, size=episode.size)
+    gaps[firsts] = 0.0
+    offsets = np.rint(_segment_cumsum(gaps, sizes)).astype(np.int64)
+    # Failed attempts: dna, patient or hospital cancellation in proportion to their probabilities.
+    fail = np.array([kept * r, pc, ph]) / (1.0 - p_attend)
+    u = rng.random(episode.size)
+    outcome = np.where(u < fail[0], DNA, np.where(u < fail[0] + fail[1], CANCELLED_PATIENT,
+                                                  CANCELLED_HOSPITAL)).astype(np.int8)
+    outcome[firsts + sizes - 1] = ATTENDED
+    return episode, offsets, outcome, sizes
+
+
+class _Snap:
+    """Move days to the next day a clinic runs (vectorised lookup over the calendar)."""
+
+    def __init__(self, days: Days, open_weekdays: tuple[int, ...]) -> None:
+        self.first = days.first
+        self.n = days.horizon - days.first
+        self.table = cal.next_open_day(days.first, self.n, open_weekdays)
+
+    def __call__(self, day: np.ndarray) -> np.ndarray:
+        idx = np.clip(day - self.first, 0, self.n - 1)
+        moved = self.table[idx] + self.first
+        return np.where(day - self.first >= self.n, day, moved)
+
+
+def _referrals(spec: ServiceSpec, days: Days, rng: np.random.Generator
+               ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Daily referral counts per referred activity from the burn-in start to the plan start."""
+    day = np.arange(days.first, days.start, dtype=np.int64)
+    wd = cal.weekday(day)
+    doy = cal.day_of_year(day)
+    hol = cal.holiday_mask(day)
+    level = (1.0 + spec.growth_per_year) ** ((day - days.start) / 365.25)
+    level *= 1.0 + spec.seasonality_amplitude * np.cos(
+        2 * np.pi * (doy - spec.seasonality_peak_day) / 365.25)
+    level *= np.asarray(spec.weekday_weights)[wd] / 5.0
+    level *= np.where(hol, spec.bank_holiday_factor, 1.0)
+    level *= np.where(cal.christmas_mask(day) & ~hol, spec.christmas_factor, 1.0)
+    week = (day - days.first) // 7
+    k = spec.dispersion
+    means = spec.weekly_referral_means()
+    counts = {}
+    for base in REFERRED_IDS:
+        shock = rng.gamma(k, 1.0 / k, size=int(week[-1]) + 1)
+        counts[base] = rng.poisson(means[spec.activity_id(base)] * level * shock[week])
+    return day, counts
+
+
+def simulate(spec: ServiceSpec, team: Team, days: Days, rng: np.random.Generator) -> History:
+    """Referrals, appointments and the waiting-list snapshot of one service."""
+    act_ids = tuple(spec.activity_id(b) for b in CLINIC_IDS)
+    code = {b: i for i, b in enumerate(CLINIC_IDS)}
+    snaps = {b: _Snap(days, team.open_weekdays[spec.activity_id(b)]) for b in CLINIC_IDS}
+    day, counts = _referrals(spec, days, rng)
+
+    ref_parts: list[tuple[np.ndarray, ...]] = []
+    appt: list[tuple[np.ndarray, ...]] = []
+    waiting: list[dict[str, object]] = []
+    new_attended: list[np.ndarray] = []
+    in_history = day >= days.history
+    for base in REFERRED_IDS:
+        c = counts[base]
+        if base == "2ww":
+            split = {0: c}
+        else:
+            urgent = rng.binomial(c, spec.lookup(spec.urgent_share, base))
+            split = {1: urgent, 2: c - urgent}
+        # Episodes: one per referral, first booking after a gamma wait (urgent: a third as long).
+        mean_wait = spec.lookup(spec.mean_wait_weeks, base) * 7.0
+        ref_days, waits = [], []
+        for prio, n in split.items():
+            keep = in_history & (n > 0)
+            ref_parts.append((day[keep], np.full(keep.sum(), code[base], np.int8),
+                              np.full(keep.sum(), prio, np.int8), n[keep]))
+            ref_days.append(np.repeat(day, n))
+            size = ref_days[-1].size
+            if base == "2ww":
+                waits.append(3.0 + rng.gamma(4.0, max(mean_wait - 3.0, 0.5) / 4.0, size=size))
+            else:
+                scale = mean_wait / (3.0 if PRIORITIES[prio] == "urgent" else 1.0)
+                waits.append(rng.gamma(3.0, scale / 3.0, size=size))
+        ref_day = np.concatenate(ref_days)
+        wait = np.rint(np.concatenate(waits)).astype(np.int64)
+        ep, off, outcome, sizes = _bookings(rng, ref_day.size, spec, REBOOK_MEAN_DAYS[base])
+        when = snaps[base](ref_day[ep] + wait[ep] + off)
+        attended_day = when[np.cumsum(sizes) - 1]
+        appt.append((when, np.full(when.size, code[base], np.int8), outcome,
+                     np.ones(when.size, dtype=bool)))
+        target = RAPID_TARGET_WEEKS if base == "2ww" else RTT_TARGET_WEEKS
+        open_ = (ref_day < days.start) & (attended_day >= days.start)
+        waiting.append({"activity_id": spec.activity_id(base), "waiting": int(open_.sum()),
+                        "over_target": int((open_ & (days.start - ref_day > 7 * target)).sum()),
+                        "target_weeks": target})
+        if base in ("2ww", "new"):
+            new_attended.append(attended_day)
+
+    fu_when, fu_outcome, fu_waiting = _follow_ups(spec, days, rng, np.concatenate(new_attended),
+                                                  snaps["fu"])
+    appt.append((fu_when, np.full(fu_when.size, code["fu"], np.int8), fu_outcome,
+                 np.zeros(fu_when.size, dtype=bool)))
+    waiting.append({"activity_id": spec.activity_id("fu"), **fu_waiting,
+                    "target_weeks": spec.follow_up_target_weeks})
+
+    a_day, a_act, a_out, a_new = (np.concatenate(x) for x in zip(*appt, strict=True))
+    keep = (a_day >= days.history) & (a_day < days.start)
+    a_day, a_act, a_out, a_new = a_day[keep], a_act[keep], a_out[keep], a_new[keep]
+    a_clin = _clinicians(team, act_ids, a_day, a_act, rng)
+    order = np.lexsort((a_clin, a_act, a_day))
+    r_day, r_act, r_prio, r_count = (np.concatenate(x) for x in zip(*ref_parts, strict=True))
+    r_order = np.lexsort((r_prio, r_act, r_day))
+    return History(
+        activity_ids=act_ids,
+        referrals={"day": r_day[r_order], "activity": r_act[r_order], "priority": r_prio[r_order],
+                   "count": r_count[r_order].astype(np.int32)},
+        appointments={"day": a_day[order], "activity": a_act[order], "outcome": a_out[order],
+                      "clinician": a_clin[order], "is_new": a_new[order]},
+        waiting_list=pd.DataFrame(waiting),
+    )
+
+
+def _follow_ups(spec: ServiceSpec, days: Days, rng: np.random.Generator, attended: np.ndarray,
+                snap: _Snap) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Follow-up bookings after new attendances, and the follow-up waiting list at the start."""
+    ratio = spec.follow_up_ratio
+    visits = rng.negative_binomial(1, 1.0 / (1.0 + ratio), size=attended.size)
+    patient = np.repeat(np.arange(attended.size), visits)
+    interval = rng.gamma(2.0, spec.follow_up_interval_weeks * 7.0 / 2.0, size=patient.size)
+    ep, off, outcome, sizes = _bookings(rng, patient.size, spec, REBOOK_MEAN_DAYS["fu"])
+    delay = off[np.cumsum(sizes) - 1].astype(np.float64)  # rebooking delay of each visit
+    seen = attended[patient] + _segment_cumsum(interval + delay, visits[visits > 0])
+    due = np.rint(seen - delay).astype(np.int64)
+    ramp = np.clip((due - (days.start - 364)) / 364.0, 0.0, 1.0)
+    due_booked = due + np.rint(spec.follow_up_backlog_weeks * 7.0 * ramp).astype(np.int64)
+    when = snap(due_booked[ep] + off)
+    seen_day = when[np.cumsum(sizes) - 1]
+    open_ = (due < days.start) & (seen_day >= days.start)
+    over = open_ & (days.start - due > 7 * spec.follow_up_target_weeks)
+    return when, outcome, {"waiting": int(open_.sum()), "over_target": int(over.sum())}
+
+
+def _clinicians(team: Team, act_ids: tuple[str, ...], day: np.ndarray, act: np.ndarray,
+                rng: np.random.Generator) -> np.ndarray:
+    """Who ran the clinic: a clinician with that clinic on that weekday, weighted by sessions."""
+    out = np.full(day.size, -1, dtype=np.int32)
+    u = rng.random(day.size)
+    wd = cal.weekday(day)
+    group = act.astype(np.int64) * 7 + wd
+    for g in np.unique(group):
+        a, w = divmod(int(g), 7)
+        idx, weights = team.choice[act_ids[a], w]
+        rows = group == g
+        pick = np.searchsorted(np.cumsum(weights), u[rows], side="right")
+        out[rows] = idx[np.minimum(pick, idx.size - 1)]
+    return out
+
+
+def delivered(team: Team, spec: ServiceSpec, start: dt.date, n_weeks: int,
+              rng: np.random.Generator) -> pd.DataFrame:
+    """e-roster extract for the first ``n_weeks`` of the planning year.
+
+    Sessions per clinician, activity and week: the job plan, minus annual/study leave weeks (0
+    sessions), bank-holiday days and short-notice cancellations, plus extra (waiting-list
+    initiative) 2WW lists run by one clinician.
+    """
+    jp = team.job_plans
+    wd = jp["day"].map({d: i for i, d in enumerate(C.DAYS)}).to_numpy()
+    pairs = jp[["clinician_id", "activity_id"]].drop_duplicates().reset_index(drop=True)
+    pair_of = pd.MultiIndex.from_frame(pairs).get_indexer(
+        pd.MultiIndex.from_frame(jp[["clinician_id", "activity_id"]]))
+    per_day = np.zeros((len(pairs), 7))
+    np.add.at(per_day, (pair_of, wd), 1.0)
+    week_days = cal.to_day(start) + 7 * np.arange(n_weeks)[:, None] + np.arange(7)[None, :]
+    holiday = cal.holiday_mask(week_days.ravel()).reshape(week_days.shape)
+    base = (per_day[None, :, :] * ~holiday[:, None, :]).sum(axis=2)  # (weeks, pairs)
+
+    clin = team.clinicians.set_index("clinician_id")
+    contracts = clin["contract"].to_numpy()
+    weeks = np.array([C.ContractDefaults.WORKING_WEEKS[c] for c in contracts])
+    # Annual and study leave: the weeks not worked a year, less bank holidays, spread over quarters.
+    n_leave = np.minimum(rng.poisson(np.maximum(52.0 - weeks - 1.6, 0.0) * n_weeks / 52.0), 3)
+    rank = np.argsort(np.argsort(rng.random((len(clin), n_weeks)), axis=1), axis=1)
+    on_leave = rank < n_leave[:, None]  # (clinicians, weeks)
+    clin_row = clin.index.get_indexer(pd.Index(pairs["clinician_id"]))
+    leave = on_leave[clin_row].T  # (weeks, pairs)
+    sessions = np.where(leave, 0.0, base)
+    sessions -= rng.binomial(sessions.astype(np.int64), CANCELLED_SESSION_SHARE)
+    extra = (pairs["clinician_id"] == team.extra_lists_clinician).to_numpy() & (
+        pairs["activity_id"] == spec.activity_id("2ww")).to_numpy()
+    if extra.any():
+        runs = (rng.random(n_weeks) < EXTRA_LIST_PROBABILITY)[:, None] & extra[None, :] & ~leave
+        sessions += runs
+    week_start = pd.to_datetime(start) + pd.to_timedelta(7 * np.arange(n_weeks), unit="D")
+    frame = pd.DataFrame({
+        "clinician_id": np.tile(pairs["clinician_id"].to_numpy(), n_weeks),
+        "week_start": np.repeat(week_start.to_numpy(), len(pairs)),
+        "activity_id": np.tile(pairs["activity_id"].to_numpy(), n_weeks),
+        "sessions": sessions.ravel(),
+    })
+    frame = frame.sort_values(["clinician_id", "activity_id", "week_start"], kind="stable")
+    return frame.reset_index(drop=True)

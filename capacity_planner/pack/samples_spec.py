@@ -1,0 +1,247 @@
+"""Parameters of the synthetic sample packs: what each generated service is asked to look like.
+
+:class:`ServiceSpec` holds everything the generator draws a service from (team size, referral
+volumes, growth, seasonality, dispersion, DNA and cancellation rates, follow-up ratio…), so tests
+can compare the generated tables with what was asked. :func:`sample_spec` gives the three standard
+sizes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+
+from capacity_planner import constants as C
+
+SampleSize = Literal["small", "service", "trust"]
+SIZES: tuple[SampleSize, ...] = ("small", "service", "trust")
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How one synthetic service is generated.
+
+    Referral volumes are weekly means at the plan start for one template team at ``throughput`` 1
+    (see :meth:`weekly_referral_means` for the means of the whole service). Rates are shares of
+    booked appointments except ``dna_rate``, which is dna / (attended + dna) as in NHS outpatient
+    statistics (DESIGN.md section 5).
+
+    Attributes
+    ----------
+    code, name : str
+        Short service code (activity-ID prefix in trust packs) and display name.
+    teams : int
+        Copies of the eight-clinician template team.
+    throughput : float
+        Multiplier of patients per session (and of referrals, so capacity and demand stay in
+        proportion).
+    weekly_referrals : tuple of (activity, mean)
+        Mean weekly referrals at the plan start per referred activity (template IDs 2ww, new,
+        minor_ops), for one team at throughput 1, before seasonality.
+    growth_per_year : float
+        Annual referral growth (0.04 = 4 % a year), applied continuously.
+    seasonality_amplitude, seasonality_peak_day : float, int
+        Yearly cycle 1 + A·cos(2π(day_of_year − peak)/365.25); skin lesions peak in summer.
+    dispersion : float
+        Negative-binomial shape k of weekly referrals: variance = μ + μ²/k (a gamma week effect
+        per activity times Poisson days). Smaller is more over-dispersed.
+    weekday_weights : tuple of 7 floats
+        Relative referrals Monday..Sunday, summing to 5 (a week holds five average days).
+    bank_holiday_factor, christmas_factor : float
+        Referral level on bank holidays and on 24 Dec - 1 Jan relative to a normal day.
+    dna_rate, hospital_cancellation_rate, patient_cancellation_rate : float
+        Outcome rates. Every patient is rebooked until seen (``rebook_until_seen``).
+    follow_up_ratio : float
+        Follow-up attendances per new attendance (2ww and routine new clinics), negative binomial
+        with shape 1 per patient (many discharged at the first visit).
+    follow_up_interval_weeks : float
+        Mean weeks between a patient's visits.
+    follow_up_backlog_weeks : float
+        Extra follow-up delay reached at the plan start, growing linearly over the last year: the
+        follow-up backlog in the waiting-list snapshot.
+    mean_wait_weeks : tuple of (activity, weeks)
+        Mean wait from referral to the first booking (urgent referrals wait a third as long).
+    urgent_share : tuple of (activity, share)
+        Share of referrals with priority "urgent" (the rest "routine"; 2ww referrals are "2ww").
+    follow_up_target_weeks : float
+        Target wait after the due date for a follow-up (waiting_list.target_weeks).
+    mdt_day : str
+        Weekday of the MDT (PM); 3 clinicians per team are required.
+    prefix_ids, cancer_pathway, rapid_id, procedure_id : bool, bool, str, str
+        Trust packs prefix activity, clinician and room IDs with ``code``; non-cancer services call
+        their rapid-access clinic ``rapid`` and procedure list ``proc``.
+    """
+
+    code: str = "derm"
+    name: str = "Dermatology"
+    teams: int = 1
+    throughput: float = 1.0
+    weekly_referrals: tuple[tuple[str, float], ...] = (
+        ("2ww", 43.0), ("new", 35.0), ("minor_ops", 22.0))
+    growth_per_year: float = 0.04
+    seasonality_amplitude: float = 0.12
+    seasonality_peak_day: int = 196
+    dispersion: float = 30.0
+    weekday_weights: tuple[float, ...] = (1.17, 1.05, 0.99, 0.97, 0.77, 0.03, 0.02)
+    bank_holiday_factor: float = 0.05
+    christmas_factor: float = 0.6
+    dna_rate: float = 0.07
+    hospital_cancellation_rate: float = 0.03
+    patient_cancellation_rate: float = 0.04
+    follow_up_ratio: float = 1.6
+    follow_up_interval_weeks: float = 12.0
+    follow_up_backlog_weeks: float = 8.0
+    mean_wait_weeks: tuple[tuple[str, float], ...] = (
+        ("2ww", 1.4), ("new", 12.0), ("minor_ops", 7.0))
+    urgent_share: tuple[tuple[str, float], ...] = (("new", 0.15), ("minor_ops", 0.45))
+    follow_up_target_weeks: float = 6.0
+    mdt_day: str = "Tue"
+    prefix_ids: bool = False
+    cancer_pathway: bool = True
+    rapid_id: str = "2ww"
+    procedure_id: str = "minor_ops"
+
+    def __post_init__(self) -> None:
+        if self.teams < 1 or self.throughput <= 0:
+            raise ValueError("teams must be >= 1 and throughput > 0")
+        if not 0 <= self.dna_rate < 1:
+            raise ValueError("dna_rate must be in [0, 1)")
+        if self.hospital_cancellation_rate + self.patient_cancellation_rate >= 1:
+            raise ValueError("cancellation rates must sum to less than 1")
+        if len(self.weekday_weights) != 7 or abs(sum(self.weekday_weights) - 5) > 1e-6:
+            raise ValueError("weekday_weights: seven weights summing to 5")
+        if self.dispersion <= 0:
+            raise ValueError("dispersion must be > 0")
+
+    def activity_id(self, base_id: str) -> str:
+        """The activity ID written for template activity ``base_id`` (e.g. ``derm.2ww``)."""
+        name = {"2ww": self.rapid_id, "minor_ops": self.procedure_id}.get(base_id, base_id)
+        return f"{self.code}.{name}" if self.prefix_ids else name
+
+    def weekly_referral_means(self) -> dict[str, float]:
+        """Mean weekly referrals of the whole service at the plan start, by written activity ID.
+
+        Scaled by ``teams`` and by the realised patients per session of each clinic, so that demand
+        keeps its proportion to capacity when ``throughput`` changes.
+        """
+        from capacity_planner.pack.samples_team import effective_pps
+
+        return {self.activity_id(k): v * self.teams * effective_pps(k, self.throughput)
+                / effective_pps(k, 1.0) for k, v in self.weekly_referrals}
+
+    def lookup(self, table: tuple[tuple[str, float], ...], base_id: str,
+               default: float = 0.0) -> float:
+        """Value for ``base_id`` in one of the (activity, value) tuples."""
+        return dict(table).get(base_id, default)
+
+
+@dataclass(frozen=True)
+class SampleSpec:
+    """A whole sample pack: its services and calendar."""
+
+    name: str
+    services: tuple[ServiceSpec, ...]
+    start: dt.date = dt.date(2027, 4, 5)
+    history_weeks: int = 156
+    burn_in_weeks: int = 104
+    delivered_weeks: int = 13
+    service_weeks: float = 52.0
+
+    def __post_init__(self) -> None:
+        if self.start.weekday() != 0:
+            raise ValueError("start must be a Monday")
+        codes = [s.code for s in self.services]
+        if len(set(codes)) != len(codes):
+            raise ValueError("service codes must be unique")
+        if len(self.services) > 1 and not all(s.prefix_ids for s in self.services):
+            raise ValueError("a pack with several services needs prefix_ids=True on each")
+
+    @property
+    def history_start(self) -> dt.date:
+        """First day of the referral and appointment history (a Monday)."""
+        return self.start - dt.timedelta(weeks=self.history_weeks)
+
+    def settings(self) -> Mapping[str, object]:
+        """pack.toml values."""
+        return {
+            "planning.name": self.name,
+            "planning.start": self.start,
+            "planning.service_weeks": float(self.service_weeks),
+            "demand.dna_convention": "rebook_until_seen",
+            "demand.percentile": 0.8,
+            "demand.history_weeks": self.history_weeks,
+            "demand.backlog_weeks": 26.0,
+        }
+
+
+# (code, name, has a suspected-cancer (2WW) pathway): 40 outpatient specialties of an acute trust.
+SPECIALTIES: tuple[tuple[str, str, bool], ...] = (
+    ("derm", "Dermatology", True), ("rheum", "Rheumatology", False), ("card", "Cardiology", False),
+    ("resp", "Respiratory medicine", True), ("gastro", "Gastroenterology", True),
+    ("neuro", "Neurology", False), ("endo", "Diabetes and endocrinology", False),
+    ("renal", "Nephrology", False), ("haem", "Clinical haematology", True),
+    ("onc", "Medical oncology", True), ("urol", "Urology", True),
+    ("gsurg", "General surgery", False),
+    ("colo", "Colorectal surgery", True), ("ugi", "Upper GI surgery", True),
+    ("breast", "Breast surgery", True), ("vasc", "Vascular surgery", False),
+    ("ortho", "Trauma and orthopaedics", False), ("ent", "Ear, nose and throat", True),
+    ("ophth", "Ophthalmology", False), ("gyn", "Gynaecology", True),
+    ("paed", "Paediatrics", False), ("geri", "Geriatric medicine", False),
+    ("stroke", "Stroke medicine", False), ("pain", "Pain management", False),
+    ("plast", "Plastic surgery", True), ("omfs", "Oral and maxillofacial surgery", True),
+    ("allergy", "Clinical immunology and allergy", False), ("id", "Infectious diseases", False),
+    ("hep", "Hepatology", True), ("gum", "Sexual health", False),
+    ("pall", "Palliative medicine", False), ("hand", "Hand surgery", False),
+    ("spine", "Spinal surgery", False), ("cts", "Cardiothoracic surgery", True),
+    ("nsurg", "Neurosurgery", True), ("rehab", "Rehabilitation medicine", False),
+    ("sleep", "Sleep medicine", False), ("gen_med", "General internal medicine", False),
+    ("ger_psy", "Old age psychiatry", False), ("ortho_paed", "Paediatric orthopaedics", False),
+)
+
+
+def sample_spec(size: SampleSize, seed: int = 0) -> SampleSpec:
+    """The standard sample of ``size``.
+
+    * ``small``: one dermatology team of 8 clinicians (about 35,000 appointment rows over 3 years);
+    * ``service``: one dermatology service of 5 teams (40 clinicians) at 1.6 times the throughput
+      (about 300,000 rows);
+    * ``trust``: 40 services, 125 teams (1,000 clinicians), each service a variant (teams,
+      throughput, growth, DNA rate, follow-up ratio, seasonality, MDT day drawn from ``seed``),
+      about 10 million rows.
+    """
+    if size == "small":
+        return SampleSpec("Dermatology 2027/28 (synthetic sample)", (ServiceSpec(),))
+    if size == "service":
+        return SampleSpec("Dermatology service 2027/28 (synthetic sample)",
+                          (ServiceSpec(teams=5, throughput=1.6),))
+    if size != "trust":
+        raise ValueError(f"unknown sample size {size!r}: expected one of {', '.join(SIZES)}")
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 1_000_003]))
+    n = len(SPECIALTIES)
+    weights = rng.gamma(3.0, size=n)
+    teams = np.maximum(1, np.round(weights / weights.sum() * 125)).astype(int)
+    while teams.sum() != 125:  # fix rounding on the largest services
+        i = int(np.argmax(teams))
+        teams[i] += 1 if teams.sum() < 125 else -1
+    throughput = rng.uniform(1.5, 3.0, size=n)
+    services = []
+    for i, (code, name, cancer) in enumerate(SPECIALTIES):
+        base = ServiceSpec()
+        services.append(replace(
+            base, code=code, name=name, teams=int(teams[i]),
+            throughput=round(float(throughput[i]), 2),
+            growth_per_year=round(float(rng.uniform(0.02, 0.06)), 3),
+            seasonality_amplitude=round(float(rng.uniform(0.04, 0.15)), 3),
+            seasonality_peak_day=int(rng.integers(0, 365)) if code != "derm" else 196,
+            dna_rate=round(float(rng.uniform(0.05, 0.10)), 3),
+            follow_up_ratio=round(float(rng.uniform(1.2, 2.0)), 2),
+            mdt_day=str(rng.choice(list(C.WEEKDAYS))) if code != "derm" else "Tue",
+            prefix_ids=True, cancer_pathway=cancer,
+            rapid_id="2ww" if cancer else "rapid",
+            procedure_id="minor_ops" if code == "derm" else "proc",
+        ))
+    return SampleSpec("Acute trust outpatients 2027/28 (synthetic sample)", tuple(services))

@@ -139,6 +139,48 @@ def convert(pack: Path | None, dest: Path, table_format: str) -> None:
     click.echo(f"Wrote {written}")
 
 
+@cli.command()
+@_pack_argument
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First day of the review period (default: the delivered extract's first week).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Last day of the review period (default: the delivered extract's last week).")
+@click.option("--plan", "plan_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              default=None, help="A `plan` output folder whose allocation is the agreed plan "
+                                 "(default: the pack's job plans).")
+@click.option("--threshold", type=click.FloatRange(0, 1000), default=10.0, show_default=True,
+              help="Flag variances beyond this many percent.")
+def review(pack: Path | None, out: Path, date_from: Any, date_to: Any, plan_dir: Path | None,
+           threshold: float) -> None:
+    """Quarterly review: planned vs delivered sessions, expected vs actual demand, and the KPIs.
+
+    Reads the pack's delivered (e-roster) extract and, optionally, leave rows; referrals in the
+    review weeks are the actual demand. Writes review.csv, kpis.csv and review.html.
+
+    \b
+    Example:
+        capacity-planner review my_service.xlsx --out review_q1
+        capacity-planner review --from 2027-04-05 --to 2027-07-04 --out review_q1
+    """
+    from capacity_planner.pack.read import read_pack
+    from capacity_planner.review import run_review, write_review
+
+    loaded = read_pack(pack, purpose="plan")
+    result = run_review(loaded, date_from.date() if date_from else None, date_to.date() if date_to else None,
+                        plan_dir, threshold)
+    written = write_review(loaded, result, out)
+    total = result.review.loc[result.review["level"] == "total"].iloc[0]
+    flagged = result.review.loc[result.review["flagged"] & (result.review["level"] != "clinician_activity")]
+    click.echo(f"Review {result.period.start} to {result.period.end} ({result.period.weeks} weeks): "
+               f"{total['delivered_sessions']:,.0f} sessions delivered of {total['planned_sessions']:,.0f} "
+               f"planned ({total['variance_pct']:+.1f} %); {len(flagged)} flagged.")
+    for row in flagged.itertuples(index=False):
+        who = row.clinician_id or row.activity_id or row.staff_group
+        click.echo(f"  - {row.level} {who}: {row.variance_pct:+.1f} % - {row.likely_cause}")
+    click.echo(f"Wrote {', '.join(p.name for p in written)} to {out}")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="capacity-planner")

@@ -77,9 +77,9 @@ def test_replace_makes_a_new_pack_and_leaves_the_original(tiny_path: Path) -> No
 def test_formula_like_text_is_written_as_text(tmp_path: Path, tiny_path: Path) -> None:
     pack = read_pack(tiny_path)
     evil = '=HYPERLINK("http://example.invalid","click")'
-    pack = pack.replace(clinicians=(pack.clinicians[0].__class__(
-        **{**{f: getattr(pack.clinicians[0], f) for f in pack.clinicians[0].__dataclass_fields__},
-           "name": evil}),) + pack.clinicians[1:])
+    from dataclasses import replace
+
+    pack = pack.replace(clinicians=(replace(pack.clinicians[0], name=evil), *pack.clinicians[1:]))
     path = write_pack(pack, tmp_path / "p.xlsx")
     ws = openpyxl.load_workbook(path)["clinicians"]
     cell = ws.cell(row=2, column=2)
@@ -106,3 +106,16 @@ def test_unreadable_path_is_a_validation_error(tmp_path: Path, bad: str) -> None
 
     with pytest.raises(PackValidationError):
         read_pack(tmp_path / bad)
+
+
+def test_writer_never_replaces_a_folder_with_other_files(tmp_path: Path, tiny_path: Path) -> None:
+    from capacity_planner.errors import CapacityPlannerError
+
+    precious = tmp_path / "mine"
+    precious.mkdir()
+    (precious / "thesis.docx").write_text("years of work")
+    with pytest.raises(CapacityPlannerError, match="holds other files"):
+        write_pack(read_pack(tiny_path), precious)
+    assert (precious / "thesis.docx").read_text() == "years of work"
+    out = write_pack(read_pack(tiny_path), tmp_path / "pack")
+    write_pack(read_pack(tiny_path), out)  # a pack folder may be rewritten

@@ -220,7 +220,8 @@ def test_target_capacity_monotone(
     assert target_capacity(demand, 2 * target, f, ca, cs) <= cap  # longer target, less capacity
     assert target_capacity(demand, target, f, 2 * ca, cs) >= cap  # more variability, more capacity
     # The package version gives mean wait T/f when W = (ca^2 + cs^2)/2 / (C - D) (Kingman).
-    if cap > demand:
+    # (Skipped when C - D is lost to rounding against a large D: the subtraction cancels.)
+    if cap - demand > 1e-6 * max(1.0, demand):
         wait = (ca**2 + cs**2) / 2 / (cap - demand)
         assert wait == pytest.approx(target_mean_wait(target, f), rel=1e-6)
 

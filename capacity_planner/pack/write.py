@@ -95,6 +95,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]
         Table files in a folder.
     """
     dest = Path(dest)
+    _refuse_to_clobber(dest)
     if dest.suffix.lower() == ".xlsx":
         with _atomic(dest) as tmp:
             _write_workbook(tables, settings, tmp)
@@ -109,6 +110,21 @@ def write_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]
         if settings:
             (tmp / TOML_NAME).write_text(to_toml(settings), encoding="utf-8")
     return dest
+
+
+def _refuse_to_clobber(dest: Path) -> None:
+    """Replace an existing folder only if it holds nothing but pack files (never a user's other work)."""
+    from capacity_planner.errors import CapacityPlannerError
+
+    if dest.is_dir():
+        allowed = {f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")} | {TOML_NAME}
+        foreign = sorted(p.name for p in dest.iterdir() if p.name not in allowed)
+        if foreign:
+            raise CapacityPlannerError(
+                f"{dest} already exists and holds other files ({', '.join(foreign[:5])}"
+                + (", …" if len(foreign) > 5 else "") + "); choose an empty or new folder")
+    elif dest.exists() and dest.suffix.lower() != ".xlsx":
+        raise CapacityPlannerError(f"{dest} exists and is not a folder; choose a folder or an .xlsx file")
 
 
 @contextmanager

@@ -1,0 +1,662 @@
+"""``report.html``: the team job-planning meeting pack on one self-contained page, and the entry point
+:func:`write_meeting_pack` that writes the whole pack (HTML, workbook, charts).
+
+The page has inline CSS and charts embedded as base64 PNG with alt text; it uses no network. It is sized
+for a projector (large type, high-contrast colours, a contents bar) and prints to A4 (print CSS: one section
+per page, the timetable on a landscape page, table headers repeated, nothing split inside a card, figure or
+row). Tables are semantic: a caption, ``<th scope>`` for column and row headers, and every number carries
+its exact value in ``data-value`` next to the rounded text shown to people.
+
+The small helpers (:func:`table_html`, :func:`figure_html`, :func:`section_html`, :func:`page_html`) are
+shared by :func:`write_report_html` and :func:`write_comparison_html` (scenario comparisons).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from capacity_planner.pack.model import PlanningPack
+from capacity_planner.report import charts as CH
+from capacity_planner.report.tables import (
+    EMPTY,
+    MeetingData,
+    build_meeting_data,
+    load_meeting_data,
+    read_plan_dir,
+    tuples,
+    write_atomic,
+)
+
+Kind = Literal["text", "int", "num0", "num1", "pas", "pct", "bool"]
+HTML_NAME = "report.html"
+WORKBOOK_NAME = "plan.xlsx"
+CHARTS_DIR = "charts"
+
+CSS = """
+:root{--blue:#005eb8;--dark:#212b32;--grey:#4c6272;--pale:#f0f4f5;--line:#d8dde0;--red:#d5281b;
+--green:#007f3b;--amber:#ffb81c}
+*{box-sizing:border-box}
+html{font-size:18px}
+body{font-family:Arial,Helvetica,sans-serif;color:var(--dark);line-height:1.45;margin:0 auto;
+max-width:1320px;padding:0 1.5rem 3rem}
+header.top{border-bottom:6px solid var(--blue);padding:1.2rem 0 .8rem}
+h1{font-size:2rem;margin:0 0 .2rem}
+.subtitle{color:var(--grey);margin:0;font-size:1.05rem}
+nav.toc{background:#fff;border-bottom:1px solid var(--line);padding:.45rem 0;font-size:.85rem}
+nav.toc ol{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.2rem 1.1rem}
+nav.toc a{color:var(--blue);text-decoration:none;font-weight:bold}
+h2{font-size:1.5rem;border-bottom:3px solid var(--blue);padding-bottom:.2rem;margin:2.2rem 0 .8rem}
+h3{font-size:1.15rem;margin:1.4rem 0 .5rem}
+p.lead{font-size:1.05rem;max-width:62rem}
+.banner{background:#fff9e6;border-left:8px solid var(--amber);padding:.7rem 1rem;margin:1rem 0;
+font-weight:bold}
+.banner.ok{background:#e6f4ec;border-left-color:var(--green)}
+.banner.bad{background:#fbe9e7;border-left-color:var(--red)}
+dl.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(270px,1fr));gap:1rem;margin:1rem 0}
+.card{background:var(--pale);border-left:8px solid var(--blue);padding:.8rem 1rem;break-inside:avoid}
+.card.bad{border-left-color:var(--red)}.card.ok{border-left-color:var(--green)}
+.card dt{font-weight:bold;color:var(--grey);font-size:.95rem}
+.card dd{margin:0}
+.card dd.big{font-size:2.5rem;font-weight:bold;line-height:1.15;margin:.15rem 0}
+.card dd.big small{font-size:1rem;font-weight:normal;color:var(--grey)}
+table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.9rem;width:100%}
+caption{caption-side:top;text-align:left;font-weight:bold;padding:.3rem 0;font-size:1rem}
+th,td{border:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}
+thead th{background:var(--pale);vertical-align:bottom}
+tbody th{background:#fafbfb;font-weight:bold;min-width:8.5rem}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+thead th.num{white-space:normal}
+tr.short td,tr.short th{background:#fff4f2}
+td.reason{min-width:18rem}
+ul.reasons{margin:0;padding-left:1.1rem}
+table.timetable{table-layout:fixed;font-size:.85rem}
+table.timetable th[scope=row]{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;vertical-align:middle}
+table.timetable td{text-align:center;vertical-align:middle;font-weight:bold;height:2.6rem;padding:.2rem;
+position:relative}
+table.timetable td.changed{outline:3px solid var(--dark);outline-offset:-4px}
+table.timetable td.changed::after{content:"";position:absolute;top:4px;right:4px;border-width:0 11px 11px 0;
+border-style:solid;border-color:transparent var(--dark) transparent transparent}
+table.timetable .was{display:block;font-weight:normal;font-size:.72rem;color:var(--grey)}
+table.timetable col.daystart{border-left:3px solid var(--grey)}
+table.timetable th.premium{background:#fff4d6}
+table.timetable thead tr:first-child th{position:sticky;top:0;z-index:2;height:2rem}
+table.timetable thead tr+tr th{position:sticky;top:2rem;z-index:2}
+.legend{display:flex;flex-wrap:wrap;gap:.4rem 1.4rem;margin:.3rem 0 1rem;padding:0;list-style:none;
+font-size:.9rem}
+.legend li{display:flex;align-items:center;gap:.4rem}
+.swatch{display:inline-block;width:1.3rem;height:1.1rem;border:1px solid #999}
+.swatch.changed{background:#fff;outline:3px solid var(--dark);outline-offset:-3px}
+ul.chips{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.3rem .5rem}
+ul.chips li{background:var(--pale);border:1px solid var(--line);border-radius:4px;padding:.05rem .45rem;
+white-space:nowrap}
+figure{margin:1rem 0;break-inside:avoid}
+figure img{max-width:100%;height:auto;border:1px solid var(--line)}
+figcaption{color:var(--grey);font-size:.9rem;margin-top:.3rem}
+.muted{color:var(--grey)}
+footer{margin-top:3rem;border-top:1px solid var(--line);padding-top:.6rem;color:var(--grey);font-size:.85rem}
+.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@page{size:A4 portrait;margin:12mm 11mm}
+@page wide{size:A4 landscape;margin:10mm}
+@media print{
+ html{font-size:10.5pt}
+ body{max-width:none;padding:0}
+ nav.toc{display:none}
+ section.page{break-before:page}
+ section.wide{page:wide}
+ h2{margin-top:0;break-after:avoid}
+ h3,caption{break-after:avoid}
+ thead{display:table-header-group}
+ tr,figure,.card,.banner{break-inside:avoid}
+ *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ figure img{max-height:170mm;width:auto;max-width:100%}
+ table.timetable{font-size:8.5pt}
+ table.timetable td{height:1.9rem}
+}
+"""
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a frame as dicts keyed by column name."""
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def esc(value: object) -> str:
+    """HTML-escape any value's text."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+# ---- values -----------------------------------------------------------------------------------------
+def _is_missing(v: object) -> bool:
+    if v is None or v is pd.NA:
+        return True
+    try:
+        return bool(isinstance(v, float | np.floating) and math.isnan(float(v)))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_value(v: object, kind: Kind) -> str:
+    """Text shown for a value: thousands separators, PAs to two decimals at most, percentages."""
+    if _is_missing(v):
+        return "–"
+    if kind == "bool":
+        return "yes" if bool(v) else "no"
+    if kind == "text":
+        return str(v)
+    x = float(v)  # type: ignore[arg-type]
+    if kind in ("int", "num0"):
+        return f"{x:,.0f}"
+    if kind == "num1":
+        return f"{x:,.1f}"
+    if kind == "pas":
+        return f"{x:,.2f}".rstrip("0").rstrip(".")
+    if kind == "pct":
+        return f"{x * 100:.0f} %"
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: the frame's column ``key``, the header people read, and how to format it."""
+
+    key: str
+    header: str
+    kind: Kind = "text"
+
+
+def infer_columns(frame: pd.DataFrame) -> list[Column]:
+    """Columns for a frame: numbers right-aligned (whole numbers without decimals), text as is."""
+    cols = []
+    for name in frame.columns:
+        s = frame[name]
+        header = str(name).replace("_", " ")
+        if pd.api.types.is_bool_dtype(s):
+            cols.append(Column(str(name), header, "bool"))
+        elif pd.api.types.is_numeric_dtype(s):
+            vals = s.dropna().to_numpy(dtype=float)
+            whole = bool(len(vals)) and bool(np.all(np.isclose(vals, np.round(vals))))
+            cols.append(Column(str(name), header, "num0" if whole or (len(vals) and np.abs(vals).min() >= 100)
+                               else "num1" if len(vals) and np.abs(vals).min() >= 10 else "pas"))
+        else:
+            cols.append(Column(str(name), header, "text"))
+    return cols
+
+
+def cell_html(value: object, kind: Kind, *, tag: str = "td", scope: str = "", extra_class: str = "") -> str:
+    """One cell; numbers get class ``num`` and their exact value in ``data-value``."""
+    attrs = f' scope="{scope}"' if scope else ""
+    classes = [extra_class] if extra_class else []
+    if kind not in ("text", "bool"):
+        classes.append("num")
+        if not _is_missing(value):
+            attrs += f' data-value="{float(value)!r}"'  # type: ignore[arg-type]
+    if classes:
+        attrs += f' class="{" ".join(classes)}"'
+    return f"<{tag}{attrs}>{esc(format_value(value, kind))}</{tag}>"
+
+
+def table_html(frame: pd.DataFrame, columns: Sequence[Column] | None, caption: str, *,
+               row_header: str | None = None, table_class: str = "", table_id: str = "",
+               row_classes: Sequence[str] | None = None,
+               cell_override: Mapping[str, Any] | None = None) -> str:
+    """A semantic table: caption, ``<th scope="col">`` headers, and ``<th scope="row">`` for the
+    ``row_header`` column. ``cell_override[key](row) -> html`` renders a column's cells itself."""
+    columns = list(columns) if columns is not None else infer_columns(frame)
+    attrs = (f' id="{esc(table_id)}"' if table_id else "")
+    attrs += f' class="{esc(table_class)}"' if table_class else ""
+    head = "".join(f'<th scope="col"{" class=num" if c.kind not in ("text", "bool") else ""}>'
+                   f"{esc(c.header)}</th>" for c in columns)
+    body = []
+    for i, row in enumerate(records(frame)):
+        cells = []
+        for c in columns:
+            if cell_override and c.key in cell_override:
+                cells.append(cell_override[c.key](row))
+            elif c.key == row_header:
+                cells.append(cell_html(row[c.key], c.kind, tag="th", scope="row"))
+            else:
+                cells.append(cell_html(row[c.key], c.kind))
+        cls = row_classes[i] if row_classes and row_classes[i] else ""
+        tr = f'<tr class="{esc(cls)}">' if cls else "<tr>"
+        body.append(f"{tr}{''.join(cells)}</tr>")
+    return (f"<table{attrs}><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def figure_html(png: bytes | Path, alt: str, caption: str) -> str:
+    """A figure with the PNG embedded as a data URI, its alt text and a visible caption."""
+    data = png.read_bytes() if isinstance(png, Path) else png
+    b64 = base64.b64encode(data).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{b64}" alt="{esc(alt)}">'
+            f"<figcaption>{esc(caption)}</figcaption></figure>")
+
+
+def section_html(section_id: str, title: str, body: str, *, lead: str = "", page_break: bool = True,
+                 wide: bool = False) -> str:
+    """A titled section (``page_break``: starts a new printed page; ``wide``: prints landscape)."""
+    classes = " ".join(c for c, on in (("page", page_break), ("wide", wide)) if on)
+    class_attr = f' class="{classes}"' if classes else ""
+    lead_html = f'<p class="lead">{lead}</p>' if lead else ""
+    return (f'<section id="{esc(section_id)}" aria-labelledby="h-{esc(section_id)}"{class_attr}>'
+            f'<h2 id="h-{esc(section_id)}">{esc(title)}</h2>{lead_html}{body}</section>')
+
+
+def page_html(title: str, subtitle: str, sections: Sequence[tuple[str, str, str]], *, banner: str = "",
+              footer: str = "") -> str:
+    """A whole page: ``sections`` are (id, title, html) — the ids and titles make the contents bar."""
+    toc = "".join(f'<li><a href="#{esc(i)}">{esc(t)}</a></li>' for i, t, _ in sections)
+    return ("<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
+            f'<header class="top"><h1>{esc(title)}</h1><p class="subtitle">{esc(subtitle)}</p></header>'
+            f'<nav class="toc" aria-label="Contents"><ol>{toc}</ol></nav>{banner}<main>'
+            + "".join(s for _, _, s in sections)
+            + f"</main><footer>{footer}</footer></body></html>\n")
+
+
+def _atomic_write_text(path: Path, text: str) -> Path:
+    return write_atomic(path, text.encode("utf-8"))
+
+
+# ---- report sections --------------------------------------------------------------------------------
+STATUS_TEXT = {
+    "OPTIMAL": ("ok", "Optimal: no plan meets more demand under these rules and objective order."),
+    "FEASIBLE": ("", "Feasible: the best plan found within the time limit; a better one may exist "
+                     "(see the gap to the bound below)."),
+    "INFEASIBLE": ("bad", "Infeasible: the contract rules cannot all hold; this plan is not valid."),
+}
+
+
+def _status(status: str) -> tuple[str, str]:
+    return STATUS_TEXT.get(status.upper(), ("bad", f"Solver status: {status or 'unknown'}."))
+
+
+def _headline(d: MeetingData) -> str:
+    h = d.headline
+    cards = [
+        ("bad" if h.gap_before_sessions > 0.5 else "ok", "Gap with current job plans",
+         h.gap_before_sessions, f"sessions a year · {format_value(h.gap_before_dcc_hours, 'num0')} DCC hours",
+         "gap-before"),
+        ("bad" if h.gap_after_sessions > 0.5 else "ok", "Gap with the proposed plan",
+         h.gap_after_sessions, f"sessions a year · {format_value(h.gap_after_dcc_hours, 'num0')} DCC hours",
+         "gap-after"),
+    ]
+    out = ['<dl class="cards">']
+    for cls, label, value, sub, key in cards:
+        out.append(f'<div class="card {cls}" id="{key}"><dt>{esc(label)}</dt>'
+                   f'<dd class="big" data-value="{value!r}">{esc(format_value(value, "num0"))}</dd>'
+                   f"<dd>{esc(sub)}</dd></div>")
+    if h.rapid_access:
+        worst = min(h.rapid_access, key=lambda r: r.cover)
+        pct = "100 %" if worst.cover >= 1 else f"{min(99.0, math.floor(worst.cover * 100)):.0f} %"
+        lines = "".join(
+            f"<dd>{esc(r.name)}: {esc(format_value(r.planned, 'num0'))} of "
+            f"{esc(format_value(r.required, 'num0'))} sessions needed"
+            f"{f' at the {r.percentile * 100:g}th centile' if r.percentile else ''}</dd>"
+            for r in h.rapid_access)
+        out.append(f'<div class="card {"ok" if worst.cover >= 1 else "bad"}" id="rapid-access">'
+                   f"<dt>Rapid-access cover</dt>"
+                   f'<dd class="big" data-value="{worst.cover!r}">{pct}</dd>{lines}</div>')
+    out.append(f'<div class="card" id="changes-card"><dt>Changes to job plans</dt>'
+               f'<dd class="big" data-value="{h.changed_sessions}">{h.changed_sessions}</dd>'
+               f"<dd>sessions change for {h.clinicians_changed} of {len(d.clinician_order)} clinicians</dd>"
+               "</div>")
+    out.append("</dl>")
+    if h.gap_after_sessions > h.gap_before_sessions + 0.5:
+        out.append('<p class="banner" id="gap-grows">The total gap is larger than with the current job '
+                   "plans: the plan meets rapid-access and higher-priority demand first (unmet demand is "
+                   "weighted by priority), so some routine work gives way. See the waterfall under Remaining "
+                   "gaps.</p>")
+    cls, text = _status(h.status)
+    seconds = d.outputs.summary.get("solve_seconds")
+    took = f" Solved in {float(seconds):.1f} s." if isinstance(seconds, int | float) else ""
+    out.append(f'<p class="banner {cls}" id="solver-status">{esc(text)}{esc(took)}</p>')
+    return "".join(out)
+
+
+def _sizing_text(row: Mapping[str, Any]) -> str:
+    method = str(row.get("sizing_method", ""))
+    if method == "percentile":
+        p = row.get("percentile")
+        return "percentile" if p is None or _is_missing(p) else f"{float(p) * 100:g}th centile"
+    return {"mean": "mean", "fixed": "fixed", "none": "no demand"}.get(method, method)
+
+
+def _demand_section(d: MeetingData, chart: bytes, alt: str) -> str:
+    frame = d.demand.copy()
+    frame["sizing"] = [_sizing_text(r) for r in records(frame)]
+    cols = [Column("name", "Activity"), Column("category", "Category"), Column("sizing", "Sized to"),
+            Column("required_sessions_per_year", "Needed (sessions a year)", "num0"),
+            Column("current_sessions_per_year", "Current plans", "num0"),
+            Column("planned_sessions_per_year", "Proposed plan", "num0"),
+            Column("gap_before_sessions_per_year", "Gap before", "num0"),
+            Column("gap_sessions_per_year", "Gap after", "num0"),
+            Column("gap_dcc_hours_per_year", "Gap after (DCC hours)", "num0")]
+    rows = ["short" if g > 0.5 else "" for g in frame["gap_sessions_per_year"]]
+    return (figure_html(chart, alt, "Sessions a year by activity: the black mark is what demand needs.")
+            + table_html(frame, cols, "Demand against capacity by activity, sessions a year (session-weeks)",
+                         row_header="name", table_id="demand-table", row_classes=rows))
+
+
+def _timetable_section(d: MeetingData) -> str:
+    tt = d.timetable
+    cell = {(r.clinician_id, r.day, r.period): r for r in tuples(tt)}
+    days = list(dict.fromkeys(day for day, _ in d.slots))
+    longest = max([len(d.label(c)) for c in d.clinician_order] + [9])
+    colgroup = [f'<col class="who" style="width:{min(longest, 28) * 0.62 + 1.2:.1f}em">']
+    for k, (day, _) in enumerate(d.slots):
+        start = k == 0 or d.slots[k - 1][0] != day
+        colgroup.append('<col class="daystart">' if start else "<col>")
+    head1 = ['<th scope="col" rowspan="2">Clinician</th>']
+    for day in days:
+        n = sum(1 for dd, _ in d.slots if dd == day)
+        head1.append(f'<th scope="colgroup" colspan="{n}">{esc(day)}</th>')
+    head2 = [f'<th scope="col"{" class=premium" if s in d.premium_slots else ""}>{esc(s[1])}'
+             f'{"<span class=sr-only> (premium time)</span>" if s in d.premium_slots else ""}</th>'
+             for s in d.slots]
+    body = []
+    for cid in d.clinician_order:
+        cells = [f'<th scope="row" title="{esc(d.label(cid))}">{esc(d.label(cid))}</th>']
+        for day, period in d.slots:
+            r = cell.get((cid, day, period))
+            act = r.activity_id if r is not None else EMPTY
+            colour = CH.CATEGORY_COLOURS.get(d.category(act), CH.CATEGORY_COLOURS["OTHER"])
+            classes = ["changed"] if r is not None and r.changed else []
+            title = d.activity_label(act)
+            extra = ""
+            if r is not None and r.changed:
+                before = d.activity_label(r.before)
+                title += f" — changed from {before}"
+                extra = (f'<span class="was">was {esc(r.before)}</span>' if r.before
+                         else "") + f'<span class="sr-only"> (changed from {esc(before)})</span>'
+            cls = f' class="{" ".join(classes)}"' if classes else ""
+            cells.append(f'<td{cls} style="background:{colour}" title="{esc(title)}">{esc(act)}{extra}</td>')
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    table = (f'<table class="timetable" id="timetable-table"><caption>Proposed weekly timetable: one row per '
+             f"clinician, one column per session; outlined cells change from the current job plan</caption>"
+             f"<colgroup>{''.join(colgroup)}</colgroup><thead><tr>{''.join(head1)}</tr>"
+             f"<tr>{''.join(head2)}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    cats = [c for c in CH.CATEGORY_COLOURS if c and c in set(tt["category"])]
+    legend = "".join(f'<li><span class="swatch" style="background:{CH.CATEGORY_COLOURS[c]}"></span>'
+                     f"{esc(CH.CATEGORY_NAMES.get(c, c))}</li>" for c in cats)
+    legend += ('<li><span class="swatch changed"></span>Changed from the current job plan</li>'
+               f'<li><span class="swatch" style="background:{CH.CATEGORY_COLOURS[""]}"></span>Free</li>')
+    acts = sorted({a for a in tt["activity_id"] if a} | {b for b in tt.loc[tt["changed"], "before"] if b})
+    key = "".join(f"<li><b>{esc(a)}</b>&nbsp;{esc(d.activity_names.get(a, a))}</li>" for a in acts
+                  if d.activity_names.get(a, a) != a)
+    premium = ", ".join(f"{day} {period}" for day, period in d.slots if (day, period) in d.premium_slots)
+    note = (f'<p class="muted">Premium-time sessions ({esc(premium)}) are 3-hour PAs.</p>' if premium else "")
+    return (table + f'<ul class="legend" aria-label="Colour key">{legend}</ul>'
+            f'<ul class="legend" aria-label="Activity key">{key}</ul>{note}')
+
+
+def _changes_section(d: MeetingData) -> str:
+    if d.changes.empty:
+        return "<p>No session changes from the current job plans.</p>"
+    rows = []
+    for cid in [c for c in d.clinician_order if c in set(d.changes["clinician_id"])]:
+        mine = d.changes[d.changes["clinician_id"] == cid]
+        chips = "".join(
+            f"<li>{esc(r.day)} {esc(r.period)}: {esc(r.activity_before or 'free')} → "
+            f"{esc(r.activity_after or 'free')}</li>" for r in tuples(mine))
+        rows.append(f'<tr><th scope="row">{esc(d.label(cid))}</th>{cell_html(len(mine), "int")}'
+                    f'<td><ul class="chips">{chips}</ul></td></tr>')
+    return ('<table id="changes-table"><caption>Sessions that change, by clinician (current → proposed)'
+            '</caption><thead><tr><th scope="col">Clinician</th><th scope="col" class="num">Sessions changed'
+            '</th><th scope="col">Changes</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+
+
+CLINICIAN_COLUMNS: tuple[Column, ...] = (
+    Column("label", "Clinician"), Column("staff_group", "Staff group"),
+    Column("contracted_pas", "Contracted PAs", "pas"), Column("planned_pas", "Planned PAs", "pas"),
+    Column("dcc_pas", "DCC", "pas"), Column("spa_pas", "SPA", "pas"), Column("other_pas", "Other", "pas"),
+    Column("apa_pas", "Additional PAs", "pas"), Column("out_of_hours_pas", "Out of hours", "pas"),
+    Column("dcc_share", "DCC share", "pct"), Column("changed_sessions", "Sessions changed", "int"),
+)
+
+
+def _clinicians_section(d: MeetingData, chart: bytes, alt: str) -> str:
+    frame = d.clinicians.copy()
+    frame["dcc_share"] = np.where(frame["planned_pas"] > 0, frame["dcc_pas"] / frame["planned_pas"].where(
+        frame["planned_pas"] > 0, 1.0), np.nan)
+    return (table_html(frame, CLINICIAN_COLUMNS, "PAs a week by clinician in the proposed plan",
+                       row_header="label", table_id="clinicians-table")
+            + figure_html(chart, alt, "PAs a week by clinician; the black mark is the contracted PAs."))
+
+
+def _gaps_section(d: MeetingData, chart: bytes, alt: str) -> str:
+    short = d.demand[d.demand["gap_sessions_per_year"] > 1e-9]
+    if short.empty:
+        body = '<p class="banner ok">The proposed plan meets all the sized demand.</p>'
+    else:
+        def reasons(row: Mapping[str, Any]) -> str:
+            items = d.reasons.get(str(row["activity_id"]), [])
+            inner = "".join(f"<li>{esc(x)}</li>" for x in items) if items else "<li>no reason recorded</li>"
+            return f'<td class="reason"><ul class="reasons">{inner}</ul></td>'
+
+        cols = [Column("name", "Activity"), Column("required_sessions_per_year", "Needed", "num0"),
+                Column("planned_sessions_per_year", "Proposed", "num0"),
+                Column("gap_sessions_per_year", "Gap (sessions a year)", "num0"),
+                Column("gap_dcc_hours_per_year", "Gap (DCC hours a year)", "num0"),
+                Column("reason", "Why it remains (binding rules)")]
+        body = table_html(short, cols, "Remaining gaps and the rules that bind them", row_header="name",
+                          table_id="gaps-table", cell_override={"reason": reasons})
+    return body + figure_html(chart, alt, "From the gap with the current job plans to the gap with the "
+                                          "proposed plan, by activity (sessions a year).")
+
+
+def _assumptions_section(d: MeetingData) -> str:
+    req = d.outputs.requirements.copy()
+    names = {**d.activity_names}
+    req.insert(1, "name", req["activity_id"].map(lambda a: names.get(a, a)))
+    req["sizing"] = [_sizing_text(r) for r in records(req)]
+    req_cols = [Column("name", "Activity"), Column("sizing", "Sized to"),
+                Column("weekly_demand_mean", "Mean weekly demand", "num1"),
+                Column("weekly_demand_sized", "Sized weekly demand", "num1"),
+                Column("dna_rate", "DNA rate", "pct"), Column("dna_factor", "Slots per patient", "pas"),
+                Column("backlog_relief_per_week", "Backlog relief a week", "num1"),
+                Column("sessions_per_week", "Sessions a week", "num1"),
+                Column("sessions_per_year", "Sessions a year", "num0"),
+                Column("dcc_hours_per_year", "DCC hours a year", "num0")]
+    settings = d.settings_table.copy()
+    settings["value"] = [format_value(v, "bool") if isinstance(v, bool)
+                         else f"{v:g}" if isinstance(v, float) else str(v) for v in settings["value"]]
+    default_cols = [Column("table", "Table"), Column("column", "Column"),
+                    Column("rows", "Rows filled", "int"), Column("values", "Value used"),
+                    Column("reason", "Why")]
+    caption = "Blank cells filled with defaults, summarised by column"
+    defaults = (table_html(d.defaults_table, default_cols, caption, table_id="defaults-table")
+                if not d.defaults_table.empty else "<p>No defaults were applied: every value was given.</p>")
+    return (table_html(settings, [Column("setting", "Setting"), Column("value", "Value"),
+                                  Column("source", "Source"), Column("meaning", "Meaning")],
+                       "Planning settings", row_header="setting", table_id="settings-table")
+            + table_html(req, req_cols, "How demand was sized, by activity", row_header="name",
+                         table_id="requirements-table")
+            + defaults)
+
+
+def _solver_section(d: MeetingData) -> str:
+    solver = d.solver_table.copy()
+    solver["value"] = [format_value(v, "pas") if isinstance(v, int | float) and not isinstance(v, bool)
+                       else str(v) for v in solver["value"]]
+    out = table_html(solver, [Column("item", "Item"), Column("value", "Value")], "Solver run",
+                     row_header="item", table_id="solver-table")
+    if not d.levels_table.empty:
+        level_cols = [Column("level", "Objective level"), Column("status", "Status"),
+                      Column("objective", "Objective", "pas"), Column("bound", "Bound", "pas"),
+                      Column("gap", "Gap to bound", "pct"), Column("seconds", "Seconds", "pas"),
+                      Column("unit", "Unit")]
+        out += table_html(d.levels_table, level_cols,
+                          "Objective levels, in lexicographic order (earlier levels matter most)",
+                          row_header="level", table_id="levels-table")
+    return out
+
+
+def _safe_name(activity_id: str) -> str:
+    """File-name form of an activity ID, as the demand step names its charts (``demand_<id>.png``)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", activity_id).strip("._") or "activity"
+
+
+def _found_charts(d: MeetingData, plan_dir: Path) -> list[CH.ChartFile]:
+    """The demand step's weekly-demand charts (``charts/demand_<activity>.png``), in activity order."""
+    folder = plan_dir / CHARTS_DIR
+    if not folder.is_dir():
+        return []
+    files = {p.stem: p for p in folder.glob("demand_*.png")}
+    shown = list(d.demand["activity_id"])
+    order = shown + [a for a in d.activity_names if a not in set(shown)]
+    out = []
+    for act in order:
+        path = files.pop(f"demand_{_safe_name(act)}", None)
+        if path is not None:
+            name = d.activity_names.get(act, act)
+            alt = (f"Line chart of weekly demand for {name}: past weeks, the forecast and the level it is "
+                   "sized to.")
+            w, h = CH.png_size(path)
+            out.append(CH.ChartFile(path.stem, f"Weekly demand: {name}", alt, path, w, h))
+    for stem, path in sorted(files.items()):
+        w, h = CH.png_size(path)
+        out.append(CH.ChartFile(stem, stem.replace("_", " ").capitalize(), f"Chart: {stem.replace('_', ' ')}",
+                                path, w, h))
+    return out
+
+
+def _demand_charts(d: MeetingData, folder: Path, plan_dir: Path) -> list[CH.ChartFile]:
+    """Weekly demand against the sized level: the demand step's charts when the plan folder has them,
+    else drawn here from weekly_demand.csv into ``folder``."""
+    return _found_charts(d, plan_dir) or CH.weekly_demand_charts(d, folder)
+
+
+def render_report_html(d: MeetingData, chart_png: Mapping[str, tuple[bytes, str]],
+                       demand_charts: Sequence[CH.ChartFile] = ()) -> str:
+    """The report page for meeting data ``d``; ``chart_png[name] = (png bytes, alt text)``."""
+    h = d.headline
+    sections = [
+        ("headline", "Headline", section_html("headline", "Headline", _headline(d), page_break=False, lead=(
+            "Gaps are sessions a year (session-weeks) that the sized demand needs and the plan does not "
+            "supply; DCC hours are the same gap in direct-clinical-care hours."))),
+        ("demand", "Demand and capacity", section_html("demand", "Demand against capacity by activity",
+                                                       _demand_section(d, *chart_png["capacity_vs_demand"]))),
+        ("timetable", "Timetable", section_html("timetable", "Proposed team timetable", _timetable_section(d),
+                                                wide=True)),
+        ("changes", "What changes", section_html("changes", "What changes for whom", _changes_section(d),
+                                                 lead=f"{h.changed_sessions} sessions change for "
+                                                      f"{h.clinicians_changed} clinicians.")),
+        ("clinicians", "PA summary", section_html("clinicians", "Each clinician's PAs",
+                                                  _clinicians_section(d, *chart_png["pa_mix"]))),
+        ("gaps", "Remaining gaps", section_html("gaps", "Remaining gaps and why",
+                                                _gaps_section(d, *chart_png["gap_waterfall"]))),
+    ]
+    if demand_charts:
+        figs = "".join(figure_html(c.path, c.alt, c.title) for c in demand_charts)
+        weekly = section_html("weekly", "Weekly demand and the sized level", figs)
+        sections.append(("weekly", "Weekly demand", weekly))
+    sections += [
+        ("assumptions", "Assumptions",
+         section_html("assumptions", "Assumptions used", _assumptions_section(d))),
+        ("solver", "Solver", section_html("solver", "Solver status", _solver_section(d))),
+    ]
+    banner = ""
+    if d.anonymised:
+        banner = ('<p class="banner" id="anonymised">Identities hidden: clinicians appear as pseudonyms '
+                  "(Clinician A, B, …). Staff group, PAs and timetables are still shown and can point to a "
+                  "person in a small team: share with care.</p>")
+    start = d.settings_table.loc[d.settings_table["setting"] == "Planning year starts", "value"]
+    subtitle = "Team job-planning meeting pack"
+    subtitle += f" · planning year from {start.iloc[0]}" if len(start) else ""
+    version = d.outputs.summary.get("version", "")
+    footer = (f"Produced by capacity_planner {esc(version)} from the plan files in this folder "
+              "(requirements.csv, allocation.csv, gaps.csv, clinicians.csv, changes.csv, summary.json).")
+    return page_html(d.title, subtitle, sections, banner=banner, footer=footer)
+
+
+def write_report_html(pack: PlanningPack, plan_dir: str | Path, out_path: str | Path | None = None,
+                      anonymise: bool = False, *, data: MeetingData | None = None) -> Path:
+    """Write the meeting report for the plan in ``plan_dir`` (default ``plan_dir/report.html``).
+
+    With ``anonymise`` the clinicians are shown as pseudonyms and free text is scrubbed (the plan CSVs are
+    not touched here; :func:`write_meeting_pack` anonymises the whole folder). ``data`` skips re-reading."""
+    folder = Path(plan_dir)
+    if data is None:
+        data = load_meeting_data(pack, folder, anonymise=anonymise)
+    charts = {c.name: (CH.png_bytes(c), c.alt) for c in CH.meeting_charts(data)}
+    with tempfile.TemporaryDirectory(prefix="capacity-planner-") as tmp:
+        text = render_report_html(data, charts, _demand_charts(data, Path(tmp), folder))
+    return _atomic_write_text(Path(out_path) if out_path else folder / HTML_NAME, text)
+
+
+# ---- comparison -------------------------------------------------------------------------------------
+def write_comparison_html(comparison_df: pd.DataFrame, charts: Sequence[CH.Chart | CH.ChartFile | Path],
+                          out_path: str | Path, *, title: str = "Scenario comparison",
+                          row_header: str | None = None, lead: str = "") -> Path:
+    """A one-page comparison of scenarios: the comparison table (first column as row header unless
+    ``row_header`` is given) and the charts (with their alt text)."""
+    header = row_header
+    if header is None and len(comparison_df.columns):
+        header = str(comparison_df.columns[0])
+    table = table_html(comparison_df, None, "Scenarios compared", row_header=header,
+                       table_id="comparison-table")
+    figs = []
+    for c in charts:
+        if isinstance(c, CH.Chart):
+            figs.append(figure_html(CH.png_bytes(c), c.alt, c.title))
+        elif isinstance(c, CH.ChartFile):
+            figs.append(figure_html(c.path, c.alt, c.title))
+        else:
+            name = Path(c).stem.replace("_", " ")
+            figs.append(figure_html(Path(c), f"Chart: {name}", name.capitalize()))
+    sections = [("comparison", "Comparison", section_html("comparison", "Scenarios side by side", table,
+                                                          page_break=False, lead=esc(lead)))]
+    if figs:
+        sections.append(("charts", "Charts", section_html("charts", "Charts", "".join(figs))))
+    return _atomic_write_text(Path(out_path), page_html(title, "Scenario comparison", sections))
+
+
+# ---- the whole pack ---------------------------------------------------------------------------------
+def write_meeting_pack(pack: PlanningPack, plan_dir: str | Path, anonymise: bool = False) -> list[Path]:
+    """Write the team-meeting pack into ``plan_dir``: ``report.html``, ``plan.xlsx`` and ``charts/*.png``.
+
+    With ``anonymise`` the plan's CSV and JSON files in ``plan_dir`` are first rewritten with pseudonyms,
+    and every output is built from a pack whose clinicians carry only pseudonyms. Outputs are written to a
+    temporary folder and moved into place only when all are complete. Returns the paths written (the
+    rewritten CSVs first when anonymising)."""
+    from capacity_planner.report.anonymise import Pseudonyms, anonymise_pack, anonymise_plan_dir
+    from capacity_planner.report.excel import write_plan_workbook
+
+    folder = Path(plan_dir)
+    written: list[Path] = []
+    if anonymise:
+        ps = Pseudonyms.from_pack(pack)
+        written += anonymise_plan_dir(folder, ps)
+        pack = anonymise_pack(pack, ps)
+    data = build_meeting_data(pack, read_plan_dir(folder), anonymised=anonymise)
+    tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=folder))
+    try:
+        chart_files = CH.write_charts(data, tmp / CHARTS_DIR)
+        charts = {c.name: (c.path.read_bytes(), c.alt) for c in chart_files}
+        demand = _demand_charts(data, tmp / CHARTS_DIR, folder)
+        _atomic_write_text(tmp / HTML_NAME, render_report_html(data, charts, demand))
+        chart_files += [c for c in demand if c.path.parent == tmp / CHARTS_DIR]
+        write_plan_workbook(pack, folder, tmp / WORKBOOK_NAME, data=data)
+        (folder / CHARTS_DIR).mkdir(exist_ok=True)
+        moves = [(c.path, folder / CHARTS_DIR / c.path.name) for c in chart_files]
+        moves += [(tmp / HTML_NAME, folder / HTML_NAME), (tmp / WORKBOOK_NAME, folder / WORKBOOK_NAME)]
+        for src, dst in moves:
+            os.replace(src, dst)
+            written.append(dst)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return written

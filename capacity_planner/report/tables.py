@@ -1,0 +1,569 @@
+"""The tables behind the team-meeting pack, built once from a plan output folder and the planning pack.
+
+:func:`read_plan_dir` reads the files the ``plan`` command writes (DESIGN.md section 4) and checks their
+columns; :func:`build_meeting_data` joins them with the pack (names, categories, current job plans,
+defaults applied, settings) into a :class:`MeetingData` that the HTML report, the workbook and the charts
+all render, so every number shown is computed in one place.
+
+Definitions used in the report:
+
+* *gap* of an activity: ``max(0, required − supply)`` sessions a year, where supply is session-weeks a
+  year (sessions a week × working weeks). The gap "before" uses ``current_sessions_per_year`` (the
+  current job plans), the gap "after" is ``gap_sessions_per_year`` of ``gaps.csv`` (the proposed plan).
+* DCC hours of a gap: sessions × the activity's DCC hours per session, taken from ``requirements.csv``
+  (``dcc_hours_per_year / sessions_per_year``), else from ``gaps.csv``, else 4 h × ``pa_value`` for DCC.
+* *rapid-access cover*: planned ÷ required sessions a year for rapid-access activities, where required is
+  sized to the percentile (default 80th) of weekly demand.
+* annualised sessions of a clinician: sessions a week × the clinician's working weeks.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from capacity_planner import constants as C
+from capacity_planner.demand.requirements import COLUMNS as REQUIREMENTS_COLUMNS
+from capacity_planner.demand.requirements import Requirements
+from capacity_planner.pack.model import PlanningPack
+from capacity_planner.pack.schema import SETTINGS_BY_KEY
+
+ALLOCATION_COLUMNS: tuple[str, ...] = ("clinician_id", "day", "period", "activity_id", "pas")
+GAPS_COLUMNS: tuple[str, ...] = (
+    "activity_id", "required_sessions_per_year", "current_sessions_per_year", "planned_sessions_per_year",
+    "gap_sessions_per_year", "gap_dcc_hours_per_year",
+)
+CLINICIANS_COLUMNS: tuple[str, ...] = (
+    "clinician_id", "staff_group", "contracted_pas", "planned_pas", "dcc_pas", "spa_pas", "other_pas",
+    "apa_pas", "out_of_hours_pas", "changed_sessions",
+)
+CHANGES_COLUMNS: tuple[str, ...] = ("clinician_id", "day", "period", "activity_before", "activity_after")
+GAP_REASONS_COLUMNS: tuple[str, ...] = ("activity_id", "reason")
+WEEKLY_DEMAND_COLUMNS: tuple[str, ...] = (
+    "activity_id", "week_start", "kind", "value", "mean", "lower", "upper", "sized",
+)
+SUMMARY_KEYS: tuple[str, ...] = (
+    "status", "objective", "bound", "gap", "solve_seconds", "unmet_sessions_per_year",
+    "unmet_dcc_hours_per_year", "annual_cost", "inputs", "settings", "version",
+)
+# file name -> (text columns, numeric columns); every listed column is required.
+PLAN_FILES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "allocation.csv": (ALLOCATION_COLUMNS[:4], ("pas",)),
+    "gaps.csv": (GAPS_COLUMNS[:1], GAPS_COLUMNS[1:]),
+    "clinicians.csv": (CLINICIANS_COLUMNS[:2], CLINICIANS_COLUMNS[2:]),
+    "changes.csv": (CHANGES_COLUMNS, ()),
+}
+OPTIONAL_FILES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "gap_reasons.csv": (GAP_REASONS_COLUMNS, ()),
+    "weekly_demand.csv": (WEEKLY_DEMAND_COLUMNS[:3], WEEKLY_DEMAND_COLUMNS[3:]),
+}
+EMPTY = ""  # activity of a free slot in allocation/changes
+PA_CATEGORIES: tuple[str, ...] = ("DCC", "SPA", "other", "APA", "out of hours")
+
+
+def tuples(frame: pd.DataFrame) -> Iterator[Any]:
+    """``frame.itertuples(index=False)``, typed loosely (attribute access on rows is unchecked)."""
+    return frame.itertuples(index=False)
+
+
+def write_atomic(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary sibling and a rename, so the file appears complete or
+    not at all (the file gets the usual permissions of the user's umask)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+    try:
+        tmp = tmp_dir / target.name
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    return target
+
+
+class PlanOutputError(ValueError):
+    """A plan output folder is missing a file or a column."""
+
+
+# ---- reading ----------------------------------------------------------------------------------------
+def _read_csv(path: Path, text: Sequence[str], numeric: Sequence[str]) -> pd.DataFrame:
+    """Read with every text column kept verbatim ("NA" is an ID, not a missing value)."""
+    if not path.exists():
+        raise PlanOutputError(f"{path.name} is missing from the plan folder {path.parent}")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in (*text, *numeric) if c not in frame.columns]
+    if missing:
+        raise PlanOutputError(f"{path.name} lacks column(s): {', '.join(missing)}")
+    for col in numeric:
+        try:
+            frame[col] = pd.to_numeric(frame[col].replace("", np.nan)).astype("float64")
+        except (ValueError, TypeError) as exc:
+            raise PlanOutputError(f"{path.name}: column {col} holds a value that is not a number") from exc
+    for col in text:
+        frame[col] = frame[col].astype(object).fillna(EMPTY).astype(str).str.strip()
+    return frame
+
+
+@dataclass(frozen=True, eq=False)
+class PlanOutputs:
+    """The files of one plan output folder (DESIGN.md section 4), as read."""
+
+    folder: Path
+    requirements: pd.DataFrame
+    allocation: pd.DataFrame
+    gaps: pd.DataFrame
+    clinicians: pd.DataFrame
+    changes: pd.DataFrame
+    summary: Mapping[str, Any]
+    gap_reasons: pd.DataFrame | None = None
+    weekly_demand: pd.DataFrame | None = None
+
+
+def read_plan_dir(plan_dir: str | Path) -> PlanOutputs:
+    """Read a plan output folder; raise :class:`PlanOutputError` naming any missing file or column."""
+    folder = Path(plan_dir)
+    req_path = folder / "requirements.csv"
+    req_text = ("activity_id", "category", "rapid_access", "sizing_method")
+    req_numeric = tuple(c for c in REQUIREMENTS_COLUMNS if c not in req_text)
+    raw_req = _read_csv(req_path, req_text, req_numeric)
+    raw_req["rapid_access"] = raw_req["rapid_access"].str.lower().isin(("true", "1", "yes"))
+    try:
+        requirements = Requirements.from_frame(raw_req).table
+    except ValueError as exc:
+        raise PlanOutputError(f"requirements.csv: {exc}") from exc
+    frames = {name: _read_csv(folder / name, *cols) for name, cols in PLAN_FILES.items()}
+    optional = {name: _read_csv(folder / name, *cols) if (folder / name).exists() else None
+                for name, cols in OPTIONAL_FILES.items()}
+    summary_path = folder / "summary.json"
+    if not summary_path.exists():
+        raise PlanOutputError(f"summary.json is missing from the plan folder {folder}")
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    missing = [k for k in SUMMARY_KEYS if k not in summary]
+    if missing:
+        raise PlanOutputError(f"summary.json lacks key(s): {', '.join(missing)}")
+    return PlanOutputs(folder, requirements, frames["allocation.csv"], frames["gaps.csv"],
+                       frames["clinicians.csv"], frames["changes.csv"], summary,
+                       optional["gap_reasons.csv"], optional["weekly_demand.csv"])
+
+
+# ---- the meeting data ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RapidAccessCover:
+    """Planned against required sessions a year for one rapid-access activity."""
+
+    activity_id: str
+    name: str
+    percentile: float | None
+    required: float
+    planned: float
+
+    @property
+    def cover(self) -> float:
+        """planned / required (1.0 when nothing is required)."""
+        return self.planned / self.required if self.required > 0 else 1.0
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The numbers at the top of the report."""
+
+    gap_before_sessions: float
+    gap_after_sessions: float
+    gap_before_dcc_hours: float
+    gap_after_dcc_hours: float
+    rapid_access: tuple[RapidAccessCover, ...]
+    status: str
+    changed_sessions: int
+    clinicians_changed: int
+    annual_cost: float | None
+
+
+@dataclass(frozen=True, eq=False)
+class MeetingData:
+    """Everything the report, the workbook and the charts show (see the module docstring)."""
+
+    title: str
+    anonymised: bool
+    labels: Mapping[str, str]  # clinician_id -> label shown to people (name or pseudonym)
+    clinician_order: tuple[str, ...]
+    activity_names: Mapping[str, str]
+    activity_categories: Mapping[str, str]
+    slots: tuple[tuple[str, str], ...]  # (day, period) in week order
+    premium_slots: frozenset[tuple[str, str]]
+    headline: Headline
+    demand: pd.DataFrame  # per activity: required/current/planned/gap, reason
+    timetable: pd.DataFrame  # clinician_id, day, period, activity_id, category, pas, before, changed
+    changes: pd.DataFrame  # clinician_id, label, day, period, activity_before, activity_after
+    clinicians: pd.DataFrame  # clinicians.csv + label, contract, working_weeks
+    settings_table: pd.DataFrame  # setting, value, source, meaning
+    defaults_table: pd.DataFrame  # table, column, rows, values, reason
+    solver_table: pd.DataFrame  # item, value
+    levels_table: pd.DataFrame  # LEVEL_COLUMNS
+    reasons: Mapping[str, Sequence[str]]  # activity_id -> binding reasons of its gap
+    outputs: PlanOutputs
+
+    def label(self, clinician_id: str) -> str:
+        """The clinician's label (the ID itself when unknown)."""
+        return self.labels.get(clinician_id, clinician_id)
+
+    def activity_label(self, activity_id: str) -> str:
+        """``Name (id)``, or the ID when the activity has no name; ``free`` for an empty slot."""
+        if activity_id == EMPTY:
+            return "free"
+        name = self.activity_names.get(activity_id, "")
+        return f"{name} ({activity_id})" if name and name != activity_id else activity_id
+
+    def category(self, activity_id: str) -> str:
+        """Category of an activity ("" for an empty slot, OTHER when unknown)."""
+        if activity_id == EMPTY:
+            return ""
+        return self.activity_categories.get(activity_id, "OTHER")
+
+
+def slot_order(slots: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """Unique (day, period) pairs in week order (Mon..Sun, AM, PM, EVE; unknown labels last)."""
+    def key(s: tuple[str, str]) -> tuple[int, int, str, str]:
+        d = C.DAYS.index(s[0]) if s[0] in C.DAYS else len(C.DAYS)
+        p = C.PERIODS.index(s[1]) if s[1] in C.PERIODS else len(C.PERIODS)
+        return d, p, s[0], s[1]
+    return tuple(sorted(set(slots), key=key))
+
+
+def clinician_labels(pack: PlanningPack) -> dict[str, str]:
+    """Clinician ID -> name (or the ID when the name is blank)."""
+    return {c.clinician_id: (c.name or "").strip() or c.clinician_id for c in pack.clinicians}
+
+
+def _hours_per_session(outputs: PlanOutputs, pack: PlanningPack) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for r in tuples(outputs.requirements):
+        if r.sessions_per_year > 0 and not math.isnan(r.dcc_hours_per_year):
+            out[str(r.activity_id)] = float(r.dcc_hours_per_year) / float(r.sessions_per_year)
+    for r in tuples(outputs.gaps):
+        if str(r.activity_id) not in out and r.gap_sessions_per_year > 0:
+            out[str(r.activity_id)] = float(r.gap_dcc_hours_per_year) / float(r.gap_sessions_per_year)
+    for a in pack.activities:
+        out.setdefault(a.activity_id, C.NORMAL_PA_HOURS * a.pa_value if a.is_dcc else 0.0)
+    return out
+
+
+def _demand_table(pack: PlanningPack, outputs: PlanOutputs, names: Mapping[str, str],
+                  cats: Mapping[str, str], why: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    req = outputs.requirements.set_index("activity_id")
+    hours = _hours_per_session(outputs, pack)
+    reasons = {a: "; ".join(rs) for a, rs in why.items()}
+    rows: list[dict[str, Any]] = []
+    for g in tuples(outputs.gaps):
+        a = str(g.activity_id)
+        rq = req.loc[a] if a in req.index else None
+        gap_before = max(0.0, float(g.required_sessions_per_year) - float(g.current_sessions_per_year))
+        rows.append({
+            "activity_id": a,
+            "name": names.get(a, a),
+            "category": cats.get(a, "OTHER") if rq is None else str(rq["category"]),
+            "rapid_access": bool(rq["rapid_access"]) if rq is not None else False,
+            "sizing_method": str(rq["sizing_method"]) if rq is not None else "",
+            "percentile": _number(rq["percentile"]) if rq is not None else None,
+            "required_sessions_per_year": float(g.required_sessions_per_year),
+            "current_sessions_per_year": float(g.current_sessions_per_year),
+            "planned_sessions_per_year": float(g.planned_sessions_per_year),
+            "gap_before_sessions_per_year": gap_before,
+            "gap_before_dcc_hours_per_year": gap_before * hours.get(a, 0.0),
+            "gap_sessions_per_year": float(g.gap_sessions_per_year),
+            "gap_dcc_hours_per_year": float(g.gap_dcc_hours_per_year),
+            "reason": reasons.get(a, ""),
+        })
+    return pd.DataFrame(rows, columns=[
+        "activity_id", "name", "category", "rapid_access", "sizing_method", "percentile",
+        "required_sessions_per_year", "current_sessions_per_year", "planned_sessions_per_year",
+        "gap_before_sessions_per_year", "gap_before_dcc_hours_per_year", "gap_sessions_per_year",
+        "gap_dcc_hours_per_year", "reason"])
+
+
+def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str],
+               order: Sequence[str], slots: Sequence[tuple[str, str]]) -> pd.DataFrame:
+    planned = {(str(r.clinician_id), str(r.day), str(r.period)): (str(r.activity_id), float(r.pas))
+               for r in tuples(outputs.allocation)}
+    current = {(c.clinician_id, c.day, c.period): c.activity_id for c in pack.job_plans}
+    changed = {(str(r.clinician_id), str(r.day), str(r.period)): str(r.activity_before)
+               for r in tuples(outputs.changes)}
+    rows = []
+    for cid in order:
+        for day, period in slots:
+            key = (cid, day, period)
+            act, pas = planned.get(key, (EMPTY, 0.0))
+            before = changed.get(key, current.get(key, EMPTY))
+            rows.append({"clinician_id": cid, "day": day, "period": period, "activity_id": act,
+                         "category": cats.get(act, "OTHER") if act else "", "pas": pas,
+                         "before": before, "changed": key in changed})
+    return pd.DataFrame(rows, columns=["clinician_id", "day", "period", "activity_id", "category", "pas",
+                                       "before", "changed"])
+
+
+def _settings_table(pack: PlanningPack) -> pd.DataFrame:
+    s = pack.settings
+    dna_meaning = {
+        "discharge": "slots = demand (a patient who does not attend is discharged)",
+        "rebook_once": "slots = demand × (1 + DNA rate) (one rebooking)",
+        "rebook_until_seen": "slots = demand ÷ (1 − DNA rate) (rebooked until seen)",
+    }
+    pct = f"{s.percentile * 100:g}th centile of weekly demand ({s.percentile_method} method)"
+    rows: list[tuple[str, str, object, str]] = [
+        ("planning.name", "Plan", s.name, ""),
+        ("planning.start", "Planning year starts", s.start.isoformat() if s.start else "after last referral",
+         "history is everything before it"),
+        ("planning.service_weeks", "Service weeks a year", s.service_weeks, "weeks the service runs"),
+        ("demand.dna_convention", "DNA convention", s.dna_convention, dna_meaning.get(s.dna_convention, "")),
+        ("demand.percentile", "Rapid-access sizing", s.percentile, pct),
+        ("", "Routine sizing", "mean", "mean weekly demand in the planning year"),
+        ("demand.growth", "Demand growth", "estimated from history" if s.growth is None else s.growth,
+         "annual rate"),
+        ("demand.history_weeks", "History used (weeks)", s.history_weeks, ""),
+        ("demand.backlog_weeks", "Backlog cleared over (weeks)", s.backlog_weeks,
+         "waiting lists brought to target size"),
+        ("solver.objective", "Objective order", " > ".join(s.objective), "lexicographic: first matters most"),
+        ("solver.allow_additional_pas", "Additional PAs allowed", s.allow_additional_pas, "up to max PAs"),
+        ("solver.spa_pro_rata", "SPA floor pro rata", s.spa_pro_rata, "for contracts under 10 PAs"),
+        ("solver.time_limit_s", "Solver time limit (s)", s.time_limit_s, "per objective level"),
+        ("solver.seed", "Solver seed", s.seed, ""),
+    ]
+    out = []
+    for key, label, value, meaning in rows:
+        source = "pack.toml" if key in s.explicit else "default"
+        if not key:
+            source = "method"
+        if key in SETTINGS_BY_KEY and not meaning:
+            meaning = SETTINGS_BY_KEY[key].description
+        out.append({"setting": label, "value": value, "source": source, "meaning": meaning})
+    return pd.DataFrame(out, columns=["setting", "value", "source", "meaning"])
+
+
+def _fmt_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float) and v.is_integer():
+        return f"{v:g}"
+    return str(v)
+
+
+def _defaults_table(pack: PlanningPack) -> pd.DataFrame:
+    """Defaults applied, one row per (table, column): how many rows, which values, why.
+
+    Row keys are deliberately left out (they would name clinicians)."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for d in pack.defaults_applied:
+        g = groups.setdefault((d.table, d.column), {"rows": 0, "values": {}, "reasons": []})
+        g["rows"] += 1
+        text = _fmt_value(d.value)
+        g["values"][text] = g["values"].get(text, 0) + 1
+        if d.reason not in g["reasons"]:
+            g["reasons"].append(d.reason)
+    rows = []
+    for (table, column), g in groups.items():
+        values = ", ".join(f"{v} ({n})" if len(g["values"]) > 1 else v for v, n in g["values"].items())
+        rows.append({"table": table, "column": column, "rows": g["rows"], "values": values,
+                     "reason": "; ".join(g["reasons"])})
+    return pd.DataFrame(rows, columns=["table", "column", "rows", "values", "reason"])
+
+
+def _solver_table(summary: Mapping[str, Any]) -> pd.DataFrame:
+    rows: list[tuple[str, object]] = [("Status", summary.get("status", ""))]
+    for key, label in (("objective", "Objective"), ("bound", "Best bound"), ("gap", "Relative gap to bound")):
+        value = summary.get(key)
+        if not isinstance(value, Mapping):  # per-level values are in levels_table
+            rows.append((label, value))
+    rows += [
+        ("Solve time (s)", summary.get("solve_seconds")),
+        ("Unmet sessions a year", summary.get("unmet_sessions_per_year")),
+        ("Unmet DCC hours a year", summary.get("unmet_dcc_hours_per_year")),
+        ("Annual cost (GBP)", summary.get("annual_cost")),
+        ("capacity_planner version", summary.get("version", "")),
+    ]
+    rows += [("Note", str(n)) for n in summary.get("notes") or []]
+    rows += [("Reason", str(n)) for n in summary.get("reasons") or []]
+    inputs = summary.get("inputs") or {}
+    if isinstance(inputs, Mapping):
+        rows += [(f"Input {k} (SHA-256)", str(v)[:12] + "…") for k, v in sorted(inputs.items())]
+    return pd.DataFrame([{"item": k, "value": v} for k, v in rows if v is not None],
+                        columns=["item", "value"])
+
+
+LEVEL_COLUMNS: tuple[str, ...] = ("level", "status", "objective", "bound", "gap", "seconds", "unit")
+
+
+def _levels_table(summary: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per objective level (from ``levels``, else from the per-level mappings)."""
+    levels = summary.get("levels")
+    rows: list[dict[str, Any]] = []
+    if isinstance(levels, list) and levels:
+        for lv in levels:
+            if isinstance(lv, Mapping):
+                rows.append({"level": lv.get("name", ""), "status": lv.get("status", ""),
+                             "objective": _number(lv.get("objective")), "bound": _number(lv.get("bound")),
+                             "gap": _number(lv.get("gap")), "seconds": _number(lv.get("seconds")),
+                             "unit": lv.get("unit", "")})
+    else:
+        objective = summary.get("objective")
+        if isinstance(objective, Mapping):
+            bound_raw, gap_raw = summary.get("bound"), summary.get("gap")
+            bound: Mapping[str, Any] = bound_raw if isinstance(bound_raw, Mapping) else {}
+            gap: Mapping[str, Any] = gap_raw if isinstance(gap_raw, Mapping) else {}
+            rows = [{"level": k, "status": "", "objective": _number(v), "bound": _number(bound.get(k)),
+                     "gap": _number(gap.get(k)), "seconds": None, "unit": ""} for k, v in objective.items()]
+    return pd.DataFrame(rows, columns=list(LEVEL_COLUMNS))
+
+
+def _labelled_reasons(reasons: Mapping[str, list[str]], labels: Mapping[str, str]) -> dict[str, list[str]]:
+    """Reasons with clinician IDs (whole tokens, e.g. ``C01``) replaced by the labels people see."""
+    from capacity_planner.report.anonymise import Pseudonyms
+
+    relabel = Pseudonyms({k: v for k, v in labels.items() if k != v})
+    return {a: [relabel.scrub_text(r) for r in rs] for a, rs in reasons.items()}
+
+
+def _reasons(outputs: PlanOutputs) -> dict[str, list[str]]:
+    """Binding reasons per short activity: gap_reasons.csv, else summary.json ``gap_reasons``
+    (``"activity: reason"`` strings)."""
+    out: dict[str, list[str]] = {}
+    if outputs.gap_reasons is not None:
+        for r in tuples(outputs.gap_reasons):
+            if str(r.reason):
+                out.setdefault(str(r.activity_id), []).append(str(r.reason))
+        return out
+    known = set(outputs.gaps["activity_id"])
+    for item in outputs.summary.get("gap_reasons") or []:
+        act, sep, reason = str(item).partition(": ")
+        if sep and act in known:
+            out.setdefault(act, []).append(reason)
+    return out
+
+
+def _number(v: object) -> float | None:
+    try:
+        x = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
+
+
+def build_meeting_data(pack: PlanningPack, outputs: PlanOutputs, *, anonymised: bool = False,
+                       labels: Mapping[str, str] | None = None) -> MeetingData:
+    """Join a plan output folder with its pack into the tables the meeting pack shows.
+
+    ``labels`` overrides the clinician labels (default: names from the pack, else IDs). With
+    ``anonymised`` the clinicians are listed in label order (the order of the pack could identify them).
+    """
+    labels = dict(labels) if labels is not None else clinician_labels(pack)
+    ids = list(pack.clinician_ids)
+    for frame in (outputs.clinicians, outputs.allocation, outputs.changes):
+        ids += [c for c in frame["clinician_id"] if c not in ids]
+    for cid in ids:
+        labels.setdefault(cid, cid)
+    # only clinicians that appear in the plan or hold a current job plan
+    in_plan = set(outputs.clinicians["clinician_id"]) | set(outputs.allocation["clinician_id"])
+    order = [c for c in ids if c in in_plan]
+    if anonymised:
+        order.sort(key=lambda c: (len(labels[c]), labels[c]))
+    names = {a.activity_id: (a.name or a.activity_id) for a in pack.activities}
+    cats = {a.activity_id: a.category for a in pack.activities}
+    for r in tuples(outputs.requirements):
+        cats.setdefault(str(r.activity_id), str(r.category))
+        names.setdefault(str(r.activity_id), str(r.activity_id))
+    slot_pairs = [(s.day, s.period) for s in pack.slots]
+    slot_pairs += [(str(r.day), str(r.period)) for r in tuples(outputs.allocation)]
+    slot_pairs += [(c.day, c.period) for c in pack.job_plans if c.clinician_id in in_plan]
+    slots = slot_order(slot_pairs)
+    premium = frozenset((s.day, s.period) for s in pack.slots if s.premium_time)
+    premium |= frozenset(s for s in slots if s[1] == "EVE" or s[0] in ("Sat", "Sun"))
+
+    reasons = _labelled_reasons(_reasons(outputs), labels)
+    demand = _demand_table(pack, outputs, names, cats, reasons)
+    timetable = _timetable(pack, outputs, cats, order, slots)
+    changes = outputs.changes.copy()
+    changes["label"] = changes["clinician_id"].map(lambda c: labels.get(c, c))
+    rank = {cid: i for i, cid in enumerate(order)}
+    srank = {s: i for i, s in enumerate(slots)}
+    changes["_o"] = [(rank.get(c, len(rank)), srank.get((d, p), len(srank)))
+                     for c, d, p in zip(changes["clinician_id"], changes["day"], changes["period"],
+                                        strict=True)]
+    changes = changes.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+    changes = changes[["clinician_id", "label", "day", "period", "activity_before", "activity_after"]]
+
+    clin = outputs.clinicians.copy()
+    clin["label"] = clin["clinician_id"].map(lambda c: labels.get(c, c))
+    contract = {c.clinician_id: c.contract for c in pack.clinicians}
+    weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    clin["contract"] = clin["clinician_id"].map(lambda c: contract.get(c, ""))
+    clin["working_weeks"] = clin["clinician_id"].map(lambda c: weeks.get(c, math.nan)).astype("float64")
+    clin["_o"] = clin["clinician_id"].map(lambda c: rank.get(c, len(rank)))
+    clin = clin.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+
+    rapid = tuple(
+        RapidAccessCover(str(r.activity_id), str(r.name),
+                         None if math.isnan(r.percentile) else float(r.percentile),
+                         float(r.required_sessions_per_year), float(r.planned_sessions_per_year))
+        for r in tuples(demand) if r.rapid_access)
+    summary = outputs.summary
+    headline = Headline(
+        gap_before_sessions=float(demand["gap_before_sessions_per_year"].sum()),
+        gap_after_sessions=float(demand["gap_sessions_per_year"].sum()),
+        gap_before_dcc_hours=float(demand["gap_before_dcc_hours_per_year"].sum()),
+        gap_after_dcc_hours=float(demand["gap_dcc_hours_per_year"].sum()),
+        rapid_access=rapid,
+        status=str(summary.get("status", "")),
+        changed_sessions=len(changes),
+        clinicians_changed=int(changes["clinician_id"].nunique()),
+        annual_cost=_number(summary.get("annual_cost")),
+    )
+    return MeetingData(
+        title=pack.settings.name, anonymised=anonymised, labels=labels, clinician_order=tuple(order),
+        activity_names=names, activity_categories=cats, slots=slots, premium_slots=premium,
+        headline=headline, demand=demand, timetable=timetable, changes=changes, clinicians=clin,
+        settings_table=_settings_table(pack), defaults_table=_defaults_table(pack),
+        solver_table=_solver_table(summary), levels_table=_levels_table(summary),
+        reasons=reasons, outputs=outputs)
+
+
+def clinician_breakdown(data: MeetingData, clinician_id: str) -> pd.DataFrame:
+    """One clinician's proposed week by activity: sessions and PAs a week, working weeks and annualised
+    sessions (sessions a week × working weeks)."""
+    tt = data.timetable
+    mine = tt[(tt["clinician_id"] == clinician_id) & (tt["activity_id"] != EMPTY)]
+    row = data.clinicians.loc[data.clinicians["clinician_id"] == clinician_id]
+    weeks = float(row["working_weeks"].iloc[0]) if len(row) else math.nan
+    rows = []
+    for act, grp in mine.groupby("activity_id", sort=False):
+        out_of_hours = sum(1 for d, p in zip(grp["day"], grp["period"], strict=True)
+                           if (d, p) in data.premium_slots)
+        rows.append({"activity_id": act, "activity": data.activity_names.get(str(act), str(act)),
+                     "category": data.category(str(act)), "sessions_per_week": float(len(grp)),
+                     "pas_per_week": float(grp["pas"].sum()), "out_of_hours_sessions": float(out_of_hours),
+                     "working_weeks": weeks, "sessions_per_year": float(len(grp)) * weeks})
+    cat_rank = {c: i for i, c in enumerate(C.CATEGORIES)}
+    rows.sort(key=lambda r: (cat_rank.get(str(r["category"]), 99), str(r["activity_id"])))
+    return pd.DataFrame(rows, columns=["activity_id", "activity", "category", "sessions_per_week",
+                                       "pas_per_week", "out_of_hours_sessions", "working_weeks",
+                                       "sessions_per_year"])
+
+
+def load_meeting_data(pack: PlanningPack, plan_dir: str | Path, *, anonymise: bool = False) -> MeetingData:
+    """Read ``plan_dir`` and build its :class:`MeetingData`; with ``anonymise`` the pack and the plan
+    tables are anonymised in memory first (the files are not touched)."""
+    outputs = read_plan_dir(plan_dir)
+    if not anonymise:
+        return build_meeting_data(pack, outputs)
+    from capacity_planner.report.anonymise import Pseudonyms, anonymise_outputs, anonymise_pack
+
+    ps = Pseudonyms.from_pack(pack)
+    return build_meeting_data(anonymise_pack(pack, ps), anonymise_outputs(outputs, ps), anonymised=True)

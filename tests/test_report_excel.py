@@ -1,0 +1,209 @@
+"""plan.xlsx: reads back with openpyxl, matches the plan CSVs, numbers are numbers, text never a formula."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.worksheet.worksheet import Worksheet
+
+import capacity_planner as cp
+from capacity_planner.report.charts import CATEGORY_COLOURS
+from capacity_planner.report.excel import (
+    CHANGE_XCOLS,
+    CLINICIAN_XCOLS,
+    FIXED_SHEETS,
+    GAP_XCOLS,
+    sheet_title,
+    write_plan_workbook,
+)
+
+DATA = Path(__file__).parent / "data"
+FIXTURE = DATA / "plan_fixture"
+INJECTED = '=HYPERLINK("http://example.invalid/x","Dr Ada Ames")'
+
+
+def header_index(ws: Worksheet, row: int = 1) -> dict[str, int]:
+    return {str(c.value): c.column for c in ws[row] if c.value is not None}
+
+
+def records(ws: Worksheet, columns: dict[str, str]) -> list[dict[str, Any]]:
+    """Rows under the header of row 1, keyed by the CSV column name (``columns``: header -> key)."""
+    idx = header_index(ws)
+    out = []
+    for r in range(2, ws.max_row + 1):
+        rec = {key: ws.cell(row=r, column=idx[h]).value for h, key in columns.items()}
+        if all(v is None for v in rec.values()):
+            break
+        out.append(rec)
+    return out
+
+
+@pytest.fixture(scope="module")
+def pack() -> cp.PlanningPack:
+    return cp.read_pack(DATA / "tiny")
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory, pack: cp.PlanningPack) -> openpyxl.Workbook:
+    out = write_plan_workbook(pack, FIXTURE, tmp_path_factory.mktemp("xlsx") / "plan.xlsx")
+    return openpyxl.load_workbook(out)
+
+
+def test_sheets(workbook: openpyxl.Workbook, pack: cp.PlanningPack) -> None:
+    names = [c.name for c in pack.clinicians]
+    assert workbook.sheetnames == [*FIXED_SHEETS, *names]
+    for ws in workbook.worksheets:
+        assert len(ws.title) <= 31 and not re.search(r"[\[\]:*?/\\]", ws.title)
+    for name in ("Timetable", "Gaps", "Changes", "Clinicians", "Requirements"):
+        assert workbook[name].freeze_panes == "B2", name
+        widths = [d.width for d in workbook[name].column_dimensions.values()]
+        assert widths and max(widths) > 10, name
+
+
+def test_gaps_sheet_matches_gaps_csv(workbook: openpyxl.Workbook) -> None:
+    gaps = pd.read_csv(FIXTURE / "gaps.csv")
+    rows = records(workbook["Gaps"], {c.header: c.key for c in GAP_XCOLS})
+    assert [r["activity_id"] for r in rows] == list(gaps["activity_id"])
+    for rec, g in zip(rows, gaps.to_dict("records"), strict=True):
+        for col in gaps.columns[1:]:
+            assert isinstance(rec[col], int | float), col  # a number, not text
+            assert rec[col] == pytest.approx(g[col])
+    assert "only Dr Ada Ames and Dr Ben Bell may attend" in str(rows[2]["reason"])
+
+
+def test_clinicians_sheet_matches_clinicians_csv(workbook: openpyxl.Workbook, pack: cp.PlanningPack) -> None:
+    clin = pd.read_csv(FIXTURE / "clinicians.csv", dtype={"clinician_id": str})
+    rows = records(workbook["Clinicians"], {c.header: c.key for c in CLINICIAN_XCOLS})
+    assert [r["clinician_id"] for r in rows] == list(clin["clinician_id"])
+    for rec, c in zip(rows, clin.to_dict("records"), strict=True):
+        assert rec["label"] == pack.clinician(c["clinician_id"]).name
+        assert rec["staff_group"] == c["staff_group"]
+        for col in clin.columns[2:]:
+            assert isinstance(rec[col], int | float), col
+            assert rec[col] == pytest.approx(c[col])
+
+
+def test_changes_sheet_matches_changes_csv(workbook: openpyxl.Workbook) -> None:
+    changes = pd.read_csv(FIXTURE / "changes.csv", dtype=str, keep_default_na=False)
+    rows = records(workbook["Changes"], {c.header: c.key for c in CHANGE_XCOLS})
+    got = sorted(tuple(str(r[k] or "") for k in changes.columns) for r in rows)
+    assert got == sorted(map(tuple, changes.to_numpy().tolist()))
+
+
+def test_requirements_sheet_numbers(workbook: openpyxl.Workbook) -> None:
+    req = pd.read_csv(FIXTURE / "requirements.csv")
+    ws = workbook["Requirements"]
+    idx = header_index(ws)
+    col = idx["Sessions per year"]
+    values = [ws.cell(row=r, column=col).value for r in range(2, 2 + len(req))]
+    assert values == pytest.approx(list(req["sessions_per_year"]))
+    assert ws.cell(row=2, column=col).number_format == "#,##0.00"
+
+
+def test_timetable_sheet_is_filled_by_category(workbook: openpyxl.Workbook, pack: cp.PlanningPack) -> None:
+    ws = workbook["Timetable"]
+    header = [c.value for c in ws[1]]
+    assert header[0] == "Clinician" and header[1] == "Mon AM" and "Tue EVE (premium)" in header
+    alloc = pd.read_csv(FIXTURE / "allocation.csv", dtype=str)
+    cats = {a.activity_id: a.category for a in pack.activities}
+    changes = pd.read_csv(FIXTURE / "changes.csv", dtype=str, keep_default_na=False)
+    changed = {(r.clinician_id, f"{r.day} {r.period}") for r in changes.itertuples()}
+    names = {c.clinician_id: c.name for c in pack.clinicians}
+    row_of = {ws.cell(row=r, column=1).value: r for r in range(2, 2 + len(pack.clinicians))}
+    col_of = {str(v).replace(" (premium)", ""): j for j, v in enumerate(header, start=1)}
+    for r in alloc.itertuples():
+        cell = ws.cell(row=row_of[names[r.clinician_id]], column=col_of[f"{r.day} {r.period}"])
+        assert cell.value == r.activity_id
+        assert cell.fill.fgColor.rgb[-6:] == CATEGORY_COLOURS[cats[r.activity_id]].lstrip("#").upper()
+        is_changed = (r.clinician_id, f"{r.day} {r.period}") in changed
+        assert (cell.border.left.style == "thick") == is_changed
+        assert (cell.comment is not None) == is_changed
+
+
+def test_clinician_sheet_is_a_job_plan_proposal(workbook: openpyxl.Workbook, pack: cp.PlanningPack) -> None:
+    ws = workbook["Dr Ben Bell"]
+    assert ws["A1"].value == "Job plan proposal: Dr Ben Bell"
+    cells = {str(c.value): c for row in ws.iter_rows() for c in row if c.value is not None}
+    # the weekly grid: days across, sessions down
+    grid = cells["Session"]
+    days = [ws.cell(row=grid.row, column=grid.column + k).value for k in range(1, 6)]
+    assert days == ["Mon", "Tue", "Wed", "Thu", "Fri"]
+    eve = next(
+        ws.cell(row=r, column=1)
+        for r in range(grid.row, grid.row + 4)
+        if ws.cell(row=r, column=1).value == "EVE"
+    )
+    assert ws.cell(row=eve.row, column=grid.column + 2).value == "Two-week-wait clinic"  # Tue EVE
+    assert ws.cell(row=eve.row, column=grid.column + 1).value == "n/a"  # no Mon EVE slot
+    # by activity: annualised = sessions a week x working weeks (42)
+    head = cells["Sessions by activity (annualised = sessions a week × working weeks)"].row + 1
+    idx = header_index(ws, head)
+    rows = {ws.cell(row=r, column=1).value: r for r in range(head + 1, head + 4)}
+    r2ww = rows["Two-week-wait clinic"]
+    assert ws.cell(row=r2ww, column=idx["Sessions a week"]).value == 3
+    assert ws.cell(row=r2ww, column=idx["Out-of-hours sessions"]).value == 1
+    assert ws.cell(row=r2ww, column=idx["Annualised sessions"]).value == 3 * 42
+    # by category, with a total equal to planned PAs
+    total = cells["Total"]
+    assert ws.cell(row=total.row, column=2).value == 6
+    assert ws.cell(row=total.row, column=4).value == 6 * 42
+
+
+def test_injected_formula_names_stay_text(tmp_path: Path, pack: cp.PlanningPack) -> None:
+    evil = {"A": INJECTED, "B": "+SUM(1,2)", "S": "-2+3", "N": "@cmd|' /C calc'!A0"}
+    bad = pack.replace(
+        clinicians=tuple(dataclasses.replace(c, name=evil[c.clinician_id]) for c in pack.clinicians)
+    )
+    out = write_plan_workbook(bad, FIXTURE, tmp_path / "plan.xlsx")
+    wb = openpyxl.load_workbook(out)
+    found = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value in evil.values():
+                    assert cell.data_type == "s", (ws.title, cell.coordinate)
+                    assert cell.quotePrefix
+                    found += 1
+    assert found >= 3 * len(evil)  # Timetable, Changes and Clinicians sheets at least
+    with zipfile.ZipFile(out) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                xml = z.read(name).decode()
+                assert "<f>" not in xml and "<f " not in xml, name
+    # sheet titles are cleaned: no []:*?/\ and at most 31 characters
+    titles = wb.sheetnames[len(FIXED_SHEETS) :]
+    assert len(titles) == 4 and len(set(titles)) == 4
+    assert all(len(t) <= 31 and not re.search(r"[\[\]:*?/\\]", t) for t in titles)
+
+
+def test_sheet_title() -> None:
+    used: set[str] = set()
+    assert sheet_title("Summary", used) == "Summary"
+    assert sheet_title("summary", used) == "summary (2)"
+    assert sheet_title("a/b:c*d?e[f]g\\h", used) == "abcdefgh"
+    long = "Professor Bartholomew Featherstonehaugh-Smythe"
+    first = sheet_title(long, used)
+    second = sheet_title(long, used)
+    assert len(first) == 31 and len(second) == 31 and first != second and second.endswith("(2)")
+    assert sheet_title("''", used) == "Sheet"
+    assert sheet_title("History", used) == "History (2)"  # reserved by Excel
+
+
+def test_workbook_is_written_atomically_into_the_plan_folder(tmp_path: Path, pack: cp.PlanningPack) -> None:
+    folder = tmp_path / "plan"
+    shutil.copytree(FIXTURE, folder)
+    out = write_plan_workbook(pack, folder)
+    assert out == folder / "plan.xlsx"
+    assert not [p for p in folder.iterdir() if p.name.startswith(".tmp-")]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # like any file the user writes, not 0600

@@ -1,0 +1,98 @@
+"""Render report.html in headless Chromium (when installed) and check what a person would see: a
+screenshot of the expected size that is not blank, and a page no wider than the window (no sideways
+scrolling on a projector). Skipped where Chromium is not installed (``apt-get install chromium``)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import capacity_planner as cp
+from capacity_planner.report.html import write_meeting_pack
+
+DATA = Path(__file__).parent / "data"
+CHROMIUM = next(
+    (p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None
+)
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
+)
+
+
+def _chromium(*args: str) -> subprocess.CompletedProcess[str]:
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("plan")
+    shutil.copytree(DATA / "plan_fixture", folder, dirs_exist_ok=True)
+    write_meeting_pack(cp.read_pack(DATA / "tiny"), folder)
+    return folder / "report.html"
+
+
+def test_screenshot_is_drawn(report: Path, tmp_path: Path) -> None:
+    shot = tmp_path / "report.png"
+    _chromium("--window-size=1400,2000", f"--screenshot={shot}", report.as_uri())
+    assert shot.exists()
+    with Image.open(shot) as im:
+        assert im.size == (1400, 2000)
+        grey = np.asarray(im.convert("L"), dtype=float)
+    assert grey.std() > 20  # text, cards and charts, not a blank page
+    assert (grey < 100).mean() > 0.01  # dark text is there
+
+
+def test_page_fits_a_projector_width(report: Path, tmp_path: Path) -> None:
+    probe = tmp_path / "probe.html"
+    script = (
+        "<script>addEventListener('load',()=>{document.title='W='+"
+        "document.documentElement.scrollWidth;});</script>"
+    )
+    probe.write_text(
+        report.read_text(encoding="utf-8").replace("</body>", script + "</body>"), encoding="utf-8"
+    )
+    for width in (1400, 1024):
+        out = _chromium(
+            f"--window-size={width},900", "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()
+        )
+        start = out.stdout.find("<title>W=")
+        assert start >= 0, out.stderr[-500:]
+        scroll_width = int(out.stdout[start + 9 : out.stdout.find("</title>", start)])
+        assert scroll_width <= width, f"page is {scroll_width}px wide in a {width}px window"
+
+
+def test_prints_to_a4(report: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    _chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", report.as_uri())
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    boxes = {
+        (round(float(w)), round(float(h)))
+        for w, h in re.findall(rb"/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]", data)
+    }
+    # A4 portrait pages (595 x 842 pt) and the landscape page of the timetable
+    assert boxes == {(595, 842), (842, 595)}

@@ -1,0 +1,175 @@
+"""The meeting-pack tables: reading a plan folder and the numbers derived from it (tests/data/plan_fixture,
+a hand-made plan for tests/data/tiny)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import capacity_planner as cp
+from capacity_planner.report.tables import (
+    EMPTY,
+    MeetingData,
+    PlanOutputError,
+    build_meeting_data,
+    clinician_breakdown,
+    read_plan_dir,
+    slot_order,
+)
+
+DATA = Path(__file__).parent / "data"
+FIXTURE = DATA / "plan_fixture"
+
+
+@pytest.fixture(scope="module")
+def pack() -> cp.PlanningPack:
+    return cp.read_pack(DATA / "tiny")
+
+
+@pytest.fixture(scope="module")
+def data(pack: cp.PlanningPack) -> MeetingData:
+    return build_meeting_data(pack, read_plan_dir(FIXTURE))
+
+
+def test_fixture_is_consistent_with_the_tiny_pack(pack: cp.PlanningPack) -> None:
+    out = read_plan_dir(FIXTURE)
+    assert set(out.allocation["clinician_id"]) <= set(pack.clinician_ids)
+    assert set(out.allocation["activity_id"]) <= set(pack.activity_ids)
+    slots = {(s.day, s.period) for s in pack.slots}
+    assert set(zip(out.allocation["day"], out.allocation["period"], strict=True)) <= slots
+    skills = {(s.clinician_id, s.activity_id) for s in pack.skills}
+    assert all(
+        pair in skills
+        for pair in zip(out.allocation["clinician_id"], out.allocation["activity_id"], strict=True)
+    )
+    # planned PAs in clinicians.csv add up from allocation.csv
+    pas = out.allocation.groupby("clinician_id")["pas"].sum()
+    for row in out.clinicians.itertuples(index=False):
+        assert pas[row.clinician_id] == pytest.approx(row.planned_pas)
+        assert row.dcc_pas + row.spa_pas + row.other_pas == pytest.approx(row.planned_pas)
+    # planned session-weeks a year = sessions a week x working weeks
+    weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    alloc = out.allocation.assign(weeks=out.allocation["clinician_id"].map(weeks))
+    planned = alloc.groupby("activity_id")["weeks"].sum()
+    for row in out.gaps.itertuples(index=False):
+        assert planned[row.activity_id] == pytest.approx(row.planned_sessions_per_year)
+        assert row.gap_sessions_per_year == pytest.approx(
+            max(0.0, row.required_sessions_per_year - row.planned_sessions_per_year), abs=1e-3
+        )
+    assert json.loads((FIXTURE / "summary.json").read_text())["unmet_sessions_per_year"] == pytest.approx(
+        out.gaps["gap_sessions_per_year"].sum()
+    )
+
+
+def test_headline_numbers(data: MeetingData) -> None:
+    gaps = pd.read_csv(FIXTURE / "gaps.csv")
+    before = (gaps["required_sessions_per_year"] - gaps["current_sessions_per_year"]).clip(lower=0).sum()
+    h = data.headline
+    assert h.gap_before_sessions == pytest.approx(before)
+    assert h.gap_after_sessions == pytest.approx(gaps["gap_sessions_per_year"].sum())
+    assert h.gap_after_dcc_hours == pytest.approx(gaps["gap_dcc_hours_per_year"].sum())
+    # DCC hours before: 4 h a session for every activity of the fixture
+    assert h.gap_before_dcc_hours == pytest.approx(4 * before, rel=1e-4)
+    assert [r.activity_id for r in h.rapid_access] == ["2ww"]
+    assert h.rapid_access[0].cover == pytest.approx(294 / 289.4737, rel=1e-6)
+    assert h.changed_sessions == len(pd.read_csv(FIXTURE / "changes.csv"))
+    assert h.status == "OPTIMAL"
+
+
+def test_timetable_marks_changed_cells_and_keeps_the_current_activity(data: MeetingData) -> None:
+    tt = data.timetable.set_index(["clinician_id", "day", "period"])
+    assert len(tt) == 4 * 11  # every clinician x every slot
+    assert tt.loc[("A", "Mon", "AM"), "activity_id"] == "spa"
+    assert tt.loc[("A", "Mon", "AM"), "before"] == "2ww"
+    assert bool(tt.loc[("A", "Mon", "AM"), "changed"])
+    assert not bool(tt.loc[("A", "Tue", "PM"), "changed"])  # locked MDT stays
+    assert tt.loc[("B", "Fri", "AM"), "activity_id"] == EMPTY
+    assert tt.loc[("B", "Tue", "EVE"), "category"] == "DCC"
+    assert data.slots[:3] == (("Mon", "AM"), ("Mon", "PM"), ("Tue", "AM"))
+    assert ("Tue", "EVE") in data.premium_slots
+
+
+def test_clinician_breakdown_annualises_with_working_weeks(data: MeetingData) -> None:
+    nurse = clinician_breakdown(data, "N")
+    assert list(nurse["activity_id"]) == ["fu"]
+    assert nurse["sessions_per_week"].iloc[0] == 10
+    assert nurse["sessions_per_year"].iloc[0] == 10 * 45  # afc: 45 working weeks
+    b = clinician_breakdown(data, "B").set_index("activity_id")
+    assert b.loc["2ww", "sessions_per_week"] == 3
+    assert b.loc["2ww", "out_of_hours_sessions"] == 1
+    assert b.loc["2ww", "sessions_per_year"] == 3 * 42
+    assert list(b["category"]) == ["DCC", "DCC", "SPA"]  # DCC first
+
+
+def test_assumptions_and_defaults_tables(data: MeetingData) -> None:
+    settings = data.settings_table.set_index("setting")
+    assert settings.loc["DNA convention", "value"] == "rebook_until_seen"
+    assert settings.loc["DNA convention", "source"] == "default"
+    assert settings.loc["Rapid-access sizing", "source"] == "pack.toml"
+    assert settings.loc["Service weeks a year", "value"] == 50
+    defaults = data.defaults_table.set_index(["table", "column"])
+    assert defaults.loc[("clinicians", "working_weeks"), "rows"] == 4
+    assert defaults.loc[("clinicians", "working_weeks"), "values"] == "42 (3), 45 (1)"
+    # summarised by column: no row keys (they would name clinicians)
+    assert "key" not in data.defaults_table.columns
+
+
+def test_solver_tables_read_per_level_values(data: MeetingData) -> None:
+    levels = data.levels_table.set_index("level")
+    assert list(levels.index) == ["unmet_demand", "cost", "changes", "fairness"]
+    assert levels.loc["unmet_demand", "objective"] == pytest.approx(103.6667)
+    items = dict(zip(data.solver_table["item"], data.solver_table["value"], strict=True))
+    assert items["Status"] == "OPTIMAL"
+    assert items["Solve time (s)"] == 0.42
+
+
+def test_reasons_fall_back_to_summary_json(tmp_path: Path, pack: cp.PlanningPack) -> None:
+    folder = tmp_path / "plan"
+    shutil.copytree(FIXTURE, folder)
+    (folder / "gap_reasons.csv").unlink()
+    d = build_meeting_data(pack, read_plan_dir(folder))
+    assert set(d.reasons) == {"fu", "mdt"}
+    assert d.reasons["mdt"][0].startswith("The Tue PM MDT")
+
+
+@pytest.mark.parametrize(
+    ("file", "column"),
+    [("gaps.csv", "gap_dcc_hours_per_year"), ("allocation.csv", "pas"), ("changes.csv", "activity_before")],
+)
+def test_missing_column_is_named(tmp_path: Path, file: str, column: str) -> None:
+    folder = tmp_path / "plan"
+    shutil.copytree(FIXTURE, folder)
+    frame = pd.read_csv(folder / file, dtype=str, keep_default_na=False).drop(columns=[column])
+    frame.to_csv(folder / file, index=False)
+    with pytest.raises(PlanOutputError, match=f"{file} lacks column.*{column}"):
+        read_plan_dir(folder)
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    folder = tmp_path / "plan"
+    shutil.copytree(FIXTURE, folder)
+    (folder / "clinicians.csv").unlink()
+    with pytest.raises(PlanOutputError, match=r"clinicians\.csv is missing"):
+        read_plan_dir(folder)
+
+
+def test_text_ids_are_kept_verbatim(tmp_path: Path) -> None:
+    """An activity called "NA" is an ID, not a missing value."""
+    folder = tmp_path / "plan"
+    shutil.copytree(FIXTURE, folder)
+    text = (folder / "allocation.csv").read_text().replace(",fu,", ",NA,")
+    (folder / "allocation.csv").write_text(text)
+    assert "NA" in set(read_plan_dir(folder).allocation["activity_id"])
+
+
+def test_slot_order() -> None:
+    assert slot_order([("Tue", "AM"), ("Mon", "EVE"), ("Mon", "AM"), ("Sat", "AM"), ("Mon", "AM")]) == (
+        ("Mon", "AM"),
+        ("Mon", "EVE"),
+        ("Tue", "AM"),
+        ("Sat", "AM"),
+    )

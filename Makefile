@@ -23,6 +23,7 @@ $(BENCH_STAMP): $(STAMP)
 
 demo: $(STAMP)
 	@$(CP) validate
+	@$(CP) plan --out $(OUT) --time-limit 30
 
 test: $(STAMP)
 	$(PY) -m pytest -q

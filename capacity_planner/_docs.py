@@ -89,7 +89,9 @@ def render_cli() -> str:
         "problem printed); 3 the contract rules cannot all hold (explained); 1 anything else "
         "(`--debug` shows the traceback).\n",
     ]
-    ctx = click.Context(cli, info_name="capacity-planner", max_content_width=100, terminal_width=100)
+    # The same help options as the real command line (click caches them per command).
+    ctx = click.Context(cli, info_name="capacity-planner", max_content_width=100, terminal_width=100,
+                        help_option_names=["-h", "--help"])
     lines.append("## capacity-planner\n\n```text\n" + cli.get_help(ctx) + "\n```\n")
     for name in sorted(cli.commands):
         cmd = cli.commands[name]

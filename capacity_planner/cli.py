@@ -142,6 +142,112 @@ def convert(pack: Path | None, dest: Path, table_format: str) -> None:
 @cli.command()
 @_pack_argument
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--no-charts", is_flag=True, help="Skip the PNG chart per activity.")
+def demand(pack: Path | None, out: Path, no_charts: bool) -> None:
+    """Size demand: weekly referrals -> forecast -> DNA-adjusted slots -> sessions and DCC hours.
+
+    Needs only the activities and referrals tables. Writes requirements.csv, weekly_demand.csv
+    (history and forecast, long format) and charts/demand_<activity>.png.
+
+    \b
+    Example:
+        capacity-planner demand my_service.xlsx --out demand
+    """
+    from capacity_planner.demand.pipeline import format_requirements_table
+    from capacity_planner.pack.read import read_pack
+    from capacity_planner.workflow import run_demand
+
+    loaded = read_pack(pack, purpose="demand")
+    run = run_demand(loaded, out, charts=not no_charts)
+    click.echo(format_requirements_table(run.demand))
+    for note in run.notes[len(run.demand.notes):]:
+        click.echo(f"note: {note}")
+    click.echo(f"Wrote {len(run.files)} files to {out} (requirements.csv, weekly_demand.csv, charts/)")
+
+
+@cli.command()
+@_pack_argument
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--time-limit", "time_limit", type=click.FloatRange(0.1, 86400), default=None,
+              help="Seconds per objective level (default: pack.toml solver.time_limit_s, 60).")
+@click.option("--seed", type=click.IntRange(0), default=None, help="Solver random seed (default 0).")
+@click.option("--workers", type=click.IntRange(0, 256), default=None,
+              help="Solver threads; 0 = all cores. Same inputs, seed and workers give the same plan.")
+@click.option("--anonymise", is_flag=True,
+              help="Replace clinicians by pseudonyms (Clinician A, B, ...) in every output.")
+@click.option("--no-report", is_flag=True, help="Write the CSV/JSON outputs only (no HTML/Excel/charts).")
+def plan(pack: Path | None, out: Path, time_limit: float | None, seed: int | None, workers: int | None,
+         anonymise: bool, no_report: bool) -> None:
+    """Size demand, allocate the team's weekly sessions within contract rules, and write the meeting pack.
+
+    Writes requirements.csv, weekly_demand.csv, allocation.csv, gaps.csv, clinicians.csv,
+    changes.csv, gap_reasons.csv, summary.json, report.html, plan.xlsx and charts/. A plan that
+    leaves a gap is still done (exit 0); rules that cannot all hold give exit 3 with the reasons.
+
+    \b
+    Example:
+        capacity-planner plan my_service.xlsx --out plan --time-limit 30
+        capacity-planner plan --out demo --anonymise
+    """
+    from capacity_planner.pack.read import read_pack
+    from capacity_planner.workflow import run_plan
+
+    loaded = read_pack(pack, purpose="plan")
+
+    def progress(level: str, best: float, bound: float, elapsed: float) -> None:
+        click.echo(f"  solving {level:<13} best {best:>12,.1f}  bound {bound:>12,.1f}  {elapsed:6.1f} s",
+                   err=True)
+
+    click.echo(f"Planning {loaded.settings.name}: {len(loaded.clinicians)} clinicians, "
+               f"{len(loaded.activities)} activities", err=True)
+    run = run_plan(loaded, out, time_limit_s=time_limit, seed=seed, workers=workers, anonymise=anonymise,
+                   report=not no_report, progress=progress)
+    click.echo(_gap_table(run))
+    click.echo(f"Status: {run.plan.summary['status']}; outputs in {out}")  # type: ignore[attr-defined]
+    if not no_report:
+        click.echo(f"Report for the team meeting: {Path(out) / 'report.html'} (and plan.xlsx)")
+
+
+def _gap_table(run: Any) -> str:
+    gaps = run.plan.gaps
+    lines = [f"{'activity':<14}{'required':>10}{'current':>10}{'planned':>10}{'gap/yr':>10}"
+             "   (sessions a year)"]
+    for r in gaps.itertuples(index=False):
+        lines.append(f"{r.activity_id:<14}{r.required_sessions_per_year:>10.0f}"
+                     f"{r.current_sessions_per_year:>10.0f}{r.planned_sessions_per_year:>10.0f}"
+                     f"{r.gap_sessions_per_year:>10.0f}")
+    return "\n".join(lines)
+
+
+@cli.command()
+@_pack_argument
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+def backtest(pack: Path | None, out: Path) -> None:
+    """Rolling-origin check that the demand sizing is calibrated, next to a naive baseline.
+
+    For each origin: train on the years before it, test on the next year; report coverage of the
+    sized level (share of weeks it meets) and the mean absolute error of the mean forecast, against
+    a naive percentile of the previous 52 weeks. Writes backtest.csv.
+
+    \b
+    Example:
+        capacity-planner backtest my_service.xlsx --out backtest
+    """
+    from capacity_planner.demand.backtest import backtest_pack, summarise_backtest
+    from capacity_planner.pack.read import read_pack
+    from capacity_planner.workflow import history_only, staged_output
+
+    loaded, _ = history_only(read_pack(pack, purpose="demand"))
+    table = backtest_pack(loaded)
+    with staged_output(out) as stage:
+        table.to_csv(stage / "backtest.csv", index=False, lineterminator="\n")
+    click.echo(summarise_backtest(table).to_string(index=False))
+    click.echo(f"Wrote {Path(out) / 'backtest.csv'}")
+
+
+@cli.command()
+@_pack_argument
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="First day of the review period (default: the delivered extract's first week).")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None,

@@ -75,3 +75,76 @@ def test_unexpected_error_is_one_line_exit_1_and_traceback_with_debug(tmp_path: 
     result = runner.invoke(cli, ["--debug", "convert", str(tiny_path), "--to", str(tmp_path / "x")])
     assert result.exit_code == 1
     assert "Traceback" in result.output
+
+
+def test_plan_end_to_end_on_the_embedded_sample(tmp_path: Path) -> None:
+    """`plan` with no PACK: demand, allocation and meeting pack; outputs have the DESIGN.md columns and
+    the plan passes the independent checker."""
+    import json
+
+    import pandas as pd
+
+    from capacity_planner.pack.read import sample_pack
+    from capacity_planner.demand.requirements import Requirements
+    from capacity_planner.solver.checker import check_plan
+
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(cli, ["plan", "--out", str(out), "--time-limit", "20", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "report.html" in result.output
+    for name in ("requirements.csv", "weekly_demand.csv", "allocation.csv", "gaps.csv", "clinicians.csv",
+                 "changes.csv", "summary.json", "report.html", "plan.xlsx"):
+        assert (out / name).is_file(), name
+    gaps = pd.read_csv(out / "gaps.csv")
+    assert list(gaps.columns) == ["activity_id", "required_sessions_per_year", "current_sessions_per_year",
+                                  "planned_sessions_per_year", "gap_sessions_per_year", "gap_dcc_hours_per_year"]
+    two_week_wait = gaps.set_index("activity_id").loc["2ww"]
+    assert two_week_wait["current_sessions_per_year"] < two_week_wait["required_sessions_per_year"]
+    assert two_week_wait["gap_sessions_per_year"] == 0  # the rules allow closing the rapid-access gap
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal"
+    ids = {"clinician_id": str, "activity_id": str}
+    tables = {name: pd.read_csv(out / f"{name}.csv", dtype=ids) for name in ("allocation", "clinicians", "gaps")}
+    requirements = Requirements.read_csv(out / "requirements.csv")
+    assert check_plan(sample_pack(), tables, requirements) == []
+
+
+def test_plan_is_reproducible(tmp_path: Path) -> None:
+    runner = CliRunner()
+    for name in ("a", "b"):
+        result = runner.invoke(cli, ["plan", "--out", str(tmp_path / name), "--no-report", "--seed", "3",
+                                     "--workers", "1", "--time-limit", "20"])
+        assert result.exit_code == 0, result.output
+    for f in ("allocation.csv", "gaps.csv", "clinicians.csv", "changes.csv"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+
+
+def test_demand_with_only_activities_and_referrals(tmp_path: Path, tiny_path: Path) -> None:
+    import shutil
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    for f in ("activities.csv", "referrals.csv", "pack.toml"):
+        shutil.copy(tiny_path / f, pack / f)
+    result = CliRunner().invoke(cli, ["demand", str(pack), "--out", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "d" / "requirements.csv").is_file()
+    assert (tmp_path / "d" / "weekly_demand.csv").is_file()
+
+
+def test_review_and_backtest_on_the_embedded_sample(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["review", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (tmp_path / "r").iterdir()} == {"review.csv", "kpis.csv", "review.html"}
+    result = runner.invoke(cli, ["backtest", "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "b" / "backtest.csv").is_file()
+
+
+def test_review_period_outside_the_year_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["review", "--out", str(tmp_path / "r"), "--from", "2020-01-06",
+                                      "--to", "2020-03-29"])
+    assert result.exit_code == 2
+    assert "not inside the planning year" in result.output
+    assert not (tmp_path / "r").exists()

@@ -1,24 +1,28 @@
 r"""The ``Requirements`` table: the only bridge from demand sizing to the solver.
 
-One row per activity that needs sessions. Columns (DESIGN.md section 4, then documented extensions):
+One row per activity of the pack. Columns (DESIGN.md section 4, then documented extensions):
 
 ==========================  =============================================================================
 activity_id                 activity
 category                    DCC, SPA, …
 rapid_access                sized at a percentile (true) or the mean (false)
 weekly_demand_mean          mean weekly demand in the planning year, patients a week (new + follow-up)
-weekly_demand_sized         demand the service is sized for: the mean, or the percentile for rapid access
+weekly_demand_sized         demand the service is sized for: the mean, or for rapid access
+                            max(mean, percentile of one week's demand pooled over the 52 planning weeks)
 sizing_method               ``mean``, ``percentile``, ``fixed`` (requirements table) or ``none``
 percentile                  percentile used (rapid access), else blank
-dna_rate                    DNA rate r used, 0 <= r < 1
+dna_rate                    DNA rate r used, 0 <= r < 1 (dna / (attended + dna))
 dna_factor                  slots per patient: 1 (discharge), 1 + r (rebook_once),
                             1/(1 - r) (rebook_until_seen)
 follow_up_ratio             follow-up attendances per new attendance feeding this activity, if any
+                            (demand-weighted over its feeding activities)
 backlog_relief_per_week     extra slots a week during ``backlog_weeks`` to bring the waiting list to target:
-                            max(0, (Q - Q_target) / backlog_weeks) x dna_factor
+                            max(0, (Q - Q_target) / backlog_weeks) x dna_factor / (1 - hospital
+                            cancellation rate), with Q_target = weekly_demand_mean x target_weeks / 4
 slots_per_week              recurrent slots a week: weekly_demand_sized x dna_factor / (1 - hospital
                             cancellation rate)
-sessions_per_week           recurrent sessions a week: slots_per_week / patients per session
+sessions_per_week           recurrent sessions a week: slots_per_week / patients per session, plus fixed
+                            sessions a week (requirements table)
 sessions_per_year           sessions_per_week x service_weeks
                             + backlog_relief_per_week x min(backlog_weeks, service_weeks)
                             / patients per session
@@ -27,12 +31,20 @@ dcc_hours_per_year          sessions_per_year x 4 h x pa_value for DCC activitie
 service                     service name (trust packs)
 backlog_sessions_per_year   the backlog part of sessions_per_year (non-recurrent)
 forecast_model              which forecast model produced the demand (e.g. ``trend+season+negbin``)
+hospital_cancellation_rate  cancelled_hospital / booked appointments (measured), lost capacity
+dna_rate_source             ``given`` (activities table), ``measured`` (appointments) or ``default`` (0)
+follow_up_ratio_source      ``given`` or ``measured`` for the ratios feeding this activity
+fixed_sessions_per_week     sessions a week from the requirements table (included in sessions_per_week)
+annual_growth               annual growth rate of the forecast (estimated or given), blank if none
 ==========================  =============================================================================
 
-The solver reads ``sessions_per_year`` as the annual demand to cover, in session-weeks a year (one session
-a week for one working week = 1). A row with ``sizing_method == "fixed"`` comes from the pack's
-``requirements`` table (sessions_per_week without a fixed slot); slot-fixed requirements (MDT Tuesday PM
-with at least k clinicians) are hard constraints that the solver reads from the pack directly.
+Every activity of the pack has a row (``none`` rows have zero sessions). The solver reads
+``sessions_per_year`` as the annual demand to cover, in session-weeks a year (one session a week for one
+working week = 1). A row with ``sizing_method == "fixed"`` comes from the pack's ``requirements`` table:
+``sessions_per_week`` without a fixed slot, plus ``min_clinicians`` sessions a week for each slot-fixed
+requirement (MDT Tuesday PM with at least k clinicians), so that reports show them; slot-fixed
+requirements are also hard constraints that the solver reads from the pack directly (the sessions they
+force count towards the row's ``sessions_per_year``). Methods and sources: ``docs/method.md``.
 """
 
 from __future__ import annotations

@@ -123,31 +123,116 @@ class _Snap:
         return np.where(day - self.first >= self.n, day, moved)
 
 
-def _referrals(spec: ServiceSpec, days: Days, rng: np.random.Generator
-               ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Daily referral counts per referred activity from the burn-in start to the plan start."""
-    day = np.arange(days.first, days.start, dtype=np.int64)
+def _level(spec: ServiceSpec, day: np.ndarray, start: int) -> np.ndarray:
+    """Mean daily referrals relative to a weekly mean at the plan start: growth, yearly cycle,
+    weekday pattern, bank holidays and Christmas."""
     wd = cal.weekday(day)
     doy = cal.day_of_year(day)
     hol = cal.holiday_mask(day)
-    level = (1.0 + spec.growth_per_year) ** ((day - days.start) / 365.25)
+    level = (1.0 + spec.growth_per_year) ** ((day - start) / 365.25)
     level *= 1.0 + spec.seasonality_amplitude * np.cos(
         2 * np.pi * (doy - spec.seasonality_peak_day) / 365.25)
     level *= np.asarray(spec.weekday_weights)[wd] / 5.0
     level *= np.where(hol, spec.bank_holiday_factor, 1.0)
     level *= np.where(cal.christmas_mask(day) & ~hol, spec.christmas_factor, 1.0)
-    week = (day - days.first) // 7
+    return level
+
+
+def _daily_counts(spec: ServiceSpec, day: np.ndarray, start: int, week: np.ndarray,
+                  rng: np.random.Generator, factors: dict[str, float] | None = None
+                  ) -> dict[str, np.ndarray]:
+    """Poisson daily counts per referred activity with one gamma shock per activity and ``week``
+    (consecutive integers from 0), each activity's mean scaled by ``factors`` (default 1)."""
+    if day.size == 0:
+        return {base: np.zeros(0, dtype=np.int64) for base in REFERRED_IDS}
+    level = _level(spec, day, start)
     k = spec.dispersion
     means = spec.weekly_referral_means()
     counts = {}
     for base in REFERRED_IDS:
+        mean = means[spec.activity_id(base)] * (factors or {}).get(base, 1.0)
         shock = rng.gamma(k, 1.0 / k, size=int(week[-1]) + 1)
-        counts[base] = rng.poisson(means[spec.activity_id(base)] * level * shock[week])
-    return day, counts
+        counts[base] = rng.poisson(mean * level * shock[week])
+    return counts
 
 
-def simulate(spec: ServiceSpec, team: Team, days: Days, rng: np.random.Generator) -> History:
-    """Referrals, appointments and the waiting-list snapshot of one service."""
+def _referrals(spec: ServiceSpec, days: Days, rng: np.random.Generator
+               ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Daily referral counts per referred activity from the burn-in start to the plan start."""
+    day = np.arange(days.first, days.start, dtype=np.int64)
+    return day, _daily_counts(spec, day, days.start, (day - days.first) // 7, rng)
+
+
+def quarter_referrals(spec: ServiceSpec, days: Days, rng: np.random.Generator
+                      ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Daily referral counts in the review quarter (plan start to ``days.review_end``): the same
+    process as the history, each activity's level times its ``review_demand_factor``."""
+    day = np.arange(days.start, days.review_end, dtype=np.int64)
+    return day, _daily_counts(spec, day, days.start, (day - days.start) // 7, rng,
+                              dict(spec.review_demand_factor))
+
+
+def quarter_trend(spec: ServiceSpec, days: Days) -> dict[str, float]:
+    """Expected referrals in the review quarter per written activity ID without the quarter's
+    ``review_demand_factor`` (the trend a forecast made at the plan start would follow)."""
+    day = np.arange(days.start, days.review_end, dtype=np.int64)
+    total = float(_level(spec, day, days.start).sum()) if day.size else 0.0
+    return {aid: mean * total for aid, mean in spec.weekly_referral_means().items()}
+
+
+@dataclass
+class _Referred:
+    """Episodes of one referred activity: written referral rows, every booking and first attendance."""
+
+    rows: list[tuple[np.ndarray, ...]]
+    when: np.ndarray
+    outcome: np.ndarray
+    ref_day: np.ndarray
+    attended_day: np.ndarray
+
+
+def _referred(spec: ServiceSpec, base: str, code: int, day: np.ndarray, counts: np.ndarray,
+              written: np.ndarray, snap: _Snap, rng: np.random.Generator) -> _Referred:
+    """Split referrals by priority, draw each episode's wait and bookings (rows kept where
+    ``written``)."""
+    if base == "2ww":
+        split = {0: counts}
+    else:
+        urgent = rng.binomial(counts, spec.lookup(spec.urgent_share, base))
+        split = {1: urgent, 2: counts - urgent}
+    # Episodes: one per referral, first booking after a gamma wait (urgent: a third as long).
+    mean_wait = spec.lookup(spec.mean_wait_weeks, base) * 7.0
+    rows, ref_days, waits = [], [], []
+    for prio, n in split.items():
+        keep = written & (n > 0)
+        rows.append((day[keep], np.full(keep.sum(), code, np.int8),
+                     np.full(keep.sum(), prio, np.int8), n[keep]))
+        ref_days.append(np.repeat(day, n))
+        size = ref_days[-1].size
+        if base == "2ww":
+            waits.append(3.0 + rng.gamma(4.0, max(mean_wait - 3.0, 0.5) / 4.0, size=size))
+        else:
+            scale = mean_wait / (3.0 if PRIORITIES[prio] == "urgent" else 1.0)
+            waits.append(rng.gamma(3.0, scale / 3.0, size=size))
+    ref_day = np.concatenate(ref_days)
+    wait = np.rint(np.concatenate(waits)).astype(np.int64)
+    ep, off, outcome, sizes = _bookings(rng, ref_day.size, spec, REBOOK_MEAN_DAYS[base])
+    when = snap(ref_day[ep] + wait[ep] + off)
+    return _Referred(rows, when, outcome, ref_day, when[np.cumsum(sizes) - 1])
+
+
+Appointments = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # day, activity, outcome, is_new
+
+
+def simulate(spec: ServiceSpec, team: Team, days: Days, rng: np.random.Generator,
+             quarter_rng: np.random.Generator) -> History:
+    """Referrals, appointments and the waiting-list snapshot of one service.
+
+    ``rng`` draws the history (before the plan start; appointments already booked into the review
+    quarter come from it too), ``quarter_rng`` the review quarter's new referrals, their bookings,
+    the quarter's extra hospital cancellations and its clinician attribution, so the history does
+    not depend on the quarter.
+    """
     act_ids = tuple(spec.activity_id(b) for b in CLINIC_IDS)
     code = {b: i for i, b in enumerate(CLINIC_IDS)}
     snaps = {b: _Snap(days, team.open_weekdays[spec.activity_id(b)]) for b in CLINIC_IDS}
@@ -159,40 +244,17 @@ def simulate(spec: ServiceSpec, team: Team, days: Days, rng: np.random.Generator
     new_attended: list[np.ndarray] = []
     in_history = day >= days.history
     for base in REFERRED_IDS:
-        c = counts[base]
-        if base == "2ww":
-            split = {0: c}
-        else:
-            urgent = rng.binomial(c, spec.lookup(spec.urgent_share, base))
-            split = {1: urgent, 2: c - urgent}
-        # Episodes: one per referral, first booking after a gamma wait (urgent: a third as long).
-        mean_wait = spec.lookup(spec.mean_wait_weeks, base) * 7.0
-        ref_days, waits = [], []
-        for prio, n in split.items():
-            keep = in_history & (n > 0)
-            ref_parts.append((day[keep], np.full(keep.sum(), code[base], np.int8),
-                              np.full(keep.sum(), prio, np.int8), n[keep]))
-            ref_days.append(np.repeat(day, n))
-            size = ref_days[-1].size
-            if base == "2ww":
-                waits.append(3.0 + rng.gamma(4.0, max(mean_wait - 3.0, 0.5) / 4.0, size=size))
-            else:
-                scale = mean_wait / (3.0 if PRIORITIES[prio] == "urgent" else 1.0)
-                waits.append(rng.gamma(3.0, scale / 3.0, size=size))
-        ref_day = np.concatenate(ref_days)
-        wait = np.rint(np.concatenate(waits)).astype(np.int64)
-        ep, off, outcome, sizes = _bookings(rng, ref_day.size, spec, REBOOK_MEAN_DAYS[base])
-        when = snaps[base](ref_day[ep] + wait[ep] + off)
-        attended_day = when[np.cumsum(sizes) - 1]
-        appt.append((when, np.full(when.size, code[base], np.int8), outcome,
-                     np.ones(when.size, dtype=bool)))
+        ep = _referred(spec, base, code[base], day, counts[base], in_history, snaps[base], rng)
+        ref_parts += ep.rows
+        appt.append((ep.when, np.full(ep.when.size, code[base], np.int8), ep.outcome,
+                     np.ones(ep.when.size, dtype=bool)))
         target = RAPID_TARGET_WEEKS if base == "2ww" else RTT_TARGET_WEEKS
-        open_ = (ref_day < days.start) & (attended_day >= days.start)
+        open_ = (ep.ref_day < days.start) & (ep.attended_day >= days.start)
         waiting.append({"activity_id": spec.activity_id(base), "waiting": int(open_.sum()),
-                        "over_target": int((open_ & (days.start - ref_day > 7 * target)).sum()),
+                        "over_target": int((open_ & (days.start - ep.ref_day > 7 * target)).sum()),
                         "target_weeks": target})
         if base in ("2ww", "new"):
-            new_attended.append(attended_day)
+            new_attended.append(ep.attended_day)
 
     fu_when, fu_outcome, fu_waiting = _follow_ups(spec, days, rng, np.concatenate(new_attended),
                                                   snaps["fu"])
@@ -202,20 +264,87 @@ def simulate(spec: ServiceSpec, team: Team, days: Days, rng: np.random.Generator
                     "target_weeks": spec.follow_up_target_weeks})
 
     a_day, a_act, a_out, a_new = (np.concatenate(x) for x in zip(*appt, strict=True))
+    booked = (a_day >= days.start) & (a_day < days.review_end)  # already booked into the quarter
+    carried: Appointments = (a_day[booked], a_act[booked], a_out[booked], a_new[booked])
     keep = (a_day >= days.history) & (a_day < days.start)
     a_day, a_act, a_out, a_new = a_day[keep], a_act[keep], a_out[keep], a_new[keep]
     a_clin = _clinicians(team, act_ids, a_day, a_act, rng)
     order = np.lexsort((a_clin, a_act, a_day))
     r_day, r_act, r_prio, r_count = (np.concatenate(x) for x in zip(*ref_parts, strict=True))
     r_order = np.lexsort((r_prio, r_act, r_day))
+    referrals = [x[r_order] for x in (r_day, r_act, r_prio, r_count)]
+    appointments = [x[order] for x in (a_day, a_act, a_out, a_clin, a_new)]
+
+    q_ref, q_appt = _quarter(spec, team, days, quarter_rng, snaps, carried)
+    referrals = [np.concatenate(x) for x in zip(referrals, q_ref, strict=True)]
+    appointments = [np.concatenate(x) for x in zip(appointments, q_appt, strict=True)]
     return History(
         activity_ids=act_ids,
-        referrals={"day": r_day[r_order], "activity": r_act[r_order], "priority": r_prio[r_order],
-                   "count": r_count[r_order].astype(np.int32)},
-        appointments={"day": a_day[order], "activity": a_act[order], "outcome": a_out[order],
-                      "clinician": a_clin[order], "is_new": a_new[order]},
+        referrals=dict(zip(("day", "activity", "priority", "count"), referrals, strict=True))
+        | {"count": referrals[3].astype(np.int32)},
+        appointments=dict(zip(("day", "activity", "outcome", "clinician", "is_new"), appointments,
+                              strict=True)),
         waiting_list=pd.DataFrame(waiting),
     )
+
+
+def _quarter(spec: ServiceSpec, team: Team, days: Days, rng: np.random.Generator,
+             snaps: dict[str, _Snap], carried: Appointments
+             ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The review quarter's referrals (day, activity, priority, count) and appointments (day,
+    activity, outcome, clinician, is_new), each sorted as in :class:`History`.
+
+    Appointments are those ``carried`` from the history plus the bookings of the quarter's own
+    referrals and of their follow-ups, all before ``days.review_end``; then the extra hospital
+    cancellations of ``review_hospital_cancellation_rate``.
+    """
+    act_ids = tuple(spec.activity_id(b) for b in CLINIC_IDS)
+    code = {b: i for i, b in enumerate(CLINIC_IDS)}
+    day, counts = quarter_referrals(spec, days, rng)
+    ref_parts: list[tuple[np.ndarray, ...]] = []
+    appt: list[tuple[np.ndarray, ...]] = [carried]
+    new_attended: list[np.ndarray] = []
+    for base in REFERRED_IDS:
+        ep = _referred(spec, base, code[base], day, counts[base], np.ones(day.size, dtype=bool),
+                       snaps[base], rng)
+        ref_parts += ep.rows
+        appt.append((ep.when, np.full(ep.when.size, code[base], np.int8), ep.outcome,
+                     np.ones(ep.when.size, dtype=bool)))
+        if base in ("2ww", "new"):
+            new_attended.append(ep.attended_day)
+    fu_when, fu_outcome, _ = _follow_ups(spec, days, rng, np.concatenate(new_attended), snaps["fu"])
+    appt.append((fu_when, np.full(fu_when.size, code["fu"], np.int8), fu_outcome,
+                 np.zeros(fu_when.size, dtype=bool)))
+    a_day, a_act, a_out, a_new = (np.concatenate(x) for x in zip(*appt, strict=True))
+    a_day, a_act, a_out, a_new = _cancel_lists(spec, (a_day, a_act, a_out, a_new), snaps, rng)
+    keep = a_day < days.review_end
+    a_day, a_act, a_out, a_new = a_day[keep], a_act[keep], a_out[keep], a_new[keep]
+    a_clin = _clinicians(team, act_ids, a_day, a_act, rng)
+    order = np.lexsort((a_clin, a_act, a_day))
+    r_day, r_act, r_prio, r_count = (np.concatenate(x) for x in zip(*ref_parts, strict=True))
+    r_order = np.lexsort((r_prio, r_act, r_day))
+    return ([x[r_order] for x in (r_day, r_act, r_prio, r_count)],
+            [x[order] for x in (a_day, a_act, a_out, a_clin, a_new)])
+
+
+def _cancel_lists(spec: ServiceSpec, appts: Appointments, snaps: dict[str, _Snap],
+                  rng: np.random.Generator) -> Appointments:
+    """Extra hospital cancellations in the review quarter: a share of each listed activity's
+    bookings is cancelled by the hospital on its day and the booking moves to a later clinic day."""
+    day, act, outcome, is_new = (x.copy() for x in appts)
+    added: list[Appointments] = []
+    for i, base in enumerate(CLINIC_IDS):
+        p = spec.extra_hospital_cancellations(base)
+        if p <= 0:
+            continue
+        rows = np.flatnonzero(act == i)
+        hit = rows[rng.random(rows.size) < p]
+        added.append((day[hit], act[hit], np.full(hit.size, CANCELLED_HOSPITAL, np.int8),
+                      is_new[hit]))
+        gap = 1.0 + rng.gamma(2.0, REBOOK_MEAN_DAYS[base] / 2.0, size=hit.size)
+        day[hit] = snaps[base](day[hit] + np.rint(gap).astype(np.int64))
+    out = [np.concatenate(x) for x in zip((day, act, outcome, is_new), *added, strict=True)]
+    return out[0], out[1], out[2], out[3]
 
 
 def _follow_ups(spec: ServiceSpec, days: Days, rng: np.random.Generator, attended: np.ndarray,

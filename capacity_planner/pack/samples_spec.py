@@ -74,6 +74,15 @@ class ServiceSpec:
     prefix_ids, cancer_pathway, rapid_id, procedure_id : bool, bool, str, str
         Trust packs prefix activity, clinician and room IDs with ``code``; non-cancer services call
         their rapid-access clinic ``rapid`` and procedure list ``proc``.
+    review_demand_factor : tuple of (activity, factor)
+        Referral level in the review quarter (the delivered extract's weeks after the plan start)
+        relative to the trend of the same process (growth, seasonality, calendar): 1.18 on the 2WW
+        clinic is demand running 18 % ahead of forecast. Activities not listed keep factor 1.
+    review_hospital_cancellation_rate : tuple of (activity, rate)
+        Share of bookings cancelled by the hospital in the review quarter, for activities whose
+        lists are lost more often than before the plan start (rates at least
+        ``hospital_cancellation_rate``); the delivered extract loses the matching extra share of
+        their sessions.
     """
 
     code: str = "derm"
@@ -104,6 +113,8 @@ class ServiceSpec:
     cancer_pathway: bool = True
     rapid_id: str = "2ww"
     procedure_id: str = "minor_ops"
+    review_demand_factor: tuple[tuple[str, float], ...] = (("2ww", 1.18),)
+    review_hospital_cancellation_rate: tuple[tuple[str, float], ...] = (("minor_ops", 0.10),)
 
     def __post_init__(self) -> None:
         if self.teams < 1 or self.throughput <= 0:
@@ -116,6 +127,14 @@ class ServiceSpec:
             raise ValueError("weekday_weights: seven weights summing to 5")
         if self.dispersion <= 0:
             raise ValueError("dispersion must be > 0")
+        clinics = ("2ww", "new", "fu", "minor_ops")
+        referred = clinics[:2] + clinics[3:]
+        if any(a not in referred or f <= 0 for a, f in self.review_demand_factor):
+            raise ValueError(f"review_demand_factor: factors > 0 for activities among {referred}")
+        if any(a not in clinics or not self.hospital_cancellation_rate <= r < 1
+               for a, r in self.review_hospital_cancellation_rate):
+            raise ValueError(f"review_hospital_cancellation_rate: rates in [hospital_cancellation_rate, "
+                             f"1) for activities among {clinics}")
 
     def activity_id(self, base_id: str) -> str:
         """The activity ID written for template activity ``base_id`` (e.g. ``derm.2ww``)."""
@@ -133,6 +152,13 @@ class ServiceSpec:
         return {self.activity_id(k): v * self.teams * effective_pps(k, self.throughput)
                 / effective_pps(k, 1.0) for k, v in self.weekly_referrals}
 
+    def extra_hospital_cancellations(self, base_id: str) -> float:
+        """Extra hospital cancellations in the review quarter per booking made: ``p`` such that
+        (base rate + p) / (1 + p) equals the quarter's rate (each cancelled booking is rebooked)."""
+        rate = self.lookup(self.review_hospital_cancellation_rate, base_id,
+                           self.hospital_cancellation_rate)
+        return (rate - self.hospital_cancellation_rate) / (1.0 - rate)
+
     def lookup(self, table: tuple[tuple[str, float], ...], base_id: str,
                default: float = 0.0) -> float:
         """Value for ``base_id`` in one of the (activity, value) tuples."""
@@ -141,7 +167,12 @@ class ServiceSpec:
 
 @dataclass(frozen=True)
 class SampleSpec:
-    """A whole sample pack: its services and calendar."""
+    """A whole sample pack: its services and calendar.
+
+    The history covers ``history_weeks`` before ``start`` (after ``burn_in_weeks`` of unwritten
+    simulation); the review quarter, the first ``delivered_weeks`` of the planning year, has the
+    e-roster extract (delivered sessions and leave) and the actual referrals and appointments.
+    """
 
     name: str
     services: tuple[ServiceSpec, ...]

@@ -1,1 +1,44 @@
-"""solver."""
+"""Allocation of clinicians' weekly sessions with CP-SAT (the only package that imports ortools).
+
+Entry points::
+
+    from capacity_planner.solver import plan_allocation, write_plan_outputs, check_plan
+    plan = plan_allocation(pack, requirements, time_limit_s=30, seed=0, workers=2)
+    write_plan_outputs(plan, "out/")
+
+Lower level: :func:`build_problem` (integerised view), :func:`solve` (lexicographic CP-SAT solve returning
+a :class:`Result`), :func:`check_plan` (independent checker), :func:`explain_infeasible`,
+:func:`gap_reasons`.
+"""
+
+from capacity_planner.solver.checker import check_plan
+from capacity_planner.solver.explain import explain_infeasible, presolve_reasons
+from capacity_planner.solver.gaps import gap_reasons, gap_sentences
+from capacity_planner.solver.options import Allowances, PurchasedSessions
+from capacity_planner.solver.plan import PlanResult, plan_allocation, write_plan_outputs
+from capacity_planner.solver.problem import PA_SCALE, WEEK_SCALE, Problem, ScalingError, build_problem
+from capacity_planner.solver.result import LevelResult, Result, Solution, SolveStatus
+from capacity_planner.solver.solve import solve
+
+__all__ = [
+    "PA_SCALE",
+    "WEEK_SCALE",
+    "Allowances",
+    "LevelResult",
+    "PlanResult",
+    "Problem",
+    "PurchasedSessions",
+    "Result",
+    "ScalingError",
+    "Solution",
+    "SolveStatus",
+    "build_problem",
+    "check_plan",
+    "explain_infeasible",
+    "gap_reasons",
+    "gap_sentences",
+    "plan_allocation",
+    "presolve_reasons",
+    "solve",
+    "write_plan_outputs",
+]

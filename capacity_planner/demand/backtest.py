@@ -1,0 +1,340 @@
+r"""Rolling-origin back-tests of demand sizing: is the sized level calibrated on held-out years?
+
+For each origin :math:`o` (whole years counted back from the end of the history, keeping at least
+``min_train_years`` of training data), the model is fitted on the periods before :math:`o` and judged on
+the following year (Tashman, *Out-of-sample tests of forecasting accuracy*, IJF 16, 2000):
+
+* ``coverage`` = share of test periods whose demand is at most the sized level :math:`q_p` (the
+  :math:`p`-th centile of the pooled predictive distribution); a calibrated 80th centile covers about
+  80 % of periods;
+* ``mae`` = mean absolute error of the mean forecast, :math:`\frac{1}{H}\sum_h |y_h - \hat\mu_h|`;
+
+next to the naive baseline (:class:`~capacity_planner.demand.forecast.EmpiricalRecent`): the
+:math:`p`-th centile (same ``numpy.quantile`` method) and the mean of the last year before the origin.
+
+One series and one origin give 52 (or 12) correlated test periods: even a perfect model's coverage then
+has a standard deviation of about :math:`\sqrt{0.8 \cdot 0.2 / 52} \approx 5.5` points (more with
+trend error shared by all weeks), so calibration is judged on coverage pooled over many series
+(:func:`summarise_backtest`, with a standard error that treats each series-origin as a cluster).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from capacity_planner.demand.forecast import (
+    WEEKS_PER_YEAR,
+    EmpiricalRecent,
+    SeriesForecast,
+    forecast_series,
+    series_seed,
+)
+from capacity_planner.demand.history import build_history, calendar_regressors, week_start_of
+from capacity_planner.pack.model import PlanningPack
+
+__all__ = [
+    "BACKTEST_COLUMNS",
+    "backtest_ae",
+    "backtest_pack",
+    "backtest_series",
+    "load_ae_series",
+    "rolling_origins",
+    "summarise_backtest",
+]
+
+BACKTEST_COLUMNS = (
+    "origin",
+    "n_train",
+    "n_test",
+    "coverage",
+    "coverage_naive",
+    "mae",
+    "mae_naive",
+    "sized",
+    "sized_naive",
+    "model",
+)
+Forecaster = Callable[[int], SeriesForecast]
+
+
+def rolling_origins(n_periods: int, periods_per_year: float, *, min_train_years: float = 1.0) -> list[int]:
+    """Origins (index of the first test period) at whole years back from the end of ``n_periods``,
+    oldest first, each with a full test year after it and at least ``min_train_years`` before it.
+
+    Examples
+    --------
+    >>> rolling_origins(156, 52)
+    [52, 104]
+    >>> rolling_origins(36, 12, min_train_years=2)
+    [24]
+    """
+    year = round(periods_per_year)
+    min_train = math.ceil(min_train_years * year - 1e-9)
+    origins = []
+    o = n_periods - year
+    while o >= max(min_train, 1):
+        origins.append(o)
+        o -= year
+    return sorted(origins)
+
+
+def _evaluate(
+    y_test: npt.NDArray[np.float64], fc: SeriesForecast, naive: SeriesForecast, percentile: float, method: str
+) -> dict[str, float | int | str]:
+    sized = fc.quantile(percentile, method)
+    sized_naive = naive.quantile(percentile, method)
+    return {
+        "n_test": int(y_test.size),
+        "coverage": float(np.mean(y_test <= sized)),
+        "coverage_naive": float(np.mean(y_test <= sized_naive)),
+        "mae": float(np.mean(np.abs(y_test - fc.mean))),
+        "mae_naive": float(np.mean(np.abs(y_test - naive.mean))),
+        "sized": sized,
+        "sized_naive": sized_naive,
+        "model": fc.model,
+    }
+
+
+def backtest_series(
+    values: npt.ArrayLike,
+    periods_per_year: float,
+    *,
+    percentile: float = 0.80,
+    method: str = "linear",
+    min_train_years: float = 1.0,
+    t: npt.ArrayLike | None = None,
+    regressors: npt.ArrayLike | None = None,
+    log_exposure: npt.ArrayLike | None = None,
+    growth: float | None = None,
+    seed: int = 0,
+    n_draws: int | None = None,
+) -> pd.DataFrame:
+    """Rolling-origin back-test of one count series (weekly, monthly or any period).
+
+    Parameters
+    ----------
+    values : array_like
+        Counts per period, oldest first, no gaps.
+    periods_per_year : float
+        52.18 (:data:`~capacity_planner.demand.forecast.WEEKS_PER_YEAR`) or 52 for weeks, 12 for months.
+    percentile, method : float, str
+        Level judged and the ``numpy.quantile`` method.
+    min_train_years : float
+        Least training history at an origin.
+    t : array_like, optional
+        Calendar period index of each value (aligns seasonality), default ``0..n-1``.
+    regressors, log_exposure : array_like, optional
+        Known covariates and log exposure for every period (sliced at each origin).
+    growth : float, optional
+        Annual growth to impose instead of estimating it.
+    seed : int
+        Seed of the predictive draws.
+
+    Returns
+    -------
+    DataFrame
+        One row per origin with :data:`BACKTEST_COLUMNS` (``origin`` is the index of the first test
+        period).
+    """
+    y = np.asarray(values, dtype=np.float64)
+    n = y.size
+    tt = np.arange(n, dtype=np.float64) if t is None else np.asarray(t, dtype=np.float64)
+    z = None if regressors is None else np.asarray(regressors, dtype=np.float64).reshape(n, -1)
+    le = None if log_exposure is None else np.asarray(log_exposure, dtype=np.float64)
+    year = round(periods_per_year)
+    rows = []
+    for origin in rolling_origins(n, periods_per_year, min_train_years=min_train_years):
+        train, test = slice(0, origin), slice(origin, origin + year)
+        fc = forecast_series(
+            y[train],
+            periods_per_year=periods_per_year,
+            t=tt[train],
+            t_future=tt[test],
+            regressors=None if z is None else z[train],
+            regressors_future=None if z is None else z[test],
+            log_exposure=None if le is None else le[train],
+            log_exposure_future=None if le is None else le[test],
+            growth=growth,
+            n_draws=n_draws,
+            rng=np.random.default_rng([seed, origin]),
+        )
+        naive = EmpiricalRecent(periods_per_year).forecast(y[train], year)
+        rows.append(
+            {"origin": origin, "n_train": origin, **_evaluate(y[test], fc, naive, percentile, method)}
+        )
+    return pd.DataFrame(rows, columns=list(BACKTEST_COLUMNS))
+
+
+def backtest_pack(
+    pack: PlanningPack,
+    *,
+    min_train_years: float = 1.0,
+    percentile: float | None = None,
+    n_draws: int | None = None,
+) -> pd.DataFrame:
+    """Rolling-origin back-test of every activity's weekly referrals in a pack.
+
+    The pack's complete weeks of referral history (up to ``history_weeks``) are split at whole years back
+    from the plan start; each activity's model (the same one :func:`~capacity_planner.demand.pipeline.
+    size_demand` uses, with bank-holiday and Christmas covariates and the pack's ``demand.growth``) is
+    judged at the 80th centile (``demand.percentile``, or ``percentile``) for every activity with
+    referrals, rapid access or not, so that calibration is tested on as many series as possible.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``activity_id, origin`` (date of the first test week), ``n_train_weeks, n_test_weeks,
+        percentile, coverage, coverage_naive, mae, mae_naive, sized, sized_naive, model``; one row per
+        activity and origin.
+    """
+    history = build_history(pack)
+    wide = history.weekly_by_activity()
+    p = pack.settings.percentile if percentile is None else percentile
+    weeks = history.window.first_week + np.arange(history.window.n_weeks, dtype=np.int64)
+    z = calendar_regressors(weeks)
+    frames = []
+    for aid in wide.columns:
+        res = backtest_series(
+            wide[aid].to_numpy(dtype=np.float64),
+            WEEKS_PER_YEAR,
+            percentile=p,
+            method=pack.settings.percentile_method,
+            min_train_years=min_train_years,
+            t=weeks,
+            regressors=z,
+            growth=pack.settings.growth,
+            seed=int(series_seed(pack.settings.seed, str(aid)).integers(2**31)),
+            n_draws=n_draws,
+        )
+        if len(res) == 0:
+            continue
+        res.insert(0, "activity_id", str(aid))
+        frames.append(res)
+    cols = [
+        "activity_id",
+        "origin",
+        "n_train_weeks",
+        "n_test_weeks",
+        "percentile",
+        "coverage",
+        "coverage_naive",
+        "mae",
+        "mae_naive",
+        "sized",
+        "sized_naive",
+        "model",
+    ]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)
+    out["origin"] = week_start_of(weeks[out["origin"].to_numpy(dtype=np.int64)])
+    out = out.rename(columns={"n_train": "n_train_weeks", "n_test": "n_test_weeks"})
+    out["percentile"] = p
+    return out[cols]
+
+
+def summarise_backtest(table: pd.DataFrame, by: str | list[str] = "origin") -> pd.DataFrame:
+    r"""Coverage and MAE pooled over series, per ``by`` group and overall (``by`` = ``"all"``).
+
+    ``coverage_se`` is the standard error of the pooled coverage treating each row (a series-origin) as
+    one cluster: :math:`\mathrm{sd}(c_i)/\sqrt{m}`. ``mae_ratio`` = :math:`\sum \text{mae} / \sum
+    \text{mae\_naive}` (below 1: the model's mean forecast beats the naive mean).
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    n_col = "n_test" if "n_test" in table.columns else "n_test_weeks"
+
+    def pool(g: pd.DataFrame) -> pd.Series:
+        w = g[n_col].to_numpy(dtype=np.float64)
+        cov = g["coverage"].to_numpy(dtype=np.float64)
+        m = len(g)
+        return pd.Series(
+            {
+                "n_series": m,
+                "n_test_periods": int(w.sum()),
+                "coverage": float(np.average(cov, weights=w)),
+                "coverage_se": float(np.std(cov, ddof=1) / math.sqrt(m)) if m > 1 else math.nan,
+                "coverage_naive": float(np.average(g["coverage_naive"], weights=w)),
+                "mae": float(g["mae"].mean()),
+                "mae_naive": float(g["mae_naive"].mean()),
+                "mae_ratio": float(g["mae"].sum() / g["mae_naive"].sum())
+                if g["mae_naive"].sum() > 0
+                else math.nan,
+            }
+        )
+
+    labels: list[object] = []
+    rows = []
+    for k, g in table.groupby(keys, sort=True):
+        labels.append(k if len(keys) > 1 else k[0])
+        rows.append(pool(g))
+    out = pd.DataFrame([*rows, pool(table)], index=pd.Index([*labels, "all"], name="/".join(keys)))
+    out["n_series"] = out["n_series"].astype(int)
+    out["n_test_periods"] = out["n_test_periods"].astype(int)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# real monthly A&E attendances
+# --------------------------------------------------------------------------------------------------
+
+
+def load_ae_series(path: str | Path, *, department_type: str = "1") -> pd.DataFrame:
+    """Monthly A&E attendances per provider (rows) and month (columns), complete series only.
+
+    Reads the NHS England A&E attendances extract (columns ``period, org_code, type, attendances, …``);
+    ``department_type`` selects type 1 (major emergency departments), 2, ``other`` or ``all`` (summed).
+    Providers with a missing or zero month are dropped, so every series is gap-free.
+    """
+    raw = pd.read_csv(path, dtype={"type": "str", "org_code": "str"})
+    if department_type != "all":
+        raw = raw[raw["type"] == department_type]
+    wide = raw.groupby(["org_code", "period"])["attendances"].sum().unstack()
+    wide = wide.dropna()
+    wide = wide[(wide > 0).all(axis=1)]
+    wide.columns = pd.DatetimeIndex(pd.to_datetime(wide.columns))
+    return wide.sort_index(axis=1).astype(np.float64)
+
+
+def backtest_ae(
+    path: str | Path,
+    *,
+    department_type: str = "1",
+    percentile: float = 0.80,
+    method: str = "linear",
+    min_train_years: float = 1.0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Back-test every provider's monthly series (:func:`load_ae_series`) with days-in-month exposure.
+
+    Returns
+    -------
+    DataFrame
+        :data:`BACKTEST_COLUMNS` plus ``org_code``; ``origin`` is the first test month.
+    """
+    wide = load_ae_series(path, department_type=department_type)
+    months = pd.DatetimeIndex(wide.columns)
+    t = (months.year * 12 + months.month - 1).to_numpy(dtype=np.float64)
+    log_days = np.log(months.days_in_month.to_numpy(dtype=np.float64) / (365.2425 / 12))
+    frames = []
+    for i, (org, row) in enumerate(wide.iterrows()):
+        res = backtest_series(
+            row.to_numpy(),
+            12,
+            percentile=percentile,
+            method=method,
+            min_train_years=min_train_years,
+            t=t,
+            log_exposure=log_days,
+            seed=seed + i,
+        )
+        res.insert(0, "org_code", str(org))
+        frames.append(res)
+    out = pd.concat(frames, ignore_index=True)
+    out["origin"] = months[out["origin"].to_numpy(dtype=np.int64)]
+    return out

@@ -1,0 +1,579 @@
+r"""Demand history: weekly referral series, DNA and cancellation rates, follow-up ratios.
+
+Everything here is vectorised (``numpy.bincount`` over integer codes; no Python loop over rows), so a
+10-million-row appointments table is summarised in about a second.
+
+Weeks
+-----
+Weeks are ISO weeks starting on Monday and are labelled by their Monday (``week_start``). A day ``d``
+(days since 1970-01-01, a Thursday) falls in week :math:`\lfloor (d - 4) / 7 \rfloor`, whose Monday is
+day :math:`7w + 4`.
+
+The observation window of a pack runs from its first to its last referral date (pack-wide, so an
+activity with no referral in a week inside the window has a true zero, not a gap). When the last referral
+falls in the week just before the plan start, the window runs to the day before the plan start
+(DESIGN.md: "history = everything before it"). A week at either end of the window is *complete* when
+the window covers every day on which the service takes referrals: Monday to Friday, plus Saturday or
+Sunday if any referral in the pack is dated on one. Partial first and last weeks are dropped, never
+counted as low demand; missing weeks inside the window are zero. Only the last ``history_weeks`` complete
+weeks are kept.
+
+Rates
+-----
+* DNA rate per activity: :math:`r = \text{dna} / (\text{attended} + \text{dna})`; patient and hospital
+  cancellations are excluded, as in NHS outpatient statistics (HES "did not attend" rate).
+* Hospital-cancellation rate per activity: :math:`c = \text{cancelled\_hospital} / \text{booked}`, with
+  booked = attended + dna + cancelled_patient + cancelled_hospital. A slot the hospital cancels is lost
+  capacity, so sizing divides slots by :math:`1 - c`.
+* Follow-up ratio (follow-up attendances per new attendance): for a follow-up activity :math:`F` fed by
+  the new activities :math:`A_1..A_k` (activities whose ``follow_up_activity`` is :math:`F`),
+
+  .. math:: f_F = \frac{\#\{\text{attended at } F,\ \text{not new}\}}
+                       {\sum_i \#\{\text{attended at } A_i,\ \text{new}\}}
+
+  Feeding activities are pooled because follow-up appointments do not record which new clinic the
+  patient came from. ``is_new`` left blank counts as new at a feeding activity and as a follow-up at
+  :math:`F`. The same :math:`f_F` is reported for each feeding activity.
+
+Rates are measured on appointments dated in the history window (the ``history_weeks`` weeks before the
+plan start), or on all appointments before the plan start if none fall in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from capacity_planner.pack.model import Activity, PlanningPack
+
+__all__ = [
+    "History",
+    "ReferralWindow",
+    "appointment_rates",
+    "bank_holidays",
+    "build_history",
+    "calendar_regressors",
+    "follow_up_ratios",
+    "referral_window",
+    "week_index",
+    "week_start_of",
+    "weekly_referrals",
+    "working_days_per_week",
+]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+_EPOCH_MONDAY_OFFSET = 4  # 1970-01-05, the first Monday after the epoch, is day 4
+_OUTCOMES = ("attended", "dna", "cancelled_patient", "cancelled_hospital")
+HISTORY_COLUMNS = ("activity_id", "priority", "week_start", "value")
+UNSPECIFIED_PRIORITY = "unspecified"
+
+
+# --------------------------------------------------------------------------------------------------
+# week arithmetic
+# --------------------------------------------------------------------------------------------------
+
+
+_NS_PER_DAY = 86_400_000_000_000
+
+
+def _days(dates: pd.Series | pd.DatetimeIndex | npt.ArrayLike) -> IntArray:
+    """Days since 1970-01-01 (int64, floor) of datetime-like values."""
+    return np.asarray(dates, dtype="datetime64[ns]").view(np.int64) // _NS_PER_DAY
+
+
+def week_index(dates: pd.Series | pd.DatetimeIndex | npt.ArrayLike) -> IntArray:
+    r"""ISO week number since the epoch: :math:`w = \lfloor (d - 4) / 7 \rfloor` for day number ``d``.
+
+    Examples
+    --------
+    >>> int(week_index(np.array(["2026-01-05", "2026-01-11", "2026-01-12"], dtype="datetime64[D]"))[2]
+    ...     - week_index(np.array(["2026-01-05"], dtype="datetime64[D]"))[0])
+    1
+    """
+    return (_days(dates) - _EPOCH_MONDAY_OFFSET) // 7
+
+
+def week_start_of(week: IntArray | int) -> pd.DatetimeIndex:
+    """Monday (``datetime64[ns]``) of week indices from :func:`week_index`."""
+    w = np.atleast_1d(np.asarray(week, dtype=np.int64))
+    return pd.DatetimeIndex((w * 7 + _EPOCH_MONDAY_OFFSET).astype("datetime64[D]").astype("datetime64[ns]"))
+
+
+def _week_of_date(day: dt.date) -> int:
+    return int(week_index(np.array([np.datetime64(day, "D")]))[0])
+
+
+# --------------------------------------------------------------------------------------------------
+# bank holidays (England and Wales)
+# --------------------------------------------------------------------------------------------------
+
+# Dates moved or added by proclamation (gov.uk/bank-holidays and the Banking and Financial Dealings Act
+# 1971 proclamations): Millennium, jubilees, royal wedding, VE Day 75, the late Queen's funeral, the
+# coronation. Moved days replace the rule-based ones listed in _MOVED.
+_EXTRA_HOLIDAYS = (
+    "1999-12-31",
+    "2002-06-03",
+    "2011-04-29",
+    "2012-06-05",
+    "2022-06-03",
+    "2022-09-19",
+    "2023-05-08",
+)
+_MOVED = {
+    "1995-05-01": "1995-05-08",
+    "2002-05-27": "2002-06-04",
+    "2012-05-28": "2012-06-04",
+    "2020-05-04": "2020-05-08",
+    "2022-05-30": "2022-06-02",
+}
+
+
+def _easter(year: int) -> dt.date:
+    """Easter Sunday (anonymous Gregorian algorithm, Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    ell = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * ell) // 451
+    month, day = divmod(h + ell - 7 * m + 114, 31)
+    return dt.date(year, month, day + 1)
+
+
+def _first_monday(year: int, month: int) -> dt.date:
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(7 - first.weekday()) % 7)
+
+
+def _last_monday(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    last = nxt - dt.timedelta(days=1)
+    return last - dt.timedelta(days=last.weekday())
+
+
+def _year_holidays(year: int) -> list[dt.date]:
+    days = []
+    new_year = dt.date(year, 1, 1)
+    days.append(new_year + dt.timedelta(days={5: 2, 6: 1}.get(new_year.weekday(), 0)))
+    easter = _easter(year)
+    days += [easter - dt.timedelta(days=2), easter + dt.timedelta(days=1)]
+    days += [_first_monday(year, 5), _last_monday(year, 5), _last_monday(year, 8)]
+    xmas = dt.date(year, 12, 25)
+    wd = xmas.weekday()
+    if wd == 5:  # Saturday: Monday 27 and Tuesday 28
+        days += [dt.date(year, 12, 27), dt.date(year, 12, 28)]
+    elif wd == 6:  # Sunday: Boxing Day Monday 26, Christmas substitute Tuesday 27
+        days += [dt.date(year, 12, 26), dt.date(year, 12, 27)]
+    elif wd == 4:  # Friday: Boxing Day Saturday -> Monday 28
+        days += [xmas, dt.date(year, 12, 28)]
+    else:
+        days += [xmas, dt.date(year, 12, 26)]
+    return days
+
+
+@lru_cache(maxsize=64)
+def bank_holidays(first_year: int, last_year: int) -> tuple[dt.date, ...]:
+    """England and Wales bank holidays from ``first_year`` to ``last_year`` inclusive.
+
+    Rule-based (New Year, Good Friday, Easter Monday, early May, spring, summer, Christmas, Boxing Day,
+    with weekend substitutes) plus the one-off moves and additions proclaimed since 1995.
+
+    Examples
+    --------
+    >>> [d.isoformat() for d in bank_holidays(2027, 2027)][:3]
+    ['2027-01-01', '2027-03-26', '2027-03-29']
+    """
+    moved = {dt.date.fromisoformat(k): dt.date.fromisoformat(v) for k, v in _MOVED.items()}
+    out: set[dt.date] = set()
+    for year in range(first_year, last_year + 1):
+        out.update(moved.get(d, d) for d in _year_holidays(year))
+    out.update(d for d in map(dt.date.fromisoformat, _EXTRA_HOLIDAYS) if first_year <= d.year <= last_year)
+    return tuple(sorted(out))
+
+
+def working_days_per_week(week_starts: pd.DatetimeIndex | npt.ArrayLike) -> FloatArray:
+    """Weekdays (Mon-Fri) that are not England and Wales bank holidays, per week (0-5).
+
+    Examples
+    --------
+    >>> working_days_per_week(pd.DatetimeIndex(["2026-12-21", "2026-12-28", "2027-01-04"])).tolist()
+    [3.0, 4.0, 5.0]
+    """
+    weeks = week_index(week_starts)
+    if weeks.size == 0:
+        return np.zeros(0)
+    starts = week_start_of(weeks)
+    holidays = bank_holidays(int(starts.min().year) - 1, int(starts.max().year) + 1)
+    hol = np.array([np.datetime64(d, "D") for d in holidays])
+    hol = hol[np.array([d.weekday() < 5 for d in holidays], dtype=bool)]
+    hol_week = week_index(hol)
+    lost = np.searchsorted(hol_week, weeks, side="right") - np.searchsorted(hol_week, weeks, side="left")
+    return (5 - lost).astype(np.float64)
+
+
+def calendar_regressors(weeks: IntArray) -> FloatArray:
+    r"""Known calendar covariates of weeks (indices from :func:`week_index`), shape (n, 2).
+
+    Column 0: :math:`\log(\text{working days}/5)` (working days = Mon-Fri minus bank holidays, at least
+    0.5), so that with coefficient 1 demand is proportional to working days. Column 1: weekdays of the week
+    between 24 December and 1 January that are not bank holidays (GP practices and clinics run a reduced
+    service then, so referrals dip beyond the bank holidays themselves).
+    """
+    w = np.asarray(weeks, dtype=np.int64)
+    working = working_days_per_week(week_start_of(w)) if w.size else np.zeros(0)
+    days = (w * 7 + _EPOCH_MONDAY_OFFSET)[:, None] + np.arange(5)[None, :]
+    d = days.astype("datetime64[D]")
+    month_start = d.astype("datetime64[M]")
+    month = month_start.astype(np.int64) % 12 + 1
+    dom = (d - month_start.astype("datetime64[D]")).astype(np.int64) + 1
+    festive = ((month == 12) & (dom >= 24)) | ((month == 1) & (dom == 1))
+    if festive.any():
+        years = d.astype("datetime64[Y]").astype(np.int64) + 1970
+        hol = np.array([np.datetime64(x, "D") for x in bank_holidays(int(years.min()), int(years.max()))])
+        festive &= ~np.isin(d, hol)
+    return np.column_stack([np.log(np.maximum(working, 0.5) / 5.0), festive.sum(axis=1).astype(np.float64)])
+
+
+# --------------------------------------------------------------------------------------------------
+# referrals
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralWindow:
+    """The complete weeks of referral history: weeks ``first_week .. last_week`` (indices from
+    :func:`week_index`), inclusive. ``n_weeks`` is 0 when no week is complete."""
+
+    first_day: dt.date | None
+    last_day: dt.date | None
+    first_week: int
+    last_week: int
+    dropped_first: bool
+    dropped_last: bool
+    weekend_referrals: bool
+
+    @property
+    def n_weeks(self) -> int:
+        """Complete weeks in the window."""
+        return max(0, self.last_week - self.first_week + 1)
+
+    @property
+    def week_starts(self) -> pd.DatetimeIndex:
+        """Mondays of the complete weeks."""
+        return week_start_of(np.arange(self.first_week, self.last_week + 1, dtype=np.int64))
+
+
+def referral_window(
+    referrals: pd.DataFrame, plan_start: dt.date | None = None, history_weeks: int | None = None
+) -> ReferralWindow:
+    """The complete weeks of a referrals table (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    referrals : DataFrame
+        Canonical referrals (``referral_date`` datetime64).
+    plan_start : date, optional
+        First Monday of the planning year; the window is extended to the day before it when the last
+        referral falls in the week before it.
+    history_weeks : int, optional
+        Keep only the last ``history_weeks`` complete weeks.
+    """
+    if len(referrals) == 0:
+        return ReferralWindow(None, None, 0, -1, False, False, False)
+    days = _days(referrals["referral_date"])
+    first, last = int(days.min()), int(days.max())
+    # weekday of day number d: (d + 3) % 7, Monday = 0 (1970-01-01 was a Thursday)
+    weekdays = np.bincount((days + 3) % 7, minlength=7)
+    weekend = bool(weekdays[5:].sum() > 0)
+    if plan_start is not None:
+        start_day = int(np.datetime64(plan_start, "D").astype(np.int64))
+        if 0 <= start_day - 1 - last < 7:
+            last = start_day - 1
+    last_needed = 6 if weekdays[6] else 5 if weekdays[5] else 4
+    first_wd, last_wd = (first + 3) % 7, (last + 3) % 7
+    first_week = (first - _EPOCH_MONDAY_OFFSET) // 7
+    last_week = (last - _EPOCH_MONDAY_OFFSET) // 7
+    dropped_first = first_wd != 0
+    dropped_last = last_wd < last_needed
+    first_week += int(dropped_first)
+    last_week -= int(dropped_last)
+    if history_weeks is not None and last_week - first_week + 1 > history_weeks:
+        first_week = last_week - history_weeks + 1
+    as_date = dt.date(1970, 1, 1).toordinal()
+    return ReferralWindow(
+        first_day=dt.date.fromordinal(as_date + first),
+        last_day=dt.date.fromordinal(as_date + last),
+        first_week=int(first_week),
+        last_week=int(last_week),
+        dropped_first=dropped_first,
+        dropped_last=dropped_last,
+        weekend_referrals=weekend,
+    )
+
+
+def weekly_referrals(
+    referrals: pd.DataFrame, window: ReferralWindow, *, by_priority: bool = True
+) -> pd.DataFrame:
+    """Weekly referral counts per activity (and priority), long format, zero-filled.
+
+    Parameters
+    ----------
+    referrals : DataFrame
+        Canonical referrals: referral_date, activity_id, priority, count.
+    window : ReferralWindow
+        Complete weeks to count (from :func:`referral_window`).
+    by_priority : bool, default True
+        One series per (activity, priority); False sums priorities (``priority`` is then ``"all"``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``activity_id, priority, week_start, value`` (value = referrals in the week, float64),
+        one row per series and complete week, sorted by series then week. Series are the (activity,
+        priority) pairs with at least one referral anywhere in the table.
+    """
+    n_weeks = window.n_weeks
+    if len(referrals) == 0 or n_weeks == 0:
+        return pd.DataFrame(
+            {
+                "activity_id": pd.Series(dtype="str"),
+                "priority": pd.Series(dtype="str"),
+                "week_start": pd.Series(dtype="datetime64[ns]"),
+                "value": pd.Series(dtype="float64"),
+            }
+        )
+    act_codes, act_names = pd.factorize(referrals["activity_id"], sort=True)
+    if by_priority:
+        pri = referrals["priority"].fillna(UNSPECIFIED_PRIORITY)
+        pri_codes, pri_names = pd.factorize(pri, sort=True)
+    else:
+        pri_codes, pri_names = np.zeros(len(referrals), dtype=np.int64), pd.Index(["all"])
+    n_pri = len(pri_names)
+    series_code = act_codes.astype(np.int64) * n_pri + pri_codes
+    present = np.unique(series_code)
+    week = week_index(referrals["referral_date"]) - window.first_week
+    keep = (week >= 0) & (week < n_weeks)
+    flat = series_code[keep] * n_weeks + week[keep]
+    counts = np.bincount(
+        flat,
+        weights=referrals["count"].to_numpy(dtype=np.float64)[keep],
+        minlength=(len(act_names) * n_pri) * n_weeks,
+    )
+    values = counts.reshape(-1, n_weeks)[present]
+    starts = window.week_starts
+    n_series = present.size
+    return pd.DataFrame(
+        {
+            "activity_id": pd.Series(np.asarray(act_names)[present // n_pri].repeat(n_weeks), dtype="str"),
+            "priority": pd.Series(np.asarray(pri_names)[present % n_pri].repeat(n_weeks), dtype="str"),
+            "week_start": np.tile(starts.to_numpy(), n_series),
+            "value": values.ravel(),
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# appointments
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """Appointments as integer codes (one pass over the strings), restricted to ``keep`` rows."""
+
+    activity: IntArray  # code into ``names``
+    names: npt.NDArray[np.object_]
+    outcome: IntArray  # index into _OUTCOMES, -1 for anything else
+    new_or_blank: npt.NDArray[np.bool_]
+    follow_up_or_blank: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of(
+        cls, appointments: pd.DataFrame, plan_start: dt.date | None = None, history_weeks: int | None = None
+    ) -> _Encoded:
+        keep = _window_mask(appointments, plan_start, history_weeks)
+        act, names = pd.factorize(appointments["activity_id"], sort=True)
+        out, out_names = pd.factorize(appointments["outcome"])
+        lookup = np.array(
+            [_OUTCOMES.index(o) if o in _OUTCOMES else -1 for o in out_names] + [-1], dtype=np.int64
+        )
+        outcome = lookup[out]  # factorize gives -1 for missing, which picks the trailing -1
+        is_new = appointments["is_new"]
+        new_or_blank = np.asarray(is_new.to_numpy(dtype=bool, na_value=True))
+        follow_up_or_blank = ~np.asarray(is_new.to_numpy(dtype=bool, na_value=False))
+        if keep is not None:
+            act, outcome = act[keep], outcome[keep]
+            new_or_blank, follow_up_or_blank = new_or_blank[keep], follow_up_or_blank[keep]
+        return cls(
+            act.astype(np.int64), np.asarray(names, dtype=object), outcome, new_or_blank, follow_up_or_blank
+        )
+
+    def outcome_counts(self) -> npt.NDArray[np.int64]:
+        """Counts, shape (activities, 4 outcomes)."""
+        n_out = len(_OUTCOMES)
+        ok = self.outcome >= 0
+        flat = np.bincount(self.activity[ok] * n_out + self.outcome[ok], minlength=len(self.names) * n_out)
+        return flat.reshape(-1, n_out)
+
+    def attended(self, mask: npt.NDArray[np.bool_]) -> dict[str, int]:
+        """Attended appointments per activity among rows where ``mask`` holds."""
+        sel = (self.outcome == 0) & mask
+        counts = np.bincount(self.activity[sel], minlength=len(self.names))
+        return {str(n): int(c) for n, c in zip(self.names, counts, strict=True)}
+
+
+def _window_mask(
+    appointments: pd.DataFrame, plan_start: dt.date | None, history_weeks: int | None
+) -> npt.NDArray[np.bool_] | None:
+    """Rows in the history window (module docstring), or None for all rows."""
+    if plan_start is None or len(appointments) == 0:
+        return None
+    days = _days(appointments["appointment_date"])
+    start = int(np.datetime64(plan_start, "D").astype(np.int64))
+    before = days < start
+    if history_weeks is not None:
+        inside = before & (days >= start - 7 * history_weeks)
+        if inside.any():
+            return inside
+    return before
+
+
+def _rates_table(enc: _Encoded) -> pd.DataFrame:
+    counts = enc.outcome_counts()
+    table = pd.DataFrame(
+        counts,
+        columns=list(_OUTCOMES),
+        index=pd.Index([str(n) for n in enc.names], name="activity_id", dtype="str"),
+    )
+    table["booked"] = counts.sum(axis=1)
+    seen_or_dna = (counts[:, 0] + counts[:, 1]).astype(np.float64)
+    booked = counts.sum(axis=1).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["dna_rate"] = np.where(seen_or_dna > 0, counts[:, 1] / seen_or_dna, np.nan)
+        table["hospital_cancellation_rate"] = np.where(booked > 0, counts[:, 3] / booked, np.nan)
+    return table
+
+
+def appointment_rates(appointments: pd.DataFrame) -> pd.DataFrame:
+    """Outcome counts, DNA rate and hospital-cancellation rate per activity.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``activity_id``; columns attended, dna, cancelled_patient, cancelled_hospital, booked
+        (int64) and ``dna_rate`` = dna / (attended + dna), ``hospital_cancellation_rate`` =
+        cancelled_hospital / booked (float64, NaN when the denominator is 0).
+    """
+    return _rates_table(_Encoded.of(appointments))
+
+
+_FU_COLUMNS = (
+    "activity_id",
+    "follow_up_activity",
+    "new_attendances",
+    "follow_up_attendances",
+    "follow_up_ratio",
+)
+
+
+def _follow_ups(enc: _Encoded | None, activities: tuple[Activity, ...]) -> pd.DataFrame:
+    feeds = {a.activity_id: a.follow_up_activity for a in activities if a.follow_up_activity}
+    new_att = enc.attended(enc.new_or_blank) if enc is not None else {}
+    fu_att = enc.attended(enc.follow_up_or_blank) if enc is not None else {}
+    rows = []
+    for new_id, fu_id in feeds.items():
+        n_new = float(sum(new_att.get(a, 0) for a, f in feeds.items() if f == fu_id))
+        n_fu = float(fu_att.get(fu_id, 0))
+        rows.append((new_id, fu_id, n_new, n_fu, n_fu / n_new if n_new > 0 else np.nan))
+    frame = pd.DataFrame(rows, columns=list(_FU_COLUMNS))
+    return frame.astype(
+        {
+            "activity_id": "str",
+            "follow_up_activity": "str",
+            "new_attendances": "float64",
+            "follow_up_attendances": "float64",
+            "follow_up_ratio": "float64",
+        }
+    )
+
+
+def follow_up_ratios(appointments: pd.DataFrame, activities: tuple[Activity, ...]) -> pd.DataFrame:
+    """Measured follow-up ratio per follow-up activity, pooling the new activities that feed it.
+
+    Returns
+    -------
+    DataFrame
+        One row per feeding (new) activity ``activity_id`` with ``follow_up_activity``,
+        ``new_attendances`` (pooled over all activities feeding the same follow-up activity),
+        ``follow_up_attendances`` and ``follow_up_ratio`` (NaN when there are no new attendances).
+    """
+    return _follow_ups(_Encoded.of(appointments) if len(appointments) else None, activities)
+
+
+# --------------------------------------------------------------------------------------------------
+# everything at once
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class History:
+    """What the demand model learns from a pack's history tables."""
+
+    window: ReferralWindow
+    weekly: pd.DataFrame  # activity_id, priority, week_start, value (complete weeks, zero-filled)
+    rates: pd.DataFrame  # appointment_rates(), indexed by activity_id
+    follow_ups: pd.DataFrame  # follow_up_ratios()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def weekly_by_activity(self) -> pd.DataFrame:
+        """Weekly referrals summed over priorities: wide, one column per activity, indexed by week."""
+        if len(self.weekly) == 0:
+            return pd.DataFrame(index=self.window.week_starts)
+        wide = (
+            self.weekly.groupby(["week_start", "activity_id"], sort=True)["value"]
+            .sum()
+            .unstack(fill_value=0)
+        )
+        return wide.reindex(self.window.week_starts, fill_value=0.0)
+
+
+def build_history(pack: PlanningPack) -> History:
+    """Weekly series, appointment rates and follow-up ratios of a pack (see the module docstring)."""
+    settings = pack.settings
+    start = pack.plan_start if len(pack.referrals) or settings.start is not None else None
+    window = referral_window(pack.referrals, start, settings.history_weeks)
+    weekly = weekly_referrals(pack.referrals, window)
+    enc = _Encoded.of(pack.appointments, start, settings.history_weeks) if len(pack.appointments) else None
+    notes = []
+    if window.dropped_first:
+        notes.append(
+            f"The first referral week (starting {week_start_of(window.first_week - 1)[0].date()}) is "
+            "incomplete and was not used."
+        )
+    if window.dropped_last:
+        notes.append(
+            f"The last referral week (starting {week_start_of(window.last_week + 1)[0].date()}) is "
+            "incomplete and was not used."
+        )
+    if start is not None and window.n_weeks:
+        gap = _week_of_date(start) - window.last_week - 1
+        if gap > 0:
+            notes.append(
+                f"Referral history ends {gap} week(s) before the plan start; the forecast bridges the gap."
+            )
+    rates = _rates_table(enc) if enc is not None else appointment_rates(pack.appointments.iloc[:0])
+    return History(
+        window=window,
+        weekly=weekly,
+        rates=rates,
+        follow_ups=_follow_ups(enc, pack.activities),
+        notes=tuple(notes),
+    )

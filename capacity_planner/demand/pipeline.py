@@ -1,0 +1,359 @@
+"""Demand sizing end to end: history -> forecast -> sizing -> outputs.
+
+``size_demand(pack)`` is what ``capacity-planner demand`` and ``plan`` call; it needs only the pack's
+``activities`` and ``referrals`` (appointments, waiting list and requirements refine it when present).
+``write_demand_outputs`` writes ``requirements.csv``, ``weekly_demand.csv`` and one chart per activity,
+all or nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from capacity_planner.demand.forecast import WEEKS_PER_YEAR, SeriesForecast, forecast_series, series_seed
+from capacity_planner.demand.history import (
+    History,
+    build_history,
+    calendar_regressors,
+    week_index,
+    week_start_of,
+)
+from capacity_planner.demand.requirements import Requirements
+from capacity_planner.demand.sizing import (
+    FollowUpSource,
+    add_follow_up_demand,
+    size_requirements,
+    waiting_list_report,
+)
+from capacity_planner.pack.model import PlanningPack
+
+__all__ = [
+    "WEEKLY_COLUMNS",
+    "DemandResult",
+    "forecast_referrals",
+    "forecast_weekly",
+    "format_requirements_table",
+    "planning_weeks",
+    "size_demand",
+    "write_demand_outputs",
+]
+
+PLANNING_WEEKS = 52
+WEEKLY_COLUMNS = ("activity_id", "week_start", "kind", "value", "mean", "lower", "upper", "sized")
+
+
+@dataclass(frozen=True)
+class DemandResult:
+    """Everything demand sizing produced.
+
+    Attributes
+    ----------
+    requirements : Requirements
+        Sessions each activity needs (the solver's input).
+    weekly : DataFrame
+        Long table ``activity_id, week_start, kind, value, mean, lower, upper, sized``: ``kind`` is
+        ``history`` (``value`` = weekly demand observed: referrals, plus follow-up demand implied by the
+        feeding activities' referrals) or ``forecast`` (``mean`` = point forecast, ``lower``/``upper`` =
+        10th/90th centiles of that week's predictive distribution, ``sized`` = the level the activity is
+        sized to). Patients a week.
+    waiting : DataFrame
+        Waiting-list measures per activity with a waiting list
+        (:func:`~capacity_planner.demand.sizing.waiting_list_report`).
+    notes : list of str
+        Plain-language notes: fallbacks, dropped weeks, assumptions.
+    forecasts : mapping
+        The :class:`~capacity_planner.demand.forecast.SeriesForecast` of each activity with demand.
+    history : History
+        What was measured from the pack's history tables.
+    """
+
+    requirements: Requirements
+    weekly: pd.DataFrame
+    waiting: pd.DataFrame
+    notes: list[str]
+    forecasts: Mapping[str, SeriesForecast] = field(default_factory=dict)
+    history: History | None = None
+
+
+def planning_weeks(pack: PlanningPack) -> np.ndarray:
+    """Week indices of the 52 weeks from the plan start."""
+    first = int(week_index(np.array([np.datetime64(pack.plan_start, "D")]))[0])
+    return first + np.arange(PLANNING_WEEKS, dtype=np.int64)
+
+
+def forecast_weekly(
+    values: npt.ArrayLike,
+    first_week: int,
+    future_weeks: npt.ArrayLike,
+    *,
+    growth: float | None = None,
+    n_draws: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> SeriesForecast:
+    """Forecast a weekly referral series with calendar covariates (bank holidays, Christmas).
+
+    Parameters
+    ----------
+    values : array_like
+        Referrals in consecutive complete weeks, the first being week ``first_week`` (an index from
+        :func:`capacity_planner.demand.history.week_index`).
+    future_weeks : array_like of int
+        Week indices to forecast (e.g. the 52 weeks from the plan start).
+    growth, n_draws, rng
+        As for :func:`forecast_series`.
+    """
+    y = np.asarray(values, dtype=np.float64)
+    weeks = first_week + np.arange(y.size, dtype=np.int64)
+    fut = np.asarray(future_weeks, dtype=np.int64)
+    return forecast_series(
+        y,
+        periods_per_year=WEEKS_PER_YEAR,
+        t=weeks,
+        t_future=fut,
+        regressors=calendar_regressors(weeks),
+        regressors_future=calendar_regressors(fut),
+        growth=growth,
+        n_draws=n_draws,
+        rng=rng,
+    )
+
+
+def forecast_referrals(
+    pack: PlanningPack, history: History, *, n_draws: int | None = None
+) -> dict[str, SeriesForecast]:
+    """Forecast weekly referrals (all priorities) of every activity with referrals over the planning year."""
+    wide = history.weekly_by_activity()
+    if wide.shape[1] == 0:
+        return {}
+    future = planning_weeks(pack)
+    known = set(pack.activity_ids)
+    out = {}
+    for aid in wide.columns:
+        if aid not in known:
+            continue
+        out[str(aid)] = forecast_weekly(
+            wide[aid].to_numpy(dtype=np.float64),
+            history.window.first_week,
+            future,
+            growth=pack.settings.growth,
+            n_draws=n_draws,
+            rng=series_seed(pack.settings.seed, str(aid)),
+        )
+    return out
+
+
+def size_demand(pack: PlanningPack, *, n_draws: int | None = None) -> DemandResult:
+    """Size every activity of ``pack`` for its planning year.
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        Needs ``activities`` and ``referrals``; ``appointments`` (DNA, cancellation and follow-up rates),
+        ``waiting_list`` (backlog relief) and ``requirements`` (fixed sessions) are used when present.
+    n_draws : int, optional
+        Predictive draws per planning week (default: 20,000 pooled values).
+
+    Returns
+    -------
+    DemandResult
+    """
+    history = build_history(pack)
+    notes = list(history.notes)
+    referral_fc = forecast_referrals(pack, history, n_draws=n_draws)
+    demand, links = add_follow_up_demand(pack, referral_fc, history)
+    requirements, sizing_notes = size_requirements(pack, demand, history, links)
+    notes += sizing_notes
+    notes += _forecast_notes(demand, links)
+    weekly = _weekly_table(pack, history, demand, requirements, links)
+    waiting = waiting_list_report(pack, requirements)
+    return DemandResult(
+        requirements=requirements,
+        weekly=weekly,
+        waiting=waiting,
+        notes=notes,
+        forecasts=demand,
+        history=history,
+    )
+
+
+def _forecast_notes(demand: Mapping[str, SeriesForecast], links: list[FollowUpSource]) -> list[str]:
+    notes = []
+    for aid, fc in demand.items():
+        for n in dict.fromkeys(fc.notes):
+            notes.append(f"{aid}: {n}.")
+        if fc.model.endswith("negbin") and not fc.growth_given and 0 < fc.n_train < 104:
+            notes.append(
+                f"{aid}: only {fc.n_train} complete weeks of referrals (under two years), so neither "
+                "growth nor seasonality was estimated; set demand.growth in pack.toml if it is known."
+            )
+        elif fc.model == "empirical":
+            notes.append(f"{aid}: sized from last year's weekly referrals (no model could be fitted).")
+        elif fc.model in ("none", "zero"):
+            notes.append(f"{aid}: no referrals in the history, so no demand was forecast.")
+    for link in links:
+        if link.ratio.source == "default":
+            notes.append(
+                f"{link.new_activity}: no follow-up ratio given or measurable; no follow-up demand added "
+                f"to {link.follow_up_activity}."
+            )
+    return notes
+
+
+def _weekly_table(
+    pack: PlanningPack,
+    history: History,
+    demand: Mapping[str, SeriesForecast],
+    requirements: Requirements,
+    links: list[FollowUpSource],
+) -> pd.DataFrame:
+    wide = history.weekly_by_activity()
+    columns = {}
+    for aid in demand:
+        series = wide[aid] if aid in wide.columns else pd.Series(0.0, index=wide.index)
+        for link in links:
+            if link.follow_up_activity == aid and link.new_activity in wide.columns:
+                series = series + link.ratio.value * wide[link.new_activity]
+        columns[aid] = series
+    hist = pd.DataFrame(columns, index=wide.index)
+    if not demand:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in WEEKLY_COLUMNS})
+    future = week_start_of(planning_weeks(pack))
+    sized = dict(
+        zip(requirements.table["activity_id"], requirements.table["weekly_demand_sized"], strict=True)
+    )
+    frames = []
+    for aid in [a for a in pack.activity_ids if a in demand]:
+        fc = demand[aid]
+        n_hist = len(hist.index)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "activity_id": aid,
+                    "week_start": hist.index.to_numpy(),
+                    "kind": "history",
+                    "value": hist[aid].to_numpy(dtype=np.float64),
+                    "mean": np.nan,
+                    "lower": np.nan,
+                    "upper": np.nan,
+                    "sized": np.nan,
+                },
+                index=range(n_hist),
+            )
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "activity_id": aid,
+                    "week_start": future.to_numpy(),
+                    "kind": "forecast",
+                    "value": np.nan,
+                    "mean": fc.mean,
+                    "lower": fc.lower,
+                    "upper": fc.upper,
+                    "sized": sized.get(aid, np.nan),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in WEEKLY_COLUMNS})
+    out = pd.concat(frames, ignore_index=True)
+    out["activity_id"] = out["activity_id"].astype("str")
+    out["kind"] = out["kind"].astype("str")
+    out["week_start"] = pd.to_datetime(out["week_start"])
+    return out[list(WEEKLY_COLUMNS)]
+
+
+# --------------------------------------------------------------------------------------------------
+# outputs
+# --------------------------------------------------------------------------------------------------
+
+
+def _safe_name(activity_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", activity_id).strip("._") or "activity"
+
+
+def write_demand_outputs(result: DemandResult, out_dir: str | Path, *, charts: bool = True) -> list[Path]:
+    """Write ``requirements.csv``, ``weekly_demand.csv`` and ``charts/demand_<activity>.png``.
+
+    Files are written to a temporary folder next to their destination and moved into ``out_dir`` only
+    when all of them are complete, so a failure leaves no half-written output.
+
+    Returns
+    -------
+    list of Path
+        The files written, in ``out_dir``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".demand-", dir=out))
+    try:
+        staged: list[Path] = []
+        result.requirements.to_csv(tmp / "requirements.csv")
+        staged.append(tmp / "requirements.csv")
+        weekly = result.weekly.copy()
+        weekly["week_start"] = pd.to_datetime(weekly["week_start"]).dt.strftime("%Y-%m-%d")
+        weekly.to_csv(tmp / "weekly_demand.csv", index=False, lineterminator="\n", float_format="%.6g")
+        staged.append(tmp / "weekly_demand.csv")
+        if charts and len(result.weekly):
+            from capacity_planner.report import plots
+
+            (tmp / "charts").mkdir()
+            with plots.DemandFigure() as figure:
+                for aid, frame in result.weekly.groupby("activity_id", sort=False):
+                    path = tmp / "charts" / f"demand_{_safe_name(str(aid))}.png"
+                    staged.append(figure.draw(frame, str(aid), path, model=_model_of(result, str(aid))))
+        final = []
+        for path in staged:
+            dest = out / path.relative_to(tmp)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, dest)
+            final.append(dest)
+        return final
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _model_of(result: DemandResult, activity_id: str) -> str | None:
+    fc = result.forecasts.get(activity_id)
+    return None if fc is None else fc.model
+
+
+def format_requirements_table(result: DemandResult) -> str:
+    """A readable text table of the requirements for the terminal, with the notes below it."""
+    t = result.requirements.table
+    shown = pd.DataFrame(
+        {
+            "activity": t["activity_id"],
+            "method": t["sizing_method"],
+            "mean/wk": t["weekly_demand_mean"].map(_num),
+            "sized/wk": t["weekly_demand_sized"].map(_num),
+            "DNA": t["dna_rate"].map(lambda v: "" if pd.isna(v) else f"{100 * v:.1f}%"),
+            "slots/wk": t["slots_per_week"].map(_num),
+            "backlog/wk": t["backlog_relief_per_week"].map(_num),
+            "sessions/wk": t["sessions_per_week"].map(lambda v: f"{v:.2f}"),
+            "sessions/yr": t["sessions_per_year"].map(lambda v: f"{v:.1f}"),
+            "DCC h/yr": t["dcc_hours_per_year"].map(lambda v: f"{v:,.0f}"),
+            "model": t["forecast_model"].fillna(""),
+        }
+    )
+    text = shown.to_string(index=False)
+    total = float(t["sessions_per_year"].sum())
+    hours = float(t["dcc_hours_per_year"].sum())
+    lines = [text, "", f"Total: {total:,.1f} sessions a year, {hours:,.0f} DCC hours a year."]
+    if result.notes:
+        lines += ["", "Notes:"] + [f"  - {n}" for n in result.notes]
+    return "\n".join(lines)
+
+
+def _num(value: float) -> str:
+    return "" if pd.isna(value) else f"{value:.1f}"

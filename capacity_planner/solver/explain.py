@@ -1,0 +1,266 @@
+"""Why the rules cannot all hold, in plain words naming clinicians, rules and numbers.
+
+Two stages:
+
+1. :func:`presolve_reasons` — arithmetic checks that prove infeasibility without a solver (each is a
+   necessary condition of the model, so a reason reported here is always a true reason): locked sessions
+   plus SPA floor above contracted PAs, too few available skilled slots to reach contracted PAs, a
+   fixed requirement needing more skilled available clinicians than exist, and so on.
+2. :func:`explain_infeasible` — every rule instance (a rule for one clinician, slot or requirement) is
+   guarded by an assumption literal; CP-SAT's ``sufficient_assumptions_for_infeasibility`` returns a set
+   of rules that cannot hold together, which a deletion filter then shrinks to a minimal set (dropping
+   each rule in turn and keeping it only if the rest become feasible), within a time budget.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ortools.sat.python import cp_model
+
+from capacity_planner.solver.constraints import RuleKey
+from capacity_planner.solver.model import AllocationModel
+from capacity_planner.solver.problem import PA_SCALE, Problem
+
+CORE_HEADER_MINIMAL = "No plan can keep all of these rules at once; relaxing any one of them would allow a plan:"
+CORE_HEADER = "No plan can keep all of these rules at once:"
+
+
+def _n(units: float, scale: int = PA_SCALE) -> str:
+    """A PA quantity for people: 1.5, 10, 1.33."""
+    value = round(units / scale, 2)
+    return f"{value:g}"
+
+
+def _pa(units: float) -> str:
+    text = _n(units)
+    return f"{text} PA" if text == "1" else f"{text} PAs"
+
+
+def _names(ids: list[str], limit: int = 6) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+# ---- stage 1: arithmetic checks -------------------------------------------------------------------
+def presolve_reasons(problem: Problem) -> list[str]:
+    """Sound, solver-free infeasibility checks; an empty list proves nothing."""
+    out: list[str] = []
+    for c in range(problem.n_clinicians):
+        out += _clinician_checks(problem, c)
+    out += _requirement_checks(problem)
+    out += _room_checks(problem)
+    return out
+
+
+def _clinician_checks(p: Problem, c: int) -> list[str]:
+    ci = p.clinicians[c]
+    cid = ci.clinician_id
+    out: list[str] = []
+    ceiling = ci.contracted + ci.apa_cap
+    limit_text = f"{_pa(ci.contracted)} contracted"
+    if ci.apa_cap:
+        limit_text += f" plus {_pa(ci.apa_cap)} additional allowed"
+    locked = sorted(s for (cc, s) in p.locked if cc == c)
+    locked_units = locked_spa = 0
+    for s in locked:
+        a0 = p.current[(c, s)]
+        units = p.pas(c, s, a0)
+        locked_units += units
+        if p.activities[a0].category == "SPA":
+            locked_spa += units
+        label = p.slots[s].label
+        if a0 not in p.options.get((c, s), ()):
+            out.append(f"{cid}: the locked {label} session ({p.activities[a0].activity_id}) falls in a slot "
+                       f"{cid} does not work")
+        elif p.slots[s].premium and not ci.out_of_hours_opt_in:
+            out.append(f"{cid}: the locked {label} session ({p.activities[a0].activity_id}) is out of hours, "
+                       f"but {cid} has not opted in to out-of-hours work")
+    spa_more = max(0, ci.spa_floor - locked_spa)
+    if locked and locked_units + spa_more + ci.oncall > ceiling:
+        parts = [f"locked sessions {_pa(locked_units)}"]
+        if ci.oncall:
+            parts.append(f"on-call {_pa(ci.oncall)}")
+        if spa_more:
+            parts.append(f"SPA floor {_pa(ci.spa_floor)}" if not locked_spa
+                         else f"{_pa(spa_more)} more SPA to reach the floor of {_pa(ci.spa_floor)}")
+        out.append(f"{cid}: {' + '.join(parts)} exceed {limit_text}")
+    elif not locked and ci.spa_floor + ci.oncall > ceiling:
+        out.append(f"{cid}: on-call {_pa(ci.oncall)} + SPA floor {_pa(ci.spa_floor)} exceed {limit_text}")
+    # Reachable PAs: the best option in every slot the clinician can be given.
+    usable = [s for s in range(len(p.slots)) if (c, s) in p.options
+              and (ci.out_of_hours_opt_in or not p.slots[s].premium)]
+    most = ci.oncall + sum(max(p.pas(c, s, a) for a in p.options[(c, s)]) for s in usable)
+    need = ci.contracted - p.under_cap(c)
+    if most < need:
+        if not usable:
+            out.append(f"{cid}: is contracted for {_pa(ci.contracted)} a week but has no available slot "
+                       f"with an activity they are skilled in")
+        else:
+            out.append(f"{cid}: can be given at most {_pa(most)} a week ({len(usable)} available slots "
+                       f"with an activity they are skilled in) but is contracted for {_pa(ci.contracted)}")
+    if ci.spa_floor > 0:
+        spa_most = sum(max((p.pas(c, s, a) for a in p.options[(c, s)]
+                            if p.activities[a].category == "SPA"), default=0) for s in usable)
+        if spa_most == 0:
+            out.append(f"{cid}: needs at least {_pa(ci.spa_floor)} of SPA but is not skilled in any SPA "
+                       f"activity (add a skills row such as '{cid},<SPA activity>')")
+        elif spa_most < ci.spa_floor:
+            out.append(f"{cid}: needs at least {_pa(ci.spa_floor)} of SPA but can be given at most "
+                       f"{_pa(spa_most)} of SPA in the slots they work")
+    return out
+
+
+def _candidates(p: Problem, a: int, s: int) -> list[int]:
+    return [c for c in range(p.n_clinicians) if a in p.options.get((c, s), ())
+            and (p.clinicians[c].out_of_hours_opt_in or not p.slots[s].premium)]
+
+
+def _requirement_checks(p: Problem) -> list[str]:
+    out: list[str] = []
+    for req in p.fixed_slots:
+        act, slot = p.activities[req.a].activity_id, p.slots[req.s].label
+        who = [p.clinicians[c].clinician_id for c in _candidates(p, req.a, req.s)]
+        if len(who) < req.min_clinicians:
+            have = f"only {len(who)} ({_names(who)})" if who else "no clinician"
+            out.append(f"{act} on {slot} needs at least {req.min_clinicians} clinicians, but {have} "
+                       f"{'is' if len(who) <= 1 else 'are'} skilled in {act} and available then")
+    for req in p.fixed_weekly:
+        act = p.activities[req.a].activity_id
+        most = 0
+        for c in range(p.n_clinicians):
+            slots = sum(1 for s in range(len(p.slots)) if c in _candidates(p, req.a, s))
+            most += min(slots, p.skill_caps.get((c, req.a), slots))
+        if most < req.sessions:
+            out.append(f"{act} needs at least {req.sessions} sessions a week, but skilled clinicians can give "
+                       f"at most {most}")
+    return out
+
+
+def _room_checks(p: Problem) -> list[str]:
+    out: list[str] = []
+    for (room, s), cap in sorted(p.rooms.items()):
+        locked = [p.clinicians[c].clinician_id for (c, ss) in sorted(p.locked) if ss == s
+                  and p.activities[p.current[(c, ss)]].room_type == room]
+        if len(locked) > cap:
+            out.append(f"{p.slots[s].label}: {len(locked)} locked sessions need a {room} "
+                       f"({_names(locked)}) but only {cap} {'is' if cap == 1 else 'are'} available")
+    return out
+
+
+# ---- stage 2: assumption cores --------------------------------------------------------------------
+def describe_rule(p: Problem, key: RuleKey) -> str:
+    """One guarded rule instance in words, with its numbers."""
+    subject = key.subject
+    if key.rule in ("contracted_pas", "spa_floor", "out_of_hours_opt_in", "out_of_hours_share", "locked",
+                    "oncall_rest", "skill_cap"):
+        c = int(subject[0])  # type: ignore[call-overload]
+        ci = p.clinicians[c]
+        cid = ci.clinician_id
+        slots = [s for s in range(len(p.slots)) if (c, s) in p.options]
+        if key.rule == "contracted_pas":
+            extra = f", at most {_pa(ci.apa_cap)} additional" if ci.apa_cap else ", no additional PAs allowed"
+            oncall = f" ({_pa(ci.oncall)} of them on call)" if ci.oncall else ""
+            return (f"{cid} must be given {_pa(ci.contracted)} a week{oncall}{extra}; {cid} works "
+                    f"{len(slots)} slots with an activity they are skilled in")
+        if key.rule == "spa_floor":
+            return f"{cid} needs at least {_pa(ci.spa_floor)} of SPA a week"
+        if key.rule == "out_of_hours_opt_in":
+            premium = [p.slots[s].label for s in slots if p.slots[s].premium]
+            return f"{cid} has not opted in to out-of-hours work, so cannot work {_names(premium)}"
+        if key.rule == "out_of_hours_share":
+            share = ci.out_of_hours_share
+            pct = f"{float(share) * 100:g} %" if share is not None else "the contractual share"
+            return f"{cid} ({ci.contract}) may work at most {pct} of their PAs out of hours"
+        if key.rule == "locked":
+            cells = [f"{p.slots[s].label} {p.activities[p.current[(cc, s)]].activity_id}"
+                     for (cc, s) in sorted(p.locked) if cc == c]
+            units = sum(p.pas(c, s, p.current[(c, s)]) for (cc, s) in p.locked if cc == c)
+            return f"{cid}'s locked sessions must stay ({', '.join(cells)}: {_pa(units)})"
+        if key.rule == "oncall_rest":
+            s = int(subject[1])  # type: ignore[call-overload]
+            nxt = p.next_morning(s)
+            morning = p.slots[nxt].label if nxt is not None else "the next morning"
+            return f"{cid} cannot work {morning} after an on-call {p.slots[s].label}"
+        a = int(subject[1])  # type: ignore[call-overload]
+        return (f"{cid} may do at most {p.skill_caps[(c, a)]} sessions of "
+                f"{p.activities[a].activity_id} a week")
+    if key.rule == "rooms":
+        room, s = str(subject[0]), int(subject[1])  # type: ignore[call-overload]
+        cap = p.rooms[(room, s)]
+        return f"only {cap} {room} {'room is' if cap == 1 else 'rooms are'} available on {p.slots[s].label}"
+    if key.rule == "fixed_slot":
+        req = p.fixed_slots[int(subject[0])]  # type: ignore[call-overload]
+        return (f"{p.activities[req.a].activity_id} on {p.slots[req.s].label} needs at least "
+                f"{req.min_clinicians} clinicians")
+    if key.rule == "fixed_weekly":
+        req_w = p.fixed_weekly[int(subject[0])]  # type: ignore[call-overload]
+        return f"{p.activities[req_w.a].activity_id} needs at least {req_w.sessions} sessions a week"
+    if key.rule == "additional_pas_total":
+        return f"the team may take at most {_pa(p.apa_total_cap or 0)} additional in total"
+    return f"{key.rule} {list(subject)}"
+
+
+def _infeasible(model: AllocationModel, literals: list[cp_model.IntVar], time_limit_s: float,
+                ) -> tuple[bool | None, list[int]]:
+    """Solve with ``literals`` assumed; (True, core indices) if infeasible, (False, []) if feasible,
+    (None, []) if undecided within the limit."""
+    model.cp.clear_assumptions()
+    model.cp.add_assumptions(literals)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1  # assumptions need the sequential search (core extraction)
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit_s)
+    status = solver.solve(model.cp)
+    if status == cp_model.INFEASIBLE:
+        return True, list(solver.sufficient_assumptions_for_infeasibility())
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False, []
+    return None, []
+
+
+def infeasible_core(problem: Problem, *, time_limit_s: float = 10.0) -> tuple[list[RuleKey], bool]:
+    """A set of rule instances that cannot hold together, and whether it is proven minimal."""
+    deadline = time.perf_counter() + time_limit_s
+    model = AllocationModel(problem, guarded=True)
+    model.cp.clear_objective()
+    assert model.guards is not None
+    keys = list(model.guards.literals)
+    lits = [model.guards.literals[k] for k in keys]
+    index_of = {lit.index: i for i, lit in enumerate(lits)}
+    verdict, core = _infeasible(model, lits, deadline - time.perf_counter())
+    if not verdict:
+        return [], False
+    candidates = [index_of[i] for i in core if i in index_of] or list(range(len(keys)))
+    confirmed: list[int] = []
+    minimal = True
+    while candidates:  # deletion filter: drop each rule whose removal leaves the rest infeasible
+        if time.perf_counter() >= deadline:
+            confirmed += candidates
+            minimal = False
+            break
+        j = candidates.pop(0)
+        verdict, sub = _infeasible(model, [lits[k] for k in confirmed + candidates],
+                                   deadline - time.perf_counter())
+        if verdict:
+            kept = {index_of[k] for k in sub if k in index_of}
+            if kept:
+                candidates = [k for k in candidates if k in kept]
+        else:
+            minimal = minimal and verdict is not None
+            confirmed.append(j)
+    chosen = sorted(confirmed)
+    return [keys[j] for j in chosen], minimal
+
+
+def explain_infeasible(problem: Problem, *, time_limit_s: float = 10.0) -> list[str]:
+    """Plain-language reasons why no plan keeps every rule (empty if none found in time)."""
+    reasons = presolve_reasons(problem)
+    if reasons:
+        return reasons
+    core, minimal = infeasible_core(problem, time_limit_s=time_limit_s)
+    if not core:
+        return ["No plan keeps every rule, and no smaller set of conflicting rules was found in the time "
+                "allowed"]
+    header = CORE_HEADER_MINIMAL if minimal else CORE_HEADER
+    return [header, *(describe_rule(problem, k) for k in core)]

@@ -1,0 +1,166 @@
+"""Why demand stays unmet in a feasible plan: the binding reasons per short activity.
+
+For every activity with unmet demand the plan is read (never re-solved) to see what stops one more
+session of it, clinician by clinician, so a team meeting can see which lever would help:
+
+* nobody skilled, or the whole skilled team could not cover the demand even doing nothing else
+  (lever: skills, recruitment, locum/WLI sessions);
+* skilled clinicians have no PAs to spare (lever: additional PAs);
+* they have free time but the rooms the activity needs are full then (lever: rooms);
+* their sessions are held by locked cells, SPA floors or other work that is itself short or of higher
+  priority (lever: unlock, review SPA, re-prioritise);
+* per-clinician caps, out-of-hours opt-in, and rest after on-call.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+
+from capacity_planner.solver.problem import PA_SCALE, Problem
+from capacity_planner.solver.result import Solution
+
+
+def _ids(p: Problem, cs: list[int] | set[int], limit: int = 6) -> str:
+    ids = [p.clinicians[c].clinician_id for c in sorted(cs)]
+    return ", ".join(ids[:limit]) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def _slots(p: Problem, ss: set[int], limit: int = 6) -> str:
+    labels = [p.slots[s].label for s in sorted(ss)]
+    return ", ".join(labels[:limit]) + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
+
+
+def _fmt(x: float) -> str:
+    return f"{round(x, 2):g}"
+
+
+def _room_use(sol: Solution) -> dict[tuple[str, int], int]:
+    use: dict[tuple[str, int], int] = defaultdict(int)
+    for (_, s), a in sol.cells.items():
+        room = sol.problem.activities[a].room_type
+        if room is not None:
+            use[(room, s)] += 1
+    return use
+
+
+def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int]) -> list[str]:
+    p = sol.problem
+    act = p.activities[a]
+    skilled = sorted({c for (c, s), acts in p.options.items() if a in acts})
+    if not skilled:
+        return [f"no clinician is skilled in {act.activity_id}"]
+    out: list[str] = []
+    # Upper bound on what the skilled team could give doing nothing but this activity.
+    most = 0
+    for c in skilled:
+        ci = p.clinicians[c]
+        slots = [s for s in range(len(p.slots)) if a in p.options.get((c, s), ())
+                 and (ci.out_of_hours_opt_in or not p.slots[s].premium)]
+        n = min(len(slots), p.skill_caps.get((c, a), len(slots)),
+                (ci.grid_target + ci.apa_cap) // max(1, act.pa_value))
+        most += n * ci.working_weeks
+    most += p.purchases[a].max_sessions * p.week_scale if a in p.purchases else 0
+    if most < act.demand:
+        out.append(f"even if every skilled clinician ({_ids(p, skilled)}) did only {act.activity_id}, "
+                   f"they could give {_fmt(most / p.week_scale)} session-weeks a year, below the "
+                   f"{_fmt(act.demand_exact)} needed")
+    no_pas, room_full, capped, not_opted, rest = set(), set(), set(), set(), set()
+    room_slots: set[int] = set()
+    for c in skilled:
+        ci = p.clinicians[c]
+        if (c, a) in p.skill_caps and sum(1 for v in sol.cells.items() if v[0][0] == c and v[1] == a) \
+                >= p.skill_caps[(c, a)]:
+            capped.add(c)
+            continue
+        headroom = ci.contracted + ci.apa_cap - sol.planned_units[c]
+        free = [s for s in range(len(p.slots)) if a in p.options.get((c, s), ()) and (c, s) not in sol.cells]
+        for s in free:
+            if p.slots[s].premium and not ci.out_of_hours_opt_in:
+                not_opted.add(c)
+            elif p.pas(c, s, a) > headroom:
+                no_pas.add(c)
+            elif act.room_type is not None and (act.room_type, s) in p.rooms \
+                    and room_use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]:
+                room_full.add(c)
+                room_slots.add(s)
+            else:
+                rest.add(c)  # free, PAs to spare, room free: blocked by rest after on-call or other rules
+        if not free and headroom <= 0:
+            no_pas.add(c)
+    if no_pas:
+        apa = "additional PAs are not allowed" if all(p.clinicians[c].apa_cap == 0 for c in no_pas) \
+            else "additional PAs allowed are used"
+        out.append(f"skilled clinicians with no PAs to spare: {_ids(p, no_pas)} (contracted PAs fully "
+                   f"used; {apa})")
+        out += _held_by(sol, a, no_pas)
+    if room_full:
+        out.append(f"rooms full: no {act.room_type} free on {_slots(p, room_slots)}, when "
+                   f"{_ids(p, room_full)} have time")
+    if capped:
+        out.append(f"per-clinician caps reached (skills.max_sessions_per_week): {_ids(p, capped)}")
+    if not_opted:
+        out.append(f"out-of-hours slots are free but {_ids(p, not_opted)} have not opted in")
+    if rest and not (no_pas or room_full):
+        out.append(f"other rules (rest after on-call, out-of-hours share) hold {_ids(p, rest)}")
+    if a in p.purchases and sol.bought.get(a, 0) >= p.purchases[a].max_sessions:
+        out.append(f"all {p.purchases[a].max_sessions} {p.purchases[a].kind} sessions allowed are bought")
+    return out or ["the levels above it in the objective (e.g. rapid access) take the capacity"]
+
+
+def _held_by(sol: Solution, a: int, who: set[int]) -> list[str]:
+    """What the busy clinicians' sessions hold: locks, SPA floors, other short or higher-priority work."""
+    p = sol.problem
+    act = p.activities[a]
+    locked = spa = 0
+    other: dict[int, int] = defaultdict(int)
+    for (c, s), b in sol.cells.items():
+        if c not in who or b == a:
+            continue
+        if (c, s) in p.locked:
+            locked += 1
+        elif p.activities[b].category == "SPA":
+            spa += 1
+        else:
+            other[b] += 1
+    out = []
+    if locked:
+        out.append(f"locked sessions: {locked} of their sessions are locked to other activities")
+    if spa:
+        spa_floor = sum(p.clinicians[c].spa_floor for c in who) / PA_SCALE
+        out.append(f"SPA: {spa} of their sessions are SPA (their SPA floors total {_fmt(spa_floor)} PAs)")
+    heavier = []
+    for b, n in sorted(other.items()):
+        ob = p.activities[b]
+        short = sol.unmet_units(b) > 0
+        higher = (ob.rapid_access, ob.priority) > (act.rapid_access, act.priority)
+        if short or higher:
+            heavier.append(f"{ob.activity_id} ({n}{', also short' if short else ''})")
+    if heavier:
+        out.append("their other sessions go to work that is also short or of higher priority: "
+                   + ", ".join(heavier))
+    return out
+
+
+def gap_reasons(sol: Solution) -> pd.DataFrame:
+    """One row per (short activity, reason): columns activity_id, reason (plain sentences)."""
+    rows = []
+    room_use = _room_use(sol)
+    for a, act in enumerate(sol.problem.activities):
+        if sol.unmet_units(a) > 0:
+            rows += [(act.activity_id, r) for r in _activity_reasons(sol, a, room_use)]
+    return pd.DataFrame(rows, columns=["activity_id", "reason"])
+
+
+def gap_sentences(sol: Solution) -> list[str]:
+    """The reasons as sentences: '2ww short by 84 session-weeks a year: ...'."""
+    out = []
+    frame = gap_reasons(sol)
+    for a, act in enumerate(sol.problem.activities):
+        short = sol.unmet_units(a)
+        if short <= 0:
+            continue
+        why = "; ".join(frame.loc[frame["activity_id"] == act.activity_id, "reason"])
+        out.append(f"{act.activity_id} is short by {_fmt(short / sol.problem.week_scale)} session-weeks a year: {why}")
+    return out

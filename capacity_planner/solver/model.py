@@ -1,0 +1,51 @@
+"""The CP-SAT allocation model: variables, then rules, then objective levels, built from a Problem."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from capacity_planner.solver.constraints import Constraints, Guards
+from capacity_planner.solver.objective import Level, Objective
+from capacity_planner.solver.problem import Problem
+from capacity_planner.solver.result import Solution
+from capacity_planner.solver.variables import Variables
+
+
+class AllocationModel:
+    """A CP-SAT model of one :class:`~capacity_planner.solver.problem.Problem`.
+
+    Parameters
+    ----------
+    problem : Problem
+        The integerised planning problem.
+    guarded : bool
+        Guard every rule instance with an assumption literal (for infeasibility explanations).
+    """
+
+    def __init__(self, problem: Problem, *, guarded: bool = False):
+        self.problem = problem
+        self.cp = cp_model.CpModel()
+        self.cp.name = f"allocation[{problem.name}]"
+        self.variables = Variables(self.cp, problem)
+        self.guards = Guards(self.cp) if guarded else None
+        Constraints(self.cp, problem, self.variables, self.guards).add_constraints()
+        self.levels: list[Level] = Objective(problem, self.variables).levels()
+
+    def solution_from(self, solver: cp_model.CpSolver) -> Solution:
+        """Read the cells and bought sessions of the solver's last solution."""
+        cells = {}
+        for (c, s, a), var in self.variables.x.items():
+            if solver.boolean_value(var):
+                cells[(c, s)] = a
+        bought = {a: int(solver.value(b)) for a, b in self.variables.bought.items() if solver.value(b) > 0}
+        return Solution(self.problem, cells, bought)
+
+    def values(self, solver: cp_model.CpSolver) -> list[tuple[cp_model.IntVar, int]]:
+        """Every variable with its value in the solver's last solution (a hint for the next level)."""
+        return [(v, int(solver.value(v))) for v in self.variables.all_vars()]
+
+    def set_hint(self, values: list[tuple[cp_model.IntVar, int]]) -> None:
+        """Replace the model's hint."""
+        self.cp.clear_hints()
+        for var, value in values:
+            self.cp.add_hint(var, value)

@@ -1,0 +1,59 @@
+"""Scenario-level allowances the allocation may use beyond contracted PAs.
+
+These are plain frozen records with no solver import, so the scenarios package can build them (e.g. "allow
+up to 1 additional PA per consultant, 4 in total, and buy up to 100 locum 2ww sessions at £950").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class PurchasedSessions:
+    """Locum or waiting-list-initiative (WLI) sessions of one activity that may be bought.
+
+    Parameters
+    ----------
+    activity_id : str
+        Activity the sessions deliver.
+    max_sessions_per_year : float
+        At most this many sessions a year may be bought (session-weeks a year; whole sessions).
+    cost_per_session : float or None
+        GBP per session; None reads the pack's ``costs`` table (item ``locum_session`` or
+        ``wli_session``; the ``consultant`` row when several staff groups are given, else the first).
+    kind : {"locum", "wli"}
+        Which cost item to read when ``cost_per_session`` is None.
+
+    Bought sessions are delivered outside the weekly grid (evenings, weekends, external staff): they use
+    no clinician's PAs and no room in the grid.
+    """
+
+    activity_id: str
+    max_sessions_per_year: float
+    cost_per_session: float | None = None
+    kind: str = "locum"
+
+
+@dataclass(frozen=True, slots=True)
+class Allowances:
+    """What the plan may add beyond the team's contracted PAs.
+
+    Parameters
+    ----------
+    additional_pas_per_clinician : float or None
+        Additional PAs a week any one clinician may take (further capped by ``max_pas - contracted_pas``).
+        None: additional PAs are allowed up to ``max_pas`` only when ``settings.allow_additional_pas``
+        is true in pack.toml, and not at all otherwise. 0 forbids them even if the pack allows them.
+    additional_pas_total : float or None
+        Cap on the team's additional PAs a week in total (None: no total cap).
+    clinicians : frozenset of str or None
+        Only these clinicians may take additional PAs (None: everyone whose contract allows it).
+    purchased_sessions : tuple of PurchasedSessions
+        Locum/WLI sessions that may be bought, per activity.
+    """
+
+    additional_pas_per_clinician: float | None = None
+    additional_pas_total: float | None = None
+    clinicians: frozenset[str] | None = None
+    purchased_sessions: tuple[PurchasedSessions, ...] = ()

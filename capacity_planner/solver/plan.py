@@ -1,0 +1,181 @@
+"""Library entry points for ``capacity-planner plan``: solve a pack's allocation and write its outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from capacity_planner._version import __version__
+from capacity_planner.demand.requirements import Requirements
+from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError
+from capacity_planner.pack.model import PlanningPack
+from capacity_planner.solver.options import Allowances
+from capacity_planner.solver.problem import Problem, build_problem
+from capacity_planner.solver.result import Result, SolveStatus
+from capacity_planner.solver.solve import Progress, resolve_workers, solve
+from capacity_planner.solver.tables import empty_tables, kpis, plan_tables
+
+OUTPUT_FILES = ("allocation.csv", "gaps.csv", "clinicians.csv", "changes.csv", "summary.json")
+
+
+@dataclass(frozen=True, eq=False)
+class PlanResult:
+    """A solved (or failed) plan with its output tables.
+
+    ``tables`` holds ``allocation``, ``gaps``, ``clinicians`` and ``changes`` (DESIGN.md columns; empty
+    when there is no plan); ``gap_reasons`` has columns activity_id, reason.
+    """
+
+    pack: PlanningPack
+    requirements: Requirements
+    problem: Problem
+    result: Result
+    tables: dict[str, pd.DataFrame]
+    gap_reasons: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> SolveStatus:
+        """The solve status."""
+        return self.result.status
+
+    @property
+    def allocation(self) -> pd.DataFrame:
+        """allocation.csv as a DataFrame."""
+        return self.tables["allocation"]
+
+    @property
+    def gaps(self) -> pd.DataFrame:
+        """gaps.csv as a DataFrame."""
+        return self.tables["gaps"]
+
+    @property
+    def clinicians(self) -> pd.DataFrame:
+        """clinicians.csv as a DataFrame."""
+        return self.tables["clinicians"]
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        """changes.csv as a DataFrame."""
+        return self.tables["changes"]
+
+    def raise_for_status(self) -> None:
+        """Raise :class:`InfeasiblePlanError` (exit code 3) when the rules cannot all hold, or
+        :class:`CapacityPlannerError` when no plan was found in time or the model was rejected."""
+        if self.status is SolveStatus.INFEASIBLE:
+            raise InfeasiblePlanError(self.result.reasons or ("the rules cannot all hold",))
+        if self.status is SolveStatus.UNKNOWN:
+            raise CapacityPlannerError("no plan was found within the time limit; raise --time-limit")
+        if self.status is SolveStatus.MODEL_INVALID:
+            raise CapacityPlannerError("internal error: the solver rejected the allocation model")
+
+
+def _summary(pack: PlanningPack, result: Result, time_limit_s: float, deterministic: bool,
+             extra: dict[str, Any]) -> dict[str, Any]:
+    levels = result.levels
+    s = pack.settings
+    out: dict[str, Any] = {
+        "status": result.status.value,
+        "objective": {lv.name: lv.objective for lv in levels},
+        "bound": {lv.name: lv.bound for lv in levels},
+        "gap": {lv.name: lv.gap for lv in levels},
+        "solve_seconds": round(result.solve_seconds, 3),
+        "unmet_sessions_per_year": None,
+        "unmet_dcc_hours_per_year": None,
+        "annual_cost": None,
+        "inputs": dict(pack.source.file_hashes),
+        "settings": {"time_limit_s": time_limit_s, "seed": result.seed, "workers": result.workers,
+                     "deterministic": deterministic, "objective": list(s.objective),
+                     "allow_additional_pas": s.allow_additional_pas, "spa_pro_rata": s.spa_pro_rata},
+        "version": __version__,
+        "levels": [{"name": lv.name, "status": lv.status.value, "objective": lv.objective,
+                    "bound": lv.bound, "gap": lv.gap, "seconds": round(lv.seconds, 3), "unit": lv.unit}
+                   for lv in levels],
+        "reasons": list(result.reasons),
+    }
+    out.update(extra)
+    return out
+
+
+def plan_allocation(pack: PlanningPack, requirements: Requirements, *, time_limit_s: float | None = None,
+                    seed: int | None = None, workers: int | None = None, allowances: Allowances | None = None,
+                    progress: Progress | None = None, deterministic: bool = True,
+                    raise_on_failure: bool = True) -> PlanResult:
+    """Allocate the team's sessions to meet ``requirements`` under the job-planning rules.
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The service (clinicians, skills, slots, rooms, availability, current job plans, fixed
+        requirements, settings).
+    requirements : Requirements
+        Annual demand per activity (``sessions_per_year``, session-weeks a year).
+    time_limit_s, seed, workers : optional
+        Override pack.toml ``[solver]``; ``workers = 0`` means every core.
+    allowances : Allowances, optional
+        Additional PAs and purchasable locum/WLI sessions (scenarios).
+    progress : callable, optional
+        ``progress(level, best objective, bound, elapsed seconds)`` on each improving solution.
+    deterministic : bool
+        Deterministic parallel search when workers > 1 (see :mod:`capacity_planner.solver.solve`).
+    raise_on_failure : bool
+        Raise :class:`~capacity_planner.errors.InfeasiblePlanError` (with the reasons) when the rules
+        cannot all hold, :class:`~capacity_planner.errors.CapacityPlannerError` when no plan is found in
+        time; otherwise return a PlanResult with that status and empty tables.
+    """
+    from capacity_planner.solver.gaps import gap_reasons
+
+    s = pack.settings
+    limit = float(s.time_limit_s if time_limit_s is None else time_limit_s)
+    seed_ = int(s.seed if seed is None else seed)
+    n_workers = resolve_workers(s.workers if workers is None else workers)
+    problem = build_problem(pack, requirements, allowances)
+    result = solve(problem, time_limit_s=limit, seed=seed_, workers=n_workers, deterministic=deterministic,
+                   progress=progress)
+    if result.solution is None:
+        tables = empty_tables()
+        reasons = pd.DataFrame({"activity_id": [], "reason": []})
+        extra: dict[str, Any] = {}
+    else:
+        tables = plan_tables(result.solution)
+        reasons = gap_reasons(result.solution)
+        extra = kpis(result.solution)
+        extra["gap_reasons"] = [f"{r.activity_id}: {r.reason}" for r in reasons.itertuples()]
+    extra["notes"] = list(problem.notes)
+    plan = PlanResult(pack, requirements, problem, result, tables, reasons,
+                      _summary(pack, result, limit, deterministic, extra))
+    if raise_on_failure:
+        plan.raise_for_status()
+    return plan
+
+
+def write_plan_outputs(plan: PlanResult, out_dir: str | Path) -> list[Path]:
+    """Write allocation.csv, gaps.csv, clinicians.csv, changes.csv and summary.json into ``out_dir``.
+
+    Files are written to a temporary folder inside ``out_dir`` first and moved into place only when all
+    are complete (each move is an atomic rename), so a failure never leaves a half-written set.
+    Returns the paths written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".plan-", dir=out))
+    try:
+        for name in ("allocation", "gaps", "clinicians", "changes"):
+            plan.tables[name].to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+        with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
+            json.dump(plan.summary, fh, indent=2, default=str)
+            fh.write("\n")
+        written = []
+        for name in OUTPUT_FILES:
+            os.replace(tmp / name, out / name)
+            written.append(out / name)
+        return written
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,445 @@
+r"""An integerised, solver-ready view of a planning pack and its demand.
+
+CP-SAT works on integers, so every quantity is scaled once, here, by a named factor and checked for
+exactness: a value that would round is an error (:class:`ScalingError`), never a silent approximation.
+
+Scales
+------
+PA_SCALE = 120
+    1 PA a week = 120 units. 120 = lcm(8, 10, 3) x 1: quarters (pa_value 1.25, 0.75), eighths (0.125),
+    tenths (contracted 7.6) and thirds are whole numbers of units, and so is a premium-time session:
+    4/3 PA = 160 units, a 1.25-PA list in premium time = 200 units.
+WEEK_SCALE = 100 (at most)
+    Working weeks (42, 45, 46.4) and job-plan ``weeks_per_year`` must be exact in hundredths of a week.
+    The problem then uses the coarsest resolution that keeps them all whole, :attr:`Problem.week_scale`
+    (1 when every value is a whole number of weeks, as usual; 10 for tenths…): supply only ever comes in
+    those steps. Demand (``sessions_per_year``, a forecast) is the one quantity that is rounded: up, to
+    the same resolution (whole session-weeks a year, usually). Rounding demand to the resolution of supply
+    does not change which plans meet it (supply >= D exactly when supply >= ceil(D)), and it lets the
+    solver prove the unmet-demand level optimal: with a fractional D the LP relaxation can meet the
+    fraction that no plan can, and closing that last fraction of a session-week took CP-SAT longer than
+    the rest of the solve. Each rounding is recorded in :attr:`Problem.notes`.
+
+Premium time
+------------
+The consultant contract (2003, Schedule 3) and the SAS contracts (2021) define a PA as 4 hours in normal
+time or 3 hours in premium time (weekday evenings 19:00-07:00 and weekends). A session is a 4-hour block
+wherever it falls, so a session in a premium slot counts ``pa_value x 4/3`` PAs
+(:data:`capacity_planner.constants.NORMAL_PA_HOURS` / :data:`~capacity_planner.constants.PREMIUM_PA_HOURS`).
+Agenda for Change has no PAs and pays unsocial hours as an enhancement, not as extra time, so an AfC
+session counts ``pa_value`` in any slot.
+
+Skills
+------
+A clinician may do an activity listed for them in ``skills``, and also any activity they do in their
+*current* job plan (the pack validator accepts such cells; the current plan shows they do it).
+Inactive clinicians (``active = false``) are left out of the plan altogether.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from capacity_planner import constants as C
+from capacity_planner.demand.requirements import Requirements
+from capacity_planner.pack.model import PlanningPack
+from capacity_planner.solver.options import Allowances
+
+PA_SCALE = 120
+WEEK_SCALE = 100
+FULL_TIME_PAS = 10.0
+NOMINAL_PA_COST = 10_000.0  # GBP a year for one PA a week, used only when the pack gives no cost
+PREMIUM_FACTOR: Mapping[str, Fraction] = {
+    "consultant_2003": Fraction(int(C.NORMAL_PA_HOURS), int(C.PREMIUM_PA_HOURS)),
+    "sas_2021": Fraction(int(C.NORMAL_PA_HOURS), int(C.PREMIUM_PA_HOURS)),
+    "afc": Fraction(1),
+}
+_EPS = 1e-9
+
+
+class ScalingError(ValueError):
+    """A pack value is not a whole number of solver units (it would round silently)."""
+
+
+def to_units(value: float, scale: int, what: str) -> int:
+    """``value x scale`` as an exact integer, else :class:`ScalingError` naming ``what``."""
+    scaled = value * scale
+    units = round(scaled)
+    if abs(scaled - units) > 1e-6:
+        raise ScalingError(f"{what} = {value:g} is not a whole number of 1/{scale} units; "
+                           f"the planner works in 1/{scale} steps")
+    return int(units)
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicianInfo:
+    """One clinician, in integer units (PA units unless stated)."""
+
+    clinician_id: str
+    staff_group: str
+    contract: str
+    contracted: int
+    oncall: int
+    max_pas: int
+    spa_floor: int
+    working_weeks: int  # week_scale units
+    apa_cap: int  # additional PAs allowed a week
+    apa_cost: int  # GBP a year per PA a week
+    apa_cost_assumed: bool
+    out_of_hours_opt_in: bool
+    out_of_hours_share: Fraction | None  # SAS 2021: 2/5
+    premium_factor: Fraction
+
+    @property
+    def grid_target(self) -> int:
+        """Contracted PAs to be placed in the weekly grid (contracted minus on-call PAs)."""
+        return self.contracted - self.oncall
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityInfo:
+    """One activity: its PA value (normal time, units) and its demand (week_scale units a year)."""
+
+    activity_id: str
+    category: str
+    pa_value: int
+    room_type: str | None
+    priority: int
+    rapid_access: bool
+    demand: int
+    demand_exact: float  # sessions_per_year as given
+
+
+@dataclass(frozen=True, slots=True)
+class SlotInfo:
+    """One weekly slot."""
+
+    day: str
+    period: str
+    premium: bool
+
+    @property
+    def label(self) -> str:
+        """``Tue-AM``."""
+        return f"{self.day}-{self.period}"
+
+
+@dataclass(frozen=True, slots=True)
+class FixedSlot:
+    """At least ``min_clinicians`` clinicians do activity ``a`` in slot ``s``."""
+
+    a: int
+    s: int
+    min_clinicians: int
+
+
+@dataclass(frozen=True, slots=True)
+class FixedWeekly:
+    """At least ``sessions`` sessions of activity ``a`` a week across the team."""
+
+    a: int
+    sessions: int
+    sessions_exact: float
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    """Sessions of an activity that may be bought a year, and their cost (GBP a session)."""
+
+    max_sessions: int
+    cost: int
+    kind: str
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """Indices, options and integer data of one allocation problem.
+
+    ``options[c, s]`` lists the activities clinician ``c`` may do in slot ``s``: skilled, available, and
+    opted in to out-of-hours work if ``s`` is a premium slot; everything else (rooms, locks, caps…) is a
+    rule of the model.
+    """
+
+    name: str
+    clinicians: tuple[ClinicianInfo, ...]
+    activities: tuple[ActivityInfo, ...]
+    slots: tuple[SlotInfo, ...]
+    options: Mapping[tuple[int, int], tuple[int, ...]]
+    current: Mapping[tuple[int, int], int]
+    current_weeks: Mapping[tuple[int, int], int]
+    locked: frozenset[tuple[int, int]]
+    rooms: Mapping[tuple[str, int], int]
+    fixed_slots: tuple[FixedSlot, ...]
+    fixed_weekly: tuple[FixedWeekly, ...]
+    skill_caps: Mapping[tuple[int, int], int]
+    purchases: Mapping[int, Purchase]
+    apa_total_cap: int | None
+    objective: tuple[str, ...]
+    week_scale: int = 1
+    notes: tuple[str, ...] = ()
+    _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
+
+    # ---- sizes and lookups ---------------------------------------------------------------------
+    @property
+    def n_clinicians(self) -> int:
+        """Number of clinicians planned."""
+        return len(self.clinicians)
+
+    def clinician_index(self, clinician_id: str) -> int:
+        """Index of a clinician (KeyError if not planned)."""
+        return self._lookup("c", {c.clinician_id: i for i, c in enumerate(self.clinicians)}, clinician_id)
+
+    def activity_index(self, activity_id: str) -> int:
+        """Index of an activity (KeyError if unknown)."""
+        return self._lookup("a", {a.activity_id: i for i, a in enumerate(self.activities)}, activity_id)
+
+    def slot_index(self, day: str, period: str) -> int:
+        """Index of a slot (KeyError if not in the grid)."""
+        return self._lookup("s", {(s.day, s.period): i for i, s in enumerate(self.slots)}, (day, period))
+
+    def _lookup(self, kind: str, build: dict[object, int], key: object) -> int:
+        if kind not in self._index:
+            self._index[kind] = build
+        return self._index[kind][key]
+
+    def triples(self) -> Iterator[tuple[int, int, int]]:
+        """Every (clinician, slot, activity) the model has a decision for, in a fixed order."""
+        for (c, s), acts in self.options.items():
+            for a in acts:
+                yield c, s, a
+
+    # ---- coefficients --------------------------------------------------------------------------
+    def pas(self, c: int, s: int, a: int) -> int:
+        """PA units that clinician ``c`` earns doing activity ``a`` in slot ``s`` (premium time scaled)."""
+        value = self.activities[a].pa_value
+        if self.slots[s].premium:
+            scaled = value * self.clinicians[c].premium_factor
+            return int(scaled)  # exact: checked in build_problem
+        return value
+
+    def weeks(self, c: int, s: int, a: int) -> int:
+        """Session-weeks a year (week_scale units) delivered by one weekly cell: the current plan's
+        ``weeks_per_year`` if the cell keeps its current activity, else the clinician's working weeks."""
+        if self.current.get((c, s)) == a:
+            return self.current_weeks[(c, s)]
+        return self.clinicians[c].working_weeks
+
+    def min_session_pas(self, c: int) -> int:
+        """Smallest PA units of any session clinician ``c`` could do (0 if they have no options)."""
+        values = [self.pas(c, s, a) for s in range(len(self.slots)) for a in self.options.get((c, s), ())]
+        return min(values, default=0)
+
+    def under_cap(self, c: int) -> int:
+        """Largest shortfall below contracted PAs allowed for ``c``: less than one session, because a grid
+        of whole sessions cannot always hit a fractional contract exactly (7.5 PAs with 1-PA sessions)."""
+        return max(0, self.min_session_pas(c) - 1)
+
+    def next_morning(self, s: int) -> int | None:
+        """The AM slot of the day after slot ``s`` (the week wraps Sunday to Monday), if in the grid."""
+        day = C.DAYS[(C.DAYS.index(self.slots[s].day) + 1) % len(C.DAYS)]
+        try:
+            return self.slot_index(day, "AM")
+        except KeyError:
+            return None
+
+    def staff_groups(self) -> dict[str, tuple[int, ...]]:
+        """Clinician indices per staff group, in first-seen order."""
+        groups: dict[str, list[int]] = {}
+        for i, c in enumerate(self.clinicians):
+            groups.setdefault(c.staff_group, []).append(i)
+        return {g: tuple(v) for g, v in groups.items()}
+
+
+# ---- construction ------------------------------------------------------------------------------
+def _cost_item(pack: PlanningPack, item: str, staff_group: str, attr: str) -> float | None:
+    for row in pack.costs:
+        if row.item == item and row.staff_group == staff_group and getattr(row, attr) is not None:
+            return float(getattr(row, attr))
+    return None
+
+
+def _apa_cost(pack: PlanningPack, c_rec: object) -> tuple[float, bool]:
+    """GBP a year per additional PA: apa_cost_per_pa, costs 'additional_pa', annual_cost_per_pa,
+    costs 'substantive_pa', else :data:`NOMINAL_PA_COST` (flagged as assumed)."""
+    from capacity_planner.pack.model import Clinician
+
+    assert isinstance(c_rec, Clinician)
+    for value in (c_rec.apa_cost_per_pa, _cost_item(pack, "additional_pa", c_rec.staff_group, "annual_cost"),
+                  c_rec.annual_cost_per_pa, _cost_item(pack, "substantive_pa", c_rec.staff_group,
+                                                        "annual_cost")):
+        if value is not None:
+            return float(value), False
+    return NOMINAL_PA_COST, True
+
+
+def _session_cost(pack: PlanningPack, kind: str) -> float | None:
+    item = "wli_session" if kind == "wli" else "locum_session"
+    rows = [r for r in pack.costs if r.item == item and r.session_cost is not None]
+    preferred = [r for r in rows if r.staff_group == "consultant"] or rows
+    return float(preferred[0].session_cost) if preferred else None  # type: ignore[arg-type]
+
+
+def _apa_caps(pack: PlanningPack, allowances: Allowances) -> tuple[dict[str, float], float | None]:
+    caps: dict[str, float] = {}
+    for c in pack.clinicians:
+        headroom = max(0.0, c.max_pas - c.contracted_pas)
+        if allowances.additional_pas_per_clinician is None:
+            allowed = headroom if pack.settings.allow_additional_pas else 0.0
+        else:
+            allowed = min(headroom, allowances.additional_pas_per_clinician)
+        if allowances.clinicians is not None and c.clinician_id not in allowances.clinicians:
+            allowed = 0.0
+        caps[c.clinician_id] = allowed
+    return caps, allowances.additional_pas_total
+
+
+def _week_scale(pack: PlanningPack) -> int:
+    """Coarsest resolution (1, 2, 4, 5, 10, 20, 25, 50 or 100 steps a week) keeping every working_weeks and
+    weeks_per_year of active clinicians whole; :class:`ScalingError` if hundredths are not enough."""
+    active = {c.clinician_id for c in pack.clinicians if c.active}
+    values = [to_units(c.working_weeks, WEEK_SCALE, f"working_weeks of clinician {c.clinician_id}")
+              for c in pack.clinicians if c.active]
+    values += [to_units(j.weeks_per_year, WEEK_SCALE, f"weeks_per_year of {j.clinician_id} {j.day}-{j.period}")
+               for j in pack.job_plans if j.clinician_id in active]
+    g = WEEK_SCALE
+    for v in values:
+        g = math.gcd(g, v)
+    return WEEK_SCALE // g
+
+
+def build_problem(pack: PlanningPack, requirements: Requirements, allowances: Allowances | None = None,
+                  ) -> Problem:
+    """Integerise ``pack`` and ``requirements`` for the allocation model.
+
+    Raises
+    ------
+    ScalingError
+        A PA value, contract, working weeks or weeks_per_year is not exact in solver units.
+    ValueError
+        Requirements name an activity that is not in the pack.
+    """
+    allowances = allowances or Allowances()
+    notes: list[str] = []
+    slots = tuple(SlotInfo(s.day, s.period, bool(s.premium_time)) for s in pack.slots) or tuple(
+        SlotInfo(d, p, False) for d in C.WEEKDAYS for p in ("AM", "PM"))
+    slot_of = {(s.day, s.period): i for i, s in enumerate(slots)}
+
+    week_scale = _week_scale(pack)
+    demand_given = requirements.sessions_per_year()
+    unknown = sorted(set(demand_given) - set(pack.activity_ids))
+    if unknown:
+        raise ValueError(f"requirements name activities not in the pack: {', '.join(unknown)}")
+    activities = []
+    for a in pack.activities:
+        given = float(demand_given.get(a.activity_id, 0.0))
+        units = math.ceil(round(given * week_scale, 6))
+        if abs(units - given * week_scale) > 1e-6:
+            notes.append(f"demand for {a.activity_id} rounded up from {given:.6g} to "
+                         f"{units / week_scale:g} session-weeks a year (the resolution of supply)")
+        pa = to_units(a.pa_value, PA_SCALE, f"pa_value of activity {a.activity_id}")
+        activities.append(ActivityInfo(a.activity_id, a.category, pa, a.room_type, int(a.priority),
+                                       bool(a.rapid_access), units, given))
+    act_of = {a.activity_id: i for i, a in enumerate(activities)}
+
+    apa_caps, apa_total = _apa_caps(pack, allowances)
+    active = [c for c in pack.clinicians if c.active]
+    clinicians = []
+    for c in active:
+        who = f"clinician {c.clinician_id}"
+        floor = c.min_spa_pas
+        if pack.settings.spa_pro_rata and c.contracted_pas < FULL_TIME_PAS:
+            floor = c.min_spa_pas * c.contracted_pas / FULL_TIME_PAS
+        cost, assumed = _apa_cost(pack, c)
+        if assumed and apa_caps[c.clinician_id] > 0:
+            notes.append(f"{c.clinician_id}: no cost for additional PAs in the pack; assumed "
+                         f"£{NOMINAL_PA_COST:,.0f} a year per PA")
+        share = c.max_out_of_hours_share
+        clinicians.append(ClinicianInfo(
+            clinician_id=c.clinician_id, staff_group=c.staff_group, contract=c.contract,
+            contracted=to_units(c.contracted_pas, PA_SCALE, f"contracted_pas of {who}"),
+            oncall=to_units(c.oncall_pas, PA_SCALE, f"oncall_pas of {who}"),
+            max_pas=to_units(c.max_pas, PA_SCALE, f"max_pas of {who}"),
+            spa_floor=math.ceil(round(floor * PA_SCALE, 6)),  # pro-rata floors round up (conservative)
+            working_weeks=to_units(c.working_weeks, WEEK_SCALE, f"working_weeks of {who}") * week_scale
+            // WEEK_SCALE,
+            apa_cap=to_units(apa_caps[c.clinician_id], PA_SCALE, f"additional PAs allowed for {who}"),
+            apa_cost=round(cost), apa_cost_assumed=assumed,
+            out_of_hours_opt_in=bool(c.out_of_hours_opt_in),
+            out_of_hours_share=None if share is None else Fraction(str(share)).limit_denominator(1000),
+            premium_factor=PREMIUM_FACTOR.get(c.contract, Fraction(1)),
+        ))
+    clin_of = {c.clinician_id: i for i, c in enumerate(clinicians)}
+    for ci in clinicians:  # premium-time PA values must be exact too
+        for a in activities:
+            if any(s.premium for s in slots) and (a.pa_value * ci.premium_factor).denominator != 1:
+                raise ScalingError(f"pa_value of activity {a.activity_id} in premium time "
+                                   f"({a.pa_value / PA_SCALE:g} x {ci.premium_factor}) is not exact")
+
+    skilled: set[tuple[int, int]] = set()
+    skill_caps: dict[tuple[int, int], int] = {}
+    for sk in pack.skills:
+        if sk.clinician_id in clin_of and sk.activity_id in act_of:
+            key = (clin_of[sk.clinician_id], act_of[sk.activity_id])
+            skilled.add(key)
+            if sk.max_sessions_per_week is not None:
+                skill_caps[key] = math.floor(sk.max_sessions_per_week + _EPS)
+    current: dict[tuple[int, int], int] = {}
+    current_weeks: dict[tuple[int, int], int] = {}
+    locked: set[tuple[int, int]] = set()
+    for cell in pack.job_plans:
+        if cell.clinician_id not in clin_of or (cell.day, cell.period) not in slot_of:
+            continue
+        key = (clin_of[cell.clinician_id], slot_of[(cell.day, cell.period)])
+        current[key] = act_of[cell.activity_id]
+        current_weeks[key] = to_units(cell.weeks_per_year, WEEK_SCALE, f"weeks_per_year of "
+                                      f"{cell.clinician_id} {cell.day}-{cell.period}") * week_scale // WEEK_SCALE
+        skilled.add((key[0], act_of[cell.activity_id]))  # the current plan proves the skill
+        if cell.locked:
+            locked.add(key)
+
+    unavailable = pack.unavailable_slots
+    options: dict[tuple[int, int], tuple[int, ...]] = {}
+    for c, ci in enumerate(clinicians):
+        for s, sl in enumerate(slots):
+            if (ci.clinician_id, sl.day, sl.period) in unavailable:
+                continue
+            if sl.premium and not ci.out_of_hours_opt_in:  # out-of-hours work only for those opted in
+                continue
+            acts = tuple(a for a in range(len(activities)) if (c, a) in skilled)
+            if acts:
+                options[(c, s)] = acts
+
+    rooms = {(r.room_type, slot_of[(r.day, r.period)]): int(r.available) for r in pack.rooms
+             if (r.day, r.period) in slot_of}
+    fixed_slots, fixed_weekly = [], []
+    for req in pack.requirements:
+        a = act_of[req.activity_id]
+        if req.day is not None and req.period is not None:
+            if (req.day, req.period) in slot_of:
+                fixed_slots.append(FixedSlot(a, slot_of[(req.day, req.period)], int(req.min_clinicians)))
+        elif req.sessions_per_week is not None:
+            fixed_weekly.append(FixedWeekly(a, math.ceil(req.sessions_per_week - _EPS),
+                                            float(req.sessions_per_week)))
+
+    purchases: dict[int, Purchase] = {}
+    for p in allowances.purchased_sessions:
+        if p.activity_id not in act_of:
+            raise ValueError(f"purchased sessions name an activity not in the pack: {p.activity_id}")
+        cost = p.cost_per_session if p.cost_per_session is not None else _session_cost(pack, p.kind)
+        if cost is None:
+            raise ValueError(f"no cost for {p.kind} sessions of {p.activity_id}: give cost_per_session or "
+                             f"a costs row {p.kind}_session")
+        purchases[act_of[p.activity_id]] = Purchase(math.floor(p.max_sessions_per_year + _EPS),
+                                                    round(cost), p.kind)
+
+    return Problem(
+        name=pack.settings.name, clinicians=tuple(clinicians), activities=tuple(activities), slots=slots,
+        options=options, current=current, current_weeks=current_weeks, locked=frozenset(locked),
+        rooms=rooms, fixed_slots=tuple(fixed_slots), fixed_weekly=tuple(fixed_weekly),
+        skill_caps=skill_caps, purchases=purchases,
+        apa_total_cap=None if apa_total is None else to_units(apa_total, PA_SCALE, "additional_pas_total"),
+        objective=tuple(pack.settings.objective), week_scale=week_scale, notes=tuple(notes),
+    )

@@ -1,0 +1,123 @@
+"""Output tables of a plan, with the exact columns of DESIGN.md section 4.
+
+All numbers are recomputed from the :class:`~capacity_planner.solver.result.Solution` cells and the
+problem's coefficients: PAs a week, session-weeks a year, hours a year.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from capacity_planner import constants as C
+from capacity_planner.solver.problem import PA_SCALE, Problem
+from capacity_planner.solver.result import Solution
+
+ALLOCATION_COLUMNS = ("clinician_id", "day", "period", "activity_id", "pas")
+GAPS_COLUMNS = ("activity_id", "required_sessions_per_year", "current_sessions_per_year",
+                "planned_sessions_per_year", "gap_sessions_per_year", "gap_dcc_hours_per_year")
+CLINICIANS_COLUMNS = ("clinician_id", "staff_group", "contracted_pas", "planned_pas", "dcc_pas", "spa_pas",
+                      "other_pas", "apa_pas", "out_of_hours_pas", "changed_sessions")
+CHANGES_COLUMNS = ("clinician_id", "day", "period", "activity_before", "activity_after")
+DECIMALS = 4
+
+
+def _pas(units: int) -> float:
+    return round(units / PA_SCALE, DECIMALS)
+
+
+def empty_tables() -> dict[str, pd.DataFrame]:
+    """The four tables with their columns and no rows (for an infeasible plan)."""
+    return {name: pd.DataFrame({c: [] for c in cols}) for name, cols in
+            (("allocation", ALLOCATION_COLUMNS), ("gaps", GAPS_COLUMNS), ("clinicians", CLINICIANS_COLUMNS),
+             ("changes", CHANGES_COLUMNS))}
+
+
+def allocation_table(sol: Solution) -> pd.DataFrame:
+    """One row per worked cell: clinician_id, day, period, activity_id, pas (PAs a week, premium-scaled)."""
+    p = sol.problem
+    rows = [(p.clinicians[c].clinician_id, p.slots[s].day, p.slots[s].period, p.activities[a].activity_id,
+             _pas(p.pas(c, s, a))) for (c, s), a in sorted(sol.cells.items())]
+    return pd.DataFrame(rows, columns=list(ALLOCATION_COLUMNS))
+
+
+def current_supply_units(p: Problem) -> dict[int, int]:
+    """Session-weeks a year (week_scale units) per activity in the current job plan (active clinicians)."""
+    out = {a: 0 for a in range(len(p.activities))}
+    for key, a in p.current.items():
+        out[a] += p.current_weeks[key]
+    return out
+
+
+def gaps_table(sol: Solution) -> pd.DataFrame:
+    """One row per activity: required, current and planned session-weeks a year, the gap, and the gap in
+    DCC hours (gap x 4 h x pa_value for DCC activities, as in requirements.csv)."""
+    p = sol.problem
+    current = current_supply_units(p)
+    rows = []
+    for a, act in enumerate(p.activities):
+        required = act.demand_exact
+        planned = sol.supply_units[a] / p.week_scale
+        gap = max(0.0, round(required - planned, 6))
+        hours = gap * C.NORMAL_PA_HOURS * act.pa_value / PA_SCALE if act.category == "DCC" else 0.0
+        rows.append((act.activity_id, required, current[a] / p.week_scale, planned, gap, round(hours, 6)))
+    return pd.DataFrame(rows, columns=list(GAPS_COLUMNS))
+
+
+def clinicians_table(sol: Solution) -> pd.DataFrame:
+    """One row per planned clinician: PAs a week by kind (other_pas includes on-call PAs outside the grid
+    and every category other than DCC and SPA) and the number of changed cells."""
+    p = sol.problem
+    changed: dict[int, int] = {}
+    for c, _ in sol.changed_cells():
+        changed[c] = changed.get(c, 0) + 1
+    rows = []
+    for c, ci in enumerate(p.clinicians):
+        planned = sol.planned_units[c]
+        dcc = sol.grid_units(c, category="DCC")
+        spa = sol.grid_units(c, category="SPA")
+        rows.append((ci.clinician_id, ci.staff_group, _pas(ci.contracted), _pas(planned), _pas(dcc), _pas(spa),
+                     _pas(planned - dcc - spa), _pas(sol.additional_units(c)),
+                     _pas(sol.grid_units(c, premium_only=True)), changed.get(c, 0)))
+    return pd.DataFrame(rows, columns=list(CLINICIANS_COLUMNS))
+
+
+def changes_table(sol: Solution) -> pd.DataFrame:
+    """One row per changed cell; a blank activity means the cell is free."""
+    p = sol.problem
+    rows = []
+    for c, s in sol.changed_cells():
+        before, after = p.current.get((c, s)), sol.cells.get((c, s))
+        rows.append((p.clinicians[c].clinician_id, p.slots[s].day, p.slots[s].period,
+                     None if before is None else p.activities[before].activity_id,
+                     None if after is None else p.activities[after].activity_id))
+    return pd.DataFrame(rows, columns=list(CHANGES_COLUMNS))
+
+
+def plan_tables(sol: Solution) -> dict[str, pd.DataFrame]:
+    """allocation, gaps, clinicians and changes."""
+    return {"allocation": allocation_table(sol), "gaps": gaps_table(sol),
+            "clinicians": clinicians_table(sol), "changes": changes_table(sol)}
+
+
+def kpis(sol: Solution) -> dict[str, Any]:
+    """Headline numbers for summary.json, recomputed from the allocation."""
+    p = sol.problem
+    unmet_hours = 0.0
+    for a, act in enumerate(p.activities):
+        if act.category == "DCC":
+            unmet_hours += sol.unmet_units(a) / p.week_scale * C.NORMAL_PA_HOURS * act.pa_value / PA_SCALE
+    apa_cost = sum(sol.additional_units(c) * ci.apa_cost for c, ci in enumerate(p.clinicians)) / PA_SCALE
+    bought_cost = float(sum(n * p.purchases[a].cost for a, n in sol.bought.items()))
+    return {
+        "unmet_sessions_per_year": round(sol.unmet_sessions_per_year(), 6),
+        "unmet_dcc_hours_per_year": round(unmet_hours, 6),
+        "annual_cost": round(apa_cost + bought_cost, 2),
+        "cost_breakdown": {"additional_pas": round(apa_cost, 2), "purchased_sessions": round(bought_cost, 2)},
+        "additional_pas": round(sol.additional_pas(), DECIMALS),
+        "purchased_sessions": {p.activities[a].activity_id: n for a, n in sorted(sol.bought.items())},
+        "unallocated_pas": round(sum(sol.unallocated_units(c) for c in range(p.n_clinicians)) / PA_SCALE,
+                                 DECIMALS),
+        "changed_sessions": len(sol.changed_cells()),
+    }

@@ -1,0 +1,119 @@
+r"""Decision variables of the allocation model, with readable names, and the linear expressions built on them.
+
+Notation (all integer; PA units of 1/:data:`~capacity_planner.solver.problem.PA_SCALE` PA, demand units of
+1/``week_scale`` session-week, usually whole session-weeks):
+
+* :math:`x_{csa} \in \{0,1\}`: clinician *c* does activity *a* in weekly slot *s*
+  (``x[B, Tue-AM, 2ww]``); only created where *c* is skilled in *a* and available in *s*;
+* :math:`u_c \in [0, \delta_c - 1]`: contracted PAs left unallocated, less than one session
+  (``unallocated_pas[B]``);
+* :math:`e_c \in [0, \bar e_c]`: additional PAs (``additional_pas[B]``);
+* :math:`b_a \in [0, \bar b_a]`: locum/WLI sessions bought a year (``bought_sessions[2ww]``);
+* :math:`m_a \in [0, D_a]`: unmet demand, session-weeks a year (``unmet[2ww]``);
+* :math:`h_g, l_g`: highest and lowest DCC PAs in staff group *g* (``dcc_max[consultant]``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from capacity_planner.solver.problem import Problem
+
+Expr = cp_model.LinearExprT
+
+
+class Variables:
+    """Creates every variable of the model and offers the sums the rules and objectives use."""
+
+    def __init__(self, model: cp_model.CpModel, problem: Problem):
+        self.model = model
+        self.problem = p = problem
+        self.x: dict[tuple[int, int, int], cp_model.IntVar] = {}
+        self.by_c: dict[int, list[tuple[int, int, cp_model.IntVar]]] = defaultdict(list)
+        self.by_a: dict[int, list[tuple[int, int, cp_model.IntVar]]] = defaultdict(list)
+        self.by_cs: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        self.by_sa: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        for c, s, a in p.triples():
+            var = model.new_bool_var(f"x[{p.clinicians[c].clinician_id}, {p.slots[s].label}, "
+                                     f"{p.activities[a].activity_id}]")
+            self.x[(c, s, a)] = var
+            self.by_c[c].append((s, a, var))
+            self.by_a[a].append((c, s, var))
+            self.by_cs[(c, s)].append((a, var))
+            self.by_sa[(s, a)].append((c, var))
+        self.under_caps = {c: p.under_cap(c) for c in range(p.n_clinicians)}
+        self.under = {c: model.new_int_var(0, self.under_caps[c], f"unallocated_pas[{ci.clinician_id}]")
+                      for c, ci in enumerate(p.clinicians)}
+        self.apa = {c: model.new_int_var(0, ci.apa_cap, f"additional_pas[{ci.clinician_id}]")
+                    for c, ci in enumerate(p.clinicians) if ci.apa_cap > 0}
+        self.bought = {a: model.new_int_var(0, pu.max_sessions,
+                                            f"bought_sessions[{p.activities[a].activity_id}]")
+                       for a, pu in p.purchases.items() if pu.max_sessions > 0}
+        self.unmet = {a: model.new_int_var(0, act.demand, f"unmet[{act.activity_id}]")
+                      for a, act in enumerate(p.activities) if act.demand > 0}
+        self._supply: dict[int, Expr] = {}
+        self.counts: list[cp_model.IntVar] = []
+        self.spread_groups = {g: cs for g, cs in p.staff_groups().items() if len(cs) >= 2}
+        bound = max((ci.max_pas + ci.apa_cap for ci in p.clinicians), default=0) * 2
+        self.dcc_max = {g: model.new_int_var(0, bound, f"dcc_max[{g}]") for g in self.spread_groups}
+        self.dcc_min = {g: model.new_int_var(0, bound, f"dcc_min[{g}]") for g in self.spread_groups}
+
+    # ---- sums ----------------------------------------------------------------------------------
+    def grid_pas(self, c: int, category: str | None = None, premium_only: bool = False) -> Expr:
+        r""":math:`\sum_{s,a} \text{pa}_{csa} x_{csa}` over clinician *c*'s cells (optionally one category
+        or premium slots only), PA units."""
+        p = self.problem
+        terms = [(var, p.pas(c, s, a)) for s, a, var in self.by_c[c]
+                 if (category is None or p.activities[a].category == category)
+                 and (not premium_only or p.slots[s].premium)]
+        return _wsum(terms)
+
+    def supply(self, a: int) -> Expr:
+        r""":math:`\sum_w w\, n_{aw} + 100\, b_a` with :math:`n_{aw} = \sum_{c,s: w_{csa} = w} x_{csa}`:
+        session-weeks a year delivered (week_scale units).
+
+        Cells delivering the same number of weeks are interchangeable for supply, so they are counted
+        by one integer :math:`n_{aw}` (``sessions[2ww, 42 weeks]``); the solver can then branch on how many
+        sessions of each kind an activity gets, which makes the unmet-demand level much easier to prove.
+        """
+        if a in self._supply:
+            return self._supply[a]
+        p = self.problem
+        groups: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for c, s, var in self.by_a[a]:
+            groups[p.weeks(c, s, a)].append(var)
+        terms = []
+        for w, cells in sorted(groups.items()):
+            if len(cells) == 1:
+                terms.append((cells[0], w))
+                continue
+            n = self.model.new_int_var(0, len(cells), f"sessions[{p.activities[a].activity_id}, "
+                                                      f"{w / p.week_scale:g} weeks]")
+            self.model.add(n == _wsum([(v, 1) for v in cells]))
+            self.counts.append(n)
+            terms.append((n, w))
+        if a in self.bought:
+            terms.append((self.bought[a], p.week_scale))
+        self._supply[a] = _wsum(terms)
+        return self._supply[a]
+
+    def sessions_in_slot(self, s: int, a: int) -> Expr:
+        r""":math:`\sum_c x_{csa}`: clinicians doing *a* in slot *s*."""
+        return _wsum([(var, 1) for _, var in self.by_sa.get((s, a), [])])
+
+    def cell(self, c: int, s: int) -> Expr:
+        r""":math:`\sum_a x_{csa}`: 1 if clinician *c* works slot *s*."""
+        return _wsum([(var, 1) for _, var in self.by_cs.get((c, s), [])])
+
+    def all_vars(self) -> list[cp_model.IntVar]:
+        """Every variable, for hints."""
+        return [*self.x.values(), *self.under.values(), *self.apa.values(), *self.bought.values(),
+                *self.unmet.values(), *self.dcc_max.values(), *self.dcc_min.values(), *self.counts]
+
+
+def _wsum(terms: list[tuple[cp_model.IntVar, int]]) -> Expr:
+    if not terms:
+        return 0
+    return cp_model.LinearExpr.weighted_sum([t[0] for t in terms], [t[1] for t in terms])

@@ -1,0 +1,127 @@
+"""The main jobs end to end: ``demand`` (size the service) and ``plan`` (demand, allocation, meeting pack).
+
+Each job builds its whole output in a staging folder next to ``--out`` and moves the files into place
+only when everything succeeded, so outputs appear complete or not at all.
+
+Planning uses referral history strictly before the plan start; referrals inside the planning year (the
+quarter's actuals for ``review``) are set aside, and a note says how many.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from capacity_planner.demand.pipeline import DemandResult, size_demand, write_demand_outputs
+from capacity_planner.pack.model import PlanningPack
+
+Progress = Callable[[str, float, float, float], None]
+
+
+def history_only(pack: PlanningPack) -> tuple[PlanningPack, int]:
+    """The pack with referrals before the plan start only, and how many later referrals were set aside."""
+    start = pd.Timestamp(pack.plan_start)
+    later = pack.referrals["referral_date"] >= start
+    n_later = int(pack.referrals.loc[later, "count"].sum())
+    if n_later == 0:
+        return pack, 0
+    return pack.replace(referrals=pack.referrals.loc[~later].reset_index(drop=True)), n_later
+
+
+@contextmanager
+def staged_output(out_dir: str | Path) -> Iterator[Path]:
+    """A staging folder whose files replace those in ``out_dir`` only if the block succeeds."""
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    try:
+        yield stage
+        out.mkdir(exist_ok=True)
+        for path in sorted(stage.rglob("*")):
+            if path.is_file():
+                dest = out / path.relative_to(stage)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, dest)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+@dataclass(frozen=True, eq=False)
+class DemandRun:
+    """Result of :func:`run_demand`."""
+
+    demand: DemandResult
+    out_dir: Path
+    files: list[Path]
+    notes: list[str]
+
+
+def run_demand(pack: PlanningPack, out_dir: str | Path, *, charts: bool = True) -> DemandRun:
+    """Size demand and write requirements.csv, weekly_demand.csv and charts into ``out_dir``."""
+    history, n_later = history_only(pack)
+    demand = size_demand(history)
+    notes = list(demand.notes)
+    if n_later:
+        notes.append(f"{n_later:,} referrals dated in the planning year were set aside (history ends "
+                     f"{pack.plan_start - pd.Timedelta(days=1):%Y-%m-%d}).")
+    with staged_output(out_dir) as stage:
+        written = write_demand_outputs(demand, stage, charts=charts)
+    out = Path(out_dir)
+    return DemandRun(demand, out, [out / p.relative_to(stage) for p in written], notes)
+
+
+@dataclass(frozen=True, eq=False)
+class PlanRun:
+    """Result of :func:`run_plan`: the demand sizing, the plan and the files written."""
+
+    demand: DemandResult
+    plan: object  # capacity_planner.solver.plan.PlanResult (kept untyped: only solver/ imports ortools)
+    out_dir: Path
+    files: list[Path]
+    notes: list[str]
+
+
+def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | None = None,
+             seed: int | None = None, workers: int | None = None, anonymise: bool = False,
+             report: bool = True, progress: Progress | None = None) -> PlanRun:
+    """Size demand, allocate sessions, and write every plan output and the meeting pack.
+
+    Writes (DESIGN.md section 4) requirements.csv, weekly_demand.csv, allocation.csv, gaps.csv,
+    clinicians.csv, changes.csv, gap_reasons.csv, summary.json, report.html, plan.xlsx and charts/.
+
+    Raises
+    ------
+    InfeasiblePlanError
+        When the contract rules cannot all hold (the reasons are in plain words); nothing is written.
+    """
+    from capacity_planner.solver.plan import plan_allocation, write_plan_outputs
+
+    history, n_later = history_only(pack)
+    demand = size_demand(history)
+    plan = plan_allocation(pack, demand.requirements, time_limit_s=time_limit_s, seed=seed, workers=workers,
+                           progress=progress)
+    notes = list(demand.notes)
+    if n_later:
+        notes.append(f"{n_later:,} referrals dated in the planning year were set aside.")
+    with staged_output(out_dir) as stage:
+        write_demand_outputs(demand, stage)
+        write_plan_outputs(plan, stage)
+        plan.gap_reasons.to_csv(stage / "gap_reasons.csv", index=False, lineterminator="\n")
+        if report:
+            from capacity_planner.report.html import write_meeting_pack
+
+            write_meeting_pack(pack, stage, anonymise=anonymise)
+        elif anonymise:
+            from capacity_planner.report.anonymise import Pseudonyms, anonymise_plan_dir
+
+            anonymise_plan_dir(stage, Pseudonyms.from_pack(pack))
+        files = sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
+    out = Path(out_dir)
+    return PlanRun(demand, plan, out, [out / f for f in files], notes)

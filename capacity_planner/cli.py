@@ -281,9 +281,9 @@ def review(pack: Path | None, out: Path, date_from: Any, date_to: Any, plan_dir:
     click.echo(f"Review {result.period.start} to {result.period.end} ({result.period.weeks} weeks): "
                f"{total['delivered_sessions']:,.0f} sessions delivered of {total['planned_sessions']:,.0f} "
                f"planned ({total['variance_pct']:+.1f} %); {len(flagged)} flagged.")
-    for row in flagged.itertuples(index=False):
-        who = str(row.clinician_id or row.activity_id or row.staff_group)
-        click.echo(f"  - {row.level!s} {who}: {float(row.variance_pct):+.1f} % - {row.likely_cause!s}")
+    for row in flagged.to_dict("records"):
+        who = str(row["clinician_id"] or row["activity_id"] or row["staff_group"])
+        click.echo(f"  - {row['level']!s} {who}: {row['variance_pct']:+.1f} % - {row['likely_cause']!s}")
     click.echo(f"Wrote {', '.join(p.name for p in written)} to {out}")
 
 

@@ -252,3 +252,13 @@ def test_pack_with_only_activities_and_referrals() -> None:
     h = build_history(pack)
     assert h.weekly_by_activity()["A"].tolist() == [2.0, 0.0, 0.0, 1.0]
     assert len(h.rates) == 0 and len(h.follow_ups) == 0
+
+
+def test_referrals_after_the_plan_start_are_not_history() -> None:
+    ref = referrals([("2026-01-05", "A", "r", 2), ("2026-01-30", "A", "r", 1), ("2026-02-03", "A", "r", 50)])
+    pack = PlanningPack(
+        settings=Settings(start=dt.date(2026, 2, 2)), activities=(Activity("A", "DCC"),), referrals=ref
+    )
+    h = build_history(pack)
+    assert h.weekly_by_activity()["A"].tolist() == [2.0, 0.0, 0.0, 1.0]
+    assert any("on or after the plan start" in n for n in h.notes)

@@ -375,6 +375,10 @@ class SeriesForecast:
         Fourier harmonics used.
     n_train : int
         Training periods.
+    notes : tuple of str
+        Plain-language remarks (fallbacks, level shift, flat trend).
+    shift_at : float or None
+        Period from which a detected level shift applies.
     """
 
     model: str
@@ -388,6 +392,7 @@ class SeriesForecast:
     n_harmonics: int = 0
     n_train: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    shift_at: float | None = None
 
     @property
     def mean_per_period(self) -> float:
@@ -539,6 +544,7 @@ class NegBinGLM:
             n_harmonics=self.n_harmonics,
             n_train=fit.n,
             notes=notes,
+            shift_at=self.shift_at,
         )
 
 

@@ -9,7 +9,9 @@ Weeks are ISO weeks starting on Monday and are labelled by their Monday (``week_
 (days since 1970-01-01, a Thursday) falls in week :math:`\lfloor (d - 4) / 7 \rfloor`, whose Monday is
 day :math:`7w + 4`.
 
-The observation window of a pack runs from its first to its last referral date (pack-wide, so an
+History is everything before the plan start: referrals dated on or after it (e.g. the first weeks of
+the planning year, kept for the quarterly expected-vs-actual review) are ignored, with a note. The
+observation window of a pack runs from its first to its last referral date (pack-wide, so an
 activity with no referral in a week inside the window has a true zero, not a gap). When the last referral
 falls in the week just before the plan start, the window runs to the day before the plan start
 (DESIGN.md: "history = everything before it"). A week at either end of the window is *complete* when
@@ -538,9 +540,7 @@ class History:
         if len(self.weekly) == 0:
             return pd.DataFrame(index=self.window.week_starts)
         wide = (
-            self.weekly.groupby(["week_start", "activity_id"], sort=True)["value"]
-            .sum()
-            .unstack(fill_value=0)
+            self.weekly.groupby(["week_start", "activity_id"], sort=True)["value"].sum().unstack(fill_value=0)
         )
         return wide.reindex(self.window.week_starts, fill_value=0.0)
 
@@ -549,10 +549,19 @@ def build_history(pack: PlanningPack) -> History:
     """Weekly series, appointment rates and follow-up ratios of a pack (see the module docstring)."""
     settings = pack.settings
     start = pack.plan_start if len(pack.referrals) or settings.start is not None else None
-    window = referral_window(pack.referrals, start, settings.history_weeks)
-    weekly = weekly_referrals(pack.referrals, window)
-    enc = _Encoded.of(pack.appointments, start, settings.history_weeks) if len(pack.appointments) else None
+    referrals = pack.referrals
     notes = []
+    if start is not None and len(referrals):
+        before = _days(referrals["referral_date"]) < int(np.datetime64(start, "D").astype(np.int64))
+        if not before.all():
+            referrals = referrals.loc[before]
+            notes.append(
+                f"{int((~before).sum())} referral rows dated on or after the plan start ({start}) are "
+                "not history and were not used for the forecast."
+            )
+    window = referral_window(referrals, start, settings.history_weeks)
+    weekly = weekly_referrals(referrals, window)
+    enc = _Encoded.of(pack.appointments, start, settings.history_weeks) if len(pack.appointments) else None
     if window.dropped_first:
         notes.append(
             f"The first referral week (starting {week_start_of(window.first_week - 1)[0].date()}) is "

@@ -190,6 +190,9 @@ def _forecast_notes(demand: Mapping[str, SeriesForecast], links: list[FollowUpSo
     notes = []
     for aid, fc in demand.items():
         for n in dict.fromkeys(fc.notes):
+            if n.startswith("level shift") and fc.shift_at is not None:
+                week = week_start_of(int(fc.shift_at))[0].date()
+                n = f"level shift detected from the week of {week}; the level after it is used"
             notes.append(f"{aid}: {n}.")
         if fc.model.endswith("negbin") and not fc.growth_given and 0 < fc.n_train < 104:
             notes.append(

@@ -53,6 +53,7 @@ from capacity_planner.pack.model import Activity, PlanningPack
 
 __all__ = [
     "WAITING_COLUMNS",
+    "FollowUpSource",
     "RateChoice",
     "add_follow_up_demand",
     "choose_dna_rate",

@@ -4,12 +4,16 @@ Tolerances are set from the sample size: e.g. the DNA rate is measured on about 
 attended-or-DNA appointments, so its standard error is sqrt(0.07 × 0.93 / 32,000) ≈ 0.0014 and
 0.006 is four standard errors. The gap checks use plain arithmetic on the generated tables
 (patients per session × planned sessions against weekly demand), independent of any demand module.
+History checks use the rows before the plan start; the review quarter (the delivered extract's weeks,
+with leave, session types and the quarter's actual referrals and appointments) is checked at the end.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +32,7 @@ from capacity_planner.pack.samples import (
     generate_sample,
     sample_spec,
 )
+from capacity_planner.pack.samples_team import build_team
 
 COMMITTED = Path(__file__).resolve().parents[1] / "data" / "samples" / "small"
 SPEC = sample_spec("small").services[0]
@@ -95,6 +100,17 @@ def _supply_per_week(pack: PlanningPack, plan: pd.DataFrame, activity_id: str) -
     return float(weeks / pack.settings.service_weeks * pps)
 
 
+def _before_start(pack: PlanningPack) -> pd.DataFrame:
+    """Appointments of the history (before the plan start)."""
+    appts = pack.appointments
+    return appts.loc[appts["appointment_date"] < pd.Timestamp(pack.settings.start)]
+
+
+def _quarter_end(pack: PlanningPack) -> pd.Timestamp:
+    """The day after the delivered extract's last week."""
+    return pd.Timestamp(pack.delivered["week_start"].max()) + pd.Timedelta(days=7)
+
+
 def _dna_rate(appointments: pd.DataFrame) -> float:
     counts = appointments["outcome"].value_counts()
     return float(counts["dna"] / (counts["dna"] + counts["attended"]))
@@ -109,7 +125,7 @@ def test_same_seed_gives_identical_files_and_another_seed_differs(tmp_path: Path
     c = generate_sample("small", 8, tmp_path / "c")
     assert _files(a) == _files(b)
     differing = {n for n, data in _files(c).items() if _files(a)[n] != data}
-    assert {"referrals.csv", "appointments.csv", "delivered.csv"} <= differing
+    assert {"referrals.csv", "appointments.csv", "delivered.csv", "leave.csv"} <= differing
 
 
 def test_parquet_is_deterministic_and_holds_the_same_pack_as_csv(tmp_path: Path) -> None:
@@ -117,7 +133,7 @@ def test_parquet_is_deterministic_and_holds_the_same_pack_as_csv(tmp_path: Path)
     p2 = generate_sample("small", 3, tmp_path / "p2", "parquet")
     csv = generate_sample("small", 3, tmp_path / "csv")
     assert _files(p1) == _files(p2)
-    assert sorted(p.suffix for p in p1.iterdir() if p.name != "pack.toml") == [".parquet"] * 13
+    assert sorted(p.suffix for p in p1.iterdir() if p.name != "pack.toml") == [".parquet"] * 14
     assert read_pack(p1, purpose="plan").differences(read_pack(csv, purpose="plan")) == []
 
 
@@ -130,6 +146,9 @@ def test_committed_sample_equals_a_fresh_generation_with_seed_0(tmp_path: Path) 
 
 def test_committed_sample_is_a_clean_plan_pack(pack: PlanningPack) -> None:
     assert validate_pack(COMMITTED, purpose="plan") == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_pack(COMMITTED, purpose="plan")
     assert pack.settings.start == dt.date(2027, 4, 5)
     assert pack.settings.start.weekday() == 0
     assert len(pack.clinicians) == 8
@@ -180,7 +199,7 @@ def test_english_bank_holidays_match_gov_uk() -> None:
 # Realism: rates, growth, seasonality, dispersion, weekday and bank-holiday patterns
 # ---------------------------------------------------------------------------------------------
 def test_outcome_rates_match_what_was_asked(pack: PlanningPack) -> None:
-    appts = pack.appointments
+    appts = _before_start(pack)
     # ~32,000 attended + DNA appointments: SE(DNA rate) ≈ 0.0014; ~35,000 bookings:
     # SE(cancellation shares) ≈ 0.001. Tolerances are about four standard errors.
     assert abs(_dna_rate(appts) - SPEC.dna_rate) < 0.006
@@ -257,7 +276,7 @@ def test_referrals_are_over_dispersed(pack: PlanningPack) -> None:
 
 
 def test_follow_up_ratio_matches_what_was_asked_before_the_backlog(pack: PlanningPack) -> None:
-    appts = pack.appointments
+    appts = _before_start(pack)
     start = _history_start(pack)
     attended = appts[appts["outcome"] == "attended"]
     new = attended["activity_id"].isin(["2ww", "new"])
@@ -367,7 +386,8 @@ def test_rapid_access_is_short_of_its_80th_centile(pack: PlanningPack, plan: pd.
     start = pd.Timestamp(pack.settings.start)
     rows = pack.referrals[pack.referrals["activity_id"] == "2ww"]
     last_year = _weekly(rows, "referral_date", start - pd.Timedelta(weeks=52), 52, "count")
-    r = _dna_rate(pack.appointments[pack.appointments["activity_id"] == "2ww"])
+    appts = _before_start(pack)
+    r = _dna_rate(appts[appts["activity_id"] == "2ww"])
     needed_p80 = np.quantile(last_year, 0.8) / (1 - r)  # rebook_until_seen: S = D / (1 - r)
     needed_mean = last_year.mean() / (1 - r)
     supply = _supply_per_week(pack, plan, "2ww")
@@ -383,7 +403,7 @@ def test_rapid_access_is_short_of_its_80th_centile(pack: PlanningPack, plan: pd.
 
 
 def test_follow_ups_are_backlogged(pack: PlanningPack, plan: pd.DataFrame) -> None:
-    appts = pack.appointments
+    appts = _before_start(pack)
     start = pd.Timestamp(pack.settings.start)
     attended = appts[appts["outcome"] == "attended"]
     first = attended["appointment_date"] < _history_start(pack) + pd.Timedelta(weeks=104)
@@ -402,25 +422,196 @@ def test_follow_ups_are_backlogged(pack: PlanningPack, plan: pd.DataFrame) -> No
 
 
 # ---------------------------------------------------------------------------------------------
-# e-roster extract
+# Review quarter: e-roster extract (delivered sessions by type, leave) and the actual demand
 # ---------------------------------------------------------------------------------------------
-def test_delivered_covers_the_first_quarter_with_realistic_deviations(
+def _own_weeks(pack: PlanningPack) -> pd.Series:
+    """Substantive sessions per clinician and week (every clinician, every week of the extract)."""
+    d = pack.delivered
+    return d.loc[d["session_type"] == "substantive"].groupby(["clinician_id", "week_start"])[
+        "sessions"].sum()
+
+
+def _available(pack: PlanningPack, plan: pd.DataFrame) -> pd.DataFrame:
+    """Job-plan sessions per clinician, activity and week that fall on no bank holiday, outside
+    whole leave weeks (what the clinician could deliver before short-notice cancellations)."""
+    weeks = pd.Timestamp(pack.plan_start) + pd.to_timedelta(7 * np.arange(13), unit="D")
+    full = pack.leave.loc[pack.leave["weeks"] == 1].set_index(["clinician_id", "week_start"]).index
+    rows = []
+    for week in weeks:
+        day = np.array([cal.to_day(week.date()) + C.DAYS.index(d) for d in plan["day"]])
+        rows.append(plan.assign(week_start=week, n=~cal.holiday_mask(day)))
+    cells = pd.concat(rows, ignore_index=True)
+    cells = cells.loc[~cells.set_index(["clinician_id", "week_start"]).index.isin(full)]
+    return cells.groupby(["clinician_id", "activity_id", "week_start"])["n"].sum().reset_index()
+
+
+def test_delivered_has_every_session_type_with_realistic_deviations(
     pack: PlanningPack, plan: pd.DataFrame,
 ) -> None:
     d = pack.delivered
-    start = pd.Timestamp(pack.settings.start)
+    start = pd.Timestamp(pack.plan_start)
     weeks = sorted(d["week_start"].unique())
     assert weeks == list(start + pd.to_timedelta(7 * np.arange(13), unit="D"))
+    assert set(d["session_type"]) == {"substantive", "additional", "locum", "wli"}
+    own = d.loc[d["session_type"] == "substantive"]
     planned = plan.groupby(["clinician_id", "activity_id"]).size().rename("planned")
-    merged = d.join(planned, on=["clinician_id", "activity_id"])
-    assert merged["planned"].notna().all()
-    per_week = d.groupby(["clinician_id", "week_start"])["sessions"].sum()
-    assert (per_week == 0).sum() >= 5  # annual and study leave weeks
-    assert (merged["sessions"] > merged["planned"]).any()  # extra (WLI) lists
-    # Leave, bank holidays and cancellations.
-    assert (merged["sessions"] < merged["planned"]).mean() > 0.1
-    extra = merged[merged["sessions"] > merged["planned"]]
-    assert set(extra["clinician_id"]) == {"S01"} and set(extra["activity_id"]) == {"2ww"}
+    merged = own.join(planned, on=["clinician_id", "activity_id"])
+    assert merged["planned"].notna().all() and len(own) == 13 * len(planned)
+    assert (merged["sessions"] <= merged["planned"]).all()
+    assert (merged["sessions"] < merged["planned"]).mean() > 0.1  # leave, bank holidays, cancellations
+    assert (_own_weeks(pack) == 0).sum() >= 5  # annual and study leave weeks
+    # Additional 2WW lists: the extra-lists clinician, and the 2WW clinicians answering the demand
+    # running ahead; never in a leave week.
+    extra = d.loc[d["session_type"] == "additional"]
+    assert set(extra["activity_id"]) == {"2ww"}
+    assert set(extra["clinician_id"]) <= set(plan.loc[plan["activity_id"] == "2ww", "clinician_id"])
+    assert extra.groupby("clinician_id")["sessions"].sum().idxmax() == "S01"
+    away = pack.leave.loc[pack.leave["weeks"] == 1]
+    assert not set(zip(extra["clinician_id"], extra["week_start"], strict=True)) & set(
+        zip(away["clinician_id"], away["week_start"], strict=True))
+    # A locum backfilling 2WW lists lost to leave (not in the clinicians table), and weekend
+    # waiting-list-initiative clinics for the follow-up backlog by the out-of-hours consultant.
+    known = {c.clinician_id for c in pack.clinicians}
+    locum = d.loc[d["session_type"] == "locum"]
+    assert 1 <= locum["sessions"].sum() <= 15 and set(locum["activity_id"]) == {"2ww"}
+    assert all(c.startswith("LOC") and c not in known for c in locum["clinician_id"])
+    wli = d.loc[d["session_type"] == "wli"]
+    assert 1 <= wli["sessions"].sum() <= 13 and set(wli["activity_id"]) == {"fu"}
+    assert set(wli["clinician_id"]) == {c.clinician_id for c in pack.clinicians if c.out_of_hours_opt_in}
+    # Minor-operations lists are lost to hospital cancellations far more often than the 4 % of
+    # other sessions (~55 minor-ops sessions: SE of the share ≈ 0.05).
+    avail = _available(pack, plan).merge(
+        own, on=["clinician_id", "activity_id", "week_start"], validate="one_to_one")
+    assert (avail["sessions"] <= avail["n"]).all()
+    lost = 1 - avail.groupby(avail["activity_id"] == "minor_ops")[["sessions", "n"]].sum().pipe(
+        lambda t: t["sessions"] / t["n"])
+    asked = H.CANCELLED_SESSION_SHARE + SPEC.extra_hospital_cancellations("minor_ops")
+    assert abs(lost[True] - asked) < 0.1 and lost[True] > 2 * lost[False]
+    assert abs(lost[False] - H.CANCELLED_SESSION_SHARE) < 0.025
+
+
+def test_leave_rows_are_the_zero_delivery_weeks_and_bank_holidays(
+    pack: PlanningPack, plan: pd.DataFrame,
+) -> None:
+    leave = pack.leave
+    assert not leave.duplicated(["clinician_id", "week_start"]).any()
+    assert set(leave["clinician_id"]) <= {c.clinician_id for c in pack.clinicians}
+    assert set(leave["week_start"]) <= set(pack.delivered["week_start"])
+    # A whole week of leave is exactly a week with no substantive session.
+    own = _own_weeks(pack)
+    full = leave.loc[leave["weeks"] == 1]
+    assert set(zip(full["clinician_id"], full["week_start"], strict=True)) == set(own.index[own == 0])
+    # Other rows: the bank holidays' share of the clinician's weekly sessions (working weeks exclude
+    # bank holidays, so the review must count them as time off).
+    expected = {}
+    for cid, week, total in zip(own.index.get_level_values(0), own.index.get_level_values(1),
+                                own.to_numpy(), strict=True):
+        mine = plan.loc[plan["clinician_id"] == cid, "day"]
+        days = np.array([cal.to_day(week.date()) + C.DAYS.index(d) for d in mine])
+        on_holiday = int(cal.holiday_mask(days).sum())
+        if on_holiday and total > 0:
+            expected[cid, week] = round(on_holiday / len(mine), 2)
+    part = leave.loc[leave["weeks"] < 1]
+    assert dict(zip(zip(part["clinician_id"], part["week_start"], strict=True), part["weeks"],
+                    strict=True)) == expected
+    assert len(expected) >= 8  # two bank-holiday Mondays in April-June 2027
+    # About (52 - working weeks - 1.6 bank-holiday weeks) × 13/52 whole weeks (at most 3), plus the
+    # bank holidays: ~2.2 weeks for a consultant (42 working weeks). Many seeds: SE ≈ 0.06.
+    sample = sample_spec("small")
+    team = build_team(SPEC, np.random.default_rng(0), sample.start)
+    consultants = [c for c, g in zip(team.clinicians["clinician_id"], team.clinicians["staff_group"],
+                                     strict=True) if g == "consultant"]
+    totals = [H.roster(team, SPEC, sample.start, 13, np.random.default_rng(seed)).leave
+              .groupby("clinician_id")["weeks"].sum().reindex(consultants, fill_value=0.0).mean()
+              for seed in range(40)]
+    lam = (52 - C.ContractDefaults.WORKING_WEEKS["consultant_2003"] - 1.6) / 4
+    p = [math.exp(-lam) * lam**k / math.factorial(k) for k in range(3)]  # Poisson(lam), capped at 3
+    whole = sum(k * pk for k, pk in enumerate(p)) + 3 * (1 - sum(p))
+    assert abs(np.mean(totals) - (whole + 0.4)) < 0.25  # + two bank-holiday Mondays, 0.2 each
+
+
+def test_quarter_referrals_and_appointments_lie_in_the_delivered_weeks(pack: PlanningPack) -> None:
+    start, end = pd.Timestamp(pack.plan_start), _quarter_end(pack)
+    assert end == start + pd.Timedelta(weeks=13)
+    ref = pack.referrals
+    later = ref.loc[ref["referral_date"] >= start]
+    assert later["referral_date"].max() < end
+    week = (later["referral_date"] - start).dt.days // 7
+    weekly = later.groupby(["activity_id", week])["count"].sum().unstack(fill_value=0)
+    assert weekly.shape == (3, 13) and (weekly.to_numpy() > 0).all()
+    assert set(later["priority"]) == {"2ww", "urgent", "routine"}
+    # Planning sets them aside: history ends the day before the plan start.
+    from capacity_planner.workflow import history_only
+
+    history, n_later = history_only(pack)
+    assert n_later == later["count"].sum() > 0
+    assert history.referrals["referral_date"].max() < start
+    # Appointments run to the end of the quarter; minor ops lists lose more bookings to hospital
+    # cancellations (~340 bookings: SE ≈ 0.018) than before (3 %).
+    appts = pack.appointments
+    q = appts.loc[appts["appointment_date"] >= start]
+    assert q["appointment_date"].max() < end and len(q) > 2_000
+    assert q["is_new"].any() and (q["activity_id"] == "fu").any()
+    rate = q["outcome"].eq("cancelled_hospital").groupby(q["activity_id"]).mean()
+    asked = dict(SPEC.review_hospital_cancellation_rate)["minor_ops"]
+    assert abs(rate["minor_ops"] - asked) < 0.055
+    assert (rate.drop("minor_ops") < SPEC.hospital_cancellation_rate + 0.02).all()
+    assert _dna_rate(q) == pytest.approx(SPEC.dna_rate, abs=0.025)
+
+
+def test_boosted_activity_runs_ahead_of_trend_by_the_asked_factor(pack: PlanningPack) -> None:
+    sample = sample_spec("small")
+    days = H.Days.of(sample)
+    factor = dict(SPEC.review_demand_factor)
+    assert factor == {"2ww": pytest.approx(1.18)}
+    trend = H.quarter_trend(SPEC, days)
+    start = pd.Timestamp(pack.plan_start)
+    later = pack.referrals.loc[pack.referrals["referral_date"] >= start]
+    actual = later.groupby("activity_id")["count"].sum()
+    # One quarter: 13 negative-binomial weeks (k = 30, ~47 a week) give SE ≈ 6.5 % of the total.
+    ratio = actual / pd.Series(trend)
+    print(f"quarter referrals: {actual.to_dict()} against trend "
+          f"{ {a: round(v) for a, v in trend.items()} }")
+    assert abs(ratio["2ww"] - factor["2ww"]) < 0.23
+    assert ratio["2ww"] > ratio.drop("2ww").max()
+    # Against the pre-start trend fitted on the history itself (regular weeks only).
+    first = _history_start(pack)
+    n = pack.settings.history_weeks
+    rows = pack.referrals[pack.referrals["activity_id"] == "2ww"]
+    weekly = _weekly(rows, "referral_date", first, n + 13, "count")
+    irregular = _irregular_weeks(first.date(), n + 13)
+    X = _design(n + 13)
+    fit = ~irregular[:n]
+    beta, *_ = np.linalg.lstsq(X[:n][fit], np.log(weekly[:n][fit]), rcond=None)
+    regular = ~irregular[n:]
+    ahead = weekly[n:][regular].sum() / np.exp(X[n:][regular] @ beta).sum()
+    assert 1.08 < ahead < factor["2ww"] + 0.25
+    # Many seeds: the quarter's mean referrals are the trend times the asked factor (SE ≈ 1.2 %)...
+    draws = [H.quarter_referrals(SPEC, days, np.random.default_rng(seed))[1] for seed in range(40)]
+    for base, aid in (("2ww", "2ww"), ("new", "new"), ("minor_ops", "minor_ops")):
+        mean = np.mean([d[base].sum() for d in draws]) / trend[aid]
+        assert abs(mean - factor.get(base, 1.0)) < 0.04, (base, mean)
+    # ...whatever factor the spec asks for.
+    other = dataclasses.replace(SPEC, review_demand_factor=(("new", 1.5),))
+    draws = [H.quarter_referrals(other, days, np.random.default_rng(seed))[1] for seed in range(40)]
+    assert abs(np.mean([d["new"].sum() for d in draws]) / trend["new"] - 1.5) < 0.05
+    assert abs(np.mean([d["2ww"].sum() for d in draws]) / trend["2ww"] - 1.0) < 0.04
+    with pytest.raises(ValueError):
+        ServiceSpec(review_demand_factor=(("fu", 1.2),))
+    with pytest.raises(ValueError):
+        ServiceSpec(review_hospital_cancellation_rate=(("minor_ops", 0.01),))
+
+
+def test_quarterly_review_of_the_committed_sample_tells_the_story(pack: PlanningPack) -> None:
+    from capacity_planner.review import run_review
+
+    review = run_review(pack).review
+    rows = review.loc[review["level"] == "activity"].set_index("activity_id").to_dict("index")
+    rapid, ops = rows["2ww"], rows["minor_ops"]
+    assert rapid["flagged"] and float(rapid["variance_pct"]) > 10
+    assert "demand above forecast" in str(rapid["likely_cause"])
+    assert ops["flagged"] and float(ops["variance_pct"]) < -10
+    assert "sessions lost to hospital cancellations" in str(ops["likely_cause"])
 
 
 # ---------------------------------------------------------------------------------------------

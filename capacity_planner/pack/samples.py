@@ -5,9 +5,21 @@ an NHS team would recognise: a two-week-wait suspected skin cancer clinic, routi
 clinics, a minor operations list, the skin cancer MDT on Tuesday afternoons, specialist clinics,
 ward referrals, clinical administration, SPA and management roles; three years of daily referrals
 (growth, yearly seasonality, weekday pattern, English bank holidays, over-dispersed noise) and the
-appointments they led to; the current job plans, rooms, costs, a waiting-list snapshot and a
-first-quarter e-roster extract. The current plans cover mean rapid-access demand but not its 80th
-centile, and leave follow-ups backlogged, as many real services do.
+appointments they led to; the current job plans, rooms, costs and a waiting-list snapshot. The
+current plans cover mean rapid-access demand but not its 80th centile, and leave follow-ups
+backlogged, as many real services do.
+
+The first quarter of the planning year (``delivered_weeks``, 13) is what the quarterly review
+reads: an e-roster extract of delivered sessions by type (substantive; ``additional`` 2WW lists;
+``locum`` 2WW lists by ``LOC01``…, who is not in the clinicians table; ``wli`` follow-up clinics for
+the backlog), ``leave`` rows (whole weeks of annual and study leave, in which nothing is delivered,
+and each bank holiday's share of a clinician's week), and the quarter's actual referrals and
+appointments. They continue the same processes, except that 2WW demand runs 18 % ahead of its trend
+(``review_demand_factor``), answered with additional lists, and the hospital cancels 12 % of
+minor-operations bookings and a matching share of their lists
+(``review_hospital_cancellation_rate``). Planning reads only the history before the plan start
+(:func:`capacity_planner.workflow.history_only`); the quarter is drawn from its own random stream,
+so the history is the same with or without it.
 
 Sizes: ``small`` (8 clinicians, ~35 k appointment rows, CSV), ``service`` (40 clinicians, ~300 k
 rows, CSV) and ``trust`` (1,000 clinicians in 40 services, ~10 M rows, Parquet streamed service by
@@ -45,7 +57,7 @@ __all__ = ["SIZES", "SampleSize", "SampleSpec", "ServiceSpec", "generate", "gene
 
 TableFormat = Literal["csv", "parquet"]
 _SMALL_TABLES = ("clinicians", "activities", "skills", "slots", "rooms", "availability",
-                 "job_plans", "requirements", "waiting_list", "costs", "delivered")
+                 "job_plans", "requirements", "waiting_list", "costs", "delivered", "leave")
 
 
 def generate_sample(size: SampleSize, seed: int, out: str | Path,
@@ -94,10 +106,11 @@ def generate(sample: SampleSpec, seed: int, out: str | Path,
         history_dir.mkdir()
         with _HistoryWriter(history_dir, table_format) as writer:
             for spec, child in zip(sample.services, children, strict=True):
-                team_rng, history_rng, roster_rng = (np.random.default_rng(s)
-                                                     for s in child.spawn(3))
+                # The fourth stream (the review quarter) leaves the first three unchanged.
+                team_rng, history_rng, roster_rng, quarter_rng = (np.random.default_rng(s)
+                                                                  for s in child.spawn(4))
                 team = build_team(spec, team_rng, sample.start)
-                history = H.simulate(spec, team, days, history_rng)
+                history = H.simulate(spec, team, days, history_rng, quarter_rng)
                 writer.write(history, team.clinicians["clinician_id"].to_numpy(dtype=object))
                 parts["clinicians"].append(team.clinicians)
                 parts["activities"].append(team.activities)
@@ -107,8 +120,9 @@ def generate(sample: SampleSpec, seed: int, out: str | Path,
                 parts["job_plans"].append(team.job_plans)
                 parts["requirements"].append(team.requirements)
                 parts["waiting_list"].append(history.waiting_list)
-                parts["delivered"].append(H.delivered(team, spec, sample.start,
-                                                      sample.delivered_weeks, roster_rng))
+                roster = H.roster(team, spec, sample.start, sample.delivered_weeks, roster_rng)
+                parts["delivered"].append(roster.delivered)
+                parts["leave"].append(roster.leave)
         parts["slots"].append(slots_table())
         parts["costs"].append(costs_table())
         tables = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}

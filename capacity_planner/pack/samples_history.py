@@ -19,6 +19,12 @@ backlog). Bookings move to the next day on which the clinic runs in the current 
 weekend or bank holiday) and are attributed to a clinician who runs that clinic on that weekday, in
 proportion to their sessions. A burn-in period before the history starts gives follow-ups from
 earlier referrals.
+
+Review quarter (the delivered extract's weeks after the plan start). Bookings already made continue;
+new referrals follow the same process with each activity's level times its ``review_demand_factor``
+and are booked the same way; a ``review_hospital_cancellation_rate`` above the usual rate cancels
+that share of an activity's bookings (each moves to a later clinic day). The e-roster extract
+(:func:`roster`) loses the same extra share of that activity's sessions.
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ import pandas as pd
 from capacity_planner import constants as C
 from capacity_planner.pack import samples_calendar as cal
 from capacity_planner.pack.samples_spec import SampleSpec, ServiceSpec
-from capacity_planner.pack.samples_team import CLINIC_IDS, REFERRED_IDS, Team
+from capacity_planner.pack.samples_team import CLINIC_IDS, REFERRED_IDS, TEMPLATE, Team
+from capacity_planner.pack.schema import SESSION_TYPES
 
 OUTCOMES = C.OUTCOMES  # attended, dna, cancelled_patient, cancelled_hospital
 PRIORITIES = ("2ww", "urgent", "routine")
@@ -42,6 +49,8 @@ RTT_TARGET_WEEKS = 18.0
 REBOOK_MEAN_DAYS = {"2ww": 7.0, "new": 28.0, "minor_ops": 28.0, "fu": 28.0}
 CANCELLED_SESSION_SHARE = 0.04  # sessions cancelled at short notice (sickness, rota gaps)
 EXTRA_LIST_PROBABILITY = 0.6  # weeks in which the extra-lists clinician runs one more session
+LOCUM_COVER_SHARE = 0.3  # share of the 2WW lists lost to leave that a locum backfills
+WLI_PROBABILITY = 0.4  # weeks in which an out-of-hours consultant runs a WLI follow-up clinic
 
 
 @dataclass(frozen=True)
@@ -52,13 +61,15 @@ class Days:
     history: int  # first day of the written history (Monday)
     start: int  # plan start (Monday)
     horizon: int  # end of the day lookups (future bookings beyond are only known to be >= start)
+    review_end: int  # day after the review quarter (the delivered extract's last week)
 
     @classmethod
     def of(cls, sample: SampleSpec) -> Days:
         """Calendar of ``sample``."""
         start = cal.to_day(sample.start)
         history = start - 7 * sample.history_weeks
-        return cls(history - 7 * sample.burn_in_weeks, history, start, start + 3 * 365)
+        return cls(history - 7 * sample.burn_in_weeks, history, start, start + 3 * 365,
+                   start + 7 * sample.delivered_weeks)
 
 
 @dataclass
@@ -202,7 +213,8 @@ def _referred(spec: ServiceSpec, base: str, code: int, day: np.ndarray, counts: 
         split = {1: urgent, 2: counts - urgent}
     # Episodes: one per referral, first booking after a gamma wait (urgent: a third as long).
     mean_wait = spec.lookup(spec.mean_wait_weeks, base) * 7.0
-    rows, ref_days, waits = [], [], []
+    rows: list[tuple[np.ndarray, ...]] = []
+    ref_days, waits = [], []
     for prio, n in split.items():
         keep = written & (n > 0)
         rows.append((day[keep], np.full(keep.sum(), code, np.int8),
@@ -275,15 +287,17 @@ def simulate(spec: ServiceSpec, team: Team, days: Days, rng: np.random.Generator
     referrals = [x[r_order] for x in (r_day, r_act, r_prio, r_count)]
     appointments = [x[order] for x in (a_day, a_act, a_out, a_clin, a_new)]
 
+    # The quarter comes after the history, so appending keeps both tables sorted.
     q_ref, q_appt = _quarter(spec, team, days, quarter_rng, snaps, carried)
-    referrals = [np.concatenate(x) for x in zip(referrals, q_ref, strict=True)]
-    appointments = [np.concatenate(x) for x in zip(appointments, q_appt, strict=True)]
+    r_day, r_act, r_prio, r_count = (np.concatenate(x) for x in zip(referrals, q_ref, strict=True))
+    a_day, a_act, a_out, a_clin, a_new = (np.concatenate(x)
+                                          for x in zip(appointments, q_appt, strict=True))
     return History(
         activity_ids=act_ids,
-        referrals=dict(zip(("day", "activity", "priority", "count"), referrals, strict=True))
-        | {"count": referrals[3].astype(np.int32)},
-        appointments=dict(zip(("day", "activity", "outcome", "clinician", "is_new"), appointments,
-                              strict=True)),
+        referrals={"day": r_day, "activity": r_act, "priority": r_prio,
+                   "count": r_count.astype(np.int32)},
+        appointments={"day": a_day, "activity": a_act, "outcome": a_out, "clinician": a_clin,
+                      "is_new": a_new},
         waiting_list=pd.DataFrame(waiting),
     )
 
@@ -383,13 +397,32 @@ def _clinicians(team: Team, act_ids: tuple[str, ...], day: np.ndarray, act: np.n
     return out
 
 
-def delivered(team: Team, spec: ServiceSpec, start: dt.date, n_weeks: int,
-              rng: np.random.Generator) -> pd.DataFrame:
+@dataclass
+class Roster:
+    """e-roster extract of one service for the review quarter: ``delivered`` (clinician_id,
+    week_start, activity_id, sessions, session_type) and ``leave`` (clinician_id, week_start,
+    weeks)."""
+
+    delivered: pd.DataFrame
+    leave: pd.DataFrame
+
+
+def roster(team: Team, spec: ServiceSpec, start: dt.date, n_weeks: int,
+           rng: np.random.Generator) -> Roster:
     """e-roster extract for the first ``n_weeks`` of the planning year.
 
-    Sessions per clinician, activity and week: the job plan, minus annual/study leave weeks (0
-    sessions), bank-holiday days and short-notice cancellations, plus extra (waiting-list
-    initiative) 2WW lists run by one clinician.
+    ``delivered``: substantive sessions per clinician, activity and week (every pair of the job
+    plans, every week): the job plan minus annual/study leave weeks (0 sessions), bank-holiday days
+    and short-notice cancellations (more on activities with a ``review_hospital_cancellation_rate``);
+    ``additional`` lists: one clinician's extra 2WW lists, and where demand runs ahead
+    (``review_demand_factor`` f > 1) f - 1 extra lists per list of that clinic on average, run by
+    its clinicians in the weeks they work; ``locum`` 2WW lists backfilling some of those lost to
+    leave (one locum per team, ``LOC01``…, not in the clinicians table); ``wli``
+    (waiting-list-initiative) follow-up clinics run by the team's out-of-hours consultant.
+
+    ``leave``: weeks = 1 for each annual/study leave week (no sessions delivered), and for the
+    bank-holiday weeks the share of the clinician's weekly sessions falling on the holiday (working
+    weeks exclude bank holidays, so the review's planned sessions then add up over a year).
     """
     jp = team.job_plans
     wd = jp["day"].map({d: i for i, d in enumerate(C.DAYS)}).to_numpy()
@@ -412,18 +445,71 @@ def delivered(team: Team, spec: ServiceSpec, start: dt.date, n_weeks: int,
     clin_row = clin.index.get_indexer(pd.Index(pairs["clinician_id"]))
     leave = on_leave[clin_row].T  # (weeks, pairs)
     sessions = np.where(leave, 0.0, base)
-    sessions -= rng.binomial(sessions.astype(np.int64), CANCELLED_SESSION_SHARE)
-    extra = (pairs["clinician_id"] == team.extra_lists_clinician).to_numpy() & (
-        pairs["activity_id"] == spec.activity_id("2ww")).to_numpy()
-    if extra.any():
-        runs = (rng.random(n_weeks) < EXTRA_LIST_PROBABILITY)[:, None] & extra[None, :] & ~leave
-        sessions += runs
-    week_start = pd.to_datetime(start) + pd.to_timedelta(7 * np.arange(n_weeks), unit="D")
-    frame = pd.DataFrame({
+    base_of = {spec.activity_id(b): b for b in CLINIC_IDS}
+    cancel_share = CANCELLED_SESSION_SHARE + np.array(
+        [spec.extra_hospital_cancellations(base_of[a]) if a in base_of else 0.0
+         for a in pairs["activity_id"]])
+    sessions -= rng.binomial(sessions.astype(np.int64), cancel_share[None, :])
+    week_start = (pd.to_datetime(start) + pd.to_timedelta(7 * np.arange(n_weeks), unit="D")).to_numpy()
+    parts = [pd.DataFrame({
         "clinician_id": np.tile(pairs["clinician_id"].to_numpy(), n_weeks),
-        "week_start": np.repeat(week_start.to_numpy(), len(pairs)),
+        "week_start": np.repeat(week_start, len(pairs)),
         "activity_id": np.tile(pairs["activity_id"].to_numpy(), n_weeks),
         "sessions": sessions.ravel(),
-    })
-    frame = frame.sort_values(["clinician_id", "activity_id", "week_start"], kind="stable")
-    return frame.reset_index(drop=True)
+        "session_type": "substantive",
+    })]
+
+    def bought(who: np.ndarray, activity: str, count: np.ndarray, kind: str) -> pd.DataFrame:
+        """Rows of ``count`` (weeks, people) sessions of ``activity`` where positive."""
+        w, c = np.nonzero(count > 0)
+        return pd.DataFrame({"clinician_id": who[c], "week_start": week_start[w],
+                             "activity_id": activity, "sessions": count[w, c].astype(np.float64),
+                             "session_type": kind})
+
+    rapid = spec.activity_id("2ww")
+    is_rapid = (pairs["activity_id"] == rapid).to_numpy()
+    extra = (pairs["clinician_id"] == team.extra_lists_clinician).to_numpy() & is_rapid
+    runs = (rng.random(n_weeks) < EXTRA_LIST_PROBABILITY)[:, None] & extra[None, :] & ~leave
+    # Demand running ahead (review_demand_factor f > 1): the clinicians running that clinic add
+    # lists in proportion to their own, (f - 1) of them on average, in the weeks they work.
+    factor = np.array([dict(spec.review_demand_factor).get(base_of.get(a, ""), 1.0)
+                       for a in pairs["activity_id"]])
+    response = rng.poisson(np.maximum(factor - 1.0, 0.0)[None, :] * np.where(leave, 0.0, base))
+    additional = runs + response
+    activities = pairs["activity_id"].to_numpy()
+    for activity in np.unique(activities[additional.any(axis=0)]):
+        mine = activities == activity
+        parts.append(bought(pairs["clinician_id"].to_numpy()[mine], str(activity),
+                            additional[:, mine], "additional"))
+    # Locums: each team's 2WW lists lost to leave, some of them backfilled.
+    team_of = clin_row // len(TEMPLATE)
+    lost = np.zeros((n_weeks, int(team_of.max()) + 1 if team_of.size else 0))
+    np.add.at(lost.T, team_of[is_rapid], (base * leave)[:, is_rapid].T)
+    locums = np.array([f"{spec.code}.LOC{t + 1:02d}" if spec.prefix_ids else f"LOC{t + 1:02d}"
+                       for t in range(lost.shape[1])], dtype=object)
+    parts.append(bought(locums, rapid, rng.binomial(lost.astype(np.int64), LOCUM_COVER_SHARE),
+                        "locum"))
+    # Waiting-list-initiative follow-up clinics (weekend) by the out-of-hours consultants.
+    wli_staff = clin["out_of_hours_opt_in"].to_numpy(dtype=bool)
+    wli = (rng.random((n_weeks, int(wli_staff.sum()))) < WLI_PROBABILITY) & ~on_leave[wli_staff].T
+    parts.append(bought(clin.index.to_numpy()[wli_staff], spec.activity_id("fu"), wli, "wli"))
+
+    frame = pd.concat(parts, ignore_index=True)
+    frame["kind"] = frame["session_type"].map({t: i for i, t in enumerate(SESSION_TYPES)})
+    frame = frame.sort_values(["clinician_id", "activity_id", "week_start", "kind"], kind="stable")
+    return Roster(frame.drop(columns="kind").reset_index(drop=True), _leave(clin, per_day, clin_row,
+                                                                          holiday, on_leave, week_start))
+
+
+def _leave(clin: pd.DataFrame, per_day: np.ndarray, clin_row: np.ndarray, holiday: np.ndarray,
+           on_leave: np.ndarray, week_start: np.ndarray) -> pd.DataFrame:
+    """Leave rows: whole leave weeks, and each bank holiday's share of a clinician's week."""
+    days = np.zeros((len(clin), 7))  # planned sessions per clinician and weekday
+    np.add.at(days, clin_row, per_day)
+    on_holiday = (days[None, :, :] * holiday[:, None, :]).sum(axis=2)  # (weeks, clinicians)
+    share = np.round(on_holiday / np.maximum(days.sum(axis=1), 1.0)[None, :], 2)
+    weeks = np.where(on_leave.T, 1.0, share)
+    w, c = np.nonzero(weeks > 0)
+    frame = pd.DataFrame({"clinician_id": clin.index.to_numpy()[c], "week_start": week_start[w],
+                          "weeks": weeks[w, c]})
+    return frame.sort_values(["clinician_id", "week_start"], kind="stable").reset_index(drop=True)

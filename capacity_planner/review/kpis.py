@@ -154,7 +154,8 @@ def hospital_cancellation_rates(pack: PlanningPack, period: ReviewPeriod) -> pd.
 def demand_comparison(
     pack: PlanningPack, period: ReviewPeriod, expected_weekly: pd.DataFrame
 ) -> pd.DataFrame:
-    """Actual referrals in the period against the forecast made at plan time.
+    """Actual referrals in the period against the forecast made at plan time, for the activities that
+    receive referrals (follow-up clinics see derived demand, compared through their sessions instead).
 
     Parameters
     ----------
@@ -165,7 +166,10 @@ def demand_comparison(
     ref = pack.referrals
     week = ref["referral_date"] - pd.to_timedelta(ref["referral_date"].dt.day_of_week, unit="D")
     actual = ref.loc[period.contains(week)].groupby("activity_id")["count"].sum()
+    # Only referral-driven activities: a follow-up clinic's forecast is derived demand, not referrals.
+    referred = set(ref.loc[ref["referral_date"] < pd.Timestamp(pack.plan_start), "activity_id"].unique())
     exp = expected_weekly.loc[period.contains(expected_weekly["week_start"])]
+    exp = exp.loc[exp["activity_id"].isin(referred)]
     expected = exp.groupby("activity_id")["mean"].sum()
     out = pd.DataFrame({"expected_referrals": expected, "actual_referrals": actual}).fillna(0.0)
     out = out.loc[out["expected_referrals"] + out["actual_referrals"] > 0]

@@ -112,8 +112,7 @@ def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | N
         notes.append(f"{n_later:,} referrals dated in the planning year were set aside.")
     with staged_output(out_dir) as stage:
         write_demand_outputs(demand, stage)
-        write_plan_outputs(plan, stage)
-        plan.gap_reasons.to_csv(stage / "gap_reasons.csv", index=False, lineterminator="\n")
+        write_plan_outputs(plan, stage)  # includes gap_reasons.csv
         if report:
             from capacity_planner.report.html import write_meeting_pack
 

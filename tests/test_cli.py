@@ -84,8 +84,8 @@ def test_plan_end_to_end_on_the_embedded_sample(tmp_path: Path) -> None:
 
     import pandas as pd
 
-    from capacity_planner.pack.read import sample_pack
     from capacity_planner.demand.requirements import Requirements
+    from capacity_planner.pack.read import sample_pack
     from capacity_planner.solver.checker import check_plan
 
     out = tmp_path / "plan"

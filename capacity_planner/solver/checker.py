@@ -32,7 +32,9 @@ def _session_pas(pa_value: float, premium: bool, contract: str) -> float:
     return pa_value
 
 
-def _allowed_extra(pack: PlanningPack, allowances: Allowances | None) -> tuple[dict[str, float], float | None]:
+def _allowed_extra(
+    pack: PlanningPack, allowances: Allowances | None
+) -> tuple[dict[str, float], float | None]:
     al = allowances or Allowances()
     out = {}
     for c in pack.clinicians:
@@ -47,8 +49,13 @@ def _allowed_extra(pack: PlanningPack, allowances: Allowances | None) -> tuple[d
     return out, al.additional_pas_total
 
 
-def check_plan(pack: PlanningPack, tables: Mapping[str, pd.DataFrame], requirements: Requirements | None = None,
-               allowances: Allowances | None = None, bought: Mapping[str, float] | None = None) -> list[str]:
+def check_plan(
+    pack: PlanningPack,
+    tables: Mapping[str, pd.DataFrame],
+    requirements: Requirements | None = None,
+    allowances: Allowances | None = None,
+    bought: Mapping[str, float] | None = None,
+) -> list[str]:
     """Every rule the plan breaks, in words (an empty list means the plan is valid).
 
     Parameters
@@ -69,7 +76,8 @@ def check_plan(pack: PlanningPack, tables: Mapping[str, pd.DataFrame], requireme
     clin = {c.clinician_id: c for c in pack.clinicians if c.active}
     acts = {a.activity_id: a for a in pack.activities}
     grid = {(s.day, s.period): bool(s.premium_time) for s in pack.slots} or {
-        (d, p): False for d in C.WEEKDAYS for p in ("AM", "PM")}
+        (d, p): False for d in C.WEEKDAYS for p in ("AM", "PM")
+    }
     unavailable = pack.unavailable_slots
     plan_cells = {(j.clinician_id, j.day, j.period): j for j in pack.job_plans if j.clinician_id in clin}
     skills = {(s.clinician_id, s.activity_id) for s in pack.skills}
@@ -104,8 +112,9 @@ def check_plan(pack: PlanningPack, tables: Mapping[str, pd.DataFrame], requireme
         if premium and not c.out_of_hours_opt_in:
             v.append(f"{where}: out-of-hours slot but {cid} has not opted in")
         pas = _session_pas(a.pa_value, premium, c.contract)
-        if abs(float(row.pas) - pas) > PAS_TOL:
-            v.append(f"{where}: pas {float(row.pas):g} but a {aid} session there counts {pas:g} PAs")
+        given = float(row.pas)  # type: ignore[arg-type]
+        if abs(given - pas) > PAS_TOL:
+            v.append(f"{where}: pas {given:g} but a {aid} session there counts {pas:g} PAs")
         pas_by[cid] += pas
         if a.category == "SPA":
             spa_by[cid] += pas
@@ -117,8 +126,9 @@ def check_plan(pack: PlanningPack, tables: Mapping[str, pd.DataFrame], requireme
     v += _check_pas(pack, clin, acts, grid, skills, pas_by, spa_by, ooh_by, allowances)
     v += _check_cells(pack, clin, acts, grid, cells)
     if "clinicians" in tables:
-        v += _check_clinicians_table(tables["clinicians"], clin, plan_cells, cells, pas_by, spa_by, dcc_by,
-                                     ooh_by)
+        v += _check_clinicians_table(
+            tables["clinicians"], clin, plan_cells, cells, pas_by, spa_by, dcc_by, ooh_by
+        )
     if "changes" in tables:
         v += _check_changes(tables["changes"], plan_cells, cells)
     if "gaps" in tables and requirements is not None:
@@ -126,26 +136,42 @@ def check_plan(pack: PlanningPack, tables: Mapping[str, pd.DataFrame], requireme
     return v
 
 
-def _check_pas(pack: PlanningPack, clin: dict, acts: dict, grid: dict, skills: set, pas_by: dict, spa_by: dict,
-               ooh_by: dict, allowances: Allowances | None) -> list[str]:
+def _check_pas(
+    pack: PlanningPack,
+    clin: dict,
+    acts: dict,
+    grid: dict,
+    skills: set,
+    pas_by: dict,
+    spa_by: dict,
+    ooh_by: dict,
+    allowances: Allowances | None,
+) -> list[str]:
     v = []
     extra, total_cap = _allowed_extra(pack, allowances)
     total_extra = 0.0
     for cid, c in clin.items():
         planned = pas_by[cid] + c.oncall_pas
-        sessions = [_session_pas(a.pa_value, grid[slot], c.contract) for slot in grid
-                    if (cid, *slot) not in pack.unavailable_slots and (c.out_of_hours_opt_in or not grid[slot])
-                    for a in acts.values()
-                    if (cid, a.activity_id) in skills]
+        sessions = [
+            _session_pas(a.pa_value, grid[slot], c.contract)
+            for slot in grid
+            if (cid, *slot) not in pack.unavailable_slots and (c.out_of_hours_opt_in or not grid[slot])
+            for a in acts.values()
+            if (cid, a.activity_id) in skills
+        ]
         smallest = min(sessions, default=0.0)
         if planned > c.contracted_pas + extra[cid] + TOL:
-            v.append(f"{cid}: {planned:g} PAs a week exceed {c.contracted_pas:g} contracted PAs plus "
-                     f"{extra[cid]:g} additional PAs allowed")
+            v.append(
+                f"{cid}: {planned:g} PAs a week exceed {c.contracted_pas:g} contracted PAs plus "
+                f"{extra[cid]:g} additional PAs allowed"
+            )
         if planned > c.max_pas + TOL:
             v.append(f"{cid}: {planned:g} PAs a week exceed max_pas {c.max_pas:g}")
         if planned < c.contracted_pas - smallest + TOL and planned < c.contracted_pas - TOL:
-            v.append(f"{cid}: {planned:g} PAs a week fall short of {c.contracted_pas:g} contracted PAs by one "
-                     f"session or more")
+            v.append(
+                f"{cid}: {planned:g} PAs a week fall short of {c.contracted_pas:g} contracted PAs by one "
+                f"session or more"
+            )
         total_extra += max(0.0, planned - c.contracted_pas)
         floor = c.min_spa_pas
         if pack.settings.spa_pro_rata and c.contracted_pas < 10:
@@ -160,29 +186,43 @@ def _check_pas(pack: PlanningPack, clin: dict, acts: dict, grid: dict, skills: s
     return v
 
 
-def _check_cells(pack: PlanningPack, clin: dict, acts: dict, grid: dict,
-                 cells: dict[tuple[str, str, str], str]) -> list[str]:
+def _check_cells(
+    pack: PlanningPack, clin: dict, acts: dict, grid: dict, cells: dict[tuple[str, str, str], str]
+) -> list[str]:
     v = []
     for j in pack.job_plans:
-        if j.locked and j.clinician_id in clin and cells.get((j.clinician_id, j.day, j.period)) != j.activity_id:
+        if (
+            j.locked
+            and j.clinician_id in clin
+            and cells.get((j.clinician_id, j.day, j.period)) != j.activity_id
+        ):
             v.append(f"{j.clinician_id} {j.day}-{j.period}: locked {j.activity_id} session was not kept")
     use = Counter((acts[a].room_type, d, p) for (_, d, p), a in cells.items() if acts[a].room_type)
     for r in pack.rooms:
         if use[(r.room_type, r.day, r.period)] > r.available:
-            v.append(f"{r.day}-{r.period}: {use[(r.room_type, r.day, r.period)]} sessions need a {r.room_type} "
-                     f"but {r.available} are available")
+            v.append(
+                f"{r.day}-{r.period}: {use[(r.room_type, r.day, r.period)]} sessions need a {r.room_type} "
+                f"but {r.available} are available"
+            )
     for req in pack.requirements:
         if req.day is not None and req.period is not None:
-            n = sum(1 for (_, d, p), a in cells.items() if (d, p) == (req.day, req.period)
-                    and a == req.activity_id)
+            n = sum(
+                1
+                for (_, d, p), a in cells.items()
+                if (d, p) == (req.day, req.period) and a == req.activity_id
+            )
             if n < req.min_clinicians:
-                v.append(f"{req.activity_id} on {req.day}-{req.period}: {n} clinicians, fewer than the "
-                         f"{req.min_clinicians} required")
+                v.append(
+                    f"{req.activity_id} on {req.day}-{req.period}: {n} clinicians, fewer than the "
+                    f"{req.min_clinicians} required"
+                )
         elif req.sessions_per_week is not None:
             n = sum(1 for a in cells.values() if a == req.activity_id)
             if n < math.ceil(req.sessions_per_week - 1e-9):
-                v.append(f"{req.activity_id}: {n} sessions a week, fewer than the {req.sessions_per_week:g} "
-                         f"required")
+                v.append(
+                    f"{req.activity_id}: {n} sessions a week, fewer than the {req.sessions_per_week:g} "
+                    f"required"
+                )
     for (cid, d, p), a in cells.items():
         if p == "EVE" and acts[a].category == "ONCALL":
             nxt = C.DAYS[(C.DAYS.index(d) + 1) % 7]
@@ -190,10 +230,14 @@ def _check_cells(pack: PlanningPack, clin: dict, acts: dict, grid: dict,
                 v.append(f"{cid} {nxt}-AM: a session the morning after on-call on {d}-EVE")
     counts = Counter((cid, a) for (cid, _, _), a in cells.items())
     for s in pack.skills:
-        if s.max_sessions_per_week is not None and counts[(s.clinician_id, s.activity_id)] > \
-                s.max_sessions_per_week + TOL:
-            v.append(f"{s.clinician_id}: {counts[(s.clinician_id, s.activity_id)]} sessions of {s.activity_id} "
-                     f"a week, above the cap of {s.max_sessions_per_week:g}")
+        if (
+            s.max_sessions_per_week is not None
+            and counts[(s.clinician_id, s.activity_id)] > s.max_sessions_per_week + TOL
+        ):
+            v.append(
+                f"{s.clinician_id}: {counts[(s.clinician_id, s.activity_id)]} sessions of {s.activity_id} "
+                f"a week, above the cap of {s.max_sessions_per_week:g}"
+            )
     return v
 
 
@@ -202,8 +246,16 @@ def _changed(plan_cells: dict, cells: dict) -> set[tuple[str, str, str]]:
     return {k for k in keys if (plan_cells[k].activity_id if k in plan_cells else None) != cells.get(k)}
 
 
-def _check_clinicians_table(table: pd.DataFrame, clin: dict, plan_cells: dict, cells: dict, pas_by: dict,
-                            spa_by: dict, dcc_by: dict, ooh_by: dict) -> list[str]:
+def _check_clinicians_table(
+    table: pd.DataFrame,
+    clin: dict,
+    plan_cells: dict,
+    cells: dict,
+    pas_by: dict,
+    spa_by: dict,
+    dcc_by: dict,
+    ooh_by: dict,
+) -> list[str]:
     v = []
     changed = Counter(k[0] for k in _changed(plan_cells, cells))
     rows = {str(r.clinician_id): r for r in table.itertuples(index=False)}
@@ -213,10 +265,16 @@ def _check_clinicians_table(table: pd.DataFrame, clin: dict, plan_cells: dict, c
             v.append(f"clinicians table: {cid} is missing")
             continue
         planned = pas_by[cid] + c.oncall_pas
-        expect = {"contracted_pas": c.contracted_pas, "planned_pas": planned, "dcc_pas": dcc_by[cid],
-                  "spa_pas": spa_by[cid], "other_pas": planned - dcc_by[cid] - spa_by[cid],
-                  "apa_pas": max(0.0, planned - c.contracted_pas), "out_of_hours_pas": ooh_by[cid],
-                  "changed_sessions": changed[cid]}
+        expect = {
+            "contracted_pas": c.contracted_pas,
+            "planned_pas": planned,
+            "dcc_pas": dcc_by[cid],
+            "spa_pas": spa_by[cid],
+            "other_pas": planned - dcc_by[cid] - spa_by[cid],
+            "apa_pas": max(0.0, planned - c.contracted_pas),
+            "out_of_hours_pas": ooh_by[cid],
+            "changed_sessions": changed[cid],
+        }
         for col, want in expect.items():
             if abs(float(getattr(r, col)) - want) > PAS_TOL:
                 v.append(f"clinicians table: {cid} {col} is {float(getattr(r, col)):g}, recomputed {want:g}")
@@ -231,8 +289,15 @@ def _check_changes(table: pd.DataFrame, plan_cells: dict, cells: dict) -> list[s
     return v
 
 
-def _check_gaps(table: pd.DataFrame, requirements: Requirements, clin: dict, acts: dict, plan_cells: dict,
-                cells: dict, bought: Mapping[str, float]) -> list[str]:
+def _check_gaps(
+    table: pd.DataFrame,
+    requirements: Requirements,
+    clin: dict,
+    acts: dict,
+    plan_cells: dict,
+    cells: dict,
+    bought: Mapping[str, float],
+) -> list[str]:
     v = []
     need = requirements.sessions_per_year()
     supply: dict[str, float] = defaultdict(float)
@@ -249,8 +314,11 @@ def _check_gaps(table: pd.DataFrame, requirements: Requirements, clin: dict, act
             continue
         required = float(need.get(aid, 0.0))
         gap = max(0.0, required - supply[aid])
-        for col, want in (("required_sessions_per_year", required), ("planned_sessions_per_year", supply[aid]),
-                          ("gap_sessions_per_year", gap)):
+        for col, want in (
+            ("required_sessions_per_year", required),
+            ("planned_sessions_per_year", supply[aid]),
+            ("gap_sessions_per_year", gap),
+        ):
             if abs(float(getattr(r, col)) - want) > 1e-4:
                 v.append(f"gaps table: {aid} {col} is {float(getattr(r, col)):g}, recomputed {want:g}")
     return v

@@ -195,7 +195,29 @@ class Constraints:
         r"""Unmet demand (not a rule; always satisfiable): :math:`m_a \ge D_a - \text{supply}_a`, with
         :math:`m_a \ge 0` by its domain."""
         for a, m in self.v.unmet.items():
-            self.model.add(m + self.v.supply(a) >= self.p.activities[a].demand)
+            demand = self.p.activities[a].demand
+            self.model.add(m + self.v.supply(a) >= demand)
+            self._rounding_cuts(a, m, demand)
+
+    def _rounding_cuts(self, a: int, m: cp_model.IntVar, demand: int) -> None:
+        r"""Mixed-integer rounding (MIR) cuts, implied by :math:`m_a + \sum w_{csa} x_{csa} \ge D_a`
+        (not new rules). For each distinct cell value :math:`\delta` with
+        :math:`r = D \bmod \delta > 0`:
+        :math:`m + \sum (r \lfloor w/\delta \rfloor + \min(w \bmod \delta, r))\, x \ge
+        r (\lfloor D/\delta \rfloor + 1)`.
+
+        With one cell value W this is the convex hull of :math:`m \ge \max(0, D - W n)`. Without them
+        the LP relaxation meets demand with fractions of sessions and CP-SAT spends most of a solve
+        proving by search that the last part of a session cannot be met."""
+        cells = [(self.p.weeks(c, s, a), var) for c, s, var in self.v.by_a[a]]
+        if a in self.v.bought:
+            cells.append((self.p.week_scale, self.v.bought[a]))
+        for delta in sorted({w for w, _ in cells}):
+            r = demand % delta
+            if r == 0:
+                continue
+            terms = [(var, r * (w // delta) + min(w % delta, r)) for w, var in cells]
+            self.model.add(m + _wsum(terms) >= r * (demand // delta + 1))
 
     def dcc_spread_definition(self) -> None:
         r"""Bounds of DCC PAs per staff group: :math:`l_g \le \text{dcc}_c \le h_g\ \forall c \in g`."""

@@ -22,7 +22,9 @@ from capacity_planner.solver.constraints import RuleKey
 from capacity_planner.solver.model import AllocationModel
 from capacity_planner.solver.problem import PA_SCALE, Problem
 
-CORE_HEADER_MINIMAL = "No plan can keep all of these rules at once; relaxing any one of them would allow a plan:"
+CORE_HEADER_MINIMAL = (
+    "No plan can keep all of these rules at once; relaxing any one of them would allow a plan:"
+)
 CORE_HEADER = "No plan can keep all of these rules at once:"
 
 
@@ -32,9 +34,11 @@ def _n(units: float, scale: int = PA_SCALE) -> str:
     return f"{value:g}"
 
 
-def _pa(units: float) -> str:
+def _pa(units: float, adjective: str = "") -> str:
+    """``1.5 PAs``, ``1 PA``, ``10 contracted PAs``."""
     text = _n(units)
-    return f"{text} PA" if text == "1" else f"{text} PAs"
+    words = f"{adjective} PA" if adjective else "PA"
+    return f"{text} {words}" if text == "1" else f"{text} {words}s"
 
 
 def _names(ids: list[str], limit: int = 6) -> str:
@@ -58,9 +62,9 @@ def _clinician_checks(p: Problem, c: int) -> list[str]:
     cid = ci.clinician_id
     out: list[str] = []
     ceiling = ci.contracted + ci.apa_cap
-    limit_text = f"{_pa(ci.contracted)} contracted"
+    limit_text = _pa(ci.contracted, "contracted")
     if ci.apa_cap:
-        limit_text += f" plus {_pa(ci.apa_cap)} additional allowed"
+        limit_text += f" plus {_pa(ci.apa_cap, 'additional')} allowed"
     locked = sorted(s for (cc, s) in p.locked if cc == c)
     locked_units = locked_spa = 0
     for s in locked:
@@ -71,49 +75,73 @@ def _clinician_checks(p: Problem, c: int) -> list[str]:
             locked_spa += units
         label = p.slots[s].label
         if a0 not in p.options.get((c, s), ()):
-            out.append(f"{cid}: the locked {label} session ({p.activities[a0].activity_id}) falls in a slot "
-                       f"{cid} does not work")
+            out.append(
+                f"{cid}: the locked {label} session ({p.activities[a0].activity_id}) falls in a slot "
+                f"{cid} does not work"
+            )
         elif p.slots[s].premium and not ci.out_of_hours_opt_in:
-            out.append(f"{cid}: the locked {label} session ({p.activities[a0].activity_id}) is out of hours, "
-                       f"but {cid} has not opted in to out-of-hours work")
+            out.append(
+                f"{cid}: the locked {label} session ({p.activities[a0].activity_id}) is out of hours, "
+                f"but {cid} has not opted in to out-of-hours work"
+            )
     spa_more = max(0, ci.spa_floor - locked_spa)
     if locked and locked_units + spa_more + ci.oncall > ceiling:
         parts = [f"locked sessions {_pa(locked_units)}"]
         if ci.oncall:
             parts.append(f"on-call {_pa(ci.oncall)}")
         if spa_more:
-            parts.append(f"SPA floor {_pa(ci.spa_floor)}" if not locked_spa
-                         else f"{_pa(spa_more)} more SPA to reach the floor of {_pa(ci.spa_floor)}")
+            parts.append(
+                f"SPA floor {_pa(ci.spa_floor)}"
+                if not locked_spa
+                else f"{_pa(spa_more)} more SPA to reach the floor of {_pa(ci.spa_floor)}"
+            )
         out.append(f"{cid}: {' + '.join(parts)} exceed {limit_text}")
     elif not locked and ci.spa_floor + ci.oncall > ceiling:
         out.append(f"{cid}: on-call {_pa(ci.oncall)} + SPA floor {_pa(ci.spa_floor)} exceed {limit_text}")
     # Reachable PAs: the best option in every slot the clinician can be given.
-    usable = [s for s in range(len(p.slots)) if (c, s) in p.options
-              and (ci.out_of_hours_opt_in or not p.slots[s].premium)]
+    usable = [
+        s
+        for s in range(len(p.slots))
+        if (c, s) in p.options and (ci.out_of_hours_opt_in or not p.slots[s].premium)
+    ]
     most = ci.oncall + sum(max(p.pas(c, s, a) for a in p.options[(c, s)]) for s in usable)
     need = ci.contracted - p.under_cap(c)
     if most < need:
         if not usable:
-            out.append(f"{cid}: is contracted for {_pa(ci.contracted)} a week but has no available slot "
-                       f"with an activity they are skilled in")
+            out.append(
+                f"{cid}: is contracted for {_pa(ci.contracted)} a week but has no available slot "
+                f"with an activity they are skilled in"
+            )
         else:
-            out.append(f"{cid}: can be given at most {_pa(most)} a week ({len(usable)} available slots "
-                       f"with an activity they are skilled in) but is contracted for {_pa(ci.contracted)}")
+            plural = "s" if len(usable) != 1 else ""
+            out.append(
+                f"{cid}: can be given at most {_pa(most)} a week ({len(usable)} available slot{plural} "
+                f"with an activity they are skilled in) but is contracted for {_pa(ci.contracted)}"
+            )
     if ci.spa_floor > 0:
-        spa_most = sum(max((p.pas(c, s, a) for a in p.options[(c, s)]
-                            if p.activities[a].category == "SPA"), default=0) for s in usable)
+        spa_most = sum(
+            max((p.pas(c, s, a) for a in p.options[(c, s)] if p.activities[a].category == "SPA"), default=0)
+            for s in usable
+        )
         if spa_most == 0:
-            out.append(f"{cid}: needs at least {_pa(ci.spa_floor)} of SPA but is not skilled in any SPA "
-                       f"activity (add a skills row such as '{cid},<SPA activity>')")
+            out.append(
+                f"{cid}: needs at least {_pa(ci.spa_floor)} of SPA but is not skilled in any SPA "
+                f"activity (add a skills row such as '{cid},<SPA activity>')"
+            )
         elif spa_most < ci.spa_floor:
-            out.append(f"{cid}: needs at least {_pa(ci.spa_floor)} of SPA but can be given at most "
-                       f"{_pa(spa_most)} of SPA in the slots they work")
+            out.append(
+                f"{cid}: needs at least {_pa(ci.spa_floor)} of SPA but can be given at most "
+                f"{_pa(spa_most)} of SPA in the slots they work"
+            )
     return out
 
 
 def _candidates(p: Problem, a: int, s: int) -> list[int]:
-    return [c for c in range(p.n_clinicians) if a in p.options.get((c, s), ())
-            and (p.clinicians[c].out_of_hours_opt_in or not p.slots[s].premium)]
+    return [
+        c
+        for c in range(p.n_clinicians)
+        if a in p.options.get((c, s), ()) and (p.clinicians[c].out_of_hours_opt_in or not p.slots[s].premium)
+    ]
 
 
 def _requirement_checks(p: Problem) -> list[str]:
@@ -123,28 +151,37 @@ def _requirement_checks(p: Problem) -> list[str]:
         who = [p.clinicians[c].clinician_id for c in _candidates(p, req.a, req.s)]
         if len(who) < req.min_clinicians:
             have = f"only {len(who)} ({_names(who)})" if who else "no clinician"
-            out.append(f"{act} on {slot} needs at least {req.min_clinicians} clinicians, but {have} "
-                       f"{'is' if len(who) <= 1 else 'are'} skilled in {act} and available then")
-    for req in p.fixed_weekly:
-        act = p.activities[req.a].activity_id
+            out.append(
+                f"{act} on {slot} needs at least {req.min_clinicians} clinicians, but {have} "
+                f"{'is' if len(who) <= 1 else 'are'} skilled in {act} and available then"
+            )
+    for weekly in p.fixed_weekly:
+        act = p.activities[weekly.a].activity_id
         most = 0
         for c in range(p.n_clinicians):
-            slots = sum(1 for s in range(len(p.slots)) if c in _candidates(p, req.a, s))
-            most += min(slots, p.skill_caps.get((c, req.a), slots))
-        if most < req.sessions:
-            out.append(f"{act} needs at least {req.sessions} sessions a week, but skilled clinicians can give "
-                       f"at most {most}")
+            slots = sum(1 for s in range(len(p.slots)) if c in _candidates(p, weekly.a, s))
+            most += min(slots, p.skill_caps.get((c, weekly.a), slots))
+        if most < weekly.sessions:
+            out.append(
+                f"{act} needs at least {weekly.sessions} sessions a week, but skilled clinicians can "
+                f"give at most {most}"
+            )
     return out
 
 
 def _room_checks(p: Problem) -> list[str]:
     out: list[str] = []
     for (room, s), cap in sorted(p.rooms.items()):
-        locked = [p.clinicians[c].clinician_id for (c, ss) in sorted(p.locked) if ss == s
-                  and p.activities[p.current[(c, ss)]].room_type == room]
+        locked = [
+            p.clinicians[c].clinician_id
+            for (c, ss) in sorted(p.locked)
+            if ss == s and p.activities[p.current[(c, ss)]].room_type == room
+        ]
         if len(locked) > cap:
-            out.append(f"{p.slots[s].label}: {len(locked)} locked sessions need a {room} "
-                       f"({_names(locked)}) but only {cap} {'is' if cap == 1 else 'are'} available")
+            out.append(
+                f"{p.slots[s].label}: {len(locked)} locked sessions need a {room} "
+                f"({_names(locked)}) but only {cap} {'is' if cap == 1 else 'are'} available"
+            )
     return out
 
 
@@ -152,8 +189,15 @@ def _room_checks(p: Problem) -> list[str]:
 def describe_rule(p: Problem, key: RuleKey) -> str:
     """One guarded rule instance in words, with its numbers."""
     subject = key.subject
-    if key.rule in ("contracted_pas", "spa_floor", "out_of_hours_opt_in", "out_of_hours_share", "locked",
-                    "oncall_rest", "skill_cap"):
+    if key.rule in (
+        "contracted_pas",
+        "spa_floor",
+        "out_of_hours_opt_in",
+        "out_of_hours_share",
+        "locked",
+        "oncall_rest",
+        "skill_cap",
+    ):
         c = int(subject[0])  # type: ignore[call-overload]
         ci = p.clinicians[c]
         cid = ci.clinician_id
@@ -161,8 +205,10 @@ def describe_rule(p: Problem, key: RuleKey) -> str:
         if key.rule == "contracted_pas":
             extra = f", at most {_pa(ci.apa_cap)} additional" if ci.apa_cap else ", no additional PAs allowed"
             oncall = f" ({_pa(ci.oncall)} of them on call)" if ci.oncall else ""
-            return (f"{cid} must be given {_pa(ci.contracted)} a week{oncall}{extra}; {cid} works "
-                    f"{len(slots)} slots with an activity they are skilled in")
+            return (
+                f"{cid} must be given {_pa(ci.contracted)} a week{oncall}{extra}; {cid} works "
+                f"{len(slots)} slots with an activity they are skilled in"
+            )
         if key.rule == "spa_floor":
             return f"{cid} needs at least {_pa(ci.spa_floor)} of SPA a week"
         if key.rule == "out_of_hours_opt_in":
@@ -173,8 +219,11 @@ def describe_rule(p: Problem, key: RuleKey) -> str:
             pct = f"{float(share) * 100:g} %" if share is not None else "the contractual share"
             return f"{cid} ({ci.contract}) may work at most {pct} of their PAs out of hours"
         if key.rule == "locked":
-            cells = [f"{p.slots[s].label} {p.activities[p.current[(cc, s)]].activity_id}"
-                     for (cc, s) in sorted(p.locked) if cc == c]
+            cells = [
+                f"{p.slots[s].label} {p.activities[p.current[(cc, s)]].activity_id}"
+                for (cc, s) in sorted(p.locked)
+                if cc == c
+            ]
             units = sum(p.pas(c, s, p.current[(c, s)]) for (cc, s) in p.locked if cc == c)
             return f"{cid}'s locked sessions must stay ({', '.join(cells)}: {_pa(units)})"
         if key.rule == "oncall_rest":
@@ -183,16 +232,17 @@ def describe_rule(p: Problem, key: RuleKey) -> str:
             morning = p.slots[nxt].label if nxt is not None else "the next morning"
             return f"{cid} cannot work {morning} after an on-call {p.slots[s].label}"
         a = int(subject[1])  # type: ignore[call-overload]
-        return (f"{cid} may do at most {p.skill_caps[(c, a)]} sessions of "
-                f"{p.activities[a].activity_id} a week")
+        return f"{cid} may do at most {p.skill_caps[(c, a)]} sessions of {p.activities[a].activity_id} a week"
     if key.rule == "rooms":
         room, s = str(subject[0]), int(subject[1])  # type: ignore[call-overload]
         cap = p.rooms[(room, s)]
         return f"only {cap} {room} {'room is' if cap == 1 else 'rooms are'} available on {p.slots[s].label}"
     if key.rule == "fixed_slot":
         req = p.fixed_slots[int(subject[0])]  # type: ignore[call-overload]
-        return (f"{p.activities[req.a].activity_id} on {p.slots[req.s].label} needs at least "
-                f"{req.min_clinicians} clinicians")
+        return (
+            f"{p.activities[req.a].activity_id} on {p.slots[req.s].label} needs at least "
+            f"{req.min_clinicians} clinicians"
+        )
     if key.rule == "fixed_weekly":
         req_w = p.fixed_weekly[int(subject[0])]  # type: ignore[call-overload]
         return f"{p.activities[req_w.a].activity_id} needs at least {req_w.sessions} sessions a week"
@@ -201,8 +251,11 @@ def describe_rule(p: Problem, key: RuleKey) -> str:
     return f"{key.rule} {list(subject)}"
 
 
-def _infeasible(model: AllocationModel, literals: list[cp_model.IntVar], time_limit_s: float,
-                ) -> tuple[bool | None, list[int]]:
+def _infeasible(
+    model: AllocationModel,
+    literals: list[cp_model.IntVar],
+    time_limit_s: float,
+) -> tuple[bool | None, list[int]]:
     """Solve with ``literals`` assumed; (True, core indices) if infeasible, (False, []) if feasible,
     (None, []) if undecided within the limit."""
     model.cp.clear_assumptions()
@@ -240,8 +293,9 @@ def infeasible_core(problem: Problem, *, time_limit_s: float = 10.0) -> tuple[li
             minimal = False
             break
         j = candidates.pop(0)
-        verdict, sub = _infeasible(model, [lits[k] for k in confirmed + candidates],
-                                   deadline - time.perf_counter())
+        verdict, sub = _infeasible(
+            model, [lits[k] for k in confirmed + candidates], deadline - time.perf_counter()
+        )
         if verdict:
             kept = {index_of[k] for k in sub if k in index_of}
             if kept:
@@ -260,7 +314,8 @@ def explain_infeasible(problem: Problem, *, time_limit_s: float = 10.0) -> list[
         return reasons
     core, minimal = infeasible_core(problem, time_limit_s=time_limit_s)
     if not core:
-        return ["No plan keeps every rule, and no smaller set of conflicting rules was found in the time "
-                "allowed"]
+        return [
+            "No plan keeps every rule, and no smaller set of conflicting rules was found in the time allowed"
+        ]
     header = CORE_HEADER_MINIMAL if minimal else CORE_HEADER
     return [header, *(describe_rule(problem, k) for k in core)]

@@ -9,7 +9,7 @@ session of it, clinician by clinician, so a team meeting can see which lever wou
 * they have free time but the rooms the activity needs are full then (lever: rooms);
 * their sessions are held by locked cells, SPA floors or other work that is itself short or of higher
   priority (lever: unlock, review SPA, re-prioritise);
-* per-clinician caps, out-of-hours opt-in, and rest after on-call.
+* per-clinician caps and rest after on-call.
 """
 
 from __future__ import annotations
@@ -56,52 +56,70 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
     most = 0
     for c in skilled:
         ci = p.clinicians[c]
-        slots = [s for s in range(len(p.slots)) if a in p.options.get((c, s), ())
-                 and (ci.out_of_hours_opt_in or not p.slots[s].premium)]
-        n = min(len(slots), p.skill_caps.get((c, a), len(slots)),
-                (ci.grid_target + ci.apa_cap) // max(1, act.pa_value))
+        slots = [
+            s
+            for s in range(len(p.slots))
+            if a in p.options.get((c, s), ()) and (ci.out_of_hours_opt_in or not p.slots[s].premium)
+        ]
+        n = min(
+            len(slots),
+            p.skill_caps.get((c, a), len(slots)),
+            (ci.grid_target + ci.apa_cap) // max(1, act.pa_value),
+        )
         most += n * ci.working_weeks
     most += p.purchases[a].max_sessions * p.week_scale if a in p.purchases else 0
     if most < act.demand:
-        out.append(f"even if every skilled clinician ({_ids(p, skilled)}) did only {act.activity_id}, "
-                   f"they could give {_fmt(most / p.week_scale)} session-weeks a year, below the "
-                   f"{_fmt(act.demand_exact)} needed")
-    no_pas, room_full, capped, not_opted, rest = set(), set(), set(), set(), set()
+        out.append(
+            f"even if every skilled clinician ({_ids(p, skilled)}) did only {act.activity_id}, "
+            f"they could give {_fmt(most / p.week_scale)} session-weeks a year, below the "
+            f"{_fmt(act.demand_exact)} needed"
+        )
+    no_pas: set[int] = set()
+    room_full: set[int] = set()
+    capped: set[int] = set()
+    rest: set[int] = set()
     room_slots: set[int] = set()
     for c in skilled:
         ci = p.clinicians[c]
-        if (c, a) in p.skill_caps and sum(1 for v in sol.cells.items() if v[0][0] == c and v[1] == a) \
-                >= p.skill_caps[(c, a)]:
+        if (c, a) in p.skill_caps and sum(
+            1 for v in sol.cells.items() if v[0][0] == c and v[1] == a
+        ) >= p.skill_caps[(c, a)]:
             capped.add(c)
             continue
         headroom = ci.contracted + ci.apa_cap - sol.planned_units[c]
         free = [s for s in range(len(p.slots)) if a in p.options.get((c, s), ()) and (c, s) not in sol.cells]
+        if not any(p.pas(c, s, a) <= headroom for s in free):
+            no_pas.add(c)
+            continue
         for s in free:
-            if p.slots[s].premium and not ci.out_of_hours_opt_in:
-                not_opted.add(c)
-            elif p.pas(c, s, a) > headroom:
-                no_pas.add(c)
-            elif act.room_type is not None and (act.room_type, s) in p.rooms \
-                    and room_use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]:
+            if p.pas(c, s, a) > headroom:
+                continue
+            if (
+                act.room_type is not None
+                and (act.room_type, s) in p.rooms
+                and room_use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]
+            ):
                 room_full.add(c)
                 room_slots.add(s)
             else:
-                rest.add(c)  # free, PAs to spare, room free: blocked by rest after on-call or other rules
-        if not free and headroom <= 0:
-            no_pas.add(c)
+                rest.add(c)  # free, PAs to spare, room free: held by rest after on-call or another rule
     if no_pas:
-        apa = "additional PAs are not allowed" if all(p.clinicians[c].apa_cap == 0 for c in no_pas) \
+        apa = (
+            "additional PAs are not allowed"
+            if all(p.clinicians[c].apa_cap == 0 for c in no_pas)
             else "additional PAs allowed are used"
-        out.append(f"skilled clinicians with no PAs to spare: {_ids(p, no_pas)} (contracted PAs fully "
-                   f"used; {apa})")
+        )
+        out.append(
+            f"skilled clinicians with no PAs to spare: {_ids(p, no_pas)} (contracted PAs fully used; {apa})"
+        )
         out += _held_by(sol, a, no_pas)
     if room_full:
-        out.append(f"rooms full: no {act.room_type} free on {_slots(p, room_slots)}, when "
-                   f"{_ids(p, room_full)} have time")
+        out.append(
+            f"rooms full: no {act.room_type} free on {_slots(p, room_slots)}, when "
+            f"{_ids(p, room_full)} have time"
+        )
     if capped:
         out.append(f"per-clinician caps reached (skills.max_sessions_per_week): {_ids(p, capped)}")
-    if not_opted:
-        out.append(f"out-of-hours slots are free but {_ids(p, not_opted)} have not opted in")
     if rest and not (no_pas or room_full):
         out.append(f"other rules (rest after on-call, out-of-hours share) hold {_ids(p, rest)}")
     if a in p.purchases and sol.bought.get(a, 0) >= p.purchases[a].max_sessions:
@@ -114,17 +132,30 @@ def _held_by(sol: Solution, a: int, who: set[int]) -> list[str]:
     p = sol.problem
     act = p.activities[a]
     locked = spa = 0
+    no_room: set[int] = set()
     other: dict[int, int] = defaultdict(int)
+    use = _room_use(sol)
     for (c, s), b in sol.cells.items():
         if c not in who or b == a:
             continue
         if (c, s) in p.locked:
             locked += 1
+        elif (
+            act.room_type is not None
+            and (act.room_type, s) in p.rooms
+            and use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]
+        ):
+            no_room.add(s)
         elif p.activities[b].category == "SPA":
             spa += 1
         else:
             other[b] += 1
     out = []
+    if no_room:
+        out.append(
+            f"rooms full: every {act.room_type} is taken on {_slots(p, no_room)}, where their other "
+            f"sessions are"
+        )
     if locked:
         out.append(f"locked sessions: {locked} of their sessions are locked to other activities")
     if spa:
@@ -138,8 +169,9 @@ def _held_by(sol: Solution, a: int, who: set[int]) -> list[str]:
         if short or higher:
             heavier.append(f"{ob.activity_id} ({n}{', also short' if short else ''})")
     if heavier:
-        out.append("their other sessions go to work that is also short or of higher priority: "
-                   + ", ".join(heavier))
+        out.append(
+            "their other sessions go to work that is also short or of higher priority: " + ", ".join(heavier)
+        )
     return out
 
 
@@ -162,5 +194,6 @@ def gap_sentences(sol: Solution) -> list[str]:
         if short <= 0:
             continue
         why = "; ".join(frame.loc[frame["activity_id"] == act.activity_id, "reason"])
-        out.append(f"{act.activity_id} is short by {_fmt(short / sol.problem.week_scale)} session-weeks a year: {why}")
+        weeks = _fmt(short / sol.problem.week_scale)
+        out.append(f"{act.activity_id} is short by {weeks} session-weeks a year: {why}")
     return out

@@ -6,8 +6,8 @@ Levels (``settings.objective`` sets the order of the last four; ``unallocated_pa
 level                       expression (minimised)                                                 unit
 ==========================  ====================================================================  ==========
 unallocated_pas             :math:`\sum_c u_c`                                                     PAs a week
-unmet_rapid_access          :math:`\sum_{a \text{ rapid}} \text{priority}_a\, m_a`                  weighted session-weeks a year
-unmet_routine               :math:`\sum_{a \text{ routine}} \text{priority}_a\, m_a`                weighted session-weeks a year
+unmet_rapid_access          :math:`\sum_{a \text{ rapid}} \text{priority}_a\, m_a`                weighted
+unmet_routine               :math:`\sum_{a \text{ routine}} \text{priority}_a\, m_a`              weighted
 cost                        :math:`\sum_c \text{apa\_cost}_c\, e_c + \sum_a \text{cost}_a\, b_a`    GBP a year
 changes                     cells whose activity differs from the current job plan                 cells
 fairness                    :math:`\sum_g (h_g - l_g)`: spread of DCC PAs within each staff group  PAs a week
@@ -16,12 +16,14 @@ fairness                    :math:`\sum_g (h_g - l_g)`: spread of DCC PAs within
 ``unmet_demand`` in ``settings.objective`` expands to the two unmet levels, rapid access first, so a
 rapid-access shortfall is never traded for routine work whatever the priorities (a separate level is an
 exact guarantee, where one big weight would need coefficients of the size of all routine demand and would
-slow the solver). Within each of the two levels, ``priority`` weights the activities.
+slow the solver). Within each of the two levels, ``priority`` weights the activities (unit:
+priority-weighted session-weeks a year).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -49,7 +51,7 @@ class Level:
     trivial: bool  # no variable in the expression: the level is 0 without solving
 
 
-Terms = tuple[list[tuple[cp_model.IntVar, int]], int]
+Terms = tuple[list[tuple[Any, int]], int]  # (variable or negated literal, coefficient) pairs and a constant
 
 
 def level_names(objective: tuple[str, ...]) -> list[str]:
@@ -106,7 +108,7 @@ class Objective:
         r"""Changed cells: :math:`\sum_{(c,s) \in \text{plan}} (1 - x_{csa_0}) +
         \sum_{(c,s) \notin \text{plan}} \sum_a x_{csa}`; a current cell the clinician can no longer
         work (no decision for it) counts 1 as a constant."""
-        terms: list[tuple[cp_model.IntVar, int]] = []
+        terms: list[tuple[Any, int]] = []
         constant = 0
         for (c, s), cells in self.v.by_cs.items():
             if (c, s) not in self.p.current:

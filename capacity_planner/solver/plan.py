@@ -22,7 +22,14 @@ from capacity_planner.solver.result import Result, SolveStatus
 from capacity_planner.solver.solve import Progress, resolve_workers, solve
 from capacity_planner.solver.tables import empty_tables, kpis, plan_tables
 
-OUTPUT_FILES = ("allocation.csv", "gaps.csv", "clinicians.csv", "changes.csv", "summary.json")
+OUTPUT_FILES = (
+    "allocation.csv",
+    "gaps.csv",
+    "clinicians.csv",
+    "changes.csv",
+    "summary.json",
+    "gap_reasons.csv",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,8 +84,9 @@ class PlanResult:
             raise CapacityPlannerError("internal error: the solver rejected the allocation model")
 
 
-def _summary(pack: PlanningPack, result: Result, time_limit_s: float, deterministic: bool,
-             extra: dict[str, Any]) -> dict[str, Any]:
+def _summary(
+    pack: PlanningPack, result: Result, time_limit_s: float, deterministic: bool, extra: dict[str, Any]
+) -> dict[str, Any]:
     levels = result.levels
     s = pack.settings
     out: dict[str, Any] = {
@@ -91,23 +99,46 @@ def _summary(pack: PlanningPack, result: Result, time_limit_s: float, determinis
         "unmet_dcc_hours_per_year": None,
         "annual_cost": None,
         "inputs": dict(pack.source.file_hashes),
-        "settings": {"time_limit_s": time_limit_s, "seed": result.seed, "workers": result.workers,
-                     "deterministic": deterministic, "objective": list(s.objective),
-                     "allow_additional_pas": s.allow_additional_pas, "spa_pro_rata": s.spa_pro_rata},
+        "settings": {
+            "time_limit_s": time_limit_s,
+            "seed": result.seed,
+            "workers": result.workers,
+            "deterministic": deterministic,
+            "objective": list(s.objective),
+            "allow_additional_pas": s.allow_additional_pas,
+            "spa_pro_rata": s.spa_pro_rata,
+        },
         "version": __version__,
-        "levels": [{"name": lv.name, "status": lv.status.value, "objective": lv.objective,
-                    "bound": lv.bound, "gap": lv.gap, "seconds": round(lv.seconds, 3), "unit": lv.unit}
-                   for lv in levels],
+        "levels": [
+            {
+                "name": lv.name,
+                "status": lv.status.value,
+                "objective": lv.objective,
+                "bound": lv.bound,
+                "gap": lv.gap,
+                "seconds": round(lv.seconds, 3),
+                "unit": lv.unit,
+            }
+            for lv in levels
+        ],
         "reasons": list(result.reasons),
     }
     out.update(extra)
     return out
 
 
-def plan_allocation(pack: PlanningPack, requirements: Requirements, *, time_limit_s: float | None = None,
-                    seed: int | None = None, workers: int | None = None, allowances: Allowances | None = None,
-                    progress: Progress | None = None, deterministic: bool = True,
-                    raise_on_failure: bool = True) -> PlanResult:
+def plan_allocation(
+    pack: PlanningPack,
+    requirements: Requirements,
+    *,
+    time_limit_s: float | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    allowances: Allowances | None = None,
+    progress: Progress | None = None,
+    deterministic: bool = True,
+    raise_on_failure: bool = True,
+) -> PlanResult:
     """Allocate the team's sessions to meet ``requirements`` under the job-planning rules.
 
     Parameters
@@ -137,8 +168,14 @@ def plan_allocation(pack: PlanningPack, requirements: Requirements, *, time_limi
     seed_ = int(s.seed if seed is None else seed)
     n_workers = resolve_workers(s.workers if workers is None else workers)
     problem = build_problem(pack, requirements, allowances)
-    result = solve(problem, time_limit_s=limit, seed=seed_, workers=n_workers, deterministic=deterministic,
-                   progress=progress)
+    result = solve(
+        problem,
+        time_limit_s=limit,
+        seed=seed_,
+        workers=n_workers,
+        deterministic=deterministic,
+        progress=progress,
+    )
     if result.solution is None:
         tables = empty_tables()
         reasons = pd.DataFrame({"activity_id": [], "reason": []})
@@ -149,15 +186,23 @@ def plan_allocation(pack: PlanningPack, requirements: Requirements, *, time_limi
         extra = kpis(result.solution)
         extra["gap_reasons"] = [f"{r.activity_id}: {r.reason}" for r in reasons.itertuples()]
     extra["notes"] = list(problem.notes)
-    plan = PlanResult(pack, requirements, problem, result, tables, reasons,
-                      _summary(pack, result, limit, deterministic, extra))
+    plan = PlanResult(
+        pack,
+        requirements,
+        problem,
+        result,
+        tables,
+        reasons,
+        _summary(pack, result, limit, deterministic, extra),
+    )
     if raise_on_failure:
         plan.raise_for_status()
     return plan
 
 
 def write_plan_outputs(plan: PlanResult, out_dir: str | Path) -> list[Path]:
-    """Write allocation.csv, gaps.csv, clinicians.csv, changes.csv and summary.json into ``out_dir``.
+    """Write allocation.csv, gaps.csv, clinicians.csv, changes.csv, summary.json and gap_reasons.csv
+    (activity_id, reason: why demand stays unmet) into ``out_dir``.
 
     Files are written to a temporary folder inside ``out_dir`` first and moved into place only when all
     are complete (each move is an atomic rename), so a failure never leaves a half-written set.
@@ -169,6 +214,7 @@ def write_plan_outputs(plan: PlanResult, out_dir: str | Path) -> list[Path]:
     try:
         for name in ("allocation", "gaps", "clinicians", "changes"):
             plan.tables[name].to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+        plan.gap_reasons.to_csv(tmp / "gap_reasons.csv", index=False, lineterminator="\n")
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(plan.summary, fh, indent=2, default=str)
             fh.write("\n")

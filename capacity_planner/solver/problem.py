@@ -69,8 +69,10 @@ def to_units(value: float, scale: int, what: str) -> int:
     scaled = value * scale
     units = round(scaled)
     if abs(scaled - units) > 1e-6:
-        raise ScalingError(f"{what} = {value:g} is not a whole number of 1/{scale} units; "
-                           f"the planner works in 1/{scale} steps")
+        raise ScalingError(
+            f"{what} = {value:g} is not a whole number of 1/{scale} units; "
+            f"the planner works in 1/{scale} steps"
+        )
     return int(units)
 
 
@@ -267,9 +269,12 @@ def _apa_cost(pack: PlanningPack, c_rec: object) -> tuple[float, bool]:
     from capacity_planner.pack.model import Clinician
 
     assert isinstance(c_rec, Clinician)
-    for value in (c_rec.apa_cost_per_pa, _cost_item(pack, "additional_pa", c_rec.staff_group, "annual_cost"),
-                  c_rec.annual_cost_per_pa, _cost_item(pack, "substantive_pa", c_rec.staff_group,
-                                                        "annual_cost")):
+    for value in (
+        c_rec.apa_cost_per_pa,
+        _cost_item(pack, "additional_pa", c_rec.staff_group, "annual_cost"),
+        c_rec.annual_cost_per_pa,
+        _cost_item(pack, "substantive_pa", c_rec.staff_group, "annual_cost"),
+    ):
         if value is not None:
             return float(value), False
     return NOMINAL_PA_COST, True
@@ -300,18 +305,27 @@ def _week_scale(pack: PlanningPack) -> int:
     """Coarsest resolution (1, 2, 4, 5, 10, 20, 25, 50 or 100 steps a week) keeping every working_weeks and
     weeks_per_year of active clinicians whole; :class:`ScalingError` if hundredths are not enough."""
     active = {c.clinician_id for c in pack.clinicians if c.active}
-    values = [to_units(c.working_weeks, WEEK_SCALE, f"working_weeks of clinician {c.clinician_id}")
-              for c in pack.clinicians if c.active]
-    values += [to_units(j.weeks_per_year, WEEK_SCALE, f"weeks_per_year of {j.clinician_id} {j.day}-{j.period}")
-               for j in pack.job_plans if j.clinician_id in active]
+    values = [
+        to_units(c.working_weeks, WEEK_SCALE, f"working_weeks of clinician {c.clinician_id}")
+        for c in pack.clinicians
+        if c.active
+    ]
+    values += [
+        to_units(j.weeks_per_year, WEEK_SCALE, f"weeks_per_year of {j.clinician_id} {j.day}-{j.period}")
+        for j in pack.job_plans
+        if j.clinician_id in active
+    ]
     g = WEEK_SCALE
     for v in values:
         g = math.gcd(g, v)
     return WEEK_SCALE // g
 
 
-def build_problem(pack: PlanningPack, requirements: Requirements, allowances: Allowances | None = None,
-                  ) -> Problem:
+def build_problem(
+    pack: PlanningPack,
+    requirements: Requirements,
+    allowances: Allowances | None = None,
+) -> Problem:
     """Integerise ``pack`` and ``requirements`` for the allocation model.
 
     Raises
@@ -324,7 +338,8 @@ def build_problem(pack: PlanningPack, requirements: Requirements, allowances: Al
     allowances = allowances or Allowances()
     notes: list[str] = []
     slots = tuple(SlotInfo(s.day, s.period, bool(s.premium_time)) for s in pack.slots) or tuple(
-        SlotInfo(d, p, False) for d in C.WEEKDAYS for p in ("AM", "PM"))
+        SlotInfo(d, p, False) for d in C.WEEKDAYS for p in ("AM", "PM")
+    )
     slot_of = {(s.day, s.period): i for i, s in enumerate(slots)}
 
     week_scale = _week_scale(pack)
@@ -333,50 +348,72 @@ def build_problem(pack: PlanningPack, requirements: Requirements, allowances: Al
     if unknown:
         raise ValueError(f"requirements name activities not in the pack: {', '.join(unknown)}")
     activities = []
-    for a in pack.activities:
-        given = float(demand_given.get(a.activity_id, 0.0))
+    for rec in pack.activities:
+        given = float(demand_given.get(rec.activity_id, 0.0))
         units = math.ceil(round(given * week_scale, 6))
         if abs(units - given * week_scale) > 1e-6:
-            notes.append(f"demand for {a.activity_id} rounded up from {given:.6g} to "
-                         f"{units / week_scale:g} session-weeks a year (the resolution of supply)")
-        pa = to_units(a.pa_value, PA_SCALE, f"pa_value of activity {a.activity_id}")
-        activities.append(ActivityInfo(a.activity_id, a.category, pa, a.room_type, int(a.priority),
-                                       bool(a.rapid_access), units, given))
+            notes.append(
+                f"demand for {rec.activity_id} rounded up from {given:.6g} to "
+                f"{units / week_scale:g} session-weeks a year (the resolution of supply)"
+            )
+        pa = to_units(rec.pa_value, PA_SCALE, f"pa_value of activity {rec.activity_id}")
+        activities.append(
+            ActivityInfo(
+                rec.activity_id,
+                rec.category,
+                pa,
+                rec.room_type,
+                int(rec.priority),
+                bool(rec.rapid_access),
+                units,
+                given,
+            )
+        )
     act_of = {a.activity_id: i for i, a in enumerate(activities)}
 
     apa_caps, apa_total = _apa_caps(pack, allowances)
     active = [c for c in pack.clinicians if c.active]
     clinicians = []
-    for c in active:
-        who = f"clinician {c.clinician_id}"
-        floor = c.min_spa_pas
-        if pack.settings.spa_pro_rata and c.contracted_pas < FULL_TIME_PAS:
-            floor = c.min_spa_pas * c.contracted_pas / FULL_TIME_PAS
-        cost, assumed = _apa_cost(pack, c)
-        if assumed and apa_caps[c.clinician_id] > 0:
-            notes.append(f"{c.clinician_id}: no cost for additional PAs in the pack; assumed "
-                         f"£{NOMINAL_PA_COST:,.0f} a year per PA")
-        share = c.max_out_of_hours_share
-        clinicians.append(ClinicianInfo(
-            clinician_id=c.clinician_id, staff_group=c.staff_group, contract=c.contract,
-            contracted=to_units(c.contracted_pas, PA_SCALE, f"contracted_pas of {who}"),
-            oncall=to_units(c.oncall_pas, PA_SCALE, f"oncall_pas of {who}"),
-            max_pas=to_units(c.max_pas, PA_SCALE, f"max_pas of {who}"),
-            spa_floor=math.ceil(round(floor * PA_SCALE, 6)),  # pro-rata floors round up (conservative)
-            working_weeks=to_units(c.working_weeks, WEEK_SCALE, f"working_weeks of {who}") * week_scale
-            // WEEK_SCALE,
-            apa_cap=to_units(apa_caps[c.clinician_id], PA_SCALE, f"additional PAs allowed for {who}"),
-            apa_cost=round(cost), apa_cost_assumed=assumed,
-            out_of_hours_opt_in=bool(c.out_of_hours_opt_in),
-            out_of_hours_share=None if share is None else Fraction(str(share)).limit_denominator(1000),
-            premium_factor=PREMIUM_FACTOR.get(c.contract, Fraction(1)),
-        ))
+    for crec in active:
+        who = f"clinician {crec.clinician_id}"
+        floor = crec.min_spa_pas
+        if pack.settings.spa_pro_rata and crec.contracted_pas < FULL_TIME_PAS:
+            floor = crec.min_spa_pas * crec.contracted_pas / FULL_TIME_PAS
+        cost, assumed = _apa_cost(pack, crec)
+        if assumed and apa_caps[crec.clinician_id] > 0:
+            notes.append(
+                f"{crec.clinician_id}: no cost for additional PAs in the pack; assumed "
+                f"£{NOMINAL_PA_COST:,.0f} a year per PA"
+            )
+        share = crec.max_out_of_hours_share
+        clinicians.append(
+            ClinicianInfo(
+                clinician_id=crec.clinician_id,
+                staff_group=crec.staff_group,
+                contract=crec.contract,
+                contracted=to_units(crec.contracted_pas, PA_SCALE, f"contracted_pas of {who}"),
+                oncall=to_units(crec.oncall_pas, PA_SCALE, f"oncall_pas of {who}"),
+                max_pas=to_units(crec.max_pas, PA_SCALE, f"max_pas of {who}"),
+                spa_floor=math.ceil(round(floor * PA_SCALE, 6)),  # pro-rata floors round up (conservative)
+                working_weeks=to_units(crec.working_weeks, WEEK_SCALE, f"working_weeks of {who}")
+                * week_scale
+                // WEEK_SCALE,
+                apa_cap=to_units(apa_caps[crec.clinician_id], PA_SCALE, f"additional PAs allowed for {who}"),
+                apa_cost=round(cost),
+                apa_cost_assumed=assumed,
+                out_of_hours_opt_in=bool(crec.out_of_hours_opt_in),
+                out_of_hours_share=None if share is None else Fraction(str(share)).limit_denominator(1000),
+                premium_factor=PREMIUM_FACTOR.get(crec.contract, Fraction(1)),
+            )
+        )
     clin_of = {c.clinician_id: i for i, c in enumerate(clinicians)}
     for ci in clinicians:  # premium-time PA values must be exact too
-        for a in activities:
-            if any(s.premium for s in slots) and (a.pa_value * ci.premium_factor).denominator != 1:
-                raise ScalingError(f"pa_value of activity {a.activity_id} in premium time "
-                                   f"({a.pa_value / PA_SCALE:g} x {ci.premium_factor}) is not exact")
+        for info in activities:
+            if any(s.premium for s in slots) and (info.pa_value * ci.premium_factor).denominator != 1:
+                raise ScalingError(
+                    f"pa_value of activity {info.activity_id} in premium time "
+                    f"({info.pa_value / PA_SCALE:g} x {ci.premium_factor}) is not exact"
+                )
 
     skilled: set[tuple[int, int]] = set()
     skill_caps: dict[tuple[int, int], int] = {}
@@ -394,8 +431,15 @@ def build_problem(pack: PlanningPack, requirements: Requirements, allowances: Al
             continue
         key = (clin_of[cell.clinician_id], slot_of[(cell.day, cell.period)])
         current[key] = act_of[cell.activity_id]
-        current_weeks[key] = to_units(cell.weeks_per_year, WEEK_SCALE, f"weeks_per_year of "
-                                      f"{cell.clinician_id} {cell.day}-{cell.period}") * week_scale // WEEK_SCALE
+        current_weeks[key] = (
+            to_units(
+                cell.weeks_per_year,
+                WEEK_SCALE,
+                f"weeks_per_year of {cell.clinician_id} {cell.day}-{cell.period}",
+            )
+            * week_scale
+            // WEEK_SCALE
+        )
         skilled.add((key[0], act_of[cell.activity_id]))  # the current plan proves the skill
         if cell.locked:
             locked.add(key)
@@ -412,8 +456,11 @@ def build_problem(pack: PlanningPack, requirements: Requirements, allowances: Al
             if acts:
                 options[(c, s)] = acts
 
-    rooms = {(r.room_type, slot_of[(r.day, r.period)]): int(r.available) for r in pack.rooms
-             if (r.day, r.period) in slot_of}
+    rooms = {
+        (r.room_type, slot_of[(r.day, r.period)]): int(r.available)
+        for r in pack.rooms
+        if (r.day, r.period) in slot_of
+    }
     fixed_slots, fixed_weekly = [], []
     for req in pack.requirements:
         a = act_of[req.activity_id]
@@ -421,25 +468,42 @@ def build_problem(pack: PlanningPack, requirements: Requirements, allowances: Al
             if (req.day, req.period) in slot_of:
                 fixed_slots.append(FixedSlot(a, slot_of[(req.day, req.period)], int(req.min_clinicians)))
         elif req.sessions_per_week is not None:
-            fixed_weekly.append(FixedWeekly(a, math.ceil(req.sessions_per_week - _EPS),
-                                            float(req.sessions_per_week)))
+            fixed_weekly.append(
+                FixedWeekly(a, math.ceil(req.sessions_per_week - _EPS), float(req.sessions_per_week))
+            )
 
     purchases: dict[int, Purchase] = {}
-    for p in allowances.purchased_sessions:
-        if p.activity_id not in act_of:
-            raise ValueError(f"purchased sessions name an activity not in the pack: {p.activity_id}")
-        cost = p.cost_per_session if p.cost_per_session is not None else _session_cost(pack, p.kind)
-        if cost is None:
-            raise ValueError(f"no cost for {p.kind} sessions of {p.activity_id}: give cost_per_session or "
-                             f"a costs row {p.kind}_session")
-        purchases[act_of[p.activity_id]] = Purchase(math.floor(p.max_sessions_per_year + _EPS),
-                                                    round(cost), p.kind)
+    for buy in allowances.purchased_sessions:
+        if buy.activity_id not in act_of:
+            raise ValueError(f"purchased sessions name an activity not in the pack: {buy.activity_id}")
+        price: float | None = buy.cost_per_session
+        if price is None:
+            price = _session_cost(pack, buy.kind)
+        if price is None:
+            raise ValueError(
+                f"no cost for {buy.kind} sessions of {buy.activity_id}: give cost_per_session or "
+                f"a costs row {buy.kind}_session"
+            )
+        purchases[act_of[buy.activity_id]] = Purchase(
+            math.floor(buy.max_sessions_per_year + _EPS), round(price), buy.kind
+        )
 
     return Problem(
-        name=pack.settings.name, clinicians=tuple(clinicians), activities=tuple(activities), slots=slots,
-        options=options, current=current, current_weeks=current_weeks, locked=frozenset(locked),
-        rooms=rooms, fixed_slots=tuple(fixed_slots), fixed_weekly=tuple(fixed_weekly),
-        skill_caps=skill_caps, purchases=purchases,
+        name=pack.settings.name,
+        clinicians=tuple(clinicians),
+        activities=tuple(activities),
+        slots=slots,
+        options=options,
+        current=current,
+        current_weeks=current_weeks,
+        locked=frozenset(locked),
+        rooms=rooms,
+        fixed_slots=tuple(fixed_slots),
+        fixed_weekly=tuple(fixed_weekly),
+        skill_caps=skill_caps,
+        purchases=purchases,
         apa_total_cap=None if apa_total is None else to_units(apa_total, PA_SCALE, "additional_pas_total"),
-        objective=tuple(pack.settings.objective), week_scale=week_scale, notes=tuple(notes),
+        objective=tuple(pack.settings.objective),
+        week_scale=week_scale,
+        notes=tuple(notes),
     )

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from functools import cached_property
 
 from capacity_planner.solver.objective import UNITS
 from capacity_planner.solver.problem import PA_SCALE, Problem
 
 
-class SolveStatus(str, Enum):
+class SolveStatus(StrEnum):
     """Outcome of a solve. Infeasible and time-outs are statuses, not exceptions."""
 
     OPTIMAL = "optimal"  # every level proven optimal
@@ -56,9 +56,13 @@ class Solution:
     def grid_units(self, c: int, category: str | None = None, premium_only: bool = False) -> int:
         """PA units of clinician ``c``'s cells (optionally one category, or premium slots only)."""
         p = self.problem
-        return sum(p.pas(cc, s, a) for (cc, s), a in self.cells.items() if cc == c
-                   and (category is None or p.activities[a].category == category)
-                   and (not premium_only or p.slots[s].premium))
+        return sum(
+            p.pas(cc, s, a)
+            for (cc, s), a in self.cells.items()
+            if cc == c
+            and (category is None or p.activities[a].category == category)
+            and (not premium_only or p.slots[s].premium)
+        )
 
     @cached_property
     def planned_units(self) -> dict[int, int]:
@@ -80,7 +84,9 @@ class Solution:
     @cached_property
     def supply_units(self) -> dict[int, int]:
         """Session-weeks a year per activity (week_scale units), bought sessions included."""
-        out = {a: self.bought.get(a, 0) * self.problem.week_scale for a in range(len(self.problem.activities))}
+        out = {
+            a: self.bought.get(a, 0) * self.problem.week_scale for a in range(len(self.problem.activities))
+        }
         for (c, s), a in self.cells.items():
             out[a] += self.problem.weeks(c, s, a)
         return out
@@ -117,8 +123,9 @@ class Solution:
             return sum(self.unallocated_units(c) for c in range(self.problem.n_clinicians))
         if name in ("unmet_rapid_access", "unmet_routine"):
             rapid = name == "unmet_rapid_access"
-            return sum(act.priority * self.unmet_units(a) for a, act in enumerate(acts)
-                       if act.rapid_access == rapid)
+            return sum(
+                act.priority * self.unmet_units(a) for a, act in enumerate(acts) if act.rapid_access == rapid
+            )
         if name == "cost":
             return self.cost_units()
         if name == "changes":
@@ -134,8 +141,7 @@ class Solution:
     # ---- headline KPIs --------------------------------------------------------------------------
     def unmet_sessions_per_year(self) -> float:
         """Unweighted unmet demand, session-weeks a year."""
-        return sum(self.unmet_units(a) for a in range(len(self.problem.activities))) \
-            / self.problem.week_scale
+        return sum(self.unmet_units(a) for a in range(len(self.problem.activities))) / self.problem.week_scale
 
     def additional_pas(self) -> float:
         """Additional PAs a week across the team."""

@@ -15,10 +15,26 @@ from capacity_planner.solver.problem import PA_SCALE, Problem
 from capacity_planner.solver.result import Solution
 
 ALLOCATION_COLUMNS = ("clinician_id", "day", "period", "activity_id", "pas")
-GAPS_COLUMNS = ("activity_id", "required_sessions_per_year", "current_sessions_per_year",
-                "planned_sessions_per_year", "gap_sessions_per_year", "gap_dcc_hours_per_year")
-CLINICIANS_COLUMNS = ("clinician_id", "staff_group", "contracted_pas", "planned_pas", "dcc_pas", "spa_pas",
-                      "other_pas", "apa_pas", "out_of_hours_pas", "changed_sessions")
+GAPS_COLUMNS = (
+    "activity_id",
+    "required_sessions_per_year",
+    "current_sessions_per_year",
+    "planned_sessions_per_year",
+    "gap_sessions_per_year",
+    "gap_dcc_hours_per_year",
+)
+CLINICIANS_COLUMNS = (
+    "clinician_id",
+    "staff_group",
+    "contracted_pas",
+    "planned_pas",
+    "dcc_pas",
+    "spa_pas",
+    "other_pas",
+    "apa_pas",
+    "out_of_hours_pas",
+    "changed_sessions",
+)
 CHANGES_COLUMNS = ("clinician_id", "day", "period", "activity_before", "activity_after")
 DECIMALS = 4
 
@@ -29,16 +45,30 @@ def _pas(units: int) -> float:
 
 def empty_tables() -> dict[str, pd.DataFrame]:
     """The four tables with their columns and no rows (for an infeasible plan)."""
-    return {name: pd.DataFrame({c: [] for c in cols}) for name, cols in
-            (("allocation", ALLOCATION_COLUMNS), ("gaps", GAPS_COLUMNS), ("clinicians", CLINICIANS_COLUMNS),
-             ("changes", CHANGES_COLUMNS))}
+    return {
+        name: pd.DataFrame({c: [] for c in cols})
+        for name, cols in (
+            ("allocation", ALLOCATION_COLUMNS),
+            ("gaps", GAPS_COLUMNS),
+            ("clinicians", CLINICIANS_COLUMNS),
+            ("changes", CHANGES_COLUMNS),
+        )
+    }
 
 
 def allocation_table(sol: Solution) -> pd.DataFrame:
     """One row per worked cell: clinician_id, day, period, activity_id, pas (PAs a week, premium-scaled)."""
     p = sol.problem
-    rows = [(p.clinicians[c].clinician_id, p.slots[s].day, p.slots[s].period, p.activities[a].activity_id,
-             _pas(p.pas(c, s, a))) for (c, s), a in sorted(sol.cells.items())]
+    rows = [
+        (
+            p.clinicians[c].clinician_id,
+            p.slots[s].day,
+            p.slots[s].period,
+            p.activities[a].activity_id,
+            _pas(p.pas(c, s, a)),
+        )
+        for (c, s), a in sorted(sol.cells.items())
+    ]
     return pd.DataFrame(rows, columns=list(ALLOCATION_COLUMNS))
 
 
@@ -77,9 +107,20 @@ def clinicians_table(sol: Solution) -> pd.DataFrame:
         planned = sol.planned_units[c]
         dcc = sol.grid_units(c, category="DCC")
         spa = sol.grid_units(c, category="SPA")
-        rows.append((ci.clinician_id, ci.staff_group, _pas(ci.contracted), _pas(planned), _pas(dcc), _pas(spa),
-                     _pas(planned - dcc - spa), _pas(sol.additional_units(c)),
-                     _pas(sol.grid_units(c, premium_only=True)), changed.get(c, 0)))
+        rows.append(
+            (
+                ci.clinician_id,
+                ci.staff_group,
+                _pas(ci.contracted),
+                _pas(planned),
+                _pas(dcc),
+                _pas(spa),
+                _pas(planned - dcc - spa),
+                _pas(sol.additional_units(c)),
+                _pas(sol.grid_units(c, premium_only=True)),
+                changed.get(c, 0),
+            )
+        )
     return pd.DataFrame(rows, columns=list(CLINICIANS_COLUMNS))
 
 
@@ -89,16 +130,26 @@ def changes_table(sol: Solution) -> pd.DataFrame:
     rows = []
     for c, s in sol.changed_cells():
         before, after = p.current.get((c, s)), sol.cells.get((c, s))
-        rows.append((p.clinicians[c].clinician_id, p.slots[s].day, p.slots[s].period,
-                     None if before is None else p.activities[before].activity_id,
-                     None if after is None else p.activities[after].activity_id))
+        rows.append(
+            (
+                p.clinicians[c].clinician_id,
+                p.slots[s].day,
+                p.slots[s].period,
+                None if before is None else p.activities[before].activity_id,
+                None if after is None else p.activities[after].activity_id,
+            )
+        )
     return pd.DataFrame(rows, columns=list(CHANGES_COLUMNS))
 
 
 def plan_tables(sol: Solution) -> dict[str, pd.DataFrame]:
     """allocation, gaps, clinicians and changes."""
-    return {"allocation": allocation_table(sol), "gaps": gaps_table(sol),
-            "clinicians": clinicians_table(sol), "changes": changes_table(sol)}
+    return {
+        "allocation": allocation_table(sol),
+        "gaps": gaps_table(sol),
+        "clinicians": clinicians_table(sol),
+        "changes": changes_table(sol),
+    }
 
 
 def kpis(sol: Solution) -> dict[str, Any]:
@@ -117,7 +168,8 @@ def kpis(sol: Solution) -> dict[str, Any]:
         "cost_breakdown": {"additional_pas": round(apa_cost, 2), "purchased_sessions": round(bought_cost, 2)},
         "additional_pas": round(sol.additional_pas(), DECIMALS),
         "purchased_sessions": {p.activities[a].activity_id: n for a, n in sorted(sol.bought.items())},
-        "unallocated_pas": round(sum(sol.unallocated_units(c) for c in range(p.n_clinicians)) / PA_SCALE,
-                                 DECIMALS),
+        "unallocated_pas": round(
+            sum(sol.unallocated_units(c) for c in range(p.n_clinicians)) / PA_SCALE, DECIMALS
+        ),
         "changed_sessions": len(sol.changed_cells()),
     }

@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 
 from capacity_planner.solver.problem import Problem
 
-Expr = cp_model.LinearExprT
+Expr = cp_model.LinearExpr | int
 
 
 class Variables:

@@ -1,0 +1,219 @@
+"""Allocation benchmark: the ``service`` pack (~40 clinicians) and the ``trust`` pack (~1,000 clinicians in
+~40 services solved independently, in parallel processes), with HiGHS on the unmet-demand level of the same
+model for comparison.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_solver.py [--size service|trust|both] [--workers 2] [--seed 0]
+
+Requirements come from the demand pipeline (``capacity_planner.demand.pipeline.size_demand``) when it is
+available; otherwise each DCC activity's demand is its current supply x 1.1 (x 1.21 for rapid access), a
+service short of capacity, as most are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import lil_matrix
+
+import capacity_planner as cp
+from capacity_planner.demand.requirements import COLUMNS, Requirements
+from capacity_planner.pack.model import PlanningPack
+from capacity_planner.solver import build_problem, check_plan, plan_allocation
+from capacity_planner.solver.problem import Problem
+
+
+def requirements_for(pack: PlanningPack) -> tuple[Requirements, str]:
+    """Demand-pipeline requirements if available, else synthetic (current supply x 1.1)."""
+    try:
+        from capacity_planner.demand.pipeline import size_demand  # type: ignore[import-not-found]
+
+        return size_demand(pack).requirements, "demand pipeline"
+    except ImportError:
+        pass
+    supply: dict[str, float] = {}
+    for j in pack.job_plans:
+        supply[j.activity_id] = supply.get(j.activity_id, 0.0) + j.weeks_per_year
+    rows = []
+    for a in pack.activities:
+        if a.category != "DCC":
+            continue
+        row: dict[str, Any] = {c: 0.0 for c in COLUMNS}
+        factor = 1.21 if a.rapid_access else 1.1
+        row.update(activity_id=a.activity_id, category="DCC", rapid_access=a.rapid_access,
+                   sizing_method="mean", sessions_per_year=round(supply.get(a.activity_id, 0.0) * factor, 2))
+        rows.append(row)
+    return Requirements.from_frame(pd.DataFrame(rows, columns=list(COLUMNS))), "synthetic (supply x 1.1)"
+
+
+def highs_unmet(problem: Problem, time_limit_s: float = 60.0) -> dict[str, Any]:
+    """The rapid-access then routine unmet-demand levels of the same integer model, with HiGHS."""
+    p = problem
+    trip = list(p.triples())
+    xi = {t: i for i, t in enumerate(trip)}
+    acts = [a for a, act in enumerate(p.activities) if act.demand > 0]
+    mi = {a: len(trip) + k for k, a in enumerate(acts)}
+    n = len(trip) + len(acts)
+    rows: list[tuple[dict[int, float], float, float]] = []
+    by_cs: dict[tuple[int, int], list[int]] = {}
+    for (c, s, _), i in xi.items():
+        by_cs.setdefault((c, s), []).append(i)
+    rows += [({i: 1 for i in ids}, -np.inf, 1) for ids in by_cs.values()]
+    for c, ci in enumerate(p.clinicians):
+        mine = [t for t in trip if t[0] == c]
+        rows.append(({xi[t]: p.pas(*t) for t in mine}, ci.grid_target - p.under_cap(c),
+                     ci.grid_target + ci.apa_cap))
+        if ci.spa_floor:
+            rows.append(({xi[t]: p.pas(*t) for t in mine if p.activities[t[2]].category == "SPA"},
+                         ci.spa_floor, np.inf))
+        if ci.out_of_hours_share is not None:
+            share = ci.out_of_hours_share
+            coefs = {xi[t]: share.denominator * p.pas(*t) * p.slots[t[1]].premium
+                     - share.numerator * p.pas(*t) for t in mine}
+            rows.append((coefs, -np.inf, share.numerator * ci.oncall))
+    for c, s in p.locked:
+        key = (c, s, p.current[(c, s)])
+        if key in xi:
+            rows.append(({xi[key]: 1}, 1, 1))
+    for (room, s), cap in p.rooms.items():
+        in_room = {xi[t]: 1 for t in trip if t[1] == s and p.activities[t[2]].room_type == room}
+        rows.append((in_room, -np.inf, cap))
+    rows += [({xi[t]: 1 for t in trip if t[1] == r.s and t[2] == r.a}, r.min_clinicians, np.inf)
+             for r in p.fixed_slots]
+    rows += [({xi[t]: 1 for t in trip if t[2] == r.a}, r.sessions, np.inf) for r in p.fixed_weekly]
+    rows += [({xi[t]: 1 for t in trip if t[0] == c and t[2] == a}, -np.inf, cap)
+             for (c, a), cap in p.skill_caps.items()]
+    for a in acts:
+        coefs = {xi[t]: p.weeks(*t) for t in trip if t[2] == a}
+        coefs[mi[a]] = 1
+        rows.append((coefs, p.activities[a].demand, np.inf))
+    matrix = lil_matrix((len(rows), n))
+    for r, (coefs, _, _) in enumerate(rows):
+        for j, v in coefs.items():
+            matrix[r, j] = v
+    lower = np.array([lo for _, lo, _ in rows], dtype=float)
+    upper = np.array([hi for _, _, hi in rows], dtype=float)
+    integrality = np.r_[np.ones(len(trip)), np.zeros(len(acts))]
+    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(trip)), np.full(len(acts), np.inf)])
+    out: dict[str, Any] = {}
+    a_csr = matrix.tocsr()
+    for name, rapid in (("unmet_rapid_access", True), ("unmet_routine", False)):
+        cost = np.zeros(n)
+        for a in acts:
+            if p.activities[a].rapid_access == rapid:
+                cost[mi[a]] = p.activities[a].priority
+        t0 = time.perf_counter()
+        res = milp(cost, constraints=LinearConstraint(a_csr, lower, upper), integrality=integrality,
+                   bounds=bounds, options={"time_limit": time_limit_s, "mip_rel_gap": 0})
+        out[name] = {"status": res.message, "objective": None if res.x is None else round(res.fun, 3)
+                     / p.week_scale, "seconds": round(time.perf_counter() - t0, 2)}
+        if res.x is None:
+            break
+        from scipy.sparse import vstack
+
+        a_csr = vstack([a_csr, cost.reshape(1, -1)]).tocsr()
+        lower, upper = np.r_[lower, -np.inf], np.r_[upper, res.fun + 1e-6]
+    return out
+
+
+def solve_one(args: tuple[PlanningPack, int, int, float, bool]) -> dict[str, Any]:
+    """Plan one pack; return timings per level (run in a worker process)."""
+    pack, seed, workers, limit, deterministic = args
+    requirements, source = requirements_for(pack)
+    t0 = time.perf_counter()
+    plan = plan_allocation(pack, requirements, time_limit_s=limit, seed=seed, workers=workers,
+                           deterministic=deterministic, raise_on_failure=False)
+    total = time.perf_counter() - t0
+    violations = check_plan(pack, plan.tables, requirements) if plan.result.solution else ["no plan"]
+    return {"name": pack.settings.name, "clinicians": len(pack.clinicians), "status": plan.status.value,
+            "seconds": round(total, 2), "violations": len(violations), "requirements": source,
+            "levels": [(lv.name, lv.status.value, lv.objective, lv.bound, round(lv.gap or 0.0, 5),
+                        round(lv.seconds, 2)) for lv in plan.result.levels]}
+
+
+def split_services(pack: PlanningPack) -> list[PlanningPack]:
+    """One pack per service (activities' ``service``; clinicians by the services of their skills)."""
+    services = sorted({a.service or "" for a in pack.activities})
+    out = []
+    for svc in services:
+        acts = {a.activity_id for a in pack.activities if (a.service or "") == svc}
+        clin = {s.clinician_id for s in pack.skills if s.activity_id in acts}
+        out.append(pack.replace(
+            settings=dataclasses.replace(pack.settings, name=svc or pack.settings.name),
+            activities=tuple(a for a in pack.activities if a.activity_id in acts),
+            clinicians=tuple(c for c in pack.clinicians if c.clinician_id in clin),
+            skills=tuple(s for s in pack.skills if s.activity_id in acts and s.clinician_id in clin),
+            availability=tuple(a for a in pack.availability if a.clinician_id in clin),
+            job_plans=tuple(j for j in pack.job_plans if j.clinician_id in clin and j.activity_id in acts),
+            requirements=tuple(r for r in pack.requirements if r.activity_id in acts),
+            rooms=pack.rooms,
+            referrals=pack.referrals.iloc[0:0], appointments=pack.appointments.iloc[0:0],
+            delivered=pack.delivered.iloc[0:0]))
+    return out
+
+
+def bench_service(seed: int, workers: int, limit: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        from capacity_planner.pack.samples import generate_sample
+
+        pack = cp.read_pack(generate_sample("service", seed, Path(tmp) / "service"))
+    for deterministic in (True, False):
+        r = solve_one((pack, seed, workers, limit, deterministic))
+        print(f"service seed={seed} workers={workers} deterministic={deterministic}: {r['status']} in "
+              f"{r['seconds']} s, {r['clinicians']} clinicians, checker violations {r['violations']}, "
+              f"requirements {r['requirements']}")
+        for lv in r["levels"]:
+            print(f"   {lv[0]:20s} {lv[1]:9s} objective {lv[2]} bound {lv[3]} gap {lv[4]} {lv[5]} s")
+    requirements, _ = requirements_for(pack)
+    highs = highs_unmet(build_problem(pack, requirements))
+    print("   HiGHS (scipy.optimize.milp), same model, unmet levels:", highs)
+
+
+def bench_trust(seed: int, workers: int, limit: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        from capacity_planner.pack.samples import generate_sample
+
+        t0 = time.perf_counter()
+        pack = cp.read_pack(generate_sample("trust", seed, Path(tmp) / "trust"))
+        print(f"trust pack generated and read in {time.perf_counter() - t0:.1f} s")
+    services = split_services(pack)
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(solve_one, [(s, seed, 1, limit, True) for s in services]))
+    total = time.perf_counter() - t0
+    statuses = pd.Series([r["status"] for r in results]).value_counts().to_dict()
+    slowest = max(results, key=lambda r: r["seconds"])
+    print(f"trust: {len(services)} services, {sum(r['clinicians'] for r in results)} clinicians, "
+          f"{total:.1f} s wall on {workers} processes (1 CP-SAT worker each); statuses {statuses}; "
+          f"checker violations {sum(r['violations'] for r in results)}; slowest service "
+          f"{slowest['seconds']} s; sum of service times {sum(r['seconds'] for r in results):.1f} s")
+    gaps = [lv[4] for r in results for lv in r["levels"]]
+    print(f"   largest gap at the limit: {max(gaps) if gaps else 0}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", choices=["service", "trust", "both"], default="both")
+    ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--time-limit", type=float, default=60.0)
+    args = ap.parse_args()
+    if args.size in ("service", "both"):
+        bench_service(args.seed, args.workers, args.time_limit)
+    if args.size in ("trust", "both"):
+        bench_trust(args.seed, args.workers, args.time_limit)
+
+
+if __name__ == "__main__":
+    main()

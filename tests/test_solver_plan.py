@@ -1,0 +1,109 @@
+"""End-to-end allocation on the tiny pack: outputs, determinism, progress, the checker."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pandas as pd
+from test_solver_helpers import reqs, run
+
+import capacity_planner as cp
+from capacity_planner.solver import SolveStatus, check_plan, plan_allocation, write_plan_outputs
+from capacity_planner.solver.tables import (
+    ALLOCATION_COLUMNS,
+    CHANGES_COLUMNS,
+    CLINICIANS_COLUMNS,
+    GAPS_COLUMNS,
+)
+
+TINY_DEMAND = {"2ww": 250.0, "fu": 400.5, "mdt": 84.0}
+
+
+def _tiny(tiny_path: Path) -> cp.PlanningPack:
+    return cp.read_pack(tiny_path)
+
+
+def test_tiny_pack_plans_optimally_and_passes_the_checker(tiny_path: Path) -> None:
+    pack = _tiny(tiny_path)
+    plan = run(pack, reqs(TINY_DEMAND, rapid=["2ww"]))
+    assert plan.status is SolveStatus.OPTIMAL
+    assert [lv.name for lv in plan.result.levels] == [
+        "unallocated_pas", "unmet_rapid_access", "unmet_routine", "cost", "changes", "fairness"]
+    alloc = plan.allocation
+    assert tuple(alloc.columns) == ALLOCATION_COLUMNS
+    assert tuple(plan.gaps.columns) == GAPS_COLUMNS
+    assert tuple(plan.clinicians.columns) == CLINICIANS_COLUMNS
+    assert tuple(plan.changes.columns) == CHANGES_COLUMNS
+    # Locked MDT cells kept and the Tue-PM MDT staffed by two; clinicians at contracted PAs.
+    mdt = alloc[(alloc.day == "Tue") & (alloc.period == "PM") & (alloc.activity_id == "mdt")]
+    assert sorted(mdt.clinician_id) == ["A", "B"]
+    assert plan.clinicians.set_index("clinician_id")["planned_pas"].to_dict() == {
+        "A": 10.0, "B": 6.0, "S": 10.0, "N": 10.0}
+    assert plan.summary["unmet_sessions_per_year"] == plan.gaps["gap_sessions_per_year"].sum()
+    assert "demand for fu rounded up from 400.5 to 401 session-weeks a year (the resolution of supply)" \
+        in plan.summary["notes"]
+
+
+def test_checker_catches_a_tampered_allocation(tiny_path: Path) -> None:
+    pack = _tiny(tiny_path)
+    requirements = reqs(TINY_DEMAND, rapid=["2ww"])
+    plan = run(pack, requirements)
+    alloc = plan.allocation.copy()
+    row = alloc.index[(alloc.clinician_id == "N")][0]
+    alloc.loc[row, "activity_id"] = "2ww"  # N is not skilled in 2ww
+    extra = pd.DataFrame([{"clinician_id": "B", "day": "Fri", "period": "AM", "activity_id": "spa",
+                           "pas": 1.0}])  # B does not work Fridays
+    tampered = {"allocation": pd.concat([alloc, extra], ignore_index=True)}
+    violations = check_plan(pack, tampered, requirements)
+    day, period = alloc.loc[row, "day"], alloc.loc[row, "period"]
+    assert f"N {day}-{period}: N is not skilled in 2ww" in violations
+    assert "B Fri-AM: B does not work this slot" in violations
+    assert any(v.startswith("B: 7 PAs a week exceed 6 contracted PAs") for v in violations)
+
+
+def test_same_inputs_seed_and_workers_give_identical_outputs(tiny_path: Path) -> None:
+    pack = _tiny(tiny_path)
+    requirements = reqs(TINY_DEMAND, rapid=["2ww"])
+    first = run(pack, requirements, workers=2, seed=7)
+    second = run(pack, requirements, workers=2, seed=7)
+    for name in ("allocation", "gaps", "clinicians", "changes"):
+        pd.testing.assert_frame_equal(first.tables[name], second.tables[name])
+    assert first.summary["objective"] == second.summary["objective"]
+
+
+def test_progress_and_outputs_written_atomically(tiny_path: Path, tmp_path: Path) -> None:
+    pack = _tiny(tiny_path)
+    seen: list[tuple[str, float, float, float]] = []
+    plan = plan_allocation(pack, reqs(TINY_DEMAND, rapid=["2ww"]), time_limit_s=20, seed=0, workers=1,
+                           progress=lambda *args: seen.append(args))
+    assert seen and {name for name, *_ in seen} <= {lv.name for lv in plan.result.levels}
+    assert all(isinstance(x, float) for _, *rest in seen for x in rest)
+    out = tmp_path / "out"
+    written = write_plan_outputs(plan, out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["allocation.csv", "gaps.csv", "clinicians.csv", "changes.csv", "gap_reasons.csv", "summary.json"])
+    assert [p.name for p in written][:5] == ["allocation.csv", "gaps.csv", "clinicians.csv", "changes.csv",
+                                             "summary.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("status", "objective", "bound", "gap", "solve_seconds", "unmet_sessions_per_year",
+                "unmet_dcc_hours_per_year", "annual_cost", "inputs", "settings", "version"):
+        assert key in summary
+    assert summary["status"] == "optimal"
+    assert summary["settings"]["seed"] == 0 and summary["settings"]["workers"] == 1
+    back = {name: pd.read_csv(out / f"{name}.csv") for name in ("allocation", "clinicians", "changes")}
+    assert check_plan(pack, back) == []
+
+
+def test_infeasible_plan_has_empty_tables_and_reasons(tiny_path: Path, tmp_path: Path) -> None:
+    pack = _tiny(tiny_path)
+    clinicians = tuple(c if c.clinician_id != "B" else dataclasses.replace(c, contracted_pas=11.0)
+                       for c in pack.clinicians)
+    plan = run(pack.replace(clinicians=clinicians), reqs(TINY_DEMAND))
+    assert plan.status is SolveStatus.INFEASIBLE
+    assert plan.result.reasons == ("B: can be given at most 9.33 PAs a week (9 available slots with an "
+                                   "activity they are skilled in) but is contracted for 11 PAs",)
+    assert all(t.empty for t in plan.tables.values())
+    write_plan_outputs(plan, tmp_path)
+    assert json.loads((tmp_path / "summary.json").read_text())["reasons"] == list(plan.result.reasons)

@@ -220,6 +220,88 @@ def _gap_table(run: Any) -> str:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--executor", type=click.Choice(["serial", "process", "dask"]), default="serial",
+              show_default=True, help="Where scenarios run; the results are identical.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786); default: a "
+                                                "local cluster. Only with --executor dask.")
+@click.option("--workers", "max_workers", type=click.IntRange(1, 1024), default=None,
+              help="Processes or Dask workers (default: the number of cores).")
+@click.option("--time-limit", "time_limit", type=click.FloatRange(0.1, 86400), default=None,
+              help="Solver seconds per objective level per scenario.")
+@click.option("--anonymise", is_flag=True, help="Pseudonyms for clinicians in every output.")
+@click.option("--no-resume", is_flag=True, help="Re-run scenarios that already finished in --out.")
+def scenarios(paths: tuple[Path, ...], out: Path, executor: str, scheduler: str | None,
+              max_workers: int | None, time_limit: float | None, anonymise: bool, no_resume: bool) -> None:
+    """Costed what-if plans side by side: capacity-planner scenarios [PACK] [SCENARIOS.toml].
+
+    Each scenario transforms the pack (demand growth, DNA rate, recruitment, additional PAs, locum
+    or WLI sessions, locks, rooms...) and is planned like `plan`. Writes comparison.csv,
+    comparison.html, charts/ and one folder per scenario. Finished scenarios are kept, so an
+    interrupted sweep resumes. Without SCENARIOS.toml the shipped example file is used.
+
+    \b
+    Example:
+        capacity-planner scenarios --out whatif                       # sample + example file
+        capacity-planner scenarios my_service.xlsx options.toml --out whatif --executor process
+    """
+    from capacity_planner.pack.read import read_pack
+    from capacity_planner.scenarios import example_scenarios_path, run_scenarios, text_progress
+
+    if len(paths) > 2:
+        raise click.UsageError("give at most PACK and SCENARIOS.toml")
+    toml = [p for p in paths if p.suffix.lower() == ".toml"]
+    packs = [p for p in paths if p.suffix.lower() != ".toml"]
+    if len(toml) > 1 or len(packs) > 1:
+        raise click.UsageError("give at most one PACK (folder or .xlsx) and one SCENARIOS.toml")
+    loaded = read_pack(packs[0] if packs else None, purpose="plan")
+    spec = toml[0] if toml else example_scenarios_path()
+    table = run_scenarios(loaded, spec, out, executor=executor, scheduler=scheduler,  # type: ignore[arg-type]
+                          max_workers=max_workers, time_limit_s=time_limit, anonymise=anonymise,
+                          progress=text_progress(), resume=not no_resume)
+    wanted = ("scenario", "status", "unmet_sessions_per_year", "unmet_rapid_access_sessions_per_year",
+              "annual_cost", "annual_cost_delta")
+    shown = [c for c in wanted if c in table.columns]
+    click.echo(table[shown].to_string(index=False))
+    click.echo(f"Comparison: {Path(out) / 'comparison.csv'} and {Path(out) / 'comparison.html'}")
+
+
+@cli.command()
+@_pack_argument
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--budgets", required=True,
+              help="Extra GBP a year, comma-separated, e.g. 0,25000,50000,100000.")
+@click.option("--levers", default=None,
+              help="Comma-separated: additional_pas, locum, wli, locum:<activity>, wli:<activity> "
+                   "(default: additional_pas, locum, wli).")
+@click.option("--time-limit", "time_limit", type=click.FloatRange(0.1, 86400), default=None,
+              help="Solver seconds per objective level per point.")
+def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None,
+             time_limit: float | None) -> None:
+    """Budget frontier: the least unmet demand reachable for each extra budget, and what it buys.
+
+    \b
+    Example:
+        capacity-planner frontier --budgets 0,25000,50000,100000 --out frontier
+    """
+    from capacity_planner.pack.read import read_pack
+    from capacity_planner.scenarios import run_frontier
+
+    try:
+        amounts = [float(b.replace("£", "").replace("_", "")) for b in budgets.split(",") if b.strip()]
+    except ValueError as exc:
+        raise click.BadParameter(f"{budgets!r}: expected numbers such as 0,25000,50000") from exc
+    if not amounts or any(a < 0 for a in amounts):
+        raise click.BadParameter("expected one or more budgets >= 0, such as 0,25000,50000")
+    loaded = read_pack(pack, purpose="plan")
+    lever_list = [x.strip() for x in levers.split(",")] if levers else None
+    table = run_frontier(loaded, amounts, out, levers=lever_list, time_limit_s=time_limit)
+    click.echo(table.to_string(index=False))
+    click.echo(f"Wrote {Path(out) / 'frontier.csv'} and {Path(out) / 'charts' / 'frontier.png'}")
+
+
+@cli.command()
 @_pack_argument
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
 def backtest(pack: Path | None, out: Path) -> None:

@@ -148,3 +148,32 @@ def test_review_period_outside_the_year_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "not inside the planning year" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_scenarios_and_frontier_on_the_tiny_pack(tmp_path: Path, tiny_path: Path) -> None:
+    import pandas as pd
+
+    spec = tmp_path / "options.toml"
+    spec.write_text('[[scenario]]\nname = "locum-2ww"\nlocum = { "2ww" = 20 }\n\n'
+                    '[[scenario]]\nname = "ben-leaves"\nremove_clinicians = ["B"]\n')
+    runner = CliRunner()
+    result = runner.invoke(cli, ["scenarios", str(tiny_path), str(spec), "--out", str(tmp_path / "s"),
+                                 "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "s" / "comparison.csv").set_index("scenario")
+    assert list(table.index) == ["baseline", "locum-2ww", "ben-leaves"]
+    assert (tmp_path / "s" / "comparison.html").is_file()
+    result = runner.invoke(cli, ["frontier", str(tiny_path), "--budgets", "0,20000", "--out",
+                                 str(tmp_path / "f"), "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    frontier = pd.read_csv(tmp_path / "f" / "frontier.csv")
+    assert len(frontier) == 2
+
+
+def test_bad_scenario_file_exits_2_naming_scenario_key_and_value(tmp_path: Path, tiny_path: Path) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text('[[scenario]]\nname = "oops"\ndna_rate = "lots"\n')
+    result = CliRunner().invoke(cli, ["scenarios", str(tiny_path), str(spec), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 2, result.output
+    assert "oops" in result.output and "dna_rate" in result.output and "lots" in result.output
+    assert not (tmp_path / "s").exists()

@@ -1,0 +1,283 @@
+"""Scenario comparison: one row per scenario, the charts and ``comparison.html``.
+
+Every figure of a row is computed from that scenario's own output files (``gaps.csv``, ``clinicians.csv``,
+``allocation.csv``, ``summary.json`` and ``costs.csv`` in its folder), so it can be traced:
+
+* ``unmet_*``: sums of ``gap_sessions_per_year`` / ``gap_dcc_hours_per_year`` of ``gaps.csv`` (all
+  activities, and rapid-access ones as flagged in ``requirements.csv``); ``unmet_sessions_current_plan``
+  is the same sum for the scenario's current job plan (``current_sessions_per_year``).
+* ``added_sessions_*`` split the fall in unmet demand from the current plan to the proposed one
+  (session-weeks a year) by source: ``locum``/``wli`` sessions bought; ``new_posts``: DCC sessions of
+  new posts in activities with demand (cells x working weeks); ``additional_pas``: additional PAs a week x
+  working weeks of existing clinicians; ``redistribution``: the remainder, i.e. sessions moved between
+  activities and clinicians within contracted PAs (negative when sources above add more sessions than the
+  fall in unmet demand, e.g. a new post's sessions in activities already covered).
+* ``dcc_spa_ratio_<group>``: DCC PAs / SPA PAs of the staff group in ``clinicians.csv``.
+* costs: :mod:`capacity_planner.scenarios.costs`; ``*_delta`` columns are differences from the
+  ``baseline`` row (the pack as it is).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from capacity_planner import constants as C
+from capacity_planner.scenarios.costs import COMPONENTS
+from capacity_planner.scenarios.spec import BASELINE
+from capacity_planner.scenarios.transforms import ScenarioPack
+from capacity_planner.solver.problem import PA_SCALE
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from capacity_planner.report import charts as CH
+
+COLUMNS: tuple[str, ...] = (
+    "scenario", "description", "status", "reason",
+    "required_sessions_per_year",
+    "unmet_sessions_per_year", "unmet_sessions_delta", "unmet_sessions_rapid_access_per_year",
+    "unmet_dcc_hours_per_year", "unmet_dcc_hours_rapid_access_per_year",
+    "unmet_sessions_current_plan_per_year",
+    "added_sessions_redistribution_per_year", "added_sessions_additional_pas_per_year",
+    "added_sessions_locum_per_year", "added_sessions_wli_per_year", "added_sessions_new_posts_per_year",
+    "additional_pas", "locum_sessions_per_year", "wli_sessions_per_year", "new_posts", "new_post_pas",
+    "changed_sessions",
+    "annual_cost", "annual_cost_delta", *(f"cost_{c}" for c in COMPONENTS),
+)
+RATIO_PREFIX = "dcc_spa_ratio_"
+DECIMALS = 4
+FAILED = ("infeasible", "unknown", "model_invalid", "error")
+
+
+def _r(x: float, nd: int = DECIMALS) -> float:
+    return float(round(float(x), nd)) if x is not None and math.isfinite(float(x)) else float("nan")
+
+
+def plan_metrics(spack: ScenarioPack, tables: Mapping[str, pd.DataFrame], summary: Mapping[str, Any],
+                 requirements: pd.DataFrame) -> dict[str, Any]:
+    """The comparison figures of one solved scenario (see the module docstring)."""
+    pack = spack.pack
+    gaps = tables["gaps"]
+    rapid_ids = set(requirements.loc[requirements["rapid_access"].astype(bool), "activity_id"])
+    rapid = gaps["activity_id"].isin(rapid_ids)
+    required = gaps["required_sessions_per_year"].astype(float)
+    unmet = float(gaps["gap_sessions_per_year"].sum())
+    unmet_current = float(np.maximum(0.0, required - gaps["current_sessions_per_year"].astype(float)).sum())
+    bought = {str(k): float(v) for k, v in dict(summary.get("purchased_sessions") or {}).items()}
+    kinds = {p.activity_id: p.kind for p in spack.allowances.purchased_sessions}
+    locum = sum(n for a, n in bought.items() if kinds.get(a, "locum") == "locum")
+    wli = sum(n for a, n in bought.items() if kinds.get(a) == "wli")
+    weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    new_ids = spack.new_post_ids
+    demand_acts = set(gaps.loc[required > 0, "activity_id"])
+    dcc = {a.activity_id for a in pack.activities if a.is_dcc}
+    alloc = tables["allocation"]
+    new_cells = alloc[alloc["clinician_id"].isin(new_ids) & alloc["activity_id"].isin(demand_acts & dcc)]
+    new_sessions = float(sum(weeks[str(c)] for c in new_cells["clinician_id"]))
+    clin = tables["clinicians"]
+    old = clin[~clin["clinician_id"].isin(new_ids)]
+    apa_sessions = float(sum(round(float(p) * PA_SCALE) / PA_SCALE * weeks[str(c)]
+                             for c, p in zip(old["clinician_id"], old["apa_pas"], strict=True)))
+    fall = unmet_current - unmet
+    row: dict[str, Any] = {
+        "required_sessions_per_year": _r(required.sum()),
+        "unmet_sessions_per_year": _r(unmet),
+        "unmet_sessions_rapid_access_per_year": _r(gaps.loc[rapid, "gap_sessions_per_year"].sum()),
+        "unmet_dcc_hours_per_year": _r(gaps["gap_dcc_hours_per_year"].sum()),
+        "unmet_dcc_hours_rapid_access_per_year": _r(gaps.loc[rapid, "gap_dcc_hours_per_year"].sum()),
+        "unmet_sessions_current_plan_per_year": _r(unmet_current),
+        "added_sessions_redistribution_per_year": _r(fall - locum - wli - new_sessions - apa_sessions),
+        "added_sessions_additional_pas_per_year": _r(apa_sessions),
+        "added_sessions_locum_per_year": _r(locum),
+        "added_sessions_wli_per_year": _r(wli),
+        "added_sessions_new_posts_per_year": _r(new_sessions),
+        "additional_pas": _r(float(summary.get("additional_pas") or 0.0)),
+        "locum_sessions_per_year": _r(locum),
+        "wli_sessions_per_year": _r(wli),
+        "changed_sessions": int(summary.get("changed_sessions") or 0),
+    }
+    for group, g in clin.groupby("staff_group", sort=False):
+        spa = float(g["spa_pas"].sum())
+        row[f"{RATIO_PREFIX}{group}"] = _r(float(g["dcc_pas"].sum()) / spa, 3) if spa > 0 else float("nan")
+    return row
+
+
+def base_metrics(spack: ScenarioPack | None) -> dict[str, Any]:
+    """Figures known without a plan (new posts)."""
+    if spack is None:
+        return {"new_posts": 0, "new_post_pas": 0.0}
+    return {"new_posts": len(spack.new_posts),
+            "new_post_pas": _r(sum(p.contracted_pas for p in spack.new_posts))}
+
+
+def _ratio_order(columns: Sequence[str]) -> list[str]:
+    ratios = [c for c in columns if c.startswith(RATIO_PREFIX)]
+    order = {g: i for i, g in enumerate(C.STAFF_GROUPS)}
+    return sorted(ratios, key=lambda c: (order.get(c[len(RATIO_PREFIX):], 99), c))
+
+
+def comparison_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The comparison: rows in the order given (baseline first), :data:`COLUMNS` then the DCC:SPA ratios,
+    with ``unmet_sessions_delta`` and ``annual_cost_delta`` taken from the ``baseline`` row."""
+    frame = pd.DataFrame([dict(r) for r in rows])
+    for col in COLUMNS:
+        if col not in frame.columns:
+            frame[col] = np.nan
+    base = frame.loc[frame["scenario"] == BASELINE]
+    deltas = (("unmet_sessions_delta", "unmet_sessions_per_year"), ("annual_cost_delta", "annual_cost"))
+    for col, src in deltas:
+        ref = float(base[src].iloc[0]) if len(base) and pd.notna(base[src].iloc[0]) else float("nan")
+        frame[col] = (frame[src].astype(float) - ref).round(2 if col == "annual_cost_delta" else DECIMALS)
+    out = frame[list(COLUMNS) + _ratio_order(list(frame.columns))].copy()
+    for col in ("description", "reason"):
+        out[col] = out[col].fillna("").astype(str)
+    out["changed_sessions"] = out["changed_sessions"].astype("Int64")
+    out["new_posts"] = out["new_posts"].astype("Int64")
+    return out.reset_index(drop=True)
+
+
+# ---- charts -----------------------------------------------------------------------------------------
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from capacity_planner.report import charts as CH
+
+    width, height = math.ceil(width * 4) / 4, math.ceil(height * 4) / 4
+    fig = Figure(figsize=(width, height), dpi=CH.DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def pareto(points: Sequence[tuple[float, float]]) -> list[int]:
+    """Indices of the points no other point beats on both x (cost) and y (unmet), sorted by x."""
+    order = sorted(range(len(points)), key=lambda i: (points[i][0], points[i][1]))
+    out, best = [], math.inf
+    for i in order:
+        if points[i][1] < best - 1e-9:
+            out.append(i)
+            best = points[i][1]
+    return out
+
+
+def cost_unmet_chart(comparison: pd.DataFrame, *, max_labels: int = 40) -> CH.Chart:
+    """Change in annual cost against unmet sessions a year, one labelled point per solved scenario, the
+    efficient (Pareto) scenarios joined by a line."""
+    from capacity_planner.report import charts as CH
+
+    ok = comparison[comparison["annual_cost_delta"].notna() & comparison["unmet_sessions_per_year"].notna()]
+    fig = _figure(9, 6)
+    ax = fig.add_subplot()
+    xs = (ok["annual_cost_delta"].astype(float) / 1000).tolist()
+    ys = ok["unmet_sessions_per_year"].astype(float).tolist()
+    names = ok["scenario"].astype(str).tolist()
+    front = pareto(list(zip(xs, ys, strict=True)))
+    ax.scatter(xs, ys, s=28, color=CH.PLANNED_COLOUR, zorder=3)
+    if front:
+        ax.plot([xs[i] for i in front], [ys[i] for i in front], color=CH.TOTAL_COLOUR, lw=1, ls="--",
+                zorder=2, label="efficient scenarios")
+        ax.legend(loc="upper right", frameon=False)
+    show = set(range(len(names))) if len(names) <= max_labels else set(front) | {
+        i for i, n in enumerate(names) if n == BASELINE}
+    at: dict[tuple[float, float], list[str]] = {}  # scenarios at the same point share one label
+    for i in sorted(show):
+        at.setdefault((round(xs[i], 6), round(ys[i], 6)), []).append(names[i])
+    for (x, y), labels in at.items():
+        ax.annotate(", ".join(labels), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    ax.margins(x=0.15, y=0.08)
+    ax.axvline(0, color=CH.CURRENT_COLOUR, lw=0.8)
+    ax.set_xlabel("Change in annual cost from the baseline (£ thousand a year)")
+    ax.set_ylabel("Unmet demand (sessions a year)")
+    ax.set_title("Annual cost against unmet demand, by scenario")
+    ax.grid(True, color="#e0e0e0", lw=0.6)
+    n_failed = int((~comparison.index.isin(ok.index)).sum())
+    alt = (f"Scatter chart of {len(ok)} scenarios: change in annual cost (x) against unmet sessions a "
+           "year (y)" + (f"; {n_failed} scenario(s) without a plan are not shown" if n_failed else "")
+           + ". Efficient scenarios: "
+           + ", ".join(f"{names[i]} ({xs[i]:+,.0f}k, {ys[i]:,.0f})" for i in front))
+    return CH.Chart("cost_vs_unmet", "Annual cost against unmet demand", alt, fig)
+
+
+def gap_by_activity_chart(gaps: pd.DataFrame, scenarios: Sequence[str]) -> CH.Chart:
+    """Heat map of unmet sessions a year by activity (columns) and scenario (rows)."""
+    from capacity_planner.report import charts as CH
+
+    wide = gaps.pivot_table(index="scenario", columns="activity_id", values="gap_sessions_per_year",
+                            aggfunc="sum") if len(gaps) else pd.DataFrame()
+    rows = [s for s in scenarios if s in wide.index]
+    order = list(dict.fromkeys(gaps["activity_id"])) if len(gaps) else []  # the pack's activity order
+    cols = [c for c in order if c in wide.columns and float(wide[c].fillna(0).abs().sum()) > 0]
+    data = wide.loc[rows, cols].to_numpy(dtype=float) if rows and cols else np.zeros((0, 0))
+    fig = _figure(max(6.0, 1.1 * len(cols) + 3), min(40.0, max(3.0, 0.28 * len(rows) + 1.8)))
+    ax = fig.add_subplot()
+    if data.size:
+        im = ax.imshow(data, aspect="auto", cmap="Reds", vmin=0)
+        ax.set_xticks(range(len(cols)), [str(c) for c in cols], rotation=30, ha="right")
+        ax.set_yticks(range(len(rows)), rows, fontsize=7 if len(rows) > 30 else 9)
+        if data.size <= 600:
+            top = float(np.nanmax(data)) if np.isfinite(data).any() else 0.0
+            for (i, j), v in np.ndenumerate(data):
+                if np.isfinite(v):
+                    ax.text(j, i, f"{v:,.0f}", ha="center", va="center", fontsize=7,
+                            color="white" if top and v > 0.6 * top else "black")
+        fig.colorbar(im, ax=ax, label="unmet sessions a year")
+    else:
+        ax.text(0.5, 0.5, "No unmet demand in any scenario", ha="center", va="center")
+        ax.set_axis_off()
+    ax.set_title("Unmet demand by activity and scenario (sessions a year)")
+    totals = {s: float(np.nansum(data[i])) for i, s in enumerate(rows)} if data.size else {}
+    alt = ("Heat map of unmet sessions a year by activity for each scenario. Activities with a gap: "
+           + (", ".join(map(str, cols)) or "none") + ". Totals: "
+           + ", ".join(f"{s} {t:,.0f}" for s, t in list(totals.items())[:60]))
+    return CH.Chart("gap_by_activity", "Unmet demand by activity and scenario", alt, fig)
+
+
+DISPLAY: tuple[tuple[str, str], ...] = (
+    ("scenario", "Scenario"), ("status", "Status"), ("unmet_sessions_per_year", "Unmet sessions a year"),
+    ("unmet_sessions_rapid_access_per_year", "of which rapid access"),
+    ("unmet_dcc_hours_per_year", "Unmet DCC hours a year"), ("additional_pas", "Additional PAs a week"),
+    ("locum_sessions_per_year", "Locum sessions a year"), ("wli_sessions_per_year", "WLI sessions a year"),
+    ("new_posts", "New posts"), ("changed_sessions", "Changed sessions"),
+    ("annual_cost", "Annual cost (£)"), ("annual_cost_delta", "Change in cost (£)"), ("reason", "Reason"),
+)
+
+
+def write_comparison_outputs(out_dir: Path, comparison: pd.DataFrame, gaps: pd.DataFrame,
+                             costs: pd.DataFrame) -> list[Path]:
+    """Write comparison.csv, costs.csv, gaps.csv (long), charts/*.png and comparison.html into ``out_dir``,
+    each file atomically."""
+    from capacity_planner.report import charts as CH
+    from capacity_planner.report.html import write_comparison_html
+
+    written = []
+    for name, frame in (("comparison.csv", comparison), ("costs.csv", costs), ("gaps.csv", gaps)):
+        written.append(_atomic_csv(frame, out_dir / name))
+    charts = [cost_unmet_chart(comparison), gap_by_activity_chart(gaps, comparison["scenario"].tolist())]
+    files = []
+    for chart in charts:
+        tmp = out_dir / "charts" / f".{chart.name}.tmp"
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(CH.png_bytes(chart))
+        dest = tmp.with_name(f"{chart.name}.png")
+        tmp.replace(dest)
+        w, h = chart.size_px
+        files.append(CH.ChartFile(chart.name, chart.title, chart.alt, dest, w, h))
+        written.append(dest)
+    display = comparison[[k for k, _ in DISPLAY]].rename(columns=dict(DISPLAY))
+    lead = ("One row per scenario; the baseline is the pack as it is. Full figures, with the cost breakdown, "
+            "are in comparison.csv and costs.csv; each scenario's plan is in its own folder.")
+    written.append(write_comparison_html(display, files, out_dir / "comparison.html", lead=lead))
+    return written
+
+
+def _atomic_csv(frame: pd.DataFrame, path: Path) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_csv(tmp, index=False, lineterminator="\n")
+    tmp.replace(path)
+    return path

@@ -13,10 +13,10 @@ into its own folder; each scenario is solved with CP-SAT on one worker and the t
 
 Reported per executor: wall time of ``run_scenarios`` (including starting the process pool or the local
 Dask cluster and writing every output), scenarios a minute, per-scenario time (mean and max of
-``row.json`` ``seconds``: apply, size, plan, cost, in the worker), statuses, and whether
-``comparison.csv`` is byte-identical to the serial run's. Scenarios that stop at the time limit (status
-``feasible``) depend on the machine's speed, so identical tables are only guaranteed when every scenario
-is proven optimal (see docs/benchmarks.md).
+``row.json`` ``seconds``: apply, size, plan, cost, in the worker), statuses, whether ``comparison.csv``
+is byte-identical to the first executor's, and how many rows differ in unmet sessions or annual cost.
+Scenarios that stop at the time limit (status ``feasible``) depend on the machine's speed, so identical
+tables are only guaranteed when every scenario is proven optimal (see docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -98,23 +98,32 @@ def main() -> None:
         res = run(ex, pack, spec, args.out / ex, args.time_limit, args.workers)
         results.append(res)
         print(json.dumps(res), flush=True)
+    import pandas as pd
+
     base = args.out / args.executors[0] / "comparison.csv"
+    ref = pd.read_csv(base).set_index("scenario")
     for res in results:
-        res["identical_to_" + args.executors[0]] = \
-            (args.out / res["executor"] / "comparison.csv").read_bytes() == base.read_bytes()
+        path = args.out / res["executor"] / "comparison.csv"
+        res["identical_to_" + args.executors[0]] = path.read_bytes() == base.read_bytes()
+        other = pd.read_csv(path).set_index("scenario").reindex(ref.index)
+        for col in ("unmet_sessions_per_year", "annual_cost"):
+            diff = (other[col] - ref[col]).abs()
+            res[f"rows_differing_{col}"] = int((diff > 1e-6).sum())
+            res[f"max_diff_{col}"] = round(float(diff.max()), 4)
     meta = {"date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(), "python": platform.python_version(),
             "load_avg": os.getloadavg(), "time_limit_s": args.time_limit, "workers": args.workers,
             "scenarios_requested": args.scenarios, "clinicians": len(pack.clinicians)}
     (args.out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
     print(json.dumps(meta))
     print("| executor | scenarios | wall time | scenarios/min | per scenario (mean / max) | statuses | "
-          "identical |")
-    print("|---|---:|---:|---:|---:|---|---|")
+          "comparison.csv identical | rows with other unmet / cost |")
+    print("|---|---:|---:|---:|---:|---|---|---|")
     for r in results:
         st = ", ".join(f"{k} {v}" for k, v in sorted(r["statuses"].items()))
         print(f"| {r['executor']} | {r['scenarios']} | {r['wall_s']} s | {r['scenarios_per_min']} | "
               f"{r['per_scenario_mean_s']} / {r['per_scenario_max_s']} s | {st} | "
-              f"{r['identical_to_' + args.executors[0]]} |")
+              f"{r['identical_to_' + args.executors[0]]} | {r['rows_differing_unmet_sessions_per_year']} / "
+              f"{r['rows_differing_annual_cost']} |")
 
 
 if __name__ == "__main__":

@@ -183,3 +183,27 @@ def test_anonymised_outputs_hold_no_identities(tmp_path: Path) -> None:
     terms = Pseudonyms.from_pack(pack).forbidden_terms(name_parts=True)
     assert scan_for_forbidden(tmp_path, terms, whole_words=True) == []
     assert (tmp_path / "retire-clinician_c" / "clinicians.csv").read_text().count("Clinician ") == 7
+
+
+def test_pack_digest_is_the_same_in_every_process(tmp_path: Path) -> None:
+    """Resuming in a later run needs the same inputs hash, whatever the process's string hash seed (the
+    pack's settings hold a frozenset)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import capacity_planner as cp; from capacity_planner.scenarios.runner import pack_digest; "
+            f"print(pack_digest(cp.read_pack({str(TINY)!r})))")
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip() for seed in ("1", "2", "3")}
+    assert len(digests) == 1
+
+
+def test_dask_scheduler_address(tiny: PlanningPack, scenarios: list, serial: Path, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        run_scenarios(tiny, scenarios[:2], tmp_path, executor="dask", scheduler=cluster.scheduler_address,
+                      time_limit_s=LIMIT)
+    got = (tmp_path / "comparison.csv").read_text().splitlines()
+    assert got == (serial / "comparison.csv").read_text().splitlines()[:4]  # header, baseline, 2 scenarios

@@ -193,3 +193,9 @@ def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PackValidationError, match="no scenarios"):
         load_scenarios(empty)
     assert PackValidationError.exit_code == 2
+
+
+def test_sweep_keeps_lists_of_slots_fixed() -> None:
+    scenarios = _parse('[sweep]\nlock = { C01 = ["Mon-AM", "Tue-PM"] }\ngrowth = [0.01, 0.02]\n')
+    assert [s.name for s in scenarios] == ["growth-0.01", "growth-0.02"]
+    assert all(LockCells(True, (("C01", "Mon", "AM"), ("C01", "Tue", "PM"))) in s.transforms for s in scenarios)

@@ -170,13 +170,17 @@ def evaluate_scenario(pack: PlanningPack, scenario: Scenario, *, time_limit_s: f
             "unknown": f"no plan found within the time limit ({time_limit_s:g} s)",
             "model_invalid": "internal error: the solver rejected the allocation model"}.get(status, status)
         return _failed(scenario, status, reason, t0, spack, requirements=requirements, plan=light)
-    bought = {str(k): float(v) for k, v in dict(plan.summary.get("purchased_sessions") or {}).items()}
-    costs = cost_breakdown(spack, plan.clinicians, bought, scenario.name)
-    reason = "" if status == "optimal" else "time limit reached before every level was proven optimal"
-    row = {"scenario": scenario.name, "description": scenario.description, "status": status, "reason": reason,
-           **plan_metrics(spack, plan.tables, plan.summary, requirements), **base_metrics(spack),
-           **cost_totals(costs)}
-    gaps = plan.gaps[["activity_id", "gap_sessions_per_year", "gap_dcc_hours_per_year"]].copy()
+    try:
+        bought = {str(k): float(v) for k, v in dict(plan.summary.get("purchased_sessions") or {}).items()}
+        costs = cost_breakdown(spack, plan.clinicians, bought, scenario.name)
+        reason = "" if status == "optimal" else "time limit reached before every level was proven optimal"
+        row = {"scenario": scenario.name, "description": scenario.description, "status": status,
+               "reason": reason, **plan_metrics(spack, plan.tables, plan.summary, requirements),
+               **base_metrics(spack), **cost_totals(costs)}
+        gaps = plan.gaps[["activity_id", "gap_sessions_per_year", "gap_dcc_hours_per_year"]].copy()
+    except Exception as exc:  # costing or comparing failed: keep the plan, report the scenario as failed
+        return _failed(scenario, "error", f"{type(exc).__name__}: {exc}", t0, spack,
+                       requirements=requirements, plan=light)
     return Outcome(scenario, status, reason, row, time.perf_counter() - t0, gaps=gaps, costs=costs,
                    requirements=requirements, plan=light, notes=spack.notes,
                    new_post_ids=tuple(sorted(spack.new_post_ids)))
@@ -273,8 +277,8 @@ def _outcomes(executor: str, pack: PlanningPack, tasks: Sequence[Task], *, sched
         if scheduler:
             client = Client(scheduler)
         else:
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=logging.ERROR)
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                   silence_logs=logging.ERROR)  # ":0": any free port, never a clash
             client = Client(cluster)
         pack_arg = client.scatter(pack, broadcast=True)
         ex = client.get_executor(pure=False)

@@ -47,9 +47,10 @@ def _axes(table: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tu
         path = (*prefix, str(k))
         if isinstance(v, dict):
             yield from _axes(v, path)
-        elif isinstance(v, list) and path[0] not in ("add_clinician", "add_activity") and (
-                path[-1] not in LIST_KEYS or (v and all(isinstance(x, list) for x in v))):
-            yield path, v
+        elif isinstance(v, list) and path[0] not in ("add_clinician", "add_activity"):
+            natural = path[-1] in LIST_KEYS or path[0] in ("lock", "unlock")  # lock = { C01 = ["Mon-AM"] }
+            if not natural or (v and all(isinstance(x, list) for x in v)):
+                yield path, v
 
 
 def _base_label(path: tuple[str, ...]) -> str:

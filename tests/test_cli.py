@@ -177,3 +177,18 @@ def test_bad_scenario_file_exits_2_naming_scenario_key_and_value(tmp_path: Path,
     assert result.exit_code == 2, result.output
     assert "oops" in result.output and "dna_rate" in result.output and "lots" in result.output
     assert not (tmp_path / "s").exists()
+
+
+def test_plan_whose_rules_cannot_hold_exits_3_with_reasons(tmp_path: Path, tiny_path: Path) -> None:
+    """B (consultant) on 2 contracted PAs keeps a locked MDT session and needs the 1.5-PA SPA floor."""
+    import shutil
+
+    pack = tmp_path / "pack"
+    shutil.copytree(tiny_path, pack)
+    clinicians = pack / "clinicians.csv"
+    clinicians.write_text(clinicians.read_text().replace("B,Dr Ben Bell,consultant,,6,", "B,Dr Ben Bell,consultant,,2,"))
+    result = CliRunner().invoke(cli, ["plan", str(pack), "--out", str(tmp_path / "out"), "--time-limit", "5"])
+    assert result.exit_code == 3, result.output
+    assert "B: locked sessions 1 PA + SPA floor 1.5 PAs exceed 2 contracted PAs" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()

@@ -169,15 +169,19 @@ def demand(pack: Path | None, out: Path, no_charts: bool) -> None:
 @_pack_argument
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
 @click.option("--time-limit", "time_limit", type=click.FloatRange(0.1, 86400), default=None,
-              help="Seconds per objective level (default: pack.toml solver.time_limit_s, 60).")
+              help="Wall-clock seconds for the whole solve, all objective levels (default: pack.toml "
+                   "solver.time_limit_s, 60).")
+@click.option("--work-limit", "work_limit", type=click.FloatRange(0.01, 1e6), default=None,
+              help="Stop on deterministic work instead (CP-SAT units, about a core-second each): the plan "
+                   "is then the same on any machine (default: pack.toml solver.work_limit, none).")
 @click.option("--seed", type=click.IntRange(0), default=None, help="Solver random seed (default 0).")
 @click.option("--workers", type=click.IntRange(0, 256), default=None,
               help="Solver threads; 0 = all cores. Same inputs, seed and workers give the same plan.")
 @click.option("--anonymise", is_flag=True,
               help="Replace clinicians by pseudonyms (Clinician A, B, ...) in every output.")
 @click.option("--no-report", is_flag=True, help="Write the CSV/JSON outputs only (no HTML/Excel/charts).")
-def plan(pack: Path | None, out: Path, time_limit: float | None, seed: int | None, workers: int | None,
-         anonymise: bool, no_report: bool) -> None:
+def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: float | None, seed: int | None,
+         workers: int | None, anonymise: bool, no_report: bool) -> None:
     """Size demand, allocate the team's weekly sessions within contract rules, and write the meeting pack.
 
     Writes requirements.csv, weekly_demand.csv, allocation.csv, gaps.csv, clinicians.csv,
@@ -201,7 +205,7 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, seed: int | Non
     click.echo(f"Planning {loaded.settings.name}: {len(loaded.clinicians)} clinicians, "
                f"{len(loaded.activities)} activities", err=True)
     run = run_plan(loaded, out, time_limit_s=time_limit, seed=seed, workers=workers, anonymise=anonymise,
-                   report=not no_report, progress=progress)
+                   report=not no_report, progress=progress, work_limit=work_limit)
     click.echo(_gap_table(run))
     click.echo(f"Status: {run.plan.summary['status']}; outputs in {out}")  # type: ignore[attr-defined]
     if not no_report:
@@ -228,12 +232,17 @@ def _gap_table(run: Any) -> str:
                                                 "local cluster. Only with --executor dask.")
 @click.option("--workers", "max_workers", type=click.IntRange(1, 1024), default=None,
               help="Processes or Dask workers (default: the number of cores).")
+@click.option("--work-limit", "work_limit", type=click.FloatRange(0.01, 1e6), default=None,
+              help="Solver work per scenario, CP-SAT deterministic units of about a core-second "
+                   "(default: pack.toml solver.work_limit, else solver.time_limit_s). Work, not seconds, "
+                   "so results do not depend on the executor or the machine's load.")
 @click.option("--time-limit", "time_limit", type=click.FloatRange(0.1, 86400), default=None,
-              help="Solver seconds per objective level per scenario.")
+              help="Wall-clock safety net per scenario, seconds (default: 10 x the work limit, >= 60).")
 @click.option("--anonymise", is_flag=True, help="Pseudonyms for clinicians in every output.")
 @click.option("--no-resume", is_flag=True, help="Re-run scenarios that already finished in --out.")
 def scenarios(paths: tuple[Path, ...], out: Path, executor: str, scheduler: str | None,
-              max_workers: int | None, time_limit: float | None, anonymise: bool, no_resume: bool) -> None:
+              max_workers: int | None, work_limit: float | None, time_limit: float | None, anonymise: bool,
+              no_resume: bool) -> None:
     """Costed what-if plans side by side: capacity-planner scenarios [PACK] [SCENARIOS.toml].
 
     Each scenario transforms the pack (demand growth, DNA rate, recruitment, additional PAs, locum
@@ -259,7 +268,7 @@ def scenarios(paths: tuple[Path, ...], out: Path, executor: str, scheduler: str 
     spec = toml[0] if toml else example_scenarios_path()
     table = run_scenarios(loaded, spec, out, executor=executor, scheduler=scheduler,  # type: ignore[arg-type]
                           max_workers=max_workers, time_limit_s=time_limit, anonymise=anonymise,
-                          progress=text_progress(), resume=not no_resume)
+                          progress=text_progress(), resume=not no_resume, work_limit=work_limit)
     wanted = ("scenario", "status", "unmet_sessions_per_year", "unmet_rapid_access_sessions_per_year",
               "annual_cost", "annual_cost_delta")
     shown = [c for c in wanted if c in table.columns]
@@ -275,11 +284,18 @@ def scenarios(paths: tuple[Path, ...], out: Path, executor: str, scheduler: str 
 @click.option("--levers", default=None,
               help="Comma-separated: additional_pas, locum, wli, locum:<activity>, wli:<activity> "
                    "(default: additional_pas, locum, wli).")
+@click.option("--work-limit", "work_limit", type=click.FloatRange(0.01, 1e6), default=None,
+              help="Solver work per budget, CP-SAT deterministic units of about a core-second (default: "
+                   "pack.toml solver.work_limit, else solver.time_limit_s).")
 @click.option("--time-limit", "time_limit", type=click.FloatRange(0.1, 86400), default=None,
-              help="Solver seconds per objective level per point.")
-def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None,
+              help="Wall-clock safety net per budget, seconds (default: 10 x the work limit, >= 60).")
+def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, work_limit: float | None,
              time_limit: float | None) -> None:
     """Budget frontier: the least unmet demand reachable for each extra budget, and what it buys.
+
+    For each budget the solver is given every lever (additional PAs, locum and WLI sessions) with
+    the budget as a constraint on their annual cost, so each point is the least unmet demand that
+    money can buy (proven when its status is optimal). Writes frontier.csv and charts/frontier.png.
 
     \b
     Example:
@@ -287,6 +303,7 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None,
     """
     from capacity_planner.pack.read import read_pack
     from capacity_planner.scenarios import run_frontier
+    from capacity_planner.scenarios.frontier import lever_problems
 
     try:
         amounts = [float(b.replace("£", "").replace("_", "")) for b in budgets.split(",") if b.strip()]
@@ -295,9 +312,18 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None,
     if not amounts or any(a < 0 for a in amounts):
         raise click.BadParameter("expected one or more budgets >= 0, such as 0,25000,50000")
     loaded = read_pack(pack, purpose="plan")
-    lever_list = [x.strip() for x in levers.split(",")] if levers else None
-    table = run_frontier(loaded, amounts, out, levers=lever_list, time_limit_s=time_limit)
-    click.echo(table.to_string(index=False))
+    lever_list = [x.strip() for x in levers.split(",") if x.strip()] if levers else None
+    problems = lever_problems(loaded, lever_list or [])
+    if problems:
+        raise click.BadParameter("; ".join(problems), param_hint="--levers")
+    table = run_frontier(loaded, amounts, out, levers=lever_list, work_limit=work_limit,
+                         time_limit_s=time_limit)
+    shown = ["budget", "status", "unmet_sessions_per_year", "unmet_sessions_rapid_access_per_year",
+             "cost_used", "levers_bought"]
+    click.echo(table[shown].to_string(index=False))
+    for r in table.itertuples():
+        if r.reason:
+            click.echo(f"note: £{r.budget:,.0f}: {r.reason}")
     click.echo(f"Wrote {Path(out) / 'frontier.csv'} and {Path(out) / 'charts' / 'frontier.png'}")
 
 

@@ -3,6 +3,7 @@ optimum of an independent MILP of the same rules solved with HiGHS (scipy.optimi
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,9 @@ from test_solver_helpers import activity, cell, clinician, make_pack, reqs, run
 
 from capacity_planner.pack.model import Availability, FixedRequirement, PlanningPack, RoomCapacity, Slot
 from capacity_planner.solver import SolveStatus
+from capacity_planner.solver.options import Allowances, PurchasedSessions
+
+Budget = tuple[float, dict[str, float], dict[str, tuple[int, float]]]
 
 GRID = [(d, p) for d in ("Mon", "Tue", "Wed") for p in ("AM", "PM")]
 
@@ -56,9 +60,14 @@ def packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
     return pack, demand, [a.activity_id for a in acts if a.rapid_access]
 
 
-def highs_unmet(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, float] | None:
+def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | None = None,
+                ) -> tuple[float, float] | None:
     """Lexicographic (rapid, routine) unmet demand by an independent MILP read from the pack records;
-    None when the rules cannot all hold. All sessions are 1 PA in normal time here."""
+    None when the rules cannot all hold. All sessions are 1 PA in normal time here.
+
+    With ``budget`` (GBP a year, price of an additional PA a week per clinician, and per activity the
+    (most sessions a year, price a session) that may be bought), clinicians may work up to ``max_pas``
+    and sessions may be bought, as long as the total price stays within the budget."""
     grid = [(s.day, s.period) for s in pack.slots]
     off = pack.unavailable_slots
     skilled = {(s.clinician_id, s.activity_id) for s in pack.skills} | {
@@ -70,13 +79,19 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, fl
     short = [a for a in acts if demand.get(a, 0) > 0]
     m = {a: len(xs) + k for k, a in enumerate(short)}
     n = len(xs) + len(short)
+    cash, pa_price, buyable = budget if budget is not None else (0.0, {}, {})
+    extra = {c.clinician_id: n + k for k, c in enumerate(pack.clinicians)}  # additional PAs a week
+    n += len(extra)
+    bought = {a: n + k for k, a in enumerate(buyable)}
+    n += len(bought)
     rows: list[tuple[dict[int, float], float, float]] = []
     weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
     for c in pack.clinicians:
         cid = c.clinician_id
         for d, p in grid:
             rows.append(({idx[x]: 1 for x in xs if x[:3] == (cid, d, p)}, -np.inf, 1))
-        rows.append(({idx[x]: acts[x[3]].pa_value for x in xs if x[0] == cid}, c.contracted_pas, c.contracted_pas))
+        pas = {idx[x]: acts[x[3]].pa_value for x in xs if x[0] == cid}
+        rows.append(({**pas, extra[cid]: -1}, c.contracted_pas, c.contracted_pas))
         rows.append(({idx[x]: 1 for x in xs if x[0] == cid and acts[x[3]].category == "SPA"}, c.min_spa_pas,
                      np.inf))
     for j in pack.job_plans:
@@ -92,7 +107,12 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, fl
     for a in short:
         coefs: dict[int, float] = {idx[x]: weeks[x[0]] for x in xs if x[3] == a}
         coefs[m[a]] = 1
+        if a in bought:
+            coefs[bought[a]] = 1
         rows.append((coefs, demand[a], np.inf))
+    if budget is not None:
+        rows.append(({**{extra[c]: pa_price[c] for c in extra}, **{bought[a]: buyable[a][1] for a in bought}},
+                     -np.inf, cash))
     if any(not coefs and lo > 0 for coefs, lo, _ in rows):
         return None
     matrix = np.zeros((len(rows), n))
@@ -101,8 +121,10 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, fl
             matrix[r, j] = val
     lower = np.array([lo for _, lo, _ in rows], dtype=float)
     upper = np.array([hi for _, _, hi in rows], dtype=float)
-    integrality = np.r_[np.ones(len(xs)), np.zeros(len(short))]
-    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(xs)), np.full(len(short), np.inf)])
+    integrality = np.r_[np.ones(len(xs)), np.zeros(len(short)), np.ones(len(extra) + len(bought))]
+    headroom = [c.max_pas - c.contracted_pas if budget is not None else 0.0 for c in pack.clinicians]
+    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(xs)), np.full(len(short), np.inf), headroom,
+                                       [buyable[a][0] for a in bought]])
     values = []
     for rapid in (True, False):
         cost = np.zeros(n)
@@ -134,3 +156,45 @@ def test_random_packs_match_an_independent_milp(case: tuple[PlanningPack, dict[s
     assert plan.status is SolveStatus.OPTIMAL
     got: dict[str, Any] = plan.result.objective
     assert (got["unmet_rapid_access"], got["unmet_routine"]) == expected
+
+
+@st.composite
+def budgeted(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str], Budget]:
+    """A random pack (no locks or fixed requirements, demand of 100-600 session-weeks a year per activity)
+    whose clinicians may work up to 2 PAs more, with additional PAs priced per clinician, locum sessions of
+    one activity for sale, and a budget (GBP a year)."""
+    pack, demand, rapid = draw(packs())
+    pack = dataclasses.replace(pack, requirements=(), job_plans=tuple(
+        dataclasses.replace(j, locked=False) for j in pack.job_plans))
+    demand = {a: float(draw(st.integers(100, 600))) for a in demand}
+    clinicians = tuple(dataclasses.replace(c, max_pas=c.contracted_pas + draw(st.integers(0, 2)),
+                                           apa_cost_per_pa=float(draw(st.sampled_from([3_000, 4_500, 9_000]))))
+                       for c in pack.clinicians)
+    pack = dataclasses.replace(pack, clinicians=clinicians)
+    clinical = [a.activity_id for a in pack.activities if a.category == "DCC"]
+    buy = draw(st.sampled_from(clinical))
+    buyable = {buy: (draw(st.integers(0, 120)), float(draw(st.sampled_from([100, 250, 400]))))}
+    cash = float(draw(st.sampled_from([5_000, 1_000, 12_345, 40_000, 0])))
+    return pack, demand, rapid, (cash, {c.clinician_id: c.apa_cost_per_pa or 0.0 for c in clinicians}, buyable)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(budgeted())
+def test_budget_caps_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float], list[str], Budget],
+                                               ) -> None:
+    """With additional PAs and bought sessions under a budget (Allowances.max_extra_cost), the unmet levels
+    equal HiGHS's optimum and the independent checker prices the spend within the budget."""
+    pack, demand, rapid, budget = case
+    cash, _, buyable = budget
+    allowances = Allowances(additional_pas_per_clinician=2.0, max_extra_cost=cash, purchased_sessions=tuple(
+        PurchasedSessions(a, n, price) for a, (n, price) in buyable.items()))
+    plan = run(pack, reqs(demand, rapid=rapid), allowances=allowances)  # checker includes the budget
+    expected = highs_unmet(pack, demand, budget)
+    if expected is None:
+        assert plan.status is SolveStatus.INFEASIBLE
+        return
+    assert plan.status is SolveStatus.OPTIMAL
+    got: dict[str, Any] = plan.result.objective
+    assert (got["unmet_rapid_access"], got["unmet_routine"]) == expected
+    assert plan.result.solution is not None and plan.result.solution.additional_cost() <= cash

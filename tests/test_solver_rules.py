@@ -7,7 +7,14 @@ from test_solver_helpers import activity, cell, cells, clinician, make_pack, req
 
 from capacity_planner.errors import InfeasiblePlanError
 from capacity_planner.pack.model import Availability, FixedRequirement, RoomCapacity, Skill, Slot
-from capacity_planner.solver import Allowances, PurchasedSessions, ScalingError, SolveStatus, plan_allocation
+from capacity_planner.solver import (
+    Allowances,
+    PurchasedSessions,
+    ScalingError,
+    SolveStatus,
+    check_plan,
+    plan_allocation,
+)
 
 MON = (Slot("Mon", "AM", False), Slot("Mon", "PM", False))
 MON_TUE = (*MON, Slot("Tue", "AM", False), Slot("Tue", "PM", False))
@@ -335,3 +342,39 @@ def test_gap_reasons_name_rooms_and_busy_clinicians() -> None:
         "allowed)",
         "rooms full: every clinic_room is taken on Mon-AM, where their other sessions are",
     ]
+
+
+def test_budget_caps_additional_pas_and_bought_sessions_together() -> None:
+    """Allowances.max_extra_cost. By hand: A may take 2 more PAs at £12,000 a year each (42 session-weeks
+    a year each), locum clinics cost £500 (one session-week each, at most 30). £17,000 buys 1 PA + 10
+    locums (52 session-weeks); £16,999 buys 1 PA + 9 locums (51), which beats 30 locums alone."""
+    a = clinician("A", 2, max_pas=4, apa_cost_per_pa=12000.0)
+    pack = make_pack([a], CLINIC_ADMIN, both("A"), slots=MON_TUE)
+    levers = {"additional_pas_per_clinician": 2.0,
+              "purchased_sessions": (PurchasedSessions("clinic", 30, 500.0),)}
+    for budget, unmet, cost in ((17_000, 1000 - 84 - 42 - 10, 17_000), (16_999, 1000 - 84 - 42 - 9, 16_500),
+                                (11_999, 1000 - 84 - 23, 11_500), (0, 1000 - 84, 0)):
+        plan = run(pack, reqs({"clinic": 1000}), allowances=Allowances(**levers, max_extra_cost=budget))
+        assert (plan.result.objective["unmet_routine"], plan.result.objective["cost"]) == (unmet, cost), budget
+    # the cap is checked independently: the £17,000 plan breaks a £16,999 budget
+    plan = run(pack, reqs({"clinic": 1000}), allowances=Allowances(**levers, max_extra_cost=17_000))
+    over = check_plan(pack, plan.tables, reqs({"clinic": 1000}), Allowances(**levers, max_extra_cost=16_999),
+                      plan.summary["purchased_sessions"])
+    assert over == ["budget: additional PAs and bought sessions cost £17,000.00 a year, above the £16,999.00 "
+                    "allowed"]
+
+
+def test_budget_too_small_for_locked_sessions_is_explained() -> None:
+    a = clinician("A", 2, max_pas=4, apa_cost_per_pa=12000.0)
+    pack = make_pack([a], CLINIC_ADMIN, both("A"), slots=MON_TUE,
+                     job_plans=[cell("A", s.day, s.period, "clinic", locked=True) for s in MON_TUE[:3]])
+    plan = run(pack, reqs({"clinic": 100}),
+               allowances=Allowances(additional_pas_per_clinician=2.0, max_extra_cost=10_000))
+    assert plan.status is SolveStatus.INFEASIBLE
+    assert plan.result.reasons == (
+        "No plan can keep all of these rules at once; relaxing any one of them would allow a plan:",
+        "A must be given 2 PAs a week, at most 2 PAs additional; A works 4 slots with an activity they are "
+        "skilled in",
+        "additional PAs and bought sessions may cost at most £10,000 a year",
+        "A's locked sessions must stay (Mon-AM clinic, Mon-PM clinic, Tue-AM clinic: 3 PAs)",
+    )

@@ -197,6 +197,7 @@ class Settings:
     history_weeks: int = 156
     backlog_weeks: float = 26.0
     time_limit_s: float = 60.0
+    work_limit: float | None = None  # CP-SAT deterministic time units; None: wall clock only
     seed: int = 0
     workers: int = 0
     objective: tuple[str, ...] = C.OBJECTIVE_LEVELS

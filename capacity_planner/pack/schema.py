@@ -405,7 +405,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("demand.backlog_weeks", "float", 26.0, min=1, max=520,
                 description="weeks to bring a waiting list to its target size"),
     SettingSpec("solver.time_limit_s", "float", 60.0, min=0.1, max=86400,
-                description="time limit per objective level, seconds"),
+                description="wall-clock time limit for one plan (all objective levels together), seconds"),
+    SettingSpec("solver.work_limit", "float", None, min=0.01, max=1e6,
+                description="(extension) deterministic work limit for one plan, CP-SAT deterministic "
+                            "time units (about a core-second each): a plan it cuts short is the same on "
+                            "any machine; default: none for plan, solver.time_limit_s for scenarios and "
+                            "frontier"),
     SettingSpec("solver.seed", "int", 0, min=0, max=2**31 - 1, description="CP-SAT random seed"),
     SettingSpec("solver.workers", "int", 0, min=0, max=256, description="CP-SAT workers; 0 = all cores"),
     SettingSpec("solver.objective", "list", list(C.OBJECTIVE_LEVELS),

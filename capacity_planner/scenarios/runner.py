@@ -2,7 +2,11 @@
 
 Each scenario is an independent task: apply its transforms to the pack, size demand, plan the allocation
 (CP-SAT with the pack's seed and **one** worker, so a scenario's plan does not depend on where it runs),
-then cost the plan and compute its comparison row. Tasks run in
+then cost the plan and compute its comparison row. The solver stops on a *work limit* (CP-SAT
+deterministic time, :mod:`capacity_planner.solver.solve`), not on seconds: a plan cut short stops at the
+same point whatever the machine's load, so the comparison is identical whichever executor runs it. A
+wall-clock limit (default ten times the work limit) is only a safety net; a scenario it stops says so in
+its reason. Tasks run in
 
 * ``serial``: this process, one after another;
 * ``process``: a :class:`concurrent.futures.ProcessPoolExecutor` (``spawn`` start method) whose workers
@@ -16,10 +20,10 @@ Workers return results in memory; only this process writes files, so a remote cl
 disk. As each scenario finishes its folder is written (``<out>/<scenario>/``: requirements.csv,
 allocation.csv, gaps.csv, clinicians.csv, changes.csv, gap_reasons.csv, summary.json, costs.csv,
 scenario.json), then its row file ``row.json`` atomically. ``row.json`` records a hash of the inputs (the
-pack's content, the scenario, the time limit, seed, anonymisation and package version): a later run with
-``resume=True`` skips every scenario whose row file holds the same hash, so an interrupted sweep keeps what
-finished. A scenario that fails (a transform that does not apply, rules that cannot all hold, no plan in
-time, an error) gets a row with its status and reason; the others complete.
+pack's content, the scenario, the work and time limits, seed, anonymisation and package version): a later
+run with ``resume=True`` skips every scenario whose row file holds the same hash, so an interrupted sweep
+keeps what finished. A scenario that fails (a transform that does not apply, rules that cannot all hold,
+no plan in time, an error) gets a row with its status and reason; the others complete.
 
 The comparison (``comparison.csv``, ``costs.csv``, ``gaps.csv``, ``charts/``, ``comparison.html``) is
 rebuilt from the row files at the end (:mod:`capacity_planner.scenarios.compare`).
@@ -105,6 +109,7 @@ class Task:
     time_limit_s: float
     seed: int
     inputs_hash: str = ""
+    work_limit: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,8 +147,12 @@ def _failed(scenario: Scenario, status: str, reason: str, t0: float, spack: Scen
                    new_post_ids=() if spack is None else tuple(sorted(spack.new_post_ids)), **extra)
 
 
-def evaluate_scenario(pack: PlanningPack, scenario: Scenario, *, time_limit_s: float, seed: int) -> Outcome:
-    """Apply, size, plan and cost one scenario (never raises for a failing scenario)."""
+def evaluate_scenario(pack: PlanningPack, scenario: Scenario, *, time_limit_s: float, seed: int,
+                      work_limit: float | None = None) -> Outcome:
+    """Apply, size, plan and cost one scenario (never raises for a failing scenario).
+
+    ``work_limit`` (deterministic work units) and ``time_limit_s`` (wall-clock seconds) bound the solve
+    (:func:`~capacity_planner.solver.plan.plan_allocation`)."""
     from capacity_planner.demand.pipeline import size_demand
     from capacity_planner.scenarios.compare import base_metrics, plan_metrics
     from capacity_planner.scenarios.costs import cost_breakdown, cost_totals
@@ -159,7 +168,8 @@ def evaluate_scenario(pack: PlanningPack, scenario: Scenario, *, time_limit_s: f
         history, _ = history_only(spack.pack)
         demand = size_demand(history)
         plan = plan_allocation(spack.pack, demand.requirements, time_limit_s=time_limit_s, seed=seed,
-                               workers=1, allowances=spack.allowances, raise_on_failure=False)
+                               workers=1, allowances=spack.allowances, raise_on_failure=False,
+                               work_limit=work_limit)
     except Exception as exc:  # a failing scenario must not stop the others
         return _failed(scenario, "error", f"{type(exc).__name__}: {exc}", t0, spack)
     status = plan.status.value
@@ -167,13 +177,17 @@ def evaluate_scenario(pack: PlanningPack, scenario: Scenario, *, time_limit_s: f
     requirements = demand.requirements.table
     if plan.result.solution is None:
         reason = "; ".join(plan.result.reasons) or {
-            "unknown": f"no plan found within the time limit ({time_limit_s:g} s)",
+            "unknown": _limit_text("no plan found within", time_limit_s, work_limit),
             "model_invalid": "internal error: the solver rejected the allocation model"}.get(status, status)
         return _failed(scenario, status, reason, t0, spack, requirements=requirements, plan=light)
     try:
         bought = {str(k): float(v) for k, v in dict(plan.summary.get("purchased_sessions") or {}).items()}
         costs = cost_breakdown(spack, plan.clinicians, bought, scenario.name)
-        reason = "" if status == "optimal" else "time limit reached before every level was proven optimal"
+        reason = ""
+        if status != "optimal":
+            reason = ("work limit reached before every level was proven optimal" if plan.result.reproducible
+                      else "wall-clock limit reached before every level was proven optimal; the plan may "
+                           "differ from run to run (raise --time-limit)")
         row = {"scenario": scenario.name, "description": scenario.description, "status": status,
                "reason": reason, **plan_metrics(spack, plan.tables, plan.summary, requirements),
                **base_metrics(spack), **cost_totals(costs)}
@@ -199,7 +213,26 @@ def _run_task(pack: PlanningPack | None, task: Task) -> Outcome:
     use = pack if pack is not None else _WORKER_PACK
     if use is None:
         raise RuntimeError("worker has no planning pack")
-    return evaluate_scenario(use, task.scenario, time_limit_s=task.time_limit_s, seed=task.seed)
+    return evaluate_scenario(use, task.scenario, time_limit_s=task.time_limit_s, seed=task.seed,
+                             work_limit=task.work_limit)
+
+
+def _limit_text(what: str, time_limit_s: float, work_limit: float | None) -> str:
+    if work_limit is None:
+        return f"{what} the time limit ({time_limit_s:g} s)"
+    return f"{what} the work limit ({work_limit:g} units) or the time limit ({time_limit_s:g} s)"
+
+
+def solver_limits(pack: PlanningPack, work_limit: float | None, time_limit_s: float | None,
+                  ) -> tuple[float, float]:
+    """(work limit, wall-clock seconds) per plan for scenarios and the frontier: the work limit defaults to
+    pack.toml ``solver.work_limit``, else ``solver.time_limit_s`` read as work units; the wall clock to ten
+    times the work limit (at least 60 s), a safety net that a reproducible run never reaches."""
+    settings = pack.settings
+    default = settings.work_limit if settings.work_limit is not None else settings.time_limit_s
+    work = float(work_limit if work_limit is not None else default)
+    wall = float(time_limit_s) if time_limit_s is not None else max(60.0, 10.0 * work)
+    return work, wall
 
 
 # ---- hashing --------------------------------------------------------------------------------------------
@@ -246,9 +279,11 @@ def _hash_frame(h: Any, frame: pd.DataFrame) -> None:
         h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
 
 
-def inputs_hash(digest: str, scenario: Scenario, time_limit_s: float, seed: int, anonymise: bool) -> str:
+def inputs_hash(digest: str, scenario: Scenario, time_limit_s: float, seed: int, anonymise: bool,
+                work_limit: float | None = None) -> str:
     """Hash of everything a scenario's results depend on."""
     text = json.dumps({"pack": digest, "scenario": scenario.canonical_json(), "time_limit_s": time_limit_s,
+                       "work_limit": work_limit,
                        "seed": seed, "anonymise": anonymise, "version": __version__,
                        "format": RESULT_FORMAT}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -387,6 +422,7 @@ def write_outcome(out_dir: Path, task: Task, outcome: Outcome,
                             "spec": outcome.scenario.spec, "status": outcome.status, "reason": outcome.reason,
                             "notes": list(outcome.notes), "seconds": round(outcome.seconds, 3),
                             "inputs_hash": task.inputs_hash, "time_limit_s": task.time_limit_s,
+                            "work_limit": task.work_limit,
                             "seed": task.seed, "version": __version__}
     if ps is not None:
         row = anonymise_json(row, ps)
@@ -427,7 +463,8 @@ def write_outcome(out_dir: Path, task: Task, outcome: Outcome,
 def run_scenarios(pack: PlanningPack, spec_path_or_specs: ScenarioSource, out_dir: str | Path, *,
                   executor: ExecutorName = "serial", scheduler: str | None = None,
                   max_workers: int | None = None, time_limit_s: float | None = None, anonymise: bool = False,
-                  progress: Progress | None = None, resume: bool = True) -> pd.DataFrame:
+                  progress: Progress | None = None, resume: bool = True,
+                  work_limit: float | None = None) -> pd.DataFrame:
     """Run every scenario (and the ``baseline``) and write the comparison into ``out_dir``.
 
     Parameters
@@ -446,13 +483,16 @@ def run_scenarios(pack: PlanningPack, spec_path_or_specs: ScenarioSource, out_di
     max_workers : int, optional
         Processes (process pool) or workers (local Dask cluster); default: the number of cores.
     time_limit_s : float, optional
-        Solver time limit per scenario; default pack.toml ``solver.time_limit_s``.
+        Wall-clock safety net per scenario, seconds; default ten times the work limit (at least 60 s).
     anonymise : bool
         Clinicians appear only as pseudonyms in every output.
     progress : callable, optional
         Called with a :class:`ScenarioDone` as each scenario finishes (see :func:`text_progress`).
     resume : bool
         Skip scenarios whose row file in ``out_dir`` has the same inputs hash.
+    work_limit : float, optional
+        Solver work per scenario, CP-SAT deterministic time units (about a core-second each); default
+        pack.toml ``solver.work_limit``, else ``solver.time_limit_s`` (:func:`solver_limits`).
 
     Returns
     -------
@@ -471,11 +511,12 @@ def run_scenarios(pack: PlanningPack, spec_path_or_specs: ScenarioSource, out_di
     scenarios = [baseline_scenario(), *resolve_scenarios(spec_path_or_specs)]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    limit = float(pack.settings.time_limit_s if time_limit_s is None else time_limit_s)
+    work, limit = solver_limits(pack, work_limit, time_limit_s)
     seed = int(pack.settings.seed)
     digest = pack_digest(pack)
     anonymiser = _Anonymiser(pack) if anonymise else None
-    tasks = [Task(s, limit, seed, inputs_hash(digest, s, limit, seed, anonymise)) for s in scenarios]
+    tasks = [Task(s, limit, seed, inputs_hash(digest, s, limit, seed, anonymise, work), work)
+             for s in scenarios]
     records: dict[str, dict[str, Any]] = {}
     todo = []
     done = 0
@@ -526,6 +567,7 @@ __all__ = [
     "pack_digest",
     "read_record",
     "run_scenarios",
+    "solver_limits",
     "text_progress",
     "write_outcome",
 ]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from capacity_planner import constants as C
 from capacity_planner.demand.requirements import Requirements
-from capacity_planner.pack.model import PlanningPack
+from capacity_planner.pack.model import Clinician, PlanningPack
 from capacity_planner.solver.options import Allowances
 
 TOL = 1e-6
@@ -133,7 +133,43 @@ def check_plan(
         v += _check_changes(tables["changes"], plan_cells, cells)
     if "gaps" in tables and requirements is not None:
         v += _check_gaps(tables["gaps"], requirements, clin, acts, plan_cells, cells, bought or {})
+    if allowances is not None and allowances.max_extra_cost is not None:
+        v += _check_budget(pack, clin, pas_by, allowances, bought or {})
     return v
+
+
+def _pa_rate(pack: PlanningPack, c: Clinician) -> float:
+    """GBP a year for one additional PA a week, read afresh from the pack (whole pounds)."""
+    rows = {(r.item, r.staff_group): r.annual_cost for r in pack.costs if r.annual_cost is not None}
+    for value in (c.apa_cost_per_pa, rows.get(("additional_pa", c.staff_group)), c.annual_cost_per_pa,
+                  rows.get(("substantive_pa", c.staff_group))):
+        if value is not None:
+            return float(round(value))
+    return 10_000.0
+
+
+def _check_budget(pack: PlanningPack, clin: dict, pas_by: dict, allowances: Allowances,
+                  bought: Mapping[str, float]) -> list[str]:
+    """Additional PAs (planned beyond contract) and bought sessions priced, against max_extra_cost."""
+    spend = sum(max(0.0, pas_by[cid] + c.oncall_pas - c.contracted_pas) * _pa_rate(pack, c)
+                for cid, c in clin.items())
+    price = {}
+    for buy in allowances.purchased_sessions:
+        item = "wli_session" if buy.kind == "wli" else "locum_session"
+        rows = [r for r in pack.costs if r.item == item and r.session_cost is not None]
+        rows = [r for r in rows if r.staff_group == "consultant"] or rows
+        given = buy.cost_per_session if buy.cost_per_session is not None else (
+            rows[0].session_cost if rows else None)
+        price[buy.activity_id] = float(round(given)) if given is not None else math.nan
+    for aid, n in bought.items():
+        if n > 0 and not math.isfinite(price.get(aid, math.nan)):
+            return [f"budget: {n:g} {aid} sessions bought, but none were allowed with a price"]
+        spend += n * price.get(aid, 0.0)
+    cap = float(allowances.max_extra_cost or 0.0)
+    if spend > cap * (1 + 1e-9) + 1e-6:
+        return [f"budget: additional PAs and bought sessions cost £{spend:,.2f} a year, above the "
+                f"£{cap:,.2f} allowed"]
+    return []
 
 
 def _check_pas(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from capacity_planner.solver.problem import Problem
+from capacity_planner.solver.problem import PA_SCALE, Problem
 from capacity_planner.solver.variables import Variables, _wsum
 
 
@@ -60,6 +60,7 @@ class Constraints:
         self.one_activity_per_slot()
         self.contracted_pas()
         self.additional_pas_total()
+        self.extra_cost_cap()
         self.spa_floor()
         self.out_of_hours_opt_in()
         self.out_of_hours_share()
@@ -98,6 +99,19 @@ class Constraints:
         if self.p.apa_total_cap is not None and self.v.apa:
             ct = self.model.add(sum(self.v.apa.values()) <= self.p.apa_total_cap)
             self._add(ct, "additional_pas_total")
+
+    def extra_cost_cap(self) -> None:
+        r"""Budget for extra capacity (``Allowances.max_extra_cost`` :math:`B`, GBP a year):
+        :math:`\sum_c \text{apa\_cost}_c\, e_c + \sum_a \text{PA\_SCALE}\cdot\text{cost}_a\, b_a
+        \le \text{PA\_SCALE}\cdot B` (the ``cost`` objective level's expression, PA_SCALE x GBP a year)."""
+        cap = self.p.extra_cost_cap
+        if cap is None:
+            return
+        terms = [(e, self.p.clinicians[c].apa_cost) for c, e in self.v.apa.items()]
+        terms += [(b, self.p.purchases[a].cost * PA_SCALE) for a, b in self.v.bought.items()]
+        terms = [t for t in terms if t[1] != 0]
+        if terms:
+            self._add(self.model.add(_wsum(terms) <= cap), "extra_cost_cap")
 
     def spa_floor(self) -> None:
         r"""SPA floor (pro rata when set): :math:`\sum_{s, a \in \text{SPA}} \text{pa}_{csa} x_{csa} \ge

@@ -248,6 +248,9 @@ def describe_rule(p: Problem, key: RuleKey) -> str:
         return f"{p.activities[req_w.a].activity_id} needs at least {req_w.sessions} sessions a week"
     if key.rule == "additional_pas_total":
         return f"the team may take at most {_pa(p.apa_total_cap or 0)} additional in total"
+    if key.rule == "extra_cost_cap":
+        return (f"additional PAs and bought sessions may cost at most "
+                f"£{(p.extra_cost_cap or 0) / PA_SCALE:,.0f} a year")
     return f"{key.rule} {list(subject)}"
 
 

@@ -51,9 +51,15 @@ class Allowances:
         Only these clinicians may take additional PAs (None: everyone whose contract allows it).
     purchased_sessions : tuple of PurchasedSessions
         Locum/WLI sessions that may be bought, per activity.
+    max_extra_cost : float or None
+        Budget: the annual cost of additional PAs and bought sessions together may not exceed this, GBP a
+        year (None: no cap). The cost is priced exactly as the ``cost`` objective level prices it (whole
+        pounds per PA a year and per session), so with a cap the solver finds the least unmet demand the
+        budget can buy, not a guess at which levers to fund.
     """
 
     additional_pas_per_clinician: float | None = None
     additional_pas_total: float | None = None
     clinicians: frozenset[str] | None = None
     purchased_sessions: tuple[PurchasedSessions, ...] = ()
+    max_extra_cost: float | None = None

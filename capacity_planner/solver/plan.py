@@ -85,7 +85,8 @@ class PlanResult:
 
 
 def _summary(
-    pack: PlanningPack, result: Result, time_limit_s: float, deterministic: bool, extra: dict[str, Any]
+    pack: PlanningPack, result: Result, time_limit_s: float, deterministic: bool, extra: dict[str, Any],
+    allowances: Allowances | None = None,
 ) -> dict[str, Any]:
     levels = result.levels
     s = pack.settings
@@ -101,6 +102,9 @@ def _summary(
         "inputs": dict(pack.source.file_hashes),
         "settings": {
             "time_limit_s": time_limit_s,
+            "work_limit": result.work_limit,
+            "reproducible": result.reproducible,
+            "max_extra_cost": None if allowances is None else allowances.max_extra_cost,
             "seed": result.seed,
             "workers": result.workers,
             "deterministic": deterministic,
@@ -138,6 +142,7 @@ def plan_allocation(
     progress: Progress | None = None,
     deterministic: bool = True,
     raise_on_failure: bool = True,
+    work_limit: float | None = None,
 ) -> PlanResult:
     """Allocate the team's sessions to meet ``requirements`` under the job-planning rules.
 
@@ -160,6 +165,10 @@ def plan_allocation(
         Raise :class:`~capacity_planner.errors.InfeasiblePlanError` (with the reasons) when the rules
         cannot all hold, :class:`~capacity_planner.errors.CapacityPlannerError` when no plan is found in
         time; otherwise return a PlanResult with that status and empty tables.
+    work_limit : float, optional
+        Override pack.toml ``solver.work_limit``: deterministic work budget (CP-SAT deterministic time
+        units, about a core-second each); a plan cut short by it is the same on any machine
+        (:mod:`capacity_planner.solver.solve`), and ``time_limit_s`` stays a wall-clock safety net.
     """
     from capacity_planner.solver.gaps import gap_reasons
 
@@ -175,6 +184,7 @@ def plan_allocation(
         workers=n_workers,
         deterministic=deterministic,
         progress=progress,
+        work_limit=s.work_limit if work_limit is None else work_limit,
     )
     if result.solution is None:
         tables = empty_tables()
@@ -193,7 +203,7 @@ def plan_allocation(
         result,
         tables,
         reasons,
-        _summary(pack, result, limit, deterministic, extra),
+        _summary(pack, result, limit, deterministic, extra, allowances),
     )
     if raise_on_failure:
         plan.raise_for_status()

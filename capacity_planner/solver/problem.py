@@ -181,6 +181,7 @@ class Problem:
     apa_total_cap: int | None
     objective: tuple[str, ...]
     week_scale: int = 1
+    extra_cost_cap: int | None = None  # PA_SCALE x GBP a year (Allowances.max_extra_cost)
     notes: tuple[str, ...] = ()
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
@@ -299,6 +300,16 @@ def _apa_caps(pack: PlanningPack, allowances: Allowances) -> tuple[dict[str, flo
             allowed = 0.0
         caps[c.clinician_id] = allowed
     return caps, allowances.additional_pas_total
+
+
+def _extra_cost_cap(allowances: Allowances) -> int | None:
+    """``max_extra_cost`` in the cost level's units (PA_SCALE x GBP a year), rounded down."""
+    budget = allowances.max_extra_cost
+    if budget is None:
+        return None
+    if not math.isfinite(budget) or budget < 0:
+        raise ValueError(f"max_extra_cost must be a number of GBP a year >= 0, not {budget!r}")
+    return math.floor(budget * PA_SCALE + _EPS)
 
 
 def _week_scale(pack: PlanningPack) -> int:
@@ -505,5 +516,6 @@ def build_problem(
         apa_total_cap=None if apa_total is None else to_units(apa_total, PA_SCALE, "additional_pas_total"),
         objective=tuple(pack.settings.objective),
         week_scale=week_scale,
+        extra_cost_cap=_extra_cost_cap(allowances),
         notes=tuple(notes),
     )

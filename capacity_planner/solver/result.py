@@ -157,7 +157,9 @@ class Result:
     """The outcome of :func:`capacity_planner.solver.solve.solve`.
 
     ``solution`` is None when no plan was found (infeasible, unknown, model_invalid); ``reasons`` holds
-    the plain-language explanation when infeasible.
+    the plain-language explanation when infeasible. ``work_limit`` is the deterministic work budget the
+    solve ran under (None: wall clock only); ``wall_clock_stopped`` is true when the wall-clock limit cut a
+    level short, so the plan may differ on another machine or under another load.
     """
 
     status: SolveStatus
@@ -167,6 +169,16 @@ class Result:
     reasons: tuple[str, ...] = ()
     seed: int = 0
     workers: int = 1
+    work_limit: float | None = None
+    wall_clock_stopped: bool = False
+
+    @property
+    def reproducible(self) -> bool:
+        """True when the same inputs, seed and workers give this plan on any machine: every level proven
+        (optimal or infeasible), or every level stopped by the work limit, none by the wall clock."""
+        if all(lv.status in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) for lv in self.levels):
+            return True
+        return self.work_limit is not None and not self.wall_clock_stopped
 
     @property
     def objective(self) -> dict[str, float | None]:

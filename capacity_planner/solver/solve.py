@@ -11,8 +11,16 @@ reproducible. ``deterministic=True`` (the default) sets ``interleave_search``: t
 batches with synchronisation points, so the search is a function of the model, parameters, seed and
 worker count only ("the search is deterministic (independently of num_workers!)", sat_parameters.proto).
 With one worker this is a sequential interleaving of the max_lp search and the LNS helpers.
-Either way a run that a wall-clock time limit cuts short depends on the machine's speed; runs that end
+A run that a wall-clock time limit cuts short depends on the machine's speed and load; runs that end
 with every level proven optimal give identical plans for the same inputs, seed and worker count.
+
+Work limit. ``work_limit`` bounds the search by CP-SAT's *deterministic time* (``max_deterministic_time``)
+instead: a count of work done, not seconds elapsed, so a run it cuts short stops at the same point on any
+machine under any load, and gives the same plan. One unit is roughly one second of one core on a typical
+machine (on this project's 2-core benchmark machine, 1 unit took 0.7-1.6 s; docs/benchmarks.md). The
+levels share it as they share a wall-clock limit (half of what is left each, the last all of it). The
+wall-clock ``time_limit_s`` still applies as a safety net; set it well above the work limit, since a run
+that hits it is no longer reproducible (its summary says so).
 """
 
 from __future__ import annotations
@@ -45,12 +53,15 @@ def resolve_workers(workers: int | None) -> int:
 
 
 def configure(solver: cp_model.CpSolver, *, seed: int, workers: int, time_limit_s: float,
-              deterministic: bool = True) -> None:
-    """Set CP-SAT parameters: seed, workers, wall-clock limit, deterministic parallel search."""
+              deterministic: bool = True, work_limit: float | None = None) -> None:
+    """Set CP-SAT parameters: seed, workers, wall-clock limit, optional deterministic work limit,
+    deterministic parallel search."""
     prm = solver.parameters
     prm.random_seed = int(seed)
     prm.num_workers = int(workers)
     prm.max_time_in_seconds = max(0.01, float(time_limit_s))
+    if work_limit is not None:
+        prm.max_deterministic_time = max(0.001, float(work_limit))
     # The LP of every rule (level 2: Boolean-only rows such as rooms, SPA and rounding cuts included) is
     # what proves the unmet-demand levels; the default level-1 relaxation leaves them out and its bound
     # stalls ~30 % below the optimum on a 40-clinician service. With few workers, run the max_lp
@@ -73,7 +84,8 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 
 
 def solve(problem: Problem, *, time_limit_s: float = 60.0, seed: int = 0, workers: int | None = 1,
-          deterministic: bool = True, progress: Progress | None = None, explain: bool = True) -> Result:
+          deterministic: bool = True, progress: Progress | None = None, explain: bool = True,
+          work_limit: float | None = None) -> Result:
     """Solve ``problem`` lexicographically.
 
     Parameters
@@ -93,6 +105,9 @@ def solve(problem: Problem, *, time_limit_s: float = 60.0, seed: int = 0, worker
         Called on each improving solution with (level, objective, bound, elapsed seconds).
     explain : bool
         When infeasible, compute the plain-language reasons (:mod:`capacity_planner.solver.explain`).
+    work_limit : float, optional
+        Deterministic work budget for all levels (CP-SAT deterministic time units, shared like
+        ``time_limit_s``): plans cut short by it are reproducible on any machine.
     """
     from capacity_planner.solver.explain import explain_infeasible, presolve_reasons
 
@@ -107,6 +122,8 @@ def solve(problem: Problem, *, time_limit_s: float = 60.0, seed: int = 0, worker
     solution: Solution | None = None
     hint: list[tuple[cp_model.IntVar, int]] | None = None
     pending = [lv.name for lv in model.levels if not lv.trivial] or [model.levels[0].name]  # >= 1 solve
+    work_left = None if work_limit is None else float(work_limit)
+    wall_stopped = False
     for level in model.levels:
         t0 = time.perf_counter()
         if level.name not in pending:
@@ -116,19 +133,29 @@ def solve(problem: Problem, *, time_limit_s: float = 60.0, seed: int = 0, worker
             continue
         remaining = time_limit_s - (time.perf_counter() - start)
         pending.remove(level.name)
-        if remaining <= 0.01 and solution is not None:
+        out_of_work = work_left is not None and work_left <= 0.001
+        if (remaining <= 0.01 or out_of_work) and solution is not None:
+            wall_stopped = wall_stopped or not out_of_work
             levels.append(LevelResult(level.name, SolveStatus.UNKNOWN, None, None, None, None, None, 0.0,
                                       level.unit))
             continue
-        budget = remaining if not pending else remaining / 2
+        # With a work limit, the wall clock is only a safety net: each level may use all that is left.
+        budget = remaining if not pending or work_left is not None else remaining / 2
+        work = None if work_left is None else (work_left if not pending else work_left / 2)
         model.cp.minimize(level.expr)
         if hint is not None:
             model.set_hint(hint)
         solver = cp_model.CpSolver()
-        configure(solver, seed=seed, workers=n_workers, time_limit_s=budget, deterministic=deterministic)
+        configure(solver, seed=seed, workers=n_workers, time_limit_s=budget, deterministic=deterministic,
+                  work_limit=work)
         callback = _Callback(level.name, level.scale, progress, start) if progress else None
         status = _STATUS[solver.solve(model.cp, callback)]
         seconds = time.perf_counter() - t0
+        if work_left is not None:
+            work_left -= solver.deterministic_time
+            if status not in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) and work is not None \
+                    and solver.deterministic_time < work * 0.999:
+                wall_stopped = True  # stopped by the wall clock before the work limit
         if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             value = round(solver.objective_value)
             bound = solver.best_objective_bound
@@ -144,8 +171,10 @@ def solve(problem: Problem, *, time_limit_s: float = 60.0, seed: int = 0, worker
             why: tuple[str, ...] = ()
             if status is SolveStatus.INFEASIBLE and explain:
                 why = tuple(explain_infeasible(problem, time_limit_s=max(1.0, remaining - seconds)))
-            return Result(status, tuple(levels), None, time.perf_counter() - start, why, seed, n_workers)
+            return Result(status, tuple(levels), None, time.perf_counter() - start, why, seed, n_workers,
+                          work_limit, wall_stopped)
     overall = SolveStatus.OPTIMAL if all(lv.status is SolveStatus.OPTIMAL for lv in levels) \
         else SolveStatus.FEASIBLE
     assert solution is not None
-    return Result(overall, tuple(levels), solution, time.perf_counter() - start, (), seed, n_workers)
+    return Result(overall, tuple(levels), solution, time.perf_counter() - start, (), seed, n_workers,
+                  work_limit, wall_stopped)

@@ -321,9 +321,9 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
     shown = ["budget", "status", "unmet_sessions_per_year", "unmet_sessions_rapid_access_per_year",
              "cost_used", "levers_bought"]
     click.echo(table[shown].to_string(index=False))
-    for r in table.itertuples():
-        if r.reason:
-            click.echo(f"note: £{r.budget:,.0f}: {r.reason}")
+    for budget, reason in zip(table["budget"], table["reason"], strict=True):
+        if reason:
+            click.echo(f"note: £{float(budget):,.0f}: {reason}")
     click.echo(f"Wrote {Path(out) / 'frontier.csv'} and {Path(out) / 'charts' / 'frontier.png'}")
 
 

@@ -57,7 +57,7 @@ def scenarios() -> list:
 @pytest.fixture(scope="module")
 def serial(tiny: PlanningPack, scenarios: list, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("serial")
-    run_scenarios(tiny, scenarios, out, time_limit_s=LIMIT)
+    run_scenarios(tiny, scenarios, out, work_limit=LIMIT)
     return out
 
 
@@ -115,12 +115,47 @@ def test_output_files(serial: Path) -> None:
 @pytest.mark.parametrize("executor", ["process", "dask"])
 def test_executors_give_identical_results(executor: str, tiny: PlanningPack, scenarios: list, serial: Path,
                                           tmp_path: Path) -> None:
-    df = run_scenarios(tiny, scenarios, tmp_path, executor=executor, max_workers=2, time_limit_s=LIMIT)  # type: ignore[arg-type]
+    df = run_scenarios(tiny, scenarios, tmp_path, executor=executor, max_workers=2, work_limit=LIMIT)  # type: ignore[arg-type]
     for name in ("comparison.csv", "costs.csv", "gaps.csv"):
         assert (tmp_path / name).read_bytes() == (serial / name).read_bytes(), name
     for name in ("allocation.csv", "gaps.csv", "clinicians.csv"):
         assert (tmp_path / "recruit" / name).read_bytes() == (serial / "recruit" / name).read_bytes()
-    pd.testing.assert_frame_equal(df, run_scenarios(tiny, scenarios, tmp_path, time_limit_s=LIMIT))
+    pd.testing.assert_frame_equal(df, run_scenarios(tiny, scenarios, tmp_path, work_limit=LIMIT))
+
+
+@pytest.fixture(scope="module")
+def cut_short(tmp_path_factory: pytest.TempPathFactory) -> tuple[PlanningPack, list, Path]:
+    """Two scenarios on the embedded sample whose solves the work limit stops before every level is proven
+    optimal (0.3 units; about 0.3 s on the benchmark machine), run serially."""
+    pack = cp.sample_pack()
+    specs = parse_scenarios(tomllib.loads('''
+[[scenario]]
+name = "growth"
+growth = 0.1
+[[scenario]]
+name = "locum"
+locum = { fu = 50 }
+'''), "t.toml")
+    out = tmp_path_factory.mktemp("cut-short-serial")
+    run_scenarios(pack, specs, out, work_limit=0.3)
+    return pack, specs, out
+
+
+@pytest.mark.parametrize("executor", ["process", "dask"])
+def test_executors_agree_when_the_work_limit_stops_the_solver(
+        executor: str, cut_short: tuple[PlanningPack, list, Path], tmp_path: Path) -> None:
+    """Under a work limit the plan does not depend on the machine's load, so two solves at once in
+    worker processes give the same bytes as one at a time, although no plan is proven optimal."""
+    pack, specs, serial_out = cut_short
+    df = run_scenarios(pack, specs, tmp_path, executor=executor, max_workers=2,  # type: ignore[arg-type]
+                       work_limit=0.3)
+    assert (df["status"] == "feasible").all()
+    assert df["reason"].str.startswith("work limit reached before every level was proven optimal").all()
+    for name in ("comparison.csv", "costs.csv", "gaps.csv"):
+        assert (tmp_path / name).read_bytes() == (serial_out / name).read_bytes(), name
+    for scenario in ("baseline", "growth", "locum"):
+        for name in ("allocation.csv", "changes.csv"):
+            assert (tmp_path / scenario / name).read_bytes() == (serial_out / scenario / name).read_bytes()
 
 
 def test_resume_after_an_interruption(tiny: PlanningPack, scenarios: list, tmp_path: Path) -> None:
@@ -132,14 +167,14 @@ def test_resume_after_an_interruption(tiny: PlanningPack, scenarios: list, tmp_p
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_scenarios(tiny, scenarios, tmp_path, time_limit_s=LIMIT, progress=stop_after_three)
+        run_scenarios(tiny, scenarios, tmp_path, work_limit=LIMIT, progress=stop_after_three)
     finished = [e.scenario for e in events]
     assert finished == ["baseline", "busy-fu", "busy-fu-locum"]
     assert not (tmp_path / "comparison.csv").exists()
     stamps = {n: (tmp_path / n / ROW_FILE).stat().st_mtime_ns for n in finished}
 
     events.clear()
-    df = run_scenarios(tiny, scenarios, tmp_path, time_limit_s=LIMIT, progress=events.append)
+    df = run_scenarios(tiny, scenarios, tmp_path, work_limit=LIMIT, progress=events.append)
     assert [(e.scenario, e.resumed) for e in events] == [
         ("baseline", True), ("busy-fu", True), ("busy-fu-locum", True), ("infeasible", False),
         ("unknown-activity", False), ("recruit", False)]
@@ -150,13 +185,13 @@ def test_resume_after_an_interruption(tiny: PlanningPack, scenarios: list, tmp_p
     events.clear()
     changed = parse_scenarios(tomllib.loads(SCENARIOS.replace("locum = { fu = 100 }", "locum = { fu = 50 }")),
                               "t.toml")
-    run_scenarios(tiny, changed, tmp_path, time_limit_s=LIMIT, progress=events.append)
+    run_scenarios(tiny, changed, tmp_path, work_limit=LIMIT, progress=events.append)
     assert [e.scenario for e in events if not e.resumed] == ["busy-fu-locum"]
     events.clear()
-    run_scenarios(tiny, changed[:1], tmp_path, time_limit_s=LIMIT + 1, progress=events.append, resume=True)
-    assert [e.resumed for e in events] == [False, False]  # another time limit: new inputs hash
+    run_scenarios(tiny, changed[:1], tmp_path, work_limit=LIMIT + 1, progress=events.append, resume=True)
+    assert [e.resumed for e in events] == [False, False]  # another work limit: new inputs hash
     events.clear()
-    run_scenarios(tiny, changed[:1], tmp_path, time_limit_s=LIMIT + 1, progress=events.append, resume=False)
+    run_scenarios(tiny, changed[:1], tmp_path, work_limit=LIMIT + 1, progress=events.append, resume=False)
     assert [e.resumed for e in events] == [False, False]
 
 
@@ -177,7 +212,7 @@ def test_anonymised_outputs_hold_no_identities(tmp_path: Path) -> None:
     specs = parse_scenarios(tomllib.loads(
         '[[scenario]]\nname = "retire-C03"\ndescription = "Dr Sarah Okafor (C03) retires"\n'
         'remove_clinicians = ["C03"]\nadditional_pas = { per_clinician = 2, clinicians = ["C04"] }\n'), "t.toml")
-    df = run_scenarios(pack, specs, tmp_path, time_limit_s=LIMIT, anonymise=True)
+    df = run_scenarios(pack, specs, tmp_path, work_limit=LIMIT, anonymise=True)
     assert df["scenario"].tolist() == ["baseline", "retire-clinician_c"]
     assert df.loc[1, "description"] == "Clinician C (Clinician C) retires"
     terms = Pseudonyms.from_pack(pack).forbidden_terms(name_parts=True)
@@ -204,6 +239,6 @@ def test_dask_scheduler_address(tiny: PlanningPack, scenarios: list, serial: Pat
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         run_scenarios(tiny, scenarios[:2], tmp_path, executor="dask", scheduler=cluster.scheduler_address,
-                      time_limit_s=LIMIT)
+                      work_limit=LIMIT)
     got = (tmp_path / "comparison.csv").read_text().splitlines()
     assert got == (serial / "comparison.csv").read_text().splitlines()[:4]  # header, baseline, 2 scenarios

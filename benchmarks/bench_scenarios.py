@@ -2,21 +2,22 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_scenarios.py [--scenarios 100] [--time-limit 3] [--workers 2]
+    .venv/bin/python benchmarks/bench_scenarios.py [--scenarios 100] [--work-limit 2] [--workers 2]
         [--executors serial process dask] [--seed 0] [--out benchmarks/_packs/scenarios_out]
 
 The pack is ``generate_sample("service", seed)`` (~40 clinicians, ~290 k appointment rows), generated into
 ``benchmarks/_packs/service<seed>/`` when missing. The sweep is a ``[sweep]`` grid over DNA-rate changes,
 locum follow-up sessions and additional PAs per clinician (5 x 5 x 4 = 100 scenarios, plus the baseline;
 ``--scenarios N`` keeps the first N). Every executor runs the same sweep from scratch (``resume=False``)
-into its own folder; each scenario is solved with CP-SAT on one worker and the time limit given.
+into its own folder; each scenario is solved with CP-SAT on one worker and the work limit given (CP-SAT
+deterministic time; ``--time-limit`` sets the wall-clock safety net, default ten times the work limit).
 
 Reported per executor: wall time of ``run_scenarios`` (including starting the process pool or the local
 Dask cluster and writing every output), scenarios a minute, per-scenario time (mean and max of
 ``row.json`` ``seconds``: apply, size, plan, cost, in the worker), statuses, whether ``comparison.csv``
 is byte-identical to the first executor's, and how many rows differ in unmet sessions or annual cost.
-Scenarios that stop at the time limit (status ``feasible``) depend on the machine's speed, so identical
-tables are only guaranteed when every scenario is proven optimal (see docs/benchmarks.md).
+Scenarios that stop at the work limit (status ``feasible``) stop at the same point whatever the load, so
+the tables should be identical; ``--time-limit-only`` runs the old wall-clock mode for comparison.
 """
 
 from __future__ import annotations
@@ -55,14 +56,15 @@ def sweep_toml(n: int) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def run(executor: str, pack: Any, spec: Path, out: Path, time_limit: float, workers: int) -> dict[str, Any]:
+def run(executor: str, pack: Any, spec: Path, out: Path, work_limit: float | None, time_limit: float | None,
+        workers: int) -> dict[str, Any]:
     """Run the sweep with one executor; timings in seconds."""
     from capacity_planner.scenarios import run_scenarios
 
     t0 = time.perf_counter()
     cpu0 = time.process_time()
     df = run_scenarios(pack, spec, out, executor=executor, max_workers=workers,  # type: ignore[arg-type]
-                       time_limit_s=time_limit, resume=False)
+                       work_limit=work_limit, time_limit_s=time_limit, resume=False)
     wall = time.perf_counter() - t0
     per = [json.loads((out / name / "row.json").read_text())["seconds"] for name in df["scenario"]]
     return {"executor": executor, "scenarios": len(df), "wall_s": round(wall, 1),
@@ -76,7 +78,10 @@ def main() -> None:
     """Generate the pack if needed, run the sweep with each executor, print and save the results."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenarios", type=int, default=100)
-    ap.add_argument("--time-limit", type=float, default=3.0)
+    ap.add_argument("--work-limit", type=float, default=2.0)
+    ap.add_argument("--time-limit", type=float, default=None)
+    ap.add_argument("--time-limit-only", action="store_true",
+                    help="wall clock only: an unreachable work limit and --time-limit seconds")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--executors", nargs="+", default=["serial", "process", "dask"])
@@ -95,7 +100,8 @@ def main() -> None:
     spec.write_text(sweep_toml(args.scenarios), encoding="utf-8")
     results = []
     for ex in args.executors:
-        res = run(ex, pack, spec, args.out / ex, args.time_limit, args.workers)
+        work = 1e6 if args.time_limit_only else args.work_limit
+        res = run(ex, pack, spec, args.out / ex, work, args.time_limit, args.workers)
         results.append(res)
         print(json.dumps(res), flush=True)
     import pandas as pd
@@ -111,7 +117,8 @@ def main() -> None:
             res[f"rows_differing_{col}"] = int((diff > 1e-6).sum())
             res[f"max_diff_{col}"] = round(float(diff.max()), 4)
     meta = {"date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(), "python": platform.python_version(),
-            "load_avg": os.getloadavg(), "time_limit_s": args.time_limit, "workers": args.workers,
+            "load_avg": os.getloadavg(), "time_limit_s": args.time_limit,
+            "work_limit": None if args.time_limit_only else args.work_limit, "workers": args.workers,
             "scenarios_requested": args.scenarios, "clinicians": len(pack.clinicians)}
     (args.out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
     print(json.dumps(meta))

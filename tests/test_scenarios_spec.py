@@ -12,6 +12,7 @@ from capacity_planner.scenarios.spec import (
     AddClinician,
     AllowAdditionalPas,
     BuySessions,
+    CapExtraCost,
     ChangeActivityField,
     CloseActivities,
     LockCells,
@@ -117,8 +118,8 @@ def test_example_file_is_valid_and_shipped() -> None:
     assert path.name == "scenarios.toml" and path.is_file()
     scenarios = load_scenarios(path)
     names = [s.name for s in scenarios]
-    assert len(names) == len(set(names)) == 10 + 6
-    assert "dna-reminders" in names and "dna--0.03_locum-200" in names
+    assert len(names) == len(set(names)) == 11 + 6
+    assert "dna-reminders" in names and "budget-50k" in names and "dna--0.03_locum-200" in names
 
 
 @pytest.mark.parametrize(("text", "source", "column", "value", "message"), [
@@ -199,3 +200,13 @@ def test_sweep_keeps_lists_of_slots_fixed() -> None:
     scenarios = _parse('[sweep]\nlock = { C01 = ["Mon-AM", "Tue-PM"] }\ngrowth = [0.01, 0.02]\n')
     assert [s.name for s in scenarios] == ["growth-0.01", "growth-0.02"]
     assert all(LockCells(True, (("C01", "Mon", "AM"), ("C01", "Tue", "PM"))) in s.transforms for s in scenarios)
+
+
+def test_extra_budget_sweeps_with_a_short_label() -> None:
+    scenarios = _parse("""
+[sweep]
+extra_budget = [0, 25000]
+locum = { fu = 400 }
+""")
+    assert [s.name for s in scenarios] == ["budget-0", "budget-25000"]
+    assert CapExtraCost(25000.0) in scenarios[1].transforms

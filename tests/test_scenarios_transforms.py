@@ -218,3 +218,20 @@ def test_cost_sources_prefer_clinician_then_costs_table() -> None:
     post = lines.loc["new-nurse-1"]
     assert (post["unit"], post["quantity"], post["unit_cost"], post["annual_cost"]) == ("WTE", 1.0, 70000.0, 70000.0)
     assert post["unit_cost_source"] == "costs recruit_wte/nurse"
+
+
+def test_extra_budget_caps_what_the_levers_cost(tiny: PlanningPack) -> None:
+    """extra_budget sets Allowances.max_extra_cost. By hand on the tiny pack with busy follow-up clinics
+    (648 sessions a year unmet): up to 100 locum fu sessions at £950 within £9,999 buys 10 of them."""
+    from capacity_planner.solver import plan_allocation
+
+    body = 'patients_per_session = { set = 0.5, activities = ["fu"] }\nlocum = { fu = 100 }\nextra_budget = 9999'
+    out = apply(tiny, body)
+    assert out.allowances.max_extra_cost == 9999.0
+    assert out.notes[-1] == "extra_budget: additional PAs and bought sessions within £9,999 a year"
+    plan = plan_allocation(out.pack, size_demand(history_only(out.pack)[0]).requirements, seed=0, workers=1,
+                           time_limit_s=20, allowances=out.allowances)
+    assert plan.summary["purchased_sessions"] == {"fu": 10}
+    assert plan.result.objective["cost"] == 9_500
+    with pytest.raises(Exception, match="extra_budget"):
+        scenario("extra_budget = -1")

@@ -22,6 +22,7 @@ from capacity_planner.scenarios.spec import (
     AddClinician,
     AllowAdditionalPas,
     BuySessions,
+    CapExtraCost,
     ChangeActivityField,
     CloseActivities,
     ExtraRooms,
@@ -387,6 +388,10 @@ def transforms_of(r: Reader, table: Mapping[str, Any]) -> list[Transform]:
                     out.append(AllowAdditionalPas(per, tot, who))
         elif key in ("locum", "wli"):
             out.extend(_buy(r, key, value) or [])
+        elif key == "extra_budget":
+            gbp = r.number(key, value, lo=0)
+            if gbp is not None:
+                out.append(CapExtraCost(gbp))
         elif key in ("lock", "unlock"):
             cells = _slot_cells(r, key, value)
             if cells is not None:

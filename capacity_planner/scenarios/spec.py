@@ -122,6 +122,14 @@ class BuySessions:
 
 
 @dataclass(frozen=True, slots=True)
+class CapExtraCost:
+    """``extra_budget``: additional PAs and bought sessions together may cost at most ``gbp`` a year
+    (:attr:`~capacity_planner.solver.options.Allowances.max_extra_cost`)."""
+
+    gbp: float
+
+
+@dataclass(frozen=True, slots=True)
 class LockCells:
     """``lock`` / ``unlock``: cells of the current job plan (``cells=None``: every cell). A cell is
     (clinician_id, day, period); ``day``/``period`` None means all of that clinician's cells."""
@@ -171,12 +179,14 @@ class ExtraRooms:
 
 
 Transform = (SetGrowth | ChangeActivityField | AddClinician | RemoveClinicians | SetContractedPas
-             | AllowAdditionalPas | BuySessions | LockCells | CloseActivities | AddActivity | ExtraRooms)
+             | AllowAdditionalPas | BuySessions | CapExtraCost | LockCells | CloseActivities | AddActivity
+             | ExtraRooms)
 
 # Keys in the order their transforms are applied.
 ORDER: tuple[str, ...] = (
     "close_activities", "add_activity", "remove_clinicians", "contracted_pas", "add_clinician", "recruit",
     "lock", "unlock", "extra_rooms", "growth", *SIZING_FIELDS, "additional_pas", "locum", "wli",
+    "extra_budget",
 )
 KEYS: frozenset[str] = frozenset({"name", "description", *ORDER})
 

@@ -29,7 +29,7 @@ SHORT_LABELS: dict[str, str] = {
     "growth": "growth", "dna_rate": "dna", "percentile": "pct", "patients_per_session": "pps",
     "follow_up_ratio": "fu_ratio", "additional_pas": "apa", "locum": "locum", "wli": "wli",
     "recruit": "recruit", "contracted_pas": "pas", "extra_rooms": "rooms", "remove_clinicians": "remove",
-    "close_activities": "close", "lock": "lock", "unlock": "unlock",
+    "close_activities": "close", "lock": "lock", "unlock": "unlock", "extra_budget": "budget",
 }
 _MODE_SUFFIX = {"set": "", "points": "", "relative": "_rel", "per_clinician": "", "total": "_total",
                 "sessions": "", "rooms": "", "cost_per_session": "_cost"}

@@ -43,6 +43,7 @@ from capacity_planner.scenarios.spec import (
     AddClinician,
     AllowAdditionalPas,
     BuySessions,
+    CapExtraCost,
     ChangeActivityField,
     CloseActivities,
     ExtraRooms,
@@ -468,6 +469,12 @@ def _buy(state: ScenarioPack, t: BuySessions) -> ScenarioPack:
                            f"at £{rate.value:,.0f} ({rate.source})", allowances=al)
 
 
+def _cap_cost(state: ScenarioPack, t: CapExtraCost) -> ScenarioPack:
+    al = dataclasses.replace(state.allowances, max_extra_cost=t.gbp)
+    return state.with_note(f"extra_budget: additional PAs and bought sessions within £{t.gbp:,.0f} a year",
+                           allowances=al)
+
+
 _APPLY: dict[type, Callable[[ScenarioPack, Any], ScenarioPack]] = {
     SetGrowth: _growth,
     ChangeActivityField: _change_field,
@@ -476,6 +483,7 @@ _APPLY: dict[type, Callable[[ScenarioPack, Any], ScenarioPack]] = {
     SetContractedPas: _contracted,
     AllowAdditionalPas: _additional,
     BuySessions: _buy,
+    CapExtraCost: _cap_cost,
     LockCells: _lock,
     CloseActivities: _close,
     AddActivity: _add_activity,

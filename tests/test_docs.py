@@ -34,3 +34,13 @@ def test_every_public_function_and_class_has_a_docstring() -> None:
             if (inspect.isfunction(obj) or inspect.isclass(obj)) and not inspect.getdoc(obj):
                 missing.append(f"{info.name}.{name}")
     assert missing == []
+
+
+def test_readme_links_every_document_and_notebook() -> None:
+    """The README is the way in: every page of docs/ and every notebook is linked from it (issue 8)."""
+    root = DOCS.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    wanted = [p.relative_to(root).as_posix() for p in sorted(DOCS.glob("*.md"))]
+    wanted += [p.relative_to(root).as_posix() for p in sorted((root / "notebooks").glob("*.ipynb"))]
+    wanted += ["notebooks/README.md", "DEVELOPMENT.md"]
+    assert [w for w in wanted if f"]({w})" not in readme] == []

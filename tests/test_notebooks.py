@@ -1,6 +1,6 @@
 """The notebooks in notebooks/ run from top to bottom without an error, and are committed without outputs.
 
-Execution is slow-ish (a kernel per notebook; about 20 s in all), so it is marked ``slow``: ``make test``
+Execution is slow-ish (a kernel per notebook; about a minute in all), so it is marked ``slow``: ``make test``
 and CI run it, ``make test-fast`` does not.
 
 Kernel: the notebooks name the ``python3`` kernel. ipykernel (a ``dev`` dependency) ships that kernelspec
@@ -25,7 +25,7 @@ from traitlets import default
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-EXPECTED = ("01_quick_start.ipynb", "02_demand_sizing.ipynb")
+EXPECTED = ("01_quick_start.ipynb", "02_demand_sizing.ipynb", "03_scenarios_and_budget.ipynb")
 CELL_TIMEOUT_S = 300
 
 

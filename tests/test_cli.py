@@ -158,16 +158,28 @@ def test_scenarios_and_frontier_on_the_tiny_pack(tmp_path: Path, tiny_path: Path
                     '[[scenario]]\nname = "ben-leaves"\nremove_clinicians = ["B"]\n')
     runner = CliRunner()
     result = runner.invoke(cli, ["scenarios", str(tiny_path), str(spec), "--out", str(tmp_path / "s"),
-                                 "--time-limit", "5"])
+                                 "--work-limit", "5"])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "s" / "comparison.csv").set_index("scenario")
     assert list(table.index) == ["baseline", "locum-2ww", "ben-leaves"]
     assert (tmp_path / "s" / "comparison.html").is_file()
     result = runner.invoke(cli, ["frontier", str(tiny_path), "--budgets", "0,20000", "--out",
-                                 str(tmp_path / "f"), "--time-limit", "5"])
+                                 str(tmp_path / "f"), "--work-limit", "5"])
     assert result.exit_code == 0, result.output
     frontier = pd.read_csv(tmp_path / "f" / "frontier.csv")
-    assert len(frontier) == 2
+    assert len(frontier) == 2 and (frontier["cost_used"] <= frontier["budget"]).all()
+    assert "levers_bought" in result.output and "frontier.csv" in result.output
+
+
+def test_frontier_bad_levers_or_budgets_exit_2_writing_nothing(tmp_path: Path, tiny_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["frontier", str(tiny_path), "--budgets", "0,1000", "--levers",
+                                 "locum:fu,bribes,wli:xray", "--out", str(tmp_path / "f")])
+    assert result.exit_code == 2, result.output
+    assert "unknown lever 'bribes'" in result.output and "xray is not an activity" in result.output
+    result = runner.invoke(cli, ["frontier", str(tiny_path), "--budgets", "0,lots", "--out", str(tmp_path / "f")])
+    assert result.exit_code == 2 and "expected numbers such as 0,25000,50000" in result.output
+    assert not (tmp_path / "f").exists()
 
 
 def test_bad_scenario_file_exits_2_naming_scenario_key_and_value(tmp_path: Path, tiny_path: Path) -> None:

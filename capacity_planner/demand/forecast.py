@@ -2,10 +2,11 @@ r"""Demand forecasting: a robust negative-binomial GLM with trend and seasonalit
 distribution.
 
 The numeric kernels (:func:`design_matrix`, :func:`fit_negbin`, :func:`negbin_loglik`,
-:func:`predictive_draws`) take and return NumPy arrays and know nothing about dates, so the same code
-runs on weekly referral counts (52 periods a year) and on monthly A&E attendances (12 a year). The
-classes :class:`NegBinGLM`, :class:`EmpiricalRecent` and the chooser :func:`forecast_series` are thin
-wrappers that pick a model and return a :class:`SeriesForecast`.
+:func:`predictive_draws`, in :mod:`~capacity_planner.demand.forecast_kernels` and re-exported here) take
+and return NumPy arrays and know nothing about dates, so the same code runs on weekly referral counts
+(52 periods a year) and on monthly A&E attendances (12 a year). The classes :class:`NegBinGLM`,
+:class:`EmpiricalRecent` and the chooser :func:`forecast_series` are thin wrappers that pick a model and
+return a :class:`SeriesForecast`.
 
 Model
 -----
@@ -68,7 +69,15 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
+
+from capacity_planner.demand.forecast_kernels import HUBER_C as HUBER_C
+from capacity_planner.demand.forecast_kernels import (
+    NegBinFit,
+    design_matrix,
+    fit_negbin,
+    negbin_loglik,
+    predictive_draws,
+)
 
 __all__ = [
     "WEEKS_PER_YEAR",
@@ -90,11 +99,9 @@ FloatArray = npt.NDArray[np.float64]
 WEEKS_PER_YEAR: Final = 365.2425 / 7
 """Mean Gregorian year in weeks, used as the seasonal period of weekly series (keeps the Fourier phase on
 the calendar)."""
-HUBER_C: Final = 3.0
 MIN_POOLED_DRAWS: Final = 20_000
 BAND: Final = (0.10, 0.90)
 """Per-period predictive band reported as ``lower``/``upper`` (an 80 % interval)."""
-_MAX_RHO: Final = 0.8
 MAX_HARMONICS_WEEKLY: Final = 3
 MAX_HARMONICS_MONTHLY: Final = 2
 FLAT_GROWTH: Final = 0.02
@@ -109,241 +116,6 @@ trimming."""
 def series_seed(seed: int, key: str) -> np.random.Generator:
     """A generator seeded by ``seed`` and a stable hash of ``key`` (independent of processing order)."""
     return np.random.default_rng([int(seed), zlib.crc32(key.encode("utf-8"))])
-
-
-# --------------------------------------------------------------------------------------------------
-# numeric kernels
-# --------------------------------------------------------------------------------------------------
-
-
-def design_matrix(
-    t: npt.ArrayLike,
-    periods_per_year: float,
-    *,
-    t_ref: float,
-    trend: bool,
-    n_harmonics: int,
-    regressors: npt.ArrayLike | None = None,
-) -> FloatArray:
-    r"""Columns ``[1, (t - t_ref)/P, sin(2πkt/P), cos(2πkt/P) for k = 1..K, regressors...]``.
-
-    Parameters
-    ----------
-    t : array_like
-        Period indices (periods since a fixed epoch, so the seasonal phase follows the calendar).
-    periods_per_year : float
-        :math:`P` (52.18 for weeks, 12 for months).
-    t_ref : float
-        Reference period of the trend (the last training period).
-    trend : bool
-        Include the log-linear trend column (years since ``t_ref``).
-    n_harmonics : int
-        :math:`K` >= 0.
-    regressors : array_like, optional
-        Extra columns, shape (n,) or (n, m).
-    """
-    tt = np.asarray(t, dtype=np.float64)
-    cols = [np.ones_like(tt)]
-    if trend:
-        cols.append((tt - t_ref) / periods_per_year)
-    for k in range(1, n_harmonics + 1):
-        angle = 2.0 * np.pi * k * tt / periods_per_year
-        cols += [np.sin(angle), np.cos(angle)]
-    out = np.column_stack(cols)
-    if regressors is not None:
-        z = np.asarray(regressors, dtype=np.float64).reshape(tt.size, -1)
-        out = np.hstack([out, z])
-    return out
-
-
-def negbin_loglik(y: FloatArray, mu: FloatArray, alpha: float) -> float:
-    r"""NB2 log-likelihood :math:`\sum_t \log p(y_t \mid \mu_t, \alpha)` (Poisson when ``alpha == 0``)."""
-    mu = np.maximum(mu, 1e-300)
-    if alpha <= 1e-10:
-        return float(np.sum(y * np.log(mu) - mu - special.gammaln(y + 1)))
-    inv = 1.0 / alpha
-    return float(
-        np.sum(
-            special.gammaln(y + inv)
-            - special.gammaln(inv)
-            - special.gammaln(y + 1)
-            + y * np.log(alpha * mu / (1 + alpha * mu))
-            - inv * np.log1p(alpha * mu)
-        )
-    )
-
-
-def _kappa(c: float) -> float:
-    r""":math:`E\min(Z^2, c^2)` for standard normal :math:`Z` (consistency of the clipped moment)."""
-    tail = 2 * stats.norm.sf(c)
-    return float((1 - tail) - 2 * c * stats.norm.pdf(c) + c * c * tail)
-
-
-_KAPPA_C: Final = _kappa(HUBER_C)
-
-
-def _solve_alpha(y: FloatArray, mu: FloatArray, dof: float, c: float, start: float = 0.0) -> float:
-    """Pearson moment estimate of alpha with residuals clipped at ``c`` (Newton on a monotone equation)."""
-    sq = (y - mu) ** 2
-    target = _KAPPA_C * dof
-
-    def excess(a: float) -> tuple[float, float]:
-        v = mu * (1 + a * mu)
-        r2 = sq / v
-        inside = r2 < c * c
-        g = float(np.sum(np.where(inside, r2, c * c))) - target
-        dg = float(-np.sum(np.where(inside, r2 * mu / (1 + a * mu), 0.0)))
-        return g, dg
-
-    g0, _ = excess(0.0)
-    if g0 <= 0 or dof <= 0:
-        return 0.0
-    a = start if start > 0 else max(1e-6, g0 / max(float(np.sum(mu**2)), 1e-12))
-    lo, hi = 0.0, math.inf
-    for _ in range(60):
-        g, dg = excess(a)
-        if g > 0:
-            lo = a
-        else:
-            hi = a
-        step = a - g / dg if dg < 0 else math.nan
-        nxt = step if (lo < step < hi) else (2 * a if hi == math.inf else 0.5 * (lo + hi))
-        if abs(nxt - a) <= 1e-10 + 1e-7 * a:
-            return float(nxt)
-        a = nxt
-    return float(a)
-
-
-@dataclass(frozen=True)
-class NegBinFit:
-    """A fitted robust NB2 GLM: coefficients ``beta``, covariance ``cov`` (inflated by ``phi``), ``alpha``,
-    log-likelihood ``loglik``, Pearson residuals' lag-1 autocorrelation ``rho1``."""
-
-    beta: FloatArray
-    cov: FloatArray
-    alpha: float
-    loglik: float
-    n: int
-    rho1: float
-    phi: float
-    converged: bool
-
-    @property
-    def aic(self) -> float:
-        """Akaike information criterion, counting alpha as a parameter."""
-        return -2.0 * self.loglik + 2.0 * (self.beta.size + 1)
-
-
-def fit_negbin(
-    y: npt.ArrayLike,
-    X: npt.ArrayLike,
-    offset: npt.ArrayLike | None = None,
-    *,
-    huber_c: float = HUBER_C,
-    max_iter: int = 100,
-    tol: float = 1e-8,
-    prior_weights: npt.ArrayLike | None = None,
-) -> NegBinFit:
-    r"""Robust NB2 regression with log link by IRLS (see the module docstring).
-
-    Parameters
-    ----------
-    y : array_like
-        Counts (>= 0), shape (n,).
-    X : array_like
-        Design matrix, shape (n, p), full column rank.
-    offset : array_like, optional
-        Known part of the linear predictor, shape (n,).
-    huber_c : float, default 3
-        Huber tuning constant on Pearson residuals.
-    max_iter, tol : int, float
-        IRLS stopping rule (largest change in a coefficient, plus the relative change in alpha).
-    prior_weights : array_like, optional
-        Observation weights (e.g. to discount old periods); the covariance is then the sandwich
-        :math:`B^{-1} M B^{-1}` with :math:`B = X^\top W X`, :math:`M = X^\top W^2 V^{-1} X`.
-
-    Returns
-    -------
-    NegBinFit
-
-    Raises
-    ------
-    numpy.linalg.LinAlgError
-        If the design is singular.
-    """
-    yy = np.asarray(y, dtype=np.float64)
-    XX = np.asarray(X, dtype=np.float64)
-    off = np.zeros_like(yy) if offset is None else np.asarray(offset, dtype=np.float64)
-    n, p = XX.shape
-    pw = np.ones(n) if prior_weights is None else np.asarray(prior_weights, dtype=np.float64)
-    mean = max(float(yy.mean()), 1e-3) if n else 1.0
-    beta = np.linalg.lstsq(XX, np.log(np.maximum(yy, 0.5 * mean)) - off, rcond=None)[0]
-    beta = np.where(np.isfinite(beta), beta, 0.0)
-    alpha = 0.0
-    converged = False
-    for _ in range(max_iter):
-        eta = np.clip(XX @ beta + off, -30, 30)
-        mu = np.exp(eta)
-        var = mu * (1 + alpha * mu)
-        r = (yy - mu) / np.sqrt(var)
-        hub = np.minimum(1.0, huber_c / np.maximum(np.abs(r), 1e-12))
-        w = pw * hub * mu * mu / var
-        z = eta - off + (yy - mu) / mu
-        xtw = XX.T * w
-        new_beta = np.linalg.solve(xtw @ XX + 1e-10 * np.eye(p), xtw @ z)
-        new_alpha = _solve_alpha(yy, np.exp(np.clip(XX @ new_beta + off, -30, 30)), n - p, huber_c, alpha)
-        delta = float(np.max(np.abs(new_beta - beta))) + abs(new_alpha - alpha) / (1 + alpha)
-        beta, alpha = new_beta, new_alpha
-        if delta < tol:
-            converged = True
-            break
-    mu = np.exp(np.clip(XX @ beta + off, -30, 30))
-    var = mu * (1 + alpha * mu)
-    info = (XX.T * (pw * mu * mu / var)) @ XX
-    bread = np.linalg.inv(info + 1e-12 * np.eye(p))
-    meat = (XX.T * (pw * pw * mu * mu / var)) @ XX
-    cov = bread @ meat @ bread
-    r = (yy - mu) / np.sqrt(var)
-    rho1 = _lag1(np.clip(r, -huber_c, huber_c))
-    rho = min(max(rho1, 0.0), _MAX_RHO)
-    phi = (1 + rho) / (1 - rho)
-    return NegBinFit(
-        beta=np.asarray(beta, dtype=np.float64),
-        cov=cov * phi,
-        alpha=float(alpha),
-        loglik=negbin_loglik(yy, mu, alpha),
-        n=n,
-        rho1=rho1,
-        phi=phi,
-        converged=converged,
-    )
-
-
-def _lag1(r: FloatArray) -> float:
-    if r.size < 3:
-        return 0.0
-    d = r - r.mean()
-    den = float(np.dot(d, d))
-    return float(np.dot(d[1:], d[:-1]) / den) if den > 0 else 0.0
-
-
-def predictive_draws(
-    fit: NegBinFit, X_future: FloatArray, offset_future: FloatArray, n_draws: int, rng: np.random.Generator
-) -> FloatArray:
-    r"""Draws from the predictive distribution, shape (H, n_draws): parameters from
-    :math:`N(\hat\beta, \Sigma)`, then NB2 counts as a Gamma-Poisson mixture (module docstring)."""
-    h = X_future.shape[0]
-    try:
-        chol = np.linalg.cholesky(fit.cov + 1e-14 * np.eye(fit.cov.shape[0]))
-    except np.linalg.LinAlgError:
-        vals, vecs = np.linalg.eigh(fit.cov)
-        chol = vecs * np.sqrt(np.maximum(vals, 0.0))
-    betas = fit.beta[:, None] + chol @ rng.standard_normal((fit.beta.size, n_draws))
-    eta = np.clip(X_future @ betas + offset_future[:, None], -30, 30)
-    mu = np.exp(eta)
-    if fit.alpha > 1e-10:
-        mu = rng.gamma(1.0 / fit.alpha, fit.alpha * mu)
-    return rng.poisson(mu).astype(np.float64).reshape(h, n_draws)
 
 
 # --------------------------------------------------------------------------------------------------

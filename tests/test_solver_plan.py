@@ -107,3 +107,23 @@ def test_infeasible_plan_has_empty_tables_and_reasons(tiny_path: Path, tmp_path:
     assert all(t.empty for t in plan.tables.values())
     write_plan_outputs(plan, tmp_path)
     assert json.loads((tmp_path / "summary.json").read_text())["reasons"] == list(plan.result.reasons)
+
+
+def test_work_limit_cuts_short_reproducibly_and_is_recorded() -> None:
+    """A work limit (CP-SAT deterministic time) too small to prove the sample's plan stops every run at
+    the same point: two runs give the same allocation, and summary.json says the plan is reproducible. A
+    wall-clock limit that stops a level says the opposite."""
+    from capacity_planner.demand.pipeline import size_demand
+    from capacity_planner.workflow import history_only
+
+    pack = cp.sample_pack()
+    requirements = size_demand(history_only(pack)[0]).requirements
+    runs = [plan_allocation(pack, requirements, seed=0, workers=1, time_limit_s=600, work_limit=0.3)
+            for _ in range(2)]
+    assert [p.status for p in runs] == [SolveStatus.FEASIBLE] * 2
+    pd.testing.assert_frame_equal(runs[0].allocation, runs[1].allocation)
+    settings = runs[0].summary["settings"]
+    assert (settings["work_limit"], settings["reproducible"]) == (0.3, True)
+    wall = plan_allocation(pack, requirements, seed=0, workers=1, time_limit_s=0.05, raise_on_failure=False)
+    if wall.status is not SolveStatus.OPTIMAL:  # 0.05 s never proves the sample; guard a much faster machine
+        assert wall.summary["settings"]["reproducible"] is False

@@ -17,7 +17,7 @@ with every level proven optimal give identical plans for the same inputs, seed a
 Work limit. ``work_limit`` bounds the search by CP-SAT's *deterministic time* (``max_deterministic_time``)
 instead: a count of work done, not seconds elapsed, so a run it cuts short stops at the same point on any
 machine under any load, and gives the same plan. One unit is roughly one second of one core on a typical
-machine (on this project's 2-core benchmark machine, 1 unit took 0.7-1.6 s; docs/benchmarks.md). The
+machine (about 1.3-1.4 s on this project's 2-core benchmark machine; docs/benchmarks.md). The
 levels share it as they share a wall-clock limit (half of what is left each, the last all of it). The
 wall-clock ``time_limit_s`` still applies as a safety net; set it well above the work limit, since a run
 that hits it is no longer reproducible (its summary says so).

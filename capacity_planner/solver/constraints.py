@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from capacity_planner.solver.problem import PA_SCALE, Problem
+from capacity_planner.solver.problem import Problem
 from capacity_planner.solver.variables import Variables, _wsum
 
 
@@ -107,9 +107,7 @@ class Constraints:
         cap = self.p.extra_cost_cap
         if cap is None:
             return
-        terms = [(e, self.p.clinicians[c].apa_cost) for c, e in self.v.apa.items()]
-        terms += [(b, self.p.purchases[a].cost * PA_SCALE) for a, b in self.v.bought.items()]
-        terms = [t for t in terms if t[1] != 0]
+        terms = self.v.extra_cost_terms()
         if terms:
             self._add(self.model.add(_wsum(terms) <= cap), "extra_cost_cap")
 

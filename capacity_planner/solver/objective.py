@@ -100,9 +100,7 @@ class Objective:
     def cost(self) -> Terms:
         r""":math:`\sum_c \text{apa\_cost}_c e_c + \sum_a \text{PA\_SCALE}\cdot\text{cost}_a b_a`
         (PA_SCALE x GBP a year)."""
-        terms = [(e, self.p.clinicians[c].apa_cost) for c, e in self.v.apa.items()]
-        terms += [(b, self.p.purchases[a].cost * PA_SCALE) for a, b in self.v.bought.items()]
-        return [t for t in terms if t[1] != 0], 0
+        return self.v.extra_cost_terms(), 0
 
     def changes(self) -> Terms:
         r"""Changed cells: :math:`\sum_{(c,s) \in \text{plan}} (1 - x_{csa_0}) +

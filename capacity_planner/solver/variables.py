@@ -19,7 +19,7 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from capacity_planner.solver.problem import Problem
+from capacity_planner.solver.problem import PA_SCALE, Problem
 
 Expr = cp_model.LinearExpr | int
 
@@ -98,6 +98,15 @@ class Variables:
             terms.append((self.bought[a], p.week_scale))
         self._supply[a] = _wsum(terms)
         return self._supply[a]
+
+    def extra_cost_terms(self) -> list[tuple[cp_model.IntVar, int]]:
+        r""":math:`\sum_c \text{apa\_cost}_c e_c + \sum_a \text{PA\_SCALE}\cdot\text{cost}_a b_a` as
+        (variable, coefficient) pairs, PA_SCALE x GBP a year: what additional PAs and bought sessions cost
+        (the ``cost`` objective level and the budget rule)."""
+        p = self.problem
+        terms = [(e, p.clinicians[c].apa_cost) for c, e in self.apa.items()]
+        terms += [(b, p.purchases[a].cost * PA_SCALE) for a, b in self.bought.items()]
+        return [t for t in terms if t[1] != 0]
 
     def sessions_in_slot(self, s: int, a: int) -> Expr:
         r""":math:`\sum_c x_{csa}`: clinicians doing *a* in slot *s*."""

@@ -124,3 +124,17 @@ def test_a_point_cut_short_never_makes_the_frontier_worse(busy: PlanningPack, tm
     last = df.iloc[-1]
     assert (last["unmet_sessions_per_year"], last["cost_used"], last["status"]) == (638, 9_500, "optimal")
     assert last["reason"].startswith("kept the plan of the £9,500 budget: the solve at this budget stopped")
+
+
+def test_rules_that_cannot_hold_are_explained_as_in_plan(tmp_path: Path) -> None:
+    """A's locked MDT and SPA floor cannot fit in 2 PAs: the frontier fails like `plan` (exit code 3 on the
+    command line) with the same reason, and writes nothing."""
+    from capacity_planner.errors import InfeasiblePlanError
+
+    [s] = parse_scenarios(tomllib.loads('[[scenario]]\nname = "x"\ncontracted_pas = { A = 2 }'))
+    pack = apply_scenario(cp.read_pack(TINY), s).pack
+    with pytest.raises(InfeasiblePlanError) as err:
+        run_frontier(pack, [0, 1_000], tmp_path / "f", work_limit=10)
+    assert err.value.exit_code == 3
+    assert "A: locked sessions 1 PA + SPA floor 1.5 PAs exceed 2 contracted PAs" in err.value.reasons
+    assert not (tmp_path / "f").exists()

@@ -38,6 +38,7 @@ from typing import Any
 
 import pandas as pd
 
+from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError
 from capacity_planner.pack.model import Clinician, PlanningPack
 from capacity_planner.scenarios.costs import additional_rate, cost_breakdown, session_rate
 from capacity_planner.scenarios.transforms import UNCAPPED_APA, ScenarioPack
@@ -150,6 +151,7 @@ class _Point:
     metrics: dict[str, Any]
     lines: pd.DataFrame
     objective: tuple[float, float] = (math.inf, math.inf)  # the solver's unmet levels (priority-weighted)
+    reasons: tuple[str, ...] = ()  # why the rules cannot all hold (infeasible)
 
     @property
     def solved(self) -> bool:
@@ -176,7 +178,8 @@ def _solve(pack: PlanningPack, requirements: Any, allowances: Allowances, work_l
     plan = plan_allocation(pack, requirements, time_limit_s=time_limit_s, seed=pack.settings.seed, workers=1,
                            allowances=allowances, raise_on_failure=False, work_limit=work_limit)
     if plan.result.solution is None:
-        return _Point(plan.status.value, plan.result.reproducible, {}, pd.DataFrame())
+        return _Point(plan.status.value, plan.result.reproducible, {}, pd.DataFrame(),
+                      reasons=plan.result.reasons)
     spack = ScenarioPack(pack, allowances)
     m = plan_metrics(spack, plan.tables, plan.summary, requirements.table)
     bought = {str(k): float(v) for k, v in dict(plan.summary.get("purchased_sessions") or {}).items()}
@@ -227,9 +230,11 @@ def frontier_table(pack: PlanningPack, budgets: Sequence[float], *, levers: Sequ
     best_budget = 0.0
     for budget in sorted(set(float(b) for b in budgets)):
         point = _solve(pack, requirements, allowances_for(pack, lv, budget), work, wall)
-        if budget == min(budgets) and not point.solved:
-            raise ValueError(f"the plan with £{budget:,.0f} extra has no solution ({point.status}); "
-                             "fix the pack first")
+        if best is None and not point.solved:  # the smallest budget: as `plan` would fail
+            if point.status == "infeasible":
+                raise InfeasiblePlanError(point.reasons or ("the rules cannot all hold",))
+            raise CapacityPlannerError(f"no plan was found for the £{budget:,.0f} budget within the limits "
+                                       f"({point.status}); raise --work-limit")
         reason = _reason(point)
         if best is not None and point.status != "optimal" and best.key < point.key:  # cut short and worse
             reason = (f"kept the plan of the £{best_budget:,.0f} budget: the solve at this budget stopped "
@@ -304,6 +309,13 @@ def run_frontier(pack: PlanningPack, budgets: Sequence[float], out_dir: str | Pa
     -------
     DataFrame
         ``frontier.csv``: one row per budget (:data:`FRONTIER_COLUMNS`).
+
+    Raises
+    ------
+    InfeasiblePlanError
+        The rules cannot all hold even at the smallest budget (exit code 3, with the reasons).
+    CapacityPlannerError
+        No plan was found for the smallest budget within the limits.
     """
     from capacity_planner.report import charts as CH
 

@@ -44,7 +44,7 @@ class _Group(click.Group):
 
 def _print_problems(exc: PackValidationError) -> None:
     errors, warnings = exc.errors, exc.warnings
-    click.echo(f"The planning pack has {len(errors)} problem(s) to fix"
+    click.echo(f"{exc.subject[0].upper()}{exc.subject[1:]} has {len(errors)} problem(s) to fix"
                + (f" and {len(warnings)} warning(s)" if warnings else "") + ":", err=True)
     for p in list(errors) + list(warnings):
         click.echo(f"  - {p}", err=True)

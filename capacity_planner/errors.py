@@ -62,14 +62,16 @@ class CapacityPlannerError(Exception):
 
 
 class PackValidationError(CapacityPlannerError):
-    """The input is wrong. Holds every problem found (exit code 2)."""
+    """The input is wrong. Holds every problem found (exit code 2); ``subject`` names the input in
+    messages ("the planning pack", "the scenarios file")."""
 
     exit_code = 2
 
-    def __init__(self, problems: Iterable[Problem]):
+    def __init__(self, problems: Iterable[Problem], subject: str = "the planning pack"):
         self.problems: tuple[Problem, ...] = tuple(problems)
+        self.subject = subject
         errors = [p for p in self.problems if p.severity == "error"]
-        super().__init__(f"{len(errors)} problem(s) in the planning pack:\n" + self.report())
+        super().__init__(f"{len(errors)} problem(s) in {subject}:\n" + self.report())
 
     @property
     def errors(self) -> Sequence[Problem]:

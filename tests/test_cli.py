@@ -187,6 +187,7 @@ def test_bad_scenario_file_exits_2_naming_scenario_key_and_value(tmp_path: Path,
     spec.write_text('[[scenario]]\nname = "oops"\ndna_rate = "lots"\n')
     result = CliRunner().invoke(cli, ["scenarios", str(tiny_path), str(spec), "--out", str(tmp_path / "s")])
     assert result.exit_code == 2, result.output
+    assert "The scenarios file has 1 problem(s) to fix" in result.output
     assert "oops" in result.output and "dna_rate" in result.output and "lots" in result.output
     assert not (tmp_path / "s").exists()
 

@@ -292,7 +292,7 @@ def parse_scenarios(document: Mapping[str, Any], source: str = "scenarios.toml")
     if not scenarios and not problems:
         problems.append(Problem(source, "no scenarios: add [[scenario]] tables or a [sweep] table"))
     if problems:
-        raise PackValidationError(problems)
+        raise PackValidationError(problems, "the scenarios file")
     return scenarios
 
 
@@ -321,13 +321,15 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         why = exc.strerror or str(exc)
-        raise PackValidationError([Problem(str(p), f"cannot read the scenarios file: {why}")]) from exc
+        raise PackValidationError([Problem(str(p), f"cannot read the scenarios file: {why}")],
+                                  "the scenarios file") from exc
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
         raise PackValidationError([Problem(p.name, f"not valid TOML: {exc}",
-                                           row=int(line.group(1)) if line else None)]) from exc
+                                           row=int(line.group(1)) if line else None)],
+                                  "the scenarios file") from exc
     return parse_scenarios(document, p.name)
 
 
@@ -348,6 +350,6 @@ def resolve_scenarios(spec: ScenarioSource) -> list[Scenario]:
                                     column="name", value=s.name))
     _check_unique(scenarios, "scenarios", problems)
     if problems:
-        raise PackValidationError(problems)
+        raise PackValidationError(problems, "the scenarios file")
     return scenarios
 

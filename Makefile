@@ -1,8 +1,11 @@
 # Two commands for a new machine: `make demo` and `make test`. Both create .venv when needed.
+# `make demo` installs the runtime dependencies only (what a service lead needs); `make test`, `make lint`
+# and `make bench` add the development extras on top.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 CP     := $(VENV)/bin/capacity-planner
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 STAMP  := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 OUT    ?= out/demo
@@ -11,9 +14,13 @@ OUT    ?= out/demo
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(RUNTIME_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e .
+	@touch $(RUNTIME_STAMP)
+
+$(STAMP): $(RUNTIME_STAMP)
 	@$(PY) -m pip install --quiet -e ".[dev,dask]"
 	@touch $(STAMP)
 
@@ -21,9 +28,8 @@ $(BENCH_STAMP): $(STAMP)
 	@$(PY) -m pip install --quiet -e ".[dev,dask,bench]"
 	@touch $(BENCH_STAMP)
 
-demo: $(STAMP)
-	@$(CP) validate
-	@$(CP) plan --out $(OUT) --time-limit 30
+demo: $(RUNTIME_STAMP)
+	@$(CP) demo --out $(OUT)
 
 test: $(STAMP)
 	$(PY) -m pytest -q

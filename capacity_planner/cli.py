@@ -395,6 +395,25 @@ def review(pack: Path | None, out: Path, date_from: Any, date_to: Any, plan_dir:
     click.echo(f"Wrote {', '.join(p.name for p in written)} to {out}")
 
 
+@cli.command()
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("out/demo"), show_default=True,
+              help="Folder to write the sample's meeting pack to.")
+@click.pass_context
+def demo(ctx: click.Context, out: Path) -> None:
+    """Plan the embedded sample end to end and say where its meeting pack is: the first thing to run.
+
+    The same as ``validate`` then ``plan --out OUT --time-limit 30`` on the embedded 8-clinician sample.
+    Works wherever Python does, with or without ``make`` (on Windows: ``py -m capacity_planner demo``).
+
+    \b
+    Example:
+        capacity-planner demo
+        python -m capacity_planner demo --out my_first_plan
+    """
+    ctx.invoke(validate)  # click fills every option left out with its default
+    ctx.invoke(plan, out=out, time_limit=30.0)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="capacity-planner")

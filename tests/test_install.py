@@ -9,9 +9,11 @@ is needed.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -22,9 +24,19 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 def test_wheel_installs_and_validates_embedded_sample(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(wheels), str(ROOT)], check=True, cwd=tmp_path)
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                            "-w", str(wheels), str(ROOT)], check=True, cwd=tmp_path, capture_output=True,
+                           text=True)
+    # No build warnings: a deprecation or "package would be ignored" line reads as "the sample is missing".
+    assert "BuildBackendWarning" not in build.stderr + build.stdout, build.stderr
     (wheel,) = wheels.glob("capacity_planner-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        metadata = next(zf.read(n).decode() for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+    runtime = [line for line in metadata.splitlines()
+               if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    names = {re.split(r"[<>=!~ ;\[]", line.split(":", 1)[1].strip())[0].lower() for line in runtime}
+    # A plain `pip install capacity_planner` brings the runtime only; test and notebook tools are extras.
+    assert names == {"ortools", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "click", "openpyxl"}
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     py = venv / "bin" / "python"
@@ -41,3 +53,11 @@ def test_wheel_installs_and_validates_embedded_sample(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "is a valid planning pack" in result.stdout
     assert str(ROOT) not in result.stdout  # the sample came from the installed copy
+
+    # The route without make or console scripts (Windows: `py -m capacity_planner demo`).
+    demo = subprocess.run([str(py), "-m", "capacity_planner", "demo", "--out", "first_plan"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "is a valid planning pack" in demo.stdout
+    assert (tmp_path / "first_plan" / "report.html").is_file()
+    assert "first_plan" in demo.stdout and "report.html" in demo.stdout

@@ -4,6 +4,7 @@ scrolling on a projector). Skipped where Chromium is not installed (``apt-get in
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -31,6 +32,9 @@ FLAGS = [
     "--no-first-run",
 ]
 
+# CI sets CP_REQUIRE_BROWSER (.ci/run installs Chromium): there a missing browser fails instead of skipping.
+if CHROMIUM is None and os.environ.get("CP_REQUIRE_BROWSER"):
+    raise RuntimeError("CP_REQUIRE_BROWSER is set but Chromium is not installed (apt-get install chromium)")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
 )

@@ -183,3 +183,45 @@ def test_delivered_spc_charts_one_per_activity(review):
     names = {c.name for c in charts[1:]}
     assert {f"spc_delivered_{a}" for a in planned} == names
     assert len(delivered_spc_charts(pack, result, by_activity=False)) == 1
+
+
+def test_write_spc_charts(tmp_path: Path, rqm):
+    from capacity_planner.report.spc_chart import write_spc_charts
+
+    files = write_spc_charts([spc_chart(rqm, "spc_rqm", "A&E", y_label="", what="A&E breaches")], tmp_path,
+                             formats=("png", "svg"))
+    assert [f.path.name for f in files] == ["spc_rqm.png"] and (tmp_path / "spc_rqm.svg").exists()
+    assert (files[0].width_px, files[0].height_px) == png_size(files[0].path)
+
+
+@pytest.mark.slow
+def test_sample_numbers_quoted_in_docs_method():
+    # docs/method.md, "Statistical process control", "Where they are used".
+    from capacity_planner.demand.pipeline import size_demand
+    from capacity_planner.pack.read import sample_pack
+    from capacity_planner.review import run_review
+
+    pack = sample_pack()
+    result = run_review(pack)
+    chart = delivered_xmr(pack, result)
+    seg = chart.segments.iloc[0]
+    assert (round(seg["mean"], 1), round(seg["lpl"], 1), round(seg["upl"], 1)) == (58.8, 29.8, 87.9)
+    assert round(chart.target, 1) == 60.2 and chart.assurance == "inconsistent"
+    assert chart.variation == "common_cause" and (chart.points["point_type"] == "common_cause").all()
+    total = result.review.loc[result.review["level"] == "total"].iloc[0]
+    assert chart.target == pytest.approx(total["planned_sessions"] / result.period.weeks)
+    weekly = size_demand(pack).weekly
+    history = weekly.loc[weekly["kind"] == "history"]
+
+    def demand_chart(activity_id: str):
+        rows = history.loc[history["activity_id"] == activity_id]
+        return xmr(rows["value"], rows["week_start"], options=SpcOptions(improvement_direction="neutral"))
+
+    two = demand_chart("2ww")
+    seg = two.segments.iloc[0]
+    assert (seg["n_points"], round(seg["mean"], 1), round(seg["lpl"], 1), round(seg["upl"], 1)) == (
+        156, 38.2, 7.2, 69.2)
+    assert int(two.points["beyond_limits"].sum()) == 2
+    minor = demand_chart("minor_ops")
+    special = minor.points.loc[minor.points["point_type"] != "common_cause", "rule"].value_counts()
+    assert (special.sum(), special["shift"], special["beyond_limits"]) == (29, 22, 7)

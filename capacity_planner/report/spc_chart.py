@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.ticker import FuncFormatter
 
-from capacity_planner.report.charts import DPI, Chart
+from capacity_planner.report.charts import DPI, Chart, ChartFile, save_chart
 from capacity_planner.report.spc import SpcOptions, XmrChart, xmr
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "draw_xmr",
     "spc_alt_text",
     "spc_chart",
+    "write_spc_charts",
 ]
 
 NHS_BLUE = "#005eb8"
@@ -323,3 +325,17 @@ def demand_spc_charts(
                                 y_label="Patients a week", what=f"weekly demand for {name}",
                                 unit=" a week"))
     return charts
+
+
+def write_spc_charts(
+    charts: Sequence[Chart], folder: str | Path, formats: Sequence[str] = ("png",)
+) -> list[ChartFile]:
+    """Write ``folder/<name>.<fmt>`` for each chart (e.g. ``demand_spc_charts(...)`` or
+    ``review.spc.delivered_spc_charts(...)``); returns one :class:`ChartFile` per chart (its PNG)."""
+    files = []
+    for chart in charts:
+        paths = save_chart(chart, folder, formats)
+        png = next((p for p in paths if p.suffix == ".png"), paths[0])
+        width, height = chart.size_px
+        files.append(ChartFile(chart.name, chart.title, chart.alt, png, width, height))
+    return files

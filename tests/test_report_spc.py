@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from capacity_planner.report.spc import (
     SpcOptions,
     assurance_type,
+    detect_rebase,
     part_of_run,
     shift_ends,
     trend_ends,
@@ -339,6 +340,27 @@ def test_rebase_gives_each_segment_its_own_limits():
     weeks = pd.date_range("2026-01-05", periods=16, freq="7D")
     dated = xmr(y, weeks, rebase=["2026-02-25"])  # a Wednesday: the segment starts Monday 2 March
     assert dated.segments["start"].tolist() == [weeks[0], pd.Timestamp("2026-03-02")]
+
+
+def test_detected_change_points_start_sustained_shifts():
+    # 1, 3 six times then 11, 13 six times: one segment has mean 7 and a 12-point run on each side; the
+    # run starting at position 12 leaves 12 points before and 12 after: rebase there. The two segments
+    # then alternate about their own means (2 and 12): nothing more to find.
+    assert detect_rebase([1, 3] * 6 + [11, 13] * 6) == (12,)
+    # With 10 points after the step there are too few for locked limits (12): no suggestion.
+    assert detect_rebase([1, 3] * 6 + [11, 13] * 5) == ()
+    # A stated change point is kept and not suggested again.
+    assert detect_rebase([1, 3] * 6 + [11, 13] * 6, rebase=[12]) == ()
+
+
+def test_detected_change_points_on_the_vignette_rrk_series():
+    # vignettes/NHSRplotthedots.Rmd states the RRK change at 2018-07-01 (a trust merger). Only 9 months
+    # follow it, fewer than the 12 points of locked limits, so nothing is suggested by default; allowing
+    # 9-point segments finds it, after the 2017 shift (February to September, 8 points below the mean).
+    months = pd.date_range("2016-04-01", periods=36, freq="MS")
+    assert detect_rebase(RRK_BREACHES, months) == ()
+    assert detect_rebase(RRK_BREACHES, months, min_points=9) == (pd.Timestamp("2017-02-01"),
+                                                                 pd.Timestamp("2018-07-01"))
 
 
 def test_fixed_baseline():

@@ -138,6 +138,19 @@ def test_demand_spc_charts_from_the_weekly_table():
     assert "no special-cause points" in charts[1].alt  # a constant series: limits on the mean
 
 
+def test_demand_spc_charts_stated_and_detected_changes():
+    weeks = pd.date_range("2026-01-05", periods=24, freq="7D")
+    hist = pd.DataFrame({"activity_id": "2ww", "week_start": weeks, "kind": "history",
+                         "value": [1.0, 3.0] * 6 + [11.0, 13.0] * 6})
+    plain, = demand_spc_charts(hist)
+    assert "Rebased" not in figure_texts(plain.figure)
+    detected, = demand_spc_charts(hist, detect_changes=True)  # the step at week 13 (see test_report_spc)
+    stated, = demand_spc_charts(hist, rebase={"2ww": [weeks[12]]})
+    for chart in (detected, stated):
+        assert "Rebased" in figure_texts(chart.figure)
+        assert "from 30 Mar 2026, mean 12.0 a week" in chart.alt
+
+
 # ---- the quarterly review: delivered sessions a week -------------------------------------------------
 @pytest.fixture()
 def review(tiny_path: Path) -> tuple[PlanningPack, ReviewResult]:

@@ -45,6 +45,7 @@ __all__ = [
     "SpcOptions",
     "XmrChart",
     "assurance_type",
+    "detect_rebase",
     "part_of_run",
     "shift_ends",
     "trend_direction",
@@ -62,6 +63,7 @@ Direction = Literal["increase", "decrease", "neutral"]
 LIMIT_FACTOR = 2.66  # 3 / d2, d2 = 1.128 for moving ranges of two points: limits = mean ± 2.66 × mean MR
 SIGMA_FACTOR = LIMIT_FACTOR / 3  # one sigma = mean MR / 1.128 = 0.8867 × mean MR (NHSRplotthedots: 2.66/3)
 MR_SCREEN_FACTOR = 3.267  # D4: upper limit of the moving-range chart, 3.267 × mean MR
+BASELINE_POINTS = 12  # points for locked limits (NHSRplotthedots vignette "Number of points required")
 TRIAL_LIMIT_POINTS = 13  # segments with fewer points have trial limits (NHSRplotthedots warning threshold)
 
 VARIATION_LABELS: dict[str, str] = {
@@ -486,6 +488,63 @@ def xmr(
         assurance=assurance_type(target, float(last["lpl"]), float(last["upl"]), direction),
         rebase_ignored=ignored,
     )
+
+
+def _sustained_run_starts(side: IntArray, length: int) -> list[int]:
+    """Start of every maximal run of at least ``length`` points on one side of the mean."""
+    starts = []
+    i = 0
+    while i < len(side):
+        j = i
+        while j + 1 < len(side) and side[j + 1] == side[i]:
+            j += 1
+        if side[i] != 0 and j - i + 1 >= length:
+            starts.append(i)
+        i = j + 1
+    return starts
+
+
+def detect_rebase(
+    values: npt.ArrayLike,
+    dates: npt.ArrayLike | pd.Index | pd.Series | None = None,
+    *,
+    rebase: Sequence[Any] = (),
+    options: SpcOptions | None = None,
+    min_points: int = BASELINE_POINTS,
+) -> tuple[Any, ...]:
+    """Suggested change points: the starts of sustained shifts, where limits would be revised.
+
+    Following NHSRplotthedots' vignette "Number of points required" (limits are locked once there are 12
+    points "until … a long run above or below the mean. At this point, if we understand the cause … revise
+    the limits from the start of the long run"): repeatedly, in the first segment that has one, take the
+    start of the first run of at least ``shift_length`` points on one side of the mean that leaves at least
+    ``min_points`` points before it and from it to the segment's end, and rebase there. A suggestion to
+    check against what changed in the service, not a substitute for knowing why.
+
+    Returns
+    -------
+    tuple
+        The new change points (dates, or positions without dates), in time order; ``rebase`` is kept.
+    """
+    options = options or SpcOptions()
+    found = list(rebase)
+    new: list[Any] = []
+    for _ in range(len(np.asarray(values).ravel())):
+        points = xmr(values, dates, rebase=found, options=options).points
+        cut = None
+        for _seg, part in points.groupby("segment", sort=True):
+            for start in _sustained_run_starts(part["side"].to_numpy(), options.shift_length):
+                if start >= min_points and len(part) - start >= min_points:
+                    at = part["x"].iloc[start]
+                    cut = int(at) if isinstance(at, np.integer) else at
+                    break
+            if cut is not None:
+                break
+        if cut is None:
+            break
+        found.append(cut)
+        new.append(cut)
+    return tuple(sorted(new))
 
 
 def xmr_by_group(

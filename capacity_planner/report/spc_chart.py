@@ -33,7 +33,7 @@ from matplotlib.patches import Circle
 from matplotlib.ticker import FuncFormatter
 
 from capacity_planner.report.charts import DPI, Chart, ChartFile, save_chart
-from capacity_planner.report.spc import SpcOptions, XmrChart, xmr
+from capacity_planner.report.spc import SpcOptions, XmrChart, detect_rebase, xmr
 
 __all__ = [
     "MDC_STYLE",
@@ -287,6 +287,7 @@ def demand_spc_charts(
     activity_names: Mapping[str, str] | None = None,
     *,
     rebase: Mapping[str, Sequence[Any]] | None = None,
+    detect_changes: bool = False,
     options: SpcOptions | None = None,
 ) -> list[Chart]:
     """XmR charts of weekly demand history, one per activity.
@@ -300,7 +301,9 @@ def demand_spc_charts(
     activity_names : mapping, optional
         Activity id → name for titles.
     rebase : mapping, optional
-        Activity id → change points (stated, or found by a detector) where the limits restart.
+        Activity id → stated change points where the limits restart.
+    detect_changes : bool
+        Also rebase at the starts of sustained shifts (:func:`capacity_planner.report.spc.detect_rebase`).
     options : SpcOptions, optional
         Default: NHSRplotthedots' defaults with ``improvement_direction="neutral"`` (more or less demand
         is neither better nor worse: special causes are purple, high or low, and there is no assurance).
@@ -319,8 +322,11 @@ def demand_spc_charts(
         aid = str(aid)
         name = names.get(aid, aid)
         label = f"{name} ({aid})" if name != aid else aid
-        chart = xmr(part["value"].to_numpy(), part["week_start"], rebase=(rebase or {}).get(aid, ()),
-                    options=options)
+        values, weeks = part["value"].to_numpy(), part["week_start"]
+        changes = tuple((rebase or {}).get(aid, ()))
+        if detect_changes:
+            changes += detect_rebase(values, weeks, rebase=changes, options=options)
+        chart = xmr(values, weeks, rebase=changes, options=options)
         charts.append(spc_chart(chart, f"spc_demand_{_safe(aid)}", f"Weekly demand: {label}",
                                 y_label="Patients a week", what=f"weekly demand for {name}",
                                 unit=" a week"))

@@ -401,6 +401,26 @@ def test_bad_input_is_reported_at_once():
         xmr_by_group(pd.DataFrame({"a": [1]}), value="v", date="d")
 
 
+def test_empty_and_single_point_series():
+    from capacity_planner.report.spc import POINT_COLUMNS, SEGMENT_COLUMNS
+
+    empty = xmr([])
+    assert tuple(empty.points.columns) == POINT_COLUMNS and tuple(empty.segments.columns) == SEGMENT_COLUMNS
+    assert (empty.variation, empty.assurance) == ("common_cause", None)
+    one = xmr([5.0], target=4)
+    assert tuple(one.points.columns) == POINT_COLUMNS and tuple(one.segments.columns) == SEGMENT_COLUMNS
+    assert math.isnan(one.segments["upl"].iloc[0]) and one.assurance is None  # no moving range: no limits
+    assert one.points["point_type"].tolist() == ["common_cause"]
+
+
+def test_by_group_rebase_and_target_per_group():
+    frame = pd.DataFrame({"week": list(range(16)) * 2, "v": [1, 3] * 8 + [1, 3] * 4 + [21, 23] * 4,
+                          "g": ["a"] * 16 + ["b"] * 16})
+    charts = xmr_by_group(frame, value="v", date="week", group="g", rebase={"b": [8]}, target={"a": 8})
+    assert len(charts["a"].segments) == 1 and len(charts["b"].segments) == 2
+    assert charts["a"].assurance == "consistent_fail" and charts["b"].assurance is None
+
+
 def test_dates_are_sorted():
     chart = xmr([3, 1, 2], ["2026-01-19", "2026-01-05", "2026-01-12"])
     assert chart.points["value"].tolist() == [1, 2, 3]

@@ -39,6 +39,8 @@ __all__ = [
     "ASSURANCE_LABELS",
     "LIMIT_FACTOR",
     "MR_SCREEN_FACTOR",
+    "POINT_COLUMNS",
+    "SEGMENT_COLUMNS",
     "SIGMA_FACTOR",
     "TRIAL_LIMIT_POINTS",
     "VARIATION_LABELS",
@@ -81,6 +83,16 @@ ASSURANCE_LABELS: dict[str, str] = {
     "inconsistent": "Hit or miss: passes and fails the target by common-cause variation",
 }
 _DIRECTIONS = ("increase", "decrease", "neutral")
+POINT_COLUMNS = (
+    "x", "value", "segment", "mean", "moving_range", "moving_range_used", "mean_moving_range", "lpl", "upl",
+    "lower_2sigma", "upper_2sigma", "lower_1sigma", "upper_1sigma", "side", "beyond_limits", "near_limits",
+    "trend", "two_in_three", "shift", "rule", "direction", "point_type", "target",
+)
+SEGMENT_COLUMNS = (
+    "segment", "start", "end", "n_points", "mean", "mean_moving_range", "lpl", "upl",
+    "screened_moving_ranges", "trial_limits", "common_cause", "special_cause_improvement",
+    "special_cause_concern", "special_cause_neutral",
+)
 
 
 @dataclass(frozen=True)
@@ -476,7 +488,9 @@ def xmr(
     points["target"] = np.nan if target is None else float(target)
     segments = pd.DataFrame(seg_rows)
     if len(points) == 0:
-        return XmrChart(points, segments, options, target, "common_cause", None, ignored)
+        empty_points = points.reindex(columns=list(POINT_COLUMNS))
+        empty_segments = pd.DataFrame(columns=list(SEGMENT_COLUMNS))
+        return XmrChart(empty_points, empty_segments, options, target, "common_cause", None, ignored)
     last = segments.iloc[-1]
     direction = options.improvement_direction
     return XmrChart(

@@ -1,7 +1,7 @@
 r"""Statistical process control in the NHS England *Making Data Count* style: XmR (individuals) charts.
 
 Pure numbers (no plotting; :mod:`capacity_planner.report.spc_chart` draws them). The method is the one of
-*Making Data Count* (NHS Improvement 2017-2019; NHS England and NHS Improvement 2019-2021) as implemented
+*Making Data Count* (NHS Improvement 2018; NHS England and NHS Improvement 2019) as implemented
 by the NHS-R Community's R package NHSRplotthedots (version 0.2.2, ``R/ptd_spc_standard.R`` and
 ``R/ptd_calculate_point_type.R``); with the default options the numbers here equal that package's. Per
 segment (the points between two rebase dates) of :math:`n` points :math:`y_1..y_n`:

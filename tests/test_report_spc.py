@@ -494,7 +494,14 @@ def _r_point_types(y, improvement_direction=1):
     return types, (mean_col, lpl, upl)
 
 
-series = st.lists(st.integers(min_value=0, max_value=30), min_size=8, max_size=60)
+_noise = st.lists(st.integers(min_value=0, max_value=30), min_size=8, max_size=60)
+# Mixed with patterns so that every rule fires often: a sorted stretch (trends), a step (shifts, points
+# beyond the limits, two of three).
+series = st.one_of(
+    _noise,
+    st.tuples(_noise, st.integers(3, 12)).map(lambda t: sorted(t[0][: t[1]]) + t[0][t[1]:]),
+    st.tuples(_noise, st.integers(10, 40)).map(lambda t: t[0][: len(t[0]) // 2] + [v + t[1] for v in t[0][len(t[0]) // 2:]]),
+)
 
 
 def _clear_of_boundaries(chart):

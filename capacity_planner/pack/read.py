@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from capacity_planner.errors import PackValidationError, Problem
+from capacity_planner.intake.codes import translate_appointment_codes
 from capacity_planner.pack import model as M
 from capacity_planner.pack.build import DefaultLog, apply_defaults, build_records, history_frame
 from capacity_planner.pack.parse import ProblemSink, parse_table
@@ -86,6 +87,8 @@ def _load(path: Path, purpose: Purpose) -> tuple[M.PlanningPack | None, list[Pro
     frames: dict[str, pd.DataFrame] = {}
     extras: dict[str, pd.DataFrame] = {}
     for name, table in raw.tables.items():
+        if name == "appointments":  # NHS Data Dictionary codes -> labels (issue 17)
+            table = translate_appointment_codes(table, sink.problems)
         typed, extra = parse_table(table, TABLES[name], sink)
         if len(typed) == 0 and name not in REQUIRED_TABLES[purpose]:
             continue

@@ -139,6 +139,50 @@ def convert(pack: Path | None, dest: Path, table_format: str) -> None:
     click.echo(f"Wrote {written}")
 
 
+@cli.command("import")
+@click.argument("mappings", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="The pack to write: a folder, or a file ending in .xlsx.")
+@click.option("--base", type=click.Path(path_type=Path), default=None,
+              help="A pack (folder or .xlsx) whose tables are kept unless imported: activities, job plans, "
+                   "... (default: the mapping's [import] base; the embedded sample with the examples).")
+@click.option("--for", "purpose", type=click.Choice(["any", "demand", "plan"]), default="any",
+              show_default=True, help="Tables the imported pack must hold.")
+@click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default="csv",
+              show_default=True, help="Table files when writing a folder.")
+def import_(mappings: tuple[Path, ...], out: Path, base: Path | None, purpose: str,
+            table_format: str) -> None:
+    """Import an outpatient extract and a staff list into a pack, with column-mapping files (TOML).
+
+    Each MAPPING file says which extract column (CSV, Parquet or .xlsx) fills which pack column;
+    NHS Data Dictionary codes are read as they are, identical appointment rows are aggregated with a
+    count, and a person with two posts becomes one clinician. Without MAPPING the shipped examples (a
+    SUS-style outpatient extract and an ESR-style staff list) are imported onto the embedded sample.
+
+    \b
+    Example:
+        capacity-planner import sus_outpatients.toml esr_staff.toml --base my_service.xlsx --out pack
+        capacity-planner import --out example_pack                  # the shipped examples
+    """
+    from capacity_planner.intake import example_mapping_paths
+    from capacity_planner.intake.importer import import_pack
+    from capacity_planner.pack.read import sample_pack_path
+
+    paths = list(mappings)
+    if not paths:
+        paths = example_mapping_paths()
+        base = base or sample_pack_path()
+    result = import_pack(paths, out, base=base, table_format=table_format,
+                         purpose=purpose)  # type: ignore[arg-type]
+    for w in result.warnings:
+        click.echo(f"  - {w}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    read = ", ".join(f"{n} ({r:,} rows)" for n, r in result.source_rows.items())
+    made = ", ".join(f"{n} {r:,}" for n, r in result.rows.items())
+    click.echo(f"Read {read}.\nWrote {result.path}: {made} rows.")
+
+
 @cli.command()
 @_pack_argument
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")

@@ -7,3 +7,17 @@
 * :mod:`~capacity_planner.intake.mapping` / :mod:`~capacity_planner.intake.importer` — the ``import``
   command: an outpatient extract (CSV, Parquet, xlsx) and a staff list into a planning pack.
 """
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+EXAMPLE_MAPPINGS = ("sus_outpatients.toml", "esr_staff.toml")
+
+
+def example_mapping_paths() -> list[Path]:
+    """The shipped example mapping files (a SUS-style outpatient extract, an ESR-style staff list), each
+    next to a small synthetic extract of the same name (``.csv``)."""
+    root = resources.files("capacity_planner.intake").joinpath("examples")
+    return [Path(str(root.joinpath(name))) for name in EXAMPLE_MAPPINGS]

@@ -46,7 +46,7 @@ def _print_problems(exc: PackValidationError) -> None:
     errors, warnings = exc.errors, exc.warnings
     click.echo(f"{exc.subject[0].upper()}{exc.subject[1:]} has {len(errors)} problem(s) to fix"
                + (f" and {len(warnings)} warning(s)" if warnings else "") + ":", err=True)
-    for p in list(errors) + list(warnings):
+    for p in exc.ordered():  # errors, then warnings; each sorted by file or sheet and row
         click.echo(f"  - {p}", err=True)
     click.echo("Nothing was written.", err=True)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+import pandas as pd
+
 CUTOFF = 0.75  # difflib ratio: one wrong letter in a 4-letter word scores 0.75
 
 
@@ -35,3 +37,15 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``" (did you mean 'x'?)"`` for the closest choice, ``""`` if none is close."""
     match = closest(word, choices)
     return "" if match is None or match == word else f" (did you mean {match!r}?)"
+
+
+def near_misses(values: pd.Series, known: Iterable[str], limit: int = 50) -> dict[str, str]:
+    """``{value: " (did you mean 'x'?)"}`` for the distinct ``values`` (first ``limit``) that are close to
+    a known one; values with no close match are left out."""
+    choices = [str(k) for k in known]
+    out = {}
+    for value in pd.unique(values.dropna())[:limit]:
+        hint = did_you_mean(str(value), choices)
+        if hint:
+            out[str(value)] = hint
+    return out

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from capacity_planner.errors import Problem
+from capacity_planner.intake.suggest import did_you_mean
+from capacity_planner.intake.xlsx_formulas import formula_cells_without_values, formula_warnings
 from capacity_planner.pack.schema import TABLES
 
 SETTINGS_SHEET = "settings"
@@ -109,9 +111,10 @@ def _read_folder(folder: Path) -> RawPack:
             files.setdefault(p.stem.strip().lower(), []).append(p)
     for name, paths in files.items():
         if name not in TABLES:
+            hint = did_you_mean(name, list(TABLES))
             raw.problems.append(
-                Problem(paths[0].name, "file ignored: not a planning-pack table "
-                        f"(tables are {', '.join(TABLES)})", severity="warning")
+                Problem(paths[0].name, "file ignored: not a planning-pack table"
+                        + (hint or f" (tables are {', '.join(TABLES)})"), severity="warning")
             )
             continue
         if len(paths) > 1:
@@ -230,15 +233,18 @@ def _read_workbook(path: Path) -> RawPack:
         raw.problems.append(Problem(path.name, f"cannot be opened as an Excel workbook: {exc}"))
         return raw
     merged = _merged_ranges(path)
+    formulas = formula_cells_without_values(path)  # read as blank: warned below (issue 17)
     try:
         for sheet_name in wb.sheetnames:
             key = sheet_name.strip().lower()
             source = f"sheet '{sheet_name}' of {path.name}"
+            raw.problems.extend(formula_warnings(formulas.get(sheet_name, []), source))
             if key == SETTINGS_SHEET:
                 raw.settings = _settings_from_sheet(wb[sheet_name], source, raw.problems)
                 continue
             if key not in TABLES:
-                raw.problems.append(Problem(source, "sheet ignored: not a planning-pack table",
+                hint = did_you_mean(key, [*TABLES, SETTINGS_SHEET])
+                raw.problems.append(Problem(source, "sheet ignored: not a planning-pack table" + hint,
                                             severity="warning"))
                 continue
             table = _read_sheet(wb[sheet_name], key, source, merged.get(sheet_name, []),

@@ -185,6 +185,31 @@ def import_(mappings: tuple[Path, ...], out: Path, base: Path | None, purpose: s
 
 @cli.command()
 @_pack_argument
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="The workbook to write (a file ending in .xlsx).")
+@click.option("--empty", is_flag=True, help="Headers, drop-downs and instructions only, no rows.")
+def template(pack: Path | None, out: Path, empty: bool) -> None:
+    """Write an input workbook to fill in Excel: instructions, drop-downs and a job-plan grid.
+
+    The workbook has an instructions sheet, the settings sheet, one sheet per table with frozen
+    headers, sized columns and drop-downs (IDs, days, periods, labels), and the job plans as a grid
+    (clinicians x weekly slots). It reads back as the same pack. PACK (default: the embedded sample)
+    fills the rows; --empty leaves them for you.
+
+    \b
+    Example:
+        capacity-planner template --empty --out my_service.xlsx
+        capacity-planner template packs/derm --out derm_to_edit.xlsx
+    """
+    from capacity_planner.intake.template import write_template
+    from capacity_planner.pack.read import read_pack
+
+    written = write_template(None if empty else read_pack(pack), out)
+    click.echo(f"Wrote {written}: fill it in, then `capacity-planner validate {written}`")
+
+
+@cli.command()
+@_pack_argument
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
 @click.option("--no-charts", is_flag=True, help="Skip the PNG chart per activity.")
 def demand(pack: Path | None, out: Path, no_charts: bool) -> None:

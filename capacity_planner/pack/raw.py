@@ -225,6 +225,8 @@ def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any]:
 def _read_workbook(path: Path) -> RawPack:
     import openpyxl
 
+    from capacity_planner.intake.template import GRID_SHEET, INSTRUCTIONS_SHEET, read_job_plan_grid
+
     raw = RawPack(str(path), "xlsx", settings_source=f"sheet '{SETTINGS_SHEET}' of {path.name}")
     raw.file_hashes[path.name] = _sha256(path)
     try:
@@ -242,6 +244,13 @@ def _read_workbook(path: Path) -> RawPack:
             if key == SETTINGS_SHEET:
                 raw.settings = _settings_from_sheet(wb[sheet_name], source, raw.problems)
                 continue
+            if key == INSTRUCTIONS_SHEET:  # written by `template` (issue 17)
+                continue
+            if key == GRID_SHEET:  # job plans as a clinician x slot grid (issue 17)
+                grid = read_job_plan_grid(wb[sheet_name], source, raw.problems)
+                if grid is not None:
+                    raw.tables[GRID_SHEET] = grid
+                continue
             if key not in TABLES:
                 hint = did_you_mean(key, [*TABLES, SETTINGS_SHEET])
                 raw.problems.append(Problem(source, "sheet ignored: not a planning-pack table" + hint,
@@ -255,6 +264,14 @@ def _read_workbook(path: Path) -> RawPack:
                 raw.unreadable.add(key)
     finally:
         wb.close()
+    grid = raw.tables.pop(GRID_SHEET, None)
+    if grid is not None and ("job_plans" in raw.tables or "job_plans" in raw.unreadable):
+        raw.unreadable.add("job_plans")
+        raw.tables.pop("job_plans", None)
+        raw.problems.append(Problem(f"sheets 'job_plans' and '{GRID_SHEET}' of {path.name}",
+                                    "the job plans are given twice; keep only one of these sheets"))
+    elif grid is not None:
+        raw.tables["job_plans"] = grid
     return raw
 
 

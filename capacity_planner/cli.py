@@ -66,6 +66,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
+def _stage(message: str) -> None:
+    """What a command is doing, on stderr, so a long read or solve does not look stuck (issue 17)."""
+    click.echo(message, err=True)
+
+
 def _pack_argument(f: Any) -> Any:
     return click.argument("pack", required=False, type=click.Path(path_type=Path))(f)
 
@@ -109,6 +114,7 @@ def validate(pack: Path | None, purpose: str) -> None:
     from capacity_planner.pack.read import read_pack
     from capacity_planner.pack.summary import summarise_pack
 
+    _stage(f"Reading {pack or 'the embedded sample'}…")
     loaded = read_pack(pack, purpose=purpose)  # type: ignore[arg-type]
     for w in loaded.warnings:
         click.echo(f"  - {w}")
@@ -134,7 +140,9 @@ def convert(pack: Path | None, dest: Path, table_format: str) -> None:
     from capacity_planner.pack.read import read_pack
     from capacity_planner.pack.write import write_pack
 
+    _stage(f"Reading {pack or 'the embedded sample'}…")
     loaded = read_pack(pack)
+    _stage(f"Writing {dest}…")
     written = write_pack(loaded, dest, table_format)  # type: ignore[arg-type]
     click.echo(f"Wrote {written}")
 
@@ -268,8 +276,9 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: flo
     loaded = read_pack(pack, purpose="plan")
 
     def progress(level: str, best: float, bound: float, elapsed: float) -> None:
-        click.echo(f"  solving {level:<13} best {best:>12,.1f}  bound {bound:>12,.1f}  {elapsed:6.1f} s",
-                   err=True)
+        from capacity_planner.console import progress_words  # plain words (issue 17)
+
+        click.echo(f"  {elapsed:6.1f} s  {progress_words(level, best, bound)}", err=True)
 
     click.echo(f"Planning {loaded.settings.name}: {len(loaded.clinicians)} clinicians, "
                f"{len(loaded.activities)} activities", err=True)
@@ -385,6 +394,7 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
     problems = lever_problems(loaded, lever_list or [])
     if problems:
         raise click.BadParameter("; ".join(problems), param_hint="--levers")
+    _stage(f"Planning {len(amounts)} budget(s): one solve each…")
     table = run_frontier(loaded, amounts, out, levers=lever_list, work_limit=work_limit,
                          time_limit_s=time_limit)
     shown = ["budget", "status", "unmet_sessions_per_year", "unmet_sessions_rapid_access_per_year",

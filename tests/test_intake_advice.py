@@ -146,3 +146,14 @@ def test_new_activity_without_history_warns_of_a_zero_dna_rate(tiny_path: Path, 
     warned = [w for w in _warnings(pack) if "0 % DNA rate" in w]
     # fu (a follow-up activity) and laser have demand and no dna_rate; 2ww gives its own
     assert len(warned) == 2 and all("there is no appointments table" in w for w in warned)
+
+
+def test_near_miss_sheet_name_is_suggested(tiny_path: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    book = write_pack(read_pack(tiny_path), tmp_path / "pack.xlsx")
+    wb = openpyxl.load_workbook(book)
+    wb["waiting_list"].title = "Waiting list"
+    wb.save(book)
+    assert "warning: sheet 'Waiting list' of pack.xlsx: sheet ignored: not a planning-pack table (did you mean " \
+        "'waiting_list'?)" in _warnings(book)

@@ -169,3 +169,34 @@ def test_aggregate_rows_sums_counts_and_keeps_blanks_apart() -> None:
     # (a, X): 2 + 1 (blank count = 1) = 3; (a, blank): 4; (b, blank): 1
     assert out["activity_id"].tolist() == ["a", "a", "b"] and out["count"].tolist() == [3, 4, 1]
     assert out["clinician_id"].iloc[0] == "X" and out["clinician_id"].iloc[1:].isna().all()
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])
+def test_parquet_and_xlsx_extracts_import_like_csv(tmp_path: Path, suffix: str) -> None:
+    shipped = example_mapping_paths()[0]
+    extract = pd.read_csv(shipped.with_suffix(".csv"), dtype=str, keep_default_na=False)
+    mapping = tmp_path / "sus.toml"
+    mapping.write_text(shipped.read_text().replace('file = "sus_outpatients.csv"',
+                                                   f'file = "op{suffix}"' + ('\nsheet = "OP"' if suffix == ".xlsx"
+                                                                             else "")))
+    if suffix == ".parquet":
+        typed = extract.replace("", None)
+        typed["ATTENDED_OR_DID_NOT_ATTEND"] = typed["ATTENDED_OR_DID_NOT_ATTEND"].astype(int)  # numbers
+        typed.to_parquet(tmp_path / "op.parquet")
+    else:
+        with pd.ExcelWriter(tmp_path / "op.xlsx") as writer:
+            extract.replace("", None).to_excel(writer, sheet_name="OP", index=False)
+    csv_pack = import_pack([shipped], tmp_path / "from_csv", base=sample_pack_path())
+    other = import_pack([mapping], tmp_path / "from_other", base=sample_pack_path())
+    assert other.rows["appointments"] == csv_pack.rows["appointments"]
+    a = read_pack(tmp_path / "from_csv").appointments
+    b = read_pack(tmp_path / "from_other").appointments
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_missing_sheet_is_named_with_the_near_miss(tmp_path: Path) -> None:
+    pd.DataFrame({"A": [1]}).to_excel(tmp_path / "op.xlsx", sheet_name="Outpatients", index=False)
+    (tmp_path / "map.toml").write_text('[skills]\nfile = "op.xlsx"\nsheet = "outpatient"\n[skills.columns]\n'
+                                       'clinician_id = "A"\nactivity_id = "A"\n')
+    with pytest.raises(Exception, match=r"no sheet 'outpatient' \(did you mean 'Outpatients'\?\)"):
+        import_pack([tmp_path / "map.toml"], tmp_path / "p")

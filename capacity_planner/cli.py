@@ -46,7 +46,7 @@ def _print_problems(exc: PackValidationError) -> None:
     errors, warnings = exc.errors, exc.warnings
     click.echo(f"{exc.subject[0].upper()}{exc.subject[1:]} has {len(errors)} problem(s) to fix"
                + (f" and {len(warnings)} warning(s)" if warnings else "") + ":", err=True)
-    for p in list(errors) + list(warnings):
+    for p in exc.ordered():  # errors, then warnings; each sorted by file or sheet and row
         click.echo(f"  - {p}", err=True)
     click.echo("Nothing was written.", err=True)
 
@@ -64,6 +64,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+
+
+def _stage(message: str) -> None:
+    """What a command is doing, on stderr, so a long read or solve does not look stuck (issue 17)."""
+    click.echo(message, err=True)
 
 
 def _pack_argument(f: Any) -> Any:
@@ -109,6 +114,7 @@ def validate(pack: Path | None, purpose: str) -> None:
     from capacity_planner.pack.read import read_pack
     from capacity_planner.pack.summary import summarise_pack
 
+    _stage(f"Reading {pack or 'the embedded sample'}…")
     loaded = read_pack(pack, purpose=purpose)  # type: ignore[arg-type]
     for w in loaded.warnings:
         click.echo(f"  - {w}")
@@ -134,9 +140,80 @@ def convert(pack: Path | None, dest: Path, table_format: str) -> None:
     from capacity_planner.pack.read import read_pack
     from capacity_planner.pack.write import write_pack
 
+    _stage(f"Reading {pack or 'the embedded sample'}…")
     loaded = read_pack(pack)
+    _stage(f"Writing {dest}…")
     written = write_pack(loaded, dest, table_format)  # type: ignore[arg-type]
     click.echo(f"Wrote {written}")
+
+
+@cli.command("import")
+@click.argument("mappings", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="The pack to write: a folder, or a file ending in .xlsx.")
+@click.option("--base", type=click.Path(path_type=Path), default=None,
+              help="A pack (folder or .xlsx) whose tables are kept unless imported: activities, job plans, "
+                   "... (default: the mapping's [import] base; the embedded sample with the examples).")
+@click.option("--for", "purpose", type=click.Choice(["any", "demand", "plan"]), default="any",
+              show_default=True, help="Tables the imported pack must hold.")
+@click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default="csv",
+              show_default=True, help="Table files when writing a folder.")
+def import_(mappings: tuple[Path, ...], out: Path, base: Path | None, purpose: str,
+            table_format: str) -> None:
+    """Import an outpatient extract and a staff list into a pack, with column-mapping files (TOML).
+
+    Each MAPPING file says which extract column (CSV, Parquet or .xlsx) fills which pack column;
+    NHS Data Dictionary codes are read as they are, identical appointment rows are aggregated with a
+    count, and a person with two posts becomes one clinician. Without MAPPING the shipped examples (a
+    SUS-style outpatient extract and an ESR-style staff list) are imported onto the embedded sample.
+
+    \b
+    Example:
+        capacity-planner import sus_outpatients.toml esr_staff.toml --base my_service.xlsx --out pack
+        capacity-planner import --out example_pack                  # the shipped examples
+    """
+    from capacity_planner.intake import example_mapping_paths
+    from capacity_planner.intake.importer import import_pack
+    from capacity_planner.pack.read import sample_pack_path
+
+    paths = list(mappings)
+    if not paths:
+        paths = example_mapping_paths()
+        base = base or sample_pack_path()
+    result = import_pack(paths, out, base=base, table_format=table_format,
+                         purpose=purpose)  # type: ignore[arg-type]
+    for w in result.warnings:
+        click.echo(f"  - {w}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    read = ", ".join(f"{n} ({r:,} rows)" for n, r in result.source_rows.items())
+    made = ", ".join(f"{n} {r:,}" for n, r in result.rows.items())
+    click.echo(f"Read {read}.\nWrote {result.path}: {made} rows.")
+
+
+@cli.command()
+@_pack_argument
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="The workbook to write (a file ending in .xlsx).")
+@click.option("--empty", is_flag=True, help="Headers, drop-downs and instructions only, no rows.")
+def template(pack: Path | None, out: Path, empty: bool) -> None:
+    """Write an input workbook to fill in Excel: instructions, drop-downs and a job-plan grid.
+
+    The workbook has an instructions sheet, the settings sheet, one sheet per table with frozen
+    headers, sized columns and drop-downs (IDs, days, periods, labels), and the job plans as a grid
+    (clinicians x weekly slots). It reads back as the same pack. PACK (default: the embedded sample)
+    fills the rows; --empty leaves them for you.
+
+    \b
+    Example:
+        capacity-planner template --empty --out my_service.xlsx
+        capacity-planner template packs/derm --out derm_to_edit.xlsx
+    """
+    from capacity_planner.intake.template import write_template
+    from capacity_planner.pack.read import read_pack
+
+    written = write_template(None if empty else read_pack(pack), out)
+    click.echo(f"Wrote {written}: fill it in, then `capacity-planner validate {written}`")
 
 
 @cli.command()
@@ -199,8 +276,9 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: flo
     loaded = read_pack(pack, purpose="plan")
 
     def progress(level: str, best: float, bound: float, elapsed: float) -> None:
-        click.echo(f"  solving {level:<13} best {best:>12,.1f}  bound {bound:>12,.1f}  {elapsed:6.1f} s",
-                   err=True)
+        from capacity_planner.console import progress_words  # plain words (issue 17)
+
+        click.echo(f"  {elapsed:6.1f} s  {progress_words(level, best, bound)}", err=True)
 
     click.echo(f"Planning {loaded.settings.name}: {len(loaded.clinicians)} clinicians, "
                f"{len(loaded.activities)} activities", err=True)
@@ -316,6 +394,7 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
     problems = lever_problems(loaded, lever_list or [])
     if problems:
         raise click.BadParameter("; ".join(problems), param_hint="--levers")
+    _stage(f"Planning {len(amounts)} budget(s): one solve each…")
     table = run_frontier(loaded, amounts, out, levers=lever_list, work_limit=work_limit,
                          time_limit_s=time_limit)
     shown = ["budget", "status", "unmet_sessions_per_year", "unmet_sessions_rapid_access_per_year",

@@ -37,6 +37,8 @@ STAFF_GROUPS: Final = (
 CONTRACTS: Final = ("consultant_2003", "sas_2021", "afc")
 OUTCOMES: Final = ("attended", "dna", "cancelled_patient", "cancelled_hospital")
 NEW_OR_FOLLOW_UP: Final = ("new", "follow_up")
+# NHS Data Dictionary OUTCOME OF ATTENDANCE (codes 1, 2, 3), as labels.
+ATTENDANCE_OUTCOMES: Final = ("discharged", "another_appointment", "appointment_later")
 DNA_CONVENTIONS: Final = ("discharge", "rebook_once", "rebook_until_seen")
 OBJECTIVE_LEVELS: Final = ("unmet_demand", "cost", "changes", "fairness")
 COST_ITEMS: Final = (

@@ -84,9 +84,22 @@ class PackValidationError(CapacityPlannerError):
         return [p for p in self.problems if p.severity == "warning"]
 
     def report(self) -> str:
-        """All problems as text, errors first, one per line."""
-        ordered = list(self.errors) + list(self.warnings)
-        return "\n".join(str(p) for p in ordered)
+        """All problems as text, errors first, each group sorted by file or sheet and row, one per line."""
+        return "\n".join(str(p) for p in self.ordered())
+
+    def ordered(self) -> list[Problem]:
+        """Errors then warnings, each sorted by :func:`problem_order`."""
+        return sorted(self.errors, key=problem_order) + sorted(self.warnings, key=problem_order)
+
+
+def problem_order(problem: Problem) -> tuple[str, float, str]:
+    """Sort key: file or sheet, then row as in Excel (whole-table problems first, a "… and N more rows"
+    summary after the rows it summarises), then column."""
+    if problem.row is not None:
+        row = float(problem.row)
+    else:
+        row = float("inf") if problem.message.startswith("…") else -1.0
+    return (problem.source.lower(), row, problem.column or "")
 
 
 class InfeasiblePlanError(CapacityPlannerError):

@@ -23,7 +23,9 @@ weeks are kept.
 Rates
 -----
 * DNA rate per activity: :math:`r = \text{dna} / (\text{attended} + \text{dna})`; patient and hospital
-  cancellations are excluded, as in NHS outpatient statistics (HES "did not attend" rate).
+  cancellations are excluded: the share of patients booked into a slot who did not come, which is what
+  sizing needs. NHS outpatient statistics (HES) divide DNAs by *all* appointments, cancellations
+  included; that rate is reported too, as ``dna_rate_all_appointments``.
 * Hospital-cancellation rate per activity: :math:`c = \text{cancelled\_hospital} / \text{booked}`, with
   booked = attended + dna + cancelled_patient + cancelled_hospital. A slot the hospital cancels is lost
   capacity, so sizing divides slots by :math:`1 - c`.
@@ -310,6 +312,7 @@ class _Encoded:
     outcome: IntArray  # index into _OUTCOMES, -1 for anything else
     new_or_blank: npt.NDArray[np.bool_]
     follow_up_or_blank: npt.NDArray[np.bool_]
+    weight: FloatArray  # appointments on the row (the optional ``count`` column; blank = 1)
 
     @classmethod
     def of(
@@ -325,25 +328,42 @@ class _Encoded:
         is_new = appointments["is_new"]
         new_or_blank = np.asarray(is_new.to_numpy(dtype=bool, na_value=True))
         follow_up_or_blank = ~np.asarray(is_new.to_numpy(dtype=bool, na_value=False))
+        weight = appointment_weights(appointments)
         if keep is not None:
-            act, outcome = act[keep], outcome[keep]
+            act, outcome, weight = act[keep], outcome[keep], weight[keep]
             new_or_blank, follow_up_or_blank = new_or_blank[keep], follow_up_or_blank[keep]
         return cls(
-            act.astype(np.int64), np.asarray(names, dtype=object), outcome, new_or_blank, follow_up_or_blank
+            act.astype(np.int64),
+            np.asarray(names, dtype=object),
+            outcome,
+            new_or_blank,
+            follow_up_or_blank,
+            weight,
         )
 
     def outcome_counts(self) -> npt.NDArray[np.int64]:
         """Counts, shape (activities, 4 outcomes)."""
         n_out = len(_OUTCOMES)
         ok = self.outcome >= 0
-        flat = np.bincount(self.activity[ok] * n_out + self.outcome[ok], minlength=len(self.names) * n_out)
-        return flat.reshape(-1, n_out)
+        flat = np.bincount(
+            self.activity[ok] * n_out + self.outcome[ok],
+            weights=self.weight[ok],
+            minlength=len(self.names) * n_out,
+        )
+        return np.rint(flat).astype(np.int64).reshape(-1, n_out)
 
     def attended(self, mask: npt.NDArray[np.bool_]) -> dict[str, int]:
         """Attended appointments per activity among rows where ``mask`` holds."""
         sel = (self.outcome == 0) & mask
-        counts = np.bincount(self.activity[sel], minlength=len(self.names))
+        counts = np.rint(np.bincount(self.activity[sel], weights=self.weight[sel], minlength=len(self.names)))
         return {str(n): int(c) for n, c in zip(self.names, counts, strict=True)}
+
+
+def appointment_weights(appointments: pd.DataFrame) -> FloatArray:
+    """Appointments each row stands for: the optional ``count`` column, blank (or absent) = 1."""
+    if "count" not in appointments.columns:
+        return np.ones(len(appointments), dtype=np.float64)
+    return np.asarray(appointments["count"].to_numpy(dtype=np.float64, na_value=1.0), dtype=np.float64)
 
 
 def _window_mask(
@@ -375,7 +395,26 @@ def _rates_table(enc: _Encoded) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         table["dna_rate"] = np.where(seen_or_dna > 0, counts[:, 1] / seen_or_dna, np.nan)
         table["hospital_cancellation_rate"] = np.where(booked > 0, counts[:, 3] / booked, np.nan)
+    table["dna_rate_all_appointments"] = dna_rate_all_appointments(counts)
     return table
+
+
+def dna_rate_all_appointments(counts: npt.NDArray[np.int64]) -> FloatArray:
+    r"""The DNA rate as NHS outpatient statistics (HES, Hospital Outpatient Activity) report it.
+
+    :math:`r_\text{HES} = \text{dna} / (\text{attended} + \text{dna} + \text{cancelled\_patient} +
+    \text{cancelled\_hospital})`: DNAs over *all* appointments, cancellations included. Reported next to
+    the sizing rate dna / (attended + dna) so users can compare with the national figures; sizing does not
+    use it (a cancelled slot is rebooked or lost, never a patient who failed to come).
+
+    Parameters
+    ----------
+    counts : array, shape (activities, 4)
+        Appointments per outcome, in the order attended, dna, cancelled_patient, cancelled_hospital.
+    """
+    booked = counts.sum(axis=1).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(booked > 0, counts[:, 1] / booked, np.nan)
 
 
 def appointment_rates(appointments: pd.DataFrame) -> pd.DataFrame:
@@ -493,10 +532,18 @@ def build_history(pack: PlanningPack) -> History:
                 f"Referral history ends {gap} week(s) before the plan start; the forecast bridges the gap."
             )
     rates = _rates_table(enc) if enc is not None else appointment_rates(pack.appointments.iloc[:0])
+    follow_ups = _follow_ups(enc, pack.activities)
+    if enc is not None:  # OUTCOME OF ATTENDANCE, where recorded, measures follow-ups at source (issue 17)
+        from capacity_planner.demand.follow_up_outcomes import apply_outcome_ratios, outcome_follow_up_ratios
+
+        keep = _window_mask(pack.appointments, start, settings.history_weeks)
+        by_outcome, outcome_notes = outcome_follow_up_ratios(pack.appointments, pack.activities, keep)
+        follow_ups = apply_outcome_ratios(follow_ups, by_outcome)
+        notes.extend(outcome_notes)
     return History(
         window=window,
         weekly=weekly,
         rates=rates,
-        follow_ups=_follow_ups(enc, pack.activities),
+        follow_ups=follow_ups,
         notes=tuple(notes),
     )

@@ -32,8 +32,11 @@ service                     service name (trust packs)
 backlog_sessions_per_year   the backlog part of sessions_per_year (non-recurrent)
 forecast_model              which forecast model produced the demand (e.g. ``trend+season+negbin``)
 hospital_cancellation_rate  cancelled_hospital / booked appointments (measured), lost capacity
+dna_rate_all_appointments   dna / all appointments, cancellations included (measured): the DNA rate as
+                            NHS outpatient statistics (HES) report it, for comparison; not used in sizing
 dna_rate_source             ``given`` (activities table), ``measured`` (appointments) or ``default`` (0)
-follow_up_ratio_source      ``given`` or ``measured`` for the ratios feeding this activity
+follow_up_ratio_source      ``given``, ``measured`` (attendances) or ``measured_outcomes`` (OUTCOME OF
+                            ATTENDANCE) for the ratios feeding this activity
 fixed_sessions_per_week     sessions a week from the requirements table (included in sessions_per_week)
 annual_growth               annual growth rate of the forecast (estimated or given), blank if none
 ==========================  =============================================================================

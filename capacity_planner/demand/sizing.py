@@ -165,6 +165,13 @@ def _measured(history: History, activity_id: str, column: str) -> float | None:
     return None
 
 
+def reported_rate(history: History, activity_id: str, column: str) -> float:
+    """A measured rate shown in the requirements table but not used for sizing (NaN when unmeasured),
+    e.g. ``dna_rate_all_appointments``, the HES definition of the DNA rate (issue 17)."""
+    value = _measured(history, activity_id, column)
+    return np.nan if value is None else value
+
+
 def follow_up_ratio(activity: Activity, history: History) -> RateChoice:
     """Follow-ups per new attendance of new activity ``activity``: given, else measured (pooled), else 0."""
     if activity.follow_up_ratio is not None:
@@ -172,7 +179,8 @@ def follow_up_ratio(activity: Activity, history: History) -> RateChoice:
     fu = history.follow_ups
     row = fu.loc[fu["activity_id"] == activity.activity_id, "follow_up_ratio"]
     if len(row) and math.isfinite(float(row.iloc[0])):
-        return RateChoice(float(row.iloc[0]), "measured")
+        by_outcome = "method" in fu.columns and (fu.loc[row.index, "method"] == "outcomes").any()
+        return RateChoice(float(row.iloc[0]), "measured_outcomes" if by_outcome else "measured")
     return RateChoice(0.0, "default")
 
 
@@ -318,6 +326,7 @@ def size_requirements(
             "backlog_sessions_per_year": 0.0,
             "forecast_model": None,
             "hospital_cancellation_rate": np.nan,
+            "dna_rate_all_appointments": reported_rate(history, aid, "dna_rate_all_appointments"),
             "dna_rate_source": None,
             "follow_up_ratio_source": None,
             "fixed_sessions_per_week": 0.0,

@@ -240,6 +240,9 @@ APPOINTMENT_DTYPES: Mapping[str, str] = MappingProxyType(
         "outcome": "str",
         "clinician_id": "str",
         "is_new": "boolean",
+        "outcome_of_attendance": "str",
+        "treatment_function": "str",
+        "count": "Int64",
     }
 )
 DELIVERED_DTYPES: Mapping[str, str] = MappingProxyType(

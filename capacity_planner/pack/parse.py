@@ -15,6 +15,8 @@ import pandas as pd
 
 from capacity_planner import constants as C
 from capacity_planner.errors import Problem
+from capacity_planner.intake.advice import SHARE_HINT, percent_as_share
+from capacity_planner.intake.suggest import did_you_mean, near_misses
 from capacity_planner.pack.raw import RawTable
 from capacity_planner.pack.schema import ColumnSpec, TableSpec
 
@@ -185,6 +187,8 @@ def parse_column(table: RawTable, spec: ColumnSpec, sink: ProblemSink) -> pd.Ser
     if spec.kind in ("id", "text"):
         out = _text(raw).where(~blank, None)
     elif spec.kind == "float" or spec.kind == "int":
+        if spec.max == 1:
+            raw = percent_as_share(raw)  # "7%" in a share column is 0.07 (issue 17)
         out, bad = _parse_float(raw)
         sink.rows(table, bad, spec.name, raw, f"not a number: expected {spec.expected()}")
         finite = np.isfinite(out.to_numpy(dtype="float64", na_value=np.nan))
@@ -205,7 +209,12 @@ def parse_column(table: RawTable, spec: ColumnSpec, sink: ProblemSink) -> pd.Ser
                   f"not a real date: expected {spec.expected()} (day first; no impossible dates)")
     elif spec.kind == "label":
         out, bad = _parse_label(raw, spec)
-        sink.rows(table, bad, spec.name, raw, f"unknown label: expected {spec.expected()}")
+        message = f"unknown label: expected {spec.expected()}"
+        for value, hint in near_misses(raw[bad], spec.choices).items():  # "did you mean" (issue 17)
+            hit = bad & (_text(raw) == value).to_numpy(dtype=bool)
+            sink.rows(table, hit, spec.name, raw, message + hint)
+            bad = bad & ~hit
+        sink.rows(table, bad, spec.name, raw, message)
     else:  # pragma: no cover - the schema only uses the kinds above
         raise ValueError(spec.kind)
     if spec.required:
@@ -226,7 +235,9 @@ def _check_limits(table: RawTable, spec: ColumnSpec, values: pd.Series, raw: pd.
             out |= low
         if spec.max is not None:
             high = arr >= spec.max if spec.max_exclusive else arr > spec.max
-            sink.rows(table, high, spec.name, raw, f"too large: expected {spec.expected()}")
+            percent = high & (arr > 1) & (spec.max <= 1)  # 7 for 7 % in a share column
+            sink.rows(table, high & ~percent, spec.name, raw, f"too large: expected {spec.expected()}")
+            sink.rows(table, percent, spec.name, raw, f"too large: expected {spec.expected()}; {SHARE_HINT}")
             out |= high
     return out
 
@@ -242,14 +253,15 @@ def parse_table(table: RawTable, spec: TableSpec, sink: ProblemSink) -> tuple[pd
         column of Excel row numbers; ``extras`` holds the unknown columns as read (kept, ignored).
     """
     present = set(table.frame.columns)
+    unknown = [c for c in table.frame.columns if c not in spec.column_names]
     for name in spec.required_columns:
         if name not in present:
             sink.add(Problem(table.source, "required column is missing (expected a column named "
-                             f"'{name}': {spec.column(name).description})", row=1, column=name))
-    unknown = [c for c in table.frame.columns if c not in spec.column_names]
+                             f"'{name}': {spec.column(name).description})" + did_you_mean(name, unknown),
+                             row=1, column=name))
     for name in unknown:
-        sink.add(Problem(table.source, "unknown column: kept but not used", row=1, column=name,
-                         severity="warning"))
+        sink.add(Problem(table.source, "unknown column: kept but not used" + did_you_mean(
+            name, spec.column_names), row=1, column=name, severity="warning"))
     columns: dict[str, pd.Series] = {}
     for col in spec.columns:
         if col.name in present:

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from capacity_planner.errors import Problem
+from capacity_planner.intake.suggest import did_you_mean
+from capacity_planner.intake.xlsx_formulas import formula_cells_without_values, formula_warnings
 from capacity_planner.pack.schema import TABLES
 
 SETTINGS_SHEET = "settings"
@@ -109,9 +111,10 @@ def _read_folder(folder: Path) -> RawPack:
             files.setdefault(p.stem.strip().lower(), []).append(p)
     for name, paths in files.items():
         if name not in TABLES:
+            hint = did_you_mean(name, list(TABLES))
             raw.problems.append(
-                Problem(paths[0].name, "file ignored: not a planning-pack table "
-                        f"(tables are {', '.join(TABLES)})", severity="warning")
+                Problem(paths[0].name, "file ignored: not a planning-pack table"
+                        + (hint or f" (tables are {', '.join(TABLES)})"), severity="warning")
             )
             continue
         if len(paths) > 1:
@@ -222,6 +225,8 @@ def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any]:
 def _read_workbook(path: Path) -> RawPack:
     import openpyxl
 
+    from capacity_planner.intake.template import GRID_SHEET, INSTRUCTIONS_SHEET, read_job_plan_grid
+
     raw = RawPack(str(path), "xlsx", settings_source=f"sheet '{SETTINGS_SHEET}' of {path.name}")
     raw.file_hashes[path.name] = _sha256(path)
     try:
@@ -230,15 +235,25 @@ def _read_workbook(path: Path) -> RawPack:
         raw.problems.append(Problem(path.name, f"cannot be opened as an Excel workbook: {exc}"))
         return raw
     merged = _merged_ranges(path)
+    formulas = formula_cells_without_values(path)  # read as blank: warned below (issue 17)
     try:
         for sheet_name in wb.sheetnames:
             key = sheet_name.strip().lower()
             source = f"sheet '{sheet_name}' of {path.name}"
+            raw.problems.extend(formula_warnings(formulas.get(sheet_name, []), source))
             if key == SETTINGS_SHEET:
                 raw.settings = _settings_from_sheet(wb[sheet_name], source, raw.problems)
                 continue
+            if key == INSTRUCTIONS_SHEET:  # written by `template` (issue 17)
+                continue
+            if key == GRID_SHEET:  # job plans as a clinician x slot grid (issue 17)
+                grid = read_job_plan_grid(wb[sheet_name], source, raw.problems)
+                if grid is not None:
+                    raw.tables[GRID_SHEET] = grid
+                continue
             if key not in TABLES:
-                raw.problems.append(Problem(source, "sheet ignored: not a planning-pack table",
+                hint = did_you_mean(key, [*TABLES, SETTINGS_SHEET])
+                raw.problems.append(Problem(source, "sheet ignored: not a planning-pack table" + hint,
                                             severity="warning"))
                 continue
             table = _read_sheet(wb[sheet_name], key, source, merged.get(sheet_name, []),
@@ -249,6 +264,14 @@ def _read_workbook(path: Path) -> RawPack:
                 raw.unreadable.add(key)
     finally:
         wb.close()
+    grid = raw.tables.pop(GRID_SHEET, None)
+    if grid is not None and ("job_plans" in raw.tables or "job_plans" in raw.unreadable):
+        raw.unreadable.add("job_plans")
+        raw.tables.pop("job_plans", None)
+        raw.problems.append(Problem(f"sheets 'job_plans' and '{GRID_SHEET}' of {path.name}",
+                                    "the job plans are given twice; keep only one of these sheets"))
+    elif grid is not None:
+        raw.tables["job_plans"] = grid
     return raw
 
 

@@ -12,13 +12,15 @@ from typing import Any
 import pandas as pd
 
 from capacity_planner.errors import PackValidationError, Problem
+from capacity_planner.intake.advice import dna_default_warnings, missing_path_problem
+from capacity_planner.intake.codes import translate_appointment_codes
 from capacity_planner.pack import model as M
 from capacity_planner.pack.build import DefaultLog, apply_defaults, build_records, history_frame
 from capacity_planner.pack.parse import ProblemSink, parse_table
 from capacity_planner.pack.raw import read_raw
 from capacity_planner.pack.schema import REQUIRED_TABLES, TABLES, Purpose
 from capacity_planner.pack.settings import parse_settings
-from capacity_planner.pack.validate import check_required_tables, cross_checks
+from capacity_planner.pack.validate import check_required_tables, cross_checks, table_source
 
 SAMPLE_SIZES = ("small",)
 
@@ -77,6 +79,8 @@ def validate_pack(path: str | Path | None = None, purpose: Purpose = "plan") -> 
 
 
 def _load(path: Path, purpose: Purpose) -> tuple[M.PlanningPack | None, list[Problem]]:
+    if not path.exists():  # one message, not one per missing table (issue 17)
+        return None, [missing_path_problem(path)]
     raw = read_raw(path)
     sink = ProblemSink()
     sink.problems.extend(raw.problems)
@@ -86,6 +90,8 @@ def _load(path: Path, purpose: Purpose) -> tuple[M.PlanningPack | None, list[Pro
     frames: dict[str, pd.DataFrame] = {}
     extras: dict[str, pd.DataFrame] = {}
     for name, table in raw.tables.items():
+        if name == "appointments":  # NHS Data Dictionary codes -> labels (issue 17)
+            table = translate_appointment_codes(table, sink.problems)
         typed, extra = parse_table(table, TABLES[name], sink)
         if len(typed) == 0 and name not in REQUIRED_TABLES[purpose]:
             continue
@@ -99,6 +105,7 @@ def _load(path: Path, purpose: Purpose) -> tuple[M.PlanningPack | None, list[Pro
         log.applied.append(M.DefaultApplied("slots", "", "*", "Mon-Fri AM and PM",
                                             "no slots table: the standard weekday grid"))
     cross_checks(raw, frames, explicit_start, sink)
+    sink.problems.extend(dna_default_warnings(frames, table_source(raw, "activities")))
     if any(p.severity == "error" for p in sink.problems):
         return None, sink.problems
     records = build_records(frames)

@@ -27,8 +27,8 @@ class ServiceSpec:
 
     Referral volumes are weekly means at the plan start for one template team at ``throughput`` 1
     (see :meth:`weekly_referral_means` for the means of the whole service). Rates are shares of
-    booked appointments except ``dna_rate``, which is dna / (attended + dna) as in NHS outpatient
-    statistics (DESIGN.md section 5).
+    booked appointments except ``dna_rate``, which is dna / (attended + dna), the sizing definition
+    (DESIGN.md section 5; NHS outpatient statistics divide by all appointments instead).
 
     Attributes
     ----------

@@ -58,13 +58,15 @@ class ColumnSpec:
     min_exclusive: bool = False
     max_exclusive: bool = False
     description: str = ""
+    codes: str = ""  # other accepted spellings (NHS Data Dictionary codes), named in messages
 
     def expected(self) -> str:
         """A short phrase saying what a valid cell looks like, for error messages."""
         if self.kind == "label":
-            return "one of " + ", ".join(self.choices)
+            return "one of " + ", ".join(self.choices) + (f", or {self.codes}" if self.codes else "")
         if self.kind == "bool":
-            return "true or false (yes/no, 1/0 also accepted)"
+            return "true or false (yes/no, 1/0 also accepted" + (f"; {self.codes}" if self.codes else "") \
+                + ")"
         if self.kind == "date":
             return "a date such as 2026-04-01 (or 01/04/2026)"
         if self.kind in ("id", "text"):
@@ -287,12 +289,30 @@ APPOINTMENTS = TableSpec(
         ColumnSpec("appointment_date", "date", True, description="date of the appointment"),
         _ACT,
         ColumnSpec("outcome", "label", True, C.OUTCOMES,
-                   description="attended, dna, cancelled_patient or cancelled_hospital"),
+                   description="attended, dna, cancelled_patient or cancelled_hospital; or the NHS Data "
+                               "Dictionary ATTENDED OR DID NOT ATTEND code: 5, 6 attended; 3, 7 dna; "
+                               "2 cancelled_patient; 4 cancelled_hospital; 0 (not yet held) is not counted",
+                   codes="an ATTENDED OR DID NOT ATTEND code (5, 6, 7, 2, 3, 4 or 0)"),
         ColumnSpec("clinician_id", "id", description="clinician seen, if known"),
-        ColumnSpec("is_new", "bool", description="a new (first) appointment rather than a follow-up"),
+        ColumnSpec("is_new", "bool",
+                   description="a new (first) appointment rather than a follow-up; or the NHS Data "
+                               "Dictionary FIRST ATTENDANCE code: 1, 3 new; 2, 4 follow-up; 5 (RTT "
+                               "administrative event) is not an appointment and is not counted",
+                   codes="FIRST ATTENDANCE codes 1-5"),
+        ColumnSpec("outcome_of_attendance", "label", False, C.ATTENDANCE_OUTCOMES,
+                   description="(extension) discharged, another_appointment or appointment_later; or the "
+                               "NHS Data Dictionary OUTCOME OF ATTENDANCE code 1, 2 or 3. Where recorded, "
+                               "follow-up ratios are measured from it",
+                   codes="an OUTCOME OF ATTENDANCE code (1, 2 or 3)"),
+        ColumnSpec("treatment_function", "text",
+                   description="(extension) NHS TREATMENT FUNCTION CODE of the clinic, e.g. 330 "
+                               "(dermatology); names the specialty"),
+        ColumnSpec("count", "int", min=0,
+                   description="(extension) appointments on the row (aggregated extracts); default 1"),
     ),
     references=(_ref("activity_id", "activities"), _ref("clinician_id", "clinicians")),
-    description="appointment history, for DNA rates, follow-up ratios and expected-vs-actual",
+    description="appointment history, for DNA rates, follow-up ratios and expected-vs-actual: one row per "
+                "appointment, or per group of identical appointments with a count",
     large=True,
 )
 

@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 
 from capacity_planner.errors import Problem
+from capacity_planner.intake.advice import share_hint
+from capacity_planner.intake.suggest import did_you_mean
 from capacity_planner.pack.model import Settings
 from capacity_planner.pack.schema import SETTINGS, SETTINGS_BY_KEY, SettingSpec
 
@@ -29,8 +31,9 @@ def parse_settings(values: dict[str, Any], source: str) -> tuple[Settings, list[
             raw_value, row = raw_value
         spec = SETTINGS_BY_KEY.get(key)
         if spec is None:
-            problems.append(Problem(source, "unknown setting: ignored (known: "
-                                    + ", ".join(SETTINGS_BY_KEY) + ")", row, key, _show(raw_value),
+            hint = did_you_mean(key, list(SETTINGS_BY_KEY))
+            problems.append(Problem(source, "unknown setting: ignored" + (hint or " (known: "
+                                    + ", ".join(SETTINGS_BY_KEY) + ")"), row, key, _show(raw_value),
                                     "warning"))
             continue
         if raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()):
@@ -100,12 +103,23 @@ def _coerce(spec: SettingSpec, value: Any) -> tuple[Any, str | None]:
                           + ", ".join(spec.list_choices))
         return tuple(items), None
     caster = int if kind == "int" else float
+    share = spec.max is not None and spec.max <= 1
+    if share and isinstance(value, str) and value.strip().endswith("%"):
+        value = _percent(value)  # "80%" for a share is 0.8 (issue 17)
     number, message = _number(value, caster)
     if message:
         return None, message
     if (spec.min is not None and number < spec.min) or (spec.max is not None and number > spec.max):
-        return None, f"out of range: expected a number from {spec.min:g} to {spec.max:g}"
+        hint = f"; {share_hint(number)}" if share and number > 1 else ""
+        return None, f"out of range: expected a number from {spec.min:g} to {spec.max:g}{hint}"
     return number, None
+
+
+def _percent(text: str) -> Any:
+    try:
+        return float(text.strip().rstrip("%").strip()) / 100.0
+    except ValueError:
+        return text
 
 
 def _number(value: Any, caster: type) -> tuple[Any, str | None]:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from capacity_planner.errors import Problem
+from capacity_planner.intake.suggest import near_misses
 from capacity_planner.pack.build import _lookup
 from capacity_planner.pack.parse import MAX_PROBLEMS_PER_KIND, ProblemSink
 from capacity_planner.pack.raw import RawPack, RawTable
@@ -76,8 +77,12 @@ def check_references(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
                 unknown &= ~frame["session_type"].isin(["locum", "wli"]).to_numpy()
             if unknown.any():
                 sample = ", ".join(map(str, list(known[:8]))) + (", …" if len(known) > 8 else "")
-                _rows(sink, raw, name, frame, unknown, col, values,
-                      f"unknown {target_col}: not in {ref.table} (known: {sample})")
+                message = f"unknown {target_col}: not in {ref.table}"
+                for value, hint in near_misses(values[unknown], known).items():  # "did you mean" (issue 17)
+                    hit = unknown & values.eq(value).to_numpy(dtype=bool, na_value=False)
+                    _rows(sink, raw, name, frame, hit, col, values, message + hint)
+                    unknown &= ~hit
+                _rows(sink, raw, name, frame, unknown, col, values, f"{message} (known: {sample})")
 
 
 def check_clinicians(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:

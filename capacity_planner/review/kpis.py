@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from capacity_planner.demand.history import appointment_weights
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.review.delivered import ReviewPeriod, variance_pct
 
@@ -140,10 +141,12 @@ def hospital_cancellation_rates(pack: PlanningPack, period: ReviewPeriod) -> pd.
     in_period = period.contains(
         appts["appointment_date"] - pd.to_timedelta(appts["appointment_date"].dt.day_of_week, unit="D")
     )
-    is_cancel = appts["outcome"].eq("cancelled_hospital")
+    weight = pd.Series(appointment_weights(appts), index=appts.index)  # the optional count column
+    is_cancel = appts["outcome"].eq("cancelled_hospital") * weight
 
     def rate(mask: pd.Series) -> pd.Series:
-        return is_cancel[mask].groupby(appts.loc[mask, "activity_id"]).mean()
+        by = appts.loc[mask, "activity_id"]
+        return is_cancel[mask].groupby(by).sum() / weight[mask].groupby(by).sum()
 
     out = pd.DataFrame(
         {"rate_planned": rate(appts["appointment_date"] < start), "rate_actual": rate(in_period)}
@@ -260,7 +263,9 @@ def _dna_rows(
         return
     week = appts["appointment_date"] - pd.to_timedelta(appts["appointment_date"].dt.day_of_week, unit="D")
     seen = appts.loc[period.contains(week) & appts["outcome"].isin(["attended", "dna"])]
-    counts = seen.groupby("activity_id")["outcome"].agg(dna=lambda s: int((s == "dna").sum()), booked="size")
+    weight = pd.Series(appointment_weights(seen), index=seen.index)  # the optional count column
+    counts = pd.DataFrame({"dna": weight.where(seen["outcome"].eq("dna"), 0.0), "booked": weight}).groupby(
+        seen["activity_id"]).sum()
     planned = (
         {}
         if requirements is None

@@ -1,0 +1,52 @@
+"""Plain words for the console: solver progress as a planner would say it (issue 17).
+
+``plan`` reports each improving solution of each objective level; :func:`progress_words` turns the
+level's name, best value and bound into a sentence, e.g. ``routine demand: 523 sessions a year short
+(priority-weighted), best possible >= 510``.
+"""
+
+from __future__ import annotations
+
+import math
+
+_TOL = 1e-6
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.1f}"
+
+
+def progress_words(level: str, best: float, bound: float) -> str:
+    """One sentence for a solver level's best value so far and the bound on the best possible.
+
+    Examples
+    --------
+    >>> progress_words("unmet_rapid_access", 0.0, 0.0)
+    'rapid-access demand: all met'
+    >>> progress_words("unmet_routine", 1549.0, 523.0)
+    'routine demand: 1,549 sessions a year short (priority-weighted), best possible >= 523'
+    >>> progress_words("cost", 12000.0, 12000.0)
+    'extra cost: £12,000 a year (proven the least)'
+    """
+    proven = math.isclose(best, bound, rel_tol=1e-9, abs_tol=_TOL)
+    if level in ("unmet_rapid_access", "unmet_routine"):
+        what = "rapid-access demand" if level == "unmet_rapid_access" else "routine demand"
+        if best <= _TOL:
+            return f"{what}: all met"
+        tail = "; proven the least)" if proven else f"), best possible >= {_num(bound)}"
+        return f"{what}: {_num(best)} sessions a year short (priority-weighted{tail}"
+    if level == "unallocated_pas":
+        if best <= _TOL:
+            return "contracted PAs: all placed in the week"
+        return f"contracted PAs: {_num(best)} a week not placed" + ("" if proven else
+                                                                     f", best possible >= {_num(bound)}")
+    if level == "cost":
+        tail = "(proven the least)" if proven else f"(best possible >= £{_num(bound)})"
+        return f"extra cost: £{_num(best)} a year {tail}"
+    if level == "changes":
+        tail = "(proven the fewest)" if proven else f"(best possible >= {_num(bound)})"
+        return f"changes to current job plans: {_num(best)} sessions {tail}"
+    if level == "fairness":
+        tail = "(proven the least)" if proven else f"(best possible >= {_num(bound)})"
+        return f"spread of DCC PAs within staff groups: {_num(best)} PAs a week {tail}"
+    return f"{level}: {_num(best)} (bound {_num(bound)})"

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from capacity_planner._csv import write_csv
 from capacity_planner.demand.forecast import WEEKS_PER_YEAR, SeriesForecast, forecast_series, series_seed
 from capacity_planner.demand.history import (
     History,
@@ -305,7 +306,7 @@ def write_demand_outputs(result: DemandResult, out_dir: str | Path, *, charts: b
         staged.append(tmp / "requirements.csv")
         weekly = result.weekly.copy()
         weekly["week_start"] = pd.to_datetime(weekly["week_start"]).dt.strftime("%Y-%m-%d")
-        weekly.to_csv(tmp / "weekly_demand.csv", index=False, lineterminator="\n", float_format="%.6g")
+        write_csv(weekly, tmp / "weekly_demand.csv", float_format="%.6g")
         staged.append(tmp / "weekly_demand.csv")
         if charts and len(result.weekly):
             from capacity_planner.report import plots

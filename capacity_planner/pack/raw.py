@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from capacity_planner._csv import unescape_frame
 from capacity_planner.errors import Problem
 from capacity_planner.pack.schema import TABLES
 
@@ -184,6 +185,7 @@ def _read_csv(path: Path, name: str, problems: list[Problem]) -> RawTable | None
     except (pd.errors.ParserError, ValueError) as exc:
         problems.append(Problem(path.name, f"cannot be read as CSV: {exc}"))
         return None
+    frame = unescape_frame(frame)  # '=x written by our CSV policy (capacity_planner._csv) reads as =x
     # Header = row 1, data row i (0-based) = row i + 2; blank lines keep their numbers.
     rows = np.arange(len(frame), dtype=np.int64) + 2
     return _finish(RawTable(name, path.name, frame, rows), problems)

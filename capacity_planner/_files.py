@@ -98,7 +98,7 @@ def check_output_folder(out: str | Path, *, inputs: Iterable[str | Path | None] 
             continue
         source = Path(item).resolve()
         pack_folder = source if source.is_dir() else source.parent
-        if target in (pack_folder, source) or (source.is_dir() and _contains(target, source)):
+        if target in (pack_folder, source):
             raise OutputFolderError(
                 f"--out {out} is the folder holding the input {Path(item)}; writing there would overwrite "
                 "or delete the pack. Choose a new folder for the outputs, e.g. --out "

@@ -95,23 +95,28 @@ def run_stoppable(solver: _Stoppable, solve: Callable[[], T], poll_s: float = 0.
     if _interrupted.is_set():
         raise RunInterrupted()
     box: dict[str, Any] = {}
+    done = threading.Event()
 
     def target() -> None:
         try:
             box["value"] = solve()
         except BaseException as exc:  # handed to the calling thread
             box["error"] = exc
+        finally:
+            done.set()
 
     with _lock:
         _active.add(solver)
+    # Wait on an Event, not Thread.join: a KeyboardInterrupt raised inside join() can leave the thread
+    # marked finished while CP-SAT still runs, and the interpreter then aborts at exit.
     worker = threading.Thread(target=target, name="cp-sat-solve", daemon=True)
     try:
         worker.start()
-        while worker.is_alive():
-            worker.join(poll_s)
+        while not done.wait(poll_s):
+            pass
     except BaseException:
         solver.stop_search()
-        worker.join()
+        _wait_out(done, solver)
         raise
     finally:
         with _lock:
@@ -121,6 +126,16 @@ def run_stoppable(solver: _Stoppable, solve: Callable[[], T], poll_s: float = 0.
     if _interrupted.is_set():
         raise RunInterrupted()
     return box["value"]  # type: ignore[no-any-return]
+
+
+def _wait_out(done: threading.Event, solver: _Stoppable) -> None:
+    """Wait until a stopped solve has returned, even through further Ctrl-C presses."""
+    while True:
+        try:
+            if done.wait(0.05):
+                return
+        except KeyboardInterrupt:
+            solver.stop_search()
 
 
 __all__ = ["EXIT_INTERRUPTED", "RunInterrupted", "handle_interrupts", "interrupted", "request_stop",

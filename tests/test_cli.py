@@ -6,8 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from capacity_planner._files import MANIFEST_NAME
 from capacity_planner import __version__
+from capacity_planner._files import MANIFEST_NAME
 from capacity_planner.cli import cli
 from capacity_planner.pack.read import read_pack
 

@@ -9,12 +9,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from capacity_planner._files import MANIFEST_NAME
 from capacity_planner.pack.model import Clinician
 from capacity_planner.pack.read import read_pack
 from capacity_planner.pack.write import pack_to_tables, write_pack
-
-
-from capacity_planner._files import MANIFEST_NAME  # noqa: E402
 
 
 def test_round_trip_csv_parquet_xlsx_csv(tmp_path: Path, tiny_path: Path) -> None:

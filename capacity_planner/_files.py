@@ -24,8 +24,10 @@ folders.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -196,6 +198,26 @@ def output_file(dest: str | Path) -> Iterator[Path]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+# ---- file names from user IDs ------------------------------------------------------------------------
+_PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,59}")
+
+
+def file_stem(identifier: str) -> str:
+    """A safe, unique file-name stem for a user's ID (an activity ID for its chart).
+
+    An ID that is already a plain name (lower-case letters, digits, ``.``, ``_``, ``-``; at most 60
+    characters) is used as it is. Any other ID (``a/b``, ``2WW``, spaces, a very long name) gets its
+    characters made safe, is cut to 40 characters, and carries the first 8 hex digits of the SHA-256 of
+    the ID: ``a/b`` -> ``a_b-c9ad3b8f`` never collides with ``a_b``, nor ``2WW`` with ``2ww`` on a file
+    system that ignores case. The name depends on the ID alone, so every writer and reader agrees.
+    """
+    if _PLAIN_NAME.fullmatch(identifier):
+        return identifier
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", identifier).strip("._-")[:40] or "id"
+    digest = hashlib.sha256(identifier.encode("utf-8", errors="surrogatepass")).hexdigest()[:8]
+    return f"{safe}-{digest}"
+
+
 # ---- incremental writers ----------------------------------------------------------------------------
 class OwnedFolder:
     """A folder claimed for a run that writes as it goes (a scenario sweep), under the ownership rule.
@@ -263,5 +285,6 @@ def _remove_empty_dirs(folder: Path) -> None:
             d.rmdir()
 
 
-__all__ = ["MANIFEST_NAME", "OutputFolderError", "OwnedFolder", "check_output_folder", "manifest_text",
+__all__ = ["MANIFEST_NAME", "OutputFolderError", "OwnedFolder", "check_output_folder", "file_stem",
+           "manifest_text",
            "output_file", "output_folder", "read_manifest"]

@@ -9,7 +9,6 @@ all or nothing.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -283,7 +282,9 @@ def _weekly_table(
 
 
 def _safe_name(activity_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", activity_id).strip("._") or "activity"
+    from capacity_planner._files import file_stem
+
+    return file_stem(activity_id)
 
 
 def write_demand_outputs(result: DemandResult, out_dir: str | Path, *, charts: bool = True) -> list[Path]:

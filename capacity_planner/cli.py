@@ -8,6 +8,7 @@ traceback only with ``--debug``).
 
 from __future__ import annotations
 
+import errno
 import traceback
 from pathlib import Path
 from typing import Any
@@ -47,12 +48,28 @@ class _Group(click.Group):
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:
-            if ctx.obj and ctx.obj.get("debug"):
+            disk = _disk_problem(exc)
+            if disk:
+                click.echo(f"error: {disk}", err=True)
+            elif ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
             else:
                 click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
                            err=True)
             ctx.exit(1)
+
+
+_DISK_ERRORS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+                errno.EROFS: "the disk is read-only", errno.EACCES: "permission denied",
+                errno.EPERM: "permission denied"}
+
+
+def _disk_problem(exc: BaseException) -> str | None:
+    """A plain message for a write that the disk refused (full, read-only, no permission), else None."""
+    if not isinstance(exc, OSError) or exc.errno not in _DISK_ERRORS:
+        return None
+    return (f"cannot write {exc.filename or 'the outputs'}: {_DISK_ERRORS[exc.errno]}. Nothing was written; "
+            "free some space (or choose another --out) and run again.")
 
 
 def _print_problems(exc: PackValidationError) -> None:
@@ -224,6 +241,8 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: flo
                f"{len(loaded.activities)} activities", err=True)
     run = run_plan(loaded, out, time_limit_s=time_limit, seed=seed, workers=workers, anonymise=anonymise,
                    report=not no_report, progress=progress, work_limit=work_limit)
+    for note in run.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(_gap_table(run))
     click.echo(f"Status: {run.plan.summary['status']}; outputs in {out}")  # type: ignore[attr-defined]
     if not no_report:
@@ -396,12 +415,16 @@ def backtest(pack: Path | None, out: Path) -> None:
                                  "(default: the pack's job plans).")
 @click.option("--threshold", type=click.FloatRange(0, 1000), default=10.0, show_default=True,
               help="Flag variances beyond this many percent.")
+@click.option("--anonymise", is_flag=True,
+              help="Clinicians appear as the pseudonyms plan --anonymise gives them (Clinician A, B, ...).")
 def review(pack: Path | None, out: Path, date_from: Any, date_to: Any, plan_dir: Path | None,
-           threshold: float) -> None:
+           threshold: float, anonymise: bool) -> None:
     """Quarterly review: planned vs delivered sessions, expected vs actual demand, and the KPIs.
 
     Reads the pack's delivered (e-roster) extract and, optionally, leave rows; referrals in the
-    review weeks are the actual demand. Writes review.csv, kpis.csv and review.html.
+    review weeks are the actual demand. Writes review.csv, kpis.csv and review.html. A --plan folder
+    must come from this pack (its clinicians and activities, or this pack's pseudonyms when it was
+    anonymised); another pack's plan is refused (exit 2).
 
     \b
     Example:
@@ -418,9 +441,14 @@ def review(pack: Path | None, out: Path, date_from: Any, date_to: Any, plan_dir:
     check_output_folder(out, inputs=inputs)
     result = run_review(loaded, date_from.date() if date_from else None, date_to.date() if date_to else None,
                         plan_dir, threshold)
-    written = write_review(loaded, result, out, inputs=inputs)
+    written = write_review(loaded, result, out, inputs=inputs, anonymise=anonymise)
     total = result.review.loc[result.review["level"] == "total"].iloc[0]
-    flagged = result.review.loc[result.review["flagged"] & (result.review["level"] != "clinician_activity")]
+    shown = result.review
+    if anonymise:
+        from capacity_planner.report.anonymise import Pseudonyms, anonymise_frame
+
+        shown = anonymise_frame(shown, Pseudonyms.from_pack(loaded))
+    flagged = shown.loc[shown["flagged"] & (shown["level"] != "clinician_activity")]
     click.echo(f"Review {result.period.start} to {result.period.end} ({result.period.weeks} weeks): "
                f"{total['delivered_sessions']:,.0f} sessions delivered of {total['planned_sessions']:,.0f} "
                f"planned ({total['variance_pct']:+.1f} %); {len(flagged)} flagged.")

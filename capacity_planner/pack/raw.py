@@ -75,6 +75,7 @@ class RawPack:
     problems: list[Problem] = field(default_factory=list)
     file_hashes: dict[str, str] = field(default_factory=dict)
     unreadable: set[str] = field(default_factory=set)  # tables present but not readable (reported)
+    opened: bool = True  # False when the workbook itself could not be opened (reported once)
 
 
 def read_raw(path: str | Path) -> RawPack:
@@ -181,7 +182,10 @@ def _read_csv(path: Path, name: str, problems: list[Problem]) -> RawTable | None
         return None
     import csv
 
-    head = [row for _, row in zip(range(_HEADER_SEARCH + 1), csv.reader(io.StringIO(text)), strict=False)]
+    try:
+        head = [row for _, row in zip(range(_HEADER_SEARCH + 1), csv.reader(io.StringIO(text)), strict=False)]
+    except csv.Error:  # a cell beyond the csv module's field limit: no title row to look for
+        head = []
     header_at = _real_header_row(name, head)
     if header_at is not None:
         problems.append(_title_problem(path.name, header_at))
@@ -297,6 +301,7 @@ def _read_workbook(path: Path) -> RawPack:
     if path.is_dir():
         raw.problems.append(Problem(path.name, "is a folder named like a workbook; give the folder a name "
                                     "without .xlsx"))
+        raw.opened = False
         return raw
     raw.file_hashes[path.name] = _sha256(path)
     with path.open("rb") as fh:
@@ -305,11 +310,13 @@ def _read_workbook(path: Path) -> RawPack:
         raw.problems.append(Problem(path.name, "the workbook is password-protected (encrypted), or an old "
                                     ".xls file: in Excel remove the password (File > Info > Protect "
                                     "Workbook > Encrypt with Password, clear it) and save as .xlsx"))
+        raw.opened = False
         return raw
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for corrupt files
         raw.problems.append(Problem(path.name, f"cannot be opened as an Excel workbook: {exc}"))
+        raw.opened = False
         return raw
     merged = _merged_ranges(path)
     seen: dict[str, str] = {}

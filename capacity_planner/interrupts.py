@@ -125,7 +125,7 @@ def run_stoppable(solver: _Stoppable, solve: Callable[[], T], poll_s: float = 0.
         raise box["error"]
     if _interrupted.is_set():
         raise RunInterrupted()
-    return box["value"]  # type: ignore[no-any-return]
+    return box["value"]
 
 
 def _wait_out(done: threading.Event, solver: _Stoppable) -> None:

@@ -112,7 +112,7 @@ def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | N
     if n_later:
         notes.append(f"{n_later:,} referrals dated in the planning year were set aside.")
     # The demand step's warnings travel with the plan: into summary.json (and so the report's notes).
-    summary = plan.summary  # type: ignore[attr-defined]
+    summary = plan.summary
     summary["notes"] = [*notes, *[n for n in summary.get("notes") or [] if n not in notes]]
     with staged_output(out_dir, "plan", pack_inputs(pack)) as stage:
         write_demand_outputs(demand, stage, charts=report)

@@ -193,7 +193,7 @@ def _parse_date(series: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
                              errors="coerce").to_numpy(dtype="float64")
         with np.errstate(invalid="ignore"):
             outside = (year < FIRST_DATE.year) | (year > LAST_DATE.year)
-        parsed[outside] = pd.NaT
+        parsed[outside] = None
         out[rest] = parsed.to_numpy()
         far[np.flatnonzero(rest)[outside]] = True
     bad = out.isna().to_numpy() & ~blank_mask(series) & ~far

@@ -86,8 +86,19 @@ def render_cli() -> str:
         "# Command-line reference\n",
         "Generated from the click help by `python -m capacity_planner._docs`; a test keeps it in sync.\n",
         "Exit codes: 0 done (a plan that leaves a gap is still done); 2 the input is wrong (every "
-        "problem printed); 3 the contract rules cannot all hold (explained); 1 anything else "
+        "problem printed), or `--out` is a folder the run may not own; 3 the contract rules cannot all "
+        "hold (explained); 4 `scenarios` finished but at least one scenario failed (its reason printed); "
+        "130 interrupted by Ctrl-C or SIGTERM (the solver is stopped and nothing of the run is written; a "
+        "scenario sweep keeps the scenarios that had finished, and a rerun resumes); 1 anything else "
         "(`--debug` shows the traceback).\n",
+        "Output folders (`--out`, and `convert --to` a folder): a command writes only into a new or empty "
+        "folder, or one holding a previous capacity-planner run's outputs, marked by its manifest "
+        "`capacity_planner_run.json`. It refuses the pack's own folder, a folder containing the pack and "
+        "a folder holding any other files (exit 2, saying why). A run replaces a previous run's outputs "
+        "as a whole, only once it has succeeded: nothing stale survives (an anonymised rerun leaves no "
+        "earlier report with real names), and a failed or interrupted run leaves the folder as it was. "
+        "Every CSV written is safe to open in Excel: text starting with `=`, `+`, `-`, `@`, tab or CR "
+        "gets an apostrophe in front (Excel's text mark; the tool's readers remove it).\n",
     ]
     # The same help options as the real command line (click caches them per command).
     ctx = click.Context(cli, info_name="capacity-planner", max_content_width=100, terminal_width=100,

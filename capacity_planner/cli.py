@@ -1,11 +1,14 @@
 """The ``capacity-planner`` command line: thin click commands, one library call each.
 
-Exit codes: 0 done; 2 the input is wrong (every problem printed); 3 the contract rules cannot all hold
-(explained in plain words); 1 anything else (one line; the traceback only with ``--debug``).
+Exit codes: 0 done; 2 the input is wrong (every problem printed; also an ``--out`` folder the run may not
+own); 3 the contract rules cannot all hold (explained in plain words); 4 a scenario sweep finished but some
+scenarios failed; 130 interrupted by Ctrl-C or SIGTERM (nothing written); 1 anything else (one line; the
+traceback only with ``--debug``).
 """
 
 from __future__ import annotations
 
+import errno
 import traceback
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,9 @@ import click
 from capacity_planner._version import __version__
 from capacity_planner.errors import CapacityPlannerError, PackValidationError
 
+EXIT_SCENARIOS_FAILED = 4
+PLANNED_STATUSES = ("optimal", "feasible")
+OUT_HELP = "Folder to write: new, empty, or a previous run's outputs (replaced as a whole)."
 PACK_HELP = "PACK is a folder of CSV/Parquet tables (+ pack.toml) or an .xlsx workbook; " \
             "omit it to use the embedded sample."
 
@@ -23,10 +29,18 @@ class _Group(click.Group):
     """Turns our exceptions into messages and exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from capacity_planner.interrupts import EXIT_INTERRUPTED, handle_interrupts
+
         try:
-            return super().invoke(ctx)
+            with handle_interrupts():
+                return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except KeyboardInterrupt as exc:
+            how = getattr(exc, "signal_name", "SIGINT")
+            click.echo(f"\nInterrupted ({how}): stopped; nothing of this run was written (a scenario sweep "
+                       "keeps the scenarios that had finished; run it again to resume).", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except PackValidationError as exc:
             _print_problems(exc)
             ctx.exit(exc.exit_code)
@@ -34,12 +48,28 @@ class _Group(click.Group):
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:
-            if ctx.obj and ctx.obj.get("debug"):
+            disk = _disk_problem(exc)
+            if disk:
+                click.echo(f"error: {disk}", err=True)
+            elif ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
             else:
                 click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
                            err=True)
             ctx.exit(1)
+
+
+_DISK_ERRORS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+                errno.EROFS: "the disk is read-only", errno.EACCES: "permission denied",
+                errno.EPERM: "permission denied"}
+
+
+def _disk_problem(exc: BaseException) -> str | None:
+    """A plain message for a write that the disk refused (full, read-only, no permission), else None."""
+    if not isinstance(exc, OSError) or exc.errno not in _DISK_ERRORS:
+        return None
+    return (f"cannot write {exc.filename or 'the outputs'}: {_DISK_ERRORS[exc.errno]}. Nothing was written; "
+            "free some space (or choose another --out) and run again.")
 
 
 def _print_problems(exc: PackValidationError) -> None:
@@ -57,6 +87,11 @@ def _print_problems(exc: PackValidationError) -> None:
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Match NHS clinical workforce capacity to patient demand and propose team job plans.
+
+    --out must be a new or empty folder, or one holding only a previous run's outputs (marked by
+    capacity_planner_run.json), which the run replaces as a whole once it succeeds; the pack's own
+    folder and folders with other files are refused (exit 2). Ctrl-C or SIGTERM stops a run: nothing
+    is written and the exit code is 130.
 
     \b
     Example:
@@ -79,7 +114,7 @@ def _pack_argument(f: Any) -> Any:
 @click.option("--size", type=click.Choice(["small", "service", "trust"]), default="small",
               show_default=True, help="small ≈ 8 clinicians; service ≈ 40; trust ≈ 1,000 over 40 services.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same files).")
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help=OUT_HELP)
 @click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default=None,
               help="Table files (default: csv, parquet for trust).")
 def sample(size: str, seed: int, out: Path, table_format: str | None) -> None:
@@ -218,7 +253,7 @@ def template(pack: Path | None, out: Path, empty: bool) -> None:
 
 @cli.command()
 @_pack_argument
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help=OUT_HELP)
 @click.option("--no-charts", is_flag=True, help="Skip the PNG chart per activity.")
 def demand(pack: Path | None, out: Path, no_charts: bool) -> None:
     """Size demand: weekly referrals -> forecast -> DNA-adjusted slots -> sessions and DCC hours.
@@ -244,7 +279,7 @@ def demand(pack: Path | None, out: Path, no_charts: bool) -> None:
 
 @cli.command()
 @_pack_argument
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help=OUT_HELP)
 @click.option("--time-limit", "time_limit", type=click.FloatRange(0.1, 86400), default=None,
               help="Wall-clock seconds for the whole solve, all objective levels (default: pack.toml "
                    "solver.time_limit_s, 60).")
@@ -284,6 +319,8 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: flo
                f"{len(loaded.activities)} activities", err=True)
     run = run_plan(loaded, out, time_limit_s=time_limit, seed=seed, workers=workers, anonymise=anonymise,
                    report=not no_report, progress=progress, work_limit=work_limit)
+    for note in run.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(_gap_table(run))
     click.echo(f"Status: {run.plan.summary['status']}; outputs in {out}")  # type: ignore[attr-defined]
     if not no_report:
@@ -303,7 +340,7 @@ def _gap_table(run: Any) -> str:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help=OUT_HELP)
 @click.option("--executor", type=click.Choice(["serial", "process", "dask"]), default="serial",
               show_default=True, help="Where scenarios run; the results are identical.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786); default: a "
@@ -318,7 +355,8 @@ def _gap_table(run: Any) -> str:
               help="Wall-clock safety net per scenario, seconds (default: 10 x the work limit, >= 60).")
 @click.option("--anonymise", is_flag=True, help="Pseudonyms for clinicians in every output.")
 @click.option("--no-resume", is_flag=True, help="Re-run scenarios that already finished in --out.")
-def scenarios(paths: tuple[Path, ...], out: Path, executor: str, scheduler: str | None,
+@click.pass_context
+def scenarios(ctx: click.Context, paths: tuple[Path, ...], out: Path, executor: str, scheduler: str | None,
               max_workers: int | None, work_limit: float | None, time_limit: float | None, anonymise: bool,
               no_resume: bool) -> None:
     """Costed what-if plans side by side: capacity-planner scenarios [PACK] [SCENARIOS.toml].
@@ -326,7 +364,9 @@ def scenarios(paths: tuple[Path, ...], out: Path, executor: str, scheduler: str 
     Each scenario transforms the pack (demand growth, DNA rate, recruitment, additional PAs, locum
     or WLI sessions, locks, rooms...) and is planned like `plan`. Writes comparison.csv,
     comparison.html, charts/ and one folder per scenario. Finished scenarios are kept, so an
-    interrupted sweep resumes. Without SCENARIOS.toml the shipped example file is used.
+    interrupted sweep (Ctrl-C: exit 130) resumes. Without SCENARIOS.toml the shipped example file is
+    used. A scenario that fails (rules that cannot hold, no plan in time, an error) does not stop the
+    others; its reason is printed and the exit code is 4.
 
     \b
     Example:
@@ -352,11 +392,18 @@ def scenarios(paths: tuple[Path, ...], out: Path, executor: str, scheduler: str 
     shown = [c for c in wanted if c in table.columns]
     click.echo(table[shown].to_string(index=False))
     click.echo(f"Comparison: {Path(out) / 'comparison.csv'} and {Path(out) / 'comparison.html'}")
+    failed = table.loc[~table["status"].isin(PLANNED_STATUSES)]
+    for row in failed.itertuples(index=False):
+        click.echo(f"error: scenario {row.scenario} failed ({row.status}): {row.reason}", err=True)
+    if len(failed):
+        click.echo(f"{len(failed)} of {len(table)} scenario(s) failed; the others are complete "
+                   f"(exit code {EXIT_SCENARIOS_FAILED}).", err=True)
+        ctx.exit(EXIT_SCENARIOS_FAILED)
 
 
 @cli.command()
 @_pack_argument
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help=OUT_HELP)
 @click.option("--budgets", required=True,
               help="Extra GBP a year, comma-separated, e.g. 0,25000,50000,100000.")
 @click.option("--levers", default=None,
@@ -408,7 +455,7 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
 
 @cli.command()
 @_pack_argument
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help=OUT_HELP)
 def backtest(pack: Path | None, out: Path) -> None:
     """Rolling-origin check that the demand sizing is calibrated, next to a naive baseline.
 
@@ -420,21 +467,24 @@ def backtest(pack: Path | None, out: Path) -> None:
     Example:
         capacity-planner backtest my_service.xlsx --out backtest
     """
+    from capacity_planner._csv import write_csv
+    from capacity_planner._files import check_output_folder
     from capacity_planner.demand.backtest import backtest_pack, summarise_backtest
     from capacity_planner.pack.read import read_pack
-    from capacity_planner.workflow import history_only, staged_output
+    from capacity_planner.workflow import history_only, pack_inputs, staged_output
 
     loaded, _ = history_only(read_pack(pack, purpose="demand"))
+    check_output_folder(out, inputs=pack_inputs(loaded))
     table = backtest_pack(loaded)
-    with staged_output(out) as stage:
-        table.to_csv(stage / "backtest.csv", index=False, lineterminator="\n")
+    with staged_output(out, "backtest", pack_inputs(loaded)) as stage:
+        write_csv(table, stage / "backtest.csv")
     click.echo(summarise_backtest(table).to_string(index=False))
     click.echo(f"Wrote {Path(out) / 'backtest.csv'}")
 
 
 @cli.command()
 @_pack_argument
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help=OUT_HELP)
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="First day of the review period (default: the delivered extract's first week).")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None,
@@ -444,27 +494,40 @@ def backtest(pack: Path | None, out: Path) -> None:
                                  "(default: the pack's job plans).")
 @click.option("--threshold", type=click.FloatRange(0, 1000), default=10.0, show_default=True,
               help="Flag variances beyond this many percent.")
+@click.option("--anonymise", is_flag=True,
+              help="Clinicians appear as the pseudonyms plan --anonymise gives them (Clinician A, B, ...).")
 def review(pack: Path | None, out: Path, date_from: Any, date_to: Any, plan_dir: Path | None,
-           threshold: float) -> None:
+           threshold: float, anonymise: bool) -> None:
     """Quarterly review: planned vs delivered sessions, expected vs actual demand, and the KPIs.
 
     Reads the pack's delivered (e-roster) extract and, optionally, leave rows; referrals in the
-    review weeks are the actual demand. Writes review.csv, kpis.csv and review.html.
+    review weeks are the actual demand. Writes review.csv, kpis.csv and review.html. A --plan folder
+    must come from this pack (its clinicians and activities, or this pack's pseudonyms when it was
+    anonymised); another pack's plan is refused (exit 2).
 
     \b
     Example:
         capacity-planner review my_service.xlsx --out review_q1
         capacity-planner review --from 2027-04-05 --to 2027-07-04 --out review_q1
     """
+    from capacity_planner._files import check_output_folder
     from capacity_planner.pack.read import read_pack
     from capacity_planner.review import run_review, write_review
+    from capacity_planner.workflow import pack_inputs
 
     loaded = read_pack(pack, purpose="plan")
+    inputs = (*pack_inputs(loaded), plan_dir)
+    check_output_folder(out, inputs=inputs)
     result = run_review(loaded, date_from.date() if date_from else None, date_to.date() if date_to else None,
                         plan_dir, threshold)
-    written = write_review(loaded, result, out)
+    written = write_review(loaded, result, out, inputs=inputs, anonymise=anonymise)
     total = result.review.loc[result.review["level"] == "total"].iloc[0]
-    flagged = result.review.loc[result.review["flagged"] & (result.review["level"] != "clinician_activity")]
+    shown = result.review
+    if anonymise:
+        from capacity_planner.report.anonymise import Pseudonyms, anonymise_frame
+
+        shown = anonymise_frame(shown, Pseudonyms.from_pack(loaded))
+    flagged = shown.loc[shown["flagged"] & (shown["level"] != "clinician_activity")]
     click.echo(f"Review {result.period.start} to {result.period.end} ({result.period.weeks} weeks): "
                f"{total['delivered_sessions']:,.0f} sessions delivered of {total['planned_sessions']:,.0f} "
                f"planned ({total['variance_pct']:+.1f} %); {len(flagged)} flagged.")

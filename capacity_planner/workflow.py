@@ -1,7 +1,8 @@
 """The main jobs end to end: ``demand`` (size the service) and ``plan`` (demand, allocation, meeting pack).
 
-Each job builds its whole output in a staging folder next to ``--out`` and moves the files into place
-only when everything succeeded, so outputs appear complete or not at all.
+Each job builds its whole output in a staging folder next to ``--out`` and swaps it in only when
+everything succeeded (:func:`capacity_planner._files.output_folder`: the folder must be new, empty or a
+previous run's; the previous outputs are replaced as a whole), so outputs appear complete or not at all.
 
 Planning uses referral history strictly before the plan start; referrals inside the planning year (the
 quarter's actuals for ``review``) are set aside, and a note says how many.
@@ -9,9 +10,6 @@ quarter's actuals for ``review``) are set aside, and a note says how many.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from capacity_planner._files import check_output_folder, output_folder
 from capacity_planner.demand.pipeline import DemandResult, size_demand, write_demand_outputs
 from capacity_planner.pack.model import PlanningPack
 
@@ -35,22 +34,19 @@ def history_only(pack: PlanningPack) -> tuple[PlanningPack, int]:
     return pack.replace(referrals=pack.referrals.loc[~later].reset_index(drop=True)), n_later
 
 
+def pack_inputs(pack: PlanningPack) -> tuple[str | None]:
+    """The pack's file or folder, which no output folder may be or contain (None for an in-memory pack)."""
+    path = pack.source.path
+    return (path or None,) if pack.source.format != "memory" else (None,)
+
+
 @contextmanager
-def staged_output(out_dir: str | Path) -> Iterator[Path]:
-    """A staging folder whose files replace those in ``out_dir`` only if the block succeeds."""
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
-    try:
+def staged_output(out_dir: str | Path, command: str = "output",
+                  inputs: tuple[str | None, ...] = ()) -> Iterator[Path]:
+    """A staging folder that replaces ``out_dir`` as a whole only if the block succeeds
+    (:func:`capacity_planner._files.output_folder`)."""
+    with output_folder(out_dir, command, inputs=inputs) as stage:
         yield stage
-        out.mkdir(exist_ok=True)
-        for path in sorted(stage.rglob("*")):
-            if path.is_file():
-                dest = out / path.relative_to(stage)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, dest)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,13 +61,14 @@ class DemandRun:
 
 def run_demand(pack: PlanningPack, out_dir: str | Path, *, charts: bool = True) -> DemandRun:
     """Size demand and write requirements.csv, weekly_demand.csv and charts into ``out_dir``."""
+    check_output_folder(out_dir, inputs=pack_inputs(pack))
     history, n_later = history_only(pack)
     demand = size_demand(history)
     notes = list(demand.notes)
     if n_later:
         notes.append(f"{n_later:,} referrals dated in the planning year were set aside (history ends "
                      f"{pack.plan_start - pd.Timedelta(days=1):%Y-%m-%d}).")
-    with staged_output(out_dir) as stage:
+    with staged_output(out_dir, "demand", pack_inputs(pack)) as stage:
         written = write_demand_outputs(demand, stage, charts=charts)
     out = Path(out_dir)
     return DemandRun(demand, out, [out / p.relative_to(stage) for p in written], notes)
@@ -106,6 +103,7 @@ def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | N
     """
     from capacity_planner.solver.plan import plan_allocation, write_plan_outputs
 
+    check_output_folder(out_dir, inputs=pack_inputs(pack))  # refuse before the solve, not after
     history, n_later = history_only(pack)
     demand = size_demand(history)
     plan = plan_allocation(pack, demand.requirements, time_limit_s=time_limit_s, seed=seed, workers=workers,
@@ -113,8 +111,11 @@ def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | N
     notes = list(demand.notes)
     if n_later:
         notes.append(f"{n_later:,} referrals dated in the planning year were set aside.")
-    with staged_output(out_dir) as stage:
-        write_demand_outputs(demand, stage)
+    # The demand step's warnings travel with the plan: into summary.json (and so the report's notes).
+    summary = plan.summary
+    summary["notes"] = [*notes, *[n for n in summary.get("notes") or [] if n not in notes]]
+    with staged_output(out_dir, "plan", pack_inputs(pack)) as stage:
+        write_demand_outputs(demand, stage, charts=report)
         write_plan_outputs(plan, stage)  # includes gap_reasons.csv
         if report:
             from capacity_planner.report.html import write_meeting_pack

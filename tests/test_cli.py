@@ -7,6 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from capacity_planner import __version__
+from capacity_planner._files import MANIFEST_NAME
 from capacity_planner.cli import cli
 from capacity_planner.pack.read import read_pack
 
@@ -136,7 +137,8 @@ def test_review_and_backtest_on_the_embedded_sample(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["review", "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
-    assert {p.name for p in (tmp_path / "r").iterdir()} == {"review.csv", "kpis.csv", "review.html"}
+    assert {p.name for p in (tmp_path / "r").iterdir()} == {"review.csv", "kpis.csv", "review.html",
+                                                        MANIFEST_NAME}
     result = runner.invoke(cli, ["backtest", "--out", str(tmp_path / "b")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "b" / "backtest.csv").is_file()
@@ -159,7 +161,9 @@ def test_scenarios_and_frontier_on_the_tiny_pack(tmp_path: Path, tiny_path: Path
     runner = CliRunner()
     result = runner.invoke(cli, ["scenarios", str(tiny_path), str(spec), "--out", str(tmp_path / "s"),
                                  "--work-limit", "5"])
-    assert result.exit_code == 0, result.output
+    # ben-leaves cannot staff the MDT: the sweep finishes the others, prints the reason, exits 4.
+    assert result.exit_code == 4, result.output
+    assert "scenario ben-leaves failed (infeasible): mdt on Tue-PM needs at least 2 clinicians" in result.output
     table = pd.read_csv(tmp_path / "s" / "comparison.csv").set_index("scenario")
     assert list(table.index) == ["baseline", "locum-2ww", "ben-leaves"]
     assert (tmp_path / "s" / "comparison.html").is_file()

@@ -153,7 +153,12 @@ def test_near_miss_sheet_name_is_suggested(tiny_path: Path, tmp_path: Path) -> N
 
     book = write_pack(read_pack(tiny_path), tmp_path / "pack.xlsx")
     wb = openpyxl.load_workbook(book)
-    wb["waiting_list"].title = "Waiting list"
+    wb["waiting_list"].title = "Waiting lists"
     wb.save(book)
-    assert "warning: sheet 'Waiting list' of pack.xlsx: sheet ignored: not a planning-pack table (did you mean " \
+    assert "warning: sheet 'Waiting lists' of pack.xlsx: sheet ignored: not a planning-pack table (did you mean " \
         "'waiting_list'?)" in _warnings(book)
+    # Case and spaces are not a near miss: 'Waiting list' is the waiting_list table itself.
+    wb = openpyxl.load_workbook(book)
+    wb["Waiting lists"].title = "Waiting list"
+    wb.save(book)
+    assert not [w for w in _warnings(book) if "Waiting list" in w]

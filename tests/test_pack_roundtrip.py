@@ -9,6 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from capacity_planner._files import MANIFEST_NAME
 from capacity_planner.pack.model import Clinician
 from capacity_planner.pack.read import read_pack
 from capacity_planner.pack.write import pack_to_tables, write_pack
@@ -22,7 +23,7 @@ def test_round_trip_csv_parquet_xlsx_csv(tmp_path: Path, tiny_path: Path) -> Non
     for pack in (as_parquet, as_xlsx, back):
         assert pack.differences(original) == []
     assert sorted(p.name for p in (tmp_path / "pq").iterdir()) == sorted(
-        [f"{t}.parquet" for t in original.tables_present] + ["pack.toml"]
+        [f"{t}.parquet" for t in original.tables_present] + ["pack.toml", MANIFEST_NAME]
     )
 
 
@@ -114,7 +115,7 @@ def test_writer_never_replaces_a_folder_with_other_files(tmp_path: Path, tiny_pa
     precious = tmp_path / "mine"
     precious.mkdir()
     (precious / "thesis.docx").write_text("years of work")
-    with pytest.raises(CapacityPlannerError, match="holds other files"):
+    with pytest.raises(CapacityPlannerError, match="did not write"):
         write_pack(read_pack(tiny_path), precious)
     assert (precious / "thesis.docx").read_text() == "years of work"
     out = write_pack(read_pack(tiny_path), tmp_path / "pack")

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from capacity_planner import constants as C
+from capacity_planner._files import MANIFEST_NAME, OutputFolderError
 from capacity_planner.pack import samples_calendar as cal
 from capacity_planner.pack import samples_history as H
 from capacity_planner.pack.model import PlanningPack
@@ -133,7 +134,8 @@ def test_parquet_is_deterministic_and_holds_the_same_pack_as_csv(tmp_path: Path)
     p2 = generate_sample("small", 3, tmp_path / "p2", "parquet")
     csv = generate_sample("small", 3, tmp_path / "csv")
     assert _files(p1) == _files(p2)
-    assert sorted(p.suffix for p in p1.iterdir() if p.name != "pack.toml") == [".parquet"] * 14
+    assert sorted(p.suffix for p in p1.iterdir() if p.name not in ("pack.toml", MANIFEST_NAME)) == \
+        [".parquet"] * 14
     assert read_pack(p1, purpose="plan").differences(read_pack(csv, purpose="plan")) == []
 
 
@@ -160,7 +162,7 @@ def test_generate_refuses_to_replace_a_folder_that_is_not_a_pack(tmp_path: Path)
     folder = tmp_path / "mine"
     folder.mkdir()
     (folder / "notes.docx").write_text("precious")
-    with pytest.raises(ValueError, match="not part of a planning pack"):
+    with pytest.raises(OutputFolderError, match="did not write"):
         generate_sample("small", 0, folder)
     assert (folder / "notes.docx").exists()
 

@@ -9,7 +9,6 @@ all or nothing.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from capacity_planner._csv import write_csv
 from capacity_planner.demand.forecast import WEEKS_PER_YEAR, SeriesForecast, forecast_series, series_seed
 from capacity_planner.demand.history import (
     History,
@@ -282,7 +282,9 @@ def _weekly_table(
 
 
 def _safe_name(activity_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", activity_id).strip("._") or "activity"
+    from capacity_planner._files import file_stem
+
+    return file_stem(activity_id)
 
 
 def write_demand_outputs(result: DemandResult, out_dir: str | Path, *, charts: bool = True) -> list[Path]:
@@ -305,7 +307,7 @@ def write_demand_outputs(result: DemandResult, out_dir: str | Path, *, charts: b
         staged.append(tmp / "requirements.csv")
         weekly = result.weekly.copy()
         weekly["week_start"] = pd.to_datetime(weekly["week_start"]).dt.strftime("%Y-%m-%d")
-        weekly.to_csv(tmp / "weekly_demand.csv", index=False, lineterminator="\n", float_format="%.6g")
+        write_csv(weekly, tmp / "weekly_demand.csv", float_format="%.6g")
         staged.append(tmp / "weekly_demand.csv")
         if charts and len(result.weekly):
             from capacity_planner.report import plots

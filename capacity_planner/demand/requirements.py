@@ -59,6 +59,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from capacity_planner._csv import write_csv
+
 COLUMNS: tuple[str, ...] = (
     "activity_id",
     "category",
@@ -126,7 +128,7 @@ class Requirements:
 
     def to_csv(self, path: str | Path) -> None:
         """Write ``requirements.csv`` (DESIGN columns first)."""
-        self.table.to_csv(path, index=False, lineterminator="\n")
+        write_csv(self.table, path)
 
     @property
     def activity_ids(self) -> tuple[str, ...]:

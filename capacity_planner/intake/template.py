@@ -53,14 +53,18 @@ def write_template(pack: M.PlanningPack | None, dest: str | Path) -> Path:
     Returns the path written. The workbook reads back as the same pack (``read_pack``).
     """
     from capacity_planner.pack.settings import settings_to_values
-    from capacity_planner.pack.write import _atomic, _refuse_to_clobber, pack_to_tables
+    from capacity_planner._files import OutputFolderError, output_file
+    from capacity_planner.pack.write import pack_to_tables
 
     dest = Path(dest)
     if dest.suffix.lower() != ".xlsx":
         from capacity_planner.errors import CapacityPlannerError
 
         raise CapacityPlannerError(f"{dest}: a template is an Excel workbook; give a name ending in .xlsx")
-    _refuse_to_clobber(dest)
+    if dest.exists():
+        raise OutputFolderError(
+            f"--out {dest} already exists; capacity-planner does not overwrite a workbook (it may be the only "
+            "copy of someone's pack). Give a new file name, or move the old file away first")
     grid: pd.DataFrame | None = None
     if pack is None:
         tables = {name: pd.DataFrame(columns=list(TABLES[name].column_names)) for name in EMPTY_TABLES}
@@ -72,7 +76,7 @@ def write_template(pack: M.PlanningPack | None, dest: str | Path) -> Path:
         settings = settings_to_values(pack.settings)
         if "job_plans" in tables:
             grid = job_plan_grid(pack, tables.pop("job_plans"))
-    with _atomic(dest) as tmp:
+    with output_file(dest) as tmp:
         _write(tables, grid, settings, tmp)
     return dest
 

@@ -107,7 +107,7 @@ def apply_defaults(frames: Frames, settings: M.Settings, log: DefaultLog) -> M.S
     if "waiting_list" in frames and "activities" in frames:
         f = frames["waiting_list"]
         rapid = _lookup(frames["activities"], "activity_id", "rapid_access")
-        is_rapid = f["activity_id"].map(rapid).fillna(False).astype(bool)
+        is_rapid = f["activity_id"].map(rapid).astype(object).fillna(False).astype(bool)
         log.fill(f, "waiting_list", "target_weeks",
                  is_rapid.map({True: RAPID_ACCESS_TARGET_WEEKS, False: ROUTINE_TARGET_WEEKS}),
                  "2 weeks for rapid access, 18 weeks (RTT) otherwise")

@@ -8,6 +8,7 @@ readable when a whole column is wrong.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import numpy as np
@@ -21,6 +22,13 @@ from capacity_planner.pack.raw import RawTable
 from capacity_planner.pack.schema import ColumnSpec, TableSpec
 
 MAX_PROBLEMS_PER_KIND = 20
+FIRST_DATE = pd.Timestamp("1900-01-01")
+LAST_DATE = pd.Timestamp("2200-12-31")
+LARGEST_NUMBER = 1e12  # no count, rate, cost or PA in a planning pack comes near it
+SMALLEST_NONZERO = 1e-9  # below it a number is a slip (1e-300 patients a session), not a value
+MAX_TEXT_LENGTH = {"id": 200, "text": 2000}
+_THOUSANDS = r"[+-]?£?\d{1,3}(,\d{3})+(\.\d*)?"
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 _TRUE = {"true", "yes", "y", "1", "t", "1.0"}
 _FALSE = {"false", "no", "n", "0", "f", "0.0"}
@@ -70,6 +78,8 @@ def _as_text(value: object) -> str:
         return ""
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -105,14 +115,21 @@ def _text(series: pd.Series) -> pd.Series:
     return _on_distinct(series, _clean_text).fillna("")
 
 
-def _parse_float(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _parse_float(series: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Numbers, the mask of cells that are not numbers, and the mask of cells with a comma that cannot
+    be a thousands separator (``8,5``: a decimal comma, refused rather than read as 85)."""
+    none = np.zeros(len(series), dtype=bool)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         values = series.astype("float64")
-        return values, np.zeros(len(series), dtype=bool)
-    text = _text(series).str.replace(",", "", regex=False).str.replace("£", "", regex=False)
+        return values, none, none
+    text = _text(series)
+    comma = text.str.contains(",", regex=False).to_numpy(dtype=bool)
+    decimal_comma = comma & ~text.str.fullmatch(_THOUSANDS).fillna(False).to_numpy(dtype=bool)
+    text = text.str.replace(",", "", regex=False).str.replace("£", "", regex=False)
     values = pd.to_numeric(text, errors="coerce").astype("float64")
-    bad = values.isna().to_numpy() & (text != "").to_numpy()
-    return values, bad
+    values[decimal_comma] = np.nan
+    bad = values.isna().to_numpy() & (text != "").to_numpy() & ~decimal_comma
+    return values, bad, decimal_comma
 
 
 def _parse_bool(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -128,35 +145,61 @@ def _parse_bool(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return out, ~(is_true | is_false | blank)
 
 
-def _parse_date(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _parse_date(series: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Dates (midnight), the mask of cells that are not dates and the mask of dates outside
+    :data:`FIRST_DATE`..:data:`LAST_DATE` (left missing: HR sentinels such as 9999-12-31, Excel serials
+    below 1, years beyond pandas' range)."""
+    n = len(series)
+    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+    far = np.zeros(n, dtype=bool)
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
-        return values.astype("datetime64[ns]").dt.normalize(), np.zeros(len(series), dtype=bool)
+        days = values.to_numpy().astype("datetime64[D]")
+        ok = ~np.isnat(days) & (days >= np.datetime64("1900-01-01")) & (days <= np.datetime64("2200-12-31"))
+        far = ~np.isnat(days) & ~ok
+        out[ok] = pd.to_datetime(days[ok].astype("datetime64[ns]"))
+        return out, np.zeros(n, dtype=bool), far
     if series.dtype == object:
-        # Excel cells: datetime/date objects, numbers (serial dates) or text.
+        # Excel and Parquet cells: datetime/date objects, numbers (Excel serial dates) or text.
         is_dt = series.map(lambda v: hasattr(v, "year"), na_action="ignore").fillna(False).to_numpy(
             dtype=bool)
         is_num = series.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool),
                             na_action="ignore").fillna(False).to_numpy(dtype=bool)
     else:
-        is_dt = np.zeros(len(series), dtype=bool)
-        is_num = np.zeros(len(series), dtype=bool)
-    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+        is_dt = np.zeros(n, dtype=bool)
+        is_num = np.zeros(n, dtype=bool)
     if is_dt.any():
-        out[is_dt] = pd.to_datetime(series[is_dt].astype(str), errors="coerce").dt.normalize()
+        years = series[is_dt].map(lambda v: int(v.year)).to_numpy(dtype=np.int64)
+        inside = (years >= FIRST_DATE.year) & (years <= LAST_DATE.year)
+        idx = np.flatnonzero(is_dt)
+        far[idx[~inside]] = True
+        ok = idx[inside]
+        iso = series.iloc[ok].map(lambda v: f"{v.year:04d}-{v.month:02d}-{v.day:02d}")
+        out.iloc[ok] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
     if is_num.any():
-        serial = pd.to_numeric(series[is_num], errors="coerce")
-        out[is_num] = pd.to_datetime("1899-12-30") + pd.to_timedelta(serial.round(), unit="D")
+        serial = pd.to_numeric(series[is_num], errors="coerce").to_numpy(dtype="float64")
+        last = (LAST_DATE - _EXCEL_EPOCH).days
+        with np.errstate(invalid="ignore"):
+            inside = np.isfinite(serial) & (serial >= (FIRST_DATE - _EXCEL_EPOCH).days) & (serial <= last)
+        idx = np.flatnonzero(is_num)
+        far[idx[~inside]] = True
+        out.iloc[idx[inside]] = _EXCEL_EPOCH + pd.to_timedelta(np.round(serial[inside]), unit="D")
     rest = ~(is_dt | is_num)
     if rest.any():
         text = _text(series[rest])
         iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
         iso_dt = pd.to_datetime(text, format="ISO8601", errors="coerce")
         uk = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-        parsed = iso.fillna(iso_dt).fillna(uk)
-        out[rest] = parsed.dt.normalize()
-    bad = out.isna().to_numpy() & ~blank_mask(series)
-    return out, bad
+        parsed = iso.fillna(iso_dt).fillna(uk).dt.normalize()
+        year = pd.to_numeric(text.str.extract(r"^(\d{4})-|/(\d{4})$").bfill(axis=1).iloc[:, 0],
+                             errors="coerce").to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore"):
+            outside = (year < FIRST_DATE.year) | (year > LAST_DATE.year)
+        parsed[outside] = None
+        out[rest] = parsed.to_numpy()
+        far[np.flatnonzero(rest)[outside]] = True
+    bad = out.isna().to_numpy() & ~blank_mask(series) & ~far
+    return out, bad, far
 
 
 def _parse_label(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.ndarray]:
@@ -185,16 +228,33 @@ def parse_column(table: RawTable, spec: ColumnSpec, sink: ProblemSink) -> pd.Ser
     blank = blank_mask(raw)
     out: pd.Series
     if spec.kind in ("id", "text"):
-        out = _text(raw).where(~blank, None)
+        text = _text(raw)
+        limit = MAX_TEXT_LENGTH[spec.kind]
+        long = (text.str.len() > limit).to_numpy(dtype=bool)
+        sink.rows(table, long, spec.name, raw.map(lambda v: f"{str(v)[:40]}... ({len(str(v)):,} characters)",
+                                                     na_action="ignore"),
+                  f"too long: at most {limit:,} characters")
+        out = text.where(~blank & ~long, None)
     elif spec.kind == "float" or spec.kind == "int":
         if spec.max == 1:
             raw = percent_as_share(raw)  # "7%" in a share column is 0.07 (issue 17)
-        out, bad = _parse_float(raw)
+        out, bad, decimal_comma = _parse_float(raw)
         sink.rows(table, bad, spec.name, raw, f"not a number: expected {spec.expected()}")
-        finite = np.isfinite(out.to_numpy(dtype="float64", na_value=np.nan))
+        sink.rows(table, decimal_comma, spec.name, raw,
+                  "a comma here cannot separate thousands (groups of three digits, as in 1,500): write "
+                  f"decimals with a point, e.g. 8.5 not 8,5; expected {spec.expected()}")
+        arr = out.to_numpy(dtype="float64", na_value=np.nan)
+        finite = np.isfinite(arr)
         nonfinite = ~finite & ~out.isna().to_numpy()
         sink.rows(table, nonfinite, spec.name, raw, f"not a finite number: expected {spec.expected()}")
-        out = out.where(finite)
+        with np.errstate(invalid="ignore"):
+            huge = finite & (np.abs(arr) > LARGEST_NUMBER)
+            tiny = finite & (arr != 0) & (np.abs(arr) < SMALLEST_NONZERO)
+        sink.rows(table, huge, spec.name, raw,
+                  f"too large to be meant (beyond 10^12): expected {spec.expected()}")
+        sink.rows(table, tiny, spec.name, raw,
+                  f"too close to zero to be meant (below 10^-9; 0 if none): expected {spec.expected()}")
+        out = out.where(finite & ~huge & ~tiny)
         out = out.where(~_check_limits(table, spec, out, raw, sink))
         if spec.kind == "int":
             frac = (out.notna() & (out % 1 != 0)).to_numpy(dtype=bool)
@@ -204,9 +264,12 @@ def parse_column(table: RawTable, spec: ColumnSpec, sink: ProblemSink) -> pd.Ser
         out, bad = _parse_bool(raw)
         sink.rows(table, bad, spec.name, raw, f"not understood: expected {spec.expected()}")
     elif spec.kind == "date":
-        out, bad = _parse_date(raw)
+        out, bad, far = _parse_date(raw)
         sink.rows(table, bad, spec.name, raw,
                   f"not a real date: expected {spec.expected()} (day first; no impossible dates)")
+        sink.rows(table, far, spec.name, raw,
+                  "outside the years 1900 to 2200: expected a real date such as 2027-04-05 (an 'end of "
+                  "time' date such as 9999-12-31 or 4712-12-31 means none: leave the cell blank)")
     elif spec.kind == "label":
         out, bad = _parse_label(raw, spec)
         message = f"unknown label: expected {spec.expected()}"

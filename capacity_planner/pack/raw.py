@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,12 +29,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from capacity_planner._csv import unescape_frame
 from capacity_planner.errors import Problem
 from capacity_planner.intake.suggest import did_you_mean
 from capacity_planner.intake.xlsx_formulas import formula_cells_without_values, formula_warnings
 from capacity_planner.pack.schema import TABLES
 
 SETTINGS_SHEET = "settings"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: encrypted .xlsx or legacy .xls
 TOML_NAME = "pack.toml"
 
 
@@ -74,6 +77,7 @@ class RawPack:
     problems: list[Problem] = field(default_factory=list)
     file_hashes: dict[str, str] = field(default_factory=dict)
     unreadable: set[str] = field(default_factory=set)  # tables present but not readable (reported)
+    opened: bool = True  # False when the workbook itself could not be opened (reported once)
 
 
 def read_raw(path: str | Path) -> RawPack:
@@ -108,7 +112,7 @@ def _read_folder(folder: Path) -> RawPack:
     files: dict[str, list[Path]] = {}
     for p in sorted(folder.iterdir()):
         if p.suffix.lower() in (".csv", ".parquet") and p.is_file():
-            files.setdefault(p.stem.strip().lower(), []).append(p)
+            files.setdefault(table_key(p.stem), []).append(p)
     for name, paths in files.items():
         if name not in TABLES:
             hint = did_you_mean(name, list(TABLES))
@@ -133,7 +137,10 @@ def _read_folder(folder: Path) -> RawPack:
         else:
             raw.unreadable.add(name)
     toml_path = folder / TOML_NAME
-    if toml_path.exists():
+    if toml_path.is_dir():
+        raw.problems.append(Problem(TOML_NAME, "is a folder, not a settings file: remove it or replace it by "
+                                    "a pack.toml text file (it is optional)"))
+    elif toml_path.exists():
         raw.file_hashes[TOML_NAME] = _sha256(toml_path)
         raw.settings = _read_toml(toml_path, raw.problems)
     return raw
@@ -176,6 +183,16 @@ def _read_csv(path: Path, name: str, problems: list[Problem]) -> RawTable | None
     if not text.strip():
         problems.append(Problem(path.name, "the file is empty: it needs a header row and data rows"))
         return None
+    import csv
+
+    try:
+        head = [row for _, row in zip(range(_HEADER_SEARCH + 1), csv.reader(io.StringIO(text)), strict=False)]
+    except csv.Error:  # a cell beyond the csv module's field limit: no title row to look for
+        head = []
+    header_at = _real_header_row(name, head)
+    if header_at is not None:
+        problems.append(_title_problem(path.name, header_at))
+        return None
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -187,13 +204,58 @@ def _read_csv(path: Path, name: str, problems: list[Problem]) -> RawTable | None
     except (pd.errors.ParserError, ValueError) as exc:
         problems.append(Problem(path.name, f"cannot be read as CSV: {exc}"))
         return None
+    if _semicolon_separated(text, frame):
+        problems.append(Problem(path.name, "the columns are separated by semicolons (;), not commas: in "
+                                "Excel use Save As > 'CSV UTF-8 (Comma delimited) (*.csv)', or set the "
+                                "list separator to a comma", row=1))
+        return None
+    frame = unescape_frame(frame)  # '=x written by our CSV policy (capacity_planner._csv) reads as =x
     # Header = row 1, data row i (0-based) = row i + 2; blank lines keep their numbers.
     rows = np.arange(len(frame), dtype=np.int64) + 2
     return _finish(RawTable(name, path.name, frame, rows), problems)
 
 
+_HEADER_SEARCH = 10  # rows searched for a header pushed down by a title
+
+
+def _real_header_row(name: str, rows: list[Any]) -> int | None:
+    """When the first row names none of the table's columns but a later one (of the first few) names its
+    required columns, the 1-based number of that later row (the header under a title); else None."""
+    spec = TABLES[name]
+    known = set(spec.column_names)
+
+    def names(row: Any) -> set[str]:
+        return {str(v).strip().lower() for v in row if v is not None and str(v).strip()}
+
+    if not rows or names(rows[0]) & known or not spec.required_columns:
+        return None
+    for i, row in enumerate(rows[1:], start=2):
+        if set(spec.required_columns) <= names(row):
+            return i
+    return None
+
+
+def _title_problem(source: str, header_at: int, first: int = 1) -> Problem:
+    return Problem(source, f"row {header_at} looks like the header, but there are rows above it (a title?): "
+                   "delete them so that the column names are the first row", row=first)
+
+
+def _semicolon_separated(text: str, frame: pd.DataFrame) -> bool:
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    return first.count(";") >= 1 and first.count(";") >= len(frame.columns)
+
+
 def _read_parquet(path: Path, name: str, problems: list[Problem]) -> RawTable | None:
     try:
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(path)
+        nested = [f.name for f in schema if pa_nested(f.type)]
+        if nested:
+            problems.append(Problem(path.name, "the column holds nested values (a struct, list or map), not "
+                                    "one value per cell: flatten it before saving", row=1,
+                                    column=", ".join(nested)))
+            return None
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many types for corrupt files
         problems.append(Problem(path.name, f"cannot be read as Parquet: {exc}"))
@@ -201,6 +263,19 @@ def _read_parquet(path: Path, name: str, problems: list[Problem]) -> RawTable | 
     frame = frame.reset_index(drop=True)
     rows = np.arange(len(frame), dtype=np.int64) + 2
     return _finish(RawTable(name, path.name, frame, rows, typed=True), problems)
+
+
+def pa_nested(arrow_type: Any) -> bool:
+    """True for Arrow struct, list and map types (a cell holding several values)."""
+    import pyarrow as pa
+
+    return bool(pa.types.is_nested(arrow_type))
+
+
+def table_key(name: str) -> str:
+    """The table a file or sheet name stands for: case, outer spaces and inner spaces or hyphens ignored
+    (``Job Plans`` and ``job_plans`` are one table)."""
+    return re.sub(r"[\s-]+", "_", name.strip().lower())
 
 
 def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any]:
@@ -228,35 +303,68 @@ def _read_workbook(path: Path) -> RawPack:
     from capacity_planner.intake.template import GRID_SHEET, INSTRUCTIONS_SHEET, read_job_plan_grid
 
     raw = RawPack(str(path), "xlsx", settings_source=f"sheet '{SETTINGS_SHEET}' of {path.name}")
+    if path.is_dir():
+        raw.problems.append(Problem(path.name, "is a folder named like a workbook; give the folder a name "
+                                    "without .xlsx"))
+        raw.opened = False
+        return raw
     raw.file_hashes[path.name] = _sha256(path)
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    if magic == _OLE_MAGIC:
+        raw.problems.append(Problem(path.name, "the workbook is password-protected (encrypted), or an old "
+                                    ".xls file: in Excel remove the password (File > Info > Protect "
+                                    "Workbook > Encrypt with Password, clear it) and save as .xlsx"))
+        raw.opened = False
+        return raw
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for corrupt files
         raw.problems.append(Problem(path.name, f"cannot be opened as an Excel workbook: {exc}"))
+        raw.opened = False
         return raw
     merged = _merged_ranges(path)
     formulas = formula_cells_without_values(path)  # read as blank: warned below (issue 17)
+    seen: dict[str, str] = {}
     try:
         for sheet_name in wb.sheetnames:
-            key = sheet_name.strip().lower()
+            key = table_key(sheet_name)
             source = f"sheet '{sheet_name}' of {path.name}"
             raw.problems.extend(formula_warnings(formulas.get(sheet_name, []), source))
-            if key == SETTINGS_SHEET:
-                raw.settings = _settings_from_sheet(wb[sheet_name], source, raw.problems)
-                continue
             if key == INSTRUCTIONS_SHEET:  # written by `template` (issue 17)
                 continue
-            if key == GRID_SHEET:  # job plans as a clinician x slot grid (issue 17)
-                grid = read_job_plan_grid(wb[sheet_name], source, raw.problems)
+            ws = wb[sheet_name]
+            if key in seen:
+                raw.unreadable.add(key)
+                raw.tables.pop(key, None)
+                raw.problems.append(Problem(
+                    f"sheets '{seen[key]}' and '{sheet_name}' of {path.name}",
+                    f"the {key} table is given twice (sheet names ignore case and spaces); keep only one"))
+                continue
+            seen[key] = sheet_name
+            if key == GRID_SHEET and hasattr(ws, "iter_rows"):  # job plans as a clinician x slot grid
+                grid = read_job_plan_grid(ws, source, raw.problems)
                 if grid is not None:
                     raw.tables[GRID_SHEET] = grid
                 continue
-            if key not in TABLES:
+            if key != SETTINGS_SHEET and key not in TABLES:
                 hint = did_you_mean(key, [*TABLES, SETTINGS_SHEET])
                 raw.problems.append(Problem(source, "sheet ignored: not a planning-pack table" + hint,
                                             severity="warning"))
                 continue
-            table = _read_sheet(wb[sheet_name], key, source, merged.get(sheet_name, []),
+            if not hasattr(ws, "iter_rows"):
+                raw.unreadable.add(key)
+                raw.problems.append(Problem(source, "is a chart sheet, not a table of cells: rename it (or "
+                                            "delete it) and give the table its own sheet"))
+                continue
+            if getattr(ws, "sheet_state", "visible") != "visible":
+                raw.problems.append(Problem(source, "the sheet is hidden in Excel; it is read all the same "
+                                            "(unhide it to check it, or delete it if it is an old copy)",
+                                            severity="warning"))
+            if key == SETTINGS_SHEET:
+                raw.settings = _settings_from_sheet(ws, source, raw.problems)
+                continue
+            table = _read_sheet(ws, key, source, merged.get(sheet_name, []),
                                 raw.problems)
             if table is not None:
                 raw.tables[key] = table
@@ -325,6 +433,10 @@ def _read_sheet(ws: Any, name: str, source: str, merged: list[str],
         row_numbers.append(row_number)
     if header is None:
         problems.append(Problem(source, "the sheet is empty: it needs a header row and data rows"))
+        return None
+    header_at = _real_header_row(name, [header, *records[:_HEADER_SEARCH]])
+    if header_at is not None:
+        problems.append(_title_problem(source, row_numbers[header_at - 2], header_row))
         return None
     header_merges = [m for m in merged if _row_of(m.split(":")[0]) <= header_row <= _row_of(m.split(":")[-1])]
     if header_merges:

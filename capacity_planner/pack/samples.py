@@ -31,8 +31,6 @@ Parameters live in :class:`~capacity_planner.pack.samples_spec.ServiceSpec` and
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -40,8 +38,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from capacity_planner._csv import safe_frame
+from capacity_planner._files import check_output_folder, output_folder
 from capacity_planner.pack import samples_history as H
-from capacity_planner.pack.raw import TOML_NAME
 from capacity_planner.pack.samples_spec import (
     SIZES,
     SampleSize,
@@ -50,7 +49,7 @@ from capacity_planner.pack.samples_spec import (
     sample_spec,
 )
 from capacity_planner.pack.samples_team import build_team, costs_table, slots_table
-from capacity_planner.pack.write import write_tables
+from capacity_planner.pack.write import write_table_files
 
 __all__ = ["SIZES", "SampleSize", "SampleSpec", "ServiceSpec", "generate", "generate_sample",
            "sample_spec"]
@@ -71,7 +70,8 @@ def generate_sample(size: SampleSize, seed: int, out: str | Path,
     seed : int
         Seed of :func:`numpy.random.default_rng`; the same seed gives byte-identical files.
     out : path
-        Folder to create or replace (an existing folder must hold only pack files).
+        Folder to create, or replace as a whole when it holds a previous run's outputs
+        (:mod:`capacity_planner._files`).
     table_format : {"csv", "parquet"} or None
         None: CSV for small and service, Parquet for trust.
 
@@ -95,15 +95,12 @@ def generate(sample: SampleSpec, seed: int, out: str | Path,
     if table_format not in ("csv", "parquet"):
         raise ValueError(f"table_format must be 'csv' or 'parquet', not {table_format!r}")
     out = Path(out)
-    _check_replaceable(out)
+    check_output_folder(out)
     days = H.Days.of(sample)
     children = np.random.SeedSequence(seed).spawn(len(sample.services))
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in _SMALL_TABLES}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        history_dir = work / "history"
-        history_dir.mkdir()
+    with output_folder(out, "sample") as work:
+        history_dir = work
         with _HistoryWriter(history_dir, table_format) as writer:
             for spec, child in zip(sample.services, children, strict=True):
                 # The fourth stream (the review quarter) leaves the first three unchanged.
@@ -126,28 +123,8 @@ def generate(sample: SampleSpec, seed: int, out: str | Path,
         parts["slots"].append(slots_table())
         parts["costs"].append(costs_table())
         tables = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
-        pack = write_tables(tables, dict(sample.settings()), work / "pack", table_format)
-        for path in sorted(history_dir.iterdir()):
-            path.replace(pack / path.name)
-        if out.exists():
-            shutil.rmtree(out)
-        pack.replace(out)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        write_table_files(tables, dict(sample.settings()), work, table_format)
     return out
-
-
-def _check_replaceable(out: Path) -> None:
-    """Refuse to replace anything but a pack folder (so a typo cannot delete a user's folder)."""
-    if not out.exists():
-        return
-    if not out.is_dir() or out.is_symlink():
-        raise ValueError(f"{out} exists and is not a folder; give a new folder or a pack folder")
-    foreign = [p.name for p in out.iterdir()
-               if p.name != TOML_NAME and p.suffix.lower() not in (".csv", ".parquet")]
-    if foreign:
-        raise ValueError(f"{out} holds files that are not part of a planning pack "
-                         f"({', '.join(sorted(foreign)[:5])}); choose another folder")
 
 
 class _HistoryWriter:
@@ -222,5 +199,5 @@ class _HistoryWriter:
                 data[col] = values
         first = name not in self._csv_started
         self._csv_started.add(name)
-        pd.DataFrame(data).to_csv(self.folder / f"{name}.csv", mode="w" if first else "a",
+        safe_frame(pd.DataFrame(data)).to_csv(self.folder / f"{name}.csv", mode="w" if first else "a",
                                   header=first, index=False, lineterminator="\n")

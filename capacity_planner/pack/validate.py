@@ -43,6 +43,8 @@ def _rows(sink: ProblemSink, raw: RawPack, table: str, frame: pd.DataFrame, mask
 
 def check_required_tables(raw: RawPack, purpose: Purpose, sink: ProblemSink) -> None:
     """Tables needed for ``purpose`` must exist and hold rows; other empty tables are warnings."""
+    if not raw.opened:  # the workbook could not be opened: that one message says it all
+        return
     for name in REQUIRED_TABLES[purpose]:
         if name in raw.tables or name in raw.unreadable:
             continue

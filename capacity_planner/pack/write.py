@@ -2,7 +2,10 @@
 
 Writing is lossless: cells that were blank in the input (and filled by a default on reading) are written
 blank again, unknown columns are written back, and only the tables the pack had are written. Outputs
-appear complete or not at all: everything is written to a temporary sibling and moved into place.
+appear complete or not at all: everything is written to a temporary sibling and moved into place
+(:mod:`capacity_planner._files`). Text cells of CSV tables follow the formula-injection policy of
+:mod:`capacity_planner._csv` (an apostrophe before ``=``, ``+``, ``-``, ``@``, tab or CR; the reader
+removes it).
 
 In workbooks, text that begins with ``=``, ``+``, ``-`` or ``@`` is stored as text, never as a formula.
 """
@@ -10,17 +13,14 @@ In workbooks, text that begins with ``=``, ``+``, ``-`` or ``@`` is stored as te
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from capacity_planner._csv import write_csv
 from capacity_planner.pack import model as M
 from capacity_planner.pack.build import row_keys
 from capacity_planner.pack.raw import SETTINGS_SHEET, TOML_NAME
@@ -71,16 +71,20 @@ def pack_to_tables(pack: M.PlanningPack) -> dict[str, pd.DataFrame]:
     return out
 
 
-def write_pack(pack: M.PlanningPack, dest: str | Path, table_format: TableFormat = "csv") -> Path:
+def write_pack(pack: M.PlanningPack, dest: str | Path, table_format: TableFormat = "csv",
+               command: str = "convert") -> Path:
     """Write ``pack`` to a folder (CSV or Parquet tables + pack.toml) or to ``*.xlsx``.
 
-    Returns the path written.
+    Returns the path written. The pack's own file or folder is refused as ``dest``.
     """
-    return write_tables(pack_to_tables(pack), settings_to_values(pack.settings), dest, table_format)
+    inputs = (pack.source.path,) if pack.source.format != "memory" and pack.source.path else ()
+    return write_tables(pack_to_tables(pack), settings_to_values(pack.settings), dest, table_format,
+                        command=command, inputs=inputs)
 
 
 def write_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any], dest: str | Path,
-                 table_format: TableFormat = "csv") -> Path:
+                 table_format: TableFormat = "csv", *, command: str = "convert",
+                 inputs: tuple[str, ...] = ()) -> Path:
     """Write tables and ``{"section.key": value}`` settings as a pack (used by the sample generator).
 
     Parameters
@@ -90,58 +94,47 @@ def write_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]
     settings : mapping
         pack.toml values, e.g. ``{"planning.start": date(2027, 4, 5)}``.
     dest : path
-        A folder (created or replaced) or a ``.xlsx`` file.
+        A folder, written under the output-folder rule (:mod:`capacity_planner._files`: new, empty or a
+        previous run's, replaced as a whole), or a new ``.xlsx`` file (an existing workbook is never
+        overwritten).
     table_format : {"csv", "parquet"}
         Table files in a folder.
+    command : str
+        The command recorded in the folder's manifest.
+    inputs : tuple of path
+        Files read to make the pack; refused as ``dest``.
+
+    Raises
+    ------
+    OutputFolderError
+        ``dest`` may not be written (exit code 2).
     """
+    from capacity_planner._files import OutputFolderError, output_file, output_folder
+
     dest = Path(dest)
-    _refuse_to_clobber(dest)
     if dest.suffix.lower() == ".xlsx":
-        with _atomic(dest) as tmp:
+        if dest.exists():
+            raise OutputFolderError(
+                f"--to {dest} already exists; capacity-planner does not overwrite a workbook (it may be the "
+                "only copy of someone's pack). Give a new file name, or move the old file away first")
+        with output_file(dest) as tmp:
             _write_workbook(tables, settings, tmp)
         return dest
-    with _atomic(dest, folder=True) as tmp:
-        tmp.mkdir()
-        for name, frame in tables.items():
-            if table_format == "parquet":
-                frame.to_parquet(tmp / f"{name}.parquet", index=False)
-            else:
-                _csv_ready(frame).to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
-        if settings:
-            (tmp / TOML_NAME).write_text(to_toml(settings), encoding="utf-8")
+    with output_folder(dest, command, inputs=inputs) as tmp:
+        write_table_files(tables, settings, tmp, table_format)
     return dest
 
 
-def _refuse_to_clobber(dest: Path) -> None:
-    """Replace an existing folder only if it holds nothing but pack files (never a user's other work)."""
-    from capacity_planner.errors import CapacityPlannerError
-
-    if dest.is_dir():
-        allowed = {f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")} | {TOML_NAME}
-        foreign = sorted(p.name for p in dest.iterdir() if p.name not in allowed)
-        if foreign:
-            raise CapacityPlannerError(
-                f"{dest} already exists and holds other files ({', '.join(foreign[:5])}"
-                + (", …" if len(foreign) > 5 else "") + "); choose an empty or new folder")
-    elif dest.exists() and dest.suffix.lower() != ".xlsx":
-        raise CapacityPlannerError(f"{dest} exists and is not a folder; choose a folder or an .xlsx file")
-
-
-@contextmanager
-def _atomic(dest: Path, folder: bool = False) -> Iterator[Path]:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    tmp = workdir / dest.name
-    try:
-        yield tmp
-        if dest.exists():
-            if dest.is_dir() and not dest.is_symlink():
-                shutil.rmtree(dest)
-            else:
-                dest.unlink()
-        os.replace(tmp, dest)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+def write_table_files(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any], folder: Path,
+                      table_format: TableFormat = "csv") -> None:
+    """Write the tables and pack.toml into an existing (staging) folder."""
+    for name, frame in tables.items():
+        if table_format == "parquet":
+            frame.to_parquet(folder / f"{name}.parquet", index=False)
+        else:
+            write_csv(_csv_ready(frame), folder / f"{name}.csv")
+    if settings:
+        (folder / TOML_NAME).write_text(to_toml(settings), encoding="utf-8")
 
 
 def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:

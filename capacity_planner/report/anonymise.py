@@ -48,6 +48,7 @@ from typing import Any
 
 import pandas as pd
 
+from capacity_planner._csv import csv_text, unescape_frame
 from capacity_planner.pack import model as M
 from capacity_planner.report.tables import PlanOutputs, write_atomic
 
@@ -239,8 +240,8 @@ def anonymise_plan_dir(plan_dir: str | Path, pseudonyms: Pseudonyms) -> list[Pat
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".tmp-")):
         suffix = path.suffix.lower()
         if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-            data = anonymise_frame(frame, pseudonyms).to_csv(index=False, lineterminator="\n").encode("utf-8")
+            frame = unescape_frame(pd.read_csv(path, dtype=str, keep_default_na=False))
+            data = csv_text(anonymise_frame(frame, pseudonyms)).encode("utf-8")
         elif suffix == ".json":
             value = json.loads(path.read_text(encoding="utf-8"))
             text = json.dumps(anonymise_json(value, pseudonyms), indent=2, ensure_ascii=False)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 import struct
 import textwrap
 from collections.abc import Callable, Sequence
@@ -30,7 +29,10 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
 from capacity_planner import constants as C
+from capacity_planner._files import file_stem
 from capacity_planner.report.tables import MeetingData, tuples
+
+matplotlib.rcParams["text.parse_math"] = False  # names like "$\\alpha$" are text, never TeX
 
 DPI = 120
 # Light fills that keep black text readable; colour-blind-safe hues (after ColorBrewer Paired/Pastel).
@@ -346,7 +348,7 @@ def weekly_demand_charts(data: MeetingData, folder: str | Path) -> list[ChartFil
         act = str(act)
         name = data.activity_names.get(act, act)
         title = f"{name} ({act})" if name != act else act
-        path = out_dir / f"weekly_demand_{i:02d}_{re.sub(r'[^A-Za-z0-9_-]+', '_', act)}.png"
+        path = out_dir / f"weekly_demand_{i:02d}_{file_stem(act)}.png"
         plot_activity_demand(grp, title, path)
         sized = grp["sized"].dropna()
         level = f" and the level it is sized to ({float(sized.iloc[0]):.1f} a week)" if len(sized) else ""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -295,7 +294,9 @@ def _solver_section(d: MeetingData) -> str:
 
 def _safe_name(activity_id: str) -> str:
     """File-name form of an activity ID, as the demand step names its charts (``demand_<id>.png``)."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", activity_id).strip("._") or "activity"
+    from capacity_planner._files import file_stem
+
+    return file_stem(activity_id)
 
 
 def _found_charts(d: MeetingData, plan_dir: Path) -> list[CH.ChartFile]:

@@ -15,6 +15,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+matplotlib.rcParams["text.parse_math"] = False  # names like "$\\alpha$" are text, never TeX
+
 __all__ = ["DemandFigure", "plot_activity_demand", "plot_backtest"]
 
 _HISTORY = "#4c72b0"

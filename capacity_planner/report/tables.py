@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from capacity_planner import constants as C
+from capacity_planner._csv import unescape_frame
 from capacity_planner.demand.requirements import COLUMNS as REQUIREMENTS_COLUMNS
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.model import PlanningPack
@@ -100,7 +101,7 @@ def _read_csv(path: Path, text: Sequence[str], numeric: Sequence[str]) -> pd.Dat
     """Read with every text column kept verbatim ("NA" is an ID, not a missing value)."""
     if not path.exists():
         raise PlanOutputError(f"{path.name} is missing from the plan folder {path.parent}")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = unescape_frame(pd.read_csv(path, dtype=str, keep_default_na=False))
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in (*text, *numeric) if c not in frame.columns]
     if missing:

@@ -7,8 +7,6 @@ actual demand matches expected demand and reconcile delivered sessions (e-roster
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,24 +86,29 @@ def run_review(
     return ReviewResult(period, review, kpis, demand, detail, threshold_pct)
 
 
-def write_review(pack: PlanningPack, result: ReviewResult, out_dir: Path) -> list[Path]:
-    """Write ``review.csv``, ``kpis.csv`` and ``review.html`` into ``out_dir`` (all or nothing)."""
+def write_review(pack: PlanningPack, result: ReviewResult, out_dir: Path, *,
+                 inputs: tuple[str | Path | None, ...] = (), anonymise: bool = False) -> list[Path]:
+    """Write ``review.csv``, ``kpis.csv`` and ``review.html`` into ``out_dir`` (all or nothing; the folder
+    must be new, empty or a previous run's, :func:`capacity_planner._files.output_folder`).
+
+    With ``anonymise`` clinicians appear only as the pseudonyms ``plan --anonymise`` gives them
+    (Clinician A, B, ... in sorted order of their IDs), and their names are scrubbed from every text."""
+    from capacity_planner._csv import write_csv
+    from capacity_planner._files import output_folder
+
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".review.", dir=out_dir.parent))
-    try:
-        result.review.to_csv(tmp / "review.csv", index=False, lineterminator="\n")
-        result.kpis.to_csv(tmp / "kpis.csv", index=False, lineterminator="\n")
-        page = render_review_html(
-            pack.settings.name, result.period, result.review, result.kpis, result.demand, result.threshold_pct
-        )
+    names = ("review.csv", "kpis.csv", "review.html")
+    review, kpis, demand = result.review, result.kpis, result.demand
+    title = pack.settings.name
+    if anonymise:
+        from capacity_planner.report.anonymise import Pseudonyms, anonymise_frame
+
+        ps = Pseudonyms.from_pack(pack)
+        review, kpis, demand = (anonymise_frame(f, ps) for f in (review, kpis, demand))
+        title = ps.scrub_text(title)
+    with output_folder(out_dir, "review", inputs=inputs) as tmp:
+        write_csv(review, tmp / "review.csv")
+        write_csv(kpis, tmp / "kpis.csv")
+        page = render_review_html(title, result.period, review, kpis, demand, result.threshold_pct)
         (tmp / "review.html").write_text(page, encoding="utf-8")
-        out_dir.mkdir(exist_ok=True)
-        written = []
-        for f in sorted(tmp.iterdir()):
-            target = out_dir / f.name
-            shutil.move(str(f), target)
-            written.append(target)
-        return written
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    return [out_dir / n for n in names]

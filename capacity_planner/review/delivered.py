@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from capacity_planner._csv import unescape_frame
 from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.pack.model import PlanningPack
 
@@ -116,7 +117,8 @@ def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFr
             raise PackValidationError(
                 [Problem(str(path), "not found: --plan must be a folder written by capacity-planner plan")]
             )
-        alloc = pd.read_csv(path, dtype={"clinician_id": str, "activity_id": str})
+        alloc = plan_of_this_pack(pack, unescape_frame(pd.read_csv(path, dtype=str, keep_default_na=False)),
+                                  path)
         cells = alloc.assign(sessions_per_week=1.0)[["clinician_id", "activity_id", "sessions_per_week"]]
         cells["weeks_per_year"] = cells["clinician_id"].map(weeks).astype(float)
     else:
@@ -125,6 +127,51 @@ def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFr
             columns=["clinician_id", "activity_id", "sessions_per_week", "weeks_per_year"],
         )
     return cells
+
+
+def plan_of_this_pack(pack: PlanningPack, alloc: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``allocation.csv`` of ``review --plan`` with the pack's clinician IDs, after checking that the plan
+    was made from this pack: its clinicians are the pack's (or, for an anonymised plan, the pseudonyms
+    this pack's clinicians get, which are mapped back) and its activities are the pack's.
+
+    Raises
+    ------
+    PackValidationError
+        When the plan names clinicians or activities the pack does not have, or has no sessions; a plan
+        of another pack would otherwise be reviewed as "delivered of 0 planned".
+    """
+    from capacity_planner.report.anonymise import Pseudonyms
+
+    source = f"{path} (--plan)"
+    missing = [c for c in ("clinician_id", "activity_id") if c not in alloc.columns]
+    if missing:
+        raise PackValidationError([Problem(source, "not an allocation written by capacity-planner plan: no "
+                                           "column " + ", ".join(missing), row=1)])
+    if alloc.empty:
+        raise PackValidationError([Problem(source, "the plan has no sessions: choose the folder of a "
+                                           "finished plan")])
+    ids = set(pack.clinician_ids)
+    named = set(alloc["clinician_id"])
+    pseudonyms = Pseudonyms.from_pack(pack)
+    if not named <= ids and named <= pseudonyms.values:
+        back = {v: k for k, v in pseudonyms.mapping.items()}
+        alloc = alloc.assign(clinician_id=alloc["clinician_id"].map(back))
+        named = set(alloc["clinician_id"])
+    problems = []
+    strangers = sorted(named - ids)
+    if strangers:
+        problems.append(Problem(source, f"the plan names {len(strangers)} clinician(s) this pack does not "
+                                "have (" + ", ".join(strangers[:5]) + (", ..." if len(strangers) > 5 else "")
+                                + "): it was made from another pack; give the plan made from this pack",
+                                column="clinician_id"))
+    unknown = sorted(set(alloc["activity_id"]) - {a.activity_id for a in pack.activities})
+    if unknown:
+        problems.append(Problem(source, f"the plan names {len(unknown)} activit(y/ies) this pack does not "
+                                "have (" + ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+                                + "): it was made from another pack", column="activity_id"))
+    if problems:
+        raise PackValidationError(problems, subject="the plan given with --plan")
+    return alloc
 
 
 def planned_vs_delivered(pack: PlanningPack, period: ReviewPeriod, cells: pd.DataFrame) -> pd.DataFrame:

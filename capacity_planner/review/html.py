@@ -14,6 +14,8 @@ import pandas as pd
 
 from capacity_planner.review.delivered import ReviewPeriod
 
+matplotlib.rcParams["text.parse_math"] = False  # names like "$\\alpha$" are text, never TeX
+
 CSS = """
 body{font-family:Arial,Helvetica,sans-serif;margin:2rem auto;max-width:1100px;color:#212b32;
 line-height:1.4}

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from capacity_planner import constants as C
+from capacity_planner._csv import write_csv
 from capacity_planner.scenarios.costs import COMPONENTS
 from capacity_planner.scenarios.spec import BASELINE
 from capacity_planner.scenarios.transforms import ScenarioPack
@@ -278,6 +279,6 @@ def write_comparison_outputs(out_dir: Path, comparison: pd.DataFrame, gaps: pd.D
 
 def _atomic_csv(frame: pd.DataFrame, path: Path) -> Path:
     tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(tmp, index=False, lineterminator="\n")
+    write_csv(frame, tmp)
     tmp.replace(path)
     return path

@@ -38,6 +38,7 @@ from typing import Any
 
 import pandas as pd
 
+from capacity_planner._csv import write_csv
 from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError
 from capacity_planner.pack.model import Clinician, PlanningPack
 from capacity_planner.scenarios.costs import additional_rate, cost_breakdown, session_rate
@@ -288,7 +289,7 @@ def run_frontier(pack: PlanningPack, budgets: Sequence[float], out_dir: str | Pa
                  levers: Sequence[str] | None = None, work_limit: float | None = None,
                  time_limit_s: float | None = None) -> pd.DataFrame:
     """Compute the budget frontier and write ``frontier.csv`` and ``charts/frontier.png`` into ``out_dir``
-    (each file atomically).
+    (all or nothing, under the output-folder rule of :mod:`capacity_planner._files`).
 
     Parameters
     ----------
@@ -317,16 +318,14 @@ def run_frontier(pack: PlanningPack, budgets: Sequence[float], out_dir: str | Pa
     CapacityPlannerError
         No plan was found for the smallest budget within the limits.
     """
+    from capacity_planner._files import check_output_folder, output_folder
     from capacity_planner.report import charts as CH
+    from capacity_planner.workflow import pack_inputs
 
+    check_output_folder(out_dir, inputs=pack_inputs(pack))  # refuse before the solves, not after
     frontier = frontier_table(pack, budgets, levers=levers, work_limit=work_limit, time_limit_s=time_limit_s)
-    out = Path(out_dir)
-    (out / "charts").mkdir(parents=True, exist_ok=True)
-    tmp = out / ".frontier.csv.tmp"
-    frontier.to_csv(tmp, index=False, lineterminator="\n")
-    tmp.replace(out / "frontier.csv")
-    chart = frontier_chart(frontier)
-    tmp = out / "charts" / ".frontier.png.tmp"
-    tmp.write_bytes(CH.png_bytes(chart))
-    tmp.replace(out / "charts" / "frontier.png")
+    with output_folder(out_dir, "frontier", inputs=pack_inputs(pack)) as stage:
+        (stage / "charts").mkdir()
+        write_csv(frontier, stage / "frontier.csv")
+        (stage / "charts" / "frontier.png").write_bytes(CH.png_bytes(frontier_chart(frontier)))
     return frontier

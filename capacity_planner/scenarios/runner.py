@@ -27,6 +27,13 @@ no plan in time, an error) gets a row with its status and reason; the others com
 
 The comparison (``comparison.csv``, ``costs.csv``, ``gaps.csv``, ``charts/``, ``comparison.html``) is
 rebuilt from the row files at the end (:mod:`capacity_planner.scenarios.compare`).
+
+The output folder follows the ownership rule (:class:`capacity_planner._files.OwnedFolder`): new, empty or
+a previous sweep's. When the sweep starts, everything but the finished scenarios it can resume is removed
+(an old comparison, scenarios no longer in the file); at the end whatever this run did not write is gone
+and the manifest marks the folder complete. Ctrl-C or SIGTERM (:mod:`capacity_planner.interrupts`) stops
+the scenario being solved without writing it, so the folder keeps only scenarios that finished on their
+own, and a rerun resumes to exactly the results of an uninterrupted sweep.
 """
 
 from __future__ import annotations
@@ -44,13 +51,14 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
 import pandas as pd
 
+from capacity_planner._csv import write_csv
 from capacity_planner._version import __version__
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.scenarios.spec import (
@@ -340,6 +348,10 @@ def _outcomes(executor: str, pack: PlanningPack, tasks: Sequence[Task], *, sched
             if cluster is not None:
                 cluster.close()
         else:
+            if not finished and isinstance(ex, cf.ProcessPoolExecutor):
+                # Interrupted: stop the workers' solves now rather than waiting for them at exit.
+                for proc in list(getattr(ex, "_processes", {}).values()):
+                    proc.terminate()
             ex.shutdown(wait=finished, cancel_futures=True)
 
 
@@ -436,11 +448,11 @@ def write_outcome(out_dir: Path, task: Task, outcome: Outcome,
     try:
         if outcome.plan is not None:
             write_plan_outputs(outcome.plan, stage)
-            outcome.plan.gap_reasons.to_csv(stage / "gap_reasons.csv", index=False, lineterminator="\n")
+            write_csv(outcome.plan.gap_reasons, stage / "gap_reasons.csv")
         if outcome.requirements is not None:
-            outcome.requirements.to_csv(stage / "requirements.csv", index=False, lineterminator="\n")
+            write_csv(outcome.requirements, stage / "requirements.csv")
         if costs is not None:
-            costs.to_csv(stage / "costs.csv", index=False, lineterminator="\n")
+            write_csv(costs, stage / "costs.csv")
         if ps is not None:
             anonymise_plan_dir(stage, ps)
         _atomic_json(stage / SCENARIO_FILE, info)
@@ -508,9 +520,13 @@ def run_scenarios(pack: PlanningPack, spec_path_or_specs: ScenarioSource, out_di
 
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}; got {executor!r}")
+    from capacity_planner._files import OwnedFolder
+    from capacity_planner.workflow import pack_inputs
+
     scenarios = [baseline_scenario(), *resolve_scenarios(spec_path_or_specs)]
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    spec_file = spec_path_or_specs if isinstance(spec_path_or_specs, str | Path) else None
+    owned = OwnedFolder(out, "scenarios", inputs=(*pack_inputs(pack), spec_file), keep_previous=resume)
     work, limit = solver_limits(pack, work_limit, time_limit_s)
     seed = int(pack.settings.seed)
     digest = pack_digest(pack)
@@ -529,10 +545,15 @@ def run_scenarios(pack: PlanningPack, spec_path_or_specs: ScenarioSource, out_di
         done += 1
         if progress:
             progress(ScenarioDone(done, len(tasks), t.scenario.name, str(rec.get("status")), 0.0, True))
+    # Only the scenarios that finished (and still match) stay while the sweep runs: an old comparison or
+    # a scenario since removed from the file must not sit beside this run's results.
+    folders = {t.scenario.name: out / folder_name(t.scenario.name, anonymiser) for t in tasks}
+    owned.prune(_files_under(folders[name] for name in records))
     by_name = {t.scenario.name: t for t in todo}
     for outcome in _outcomes(executor, pack, todo, scheduler=scheduler, max_workers=max_workers):
         name = outcome.scenario.name
         records[name] = write_outcome(out, by_name[name], outcome, anonymiser)
+        owned.record(_files_under([folders[name]]))
         done += 1
         log.info("scenario %s: %s (%.1f s)", name, outcome.status, outcome.seconds)
         if progress:
@@ -544,8 +565,14 @@ def run_scenarios(pack: PlanningPack, spec_path_or_specs: ScenarioSource, out_di
     from capacity_planner.scenarios.costs import BREAKDOWN_COLUMNS
 
     costs = _long([(r["scenario"], r["costs"]) for r in ordered], BREAKDOWN_COLUMNS)
-    write_comparison_outputs(out, comparison, gaps, costs)
+    written = write_comparison_outputs(out, comparison, gaps, costs)
+    owned.finish([*_files_under(folders.values()), *written])
     return comparison
+
+
+def _files_under(folders: Iterable[Path]) -> list[Path]:
+    return [p for f in folders if f.is_dir() for p in sorted(f.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")]
 
 
 def _long(parts: Sequence[tuple[str, list[dict[str, Any]]]], columns: Sequence[str]) -> pd.DataFrame:

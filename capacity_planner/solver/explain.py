@@ -18,6 +18,7 @@ import time
 
 from ortools.sat.python import cp_model
 
+from capacity_planner.interrupts import run_stoppable
 from capacity_planner.solver.constraints import RuleKey
 from capacity_planner.solver.model import AllocationModel
 from capacity_planner.solver.problem import PA_SCALE, Problem
@@ -267,7 +268,8 @@ def _infeasible(
     solver.parameters.num_workers = 1  # assumptions need the sequential search (core extraction)
     solver.parameters.random_seed = 0
     solver.parameters.max_time_in_seconds = max(0.05, time_limit_s)
-    status = solver.solve(model.cp)
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C stops the run (capacity_planner.interrupts)
+    status = run_stoppable(solver, lambda: solver.solve(model.cp))
     if status == cp_model.INFEASIBLE:
         return True, list(solver.sufficient_assumptions_for_infeasibility())
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

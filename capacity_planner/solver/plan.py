@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from capacity_planner._csv import write_csv
 from capacity_planner._version import __version__
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError
@@ -223,8 +224,8 @@ def write_plan_outputs(plan: PlanResult, out_dir: str | Path) -> list[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=".plan-", dir=out))
     try:
         for name in ("allocation", "gaps", "clinicians", "changes"):
-            plan.tables[name].to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
-        plan.gap_reasons.to_csv(tmp / "gap_reasons.csv", index=False, lineterminator="\n")
+            write_csv(plan.tables[name], tmp / f"{name}.csv")
+        write_csv(plan.gap_reasons, tmp / "gap_reasons.csv")
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(plan.summary, fh, indent=2, default=str)
             fh.write("\n")

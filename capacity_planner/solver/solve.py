@@ -28,9 +28,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from functools import partial
 
 from ortools.sat.python import cp_model
 
+from capacity_planner.interrupts import run_stoppable
 from capacity_planner.solver.model import AllocationModel
 from capacity_planner.solver.problem import Problem
 from capacity_planner.solver.result import LevelResult, Result, Solution, SolveStatus
@@ -69,6 +71,7 @@ def configure(solver: cp_model.CpSolver, *, seed: int, workers: int, time_limit_
     prm.linearization_level = 2
     if workers <= 4:
         prm.subsolvers.append("max_lp")
+    prm.catch_sigint_signal = False  # Ctrl-C stops the run, not just the search (capacity_planner.interrupts)
     if deterministic:
         prm.interleave_search = True  # deterministic batches; with 1 worker a sequential interleaving
 
@@ -149,7 +152,7 @@ def solve(problem: Problem, *, time_limit_s: float = 60.0, seed: int = 0, worker
         configure(solver, seed=seed, workers=n_workers, time_limit_s=budget, deterministic=deterministic,
                   work_limit=work)
         callback = _Callback(level.name, level.scale, progress, start) if progress else None
-        status = _STATUS[solver.solve(model.cp, callback)]
+        status = _STATUS[run_stoppable(solver, partial(solver.solve, model.cp, callback))]
         seconds = time.perf_counter() - t0
         if work_left is not None:
             work_left -= solver.deterministic_time

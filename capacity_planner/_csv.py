@@ -1,0 +1,95 @@
+"""CSV files that are safe to open in Excel: the formula-injection policy for every CSV we write.
+
+Policy (OWASP "CSV injection"; issue 15). A spreadsheet treats a cell whose text begins with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return as a formula (``=HYPERLINK(...)``, ``+cmd|' /C calc'!A0``). In
+every CSV capacity-planner writes (outputs and packs), a **text** cell beginning with one of these
+characters is written with an apostrophe in front (``'=HYPERLINK(...)``), Excel's own mark for "this is
+text": Excel shows the value without the apostrophe and never runs it. Numbers (``-3.5`` in a numeric
+column) are written as numbers. Our readers (pack CSVs, a plan folder read back by ``review --plan`` or the
+meeting pack) remove that one apostrophe again, so IDs and names survive a round trip; the only text that
+does not is one that itself begins with an apostrophe followed by such a character.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_MARK = "'"
+
+
+def escape_cell(value: Any) -> Any:
+    """``value`` with an apostrophe in front when it is text a spreadsheet would take for a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return TEXT_MARK + value
+    return value
+
+
+def unescape_cell(value: Any) -> Any:
+    """Undo :func:`escape_cell`: drop the apostrophe in front of text that starts like a formula."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == TEXT_MARK and \
+            value[1:].startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
+
+
+def _is_text_column(s: pd.Series) -> bool:
+    return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells follow the policy (only columns that need it are copied)."""
+    out = frame
+    for col in frame.columns:
+        s = frame[col]
+        if not _is_text_column(s):
+            continue
+        text = s.astype("string")
+        mask = text.str.startswith(FORMULA_TRIGGERS).fillna(False).to_numpy(dtype=bool)
+        if mask.any():
+            if out is frame:
+                out = frame.copy()
+            out[col] = s.astype(object).where(~mask, s[mask].map(escape_cell))
+    if out is not frame:
+        out.columns = [escape_cell(c) for c in out.columns]
+    elif any(isinstance(c, str) and c.startswith(FORMULA_TRIGGERS) for c in frame.columns):
+        out = frame.copy()
+        out.columns = [escape_cell(c) for c in out.columns]
+    return out
+
+
+def unescape_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`safe_frame` on a frame read from CSV (text columns only)."""
+    out = frame
+    for col in frame.columns:
+        s = frame[col]
+        if not _is_text_column(s):
+            continue
+        mask = s.astype("string").str.match(r"'[=+\-@\t\r]").fillna(False).to_numpy(dtype=bool)
+        if mask.any():
+            if out is frame:
+                out = frame.copy()
+            out[col] = s.where(~mask, s[mask].map(unescape_cell))
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs: Any) -> Path:
+    """Write ``frame`` as CSV under the policy (no index, ``\\n`` line ends unless given)."""
+    kwargs.setdefault("index", False)
+    kwargs.setdefault("lineterminator", "\n")
+    safe_frame(frame).to_csv(path, **kwargs)
+    return Path(path)
+
+
+def csv_text(frame: pd.DataFrame, **kwargs: Any) -> str:
+    """``frame`` as CSV text under the policy."""
+    kwargs.setdefault("index", False)
+    kwargs.setdefault("lineterminator", "\n")
+    return str(safe_frame(frame).to_csv(**kwargs))
+
+
+__all__ = ["FORMULA_TRIGGERS", "csv_text", "escape_cell", "safe_frame", "unescape_cell", "unescape_frame",
+           "write_csv"]

@@ -30,7 +30,8 @@ def test_tiny_pack_plans_optimally_and_passes_the_checker(tiny_path: Path) -> No
     plan = run(pack, reqs(TINY_DEMAND, rapid=["2ww"]))
     assert plan.status is SolveStatus.OPTIMAL
     assert [lv.name for lv in plan.result.levels] == [
-        "unallocated_pas", "unmet_rapid_access", "unmet_routine", "cost", "changes", "fairness"]
+        "routine_floor", "unmet_rapid_access", "unmet_routine", "unassigned_pas", "cost", "changes",
+        "fairness"]
     alloc = plan.allocation
     assert tuple(alloc.columns) == ALLOCATION_COLUMNS
     assert tuple(plan.gaps.columns) == GAPS_COLUMNS
@@ -54,7 +55,7 @@ def test_checker_catches_a_tampered_allocation(tiny_path: Path) -> None:
     row = alloc.index[(alloc.clinician_id == "N")][0]
     alloc.loc[row, "activity_id"] = "2ww"  # N is not skilled in 2ww
     extra = pd.DataFrame([{"clinician_id": "B", "day": "Fri", "period": "AM", "activity_id": "spa",
-                           "pas": 1.0}])  # B does not work Fridays
+                           "pas": 1.0, "weeks_per_year": 42.0}])  # B does not work Fridays
     tampered = {"allocation": pd.concat([alloc, extra], ignore_index=True)}
     violations = check_plan(pack, tampered, requirements)
     day, period = alloc.loc[row, "day"], alloc.loc[row, "period"]
@@ -98,12 +99,13 @@ def test_progress_and_outputs_written_atomically(tiny_path: Path, tmp_path: Path
 
 def test_infeasible_plan_has_empty_tables_and_reasons(tiny_path: Path, tmp_path: Path) -> None:
     pack = _tiny(tiny_path)
-    clinicians = tuple(c if c.clinician_id != "B" else dataclasses.replace(c, contracted_pas=11.0)
+    # B's locked Tue-PM MDT (1 PA) and SPA floor (1.5) cannot fit in a 2-PA contract. (An 11-PA contract
+    # with 9 slots used to be infeasible; it is now planned with the time left unassigned.)
+    clinicians = tuple(c if c.clinician_id != "B" else dataclasses.replace(c, contracted_pas=2.0, max_pas=2.0)
                        for c in pack.clinicians)
     plan = run(pack.replace(clinicians=clinicians), reqs(TINY_DEMAND))
     assert plan.status is SolveStatus.INFEASIBLE
-    assert plan.result.reasons == ("B: can be given at most 9.33 PAs a week (9 available slots with an "
-                                   "activity they are skilled in) but is contracted for 11 PAs",)
+    assert plan.result.reasons == ("B: locked sessions 1 PA + SPA floor 1.5 PAs exceed 2 contracted PAs",)
     assert all(t.empty for t in plan.tables.values())
     write_plan_outputs(plan, tmp_path)
     assert json.loads((tmp_path / "summary.json").read_text())["reasons"] == list(plan.result.reasons)

@@ -38,6 +38,7 @@ Inactive clinicians (``active = false``) are left out of the plan altogether.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ PREMIUM_FACTOR: Mapping[str, Fraction] = {
     "afc": Fraction(1),
 }
 _EPS = 1e-9
+HELD_CATEGORIES = ("ANR", "ED")  # roles and external duties: kept as in the current job plan
 
 
 class ScalingError(ValueError):
@@ -94,11 +96,20 @@ class ClinicianInfo:
     out_of_hours_opt_in: bool
     out_of_hours_share: Fraction | None  # SAS 2021: 2/5
     premium_factor: Fraction
+    spa_ceiling: int = 0  # annual units (PA units x week_scale units): most SPA a year
+    roles: tuple[tuple[str, int], ...] = ()  # (ANR or ED, annual units in the current plan): kept as they are
+    max_sessions_per_day: int | None = None  # None: no cap beyond the slots of a day
 
     @property
     def grid_target(self) -> int:
         """Contracted PAs to be placed in the weekly grid (contracted minus on-call PAs)."""
         return self.contracted - self.oncall
+
+    @property
+    def annual_target(self) -> int:
+        """Contracted grid PA-weeks a year, annual units (PA_SCALE x week_scale per PA-week):
+        ``grid_target x working_weeks``."""
+        return self.grid_target * self.working_weeks
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +123,9 @@ class ActivityInfo:
     priority: int
     rapid_access: bool
     demand: int
-    demand_exact: float  # sessions_per_year as given
+    demand_exact: float  # referral demand, session-weeks a year (fixed requirements taken out)
+    floor: int = 0  # routine floor, week_scale units a year (0: none)
+    current_supply: int = 0  # session-weeks a year in the current job plans, week_scale units
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +195,9 @@ class Problem:
     objective: tuple[str, ...]
     week_scale: int = 1
     extra_cost_cap: int | None = None  # PA_SCALE x GBP a year (Allowances.max_extra_cost)
+    routine_floor_share: float = 0.0
+    skilled: frozenset[tuple[int, int]] = frozenset()  # (clinician, activity)
+    unavailable: frozenset[tuple[int, int]] = frozenset()  # (clinician, slot) not worked
     notes: tuple[str, ...] = ()
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
@@ -230,15 +246,24 @@ class Problem:
             return self.current_weeks[(c, s)]
         return self.clinicians[c].working_weeks
 
+    def annual(self, c: int, s: int, a: int) -> int:
+        """PA-weeks a year one weekly cell gives clinician ``c`` (annual units, PA_SCALE x week_scale per
+        PA-week): its PAs times the weeks it runs, ``pas(c, s, a) x weeks(c, s, a)``. A kept alternate-week
+        cell (21 of 42 weeks) counts half the PAs of a weekly one, and so supplies half the session-weeks:
+        PAs and supply always move together."""
+        return self.pas(c, s, a) * self.weeks(c, s, a)
+
     def min_session_pas(self, c: int) -> int:
         """Smallest PA units of any session clinician ``c`` could do (0 if they have no options)."""
         values = [self.pas(c, s, a) for s in range(len(self.slots)) for a in self.options.get((c, s), ())]
         return min(values, default=0)
 
-    def under_cap(self, c: int) -> int:
-        """Largest shortfall below contracted PAs allowed for ``c``: less than one session, because a grid
-        of whole sessions cannot always hit a fractional contract exactly (7.5 PAs with 1-PA sessions)."""
-        return max(0, self.min_session_pas(c) - 1)
+    def day_slots(self) -> dict[str, tuple[int, ...]]:
+        """Slot indices per day, in grid order."""
+        out: dict[str, list[int]] = {}
+        for s, sl in enumerate(self.slots):
+            out.setdefault(sl.day, []).append(s)
+        return {d: tuple(v) for d, v in out.items()}
 
     def next_morning(self, s: int) -> int | None:
         """The AM slot of the day after slot ``s`` (the week wraps Sunday to Monday), if in the grid."""
@@ -332,6 +357,76 @@ def _week_scale(pack: PlanningPack) -> int:
     return WEEK_SCALE // g
 
 
+def referral_demand(pack: PlanningPack, requirements: Requirements) -> dict[str, float]:
+    """Session-weeks a year of *referral* demand per activity: ``sessions_per_year`` less the fixed
+    sessions the demand sizing added (``fixed_sessions_per_week x planning.service_weeks``, when the
+    requirements table has that column). Fixed requirements are rules of the plan (coverage of a slot,
+    sessions a week), not demand: counting them as both made admin a permanent "gap"."""
+    table = requirements.table
+    given = requirements.sessions_per_year()
+    if "fixed_sessions_per_week" not in table.columns:
+        return {k: float(v) for k, v in given.items()}
+    fixed = dict(zip(table["activity_id"], table["fixed_sessions_per_week"].fillna(0.0), strict=True))
+    weeks = float(pack.settings.service_weeks)
+    return {k: max(0.0, float(v) - float(fixed.get(k, 0.0)) * weeks) for k, v in given.items()}
+
+
+def _with_current_time(
+    pack: PlanningPack,
+    clinicians: list[ClinicianInfo],
+    activities: list[ActivityInfo],
+    slots: tuple[SlotInfo, ...],
+    current: Mapping[tuple[int, int], int],
+    current_weeks: Mapping[tuple[int, int], int],
+    week_scale: int,
+) -> list[ClinicianInfo]:
+    """Each clinician with their SPA ceiling, the ANR time they hold and their sessions-a-day cap.
+
+    SPA ceiling (annual units): ``max_spa_pas x working weeks`` when given, else the larger of the SPA
+    floor and the SPA the current job plan gives (annualised), so idle time never becomes SPA silently.
+    """
+    by_id = {c.clinician_id: c for c in pack.clinicians}
+    per_day = int(pack.settings.max_sessions_per_day)
+    out = []
+    for c, ci in enumerate(clinicians):
+        held: dict[str, int] = {}
+        for (cc, s), a in current.items():
+            if cc != c:
+                continue
+            value = activities[a].pa_value * (ci.premium_factor if slots[s].premium else 1)
+            held[activities[a].category] = held.get(activities[a].category, 0) + int(
+                value * current_weeks[(cc, s)]
+            )
+        floor_annual = ci.spa_floor * ci.working_weeks
+        given = by_id[ci.clinician_id].max_spa_pas
+        if given is not None:
+            ceiling = max(floor_annual, to_units(given, PA_SCALE, f"max_spa_pas of {ci.clinician_id}")
+                          * ci.working_weeks)
+        else:
+            ceiling = max(floor_annual, held.get("SPA", 0))
+        out.append(
+            dataclasses.replace(
+                ci,
+                spa_ceiling=ceiling,
+                roles=tuple((k, held.get(k, 0)) for k in HELD_CATEGORIES),
+                max_sessions_per_day=None if ci.out_of_hours_opt_in else per_day,
+            )
+        )
+    return out
+
+
+def _whole_session_ceiling(ci: ClinicianInfo, c: int, activities: list[ActivityInfo],
+                           skilled: set[tuple[int, int]]) -> ClinicianInfo:
+    """The SPA ceiling raised, if needed, to the floor rounded up to whole sessions of the smallest SPA
+    activity the clinician may do (a 1.5-PA floor with 1-PA sessions needs 2 PAs of SPA)."""
+    sizes = [act.pa_value for a, act in enumerate(activities) if act.category == "SPA" and (c, a) in skilled]
+    if not sizes or ci.spa_floor <= 0:
+        return ci
+    step = min(sizes)
+    whole = -(-ci.spa_floor // step) * step * ci.working_weeks
+    return ci if whole <= ci.spa_ceiling else dataclasses.replace(ci, spa_ceiling=whole)
+
+
 def build_problem(
     pack: PlanningPack,
     requirements: Requirements,
@@ -354,7 +449,7 @@ def build_problem(
     slot_of = {(s.day, s.period): i for i, s in enumerate(slots)}
 
     week_scale = _week_scale(pack)
-    demand_given = requirements.sessions_per_year()
+    demand_given = referral_demand(pack, requirements)
     unknown = sorted(set(demand_given) - set(pack.activity_ids))
     if unknown:
         raise ValueError(f"requirements name activities not in the pack: {', '.join(unknown)}")
@@ -455,17 +550,39 @@ def build_problem(
         if cell.locked:
             locked.add(key)
 
+    clinicians = _with_current_time(pack, clinicians, activities, slots, current, current_weeks, week_scale)
+    current_supply: dict[int, int] = {}
+    for key, a in current.items():
+        current_supply[a] = current_supply.get(a, 0) + current_weeks[key]
+    share = float(pack.settings.routine_floor_share)
+    activities = [
+        dataclasses.replace(
+            info,
+            current_supply=current_supply.get(a, 0),
+            floor=0 if info.rapid_access or info.demand <= 0
+            else math.floor(share * min(current_supply.get(a, 0), info.demand) + _EPS),
+        )
+        for a, info in enumerate(activities)
+    ]
+
     unavailable = pack.unavailable_slots
     options: dict[tuple[int, int], tuple[int, ...]] = {}
     for c, ci in enumerate(clinicians):
         for s, sl in enumerate(slots):
             if (ci.clinician_id, sl.day, sl.period) in unavailable:
                 continue
-            if sl.premium and not ci.out_of_hours_opt_in:  # out-of-hours work only for those opted in
-                continue
-            acts = tuple(a for a in range(len(activities)) if (c, a) in skilled)
+            # Out-of-hours work needs the opt-in, except emergency (ONCALL) work: the right to refuse
+            # premium-time work covers non-emergency work only (consultant 2003, Schedule 3 para 5).
+            acts = tuple(
+                a
+                for a in range(len(activities))
+                if (c, a) in skilled
+                and (not sl.premium or ci.out_of_hours_opt_in or activities[a].category == "ONCALL")
+            )
             if acts:
                 options[(c, s)] = acts
+
+    clinicians = [_whole_session_ceiling(ci, c, activities, skilled) for c, ci in enumerate(clinicians)]
 
     rooms = {
         (r.room_type, slot_of[(r.day, r.period)]): int(r.available)
@@ -499,6 +616,13 @@ def build_problem(
             math.floor(buy.max_sessions_per_year + _EPS), round(price), buy.kind
         )
 
+    for info in activities:
+        if info.floor > 0:
+            notes.append(
+                f"routine floor: {info.activity_id} keeps at least {info.floor / week_scale:g} session-weeks "
+                f"a year ({share:.0%} of the smaller of its current supply and its need) unless the rules "
+                f"leave no other way"
+            )
     return Problem(
         name=pack.settings.name,
         clinicians=tuple(clinicians),
@@ -517,5 +641,11 @@ def build_problem(
         objective=tuple(pack.settings.objective),
         week_scale=week_scale,
         extra_cost_cap=_extra_cost_cap(allowances),
+        routine_floor_share=float(pack.settings.routine_floor_share),
+        skilled=frozenset(skilled),
+        unavailable=frozenset(
+            (c, s) for c, ci in enumerate(clinicians) for s, sl in enumerate(slots)
+            if (ci.clinician_id, sl.day, sl.period) in unavailable
+        ),
         notes=tuple(notes),
     )

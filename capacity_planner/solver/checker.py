@@ -327,9 +327,10 @@ def _check_pas(pack: PlanningPack, clin: dict, by: dict, plan_cells: dict,
                          f"{held:g} must be kept")
         share = c.max_out_of_hours_share
         ooh = mine["premium"] + c.oncall_pas  # on-call PAs are out-of-hours work
-        if share is not None and ooh > share * planned + TOL:
+        job_plan = max(planned, c.contracted_pas)  # unassigned time does not shrink the job plan
+        if share is not None and ooh > share * job_plan + TOL:
             v.append(f"{cid}: {ooh:g} out-of-hours PAs (on-call included) exceed {share:.0%} of "
-                     f"{planned:g} PAs")
+                     f"{job_plan:g} PAs")
     if total_cap is not None and total_extra > total_cap + TOL:
         v.append(f"team: {total_extra:g} additional PAs exceed the total allowed, {total_cap:g}")
     return v

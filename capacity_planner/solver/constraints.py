@@ -174,9 +174,9 @@ class Constraints:
                 self._add(self.model.add(_wsum(terms) == 0), "out_of_hours_opt_in", c)
 
     def out_of_hours_share(self) -> None:
-        r"""Contractual cap on out-of-hours PAs (SAS 2021: 40 %), on-call PAs counted as out of hours:
-        :math:`q\,(\text{ooh}_c + W_c\,\text{oncall}_c) \le p\,(\sum \text{pa}_{csa} w_{csa} x_{csa} +
-        W_c\,\text{oncall}_c)` for share :math:`p/q` (annual units)."""
+        r"""Contractual cap on out-of-hours PAs (SAS 2021: 40 % of the job plan's PAs), on-call PAs counted
+        as out of hours: :math:`q\,(\text{ooh}_c + W_c\,\text{oncall}_c) \le p\,W_c(\text{contracted}_c +
+        e_c)` for share :math:`p/q` (annual units; unassigned time does not shrink the job plan)."""
         for c, ci in enumerate(self.p.clinicians):
             share = ci.out_of_hours_share
             has_premium = any(self.p.slots[s].premium for s, _, _ in self.v.by_c[c])
@@ -184,8 +184,9 @@ class Constraints:
                 continue
             oncall = ci.oncall * ci.working_weeks
             ooh = self.v.annual_pas(c, premium_only=True) + oncall
-            ct = self.model.add(share.denominator * ooh
-                                <= share.numerator * (self.v.annual_pas(c) + oncall))
+            extra = self.v.apa.get(c)
+            base = ci.contracted * ci.working_weeks + (ci.working_weeks * extra if extra is not None else 0)
+            ct = self.model.add(share.denominator * ooh <= share.numerator * base)
             self._add(ct, "out_of_hours_share", c)
 
     def locked_cells(self) -> None:

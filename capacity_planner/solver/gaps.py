@@ -118,12 +118,12 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
         if none:
             out.append(
                 f"no {act.room_type} at all on {_slots(p, none)} (the rooms table gives 0), when "
-                f"{_ids(p, room_full)} have time"
+                f"{_ids(p, room_full)} {'has' if len(room_full) == 1 else 'have'} time"
             )
         if room_slots - none:
             out.append(
                 f"rooms full: every {act.room_type} is taken on {_slots(p, room_slots - none)}, when "
-                f"{_ids(p, room_full)} have time"
+                f"{_ids(p, room_full)} {'has' if len(room_full) == 1 else 'have'} time"
             )
     if capped:
         out.append(f"per-clinician caps reached (skills.max_sessions_per_week): {_ids(p, capped)}")
@@ -250,6 +250,7 @@ def unassigned_reasons(sol: Solution) -> dict[int, str]:
         elif open_:
             spa_full = sol.annual_units(c, category="SPA") >= ci.spa_ceiling
             kinds: set[str] = set()
+            rooms: dict[tuple[str, bool], set[int]] = defaultdict(set)  # (room, none at all) -> slots
             for s in open_:
                 for a in p.options[(c, s)]:
                     act = p.activities[a]
@@ -260,13 +261,13 @@ def unassigned_reasons(sol: Solution) -> dict[int, str]:
                         kinds.add(f"{act.category} time is kept as in the current job plan")
                     elif act.room_type is not None and (act.room_type, s) in p.rooms and \
                             use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]:
-                        kinds.add(f"no {act.room_type} free on {p.slots[s].label}"
-                                  if p.rooms[(act.room_type, s)] else
-                                  f"no {act.room_type} at all on {p.slots[s].label}")
+                        rooms[(act.room_type, p.rooms[(act.room_type, s)] == 0)].add(s)
                     elif (c, a) in p.skill_caps:
                         kinds.add(f"the cap on {act.activity_id} sessions a week")
                     else:
                         kinds.add("rest after an evening session or the sessions-a-day cap")
+            for (room, none), where in sorted(rooms.items()):
+                kinds.add(f"no {room} {'at all' if none else 'free'} on {_slots(p, where)}")
             why += sorted(kinds)
         out[c] = "; ".join(why)
     return out

@@ -260,3 +260,30 @@ def test_skill_cap_row_helper_is_used() -> None:
     pack = make_pack([clinician("A", 3)], (activity("clinic"),), [Skill("A", "clinic", 1)], slots=WEEK[:3])
     plan = run(pack, reqs({"clinic": 1000}))
     assert len(cells(plan)) == 1 and plan.clinicians.loc[0, "unassigned_pas"] == 2.0
+
+
+def test_validate_rejects_pa_values_the_planner_cannot_count_exactly(tiny_path: Path, tmp_path: Path) -> None:
+    """contracted_pas 7.333 and pa_value 1.33 are not whole 120ths of a PA: exit 2 naming file, row,
+    column and value (they used to pass validate and stop plan with a ScalingError)."""
+    import shutil
+
+    pack = tmp_path / "pack"
+    shutil.copytree(tiny_path, pack)
+    clin = pd.read_csv(pack / "clinicians.csv", dtype=str, keep_default_na=False)
+    clin.loc[clin.clinician_id == "B", "contracted_pas"] = "7.333"
+    clin.to_csv(pack / "clinicians.csv", index=False)
+    acts = pd.read_csv(pack / "activities.csv", dtype=str, keep_default_na=False)
+    acts["pa_value"] = ["1.33" if a == "mdt" else "" for a in acts.activity_id]
+    acts.to_csv(pack / "activities.csv", index=False)
+    result = CliRunner().invoke(cli, ["validate", str(pack)])
+    assert result.exit_code == 2
+    out = result.output
+    assert ("clinicians.csv, row 3, column contracted_pas: value '7.333': PAs must be a whole number of "
+            "120ths of a PA") in out
+    assert "activities.csv, row 4, column pa_value: value '1.33': PAs must be a whole number" in out
+    assert "1/120 units" not in out
+    clin.loc[clin.clinician_id == "B", "contracted_pas"] = "7.33333"  # a third, to five decimals: fine
+    clin.to_csv(pack / "clinicians.csv", index=False)
+    acts["pa_value"] = ""
+    acts.to_csv(pack / "activities.csv", index=False)
+    assert CliRunner().invoke(cli, ["validate", str(pack)]).exit_code == 0

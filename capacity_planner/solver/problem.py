@@ -70,11 +70,10 @@ def to_units(value: float, scale: int, what: str) -> int:
     """``value x scale`` as an exact integer, else :class:`ScalingError` naming ``what``."""
     scaled = value * scale
     units = round(scaled)
-    if abs(scaled - units) > 1e-6:
-        raise ScalingError(
-            f"{what} = {value:g} is not a whole number of 1/{scale} units; "
-            f"the planner works in 1/{scale} steps"
-        )
+    if abs(scaled - units) > 1e-3:  # as pack validation (check_granularity): 7.33333 reads as 7 1/3
+        step = "120th of a PA" if scale == PA_SCALE else f"1/{scale} of a week"
+        raise ScalingError(f"{what} = {value:g} cannot be counted exactly: it must be a whole number of "
+                           f"steps of a {step}")
     return int(units)
 
 

@@ -215,8 +215,9 @@ WEEK_COLUMNS = {"clinicians": ("working_weeks",), "job_plans": ("weeks_per_year"
 
 
 def _off_step(values: pd.Series, steps: int) -> np.ndarray:
-    scaled = pd.to_numeric(values, errors="coerce").astype("float64") * steps
-    return (np.abs(scaled - np.round(scaled)) > _STEP_TOLERANCE).fillna(False).to_numpy(dtype=bool)
+    scaled = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy() * steps
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.abs(scaled - np.round(scaled)) > _STEP_TOLERANCE, dtype=bool)  # NaN: False
 
 
 def check_granularity(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:

@@ -287,3 +287,23 @@ def test_validate_rejects_pa_values_the_planner_cannot_count_exactly(tiny_path: 
     acts["pa_value"] = ""
     acts.to_csv(pack / "activities.csv", index=False)
     assert CliRunner().invoke(cli, ["validate", str(pack)]).exit_code == 0
+
+
+def test_mdt_quorum_can_count_expected_attendance() -> None:
+    # MDT Tue-PM, quorum 2. Timetabled heads: A and B suffice. Leave-aware (solver.quorum_leave_aware):
+    # each attends 42 of the 52 weeks the MDT runs, 2 x 42 = 84 < 2 x 52 = 104 clinician-weeks, so a third
+    # is needed (3 x 42 = 126 >= 104).
+    acts = (activity("mdt"), activity("clinic"))
+    team = [clinician(c, 1) for c in ("A", "B", "C")]
+    skills = [(c, a) for c in ("A", "B", "C") for a in ("mdt", "clinic")]
+    rule = [FixedRequirement("mdt", day="Tue", period="PM", min_clinicians=2)]
+    slots = (Slot("Tue", "AM", False), Slot("Tue", "PM", False))
+    heads = run(make_pack(team, acts, skills, slots=slots, requirements=rule), reqs({"clinic": 1000}))
+    assert sum(1 for a in cells(heads).values() if a == "mdt") == 2
+    aware = make_pack(team, acts, skills, slots=slots, requirements=rule, quorum_leave_aware=True)
+    plan = run(aware, reqs({"clinic": 1000}))
+    assert sum(1 for a in cells(plan).values() if a == "mdt") == 3
+    two = make_pack(team[:2], acts, skills[:4], slots=slots, requirements=rule, quorum_leave_aware=True)
+    assert run(two).result.reasons == (
+        "mdt on Tue-PM needs an expected attendance of 2 clinicians (104 clinician-weeks a year, leave "
+        "counted), but the 2 skilled and available (A, B) work 84 weeks a year between them",)

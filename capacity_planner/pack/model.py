@@ -206,6 +206,7 @@ class Settings:
     spa_pro_rata: bool = False
     routine_floor_share: float = 0.5
     max_sessions_per_day: int = 2
+    quorum_leave_aware: bool = False
     explicit: frozenset[str] = frozenset()  # "section.key" names set in the pack (for lossless writing)
 
 

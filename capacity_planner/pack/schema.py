@@ -428,5 +428,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("solver.max_sessions_per_day", "int", 2, min=1, max=3,
                 description="(extension) most sessions a day for a clinician not opted in to "
                             "out-of-hours work (on-call included)"),
+    SettingSpec("solver.quorum_leave_aware", "bool", False,
+                description="(extension) a slot requirement's min_clinicians is an expected attendance "
+                            "over planning.service_weeks, leave counted, not timetabled heads"),
 )
 SETTINGS_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}

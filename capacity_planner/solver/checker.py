@@ -147,7 +147,7 @@ def check_plan(
             by[cid]["premium"] += pas
 
     v += _check_pas(pack, clin, by, plan_cells, allowances)
-    v += _check_cells(pack, clin, acts, grid, cells)
+    v += _check_cells(pack, clin, acts, grid, cells, weeks_of)
     if "clinicians" in tables:
         v += _check_clinicians_table(tables["clinicians"], clin, plan_cells, cells, by)
     if "changes" in tables:
@@ -337,7 +337,8 @@ def _check_pas(pack: PlanningPack, clin: dict, by: dict, plan_cells: dict,
 
 
 def _check_cells(
-    pack: PlanningPack, clin: dict, acts: dict, grid: dict, cells: dict[tuple[str, str, str], str]
+    pack: PlanningPack, clin: dict, acts: dict, grid: dict, cells: dict[tuple[str, str, str], str],
+    weeks_of: dict[tuple[str, str, str], float],
 ) -> list[str]:
     v = []
     for j in pack.job_plans:
@@ -356,12 +357,17 @@ def _check_cells(
             )
     for req in pack.requirements:
         if req.day is not None and req.period is not None:
-            n = sum(
-                1
-                for (_, d, p), a in cells.items()
-                if (d, p) == (req.day, req.period) and a == req.activity_id
-            )
-            if n < req.min_clinicians:
+            here = [(cid, d, p) for (cid, d, p), a in cells.items()
+                    if (d, p) == (req.day, req.period) and a == req.activity_id]
+            n = len(here)
+            if pack.settings.quorum_leave_aware:
+                attended = sum(weeks_of[k] for k in here)
+                need = req.min_clinicians * pack.settings.service_weeks
+                if attended < need - 1e-6:
+                    v.append(f"{req.activity_id} on {req.day}-{req.period}: expected attendance "
+                             f"{attended / pack.settings.service_weeks:.2f}, below the quorum of "
+                             f"{req.min_clinicians} ({attended:g} of {need:g} clinician-weeks a year)")
+            elif n < req.min_clinicians:
                 v.append(
                     f"{req.activity_id} on {req.day}-{req.period}: {n} clinicians, fewer than the "
                     f"{req.min_clinicians} required"

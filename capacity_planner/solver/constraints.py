@@ -208,9 +208,16 @@ class Constraints:
                 self._add(self.model.add(_wsum(terms) <= cap), "rooms", room, s)
 
     def fixed_slot_requirements(self) -> None:
-        r"""Slot-fixed requirements (MDT Tue-PM with at least *k*): :math:`\sum_c x_{csa} \ge k`."""
+        r"""Slot-fixed requirements (MDT Tue-PM with at least *k*): :math:`\sum_c x_{csa} \ge k`; with
+        ``solver.quorum_leave_aware``, expected attendance: :math:`\sum_c w_{csa} x_{csa} \ge k\,S`
+        (S = planning.service_weeks, the weeks the meeting runs; each attendee counts the weeks they work)."""
         for i, req in enumerate(self.p.fixed_slots):
-            ct = self.model.add(self.v.sessions_in_slot(req.s, req.a) >= req.min_clinicians)
+            if req.attendance is None:
+                ct = self.model.add(self.v.sessions_in_slot(req.s, req.a) >= req.min_clinicians)
+            else:
+                here = self.v.by_sa.get((req.s, req.a), [])
+                terms = [(var, self.p.weeks(c, req.s, req.a)) for c, var in here]
+                ct = self.model.add(_wsum(terms) >= req.attendance)
             self._add(ct, "fixed_slot", i)
 
     def fixed_weekly_requirements(self) -> None:

@@ -149,6 +149,16 @@ def _requirement_checks(p: Problem) -> list[str]:
                     f"out-of-hours work ({_names(outside)} {'has' if len(outside) == 1 else 'have'} not)"
                 )
                 continue
+        if req.attendance is not None and len(who) >= req.min_clinicians:
+            most = sum(p.clinicians[c].working_weeks for c in _candidates(p, req.a, req.s))
+            if most < req.attendance:
+                out.append(
+                    f"{act} on {slot} needs an expected attendance of {req.min_clinicians} clinicians "
+                    f"({req.attendance / p.week_scale:g} clinician-weeks a year, leave counted), but the "
+                    f"{len(who)} skilled and available ({_names(who)}) work {most / p.week_scale:g} weeks "
+                    f"a year between them"
+                )
+            continue
         if len(who) < req.min_clinicians:
             have = f"only {len(who)} ({_names(who)})" if who else "no clinician"
             out.append(
@@ -258,6 +268,10 @@ def describe_rule(p: Problem, key: RuleKey) -> str:
         return f"only {cap} {room} {'room is' if cap == 1 else 'rooms are'} available on {p.slots[s].label}"
     if key.rule == "fixed_slot":
         req = p.fixed_slots[int(subject[0])]  # type: ignore[call-overload]
+        if req.attendance is not None:
+            return (f"{p.activities[req.a].activity_id} on {p.slots[req.s].label} needs an expected "
+                    f"attendance of at least {req.min_clinicians} clinicians, leave counted "
+                    f"({req.attendance / p.week_scale:g} clinician-weeks a year)")
         return (
             f"{p.activities[req.a].activity_id} on {p.slots[req.s].label} needs at least "
             f"{req.min_clinicians} clinicians"

@@ -143,11 +143,14 @@ class SlotInfo:
 
 @dataclass(frozen=True, slots=True)
 class FixedSlot:
-    """At least ``min_clinicians`` clinicians do activity ``a`` in slot ``s``."""
+    """At least ``min_clinicians`` clinicians do activity ``a`` in slot ``s``; with ``attendance`` (week
+    units a year), the expected attendance counts: the weeks each attendee's cell runs add up to at least
+    ``min_clinicians x planning.service_weeks`` (leave-aware quorum)."""
 
     a: int
     s: int
     min_clinicians: int
+    attendance: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -593,7 +596,11 @@ def build_problem(
         a = act_of[req.activity_id]
         if req.day is not None and req.period is not None:
             if (req.day, req.period) in slot_of:
-                fixed_slots.append(FixedSlot(a, slot_of[(req.day, req.period)], int(req.min_clinicians)))
+                k = int(req.min_clinicians)
+                attendance = None
+                if pack.settings.quorum_leave_aware:
+                    attendance = math.ceil(round(k * pack.settings.service_weeks * week_scale, 6))
+                fixed_slots.append(FixedSlot(a, slot_of[(req.day, req.period)], k, attendance))
         elif req.sessions_per_week is not None:
             fixed_weekly.append(
                 FixedWeekly(a, math.ceil(req.sessions_per_week - _EPS), float(req.sessions_per_week))

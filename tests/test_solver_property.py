@@ -235,3 +235,105 @@ def test_budget_caps_match_an_independent_milp(case: tuple[PlanningPack, dict[st
     got: dict[str, Any] = plan.result.objective
     assert (got["routine_floor"], got["unmet_rapid_access"], got["unmet_routine"]) == expected
     assert plan.result.solution is not None and plan.result.solution.additional_cost() <= cash
+
+
+OOH_GRID = [("Mon", "AM"), ("Mon", "PM"), ("Mon", "EVE"), ("Tue", "AM"), ("Tue", "PM"), ("Tue", "EVE")]
+
+
+@st.composite
+def evening_packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float]]:
+    """1-3 consultants or SAS doctors (opted in or not, SAS with 0-1 on-call PAs) on Mon/Tue AM, PM and
+    evening slots; a routine clinic (1 PA) and rapid-access on-call work (0.75 PA, ONCALL)."""
+    acts = (activity("clinic"), activity("oc", "ONCALL", pa_value=0.75, rapid_access=True))
+    clinicians, skills = [], []
+    for c in range(draw(st.integers(1, 3))):
+        sas = draw(st.booleans())
+        oncall = float(draw(st.integers(0, 1))) if sas else 0.0
+        clinicians.append(clinician(f"C{c}", oncall + draw(st.integers(1, 5)), oncall_pas=oncall,
+                                    group="sas" if sas else "consultant",
+                                    contract="sas_2021" if sas else "consultant_2003",
+                                    out_of_hours_opt_in=draw(st.booleans())))
+        skills += [(f"C{c}", a) for a in draw(st.lists(st.sampled_from(["clinic", "oc"]), min_size=1,
+                                                        unique=True))]
+    slots = [Slot(d, p, p == "EVE") for d, p in OOH_GRID]
+    demand = {"clinic": float(draw(st.integers(0, 400))), "oc": float(draw(st.integers(0, 200)))}
+    return make_pack(clinicians, acts, skills, slots=slots), demand
+
+
+def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, float] | None:
+    """(rapid, routine) unmet demand by an independent MILP of the out-of-hours rules written from
+    docs/method.md: premium slots for the opted-in or for ONCALL work, a premium session counting 4/3 of its
+    pa_value, PA-weeks plus unassigned time = (contracted - on-call) x weeks, no Tue-AM after a Mon-EVE
+    session, at most 2 sessions a day unless opted in, SAS out-of-hours PAs with on-call at most 40 % of
+    contracted PAs. None when the rules cannot all hold (on-call alone above an SAS doctor's 40 %)."""
+    acts = {a.activity_id: a for a in pack.activities}
+    skilled = {(s.clinician_id, s.activity_id) for s in pack.skills}
+    premium = {(s.day, s.period): bool(s.premium_time) for s in pack.slots}
+    clin = {c.clinician_id: c for c in pack.clinicians}
+    xs = [(c.clinician_id, d, p, a) for c in pack.clinicians for d, p in OOH_GRID for a in acts
+          if (c.clinician_id, a) in skilled
+          and (not premium[(d, p)] or c.out_of_hours_opt_in or acts[a].category == "ONCALL")]
+    n = len(xs) + 2 + len(clin)  # x, unmet clinic / oc, unassigned per clinician
+    unmet = {"clinic": len(xs), "oc": len(xs) + 1}
+    u = {cid: len(xs) + 2 + k for k, cid in enumerate(clin)}
+    rows: list[tuple[dict[int, float], float, float]] = []
+
+    def pas(x: tuple[str, str, str, str]) -> float:
+        return acts[x[3]].pa_value * (4 / 3 if premium[x[1:3]] else 1.0) * clin[x[0]].working_weeks
+
+    for cid, c in clin.items():
+        w = c.working_weeks
+        mine = [i for i, x in enumerate(xs) if x[0] == cid]
+        for d, p in OOH_GRID:
+            rows.append(({i: 1 for i in mine if xs[i][1:3] == (d, p)}, -np.inf, 1))
+        rows.append(({**{i: pas(xs[i]) for i in mine}, u[cid]: 1}, (c.contracted_pas - c.oncall_pas) * w,
+                     (c.contracted_pas - c.oncall_pas) * w))
+        rows.append(({i: 1 for i in mine if xs[i][1:3] in (("Mon", "EVE"), ("Tue", "AM"))}, -np.inf, 1))
+        if not c.out_of_hours_opt_in:
+            for day in ("Mon", "Tue"):
+                rows.append(({i: 1 for i in mine if xs[i][1] == day}, -np.inf, 2))
+        if c.contract == "sas_2021":
+            rows.append(({i: 5 * pas(xs[i]) for i in mine if premium[xs[i][1:3]]}, -np.inf,
+                         2 * w * c.contracted_pas - 5 * w * c.oncall_pas))
+    for a, col in unmet.items():
+        rows.append(({**{i: clin[x[0]].working_weeks for i, x in enumerate(xs) if x[3] == a}, col: 1},
+                     demand[a], np.inf))
+    matrix = np.zeros((len(rows), n))
+    for r, (coefs, _, _) in enumerate(rows):
+        for j, val in coefs.items():
+            matrix[r, j] = val
+    lower = np.array([lo for _, lo, _ in rows], dtype=float)
+    upper = np.array([hi for _, _, hi in rows], dtype=float)
+    integrality = np.r_[np.ones(len(xs)), np.zeros(2 + len(clin))]
+    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(xs)), np.full(2 + len(clin), np.inf)])
+    values = []
+    for a, weight in (("oc", 10), ("clinic", 1)):
+        cost = np.zeros(n)
+        cost[unmet[a]] = weight
+        res = milp(cost, constraints=LinearConstraint(matrix, lower, upper), integrality=integrality,
+                   bounds=bounds, options={"mip_rel_gap": 0})
+        if res.status == 2:
+            return None
+        assert res.status == 0, res.message
+        values.append(round(res.fun, 6))
+        matrix = np.vstack([matrix, cost])
+        lower, upper = np.r_[lower, -np.inf], np.r_[upper, res.fun + 1e-6]
+    return values[0], values[1]
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(evening_packs())
+def test_out_of_hours_rules_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float]]) -> None:
+    """On-call without the opt-in, 4/3 premium PAs, rest after an evening, sessions a day and the SAS cap
+    with on-call PAs: CP-SAT's unmet levels equal HiGHS's, and every plan passes the checker."""
+    pack, demand = case
+    plan = run(pack, reqs(demand, rapid=["oc"]))
+    expected = highs_evening(pack, demand)
+    if expected is None:
+        assert plan.status is SolveStatus.INFEASIBLE
+        assert any("out of hours" in r for r in plan.result.reasons), plan.result.reasons
+        return
+    assert plan.status is SolveStatus.OPTIMAL
+    got: dict[str, Any] = plan.result.objective
+    assert (got["unmet_rapid_access"], got["unmet_routine"]) == expected

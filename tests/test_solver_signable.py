@@ -307,3 +307,20 @@ def test_mdt_quorum_can_count_expected_attendance() -> None:
     assert run(two).result.reasons == (
         "mdt on Tue-PM needs an expected attendance of 2 clinicians (104 clinician-weeks a year, leave "
         "counted), but the 2 skilled and available (A, B) work 84 weeks a year between them",)
+
+
+def test_sas_2008_contract_has_its_own_defaults() -> None:
+    # A specialty doctor on the 2008 contract: PAs of 3 hours in premium time (an evening clinic counts
+    # 4/3 PA) and no 40 % out-of-hours cap: 3 evening clinics of 0.75 PA = 3 PAs out of hours of 3.
+    from capacity_planner import constants as C
+
+    assert C.ContractDefaults.MIN_SPA_PAS["sas_2008"] == 1.0
+    assert C.ContractDefaults.MAX_OUT_OF_HOURS_SHARE["sas_2008"] is None
+    slots = tuple(Slot(d, "EVE", True) for d in ("Mon", "Tue", "Wed"))
+    doc = clinician("D", 3, group="specialty_doctor", contract="sas_2008", out_of_hours_opt_in=True)
+    pack = make_pack([doc], (activity("clinic", pa_value=0.75),), [("D", "clinic")], slots=slots)
+    plan = run(pack, reqs({"clinic": 1000}))
+    assert len(cells(plan)) == 3 and plan.clinicians.loc[0, "out_of_hours_pas"] == 3.0
+    sas21 = dataclasses.replace(doc, contract="sas_2021", staff_group="sas")
+    capped = run(pack.replace(clinicians=(sas21,)), reqs({"clinic": 1000}))
+    assert len(cells(capped)) == 1  # 40 % of 3 = 1.2 PAs: one evening (1 PA)

@@ -38,7 +38,7 @@ from capacity_planner.solver.options import Allowances
 
 TOL = 1e-6
 PAS_TOL = 1e-3  # tables round PAs to 4 decimals
-_PREMIUM_CONTRACTS = ("consultant_2003", "sas_2021")
+_PREMIUM_CONTRACTS = ("consultant_2003", "sas_2021", "sas_2008")
 
 
 def _session_pas(pa_value: float, premium: bool, contract: str) -> float:

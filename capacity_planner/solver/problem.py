@@ -56,6 +56,7 @@ NOMINAL_PA_COST = 10_000.0  # GBP a year for one PA a week, used only when the p
 PREMIUM_FACTOR: Mapping[str, Fraction] = {
     "consultant_2003": Fraction(int(C.NORMAL_PA_HOURS), int(C.PREMIUM_PA_HOURS)),
     "sas_2021": Fraction(int(C.NORMAL_PA_HOURS), int(C.PREMIUM_PA_HOURS)),
+    "sas_2008": Fraction(int(C.NORMAL_PA_HOURS), int(C.PREMIUM_PA_HOURS)),
     "afc": Fraction(1),
 }
 _EPS = 1e-9

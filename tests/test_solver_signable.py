@@ -176,6 +176,9 @@ def test_no_morning_session_after_an_evening_clinic() -> None:
     got = cells(plan)
     assert len(got) == 4 and not (("A", "Mon", "EVE") in got and ("A", "Tue", "AM") in got)
     assert plan.result.objective["unmet_routine"] == 1000 - 4 * 42
+    # Fewest PAs unassigned: the evening (4/3 PA) rather than Tue-AM (1 PA), so Monday has 3 sessions
+    # (opted in: no sessions-a-day cap).
+    assert ("A", "Mon", "EVE") in got and plan.clinicians.loc[0, "unassigned_pas"] == pytest.approx(0.6667)
 
 
 def test_sas_out_of_hours_cap_counts_on_call_pas() -> None:
@@ -324,3 +327,38 @@ def test_sas_2008_contract_has_its_own_defaults() -> None:
     sas21 = dataclasses.replace(doc, contract="sas_2021", staff_group="sas")
     capped = run(pack.replace(clinicians=(sas21,)), reqs({"clinic": 1000}))
     assert len(cells(capped)) == 1  # 40 % of 3 = 1.2 PAs: one evening (1 PA)
+
+
+def test_a_seven_day_grid_leaves_a_day_of_weekly_rest() -> None:
+    # One AM slot a day, Mon-Sun; an 8-PA clinician opted in to weekend work. All 7 days would fit the
+    # contract (5 + 2 x 4/3 = 7.67 PAs), but 24 hours' rest in each 7 days (Working Time Regulations,
+    # reg. 11) leaves one day free: 6 sessions, the fullest being 4 weekdays + both weekend days = 6.67 PAs,
+    # 1.33 unassigned.
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    slots = tuple(Slot(d, "AM", d in ("Sat", "Sun")) for d in days)
+    pack = make_pack([clinician("A", 8, out_of_hours_opt_in=True)], (activity("clinic"),), [("A", "clinic")],
+                     slots=slots)
+    plan = run(pack, reqs({"clinic": 1000}))
+    assert len(cells(plan)) == 6
+    assert plan.result.objective["unmet_routine"] == 1000 - 6 * 42
+    assert plan.clinicians.loc[0, "unassigned_pas"] == pytest.approx(1.3333)
+
+
+def test_scenarios_stop_on_a_plan_that_breaks_a_rule(tiny_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checker violation is a bug, not a failed scenario: the runner re-raises it (exit 1)."""
+    import capacity_planner as cp
+    import capacity_planner.solver.plan as plan_module
+    from capacity_planner.scenarios.runner import evaluate_scenario
+    from capacity_planner.scenarios.spec import parse_scenarios
+
+    real = plan_module.plan_tables
+
+    def tampered(sol: object) -> dict[str, pd.DataFrame]:
+        out = real(sol)  # type: ignore[arg-type]
+        out["clinicians"] = out["clinicians"].assign(planned_pas=out["clinicians"]["planned_pas"] + 1)
+        return out
+
+    monkeypatch.setattr(plan_module, "plan_tables", tampered)
+    [scenario] = parse_scenarios({"scenario": [{"name": "base"}]})
+    with pytest.raises(PlanCheckError):
+        evaluate_scenario(cp.read_pack(tiny_path), scenario, time_limit_s=20, seed=0, work_limit=5)

@@ -368,7 +368,8 @@ def test_gap_reasons_name_rooms_and_busy_clinicians() -> None:
         "the 1000 needed",
         "skilled clinicians with no PAs to spare: A (contracted PAs fully used; additional PAs are not "
         "allowed)",
-        "rooms full: every clinic_room is taken on Mon-AM, where their other sessions are",
+        # Mon-AM has no clinic room at all: the reason says so rather than "every clinic_room is taken".
+        "no clinic_room at all on Mon-AM (the rooms table gives 0), where their other sessions are",
     ]
 
 

@@ -170,9 +170,13 @@ def _held_by(sol: Solution, a: int, who: set[int]) -> list[str]:
         else:
             other[b] += 1
     out = []
-    if no_room:
+    none = {s for s in no_room if p.rooms[(str(act.room_type), s)] == 0}
+    if none:
+        out.append(f"no {act.room_type} at all on {_slots(p, none)} (the rooms table gives 0), where their "
+                   f"other sessions are")
+    if no_room - none:
         out.append(
-            f"rooms full: every {act.room_type} is taken on {_slots(p, no_room)}, where their other "
+            f"rooms full: every {act.room_type} is taken on {_slots(p, no_room - none)}, where their other "
             f"sessions are"
         )
     if locked:

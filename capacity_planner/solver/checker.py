@@ -156,10 +156,45 @@ def check_plan(
     supply = _supply(cells, weeks_of, bought or {})
     if "gaps" in tables and need is not None:
         v += _check_gaps(tables["gaps"], need, acts, supply)
+    if need is not None:
+        v += _check_surplus(pack, clin, skills, plan_cells, need, supply)
     if allowances is not None and allowances.max_extra_cost is not None:
         v += _check_budget(pack, clin, by, allowances, bought or {})
     if summary is not None:
         v += _check_summary(pack, clin, by, summary, need, supply, allowances, bought or {})
+    return v
+
+
+def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict, need: dict[str, float],
+                   supply: dict[str, float]) -> list[str]:
+    """No activity (other than SPA, ANR, ED) planned a whole session beyond the largest of its referral need
+    (rounded up to the resolution of supply), its current supply and its fixed requirements (heads or
+    sessions a week x the longest weeks one of its cells can run; leave-aware: quorum x service weeks)."""
+    v = []
+    step = _resolution(pack)
+    for a in pack.activities:
+        aid = a.activity_id
+        if a.category in ("SPA", "ANR", "ED") or supply.get(aid, 0.0) <= 0:
+            continue
+        weeks = [c.working_weeks for cid, c in clin.items() if (cid, aid) in skills]
+        weeks += [j.weeks_per_year for j in plan_cells.values() if j.activity_id == aid]
+        longest = max(weeks, default=0.0)
+        required = 0.0
+        for r in pack.requirements:
+            if r.activity_id != aid:
+                continue
+            if r.day is not None and r.period is not None:
+                heads = r.min_clinicians * longest
+                leave_aware = pack.settings.quorum_leave_aware
+                required += max(heads, r.min_clinicians * pack.settings.service_weeks if leave_aware else 0)
+            elif r.sessions_per_week is not None:
+                required += math.ceil(r.sessions_per_week - 1e-9) * longest
+        current = sum(j.weeks_per_year for j in plan_cells.values() if j.activity_id == aid)
+        wanted = math.ceil(round(need.get(aid, 0.0) / step, 6)) * step
+        most = max(wanted, current, required)
+        if supply[aid] >= most + longest - 1e-6:
+            v.append(f"{aid}: {supply[aid]:g} session-weeks a year planned, a whole session beyond the "
+                     f"{most:g} that need, the current plans and fixed requirements call for")
     return v
 
 

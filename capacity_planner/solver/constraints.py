@@ -74,6 +74,7 @@ class Constraints:
         self.sessions_per_day()
         self.weekly_rest()
         self.skill_caps()
+        self.no_surplus()
         self.unmet_demand_definition()
         self.routine_floor_definition()
         self.dcc_spread_definition()
@@ -276,6 +277,18 @@ class Constraints:
             terms = [(var, 1) for s, aa, var in self.v.by_c[c] if aa == a]
             if len(terms) > cap:
                 self._add(self.model.add(_wsum(terms) <= cap), "skill_cap", c, a)
+
+    def no_surplus(self) -> None:
+        r"""No session nobody needs: :math:`\text{supply}_a \le \max(D_a, S^0_a, R_a\,w^{max}_a) + w^{max}_a
+        - 1` (week units; :meth:`~capacity_planner.solver.problem.Problem.supply_cap`), so time beyond need
+        is reported as unassigned, not filled with extra clinics or meetings."""
+        for a in range(len(self.p.activities)):
+            cap = self.p.supply_cap(a)
+            if cap is None or a not in self.v.by_a:
+                continue
+            most = sum(self.p.weeks(c, s, a) for c, s, _ in self.v.by_a[a])
+            if most > cap:
+                self._add(self.model.add(self.v.supply(a) <= cap), "no_surplus", a)
 
     def unmet_demand_definition(self) -> None:
         r"""Unmet demand (not a rule; always satisfiable): :math:`m_a \ge D_a - \text{supply}_a`, with

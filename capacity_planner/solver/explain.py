@@ -279,6 +279,12 @@ def describe_rule(p: Problem, key: RuleKey) -> str:
     if key.rule == "fixed_weekly":
         req_w = p.fixed_weekly[int(subject[0])]  # type: ignore[call-overload]
         return f"{p.activities[req_w.a].activity_id} needs at least {req_w.sessions} sessions a week"
+    if key.rule == "no_surplus":
+        a = int(subject[0])  # type: ignore[call-overload]
+        cap = p.supply_cap(a) or 0
+        return (f"{p.activities[a].activity_id} may not be planned a session beyond the largest of its need, "
+                f"its current supply and its fixed requirements (under {(cap + 1) / p.week_scale:g} "
+                f"session-weeks a year)")
     if key.rule == "additional_pas_total":
         return f"the team may take at most {_pa(p.apa_total_cap or 0)} additional in total"
     if key.rule == "extra_cost_cap":

@@ -254,15 +254,19 @@ def unassigned_reasons(sol: Solution) -> dict[int, str]:
         elif open_:
             spa_full = sol.annual_units(c, category="SPA") >= ci.spa_ceiling
             kinds: set[str] = set()
+            met: set[str] = set()
             rooms: dict[tuple[str, bool], set[int]] = defaultdict(set)  # (room, none at all) -> slots
             for s in open_:
                 for a in p.options[(c, s)]:
                     act = p.activities[a]
+                    cap = p.supply_cap(a)
                     if act.category == "SPA" and spa_full:
                         most = _fmt(sol.weekly_pas(c, ci.spa_ceiling))
-                        kinds.add(f"SPA is at its ceiling ({most} PAs a week)")
+                        kinds.add(f"SPA is at its ceiling ({most} PA{'' if most == '1' else 's'} a week)")
                     elif act.category in ("ANR", "ED"):
                         kinds.add(f"{act.category} time is kept as in the current job plan")
+                    elif cap is not None and sol.supply_units[a] + p.weeks(c, s, a) > cap:
+                        met.add(act.activity_id)
                     elif act.room_type is not None and (act.room_type, s) in p.rooms and \
                             use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]:
                         rooms[(act.room_type, p.rooms[(act.room_type, s)] == 0)].add(s)
@@ -270,6 +274,9 @@ def unassigned_reasons(sol: Solution) -> dict[int, str]:
                         kinds.add(f"the cap on {act.activity_id} sessions a week")
                     else:
                         kinds.add("rest after an evening session or the sessions-a-day cap")
+            if met:
+                kinds.add(f"no further need for {', '.join(sorted(met))} (demand, current supply and fixed "
+                          f"requirements are covered)")
             for (room, none), where in sorted(rooms.items()):
                 kinds.add(f"no {room} {'at all' if none else 'free'} on {_slots(p, where)}")
             why += sorted(kinds)

@@ -261,6 +261,22 @@ class Problem:
         values = [self.pas(c, s, a) for s in range(len(self.slots)) for a in self.options.get((c, s), ())]
         return min(values, default=0)
 
+    def supply_cap(self, a: int) -> int | None:
+        """Most session-weeks a year (week_scale units) activity ``a`` may be planned: less than one session
+        (of its longest-running cell) beyond the largest of its referral demand, its current supply and its
+        fixed requirements (heads or sessions a week x those weeks). Time no activity needs stays
+        unassigned rather than becoming sessions nobody asked for. None for SPA, ANR and ED (their own
+        rules) and for an activity nobody can do."""
+        act = self.activities[a]
+        if act.category in ("SPA", *HELD_CATEGORIES):
+            return None
+        longest = max((self.weeks(c, s, a) for c, s, aa in self.triples() if aa == a), default=0)
+        if longest == 0:
+            return None
+        required = sum(max(r.min_clinicians * longest, r.attendance or 0) for r in self.fixed_slots
+                       if r.a == a) + sum(r.sessions * longest for r in self.fixed_weekly if r.a == a)
+        return max(act.demand, act.current_supply, required) + longest - 1
+
     def day_slots(self) -> dict[str, tuple[int, ...]]:
         """Slot indices per day, in grid order."""
         out: dict[str, list[int]] = {}

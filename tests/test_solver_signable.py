@@ -362,3 +362,32 @@ def test_scenarios_stop_on_a_plan_that_breaks_a_rule(tiny_path: Path, monkeypatc
     [scenario] = parse_scenarios({"scenario": [{"name": "base"}]})
     with pytest.raises(PlanCheckError):
         evaluate_scenario(cp.read_pack(tiny_path), scenario, time_limit_s=20, seed=0, work_limit=5)
+
+
+def test_checker_reads_the_new_rules_itself(tiny_path: Path) -> None:
+    """A tampered plan: one more SPA session for A (above A's ceiling of 2 PAs: floor 1.5 in whole
+    sessions, current SPA 1) and two more follow-up clinics for S (fu: need 400.5 -> 401, current 87; a
+    plan may not go a whole session, 45 weeks, beyond 401)."""
+    import capacity_planner as cp
+    from capacity_planner.solver import check_plan
+
+    pack = cp.read_pack(tiny_path)
+    requirements = reqs({"2ww": 250.0, "fu": 400.5, "mdt": 84.0}, rapid=["2ww"])
+    plan = run(pack, requirements)
+    alloc = plan.allocation
+    worked = {(r.clinician_id, r.day, r.period) for r in alloc.itertuples()}
+    off = pack.unavailable_slots
+    free = {cid: [(s.day, s.period) for s in pack.slots if not s.premium_time
+                  and (cid, s.day, s.period) not in worked and (cid, s.day, s.period) not in off]
+            for cid in ("A", "S")}
+    extra = [{"clinician_id": "A", "day": free["A"][0][0], "period": free["A"][0][1], "activity_id": "spa",
+              "pas": 1.0, "weeks_per_year": 42.0}]
+    extra += [{"clinician_id": "S", "day": d, "period": p, "activity_id": "fu", "pas": 1.0,
+               "weeks_per_year": 42.0} for d, p in free["S"][:3]]
+    fu_before = plan.gaps.set_index("activity_id").loc["fu", "planned_sessions_per_year"]
+    tampered = {"allocation": pd.concat([alloc, pd.DataFrame(extra)], ignore_index=True)}
+    violations = check_plan(pack, tampered, requirements)
+    assert "A: 3 PAs of SPA, above the SPA ceiling of 2" in violations
+    fu_after = fu_before + 3 * 42
+    assert any(v.startswith(f"fu: {fu_after:g} session-weeks a year planned, a whole session beyond") for v in
+               violations), violations

@@ -172,13 +172,19 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
     sessions a week x the longest weeks one of its cells can run; leave-aware: quorum x service weeks)."""
     v = []
     step = _resolution(pack)
+    longest_of: dict[str, float] = defaultdict(float)
+    current_of: dict[str, float] = defaultdict(float)
+    for cid, aid in skills:
+        if cid in clin:
+            longest_of[aid] = max(longest_of[aid], clin[cid].working_weeks)
+    for j in plan_cells.values():
+        longest_of[j.activity_id] = max(longest_of[j.activity_id], j.weeks_per_year)
+        current_of[j.activity_id] += j.weeks_per_year
     for a in pack.activities:
         aid = a.activity_id
         if a.category in ("SPA", "ANR", "ED") or supply.get(aid, 0.0) <= 0:
             continue
-        weeks = [c.working_weeks for cid, c in clin.items() if (cid, aid) in skills]
-        weeks += [j.weeks_per_year for j in plan_cells.values() if j.activity_id == aid]
-        longest = max(weeks, default=0.0)
+        longest = longest_of[aid]
         required = 0.0
         for r in pack.requirements:
             if r.activity_id != aid:
@@ -189,7 +195,7 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
                 required += max(heads, r.min_clinicians * pack.settings.service_weeks if leave_aware else 0)
             elif r.sessions_per_week is not None:
                 required += math.ceil(r.sessions_per_week - 1e-9) * longest
-        current = sum(j.weeks_per_year for j in plan_cells.values() if j.activity_id == aid)
+        current = current_of[aid]
         wanted = math.ceil(round(need.get(aid, 0.0) / step, 6)) * step
         most = max(wanted, current, required)
         if supply[aid] >= most + longest - 1e-6:
@@ -305,15 +311,10 @@ def _check_summary(pack: PlanningPack, clin: dict, by: dict, summary: Mapping[st
     return v
 
 
-def _spa_ceiling(pack: PlanningPack, c: Clinician, floor: float, plan_cells: dict) -> float:
+def _spa_ceiling(pack: PlanningPack, c: Clinician, floor: float, held_spa: float, skilled: set[str]) -> float:
     """max_spa_pas, else the larger of the floor and the SPA of the current job plan (annualised); at
     least the floor rounded up to whole sessions of the smallest SPA activity the clinician may do."""
-    if c.max_spa_pas is not None:
-        ceiling = max(floor, c.max_spa_pas)
-    else:
-        ceiling = max(floor, _held(pack, c, plan_cells, "SPA"))
-    skilled = {s.activity_id for s in pack.skills if s.clinician_id == c.clinician_id}
-    skilled |= {j.activity_id for (cid, _, _), j in plan_cells.items() if cid == c.clinician_id}
+    ceiling = max(floor, c.max_spa_pas) if c.max_spa_pas is not None else max(floor, held_spa)
     sizes = [a.pa_value for a in pack.activities if a.category == "SPA" and a.activity_id in skilled]
     if sizes and floor > 0:
         step = min(sizes)
@@ -321,14 +322,17 @@ def _spa_ceiling(pack: PlanningPack, c: Clinician, floor: float, plan_cells: dic
     return ceiling
 
 
-def _held(pack: PlanningPack, c: Clinician, plan_cells: dict, category: str) -> float:
-    """PAs a week of ``category`` in the current job plan (annualised)."""
+def _held(pack: PlanningPack, clin: dict, plan_cells: dict) -> dict[tuple[str, str], float]:
+    """PAs a week per (clinician, category) in the current job plans (annualised)."""
     acts = {a.activity_id: a for a in pack.activities}
     grid = {(s.day, s.period): bool(s.premium_time) for s in pack.slots}
-    return sum(_session_pas(acts[j.activity_id].pa_value, grid.get((d, p), False), c.contract)
-               * j.weeks_per_year / c.working_weeks
-               for (cid, d, p), j in plan_cells.items()
-               if cid == c.clinician_id and acts[j.activity_id].category == category)
+    out: dict[tuple[str, str], float] = defaultdict(float)
+    for (cid, d, p), j in plan_cells.items():
+        c = clin[cid]
+        a = acts[j.activity_id]
+        out[(cid, a.category)] += (_session_pas(a.pa_value, grid.get((d, p), False), c.contract)
+                                   * j.weeks_per_year / c.working_weeks)
+    return out
 
 
 def _check_pas(pack: PlanningPack, clin: dict, by: dict, plan_cells: dict,
@@ -336,6 +340,12 @@ def _check_pas(pack: PlanningPack, clin: dict, by: dict, plan_cells: dict,
     v = []
     extra, total_cap = _allowed_extra(pack, allowances)
     total_extra = 0.0
+    held = _held(pack, clin, plan_cells)
+    skilled: dict[str, set[str]] = defaultdict(set)
+    for sk in pack.skills:
+        skilled[sk.clinician_id].add(sk.activity_id)
+    for (cid, _, _), j in plan_cells.items():
+        skilled[cid].add(j.activity_id)
     for cid, c in clin.items():
         mine = by[cid]
         planned = mine["all"] + c.oncall_pas
@@ -352,14 +362,14 @@ def _check_pas(pack: PlanningPack, clin: dict, by: dict, plan_cells: dict,
             floor = c.min_spa_pas * c.contracted_pas / 10
         if mine["SPA"] < floor - TOL:
             v.append(f"{cid}: {mine['SPA']:g} PAs of SPA, below the floor of {floor:g}")
-        ceiling = _spa_ceiling(pack, c, floor, plan_cells)
+        ceiling = _spa_ceiling(pack, c, floor, held[(cid, "SPA")], skilled[cid])
         if mine["SPA"] > ceiling + TOL:
             v.append(f"{cid}: {mine['SPA']:g} PAs of SPA, above the SPA ceiling of {ceiling:g}")
         for category in ("ANR", "ED"):
-            held = _held(pack, c, plan_cells, category)
-            if abs(mine[category] - held) > TOL:
+            kept = held[(cid, category)]
+            if abs(mine[category] - kept) > TOL:
                 v.append(f"{cid}: {mine[category]:g} PAs of {category}, but the current plan's "
-                         f"{held:g} must be kept")
+                         f"{kept:g} must be kept")
         share = c.max_out_of_hours_share
         ooh = mine["premium"] + c.oncall_pas  # on-call PAs are out-of-hours work
         job_plan = max(planned, c.contracted_pas)  # unassigned time does not shrink the job plan

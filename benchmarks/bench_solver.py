@@ -58,30 +58,42 @@ def requirements_for(pack: PlanningPack) -> tuple[Requirements, str]:
 
 
 def highs_unmet(problem: Problem, time_limit_s: float = 60.0) -> dict[str, Any]:
-    """The rapid-access then routine unmet-demand levels of the same integer model, with HiGHS."""
+    """The routine-floor, rapid-access and routine unmet-demand levels of the same integer model (annual
+    units: each cell's PAs times the weeks it runs), with HiGHS."""
     p = problem
     trip = list(p.triples())
     xi = {t: i for i, t in enumerate(trip)}
     acts = [a for a, act in enumerate(p.activities) if act.demand > 0]
+    floors = [a for a, act in enumerate(p.activities) if act.floor > 0]
     mi = {a: len(trip) + k for k, a in enumerate(acts)}
-    n = len(trip) + len(acts)
+    fi = {a: len(trip) + len(acts) + k for k, a in enumerate(floors)}
+    n = len(trip) + len(acts) + len(floors)
     rows: list[tuple[dict[int, float], float, float]] = []
     by_cs: dict[tuple[int, int], list[int]] = {}
     for (c, s, _), i in xi.items():
         by_cs.setdefault((c, s), []).append(i)
     rows += [({i: 1 for i in ids}, -np.inf, 1) for ids in by_cs.values()]
     for c, ci in enumerate(p.clinicians):
+        w = ci.working_weeks
         mine = [t for t in trip if t[0] == c]
-        rows.append(({xi[t]: p.pas(*t) for t in mine}, ci.grid_target - p.under_cap(c),
-                     ci.grid_target + ci.apa_cap))
-        if ci.spa_floor:
-            rows.append(({xi[t]: p.pas(*t) for t in mine if p.activities[t[2]].category == "SPA"},
-                         ci.spa_floor, np.inf))
+        rows.append(({xi[t]: p.annual(*t) for t in mine}, -np.inf, ci.annual_target + w * ci.apa_cap))
+        spa = {xi[t]: p.annual(*t) for t in mine if p.activities[t[2]].category == "SPA"}
+        rows.append((spa, ci.spa_floor * w, ci.spa_ceiling))
+        for category, held in ci.roles:
+            cells = {xi[t]: p.annual(*t) for t in mine if p.activities[t[2]].category == category}
+            rows.append((cells, held, held))
         if ci.out_of_hours_share is not None:
             share = ci.out_of_hours_share
-            coefs = {xi[t]: share.denominator * p.pas(*t) * p.slots[t[1]].premium
-                     - share.numerator * p.pas(*t) for t in mine}
-            rows.append((coefs, -np.inf, share.numerator * ci.oncall))
+            coefs = {xi[t]: share.denominator * p.annual(*t) for t in mine if p.slots[t[1]].premium}
+            rows.append((coefs, -np.inf, share.numerator * w * (ci.contracted + ci.apa_cap)
+                         - share.denominator * w * ci.oncall))
+        for s, slot in enumerate(p.slots):
+            nxt = p.next_morning(s) if slot.period == "EVE" else None
+            if nxt is not None:
+                rows.append(({xi[t]: 1 for t in mine if t[1] in (s, nxt)}, -np.inf, 1))
+        if ci.max_sessions_per_day is not None:
+            for slots in p.day_slots().values():
+                rows.append(({xi[t]: 1 for t in mine if t[1] in slots}, -np.inf, ci.max_sessions_per_day))
     for c, s in p.locked:
         key = (c, s, p.current[(c, s)])
         if key in xi:
@@ -96,23 +108,28 @@ def highs_unmet(problem: Problem, time_limit_s: float = 60.0) -> dict[str, Any]:
              for (c, a), cap in p.skill_caps.items()]
     for a in acts:
         coefs = {xi[t]: p.weeks(*t) for t in trip if t[2] == a}
-        coefs[mi[a]] = 1
-        rows.append((coefs, p.activities[a].demand, np.inf))
+        rows.append(({**coefs, mi[a]: 1}, p.activities[a].demand, np.inf))
+        if a in fi:
+            rows.append(({**coefs, fi[a]: 1}, p.activities[a].floor, np.inf))
     matrix = lil_matrix((len(rows), n))
     for r, (coefs, _, _) in enumerate(rows):
         for j, v in coefs.items():
             matrix[r, j] = v
     lower = np.array([lo for _, lo, _ in rows], dtype=float)
     upper = np.array([hi for _, _, hi in rows], dtype=float)
-    integrality = np.r_[np.ones(len(trip)), np.zeros(len(acts))]
-    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(trip)), np.full(len(acts), np.inf)])
+    integrality = np.r_[np.ones(len(trip)), np.zeros(len(acts) + len(floors))]
+    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(trip)), np.full(len(acts) + len(floors), np.inf)])
     out: dict[str, Any] = {}
     a_csr = matrix.tocsr()
-    for name, rapid in (("unmet_rapid_access", True), ("unmet_routine", False)):
+    for name in ("routine_floor", "unmet_rapid_access", "unmet_routine"):
         cost = np.zeros(n)
-        for a in acts:
-            if p.activities[a].rapid_access == rapid:
-                cost[mi[a]] = p.activities[a].priority
+        if name == "routine_floor":
+            for a in floors:
+                cost[fi[a]] = 1
+        else:
+            for a in acts:
+                if p.activities[a].rapid_access == (name == "unmet_rapid_access"):
+                    cost[mi[a]] = p.activities[a].priority
         t0 = time.perf_counter()
         res = milp(cost, constraints=LinearConstraint(a_csr, lower, upper), integrality=integrality,
                    bounds=bounds, options={"time_limit": time_limit_s, "mip_rel_gap": 0})
@@ -135,7 +152,8 @@ def solve_one(args: tuple[PlanningPack, int, int, float, bool]) -> dict[str, Any
     plan = plan_allocation(pack, requirements, time_limit_s=limit, seed=seed, workers=workers,
                            deterministic=deterministic, raise_on_failure=False)
     total = time.perf_counter() - t0
-    violations = check_plan(pack, plan.tables, requirements) if plan.result.solution else ["no plan"]
+    violations = check_plan(pack, plan.tables, requirements, None, plan.summary.get("purchased_sessions"),
+                            plan.summary) if plan.result.solution else ["no plan"]
     return {"name": pack.settings.name, "clinicians": len(pack.clinicians), "status": plan.status.value,
             "seconds": round(total, 2), "violations": len(violations), "requirements": source,
             "levels": [(lv.name, lv.status.value, lv.objective, lv.bound, round(lv.gap or 0.0, 5),

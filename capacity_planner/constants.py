@@ -8,6 +8,9 @@ Contract-family defaults (DESIGN.md section 3). Sources:
   revalidation and CPD (the floor used here).
 * SAS (specialty doctor / specialist) contracts 2021: PAs of 4 hours (3 in premium time); at least
   1 SPA; out-of-hours work limited to 40 % of PAs (NHS Employers, *SAS contract reform 2021*).
+* Specialty doctor (SAS) contract 2008, for doctors who stayed on it: PAs of 4 hours (3 in premium time);
+  at least 1 SPA; no contractual cap on the share of out-of-hours PAs (the 40 % rule came with the 2021
+  contracts); additional PAs by agreement (12 used as for the 2021 contracts, an assumption).
 * Agenda for Change: 37.5 hours a week; a session is taken as 3.75 hours (37.5 / 10); no additional PAs.
 
 Working weeks. Consultant: 52 - 6 weeks annual leave - 2 statutory days - 8 bank holidays - 10 study days
@@ -34,7 +37,7 @@ STAFF_GROUPS: Final = (
     "psychologist",
     "other",
 )
-CONTRACTS: Final = ("consultant_2003", "sas_2021", "afc")
+CONTRACTS: Final = ("consultant_2003", "sas_2021", "sas_2008", "afc")
 OUTCOMES: Final = ("attended", "dna", "cancelled_patient", "cancelled_hospital")
 NEW_OR_FOLLOW_UP: Final = ("new", "follow_up")
 # NHS Data Dictionary OUTCOME OF ATTENDANCE (codes 1, 2, 3), as labels.
@@ -80,20 +83,26 @@ CONTRACT_BY_STAFF_GROUP: Final = {
     "other": "afc",
 }
 # Contract -> staff group used when the staff_group column is blank.
-STAFF_GROUP_BY_CONTRACT: Final = {"consultant_2003": "consultant", "sas_2021": "sas", "afc": "other"}
+STAFF_GROUP_BY_CONTRACT: Final = {"consultant_2003": "consultant", "sas_2021": "sas",
+                                  "sas_2008": "specialty_doctor", "afc": "other"}
 
 
 class ContractDefaults:
     """Default values per contract family; ``None`` for max_pas means "equal to contracted PAs"."""
 
-    MAX_PAS: Final[dict[str, float | None]] = {"consultant_2003": 12.0, "sas_2021": 12.0, "afc": None}
-    MIN_SPA_PAS: Final[dict[str, float]] = {"consultant_2003": 1.5, "sas_2021": 1.0, "afc": 0.0}
-    SESSION_HOURS: Final[dict[str, float]] = {"consultant_2003": 4.0, "sas_2021": 4.0, "afc": 3.75}
-    WORKING_WEEKS: Final[dict[str, float]] = {"consultant_2003": 42.0, "sas_2021": 42.0, "afc": 45.0}
+    MAX_PAS: Final[dict[str, float | None]] = {"consultant_2003": 12.0, "sas_2021": 12.0, "sas_2008": 12.0,
+                                               "afc": None}
+    MIN_SPA_PAS: Final[dict[str, float]] = {"consultant_2003": 1.5, "sas_2021": 1.0, "sas_2008": 1.0,
+                                            "afc": 0.0}
+    SESSION_HOURS: Final[dict[str, float]] = {"consultant_2003": 4.0, "sas_2021": 4.0, "sas_2008": 4.0,
+                                              "afc": 3.75}
+    WORKING_WEEKS: Final[dict[str, float]] = {"consultant_2003": 42.0, "sas_2021": 42.0, "sas_2008": 42.0,
+                                              "afc": 45.0}
     # Share of PAs that may fall in out-of-hours (premium) time; None = no contractual limit modelled.
     MAX_OUT_OF_HOURS_SHARE: Final[dict[str, float | None]] = {
         "consultant_2003": None,
         "sas_2021": 0.40,
+        "sas_2008": None,
         "afc": None,
     }
 

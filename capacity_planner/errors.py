@@ -110,3 +110,17 @@ class InfeasiblePlanError(CapacityPlannerError):
     def __init__(self, reasons: Sequence[str]):
         self.reasons = tuple(reasons)
         super().__init__("the job-planning rules cannot all hold:\n" + "\n".join(f"- {r}" for r in reasons))
+
+
+class PlanCheckError(CapacityPlannerError):
+    """The independent checker found a plan breaking a rule (exit code 1): a bug, never the user's input.
+    Nothing is written; ``violations`` lists what the checker found."""
+
+    exit_code = 1
+
+    def __init__(self, violations: Sequence[str]):
+        self.violations = tuple(violations)
+        super().__init__(
+            "internal error: the plan failed the independent check, so nothing was written:\n"
+            + "\n".join(f"- {v}" for v in violations)
+        )

@@ -23,7 +23,8 @@ GRID = [(d, p) for d in ("Mon", "Tue", "Wed") for p in ("AM", "PM")]
 
 @st.composite
 def packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
-    """A random pack of 1-4 clinicians, 1-3 clinical activities and SPA, on 2-6 normal-time slots."""
+    """A random pack of 1-4 clinicians, 1-3 clinical activities and SPA, on 2-6 normal-time slots; current
+    cells run every working week or alternate weeks."""
     slots = draw(st.lists(st.sampled_from(GRID), min_size=2, max_size=6, unique=True))
     n_act = draw(st.integers(1, 3))
     acts = []
@@ -46,7 +47,8 @@ def packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
         unavailable += [Availability(cid, d, p, False) for d, p in off]
         for d, p in slots:
             if (d, p) not in off and draw(st.integers(0, 3)) == 0:
-                plan.append(cell(cid, d, p, draw(st.sampled_from(mine)), clinicians[-1].working_weeks,
+                weeks = clinicians[-1].working_weeks / draw(st.sampled_from([1, 1, 2]))  # alternate weeks too
+                plan.append(cell(cid, d, p, draw(st.sampled_from(mine)), weeks,
                                  locked=draw(st.integers(0, 2)) == 0))
     rooms = [RoomCapacity("room", d, p, draw(st.integers(0, 2))) for d, p in slots if draw(st.booleans())]
     fixed = []
@@ -61,39 +63,68 @@ def packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
 
 
 def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | None = None,
-                ) -> tuple[float, float] | None:
-    """Lexicographic (rapid, routine) unmet demand by an independent MILP read from the pack records;
-    None when the rules cannot all hold. All sessions are 1 PA in normal time here.
+                ) -> tuple[float, float, float] | None:
+    """Lexicographic (routine floor, rapid, routine) by an independent MILP read from the pack records and
+    written from docs/method.md; None when the rules cannot all hold. All sessions are 1 PA in normal time.
+
+    Rules: one activity a slot; each cell counts its PAs for the weeks it runs (the job plan's
+    weeks_per_year when it keeps its activity, else the clinician's working weeks) and PA-weeks plus
+    unassigned time u >= 0 equal contracted PAs x working weeks (+ additional PAs x weeks, never with
+    u > 0); SPA between the floor and the ceiling (the larger of the floor rounded up to whole sessions
+    and the current SPA); locks; rooms; slot requirements; the routine floor (half the smaller of current
+    supply and need, whole session-weeks) minimised first.
 
     With ``budget`` (GBP a year, price of an additional PA a week per clinician, and per activity the
     (most sessions a year, price a session) that may be bought), clinicians may work up to ``max_pas``
     and sessions may be bought, as long as the total price stays within the budget."""
     grid = [(s.day, s.period) for s in pack.slots]
     off = pack.unavailable_slots
+    current = {(j.clinician_id, j.day, j.period): j for j in pack.job_plans}
     skilled = {(s.clinician_id, s.activity_id) for s in pack.skills} | {
         (j.clinician_id, j.activity_id) for j in pack.job_plans}
     acts = {a.activity_id: a for a in pack.activities}
+    clin = {c.clinician_id: c for c in pack.clinicians}
     xs = [(c.clinician_id, d, p, a) for c in pack.clinicians for d, p in grid for a in acts
           if (c.clinician_id, a) in skilled and (c.clinician_id, d, p) not in off]
     idx = {x: i for i, x in enumerate(xs)}
+
+    def weeks(x: tuple[str, str, str, str]) -> float:
+        j = current.get(x[:3])
+        return j.weeks_per_year if j is not None and j.activity_id == x[3] else clin[x[0]].working_weeks
+
     short = [a for a in acts if demand.get(a, 0) > 0]
-    m = {a: len(xs) + k for k, a in enumerate(short)}
-    n = len(xs) + len(short)
+    now = {a: sum(j.weeks_per_year for j in pack.job_plans if j.activity_id == a) for a in acts}
+    floors = {a: float(np.floor(0.5 * min(now[a], demand[a]))) for a in short if not acts[a].rapid_access}
+    floors = {a: f for a, f in floors.items() if f > 0}
+    n = len(xs)
+    m = {a: n + k for k, a in enumerate(short)}
+    n += len(short)
+    f = {a: n + k for k, a in enumerate(floors)}
+    n += len(floors)
+    u = {c.clinician_id: n + k for k, c in enumerate(pack.clinicians)}
+    n += len(u)
     cash, pa_price, buyable = budget if budget is not None else (0.0, {}, {})
     extra = {c.clinician_id: n + k for k, c in enumerate(pack.clinicians)}  # additional PAs a week
     n += len(extra)
+    over = {c.clinician_id: n + k for k, c in enumerate(pack.clinicians)}  # 1: paid extra, so u = 0
+    n += len(over)
     bought = {a: n + k for k, a in enumerate(buyable)}
     n += len(bought)
     rows: list[tuple[dict[int, float], float, float]] = []
-    weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    big = 1000.0
     for c in pack.clinicians:
-        cid = c.clinician_id
+        cid, w = c.clinician_id, c.working_weeks
         for d, p in grid:
             rows.append(({idx[x]: 1 for x in xs if x[:3] == (cid, d, p)}, -np.inf, 1))
-        pas = {idx[x]: acts[x[3]].pa_value for x in xs if x[0] == cid}
-        rows.append(({**pas, extra[cid]: -1}, c.contracted_pas, c.contracted_pas))
-        rows.append(({idx[x]: 1 for x in xs if x[0] == cid and acts[x[3]].category == "SPA"}, c.min_spa_pas,
-                     np.inf))
+        pas = {idx[x]: acts[x[3]].pa_value * weeks(x) for x in xs if x[0] == cid}
+        rows.append(({**pas, u[cid]: 1, extra[cid]: -w}, c.contracted_pas * w, c.contracted_pas * w))
+        rows.append(({u[cid]: 1, over[cid]: big * w}, -np.inf, big * w))
+        rows.append(({extra[cid]: 1, over[cid]: -big}, -np.inf, 0))
+        spa = {idx[x]: acts[x[3]].pa_value * weeks(x) for x in xs if x[0] == cid and acts[x[3]].category == "SPA"}
+        held = sum(j.weeks_per_year for j in pack.job_plans
+                   if j.clinician_id == cid and acts[j.activity_id].category == "SPA")
+        ceiling = max(float(np.ceil(c.min_spa_pas)) * w, held)
+        rows.append((spa, c.min_spa_pas * w, ceiling))
     for j in pack.job_plans:
         if j.locked:
             key = (j.clinician_id, j.day, j.period, j.activity_id)
@@ -105,11 +136,12 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
         rows.append(({idx[x]: 1 for x in xs if (x[1], x[2], x[3]) == (q.day, q.period, q.activity_id)},
                      q.min_clinicians, np.inf))
     for a in short:
-        coefs: dict[int, float] = {idx[x]: weeks[x[0]] for x in xs if x[3] == a}
-        coefs[m[a]] = 1
+        coefs: dict[int, float] = {idx[x]: weeks(x) for x in xs if x[3] == a}
         if a in bought:
             coefs[bought[a]] = 1
-        rows.append((coefs, demand[a], np.inf))
+        rows.append(({**coefs, m[a]: 1}, demand[a], np.inf))
+        if a in f:
+            rows.append(({**coefs, f[a]: 1}, floors[a], np.inf))
     if budget is not None:
         rows.append(({**{extra[c]: pa_price[c] for c in extra}, **{bought[a]: buyable[a][1] for a in bought}},
                      -np.inf, cash))
@@ -121,16 +153,21 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
             matrix[r, j] = val
     lower = np.array([lo for _, lo, _ in rows], dtype=float)
     upper = np.array([hi for _, _, hi in rows], dtype=float)
-    integrality = np.r_[np.ones(len(xs)), np.zeros(len(short)), np.ones(len(extra) + len(bought))]
+    integrality = np.r_[np.ones(len(xs)), np.zeros(len(short) + len(floors) + len(u)),
+                        np.ones(len(extra) + len(over) + len(bought))]
     headroom = [c.max_pas - c.contracted_pas if budget is not None else 0.0 for c in pack.clinicians]
-    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(xs)), np.full(len(short), np.inf), headroom,
-                                       [buyable[a][0] for a in bought]])
+    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(xs)), np.full(len(short) + len(floors) + len(u), np.inf),
+                                       headroom, np.ones(len(over)), [buyable[a][0] for a in bought]])
     values = []
-    for rapid in (True, False):
+    for level in ("floor", "rapid", "routine"):
         cost = np.zeros(n)
-        for a in short:
-            if acts[a].rapid_access == rapid:
-                cost[m[a]] = acts[a].priority
+        if level == "floor":
+            for a in floors:
+                cost[f[a]] = 1
+        else:
+            for a in short:
+                if acts[a].rapid_access == (level == "rapid"):
+                    cost[m[a]] = acts[a].priority
         res = milp(cost, constraints=LinearConstraint(matrix, lower, upper), integrality=integrality,
                    bounds=bounds, options={"mip_rel_gap": 0})
         if res.status == 2:
@@ -139,7 +176,7 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
         values.append(round(res.fun, 6))
         matrix = np.vstack([matrix, cost])
         lower, upper = np.r_[lower, -np.inf], np.r_[upper, res.fun + 1e-6]
-    return values[0], values[1]
+    return values[0], values[1], values[2]
 
 
 @settings(max_examples=25, deadline=None, derandomize=True,
@@ -155,7 +192,7 @@ def test_random_packs_match_an_independent_milp(case: tuple[PlanningPack, dict[s
         return
     assert plan.status is SolveStatus.OPTIMAL
     got: dict[str, Any] = plan.result.objective
-    assert (got["unmet_rapid_access"], got["unmet_routine"]) == expected
+    assert (got["routine_floor"], got["unmet_rapid_access"], got["unmet_routine"]) == expected
 
 
 @st.composite
@@ -196,5 +233,107 @@ def test_budget_caps_match_an_independent_milp(case: tuple[PlanningPack, dict[st
         return
     assert plan.status is SolveStatus.OPTIMAL
     got: dict[str, Any] = plan.result.objective
-    assert (got["unmet_rapid_access"], got["unmet_routine"]) == expected
+    assert (got["routine_floor"], got["unmet_rapid_access"], got["unmet_routine"]) == expected
     assert plan.result.solution is not None and plan.result.solution.additional_cost() <= cash
+
+
+OOH_GRID = [("Mon", "AM"), ("Mon", "PM"), ("Mon", "EVE"), ("Tue", "AM"), ("Tue", "PM"), ("Tue", "EVE")]
+
+
+@st.composite
+def evening_packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float]]:
+    """1-3 consultants or SAS doctors (opted in or not, SAS with 0-1 on-call PAs) on Mon/Tue AM, PM and
+    evening slots; a routine clinic (1 PA) and rapid-access on-call work (0.75 PA, ONCALL)."""
+    acts = (activity("clinic"), activity("oc", "ONCALL", pa_value=0.75, rapid_access=True))
+    clinicians, skills = [], []
+    for c in range(draw(st.integers(1, 3))):
+        sas = draw(st.booleans())
+        oncall = float(draw(st.integers(0, 1))) if sas else 0.0
+        clinicians.append(clinician(f"C{c}", oncall + draw(st.integers(1, 5)), oncall_pas=oncall,
+                                    group="sas" if sas else "consultant",
+                                    contract="sas_2021" if sas else "consultant_2003",
+                                    out_of_hours_opt_in=draw(st.booleans())))
+        skills += [(f"C{c}", a) for a in draw(st.lists(st.sampled_from(["clinic", "oc"]), min_size=1,
+                                                        unique=True))]
+    slots = [Slot(d, p, p == "EVE") for d, p in OOH_GRID]
+    demand = {"clinic": float(draw(st.integers(0, 400))), "oc": float(draw(st.integers(0, 200)))}
+    return make_pack(clinicians, acts, skills, slots=slots), demand
+
+
+def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, float] | None:
+    """(rapid, routine) unmet demand by an independent MILP of the out-of-hours rules written from
+    docs/method.md: premium slots for the opted-in or for ONCALL work, a premium session counting 4/3 of its
+    pa_value, PA-weeks plus unassigned time = (contracted - on-call) x weeks, no Tue-AM after a Mon-EVE
+    session, at most 2 sessions a day unless opted in, SAS out-of-hours PAs with on-call at most 40 % of
+    contracted PAs. None when the rules cannot all hold (on-call alone above an SAS doctor's 40 %)."""
+    acts = {a.activity_id: a for a in pack.activities}
+    skilled = {(s.clinician_id, s.activity_id) for s in pack.skills}
+    premium = {(s.day, s.period): bool(s.premium_time) for s in pack.slots}
+    clin = {c.clinician_id: c for c in pack.clinicians}
+    xs = [(c.clinician_id, d, p, a) for c in pack.clinicians for d, p in OOH_GRID for a in acts
+          if (c.clinician_id, a) in skilled
+          and (not premium[(d, p)] or c.out_of_hours_opt_in or acts[a].category == "ONCALL")]
+    n = len(xs) + 2 + len(clin)  # x, unmet clinic / oc, unassigned per clinician
+    unmet = {"clinic": len(xs), "oc": len(xs) + 1}
+    u = {cid: len(xs) + 2 + k for k, cid in enumerate(clin)}
+    rows: list[tuple[dict[int, float], float, float]] = []
+
+    def pas(x: tuple[str, str, str, str]) -> float:
+        return acts[x[3]].pa_value * (4 / 3 if premium[x[1:3]] else 1.0) * clin[x[0]].working_weeks
+
+    for cid, c in clin.items():
+        w = c.working_weeks
+        mine = [i for i, x in enumerate(xs) if x[0] == cid]
+        for d, p in OOH_GRID:
+            rows.append(({i: 1 for i in mine if xs[i][1:3] == (d, p)}, -np.inf, 1))
+        rows.append(({**{i: pas(xs[i]) for i in mine}, u[cid]: 1}, (c.contracted_pas - c.oncall_pas) * w,
+                     (c.contracted_pas - c.oncall_pas) * w))
+        rows.append(({i: 1 for i in mine if xs[i][1:3] in (("Mon", "EVE"), ("Tue", "AM"))}, -np.inf, 1))
+        if not c.out_of_hours_opt_in:
+            for day in ("Mon", "Tue"):
+                rows.append(({i: 1 for i in mine if xs[i][1] == day}, -np.inf, 2))
+        if c.contract == "sas_2021":
+            rows.append(({i: 5 * pas(xs[i]) for i in mine if premium[xs[i][1:3]]}, -np.inf,
+                         2 * w * c.contracted_pas - 5 * w * c.oncall_pas))
+    for a, col in unmet.items():
+        rows.append(({**{i: clin[x[0]].working_weeks for i, x in enumerate(xs) if x[3] == a}, col: 1},
+                     demand[a], np.inf))
+    matrix = np.zeros((len(rows), n))
+    for r, (coefs, _, _) in enumerate(rows):
+        for j, val in coefs.items():
+            matrix[r, j] = val
+    lower = np.array([lo for _, lo, _ in rows], dtype=float)
+    upper = np.array([hi for _, _, hi in rows], dtype=float)
+    integrality = np.r_[np.ones(len(xs)), np.zeros(2 + len(clin))]
+    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(xs)), np.full(2 + len(clin), np.inf)])
+    values = []
+    for a, weight in (("oc", 10), ("clinic", 1)):
+        cost = np.zeros(n)
+        cost[unmet[a]] = weight
+        res = milp(cost, constraints=LinearConstraint(matrix, lower, upper), integrality=integrality,
+                   bounds=bounds, options={"mip_rel_gap": 0})
+        if res.status == 2:
+            return None
+        assert res.status == 0, res.message
+        values.append(round(res.fun, 6))
+        matrix = np.vstack([matrix, cost])
+        lower, upper = np.r_[lower, -np.inf], np.r_[upper, res.fun + 1e-6]
+    return values[0], values[1]
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(evening_packs())
+def test_out_of_hours_rules_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float]]) -> None:
+    """On-call without the opt-in, 4/3 premium PAs, rest after an evening, sessions a day and the SAS cap
+    with on-call PAs: CP-SAT's unmet levels equal HiGHS's, and every plan passes the checker."""
+    pack, demand = case
+    plan = run(pack, reqs(demand, rapid=["oc"]))
+    expected = highs_evening(pack, demand)
+    if expected is None:
+        assert plan.status is SolveStatus.INFEASIBLE
+        assert any("out of hours" in r for r in plan.result.reasons), plan.result.reasons
+        return
+    assert plan.status is SolveStatus.OPTIMAL
+    got: dict[str, Any] = plan.result.objective
+    assert (got["unmet_rapid_access"], got["unmet_routine"]) == expected

@@ -38,7 +38,10 @@ def test_skills_limit_supply_exact_unmet() -> None:
 def test_unskilled_activity_stays_unmet() -> None:
     pack = make_pack([clinician("A", 2)], CLINIC_ADMIN, [("A", "admin")], slots=MON)
     plan = run(pack, reqs({"clinic": 100}))
-    assert set(cells(plan).values()) == {"admin"}
+    # admin has no need (no demand, no current plan, no requirement): A's 2 PAs stay unassigned, saying why.
+    assert cells(plan) == {}
+    assert plan.clinicians.loc[0, "unassigned_reason"] == (
+        "no further need for admin (demand, current supply and fixed requirements are covered)")
     assert plan.result.objective["unmet_routine"] == 100
     assert plan.gap_reasons.to_dict("records") == [{"activity_id": "clinic",
                                                      "reason": "no clinician is skilled in clinic"}]
@@ -52,13 +55,20 @@ def test_current_plan_counts_as_skill() -> None:
     assert plan.result.objective["unmet_routine"] == 16
 
 
-def test_unavailable_slot_makes_contract_unreachable() -> None:
+def test_unavailable_slot_leaves_contracted_time_unassigned_with_its_reason() -> None:
+    # A (2 PAs) works only Mon-AM: 1 clinic (42 session-weeks), unmet 100 - 42 = 58; 1 PA a week
+    # (42 PA-weeks a year) unassigned, reported with why. (This used to be infeasible.)
     pack = make_pack([clinician("A", 2)], CLINIC_ADMIN, both("A"), slots=MON,
                      availability=[Availability("A", "Mon", "PM", False)])
     plan = run(pack, reqs({"clinic": 100}))
-    assert plan.status is SolveStatus.INFEASIBLE
-    assert plan.result.reasons == ("A: can be given at most 1 PA a week (1 available slot with an activity "
-                                   "they are skilled in) but is contracted for 2 PAs",)
+    assert plan.status is SolveStatus.OPTIMAL
+    assert cells(plan) == {("A", "Mon", "AM"): "clinic"}
+    assert plan.result.objective["unmet_routine"] == 58
+    assert plan.result.objective["unassigned_pas"] == 42
+    assert plan.summary["unassigned_pas"] == 1.0
+    assert plan.clinicians.loc[0, "unassigned_reason"] == (
+        "every slot A works is used (1 sessions, fewer PAs than contracted: slots not worked or "
+        "alternate-week sessions)")
 
 
 def test_rooms_cap_sessions_per_slot() -> None:
@@ -68,7 +78,7 @@ def test_rooms_cap_sessions_per_slot() -> None:
                      rooms=rooms)
     plan = run(pack, reqs({"clinic": 1000}))
     assert plan.result.objective["unmet_routine"] == 1000 - 42
-    assert sorted(cells(plan).values()) == ["admin", "clinic"]
+    assert sorted(cells(plan).values()) == ["clinic"]  # the other clinician's PA stays unassigned
     clinic_slots = [(d, p) for (_, d, p), a in cells(plan).items() if a == "clinic"]
     assert clinic_slots == [("Mon", "AM")]
 
@@ -84,18 +94,35 @@ def test_fractional_contract_leaves_less_than_one_session_unallocated() -> None:
     pack = make_pack([clinician("A", 7.5)], [activity("clinic")], [("A", "clinic")])
     plan = run(pack, reqs({"clinic": 1000}))
     assert plan.status is SolveStatus.OPTIMAL
-    assert plan.result.objective["unallocated_pas"] == 0.5
+    assert plan.result.objective["unassigned_pas"] == 0.5 * 42  # PA-weeks a year
     assert plan.clinicians.loc[0, "planned_pas"] == 7.0
-    assert plan.summary["unallocated_pas"] == 0.5
+    assert plan.summary["unassigned_pas"] == 0.5
+    assert plan.clinicians.loc[0, "unassigned_reason"] == "less than one session of contracted time is left"
 
 
 def test_fractional_contract_met_exactly_with_a_longer_list() -> None:
     acts = (activity("clinic"), activity("theatre", pa_value=1.5))
     pack = make_pack([clinician("A", 7.5)], acts, [("A", "clinic"), ("A", "theatre")])
-    plan = run(pack, reqs({"clinic": 1000}))
-    assert plan.result.objective["unallocated_pas"] == 0
+    plan = run(pack, reqs({"clinic": 252, "theatre": 42}))  # 1 theatre list (1.5) + 6 clinics = 7.5 PAs
+    assert plan.result.objective["unassigned_pas"] == 0
+    assert plan.result.objective["unmet_routine"] == 0
     assert sorted(cells(plan).values()).count("theatre") == 1
     assert plan.clinicians.loc[0, "planned_pas"] == 7.5
+
+
+def test_unmet_demand_comes_before_leftover_pas() -> None:
+    # The issue's surgeon: 10 PAs, theatre lists of 1.25 PAs (at most 7 a week), clinics of 1 PA.
+    # Filling every PA (4 lists + 5 clinics = 10) leaves 1000 - 4 x 42 = 832 list-weeks unmet; 7 lists +
+    # 1 clinic = 9.75 PAs leaves 1000 - 7 x 42 = 706 unmet and 0.25 PA (10.5 PA-weeks a year) unassigned.
+    acts = (activity("clinic"), activity("theatre", pa_value=1.25))
+    skills = [("A", "clinic"), Skill("A", "theatre", 7)]
+    pack = make_pack([clinician("A", 10)], acts, skills)
+    plan = run(pack, reqs({"clinic": 42, "theatre": 1000}))
+    assert sorted(cells(plan).values()).count("theatre") == 7
+    assert sorted(cells(plan).values()).count("clinic") == 1
+    assert plan.result.objective["unmet_routine"] == 706
+    assert plan.result.objective["unassigned_pas"] == 10.5
+    assert plan.summary["unassigned_pas"] == 0.25
 
 
 def test_additional_pas_only_when_allowed_and_costed() -> None:
@@ -152,11 +179,13 @@ def test_premium_time_counts_four_thirds_and_needs_opt_in() -> None:
     opted = make_pack([clinician("A", 1, out_of_hours_opt_in=True)], acts, skills, slots=EVE)
     plan = run(opted, reqs({"eve_clinic": 100}))
     assert plan.allocation.to_dict("records") == [
-        {"clinician_id": "A", "day": "Mon", "period": "EVE", "activity_id": "eve_clinic", "pas": 1.0}]
+        {"clinician_id": "A", "day": "Mon", "period": "EVE", "activity_id": "eve_clinic", "pas": 1.0,
+         "weeks_per_year": 42.0}]
     assert plan.clinicians.loc[0, "out_of_hours_pas"] == 1.0
-    not_opted = make_pack([clinician("A", 1)], acts, skills, slots=EVE[1:])
-    assert run(not_opted).result.reasons == (
-        "A: is contracted for 1 PA a week but has no available slot with an activity they are skilled in",)
+    not_opted = run(make_pack([clinician("A", 1)], acts, skills, slots=EVE[1:]), reqs({"eve_clinic": 100}))
+    assert cells(not_opted) == {}
+    assert not_opted.clinicians.loc[0, "unassigned_reason"] == (
+        "the free slots Mon-EVE are out of hours and A has not opted in to out-of-hours work")
 
 
 def test_premium_session_of_one_pa_value_counts_one_and_a_third() -> None:
@@ -318,15 +347,17 @@ def test_explanation_from_assumption_core_word_for_word() -> None:
 
 
 def test_explanation_core_names_clinician_rules() -> None:
+    # Locked Mon-EVE on-call and a locked Tue-AM clinic break the 11 hours' rest after an evening session.
     acts = (activity("clinic"), activity("eve", "ONCALL", pa_value=0.75))
     slots = (Slot("Mon", "EVE", True), Slot("Tue", "AM", False))
-    c = clinician("S", 2, group="sas", contract="sas_2021", out_of_hours_opt_in=True)
-    pack = make_pack([c], acts, [("S", "clinic"), ("S", "eve")], slots=slots)
+    c = clinician("S", 2, out_of_hours_opt_in=True)
+    pack = make_pack([c], acts, [("S", "clinic"), ("S", "eve")], slots=slots,
+                     job_plans=[cell("S", "Mon", "EVE", "eve", locked=True),
+                                cell("S", "Tue", "AM", "clinic", locked=True)])
     assert run(pack).result.reasons == (
         "No plan can keep all of these rules at once; relaxing any one of them would allow a plan:",
-        "S must be given 2 PAs a week, no additional PAs allowed; S works 2 slots with an activity they are "
-        "skilled in",
-        "S (sas_2021) may work at most 40 % of their PAs out of hours",
+        "S's locked sessions must stay (Mon-EVE eve, Tue-AM clinic: 2 PAs)",
+        "S cannot work Tue-AM after a Mon-EVE session (11 hours' rest between working days)",
     )
 
 
@@ -338,9 +369,9 @@ def test_gap_reasons_name_rooms_and_busy_clinicians() -> None:
     assert plan.gap_reasons["reason"].tolist() == [
         "even if every skilled clinician (A) did only clinic, they could give 84 session-weeks a year, below "
         "the 1000 needed",
-        "skilled clinicians with no PAs to spare: A (contracted PAs fully used; additional PAs are not "
-        "allowed)",
-        "rooms full: every clinic_room is taken on Mon-AM, where their other sessions are",
+        # Mon-AM has no clinic room at all: the reason says so (it used to be "no PAs to spare" and "every
+        # clinic_room is taken"); A's Mon-AM stays unassigned rather than becoming admin nobody needs.
+        "no clinic_room at all on Mon-AM (the rooms table gives 0), when A has time",
     ]
 
 

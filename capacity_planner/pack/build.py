@@ -143,7 +143,7 @@ def _clinician_defaults(f: pd.DataFrame, log: DefaultLog) -> None:
     max_default = f["contract"].map(D.MAX_PAS).astype("float64")
     max_default = max_default.where(max_default.notna(), f["contracted_pas"])
     log.fill(f, "clinicians", "max_pas", max_default,
-             "contract default (12 for consultant_2003 and sas_2021; contracted PAs for afc)")
+             "contract default (12 for consultant_2003, sas_2021 and sas_2008; contracted PAs for afc)")
     log.fill(f, "clinicians", "min_spa_pas", f["contract"].map(D.MIN_SPA_PAS), "contract default")
     log.fill(f, "clinicians", "working_weeks", f["contract"].map(D.WORKING_WEEKS), "contract default")
     log.fill(f, "clinicians", "session_hours", f["contract"].map(D.SESSION_HOURS), "contract default")

@@ -47,6 +47,7 @@ class Clinician:
     out_of_hours_opt_in: bool = False
     signed_off: dt.date | None = None
     active: bool = True
+    max_spa_pas: float | None = None  # SPA ceiling; None: the larger of min_spa_pas and current SPA
 
     @property
     def max_out_of_hours_share(self) -> float | None:
@@ -203,6 +204,9 @@ class Settings:
     objective: tuple[str, ...] = C.OBJECTIVE_LEVELS
     allow_additional_pas: bool = False
     spa_pro_rata: bool = False
+    routine_floor_share: float = 0.5
+    max_sessions_per_day: int = 2
+    quorum_leave_aware: bool = False
     explicit: frozenset[str] = frozenset()  # "section.key" names set in the pack (for lossless writing)
 
 

@@ -156,6 +156,9 @@ CLINICIANS = TableSpec(
         ColumnSpec("out_of_hours_opt_in", "bool", description="may work evening/weekend slots"),
         ColumnSpec("signed_off", "date", description="date the current job plan was signed off"),
         ColumnSpec("active", "bool", description="in post this year (default true)"),
+        ColumnSpec("max_spa_pas", "float", min=0, max=20,
+                   description="(extension) SPA ceiling in PAs a week; default: the larger of "
+                               "min_spa_pas and the SPA in the current job plan"),
     ),
     key=("clinician_id",),
     description="one row per clinician in the team",
@@ -439,5 +442,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 description="(extension) allow additional PAs above contracted PAs, up to max_pas"),
     SettingSpec("solver.spa_pro_rata", "bool", False,
                 description="(extension) scale SPA floors pro rata for contracts under 10 PAs"),
+    SettingSpec("solver.routine_floor_share", "float", 0.5, min=0, max=1,
+                description="(extension) no routine activity is cut below this share of the smaller of "
+                            "its current supply and its need, unless the rules leave no other way"),
+    SettingSpec("solver.max_sessions_per_day", "int", 2, min=1, max=3,
+                description="(extension) most sessions a day for a clinician not opted in to "
+                            "out-of-hours work (on-call included)"),
+    SettingSpec("solver.quorum_leave_aware", "bool", False,
+                description="(extension) a slot requirement's min_clinicians is an expected attendance "
+                            "over planning.service_weeks, leave counted, not timetabled heads"),
 )
 SETTINGS_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}

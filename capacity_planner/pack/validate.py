@@ -213,6 +213,62 @@ def check_job_plans(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
               "more weeks a year than the clinician's working_weeks", "warning")
 
 
+PA_STEPS = 120  # the planner counts PAs exactly in 120ths of a PA (capacity_planner.solver.problem.PA_SCALE)
+WEEK_STEPS = 100  # and weeks in hundredths
+_STEP_TOLERANCE = 1e-3  # of a step: 7.33333 reads as 7 1/3, 7.333 does not
+PA_COLUMNS = {"clinicians": ("contracted_pas", "max_pas", "min_spa_pas", "oncall_pas", "max_spa_pas"),
+              "activities": ("pa_value",)}
+WEEK_COLUMNS = {"clinicians": ("working_weeks",), "job_plans": ("weeks_per_year",)}
+
+
+def _off_step(values: pd.Series, steps: int) -> np.ndarray:
+    scaled = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy() * steps
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.abs(scaled - np.round(scaled)) > _STEP_TOLERANCE, dtype=bool)  # NaN: False
+
+
+def check_granularity(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """PA values the planner can count exactly: whole 120ths of a PA (halves, thirds, quarters, fifths,
+    sixths, eighths, tenths, twelfths…), weeks in hundredths, and, with evening or weekend slots, session
+    PA values that stay exact at 4/3 (steps of a 40th of a PA). A value such as 7.333 would otherwise be
+    rounded by the solver; here it is an error naming the file, row, column and value."""
+    for table, columns in PA_COLUMNS.items():
+        f = frames.get(table)
+        if f is None:
+            continue
+        for col in columns:
+            if col in f.columns:
+                _rows(sink, raw, table, f, _off_step(f[col], PA_STEPS), col, f[col],
+                      "PAs must be a whole number of 120ths of a PA, such as 7.5, 7.6, 7.25 or 7.125; "
+                      "for a third write 5 or more decimals (7.33333)")
+    for table, columns in WEEK_COLUMNS.items():
+        f = frames.get(table)
+        if f is not None:
+            for col in columns:
+                _rows(sink, raw, table, f, _off_step(f[col], WEEK_STEPS), col, f[col],
+                      "weeks must be given to at most two decimals (such as 42 or 46.4)")
+    slots = frames.get("slots")
+    acts = frames.get("activities")
+    if slots is not None and acts is not None and slots["premium_time"].fillna(False).astype(bool).any():
+        mask = _off_step(acts["pa_value"], PA_STEPS // 3) & ~_off_step(acts["pa_value"], PA_STEPS)
+        _rows(sink, raw, "activities", acts, mask, "pa_value", acts["pa_value"],
+              "an evening or weekend session counts 4/3 of its pa_value (a PA is 3 hours in premium "
+              "time), so pa_value must be a whole number of 40ths of a PA, such as 1, 1.25 or 0.75")
+
+
+def check_spa_ceiling(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """max_spa_pas, when given, is at least the SPA floor and at most contracted PAs."""
+    f = frames.get("clinicians")
+    if f is None or "max_spa_pas" not in f.columns:
+        return
+    below = (f["max_spa_pas"] < f["min_spa_pas"]).fillna(False).to_numpy(dtype=bool)
+    _rows(sink, raw, "clinicians", f, below, "max_spa_pas", f["max_spa_pas"],
+          "the SPA ceiling is below the SPA floor (min_spa_pas); raise max_spa_pas")
+    above = (f["max_spa_pas"] > f["contracted_pas"]).fillna(False).to_numpy(dtype=bool)
+    _rows(sink, raw, "clinicians", f, above, "max_spa_pas", f["max_spa_pas"],
+          "the SPA ceiling is above contracted PAs")
+
+
 def check_requirements(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
     """A fixed requirement names a slot (day and period together) or a number of sessions."""
     f = frames.get("requirements")
@@ -245,6 +301,8 @@ def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: Prob
     check_references(raw, frames, sink)
     check_clinicians(raw, frames, sink)
     check_activities(raw, frames, sink)
+    check_granularity(raw, frames, sink)
+    check_spa_ceiling(raw, frames, sink)
     check_dates(raw, frames, start, sink)
     check_grid(raw, frames, sink)
     check_job_plans(raw, frames, sink)

@@ -60,6 +60,7 @@ import pandas as pd
 
 from capacity_planner._csv import write_csv
 from capacity_planner._version import __version__
+from capacity_planner.errors import PlanCheckError
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.scenarios.spec import (
     BASELINE,
@@ -178,6 +179,8 @@ def evaluate_scenario(pack: PlanningPack, scenario: Scenario, *, time_limit_s: f
         plan = plan_allocation(spack.pack, demand.requirements, time_limit_s=time_limit_s, seed=seed,
                                workers=1, allowances=spack.allowances, raise_on_failure=False,
                                work_limit=work_limit)
+    except PlanCheckError:
+        raise  # a plan breaking a rule is a bug: stop the run (exit 1), never report it as a scenario
     except Exception as exc:  # a failing scenario must not stop the others
         return _failed(scenario, "error", f"{type(exc).__name__}: {exc}", t0, spack)
     status = plan.status.value
@@ -334,6 +337,8 @@ def _outcomes(executor: str, pack: PlanningPack, tasks: Sequence[Task], *, sched
         for fut in cf.as_completed(futures):
             try:
                 yield fut.result()
+            except PlanCheckError:
+                raise
             except Exception as exc:  # the worker died or could not run the task: not the scenario's fault
                 t = futures[fut]
                 reason = f"the {executor} executor failed to run this scenario: {type(exc).__name__}: {exc}"

@@ -2,9 +2,24 @@
 
 It deliberately shares no code with the model: it reads the pack's records (clinicians, skills, slots,
 rooms, availability, job plans, fixed requirements, settings) and the tables written to disk
-(allocation, clinicians, gaps, changes) and recomputes everything in floating point with its own reading
-of the rules. It returns a list of violations in words (empty when the plan keeps every rule), so a bug in
-the model, the integer scaling or the table writer shows up as a violation.
+(allocation, clinicians, gaps, changes, summary) and recomputes everything in floating point with its own
+reading of the rules, written from docs/method.md ("Allocation"), not from the model's code:
+
+* a cell runs the current plan's ``weeks_per_year`` when it keeps the current activity, else the
+  clinician's working weeks; its PAs a week are ``pa_value`` (x 4/3 in premium time for consultant and SAS
+  contracts) x weeks it runs / working weeks (annualised);
+* additional PAs only up to the smaller of ``max_pas - contracted_pas`` and what the allowances give;
+* the SAS 2021 out-of-hours share counts on-call PAs as out-of-hours PAs;
+* SPA between the floor and the ceiling (``max_spa_pas``, else the larger of the floor and current SPA);
+  ANR and ED time as in the current plan;
+* out-of-hours slots need the opt-in except for ONCALL work; no AM session after an evening session;
+  at most ``solver.max_sessions_per_day`` sessions a day unless opted in; a day off when the grid has
+  seven days;
+* referral demand is ``sessions_per_year`` less the fixed sessions the sizing added, rounded up to the
+  resolution of supply; summary.json's unmet totals, unassigned PAs and cost are re-derived.
+
+It returns a list of violations in words (empty when the plan keeps every rule), so a bug in the model,
+the integer scaling or the table writer shows up as a violation.
 """
 
 from __future__ import annotations
@@ -12,6 +27,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -22,7 +38,7 @@ from capacity_planner.solver.options import Allowances
 
 TOL = 1e-6
 PAS_TOL = 1e-3  # tables round PAs to 4 decimals
-_PREMIUM_CONTRACTS = ("consultant_2003", "sas_2021")
+_PREMIUM_CONTRACTS = ("consultant_2003", "sas_2021", "sas_2008")
 
 
 def _session_pas(pa_value: float, premium: bool, contract: str) -> float:
@@ -55,6 +71,7 @@ def check_plan(
     requirements: Requirements | None = None,
     allowances: Allowances | None = None,
     bought: Mapping[str, float] | None = None,
+    summary: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Every rule the plan breaks, in words (an empty list means the plan is valid).
 
@@ -65,11 +82,13 @@ def check_plan(
     tables : mapping
         ``allocation`` (required), and optionally ``clinicians``, ``gaps``, ``changes`` to cross-check.
     requirements : Requirements, optional
-        Demand, to re-check ``gaps``.
+        Demand, to re-check ``gaps`` and the summary's unmet totals.
     allowances : Allowances, optional
-        The allowances the plan was made with (additional PAs).
+        The allowances the plan was made with (additional PAs, bought sessions, budget).
     bought : mapping, optional
         Locum/WLI sessions bought per activity (summary.json ``purchased_sessions``).
+    summary : mapping, optional
+        summary.json: its unmet totals, unassigned PAs and annual cost are re-derived.
     """
     v: list[str] = []
     alloc = tables["allocation"]
@@ -84,10 +103,8 @@ def check_plan(
     skills |= {(j.clinician_id, j.activity_id) for j in plan_cells.values()}
 
     cells: dict[tuple[str, str, str], str] = {}
-    pas_by: dict[str, float] = defaultdict(float)
-    spa_by: dict[str, float] = defaultdict(float)
-    dcc_by: dict[str, float] = defaultdict(float)
-    ooh_by: dict[str, float] = defaultdict(float)
+    weeks_of: dict[tuple[str, str, str], float] = {}
+    by: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # cid -> kind -> PAs a week
     for row in alloc.itertuples(index=False):
         cid, day, period, aid = str(row.clinician_id), str(row.day), str(row.period), str(row.activity_id)
         where = f"{cid} {day}-{period}"
@@ -109,33 +126,112 @@ def check_plan(
             v.append(f"{where}: {cid} is not skilled in {aid}")
         if (cid, day, period) in unavailable:
             v.append(f"{where}: {cid} does not work this slot")
-        if premium and not c.out_of_hours_opt_in:
-            v.append(f"{where}: out-of-hours slot but {cid} has not opted in")
-        pas = _session_pas(a.pa_value, premium, c.contract)
+        if premium and not c.out_of_hours_opt_in and a.category != "ONCALL":
+            v.append(f"{where}: out-of-hours {aid} session but {cid} has not opted in (only on-call work "
+                     f"needs no opt-in)")
+        current = plan_cells.get((cid, day, period))
+        kept = current is not None and current.activity_id == aid
+        weeks = current.weeks_per_year if kept and current is not None else c.working_weeks
+        weeks_of[(cid, day, period)] = weeks
+        pas = _session_pas(a.pa_value, premium, c.contract) * weeks / c.working_weeks
         given = float(row.pas)  # type: ignore[arg-type]
         if abs(given - pas) > PAS_TOL:
-            v.append(f"{where}: pas {given:g} but a {aid} session there counts {pas:g} PAs")
-        pas_by[cid] += pas
-        if a.category == "SPA":
-            spa_by[cid] += pas
-        if a.category == "DCC":
-            dcc_by[cid] += pas
+            v.append(f"{where}: pas {given:g} but a {aid} session there counts {pas:g} PAs a week "
+                     f"({weeks:g} of {c.working_weeks:g} weeks)")
+        if "weeks_per_year" in alloc.columns and abs(float(row.weeks_per_year) - weeks) > TOL:  # type: ignore
+            v.append(f"{where}: weeks_per_year {float(row.weeks_per_year):g} but the cell runs {weeks:g} "  # type: ignore
+                     f"weeks a year")
+        by[cid]["all"] += pas
+        by[cid][a.category] += pas
         if premium:
-            ooh_by[cid] += pas
+            by[cid]["premium"] += pas
 
-    v += _check_pas(pack, clin, acts, grid, skills, pas_by, spa_by, ooh_by, allowances)
-    v += _check_cells(pack, clin, acts, grid, cells)
+    v += _check_pas(pack, clin, by, plan_cells, allowances)
+    v += _check_cells(pack, clin, acts, grid, cells, weeks_of)
     if "clinicians" in tables:
-        v += _check_clinicians_table(
-            tables["clinicians"], clin, plan_cells, cells, pas_by, spa_by, dcc_by, ooh_by
-        )
+        v += _check_clinicians_table(tables["clinicians"], clin, plan_cells, cells, by)
     if "changes" in tables:
         v += _check_changes(tables["changes"], plan_cells, cells)
-    if "gaps" in tables and requirements is not None:
-        v += _check_gaps(tables["gaps"], requirements, clin, acts, plan_cells, cells, bought or {})
+    need = _referral_need(pack, requirements) if requirements is not None else None
+    supply = _supply(cells, weeks_of, bought or {})
+    if "gaps" in tables and need is not None:
+        v += _check_gaps(tables["gaps"], need, acts, supply)
+    if need is not None:
+        v += _check_surplus(pack, clin, skills, plan_cells, need, supply)
     if allowances is not None and allowances.max_extra_cost is not None:
-        v += _check_budget(pack, clin, pas_by, allowances, bought or {})
+        v += _check_budget(pack, clin, by, allowances, bought or {})
+    if summary is not None:
+        v += _check_summary(pack, clin, by, summary, need, supply, allowances, bought or {})
     return v
+
+
+def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict, need: dict[str, float],
+                   supply: dict[str, float]) -> list[str]:
+    """No activity (other than SPA, ANR, ED) planned a whole session beyond the largest of its referral need
+    (rounded up to the resolution of supply), its current supply and its fixed requirements (heads or
+    sessions a week x the longest weeks one of its cells can run; leave-aware: quorum x service weeks)."""
+    v = []
+    step = _resolution(pack)
+    longest_of: dict[str, float] = defaultdict(float)
+    current_of: dict[str, float] = defaultdict(float)
+    for cid, aid in skills:
+        if cid in clin:
+            longest_of[aid] = max(longest_of[aid], clin[cid].working_weeks)
+    for j in plan_cells.values():
+        longest_of[j.activity_id] = max(longest_of[j.activity_id], j.weeks_per_year)
+        current_of[j.activity_id] += j.weeks_per_year
+    for a in pack.activities:
+        aid = a.activity_id
+        if a.category in ("SPA", "ANR", "ED") or supply.get(aid, 0.0) <= 0:
+            continue
+        longest = longest_of[aid]
+        required = 0.0
+        for r in pack.requirements:
+            if r.activity_id != aid:
+                continue
+            if r.day is not None and r.period is not None:
+                heads = r.min_clinicians * longest
+                leave_aware = pack.settings.quorum_leave_aware
+                required += max(heads, r.min_clinicians * pack.settings.service_weeks if leave_aware else 0)
+            elif r.sessions_per_week is not None:
+                required += math.ceil(r.sessions_per_week - 1e-9) * longest
+        current = current_of[aid]
+        wanted = math.ceil(round(need.get(aid, 0.0) / step, 6)) * step
+        most = max(wanted, current, required)
+        if supply[aid] >= most + longest - 1e-6:
+            v.append(f"{aid}: {supply[aid]:g} session-weeks a year planned, a whole session beyond the "
+                     f"{most:g} that need, the current plans and fixed requirements call for")
+    return v
+
+
+def _referral_need(pack: PlanningPack, requirements: Requirements) -> dict[str, float]:
+    """Referral demand per activity: sessions_per_year less fixed sessions a week x service weeks."""
+    t = requirements.table
+    fixed = (dict(zip(t["activity_id"], t["fixed_sessions_per_week"].fillna(0.0), strict=True))
+             if "fixed_sessions_per_week" in t.columns else {})
+    return {str(a): max(0.0, float(n) - float(fixed.get(a, 0.0)) * pack.settings.service_weeks)
+            for a, n in zip(t["activity_id"], t["sessions_per_year"], strict=True)}
+
+
+def _supply(cells: dict, weeks_of: dict, bought: Mapping[str, float]) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    for key, a in cells.items():
+        out[a] += weeks_of[key]
+    for a, n in bought.items():
+        out[a] += float(n)
+    return out
+
+
+def _resolution(pack: PlanningPack) -> float:
+    """The step of supply in weeks: the coarsest of 1, 1/2 … 1/100 week keeping every active working_weeks
+    and weeks_per_year whole (demand is rounded up to it)."""
+    active = {c.clinician_id for c in pack.clinicians if c.active}
+    hundredths = [round(c.working_weeks * 100) for c in pack.clinicians if c.active]
+    hundredths += [round(j.weeks_per_year * 100) for j in pack.job_plans if j.clinician_id in active]
+    g = 100
+    for h in hundredths:
+        g = math.gcd(g, h)
+    return g / 100
 
 
 def _pa_rate(pack: PlanningPack, c: Clinician) -> float:
@@ -148,13 +244,13 @@ def _pa_rate(pack: PlanningPack, c: Clinician) -> float:
     return 10_000.0
 
 
-def _check_budget(pack: PlanningPack, clin: dict, pas_by: dict, allowances: Allowances,
-                  bought: Mapping[str, float]) -> list[str]:
-    """Additional PAs (planned beyond contract) and bought sessions priced, against max_extra_cost."""
-    spend = sum(max(0.0, pas_by[cid] + c.oncall_pas - c.contracted_pas) * _pa_rate(pack, c)
+def _extra_spend(pack: PlanningPack, clin: dict, by: dict, allowances: Allowances | None,
+                 bought: Mapping[str, float]) -> tuple[float, str | None]:
+    """GBP a year of additional PAs (planned beyond contract, priced per PA a week) and bought sessions."""
+    spend = sum(max(0.0, by[cid]["all"] + c.oncall_pas - c.contracted_pas) * _pa_rate(pack, c)
                 for cid, c in clin.items())
     price = {}
-    for buy in allowances.purchased_sessions:
+    for buy in (allowances.purchased_sessions if allowances is not None else ()):
         item = "wli_session" if buy.kind == "wli" else "locum_session"
         rows = [r for r in pack.costs if r.item == item and r.session_cost is not None]
         rows = [r for r in rows if r.staff_group == "consultant"] or rows
@@ -163,8 +259,17 @@ def _check_budget(pack: PlanningPack, clin: dict, pas_by: dict, allowances: Allo
         price[buy.activity_id] = float(round(given)) if given is not None else math.nan
     for aid, n in bought.items():
         if n > 0 and not math.isfinite(price.get(aid, math.nan)):
-            return [f"budget: {n:g} {aid} sessions bought, but none were allowed with a price"]
+            return spend, f"{n:g} {aid} sessions bought, but none were allowed with a price"
         spend += n * price.get(aid, 0.0)
+    return spend, None
+
+
+def _check_budget(pack: PlanningPack, clin: dict, by: dict, allowances: Allowances,
+                  bought: Mapping[str, float]) -> list[str]:
+    """Additional PAs (planned beyond contract) and bought sessions priced, against max_extra_cost."""
+    spend, wrong = _extra_spend(pack, clin, by, allowances, bought)
+    if wrong:
+        return [f"budget: {wrong}"]
     cap = float(allowances.max_extra_cost or 0.0)
     if spend > cap * (1 + 1e-9) + 1e-6:
         return [f"budget: additional PAs and bought sessions cost £{spend:,.2f} a year, above the "
@@ -172,30 +277,78 @@ def _check_budget(pack: PlanningPack, clin: dict, pas_by: dict, allowances: Allo
     return []
 
 
-def _check_pas(
-    pack: PlanningPack,
-    clin: dict,
-    acts: dict,
-    grid: dict,
-    skills: set,
-    pas_by: dict,
-    spa_by: dict,
-    ooh_by: dict,
-    allowances: Allowances | None,
-) -> list[str]:
+def _check_summary(pack: PlanningPack, clin: dict, by: dict, summary: Mapping[str, Any],
+                   need: dict[str, float] | None, supply: dict[str, float], allowances: Allowances | None,
+                   bought: Mapping[str, float]) -> list[str]:
+    """summary.json's unmet session-weeks and DCC hours, unassigned PAs and annual cost, re-derived."""
+    v = []
+    if need is not None and summary.get("unmet_sessions_per_year") is not None:
+        step = _resolution(pack)
+        unmet = {a: max(0.0, math.ceil(round(n / step, 6)) * step - supply.get(a, 0.0))
+                 for a, n in need.items()}
+        total = sum(unmet.values())
+        if abs(float(summary["unmet_sessions_per_year"]) - total) > 1e-4:
+            v.append(f"summary: unmet_sessions_per_year is {summary['unmet_sessions_per_year']:g}, "
+                     f"recomputed {total:g}")
+        acts = {a.activity_id: a for a in pack.activities}
+        hours = sum(u * C.NORMAL_PA_HOURS * acts[a].pa_value for a, u in unmet.items()
+                    if a in acts and acts[a].category == "DCC")
+        if summary.get("unmet_dcc_hours_per_year") is not None and \
+                abs(float(summary["unmet_dcc_hours_per_year"]) - hours) > 1e-3:
+            v.append(f"summary: unmet_dcc_hours_per_year is {summary['unmet_dcc_hours_per_year']:g}, "
+                     f"recomputed {hours:g}")
+    if summary.get("unassigned_pas") is not None:
+        left = sum(max(0.0, c.contracted_pas - by[cid]["all"] - c.oncall_pas) for cid, c in clin.items())
+        if abs(float(summary["unassigned_pas"]) - left) > PAS_TOL * max(1, len(clin)):
+            v.append(f"summary: unassigned_pas is {summary['unassigned_pas']:g}, recomputed {left:g}")
+    if summary.get("annual_cost") is not None:
+        spend, wrong = _extra_spend(pack, clin, by, allowances, bought)
+        if wrong:
+            v.append(f"summary: {wrong}")
+        elif abs(float(summary["annual_cost"]) - spend) > 0.01 + 1e-9 * spend:
+            v.append(f"summary: annual_cost is £{float(summary['annual_cost']):,.2f}, "
+                     f"recomputed £{spend:,.2f}")
+    return v
+
+
+def _spa_ceiling(pack: PlanningPack, c: Clinician, floor: float, held_spa: float, skilled: set[str]) -> float:
+    """max_spa_pas, else the larger of the floor and the SPA of the current job plan (annualised); at
+    least the floor rounded up to whole sessions of the smallest SPA activity the clinician may do."""
+    ceiling = max(floor, c.max_spa_pas) if c.max_spa_pas is not None else max(floor, held_spa)
+    sizes = [a.pa_value for a in pack.activities if a.category == "SPA" and a.activity_id in skilled]
+    if sizes and floor > 0:
+        step = min(sizes)
+        ceiling = max(ceiling, math.ceil(floor / step - 1e-9) * step)
+    return ceiling
+
+
+def _held(pack: PlanningPack, clin: dict, plan_cells: dict) -> dict[tuple[str, str], float]:
+    """PAs a week per (clinician, category) in the current job plans (annualised)."""
+    acts = {a.activity_id: a for a in pack.activities}
+    grid = {(s.day, s.period): bool(s.premium_time) for s in pack.slots}
+    out: dict[tuple[str, str], float] = defaultdict(float)
+    for (cid, d, p), j in plan_cells.items():
+        c = clin[cid]
+        a = acts[j.activity_id]
+        out[(cid, a.category)] += (_session_pas(a.pa_value, grid.get((d, p), False), c.contract)
+                                   * j.weeks_per_year / c.working_weeks)
+    return out
+
+
+def _check_pas(pack: PlanningPack, clin: dict, by: dict, plan_cells: dict,
+               allowances: Allowances | None) -> list[str]:
     v = []
     extra, total_cap = _allowed_extra(pack, allowances)
     total_extra = 0.0
+    held = _held(pack, clin, plan_cells)
+    skilled: dict[str, set[str]] = defaultdict(set)
+    for sk in pack.skills:
+        skilled[sk.clinician_id].add(sk.activity_id)
+    for (cid, _, _), j in plan_cells.items():
+        skilled[cid].add(j.activity_id)
     for cid, c in clin.items():
-        planned = pas_by[cid] + c.oncall_pas
-        sessions = [
-            _session_pas(a.pa_value, grid[slot], c.contract)
-            for slot in grid
-            if (cid, *slot) not in pack.unavailable_slots and (c.out_of_hours_opt_in or not grid[slot])
-            for a in acts.values()
-            if (cid, a.activity_id) in skills
-        ]
-        smallest = min(sessions, default=0.0)
+        mine = by[cid]
+        planned = mine["all"] + c.oncall_pas
         if planned > c.contracted_pas + extra[cid] + TOL:
             v.append(
                 f"{cid}: {planned:g} PAs a week exceed {c.contracted_pas:g} contracted PAs plus "
@@ -203,27 +356,34 @@ def _check_pas(
             )
         if planned > c.max_pas + TOL:
             v.append(f"{cid}: {planned:g} PAs a week exceed max_pas {c.max_pas:g}")
-        if planned < c.contracted_pas - smallest + TOL and planned < c.contracted_pas - TOL:
-            v.append(
-                f"{cid}: {planned:g} PAs a week fall short of {c.contracted_pas:g} contracted PAs by one "
-                f"session or more"
-            )
         total_extra += max(0.0, planned - c.contracted_pas)
         floor = c.min_spa_pas
         if pack.settings.spa_pro_rata and c.contracted_pas < 10:
             floor = c.min_spa_pas * c.contracted_pas / 10
-        if spa_by[cid] < floor - TOL:
-            v.append(f"{cid}: {spa_by[cid]:g} PAs of SPA, below the floor of {floor:g}")
+        if mine["SPA"] < floor - TOL:
+            v.append(f"{cid}: {mine['SPA']:g} PAs of SPA, below the floor of {floor:g}")
+        ceiling = _spa_ceiling(pack, c, floor, held[(cid, "SPA")], skilled[cid])
+        if mine["SPA"] > ceiling + TOL:
+            v.append(f"{cid}: {mine['SPA']:g} PAs of SPA, above the SPA ceiling of {ceiling:g}")
+        for category in ("ANR", "ED"):
+            kept = held[(cid, category)]
+            if abs(mine[category] - kept) > TOL:
+                v.append(f"{cid}: {mine[category]:g} PAs of {category}, but the current plan's "
+                         f"{kept:g} must be kept")
         share = c.max_out_of_hours_share
-        if share is not None and ooh_by[cid] > share * planned + TOL:
-            v.append(f"{cid}: {ooh_by[cid]:g} out-of-hours PAs exceed {share:.0%} of {planned:g} PAs")
+        ooh = mine["premium"] + c.oncall_pas  # on-call PAs are out-of-hours work
+        job_plan = max(planned, c.contracted_pas)  # unassigned time does not shrink the job plan
+        if share is not None and ooh > share * job_plan + TOL:
+            v.append(f"{cid}: {ooh:g} out-of-hours PAs (on-call included) exceed {share:.0%} of "
+                     f"{job_plan:g} PAs")
     if total_cap is not None and total_extra > total_cap + TOL:
         v.append(f"team: {total_extra:g} additional PAs exceed the total allowed, {total_cap:g}")
     return v
 
 
 def _check_cells(
-    pack: PlanningPack, clin: dict, acts: dict, grid: dict, cells: dict[tuple[str, str, str], str]
+    pack: PlanningPack, clin: dict, acts: dict, grid: dict, cells: dict[tuple[str, str, str], str],
+    weeks_of: dict[tuple[str, str, str], float],
 ) -> list[str]:
     v = []
     for j in pack.job_plans:
@@ -242,12 +402,17 @@ def _check_cells(
             )
     for req in pack.requirements:
         if req.day is not None and req.period is not None:
-            n = sum(
-                1
-                for (_, d, p), a in cells.items()
-                if (d, p) == (req.day, req.period) and a == req.activity_id
-            )
-            if n < req.min_clinicians:
+            here = [(cid, d, p) for (cid, d, p), a in cells.items()
+                    if (d, p) == (req.day, req.period) and a == req.activity_id]
+            n = len(here)
+            if pack.settings.quorum_leave_aware:
+                attended = sum(weeks_of[k] for k in here)
+                need = req.min_clinicians * pack.settings.service_weeks
+                if attended < need - 1e-6:
+                    v.append(f"{req.activity_id} on {req.day}-{req.period}: expected attendance "
+                             f"{attended / pack.settings.service_weeks:.2f}, below the quorum of "
+                             f"{req.min_clinicians} ({attended:g} of {need:g} clinician-weeks a year)")
+            elif n < req.min_clinicians:
                 v.append(
                     f"{req.activity_id} on {req.day}-{req.period}: {n} clinicians, fewer than the "
                     f"{req.min_clinicians} required"
@@ -259,11 +424,21 @@ def _check_cells(
                     f"{req.activity_id}: {n} sessions a week, fewer than the {req.sessions_per_week:g} "
                     f"required"
                 )
-    for (cid, d, p), a in cells.items():
-        if p == "EVE" and acts[a].category == "ONCALL":
+    days_in_grid = {d for d, _ in grid}
+    per_day = Counter((cid, d) for (cid, d, _) in cells)
+    for (cid, d, p) in cells:
+        if p == "EVE":
             nxt = C.DAYS[(C.DAYS.index(d) + 1) % 7]
             if (cid, nxt, "AM") in cells:
-                v.append(f"{cid} {nxt}-AM: a session the morning after on-call on {d}-EVE")
+                v.append(f"{cid} {nxt}-AM: a session less than 11 hours after the {d}-EVE session")
+    limit = pack.settings.max_sessions_per_day
+    for (cid, d), n in sorted(per_day.items()):
+        if not clin[cid].out_of_hours_opt_in and n > limit:
+            v.append(f"{cid} {d}: {n} sessions in a day, above {limit} (not opted in)")
+    if len(days_in_grid) == 7:
+        for cid in clin:
+            if all(per_day[(cid, d)] > 0 for d in days_in_grid):
+                v.append(f"{cid}: a session every day of the week, no day of weekly rest")
     counts = Counter((cid, a) for (cid, _, _), a in cells.items())
     for s in pack.skills:
         if (
@@ -282,37 +457,43 @@ def _changed(plan_cells: dict, cells: dict) -> set[tuple[str, str, str]]:
     return {k for k in keys if (plan_cells[k].activity_id if k in plan_cells else None) != cells.get(k)}
 
 
-def _check_clinicians_table(
-    table: pd.DataFrame,
-    clin: dict,
-    plan_cells: dict,
-    cells: dict,
-    pas_by: dict,
-    spa_by: dict,
-    dcc_by: dict,
-    ooh_by: dict,
-) -> list[str]:
+def _sessions_changed(plan_cells: dict, cells: dict) -> Counter:
+    """Per clinician, the larger of cells removed and cells added (a moved session counts once)."""
+    removed: Counter = Counter()
+    added: Counter = Counter()
+    for k in _changed(plan_cells, cells):
+        if k in plan_cells:
+            removed[k[0]] += 1
+        if k in cells:
+            added[k[0]] += 1
+    return Counter({cid: max(removed[cid], added[cid]) for cid in set(removed) | set(added)})
+
+
+def _check_clinicians_table(table: pd.DataFrame, clin: dict, plan_cells: dict, cells: dict, by: dict,
+                            ) -> list[str]:
     v = []
-    changed = Counter(k[0] for k in _changed(plan_cells, cells))
+    changed = _sessions_changed(plan_cells, cells)
     rows = {str(r.clinician_id): r for r in table.itertuples(index=False)}
     for cid, c in clin.items():
         r = rows.get(cid)
         if r is None:
             v.append(f"clinicians table: {cid} is missing")
             continue
-        planned = pas_by[cid] + c.oncall_pas
+        mine = by[cid]
+        planned = mine["all"] + c.oncall_pas
         expect = {
             "contracted_pas": c.contracted_pas,
             "planned_pas": planned,
-            "dcc_pas": dcc_by[cid],
-            "spa_pas": spa_by[cid],
-            "other_pas": planned - dcc_by[cid] - spa_by[cid],
+            "dcc_pas": mine["DCC"],
+            "spa_pas": mine["SPA"],
+            "other_pas": planned - mine["DCC"] - mine["SPA"],
             "apa_pas": max(0.0, planned - c.contracted_pas),
-            "out_of_hours_pas": ooh_by[cid],
+            "out_of_hours_pas": mine["premium"],
             "changed_sessions": changed[cid],
+            "unassigned_pas": max(0.0, c.contracted_pas - planned),
         }
         for col, want in expect.items():
-            if abs(float(getattr(r, col)) - want) > PAS_TOL:
+            if hasattr(r, col) and abs(float(getattr(r, col)) - want) > PAS_TOL:
                 v.append(f"clinicians table: {cid} {col} is {float(getattr(r, col)):g}, recomputed {want:g}")
     return v
 
@@ -325,23 +506,9 @@ def _check_changes(table: pd.DataFrame, plan_cells: dict, cells: dict) -> list[s
     return v
 
 
-def _check_gaps(
-    table: pd.DataFrame,
-    requirements: Requirements,
-    clin: dict,
-    acts: dict,
-    plan_cells: dict,
-    cells: dict,
-    bought: Mapping[str, float],
-) -> list[str]:
+def _check_gaps(table: pd.DataFrame, need: dict[str, float], acts: dict, supply: dict[str, float],
+                ) -> list[str]:
     v = []
-    need = requirements.sessions_per_year()
-    supply: dict[str, float] = defaultdict(float)
-    for (cid, d, p), a in cells.items():
-        j = plan_cells.get((cid, d, p))
-        supply[a] += j.weeks_per_year if j is not None and j.activity_id == a else clin[cid].working_weeks
-    for a, n in bought.items():
-        supply[a] += n
     rows = {str(r.activity_id): r for r in table.itertuples(index=False)}
     for aid in acts:
         r = rows.get(aid)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from capacity_planner.solver.problem import Problem
-from capacity_planner.solver.variables import Variables, _wsum
+from capacity_planner.solver.variables import Variables, _wsum, share_coefficient
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,22 +56,29 @@ class Constraints:
             ct.only_enforce_if(self.guards.literal(RuleKey(rule, tuple(subject))))
 
     def add_constraints(self) -> None:
-        """Every rule, in the order of DESIGN.md section 5."""
+        """Every rule, in the order of DESIGN.md section 5 (and docs/method.md, "Allocation")."""
         self.one_activity_per_slot()
         self.contracted_pas()
         self.additional_pas_total()
         self.extra_cost_cap()
         self.spa_floor()
+        self.spa_ceiling()
+        self.roles_kept()
         self.out_of_hours_opt_in()
         self.out_of_hours_share()
         self.locked_cells()
         self.room_capacity()
         self.fixed_slot_requirements()
         self.fixed_weekly_requirements()
-        self.rest_after_oncall()
+        self.rest_after_evening()
+        self.sessions_per_day()
+        self.weekly_rest()
         self.skill_caps()
+        self.no_surplus()
         self.unmet_demand_definition()
+        self.routine_floor_definition()
         self.dcc_spread_definition()
+        self.changes_definition()
 
     # Skills and availability are not rules here: x[c,s,a] exists only for skilled, available triples.
 
@@ -82,17 +89,22 @@ class Constraints:
                 self.model.add_at_most_one(var for _, var in cells)
 
     def contracted_pas(self) -> None:
-        r"""Weekly PAs equal contracted PAs, less an unallocated remainder smaller than one session, plus
-        allowed additional PAs:
-        :math:`\sum_{s,a} \text{pa}_{csa} x_{csa} + \text{oncall}_c = \text{contracted}_c - u_c + e_c`."""
+        r"""PA-weeks a year equal contracted PAs over the working weeks, less unassigned time, plus allowed
+        additional PAs (each cell counted for the weeks it runs, on-call PAs every working week):
+        :math:`\sum_{s,a} \text{pa}_{csa} w_{csa} x_{csa} + u_c = W_c(\text{contracted}_c - \text{oncall}_c
+        + e_c)`, :math:`u_c \ge 0`. Unassigned time is allowed (it is minimised after unmet demand and
+        reported with its reason), never filled with SPA beyond the ceiling."""
         for c, ci in enumerate(self.p.clinicians):
-            extra = self.v.apa.get(c, 0)
-            ct = self.model.add(self.v.grid_pas(c) + self.v.under[c] - extra == ci.grid_target)
+            extra = self.v.apa.get(c)
+            expr = self.v.annual_pas(c) + self.v.under[c]
+            if extra is not None:
+                expr = expr - ci.working_weeks * extra
+            ct = self.model.add(expr == ci.annual_target)
             self._add(ct, "contracted_pas", c)
-            if c in self.v.apa and self.v.under_caps[c] > 0:  # never both short and paid extra
+            if extra is not None:  # never both short and paid extra
                 over = self.model.new_bool_var(f"over_contract[{ci.clinician_id}]")
                 self.model.add(self.v.under[c] == 0).only_enforce_if(over)
-                self.model.add(self.v.apa[c] == 0).only_enforce_if(over.negated())
+                self.model.add(extra == 0).only_enforce_if(over.negated())
 
     def additional_pas_total(self) -> None:
         r"""Team cap on additional PAs: :math:`\sum_c e_c \le E`."""
@@ -112,44 +124,70 @@ class Constraints:
             self._add(self.model.add(_wsum(terms) <= cap), "extra_cost_cap")
 
     def spa_floor(self) -> None:
-        r"""SPA floor (pro rata when set): :math:`\sum_{s, a \in \text{SPA}} \text{pa}_{csa} x_{csa} \ge
-        \text{floor}_c`."""
+        r"""SPA floor (pro rata when set), annualised: :math:`\sum_{s, a \in \text{SPA}} \text{pa}_{csa}
+        w_{csa} x_{csa} \ge W_c\,\text{floor}_c`."""
         for c, ci in enumerate(self.p.clinicians):
             if ci.spa_floor <= 0:
                 continue
-            ct = self.model.add(self.v.grid_pas(c, category="SPA") >= ci.spa_floor)
+            need = ci.spa_floor * ci.working_weeks
+            spa = self.v.annual_terms(c, category="SPA")
+            ct = self.model.add(_wsum(spa) >= need)
             self._add(ct, "spa_floor", c)
-            # Rounding cut (implied, not a new rule): a session gives at most v_max PAs of SPA, so at least
+            # Rounding cut (implied, not a new rule): a session gives at most v_max of SPA, so at least
             # ceil(floor / v_max) SPA sessions are needed. It closes the LP gap of a 1.5-PA floor met with
             # 1-PA sessions (the LP relaxation would give 1.5 sessions).
-            spa = [(s, a, var) for s, a, var in self.v.by_c[c] if self.p.activities[a].category == "SPA"]
             if spa:
-                most = max(self.p.pas(c, s, a) for s, a, _ in spa)
-                sessions = -(-ci.spa_floor // most)
-                cut = self.model.add(_wsum([(var, 1) for _, _, var in spa]) >= sessions)
-                self._add(cut, "spa_floor", c)
+                most = max(coef for _, coef in spa)
+                if most > 0:
+                    cut = self.model.add(_wsum([(var, 1) for var, _ in spa]) >= -(-need // most))
+                    self._add(cut, "spa_floor", c)
+
+    def spa_ceiling(self) -> None:
+        r"""SPA ceiling: :math:`\sum_{s, a \in \text{SPA}} \text{pa}_{csa} w_{csa} x_{csa} \le
+        \text{ceiling}_c` (annual units; ``max_spa_pas`` x W, else the larger of the floor and the current
+        plan's SPA), so time no activity needs stays *unassigned* rather than silently becoming SPA."""
+        for c, ci in enumerate(self.p.clinicians):
+            spa = self.v.annual_terms(c, category="SPA")
+            if spa and sum(coef for _, coef in spa) > ci.spa_ceiling:
+                self._add(self.model.add(_wsum(spa) <= ci.spa_ceiling), "spa_ceiling", c)
+
+    def roles_kept(self) -> None:
+        r"""Additional NHS responsibilities (ANR) and external duties (ED) a clinician holds are kept as in
+        their current job plan, neither dropped nor grown to fill time:
+        :math:`\sum_{s, a \in K} \text{pa}_{csa} w_{csa} x_{csa} = K^0_c` for K = ANR, ED (annual units)."""
+        for c, ci in enumerate(self.p.clinicians):
+            for category, held in ci.roles:
+                terms = self.v.annual_terms(c, category=category)
+                if held > 0 or terms:
+                    ct = self.model.add(_wsum(terms) == held)
+                    self._add(ct, "roles_kept", c, category)
 
     def out_of_hours_opt_in(self) -> None:
-        r"""Premium-time slots only for opted-in clinicians:
-        :math:`\sum_{s \in P, a} x_{csa} = 0` unless *c* opted in."""
+        r"""Premium-time slots only for opted-in clinicians, except emergency (ONCALL) work:
+        :math:`\sum_{s \in P, a \notin \text{ONCALL}} x_{csa} = 0` unless *c* opted in. (The options
+        already leave such cells out; the rule is kept so that explanations can name it.)"""
         for c, ci in enumerate(self.p.clinicians):
             if ci.out_of_hours_opt_in:
                 continue
-            terms = [(var, 1) for s, _, var in self.v.by_c[c] if self.p.slots[s].premium]
+            terms = [(var, 1) for s, a, var in self.v.by_c[c]
+                     if self.p.slots[s].premium and self.p.activities[a].category != "ONCALL"]
             if terms:
                 self._add(self.model.add(_wsum(terms) == 0), "out_of_hours_opt_in", c)
 
     def out_of_hours_share(self) -> None:
-        r"""Contractual cap on out-of-hours PAs (SAS 2021: 40 %):
-        :math:`q\,\text{ooh}_c \le p\,(\sum \text{pa}_{csa} x_{csa} + \text{oncall}_c)` for share
-        :math:`p/q`."""
+        r"""Contractual cap on out-of-hours PAs (SAS 2021: 40 % of the job plan's PAs), on-call PAs counted
+        as out of hours: :math:`q\,(\text{ooh}_c + W_c\,\text{oncall}_c) \le p\,W_c(\text{contracted}_c +
+        e_c)` for share :math:`p/q` (annual units; unassigned time does not shrink the job plan)."""
         for c, ci in enumerate(self.p.clinicians):
             share = ci.out_of_hours_share
-            if share is None or not any(self.p.slots[s].premium for s, _, _ in self.v.by_c[c]):
+            has_premium = any(self.p.slots[s].premium for s, _, _ in self.v.by_c[c])
+            if share is None or not (has_premium or ci.oncall):
                 continue
-            ooh = self.v.grid_pas(c, premium_only=True)
-            ct = self.model.add(share.denominator * ooh
-                                <= share.numerator * (self.v.grid_pas(c) + ci.oncall))
+            oncall = ci.oncall * ci.working_weeks
+            ooh = self.v.annual_pas(c, premium_only=True) + oncall
+            extra = self.v.apa.get(c)
+            base = ci.contracted * ci.working_weeks + (ci.working_weeks * extra if extra is not None else 0)
+            ct = self.model.add(share.denominator * ooh <= share.numerator * base)
             self._add(ct, "out_of_hours_share", c)
 
     def locked_cells(self) -> None:
@@ -171,9 +209,16 @@ class Constraints:
                 self._add(self.model.add(_wsum(terms) <= cap), "rooms", room, s)
 
     def fixed_slot_requirements(self) -> None:
-        r"""Slot-fixed requirements (MDT Tue-PM with at least *k*): :math:`\sum_c x_{csa} \ge k`."""
+        r"""Slot-fixed requirements (MDT Tue-PM with at least *k*): :math:`\sum_c x_{csa} \ge k`; with
+        ``solver.quorum_leave_aware``, expected attendance: :math:`\sum_c w_{csa} x_{csa} \ge k\,S`
+        (S = planning.service_weeks, the weeks the meeting runs; each attendee counts the weeks they work)."""
         for i, req in enumerate(self.p.fixed_slots):
-            ct = self.model.add(self.v.sessions_in_slot(req.s, req.a) >= req.min_clinicians)
+            if req.attendance is None:
+                ct = self.model.add(self.v.sessions_in_slot(req.s, req.a) >= req.min_clinicians)
+            else:
+                here = self.v.by_sa.get((req.s, req.a), [])
+                terms = [(var, self.p.weeks(c, req.s, req.a)) for c, var in here]
+                ct = self.model.add(_wsum(terms) >= req.attendance)
             self._add(ct, "fixed_slot", i)
 
     def fixed_weekly_requirements(self) -> None:
@@ -182,19 +227,49 @@ class Constraints:
             terms = [(var, 1) for _, _, var in self.v.by_a[req.a]]
             self._add(self.model.add(_wsum(terms) >= req.sessions), "fixed_weekly", i)
 
-    def rest_after_oncall(self) -> None:
-        r"""No session the morning after an overnight on-call: for an EVE slot *s* with next-day AM slot
-        :math:`s'`, :math:`\sum_{a \in \text{ONCALL}} x_{csa} + \sum_a x_{cs'a} \le 1`."""
-        oncall = {a for a, act in enumerate(self.p.activities) if act.category == "ONCALL"}
+    def rest_after_evening(self) -> None:
+        r"""Eleven hours' rest after an evening session (Working Time Regulations 1998, reg. 10): an EVE
+        session ends after 22:00, so the next day's AM slot stays free (Sunday wraps to Monday):
+        :math:`\sum_a x_{csa} + \sum_a x_{cs'a} \le 1` for each EVE slot *s* and next-day AM slot *s'*."""
         for c in range(self.p.n_clinicians):
             for s, slot in enumerate(self.p.slots):
                 nxt = self.p.next_morning(s) if slot.period == "EVE" else None
                 if nxt is None:
                     continue
-                night = [(var, 1) for a, var in self.v.by_cs.get((c, s), []) if a in oncall]
+                night = [(var, 1) for _, var in self.v.by_cs.get((c, s), [])]
                 morning = [(var, 1) for _, var in self.v.by_cs.get((c, nxt), [])]
                 if night and morning:
-                    self._add(self.model.add(_wsum(night + morning) <= 1), "oncall_rest", c, s)
+                    self._add(self.model.add(_wsum(night + morning) <= 1), "evening_rest", c, s)
+
+    def sessions_per_day(self) -> None:
+        r"""At most ``solver.max_sessions_per_day`` sessions a day (default 2) for a clinician not opted in
+        to out-of-hours work: :math:`\sum_{s \in d, a} x_{csa} \le n`."""
+        days = self.p.day_slots()
+        for c, ci in enumerate(self.p.clinicians):
+            if ci.max_sessions_per_day is None:
+                continue
+            cap = ci.max_sessions_per_day
+            for day, slots in days.items():
+                terms = [(var, 1) for s in slots for _, var in self.v.by_cs.get((c, s), [])]
+                if len({s for s in slots if (c, s) in self.v.by_cs}) > cap:
+                    self._add(self.model.add(_wsum(terms) <= cap), "sessions_per_day", c, day)
+
+    def weekly_rest(self) -> None:
+        r"""Weekly rest (Working Time Regulations 1998, reg. 11: 24 hours' uninterrupted rest in each
+        7 days): when the grid covers all seven days, at least one day has no session:
+        :math:`\sum_d r_{cd} \ge 1`, :math:`x_{csa} \le 1 - r_{cd}` for the slots *s* of day *d*."""
+        days = self.p.day_slots()
+        if len(days) < 7:
+            return  # a day outside the grid is free
+        for c in range(self.p.n_clinicians):
+            rests = []
+            for day, slots in days.items():
+                cells = [var for s in slots for _, var in self.v.by_cs.get((c, s), [])]
+                rest = self.model.new_bool_var(f"rest_day[{self.p.clinicians[c].clinician_id}, {day}]")
+                for var in cells:
+                    self.model.add_implication(rest, var.negated())
+                rests.append(rest)
+            self._add(self.model.add_bool_or(rests), "weekly_rest", c)
 
     def skill_caps(self) -> None:
         r"""Per-clinician caps (skills.max_sessions_per_week): :math:`\sum_s x_{csa} \le \text{cap}_{ca}`."""
@@ -202,6 +277,18 @@ class Constraints:
             terms = [(var, 1) for s, aa, var in self.v.by_c[c] if aa == a]
             if len(terms) > cap:
                 self._add(self.model.add(_wsum(terms) <= cap), "skill_cap", c, a)
+
+    def no_surplus(self) -> None:
+        r"""No session nobody needs: :math:`\text{supply}_a \le \max(D_a, S^0_a, R_a\,w^{max}_a) + w^{max}_a
+        - 1` (week units; :meth:`~capacity_planner.solver.problem.Problem.supply_cap`), so time beyond need
+        is reported as unassigned, not filled with extra clinics or meetings."""
+        for a in range(len(self.p.activities)):
+            cap = self.p.supply_cap(a)
+            if cap is None or a not in self.v.by_a:
+                continue
+            most = sum(self.p.weeks(c, s, a) for c, s, _ in self.v.by_a[a])
+            if most > cap:
+                self._add(self.model.add(self.v.supply(a) <= cap), "no_surplus", a)
 
     def unmet_demand_definition(self) -> None:
         r"""Unmet demand (not a rule; always satisfiable): :math:`m_a \ge D_a - \text{supply}_a`, with
@@ -231,13 +318,42 @@ class Constraints:
             terms = [(var, r * (w // delta) + min(w % delta, r)) for w, var in cells]
             self.model.add(m + _wsum(terms) >= r * (demand // delta + 1))
 
+    def routine_floor_definition(self) -> None:
+        r"""Shortfall below the routine floor (minimised first, so the floor holds unless the rules leave
+        no other way): :math:`f_a \ge F_a - \text{supply}_a`, :math:`F_a = \lfloor \phi\,\min(S^0_a,
+        D_a)\rfloor` for routine activities (:math:`\phi` = ``solver.routine_floor_share``)."""
+        for a, f in self.v.below_floor.items():
+            self.model.add(f + self.v.supply(a) >= self.p.activities[a].floor)
+
     def dcc_spread_definition(self) -> None:
-        r"""Bounds of DCC PAs per staff group: :math:`l_g \le \text{dcc}_c \le h_g\ \forall c \in g`."""
+        r"""Bounds of the DCC share of contracted PAs per staff group (pro rata, so less-than-full-time
+        clinicians are compared fairly): :math:`l_g \le \rho_c\,\text{dcc}_c \le h_g\ \forall c \in g`,
+        :math:`\rho_c` = :func:`~capacity_planner.solver.variables.share_coefficient`."""
         for g, members in self.v.spread_groups.items():
             for c in members:
-                dcc = self.v.grid_pas(c, category="DCC")
+                rho = share_coefficient(self.p, c)
+                dcc = _wsum([(var, coef * rho) for var, coef in self.v.annual_terms(c, category="DCC")])
                 self.model.add(self.v.dcc_max[g] >= dcc)
                 self.model.add(self.v.dcc_min[g] <= dcc)
+
+    def changes_definition(self) -> None:
+        r"""Sessions changed per clinician: :math:`k_c \ge` cells of the current plan not kept and
+        :math:`k_c \ge` cells added that differ from it, so a move (a session to another slot) counts 1."""
+        removed: dict[int, list] = {c: [] for c in range(self.p.n_clinicians)}
+        removed_const = dict.fromkeys(removed, 0)
+        for (c, s), a0 in self.p.current.items():
+            var = self.v.x.get((c, s, a0))
+            if var is None:
+                removed_const[c] += 1
+            else:
+                removed[c].append((var.negated(), 1))
+        added: dict[int, list] = {c: [] for c in range(self.p.n_clinicians)}
+        for (c, s), cells in self.v.by_cs.items():
+            before = self.p.current.get((c, s))
+            added[c] += [(var, 1) for a, var in cells if a != before]
+        for c, k in self.v.changed.items():
+            self.model.add(k >= _wsum(removed[c]) + removed_const[c])
+            self.model.add(k >= _wsum(added[c]))
 
 
 def guarded_rules(guards: Guards) -> Sequence[RuleKey]:

@@ -67,61 +67,48 @@ def _clinician_checks(p: Problem, c: int) -> list[str]:
     if ci.apa_cap:
         limit_text += f" plus {_pa(ci.apa_cap, 'additional')} allowed"
     locked = sorted(s for (cc, s) in p.locked if cc == c)
-    locked_units = locked_spa = 0
+    locked_annual = locked_spa = 0
+    weeks = ci.working_weeks
     for s in locked:
         a0 = p.current[(c, s)]
-        units = p.pas(c, s, a0)
-        locked_units += units
-        if p.activities[a0].category == "SPA":
-            locked_spa += units
+        act = p.activities[a0]
+        annual = p.pas(c, s, a0) * p.current_weeks[(c, s)]
+        locked_annual += annual
+        if act.category == "SPA":
+            locked_spa += annual
         label = p.slots[s].label
-        if a0 not in p.options.get((c, s), ()):
+        if a0 in p.options.get((c, s), ()):
+            continue
+        if p.slots[s].premium and not ci.out_of_hours_opt_in and act.category != "ONCALL":
             out.append(
-                f"{cid}: the locked {label} session ({p.activities[a0].activity_id}) falls in a slot "
-                f"{cid} does not work"
+                f"{cid}: the locked {label} session ({act.activity_id}) is out of hours, "
+                f"but {cid} has not opted in to out-of-hours work (required for non-emergency work)"
             )
-        elif p.slots[s].premium and not ci.out_of_hours_opt_in:
-            out.append(
-                f"{cid}: the locked {label} session ({p.activities[a0].activity_id}) is out of hours, "
-                f"but {cid} has not opted in to out-of-hours work"
-            )
-    spa_more = max(0, ci.spa_floor - locked_spa)
-    if locked and locked_units + spa_more + ci.oncall > ceiling:
-        parts = [f"locked sessions {_pa(locked_units)}"]
+        else:
+            out.append(f"{cid}: the locked {label} session ({act.activity_id}) falls in a slot "
+                       f"{cid} does not work")
+    if locked_spa > ci.spa_ceiling:
+        out.append(f"{cid}: locked SPA sessions {_pa(locked_spa / weeks)} exceed the SPA ceiling of "
+                   f"{_pa(ci.spa_ceiling / weeks)} (max_spa_pas)")
+    spa_more = max(0, ci.spa_floor * weeks - locked_spa)
+    if locked and locked_annual + spa_more + ci.oncall * weeks > ceiling * weeks:
+        parts = [f"locked sessions {_pa(locked_annual / weeks)}"]
         if ci.oncall:
             parts.append(f"on-call {_pa(ci.oncall)}")
         if spa_more:
             parts.append(
                 f"SPA floor {_pa(ci.spa_floor)}"
                 if not locked_spa
-                else f"{_pa(spa_more)} more SPA to reach the floor of {_pa(ci.spa_floor)}"
+                else f"{_pa(spa_more / weeks)} more SPA to reach the floor of {_pa(ci.spa_floor)}"
             )
         out.append(f"{cid}: {' + '.join(parts)} exceed {limit_text}")
     elif not locked and ci.spa_floor + ci.oncall > ceiling:
         out.append(f"{cid}: on-call {_pa(ci.oncall)} + SPA floor {_pa(ci.spa_floor)} exceed {limit_text}")
-    # Reachable PAs: the best option in every slot the clinician can be given.
-    usable = [
-        s
-        for s in range(len(p.slots))
-        if (c, s) in p.options and (ci.out_of_hours_opt_in or not p.slots[s].premium)
-    ]
-    most = ci.oncall + sum(max(p.pas(c, s, a) for a in p.options[(c, s)]) for s in usable)
-    need = ci.contracted - p.under_cap(c)
-    if most < need:
-        if not usable:
-            out.append(
-                f"{cid}: is contracted for {_pa(ci.contracted)} a week but has no available slot "
-                f"with an activity they are skilled in"
-            )
-        else:
-            plural = "s" if len(usable) != 1 else ""
-            out.append(
-                f"{cid}: can be given at most {_pa(most)} a week ({len(usable)} available slot{plural} "
-                f"with an activity they are skilled in) but is contracted for {_pa(ci.contracted)}"
-            )
+    usable = [s for s in range(len(p.slots)) if (c, s) in p.options]
     if ci.spa_floor > 0:
         spa_most = sum(
-            max((p.pas(c, s, a) for a in p.options[(c, s)] if p.activities[a].category == "SPA"), default=0)
+            max((p.annual(c, s, a) for a in p.options[(c, s)] if p.activities[a].category == "SPA"),
+                default=0)
             for s in usable
         )
         if spa_most == 0:
@@ -129,20 +116,21 @@ def _clinician_checks(p: Problem, c: int) -> list[str]:
                 f"{cid}: needs at least {_pa(ci.spa_floor)} of SPA but is not skilled in any SPA "
                 f"activity (add a skills row such as '{cid},<SPA activity>')"
             )
-        elif spa_most < ci.spa_floor:
+        elif spa_most < ci.spa_floor * weeks:
             out.append(
                 f"{cid}: needs at least {_pa(ci.spa_floor)} of SPA but can be given at most "
-                f"{_pa(spa_most)} of SPA in the slots they work"
+                f"{_pa(spa_most / weeks)} of SPA in the slots they work"
             )
     return out
 
 
 def _candidates(p: Problem, a: int, s: int) -> list[int]:
-    return [
-        c
-        for c in range(p.n_clinicians)
-        if a in p.options.get((c, s), ()) and (p.clinicians[c].out_of_hours_opt_in or not p.slots[s].premium)
-    ]
+    return [c for c in range(p.n_clinicians) if a in p.options.get((c, s), ())]
+
+
+def _skilled_free(p: Problem, a: int, s: int) -> list[int]:
+    """Clinicians skilled in ``a`` who work slot ``s``, whatever their out-of-hours opt-in."""
+    return [c for c in range(p.n_clinicians) if (c, a) in p.skilled and (c, s) not in p.unavailable]
 
 
 def _requirement_checks(p: Problem) -> list[str]:
@@ -150,6 +138,28 @@ def _requirement_checks(p: Problem) -> list[str]:
     for req in p.fixed_slots:
         act, slot = p.activities[req.a].activity_id, p.slots[req.s].label
         who = [p.clinicians[c].clinician_id for c in _candidates(p, req.a, req.s)]
+        if len(who) < req.min_clinicians and p.slots[req.s].premium and \
+                p.activities[req.a].category != "ONCALL":
+            outside = [p.clinicians[c].clinician_id for c in _skilled_free(p, req.a, req.s)
+                       if not p.clinicians[c].out_of_hours_opt_in]
+            if outside:
+                have = f"only {len(who)} ({_names(who)})" if who else "none"
+                out.append(
+                    f"{act} on {slot} needs at least {req.min_clinicians} clinicians out of hours, but "
+                    f"{have} of those skilled in {act} {'has' if len(who) == 1 else 'have'} opted in to "
+                    f"out-of-hours work ({_names(outside)} {'has' if len(outside) == 1 else 'have'} not)"
+                )
+                continue
+        if req.attendance is not None and len(who) >= req.min_clinicians:
+            most = sum(p.clinicians[c].working_weeks for c in _candidates(p, req.a, req.s))
+            if most < req.attendance:
+                out.append(
+                    f"{act} on {slot} needs an expected attendance of {req.min_clinicians} clinicians "
+                    f"({req.attendance / p.week_scale:g} clinician-weeks a year, leave counted), but the "
+                    f"{len(who)} skilled and available ({_names(who)}) work {most / p.week_scale:g} weeks "
+                    f"a year between them"
+                )
+            continue
         if len(who) < req.min_clinicians:
             have = f"only {len(who)} ({_names(who)})" if who else "no clinician"
             out.append(
@@ -193,10 +203,14 @@ def describe_rule(p: Problem, key: RuleKey) -> str:
     if key.rule in (
         "contracted_pas",
         "spa_floor",
+        "spa_ceiling",
+        "roles_kept",
         "out_of_hours_opt_in",
         "out_of_hours_share",
         "locked",
-        "oncall_rest",
+        "evening_rest",
+        "sessions_per_day",
+        "weekly_rest",
         "skill_cap",
     ):
         c = int(subject[0])  # type: ignore[call-overload]
@@ -212,26 +226,41 @@ def describe_rule(p: Problem, key: RuleKey) -> str:
             )
         if key.rule == "spa_floor":
             return f"{cid} needs at least {_pa(ci.spa_floor)} of SPA a week"
+        if key.rule == "spa_ceiling":
+            most = _pa(ci.spa_ceiling / ci.working_weeks)
+            return f"{cid} may have at most {most} of SPA a week (SPA ceiling)"
+        if key.rule == "roles_kept":
+            held = dict(ci.roles).get(str(subject[1]), 0)
+            return (f"{cid} keeps the {subject[1]} time of their current job plan "
+                    f"({_pa(held / ci.working_weeks)} a week)")
+        if key.rule == "sessions_per_day":
+            return (f"{cid} may work at most {ci.max_sessions_per_day} sessions on {subject[1]} "
+                    f"(not opted in to out-of-hours work; solver.max_sessions_per_day)")
+        if key.rule == "weekly_rest":
+            return f"{cid} needs one day a week without sessions (24 hours' weekly rest)"
         if key.rule == "out_of_hours_opt_in":
             premium = [p.slots[s].label for s in slots if p.slots[s].premium]
             return f"{cid} has not opted in to out-of-hours work, so cannot work {_names(premium)}"
         if key.rule == "out_of_hours_share":
             share = ci.out_of_hours_share
             pct = f"{float(share) * 100:g} %" if share is not None else "the contractual share"
-            return f"{cid} ({ci.contract}) may work at most {pct} of their PAs out of hours"
+            oncall = f", on-call PAs included ({_pa(ci.oncall)})" if ci.oncall else ""
+            return f"{cid} ({ci.contract}) may work at most {pct} of their PAs out of hours{oncall}"
         if key.rule == "locked":
             cells = [
                 f"{p.slots[s].label} {p.activities[p.current[(cc, s)]].activity_id}"
                 for (cc, s) in sorted(p.locked)
                 if cc == c
             ]
-            units = sum(p.pas(c, s, p.current[(c, s)]) for (cc, s) in p.locked if cc == c)
+            units = sum(p.pas(c, s, p.current[(c, s)]) * p.current_weeks[(c, s)]
+                        for (cc, s) in p.locked if cc == c) / ci.working_weeks
             return f"{cid}'s locked sessions must stay ({', '.join(cells)}: {_pa(units)})"
-        if key.rule == "oncall_rest":
+        if key.rule == "evening_rest":
             s = int(subject[1])  # type: ignore[call-overload]
             nxt = p.next_morning(s)
             morning = p.slots[nxt].label if nxt is not None else "the next morning"
-            return f"{cid} cannot work {morning} after an on-call {p.slots[s].label}"
+            return (f"{cid} cannot work {morning} after a {p.slots[s].label} session "
+                    f"(11 hours' rest between working days)")
         a = int(subject[1])  # type: ignore[call-overload]
         return f"{cid} may do at most {p.skill_caps[(c, a)]} sessions of {p.activities[a].activity_id} a week"
     if key.rule == "rooms":
@@ -240,6 +269,10 @@ def describe_rule(p: Problem, key: RuleKey) -> str:
         return f"only {cap} {room} {'room is' if cap == 1 else 'rooms are'} available on {p.slots[s].label}"
     if key.rule == "fixed_slot":
         req = p.fixed_slots[int(subject[0])]  # type: ignore[call-overload]
+        if req.attendance is not None:
+            return (f"{p.activities[req.a].activity_id} on {p.slots[req.s].label} needs an expected "
+                    f"attendance of at least {req.min_clinicians} clinicians, leave counted "
+                    f"({req.attendance / p.week_scale:g} clinician-weeks a year)")
         return (
             f"{p.activities[req.a].activity_id} on {p.slots[req.s].label} needs at least "
             f"{req.min_clinicians} clinicians"
@@ -247,6 +280,12 @@ def describe_rule(p: Problem, key: RuleKey) -> str:
     if key.rule == "fixed_weekly":
         req_w = p.fixed_weekly[int(subject[0])]  # type: ignore[call-overload]
         return f"{p.activities[req_w.a].activity_id} needs at least {req_w.sessions} sessions a week"
+    if key.rule == "no_surplus":
+        a = int(subject[0])  # type: ignore[call-overload]
+        cap = p.supply_cap(a) or 0
+        return (f"{p.activities[a].activity_id} may not be planned a session beyond the largest of its need, "
+                f"its current supply and its fixed requirements (under {(cap + 1) / p.week_scale:g} "
+                f"session-weeks a year)")
     if key.rule == "additional_pas_total":
         return f"the team may take at most {_pa(p.apa_total_cap or 0)} additional in total"
     if key.rule == "extra_cost_cap":

@@ -86,13 +86,13 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
         ) >= p.skill_caps[(c, a)]:
             capped.add(c)
             continue
-        headroom = ci.contracted + ci.apa_cap - sol.planned_units[c]
+        headroom = (ci.contracted + ci.apa_cap) * ci.working_weeks - sol.planned_annual[c]
         free = [s for s in range(len(p.slots)) if a in p.options.get((c, s), ()) and (c, s) not in sol.cells]
-        if not any(p.pas(c, s, a) <= headroom for s in free):
+        if not any(p.annual(c, s, a) <= headroom for s in free):
             no_pas.add(c)
             continue
         for s in free:
-            if p.pas(c, s, a) > headroom:
+            if p.annual(c, s, a) > headroom:
                 continue
             if (
                 act.room_type is not None
@@ -102,7 +102,7 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
                 room_full.add(c)
                 room_slots.add(s)
             else:
-                rest.add(c)  # free, PAs to spare, room free: held by rest after on-call or another rule
+                rest.add(c)  # free, PAs to spare, room free: held by rest, day caps or another rule
     if no_pas:
         apa = (
             "additional PAs are not allowed"
@@ -114,17 +114,36 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
         )
         out += _held_by(sol, a, no_pas)
     if room_full:
-        out.append(
-            f"rooms full: no {act.room_type} free on {_slots(p, room_slots)}, when "
-            f"{_ids(p, room_full)} have time"
-        )
+        none = {s for s in room_slots if p.rooms[(str(act.room_type), s)] == 0}
+        if none:
+            out.append(
+                f"no {act.room_type} at all on {_slots(p, none)} (the rooms table gives 0), when "
+                f"{_ids(p, room_full)} {'has' if len(room_full) == 1 else 'have'} time"
+            )
+        if room_slots - none:
+            out.append(
+                f"rooms full: every {act.room_type} is taken on {_slots(p, room_slots - none)}, when "
+                f"{_ids(p, room_full)} {'has' if len(room_full) == 1 else 'have'} time"
+            )
     if capped:
         out.append(f"per-clinician caps reached (skills.max_sessions_per_week): {_ids(p, capped)}")
     if rest and not (no_pas or room_full):
-        out.append(f"other rules (rest after on-call, out-of-hours share) hold {_ids(p, rest)}")
+        out.append(f"other rules (rest after an evening session, sessions a day, out-of-hours share) hold "
+                   f"{_ids(p, rest)}")
     if a in p.purchases and sol.bought.get(a, 0) >= p.purchases[a].max_sessions:
         out.append(f"all {p.purchases[a].max_sessions} {p.purchases[a].kind} sessions allowed are bought")
+    floor = [b.activity_id for i, b in enumerate(p.activities)
+             if b.floor > 0 and sol.supply_units[i] - _step(sol, i) < b.floor]
+    if act.rapid_access and floor and not out:
+        return [f"the routine floor keeps {', '.join(floor)} at {p.routine_floor_share:.0%} of the smaller "
+                f"of current supply and need (solver.routine_floor_share)"]
     return out or ["the levels above it in the objective (e.g. rapid access) take the capacity"]
+
+
+def _step(sol: Solution, a: int) -> int:
+    """Session-weeks a year (week_scale units) of the smallest planned cell of activity ``a``."""
+    p = sol.problem
+    return min((p.weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a), default=0)
 
 
 def _held_by(sol: Solution, a: int, who: set[int]) -> list[str]:
@@ -151,9 +170,13 @@ def _held_by(sol: Solution, a: int, who: set[int]) -> list[str]:
         else:
             other[b] += 1
     out = []
-    if no_room:
+    none = {s for s in no_room if p.rooms[(str(act.room_type), s)] == 0}
+    if none:
+        out.append(f"no {act.room_type} at all on {_slots(p, none)} (the rooms table gives 0), where their "
+                   f"other sessions are")
+    if no_room - none:
         out.append(
-            f"rooms full: every {act.room_type} is taken on {_slots(p, no_room)}, where their other "
+            f"rooms full: every {act.room_type} is taken on {_slots(p, no_room - none)}, where their other "
             f"sessions are"
         )
     if locked:
@@ -196,4 +219,66 @@ def gap_sentences(sol: Solution) -> list[str]:
         why = "; ".join(frame.loc[frame["activity_id"] == act.activity_id, "reason"])
         weeks = _fmt(short / sol.problem.week_scale)
         out.append(f"{act.activity_id} is short by {weeks} session-weeks a year: {why}")
+    return out
+
+
+def unassigned_reasons(sol: Solution) -> dict[int, str]:
+    """Why each clinician with unassigned contracted time could not be given another session, in words
+    (read from the plan, not re-solved): no free slot they work, less than a session left, SPA at its
+    ceiling, rooms full or absent, rest and sessions-a-day rules, out-of-hours time without the opt-in."""
+    p = sol.problem
+    use = _room_use(sol)
+    out: dict[int, str] = {}
+    for c, ci in enumerate(p.clinicians):
+        left = sol.unassigned_annual(c)
+        if left <= 0:
+            continue
+        free = [s for s in range(len(p.slots)) if (c, s) not in sol.cells]
+        open_ = [s for s in free if (c, s) in p.options]
+        why: list[str] = []
+        closed = [s for s in free if (c, s) not in p.options and (c, s) not in p.unavailable]
+        off_hours = [s for s in closed if p.slots[s].premium and not ci.out_of_hours_opt_in]
+        if off_hours:
+            why.append(f"the free slots {_slots(p, set(off_hours))} are out of hours and {ci.clinician_id} "
+                       f"has not opted in to out-of-hours work")
+        if set(closed) - set(off_hours):
+            other = set(closed) - set(off_hours)
+            why.append(f"{ci.clinician_id} is skilled in no activity for {_slots(p, other)}")
+        if not open_ and not closed:
+            worked = sum(1 for (cc, _) in sol.cells if cc == c)
+            why.append(f"every slot {ci.clinician_id} works is used ({worked} sessions, fewer PAs than "
+                       f"contracted: slots not worked or alternate-week sessions)")
+        smallest = min((p.annual(c, s, a) for s in open_ for a in p.options[(c, s)]), default=0)
+        if open_ and smallest > left:
+            why.append("less than one session of contracted time is left")
+        elif open_:
+            spa_full = sol.annual_units(c, category="SPA") >= ci.spa_ceiling
+            kinds: set[str] = set()
+            met: set[str] = set()
+            rooms: dict[tuple[str, bool], set[int]] = defaultdict(set)  # (room, none at all) -> slots
+            for s in open_:
+                for a in p.options[(c, s)]:
+                    act = p.activities[a]
+                    cap = p.supply_cap(a)
+                    if act.category == "SPA" and spa_full:
+                        most = _fmt(sol.weekly_pas(c, ci.spa_ceiling))
+                        kinds.add(f"SPA is at its ceiling ({most} PA{'' if most == '1' else 's'} a week)")
+                    elif act.category in ("ANR", "ED"):
+                        kinds.add(f"{act.category} time is kept as in the current job plan")
+                    elif cap is not None and sol.supply_units[a] + p.weeks(c, s, a) > cap:
+                        met.add(act.activity_id)
+                    elif act.room_type is not None and (act.room_type, s) in p.rooms and \
+                            use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]:
+                        rooms[(act.room_type, p.rooms[(act.room_type, s)] == 0)].add(s)
+                    elif (c, a) in p.skill_caps:
+                        kinds.add(f"the cap on {act.activity_id} sessions a week")
+                    else:
+                        kinds.add("rest after an evening session or the sessions-a-day cap")
+            if met:
+                kinds.add(f"no further need for {', '.join(sorted(met))} (demand, current supply and fixed "
+                          f"requirements are covered)")
+            for (room, none), where in sorted(rooms.items()):
+                kinds.add(f"no {room} {'at all' if none else 'free'} on {_slots(p, where)}")
+            why += sorted(kinds)
+        out[c] = "; ".join(why)
     return out

@@ -44,6 +44,14 @@ class AllocationModel:
         """Every variable with its value in the solver's last solution (a hint for the next level)."""
         return [(v, int(solver.value(v))) for v in self.variables.all_vars()]
 
+    def current_plan_hint(self, values: list[tuple[cp_model.IntVar, int]],
+                          ) -> list[tuple[cp_model.IntVar, int]]:
+        """``values`` with every cell variable replaced by the current job plans (1 where the cell keeps
+        its current activity, else 0): a phase hint for the ``changes`` level, not a feasible solution."""
+        current = {(c, s, a) for (c, s), a in self.problem.current.items()}
+        cells = {var.index: int(key in current) for key, var in self.variables.x.items()}
+        return [(var, cells.get(var.index, value)) for var, value in values]
+
     def set_hint(self, values: list[tuple[cp_model.IntVar, int]]) -> None:
         """Replace the model's hint."""
         self.cp.clear_hints()

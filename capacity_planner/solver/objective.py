@@ -1,23 +1,27 @@
 r"""The lexicographic objective: one linear expression per level, minimised in turn.
 
-Levels (``settings.objective`` sets the order of the last four; ``unallocated_pas`` always comes first):
+Levels (``settings.objective`` sets the order of the last four; ``routine_floor`` always comes first, and
+``unmet_demand`` expands to rapid access, then routine, then unassigned time):
 
 ==========================  ====================================================================  ==========
 level                       expression (minimised)                                                 unit
 ==========================  ====================================================================  ==========
-unallocated_pas             :math:`\sum_c u_c`                                                     PAs a week
+routine_floor               :math:`\sum_a f_a`: session-weeks below the routine floor             sess-weeks
 unmet_rapid_access          :math:`\sum_{a \text{ rapid}} \text{priority}_a\, m_a`                weighted
 unmet_routine               :math:`\sum_{a \text{ routine}} \text{priority}_a\, m_a`              weighted
+unassigned_pas              :math:`\sum_c u_c`: contracted PA-weeks a year left unassigned        PA-weeks
 cost                        :math:`\sum_c \text{apa\_cost}_c\, e_c + \sum_a \text{cost}_a\, b_a`    GBP a year
-changes                     cells whose activity differs from the current job plan                 cells
-fairness                    :math:`\sum_g (h_g - l_g)`: spread of DCC PAs within each staff group  PAs a week
+changes                     :math:`\sum_c k_c`: sessions changed (a move counts 1)                sessions
+fairness                    :math:`\sum_g (h_g - l_g)`: spread of the DCC share of contracted PAs  share
 ==========================  ====================================================================  ==========
 
-``unmet_demand`` in ``settings.objective`` expands to the two unmet levels, rapid access first, so a
-rapid-access shortfall is never traded for routine work whatever the priorities (a separate level is an
-exact guarantee, where one big weight would need coefficients of the size of all routine demand and would
-slow the solver). Within each of the two levels, ``priority`` weights the activities (unit:
-priority-weighted session-weeks a year).
+Unmet demand comes before unassigned time: a plan that leaves a quarter of a PA unassigned but meets
+126 more list-weeks a year is better than one that fills every PA with clinics nobody needs. Rapid access
+is a separate level before routine work, so a rapid-access shortfall is never traded for routine work
+whatever the priorities (a separate level is an exact guarantee, where one big weight would need
+coefficients of the size of all routine demand and would slow the solver); the routine floor, before
+both, stops rapid access from taking routine work below its floor. Within each of the two unmet levels,
+``priority`` weights the activities (unit: priority-weighted session-weeks a year).
 """
 
 from __future__ import annotations
@@ -28,16 +32,27 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from capacity_planner.solver.problem import PA_SCALE, Problem
-from capacity_planner.solver.variables import Variables, _wsum
+from capacity_planner.solver.variables import SHARE_SCALE, Variables, _wsum
 
 UNITS = {
-    "unallocated_pas": ("PAs a week", PA_SCALE),
+    "routine_floor": ("session-weeks a year below the routine floor", 0),
     "unmet_rapid_access": ("priority-weighted session-weeks a year", 0),  # 0: the problem's week_scale
     "unmet_routine": ("priority-weighted session-weeks a year", 0),
+    "unassigned_pas": ("PA-weeks a year", -1),  # -1: PA_SCALE x the problem's week_scale
     "cost": ("GBP a year", PA_SCALE),
-    "changes": ("cells", 1),
-    "fairness": ("PAs a week", PA_SCALE),
+    "changes": ("sessions", 1),
+    "fairness": ("share of contracted PAs", SHARE_SCALE),
 }
+
+
+def level_scale(problem: Problem, name: str) -> int:
+    """Divisor from solver units to the natural units of level ``name``."""
+    scale = UNITS[name][1]
+    if scale == 0:
+        return problem.week_scale
+    if scale == -1:
+        return PA_SCALE * problem.week_scale
+    return scale
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,12 +71,14 @@ Terms = tuple[list[tuple[Any, int]], int]  # (variable or negated literal, coeff
 
 def level_names(objective: tuple[str, ...]) -> list[str]:
     """The solved level names for a ``settings.objective`` order."""
-    names = ["unallocated_pas"]
+    names = ["routine_floor"]
     for name in objective:
         if name == "unmet_demand":
-            names += ["unmet_rapid_access", "unmet_routine"]
+            names += ["unmet_rapid_access", "unmet_routine", "unassigned_pas"]
         elif name in UNITS and name not in names:
             names.append(name)
+    if "unassigned_pas" not in names:
+        names.append("unassigned_pas")
     return names
 
 
@@ -77,15 +94,19 @@ class Objective:
         out = []
         for name in level_names(self.p.objective):
             terms, constant = getattr(self, name)()
-            unit, scale = UNITS[name]
-            scale = scale or self.p.week_scale
+            unit = UNITS[name][0]
+            scale = level_scale(self.p, name)
             expr = (_wsum(terms) + constant) if terms else constant
             out.append(Level(name, expr, scale, unit, not terms))
         return out
 
-    def unallocated_pas(self) -> Terms:
-        r""":math:`\sum_c u_c`."""
-        return [(u, 1) for c, u in self.v.under.items() if self.v.under_caps[c] > 0], 0
+    def routine_floor(self) -> Terms:
+        r""":math:`\sum_a f_a` (week_scale units)."""
+        return [(f, 1) for f in self.v.below_floor.values()], 0
+
+    def unassigned_pas(self) -> Terms:
+        r""":math:`\sum_c u_c` (annual units)."""
+        return [(u, 1) for c, u in self.v.under.items() if self.p.clinicians[c].annual_target > 0], 0
 
     def unmet_rapid_access(self) -> Terms:
         r""":math:`\sum_{a \text{ rapid}} \text{priority}_a m_a`."""
@@ -103,21 +124,9 @@ class Objective:
         return self.v.extra_cost_terms(), 0
 
     def changes(self) -> Terms:
-        r"""Changed cells: :math:`\sum_{(c,s) \in \text{plan}} (1 - x_{csa_0}) +
-        \sum_{(c,s) \notin \text{plan}} \sum_a x_{csa}`; a current cell the clinician can no longer
-        work (no decision for it) counts 1 as a constant."""
-        terms: list[tuple[Any, int]] = []
-        constant = 0
-        for (c, s), cells in self.v.by_cs.items():
-            if (c, s) not in self.p.current:
-                terms += [(var, 1) for _, var in cells]
-        for (c, s), a0 in self.p.current.items():
-            var = self.v.x.get((c, s, a0))
-            if var is None:
-                constant += 1
-            else:
-                terms.append((var.negated(), 1))
-        return terms, constant
+        r""":math:`\sum_c k_c`: sessions changed, the larger of cells removed from and cells added to each
+        clinician's current plan (a session moved to another slot counts 1, not 2)."""
+        return [(k, 1) for k in self.v.changed.values()], 0
 
     def fairness(self) -> Terms:
         r""":math:`\sum_g (h_g - l_g)`."""

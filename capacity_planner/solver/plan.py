@@ -15,7 +15,7 @@ import pandas as pd
 from capacity_planner._csv import write_csv
 from capacity_planner._version import __version__
 from capacity_planner.demand.requirements import Requirements
-from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError
+from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError, PlanCheckError
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver.options import Allowances
 from capacity_planner.solver.problem import Problem, build_problem
@@ -112,6 +112,8 @@ def _summary(
             "objective": list(s.objective),
             "allow_additional_pas": s.allow_additional_pas,
             "spa_pro_rata": s.spa_pro_rata,
+            "routine_floor_share": s.routine_floor_share,
+            "max_sessions_per_day": s.max_sessions_per_day,
         },
         "version": __version__,
         "levels": [
@@ -206,9 +208,24 @@ def plan_allocation(
         reasons,
         _summary(pack, result, limit, deterministic, extra, allowances),
     )
+    if result.solution is not None:
+        verify_plan(plan, allowances)
     if raise_on_failure:
         plan.raise_for_status()
     return plan
+
+
+def verify_plan(plan: PlanResult, allowances: Allowances | None = None) -> None:
+    """Run the independent checker (:func:`~capacity_planner.solver.checker.check_plan`) on a plan's tables
+    and summary; raise :class:`~capacity_planner.errors.PlanCheckError` (exit 1) listing the violations if
+    it finds any. :func:`plan_allocation` calls it on every plan, so ``plan``, ``scenarios`` and
+    ``frontier`` never write a plan that breaks a rule."""
+    from capacity_planner.solver.checker import check_plan
+
+    violations = check_plan(plan.pack, plan.tables, plan.requirements, allowances,
+                            plan.summary.get("purchased_sessions") or {}, plan.summary)
+    if violations:
+        raise PlanCheckError(violations)
 
 
 def write_plan_outputs(plan: PlanResult, out_dir: str | Path) -> list[Path]:

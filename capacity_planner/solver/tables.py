@@ -14,7 +14,7 @@ from capacity_planner import constants as C
 from capacity_planner.solver.problem import PA_SCALE, Problem
 from capacity_planner.solver.result import Solution
 
-ALLOCATION_COLUMNS = ("clinician_id", "day", "period", "activity_id", "pas")
+ALLOCATION_COLUMNS = ("clinician_id", "day", "period", "activity_id", "pas", "weeks_per_year")
 GAPS_COLUMNS = (
     "activity_id",
     "required_sessions_per_year",
@@ -34,6 +34,8 @@ CLINICIANS_COLUMNS = (
     "apa_pas",
     "out_of_hours_pas",
     "changed_sessions",
+    "unassigned_pas",
+    "unassigned_reason",
 )
 CHANGES_COLUMNS = ("clinician_id", "day", "period", "activity_before", "activity_after")
 DECIMALS = 4
@@ -57,7 +59,8 @@ def empty_tables() -> dict[str, pd.DataFrame]:
 
 
 def allocation_table(sol: Solution) -> pd.DataFrame:
-    """One row per worked cell: clinician_id, day, period, activity_id, pas (PAs a week, premium-scaled)."""
+    """One row per worked cell: clinician_id, day, period, activity_id, pas (PAs a week, premium-scaled and
+    annualised: pa_value x weeks_per_year / working weeks) and weeks_per_year (weeks the cell runs)."""
     p = sol.problem
     rows = [
         (
@@ -65,7 +68,8 @@ def allocation_table(sol: Solution) -> pd.DataFrame:
             p.slots[s].day,
             p.slots[s].period,
             p.activities[a].activity_id,
-            _pas(p.pas(c, s, a)),
+            round(sol.weekly_pas(c, p.annual(c, s, a)), DECIMALS),
+            p.weeks(c, s, a) / p.week_scale,
         )
         for (c, s), a in sorted(sol.cells.items())
     ]
@@ -96,29 +100,36 @@ def gaps_table(sol: Solution) -> pd.DataFrame:
 
 
 def clinicians_table(sol: Solution) -> pd.DataFrame:
-    """One row per planned clinician: PAs a week by kind (other_pas includes on-call PAs outside the grid
-    and every category other than DCC and SPA) and the number of changed cells."""
+    """One row per planned clinician: PAs a week by kind, annualised over their working weeks (other_pas
+    includes on-call PAs outside the grid and every category other than DCC and SPA), sessions changed
+    (a move counts 1), and contracted PAs left unassigned with the reason."""
+    from capacity_planner.solver.gaps import unassigned_reasons
+
     p = sol.problem
-    changed: dict[int, int] = {}
-    for c, _ in sol.changed_cells():
-        changed[c] = changed.get(c, 0) + 1
+    changed = sol.sessions_changed()
+    why = unassigned_reasons(sol)
     rows = []
     for c, ci in enumerate(p.clinicians):
-        planned = sol.planned_units[c]
-        dcc = sol.grid_units(c, category="DCC")
-        spa = sol.grid_units(c, category="SPA")
+        def week(units: int, c: int = c) -> float:
+            return round(sol.weekly_pas(c, units), DECIMALS)
+
+        planned = sol.planned_annual[c]
+        dcc = sol.annual_units(c, category="DCC")
+        spa = sol.annual_units(c, category="SPA")
         rows.append(
             (
                 ci.clinician_id,
                 ci.staff_group,
                 _pas(ci.contracted),
-                _pas(planned),
-                _pas(dcc),
-                _pas(spa),
-                _pas(planned - dcc - spa),
+                week(planned),
+                week(dcc),
+                week(spa),
+                week(planned - dcc - spa),
                 _pas(sol.additional_units(c)),
-                _pas(sol.grid_units(c, premium_only=True)),
+                week(sol.annual_units(c, premium_only=True)),
                 changed.get(c, 0),
+                week(sol.unassigned_annual(c)),
+                why.get(c, ""),
             )
         )
     return pd.DataFrame(rows, columns=list(CLINICIANS_COLUMNS))
@@ -155,6 +166,7 @@ def plan_tables(sol: Solution) -> dict[str, pd.DataFrame]:
 def kpis(sol: Solution) -> dict[str, Any]:
     """Headline numbers for summary.json, recomputed from the allocation."""
     p = sol.problem
+    changed = sol.sessions_changed()
     unmet_hours = 0.0
     for a, act in enumerate(p.activities):
         if act.category == "DCC":
@@ -168,8 +180,31 @@ def kpis(sol: Solution) -> dict[str, Any]:
         "cost_breakdown": {"additional_pas": round(apa_cost, 2), "purchased_sessions": round(bought_cost, 2)},
         "additional_pas": round(sol.additional_pas(), DECIMALS),
         "purchased_sessions": {p.activities[a].activity_id: n for a, n in sorted(sol.bought.items())},
-        "unallocated_pas": round(
-            sum(sol.unallocated_units(c) for c in range(p.n_clinicians)) / PA_SCALE, DECIMALS
-        ),
-        "changed_sessions": len(sol.changed_cells()),
+        "unassigned_pas": round(sol.unassigned_pas(), DECIMALS),
+        "changed_sessions": sum(changed.values()),
+        "clinicians_affected": len(changed),
+        "routine_floor": floor_report(sol),
     }
+
+
+def floor_report(sol: Solution) -> list[str]:
+    """Where the routine floor binds: a routine activity planned within one session of its floor while
+    rapid-access demand is still unmet (without the floor, rapid access could take that session)."""
+    p = sol.problem
+    rapid_short = sum(sol.unmet_units(a) for a, act in enumerate(p.activities) if act.rapid_access)
+    out = []
+    for a, act in enumerate(p.activities):
+        if act.floor <= 0:
+            continue
+        supply = sol.supply_units[a]
+        step = min((p.weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a), default=0)
+        if supply < act.floor:
+            out.append(f"{act.activity_id}: below its routine floor ({supply / p.week_scale:g} of "
+                       f"{act.floor / p.week_scale:g} session-weeks a year); the rules leave no other way")
+        elif rapid_short and supply - step < act.floor:
+            out.append(f"{act.activity_id}: held at its routine floor ({supply / p.week_scale:g} "
+                       f"session-weeks a year, floor {act.floor / p.week_scale:g} = "
+                       f"{p.routine_floor_share:.0%} of the smaller of current supply and need) while rapid "
+                       f"access is short by "
+                       f"{rapid_short / p.week_scale:g} session-weeks a year")
+    return out

@@ -1,16 +1,20 @@
 r"""Decision variables of the allocation model, with readable names, and the linear expressions built on them.
 
 Notation (all integer; PA units of 1/:data:`~capacity_planner.solver.problem.PA_SCALE` PA, demand units of
-1/``week_scale`` session-week, usually whole session-weeks):
+1/``week_scale`` session-week, usually whole session-weeks; *annual units* are PA units x week units, one
+PA-week a year = PA_SCALE x week_scale):
 
 * :math:`x_{csa} \in \{0,1\}`: clinician *c* does activity *a* in weekly slot *s*
   (``x[B, Tue-AM, 2ww]``); only created where *c* is skilled in *a* and available in *s*;
-* :math:`u_c \in [0, \delta_c - 1]`: contracted PAs left unallocated, less than one session
-  (``unallocated_pas[B]``);
+* :math:`u_c \in [0, W_c t_c]`: contracted PA-weeks a year left unassigned (annual units,
+  ``unassigned_pas[B]``);
+* :math:`f_a \in [0, F_a]`: shortfall below the routine floor of activity *a* (``below_floor[fu]``);
 * :math:`e_c \in [0, \bar e_c]`: additional PAs (``additional_pas[B]``);
 * :math:`b_a \in [0, \bar b_a]`: locum/WLI sessions bought a year (``bought_sessions[2ww]``);
 * :math:`m_a \in [0, D_a]`: unmet demand, session-weeks a year (``unmet[2ww]``);
-* :math:`h_g, l_g`: highest and lowest DCC PAs in staff group *g* (``dcc_max[consultant]``).
+* :math:`h_g, l_g`: highest and lowest DCC share of contracted PAs in staff group *g*
+  (``dcc_max[consultant]``, in 1/:data:`SHARE_SCALE`);
+* :math:`k_c`: sessions changed for clinician *c*, the larger of cells removed and cells added.
 """
 
 from __future__ import annotations
@@ -22,6 +26,25 @@ from ortools.sat.python import cp_model
 from capacity_planner.solver.problem import PA_SCALE, Problem
 
 Expr = cp_model.LinearExpr | int
+SHARE_SCALE = 10_000_000  # DCC share of contracted PAs in 1/SHARE_SCALE (fairness)
+
+
+def share_coefficient(problem: Problem, c: int) -> int:
+    """Integer weight turning clinician *c*'s DCC annual units into a share of their contracted grid
+    PA-weeks, in 1/:data:`SHARE_SCALE`: ``round(SHARE_SCALE / annual_target)`` (rounding at most 0.5 in
+    a weight of about 500 for a 10-PA, 42-week contract: the share is exact to about 1e-4)."""
+    target = problem.clinicians[c].annual_target
+    return round(SHARE_SCALE / target) if target > 0 else 0
+
+
+def fairness_members(problem: Problem) -> dict[str, tuple[int, ...]]:
+    """Clinicians compared for fairness: per staff group, those with grid PAs; groups of two or more."""
+    out = {}
+    for g, cs in problem.staff_groups().items():
+        members = tuple(c for c in cs if problem.clinicians[c].annual_target > 0)
+        if len(members) >= 2:
+            out[g] = members
+    return out
 
 
 class Variables:
@@ -43,9 +66,10 @@ class Variables:
             self.by_a[a].append((c, s, var))
             self.by_cs[(c, s)].append((a, var))
             self.by_sa[(s, a)].append((c, var))
-        self.under_caps = {c: p.under_cap(c) for c in range(p.n_clinicians)}
-        self.under = {c: model.new_int_var(0, self.under_caps[c], f"unallocated_pas[{ci.clinician_id}]")
+        self.under = {c: model.new_int_var(0, max(0, ci.annual_target), f"unassigned_pas[{ci.clinician_id}]")
                       for c, ci in enumerate(p.clinicians)}
+        self.below_floor = {a: model.new_int_var(0, act.floor, f"below_floor[{act.activity_id}]")
+                            for a, act in enumerate(p.activities) if act.floor > 0}
         self.apa = {c: model.new_int_var(0, ci.apa_cap, f"additional_pas[{ci.clinician_id}]")
                     for c, ci in enumerate(p.clinicians) if ci.apa_cap > 0}
         self.bought = {a: model.new_int_var(0, pu.max_sessions,
@@ -55,20 +79,26 @@ class Variables:
                       for a, act in enumerate(p.activities) if act.demand > 0}
         self._supply: dict[int, Expr] = {}
         self.counts: list[cp_model.IntVar] = []
-        self.spread_groups = {g: cs for g, cs in p.staff_groups().items() if len(cs) >= 2}
-        bound = max((ci.max_pas + ci.apa_cap for ci in p.clinicians), default=0) * 2
+        self.spread_groups = fairness_members(p)
+        bound = SHARE_SCALE * 4
         self.dcc_max = {g: model.new_int_var(0, bound, f"dcc_max[{g}]") for g in self.spread_groups}
         self.dcc_min = {g: model.new_int_var(0, bound, f"dcc_min[{g}]") for g in self.spread_groups}
+        self.changed = {c: model.new_int_var(0, len(p.slots), f"sessions_changed[{ci.clinician_id}]")
+                        for c, ci in enumerate(p.clinicians)}
 
     # ---- sums ----------------------------------------------------------------------------------
-    def grid_pas(self, c: int, category: str | None = None, premium_only: bool = False) -> Expr:
-        r""":math:`\sum_{s,a} \text{pa}_{csa} x_{csa}` over clinician *c*'s cells (optionally one category
-        or premium slots only), PA units."""
+    def annual_pas(self, c: int, category: str | None = None, premium_only: bool = False) -> Expr:
+        r""":math:`\sum_{s,a} \text{pa}_{csa} w_{csa} x_{csa}` over clinician *c*'s cells (optionally one
+        category or premium slots only), annual units: each cell counts its PAs for the weeks it runs."""
+        return _wsum(self.annual_terms(c, category, premium_only))
+
+    def annual_terms(self, c: int, category: str | None = None, premium_only: bool = False,
+                     ) -> list[tuple[cp_model.IntVar, int]]:
+        """The (variable, annual units) pairs of :meth:`annual_pas`."""
         p = self.problem
-        terms = [(var, p.pas(c, s, a)) for s, a, var in self.by_c[c]
-                 if (category is None or p.activities[a].category == category)
-                 and (not premium_only or p.slots[s].premium)]
-        return _wsum(terms)
+        return [(var, p.annual(c, s, a)) for s, a, var in self.by_c[c]
+                if (category is None or p.activities[a].category == category)
+                and (not premium_only or p.slots[s].premium)]
 
     def supply(self, a: int) -> Expr:
         r""":math:`\sum_w w\, n_{aw} + 100\, b_a` with :math:`n_{aw} = \sum_{c,s: w_{csa} = w} x_{csa}`:
@@ -119,7 +149,8 @@ class Variables:
     def all_vars(self) -> list[cp_model.IntVar]:
         """Every variable, for hints."""
         return [*self.x.values(), *self.under.values(), *self.apa.values(), *self.bought.values(),
-                *self.unmet.values(), *self.dcc_max.values(), *self.dcc_min.values(), *self.counts]
+                *self.unmet.values(), *self.dcc_max.values(), *self.dcc_min.values(), *self.counts,
+                *self.below_floor.values(), *self.changed.values()]
 
 
 def _wsum(terms: list[tuple[cp_model.IntVar, int]]) -> Expr:

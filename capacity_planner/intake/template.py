@@ -52,8 +52,8 @@ def write_template(pack: M.PlanningPack | None, dest: str | Path) -> Path:
 
     Returns the path written. The workbook reads back as the same pack (``read_pack``).
     """
-    from capacity_planner.pack.settings import settings_to_values
     from capacity_planner._files import OutputFolderError, output_file
+    from capacity_planner.pack.settings import settings_to_values
     from capacity_planner.pack.write import pack_to_tables
 
     dest = Path(dest)
@@ -63,8 +63,8 @@ def write_template(pack: M.PlanningPack | None, dest: str | Path) -> Path:
         raise CapacityPlannerError(f"{dest}: a template is an Excel workbook; give a name ending in .xlsx")
     if dest.exists():
         raise OutputFolderError(
-            f"--out {dest} already exists; capacity-planner does not overwrite a workbook (it may be the only "
-            "copy of someone's pack). Give a new file name, or move the old file away first")
+            f"--out {dest} already exists; capacity-planner does not overwrite a workbook (it may be the "
+            "only copy of someone's pack). Give a new file name, or move the old file away first")
     grid: pd.DataFrame | None = None
     if pack is None:
         tables = {name: pd.DataFrame(columns=list(TABLES[name].column_names)) for name in EMPTY_TABLES}

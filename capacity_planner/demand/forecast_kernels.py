@@ -245,11 +245,17 @@ def _lag1(r: FloatArray) -> float:
 
 
 def predictive_draws(
-    fit: NegBinFit, X_future: FloatArray, offset_future: FloatArray, n_draws: int, rng: np.random.Generator
+    fit: NegBinFit,
+    X_future: FloatArray,
+    offset_future: FloatArray,
+    n_draws: int,
+    rng: np.random.Generator,
+    extra_eta: FloatArray | None = None,
 ) -> FloatArray:
     r"""Draws from the predictive distribution, shape (H, n_draws): parameters from
     :math:`N(\hat\beta, \Sigma)`, then NB2 counts as a Gamma-Poisson mixture
-    (:mod:`capacity_planner.demand.forecast`)."""
+    (:mod:`capacity_planner.demand.forecast`). ``extra_eta`` (H, n_draws) adds drawn terms to the linear
+    predictor that the fit does not carry (growth or level uncertainty from outside the GLM)."""
     h = X_future.shape[0]
     try:
         chol = np.linalg.cholesky(fit.cov + 1e-14 * np.eye(fit.cov.shape[0]))
@@ -257,7 +263,10 @@ def predictive_draws(
         vals, vecs = np.linalg.eigh(fit.cov)
         chol = vecs * np.sqrt(np.maximum(vals, 0.0))
     betas = fit.beta[:, None] + chol @ rng.standard_normal((fit.beta.size, n_draws))
-    eta = np.clip(X_future @ betas + offset_future[:, None], -30, 30)
+    eta = X_future @ betas + offset_future[:, None]
+    if extra_eta is not None:
+        eta = eta + extra_eta
+    eta = np.clip(eta, -30, 30)
     mu = np.exp(eta)
     if fit.alpha > 1e-10:
         mu = rng.gamma(1.0 / fit.alpha, fit.alpha * mu)

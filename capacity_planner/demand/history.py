@@ -54,6 +54,7 @@ from capacity_planner.calendar import bank_holidays
 from capacity_planner.pack.model import Activity, PlanningPack
 
 __all__ = [
+    "ActivitySpan",
     "History",
     "ReferralWindow",
     "appointment_rates",
@@ -61,6 +62,7 @@ __all__ = [
     "build_history",
     "calendar_regressors",
     "follow_up_ratios",
+    "activity_spans",
     "referral_window",
     "week_index",
     "week_start_of",
@@ -296,6 +298,48 @@ def weekly_referrals(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ActivitySpan:
+    """The weeks of one activity's own series inside the pack's window (indices from :func:`week_index`).
+
+    ``first_week`` is the first complete week from its first referral (the week of the first referral when
+    that is a Monday or the pack's first week, else the next week); ``last_referral_week`` is the week of
+    its last referral. Weeks after it up to the window's end are real zeros (a code that stopped)."""
+
+    activity_id: str
+    first_week: int
+    last_referral_week: int
+    first_day: dt.date
+
+    def offset(self, window: ReferralWindow) -> int:
+        """Weeks of the window before the activity's series starts."""
+        return max(0, self.first_week - window.first_week)
+
+
+def activity_spans(referrals: pd.DataFrame, window: ReferralWindow) -> dict[str, ActivitySpan]:
+    """Each activity's own span (:class:`ActivitySpan`), vectorised over the referrals table.
+
+    An activity whose first complete week would fall after the window keeps the window's last week, so
+    every activity with a referral in the window has at least one week of history.
+    """
+    if len(referrals) == 0 or window.n_weeks == 0:
+        return {}
+    days = _days(referrals["referral_date"])
+    frame = pd.DataFrame({"activity_id": referrals["activity_id"].to_numpy(), "day": days})
+    bounds = frame.groupby("activity_id", sort=True)["day"].agg(["min", "max"])
+    first = bounds["min"].to_numpy(dtype=np.int64)
+    last = bounds["max"].to_numpy(dtype=np.int64)
+    week_first = (first - _EPOCH_MONDAY_OFFSET) // 7
+    partial = ((first + 3) % 7 != 0) & (week_first >= window.first_week)
+    start = np.clip(week_first + partial, window.first_week, window.last_week)
+    end = np.minimum((last - _EPOCH_MONDAY_OFFSET) // 7, window.last_week)
+    as_date = dt.date(1970, 1, 1).toordinal()
+    return {
+        str(aid): ActivitySpan(str(aid), int(a), int(b), dt.date.fromordinal(as_date + int(f)))
+        for aid, a, b, f in zip(bounds.index, start, end, first, strict=True)
+    }
+
+
 # --------------------------------------------------------------------------------------------------
 # appointments
 # --------------------------------------------------------------------------------------------------
@@ -448,6 +492,20 @@ class History:
     rates: pd.DataFrame  # appointment_rates(), indexed by activity_id
     follow_ups: pd.DataFrame  # follow_up_ratios()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    spans: dict[str, ActivitySpan] = field(default_factory=dict)  # each activity's own series
+
+    def activity_series(
+        self, activity_id: str, wide: pd.DataFrame | None = None
+    ) -> tuple[npt.NDArray[np.float64], int]:
+        """An activity's weekly referrals from its own first complete week, and the index of that week
+        (``wide``: :meth:`weekly_by_activity`, if already computed)."""
+        wide = self.weekly_by_activity() if wide is None else wide
+        if activity_id not in wide.columns:
+            return np.zeros(0), self.window.first_week
+        values = wide[activity_id].to_numpy(dtype=np.float64)
+        span = self.spans.get(activity_id)
+        skip = 0 if span is None else min(span.offset(self.window), max(values.size - 1, 0))
+        return values[skip:], self.window.first_week + skip
 
     def weekly_by_activity(self) -> pd.DataFrame:
         """Weekly referrals summed over priorities: wide, one column per activity, indexed by week."""
@@ -499,4 +557,5 @@ def build_history(pack: PlanningPack) -> History:
         rates=rates,
         follow_ups=_follow_ups(enc, pack.activities),
         notes=tuple(notes),
+        spans=activity_spans(referrals, window),
     )

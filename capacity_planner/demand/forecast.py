@@ -102,6 +102,7 @@ __all__ = [
     "screen_level_shift",
     "series_seed",
     "year_on_year_growth",
+    "zero_forecast",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -188,7 +189,8 @@ class SeriesForecast:
         return float(np.quantile(self.sample, q, method=method))  # type: ignore[call-overload]
 
 
-def _zero_forecast(horizon: int, n_train: int, model: str = "zero") -> SeriesForecast:
+def zero_forecast(horizon: int, n_train: int, model: str = "zero") -> SeriesForecast:
+    """No demand over ``horizon`` periods (``model``: ``zero`` for an all-zero history, ``none`` for none)."""
     z = np.zeros(horizon)
     return SeriesForecast(model=model, mean=z, lower=z, upper=z, sample=np.zeros(1), n_train=n_train)
 
@@ -209,7 +211,7 @@ class EmpiricalRecent:
         n = round(self.periods_per_year)
         recent = yy[-n:]
         if recent.size == 0:
-            return _zero_forecast(horizon, 0, "empirical")
+            return zero_forecast(horizon, 0, "empirical")
         lo, hi = np.quantile(recent, BAND)
         return SeriesForecast(
             model="empirical",
@@ -394,9 +396,9 @@ def forecast_series(
         tf = np.asarray(t_future, dtype=np.float64)
     H = tf.size
     if n == 0:
-        return _zero_forecast(H, 0, "none")
+        return zero_forecast(H, 0, "none")
     if yy.sum() == 0:
-        return _zero_forecast(H, n, "zero")
+        return zero_forecast(H, n, "zero")
     rng = rng if rng is not None else np.random.default_rng(0)
     J = n_draws if n_draws is not None else max(400, math.ceil(MIN_POOLED_DRAWS / max(H, 1)))
     le = None if log_exposure is None else np.asarray(log_exposure, dtype=np.float64)

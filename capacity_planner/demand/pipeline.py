@@ -26,6 +26,7 @@ from capacity_planner.demand.forecast import (
     WEEKS_PER_YEAR,
     EmpiricalRecent,
     SeriesForecast,
+    zero_forecast,
     forecast_series,
     series_seed,
 )
@@ -148,17 +149,29 @@ def forecast_referrals(
     never stops the pack.
     """
     wide = history.weekly_by_activity()
+    dated = pack.settings.start is not None or len(pack.referrals) > 0
+    out = _no_referral_forecasts(pack, set(map(str, wide.columns)), PLANNING_WEEKS) if dated else {}
     if wide.shape[1] == 0:
-        return {}
+        return out
     future = planning_weeks(pack)
     known = set(pack.activity_ids)
-    out = {}
     for aid in wide.columns:
         if aid not in known:
             continue
         values, first_week = history.activity_series(str(aid), wide)
         out[str(aid)] = _forecast_or_fallback(pack, values, first_week, future, str(aid), n_draws)
     return out
+
+
+def _no_referral_forecasts(pack: PlanningPack, with_referrals: set[str], horizon: int) -> dict[str, SeriesForecast]:
+    """Zero recurrent demand for rapid-access activities and activities with a waiting list that have no
+    referral rows, so that they are sized (backlog relief included) like any other."""
+    listed = {w.activity_id for w in pack.waiting_list}
+    return {
+        a.activity_id: zero_forecast(horizon, 0, "none")
+        for a in pack.activities
+        if a.activity_id not in with_referrals and (a.rapid_access or a.activity_id in listed)
+    }
 
 
 def _forecast_or_fallback(
@@ -243,7 +256,10 @@ def _forecast_notes(
         elif fc.model == "empirical":
             notes.append(f"{aid}: sized from last year's weekly referrals (no model could be fitted).")
         elif fc.model in ("none", "zero"):
-            notes.append(f"{aid}: no referrals in the history, so no demand was forecast.")
+            notes.append(
+                f"{aid}: no referrals in the history, so its recurrent demand is zero; a waiting list, if "
+                "any, is still cleared (backlog relief)."
+            )
     for link in links:
         if link.ratio.source == "default":
             notes.append(

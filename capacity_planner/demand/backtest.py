@@ -139,7 +139,7 @@ def score_forecast(
     docstring): one-sided coverage and pinball loss of the sized level, central-interval coverage, MAE
     and MASE."""
     year = round(periods_per_year)
-    naive = EmpiricalRecent(periods_per_year).forecast(y_train, year)
+    naive = EmpiricalRecent(periods_per_year).forecast(y_train, y_test.size)
     sized = fc.quantile(percentile, method)
     sized_naive = naive.quantile(percentile, method)
     scale = mase_scale(y_train, periods_per_year)

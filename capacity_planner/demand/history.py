@@ -18,7 +18,8 @@ falls in the week just before the plan start, the window runs to the day before 
 the window covers every day on which the service takes referrals: Monday to Friday, plus Saturday or
 Sunday if any referral in the pack is dated on one. Partial first and last weeks are dropped, never
 counted as low demand; missing weeks inside the window are zero. Only the last ``history_weeks`` complete
-weeks are kept.
+weeks are kept. Weekly totals (every row dated on the same weekday) are whole weeks and are never dropped;
+monthly totals (every row dated the 1st of a month) are refused (:func:`check_referral_frequency`).
 
 Rates
 -----
@@ -51,6 +52,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from capacity_planner.calendar import bank_holidays
+from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.pack.model import Activity, PlanningPack
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     "bank_holidays",
     "build_history",
     "calendar_regressors",
+    "check_referral_frequency",
     "follow_up_ratios",
     "activity_spans",
     "referral_window",
@@ -199,8 +202,8 @@ def referral_window(
     referrals : DataFrame
         Canonical referrals (``referral_date`` datetime64).
     plan_start : date, optional
-        First Monday of the planning year; the window is extended to the day before it when the last
-        referral falls in the week before it.
+        First Monday of the planning year. Not used to complete the last week: an extract pulled
+        mid-week ends in a partial week, which is dropped even when the plan starts the next Monday.
     history_weeks : int, optional
         Keep only the last ``history_weeks`` complete weeks.
     """
@@ -211,16 +214,13 @@ def referral_window(
     # weekday of day number d: (d + 3) % 7, Monday = 0 (1970-01-01 was a Thursday)
     weekdays = np.bincount((days + 3) % 7, minlength=7)
     weekend = bool(weekdays[5:].sum() > 0)
-    if plan_start is not None:
-        start_day = int(np.datetime64(plan_start, "D").astype(np.int64))
-        if 0 <= start_day - 1 - last < 7:
-            last = start_day - 1
     last_needed = 6 if weekdays[6] else 5 if weekdays[5] else 4
     first_wd, last_wd = (first + 3) % 7, (last + 3) % 7
     first_week = (first - _EPOCH_MONDAY_OFFSET) // 7
     last_week = (last - _EPOCH_MONDAY_OFFSET) // 7
-    dropped_first = first_wd != 0
-    dropped_last = last_wd < last_needed
+    weekly_totals = int(np.count_nonzero(weekdays)) == 1 and np.unique(days).size >= 3
+    dropped_first = first_wd != 0 and not weekly_totals
+    dropped_last = last_wd < last_needed and not weekly_totals
     first_week += int(dropped_first)
     last_week -= int(dropped_last)
     if history_weeks is not None and last_week - first_week + 1 > history_weeks:
@@ -235,6 +235,35 @@ def referral_window(
         dropped_last=dropped_last,
         weekend_referrals=weekend,
     )
+
+
+def check_referral_frequency(referrals: pd.DataFrame, source: str = "referrals") -> None:
+    """Refuse monthly totals: every referral dated the 1st of a month, on at least three dates.
+
+    Weekly demand cannot be recovered from monthly totals (a month's count dated the 1st would be one spike
+    week in 4.3), so they are an input error (exit 2) naming the table, the column and what to give.
+
+    Raises
+    ------
+    PackValidationError
+    """
+    if len(referrals) == 0:
+        return
+    dates = pd.DatetimeIndex(pd.unique(referrals["referral_date"].dropna()))
+    if dates.size >= 3 and bool((dates.day == 1).all()):
+        raise PackValidationError(
+            [
+                Problem(
+                    source,
+                    "every referral is dated the 1st of a month: these look like monthly totals, which "
+                    "cannot be sized as weekly demand. Give one row per referral, or daily or weekly "
+                    "counts (weekly totals dated on the same weekday each week)",
+                    None,
+                    "referral_date",
+                    f"{dates.min().date()} .. {dates.max().date()} ({dates.size} dates)",
+                )
+            ]
+        )
 
 
 def weekly_referrals(
@@ -517,6 +546,11 @@ class History:
         return wide.reindex(self.window.week_starts, fill_value=0.0)
 
 
+def _source_name(pack: PlanningPack, table: str) -> str:
+    """The file or sheet a table came from, as problems name it."""
+    return f"{table} sheet" if pack.source.format == "xlsx" else f"{table}.csv"
+
+
 def build_history(pack: PlanningPack) -> History:
     """Weekly series, appointment rates and follow-up ratios of a pack (see the module docstring)."""
     settings = pack.settings
@@ -531,6 +565,7 @@ def build_history(pack: PlanningPack) -> History:
                 f"{int((~before).sum())} referral rows dated on or after the plan start ({start}) are "
                 "not history and were not used for the forecast."
             )
+    check_referral_frequency(referrals, _source_name(pack, "referrals"))
     window = referral_window(referrals, start, settings.history_weeks)
     weekly = weekly_referrals(referrals, window)
     enc = _Encoded.of(pack.appointments, start, settings.history_weeks) if len(pack.appointments) else None

@@ -20,6 +20,7 @@ from capacity_planner.demand.forecast import (
     forecast_series,
     year_on_year_growth,
 )
+from capacity_planner.demand.forecast_kernels import design_matrix, fit_negbin
 from capacity_planner.demand.forecast_rules import (
     GROWTH_CAP,
     level_shift_test,
@@ -27,7 +28,6 @@ from capacity_planner.demand.forecast_rules import (
     screen_level_shift,
     shift_critical_value,
 )
-from capacity_planner.demand.forecast_kernels import design_matrix, fit_negbin
 from capacity_planner.demand.pipeline import size_demand
 from capacity_planner.demand.sizing import annual_sessions, service_week_sessions
 from capacity_planner.pack.model import Activity, PlanningPack, Settings

@@ -138,7 +138,6 @@ def score_forecast(
     """Every back-test measure of one forecast over one test year, beside the naive baselines (module
     docstring): one-sided coverage and pinball loss of the sized level, central-interval coverage, MAE
     and MASE."""
-    year = round(periods_per_year)
     naive = EmpiricalRecent(periods_per_year).forecast(y_train, y_test.size)
     sized = fc.quantile(percentile, method)
     sized_naive = naive.quantile(percentile, method)
@@ -341,7 +340,9 @@ def _extra_scores(g: pd.DataFrame, w: npt.NDArray[np.float64]) -> dict[str, floa
     if "mase" in g.columns:
         out["mase"] = float(np.nanmean(g["mase"])) if g["mase"].notna().any() else math.nan
         out["mase_seasonal_naive"] = (
-            float(np.nanmean(g["mase_seasonal_naive"])) if g["mase_seasonal_naive"].notna().any() else math.nan
+            float(np.nanmean(g["mase_seasonal_naive"]))
+            if g["mase_seasonal_naive"].notna().any()
+            else math.nan
         )
     for c in INTERVAL_LEVELS:
         for suffix in ("", "_naive"):

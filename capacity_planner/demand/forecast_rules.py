@@ -188,7 +188,8 @@ def year_on_year_growth(
     values and :math:`S_0` = the :math:`k` values a year before them (divided by exposure when given):
 
     .. math:: \hat g = \log(S_1/S_0), \qquad
-              \operatorname{Var}\hat g \approx \phi_d \Big(\frac{1}{S_1} + \frac{1}{S_0} + \frac{2\alpha}{k}\Big)
+              \operatorname{Var}\hat g \approx
+              \phi_d \Big(\frac{1}{S_1} + \frac{1}{S_0} + \frac{2\alpha}{k}\Big)
 
     (delta method for NB2 sums; :math:`\phi_d` the long-run factor of the lag-1 autocorrelation of the
     year-on-year log differences). Seasonality cancels, so no seasonal model is needed.

@@ -26,9 +26,9 @@ from capacity_planner.demand.forecast import (
     WEEKS_PER_YEAR,
     EmpiricalRecent,
     SeriesForecast,
-    zero_forecast,
     forecast_series,
     series_seed,
+    zero_forecast,
 )
 from capacity_planner.demand.history import (
     History,
@@ -163,7 +163,9 @@ def forecast_referrals(
     return out
 
 
-def _no_referral_forecasts(pack: PlanningPack, with_referrals: set[str], horizon: int) -> dict[str, SeriesForecast]:
+def _no_referral_forecasts(
+    pack: PlanningPack, with_referrals: set[str], horizon: int
+) -> dict[str, SeriesForecast]:
     """Zero recurrent demand for rapid-access activities and activities with a waiting list that have no
     referral rows, so that they are sized (backlog relief included) like any other."""
     listed = {w.activity_id for w in pack.waiting_list}

@@ -423,7 +423,9 @@ def annual_sessions(demand_sessions_per_week: float, fixed_per_week: float, serv
     return float(demand_sessions_per_week * WEEKS_A_YEAR + fixed_per_week * service_weeks)
 
 
-def service_week_sessions(demand_sessions_per_week: float, fixed_per_week: float, service_weeks: float) -> float:
+def service_week_sessions(
+    demand_sessions_per_week: float, fixed_per_week: float, service_weeks: float
+) -> float:
     r"""Sessions in each week the service runs: :math:`s_d \cdot 52/w + s_f`.
 
     Examples

@@ -230,11 +230,18 @@ def real_stress_runs(path: str | Path, *, percentile: float = 0.80, seed: int = 
             base = series.to_numpy(dtype=np.float64)
             if name.startswith("small"):
                 weekly_target = rng.uniform(5, 20) * 365.2425 / 12 / 7
-                base = rng.binomial(base.astype(np.int64), min(1.0, weekly_target / base.mean())).astype(float)
+                base = rng.binomial(base.astype(np.int64), min(1.0, weekly_target / base.mean())).astype(
+                    float
+                )
             scale = mult(k) * (1.0 if growth is None else (1 + growth) ** (k / 12))
-            y = base if np.all(scale == 1.0) else rng.binomial(
-                np.round(base * np.maximum(scale, 1.0)).astype(np.int64), np.minimum(scale, 1.0) / np.maximum(scale, 1.0)
-            ).astype(float)
+            y = (
+                base
+                if np.all(scale == 1.0)
+                else rng.binomial(
+                    np.round(base * np.maximum(scale, 1.0)).astype(np.int64),
+                    np.minimum(scale, 1.0) / np.maximum(scale, 1.0),
+                ).astype(float)
+            )
             lo, hi = _REAL_ORIGIN - history, _REAL_ORIGIN + 12
             train, test = y[lo:_REAL_ORIGIN], y[_REAL_ORIGIN:hi]
             fc = forecast_series(

@@ -119,6 +119,8 @@ FLAT_GROWTH: Final = 0.02
 """A trend whose 95 % interval lies within ±2 % a year is dropped ("flat" history)."""
 SHORT_HISTORY_YEARS: Final = 0.5
 """Below half a year (26 weeks) a series is sized by the short-history method (notes say so)."""
+MAX_SHIFT_SEARCHES: Final = 3
+"""Level-shift searches: the whole series, then the periods after each shift found."""
 UNSEEN_SEASON_SD: Final = 0.10
 """Standard deviation of the log level added to each predictive draw when the level was measured on
 less than a year without a seasonal model: the part of the year it came from is unknown."""
@@ -296,7 +298,10 @@ class NegBinGLM:
     ) -> NegBinFit:
         """Fit to counts ``y`` at periods ``t`` (trend reference: the last period)."""
         t_ref = float(t[-1])
-        return fit_negbin(y, self._design(t, t_ref, z), self._offset(t, t_ref, log_exposure))
+        after = None if self.shift_at is None else t >= self.shift_at
+        mask = after if after is not None and after.sum() >= self.periods_per_year / 2 else None
+        X = self._design(t, t_ref, z)
+        return fit_negbin(y, X, self._offset(t, t_ref, log_exposure), dispersion_mask=mask)
 
     def forecast_from_fit(
         self,
@@ -417,7 +422,7 @@ def forecast_series(
         model, fit, extra, growth_notes = _level_growth(data, model, fit, tf, J, rng)
         notes += growth_notes
     seg = data.segment_length(model.shift_at)
-    if model.n_harmonics == 0 and seg < round(P):
+    if n < 2 * round(P) and seg < round(P):  # level measured on part of a year, season not estimable
         extra = (0.0 if extra is None else extra) + rng.normal(0.0, UNSEEN_SEASON_SD, size=(1, J))
     if seg < SHORT_HISTORY_YEARS * P:
         notes.append(
@@ -441,6 +446,15 @@ class _Series:
     z: FloatArray | None
     log_exposure: FloatArray | None
     periods_per_year: float
+
+    def tail(self, start: int) -> _Series:
+        """The periods from index ``start`` on (regressors constant there are left out)."""
+        z = None if self.z is None else self.z[start:]
+        if z is not None:
+            keep = np.ptp(z, axis=0) > 1e-9
+            z = z[:, keep] if keep.any() else None
+        le = None if self.log_exposure is None else self.log_exposure[start:]
+        return _Series(self.y[start:], self.t[start:], z, le, self.periods_per_year)
 
     def segment_length(self, shift_at: float | None) -> int:
         """Periods from ``shift_at`` (or all) to the end."""
@@ -512,13 +526,29 @@ def _is_flat(fit: NegBinFit) -> bool:
 
 
 def _level_shift(data: _Series, model: NegBinGLM) -> float | None:
-    """Period of a significant level shift (:func:`~capacity_planner.demand.forecast_rules.
-    level_shift_test`), or None."""
-    t_ref = float(data.t[-1])
-    X = model._design(data.t, t_ref, data.z)
-    off = model._offset(data.t, t_ref, data.log_exposure)
-    found = level_shift_test(data.y, X, off, min_segment=shift_min_segment(data.periods_per_year))
-    return None if found is None else float(data.t[found[0]])
+    """Period from which the last stable level holds, or None: a significant level shift
+    (:func:`~capacity_planner.demand.forecast_rules.level_shift_test`), then again in the periods after it
+    (up to :data:`MAX_SHIFT_SEARCHES` times, while two years or more follow the last one), so a dip
+    followed by a recovery ends at the recovery."""
+    P = data.periods_per_year
+    start = 0
+    found_at: float | None = None
+    for _ in range(MAX_SHIFT_SEARCHES):
+        part = data.tail(start)
+        if part.y.size < (2 * shift_min_segment(P) + 1 if start == 0 else 2 * round(P)):
+            break
+        seasonal = model.n_harmonics if part.y.size >= 2 * round(P) else 0
+        m = dataclasses.replace(model, n_harmonics=seasonal, trend=model.trend and seasonal > 0)
+        t_ref = float(part.t[-1])
+        X = m._design(part.t, t_ref, part.z)
+        off = m._offset(part.t, t_ref, part.log_exposure)
+        level = 0.05 if seasonal else 0.01  # an unmodelled season looks like a step: ask for more
+        found = level_shift_test(part.y, X, off, min_segment=shift_min_segment(P), level=level)
+        if found is None:
+            break
+        start += found[0]
+        found_at = float(data.t[start])
+    return found_at
 
 
 def _cap_note(log_growth: float, used: float) -> str:

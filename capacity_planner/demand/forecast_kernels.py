@@ -160,6 +160,7 @@ def fit_negbin(
     max_iter: int = 100,
     tol: float = 1e-8,
     prior_weights: npt.ArrayLike | None = None,
+    dispersion_mask: npt.ArrayLike | None = None,
 ) -> NegBinFit:
     r"""Robust NB2 regression with log link by IRLS (see :mod:`capacity_planner.demand.forecast`).
 
@@ -175,6 +176,9 @@ def fit_negbin(
         Huber tuning constant on Pearson residuals.
     max_iter, tol : int, float
         IRLS stopping rule (largest change in a coefficient, plus the relative change in alpha).
+    dispersion_mask : array_like of bool, optional
+        Observations that estimate :math:`\alpha` and the residual autocorrelation (e.g. the periods after
+        a level shift: the regime being forecast); all when omitted.
     prior_weights : array_like, optional
         Observation weights (e.g. to discount old periods); the covariance is then the sandwich
         :math:`B^{-1} M B^{-1}` with :math:`B = X^\top W X`, :math:`M = X^\top W^2 V^{-1} X`.
@@ -193,6 +197,8 @@ def fit_negbin(
     off = np.zeros_like(yy) if offset is None else np.asarray(offset, dtype=np.float64)
     n, p = XX.shape
     pw = np.ones(n) if prior_weights is None else np.asarray(prior_weights, dtype=np.float64)
+    dm = np.ones(n, dtype=bool) if dispersion_mask is None else np.asarray(dispersion_mask, dtype=bool)
+    dof = max(float(dm.sum()) - p + (0 if dm.all() else 1), 1.0)
     mean = max(float(yy.mean()), 1e-3) if n else 1.0
     beta = np.linalg.lstsq(XX, np.log(np.maximum(yy, 0.5 * mean)) - off, rcond=None)[0]
     beta = np.where(np.isfinite(beta), beta, 0.0)
@@ -208,7 +214,8 @@ def fit_negbin(
         z = eta - off + (yy - mu) / mu
         xtw = XX.T * w
         new_beta = np.linalg.solve(xtw @ XX + 1e-10 * np.eye(p), xtw @ z)
-        new_alpha = _solve_alpha(yy, np.exp(np.clip(XX @ new_beta + off, -30, 30)), n - p, huber_c, alpha)
+        mu_new = np.exp(np.clip(XX @ new_beta + off, -30, 30))
+        new_alpha = _solve_alpha(yy[dm], mu_new[dm], dof, huber_c, alpha)
         delta = float(np.max(np.abs(new_beta - beta))) + abs(new_alpha - alpha) / (1 + alpha)
         beta, alpha = new_beta, new_alpha
         if delta < tol:
@@ -221,7 +228,7 @@ def fit_negbin(
     meat = (XX.T * (pw * pw * mu * mu / var)) @ XX
     cov = bread @ meat @ bread
     r = (yy - mu) / np.sqrt(var)
-    rho1 = _lag1(np.clip(r, -huber_c, huber_c))
+    rho1 = _lag1(np.clip(r[dm], -huber_c, huber_c))
     rho = min(max(rho1, 0.0), _MAX_RHO)
     phi = (1 + rho) / (1 - rho)
     return NegBinFit(

@@ -424,12 +424,14 @@ def forecast_series(
     seg = data.segment_length(model.shift_at)
     if n < 2 * round(P) and seg < round(P):  # level measured on part of a year, season not estimable
         extra = (0.0 if extra is None else extra) + rng.normal(0.0, UNSEEN_SEASON_SD, size=(1, J))
-    if seg < SHORT_HISTORY_YEARS * P:
+    if n < SHORT_HISTORY_YEARS * P:
         notes.append(
             f"short history ({seg} periods): sized by the short-history method, the mean of the periods "
             f"available with the level's uncertainty widened for an unseen season (±{UNSEEN_SEASON_SD:.0%}) "
             f"and unknown growth (±{GROWTH_PRIOR_SD:.0%} a year)"
         )
+    elif seg < SHORT_HISTORY_YEARS * P:
+        notes.append(f"the level after the shift rests on {seg} periods; its uncertainty is carried")
     extra_eta = None if extra is None else np.broadcast_to(extra, (H, J)).astype(np.float64)
     fc = model.forecast_from_fit(
         fit, tt, tf, z_future=zf, log_exposure_future=lef, n_draws=J, rng=rng, extra_eta=extra_eta
@@ -537,12 +539,16 @@ def _level_shift(data: _Series, model: NegBinGLM) -> float | None:
         part = data.tail(start)
         if part.y.size < (2 * shift_min_segment(P) + 1 if start == 0 else 2 * round(P)):
             break
-        seasonal = model.n_harmonics if part.y.size >= 2 * round(P) else 0
-        m = dataclasses.replace(model, n_harmonics=seasonal, trend=model.trend and seasonal > 0)
+        seasonal = model.n_harmonics if part.y.size >= 3 * round(P) else 0
+        trend = model.trend and part.y.size >= 2 * round(P)
+        m = dataclasses.replace(model, n_harmonics=seasonal, trend=trend)
         t_ref = float(part.t[-1])
         X = m._design(part.t, t_ref, part.z)
         off = m._offset(part.t, t_ref, part.log_exposure)
-        level = 0.05 if seasonal else 0.01  # an unmodelled season looks like a step: ask for more
+        # the search design: level, a trend from two years, the season from three (with two, season
+        # and a recent step are confounded); without a season a seasonal swing can look like a step,
+        # so more evidence is asked
+        level = 0.05 if seasonal else 0.01
         found = level_shift_test(part.y, X, off, min_segment=shift_min_segment(P), level=level)
         if found is None:
             break

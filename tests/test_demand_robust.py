@@ -338,3 +338,29 @@ def test_sized_level_is_continuous_at_104_weeks_across_series() -> None:
         ]
         moves.append(q[1] / q[0] - 1)
     assert max(abs(m) for m in moves) < 0.10, moves
+
+
+def test_a_code_stopped_long_ago_is_sized_at_zero_not_astronomically() -> None:
+    """Found by fuzzing: 300 days of referrals then 480 days of none gave a trend+shift fit whose
+    capped growth unbalanced the step, sizing 1e13 a week."""
+    rng = np.random.default_rng(0)
+    days = pd.bdate_range(START - pd.Timedelta(weeks=156), START - pd.Timedelta(days=1))
+    stopped = pd.DataFrame(
+        {"referral_date": days[:300], "activity_id": "a", "priority": "r", "count": rng.poisson(4, 300)}
+    )
+    other = daily("b", 20, 156, rng)
+    result = size_demand(pack_of(stopped, other, rapid=("a",)))
+    row = result.requirements.table.set_index("activity_id").loc["a"]
+    assert row["weekly_demand_sized"] == 0 and row["forecast_model"] == "zero"
+    assert any(n.startswith("a: no demand after the level shift") for n in result.notes)
+
+
+def test_flat_model_gets_no_year_on_year_growth() -> None:
+    """Found by fuzzing: a model whose trend the flat rule dropped (three years) also got year-on-year
+    growth, which is only for histories too short for a trend."""
+    rng = np.random.default_rng(4)
+    fc = forecast_series(
+        rng.poisson(400, size=156).astype(float), periods_per_year=P, t=np.arange(156.0) + 2900, horizon=52
+    )
+    assert any("no material trend" in n for n in fc.notes)
+    assert not fc.model.startswith("yoy") and fc.annual_growth is None

@@ -414,14 +414,17 @@ def forecast_series(
     if fit is None:
         fc = EmpiricalRecent(P).forecast(yy, H)
         return dataclasses.replace(fc, notes=("no model could be fitted; used last year's values",))
+    seg = data.segment_length(model.shift_at)
+    if model.shift_at is not None and not yy[tt >= model.shift_at].any():
+        note = "no demand after the level shift found in its history; none is forecast"
+        return dataclasses.replace(zero_forecast(H, n, "zero"), notes=(*notes, note))
     extra: FloatArray | None = None
     if growth is None and model.trend:
         fit, growth_notes = _shrink_trend(fit)
         notes += growth_notes
-    elif growth is None:
+    elif growth is None and n < 2 * round(P):  # level-only regime (a flat trend was tested and dropped)
         model, fit, extra, growth_notes = _level_growth(data, model, fit, tf, J, rng)
         notes += growth_notes
-    seg = data.segment_length(model.shift_at)
     if n < 2 * round(P) and seg < round(P):  # level measured on part of a year, season not estimable
         extra = (0.0 if extra is None else extra) + rng.normal(0.0, UNSEEN_SEASON_SD, size=(1, J))
     if n < SHORT_HISTORY_YEARS * P:
@@ -436,7 +439,26 @@ def forecast_series(
     fc = model.forecast_from_fit(
         fit, tt, tf, z_future=zf, log_exposure_future=lef, n_draws=J, rng=rng, extra_eta=extra_eta
     )
+    if not _plausible(fc, yy):
+        fallback = EmpiricalRecent(P).forecast(yy, H)
+        note = (
+            f"the fitted model ({fc.model}) forecast more than {IMPLAUSIBLE_RATIO:g} times the busiest "
+            "period seen; used last year's values instead"
+        )
+        return dataclasses.replace(fallback, notes=(*notes, note))
     return dataclasses.replace(fc, notes=(*fc.notes, *notes))
+
+
+IMPLAUSIBLE_RATIO: Final = 10.0
+"""A forecast mean above this multiple of the busiest training period is treated as a failed fit."""
+
+
+def _plausible(fc: SeriesForecast, y: FloatArray) -> bool:
+    """Finite, and the mean within :data:`IMPLAUSIBLE_RATIO` times the largest value of the history (growth
+    is capped at 10 % a year, so only a degenerate fit gets there)."""
+    if not (np.all(np.isfinite(fc.mean)) and np.all(np.isfinite(fc.sample))):
+        return False
+    return float(fc.mean.max(initial=0.0)) <= IMPLAUSIBLE_RATIO * max(float(y.max()), 1.0)
 
 
 @dataclass(frozen=True)

@@ -257,7 +257,7 @@ def _forecast_notes(
             )
         elif fc.model == "empirical":
             notes.append(f"{aid}: sized from last year's weekly referrals (no model could be fitted).")
-        elif fc.model in ("none", "zero"):
+        elif fc.model in ("none", "zero") and not fc.notes:
             notes.append(
                 f"{aid}: no referrals in the history, so its recurrent demand is zero; a waiting list, if "
                 "any, is still cleared (backlog relief)."

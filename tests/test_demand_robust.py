@@ -364,3 +364,36 @@ def test_flat_model_gets_no_year_on_year_growth() -> None:
     )
     assert any("no material trend" in n for n in fc.notes)
     assert not fc.model.startswith("yoy") and fc.annual_growth is None
+
+
+def _odd_histories() -> dict[str, list[tuple[pd.Timestamp, str, str, int]]]:
+    rng = np.random.default_rng(0)
+    days = pd.bdate_range(START - pd.Timedelta(weeks=156), START - pd.Timedelta(days=1))
+    return {
+        "one row": [(START - pd.Timedelta(days=3), "a", "r", 5)],
+        "one week": [(d, "a", "r", 3) for d in days[-5:]],
+        "weekends only": [
+            (d, "a", "r", 2) for d in pd.date_range(START - pd.Timedelta(weeks=60), START, freq="W-SAT")[:-1]
+        ],
+        "huge counts": [(d, "a", "r", int(rng.poisson(1e6))) for d in days],
+        "all zero": [(d, "a", "r", 0) for d in days],
+        "one spike": [(d, "a", "r", 1000 if i == 400 else int(rng.poisson(2))) for i, d in enumerate(days)],
+        "explosive growth": [
+            (d, "a", "r", int(rng.poisson(0.1 * np.exp(i / 60)))) for i, d in enumerate(days)
+        ],
+        "sparse": [(d, "a", "r", 1) for d in days[::37]],
+    }
+
+
+@pytest.mark.parametrize("case", list(_odd_histories()))
+def test_odd_histories_are_sized_without_error(case: str) -> None:
+    """No history stops `demand`: each is sized, finite, and never above 10x its busiest week (fuzzing)."""
+    frame = pd.DataFrame(
+        _odd_histories()[case], columns=["referral_date", "activity_id", "priority", "count"]
+    )
+    frame["referral_date"] = pd.to_datetime(frame["referral_date"])
+    result = size_demand(pack_of(frame, rapid=("a",)))
+    row = result.requirements.table.set_index("activity_id").loc["a"]
+    weekly = frame.set_index("referral_date")["count"].resample("W-MON", label="left", closed="left").sum()
+    assert math.isfinite(row["weekly_demand_sized"]) and row["weekly_demand_sized"] >= 0
+    assert row["weekly_demand_sized"] <= 10 * max(float(weekly.max()), 1.0)

@@ -77,12 +77,17 @@ from capacity_planner.demand.forecast_kernels import (
     fit_negbin,
     negbin_loglik,
     predictive_draws,
+    usable_regressors,
 )
 from capacity_planner.demand.forecast_rules import (
     GROWTH_CAP,
     GROWTH_PRIOR_SD,
+    IMPLAUSIBLE_RATIO,
+    cap_note,
+    capped_log_growth,
     condition_on_growth_prior,
     level_shift_test,
+    plausible_forecast,
     screen_level_shift,
     shift_min_segment,
     year_on_year_growth,
@@ -408,7 +413,7 @@ def forecast_series(
     J = n_draws if n_draws is not None else max(400, math.ceil(MIN_POOLED_DRAWS / max(H, 1)))
     le = None if log_exposure is None else np.asarray(log_exposure, dtype=np.float64)
     lef = None if log_exposure_future is None else np.asarray(log_exposure_future, dtype=np.float64)
-    z, zf = _usable_regressors(regressors, regressors_future, n, H, n // max(1, round(P)) >= 1)
+    z, zf = usable_regressors(regressors, regressors_future, n, H, n // max(1, round(P)) >= 1)
     data = _Series(yy, tt, z, le, P)
     model, fit, notes = _choose_model(data, growth)
     if fit is None:
@@ -439,7 +444,7 @@ def forecast_series(
     fc = model.forecast_from_fit(
         fit, tt, tf, z_future=zf, log_exposure_future=lef, n_draws=J, rng=rng, extra_eta=extra_eta
     )
-    if not _plausible(fc, yy):
+    if not plausible_forecast(fc.mean, fc.sample, yy):
         fallback = EmpiricalRecent(P).forecast(yy, H)
         note = (
             f"the fitted model ({fc.model}) forecast more than {IMPLAUSIBLE_RATIO:g} times the busiest "
@@ -447,18 +452,6 @@ def forecast_series(
         )
         return dataclasses.replace(fallback, notes=(*notes, note))
     return dataclasses.replace(fc, notes=(*fc.notes, *notes))
-
-
-IMPLAUSIBLE_RATIO: Final = 10.0
-"""A forecast mean above this multiple of the busiest training period is treated as a failed fit."""
-
-
-def _plausible(fc: SeriesForecast, y: FloatArray) -> bool:
-    """Finite, and the mean within :data:`IMPLAUSIBLE_RATIO` times the largest value of the history (growth
-    is capped at 10 % a year, so only a degenerate fit gets there)."""
-    if not (np.all(np.isfinite(fc.mean)) and np.all(np.isfinite(fc.sample))):
-        return False
-    return float(fc.mean.max(initial=0.0)) <= IMPLAUSIBLE_RATIO * max(float(y.max()), 1.0)
 
 
 @dataclass(frozen=True)
@@ -492,18 +485,6 @@ class _Series:
             return None
         finite = np.all(np.isfinite(fit.beta)) and np.all(np.isfinite(fit.cov)) and math.isfinite(fit.aic)
         return fit if finite else None
-
-
-def _usable_regressors(
-    regressors: npt.ArrayLike | None, regressors_future: npt.ArrayLike | None, n: int, H: int, enough: bool
-) -> tuple[FloatArray | None, FloatArray | None]:
-    """Regressors with variation in the training periods (none under a year of history)."""
-    if regressors is None or regressors_future is None or not enough:
-        return None, None
-    z = np.asarray(regressors, dtype=np.float64).reshape(n, -1)
-    zf = np.asarray(regressors_future, np.float64).reshape(H, -1)
-    keep = np.ptp(z, axis=0) > 1e-9
-    return (z[:, keep], zf[:, keep]) if keep.any() else (None, None)
 
 
 def _choose_model(data: _Series, growth: float | None) -> tuple[NegBinGLM, NegBinFit | None, list[str]]:
@@ -579,26 +560,14 @@ def _level_shift(data: _Series, model: NegBinGLM) -> float | None:
     return found_at
 
 
-def _cap_note(log_growth: float, used: float) -> str:
-    shown = "more than +1000 %" if log_growth > math.log(11) else f"{math.expm1(log_growth):+.0%}"
-    return (
-        f"estimated growth of {shown} a year is beyond the ±{GROWTH_CAP:.0%} cap; sized with "
-        f"{math.expm1(used):+.1%} a year (set demand.growth if the growth is known)"
-    )
-
-
-def _capped(log_growth: float) -> float:
-    return min(max(log_growth, math.log1p(-GROWTH_CAP)), math.log1p(GROWTH_CAP))
-
-
 def _shrink_trend(fit: NegBinFit) -> tuple[NegBinFit, list[str]]:
     """Growth prior and cap applied to a fitted trend (column 1), keeping the current level."""
     raw = float(fit.beta[1])
     beta, cov = condition_on_growth_prior(fit.beta, fit.cov, 1)
-    capped = _capped(float(beta[1]))
+    capped = capped_log_growth(float(beta[1]))
     beta = beta.copy()
     beta[1] = capped
-    notes = [_cap_note(raw, capped)] if abs(raw) > math.log1p(GROWTH_CAP) else []
+    notes = [cap_note(raw, capped)] if abs(raw) > math.log1p(GROWTH_CAP) else []
     return dataclasses.replace(fit, beta=beta, cov=cov), notes
 
 
@@ -618,9 +587,9 @@ def _level_growth(
         mean, var = 0.0, GROWTH_PRIOR_SD**2
     else:
         mean, var = est.posterior()
-        capped = _capped(mean)
+        capped = capped_log_growth(mean)
         if abs(est.log_growth) > math.log1p(GROWTH_CAP):
-            notes.append(_cap_note(est.log_growth, capped))
+            notes.append(cap_note(est.log_growth, capped))
         mean = capped
         grown = dataclasses.replace(model, growth=math.expm1(mean), growth_source="year-on-year")
         refit = data.fit(grown)

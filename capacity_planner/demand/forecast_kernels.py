@@ -25,6 +25,7 @@ __all__ = [
     "fit_negbin",
     "negbin_loglik",
     "predictive_draws",
+    "usable_regressors",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -71,6 +72,19 @@ def design_matrix(
         z = np.asarray(regressors, dtype=np.float64).reshape(tt.size, -1)
         out = np.hstack([out, z])
     return out
+
+
+def usable_regressors(
+    regressors: npt.ArrayLike | None, regressors_future: npt.ArrayLike | None, n: int, H: int, enough: bool
+) -> tuple[FloatArray | None, FloatArray | None]:
+    """Training and future regressors, keeping the columns that vary in the ``n`` training periods; none
+    when either is missing or ``enough`` is false (under a year of history)."""
+    if regressors is None or regressors_future is None or not enough:
+        return None, None
+    z = np.asarray(regressors, dtype=np.float64).reshape(n, -1)
+    zf = np.asarray(regressors_future, np.float64).reshape(H, -1)
+    keep = np.ptp(z, axis=0) > 1e-9
+    return (z[:, keep], zf[:, keep]) if keep.any() else (None, None)
 
 
 def negbin_loglik(y: FloatArray, mu: FloatArray, alpha: float) -> float:

@@ -47,11 +47,15 @@ from capacity_planner.demand.forecast_kernels import fit_negbin
 __all__ = [
     "GROWTH_CAP",
     "GROWTH_PRIOR_SD",
+    "IMPLAUSIBLE_RATIO",
     "SHIFT_CRITICAL_TABLE",
     "GrowthEstimate",
+    "cap_note",
+    "capped_log_growth",
     "condition_on_growth_prior",
     "level_shift_test",
     "long_run_factor",
+    "plausible_forecast",
     "screen_level_shift",
     "shift_critical_value",
     "shift_min_segment",
@@ -229,6 +233,38 @@ def _lag1(r: FloatArray) -> float:
     d = r - r.mean()
     den = float(np.dot(d, d))
     return float(np.dot(d[1:], d[:-1]) / den) if den > 0 else 0.0
+
+
+def capped_log_growth(log_growth: float) -> float:
+    r"""A log annual growth rate clipped to :math:`[\log(1 - c), \log(1 + c)]`, c = :data:`GROWTH_CAP`.
+
+    Examples
+    --------
+    >>> round(math.expm1(capped_log_growth(math.log(1.5))), 3), round(math.expm1(capped_log_growth(-1.0)), 3)
+    (0.1, -0.1)
+    """
+    return min(max(log_growth, math.log1p(-GROWTH_CAP)), math.log1p(GROWTH_CAP))
+
+
+def cap_note(log_growth: float, used: float) -> str:
+    """The note for an estimated log growth beyond the cap, and the log growth used instead."""
+    shown = "more than +1000 %" if log_growth > math.log(11) else f"{math.expm1(log_growth):+.0%}"
+    return (
+        f"estimated growth of {shown} a year is beyond the ±{GROWTH_CAP:.0%} cap; sized with "
+        f"{math.expm1(used):+.1%} a year (set demand.growth if the growth is known)"
+    )
+
+
+IMPLAUSIBLE_RATIO: Final = 10.0
+"""A forecast mean above this multiple of the busiest training period is treated as a failed fit."""
+
+
+def plausible_forecast(mean: FloatArray, sample: FloatArray, y: FloatArray) -> bool:
+    """Finite, and the mean within :data:`IMPLAUSIBLE_RATIO` times the largest value of the history ``y``
+    (growth is capped at 10 % a year, so only a degenerate fit gets there)."""
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(sample))):
+        return False
+    return float(mean.max(initial=0.0)) <= IMPLAUSIBLE_RATIO * max(float(y.max()), 1.0)
 
 
 def condition_on_growth_prior(

@@ -459,9 +459,11 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
 def backtest(pack: Path | None, out: Path) -> None:
     """Rolling-origin check that the demand sizing is calibrated, next to a naive baseline.
 
-    For each origin: train on the years before it, test on the next year; report coverage of the
-    sized level (share of weeks it meets) and the mean absolute error of the mean forecast, against
-    a naive percentile of the previous 52 weeks. Writes backtest.csv.
+    For each origin: train on the years before it, test on the next year; report, per activity
+    (backtest.csv) and pooled per origin, the coverage of the sized level (share of weeks it meets),
+    the coverage of the 60-95 % central intervals, the pinball loss of the sized level (as a ratio
+    to the naive one), the MAE and the MASE of the mean forecast, against a naive percentile of the
+    previous 52 weeks and the seasonal naive forecast. Writes backtest.csv.
 
     \b
     Example:
@@ -478,7 +480,7 @@ def backtest(pack: Path | None, out: Path) -> None:
     table = backtest_pack(loaded)
     with staged_output(out, "backtest", pack_inputs(loaded)) as stage:
         write_csv(table, stage / "backtest.csv")
-    click.echo(summarise_backtest(table).to_string(index=False))
+    click.echo(summarise_backtest(table).round(3).to_string())
     click.echo(f"Wrote {Path(out) / 'backtest.csv'}")
 
 

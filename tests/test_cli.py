@@ -142,6 +142,8 @@ def test_review_and_backtest_on_the_embedded_sample(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["backtest", "--out", str(tmp_path / "b")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "b" / "backtest.csv").is_file()
+    # pooled per origin (labelled) and overall, with the issue-12 scores beside the naive baselines
+    assert "2026-04-06" in result.output and "pinball_ratio" in result.output and "interval_95" in result.output
 
 
 def test_review_period_outside_the_year_exits_2(tmp_path: Path) -> None:

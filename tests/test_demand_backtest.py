@@ -98,5 +98,8 @@ def test_real_ae_backtest_beats_the_naive_baseline() -> None:
     assert s["n_series"] >= 100
     # DESIGN.md: the naive 80th centile of the previous 24 months covers ~53 %; last 12 months: the same.
     assert s["coverage_naive"] < 0.60
-    assert s["coverage"] > 0.70 and abs(s["coverage"] - 0.80) < abs(s["coverage_naive"] - 0.80) - 0.10
+    # issue 12: growth is damped (prior N(0, 5 %^2), cap 10 %) and a step is searched without the season
+    # under three years, so 24 months of real A&E cover 69 % (74.7 % with the undamped trend before);
+    # docs/method.md, "Stress classes", gives the trade-off
+    assert s["coverage"] > 0.65 and abs(s["coverage"] - 0.80) < abs(s["coverage_naive"] - 0.80) - 0.10
     assert s["mae_ratio"] < 1.0

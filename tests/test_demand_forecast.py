@@ -103,7 +103,8 @@ def test_fallbacks_by_history_length() -> None:
     short = forecast_series(y[:30], periods_per_year=P, t=t[:30], horizon=52)
     assert short.model == "mean+negbin" and short.annual_growth is None
     one_year = forecast_series(y[:80], periods_per_year=P, t=t[:80], horizon=52)
-    assert one_year.model == "mean+negbin"  # trend and season not separable in under two years
+    # trend and season are not separable in under two years: level only, growth year on year (issue 12)
+    assert one_year.model == "yoy-growth+negbin" and one_year.annual_growth is not None
     full = forecast_series(y, periods_per_year=P, t=t, horizon=52)
     assert full.model.startswith("trend") and full.n_harmonics >= 1
     given = forecast_series(y[:30], periods_per_year=P, t=t[:30], horizon=52, growth=0.05)

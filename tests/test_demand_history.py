@@ -108,8 +108,10 @@ def test_friday_end_is_complete_without_weekend_referrals_but_not_with_them() ->
 def test_window_reaches_plan_start_and_history_weeks_keeps_the_last_weeks() -> None:
     ref = referrals([("2026-01-05", "A", "r", 1), ("2026-03-25", "A", "r", 1)])  # ends Wed 25 Mar
     assert referral_window(ref).dropped_last
-    to_start = referral_window(ref, plan_start=dt.date(2026, 3, 30))  # history = everything before start
-    assert not to_start.dropped_last and to_start.n_weeks == 12
+    # issue 12: an extract pulled mid-week ends in a partial week, dropped even when the plan starts the
+    # next Monday (it used to be counted as a real low week): weeks of 5 Jan .. 16 Mar = 11
+    to_start = referral_window(ref, plan_start=dt.date(2026, 3, 30))
+    assert to_start.dropped_last and to_start.n_weeks == 11
     assert referral_window(ref, plan_start=dt.date(2026, 3, 30), history_weeks=4).n_weeks == 4
     assert referral_window(ref, plan_start=dt.date(2026, 4, 13)).dropped_last  # gap: extract ended early
 

@@ -77,7 +77,8 @@ def test_size_demand_with_only_activities_and_referrals(tmp_path: Path) -> None:
     assert result.waiting.empty
     assert t.loc["rapid", "forecast_model"].startswith("trend")
     short = size_demand(minimal_pack(weeks=60))
-    assert short.requirements.table.set_index("activity_id").at["rapid", "forecast_model"] == "mean+negbin"
+    # 60 weeks: level only, growth year on year (issue 12: estimable from 53 weeks)
+    assert short.requirements.table.set_index("activity_id").at["rapid", "forecast_model"] == "yoy-growth+negbin"
     assert any("under two years" in n for n in short.notes)
 
 

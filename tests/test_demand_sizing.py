@@ -61,7 +61,10 @@ def test_tiny_pack_sessions_by_hand(tiny: PlanningPack) -> None:
     relief = (120 - 31.5) / 26 / 0.5
     assert fu["backlog_relief_per_week"] == pytest.approx(relief, rel=1e-6)
     assert fu["backlog_sessions_per_year"] == pytest.approx(relief * 26 / 12, rel=1e-6)
-    assert fu["sessions_per_year"] == pytest.approx(14 / 12 * 50 + relief * 26 / 12, rel=1e-6)
+    # demand arrives in all 52 weeks (issue 12): 14/12 sessions a week x 52, delivered in the 50 service
+    # weeks (14/12 x 52/50 = 1.2133 a service week); was x 50 before
+    assert fu["sessions_per_year"] == pytest.approx(14 / 12 * 52 + relief * 26 / 12, rel=1e-6)
+    assert fu["sessions_per_service_week"] == pytest.approx(14 / 12 * 52 / 50, rel=1e-6)
     assert fu["dcc_hours_per_year"] == pytest.approx(fu["sessions_per_year"] * 4)
     # mdt: slot-fixed Tue PM with 2 clinicians -> 2 sessions a week, 100 a year, 400 DCC hours
     mdt = t.loc["mdt"]
@@ -79,7 +82,7 @@ def test_tiny_pack_sessions_by_hand(tiny: PlanningPack) -> None:
     relief_2ww = (14 - 14 * 2 / 4) / 26 / 0.95
     assert r["backlog_relief_per_week"] == pytest.approx(relief_2ww, rel=1e-6)
     assert r["sessions_per_year"] == pytest.approx(
-        r["sessions_per_week"] * 50 + relief_2ww * 26 / 8, rel=1e-6
+        r["sessions_per_week"] * 52 + relief_2ww * 26 / 8, rel=1e-6  # 52 weeks of demand (issue 12)
     )
 
 
@@ -88,12 +91,12 @@ def test_tiny_pack_routine_2ww_exact(tiny: PlanningPack) -> None:
         dataclasses.replace(a, rapid_access=False) if a.activity_id == "2ww" else a for a in tiny.activities
     )
     t = size_demand(tiny.replace(activities=acts)).requirements.table.set_index("activity_id")
-    # mean 14 a week, DNA 0.05 rebooked until seen: 14/0.95 slots, 8 a session, 50 weeks + backlog
+    # mean 14 a week, DNA 0.05 rebooked until seen: 14/0.95 slots, 8 a session, 52 weeks of demand + backlog
     week = 14 / 0.95 / 8
     backlog = (14 - 7) / 26 / 0.95 * 26 / 8
-    assert t.loc["2ww", "sessions_per_year"] == pytest.approx(week * 50 + backlog, rel=1e-6)
-    assert t.loc["2ww", "sessions_per_year"] == pytest.approx(93.026, abs=1e-3)
-    assert t.loc["2ww", "dcc_hours_per_year"] == pytest.approx(372.105, abs=1e-3)
+    assert t.loc["2ww", "sessions_per_year"] == pytest.approx(week * 52 + backlog, rel=1e-6)
+    assert t.loc["2ww", "sessions_per_year"] == pytest.approx(96.711, abs=1e-3)  # 14/0.95/8 x 52 + 1.842
+    assert t.loc["2ww", "dcc_hours_per_year"] == pytest.approx(386.842, abs=1e-3)  # 96.711 x 4 h
 
 
 def test_percentile_method_is_passed_to_numpy(tiny: PlanningPack) -> None:

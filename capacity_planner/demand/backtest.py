@@ -48,6 +48,8 @@ __all__ = [
     "summarise_backtest",
 ]
 
+INTERVAL_LEVELS: tuple[int, ...] = (60, 70, 80, 90, 95)
+"""Central predictive intervals whose coverage is scored (per cent)."""
 BACKTEST_COLUMNS = (
     "origin",
     "n_train",
@@ -59,6 +61,12 @@ BACKTEST_COLUMNS = (
     "sized",
     "sized_naive",
     "model",
+    "pinball",
+    "pinball_naive",
+    "mase",
+    "mase_seasonal_naive",
+    *(f"interval_{c}" for c in INTERVAL_LEVELS),
+    *(f"interval_{c}_naive" for c in INTERVAL_LEVELS),
 )
 Forecaster = Callable[[int], SeriesForecast]
 
@@ -84,12 +92,58 @@ def rolling_origins(n_periods: int, periods_per_year: float, *, min_train_years:
     return sorted(origins)
 
 
-def _evaluate(
-    y_test: npt.NDArray[np.float64], fc: SeriesForecast, naive: SeriesForecast, percentile: float, method: str
+def pinball_loss(y: npt.ArrayLike, q: float, p: float) -> float:
+    r"""Mean pinball (quantile) loss of a constant level ``q`` as the ``p`` quantile of ``y``:
+    :math:`\frac1H\sum_h (y_h - q)\,(p - 1\{y_h < q\})` (Gneiting and Raftery, JASA 102, 2007).
+
+    Examples
+    --------
+    >>> pinball_loss([10, 20], 15, 0.8)  # (5 x 0.8 + 5 x 0.2) / 2
+    2.5
+    """
+    u = np.asarray(y, dtype=np.float64) - q
+    return float(np.mean(u * (p - (u < 0))))
+
+
+def mase_scale(y_train: npt.ArrayLike, periods_per_year: float) -> float:
+    r"""In-sample MAE of the seasonal naive forecast :math:`y_{t-Y}` (:math:`Y` = round(P)), the MASE
+    denominator (Hyndman and Koehler, IJF 22, 2006); the one-step naive :math:`y_{t-1}` under
+    :math:`Y + 1` periods. NaN when the series is constant or too short."""
+    y = np.asarray(y_train, dtype=np.float64)
+    lag = round(periods_per_year) if y.size > round(periods_per_year) else 1
+    if y.size <= lag:
+        return math.nan
+    scale = float(np.mean(np.abs(y[lag:] - y[:-lag])))
+    return scale if scale > 0 else math.nan
+
+
+def seasonal_naive(y_train: npt.ArrayLike, horizon: int, periods_per_year: float) -> npt.NDArray[np.float64]:
+    """The seasonal naive forecast: the value a year earlier (the last value under a year of history)."""
+    y = np.asarray(y_train, dtype=np.float64)
+    year = round(periods_per_year)
+    if y.size >= year:
+        base = y[y.size - year :]
+        return np.resize(base, horizon)
+    return np.full(horizon, y[-1] if y.size else 0.0)
+
+
+def score_forecast(
+    y_train: npt.NDArray[np.float64],
+    y_test: npt.NDArray[np.float64],
+    fc: SeriesForecast,
+    percentile: float,
+    method: str = "linear",
+    periods_per_year: float = WEEKS_PER_YEAR,
 ) -> dict[str, float | int | str]:
+    """Every back-test measure of one forecast over one test year, beside the naive baselines (module
+    docstring): one-sided coverage and pinball loss of the sized level, central-interval coverage, MAE
+    and MASE."""
+    naive = EmpiricalRecent(periods_per_year).forecast(y_train, y_test.size)
     sized = fc.quantile(percentile, method)
     sized_naive = naive.quantile(percentile, method)
-    return {
+    scale = mase_scale(y_train, periods_per_year)
+    snaive = seasonal_naive(y_train, y_test.size, periods_per_year)
+    out: dict[str, float | int | str] = {
         "n_test": int(y_test.size),
         "coverage": float(np.mean(y_test <= sized)),
         "coverage_naive": float(np.mean(y_test <= sized_naive)),
@@ -98,7 +152,17 @@ def _evaluate(
         "sized": sized,
         "sized_naive": sized_naive,
         "model": fc.model,
+        "pinball": pinball_loss(y_test, sized, percentile),
+        "pinball_naive": pinball_loss(y_test, sized_naive, percentile),
+        "mase": float(np.mean(np.abs(y_test - fc.mean))) / scale,
+        "mase_seasonal_naive": float(np.mean(np.abs(y_test - snaive))) / scale,
     }
+    for c in INTERVAL_LEVELS:
+        tail = (1 - c / 100) / 2
+        for suffix, f in (("", fc), ("_naive", naive)):
+            lo, hi = f.quantile(tail, method), f.quantile(1 - tail, method)
+            out[f"interval_{c}{suffix}"] = float(np.mean((y_test >= lo) & (y_test <= hi)))
+    return out
 
 
 def backtest_series(
@@ -164,10 +228,8 @@ def backtest_series(
             n_draws=n_draws,
             rng=np.random.default_rng([seed, origin]),
         )
-        naive = EmpiricalRecent(periods_per_year).forecast(y[train], year)
-        rows.append(
-            {"origin": origin, "n_train": origin, **_evaluate(y[test], fc, naive, percentile, method)}
-        )
+        scores = score_forecast(y[train], y[test], fc, percentile, method, periods_per_year)
+        rows.append({"origin": origin, "n_train": origin, **scores})
     return pd.DataFrame(rows, columns=list(BACKTEST_COLUMNS))
 
 
@@ -196,44 +258,33 @@ def backtest_pack(
     history = build_history(pack)
     wide = history.weekly_by_activity()
     p = pack.settings.percentile if percentile is None else percentile
-    weeks = history.window.first_week + np.arange(history.window.n_weeks, dtype=np.int64)
-    z = calendar_regressors(weeks)
     frames = []
     for aid in wide.columns:
+        values, first_week = history.activity_series(str(aid), wide)
+        weeks = first_week + np.arange(values.size, dtype=np.int64)
         res = backtest_series(
-            wide[aid].to_numpy(dtype=np.float64),
+            values,
             WEEKS_PER_YEAR,
             percentile=p,
             method=pack.settings.percentile_method,
             min_train_years=min_train_years,
             t=weeks,
-            regressors=z,
+            regressors=calendar_regressors(weeks),
             growth=pack.settings.growth,
             seed=int(series_seed(pack.settings.seed, str(aid)).integers(2**31)),
             n_draws=n_draws,
         )
         if len(res) == 0:
             continue
+        res["origin"] = week_start_of(weeks[res["origin"].to_numpy(dtype=np.int64)])
         res.insert(0, "activity_id", str(aid))
         frames.append(res)
-    cols = [
-        "activity_id",
-        "origin",
-        "n_train_weeks",
-        "n_test_weeks",
-        "percentile",
-        "coverage",
-        "coverage_naive",
-        "mae",
-        "mae_naive",
-        "sized",
-        "sized_naive",
-        "model",
+    cols = ["activity_id", "origin", "n_train_weeks", "n_test_weeks", "percentile"] + [
+        c for c in BACKTEST_COLUMNS if c not in ("origin", "n_train", "n_test")
     ]
     if not frames:
         return pd.DataFrame(columns=cols)
     out = pd.concat(frames, ignore_index=True)
-    out["origin"] = week_start_of(weeks[out["origin"].to_numpy(dtype=np.int64)])
     out = out.rename(columns={"n_train": "n_train_weeks", "n_test": "n_test_weeks"})
     out["percentile"] = p
     return out[cols]
@@ -265,6 +316,7 @@ def summarise_backtest(table: pd.DataFrame, by: str | list[str] = "origin") -> p
                 "mae_ratio": float(g["mae"].sum() / g["mae_naive"].sum())
                 if g["mae_naive"].sum() > 0
                 else math.nan,
+                **_extra_scores(g, w),
             }
         )
 
@@ -276,6 +328,27 @@ def summarise_backtest(table: pd.DataFrame, by: str | list[str] = "origin") -> p
     out = pd.DataFrame([*rows, pool(table)], index=pd.Index([*labels, "all"], name="/".join(keys)))
     out["n_series"] = out["n_series"].astype(int)
     out["n_test_periods"] = out["n_test_periods"].astype(int)
+    return out
+
+
+def _extra_scores(g: pd.DataFrame, w: npt.NDArray[np.float64]) -> dict[str, float]:
+    """Pooled pinball ratio, MASE and interval coverages of a group (when the columns are there)."""
+    out: dict[str, float] = {}
+    if "pinball" in g.columns:
+        naive = float(np.sum(g["pinball_naive"] * w))
+        out["pinball_ratio"] = float(np.sum(g["pinball"] * w)) / naive if naive > 0 else math.nan
+    if "mase" in g.columns:
+        out["mase"] = float(np.nanmean(g["mase"])) if g["mase"].notna().any() else math.nan
+        out["mase_seasonal_naive"] = (
+            float(np.nanmean(g["mase_seasonal_naive"]))
+            if g["mase_seasonal_naive"].notna().any()
+            else math.nan
+        )
+    for c in INTERVAL_LEVELS:
+        for suffix in ("", "_naive"):
+            col = f"interval_{c}{suffix}"
+            if col in g.columns:
+                out[col] = float(np.average(g[col], weights=w))
     return out
 
 

@@ -77,6 +77,20 @@ from capacity_planner.demand.forecast_kernels import (
     fit_negbin,
     negbin_loglik,
     predictive_draws,
+    usable_regressors,
+)
+from capacity_planner.demand.forecast_rules import (
+    GROWTH_CAP,
+    GROWTH_PRIOR_SD,
+    IMPLAUSIBLE_RATIO,
+    cap_note,
+    capped_log_growth,
+    condition_on_growth_prior,
+    level_shift_test,
+    plausible_forecast,
+    screen_level_shift,
+    shift_min_segment,
+    year_on_year_growth,
 )
 
 __all__ = [
@@ -92,6 +106,8 @@ __all__ = [
     "predictive_draws",
     "screen_level_shift",
     "series_seed",
+    "year_on_year_growth",
+    "zero_forecast",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -106,11 +122,13 @@ MAX_HARMONICS_WEEKLY: Final = 3
 MAX_HARMONICS_MONTHLY: Final = 2
 FLAT_GROWTH: Final = 0.02
 """A trend whose 95 % interval lies within ±2 % a year is dropped ("flat" history)."""
-SHIFT_TRIM: Final = 0.15
-SHIFT_MIN_SEGMENT: Final = 6
-SHIFT_CRITICAL_LR: Final = 12.16
-"""Andrews (1993, Table 1) 1 % critical value of the sup-LR test for one break in one parameter with 15 %
-trimming."""
+SHORT_HISTORY_YEARS: Final = 0.5
+"""Below half a year (26 weeks) a series is sized by the short-history method (notes say so)."""
+MAX_SHIFT_SEARCHES: Final = 3
+"""Level-shift searches: the whole series, then the periods after each shift found."""
+UNSEEN_SEASON_SD: Final = 0.10
+"""Standard deviation of the log level added to each predictive draw when the level was measured on
+less than a year without a seasonal model: the part of the year it came from is unknown."""
 
 
 def series_seed(seed: int, key: str) -> np.random.Generator:
@@ -178,7 +196,8 @@ class SeriesForecast:
         return float(np.quantile(self.sample, q, method=method))  # type: ignore[call-overload]
 
 
-def _zero_forecast(horizon: int, n_train: int, model: str = "zero") -> SeriesForecast:
+def zero_forecast(horizon: int, n_train: int, model: str = "zero") -> SeriesForecast:
+    """No demand over ``horizon`` periods (``model``: ``zero`` for an all-zero history, ``none`` for none)."""
     z = np.zeros(horizon)
     return SeriesForecast(model=model, mean=z, lower=z, upper=z, sample=np.zeros(1), n_train=n_train)
 
@@ -199,7 +218,7 @@ class EmpiricalRecent:
         n = round(self.periods_per_year)
         recent = yy[-n:]
         if recent.size == 0:
-            return _zero_forecast(horizon, 0, "empirical")
+            return zero_forecast(horizon, 0, "empirical")
         lo, hi = np.quantile(recent, BAND)
         return SeriesForecast(
             model="empirical",
@@ -222,7 +241,11 @@ class NegBinGLM:
     trend : bool
     n_harmonics : int
     growth : float, optional
-        Annual growth rate to impose instead of estimating the trend.
+        Annual growth rate to impose instead of estimating the trend (as an offset).
+    shift_at : float, optional
+        Period from which a level step applies; the trend is then fitted after it only (constant before).
+    growth_source : str
+        Where an imposed ``growth`` came from: ``given`` (settings) or ``year-on-year`` (estimated).
     """
 
     periods_per_year: float
@@ -230,13 +253,14 @@ class NegBinGLM:
     n_harmonics: int = 0
     growth: float | None = None
     shift_at: float | None = None
+    growth_source: str = "given"
 
     @property
     def name(self) -> str:
         """Model label, e.g. ``trend+season+negbin``."""
         parts = []
         if self.growth is not None:
-            parts.append("given-growth")
+            parts.append("given-growth" if self.growth_source == "given" else "yoy-growth")
         elif self.trend:
             parts.append("trend")
         if self.n_harmonics:
@@ -257,13 +281,16 @@ class NegBinGLM:
             regressors=z,
         )
         if self.shift_at is not None:
+            if self.trend and self.growth is None:  # trend after the shift only
+                X[:, 1] = (np.maximum(t, self.shift_at) - t_ref) / self.periods_per_year
             X = np.column_stack([X, (t >= self.shift_at).astype(np.float64)])
         return X
 
     def _offset(self, t: FloatArray, t_ref: float, log_exposure: FloatArray | None) -> FloatArray:
         off = np.zeros_like(t) if log_exposure is None else log_exposure.astype(np.float64)
         if self.growth is not None:
-            off = off + math.log1p(self.growth) * (t - t_ref) / self.periods_per_year
+            tg = t if self.shift_at is None else np.maximum(t, self.shift_at)
+            off = off + math.log1p(self.growth) * (tg - t_ref) / self.periods_per_year
         return off
 
     def fit(
@@ -276,7 +303,10 @@ class NegBinGLM:
     ) -> NegBinFit:
         """Fit to counts ``y`` at periods ``t`` (trend reference: the last period)."""
         t_ref = float(t[-1])
-        return fit_negbin(y, self._design(t, t_ref, z), self._offset(t, t_ref, log_exposure))
+        after = None if self.shift_at is None else t >= self.shift_at
+        mask = after if after is not None and after.sum() >= self.periods_per_year / 2 else None
+        X = self._design(t, t_ref, z)
+        return fit_negbin(y, X, self._offset(t, t_ref, log_exposure), dispersion_mask=mask)
 
     def forecast_from_fit(
         self,
@@ -288,19 +318,21 @@ class NegBinGLM:
         log_exposure_future: FloatArray | None = None,
         n_draws: int = 400,
         rng: np.random.Generator | None = None,
+        extra_eta: FloatArray | None = None,
     ) -> SeriesForecast:
-        """Mean, band and pooled predictive sample over ``t_future`` from a fit made on periods ``t``."""
+        """Mean, band and pooled predictive sample over ``t_future`` from a fit made on periods ``t``
+        (``extra_eta``: drawn terms added to the linear predictor, see :func:`predictive_draws`)."""
         rng = rng if rng is not None else np.random.default_rng(0)
         t_ref = float(t[-1])
         Xf = self._design(t_future, t_ref, z_future)
         off_f = self._offset(t_future, t_ref, log_exposure_future)
         mean = np.exp(np.clip(Xf @ fit.beta + off_f, -30, 30))
-        draws = predictive_draws(fit, Xf, off_f, n_draws, rng)
+        draws = predictive_draws(fit, Xf, off_f, n_draws, rng, extra_eta)
         lower, upper = np.quantile(draws, BAND, axis=1)
         if self.growth is not None:
             growth: float | None = self.growth
         elif self.trend:
-            growth = math.expm1(float(fit.beta[1]))
+            growth = math.expm1(min(float(fit.beta[1]), 5.0))
         else:
             growth = None
         notes = () if fit.converged else ("the model fit did not fully converge",)
@@ -311,7 +343,7 @@ class NegBinGLM:
             upper=upper,
             sample=draws.ravel(),
             annual_growth=growth,
-            growth_given=self.growth is not None,
+            growth_given=self.growth is not None and self.growth_source == "given",
             dispersion=fit.alpha,
             n_harmonics=self.n_harmonics,
             n_train=fit.n,
@@ -374,71 +406,120 @@ def forecast_series(
         tf = np.asarray(t_future, dtype=np.float64)
     H = tf.size
     if n == 0:
-        return _zero_forecast(H, 0, "none")
+        return zero_forecast(H, 0, "none")
     if yy.sum() == 0:
-        return _zero_forecast(H, n, "zero")
+        return zero_forecast(H, n, "zero")
     rng = rng if rng is not None else np.random.default_rng(0)
     J = n_draws if n_draws is not None else max(400, math.ceil(MIN_POOLED_DRAWS / max(H, 1)))
     le = None if log_exposure is None else np.asarray(log_exposure, dtype=np.float64)
     lef = None if log_exposure_future is None else np.asarray(log_exposure_future, dtype=np.float64)
-    years = n // max(1, round(P))  # full years of history
-    z = None if regressors is None or years < 1 else np.asarray(regressors, dtype=np.float64).reshape(n, -1)
-    zf = (
-        None
-        if z is None or regressors_future is None
-        else np.asarray(regressors_future, np.float64).reshape(H, -1)
+    z, zf = usable_regressors(regressors, regressors_future, n, H, n // max(1, round(P)) >= 1)
+    data = _Series(yy, tt, z, le, P)
+    model, fit, notes = _choose_model(data, growth)
+    if fit is None:
+        fc = EmpiricalRecent(P).forecast(yy, H)
+        return dataclasses.replace(fc, notes=("no model could be fitted; used last year's values",))
+    seg = data.segment_length(model.shift_at)
+    if model.shift_at is not None and not yy[tt >= model.shift_at].any():
+        note = "no demand after the level shift found in its history; none is forecast"
+        return dataclasses.replace(zero_forecast(H, n, "zero"), notes=(*notes, note))
+    extra: FloatArray | None = None
+    if growth is None and model.trend:
+        fit, growth_notes = _shrink_trend(fit)
+        notes += growth_notes
+    elif growth is None and n < 2 * round(P):  # level-only regime (a flat trend was tested and dropped)
+        model, fit, extra, growth_notes = _level_growth(data, model, fit, tf, J, rng)
+        notes += growth_notes
+    if n < 2 * round(P) and seg < round(P):  # level measured on part of a year, season not estimable
+        extra = (0.0 if extra is None else extra) + rng.normal(0.0, UNSEEN_SEASON_SD, size=(1, J))
+    if n < SHORT_HISTORY_YEARS * P:
+        notes.append(
+            f"short history ({seg} periods): sized by the short-history method, the mean of the periods "
+            f"available with the level's uncertainty widened for an unseen season (±{UNSEEN_SEASON_SD:.0%}) "
+            f"and unknown growth (±{GROWTH_PRIOR_SD:.0%} a year)"
+        )
+    elif seg < SHORT_HISTORY_YEARS * P:
+        notes.append(f"the level after the shift rests on {seg} periods; its uncertainty is carried")
+    extra_eta = None if extra is None else np.broadcast_to(extra, (H, J)).astype(np.float64)
+    fc = model.forecast_from_fit(
+        fit, tt, tf, z_future=zf, log_exposure_future=lef, n_draws=J, rng=rng, extra_eta=extra_eta
     )
-    if z is not None:
-        keep = np.ptp(z, axis=0) > 1e-9
-        z, zf = (z[:, keep], None if zf is None else zf[:, keep]) if keep.any() else (None, None)
-        if zf is None:
-            z = None
+    if not plausible_forecast(fc.mean, fc.sample, yy):
+        fallback = EmpiricalRecent(P).forecast(yy, H)
+        note = (
+            f"the fitted model ({fc.model}) forecast more than {IMPLAUSIBLE_RATIO:g} times the busiest "
+            "period seen; used last year's values instead"
+        )
+        return dataclasses.replace(fallback, notes=(*notes, note))
+    return dataclasses.replace(fc, notes=(*fc.notes, *notes))
 
-    if years >= 2:  # seasonal harmonics chosen by AIC, always with a trend (unless flat, below)
+
+@dataclass(frozen=True)
+class _Series:
+    """One training series and its covariates (internal to :func:`forecast_series`)."""
+
+    y: FloatArray
+    t: FloatArray
+    z: FloatArray | None
+    log_exposure: FloatArray | None
+    periods_per_year: float
+
+    def tail(self, start: int) -> _Series:
+        """The periods from index ``start`` on (regressors constant there are left out)."""
+        z = None if self.z is None else self.z[start:]
+        if z is not None:
+            keep = np.ptp(z, axis=0) > 1e-9
+            z = z[:, keep] if keep.any() else None
+        le = None if self.log_exposure is None else self.log_exposure[start:]
+        return _Series(self.y[start:], self.t[start:], z, le, self.periods_per_year)
+
+    def segment_length(self, shift_at: float | None) -> int:
+        """Periods from ``shift_at`` (or all) to the end."""
+        return int(self.y.size if shift_at is None else np.sum(self.t >= shift_at))
+
+    def fit(self, model: NegBinGLM) -> NegBinFit | None:
+        """``model`` fitted to the series, or None when the fit fails or is not finite."""
+        try:
+            fit = model.fit(self.y, self.t, z=self.z, log_exposure=self.log_exposure)
+        except np.linalg.LinAlgError:
+            return None
+        finite = np.all(np.isfinite(fit.beta)) and np.all(np.isfinite(fit.cov)) and math.isfinite(fit.aic)
+        return fit if finite else None
+
+
+def _choose_model(data: _Series, growth: float | None) -> tuple[NegBinGLM, NegBinFit | None, list[str]]:
+    """Candidates by history length, a level shift if significant, then AIC (module docstring)."""
+    P = data.periods_per_year
+    years = data.y.size // max(1, round(P))
+    if years >= 2:  # seasonal harmonics chosen by AIC, with a trend (unless flat, below)
         candidates = [
             NegBinGLM(P, trend=True, n_harmonics=k, growth=growth)
             for k in range(MAX_HARMONICS_WEEKLY + 1 if P >= 24 else MAX_HARMONICS_MONTHLY + 1)
         ]
-    else:  # under two years trend and season cannot be told apart: level only (or the given growth)
+    else:  # under two years trend and season cannot be told apart: level only (growth: see below)
         candidates = [NegBinGLM(P, trend=growth is not None, growth=growth)]
     notes: list[str] = []
-    if years >= 2:
-        shift_at = _level_shift(yy, tt, candidates[-1], z, le)
+    if years >= 1:
+        shift_at = _level_shift(data, candidates[-1])
         if shift_at is not None:
             candidates = [dataclasses.replace(m, shift_at=shift_at) for m in candidates]
             notes.append(f"level shift detected at period {int(shift_at)}; the level after it is used")
-
-    best = _best_by_aic(candidates, yy, tt, z, le)
-    if best is not None and years >= 2 and growth is None and _is_flat(best[1]):
-        flat = dataclasses.replace(best[0], trend=False)
-        refit = _best_by_aic([flat], yy, tt, z, le)
+    best = _best_by_aic(candidates, data)
+    if best is not None and best[0].trend and growth is None and _is_flat(best[1]):
+        refit = _best_by_aic([dataclasses.replace(best[0], trend=False)], data)
         if refit is not None:
             best = refit
             notes.append("no material trend (95 % interval of growth within ±2 % a year); level only")
     if best is None:
-        fc = EmpiricalRecent(P).forecast(yy, H)
-        return dataclasses.replace(fc, notes=("no model could be fitted; used last year's values",))
-    model, fit = best
-    fc = model.forecast_from_fit(fit, tt, tf, z_future=zf, log_exposure_future=lef, n_draws=J, rng=rng)
-    return dataclasses.replace(fc, notes=(*fc.notes, *notes))
+        return candidates[0], None, notes
+    return best[0], best[1], notes
 
 
-def _best_by_aic(
-    models: list[NegBinGLM],
-    y: FloatArray,
-    t: FloatArray,
-    z: FloatArray | None,
-    log_exposure: FloatArray | None,
-) -> tuple[NegBinGLM, NegBinFit] | None:
+def _best_by_aic(models: list[NegBinGLM], data: _Series) -> tuple[NegBinGLM, NegBinFit] | None:
     best: tuple[NegBinGLM, NegBinFit] | None = None
     for model in models:
-        try:
-            fit = model.fit(y, t, z=z, log_exposure=log_exposure)
-        except np.linalg.LinAlgError:
-            continue
-        if not (np.all(np.isfinite(fit.beta)) and np.all(np.isfinite(fit.cov)) and math.isfinite(fit.aic)):
-            continue
-        if best is None or fit.aic < best[1].aic - 1e-9:
+        fit = data.fit(model)
+        if fit is not None and (best is None or fit.aic < best[1].aic - 1e-9):
             best = (model, fit)
     return best
 
@@ -449,48 +530,72 @@ def _is_flat(fit: NegBinFit) -> bool:
     return abs(float(fit.beta[1])) + 1.96 * se < math.log(1 + FLAT_GROWTH)
 
 
-def screen_level_shift(
-    y: npt.ArrayLike,
-    X: npt.ArrayLike,
-    offset: npt.ArrayLike | None = None,
-    *,
-    trim: float = SHIFT_TRIM,
-    min_segment: int = SHIFT_MIN_SEGMENT,
-) -> int | None:
-    r"""Most likely position of one level shift: the index :math:`b` maximising the drop in the residual sum
-    of squares of :math:`\log(y + 0.5) - o` on ``[X, 1{i >= b}]`` (ordinary least squares, all :math:`b`
-    at once by the Frisch-Waugh projection). None when the series is too short for a trimmed search.
-    """
-    yy = np.asarray(y, dtype=np.float64)
-    n = yy.size
-    lo = max(min_segment, math.ceil(trim * n))
-    hi = n - lo
-    if hi < lo:
-        return None
-    ly = np.log(yy + 0.5) - (0.0 if offset is None else np.asarray(offset, dtype=np.float64))
-    q, _ = np.linalg.qr(np.asarray(X, dtype=np.float64))
-    resid = ly - q @ (q.T @ ly)
-    cand = np.arange(lo, hi + 1)
-    steps = (np.arange(n)[:, None] >= cand[None, :]).astype(np.float64)
-    proj = steps - q @ (q.T @ steps)
-    den = np.einsum("ij,ij->j", proj, proj)
-    gain = np.where(den > 1e-12, (proj.T @ resid) ** 2 / np.maximum(den, 1e-12), 0.0)
-    return int(cand[int(np.argmax(gain))])
+def _level_shift(data: _Series, model: NegBinGLM) -> float | None:
+    """Period from which the last stable level holds, or None: a significant level shift
+    (:func:`~capacity_planner.demand.forecast_rules.level_shift_test`), then again in the periods after it
+    (up to :data:`MAX_SHIFT_SEARCHES` times, while two years or more follow the last one), so a dip
+    followed by a recovery ends at the recovery."""
+    P = data.periods_per_year
+    start = 0
+    found_at: float | None = None
+    for _ in range(MAX_SHIFT_SEARCHES):
+        part = data.tail(start)
+        if part.y.size < (2 * shift_min_segment(P) + 1 if start == 0 else 2 * round(P)):
+            break
+        seasonal = model.n_harmonics if part.y.size >= 3 * round(P) else 0
+        trend = model.trend and part.y.size >= 2 * round(P)
+        m = dataclasses.replace(model, n_harmonics=seasonal, trend=trend)
+        t_ref = float(part.t[-1])
+        X = m._design(part.t, t_ref, part.z)
+        off = m._offset(part.t, t_ref, part.log_exposure)
+        # the search design: level, a trend from two years, the season from three (with two, season
+        # and a recent step are confounded); without a season a seasonal swing can look like a step,
+        # so more evidence is asked
+        level = 0.05 if seasonal else 0.01
+        found = level_shift_test(part.y, X, off, min_segment=shift_min_segment(P), level=level)
+        if found is None:
+            break
+        start += found[0]
+        found_at = float(data.t[start])
+    return found_at
 
 
-def _level_shift(
-    y: FloatArray, t: FloatArray, model: NegBinGLM, z: FloatArray | None, log_exposure: FloatArray | None
-) -> float | None:
-    """Period of a significant level shift (sup-LR test, Andrews 1993), or None."""
-    t_ref = float(t[-1])
-    X = model._design(t, t_ref, z)
-    off = model._offset(t, t_ref, log_exposure)
-    b = screen_level_shift(y, X, off)
-    if b is None:
-        return None
-    try:
-        base = fit_negbin(y, X, off)
-        shifted = fit_negbin(y, np.column_stack([X, (np.arange(y.size) >= b).astype(np.float64)]), off)
-    except np.linalg.LinAlgError:
-        return None
-    return float(t[b]) if 2.0 * (shifted.loglik - base.loglik) > SHIFT_CRITICAL_LR else None
+def _shrink_trend(fit: NegBinFit) -> tuple[NegBinFit, list[str]]:
+    """Growth prior and cap applied to a fitted trend (column 1), keeping the current level."""
+    raw = float(fit.beta[1])
+    beta, cov = condition_on_growth_prior(fit.beta, fit.cov, 1)
+    capped = capped_log_growth(float(beta[1]))
+    beta = beta.copy()
+    beta[1] = capped
+    notes = [cap_note(raw, capped)] if abs(raw) > math.log1p(GROWTH_CAP) else []
+    return dataclasses.replace(fit, beta=beta, cov=cov), notes
+
+
+def _level_growth(
+    data: _Series, model: NegBinGLM, fit: NegBinFit, tf: FloatArray, J: int, rng: np.random.Generator
+) -> tuple[NegBinGLM, NegBinFit, FloatArray, list[str]]:
+    """Growth of a level-only model: year on year when a year and a period follow the last shift, else
+    unknown (the prior); the level is refitted with the posterior mean as an offset and the rest of the
+    growth's uncertainty is drawn: :math:`(g_j - \\bar g)(t_h - t_c)/P` with :math:`t_c` the mean period
+    of the segment the level is measured on."""
+    P = data.periods_per_year
+    after = np.ones(data.y.size, dtype=bool) if model.shift_at is None else data.t >= model.shift_at
+    le = None if data.log_exposure is None else data.log_exposure[after]
+    est = year_on_year_growth(data.y[after], P, log_exposure=le, alpha=fit.alpha)
+    notes: list[str] = []
+    if est is None:
+        mean, var = 0.0, GROWTH_PRIOR_SD**2
+    else:
+        mean, var = est.posterior()
+        capped = capped_log_growth(mean)
+        if abs(est.log_growth) > math.log1p(GROWTH_CAP):
+            notes.append(cap_note(est.log_growth, capped))
+        mean = capped
+        grown = dataclasses.replace(model, growth=math.expm1(mean), growth_source="year-on-year")
+        refit = data.fit(grown)
+        if refit is not None:
+            model, fit = grown, refit
+    t_c = float(data.t[after].mean())
+    extra = rng.normal(0.0, math.sqrt(var), size=(1, J)) * ((tf - t_c) / P)[:, None]
+    return model, fit, extra, notes
+

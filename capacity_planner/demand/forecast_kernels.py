@@ -25,6 +25,7 @@ __all__ = [
     "fit_negbin",
     "negbin_loglik",
     "predictive_draws",
+    "usable_regressors",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -71,6 +72,19 @@ def design_matrix(
         z = np.asarray(regressors, dtype=np.float64).reshape(tt.size, -1)
         out = np.hstack([out, z])
     return out
+
+
+def usable_regressors(
+    regressors: npt.ArrayLike | None, regressors_future: npt.ArrayLike | None, n: int, H: int, enough: bool
+) -> tuple[FloatArray | None, FloatArray | None]:
+    """Training and future regressors, keeping the columns that vary in the ``n`` training periods; none
+    when either is missing or ``enough`` is false (under a year of history)."""
+    if regressors is None or regressors_future is None or not enough:
+        return None, None
+    z = np.asarray(regressors, dtype=np.float64).reshape(n, -1)
+    zf = np.asarray(regressors_future, np.float64).reshape(H, -1)
+    keep = np.ptp(z, axis=0) > 1e-9
+    return (z[:, keep], zf[:, keep]) if keep.any() else (None, None)
 
 
 def negbin_loglik(y: FloatArray, mu: FloatArray, alpha: float) -> float:
@@ -160,6 +174,7 @@ def fit_negbin(
     max_iter: int = 100,
     tol: float = 1e-8,
     prior_weights: npt.ArrayLike | None = None,
+    dispersion_mask: npt.ArrayLike | None = None,
 ) -> NegBinFit:
     r"""Robust NB2 regression with log link by IRLS (see :mod:`capacity_planner.demand.forecast`).
 
@@ -175,6 +190,9 @@ def fit_negbin(
         Huber tuning constant on Pearson residuals.
     max_iter, tol : int, float
         IRLS stopping rule (largest change in a coefficient, plus the relative change in alpha).
+    dispersion_mask : array_like of bool, optional
+        Observations that estimate :math:`\alpha` and the residual autocorrelation (e.g. the periods after
+        a level shift: the regime being forecast); all when omitted.
     prior_weights : array_like, optional
         Observation weights (e.g. to discount old periods); the covariance is then the sandwich
         :math:`B^{-1} M B^{-1}` with :math:`B = X^\top W X`, :math:`M = X^\top W^2 V^{-1} X`.
@@ -193,6 +211,8 @@ def fit_negbin(
     off = np.zeros_like(yy) if offset is None else np.asarray(offset, dtype=np.float64)
     n, p = XX.shape
     pw = np.ones(n) if prior_weights is None else np.asarray(prior_weights, dtype=np.float64)
+    dm = np.ones(n, dtype=bool) if dispersion_mask is None else np.asarray(dispersion_mask, dtype=bool)
+    dof = max(float(dm.sum()) - p + (0 if dm.all() else 1), 1.0)
     mean = max(float(yy.mean()), 1e-3) if n else 1.0
     beta = np.linalg.lstsq(XX, np.log(np.maximum(yy, 0.5 * mean)) - off, rcond=None)[0]
     beta = np.where(np.isfinite(beta), beta, 0.0)
@@ -208,7 +228,8 @@ def fit_negbin(
         z = eta - off + (yy - mu) / mu
         xtw = XX.T * w
         new_beta = np.linalg.solve(xtw @ XX + 1e-10 * np.eye(p), xtw @ z)
-        new_alpha = _solve_alpha(yy, np.exp(np.clip(XX @ new_beta + off, -30, 30)), n - p, huber_c, alpha)
+        mu_new = np.exp(np.clip(XX @ new_beta + off, -30, 30))
+        new_alpha = _solve_alpha(yy[dm], mu_new[dm], dof, huber_c, alpha)
         delta = float(np.max(np.abs(new_beta - beta))) + abs(new_alpha - alpha) / (1 + alpha)
         beta, alpha = new_beta, new_alpha
         if delta < tol:
@@ -221,7 +242,7 @@ def fit_negbin(
     meat = (XX.T * (pw * pw * mu * mu / var)) @ XX
     cov = bread @ meat @ bread
     r = (yy - mu) / np.sqrt(var)
-    rho1 = _lag1(np.clip(r, -huber_c, huber_c))
+    rho1 = _lag1(np.clip(r[dm], -huber_c, huber_c))
     rho = min(max(rho1, 0.0), _MAX_RHO)
     phi = (1 + rho) / (1 - rho)
     return NegBinFit(
@@ -245,11 +266,17 @@ def _lag1(r: FloatArray) -> float:
 
 
 def predictive_draws(
-    fit: NegBinFit, X_future: FloatArray, offset_future: FloatArray, n_draws: int, rng: np.random.Generator
+    fit: NegBinFit,
+    X_future: FloatArray,
+    offset_future: FloatArray,
+    n_draws: int,
+    rng: np.random.Generator,
+    extra_eta: FloatArray | None = None,
 ) -> FloatArray:
     r"""Draws from the predictive distribution, shape (H, n_draws): parameters from
     :math:`N(\hat\beta, \Sigma)`, then NB2 counts as a Gamma-Poisson mixture
-    (:mod:`capacity_planner.demand.forecast`)."""
+    (:mod:`capacity_planner.demand.forecast`). ``extra_eta`` (H, n_draws) adds drawn terms to the linear
+    predictor that the fit does not carry (growth or level uncertainty from outside the GLM)."""
     h = X_future.shape[0]
     try:
         chol = np.linalg.cholesky(fit.cov + 1e-14 * np.eye(fit.cov.shape[0]))
@@ -257,7 +284,10 @@ def predictive_draws(
         vals, vecs = np.linalg.eigh(fit.cov)
         chol = vecs * np.sqrt(np.maximum(vals, 0.0))
     betas = fit.beta[:, None] + chol @ rng.standard_normal((fit.beta.size, n_draws))
-    eta = np.clip(X_future @ betas + offset_future[:, None], -30, 30)
+    eta = X_future @ betas + offset_future[:, None]
+    if extra_eta is not None:
+        eta = eta + extra_eta
+    eta = np.clip(eta, -30, 30)
     mu = np.exp(eta)
     if fit.alpha > 1e-10:
         mu = rng.gamma(1.0 / fit.alpha, fit.alpha * mu)

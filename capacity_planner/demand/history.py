@@ -18,7 +18,8 @@ falls in the week just before the plan start, the window runs to the day before 
 the window covers every day on which the service takes referrals: Monday to Friday, plus Saturday or
 Sunday if any referral in the pack is dated on one. Partial first and last weeks are dropped, never
 counted as low demand; missing weeks inside the window are zero. Only the last ``history_weeks`` complete
-weeks are kept.
+weeks are kept. Weekly totals (every row dated on the same weekday) are whole weeks and are never dropped;
+monthly totals (every row dated the 1st of a month) are refused (:func:`check_referral_frequency`).
 
 Rates
 -----
@@ -53,15 +54,19 @@ import numpy.typing as npt
 import pandas as pd
 
 from capacity_planner.calendar import bank_holidays
+from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.pack.model import Activity, PlanningPack
 
 __all__ = [
+    "ActivitySpan",
     "History",
     "ReferralWindow",
+    "activity_spans",
     "appointment_rates",
     "bank_holidays",
     "build_history",
     "calendar_regressors",
+    "check_referral_frequency",
     "follow_up_ratios",
     "referral_window",
     "week_index",
@@ -199,8 +204,8 @@ def referral_window(
     referrals : DataFrame
         Canonical referrals (``referral_date`` datetime64).
     plan_start : date, optional
-        First Monday of the planning year; the window is extended to the day before it when the last
-        referral falls in the week before it.
+        First Monday of the planning year. Not used to complete the last week: an extract pulled
+        mid-week ends in a partial week, which is dropped even when the plan starts the next Monday.
     history_weeks : int, optional
         Keep only the last ``history_weeks`` complete weeks.
     """
@@ -211,16 +216,13 @@ def referral_window(
     # weekday of day number d: (d + 3) % 7, Monday = 0 (1970-01-01 was a Thursday)
     weekdays = np.bincount((days + 3) % 7, minlength=7)
     weekend = bool(weekdays[5:].sum() > 0)
-    if plan_start is not None:
-        start_day = int(np.datetime64(plan_start, "D").astype(np.int64))
-        if 0 <= start_day - 1 - last < 7:
-            last = start_day - 1
     last_needed = 6 if weekdays[6] else 5 if weekdays[5] else 4
     first_wd, last_wd = (first + 3) % 7, (last + 3) % 7
     first_week = (first - _EPOCH_MONDAY_OFFSET) // 7
     last_week = (last - _EPOCH_MONDAY_OFFSET) // 7
-    dropped_first = first_wd != 0
-    dropped_last = last_wd < last_needed
+    weekly_totals = int(np.count_nonzero(weekdays)) == 1 and np.unique(days).size >= 3
+    dropped_first = first_wd != 0 and not weekly_totals
+    dropped_last = last_wd < last_needed and not weekly_totals
     first_week += int(dropped_first)
     last_week -= int(dropped_last)
     if history_weeks is not None and last_week - first_week + 1 > history_weeks:
@@ -235,6 +237,35 @@ def referral_window(
         dropped_last=dropped_last,
         weekend_referrals=weekend,
     )
+
+
+def check_referral_frequency(referrals: pd.DataFrame, source: str = "referrals") -> None:
+    """Refuse monthly totals: every referral dated the 1st of a month, on at least three dates.
+
+    Weekly demand cannot be recovered from monthly totals (a month's count dated the 1st would be one spike
+    week in 4.3), so they are an input error (exit 2) naming the table, the column and what to give.
+
+    Raises
+    ------
+    PackValidationError
+    """
+    if len(referrals) == 0:
+        return
+    dates = pd.DatetimeIndex(pd.unique(referrals["referral_date"].dropna()))
+    if dates.size >= 3 and bool((dates.day == 1).all()):
+        raise PackValidationError(
+            [
+                Problem(
+                    source,
+                    "every referral is dated the 1st of a month: these look like monthly totals, which "
+                    "cannot be sized as weekly demand. Give one row per referral, or daily or weekly "
+                    "counts (weekly totals dated on the same weekday each week)",
+                    None,
+                    "referral_date",
+                    f"{dates.min().date()} .. {dates.max().date()} ({dates.size} dates)",
+                )
+            ]
+        )
 
 
 def weekly_referrals(
@@ -296,6 +327,48 @@ def weekly_referrals(
             "value": values.ravel(),
         }
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySpan:
+    """The weeks of one activity's own series inside the pack's window (indices from :func:`week_index`).
+
+    ``first_week`` is the first complete week from its first referral (the week of the first referral when
+    that is a Monday or the pack's first week, else the next week); ``last_referral_week`` is the week of
+    its last referral. Weeks after it up to the window's end are real zeros (a code that stopped)."""
+
+    activity_id: str
+    first_week: int
+    last_referral_week: int
+    first_day: dt.date
+
+    def offset(self, window: ReferralWindow) -> int:
+        """Weeks of the window before the activity's series starts."""
+        return max(0, self.first_week - window.first_week)
+
+
+def activity_spans(referrals: pd.DataFrame, window: ReferralWindow) -> dict[str, ActivitySpan]:
+    """Each activity's own span (:class:`ActivitySpan`), vectorised over the referrals table.
+
+    An activity whose first complete week would fall after the window keeps the window's last week, so
+    every activity with a referral in the window has at least one week of history.
+    """
+    if len(referrals) == 0 or window.n_weeks == 0:
+        return {}
+    days = _days(referrals["referral_date"])
+    frame = pd.DataFrame({"activity_id": referrals["activity_id"].to_numpy(), "day": days})
+    bounds = frame.groupby("activity_id", sort=True)["day"].agg(["min", "max"])
+    first = bounds["min"].to_numpy(dtype=np.int64)
+    last = bounds["max"].to_numpy(dtype=np.int64)
+    week_first = (first - _EPOCH_MONDAY_OFFSET) // 7
+    partial = ((first + 3) % 7 != 0) & (week_first >= window.first_week)
+    start = np.clip(week_first + partial, window.first_week, window.last_week)
+    end = np.minimum((last - _EPOCH_MONDAY_OFFSET) // 7, window.last_week)
+    as_date = dt.date(1970, 1, 1).toordinal()
+    return {
+        str(aid): ActivitySpan(str(aid), int(a), int(b), dt.date.fromordinal(as_date + int(f)))
+        for aid, a, b, f in zip(bounds.index, start, end, first, strict=True)
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -487,6 +560,20 @@ class History:
     rates: pd.DataFrame  # appointment_rates(), indexed by activity_id
     follow_ups: pd.DataFrame  # follow_up_ratios()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    spans: dict[str, ActivitySpan] = field(default_factory=dict)  # each activity's own series
+
+    def activity_series(
+        self, activity_id: str, wide: pd.DataFrame | None = None
+    ) -> tuple[npt.NDArray[np.float64], int]:
+        """An activity's weekly referrals from its own first complete week, and the index of that week
+        (``wide``: :meth:`weekly_by_activity`, if already computed)."""
+        wide = self.weekly_by_activity() if wide is None else wide
+        if activity_id not in wide.columns:
+            return np.zeros(0), self.window.first_week
+        values = wide[activity_id].to_numpy(dtype=np.float64)
+        span = self.spans.get(activity_id)
+        skip = 0 if span is None else min(span.offset(self.window), max(values.size - 1, 0))
+        return values[skip:], self.window.first_week + skip
 
     def weekly_by_activity(self) -> pd.DataFrame:
         """Weekly referrals summed over priorities: wide, one column per activity, indexed by week."""
@@ -496,6 +583,11 @@ class History:
             self.weekly.groupby(["week_start", "activity_id"], sort=True)["value"].sum().unstack(fill_value=0)
         )
         return wide.reindex(self.window.week_starts, fill_value=0.0)
+
+
+def _source_name(pack: PlanningPack, table: str) -> str:
+    """The file or sheet a table came from, as problems name it."""
+    return f"{table} sheet" if pack.source.format == "xlsx" else f"{table}.csv"
 
 
 def build_history(pack: PlanningPack) -> History:
@@ -512,6 +604,7 @@ def build_history(pack: PlanningPack) -> History:
                 f"{int((~before).sum())} referral rows dated on or after the plan start ({start}) are "
                 "not history and were not used for the forecast."
             )
+    check_referral_frequency(referrals, _source_name(pack, "referrals"))
     window = referral_window(referrals, start, settings.history_weeks)
     weekly = weekly_referrals(referrals, window)
     enc = _Encoded.of(pack.appointments, start, settings.history_weeks) if len(pack.appointments) else None
@@ -546,4 +639,5 @@ def build_history(pack: PlanningPack) -> History:
         rates=rates,
         follow_ups=follow_ups,
         notes=tuple(notes),
+        spans=activity_spans(referrals, window),
     )

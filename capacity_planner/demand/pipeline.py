@@ -8,6 +8,7 @@ all or nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -20,7 +21,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from capacity_planner._csv import write_csv
-from capacity_planner.demand.forecast import WEEKS_PER_YEAR, SeriesForecast, forecast_series, series_seed
+from capacity_planner.demand.forecast import (
+    SHORT_HISTORY_YEARS,
+    WEEKS_PER_YEAR,
+    EmpiricalRecent,
+    SeriesForecast,
+    forecast_series,
+    series_seed,
+    zero_forecast,
+)
 from capacity_planner.demand.history import (
     History,
     build_history,
@@ -131,25 +140,64 @@ def forecast_weekly(
 def forecast_referrals(
     pack: PlanningPack, history: History, *, n_draws: int | None = None
 ) -> dict[str, SeriesForecast]:
-    """Forecast weekly referrals (all priorities) of every activity with referrals over the planning year."""
+    """Forecast weekly referrals (all priorities) of every activity with referrals over the planning year.
+
+    Each activity's series starts at its own first complete week (:class:`~capacity_planner.demand.
+    history.ActivitySpan`), so the weeks before a clinic opened are not counted as zeros. A series whose
+    model cannot be fitted falls back to the empirical distribution of its last year
+    (:class:`~capacity_planner.demand.forecast.EmpiricalRecent`) with a note naming it, so one activity
+    never stops the pack.
+    """
     wide = history.weekly_by_activity()
+    dated = pack.settings.start is not None or len(pack.referrals) > 0
+    out = _no_referral_forecasts(pack, set(map(str, wide.columns)), PLANNING_WEEKS) if dated else {}
     if wide.shape[1] == 0:
-        return {}
+        return out
     future = planning_weeks(pack)
     known = set(pack.activity_ids)
-    out = {}
     for aid in wide.columns:
         if aid not in known:
             continue
-        out[str(aid)] = forecast_weekly(
-            wide[aid].to_numpy(dtype=np.float64),
-            history.window.first_week,
-            future,
-            growth=pack.settings.growth,
-            n_draws=n_draws,
-            rng=series_seed(pack.settings.seed, str(aid)),
-        )
+        values, first_week = history.activity_series(str(aid), wide)
+        out[str(aid)] = _forecast_or_fallback(pack, values, first_week, future, str(aid), n_draws)
     return out
+
+
+def _no_referral_forecasts(
+    pack: PlanningPack, with_referrals: set[str], horizon: int
+) -> dict[str, SeriesForecast]:
+    """Zero recurrent demand for rapid-access activities and activities with a waiting list that have no
+    referral rows, so that they are sized (backlog relief included) like any other."""
+    listed = {w.activity_id for w in pack.waiting_list}
+    return {
+        a.activity_id: zero_forecast(horizon, 0, "none")
+        for a in pack.activities
+        if a.activity_id not in with_referrals and (a.rapid_access or a.activity_id in listed)
+    }
+
+
+def _forecast_or_fallback(
+    pack: PlanningPack,
+    values: npt.NDArray[np.float64],
+    first_week: int,
+    future: npt.NDArray[np.int64],
+    activity_id: str,
+    n_draws: int | None,
+) -> SeriesForecast:
+    rng = series_seed(pack.settings.seed, activity_id)
+    try:
+        with np.errstate(all="ignore"):
+            return forecast_weekly(
+                values, first_week, future, growth=pack.settings.growth, n_draws=n_draws, rng=rng
+            )
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as error:
+        fc = EmpiricalRecent(WEEKS_PER_YEAR).forecast(values, future.size)
+        reason = f"{type(error).__name__}: {error}"
+        note = (
+            f"the forecast model could not be fitted ({reason}); sized from the empirical distribution of "
+            f"its last {min(values.size, 52)} weeks instead"
+        )
+        return dataclasses.replace(fc, model="empirical-fallback", notes=(note,))
 
 
 def size_demand(pack: PlanningPack, *, n_draws: int | None = None) -> DemandResult:
@@ -173,7 +221,7 @@ def size_demand(pack: PlanningPack, *, n_draws: int | None = None) -> DemandResu
     demand, links = add_follow_up_demand(pack, referral_fc, history)
     requirements, sizing_notes = size_requirements(pack, demand, history, links)
     notes += sizing_notes
-    notes += _forecast_notes(demand, links)
+    notes += _forecast_notes(demand, links, history)
     weekly = _weekly_table(pack, history, demand, requirements, links)
     waiting = waiting_list_report(pack, requirements)
     return DemandResult(
@@ -186,28 +234,66 @@ def size_demand(pack: PlanningPack, *, n_draws: int | None = None) -> DemandResu
     )
 
 
-def _forecast_notes(demand: Mapping[str, SeriesForecast], links: list[FollowUpSource]) -> list[str]:
-    notes = []
+def _forecast_notes(
+    demand: Mapping[str, SeriesForecast], links: list[FollowUpSource], history: History
+) -> list[str]:
+    notes = _span_notes(history, demand)
     for aid, fc in demand.items():
         for n in dict.fromkeys(fc.notes):
             if n.startswith("level shift") and fc.shift_at is not None:
                 week = week_start_of(int(fc.shift_at))[0].date()
                 n = f"level shift detected from the week of {week}; the level after it is used"
             notes.append(f"{aid}: {n}.")
-        if fc.model.endswith("negbin") and not fc.growth_given and 0 < fc.n_train < 104:
+        negbin = fc.model.endswith("negbin")
+        if negbin and not fc.growth_given and SHORT_HISTORY_YEARS * 52 <= fc.n_train < 104:
+            growth = (
+                "growth was estimated year on year and shrunk towards none"
+                if fc.n_train > 52
+                else "growth could not be estimated (its uncertainty is included)"
+            )
             notes.append(
-                f"{aid}: only {fc.n_train} complete weeks of referrals (under two years), so neither "
-                "growth nor seasonality was estimated; set demand.growth in pack.toml if it is known."
+                f"{aid}: only {fc.n_train} complete weeks of referrals (under two years), so seasonality "
+                f"was not estimated and {growth}; set demand.growth in pack.toml if it is known."
             )
         elif fc.model == "empirical":
             notes.append(f"{aid}: sized from last year's weekly referrals (no model could be fitted).")
-        elif fc.model in ("none", "zero"):
-            notes.append(f"{aid}: no referrals in the history, so no demand was forecast.")
+        elif fc.model in ("none", "zero") and not fc.notes:
+            notes.append(
+                f"{aid}: no referrals in the history, so its recurrent demand is zero; a waiting list, if "
+                "any, is still cleared (backlog relief)."
+            )
     for link in links:
         if link.ratio.source == "default":
             notes.append(
                 f"{link.new_activity}: no follow-up ratio given or measurable; no follow-up demand added "
                 f"to {link.follow_up_activity}."
+            )
+    return notes
+
+
+_STOPPED_WEEKS = 13
+
+
+def _span_notes(history: History, demand: Mapping[str, SeriesForecast]) -> list[str]:
+    """Activities whose referrals start after the pack's first week or stopped a quarter or more ago."""
+    notes = []
+    window = history.window
+    for aid, span in history.spans.items():
+        if aid not in demand:
+            continue
+        if span.first_week > window.first_week:
+            weeks = window.last_week - span.first_week + 1
+            notes.append(
+                f"{aid}: referrals start on {span.first_day}; its history is counted from the week of "
+                f"{week_start_of(span.first_week)[0].date()} ({weeks} complete weeks), not from the "
+                "pack's first week."
+            )
+        silent = window.last_week - span.last_referral_week
+        if silent >= _STOPPED_WEEKS:
+            notes.append(
+                f"{aid}: no referrals in the last {silent} weeks of the history (since the week of "
+                f"{week_start_of(span.last_referral_week)[0].date()}); they count as zero demand. If the "
+                "code was replaced, its referrals are under another activity."
             )
     return notes
 

@@ -23,7 +23,8 @@ slots_per_week              recurrent slots a week: weekly_demand_sized x dna_fa
                             cancellation rate)
 sessions_per_week           recurrent sessions a week: slots_per_week / patients per session, plus fixed
                             sessions a week (requirements table)
-sessions_per_year           sessions_per_week x service_weeks
+sessions_per_year           demand-driven sessions a week x 52 (demand arrives in all 52 weeks and is
+                            delivered in service_weeks) + fixed sessions a week x service_weeks
                             + backlog_relief_per_week x min(backlog_weeks, service_weeks)
                             / patients per session
 dcc_hours_per_year          sessions_per_year x 4 h x pa_value for DCC activities (0 for others)
@@ -39,6 +40,8 @@ follow_up_ratio_source      ``given``, ``measured`` (attendances) or ``measured_
                             ATTENDANCE) for the ratios feeding this activity
 fixed_sessions_per_week     sessions a week from the requirements table (included in sessions_per_week)
 annual_growth               annual growth rate of the forecast (estimated or given), blank if none
+sessions_per_service_week   recurrent sessions in each week the service runs: demand-driven sessions a
+                            week x 52 / service_weeks + fixed sessions a week
 ==========================  =============================================================================
 
 Every activity of the pack has a row (``none`` rows have zero sessions). The solver reads

@@ -17,7 +17,9 @@ For an activity with forecast weekly demand (patients a week, new + follow-up):
    :math:`S / (1 - c)` slots must be offered.
 4. **Sessions**: slots / patients per session (``patients_per_session``, else bookable_minutes /
    minutes_per_patient, :attr:`~capacity_planner.pack.model.Activity.patients_per_session_effective`);
-   sessions a year = sessions a week × ``service_weeks``; DCC hours = sessions a year × 4 h × ``pa_value``
+   demand arrives in all 52 weeks, so sessions a year = 52 × demand sessions a week (delivered in
+   ``service_weeks``: :math:`\times 52/\text{service\_weeks}` per service week) plus fixed sessions a week
+   × ``service_weeks`` (:func:`annual_sessions`); DCC hours = sessions a year × 4 h × ``pa_value``
    for DCC activities (consultant contract 2003: a PA is 4 hours in normal time).
 5. **Follow-ups**: a new activity :math:`A` whose ``follow_up_activity`` is :math:`F` adds
    :math:`f_A \cdot D_A` to :math:`F`'s weekly demand, with :math:`f_A` the activity's
@@ -56,15 +58,20 @@ __all__ = [
     "FollowUpSource",
     "RateChoice",
     "add_follow_up_demand",
+    "annual_sessions",
     "choose_dna_rate",
     "combine_forecasts",
     "dna_factor",
     "follow_up_ratio",
+    "service_week_sessions",
     "size_requirements",
     "sized_demand",
     "slots_for_demand",
     "waiting_list_report",
 ]
+
+WEEKS_A_YEAR = 52.0
+"""Weeks a year in which demand arrives (referrals do not stop when the service does)."""
 
 WAITING_COLUMNS = (
     "activity_id",
@@ -331,6 +338,7 @@ def size_requirements(
             "follow_up_ratio_source": None,
             "fixed_sessions_per_week": 0.0,
             "annual_growth": np.nan,
+            "sessions_per_service_week": 0.0,
         }
         feeders = [lk for lk in links if lk.follow_up_activity == aid and lk.ratio.value > 0]
         if feeders:
@@ -395,16 +403,46 @@ def size_requirements(
                     f"{aid}: fixed requirements ({fixed_week:g} sessions a week) were added to the "
                     "sessions sized from demand."
                 )
-        sessions_week += fixed_week
-        per_year = sessions_week * s.service_weeks + backlog_sessions
+        per_year = annual_sessions(sessions_week, fixed_week, s.service_weeks) + backlog_sessions
         row.update(
-            sessions_per_week=sessions_week,
+            sessions_per_service_week=service_week_sessions(sessions_week, fixed_week, s.service_weeks),
+            sessions_per_week=sessions_week + fixed_week,
             sessions_per_year=per_year,
             backlog_sessions_per_year=backlog_sessions,
             dcc_hours_per_year=per_year * C.NORMAL_PA_HOURS * act.pa_value if act.is_dcc else 0.0,
         )
         rows.append(row)
     return Requirements.from_frame(pd.DataFrame(rows)), notes
+
+
+def annual_sessions(demand_sessions_per_week: float, fixed_per_week: float, service_weeks: float) -> float:
+    r"""Recurrent sessions a year: demand arrives in all 52 weeks, fixed sessions run in service weeks.
+
+    .. math:: N = 52\,s_d + w\,s_f
+
+    with :math:`s_d` the demand-driven sessions a (calendar) week, :math:`s_f` the fixed sessions a week
+    and :math:`w` = ``service_weeks``. The demand of 52 weeks is delivered in :math:`w` weeks, so a service
+    week holds :math:`s_d \cdot 52/w` (:func:`service_week_sessions`).
+
+    Examples
+    --------
+    >>> annual_sessions(10, 2, 48)  # 10 x 52 + 2 x 48
+    616.0
+    """
+    return float(demand_sessions_per_week * WEEKS_A_YEAR + fixed_per_week * service_weeks)
+
+
+def service_week_sessions(
+    demand_sessions_per_week: float, fixed_per_week: float, service_weeks: float
+) -> float:
+    r"""Sessions in each week the service runs: :math:`s_d \cdot 52/w + s_f`.
+
+    Examples
+    --------
+    >>> round(service_week_sessions(12, 0, 48), 3)  # 12 x 52/48
+    13.0
+    """
+    return float(demand_sessions_per_week * WEEKS_A_YEAR / service_weeks + fixed_per_week)
 
 
 def waiting_list_report(pack: PlanningPack, requirements: Requirements) -> pd.DataFrame:

@@ -1,0 +1,33 @@
+"""Stress table of demand sizing (issue 12): generated weekly series and real monthly A&E attendances.
+
+Usage: python benchmarks/demand_stress.py [n_series] [path to ae_attendances.csv]
+Prints one row per stress class (docs/method.md, "Back-test", records the output).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pandas as pd
+
+from capacity_planner.demand.stress import real_stress_table, stress_table
+
+
+def main() -> None:
+    n_series = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    real = sys.argv[2] if len(sys.argv) > 2 else "../../shared/data/real/ae_attendances.csv"
+    pd.set_option("display.width", 250)
+    pd.set_option("display.max_columns", 30)
+    start = time.perf_counter()
+    print(f"Generated weekly series: {n_series} series x 4 plan starts per class")
+    print(stress_table(n_series=n_series).round(3).to_string(index=False))
+    print(f"({time.perf_counter() - start:.0f} s)")
+    start = time.perf_counter()
+    print("\nReal monthly A&E attendances (type 1, 130 providers, plan start 2018-04)")
+    print(real_stress_table(real).round(3).to_string(index=False))
+    print(f"({time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

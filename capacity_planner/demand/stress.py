@@ -1,0 +1,263 @@
+r"""Stress classes of the demand back-test: the histories real services bring (issue 12).
+
+Each class is a way a weekly referral history departs from a clean three-year series: a clinic opened
+20 or 40 weeks before the plan start, 52 to 156 weeks of history, a dip and recovery (COVID-style), a
+30 % drop 8, 26 or 52 weeks before the start (and lasting), steady growth of 6 % a year, small counts (5
+to 20 a week). :func:`stress_table` sizes every series of a class at four plan starts (April, July,
+October, January) with the production forecaster and scores the planning year that follows with
+:func:`~capacity_planner.demand.backtest.score_forecast`; :func:`real_stress_table` applies the same
+departures to the real monthly A&E attendances (``shared/data/real``), whose own noise, seasons and
+breaks are not generated. ``benchmarks/demand_stress.py`` prints both tables (docs/method.md records them).
+
+Generated weekly series (per series, parameters drawn at random):
+
+.. math::
+
+    \log\mu_t = \log L + \log(1+g)\frac{t - t_o}{P} + A\cos\Big(\frac{2\pi t}{P} - \varphi\Big)
+        + z_{1t} - 0.1\,z_{2t} + \log m_t + u_t, \qquad y_t \sim \mathrm{NB2}(\mu_t, 1/30)
+
+with level :math:`L \sim U(15, 80)` a week (small counts: :math:`U(5, 20)`), growth
+:math:`g \sim U(-2\%, +5\%)` a year (the growth class: 6 %), seasonal amplitude :math:`A \sim U(0.03,
+0.15)`, random phase, the calendar covariates of :func:`~capacity_planner.demand.history.
+calendar_regressors`, the class's level multiplier :math:`m_t`, and an AR(1) disturbance
+:math:`u_t = 0.5 u_{t-1} + N(0, 0.04^2)` (real weekly demand is autocorrelated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from capacity_planner.demand.backtest import load_ae_series, score_forecast
+from capacity_planner.demand.forecast import WEEKS_PER_YEAR, forecast_series
+from capacity_planner.demand.history import calendar_regressors, week_index
+from capacity_planner.demand.pipeline import forecast_weekly
+
+__all__ = ["STRESS_CLASSES", "StressClass", "real_stress_table", "stress_runs", "stress_table"]
+
+FloatArray = npt.NDArray[np.float64]
+YEAR = 52
+
+
+@dataclass(frozen=True)
+class StressClass:
+    """A departure from a clean history: ``history`` weeks before the start, a level multiplier of the
+    week offset from the start (negative before it), and the level range."""
+
+    name: str
+    history: int
+    multiplier: Callable[[npt.NDArray[np.int64]], FloatArray]
+    growth: float | None = None
+    level: tuple[float, float] = (15.0, 80.0)
+
+
+def _flat(k: npt.NDArray[np.int64]) -> FloatArray:
+    return np.ones(k.size)
+
+
+def _drop(weeks_before: int) -> Callable[[npt.NDArray[np.int64]], FloatArray]:
+    def mult(k: npt.NDArray[np.int64]) -> FloatArray:
+        return np.where(k >= -weeks_before, 0.7, 1.0)
+
+    return mult
+
+
+def _dip_and_recovery(k: npt.NDArray[np.int64]) -> FloatArray:
+    """Half the level from 120 to 104 weeks before the start, back to full linearly by 60 weeks before."""
+    rec = np.clip((k + 104) / 44, 0.0, 1.0)
+    return np.where(k < -120, 1.0, np.where(k < -104, 0.5, 0.5 + 0.5 * rec))
+
+
+STRESS_CLASSES: tuple[StressClass, ...] = (
+    StressClass("opened 20 weeks before", 20, _flat),
+    StressClass("opened 40 weeks before", 40, _flat),
+    StressClass("52 weeks of history", 52, _flat),
+    StressClass("78 weeks of history", 78, _flat),
+    StressClass("104 weeks of history", 104, _flat),
+    StressClass("156 weeks of history", 156, _flat),
+    StressClass("dip and recovery", 156, _dip_and_recovery),
+    StressClass("-30 % drop 8 weeks before", 156, _drop(8)),
+    StressClass("-30 % drop 26 weeks before", 156, _drop(26)),
+    StressClass("-30 % drop 52 weeks before", 156, _drop(52)),
+    StressClass("+6 %/yr growth", 156, _flat, growth=0.06),
+    StressClass("small counts (5-20 a week)", 156, _flat, level=(5.0, 20.0)),
+)
+PLAN_STARTS = ("2026-04-06", "2026-07-06", "2026-10-05", "2027-01-04")
+
+
+def _generate(cls: StressClass, origin_week: int, rng: np.random.Generator) -> tuple[FloatArray, np.ndarray]:
+    """History and test year of one series: (counts, week indices); the last 52 are the test year."""
+    k = np.arange(-cls.history, YEAR, dtype=np.int64)
+    weeks = origin_week + k
+    level = rng.uniform(*cls.level)
+    growth = cls.growth if cls.growth is not None else rng.uniform(-0.02, 0.05)
+    amp, phase = rng.uniform(0.03, 0.15), rng.uniform(0, 2 * np.pi)
+    z = calendar_regressors(weeks)
+    u = np.zeros(k.size)
+    shocks = rng.normal(0, 0.04, k.size)
+    u[0] = shocks[0] / np.sqrt(1 - 0.25)
+    for i in range(1, k.size):
+        u[i] = 0.5 * u[i - 1] + shocks[i]
+    log_mu = (
+        np.log(level)
+        + np.log1p(growth) * k / WEEKS_PER_YEAR
+        + amp * np.cos(2 * np.pi * weeks / WEEKS_PER_YEAR - phase)
+        + z[:, 0]
+        - 0.1 * z[:, 1]
+        + np.log(cls.multiplier(k))
+        + u
+    )
+    alpha = 1 / 30
+    lam = rng.gamma(1 / alpha, alpha * np.exp(log_mu))
+    return rng.poisson(lam).astype(np.float64), weeks
+
+
+def stress_runs(
+    classes: tuple[StressClass, ...] = STRESS_CLASSES,
+    *,
+    n_series: int = 40,
+    percentile: float = 0.80,
+    seed: int = 0,
+    n_draws: int | None = 200,
+) -> pd.DataFrame:
+    """Score ``n_series`` generated series of each class at each of four plan starts.
+
+    Returns
+    -------
+    DataFrame
+        One row per class, plan start and series: ``class, origin, series`` and the columns of
+        :func:`~capacity_planner.demand.backtest.score_forecast`.
+    """
+    rows = []
+    for ci, cls in enumerate(classes):
+        for oi, start in enumerate(PLAN_STARTS):
+            origin = int(week_index(np.array([np.datetime64(start, "D")]))[0])
+            for s in range(n_series):
+                rng = np.random.default_rng([seed, ci, oi, s])
+                y, weeks = _generate(cls, origin, rng)
+                train, test = y[:-YEAR], y[-YEAR:]
+                fc = forecast_weekly(train, int(weeks[0]), weeks[-YEAR:], n_draws=n_draws, rng=rng)
+                scores = score_forecast(train, test, fc, percentile)
+                rows.append({"class": cls.name, "origin": start, "series": s, **scores})
+    return pd.DataFrame(rows)
+
+
+def summarise_stress(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per class: series-origins, pooled coverage, the lowest origin's pooled coverage, naive coverage,
+    pinball loss relative to the naive centile's, 80 % interval coverage, MASE (model, seasonal naive)."""
+    out = []
+    for name, g in runs.groupby("class", sort=False):
+        by_origin = g.groupby("origin")["coverage"].mean()
+        naive_pinball = float(g["pinball_naive"].sum())
+        out.append(
+            {
+                "class": name,
+                "runs": len(g),
+                "coverage": float(g["coverage"].mean()),
+                "worst_origin": float(by_origin.min()),
+                "coverage_naive": float(g["coverage_naive"].mean()),
+                "pinball_ratio": float(g["pinball"].sum()) / naive_pinball if naive_pinball > 0 else np.nan,
+                "interval_60": float(g["interval_60"].mean()),
+                "interval_80": float(g["interval_80"].mean()),
+                "interval_95": float(g["interval_95"].mean()),
+                "mase": float(g["mase"].mean()),
+                "mase_seasonal_naive": float(g["mase_seasonal_naive"].mean()),
+            }
+        )
+    table = pd.DataFrame(out)
+    table["meets_target"] = (
+        (table["coverage"].sub(0.80).abs() <= 0.05)
+        & (table["worst_origin"] >= 0.60)
+        & (table["pinball_ratio"] <= 1.0)
+    )
+    return table
+
+
+def stress_table(**kwargs: object) -> pd.DataFrame:
+    """:func:`summarise_stress` of :func:`stress_runs` (keyword arguments go to the latter)."""
+    return summarise_stress(stress_runs(**kwargs))  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------------
+# the same departures on real monthly A&E attendances
+# --------------------------------------------------------------------------------------------------
+
+_REAL_ORIGIN = 24  # 2018-04: two years before, one year after
+
+
+def _real_classes() -> list[tuple[str, int, Callable[[npt.NDArray[np.int64]], FloatArray], float | None]]:
+    """(name, months of history, multiplier of the month offset from the start, growth or None)."""
+
+    def drop(months: int) -> Callable[[npt.NDArray[np.int64]], FloatArray]:
+        return lambda k: np.where(k >= -months, 0.7, 1.0)
+
+    def dip(k: npt.NDArray[np.int64]) -> FloatArray:
+        rec = np.clip((k + 18) / 6, 0.0, 1.0)
+        return np.where(k < -21, 1.0, np.where(k < -18, 0.5, 0.5 + 0.5 * rec))
+
+    return [
+        ("opened 20 weeks before (5 months)", 5, _flat, None),
+        ("opened 40 weeks before (9 months)", 9, _flat, None),
+        ("52 weeks of history (12 months)", 12, _flat, None),
+        ("78 weeks of history (18 months)", 18, _flat, None),
+        ("104 weeks of history (24 months)", 24, _flat, None),
+        ("dip and recovery", 24, dip, None),
+        ("-30 % drop 8 weeks before (2 months)", 24, drop(2), None),
+        ("-30 % drop 26 weeks before (6 months)", 24, drop(6), None),
+        ("-30 % drop 52 weeks before (12 months)", 24, drop(12), None),
+        ("+6 %/yr growth added", 24, _flat, 0.06),
+        ("small counts (5-20 a week)", 24, _flat, None),
+    ]
+
+
+def real_stress_runs(path: str | Path, *, percentile: float = 0.80, seed: int = 0) -> pd.DataFrame:
+    """Score every provider's type-1 A&E series under each departure (monthly, days-in-month exposure;
+    one plan start, April 2018). Small counts thin each series binomially to 5-20 a week."""
+    wide = load_ae_series(path)
+    months = pd.DatetimeIndex(wide.columns)
+    t = (months.year * 12 + months.month - 1).to_numpy(dtype=np.float64)
+    log_days = np.log(months.days_in_month.to_numpy(dtype=np.float64) / (365.2425 / 12))
+    k = np.arange(t.size, dtype=np.int64) - _REAL_ORIGIN
+    rows = []
+    for ci, (name, history, mult, growth) in enumerate(_real_classes()):
+        for s, (org, series) in enumerate(wide.iterrows()):
+            rng = np.random.default_rng([seed, ci, s])
+            base = series.to_numpy(dtype=np.float64)
+            if name.startswith("small"):
+                weekly_target = rng.uniform(5, 20) * 365.2425 / 12 / 7
+                base = rng.binomial(base.astype(np.int64), min(1.0, weekly_target / base.mean())).astype(
+                    float
+                )
+            scale = mult(k) * (1.0 if growth is None else (1 + growth) ** (k / 12))
+            y = (
+                base
+                if np.all(scale == 1.0)
+                else rng.binomial(
+                    np.round(base * np.maximum(scale, 1.0)).astype(np.int64),
+                    np.minimum(scale, 1.0) / np.maximum(scale, 1.0),
+                ).astype(float)
+            )
+            lo, hi = _REAL_ORIGIN - history, _REAL_ORIGIN + 12
+            train, test = y[lo:_REAL_ORIGIN], y[_REAL_ORIGIN:hi]
+            fc = forecast_series(
+                train,
+                periods_per_year=12,
+                t=t[lo:_REAL_ORIGIN],
+                t_future=t[_REAL_ORIGIN:hi],
+                log_exposure=log_days[lo:_REAL_ORIGIN],
+                log_exposure_future=log_days[_REAL_ORIGIN:hi],
+                rng=rng,
+            )
+            scores = score_forecast(train, test, fc, percentile, periods_per_year=12)
+            rows.append({"class": name, "origin": str(months[_REAL_ORIGIN].date()), "series": org, **scores})
+    return pd.DataFrame(rows)
+
+
+def real_stress_table(path: str | Path, **kwargs: object) -> pd.DataFrame:
+    """:func:`summarise_stress` of :func:`real_stress_runs`."""
+    return summarise_stress(real_stress_runs(path, **kwargs))  # type: ignore[arg-type]

@@ -35,11 +35,16 @@ def progress_words(level: str, best: float, bound: float) -> str:
             return f"{what}: all met"
         tail = "; proven the least)" if proven else f"), best possible >= {_num(bound)}"
         return f"{what}: {_num(best)} sessions a year short (priority-weighted{tail}"
-    if level == "unallocated_pas":
+    if level == "routine_floor":
         if best <= _TOL:
-            return "contracted PAs: all placed in the week"
-        return f"contracted PAs: {_num(best)} a week not placed" + ("" if proven else
-                                                                     f", best possible >= {_num(bound)}")
+            return "routine floor: every routine activity kept at or above its floor"
+        return f"routine floor: {_num(best)} session-weeks a year below it" + (
+            " (the rules leave no other way)" if proven else f", best possible >= {_num(bound)}")
+    if level in ("unassigned_pas", "unallocated_pas"):
+        if best <= _TOL:
+            return "contracted time: all assigned"
+        return f"contracted time: {_num(best)} PA-weeks a year unassigned" + (
+            " (proven the least; reasons per clinician in clinicians.csv)" if proven else f", best possible >= {_num(bound)}")
     if level == "cost":
         tail = "(proven the least)" if proven else f"(best possible >= £{_num(bound)})"
         return f"extra cost: £{_num(best)} a year {tail}"
@@ -48,5 +53,6 @@ def progress_words(level: str, best: float, bound: float) -> str:
         return f"changes to current job plans: {_num(best)} sessions {tail}"
     if level == "fairness":
         tail = "(proven the least)" if proven else f"(best possible >= {_num(bound)})"
-        return f"spread of DCC PAs within staff groups: {_num(best)} PAs a week {tail}"
+        tail = "(proven the least)" if proven else f"(best possible >= {100 * bound:.1f} points)"
+        return f"spread of DCC time within staff groups: {100 * best:.1f} points of contracted PAs {tail}"
     return f"{level}: {_num(best)} (bound {_num(bound)})"

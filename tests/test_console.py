@@ -12,11 +12,16 @@ from capacity_planner.console import progress_words
     ("unmet_routine", 523.0, 510.0,
      "routine demand: 523 sessions a year short (priority-weighted), best possible >= 510"),
     ("unmet_routine", 12.5, 12.5, "routine demand: 12.5 sessions a year short (priority-weighted; proven the least)"),
-    ("unallocated_pas", 0.0, 0.0, "contracted PAs: all placed in the week"),
-    ("unallocated_pas", 1.5, 0.5, "contracted PAs: 1.5 a week not placed, best possible >= 0.5"),
+    ("routine_floor", 0.0, 0.0, "routine floor: every routine activity kept at or above its floor"),
+    ("routine_floor", 300.0, 0.0, "routine floor: 300 session-weeks a year below it, best possible >= 0"),
+    ("routine_floor", 42.0, 42.0, "routine floor: 42 session-weeks a year below it (the rules leave no other way)"),
+    ("unassigned_pas", 0.0, 0.0, "contracted time: all assigned"),
+    ("unassigned_pas", 1.5, 0.5, "contracted time: 1.5 PA-weeks a year unassigned, best possible >= 0.5"),
+    ("unassigned_pas", 84.0, 84.0, "contracted time: 84 PA-weeks a year unassigned (proven the least; reasons per clinician in clinicians.csv)"),
     ("cost", 25000.0, 20000.0, "extra cost: £25,000 a year (best possible >= £20,000)"),
     ("changes", 14.0, 14.0, "changes to current job plans: 14 sessions (proven the fewest)"),
-    ("fairness", 2.5, 1.0, "spread of DCC PAs within staff groups: 2.5 PAs a week (best possible >= 1)"),
+    ("fairness", 0.131, 0.131, "spread of DCC time within staff groups: 13.1 points of contracted PAs (proven the least)"),
+    ("fairness", 0.25, 0.1, "spread of DCC time within staff groups: 25.0 points of contracted PAs (best possible >= 10.0 points)"),
 ])
 def test_progress_words(level: str, best: float, bound: float, words: str) -> None:
     assert progress_words(level, best, bound) == words

@@ -43,8 +43,9 @@ def progress_words(level: str, best: float, bound: float) -> str:
     if level in ("unassigned_pas", "unallocated_pas"):
         if best <= _TOL:
             return "contracted time: all assigned"
-        return f"contracted time: {_num(best)} PA-weeks a year unassigned" + (
-            " (proven the least; reasons per clinician in clinicians.csv)" if proven else f", best possible >= {_num(bound)}")
+        tail = (" (proven the least; reasons per clinician in clinicians.csv)" if proven
+                else f", best possible >= {_num(bound)}")
+        return f"contracted time: {_num(best)} PA-weeks a year unassigned{tail}"
     if level == "cost":
         tail = "(proven the least)" if proven else f"(best possible >= £{_num(bound)})"
         return f"extra cost: £{_num(best)} a year {tail}"

@@ -220,8 +220,11 @@ _HEADER_SEARCH = 10  # rows searched for a header pushed down by a title
 
 def _real_header_row(name: str, rows: list[Any]) -> int | None:
     """When the first row names none of the table's columns but a later one (of the first few) names its
-    required columns, the 1-based number of that later row (the header under a title); else None."""
-    spec = TABLES[name]
+    required columns, the 1-based number of that later row (the header under a title); else None (also for
+    a file that is not a pack table, such as an extract read by ``import``)."""
+    spec = TABLES.get(name)
+    if spec is None:
+        return None
     known = set(spec.column_names)
 
     def names(row: Any) -> set[str]:

@@ -251,7 +251,7 @@ def test_a_signal_during_a_real_solve_in_a_subprocess_stops_it(tmp_path: Path, s
                              "600", "--no-report"], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     for line in proc.stderr:
-        if "solving unmet_routine" in line:
+        if "routine demand:" in line:  # the routine level has started (console words, issue 17)
             break
     t0 = time.perf_counter()
     proc.send_signal(signum)

@@ -142,7 +142,8 @@ def test_clinician_sheet_is_a_job_plan_proposal(workbook: openpyxl.Workbook, pac
         for r in range(grid.row, grid.row + 4)
         if ws.cell(row=r, column=1).value == "EVE"
     )
-    assert ws.cell(row=eve.row, column=grid.column + 2).value == "Two-week-wait clinic"  # Tue EVE
+    # Tue EVE: free in B's current job plan (changes.csv activity_before blank), so marked as such
+    assert ws.cell(row=eve.row, column=grid.column + 2).value == "Two-week-wait clinic (was free)"
     assert ws.cell(row=eve.row, column=grid.column + 1).value == "n/a"  # no Mon EVE slot
     # by activity: annualised = sessions a week x working weeks (42)
     head = cells["Sessions by activity (annualised = sessions a week × working weeks)"].row + 1

@@ -181,9 +181,10 @@ CLINICIAN_XCOLS: tuple[XCol, ...] = (
     XCol("other_pas", "Other PAs", "0.00"),
     XCol("apa_pas", "Additional PAs", "0.00"), XCol("out_of_hours_pas", "Out-of-hours PAs", "0.00"),
     XCol("changed_sessions", "Sessions changed", "0"),
+    XCol("unassigned_pas", "Unassigned PAs", "0.00"), XCol("unassigned_reason", "Why unassigned"),
 )
-SUMMARY_FMT = {"sessions a year": "#,##0", "DCC hours a year": "#,##0", "share": "0%", "sessions": "0",
-               "clinicians": "0", "seconds": "0.0", "GBP a year": "£#,##0"}
+SUMMARY_FMT = {"PAs a week": "0.00", "sessions a year": "#,##0", "DCC hours a year": "#,##0", "share": "0%",
+               "sessions": "0", "clinicians": "0", "seconds": "0.0", "GBP a year": "£#,##0"}
 
 
 def _summary_sheet(ws: Worksheet, d: MeetingData) -> None:
@@ -199,11 +200,23 @@ def _summary_sheet(ws: Worksheet, d: MeetingData) -> None:
         ("Gap with current job plans", h.gap_before_dcc_hours, "DCC hours a year"),
         ("Gap with the proposed plan", h.gap_after_sessions, "sessions a year"),
         ("Gap with the proposed plan", h.gap_after_dcc_hours, "DCC hours a year"),
+        ("Rapid-access gap with current job plans", h.rapid_gap_before, "sessions a year"),
+        ("Rapid-access gap with the proposed plan", h.rapid_gap_after, "sessions a year"),
+        ("Routine gap with current job plans", h.routine_gap_before, "sessions a year"),
+        ("Routine gap with the proposed plan", h.routine_gap_after, "sessions a year"),
     ]
     rows += [(f"Rapid-access cover: {r.name}", r.cover, "share") for r in h.rapid_access]
-    rows += [("Sessions changed", h.changed_sessions, "sessions"),
+    kinds = h.change_kinds
+    rows += [("Sessions changed (a move counts 1)", h.changed_sessions, "sessions"),
+             ("  another activity in the same slot", kinds.in_place, "sessions"),
+             ("  moved to another slot", kinds.moved, "sessions"),
+             ("  free time or a vacant post filled", kinds.filled, "sessions"),
+             ("  left free", kinds.freed, "sessions"),
              ("Clinicians with changes", h.clinicians_changed, "clinicians"),
-             ("Solver status", h.status, "")]
+             ("Unassigned contracted PAs", h.unassigned_pas, "PAs a week"),
+             ("Clinicians with unassigned PAs", h.clinicians_unassigned, "clinicians")]
+    rows += [("Routine floor binds", note, "") for note in h.routine_floor]
+    rows += [("Solver status", h.status, "")]
     seconds = d.outputs.summary.get("solve_seconds")
     if isinstance(seconds, int | float):
         rows.append(("Solve time", float(seconds), "seconds"))
@@ -293,7 +306,10 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
                ("Contracted PAs", rec.get("contracted_pas"), "0.00"),
                ("Planned PAs", rec.get("planned_pas"), "0.00"),
                ("Working weeks", rec.get("working_weeks"), "0.0"),
-               ("Sessions changed", rec.get("changed_sessions"), "0")]
+               ("Sessions changed", rec.get("changed_sessions"), "0"),
+               ("Unassigned PAs a week", rec.get("unassigned_pas"), "0.00")]
+    if rec.get("unassigned_reason"):
+        details.append(("Why unassigned", rec.get("unassigned_reason"), None))
     for i, (k, v, fmt) in enumerate(details, start=4):
         put(ws, i, 1, k, font=BOLD)
         put(ws, i, 2, v, fmt=fmt)
@@ -323,6 +339,8 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
             if r is not None and r.changed:
                 c.border = CHANGED_BORDER
                 c.comment = Comment(f"Changed from: {d.activity_label(r.before)}", "capacity_planner")
+                if not r.before:
+                    c.value = f"{text or 'free'} (was free)"
     row = top + 2 + len(periods) + 1
     # PAs by category
     br = clinician_breakdown(d, cid)

@@ -159,7 +159,8 @@ def test_unassigned_time_is_shown_per_clinician_with_its_reason(tmp_path: Path) 
     rows = {r[0].text: r for r in body_rows(doc, "clinicians-table")}
     bell = rows["Dr Ben Bell"]
     assert any(c.attrs.get("data-value") and float(c.attrs["data-value"]) == 1.5 for c in bell)
-    assert "no further need for fu" in bell[-1].text
+    assert "<li><b>Dr Ben Bell</b>: 1.5 PAs a week unassigned — no further need for fu</li>" in (
+        folder / "report.html").read_text(encoding="utf-8")
     ids = {tag_attrs.get("id") for _, tag_attrs in doc.elements}
     assert "unassigned-card" in ids
     ws = openpyxl.load_workbook(folder / "plan.xlsx")["Dr Ben Bell"]

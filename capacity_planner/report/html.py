@@ -242,16 +242,32 @@ CLINICIAN_COLUMNS: tuple[Column, ...] = (
     Column("dcc_pas", "DCC", "pas"), Column("spa_pas", "SPA", "pas"), Column("other_pas", "Other", "pas"),
     Column("apa_pas", "Additional PAs", "pas"), Column("out_of_hours_pas", "Out of hours", "pas"),
     Column("dcc_share", "DCC share", "pct"), Column("changed_sessions", "Sessions changed", "int"),
-    Column("unassigned_pas", "Unassigned PAs", "pas"), Column("unassigned_reason", "Why unassigned"),
 )
+UNASSIGNED_COLUMN = Column("unassigned_pas", "Unassigned PAs", "pas")
+
+
+def _unassigned_list(frame: pd.DataFrame) -> str:
+    """Each clinician with contracted PAs left unassigned, with the reason (clinicians.csv), as a list
+    under the table (a reason column would make the table wider than a projector)."""
+    short = frame[frame["unassigned_pas"] > 0]
+    if short.empty:
+        return ""
+    items = "".join(
+        f'<li><b>{esc(str(r.label))}</b>: {esc(format_value(float(r.unassigned_pas), "pas"))} PAs a week '
+        f"unassigned{' — ' + esc(str(r.unassigned_reason)) if str(r.unassigned_reason) else ''}</li>"
+        for r in tuples(short))
+    return f'<h3>Unassigned time and why</h3><ul class="reasons" id="unassigned-list">{items}</ul>'
+
 
 
 def _clinicians_section(d: MeetingData, chart: bytes, alt: str) -> str:
     frame = d.clinicians.copy()
     frame["dcc_share"] = np.where(frame["planned_pas"] > 0, frame["dcc_pas"] / frame["planned_pas"].where(
         frame["planned_pas"] > 0, 1.0), np.nan)
-    return (table_html(frame, CLINICIAN_COLUMNS, "PAs a week by clinician in the proposed plan",
+    cols = CLINICIAN_COLUMNS + ((UNASSIGNED_COLUMN,) if (frame["unassigned_pas"] > 0).any() else ())
+    return (table_html(frame, cols, "PAs a week by clinician in the proposed plan",
                        row_header="label", table_id="clinicians-table")
+            + _unassigned_list(frame)
             + figure_html(chart, alt, "PAs a week by clinician; the black mark is the contracted PAs."))
 
 

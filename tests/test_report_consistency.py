@@ -185,3 +185,16 @@ def test_routine_floor_note_and_solver_rounding_are_shown(tmp_path: Path) -> Non
     write_meeting_pack(cp.read_pack(DATA / "tiny"), folder)
     text = (folder / "report.html").read_text(encoding="utf-8")
     assert 'id="routine-floor"' in text and "held at its routine floor" in text
+
+
+def test_plan_writes_and_shows_the_weekly_demand_xmr_charts(plan_dir: Path) -> None:
+    from capacity_planner.report.spc_chart import demand_history
+
+    weekly = pd.read_csv(plan_dir / "weekly_demand.csv", dtype={"activity_id": str})
+    acts = list(demand_history(weekly))
+    assert sorted(p.stem for p in (plan_dir / "charts").glob("spc_demand_*.png")) == sorted(
+        f"spc_demand_{a}" for a in acts)
+    text = (plan_dir / "report.html").read_text(encoding="utf-8")
+    section = text[text.index('<section id="variation"'):]
+    section = section[:section.index("</section>")]
+    assert section.count('alt="XmR chart of weekly demand for ') == len(acts)

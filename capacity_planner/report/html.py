@@ -376,8 +376,38 @@ def _demand_charts(d: MeetingData, folder: Path, plan_dir: Path) -> list[CH.Char
     return _found_charts(d, plan_dir) or CH.weekly_demand_charts(d, folder)
 
 
+def _spc_charts(d: MeetingData, plan_dir: Path) -> list[CH.ChartFile]:
+    """The XmR charts of weekly demand the demand step wrote (``charts/spc_demand_<activity>.png``), in
+    activity order, with alt text recomputed from weekly_demand.csv (the same chart's numbers)."""
+    from capacity_planner.report.spc_chart import demand_spc_alt
+
+    folder = plan_dir / CHARTS_DIR
+    if not folder.is_dir():
+        return []
+    shown = list(d.demand["activity_id"])
+    out = []
+    for act in shown + [a for a in d.activity_names if a not in set(shown)]:
+        path = folder / f"spc_demand_{_safe_name(act)}.png"
+        if not path.is_file():
+            continue
+        name = d.activity_names.get(act, act)
+        weekly = d.outputs.weekly_demand
+        alt = demand_spc_alt(weekly, act, name) if weekly is not None else None
+        w, h = CH.png_size(path)
+        out.append(CH.ChartFile(path.stem, f"Is weekly demand stable? {name}",
+                                alt or f"XmR chart of weekly demand for {name}.", path, w, h))
+    return out
+
+
+SPC_LEAD = ("XmR (statistical process control) charts in the Making Data Count style: grey points are "
+            "common-cause variation; purple points are special causes (a point beyond a process limit, a "
+            "run of 7 on one side of the mean, a trend of 7, or two of three near a limit). A special cause "
+            "suggests demand has changed and the sizing should be reviewed.")
+
+
 def render_report_html(d: MeetingData, chart_png: Mapping[str, tuple[bytes, str]],
-                       demand_charts: Sequence[CH.ChartFile] = ()) -> str:
+                       demand_charts: Sequence[CH.ChartFile] = (),
+                       spc_charts: Sequence[CH.ChartFile] = ()) -> str:
     """The report page for meeting data ``d``; ``chart_png[name] = (png bytes, alt text)``."""
     h = d.headline
     sections = [
@@ -401,6 +431,10 @@ def render_report_html(d: MeetingData, chart_png: Mapping[str, tuple[bytes, str]
         figs = "".join(figure_html(c.path, c.alt, c.title) for c in demand_charts)
         weekly = section_html("weekly", "Weekly demand and the sized level", figs)
         sections.append(("weekly", "Weekly demand", weekly))
+    if spc_charts:
+        figs = "".join(figure_html(c.path, c.alt, c.title) for c in spc_charts)
+        sections.append(("variation", "Demand variation", section_html(
+            "variation", "Is weekly demand stable? (XmR charts)", figs, lead=esc(SPC_LEAD))))
     sections += [
         ("assumptions", "Assumptions",
          section_html("assumptions", "Assumptions used", _assumptions_section(d))),
@@ -431,7 +465,8 @@ def write_report_html(pack: PlanningPack, plan_dir: str | Path, out_path: str | 
         data = load_meeting_data(pack, folder, anonymise=anonymise)
     charts = {c.name: (CH.png_bytes(c), c.alt) for c in CH.meeting_charts(data)}
     with tempfile.TemporaryDirectory(prefix="capacity-planner-") as tmp:
-        text = render_report_html(data, charts, _demand_charts(data, Path(tmp), folder))
+        text = render_report_html(data, charts, _demand_charts(data, Path(tmp), folder),
+                                  _spc_charts(data, folder))
     return _atomic_write_text(Path(out_path) if out_path else folder / HTML_NAME, text)
 
 
@@ -485,7 +520,8 @@ def write_meeting_pack(pack: PlanningPack, plan_dir: str | Path, anonymise: bool
         chart_files = CH.write_charts(data, tmp / CHARTS_DIR)
         charts = {c.name: (c.path.read_bytes(), c.alt) for c in chart_files}
         demand = _demand_charts(data, tmp / CHARTS_DIR, folder)
-        _atomic_write_text(tmp / HTML_NAME, render_report_html(data, charts, demand))
+        page = render_report_html(data, charts, demand, _spc_charts(data, folder))
+        _atomic_write_text(tmp / HTML_NAME, page)
         chart_files += [c for c in demand if c.path.parent == tmp / CHARTS_DIR]
         write_plan_workbook(pack, folder, tmp / WORKBOOK_NAME, data=data)
         (folder / CHARTS_DIR).mkdir(exist_ok=True)

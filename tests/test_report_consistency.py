@@ -198,3 +198,22 @@ def test_plan_writes_and_shows_the_weekly_demand_xmr_charts(plan_dir: Path) -> N
     section = text[text.index('<section id="variation"'):]
     section = section[:section.index("</section>")]
     assert section.count('alt="XmR chart of weekly demand for ') == len(acts)
+
+
+def test_plan_xlsx_requirements_are_numbers_in_plain_words(plan_dir: Path) -> None:
+    ws = openpyxl.load_workbook(plan_dir / "plan.xlsx")["Requirements"]
+    header = {str(c.value): c.column for c in ws[1] if c.value is not None}
+    assert not [h for h in header if "_" in h or h in ("Dna rate", "Dna factor")]
+    text_numbers = []
+    for name, col in header.items():
+        for row in range(2, ws.max_row + 1):
+            value = ws.cell(row=row, column=col).value
+            if isinstance(value, str):
+                try:
+                    float(value)
+                except ValueError:
+                    continue
+                text_numbers.append((name, row, value))
+    assert text_numbers == []
+    # the sample's extension columns (hospital cancellation rate, growth) are numbers too
+    assert isinstance(ws.cell(row=2, column=header["Hospital cancellation rate"]).value, float)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,6 +156,62 @@ def write_frame(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[XCol], *, 
     if filter_ and len(frame) and start_row == 1:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{end}"
     return end + 2
+
+
+# ---- plain words --------------------------------------------------------------------------------------
+STAFF_GROUP_WORDS: Mapping[str, str] = {
+    "consultant": "Consultant", "sas": "SAS doctor", "specialty_doctor": "Specialty doctor",
+    "nurse": "Nurse", "ahp": "Allied health professional", "pharmacist": "Pharmacist",
+    "psychologist": "Psychologist", "other": "Other",
+}
+CONTRACT_WORDS: Mapping[str, str] = {
+    "consultant_2003": "Consultant contract 2003", "sas_2021": "SAS contract 2021",
+    "sas_2008": "SAS contract 2008", "afc": "Agenda for Change",
+}
+# requirements.csv column -> header in plain words (with units)
+REQUIREMENT_HEADERS: Mapping[str, str] = {
+    "activity_id": "Activity ID", "category": "Category", "rapid_access": "Rapid access",
+    "weekly_demand_mean": "Mean weekly demand (patients)",
+    "weekly_demand_sized": "Sized weekly demand (patients)",
+    "sizing_method": "Sized to", "percentile": "Centile of weekly demand", "dna_rate": "Did-not-attend rate",
+    "dna_factor": "Slots per patient (DNA allowance)", "follow_up_ratio": "Follow-ups per new patient",
+    "backlog_relief_per_week": "Backlog relief a week (patients)", "slots_per_week": "Slots a week",
+    "sessions_per_week": "Sessions a week", "sessions_per_year": "Sessions a year",
+    "dcc_hours_per_year": "DCC hours a year", "service": "Service",
+    "backlog_sessions_per_year": "Backlog sessions a year", "forecast_model": "Forecast model",
+    "hospital_cancellation_rate": "Hospital cancellation rate",
+    "dna_rate_all_appointments": "Did-not-attend rate (all appointments)",
+    "dna_rate_source": "Did-not-attend rate from", "follow_up_ratio_source": "Follow-up ratio from",
+    "fixed_sessions_per_week": "Fixed sessions a week", "annual_growth": "Annual growth",
+    "sessions_per_service_week": "Sessions a service week",
+}
+SHARE_COLUMNS = frozenset({"percentile", "dna_rate", "hospital_cancellation_rate",
+                           "dna_rate_all_appointments", "annual_growth"})
+
+
+def in_words(code: object, words: Mapping[str, str]) -> object:
+    """A code in plain words (the code itself when unknown)."""
+    return words.get(str(code), code) if isinstance(code, str) else code
+
+
+def numbers_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns whose every non-blank cell is a number, as numbers (extension columns of
+    requirements.csv are read as text), so Excel can sum and chart them."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            text = out[col].astype(str).str.strip()
+            blank = text.isin(("", "nan", "None"))
+            numbers = pd.to_numeric(text.where(~blank), errors="coerce")
+            if (~blank).any() and numbers[~blank].notna().all():
+                out[col] = numbers.astype("float64")
+    return out
+
+
+def _requirement_format(col: str, series: pd.Series) -> str | None:
+    if col in SHARE_COLUMNS:
+        return "0.0%"
+    return "#,##0.00" if pd.api.types.is_float_dtype(series) else None
 
 
 # ---- sheets -----------------------------------------------------------------------------------------
@@ -302,7 +358,8 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
     rec = info.iloc[0].to_dict() if len(info) else {}
     put(ws, 1, 1, f"Job plan proposal: {label}", font=TITLE_FONT)
     put(ws, 2, 1, f"{d.title} · proposed by the team plan; for the individual job-planning meeting")
-    details = [("Staff group", rec.get("staff_group"), None), ("Contract", rec.get("contract"), None),
+    details = [("Staff group", in_words(rec.get("staff_group"), STAFF_GROUP_WORDS), None),
+               ("Contract", in_words(rec.get("contract"), CONTRACT_WORDS), None),
                ("Contracted PAs", rec.get("contracted_pas"), "0.00"),
                ("Planned PAs", rec.get("planned_pas"), "0.00"),
                ("Working weeks", rec.get("working_weeks"), "0.0"),
@@ -416,14 +473,17 @@ def build_workbook(d: MeetingData) -> Workbook:
     _print_setup(ws)
 
     ws = wb.create_sheet(sheet_title("Clinicians", used))
-    write_frame(ws, d.clinicians, CLINICIAN_XCOLS)
+    clinicians = d.clinicians.assign(
+        staff_group=[in_words(g, STAFF_GROUP_WORDS) for g in d.clinicians["staff_group"]],
+        contract=[in_words(c, CONTRACT_WORDS) for c in d.clinicians["contract"]])
+    write_frame(ws, clinicians, CLINICIAN_XCOLS)
     _fit_widths(ws, max_width=24)
     _print_setup(ws)
 
     ws = wb.create_sheet(sheet_title("Requirements", used))
-    req = d.outputs.requirements
-    req_cols = [XCol(str(c), str(c).replace("_", " ").capitalize(),
-                     "#,##0.00" if pd.api.types.is_float_dtype(req[c]) else None) for c in req.columns
+    req = numbers_as_numbers(d.outputs.requirements)
+    req_cols = [XCol(str(c), REQUIREMENT_HEADERS.get(str(c), str(c).replace("_", " ").capitalize()),
+                     _requirement_format(str(c), req[c])) for c in req.columns
                 if str(c) in REQUIREMENTS_COLUMNS or not req[c].isna().all()]
     write_frame(ws, req, req_cols)
     _fit_widths(ws, max_width=22)

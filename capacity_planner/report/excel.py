@@ -473,9 +473,9 @@ def build_workbook(d: MeetingData) -> Workbook:
     _print_setup(ws)
 
     ws = wb.create_sheet(sheet_title("Clinicians", used))
-    clinicians = d.clinicians.assign(
-        staff_group=[in_words(g, STAFF_GROUP_WORDS) for g in d.clinicians["staff_group"]],
-        contract=[in_words(c, CONTRACT_WORDS) for c in d.clinicians["contract"]])
+    clinicians = d.clinicians.copy()
+    clinicians["staff_group"] = clinicians["staff_group"].map(lambda g: in_words(g, STAFF_GROUP_WORDS))
+    clinicians["contract"] = clinicians["contract"].map(lambda c: in_words(c, CONTRACT_WORDS))
     write_frame(ws, clinicians, CLINICIAN_XCOLS)
     _fit_widths(ws, max_width=24)
     _print_setup(ws)

@@ -180,6 +180,11 @@ def test_clinician_sheet_is_a_job_plan_proposal(workbook: openpyxl.Workbook, pac
     assert ws.cell(row=r2ww, column=idx["Sessions a week"]).value == 3
     assert ws.cell(row=r2ww, column=idx["Out-of-hours sessions"]).value == 1
     assert ws.cell(row=r2ww, column=idx["Annualised sessions"]).value == 3 * 42
+    # changes listed in full names, a free slot as "free" (B Tue EVE: free -> 2ww)
+    head = cells["Changes from the current job plan"].row + 1
+    listed = {(ws.cell(row=r, column=1).value, ws.cell(row=r, column=2).value):
+              (ws.cell(row=r, column=3).value, ws.cell(row=r, column=4).value) for r in range(head + 1, head + 5)}
+    assert listed["Tue", "EVE"] == ("free", "Two-week-wait clinic")
     # by category, with a total equal to planned PAs
     total = cells["Total"]
     assert ws.cell(row=total.row, column=2).value == 6

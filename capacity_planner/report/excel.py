@@ -439,6 +439,11 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
     if ch.empty:
         put(ws, nxt + 1, 1, "none")
     else:
+        def full(a: str) -> str:  # the activity's name, as in the grid above ("free" for an empty slot)
+            return d.activity_names.get(a, a) if a else "free"
+
+        ch = ch.assign(activity_before=ch["activity_before"].map(full),
+                       activity_after=ch["activity_after"].map(full))
         write_frame(ws, ch, [XCol("day", "Day"), XCol("period", "Period"),
                              XCol("activity_before", "Current activity"),
                              XCol("activity_after", "Proposed activity")],

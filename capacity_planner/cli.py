@@ -254,12 +254,13 @@ def template(pack: Path | None, out: Path, empty: bool) -> None:
 @cli.command()
 @_pack_argument
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help=OUT_HELP)
-@click.option("--no-charts", is_flag=True, help="Skip the PNG chart per activity.")
+@click.option("--no-charts", is_flag=True, help="Skip the PNG charts per activity.")
 def demand(pack: Path | None, out: Path, no_charts: bool) -> None:
     """Size demand: weekly referrals -> forecast -> DNA-adjusted slots -> sessions and DCC hours.
 
     Needs only the activities and referrals tables. Writes requirements.csv, weekly_demand.csv
-    (history and forecast, long format) and charts/demand_<activity>.png.
+    (history and forecast, long format), charts/demand_<activity>.png and
+    charts/spc_demand_<activity>.png (the XmR chart of weekly demand).
 
     \b
     Example:
@@ -297,7 +298,8 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: flo
     """Size demand, allocate the team's weekly sessions within contract rules, and write the meeting pack.
 
     Writes requirements.csv, weekly_demand.csv, allocation.csv, gaps.csv, clinicians.csv,
-    changes.csv, gap_reasons.csv, summary.json, report.html, plan.xlsx and charts/. A plan that
+    changes.csv, gap_reasons.csv, summary.json, report.html, plan.xlsx and charts/ (the forecast
+    and XmR chart of weekly demand per activity and the report's charts). A plan that
     leaves a gap is still done (exit 0); rules that cannot all hold give exit 3 with the reasons.
 
     \b
@@ -498,12 +500,14 @@ def backtest(pack: Path | None, out: Path) -> None:
               help="Flag variances beyond this many percent.")
 @click.option("--anonymise", is_flag=True,
               help="Clinicians appear as the pseudonyms plan --anonymise gives them (Clinician A, B, ...).")
+@click.option("--no-charts", is_flag=True, help="Skip the XmR charts of sessions delivered a week.")
 def review(pack: Path | None, out: Path, date_from: Any, date_to: Any, plan_dir: Path | None,
-           threshold: float, anonymise: bool) -> None:
+           threshold: float, anonymise: bool, no_charts: bool) -> None:
     """Quarterly review: planned vs delivered sessions, expected vs actual demand, and the KPIs.
 
     Reads the pack's delivered (e-roster) extract and, optionally, leave rows; referrals in the
-    review weeks are the actual demand. Writes review.csv, kpis.csv and review.html. A --plan folder
+    review weeks are the actual demand. Writes review.csv, kpis.csv, review.html and
+    charts/spc_delivered*.png (XmR charts of sessions delivered a week). A --plan folder
     must come from this pack (its clinicians and activities, or this pack's pseudonyms when it was
     anonymised); another pack's plan is refused (exit 2).
 
@@ -522,7 +526,7 @@ def review(pack: Path | None, out: Path, date_from: Any, date_to: Any, plan_dir:
     check_output_folder(out, inputs=inputs)
     result = run_review(loaded, date_from.date() if date_from else None, date_to.date() if date_to else None,
                         plan_dir, threshold)
-    written = write_review(loaded, result, out, inputs=inputs, anonymise=anonymise)
+    written = write_review(loaded, result, out, inputs=inputs, anonymise=anonymise, charts=not no_charts)
     total = result.review.loc[result.review["level"] == "total"].iloc[0]
     shown = result.review
     if anonymise:
@@ -536,7 +540,7 @@ def review(pack: Path | None, out: Path, date_from: Any, date_to: Any, plan_dir:
     for row in flagged.to_dict("records"):
         who = str(row["clinician_id"] or row["activity_id"] or row["staff_group"])
         click.echo(f"  - {row['level']!s} {who}: {row['variance_pct']:+.1f} % - {row['likely_cause']!s}")
-    click.echo(f"Wrote {', '.join(p.name for p in written)} to {out}")
+    click.echo(f"Wrote {', '.join(p.relative_to(out).as_posix() for p in written)} to {out}")
 
 
 @cli.command()

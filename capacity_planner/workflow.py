@@ -49,6 +49,29 @@ def staged_output(out_dir: str | Path, command: str = "output",
         yield stage
 
 
+def activity_names(pack: PlanningPack, *, anonymise: bool = False) -> dict[str, str]:
+    """Activity id → name for chart titles; with ``anonymise`` clinicians' names are scrubbed from them."""
+    names = {a.activity_id: a.name or a.activity_id for a in pack.activities}
+    if anonymise:
+        from capacity_planner.report.anonymise import Pseudonyms
+
+        ps = Pseudonyms.from_pack(pack)
+        names = {k: ps.scrub_text(v) for k, v in names.items()}
+    return names
+
+
+def write_demand_spc(pack: PlanningPack, weekly: pd.DataFrame, folder: Path, *,
+                     anonymise: bool = False) -> list[Path]:
+    """Write the Making Data Count XmR chart of each activity's weekly demand history
+    (``charts/spc_demand_<activity>.png``, :func:`capacity_planner.report.spc_chart.demand_spc_charts`)."""
+    if not len(weekly) or not (weekly["kind"] == "history").any():
+        return []
+    from capacity_planner.report.spc_chart import demand_spc_charts, write_spc_charts
+
+    charts = demand_spc_charts(weekly, activity_names(pack, anonymise=anonymise))
+    return [f.path for f in write_spc_charts(charts, folder / "charts")]
+
+
 @dataclass(frozen=True, eq=False)
 class DemandRun:
     """Result of :func:`run_demand`."""
@@ -60,7 +83,8 @@ class DemandRun:
 
 
 def run_demand(pack: PlanningPack, out_dir: str | Path, *, charts: bool = True) -> DemandRun:
-    """Size demand and write requirements.csv, weekly_demand.csv and charts into ``out_dir``."""
+    """Size demand and write requirements.csv, weekly_demand.csv and charts (the forecast chart and the
+    XmR chart of weekly demand per activity) into ``out_dir``."""
     check_output_folder(out_dir, inputs=pack_inputs(pack))
     history, n_later = history_only(pack)
     demand = size_demand(history)
@@ -70,6 +94,8 @@ def run_demand(pack: PlanningPack, out_dir: str | Path, *, charts: bool = True) 
                      f"{pack.plan_start - pd.Timedelta(days=1):%Y-%m-%d}).")
     with staged_output(out_dir, "demand", pack_inputs(pack)) as stage:
         written = write_demand_outputs(demand, stage, charts=charts)
+        if charts:
+            written += write_demand_spc(pack, demand.weekly, stage)
     out = Path(out_dir)
     return DemandRun(demand, out, [out / p.relative_to(stage) for p in written], notes)
 
@@ -92,7 +118,8 @@ def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | N
     """Size demand, allocate sessions, and write every plan output and the meeting pack.
 
     Writes (DESIGN.md section 4) requirements.csv, weekly_demand.csv, allocation.csv, gaps.csv,
-    clinicians.csv, changes.csv, gap_reasons.csv, summary.json, report.html, plan.xlsx and charts/.
+    clinicians.csv, changes.csv, gap_reasons.csv, summary.json, report.html, plan.xlsx and charts/
+    (with ``report``: the demand forecast and XmR charts per activity and the report's charts).
     ``time_limit_s``, ``seed``, ``workers`` and ``work_limit`` override pack.toml ``[solver]``
     (:func:`~capacity_planner.solver.plan.plan_allocation`).
 
@@ -116,6 +143,8 @@ def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | N
     summary["notes"] = [*notes, *[n for n in summary.get("notes") or [] if n not in notes]]
     with staged_output(out_dir, "plan", pack_inputs(pack)) as stage:
         write_demand_outputs(demand, stage, charts=report)
+        if report:
+            write_demand_spc(pack, demand.weekly, stage, anonymise=anonymise)
         write_plan_outputs(plan, stage)  # includes gap_reasons.csv
         if report:
             from capacity_planner.report.html import write_meeting_pack

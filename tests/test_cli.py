@@ -138,7 +138,8 @@ def test_review_and_backtest_on_the_embedded_sample(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["review", "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert {p.name for p in (tmp_path / "r").iterdir()} == {"review.csv", "kpis.csv", "review.html",
-                                                        MANIFEST_NAME}
+                                                        "charts", MANIFEST_NAME}
+    assert (tmp_path / "r" / "charts" / "spc_delivered.png").is_file()  # the XmR chart of delivery
     result = runner.invoke(cli, ["backtest", "--out", str(tmp_path / "b")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "b" / "backtest.csv").is_file()

@@ -86,7 +86,9 @@ def test_clinicians_sheet_matches_clinicians_csv(workbook: openpyxl.Workbook, pa
     assert [r["clinician_id"] for r in rows] == list(clin["clinician_id"])
     for rec, c in zip(rows, clin.to_dict("records"), strict=True):
         assert rec["label"] == pack.clinician(c["clinician_id"]).name
-        assert rec["staff_group"] == c["staff_group"]
+        # staff groups in plain words (consultant -> Consultant, sas -> SAS doctor, nurse -> Nurse)
+        assert rec["staff_group"] == {"consultant": "Consultant", "sas": "SAS doctor", "nurse": "Nurse"}[
+            c["staff_group"]]
         for col in clin.columns[2:]:
             assert isinstance(rec[col], int | float), col
             assert rec[col] == pytest.approx(c[col])
@@ -103,10 +105,35 @@ def test_requirements_sheet_numbers(workbook: openpyxl.Workbook) -> None:
     req = pd.read_csv(FIXTURE / "requirements.csv")
     ws = workbook["Requirements"]
     idx = header_index(ws)
-    col = idx["Sessions per year"]
+    col = idx["Sessions a year"]
     values = [ws.cell(row=r, column=col).value for r in range(2, 2 + len(req))]
     assert values == pytest.approx(list(req["sessions_per_year"]))
     assert ws.cell(row=2, column=col).number_format == "#,##0.00"
+    # headers in plain words, shares as percentages
+    assert "Did-not-attend rate" in idx and "Dna rate" not in idx
+    assert ws.cell(row=2, column=idx["Did-not-attend rate"]).number_format == "0.0%"
+    # every numeric column of requirements.csv is stored as a number, never as text
+    for name, c in idx.items():
+        cells = [ws.cell(row=r, column=c).value for r in range(2, 2 + len(req))]
+        assert not [v for v in cells if isinstance(v, str) and _is_number(v)], name
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_numbers_as_numbers_converts_numeric_text_columns_only() -> None:
+    from capacity_planner.report.excel import numbers_as_numbers
+
+    frame = pd.DataFrame({"a": ["0.5", "", "2"], "b": ["x", "1", ""], "c": [1.0, 2.0, 3.0]})
+    out = numbers_as_numbers(frame)
+    assert out["a"].tolist()[0] == 0.5 and pd.isna(out["a"][1]) and out["a"][2] == 2.0
+    assert out["b"].tolist() == ["x", "1", ""]  # one cell is not a number: left as text
+    assert out["c"].tolist() == [1.0, 2.0, 3.0]
 
 
 def test_timetable_sheet_is_filled_by_category(workbook: openpyxl.Workbook, pack: cp.PlanningPack) -> None:
@@ -142,7 +169,8 @@ def test_clinician_sheet_is_a_job_plan_proposal(workbook: openpyxl.Workbook, pac
         for r in range(grid.row, grid.row + 4)
         if ws.cell(row=r, column=1).value == "EVE"
     )
-    assert ws.cell(row=eve.row, column=grid.column + 2).value == "Two-week-wait clinic"  # Tue EVE
+    # Tue EVE: free in B's current job plan (changes.csv activity_before blank), so marked as such
+    assert ws.cell(row=eve.row, column=grid.column + 2).value == "Two-week-wait clinic (was free)"
     assert ws.cell(row=eve.row, column=grid.column + 1).value == "n/a"  # no Mon EVE slot
     # by activity: annualised = sessions a week x working weeks (42)
     head = cells["Sessions by activity (annualised = sessions a week × working weeks)"].row + 1
@@ -152,6 +180,11 @@ def test_clinician_sheet_is_a_job_plan_proposal(workbook: openpyxl.Workbook, pac
     assert ws.cell(row=r2ww, column=idx["Sessions a week"]).value == 3
     assert ws.cell(row=r2ww, column=idx["Out-of-hours sessions"]).value == 1
     assert ws.cell(row=r2ww, column=idx["Annualised sessions"]).value == 3 * 42
+    # changes listed in full names, a free slot as "free" (B Tue EVE: free -> 2ww)
+    head = cells["Changes from the current job plan"].row + 1
+    listed = {(ws.cell(row=r, column=1).value, ws.cell(row=r, column=2).value):
+              (ws.cell(row=r, column=3).value, ws.cell(row=r, column=4).value) for r in range(head + 1, head + 5)}
+    assert listed["Tue", "EVE"] == ("free", "Two-week-wait clinic")
     # by category, with a total equal to planned PAs
     total = cells["Total"]
     assert ws.cell(row=total.row, column=2).value == 6

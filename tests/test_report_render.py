@@ -12,11 +12,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
 import capacity_planner as cp
 from capacity_planner.report.html import write_meeting_pack
+from capacity_planner.report.spc_chart import demand_spc_charts, write_spc_charts
 
 DATA = Path(__file__).parent / "data"
 CHROMIUM = next(
@@ -55,8 +57,24 @@ def _chromium(*args: str) -> subprocess.CompletedProcess[str]:
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("plan")
     shutil.copytree(DATA / "plan_fixture", folder, dirs_exist_ok=True)
+    # the XmR charts of weekly demand, as `plan` writes them, so the page renders with them
+    weekly = pd.read_csv(folder / "weekly_demand.csv", dtype={"activity_id": str})
+    assert write_spc_charts(demand_spc_charts(weekly), folder / "charts")
     write_meeting_pack(cp.read_pack(DATA / "tiny"), folder)
+    assert '<section id="variation"' in (folder / "report.html").read_text(encoding="utf-8")
     return folder / "report.html"
+
+
+@pytest.fixture(scope="module")
+def review_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from click.testing import CliRunner
+
+    from capacity_planner.cli import cli
+
+    out = tmp_path_factory.mktemp("review") / "review"
+    result = CliRunner().invoke(cli, ["review", str(DATA / "tiny"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out / "review.html"
 
 
 def test_screenshot_is_drawn(report: Path, tmp_path: Path) -> None:
@@ -70,7 +88,20 @@ def test_screenshot_is_drawn(report: Path, tmp_path: Path) -> None:
     assert (grey < 100).mean() > 0.01  # dark text is there
 
 
+def test_review_page_renders_with_its_charts(review_page: Path, tmp_path: Path) -> None:
+    shot = tmp_path / "review.png"
+    _chromium("--window-size=1400,2000", f"--screenshot={shot}", review_page.as_uri())
+    with Image.open(shot) as im:
+        grey = np.asarray(im.convert("L"), dtype=float)
+    assert grey.std() > 20
+    _assert_fits(review_page, tmp_path)
+
+
 def test_page_fits_a_projector_width(report: Path, tmp_path: Path) -> None:
+    _assert_fits(report, tmp_path)
+
+
+def _assert_fits(report: Path, tmp_path: Path) -> None:
     probe = tmp_path / "probe.html"
     script = (
         "<script>addEventListener('load',()=>{document.title='W='+"

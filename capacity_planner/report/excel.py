@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,6 +158,62 @@ def write_frame(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[XCol], *, 
     return end + 2
 
 
+# ---- plain words --------------------------------------------------------------------------------------
+STAFF_GROUP_WORDS: Mapping[str, str] = {
+    "consultant": "Consultant", "sas": "SAS doctor", "specialty_doctor": "Specialty doctor",
+    "nurse": "Nurse", "ahp": "Allied health professional", "pharmacist": "Pharmacist",
+    "psychologist": "Psychologist", "other": "Other",
+}
+CONTRACT_WORDS: Mapping[str, str] = {
+    "consultant_2003": "Consultant contract 2003", "sas_2021": "SAS contract 2021",
+    "sas_2008": "SAS contract 2008", "afc": "Agenda for Change",
+}
+# requirements.csv column -> header in plain words (with units)
+REQUIREMENT_HEADERS: Mapping[str, str] = {
+    "activity_id": "Activity ID", "category": "Category", "rapid_access": "Rapid access",
+    "weekly_demand_mean": "Mean weekly demand (patients)",
+    "weekly_demand_sized": "Sized weekly demand (patients)",
+    "sizing_method": "Sized to", "percentile": "Centile of weekly demand", "dna_rate": "Did-not-attend rate",
+    "dna_factor": "Slots per patient (DNA allowance)", "follow_up_ratio": "Follow-ups per new patient",
+    "backlog_relief_per_week": "Backlog relief a week (patients)", "slots_per_week": "Slots a week",
+    "sessions_per_week": "Sessions a week", "sessions_per_year": "Sessions a year",
+    "dcc_hours_per_year": "DCC hours a year", "service": "Service",
+    "backlog_sessions_per_year": "Backlog sessions a year", "forecast_model": "Forecast model",
+    "hospital_cancellation_rate": "Hospital cancellation rate",
+    "dna_rate_all_appointments": "Did-not-attend rate (all appointments)",
+    "dna_rate_source": "Did-not-attend rate from", "follow_up_ratio_source": "Follow-up ratio from",
+    "fixed_sessions_per_week": "Fixed sessions a week", "annual_growth": "Annual growth",
+    "sessions_per_service_week": "Sessions a service week",
+}
+SHARE_COLUMNS = frozenset({"percentile", "dna_rate", "hospital_cancellation_rate",
+                           "dna_rate_all_appointments", "annual_growth"})
+
+
+def in_words(code: object, words: Mapping[str, str]) -> object:
+    """A code in plain words (the code itself when unknown)."""
+    return words.get(str(code), code) if isinstance(code, str) else code
+
+
+def numbers_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns whose every non-blank cell is a number, as numbers (extension columns of
+    requirements.csv are read as text), so Excel can sum and chart them."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            text = out[col].astype(str).str.strip()
+            blank = text.isin(("", "nan", "None"))
+            numbers = pd.to_numeric(text.where(~blank), errors="coerce")
+            if (~blank).any() and numbers[~blank].notna().all():
+                out[col] = numbers.astype("float64")
+    return out
+
+
+def _requirement_format(col: str, series: pd.Series) -> str | None:
+    if col in SHARE_COLUMNS:
+        return "0.0%"
+    return "#,##0.00" if pd.api.types.is_float_dtype(series) else None
+
+
 # ---- sheets -----------------------------------------------------------------------------------------
 GAP_XCOLS: tuple[XCol, ...] = (
     XCol("activity_id", "Activity ID"), XCol("name", "Activity"),
@@ -181,9 +237,10 @@ CLINICIAN_XCOLS: tuple[XCol, ...] = (
     XCol("other_pas", "Other PAs", "0.00"),
     XCol("apa_pas", "Additional PAs", "0.00"), XCol("out_of_hours_pas", "Out-of-hours PAs", "0.00"),
     XCol("changed_sessions", "Sessions changed", "0"),
+    XCol("unassigned_pas", "Unassigned PAs", "0.00"), XCol("unassigned_reason", "Why unassigned"),
 )
-SUMMARY_FMT = {"sessions a year": "#,##0", "DCC hours a year": "#,##0", "share": "0%", "sessions": "0",
-               "clinicians": "0", "seconds": "0.0", "GBP a year": "£#,##0"}
+SUMMARY_FMT = {"PAs a week": "0.00", "sessions a year": "#,##0", "DCC hours a year": "#,##0", "share": "0%",
+               "sessions": "0", "clinicians": "0", "seconds": "0.0", "GBP a year": "£#,##0"}
 
 
 def _summary_sheet(ws: Worksheet, d: MeetingData) -> None:
@@ -199,11 +256,23 @@ def _summary_sheet(ws: Worksheet, d: MeetingData) -> None:
         ("Gap with current job plans", h.gap_before_dcc_hours, "DCC hours a year"),
         ("Gap with the proposed plan", h.gap_after_sessions, "sessions a year"),
         ("Gap with the proposed plan", h.gap_after_dcc_hours, "DCC hours a year"),
+        ("Rapid-access gap with current job plans", h.rapid_gap_before, "sessions a year"),
+        ("Rapid-access gap with the proposed plan", h.rapid_gap_after, "sessions a year"),
+        ("Routine gap with current job plans", h.routine_gap_before, "sessions a year"),
+        ("Routine gap with the proposed plan", h.routine_gap_after, "sessions a year"),
     ]
     rows += [(f"Rapid-access cover: {r.name}", r.cover, "share") for r in h.rapid_access]
-    rows += [("Sessions changed", h.changed_sessions, "sessions"),
+    kinds = h.change_kinds
+    rows += [("Sessions changed (a move counts 1)", h.changed_sessions, "sessions"),
+             ("  another activity in the same slot", kinds.in_place, "sessions"),
+             ("  moved to another slot", kinds.moved, "sessions"),
+             ("  free time or a vacant post filled", kinds.filled, "sessions"),
+             ("  left free", kinds.freed, "sessions"),
              ("Clinicians with changes", h.clinicians_changed, "clinicians"),
-             ("Solver status", h.status, "")]
+             ("Unassigned contracted PAs", h.unassigned_pas, "PAs a week"),
+             ("Clinicians with unassigned PAs", h.clinicians_unassigned, "clinicians")]
+    rows += [("Routine floor binds", note, "") for note in h.routine_floor]
+    rows += [("Solver status", h.status, "")]
     seconds = d.outputs.summary.get("solve_seconds")
     if isinstance(seconds, int | float):
         rows.append(("Solve time", float(seconds), "seconds"))
@@ -289,11 +358,15 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
     rec = info.iloc[0].to_dict() if len(info) else {}
     put(ws, 1, 1, f"Job plan proposal: {label}", font=TITLE_FONT)
     put(ws, 2, 1, f"{d.title} · proposed by the team plan; for the individual job-planning meeting")
-    details = [("Staff group", rec.get("staff_group"), None), ("Contract", rec.get("contract"), None),
+    details = [("Staff group", in_words(rec.get("staff_group"), STAFF_GROUP_WORDS), None),
+               ("Contract", in_words(rec.get("contract"), CONTRACT_WORDS), None),
                ("Contracted PAs", rec.get("contracted_pas"), "0.00"),
                ("Planned PAs", rec.get("planned_pas"), "0.00"),
                ("Working weeks", rec.get("working_weeks"), "0.0"),
-               ("Sessions changed", rec.get("changed_sessions"), "0")]
+               ("Sessions changed", rec.get("changed_sessions"), "0"),
+               ("Unassigned PAs a week", rec.get("unassigned_pas"), "0.00")]
+    if rec.get("unassigned_reason"):
+        details.append(("Why unassigned", rec.get("unassigned_reason"), None))
     for i, (k, v, fmt) in enumerate(details, start=4):
         put(ws, i, 1, k, font=BOLD)
         put(ws, i, 2, v, fmt=fmt)
@@ -323,6 +396,8 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
             if r is not None and r.changed:
                 c.border = CHANGED_BORDER
                 c.comment = Comment(f"Changed from: {d.activity_label(r.before)}", "capacity_planner")
+                if not r.before:
+                    c.value = f"{text or 'free'} (was free)"
     row = top + 2 + len(periods) + 1
     # PAs by category
     br = clinician_breakdown(d, cid)
@@ -364,6 +439,11 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
     if ch.empty:
         put(ws, nxt + 1, 1, "none")
     else:
+        def full(a: str) -> str:  # the activity's name, as in the grid above ("free" for an empty slot)
+            return d.activity_names.get(a, a) if a else "free"
+
+        ch = ch.assign(activity_before=ch["activity_before"].map(full),
+                       activity_after=ch["activity_after"].map(full))
         write_frame(ws, ch, [XCol("day", "Day"), XCol("period", "Period"),
                              XCol("activity_before", "Current activity"),
                              XCol("activity_after", "Proposed activity")],
@@ -398,14 +478,17 @@ def build_workbook(d: MeetingData) -> Workbook:
     _print_setup(ws)
 
     ws = wb.create_sheet(sheet_title("Clinicians", used))
-    write_frame(ws, d.clinicians, CLINICIAN_XCOLS)
+    clinicians = d.clinicians.copy()
+    clinicians["staff_group"] = clinicians["staff_group"].map(lambda g: in_words(g, STAFF_GROUP_WORDS))
+    clinicians["contract"] = clinicians["contract"].map(lambda c: in_words(c, CONTRACT_WORDS))
+    write_frame(ws, clinicians, CLINICIAN_XCOLS)
     _fit_widths(ws, max_width=24)
     _print_setup(ws)
 
     ws = wb.create_sheet(sheet_title("Requirements", used))
-    req = d.outputs.requirements
-    req_cols = [XCol(str(c), str(c).replace("_", " ").capitalize(),
-                     "#,##0.00" if pd.api.types.is_float_dtype(req[c]) else None) for c in req.columns
+    req = numbers_as_numbers(d.outputs.requirements)
+    req_cols = [XCol(str(c), REQUIREMENT_HEADERS.get(str(c), str(c).replace("_", " ").capitalize()),
+                     _requirement_format(str(c), req[c])) for c in req.columns
                 if str(c) in REQUIREMENTS_COLUMNS or not req[c].isna().all()]
     write_frame(ws, req, req_cols)
     _fit_widths(ws, max_width=22)

@@ -73,19 +73,23 @@ def _status(status: str) -> tuple[str, str]:
 
 def _headline(d: MeetingData) -> str:
     h = d.headline
+    def split(rapid: float, routine: float) -> str:
+        return (f"<dd>rapid access {esc(format_value(rapid, 'num0'))} · routine "
+                f"{esc(format_value(routine, 'num0'))}</dd>")
+
     cards = [
         ("bad" if h.gap_before_sessions > 0.5 else "ok", "Gap with current job plans",
          h.gap_before_sessions, f"sessions a year · {format_value(h.gap_before_dcc_hours, 'num0')} DCC hours",
-         "gap-before"),
+         "gap-before", split(h.rapid_gap_before, h.routine_gap_before)),
         ("bad" if h.gap_after_sessions > 0.5 else "ok", "Gap with the proposed plan",
          h.gap_after_sessions, f"sessions a year · {format_value(h.gap_after_dcc_hours, 'num0')} DCC hours",
-         "gap-after"),
+         "gap-after", split(h.rapid_gap_after, h.routine_gap_after)),
     ]
     out = ['<dl class="cards">']
-    for cls, label, value, sub, key in cards:
+    for cls, label, value, sub, key, extra in cards:
         out.append(f'<div class="card {cls}" id="{key}"><dt>{esc(label)}</dt>'
                    f'<dd class="big" data-value="{value!r}">{esc(format_value(value, "num0"))}</dd>'
-                   f"<dd>{esc(sub)}</dd></div>")
+                   f"<dd>{esc(sub)}</dd>{extra}</div>")
     if h.rapid_access:
         worst = min(h.rapid_access, key=lambda r: r.cover)
         pct = "100 %" if worst.cover >= 1 else f"{min(99.0, math.floor(worst.cover * 100)):.0f} %"
@@ -97,11 +101,35 @@ def _headline(d: MeetingData) -> str:
         out.append(f'<div class="card {"ok" if worst.cover >= 1 else "bad"}" id="rapid-access">'
                    f"<dt>Rapid-access cover</dt>"
                    f'<dd class="big" data-value="{worst.cover!r}">{pct}</dd>{lines}</div>')
+    k = h.change_kinds
+    kinds = [(k.in_place, "another activity in the same slot"), (k.moved, "moved to another slot"),
+             (k.filled, "free time or a vacant post filled"), (k.freed, "left free")]
+    kind_text = "".join(f"<dd>{n} {esc(text)}</dd>" for n, text in kinds if n)
     out.append(f'<div class="card" id="changes-card"><dt>Changes to job plans</dt>'
                f'<dd class="big" data-value="{h.changed_sessions}">{h.changed_sessions}</dd>'
                f"<dd>sessions change for {h.clinicians_changed} of {len(d.clinician_order)} clinicians</dd>"
-               "</div>")
+               f"{kind_text}</div>")
+    if h.unassigned_pas > 0:
+        shown = esc(format_value(h.unassigned_pas, "pas"))
+        out.append(f'<div class="card" id="unassigned-card"><dt>Unassigned time</dt>'
+                   f'<dd class="big" data-value="{h.unassigned_pas!r}">{shown}</dd>'
+                   f"<dd>contracted PAs a week left unassigned for {h.clinicians_unassigned} clinicians "
+                   "(reasons under Each clinician's PAs)</dd></div>")
     out.append("</dl>")
+    rapid_fell = h.rapid_gap_after < h.rapid_gap_before - 0.5
+    routine_grew = h.routine_gap_after > h.routine_gap_before + 0.5
+    out.append('<p id="gap-split">Rapid access: '
+               f"{esc(format_value(h.rapid_gap_before, 'num0'))} → "
+               f"{esc(format_value(h.rapid_gap_after, 'num0'))} sessions a year short; routine: "
+               f"{esc(format_value(h.routine_gap_before, 'num0'))} → "
+               f"{esc(format_value(h.routine_gap_after, 'num0'))} (current job plans → proposed plan)."
+               + (" The plan closes rapid-access demand first." if rapid_fell and routine_grew else "")
+               + "</p>")
+    if h.routine_floor:
+        items = "".join(f"<li>{esc(x)}</li>" for x in h.routine_floor)
+        out.append('<div class="banner" id="routine-floor"><p>The routine floor binds: routine work is '
+                   "kept at a share of its current supply or need even though rapid access is short.</p>"
+                   f"<ul>{items}</ul></div>")
     if h.gap_after_sessions > h.gap_before_sessions + 0.5:
         out.append('<p class="banner" id="gap-grows">The total gap is larger than with the current job '
                    "plans: the plan meets rapid-access and higher-priority demand first (unmet demand is "
@@ -167,8 +195,8 @@ def _timetable_section(d: MeetingData) -> str:
             if r is not None and r.changed:
                 before = d.activity_label(r.before)
                 title += f" — changed from {before}"
-                extra = (f'<span class="was">was {esc(r.before)}</span>' if r.before
-                         else "") + f'<span class="sr-only"> (changed from {esc(before)})</span>'
+                extra = (f'<span class="was">was {esc(r.before or "free")}</span>'
+                         f'<span class="sr-only"> (changed from {esc(before)})</span>')
             cls = f' class="{" ".join(classes)}"' if classes else ""
             cells.append(f'<td{cls} style="background:{colour}" title="{esc(title)}">{esc(act)}{extra}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
@@ -199,7 +227,9 @@ def _changes_section(d: MeetingData) -> str:
         chips = "".join(
             f"<li>{esc(r.day)} {esc(r.period)}: {esc(r.activity_before or 'free')} → "
             f"{esc(r.activity_after or 'free')}</li>" for r in tuples(mine))
-        rows.append(f'<tr><th scope="row">{esc(d.label(cid))}</th>{cell_html(len(mine), "int")}'
+        row = d.clinicians.loc[d.clinicians["clinician_id"] == cid, "changed_sessions"]
+        count = int(row.iloc[0]) if len(row) else len(mine)  # clinicians.csv: a move counts 1
+        rows.append(f'<tr><th scope="row">{esc(d.label(cid))}</th>{cell_html(count, "int")}'
                     f'<td><ul class="chips">{chips}</ul></td></tr>')
     return ('<table id="changes-table"><caption>Sessions that change, by clinician (current → proposed)'
             '</caption><thead><tr><th scope="col">Clinician</th><th scope="col" class="num">Sessions changed'
@@ -213,14 +243,31 @@ CLINICIAN_COLUMNS: tuple[Column, ...] = (
     Column("apa_pas", "Additional PAs", "pas"), Column("out_of_hours_pas", "Out of hours", "pas"),
     Column("dcc_share", "DCC share", "pct"), Column("changed_sessions", "Sessions changed", "int"),
 )
+UNASSIGNED_COLUMN = Column("unassigned_pas", "Unassigned PAs", "pas")
+
+
+def _unassigned_list(frame: pd.DataFrame) -> str:
+    """Each clinician with contracted PAs left unassigned, with the reason (clinicians.csv), as a list
+    under the table (a reason column would make the table wider than a projector)."""
+    short = frame[frame["unassigned_pas"] > 0]
+    if short.empty:
+        return ""
+    items = "".join(
+        f'<li><b>{esc(str(r.label))}</b>: {esc(format_value(float(r.unassigned_pas), "pas"))} PAs a week '
+        f"unassigned{' — ' + esc(str(r.unassigned_reason)) if str(r.unassigned_reason) else ''}</li>"
+        for r in tuples(short))
+    return f'<h3>Unassigned time and why</h3><ul class="reasons" id="unassigned-list">{items}</ul>'
+
 
 
 def _clinicians_section(d: MeetingData, chart: bytes, alt: str) -> str:
     frame = d.clinicians.copy()
     frame["dcc_share"] = np.where(frame["planned_pas"] > 0, frame["dcc_pas"] / frame["planned_pas"].where(
         frame["planned_pas"] > 0, 1.0), np.nan)
-    return (table_html(frame, CLINICIAN_COLUMNS, "PAs a week by clinician in the proposed plan",
+    cols = CLINICIAN_COLUMNS + ((UNASSIGNED_COLUMN,) if (frame["unassigned_pas"] > 0).any() else ())
+    return (table_html(frame, cols, "PAs a week by clinician in the proposed plan",
                        row_header="label", table_id="clinicians-table")
+            + _unassigned_list(frame)
             + figure_html(chart, alt, "PAs a week by clinician; the black mark is the contracted PAs."))
 
 
@@ -329,8 +376,38 @@ def _demand_charts(d: MeetingData, folder: Path, plan_dir: Path) -> list[CH.Char
     return _found_charts(d, plan_dir) or CH.weekly_demand_charts(d, folder)
 
 
+def _spc_charts(d: MeetingData, plan_dir: Path) -> list[CH.ChartFile]:
+    """The XmR charts of weekly demand the demand step wrote (``charts/spc_demand_<activity>.png``), in
+    activity order, with alt text recomputed from weekly_demand.csv (the same chart's numbers)."""
+    from capacity_planner.report.spc_chart import demand_spc_alt
+
+    folder = plan_dir / CHARTS_DIR
+    if not folder.is_dir():
+        return []
+    shown = list(d.demand["activity_id"])
+    out = []
+    for act in shown + [a for a in d.activity_names if a not in set(shown)]:
+        path = folder / f"spc_demand_{_safe_name(act)}.png"
+        if not path.is_file():
+            continue
+        name = d.activity_names.get(act, act)
+        weekly = d.outputs.weekly_demand
+        alt = demand_spc_alt(weekly, act, name) if weekly is not None else None
+        w, h = CH.png_size(path)
+        out.append(CH.ChartFile(path.stem, f"Is weekly demand stable? {name}",
+                                alt or f"XmR chart of weekly demand for {name}.", path, w, h))
+    return out
+
+
+SPC_LEAD = ("XmR (statistical process control) charts in the Making Data Count style: grey points are "
+            "common-cause variation; purple points are special causes (a point beyond a process limit, a "
+            "run of 7 on one side of the mean, a trend of 7, or two of three near a limit). A special cause "
+            "suggests demand has changed and the sizing should be reviewed.")
+
+
 def render_report_html(d: MeetingData, chart_png: Mapping[str, tuple[bytes, str]],
-                       demand_charts: Sequence[CH.ChartFile] = ()) -> str:
+                       demand_charts: Sequence[CH.ChartFile] = (),
+                       spc_charts: Sequence[CH.ChartFile] = ()) -> str:
     """The report page for meeting data ``d``; ``chart_png[name] = (png bytes, alt text)``."""
     h = d.headline
     sections = [
@@ -343,7 +420,8 @@ def render_report_html(d: MeetingData, chart_png: Mapping[str, tuple[bytes, str]
                                                 wide=True)),
         ("changes", "What changes", section_html("changes", "What changes for whom", _changes_section(d),
                                                  lead=f"{h.changed_sessions} sessions change for "
-                                                      f"{h.clinicians_changed} clinicians.")),
+                                                      f"{h.clinicians_changed} clinicians (a session "
+                                                      "moved to another slot counts once).")),
         ("clinicians", "PA summary", section_html("clinicians", "Each clinician's PAs",
                                                   _clinicians_section(d, *chart_png["pa_mix"]))),
         ("gaps", "Remaining gaps", section_html("gaps", "Remaining gaps and why",
@@ -353,6 +431,10 @@ def render_report_html(d: MeetingData, chart_png: Mapping[str, tuple[bytes, str]
         figs = "".join(figure_html(c.path, c.alt, c.title) for c in demand_charts)
         weekly = section_html("weekly", "Weekly demand and the sized level", figs)
         sections.append(("weekly", "Weekly demand", weekly))
+    if spc_charts:
+        figs = "".join(figure_html(c.path, c.alt, c.title) for c in spc_charts)
+        sections.append(("variation", "Demand variation", section_html(
+            "variation", "Is weekly demand stable? (XmR charts)", figs, lead=esc(SPC_LEAD))))
     sections += [
         ("assumptions", "Assumptions",
          section_html("assumptions", "Assumptions used", _assumptions_section(d))),
@@ -383,7 +465,8 @@ def write_report_html(pack: PlanningPack, plan_dir: str | Path, out_path: str | 
         data = load_meeting_data(pack, folder, anonymise=anonymise)
     charts = {c.name: (CH.png_bytes(c), c.alt) for c in CH.meeting_charts(data)}
     with tempfile.TemporaryDirectory(prefix="capacity-planner-") as tmp:
-        text = render_report_html(data, charts, _demand_charts(data, Path(tmp), folder))
+        text = render_report_html(data, charts, _demand_charts(data, Path(tmp), folder),
+                                  _spc_charts(data, folder))
     return _atomic_write_text(Path(out_path) if out_path else folder / HTML_NAME, text)
 
 
@@ -437,7 +520,8 @@ def write_meeting_pack(pack: PlanningPack, plan_dir: str | Path, anonymise: bool
         chart_files = CH.write_charts(data, tmp / CHARTS_DIR)
         charts = {c.name: (c.path.read_bytes(), c.alt) for c in chart_files}
         demand = _demand_charts(data, tmp / CHARTS_DIR, folder)
-        _atomic_write_text(tmp / HTML_NAME, render_report_html(data, charts, demand))
+        page = render_report_html(data, charts, demand, _spc_charts(data, folder))
+        _atomic_write_text(tmp / HTML_NAME, page)
         chart_files += [c for c in demand if c.path.parent == tmp / CHARTS_DIR]
         write_plan_workbook(pack, folder, tmp / WORKBOOK_NAME, data=data)
         (folder / CHARTS_DIR).mkdir(exist_ok=True)

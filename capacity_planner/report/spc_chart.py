@@ -18,7 +18,6 @@ with the Agg canvas, never pyplot; pass ``ax`` to draw into an existing figure.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,7 +277,32 @@ def spc_chart(chart: XmrChart, name: str, title: str, *, y_label: str, what: str
 
 
 def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_") or "series"
+    """File-name form of an ID (:func:`capacity_planner._files.file_stem`: never two IDs on one file)."""
+    from capacity_planner._files import file_stem
+
+    return file_stem(text)
+
+
+DEMAND_SPC_OPTIONS = SpcOptions(improvement_direction="neutral")
+
+
+def demand_history(weekly: pd.DataFrame) -> dict[str, tuple[np.ndarray, pd.Series]]:
+    """Activity id → (patients a week, week starts) of the ``history`` rows of a weekly demand table."""
+    history = weekly.loc[weekly["kind"] == "history"].copy()
+    history["week_start"] = pd.to_datetime(history["week_start"])
+    history["value"] = pd.to_numeric(history["value"])
+    return {str(aid): (part["value"].to_numpy(dtype=float), part["week_start"])
+            for aid, part in history.groupby("activity_id", sort=False)}
+
+
+def demand_spc_alt(weekly: pd.DataFrame, activity_id: str, name: str) -> str | None:
+    """The alt text of :func:`demand_spc_charts`' chart of one activity (default options), for a page
+    showing the chart from its file; None when the activity has no history."""
+    series = demand_history(weekly).get(activity_id)
+    if series is None:
+        return None
+    return spc_alt_text(xmr(series[0], series[1], options=DEMAND_SPC_OPTIONS), f"weekly demand for {name}",
+                        " a week")
 
 
 # ---- charts the service uses --------------------------------------------------------------------------
@@ -313,16 +337,12 @@ def demand_spc_charts(
     list of Chart
         Named ``spc_demand_<activity>``, in the order activities appear in ``weekly``.
     """
-    options = options or SpcOptions(improvement_direction="neutral")
+    options = options or DEMAND_SPC_OPTIONS
     names = dict(activity_names or {})
-    history = weekly.loc[weekly["kind"] == "history"].copy()
-    history["week_start"] = pd.to_datetime(history["week_start"])
     charts = []
-    for aid, part in history.groupby("activity_id", sort=False):
-        aid = str(aid)
+    for aid, (values, weeks) in demand_history(weekly).items():
         name = names.get(aid, aid)
         label = f"{name} ({aid})" if name != aid else aid
-        values, weeks = part["value"].to_numpy(), part["week_start"]
         changes = tuple((rebase or {}).get(aid, ()))
         if detect_changes:
             changes += detect_rebase(values, weeks, rebase=changes, options=options)

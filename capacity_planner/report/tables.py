@@ -48,6 +48,8 @@ CLINICIANS_COLUMNS: tuple[str, ...] = (
     "clinician_id", "staff_group", "contracted_pas", "planned_pas", "dcc_pas", "spa_pas", "other_pas",
     "apa_pas", "out_of_hours_pas", "changed_sessions",
 )
+# written by plans since issue 13; a plan folder without them reads as nothing unassigned
+CLINICIANS_OPTIONAL: tuple[str, ...] = ("unassigned_pas", "unassigned_reason")
 CHANGES_COLUMNS: tuple[str, ...] = ("clinician_id", "day", "period", "activity_before", "activity_after")
 GAP_REASONS_COLUMNS: tuple[str, ...] = ("activity_id", "reason")
 WEEKLY_DEMAND_COLUMNS: tuple[str, ...] = (
@@ -153,8 +155,16 @@ def read_plan_dir(plan_dir: str | Path) -> PlanOutputs:
     missing = [k for k in SUMMARY_KEYS if k not in summary]
     if missing:
         raise PlanOutputError(f"summary.json lacks key(s): {', '.join(missing)}")
+    clinicians = frames["clinicians.csv"]
+    if "unassigned_pas" not in clinicians.columns:
+        clinicians["unassigned_pas"] = 0.0
+    clinicians["unassigned_pas"] = pd.to_numeric(
+        clinicians["unassigned_pas"].replace("", np.nan)).astype("float64").fillna(0.0)
+    if "unassigned_reason" not in clinicians.columns:
+        clinicians["unassigned_reason"] = EMPTY
+    clinicians["unassigned_reason"] = clinicians["unassigned_reason"].astype(str).str.strip()
     return PlanOutputs(folder, requirements, frames["allocation.csv"], frames["gaps.csv"],
-                       frames["clinicians.csv"], frames["changes.csv"], summary,
+                       clinicians, frames["changes.csv"], summary,
                        optional["gap_reasons.csv"], optional["weekly_demand.csv"])
 
 
@@ -176,8 +186,47 @@ class RapidAccessCover:
 
 
 @dataclass(frozen=True)
+class ChangeKinds:
+    """The changed sessions split by kind, per clinician then summed: a session given another activity in
+    its slot (*in place*), a session *moved* to a free slot (one freed and one filled slot of the same
+    clinician), free time or a vacant post's time *filled*, and sessions *freed* (left unassigned).
+    ``in_place + moved + filled + freed`` is the solver's count of sessions changed (a move counts 1)."""
+
+    in_place: int = 0
+    moved: int = 0
+    filled: int = 0
+    freed: int = 0
+
+    @property
+    def total(self) -> int:
+        """Sessions changed (a move counts 1)."""
+        return self.in_place + self.moved + self.filled + self.freed
+
+
+def change_kinds(changes: pd.DataFrame) -> ChangeKinds:
+    """Split changes.csv rows (one per changed cell) into :class:`ChangeKinds`.
+
+    Per clinician: ``f`` cells were free and are filled, ``r`` cells are freed, ``k`` change activity in
+    place; moved = min(f, r), filled = f − moved, freed = r − moved, so in_place + moved + filled + freed =
+    k + max(f, r), the solver's ``sessions_changed``."""
+    in_place = moved = filled = freed = 0
+    for _, grp in changes.groupby("clinician_id", sort=False):
+        was_free = int((grp["activity_before"] == EMPTY).sum())
+        now_free = int((grp["activity_after"] == EMPTY).sum())
+        both = min(was_free, now_free)
+        in_place += len(grp) - was_free - now_free
+        moved += both
+        filled += was_free - both
+        freed += now_free - both
+    return ChangeKinds(in_place, moved, filled, freed)
+
+
+@dataclass(frozen=True)
 class Headline:
-    """The numbers at the top of the report."""
+    """The numbers at the top of the report, each read from or summed over one plan file:
+    gaps from gaps.csv (before from its current supply), changes and clinicians affected from summary.json
+    (``changed_sessions``, ``clinicians_affected``; older plans: clinicians.csv), unassigned PAs from
+    clinicians.csv, the routine-floor notes from summary.json."""
 
     gap_before_sessions: float
     gap_after_sessions: float
@@ -188,6 +237,14 @@ class Headline:
     changed_sessions: int
     clinicians_changed: int
     annual_cost: float | None
+    rapid_gap_before: float = 0.0
+    rapid_gap_after: float = 0.0
+    routine_gap_before: float = 0.0
+    routine_gap_after: float = 0.0
+    change_kinds: ChangeKinds = ChangeKinds()
+    unassigned_pas: float = 0.0
+    clinicians_unassigned: int = 0
+    routine_floor: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -302,7 +359,7 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
     rows = []
     for cid in order:
         for day, period in slots:
-            key = (cid, day, period)
+            key = (cid, day, period)  # a changed cell that was free has before == EMPTY
             act, pas = planned.get(key, (EMPTY, 0.0))
             before = changed.get(key, current.get(key, EMPTY))
             rows.append({"clinician_id": cid, "day": day, "period": period, "activity_id": act,
@@ -312,8 +369,36 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
                                        "before", "changed"])
 
 
-def _settings_table(pack: PlanningPack) -> pd.DataFrame:
+def _run_settings(summary: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The solver settings this run used, as summary.json records them (``settings``)."""
+    used = summary.get("settings")
+    return used if isinstance(used, Mapping) else {}
+
+
+def _solver_setting_rows(pack: PlanningPack, used: Mapping[str, Any]) -> list[tuple[str, str, object, str]]:
+    """Time limit, work limit, seed and workers as the run used them (summary.json ``settings``), else the
+    pack's settings (a plan folder written before they were recorded)."""
     s = pack.settings
+    limit = used.get("time_limit_s", s.time_limit_s)
+    work = used.get("work_limit")
+    rows: list[tuple[str, str, object, str]] = [
+        ("solver.time_limit_s", "Solver time limit (s)", limit,
+         "wall clock for the whole solve (all levels)"),
+        ("solver.work_limit", "Solver work limit", "none" if work is None else work,
+         "CP-SAT deterministic time for the whole solve; when set the plan is the same on any machine"),
+        ("solver.seed", "Solver seed", used.get("seed", s.seed), ""),
+    ]
+    if "workers" in used:
+        rows.append(("solver.workers", "Solver threads", used["workers"], "0 = all cores"))
+    if "routine_floor_share" in used:
+        rows.append(("solver.routine_floor_share", "Routine floor", used["routine_floor_share"],
+                     "share of the smaller of current supply and need kept for each routine activity"))
+    return rows
+
+
+def _settings_table(pack: PlanningPack, summary: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    s = pack.settings
+    used = _run_settings(summary or {})
     dna_meaning = {
         "discharge": "slots = demand (a patient who does not attend is discharged)",
         "rebook_once": "slots = demand × (1 + DNA rate) (one rebooking)",
@@ -336,12 +421,15 @@ def _settings_table(pack: PlanningPack) -> pd.DataFrame:
         ("solver.objective", "Objective order", " > ".join(s.objective), "lexicographic: first matters most"),
         ("solver.allow_additional_pas", "Additional PAs allowed", s.allow_additional_pas, "up to max PAs"),
         ("solver.spa_pro_rata", "SPA floor pro rata", s.spa_pro_rata, "for contracts under 10 PAs"),
-        ("solver.time_limit_s", "Solver time limit (s)", s.time_limit_s, "per objective level"),
-        ("solver.seed", "Solver seed", s.seed, ""),
     ]
+    run_rows = _solver_setting_rows(pack, used)
+    rows += run_rows
+    from_run = {k for k, *_ in run_rows} if used else set()
     out = []
     for key, label, value, meaning in rows:
         source = "pack.toml" if key in s.explicit else "default"
+        if key in from_run:
+            source = "this run (summary.json)"
         if not key:
             source = "method"
         if key in SETTINGS_BY_KEY and not meaning:
@@ -378,7 +466,18 @@ def _defaults_table(pack: PlanningPack) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "column", "rows", "values", "reason"])
 
 
-def _solver_table(summary: Mapping[str, Any]) -> pd.DataFrame:
+def _unmet_text(summary: Mapping[str, Any], key: str, exact: float) -> object:
+    """summary.json's ``key`` with the rounding shown in place when it differs from the exact figure of
+    gaps.csv: the solver rounds each activity's demand up to whole session-weeks (docs/method.md,
+    "Allocation"), gaps.csv keeps the exact demand."""
+    unmet = _number(summary.get(key))
+    if unmet is None or round(unmet) == round(exact):
+        return summary.get(key)
+    return (f"{unmet:,.0f} (demand rounded up to whole session-weeks per activity; "
+            f"{exact:,.0f} with the exact demand, as in gaps.csv and the headline)")
+
+
+def _solver_table(summary: Mapping[str, Any], headline: Headline | None = None) -> pd.DataFrame:
     rows: list[tuple[str, object]] = [("Status", summary.get("status", ""))]
     for key, label in (("objective", "Objective"), ("bound", "Best bound"), ("gap", "Relative gap to bound")):
         value = summary.get(key)
@@ -386,8 +485,10 @@ def _solver_table(summary: Mapping[str, Any]) -> pd.DataFrame:
             rows.append((label, value))
     rows += [
         ("Solve time (s)", summary.get("solve_seconds")),
-        ("Unmet sessions a year", summary.get("unmet_sessions_per_year")),
-        ("Unmet DCC hours a year", summary.get("unmet_dcc_hours_per_year")),
+        ("Unmet sessions a year", summary.get("unmet_sessions_per_year") if headline is None
+         else _unmet_text(summary, "unmet_sessions_per_year", headline.gap_after_sessions)),
+        ("Unmet DCC hours a year", summary.get("unmet_dcc_hours_per_year") if headline is None
+         else _unmet_text(summary, "unmet_dcc_hours_per_year", headline.gap_after_dcc_hours)),
         ("Annual cost (GBP)", summary.get("annual_cost")),
         ("capacity_planner version", summary.get("version", "")),
     ]
@@ -458,6 +559,39 @@ def _number(v: object) -> float | None:
     return None if math.isnan(x) else x
 
 
+def _headline(demand: pd.DataFrame, rapid: tuple[RapidAccessCover, ...], clin: pd.DataFrame,
+              changes: pd.DataFrame, summary: Mapping[str, Any]) -> Headline:
+    """The headline figures (see :class:`Headline` for the file each comes from)."""
+    is_rapid = demand["rapid_access"].astype(bool)
+    kinds = change_kinds(changes)
+    changed = summary.get("changed_sessions")
+    if not isinstance(changed, int | float):  # a plan written before summary.json counted sessions
+        changed = clin["changed_sessions"].sum() if len(clin) else kinds.total
+    affected = summary.get("clinicians_affected")
+    if not isinstance(affected, int | float):
+        affected = int((clin["changed_sessions"] > 0).sum())
+    floor = summary.get("routine_floor")
+    return Headline(
+        gap_before_sessions=float(demand["gap_before_sessions_per_year"].sum()),
+        gap_after_sessions=float(demand["gap_sessions_per_year"].sum()),
+        gap_before_dcc_hours=float(demand["gap_before_dcc_hours_per_year"].sum()),
+        gap_after_dcc_hours=float(demand["gap_dcc_hours_per_year"].sum()),
+        rapid_access=rapid,
+        status=str(summary.get("status", "")),
+        changed_sessions=int(changed),
+        clinicians_changed=int(affected),
+        annual_cost=_number(summary.get("annual_cost")),
+        rapid_gap_before=float(demand.loc[is_rapid, "gap_before_sessions_per_year"].sum()),
+        rapid_gap_after=float(demand.loc[is_rapid, "gap_sessions_per_year"].sum()),
+        routine_gap_before=float(demand.loc[~is_rapid, "gap_before_sessions_per_year"].sum()),
+        routine_gap_after=float(demand.loc[~is_rapid, "gap_sessions_per_year"].sum()),
+        change_kinds=kinds,
+        unassigned_pas=float(clin["unassigned_pas"].sum()),
+        clinicians_unassigned=int((clin["unassigned_pas"] > 0).sum()),
+        routine_floor=tuple(str(x) for x in floor) if isinstance(floor, list) else (),
+    )
+
+
 def build_meeting_data(pack: PlanningPack, outputs: PlanOutputs, *, anonymised: bool = False,
                        labels: Mapping[str, str] | None = None) -> MeetingData:
     """Join a plan output folder with its pack into the tables the meeting pack shows.
@@ -516,23 +650,13 @@ def build_meeting_data(pack: PlanningPack, outputs: PlanOutputs, *, anonymised: 
                          float(r.required_sessions_per_year), float(r.planned_sessions_per_year))
         for r in tuples(demand) if r.rapid_access)
     summary = outputs.summary
-    headline = Headline(
-        gap_before_sessions=float(demand["gap_before_sessions_per_year"].sum()),
-        gap_after_sessions=float(demand["gap_sessions_per_year"].sum()),
-        gap_before_dcc_hours=float(demand["gap_before_dcc_hours_per_year"].sum()),
-        gap_after_dcc_hours=float(demand["gap_dcc_hours_per_year"].sum()),
-        rapid_access=rapid,
-        status=str(summary.get("status", "")),
-        changed_sessions=len(changes),
-        clinicians_changed=int(changes["clinician_id"].nunique()),
-        annual_cost=_number(summary.get("annual_cost")),
-    )
+    headline = _headline(demand, rapid, clin, changes, summary)
     return MeetingData(
         title=pack.settings.name, anonymised=anonymised, labels=labels, clinician_order=tuple(order),
         activity_names=names, activity_categories=cats, slots=slots, premium_slots=premium,
         headline=headline, demand=demand, timetable=timetable, changes=changes, clinicians=clin,
-        settings_table=_settings_table(pack), defaults_table=_defaults_table(pack),
-        solver_table=_solver_table(summary), levels_table=_levels_table(summary),
+        settings_table=_settings_table(pack, summary), defaults_table=_defaults_table(pack),
+        solver_table=_solver_table(summary, headline), levels_table=_levels_table(summary),
         reasons=reasons, outputs=outputs)
 
 

@@ -87,28 +87,42 @@ def run_review(
 
 
 def write_review(pack: PlanningPack, result: ReviewResult, out_dir: Path, *,
-                 inputs: tuple[str | Path | None, ...] = (), anonymise: bool = False) -> list[Path]:
-    """Write ``review.csv``, ``kpis.csv`` and ``review.html`` into ``out_dir`` (all or nothing; the folder
-    must be new, empty or a previous run's, :func:`capacity_planner._files.output_folder`).
+                 inputs: tuple[str | Path | None, ...] = (), anonymise: bool = False,
+                 charts: bool = True) -> list[Path]:
+    """Write ``review.csv``, ``kpis.csv``, ``review.html`` and (``charts``) the XmR charts of sessions
+    delivered a week, ``charts/spc_delivered.png`` and ``charts/spc_delivered_<activity>.png``
+    (:func:`capacity_planner.review.spc.delivered_spc_charts`), into ``out_dir`` (all or nothing; the
+    folder must be new, empty or a previous run's, :func:`capacity_planner._files.output_folder`).
 
     With ``anonymise`` clinicians appear only as the pseudonyms ``plan --anonymise`` gives them
-    (Clinician A, B, ... in sorted order of their IDs), and their names are scrubbed from every text."""
+    (Clinician A, B, ... in sorted order of their IDs), and their names are scrubbed from every text
+    (chart titles included)."""
     from capacity_planner._csv import write_csv
     from capacity_planner._files import output_folder
 
     out_dir = Path(out_dir)
-    names = ("review.csv", "kpis.csv", "review.html")
+    names = ["review.csv", "kpis.csv", "review.html"]
     review, kpis, demand = result.review, result.kpis, result.demand
     title = pack.settings.name
+    chart_pack = pack
     if anonymise:
-        from capacity_planner.report.anonymise import Pseudonyms, anonymise_frame
+        from capacity_planner.report.anonymise import Pseudonyms, anonymise_frame, anonymise_pack
 
         ps = Pseudonyms.from_pack(pack)
         review, kpis, demand = (anonymise_frame(f, ps) for f in (review, kpis, demand))
         title = ps.scrub_text(title)
+        chart_pack = anonymise_pack(pack, ps)
     with output_folder(out_dir, "review", inputs=inputs) as tmp:
         write_csv(review, tmp / "review.csv")
         write_csv(kpis, tmp / "kpis.csv")
-        page = render_review_html(title, result.period, review, kpis, demand, result.threshold_pct)
+        spc_files = []
+        if charts:
+            from capacity_planner.report.spc_chart import write_spc_charts
+            from capacity_planner.review.spc import delivered_spc_charts
+
+            spc_files = write_spc_charts(delivered_spc_charts(chart_pack, result), tmp / "charts")
+            names += [f"charts/{f.path.name}" for f in spc_files]
+        page = render_review_html(title, result.period, review, kpis, demand, result.threshold_pct,
+                                  spc_charts=spc_files)
         (tmp / "review.html").write_text(page, encoding="utf-8")
     return [out_dir / n for n in names]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -13,6 +15,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from capacity_planner.review.delivered import ReviewPeriod
+
+if TYPE_CHECKING:
+    from capacity_planner.report.charts import ChartFile
 
 matplotlib.rcParams["text.parse_math"] = False  # names like "$\\alpha$" are text, never TeX
 
@@ -108,8 +113,10 @@ def render_review_html(
     kpis: pd.DataFrame,
     demand: pd.DataFrame,
     threshold_pct: float,
+    spc_charts: Sequence[ChartFile] = (),
 ) -> str:
-    """The review page as an HTML string."""
+    """The review page as an HTML string; ``spc_charts`` (XmR charts of sessions delivered a week) are
+    embedded with their alt text."""
     total = review.loc[review["level"] == "total"].iloc[0]
     flagged = review.loc[review["flagged"] & review["level"].isin(["clinician", "activity", "staff_group"])]
     active = kpis.loc[(kpis["kpi"] == "active_job_plan_pct") & (kpis["group"] == "all"), "value"]
@@ -186,6 +193,17 @@ def render_review_html(
             f"<img alt='Expected and actual referrals by activity' "
             f"src='data:image/png;base64,{_chart(demand_chart(demand))}'>"
         )
+    if spc_charts:
+        parts.append("<h2>Is delivery stable? (XmR charts)</h2>")
+        parts.append("<p>Sessions delivered a week in the Making Data Count style: the red line is the "
+                     "plan's sessions a week; grey points are common-cause variation, blue and orange "
+                     "points special causes (better or worse than usual); the icons say whether the plan "
+                     "is reliably met.</p>")
+        for c in spc_charts:
+            b64 = base64.b64encode(c.path.read_bytes()).decode("ascii")
+            alt = html.escape(c.alt, quote=True)
+            parts.append(f"<figure><img alt='{alt}' src='data:image/png;base64,{b64}'>"
+                         f"<figcaption>{html.escape(c.title)}</figcaption></figure>")
     parts += [
         "<h2>KPIs (E-job planning, Appendix 5)</h2>",
         _table(kpis, "Key performance indicators"),

@@ -4,6 +4,7 @@ the same plan as solving each part alone; trust-wide rules keep one part."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +37,23 @@ def _renamed(pack: PlanningPack, prefix: str) -> PlanningPack:
         requirements=tuple(ids(r, "activity_id") for r in pack.requirements),
         waiting_list=tuple(ids(w, "activity_id") for w in pack.waiting_list),
         rooms=tuple(ids(r, "room_type") for r in pack.rooms),
-        referrals=pack.referrals.iloc[0:0], appointments=pack.appointments.iloc[0:0],
-        delivered=pack.delivered.iloc[0:0], leave=pack.leave.iloc[0:0])
+        referrals=_prefixed(pack.referrals, prefix), appointments=_prefixed(pack.appointments, prefix),
+        delivered=_prefixed(pack.delivered, prefix), leave=_prefixed(pack.leave, prefix))
+
+
+def _prefixed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    out = frame.copy()
+    for column in ("activity_id", "clinician_id"):
+        if column in out.columns:
+            out[column] = (prefix + out[column].astype("string")).astype(frame[column].dtype)
+    return out
 
 
 def _joined(a: PlanningPack, b: PlanningPack) -> PlanningPack:
     return a.replace(**{f: getattr(a, f) + getattr(b, f) for f in (
         "clinicians", "activities", "skills", "availability", "job_plans", "requirements", "waiting_list",
-        "rooms")})
+        "rooms")}, **{f: pd.concat([getattr(a, f), getattr(b, f)], ignore_index=True) for f in (
+        "referrals", "appointments", "delivered", "leave")})
 
 
 def _reqs(prefix: str) -> Requirements:
@@ -139,3 +149,21 @@ def test_a_budget_or_a_total_cap_keeps_one_part(copies: Any) -> None:
         assert pack is both and len(part.clinician_ids) == len(both.clinicians)
     plan = run(both, both_reqs, allowances=Allowances(max_extra_cost=10_000.0))
     assert plan.parts == () and plan.problem is not None and plan.result.solution is not None
+
+
+def test_plan_command_reports_each_part_and_writes_one_joined_plan(copies: Any, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from capacity_planner.cli import cli
+    from capacity_planner.pack.write import write_pack
+
+    _, _, both, _ = copies
+    write_pack(both, tmp_path / "pack")
+    result = CliRunner().invoke(cli, ["plan", str(tmp_path / "pack"), "--out", str(tmp_path / "out"),
+                                      "--workers", "1", "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert "part 1/2" in result.output and "part 2/2" in result.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["status"] == "optimal" and len(summary["parts"]) == 2
+    allocation = pd.read_csv(tmp_path / "out" / "allocation.csv")
+    assert {c[:2] for c in allocation.clinician_id} == {"a.", "b."}

@@ -1,6 +1,6 @@
 """Allocation benchmark: the ``service`` pack (~40 clinicians) and the ``trust`` pack (~1,000 clinicians in
-~40 services solved independently, in parallel processes), with HiGHS on the unmet-demand level of the same
-model for comparison.
+~40 services, split into independent parts by the library and solved in parallel processes), with HiGHS on
+the unmet-demand level of the same model for comparison.
 
 Usage::
 
@@ -14,11 +14,9 @@ service short of capacity, as most are.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -160,27 +158,6 @@ def solve_one(args: tuple[PlanningPack, int, int, float, bool]) -> dict[str, Any
                         round(lv.seconds, 2)) for lv in plan.result.levels]}
 
 
-def split_services(pack: PlanningPack) -> list[PlanningPack]:
-    """One pack per service (activities' ``service``; clinicians by the services of their skills)."""
-    services = sorted({a.service or "" for a in pack.activities})
-    out = []
-    for svc in services:
-        acts = {a.activity_id for a in pack.activities if (a.service or "") == svc}
-        clin = {s.clinician_id for s in pack.skills if s.activity_id in acts}
-        out.append(pack.replace(
-            settings=dataclasses.replace(pack.settings, name=svc or pack.settings.name),
-            activities=tuple(a for a in pack.activities if a.activity_id in acts),
-            clinicians=tuple(c for c in pack.clinicians if c.clinician_id in clin),
-            skills=tuple(s for s in pack.skills if s.activity_id in acts and s.clinician_id in clin),
-            availability=tuple(a for a in pack.availability if a.clinician_id in clin),
-            job_plans=tuple(j for j in pack.job_plans if j.clinician_id in clin and j.activity_id in acts),
-            requirements=tuple(r for r in pack.requirements if r.activity_id in acts),
-            rooms=pack.rooms,
-            referrals=pack.referrals.iloc[0:0], appointments=pack.appointments.iloc[0:0],
-            delivered=pack.delivered.iloc[0:0]))
-    return out
-
-
 def bench_service(seed: int, workers: int, limit: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         from capacity_planner.pack.samples import generate_sample
@@ -199,24 +176,27 @@ def bench_service(seed: int, workers: int, limit: float) -> None:
 
 
 def bench_trust(seed: int, workers: int, limit: float) -> None:
+    """The trust pack through the library: plan_allocation splits it into independent parts
+    (:mod:`capacity_planner.solver.decompose`) and solves them in ``workers`` processes."""
     with tempfile.TemporaryDirectory() as tmp:
         from capacity_planner.pack.samples import generate_sample
 
         t0 = time.perf_counter()
         pack = cp.read_pack(generate_sample("trust", seed, Path(tmp) / "trust"))
         print(f"trust pack generated and read in {time.perf_counter() - t0:.1f} s")
-    services = split_services(pack)
+    requirements, _ = requirements_for(pack)
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(solve_one, [(s, seed, 1, limit, True) for s in services]))
+    plan = plan_allocation(pack, requirements, time_limit_s=limit, seed=seed, workers=workers,
+                           raise_on_failure=False)
     total = time.perf_counter() - t0
-    statuses = pd.Series([r["status"] for r in results]).value_counts().to_dict()
-    slowest = max(results, key=lambda r: r["seconds"])
-    print(f"trust: {len(services)} services, {sum(r['clinicians'] for r in results)} clinicians, "
-          f"{total:.1f} s wall on {workers} processes (1 CP-SAT worker each); statuses {statuses}; "
-          f"checker violations {sum(r['violations'] for r in results)}; slowest service "
-          f"{slowest['seconds']} s; sum of service times {sum(r['seconds'] for r in results):.1f} s")
-    gaps = [lv[4] for r in results for lv in r["levels"]]
+    parts = plan.summary.get("parts") or []
+    statuses = pd.Series([p["status"] for p in parts] or [plan.status.value]).value_counts().to_dict()
+    slowest = max(parts, key=lambda p: p["seconds"]) if parts else {"seconds": plan.result.solve_seconds}
+    print(f"trust: {len(parts)} parts, {len(pack.clinicians)} clinicians, {total:.1f} s wall on {workers} "
+          f"processes (1 CP-SAT worker each); statuses {statuses}; joined plan {plan.status.value} and "
+          f"checked; slowest part {slowest['seconds']} s; sum of part times "
+          f"{sum(p['seconds'] for p in parts):.1f} s")
+    gaps = [g for p in parts for g in p["gap"].values() if g is not None]
     print(f"   largest gap at the limit: {max(gaps) if gaps else 0}")
 
 

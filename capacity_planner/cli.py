@@ -317,10 +317,15 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: flo
 
         click.echo(f"  {elapsed:6.1f} s  {progress_words(level, best, bound)}", err=True)
 
+    def part_progress(done: int, total: int, part: dict[str, Any]) -> None:
+        click.echo(f"  part {done}/{total} {part['name']} ({part['clinicians']} clinicians): "
+                   f"{part['status']} in {part['seconds']:.1f} s", err=True)
+
     click.echo(f"Planning {loaded.settings.name}: {len(loaded.clinicians)} clinicians, "
                f"{len(loaded.activities)} activities", err=True)
     run = run_plan(loaded, out, time_limit_s=time_limit, seed=seed, workers=workers, anonymise=anonymise,
-                   report=not no_report, progress=progress, work_limit=work_limit)
+                   report=not no_report, progress=progress, work_limit=work_limit,
+                   part_progress=part_progress)
     for note in run.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(_gap_table(run))

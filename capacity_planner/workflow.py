@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -22,6 +23,7 @@ from capacity_planner.demand.pipeline import DemandResult, size_demand, write_de
 from capacity_planner.pack.model import PlanningPack
 
 Progress = Callable[[str, float, float, float], None]
+PartProgress = Callable[[int, int, dict[str, Any]], None]
 
 
 def history_only(pack: PlanningPack) -> tuple[PlanningPack, int]:
@@ -114,14 +116,15 @@ class PlanRun:
 def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | None = None,
              seed: int | None = None, workers: int | None = None, anonymise: bool = False,
              report: bool = True, progress: Progress | None = None, work_limit: float | None = None,
-             ) -> PlanRun:
+             part_progress: PartProgress | None = None) -> PlanRun:
     """Size demand, allocate sessions, and write every plan output and the meeting pack.
 
     Writes (DESIGN.md section 4) requirements.csv, weekly_demand.csv, allocation.csv, gaps.csv,
     clinicians.csv, changes.csv, gap_reasons.csv, summary.json, report.html, plan.xlsx and charts/
     (with ``report``: the demand forecast and XmR charts per activity and the report's charts).
     ``time_limit_s``, ``seed``, ``workers`` and ``work_limit`` override pack.toml ``[solver]``
-    (:func:`~capacity_planner.solver.plan.plan_allocation`).
+    (:func:`~capacity_planner.solver.plan.plan_allocation`); ``part_progress`` is called as each
+    independent part of a split pack finishes.
 
     Raises
     ------
@@ -134,7 +137,7 @@ def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | N
     history, n_later = history_only(pack)
     demand = size_demand(history)
     plan = plan_allocation(pack, demand.requirements, time_limit_s=time_limit_s, seed=seed, workers=workers,
-                           progress=progress, work_limit=work_limit)
+                           progress=progress, work_limit=work_limit, part_progress=part_progress)
     notes = list(demand.notes)
     if n_later:
         notes.append(f"{n_later:,} referrals dated in the planning year were set aside.")

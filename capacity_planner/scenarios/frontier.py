@@ -178,7 +178,7 @@ def _solve(pack: PlanningPack, requirements: Any, allowances: Allowances, work_l
 
     plan = plan_allocation(pack, requirements, time_limit_s=time_limit_s, seed=pack.settings.seed, workers=1,
                            allowances=allowances, raise_on_failure=False, work_limit=work_limit)
-    if plan.result.solution is None:
+    if not plan.has_plan:
         return _Point(plan.status.value, plan.result.reproducible, {}, pd.DataFrame(),
                       reasons=plan.result.reasons)
     spack = ScenarioPack(pack, allowances)

@@ -186,7 +186,7 @@ def evaluate_scenario(pack: PlanningPack, scenario: Scenario, *, time_limit_s: f
     status = plan.status.value
     light = dataclasses.replace(plan, pack=_light(spack.pack))
     requirements = demand.requirements.table
-    if plan.result.solution is None:
+    if not plan.has_plan:
         reason = "; ".join(plan.result.reasons) or {
             "unknown": _limit_text("no plan found within", time_limit_s, work_limit),
             "model_invalid": "internal error: the solver rejected the allocation model"}.get(status, status)

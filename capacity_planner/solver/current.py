@@ -50,11 +50,13 @@ def with_current_time(
     by_id = {c.clinician_id: c for c in pack.clinicians}
     per_day = int(pack.settings.max_sessions_per_day)
     out = []
+    cells_of: dict[int, list[tuple[int, int]]] = {}  # current cells per clinician: one pass, not C x cells
+    for (cc, s), a in current.items():
+        cells_of.setdefault(cc, []).append((s, a))
     for c, ci in enumerate(clinicians):
         held: dict[str, int] = {}
-        for (cc, s), a in current.items():
-            if cc != c:
-                continue
+        for s, a in cells_of.get(c, ()):
+            cc = c
             value = activities[a].pa_value * (ci.premium_factor if slots[s].premium else 1)
             held[activities[a].category] = held.get(activities[a].category, 0) + int(
                 value * current_weeks[(cc, s)]

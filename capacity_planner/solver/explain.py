@@ -48,17 +48,41 @@ def _names(ids: list[str], limit: int = 6) -> str:
 
 
 # ---- stage 1: arithmetic checks -------------------------------------------------------------------
+class _Index:
+    """Look-ups the pre-checks need, built in one pass over the problem's options and locked cells, so
+    every check is linear in the problem's size (issue 16: scanning every clinician for every requirement
+    and slot grew with requirements x clinicians^2 and took 20 minutes on a 1,000-clinician trust)."""
+
+    def __init__(self, p: Problem):
+        self.candidates: dict[tuple[int, int], list[int]] = {}  # (activity, slot) -> clinicians, in order
+        self.slots_of: dict[int, list[int]] = {}  # clinician -> slots with options, in order
+        for (c, s), acts in sorted(p.options.items()):
+            self.slots_of.setdefault(c, []).append(s)
+            for a in acts:
+                self.candidates.setdefault((a, s), []).append(c)
+        self.locked_of: dict[int, list[int]] = {}  # clinician -> locked slots, sorted
+        self.locked_room: dict[tuple[str | None, int], list[int]] = {}  # (room type, slot) -> clinicians
+        for c, s in sorted(p.locked):
+            self.locked_of.setdefault(c, []).append(s)
+            self.locked_room.setdefault((p.activities[p.current[(c, s)]].room_type, s), []).append(c)
+        self.skilled_in: dict[int, list[int]] = {}  # activity -> skilled clinicians, sorted
+        for c, a in sorted(p.skilled):
+            self.skilled_in.setdefault(a, []).append(c)
+
+
 def presolve_reasons(problem: Problem) -> list[str]:
-    """Sound, solver-free infeasibility checks; an empty list proves nothing."""
+    """Sound, solver-free infeasibility checks; an empty list proves nothing. Linear in the problem's size
+    (options, locked cells, requirements and rooms) after one index pass."""
+    index = _Index(problem)
     out: list[str] = []
     for c in range(problem.n_clinicians):
-        out += _clinician_checks(problem, c)
-    out += _requirement_checks(problem)
-    out += _room_checks(problem)
+        out += _clinician_checks(problem, c, index)
+    out += _requirement_checks(problem, index)
+    out += _room_checks(problem, index)
     return out
 
 
-def _clinician_checks(p: Problem, c: int) -> list[str]:
+def _clinician_checks(p: Problem, c: int, index: _Index) -> list[str]:
     ci = p.clinicians[c]
     cid = ci.clinician_id
     out: list[str] = []
@@ -66,7 +90,7 @@ def _clinician_checks(p: Problem, c: int) -> list[str]:
     limit_text = _pa(ci.contracted, "contracted")
     if ci.apa_cap:
         limit_text += f" plus {_pa(ci.apa_cap, 'additional')} allowed"
-    locked = sorted(s for (cc, s) in p.locked if cc == c)
+    locked = index.locked_of.get(c, [])
     locked_annual = locked_spa = 0
     weeks = ci.working_weeks
     for s in locked:
@@ -104,7 +128,7 @@ def _clinician_checks(p: Problem, c: int) -> list[str]:
         out.append(f"{cid}: {' + '.join(parts)} exceed {limit_text}")
     elif not locked and ci.spa_floor + ci.oncall > ceiling:
         out.append(f"{cid}: on-call {_pa(ci.oncall)} + SPA floor {_pa(ci.spa_floor)} exceed {limit_text}")
-    usable = [s for s in range(len(p.slots)) if (c, s) in p.options]
+    usable = index.slots_of.get(c, [])
     if ci.spa_floor > 0:
         spa_most = sum(
             max((p.annual(c, s, a) for a in p.options[(c, s)] if p.activities[a].category == "SPA"),
@@ -124,23 +148,20 @@ def _clinician_checks(p: Problem, c: int) -> list[str]:
     return out
 
 
-def _candidates(p: Problem, a: int, s: int) -> list[int]:
-    return [c for c in range(p.n_clinicians) if a in p.options.get((c, s), ())]
-
-
-def _skilled_free(p: Problem, a: int, s: int) -> list[int]:
+def _skilled_free(p: Problem, a: int, s: int, index: _Index) -> list[int]:
     """Clinicians skilled in ``a`` who work slot ``s``, whatever their out-of-hours opt-in."""
-    return [c for c in range(p.n_clinicians) if (c, a) in p.skilled and (c, s) not in p.unavailable]
+    return [c for c in index.skilled_in.get(a, []) if (c, s) not in p.unavailable]
 
 
-def _requirement_checks(p: Problem) -> list[str]:
+def _requirement_checks(p: Problem, index: _Index) -> list[str]:
     out: list[str] = []
     for req in p.fixed_slots:
         act, slot = p.activities[req.a].activity_id, p.slots[req.s].label
-        who = [p.clinicians[c].clinician_id for c in _candidates(p, req.a, req.s)]
+        candidates = index.candidates.get((req.a, req.s), [])
+        who = [p.clinicians[c].clinician_id for c in candidates]
         if len(who) < req.min_clinicians and p.slots[req.s].premium and \
                 p.activities[req.a].category != "ONCALL":
-            outside = [p.clinicians[c].clinician_id for c in _skilled_free(p, req.a, req.s)
+            outside = [p.clinicians[c].clinician_id for c in _skilled_free(p, req.a, req.s, index)
                        if not p.clinicians[c].out_of_hours_opt_in]
             if outside:
                 have = f"only {len(who)} ({_names(who)})" if who else "none"
@@ -151,7 +172,7 @@ def _requirement_checks(p: Problem) -> list[str]:
                 )
                 continue
         if req.attendance is not None and len(who) >= req.min_clinicians:
-            most = sum(p.clinicians[c].working_weeks for c in _candidates(p, req.a, req.s))
+            most = sum(p.clinicians[c].working_weeks for c in candidates)
             if most < req.attendance:
                 out.append(
                     f"{act} on {slot} needs an expected attendance of {req.min_clinicians} clinicians "
@@ -168,10 +189,11 @@ def _requirement_checks(p: Problem) -> list[str]:
             )
     for weekly in p.fixed_weekly:
         act = p.activities[weekly.a].activity_id
-        most = 0
-        for c in range(p.n_clinicians):
-            slots = sum(1 for s in range(len(p.slots)) if c in _candidates(p, weekly.a, s))
-            most += min(slots, p.skill_caps.get((c, weekly.a), slots))
+        slots_of: dict[int, int] = {}  # clinician -> slots they could give this activity
+        for s in range(len(p.slots)):
+            for c in index.candidates.get((weekly.a, s), []):
+                slots_of[c] = slots_of.get(c, 0) + 1
+        most = sum(min(n, p.skill_caps.get((c, weekly.a), n)) for c, n in slots_of.items())
         if most < weekly.sessions:
             out.append(
                 f"{act} needs at least {weekly.sessions} sessions a week, but skilled clinicians can "
@@ -180,14 +202,10 @@ def _requirement_checks(p: Problem) -> list[str]:
     return out
 
 
-def _room_checks(p: Problem) -> list[str]:
+def _room_checks(p: Problem, index: _Index) -> list[str]:
     out: list[str] = []
     for (room, s), cap in sorted(p.rooms.items()):
-        locked = [
-            p.clinicians[c].clinician_id
-            for (c, ss) in sorted(p.locked)
-            if ss == s and p.activities[p.current[(c, ss)]].room_type == room
-        ]
+        locked = [p.clinicians[c].clinician_id for c in index.locked_room.get((room, s), [])]
         if len(locked) > cap:
             out.append(
                 f"{p.slots[s].label}: {len(locked)} locked sessions need a {room} "

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -22,6 +22,9 @@ from capacity_planner.solver.problem import Problem, build_problem
 from capacity_planner.solver.result import Result, SolveStatus
 from capacity_planner.solver.solve import Progress, resolve_workers, solve
 from capacity_planner.solver.tables import empty_tables, kpis, plan_tables
+
+if TYPE_CHECKING:
+    from capacity_planner.solver.join import PartProgress
 
 OUTPUT_FILES = (
     "allocation.csv",
@@ -38,16 +41,24 @@ class PlanResult:
     """A solved (or failed) plan with its output tables.
 
     ``tables`` holds ``allocation``, ``gaps``, ``clinicians`` and ``changes`` (DESIGN.md columns; empty
-    when there is no plan); ``gap_reasons`` has columns activity_id, reason.
+    when there is no plan); ``gap_reasons`` has columns activity_id, reason. A plan joined from independent
+    parts (:mod:`capacity_planner.solver.decompose`) has ``parts`` (each part's own PlanResult, in order),
+    ``problem`` None and ``result.solution`` None: use :attr:`has_plan`, the tables and the summary.
     """
 
     pack: PlanningPack
     requirements: Requirements
-    problem: Problem
+    problem: Problem | None
     result: Result
     tables: dict[str, pd.DataFrame]
     gap_reasons: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
+    parts: tuple[PlanResult, ...] = ()
+
+    @property
+    def has_plan(self) -> bool:
+        """True when a plan was found (optimal or feasible), whether solved whole or joined from parts."""
+        return self.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 
     @property
     def status(self) -> SolveStatus:
@@ -146,6 +157,7 @@ def plan_allocation(
     deterministic: bool = True,
     raise_on_failure: bool = True,
     work_limit: float | None = None,
+    part_progress: PartProgress | None = None,
 ) -> PlanResult:
     """Allocate the team's sessions to meet ``requirements`` under the job-planning rules.
 
@@ -172,22 +184,55 @@ def plan_allocation(
         Override pack.toml ``solver.work_limit``: deterministic work budget (CP-SAT deterministic time
         units, about a core-second each); a plan cut short by it is the same on any machine
         (:mod:`capacity_planner.solver.solve`), and ``time_limit_s`` stays a wall-clock safety net.
+    part_progress : callable, optional
+        ``part_progress(done, total, part summary)`` as each independent part finishes, when the pack splits.
+
+    Notes
+    -----
+    The pack is split into independent parts (:mod:`capacity_planner.solver.decompose`) unless a trust-wide
+    rule couples them; with several parts each is solved with one CP-SAT worker, ``seed`` and the full
+    ``time_limit_s`` (and ``work_limit``), up to ``workers`` parts at a time in separate processes, and the
+    plans are joined in part order (:mod:`capacity_planner.solver.join`): the result is the same as solving
+    the parts one after another. ``progress`` is then not called (it cannot cross processes).
     """
-    from capacity_planner.solver.gaps import gap_reasons
+    from capacity_planner.solver.decompose import split
 
     s = pack.settings
     limit = float(s.time_limit_s if time_limit_s is None else time_limit_s)
     seed_ = int(s.seed if seed is None else seed)
     n_workers = resolve_workers(s.workers if workers is None else workers)
+    work = s.work_limit if work_limit is None else work_limit
+    parts = split(pack, requirements, allowances)
+    if len(parts) == 1:
+        plan = _plan_one(pack, requirements, limit, seed_, n_workers, allowances, progress, deterministic,
+                         work)
+    else:
+        from capacity_planner.solver.join import plan_parts
+
+        plan = plan_parts(pack, requirements, parts, limit, seed_, n_workers, allowances, deterministic, work,
+                          part_progress)
+    if plan.has_plan:
+        verify_plan(plan, allowances)
+    if raise_on_failure:
+        plan.raise_for_status()
+    return plan
+
+
+def _plan_one(pack: PlanningPack, requirements: Requirements, limit: float, seed: int, n_workers: int,
+              allowances: Allowances | None, progress: Progress | None, deterministic: bool,
+              work_limit: float | None) -> PlanResult:
+    """Solve one pack (or one part) as a single model; no checker, no raising."""
+    from capacity_planner.solver.gaps import gap_reasons
+
     problem = build_problem(pack, requirements, allowances)
     result = solve(
         problem,
         time_limit_s=limit,
-        seed=seed_,
+        seed=seed,
         workers=n_workers,
         deterministic=deterministic,
         progress=progress,
-        work_limit=s.work_limit if work_limit is None else work_limit,
+        work_limit=work_limit,
     )
     if result.solution is None:
         tables = empty_tables()
@@ -199,7 +244,7 @@ def plan_allocation(
         extra = kpis(result.solution)
         extra["gap_reasons"] = [f"{r.activity_id}: {r.reason}" for r in reasons.itertuples()]
     extra["notes"] = list(problem.notes)
-    plan = PlanResult(
+    return PlanResult(
         pack,
         requirements,
         problem,
@@ -208,11 +253,6 @@ def plan_allocation(
         reasons,
         _summary(pack, result, limit, deterministic, extra, allowances),
     )
-    if result.solution is not None:
-        verify_plan(plan, allowances)
-    if raise_on_failure:
-        plan.raise_for_status()
-    return plan
 
 
 def verify_plan(plan: PlanResult, allowances: Allowances | None = None) -> None:

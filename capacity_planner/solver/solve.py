@@ -123,6 +123,7 @@ def solve(problem: Problem, *, time_limit_s: float = 60.0, seed: int = 0, worker
     if reasons:
         return Result(SolveStatus.INFEASIBLE, (), None, time.perf_counter() - start, tuple(reasons), seed,
                       n_workers)
+    start = time.perf_counter()  # the time limit starts after the pre-checks (issue 16)
     model = AllocationModel(problem)
     levels: list[LevelResult] = []
     solution: Solution | None = None

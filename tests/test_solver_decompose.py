@@ -1,0 +1,169 @@
+"""Decomposition (issue 16): independent parts found by hand-checkable links, solved apart and joined into
+the same plan as solving each part alone; trust-wide rules keep one part."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from test_solver_helpers import activity, clinician, make_pack, reqs, run
+
+import capacity_planner as cp
+from capacity_planner.demand.requirements import Requirements
+from capacity_planner.pack.model import PlanningPack
+from capacity_planner.solver import SolveStatus
+from capacity_planner.solver.decompose import coupling_rules, find_parts, split
+from capacity_planner.solver.options import Allowances
+
+TINY_DEMAND = {"2ww": 250.0, "fu": 400.5, "mdt": 84.0}
+
+
+def _renamed(pack: PlanningPack, prefix: str) -> PlanningPack:
+    """The pack with every clinician, activity and room-type id prefixed (a disjoint copy)."""
+    def ids(rec: Any, *fields: str) -> Any:
+        return dataclasses.replace(rec, **{f: prefix + getattr(rec, f) for f in fields
+                                           if getattr(rec, f) is not None})
+
+    return pack.replace(
+        clinicians=tuple(ids(c, "clinician_id") for c in pack.clinicians),
+        activities=tuple(ids(a, "activity_id", "follow_up_activity", "room_type") for a in pack.activities),
+        skills=tuple(ids(s, "clinician_id", "activity_id") for s in pack.skills),
+        availability=tuple(ids(a, "clinician_id") for a in pack.availability),
+        job_plans=tuple(ids(j, "clinician_id", "activity_id") for j in pack.job_plans),
+        requirements=tuple(ids(r, "activity_id") for r in pack.requirements),
+        waiting_list=tuple(ids(w, "activity_id") for w in pack.waiting_list),
+        rooms=tuple(ids(r, "room_type") for r in pack.rooms),
+        referrals=_prefixed(pack.referrals, prefix), appointments=_prefixed(pack.appointments, prefix),
+        delivered=_prefixed(pack.delivered, prefix), leave=_prefixed(pack.leave, prefix))
+
+
+def _prefixed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    out = frame.copy()
+    for column in ("activity_id", "clinician_id"):
+        if column in out.columns:
+            out[column] = (prefix + out[column].astype("string")).astype(frame[column].dtype)
+    return out
+
+
+def _joined(a: PlanningPack, b: PlanningPack) -> PlanningPack:
+    return a.replace(**{f: getattr(a, f) + getattr(b, f) for f in (
+        "clinicians", "activities", "skills", "availability", "job_plans", "requirements", "waiting_list",
+        "rooms")}, **{f: pd.concat([getattr(a, f), getattr(b, f)], ignore_index=True) for f in (
+        "referrals", "appointments", "delivered", "leave")})
+
+
+def _reqs(prefix: str) -> Requirements:
+    return reqs({prefix + k: v for k, v in TINY_DEMAND.items()}, rapid=[prefix + "2ww"])
+
+
+@pytest.fixture
+def copies(tiny_path: Path) -> tuple[PlanningPack, PlanningPack, PlanningPack, Requirements]:
+    tiny = cp.read_pack(tiny_path)
+    a, b = _renamed(tiny, "a."), _renamed(tiny, "b.")
+    both = Requirements(pd.concat([_reqs("a.").table, _reqs("b.").table], ignore_index=True))
+    return a, b, _joined(a, b), both
+
+
+def test_two_disjoint_copies_are_two_parts(copies: Any) -> None:
+    a, b, both, _ = copies
+    parts = find_parts(both)
+    assert [p.clinician_ids for p in parts] == [tuple(c.clinician_id for c in a.clinicians),
+                                                tuple(c.clinician_id for c in b.clinicians)]
+    assert [p.activity_ids for p in parts] == [tuple(x.activity_id for x in a.activities),
+                                               tuple(x.activity_id for x in b.activities)]
+    assert len(find_parts(a)) == 1  # the tiny pack itself is one component
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_joined_plan_equals_each_part_solved_alone(copies: Any, workers: int) -> None:
+    a, b, both, both_reqs = copies
+    alone = [run(a, _reqs("a.")), run(b, _reqs("b."))]
+    assert all(p.parts == () and p.problem is not None for p in alone)  # one component: solved whole
+    seen: list[tuple[int, int, str]] = []
+    joined = run(both, both_reqs, workers=workers, check=False,
+                 part_progress=lambda done, total, part: seen.append((done, total, part["status"])))
+    assert joined.status is SolveStatus.OPTIMAL and len(joined.parts) == 2
+    assert sorted(seen) == [(1, 2, "optimal"), (2, 2, "optimal")]
+    for name in ("allocation", "gaps", "clinicians", "changes"):
+        expected = pd.concat([p.tables[name] for p in alone], ignore_index=True)
+        pd.testing.assert_frame_equal(joined.tables[name], expected)
+    pd.testing.assert_frame_equal(joined.gap_reasons,
+                                  pd.concat([p.gap_reasons for p in alone], ignore_index=True))
+    for lv, la, lb in zip(joined.result.levels, alone[0].result.levels, alone[1].result.levels, strict=True):
+        assert lv.name == la.name == lb.name
+        assert lv.objective == la.objective + lb.objective  # type: ignore[operator]
+        assert lv.status is SolveStatus.OPTIMAL and lv.gap == 0.0
+    for key in ("unmet_sessions_per_year", "changed_sessions", "unassigned_pas", "annual_cost"):
+        assert joined.summary[key] == pytest.approx(alone[0].summary[key] + alone[1].summary[key])
+    assert [p["name"] for p in joined.summary["parts"]] == [a.settings.name, b.settings.name]
+    assert joined.summary["notes"] == alone[0].summary["notes"] + alone[1].summary["notes"]
+
+
+def test_interleaved_rows_come_back_in_pack_order(copies: Any) -> None:
+    """Clinicians of two parts alternate in the pack: the joined tables follow the pack's order."""
+    _, _, both, both_reqs = copies
+    n = len(both.clinicians) // 2
+    mixed = both.replace(clinicians=tuple(c for pair in zip(both.clinicians[:n], both.clinicians[n:],
+                                                            strict=True) for c in pair))
+    joined = run(mixed, both_reqs, check=False)
+    order = [c.clinician_id for c in mixed.clinicians]
+    assert list(joined.clinicians.clinician_id) == order
+    positions = joined.allocation.clinician_id.map(order.index)
+    assert positions.is_monotonic_increasing
+
+
+def test_a_clinician_in_two_services_links_them() -> None:
+    # P works in derm (x1) and rheum (y1): one part {P, Q, x1, y1}; R alone in cardiology (z1) is another;
+    # N is skilled in nothing and joins the first part.
+    pack = make_pack(
+        [clinician("P"), clinician("Q"), clinician("R"), clinician("N")],
+        [activity("x1", service="derm"), activity("y1", service="rheum"), activity("z1", service="card")],
+        [("P", "x1"), ("P", "y1"), ("Q", "y1"), ("R", "z1")])
+    parts = find_parts(pack)
+    assert [(p.name, p.clinician_ids, p.activity_ids) for p in parts] == [
+        ("derm", ("P", "Q", "N"), ("x1", "y1")), ("card", ("R",), ("z1",))]
+
+
+def test_a_shared_room_type_links_two_services() -> None:
+    # x1 and y1 are booked into the same room type: their clinicians compete for it, so one part.
+    shared = make_pack(
+        [clinician("P"), clinician("Q")],
+        [activity("x1", service="derm", room_type="clinic"), activity("y1", service="rheum", room_type="clinic")],
+        [("P", "x1"), ("Q", "y1")])
+    assert len(find_parts(shared)) == 1
+    apart = shared.replace(activities=(activity("x1", service="derm", room_type="derm.clinic"),
+                                       activity("y1", service="rheum", room_type="rheum.clinic")))
+    assert [p.clinician_ids for p in find_parts(apart)] == [("P",), ("Q",)]
+
+
+def test_a_budget_or_a_total_cap_keeps_one_part(copies: Any) -> None:
+    _, _, both, both_reqs = copies
+    assert len(split(both, both_reqs)) == 2
+    for allowances in (Allowances(max_extra_cost=10_000.0), Allowances(additional_pas_total=1.0)):
+        assert coupling_rules(allowances)
+        (part, pack, _), = split(both, both_reqs, allowances)
+        assert pack is both and len(part.clinician_ids) == len(both.clinicians)
+    plan = run(both, both_reqs, allowances=Allowances(max_extra_cost=10_000.0))
+    assert plan.parts == () and plan.problem is not None and plan.result.solution is not None
+
+
+def test_plan_command_reports_each_part_and_writes_one_joined_plan(copies: Any, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from capacity_planner.cli import cli
+    from capacity_planner.pack.write import write_pack
+
+    _, _, both, _ = copies
+    write_pack(both, tmp_path / "pack")
+    result = CliRunner().invoke(cli, ["plan", str(tmp_path / "pack"), "--out", str(tmp_path / "out"),
+                                      "--workers", "1", "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert "part 1/2" in result.output and "part 2/2" in result.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["status"] == "optimal" and len(summary["parts"]) == 2
+    allocation = pd.read_csv(tmp_path / "out" / "allocation.csv")
+    assert {c[:2] for c in allocation.clinician_id} == {"a.", "b."}

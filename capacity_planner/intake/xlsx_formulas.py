@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from capacity_planner.errors import Problem
+from capacity_planner.pack.xlsx_parts import sheet_parts
 
 _CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"(?:[^>/]|/(?!>))*>(.*?)</c>', re.DOTALL)
 _VALUE = re.compile(rb"<v>[^<]+</v>")
@@ -26,21 +27,14 @@ def formula_cells_without_values(path: Path) -> dict[str, list[tuple[int, str]]]
     out: dict[str, list[tuple[int, str]]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            wb_xml = zf.read("xl/workbook.xml").decode("utf-8", errors="replace")
-            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
-            targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
-            targets.update({k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
-            for sheet, rid in re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', wb_xml):
-                member = "xl/" + targets.get(rid, "").lstrip("/").removeprefix("xl/")
-                if member not in zf.namelist():
-                    continue
+            for sheet, member in sheet_parts(zf):
                 xml = zf.read(member)
                 if b"<f" not in xml:
                     continue
                 cells = [(int(row), col.decode()) for col, row, body in _CELL.findall(xml)
                          if b"<f" in body and not _VALUE.search(body)]
                 if cells:
-                    out[_unescape(sheet)] = cells
+                    out[sheet] = cells
     except (KeyError, zipfile.BadZipFile):
         return {}
     return out
@@ -55,6 +49,3 @@ def formula_warnings(cells: list[tuple[int, str]], source: str) -> list[Problem]
                            None, "warning"))
     return out
 
-
-def _unescape(text: str) -> str:
-    return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')

@@ -34,6 +34,7 @@ from capacity_planner.errors import Problem
 from capacity_planner.intake.suggest import did_you_mean
 from capacity_planner.intake.xlsx_formulas import formula_cells_without_values, formula_warnings
 from capacity_planner.pack.schema import TABLES
+from capacity_planner.pack.xlsx_parts import sheet_parts
 
 SETTINGS_SHEET = "settings"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: encrypted .xlsx or legacy .xls
@@ -394,26 +395,14 @@ def _merged_ranges(path: Path) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            wb_xml = zf.read("xl/workbook.xml").decode("utf-8", errors="replace")
-            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
-            targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
-            targets.update({k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
-            for sheet, rid in re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', wb_xml):
-                target = targets.get(rid, "")
-                member = "xl/" + target.lstrip("/").removeprefix("xl/")
-                if member not in zf.namelist():
-                    continue
+            for sheet, member in sheet_parts(zf):
                 xml = zf.read(member).decode("utf-8", errors="replace")
                 refs = re.findall(r'<mergeCell ref="([^"]+)"', xml)
                 if refs:
-                    out[_unescape(sheet)] = refs
+                    out[sheet] = refs
     except (KeyError, zipfile.BadZipFile):
         return {}
     return out
-
-
-def _unescape(text: str) -> str:
-    return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
 
 
 def _row_of(cell_ref: str) -> int:

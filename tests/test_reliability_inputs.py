@@ -144,10 +144,12 @@ def test_review_refuses_another_packs_plan_and_maps_back_this_packs_anonymised_p
 def test_review_anonymise_leaves_no_real_name(tmp_path: Path, pack: Path) -> None:
     result = _run("review", str(pack), "--out", str(tmp_path / "r"), "--anonymise")
     assert result.exit_code == 0, result.output
-    text = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "r").iterdir())
-    assert "Clinician A" in text
+    files = [p for p in (tmp_path / "r").rglob("*") if p.is_file()]
+    text = "".join(p.read_text(encoding="utf-8") for p in files if p.suffix != ".png")
+    assert "Clinician A" in text and any(p.suffix == ".png" for p in files)  # the review's SPC charts too
+    binary = b"".join(p.read_bytes() for p in files if p.suffix == ".png")  # PNG text chunks, alt text
     for real in ("Ada Ames", "Ben Bell", "Sam Shaw", "Nia Nash"):
-        assert real not in text and real not in result.output
+        assert real not in text and real not in result.output and real.encode() not in binary
 
 
 # ---- finding 8: formula injection ----------------------------------------------------------------------
@@ -228,8 +230,10 @@ def test_activity_ids_that_sanitise_alike_get_distinct_chart_files(tmp_path: Pat
     pack = _demand_pack(tmp_path / "p", ids)
     result = _run("demand", str(pack), "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    charts = sorted(p.name for p in (tmp_path / "out" / "charts").iterdir())
+    charts = sorted(p.name for p in (tmp_path / "out" / "charts").iterdir() if p.name.startswith("demand_"))
     assert len(charts) == 5 and len({c.lower() for c in charts}) == 5
+    spc = sorted(p.name for p in (tmp_path / "out" / "charts").iterdir() if p.name.startswith("spc_demand_"))
+    assert len(spc) == 5 and len({c.lower() for c in spc}) == 5
     assert "demand_a_b.png" in charts and "demand_2ww.png" in charts
     assert all(len(c) < 80 for c in charts)
     assert file_stem("a/b") != file_stem("a_b") and file_stem("2WW").lower() != file_stem("2ww").lower()

@@ -88,11 +88,19 @@ def solve_parts(parts: list[tuple[Part, PlanningPack, Requirements]], limit: flo
 
 
 def _join_levels(plans: list[PlanResult]) -> tuple[LevelResult, ...]:
-    """Per level: objective and bound summed over the parts (None if any part has none), worst status,
-    seconds summed; gap = (objective - bound) / max(1e-9, |objective|), 0 when proven."""
+    """Per level, matched by name: objective and bound summed over the parts (None if any part has none),
+    worst status, seconds summed; gap = (objective - bound) / max(1e-9, |objective|), 0 when proven.
+
+    A part can have fewer levels than another (no rapid-access activity, nothing to price): a level a part
+    does not have is one it has nothing to minimise in, so it adds 0 to the objective and the bound.
+    """
+    names: dict[str, LevelResult] = {}
+    for plan in plans:
+        for lv in plan.result.levels:
+            names.setdefault(lv.name, lv)
     out = []
-    for k, first in enumerate(plans[0].result.levels):
-        levels = [p.result.levels[k] for p in plans]
+    for name, first in names.items():
+        levels = [lv for p in plans for lv in p.result.levels if lv.name == name]
         status = worst_status([lv.status for lv in levels])
         objs = [lv.objective for lv in levels]
         bounds = [lv.bound for lv in levels]

@@ -97,6 +97,20 @@ def test_routine_floor_stops_rapid_access_taking_all_routine_work() -> None:
     assert without.summary["routine_floor"] == []
 
 
+def test_routine_floor_is_whole_session_weeks_whatever_the_resolution() -> None:
+    # Found by the HiGHS property test in CI: an alternate-week cell (22.5 weeks) makes the solver count in
+    # half weeks, and the floor was then rounded to half session-weeks. Current fu supply 42 + 22.5 = 64.5,
+    # demand 47: floor = floor(0.5 x min(64.5, 47)) = floor(23.5) = 23 whole session-weeks (docs/method.md).
+    # A has SPA floor 1 of 1 PA, so only B's locked alternate-week cell (22.5) can run fu: 0.5 below the floor.
+    acts = (activity("fu"), activity("spa", "SPA"))
+    pack = make_pack([clinician("A", 1, spa=1.0), clinician("B", 1, weeks=45.0)], acts,
+                     [("A", "fu"), ("A", "spa"), ("B", "fu")], slots=WEEK[:2],
+                     job_plans=[cell("A", "Mon", "AM", "fu"), cell("B", "Mon", "AM", "fu", 22.5, locked=True)])
+    plan = run(pack, reqs({"fu": 47}))
+    assert plan.status is SolveStatus.OPTIMAL
+    assert plan.result.objective["routine_floor"] == 0.5  # 23 - 22.5, not 23.5 - 22.5
+
+
 def test_alternate_week_cell_counts_half_and_is_kept_consistently() -> None:
     # Contract 1.5 PAs (W = 42): Mon-AM clinic every other week (21 weeks = 0.5 PA) + Mon-PM clinic weekly
     # (1 PA) = 1.5 PAs and 63 session-weeks. The old reading counted 2 PAs (infeasible) or, moved, doubled.

@@ -511,7 +511,8 @@ def build_problem(
             info,
             current_supply=current_supply.get(a, 0),
             floor=0 if info.rapid_access or info.demand <= 0
-            else math.floor(share * min(current_supply.get(a, 0), info.demand) + _EPS),
+            # whole session-weeks (docs/method.md), so the floor does not depend on the resolution
+            else math.floor(share * min(current_supply.get(a, 0), info.demand) / week_scale + _EPS) * week_scale,
         )
         for a, info in enumerate(activities)
     ]

@@ -18,6 +18,10 @@ from capacity_planner.solver.options import Allowances, PurchasedSessions
 
 Budget = tuple[float, dict[str, float], dict[str, tuple[int, float]]]
 
+# HiGHS's presolve (scipy 1.17) declared some of these small feasible MILPs infeasible: a solve without presolve
+# found an optimum that violates no row. The packs are tiny, so presolve is off.
+HIGHS_OPTIONS = {"mip_rel_gap": 0, "presolve": False}
+
 GRID = [(d, p) for d in ("Mon", "Tue", "Wed") for p in ("AM", "PM")]
 
 
@@ -111,15 +115,16 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     bought = {a: n + k for k, a in enumerate(buyable)}
     n += len(bought)
     rows: list[tuple[dict[int, float], float, float]] = []
-    big = 1000.0
+    # Tight big-M constants: with 1000 x working weeks, HiGHS's presolve declared feasible packs infeasible
+    # (and missed budgeted optima), so u is bounded by the contract and extra PAs by max_pas - contracted.
     for c in pack.clinicians:
         cid, w = c.clinician_id, c.working_weeks
         for d, p in grid:
             rows.append(({idx[x]: 1 for x in xs if x[:3] == (cid, d, p)}, -np.inf, 1))
         pas = {idx[x]: acts[x[3]].pa_value * weeks(x) for x in xs if x[0] == cid}
         rows.append(({**pas, u[cid]: 1, extra[cid]: -w}, c.contracted_pas * w, c.contracted_pas * w))
-        rows.append(({u[cid]: 1, over[cid]: big * w}, -np.inf, big * w))
-        rows.append(({extra[cid]: 1, over[cid]: -big}, -np.inf, 0))
+        rows.append(({u[cid]: 1, over[cid]: c.contracted_pas * w}, -np.inf, c.contracted_pas * w))
+        rows.append(({extra[cid]: 1, over[cid]: -max(c.max_pas - c.contracted_pas, 1)}, -np.inf, 0))
         spa = {idx[x]: acts[x[3]].pa_value * weeks(x) for x in xs if x[0] == cid and acts[x[3]].category == "SPA"}
         held = sum(j.weeks_per_year for j in pack.job_plans
                    if j.clinician_id == cid and acts[j.activity_id].category == "SPA")
@@ -153,8 +158,9 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
             matrix[r, j] = val
     lower = np.array([lo for _, lo, _ in rows], dtype=float)
     upper = np.array([hi for _, _, hi in rows], dtype=float)
-    integrality = np.r_[np.ones(len(xs)), np.zeros(len(short) + len(floors) + len(u)),
-                        np.ones(len(extra) + len(over) + len(bought))]
+    # additional PAs are exact in 1/120 PA in the solver (an alternate-week extra cell is 0.5 PA): continuous
+    integrality = np.r_[np.ones(len(xs)), np.zeros(len(short) + len(floors) + len(u) + len(extra)),
+                        np.ones(len(over) + len(bought))]
     headroom = [c.max_pas - c.contracted_pas if budget is not None else 0.0 for c in pack.clinicians]
     bounds = Bounds(np.zeros(n), np.r_[np.ones(len(xs)), np.full(len(short) + len(floors) + len(u), np.inf),
                                        headroom, np.ones(len(over)), [buyable[a][0] for a in bought]])
@@ -169,7 +175,7 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
                 if acts[a].rapid_access == (level == "rapid"):
                     cost[m[a]] = acts[a].priority
         res = milp(cost, constraints=LinearConstraint(matrix, lower, upper), integrality=integrality,
-                   bounds=bounds, options={"mip_rel_gap": 0})
+                   bounds=bounds, options=HIGHS_OPTIONS)
         if res.status == 2:
             return None
         assert res.status == 0, res.message
@@ -311,7 +317,7 @@ def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, 
         cost = np.zeros(n)
         cost[unmet[a]] = weight
         res = milp(cost, constraints=LinearConstraint(matrix, lower, upper), integrality=integrality,
-                   bounds=bounds, options={"mip_rel_gap": 0})
+                   bounds=bounds, options=HIGHS_OPTIONS)
         if res.status == 2:
             return None
         assert res.status == 0, res.message

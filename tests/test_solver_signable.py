@@ -14,7 +14,7 @@ from test_solver_helpers import activity, cell, cells, clinician, make_pack, req
 
 from capacity_planner.cli import cli
 from capacity_planner.errors import PlanCheckError
-from capacity_planner.pack.model import FixedRequirement, RoomCapacity, Skill, Slot
+from capacity_planner.pack.model import Availability, FixedRequirement, RoomCapacity, Skill, Slot
 from capacity_planner.solver import SolveStatus, plan_allocation
 
 WEEK = tuple(Slot(d, p, False) for d in ("Mon", "Tue", "Wed", "Thu", "Fri") for p in ("AM", "PM"))
@@ -109,6 +109,23 @@ def test_routine_floor_is_whole_session_weeks_whatever_the_resolution() -> None:
     plan = run(pack, reqs({"fu": 47}))
     assert plan.status is SolveStatus.OPTIMAL
     assert plan.result.objective["routine_floor"] == 0.5  # 23 - 22.5, not 23.5 - 22.5
+
+
+def test_locks_and_a_fixed_requirement_together_never_make_the_supply_cap_infeasible() -> None:
+    # Found by the HiGHS property test: three locked weekly a0 cells (current supply 3 x 42 = 126) and a rule
+    # of 2 clinicians at Mon AM, where only C2 is locked. Demand 0. The cap was max(0, 126, 2 x 42) + 41 = 167,
+    # but the rules force 126 + one more head at Mon AM (42) = 168: "infeasible". Forced supply now counts:
+    # locked 126 + (2 - 1 locked head) x 42 = 168, cap 168 + 41 = 209, and C0 joins the Mon AM clinic.
+    acts = (activity("a0", rapid_access=True, priority=10), activity("spa", "SPA"))
+    pack = make_pack([clinician("C0", 2), clinician("C1", 1), clinician("C2", 1)], acts,
+                     [("C0", "a0"), ("C2", "a0")], slots=WEEK[:6],
+                     availability=[Availability("C1", "Mon", "AM", False)],
+                     job_plans=[cell("C0", "Tue", "AM", "a0", locked=True), cell("C1", "Mon", "PM", "a0", locked=True),
+                                cell("C2", "Mon", "AM", "a0", locked=True)],
+                     requirements=[FixedRequirement("a0", day="Mon", period="AM", min_clinicians=2)])
+    plan = run(pack, reqs({"a0": 0.0}, rapid=["a0"]))  # run() also checks the plan independently
+    assert plan.status is SolveStatus.OPTIMAL
+    assert cells(plan)[("C0", "Mon", "AM")] == "a0"
 
 
 def test_alternate_week_cell_counts_half_and_is_kept_consistently() -> None:

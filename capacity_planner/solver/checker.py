@@ -197,11 +197,27 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
                 required += math.ceil(r.sessions_per_week - 1e-9) * longest
         current = current_of[aid]
         wanted = math.ceil(round(need.get(aid, 0.0) / step, 6)) * step
-        most = max(wanted, current, required)
+        most = max(wanted, current, required, _forced(pack, plan_cells, aid, longest))
         if supply[aid] >= most + longest - 1e-6:
             v.append(f"{aid}: {supply[aid]:g} session-weeks a year planned, a whole session beyond the "
                      f"{most:g} that need, the current plans and fixed requirements call for")
     return v
+
+
+def _forced(pack: PlanningPack, plan_cells: dict, aid: str, longest: float) -> float:
+    """Session-weeks a year of ``aid`` forced by locks and fixed requirements: every locked cell, each fixed
+    slot's heads not already locked there x ``longest``, sessions a week (rounded up) x ``longest``."""
+    locked = [j for j in plan_cells.values() if j.locked and j.activity_id == aid]
+    forced = sum(j.weeks_per_year for j in locked)
+    for r in pack.requirements:
+        if r.activity_id != aid:
+            continue
+        if r.day is not None and r.period is not None:
+            there = sum(1 for j in locked if (j.day, j.period) == (r.day, r.period))
+            forced += max(0, r.min_clinicians - there) * longest
+        elif r.sessions_per_week is not None:
+            forced += math.ceil(r.sessions_per_week - 1e-9) * longest
+    return forced
 
 
 def _referral_need(pack: PlanningPack, requirements: Requirements) -> dict[str, float]:

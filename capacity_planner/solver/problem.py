@@ -275,7 +275,21 @@ class Problem:
             return None
         required = sum(max(r.min_clinicians * longest, r.attendance or 0) for r in self.fixed_slots
                        if r.a == a) + sum(r.sessions * longest for r in self.fixed_weekly if r.a == a)
-        return max(act.demand, act.current_supply, required) + longest - 1
+        return max(act.demand, act.current_supply, required, self._forced_supply(a, longest)) + longest - 1
+
+    def _forced_supply(self, a: int, longest: int) -> int:
+        """Session-weeks a year (week_scale units) of ``a`` that locks and fixed requirements force: every
+        locked cell, plus each fixed slot's heads not already locked there x ``longest``, plus sessions a
+        week x ``longest``. The supply cap is never below it, so locks and requirements that together exceed
+        need, current supply and the requirements alone cannot make a pack infeasible (found by the HiGHS
+        property test)."""
+        locked = [key for key in self.locked if self.current.get(key) == a]
+        forced = sum(self.current_weeks[key] for key in locked)
+        for r in self.fixed_slots:
+            if r.a == a:
+                heads_locked = sum(1 for _, s in locked if s == r.s)
+                forced += max(0, r.min_clinicians - heads_locked) * longest
+        return forced + sum(r.sessions * longest for r in self.fixed_weekly if r.a == a)
 
     def day_slots(self) -> dict[str, tuple[int, ...]]:
         """Slot indices per day, in grid order."""
@@ -512,7 +526,8 @@ def build_problem(
             current_supply=current_supply.get(a, 0),
             floor=0 if info.rapid_access or info.demand <= 0
             # whole session-weeks (docs/method.md), so the floor does not depend on the resolution
-            else math.floor(share * min(current_supply.get(a, 0), info.demand) / week_scale + _EPS) * week_scale,
+            else week_scale * math.floor(share * min(current_supply.get(a, 0), info.demand) / week_scale
+                                         + _EPS),
         )
         for a, info in enumerate(activities)
     ]

@@ -7,6 +7,7 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -198,7 +199,8 @@ def test_random_packs_match_an_independent_milp(case: tuple[PlanningPack, dict[s
         return
     assert plan.status is SolveStatus.OPTIMAL
     got: dict[str, Any] = plan.result.objective
-    assert (got["routine_floor"], got["unmet_rapid_access"], got["unmet_routine"]) == expected
+    # HiGHS's feasibility tolerance (1e-6 on rows scaled by working weeks) leaves ~1e-5 on the levels
+    assert (got["routine_floor"], got["unmet_rapid_access"], got["unmet_routine"]) == pytest.approx(expected, abs=1e-3)
 
 
 @st.composite
@@ -239,7 +241,8 @@ def test_budget_caps_match_an_independent_milp(case: tuple[PlanningPack, dict[st
         return
     assert plan.status is SolveStatus.OPTIMAL
     got: dict[str, Any] = plan.result.objective
-    assert (got["routine_floor"], got["unmet_rapid_access"], got["unmet_routine"]) == expected
+    # HiGHS's feasibility tolerance (1e-6 on rows scaled by working weeks) leaves ~1e-5 on the levels
+    assert (got["routine_floor"], got["unmet_rapid_access"], got["unmet_routine"]) == pytest.approx(expected, abs=1e-3)
     assert plan.result.solution is not None and plan.result.solution.additional_cost() <= cash
 
 
@@ -342,4 +345,4 @@ def test_out_of_hours_rules_match_an_independent_milp(case: tuple[PlanningPack, 
         return
     assert plan.status is SolveStatus.OPTIMAL
     got: dict[str, Any] = plan.result.objective
-    assert (got["unmet_rapid_access"], got["unmet_routine"]) == expected
+    assert (got["unmet_rapid_access"], got["unmet_routine"]) == pytest.approx(expected, abs=1e-3)

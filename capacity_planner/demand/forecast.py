@@ -70,6 +70,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from capacity_planner.demand._words import plural
 from capacity_planner.demand.forecast_kernels import HUBER_C as HUBER_C
 from capacity_planner.demand.forecast_kernels import (
     NegBinFit,
@@ -366,6 +367,7 @@ def forecast_series(
     growth: float | None = None,
     n_draws: int | None = None,
     rng: np.random.Generator | None = None,
+    period_word: str = "period",
 ) -> SeriesForecast:
     """Choose a model for one count series and forecast it (see the module docstring).
 
@@ -390,6 +392,8 @@ def forecast_series(
         Predictive draws per period (default: enough for 20,000 pooled values).
     rng : numpy.random.Generator, optional
         Source of randomness (default seed 0).
+    period_word : str
+        What one period is called in the notes (``week``, ``month``).
 
     Returns
     -------
@@ -434,12 +438,14 @@ def forecast_series(
         extra = (0.0 if extra is None else extra) + rng.normal(0.0, UNSEEN_SEASON_SD, size=(1, J))
     if n < SHORT_HISTORY_YEARS * P:
         notes.append(
-            f"short history ({seg} periods): sized by the short-history method, the mean of the periods "
-            f"available with the level's uncertainty widened for an unseen season (±{UNSEEN_SEASON_SD:.0%}) "
-            f"and unknown growth (±{GROWTH_PRIOR_SD:.0%} a year)"
+            f"short history ({plural(seg, period_word)}): sized by the short-history method, the mean of "
+            f"the {period_word}s available with the level's uncertainty widened for an unseen season "
+            f"(±{UNSEEN_SEASON_SD:.0%}) and unknown growth (±{GROWTH_PRIOR_SD:.0%} a year)"
         )
     elif seg < SHORT_HISTORY_YEARS * P:
-        notes.append(f"the level after the shift rests on {seg} periods; its uncertainty is carried")
+        notes.append(
+            f"the level after the shift rests on {plural(seg, period_word)}; its uncertainty is carried"
+        )
     extra_eta = None if extra is None else np.broadcast_to(extra, (H, J)).astype(np.float64)
     fc = model.forecast_from_fit(
         fit, tt, tf, z_future=zf, log_exposure_future=lef, n_draws=J, rng=rng, extra_eta=extra_eta
@@ -598,4 +604,3 @@ def _level_growth(
     t_c = float(data.t[after].mean())
     extra = rng.normal(0.0, math.sqrt(var), size=(1, J)) * ((tf - t_c) / P)[:, None]
     return model, fit, extra, notes
-

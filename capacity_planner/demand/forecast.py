@@ -5,8 +5,10 @@ The numeric kernels (:func:`design_matrix`, :func:`fit_negbin`, :func:`negbin_lo
 :func:`predictive_draws`, in :mod:`~capacity_planner.demand.forecast_kernels` and re-exported here) take
 and return NumPy arrays and know nothing about dates, so the same code runs on weekly referral counts
 (52 periods a year) and on monthly A&E attendances (12 a year). The classes :class:`NegBinGLM`,
-:class:`EmpiricalRecent` and the chooser :func:`forecast_series` are thin wrappers that pick a model and
-return a :class:`SeriesForecast`.
+:class:`EmpiricalRecent` and :class:`SeriesForecast` (in :mod:`~capacity_planner.demand.forecast_models`,
+re-exported here) and the chooser :func:`forecast_series` are thin wrappers that pick a model and return
+a :class:`SeriesForecast`. Level steps found in the history (:func:`_level_shift`) enter the model as
+step regressors :math:`1\{t \ge b_i\}`, one per step, with the trend fitted after the last one.
 
 Model
 -----

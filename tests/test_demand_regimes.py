@@ -29,3 +29,23 @@ def test_earlier_steps_are_columns_of_the_design() -> None:
     # steps at 2 (earlier) and 4 (the current level): the last step's column, then the earlier one's
     X = NegBinGLM(52, trend=False, shift_at=4.0, earlier_shifts=(2.0,))._design(np.arange(6.0), 5.0, None)
     assert X.tolist() == [[1, 0, 0], [1, 0, 0], [1, 0, 1], [1, 0, 1], [1, 1, 1], [1, 1, 1]]
+
+
+def test_stress_target_includes_its_edges() -> None:
+    """80 ± 5 includes 75 % exactly (the real small-counts class: 0.75, flagged as a miss by a floating
+    point 0.75 - 0.80 = -0.05000000000000004); 74.9 % is out, as is a pinball ratio above 1."""
+    import pandas as pd
+
+    from capacity_planner.demand.stress import summarise_stress
+
+    def runs(coverage: float, pinball: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"class": ["c"], "origin": ["o"], "coverage": [coverage], "coverage_naive": [0.5],
+             "pinball": [pinball], "pinball_naive": [1.0], "interval_60": [0.6], "interval_80": [0.8],
+             "interval_95": [0.95], "mase": [1.0], "mase_seasonal_naive": [1.0]}
+        )
+
+    assert summarise_stress(runs(0.75, 0.96))["meets_target"].item()
+    assert summarise_stress(runs(0.85, 1.0))["meets_target"].item()
+    assert not summarise_stress(runs(0.749, 0.96))["meets_target"].item()
+    assert not summarise_stress(runs(0.80, 1.001))["meets_target"].item()

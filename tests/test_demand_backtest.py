@@ -103,3 +103,27 @@ def test_real_ae_backtest_beats_the_naive_baseline() -> None:
     # docs/method.md, "Stress classes", gives the trade-off
     assert s["coverage"] > 0.65 and abs(s["coverage"] - 0.80) < abs(s["coverage_naive"] - 0.80) - 0.10
     assert s["mae_ratio"] < 1.0
+
+
+def test_backtest_of_a_pack_too_short_for_one_origin_is_an_input_error(tmp_path: Path) -> None:
+    """tests/data/tiny has 2 complete weeks: `backtest` used to stop with a ZeroDivisionError (and, once fu
+    had no week of its own, a reshape error), exit 1. Now one problem naming referrals.csv, exit 2, and
+    nothing written: a back-test needs 52 weeks to train on and 52 to test."""
+    from click.testing import CliRunner
+
+    from capacity_planner.cli import cli
+
+    tiny = Path(__file__).parent / "data" / "tiny"
+    result = CliRunner().invoke(cli, ["backtest", str(tiny), "--out", str(tmp_path / "b")])
+    assert result.exit_code == 2, result.output
+    assert "referrals.csv, column referral_date" in result.output
+    assert "it needs 104 complete weeks before the plan start" in result.output
+    assert "the longest has 2 weeks" in result.output
+    assert not (tmp_path / "b").exists()
+
+
+def test_backtest_series_shorter_than_one_origin_has_no_rows() -> None:
+    # 60 weeks: one year to train leaves 8 weeks, not a test year; an empty series has nothing at all
+    for values in (np.full(60, 10.0), np.zeros(0)):
+        out = backtest_series(values, 52, regressors=np.zeros((values.size, 2)))
+        assert len(out) == 0 and list(out.columns) == list(BACKTEST_COLUMNS)

@@ -84,10 +84,69 @@ def test_new_clinic_is_sized_from_its_own_weeks_not_the_packs(weeks: int) -> Non
     assert any(n.startswith("new: referrals start on") for n in result.notes)
 
 
+def test_tiny_pack_activity_whose_referrals_all_fall_in_the_dropped_last_week() -> None:
+    """tests/data/tiny: the window's complete weeks are 5 and 12 January (the week of 19 January ends on a
+    Tuesday and is dropped); fu's only referral is Tuesday 20 January. It used to be "counted from the week
+    of 2026-01-12" (a week before its first referral) as one week of zero referrals; now it has no week of
+    its own, and its demand is the 2ww follow-ups only: 0.5 x (16 + 12)/2 = 7 a week."""
+    result = size_demand(cp.read_pack(TINY))
+    fu = [n for n in result.notes if n.startswith("fu: referrals start on 2026-01-20")]
+    assert fu == [
+        "fu: referrals start on 2026-01-20, after the last complete week of the history (the week of "
+        "2026-01-12), so it has no complete week of its own referrals and none are forecast; give a later "
+        "extract to size them."
+    ]
+    assert not any("counted from the week of" in n for n in result.notes)
+    series, first = result.history.activity_series("fu")
+    assert series.size == 0 and first == result.history.window.last_week + 1
+    assert result.requirements.table.set_index("activity_id").loc[
+        "fu", "weekly_demand_mean"
+    ] == pytest.approx(7)
+    assert (
+        "Referral history ends 11 weeks before the plan start; the forecast bridges the gap." in result.notes
+    )
+    assert any(
+        n.startswith("2ww: short history (2 weeks): sized by the short-history method, the mean of the weeks")
+        for n in result.notes
+    )
+
+
+def test_one_complete_week_is_singular() -> None:
+    """A clinic whose first referral is the Monday of the last complete week: '1 complete week'."""
+    rng = np.random.default_rng(3)
+    result = size_demand(pack_of(daily("old", 30, 60, rng), daily("new", 40, 1, rng)))
+    assert result.forecasts["new"].n_train == 1
+    notes = [n for n in result.notes if n.startswith("new: ")]
+    assert any("(1 complete week), not from the pack's first week." in n for n in notes), notes
+    assert any(n.startswith("new: short history (1 week):") for n in notes), notes
+
+
+def test_plural_wording() -> None:
+    from capacity_planner.demand._words import plural
+
+    assert [plural(0, "week"), plural(1, "week"), plural(2, "complete week")] == [
+        "0 weeks",
+        "1 week",
+        "2 complete weeks",
+    ]
+    assert plural(3, "day", "days off") == "3 days off"
+
+
+def test_lag1_autocorrelation_and_long_run_factor_are_one_kernel() -> None:
+    """One definition serves the GLM fit and the year-on-year growth (they were two copies)."""
+    from capacity_planner.demand import forecast_kernels, forecast_rules
+
+    assert forecast_rules.long_run_factor is forecast_kernels.long_run_factor
+    # 1, 2, 3, 4: d = -1.5, -0.5, 0.5, 1.5; sum d_t d_{t-1} = 0.75 - 0.25 + 0.75 = 1.25; sum d^2 = 5
+    assert forecast_kernels.lag1_autocorrelation(np.array([1.0, 2.0, 3.0, 4.0])) == pytest.approx(0.25)
+    assert forecast_kernels.lag1_autocorrelation(np.array([1.0, 2.0])) == 0.0  # fewer than three values
+    assert forecast_kernels.lag1_autocorrelation(np.full(5, 3.0)) == 0.0  # constant
+
+
 def test_short_history_method_is_named_in_the_notes() -> None:
     rng = np.random.default_rng(1)
     result = size_demand(pack_of(daily("old", 30, 156, rng), daily("new", 40, 12, rng)))
-    assert any(n.startswith("new: short history (12 periods)") for n in result.notes)
+    assert any(n.startswith("new: short history (12 weeks)") for n in result.notes)
 
 
 def test_one_activity_that_cannot_be_fitted_never_stops_the_pack(monkeypatch: pytest.MonkeyPatch) -> None:

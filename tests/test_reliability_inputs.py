@@ -244,10 +244,10 @@ def test_plan_repeats_the_demand_steps_warnings(tmp_path: Path, pack: Path) -> N
     """Before: plan printed none of the demand step's notes (a short history gave no warning)."""
     result = _run("plan", str(pack), "--out", str(tmp_path / "o"), "--work-limit", "3")
     assert result.exit_code == 0, result.output
-    assert "note: 2ww: short history (2 periods): sized by the short-history method" in result.output
+    assert "note: 2ww: short history (2 weeks): sized by the short-history method" in result.output
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
-    assert any(n.startswith("2ww: short history (2 periods)") for n in summary["notes"])
-    assert "2ww: short history (2 periods)" in (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert any(n.startswith("2ww: short history (2 weeks)") for n in summary["notes"])
+    assert "2ww: short history (2 weeks)" in (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
 
 
 # ---- finding 11: the remaining exit-1 cases ----------------------------------------------------------

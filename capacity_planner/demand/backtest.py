@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from capacity_planner.demand._words import plural
 from capacity_planner.demand.forecast import (
     WEEKS_PER_YEAR,
     EmpiricalRecent,
@@ -35,7 +36,8 @@ from capacity_planner.demand.forecast import (
     forecast_series,
     series_seed,
 )
-from capacity_planner.demand.history import build_history, calendar_regressors, week_start_of
+from capacity_planner.demand.history import History, build_history, calendar_regressors, week_start_of
+from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.pack.model import PlanningPack
 
 __all__ = [
@@ -208,6 +210,8 @@ def backtest_series(
     """
     y = np.asarray(values, dtype=np.float64)
     n = y.size
+    if not rolling_origins(n, periods_per_year, min_train_years=min_train_years):
+        return pd.DataFrame(columns=list(BACKTEST_COLUMNS))  # too short (or empty) for one origin
     tt = np.arange(n, dtype=np.float64) if t is None else np.asarray(t, dtype=np.float64)
     z = None if regressors is None else np.asarray(regressors, dtype=np.float64).reshape(n, -1)
     le = None if log_exposure is None else np.asarray(log_exposure, dtype=np.float64)
@@ -283,11 +287,33 @@ def backtest_pack(
         c for c in BACKTEST_COLUMNS if c not in ("origin", "n_train", "n_test")
     ]
     if not frames:
-        return pd.DataFrame(columns=cols)
+        raise _too_short(pack, history, wide, min_train_years)
     out = pd.concat(frames, ignore_index=True)
     out = out.rename(columns={"n_train": "n_train_weeks", "n_test": "n_test_weeks"})
     out["percentile"] = p
     return out[cols]
+
+
+def _too_short(
+    pack: PlanningPack, history: History, wide: pd.DataFrame, min_train_years: float
+) -> PackValidationError:
+    """The input error of a pack in which no activity has enough weeks for one back-test origin."""
+    need = math.ceil(min_train_years * 52 - 1e-9) + 52
+    longest = max((history.activity_series(str(a), wide)[0].size for a in wide.columns), default=0)
+    source = "referrals sheet" if pack.source.format == "xlsx" else "referrals.csv"
+    return PackValidationError(
+        [
+            Problem(
+                source,
+                f"no activity has enough referral history for a back-test: it needs {need} complete weeks "
+                "before the plan start (a year to train on and a year to test), and the longest has "
+                f"{plural(longest, 'week')}",
+                None,
+                "referral_date",
+                f"{plural(history.window.n_weeks, 'complete week')} in the pack",
+            )
+        ]
+    )
 
 
 def summarise_backtest(table: pd.DataFrame, by: str | list[str] = "origin") -> pd.DataFrame:

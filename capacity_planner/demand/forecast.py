@@ -5,8 +5,10 @@ The numeric kernels (:func:`design_matrix`, :func:`fit_negbin`, :func:`negbin_lo
 :func:`predictive_draws`, in :mod:`~capacity_planner.demand.forecast_kernels` and re-exported here) take
 and return NumPy arrays and know nothing about dates, so the same code runs on weekly referral counts
 (52 periods a year) and on monthly A&E attendances (12 a year). The classes :class:`NegBinGLM`,
-:class:`EmpiricalRecent` and the chooser :func:`forecast_series` are thin wrappers that pick a model and
-return a :class:`SeriesForecast`.
+:class:`EmpiricalRecent` and :class:`SeriesForecast` (in :mod:`~capacity_planner.demand.forecast_models`,
+re-exported here) and the chooser :func:`forecast_series` are thin wrappers that pick a model and return
+a :class:`SeriesForecast`. Level steps found in the history (:func:`_level_shift`) enter the model as
+step regressors :math:`1\{t \ge b_i\}`, one per step, with the trend fitted after the last one.
 
 Model
 -----
@@ -64,12 +66,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
+from capacity_planner.demand._words import plural
 from capacity_planner.demand.forecast_kernels import HUBER_C as HUBER_C
 from capacity_planner.demand.forecast_kernels import (
     NegBinFit,
@@ -78,6 +81,12 @@ from capacity_planner.demand.forecast_kernels import (
     negbin_loglik,
     predictive_draws,
     usable_regressors,
+)
+from capacity_planner.demand.forecast_models import (
+    EmpiricalRecent,
+    NegBinGLM,
+    SeriesForecast,
+    zero_forecast,
 )
 from capacity_planner.demand.forecast_rules import (
     GROWTH_CAP,
@@ -116,8 +125,6 @@ WEEKS_PER_YEAR: Final = 365.2425 / 7
 """Mean Gregorian year in weeks, used as the seasonal period of weekly series (keeps the Fourier phase on
 the calendar)."""
 MIN_POOLED_DRAWS: Final = 20_000
-BAND: Final = (0.10, 0.90)
-"""Per-period predictive band reported as ``lower``/``upper`` (an 80 % interval)."""
 MAX_HARMONICS_WEEKLY: Final = 3
 MAX_HARMONICS_MONTHLY: Final = 2
 FLAT_GROWTH: Final = 0.02
@@ -136,222 +143,6 @@ def series_seed(seed: int, key: str) -> np.random.Generator:
     return np.random.default_rng([int(seed), zlib.crc32(key.encode("utf-8"))])
 
 
-# --------------------------------------------------------------------------------------------------
-# forecast objects
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SeriesForecast:
-    r"""Forecast of one series over a horizon.
-
-    Attributes
-    ----------
-    model : str
-        e.g. ``trend+season+negbin``, ``mean+negbin``, ``empirical``, ``zero``.
-    mean : ndarray
-        Point forecast per future period (plug-in mean :math:`e^{x_h^\top\hat\beta + o_h}`), units of y.
-    lower, upper : ndarray
-        Per-period 10th and 90th centiles of the predictive distribution.
-    sample : ndarray
-        Pooled sample of the predictive distribution of one period's value over the horizon.
-    annual_growth : float or None
-        :math:`e^{\beta_1} - 1` (or the given rate); None for models without a trend.
-    growth_given : bool
-        True when the growth rate came from the settings.
-    dispersion : float
-        NB2 :math:`\alpha`.
-    n_harmonics : int
-        Fourier harmonics used.
-    n_train : int
-        Training periods.
-    notes : tuple of str
-        Plain-language remarks (fallbacks, level shift, flat trend).
-    shift_at : float or None
-        Period from which a detected level shift applies.
-    """
-
-    model: str
-    mean: FloatArray
-    lower: FloatArray
-    upper: FloatArray
-    sample: FloatArray
-    annual_growth: float | None = None
-    growth_given: bool = False
-    dispersion: float = 0.0
-    n_harmonics: int = 0
-    n_train: int = 0
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    shift_at: float | None = None
-
-    @property
-    def mean_per_period(self) -> float:
-        """Mean over the horizon of the point forecast."""
-        return float(self.mean.mean()) if self.mean.size else 0.0
-
-    def quantile(self, q: float, method: str = "linear") -> float:
-        """The ``q`` quantile of one period's value pooled over the horizon (``numpy.quantile`` method)."""
-        if self.sample.size == 0:
-            return 0.0
-        return float(np.quantile(self.sample, q, method=method))  # type: ignore[call-overload]
-
-
-def zero_forecast(horizon: int, n_train: int, model: str = "zero") -> SeriesForecast:
-    """No demand over ``horizon`` periods (``model``: ``zero`` for an all-zero history, ``none`` for none)."""
-    z = np.zeros(horizon)
-    return SeriesForecast(model=model, mean=z, lower=z, upper=z, sample=np.zeros(1), n_train=n_train)
-
-
-@dataclass(frozen=True)
-class EmpiricalRecent:
-    """The naive model: the last year of values as the distribution of next year's values.
-
-    ``mean`` is their mean; the pooled sample is the values themselves, so ``quantile`` is
-    ``numpy.quantile(last_year, q, method)`` — the baseline of the back-test.
-    """
-
-    periods_per_year: float
-
-    def forecast(self, y: npt.ArrayLike, horizon: int) -> SeriesForecast:
-        """Forecast ``horizon`` periods from the last ``round(periods_per_year)`` values of ``y``."""
-        yy = np.asarray(y, dtype=np.float64)
-        n = round(self.periods_per_year)
-        recent = yy[-n:]
-        if recent.size == 0:
-            return zero_forecast(horizon, 0, "empirical")
-        lo, hi = np.quantile(recent, BAND)
-        return SeriesForecast(
-            model="empirical",
-            mean=np.full(horizon, recent.mean()),
-            lower=np.full(horizon, lo),
-            upper=np.full(horizon, hi),
-            sample=recent.copy(),
-            n_train=yy.size,
-        )
-
-
-@dataclass(frozen=True)
-class NegBinGLM:
-    """Robust NB2 GLM with optional trend, Fourier seasonality and regressors (module docstring).
-
-    Parameters
-    ----------
-    periods_per_year : float
-        52.18 (:data:`WEEKS_PER_YEAR`) for weekly series, 12 for monthly.
-    trend : bool
-    n_harmonics : int
-    growth : float, optional
-        Annual growth rate to impose instead of estimating the trend (as an offset).
-    shift_at : float, optional
-        Period from which a level step applies; the trend is then fitted after it only (constant before).
-    growth_source : str
-        Where an imposed ``growth`` came from: ``given`` (settings) or ``year-on-year`` (estimated).
-    """
-
-    periods_per_year: float
-    trend: bool = True
-    n_harmonics: int = 0
-    growth: float | None = None
-    shift_at: float | None = None
-    growth_source: str = "given"
-
-    @property
-    def name(self) -> str:
-        """Model label, e.g. ``trend+season+negbin``."""
-        parts = []
-        if self.growth is not None:
-            parts.append("given-growth" if self.growth_source == "given" else "yoy-growth")
-        elif self.trend:
-            parts.append("trend")
-        if self.n_harmonics:
-            parts.append("season")
-        if self.shift_at is not None:
-            parts.append("shift")
-        if not parts or parts == ["shift"]:
-            parts.insert(0, "mean")
-        return "+".join([*parts, "negbin"])
-
-    def _design(self, t: FloatArray, t_ref: float, z: FloatArray | None) -> FloatArray:
-        X = design_matrix(
-            t,
-            self.periods_per_year,
-            t_ref=t_ref,
-            trend=self.trend and self.growth is None,
-            n_harmonics=self.n_harmonics,
-            regressors=z,
-        )
-        if self.shift_at is not None:
-            if self.trend and self.growth is None:  # trend after the shift only
-                X[:, 1] = (np.maximum(t, self.shift_at) - t_ref) / self.periods_per_year
-            X = np.column_stack([X, (t >= self.shift_at).astype(np.float64)])
-        return X
-
-    def _offset(self, t: FloatArray, t_ref: float, log_exposure: FloatArray | None) -> FloatArray:
-        off = np.zeros_like(t) if log_exposure is None else log_exposure.astype(np.float64)
-        if self.growth is not None:
-            tg = t if self.shift_at is None else np.maximum(t, self.shift_at)
-            off = off + math.log1p(self.growth) * (tg - t_ref) / self.periods_per_year
-        return off
-
-    def fit(
-        self,
-        y: FloatArray,
-        t: FloatArray,
-        *,
-        z: FloatArray | None = None,
-        log_exposure: FloatArray | None = None,
-    ) -> NegBinFit:
-        """Fit to counts ``y`` at periods ``t`` (trend reference: the last period)."""
-        t_ref = float(t[-1])
-        after = None if self.shift_at is None else t >= self.shift_at
-        mask = after if after is not None and after.sum() >= self.periods_per_year / 2 else None
-        X = self._design(t, t_ref, z)
-        return fit_negbin(y, X, self._offset(t, t_ref, log_exposure), dispersion_mask=mask)
-
-    def forecast_from_fit(
-        self,
-        fit: NegBinFit,
-        t: FloatArray,
-        t_future: FloatArray,
-        *,
-        z_future: FloatArray | None = None,
-        log_exposure_future: FloatArray | None = None,
-        n_draws: int = 400,
-        rng: np.random.Generator | None = None,
-        extra_eta: FloatArray | None = None,
-    ) -> SeriesForecast:
-        """Mean, band and pooled predictive sample over ``t_future`` from a fit made on periods ``t``
-        (``extra_eta``: drawn terms added to the linear predictor, see :func:`predictive_draws`)."""
-        rng = rng if rng is not None else np.random.default_rng(0)
-        t_ref = float(t[-1])
-        Xf = self._design(t_future, t_ref, z_future)
-        off_f = self._offset(t_future, t_ref, log_exposure_future)
-        mean = np.exp(np.clip(Xf @ fit.beta + off_f, -30, 30))
-        draws = predictive_draws(fit, Xf, off_f, n_draws, rng, extra_eta)
-        lower, upper = np.quantile(draws, BAND, axis=1)
-        if self.growth is not None:
-            growth: float | None = self.growth
-        elif self.trend:
-            growth = math.expm1(min(float(fit.beta[1]), 5.0))
-        else:
-            growth = None
-        notes = () if fit.converged else ("the model fit did not fully converge",)
-        return SeriesForecast(
-            model=self.name,
-            mean=mean,
-            lower=lower,
-            upper=upper,
-            sample=draws.ravel(),
-            annual_growth=growth,
-            growth_given=self.growth is not None and self.growth_source == "given",
-            dispersion=fit.alpha,
-            n_harmonics=self.n_harmonics,
-            n_train=fit.n,
-            notes=notes,
-            shift_at=self.shift_at,
-        )
-
-
 def forecast_series(
     y: npt.ArrayLike,
     *,
@@ -366,6 +157,7 @@ def forecast_series(
     growth: float | None = None,
     n_draws: int | None = None,
     rng: np.random.Generator | None = None,
+    period_word: str = "period",
 ) -> SeriesForecast:
     """Choose a model for one count series and forecast it (see the module docstring).
 
@@ -390,6 +182,8 @@ def forecast_series(
         Predictive draws per period (default: enough for 20,000 pooled values).
     rng : numpy.random.Generator, optional
         Source of randomness (default seed 0).
+    period_word : str
+        What one period is called in the notes (``week``, ``month``).
 
     Returns
     -------
@@ -434,12 +228,14 @@ def forecast_series(
         extra = (0.0 if extra is None else extra) + rng.normal(0.0, UNSEEN_SEASON_SD, size=(1, J))
     if n < SHORT_HISTORY_YEARS * P:
         notes.append(
-            f"short history ({seg} periods): sized by the short-history method, the mean of the periods "
-            f"available with the level's uncertainty widened for an unseen season (±{UNSEEN_SEASON_SD:.0%}) "
-            f"and unknown growth (±{GROWTH_PRIOR_SD:.0%} a year)"
+            f"short history ({plural(seg, period_word)}): sized by the short-history method, the mean of "
+            f"the {period_word}s available with the level's uncertainty widened for an unseen season "
+            f"(±{UNSEEN_SEASON_SD:.0%}) and unknown growth (±{GROWTH_PRIOR_SD:.0%} a year)"
         )
     elif seg < SHORT_HISTORY_YEARS * P:
-        notes.append(f"the level after the shift rests on {seg} periods; its uncertainty is carried")
+        notes.append(
+            f"the level after the shift rests on {plural(seg, period_word)}; its uncertainty is carried"
+        )
     extra_eta = None if extra is None else np.broadcast_to(extra, (H, J)).astype(np.float64)
     fc = model.forecast_from_fit(
         fit, tt, tf, z_future=zf, log_exposure_future=lef, n_draws=J, rng=rng, extra_eta=extra_eta
@@ -500,9 +296,13 @@ def _choose_model(data: _Series, growth: float | None) -> tuple[NegBinGLM, NegBi
         candidates = [NegBinGLM(P, trend=growth is not None, growth=growth)]
     notes: list[str] = []
     if years >= 1:
-        shift_at = _level_shift(data, candidates[-1])
-        if shift_at is not None:
-            candidates = [dataclasses.replace(m, shift_at=shift_at) for m in candidates]
+        shifts = _level_shift(data, candidates[-1])
+        if shifts:
+            shift_at = shifts[-1]
+            earlier = tuple(shifts[:-1])
+            candidates = [
+                dataclasses.replace(m, shift_at=shift_at, earlier_shifts=earlier) for m in candidates
+            ]
             notes.append(f"level shift detected at period {int(shift_at)}; the level after it is used")
     best = _best_by_aic(candidates, data)
     if best is not None and best[0].trend and growth is None and _is_flat(best[1]):
@@ -530,14 +330,14 @@ def _is_flat(fit: NegBinFit) -> bool:
     return abs(float(fit.beta[1])) + 1.96 * se < math.log(1 + FLAT_GROWTH)
 
 
-def _level_shift(data: _Series, model: NegBinGLM) -> float | None:
-    """Period from which the last stable level holds, or None: a significant level shift
-    (:func:`~capacity_planner.demand.forecast_rules.level_shift_test`), then again in the periods after it
-    (up to :data:`MAX_SHIFT_SEARCHES` times, while two years or more follow the last one), so a dip
-    followed by a recovery ends at the recovery."""
+def _level_shift(data: _Series, model: NegBinGLM) -> list[float]:
+    """Periods of the level steps found, oldest first (the last is where the current level starts; empty
+    when none): a significant level shift (:func:`~capacity_planner.demand.forecast_rules.level_shift_test`),
+    then again in the periods after it (up to :data:`MAX_SHIFT_SEARCHES` times, while two years or more
+    follow the last one), so a dip followed by a recovery ends at the recovery."""
     P = data.periods_per_year
     start = 0
-    found_at: float | None = None
+    found_at: list[float] = []
     for _ in range(MAX_SHIFT_SEARCHES):
         part = data.tail(start)
         if part.y.size < (2 * shift_min_segment(P) + 1 if start == 0 else 2 * round(P)):
@@ -556,7 +356,7 @@ def _level_shift(data: _Series, model: NegBinGLM) -> float | None:
         if found is None:
             break
         start += found[0]
-        found_at = float(data.t[start])
+        found_at.append(float(data.t[start]))
     return found_at
 
 
@@ -598,4 +398,3 @@ def _level_growth(
     t_c = float(data.t[after].mean())
     extra = rng.normal(0.0, math.sqrt(var), size=(1, J)) * ((tf - t_c) / P)[:, None]
     return model, fit, extra, notes
-

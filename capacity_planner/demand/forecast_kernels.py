@@ -20,9 +20,12 @@ from scipy import special, stats
 
 __all__ = [
     "HUBER_C",
+    "MAX_RHO",
     "NegBinFit",
     "design_matrix",
     "fit_negbin",
+    "lag1_autocorrelation",
+    "long_run_factor",
     "negbin_loglik",
     "predictive_draws",
     "usable_regressors",
@@ -31,7 +34,8 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 HUBER_C: Final = 3.0
-_MAX_RHO: Final = 0.8
+MAX_RHO: Final = 0.8
+"""Largest lag-1 autocorrelation used in the long-run variance factor."""
 
 
 def design_matrix(
@@ -242,9 +246,8 @@ def fit_negbin(
     meat = (XX.T * (pw * pw * mu * mu / var)) @ XX
     cov = bread @ meat @ bread
     r = (yy - mu) / np.sqrt(var)
-    rho1 = _lag1(np.clip(r[dm], -huber_c, huber_c))
-    rho = min(max(rho1, 0.0), _MAX_RHO)
-    phi = (1 + rho) / (1 - rho)
+    rho1 = lag1_autocorrelation(np.clip(r[dm], -huber_c, huber_c))
+    phi = long_run_factor(rho1)
     return NegBinFit(
         beta=np.asarray(beta, dtype=np.float64),
         cov=cov * phi,
@@ -257,12 +260,27 @@ def fit_negbin(
     )
 
 
-def _lag1(r: FloatArray) -> float:
+def lag1_autocorrelation(r: FloatArray) -> float:
+    r"""Lag-1 autocorrelation :math:`\sum_t d_t d_{t-1} / \sum_t d_t^2` of ``r`` (:math:`d = r - \bar r`); 0
+    for fewer than three values or a constant series.
+
+    Examples
+    --------
+    >>> round(lag1_autocorrelation(np.array([1.0, 2.0, 3.0, 4.0])), 4)  # d = -1.5 -.5 .5 1.5: 1.25/5
+    0.25
+    """
     if r.size < 3:
         return 0.0
     d = r - r.mean()
     den = float(np.dot(d, d))
     return float(np.dot(d[1:], d[:-1]) / den) if den > 0 else 0.0
+
+
+def long_run_factor(rho1: float) -> float:
+    r""":math:`\phi = (1 + \rho)/(1 - \rho)` with :math:`\rho = \min(\max(\rho_1, 0), 0.8)`: the variance of a
+    mean of an AR(1) series relative to independent values."""
+    rho = min(max(rho1, 0.0), MAX_RHO)
+    return (1 + rho) / (1 - rho)
 
 
 def predictive_draws(

@@ -42,7 +42,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from capacity_planner.demand.forecast_kernels import fit_negbin
+from capacity_planner.demand.forecast_kernels import fit_negbin, lag1_autocorrelation, long_run_factor
 
 __all__ = [
     "GROWTH_CAP",
@@ -68,7 +68,6 @@ GROWTH_PRIOR_SD: Final = 0.05
 """Prior standard deviation :math:`\\tau` of the log annual growth rate."""
 GROWTH_CAP: Final = 0.10
 """Largest annual growth (or fall) extrapolated without ``demand.growth``."""
-MAX_RHO: Final = 0.8
 
 SHIFT_CRITICAL_TABLE: Final = (
     # log(lambda), 5 % and 1 % critical values
@@ -110,12 +109,6 @@ def shift_critical_value(n: int, lo: int, level: float = 0.01) -> float:
     log_lam = math.log(p2 * (1 - p1) / (p1 * (1 - p2)))
     xs, five, one = zip(*SHIFT_CRITICAL_TABLE, strict=True)
     return float(np.interp(log_lam, xs, five if level == 0.05 else one))
-
-
-def long_run_factor(rho1: float) -> float:
-    r""":math:`\phi = (1 + \rho)/(1 - \rho)` with :math:`\rho = \min(\max(\rho_1, 0), 0.8)`."""
-    rho = min(max(rho1, 0.0), MAX_RHO)
-    return (1 + rho) / (1 - rho)
 
 
 def screen_level_shift(
@@ -224,15 +217,9 @@ def year_on_year_growth(
     if s1 <= 0 or s0 <= 0:
         return None
     diff = np.log(y[n - k :] + 0.5) - np.log(y[n - k - year : n - year] + 0.5)
-    rho = _lag1(diff) if k >= 8 else 0.0
+    rho = lag1_autocorrelation(diff) if k >= 8 else 0.0
     var = long_run_factor(rho) * (1 / s1 + 1 / s0 + 2 * alpha / k)
     return GrowthEstimate(math.log(s1 / s0), var)
-
-
-def _lag1(r: FloatArray) -> float:
-    d = r - r.mean()
-    den = float(np.dot(d, d))
-    return float(np.dot(d[1:], d[:-1]) / den) if den > 0 else 0.0
 
 
 def capped_log_growth(log_growth: float) -> float:

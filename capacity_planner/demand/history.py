@@ -54,6 +54,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from capacity_planner.calendar import bank_holidays
+from capacity_planner.demand._words import plural
 from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.pack.model import Activity, PlanningPack
 
@@ -346,12 +347,18 @@ class ActivitySpan:
         """Weeks of the window before the activity's series starts."""
         return max(0, self.first_week - window.first_week)
 
+    def complete_weeks(self, window: ReferralWindow) -> int:
+        """Complete weeks of the activity's own series (0 when its referrals all fall after the window)."""
+        return max(0, window.last_week - self.first_week + 1)
+
 
 def activity_spans(referrals: pd.DataFrame, window: ReferralWindow) -> dict[str, ActivitySpan]:
     """Each activity's own span (:class:`ActivitySpan`), vectorised over the referrals table.
 
-    An activity whose first complete week would fall after the window keeps the window's last week, so
-    every activity with a referral in the window has at least one week of history.
+    An activity whose first referral falls in the window's last week keeps that week (so it has one week of
+    history even when it opened mid-week); one whose referrals all fall after the window's last complete
+    week (in an incomplete last week that was dropped) has none: its ``first_week`` is the week after the
+    window and its series is empty (:meth:`ActivitySpan.complete_weeks` is 0).
     """
     if len(referrals) == 0 or window.n_weeks == 0:
         return {}
@@ -362,7 +369,8 @@ def activity_spans(referrals: pd.DataFrame, window: ReferralWindow) -> dict[str,
     last = bounds["max"].to_numpy(dtype=np.int64)
     week_first = (first - _EPOCH_MONDAY_OFFSET) // 7
     partial = ((first + 3) % 7 != 0) & (week_first >= window.first_week)
-    start = np.clip(week_first + partial, window.first_week, window.last_week)
+    inside = np.clip(week_first + partial, window.first_week, window.last_week)
+    start = np.where(week_first > window.last_week, window.last_week + 1, inside)
     end = np.minimum((last - _EPOCH_MONDAY_OFFSET) // 7, window.last_week)
     as_date = dt.date(1970, 1, 1).toordinal()
     return {
@@ -572,7 +580,7 @@ class History:
             return np.zeros(0), self.window.first_week
         values = wide[activity_id].to_numpy(dtype=np.float64)
         span = self.spans.get(activity_id)
-        skip = 0 if span is None else min(span.offset(self.window), max(values.size - 1, 0))
+        skip = 0 if span is None else min(span.offset(self.window), values.size)
         return values[skip:], self.window.first_week + skip
 
     def weekly_by_activity(self) -> pd.DataFrame:
@@ -622,7 +630,8 @@ def build_history(pack: PlanningPack) -> History:
         gap = _week_of_date(start) - window.last_week - 1
         if gap > 0:
             notes.append(
-                f"Referral history ends {gap} week(s) before the plan start; the forecast bridges the gap."
+                f"Referral history ends {plural(gap, 'week')} before the plan start; the forecast bridges "
+                "the gap."
             )
     rates = _rates_table(enc) if enc is not None else appointment_rates(pack.appointments.iloc[:0])
     follow_ups = _follow_ups(enc, pack.activities)

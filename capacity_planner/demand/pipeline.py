@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from capacity_planner._csv import write_csv
+from capacity_planner.demand._words import plural
 from capacity_planner.demand.forecast import (
     SHORT_HISTORY_YEARS,
     WEEKS_PER_YEAR,
@@ -126,6 +127,7 @@ def forecast_weekly(
     fut = np.asarray(future_weeks, dtype=np.int64)
     return forecast_series(
         y,
+        period_word="week",
         periods_per_year=WEEKS_PER_YEAR,
         t=weeks,
         t_future=fut,
@@ -281,12 +283,19 @@ def _span_notes(history: History, demand: Mapping[str, SeriesForecast]) -> list[
     for aid, span in history.spans.items():
         if aid not in demand:
             continue
+        weeks = span.complete_weeks(window)
+        if weeks == 0:
+            notes.append(
+                f"{aid}: referrals start on {span.first_day}, after the last complete week of the history "
+                f"(the week of {week_start_of(window.last_week)[0].date()}), so it has no complete week "
+                "of its own referrals and none are forecast; give a later extract to size them."
+            )
+            continue
         if span.first_week > window.first_week:
-            weeks = window.last_week - span.first_week + 1
             notes.append(
                 f"{aid}: referrals start on {span.first_day}; its history is counted from the week of "
-                f"{week_start_of(span.first_week)[0].date()} ({weeks} complete weeks), not from the "
-                "pack's first week."
+                f"{week_start_of(span.first_week)[0].date()} ({plural(weeks, 'complete week')}), not from "
+                "the pack's first week."
             )
         silent = window.last_week - span.last_referral_week
         if silent >= _STOPPED_WEEKS:

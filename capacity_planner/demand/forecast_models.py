@@ -1,0 +1,243 @@
+r"""Forecast objects of the demand model: :class:`SeriesForecast` (what every model returns), the naive
+:class:`EmpiricalRecent` and the robust NB2 GLM :class:`NegBinGLM` (its maths: the docstring of
+:mod:`capacity_planner.demand.forecast`, which chooses among them and re-exports them)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from capacity_planner.demand.forecast_kernels import NegBinFit, design_matrix, fit_negbin, predictive_draws
+
+__all__ = ["BAND", "EmpiricalRecent", "NegBinGLM", "SeriesForecast", "zero_forecast"]
+
+FloatArray = npt.NDArray[np.float64]
+
+BAND: Final = (0.10, 0.90)
+"""Per-period predictive band reported as ``lower``/``upper`` (an 80 % interval)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# forecast objects
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeriesForecast:
+    r"""Forecast of one series over a horizon.
+
+    Attributes
+    ----------
+    model : str
+        e.g. ``trend+season+negbin``, ``mean+negbin``, ``empirical``, ``zero``.
+    mean : ndarray
+        Point forecast per future period (plug-in mean :math:`e^{x_h^\top\hat\beta + o_h}`), units of y.
+    lower, upper : ndarray
+        Per-period 10th and 90th centiles of the predictive distribution.
+    sample : ndarray
+        Pooled sample of the predictive distribution of one period's value over the horizon.
+    annual_growth : float or None
+        :math:`e^{\beta_1} - 1` (or the given rate); None for models without a trend.
+    growth_given : bool
+        True when the growth rate came from the settings.
+    dispersion : float
+        NB2 :math:`\alpha`.
+    n_harmonics : int
+        Fourier harmonics used.
+    n_train : int
+        Training periods.
+    notes : tuple of str
+        Plain-language remarks (fallbacks, level shift, flat trend).
+    shift_at : float or None
+        Period from which a detected level shift applies.
+    """
+
+    model: str
+    mean: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    sample: FloatArray
+    annual_growth: float | None = None
+    growth_given: bool = False
+    dispersion: float = 0.0
+    n_harmonics: int = 0
+    n_train: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    shift_at: float | None = None
+
+    @property
+    def mean_per_period(self) -> float:
+        """Mean over the horizon of the point forecast."""
+        return float(self.mean.mean()) if self.mean.size else 0.0
+
+    def quantile(self, q: float, method: str = "linear") -> float:
+        """The ``q`` quantile of one period's value pooled over the horizon (``numpy.quantile`` method)."""
+        if self.sample.size == 0:
+            return 0.0
+        return float(np.quantile(self.sample, q, method=method))  # type: ignore[call-overload]
+
+
+def zero_forecast(horizon: int, n_train: int, model: str = "zero") -> SeriesForecast:
+    """No demand over ``horizon`` periods (``model``: ``zero`` for an all-zero history, ``none`` for none)."""
+    z = np.zeros(horizon)
+    return SeriesForecast(model=model, mean=z, lower=z, upper=z, sample=np.zeros(1), n_train=n_train)
+
+
+@dataclass(frozen=True)
+class EmpiricalRecent:
+    """The naive model: the last year of values as the distribution of next year's values.
+
+    ``mean`` is their mean; the pooled sample is the values themselves, so ``quantile`` is
+    ``numpy.quantile(last_year, q, method)`` — the baseline of the back-test.
+    """
+
+    periods_per_year: float
+
+    def forecast(self, y: npt.ArrayLike, horizon: int) -> SeriesForecast:
+        """Forecast ``horizon`` periods from the last ``round(periods_per_year)`` values of ``y``."""
+        yy = np.asarray(y, dtype=np.float64)
+        n = round(self.periods_per_year)
+        recent = yy[-n:]
+        if recent.size == 0:
+            return zero_forecast(horizon, 0, "empirical")
+        lo, hi = np.quantile(recent, BAND)
+        return SeriesForecast(
+            model="empirical",
+            mean=np.full(horizon, recent.mean()),
+            lower=np.full(horizon, lo),
+            upper=np.full(horizon, hi),
+            sample=recent.copy(),
+            n_train=yy.size,
+        )
+
+
+@dataclass(frozen=True)
+class NegBinGLM:
+    """Robust NB2 GLM with optional trend, Fourier seasonality and regressors (module docstring).
+
+    Parameters
+    ----------
+    periods_per_year : float
+        52.18 (:data:`WEEKS_PER_YEAR`) for weekly series, 12 for monthly.
+    trend : bool
+    n_harmonics : int
+    growth : float, optional
+        Annual growth rate to impose instead of estimating the trend (as an offset).
+    shift_at : float, optional
+        Period from which a level step applies; the trend is then fitted after it only (constant before).
+    growth_source : str
+        Where an imposed ``growth`` came from: ``given`` (settings) or ``year-on-year`` (estimated).
+    earlier_shifts : tuple of float
+        Periods of level steps found before ``shift_at`` (a dip, then its recovery): each regime before
+        the last step gets its own level, so it does not distort the season and trend fitted with it.
+    """
+
+    periods_per_year: float
+    trend: bool = True
+    n_harmonics: int = 0
+    growth: float | None = None
+    shift_at: float | None = None
+    growth_source: str = "given"
+    earlier_shifts: tuple[float, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """Model label, e.g. ``trend+season+negbin``."""
+        parts = []
+        if self.growth is not None:
+            parts.append("given-growth" if self.growth_source == "given" else "yoy-growth")
+        elif self.trend:
+            parts.append("trend")
+        if self.n_harmonics:
+            parts.append("season")
+        if self.shift_at is not None:
+            parts.append("shift")
+        if not parts or parts == ["shift"]:
+            parts.insert(0, "mean")
+        return "+".join([*parts, "negbin"])
+
+    def _design(self, t: FloatArray, t_ref: float, z: FloatArray | None) -> FloatArray:
+        X = design_matrix(
+            t,
+            self.periods_per_year,
+            t_ref=t_ref,
+            trend=self.trend and self.growth is None,
+            n_harmonics=self.n_harmonics,
+            regressors=z,
+        )
+        if self.shift_at is not None:
+            if self.trend and self.growth is None:  # trend after the shift only
+                X[:, 1] = (np.maximum(t, self.shift_at) - t_ref) / self.periods_per_year
+            X = np.column_stack([X, (t >= self.shift_at).astype(np.float64)])
+            for b in self.earlier_shifts:  # each earlier regime its own level (constant in the future)
+                X = np.column_stack([X, (t >= b).astype(np.float64)])
+        return X
+
+    def _offset(self, t: FloatArray, t_ref: float, log_exposure: FloatArray | None) -> FloatArray:
+        off = np.zeros_like(t) if log_exposure is None else log_exposure.astype(np.float64)
+        if self.growth is not None:
+            tg = t if self.shift_at is None else np.maximum(t, self.shift_at)
+            off = off + math.log1p(self.growth) * (tg - t_ref) / self.periods_per_year
+        return off
+
+    def fit(
+        self,
+        y: FloatArray,
+        t: FloatArray,
+        *,
+        z: FloatArray | None = None,
+        log_exposure: FloatArray | None = None,
+    ) -> NegBinFit:
+        """Fit to counts ``y`` at periods ``t`` (trend reference: the last period)."""
+        t_ref = float(t[-1])
+        after = None if self.shift_at is None else t >= self.shift_at
+        mask = after if after is not None and after.sum() >= self.periods_per_year / 2 else None
+        X = self._design(t, t_ref, z)
+        return fit_negbin(y, X, self._offset(t, t_ref, log_exposure), dispersion_mask=mask)
+
+    def forecast_from_fit(
+        self,
+        fit: NegBinFit,
+        t: FloatArray,
+        t_future: FloatArray,
+        *,
+        z_future: FloatArray | None = None,
+        log_exposure_future: FloatArray | None = None,
+        n_draws: int = 400,
+        rng: np.random.Generator | None = None,
+        extra_eta: FloatArray | None = None,
+    ) -> SeriesForecast:
+        """Mean, band and pooled predictive sample over ``t_future`` from a fit made on periods ``t``
+        (``extra_eta``: drawn terms added to the linear predictor, see :func:`predictive_draws`)."""
+        rng = rng if rng is not None else np.random.default_rng(0)
+        t_ref = float(t[-1])
+        Xf = self._design(t_future, t_ref, z_future)
+        off_f = self._offset(t_future, t_ref, log_exposure_future)
+        mean = np.exp(np.clip(Xf @ fit.beta + off_f, -30, 30))
+        draws = predictive_draws(fit, Xf, off_f, n_draws, rng, extra_eta)
+        lower, upper = np.quantile(draws, BAND, axis=1)
+        if self.growth is not None:
+            growth: float | None = self.growth
+        elif self.trend:
+            growth = math.expm1(min(float(fit.beta[1]), 5.0))
+        else:
+            growth = None
+        notes = () if fit.converged else ("the model fit did not fully converge",)
+        return SeriesForecast(
+            model=self.name,
+            mean=mean,
+            lower=lower,
+            upper=upper,
+            sample=draws.ravel(),
+            annual_growth=growth,
+            growth_given=self.growth is not None and self.growth_source == "given",
+            dispersion=fit.alpha,
+            n_harmonics=self.n_harmonics,
+            n_train=fit.n,
+            notes=notes,
+            shift_at=self.shift_at,
+        )

@@ -512,7 +512,8 @@ def build_problem(
             current_supply=current_supply.get(a, 0),
             floor=0 if info.rapid_access or info.demand <= 0
             # whole session-weeks (docs/method.md), so the floor does not depend on the resolution
-            else math.floor(share * min(current_supply.get(a, 0), info.demand) / week_scale + _EPS) * week_scale,
+            else math.floor(share * min(current_supply.get(a, 0), info.demand) / week_scale + _EPS)
+            * week_scale,
         )
         for a, info in enumerate(activities)
     ]

@@ -48,8 +48,10 @@ sample its bound equals the optimum at once), so CP-SAT's LP-guided search finds
 own than by repairing a plan that the previous level chose without regard to this level's demand: the
 routine level of the service sample took 1.15 deterministic units from the rapid-access plan (first
 solution 8,590 against an optimum of 1,719) and 0.78 without it; the rapid-access level 0.15 and 0.07.
-The level's rule ``f_k <= f_k*`` keeps the earlier levels' optima either way, and if a level finds nothing
-in its time the previous plan stands (the level is reported unsolved)."""
+The level's rule ``f_k <= f_k*`` keeps the earlier levels' optima either way; if a level stops before
+proving its optimum and the previous plan is at least as good under its objective (or it found nothing),
+the previous plan stands (fixed and evaluated, :func:`_previous_plan`), so a time limit never leaves a
+level worse than the hinted search would have started from."""
 
 Progress = Callable[[str, float, float, float], None]
 """progress(level, best objective, bound, elapsed seconds); objective and bound in the level's units."""
@@ -192,9 +194,12 @@ def solve(problem: Problem, *, time_limit_s: float = 60.0, seed: int = 0, worker
                     and solver.deterministic_time < work * 0.999:
                 wall_stopped = True  # stopped by the wall clock before the work limit
         bound = solver.best_objective_bound
-        if status is SolveStatus.UNKNOWN and level.name in UNHINTED_LEVELS and hint is not None:
-            solver, found = _previous_plan(model, hint, seed)  # nothing found unhinted: the previous plan
-            status = SolveStatus.FEASIBLE if found else status
+        if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and level.name in UNHINTED_LEVELS \
+                and hint is not None:
+            # Stopped before proving the level: the previous plan stands if nothing found is better.
+            previous, found = _previous_plan(model, hint, seed)
+            if found and (status is SolveStatus.UNKNOWN or previous.objective_value < solver.objective_value):
+                solver, status = previous, SolveStatus.FEASIBLE
         if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             value = round(solver.objective_value)
             bound = min(bound, value) if status is SolveStatus.FEASIBLE else solver.best_objective_bound

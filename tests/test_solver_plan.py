@@ -132,3 +132,32 @@ def test_work_limit_cuts_short_reproducibly_and_is_recorded() -> None:
     wall = plan_allocation(pack, requirements, seed=0, workers=1, time_limit_s=0.05, raise_on_failure=False)
     if wall.status is not SolveStatus.OPTIMAL:  # 0.05 s never proves the sample; guard a much faster machine
         assert wall.summary["settings"]["reproducible"] is False
+
+
+def test_an_unmet_level_with_no_plan_of_its_own_keeps_the_previous_plan(tiny_path: Path) -> None:
+    """The unmet-demand levels are solved without a hint (solve.UNHINTED_LEVELS); if one finds nothing in
+    its time, the previous level's plan stands: fixed and evaluated under the level's objective, it gives
+    exactly the routine shortfall that the plan's own cells give (Solution, recomputed from the cells)."""
+    from ortools.sat.python import cp_model
+
+    from capacity_planner.solver import build_problem
+    from capacity_planner.solver.model import AllocationModel
+    from capacity_planner.solver.result import Solution
+    from capacity_planner.solver.solve import UNHINTED_LEVELS, _previous_plan, configure
+
+    assert {"unmet_rapid_access", "unmet_routine"} <= UNHINTED_LEVELS
+    problem = build_problem(_tiny(tiny_path), reqs(TINY_DEMAND, rapid=["2ww"]))
+    model = AllocationModel(problem)
+    first, routine = model.levels[0], next(lv for lv in model.levels if lv.name == "unmet_routine")
+    model.cp.minimize(first.expr)
+    solver = cp_model.CpSolver()
+    configure(solver, seed=0, workers=1, time_limit_s=60)
+    assert solver.solve(model.cp) == cp_model.OPTIMAL
+    hint, plan = model.values(solver), model.solution_from(solver)
+    model.cp.minimize(routine.expr)
+    fixed, found = _previous_plan(model, hint, seed=0)
+    assert found
+    expected = sum(act.priority * plan.unmet_units(a) for a, act in enumerate(problem.activities)
+                   if not act.rapid_access)
+    assert round(fixed.objective_value) == expected
+    assert Solution(problem, model.solution_from(fixed).cells).cells == plan.cells

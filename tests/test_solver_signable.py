@@ -262,6 +262,30 @@ def test_fairness_is_pro_rata_to_contracted_pas() -> None:
     assert plan.result.objective["fairness"] == pytest.approx(0.25, abs=1e-4)  # integer weights
 
 
+def test_fairness_compares_a_staff_group_within_each_service() -> None:
+    # Two services on the same two slots. Dermatology: A and B (2 PAs each), one derm room a slot, so 2
+    # derm clinics between them; ENT: C and D (2 PAs each), two ENT rooms a slot, so all 4 of their
+    # sessions are ENT clinics. Within dermatology the fair split is 1 + 1 (shares 1/2, 1/2: spread 0, where
+    # 2 + 0 would give 1); ENT shares are 1 and 1 (spread 0). Fairness = 0 + 0. Comparing the four
+    # consultants as one group would give 1 - 1/2 = 0.5 whatever dermatology did. A shared admin activity
+    # (no need for it, so never planned) keeps the two services in one model rather than two parts.
+    acts = (activity("derm", room_type="derm_room", service="dermatology"),
+            activity("ent", room_type="ent_room", service="ent"), activity("admin", "OTHER"))
+    slots = WEEK[:2]
+    rooms = [RoomCapacity("derm_room", s.day, s.period, 1) for s in slots]
+    rooms += [RoomCapacity("ent_room", s.day, s.period, 2) for s in slots]
+    skills = [("A", "derm"), ("B", "derm"), ("C", "ent"), ("D", "ent")] + [(c, "admin") for c in "ABCD"]
+    pack = make_pack([clinician(c, 2) for c in "ABCD"], acts, skills, slots=slots, rooms=rooms)
+    plan = run(pack, reqs({"derm": 1000, "ent": 1000}))
+    from capacity_planner.solver.variables import fairness_members
+
+    assert plan.problem is not None
+    assert fairness_members(plan.problem) == {"consultant in dermatology": (0, 1), "consultant in ent": (2, 3)}
+    assert plan.clinicians.set_index("clinician_id")["dcc_pas"].to_dict() == {"A": 1.0, "B": 1.0, "C": 2.0,
+                                                                               "D": 2.0}
+    assert plan.result.objective["fairness"] == 0
+
+
 def test_checker_runs_on_every_plan_and_stops_a_bad_one(tiny_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                          tmp_path: Path) -> None:
     """A plan that breaks a rule (here: the writer drops a locked cell) is never written: exit 1."""

@@ -326,7 +326,8 @@ class Constraints:
             self.model.add(f + self.v.supply(a) >= self.p.activities[a].floor)
 
     def dcc_spread_definition(self) -> None:
-        r"""Bounds of the DCC share of contracted PAs per staff group (pro rata, so less-than-full-time
+        r"""Bounds of the DCC share of contracted PAs per staff group within a service
+        (:func:`~capacity_planner.solver.variables.fairness_members`; pro rata, so less-than-full-time
         clinicians are compared fairly): :math:`l_g \le \rho_c\,\text{dcc}_c \le h_g\ \forall c \in g`,
         :math:`\rho_c` = :func:`~capacity_planner.solver.variables.share_coefficient`."""
         for g, members in self.v.spread_groups.items():

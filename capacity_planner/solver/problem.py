@@ -126,6 +126,7 @@ class ActivityInfo:
     demand_exact: float  # referral demand, session-weeks a year (fixed requirements taken out)
     floor: int = 0  # routine floor, week_scale units a year (0: none)
     current_supply: int = 0  # session-weeks a year in the current job plans, week_scale units
+    service: str | None = None  # activities.service (None: the pack's one service)
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,6 +439,7 @@ def build_problem(
                 bool(rec.rapid_access),
                 units,
                 given,
+                service=rec.service or None,
             )
         )
     act_of = {a.activity_id: i for i, a in enumerate(activities)}

@@ -37,13 +37,36 @@ def share_coefficient(problem: Problem, c: int) -> int:
     return round(SHARE_SCALE / target) if target > 0 else 0
 
 
+def clinician_services(problem: Problem) -> dict[int, tuple[str | None, ...]]:
+    """The services each clinician works in: the ``service`` of the DCC activities they may do (skills
+    and current plan), in activity order; ``(None,)`` when none is named (the pack's one service)."""
+    acts = problem.activities
+    named: dict[int, set[int]] = {}
+    for c, a in problem.skilled:
+        if acts[a].category == "DCC" and acts[a].service:
+            named.setdefault(c, set()).add(a)
+    out: dict[int, tuple[str | None, ...]] = {}
+    for c in range(problem.n_clinicians):
+        services = dict.fromkeys(acts[a].service for a in sorted(named.get(c, ())))
+        out[c] = tuple(services) or (None,)
+    return out
+
+
 def fairness_members(problem: Problem) -> dict[str, tuple[int, ...]]:
-    """Clinicians compared for fairness: per staff group, those with grid PAs; groups of two or more."""
+    """Clinicians compared for fairness: per staff group within each service, those with grid PAs; groups
+    of two or more. A clinician who works in two services is compared in both (their DCC share is of their
+    whole job plan); the key is the staff group, or ``"staff group in service"`` when services are named."""
+    services = clinician_services(problem)
     out = {}
     for g, cs in problem.staff_groups().items():
-        members = tuple(c for c in cs if problem.clinicians[c].annual_target > 0)
-        if len(members) >= 2:
-            out[g] = members
+        keys: dict[str | None, list[int]] = {}
+        for c in cs:
+            if problem.clinicians[c].annual_target > 0:
+                for service in services[c]:
+                    keys.setdefault(service, []).append(c)
+        for service, members in keys.items():
+            if len(members) >= 2:
+                out[g if service is None else f"{g} in {service}"] = tuple(members)
     return out
 
 

@@ -150,9 +150,9 @@ def write_meeting_pack(run: PlanRun, out_dir: str | Path, *, anonymise: bool = F
             write_demand_spc(pack, demand.weekly, stage, anonymise=anonymise)
         write_plan_tables(plan, stage)  # includes gap_reasons.csv
         if report:
-            from capacity_planner.report.html import write_meeting_pack as write_report
+            from capacity_planner.report.html import write_report_files
 
-            write_report(pack, stage, anonymise=anonymise)
+            write_report_files(pack, stage, anonymise=anonymise)
         elif anonymise:
             from capacity_planner.report.anonymise import Pseudonyms, anonymise_plan_dir
 

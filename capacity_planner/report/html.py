@@ -1,5 +1,5 @@
 """``report.html``: the team job-planning meeting pack on one self-contained page, and the entry point
-:func:`write_meeting_pack` that writes the whole pack (HTML, workbook, charts).
+:func:`write_report_files` that writes the whole pack (HTML, workbook, charts).
 
 The page has inline CSS and charts embedded as base64 PNG with alt text; it uses no network. It is sized
 for a projector (large type, high-contrast colours, a contents bar) and prints to A4 (print CSS: one section
@@ -457,7 +457,7 @@ def write_report_html(pack: PlanningPack, plan_dir: str | Path, out_path: str | 
     """Write the meeting report for the plan in ``plan_dir`` (default ``plan_dir/report.html``).
 
     With ``anonymise`` the clinicians are shown as pseudonyms and free text is scrubbed (the plan CSVs are
-    not touched here; :func:`write_meeting_pack` anonymises the whole folder). ``data`` skips re-reading."""
+    not touched here; :func:`write_report_files` anonymises the whole folder). ``data`` skips re-reading."""
     folder = Path(plan_dir)
     if data is None:
         data = load_meeting_data(pack, folder, anonymise=anonymise)
@@ -496,7 +496,7 @@ def write_comparison_html(comparison_df: pd.DataFrame, charts: Sequence[CH.Chart
 
 
 # ---- the whole pack ---------------------------------------------------------------------------------
-def write_meeting_pack(pack: PlanningPack, plan_dir: str | Path, anonymise: bool = False) -> list[Path]:
+def write_report_files(pack: PlanningPack, plan_dir: str | Path, anonymise: bool = False) -> list[Path]:
     """Write the team-meeting pack into ``plan_dir``: ``report.html``, ``plan.xlsx`` and ``charts/*.png``.
 
     With ``anonymise`` the plan's CSV and JSON files in ``plan_dir`` are first rewritten with pseudonyms,

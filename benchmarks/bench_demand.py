@@ -46,7 +46,8 @@ def child_pipeline(pack_dir: Path, charts: bool) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     import capacity_planner as cp
-    from capacity_planner.demand.pipeline import size_demand, write_demand_outputs
+    from capacity_planner.demand.pipeline import size_demand
+    from capacity_planner.outputs import write_demand_tables
 
     t_import = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -63,12 +64,12 @@ def child_pipeline(pack_dir: Path, charts: bool) -> dict[str, Any]:
     tracemalloc.stop()
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
-        write_demand_outputs(result, out, charts=False)
+        write_demand_tables(result, out, charts=False)
         t_write = time.perf_counter() - t0
         t_charts = None
         if charts:
             t0 = time.perf_counter()
-            write_demand_outputs(result, Path(out) / "with_charts", charts=True)
+            write_demand_tables(result, Path(out) / "with_charts", charts=True)
             t_charts = time.perf_counter() - t0
     return {
         "appointment_rows": len(pack.appointments),

@@ -76,6 +76,15 @@ def unescape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def read_text_csv(path: str | Path) -> pd.DataFrame:
+    """Read a CSV we wrote, every cell as text exactly as written: the one NA rule of our readers.
+
+    No text is taken for a missing value (an ID "NA", "NULL" or "nan" stays itself; an empty cell is
+    ``""``), and the apostrophe of :func:`escape_cell` is removed again. Readers that want numbers convert
+    the columns they know to be numbers."""
+    return unescape_frame(pd.read_csv(path, dtype=str, keep_default_na=False))
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs: Any) -> Path:
     """Write ``frame`` as CSV under the policy (no index, ``\\n`` line ends unless given)."""
     kwargs.setdefault("index", False)
@@ -91,5 +100,5 @@ def csv_text(frame: pd.DataFrame, **kwargs: Any) -> str:
     return str(safe_frame(frame).to_csv(**kwargs))
 
 
-__all__ = ["FORMULA_TRIGGERS", "csv_text", "escape_cell", "safe_frame", "unescape_cell", "unescape_frame",
-           "write_csv"]
+__all__ = ["FORMULA_TRIGGERS", "csv_text", "escape_cell", "read_text_csv", "safe_frame", "unescape_cell",
+           "unescape_frame", "write_csv"]

@@ -198,6 +198,37 @@ def output_file(dest: str | Path) -> Iterator[Path]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def write_file_atomic(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary sibling and a rename, so the file appears complete or
+    not at all (the file gets the usual permissions of the user's umask)."""
+    with output_file(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+@contextmanager
+def replace_files(folder: str | Path, owned: Iterable[str] = ()) -> Iterator[Path]:
+    """Stage files for ``folder`` (a hidden sibling folder) and move them in only if the block completes.
+
+    For a folder inside a run's output that is rewritten as a whole (a scenario's folder in a sweep):
+    each staged file replaces its namesake by a rename, and every file named in ``owned`` that the block
+    did not write is removed, so nothing stale survives. On any exception the staging folder is deleted
+    and ``folder`` is left as it was.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{folder.name}.staging-", dir=folder.parent))
+    try:
+        yield stage
+        for stale in owned:
+            if not (stage / stale).exists():
+                (folder / stale).unlink(missing_ok=True)
+        for path in sorted(p for p in stage.iterdir() if p.is_file() and not p.name.startswith(".")):
+            os.replace(path, folder / path.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 # ---- file names from user IDs ------------------------------------------------------------------------
 _PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,59}")
 
@@ -286,5 +317,5 @@ def _remove_empty_dirs(folder: Path) -> None:
 
 
 __all__ = ["MANIFEST_NAME", "OutputFolderError", "OwnedFolder", "check_output_folder", "file_stem",
-           "manifest_text",
-           "output_file", "output_folder", "read_manifest"]
+           "manifest_text", "output_file", "output_folder", "read_manifest", "replace_files",
+           "write_file_atomic"]

@@ -11,12 +11,15 @@ from __future__ import annotations
 import errno
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from capacity_planner._version import __version__
 from capacity_planner.errors import CapacityPlannerError, PackValidationError
+
+if TYPE_CHECKING:
+    from capacity_planner.application import PlanRun
 
 EXIT_SCENARIOS_FAILED = 4
 PLANNED_STATUSES = ("optimal", "feasible")
@@ -329,12 +332,12 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: flo
     for note in run.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(_gap_table(run))
-    click.echo(f"Status: {run.plan.summary['status']}; outputs in {out}")  # type: ignore[attr-defined]
+    click.echo(f"Status: {run.plan.summary['status']}; outputs in {out}")
     if not no_report:
         click.echo(f"Report for the team meeting: {Path(out) / 'report.html'} (and plan.xlsx)")
 
 
-def _gap_table(run: Any) -> str:
+def _gap_table(run: PlanRun) -> str:
     gaps = run.plan.gaps
     lines = [f"{'activity':<14}{'required':>10}{'current':>10}{'planned':>10}{'gap/yr':>10}"
              "   (sessions a year)"]
@@ -479,10 +482,11 @@ def backtest(pack: Path | None, out: Path) -> None:
     from capacity_planner._csv import write_csv
     from capacity_planner._files import check_output_folder
     from capacity_planner.demand.backtest import backtest_pack, summarise_backtest
+    from capacity_planner.demand.pipeline import history_before
     from capacity_planner.pack.read import read_pack
-    from capacity_planner.workflow import history_only, pack_inputs, staged_output
+    from capacity_planner.workflow import pack_inputs, staged_output
 
-    loaded, _ = history_only(read_pack(pack, purpose="demand"))
+    loaded, _ = history_before(read_pack(pack, purpose="demand"))
     check_output_folder(out, inputs=pack_inputs(loaded))
     table = backtest_pack(loaded)
     with staged_output(out, "backtest", pack_inputs(loaded)) as stage:

@@ -10,30 +10,32 @@ quarter's actuals for ``review``) are set aside, and a note says how many.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from capacity_planner._files import check_output_folder, output_folder
-from capacity_planner.demand.pipeline import DemandResult, size_demand, write_demand_outputs
+from capacity_planner.application import PlanOptions, PlanRun, plan_pack, set_aside_note
+from capacity_planner.demand.pipeline import DemandResult, history_before, size_demand
+from capacity_planner.outputs import write_demand_tables, write_plan_tables
 from capacity_planner.pack.model import PlanningPack
 
-Progress = Callable[[str, float, float, float], None]
-PartProgress = Callable[[int, int, dict[str, Any]], None]
+if TYPE_CHECKING:
+    from capacity_planner.solver.join import PartProgress
+    from capacity_planner.solver.solve import Progress
+
 
 
 def history_only(pack: PlanningPack) -> tuple[PlanningPack, int]:
-    """The pack with referrals before the plan start only, and how many later referrals were set aside."""
-    start = pd.Timestamp(pack.plan_start)
-    later = pack.referrals["referral_date"] >= start
-    n_later = int(pack.referrals.loc[later, "count"].sum())
-    if n_later == 0:
-        return pack, 0
-    return pack.replace(referrals=pack.referrals.loc[~later].reset_index(drop=True)), n_later
+    """The pack with referrals before the plan start only, and how many later referrals were set aside
+    (:func:`~capacity_planner.demand.pipeline.history_before`; :func:`size_demand` does it itself)."""
+    return history_before(pack)
 
 
 def pack_inputs(pack: PlanningPack) -> tuple[str | None]:
@@ -88,29 +90,14 @@ def run_demand(pack: PlanningPack, out_dir: str | Path, *, charts: bool = True) 
     """Size demand and write requirements.csv, weekly_demand.csv and charts (the forecast chart and the
     XmR chart of weekly demand per activity) into ``out_dir``."""
     check_output_folder(out_dir, inputs=pack_inputs(pack))
-    history, n_later = history_only(pack)
-    demand = size_demand(history)
-    notes = list(demand.notes)
-    if n_later:
-        notes.append(f"{n_later:,} referrals dated in the planning year were set aside (history ends "
-                     f"{pack.plan_start - pd.Timedelta(days=1):%Y-%m-%d}).")
+    demand = size_demand(pack)
+    notes = [*demand.notes, *set_aside_note(demand, pack.plan_start - dt.timedelta(days=1))]
     with staged_output(out_dir, "demand", pack_inputs(pack)) as stage:
-        written = write_demand_outputs(demand, stage, charts=charts)
+        written = write_demand_tables(demand, stage, charts=charts)
         if charts:
             written += write_demand_spc(pack, demand.weekly, stage)
     out = Path(out_dir)
     return DemandRun(demand, out, [out / p.relative_to(stage) for p in written], notes)
-
-
-@dataclass(frozen=True, eq=False)
-class PlanRun:
-    """Result of :func:`run_plan`: the demand sizing, the plan and the files written."""
-
-    demand: DemandResult
-    plan: object  # capacity_planner.solver.plan.PlanResult (kept untyped: only solver/ imports ortools)
-    out_dir: Path
-    files: list[Path]
-    notes: list[str]
 
 
 def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | None = None,
@@ -131,32 +118,45 @@ def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | N
     InfeasiblePlanError
         When the contract rules cannot all hold (the reasons are in plain words); nothing is written.
     """
-    from capacity_planner.solver.plan import plan_allocation, write_plan_outputs
-
     check_output_folder(out_dir, inputs=pack_inputs(pack))  # refuse before the solve, not after
-    history, n_later = history_only(pack)
-    demand = size_demand(history)
-    plan = plan_allocation(pack, demand.requirements, time_limit_s=time_limit_s, seed=seed, workers=workers,
-                           progress=progress, work_limit=work_limit, part_progress=part_progress)
-    notes = list(demand.notes)
-    if n_later:
-        notes.append(f"{n_later:,} referrals dated in the planning year were set aside.")
+    run = plan_pack(pack, PlanOptions(time_limit_s=time_limit_s, seed=seed, workers=workers,
+                                      progress=progress, work_limit=work_limit, part_progress=part_progress))
+    return write_meeting_pack(run, out_dir, anonymise=anonymise, report=report)
+
+
+def write_meeting_pack(run: PlanRun, out_dir: str | Path, *, anonymise: bool = False,
+                       report: bool = True) -> PlanRun:
+    """Write a planned run's folder: every plan output and, with ``report``, the meeting pack.
+
+    Writes (DESIGN.md section 4) requirements.csv, weekly_demand.csv, allocation.csv, gaps.csv,
+    clinicians.csv, changes.csv, gap_reasons.csv, summary.json (whose ``notes`` start with the demand
+    step's notes), and with ``report`` report.html, plan.xlsx and charts/ (the demand forecast and XmR
+    charts per activity and the report's charts), all or nothing under the output-folder rule
+    (:func:`capacity_planner._files.output_folder`). With ``anonymise`` clinicians are pseudonyms.
+
+    Returns
+    -------
+    PlanRun
+        ``run`` with the summary's notes merged, ``out_dir`` and the ``files`` written.
+    """
+    pack, demand, notes = run.pack, run.demand, run.notes
     # The demand step's warnings travel with the plan: into summary.json (and so the report's notes).
-    summary = plan.summary
+    summary = dict(run.plan.summary)
     summary["notes"] = [*notes, *[n for n in summary.get("notes") or [] if n not in notes]]
+    plan = dataclasses.replace(run.plan, summary=summary)
     with staged_output(out_dir, "plan", pack_inputs(pack)) as stage:
-        write_demand_outputs(demand, stage, charts=report)
+        write_demand_tables(demand, stage, charts=report)
         if report:
             write_demand_spc(pack, demand.weekly, stage, anonymise=anonymise)
-        write_plan_outputs(plan, stage)  # includes gap_reasons.csv
+        write_plan_tables(plan, stage)  # includes gap_reasons.csv
         if report:
-            from capacity_planner.report.html import write_meeting_pack
+            from capacity_planner.report.html import write_report_files
 
-            write_meeting_pack(pack, stage, anonymise=anonymise)
+            write_report_files(pack, stage, anonymise=anonymise)
         elif anonymise:
             from capacity_planner.report.anonymise import Pseudonyms, anonymise_plan_dir
 
             anonymise_plan_dir(stage, Pseudonyms.from_pack(pack))
         files = sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
     out = Path(out_dir)
-    return PlanRun(demand, plan, out, [out / f for f in files], notes)
+    return dataclasses.replace(run, plan=plan, out_dir=out, files=[out / f for f in files])

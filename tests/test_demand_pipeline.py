@@ -14,10 +14,11 @@ from capacity_planner.demand.pipeline import (
     WEEKLY_COLUMNS,
     format_requirements_table,
     size_demand,
-    write_demand_outputs,
 )
 from capacity_planner.demand.requirements import COLUMNS, Requirements
+from capacity_planner.outputs import write_demand_tables
 from capacity_planner.pack.model import Activity, PlanningPack, Settings
+from capacity_planner.workflow import run_demand
 
 
 def minimal_pack(weeks: int = 120, seed: int = 0) -> PlanningPack:
@@ -82,9 +83,9 @@ def test_size_demand_with_only_activities_and_referrals(tmp_path: Path) -> None:
     assert any("under two years" in n for n in short.notes)
 
 
-def test_write_demand_outputs(tmp_path: Path) -> None:
+def test_write_demand_tables(tmp_path: Path) -> None:
     result = size_demand(minimal_pack())
-    files = write_demand_outputs(result, tmp_path / "out")
+    files = write_demand_tables(result, tmp_path / "out")
     names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in files)
     assert names == [
         "charts/demand_fu.png",
@@ -111,10 +112,9 @@ def test_outputs_are_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(plots.DemandFigure, "draw", broken)
-    result = size_demand(minimal_pack())
-    with pytest.raises(RuntimeError):
-        write_demand_outputs(result, tmp_path / "out")
-    assert list((tmp_path / "out").iterdir()) == []
+    with pytest.raises(RuntimeError):  # the one folder writer (_files.output_folder) stages the files
+        run_demand(minimal_pack(), tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []  # no output folder, no staging folder left
 
 
 def test_format_requirements_table() -> None:
@@ -131,7 +131,7 @@ def test_tiny_pack_end_to_end(tmp_path: Path) -> None:
     assert w.loc["fu", "pressure"] == pytest.approx(2 * (120 / 7) / 18, rel=1e-6)
     assert w.loc["fu", "relief_extra_per_week"] == pytest.approx((120 - 31.5) / 26, rel=1e-6)
     assert bool(w.loc["fu", "relief_advised"])
-    write_demand_outputs(result, tmp_path)
+    write_demand_tables(result, tmp_path)
 
 
 def test_generated_sample_end_to_end(tmp_path: Path) -> None:

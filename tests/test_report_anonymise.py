@@ -29,7 +29,7 @@ from capacity_planner.report.anonymise import (
     letters,
     scan_for_forbidden,
 )
-from capacity_planner.report.html import write_meeting_pack
+from capacity_planner.report.html import write_report_files
 from capacity_planner.report.tables import build_meeting_data, load_meeting_data, read_plan_dir
 
 DATA = Path(__file__).parent / "data"
@@ -183,7 +183,7 @@ def anonymised_folder(
 ) -> Path:
     folder = tmp_path_factory.mktemp("anon") / "plan"
     shutil.copytree(long_plan_dir, folder)
-    write_meeting_pack(long_pack, folder, anonymise=True)
+    write_report_files(long_pack, folder, anonymise=True)
     return folder
 
 
@@ -227,7 +227,7 @@ def test_positive_control_scan_finds_names_inside_compressed_files(
 ) -> None:
     folder = tmp_path / "plan"
     shutil.copytree(long_plan_dir, folder)
-    write_meeting_pack(long_pack, folder, anonymise=False)
+    write_report_files(long_pack, folder, anonymise=False)
     CH.save_chart(CH.timetable_chart(load_meeting_data(long_pack, folder)), folder / "svg", formats=("svg",))
     findings = scan_for_forbidden(folder, forbidden(long_pack))
     where = {(f.path.name, f.where.split(" ")[0]) for f in findings}

@@ -11,7 +11,7 @@ from PIL import Image
 
 import capacity_planner as cp
 from capacity_planner.report import charts as CH
-from capacity_planner.report.html import write_meeting_pack
+from capacity_planner.report.html import write_report_files
 from capacity_planner.report.tables import MeetingData, build_meeting_data, read_plan_dir
 
 DATA = Path(__file__).parent / "data"
@@ -64,7 +64,7 @@ def test_chart_text_names_clinicians_and_activities(data: MeetingData) -> None:
 def test_meeting_pack_writes_all_charts(tmp_path: Path, pack: cp.PlanningPack) -> None:
     folder = tmp_path / "plan"
     shutil.copytree(FIXTURE, folder)
-    written = write_meeting_pack(pack, folder)
+    written = write_report_files(pack, folder)
     names = sorted(p.name for p in (folder / "charts").iterdir())
     assert names == [
         "capacity_vs_demand.png",
@@ -84,6 +84,6 @@ def test_no_weekly_demand_file_no_weekly_charts(tmp_path: Path, pack: cp.Plannin
     folder = tmp_path / "plan"
     shutil.copytree(FIXTURE, folder)
     (folder / "weekly_demand.csv").unlink()
-    write_meeting_pack(pack, folder)
+    write_report_files(pack, folder)
     assert not list((folder / "charts").glob("weekly_demand*"))
     assert "Weekly demand and the sized level" not in (folder / "report.html").read_text(encoding="utf-8")

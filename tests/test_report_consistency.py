@@ -18,7 +18,7 @@ from test_report_html import Doc, body_rows, parse
 import capacity_planner as cp
 from capacity_planner.cli import cli
 from capacity_planner.pack.read import sample_pack
-from capacity_planner.report.html import write_meeting_pack
+from capacity_planner.report.html import write_report_files
 from capacity_planner.report.tables import (
     ChangeKinds,
     MeetingData,
@@ -154,7 +154,7 @@ def test_unassigned_time_is_shown_per_clinician_with_its_reason(tmp_path: Path) 
     clin["unassigned_reason"] = ["", "no further need for fu", "", ""]
     clin.to_csv(folder / "clinicians.csv", index=False)
     pack = cp.read_pack(DATA / "tiny")
-    write_meeting_pack(pack, folder)
+    write_report_files(pack, folder)
     doc: Doc = parse(folder / "report.html")
     rows = {r[0].text: r for r in body_rows(doc, "clinicians-table")}
     bell = rows["Dr Ben Bell"]
@@ -182,7 +182,7 @@ def test_routine_floor_note_and_solver_rounding_are_shown(tmp_path: Path) -> Non
     solver = data.solver_table.set_index("item")["value"]
     assert str(solver["Unmet sessions a year"]).startswith("110 (demand rounded up")
     assert "104 with the exact demand" in str(solver["Unmet sessions a year"])
-    write_meeting_pack(cp.read_pack(DATA / "tiny"), folder)
+    write_report_files(cp.read_pack(DATA / "tiny"), folder)
     text = (folder / "report.html").read_text(encoding="utf-8")
     assert 'id="routine-floor"' in text and "held at its routine floor" in text
 

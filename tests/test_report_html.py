@@ -15,7 +15,7 @@ from capacity_planner.report import charts as CH
 from capacity_planner.report.html import (
     format_value,
     write_comparison_html,
-    write_meeting_pack,
+    write_report_files,
     write_report_html,
 )
 from capacity_planner.report.tables import build_meeting_data, read_plan_dir
@@ -115,7 +115,7 @@ def pack() -> cp.PlanningPack:
 def report(tmp_path_factory: pytest.TempPathFactory, pack: cp.PlanningPack) -> Path:
     folder = tmp_path_factory.mktemp("plan")
     shutil.copytree(FIXTURE, folder, dirs_exist_ok=True)
-    write_meeting_pack(pack, folder)
+    write_report_files(pack, folder)
     return folder / "report.html"
 
 

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 import capacity_planner as cp
-from capacity_planner.report.html import write_meeting_pack
+from capacity_planner.report.html import write_report_files
 from capacity_planner.report.spc_chart import demand_spc_charts, write_spc_charts
 
 DATA = Path(__file__).parent / "data"
@@ -60,7 +60,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # the XmR charts of weekly demand, as `plan` writes them, so the page renders with them
     weekly = pd.read_csv(folder / "weekly_demand.csv", dtype={"activity_id": str})
     assert write_spc_charts(demand_spc_charts(weekly), folder / "charts")
-    write_meeting_pack(cp.read_pack(DATA / "tiny"), folder)
+    write_report_files(cp.read_pack(DATA / "tiny"), folder)
     assert '<section id="variation"' in (folder / "report.html").read_text(encoding="utf-8")
     return folder / "report.html"
 

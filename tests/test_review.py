@@ -195,3 +195,21 @@ def test_plan_folder_as_the_agreed_plan(pack: PlanningPack, tmp_path: Path) -> N
     ]
     with pytest.raises(PackValidationError, match=r"allocation\.csv"):
         planned_cells(pack, tmp_path / "nope")
+
+
+def test_plan_folder_keeps_an_id_spelled_na(pack: PlanningPack, tmp_path: Path) -> None:
+    """"NA" is an ID, not a missing value, in every reader of a plan folder (one NA rule,
+    capacity_planner._csv.read_text_csv): review --plan once turned it into a blank."""
+    from capacity_planner._csv import write_csv
+
+    clinicians = tuple(replace(c, clinician_id="NA") if c.clinician_id == "B" else c for c in pack.clinicians)
+    na_pack = pack.replace(clinicians=clinicians)
+    write_csv(pd.DataFrame({"clinician_id": ["NA", "NA"], "day": ["Mon", "Tue"], "period": ["AM", "AM"],
+                            "activity_id": ["2ww", "fu"], "pas": [1.0, 1.0]}),
+              tmp_path / "allocation.csv")
+    cells = planned_cells(na_pack, tmp_path)
+    # B's contract default: 42 working weeks (module docstring)
+    assert cells.to_dict("records") == [
+        {"clinician_id": "NA", "activity_id": "2ww", "sessions_per_week": 1.0, "weeks_per_year": 42.0},
+        {"clinician_id": "NA", "activity_id": "fu", "sessions_per_week": 1.0, "weeks_per_year": 42.0},
+    ]

@@ -19,7 +19,6 @@ from capacity_planner.pack.model import PlanningPack
 from capacity_planner.scenarios import apply_scenario, parse_scenarios, run_frontier
 from capacity_planner.scenarios import frontier as F
 from capacity_planner.solver import Allowances, PurchasedSessions, check_plan, plan_allocation
-from capacity_planner.workflow import history_only
 
 TINY = Path(__file__).parent / "data" / "tiny"
 LOCUM = 950.0  # tests/data/tiny/costs.csv locum_session
@@ -41,7 +40,7 @@ def enumerated_optimum(pack: PlanningPack, budget: float) -> tuple[float, float]
     """(least unmet sessions, its cost) within ``budget`` by enumerating every affordable whole number of
     additional PAs for A, B and S (sessions are 1 PA) and giving the rest of the budget to locum fu
     sessions, each solved *without* a budget constraint: the best of these is the budget optimum."""
-    requirements = size_demand(history_only(pack)[0]).requirements
+    requirements = size_demand(pack).requirements
     best = (math.inf, math.inf)
     for extra in itertools.product(*(range(HEADROOM[c] + 1) for c in RATE)):
         left = budget - sum(n * RATE[c] for c, n in zip(RATE, extra, strict=True))

@@ -16,7 +16,6 @@ from capacity_planner.scenarios.costs import cost_breakdown, cost_totals
 from capacity_planner.scenarios.spec import Scenario, parse_scenarios
 from capacity_planner.scenarios.transforms import ScenarioError, ScenarioPack, apply_scenario
 from capacity_planner.solver.options import Allowances, PurchasedSessions
-from capacity_planner.workflow import history_only
 
 TINY = Path(__file__).parent / "data" / "tiny"
 
@@ -36,7 +35,7 @@ def apply(pack: PlanningPack, body: str) -> ScenarioPack:
 
 
 def sized(pack: PlanningPack) -> pd.DataFrame:
-    return size_demand(history_only(pack)[0]).requirements.table.set_index("activity_id")
+    return size_demand(pack).requirements.table.set_index("activity_id")
 
 
 def test_transforms_are_pure(tiny: PlanningPack) -> None:
@@ -229,7 +228,7 @@ def test_extra_budget_caps_what_the_levers_cost(tiny: PlanningPack) -> None:
     out = apply(tiny, body)
     assert out.allowances.max_extra_cost == 9999.0
     assert out.notes[-1] == "extra_budget: additional PAs and bought sessions within £9,999 a year"
-    plan = plan_allocation(out.pack, size_demand(history_only(out.pack)[0]).requirements, seed=0, workers=1,
+    plan = plan_allocation(out.pack, size_demand(out.pack).requirements, seed=0, workers=1,
                            time_limit_s=20, allowances=out.allowances)
     assert plan.summary["purchased_sessions"] == {"fu": 10}
     assert plan.result.objective["cost"] == 9_500

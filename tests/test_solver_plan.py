@@ -10,7 +10,8 @@ import pandas as pd
 from test_solver_helpers import reqs, run
 
 import capacity_planner as cp
-from capacity_planner.solver import SolveStatus, check_plan, plan_allocation, write_plan_outputs
+from capacity_planner.outputs import write_plan_tables
+from capacity_planner.solver import SolveStatus, check_plan, plan_allocation
 from capacity_planner.solver.tables import (
     ALLOCATION_COLUMNS,
     CHANGES_COLUMNS,
@@ -85,7 +86,7 @@ def test_progress_and_outputs_written_atomically(tiny_path: Path, tmp_path: Path
     assert seen and {name for name, *_ in seen} <= {lv.name for lv in plan.result.levels}
     assert all(isinstance(x, float) for _, *rest in seen for x in rest)
     out = tmp_path / "out"
-    written = write_plan_outputs(plan, out)
+    written = write_plan_tables(plan, out)
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["allocation.csv", "gaps.csv", "clinicians.csv", "changes.csv", "gap_reasons.csv", "summary.json"])
     assert [p.name for p in written][:5] == ["allocation.csv", "gaps.csv", "clinicians.csv", "changes.csv",
@@ -110,7 +111,7 @@ def test_infeasible_plan_has_empty_tables_and_reasons(tiny_path: Path, tmp_path:
     assert plan.status is SolveStatus.INFEASIBLE
     assert plan.result.reasons == ("B: locked sessions 1 PA + SPA floor 1.5 PAs exceed 2 contracted PAs",)
     assert all(t.empty for t in plan.tables.values())
-    write_plan_outputs(plan, tmp_path)
+    write_plan_tables(plan, tmp_path)
     assert json.loads((tmp_path / "summary.json").read_text())["reasons"] == list(plan.result.reasons)
 
 

@@ -2,25 +2,21 @@
 
 ``size_demand(pack)`` is what ``capacity-planner demand`` and ``plan`` call; it needs only the pack's
 ``activities`` and ``referrals`` (appointments, waiting list and requirements refine it when present).
-``write_demand_outputs`` writes ``requirements.csv``, ``weekly_demand.csv`` and one chart per activity,
-all or nothing.
+It writes no files: :func:`capacity_planner.outputs.write_demand_tables` writes ``requirements.csv``,
+``weekly_demand.csv`` and one chart per activity.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
-import tempfile
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from capacity_planner._csv import write_csv
 from capacity_planner.demand._words import plural
 from capacity_planner.demand.forecast import (
     SHORT_HISTORY_YEARS,
@@ -45,6 +41,7 @@ from capacity_planner.demand.sizing import (
     size_requirements,
     waiting_list_report,
 )
+from capacity_planner.output_schema import WEEKLY_DEMAND_COLUMNS
 from capacity_planner.pack.model import PlanningPack
 
 __all__ = [
@@ -53,13 +50,13 @@ __all__ = [
     "forecast_referrals",
     "forecast_weekly",
     "format_requirements_table",
+    "history_before",
     "planning_weeks",
     "size_demand",
-    "write_demand_outputs",
 ]
 
 PLANNING_WEEKS = 52
-WEEKLY_COLUMNS = ("activity_id", "week_start", "kind", "value", "mean", "lower", "upper", "sized")
+WEEKLY_COLUMNS = WEEKLY_DEMAND_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -85,6 +82,9 @@ class DemandResult:
         The :class:`~capacity_planner.demand.forecast.SeriesForecast` of each activity with demand.
     history : History
         What was measured from the pack's history tables.
+    set_aside : int
+        Referrals dated on or after the plan start, left out of the history (the planning year's actuals,
+        kept for the quarterly review).
     """
 
     requirements: Requirements
@@ -93,6 +93,7 @@ class DemandResult:
     notes: list[str]
     forecasts: Mapping[str, SeriesForecast] = field(default_factory=dict)
     history: History | None = None
+    set_aside: int = 0
 
 
 def planning_weeks(pack: PlanningPack) -> np.ndarray:
@@ -202,14 +203,31 @@ def _forecast_or_fallback(
         return dataclasses.replace(fc, model="empirical-fallback", notes=(note,))
 
 
-def size_demand(pack: PlanningPack, *, n_draws: int | None = None) -> DemandResult:
-    """Size every activity of ``pack`` for its planning year.
+def history_before(pack: PlanningPack, plan_start: dt.date | None = None) -> tuple[PlanningPack, int]:
+    """The pack with referrals dated before ``plan_start`` (default: the pack's plan start) only, and how
+    many referrals (summed ``count``) dated on or after it were set aside; the pack itself when none were."""
+    if len(pack.referrals) == 0:  # nothing to set aside (and no referral to infer a plan start from)
+        return pack, 0
+    start = pd.Timestamp(pack.plan_start if plan_start is None else plan_start)
+    later = pack.referrals["referral_date"] >= start
+    n_later = int(pack.referrals.loc[later, "count"].sum())
+    if n_later == 0:
+        return pack, 0
+    return pack.replace(referrals=pack.referrals.loc[~later].reset_index(drop=True)), n_later
+
+
+def size_demand(pack: PlanningPack, *, plan_start: dt.date | None = None,
+                n_draws: int | None = None) -> DemandResult:
+    """Size every activity of ``pack`` for its planning year, from the referrals before the plan start.
 
     Parameters
     ----------
     pack : PlanningPack
         Needs ``activities`` and ``referrals``; ``appointments`` (DNA, cancellation and follow-up rates),
         ``waiting_list`` (backlog relief) and ``requirements`` (fixed sessions) are used when present.
+    plan_start : date, optional
+        Referrals on or after it are set aside (:attr:`DemandResult.set_aside`) before sizing; default
+        the pack's ``planning.start``.
     n_draws : int, optional
         Predictive draws per planning week (default: 20,000 pooled values).
 
@@ -217,6 +235,7 @@ def size_demand(pack: PlanningPack, *, n_draws: int | None = None) -> DemandResu
     -------
     DemandResult
     """
+    pack, set_aside = history_before(pack, plan_start)
     history = build_history(pack)
     notes = list(history.notes)
     referral_fc = forecast_referrals(pack, history, n_draws=n_draws)
@@ -233,6 +252,7 @@ def size_demand(pack: PlanningPack, *, n_draws: int | None = None) -> DemandResu
         notes=notes,
         forecasts=demand,
         history=history,
+        set_aside=set_aside,
     )
 
 
@@ -372,60 +392,8 @@ def _weekly_table(
 
 
 # --------------------------------------------------------------------------------------------------
-# outputs
+# the terminal table
 # --------------------------------------------------------------------------------------------------
-
-
-def _safe_name(activity_id: str) -> str:
-    from capacity_planner._files import file_stem
-
-    return file_stem(activity_id)
-
-
-def write_demand_outputs(result: DemandResult, out_dir: str | Path, *, charts: bool = True) -> list[Path]:
-    """Write ``requirements.csv``, ``weekly_demand.csv`` and ``charts/demand_<activity>.png``.
-
-    Files are written to a temporary folder next to their destination and moved into ``out_dir`` only
-    when all of them are complete, so a failure leaves no half-written output.
-
-    Returns
-    -------
-    list of Path
-        The files written, in ``out_dir``.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".demand-", dir=out))
-    try:
-        staged: list[Path] = []
-        result.requirements.to_csv(tmp / "requirements.csv")
-        staged.append(tmp / "requirements.csv")
-        weekly = result.weekly.copy()
-        weekly["week_start"] = pd.to_datetime(weekly["week_start"]).dt.strftime("%Y-%m-%d")
-        write_csv(weekly, tmp / "weekly_demand.csv", float_format="%.6g")
-        staged.append(tmp / "weekly_demand.csv")
-        if charts and len(result.weekly):
-            from capacity_planner.report import plots
-
-            (tmp / "charts").mkdir()
-            with plots.DemandFigure() as figure:
-                for aid, frame in result.weekly.groupby("activity_id", sort=False):
-                    path = tmp / "charts" / f"demand_{_safe_name(str(aid))}.png"
-                    staged.append(figure.draw(frame, str(aid), path, model=_model_of(result, str(aid))))
-        final = []
-        for path in staged:
-            dest = out / path.relative_to(tmp)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, dest)
-            final.append(dest)
-        return final
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _model_of(result: DemandResult, activity_id: str) -> str | None:
-    fc = result.forecasts.get(activity_id)
-    return None if fc is None else fc.model
 
 
 def format_requirements_table(result: DemandResult) -> str:

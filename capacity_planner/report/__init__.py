@@ -2,8 +2,8 @@
 
 Entry point for ``capacity-planner plan``::
 
-    from capacity_planner.report.html import write_meeting_pack
-    paths = write_meeting_pack(pack, plan_dir, anonymise=False)
+    from capacity_planner.report.html import write_report_files
+    paths = write_report_files(pack, plan_dir, anonymise=False)
     # plan_dir/report.html, plan_dir/plan.xlsx, plan_dir/charts/*.png
 
 Modules:
@@ -12,7 +12,7 @@ Modules:
   joins it with the pack into :class:`~capacity_planner.report.tables.MeetingData`: headline gaps, demand
   against capacity, the timetable, changes, PA summaries, assumptions, solver status.
 * :mod:`~capacity_planner.report.html` — ``report.html`` (self-contained, projector and A4 print), the
-  comparison page for scenarios (``write_comparison_html``) and ``write_meeting_pack``.
+  comparison page for scenarios (``write_comparison_html``) and ``write_report_files``.
 * :mod:`~capacity_planner.report.excel` — ``plan.xlsx``: summary, data sheets and one job plan proposal
   per clinician; text is never written as a formula.
 * :mod:`~capacity_planner.report.charts` — plan charts (demand vs capacity, timetable heat map, PA mix,

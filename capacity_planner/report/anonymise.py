@@ -48,9 +48,10 @@ from typing import Any
 
 import pandas as pd
 
-from capacity_planner._csv import csv_text, unescape_frame
+from capacity_planner._csv import csv_text, read_text_csv
+from capacity_planner._files import write_file_atomic
 from capacity_planner.pack import model as M
-from capacity_planner.report.tables import PlanOutputs, write_atomic
+from capacity_planner.report.tables import PlanOutputs
 
 ID_COLUMNS: frozenset[str] = frozenset({"clinician_id", "clinician"})
 NAME_COLUMNS: frozenset[str] = frozenset({"name", "clinician_name", "label"})
@@ -240,7 +241,7 @@ def anonymise_plan_dir(plan_dir: str | Path, pseudonyms: Pseudonyms) -> list[Pat
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".tmp-")):
         suffix = path.suffix.lower()
         if suffix == ".csv":
-            frame = unescape_frame(pd.read_csv(path, dtype=str, keep_default_na=False))
+            frame = read_text_csv(path)
             data = csv_text(anonymise_frame(frame, pseudonyms)).encode("utf-8")
         elif suffix == ".json":
             value = json.loads(path.read_text(encoding="utf-8"))
@@ -251,7 +252,7 @@ def anonymise_plan_dir(plan_dir: str | Path, pseudonyms: Pseudonyms) -> list[Pat
         else:
             continue
         target = path.with_name(pseudonyms.scrub_text(path.name))
-        write_atomic(target, data)
+        write_file_atomic(target, data)
         if target != path:
             path.unlink()
         written.append(target)

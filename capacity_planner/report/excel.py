@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from capacity_planner import constants as C
+from capacity_planner._files import write_file_atomic
 from capacity_planner.demand.requirements import COLUMNS as REQUIREMENTS_COLUMNS
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.report.charts import CATEGORY_COLOURS, CATEGORY_NAMES
@@ -39,7 +40,6 @@ from capacity_planner.report.tables import (
     clinician_breakdown,
     load_meeting_data,
     tuples,
-    write_atomic,
 )
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
@@ -512,4 +512,4 @@ def write_plan_workbook(pack: PlanningPack, plan_dir: str | Path, out_path: str 
     path = Path(out_path) if out_path is not None else folder / "plan.xlsx"
     buf = io.BytesIO()
     build_workbook(data).save(buf)
-    return write_atomic(path, buf.getvalue())
+    return write_file_atomic(path, buf.getvalue())

@@ -1,5 +1,5 @@
 """``report.html``: the team job-planning meeting pack on one self-contained page, and the entry point
-:func:`write_meeting_pack` that writes the whole pack (HTML, workbook, charts).
+:func:`write_report_files` that writes the whole pack (HTML, workbook, charts).
 
 The page has inline CSS and charts embedded as base64 PNG with alt text; it uses no network. It is sized
 for a projector (large type, high-contrast colours, a contents bar) and prints to A4 (print CSS: one section
@@ -16,8 +16,6 @@ re-exported here; they are shared by :func:`write_report_html` and :func:`write_
 from __future__ import annotations
 
 import math
-import os
-import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -459,7 +457,7 @@ def write_report_html(pack: PlanningPack, plan_dir: str | Path, out_path: str | 
     """Write the meeting report for the plan in ``plan_dir`` (default ``plan_dir/report.html``).
 
     With ``anonymise`` the clinicians are shown as pseudonyms and free text is scrubbed (the plan CSVs are
-    not touched here; :func:`write_meeting_pack` anonymises the whole folder). ``data`` skips re-reading."""
+    not touched here; :func:`write_report_files` anonymises the whole folder). ``data`` skips re-reading."""
     folder = Path(plan_dir)
     if data is None:
         data = load_meeting_data(pack, folder, anonymise=anonymise)
@@ -498,13 +496,13 @@ def write_comparison_html(comparison_df: pd.DataFrame, charts: Sequence[CH.Chart
 
 
 # ---- the whole pack ---------------------------------------------------------------------------------
-def write_meeting_pack(pack: PlanningPack, plan_dir: str | Path, anonymise: bool = False) -> list[Path]:
+def write_report_files(pack: PlanningPack, plan_dir: str | Path, anonymise: bool = False) -> list[Path]:
     """Write the team-meeting pack into ``plan_dir``: ``report.html``, ``plan.xlsx`` and ``charts/*.png``.
 
     With ``anonymise`` the plan's CSV and JSON files in ``plan_dir`` are first rewritten with pseudonyms,
-    and every output is built from a pack whose clinicians carry only pseudonyms. Outputs are written to a
-    temporary folder and moved into place only when all are complete. Returns the paths written (the
-    rewritten CSVs first when anonymising)."""
+    and every output is built from a pack whose clinicians carry only pseudonyms. ``plan_dir`` is the staged
+    folder of a run (:func:`capacity_planner._files.output_folder` makes it appear all or nothing).
+    Returns the paths written (the rewritten CSVs first when anonymising)."""
     from capacity_planner.report.anonymise import Pseudonyms, anonymise_pack, anonymise_plan_dir
     from capacity_planner.report.excel import write_plan_workbook
 
@@ -515,21 +513,16 @@ def write_meeting_pack(pack: PlanningPack, plan_dir: str | Path, anonymise: bool
         written += anonymise_plan_dir(folder, ps)
         pack = anonymise_pack(pack, ps)
     data = build_meeting_data(pack, read_plan_dir(folder), anonymised=anonymise)
-    tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=folder))
-    try:
-        chart_files = CH.write_charts(data, tmp / CHARTS_DIR)
-        charts = {c.name: (c.path.read_bytes(), c.alt) for c in chart_files}
-        demand = _demand_charts(data, tmp / CHARTS_DIR, folder)
-        page = render_report_html(data, charts, demand, _spc_charts(data, folder))
-        _atomic_write_text(tmp / HTML_NAME, page)
-        chart_files += [c for c in demand if c.path.parent == tmp / CHARTS_DIR]
-        write_plan_workbook(pack, folder, tmp / WORKBOOK_NAME, data=data)
-        (folder / CHARTS_DIR).mkdir(exist_ok=True)
-        moves = [(c.path, folder / CHARTS_DIR / c.path.name) for c in chart_files]
-        moves += [(tmp / HTML_NAME, folder / HTML_NAME), (tmp / WORKBOOK_NAME, folder / WORKBOOK_NAME)]
-        for src, dst in moves:
-            os.replace(src, dst)
-            written.append(dst)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    charts_dir = folder / CHARTS_DIR
+    found = _found_charts(data, folder)  # before this report's own charts join the folder
+    spc = _spc_charts(data, folder)
+    chart_files = CH.write_charts(data, charts_dir)
+    charts = {c.name: (c.path.read_bytes(), c.alt) for c in chart_files}
+    demand = found or CH.weekly_demand_charts(data, charts_dir)
+    page = render_report_html(data, charts, demand, spc)
+    _atomic_write_text(folder / HTML_NAME, page)
+    if not found:
+        chart_files += demand
+    write_plan_workbook(pack, folder, folder / WORKBOOK_NAME, data=data)
+    written += [c.path for c in chart_files] + [folder / HTML_NAME, folder / WORKBOOK_NAME]
     return written

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from capacity_planner.report.tables import write_atomic
+from capacity_planner._files import write_file_atomic
 
 Kind = Literal["text", "int", "num0", "num1", "pas", "pct", "bool"]
 
@@ -248,4 +248,4 @@ def page_html(title: str, subtitle: str, sections: Sequence[tuple[str, str, str]
 
 
 def _atomic_write_text(path: Path, text: str) -> Path:
-    return write_atomic(path, text.encode("utf-8"))
+    return write_file_atomic(path, text.encode("utf-8"))

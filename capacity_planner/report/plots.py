@@ -1,7 +1,10 @@
-"""Charts (matplotlib, Agg backend: no display needed).
+"""Weekly-demand and back-test charts.
 
-:func:`plot_activity_demand` draws one activity's weekly demand: history, the planning-year forecast mean,
-its 10th-90th centile band and the level the activity is sized to.
+:func:`draw_weekly_demand` draws one activity's weekly demand on an axes: history, the planning-year
+forecast mean, its 10th-90th centile band and the level the activity is sized to;
+:func:`plot_activity_demand` saves it as a PNG. Figures are :class:`matplotlib.figure.Figure` on the Agg
+canvas (no pyplot, no global backend switch), as in :mod:`capacity_planner.report.charts`; every drawing
+function takes ``ax=None`` (a new figure) or an axes of the caller's own figure.
 """
 
 from __future__ import annotations
@@ -9,15 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 matplotlib.rcParams["text.parse_math"] = False  # names like "$\\alpha$" are text, never TeX
 
-__all__ = ["DemandFigure", "plot_activity_demand", "plot_backtest"]
+__all__ = ["DemandFigure", "draw_backtest", "draw_weekly_demand", "plot_activity_demand", "plot_backtest"]
 
 _HISTORY = "#4c72b0"
 _FORECAST = "#dd8452"
@@ -30,7 +32,9 @@ class DemandFigure:
 
     def __init__(self, figsize: tuple[float, float] = (10, 4.2), dpi: int = 100) -> None:
         self.dpi = dpi
-        self.fig, self.ax = plt.subplots(figsize=figsize)
+        self.fig = Figure(figsize=figsize)
+        FigureCanvasAgg(self.fig)
+        self.ax = self.fig.add_subplot()
         self.fig.subplots_adjust(left=0.07, right=0.98, top=0.86, bottom=0.12)
 
     def __enter__(self) -> DemandFigure:
@@ -40,8 +44,8 @@ class DemandFigure:
         self.close()
 
     def close(self) -> None:
-        """Release the figure."""
-        plt.close(self.fig)
+        """Release the figure (nothing is registered with pyplot; this clears it)."""
+        self.fig.clear()
 
     def draw(
         self, weekly: pd.DataFrame, activity_id: str, path: str | Path, *, model: str | None = None
@@ -51,52 +55,62 @@ class DemandFigure:
         History is a line, the forecast mean a line in a shaded 10th-90th centile band, and the sized
         level a dashed line; patients a week.
         """
-        ax = self.ax
-        ax.clear()
-        frame = weekly.sort_values("week_start")
-        hist = frame[frame["kind"] == "history"]
-        fc = frame[frame["kind"] == "forecast"]
-        if len(hist):
-            ax.plot(
-                hist["week_start"].to_numpy(),
-                hist["value"].to_numpy(),
-                color=_HISTORY,
-                lw=1.0,
-                label="weekly demand (history)",
-            )
-        if len(fc):
-            x = fc["week_start"].to_numpy()
-            ax.fill_between(
-                x,
-                fc["lower"].to_numpy(),
-                fc["upper"].to_numpy(),
-                color=_FORECAST,
-                alpha=0.25,
-                lw=0,
-                label="forecast 10th-90th centile",
-            )
-            ax.plot(x, fc["mean"].to_numpy(), color=_FORECAST, lw=1.6, label="forecast mean")
-            sized = fc["sized"].dropna()
-            if len(sized):
-                ax.plot(
-                    x,
-                    fc["sized"].to_numpy(),
-                    color=_SIZED,
-                    lw=1.6,
-                    ls="--",
-                    label=f"sized level ({sized.iloc[0]:.1f} a week)",
-                )
-        title = f"{activity_id}: weekly demand (patients a week)"
-        if model:
-            title += f"\nmodel: {model}"
-        ax.set_title(title, fontsize=10)
-        ax.set_ylabel("patients a week")
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        self.ax.clear()
+        draw_weekly_demand(weekly, activity_id, model=model, ax=self.ax)
         out = Path(path)
         self.fig.savefig(out, dpi=self.dpi)
         return out
+
+
+def draw_weekly_demand(weekly: pd.DataFrame, activity_id: str, *, model: str | None = None,
+                       ax: Axes | None = None) -> Axes:
+    """Draw one activity's rows of the long weekly-demand table on ``ax`` (default: a new 10 x 4.2 in
+    figure): history a line, the forecast mean a line in a shaded 10th-90th centile band, the sized level
+    a dashed line; patients a week."""
+    if ax is None:
+        ax = DemandFigure().ax
+    frame = weekly.sort_values("week_start")
+    hist = frame[frame["kind"] == "history"]
+    fc = frame[frame["kind"] == "forecast"]
+    if len(hist):
+        ax.plot(
+            hist["week_start"].to_numpy(),
+            hist["value"].to_numpy(),
+            color=_HISTORY,
+            lw=1.0,
+            label="weekly demand (history)",
+        )
+    if len(fc):
+        x = fc["week_start"].to_numpy()
+        ax.fill_between(
+            x,
+            fc["lower"].to_numpy(),
+            fc["upper"].to_numpy(),
+            color=_FORECAST,
+            alpha=0.25,
+            lw=0,
+            label="forecast 10th-90th centile",
+        )
+        ax.plot(x, fc["mean"].to_numpy(), color=_FORECAST, lw=1.6, label="forecast mean")
+        sized = fc["sized"].dropna()
+        if len(sized):
+            ax.plot(
+                x,
+                fc["sized"].to_numpy(),
+                color=_SIZED,
+                lw=1.6,
+                ls="--",
+                label=f"sized level ({sized.iloc[0]:.1f} a week)",
+            )
+    title = f"{activity_id}: weekly demand (patients a week)"
+    if model:
+        title += f"\nmodel: {model}"
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel("patients a week")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    return ax
 
 
 def plot_activity_demand(
@@ -131,21 +145,31 @@ def plot_backtest(
 
     ``table`` needs columns ``label``, ``coverage`` and ``coverage_naive``.
     """
-    fig, ax = plt.subplots(figsize=(8, 3.8))
-    try:
-        x = range(len(table))
-        ax.bar([i - 0.2 for i in x], table["coverage"], width=0.4, color=_FORECAST, label="model")
-        ax.bar([i + 0.2 for i in x], table["coverage_naive"], width=0.4, color=_HISTORY, label="naive")
-        if target is not None:
-            ax.axhline(target, color=_SIZED, ls="--", lw=1.2, label=f"target {target:.0%}")
-        ax.set_xticks(list(x), list(table["label"]), rotation=30, ha="right", fontsize=8)
-        ax.set_ylim(0, 1)
-        ax.set_ylabel("share of test periods covered")
-        ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=8, frameon=False)
-        fig.tight_layout()
-        out = Path(path)
-        fig.savefig(out, dpi=dpi)
-    finally:
-        plt.close(fig)
+    fig = Figure(figsize=(8, 3.8))
+    FigureCanvasAgg(fig)
+    draw_backtest(table, title=title, target=target, ax=fig.add_subplot())
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, dpi=dpi)
     return out
+
+
+def draw_backtest(table: pd.DataFrame, *, title: str = "Back-test coverage", target: float | None = 0.80,
+                  ax: Axes | None = None) -> Axes:
+    """Draw coverage (model vs naive) per row label of a back-test summary on ``ax`` (default: a new
+    figure); ``table`` needs columns ``label``, ``coverage`` and ``coverage_naive``."""
+    if ax is None:
+        fig = Figure(figsize=(8, 3.8))
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+    x = range(len(table))
+    ax.bar([i - 0.2 for i in x], table["coverage"], width=0.4, color=_FORECAST, label="model")
+    ax.bar([i + 0.2 for i in x], table["coverage_naive"], width=0.4, color=_HISTORY, label="naive")
+    if target is not None:
+        ax.axhline(target, color=_SIZED, ls="--", lw=1.2, label=f"target {target:.0%}")
+    ax.set_xticks(list(x), list(table["label"]), rotation=30, ha="right", fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of test periods covered")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    return ax

@@ -21,9 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,42 +30,24 @@ import numpy as np
 import pandas as pd
 
 from capacity_planner import constants as C
-from capacity_planner._csv import unescape_frame
+from capacity_planner import output_schema as OUT
+from capacity_planner._csv import read_text_csv
 from capacity_planner.demand.requirements import COLUMNS as REQUIREMENTS_COLUMNS
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.pack.schema import SETTINGS_BY_KEY
 
-ALLOCATION_COLUMNS: tuple[str, ...] = ("clinician_id", "day", "period", "activity_id", "pas")
-GAPS_COLUMNS: tuple[str, ...] = (
-    "activity_id", "required_sessions_per_year", "current_sessions_per_year", "planned_sessions_per_year",
-    "gap_sessions_per_year", "gap_dcc_hours_per_year",
-)
-CLINICIANS_COLUMNS: tuple[str, ...] = (
-    "clinician_id", "staff_group", "contracted_pas", "planned_pas", "dcc_pas", "spa_pas", "other_pas",
-    "apa_pas", "out_of_hours_pas", "changed_sessions",
-)
-# written by plans since issue 13; a plan folder without them reads as nothing unassigned
-CLINICIANS_OPTIONAL: tuple[str, ...] = ("unassigned_pas", "unassigned_reason")
-CHANGES_COLUMNS: tuple[str, ...] = ("clinician_id", "day", "period", "activity_before", "activity_after")
-GAP_REASONS_COLUMNS: tuple[str, ...] = ("activity_id", "reason")
-WEEKLY_DEMAND_COLUMNS: tuple[str, ...] = (
-    "activity_id", "week_start", "kind", "value", "mean", "lower", "upper", "sized",
-)
 SUMMARY_KEYS: tuple[str, ...] = (
     "status", "objective", "bound", "gap", "solve_seconds", "unmet_sessions_per_year",
     "unmet_dcc_hours_per_year", "annual_cost", "inputs", "settings", "version",
 )
-# file name -> (text columns, numeric columns); every listed column is required.
+# file name -> (text columns, numeric columns) a reader requires (output_schema, defined once).
 PLAN_FILES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "allocation.csv": (ALLOCATION_COLUMNS[:4], ("pas",)),
-    "gaps.csv": (GAPS_COLUMNS[:1], GAPS_COLUMNS[1:]),
-    "clinicians.csv": (CLINICIANS_COLUMNS[:2], CLINICIANS_COLUMNS[2:]),
-    "changes.csv": (CHANGES_COLUMNS, ()),
+    t.file: (t.required_text, t.required_numeric)
+    for t in (OUT.ALLOCATION, OUT.GAPS, OUT.CLINICIANS, OUT.CHANGES)
 }
 OPTIONAL_FILES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "gap_reasons.csv": (GAP_REASONS_COLUMNS, ()),
-    "weekly_demand.csv": (WEEKLY_DEMAND_COLUMNS[:3], WEEKLY_DEMAND_COLUMNS[3:]),
+    t.file: (t.required_text, t.required_numeric) for t in (OUT.GAP_REASONS, OUT.WEEKLY_DEMAND)
 }
 EMPTY = ""  # activity of a free slot in allocation/changes
 PA_CATEGORIES: tuple[str, ...] = ("DCC", "SPA", "other", "APA", "out of hours")
@@ -77,21 +56,6 @@ PA_CATEGORIES: tuple[str, ...] = ("DCC", "SPA", "other", "APA", "out of hours")
 def tuples(frame: pd.DataFrame) -> Iterator[Any]:
     """``frame.itertuples(index=False)``, typed loosely (attribute access on rows is unchecked)."""
     return frame.itertuples(index=False)
-
-
-def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary sibling and a rename, so the file appears complete or
-    not at all (the file gets the usual permissions of the user's umask)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp_dir = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
-    try:
-        tmp = tmp_dir / target.name
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-    return target
 
 
 class PlanOutputError(ValueError):
@@ -103,7 +67,7 @@ def _read_csv(path: Path, text: Sequence[str], numeric: Sequence[str]) -> pd.Dat
     """Read with every text column kept verbatim ("NA" is an ID, not a missing value)."""
     if not path.exists():
         raise PlanOutputError(f"{path.name} is missing from the plan folder {path.parent}")
-    frame = unescape_frame(pd.read_csv(path, dtype=str, keep_default_na=False))
+    frame = read_text_csv(path)
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in (*text, *numeric) if c not in frame.columns]
     if missing:

@@ -19,7 +19,6 @@ from capacity_planner.review.delivered import (
     planned_vs_delivered,
     review_period,
 )
-from capacity_planner.review.html import render_review_html
 from capacity_planner.review.kpis import (
     DEFAULT_THRESHOLD_PCT,
     demand_comparison,
@@ -46,12 +45,12 @@ class ReviewResult:
 def _forecast_at_plan_time(pack: PlanningPack) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Weekly forecast (activity_id, week_start, mean) from history before the plan start, and the
     requirements table (for planned DNA rates)."""
-    from capacity_planner.demand.pipeline import size_demand
+    from capacity_planner.demand.pipeline import history_before, size_demand
 
-    history = pack.referrals.loc[pack.referrals["referral_date"] < pd.Timestamp(pack.plan_start)]
-    if len(history) == 0:
+    history, _ = history_before(pack)
+    if len(history.referrals) == 0:
         return pd.DataFrame(columns=["activity_id", "week_start", "mean"]), None
-    result = size_demand(pack.replace(referrals=history.reset_index(drop=True)))
+    result = size_demand(history)
     weekly = result.weekly
     forecast = weekly.loc[weekly["kind"] == "forecast", ["activity_id", "week_start", "mean"]]
     return forecast, result.requirements.table
@@ -99,6 +98,7 @@ def write_review(pack: PlanningPack, result: ReviewResult, out_dir: Path, *,
     (chart titles included)."""
     from capacity_planner._csv import write_csv
     from capacity_planner._files import output_folder
+    from capacity_planner.review.html import render_review_html  # matplotlib loads only to write
 
     out_dir = Path(out_dir)
     names = ["review.csv", "kpis.csv", "review.html"]

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capacity_planner._csv import unescape_frame
+from capacity_planner._csv import read_text_csv
 from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.pack.model import PlanningPack
 
@@ -117,8 +117,7 @@ def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFr
             raise PackValidationError(
                 [Problem(str(path), "not found: --plan must be a folder written by capacity-planner plan")]
             )
-        alloc = plan_of_this_pack(pack, unescape_frame(pd.read_csv(path, dtype=str, keep_default_na=False)),
-                                  path)
+        alloc = plan_of_this_pack(pack, read_text_csv(path), path)
         cells = alloc.assign(sessions_per_week=1.0)[["clinician_id", "activity_id", "sessions_per_week"]]
         cells["weeks_per_year"] = cells["clinician_id"].map(weeks).astype(float)
     else:

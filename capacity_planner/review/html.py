@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from capacity_planner.review.delivered import ReviewPeriod
 
@@ -66,17 +66,23 @@ def _table(
     )
 
 
-def _chart(fig: plt.Figure) -> str:
+def _chart(ax: Axes) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    ax.get_figure(root=True).savefig(buf, format="png", dpi=110, bbox_inches="tight")  # type: ignore[union-attr]
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def planned_delivered_chart(review: pd.DataFrame) -> plt.Figure:
-    """Bar chart of planned vs delivered sessions per clinician."""
+def _new_axes(figsize: tuple[float, float]) -> Axes:
+    """An axes on a new figure drawn by the Agg canvas (no pyplot, no global backend switch)."""
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig.add_subplot()
+
+
+def planned_delivered_chart(review: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Bar chart of planned vs delivered sessions per clinician, on ``ax`` (default: a new figure)."""
     rows = review.loc[review["level"] == "clinician"]
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    ax = _new_axes((9, 3.6)) if ax is None else ax
     x = range(len(rows))
     ax.bar([i - 0.2 for i in x], rows["planned_sessions"], width=0.4, label="planned", color="#005eb8")
     ax.bar([i + 0.2 for i in x], rows["delivered_sessions"], width=0.4, label="delivered", color="#ffb81c")
@@ -84,12 +90,12 @@ def planned_delivered_chart(review: pd.DataFrame) -> plt.Figure:
     ax.set_ylabel("sessions in the period")
     ax.legend(frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    return ax
 
 
-def demand_chart(demand: pd.DataFrame) -> plt.Figure:
-    """Bar chart of expected vs actual referrals per activity."""
-    fig, ax = plt.subplots(figsize=(9, 3.2))
+def demand_chart(demand: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Bar chart of expected vs actual referrals per activity, on ``ax`` (default: a new figure)."""
+    ax = _new_axes((9, 3.2)) if ax is None else ax
     x = range(len(demand))
     ax.bar(
         [i - 0.2 for i in x],
@@ -103,7 +109,7 @@ def demand_chart(demand: pd.DataFrame) -> plt.Figure:
     ax.set_ylabel("referrals in the period")
     ax.legend(frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    return ax
 
 
 def render_review_html(

@@ -29,10 +29,10 @@ import pandas as pd
 
 from capacity_planner import constants as C
 from capacity_planner._csv import write_csv
+from capacity_planner.pack.costs import PA_SCALE, pa_units
 from capacity_planner.scenarios.costs import COMPONENTS
 from capacity_planner.scenarios.spec import BASELINE
 from capacity_planner.scenarios.transforms import ScenarioPack
-from capacity_planner.solver.problem import PA_SCALE
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -83,7 +83,7 @@ def plan_metrics(spack: ScenarioPack, tables: Mapping[str, pd.DataFrame], summar
     new_sessions = float(sum(weeks[str(c)] for c in new_cells["clinician_id"]))
     clin = tables["clinicians"]
     old = clin[~clin["clinician_id"].isin(new_ids)]
-    apa_sessions = float(sum(round(float(p) * PA_SCALE) / PA_SCALE * weeks[str(c)]
+    apa_sessions = float(sum(pa_units(p) / PA_SCALE * weeks[str(c)]
                              for c, p in zip(old["clinician_id"], old["apa_pas"], strict=True)))
     fall = unmet_current - unmet
     row: dict[str, Any] = {

@@ -1,11 +1,12 @@
-"""Annual cost of a scenario's plan, line by line, from the pack's costs table and clinician costs.
+"""Annual cost of a scenario's plan, line by line, priced by the one price list
+(:mod:`capacity_planner.pack.costs`, which the solver's cost objective uses too).
 
 Components (GBP a year):
 
 ``substantive_pas``
     every active clinician already in the pack: contracted PAs a week x the cost of one PA a week a year:
     the clinician's ``annual_cost_per_pa``, else the costs table ``substantive_pa`` row of their staff
-    group (``annual_cost``), else :data:`~capacity_planner.solver.problem.NOMINAL_PA_COST` (flagged
+    group (``annual_cost``), else :data:`~capacity_planner.pack.costs.NOMINAL_PA_COST` (flagged
     ``assumed``). A clinician a scenario removes costs nothing (the post is vacant); on-call PAs are part of
     contracted PAs.
 ``new_posts``
@@ -27,14 +28,24 @@ scenario's annual cost is the sum of its lines, and its change is taken from the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import pandas as pd
 
-from capacity_planner.pack.model import Clinician, PlanningPack
+from capacity_planner.pack.costs import (
+    PA_SCALE,
+    Rate,
+    additional_rate,
+    cost_item,
+    pa_units,
+    substantive_rate,
+)
+from capacity_planner.pack.costs import session_rate as price_session
+from capacity_planner.pack.model import PlanningPack
 from capacity_planner.scenarios.transforms import NewPost, ScenarioPack
 from capacity_planner.solver.options import PurchasedSessions
-from capacity_planner.solver.problem import NOMINAL_PA_COST, PA_SCALE
+
+__all__ = ["BREAKDOWN_COLUMNS", "COMPONENTS", "Rate", "additional_rate", "cost_breakdown", "cost_totals",
+           "post_cost", "session_rate", "substantive_rate"]
 
 BREAKDOWN_COLUMNS = ("scenario", "component", "clinician_id", "activity_id", "staff_group", "quantity",
                      "unit", "unit_cost", "unit_cost_source", "annual_cost")
@@ -42,63 +53,22 @@ COMPONENTS = ("substantive_pas", "new_posts", "additional_pas", "locum_sessions"
 PAS_PER_WTE = 10.0
 
 
-@dataclass(frozen=True, slots=True)
-class Rate:
-    """A unit cost and where it came from (e.g. ``clinicians.annual_cost_per_pa``)."""
-
-    value: float
-    source: str
-
-
-def _cost_row(pack: PlanningPack, item: str, staff_group: str, attr: str) -> float | None:
-    for row in pack.costs:
-        if row.item == item and row.staff_group == staff_group and getattr(row, attr) is not None:
-            return float(getattr(row, attr))
-    return None
-
-
-def substantive_rate(pack: PlanningPack, c: Clinician) -> Rate:
-    """GBP a year for one contracted PA a week of clinician ``c``."""
-    if c.annual_cost_per_pa is not None:
-        return Rate(float(c.annual_cost_per_pa), "clinicians.annual_cost_per_pa")
-    row = _cost_row(pack, "substantive_pa", c.staff_group, "annual_cost")
-    if row is not None:
-        return Rate(row, f"costs substantive_pa/{c.staff_group}")
-    return Rate(NOMINAL_PA_COST, "assumed (no cost in the pack)")
-
-
-def additional_rate(pack: PlanningPack, c: Clinician) -> Rate:
-    """GBP a year for one additional PA a week of ``c`` (the solver's order of sources, whole pounds)."""
-    for value, source in ((c.apa_cost_per_pa, "clinicians.apa_cost_per_pa"),
-                          (_cost_row(pack, "additional_pa", c.staff_group, "annual_cost"),
-                           f"costs additional_pa/{c.staff_group}"),
-                          (c.annual_cost_per_pa, "clinicians.annual_cost_per_pa"),
-                          (_cost_row(pack, "substantive_pa", c.staff_group, "annual_cost"),
-                           f"costs substantive_pa/{c.staff_group}")):
-        if value is not None:
-            return Rate(float(round(value)), source)
-    return Rate(NOMINAL_PA_COST, "assumed (no cost in the pack)")
-
-
 def session_rate(pack: PlanningPack, purchase: PurchasedSessions) -> Rate:
-    """GBP for one bought session (whole pounds). Raises LookupError when the pack prices none."""
-    if purchase.cost_per_session is not None:
-        return Rate(float(round(purchase.cost_per_session)), f"scenario {purchase.kind}.cost_per_session")
-    item = "wli_session" if purchase.kind == "wli" else "locum_session"
-    rows = [r for r in pack.costs if r.item == item and r.session_cost is not None]
-    preferred = [r for r in rows if r.staff_group == "consultant"] or rows
-    if not preferred:
+    """GBP for one bought session (whole pounds; :func:`capacity_planner.pack.costs.session_rate`).
+    Raises LookupError when the pack prices none."""
+    rate = price_session(pack, purchase.kind, purchase.cost_per_session)
+    if rate is None:
+        item = "wli_session" if purchase.kind == "wli" else "locum_session"
         raise LookupError(f"no cost for {purchase.kind} sessions: give cost_per_session or a costs row "
                           f"{item}")
-    row = preferred[0]
-    return Rate(float(round(float(row.session_cost or 0.0))), f"costs {item}/{row.staff_group}")
+    return rate
 
 
 def post_cost(pack: PlanningPack, post: NewPost) -> tuple[float, str, Rate]:
     """(quantity, unit, unit cost) of a new post: given cost, recruit_wte x WTE, or PAs x the PA rate."""
     if post.annual_cost is not None:
         return 1.0, "post", Rate(post.annual_cost, "scenario add_clinician.annual_cost")
-    wte = _cost_row(pack, "recruit_wte", post.staff_group, "annual_cost")
+    wte = cost_item(pack, "recruit_wte", post.staff_group, "annual_cost")
     if wte is not None:
         return post.contracted_pas / PAS_PER_WTE, "WTE", Rate(wte, f"costs recruit_wte/{post.staff_group}")
     return post.contracted_pas, "PAs a week", substantive_rate(pack, pack.clinician(post.clinician_id))
@@ -132,7 +102,7 @@ def cost_breakdown(spack: ScenarioPack, clinicians: pd.DataFrame | None, bought:
                      r.source, qty * r.value))
     if clinicians is not None and len(clinicians):
         for rec in clinicians.itertuples(index=False):
-            units = round(float(rec.apa_pas) * PA_SCALE)  # type: ignore[arg-type]  # exact PA units
+            units = pa_units(rec.apa_pas)  # type: ignore[arg-type]  # exact PA units
             if units <= 0:
                 continue
             c = pack.clinician(str(rec.clinician_id))

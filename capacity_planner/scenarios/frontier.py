@@ -34,7 +34,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -44,6 +44,9 @@ from capacity_planner.pack.model import Clinician, PlanningPack
 from capacity_planner.scenarios.costs import additional_rate, cost_breakdown, session_rate
 from capacity_planner.scenarios.transforms import UNCAPPED_APA, ScenarioPack
 from capacity_planner.solver.options import Allowances, PurchasedSessions
+
+if TYPE_CHECKING:
+    from capacity_planner.demand.pipeline import DemandResult
 
 FRONTIER_COLUMNS = ("budget", "status", "reason", "unmet_sessions_per_year",
                     "unmet_sessions_rapid_access_per_year", "unmet_dcc_hours_per_year", "cost_used",
@@ -171,18 +174,19 @@ class _Point:
         return (*self.objective, self.cost)
 
 
-def _solve(pack: PlanningPack, requirements: Any, allowances: Allowances, work_limit: float,
+def _solve(pack: PlanningPack, demand: DemandResult, allowances: Allowances, work_limit: float,
            time_limit_s: float) -> _Point:
+    from capacity_planner.application import PlanOptions, plan_pack
     from capacity_planner.scenarios.compare import plan_metrics
-    from capacity_planner.solver.plan import plan_allocation
 
-    plan = plan_allocation(pack, requirements, time_limit_s=time_limit_s, seed=pack.settings.seed, workers=1,
-                           allowances=allowances, raise_on_failure=False, work_limit=work_limit)
+    plan = plan_pack(pack, PlanOptions(time_limit_s=time_limit_s, seed=pack.settings.seed, workers=1,
+                                       allowances=allowances, raise_on_failure=False, work_limit=work_limit),
+                     demand=demand).plan
     if not plan.has_plan:
         return _Point(plan.status.value, plan.result.reproducible, {}, pd.DataFrame(),
                       reasons=plan.result.reasons)
     spack = ScenarioPack(pack, allowances)
-    m = plan_metrics(spack, plan.tables, plan.summary, requirements.table)
+    m = plan_metrics(spack, plan.tables, plan.summary, demand.requirements.table)
     bought = {str(k): float(v) for k, v in dict(plan.summary.get("purchased_sessions") or {}).items()}
     lines = cost_breakdown(spack, plan.clinicians, bought)
     lines = lines[lines["component"] != "substantive_pas"].reset_index(drop=True)
@@ -219,18 +223,17 @@ def frontier_table(pack: PlanningPack, budgets: Sequence[float], *, levers: Sequ
     writing files. Limits as in :func:`~capacity_planner.scenarios.runner.solver_limits`, per budget."""
     from capacity_planner.demand.pipeline import size_demand
     from capacity_planner.scenarios.runner import solver_limits
-    from capacity_planner.workflow import history_only
 
     if any(not math.isfinite(b) or b < 0 for b in budgets):
         raise ValueError("budgets must be numbers >= 0 (GBP a year)")
     work, wall = solver_limits(pack, work_limit, time_limit_s)
-    requirements = size_demand(history_only(pack)[0]).requirements
-    lv = build_levers(pack, requirements.table, levers)
+    demand = size_demand(pack)
+    lv = build_levers(pack, demand.requirements.table, levers)
     rows: list[dict[str, Any]] = []
     best: _Point | None = None
     best_budget = 0.0
     for budget in sorted(set(float(b) for b in budgets)):
-        point = _solve(pack, requirements, allowances_for(pack, lv, budget), work, wall)
+        point = _solve(pack, demand, allowances_for(pack, lv, budget), work, wall)
         if best is None and not point.solved:  # the smallest budget: as `plan` would fail
             if point.status == "infeasible":
                 raise InfeasiblePlanError(point.reasons or ("the rules cannot all hold",))

@@ -47,9 +47,7 @@ import math
 import multiprocessing
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,6 +57,7 @@ from typing import IO, Any, Literal
 import pandas as pd
 
 from capacity_planner._csv import write_csv
+from capacity_planner._files import replace_files, write_file_atomic
 from capacity_planner._version import __version__
 from capacity_planner.errors import PlanCheckError
 from capacity_planner.pack.model import PlanningPack
@@ -162,11 +161,9 @@ def evaluate_scenario(pack: PlanningPack, scenario: Scenario, *, time_limit_s: f
 
     ``work_limit`` (deterministic work units) and ``time_limit_s`` (wall-clock seconds) bound the solve
     (:func:`~capacity_planner.solver.plan.plan_allocation`)."""
-    from capacity_planner.demand.pipeline import size_demand
+    from capacity_planner.application import PlanOptions, plan_pack
     from capacity_planner.scenarios.compare import base_metrics, plan_metrics
     from capacity_planner.scenarios.costs import cost_breakdown, cost_totals
-    from capacity_planner.solver.plan import plan_allocation
-    from capacity_planner.workflow import history_only
 
     t0 = time.perf_counter()
     try:
@@ -174,11 +171,10 @@ def evaluate_scenario(pack: PlanningPack, scenario: Scenario, *, time_limit_s: f
     except ScenarioError as exc:
         return _failed(scenario, "error", str(exc), t0)
     try:
-        history, _ = history_only(spack.pack)
-        demand = size_demand(history)
-        plan = plan_allocation(spack.pack, demand.requirements, time_limit_s=time_limit_s, seed=seed,
-                               workers=1, allowances=spack.allowances, raise_on_failure=False,
-                               work_limit=work_limit)
+        run = plan_pack(spack.pack, PlanOptions(time_limit_s=time_limit_s, seed=seed, workers=1,
+                                                allowances=spack.allowances, raise_on_failure=False,
+                                                work_limit=work_limit))
+        demand, plan = run.demand, run.plan
     except PlanCheckError:
         raise  # a plan breaking a rule is a bug: stop the run (exit 1), never report it as a scenario
     except Exception as exc:  # a failing scenario must not stop the others
@@ -376,9 +372,8 @@ def _json_safe(value: Any) -> Any:
 
 
 def _atomic_json(path: Path, value: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(_json_safe(value), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(_json_safe(value), indent=2, ensure_ascii=False) + "\n"
+    write_file_atomic(path, text.encode("utf-8"))
 
 
 def _frame_records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
@@ -425,8 +420,8 @@ def read_record(folder: Path, inputs_hash_: str) -> dict[str, Any] | None:
 def write_outcome(out_dir: Path, task: Task, outcome: Outcome,
                   anonymiser: _Anonymiser | None) -> dict[str, Any]:
     """Write a finished scenario's folder, then its row file (atomically); returns the row record."""
+    from capacity_planner.outputs import write_plan_tables
     from capacity_planner.report.anonymise import anonymise_frame, anonymise_json, anonymise_plan_dir
-    from capacity_planner.solver.plan import write_plan_outputs
 
     name = outcome.scenario.name
     folder = out_dir / folder_name(name, anonymiser)
@@ -449,11 +444,9 @@ def write_outcome(out_dir: Path, task: Task, outcome: Outcome,
         costs = None if costs is None else anonymise_frame(costs, ps)
         if costs is not None:
             costs["scenario"] = folder.name
-    stage = Path(tempfile.mkdtemp(prefix=f".{folder.name}.staging-", dir=out_dir))
-    try:
+    with replace_files(folder, SCENARIO_FILES) as stage:
         if outcome.plan is not None:
-            write_plan_outputs(outcome.plan, stage)
-            write_csv(outcome.plan.gap_reasons, stage / "gap_reasons.csv")
+            write_plan_tables(outcome.plan, stage)  # includes gap_reasons.csv
         if outcome.requirements is not None:
             write_csv(outcome.requirements, stage / "requirements.csv")
         if costs is not None:
@@ -461,13 +454,6 @@ def write_outcome(out_dir: Path, task: Task, outcome: Outcome,
         if ps is not None:
             anonymise_plan_dir(stage, ps)
         _atomic_json(stage / SCENARIO_FILE, info)
-        for stale in SCENARIO_FILES:
-            if not (stage / stale).exists():
-                (folder / stale).unlink(missing_ok=True)
-        for path in sorted(p for p in stage.iterdir() if p.is_file() and not p.name.startswith(".")):
-            os.replace(path, folder / path.name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     record = {"format": RESULT_FORMAT, "inputs_hash": task.inputs_hash, "scenario": row["scenario"],
               "status": outcome.status, "seconds": round(outcome.seconds, 3), "row": row,
               "gaps": _frame_records(gaps), "costs": _frame_records(costs)}

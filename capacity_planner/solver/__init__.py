@@ -2,9 +2,10 @@
 
 Entry points::
 
-    from capacity_planner.solver import plan_allocation, write_plan_outputs, check_plan
+    from capacity_planner.solver import plan_allocation, check_plan
     plan = plan_allocation(pack, requirements, time_limit_s=30, seed=0, workers=2)
-    write_plan_outputs(plan, "out/")
+
+The solver writes no files: :mod:`capacity_planner.outputs` writes a plan's tables.
 
 Lower level: :func:`build_problem` (integerised view), :func:`solve` (lexicographic CP-SAT solve returning
 a :class:`Result`), :func:`check_plan` (independent checker), :func:`explain_infeasible`,
@@ -15,7 +16,7 @@ from capacity_planner.solver.checker import check_plan
 from capacity_planner.solver.explain import explain_infeasible, presolve_reasons
 from capacity_planner.solver.gaps import gap_reasons, gap_sentences
 from capacity_planner.solver.options import Allowances, PurchasedSessions
-from capacity_planner.solver.plan import PlanResult, plan_allocation, write_plan_outputs
+from capacity_planner.solver.plan import PlanResult, plan_allocation
 from capacity_planner.solver.problem import PA_SCALE, WEEK_SCALE, Problem, ScalingError, build_problem
 from capacity_planner.solver.result import LevelResult, Result, Solution, SolveStatus
 from capacity_planner.solver.solve import solve
@@ -40,5 +41,4 @@ __all__ = [
     "plan_allocation",
     "presolve_reasons",
     "solve",
-    "write_plan_outputs",
 ]

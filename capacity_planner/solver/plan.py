@@ -1,18 +1,13 @@
-"""Library entry points for ``capacity-planner plan``: solve a pack's allocation and write its outputs."""
+"""Library entry point for ``capacity-planner plan``: solve a pack's allocation (the output layer,
+:mod:`capacity_planner.outputs`, writes it)."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from capacity_planner._csv import write_csv
 from capacity_planner._version import __version__
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError, PlanCheckError
@@ -25,16 +20,6 @@ from capacity_planner.solver.tables import empty_tables, kpis, plan_tables
 
 if TYPE_CHECKING:
     from capacity_planner.solver.join import PartProgress
-
-OUTPUT_FILES = (
-    "allocation.csv",
-    "gaps.csv",
-    "clinicians.csv",
-    "changes.csv",
-    "summary.json",
-    "gap_reasons.csv",
-)
-
 
 @dataclass(frozen=True, eq=False)
 class PlanResult:
@@ -266,30 +251,3 @@ def verify_plan(plan: PlanResult, allowances: Allowances | None = None) -> None:
                             plan.summary.get("purchased_sessions") or {}, plan.summary)
     if violations:
         raise PlanCheckError(violations)
-
-
-def write_plan_outputs(plan: PlanResult, out_dir: str | Path) -> list[Path]:
-    """Write allocation.csv, gaps.csv, clinicians.csv, changes.csv, summary.json and gap_reasons.csv
-    (activity_id, reason: why demand stays unmet) into ``out_dir``.
-
-    Files are written to a temporary folder inside ``out_dir`` first and moved into place only when all
-    are complete (each move is an atomic rename), so a failure never leaves a half-written set.
-    Returns the paths written.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".plan-", dir=out))
-    try:
-        for name in ("allocation", "gaps", "clinicians", "changes"):
-            write_csv(plan.tables[name], tmp / f"{name}.csv")
-        write_csv(plan.gap_reasons, tmp / "gap_reasons.csv")
-        with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
-            json.dump(plan.summary, fh, indent=2, default=str)
-            fh.write("\n")
-        written = []
-        for name in OUTPUT_FILES:
-            os.replace(tmp / name, out / name)
-            written.append(out / name)
-        return written
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)

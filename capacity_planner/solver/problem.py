@@ -46,13 +46,12 @@ from fractions import Fraction
 
 from capacity_planner import constants as C
 from capacity_planner.demand.requirements import Requirements
-from capacity_planner.pack.model import PlanningPack
+from capacity_planner.pack.costs import NOMINAL_PA_COST, PA_SCALE, additional_rate, session_rate
+from capacity_planner.pack.model import Clinician, PlanningPack
 from capacity_planner.solver.options import Allowances
 
-PA_SCALE = 120
 WEEK_SCALE = 100
 FULL_TIME_PAS = 10.0
-NOMINAL_PA_COST = 10_000.0  # GBP a year for one PA a week, used only when the pack gives no cost
 PREMIUM_FACTOR: Mapping[str, Fraction] = {
     "consultant_2003": Fraction(int(C.NORMAL_PA_HOURS), int(C.PREMIUM_PA_HOURS)),
     "sas_2021": Fraction(int(C.NORMAL_PA_HOURS), int(C.PREMIUM_PA_HOURS)),
@@ -316,35 +315,17 @@ class Problem:
 
 
 # ---- construction ------------------------------------------------------------------------------
-def _cost_item(pack: PlanningPack, item: str, staff_group: str, attr: str) -> float | None:
-    for row in pack.costs:
-        if row.item == item and row.staff_group == staff_group and getattr(row, attr) is not None:
-            return float(getattr(row, attr))
-    return None
-
-
-def _apa_cost(pack: PlanningPack, c_rec: object) -> tuple[float, bool]:
-    """GBP a year per additional PA: apa_cost_per_pa, costs 'additional_pa', annual_cost_per_pa,
-    costs 'substantive_pa', else :data:`NOMINAL_PA_COST` (flagged as assumed)."""
-    from capacity_planner.pack.model import Clinician
-
-    assert isinstance(c_rec, Clinician)
-    for value in (
-        c_rec.apa_cost_per_pa,
-        _cost_item(pack, "additional_pa", c_rec.staff_group, "annual_cost"),
-        c_rec.annual_cost_per_pa,
-        _cost_item(pack, "substantive_pa", c_rec.staff_group, "annual_cost"),
-    ):
-        if value is not None:
-            return float(value), False
-    return NOMINAL_PA_COST, True
+def _apa_cost(pack: PlanningPack, c_rec: Clinician) -> tuple[float, bool]:
+    """GBP a year per additional PA and whether it is assumed (the price list,
+    :func:`capacity_planner.pack.costs.additional_rate`)."""
+    rate = additional_rate(pack, c_rec)
+    return rate.value, rate.assumed
 
 
 def _session_cost(pack: PlanningPack, kind: str) -> float | None:
-    item = "wli_session" if kind == "wli" else "locum_session"
-    rows = [r for r in pack.costs if r.item == item and r.session_cost is not None]
-    preferred = [r for r in rows if r.staff_group == "consultant"] or rows
-    return float(preferred[0].session_cost) if preferred else None  # type: ignore[arg-type]
+    """GBP for one bought session from the pack (:func:`capacity_planner.pack.costs.session_rate`)."""
+    rate = session_rate(pack, kind)
+    return None if rate is None else rate.value
 
 
 def _apa_caps(pack: PlanningPack, allowances: Allowances) -> tuple[dict[str, float], float | None]:

@@ -11,33 +11,15 @@ from typing import Any
 import pandas as pd
 
 from capacity_planner import constants as C
+from capacity_planner.output_schema import (
+    ALLOCATION_COLUMNS,
+    CHANGES_COLUMNS,
+    CLINICIANS_COLUMNS,
+    GAPS_COLUMNS,
+)
 from capacity_planner.solver.problem import PA_SCALE, Problem
 from capacity_planner.solver.result import Solution
 
-ALLOCATION_COLUMNS = ("clinician_id", "day", "period", "activity_id", "pas", "weeks_per_year")
-GAPS_COLUMNS = (
-    "activity_id",
-    "required_sessions_per_year",
-    "current_sessions_per_year",
-    "planned_sessions_per_year",
-    "gap_sessions_per_year",
-    "gap_dcc_hours_per_year",
-)
-CLINICIANS_COLUMNS = (
-    "clinician_id",
-    "staff_group",
-    "contracted_pas",
-    "planned_pas",
-    "dcc_pas",
-    "spa_pas",
-    "other_pas",
-    "apa_pas",
-    "out_of_hours_pas",
-    "changed_sessions",
-    "unassigned_pas",
-    "unassigned_reason",
-)
-CHANGES_COLUMNS = ("clinician_id", "day", "period", "activity_before", "activity_after")
 DECIMALS = 4
 
 

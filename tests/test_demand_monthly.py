@@ -207,3 +207,31 @@ def test_cli_bad_frequency_is_exit_2_naming_the_setting(tmp_path: Path, value: s
     for text in ("pack.toml", "demand.frequency", value, "weekly", "monthly"):
         assert text in res.output
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_cli_backtest_scores_a_monthly_pack_on_months(tmp_path: Path) -> None:
+    pack = _cli_pack(tmp_path, "monthly")  # 36 months: April 2023 .. March 2026
+    out = tmp_path / "bt"
+    res = CliRunner().invoke(cli, ["backtest", str(pack), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "backtest.csv")
+    assert "n_test_months" in table.columns and "n_test_weeks" not in table.columns
+    assert (table["n_test_months"] == 12).all() and set(table["activity_id"]) == {"2ww", "fu"}
+    # 2 (or 1) referrals every day: a month's count is 2 d exactly, the model's 80th centile of a month
+    # holds it (coverage near 1), and the naive last-year centile too
+    assert table["coverage"].between(0.5, 1.0).all()
+
+
+def test_cli_backtest_of_a_short_monthly_pack_is_exit_2(tmp_path: Path) -> None:
+    pack = _cli_pack(tmp_path, "monthly")
+    ref = pd.read_csv(pack / "referrals.csv")
+    ref[ref["referral_date"] >= "2024-10-01"].to_csv(pack / "referrals.csv", index=False)  # 18 months
+    out = tmp_path / "bt"
+    res = CliRunner().invoke(cli, ["backtest", str(pack), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert (
+        "referrals.csv" in res.output
+        and "24 complete months" in res.output
+        and "18 complete months" in res.output
+    )
+    assert not out.exists() or not any(out.iterdir())

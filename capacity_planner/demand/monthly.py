@@ -44,6 +44,7 @@ monthly totals, so weekly centiles from monthly data are, if anything, slightly 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,11 +55,14 @@ from capacity_planner.demand._words import plural
 from capacity_planner.demand.forecast import WEEKS_PER_YEAR, SeriesForecast, forecast_series, series_seed
 from capacity_planner.demand.forecast_models import BAND, EmpiricalRecent
 from capacity_planner.demand.history import week_start_of
+from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.pack.model import PlanningPack
 
 __all__ = [
     "MonthWindow",
+    "backtest_monthly_pack",
     "days_in_month",
+    "log_month_exposure",
     "month_index",
     "month_of_weeks",
     "month_start_of",
@@ -104,6 +108,12 @@ def days_in_month(months: IntArray | int) -> FloatArray:
         (m + 1).astype("datetime64[M]").astype("datetime64[D]")
         - m.astype("datetime64[M]").astype("datetime64[D]")
     ).astype(np.float64)
+
+
+def log_month_exposure(months: IntArray | int) -> FloatArray:
+    r"""Log exposure of months, :math:`\log(d_m / (365.2425/12))`: 0 for a month of average length (as in
+    the A&E back-test, :func:`~capacity_planner.demand.backtest.backtest_ae`)."""
+    return np.log(days_in_month(months) / (365.2425 / MONTHS_A_YEAR))
 
 
 def month_of_weeks(weeks: IntArray) -> IntArray:
@@ -280,8 +290,8 @@ def _forecast_months(
                 periods_per_year=MONTHS_A_YEAR,
                 t=months,
                 t_future=future_months,
-                log_exposure=np.log(days_in_month(months)),
-                log_exposure_future=np.log(days_in_month(future_months)),
+                log_exposure=log_month_exposure(months),
+                log_exposure_future=log_month_exposure(future_months),
                 growth=pack.settings.growth,
                 n_draws=n_draws,
                 rng=rng,
@@ -314,3 +324,79 @@ def _window_notes(window: MonthWindow) -> list[str]:
         when = month_start_of(window.last_month + 1)[0]
         notes.append(f"The last referral month ({when:%B %Y}) is incomplete and was not used.")
     return notes
+
+
+def backtest_monthly_pack(
+    pack: PlanningPack,
+    *,
+    percentile: float,
+    min_train_years: float = 1.0,
+    n_draws: int | None = None,
+) -> pd.DataFrame:
+    """Rolling-origin back-test of every activity's *monthly* referrals (``demand.frequency = "monthly"``).
+
+    The monthly model (the one :func:`monthly_referral_forecasts` uses, days-in-month exposure) is judged
+    on months: ``coverage`` is the share of test months at or below the forecast's ``percentile`` of one
+    month. The weekly level the activity is sized to cannot be scored, because weekly counts are not in
+    the data.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``activity_id, origin`` (first test month), ``n_train_months, n_test_months, percentile``
+        and the scores of :func:`~capacity_planner.demand.backtest.backtest_series`.
+    """
+    from capacity_planner.demand.backtest import BACKTEST_COLUMNS, backtest_series
+
+    referrals = _referrals_before_start(pack)
+    window = month_window(referrals, _history_months(pack))
+    wide = monthly_referrals(referrals, window)
+    frames = []
+    for aid in wide.columns:
+        values = wide[aid].to_numpy(dtype=np.float64)
+        first = int(np.argmax(values > 0)) if values.any() else 0
+        months = window.first_month + first + np.arange(values.size - first, dtype=np.int64)
+        res = backtest_series(
+            values[first:],
+            MONTHS_A_YEAR,
+            percentile=percentile,
+            method=pack.settings.percentile_method,
+            min_train_years=min_train_years,
+            t=months,
+            log_exposure=log_month_exposure(months),
+            growth=pack.settings.growth,
+            seed=int(series_seed(pack.settings.seed, str(aid)).integers(2**31)),
+            n_draws=n_draws,
+        )
+        if len(res) == 0:
+            continue
+        res["origin"] = month_start_of(months[res["origin"].to_numpy(dtype=np.int64)])
+        res.insert(0, "activity_id", str(aid))
+        frames.append(res)
+    if not frames:
+        raise _too_short_monthly(pack, window, min_train_years)
+    out = pd.concat(frames, ignore_index=True)
+    out = out.rename(columns={"n_train": "n_train_months", "n_test": "n_test_months"})
+    out["percentile"] = percentile
+    scores = [c for c in BACKTEST_COLUMNS if c not in ("origin", "n_train", "n_test")]
+    return out[["activity_id", "origin", "n_train_months", "n_test_months", "percentile", *scores]]
+
+
+def _too_short_monthly(
+    pack: PlanningPack, window: MonthWindow, min_train_years: float
+) -> PackValidationError:
+    """The input error of a monthly pack in which no activity has enough months for one origin."""
+    need = math.ceil(min_train_years * MONTHS_A_YEAR - 1e-9) + MONTHS_A_YEAR
+    source = "referrals sheet" if pack.source.format == "xlsx" else "referrals.csv"
+    return PackValidationError(
+        [
+            Problem(
+                source,
+                f"no activity has enough monthly referral history for a back-test: it needs {need} complete "
+                "months before the plan start (a year to train on and a year to test)",
+                None,
+                "referral_date",
+                f"{plural(window.n_months, 'complete month')} in the pack",
+            )
+        ]
+    )

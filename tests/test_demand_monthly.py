@@ -235,3 +235,15 @@ def test_cli_backtest_of_a_short_monthly_pack_is_exit_2(tmp_path: Path) -> None:
         and "18 complete months" in res.output
     )
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_plan_start_inside_the_last_month_is_noted() -> None:
+    # totals dated 1 April 2024 .. 1 March 2027; planning.start unset: the Monday after 2027-03-01 is
+    # 2027-03-08, inside March 2027, the last month of history; the first Monday on or after 1 April 2027
+    # is 5 April.
+    pack = _monthly_pack()
+    pack = pack.replace(settings=Settings(frequency="monthly"))
+    result = size_demand(pack)
+    note = next(n for n in result.notes if n.startswith("planning.start"))
+    assert "2027-03-08" in note and "March 2027" in note and "2027-04-01" in note
+    assert not any(n.startswith("planning.start") for n in size_demand(_monthly_pack()).notes)

@@ -252,7 +252,7 @@ def monthly_referral_forecasts(
     referrals = _referrals_before_start(pack)
     window = month_window(referrals, _history_months(pack))
     wide = monthly_referrals(referrals, window)
-    notes = _window_notes(window)
+    notes = _window_notes(window) + _start_notes(pack, window)
     weeks = np.asarray(planning_weeks, dtype=np.int64)
     future_months = np.unique(month_of_weeks(weeks))
     known = set(pack.activity_ids)
@@ -400,3 +400,19 @@ def _too_short_monthly(
             )
         ]
     )
+
+
+def _start_notes(pack: PlanningPack, window: MonthWindow) -> list[str]:
+    """A note when the plan starts before the end of the last month of history: with planning.start unset
+    the default (the Monday after the last referral row) falls inside the last month of monthly totals."""
+    if window.n_months == 0:
+        return []
+    month_after = month_start_of(window.last_month + 1)[0].date()
+    if pack.plan_start >= month_after:
+        return []
+    how = "set" if pack.settings.start is not None else "not set, so it is the Monday after the last referral"
+    return [
+        f"planning.start is {how} ({pack.plan_start}), inside the last month of referral history "
+        f"({month_start_of(window.last_month)[0]:%B %Y}); the planning year overlaps the history. Set "
+        f"planning.start to the first Monday on or after {month_after} in pack.toml."
+    ]

@@ -247,3 +247,16 @@ def test_a_plan_start_inside_the_last_month_is_noted() -> None:
     note = next(n for n in result.notes if n.startswith("planning.start"))
     assert "2027-03-08" in note and "March 2027" in note and "2027-04-01" in note
     assert not any(n.startswith("planning.start") for n in size_demand(_monthly_pack()).notes)
+
+
+def test_cli_plan_runs_on_a_monthly_pack(tmp_path: Path) -> None:
+    """The weekly requirements from monthly totals feed the solver like any others (end to end)."""
+    pack = _cli_pack(tmp_path, "monthly")
+    toml = (pack / "pack.toml").read_text()
+    (pack / "pack.toml").write_text(toml + "\n[solver]\nseed = 1\nworkers = 1\n")
+    out = tmp_path / "plan"
+    res = CliRunner().invoke(cli, ["plan", str(pack), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    req = pd.read_csv(out / "requirements.csv").set_index("activity_id")
+    assert str(req.loc["2ww", "forecast_model"]).startswith("monthly")
+    assert req.loc["2ww", "weekly_demand_mean"] == pytest.approx(14.0, rel=0.01)

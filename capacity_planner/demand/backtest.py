@@ -259,9 +259,13 @@ def backtest_pack(
         percentile, coverage, coverage_naive, mae, mae_naive, sized, sized_naive, model``; one row per
         activity and origin.
     """
+    p = pack.settings.percentile if percentile is None else percentile
+    if pack.settings.frequency == "monthly":  # months in, months scored (demand.monthly)
+        from capacity_planner.demand.monthly import backtest_monthly_pack
+
+        return backtest_monthly_pack(pack, percentile=p, min_train_years=min_train_years, n_draws=n_draws)
     history = build_history(pack)
     wide = history.weekly_by_activity()
-    p = pack.settings.percentile if percentile is None else percentile
     frames = []
     for aid in wide.columns:
         values, first_week = history.activity_series(str(aid), wide)
@@ -324,7 +328,7 @@ def summarise_backtest(table: pd.DataFrame, by: str | list[str] = "origin") -> p
     \text{mae\_naive}` (below 1: the model's mean forecast beats the naive mean).
     """
     keys = [by] if isinstance(by, str) else list(by)
-    n_col = "n_test" if "n_test" in table.columns else "n_test_weeks"
+    n_col = next(c for c in ("n_test", "n_test_weeks", "n_test_months") if c in table.columns)
 
     def pool(g: pd.DataFrame) -> pd.Series:
         w = g[n_col].to_numpy(dtype=np.float64)

@@ -19,7 +19,9 @@ the window covers every day on which the service takes referrals: Monday to Frid
 Sunday if any referral in the pack is dated on one. Partial first and last weeks are dropped, never
 counted as low demand; missing weeks inside the window are zero. Only the last ``history_weeks`` complete
 weeks are kept. Weekly totals (every row dated on the same weekday) are whole weeks and are never dropped;
-monthly totals (every row dated the 1st of a month) are refused (:func:`check_referral_frequency`).
+monthly totals (every row dated the 1st of a month) are refused (:func:`check_referral_frequency`)
+unless ``demand.frequency = "monthly"``, when the referrals are counted by month instead
+(:mod:`~capacity_planner.demand.monthly`) and the weekly series here is empty.
 
 Rates
 -----
@@ -259,7 +261,8 @@ def check_referral_frequency(referrals: pd.DataFrame, source: str = "referrals")
                 Problem(
                     source,
                     "every referral is dated the 1st of a month: these look like monthly totals, which "
-                    "cannot be sized as weekly demand. Give one row per referral, or daily or weekly "
+                    "cannot be sized as weekly demand. Set demand.frequency = \"monthly\" in pack.toml "
+                    "to size them as monthly totals, or give one row per referral, or daily or weekly "
                     "counts (weekly totals dated on the same weekday each week)",
                     None,
                     "referral_date",
@@ -612,6 +615,8 @@ def build_history(pack: PlanningPack) -> History:
                 f"{int((~before).sum())} referral rows dated on or after the plan start ({start}) are "
                 "not history and were not used for the forecast."
             )
+    if settings.frequency == "monthly":  # months are counted by demand.monthly; no weekly series here
+        referrals = referrals.iloc[:0]
     check_referral_frequency(referrals, _source_name(pack, "referrals"))
     window = referral_window(referrals, start, settings.history_weeks)
     weekly = weekly_referrals(referrals, window)

@@ -238,7 +238,11 @@ def size_demand(pack: PlanningPack, *, plan_start: dt.date | None = None,
     pack, set_aside = history_before(pack, plan_start)
     history = build_history(pack)
     notes = list(history.notes)
-    referral_fc = forecast_referrals(pack, history, n_draws=n_draws)
+    if pack.settings.frequency == "monthly":
+        referral_fc, month_notes = _monthly_forecasts(pack, n_draws)
+        notes += month_notes
+    else:
+        referral_fc = forecast_referrals(pack, history, n_draws=n_draws)
     demand, links = add_follow_up_demand(pack, referral_fc, history)
     requirements, sizing_notes = size_requirements(pack, demand, history, links)
     notes += sizing_notes
@@ -256,6 +260,20 @@ def size_demand(pack: PlanningPack, *, plan_start: dt.date | None = None,
     )
 
 
+def _monthly_forecasts(
+    pack: PlanningPack, n_draws: int | None
+) -> tuple[dict[str, SeriesForecast], list[str]]:
+    """Weekly forecasts from monthly referral totals (``demand.frequency = "monthly"``)."""
+    from capacity_planner.demand.monthly import monthly_referral_forecasts
+
+    if len(pack.referrals) == 0 and pack.settings.start is None:
+        return {}, []
+    forecasts, notes = monthly_referral_forecasts(pack, planning_weeks(pack), n_draws=n_draws)
+    out = _no_referral_forecasts(pack, set(forecasts), PLANNING_WEEKS)
+    out.update(forecasts)
+    return out, notes
+
+
 def _forecast_notes(
     demand: Mapping[str, SeriesForecast], links: list[FollowUpSource], history: History
 ) -> list[str]:
@@ -267,7 +285,8 @@ def _forecast_notes(
                 n = f"level shift detected from the week of {week}; the level after it is used"
             notes.append(f"{aid}: {n}.")
         negbin = fc.model.endswith("negbin")
-        if negbin and not fc.growth_given and SHORT_HISTORY_YEARS * 52 <= fc.n_train < 104:
+        weekly = not fc.model.startswith("monthly")
+        if weekly and negbin and not fc.growth_given and SHORT_HISTORY_YEARS * 52 <= fc.n_train < 104:
             growth = (
                 "growth was estimated year on year and shrunk towards none"
                 if fc.n_train > 52

@@ -195,6 +195,7 @@ class Settings:
     percentile: float = C.DEFAULT_PERCENTILE
     percentile_method: str = "linear"
     growth: float | None = None  # None = estimate ("auto")
+    frequency: str = "weekly"  # demand.frequency: "weekly" or "monthly" referral history
     history_weeks: int = 156
     backlog_weeks: float = 26.0
     time_limit_s: float = 60.0

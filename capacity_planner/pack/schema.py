@@ -423,6 +423,10 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 description="numpy.quantile method"),
     SettingSpec("demand.growth", "growth", "auto",
                 description='"auto" (estimated) or an annual growth rate such as 0.03'),
+    SettingSpec("demand.frequency", "label", "weekly", ("weekly", "monthly"),
+                description='period of the referral history: "weekly" (one row per referral, daily or '
+                            'weekly counts) or "monthly" (monthly totals, e.g. dated the 1st; sized by '
+                            'thinning each month\'s forecast to its weeks, see docs/method.md)'),
     SettingSpec("demand.history_weeks", "int", 156, min=8, max=1040,
                 description="weeks of history used"),
     SettingSpec("demand.backlog_weeks", "float", 26.0, min=1, max=520,

@@ -191,8 +191,10 @@ def _parse_date(series: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
         iso_dt = pd.to_datetime(text, format="ISO8601", errors="coerce")
         uk = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
         parsed = iso.fillna(iso_dt).fillna(uk).dt.normalize()
-        year = pd.to_numeric(text.str.extract(r"^(\d{4})-|/(\d{4})$").bfill(axis=1).iloc[:, 0],
-                             errors="coerce").to_numpy(dtype="float64")
+        # The year as written (ISO first, else UK); fillna between two columns, not bfill(axis=1), which
+        # pandas runs row by row (minutes for a 300,000-row extract).
+        found = text.str.extract(r"^(\d{4})-|/(\d{4})$")
+        year = pd.to_numeric(found[0].fillna(found[1]), errors="coerce").to_numpy(dtype="float64")
         with np.errstate(invalid="ignore"):
             outside = (year < FIRST_DATE.year) | (year > LAST_DATE.year)
         parsed[outside] = None

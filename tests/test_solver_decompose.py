@@ -205,6 +205,37 @@ def test_parts_start_largest_first(copies: Any) -> None:
     assert [p["activities"] for p in plan.summary["parts"]] == [k, k + 1]  # joined in pack order
 
 
+def test_a_part_with_no_plan_in_its_share_is_tried_once_more(copies: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first part's first try reports 'unknown' (no plan in time): it is solved again after the other
+    part, with at least twice its first budget, and the joined plan has every part."""
+    import capacity_planner.solver.join as J
+
+    _, _, both, both_reqs = copies
+    real = J._solve_part
+    calls: list[tuple[str, float]] = []
+
+    def no_plan_first_time(args: Any) -> Any:
+        calls.append((args[0].clinicians[0].clinician_id[:2], args[2]))
+        plan = real(args)
+        if len(calls) == 1:
+            return dataclasses.replace(plan, result=dataclasses.replace(plan.result,
+                                                                        status=SolveStatus.UNKNOWN))
+        return plan
+
+    monkeypatch.setattr(J, "_solve_part", no_plan_first_time)
+    seen: list[tuple[int, str, str]] = []
+    plan = run(both, both_reqs, workers=1, check=False, time_limit_s=20.0,
+               part_progress=lambda done, total, part: seen.append((done, part["name"], part["status"])))
+    assert [who for who, _ in calls] == ["a.", "b.", "a."]
+    # 20 s, one process, two parts of equal weight: the first gets 20 * 1 * w / 2w = 10 s (less the
+    # moments already spent); its second try at least twice that.
+    assert calls[0][1] == pytest.approx(10.0, abs=0.5) and calls[2][1] >= 2 * calls[0][1]
+    assert [status for _, _, status in seen] == ["unknown", "optimal", "optimal"]
+    assert seen[2][0] == 2 and seen[2][1].endswith("(second try)")
+    assert plan.status is SolveStatus.OPTIMAL and len(plan.parts) == 2
+
+
 def _descendants(pid: int) -> set[int]:
     """Every process below ``pid`` (Linux /proc)."""
     parents: dict[int, int] = {}
@@ -244,7 +275,7 @@ def test_ctrl_c_during_a_split_solve_exits_130_and_writes_nothing(tmp_path: Path
                              "--out", str(out), "--workers", "2", "--time-limit", "600", "--no-report"],
                             stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     workers: set[int] = set()
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # reading and sizing first: minutes on a loaded machine
     while len(workers) < 3 and time.monotonic() < deadline and proc.poll() is None:
         workers = _descendants(proc.pid)  # the fork server and its two pool workers (and a tracker)
         time.sleep(0.2)

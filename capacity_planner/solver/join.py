@@ -120,7 +120,10 @@ def solve_parts(parts: list[tuple[Part, PlanningPack, Requirements]], limit: flo
     """Each part's plan, in part order; up to ``n_workers`` parts at a time in separate processes.
 
     ``limit`` is the wall clock for all the parts together (:func:`part_budget`), ``work_limit`` the
-    deterministic work for all of them (:func:`part_work`). Parts start largest first. Ctrl-C (or SIGTERM)
+    deterministic work for all of them (:func:`part_work`). Parts start largest first. A part that found
+    no plan at all in its share (status unknown) is tried once more after the others, with twice its
+    first budget (and work) or its share of the time left if more: a trust whose one part has no plan has
+    no plan, so the limit is overrun rather than the run failing. Ctrl-C (or SIGTERM)
     terminates the worker processes and raises :class:`~capacity_planner.interrupts.RunInterrupted`.
     """
     deadline = time.perf_counter() + limit
@@ -131,26 +134,45 @@ def solve_parts(parts: list[tuple[Part, PlanningPack, Requirements]], limit: flo
     cp_workers = max(1, n_workers // len(parts))
     pending = sum(weights)
     out: list[PlanResult | None] = [None] * len(parts)
+    given: dict[int, tuple[float, float | None]] = {}  # part -> (seconds, work) of its first try
+    n_done = 0
 
     def args(i: int) -> tuple[Any, ...]:
         nonlocal pending
         budget = part_budget(deadline - time.perf_counter(), slots, weights[i], pending)
+        work = part_work(work_limit, weights[i], total)
+        if i in given:  # second try: twice the first, or its share of what is left if more
+            budget, work = max(2 * given[i][0], budget), None if work is None else 2 * work
+        given.setdefault(i, (budget, work))
         pending -= weights[i]
         _, pk, rq = parts[i]
-        return (pk, rq, budget, seed, cp_workers, allowances, deterministic,
-                part_work(work_limit, weights[i], total))
+        return (pk, rq, budget, seed, cp_workers, allowances, deterministic, work)
 
-    def done(i: int, plan: PlanResult, n_done: int) -> None:
+    def done(i: int, plan: PlanResult) -> None:
+        nonlocal n_done
+        second = out[i] is not None
         out[i] = plan
+        n_done += not second
         if part_progress is not None:
-            part_progress(n_done, len(parts), part_line(parts[i][0], plan))
+            line = part_line(parts[i][0], plan)
+            if second:
+                line["name"] += " (second try)"
+            part_progress(n_done, len(parts), line)
 
-    if slots <= 1:
-        for n_done, i in enumerate(order, 1):
-            done(i, _solve_part(args(i)), n_done)
-    else:
-        _run_pool(order, args, done, slots)
+    for attempt in (order, None):
+        if attempt is None:  # parts that found no plan in their share: one more try each, after the rest
+            attempt = [i for i in order if _no_plan_found(out[i])]
+            pending = sum(weights[i] for i in attempt)
+        if slots <= 1 or len(attempt) <= 1:
+            for i in attempt:
+                done(i, _solve_part(args(i)))
+        else:
+            _run_pool(attempt, args, done, slots)
     return [p for p in out if p is not None]
+
+
+def _no_plan_found(plan: PlanResult | None) -> bool:
+    return plan is not None and plan.status is SolveStatus.UNKNOWN
 
 
 def _finished_ok(finished: queue.Queue[Any], i: int, plan: PlanResult) -> None:
@@ -162,7 +184,7 @@ def _finished_error(finished: queue.Queue[Any], i: int, error: BaseException) ->
 
 
 def _run_pool(order: list[int], args: Callable[[int], tuple[Any, ...]],
-              done: Callable[[int, PlanResult, int], None], slots: int) -> None:
+              done: Callable[[int, PlanResult], None], slots: int) -> None:
     """Run the parts in ``order`` on ``slots`` worker processes, starting the next as one finishes (so its
     time budget is computed when it starts); the main thread waits in short steps, so Ctrl-C is handled
     at once, and then the workers are terminated."""
@@ -185,7 +207,6 @@ def _run_pool(order: list[int], args: Callable[[int], tuple[Any, ...]],
 
         while waiting and running < slots:
             submit()
-        n_done = 0
         while running:
             if interrupted():
                 raise RunInterrupted()
@@ -196,9 +217,8 @@ def _run_pool(order: list[int], args: Callable[[int], tuple[Any, ...]],
             running -= 1
             if error is not None:
                 raise error
-            n_done += 1
             assert plan is not None
-            done(i, plan, n_done)
+            done(i, plan)
             if waiting:
                 submit()
         pool.close()

@@ -167,3 +167,127 @@ def test_plan_command_reports_each_part_and_writes_one_joined_plan(copies: Any, 
     assert summary["status"] == "optimal" and len(summary["parts"]) == 2
     allocation = pd.read_csv(tmp_path / "out" / "allocation.csv")
     assert {c[:2] for c in allocation.clinician_id} == {"a.", "b."}
+
+
+def test_a_part_gets_its_share_of_the_time_left() -> None:
+    from capacity_planner.solver.join import MIN_PART_SECONDS, part_budget, part_work
+
+    # 60 s left, 2 processes, a part of weight 10 among 40 not yet started: 60 * 2 * 10 / 40 = 30 s.
+    assert part_budget(60.0, 2, 10, 40) == pytest.approx(30.0)
+    # The last part (weight = all that is pending) may use everything left, never more: min(60, 120) = 60.
+    assert part_budget(60.0, 2, 40, 40) == pytest.approx(60.0)
+    # Time has run out: a part still gets the floor, so it can find a plan.
+    assert part_budget(-3.0, 2, 10, 40) == MIN_PART_SECONDS
+    # A work limit is split by size in advance: 10 units * 3 / 12 = 2.5, whatever the schedule.
+    assert part_work(10.0, 3, 12) == pytest.approx(2.5)
+    assert part_work(None, 3, 12) is None
+
+
+def test_parts_start_largest_first(copies: Any) -> None:
+    """b. gets one more activity (an admin session someone is skilled in), so its part is larger and,
+    with one process, is solved first although it comes second in the pack."""
+    from capacity_planner.pack.model import Skill
+    from capacity_planner.solver.join import part_weight
+
+    a, b, _, both_reqs = copies
+    first_b = b.clinicians[0].clinician_id
+    b = b.replace(activities=(*b.activities, activity("b.extra", category="OTHER")),
+                  skills=(*b.skills, Skill(first_b, "b.extra")))
+    both = _joined(a, b)
+    parts = [p for p, _, _ in split(both, both_reqs)]
+    # weight = clinicians x activities: a. is n x k, b. is n x (k + 1)
+    assert part_weight(parts[1]) == len(b.clinicians) * (len(a.activities) + 1) > part_weight(parts[0])
+    seen: list[int] = []
+    plan = run(both, both_reqs, workers=1, check=False,
+               part_progress=lambda done, total, part: seen.append(part["activities"]))
+    k = len(a.activities)
+    assert len(plan.parts) == 2 and seen == [k + 1, k]
+    assert [p["activities"] for p in plan.summary["parts"]] == [k, k + 1]  # joined in pack order
+
+
+def test_a_part_with_no_plan_in_its_share_is_tried_once_more(copies: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first part's first try reports 'unknown' (no plan in time): it is solved again after the other
+    part, with at least twice its first budget, and the joined plan has every part."""
+    import capacity_planner.solver.join as J
+
+    _, _, both, both_reqs = copies
+    real = J._solve_part
+    calls: list[tuple[str, float]] = []
+
+    def no_plan_first_time(args: Any) -> Any:
+        calls.append((args[0].clinicians[0].clinician_id[:2], args[2]))
+        plan = real(args)
+        if len(calls) == 1:
+            return dataclasses.replace(plan, result=dataclasses.replace(plan.result,
+                                                                        status=SolveStatus.UNKNOWN))
+        return plan
+
+    monkeypatch.setattr(J, "_solve_part", no_plan_first_time)
+    seen: list[tuple[int, str, str]] = []
+    plan = run(both, both_reqs, workers=1, check=False, time_limit_s=20.0,
+               part_progress=lambda done, total, part: seen.append((done, part["name"], part["status"])))
+    assert [who for who, _ in calls] == ["a.", "b.", "a."]
+    # 20 s, one process, two parts of equal weight: the first gets 20 * 1 * w / 2w = 10 s (less the
+    # moments already spent); its second try at least twice that.
+    assert calls[0][1] == pytest.approx(10.0, abs=0.5) and calls[2][1] >= 2 * calls[0][1]
+    assert [status for _, _, status in seen] == ["unknown", "optimal", "optimal"]
+    assert seen[2][0] == 2 and seen[2][1].endswith("(second try)")
+    assert plan.status is SolveStatus.OPTIMAL and len(plan.parts) == 2
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        parents[int(text.split()[0])] = int(text.rsplit(")", 1)[1].split()[1])
+    out: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - out
+        out |= frontier
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_ctrl_c_during_a_split_solve_exits_130_and_writes_nothing(tmp_path: Path) -> None:
+    """The command in its own process on two copies of the service pack (two parts solved in two worker
+    processes, each for many seconds): SIGINT once the worker processes exist stops the run with exit 130,
+    writes nothing, and leaves no worker process behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from capacity_planner.pack.samples import generate_sample
+    from capacity_planner.pack.write import write_pack
+
+    service = cp.read_pack(generate_sample("service", 0, tmp_path / "svc"))
+    both = _joined(_renamed(service, "a."), _renamed(service, "b."))
+    write_pack(both, tmp_path / "pack")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "capacity_planner.cli", "plan", str(tmp_path / "pack"),
+                             "--out", str(out), "--workers", "2", "--time-limit", "600", "--no-report"],
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 600  # reading and sizing first: minutes on a loaded machine
+    while len(workers) < 3 and time.monotonic() < deadline and proc.poll() is None:
+        workers = _descendants(proc.pid)  # the fork server and its two pool workers (and a tracker)
+        time.sleep(0.2)
+    assert len(workers) >= 3, "the part workers never started"
+    time.sleep(2.0)  # both parts are now inside CP-SAT
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Interrupted (SIGINT)" in err and "Traceback" not in err
+    assert time.monotonic() - t0 < 15
+    assert not out.exists()
+    time.sleep(1.0)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()
+                and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:1]]

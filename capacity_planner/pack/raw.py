@@ -17,11 +17,12 @@ both as CSV and as Parquet.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from capacity_planner.intake.suggest import did_you_mean
 from capacity_planner.intake.xlsx_formulas import formula_cells_without_values, formula_warnings
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.xlsx_parts import sheet_parts
+from capacity_planner.progress import progress
 
 SETTINGS_SHEET = "settings"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: encrypted .xlsx or legacy .xls
@@ -301,9 +303,83 @@ def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # Excel workbooks
 # ---------------------------------------------------------------------------------------------
-def _read_workbook(path: Path) -> RawPack:
+class _Sheet:
+    """One worksheet's cells as read by calamine: ``rows[i]`` is Excel row ``i + 1`` (blank cells None),
+    with the two things the readers ask of a sheet (``iter_rows`` as openpyxl's, and ``sheet_state``)."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], visible: bool, chart: bool = False):
+        self.rows, self.chart = rows, chart
+        self.sheet_state = "visible" if visible else "hidden"
+
+    def iter_rows(self, values_only: bool = True) -> Iterator[tuple[Any, ...]]:
+        """The rows from row 1 on, as tuples of cell values (None for a blank cell)."""
+        return iter(self.rows)
+
+
+_EXACT_INT = 2.0**53
+
+
+class _TimeCellError(Exception):
+    """Calamine gave a time of day: see :func:`_load_sheet`."""
+
+
+def _cell_value(value: Any) -> Any:
+    """A calamine cell as openpyxl gives it: ``""`` (blank) as None, a whole number as int (calamine
+    gives every number as a float; ``101`` must read as the ID ``101``, not ``101.0``)."""
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is float and value.is_integer() and abs(value) < _EXACT_INT:
+        return int(value)
+    if kind is dt.time:
+        raise _TimeCellError
+    return value
+
+
+def _calamine_rows(sheet: Any) -> list[tuple[Any, ...]]:
+    """Every row from Excel row 1 to the last with a value. Calamine reports blank cells as ``""`` and
+    skips cells that are only formatted, so a sheet formatted down to row 1,048,576 costs its data only."""
+    return [tuple(map(_cell_value, row)) for row in sheet.to_python(skip_empty_area=False)]
+
+
+def _openpyxl_rows(path: Path, sheet_name: str) -> list[tuple[Any, ...]]:
     import openpyxl
 
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return list(wb[sheet_name].iter_rows(values_only=True))
+    finally:
+        wb.close()
+
+
+def _open_workbook(path: Path, problems: list[Problem]) -> tuple[Any, list[Any]] | None:
+    """The calamine workbook and its sheets' metadata (name, type, visibility), or None (reported)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        return wb, list(wb.sheets_metadata)
+    except Exception as exc:  # calamine raises its own error types for corrupt files
+        problems.append(Problem(path.name, f"cannot be opened as an Excel workbook: {exc}"))
+        return None
+
+
+def _load_sheet(wb: Any, meta: Any, path: Path) -> _Sheet:
+    """One sheet's rows through calamine; through openpyxl when calamine gives a time of day, which it
+    also makes of a negative serial in a date cell (openpyxl gives the date, e.g. -5 as 1899-12-25, and
+    the message names that date: a rare case, so the slow reader is used for that sheet only)."""
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    visible = meta.visible == SheetVisibleEnum.Visible
+    if meta.typ != SheetTypeEnum.WorkSheet:
+        return _Sheet([], visible, chart=True)
+    try:
+        return _Sheet(_calamine_rows(wb.get_sheet_by_name(meta.name)), visible)
+    except _TimeCellError:
+        return _Sheet(_openpyxl_rows(path, meta.name), visible)
+
+
+def _read_workbook(path: Path) -> RawPack:
     from capacity_planner.intake.template import GRID_SHEET, INSTRUCTIONS_SHEET, read_job_plan_grid
 
     raw = RawPack(str(path), "xlsx", settings_source=f"sheet '{SETTINGS_SHEET}' of {path.name}")
@@ -321,61 +397,21 @@ def _read_workbook(path: Path) -> RawPack:
                                     "Workbook > Encrypt with Password, clear it) and save as .xlsx"))
         raw.opened = False
         return raw
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for corrupt files
-        raw.problems.append(Problem(path.name, f"cannot be opened as an Excel workbook: {exc}"))
+    opened = _open_workbook(path, raw.problems)
+    if opened is None:
         raw.opened = False
         return raw
+    wb, sheets = opened
     merged = _merged_ranges(path)
     formulas = formula_cells_without_values(path)  # read as blank: warned below (issue 17)
     seen: dict[str, str] = {}
-    try:
-        for sheet_name in wb.sheetnames:
-            key = table_key(sheet_name)
-            source = f"sheet '{sheet_name}' of {path.name}"
-            raw.problems.extend(formula_warnings(formulas.get(sheet_name, []), source))
-            if key == INSTRUCTIONS_SHEET:  # written by `template` (issue 17)
-                continue
-            ws = wb[sheet_name]
-            if key in seen:
-                raw.unreadable.add(key)
-                raw.tables.pop(key, None)
-                raw.problems.append(Problem(
-                    f"sheets '{seen[key]}' and '{sheet_name}' of {path.name}",
-                    f"the {key} table is given twice (sheet names ignore case and spaces); keep only one"))
-                continue
-            seen[key] = sheet_name
-            if key == GRID_SHEET and hasattr(ws, "iter_rows"):  # job plans as a clinician x slot grid
-                grid = read_job_plan_grid(ws, source, raw.problems)
-                if grid is not None:
-                    raw.tables[GRID_SHEET] = grid
-                continue
-            if key != SETTINGS_SHEET and key not in TABLES:
-                hint = did_you_mean(key, [*TABLES, SETTINGS_SHEET])
-                raw.problems.append(Problem(source, "sheet ignored: not a planning-pack table" + hint,
-                                            severity="warning"))
-                continue
-            if not hasattr(ws, "iter_rows"):
-                raw.unreadable.add(key)
-                raw.problems.append(Problem(source, "is a chart sheet, not a table of cells: rename it (or "
-                                            "delete it) and give the table its own sheet"))
-                continue
-            if getattr(ws, "sheet_state", "visible") != "visible":
-                raw.problems.append(Problem(source, "the sheet is hidden in Excel; it is read all the same "
-                                            "(unhide it to check it, or delete it if it is an old copy)",
-                                            severity="warning"))
-            if key == SETTINGS_SHEET:
-                raw.settings = _settings_from_sheet(ws, source, raw.problems)
-                continue
-            table = _read_sheet(ws, key, source, merged.get(sheet_name, []),
-                                raw.problems)
-            if table is not None:
-                raw.tables[key] = table
-            else:
-                raw.unreadable.add(key)
-    finally:
-        wb.close()
+    with progress(f"Reading {path.name}", total=len(sheets), unit="sheets") as bar:
+        for meta in sheets:
+            sheet_name = meta.name
+            bar.describe(f"Reading {path.name}: {sheet_name}")
+            _read_one_sheet(raw, wb, meta, path, seen, merged, formulas, INSTRUCTIONS_SHEET, GRID_SHEET,
+                            read_job_plan_grid)
+            bar.advance()
     grid = raw.tables.pop(GRID_SHEET, None)
     if grid is not None and ("job_plans" in raw.tables or "job_plans" in raw.unreadable):
         raw.unreadable.add("job_plans")
@@ -385,6 +421,55 @@ def _read_workbook(path: Path) -> RawPack:
     elif grid is not None:
         raw.tables["job_plans"] = grid
     return raw
+
+
+def _read_one_sheet(raw: RawPack, wb: Any, meta: Any, path: Path, seen: dict[str, str],
+                    merged: dict[str, list[str]], formulas: dict[str, list[tuple[int, str]]],
+                    instructions_sheet: str, grid_sheet: str, read_grid: Any) -> None:
+    """Read one sheet of the workbook into ``raw`` (a table, the settings, the job-plan grid, or a
+    problem)."""
+    sheet_name = meta.name
+    key = table_key(sheet_name)
+    source = f"sheet '{sheet_name}' of {path.name}"
+    raw.problems.extend(formula_warnings(formulas.get(sheet_name, []), source))
+    if key == instructions_sheet:  # written by `template` (issue 17)
+        return
+    if key in seen:
+        raw.unreadable.add(key)
+        raw.tables.pop(key, None)
+        raw.problems.append(Problem(
+            f"sheets '{seen[key]}' and '{sheet_name}' of {path.name}",
+            f"the {key} table is given twice (sheet names ignore case and spaces); keep only one"))
+        return
+    seen[key] = sheet_name
+    if key != SETTINGS_SHEET and key not in TABLES and key != grid_sheet:
+        hint = did_you_mean(key, [*TABLES, SETTINGS_SHEET])
+        raw.problems.append(Problem(source, "sheet ignored: not a planning-pack table" + hint,
+                                    severity="warning"))
+        return
+    ws = _load_sheet(wb, meta, path)
+    if ws.chart:
+        raw.unreadable.add(key)
+        raw.problems.append(Problem(source, "is a chart sheet, not a table of cells: rename it (or "
+                                    "delete it) and give the table its own sheet"))
+        return
+    if key == grid_sheet:  # job plans as a clinician x slot grid
+        grid = read_grid(ws, source, raw.problems)
+        if grid is not None:
+            raw.tables[grid_sheet] = grid
+        return
+    if ws.sheet_state != "visible":
+        raw.problems.append(Problem(source, "the sheet is hidden in Excel; it is read all the same "
+                                    "(unhide it to check it, or delete it if it is an old copy)",
+                                    severity="warning"))
+    if key == SETTINGS_SHEET:
+        raw.settings = _settings_from_sheet(ws, source, raw.problems)
+        return
+    table = _read_sheet(ws, key, source, merged.get(sheet_name, []), raw.problems)
+    if table is not None:
+        raw.tables[key] = table
+    else:
+        raw.unreadable.add(key)
 
 
 def _merged_ranges(path: Path) -> dict[str, list[str]]:

@@ -175,31 +175,17 @@ def _excel_value(v: Any) -> Any:
 
 
 def _write_workbook(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any], path: Path) -> None:
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
+    """One sheet per table plus the ``settings`` sheet (key, value), through the fast write-only writer
+    (:mod:`capacity_planner.pack.xlsx_writer`), with progress on a terminal."""
+    from capacity_planner.pack.xlsx_writer import write_xlsx
+    from capacity_planner.progress import progress
 
-    wb = openpyxl.Workbook(write_only=True)
-
-    def cell(ws: Any, value: Any) -> Any:
-        c = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-            c.data_type = "s"
-        elif isinstance(value, dt.datetime):
-            c.number_format = "yyyy-mm-dd"
-        return c
-
-    for name, frame in tables.items():
-        ws = wb.create_sheet(name)
-        ws.append(list(frame.columns))
-        for values in frame.itertuples(index=False, name=None):
-            ws.append([cell(ws, _excel_value(v)) for v in values])
-    ws = wb.create_sheet(SETTINGS_SHEET)
-    ws.append(["key", "value"])
-    for key, value in settings.items():
-        if isinstance(value, list | tuple):
-            value = ", ".join(map(str, value))
-        ws.append([key, cell(ws, _excel_value(value))])
-    wb.save(path)
+    values = [", ".join(map(str, v)) if isinstance(v, list | tuple) else _excel_value(v)
+              for v in settings.values()]
+    sheets = {**tables, SETTINGS_SHEET: pd.DataFrame({"key": list(settings), "value": pd.Series(
+        values, dtype=object)})}
+    with progress(f"Writing {path.name}", total=sum(len(f) for f in sheets.values()), unit="rows") as bar:
+        write_xlsx(sheets, path, bar.advance)
 
 
 def to_toml(settings: Mapping[str, Any]) -> str:

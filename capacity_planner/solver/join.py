@@ -1,10 +1,14 @@
 """Solve the independent parts of a pack in parallel and join their plans into one (issue 16).
 
-Each part is solved by :func:`~capacity_planner.solver.plan.plan_allocation`'s single-model path with one
-CP-SAT worker, the same seed, time limit and work limit, in a process pool of ``workers`` processes. A part's
-plan depends only on its own inputs, so the joined plan is the same whether the parts run one after another
-or side by side (exactly so when every part is proven optimal or stopped by the work limit; see
-docs/method.md, "Allocation: decomposition").
+Each part is solved by :func:`~capacity_planner.solver.plan.plan_allocation`'s single-model path with
+``workers // parts`` CP-SAT workers (at least one) and the same seed, in a pool of up to ``workers``
+processes started from a small server process (``forkserver``; ``spawn`` where there is none), so a worker
+holds one part, not a copy of the whole pack. The time limit is one budget for all the parts: each part is
+given, as it starts, its share of the time left by its size (:func:`part_budget`), largest parts first; a
+work limit is split by size in advance (:func:`part_work`). A part's plan depends only on its own inputs
+and budget, so the joined plan is the same whether the parts run one after another or side by side
+(exactly so when every part is proven optimal or stopped by the work limit; see docs/method.md,
+"Allocation: decomposition"). Ctrl-C terminates the workers: nothing of a cut-short part is used.
 
 Joining (lexicographic objectives over independent parts): for levels :math:`f_1, f_2, \\dots` and parts
 :math:`i`, :math:`\\min \\sum_i f_{1,i} = \\sum_i \\min f_{1,i}`, and fixing :math:`\\sum_i f_{1,i}` at that
@@ -14,14 +18,18 @@ sum of the parts' optima. The summary reports each level's objective and bound a
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import queue
+import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from capacity_planner.demand.requirements import Requirements
+from capacity_planner.interrupts import RunInterrupted, interrupted
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver.decompose import Part
 from capacity_planner.solver.options import Allowances
@@ -48,12 +56,47 @@ def worst_status(statuses: list[SolveStatus]) -> SolveStatus:
     return min(statuses, key=_SEVERITY.index)
 
 
-def _solve_part(args: tuple[PlanningPack, Requirements, float, int, Allowances | None, bool, float | None],
-                ) -> PlanResult:
+def _solve_part(args: tuple[PlanningPack, Requirements, float, int, int, Allowances | None, bool,
+                             float | None]) -> PlanResult:
     from capacity_planner.solver.plan import _plan_one
 
-    pack, requirements, limit, seed, allowances, deterministic, work_limit = args
-    return _plan_one(pack, requirements, limit, seed, 1, allowances, None, deterministic, work_limit)
+    pack, requirements, limit, seed, cp_workers, allowances, deterministic, work_limit = args
+    return _plan_one(pack, requirements, limit, seed, cp_workers, allowances, None, deterministic, work_limit)
+
+
+def _quiet_worker() -> None:
+    """Pool initialiser: a worker ignores Ctrl-C (the terminal sends it to the whole process group); the
+    main process handles it and terminates the workers, so one signal stops the run once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def part_weight(part: Part) -> int:
+    """A part's share of the work: clinicians x activities (the size of its assignment model, roughly)."""
+    return max(1, len(part.clinician_ids)) * max(1, len(part.activity_ids))
+
+
+MIN_PART_SECONDS = 2.0
+"""The least wall-clock time a part is given, even when the shared limit has run out (a part given no time
+finds no plan, and then the whole pack has none)."""
+
+
+def part_budget(remaining_s: float, slots: int, weight: int, pending_weight: int) -> float:
+    r"""Wall-clock seconds for a part about to start (issue 16: one time limit shared by all the parts).
+
+    With :math:`R` seconds left before the shared limit, :math:`n` processes and :math:`W` the weight of
+    the parts not yet started (this one included), the part gets its share of the processes' time left,
+    :math:`b = \min(R,\ R\,n\,w / W)`, and at least :data:`MIN_PART_SECONDS`. Time a finished part did not
+    use is still in :math:`R` for the parts after it, and parts are started largest first, so the small
+    ones at the end fill the gaps (longest-processing-time-first scheduling).
+    """
+    share = remaining_s * slots * weight / max(1, pending_weight)
+    return max(MIN_PART_SECONDS, min(remaining_s, share))
+
+
+def part_work(work_limit: float | None, weight: int, total_weight: int) -> float | None:
+    r"""A part's share of a deterministic work limit, :math:`L\,w / W_{total}`: fixed in advance, so a plan
+    cut short by work is the same however the parts were scheduled."""
+    return None if work_limit is None else work_limit * weight / max(1, total_weight)
 
 
 def part_line(part: Part, plan: PlanResult) -> dict[str, Any]:
@@ -64,27 +107,126 @@ def part_line(part: Part, plan: PlanResult) -> dict[str, Any]:
             "gap": {lv.name: lv.gap for lv in plan.result.levels}}
 
 
+def _start_method() -> str:
+    """``forkserver`` where the platform has it, else ``spawn``: a worker starts from a small server
+    process, not as a copy of the main one (which holds the whole pack's history, over a gigabyte for a
+    trust), so memory stays that of one part per worker."""
+    return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
 def solve_parts(parts: list[tuple[Part, PlanningPack, Requirements]], limit: float, seed: int, n_workers: int,
                 allowances: Allowances | None, deterministic: bool, work_limit: float | None,
                 part_progress: PartProgress | None = None) -> list[PlanResult]:
-    """Each part's plan, in part order; up to ``n_workers`` parts at a time in separate processes."""
-    args = [(pk, rq, limit, seed, allowances, deterministic, work_limit) for _, pk, rq in parts]
+    """Each part's plan, in part order; up to ``n_workers`` parts at a time in separate processes.
+
+    ``limit`` is the wall clock for all the parts together (:func:`part_budget`), ``work_limit`` the
+    deterministic work for all of them (:func:`part_work`). Parts start largest first. A part that found
+    no plan at all in its share (status unknown) is tried once more after the others, with twice its
+    first budget (and work) or its share of the time left if more: a trust whose one part has no plan has
+    no plan, so the limit is overrun rather than the run failing. Ctrl-C (or SIGTERM)
+    terminates the worker processes and raises :class:`~capacity_planner.interrupts.RunInterrupted`.
+    """
+    deadline = time.perf_counter() + limit
+    weights = [part_weight(p) for p, _, _ in parts]
+    total = sum(weights)
+    order = sorted(range(len(parts)), key=lambda i: (-weights[i], i))
+    slots = max(1, min(n_workers, len(parts)))
+    cp_workers = max(1, n_workers // len(parts))
+    pending = sum(weights)
     out: list[PlanResult | None] = [None] * len(parts)
+    given: dict[int, tuple[float, float | None]] = {}  # part -> (seconds, work) of its first try
+    n_done = 0
 
-    def done(i: int, plan: PlanResult, n_done: int) -> None:
+    def args(i: int) -> tuple[Any, ...]:
+        nonlocal pending
+        budget = part_budget(deadline - time.perf_counter(), slots, weights[i], pending)
+        work = part_work(work_limit, weights[i], total)
+        if i in given:  # second try: twice the first, or its share of what is left if more
+            budget, work = max(2 * given[i][0], budget), None if work is None else 2 * work
+        given.setdefault(i, (budget, work))
+        pending -= weights[i]
+        _, pk, rq = parts[i]
+        return (pk, rq, budget, seed, cp_workers, allowances, deterministic, work)
+
+    def done(i: int, plan: PlanResult) -> None:
+        nonlocal n_done
+        second = out[i] is not None
         out[i] = plan
+        n_done += not second
         if part_progress is not None:
-            part_progress(n_done, len(parts), part_line(parts[i][0], plan))
+            line = part_line(parts[i][0], plan)
+            if second:
+                line["name"] += " (second try)"
+            part_progress(n_done, len(parts), line)
 
-    if n_workers <= 1:
-        for i, a in enumerate(args):
-            done(i, _solve_part(a), i + 1)
-    else:
-        with ProcessPoolExecutor(max_workers=min(n_workers, len(parts))) as pool:
-            futures = {pool.submit(_solve_part, a): i for i, a in enumerate(args)}
-            for n_done, fut in enumerate(as_completed(futures), 1):
-                done(futures[fut], fut.result(), n_done)
+    for attempt in (order, None):
+        if attempt is None:  # parts that found no plan in their share: one more try each, after the rest
+            attempt = [i for i in order if _no_plan_found(out[i])]
+            pending = sum(weights[i] for i in attempt)
+        if slots <= 1 or len(attempt) <= 1:
+            for i in attempt:
+                done(i, _solve_part(args(i)))
+        else:
+            _run_pool(attempt, args, done, slots)
     return [p for p in out if p is not None]
+
+
+def _no_plan_found(plan: PlanResult | None) -> bool:
+    return plan is not None and plan.status is SolveStatus.UNKNOWN
+
+
+def _finished_ok(finished: queue.Queue[Any], i: int, plan: PlanResult) -> None:
+    finished.put((i, plan, None))
+
+
+def _finished_error(finished: queue.Queue[Any], i: int, error: BaseException) -> None:
+    finished.put((i, None, error))
+
+
+def _run_pool(order: list[int], args: Callable[[int], tuple[Any, ...]],
+              done: Callable[[int, PlanResult], None], slots: int) -> None:
+    """Run the parts in ``order`` on ``slots`` worker processes, starting the next as one finishes (so its
+    time budget is computed when it starts); the main thread waits in short steps, so Ctrl-C is handled
+    at once, and then the workers are terminated."""
+    finished: queue.Queue[tuple[int, PlanResult | None, BaseException | None]] = queue.Queue()
+    waiting = list(order)
+    method = _start_method()
+    ctx = mp.get_context(method)
+    if method == "forkserver":  # the server imports the solver once; each worker forks from it ready
+        ctx.set_forkserver_preload(["capacity_planner.solver.plan"])
+    pool = ctx.Pool(slots, initializer=_quiet_worker)
+    try:
+        running = 0
+
+        def submit() -> None:
+            nonlocal running
+            i = waiting.pop(0)
+            pool.apply_async(_solve_part, (args(i),), callback=partial(_finished_ok, finished, i),
+                             error_callback=partial(_finished_error, finished, i))
+            running += 1
+
+        while waiting and running < slots:
+            submit()
+        while running:
+            if interrupted():
+                raise RunInterrupted()
+            try:
+                i, plan, error = finished.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            running -= 1
+            if error is not None:
+                raise error
+            assert plan is not None
+            done(i, plan)
+            if waiting:
+                submit()
+        pool.close()
+    except BaseException:
+        pool.terminate()  # stops the solves in progress: nothing of a cut-short part is used
+        raise
+    finally:
+        pool.join()
 
 
 def _join_levels(plans: list[PlanResult]) -> tuple[LevelResult, ...]:

@@ -175,10 +175,10 @@ def plan_allocation(
     Notes
     -----
     The pack is split into independent parts (:mod:`capacity_planner.solver.decompose`) unless a trust-wide
-    rule couples them; with several parts each is solved with one CP-SAT worker, ``seed`` and the full
-    ``time_limit_s`` (and ``work_limit``), up to ``workers`` parts at a time in separate processes, and the
-    plans are joined in part order (:mod:`capacity_planner.solver.join`): the result is the same as solving
-    the parts one after another. ``progress`` is then not called (it cannot cross processes).
+    rule couples them; with several parts, up to ``workers`` parts are solved at a time in separate
+    processes, ``time_limit_s`` (and ``work_limit``) is shared between them by size, and the plans are
+    joined in part order (:mod:`capacity_planner.solver.join`): the result is the same as solving the parts
+    one after another. ``progress`` is then not called (it cannot cross processes).
     """
     from capacity_planner.solver.decompose import split
 

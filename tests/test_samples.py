@@ -129,6 +129,7 @@ def test_same_seed_gives_identical_files_and_another_seed_differs(tmp_path: Path
     assert {"referrals.csv", "appointments.csv", "delivered.csv", "leave.csv"} <= differing
 
 
+@pytest.mark.slow
 def test_parquet_is_deterministic_and_holds_the_same_pack_as_csv(tmp_path: Path) -> None:
     p1 = generate_sample("small", 3, tmp_path / "p1", "parquet")
     p2 = generate_sample("small", 3, tmp_path / "p2", "parquet")
@@ -146,6 +147,7 @@ def test_committed_sample_equals_a_fresh_generation_with_seed_0(tmp_path: Path) 
         "generate_sample('small', 0, Path('data/samples/small'))")
 
 
+@pytest.mark.slow
 def test_committed_sample_is_a_clean_plan_pack(pack: PlanningPack) -> None:
     assert validate_pack(COMMITTED, purpose="plan") == []
     with warnings.catch_warnings():

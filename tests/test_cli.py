@@ -137,6 +137,7 @@ def test_demand_with_only_activities_and_referrals(tmp_path: Path, tiny_path: Pa
     assert (tmp_path / "d" / "weekly_demand.csv").is_file()
 
 
+@pytest.mark.slow
 def test_review_and_backtest_on_the_embedded_sample(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["review", "--out", str(tmp_path / "r")])

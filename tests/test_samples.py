@@ -602,6 +602,7 @@ def test_quarterly_review_of_the_committed_sample_tells_the_story(pack: Planning
 # ---------------------------------------------------------------------------------------------
 # Larger sizes
 # ---------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_service_size_is_a_valid_forty_clinician_pack(tmp_path: Path) -> None:
     out = generate_sample("service", 0, tmp_path / "service")
     problems = validate_pack(out, purpose="plan")

@@ -1,6 +1,8 @@
 # Two commands for a new machine: `make demo` and `make test`. Both create .venv when needed.
-# `make demo` installs the runtime dependencies only (what a service lead needs); `make test`, `make lint`
-# and `make bench` add the development extras on top.
+# `make demo` installs the runtime dependencies only (what a service lead needs), at the newest versions
+# pyproject.toml allows; `make test`, `make lint` and `make bench` add the development extras and install
+# everything at the versions pinned in constraints.txt (the set CI tests: DEVELOPMENT.md, "Pinned test
+# environment"), so a test run's outcome depends on the commit, not on the day it runs.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -8,9 +10,14 @@ CP     := $(VENV)/bin/capacity-planner
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 STAMP  := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
+CONSTRAINTS := constraints.txt
 OUT    ?= out/demo
+# pytest-xdist workers for `make test`/`make test-fast` (auto: one per core); files are kept whole on one
+# worker (--dist loadfile), so a module's fixtures are built once.
+TEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
-.PHONY: demo test test-fast lint bench clean venv
+.PHONY: demo test test-fast lint bench clean venv constraints
 
 venv: $(STAMP)
 
@@ -20,22 +27,22 @@ $(RUNTIME_STAMP): pyproject.toml
 	@$(PY) -m pip install --quiet -e .
 	@touch $(RUNTIME_STAMP)
 
-$(STAMP): $(RUNTIME_STAMP)
-	@$(PY) -m pip install --quiet -e ".[dev,dask]"
+$(STAMP): $(RUNTIME_STAMP) $(CONSTRAINTS)
+	@$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev,dask]"
 	@touch $(STAMP)
 
 $(BENCH_STAMP): $(STAMP)
-	@$(PY) -m pip install --quiet -e ".[dev,dask,bench]"
+	@$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev,dask,bench]"
 	@touch $(BENCH_STAMP)
 
 demo: $(RUNTIME_STAMP)
 	@$(CP) demo --out $(OUT)
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PYTEST) --durations=15
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PYTEST) -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -43,6 +50,11 @@ lint: $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/run.py
+
+# Refresh the pins after upgrading the venv on purpose (pip install -U ...) and a passing `make test`.
+constraints:
+	@{ sed -n '/^#/p' $(CONSTRAINTS); $(PY) -m pip freeze --exclude-editable; } > $(CONSTRAINTS).new
+	@mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 clean:
 	rm -rf out build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

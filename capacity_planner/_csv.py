@@ -12,6 +12,7 @@ does not is one that itself begins with an apostrophe followed by such a charact
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pandas as pd
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 TEXT_MARK = "'"
+ESCAPED_PREFIXES = tuple(TEXT_MARK + trigger for trigger in FORMULA_TRIGGERS)
 
 
 def escape_cell(value: Any) -> Any:
@@ -40,40 +42,38 @@ def _is_text_column(s: pd.Series) -> bool:
     return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
 
 
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells follow the policy (only columns that need it are copied)."""
+def _map_text_cells(frame: pd.DataFrame, prefixes: tuple[str, ...],
+                    change: Callable[[Any], Any]) -> pd.DataFrame:
+    """``frame`` with ``change`` applied to every text cell that starts with one of ``prefixes``.
+
+    Only the columns holding such a cell are copied; ``frame`` itself is returned when none does.
+    """
     out = frame
     for col in frame.columns:
         s = frame[col]
         if not _is_text_column(s):
             continue
-        text = s.astype("string")
-        mask = text.str.startswith(FORMULA_TRIGGERS).fillna(False).to_numpy(dtype=bool)
+        mask = s.astype("string").str.startswith(prefixes).fillna(False).to_numpy(dtype=bool)
         if mask.any():
             if out is frame:
                 out = frame.copy()
-            out[col] = s.astype(object).where(~mask, s[mask].map(escape_cell))
-    if out is not frame:
-        out.columns = [escape_cell(c) for c in out.columns]
-    elif any(isinstance(c, str) and c.startswith(FORMULA_TRIGGERS) for c in frame.columns):
-        out = frame.copy()
+            out[col] = s.where(~mask, s[mask].map(change))
+    return out
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names follow the policy (only columns that need it
+    are copied)."""
+    out = _map_text_cells(frame, FORMULA_TRIGGERS, escape_cell)
+    if any(isinstance(c, str) and c.startswith(FORMULA_TRIGGERS) for c in frame.columns):
+        out = out.copy() if out is frame else out
         out.columns = [escape_cell(c) for c in out.columns]
     return out
 
 
 def unescape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Undo :func:`safe_frame` on a frame read from CSV (text columns only)."""
-    out = frame
-    for col in frame.columns:
-        s = frame[col]
-        if not _is_text_column(s):
-            continue
-        mask = s.astype("string").str.match(r"'[=+\-@\t\r]").fillna(False).to_numpy(dtype=bool)
-        if mask.any():
-            if out is frame:
-                out = frame.copy()
-            out[col] = s.where(~mask, s[mask].map(unescape_cell))
-    return out
+    return _map_text_cells(frame, ESCAPED_PREFIXES, unescape_cell)
 
 
 def read_text_csv(path: str | Path) -> pd.DataFrame:

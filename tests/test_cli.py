@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from capacity_planner import __version__
@@ -36,6 +37,7 @@ def test_validate_tiny_pack_prints_summary(tiny_path: Path) -> None:
     assert "planning year from 2026-04-06" in result.output
 
 
+@pytest.mark.slow
 def test_validate_embedded_sample_without_arguments() -> None:
     result = CliRunner().invoke(cli, ["validate"])
     assert result.exit_code == 0, result.output
@@ -78,6 +80,7 @@ def test_unexpected_error_is_one_line_exit_1_and_traceback_with_debug(tmp_path: 
     assert "Traceback" in result.output
 
 
+@pytest.mark.slow
 def test_plan_end_to_end_on_the_embedded_sample(tmp_path: Path) -> None:
     """`plan` with no PACK: demand, allocation and meeting pack; outputs have the DESIGN.md columns and
     the plan passes the independent checker."""
@@ -110,6 +113,7 @@ def test_plan_end_to_end_on_the_embedded_sample(tmp_path: Path) -> None:
     assert check_plan(sample_pack(), tables, requirements) == []
 
 
+@pytest.mark.slow
 def test_plan_is_reproducible(tmp_path: Path) -> None:
     runner = CliRunner()
     for name in ("a", "b"):
@@ -133,6 +137,7 @@ def test_demand_with_only_activities_and_referrals(tmp_path: Path, tiny_path: Pa
     assert (tmp_path / "d" / "weekly_demand.csv").is_file()
 
 
+@pytest.mark.slow
 def test_review_and_backtest_on_the_embedded_sample(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["review", "--out", str(tmp_path / "r")])

@@ -11,7 +11,6 @@ import pytest
 import capacity_planner as cp
 from capacity_planner.demand.history import (
     appointment_rates,
-    bank_holidays,
     build_history,
     calendar_regressors,
     follow_up_ratios,
@@ -199,42 +198,6 @@ def test_history_is_vectorised_on_a_million_rows() -> None:
 
 
 # ---- calendar ------------------------------------------------------------------------------------
-
-
-def test_bank_holidays_match_gov_uk() -> None:
-    got = {d.isoformat() for d in bank_holidays(2022, 2023)}
-    expected = {  # gov.uk/bank-holidays, England and Wales
-        "2022-01-03",
-        "2022-04-15",
-        "2022-04-18",
-        "2022-05-02",
-        "2022-06-02",
-        "2022-06-03",
-        "2022-08-29",
-        "2022-09-19",
-        "2022-12-26",
-        "2022-12-27",
-        "2023-01-02",
-        "2023-04-07",
-        "2023-04-10",
-        "2023-05-01",
-        "2023-05-08",
-        "2023-05-29",
-        "2023-08-28",
-        "2023-12-25",
-        "2023-12-26",
-    }
-    assert got == expected
-    assert {d.isoformat() for d in bank_holidays(2027, 2027)} == {
-        "2027-01-01",
-        "2027-03-26",
-        "2027-03-29",
-        "2027-05-03",
-        "2027-05-31",
-        "2027-08-30",
-        "2027-12-27",
-        "2027-12-28",
-    }
 
 
 def test_working_days_and_festive_regressor() -> None:

@@ -63,6 +63,7 @@ def mappings_next_to(folder: Path) -> list[Path]:
     return paths
 
 
+@pytest.mark.slow
 def test_sus_extract_and_staff_list_import_and_plan_end_to_end(tmp_path: Path) -> None:
     extract = sus_extract_from_sample(tmp_path)
     mappings = mappings_next_to(tmp_path)

@@ -123,6 +123,7 @@ def test_parquet_dates_beyond_pandas_range_name_the_cell(pack: Path) -> None:
 
 
 # ---- finding 7: review --plan belongs to the pack -------------------------------------------------------
+@pytest.mark.slow
 def test_review_refuses_another_packs_plan_and_maps_back_this_packs_anonymised_plan(
         tmp_path: Path, pack: Path) -> None:
     """Before: another pack's plan was reviewed as '765 delivered of 0 planned (+nan %)', exit 0."""
@@ -169,6 +170,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_every_csv_written_is_safe_to_open_in_excel(tmp_path: Path, pack: Path) -> None:
     """Before: IDs and names such as =HYPERLINK(...) or +cmd|... were written raw into the CSVs."""
     evil_name = '=HYPERLINK("http://evil.example","click")'

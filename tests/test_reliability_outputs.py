@@ -176,6 +176,7 @@ def test_interrupted_plan_writes_nothing_and_exits_130(
     hook = _SignalOnFirstSolution(signum)
     monkeypatch.setattr(S, "run_stoppable", hook)
     out = tmp_path / "out"
+    sigint_before = signal.getsignal(signal.SIGINT)  # default_int_handler, or SIG_IGN in a pytest-xdist worker
     t0 = time.perf_counter()
     result = CliRunner().invoke(cli, ["plan", str(pack_copy), "--out", str(out), "--time-limit", "600"])
     assert hook.sent == 1
@@ -183,7 +184,7 @@ def test_interrupted_plan_writes_nothing_and_exits_130(
     assert "Interrupted" in result.output and "nothing of this run was written" in result.output
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["pack"]
     assert time.perf_counter() - t0 < 120  # stopped, not run to the 600 s limit
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+    assert signal.getsignal(signal.SIGINT) is sigint_before  # handlers restored
 
 
 def _comparison(folder: Path) -> pd.DataFrame:

@@ -112,6 +112,7 @@ def test_output_files(serial: Path) -> None:
     assert not list(serial.glob(".*"))  # no staging leftovers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("executor", ["process", "dask"])
 def test_executors_give_identical_results(executor: str, tiny: PlanningPack, scenarios: list, serial: Path,
                                           tmp_path: Path) -> None:
@@ -141,6 +142,7 @@ locum = { fu = 50 }
     return pack, specs, out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("executor", ["process", "dask"])
 def test_executors_agree_when_the_work_limit_stops_the_solver(
         executor: str, cut_short: tuple[PlanningPack, list, Path], tmp_path: Path) -> None:
@@ -234,6 +236,7 @@ def test_pack_digest_is_the_same_in_every_process(tmp_path: Path) -> None:
     assert len(digests) == 1
 
 
+@pytest.mark.slow
 def test_dask_scheduler_address(tiny: PlanningPack, scenarios: list, serial: Path, tmp_path: Path) -> None:
     from distributed import LocalCluster
 

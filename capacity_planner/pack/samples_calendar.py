@@ -13,7 +13,6 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from capacity_planner.calendar import easter_sunday as easter_sunday  # re-exported for callers
 from capacity_planner.calendar import english_bank_holidays
 
 EPOCH = dt.date(1970, 1, 1)

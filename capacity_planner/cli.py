@@ -383,6 +383,7 @@ def scenarios(ctx: click.Context, paths: tuple[Path, ...], out: Path, executor: 
         capacity-planner scenarios --out whatif                       # sample + example file
         capacity-planner scenarios my_service.xlsx options.toml --out whatif --executor process
     """
+    from capacity_planner.console import console_table
     from capacity_planner.pack.read import read_pack
     from capacity_planner.scenarios import example_scenarios_path, run_scenarios, text_progress
 
@@ -397,10 +398,11 @@ def scenarios(ctx: click.Context, paths: tuple[Path, ...], out: Path, executor: 
     table = run_scenarios(loaded, spec, out, executor=executor, scheduler=scheduler,  # type: ignore[arg-type]
                           max_workers=max_workers, time_limit_s=time_limit, anonymise=anonymise,
                           progress=text_progress(), resume=not no_resume, work_limit=work_limit)
-    wanted = ("scenario", "status", "unmet_sessions_per_year", "unmet_rapid_access_sessions_per_year",
-              "annual_cost", "annual_cost_delta")
-    shown = [c for c in wanted if c in table.columns]
-    click.echo(table[shown].to_string(index=False))
+    click.echo(console_table(table, {
+        "scenario": ("scenario", "text"), "status": ("status", "text"),
+        "unmet_sessions_per_year": ("unmet sessions a year", "count"),
+        "unmet_rapid_access_sessions_per_year": ("of which rapid access", "count"),
+        "annual_cost": ("cost a year", "money"), "annual_cost_delta": ("change in cost", "money")}))
     click.echo(f"Comparison: {Path(out) / 'comparison.csv'} and {Path(out) / 'comparison.html'}")
     failed = table.loc[~table["status"].isin(PLANNED_STATUSES)]
     for row in failed.itertuples(index=False):
@@ -436,6 +438,7 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
     Example:
         capacity-planner frontier --budgets 0,25000,50000,100000 --out frontier
     """
+    from capacity_planner.console import budget_line, console_table
     from capacity_planner.pack.read import read_pack
     from capacity_planner.scenarios import run_frontier
     from capacity_planner.scenarios.frontier import lever_problems
@@ -453,10 +456,14 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
         raise click.BadParameter("; ".join(problems), param_hint="--levers")
     _stage(f"Planning {len(amounts)} budget(s): one solve each…")
     table = run_frontier(loaded, amounts, out, levers=lever_list, work_limit=work_limit,
-                         time_limit_s=time_limit)
-    shown = ["budget", "status", "unmet_sessions_per_year", "unmet_sessions_rapid_access_per_year",
-             "cost_used", "levers_bought"]
-    click.echo(table[shown].to_string(index=False))
+                         time_limit_s=time_limit, on_budget=lambda ev: _stage(budget_line(
+                             ev.done, ev.total, ev.budget, ev.status, ev.unmet_sessions_per_year,
+                             ev.cost_used, ev.seconds)))
+    click.echo(console_table(table, {
+        "budget": ("budget a year", "money"), "status": ("status", "text"),
+        "unmet_sessions_per_year": ("unmet sessions a year", "count"),
+        "unmet_sessions_rapid_access_per_year": ("of which rapid access", "count"),
+        "cost_used": ("spent", "money"), "levers_bought": ("levers bought", "text")}))
     for budget, reason in zip(table["budget"], table["reason"], strict=True):
         if reason:
             click.echo(f"note: £{float(budget):,.0f}: {reason}")

@@ -180,7 +180,10 @@ def test_scenarios_and_frontier_on_the_tiny_pack(tmp_path: Path, tiny_path: Path
     assert result.exit_code == 0, result.output
     frontier = pd.read_csv(tmp_path / "f" / "frontier.csv")
     assert len(frontier) == 2 and (frontier["cost_used"] <= frontier["budget"]).all()
-    assert "levers_bought" in result.output and "frontier.csv" in result.output
+    assert "levers bought" in result.output and "frontier.csv" in result.output
+    # progress as each budget is solved, and numbers as a planner reads them (issue 17 item 5)
+    assert "[1/2] £0: " in result.output and "[2/2] £20,000: " in result.output
+    assert "£20,000" in result.output.split("budget a year", 1)[1]
 
 
 def test_frontier_bad_levers_or_budgets_exit_2_writing_nothing(tmp_path: Path, tiny_path: Path) -> None:

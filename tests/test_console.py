@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from capacity_planner.console import progress_words
+from capacity_planner.console import budget_line, console_table, format_number, progress_words
 
 
 @pytest.mark.parametrize(("level", "best", "bound", "words"), [
@@ -36,3 +37,29 @@ def test_plan_prints_progress_in_words(tmp_path, tiny_path) -> None:  # type: ig
                                       "--work-limit", "2", "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert "rapid-access demand: " in result.output and "solving unmet" not in result.output
+
+
+@pytest.mark.parametrize(("value", "kind", "text"), [
+    (25000.0, "money", "£25,000"), (-512.4, "money", "-£512"), (0.4, "money", "£0"), (1549.0, "count", "1,549"),
+    (10.5, "count", "10.5"), (float("nan"), "count", "–"), (None, "money", "–"), (1.25, "pas", "1.25"),
+    (2.0, "pas", "2"), ("optimal", "text", "optimal"),
+])
+def test_numbers_on_the_console(value: object, kind: str, text: str) -> None:
+    assert format_number(value, kind) == text
+
+
+def test_console_table_aligns_numbers_right_and_text_left() -> None:
+    frame = pd.DataFrame({"scenario": ["baseline", "locum-2ww"], "unmet": [1549.0, 12.5], "cost": [0.0, -950.0],
+                          "unused": [1, 2]})
+    table = console_table(frame, {"scenario": ("scenario", "text"), "unmet": ("unmet", "count"),
+                                  "cost": ("change in cost", "money"), "absent": ("never shown", "text")})
+    assert table.splitlines() == [
+        "scenario   unmet  change in cost",
+        "baseline   1,549              £0",
+        "locum-2ww   12.5           -£950",
+    ]
+
+
+def test_budget_line_in_words() -> None:
+    assert budget_line(1, 3, 0.0, "feasible", 648.0, 0.0, 12.04) == (
+        "[1/3] £0: 648 sessions a year unmet, £0 spent (feasible, 12.0 s)")

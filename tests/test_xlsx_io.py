@@ -127,3 +127,17 @@ def test_progress_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
         assert enabled(quiet)
     finally:
         set_enabled(None)
+
+
+def test_reading_a_folder_pack_shows_each_file_on_stderr_only(monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    # Progress over the folder's bytes, named by the file being read; nothing on stdout (issue 17 item 5).
+    from pathlib import Path
+
+    tiny = Path(__file__).parent / "data" / "tiny"
+    monkeypatch.setenv("CAPACITY_PLANNER_PROGRESS", "1")
+    raw = read_raw(tiny)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert any(f"Reading {p.name}" in err for p in tiny.glob("*.csv"))
+    assert "clinicians" in raw.tables

@@ -116,29 +116,12 @@ def _read_folder(folder: Path) -> RawPack:
     for p in sorted(folder.iterdir()):
         if p.suffix.lower() in (".csv", ".parquet") and p.is_file():
             files.setdefault(table_key(p.stem), []).append(p)
-    for name, paths in files.items():
-        if name not in TABLES:
-            hint = did_you_mean(name, list(TABLES))
-            raw.problems.append(
-                Problem(paths[0].name, "file ignored: not a planning-pack table"
-                        + (hint or f" (tables are {', '.join(TABLES)})"), severity="warning")
-            )
-            continue
-        if len(paths) > 1:
-            raw.unreadable.add(name)
-            raw.problems.append(
-                Problem(" and ".join(p.name for p in paths),
-                        "the same table is given twice; keep only one of these files")
-            )
-            continue
-        p = paths[0]
-        raw.file_hashes[p.name] = _sha256(p)
-        table = _read_parquet(p, name, raw.problems) if p.suffix.lower() == ".parquet" else \
-            _read_csv(p, name, raw.problems)
-        if table is not None:
-            raw.tables[name] = table
-        else:
-            raw.unreadable.add(name)
+    sizes = {p: p.stat().st_size for paths in files.values() for p in paths}
+    with progress(f"Reading {folder.name}", total=sum(sizes.values()), unit="B") as bar:
+        for name, paths in files.items():
+            bar.describe(f"Reading {paths[0].name}")
+            _read_folder_table(raw, name, paths)
+            bar.advance(sum(sizes[p] for p in paths))
     toml_path = folder / TOML_NAME
     if toml_path.is_dir():
         raw.problems.append(Problem(TOML_NAME, "is a folder, not a settings file: remove it or replace it by "
@@ -147,6 +130,32 @@ def _read_folder(folder: Path) -> RawPack:
         raw.file_hashes[TOML_NAME] = _sha256(toml_path)
         raw.settings = _read_toml(toml_path, raw.problems)
     return raw
+
+
+def _read_folder_table(raw: RawPack, name: str, paths: list[Path]) -> None:
+    """Read one table of a folder pack (CSV or Parquet) into ``raw``, or record why not."""
+    if name not in TABLES:
+        hint = did_you_mean(name, list(TABLES))
+        raw.problems.append(
+            Problem(paths[0].name, "file ignored: not a planning-pack table"
+                    + (hint or f" (tables are {', '.join(TABLES)})"), severity="warning")
+        )
+        return
+    if len(paths) > 1:
+        raw.unreadable.add(name)
+        raw.problems.append(
+            Problem(" and ".join(p.name for p in paths),
+                    "the same table is given twice; keep only one of these files")
+        )
+        return
+    p = paths[0]
+    raw.file_hashes[p.name] = _sha256(p)
+    table = _read_parquet(p, name, raw.problems) if p.suffix.lower() == ".parquet" else \
+        _read_csv(p, name, raw.problems)
+    if table is not None:
+        raw.tables[name] = table
+    else:
+        raw.unreadable.add(name)
 
 
 def _sha256(path: Path) -> str:

@@ -31,7 +31,8 @@ worse as the budget grows.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -217,10 +218,26 @@ def _reason(point: _Point) -> str:
     return "wall-clock limit reached before every level was proven optimal; may differ from run to run"
 
 
+@dataclass(frozen=True)
+class BudgetDone:
+    """One budget of the frontier solved (for progress on the console): the ``done``-th of ``total``,
+    its status, unmet sessions a year and extra cost used (GBP a year), and the solve's wall seconds."""
+
+    done: int
+    total: int
+    budget: float
+    status: str
+    unmet_sessions_per_year: float
+    cost_used: float
+    seconds: float
+
+
 def frontier_table(pack: PlanningPack, budgets: Sequence[float], *, levers: Sequence[str] | None = None,
-                   work_limit: float | None = None, time_limit_s: float | None = None) -> pd.DataFrame:
+                   work_limit: float | None = None, time_limit_s: float | None = None,
+                   on_budget: Callable[[BudgetDone], None] | None = None) -> pd.DataFrame:
     """The frontier (columns :data:`FRONTIER_COLUMNS`, one row per distinct budget, ascending), without
-    writing files. Limits as in :func:`~capacity_planner.scenarios.runner.solver_limits`, per budget."""
+    writing files. Limits as in :func:`~capacity_planner.scenarios.runner.solver_limits`, per budget;
+    ``on_budget`` is called as each budget is solved (e.g. :func:`capacity_planner.console.budget_line`)."""
     from capacity_planner.demand.pipeline import size_demand
     from capacity_planner.scenarios.runner import solver_limits
 
@@ -232,7 +249,9 @@ def frontier_table(pack: PlanningPack, budgets: Sequence[float], *, levers: Sequ
     rows: list[dict[str, Any]] = []
     best: _Point | None = None
     best_budget = 0.0
-    for budget in sorted(set(float(b) for b in budgets)):
+    ordered = sorted(set(float(b) for b in budgets))
+    for budget in ordered:
+        started = time.perf_counter()
         point = _solve(pack, demand, allowances_for(pack, lv, budget), work, wall)
         if best is None and not point.solved:  # the smallest budget: as `plan` would fail
             if point.status == "infeasible":
@@ -260,6 +279,9 @@ def frontier_table(pack: PlanningPack, budgets: Sequence[float], *, levers: Sequ
                      "locum_sessions_per_year": m.get("locum_sessions_per_year", 0.0),
                      "wli_sessions_per_year": m.get("wli_sessions_per_year", 0.0),
                      "levers_bought": _bought_text(point)})
+        if on_budget is not None:
+            on_budget(BudgetDone(len(rows), len(ordered), budget, point.status, m["unmet_sessions_per_year"],
+                                 point.cost, time.perf_counter() - started))
     return pd.DataFrame(rows, columns=list(FRONTIER_COLUMNS))
 
 
@@ -290,7 +312,8 @@ def frontier_chart(frontier: pd.DataFrame) -> Any:
 
 def run_frontier(pack: PlanningPack, budgets: Sequence[float], out_dir: str | Path, *,
                  levers: Sequence[str] | None = None, work_limit: float | None = None,
-                 time_limit_s: float | None = None) -> pd.DataFrame:
+                 time_limit_s: float | None = None,
+                 on_budget: Callable[[BudgetDone], None] | None = None) -> pd.DataFrame:
     """Compute the budget frontier and write ``frontier.csv`` and ``charts/frontier.png`` into ``out_dir``
     (all or nothing, under the output-folder rule of :mod:`capacity_planner._files`).
 
@@ -308,6 +331,8 @@ def run_frontier(pack: PlanningPack, budgets: Sequence[float], out_dir: str | Pa
         pack.toml ``solver.work_limit``, else ``solver.time_limit_s``.
     time_limit_s : float, optional
         Wall-clock safety net per budget, seconds; default ten times the work limit (at least 60 s).
+    on_budget : callable, optional
+        Called with a :class:`BudgetDone` as each budget is solved (progress on the console).
 
     Returns
     -------
@@ -326,7 +351,8 @@ def run_frontier(pack: PlanningPack, budgets: Sequence[float], out_dir: str | Pa
     from capacity_planner.workflow import pack_inputs
 
     check_output_folder(out_dir, inputs=pack_inputs(pack))  # refuse before the solves, not after
-    frontier = frontier_table(pack, budgets, levers=levers, work_limit=work_limit, time_limit_s=time_limit_s)
+    frontier = frontier_table(pack, budgets, levers=levers, work_limit=work_limit, time_limit_s=time_limit_s,
+                              on_budget=on_budget)
     with output_folder(out_dir, "frontier", inputs=pack_inputs(pack)) as stage:
         (stage / "charts").mkdir()
         write_csv(frontier, stage / "frontier.csv")

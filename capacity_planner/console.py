@@ -57,8 +57,8 @@ def progress_words(level: str, best: float, bound: float) -> str:
         tail = "(proven the fewest)" if proven else f"(best possible >= {_num(bound)})"
         return f"changes to current job plans: {_num(best)} sessions {tail}"
     if level == "fairness":
-        tail = "(proven the least)" if proven else f"(best possible >= {_num(bound)})"
-        tail = "(proven the least)" if proven else f"(best possible >= {100 * bound:.1f} points)"
+        # a spread is never negative; CP-SAT's early bounds can be (the relaxation's), which reads as nonsense
+        tail = "(proven the least)" if proven else f"(best possible >= {100 * max(bound, 0.0):.1f} points)"
         return f"spread of DCC time within staff groups: {100 * best:.1f} points of contracted PAs {tail}"
     return f"{level}: {_num(best)} (bound {_num(bound)})"
 

@@ -23,6 +23,7 @@ from capacity_planner.console import budget_line, console_table, format_number, 
     ("changes", 14.0, 14.0, "changes to current job plans: 14 sessions (proven the fewest)"),
     ("fairness", 0.131, 0.131, "spread of DCC time within staff groups: 13.1 points of contracted PAs (proven the least)"),
     ("fairness", 0.25, 0.1, "spread of DCC time within staff groups: 25.0 points of contracted PAs (best possible >= 10.0 points)"),
+    ("fairness", 1.796, -0.831, "spread of DCC time within staff groups: 179.6 points of contracted PAs (best possible >= 0.0 points)"),
 ])
 def test_progress_words(level: str, best: float, bound: float, words: str) -> None:
     assert progress_words(level, best, bound) == words

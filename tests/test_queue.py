@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from collections import deque
 from collections.abc import Callable
 from typing import Literal
@@ -516,11 +515,7 @@ def test_simulation_invalid_inputs(kwargs: dict[str, object], message: str) -> N
         simulate_waiting_list(**args)  # type: ignore[arg-type]
 
 
-def test_simulation_speed() -> None:
-    # 520 weeks at 1,000 referrals a week with a 20,000 list: well under a second.
-    simulate_waiting_list(1000, 1010, 20_000, 18, weeks=520, seed=0)  # warm-up
-    start = time.perf_counter()
+def test_simulation_at_scale() -> None:
+    # 520 weeks at 1,000 referrals a week with a 20,000 list runs (its speed is for benchmarks/, not here).
     sim = simulate_waiting_list(1000, 1010, 20_000, 18, weeks=520, seed=0)
-    elapsed = time.perf_counter() - start
     assert sim.arrivals.sum() > 500_000
-    assert elapsed < 0.5

@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import json
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -302,11 +301,10 @@ def test_tiny_and_huge_numbers_and_very_long_names(pack: Path) -> None:
     _one_error(_run("validate", str(pack)), "too close to zero to be meant")
     _edit(pack / "activities.csv", 2, "patients_per_session", "8")
     _edit(pack / "clinicians.csv", 2, "name", "x" * 5_000_000)
-    t0 = time.perf_counter()
     result = _run("validate", str(pack))
     _one_error(result, "column name: value 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (5,000,000 characters)': "
                        "too long")
-    assert time.perf_counter() - t0 < 60 and len(result.output) < 2_000
+    assert len(result.output) < 2_000
 
 
 def test_tex_like_names_are_drawn_as_text(tmp_path: Path, pack: Path) -> None:

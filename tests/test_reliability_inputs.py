@@ -364,3 +364,27 @@ def test_disk_full_during_convert_is_one_plain_message(tmp_path: Path, pack: Pat
     assert errors == ["error: cannot write clinicians.csv: the disk is full. Nothing was written; free some "
                       "space (or choose another --out) and run again."]
     assert not (tmp_path / "c").exists() and [p.name for p in tmp_path.iterdir()] == ["pack"]
+
+
+def test_long_workbook_date_columns_parse_on_distinct_cells_exactly_as_cell_by_cell(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Workbook date columns are parsed on their distinct cells and expanded (issue 16: speed); the result,
+    # the "not a date" mask and the "out of range" mask must equal the cell-by-cell parse.
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+
+    from capacity_planner.pack import parse as P
+
+    kinds = [dt.datetime(2026, 4, 6, 13, 5), dt.date(2025, 12, 25), 46000, 46000.0, "2026-01-05", "05/01/2026",
+             "2026-01-05T09:00", "not a date", " ", None, dt.datetime(9999, 12, 31), -5, "4712-12-31", pd.NaT,
+             "31/02/2026", 1.5]
+    rng = np.random.default_rng(0)
+    cells = pd.Series([kinds[i] for i in rng.integers(0, len(kinds), 3_000)], dtype=object)
+    fast = P._parse_date(cells)
+    monkeypatch.setattr(P, "_DISTINCT_FROM", 10**9)
+    slow = P._parse_date(cells)
+    pd.testing.assert_series_equal(fast[0], slow[0])
+    assert (fast[1] == slow[1]).all() and (fast[2] == slow[2]).all()
+    assert fast[1].any() and fast[2].any()  # the case covers bad and far cells

@@ -85,6 +85,9 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
+_DISTINCT_FROM = 1_000  # cells: longer object columns are parsed on their distinct values
+
+
 def _on_distinct(series: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """Apply an element-wise ``transform`` to the distinct values only, then expand (Arrow ``take``).
 
@@ -149,6 +152,20 @@ def _parse_date(series: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Dates (midnight), the mask of cells that are not dates and the mask of dates outside
     :data:`FIRST_DATE`..:data:`LAST_DATE` (left missing: HR sentinels such as 9999-12-31, Excel serials
     below 1, years beyond pandas' range)."""
+    if series.dtype == object and len(series) > _DISTINCT_FROM:
+        # Workbook cells are Python objects; an extract repeats a few hundred days over 100,000s of rows, so
+        # the per-cell checks below run on the distinct cells only and are expanded by position.
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        parsed, bad_u, far_u = _parse_date(pd.Series(uniques, dtype=object))
+        missing = codes < 0
+        safe = np.where(missing, 0, codes)
+        stamps = (parsed.to_numpy()[safe] if len(uniques)
+                  else np.full(len(series), np.datetime64("NaT"), "M8[ns]"))
+        stamps[missing] = np.datetime64("NaT")
+        bad_cells = np.where(missing, False, bad_u[safe] if len(uniques) else False)
+        far_cells = np.where(missing, False, far_u[safe] if len(uniques) else False)
+        return (pd.Series(stamps, index=series.index, dtype="datetime64[ns]"), bad_cells.astype(bool),
+                far_cells.astype(bool))
     n = len(series)
     out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     far = np.zeros(n, dtype=bool)

@@ -5,7 +5,11 @@ equal to the row of review.csv / kpis.csv it comes from."""
 from __future__ import annotations
 
 import html
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -162,3 +166,38 @@ def test_embedded_sample_headline_is_the_documented_worked_number(tmp_path: Path
     headline = _headline_on_page(page)
     assert headline == _headline_from_csvs(review, kpis)
     assert headline["delivered / planned"] == "765 / 782" and headline["variance"] == "-2.2 %"
+
+
+# ---- the page in a browser ----------------------------------------------------------------------------
+CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p),
+                None)
+
+
+def _console_messages(page: Path) -> tuple[list[str], str]:
+    """Console messages Chromium logs while loading ``page`` (``--enable-logging=stderr``), and the DOM."""
+    assert CHROMIUM is not None
+    with tempfile.TemporaryDirectory() as profile:
+        run = subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", "--dump-dom", page.as_uri()],
+            capture_output=True, text=True, timeout=180, check=False)
+    return [line for line in run.stderr.splitlines() if ":CONSOLE" in line], run.stdout
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CP_REQUIRE_BROWSER"),
+                    reason="Chromium is not installed (apt-get install chromium)")
+def test_page_loads_in_chromium_without_console_messages(tmp_path: Path) -> None:
+    if CHROMIUM is None:
+        raise RuntimeError("CP_REQUIRE_BROWSER is set but Chromium is not installed")
+    bad = tmp_path / "bad.html"  # the check itself sees a console error
+    bad.write_text("<!DOCTYPE html><html><body><script>console.error('probe')</script></body></html>")
+    messages, _ = _console_messages(bad)
+    assert any("probe" in m for m in messages), messages
+    tiny = Path(__file__).parent / "data" / "tiny"
+    out = tmp_path / "r"
+    result = CliRunner().invoke(cli, ["review", str(tiny), "--out", str(out)])  # with its XmR charts
+    assert result.exit_code == 0, result.output
+    messages, dom = _console_messages(out / "review.html")
+    assert messages == []
+    assert "Tiny dermatology: quarterly review" in dom and "Dr Ben Bell" in dom

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Mapping, Sequence
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import matplotlib
@@ -204,6 +205,11 @@ def _new_axes(figsize: tuple[float, float]) -> Axes:
     return fig.add_subplot()
 
 
+def _tick_labels(names: Iterable[str], width: int = 22) -> list[str]:
+    """Axis labels wrapped to lines of ``width`` characters, so long activity names stay on the chart."""
+    return [textwrap.fill(n, width) for n in names]
+
+
 def planned_delivered_chart(review: pd.DataFrame, ax: Axes | None = None,
                             clinician_names: Mapping[str, str] | None = None) -> Axes:
     """Bar chart of planned vs delivered sessions per clinician (by name, the ID when a clinician has
@@ -214,7 +220,8 @@ def planned_delivered_chart(review: pd.DataFrame, ax: Axes | None = None,
     x = range(len(rows))
     ax.bar([i - 0.2 for i in x], rows["planned_sessions"], width=0.4, label="planned", color="#005eb8")
     ax.bar([i + 0.2 for i in x], rows["delivered_sessions"], width=0.4, label="delivered", color="#ffb81c")
-    ax.set_xticks(list(x), [_name(c, names) for c in rows["clinician_id"]], rotation=30, ha="right")
+    labels = _tick_labels(_name(c, names) for c in rows["clinician_id"])
+    ax.set_xticks(list(x), labels, rotation=30, ha="right")
     ax.set_ylabel("sessions in the period")
     ax.legend(frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
@@ -235,7 +242,8 @@ def demand_chart(demand: pd.DataFrame, ax: Axes | None = None,
         color="#005eb8",
     )
     ax.bar([i + 0.2 for i in x], demand["actual_referrals"], width=0.4, label="actual", color="#d5281b")
-    ax.set_xticks(list(x), [_name(a, names) for a in demand["activity_id"]], rotation=30, ha="right")
+    labels = _tick_labels(_name(a, names) for a in demand["activity_id"])
+    ax.set_xticks(list(x), labels, rotation=30, ha="right")
     ax.set_ylabel("referrals in the period")
     ax.legend(frameon=False)
     ax.spines[["top", "right"]].set_visible(False)

@@ -288,7 +288,7 @@ def headline_cards(review: pd.DataFrame, kpis: pd.DataFrame, threshold_pct: floa
         (
             kpi_label("active_job_plan_pct"),
             pct_text(active.iloc[0]) if len(active) else MISSING,
-            "target > 90 %",
+            "signed off in the last 12 months; target > 90 %",
             bool(len(active)) and active.iloc[0] > 90,
         ),
     ]

@@ -42,8 +42,7 @@ DEFAULT_THRESHOLD_PCT = 10.0
 # kpi -> (plain words for the page, how its numerator and denominator read; "" when they are not shown).
 # The one place a KPI's name is put into words (review.html); kpis.csv keeps the codes.
 KPI_LABELS: dict[str, tuple[str, str]] = {
-    "active_job_plan_pct": ("Job plans active (signed off in the last 12 months) (%)",
-                            "{n} of {d} clinicians"),
+    "active_job_plan_pct": ("Job plans active (%)", "{n} of {d} clinicians signed off in the last 12 months"),
     "planned_dcc_ratio": ("Planned sessions that are direct clinical care (%)",
                           "{n} of {d} sessions a year"),
     "dcc_spa_ratio": ("DCC PAs per SPA PA", "{n} DCC PAs to {d} SPA PAs"),

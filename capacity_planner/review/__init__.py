@@ -122,7 +122,9 @@ def write_review(pack: PlanningPack, result: ReviewResult, out_dir: Path, *,
 
             spc_files = write_spc_charts(delivered_spc_charts(chart_pack, result), tmp / "charts")
             names += [f"charts/{f.path.name}" for f in spc_files]
-        page = render_review_html(title, result.period, review, kpis, demand, result.threshold_pct,
-                                  spc_charts=spc_files)
+        page = render_review_html(
+            title, result.period, review, kpis, demand, result.threshold_pct, spc_charts=spc_files,
+            clinician_names={c.clinician_id: c.name for c in chart_pack.clinicians if c.name},
+            activity_names={a.activity_id: a.name for a in chart_pack.activities if a.name})
         (tmp / "review.html").write_text(page, encoding="utf-8")
     return [out_dir / n for n in names]

@@ -38,6 +38,22 @@ from capacity_planner.pack.model import PlanningPack
 from capacity_planner.review.delivered import ReviewPeriod, variance_pct
 
 DEFAULT_THRESHOLD_PCT = 10.0
+
+# kpi -> (plain words for the page, how its numerator and denominator read; "" when they are not shown).
+# The one place a KPI's name is put into words (review.html); kpis.csv keeps the codes.
+KPI_LABELS: dict[str, tuple[str, str]] = {
+    "active_job_plan_pct": ("Job plans active (%)", "{n} of {d} clinicians signed off in the last 12 months"),
+    "planned_dcc_ratio": ("Planned sessions that are direct clinical care (%)",
+                          "{n} of {d} sessions a year"),
+    "dcc_spa_ratio": ("DCC PAs per SPA PA", "{n} DCC PAs to {d} SPA PAs"),
+    "session_variance_pct": ("Sessions delivered against planned (%)", "{n} delivered of {d} planned"),
+    "demand_variance_pct": ("Referrals against the forecast (%)", "{n} referrals against {d} expected"),
+    "dna_rate_planned": ("DNA rate assumed in the plan (%)", ""),
+    "dna_rate_actual": ("DNA rate in the period (%)", "{n} DNAs of {d} booked"),
+    "locum_sessions": ("Locum sessions", ""),
+    "wli_sessions": ("Waiting-list-initiative (WLI) sessions", ""),
+    "premium_spend": ("Premium spend on locum and WLI sessions (£)", ""),
+}
 REVIEW_COLUMNS = [
     "level",
     "clinician_id",

@@ -150,7 +150,7 @@ def solve_one(args: tuple[PlanningPack, int, int, float, bool]) -> dict[str, Any
     plan = plan_allocation(pack, requirements, time_limit_s=limit, seed=seed, workers=workers,
                            deterministic=deterministic, raise_on_failure=False)
     total = time.perf_counter() - t0
-    violations = check_plan(pack, plan.tables, requirements, None, plan.summary.get("purchased_sessions"),
+    violations = check_plan(pack, plan.tables, requirements, None, plan.summary.purchased_sessions,
                             plan.summary) if plan.result.solution else ["no plan"]
     return {"name": pack.settings.name, "clinicians": len(pack.clinicians), "status": plan.status.value,
             "seconds": round(total, 2), "violations": len(violations), "requirements": source,
@@ -189,7 +189,7 @@ def bench_trust(seed: int, workers: int, limit: float) -> None:
     plan = plan_allocation(pack, requirements, time_limit_s=limit, seed=seed, workers=workers,
                            raise_on_failure=False)
     total = time.perf_counter() - t0
-    parts = plan.summary.get("parts") or []
+    parts = plan.summary.parts or []
     statuses = pd.Series([p["status"] for p in parts] or [plan.status.value]).value_counts().to_dict()
     slowest = max(parts, key=lambda p: p["seconds"]) if parts else {"seconds": plan.result.solve_seconds}
     print(f"trust: {len(parts)} parts, {len(pack.clinicians)} clinicians, {total:.1f} s wall on {workers} "

@@ -51,6 +51,7 @@ import pandas as pd
 from capacity_planner._csv import csv_text, read_text_csv
 from capacity_planner._files import write_file_atomic
 from capacity_planner.pack import model as M
+from capacity_planner.plan_summary import PlanSummary
 from capacity_planner.report.tables import PlanOutputs
 
 ID_COLUMNS: frozenset[str] = frozenset({"clinician_id", "clinician"})
@@ -214,7 +215,8 @@ def anonymise_outputs(outputs: PlanOutputs, pseudonyms: Pseudonyms) -> PlanOutpu
     return PlanOutputs(
         outputs.folder, outputs.requirements, anonymise_frame(outputs.allocation, pseudonyms),
         anonymise_frame(outputs.gaps, pseudonyms), anonymise_frame(outputs.clinicians, pseudonyms),
-        anonymise_frame(outputs.changes, pseudonyms), anonymise_json(dict(outputs.summary), pseudonyms),
+        anonymise_frame(outputs.changes, pseudonyms),
+        PlanSummary.from_dict(anonymise_json(outputs.summary.to_dict(), pseudonyms)),
         frame(outputs.gap_reasons), frame(outputs.weekly_demand))
 
 

@@ -134,7 +134,7 @@ def _headline(d: MeetingData) -> str:
                    "weighted by priority), so some routine work gives way. See the waterfall under Remaining "
                    "gaps.</p>")
     cls, text = _status(h.status)
-    seconds = d.outputs.summary.get("solve_seconds")
+    seconds = d.outputs.summary.solve_seconds
     took = f" Solved in {float(seconds):.1f} s." if isinstance(seconds, int | float) else ""
     out.append(f'<p class="banner {cls}" id="solver-status">{esc(text)}{esc(took)}</p>')
     return "".join(out)
@@ -446,7 +446,7 @@ def render_report_html(d: MeetingData, chart_png: Mapping[str, tuple[bytes, str]
     start = d.settings_table.loc[d.settings_table["setting"] == "Planning year starts", "value"]
     subtitle = "Team job-planning meeting pack"
     subtitle += f" · planning year from {start.iloc[0]}" if len(start) else ""
-    version = d.outputs.summary.get("version", "")
+    version = d.outputs.summary.version
     footer = (f"Produced by capacity_planner {esc(version)} from the plan files in this folder "
               "(requirements.csv, allocation.csv, gaps.csv, clinicians.csv, changes.csv, summary.json).")
     return page_html(d.title, subtitle, sections, banner=banner, footer=footer)

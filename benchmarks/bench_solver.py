@@ -29,7 +29,7 @@ import capacity_planner as cp
 from capacity_planner.demand.requirements import COLUMNS, Requirements
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver import build_problem, check_plan, plan_allocation
-from capacity_planner.solver.problem import Problem
+from capacity_planner.solver.problem import AllocationProblem
 
 
 def requirements_for(pack: PlanningPack) -> tuple[Requirements, str]:
@@ -55,7 +55,7 @@ def requirements_for(pack: PlanningPack) -> tuple[Requirements, str]:
     return Requirements.from_frame(pd.DataFrame(rows, columns=list(COLUMNS))), "synthetic (supply x 1.1)"
 
 
-def highs_unmet(problem: Problem, time_limit_s: float = 60.0) -> dict[str, Any]:
+def highs_unmet(problem: AllocationProblem, time_limit_s: float = 60.0) -> dict[str, Any]:
     """The routine-floor, rapid-access and routine unmet-demand levels of the same integer model (annual
     units: each cell's PAs times the weeks it runs), with HiGHS."""
     p = problem

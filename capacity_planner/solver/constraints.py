@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from capacity_planner.solver.problem import Problem
+from capacity_planner.solver.problem import AllocationProblem
 from capacity_planner.solver.variables import Variables, _wsum, share_coefficient
 
 
@@ -44,7 +44,7 @@ class Guards:
 class Constraints:
     """Adds the rules of :func:`add_constraints` to a model."""
 
-    def __init__(self, model: cp_model.CpModel, problem: Problem, variables: Variables,
+    def __init__(self, model: cp_model.CpModel, problem: AllocationProblem, variables: Variables,
                  guards: Guards | None = None):
         self.model = model
         self.p = problem
@@ -280,8 +280,8 @@ class Constraints:
 
     def no_surplus(self) -> None:
         r"""No session nobody needs: :math:`\text{supply}_a \le \max(D_a, S^0_a, R_a\,w^{max}_a) + w^{max}_a
-        - 1` (week units; :meth:`~capacity_planner.solver.problem.Problem.supply_cap`), so time beyond need
-        is reported as unassigned, not filled with extra clinics or meetings."""
+        - 1` (week units; :meth:`~capacity_planner.solver.problem.AllocationProblem.supply_cap`), so time
+        beyond need is reported as unassigned, not filled with extra clinics or meetings."""
         for a in range(len(self.p.activities)):
             cap = self.p.supply_cap(a)
             if cap is None or a not in self.v.by_a:

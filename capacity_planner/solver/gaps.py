@@ -18,16 +18,16 @@ from collections import defaultdict
 
 import pandas as pd
 
-from capacity_planner.solver.problem import PA_SCALE, Problem
+from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.result import Solution
 
 
-def _ids(p: Problem, cs: list[int] | set[int], limit: int = 6) -> str:
+def _ids(p: AllocationProblem, cs: list[int] | set[int], limit: int = 6) -> str:
     ids = [p.clinicians[c].clinician_id for c in sorted(cs)]
     return ", ".join(ids[:limit]) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
-def _slots(p: Problem, ss: set[int], limit: int = 6) -> str:
+def _slots(p: AllocationProblem, ss: set[int], limit: int = 6) -> str:
     labels = [p.slots[s].label for s in sorted(ss)]
     return ", ".join(labels[:limit]) + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
 

@@ -14,7 +14,7 @@ from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError, P
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.plan_summary import PlanSummary
 from capacity_planner.solver.options import Allowances
-from capacity_planner.solver.problem import Problem, build_problem
+from capacity_planner.solver.problem import AllocationProblem, build_problem
 from capacity_planner.solver.result import Result, SolveStatus
 from capacity_planner.solver.solve import Progress, resolve_workers, solve
 from capacity_planner.solver.tables import empty_tables, kpis, plan_tables
@@ -34,7 +34,7 @@ class PlanResult:
 
     pack: PlanningPack
     requirements: Requirements
-    problem: Problem | None
+    problem: AllocationProblem | None
     result: Result
     tables: dict[str, pd.DataFrame]
     gap_reasons: pd.DataFrame

@@ -10,7 +10,7 @@ session (premium-time scaled), :math:`P` the premium slots, :math:`\text{SPA}` t
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -356,7 +356,3 @@ class Constraints:
             self.model.add(k >= _wsum(removed[c]) + removed_const[c])
             self.model.add(k >= _wsum(added[c]))
 
-
-def guarded_rules(guards: Guards) -> Sequence[RuleKey]:
-    """Rule instances guarded so far, in creation order."""
-    return list(guards.literals)

@@ -208,20 +208,6 @@ def gap_reasons(sol: Solution) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["activity_id", "reason"])
 
 
-def gap_sentences(sol: Solution) -> list[str]:
-    """The reasons as sentences: '2ww short by 84 session-weeks a year: ...'."""
-    out = []
-    frame = gap_reasons(sol)
-    for a, act in enumerate(sol.problem.activities):
-        short = sol.unmet_units(a)
-        if short <= 0:
-            continue
-        why = "; ".join(frame.loc[frame["activity_id"] == act.activity_id, "reason"])
-        weeks = _fmt(short / sol.problem.week_scale)
-        out.append(f"{act.activity_id} is short by {weeks} session-weeks a year: {why}")
-    return out
-
-
 def unassigned_reasons(sol: Solution) -> dict[int, str]:
     """Why each clinician with unassigned contracted time could not be given another session, in words
     (read from the plan, not re-solved): no free slot they work, less than a session left, SPA at its

@@ -8,8 +8,8 @@ row). Tables are semantic: a caption, ``<th scope>`` for column and row headers,
 its exact value in ``data-value`` next to the rounded text shown to people.
 
 The generic building blocks (:func:`table_html`, :func:`figure_html`, :func:`section_html`,
-:func:`page_html`, formatting and CSS) live in :mod:`~capacity_planner.report.html_base` and are
-re-exported here; they are shared by :func:`write_report_html` and :func:`write_comparison_html`
+:func:`page_html`, formatting and CSS) live in :mod:`~capacity_planner.report.html_base`; they are
+shared by :func:`write_report_html` and :func:`write_comparison_html`
 (scenario comparisons).
 """
 
@@ -26,7 +26,6 @@ import pandas as pd
 
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.report import charts as CH
-from capacity_planner.report.html_base import CSS as CSS
 from capacity_planner.report.html_base import (
     Column,
     _atomic_write_text,
@@ -40,8 +39,6 @@ from capacity_planner.report.html_base import (
     section_html,
     table_html,
 )
-from capacity_planner.report.html_base import Kind as Kind
-from capacity_planner.report.html_base import infer_columns as infer_columns
 from capacity_planner.report.tables import (
     EMPTY,
     MeetingData,

@@ -39,7 +39,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -47,7 +47,9 @@ from capacity_planner._csv import csv_text, read_text_csv
 from capacity_planner._files import write_file_atomic
 from capacity_planner.pack import model as M
 from capacity_planner.plan_summary import PlanSummary
-from capacity_planner.report.tables import PlanOutputs
+
+if TYPE_CHECKING:
+    from capacity_planner.report.tables import PlanOutputs
 
 ID_COLUMNS: frozenset[str] = frozenset({"clinician_id", "clinician"})
 NAME_COLUMNS: frozenset[str] = frozenset({"name", "clinician_name", "label"})
@@ -207,12 +209,13 @@ def anonymise_outputs(outputs: PlanOutputs, pseudonyms: Pseudonyms) -> PlanOutpu
     def frame(f: pd.DataFrame | None) -> pd.DataFrame | None:
         return None if f is None else anonymise_frame(f, pseudonyms)
 
-    return PlanOutputs(
-        outputs.folder, outputs.requirements, anonymise_frame(outputs.allocation, pseudonyms),
-        anonymise_frame(outputs.gaps, pseudonyms), anonymise_frame(outputs.clinicians, pseudonyms),
-        anonymise_frame(outputs.changes, pseudonyms),
-        PlanSummary.from_dict(anonymise_json(outputs.summary.to_dict(), pseudonyms)),
-        frame(outputs.gap_reasons), frame(outputs.weekly_demand))
+    return replace(
+        outputs, allocation=anonymise_frame(outputs.allocation, pseudonyms),
+        gaps=anonymise_frame(outputs.gaps, pseudonyms),
+        clinicians=anonymise_frame(outputs.clinicians, pseudonyms),
+        changes=anonymise_frame(outputs.changes, pseudonyms),
+        summary=PlanSummary.from_dict(anonymise_json(outputs.summary.to_dict(), pseudonyms)),
+        gap_reasons=frame(outputs.gap_reasons), weekly_demand=frame(outputs.weekly_demand))
 
 
 def anonymise_json(value: Any, pseudonyms: Pseudonyms, key: str = "") -> Any:

@@ -36,6 +36,7 @@ from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.pack.schema import SETTINGS_BY_KEY
 from capacity_planner.plan_summary import PlanSummary
+from capacity_planner.report.anonymise import Pseudonyms, anonymise_outputs, anonymise_pack
 
 # file name -> (text columns, numeric columns) a reader requires (output_schema, defined once).
 PLAN_FILES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -490,8 +491,6 @@ def _levels_table(summary: PlanSummary) -> pd.DataFrame:
 
 def _labelled_reasons(reasons: Mapping[str, list[str]], labels: Mapping[str, str]) -> dict[str, list[str]]:
     """Reasons with clinician IDs (whole tokens, e.g. ``C01``) replaced by the labels people see."""
-    from capacity_planner.report.anonymise import Pseudonyms
-
     relabel = Pseudonyms({k: v for k, v in labels.items() if k != v})
     return {a: [relabel.scrub_text(r) for r in rs] for a, rs in reasons.items()}
 
@@ -650,7 +649,6 @@ def load_meeting_data(pack: PlanningPack, plan_dir: str | Path, *, anonymise: bo
     outputs = read_plan_dir(plan_dir)
     if not anonymise:
         return build_meeting_data(pack, outputs)
-    from capacity_planner.report.anonymise import Pseudonyms, anonymise_outputs, anonymise_pack
 
     ps = Pseudonyms.from_pack(pack)
     return build_meeting_data(anonymise_pack(pack, ps), anonymise_outputs(outputs, ps), anonymised=True)

@@ -29,7 +29,7 @@ import capacity_planner as cp
 from capacity_planner.demand.requirements import COLUMNS, Requirements
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver import build_problem, check_plan, plan_allocation
-from capacity_planner.solver.problem import Problem
+from capacity_planner.solver.problem import AllocationProblem
 
 
 def requirements_for(pack: PlanningPack) -> tuple[Requirements, str]:
@@ -55,7 +55,7 @@ def requirements_for(pack: PlanningPack) -> tuple[Requirements, str]:
     return Requirements.from_frame(pd.DataFrame(rows, columns=list(COLUMNS))), "synthetic (supply x 1.1)"
 
 
-def highs_unmet(problem: Problem, time_limit_s: float = 60.0) -> dict[str, Any]:
+def highs_unmet(problem: AllocationProblem, time_limit_s: float = 60.0) -> dict[str, Any]:
     """The routine-floor, rapid-access and routine unmet-demand levels of the same integer model (annual
     units: each cell's PAs times the weeks it runs), with HiGHS."""
     p = problem
@@ -150,7 +150,7 @@ def solve_one(args: tuple[PlanningPack, int, int, float, bool]) -> dict[str, Any
     plan = plan_allocation(pack, requirements, time_limit_s=limit, seed=seed, workers=workers,
                            deterministic=deterministic, raise_on_failure=False)
     total = time.perf_counter() - t0
-    violations = check_plan(pack, plan.tables, requirements, None, plan.summary.get("purchased_sessions"),
+    violations = check_plan(pack, plan.tables, requirements, None, plan.summary.purchased_sessions,
                             plan.summary) if plan.result.solution else ["no plan"]
     return {"name": pack.settings.name, "clinicians": len(pack.clinicians), "status": plan.status.value,
             "seconds": round(total, 2), "violations": len(violations), "requirements": source,
@@ -189,7 +189,7 @@ def bench_trust(seed: int, workers: int, limit: float) -> None:
     plan = plan_allocation(pack, requirements, time_limit_s=limit, seed=seed, workers=workers,
                            raise_on_failure=False)
     total = time.perf_counter() - t0
-    parts = plan.summary.get("parts") or []
+    parts = plan.summary.parts or []
     statuses = pd.Series([p["status"] for p in parts] or [plan.status.value]).value_counts().to_dict()
     slowest = max(parts, key=lambda p: p["seconds"]) if parts else {"seconds": plan.result.solve_seconds}
     print(f"trust: {len(parts)} parts, {len(pack.clinicians)} clinicians, {total:.1f} s wall on {workers} "

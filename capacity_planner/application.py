@@ -18,6 +18,7 @@ from capacity_planner.demand.pipeline import DemandResult, size_demand
 
 if TYPE_CHECKING:
     from capacity_planner.pack.model import PlanningPack
+    from capacity_planner.plan_summary import PlanSummary
     from capacity_planner.solver.join import PartProgress
     from capacity_planner.solver.options import Allowances
     from capacity_planner.solver.plan import PlanResult
@@ -75,7 +76,7 @@ class PlanRun:
     files: list[Path] = field(default_factory=list)
 
     @property
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> PlanSummary:
         """The plan's summary.json content."""
         return self.plan.summary
 

@@ -332,7 +332,7 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: flo
     for note in run.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(_gap_table(run))
-    click.echo(f"Status: {run.plan.summary['status']}; outputs in {out}")
+    click.echo(f"Status: {run.plan.summary.status}; outputs in {out}")
     if not no_report:
         click.echo(f"Report for the team meeting: {Path(out) / 'report.html'} (and plan.xlsx)")
 

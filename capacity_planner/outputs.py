@@ -8,7 +8,6 @@ write straight into it. ``solver/`` and ``demand/`` compute and write no files; 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,8 +48,7 @@ def write_plan_tables(plan: PlanResult, folder: str | Path) -> list[Path]:
         write_csv(plan.tables[key], out / table.file)
     write_csv(plan.gap_reasons, out / "gap_reasons.csv")
     with open(out / "summary.json", "w", encoding="utf-8") as fh:
-        json.dump(plan.summary, fh, indent=2, default=str)
-        fh.write("\n")
+        fh.write(plan.summary.to_json())
     return [out / name for name in PLAN_OUTPUT_FILES]
 
 

@@ -141,8 +141,8 @@ def write_meeting_pack(run: PlanRun, out_dir: str | Path, *, anonymise: bool = F
     """
     pack, demand, notes = run.pack, run.demand, run.notes
     # The demand step's warnings travel with the plan: into summary.json (and so the report's notes).
-    summary = dict(run.plan.summary)
-    summary["notes"] = [*notes, *[n for n in summary.get("notes") or [] if n not in notes]]
+    summary = dataclasses.replace(
+        run.plan.summary, notes=[*notes, *[n for n in run.plan.summary.notes if n not in notes]])
     plan = dataclasses.replace(run.plan, summary=summary)
     with staged_output(out_dir, "plan", pack_inputs(pack)) as stage:
         write_demand_tables(demand, stage, charts=report)

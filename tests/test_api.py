@@ -62,7 +62,7 @@ def test_plan_then_write_is_the_plan_command(tiny: cp.PlanningPack, tmp_path: Pa
                  "weekly_demand.csv", "gap_reasons.csv"):
         assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "command" / name).read_bytes(), name
     # the demand step's notes lead summary.json's notes; the run in memory is left as it was
-    assert written.plan.summary["notes"][: len(run.notes)] == run.notes
+    assert written.plan.summary.notes[: len(run.notes)] == run.notes
     assert plan_pack(tiny, OPTIONS).plan.tables["allocation"].equals(run.plan.tables["allocation"])
 
 

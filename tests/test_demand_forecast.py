@@ -8,16 +8,10 @@ import numpy as np
 import pytest
 
 from capacity_planner.constants import PERCENTILE_METHODS
-from capacity_planner.demand.forecast import (
-    WEEKS_PER_YEAR,
-    EmpiricalRecent,
-    NegBinGLM,
-    design_matrix,
-    fit_negbin,
-    forecast_series,
-    negbin_loglik,
-    screen_level_shift,
-)
+from capacity_planner.demand.forecast import WEEKS_PER_YEAR, forecast_series
+from capacity_planner.demand.forecast_kernels import design_matrix, fit_negbin, negbin_loglik
+from capacity_planner.demand.forecast_models import EmpiricalRecent, NegBinGLM
+from capacity_planner.demand.forecast_rules import screen_level_shift
 from capacity_planner.demand.pipeline import forecast_weekly
 from capacity_planner.demand.sizing import combine_forecasts
 

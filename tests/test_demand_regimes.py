@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from capacity_planner.demand.forecast import WEEKS_PER_YEAR, NegBinGLM, forecast_series
+from capacity_planner.demand.forecast import WEEKS_PER_YEAR, forecast_series
+from capacity_planner.demand.forecast_models import NegBinGLM
 
 P = WEEKS_PER_YEAR
 T0 = 2900.0  # a week index, so the seasonal phase is on the calendar

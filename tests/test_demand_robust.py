@@ -15,11 +15,7 @@ import capacity_planner as cp
 from capacity_planner.cli import cli
 from capacity_planner.demand import pipeline
 from capacity_planner.demand.backtest import pinball_loss, score_forecast
-from capacity_planner.demand.forecast import (
-    WEEKS_PER_YEAR,
-    forecast_series,
-    year_on_year_growth,
-)
+from capacity_planner.demand.forecast import WEEKS_PER_YEAR, forecast_series
 from capacity_planner.demand.forecast_kernels import design_matrix, fit_negbin
 from capacity_planner.demand.forecast_rules import (
     GROWTH_CAP,
@@ -27,6 +23,7 @@ from capacity_planner.demand.forecast_rules import (
     long_run_factor,
     screen_level_shift,
     shift_critical_value,
+    year_on_year_growth,
 )
 from capacity_planner.demand.pipeline import size_demand
 from capacity_planner.demand.sizing import annual_sessions, service_week_sessions
@@ -255,7 +252,7 @@ def test_growth_is_estimated_year_on_year_from_53_weeks() -> None:
 def test_trend_is_fitted_after_a_shift_only() -> None:
     X = design_matrix(np.arange(6.0), 52, t_ref=5, trend=True, n_harmonics=0)
     assert X[:, 1].tolist() == pytest.approx([(t - 5) / 52 for t in range(6)])
-    from capacity_planner.demand.forecast import NegBinGLM
+    from capacity_planner.demand.forecast_models import NegBinGLM
 
     Xs = NegBinGLM(52, trend=True, shift_at=3.0)._design(np.arange(6.0), 5.0, None)
     assert Xs[:, 1].tolist() == pytest.approx([-2 / 52, -2 / 52, -2 / 52, -2 / 52, -1 / 52, 0.0])
@@ -338,7 +335,7 @@ def test_rapid_access_without_referrals_is_sized_and_planned(tmp_path: Path) -> 
 
 def test_pinball_and_scores_by_hand() -> None:
     assert pinball_loss([10, 20], 15, 0.8) == pytest.approx((5 * 0.8 + 5 * 0.2) / 2)
-    from capacity_planner.demand.forecast import SeriesForecast
+    from capacity_planner.demand.forecast_models import SeriesForecast
 
     fc = SeriesForecast("x", np.full(4, 10.0), np.zeros(4), np.zeros(4), np.arange(1.0, 21.0))
     train = np.r_[np.full(52, 10.0), 12.0, 8.0]  # seasonal-naive MAE in sample: |12-10|, |8-10| = 2

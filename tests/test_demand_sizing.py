@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import capacity_planner as cp
 from capacity_planner.constants import DNA_CONVENTIONS, ContractDefaults
-from capacity_planner.demand.forecast import EmpiricalRecent, SeriesForecast
+from capacity_planner.demand.forecast_models import EmpiricalRecent, SeriesForecast
 from capacity_planner.demand.history import build_history
 from capacity_planner.demand.pipeline import size_demand
 from capacity_planner.demand.sizing import dna_factor, size_requirements, sized_demand, slots_for_demand

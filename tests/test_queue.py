@@ -13,15 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from capacity_planner.demand.queue import (
-    WaitingListSimulation,
     queue_load,
     relief_capacity,
-    simulate_waiting_list,
     target_capacity,
     target_mean_wait,
     target_queue_size,
     waiting_list_pressure,
 )
+from capacity_planner.demand.queue_sim import WaitingListSimulation, simulate_waiting_list
 
 # --------------------------------------------------------------------------------------------------
 # Regression against the NHSRwaitinglist ENT walkthrough

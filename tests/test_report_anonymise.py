@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from forbidden_scan import scan_for_forbidden
 from matplotlib.figure import Figure
 
 import capacity_planner as cp
@@ -27,7 +28,6 @@ from capacity_planner.report.anonymise import (
     anonymise_plan_dir,
     anonymise_tables,
     letters,
-    scan_for_forbidden,
 )
 from capacity_planner.report.html import write_report_files
 from capacity_planner.report.tables import build_meeting_data, load_meeting_data, read_plan_dir

@@ -53,7 +53,7 @@ def enumerated_optimum(pack: PlanningPack, budget: float) -> tuple[float, float]
         allow = Allowances(additional_pas_per_clinician=24.0, purchased_sessions=(
             PurchasedSessions("fu", math.floor(left / LOCUM), LOCUM),))
         plan = plan_allocation(capped, requirements, seed=0, workers=1, time_limit_s=20, allowances=allow)
-        assert check_plan(capped, plan.tables, requirements, allow, plan.summary["purchased_sessions"]) == []
+        assert check_plan(capped, plan.tables, requirements, allow, plan.summary.purchased_sessions) == []
         assert plan.status.value == "optimal"
         unmet = float(plan.gaps["gap_sessions_per_year"].clip(lower=0).sum())
         cost = plan.result.solution.additional_cost()  # type: ignore[union-attr]

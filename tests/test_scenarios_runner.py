@@ -208,7 +208,9 @@ def test_bad_file_runs_nothing(tiny: PlanningPack, tmp_path: Path) -> None:
 
 
 def test_anonymised_outputs_hold_no_identities(tmp_path: Path) -> None:
-    from capacity_planner.report.anonymise import Pseudonyms, scan_for_forbidden
+    from forbidden_scan import scan_for_forbidden
+
+    from capacity_planner.report.anonymise import Pseudonyms
 
     pack = cp.read_pack()
     specs = parse_scenarios(tomllib.loads(

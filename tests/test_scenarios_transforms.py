@@ -230,7 +230,7 @@ def test_extra_budget_caps_what_the_levers_cost(tiny: PlanningPack) -> None:
     assert out.notes[-1] == "extra_budget: additional PAs and bought sessions within £9,999 a year"
     plan = plan_allocation(out.pack, size_demand(out.pack).requirements, seed=0, workers=1,
                            time_limit_s=20, allowances=out.allowances)
-    assert plan.summary["purchased_sessions"] == {"fu": 10}
+    assert plan.summary.purchased_sessions == {"fu": 10}
     assert plan.result.objective["cost"] == 9_500
     with pytest.raises(Exception, match="extra_budget"):
         scenario("extra_budget = -1")

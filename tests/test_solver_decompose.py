@@ -98,9 +98,10 @@ def test_joined_plan_equals_each_part_solved_alone(copies: Any, workers: int) ->
         assert lv.objective == la.objective + lb.objective  # type: ignore[operator]
         assert lv.status is SolveStatus.OPTIMAL and lv.gap == 0.0
     for key in ("unmet_sessions_per_year", "changed_sessions", "unassigned_pas", "annual_cost"):
-        assert joined.summary[key] == pytest.approx(alone[0].summary[key] + alone[1].summary[key])
-    assert [p["name"] for p in joined.summary["parts"]] == [a.settings.name, b.settings.name]
-    assert joined.summary["notes"] == alone[0].summary["notes"] + alone[1].summary["notes"]
+        total = getattr(alone[0].summary, key) + getattr(alone[1].summary, key)
+        assert getattr(joined.summary, key) == pytest.approx(total)
+    assert [p["name"] for p in joined.summary.parts] == [a.settings.name, b.settings.name]
+    assert joined.summary.notes == alone[0].summary.notes + alone[1].summary.notes
 
 
 def test_interleaved_rows_come_back_in_pack_order(copies: Any) -> None:
@@ -202,7 +203,7 @@ def test_parts_start_largest_first(copies: Any) -> None:
                part_progress=lambda done, total, part: seen.append(part["activities"]))
     k = len(a.activities)
     assert len(plan.parts) == 2 and seen == [k + 1, k]
-    assert [p["activities"] for p in plan.summary["parts"]] == [k, k + 1]  # joined in pack order
+    assert [p["activities"] for p in plan.summary.parts] == [k, k + 1]  # joined in pack order
 
 
 def test_a_part_with_no_plan_in_its_share_is_tried_once_more(copies: Any,

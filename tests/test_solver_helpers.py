@@ -80,7 +80,7 @@ def run(pack: PlanningPack, requirements: Requirements | None = None, *, check: 
     plan = plan_allocation(pack, requirements, **options)
     if check and plan.result.solution is not None:
         violations = check_plan(pack, plan.tables, requirements, kw.get("allowances"),
-                                plan.summary.get("purchased_sessions"), plan.summary)
+                                plan.summary.purchased_sessions, plan.summary)
         assert violations == [], violations
         sol = plan.result.solution
         for lv in plan.result.levels:  # the Solution recomputes every level the solver reports

@@ -42,14 +42,14 @@ def test_tiny_pack_plans_optimally_and_passes_the_checker(tiny_path: Path) -> No
     # unassigned (planned + unassigned = contracted for everyone), never filled with SPA above the ceiling.
     mdt = alloc[(alloc.day == "Tue") & (alloc.period == "PM") & (alloc.activity_id == "mdt")]
     assert sorted(mdt.clinician_id) == ["A", "B"]
-    assert plan.summary["unmet_sessions_per_year"] == 0
+    assert plan.summary.unmet_sessions_per_year == 0
     rows = plan.clinicians.set_index("clinician_id")
     assert ((rows.planned_pas + rows.unassigned_pas - rows.contracted_pas).abs() < 1e-3).all()
     assert (rows.spa_pas <= pd.Series({"A": 2.0, "B": 2.0, "S": 1.0, "N": 0.0})).all()
     assert plan.gaps.set_index("activity_id").loc["mdt", "planned_sessions_per_year"] == 84
-    assert plan.summary["unmet_sessions_per_year"] == plan.gaps["gap_sessions_per_year"].sum()
+    assert plan.summary.unmet_sessions_per_year == plan.gaps["gap_sessions_per_year"].sum()
     assert "demand for fu rounded up from 400.5 to 401 session-weeks a year (the resolution of supply)" \
-        in plan.summary["notes"]
+        in plan.summary.notes
 
 
 def test_checker_catches_a_tampered_allocation(tiny_path: Path) -> None:
@@ -75,7 +75,7 @@ def test_same_inputs_seed_and_workers_give_identical_outputs(tiny_path: Path) ->
     second = run(pack, requirements, workers=2, seed=7)
     for name in ("allocation", "gaps", "clinicians", "changes"):
         pd.testing.assert_frame_equal(first.tables[name], second.tables[name])
-    assert first.summary["objective"] == second.summary["objective"]
+    assert first.summary.objective == second.summary.objective
 
 
 def test_progress_and_outputs_written_atomically(tiny_path: Path, tmp_path: Path) -> None:
@@ -128,11 +128,11 @@ def test_work_limit_cuts_short_reproducibly_and_is_recorded() -> None:
             for _ in range(2)]
     assert [p.status for p in runs] == [SolveStatus.FEASIBLE] * 2
     pd.testing.assert_frame_equal(runs[0].allocation, runs[1].allocation)
-    settings = runs[0].summary["settings"]
+    settings = runs[0].summary.settings
     assert (settings["work_limit"], settings["reproducible"]) == (0.3, True)
     wall = plan_allocation(pack, requirements, seed=0, workers=1, time_limit_s=0.05, raise_on_failure=False)
     if wall.status is not SolveStatus.OPTIMAL:  # 0.05 s never proves the sample; guard a much faster machine
-        assert wall.summary["settings"]["reproducible"] is False
+        assert wall.summary.settings["reproducible"] is False
 
 
 def test_an_unmet_level_with_no_plan_of_its_own_keeps_the_previous_plan(tiny_path: Path) -> None:

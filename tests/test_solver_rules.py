@@ -65,7 +65,7 @@ def test_unavailable_slot_leaves_contracted_time_unassigned_with_its_reason() ->
     assert cells(plan) == {("A", "Mon", "AM"): "clinic"}
     assert plan.result.objective["unmet_routine"] == 58
     assert plan.result.objective["unassigned_pas"] == 42
-    assert plan.summary["unassigned_pas"] == 1.0
+    assert plan.summary.unassigned_pas == 1.0
     assert plan.clinicians.loc[0, "unassigned_reason"] == (
         "every slot A works is used (1 sessions, fewer PAs than contracted: slots not worked or "
         "alternate-week sessions)")
@@ -96,7 +96,7 @@ def test_fractional_contract_leaves_less_than_one_session_unallocated() -> None:
     assert plan.status is SolveStatus.OPTIMAL
     assert plan.result.objective["unassigned_pas"] == 0.5 * 42  # PA-weeks a year
     assert plan.clinicians.loc[0, "planned_pas"] == 7.0
-    assert plan.summary["unassigned_pas"] == 0.5
+    assert plan.summary.unassigned_pas == 0.5
     assert plan.clinicians.loc[0, "unassigned_reason"] == "less than one session of contracted time is left"
 
 
@@ -122,7 +122,7 @@ def test_unmet_demand_comes_before_leftover_pas() -> None:
     assert sorted(cells(plan).values()).count("clinic") == 1
     assert plan.result.objective["unmet_routine"] == 706
     assert plan.result.objective["unassigned_pas"] == 10.5
-    assert plan.summary["unassigned_pas"] == 0.25
+    assert plan.summary.unassigned_pas == 0.25
 
 
 def test_additional_pas_only_when_allowed_and_costed() -> None:
@@ -133,7 +133,7 @@ def test_additional_pas_only_when_allowed_and_costed() -> None:
                   reqs({"clinic": 1000}))
     assert allowed.result.objective["unmet_routine"] == 1000 - 4 * 42
     assert allowed.result.objective["cost"] == 24000
-    assert allowed.summary["annual_cost"] == 24000
+    assert allowed.summary.annual_cost == 24000
     assert allowed.clinicians.loc[0, "apa_pas"] == 2
     one = run(pack, reqs({"clinic": 1000}), allowances=Allowances(additional_pas_per_clinician=1))
     assert one.result.objective["unmet_routine"] == 1000 - 3 * 42
@@ -282,7 +282,7 @@ def test_locum_sessions_fill_the_gap_at_least_cost() -> None:
                  allowances=Allowances(purchased_sessions=(PurchasedSessions("clinic", 10, 500.0),)))
     assert capped.result.objective["unmet_routine"] == 6
     assert capped.result.objective["cost"] == 5000
-    assert capped.summary["purchased_sessions"] == {"clinic": 10}
+    assert capped.summary.purchased_sessions == {"clinic": 10}
     enough = run(pack, reqs({"clinic": 100}),
                  allowances=Allowances(purchased_sessions=(PurchasedSessions("clinic", 30, 500.0),)))
     assert enough.result.objective["unmet_routine"] == 0
@@ -390,7 +390,7 @@ def test_budget_caps_additional_pas_and_bought_sessions_together() -> None:
     # the cap is checked independently: the £17,000 plan breaks a £16,999 budget
     plan = run(pack, reqs({"clinic": 1000}), allowances=Allowances(**levers, max_extra_cost=17_000))
     over = check_plan(pack, plan.tables, reqs({"clinic": 1000}), Allowances(**levers, max_extra_cost=16_999),
-                      plan.summary["purchased_sessions"])
+                      plan.summary.purchased_sessions)
     assert over == ["budget: additional PAs and bought sessions cost £17,000.00 a year, above the £16,999.00 "
                     "allowed"]
 

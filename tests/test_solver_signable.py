@@ -89,12 +89,12 @@ def test_routine_floor_stops_rapid_access_taking_all_routine_work() -> None:
     assert sorted(cells(plan).values()) == ["2ww", "fu"]
     assert plan.result.objective["unmet_rapid_access"] == 10 * (1000 - 42)  # priority 10
     assert plan.result.objective["unmet_routine"] == 84 - 42
-    assert plan.summary["routine_floor"] == [
+    assert plan.summary.routine_floor == [
         "fu: held at its routine floor (42 session-weeks a year, floor 42 = 50% of the smaller of current "
         "supply and need) while rapid access is short by 958 session-weeks a year"]
     without = run(*_floor_pack(0.0))  # type: ignore[arg-type]
     assert sorted(cells(without).values()) == ["2ww", "2ww"]
-    assert without.summary["routine_floor"] == []
+    assert without.summary.routine_floor == []
 
 
 def test_routine_floor_is_whole_session_weeks_whatever_the_resolution() -> None:
@@ -153,8 +153,8 @@ def test_moving_an_alternate_week_clinic_does_not_double_it() -> None:
     assert cells(plan) == {("A", "Mon", "PM"): "clinic"}
     assert plan.allocation.loc[0, ["pas", "weeks_per_year"]].tolist() == [1.0, 42.0]
     assert plan.result.objective["unmet_routine"] == 100 - 42
-    assert plan.summary["changed_sessions"] == 1  # a move counts 1
-    assert plan.summary["clinicians_affected"] == 1
+    assert plan.summary.changed_sessions == 1  # a move counts 1
+    assert plan.summary.clinicians_affected == 1
 
 
 EVENING = (Slot("Mon", "AM", False), Slot("Mon", "PM", False), Slot("Mon", "EVE", True),
@@ -243,7 +243,7 @@ def test_fixed_requirements_are_not_referral_demand() -> None:
     gaps = plan.gaps.set_index("activity_id")
     assert gaps.loc["admin", "required_sessions_per_year"] == 0
     assert gaps.loc["admin", "gap_sessions_per_year"] == 0
-    assert plan.summary["unmet_sessions_per_year"] == 0
+    assert plan.summary.unmet_sessions_per_year == 0
 
 
 def test_fairness_is_pro_rata_to_contracted_pas() -> None:

@@ -9,7 +9,7 @@ the following year (Tashman, *Out-of-sample tests of forecasting accuracy*, IJF 
   80 % of periods;
 * ``mae`` = mean absolute error of the mean forecast, :math:`\frac{1}{H}\sum_h |y_h - \hat\mu_h|`;
 
-next to the naive baseline (:class:`~capacity_planner.demand.forecast.EmpiricalRecent`): the
+next to the naive baseline (:class:`~capacity_planner.demand.forecast_models.EmpiricalRecent`): the
 :math:`p`-th centile (same ``numpy.quantile`` method) and the mean of the last year before the origin.
 
 One series and one origin give 52 (or 12) correlated test periods: even a perfect model's coverage then
@@ -29,13 +29,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from capacity_planner.demand._words import plural
-from capacity_planner.demand.forecast import (
-    WEEKS_PER_YEAR,
-    EmpiricalRecent,
-    SeriesForecast,
-    forecast_series,
-    series_seed,
-)
+from capacity_planner.demand.forecast import WEEKS_PER_YEAR, forecast_series, series_seed
+from capacity_planner.demand.forecast_models import EmpiricalRecent, SeriesForecast
 from capacity_planner.demand.history import History, build_history, calendar_regressors, week_start_of
 from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.pack.model import PlanningPack

@@ -2,11 +2,11 @@ r"""Demand forecasting: a robust negative-binomial GLM with trend and seasonalit
 distribution.
 
 The numeric kernels (:func:`design_matrix`, :func:`fit_negbin`, :func:`negbin_loglik`,
-:func:`predictive_draws`, in :mod:`~capacity_planner.demand.forecast_kernels` and re-exported here) take
+:func:`predictive_draws`, in :mod:`~capacity_planner.demand.forecast_kernels`; import them from there) take
 and return NumPy arrays and know nothing about dates, so the same code runs on weekly referral counts
 (52 periods a year) and on monthly A&E attendances (12 a year). The classes :class:`NegBinGLM`,
-:class:`EmpiricalRecent` and :class:`SeriesForecast` (in :mod:`~capacity_planner.demand.forecast_models`,
-re-exported here) and the chooser :func:`forecast_series` are thin wrappers that pick a model and return
+:class:`EmpiricalRecent` and :class:`SeriesForecast` (in :mod:`~capacity_planner.demand.forecast_models`)
+and the chooser :func:`forecast_series` are thin wrappers that pick a model and return
 a :class:`SeriesForecast`. Level steps found in the history (:func:`_level_shift`) enter the model as
 step regressors :math:`1\{t \ge b_i\}`, one per step, with the trend fitted after the last one.
 
@@ -73,13 +73,8 @@ import numpy as np
 import numpy.typing as npt
 
 from capacity_planner.demand._words import plural
-from capacity_planner.demand.forecast_kernels import HUBER_C as HUBER_C
 from capacity_planner.demand.forecast_kernels import (
     NegBinFit,
-    design_matrix,
-    fit_negbin,
-    negbin_loglik,
-    predictive_draws,
     usable_regressors,
 )
 from capacity_planner.demand.forecast_models import (
@@ -97,26 +92,14 @@ from capacity_planner.demand.forecast_rules import (
     condition_on_growth_prior,
     level_shift_test,
     plausible_forecast,
-    screen_level_shift,
     shift_min_segment,
     year_on_year_growth,
 )
 
 __all__ = [
     "WEEKS_PER_YEAR",
-    "EmpiricalRecent",
-    "NegBinFit",
-    "NegBinGLM",
-    "SeriesForecast",
-    "design_matrix",
-    "fit_negbin",
     "forecast_series",
-    "negbin_loglik",
-    "predictive_draws",
-    "screen_level_shift",
     "series_seed",
-    "year_on_year_growth",
-    "zero_forecast",
 ]
 
 FloatArray = npt.NDArray[np.float64]

@@ -5,7 +5,7 @@ trend, Fourier seasonality, regressors), :func:`negbin_loglik`, :func:`fit_negbi
 Pearson moment estimate of the dispersion, returning a :class:`NegBinFit`) and :func:`predictive_draws`
 (parameter uncertainty plus Gamma-Poisson counts). The model, the fitting method and the predictive
 distribution are described in the docstring of :mod:`capacity_planner.demand.forecast`, which wraps these
-kernels in forecast models and re-exports them.
+kernels in forecast models.
 """
 
 from __future__ import annotations

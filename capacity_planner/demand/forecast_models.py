@@ -1,6 +1,6 @@
 r"""Forecast objects of the demand model: :class:`SeriesForecast` (what every model returns), the naive
 :class:`EmpiricalRecent` and the robust NB2 GLM :class:`NegBinGLM` (its maths: the docstring of
-:mod:`capacity_planner.demand.forecast`, which chooses among them and re-exports them)."""
+:mod:`capacity_planner.demand.forecast`, which chooses among them)."""
 
 from __future__ import annotations
 

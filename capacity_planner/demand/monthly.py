@@ -52,8 +52,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from capacity_planner.demand._words import plural
-from capacity_planner.demand.forecast import WEEKS_PER_YEAR, SeriesForecast, forecast_series, series_seed
-from capacity_planner.demand.forecast_models import BAND, EmpiricalRecent
+from capacity_planner.demand.forecast import WEEKS_PER_YEAR, forecast_series, series_seed
+from capacity_planner.demand.forecast_models import BAND, EmpiricalRecent, SeriesForecast
 from capacity_planner.demand.history import week_start_of
 from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.pack.model import PlanningPack

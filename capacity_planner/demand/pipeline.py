@@ -18,15 +18,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from capacity_planner.demand._words import plural
-from capacity_planner.demand.forecast import (
-    SHORT_HISTORY_YEARS,
-    WEEKS_PER_YEAR,
-    EmpiricalRecent,
-    SeriesForecast,
-    forecast_series,
-    series_seed,
-    zero_forecast,
-)
+from capacity_planner.demand.forecast import SHORT_HISTORY_YEARS, WEEKS_PER_YEAR, forecast_series, series_seed
+from capacity_planner.demand.forecast_models import EmpiricalRecent, SeriesForecast, zero_forecast
 from capacity_planner.demand.history import (
     History,
     build_history,
@@ -79,7 +72,7 @@ class DemandResult:
     notes : list of str
         Plain-language notes: fallbacks, dropped weeks, assumptions.
     forecasts : mapping
-        The :class:`~capacity_planner.demand.forecast.SeriesForecast` of each activity with demand.
+        The :class:`~capacity_planner.demand.forecast_models.SeriesForecast` of each activity with demand.
     history : History
         What was measured from the pack's history tables.
     set_aside : int
@@ -148,7 +141,7 @@ def forecast_referrals(
     Each activity's series starts at its own first complete week (:class:`~capacity_planner.demand.
     history.ActivitySpan`), so the weeks before a clinic opened are not counted as zeros. A series whose
     model cannot be fitted falls back to the empirical distribution of its last year
-    (:class:`~capacity_planner.demand.forecast.EmpiricalRecent`) with a note naming it, so one activity
+    (:class:`~capacity_planner.demand.forecast_models.EmpiricalRecent`) with a note naming it, so one activity
     never stops the pack.
     """
     wide = history.weekly_by_activity()

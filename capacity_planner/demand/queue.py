@@ -17,8 +17,8 @@ Invalid input (negative demand, zero capacity, non-positive target wait, NaN, in
 raises :class:`ValueError` naming the argument.
 
 :func:`simulate_waiting_list` (a seeded week-by-week FIFO simulation of one waiting list) and
-:class:`WaitingListSimulation` live in :mod:`~capacity_planner.demand.queue_sim` and are re-exported
-here.
+:class:`WaitingListSimulation` live in :mod:`~capacity_planner.demand.queue_sim` (import them from
+there).
 """
 
 from __future__ import annotations
@@ -29,15 +29,11 @@ import numpy as np
 import numpy.typing as npt
 
 from capacity_planner.demand._arrays import FloatArray, _as_array, _broadcast, _out
-from capacity_planner.demand.queue_sim import TWO_WEEK_WAIT_WEEKS as TWO_WEEK_WAIT_WEEKS
-from capacity_planner.demand.queue_sim import WaitingListSimulation, simulate_waiting_list
 
 __all__ = [
     "TargetCapacityFormula",
-    "WaitingListSimulation",
     "queue_load",
     "relief_capacity",
-    "simulate_waiting_list",
     "target_capacity",
     "target_mean_wait",
     "target_queue_size",

@@ -4,8 +4,7 @@
 follows the list first-in-first-out, and returns a :class:`WaitingListSimulation` with the list size, the
 patients seen by weeks waited, the mean wait and the shares beyond the target (and beyond two weeks). It is
 fully vectorised (no Python loop over weeks or patients). Waits are in **weeks**, rates in patients per
-week, as in :mod:`~capacity_planner.demand.queue`, which holds the closed-form formulas and re-exports
-this module's public names.
+week, as in :mod:`~capacity_planner.demand.queue`, which holds the closed-form formulas.
 
 See ``docs/method.md``, section "Waiting-list maths", for the model and its sources.
 """

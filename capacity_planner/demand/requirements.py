@@ -55,7 +55,6 @@ force count towards the row's ``sessions_per_year``). Methods and sources: ``doc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,7 +141,3 @@ class Requirements:
         """Annual sessions needed per activity, session-weeks a year."""
         return dict(zip(self.table["activity_id"], self.table["sessions_per_year"], strict=True))
 
-    def restrict(self, activity_ids: Iterable[str]) -> Requirements:
-        """Only the rows of ``activity_ids`` (e.g. one service of a trust)."""
-        keep = set(activity_ids)
-        return Requirements(self.table.loc[self.table["activity_id"].isin(keep)].reset_index(drop=True))

@@ -48,7 +48,7 @@ import pandas as pd
 
 from capacity_planner import constants as C
 from capacity_planner.demand import queue
-from capacity_planner.demand.forecast import SeriesForecast
+from capacity_planner.demand.forecast_models import SeriesForecast
 from capacity_planner.demand.history import History
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.model import Activity, PlanningPack

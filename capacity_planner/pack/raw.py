@@ -22,7 +22,7 @@ import hashlib
 import io
 import re
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -615,7 +615,3 @@ def _column_letter(index: int) -> str:
         letters = chr(65 + rem) + letters
     return letters
 
-
-def table_sources(raw: RawPack) -> Iterable[str]:
-    """The user-facing names of the tables read (for messages)."""
-    return (t.source for t in raw.tables.values())

@@ -191,11 +191,6 @@ class SampleSpec:
         if len(self.services) > 1 and not all(s.prefix_ids for s in self.services):
             raise ValueError("a pack with several services needs prefix_ids=True on each")
 
-    @property
-    def history_start(self) -> dt.date:
-        """First day of the referral and appointment history (a Monday)."""
-        return self.start - dt.timedelta(weeks=self.history_weeks)
-
     def settings(self) -> Mapping[str, object]:
         """pack.toml values."""
         return {

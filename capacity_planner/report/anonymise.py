@@ -21,7 +21,8 @@ What stays: staff group, contract, PAs and the timetable itself, which the meeti
 these can still point to a person (the only nurse, the only 6-PA consultant); the report says so, and the
 chair decides what to share.
 
-Checking (:func:`scan_for_forbidden`): every file of an output folder is searched for the IDs and names,
+Checking (``scan_for_forbidden`` in the test suite, ``tests/forbidden_scan.py``): every file of an output
+folder is searched for the IDs and names,
 including inside compressed containers: xlsx members are unzipped, PNG text chunks decompressed, images
 embedded as base64 data URIs decoded (their letters are not searched as text), HTML/SVG entities decoded.
 Text drawn as pixels in a PNG cannot be searched; the charts are therefore also tested
@@ -32,26 +33,23 @@ search needs IDs and names that are unlikely elsewhere (the tests use IDs such a
 
 from __future__ import annotations
 
-import base64
-import binascii
-import html
 import json
 import re
-import struct
-import zipfile
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from capacity_planner._csv import csv_text, read_text_csv
 from capacity_planner._files import write_file_atomic
 from capacity_planner.pack import model as M
-from capacity_planner.report.tables import PlanOutputs
+from capacity_planner.plan_summary import PlanSummary
+
+if TYPE_CHECKING:
+    from capacity_planner.report.tables import PlanOutputs
 
 ID_COLUMNS: frozenset[str] = frozenset({"clinician_id", "clinician"})
 NAME_COLUMNS: frozenset[str] = frozenset({"name", "clinician_name", "label"})
@@ -211,11 +209,13 @@ def anonymise_outputs(outputs: PlanOutputs, pseudonyms: Pseudonyms) -> PlanOutpu
     def frame(f: pd.DataFrame | None) -> pd.DataFrame | None:
         return None if f is None else anonymise_frame(f, pseudonyms)
 
-    return PlanOutputs(
-        outputs.folder, outputs.requirements, anonymise_frame(outputs.allocation, pseudonyms),
-        anonymise_frame(outputs.gaps, pseudonyms), anonymise_frame(outputs.clinicians, pseudonyms),
-        anonymise_frame(outputs.changes, pseudonyms), anonymise_json(dict(outputs.summary), pseudonyms),
-        frame(outputs.gap_reasons), frame(outputs.weekly_demand))
+    return replace(
+        outputs, allocation=anonymise_frame(outputs.allocation, pseudonyms),
+        gaps=anonymise_frame(outputs.gaps, pseudonyms),
+        clinicians=anonymise_frame(outputs.clinicians, pseudonyms),
+        changes=anonymise_frame(outputs.changes, pseudonyms),
+        summary=PlanSummary.from_dict(anonymise_json(outputs.summary.to_dict(), pseudonyms)),
+        gap_reasons=frame(outputs.gap_reasons), weekly_demand=frame(outputs.weekly_demand))
 
 
 def anonymise_json(value: Any, pseudonyms: Pseudonyms, key: str = "") -> Any:
@@ -299,100 +299,3 @@ def anonymise_pack(pack: M.PlanningPack, pseudonyms: Pseudonyms) -> M.PlanningPa
         warnings=(),
         source=M.PackSource("", pack.source.format, dict(pack.source.file_hashes)),
     )
-
-
-# ---- checking ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Finding:
-    """A forbidden term found in a file (``where``: ``name``, ``content`` or a container member)."""
-
-    path: Path
-    where: str
-    term: str
-
-    def __str__(self) -> str:
-        return f"{self.path} [{self.where}]: {self.term!r}"
-
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,([A-Za-z0-9+/=\s]+)")
-
-
-def _png_text(data: bytes) -> str:
-    """Decoded text of a PNG's tEXt, zTXt and iTXt chunks (pixels are not text)."""
-    out: list[str] = []
-    pos = len(_PNG_SIGNATURE)
-    while pos + 8 <= len(data):
-        length, ctype = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        pos += 12 + length
-        if ctype == b"tEXt":
-            out.append(body.decode("latin-1"))
-        elif ctype == b"zTXt":
-            k, _, rest = body.partition(b"\0")
-            out.append(k.decode("latin-1") + " " + zlib.decompress(rest[1:]).decode("latin-1"))
-        elif ctype == b"iTXt":
-            k, _, rest = body.partition(b"\0")
-            compressed = rest[:1] == b"\1"
-            _, _, rest = rest[2:].partition(b"\0")  # language tag
-            _, _, text = rest.partition(b"\0")  # translated keyword
-            raw = zlib.decompress(text) if compressed else text
-            out.append(k.decode("latin-1") + " " + raw.decode("utf-8", "replace"))
-    return "\n".join(out)
-
-
-def _texts(path: Path, data: bytes) -> Iterator[tuple[str, str]]:
-    """(where, text) pairs to search in one file's bytes."""
-    if data.startswith(_PNG_SIGNATURE):
-        yield "png text chunks", _png_text(data)
-        return
-    if data[:4] == b"PK\x03\x04":
-        try:
-            with zipfile.ZipFile(path) as z:
-                for info in z.infolist():
-                    yield f"member {info.filename} (name)", info.filename
-                    member = z.read(info)
-                    for where, text in _texts(path, member):
-                        yield f"member {info.filename} {where}", text
-            return
-        except zipfile.BadZipFile:
-            pass
-    text = data.decode("utf-8", errors="replace")
-    if "base64," in text:  # embedded images: search their decoded content, not the base64 letters
-        for k, m in enumerate(_DATA_URI.finditer(text)):
-            try:
-                payload = base64.b64decode(m.group(1), validate=False)
-            except (ValueError, binascii.Error):
-                continue
-            for where, inner in _texts(path, payload):
-                yield f"data URI {k + 1} {where}", inner
-        text = _DATA_URI.sub("data:", text)
-    yield "content", text
-    if "&" in text:
-        yield "content (entities decoded)", html.unescape(text)
-
-
-def scan_for_forbidden(folder: str | Path, terms: Iterable[str], *,
-                       whole_words: bool = False) -> list[Finding]:
-    """Every occurrence of ``terms`` (case-insensitive) in the file names and contents under ``folder``,
-    looking inside xlsx/zip members, PNG text chunks and HTML/XML entities.
-
-    ``whole_words`` matches a term only where it is not part of a longer alphanumeric word (use it for
-    name parts such as surnames, which are substrings of ordinary words)."""
-    root = Path(folder)
-    wanted = [t for t in dict.fromkeys(terms) if t]
-    if whole_words:
-        patterns = [(t, re.compile(r"(?<![0-9a-z])" + re.escape(t.casefold()) + r"(?![0-9a-z])"))
-                    for t in wanted]
-    else:
-        patterns = [(t, re.compile(re.escape(t.casefold()))) for t in wanted]
-    findings: list[Finding] = []
-    for path in sorted(p for p in root.rglob("*")):
-        rel = str(path.relative_to(root)).casefold()
-        findings += [Finding(path, "name", t) for t, p in patterns if p.search(rel)]
-        if not path.is_file():
-            continue
-        for where, text in _texts(path, path.read_bytes()):
-            folded = text.casefold()
-            findings += [Finding(path, where, t) for t, p in patterns if p.search(folded)]
-    return findings

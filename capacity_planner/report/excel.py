@@ -273,7 +273,7 @@ def _summary_sheet(ws: Worksheet, d: MeetingData) -> None:
              ("Clinicians with unassigned PAs", h.clinicians_unassigned, "clinicians")]
     rows += [("Routine floor binds", note, "") for note in h.routine_floor]
     rows += [("Solver status", h.status, "")]
-    seconds = d.outputs.summary.get("solve_seconds")
+    seconds = d.outputs.summary.solve_seconds
     if isinstance(seconds, int | float):
         rows.append(("Solve time", float(seconds), "seconds"))
     if h.annual_cost is not None:

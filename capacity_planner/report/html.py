@@ -8,8 +8,8 @@ row). Tables are semantic: a caption, ``<th scope>`` for column and row headers,
 its exact value in ``data-value`` next to the rounded text shown to people.
 
 The generic building blocks (:func:`table_html`, :func:`figure_html`, :func:`section_html`,
-:func:`page_html`, formatting and CSS) live in :mod:`~capacity_planner.report.html_base` and are
-re-exported here; they are shared by :func:`write_report_html` and :func:`write_comparison_html`
+:func:`page_html`, formatting and CSS) live in :mod:`~capacity_planner.report.html_base`; they are
+shared by :func:`write_report_html` and :func:`write_comparison_html`
 (scenario comparisons).
 """
 
@@ -26,7 +26,6 @@ import pandas as pd
 
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.report import charts as CH
-from capacity_planner.report.html_base import CSS as CSS
 from capacity_planner.report.html_base import (
     Column,
     _atomic_write_text,
@@ -40,8 +39,6 @@ from capacity_planner.report.html_base import (
     section_html,
     table_html,
 )
-from capacity_planner.report.html_base import Kind as Kind
-from capacity_planner.report.html_base import infer_columns as infer_columns
 from capacity_planner.report.tables import (
     EMPTY,
     MeetingData,
@@ -134,7 +131,7 @@ def _headline(d: MeetingData) -> str:
                    "weighted by priority), so some routine work gives way. See the waterfall under Remaining "
                    "gaps.</p>")
     cls, text = _status(h.status)
-    seconds = d.outputs.summary.get("solve_seconds")
+    seconds = d.outputs.summary.solve_seconds
     took = f" Solved in {float(seconds):.1f} s." if isinstance(seconds, int | float) else ""
     out.append(f'<p class="banner {cls}" id="solver-status">{esc(text)}{esc(took)}</p>')
     return "".join(out)
@@ -446,7 +443,7 @@ def render_report_html(d: MeetingData, chart_png: Mapping[str, tuple[bytes, str]
     start = d.settings_table.loc[d.settings_table["setting"] == "Planning year starts", "value"]
     subtitle = "Team job-planning meeting pack"
     subtitle += f" · planning year from {start.iloc[0]}" if len(start) else ""
-    version = d.outputs.summary.get("version", "")
+    version = d.outputs.summary.version
     footer = (f"Produced by capacity_planner {esc(version)} from the plan files in this folder "
               "(requirements.csv, allocation.csv, gaps.csv, clinicians.csv, changes.csv, summary.json).")
     return page_html(d.title, subtitle, sections, banner=banner, footer=footer)

@@ -1,8 +1,8 @@
 """Generic HTML building blocks for the report pages: the inline CSS, value formatting, and semantic tables,
 figures, sections and whole pages.
 
-Used by :mod:`capacity_planner.report.html` (the meeting report and the scenario comparison page), which
-re-exports the public names. Every number in a table carries its exact value in ``data-value`` next to the
+Used by :mod:`capacity_planner.report.html` (the meeting report and the scenario comparison page);
+import the names from here. Every number in a table carries its exact value in ``data-value`` next to the
 rounded text shown to people; figures embed PNGs as base64 data URIs with alt text, so pages need no
 network. Values are formatted by a :data:`Kind` (``"text"``, ``"int"``, ``"num0"``, ``"num1"``, ``"pas"``,
 ``"pct"``, ``"bool"``).

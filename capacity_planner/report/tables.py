@@ -19,7 +19,6 @@ Definitions used in the report:
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,11 +35,9 @@ from capacity_planner.demand.requirements import COLUMNS as REQUIREMENTS_COLUMNS
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.pack.schema import SETTINGS_BY_KEY
+from capacity_planner.plan_summary import PlanSummary
+from capacity_planner.report.anonymise import Pseudonyms, anonymise_outputs, anonymise_pack
 
-SUMMARY_KEYS: tuple[str, ...] = (
-    "status", "objective", "bound", "gap", "solve_seconds", "unmet_sessions_per_year",
-    "unmet_dcc_hours_per_year", "annual_cost", "inputs", "settings", "version",
-)
 # file name -> (text columns, numeric columns) a reader requires (output_schema, defined once).
 PLAN_FILES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     t.file: (t.required_text, t.required_numeric)
@@ -92,7 +89,7 @@ class PlanOutputs:
     gaps: pd.DataFrame
     clinicians: pd.DataFrame
     changes: pd.DataFrame
-    summary: Mapping[str, Any]
+    summary: PlanSummary
     gap_reasons: pd.DataFrame | None = None
     weekly_demand: pd.DataFrame | None = None
 
@@ -115,10 +112,11 @@ def read_plan_dir(plan_dir: str | Path) -> PlanOutputs:
     summary_path = folder / "summary.json"
     if not summary_path.exists():
         raise PlanOutputError(f"summary.json is missing from the plan folder {folder}")
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    missing = [k for k in SUMMARY_KEYS if k not in summary]
-    if missing:
-        raise PlanOutputError(f"summary.json lacks key(s): {', '.join(missing)}")
+    try:
+        summary = PlanSummary.from_json(summary_path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        raise PlanOutputError(str(exc) if str(exc).startswith("summary.json") else f"summary.json: {exc}") \
+            from exc
     clinicians = frames["clinicians.csv"]
     if "unassigned_pas" not in clinicians.columns:
         clinicians["unassigned_pas"] = 0.0
@@ -333,9 +331,9 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
                                        "before", "changed"])
 
 
-def _run_settings(summary: Mapping[str, Any]) -> Mapping[str, Any]:
+def _run_settings(summary: PlanSummary | None) -> Mapping[str, Any]:
     """The solver settings this run used, as summary.json records them (``settings``)."""
-    used = summary.get("settings")
+    used = None if summary is None else summary.settings
     return used if isinstance(used, Mapping) else {}
 
 
@@ -360,9 +358,9 @@ def _solver_setting_rows(pack: PlanningPack, used: Mapping[str, Any]) -> list[tu
     return rows
 
 
-def _settings_table(pack: PlanningPack, summary: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def _settings_table(pack: PlanningPack, summary: PlanSummary | None = None) -> pd.DataFrame:
     s = pack.settings
-    used = _run_settings(summary or {})
+    used = _run_settings(summary)
     dna_meaning = {
         "discharge": "slots = demand (a patient who does not attend is discharged)",
         "rebook_once": "slots = demand × (1 + DNA rate) (one rebooking)",
@@ -430,35 +428,36 @@ def _defaults_table(pack: PlanningPack) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "column", "rows", "values", "reason"])
 
 
-def _unmet_text(summary: Mapping[str, Any], key: str, exact: float) -> object:
+def _unmet_text(summary: PlanSummary, key: str, exact: float) -> object:
     """summary.json's ``key`` with the rounding shown in place when it differs from the exact figure of
     gaps.csv: the solver rounds each activity's demand up to whole session-weeks (docs/method.md,
     "Allocation"), gaps.csv keeps the exact demand."""
-    unmet = _number(summary.get(key))
+    value = getattr(summary, key)
+    unmet = _number(value)
     if unmet is None or round(unmet) == round(exact):
-        return summary.get(key)
+        return value
     return (f"{unmet:,.0f} (demand rounded up to whole session-weeks per activity; "
             f"{exact:,.0f} with the exact demand, as in gaps.csv and the headline)")
 
 
-def _solver_table(summary: Mapping[str, Any], headline: Headline | None = None) -> pd.DataFrame:
-    rows: list[tuple[str, object]] = [("Status", summary.get("status", ""))]
-    for key, label in (("objective", "Objective"), ("bound", "Best bound"), ("gap", "Relative gap to bound")):
-        value = summary.get(key)
+def _solver_table(summary: PlanSummary, headline: Headline | None = None) -> pd.DataFrame:
+    rows: list[tuple[str, object]] = [("Status", summary.status)]
+    for value, label in ((summary.objective, "Objective"), (summary.bound, "Best bound"),
+                         (summary.gap, "Relative gap to bound")):
         if not isinstance(value, Mapping):  # per-level values are in levels_table
             rows.append((label, value))
     rows += [
-        ("Solve time (s)", summary.get("solve_seconds")),
-        ("Unmet sessions a year", summary.get("unmet_sessions_per_year") if headline is None
+        ("Solve time (s)", summary.solve_seconds),
+        ("Unmet sessions a year", summary.unmet_sessions_per_year if headline is None
          else _unmet_text(summary, "unmet_sessions_per_year", headline.gap_after_sessions)),
-        ("Unmet DCC hours a year", summary.get("unmet_dcc_hours_per_year") if headline is None
+        ("Unmet DCC hours a year", summary.unmet_dcc_hours_per_year if headline is None
          else _unmet_text(summary, "unmet_dcc_hours_per_year", headline.gap_after_dcc_hours)),
-        ("Annual cost (GBP)", summary.get("annual_cost")),
-        ("capacity_planner version", summary.get("version", "")),
+        ("Annual cost (GBP)", summary.annual_cost),
+        ("capacity_planner version", summary.version),
     ]
-    rows += [("Note", str(n)) for n in summary.get("notes") or []]
-    rows += [("Reason", str(n)) for n in summary.get("reasons") or []]
-    inputs = summary.get("inputs") or {}
+    rows += [("Note", str(n)) for n in summary.notes or []]
+    rows += [("Reason", str(n)) for n in summary.reasons or []]
+    inputs = summary.inputs or {}
     if isinstance(inputs, Mapping):
         rows += [(f"Input {k} (SHA-256)", str(v)[:12] + "…") for k, v in sorted(inputs.items())]
     return pd.DataFrame([{"item": k, "value": v} for k, v in rows if v is not None],
@@ -468,9 +467,9 @@ def _solver_table(summary: Mapping[str, Any], headline: Headline | None = None) 
 LEVEL_COLUMNS: tuple[str, ...] = ("level", "status", "objective", "bound", "gap", "seconds", "unit")
 
 
-def _levels_table(summary: Mapping[str, Any]) -> pd.DataFrame:
+def _levels_table(summary: PlanSummary) -> pd.DataFrame:
     """One row per objective level (from ``levels``, else from the per-level mappings)."""
-    levels = summary.get("levels")
+    levels = summary.levels
     rows: list[dict[str, Any]] = []
     if isinstance(levels, list) and levels:
         for lv in levels:
@@ -480,9 +479,9 @@ def _levels_table(summary: Mapping[str, Any]) -> pd.DataFrame:
                              "gap": _number(lv.get("gap")), "seconds": _number(lv.get("seconds")),
                              "unit": lv.get("unit", "")})
     else:
-        objective = summary.get("objective")
+        objective = summary.objective
         if isinstance(objective, Mapping):
-            bound_raw, gap_raw = summary.get("bound"), summary.get("gap")
+            bound_raw, gap_raw = summary.bound, summary.gap
             bound: Mapping[str, Any] = bound_raw if isinstance(bound_raw, Mapping) else {}
             gap: Mapping[str, Any] = gap_raw if isinstance(gap_raw, Mapping) else {}
             rows = [{"level": k, "status": "", "objective": _number(v), "bound": _number(bound.get(k)),
@@ -492,8 +491,6 @@ def _levels_table(summary: Mapping[str, Any]) -> pd.DataFrame:
 
 def _labelled_reasons(reasons: Mapping[str, list[str]], labels: Mapping[str, str]) -> dict[str, list[str]]:
     """Reasons with clinician IDs (whole tokens, e.g. ``C01``) replaced by the labels people see."""
-    from capacity_planner.report.anonymise import Pseudonyms
-
     relabel = Pseudonyms({k: v for k, v in labels.items() if k != v})
     return {a: [relabel.scrub_text(r) for r in rs] for a, rs in reasons.items()}
 
@@ -508,7 +505,7 @@ def _reasons(outputs: PlanOutputs) -> dict[str, list[str]]:
                 out.setdefault(str(r.activity_id), []).append(str(r.reason))
         return out
     known = set(outputs.gaps["activity_id"])
-    for item in outputs.summary.get("gap_reasons") or []:
+    for item in outputs.summary.gap_reasons or []:
         act, sep, reason = str(item).partition(": ")
         if sep and act in known:
             out.setdefault(act, []).append(reason)
@@ -524,27 +521,27 @@ def _number(v: object) -> float | None:
 
 
 def _headline(demand: pd.DataFrame, rapid: tuple[RapidAccessCover, ...], clin: pd.DataFrame,
-              changes: pd.DataFrame, summary: Mapping[str, Any]) -> Headline:
+              changes: pd.DataFrame, summary: PlanSummary) -> Headline:
     """The headline figures (see :class:`Headline` for the file each comes from)."""
     is_rapid = demand["rapid_access"].astype(bool)
     kinds = change_kinds(changes)
-    changed = summary.get("changed_sessions")
+    changed: object = summary.changed_sessions
     if not isinstance(changed, int | float):  # a plan written before summary.json counted sessions
         changed = clin["changed_sessions"].sum() if len(clin) else kinds.total
-    affected = summary.get("clinicians_affected")
+    affected: object = summary.clinicians_affected
     if not isinstance(affected, int | float):
         affected = int((clin["changed_sessions"] > 0).sum())
-    floor = summary.get("routine_floor")
+    floor = summary.routine_floor
     return Headline(
         gap_before_sessions=float(demand["gap_before_sessions_per_year"].sum()),
         gap_after_sessions=float(demand["gap_sessions_per_year"].sum()),
         gap_before_dcc_hours=float(demand["gap_before_dcc_hours_per_year"].sum()),
         gap_after_dcc_hours=float(demand["gap_dcc_hours_per_year"].sum()),
         rapid_access=rapid,
-        status=str(summary.get("status", "")),
+        status=str(summary.status),
         changed_sessions=int(changed),
         clinicians_changed=int(affected),
-        annual_cost=_number(summary.get("annual_cost")),
+        annual_cost=_number(summary.annual_cost),
         rapid_gap_before=float(demand.loc[is_rapid, "gap_before_sessions_per_year"].sum()),
         rapid_gap_after=float(demand.loc[is_rapid, "gap_sessions_per_year"].sum()),
         routine_gap_before=float(demand.loc[~is_rapid, "gap_before_sessions_per_year"].sum()),
@@ -652,7 +649,6 @@ def load_meeting_data(pack: PlanningPack, plan_dir: str | Path, *, anonymise: bo
     outputs = read_plan_dir(plan_dir)
     if not anonymise:
         return build_meeting_data(pack, outputs)
-    from capacity_planner.report.anonymise import Pseudonyms, anonymise_outputs, anonymise_pack
 
     ps = Pseudonyms.from_pack(pack)
     return build_meeting_data(anonymise_pack(pack, ps), anonymise_outputs(outputs, ps), anonymised=True)

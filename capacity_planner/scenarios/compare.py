@@ -37,6 +37,7 @@ from capacity_planner.scenarios.transforms import ScenarioPack
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from capacity_planner.plan_summary import PlanSummary
     from capacity_planner.report import charts as CH
 
 COLUMNS: tuple[str, ...] = (
@@ -60,7 +61,7 @@ def _r(x: float, nd: int = DECIMALS) -> float:
     return float(round(float(x), nd)) if x is not None and math.isfinite(float(x)) else float("nan")
 
 
-def plan_metrics(spack: ScenarioPack, tables: Mapping[str, pd.DataFrame], summary: Mapping[str, Any],
+def plan_metrics(spack: ScenarioPack, tables: Mapping[str, pd.DataFrame], summary: PlanSummary,
                  requirements: pd.DataFrame) -> dict[str, Any]:
     """The comparison figures of one solved scenario (see the module docstring)."""
     pack = spack.pack
@@ -70,7 +71,7 @@ def plan_metrics(spack: ScenarioPack, tables: Mapping[str, pd.DataFrame], summar
     required = gaps["required_sessions_per_year"].astype(float)
     unmet = float(gaps["gap_sessions_per_year"].sum())
     unmet_current = float(np.maximum(0.0, required - gaps["current_sessions_per_year"].astype(float)).sum())
-    bought = {str(k): float(v) for k, v in dict(summary.get("purchased_sessions") or {}).items()}
+    bought = {str(k): float(v) for k, v in summary.bought_sessions.items()}
     kinds = {p.activity_id: p.kind for p in spack.allowances.purchased_sessions}
     locum = sum(n for a, n in bought.items() if kinds.get(a, "locum") == "locum")
     wli = sum(n for a, n in bought.items() if kinds.get(a) == "wli")
@@ -98,10 +99,10 @@ def plan_metrics(spack: ScenarioPack, tables: Mapping[str, pd.DataFrame], summar
         "added_sessions_locum_per_year": _r(locum),
         "added_sessions_wli_per_year": _r(wli),
         "added_sessions_new_posts_per_year": _r(new_sessions),
-        "additional_pas": _r(float(summary.get("additional_pas") or 0.0)),
+        "additional_pas": _r(float(summary.additional_pas or 0.0)),
         "locum_sessions_per_year": _r(locum),
         "wli_sessions_per_year": _r(wli),
-        "changed_sessions": int(summary.get("changed_sessions") or 0),
+        "changed_sessions": int(summary.changed_sessions or 0),
     }
     for group, g in clin.groupby("staff_group", sort=False):
         spa = float(g["spa_pas"].sum())

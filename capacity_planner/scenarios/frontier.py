@@ -188,7 +188,7 @@ def _solve(pack: PlanningPack, demand: DemandResult, allowances: Allowances, wor
                       reasons=plan.result.reasons)
     spack = ScenarioPack(pack, allowances)
     m = plan_metrics(spack, plan.tables, plan.summary, demand.requirements.table)
-    bought = {str(k): float(v) for k, v in dict(plan.summary.get("purchased_sessions") or {}).items()}
+    bought = {str(k): float(v) for k, v in plan.summary.bought_sessions.items()}
     lines = cost_breakdown(spack, plan.clinicians, bought)
     lines = lines[lines["component"] != "substantive_pas"].reset_index(drop=True)
     objective = plan.result.objective

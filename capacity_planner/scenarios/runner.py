@@ -188,7 +188,7 @@ def evaluate_scenario(pack: PlanningPack, scenario: Scenario, *, time_limit_s: f
             "model_invalid": "internal error: the solver rejected the allocation model"}.get(status, status)
         return _failed(scenario, status, reason, t0, spack, requirements=requirements, plan=light)
     try:
-        bought = {str(k): float(v) for k, v in dict(plan.summary.get("purchased_sessions") or {}).items()}
+        bought = {str(k): float(v) for k, v in plan.summary.bought_sessions.items()}
         costs = cost_breakdown(spack, plan.clinicians, bought, scenario.name)
         reason = ""
         if status != "optimal":

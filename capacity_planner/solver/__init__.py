@@ -14,20 +14,26 @@ a :class:`Result`), :func:`check_plan` (independent checker), :func:`explain_inf
 
 from capacity_planner.solver.checker import check_plan
 from capacity_planner.solver.explain import explain_infeasible, presolve_reasons
-from capacity_planner.solver.gaps import gap_reasons, gap_sentences
+from capacity_planner.solver.gaps import gap_reasons
 from capacity_planner.solver.options import Allowances, PurchasedSessions
 from capacity_planner.solver.plan import PlanResult, plan_allocation
-from capacity_planner.solver.problem import PA_SCALE, WEEK_SCALE, Problem, ScalingError, build_problem
+from capacity_planner.solver.problem import (
+    PA_SCALE,
+    WEEK_SCALE,
+    AllocationProblem,
+    ScalingError,
+    build_problem,
+)
 from capacity_planner.solver.result import LevelResult, Result, Solution, SolveStatus
 from capacity_planner.solver.solve import solve
 
 __all__ = [
     "PA_SCALE",
     "WEEK_SCALE",
+    "AllocationProblem",
     "Allowances",
     "LevelResult",
     "PlanResult",
-    "Problem",
     "PurchasedSessions",
     "Result",
     "ScalingError",
@@ -37,7 +43,6 @@ __all__ = [
     "check_plan",
     "explain_infeasible",
     "gap_reasons",
-    "gap_sentences",
     "plan_allocation",
     "presolve_reasons",
     "solve",

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -35,6 +35,9 @@ from capacity_planner import constants as C
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.model import Clinician, PlanningPack
 from capacity_planner.solver.options import Allowances
+
+if TYPE_CHECKING:
+    from capacity_planner.plan_summary import PlanSummary
 
 TOL = 1e-6
 PAS_TOL = 1e-3  # tables round PAs to 4 decimals
@@ -71,7 +74,7 @@ def check_plan(
     requirements: Requirements | None = None,
     allowances: Allowances | None = None,
     bought: Mapping[str, float] | None = None,
-    summary: Mapping[str, Any] | None = None,
+    summary: PlanSummary | None = None,
 ) -> list[str]:
     """Every rule the plan breaks, in words (an empty list means the plan is valid).
 
@@ -87,7 +90,7 @@ def check_plan(
         The allowances the plan was made with (additional PAs, bought sessions, budget).
     bought : mapping, optional
         Locum/WLI sessions bought per activity (summary.json ``purchased_sessions``).
-    summary : mapping, optional
+    summary : PlanSummary, optional
         summary.json: its unmet totals, unassigned PAs and annual cost are re-derived.
     """
     v: list[str] = []
@@ -293,36 +296,36 @@ def _check_budget(pack: PlanningPack, clin: dict, by: dict, allowances: Allowanc
     return []
 
 
-def _check_summary(pack: PlanningPack, clin: dict, by: dict, summary: Mapping[str, Any],
+def _check_summary(pack: PlanningPack, clin: dict, by: dict, summary: PlanSummary,
                    need: dict[str, float] | None, supply: dict[str, float], allowances: Allowances | None,
                    bought: Mapping[str, float]) -> list[str]:
     """summary.json's unmet session-weeks and DCC hours, unassigned PAs and annual cost, re-derived."""
     v = []
-    if need is not None and summary.get("unmet_sessions_per_year") is not None:
+    if need is not None and summary.unmet_sessions_per_year is not None:
         step = _resolution(pack)
         unmet = {a: max(0.0, math.ceil(round(n / step, 6)) * step - supply.get(a, 0.0))
                  for a, n in need.items()}
         total = sum(unmet.values())
-        if abs(float(summary["unmet_sessions_per_year"]) - total) > 1e-4:
-            v.append(f"summary: unmet_sessions_per_year is {summary['unmet_sessions_per_year']:g}, "
+        if abs(float(summary.unmet_sessions_per_year) - total) > 1e-4:
+            v.append(f"summary: unmet_sessions_per_year is {summary.unmet_sessions_per_year:g}, "
                      f"recomputed {total:g}")
         acts = {a.activity_id: a for a in pack.activities}
         hours = sum(u * C.NORMAL_PA_HOURS * acts[a].pa_value for a, u in unmet.items()
                     if a in acts and acts[a].category == "DCC")
-        if summary.get("unmet_dcc_hours_per_year") is not None and \
-                abs(float(summary["unmet_dcc_hours_per_year"]) - hours) > 1e-3:
-            v.append(f"summary: unmet_dcc_hours_per_year is {summary['unmet_dcc_hours_per_year']:g}, "
+        if summary.unmet_dcc_hours_per_year is not None and \
+                abs(float(summary.unmet_dcc_hours_per_year) - hours) > 1e-3:
+            v.append(f"summary: unmet_dcc_hours_per_year is {summary.unmet_dcc_hours_per_year:g}, "
                      f"recomputed {hours:g}")
-    if summary.get("unassigned_pas") is not None:
+    if summary.unassigned_pas is not None:
         left = sum(max(0.0, c.contracted_pas - by[cid]["all"] - c.oncall_pas) for cid, c in clin.items())
-        if abs(float(summary["unassigned_pas"]) - left) > PAS_TOL * max(1, len(clin)):
-            v.append(f"summary: unassigned_pas is {summary['unassigned_pas']:g}, recomputed {left:g}")
-    if summary.get("annual_cost") is not None:
+        if abs(float(summary.unassigned_pas) - left) > PAS_TOL * max(1, len(clin)):
+            v.append(f"summary: unassigned_pas is {summary.unassigned_pas:g}, recomputed {left:g}")
+    if summary.annual_cost is not None:
         spend, wrong = _extra_spend(pack, clin, by, allowances, bought)
         if wrong:
             v.append(f"summary: {wrong}")
-        elif abs(float(summary["annual_cost"]) - spend) > 0.01 + 1e-9 * spend:
-            v.append(f"summary: annual_cost is £{float(summary['annual_cost']):,.2f}, "
+        elif abs(float(summary.annual_cost) - spend) > 0.01 + 1e-9 * spend:
+            v.append(f"summary: annual_cost is £{float(summary.annual_cost):,.2f}, "
                      f"recomputed £{spend:,.2f}")
     return v
 

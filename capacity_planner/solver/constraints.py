@@ -10,12 +10,12 @@ session (premium-time scaled), :math:`P` the premium slots, :math:`\text{SPA}` t
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from capacity_planner.solver.problem import Problem
+from capacity_planner.solver.problem import AllocationProblem
 from capacity_planner.solver.variables import Variables, _wsum, share_coefficient
 
 
@@ -44,7 +44,7 @@ class Guards:
 class Constraints:
     """Adds the rules of :func:`add_constraints` to a model."""
 
-    def __init__(self, model: cp_model.CpModel, problem: Problem, variables: Variables,
+    def __init__(self, model: cp_model.CpModel, problem: AllocationProblem, variables: Variables,
                  guards: Guards | None = None):
         self.model = model
         self.p = problem
@@ -280,8 +280,8 @@ class Constraints:
 
     def no_surplus(self) -> None:
         r"""No session nobody needs: :math:`\text{supply}_a \le \max(D_a, S^0_a, R_a\,w^{max}_a) + w^{max}_a
-        - 1` (week units; :meth:`~capacity_planner.solver.problem.Problem.supply_cap`), so time beyond need
-        is reported as unassigned, not filled with extra clinics or meetings."""
+        - 1` (week units; :meth:`~capacity_planner.solver.problem.AllocationProblem.supply_cap`), so time
+        beyond need is reported as unassigned, not filled with extra clinics or meetings."""
         for a in range(len(self.p.activities)):
             cap = self.p.supply_cap(a)
             if cap is None or a not in self.v.by_a:
@@ -356,7 +356,3 @@ class Constraints:
             self.model.add(k >= _wsum(removed[c]) + removed_const[c])
             self.model.add(k >= _wsum(added[c]))
 
-
-def guarded_rules(guards: Guards) -> Sequence[RuleKey]:
-    """Rule instances guarded so far, in creation order."""
-    return list(guards.literals)

@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 from capacity_planner.interrupts import run_stoppable
 from capacity_planner.solver.constraints import RuleKey
 from capacity_planner.solver.model import AllocationModel
-from capacity_planner.solver.problem import PA_SCALE, Problem
+from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 
 CORE_HEADER_MINIMAL = (
     "No plan can keep all of these rules at once; relaxing any one of them would allow a plan:"
@@ -53,7 +53,7 @@ class _Index:
     every check is linear in the problem's size (issue 16: scanning every clinician for every requirement
     and slot grew with requirements x clinicians^2 and took 20 minutes on a 1,000-clinician trust)."""
 
-    def __init__(self, p: Problem):
+    def __init__(self, p: AllocationProblem):
         self.candidates: dict[tuple[int, int], list[int]] = {}  # (activity, slot) -> clinicians, in order
         self.slots_of: dict[int, list[int]] = {}  # clinician -> slots with options, in order
         for (c, s), acts in sorted(p.options.items()):
@@ -70,7 +70,7 @@ class _Index:
             self.skilled_in.setdefault(a, []).append(c)
 
 
-def presolve_reasons(problem: Problem) -> list[str]:
+def presolve_reasons(problem: AllocationProblem) -> list[str]:
     """Sound, solver-free infeasibility checks; an empty list proves nothing. Linear in the problem's size
     (options, locked cells, requirements and rooms) after one index pass."""
     index = _Index(problem)
@@ -82,7 +82,7 @@ def presolve_reasons(problem: Problem) -> list[str]:
     return out
 
 
-def _clinician_checks(p: Problem, c: int, index: _Index) -> list[str]:
+def _clinician_checks(p: AllocationProblem, c: int, index: _Index) -> list[str]:
     ci = p.clinicians[c]
     cid = ci.clinician_id
     out: list[str] = []
@@ -148,12 +148,12 @@ def _clinician_checks(p: Problem, c: int, index: _Index) -> list[str]:
     return out
 
 
-def _skilled_free(p: Problem, a: int, s: int, index: _Index) -> list[int]:
+def _skilled_free(p: AllocationProblem, a: int, s: int, index: _Index) -> list[int]:
     """Clinicians skilled in ``a`` who work slot ``s``, whatever their out-of-hours opt-in."""
     return [c for c in index.skilled_in.get(a, []) if (c, s) not in p.unavailable]
 
 
-def _requirement_checks(p: Problem, index: _Index) -> list[str]:
+def _requirement_checks(p: AllocationProblem, index: _Index) -> list[str]:
     out: list[str] = []
     for req in p.fixed_slots:
         act, slot = p.activities[req.a].activity_id, p.slots[req.s].label
@@ -202,7 +202,7 @@ def _requirement_checks(p: Problem, index: _Index) -> list[str]:
     return out
 
 
-def _room_checks(p: Problem, index: _Index) -> list[str]:
+def _room_checks(p: AllocationProblem, index: _Index) -> list[str]:
     out: list[str] = []
     for (room, s), cap in sorted(p.rooms.items()):
         locked = [p.clinicians[c].clinician_id for c in index.locked_room.get((room, s), [])]
@@ -215,7 +215,7 @@ def _room_checks(p: Problem, index: _Index) -> list[str]:
 
 
 # ---- stage 2: assumption cores --------------------------------------------------------------------
-def describe_rule(p: Problem, key: RuleKey) -> str:
+def describe_rule(p: AllocationProblem, key: RuleKey) -> str:
     """One guarded rule instance in words, with its numbers."""
     subject = key.subject
     if key.rule in (
@@ -334,7 +334,7 @@ def _infeasible(
     return None, []
 
 
-def infeasible_core(problem: Problem, *, time_limit_s: float = 10.0) -> tuple[list[RuleKey], bool]:
+def infeasible_core(problem: AllocationProblem, *, time_limit_s: float = 10.0) -> tuple[list[RuleKey], bool]:
     """A set of rule instances that cannot hold together, and whether it is proven minimal."""
     deadline = time.perf_counter() + time_limit_s
     model = AllocationModel(problem, guarded=True)
@@ -369,7 +369,7 @@ def infeasible_core(problem: Problem, *, time_limit_s: float = 10.0) -> tuple[li
     return [keys[j] for j in chosen], minimal
 
 
-def explain_infeasible(problem: Problem, *, time_limit_s: float = 10.0) -> list[str]:
+def explain_infeasible(problem: AllocationProblem, *, time_limit_s: float = 10.0) -> list[str]:
     """Plain-language reasons why no plan keeps every rule (empty if none found in time)."""
     reasons = presolve_reasons(problem)
     if reasons:

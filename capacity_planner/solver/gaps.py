@@ -18,16 +18,16 @@ from collections import defaultdict
 
 import pandas as pd
 
-from capacity_planner.solver.problem import PA_SCALE, Problem
+from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.result import Solution
 
 
-def _ids(p: Problem, cs: list[int] | set[int], limit: int = 6) -> str:
+def _ids(p: AllocationProblem, cs: list[int] | set[int], limit: int = 6) -> str:
     ids = [p.clinicians[c].clinician_id for c in sorted(cs)]
     return ", ".join(ids[:limit]) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
-def _slots(p: Problem, ss: set[int], limit: int = 6) -> str:
+def _slots(p: AllocationProblem, ss: set[int], limit: int = 6) -> str:
     labels = [p.slots[s].label for s in sorted(ss)]
     return ", ".join(labels[:limit]) + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
 
@@ -206,20 +206,6 @@ def gap_reasons(sol: Solution) -> pd.DataFrame:
         if sol.unmet_units(a) > 0:
             rows += [(act.activity_id, r) for r in _activity_reasons(sol, a, room_use)]
     return pd.DataFrame(rows, columns=["activity_id", "reason"])
-
-
-def gap_sentences(sol: Solution) -> list[str]:
-    """The reasons as sentences: '2ww short by 84 session-weeks a year: ...'."""
-    out = []
-    frame = gap_reasons(sol)
-    for a, act in enumerate(sol.problem.activities):
-        short = sol.unmet_units(a)
-        if short <= 0:
-            continue
-        why = "; ".join(frame.loc[frame["activity_id"] == act.activity_id, "reason"])
-        weeks = _fmt(short / sol.problem.week_scale)
-        out.append(f"{act.activity_id} is short by {weeks} session-weeks a year: {why}")
-    return out
 
 
 def unassigned_reasons(sol: Solution) -> dict[int, str]:

@@ -259,18 +259,18 @@ def _join_levels(plans: list[PlanResult]) -> tuple[LevelResult, ...]:
 def _join_kpis(plans: list[PlanResult]) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     for key in _NUMERIC_KPIS:
-        values = [p.summary.get(key) for p in plans]
-        extra[key] = None if any(v is None for v in values) else round(sum(values), 6)  # type: ignore[arg-type]
+        values = [getattr(p.summary, key) for p in plans]
+        extra[key] = None if any(v is None for v in values) else round(sum(values), 6)
     extra["cost_breakdown"] = {
-        k: round(sum(float(p.summary.get("cost_breakdown", {}).get(k, 0.0)) for p in plans), 2)
+        k: round(sum(float((p.summary.cost_breakdown or {}).get(k, 0.0)) for p in plans), 2)
         for k in ("additional_pas", "purchased_sessions")}
     bought: dict[str, Any] = {}
     for p in plans:
-        bought.update(p.summary.get("purchased_sessions") or {})
+        bought.update(p.summary.bought_sessions)
     extra["purchased_sessions"] = bought
-    for key in ("routine_floor", "gap_reasons"):
-        extra[key] = [line for p in plans for line in p.summary.get(key, [])]
-    extra["notes"] = [note for p in plans for note in p.summary.get("notes", [])]
+    extra["routine_floor"] = [line for p in plans for line in p.summary.routine_floor or []]
+    extra["gap_reasons"] = [line for p in plans for line in p.summary.gap_reasons or []]
+    extra["notes"] = [note for p in plans for note in p.summary.notes]
     return extra
 
 
@@ -306,7 +306,7 @@ def join_plans(pack: PlanningPack, requirements: Requirements, parts: list[Part]
     else:
         tables = empty_tables()
         gap_reasons = pd.DataFrame({"activity_id": [], "reason": []})
-        extra = {"notes": [note for p in plans for note in p.summary.get("notes", [])]}
+        extra = {"notes": [note for p in plans for note in p.summary.notes]}
     extra["parts"] = [part_line(part, p) for part, p in zip(parts, plans, strict=True)]
     summary = _summary(pack, result, limit, deterministic, extra, allowances)
     return PlanResult(pack, requirements, None, result, tables, gap_reasons, summary, tuple(plans))

@@ -1,4 +1,5 @@
-"""The CP-SAT allocation model: variables, then rules, then objective levels, built from a Problem."""
+"""The CP-SAT allocation model: variables, then rules, then objective levels, built from an
+AllocationProblem."""
 
 from __future__ import annotations
 
@@ -6,23 +7,23 @@ from ortools.sat.python import cp_model
 
 from capacity_planner.solver.constraints import Constraints, Guards
 from capacity_planner.solver.objective import Level, Objective
-from capacity_planner.solver.problem import Problem
+from capacity_planner.solver.problem import AllocationProblem
 from capacity_planner.solver.result import Solution
 from capacity_planner.solver.variables import Variables
 
 
 class AllocationModel:
-    """A CP-SAT model of one :class:`~capacity_planner.solver.problem.Problem`.
+    """A CP-SAT model of one :class:`~capacity_planner.solver.problem.AllocationProblem`.
 
     Parameters
     ----------
-    problem : Problem
+    problem : AllocationProblem
         The integerised planning problem.
     guarded : bool
         Guard every rule instance with an assumption literal (for infeasibility explanations).
     """
 
-    def __init__(self, problem: Problem, *, guarded: bool = False):
+    def __init__(self, problem: AllocationProblem, *, guarded: bool = False):
         self.problem = problem
         self.cp = cp_model.CpModel()
         self.cp.name = f"allocation[{problem.name}]"

@@ -31,7 +31,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from capacity_planner.solver.problem import PA_SCALE, Problem
+from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.variables import SHARE_SCALE, Variables, _wsum
 
 UNITS = {
@@ -45,7 +45,7 @@ UNITS = {
 }
 
 
-def level_scale(problem: Problem, name: str) -> int:
+def level_scale(problem: AllocationProblem, name: str) -> int:
     """Divisor from solver units to the natural units of level ``name``."""
     scale = UNITS[name][1]
     if scale == 0:
@@ -85,7 +85,7 @@ def level_names(objective: tuple[str, ...]) -> list[str]:
 class Objective:
     """Builds the expression of each level."""
 
-    def __init__(self, problem: Problem, variables: Variables):
+    def __init__(self, problem: AllocationProblem, variables: Variables):
         self.p = problem
         self.v = variables
 

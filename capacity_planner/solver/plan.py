@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -12,8 +12,9 @@ from capacity_planner._version import __version__
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError, PlanCheckError
 from capacity_planner.pack.model import PlanningPack
+from capacity_planner.plan_summary import PlanSummary
 from capacity_planner.solver.options import Allowances
-from capacity_planner.solver.problem import Problem, build_problem
+from capacity_planner.solver.problem import AllocationProblem, build_problem
 from capacity_planner.solver.result import Result, SolveStatus
 from capacity_planner.solver.solve import Progress, resolve_workers, solve
 from capacity_planner.solver.tables import empty_tables, kpis, plan_tables
@@ -33,11 +34,11 @@ class PlanResult:
 
     pack: PlanningPack
     requirements: Requirements
-    problem: Problem | None
+    problem: AllocationProblem | None
     result: Result
     tables: dict[str, pd.DataFrame]
     gap_reasons: pd.DataFrame
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: PlanSummary
     parts: tuple[PlanResult, ...] = ()
 
     @property
@@ -84,7 +85,7 @@ class PlanResult:
 def _summary(
     pack: PlanningPack, result: Result, time_limit_s: float, deterministic: bool, extra: dict[str, Any],
     allowances: Allowances | None = None,
-) -> dict[str, Any]:
+) -> PlanSummary:
     levels = result.levels
     s = pack.settings
     out: dict[str, Any] = {
@@ -127,7 +128,7 @@ def _summary(
         "reasons": list(result.reasons),
     }
     out.update(extra)
-    return out
+    return PlanSummary(**out)
 
 
 def plan_allocation(
@@ -248,6 +249,6 @@ def verify_plan(plan: PlanResult, allowances: Allowances | None = None) -> None:
     from capacity_planner.solver.checker import check_plan
 
     violations = check_plan(plan.pack, plan.tables, plan.requirements, allowances,
-                            plan.summary.get("purchased_sessions") or {}, plan.summary)
+                            plan.summary.bought_sessions, plan.summary)
     if violations:
         raise PlanCheckError(violations)

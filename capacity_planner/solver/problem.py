@@ -11,14 +11,15 @@ PA_SCALE = 120
     4/3 PA = 160 units, a 1.25-PA list in premium time = 200 units.
 WEEK_SCALE = 100 (at most)
     Working weeks (42, 45, 46.4) and job-plan ``weeks_per_year`` must be exact in hundredths of a week.
-    The problem then uses the coarsest resolution that keeps them all whole, :attr:`Problem.week_scale`
+    The problem then uses the coarsest resolution that keeps them all whole,
+    :attr:`AllocationProblem.week_scale`
     (1 when every value is a whole number of weeks, as usual; 10 for tenths…): supply only ever comes in
     those steps. Demand (``sessions_per_year``, a forecast) is the one quantity that is rounded: up, to
     the same resolution (whole session-weeks a year, usually). Rounding demand to the resolution of supply
     does not change which plans meet it (supply >= D exactly when supply >= ceil(D)), and it lets the
     solver prove the unmet-demand level optimal: with a fractional D the LP relaxation can meet the
     fraction that no plan can, and closing that last fraction of a session-week took CP-SAT longer than
-    the rest of the solve. Each rounding is recorded in :attr:`Problem.notes`.
+    the rest of the solve. Each rounding is recorded in :attr:`AllocationProblem.notes`.
 
 Premium time
 ------------
@@ -173,7 +174,7 @@ class Purchase:
 
 
 @dataclass(frozen=True, eq=False)
-class Problem:
+class AllocationProblem:
     """Indices, options and integer data of one allocation problem.
 
     ``options[c, s]`` lists the activities clinician ``c`` may do in slot ``s``: skilled, available, and
@@ -376,7 +377,7 @@ def build_problem(
     pack: PlanningPack,
     requirements: Requirements,
     allowances: Allowances | None = None,
-) -> Problem:
+) -> AllocationProblem:
     """Integerise ``pack`` and ``requirements`` for the allocation model.
 
     Raises
@@ -577,7 +578,7 @@ def build_problem(
                 f"a year ({share:.0%} of the smaller of its current supply and its need) unless the rules "
                 f"leave no other way"
             )
-    return Problem(
+    return AllocationProblem(
         name=pack.settings.name,
         clinicians=tuple(clinicians),
         activities=tuple(activities),

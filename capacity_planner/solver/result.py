@@ -10,7 +10,7 @@ from enum import StrEnum
 from functools import cached_property
 
 from capacity_planner.solver.objective import level_scale
-from capacity_planner.solver.problem import PA_SCALE, Problem
+from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.variables import fairness_members, share_coefficient
 
 
@@ -50,7 +50,7 @@ class Solution:
     Every property is recomputed from :attr:`cells` and :attr:`bought` with the problem's coefficients.
     """
 
-    problem: Problem
+    problem: AllocationProblem
     cells: Mapping[tuple[int, int], int]
     bought: Mapping[int, int] = field(default_factory=dict)
 

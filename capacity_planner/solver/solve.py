@@ -39,7 +39,7 @@ from ortools.sat.python import cp_model
 
 from capacity_planner.interrupts import run_stoppable
 from capacity_planner.solver.model import AllocationModel
-from capacity_planner.solver.problem import Problem
+from capacity_planner.solver.problem import AllocationProblem
 from capacity_planner.solver.result import LevelResult, Result, Solution, SolveStatus
 
 UNHINTED_LEVELS = frozenset({"unmet_rapid_access", "unmet_routine"})
@@ -117,14 +117,14 @@ def _previous_plan(model: AllocationModel, hint: list[tuple[cp_model.IntVar, int
     return solver, status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
-def solve(problem: Problem, *, time_limit_s: float = 60.0, seed: int = 0, workers: int | None = 1,
+def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int = 0, workers: int | None = 1,
           deterministic: bool = True, progress: Progress | None = None, explain: bool = True,
           work_limit: float | None = None) -> Result:
     """Solve ``problem`` lexicographically.
 
     Parameters
     ----------
-    problem : Problem
+    problem : AllocationProblem
         From :func:`~capacity_planner.solver.problem.build_problem`.
     time_limit_s : float
         Wall-clock budget for all levels, seconds. Each level may use half of what is left (the last one

@@ -17,7 +17,7 @@ from capacity_planner.output_schema import (
     CLINICIANS_COLUMNS,
     GAPS_COLUMNS,
 )
-from capacity_planner.solver.problem import PA_SCALE, Problem
+from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.result import Solution
 
 DECIMALS = 4
@@ -58,7 +58,7 @@ def allocation_table(sol: Solution) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(ALLOCATION_COLUMNS))
 
 
-def current_supply_units(p: Problem) -> dict[int, int]:
+def current_supply_units(p: AllocationProblem) -> dict[int, int]:
     """Session-weeks a year (week_scale units) per activity in the current job plan (active clinicians)."""
     out = {a: 0 for a in range(len(p.activities))}
     for key, a in p.current.items():

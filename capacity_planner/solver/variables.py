@@ -23,13 +23,13 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from capacity_planner.solver.problem import PA_SCALE, Problem
+from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 
 Expr = cp_model.LinearExpr | int
 SHARE_SCALE = 10_000_000  # DCC share of contracted PAs in 1/SHARE_SCALE (fairness)
 
 
-def share_coefficient(problem: Problem, c: int) -> int:
+def share_coefficient(problem: AllocationProblem, c: int) -> int:
     """Integer weight turning clinician *c*'s DCC annual units into a share of their contracted grid
     PA-weeks, in 1/:data:`SHARE_SCALE`: ``round(SHARE_SCALE / annual_target)`` (rounding at most 0.5 in
     a weight of about 500 for a 10-PA, 42-week contract: the share is exact to about 1e-4)."""
@@ -37,7 +37,7 @@ def share_coefficient(problem: Problem, c: int) -> int:
     return round(SHARE_SCALE / target) if target > 0 else 0
 
 
-def clinician_services(problem: Problem) -> dict[int, tuple[str | None, ...]]:
+def clinician_services(problem: AllocationProblem) -> dict[int, tuple[str | None, ...]]:
     """The services each clinician works in: the ``service`` of the DCC activities they may do (skills
     and current plan), in activity order; ``(None,)`` when none is named (the pack's one service)."""
     acts = problem.activities
@@ -52,7 +52,7 @@ def clinician_services(problem: Problem) -> dict[int, tuple[str | None, ...]]:
     return out
 
 
-def fairness_members(problem: Problem) -> dict[str, tuple[int, ...]]:
+def fairness_members(problem: AllocationProblem) -> dict[str, tuple[int, ...]]:
     """Clinicians compared for fairness: per staff group within each service, those with grid PAs; groups
     of two or more. A clinician who works in two services is compared in both (their DCC share is of their
     whole job plan); the key is the staff group, or ``"staff group in service"`` when services are named."""
@@ -73,7 +73,7 @@ def fairness_members(problem: Problem) -> dict[str, tuple[int, ...]]:
 class Variables:
     """Creates every variable of the model and offers the sums the rules and objectives use."""
 
-    def __init__(self, model: cp_model.CpModel, problem: Problem):
+    def __init__(self, model: cp_model.CpModel, problem: AllocationProblem):
         self.model = model
         self.problem = p = problem
         self.x: dict[tuple[int, int, int], cp_model.IntVar] = {}

@@ -36,6 +36,7 @@ from capacity_planner.intake.suggest import did_you_mean
 from capacity_planner.intake.xlsx_formulas import formula_cells_without_values, formula_warnings
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.xlsx_parts import sheet_parts
+from capacity_planner.pack.xlsx_writer import column_letter as excel_column
 from capacity_planner.progress import progress
 
 SETTINGS_SHEET = "settings"
@@ -581,7 +582,7 @@ def _finish(table: RawTable, problems: list[Problem]) -> RawTable | None:
     ok = True
     for i, n in enumerate(names):
         if n == "" or n.startswith("unnamed:"):
-            column_letter = _column_letter(i)
+            column_letter = excel_column(i)
             has_data = not _blank_mask(table.frame.iloc[:, [i]]).all()
             if has_data:
                 problems.append(Problem(table.source, f"column {column_letter} has data but no header "
@@ -605,13 +606,3 @@ def _finish(table: RawTable, problems: list[Problem]) -> RawTable | None:
             table.rows = table.rows[~blank]
     table.frame = frame.reset_index(drop=True)
     return table
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-

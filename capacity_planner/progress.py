@@ -11,11 +11,11 @@ Usage, in any module (scenarios and frontier can call it the same way)::
 
     with progress("Reading appointments", total=n_rows, unit="rows") as bar:
         for chunk in chunks:
-            ...
+            frames.append(parse(chunk))
             bar.advance(len(chunk))
 
     for scenario in track(scenarios, "Scenarios", unit="scenarios"):
-        ...
+        results.append(evaluate(scenario))
 
 ``CAPACITY_PLANNER_PROGRESS=0`` switches progress off, ``=1`` forces it on (for a terminal that does not
 say it is one); :func:`set_enabled` does the same from code.

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -265,32 +266,41 @@ def backtest_pack(
     for aid in wide.columns:
         values, first_week = history.activity_series(str(aid), wide)
         weeks = first_week + np.arange(values.size, dtype=np.int64)
-        res = backtest_series(
-            values,
-            WEEKS_PER_YEAR,
-            percentile=p,
-            method=pack.settings.percentile_method,
-            min_train_years=min_train_years,
-            t=weeks,
-            regressors=calendar_regressors(weeks),
-            growth=pack.settings.growth,
-            seed=int(series_seed(pack.settings.seed, str(aid)).integers(2**31)),
-            n_draws=n_draws,
-        )
-        if len(res) == 0:
-            continue
-        res["origin"] = week_start_of(weeks[res["origin"].to_numpy(dtype=np.int64)])
-        res.insert(0, "activity_id", str(aid))
-        frames.append(res)
-    cols = ["activity_id", "origin", "n_train_weeks", "n_test_weeks", "percentile"] + [
-        c for c in BACKTEST_COLUMNS if c not in ("origin", "n_train", "n_test")
-    ]
-    if not frames:
+        frames.append(backtest_activity(pack, str(aid), values, weeks, WEEKS_PER_YEAR, week_start_of,
+                                        percentile=p, min_train_years=min_train_years, n_draws=n_draws,
+                                        regressors=calendar_regressors(weeks)))
+    if not any(len(f) for f in frames):
         raise _too_short(pack, history, wide, min_train_years)
-    out = pd.concat(frames, ignore_index=True)
-    out = out.rename(columns={"n_train": "n_train_weeks", "n_test": "n_test_weeks"})
-    out["percentile"] = p
-    return out[cols]
+    return backtest_table(frames, "weeks", p)
+
+
+def backtest_activity(pack: PlanningPack, activity_id: str, values: npt.NDArray[np.float64],
+                      periods: npt.NDArray[np.int64], periods_per_year: float,
+                      period_start: Callable[[npt.NDArray[np.int64]], pd.DatetimeIndex], *, percentile: float,
+                      min_train_years: float, n_draws: int | None, **covariates: Any) -> pd.DataFrame:
+    """Rolling-origin scores of one activity's series (weekly or monthly): :func:`backtest_series` with
+    the pack's method, growth and the activity's own seed, origins as the dates their periods start
+    (``period_start``) and the activity in the first column; empty when the series is too short."""
+    res = backtest_series(values, periods_per_year, percentile=percentile,
+                          method=pack.settings.percentile_method,
+                          min_train_years=min_train_years, t=periods, growth=pack.settings.growth,
+                          seed=int(series_seed(pack.settings.seed, activity_id).integers(2**31)),
+                          n_draws=n_draws, **covariates)
+    if len(res) == 0:
+        return res
+    res["origin"] = period_start(periods[res["origin"].to_numpy(dtype=np.int64)])
+    res.insert(0, "activity_id", activity_id)
+    return res
+
+
+def backtest_table(frames: list[pd.DataFrame], unit: str, percentile: float) -> pd.DataFrame:
+    """The back-test table from per-activity scores: ``activity_id, origin, n_train_<unit>,
+    n_test_<unit>, percentile`` and the scores of :func:`backtest_series` (``unit``: weeks or months)."""
+    out = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    out = out.rename(columns={"n_train": f"n_train_{unit}", "n_test": f"n_test_{unit}"})
+    out["percentile"] = percentile
+    scores = [c for c in BACKTEST_COLUMNS if c not in ("origin", "n_train", "n_test")]
+    return out[["activity_id", "origin", f"n_train_{unit}", f"n_test_{unit}", "percentile", *scores]]
 
 
 def _too_short(

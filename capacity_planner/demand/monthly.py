@@ -346,7 +346,7 @@ def backtest_monthly_pack(
         Columns ``activity_id, origin`` (first test month), ``n_train_months, n_test_months, percentile``
         and the scores of :func:`~capacity_planner.demand.backtest.backtest_series`.
     """
-    from capacity_planner.demand.backtest import BACKTEST_COLUMNS, backtest_series
+    from capacity_planner.demand.backtest import backtest_activity, backtest_table
 
     referrals = _referrals_before_start(pack)
     window = month_window(referrals, _history_months(pack))
@@ -356,30 +356,12 @@ def backtest_monthly_pack(
         values = wide[aid].to_numpy(dtype=np.float64)
         first = int(np.argmax(values > 0)) if values.any() else 0
         months = window.first_month + first + np.arange(values.size - first, dtype=np.int64)
-        res = backtest_series(
-            values[first:],
-            MONTHS_A_YEAR,
-            percentile=percentile,
-            method=pack.settings.percentile_method,
-            min_train_years=min_train_years,
-            t=months,
-            log_exposure=log_month_exposure(months),
-            growth=pack.settings.growth,
-            seed=int(series_seed(pack.settings.seed, str(aid)).integers(2**31)),
-            n_draws=n_draws,
-        )
-        if len(res) == 0:
-            continue
-        res["origin"] = month_start_of(months[res["origin"].to_numpy(dtype=np.int64)])
-        res.insert(0, "activity_id", str(aid))
-        frames.append(res)
-    if not frames:
+        frames.append(backtest_activity(pack, str(aid), values[first:], months, MONTHS_A_YEAR, month_start_of,
+                                        percentile=percentile, min_train_years=min_train_years,
+                                        n_draws=n_draws, log_exposure=log_month_exposure(months)))
+    if not any(len(f) for f in frames):
         raise _too_short_monthly(pack, window, min_train_years)
-    out = pd.concat(frames, ignore_index=True)
-    out = out.rename(columns={"n_train": "n_train_months", "n_test": "n_test_months"})
-    out["percentile"] = percentile
-    scores = [c for c in BACKTEST_COLUMNS if c not in ("origin", "n_train", "n_test")]
-    return out[["activity_id", "origin", "n_train_months", "n_test_months", "percentile", *scores]]
+    return backtest_table(frames, "months", percentile)
 
 
 def _too_short_monthly(

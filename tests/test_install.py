@@ -37,7 +37,7 @@ def test_wheel_installs_and_validates_embedded_sample(tmp_path: Path) -> None:
     names = {re.split(r"[<>=!~ ;\[]", line.split(":", 1)[1].strip())[0].lower() for line in runtime}
     # A plain `pip install capacity_planner` brings the runtime only; test and notebook tools are extras.
     assert names == {"ortools", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "click", "openpyxl", "holidays",
-                     "python-calamine", "tqdm"}
+                     "python-calamine", "tqdm", "jinja2"}
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     py = venv / "bin" / "python"

@@ -29,11 +29,11 @@ from capacity_planner.report import charts as CH
 from capacity_planner.report.html_base import (
     Column,
     _atomic_write_text,
-    _is_missing,
     cell_html,
     esc,
     figure_html,
     format_value,
+    is_missing,
     page_html,
     records,
     section_html,
@@ -141,7 +141,7 @@ def _sizing_text(row: Mapping[str, Any]) -> str:
     method = str(row.get("sizing_method", ""))
     if method == "percentile":
         p = row.get("percentile")
-        return "percentile" if p is None or _is_missing(p) else f"{float(p) * 100:g}th centile"
+        return "percentile" if p is None or is_missing(p) else f"{float(p) * 100:g}th centile"
     return {"mean": "mean", "fixed": "fixed", "none": "no demand"}.get(method, method)
 
 

@@ -76,3 +76,19 @@ def test_money(value: object, text: str) -> None:
                                                        (1234, 0, "+1,234"), (None, 0, "")])
 def test_signed(value: object, digits: int, text: str) -> None:
     assert signed(value, digits) == text
+
+
+def test_chart_style_figure_size_and_deterministic_png() -> None:
+    from PIL import Image
+
+    from capacity_planner.pages.chart_style import DPI, new_figure, png_bytes, style_axes
+
+    fig = new_figure(3.1, 2.0)  # 3.1 in rounds up to 3.25 in: 3.25 × 120 = 390 px; 2.0 × 120 = 240 px
+    ax = style_axes(fig.add_subplot())
+    ax.bar(["$\\alpha$", "b"], [1, 2])  # a name is text, never TeX
+    first, second = png_bytes(fig), png_bytes(fig)
+    assert first == second
+    import io
+
+    assert Image.open(io.BytesIO(first)).size == (round(3.25 * DPI), 2 * DPI)
+    assert not ax.spines["top"].get_visible() and ax.spines["left"].get_visible()

@@ -43,3 +43,71 @@ def bank_holidays(first_year: int, last_year: int) -> tuple[dt.date, ...]:
 def english_bank_holidays(year: int) -> list[dt.date]:
     """Bank holidays in England and Wales in ``year``, in date order."""
     return list(bank_holidays(year, year))
+
+
+# ---- weekday-true supply (issue 19 item 1) ---------------------------------------------------------
+#: Bank holidays in a standard England and Wales year: the allowance inside every contract's working
+#: weeks (consultant: 52 − 6 − 0.4 − 8/5 − 2 = 42; capacity_planner.constants).
+STANDARD_BANK_HOLIDAYS = 8
+PLANNING_WEEKS = 52
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def planning_year_bank_holidays(plan_start: dt.date, weeks: int = PLANNING_WEEKS) -> tuple[dt.date, ...]:
+    """The bank holidays from ``plan_start`` for ``weeks`` whole weeks (the planning year), in date order.
+
+    Examples
+    --------
+    >>> [d.isoformat() for d in planning_year_bank_holidays(dt.date(2027, 4, 5))]
+    ['2027-05-03', '2027-05-31', '2027-08-30', '2027-12-27', '2027-12-28', '2028-01-03']
+    """
+    end = plan_start + dt.timedelta(weeks=weeks)
+    return tuple(d for d in bank_holidays(plan_start.year, end.year) if plan_start <= d < end)
+
+
+def weekday_working_weeks(plan_start: dt.date, working_weeks: float,
+                          weeks: int = PLANNING_WEEKS) -> dict[str, float]:
+    r"""Weeks a year a weekly session on each day actually runs, from the planning year's calendar.
+
+    A contract's working weeks spread leave and a standard year's bank holidays evenly over the
+    weekdays: :math:`W = 52 - L - 8/5`, with :math:`L` the weeks of annual and study leave. A session on
+    day :math:`d` in fact runs on every :math:`d` of the planning year except the bank holidays that
+    fall on :math:`d` (:math:`B_d`) and the clinician's leave, which is taken evenly over the days:
+
+    .. math:: w_d = N_d - B_d - L = W + 8/5 - B_d \qquad (N_d = 52 \text{ in a 52-week year})
+
+    floored at 0. Over the five weekdays :math:`\sum_d w_d = 5W + 8 - B`, with :math:`B` the year's bank
+    holidays: the same as five times the working weeks in a standard year of 8, more in a year whose
+    Easter falls outside the planning year. Weekend days have no bank holidays (substitute days are
+    weekdays), so their sessions run :math:`W + 8/5` weeks.
+
+    Parameters
+    ----------
+    plan_start
+        First day of the planning year (a Monday in a pack).
+    working_weeks
+        The contract's working weeks :math:`W` (weeks a year after leave and bank holidays).
+    weeks
+        Length of the planning year in whole weeks.
+
+    Returns
+    -------
+    dict[str, float]
+        Weeks a year (sessions a year of one weekly session) by day name, ``"Mon"`` to ``"Sun"``.
+
+    Examples
+    --------
+    Planning year 5 April 2027 to 2 April 2028: five bank holidays fall on a Monday (3 and 31 May,
+    30 August, 27 December, 3 January) and one on a Tuesday (28 December). With 42 working weeks a
+    Monday clinic runs 42 + 1.6 − 5 = 38.6 weeks, a Tuesday one 42.6, Wednesday to Friday 43.6:
+
+    >>> w = weekday_working_weeks(dt.date(2027, 4, 5), 42.0)
+    >>> [round(w[d], 1) for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat")]
+    [38.6, 42.6, 43.6, 43.6, 43.6, 43.6]
+    """
+    on_day = [0] * 7
+    for day in planning_year_bank_holidays(plan_start, weeks):
+        on_day[day.weekday()] += 1
+    allowance = STANDARD_BANK_HOLIDAYS / 5
+    scale = weeks / PLANNING_WEEKS  # a shorter planning window scales the leave taken in it
+    return {name: max(0.0, (working_weeks + allowance) * scale - on_day[i]) for i, name in enumerate(_DAY_NAMES)}

@@ -116,3 +116,26 @@ def test_gov_uk_years_agree_with_the_standing_rules_apart_from_the_one_off_days(
 
 def test_bank_holidays_never_fall_on_a_weekend() -> None:
     assert all(d.weekday() < 5 for d in bank_holidays(1995, 2060))
+
+
+def test_weekday_working_weeks_2026_27_by_hand() -> None:
+    """Planning year Monday 6 April 2026 to Sunday 4 April 2027, bank holidays as GOV.UK publishes them
+    (https://www.gov.uk/bank-holidays): Mondays 6 April (Easter Monday), 4 and 25 May, 31 August,
+    28 December (Boxing Day substitute), 29 March 2027 (Easter Monday) = 6; Fridays 25 December,
+    1 January 2027, 26 March 2027 (Good Friday) = 3. With 42 working weeks (52 − 6 − 0.4 − 8/5 − 2):
+    Monday 42 + 1.6 − 6 = 37.6, Friday 42 + 1.6 − 3 = 40.6, Tuesday to Thursday and weekends 43.6."""
+    from capacity_planner.calendar import planning_year_bank_holidays, weekday_working_weeks
+
+    start = dt.date(2026, 4, 6)
+    assert len(planning_year_bank_holidays(start)) == 9
+    weeks = weekday_working_weeks(start, 42.0)
+    assert weeks == pytest.approx({"Mon": 37.6, "Tue": 43.6, "Wed": 43.6, "Thu": 43.6, "Fri": 40.6,
+                                   "Sat": 43.6, "Sun": 43.6})
+    # Over the weekdays: 5 × 42 + 8 − 9 = 209 (one bank holiday more than the standard year's 8).
+    assert sum(weeks[d] for d in ("Mon", "Tue", "Wed", "Thu", "Fri")) == pytest.approx(209.0)
+
+
+def test_weekday_working_weeks_never_negative() -> None:
+    from capacity_planner.calendar import weekday_working_weeks
+
+    assert min(weekday_working_weeks(dt.date(2026, 4, 6), 2.0).values()) == 0.0  # 2 + 1.6 − 6 < 0 → 0

@@ -110,4 +110,5 @@ def weekday_working_weeks(plan_start: dt.date, working_weeks: float,
         on_day[day.weekday()] += 1
     allowance = STANDARD_BANK_HOLIDAYS / 5
     scale = weeks / PLANNING_WEEKS  # a shorter planning window scales the leave taken in it
-    return {name: max(0.0, (working_weeks + allowance) * scale - on_day[i]) for i, name in enumerate(_DAY_NAMES)}
+    return {name: max(0.0, (working_weeks + allowance) * scale - on_day[i])
+            for i, name in enumerate(_DAY_NAMES)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -260,3 +262,49 @@ def test_cli_plan_runs_on_a_monthly_pack(tmp_path: Path) -> None:
     req = pd.read_csv(out / "requirements.csv").set_index("activity_id")
     assert str(req.loc["2ww", "forecast_model"]).startswith("monthly")
     assert req.loc["2ww", "weekly_demand_mean"] == pytest.approx(14.0, rel=0.01)
+
+
+# ---- quarterly review of a monthly pack -----------------------------------------------------------------
+
+
+def test_review_of_a_monthly_pack_compares_calendar_months(tiny_path: Path) -> None:
+    """Monthly totals dated the 1st: the review compares April's total with April's forecast.
+
+    History: 2 referrals a day every day, April 2023 to March 2026 (36 monthly totals). The forecast of
+    April 2026 is then 2 x 30 = 60 (7 x 2 = 14 a week). Actual April total: 75, so +25 %. The review
+    period is 6 April to 3 May 2026: April has 25 of its 30 days in it, May 3 of 31, so only April is
+    compared. Compared by weeks (before), the April total, dated Wednesday 1 April, fell in the week of
+    30 March, outside the period, and May's total (dated Friday 1 May) was set against 4 weeks of
+    forecast (about 56).
+    """
+    from capacity_planner.pack.read import read_pack
+    from capacity_planner.review import run_review
+
+    base = read_pack(tiny_path)
+    months = pd.date_range("2023-04-01", "2026-05-01", freq="MS")
+    counts = 2 * months.days_in_month.to_numpy()
+    counts[-2] = 75  # April 2026
+    referrals = _referrals(months, counts, aid="2ww").assign(priority="2ww")
+    pack = base.replace(
+        settings=dataclasses.replace(base.settings, frequency="monthly"), referrals=referrals
+    )
+    result = run_review(pack, dt.date(2026, 4, 6), dt.date(2026, 5, 3))
+    row = result.demand.set_index("activity_id").loc["2ww"]
+    assert row["actual_referrals"] == 75
+    assert row["expected_referrals"] == pytest.approx(60.0, rel=0.01)
+    assert row["demand_variance_pct"] == pytest.approx(25.0, abs=1.5)
+    assert row["compared_over"] == "calendar months: April 2026"
+    kpi = result.kpis.set_index(["kpi", "group"]).loc[("demand_variance_pct", "2ww")]
+    assert kpi["numerator"] == 75
+
+
+def test_review_months_need_half_their_days_in_the_period() -> None:
+    from capacity_planner.review.delivered import ReviewPeriod
+    from capacity_planner.review.kpis import review_months
+
+    # 16 March to 12 April 2026: March 16 of 31 days (in), April 12 of 30 (out)
+    assert review_months(ReviewPeriod(dt.date(2026, 3, 16), dt.date(2026, 4, 12))) == [
+        int(month_index(np.array(["2026-03-01"], dtype="datetime64[D]"))[0])
+    ]
+    # one week holds no half month
+    assert review_months(ReviewPeriod(dt.date(2026, 4, 6), dt.date(2026, 4, 12))) == []

@@ -57,7 +57,11 @@ where :math:`\hat\Sigma = (X^\top W X)^{-1}` is the inverse Fisher information a
 :math:`\phi = \max(1, (1+\rho_1)/(1-\rho_1))` inflates it for lag-1 autocorrelation :math:`\rho_1` of the
 Pearson residuals (the variance of a mean of an AR(1) series). Parameter uncertainty (level, trend and
 season) is what makes the percentile calibrated: a plug-in NB quantile ignores the error of the
-extrapolated trend and under-covers. The *weekly demand in the planning year* is the pool of all
+extrapolated trend and under-covers. When growth is estimated, each draw's linear predictor also carries
+a change of growth in the planning year, :math:`\delta_j (t_h - t_n)/P` with
+:math:`\delta_j \sim N(0, \sigma_\Delta^2)`
+(:func:`~capacity_planner.demand.forecast_rules.growth_change_draws`).
+The *weekly demand in the planning year* is the pool of all
 :math:`y_{hj}`; its quantile is taken with :func:`numpy.quantile` and the configured ``method``.
 """
 
@@ -87,9 +91,11 @@ from capacity_planner.demand.forecast_rules import (
     GROWTH_CAP,
     GROWTH_PRIOR_SD,
     IMPLAUSIBLE_RATIO,
+    SHORT_SEARCH_HARMONICS,
     cap_note,
     capped_log_growth,
     condition_on_growth_prior,
+    growth_change_draws,
     level_shift_test,
     plausible_forecast,
     shift_min_segment,
@@ -209,6 +215,8 @@ def forecast_series(
         notes += growth_notes
     if n < 2 * round(P) and seg < round(P):  # level measured on part of a year, season not estimable
         extra = (0.0 if extra is None else extra) + rng.normal(0.0, UNSEEN_SEASON_SD, size=(1, J))
+    if growth is None:  # the planning year's growth may depart from the history's
+        extra = (0.0 if extra is None else extra) + growth_change_draws(tf, float(tt[-1]), P, J, rng)
     if n < SHORT_HISTORY_YEARS * P:
         notes.append(
             f"short history ({plural(seg, period_word)}): sized by the short-history method, the mean of "
@@ -325,22 +333,40 @@ def _level_shift(data: _Series, model: NegBinGLM) -> list[float]:
         part = data.tail(start)
         if part.y.size < (2 * shift_min_segment(P) + 1 if start == 0 else 2 * round(P)):
             break
-        seasonal = model.n_harmonics if part.y.size >= 3 * round(P) else 0
-        trend = model.trend and part.y.size >= 2 * round(P)
-        m = dataclasses.replace(model, n_harmonics=seasonal, trend=trend)
-        t_ref = float(part.t[-1])
-        X = m._design(part.t, t_ref, part.z)
-        off = m._offset(part.t, t_ref, part.log_exposure)
-        # the search design: level, a trend from two years, the season from three (with two, season
-        # and a recent step are confounded); without a season a seasonal swing can look like a step,
-        # so more evidence is asked
-        level = 0.05 if seasonal else 0.01
-        found = level_shift_test(part.y, X, off, min_segment=shift_min_segment(P), level=level)
+        X, off, level = _search_design(part, model)
+        found = level_shift_test(
+            part.y, X, off, min_segment=shift_min_segment(P), level=level, periods_per_year=P
+        )
         if found is None:
             break
         start += found[0]
         found_at.append(float(data.t[start]))
     return found_at
+
+
+def _search_design(part: _Series, model: NegBinGLM) -> tuple[FloatArray, FloatArray, float]:
+    """Design, offset and test level of one level-shift search on ``part``.
+
+    The level; the trend from two years; the model's season from three (with two, a season estimated
+    from two cycles and a recent step are confounded); under two years a trend and one harmonic, smooth
+    terms that absorb a seasonal swing or growth over the one year seen, which a level alone reads as a
+    step (a step is sharp, a season is not). The level is 5 % with the model's season in the design,
+    else 1 % (docs/method.md, "Level shifts")."""
+    year = round(part.periods_per_year)
+    size = part.y.size
+    if size >= 3 * year:
+        seasonal = model.n_harmonics
+    elif size < 2 * year:
+        seasonal = SHORT_SEARCH_HARMONICS
+    else:
+        seasonal = 0
+    trend = (model.trend or size < 2 * year) and model.growth is None
+    m = dataclasses.replace(model, n_harmonics=seasonal, trend=trend)
+    t_ref = float(part.t[-1])
+    X = m._design(part.t, t_ref, part.z)
+    off = m._offset(part.t, t_ref, part.log_exposure)
+    level = 0.05 if seasonal and size >= 3 * year else 0.01
+    return X, off, level
 
 
 def _shrink_trend(fit: NegBinFit) -> tuple[NegBinFit, list[str]]:

@@ -18,6 +18,14 @@ trimming through :math:`\lambda = \pi_2 (1 - \pi_1) / (\pi_1 (1 - \pi_2))` (Estr
 Theory* 19, 2003); :data:`SHIFT_CRITICAL_TABLE` holds it from a simulation of the limiting process (20,000
 Brownian bridges on 4,000 steps; 12.37 and 8.82 at 15 % trimming against Andrews' 12.16 and 8.85).
 
+Monthly series are too short for that limit: with 12 to 48 months, two at each end, an unmodelled season
+and an autocorrelated disturbance, the adjusted statistic of a series with no step passed the limiting 5 %
+value on up to 41 % of 36-month series. Their critical value is the larger of the limiting one and
+:data:`MONTHLY_SHIFT_CRITICAL_TABLE`, simulated in finite samples under the search design used at each
+length (``benchmarks/shift_critical_monthly.py``: Poisson counts of 40 or 2,000 a month with a ±3-15 %
+season and an AR(1) disturbance, :math:`\rho \in \{0, 0.25, 0.5\}`; the largest of the six settings'
+centiles, so the test's size is at most nominal in each).
+
 Growth
 ------
 Growth is never extrapolated without limit (unless ``demand.growth`` is given):
@@ -26,6 +34,9 @@ Growth is never extrapolated without limit (unless ``demand.growth`` is given):
   (95 % of the prior within about ±10 % a year), combined with the estimate by the Gaussian update of
   the coefficient vector (:func:`condition_on_growth_prior`): a noisy trend from a short or disturbed
   history is shrunk towards no growth, a well-measured one is kept;
+* the planning year's growth may depart from the history's: each predictive draw adds
+  :math:`\delta_j (t_h - t_n)/P`, :math:`\delta_j \sim N(0, \sigma_\Delta^2)`
+  (:func:`growth_change_draws`, :data:`GROWTH_CHANGE_SD`);
 * the result is capped at ±:data:`GROWTH_CAP` a year, with a warning naming the estimate when it was
   beyond the cap;
 * from one year and one period of history, growth is estimated year on year (:func:`year_on_year_growth`),
@@ -46,15 +57,21 @@ from capacity_planner.demand.forecast_kernels import fit_negbin, lag1_autocorrel
 
 __all__ = [
     "GROWTH_CAP",
+    "GROWTH_CHANGE_SD",
     "GROWTH_PRIOR_SD",
     "IMPLAUSIBLE_RATIO",
+    "MONTHLY_SHIFT_CRITICAL_TABLE",
     "SHIFT_CRITICAL_TABLE",
+    "SHORT_SEARCH_HARMONICS",
     "GrowthEstimate",
     "cap_note",
     "capped_log_growth",
     "condition_on_growth_prior",
+    "growth_change_draws",
+    "level_shift_statistic",
     "level_shift_test",
     "long_run_factor",
+    "monthly_shift_critical_value",
     "plausible_forecast",
     "screen_level_shift",
     "shift_critical_value",
@@ -68,6 +85,11 @@ GROWTH_PRIOR_SD: Final = 0.05
 """Prior standard deviation :math:`\\tau` of the log annual growth rate."""
 GROWTH_CAP: Final = 0.10
 """Largest annual growth (or fall) extrapolated without ``demand.growth``."""
+GROWTH_CHANGE_SD: Final = 0.05
+"""Standard deviation :math:`\\sigma_\\Delta` of the change of the log growth rate between the history and
+the planning year (a year-on-year random walk of the growth rate; docs/method.md, "Growth may change")."""
+SHORT_SEARCH_HARMONICS: Final = 1
+"""Harmonics in the level-shift search design of a series with one to two years of history."""
 
 SHIFT_CRITICAL_TABLE: Final = (
     # log(lambda), 5 % and 1 % critical values
@@ -89,6 +111,21 @@ parameter), from the simulation described in the module docstring."""
 def shift_min_segment(periods_per_year: float) -> int:
     """Fewest periods on either side of a break: 6 weeks (3 months for monthly series)."""
     return max(2, round(6 * periods_per_year / 52))
+
+
+MONTHLY_SHIFT_CRITICAL_TABLE: Final = (
+    # months n, 5 % and 1 % critical values (benchmarks/shift_critical_monthly.py, 1,000 null series
+    # in each of six settings; the largest setting's centile)
+    (12, 12.45, 16.55),
+    (18, 14.26, 18.83),
+    (24, 13.38, 18.25),
+    (30, 9.96, 13.32),
+    (36, 19.70, 26.34),
+    (48, 19.44, 27.39),
+)
+"""(:math:`n`, 5 % and 1 % critical values) of the autocorrelation-adjusted sup-LR statistic of a monthly
+series of :math:`n` months under the search design :mod:`~capacity_planner.demand.forecast` uses at that
+length, simulated in finite samples (``benchmarks/shift_critical_monthly.py``; module docstring)."""
 
 
 def shift_critical_value(n: int, lo: int, level: float = 0.01) -> float:
@@ -140,14 +177,12 @@ def screen_level_shift(
     return int(cand[int(np.argmax(gain))])
 
 
-def level_shift_test(
-    y: FloatArray, X: FloatArray, offset: FloatArray, *, min_segment: int, level: float = 0.01
+def level_shift_statistic(
+    y: FloatArray, X: FloatArray, offset: FloatArray, *, min_segment: int
 ) -> tuple[int, float] | None:
-    """Index of a significant level shift and its autocorrelation-adjusted LR statistic, or None.
-
-    The candidate is :func:`screen_level_shift`'s; the statistic is :math:`2\\Delta\\ell / \\phi` (module
-    docstring), compared with :func:`shift_critical_value` for ``n`` and ``min_segment``.
-    """
+    """The most likely level shift (:func:`screen_level_shift`) and its autocorrelation-adjusted LR
+    statistic :math:`2\\Delta\\ell / \\phi` (module docstring); None when the series is too short or a
+    fit fails."""
     n = y.size
     b = screen_level_shift(y, X, offset, min_segment=min_segment)
     if b is None:
@@ -160,8 +195,55 @@ def level_shift_test(
         return None
     if not (math.isfinite(base.loglik) and math.isfinite(shifted.loglik)):
         return None
-    stat = 2.0 * (shifted.loglik - base.loglik) / long_run_factor(shifted.rho1)
-    return (b, stat) if stat > shift_critical_value(n, min_segment, level) else None
+    return b, 2.0 * (shifted.loglik - base.loglik) / long_run_factor(shifted.rho1)
+
+
+def level_shift_test(
+    y: FloatArray,
+    X: FloatArray,
+    offset: FloatArray,
+    *,
+    min_segment: int,
+    level: float = 0.01,
+    periods_per_year: float = 52.0,
+) -> tuple[int, float] | None:
+    """Index of a significant level shift and its adjusted LR statistic (:func:`level_shift_statistic`),
+    or None. The critical value is :func:`shift_critical_value` for weekly series and the larger of it
+    and :func:`monthly_shift_critical_value` for monthly ones (``periods_per_year`` under 24)."""
+    found = level_shift_statistic(y, X, offset, min_segment=min_segment)
+    if found is None:
+        return None
+    critical = shift_critical_value(y.size, min_segment, level)
+    if periods_per_year < 24:
+        critical = max(critical, monthly_shift_critical_value(y.size, level))
+    return found if found[1] > critical else None
+
+
+def monthly_shift_critical_value(n: int, level: float = 0.01) -> float:
+    """Finite-sample critical value of the monthly search (:data:`MONTHLY_SHIFT_CRITICAL_TABLE`, linear
+    in :math:`n` between its rows, its first or last row outside them)."""
+    if level not in (0.05, 0.01):
+        raise ValueError(f"level must be 0.05 or 0.01, not {level}")
+    ns, five, one = zip(*MONTHLY_SHIFT_CRITICAL_TABLE, strict=True)
+    return float(np.interp(n, ns, five if level == 0.05 else one))
+
+
+def growth_change_draws(
+    t_future: FloatArray, t_last: float, periods_per_year: float, n_draws: int, rng: np.random.Generator
+) -> FloatArray:
+    r"""Draws of the change of growth in the planning year, added to the linear predictor:
+    :math:`\delta_j (t_h - t_n)/P` with :math:`\delta_j \sim N(0, \sigma_\Delta^2)`,
+    :math:`\sigma_\Delta` = :data:`GROWTH_CHANGE_SD` and :math:`t_n` the last period of history; shape
+    (H, ``n_draws``).
+
+    Examples
+    --------
+    >>> d = growth_change_draws(np.array([52.0, 104.0]), 52.0, 52.0, 4000, np.random.default_rng(0))
+    >>> float(d[0].std()), round(float(d[1].std()), 2)  # no change yet at the last week; 5 % a year on
+    (0.0, 0.05)
+    """
+    lever = (np.asarray(t_future, dtype=np.float64) - t_last) / periods_per_year
+    return rng.normal(0.0, GROWTH_CHANGE_SD, size=(1, n_draws)) * lever[:, None]
 
 
 @dataclass(frozen=True, slots=True)

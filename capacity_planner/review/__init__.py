@@ -43,11 +43,15 @@ class ReviewResult:
 
 
 def _forecast_at_plan_time(pack: PlanningPack) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Weekly forecast (activity_id, week_start, mean) from history before the plan start, and the
-    requirements table (for planned DNA rates)."""
+    """Weekly forecast (activity_id, week_start, mean) from history before the plan start (for a monthly
+    pack, before the first day of the plan start's month), and the requirements table (for planned DNA
+    rates)."""
     from capacity_planner.demand.pipeline import history_before, size_demand
 
-    history, _ = history_before(pack)
+    cutoff = pack.plan_start
+    if pack.settings.frequency == "monthly":  # a month's total is not known until the month has ended
+        cutoff = cutoff.replace(day=1)
+    history, _ = history_before(pack, cutoff)
     if len(history.referrals) == 0:
         return pd.DataFrame(columns=["activity_id", "week_start", "mean"]), None
     result = size_demand(history)

@@ -10,7 +10,10 @@ planning*, 2024, for DCC/SPA ratio and premium pay):
 * ``dcc_spa_ratio`` — planned DCC PAs per SPA PA, by staff group (7.5 : 2.5 = 3.0).
 * ``session_variance_pct`` — (delivered − planned) / planned × 100 over the period, by staff group.
 * ``demand_variance_pct`` — (actual − expected referrals) / expected × 100 per activity; expected is the
-  forecast mean made at plan time (history before the plan start only).
+  forecast mean made at plan time (history before the plan start only). For a monthly pack
+  (``demand.frequency = "monthly"``) both are counted over the calendar months with at least half their
+  days in the period (:func:`review_months`): actual = the referrals of those months, expected = the
+  forecast's monthly means :math:`\mu_m` (monthly totals dated the 1st cannot be split into weeks).
 * ``dna_rate_planned`` / ``dna_rate_actual`` — per activity; actual = dna / (attended + dna) in the period.
 * ``locum_sessions``, ``wli_sessions`` and ``premium_spend`` — where the extract has session types, priced
   at the ``costs`` table's session_cost.
@@ -33,7 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from capacity_planner.demand.history import appointment_weights
+from capacity_planner.demand.history import appointment_weights, week_index
+from capacity_planner.demand.monthly import days_in_month, month_index, month_of_weeks, month_start_of
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.review.delivered import ReviewPeriod, variance_pct
 
@@ -182,6 +186,8 @@ def demand_comparison(
         activity_id, week_start, mean (forecast mean referrals a week), as produced by the demand pipeline
         on history before the plan start.
     """
+    if pack.settings.frequency == "monthly":
+        return _monthly_demand_comparison(pack, period, expected_weekly)
     ref = pack.referrals
     week = ref["referral_date"] - pd.to_timedelta(ref["referral_date"].dt.day_of_week, unit="D")
     actual = ref.loc[period.contains(week)].groupby("activity_id")["count"].sum()
@@ -193,6 +199,49 @@ def demand_comparison(
     out = pd.DataFrame({"expected_referrals": expected, "actual_referrals": actual}).fillna(0.0)
     out = out.loc[out["expected_referrals"] + out["actual_referrals"] > 0]
     out["demand_variance_pct"] = variance_pct(out["expected_referrals"], out["actual_referrals"])
+    return out.rename_axis("activity_id").reset_index()
+
+
+def review_months(period: ReviewPeriod) -> list[int]:
+    """Calendar months (indices of :func:`~capacity_planner.demand.monthly.month_index`) with at least half
+    their days inside ``period``: the months a monthly pack's demand is compared over.
+
+    Examples
+    --------
+    >>> from capacity_planner.demand.monthly import month_start_of
+    >>> months = review_months(ReviewPeriod(dt.date(2027, 4, 5), dt.date(2027, 7, 4)))
+    >>> [f"{m:%b}" for m in month_start_of(np.array(months))]  # April 26 of 30 days; July 4 of 31
+    ['Apr', 'May', 'Jun']
+    """
+    days = pd.date_range(period.start, period.end, freq="D")
+    months, inside = np.unique(month_index(days), return_counts=True)
+    return [int(m) for m, k in zip(months, inside, strict=True) if 2 * k >= days_in_month(int(m))[0]]
+
+
+def _monthly_demand_comparison(
+    pack: PlanningPack, period: ReviewPeriod, expected_weekly: pd.DataFrame
+) -> pd.DataFrame:
+    r""":func:`demand_comparison` for a monthly pack, over :func:`review_months` that the referrals extract
+    reaches (months after its last referral month are not yet reported). The forecast's week of month
+    :math:`m` has mean :math:`7\mu_m/d_m` (docs/method.md, "Monthly histories"), so
+    :math:`\mu_m` = that mean × :math:`d_m/7`."""
+    ref = pack.referrals
+    ref_month = month_index(ref["referral_date"])
+    last_reported = int(ref_month.max()) if len(ref) else -1
+    months = [m for m in review_months(period) if m <= last_reported]
+    in_months = np.isin(ref_month, months)
+    actual = ref.loc[in_months].groupby("activity_id")["count"].sum()
+    referred = set(ref.loc[ref["referral_date"] < pd.Timestamp(pack.plan_start), "activity_id"].unique())
+    exp = expected_weekly.loc[expected_weekly["activity_id"].isin(referred)].copy()
+    exp["month"] = month_of_weeks(week_index(exp["week_start"])) if len(exp) else np.array([], np.int64)
+    exp = exp.loc[exp["month"].isin(months)].drop_duplicates(["activity_id", "month"])
+    exp["mu"] = exp["mean"] * days_in_month(exp["month"].to_numpy(np.int64)) / 7.0
+    expected = exp.groupby("activity_id")["mu"].sum()
+    out = pd.DataFrame({"expected_referrals": expected, "actual_referrals": actual}).fillna(0.0)
+    out = out.loc[out["expected_referrals"] + out["actual_referrals"] > 0]
+    out["demand_variance_pct"] = variance_pct(out["expected_referrals"], out["actual_referrals"])
+    label = ", ".join(f"{d:%B %Y}" for d in month_start_of(np.array(months, dtype=np.int64)))
+    out["compared_over"] = f"calendar months: {label}" if months else "no whole month in the period"
     return out.rename_axis("activity_id").reset_index()
 
 

@@ -306,7 +306,9 @@ def _cost_sections(comparison: pd.DataFrame, costs: pd.DataFrame,
         table = (_text_table(COST_COLUMNS, _cost_rows(lines, specs.get(name), ctx),
                              f"{name}: cost lines that differ from the baseline", row_header=None)
                  if len(lines) else "")
-        out.append({"name": name, "description": str(r["description"]), "total": total, "table": table})
+        not_bought = r.get("levers_not_bought")
+        out.append({"name": name, "description": str(r["description"]), "total": total, "table": table,
+                    "not_bought": not_bought if isinstance(not_bought, str) else ""})
     return out
 
 

@@ -452,7 +452,6 @@ def _additional(state: ScenarioPack, t: AllowAdditionalPas) -> ScenarioPack:
 
 def _buy(state: ScenarioPack, t: BuySessions) -> ScenarioPack:
     from capacity_planner.scenarios.costs import session_rate
-
     from capacity_planner.scenarios.levers import not_bookable_reason
 
     key = f"{t.kind}.{t.activity_id}"

@@ -201,3 +201,22 @@ def test_page_loads_in_chromium_without_console_messages(tmp_path: Path) -> None
     messages, dom = _console_messages(out / "review.html")
     assert messages == []
     assert "Tiny dermatology: quarterly review" in dom and "Dr Ben Bell" in dom
+
+
+# ---- the console summary -------------------------------------------------------------------------------
+def test_console_summary_speaks_in_names_and_words(tmp_path: Path) -> None:
+    """`review` prints the flagged rows by name with the page's wording: never level codes or IDs."""
+    tiny = Path(__file__).parent / "data" / "tiny"
+    result = CliRunner().invoke(cli, ["review", str(tiny), "--out", str(tmp_path / "r"), "--no-charts"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    # tests/data/tiny: 2 of 5.7 planned sessions delivered in the week of 6 April 2026 (review.csv total)
+    assert out.splitlines()[0].startswith("Review 06 Apr 2026 to 12 Apr 2026 (1 week): 2 sessions delivered "
+                                          "of 5.7 planned (-65.0 %)")
+    assert "  - Clinician Dr Ada Ames: -17.5 % (2 of 2.4 sessions) – unfilled sessions" in out
+    assert "  - Activity Two-week-wait clinic: " in out and "  - Staff group SAS doctor: " in out
+    for code in ("staff_group", "clinician_activity", " 2ww", " sas:", "clinician A:", "flagged"):
+        assert code not in out, code
+    anonymous = CliRunner().invoke(cli, ["review", str(tiny), "--out", str(tmp_path / "a"), "--no-charts",
+                                         "--anonymise"]).output
+    assert "  - Clinician Clinician A: " in anonymous and "Ada" not in anonymous

@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from markupsafe import Markup
@@ -118,7 +118,10 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], caption: str,
     return Markup(macro(columns, cells, caption, flagged=[bool(f) for f in flagged]))
 
 
-def _who(row: pd.Series, clinician_names: Mapping[str, str], activity_names: Mapping[str, str]) -> str:
+def row_label(row: Mapping[Any, Any] | pd.Series, clinician_names: Mapping[str, str],
+              activity_names: Mapping[str, str]) -> str:
+    """Who or what a review row is about, in words: a clinician's or activity's name (the ID where there is
+    none), "name: activity" for a clinician × activity row, a staff group in words, "All" for the team."""
     level = row["level"]
     if level == "clinician":
         return _name(row["clinician_id"], clinician_names)
@@ -138,7 +141,7 @@ def variance_table(review: pd.DataFrame, caption: str, clinician_names: Mapping[
     """Planned against delivered sessions, one row per review row, in words."""
     headers = ["Level", "Who or what", "Planned sessions", "Delivered sessions", "Difference", "Variance",
                f"Beyond ±{threshold_pct:g} %", "Likely cause"]
-    rows = [[LEVEL_WORDS.get(r["level"], str(r["level"])), _who(r, clinician_names, activity_names),
+    rows = [[LEVEL_WORDS.get(r["level"], str(r["level"])), row_label(r, clinician_names, activity_names),
              count_text(r["planned_sessions"]), count_text(r["delivered_sessions"]),
              _signed_sessions(r["variance_sessions"]), pct_text(r["variance_pct"], signed=True),
              "" if cause else flag_text(r["flagged"]), str(r["likely_cause"]) if cause else ""]
@@ -279,6 +282,26 @@ def headline_cards(review: pd.DataFrame, kpis: pd.DataFrame, threshold_pct: floa
             bool(len(active)) and active.iloc[0] > 90,
         ),
     ]
+
+
+def console_summary(result_period: ReviewPeriod, review: pd.DataFrame, *,
+                    clinician_names: Mapping[str, str] | None = None,
+                    activity_names: Mapping[str, str] | None = None) -> list[str]:
+    """The review in plain words for the console: the period and the team's delivery, then each flagged
+    clinician, activity and staff group by name with its variance and likely cause (the page's wording)."""
+    cnames, anames = clinician_names or {}, activity_names or {}
+    total = review.loc[review["level"] == "total"].iloc[0]
+    flagged = review.loc[review["flagged"] & review["level"].isin(["clinician", "activity", "staff_group"])]
+    beyond = f"{len(flagged)} beyond the threshold" if len(flagged) else "none beyond the threshold"
+    lines = [f"Review {_period_text(result_period)}: {count_text(total['delivered_sessions'])} sessions "
+             f"delivered of {count_text(total['planned_sessions'])} planned "
+             f"({pct_text(total['variance_pct'], signed=True)}); {beyond}."]
+    for row in _in_level_order(flagged).to_dict("records"):
+        lines.append(f"  - {LEVEL_WORDS.get(str(row['level']), str(row['level']))} "
+                     f"{row_label(row, cnames, anames)}: {pct_text(row['variance_pct'], signed=True)} "
+                     f"({count_text(row['delivered_sessions'])} of {count_text(row['planned_sessions'])} "
+                     f"sessions) – {row['likely_cause']}")
+    return lines
 
 
 def _card_items(review: pd.DataFrame, kpis: pd.DataFrame, threshold_pct: float,

@@ -115,7 +115,7 @@ def test_why_no_additional_pa_was_bought(tiny: PlanningPack) -> None:
 
 def test_why_fewer_sessions_were_bought() -> None:
     assert session_shortfall("fu", 100, 100, 5.0) == ""
-    assert session_shortfall("fu", 12, 100, 0.0) == "fu: demand met with 12 of the 100 sessions allowed"
+    assert session_shortfall("fu", 12, 100, 0.0) == "fu: gap closed with 12 of the 100 sessions allowed"
     assert session_shortfall("fu", 10, 100, 30.0, budget_left=500.0, price=950.0) == (
         "fu: the budget left (£500) is less than one more session (£950)")
 
@@ -128,7 +128,7 @@ def test_a_scenario_says_why_it_buys_less_than_allowed(tiny: PlanningPack) -> No
     text = allowance_shortfall(tiny, allowances, full_a, {"fu": 0.0, "2ww": 0.0}, {"A": 0.0}, {"fu": 12.0},
                                12 * 950.0)
     assert text == ("additional PAs: 0 of 1 a week allowed bought: no demand is left unmet; locum sessions, "
-                    "Follow-up clinic: demand met with 12 of the 100 sessions allowed")
+                    "Follow-up clinic: gap closed with 12 of the 100 sessions allowed")
     text = allowance_shortfall(tiny, allowances, full_a, {"fu": 7.0}, {"A": 0.0}, {"fu": 100.0}, 95_000.0)
     assert text.startswith("additional PAs: 0 of 1 a week allowed bought: every clinician allowed them has a "
                            "full week")

@@ -248,33 +248,47 @@ def _bought_text(point: _Point, pack: PlanningPack) -> str:
 
 
 def _not_bought_text(point: _Point, pack: PlanningPack, levers: Sequence[Lever], budget: float) -> str:
-    """Why each lever offered at this budget was not bought to its limit (:mod:`.levers`)."""
+    """Why the levers offered at this budget were not bought to their limits, in short: where a lever has no
+    place in the plan (:func:`~capacity_planner.scenarios.levers.apa_shortfall`), where a clinic's gap is
+    closed, and one sentence for the levers the money left cannot pay for."""
     if budget <= 0 or not point.solved or point.allocation is None:
         return ""
     clinicians, activities = _names(pack)
     left = budget - point.cost
     lines = point.lines
-    out = []
+    notes: list[str] = []
+    unaffordable: dict[str, float] = {}  # what -> its price
     for lever in levers:
         if lever.key == "additional_pas":
             bought = float(lines.loc[lines["component"] == "additional_pas", "quantity"].sum())
-            if bought < lever.max_quantity - _EPS:
-                eligible = [c.clinician_id for c in _eligible(pack)]
-                cheapest = min(additional_rate(pack, c).value for c in _eligible(pack))
-                why = apa_shortfall(pack, eligible, point.allocation, point.gaps, budget_left=left,
-                                    cheapest_apa=cheapest, clinician_names=clinicians,
-                                    activity_names=activities)
-                out.append(f"additional PAs ({pa_text(bought)} of {pa_text(lever.max_quantity)} a week "
-                           f"of headroom): {why}")
+            if bought >= lever.max_quantity - _EPS:
+                continue
+            eligible = [c.clinician_id for c in _eligible(pack)]
+            place = apa_shortfall(pack, eligible, point.allocation, point.gaps, clinician_names=clinicians,
+                                  activity_names=activities)
+            cheapest = min(additional_rate(pack, c).value for c in _eligible(pack))
+            if place.startswith("other rules") and left + _EPS < cheapest:
+                unaffordable["an additional PA a week for a year"] = cheapest
+            else:
+                notes.append(f"additional PAs ({pa_text(bought)} of {pa_text(lever.max_quantity)} a week of "
+                             f"headroom): {place}")
             continue
         kind, _, aid = lever.key.partition(":")
         mine = (lines["component"] == f"{kind}_sessions") & (lines["activity_id"] == aid)
-        got = lines.loc[mine, "quantity"]
-        why = session_shortfall(aid, float(got.sum()), lever.max_quantity, point.gaps.get(aid, 0.0),
-                                budget_left=left, price=lever.rate, activity_names=activities)
-        if why:
-            out.append(f"{KIND_WORDS.get(kind, kind)} sessions, {why}")
-    return "; ".join(out)
+        got = float(lines.loc[mine, "quantity"].sum())
+        why = session_shortfall(aid, got, lever.max_quantity, point.gaps.get(aid, 0.0),
+                                activity_names=activities)
+        if not why:
+            continue
+        if point.gaps.get(aid, 0.0) > 0.5 and left + _EPS < lever.rate:
+            unaffordable[f"a {KIND_WORDS.get(kind, kind)} session"] = lever.rate
+        else:
+            notes.append(why)
+    if unaffordable:
+        prices = ", ".join(f"{what} £{price:,.0f}" for what, price in
+                           sorted(unaffordable.items(), key=lambda kv: kv[1]))
+        notes.append(f"the £{max(left, 0.0):,.0f} left buys nothing more ({prices})")
+    return "; ".join(notes)
 
 
 def _reason(point: _Point) -> str:

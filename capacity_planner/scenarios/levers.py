@@ -180,7 +180,7 @@ def session_shortfall(activity_id: str, bought: float, allowed: float, gap: floa
         return ""
     name = (activity_names or {}).get(activity_id, activity_id)
     if gap <= 0.5:
-        return f"{name}: demand met with {bought:g} of the {allowed:g} sessions allowed"
+        return f"{name}: gap closed with {bought:g} of the {allowed:g} sessions allowed"
     if budget_left is not None and price is not None and budget_left + _EPS < price:
         return f"{name}: the budget left (£{budget_left:,.0f}) is less than one more session (£{price:,.0f})"
     return (f"{name}: {bought:g} of {allowed:g} sessions bought; the rest of its gap ({gap:,.0f} sessions a "

@@ -432,7 +432,8 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
 
     For each budget the solver is given every lever (additional PAs, locum and WLI sessions) with
     the budget as a constraint on their annual cost, so each point is the least unmet demand that
-    money can buy (proven when its status is optimal). Writes frontier.csv and charts/frontier.png.
+    money can buy (proven when its status is optimal). Writes frontier.csv, charts/frontier.png and
+    frontier.html (what each budget buys, in words).
 
     \b
     Example:
@@ -467,7 +468,8 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
     for budget, reason in zip(table["budget"], table["reason"], strict=True):
         if reason:
             click.echo(f"note: £{float(budget):,.0f}: {reason}")
-    click.echo(f"Wrote {Path(out) / 'frontier.csv'} and {Path(out) / 'charts' / 'frontier.png'}")
+    click.echo(f"Wrote {Path(out) / 'frontier.csv'}, {Path(out) / 'charts' / 'frontier.png'} and "
+               f"{Path(out) / 'frontier.html'}")
 
 
 @cli.command()

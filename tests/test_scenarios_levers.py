@@ -133,3 +133,15 @@ def test_a_scenario_says_why_it_buys_less_than_allowed(tiny: PlanningPack) -> No
     assert text.startswith("additional PAs: 0 of 1 a week allowed bought: every clinician allowed them has a "
                            "full week")
     assert "locum" not in text  # all 100 sessions allowed were bought
+
+
+def test_frontier_command_refuses_a_non_clinic_lever_writing_nothing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from capacity_planner.cli import cli
+
+    result = CliRunner().invoke(cli, ["frontier", str(TINY), "--budgets", "0,1000", "--levers", "locum:mdt",
+                                      "--out", str(tmp_path / "f")])
+    assert result.exit_code == 2, result.output
+    assert "only clinics that see patients can be bought" in result.output
+    assert not (tmp_path / "f").exists()

@@ -127,10 +127,10 @@ def test_a_scenario_says_why_it_buys_less_than_allowed(tiny: PlanningPack) -> No
     # fu's gap is closed with 12 of the 100 locum sessions; A's one allowed PA has no slot
     text = allowance_shortfall(tiny, allowances, full_a, {"fu": 0.0, "2ww": 0.0}, {"A": 0.0}, {"fu": 12.0},
                                12 * 950.0)
-    assert text == ("additional PAs: 0 of 1 a week allowed bought: no demand is left unmet; locum sessions, "
+    assert text == ("additional PAs: 0 of the 1 a week allowed were bought: no demand is left unmet; locum sessions, "
                     "Follow-up clinic: gap closed with 12 of the 100 sessions allowed")
     text = allowance_shortfall(tiny, allowances, full_a, {"fu": 7.0}, {"A": 0.0}, {"fu": 100.0}, 95_000.0)
-    assert text.startswith("additional PAs: 0 of 1 a week allowed bought: every clinician allowed them has a "
+    assert text.startswith("additional PAs: 0 of the 1 a week allowed were bought: every clinician allowed them has a "
                            "full week")
     assert "locum" not in text  # all 100 sessions allowed were bought
 

@@ -180,7 +180,7 @@ def test_comparison_says_why_a_scenario_buys_less_than_allowed(compared: Path) -
     comparison = pd.read_csv(compared / "comparison.csv", keep_default_na=False, na_values=[""]).set_index(
         "scenario")
     note = comparison.loc["apa", "levers_not_bought"]
-    assert note.startswith("additional PAs: ") and " a week allowed bought: " in note
+    assert note.startswith("additional PAs: ") and " a week allowed were bought: " in note
     assert note in _text((compared / "comparison.html").read_text(encoding="utf-8"))
 
 

@@ -209,7 +209,8 @@ def allowance_shortfall(pack: PlanningPack, allowances: Allowances, allocation: 
         cheapest = min(additional_rate(pack, pack.clinician(c)).value for c in eligible)
         why = apa_shortfall(pack, eligible, allocation, gap_by_activity, budget_left=left,
                             cheapest_apa=cheapest, clinician_names=clinicians, activity_names=activities)
-        out.append(f"additional PAs: {pa_text(got)} of {pa_text(allowed)} a week allowed bought: {why}")
+        out.append(f"additional PAs: {pa_text(got)} of the {pa_text(allowed)} a week allowed were bought: "
+                   f"{why}")
     for p in allowances.purchased_sessions:
         rate = session_rate(pack, p.kind, p.cost_per_session)
         gap = float(gap_by_activity.get(p.activity_id, 0.0))

@@ -17,7 +17,7 @@ OUT    ?= out/demo
 TEST_WORKERS ?= auto
 PYTEST := $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
-.PHONY: demo test test-fast lint bench clean venv constraints
+.PHONY: demo test test-fast lint bench clean venv constraints screenshots
 
 venv: $(STAMP)
 
@@ -58,3 +58,7 @@ constraints:
 
 clean:
 	rm -rf out build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# The sample's pages in headless Chromium (apt-get install chromium), for the README: docs/screenshots/*.png.
+screenshots: $(STAMP)
+	@$(PY) docs/screenshots/make_screenshots.py

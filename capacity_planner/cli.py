@@ -432,7 +432,8 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
 
     For each budget the solver is given every lever (additional PAs, locum and WLI sessions) with
     the budget as a constraint on their annual cost, so each point is the least unmet demand that
-    money can buy (proven when its status is optimal). Writes frontier.csv and charts/frontier.png.
+    money can buy (proven when its status is optimal). Writes frontier.csv, charts/frontier.png and
+    frontier.html (what each budget buys, in words).
 
     \b
     Example:
@@ -467,7 +468,8 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
     for budget, reason in zip(table["budget"], table["reason"], strict=True):
         if reason:
             click.echo(f"note: £{float(budget):,.0f}: {reason}")
-    click.echo(f"Wrote {Path(out) / 'frontier.csv'} and {Path(out) / 'charts' / 'frontier.png'}")
+    click.echo(f"Wrote {Path(out) / 'frontier.csv'}, {Path(out) / 'charts' / 'frontier.png'} and "
+               f"{Path(out) / 'frontier.html'}")
 
 
 @cli.command()
@@ -543,19 +545,16 @@ def review(pack: Path | None, out: Path, date_from: Any, date_to: Any, plan_dir:
     result = run_review(loaded, date_from.date() if date_from else None, date_to.date() if date_to else None,
                         plan_dir, threshold)
     written = write_review(loaded, result, out, inputs=inputs, anonymise=anonymise, charts=not no_charts)
-    total = result.review.loc[result.review["level"] == "total"].iloc[0]
-    shown = result.review
-    if anonymise:
+    from capacity_planner.review.html import console_summary
+
+    shown, names = result.review, {c.clinician_id: c.name for c in loaded.clinicians if c.name}
+    if anonymise:  # pseudonyms (Clinician A, B, ...) in place of IDs, and no names
         from capacity_planner.report.anonymise import Pseudonyms, anonymise_frame
 
-        shown = anonymise_frame(shown, Pseudonyms.from_pack(loaded))
-    flagged = shown.loc[shown["flagged"] & (shown["level"] != "clinician_activity")]
-    click.echo(f"Review {result.period.start} to {result.period.end} ({result.period.weeks} weeks): "
-               f"{total['delivered_sessions']:,.0f} sessions delivered of {total['planned_sessions']:,.0f} "
-               f"planned ({total['variance_pct']:+.1f} %); {len(flagged)} flagged.")
-    for row in flagged.to_dict("records"):
-        who = str(row["clinician_id"] or row["activity_id"] or row["staff_group"])
-        click.echo(f"  - {row['level']!s} {who}: {row['variance_pct']:+.1f} % - {row['likely_cause']!s}")
+        shown, names = anonymise_frame(shown, Pseudonyms.from_pack(loaded)), {}
+    for line in console_summary(result.period, shown, clinician_names=names,
+                                activity_names={a.activity_id: a.name for a in loaded.activities if a.name}):
+        click.echo(line)
     click.echo(f"Wrote {', '.join(p.relative_to(out).as_posix() for p in written)} to {out}")
 
 

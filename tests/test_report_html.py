@@ -11,10 +11,8 @@ import pandas as pd
 import pytest
 
 import capacity_planner as cp
-from capacity_planner.report import charts as CH
-from capacity_planner.report.html import write_comparison_html, write_report_files, write_report_html
+from capacity_planner.report.html import write_report_files, write_report_html
 from capacity_planner.report.html_base import format_value
-from capacity_planner.report.tables import build_meeting_data, read_plan_dir
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "plan_fixture"
@@ -246,27 +244,6 @@ def test_standalone_report_can_anonymise(tmp_path: Path, pack: cp.PlanningPack) 
     assert "Clinician A" in text and "Identities hidden" in text
     # the plan folder itself was not touched
     assert "A," in (FIXTURE / "allocation.csv").read_text()
-
-
-def test_comparison_page(tmp_path: Path, pack: cp.PlanningPack) -> None:
-    comparison = pd.DataFrame(
-        {
-            "scenario": ["baseline", "extra locum"],
-            "unmet_sessions_per_year": [103.7, 12.0],
-            "annual_cost": [0.0, 45600.0],
-            "note": ["as planned", "=2+2"],
-        }
-    )
-    chart = CH.demand_capacity_chart(build_meeting_data(pack, read_plan_dir(FIXTURE)))
-    out = write_comparison_html(comparison, [chart], tmp_path / "comparison.html")
-    d = parse(out)
-    assert d.errors == [] and d.stack == []
-    rows = body_rows(d, "comparison-table")
-    assert [r[0].text for r in rows] == ["baseline", "extra locum"]
-    assert [r[0].attrs["scope"] for r in rows] == ["row", "row"]
-    assert [r[1].value for r in rows] == [103.7, 12.0]
-    assert [r[2].value for r in rows] == [0.0, 45600.0]
-    assert d.images[0]["alt"] == chart.alt
 
 
 def test_format_value() -> None:

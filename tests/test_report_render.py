@@ -131,3 +131,36 @@ def test_prints_to_a4(report: Path, tmp_path: Path) -> None:
     }
     # A4 portrait pages (595 x 842 pt) and the landscape page of the timetable
     assert boxes == {(595, 842), (842, 595)}
+
+
+# ---- every page: no console messages, no sideways scrolling (issue 18 item 6) ---------------------------
+@pytest.fixture(scope="module")
+def finance_pages(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """comparison.html and frontier.html of the tiny pack (a locum option, a retirement risk; two budgets)."""
+    import tomllib
+
+    from capacity_planner.scenarios import parse_scenarios, run_frontier, run_scenarios
+
+    pack = cp.read_pack(DATA / "tiny")
+    out = tmp_path_factory.mktemp("finance")
+    specs = parse_scenarios(tomllib.loads('[[scenario]]\nname = "locum-fu"\ndescription = "Locum follow-ups"\n'
+                                          'locum = { fu = 20 }\n[[scenario]]\nname = "retire-n"\n'
+                                          'description = "Nia Nash retires"\nremove_clinicians = ["N"]'), "t.toml")
+    run_scenarios(pack, specs, out / "s", work_limit=5.0)
+    run_frontier(pack, [0, 20_000], out / "f", work_limit=5.0)
+    return [out / "s" / "comparison.html", out / "f" / "frontier.html"]
+
+
+def test_every_page_loads_without_console_messages(report: Path, review_page: Path,
+                                                   finance_pages: list[Path]) -> None:
+    from tests.test_review_html import _console_messages
+
+    for page in (report, review_page, *finance_pages):
+        messages, dom = _console_messages(page)
+        assert messages == [], page.name
+        assert "<main>" in dom, page.name
+
+
+def test_finance_pages_fit_a_projector_width(finance_pages: list[Path], tmp_path: Path) -> None:
+    for page in finance_pages:
+        _assert_fits(page, tmp_path)

@@ -29,7 +29,7 @@ from capacity_planner.review.html import (
 )
 from capacity_planner.review.kpis import KPI_LABELS
 
-CARD = re.compile(r'<div class="card (?:ok|bad)"><span>(.*?)</span><b>(.*?)</b><span>(.*?)</span></div>')
+CARD = re.compile(r'<div class="card (?:ok|bad)">\s*<dt>(.*?)</dt>\s*<dd class="big">(.*?)</dd>\s*<dd>(.*?)</dd>')
 TAG = re.compile(r"<[^>]+>")
 
 
@@ -104,7 +104,7 @@ def test_flags_are_words_and_every_kpi_has_a_label_in_plain_words() -> None:
 
 def test_a_column_empty_in_every_row_is_left_out() -> None:
     table = _table(["Who", "Empty", "Value"], [["Ada", "", "1"], ["Ben", MISSING, "2"]], "c", ("Value",))
-    assert "Empty" not in table and "<th scope=\"col\" class=num>Value</th>" in table
+    assert "Empty" not in table and '<th scope="col" class="num">Value</th>' in table
     assert table.count("<td") == 4
 
 
@@ -139,12 +139,12 @@ def test_the_page_speaks_in_names_words_and_percentages(
     assert "<td>yes</td>" in page or f"<td>{NOT_FLAGGED}</td>" in page
     # no dump of every row; the CSVs are linked by file name instead
     assert "All rows" not in text
-    assert "href='review.csv'" in page and "href='kpis.csv'" in page
+    assert 'href="review.csv"' in page and 'href="kpis.csv"' in page
     assert "clinician_activity" not in text and "Clinician × activity" not in text
     # no empty header cell and no column of dashes only
     for table in re.findall(r"<table>.*?</table>", page, flags=re.S):
         heads = re.findall(r"<th[^>]*>(.*?)</th>", table)
-        rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table)[1:]]
+        rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)[1:]]
         for i, head in enumerate(heads):
             assert head.strip()
             assert any(r[i] not in ("", MISSING) for r in rows), head
@@ -201,3 +201,22 @@ def test_page_loads_in_chromium_without_console_messages(tmp_path: Path) -> None
     messages, dom = _console_messages(out / "review.html")
     assert messages == []
     assert "Tiny dermatology: quarterly review" in dom and "Dr Ben Bell" in dom
+
+
+# ---- the console summary -------------------------------------------------------------------------------
+def test_console_summary_speaks_in_names_and_words(tmp_path: Path) -> None:
+    """`review` prints the flagged rows by name with the page's wording: never level codes or IDs."""
+    tiny = Path(__file__).parent / "data" / "tiny"
+    result = CliRunner().invoke(cli, ["review", str(tiny), "--out", str(tmp_path / "r"), "--no-charts"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    # tests/data/tiny: 2 of 5.7 planned sessions delivered in the week of 6 April 2026 (review.csv total)
+    assert out.splitlines()[0].startswith("Review 06 Apr 2026 to 12 Apr 2026 (1 week): 2 sessions delivered "
+                                          "of 5.7 planned (-65.0 %)")
+    assert "  - Clinician Dr Ada Ames: -17.5 % (2 of 2.4 sessions) – unfilled sessions" in out
+    assert "  - Activity Two-week-wait clinic: " in out and "  - Staff group SAS doctor: " in out
+    for code in ("staff_group", "clinician_activity", " 2ww", " sas:", "clinician A:", "flagged"):
+        assert code not in out, code
+    anonymous = CliRunner().invoke(cli, ["review", str(tiny), "--out", str(tmp_path / "a"), "--no-charts",
+                                         "--anonymise"]).output
+    assert "  - Clinician Clinician A: " in anonymous and "Ada" not in anonymous

@@ -76,7 +76,13 @@ def test_frontier_is_the_budget_optimum(busy: PlanningPack, tmp_path: Path) -> N
     # £9,500 buys 10 locum sessions (no clinician's additional PA fits): 10 fewer unmet sessions
     ten = df.iloc[1]
     assert (ten["locum_sessions_per_year"], ten["cost_used"], ten["unmet_sessions_per_year"]) == (10, 9500, 678)
-    assert ten["levers_bought"] == "locum fu 10 sessions (£9,500)"
+    assert ten["levers_bought"] == "10 locum sessions of Follow-up clinic (£9,500)"  # in words, by name
+    # why the rest was not bought: B, the one clinician with a free slot, does not do follow-ups; and the
+    # £0 left pays for no locum session (£950)
+    assert ten["levers_not_bought"] == (
+        "additional PAs (0 of 10 a week of headroom): the clinicians with a free slot (Dr Ben Bell) are not "
+        "skilled for the activities with unmet demand (Follow-up clinic); the £0 left buys nothing more (a "
+        "locum session £950)")
     assert ten["sessions_closed_per_10k"] == pytest.approx(10 / 9_500 * 10_000, abs=1e-3)
     for budget in (30_000, 60_000):  # exact: an independent enumeration of lever quantities agrees
         row = df.set_index("budget").loc[budget]

@@ -54,7 +54,7 @@ def test_review_writes_and_shows_the_delivered_xmr_charts(tmp_path: Path) -> Non
     assert (out / "charts" / "spc_delivered.png").is_file()
     page = (out / "review.html").read_text(encoding="utf-8")
     shown = len(list((out / "charts").glob("spc_delivered*.png")))
-    assert page.count("alt='XmR chart of ") == shown
+    assert page.count('alt="XmR chart of ') == shown
     assert "Is delivery stable?" in page
 
     out2 = tmp_path / "review2"

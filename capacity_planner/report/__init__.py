@@ -11,8 +11,8 @@ Modules:
 * :mod:`~capacity_planner.report.tables` — reads a plan output folder (DESIGN.md section 4 columns) and
   joins it with the pack into :class:`~capacity_planner.report.tables.MeetingData`: headline gaps, demand
   against capacity, the timetable, changes, PA summaries, assumptions, solver status.
-* :mod:`~capacity_planner.report.html` — ``report.html`` (self-contained, projector and A4 print), the
-  comparison page for scenarios (``write_comparison_html``) and ``write_report_files``.
+* :mod:`~capacity_planner.report.html` — ``report.html`` (self-contained, projector and A4 print) and
+  ``write_report_files`` (the scenario comparison page is :mod:`capacity_planner.scenarios.page`).
 * :mod:`~capacity_planner.report.excel` — ``plan.xlsx``: summary, data sheets and one job plan proposal
   per clinician; text is never written as a formula.
 * :mod:`~capacity_planner.report.charts` — plan charts (demand vs capacity, timetable heat map, PA mix,

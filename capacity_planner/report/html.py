@@ -9,8 +9,8 @@ its exact value in ``data-value`` next to the rounded text shown to people.
 
 The generic building blocks (:func:`table_html`, :func:`figure_html`, :func:`section_html`,
 :func:`page_html`, formatting and CSS) live in :mod:`~capacity_planner.report.html_base`; they are
-shared by :func:`write_report_html` and :func:`write_comparison_html`
-(scenario comparisons).
+used by :func:`write_report_html` (the scenario comparison page is
+:mod:`capacity_planner.scenarios.page`).
 """
 
 from __future__ import annotations
@@ -463,33 +463,6 @@ def write_report_html(pack: PlanningPack, plan_dir: str | Path, out_path: str | 
         text = render_report_html(data, charts, _demand_charts(data, Path(tmp), folder),
                                   _spc_charts(data, folder))
     return _atomic_write_text(Path(out_path) if out_path else folder / HTML_NAME, text)
-
-
-# ---- comparison -------------------------------------------------------------------------------------
-def write_comparison_html(comparison_df: pd.DataFrame, charts: Sequence[CH.Chart | CH.ChartFile | Path],
-                          out_path: str | Path, *, title: str = "Scenario comparison",
-                          row_header: str | None = None, lead: str = "") -> Path:
-    """A one-page comparison of scenarios: the comparison table (first column as row header unless
-    ``row_header`` is given) and the charts (with their alt text)."""
-    header = row_header
-    if header is None and len(comparison_df.columns):
-        header = str(comparison_df.columns[0])
-    table = table_html(comparison_df, None, "Scenarios compared", row_header=header,
-                       table_id="comparison-table")
-    figs = []
-    for c in charts:
-        if isinstance(c, CH.Chart):
-            figs.append(figure_html(CH.png_bytes(c), c.alt, c.title))
-        elif isinstance(c, CH.ChartFile):
-            figs.append(figure_html(c.path, c.alt, c.title))
-        else:
-            name = Path(c).stem.replace("_", " ")
-            figs.append(figure_html(Path(c), f"Chart: {name}", name.capitalize()))
-    sections = [("comparison", "Comparison", section_html("comparison", "Scenarios side by side", table,
-                                                          page_break=False, lead=esc(lead)))]
-    if figs:
-        sections.append(("charts", "Charts", section_html("charts", "Charts", "".join(figs))))
-    return _atomic_write_text(Path(out_path), page_html(title, "Scenario comparison", sections))
 
 
 # ---- the whole pack ---------------------------------------------------------------------------------

@@ -1,43 +1,30 @@
-"""``review.html``: the quarterly review on one page (self-contained: inline CSS, charts as data URIs)."""
+"""``review.html``: the quarterly review on one page, rendered by :mod:`capacity_planner.pages`
+(``review.html.j2`` on the shared frame: one stylesheet, contents bar, print CSS; charts embedded as data
+URIs in the house chart style of :mod:`capacity_planner.pages.chart_style`).
+
+The page's words and numbers are formatted here, one small function per rule (names for IDs, percentages
+to one decimal, flags as words), and handed to the template as text; every headline figure is read from
+the rows of ``review.csv`` / ``kpis.csv`` (:func:`headline_cards`)."""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import pandas as pd
+from markupsafe import Markup
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
+from capacity_planner.pages import environment, render_page
+from capacity_planner.pages.chart_style import SERIES, new_figure, png_bytes, style_axes
 from capacity_planner.report.excel import STAFF_GROUP_WORDS, in_words
 from capacity_planner.review.delivered import ReviewPeriod
 from capacity_planner.review.kpis import KPI_LABELS
 
 if TYPE_CHECKING:
     from capacity_planner.report.charts import ChartFile
-
-matplotlib.rcParams["text.parse_math"] = False  # names like "$\\alpha$" are text, never TeX
-
-CSS = """
-body{font-family:Arial,Helvetica,sans-serif;margin:2rem auto;max-width:1100px;color:#212b32;
-line-height:1.4}
-h1{font-size:1.9rem;margin-bottom:.2rem}
-h2{font-size:1.35rem;border-bottom:3px solid #005eb8;padding-bottom:.2rem;margin-top:2rem}
-table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:.95rem}
-th,td{border:1px solid #d8dde0;padding:.35rem .5rem;text-align:left}th{background:#f0f4f5}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.flag{background:#fff4d1}
-.cards{display:flex;gap:1rem;flex-wrap:wrap}
-.card{flex:1 1 200px;border-left:6px solid #005eb8;background:#f0f4f5;padding:.7rem 1rem}
-.card b{display:block;font-size:1.7rem}.bad{border-left-color:#d5281b}.ok{border-left-color:#007f3b}
-img{max-width:100%}
-@media print{body{margin:0;max-width:none}h2{break-after:avoid}table,img{break-inside:avoid}}
-"""
 
 
 MISSING = "–"
@@ -121,23 +108,20 @@ def _name(value: object, names: Mapping[str, str]) -> str:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], caption: str,
-           numeric: Sequence[str] = (), flagged: Sequence[bool] = ()) -> str:
-    """An HTML table of already formatted cells; a column empty in every row is left out."""
+           numeric: Sequence[str] = (), flagged: Sequence[bool] = ()) -> Markup:
+    """An HTML table of already formatted cells (the ``text_table`` component); a column empty in every
+    row is left out, and a flagged row is shaded."""
     keep = [i for i in range(len(headers)) if any(r[i] not in ("", MISSING) for r in rows)]
-    head = "".join(
-        f'<th scope="col"{" class=num" if headers[i] in numeric else ""}>{html.escape(headers[i])}</th>'
-        for i in keep)
-    body = []
-    for n, r in enumerate(rows):
-        cls = ' class="flag"' if n < len(flagged) and flagged[n] else ""
-        cells = "".join(f"<td{' class=num' if headers[i] in numeric else ''}>{html.escape(r[i])}</td>"
-                        for i in keep)
-        body.append(f"<tr{cls}>{cells}</tr>")
-    return (f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+    columns = [(headers[i], headers[i] in numeric) for i in keep]
+    cells = [[r[i] for i in keep] for r in rows]
+    macro = environment().get_template("components.html.j2").module.text_table  # type: ignore[attr-defined]
+    return Markup(macro(columns, cells, caption, flagged=[bool(f) for f in flagged]))
 
 
-def _who(row: pd.Series, clinician_names: Mapping[str, str], activity_names: Mapping[str, str]) -> str:
+def row_label(row: Mapping[Any, Any] | pd.Series, clinician_names: Mapping[str, str],
+              activity_names: Mapping[str, str]) -> str:
+    """Who or what a review row is about, in words: a clinician's or activity's name (the ID where there is
+    none), "name: activity" for a clinician × activity row, a staff group in words, "All" for the team."""
     level = row["level"]
     if level == "clinician":
         return _name(row["clinician_id"], clinician_names)
@@ -157,7 +141,7 @@ def variance_table(review: pd.DataFrame, caption: str, clinician_names: Mapping[
     """Planned against delivered sessions, one row per review row, in words."""
     headers = ["Level", "Who or what", "Planned sessions", "Delivered sessions", "Difference", "Variance",
                f"Beyond ±{threshold_pct:g} %", "Likely cause"]
-    rows = [[LEVEL_WORDS.get(r["level"], str(r["level"])), _who(r, clinician_names, activity_names),
+    rows = [[LEVEL_WORDS.get(r["level"], str(r["level"])), row_label(r, clinician_names, activity_names),
              count_text(r["planned_sessions"]), count_text(r["delivered_sessions"]),
              _signed_sessions(r["variance_sessions"]), pct_text(r["variance_pct"], signed=True),
              "" if cause else flag_text(r["flagged"]), str(r["likely_cause"]) if cause else ""]
@@ -192,17 +176,22 @@ def kpi_html_table(kpis: pd.DataFrame, activity_names: Mapping[str, str]) -> str
     return _table(headers, rows, "Key performance indicators", ("Value",))
 
 
-def _chart(ax: Axes) -> str:
-    buf = io.BytesIO()
-    ax.get_figure(root=True).savefig(buf, format="png", dpi=110, bbox_inches="tight")  # type: ignore[union-attr]
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+@dataclass(frozen=True)
+class PageChart:
+    """A chart as the page embeds it: PNG bytes, alt text and the visible caption."""
+
+    png: bytes
+    alt: str
+    caption: str
 
 
-def _new_axes(figsize: tuple[float, float]) -> Axes:
-    """An axes on a new figure drawn by the Agg canvas (no pyplot, no global backend switch)."""
-    fig = Figure(figsize=figsize)
-    FigureCanvasAgg(fig)
-    return fig.add_subplot()
+def _new_axes(width: float, height: float) -> Axes:
+    """Axes in the house style on a new figure (its own Agg canvas; no pyplot)."""
+    return style_axes(new_figure(width, height).add_subplot())
+
+
+def _png(ax: Axes) -> bytes:
+    return png_bytes(ax.get_figure(root=True))  # type: ignore[arg-type]
 
 
 def _tick_labels(names: Iterable[str], width: int = 22) -> list[str]:
@@ -216,15 +205,16 @@ def planned_delivered_chart(review: pd.DataFrame, ax: Axes | None = None,
     none), on ``ax`` (default: a new figure)."""
     rows = review.loc[review["level"] == "clinician"]
     names = clinician_names or {}
-    ax = _new_axes((9, 3.6)) if ax is None else ax
+    ax = _new_axes(9, 3.75) if ax is None else ax
     x = range(len(rows))
-    ax.bar([i - 0.2 for i in x], rows["planned_sessions"], width=0.4, label="planned", color="#005eb8")
-    ax.bar([i + 0.2 for i in x], rows["delivered_sessions"], width=0.4, label="delivered", color="#ffb81c")
+    ax.bar([i - 0.2 for i in x], rows["planned_sessions"], width=0.4, label="planned",
+           color=SERIES["planned"])
+    ax.bar([i + 0.2 for i in x], rows["delivered_sessions"], width=0.4, label="delivered",
+           color=SERIES["attention"])
     labels = _tick_labels(_name(c, names) for c in rows["clinician_id"])
     ax.set_xticks(list(x), labels, rotation=30, ha="right")
     ax.set_ylabel("sessions in the period")
     ax.legend(frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
     return ax
 
 
@@ -232,21 +222,21 @@ def demand_chart(demand: pd.DataFrame, ax: Axes | None = None,
                  activity_names: Mapping[str, str] | None = None) -> Axes:
     """Bar chart of expected vs actual referrals per activity, on ``ax`` (default: a new figure)."""
     names = activity_names or {}
-    ax = _new_axes((9, 3.2)) if ax is None else ax
+    ax = _new_axes(9, 3.5) if ax is None else ax
     x = range(len(demand))
     ax.bar(
         [i - 0.2 for i in x],
         demand["expected_referrals"],
         width=0.4,
         label="expected (forecast)",
-        color="#005eb8",
+        color=SERIES["planned"],
     )
-    ax.bar([i + 0.2 for i in x], demand["actual_referrals"], width=0.4, label="actual", color="#d5281b")
+    ax.bar([i + 0.2 for i in x], demand["actual_referrals"], width=0.4, label="actual",
+           color=SERIES["increase"])
     labels = _tick_labels(_name(a, names) for a in demand["activity_id"])
     ax.set_xticks(list(x), labels, rotation=30, ha="right")
     ax.set_ylabel("referrals in the period")
     ax.legend(frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
     return ax
 
 
@@ -294,6 +284,38 @@ def headline_cards(review: pd.DataFrame, kpis: pd.DataFrame, threshold_pct: floa
     ]
 
 
+def console_summary(result_period: ReviewPeriod, review: pd.DataFrame, *,
+                    clinician_names: Mapping[str, str] | None = None,
+                    activity_names: Mapping[str, str] | None = None) -> list[str]:
+    """The review in plain words for the console: the period and the team's delivery, then each flagged
+    clinician, activity and staff group by name with its variance and likely cause (the page's wording)."""
+    cnames, anames = clinician_names or {}, activity_names or {}
+    total = review.loc[review["level"] == "total"].iloc[0]
+    flagged = review.loc[review["flagged"] & review["level"].isin(["clinician", "activity", "staff_group"])]
+    beyond = f"{len(flagged)} beyond the threshold" if len(flagged) else "none beyond the threshold"
+    lines = [f"Review {_period_text(result_period)}: {count_text(total['delivered_sessions'])} sessions "
+             f"delivered of {count_text(total['planned_sessions'])} planned "
+             f"({pct_text(total['variance_pct'], signed=True)}); {beyond}."]
+    for row in _in_level_order(flagged).to_dict("records"):
+        lines.append(f"  - {LEVEL_WORDS.get(str(row['level']), str(row['level']))} "
+                     f"{row_label(row, cnames, anames)}: {pct_text(row['variance_pct'], signed=True)} "
+                     f"({count_text(row['delivered_sessions'])} of {count_text(row['planned_sessions'])} "
+                     f"sessions) – {row['likely_cause']}")
+    return lines
+
+
+def _card_items(review: pd.DataFrame, kpis: pd.DataFrame, threshold_pct: float,
+                activity_names: Mapping[str, str]) -> list[dict[str, str]]:
+    """The headline cards as the ``cards`` component takes them."""
+    return [{"label": t, "value": v, "note": sub, "kind": "ok" if ok else "bad"}
+            for t, v, sub, ok in headline_cards(review, kpis, threshold_pct, activity_names)]
+
+
+def _period_text(period: ReviewPeriod) -> str:
+    return (f"{period.start:%d %b %Y} to {period.end:%d %b %Y} "
+            f"({period.weeks} week{'' if period.weeks == 1 else 's'})")
+
+
 def render_review_html(
     title: str,
     period: ReviewPeriod,
@@ -312,58 +334,32 @@ def render_review_html(
     ``kpis.csv``, which the page links to by file name."""
     cnames, anames = clinician_names or {}, activity_names or {}
     flagged = review.loc[review["flagged"] & review["level"].isin(["clinician", "activity", "staff_group"])]
-    card_html = "".join(
-        f'<div class="card {"ok" if ok else "bad"}"><span>{html.escape(t)}</span><b>{html.escape(v)}</b>'
-        f"<span>{html.escape(sub)}</span></div>"
-        for t, v, sub, ok in headline_cards(review, kpis, threshold_pct, anames)
-    )
-    parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{html.escape(title)} – quarterly review</title><style>{CSS}</style></head><body><main>",
-        f"<h1>{html.escape(title)}: quarterly review</h1>",
-        "<p>Planned against delivered sessions and expected against actual demand, "
-        f"{period.start:%d %b %Y} to {period.end:%d %b %Y} "
-        f"({period.weeks} week{'' if period.weeks == 1 else 's'}). "
-        "Planned sessions allow for leave (see the method).</p>",
-        f'<section class="cards">{card_html}</section>',
-        "<h2>Where the plan is not being delivered</h2>",
-        variance_table(flagged, "Rows beyond the threshold and their likely cause", cnames, anames,
-                       threshold_pct, cause=True)
-        if len(flagged)
-        else "<p>No variance beyond the threshold.</p>",
-        f"<img alt='Planned and delivered sessions by clinician' "
-        f"src='data:image/png;base64,{_chart(planned_delivered_chart(review, clinician_names=cnames))}'>",
-        variance_table(_in_level_order(review),
-                       "Planned and delivered sessions: team, staff groups, activities, clinicians",
-                       cnames, anames, threshold_pct),
-        "<h2>Is demand running ahead of the forecast?</h2>",
-        demand_table(demand, anames, threshold_pct)
-        if len(demand)
-        else "<p>No referrals recorded for the period.</p>",
-    ]
-    if len(demand):
-        parts.append(
-            f"<img alt='Expected and actual referrals by activity' "
-            f"src='data:image/png;base64,{_chart(demand_chart(demand, activity_names=anames))}'>"
-        )
+    sections = [("delivery", "Delivery against plan"), ("demand", "Demand against forecast")]
     if spc_charts:
-        parts.append("<h2>Is delivery stable? (XmR charts)</h2>")
-        parts.append("<p>Sessions delivered a week in the Making Data Count style: the red line is the "
-                     "plan's sessions a week; grey points are common-cause variation, blue and orange "
-                     "points special causes (better or worse than usual); the icons say whether the plan "
-                     "is reliably met.</p>")
-        for c in spc_charts:
-            b64 = base64.b64encode(c.path.read_bytes()).decode("ascii")
-            alt = html.escape(c.alt, quote=True)
-            parts.append(f"<figure><img alt='{alt}' src='data:image/png;base64,{b64}'>"
-                         f"<figcaption>{html.escape(c.title)}</figcaption></figure>")
-    parts += [
-        "<h2>Key performance indicators (E-job planning, Appendix 5)</h2>",
-        kpi_html_table(kpis, anames),
-        "<h2>Every row</h2>",
-        "<p>Each clinician × activity, with the variance in sessions and the flag, is in "
-        "<a href='review.csv'>review.csv</a>; each indicator with its numerator, denominator and unit in "
-        "<a href='kpis.csv'>kpis.csv</a> (both next to this page). The figures above are read from them.</p>",
-        "</main></body></html>",
-    ]
-    return "\n".join(parts)
+        sections.append(("stability", "Is delivery stable?"))
+    sections += [("kpis", "Indicators"), ("files", "Every row")]
+    delivery = PageChart(_png(planned_delivered_chart(review, clinician_names=cnames)),
+                         "Planned and delivered sessions by clinician",
+                         "Planned (blue) and delivered (yellow) sessions in the period, by clinician")
+    demand_png = (PageChart(_png(demand_chart(demand, activity_names=anames)),
+                            "Expected and actual referrals by activity",
+                            "Referrals expected by the forecast (blue) and received (red), by activity")
+                  if len(demand) else None)
+    return render_page(
+        "review.html.j2",
+        title=f"{title}: quarterly review",
+        subtitle=(f"Planned against delivered sessions and expected against actual demand, "
+                  f"{_period_text(period)}. Planned sessions allow for leave (see the method)."),
+        sections=sections,
+        cards=_card_items(review, kpis, threshold_pct, anames),
+        flagged_table=variance_table(flagged, "Rows beyond the threshold and their likely cause", cnames,
+                                     anames, threshold_pct, cause=True) if len(flagged) else "",
+        delivery_chart=delivery,
+        level_table=variance_table(_in_level_order(review),
+                                   "Planned and delivered sessions: team, staff groups, activities, "
+                                   "clinicians", cnames, anames, threshold_pct),
+        demand_table=demand_table(demand, anames, threshold_pct) if len(demand) else "",
+        demand_chart=demand_png,
+        spc_charts=[PageChart(c.path.read_bytes(), c.alt, c.title) for c in spc_charts],
+        kpi_table=kpi_html_table(kpis, anames),
+    )

@@ -20,7 +20,7 @@ Every figure of a row is computed from that scenario's own output files (``gaps.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,9 +39,10 @@ if TYPE_CHECKING:
 
     from capacity_planner.plan_summary import PlanSummary
     from capacity_planner.report import charts as CH
+    from capacity_planner.scenarios.page import ComparisonContext
 
 COLUMNS: tuple[str, ...] = (
-    "scenario", "description", "status", "reason",
+    "scenario", "description", "status", "reason", "levers_not_bought",
     "required_sessions_per_year",
     "unmet_sessions_per_year", "unmet_sessions_delta", "unmet_sessions_rapid_access_per_year",
     "unmet_dcc_hours_per_year", "unmet_dcc_hours_rapid_access_per_year",
@@ -137,7 +138,7 @@ def comparison_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         ref = float(base[src].iloc[0]) if len(base) and pd.notna(base[src].iloc[0]) else float("nan")
         frame[col] = (frame[src].astype(float) - ref).round(2 if col == "annual_cost_delta" else DECIMALS)
     out = frame[list(COLUMNS) + _ratio_order(list(frame.columns))].copy()
-    for col in ("description", "reason"):
+    for col in ("description", "reason", "levers_not_bought"):
         out[col] = out[col].fillna("").astype(str)
     out["changed_sessions"] = out["changed_sessions"].astype("Int64")
     out["new_posts"] = out["new_posts"].astype("Int64")
@@ -146,15 +147,9 @@ def comparison_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 
 # ---- charts -----------------------------------------------------------------------------------------
 def _figure(width: float, height: float) -> Figure:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from capacity_planner.pages.chart_style import new_figure
 
-    from capacity_planner.report import charts as CH
-
-    width, height = math.ceil(width * 4) / 4, math.ceil(height * 4) / 4
-    fig = Figure(figsize=(width, height), dpi=CH.DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+    return new_figure(width, height)
 
 
 def pareto(points: Sequence[tuple[float, float]]) -> list[int]:
@@ -168,46 +163,105 @@ def pareto(points: Sequence[tuple[float, float]]) -> list[int]:
     return out
 
 
-def cost_unmet_chart(comparison: pd.DataFrame, *, max_labels: int = 40) -> CH.Chart:
-    """Change in annual cost against unmet sessions a year, one labelled point per solved scenario, the
-    efficient (Pareto) scenarios joined by a line."""
+# Offsets (points) tried in turn for a point's label; the first whose box overlaps no label placed before
+# and no other point is used.
+LABEL_OFFSETS: tuple[tuple[float, float], ...] = (
+    (5, 4), (5, -12), (-5, 4), (-5, -12), (5, 14), (-5, 14), (5, -22), (-5, -22), (5, 24), (-5, 24),
+    (5, -32), (-5, -32), (5, 34), (-5, 34), (5, -42), (-5, -42))
+LABEL_FONT = 8.0
+
+
+def place_labels(points_px: Sequence[tuple[float, float]], labels: Sequence[str],
+                 font_pt: float = LABEL_FONT, dpi: float = 120.0) -> list[tuple[float, float, str]]:
+    """Offsets (x, y in points) and horizontal alignment for each label so that no two label boxes
+    overlap and no box covers a point, trying :data:`LABEL_OFFSETS` in turn (the last one when none
+    fits). Boxes are estimated: 0.6 em a character wide, 1.2 em high."""
+    scale = dpi / 72.0
+    w_of = [0.6 * font_pt * len(t) * scale for t in labels]
+    h = 1.2 * font_pt * scale
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for (px, py), w in zip(points_px, w_of, strict=True):
+        choice = LABEL_OFFSETS[-1]
+        for dx, dy in LABEL_OFFSETS:
+            x0 = px + dx * scale if dx >= 0 else px + dx * scale - w
+            y0 = py + dy * scale
+            box = (x0, y0, x0 + w, y0 + h)
+            hits_box = any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                           for b in placed)
+            hits_point = any(box[0] - 2 < qx < box[2] + 2 and box[1] - 2 < qy < box[3] + 2
+                             for qx, qy in points_px)
+            if not hits_box and not hits_point:
+                choice = (dx, dy)
+                break
+        dx, dy = choice
+        x0 = px + dx * scale if dx >= 0 else px + dx * scale - w
+        placed.append((x0, py + dy * scale, x0 + w, py + dy * scale + h))
+        out.append((dx, dy, "left" if dx >= 0 else "right"))
+    return out
+
+
+def cost_unmet_chart(comparison: pd.DataFrame, *, risks: Collection[str] = (),
+                     max_labels: int = 40) -> CH.Chart:
+    """Change in annual cost against unmet sessions a year, one labelled point per solved scenario; the
+    efficient (Pareto) options joined by a line; ``risks`` (scenarios that remove capacity) drawn as
+    triangles and never on that line. Labels are placed so they do not overlap (:func:`place_labels`)."""
+    from capacity_planner.pages.chart_style import NHS_WARM_YELLOW, SERIES, style_axes
     from capacity_planner.report import charts as CH
 
     ok = comparison[comparison["annual_cost_delta"].notna() & comparison["unmet_sessions_per_year"].notna()]
     fig = _figure(9, 6)
-    ax = fig.add_subplot()
+    ax = style_axes(fig.add_subplot(), grid="both")
     xs = (ok["annual_cost_delta"].astype(float) / 1000).tolist()
     ys = ok["unmet_sessions_per_year"].astype(float).tolist()
     names = ok["scenario"].astype(str).tolist()
-    front = pareto(list(zip(xs, ys, strict=True)))
-    ax.scatter(xs, ys, s=28, color=CH.PLANNED_COLOUR, zorder=3)
+    is_risk = [n in risks for n in names]
+    options = [i for i in range(len(names)) if not is_risk[i]]
+    front = [options[k] for k in pareto([(xs[i], ys[i]) for i in options])]
+    ax.scatter([xs[i] for i in options], [ys[i] for i in options], s=30, color=SERIES["planned"], zorder=3,
+               label="option")
+    if any(is_risk):
+        risk_idx = [i for i in range(len(names)) if is_risk[i]]
+        ax.scatter([xs[i] for i in risk_idx], [ys[i] for i in risk_idx], s=46, marker="^",
+                   color=NHS_WARM_YELLOW, edgecolor=SERIES["total"], zorder=3, label="risk (capacity lost)")
     if front:
-        ax.plot([xs[i] for i in front], [ys[i] for i in front], color=CH.TOTAL_COLOUR, lw=1, ls="--",
-                zorder=2, label="efficient scenarios")
-        ax.legend(loc="upper right", frameon=False)
+        ax.plot([xs[i] for i in front], [ys[i] for i in front], color=SERIES["total"], lw=1, ls="--",
+                zorder=2, label="efficient options")
+    ax.legend(loc="upper right", frameon=False)
     show = set(range(len(names))) if len(names) <= max_labels else set(front) | {
-        i for i, n in enumerate(names) if n == BASELINE}
+        i for i, n in enumerate(names) if n == BASELINE or is_risk[i]}
     at: dict[tuple[float, float], list[str]] = {}  # scenarios at the same point share one label
     for i in sorted(show):
         at.setdefault((round(xs[i], 6), round(ys[i], 6)), []).append(names[i])
-    for (x, y), labels in at.items():
-        ax.annotate(", ".join(labels), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=8)
-    ax.margins(x=0.15, y=0.08)
-    ax.axvline(0, color=CH.CURRENT_COLOUR, lw=0.8)
+    ax.margins(x=0.2, y=0.1)
+    ax.axvline(0, color=SERIES["current"], lw=0.8)
     ax.set_xlabel("Change in annual cost from the baseline (£ thousand a year)")
     ax.set_ylabel("Unmet demand (sessions a year)")
     ax.set_title("Annual cost against unmet demand, by scenario")
-    ax.grid(True, color="#e0e0e0", lw=0.6)
+    ax.set_ylim(bottom=0)
+    fig.canvas.draw()  # fix the limits, so data map to pixels as they will be drawn
+    spots = list(at)
+    pixels = [tuple(ax.transData.transform(p)) for p in spots]
+    texts = [", ".join(at[p]) for p in spots]
+    for (x, y), text, (dx, dy, ha) in zip(spots, texts, place_labels(pixels, texts, dpi=fig.dpi),
+                                          strict=True):
+        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=LABEL_FONT, ha=ha,
+                    va="bottom")
     n_failed = int((~comparison.index.isin(ok.index)).sum())
     alt = (f"Scatter chart of {len(ok)} scenarios: change in annual cost (x) against unmet sessions a "
            "year (y)" + (f"; {n_failed} scenario(s) without a plan are not shown" if n_failed else "")
-           + ". Efficient scenarios: "
-           + ", ".join(f"{names[i]} ({xs[i]:+,.0f}k, {ys[i]:,.0f})" for i in front))
+           + ". Efficient options: "
+           + ", ".join(f"{names[i]} ({xs[i]:+,.0f}k, {ys[i]:,.0f})" for i in front)
+           + (". Risks: " + ", ".join(f"{names[i]} ({xs[i]:+,.0f}k, {ys[i]:,.0f})"
+                                      for i in range(len(names)) if is_risk[i]) if any(is_risk) else ""))
     return CH.Chart("cost_vs_unmet", "Annual cost against unmet demand", alt, fig)
 
 
-def gap_by_activity_chart(gaps: pd.DataFrame, scenarios: Sequence[str]) -> CH.Chart:
-    """Heat map of unmet sessions a year by activity (columns) and scenario (rows)."""
+def gap_by_activity_chart(gaps: pd.DataFrame, scenarios: Sequence[str],
+                          activity_names: Mapping[str, str] | None = None) -> CH.Chart:
+    """Heat map of unmet sessions a year by activity (columns, by name) and scenario (rows)."""
+    import textwrap
+
     from capacity_planner.report import charts as CH
 
     wide = gaps.pivot_table(index="scenario", columns="activity_id", values="gap_sessions_per_year",
@@ -220,7 +274,9 @@ def gap_by_activity_chart(gaps: pd.DataFrame, scenarios: Sequence[str]) -> CH.Ch
     ax = fig.add_subplot()
     if data.size:
         im = ax.imshow(data, aspect="auto", cmap="Reds", vmin=0)
-        ax.set_xticks(range(len(cols)), [str(c) for c in cols], rotation=30, ha="right")
+        names = activity_names or {}
+        ax.set_xticks(range(len(cols)), [textwrap.fill(names.get(str(c), str(c)), 18) for c in cols],
+                      rotation=30, ha="right")
         ax.set_yticks(range(len(rows)), rows, fontsize=7 if len(rows) > 30 else 9)
         if data.size <= 600:
             top = float(np.nanmax(data)) if np.isfinite(data).any() else 0.0
@@ -235,32 +291,25 @@ def gap_by_activity_chart(gaps: pd.DataFrame, scenarios: Sequence[str]) -> CH.Ch
     ax.set_title("Unmet demand by activity and scenario (sessions a year)")
     totals = {s: float(np.nansum(data[i])) for i, s in enumerate(rows)} if data.size else {}
     alt = ("Heat map of unmet sessions a year by activity for each scenario. Activities with a gap: "
-           + (", ".join(map(str, cols)) or "none") + ". Totals: "
+           + (", ".join((activity_names or {}).get(str(c), str(c)) for c in cols) or "none") + ". Totals: "
            + ", ".join(f"{s} {t:,.0f}" for s, t in list(totals.items())[:60]))
     return CH.Chart("gap_by_activity", "Unmet demand by activity and scenario", alt, fig)
 
 
-DISPLAY: tuple[tuple[str, str], ...] = (
-    ("scenario", "Scenario"), ("status", "Status"), ("unmet_sessions_per_year", "Unmet sessions a year"),
-    ("unmet_sessions_rapid_access_per_year", "of which rapid access"),
-    ("unmet_dcc_hours_per_year", "Unmet DCC hours a year"), ("additional_pas", "Additional PAs a week"),
-    ("locum_sessions_per_year", "Locum sessions a year"), ("wli_sessions_per_year", "WLI sessions a year"),
-    ("new_posts", "New posts"), ("changed_sessions", "Changed sessions"),
-    ("annual_cost", "Annual cost (£)"), ("annual_cost_delta", "Change in cost (£)"), ("reason", "Reason"),
-)
-
-
 def write_comparison_outputs(out_dir: Path, comparison: pd.DataFrame, gaps: pd.DataFrame,
-                             costs: pd.DataFrame) -> list[Path]:
-    """Write comparison.csv, costs.csv, gaps.csv (long), charts/*.png and comparison.html into ``out_dir``,
-    each file atomically."""
+                             costs: pd.DataFrame, context: ComparisonContext | None = None) -> list[Path]:
+    """Write comparison.csv, costs.csv, gaps.csv (long), charts/*.png and comparison.html
+    (:func:`capacity_planner.scenarios.page.write_comparison_html`) into ``out_dir``, each file
+    atomically. ``context`` gives the page the service name, the scenarios (which are risks) and names."""
     from capacity_planner.report import charts as CH
-    from capacity_planner.report.html import write_comparison_html
+    from capacity_planner.scenarios.page import ComparisonContext, risk_names, write_comparison_html
 
+    ctx = context or ComparisonContext()
     written = []
     for name, frame in (("comparison.csv", comparison), ("costs.csv", costs), ("gaps.csv", gaps)):
         written.append(_atomic_csv(frame, out_dir / name))
-    charts = [cost_unmet_chart(comparison), gap_by_activity_chart(gaps, comparison["scenario"].tolist())]
+    charts = [cost_unmet_chart(comparison, risks=set(risk_names(ctx))),
+              gap_by_activity_chart(gaps, comparison["scenario"].tolist(), ctx.activity_names)]
     files = []
     for chart in charts:
         tmp = out_dir / "charts" / f".{chart.name}.tmp"
@@ -271,10 +320,7 @@ def write_comparison_outputs(out_dir: Path, comparison: pd.DataFrame, gaps: pd.D
         w, h = chart.size_px
         files.append(CH.ChartFile(chart.name, chart.title, chart.alt, dest, w, h))
         written.append(dest)
-    display = comparison[[k for k, _ in DISPLAY]].rename(columns=dict(DISPLAY))
-    lead = ("One row per scenario; the baseline is the pack as it is. Full figures, with the cost breakdown, "
-            "are in comparison.csv and costs.csv; each scenario's plan is in its own folder.")
-    written.append(write_comparison_html(display, files, out_dir / "comparison.html", lead=lead))
+    written.append(write_comparison_html(out_dir / "comparison.html", comparison, costs, gaps, files, ctx))
     return written
 
 

@@ -4,14 +4,18 @@ A *lever* is something money buys:
 
 * ``additional_pas``: additional PAs a week for clinicians with headroom below ``max_pas``, each at that
   clinician's rate (GBP a year per PA a week; :func:`~capacity_planner.scenarios.costs.additional_rate`);
-* ``locum:<activity>`` / ``wli:<activity>``: locum or waiting-list-initiative sessions of an activity, at
+* ``locum:<activity>`` / ``wli:<activity>``: locum or waiting-list-initiative sessions of a bookable
+  clinic (a DCC activity that sees patients, :func:`~capacity_planner.scenarios.levers.is_bookable`), at
   a price a session (:func:`~capacity_planner.scenarios.costs.session_rate`); ``locum`` or ``wli`` alone
-  mean every DCC activity with demand. When both are allowed for an activity the cheaper kind is offered
-  (the solver buys one kind of session per activity).
+  mean every bookable clinic with unmet demand. When both are allowed for an activity the cheaper kind is
+  offered (the solver buys one kind of session per activity).
 
-For a budget :math:`B` every lever is offered without a quantity cap (additional PAs up to each eligible
-clinician's headroom, bought sessions up to the activity's demand: more could not help) and the budget is
-a constraint of the allocation model
+The no-spend plan (budget 0) is solved first. For a budget :math:`B` every lever is offered: additional
+PAs up to each eligible clinician's headroom, and sessions of each bookable clinic up to that clinic's
+unmet demand in the no-spend plan (whole sessions). A bought session closes a gap in its own clinic: an
+activity the team already covers is never bought, even where buying it would free a clinician for
+another clinic at the same price (a swap the meeting could not see in the plan). The budget is a
+constraint of the allocation model
 (:meth:`~capacity_planner.solver.constraints.Constraints.extra_cost_cap`):
 
 .. math:: \sum_c \text{rate}_c\, e_c + \sum_a \text{price}_a\, b_a \le B
@@ -30,9 +34,10 @@ worse as the budget grows.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +48,13 @@ from capacity_planner._csv import write_csv
 from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError
 from capacity_planner.pack.model import Clinician, PlanningPack
 from capacity_planner.scenarios.costs import additional_rate, cost_breakdown, session_rate
+from capacity_planner.scenarios.levers import (
+    apa_shortfall,
+    bookable_activities,
+    not_bookable_reason,
+    pa_text,
+    session_shortfall,
+)
 from capacity_planner.scenarios.transforms import UNCAPPED_APA, ScenarioPack
 from capacity_planner.solver.options import Allowances, PurchasedSessions
 
@@ -52,7 +64,7 @@ if TYPE_CHECKING:
 FRONTIER_COLUMNS = ("budget", "status", "reason", "unmet_sessions_per_year",
                     "unmet_sessions_rapid_access_per_year", "unmet_dcc_hours_per_year", "cost_used",
                     "budget_left", "sessions_closed_per_10k", "additional_pas", "locum_sessions_per_year",
-                    "wli_sessions_per_year", "levers_bought")
+                    "wli_sessions_per_year", "levers_bought", "levers_not_bought")
 DEFAULT_LEVERS = ("additional_pas", "locum", "wli")
 _EPS = 1e-6
 
@@ -93,25 +105,32 @@ def lever_problems(pack: PlanningPack, levers: Sequence[str]) -> list[str]:
         elif aid and aid not in pack.activity_ids:
             out.append(f"lever {spec!r}: {aid} is not an activity of the pack (activities: "
                        f"{', '.join(pack.activity_ids)})")
+        elif aid and (why := not_bookable_reason(pack.activity(aid))):
+            out.append(f"lever {spec!r}: {why}")
     return out
 
 
 def build_levers(pack: PlanningPack, requirements: pd.DataFrame,
-                 levers: Sequence[str] | None = None) -> list[Lever]:
+                 levers: Sequence[str] | None = None,
+                 gaps: Mapping[str, float] | None = None) -> list[Lever]:
     """The levers of ``levers`` (default :data:`DEFAULT_LEVERS`) priced for ``pack``.
 
-    Bought sessions are offered for DCC activities with demand, up to the demand (``sessions_per_year``
-    rounded up); an activity the pack prices no session for is skipped when named by ``locum``/``wli``
-    alone. Raises ValueError for an unknown lever or activity.
+    Bought sessions are offered for bookable clinics with demand, up to ``gaps`` (unmet sessions a year by
+    activity in the no-spend plan, rounded up), or up to the demand (``sessions_per_year`` rounded up)
+    when no gaps are given; an activity with nothing to close is not offered, and one the pack prices no
+    session for is skipped when named by ``locum``/``wli`` alone. Raises ValueError for an unknown lever
+    or activity, or an activity that is not a bookable clinic.
     """
     wanted = list(levers) if levers is not None else list(DEFAULT_LEVERS)
     problems = lever_problems(pack, wanted)
     if problems:
         raise ValueError("; ".join(problems))
     table = requirements
-    demand = {str(a): float(n) for a, n, c in
-              zip(table["activity_id"], table["sessions_per_year"], table["category"], strict=True)
-              if n > _EPS and c == "DCC"}
+    bookable = set(bookable_activities(pack))
+    demand = {str(a): float(n) for a, n in zip(table["activity_id"], table["sessions_per_year"], strict=True)
+              if n > _EPS and str(a) in bookable}
+    if gaps is not None:
+        demand = {a: min(n, float(gaps.get(a, 0.0))) for a, n in demand.items()}
     out: list[Lever] = []
     buy: dict[str, Lever] = {}
     for spec in wanted:
@@ -157,6 +176,8 @@ class _Point:
     lines: pd.DataFrame
     objective: tuple[float, float] = (math.inf, math.inf)  # the solver's unmet levels (priority-weighted)
     reasons: tuple[str, ...] = ()  # why the rules cannot all hold (infeasible)
+    gaps: Mapping[str, float] = dataclasses.field(default_factory=dict)  # unmet sessions a year by activity
+    allocation: pd.DataFrame | None = None
 
     @property
     def solved(self) -> bool:
@@ -193,19 +214,81 @@ def _solve(pack: PlanningPack, demand: DemandResult, allowances: Allowances, wor
     lines = lines[lines["component"] != "substantive_pas"].reset_index(drop=True)
     objective = plan.result.objective
     levels = (float(objective.get("unmet_rapid_access") or 0.0), float(objective.get("unmet_routine") or 0.0))
-    return _Point(plan.status.value, plan.result.reproducible, m, lines, levels)
+    gaps = plan.tables["gaps"]
+    by_activity = {str(a): float(g) for a, g in zip(gaps["activity_id"], gaps["gap_sessions_per_year"],
+                                                     strict=True)}
+    return _Point(plan.status.value, plan.result.reproducible, m, lines, levels, gaps=by_activity,
+                  allocation=plan.tables["allocation"])
 
 
-def _bought_text(point: _Point) -> str:
+def _names(pack: PlanningPack) -> tuple[dict[str, str], dict[str, str]]:
+    return ({c.clinician_id: c.name or c.clinician_id for c in pack.clinicians},
+            {a.activity_id: a.name or a.activity_id for a in pack.activities})
+
+
+KIND_WORDS = {"locum": "locum", "wli": "waiting-list-initiative"}
+
+
+def _bought_text(point: _Point, pack: PlanningPack) -> str:
+    """What a point buys, in words: additional PAs per clinician (contractual units, :func:`pa_text`) and
+    sessions per clinic, each with its annual cost."""
+    clinicians, activities = _names(pack)
     parts = []
     for comp, g in point.lines.groupby("component", sort=False):
-        if comp == "additional_pas":
-            parts.append(f"additional PAs {g['quantity'].sum():.2f}/week (£{g['annual_cost'].sum():,.0f})")
-        else:
-            for r in g.itertuples():
-                parts.append(f"{str(comp).split('_')[0]} {r.activity_id} {r.quantity:g} sessions "
-                             f"(£{r.annual_cost:,.0f})")
+        for r in g.to_dict("records"):
+            cost, quantity = float(r["annual_cost"]), float(r["quantity"])
+            if comp == "additional_pas":
+                who = clinicians.get(str(r["clinician_id"]), str(r["clinician_id"]))
+                parts.append(f"{who}: {pa_text(quantity)} additional PA(s) a week (£{cost:,.0f})")
+            else:
+                kind = KIND_WORDS.get(str(comp).split("_")[0], str(comp))
+                what = activities.get(str(r["activity_id"]), str(r["activity_id"]))
+                parts.append(f"{quantity:g} {kind} sessions of {what} (£{cost:,.0f})")
     return "; ".join(parts) or "nothing"
+
+
+def _not_bought_text(point: _Point, pack: PlanningPack, levers: Sequence[Lever], budget: float) -> str:
+    """Why the levers offered at this budget were not bought to their limits, in short: where a lever has no
+    place in the plan (:func:`~capacity_planner.scenarios.levers.apa_shortfall`), where a clinic's gap is
+    closed, and one sentence for the levers the money left cannot pay for."""
+    if budget <= 0 or not point.solved or point.allocation is None:
+        return ""
+    clinicians, activities = _names(pack)
+    left = budget - point.cost
+    lines = point.lines
+    notes: list[str] = []
+    unaffordable: dict[str, float] = {}  # what -> its price
+    for lever in levers:
+        if lever.key == "additional_pas":
+            bought = float(lines.loc[lines["component"] == "additional_pas", "quantity"].sum())
+            if bought >= lever.max_quantity - _EPS:
+                continue
+            eligible = [c.clinician_id for c in _eligible(pack)]
+            place = apa_shortfall(pack, eligible, point.allocation, point.gaps, clinician_names=clinicians,
+                                  activity_names=activities)
+            cheapest = min(additional_rate(pack, c).value for c in _eligible(pack))
+            if place.startswith("other rules") and left + _EPS < cheapest:
+                unaffordable["an additional PA a week for a year"] = cheapest
+            else:
+                notes.append(f"additional PAs ({pa_text(bought)} of {pa_text(lever.max_quantity)} a week of "
+                             f"headroom): {place}")
+            continue
+        kind, _, aid = lever.key.partition(":")
+        mine = (lines["component"] == f"{kind}_sessions") & (lines["activity_id"] == aid)
+        got = float(lines.loc[mine, "quantity"].sum())
+        why = session_shortfall(aid, got, lever.max_quantity, point.gaps.get(aid, 0.0),
+                                activity_names=activities)
+        if not why:
+            continue
+        if point.gaps.get(aid, 0.0) > 0.5 and left + _EPS < lever.rate:
+            unaffordable[f"a {KIND_WORDS.get(kind, kind)} session"] = lever.rate
+        else:
+            notes.append(why)
+    if unaffordable:
+        prices = ", ".join(f"{what} £{price:,.0f}" for what, price in
+                           sorted(unaffordable.items(), key=lambda kv: kv[1]))
+        notes.append(f"the £{max(left, 0.0):,.0f} left buys nothing more ({prices})")
+    return "; ".join(notes)
 
 
 def _reason(point: _Point) -> str:
@@ -245,14 +328,18 @@ def frontier_table(pack: PlanningPack, budgets: Sequence[float], *, levers: Sequ
         raise ValueError("budgets must be numbers >= 0 (GBP a year)")
     work, wall = solver_limits(pack, work_limit, time_limit_s)
     demand = size_demand(pack)
-    lv = build_levers(pack, demand.requirements.table, levers)
+    build_levers(pack, demand.requirements.table, levers)  # unknown levers fail before any solve
+    reference = _solve(pack, demand, allowances_for(pack, [], 0.0), work, wall)  # the no-spend plan
+    lv = build_levers(pack, demand.requirements.table, levers,
+                      gaps=reference.gaps if reference.solved else None)
     rows: list[dict[str, Any]] = []
     best: _Point | None = None
     best_budget = 0.0
     ordered = sorted(set(float(b) for b in budgets))
     for budget in ordered:
         started = time.perf_counter()
-        point = _solve(pack, demand, allowances_for(pack, lv, budget), work, wall)
+        point = (reference if budget <= 0 else
+                 _solve(pack, demand, allowances_for(pack, lv, budget), work, wall))
         if best is None and not point.solved:  # the smallest budget: as `plan` would fail
             if point.status == "infeasible":
                 raise InfeasiblePlanError(point.reasons or ("the rules cannot all hold",))
@@ -278,31 +365,37 @@ def frontier_table(pack: PlanningPack, budgets: Sequence[float], *, levers: Sequ
                      "additional_pas": m.get("additional_pas", 0.0),
                      "locum_sessions_per_year": m.get("locum_sessions_per_year", 0.0),
                      "wli_sessions_per_year": m.get("wli_sessions_per_year", 0.0),
-                     "levers_bought": _bought_text(point)})
+                     "levers_bought": _bought_text(point, pack),
+                     "levers_not_bought": _not_bought_text(point, pack, lv, budget)})
         if on_budget is not None:
             on_budget(BudgetDone(len(rows), len(ordered), budget, point.status, m["unmet_sessions_per_year"],
                                  point.cost, time.perf_counter() - started))
-    return pd.DataFrame(rows, columns=list(FRONTIER_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(FRONTIER_COLUMNS))
+    frame.attrs["levers"] = [dataclasses.asdict(x) for x in lv]  # what was offered (the page lists it)
+    return frame
 
 
 def frontier_chart(frontier: pd.DataFrame) -> Any:
-    """Unmet sessions a year (total and rapid access) against the extra budget, as steps."""
+    """Unmet sessions a year (total and rapid access) against the extra budget, as steps, in the house
+    chart style (:mod:`capacity_planner.pages.chart_style`); each point labelled with its unmet sessions."""
+    from capacity_planner.pages.chart_style import SERIES, new_figure, style_axes
     from capacity_planner.report import charts as CH
-    from capacity_planner.scenarios.compare import _figure
 
-    fig = _figure(9, 5.5)
-    ax = fig.add_subplot()
+    fig = new_figure(9, 5.5)
+    ax = style_axes(fig.add_subplot(), grid="both")
     x = frontier["budget"].astype(float) / 1000
-    ax.step(x, frontier["unmet_sessions_per_year"], where="post", color=CH.PLANNED_COLOUR, lw=2,
-            label="all activities")
-    ax.step(x, frontier["unmet_sessions_rapid_access_per_year"], where="post", color=CH.INCREASE_COLOUR,
+    unmet = frontier["unmet_sessions_per_year"].astype(float)
+    ax.step(x, unmet, where="post", color=SERIES["planned"], lw=2, label="all activities")
+    ax.step(x, frontier["unmet_sessions_rapid_access_per_year"], where="post", color=SERIES["increase"],
             lw=1.5, ls="--", label="rapid access")
-    ax.scatter(x, frontier["unmet_sessions_per_year"], color=CH.PLANNED_COLOUR, zorder=3, s=20)
+    ax.scatter(x, unmet, color=SERIES["planned"], zorder=3, s=22)
+    for xi, yi in zip(x, unmet, strict=True):
+        ax.annotate(f"{yi:,.0f}", (xi, yi), xytext=(0, 6), textcoords="offset points", ha="center",
+                    fontsize=8)
     ax.set_xlabel("Extra budget (£ thousand a year)")
     ax.set_ylabel("Least unmet demand reached (sessions a year)")
     ax.set_title("Budget frontier: unmet demand against extra spend")
-    ax.set_ylim(bottom=0)
-    ax.grid(True, color="#e0e0e0", lw=0.6)
+    ax.set_ylim(bottom=0, top=max(1.0, float(unmet.max()) * 1.12))
     ax.legend(frameon=False)
     alt = "Step chart of the least unmet sessions a year reached for each extra budget: " + "; ".join(
         f"£{b:,.0f}: {u:,.0f} ({lv})" for b, u, lv in
@@ -314,8 +407,9 @@ def run_frontier(pack: PlanningPack, budgets: Sequence[float], out_dir: str | Pa
                  levers: Sequence[str] | None = None, work_limit: float | None = None,
                  time_limit_s: float | None = None,
                  on_budget: Callable[[BudgetDone], None] | None = None) -> pd.DataFrame:
-    """Compute the budget frontier and write ``frontier.csv`` and ``charts/frontier.png`` into ``out_dir``
-    (all or nothing, under the output-folder rule of :mod:`capacity_planner._files`).
+    """Compute the budget frontier and write ``frontier.csv``, ``charts/frontier.png`` and
+    ``frontier.html`` (:func:`capacity_planner.scenarios.frontier_page.render_frontier_html`) into
+    ``out_dir`` (all or nothing, under the output-folder rule of :mod:`capacity_planner._files`).
 
     Parameters
     ----------
@@ -348,6 +442,7 @@ def run_frontier(pack: PlanningPack, budgets: Sequence[float], out_dir: str | Pa
     """
     from capacity_planner._files import check_output_folder, output_folder
     from capacity_planner.report import charts as CH
+    from capacity_planner.scenarios.frontier_page import render_frontier_html
     from capacity_planner.workflow import pack_inputs
 
     check_output_folder(out_dir, inputs=pack_inputs(pack))  # refuse before the solves, not after
@@ -356,5 +451,9 @@ def run_frontier(pack: PlanningPack, budgets: Sequence[float], out_dir: str | Pa
     with output_folder(out_dir, "frontier", inputs=pack_inputs(pack)) as stage:
         (stage / "charts").mkdir()
         write_csv(frontier, stage / "frontier.csv")
-        (stage / "charts" / "frontier.png").write_bytes(CH.png_bytes(frontier_chart(frontier)))
+        chart = frontier_chart(frontier)
+        png = CH.png_bytes(chart)
+        (stage / "charts" / "frontier.png").write_bytes(png)
+        page = render_frontier_html(frontier, png, chart.alt, pack)
+        (stage / "frontier.html").write_text(page, encoding="utf-8")
     return frontier

@@ -164,6 +164,7 @@ def evaluate_scenario(pack: PlanningPack, scenario: Scenario, *, time_limit_s: f
     from capacity_planner.application import PlanOptions, plan_pack
     from capacity_planner.scenarios.compare import base_metrics, plan_metrics
     from capacity_planner.scenarios.costs import cost_breakdown, cost_totals
+    from capacity_planner.scenarios.levers import scenario_shortfall
 
     t0 = time.perf_counter()
     try:
@@ -197,7 +198,8 @@ def evaluate_scenario(pack: PlanningPack, scenario: Scenario, *, time_limit_s: f
                            "differ from run to run (raise --time-limit)")
         row = {"scenario": scenario.name, "description": scenario.description, "status": status,
                "reason": reason, **plan_metrics(spack, plan.tables, plan.summary, requirements),
-               **base_metrics(spack), **cost_totals(costs)}
+               **base_metrics(spack), **cost_totals(costs),
+               "levers_not_bought": scenario_shortfall(spack, plan.tables, bought, costs)}
         gaps = plan.gaps[["activity_id", "gap_sessions_per_year", "gap_dcc_hours_per_year"]].copy()
     except Exception as exc:  # costing or comparing failed: keep the plan, report the scenario as failed
         return _failed(scenario, "error", f"{type(exc).__name__}: {exc}", t0, spack,
@@ -556,7 +558,10 @@ def run_scenarios(pack: PlanningPack, spec_path_or_specs: ScenarioSource, out_di
     from capacity_planner.scenarios.costs import BREAKDOWN_COLUMNS
 
     costs = _long([(r["scenario"], r["costs"]) for r in ordered], BREAKDOWN_COLUMNS)
-    written = write_comparison_outputs(out, comparison, gaps, costs)
+    from capacity_planner.scenarios.page import ComparisonContext
+
+    context = ComparisonContext.from_pack(pack, scenarios, anonymise=anonymise)
+    written = write_comparison_outputs(out, comparison, gaps, costs, context)
     owned.finish([*_files_under(folders.values()), *written])
     return comparison
 

@@ -452,9 +452,12 @@ def _additional(state: ScenarioPack, t: AllowAdditionalPas) -> ScenarioPack:
 
 def _buy(state: ScenarioPack, t: BuySessions) -> ScenarioPack:
     from capacity_planner.scenarios.costs import session_rate
+    from capacity_planner.scenarios.levers import not_bookable_reason
 
     key = f"{t.kind}.{t.activity_id}"
     _check_activities(state.pack, t.kind, (t.activity_id,))
+    if why := not_bookable_reason(state.pack.activity(t.activity_id)):
+        raise ScenarioError(key, _fmt(t.max_sessions_per_year), why)
     if any(p.activity_id == t.activity_id for p in state.allowances.purchased_sessions):
         raise ScenarioError(key, _fmt(t.max_sessions_per_year),
                             "sessions of this activity are bought already")

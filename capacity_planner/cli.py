@@ -586,7 +586,8 @@ def demo(ctx: click.Context, out: Path) -> None:
               help="Wall-clock seconds a re-plan may take; a re-plan cut short says so (solve: feasible).")
 @click.option("--workers", type=click.IntRange(0, 256), default=1, show_default=True,
               help="Solver threads; 0 = all cores.")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: a free one).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0,
+              help="Port on 127.0.0.1 (default: a free one).")
 @click.option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
 def serve(pack: Path | None, out: Path, time_limit: float, workers: int, port: int, no_browser: bool) -> None:
     """Plan live in the team meeting: a local web page to lock, pin, re-plan, compare and agree.

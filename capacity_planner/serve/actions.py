@@ -253,12 +253,13 @@ def _cell_action(pack: PlanningPack, shown: Mapping[Cell, str], in_force: Sequen
     where = f"{cell.clinician_id} {cell.day} {cell.period}"
     off = tuple(cell) in pack.unavailable_slots or any(
         isinstance(a, Unavailable) and a.cell == cell for a in in_force)
-    locked_in_pack = any((j.clinician_id, j.day, j.period) == tuple(cell) and j.locked for j in pack.job_plans)
+    locked_in_pack = any((j.clinician_id, j.day, j.period) == tuple(cell) and j.locked
+                         for j in pack.job_plans)
     if kind == "unavailable":
         if off:
             return None, [_problem(f"{where} is already unavailable", "slot", f"{cell.day}-{cell.period}")]
         if locked_in_pack:
-            return None, [_problem(f"{where} is locked in the pack's job plans; it cannot be made unavailable",
+            return None, [_problem(f"{where} is locked in the pack's job plans; it cannot be unavailable",
                                    "slot", f"{cell.day}-{cell.period}")]
         if cell in fixed_cells(in_force):
             return None, [_problem(f"{where} is locked or pinned in this meeting; it cannot also be "

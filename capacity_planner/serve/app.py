@@ -93,7 +93,8 @@ class MeetingApp:
             if not self._allowed(request):
                 return self._forbidden()
             try:
-                return await handler(request)  # type: ignore[no-any-return]
+                response: Response = await handler(request)
+                return response
             except MeetingError as exc:
                 return self._page(exc.problems, status=400)
             except OutputFolderError as exc:
@@ -129,13 +130,14 @@ class MeetingApp:
             "meeting.html.j2", extra_folders=[TEMPLATES],
             title=f"Team meeting: {d.title}", subtitle=f"Version {shown.number} on screen "
             f"({shown.solve_status}); changes are counted against the current job plans",
+            solve_note=shown.solve_note,
             sections=[("plan", "Timetable"), ("act", "Actions"), ("gaps", "Gaps"), ("pas", "PAs"),
                       ("versions", "Versions"), ("agree", "Agree")],
             token=self.token, nonce=nonce, script=SCRIPT, problems=problems or [], version=shown.number,
             cards=headline_items(d), pseudonyms=s.pseudonyms,
             proposed=timetable(d, proposed=True, fixed=shown.fixed, moved=shown.moved, ids=ids),
             current=timetable(current, proposed=False, ids=ids),
-            demand=[r._asdict() for r in d.demand.itertuples(index=False)],
+            demand=d.demand.to_dict("records"),
             reasons={k: list(v) for k, v in d.reasons.items()},
             clinicians=d.clinicians.to_dict("records"),
             clinician_options=[(cid, d.label(cid)) for cid in d.clinician_order],

@@ -58,6 +58,9 @@ class Version:
         Wall-clock seconds the re-plan took (solve and re-score).
     solve_status : str
         ``optimal`` when every level was proven, ``feasible`` when the time limit cut a level short.
+    solve_note : str
+        The levels the time limit cut short with their relative gap (best found against the bound);
+        empty when every level was proven.
     """
 
     number: int
@@ -67,6 +70,7 @@ class Version:
     moved: tuple[Cell, ...] = ()
     seconds: float = 0.0
     solve_status: str = "optimal"
+    solve_note: str = ""
 
     @property
     def cells(self) -> dict[Cell, str]:
@@ -173,7 +177,7 @@ class MeetingSession:
             raise MeetingError(reasons)
         moved = tuple(moved_cells(self.shown.cells, cells_of(scored.plan.allocation)))
         version = Version(self.shown.number + 1, scored, actions, tuple(self.pending), moved,
-                          time.perf_counter() - started, str(solved.summary.status))
+                          time.perf_counter() - started, str(solved.summary.status), cut_short(solved))
         self.versions.append(version)
         self.pending.clear()
         self._log(f"Version {version.number}: {len(moved)} cells moved from version {version.number - 1} "
@@ -228,6 +232,16 @@ class MeetingSession:
         }
 
 
+def cut_short(run: PlanRun) -> str:
+    """``level (gap N %)`` for each objective level the time limit stopped before proving it optimal."""
+    out = []
+    for level in run.plan.result.levels:
+        if level.status.value != "optimal":
+            gap = "no plan" if level.gap is None else f"gap {level.gap:.1%}"
+            out.append(f"{level.name} ({gap})")
+    return "; ".join(out)
+
+
 def agreed_pack(version: Version) -> PlanningPack:
     """The meeting's pack with the version's timetable as its job plans, every cell locked; a cell keeps
     the weeks a year its current job plan gave it when its activity is unchanged, else the clinician's
@@ -244,7 +258,8 @@ def record_markdown(record: dict[str, object]) -> str:
     """The meeting record as Markdown."""
     lines = [f"# Meeting record: {record['pack']}", "",
              f"Agreed version {record['agreed_version']} of {record['versions']}; "
-             f"{record['changed_sessions_from_current_job_plans']} sessions changed from the current job plans, "
+             f"{record['changed_sessions_from_current_job_plans']} sessions changed from the current job "
+             "plans, "
              f"{record['unmet_sessions_per_year']} session-weeks a year of demand unmet.", "",
              "## Actions in force", ""]
     lines += [f"- {a}" for a in record["actions_in_force"]] or ["- none"]  # type: ignore[attr-defined]

@@ -42,13 +42,14 @@ def _cached(run: PlanRun, anonymise: bool) -> MeetingData:
         return load_meeting_data(run.pack, folder, anonymise=anonymise)
 
 
-def _relabel(cells: Mapping[Cell, str] | Sequence[Cell], ids: Mapping[str, str]) -> dict[tuple[str, str, str], str]:
+def _relabel(cells: Mapping[Cell, str] | Sequence[Cell],
+             ids: Mapping[str, str]) -> dict[tuple[str, str, str], str]:
     items = cells.items() if isinstance(cells, Mapping) else ((c, "") for c in cells)
     return {(ids.get(c.clinician_id, c.clinician_id), c.day, c.period): a for c, a in items}
 
 
-def timetable(d: MeetingData, *, proposed: bool, fixed: Mapping[Cell, str] = {},  # noqa: B006
-              moved: Sequence[Cell] = (), ids: Mapping[str, str] = {}) -> dict[str, Any]:  # noqa: B006
+def timetable(d: MeetingData, *, proposed: bool, fixed: Mapping[Cell, str] = {},
+              moved: Sequence[Cell] = (), ids: Mapping[str, str] = {}) -> dict[str, Any]:
     """The timetable grid of ``d`` for the template: the proposed plan (changes from the current job plan
     outlined, locks, pins and cells moved since the previous version marked) or the current job plans.
 
@@ -69,20 +70,22 @@ def timetable(d: MeetingData, *, proposed: bool, fixed: Mapping[Cell, str] = {},
         for day, period in d.slots:
             r = cell.get((cid, day, period))
             act = (r.activity_id if proposed else r.before) if r is not None else EMPTY
+            before = r.before if r is not None else EMPTY
             changed = proposed and r is not None and bool(r.changed)
             key = (cid, day, period)
             classes = [c for c, on in (("changed", changed), ("moved", proposed and key in moved_at),
                                        ("fixed", proposed and key in fixed_at)) if on]
             title = d.activity_label(act)
             if changed:
-                title += f" — changed from {d.activity_label(r.before)}"
+                title += f" — changed from {d.activity_label(before)}"
             cells.append({"activity": act or "", "colour": category_colour(d.category(act)),
                           "classes": " ".join(classes), "title": title, "slot": f"{day}-{period}",
-                          "was": (r.before or "free") if changed else "",
+                          "was": (before or "free") if changed else "",
                           "mark": ("pinned" if fixed_at.get(key) else "") if proposed else ""})
         rows.append({"id": cid, "label": d.label(cid), "cells": cells})
     categories = sorted({d.category(r.activity_id) for r in tuples(d.timetable)} - {""})
-    legend = [(CATEGORY_COLOURS.get(c, CATEGORY_COLOURS["OTHER"]), CATEGORY_NAMES.get(c, c)) for c in categories]
+    legend = [(CATEGORY_COLOURS.get(c, CATEGORY_COLOURS["OTHER"]), CATEGORY_NAMES.get(c, c))
+              for c in categories]
     return {"days": days, "slots": list(d.slots), "rows": rows, "legend": legend,
             "premium": {f"{s[0]}-{s[1]}" for s in d.premium_slots}}
 
@@ -96,9 +99,11 @@ def headline_items(d: MeetingData) -> list[dict[str, Any]]:
         return f"{before:,.0f} → {after:,.0f}"
 
     return [
-        {"label": "Rapid-access gap (session-weeks a year)", "value": gap(h.rapid_gap_before, h.rapid_gap_after),
+        {"label": "Rapid-access gap (session-weeks a year)",
+         "value": gap(h.rapid_gap_before, h.rapid_gap_after),
          "note": "current job plans → this version", "kind": "bad" if h.rapid_gap_after > 0 else "ok"},
-        {"label": "Routine gap (session-weeks a year)", "value": gap(h.routine_gap_before, h.routine_gap_after),
+        {"label": "Routine gap (session-weeks a year)",
+         "value": gap(h.routine_gap_before, h.routine_gap_after),
          "note": "current job plans → this version", "kind": "bad" if h.routine_gap_after > 0 else "ok"},
         {"label": "Sessions changed", "value": f"{h.changed_sessions:,}",
          "note": f"from the current job plans, {h.clinicians_changed} clinicians affected"},

@@ -1,10 +1,12 @@
 """Re-plan time of the meeting page (``capacity-planner serve``, issue 20): the embedded sample (target
 <= 3 s) and the 40-clinician ``service`` sample (target <= 10 s, a stated gap if cut short).
 
-Each pack: plan the proposal, then time a meeting's three re-plans through
-:class:`capacity_planner.serve.session.MeetingSession` (solve from the shown plan + re-score against the
-current job plans): a lock of one cell, a pin of another activity to a DCC cell, and a clinician marked
-unavailable in a slot. Wall-clock seconds on this machine, one solver worker, the page's default limit.
+Each pack: plan the proposal, then a meeting's three re-plans through the web app (Starlette's TestClient,
+the same routes the browser uses): a lock of one cell, a pin of another activity to a DCC cell, and a
+clinician marked unavailable in a slot. For each: the re-plan itself (solve from the shown plan and
+re-score against the current job plans, :meth:`MeetingSession.replan`) and the whole answer the meeting
+waits for (the Re-plan POST until the new page has arrived: re-plan, the report tables of the new
+version, rendering). Wall-clock seconds on this machine, one solver worker, the page's default limit.
 
 Usage::
 
@@ -54,13 +56,24 @@ def bench(pack: cp.PlanningPack, label: str, time_limit: float, workers: int) ->
     proposal = cp.plan(pack, cp.PlanOptions(seed=0, workers=workers))
     print(f"{label}: {len(pack.clinicians)} clinicians; proposal {proposal.summary.status} in "
           f"{time.perf_counter() - t0:.1f} s")
+    from starlette.testclient import TestClient
+
+    from capacity_planner.serve.app import create_app
+
     session = MeetingSession(pack, cp.PlanOptions(time_limit_s=time_limit, seed=0, workers=workers), proposal)
-    for form in meeting_actions(session):
-        session.add(form)
-        version = session.replan()
-        print(f"  {form['kind']:<12} re-plan {version.seconds:5.2f} s  solve {version.solve_status:<8} "
-              f"cells moved {len(version.moved):3d}  sessions changed from current "
-              f"{version.run.summary.changed_sessions}")
+    with tempfile.TemporaryDirectory() as tmp:
+        client = TestClient(create_app(session, "bench", Path(tmp) / "out"), base_url="http://127.0.0.1")
+        assert client.get("/bench/").status_code == 200
+        for form in meeting_actions(session):
+            assert client.post("/bench/action", data=form, follow_redirects=False).status_code == 303
+            t1 = time.perf_counter()
+            page = client.post("/bench/replan")
+            answer = time.perf_counter() - t1
+            assert page.status_code == 200, page.text[:500]
+            version = session.shown
+            print(f"  {form['kind']:<12} re-plan {version.seconds:5.2f} s  page {answer:5.2f} s  solve "
+                  f"{version.solve_status:<8} cells moved {len(version.moved):3d}  sessions changed from "
+                  f"current {version.run.summary.changed_sessions}  {version.solve_note}")
 
 
 def main() -> None:

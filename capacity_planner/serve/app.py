@@ -135,7 +135,9 @@ class MeetingApp:
                       ("versions", "Versions"), ("agree", "Agree")],
             token=self.token, nonce=nonce, script=SCRIPT, problems=problems or [], version=shown.number,
             cards=headline_items(d), pseudonyms=s.pseudonyms,
-            proposed=timetable(d, proposed=True, fixed=shown.fixed, moved=shown.moved, ids=ids),
+            proposed=timetable(d, proposed=True, fixed=shown.fixed, moved=shown.moved, ids=ids,
+                               pinned=[c for c, a in shown.fixed.items()
+                                       if any(isinstance(x, A.Pin) and x.cell == c for x in shown.actions)]),
             current=timetable(current, proposed=False, ids=ids),
             demand=d.demand.to_dict("records"),
             reasons={k: list(v) for k, v in d.reasons.items()},

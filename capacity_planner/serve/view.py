@@ -31,13 +31,16 @@ def meeting_data(run: PlanRun, *, anonymise: bool = False) -> MeetingData:
 def _cached(run: PlanRun, anonymise: bool) -> MeetingData:
     import dataclasses
 
-    from capacity_planner.outputs import write_demand_tables, write_plan_tables
+    from pathlib import Path
+
+    from capacity_planner.outputs import write_plan_tables
 
     # As write_meeting_pack does: the demand step's notes travel into summary.json.
     notes = [*run.notes, *[n for n in run.plan.summary.notes if n not in run.notes]]
     plan = dataclasses.replace(run.plan, summary=dataclasses.replace(run.plan.summary, notes=notes))
     with tempfile.TemporaryDirectory(prefix="capacity-planner-serve-") as folder:
-        write_demand_tables(run.demand, folder, charts=False)
+        # requirements.csv as `plan` writes it; weekly_demand.csv only feeds the report's charts (not shown)
+        run.demand.requirements.to_csv(Path(folder) / "requirements.csv")
         write_plan_tables(plan, folder)
         return load_meeting_data(run.pack, folder, anonymise=anonymise)
 
@@ -49,15 +52,18 @@ def _relabel(cells: Mapping[Cell, str] | Sequence[Cell],
 
 
 def timetable(d: MeetingData, *, proposed: bool, fixed: Mapping[Cell, str] = {},
-              moved: Sequence[Cell] = (), ids: Mapping[str, str] = {}) -> dict[str, Any]:
+              moved: Sequence[Cell] = (), ids: Mapping[str, str] = {},
+              pinned: Sequence[Cell] = ()) -> dict[str, Any]:
     """The timetable grid of ``d`` for the template: the proposed plan (changes from the current job plan
     outlined, locks, pins and cells moved since the previous version marked) or the current job plans.
 
-    ``ids`` maps clinician IDs to the IDs ``d`` uses (pseudonyms on the privacy screen).
+    ``fixed`` holds the cells locked or pinned in the meeting, ``pinned`` those of them pinned; ``ids`` maps
+    clinician IDs to the IDs ``d`` uses (pseudonyms on the privacy screen).
     """
     cell = {(r.clinician_id, r.day, r.period): r for r in tuples(d.timetable)}
     fixed_at = _relabel(fixed, ids)
     moved_at = set(_relabel(moved, ids))
+    pinned_at = set(_relabel(pinned, ids))
     days: list[tuple[str, int]] = []
     for day, _ in d.slots:
         if days and days[-1][0] == day:
@@ -81,7 +87,7 @@ def timetable(d: MeetingData, *, proposed: bool, fixed: Mapping[Cell, str] = {},
             cells.append({"activity": act or "", "colour": category_colour(d.category(act)),
                           "classes": " ".join(classes), "title": title, "slot": f"{day}-{period}",
                           "was": (before or "free") if changed else "",
-                          "mark": ("pinned" if fixed_at.get(key) else "") if proposed else ""})
+                          "mark": ("pin" if key in pinned_at else "lock") if proposed and key in fixed_at else ""})
         rows.append({"id": cid, "label": d.label(cid), "cells": cells})
     categories = sorted({d.category(r.activity_id) for r in tuples(d.timetable)} - {""})
     legend = [(CATEGORY_COLOURS.get(c, CATEGORY_COLOURS["OTHER"]), CATEGORY_NAMES.get(c, c))

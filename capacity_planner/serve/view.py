@@ -30,7 +30,6 @@ def meeting_data(run: PlanRun, *, anonymise: bool = False) -> MeetingData:
 @lru_cache(maxsize=64)
 def _cached(run: PlanRun, anonymise: bool) -> MeetingData:
     import dataclasses
-
     from pathlib import Path
 
     from capacity_planner.outputs import write_plan_tables
@@ -87,7 +86,8 @@ def timetable(d: MeetingData, *, proposed: bool, fixed: Mapping[Cell, str] = {},
             cells.append({"activity": act or "", "colour": category_colour(d.category(act)),
                           "classes": " ".join(classes), "title": title, "slot": f"{day}-{period}",
                           "was": (before or "free") if changed else "",
-                          "mark": ("pin" if key in pinned_at else "lock") if proposed and key in fixed_at else ""})
+                          "mark": "" if not proposed or key not in fixed_at
+                          else ("pin" if key in pinned_at else "lock")})
         rows.append({"id": cid, "label": d.label(cid), "cells": cells})
     categories = sorted({d.category(r.activity_id) for r in tuples(d.timetable)} - {""})
     legend = [(CATEGORY_COLOURS.get(c, CATEGORY_COLOURS["OTHER"]), CATEGORY_NAMES.get(c, c))

@@ -228,3 +228,47 @@ def test_meeting_pack_counts_changes_against_the_current_job_plans(session, pack
     now = version.cells
     expected = {k for k in set(current(pack)) | set(now) if current(pack).get(k) != now.get(k)}
     assert len(changes.strip().splitlines()) - 1 == len(expected)
+
+
+def test_away_for_the_year_empties_every_slot_of_the_clinician(session, pack):
+    # D01 holds no cell locked in the pack (C-clinicians do), so the year away can hold.
+    assert not any(j.locked for j in pack.job_plans if j.clinician_id == "D01")
+    session.add({"kind": "away", "clinician": "D01"})
+    with pytest.raises(MeetingError, match="already unavailable for the year"):
+        session.add({"kind": "away", "clinician": "D01"})
+    version = session.replan()
+    # As a pack marks a clinician not in this year's plan (active false): out of the plan and its tables.
+    assert not any(k.clinician_id == "D01" for k in version.cells)
+    assert "D01" not in set(version.run.plan.clinicians["clinician_id"])
+    assert not version.run.pack.clinician("D01").active and pack.clinician("D01").active
+    with pytest.raises(MeetingError, match="unavailable for the year"):
+        session.add({"kind": "pin", "clinician": "D01", "slot": "Mon-AM", "activity": "fu"})
+    locked = next(j.clinician_id for j in pack.job_plans if j.locked)
+    with pytest.raises(MeetingError, match="locked in the pack"):
+        session.add({"kind": "away", "clinician": locked})
+
+
+def test_one_additional_pa_is_costed_and_becomes_the_agreed_contract(session, pack, tmp_path):
+    # On the sample every clinician's available day slots are full, so an additional PA needs a free
+    # slot: C03 (6 contracted PAs, at most 12) is made available on Thursday morning.
+    pack = pack.replace(availability=tuple(a for a in pack.availability
+                                           if (a.clinician_id, a.day, a.period) != ("C03", "Thu", "AM")))
+    session = MeetingSession(pack, OPTIONS)
+    with pytest.raises(MeetingError, match="allows no additional PA"):
+        session.add({"kind": "add_pa", "clinician": "N01"})  # 10 contracted, at most 10
+    with pytest.raises(MeetingError, match="no additional PA allowed"):
+        session.add({"kind": "remove_pa", "clinician": "C03"})
+    session.add({"kind": "add_pa", "clinician": "C03"})
+    version = session.replan()
+    clinicians = version.run.plan.clinicians.set_index("clinician_id")
+    # Routine demand is short on the sample, so the plan takes the allowed PA: C03 alone, exactly one.
+    assert clinicians.loc["C03", "apa_pas"] == 1.0 and clinicians["apa_pas"].sum() == 1.0
+    # Costed as the cost level prices it: 1 PA a week x C03's £16,450 a year for one PA a week.
+    assert version.run.summary.annual_cost == pytest.approx(16450.0)
+    session.agree(tmp_path / "m")
+    agreed = cp.read_pack(tmp_path / "m" / "agreed_pack")
+    assert agreed.clinician("C03").contracted_pas == pack.clinician("C03").contracted_pas + 1
+    again = cp.plan(agreed, OPTIONS)
+    assert cells_of(again.plan.allocation) == version.cells and again.summary.annual_cost == 0
+    session.add({"kind": "remove_pa", "clinician": "C03"})
+    assert session.replan().run.plan.clinicians["apa_pas"].sum() == 0

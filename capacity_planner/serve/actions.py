@@ -6,6 +6,10 @@ at once, naming the field, the value and what was expected; nothing changes when
 * :class:`Lock` – keep a cell as it is on the screen;
 * :class:`Pin` – put an activity in a cell and keep it there;
 * :class:`Unavailable` – the clinician does not work that slot (the cell is emptied);
+* :class:`Away` – the clinician is unavailable for the year (``active`` false, as a pack marks a clinician
+  who is not in this year's plan: their sessions leave the plan and count in no gap or change);
+* :class:`AdditionalPA` – the clinician may take one additional PA a week (paid above the contract, costed
+  as the ``cost`` level prices it), or no longer;
 * :class:`SetDemand` – an activity's required sessions a year, replacing the sized demand;
 * :class:`SetPriority` – an activity's priority weight (1-1000, as in ``activities.priority``).
 
@@ -24,11 +28,12 @@ from capacity_planner.demand.requirements import Requirements
 from capacity_planner.errors import Problem
 from capacity_planner.pack.model import Availability, PlanningPack
 from capacity_planner.serve.replan import Cell
+from capacity_planner.solver.options import Allowances
 
 SOURCE = "meeting page"
 MAX_PRIORITY = 1000
 MAX_SESSIONS_PER_YEAR = 100_000.0
-KINDS = ("lock", "pin", "unavailable", "demand", "priority")
+KINDS = ("lock", "pin", "unavailable", "away", "add_pa", "remove_pa", "demand", "priority")
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,31 @@ class Unavailable:
 
 
 @dataclass(frozen=True)
+class Away:
+    """``clinician_id`` does not work any slot this year."""
+
+    clinician_id: str
+
+    def describe(self) -> str:
+        """The action in words."""
+        return f"{self.clinician_id} unavailable for the year"
+
+
+@dataclass(frozen=True)
+class AdditionalPA:
+    """``clinician_id`` may take one additional PA a week (``allowed``), or no longer (not ``allowed``)."""
+
+    clinician_id: str
+    allowed: bool = True
+
+    def describe(self) -> str:
+        """The action in words."""
+        if self.allowed:
+            return f"{self.clinician_id} may take one additional PA a week"
+        return f"{self.clinician_id} no longer takes an additional PA"
+
+
+@dataclass(frozen=True)
 class SetDemand:
     """``activity`` needs ``sessions_per_year`` session-weeks a year (replacing the sized demand)."""
 
@@ -90,7 +120,7 @@ class SetPriority:
         return f"Priority of {self.activity} set to {self.priority}"
 
 
-Action = Lock | Pin | Unavailable | SetDemand | SetPriority
+Action = Lock | Pin | Unavailable | Away | AdditionalPA | SetDemand | SetPriority
 
 
 # ---- the meeting's pack, demand and fixed cells -------------------------------------------------------
@@ -102,20 +132,43 @@ def fixed_cells(actions: Sequence[Action]) -> dict[Cell, str]:
             out[act.cell] = act.activity
         elif isinstance(act, Unavailable):
             out.pop(act.cell, None)
+        elif isinstance(act, Away):
+            out = {k: a for k, a in out.items() if k.clinician_id != act.clinician_id}
     return out
+
+
+def additional_pa_clinicians(actions: Sequence[Action]) -> frozenset[str]:
+    """Clinicians allowed one additional PA a week (the last action on each wins)."""
+    allowed: dict[str, bool] = {}
+    for act in actions:
+        if isinstance(act, AdditionalPA):
+            allowed[act.clinician_id] = act.allowed
+    return frozenset(c for c, on in allowed.items() if on)
+
+
+def allowances(actions: Sequence[Action]) -> Allowances | None:
+    """The solver allowances of the meeting: one additional PA a week for each clinician allowed it, no
+    other (None, the pack's own rule, when the meeting allowed none)."""
+    who = additional_pa_clinicians(actions)
+    if not who:
+        return None
+    return Allowances(additional_pas_per_clinician=1.0, additional_pas_total=float(len(who)), clinicians=who)
 
 
 def meeting_pack(pack: PlanningPack, actions: Sequence[Action]) -> PlanningPack:
     """``pack`` with the meeting's unavailable slots and priorities applied (job plans unchanged)."""
     off = {act.cell for act in actions if isinstance(act, Unavailable)}
+    away = {act.clinician_id for act in actions if isinstance(act, Away)}
     priority = {act.activity: act.priority for act in actions if isinstance(act, SetPriority)}
-    if not off and not priority:
+    if not off and not priority and not away:
         return pack
     availability = [a for a in pack.availability if Cell(a.clinician_id, a.day, a.period) not in off]
     availability += [Availability(c.clinician_id, c.day, c.period, False) for c in sorted(off)]
     activities = tuple(a if a.activity_id not in priority
                        else dataclasses.replace(a, priority=priority[a.activity_id]) for a in pack.activities)
-    return pack.replace(availability=tuple(availability), activities=activities)
+    clinicians = tuple(dataclasses.replace(c, active=False) if c.clinician_id in away else c
+                       for c in pack.clinicians)
+    return pack.replace(availability=tuple(availability), activities=activities, clinicians=clinicians)
 
 
 def demand_overrides(actions: Sequence[Action]) -> dict[str, float]:
@@ -227,6 +280,12 @@ def parse_action(pack: PlanningPack, shown: Mapping[Cell, str], in_force: Sequen
     problems: list[Problem] = []
     if kind not in KINDS:
         return None, [_problem(f"unknown action; expected one of {', '.join(KINDS)}", "kind", kind)]
+    if kind in ("away", "add_pa", "remove_pa"):
+        clinician = form.get("clinician", "").strip()
+        if clinician not in pack.clinician_ids:
+            return None, [_problem("not a clinician of the pack; choose one from the list", "clinician",
+                                   clinician)]
+        return _clinician_action(pack, in_force, kind, clinician)
     if kind in ("lock", "pin", "unavailable"):
         cell = _cell(pack, form, problems)
         activity = _activity(pack, form, problems) if kind == "pin" else None
@@ -265,6 +324,9 @@ def _cell_action(pack: PlanningPack, shown: Mapping[Cell, str], in_force: Sequen
             return None, [_problem(f"{where} is locked or pinned in this meeting; it cannot also be "
                                    "unavailable", "slot", f"{cell.day}-{cell.period}")]
         return Unavailable(cell), []
+    if not pack.clinician(cell.clinician_id).active:
+        return None, [_problem(f"{cell.clinician_id} is unavailable for the year", "clinician",
+                               cell.clinician_id)]
     if off:
         return None, [_problem(f"{where}: the clinician does not work this slot", "slot",
                                f"{cell.day}-{cell.period}")]
@@ -281,3 +343,32 @@ def _cell_action(pack: PlanningPack, shown: Mapping[Cell, str], in_force: Sequen
         return None, [_problem(f"{cell.clinician_id} has no skill for {activity} (skills table)", "activity",
                                activity)]
     return Pin(cell, activity), []
+
+
+def _clinician_action(pack: PlanningPack, in_force: Sequence[Action], kind: str,
+                      clinician: str) -> tuple[Action | None, list[Problem]]:
+    """Away for the year, or one additional PA allowed or withdrawn, refusing what cannot hold."""
+    allowed = clinician in additional_pa_clinicians(in_force)
+    if kind == "add_pa":
+        c = pack.clinician(clinician)
+        if allowed:
+            return None, [_problem(f"{clinician} may already take one additional PA", "clinician", clinician)]
+        if c.max_pas - c.contracted_pas < 1:
+            return None, [_problem(f"{clinician}'s contract allows no additional PA ({c.contracted_pas:g} "
+                                   f"contracted, at most {c.max_pas:g})", "clinician", clinician)]
+        return AdditionalPA(clinician, True), []
+    if kind == "remove_pa":
+        if not allowed:
+            return None, [_problem(f"{clinician} has no additional PA allowed in this meeting", "clinician",
+                                   clinician)]
+        return AdditionalPA(clinician, False), []
+    if any(isinstance(a, Away) and a.clinician_id == clinician for a in in_force) or \
+            not pack.clinician(clinician).active:
+        return None, [_problem(f"{clinician} is already unavailable for the year", "clinician", clinician)]
+    if any(j.clinician_id == clinician and j.locked for j in pack.job_plans):
+        return None, [_problem(f"{clinician} has sessions locked in the pack's job plans", "clinician",
+                               clinician)]
+    if any(k.clinician_id == clinician for k in fixed_cells(in_force)):
+        return None, [_problem(f"{clinician} has cells locked or pinned in this meeting", "clinician",
+                               clinician)]
+    return Away(clinician), []

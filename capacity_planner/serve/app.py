@@ -156,9 +156,10 @@ class MeetingApp:
     def _words(action: A.Action, ids: Mapping[str, str], labels: Mapping[str, str]) -> str:
         text = action.describe()
         cell = getattr(action, "cell", None)
-        if cell is not None:
-            shown_id = ids.get(cell.clinician_id, cell.clinician_id)
-            text = text.replace(cell.clinician_id, labels.get(shown_id, shown_id), 1)
+        clinician = cell.clinician_id if cell is not None else getattr(action, "clinician_id", None)
+        if clinician is not None:
+            shown_id = ids.get(clinician, clinician)
+            text = text.replace(clinician, labels.get(shown_id, shown_id), 1)
         return text
 
     # ---- routes ---------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import pandas as pd
 from capacity_planner.application import PlanOptions, PlanRun, plan_pack
 from capacity_planner.demand.pipeline import DemandResult
 from capacity_planner.pack.model import JobPlanCell, PlanningPack
+from capacity_planner.solver.options import Allowances
 
 __all__ = ["Cell", "cells_of", "moved_cells", "replan", "replan_pack", "rescore"]
 
@@ -89,7 +90,8 @@ def replan_pack(pack: PlanningPack, shown: Mapping[Cell, str], fixed: Mapping[Ce
     return pack.replace(job_plans=tuple(cells))
 
 
-def rescore(pack: PlanningPack, demand: DemandResult, replanned: PlanRun) -> PlanRun:
+def rescore(pack: PlanningPack, demand: DemandResult, replanned: PlanRun,
+            allowances: Allowances | None = None) -> PlanRun:
     """The re-planned timetable as a run of ``pack`` (the original job plans): the same cells, with every
     table, KPI and gap reason recomputed against the current job plans and checked.
 
@@ -109,7 +111,7 @@ def rescore(pack: PlanningPack, demand: DemandResult, replanned: PlanRun) -> Pla
     from capacity_planner.solver.tables import kpis, plan_tables
 
     plan = replanned.plan
-    problem = build_problem(pack, demand.requirements, None)
+    problem = build_problem(pack, demand.requirements, allowances)
     c_of = {ci.clinician_id: i for i, ci in enumerate(problem.clinicians)}
     s_of = {(s.day, s.period): i for i, s in enumerate(problem.slots)}
     a_of = {a.activity_id: i for i, a in enumerate(problem.activities)}
@@ -124,7 +126,7 @@ def rescore(pack: PlanningPack, demand: DemandResult, replanned: PlanRun) -> Pla
     summary = dataclasses.replace(plan.summary, notes=notes, **extra)
     result = dataclasses.replace(plan.result, solution=solution)
     scored = PlanResult(pack, demand.requirements, problem, result, plan_tables(solution), reasons, summary)
-    verify_plan(scored)
+    verify_plan(scored, allowances)
     return PlanRun(pack, demand, scored, list(replanned.notes))
 
 
@@ -141,4 +143,4 @@ def replan(pack: PlanningPack, demand: DemandResult, shown: Mapping[Cell, str], 
                        demand=demand)
     if not solved.plan.has_plan:
         return solved, None
-    return solved, rescore(pack, demand, solved)
+    return solved, rescore(pack, demand, solved, options.allowances)

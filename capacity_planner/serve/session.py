@@ -169,7 +169,8 @@ class MeetingSession:
         pack = A.meeting_pack(self.pack, actions)
         requirements = A.with_demand(self.demand.requirements, A.demand_overrides(actions))
         demand = dataclasses.replace(self.demand, requirements=requirements)
-        solved, scored = replan(pack, demand, self.shown.cells, A.fixed_cells(actions), self.options)
+        options = dataclasses.replace(self.options, allowances=A.allowances(actions))
+        solved, scored = replan(pack, demand, self.shown.cells, A.fixed_cells(actions), options)
         if scored is None:
             reasons = list(solved.plan.result.reasons) or [
                 "no plan was found within the time limit; try again or remove an action"]
@@ -224,6 +225,9 @@ class MeetingSession:
             "versions": len(self.versions),
             "actions_in_force": [a.describe() for a in version.actions],
             "demand_set_in_meeting": A.demand_overrides(version.actions),
+            "additional_pas": {str(c): float(x) for c, x in zip(
+                version.run.plan.clinicians["clinician_id"], version.run.plan.clinicians["apa_pas"],
+                strict=True) if x > 0},
             "changed_sessions_from_current_job_plans": s.changed_sessions,
             "unmet_sessions_per_year": s.unmet_sessions_per_year,
             "annual_cost": s.annual_cost,
@@ -245,13 +249,19 @@ def cut_short(run: PlanRun) -> str:
 def agreed_pack(version: Version) -> PlanningPack:
     """The meeting's pack with the version's timetable as its job plans, every cell locked; a cell keeps
     the weeks a year its current job plan gave it when its activity is unchanged, else the clinician's
-    working weeks (the model's rule)."""
+    working weeks (the model's rule). An additional PA the agreed plan gives a clinician becomes part of
+    their contracted PAs (the agreed job plan)."""
     pack = version.run.pack
     weeks = cell_weeks(pack)
     working = {c.clinician_id: c.working_weeks for c in pack.clinicians}
     cells = tuple(JobPlanCell(k.clinician_id, k.day, k.period, a, weeks.get((k, a), working[k.clinician_id]),
                               locked=True) for k, a in sorted(version.cells.items()))
-    return pack.replace(job_plans=cells)
+    extra = {str(c): float(x) for c, x in zip(version.run.plan.clinicians["clinician_id"],
+                                              version.run.plan.clinicians["apa_pas"], strict=True) if x > 0}
+    clinicians = tuple(c if c.clinician_id not in extra else
+                       dataclasses.replace(c, contracted_pas=c.contracted_pas + extra[c.clinician_id])
+                       for c in pack.clinicians)
+    return pack.replace(job_plans=cells, clinicians=clinicians)
 
 
 def record_markdown(record: dict[str, object]) -> str:

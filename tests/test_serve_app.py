@@ -116,3 +116,35 @@ def test_agree_writes_the_packs_and_refuses_a_foreign_folder(client, session, tm
     (tmp_path / "meeting" / "mine.txt").write_text("not the tool's", encoding="utf-8")
     refused = client.post(f"/{TOKEN}/agree")
     assert refused.status_code == 409 and "mine.txt" in refused.text
+
+
+def test_serve_command_plans_then_serves_on_loopback(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    import capacity_planner.serve as serve_package
+    from capacity_planner.cli import cli
+
+    calls = {}
+
+    def fake_run_server(session, out_dir, *, port, open_browser, announce):
+        calls.update(session=session, out_dir=out_dir, port=port, open_browser=open_browser)
+        announce("http://127.0.0.1:1/token/")
+
+    monkeypatch.setattr(serve_package, "run_server", fake_run_server)
+    result = CliRunner().invoke(cli, ["serve", "--no-browser", "--out", str(tmp_path / "m"), "--port", "8765"])
+    assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:1/token/" in result.output
+    assert calls["open_browser"] is False and calls["port"] == 8765 and calls["session"].shown.number == 1
+    assert calls["session"].options.time_limit_s == 8.0
+
+
+def test_serve_command_refuses_a_foreign_out_folder_before_planning(tmp_path):
+    from click.testing import CliRunner
+
+    from capacity_planner.cli import cli
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "budget.xlsx").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["serve", "--no-browser", "--out", str(out)])
+    assert result.exit_code == 2 and "budget.xlsx" in result.output

@@ -148,3 +148,19 @@ def test_serve_command_refuses_a_foreign_out_folder_before_planning(tmp_path):
     (out / "budget.xlsx").write_text("x", encoding="utf-8")
     result = CliRunner().invoke(cli, ["serve", "--no-browser", "--out", str(out)])
     assert result.exit_code == 2 and "budget.xlsx" in result.output
+
+
+def test_page_lists_what_moved_from_the_previous_version(client, session, pack):
+    cell = next(k for k in sorted(session.shown.cells) if k.clinician_id == "C02" and k.day == "Mon"
+                and k.period == "AM")
+    before = session.shown.cells[cell]
+    activity = next(a for a in ("fu", "new", "minor_ops") if a != before and any(
+        s.clinician_id == "C02" and s.activity_id == a for s in pack.skills))
+    client.post(f"/{TOKEN}/action", data={"kind": "pin", "clinician": "C02", "slot": "Mon-AM",
+                                          "activity": activity})
+    page = client.post(f"/{TOKEN}/replan").text
+    table = page.split('id="moved-table"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)[1:]  # after the header row
+    assert len(rows) == len(session.shown.moved) >= 1
+    label = next(c.name for c in pack.clinicians if c.clinician_id == "C02")
+    assert any(label in r and "Mon AM" in r and before in r and activity in r for r in rows)

@@ -125,6 +125,11 @@ class MeetingApp:
                              "unmet": summary.unmet_sessions_per_year, "cost": summary.annual_cost or 0.0,
                              "seconds": v.seconds, "status": v.solve_status,
                              "actions": [self._words(a, ids, labels) for a in v.new_actions]})
+        previous = s.versions[-2].cells if len(s.versions) > 1 else {}
+        now = shown.cells
+        moved = [{"clinician": labels.get(ids.get(k.clinician_id, k.clinician_id), k.clinician_id),
+                  "slot": f"{k.day} {k.period}", "before": previous.get(k, "free"), "after": now.get(k, "free")}
+                 for k in shown.moved]
         nonce = secrets.token_urlsafe(16)
         html = render_page(
             "meeting.html.j2", extra_folders=[TEMPLATES],
@@ -145,7 +150,7 @@ class MeetingApp:
             clinician_options=[(cid, d.label(cid)) for cid in d.clinician_order],
             slot_options=[f"{s_.day}-{s_.period}" for s_ in pack.slots],
             activity_options=[(a.activity_id, a.name or a.activity_id) for a in pack.activities],
-            in_force=[self._words(a, ids, labels) for a in shown.actions],
+            in_force=[self._words(a, ids, labels) for a in shown.actions], moved=moved,
             pending=[self._words(a, ids, labels) for a in s.pending],
             versions=versions, out_dir=str(self.out_dir), agreed=self.agreed,
             record=list(s.record) if not s.pseudonyms else

@@ -128,7 +128,8 @@ class MeetingApp:
         previous = s.versions[-2].cells if len(s.versions) > 1 else {}
         now = shown.cells
         moved = [{"clinician": labels.get(ids.get(k.clinician_id, k.clinician_id), k.clinician_id),
-                  "slot": f"{k.day} {k.period}", "before": previous.get(k, "free"), "after": now.get(k, "free")}
+                  "slot": f"{k.day} {k.period}", "before": previous.get(k, "free"),
+                  "after": now.get(k, "free")}
                  for k in shown.moved]
         nonce = secrets.token_urlsafe(16)
         html = render_page(

@@ -577,6 +577,50 @@ def demo(ctx: click.Context, out: Path) -> None:
     ctx.invoke(plan, out=out, time_limit=30.0)
 
 
+@cli.command()
+@_pack_argument
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("meeting"), show_default=True,
+              help="Folder Agree writes to (agreed_pack/, meeting_pack/, the meeting record). " + OUT_HELP)
+@click.option("--time-limit", "time_limit", type=click.FloatRange(0.5, 3600), default=8.0, show_default=True,
+              help="Wall-clock seconds a re-plan may take; a re-plan cut short says so (solve: feasible).")
+@click.option("--workers", type=click.IntRange(0, 256), default=1, show_default=True,
+              help="Solver threads; 0 = all cores.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0,
+              help="Port on 127.0.0.1 (default: a free one).")
+@click.option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
+def serve(pack: Path | None, out: Path, time_limit: float, workers: int, port: int, no_browser: bool) -> None:
+    """Plan live in the team meeting: a local web page to lock, pin, re-plan, compare and agree.
+
+    Plans the proposal, then serves the meeting page on 127.0.0.1 only, at an address with a random
+    token (printed, and opened in the browser). Ctrl-C stops it. Needs the web extra:
+    pip install "capacity_planner[serve]". See docs/serve.md.
+
+    \b
+    Example:
+        capacity-planner serve my_service.xlsx --out meeting_2027
+        capacity-planner serve --no-browser
+    """
+    from capacity_planner._files import check_output_folder
+    from capacity_planner.application import PlanOptions
+    from capacity_planner.pack.read import read_pack
+    from capacity_planner.workflow import pack_inputs
+
+    try:
+        from capacity_planner.serve import MeetingSession, run_server
+    except ImportError as exc:  # the optional web extra is not installed
+        raise click.ClickException(f"serve needs the web extra ({exc.name} is missing): "
+                                   'pip install "capacity_planner[serve]"') from exc
+    loaded = read_pack(pack, purpose="plan")
+    check_output_folder(out, inputs=pack_inputs(loaded))  # refuse before planning, not at Agree
+    _stage(f"Planning the proposal for {loaded.settings.name}: {len(loaded.clinicians)} clinicians")
+    from capacity_planner.application import plan_pack
+
+    proposal = plan_pack(loaded, PlanOptions(seed=0, workers=workers))  # pack.toml's time limit
+    session = MeetingSession(loaded, PlanOptions(time_limit_s=time_limit, seed=0, workers=workers), proposal)
+    run_server(session, out, port=port, open_browser=not no_browser,
+               announce=lambda url: click.echo(f"Meeting page (this computer only; Ctrl-C stops it): {url}"))
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="capacity-planner")

@@ -1,0 +1,278 @@
+"""The meeting's state in plain Python (no web server): numbered plan versions, the actions taken, undo,
+comparison of two versions and the agreed outputs.
+
+A :class:`MeetingSession` starts from the pack's proposed plan (version 1, planned as ``capacity-planner
+plan`` would). Actions (:mod:`capacity_planner.serve.actions`) wait until **Re-plan**, which solves from
+the shown version keeping every lock and pin (:func:`capacity_planner.serve.replan.replan`) and adds the
+next version; when the rules cannot all hold, or no plan is found in time, nothing changes and the reasons
+are given. **Undo** drops the last version and the actions taken with it. **Agree** writes the agreed
+version as a planning pack (its job plans, every cell locked), its meeting pack and the meeting record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from capacity_planner.application import PlanOptions, PlanRun, plan_pack
+from capacity_planner.demand.pipeline import DemandResult
+from capacity_planner.errors import CapacityPlannerError, Problem
+from capacity_planner.pack.model import JobPlanCell, PlanningPack
+from capacity_planner.serve import actions as A
+from capacity_planner.serve.replan import Cell, cell_weeks, cells_of, moved_cells, replan
+
+__all__ = ["MeetingError", "MeetingSession", "Version", "agreed_pack"]
+
+
+class MeetingError(CapacityPlannerError):
+    """An action or re-plan the meeting asked for cannot be done; ``problems`` say why (nothing changed)."""
+
+    def __init__(self, problems: Sequence[Problem | str]):
+        self.problems = [p if isinstance(p, Problem) else Problem(A.SOURCE, p) for p in problems]
+        super().__init__("; ".join(p.message for p in self.problems))
+
+
+@dataclass(frozen=True, eq=False)
+class Version:
+    """One numbered plan of the meeting.
+
+    Attributes
+    ----------
+    number : int
+        1 for the proposal, then one more per re-plan.
+    run : PlanRun
+        The plan measured against the current job plans (what the page and the meeting pack show).
+    actions : tuple of Action
+        Every action in force for this version (locks, pins, availability, demand, priorities).
+    new_actions : tuple of Action
+        The actions first taken in this version's re-plan.
+    moved : tuple of Cell
+        Cells whose activity differs from the version it was re-planned from (empty for version 1).
+    seconds : float
+        Wall-clock seconds the re-plan took (solve and re-score).
+    solve_status : str
+        ``optimal`` when every level was proven, ``feasible`` when the time limit cut a level short.
+    solve_note : str
+        The levels the time limit cut short with their relative gap (best found against the bound);
+        empty when every level was proven.
+    """
+
+    number: int
+    run: PlanRun
+    actions: tuple[A.Action, ...] = ()
+    new_actions: tuple[A.Action, ...] = ()
+    moved: tuple[Cell, ...] = ()
+    seconds: float = 0.0
+    solve_status: str = "optimal"
+    solve_note: str = ""
+
+    @property
+    def cells(self) -> dict[Cell, str]:
+        """The version's timetable (cell -> activity)."""
+        return cells_of(self.run.plan.allocation)
+
+    @property
+    def fixed(self) -> dict[Cell, str]:
+        """Locks and pins in force."""
+        return A.fixed_cells(self.actions)
+
+
+@dataclass
+class MeetingSession:
+    """A team meeting planning live from one pack.
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The planning pack (its job plans are the current job plans every change is counted against).
+    options : PlanOptions
+        Solver limits for each re-plan (the wall-clock ``time_limit_s`` is the re-plan's answer time).
+    first : PlanRun, optional
+        The proposal (default: planned from ``pack`` with ``options``).
+    """
+
+    pack: PlanningPack
+    options: PlanOptions = field(default_factory=lambda: PlanOptions(time_limit_s=8.0, seed=0, workers=1))
+    first: PlanRun | None = None
+    pseudonyms: bool = False
+    versions: list[Version] = field(init=False)
+    pending: list[A.Action] = field(init=False, default_factory=list)
+    record: list[str] = field(init=False, default_factory=list)
+    demand: DemandResult = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lock = threading.Lock()  # one request changes the session at a time
+        started = time.perf_counter()
+        run = self.first if self.first is not None else plan_pack(self.pack, self.options)
+        self.demand = run.demand
+        self.versions = [Version(1, run, seconds=time.perf_counter() - started,
+                                 solve_status=str(run.summary.status))]
+        self._log(f"Version 1: the proposal ({run.summary.changed_sessions} sessions changed from the "
+                  "current job plans)")
+
+    # ---- state ----------------------------------------------------------------------------------
+    @property
+    def shown(self) -> Version:
+        """The version on the screen (the latest)."""
+        return self.versions[-1]
+
+    def version(self, number: int) -> Version:
+        """Version ``number`` (MeetingError when there is none)."""
+        for v in self.versions:
+            if v.number == number:
+                return v
+        raise MeetingError([Problem(A.SOURCE, f"there is no version {number}", None, "version", str(number))])
+
+    @property
+    def in_force(self) -> tuple[A.Action, ...]:
+        """The shown version's actions and those waiting for the next re-plan."""
+        return (*self.shown.actions, *self.pending)
+
+    def _log(self, text: str) -> None:
+        self.record.append(f"{dt.datetime.now():%H:%M:%S} {text}")
+
+    # ---- actions --------------------------------------------------------------------------------
+    def add(self, form: dict[str, str]) -> A.Action:
+        """Check and queue the action the page's form asks for (MeetingError listing every problem)."""
+        pack = A.meeting_pack(self.pack, self.in_force)
+        action, problems = A.parse_action(pack, self.shown.cells, self.in_force,
+                                          self.demand.requirements.activity_ids, form)
+        if action is None:
+            raise MeetingError(problems)
+        self.pending.append(action)
+        self._log(f"Asked: {action.describe()}")
+        return action
+
+    def drop(self, index: int) -> None:
+        """Remove pending action ``index`` (0-based)."""
+        if not 0 <= index < len(self.pending):
+            raise MeetingError([Problem(A.SOURCE, "no such waiting action", None, "index", str(index))])
+        self._log(f"Withdrawn: {self.pending.pop(index).describe()}")
+
+    def replan(self) -> Version:
+        """Re-plan from the shown version with every action in force; add and return the new version.
+
+        Raises
+        ------
+        MeetingError
+            When the rules cannot all hold with these actions, or no plan was found in time (the reasons;
+            the actions stay waiting, nothing else changes).
+        """
+        started = time.perf_counter()
+        actions = self.in_force
+        pack = A.meeting_pack(self.pack, actions)
+        requirements = A.with_demand(self.demand.requirements, A.demand_overrides(actions))
+        demand = dataclasses.replace(self.demand, requirements=requirements)
+        options = dataclasses.replace(self.options, allowances=A.allowances(actions))
+        solved, scored = replan(pack, demand, self.shown.cells, A.fixed_cells(actions), options)
+        if scored is None:
+            reasons = list(solved.plan.result.reasons) or [
+                "no plan was found within the time limit; try again or remove an action"]
+            self._log(f"Re-plan refused: {'; '.join(reasons)}")
+            raise MeetingError(reasons)
+        moved = tuple(moved_cells(self.shown.cells, cells_of(scored.plan.allocation)))
+        version = Version(self.shown.number + 1, scored, actions, tuple(self.pending), moved,
+                          time.perf_counter() - started, str(solved.summary.status), cut_short(solved))
+        self.versions.append(version)
+        self.pending.clear()
+        self._log(f"Version {version.number}: {len(moved)} cells moved from version {version.number - 1} "
+                  f"({version.seconds:.1f} s, {version.solve_status})")
+        return version
+
+    def undo(self) -> Version:
+        """Drop the shown version (not the proposal); its actions are undone too. Returns the new shown."""
+        if len(self.versions) == 1:
+            raise MeetingError(["there is nothing to undo: version 1 is the proposal"])
+        gone = self.versions.pop()
+        self.pending.clear()
+        self._log(f"Undo: version {gone.number} dropped, back to version {self.shown.number}")
+        return self.shown
+
+    # ---- outputs --------------------------------------------------------------------------------
+    def agree(self, out_dir: str | Path, number: int | None = None) -> list[Path]:
+        """Write the agreed version (default: the shown one) into ``out_dir``: ``agreed_pack/`` (the
+        planning pack with the agreed timetable as its job plans, every cell locked), ``meeting_pack/``
+        (report.html, plan.xlsx and every plan output, changes counted against the current job plans),
+        ``meeting_record.md`` and ``meeting_record.json``; all or nothing under the output-folder rule
+        (:func:`capacity_planner._files.output_folder`). Returns the files written."""
+        from capacity_planner._files import output_folder
+        from capacity_planner.pack.write import write_pack
+        from capacity_planner.workflow import pack_inputs, write_meeting_pack
+
+        version = self.shown if number is None else self.version(number)
+        self._log(f"Agreed: version {version.number}")
+        with output_folder(out_dir, "serve", inputs=pack_inputs(self.pack)) as stage:
+            write_pack(agreed_pack(version), stage / "agreed_pack", command="serve")
+            write_meeting_pack(version.run, stage / "meeting_pack")
+            record = self.record_of(version)
+            (stage / "meeting_record.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+            (stage / "meeting_record.md").write_text(record_markdown(record), encoding="utf-8")
+            files = sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
+        return [Path(out_dir) / f for f in files]
+
+    def record_of(self, version: Version) -> dict[str, object]:
+        """The meeting record: the agreed version, the actions in force and the log of the meeting."""
+        s = version.run.summary
+        return {
+            "pack": self.pack.settings.name,
+            "agreed_version": version.number,
+            "versions": len(self.versions),
+            "actions_in_force": [a.describe() for a in version.actions],
+            "demand_set_in_meeting": A.demand_overrides(version.actions),
+            "additional_pas": {str(c): float(x) for c, x in zip(
+                version.run.plan.clinicians["clinician_id"], version.run.plan.clinicians["apa_pas"],
+                strict=True) if x > 0},
+            "changed_sessions_from_current_job_plans": s.changed_sessions,
+            "unmet_sessions_per_year": s.unmet_sessions_per_year,
+            "annual_cost": s.annual_cost,
+            "status": s.status,
+            "log": list(self.record),
+        }
+
+
+def cut_short(run: PlanRun) -> str:
+    """``level (gap N %)`` for each objective level the time limit stopped before proving it optimal."""
+    out = []
+    for level in run.plan.result.levels:
+        if level.status.value != "optimal":
+            gap = "no plan" if level.gap is None else f"gap {level.gap:.1%}"
+            out.append(f"{level.name} ({gap})")
+    return "; ".join(out)
+
+
+def agreed_pack(version: Version) -> PlanningPack:
+    """The meeting's pack with the version's timetable as its job plans, every cell locked; a cell keeps
+    the weeks a year its current job plan gave it when its activity is unchanged, else the clinician's
+    working weeks (the model's rule). An additional PA the agreed plan gives a clinician becomes part of
+    their contracted PAs (the agreed job plan)."""
+    pack = version.run.pack
+    weeks = cell_weeks(pack)
+    working = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    cells = tuple(JobPlanCell(k.clinician_id, k.day, k.period, a, weeks.get((k, a), working[k.clinician_id]),
+                              locked=True) for k, a in sorted(version.cells.items()))
+    extra = {str(c): float(x) for c, x in zip(version.run.plan.clinicians["clinician_id"],
+                                              version.run.plan.clinicians["apa_pas"], strict=True) if x > 0}
+    clinicians = tuple(c if c.clinician_id not in extra else
+                       dataclasses.replace(c, contracted_pas=c.contracted_pas + extra[c.clinician_id])
+                       for c in pack.clinicians)
+    return pack.replace(job_plans=cells, clinicians=clinicians)
+
+
+def record_markdown(record: dict[str, object]) -> str:
+    """The meeting record as Markdown."""
+    lines = [f"# Meeting record: {record['pack']}", "",
+             f"Agreed version {record['agreed_version']} of {record['versions']}; "
+             f"{record['changed_sessions_from_current_job_plans']} sessions changed from the current job "
+             "plans, "
+             f"{record['unmet_sessions_per_year']} session-weeks a year of demand unmet.", "",
+             "## Actions in force", ""]
+    lines += [f"- {a}" for a in record["actions_in_force"]] or ["- none"]  # type: ignore[attr-defined]
+    lines += ["", "## What happened", ""]
+    lines += [f"- {entry}" for entry in record["log"]]  # type: ignore[attr-defined]
+    return "\n".join(lines) + "\n"

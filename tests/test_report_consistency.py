@@ -18,7 +18,7 @@ from test_report_html import Doc, body_rows, parse
 import capacity_planner as cp
 from capacity_planner.cli import cli
 from capacity_planner.pack.read import sample_pack
-from capacity_planner.report.html import write_report_files
+from capacity_planner.report.meeting_pack import write_report_files
 from capacity_planner.report.tables import (
     ChangeKinds,
     MeetingData,

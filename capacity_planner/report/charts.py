@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import math
-import struct
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
-import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
@@ -29,7 +27,6 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
 from capacity_planner import constants as C
-from capacity_planner._files import file_stem
 from capacity_planner.report.tables import MeetingData, tuples
 
 matplotlib.rcParams["text.parse_math"] = False  # names like "$\\alpha$" are text, never TeX
@@ -75,6 +72,29 @@ class Chart:
         """(width, height) in pixels of the PNG written by :func:`save_chart`."""
         w, h = self.figure.get_size_inches()
         return int(w * DPI), int(h * DPI)
+
+    def image(self, title: str | None = None) -> ChartImage:
+        """The chart drawn to PNG (``title`` replaces its title as the page's caption)."""
+        return ChartImage(self.name, self.title if title is None else title, self.alt, png_bytes(self))
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """A chart drawn to PNG bytes, with what a reader needs to understand it without seeing it: the page
+    embeds ``png``, the plan folder gets it as ``charts/<name>.png``."""
+
+    name: str  # file stem
+    title: str
+    alt: str
+    png: bytes
+
+    def write(self, folder: str | Path) -> Path:
+        """Write ``folder/<name>.png`` (the folder is created); returns its path."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{self.name}.png"
+        path.write_bytes(self.png)
+        return path
 
 
 @dataclass(frozen=True)
@@ -319,46 +339,6 @@ def save_chart(chart: Chart, folder: str | Path, formats: Sequence[str] = ("png"
     return paths
 
 
-def png_size(path: str | Path) -> tuple[int, int]:
-    """(width, height) in pixels from a PNG's header."""
-    head = Path(path).read_bytes()[:24]
-    width, height = struct.unpack(">II", head[16:24])
-    return int(width), int(height)
-
-
-def weekly_demand_charts(data: MeetingData, folder: str | Path) -> list[ChartFile]:
-    """Weekly demand against the sized level, one chart per activity of ``weekly_demand.csv``, drawn by
-    :func:`capacity_planner.report.plots.plot_activity_demand`; none when the file or that module is
-    absent. Files are ``weekly_demand_NN_<activity>.png``."""
-    wd = data.outputs.weekly_demand
-    if wd is None or wd.empty:
-        return []
-    try:
-        from capacity_planner.report.plots import plot_activity_demand
-    except ImportError:  # pragma: no cover - plots.py ships with the package
-        return []
-    frame = wd.copy()
-    frame["week_start"] = pd.to_datetime(frame["week_start"])
-    out_dir = Path(folder)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    order = {a: i for i, a in enumerate(data.demand["activity_id"])}
-    files = []
-    groups = sorted(frame.groupby("activity_id", sort=False), key=lambda g: order.get(str(g[0]), len(order)))
-    for i, (act, grp) in enumerate(groups, start=1):
-        act = str(act)
-        name = data.activity_names.get(act, act)
-        title = f"{name} ({act})" if name != act else act
-        path = out_dir / f"weekly_demand_{i:02d}_{file_stem(act)}.png"
-        plot_activity_demand(grp, title, path)
-        sized = grp["sized"].dropna()
-        level = f" and the level it is sized to ({float(sized.iloc[0]):.1f} a week)" if len(sized) else ""
-        alt = (f"Line chart of weekly demand for {name}: past weeks, the planning-year forecast with its "
-               f"band{level}.")
-        w, h = png_size(path)
-        files.append(ChartFile(path.stem, f"Weekly demand: {name}", alt, path, w, h))
-    return files
-
-
 def write_charts(data: MeetingData, folder: str | Path, formats: Sequence[str] = ("png",)) -> list[ChartFile]:
     """Build and write the plan charts; returns one :class:`ChartFile` per chart (its PNG)."""
     files = []
@@ -371,7 +351,7 @@ def write_charts(data: MeetingData, folder: str | Path, formats: Sequence[str] =
 
 
 __all__ = [
-    "CATEGORY_COLOURS", "CATEGORY_NAMES", "DPI", "Chart", "ChartFile", "demand_capacity_chart",
-    "figure_texts", "gap_waterfall_chart", "meeting_charts", "pa_mix_chart", "png_bytes", "png_size",
-    "save_chart", "timetable_chart", "weekly_demand_charts", "write_charts",
+    "CATEGORY_COLOURS", "CATEGORY_NAMES", "DPI", "Chart", "ChartFile", "ChartImage", "demand_capacity_chart",
+    "figure_texts", "gap_waterfall_chart", "meeting_charts", "pa_mix_chart", "png_bytes",
+    "save_chart", "timetable_chart", "write_charts",
 ]

@@ -16,15 +16,13 @@ shared by :func:`write_report_html` and :func:`write_comparison_html`
 from __future__ import annotations
 
 import math
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.report import charts as CH
 from capacity_planner.report.html_base import (
     Column,
@@ -42,11 +40,11 @@ from capacity_planner.report.html_base import (
 from capacity_planner.report.tables import (
     EMPTY,
     MeetingData,
-    build_meeting_data,
-    load_meeting_data,
-    read_plan_dir,
     tuples,
 )
+
+if TYPE_CHECKING:
+    from capacity_planner.report.meeting_pack import MeetingCharts
 
 HTML_NAME = "report.html"
 WORKBOOK_NAME = "plan.xlsx"
@@ -334,76 +332,16 @@ def _solver_section(d: MeetingData) -> str:
     return out
 
 
-def _safe_name(activity_id: str) -> str:
-    """File-name form of an activity ID, as the demand step names its charts (``demand_<id>.png``)."""
-    from capacity_planner._files import file_stem
-
-    return file_stem(activity_id)
-
-
-def _found_charts(d: MeetingData, plan_dir: Path) -> list[CH.ChartFile]:
-    """The demand step's weekly-demand charts (``charts/demand_<activity>.png``), in activity order."""
-    folder = plan_dir / CHARTS_DIR
-    if not folder.is_dir():
-        return []
-    files = {p.stem: p for p in folder.glob("demand_*.png")}
-    shown = list(d.demand["activity_id"])
-    order = shown + [a for a in d.activity_names if a not in set(shown)]
-    out = []
-    for act in order:
-        path = files.pop(f"demand_{_safe_name(act)}", None)
-        if path is not None:
-            name = d.activity_names.get(act, act)
-            alt = (f"Line chart of weekly demand for {name}: past weeks, the forecast and the level it is "
-                   "sized to.")
-            w, h = CH.png_size(path)
-            out.append(CH.ChartFile(path.stem, f"Weekly demand: {name}", alt, path, w, h))
-    for stem, path in sorted(files.items()):
-        w, h = CH.png_size(path)
-        out.append(CH.ChartFile(stem, stem.replace("_", " ").capitalize(), f"Chart: {stem.replace('_', ' ')}",
-                                path, w, h))
-    return out
-
-
-def _demand_charts(d: MeetingData, folder: Path, plan_dir: Path) -> list[CH.ChartFile]:
-    """Weekly demand against the sized level: the demand step's charts when the plan folder has them,
-    else drawn here from weekly_demand.csv into ``folder``."""
-    return _found_charts(d, plan_dir) or CH.weekly_demand_charts(d, folder)
-
-
-def _spc_charts(d: MeetingData, plan_dir: Path) -> list[CH.ChartFile]:
-    """The XmR charts of weekly demand the demand step wrote (``charts/spc_demand_<activity>.png``), in
-    activity order, with alt text recomputed from weekly_demand.csv (the same chart's numbers)."""
-    from capacity_planner.report.spc_chart import demand_spc_alt
-
-    folder = plan_dir / CHARTS_DIR
-    if not folder.is_dir():
-        return []
-    shown = list(d.demand["activity_id"])
-    out = []
-    for act in shown + [a for a in d.activity_names if a not in set(shown)]:
-        path = folder / f"spc_demand_{_safe_name(act)}.png"
-        if not path.is_file():
-            continue
-        name = d.activity_names.get(act, act)
-        weekly = d.outputs.weekly_demand
-        alt = demand_spc_alt(weekly, act, name) if weekly is not None else None
-        w, h = CH.png_size(path)
-        out.append(CH.ChartFile(path.stem, f"Is weekly demand stable? {name}",
-                                alt or f"XmR chart of weekly demand for {name}.", path, w, h))
-    return out
-
-
 SPC_LEAD = ("XmR (statistical process control) charts in the Making Data Count style: grey points are "
             "common-cause variation; purple points are special causes (a point beyond a process limit, a "
             "run of 7 on one side of the mean, a trend of 7, or two of three near a limit). A special cause "
             "suggests demand has changed and the sizing should be reviewed.")
 
 
-def render_report_html(d: MeetingData, chart_png: Mapping[str, tuple[bytes, str]],
-                       demand_charts: Sequence[CH.ChartFile] = (),
-                       spc_charts: Sequence[CH.ChartFile] = ()) -> str:
-    """The report page for meeting data ``d``; ``chart_png[name] = (png bytes, alt text)``."""
+def render_report_html(d: MeetingData, charts: MeetingCharts) -> str:
+    """The report page for meeting data ``d`` with its ``charts`` (drawn, embedded as PNG)."""
+    chart_png = {name: (image.png, image.alt) for name, image in charts.plan.items()}
+    demand_charts, spc_charts = charts.weekly, charts.spc
     h = d.headline
     sections = [
         ("headline", "Headline", section_html("headline", "Headline", _headline(d), page_break=False, lead=(
@@ -423,11 +361,11 @@ def render_report_html(d: MeetingData, chart_png: Mapping[str, tuple[bytes, str]
                                                 _gaps_section(d, *chart_png["gap_waterfall"]))),
     ]
     if demand_charts:
-        figs = "".join(figure_html(c.path, c.alt, c.title) for c in demand_charts)
+        figs = "".join(figure_html(c.png, c.alt, c.title) for c in demand_charts)
         weekly = section_html("weekly", "Weekly demand and the sized level", figs)
         sections.append(("weekly", "Weekly demand", weekly))
     if spc_charts:
-        figs = "".join(figure_html(c.path, c.alt, c.title) for c in spc_charts)
+        figs = "".join(figure_html(c.png, c.alt, c.title) for c in spc_charts)
         sections.append(("variation", "Demand variation", section_html(
             "variation", "Is weekly demand stable? (XmR charts)", figs, lead=esc(SPC_LEAD))))
     sections += [
@@ -447,22 +385,6 @@ def render_report_html(d: MeetingData, chart_png: Mapping[str, tuple[bytes, str]
     footer = (f"Produced by capacity_planner {esc(version)} from the plan files in this folder "
               "(requirements.csv, allocation.csv, gaps.csv, clinicians.csv, changes.csv, summary.json).")
     return page_html(d.title, subtitle, sections, banner=banner, footer=footer)
-
-
-def write_report_html(pack: PlanningPack, plan_dir: str | Path, out_path: str | Path | None = None,
-                      anonymise: bool = False, *, data: MeetingData | None = None) -> Path:
-    """Write the meeting report for the plan in ``plan_dir`` (default ``plan_dir/report.html``).
-
-    With ``anonymise`` the clinicians are shown as pseudonyms and free text is scrubbed (the plan CSVs are
-    not touched here; :func:`write_report_files` anonymises the whole folder). ``data`` skips re-reading."""
-    folder = Path(plan_dir)
-    if data is None:
-        data = load_meeting_data(pack, folder, anonymise=anonymise)
-    charts = {c.name: (CH.png_bytes(c), c.alt) for c in CH.meeting_charts(data)}
-    with tempfile.TemporaryDirectory(prefix="capacity-planner-") as tmp:
-        text = render_report_html(data, charts, _demand_charts(data, Path(tmp), folder),
-                                  _spc_charts(data, folder))
-    return _atomic_write_text(Path(out_path) if out_path else folder / HTML_NAME, text)
 
 
 # ---- comparison -------------------------------------------------------------------------------------
@@ -490,36 +412,3 @@ def write_comparison_html(comparison_df: pd.DataFrame, charts: Sequence[CH.Chart
     if figs:
         sections.append(("charts", "Charts", section_html("charts", "Charts", "".join(figs))))
     return _atomic_write_text(Path(out_path), page_html(title, "Scenario comparison", sections))
-
-
-# ---- the whole pack ---------------------------------------------------------------------------------
-def write_report_files(pack: PlanningPack, plan_dir: str | Path, anonymise: bool = False) -> list[Path]:
-    """Write the team-meeting pack into ``plan_dir``: ``report.html``, ``plan.xlsx`` and ``charts/*.png``.
-
-    With ``anonymise`` the plan's CSV and JSON files in ``plan_dir`` are first rewritten with pseudonyms,
-    and every output is built from a pack whose clinicians carry only pseudonyms. ``plan_dir`` is the staged
-    folder of a run (:func:`capacity_planner._files.output_folder` makes it appear all or nothing).
-    Returns the paths written (the rewritten CSVs first when anonymising)."""
-    from capacity_planner.report.anonymise import Pseudonyms, anonymise_pack, anonymise_plan_dir
-    from capacity_planner.report.excel import write_plan_workbook
-
-    folder = Path(plan_dir)
-    written: list[Path] = []
-    if anonymise:
-        ps = Pseudonyms.from_pack(pack)
-        written += anonymise_plan_dir(folder, ps)
-        pack = anonymise_pack(pack, ps)
-    data = build_meeting_data(pack, read_plan_dir(folder), anonymised=anonymise)
-    charts_dir = folder / CHARTS_DIR
-    found = _found_charts(data, folder)  # before this report's own charts join the folder
-    spc = _spc_charts(data, folder)
-    chart_files = CH.write_charts(data, charts_dir)
-    charts = {c.name: (c.path.read_bytes(), c.alt) for c in chart_files}
-    demand = found or CH.weekly_demand_charts(data, charts_dir)
-    page = render_report_html(data, charts, demand, spc)
-    _atomic_write_text(folder / HTML_NAME, page)
-    if not found:
-        chart_files += demand
-    write_plan_workbook(pack, folder, folder / WORKBOOK_NAME, data=data)
-    written += [c.path for c in chart_files] + [folder / HTML_NAME, folder / WORKBOOK_NAME]
-    return written

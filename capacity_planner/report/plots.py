@@ -9,7 +9,10 @@ function takes ``ax=None`` (a new figure) or an axes of the caller's own figure.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 import matplotlib
 import pandas as pd
@@ -17,9 +20,13 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+if TYPE_CHECKING:
+    from capacity_planner.report.charts import ChartImage
+
 matplotlib.rcParams["text.parse_math"] = False  # names like "$\\alpha$" are text, never TeX
 
-__all__ = ["DemandFigure", "draw_backtest", "draw_weekly_demand", "plot_activity_demand", "plot_backtest"]
+__all__ = ["DemandFigure", "demand_chart_images", "draw_backtest", "draw_weekly_demand",
+           "plot_activity_demand", "plot_backtest"]
 
 _HISTORY = "#4c72b0"
 _FORECAST = "#dd8452"
@@ -48,18 +55,24 @@ class DemandFigure:
         self.fig.clear()
 
     def draw(
-        self, weekly: pd.DataFrame, activity_id: str, path: str | Path, *, model: str | None = None
-    ) -> Path:
-        """Draw one activity's rows of the long weekly-demand table and save to ``path`` (PNG).
+        self, weekly: pd.DataFrame, activity_id: str, target: str | Path | BinaryIO, *,
+        model: str | None = None
+    ) -> None:
+        """Draw one activity's rows of the long weekly-demand table and save it as PNG to ``target`` (a
+        path or a binary file).
 
         History is a line, the forecast mean a line in a shaded 10th-90th centile band, and the sized
         level a dashed line; patients a week.
         """
         self.ax.clear()
         draw_weekly_demand(weekly, activity_id, model=model, ax=self.ax)
-        out = Path(path)
-        self.fig.savefig(out, dpi=self.dpi)
-        return out
+        self.fig.savefig(target, dpi=self.dpi, format="png")
+
+    def png(self, weekly: pd.DataFrame, activity_id: str, *, model: str | None = None) -> bytes:
+        """:meth:`draw` to PNG bytes."""
+        buf = io.BytesIO()
+        self.draw(weekly, activity_id, buf, model=model)
+        return buf.getvalue()
 
 
 def draw_weekly_demand(weekly: pd.DataFrame, activity_id: str, *, model: str | None = None,
@@ -130,7 +143,43 @@ def plot_activity_demand(
         Forecast model shown in the title.
     """
     with DemandFigure(dpi=dpi) as figure:
-        return figure.draw(weekly, activity_id, path, model=model)
+        figure.draw(weekly, activity_id, path, model=model)
+    return Path(path)
+
+
+def demand_chart_images(weekly: pd.DataFrame, models: Mapping[str, str] | None = None,
+                        names: Mapping[str, str] | None = None) -> list[ChartImage]:
+    """One weekly-demand chart per activity of the long weekly table (:func:`draw_weekly_demand`), drawn
+    to PNG in the order activities appear: named ``demand_<activity>`` (a safe file stem,
+    :func:`capacity_planner._files.file_stem`), titled and described with the activity's name.
+
+    Parameters
+    ----------
+    weekly : DataFrame
+        ``DemandResult.weekly`` or ``weekly_demand.csv`` (``week_start`` as dates or ISO text).
+    models : mapping, optional
+        Activity id → forecast model, shown in the chart's title.
+    names : mapping, optional
+        Activity id → name for the title and alt text (default: the id).
+    """
+    from capacity_planner._files import file_stem
+    from capacity_planner.report.charts import ChartImage
+
+    if not len(weekly):
+        return []
+    frame = weekly
+    if not pd.api.types.is_datetime64_any_dtype(frame["week_start"]):
+        frame = frame.assign(week_start=pd.to_datetime(frame["week_start"]))
+    images = []
+    with DemandFigure() as figure:
+        for aid, rows in frame.groupby("activity_id", sort=False):
+            act = str(aid)
+            name = (names or {}).get(act, act)
+            alt = (f"Line chart of weekly demand for {name}: past weeks, the forecast and the level it is "
+                   "sized to.")
+            png = figure.png(rows, act, model=(models or {}).get(act))
+            images.append(ChartImage(f"demand_{file_stem(act)}", f"Weekly demand: {name}", alt, png))
+    return images
 
 
 def plot_backtest(

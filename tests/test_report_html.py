@@ -46,6 +46,7 @@ class Doc(HTMLParser):
     _table: str | None = None
     _cells: list[Cell] = field(default_factory=list)
     _in_caption: bool = False
+    _in_cell: bool = False
 
     def __post_init__(self) -> None:
         HTMLParser.__init__(self, convert_charrefs=True)
@@ -65,6 +66,7 @@ class Doc(HTMLParser):
             self.tables[self._table].append([])
         elif tag in ("td", "th") and self._table is not None:
             self.tables[self._table][-1].append(Cell(tag, a))
+            self._in_cell = True
         elif tag == "img":
             self.images.append(a)
 
@@ -75,6 +77,8 @@ class Doc(HTMLParser):
             self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
             return
         self.stack.pop()
+        if tag in ("td", "th"):
+            self._in_cell = False
         if tag == "table":
             self._table = None
         elif tag == "caption":
@@ -83,8 +87,8 @@ class Doc(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._in_caption:
             self.captions[self._table or ""] += data
-        elif self._table is not None and self.tables[self._table] and self.tables[self._table][-1]:
-            self.tables[self._table][-1][-1].text += data
+        elif self._in_cell and self._table is not None and self.tables[self._table][-1]:
+            self.tables[self._table][-1][-1].text += data  # text between cells (markup layout) is not a cell's
 
 
 def parse(path: Path) -> Doc:
@@ -206,7 +210,8 @@ def test_clinicians_table_equals_clinicians_csv(doc: Doc, pack: cp.PlanningPack)
     cols = ["contracted_pas", "planned_pas", "dcc_pas", "spa_pas", "other_pas", "apa_pas", "out_of_hours_pas"]
     for row, c in zip(rows, clin.itertuples(index=False), strict=True):
         assert row[0].text == pack.clinician(c.clinician_id).name
-        assert row[1].text == c.staff_group
+        # staff groups in words (issue 18): the fixture's consultant, sas and nurse
+        assert row[1].text == {"consultant": "Consultant", "sas": "SAS doctor", "nurse": "Nurse"}[c.staff_group]
         nums = [x.value for x in row if "data-value" in x.attrs]
         assert nums[:7] == pytest.approx([getattr(c, k) for k in cols])
         assert nums[7] == pytest.approx(c.dcc_pas / c.planned_pas)  # DCC share (Appendix 5 KPI)

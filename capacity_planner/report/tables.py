@@ -200,6 +200,21 @@ def read_plan_dir(plan_dir: str | Path) -> PlanOutputs:
                        optional["gap_reasons.csv"], optional["weekly_demand.csv"])
 
 
+# ---- plain words ------------------------------------------------------------------------------------
+STAFF_GROUP_WORDS: Mapping[str, str] = {
+    "consultant": "Consultant", "sas": "SAS doctor", "specialty_doctor": "Specialty doctor",
+    "nurse": "Nurse", "ahp": "Allied health professional", "pharmacist": "Pharmacist",
+    "psychologist": "Psychologist", "other": "Other",
+}
+CONTRACT_WORDS: Mapping[str, str] = {
+    "consultant_2003": "Consultant contract 2003", "sas_2021": "SAS contract 2021",
+    "sas_2008": "SAS contract 2008", "afc": "Agenda for Change",
+}
+def in_words(code: object, words: Mapping[str, str]) -> object:
+    """A code in plain words (the code itself when unknown)."""
+    return words.get(str(code), code) if isinstance(code, str) else code
+
+
 # ---- the meeting data ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RapidAccessCover:

@@ -90,3 +90,18 @@ def test_no_weekly_demand_file_no_weekly_charts(tmp_path: Path, pack: cp.Plannin
     write_report_files(pack, folder)
     assert not list((folder / "charts").glob("*demand_*"))
     assert "Weekly demand and the sized level" not in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_pa_mix_uses_the_timetable_colours(data: MeetingData) -> None:
+    """One chart style (issue 14 item 6, issue 18 item 5): the PA-mix bars are filled with the timetable's
+    category colours (the same fills as report.html and plan.xlsx)."""
+    from matplotlib.colors import to_hex
+
+    from capacity_planner.pages.chart_style import CATEGORY_COLOURS
+    from capacity_planner.report.excel import fill_for
+
+    chart = CH.pa_mix_chart(data)
+    ax = chart.figure.axes[0]
+    fills = {to_hex(p.get_facecolor()) for p in ax.patches}
+    assert {CATEGORY_COLOURS["DCC"], CATEGORY_COLOURS["SPA"]} <= fills
+    assert fill_for("DCC").fgColor.rgb.endswith(CATEGORY_COLOURS["DCC"].lstrip("#").upper())

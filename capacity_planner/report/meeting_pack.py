@@ -23,7 +23,7 @@ import pandas as pd
 from capacity_planner._files import file_stem, write_file_atomic
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.report import charts as CH
-from capacity_planner.report.charts import ChartImage
+from capacity_planner.report.chart_image import ChartImage
 from capacity_planner.report.tables import MeetingData, build_meeting_data, load_meeting_data, read_plan_dir
 
 __all__ = ["CHARTS_DIR", "HTML_NAME", "WORKBOOK_NAME", "MeetingCharts", "meeting_pack_charts",

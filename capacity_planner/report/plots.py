@@ -3,8 +3,9 @@
 :func:`draw_weekly_demand` draws one activity's weekly demand on an axes: history, the planning-year
 forecast mean, its 10th-90th centile band and the level the activity is sized to;
 :func:`plot_activity_demand` saves it as a PNG. Figures are :class:`matplotlib.figure.Figure` on the Agg
-canvas (no pyplot, no global backend switch), as in :mod:`capacity_planner.report.charts`; every drawing
-function takes ``ax=None`` (a new figure) or an axes of the caller's own figure.
+canvas (no pyplot, no global backend switch) with the one chart look of
+:mod:`capacity_planner.pages.chart_style`; every drawing function takes ``ax=None`` (a new figure) or an
+axes of the caller's own figure.
 """
 
 from __future__ import annotations
@@ -12,37 +13,33 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
-import matplotlib
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-if TYPE_CHECKING:
-    from capacity_planner.report.charts import ChartImage
-
-matplotlib.rcParams["text.parse_math"] = False  # names like "$\\alpha$" are text, never TeX
+from capacity_planner._files import file_stem
+from capacity_planner.pages import chart_style as S
+from capacity_planner.report.chart_image import ChartImage
 
 __all__ = ["DemandFigure", "demand_chart_images", "draw_backtest", "draw_weekly_demand",
            "plot_activity_demand", "plot_backtest"]
 
-_HISTORY = "#4c72b0"
-_FORECAST = "#dd8452"
-_SIZED = "#c44e52"
+# The one chart look (pages.chart_style): what happened in grey, the forecast (the model) in NHS blue, the
+# level demand is sized to (the need) as the black mark of the plan charts.
+_HISTORY = S.NHS_DARK_GREY
+_FORECAST = S.SERIES["planned"]
+_SIZED = S.SERIES["need"]
 
 
 class DemandFigure:
     """A reusable figure for weekly-demand charts (drawing many activities on one figure is about three
     times faster than creating a figure per chart). Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, figsize: tuple[float, float] = (10, 4.2), dpi: int = 100) -> None:
+    def __init__(self, figsize: tuple[float, float] = (10, 4.25), dpi: int = S.DPI) -> None:
         self.dpi = dpi
-        self.fig = Figure(figsize=figsize)
-        FigureCanvasAgg(self.fig)
+        self.fig = S.new_figure(*figsize)
         self.ax = self.fig.add_subplot()
-        self.fig.subplots_adjust(left=0.07, right=0.98, top=0.86, bottom=0.12)
 
     def __enter__(self) -> DemandFigure:
         return self
@@ -118,16 +115,16 @@ def draw_weekly_demand(weekly: pd.DataFrame, activity_id: str, *, model: str | N
     title = f"{activity_id}: weekly demand (patients a week)"
     if model:
         title += f"\nmodel: {model}"
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=11, loc="left")
     ax.set_ylabel("patients a week")
     ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    S.style_axes(ax)
+    ax.legend(loc="upper left", fontsize=9, frameon=False)
     return ax
 
 
 def plot_activity_demand(
-    weekly: pd.DataFrame, activity_id: str, path: str | Path, *, model: str | None = None, dpi: int = 100
+    weekly: pd.DataFrame, activity_id: str, path: str | Path, *, model: str | None = None, dpi: int = S.DPI
 ) -> Path:
     """Save a chart of one activity's rows of the long weekly-demand table to ``path`` (PNG).
 
@@ -162,9 +159,6 @@ def demand_chart_images(weekly: pd.DataFrame, models: Mapping[str, str] | None =
     names : mapping, optional
         Activity id → name for the title and alt text (default: the id).
     """
-    from capacity_planner._files import file_stem
-    from capacity_planner.report.charts import ChartImage
-
     if not len(weekly):
         return []
     frame = weekly
@@ -194,10 +188,8 @@ def plot_backtest(
 
     ``table`` needs columns ``label``, ``coverage`` and ``coverage_naive``.
     """
-    fig = Figure(figsize=(8, 3.8))
-    FigureCanvasAgg(fig)
+    fig = S.new_figure(8, 3.75)
     draw_backtest(table, title=title, target=target, ax=fig.add_subplot())
-    fig.tight_layout()
     out = Path(path)
     fig.savefig(out, dpi=dpi)
     return out
@@ -208,9 +200,7 @@ def draw_backtest(table: pd.DataFrame, *, title: str = "Back-test coverage", tar
     """Draw coverage (model vs naive) per row label of a back-test summary on ``ax`` (default: a new
     figure); ``table`` needs columns ``label``, ``coverage`` and ``coverage_naive``."""
     if ax is None:
-        fig = Figure(figsize=(8, 3.8))
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
+        ax = S.new_figure(8, 3.75).add_subplot()
     x = range(len(table))
     ax.bar([i - 0.2 for i in x], table["coverage"], width=0.4, color=_FORECAST, label="model")
     ax.bar([i + 0.2 for i in x], table["coverage_naive"], width=0.4, color=_HISTORY, label="naive")
@@ -219,6 +209,7 @@ def draw_backtest(table: pd.DataFrame, *, title: str = "Back-test coverage", tar
     ax.set_xticks(list(x), list(table["label"]), rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of test periods covered")
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
+    ax.set_title(title, fontsize=11, loc="left")
+    S.style_axes(ax)
+    ax.legend(fontsize=9, frameon=False)
     return ax

@@ -13,8 +13,8 @@ import pytest
 import capacity_planner as cp
 from capacity_planner.report import charts as CH
 from capacity_planner.report.html import write_comparison_html
-from capacity_planner.report.meeting_pack import write_report_files, write_report_html
 from capacity_planner.report.html_base import format_value
+from capacity_planner.report.meeting_pack import write_report_files, write_report_html
 from capacity_planner.report.tables import build_meeting_data, read_plan_dir
 
 DATA = Path(__file__).parent / "data"

@@ -8,20 +8,25 @@ write straight into it. ``solver/`` and ``demand/`` compute and write no files; 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from capacity_planner._csv import write_csv
-from capacity_planner._files import file_stem
-from capacity_planner.output_schema import PLAN_TABLES
+from capacity_planner.output_schema import PLAN_TABLES, WEEKLY_DEMAND
 
 if TYPE_CHECKING:
     from capacity_planner.demand.pipeline import DemandResult
+    from capacity_planner.report.chart_image import ChartImage
     from capacity_planner.solver.plan import PlanResult
 
-__all__ = ["PLAN_OUTPUT_FILES", "write_demand_tables", "write_plan_tables"]
+__all__ = ["PLAN_OUTPUT_FILES", "WEEKLY_DIGITS", "demand_charts", "weekly_demand_table", "write_chart_images",
+           "write_demand_tables", "write_plan_tables"]
+
+WEEKLY_DIGITS = 6
+"""Significant digits of the numbers in weekly_demand.csv."""
 
 PLAN_OUTPUT_FILES = (
     "allocation.csv",
@@ -52,9 +57,20 @@ def write_plan_tables(plan: PlanResult, folder: str | Path) -> list[Path]:
     return [out / name for name in PLAN_OUTPUT_FILES]
 
 
+def weekly_demand_table(result: DemandResult) -> pd.DataFrame:
+    """weekly_demand.csv as written: ``week_start`` as ISO dates (YYYY-MM-DD) and every number to the
+    :data:`WEEKLY_DIGITS` significant digits the file keeps, so a page built from memory shows exactly the
+    file's numbers (a missing number stays missing)."""
+    weekly = result.weekly.copy()
+    weekly["week_start"] = pd.to_datetime(weekly["week_start"]).dt.strftime("%Y-%m-%d")
+    for column in WEEKLY_DEMAND.numeric:
+        weekly[column] = [float(f"{v:.{WEEKLY_DIGITS}g}") for v in weekly[column].astype("float64")]
+    return weekly
+
+
 def write_demand_tables(result: DemandResult, folder: str | Path, *, charts: bool = True) -> list[Path]:
     """Write ``requirements.csv``, ``weekly_demand.csv`` and (``charts``) ``charts/demand_<activity>.png``
-    (:class:`capacity_planner.report.plots.DemandFigure`) into the staged ``folder``.
+    (:func:`capacity_planner.report.plots.demand_chart_images`) into the staged ``folder``.
 
     Returns
     -------
@@ -63,21 +79,23 @@ def write_demand_tables(result: DemandResult, folder: str | Path, *, charts: boo
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
     result.requirements.to_csv(out / "requirements.csv")
-    written.append(out / "requirements.csv")
-    weekly = result.weekly.copy()
-    weekly["week_start"] = pd.to_datetime(weekly["week_start"]).dt.strftime("%Y-%m-%d")
-    write_csv(weekly, out / "weekly_demand.csv", float_format="%.6g")
-    written.append(out / "weekly_demand.csv")
-    if charts and len(result.weekly):
-        from capacity_planner.report import plots  # matplotlib loads only when charts are drawn
-
-        (out / "charts").mkdir(exist_ok=True)
-        with plots.DemandFigure() as figure:
-            for aid, frame in result.weekly.groupby("activity_id", sort=False):
-                path = out / "charts" / f"demand_{file_stem(str(aid))}.png"
-                forecast = result.forecasts.get(str(aid))
-                written.append(figure.draw(frame, str(aid), path,
-                                           model=None if forecast is None else forecast.model))
+    write_csv(weekly_demand_table(result), out / "weekly_demand.csv", float_format=f"%.{WEEKLY_DIGITS}g")
+    written = [out / "requirements.csv", out / "weekly_demand.csv"]
+    if charts:
+        written += write_chart_images(demand_charts(result), out / "charts")
     return written
+
+
+def demand_charts(result: DemandResult, names: Mapping[str, str] | None = None) -> list[ChartImage]:
+    """The weekly-demand chart of each activity (history, forecast band, sized level; the forecast model
+    in the title), drawn in memory (:func:`capacity_planner.report.plots.demand_chart_images`)."""
+    from capacity_planner.report.plots import demand_chart_images  # matplotlib loads only for charts
+
+    models = {aid: f.model for aid, f in result.forecasts.items() if f is not None}
+    return demand_chart_images(result.weekly, models, names)
+
+
+def write_chart_images(images: Sequence[ChartImage], folder: str | Path) -> list[Path]:
+    """Write each chart as ``folder/<name>.png``; returns the paths in order."""
+    return [image.write(folder) for image in images]

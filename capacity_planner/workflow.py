@@ -28,6 +28,7 @@ from capacity_planner.pack.model import PlanningPack
 
 if TYPE_CHECKING:
     from capacity_planner.solver.join import PartProgress
+    from capacity_planner.solver.plan import PlanResult
     from capacity_planner.solver.solve import Progress
 
 
@@ -132,7 +133,11 @@ def write_meeting_pack(run: PlanRun, out_dir: str | Path, *, anonymise: bool = F
     clinicians.csv, changes.csv, gap_reasons.csv, summary.json (whose ``notes`` start with the demand
     step's notes), and with ``report`` report.html, plan.xlsx and charts/ (the demand forecast and XmR
     charts per activity and the report's charts), all or nothing under the output-folder rule
-    (:func:`capacity_planner._files.output_folder`). With ``anonymise`` clinicians are pseudonyms.
+    (:func:`capacity_planner._files.output_folder`). Everything is built from the run in memory and
+    written once: with ``anonymise`` the pack, the plan's tables and summary and the demand tables are
+    given pseudonyms before anything is written (:mod:`capacity_planner.report.anonymise`); the meeting
+    pack's tables (:func:`~capacity_planner.report.tables.plan_outputs`) and charts
+    (:func:`~capacity_planner.report.meeting_pack.meeting_pack_charts`) come from the same objects.
 
     Returns
     -------
@@ -144,19 +149,35 @@ def write_meeting_pack(run: PlanRun, out_dir: str | Path, *, anonymise: bool = F
     summary = dataclasses.replace(
         run.plan.summary, notes=[*notes, *[n for n in run.plan.summary.notes if n not in notes]])
     plan = dataclasses.replace(run.plan, summary=summary)
+    shown_pack, shown_plan, shown_demand = pack, plan, demand
+    if anonymise:
+        from capacity_planner.report.anonymise import (
+            Pseudonyms,
+            anonymise_demand,
+            anonymise_pack,
+            anonymise_plan,
+        )
+
+        pseudonyms = Pseudonyms.from_pack(pack)
+        shown_pack = anonymise_pack(pack, pseudonyms)
+        shown_plan = anonymise_plan(plan, pseudonyms)
+        shown_demand = anonymise_demand(demand, pseudonyms)
     with staged_output(out_dir, "plan", pack_inputs(pack)) as stage:
-        write_demand_tables(demand, stage, charts=report)
+        write_demand_tables(shown_demand, stage, charts=False)
+        write_plan_tables(shown_plan, stage)  # includes gap_reasons.csv
         if report:
-            write_demand_spc(pack, demand.weekly, stage, anonymise=anonymise)
-        write_plan_tables(plan, stage)  # includes gap_reasons.csv
-        if report:
-            from capacity_planner.report.html import write_report_files
-
-            write_report_files(pack, stage, anonymise=anonymise)
-        elif anonymise:
-            from capacity_planner.report.anonymise import Pseudonyms, anonymise_plan_dir
-
-            anonymise_plan_dir(stage, Pseudonyms.from_pack(pack))
+            _write_report(shown_pack, shown_plan, shown_demand, stage, anonymised=anonymise)
         files = sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
     out = Path(out_dir)
     return dataclasses.replace(run, plan=plan, out_dir=out, files=[out / f for f in files])
+
+
+def _write_report(pack: PlanningPack, plan: PlanResult, demand: DemandResult, folder: Path, *,
+                  anonymised: bool) -> list[Path]:
+    """The meeting pack (report.html, plan.xlsx, charts/) of a run, from its results in memory."""
+    from capacity_planner.report.meeting_pack import meeting_pack_charts, write_meeting_files
+    from capacity_planner.report.tables import build_meeting_data, plan_outputs
+
+    data = build_meeting_data(pack, plan_outputs(plan, demand), anonymised=anonymised)
+    models = {aid: f.model for aid, f in demand.forecasts.items() if f is not None}
+    return write_meeting_files(data, meeting_pack_charts(data, demand.weekly, models), folder)

@@ -69,3 +69,38 @@ def test_plan_then_write_is_the_plan_command(tiny: cp.PlanningPack, tmp_path: Pa
 def test_review_through_the_api(tiny: cp.PlanningPack) -> None:
     result = cp.review(tiny)
     assert result.period.weeks > 0 and "total" in set(result.review["level"])
+
+
+def test_meeting_pack_is_built_from_memory_and_equals_the_folder_read_back(
+        tiny: cp.PlanningPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """write_meeting_pack writes report.html and plan.xlsx from the run in memory (issue 14 item 2): no CSV,
+    JSON or chart is read back; and the folder it writes, read by read_plan_dir (where a folder really is
+    the input: review --plan, a report re-rendered), gives exactly the same meeting tables."""
+    import capacity_planner._csv as csv_module
+    import capacity_planner.report.meeting_pack as MP
+    import capacity_planner.report.tables as T
+    from capacity_planner.plan_summary import PlanSummary
+
+    run = cp.plan(tiny, OPTIONS)
+
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the meeting pack read a file back")
+
+    with monkeypatch.context() as patch:
+        for module, name in ((T, "read_plan_dir"), (MP, "read_plan_dir"), (T, "read_text_csv"),
+                             (csv_module, "read_text_csv"), (pd, "read_csv"), (PlanSummary, "from_json")):
+            patch.setattr(module, name, no_reading)
+        written = cp.write_meeting_pack(run, tmp_path / "plan")
+    assert {f.name for f in written.files} >= {"report.html", "plan.xlsx", "spc_demand_2ww.png"}
+
+    memory = T.build_meeting_data(tiny, T.plan_outputs(written.plan, run.demand))
+    folder = T.build_meeting_data(tiny, T.read_plan_dir(tmp_path / "plan"))
+    for name in ("requirements", "allocation", "gaps", "clinicians", "changes", "gap_reasons",
+                 "weekly_demand"):
+        pd.testing.assert_frame_equal(getattr(memory.outputs, name), getattr(folder.outputs, name))
+    assert memory.outputs.summary == folder.outputs.summary
+    for name in ("demand", "timetable", "changes", "clinicians", "settings_table", "defaults_table",
+                 "solver_table", "levels_table"):
+        pd.testing.assert_frame_equal(getattr(memory, name), getattr(folder, name))
+    assert memory.headline == folder.headline and dict(memory.reasons) == dict(folder.reasons)
+    assert MP._activity_order(memory) == MP._activity_order(folder)

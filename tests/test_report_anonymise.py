@@ -29,7 +29,7 @@ from capacity_planner.report.anonymise import (
     anonymise_tables,
     letters,
 )
-from capacity_planner.report.html import write_report_files
+from capacity_planner.report.meeting_pack import write_report_files
 from capacity_planner.report.tables import build_meeting_data, load_meeting_data, read_plan_dir
 
 DATA = Path(__file__).parent / "data"

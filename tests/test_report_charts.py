@@ -11,7 +11,7 @@ from PIL import Image
 
 import capacity_planner as cp
 from capacity_planner.report import charts as CH
-from capacity_planner.report.html import write_report_files
+from capacity_planner.report.meeting_pack import write_report_files
 from capacity_planner.report.tables import MeetingData, build_meeting_data, read_plan_dir
 
 DATA = Path(__file__).parent / "data"
@@ -35,7 +35,6 @@ def test_charts_render_at_their_stated_size(tmp_path: Path, data: MeetingData) -
         assert f.path.exists() and f.path.stat().st_size > 10_000, f.name
         with Image.open(f.path) as im:
             assert im.size == (f.width_px, f.height_px), f.name
-            assert im.size == CH.png_size(f.path)
             pixels = np.asarray(im.convert("L"), dtype=float)
         assert pixels.std() > 10, f.name  # something is drawn
         assert f.width_px >= 900 and f.height_px >= 400, f.name  # readable on a projector
@@ -66,17 +65,21 @@ def test_meeting_pack_writes_all_charts(tmp_path: Path, pack: cp.PlanningPack) -
     shutil.copytree(FIXTURE, folder)
     written = write_report_files(pack, folder)
     names = sorted(p.name for p in (folder / "charts").iterdir())
+    # the four plan charts, and per activity of weekly_demand.csv its weekly demand and XmR chart, drawn
+    # from the folder's tables under the names `plan` gives them
     assert names == [
         "capacity_vs_demand.png",
+        "demand_2ww.png",
+        "demand_fu.png",
         "gap_waterfall.png",
         "pa_mix.png",
+        "spc_demand_2ww.png",
+        "spc_demand_fu.png",
         "timetable.png",
-        "weekly_demand_01_2ww.png",
-        "weekly_demand_02_fu.png",
     ]
     assert {p.name for p in written} >= {"report.html", "plan.xlsx", *names}
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary left behind
-    with Image.open(folder / "charts" / "weekly_demand_01_2ww.png") as im:
+    with Image.open(folder / "charts" / "demand_2ww.png") as im:
         assert im.size[0] > 500
 
 
@@ -85,5 +88,20 @@ def test_no_weekly_demand_file_no_weekly_charts(tmp_path: Path, pack: cp.Plannin
     shutil.copytree(FIXTURE, folder)
     (folder / "weekly_demand.csv").unlink()
     write_report_files(pack, folder)
-    assert not list((folder / "charts").glob("weekly_demand*"))
+    assert not list((folder / "charts").glob("*demand_*"))
     assert "Weekly demand and the sized level" not in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_pa_mix_uses_the_timetable_colours(data: MeetingData) -> None:
+    """One chart style (issue 14 item 6, issue 18 item 5): the PA-mix bars are filled with the timetable's
+    category colours (the same fills as report.html and plan.xlsx)."""
+    from matplotlib.colors import to_hex
+
+    from capacity_planner.pages.chart_style import CATEGORY_COLOURS
+    from capacity_planner.report.excel import fill_for
+
+    chart = CH.pa_mix_chart(data)
+    ax = chart.figure.axes[0]
+    fills = {to_hex(p.get_facecolor()) for p in ax.patches}
+    assert {CATEGORY_COLOURS["DCC"], CATEGORY_COLOURS["SPA"]} <= fills
+    assert fill_for("DCC").fgColor.rgb.endswith(CATEGORY_COLOURS["DCC"].lstrip("#").upper())

@@ -18,7 +18,7 @@ from test_report_html import Doc, body_rows, parse
 import capacity_planner as cp
 from capacity_planner.cli import cli
 from capacity_planner.pack.read import sample_pack
-from capacity_planner.report.html import write_report_files
+from capacity_planner.report.meeting_pack import write_report_files
 from capacity_planner.report.tables import (
     ChangeKinds,
     MeetingData,
@@ -217,3 +217,24 @@ def test_plan_xlsx_requirements_are_numbers_in_plain_words(plan_dir: Path) -> No
     assert text_numbers == []
     # the sample's extension columns (hospital cancellation rate, growth) are numbers too
     assert isinstance(ws.cell(row=2, column=header["Hospital cancellation rate"]).value, float)
+
+
+def test_report_html_rapid_and_routine_split_equals_gaps_csv(plan_dir: Path) -> None:
+    """The headline's rapid-access / routine split, before → after, is gaps.csv summed by requirements.csv's
+    rapid_access flag (before = max(0, required − current) per activity), as shown (rounded)."""
+    import re
+
+    gaps = _csv(plan_dir, "gaps.csv").astype({c: float for c in (
+        "required_sessions_per_year", "current_sessions_per_year", "gap_sessions_per_year")})
+    req = pd.read_csv(plan_dir / "requirements.csv", dtype=str)
+    rapid = gaps["activity_id"].isin(set(req.loc[req["rapid_access"].str.lower() == "true", "activity_id"]))
+    before = (gaps["required_sessions_per_year"] - gaps["current_sessions_per_year"]).clip(lower=0)
+    after = gaps["gap_sessions_per_year"]
+    shown = [f"{x:,.0f}" for x in (before[rapid].sum(), after[rapid].sum(), before[~rapid].sum(),
+                                   after[~rapid].sum())]
+    text = (plan_dir / "report.html").read_text(encoding="utf-8")
+    split = re.search(r'<p id="gap-split">Rapid access: ([\d,]+) → ([\d,]+) sessions a year short; routine: '
+                      r"([\d,]+) → ([\d,]+)", text)
+    assert split is not None and list(split.groups()) == shown
+    assert f"<dd>rapid access {shown[0]} · routine {shown[2]}</dd>" in text  # the card "with current plans"
+    assert f"<dd>rapid access {shown[1]} · routine {shown[3]}</dd>" in text  # the card "with the plan"

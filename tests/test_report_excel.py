@@ -126,14 +126,19 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def test_numbers_as_numbers_converts_numeric_text_columns_only() -> None:
-    from capacity_planner.report.excel import numbers_as_numbers
+def test_extension_columns_are_typed_numbers_or_text() -> None:
+    """requirements.csv's columns the schema does not know are numbers when every given cell is one (so the
+    Requirements sheet stores numbers), else text; the same rule for a run in memory and a folder."""
+    from capacity_planner.report.tables import typed_column
 
-    frame = pd.DataFrame({"a": ["0.5", "", "2"], "b": ["x", "1", ""], "c": [1.0, 2.0, 3.0]})
-    out = numbers_as_numbers(frame)
+    frame = pd.DataFrame({"a": ["0.5", "", "2"], "b": ["x", "1", ""], "c": [1.0, 2.0, 3.0],
+                          "d": [float("nan")] * 3, "e": ["", "", ""]})
+    out = {k: typed_column(frame[k]) for k in frame.columns}
     assert out["a"].tolist()[0] == 0.5 and pd.isna(out["a"][1]) and out["a"][2] == 2.0
     assert out["b"].tolist() == ["x", "1", ""]  # one cell is not a number: left as text
     assert out["c"].tolist() == [1.0, 2.0, 3.0]
+    # an all-blank column is blank text whether it was numbers in memory or text read from a file
+    assert out["d"].tolist() == out["e"].tolist() == ["", "", ""]
 
 
 def test_timetable_sheet_is_filled_by_category(workbook: openpyxl.Workbook, pack: cp.PlanningPack) -> None:

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import capacity_planner as cp
-from capacity_planner.report.html import write_report_files, write_report_html
-from capacity_planner.report.html_base import format_value
+from capacity_planner.pages.formatting import format_value
+from capacity_planner.report.meeting_pack import write_report_files, write_report_html
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "plan_fixture"
@@ -43,6 +43,7 @@ class Doc(HTMLParser):
     _table: str | None = None
     _cells: list[Cell] = field(default_factory=list)
     _in_caption: bool = False
+    _in_cell: bool = False
 
     def __post_init__(self) -> None:
         HTMLParser.__init__(self, convert_charrefs=True)
@@ -62,6 +63,7 @@ class Doc(HTMLParser):
             self.tables[self._table].append([])
         elif tag in ("td", "th") and self._table is not None:
             self.tables[self._table][-1].append(Cell(tag, a))
+            self._in_cell = True
         elif tag == "img":
             self.images.append(a)
 
@@ -72,6 +74,8 @@ class Doc(HTMLParser):
             self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
             return
         self.stack.pop()
+        if tag in ("td", "th"):
+            self._in_cell = False
         if tag == "table":
             self._table = None
         elif tag == "caption":
@@ -80,8 +84,8 @@ class Doc(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._in_caption:
             self.captions[self._table or ""] += data
-        elif self._table is not None and self.tables[self._table] and self.tables[self._table][-1]:
-            self.tables[self._table][-1][-1].text += data
+        elif self._in_cell and self._table is not None and self.tables[self._table][-1]:
+            self.tables[self._table][-1][-1].text += data  # text between cells (markup layout) is not a cell's
 
 
 def parse(path: Path) -> Doc:
@@ -203,7 +207,8 @@ def test_clinicians_table_equals_clinicians_csv(doc: Doc, pack: cp.PlanningPack)
     cols = ["contracted_pas", "planned_pas", "dcc_pas", "spa_pas", "other_pas", "apa_pas", "out_of_hours_pas"]
     for row, c in zip(rows, clin.itertuples(index=False), strict=True):
         assert row[0].text == pack.clinician(c.clinician_id).name
-        assert row[1].text == c.staff_group
+        # staff groups in words (issue 18): the fixture's consultant, sas and nurse
+        assert row[1].text == {"consultant": "Consultant", "sas": "SAS doctor", "nurse": "Nurse"}[c.staff_group]
         nums = [x.value for x in row if "data-value" in x.attrs]
         assert nums[:7] == pytest.approx([getattr(c, k) for k in cols])
         assert nums[7] == pytest.approx(c.dcc_pas / c.planned_pas)  # DCC share (Appendix 5 KPI)

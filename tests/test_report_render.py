@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 import capacity_planner as cp
-from capacity_planner.report.html import write_report_files
+from capacity_planner.report.meeting_pack import write_report_files
 from capacity_planner.report.spc_chart import demand_spc_charts, write_spc_charts
 
 DATA = Path(__file__).parent / "data"

@@ -49,7 +49,9 @@ from capacity_planner.pack import model as M
 from capacity_planner.plan_summary import PlanSummary
 
 if TYPE_CHECKING:
+    from capacity_planner.demand.pipeline import DemandResult
     from capacity_planner.report.tables import PlanOutputs
+    from capacity_planner.solver.plan import PlanResult
 
 ID_COLUMNS: frozenset[str] = frozenset({"clinician_id", "clinician"})
 NAME_COLUMNS: frozenset[str] = frozenset({"name", "clinician_name", "label"})
@@ -214,8 +216,31 @@ def anonymise_outputs(outputs: PlanOutputs, pseudonyms: Pseudonyms) -> PlanOutpu
         gaps=anonymise_frame(outputs.gaps, pseudonyms),
         clinicians=anonymise_frame(outputs.clinicians, pseudonyms),
         changes=anonymise_frame(outputs.changes, pseudonyms),
-        summary=PlanSummary.from_dict(anonymise_json(outputs.summary.to_dict(), pseudonyms)),
+        summary=anonymise_summary(outputs.summary, pseudonyms),
         gap_reasons=frame(outputs.gap_reasons), weekly_demand=frame(outputs.weekly_demand))
+
+
+def anonymise_summary(summary: PlanSummary, pseudonyms: Pseudonyms) -> PlanSummary:
+    """summary.json's record with every string scrubbed (:func:`anonymise_json`)."""
+    return PlanSummary.from_dict(anonymise_json(summary.to_dict(), pseudonyms))
+
+
+def anonymise_plan(plan: PlanResult, pseudonyms: Pseudonyms) -> PlanResult:
+    """A copy of ``plan`` whose written parts (its four tables, gap reasons and summary) carry pseudonyms,
+    numbers untouched: what ``plan --anonymise`` writes. The solver's own records (``problem``,
+    ``result``) are left as they are and must not be written."""
+    return replace(plan, tables={k: anonymise_frame(v, pseudonyms) for k, v in plan.tables.items()},
+                   gap_reasons=anonymise_frame(plan.gap_reasons, pseudonyms),
+                   summary=anonymise_summary(plan.summary, pseudonyms))
+
+
+def anonymise_demand(demand: DemandResult, pseudonyms: Pseudonyms) -> DemandResult:
+    """A copy of a demand sizing whose requirements and weekly tables have free text scrubbed (activity
+    and service names may hold a clinician's name)."""
+    from capacity_planner.demand.requirements import Requirements
+
+    return replace(demand, requirements=Requirements(anonymise_frame(demand.requirements.table, pseudonyms)),
+                   weekly=anonymise_frame(demand.weekly, pseudonyms))
 
 
 def anonymise_json(value: Any, pseudonyms: Pseudonyms, key: str = "") -> Any:

@@ -1,9 +1,11 @@
 """Charts of a plan for the team meeting: demand against capacity, the timetable heat map, the PA mix by
 clinician and the gap waterfall from the current to the proposed plan.
 
-Figures are built with :class:`matplotlib.figure.Figure` and the Agg canvas directly (no pyplot, no global
-backend switch), at a fixed size: a PNG is exactly ``width_in × DPI`` by ``height_in × DPI`` pixels (no
-tight bounding box), so it projects and prints predictably. SVG copies keep text as text
+Figures have the one chart look of every page (:mod:`capacity_planner.pages.chart_style`: a Figure on its
+own Agg canvas, never pyplot, so no global backend switch; the house axes; series colours by meaning; the
+timetable's category fills, shared with report.html and plan.xlsx), at a fixed size: a PNG is exactly
+``width_in × DPI`` by ``height_in × DPI`` pixels (no tight bounding box), so it projects and prints
+predictably. SVG copies keep text as text
 (``svg.fonttype = none``) so that labels can be searched, e.g. for anonymisation checks.
 
 Clinicians appear only through :attr:`MeetingData.labels` (names, or pseudonyms when anonymised).
@@ -11,9 +13,6 @@ Clinicians appear only through :attr:`MeetingData.labels` (names, or pseudonyms 
 
 from __future__ import annotations
 
-import io
-import math
-import struct
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,44 +20,24 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
-import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
 from capacity_planner import constants as C
-from capacity_planner._files import file_stem
+from capacity_planner.pages import chart_style as S
+from capacity_planner.pages.chart_style import CATEGORY_COLOURS, CATEGORY_NAMES, DPI, SERIES, category_colour
+from capacity_planner.report.chart_image import ChartImage
 from capacity_planner.report.tables import MeetingData, tuples
 
-matplotlib.rcParams["text.parse_math"] = False  # names like "$\\alpha$" are text, never TeX
-
-DPI = 120
-# Light fills that keep black text readable; colour-blind-safe hues (after ColorBrewer Paired/Pastel).
-CATEGORY_COLOURS: dict[str, str] = {
-    "DCC": "#9ecae1",
-    "SPA": "#a1d99b",
-    "ANR": "#fdd0a2",
-    "ED": "#dadaeb",
-    "ONCALL": "#fcbba1",
-    "OTHER": "#fff3a3",
-    "": "#f0f0f0",
-}
-CATEGORY_NAMES: dict[str, str] = {
-    "DCC": "Direct clinical care",
-    "SPA": "Supporting professional activities",
-    "ANR": "Additional NHS responsibilities",
-    "ED": "External duties",
-    "ONCALL": "On-call",
-    "OTHER": "Other",
-    "": "Free",
-}
-CURRENT_COLOUR = "#bdbdbd"
-PLANNED_COLOUR = "#2171b5"
-REDUCE_COLOUR = "#41ab5d"
-INCREASE_COLOUR = "#cb181d"
-TOTAL_COLOUR = "#636363"
+# The one chart look (capacity_planner.pages.chart_style): series colours by meaning, the category fills
+# of the timetable.
+CURRENT_COLOUR = SERIES["current"]
+PLANNED_COLOUR = SERIES["planned"]
+REDUCE_COLOUR = SERIES["reduce"]
+INCREASE_COLOUR = SERIES["increase"]
+TOTAL_COLOUR = SERIES["total"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +55,10 @@ class Chart:
         w, h = self.figure.get_size_inches()
         return int(w * DPI), int(h * DPI)
 
+    def image(self, title: str | None = None) -> ChartImage:
+        """The chart drawn to PNG (``title`` replaces its title as the page's caption)."""
+        return ChartImage(self.name, self.title if title is None else title, self.alt, png_bytes(self))
+
 
 @dataclass(frozen=True)
 class ChartFile:
@@ -87,14 +70,6 @@ class ChartFile:
     path: Path  # the PNG
     width_px: int
     height_px: int
-
-
-def _figure(width: float, height: float) -> Figure:
-    """A figure snapped to quarter inches (exact binary fractions, so the PNG is exactly size × DPI)."""
-    width, height = math.ceil(width * 4) / 4, math.ceil(height * 4) / 4
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
 
 
 def figure_texts(fig: Figure) -> list[str]:
@@ -119,7 +94,7 @@ def demand_capacity_chart(data: MeetingData) -> Chart:
     d = data.demand
     d = d[(d["required_sessions_per_year"] > 0) | (d["gap_sessions_per_year"] > 0)]
     n = max(len(d), 1)
-    fig = _figure(10.0, 1.6 + 0.95 * n)
+    fig = S.new_figure(10.0, 1.6 + 0.95 * n)
     ax = fig.add_subplot()
     y = np.arange(len(d))[::-1].astype(float)
     h = 0.36
@@ -135,16 +110,14 @@ def demand_capacity_chart(data: MeetingData) -> Chart:
                                       d["gap_sessions_per_year"], strict=True):
         text = f"gap {_fmt(gap)}" if gap > 0.5 else "covered"
         ax.text(max(planned, need) + xmax * 0.012, yi - h / 2, f"{_fmt(planned)} of {_fmt(need)} · {text}",
-                va="center", fontsize=10, color=INCREASE_COLOUR if gap > 0.5 else "#238b45")
+                va="center", fontsize=10, color=INCREASE_COLOUR if gap > 0.5 else REDUCE_COLOUR)
     ax.set_yticks(y, [_activity_tick(str(name), str(aid)) for name, aid in zip(d["name"], d["activity_id"],
                                                                                  strict=True)], fontsize=11)
     ax.set_xlim(0, xmax * 1.45)
     ax.set_xlabel("Sessions a year (session-weeks)", fontsize=11)
     ax.set_title("Demand against capacity by activity", fontsize=14, loc="left")
     ax.legend(loc="lower right", fontsize=10, frameon=False)
-    ax.grid(axis="x", color="#dddddd")
-    ax.set_axisbelow(True)
-    ax.spines[["top", "right"]].set_visible(False)
+    S.style_axes(ax, grid="x")
     parts = [f"{r.name}: needs {_fmt(r.required_sessions_per_year)}, "
              f"current {_fmt(r.current_sessions_per_year)}, "
              f"proposed {_fmt(r.planned_sessions_per_year)} sessions a year"
@@ -162,14 +135,14 @@ def timetable_chart(data: MeetingData) -> Chart:
     cats = [c for c in (*C.CATEGORIES, "") if c in set(tt["category"]) or c == ""]
     index = {c: i for i, c in enumerate(cats)}
     grid = np.zeros((max(len(clin), 1), max(len(slots), 1)), dtype=int)
-    fig = _figure(max(7.0, 2.6 + 0.78 * len(slots)), 2.2 + 0.5 * max(len(clin), 1))
+    fig = S.new_figure(max(7.0, 2.6 + 0.78 * len(slots)), 2.2 + 0.5 * max(len(clin), 1))
     ax = fig.add_subplot()
     cell = {(r.clinician_id, r.day, r.period): r for r in tuples(tt)}
     for i, cid in enumerate(clin):
         for j, (day, period) in enumerate(slots):
             r = cell.get((cid, day, period))
             grid[i, j] = index[r.category if r is not None else ""]
-    cmap = ListedColormap([CATEGORY_COLOURS.get(c, CATEGORY_COLOURS["OTHER"]) for c in cats])
+    cmap = ListedColormap([category_colour(c) for c in cats])
     ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(cats) - 0.5, aspect="auto", interpolation="nearest")
     for i, cid in enumerate(clin):
         for j, (day, period) in enumerate(slots):
@@ -190,8 +163,8 @@ def timetable_chart(data: MeetingData) -> Chart:
     ax.tick_params(which="minor", length=0)
     for k in range(1, len(slots)):
         if slots[k][0] != slots[k - 1][0]:
-            ax.axvline(k - 0.5, color="#555555", linewidth=1.2)
-    handles = [Patch(facecolor=CATEGORY_COLOURS.get(c, CATEGORY_COLOURS["OTHER"]), edgecolor="#999999",
+            ax.axvline(k - 0.5, color=S.NHS_DARK_GREY, linewidth=1.2)
+    handles = [Patch(facecolor=category_colour(c), edgecolor=S.NHS_MID_GREY,
                      label=CATEGORY_NAMES.get(c, c)) for c in cats]
     handles.append(Patch(facecolor="white", edgecolor="black", linewidth=2.2,
                          label="Changed from current plan"))
@@ -210,7 +183,7 @@ def pa_mix_chart(data: MeetingData) -> Chart:
     contracted PAs marked."""
     cl = data.clinicians
     n = max(len(cl), 1)
-    fig = _figure(10.0, 1.8 + 0.48 * n)
+    fig = S.new_figure(10.0, 1.8 + 0.48 * n)
     ax = fig.add_subplot()
     y = np.arange(len(cl))[::-1].astype(float)
     left = np.zeros(len(cl))
@@ -240,7 +213,7 @@ def pa_mix_chart(data: MeetingData) -> Chart:
     ax.set_xlabel("PAs a week", fontsize=11)
     ax.set_title("PA mix by clinician (proposed plan)", fontsize=14, loc="left")
     fig.legend(loc="outside lower center", ncols=4, fontsize=9, frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
+    S.style_axes(ax, grid="x")
     alt = "Stacked bars of PAs a week per clinician. " + "; ".join(
         f"{data.label(r.clinician_id)}: {r.dcc_pas:g} DCC, {r.spa_pas:g} SPA, {r.other_pas:g} other "
         f"of {r.contracted_pas:g} contracted" for r in tuples(cl)) + "."
@@ -258,7 +231,7 @@ def gap_waterfall_chart(data: MeetingData) -> Chart:
              for r in tuples(d)]
     steps = [s for s in steps if abs(s[1]) >= 0.5]  # what rounds to 0 sessions is not a step
     labels = ["Gap with\ncurrent plans", *[s[0] for s in steps], "Gap with\nproposed plan"]
-    fig = _figure(max(8.0, 2.5 + 1.4 * len(labels)), 5.2)
+    fig = S.new_figure(max(8.0, 2.5 + 1.4 * len(labels)), 5.2)
     ax = fig.add_subplot()
     ax.bar(0, before, color=TOTAL_COLOUR, width=0.6)
     level = before
@@ -267,7 +240,7 @@ def gap_waterfall_chart(data: MeetingData) -> Chart:
         bottom = level + min(delta, 0.0)
         ax.bar(k, abs(delta), bottom=bottom, width=0.6, color=REDUCE_COLOUR if delta < 0 else INCREASE_COLOUR)
         ax.text(k, bottom + abs(delta) + top * 0.015, f"{delta:+,.0f}", ha="center", va="bottom", fontsize=10)
-        ax.plot([k - 1 - 0.3, k + 0.3], [level, level], color="#999999", linewidth=0.8, linestyle=":")
+        ax.plot([k - 1 - 0.3, k + 0.3], [level, level], color=S.NHS_MID_GREY, linewidth=0.8, linestyle=":")
         level += delta
         top = max(top, level)
     ax.bar(len(labels) - 1, after, color=PLANNED_COLOUR, width=0.6)
@@ -277,9 +250,7 @@ def gap_waterfall_chart(data: MeetingData) -> Chart:
     ax.set_ylim(0, top * 1.15)
     ax.set_ylabel("Unmet sessions a year", fontsize=11)
     ax.set_title("Gap: current job plans → proposed plan", fontsize=14, loc="left")
-    ax.grid(axis="y", color="#dddddd")
-    ax.set_axisbelow(True)
-    ax.spines[["top", "right"]].set_visible(False)
+    S.style_axes(ax, grid="y")
     alt = (f"Waterfall chart: the gap is {_fmt(before)} sessions a year with the current job plans and "
            f"{_fmt(after)} with the proposed plan. "
            + "; ".join(f"{lbl.replace(chr(10), ' ')}: {dv:+,.0f}" for lbl, dv in steps) + ".")
@@ -297,10 +268,8 @@ def meeting_charts(data: MeetingData) -> list[Chart]:
 
 
 def png_bytes(chart: Chart) -> bytes:
-    """The chart as PNG bytes (metadata limited to the software name)."""
-    buf = io.BytesIO()
-    chart.figure.savefig(buf, format="png", dpi=DPI, metadata={"Software": "capacity_planner"})
-    return buf.getvalue()
+    """The chart as PNG bytes (metadata limited to the software name: the same chart, the same bytes)."""
+    return S.png_bytes(chart.figure)
 
 
 def save_chart(chart: Chart, folder: str | Path, formats: Sequence[str] = ("png",)) -> list[Path]:
@@ -319,46 +288,6 @@ def save_chart(chart: Chart, folder: str | Path, formats: Sequence[str] = ("png"
     return paths
 
 
-def png_size(path: str | Path) -> tuple[int, int]:
-    """(width, height) in pixels from a PNG's header."""
-    head = Path(path).read_bytes()[:24]
-    width, height = struct.unpack(">II", head[16:24])
-    return int(width), int(height)
-
-
-def weekly_demand_charts(data: MeetingData, folder: str | Path) -> list[ChartFile]:
-    """Weekly demand against the sized level, one chart per activity of ``weekly_demand.csv``, drawn by
-    :func:`capacity_planner.report.plots.plot_activity_demand`; none when the file or that module is
-    absent. Files are ``weekly_demand_NN_<activity>.png``."""
-    wd = data.outputs.weekly_demand
-    if wd is None or wd.empty:
-        return []
-    try:
-        from capacity_planner.report.plots import plot_activity_demand
-    except ImportError:  # pragma: no cover - plots.py ships with the package
-        return []
-    frame = wd.copy()
-    frame["week_start"] = pd.to_datetime(frame["week_start"])
-    out_dir = Path(folder)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    order = {a: i for i, a in enumerate(data.demand["activity_id"])}
-    files = []
-    groups = sorted(frame.groupby("activity_id", sort=False), key=lambda g: order.get(str(g[0]), len(order)))
-    for i, (act, grp) in enumerate(groups, start=1):
-        act = str(act)
-        name = data.activity_names.get(act, act)
-        title = f"{name} ({act})" if name != act else act
-        path = out_dir / f"weekly_demand_{i:02d}_{file_stem(act)}.png"
-        plot_activity_demand(grp, title, path)
-        sized = grp["sized"].dropna()
-        level = f" and the level it is sized to ({float(sized.iloc[0]):.1f} a week)" if len(sized) else ""
-        alt = (f"Line chart of weekly demand for {name}: past weeks, the planning-year forecast with its "
-               f"band{level}.")
-        w, h = png_size(path)
-        files.append(ChartFile(path.stem, f"Weekly demand: {name}", alt, path, w, h))
-    return files
-
-
 def write_charts(data: MeetingData, folder: str | Path, formats: Sequence[str] = ("png",)) -> list[ChartFile]:
     """Build and write the plan charts; returns one :class:`ChartFile` per chart (its PNG)."""
     files = []
@@ -371,7 +300,7 @@ def write_charts(data: MeetingData, folder: str | Path, formats: Sequence[str] =
 
 
 __all__ = [
-    "CATEGORY_COLOURS", "CATEGORY_NAMES", "DPI", "Chart", "ChartFile", "demand_capacity_chart",
-    "figure_texts", "gap_waterfall_chart", "meeting_charts", "pa_mix_chart", "png_bytes", "png_size",
-    "save_chart", "timetable_chart", "weekly_demand_charts", "write_charts",
+    "CATEGORY_COLOURS", "CATEGORY_NAMES", "DPI", "Chart", "ChartFile", "ChartImage", "demand_capacity_chart",
+    "figure_texts", "gap_waterfall_chart", "meeting_charts", "pa_mix_chart", "png_bytes",
+    "save_chart", "timetable_chart", "write_charts",
 ]

@@ -35,9 +35,12 @@ from capacity_planner.demand.requirements import COLUMNS as REQUIREMENTS_COLUMNS
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.report.charts import CATEGORY_COLOURS, CATEGORY_NAMES
 from capacity_planner.report.tables import (
+    CONTRACT_WORDS,
     EMPTY,
+    STAFF_GROUP_WORDS,
     MeetingData,
     clinician_breakdown,
+    in_words,
     load_meeting_data,
     tuples,
 )
@@ -159,15 +162,6 @@ def write_frame(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[XCol], *, 
 
 
 # ---- plain words --------------------------------------------------------------------------------------
-STAFF_GROUP_WORDS: Mapping[str, str] = {
-    "consultant": "Consultant", "sas": "SAS doctor", "specialty_doctor": "Specialty doctor",
-    "nurse": "Nurse", "ahp": "Allied health professional", "pharmacist": "Pharmacist",
-    "psychologist": "Psychologist", "other": "Other",
-}
-CONTRACT_WORDS: Mapping[str, str] = {
-    "consultant_2003": "Consultant contract 2003", "sas_2021": "SAS contract 2021",
-    "sas_2008": "SAS contract 2008", "afc": "Agenda for Change",
-}
 # requirements.csv column -> header in plain words (with units)
 REQUIREMENT_HEADERS: Mapping[str, str] = {
     "activity_id": "Activity ID", "category": "Category", "rapid_access": "Rapid access",
@@ -187,25 +181,6 @@ REQUIREMENT_HEADERS: Mapping[str, str] = {
 }
 SHARE_COLUMNS = frozenset({"percentile", "dna_rate", "hospital_cancellation_rate",
                            "dna_rate_all_appointments", "annual_growth"})
-
-
-def in_words(code: object, words: Mapping[str, str]) -> object:
-    """A code in plain words (the code itself when unknown)."""
-    return words.get(str(code), code) if isinstance(code, str) else code
-
-
-def numbers_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns whose every non-blank cell is a number, as numbers (extension columns of
-    requirements.csv are read as text), so Excel can sum and chart them."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            text = out[col].astype(str).str.strip()
-            blank = text.isin(("", "nan", "None"))
-            numbers = pd.to_numeric(text.where(~blank), errors="coerce")
-            if (~blank).any() and numbers[~blank].notna().all():
-                out[col] = numbers.astype("float64")
-    return out
 
 
 def _requirement_format(col: str, series: pd.Series) -> str | None:
@@ -486,7 +461,7 @@ def build_workbook(d: MeetingData) -> Workbook:
     _print_setup(ws)
 
     ws = wb.create_sheet(sheet_title("Requirements", used))
-    req = numbers_as_numbers(d.outputs.requirements)
+    req = d.outputs.requirements  # typed: extension columns of numbers are numbers (tables.typed_column)
     req_cols = [XCol(str(c), REQUIREMENT_HEADERS.get(str(c), str(c).replace("_", " ").capitalize()),
                      _requirement_format(str(c), req[c])) for c in req.columns
                 if str(c) in REQUIREMENTS_COLUMNS or not req[c].isna().all()]

@@ -3,39 +3,43 @@
 :func:`draw_weekly_demand` draws one activity's weekly demand on an axes: history, the planning-year
 forecast mean, its 10th-90th centile band and the level the activity is sized to;
 :func:`plot_activity_demand` saves it as a PNG. Figures are :class:`matplotlib.figure.Figure` on the Agg
-canvas (no pyplot, no global backend switch), as in :mod:`capacity_planner.report.charts`; every drawing
-function takes ``ax=None`` (a new figure) or an axes of the caller's own figure.
+canvas (no pyplot, no global backend switch) with the one chart look of
+:mod:`capacity_planner.pages.chart_style`; every drawing function takes ``ax=None`` (a new figure) or an
+axes of the caller's own figure.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping
 from pathlib import Path
+from typing import BinaryIO
 
-import matplotlib
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-matplotlib.rcParams["text.parse_math"] = False  # names like "$\\alpha$" are text, never TeX
+from capacity_planner._files import file_stem
+from capacity_planner.pages import chart_style as S
+from capacity_planner.report.chart_image import ChartImage
 
-__all__ = ["DemandFigure", "draw_backtest", "draw_weekly_demand", "plot_activity_demand", "plot_backtest"]
+__all__ = ["DemandFigure", "demand_chart_images", "draw_backtest", "draw_weekly_demand",
+           "plot_activity_demand", "plot_backtest"]
 
-_HISTORY = "#4c72b0"
-_FORECAST = "#dd8452"
-_SIZED = "#c44e52"
+# The one chart look (pages.chart_style): what happened in grey, the forecast (the model) in NHS blue, the
+# level demand is sized to (the need) as the black mark of the plan charts.
+_HISTORY = S.NHS_DARK_GREY
+_FORECAST = S.SERIES["planned"]
+_SIZED = S.SERIES["need"]
 
 
 class DemandFigure:
     """A reusable figure for weekly-demand charts (drawing many activities on one figure is about three
     times faster than creating a figure per chart). Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, figsize: tuple[float, float] = (10, 4.2), dpi: int = 100) -> None:
+    def __init__(self, figsize: tuple[float, float] = (10, 4.25), dpi: int = S.DPI) -> None:
         self.dpi = dpi
-        self.fig = Figure(figsize=figsize)
-        FigureCanvasAgg(self.fig)
+        self.fig = S.new_figure(*figsize)
         self.ax = self.fig.add_subplot()
-        self.fig.subplots_adjust(left=0.07, right=0.98, top=0.86, bottom=0.12)
 
     def __enter__(self) -> DemandFigure:
         return self
@@ -48,18 +52,24 @@ class DemandFigure:
         self.fig.clear()
 
     def draw(
-        self, weekly: pd.DataFrame, activity_id: str, path: str | Path, *, model: str | None = None
-    ) -> Path:
-        """Draw one activity's rows of the long weekly-demand table and save to ``path`` (PNG).
+        self, weekly: pd.DataFrame, activity_id: str, target: str | Path | BinaryIO, *,
+        model: str | None = None
+    ) -> None:
+        """Draw one activity's rows of the long weekly-demand table and save it as PNG to ``target`` (a
+        path or a binary file).
 
         History is a line, the forecast mean a line in a shaded 10th-90th centile band, and the sized
         level a dashed line; patients a week.
         """
         self.ax.clear()
         draw_weekly_demand(weekly, activity_id, model=model, ax=self.ax)
-        out = Path(path)
-        self.fig.savefig(out, dpi=self.dpi)
-        return out
+        self.fig.savefig(target, dpi=self.dpi, format="png")
+
+    def png(self, weekly: pd.DataFrame, activity_id: str, *, model: str | None = None) -> bytes:
+        """:meth:`draw` to PNG bytes."""
+        buf = io.BytesIO()
+        self.draw(weekly, activity_id, buf, model=model)
+        return buf.getvalue()
 
 
 def draw_weekly_demand(weekly: pd.DataFrame, activity_id: str, *, model: str | None = None,
@@ -105,16 +115,16 @@ def draw_weekly_demand(weekly: pd.DataFrame, activity_id: str, *, model: str | N
     title = f"{activity_id}: weekly demand (patients a week)"
     if model:
         title += f"\nmodel: {model}"
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=11, loc="left")
     ax.set_ylabel("patients a week")
     ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    S.style_axes(ax)
+    ax.legend(loc="upper left", fontsize=9, frameon=False)
     return ax
 
 
 def plot_activity_demand(
-    weekly: pd.DataFrame, activity_id: str, path: str | Path, *, model: str | None = None, dpi: int = 100
+    weekly: pd.DataFrame, activity_id: str, path: str | Path, *, model: str | None = None, dpi: int = S.DPI
 ) -> Path:
     """Save a chart of one activity's rows of the long weekly-demand table to ``path`` (PNG).
 
@@ -130,7 +140,40 @@ def plot_activity_demand(
         Forecast model shown in the title.
     """
     with DemandFigure(dpi=dpi) as figure:
-        return figure.draw(weekly, activity_id, path, model=model)
+        figure.draw(weekly, activity_id, path, model=model)
+    return Path(path)
+
+
+def demand_chart_images(weekly: pd.DataFrame, models: Mapping[str, str] | None = None,
+                        names: Mapping[str, str] | None = None) -> list[ChartImage]:
+    """One weekly-demand chart per activity of the long weekly table (:func:`draw_weekly_demand`), drawn
+    to PNG in the order activities appear: named ``demand_<activity>`` (a safe file stem,
+    :func:`capacity_planner._files.file_stem`), titled and described with the activity's name.
+
+    Parameters
+    ----------
+    weekly : DataFrame
+        ``DemandResult.weekly`` or ``weekly_demand.csv`` (``week_start`` as dates or ISO text).
+    models : mapping, optional
+        Activity id → forecast model, shown in the chart's title.
+    names : mapping, optional
+        Activity id → name for the title and alt text (default: the id).
+    """
+    if not len(weekly):
+        return []
+    frame = weekly
+    if not pd.api.types.is_datetime64_any_dtype(frame["week_start"]):
+        frame = frame.assign(week_start=pd.to_datetime(frame["week_start"]))
+    images = []
+    with DemandFigure() as figure:
+        for aid, rows in frame.groupby("activity_id", sort=False):
+            act = str(aid)
+            name = (names or {}).get(act, act)
+            alt = (f"Line chart of weekly demand for {name}: past weeks, the forecast and the level it is "
+                   "sized to.")
+            png = figure.png(rows, act, model=(models or {}).get(act))
+            images.append(ChartImage(f"demand_{file_stem(act)}", f"Weekly demand: {name}", alt, png))
+    return images
 
 
 def plot_backtest(
@@ -145,10 +188,8 @@ def plot_backtest(
 
     ``table`` needs columns ``label``, ``coverage`` and ``coverage_naive``.
     """
-    fig = Figure(figsize=(8, 3.8))
-    FigureCanvasAgg(fig)
+    fig = S.new_figure(8, 3.75)
     draw_backtest(table, title=title, target=target, ax=fig.add_subplot())
-    fig.tight_layout()
     out = Path(path)
     fig.savefig(out, dpi=dpi)
     return out
@@ -159,9 +200,7 @@ def draw_backtest(table: pd.DataFrame, *, title: str = "Back-test coverage", tar
     """Draw coverage (model vs naive) per row label of a back-test summary on ``ax`` (default: a new
     figure); ``table`` needs columns ``label``, ``coverage`` and ``coverage_naive``."""
     if ax is None:
-        fig = Figure(figsize=(8, 3.8))
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
+        ax = S.new_figure(8, 3.75).add_subplot()
     x = range(len(table))
     ax.bar([i - 0.2 for i in x], table["coverage"], width=0.4, color=_FORECAST, label="model")
     ax.bar([i + 0.2 for i in x], table["coverage_naive"], width=0.4, color=_HISTORY, label="naive")
@@ -170,6 +209,7 @@ def draw_backtest(table: pd.DataFrame, *, title: str = "Back-test coverage", tar
     ax.set_xticks(list(x), list(table["label"]), rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of test periods covered")
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
+    ax.set_title(title, fontsize=11, loc="left")
+    S.style_axes(ax)
+    ax.legend(fontsize=9, frameon=False)
     return ax

@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.ticker import FuncFormatter
 
-from capacity_planner.report.charts import DPI, Chart, ChartFile, save_chart
+from capacity_planner.pages.chart_style import NHS_BLUE, new_figure
+from capacity_planner.report.charts import Chart, ChartFile, save_chart
 from capacity_planner.report.spc import SpcOptions, XmrChart, detect_rebase, xmr
 
 __all__ = [
@@ -44,8 +44,6 @@ __all__ = [
     "spc_chart",
     "write_spc_charts",
 ]
-
-NHS_BLUE = "#005eb8"
 
 
 @dataclass(frozen=True)
@@ -96,9 +94,8 @@ def _x_text(x: Any) -> str:
 
 
 def _new_axes(width: float = 10.0, height: float = 4.75) -> Axes:
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig.add_subplot()
+    """An axes on a new figure of the one chart style's size rules (:func:`chart_style.new_figure`)."""
+    return new_figure(width, height).add_subplot()
 
 
 # ---- icons --------------------------------------------------------------------------------------------

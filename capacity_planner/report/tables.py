@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,16 +38,16 @@ from capacity_planner.pack.schema import SETTINGS_BY_KEY
 from capacity_planner.plan_summary import PlanSummary
 from capacity_planner.report.anonymise import Pseudonyms, anonymise_outputs, anonymise_pack
 
-# file name -> (text columns, numeric columns) a reader requires (output_schema, defined once).
-PLAN_FILES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    t.file: (t.required_text, t.required_numeric)
-    for t in (OUT.ALLOCATION, OUT.GAPS, OUT.CLINICIANS, OUT.CHANGES)
-}
-OPTIONAL_FILES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    t.file: (t.required_text, t.required_numeric) for t in (OUT.GAP_REASONS, OUT.WEEKLY_DEMAND)
-}
+if TYPE_CHECKING:
+    from capacity_planner.demand.pipeline import DemandResult
+    from capacity_planner.solver.plan import PlanResult
+
 EMPTY = ""  # activity of a free slot in allocation/changes
 PA_CATEGORIES: tuple[str, ...] = ("DCC", "SPA", "other", "APA", "out of hours")
+PLAN_FILES: tuple[OUT.OutputTable, ...] = (OUT.ALLOCATION, OUT.GAPS, OUT.CLINICIANS, OUT.CHANGES)
+OPTIONAL_FILES: tuple[OUT.OutputTable, ...] = (OUT.GAP_REASONS, OUT.WEEKLY_DEMAND)
+REQUIREMENTS_TEXT: tuple[str, ...] = ("activity_id", "category", "rapid_access", "sizing_method")
+REQUIREMENTS_NUMERIC: tuple[str, ...] = tuple(c for c in REQUIREMENTS_COLUMNS if c not in REQUIREMENTS_TEXT)
 
 
 def tuples(frame: pd.DataFrame) -> Iterator[Any]:
@@ -59,31 +59,103 @@ class PlanOutputError(ValueError):
     """A plan output folder is missing a file or a column."""
 
 
+# ---- one typing of the plan tables, whether from memory or from a folder ---------------------------------
+def text_column(values: pd.Series) -> pd.Series:
+    """Text as the meeting pack reads it: a missing value is ``""``, outer spaces dropped."""
+    return values.astype(object).fillna(EMPTY).astype(str).str.strip()
+
+
+def number_column(values: pd.Series) -> pd.Series:
+    """Numbers as float64; a blank cell is missing (ValueError when a cell is not a number)."""
+    return pd.to_numeric(values.replace(EMPTY, np.nan)).astype("float64")
+
+
+def typed_column(values: pd.Series) -> pd.Series:
+    """A column the schema does not know (an extension column of requirements.csv): numbers when it holds
+    a value and every value is a number, else text (an all-blank column is text ``""``)."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.astype("float64")
+        return numbers if numbers.notna().any() else text_column(pd.Series(EMPTY, index=values.index))
+    text = text_column(values)
+    given = text != EMPTY
+    if given.any():
+        numbers = pd.to_numeric(text.where(given), errors="coerce")
+        if numbers[given].notna().all():
+            return numbers.astype("float64")
+    return text
+
+
+def typed_table(frame: pd.DataFrame, table: OUT.OutputTable) -> pd.DataFrame:
+    """A copy of a plan table with the schema's text columns as text and number columns as float64 (the
+    columns it has; others are left as they are)."""
+    out = frame.copy()
+    for column in table.columns:
+        if column in out.columns:
+            convert = text_column if column in table.text else number_column
+            try:
+                out[column] = convert(out[column])
+            except (ValueError, TypeError) as exc:
+                raise PlanOutputError(
+                    f"{table.file}: column {column} holds a value that is not a number") from exc
+    return out
+
+
+def typed_requirements(frame: pd.DataFrame) -> pd.DataFrame:
+    """requirements.csv's table as the meeting pack reads it: DESIGN text columns as text, its number
+    columns as float64, ``rapid_access`` as bool, every other column by :func:`typed_column`."""
+    out = frame.copy()
+    for column in out.columns:
+        if column in REQUIREMENTS_TEXT:
+            if column == "rapid_access" and pd.api.types.is_bool_dtype(out[column]):
+                continue
+            out[column] = text_column(out[column])
+        elif column in REQUIREMENTS_NUMERIC or column == "backlog_sessions_per_year":
+            out[column] = number_column(out[column])
+        else:
+            out[column] = typed_column(out[column])
+    if not pd.api.types.is_bool_dtype(out["rapid_access"]):
+        out["rapid_access"] = out["rapid_access"].str.lower().isin(("true", "1", "yes"))
+    try:
+        return Requirements.from_frame(out).table
+    except ValueError as exc:
+        raise PlanOutputError(f"requirements.csv: {exc}") from exc
+
+
+def _with_unassigned(clinicians: pd.DataFrame) -> pd.DataFrame:
+    """clinicians.csv with unassigned PAs (0 when the plan predates them) and their reason ("")."""
+    out = clinicians.copy()
+    if "unassigned_pas" not in out.columns:
+        out["unassigned_pas"] = 0.0
+    out["unassigned_pas"] = number_column(out["unassigned_pas"]).fillna(0.0)
+    if "unassigned_reason" not in out.columns:
+        out["unassigned_reason"] = EMPTY
+    out["unassigned_reason"] = text_column(out["unassigned_reason"])
+    return out
+
+
 # ---- reading ----------------------------------------------------------------------------------------
-def _read_csv(path: Path, text: Sequence[str], numeric: Sequence[str]) -> pd.DataFrame:
-    """Read with every text column kept verbatim ("NA" is an ID, not a missing value)."""
+def _read_csv(path: Path, table: OUT.OutputTable | None = None,
+              required: Sequence[str] = ()) -> pd.DataFrame:
+    """Read with every text column kept verbatim ("NA" is an ID, not a missing value), check the required
+    columns and type the schema's columns (:func:`typed_table`)."""
     if not path.exists():
         raise PlanOutputError(f"{path.name} is missing from the plan folder {path.parent}")
     frame = read_text_csv(path)
     frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [c for c in (*text, *numeric) if c not in frame.columns]
+    needed = table.required if table is not None else tuple(required)
+    missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise PlanOutputError(f"{path.name} lacks column(s): {', '.join(missing)}")
-    for col in numeric:
-        try:
-            frame[col] = pd.to_numeric(frame[col].replace("", np.nan)).astype("float64")
-        except (ValueError, TypeError) as exc:
-            raise PlanOutputError(f"{path.name}: column {col} holds a value that is not a number") from exc
-    for col in text:
-        frame[col] = frame[col].astype(object).fillna(EMPTY).astype(str).str.strip()
-    return frame
+    return typed_table(frame, table) if table is not None else frame
 
 
 @dataclass(frozen=True, eq=False)
 class PlanOutputs:
-    """The files of one plan output folder (DESIGN.md section 4), as read."""
+    """The tables of one plan (DESIGN.md section 4), typed as the meeting pack reads them: built in memory
+    from a run (:func:`plan_outputs`) or read from a plan folder (:func:`read_plan_dir`), the same either
+    way. ``folder`` is the folder read (None for a run in memory)."""
 
-    folder: Path
+    folder: Path | None
     requirements: pd.DataFrame
     allocation: pd.DataFrame
     gaps: pd.DataFrame
@@ -94,21 +166,27 @@ class PlanOutputs:
     weekly_demand: pd.DataFrame | None = None
 
 
+def plan_outputs(plan: PlanResult, demand: DemandResult) -> PlanOutputs:
+    """A run's plan tables in memory, typed exactly as :func:`read_plan_dir` reads the folder written from
+    them (weekly demand to the file's significant digits,
+    :func:`capacity_planner.outputs.weekly_demand_table`)."""
+    from capacity_planner.outputs import weekly_demand_table
+
+    tables = {t.file: typed_table(plan.tables[key], t) for key, t in OUT.PLAN_TABLES.items()}
+    return PlanOutputs(
+        None, typed_requirements(demand.requirements.table), tables[OUT.ALLOCATION.file],
+        tables[OUT.GAPS.file], _with_unassigned(tables[OUT.CLINICIANS.file]), tables[OUT.CHANGES.file],
+        plan.summary, typed_table(plan.gap_reasons, OUT.GAP_REASONS),
+        typed_table(weekly_demand_table(demand), OUT.WEEKLY_DEMAND))
+
+
 def read_plan_dir(plan_dir: str | Path) -> PlanOutputs:
     """Read a plan output folder; raise :class:`PlanOutputError` naming any missing file or column."""
     folder = Path(plan_dir)
-    req_path = folder / "requirements.csv"
-    req_text = ("activity_id", "category", "rapid_access", "sizing_method")
-    req_numeric = tuple(c for c in REQUIREMENTS_COLUMNS if c not in req_text)
-    raw_req = _read_csv(req_path, req_text, req_numeric)
-    raw_req["rapid_access"] = raw_req["rapid_access"].str.lower().isin(("true", "1", "yes"))
-    try:
-        requirements = Requirements.from_frame(raw_req).table
-    except ValueError as exc:
-        raise PlanOutputError(f"requirements.csv: {exc}") from exc
-    frames = {name: _read_csv(folder / name, *cols) for name, cols in PLAN_FILES.items()}
-    optional = {name: _read_csv(folder / name, *cols) if (folder / name).exists() else None
-                for name, cols in OPTIONAL_FILES.items()}
+    requirements = typed_requirements(_read_csv(folder / "requirements.csv", required=REQUIREMENTS_COLUMNS))
+    frames = {t.file: _read_csv(folder / t.file, t) for t in PLAN_FILES}
+    optional = {t.file: _read_csv(folder / t.file, t) if (folder / t.file).exists() else None
+                for t in OPTIONAL_FILES}
     summary_path = folder / "summary.json"
     if not summary_path.exists():
         raise PlanOutputError(f"summary.json is missing from the plan folder {folder}")
@@ -117,17 +195,24 @@ def read_plan_dir(plan_dir: str | Path) -> PlanOutputs:
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
         raise PlanOutputError(str(exc) if str(exc).startswith("summary.json") else f"summary.json: {exc}") \
             from exc
-    clinicians = frames["clinicians.csv"]
-    if "unassigned_pas" not in clinicians.columns:
-        clinicians["unassigned_pas"] = 0.0
-    clinicians["unassigned_pas"] = pd.to_numeric(
-        clinicians["unassigned_pas"].replace("", np.nan)).astype("float64").fillna(0.0)
-    if "unassigned_reason" not in clinicians.columns:
-        clinicians["unassigned_reason"] = EMPTY
-    clinicians["unassigned_reason"] = clinicians["unassigned_reason"].astype(str).str.strip()
     return PlanOutputs(folder, requirements, frames["allocation.csv"], frames["gaps.csv"],
-                       clinicians, frames["changes.csv"], summary,
+                       _with_unassigned(frames["clinicians.csv"]), frames["changes.csv"], summary,
                        optional["gap_reasons.csv"], optional["weekly_demand.csv"])
+
+
+# ---- plain words ------------------------------------------------------------------------------------
+STAFF_GROUP_WORDS: Mapping[str, str] = {
+    "consultant": "Consultant", "sas": "SAS doctor", "specialty_doctor": "Specialty doctor",
+    "nurse": "Nurse", "ahp": "Allied health professional", "pharmacist": "Pharmacist",
+    "psychologist": "Psychologist", "other": "Other",
+}
+CONTRACT_WORDS: Mapping[str, str] = {
+    "consultant_2003": "Consultant contract 2003", "sas_2021": "SAS contract 2021",
+    "sas_2008": "SAS contract 2008", "afc": "Agenda for Change",
+}
+def in_words(code: object, words: Mapping[str, str]) -> object:
+    """A code in plain words (the code itself when unknown)."""
+    return words.get(str(code), code) if isinstance(code, str) else code
 
 
 # ---- the meeting data ---------------------------------------------------------------------------------

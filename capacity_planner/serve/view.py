@@ -9,14 +9,13 @@ folder holding exactly what ``plan`` would write).
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 from capacity_planner.application import PlanRun
 from capacity_planner.pages.chart_style import CATEGORY_COLOURS, CATEGORY_NAMES, category_colour
-from capacity_planner.report.tables import EMPTY, MeetingData, load_meeting_data, tuples
+from capacity_planner.report.tables import EMPTY, MeetingData, tuples
 from capacity_planner.serve.replan import Cell
 
 __all__ = ["compare_context", "headline_items", "meeting_data", "timetable"]
@@ -30,18 +29,20 @@ def meeting_data(run: PlanRun, *, anonymise: bool = False) -> MeetingData:
 @lru_cache(maxsize=64)
 def _cached(run: PlanRun, anonymise: bool) -> MeetingData:
     import dataclasses
-    from pathlib import Path
 
-    from capacity_planner.outputs import write_plan_tables
+    from capacity_planner.report.anonymise import Pseudonyms, anonymise_outputs, anonymise_pack
+    from capacity_planner.report.tables import build_meeting_data, plan_outputs
 
-    # As write_meeting_pack does: the demand step's notes travel into summary.json.
+    # As write_meeting_pack does: the demand step's notes travel into the summary; the tables are built
+    # in memory, typed as a plan folder is read (report.tables.plan_outputs), so the page shows
+    # report.html's numbers.
     notes = [*run.notes, *[n for n in run.plan.summary.notes if n not in run.notes]]
     plan = dataclasses.replace(run.plan, summary=dataclasses.replace(run.plan.summary, notes=notes))
-    with tempfile.TemporaryDirectory(prefix="capacity-planner-serve-") as folder:
-        # requirements.csv as `plan` writes it; weekly_demand.csv only feeds the report's charts (not shown)
-        run.demand.requirements.to_csv(Path(folder) / "requirements.csv")
-        write_plan_tables(plan, folder)
-        return load_meeting_data(run.pack, folder, anonymise=anonymise)
+    outputs = plan_outputs(plan, run.demand)
+    if not anonymise:
+        return build_meeting_data(run.pack, outputs)
+    ps = Pseudonyms.from_pack(run.pack)
+    return build_meeting_data(anonymise_pack(run.pack, ps), anonymise_outputs(outputs, ps), anonymised=True)
 
 
 def _relabel(cells: Mapping[Cell, str] | Sequence[Cell],

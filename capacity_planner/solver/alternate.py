@@ -170,7 +170,8 @@ def balanced_orientation(edges: list[tuple[str, str]]) -> list[bool]:
     used = [False] * len(all_edges)
     forward = [True] * len(all_edges)
     pointer: dict[str, int] = defaultdict(int)
-    for start in sorted(incident):
+    # real vertices first, so that a lone alternate-week cell (an edge to "free") reads as week A
+    for start in sorted(incident, key=lambda x: (x in (FREE, _DUMMY), x)):
         stack = [start]
         while stack:
             at = stack[-1]

@@ -90,7 +90,7 @@ def highs_unmet(problem: AllocationProblem, time_limit_s: float = 60.0) -> dict[
     for c, ci in enumerate(p.clinicians):
         w = ci.working_weeks
         mine = [t for t in trip if t[0] == c]
-        rows.append(({xi[t]: 1 for t in mine if len(t) == 4}, -np.inf, 2))
+        rows.append(({zi[cs]: 1 for cs in zi if cs[0] == c}, -np.inf, 1))  # one slot on alternate weeks
         rows.append(({xi[t]: annual(t) for t in mine}, -np.inf, ci.annual_target + w * ci.apa_cap))
         spa = {xi[t]: annual(t) for t in mine if p.activities[t[2]].category == "SPA"}
         rows.append((spa, ci.spa_floor * w, ci.spa_ceiling))

@@ -76,9 +76,10 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
 
     Alternate-week cells (h, week A / week B) for a clinician whose SPA floor or contracted PAs are not
     whole (every session here is 1 PA): SPA, and clinical activities with demand and no fixed requirement,
-    in slots they work that are not locked; each runs half the working weeks (PA-weeks and supply); a slot
-    holds one weekly cell or up to two alternate-week cells (2 sum x + sum h <= 2), at most two
-    alternate-week cells a clinician; rooms 2 sum x + sum h <= 2 x rooms (the week labels balance them).
+    in slots they work that are not locked (only their current SPA slots, if they have any); each runs
+    half the working weeks (PA-weeks and supply); a slot holds one weekly cell or up to two alternate-week
+    cells (2 sum x + sum h <= 2), at most one slot on alternate weeks a clinician; rooms
+    2 sum x + sum h <= 2 x rooms (the week labels balance them).
 
     Rules: one activity a slot; each cell counts its PAs for the weeks it runs (the job plan's
     weeks_per_year when it keeps its activity, else the clinician's working weeks) and PA-weeks plus
@@ -105,7 +106,12 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     locked = {(j.clinician_id, j.day, j.period) for j in pack.job_plans if j.locked}
     hs = [x for x in xs if x[0] in halved and x[:3] not in locked and x[3] not in fixed_acts
           and (acts[x[3]].category == "SPA" or demand.get(x[3], 0) > 0)]
+    spa_now = {key for key, j in current.items() if acts[j.activity_id].category == "SPA"}
+    spa_now &= {x[:3] for x in hs}  # where a clinician has SPA now, only those slots alternate
+    hs = [x for x in hs if x[:3] in spa_now or not any(k[0] == x[0] for k in spa_now)]
     half = {x: len(xs) + k for k, x in enumerate(hs)}
+    alt_slots = sorted({x[:3] for x in hs})
+    alt = {key: len(xs) + len(hs) + k for k, key in enumerate(alt_slots)}  # 1: slot on alternate weeks
     idx = {x: i for i, x in enumerate(xs)}
 
     def weeks(x: tuple[str, str, str, str]) -> float:
@@ -116,7 +122,7 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     now = {a: sum(j.weeks_per_year for j in pack.job_plans if j.activity_id == a) for a in acts}
     floors = {a: float(np.floor(0.5 * min(now[a], demand[a]))) for a in short if not acts[a].rapid_access}
     floors = {a: f for a, f in floors.items() if f > 0}
-    n = len(xs) + len(hs)
+    n = len(xs) + len(hs) + len(alt)
     m = {a: n + k for k, a in enumerate(short)}
     n += len(short)
     f = {a: n + k for k, a in enumerate(floors)}
@@ -138,7 +144,8 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
         for d, p in grid:
             rows.append(({**{idx[x]: 2 for x in xs if x[:3] == (cid, d, p)},
                           **{half[x]: 1 for x in hs if x[:3] == (cid, d, p)}}, -np.inf, 2))
-        rows.append(({half[x]: 1 for x in hs if x[0] == cid}, -np.inf, 2))
+        rows.append(({alt[key]: 1 for key in alt if key[0] == cid}, -np.inf, 1))
+        rows += [({half[x]: 1, alt[x[:3]]: -1}, -np.inf, 0) for x in hs if x[0] == cid]
         pas = {idx[x]: acts[x[3]].pa_value * weeks(x) for x in xs if x[0] == cid}
         pas |= {half[x]: acts[x[3]].pa_value * w / 2 for x in hs if x[0] == cid}
         rows.append(({**pas, u[cid]: 1, extra[cid]: -w}, c.contracted_pas * w, c.contracted_pas * w))
@@ -185,10 +192,10 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     lower = np.array([lo for _, lo, _ in rows], dtype=float)
     upper = np.array([hi for _, _, hi in rows], dtype=float)
     # additional PAs are exact in 1/120 PA in the solver (an alternate-week extra cell is 0.5 PA): continuous
-    integrality = np.r_[np.ones(len(xs) + len(hs)), np.zeros(len(short) + len(floors) + len(u) + len(extra)),
+    integrality = np.r_[np.ones(len(xs) + len(hs) + len(alt)), np.zeros(len(short) + len(floors) + len(u) + len(extra)),
                         np.ones(len(over) + len(bought))]
     headroom = [c.max_pas - c.contracted_pas if budget is not None else 0.0 for c in pack.clinicians]
-    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(xs) + len(hs)), np.full(len(short) + len(floors) + len(u), np.inf),
+    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(xs) + len(hs) + len(alt)), np.full(len(short) + len(floors) + len(u), np.inf),
                                        headroom, np.ones(len(over)), [buyable[a][0] for a in bought]])
     values = []
     for level in ("floor", "rapid", "routine"):

@@ -16,8 +16,10 @@ what the plan reaches, so the model stays small:
 * for SPA, and for direct clinical care with referral demand and no fixed requirement (an alternate-week
   MDT would not keep its quorum every week);
 * in normal-time slots only (so the rest rule after an evening session needs no week labels);
-* at most one slot on a two-week cycle per clinician (:data:`MAX_HALVES` alternate-week cells): a half
-  PA of remainder needs one such slot, and job plans with many alternating sessions are hard to run.
+* at most one slot on a two-week cycle per clinician: a half PA of remainder needs one such slot, and
+  job plans with many alternating slots are hard to run (it also keeps the search small: two single
+  alternate-week cells in two slots mostly repeat what a pair in one slot does);
+* only in the slots of their current SPA sessions, when they have any (SPA is what alternates).
 
 Which week (:func:`label_weeks`): the model counts rooms as
 :math:`2\sum x + \sum h \le 2\,\text{rooms}_{rs}`, and labels are assigned after solving so that every
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
     from capacity_planner.pack.model import PlanningPack
     from capacity_planner.solver.problem import ActivityInfo, SlotInfo
 
-MAX_HALVES = 2  # alternate-week cells per clinician: one slot on a two-week cycle
 FREE = "\x00free"  # vertex of a week with no alternate-week cell
 _DUMMY = "\x00dummy"
 
@@ -95,12 +96,15 @@ def half_clinician_ids(pack: PlanningPack) -> frozenset[str]:
 
 def half_options(halved: Sequence[bool], activities: Sequence[ActivityInfo], slots: Sequence[SlotInfo],
                  options: Mapping[tuple[int, int], tuple[int, ...]], locked: frozenset[tuple[int, int]],
-                 fixed: set[int]) -> dict[tuple[int, int], tuple[int, ...]]:
+                 fixed: set[int], current: Mapping[tuple[int, int], int],
+                 ) -> dict[tuple[int, int], tuple[int, ...]]:
     """(clinician, slot) -> activities offered there on alternate weeks: for the clinicians ``halved``,
     in normal-time slots they may work and that are not locked, the SPA activities and the direct
     clinical care with referral demand and no fixed requirement (indices in ``fixed``) among their
-    options."""
-    out = {}
+    options; only in the slots of their current SPA sessions when they have any there (SPA is what
+    alternates: a 1.5 floor keeps one SPA slot weekly and alternates the other, and the choice of slot
+    does not repeat the whole timetable's symmetry)."""
+    out: dict[tuple[int, int], tuple[int, ...]] = {}
     for (c, s), acts in options.items():
         if not halved[c] or slots[s].premium or (c, s) in locked:
             continue
@@ -108,7 +112,11 @@ def half_options(halved: Sequence[bool], activities: Sequence[ActivityInfo], slo
             activities[a].category == "DCC" and activities[a].demand > 0)))
         if mine:
             out[(c, s)] = mine
-    return out
+    spa_slots: dict[int, set[int]] = defaultdict(set)
+    for (c, s), a in current.items():
+        if (c, s) in out and activities[a].category == "SPA":
+            spa_slots[c].add(s)
+    return {(c, s): acts for (c, s), acts in out.items() if c not in spa_slots or s in spa_slots[c]}
 
 
 def label_weeks(slot_halves: Mapping[tuple[int, int], tuple[int, ...]],

@@ -198,9 +198,13 @@ def _in_week(cells: dict, week: str) -> dict[tuple[str, str, str], str]:
 
 
 def _check_alternate(cells: dict) -> list[str]:
-    """At most two cells on alternate weeks per clinician (one slot on a two-week cycle)."""
-    n = Counter(k[0] for k in cells if k[3])
-    return [f"{cid}: {k} cells on alternate weeks, more than 2" for cid, k in sorted(n.items()) if k > 2]
+    """At most one slot on alternate weeks per clinician (docs/method.md: one slot on a two-week cycle)."""
+    slots: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for cid, day, period, week in cells:
+        if week:
+            slots[cid].add((day, period))
+    return [f"{cid}: {len(s)} slots on alternate weeks ({', '.join(f'{d}-{p}' for d, p in sorted(s))}), "
+            f"more than one" for cid, s in sorted(slots.items()) if len(s) > 1]
 
 
 def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict, need: dict[str, float],

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from capacity_planner.solver.alternate import MAX_HALVES
 from capacity_planner.solver.problem import AllocationProblem
 from capacity_planner.solver.variables import Variables, _wsum, share_coefficient
 
@@ -87,17 +86,23 @@ class Constraints:
     def one_activity_per_slot(self) -> None:
         r"""At most one activity per clinician per slot: :math:`\sum_a x_{csa} \le 1\ \forall c,s`; where
         alternate-week cells are offered, one weekly cell or up to two alternate-week cells of different
-        activities: :math:`2\sum_a x_{csa} + \sum_a h_{csa} \le 2`; and at most
-        :data:`~capacity_planner.solver.alternate.MAX_HALVES` alternate-week cells per clinician."""
+        activities: :math:`2\sum_a x_{csa} + \sum_a h_{csa} \le 2`; and at most one slot on alternate
+        weeks per clinician: :math:`h_{csa} \le z_{cs}`, :math:`\sum_s z_{cs} \le 1` (a half PA of
+        remainder needs one, and a job plan with many alternating slots is hard to run)."""
         for key, cells in self.v.by_cs.items():
             halves = self.v.h_by_cs.get(key, [])
             if halves:
                 self.model.add(_wsum([(var, 2) for _, var in cells] + [(var, 1) for _, var in halves]) <= 2)
             elif len(cells) > 1:
                 self.model.add_at_most_one(var for _, var in cells)
-        for per_clinician in self.v.h_by_c.values():
-            if len(per_clinician) > MAX_HALVES:
-                self.model.add(_wsum([(var, 1) for _, _, var in per_clinician]) <= MAX_HALVES)
+        by_clinician: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
+        for (c, s), z in self.v.alt_slot.items():
+            for _, var in self.v.h_by_cs[(c, s)]:
+                self.model.add_implication(var, z)
+            by_clinician.setdefault(c, []).append((z, 1))
+        for terms in by_clinician.values():
+            if len(terms) > 1:
+                self.model.add(_wsum(terms) <= 1)
 
     def contracted_pas(self) -> None:
         r"""PA-weeks a year equal contracted PAs over the working weeks, less unassigned time, plus allowed
@@ -281,13 +286,8 @@ class Constraints:
         :math:`z_{cs} \ge h_{csa}` for the alternate-week cells offered there (one session in a week at
         most, whichever)."""
         terms = [(var, 1) for _, var in self.v.by_cs.get((c, s), [])]
-        halves = self.v.h_by_cs.get((c, s), [])
-        if halves:
-            z = self.model.new_bool_var(f"alternate_weeks[{self.p.clinicians[c].clinician_id}, "
-                                        f"{self.p.slots[s].label}]")
-            for _, var in halves:
-                self.model.add_implication(var, z)
-            terms.append((z, 1))
+        if (c, s) in self.v.alt_slot:
+            terms.append((self.v.alt_slot[(c, s)], 1))
         return terms
 
     def weekly_rest(self) -> None:

@@ -8,6 +8,8 @@ PA-week a year = PA_SCALE x week_scale):
   (``x[B, Tue-AM, 2ww]``); only created where *c* is skilled in *a* and available in *s*;
 * :math:`h_{csa} \in \{0,1\}`: clinician *c* does activity *a* in slot *s* on alternate weeks (week A or
   week B, :mod:`capacity_planner.solver.alternate`; ``h[B, Tue-AM, spa]``); only where offered;
+* :math:`z_{cs} \in \{0,1\}`: clinician *c* works slot *s* on alternate weeks
+  (``alternate_weeks[B, Tue-AM]``);
 * :math:`u_c \in [0, W_c t_c]`: contracted PA-weeks a year left unassigned (annual units,
   ``unassigned_pas[B]``);
 * :math:`f_a \in [0, F_a]`: shortfall below the routine floor of activity *a* (``below_floor[fu]``);
@@ -105,6 +107,9 @@ class Variables:
             self.h_by_a[a].append((c, s, var))
             self.h_by_cs[(c, s)].append((a, var))
             self.h_by_sa[(s, a)].append((c, var))
+        # z[c, s]: clinician c works slot s on alternate weeks (some h there is 1)
+        self.alt_slot = {(c, s): model.new_bool_var(f"alternate_weeks[{p.clinicians[c].clinician_id}, "
+                                                    f"{p.slots[s].label}]") for c, s in self.h_by_cs}
         self.under = {c: model.new_int_var(0, max(0, ci.annual_target), f"unassigned_pas[{ci.clinician_id}]")
                       for c, ci in enumerate(p.clinicians)}
         self.below_floor = {a: model.new_int_var(0, act.floor, f"below_floor[{act.activity_id}]")
@@ -201,7 +206,7 @@ class Variables:
         """Every variable, for hints."""
         return [*self.x.values(), *self.h.values(), *self.under.values(), *self.apa.values(),
                 *self.bought.values(), *self.unmet.values(), *self.dcc_max.values(), *self.dcc_min.values(),
-                *self.counts, *self.below_floor.values(), *self.changed.values()]
+                *self.counts, *self.below_floor.values(), *self.changed.values(), *self.alt_slot.values()]
 
 
 def _wsum(terms: list[tuple[cp_model.IntVar, int]]) -> Expr:

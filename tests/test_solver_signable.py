@@ -448,3 +448,18 @@ def test_checker_reads_the_new_rules_itself(tiny_path: Path) -> None:
     fu_after = fu_before + 3 * 42
     assert any(v.startswith(f"fu: {fu_after:g} session-weeks a year planned, a whole session beyond") for v in
                violations), violations
+
+
+def test_checker_re_derives_the_summary_totals() -> None:
+    # 1 clinician, 2 PAs of 1-PA clinics, demand 100: supply 2 x 42 = 84, unmet 16 session-weeks a year
+    # (16 x 4 h x 1 PA = 64 DCC hours). A summary.json that says otherwise is a violation.
+    from capacity_planner.solver import check_plan
+
+    pack = make_pack([clinician("A", 2)], (activity("clinic"),), [("A", "clinic")], slots=WEEK[:2])
+    requirements = reqs({"clinic": 100})
+    plan = run(pack, requirements)
+    assert (plan.summary.unmet_sessions_per_year, plan.summary.unmet_dcc_hours_per_year) == (16, 64)
+    wrong = dataclasses.replace(plan.summary, unmet_sessions_per_year=10.0, unassigned_pas=1.0)
+    found = check_plan(pack, plan.tables, requirements, summary=wrong)
+    assert "summary: unmet_sessions_per_year is 10, recomputed 16" in found
+    assert "summary: unassigned_pas is 1, recomputed 0" in found

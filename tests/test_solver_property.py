@@ -156,8 +156,7 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
                       if x[0] == cid and acts[x[3]].category == "SPA"}
         held = sum(j.weeks_per_year for j in pack.job_plans
                    if j.clinician_id == cid and acts[j.activity_id].category == "SPA")
-        steps = 2 if spa_halves else 1  # the floor rounded up to half sessions where SPA may alternate
-        ceiling = max(float(np.ceil(c.min_spa_pas * steps)) / steps * w, held)
+        ceiling = max(float(np.ceil(c.min_spa_pas)) * w, held)  # whole sessions, alternating or not
         spa |= spa_halves
         rows.append((spa, c.min_spa_pas * w, ceiling))
     for j in pack.job_plans:

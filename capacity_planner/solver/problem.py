@@ -585,9 +585,7 @@ def build_problem(
     fixed_acts = {r.a for r in fixed_slots} | {r.a for r in fixed_weekly}
     halves = half_options([ci.clinician_id in halved for ci in clinicians], activities, slots, options,
                           frozenset(locked), fixed_acts, current)
-    spa_halves = {c for (c, _), acts in halves.items() if any(activities[a].category == "SPA" for a in acts)}
-    clinicians = [whole_session_ceiling(ci, c, activities, skilled, c in spa_halves)
-                  for c, ci in enumerate(clinicians)]
+    clinicians = [whole_session_ceiling(ci, c, activities, skilled) for c, ci in enumerate(clinicians)]
 
     purchases: dict[int, Purchase] = {}
     for buy in allowances.purchased_sessions:

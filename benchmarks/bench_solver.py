@@ -57,55 +57,74 @@ def requirements_for(pack: PlanningPack) -> tuple[Requirements, str]:
 
 def highs_unmet(problem: AllocationProblem, time_limit_s: float = 60.0) -> dict[str, Any]:
     """The routine-floor, rapid-access and routine unmet-demand levels of the same integer model (annual
-    units: each cell's PAs times the weeks it runs), with HiGHS."""
+    units: each cell's PAs times the weeks it runs; alternate-week cells for half the weeks), with HiGHS."""
     p = problem
-    trip = list(p.triples())
+    weekly = list(p.triples())
+    half = [(c, s, a, "h") for c, s, a in p.half_triples()]
+    trip: list[tuple] = [*weekly, *half]
     xi = {t: i for i, t in enumerate(trip)}
+    half_cs = sorted({t[:2] for t in half})
+    zi = {cs: len(trip) + k for k, cs in enumerate(half_cs)}  # slot worked on some week (alternate)
+
+    def annual(t: tuple) -> int:
+        return p.half_annual(*t[:3]) if len(t) == 4 else p.annual(*t)
+
+    def weeks(t: tuple) -> int:
+        return p.half_weeks(t[0]) if len(t) == 4 else p.weeks(*t)
+
+    def size(t: tuple) -> int:  # 2 for a weekly cell, 1 for an alternate-week cell
+        return 1 if len(t) == 4 else 2
+
     acts = [a for a, act in enumerate(p.activities) if act.demand > 0]
     floors = [a for a, act in enumerate(p.activities) if act.floor > 0]
-    mi = {a: len(trip) + k for k, a in enumerate(acts)}
-    fi = {a: len(trip) + len(acts) + k for k, a in enumerate(floors)}
-    n = len(trip) + len(acts) + len(floors)
+    base = len(trip) + len(zi)
+    mi = {a: base + k for k, a in enumerate(acts)}
+    fi = {a: base + len(acts) + k for k, a in enumerate(floors)}
+    n = base + len(acts) + len(floors)
     rows: list[tuple[dict[int, float], float, float]] = []
-    by_cs: dict[tuple[int, int], list[int]] = {}
-    for (c, s, _), i in xi.items():
-        by_cs.setdefault((c, s), []).append(i)
-    rows += [({i: 1 for i in ids}, -np.inf, 1) for ids in by_cs.values()]
+    by_cs: dict[tuple[int, int], list[tuple]] = {}
+    for t in trip:
+        by_cs.setdefault(t[:2], []).append(t)
+    rows += [({xi[t]: size(t) for t in ts}, -np.inf, 2) for ts in by_cs.values()]
+    rows += [({xi[t]: -1, zi[t[:2]]: 1}, 0, np.inf) for t in half]
     for c, ci in enumerate(p.clinicians):
         w = ci.working_weeks
         mine = [t for t in trip if t[0] == c]
-        rows.append(({xi[t]: p.annual(*t) for t in mine}, -np.inf, ci.annual_target + w * ci.apa_cap))
-        spa = {xi[t]: p.annual(*t) for t in mine if p.activities[t[2]].category == "SPA"}
+        rows.append(({zi[cs]: 1 for cs in zi if cs[0] == c}, -np.inf, 1))  # one slot on alternate weeks
+        rows.append(({xi[t]: annual(t) for t in mine}, -np.inf, ci.annual_target + w * ci.apa_cap))
+        spa = {xi[t]: annual(t) for t in mine if p.activities[t[2]].category == "SPA"}
         rows.append((spa, ci.spa_floor * w, ci.spa_ceiling))
         for category, held in ci.roles:
-            cells = {xi[t]: p.annual(*t) for t in mine if p.activities[t[2]].category == category}
+            cells = {xi[t]: annual(t) for t in mine if p.activities[t[2]].category == category}
             rows.append((cells, held, held))
         if ci.out_of_hours_share is not None:
             share = ci.out_of_hours_share
-            coefs = {xi[t]: share.denominator * p.annual(*t) for t in mine if p.slots[t[1]].premium}
+            coefs = {xi[t]: share.denominator * annual(t) for t in mine if p.slots[t[1]].premium}
             rows.append((coefs, -np.inf, share.numerator * w * (ci.contracted + ci.apa_cap)
                          - share.denominator * w * ci.oncall))
         for s, slot in enumerate(p.slots):
             nxt = p.next_morning(s) if slot.period == "EVE" else None
             if nxt is not None:
-                rows.append(({xi[t]: 1 for t in mine if t[1] in (s, nxt)}, -np.inf, 1))
+                rows.append(({xi[t]: size(t) for t in mine if t[1] in (s, nxt)}, -np.inf, 2))
         if ci.max_sessions_per_day is not None:
             for slots in p.day_slots().values():
-                rows.append(({xi[t]: 1 for t in mine if t[1] in slots}, -np.inf, ci.max_sessions_per_day))
+                day = {xi[t]: 1 for t in mine if t[1] in slots and len(t) == 3}
+                day |= {zi[(c, s)]: 1 for s in slots if (c, s) in zi}
+                rows.append((day, -np.inf, ci.max_sessions_per_day))
     for c, s in p.locked:
         key = (c, s, p.current[(c, s)])
         if key in xi:
             rows.append(({xi[key]: 1}, 1, 1))
     for (room, s), cap in p.rooms.items():
-        in_room = {xi[t]: 1 for t in trip if t[1] == s and p.activities[t[2]].room_type == room}
-        rows.append((in_room, -np.inf, cap))
-    rows += [({xi[t]: 1 for t in trip if t[1] == r.s and t[2] == r.a}, r.min_clinicians, np.inf)
+        in_room = {xi[t]: size(t) for t in trip if t[1] == s and p.activities[t[2]].room_type == room}
+        rows.append((in_room, -np.inf, 2 * cap))
+    rows += [({xi[t]: 1 for t in weekly if t[1] == r.s and t[2] == r.a}, r.min_clinicians, np.inf)
              for r in p.fixed_slots]
-    rows += [({xi[t]: 1 for t in trip if t[2] == r.a}, r.sessions, np.inf) for r in p.fixed_weekly]
+    rows += [({xi[t]: 1 for t in weekly if t[2] == r.a}, r.sessions, np.inf) for r in p.fixed_weekly]
     rows += [({xi[t]: 1 for t in trip if t[0] == c and t[2] == a}, -np.inf, cap)
              for (c, a), cap in p.skill_caps.items()]
     for a in acts:
-        coefs = {xi[t]: p.weeks(*t) for t in trip if t[2] == a}
+        coefs = {xi[t]: weeks(t) for t in trip if t[2] == a}
         rows.append(({**coefs, mi[a]: 1}, p.activities[a].demand, np.inf))
         if a in fi:
             rows.append(({**coefs, fi[a]: 1}, p.activities[a].floor, np.inf))
@@ -115,8 +134,8 @@ def highs_unmet(problem: AllocationProblem, time_limit_s: float = 60.0) -> dict[
             matrix[r, j] = v
     lower = np.array([lo for _, lo, _ in rows], dtype=float)
     upper = np.array([hi for _, _, hi in rows], dtype=float)
-    integrality = np.r_[np.ones(len(trip)), np.zeros(len(acts) + len(floors))]
-    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(trip)), np.full(len(acts) + len(floors), np.inf)])
+    integrality = np.r_[np.ones(base), np.zeros(len(acts) + len(floors))]
+    bounds = Bounds(np.zeros(n), np.r_[np.ones(base), np.full(len(acts) + len(floors), np.inf)])
     out: dict[str, Any] = {}
     a_csr = matrix.tocsr()
     for name in ("routine_floor", "unmet_rapid_access", "unmet_routine"):

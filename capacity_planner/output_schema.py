@@ -55,7 +55,8 @@ class OutputTable:
         return tuple(c for c in self.required if c not in self.text)
 
 
-ALLOCATION_COLUMNS = ("clinician_id", "day", "period", "activity_id", "pas", "weeks_per_year")
+# week: "A" or "B" for a cell run on alternate weeks (a two-week cycle), blank for every week (issue 13)
+ALLOCATION_COLUMNS = ("clinician_id", "day", "period", "activity_id", "pas", "weeks_per_year", "week")
 GAPS_COLUMNS = (
     "activity_id",
     "required_sessions_per_year",
@@ -78,17 +79,17 @@ CLINICIANS_COLUMNS = (
     "unassigned_pas",
     "unassigned_reason",
 )
-CHANGES_COLUMNS = ("clinician_id", "day", "period", "activity_before", "activity_after")
+CHANGES_COLUMNS = ("clinician_id", "day", "period", "activity_before", "activity_after", "week")
 GAP_REASONS_COLUMNS = ("activity_id", "reason")
 WEEKLY_DEMAND_COLUMNS = ("activity_id", "week_start", "kind", "value", "mean", "lower", "upper", "sized")
 
-ALLOCATION = OutputTable("allocation.csv", ALLOCATION_COLUMNS, ALLOCATION_COLUMNS[:4],
+ALLOCATION = OutputTable("allocation.csv", ALLOCATION_COLUMNS, (*ALLOCATION_COLUMNS[:4], "week"),
                          ALLOCATION_COLUMNS[:5])
 GAPS = OutputTable("gaps.csv", GAPS_COLUMNS, GAPS_COLUMNS[:1], GAPS_COLUMNS)
 # unassigned_pas and unassigned_reason are written since issue 13; a plan without them reads as none
 CLINICIANS = OutputTable("clinicians.csv", CLINICIANS_COLUMNS,
                          ("clinician_id", "staff_group", "unassigned_reason"), CLINICIANS_COLUMNS[:10])
-CHANGES = OutputTable("changes.csv", CHANGES_COLUMNS, CHANGES_COLUMNS, CHANGES_COLUMNS)
+CHANGES = OutputTable("changes.csv", CHANGES_COLUMNS, CHANGES_COLUMNS, CHANGES_COLUMNS[:5])
 GAP_REASONS = OutputTable("gap_reasons.csv", GAP_REASONS_COLUMNS, GAP_REASONS_COLUMNS, GAP_REASONS_COLUMNS)
 WEEKLY_DEMAND = OutputTable("weekly_demand.csv", WEEKLY_DEMAND_COLUMNS, WEEKLY_DEMAND_COLUMNS[:3],
                             WEEKLY_DEMAND_COLUMNS)

@@ -29,7 +29,8 @@ GRID = [(d, p) for d in ("Mon", "Tue", "Wed") for p in ("AM", "PM")]
 @st.composite
 def packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
     """A random pack of 1-4 clinicians, 1-3 clinical activities and SPA, on 2-6 normal-time slots; current
-    cells run every working week or alternate weeks."""
+    cells run every working week or alternate weeks; some SPA floors of 1.5 and contracts of n + 0.5 PAs,
+    where the solver may propose alternate-week cells."""
     slots = draw(st.lists(st.sampled_from(GRID), min_size=2, max_size=6, unique=True))
     n_act = draw(st.integers(1, 3))
     acts = []
@@ -41,8 +42,9 @@ def packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
     clinicians, skills, unavailable, plan = [], [], [], []
     for c in range(draw(st.integers(1, 4))):
         cid = f"C{c}"
-        spa = draw(st.sampled_from([0.0, 0.0, 1.0]))
-        clinicians.append(clinician(cid, draw(st.integers(1, len(slots))), spa=spa,
+        spa = draw(st.sampled_from([0.0, 0.0, 1.0, 1.5]))
+        contracted = draw(st.integers(1, len(slots))) + draw(st.sampled_from([0.0, 0.0, 0.5]))
+        clinicians.append(clinician(cid, contracted, spa=spa,
                                     weeks=draw(st.sampled_from([42.0, 45.0]))))
         mine = draw(st.lists(st.sampled_from([a.activity_id for a in acts[:-1]]), min_size=1, unique=True))
         if spa or draw(st.booleans()):
@@ -72,6 +74,13 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     """Lexicographic (routine floor, rapid, routine) by an independent MILP read from the pack records and
     written from docs/method.md; None when the rules cannot all hold. All sessions are 1 PA in normal time.
 
+    Alternate-week cells (h, week A / week B) for a clinician whose SPA floor or contracted PAs are not
+    whole (every session here is 1 PA): SPA, and clinical activities with demand and no fixed requirement,
+    in slots they work that are not locked (only their current SPA slots, if they have any); each runs
+    half the working weeks (PA-weeks and supply); a slot holds one weekly cell or up to two alternate-week
+    cells (2 sum x + sum h <= 2), at most one slot on alternate weeks a clinician; rooms
+    2 sum x + sum h <= 2 x rooms (the week labels balance them).
+
     Rules: one activity a slot; each cell counts its PAs for the weeks it runs (the job plan's
     weeks_per_year when it keeps its activity, else the clinician's working weeks) and PA-weeks plus
     unassigned time u >= 0 equal contracted PAs x working weeks (+ additional PAs x weeks, never with
@@ -91,6 +100,18 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     clin = {c.clinician_id: c for c in pack.clinicians}
     xs = [(c.clinician_id, d, p, a) for c in pack.clinicians for d, p in grid for a in acts
           if (c.clinician_id, a) in skilled and (c.clinician_id, d, p) not in off]
+    halved = {c.clinician_id for c in pack.clinicians
+              if c.min_spa_pas != int(c.min_spa_pas) or c.contracted_pas != int(c.contracted_pas)}
+    fixed_acts = {q.activity_id for q in pack.requirements}
+    locked = {(j.clinician_id, j.day, j.period) for j in pack.job_plans if j.locked}
+    hs = [x for x in xs if x[0] in halved and x[:3] not in locked and x[3] not in fixed_acts
+          and (acts[x[3]].category == "SPA" or demand.get(x[3], 0) > 0)]
+    spa_now = {key for key, j in current.items() if acts[j.activity_id].category == "SPA"}
+    spa_now &= {x[:3] for x in hs}  # where a clinician has SPA now, only those slots alternate
+    hs = [x for x in hs if x[:3] in spa_now or not any(k[0] == x[0] for k in spa_now)]
+    half = {x: len(xs) + k for k, x in enumerate(hs)}
+    alt_slots = sorted({x[:3] for x in hs})
+    alt = {key: len(xs) + len(hs) + k for k, key in enumerate(alt_slots)}  # 1: slot on alternate weeks
     idx = {x: i for i, x in enumerate(xs)}
 
     def weeks(x: tuple[str, str, str, str]) -> float:
@@ -101,7 +122,7 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     now = {a: sum(j.weeks_per_year for j in pack.job_plans if j.activity_id == a) for a in acts}
     floors = {a: float(np.floor(0.5 * min(now[a], demand[a]))) for a in short if not acts[a].rapid_access}
     floors = {a: f for a, f in floors.items() if f > 0}
-    n = len(xs)
+    n = len(xs) + len(hs) + len(alt)
     m = {a: n + k for k, a in enumerate(short)}
     n += len(short)
     f = {a: n + k for k, a in enumerate(floors)}
@@ -121,28 +142,38 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     for c in pack.clinicians:
         cid, w = c.clinician_id, c.working_weeks
         for d, p in grid:
-            rows.append(({idx[x]: 1 for x in xs if x[:3] == (cid, d, p)}, -np.inf, 1))
+            rows.append(({**{idx[x]: 2 for x in xs if x[:3] == (cid, d, p)},
+                          **{half[x]: 1 for x in hs if x[:3] == (cid, d, p)}}, -np.inf, 2))
+        rows.append(({alt[key]: 1 for key in alt if key[0] == cid}, -np.inf, 1))
+        rows += [({half[x]: 1, alt[x[:3]]: -1}, -np.inf, 0) for x in hs if x[0] == cid]
         pas = {idx[x]: acts[x[3]].pa_value * weeks(x) for x in xs if x[0] == cid}
+        pas |= {half[x]: acts[x[3]].pa_value * w / 2 for x in hs if x[0] == cid}
         rows.append(({**pas, u[cid]: 1, extra[cid]: -w}, c.contracted_pas * w, c.contracted_pas * w))
         rows.append(({u[cid]: 1, over[cid]: c.contracted_pas * w}, -np.inf, c.contracted_pas * w))
         rows.append(({extra[cid]: 1, over[cid]: -max(c.max_pas - c.contracted_pas, 1)}, -np.inf, 0))
         spa = {idx[x]: acts[x[3]].pa_value * weeks(x) for x in xs if x[0] == cid and acts[x[3]].category == "SPA"}
+        spa_halves = {half[x]: acts[x[3]].pa_value * w / 2 for x in hs
+                      if x[0] == cid and acts[x[3]].category == "SPA"}
         held = sum(j.weeks_per_year for j in pack.job_plans
                    if j.clinician_id == cid and acts[j.activity_id].category == "SPA")
-        ceiling = max(float(np.ceil(c.min_spa_pas)) * w, held)
+        ceiling = max(float(np.ceil(c.min_spa_pas)) * w, held)  # whole sessions, alternating or not
+        spa |= spa_halves
         rows.append((spa, c.min_spa_pas * w, ceiling))
     for j in pack.job_plans:
         if j.locked:
             key = (j.clinician_id, j.day, j.period, j.activity_id)
             rows.append(({idx[key]: 1}, 1, 1) if key in idx else ({}, 1, 1))
     for r in pack.rooms:
-        rows.append(({idx[x]: 1 for x in xs if (x[1], x[2]) == (r.day, r.period)
-                      and acts[x[3]].room_type == r.room_type}, -np.inf, r.available))
+        rows.append(({**{idx[x]: 2 for x in xs if (x[1], x[2]) == (r.day, r.period)
+                         and acts[x[3]].room_type == r.room_type},
+                      **{half[x]: 1 for x in hs if (x[1], x[2]) == (r.day, r.period)
+                         and acts[x[3]].room_type == r.room_type}}, -np.inf, 2 * r.available))
     for q in pack.requirements:
         rows.append(({idx[x]: 1 for x in xs if (x[1], x[2], x[3]) == (q.day, q.period, q.activity_id)},
                      q.min_clinicians, np.inf))
     for a in short:
         coefs: dict[int, float] = {idx[x]: weeks(x) for x in xs if x[3] == a}
+        coefs |= {half[x]: clin[x[0]].working_weeks / 2 for x in hs if x[3] == a}
         if a in bought:
             coefs[bought[a]] = 1
         rows.append(({**coefs, m[a]: 1}, demand[a], np.inf))
@@ -160,10 +191,10 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     lower = np.array([lo for _, lo, _ in rows], dtype=float)
     upper = np.array([hi for _, _, hi in rows], dtype=float)
     # additional PAs are exact in 1/120 PA in the solver (an alternate-week extra cell is 0.5 PA): continuous
-    integrality = np.r_[np.ones(len(xs)), np.zeros(len(short) + len(floors) + len(u) + len(extra)),
+    integrality = np.r_[np.ones(len(xs) + len(hs) + len(alt)), np.zeros(len(short) + len(floors) + len(u) + len(extra)),
                         np.ones(len(over) + len(bought))]
     headroom = [c.max_pas - c.contracted_pas if budget is not None else 0.0 for c in pack.clinicians]
-    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(xs)), np.full(len(short) + len(floors) + len(u), np.inf),
+    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(xs) + len(hs) + len(alt)), np.full(len(short) + len(floors) + len(u), np.inf),
                                        headroom, np.ones(len(over)), [buyable[a][0] for a in bought]])
     values = []
     for level in ("floor", "rapid", "routine"):

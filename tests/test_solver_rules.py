@@ -91,12 +91,13 @@ def test_room_type_absent_from_rooms_is_unlimited() -> None:
 
 
 def test_fractional_contract_leaves_less_than_one_session_unallocated() -> None:
-    pack = make_pack([clinician("A", 7.5)], [activity("clinic")], [("A", "clinic")])
+    # 7.25 PAs of 1-PA clinics: 7 weekly clinics; an alternate-week one (0.5 PA) would exceed the 0.25 left
+    pack = make_pack([clinician("A", 7.25)], [activity("clinic")], [("A", "clinic")])
     plan = run(pack, reqs({"clinic": 1000}))
     assert plan.status is SolveStatus.OPTIMAL
-    assert plan.result.objective["unassigned_pas"] == 0.5 * 42  # PA-weeks a year
+    assert plan.result.objective["unassigned_pas"] == 0.25 * 42  # PA-weeks a year
     assert plan.clinicians.loc[0, "planned_pas"] == 7.0
-    assert plan.summary.unassigned_pas == 0.5
+    assert plan.summary.unassigned_pas == 0.25
     assert plan.clinicians.loc[0, "unassigned_reason"] == "less than one session of contracted time is left"
 
 
@@ -155,10 +156,12 @@ def test_spa_floor_and_pro_rata() -> None:
     acts = (activity("clinic"), activity("spa", "SPA"))
     pack = make_pack([clinician("A", 4, spa=1.5)], acts, [("A", "clinic"), ("A", "spa")], slots=MON_TUE)
     plan = run(pack, reqs({"clinic": 1000}))
-    assert plan.clinicians.loc[0, "spa_pas"] == 2  # 1.5 PAs of SPA need two 1-PA sessions
-    assert plan.result.objective["unmet_routine"] == 1000 - 2 * 42
+    # 1.5 PAs of SPA: one weekly 1-PA session and one on alternate weeks (0.5 PA), whose other week is a
+    # clinic: 2.5 PAs of clinic, 2 x 42 + 21 = 105 session-weeks a year (whole sessions would give 84)
+    assert plan.clinicians.loc[0, "spa_pas"] == 1.5
+    assert plan.result.objective["unmet_routine"] == 1000 - 105
     pro_rata = run(pack.replace(settings=pack.settings.__class__(spa_pro_rata=True)), reqs({"clinic": 1000}))
-    assert pro_rata.clinicians.loc[0, "spa_pas"] == 1  # 1.5 x 4 / 10 = 0.6 PAs
+    assert pro_rata.clinicians.loc[0, "spa_pas"] == 1  # 1.5 x 4 / 10 = 0.6 PAs: more than half a session
     assert pro_rata.result.objective["unmet_routine"] == 1000 - 3 * 42
 
 
@@ -180,7 +183,7 @@ def test_premium_time_counts_four_thirds_and_needs_opt_in() -> None:
     plan = run(opted, reqs({"eve_clinic": 100}))
     assert plan.allocation.to_dict("records") == [
         {"clinician_id": "A", "day": "Mon", "period": "EVE", "activity_id": "eve_clinic", "pas": 1.0,
-         "weeks_per_year": 42.0}]
+         "weeks_per_year": 42.0, "week": ""}]
     assert plan.clinicians.loc[0, "out_of_hours_pas"] == 1.0
     not_opted = run(make_pack([clinician("A", 1)], acts, skills, slots=EVE[1:]), reqs({"eve_clinic": 100}))
     assert cells(not_opted) == {}
@@ -315,7 +318,8 @@ def test_changes_keep_the_current_plan_when_nothing_is_gained() -> None:
     assert plan.result.objective["changes"] == 0
     moved = run(pack, reqs({"clinic": 84}))
     assert moved.changes.to_dict("records") == [
-        {"clinician_id": "A", "day": "Mon", "period": "PM", "activity_before": "admin", "activity_after": "clinic"}]
+        {"clinician_id": "A", "day": "Mon", "period": "PM", "activity_before": "admin", "activity_after": "clinic",
+         "week": ""}]
 
 
 def test_fairness_spreads_dcc_within_staff_group() -> None:

@@ -28,6 +28,7 @@ def _no_rooms() -> list[RoomCapacity]:
 def test_idle_time_is_unassigned_not_spa() -> None:
     # A 10-PA consultant (SPA floor 1.5, no current plan) with no clinic room anywhere: SPA reaches its
     # ceiling, the floor in whole 1-PA sessions = 2, and the other 8 PAs are unassigned (was: 10 SPA of 10).
+    # (1.5 PAs in a weekly and an alternate-week session would leave the other week of that slot empty.)
     pack = make_pack([clinician("A", 10, spa=1.5)], CLINIC_SPA, [("A", "clinic"), ("A", "spa")],
                      slots=WEEK, rooms=_no_rooms())
     plan = run(pack, reqs({"clinic": 100}))
@@ -446,3 +447,18 @@ def test_checker_reads_the_new_rules_itself(tiny_path: Path) -> None:
     fu_after = fu_before + 3 * 42
     assert any(v.startswith(f"fu: {fu_after:g} session-weeks a year planned, a whole session beyond") for v in
                violations), violations
+
+
+def test_checker_re_derives_the_summary_totals() -> None:
+    # 1 clinician, 2 PAs of 1-PA clinics, demand 100: supply 2 x 42 = 84, unmet 16 session-weeks a year
+    # (16 x 4 h x 1 PA = 64 DCC hours). A summary.json that says otherwise is a violation.
+    from capacity_planner.solver import check_plan
+
+    pack = make_pack([clinician("A", 2)], (activity("clinic"),), [("A", "clinic")], slots=WEEK[:2])
+    requirements = reqs({"clinic": 100})
+    plan = run(pack, requirements)
+    assert (plan.summary.unmet_sessions_per_year, plan.summary.unmet_dcc_hours_per_year) == (16, 64)
+    wrong = dataclasses.replace(plan.summary, unmet_sessions_per_year=10.0, unassigned_pas=1.0)
+    found = check_plan(pack, plan.tables, requirements, summary=wrong)
+    assert "summary: unmet_sessions_per_year is 10, recomputed 16" in found
+    assert "summary: unassigned_pas is 1, recomputed 0" in found

@@ -107,8 +107,8 @@ def review_period(
 def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFrame:
     """The agreed plan as cells: clinician_id, activity_id, sessions_per_week, weeks_per_year.
 
-    From the pack's job plans, or from a ``plan`` output folder's ``allocation.csv`` (each cell then runs
-    every working week of its clinician).
+    From the pack's job plans, or from a ``plan`` output folder's ``allocation.csv`` (each cell runs its
+    ``weeks_per_year``, else every working week of its clinician).
     """
     weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
     if plan_dir is not None:
@@ -120,6 +120,9 @@ def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFr
         alloc = plan_of_this_pack(pack, read_text_csv(path), path)
         cells = alloc.assign(sessions_per_week=1.0)[["clinician_id", "activity_id", "sessions_per_week"]]
         cells["weeks_per_year"] = cells["clinician_id"].map(weeks).astype(float)
+        if "weeks_per_year" in alloc.columns:  # kept part-year and alternate-week (week A/B) cells
+            cells["weeks_per_year"] = pd.to_numeric(alloc["weeks_per_year"], errors="coerce").fillna(
+                cells["weeks_per_year"]).to_numpy()
     else:
         cells = pd.DataFrame(
             [(c.clinician_id, c.activity_id, 1.0, c.weeks_per_year) for c in pack.job_plans],

@@ -6,8 +6,10 @@ rooms, availability, job plans, fixed requirements, settings) and the tables wri
 reading of the rules, written from docs/method.md ("Allocation"), not from the model's code:
 
 * a cell runs the current plan's ``weeks_per_year`` when it keeps the current activity, else the
-  clinician's working weeks; its PAs a week are ``pa_value`` (x 4/3 in premium time for consultant and SAS
-  contracts) x weeks it runs / working weeks (annualised);
+  clinician's working weeks; a cell on alternate weeks (``week`` A or B) runs half the working weeks, and
+  every per-week rule (rooms, sessions a day, rest, caps, heads) holds in week A and in week B; its PAs a
+  week are ``pa_value`` (x 4/3 in premium time for consultant and SAS contracts) x weeks it runs /
+  working weeks (annualised);
 * additional PAs only up to the smaller of ``max_pas - contracted_pas`` and what the allowances give;
 * the SAS 2021 out-of-hours share counts on-call PAs as out-of-hours PAs;
 * SPA between the floor and the ceiling (``max_spa_pas``, else the larger of the floor and current SPA);
@@ -27,6 +29,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -105,13 +108,17 @@ def check_plan(
     skills = {(s.clinician_id, s.activity_id) for s in pack.skills}
     skills |= {(j.clinician_id, j.activity_id) for j in plan_cells.values()}
 
-    cells: dict[tuple[str, str, str], str] = {}
-    weeks_of: dict[tuple[str, str, str], float] = {}
+    cells: dict[tuple[str, str, str, str], str] = {}  # (clinician, day, period, week "" / A / B)
+    weeks_of: dict[tuple[str, str, str, str], float] = {}
     by: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # cid -> kind -> PAs a week
     for row in alloc.itertuples(index=False):
         cid, day, period, aid = str(row.clinician_id), str(row.day), str(row.period), str(row.activity_id)
-        where = f"{cid} {day}-{period}"
-        if (cid, day, period) in cells:
+        week = _week(getattr(row, "week", ""))
+        where = f"{cid} {day}-{period}" + (f" week {week}" if week else "")
+        if week not in ("", "A", "B"):
+            v.append(f"{where}: week must be A, B or blank (every week)")
+            continue
+        if any(k in cells for k in _clashes(cid, day, period, week)):
             v.append(f"{where}: more than one activity in one slot")
             continue
         if cid not in clin:
@@ -123,7 +130,7 @@ def check_plan(
         if (day, period) not in grid:
             v.append(f"{where}: slot is not in the weekly grid")
             continue
-        cells[(cid, day, period)] = aid
+        cells[(cid, day, period, week)] = aid
         c, a, premium = clin[cid], acts[aid], grid[(day, period)]
         if (cid, aid) not in skills:
             v.append(f"{where}: {cid} is not skilled in {aid}")
@@ -135,7 +142,9 @@ def check_plan(
         current = plan_cells.get((cid, day, period))
         kept = current is not None and current.activity_id == aid
         weeks = current.weeks_per_year if kept and current is not None else c.working_weeks
-        weeks_of[(cid, day, period)] = weeks
+        if week:
+            weeks = c.working_weeks / 2  # every other week of the two-week cycle
+        weeks_of[(cid, day, period, week)] = weeks
         pas = _session_pas(a.pa_value, premium, c.contract) * weeks / c.working_weeks
         given = float(row.pas)  # type: ignore[arg-type]
         if abs(given - pas) > PAS_TOL:
@@ -149,6 +158,7 @@ def check_plan(
         if premium:
             by[cid]["premium"] += pas
 
+    v += _check_alternate(cells)
     v += _check_pas(pack, clin, by, plan_cells, allowances)
     v += _check_cells(pack, clin, acts, grid, cells, weeks_of)
     if "clinicians" in tables:
@@ -166,6 +176,35 @@ def check_plan(
     if summary is not None:
         v += _check_summary(pack, clin, by, summary, need, supply, allowances, bought or {})
     return v
+
+
+def _week(value: object) -> str:
+    """A ``week`` cell as "A", "B" or "" (blank, NaN or absent: every week)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _clashes(cid: str, day: str, period: str, week: str) -> list[tuple[str, str, str, str]]:
+    """Rows that cannot share a slot with a row of ``week``: the same week, and a weekly row with any."""
+    if week == "":
+        return [(cid, day, period, w) for w in ("", "A", "B")]
+    return [(cid, day, period, week), (cid, day, period, "")]
+
+
+def _in_week(cells: dict, week: str) -> dict[tuple[str, str, str], str]:
+    """The cells worked in week ``week`` ("A" or "B") of the two-week cycle: weekly cells and that week's."""
+    return {k[:3]: a for k, a in cells.items() if k[3] in ("", week)}
+
+
+def _check_alternate(cells: dict) -> list[str]:
+    """At most one slot on alternate weeks per clinician (docs/method.md: one slot on a two-week cycle)."""
+    slots: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for cid, day, period, week in cells:
+        if week:
+            slots[cid].add((day, period))
+    return [f"{cid}: {len(s)} slots on alternate weeks ({', '.join(f'{d}-{p}' for d, p in sorted(s))}), "
+            f"more than one" for cid, s in sorted(slots.items()) if len(s) > 1]
 
 
 def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict, need: dict[str, float],
@@ -246,11 +285,41 @@ def _resolution(pack: PlanningPack) -> float:
     and weeks_per_year whole (demand is rounded up to it)."""
     active = {c.clinician_id for c in pack.clinicians if c.active}
     hundredths = [round(c.working_weeks * 100) for c in pack.clinicians if c.active]
+    hundredths += [round(c.working_weeks * 100) // 2 for c in pack.clinicians
+                   if c.active and _may_alternate(pack, c)]
     hundredths += [round(j.weeks_per_year * 100) for j in pack.job_plans if j.clinician_id in active]
     g = 100
     for h in hundredths:
         g = math.gcd(g, h)
     return g / 100
+
+
+def _may_alternate(pack: PlanningPack, c: Clinician) -> bool:
+    """docs/method.md: alternate-week cells are offered to a clinician whose SPA floor is not a whole
+    number of their smallest SPA sessions, or whose contracted PAs less on-call PAs are not a whole number
+    of the greatest common divisor of the PA values of the activities they may do; their working weeks
+    even in hundredths."""
+    if round(c.working_weeks * 100) % 2:
+        return False
+    mine = {s.activity_id for s in pack.skills if s.clinician_id == c.clinician_id}
+    mine |= {j.activity_id for j in pack.job_plans if j.clinician_id == c.clinician_id}
+    values = {a.activity_id: Fraction(a.pa_value).limit_denominator(120) for a in pack.activities
+              if a.activity_id in mine}
+    spa = [v for aid, v in values.items() if any(a.activity_id == aid and a.category == "SPA"
+                                                    for a in pack.activities)]
+    floor = Fraction(c.min_spa_pas).limit_denominator(120)
+    if pack.settings.spa_pro_rata and c.contracted_pas < 10:
+        floor = Fraction(math.ceil(round(c.min_spa_pas * c.contracted_pas / 10 * 120, 6)), 120)
+    if floor > 0 and spa and (floor / min(spa)).denominator != 1:
+        return True
+    if not values:
+        return False
+    step = Fraction(0)
+    for value in values.values():  # gcd of fractions: gcd of numerators over lcm of denominators
+        step = Fraction(math.gcd(step.numerator * value.denominator, value.numerator * step.denominator),
+                        step.denominator * value.denominator)
+    target = Fraction(c.contracted_pas - c.oncall_pas).limit_denominator(120)
+    return step > 0 and (target / step).denominator != 1
 
 
 def _pa_rate(pack: PlanningPack, c: Clinician) -> float:
@@ -401,17 +470,42 @@ def _check_pas(pack: PlanningPack, clin: dict, by: dict, plan_cells: dict,
 
 
 def _check_cells(
-    pack: PlanningPack, clin: dict, acts: dict, grid: dict, cells: dict[tuple[str, str, str], str],
-    weeks_of: dict[tuple[str, str, str], float],
+    pack: PlanningPack, clin: dict, acts: dict, grid: dict, cells: dict[tuple[str, str, str, str], str],
+    weeks_of: dict[tuple[str, str, str, str], float],
 ) -> list[str]:
+    """Locks, then the per-week rules in week A and in week B of the two-week cycle (the same when no cell
+    alternates), then the leave-aware quorum over the year."""
     v = []
     for j in pack.job_plans:
         if (
             j.locked
             and j.clinician_id in clin
-            and cells.get((j.clinician_id, j.day, j.period)) != j.activity_id
+            and cells.get((j.clinician_id, j.day, j.period, "")) != j.activity_id
         ):
             v.append(f"{j.clinician_id} {j.day}-{j.period}: locked {j.activity_id} session was not kept")
+    weeks = ("A", "B") if any(k[3] for k in cells) else ("A",)
+    for week in weeks:
+        said = f" (week {week})" if len(weeks) > 1 else ""
+        found = _check_week(pack, clin, acts, grid, _in_week(cells, week))
+        v += [f"{line}{said}" for line in found if f"{line}{said}" not in v]
+    for req in pack.requirements:
+        if req.day is not None and req.period is not None and pack.settings.quorum_leave_aware:
+            here = [k for k, a in cells.items()
+                    if (k[1], k[2]) == (req.day, req.period) and a == req.activity_id]
+            attended = sum(weeks_of[k] for k in here)
+            need = req.min_clinicians * pack.settings.service_weeks
+            if attended < need - 1e-6:
+                v.append(f"{req.activity_id} on {req.day}-{req.period}: expected attendance "
+                         f"{attended / pack.settings.service_weeks:.2f}, below the quorum of "
+                         f"{req.min_clinicians} ({attended:g} of {need:g} clinician-weeks a year)")
+    return v
+
+
+def _check_week(pack: PlanningPack, clin: dict, acts: dict, grid: dict,
+                cells: dict[tuple[str, str, str], str]) -> list[str]:
+    """The rules that hold every week, for the cells of one week: rooms, heads, sessions a week, rest,
+    sessions a day, weekly rest, per-clinician caps."""
+    v = []
     use = Counter((acts[a].room_type, d, p) for (_, d, p), a in cells.items() if acts[a].room_type)
     for r in pack.rooms:
         if use[(r.room_type, r.day, r.period)] > r.available:
@@ -421,17 +515,9 @@ def _check_cells(
             )
     for req in pack.requirements:
         if req.day is not None and req.period is not None:
-            here = [(cid, d, p) for (cid, d, p), a in cells.items()
-                    if (d, p) == (req.day, req.period) and a == req.activity_id]
-            n = len(here)
-            if pack.settings.quorum_leave_aware:
-                attended = sum(weeks_of[k] for k in here)
-                need = req.min_clinicians * pack.settings.service_weeks
-                if attended < need - 1e-6:
-                    v.append(f"{req.activity_id} on {req.day}-{req.period}: expected attendance "
-                             f"{attended / pack.settings.service_weeks:.2f}, below the quorum of "
-                             f"{req.min_clinicians} ({attended:g} of {need:g} clinician-weeks a year)")
-            elif n < req.min_clinicians:
+            n = sum(1 for (_, d, p), a in cells.items()
+                    if (d, p) == (req.day, req.period) and a == req.activity_id)
+            if not pack.settings.quorum_leave_aware and n < req.min_clinicians:
                 v.append(
                     f"{req.activity_id} on {req.day}-{req.period}: {n} clinicians, fewer than the "
                     f"{req.min_clinicians} required"
@@ -471,19 +557,29 @@ def _check_cells(
     return v
 
 
-def _changed(plan_cells: dict, cells: dict) -> set[tuple[str, str, str]]:
-    keys = set(plan_cells) | set(cells)
-    return {k for k in keys if (plan_cells[k].activity_id if k in plan_cells else None) != cells.get(k)}
+def _changed(plan_cells: dict, cells: dict) -> set[tuple[str, str, str, str]]:
+    """(clinician, day, period, week) whose activity differs from the current plan's: week "" for a slot
+    worked every week or free, "A" / "B" for each week of a slot on alternate weeks."""
+    out = set()
+    for slot in set(plan_cells) | {k[:3] for k in cells}:
+        before = plan_cells[slot].activity_id if slot in plan_cells else None
+        alternate = any((*slot, w) in cells for w in ("A", "B"))
+        for week in ("A", "B") if alternate else ("",):
+            if cells.get((*slot, week)) != before:
+                out.add((*slot, week))
+    return out
 
 
 def _sessions_changed(plan_cells: dict, cells: dict) -> Counter:
-    """Per clinician, the larger of cells removed and cells added (a moved session counts once)."""
+    """Per clinician, the larger of current cells not kept in any week and cells (weekly or alternate-week)
+    whose activity differs from the current plan's (a moved session counts once)."""
     removed: Counter = Counter()
     added: Counter = Counter()
-    for k in _changed(plan_cells, cells):
-        if k in plan_cells:
-            removed[k[0]] += 1
-        if k in cells:
+    for slot, j in plan_cells.items():
+        if all(cells.get((*slot, w)) != j.activity_id for w in ("", "A", "B")):
+            removed[slot[0]] += 1
+    for k, a in cells.items():
+        if (plan_cells[k[:3]].activity_id if k[:3] in plan_cells else None) != a:
             added[k[0]] += 1
     return Counter({cid: max(removed[cid], added[cid]) for cid in set(removed) | set(added)})
 
@@ -518,10 +614,15 @@ def _check_clinicians_table(table: pd.DataFrame, clin: dict, plan_cells: dict, c
 
 
 def _check_changes(table: pd.DataFrame, plan_cells: dict, cells: dict) -> list[str]:
-    listed = {(str(r.clinician_id), str(r.day), str(r.period)) for r in table.itertuples(index=False)}
+    listed = {(str(r.clinician_id), str(r.day), str(r.period), _week(getattr(r, "week", "")))
+              for r in table.itertuples(index=False)}
     want = _changed(plan_cells, cells)
-    v = [f"changes table: {k[0]} {k[1]}-{k[2]} changed but not listed" for k in sorted(want - listed)]
-    v += [f"changes table: {k[0]} {k[1]}-{k[2]} listed but not changed" for k in sorted(listed - want)]
+
+    def name(k: tuple[str, str, str, str]) -> str:
+        return f"{k[0]} {k[1]}-{k[2]}" + (f" week {k[3]}" if k[3] else "")
+
+    v = [f"changes table: {name(k)} changed but not listed" for k in sorted(want - listed)]
+    v += [f"changes table: {name(k)} listed but not changed" for k in sorted(listed - want)]
     return v
 
 

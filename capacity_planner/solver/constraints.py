@@ -50,6 +50,7 @@ class Constraints:
         self.p = problem
         self.v = variables
         self.guards = guards
+        self._half_index = {var.index for var in variables.h.values()}
 
     def _add(self, ct: cp_model.Constraint, rule: str, *subject: Hashable) -> None:
         if self.guards is not None:
@@ -83,10 +84,25 @@ class Constraints:
     # Skills and availability are not rules here: x[c,s,a] exists only for skilled, available triples.
 
     def one_activity_per_slot(self) -> None:
-        r"""At most one activity per clinician per slot: :math:`\sum_a x_{csa} \le 1\ \forall c,s`."""
-        for cells in self.v.by_cs.values():
-            if len(cells) > 1:
+        r"""At most one activity per clinician per slot: :math:`\sum_a x_{csa} \le 1\ \forall c,s`; where
+        alternate-week cells are offered, one weekly cell or up to two alternate-week cells of different
+        activities: :math:`2\sum_a x_{csa} + \sum_a h_{csa} \le 2`; and at most one slot on alternate
+        weeks per clinician: :math:`h_{csa} \le z_{cs}`, :math:`\sum_s z_{cs} \le 1` (a half PA of
+        remainder needs one, and a job plan with many alternating slots is hard to run)."""
+        for key, cells in self.v.by_cs.items():
+            halves = self.v.h_by_cs.get(key, [])
+            if halves:
+                self.model.add(_wsum([(var, 2) for _, var in cells] + [(var, 1) for _, var in halves]) <= 2)
+            elif len(cells) > 1:
                 self.model.add_at_most_one(var for _, var in cells)
+        by_clinician: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
+        for (c, s), z in self.v.alt_slot.items():
+            for _, var in self.v.h_by_cs[(c, s)]:
+                self.model.add_implication(var, z)
+            by_clinician.setdefault(c, []).append((z, 1))
+        for terms in by_clinician.values():
+            if len(terms) > 1:
+                self.model.add(_wsum(terms) <= 1)
 
     def contracted_pas(self) -> None:
         r"""PA-weeks a year equal contracted PAs over the working weeks, less unassigned time, plus allowed
@@ -133,14 +149,16 @@ class Constraints:
             spa = self.v.annual_terms(c, category="SPA")
             ct = self.model.add(_wsum(spa) >= need)
             self._add(ct, "spa_floor", c)
-            # Rounding cut (implied, not a new rule): a session gives at most v_max of SPA, so at least
-            # ceil(floor / v_max) SPA sessions are needed. It closes the LP gap of a 1.5-PA floor met with
-            # 1-PA sessions (the LP relaxation would give 1.5 sessions).
-            if spa:
-                most = max(coef for _, coef in spa)
-                if most > 0:
-                    cut = self.model.add(_wsum([(var, 1) for var, _ in spa]) >= -(-need // most))
-                    self._add(cut, "spa_floor", c)
+            # Rounding cut (implied, not a new rule): with d the largest alternate-week SPA cell, or else
+            # the largest SPA cell, sum ceil(coef / d) y >= ceil(floor / d) (as coef <= d ceil(coef / d)).
+            # It closes the LP gap of a 1.5-PA floor met with 1-PA sessions (the LP relaxation would give
+            # 1.5 sessions, or 3 alternate-week ones where halves are offered).
+            halves = [coef for var, coef in spa if var.index in self._half_index]
+            unit = max(halves or [coef for _, coef in spa], default=0)
+            if unit > 0:
+                terms = [(var, -(-coef // unit)) for var, coef in spa]
+                cut = self.model.add(_wsum(terms) >= -(-need // unit))
+                self._add(cut, "spa_floor", c)
 
     def spa_ceiling(self) -> None:
         r"""SPA ceiling: :math:`\sum_{s, a \in \text{SPA}} \text{pa}_{csa} w_{csa} x_{csa} \le
@@ -200,13 +218,17 @@ class Constraints:
             self._add(ct, "locked", c)
 
     def room_capacity(self) -> None:
-        r"""Rooms per slot: :math:`\sum_{c, a: \text{room}(a) = r} x_{csa} \le \text{rooms}_{rs}` for each
-        listed (room type, slot); unlisted room types and slots are unlimited."""
+        r"""Rooms per slot: :math:`\sum_{c, a: \text{room}(a) = r} (2 x_{csa} + h_{csa}) \le 2\,
+        \text{rooms}_{rs}` for each listed (room type, slot); unlisted room types and slots are unlimited.
+        Exact for both weeks once the alternate-week cells are labelled
+        (:func:`~capacity_planner.solver.alternate.label_weeks`)."""
         for (room, s), cap in sorted(self.p.rooms.items()):
-            terms = [(var, 1) for a, act in enumerate(self.p.activities) if act.room_type == room
+            terms = [(var, 2) for a, act in enumerate(self.p.activities) if act.room_type == room
                      for _, var in self.v.by_sa.get((s, a), [])]
-            if len(terms) > cap:
-                self._add(self.model.add(_wsum(terms) <= cap), "rooms", room, s)
+            terms += [(var, 1) for a, act in enumerate(self.p.activities) if act.room_type == room
+                      for _, var in self.v.h_by_sa.get((s, a), [])]
+            if sum(coef for _, coef in terms) > 2 * cap:  # 2 x weekly + alternate-week <= 2 x rooms
+                self._add(self.model.add(_wsum(terms) <= 2 * cap), "rooms", room, s)
 
     def fixed_slot_requirements(self) -> None:
         r"""Slot-fixed requirements (MDT Tue-PM with at least *k*): :math:`\sum_c x_{csa} \ge k`; with
@@ -230,29 +252,43 @@ class Constraints:
     def rest_after_evening(self) -> None:
         r"""Eleven hours' rest after an evening session (Working Time Regulations 1998, reg. 10): an EVE
         session ends after 22:00, so the next day's AM slot stays free (Sunday wraps to Monday):
-        :math:`\sum_a x_{csa} + \sum_a x_{cs'a} \le 1` for each EVE slot *s* and next-day AM slot *s'*."""
+        :math:`2\sum_a x_{csa} + 2\sum_a x_{cs'a} + \sum_a h_{cs'a} \le 2` for each EVE slot *s* and
+        next-day AM slot *s'* (the morning free in both weeks; alternate-week cells are never in an
+        evening)."""
         for c in range(self.p.n_clinicians):
             for s, slot in enumerate(self.p.slots):
                 nxt = self.p.next_morning(s) if slot.period == "EVE" else None
                 if nxt is None:
                     continue
-                night = [(var, 1) for _, var in self.v.by_cs.get((c, s), [])]
-                morning = [(var, 1) for _, var in self.v.by_cs.get((c, nxt), [])]
+                night = [(var, 2) for _, var in self.v.by_cs.get((c, s), [])]
+                morning = [(var, 2) for _, var in self.v.by_cs.get((c, nxt), [])]
+                morning += [(var, 1) for _, var in self.v.h_by_cs.get((c, nxt), [])]
                 if night and morning:
-                    self._add(self.model.add(_wsum(night + morning) <= 1), "evening_rest", c, s)
+                    self._add(self.model.add(_wsum(night + morning) <= 2), "evening_rest", c, s)
 
     def sessions_per_day(self) -> None:
         r"""At most ``solver.max_sessions_per_day`` sessions a day (default 2) for a clinician not opted in
-        to out-of-hours work: :math:`\sum_{s \in d, a} x_{csa} \le n`."""
+        to out-of-hours work: :math:`\sum_{s \in d} (\sum_a x_{csa} + z_{cs}) \le n`,
+        :math:`z_{cs} \ge h_{csa}` (a slot on alternate weeks counts one session whichever week; so every
+        week keeps the cap)."""
         days = self.p.day_slots()
         for c, ci in enumerate(self.p.clinicians):
             if ci.max_sessions_per_day is None:
                 continue
             cap = ci.max_sessions_per_day
             for day, slots in days.items():
-                terms = [(var, 1) for s in slots for _, var in self.v.by_cs.get((c, s), [])]
                 if len({s for s in slots if (c, s) in self.v.by_cs}) > cap:
+                    terms = [term for s in slots for term in self._occupied(c, s)]
                     self._add(self.model.add(_wsum(terms) <= cap), "sessions_per_day", c, day)
+
+    def _occupied(self, c: int, s: int) -> list[tuple[cp_model.IntVar, int]]:
+        r""":math:`\sum_a x_{csa} + z_{cs}`, 1 when clinician *c* works slot *s* in some week:
+        :math:`z_{cs} \ge h_{csa}` for the alternate-week cells offered there (one session in a week at
+        most, whichever)."""
+        terms = [(var, 1) for _, var in self.v.by_cs.get((c, s), [])]
+        if (c, s) in self.v.alt_slot:
+            terms.append((self.v.alt_slot[(c, s)], 1))
+        return terms
 
     def weekly_rest(self) -> None:
         r"""Weekly rest (Working Time Regulations 1998, reg. 11: 24 hours' uninterrupted rest in each
@@ -265,6 +301,7 @@ class Constraints:
             rests = []
             for day, slots in days.items():
                 cells = [var for s in slots for _, var in self.v.by_cs.get((c, s), [])]
+                cells += [var for s in slots for _, var in self.v.h_by_cs.get((c, s), [])]
                 rest = self.model.new_bool_var(f"rest_day[{self.p.clinicians[c].clinician_id}, {day}]")
                 for var in cells:
                     self.model.add_implication(rest, var.negated())
@@ -272,9 +309,11 @@ class Constraints:
             self._add(self.model.add_bool_or(rests), "weekly_rest", c)
 
     def skill_caps(self) -> None:
-        r"""Per-clinician caps (skills.max_sessions_per_week): :math:`\sum_s x_{csa} \le \text{cap}_{ca}`."""
+        r"""Per-clinician caps (skills.max_sessions_per_week): :math:`\sum_s (x_{csa} + h_{csa}) \le
+        \text{cap}_{ca}` (an alternate-week cell counts as a session every week: conservative)."""
         for (c, a), cap in sorted(self.p.skill_caps.items()):
             terms = [(var, 1) for s, aa, var in self.v.by_c[c] if aa == a]
+            terms += [(var, 1) for s, aa, var in self.v.h_by_c.get(c, []) if aa == a]
             if len(terms) > cap:
                 self._add(self.model.add(_wsum(terms) <= cap), "skill_cap", c, a)
 
@@ -286,7 +325,7 @@ class Constraints:
             cap = self.p.supply_cap(a)
             if cap is None or a not in self.v.by_a:
                 continue
-            most = sum(self.p.weeks(c, s, a) for c, s, _ in self.v.by_a[a])
+            most = sum(w for w, _ in self.v.supply_cells(a))
             if most > cap:
                 self._add(self.model.add(self.v.supply(a) <= cap), "no_surplus", a)
 
@@ -308,7 +347,7 @@ class Constraints:
         With one cell value W this is the convex hull of :math:`m \ge \max(0, D - W n)`. Without them
         the LP relaxation meets demand with fractions of sessions and CP-SAT spends most of a solve
         proving by search that the last part of a session cannot be met."""
-        cells = [(self.p.weeks(c, s, a), var) for c, s, var in self.v.by_a[a]]
+        cells = self.v.supply_cells(a)
         if a in self.v.bought:
             cells.append((self.p.week_scale, self.v.bought[a]))
         for delta in sorted({w for w, _ in cells}):
@@ -338,20 +377,21 @@ class Constraints:
                 self.model.add(self.v.dcc_min[g] <= dcc)
 
     def changes_definition(self) -> None:
-        r"""Sessions changed per clinician: :math:`k_c \ge` cells of the current plan not kept and
-        :math:`k_c \ge` cells added that differ from it, so a move (a session to another slot) counts 1."""
+        r"""Sessions changed per clinician: :math:`k_c \ge` cells of the current plan not kept
+        (:math:`1 - x_{csa_0} - h_{csa_0}`: kept on alternate weeks counts as kept) and :math:`k_c \ge` cells
+        added that differ from it (weekly or alternate-week), so a move (a session to another slot) counts
+        1 and a weekly clinic turned into clinic on week A and SPA on week B counts 1."""
         removed: dict[int, list] = {c: [] for c in range(self.p.n_clinicians)}
         removed_const = dict.fromkeys(removed, 0)
         for (c, s), a0 in self.p.current.items():
-            var = self.v.x.get((c, s, a0))
-            if var is None:
-                removed_const[c] += 1
-            else:
-                removed[c].append((var.negated(), 1))
+            removed_const[c] += 1
+            removed[c] += [(var, -1) for var in (self.v.x.get((c, s, a0)), self.v.h.get((c, s, a0)))
+                           if var is not None]
         added: dict[int, list] = {c: [] for c in range(self.p.n_clinicians)}
         for (c, s), cells in self.v.by_cs.items():
             before = self.p.current.get((c, s))
             added[c] += [(var, 1) for a, var in cells if a != before]
+            added[c] += [(var, 1) for a, var in self.v.h_by_cs.get((c, s), []) if a != before]
         for c, k in self.v.changed.items():
             self.model.add(k >= _wsum(removed[c]) + removed_const[c])
             self.model.add(k >= _wsum(added[c]))

@@ -37,11 +37,16 @@ def _fmt(x: float) -> str:
 
 
 def _room_use(sol: Solution) -> dict[tuple[str, int], int]:
-    use: dict[tuple[str, int], int] = defaultdict(int)
+    """Rooms of each type used per slot, in the busier of week A and week B."""
+    per_week: dict[tuple[str, int, str], int] = defaultdict(int)
     for (_, s), a in sol.cells.items():
-        room = sol.problem.activities[a].room_type
-        if room is not None:
-            use[(room, s)] += 1
+        for week in "AB":
+            per_week[(str(sol.problem.activities[a].room_type), s, week)] += 1
+    for _, s, week, a in sol.half_cells():
+        per_week[(str(sol.problem.activities[a].room_type), s, week)] += 1
+    use: dict[tuple[str, int], int] = defaultdict(int)
+    for (room, s, _), n in per_week.items():
+        use[(room, s)] = max(use[(room, s)], n)
     return use
 
 
@@ -83,11 +88,11 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
         ci = p.clinicians[c]
         if (c, a) in p.skill_caps and sum(
             1 for v in sol.cells.items() if v[0][0] == c and v[1] == a
-        ) >= p.skill_caps[(c, a)]:
+        ) + sum(1 for cc, _, _, b in sol.half_cells() if cc == c and b == a) >= p.skill_caps[(c, a)]:
             capped.add(c)
             continue
         headroom = (ci.contracted + ci.apa_cap) * ci.working_weeks - sol.planned_annual[c]
-        free = [s for s in range(len(p.slots)) if a in p.options.get((c, s), ()) and (c, s) not in sol.cells]
+        free = [s for s in range(len(p.slots)) if a in p.options.get((c, s), ()) and not sol.worked(c, s)]
         if not any(p.annual(c, s, a) <= headroom for s in free):
             no_pas.add(c)
             continue
@@ -143,7 +148,8 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
 def _step(sol: Solution, a: int) -> int:
     """Session-weeks a year (week_scale units) of the smallest planned cell of activity ``a``."""
     p = sol.problem
-    return min((p.weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a), default=0)
+    return min([p.weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a]
+               + [p.half_weeks(c) for c, _, _, b in sol.half_cells() if b == a], default=0)
 
 
 def _held_by(sol: Solution, a: int, who: set[int]) -> list[str]:
@@ -219,7 +225,7 @@ def unassigned_reasons(sol: Solution) -> dict[int, str]:
         left = sol.unassigned_annual(c)
         if left <= 0:
             continue
-        free = [s for s in range(len(p.slots)) if (c, s) not in sol.cells]
+        free = [s for s in range(len(p.slots)) if not sol.worked(c, s)]
         open_ = [s for s in free if (c, s) in p.options]
         why: list[str] = []
         closed = [s for s in free if (c, s) not in p.options and (c, s) not in p.unavailable]
@@ -231,7 +237,7 @@ def unassigned_reasons(sol: Solution) -> dict[int, str]:
             other = set(closed) - set(off_hours)
             why.append(f"{ci.clinician_id} is skilled in no activity for {_slots(p, other)}")
         if not open_ and not closed:
-            worked = sum(1 for (cc, _) in sol.cells if cc == c)
+            worked = sum(1 for s in range(len(p.slots)) if sol.worked(c, s))
             why.append(f"every slot {ci.clinician_id} works is used ({worked} sessions, fewer PAs than "
                        f"contracted: slots not worked or alternate-week sessions)")
         smallest = min((p.annual(c, s, a) for s in open_ for a in p.options[(c, s)]), default=0)

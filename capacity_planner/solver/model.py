@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from capacity_planner.solver.alternate import label_weeks
 from capacity_planner.solver.constraints import Constraints, Guards
 from capacity_planner.solver.objective import Level, Objective
 from capacity_planner.solver.problem import AllocationProblem
@@ -38,8 +39,13 @@ class AllocationModel:
         for (c, s, a), var in self.variables.x.items():
             if solver.boolean_value(var):
                 cells[(c, s)] = a
+        halves: dict[tuple[int, int], tuple[int, ...]] = {}
+        for (c, s, a), var in self.variables.h.items():
+            if solver.boolean_value(var):
+                halves[(c, s)] = (*halves.get((c, s), ()), a)
         bought = {a: int(solver.value(b)) for a, b in self.variables.bought.items() if solver.value(b) > 0}
-        return Solution(self.problem, cells, bought)
+        room_of = {a: act.room_type for a, act in enumerate(self.problem.activities)}
+        return Solution(self.problem, cells, bought, label_weeks(halves, room_of))
 
     def values(self, solver: cp_model.CpSolver) -> list[tuple[cp_model.IntVar, int]]:
         """Every variable with its value in the solver's last solution (a hint for the next level)."""
@@ -51,6 +57,7 @@ class AllocationModel:
         its current activity, else 0): a phase hint for the ``changes`` level, not a feasible solution."""
         current = {(c, s, a) for (c, s), a in self.problem.current.items()}
         cells = {var.index: int(key in current) for key, var in self.variables.x.items()}
+        cells |= {var.index: 0 for var in self.variables.h.values()}
         return [(var, cells.get(var.index, value)) for var, value in values]
 
     def set_hint(self, values: list[tuple[cp_model.IntVar, int]]) -> None:

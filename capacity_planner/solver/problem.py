@@ -203,6 +203,8 @@ class AllocationProblem:
     skilled: frozenset[tuple[int, int]] = frozenset()  # (clinician, activity)
     unavailable: frozenset[tuple[int, int]] = frozenset()  # (clinician, slot) not worked
     notes: tuple[str, ...] = ()
+    # (clinician, slot) -> activities offered on alternate weeks there (solver/alternate.py)
+    halves: Mapping[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
     # ---- sizes and lookups ---------------------------------------------------------------------
@@ -234,7 +236,22 @@ class AllocationProblem:
             for a in acts:
                 yield c, s, a
 
+    def half_triples(self) -> Iterator[tuple[int, int, int]]:
+        """Every (clinician, slot, activity) offered as an alternate-week cell, in a fixed order."""
+        for (c, s), acts in self.halves.items():
+            for a in acts:
+                yield c, s, a
+
     # ---- coefficients --------------------------------------------------------------------------
+    def half_weeks(self, c: int) -> int:
+        """Weeks a year (week_scale units) an alternate-week cell of clinician ``c`` runs: half their
+        working weeks (whole: the week resolution includes them, see :func:`_week_scale`)."""
+        return self.clinicians[c].working_weeks // 2
+
+    def half_annual(self, c: int, s: int, a: int) -> int:
+        """PA-weeks a year (annual units) of an alternate-week cell: ``pas(c, s, a) x half_weeks(c)``."""
+        return self.pas(c, s, a) * self.half_weeks(c)
+
     def pas(self, c: int, s: int, a: int) -> int:
         """PA units that clinician ``c`` earns doing activity ``a`` in slot ``s`` (premium time scaled)."""
         value = self.activities[a].pa_value
@@ -353,15 +370,18 @@ def _extra_cost_cap(allowances: Allowances) -> int | None:
     return math.floor(budget * PA_SCALE + _EPS)
 
 
-def _week_scale(pack: PlanningPack) -> int:
+def _week_scale(pack: PlanningPack, halved: frozenset[str] = frozenset()) -> int:
     """Coarsest resolution (1, 2, 4, 5, 10, 20, 25, 50 or 100 steps a week) keeping every working_weeks and
-    weeks_per_year of active clinicians whole; :class:`ScalingError` if hundredths are not enough."""
+    weeks_per_year of active clinicians whole, and half the working weeks of the clinicians in ``halved``
+    (who may be given alternate-week cells); :class:`ScalingError` if hundredths are not enough."""
     active = {c.clinician_id for c in pack.clinicians if c.active}
     values = [
         to_units(c.working_weeks, WEEK_SCALE, f"working_weeks of clinician {c.clinician_id}")
         for c in pack.clinicians
         if c.active
     ]
+    values += [to_units(c.working_weeks, WEEK_SCALE, "") // 2 for c in pack.clinicians
+               if c.active and c.clinician_id in halved]  # even in hundredths: see half_clinician_ids
     values += [
         to_units(j.weeks_per_year, WEEK_SCALE, f"weeks_per_year of {j.clinician_id} {j.day}-{j.period}")
         for j in pack.job_plans
@@ -371,6 +391,16 @@ def _week_scale(pack: PlanningPack) -> int:
     for v in values:
         g = math.gcd(g, v)
     return WEEK_SCALE // g
+
+
+def spa_floor_units(pack: PlanningPack, crec: Clinician) -> int:
+    """A clinician's SPA floor in PA units a week: ``min_spa_pas``, pro rata ``x contracted / 10`` for
+    less-than-full-time clinicians when ``settings.spa_pro_rata``; a pro-rata floor rounds up
+    (conservative)."""
+    floor = crec.min_spa_pas
+    if pack.settings.spa_pro_rata and crec.contracted_pas < FULL_TIME_PAS:
+        floor = crec.min_spa_pas * crec.contracted_pas / FULL_TIME_PAS
+    return math.ceil(round(floor * PA_SCALE, 6))
 
 
 def build_problem(
@@ -387,6 +417,7 @@ def build_problem(
     ValueError
         Requirements name an activity that is not in the pack.
     """
+    from capacity_planner.solver.alternate import half_clinician_ids, half_options
     from capacity_planner.solver.current import referral_demand, whole_session_ceiling, with_current_time
 
     allowances = allowances or Allowances()
@@ -396,8 +427,9 @@ def build_problem(
     )
     slot_of = {(s.day, s.period): i for i, s in enumerate(slots)}
 
-    week_scale = _week_scale(pack)
     demand_given = referral_demand(pack, requirements)
+    halved = half_clinician_ids(pack)
+    week_scale = _week_scale(pack, halved)
     unknown = sorted(set(demand_given) - set(pack.activity_ids))
     if unknown:
         raise ValueError(f"requirements name activities not in the pack: {', '.join(unknown)}")
@@ -431,9 +463,6 @@ def build_problem(
     clinicians = []
     for crec in active:
         who = f"clinician {crec.clinician_id}"
-        floor = crec.min_spa_pas
-        if pack.settings.spa_pro_rata and crec.contracted_pas < FULL_TIME_PAS:
-            floor = crec.min_spa_pas * crec.contracted_pas / FULL_TIME_PAS
         cost, assumed = _apa_cost(pack, crec)
         if assumed and apa_caps[crec.clinician_id] > 0:
             notes.append(
@@ -449,7 +478,7 @@ def build_problem(
                 contracted=to_units(crec.contracted_pas, PA_SCALE, f"contracted_pas of {who}"),
                 oncall=to_units(crec.oncall_pas, PA_SCALE, f"oncall_pas of {who}"),
                 max_pas=to_units(crec.max_pas, PA_SCALE, f"max_pas of {who}"),
-                spa_floor=math.ceil(round(floor * PA_SCALE, 6)),  # pro-rata floors round up (conservative)
+                spa_floor=spa_floor_units(pack, crec),
                 working_weeks=to_units(crec.working_weeks, WEEK_SCALE, f"working_weeks of {who}")
                 * week_scale
                 // WEEK_SCALE,
@@ -533,8 +562,6 @@ def build_problem(
             if acts:
                 options[(c, s)] = acts
 
-    clinicians = [whole_session_ceiling(ci, c, activities, skilled) for c, ci in enumerate(clinicians)]
-
     rooms = {
         (r.room_type, slot_of[(r.day, r.period)]): int(r.available)
         for r in pack.rooms
@@ -554,6 +581,11 @@ def build_problem(
             fixed_weekly.append(
                 FixedWeekly(a, math.ceil(req.sessions_per_week - _EPS), float(req.sessions_per_week))
             )
+
+    fixed_acts = {r.a for r in fixed_slots} | {r.a for r in fixed_weekly}
+    halves = half_options([ci.clinician_id in halved for ci in clinicians], activities, slots, options,
+                          frozenset(locked), fixed_acts, current)
+    clinicians = [whole_session_ceiling(ci, c, activities, skilled) for c, ci in enumerate(clinicians)]
 
     purchases: dict[int, Purchase] = {}
     for buy in allowances.purchased_sessions:
@@ -603,4 +635,5 @@ def build_problem(
             if (ci.clinician_id, sl.day, sl.period) in unavailable
         ),
         notes=tuple(notes),
+        halves=halves,
     )

@@ -45,27 +45,41 @@ class LevelResult:
 
 @dataclass(frozen=True, eq=False)
 class Solution:
-    """An allocation: the activity (index) per (clinician, slot) cell and locum/WLI sessions bought.
+    """An allocation: the activity (index) per (clinician, slot) weekly cell, the alternate-week cells
+    and locum/WLI sessions bought.
 
-    Every property is recomputed from :attr:`cells` and :attr:`bought` with the problem's coefficients.
+    ``halves`` maps (clinician, slot) to (activity in week A, activity in week B) of a slot worked on
+    alternate weeks (None: that week free); such a slot has no weekly cell. Every property is recomputed
+    from :attr:`cells`, :attr:`halves` and :attr:`bought` with the problem's coefficients.
     """
 
     problem: AllocationProblem
     cells: Mapping[tuple[int, int], int]
     bought: Mapping[int, int] = field(default_factory=dict)
+    halves: Mapping[tuple[int, int], tuple[int | None, int | None]] = field(default_factory=dict)
+
+    def half_cells(self) -> list[tuple[int, int, str, int]]:
+        """Every alternate-week cell as (clinician, slot, week "A" or "B", activity), in that order."""
+        return [(c, s, week, a) for (c, s), pair in sorted(self.halves.items())
+                for week, a in zip("AB", pair, strict=True) if a is not None]
+
+    def worked(self, c: int, s: int) -> bool:
+        """Whether clinician ``c`` works slot ``s`` in some week."""
+        return (c, s) in self.cells or (c, s) in self.halves
 
     # ---- per clinician (annual units: PA units x week units) -----------------------------------
     def annual_units(self, c: int, category: str | None = None, premium_only: bool = False) -> int:
         """PA-weeks a year (annual units) of clinician ``c``'s cells, each for the weeks it runs
         (optionally one category, or premium slots only)."""
         p = self.problem
-        return sum(
-            p.annual(cc, s, a)
-            for (cc, s), a in self.cells.items()
-            if cc == c
-            and (category is None or p.activities[a].category == category)
-            and (not premium_only or p.slots[s].premium)
-        )
+
+        def counted(s: int, a: int) -> bool:
+            return (category is None or p.activities[a].category == category) and (
+                not premium_only or p.slots[s].premium)
+
+        weekly = sum(p.annual(cc, s, a) for (cc, s), a in self.cells.items() if cc == c and counted(s, a))
+        return weekly + sum(p.half_annual(cc, s, a) for cc, s, _, a in self.half_cells()
+                            if cc == c and counted(s, a))
 
     def weekly_pas(self, c: int, annual: int) -> float:
         """Annual units of clinician ``c`` as PAs a week (over their working weeks)."""
@@ -78,6 +92,8 @@ class Solution:
         out = {c: ci.oncall * ci.working_weeks for c, ci in enumerate(p.clinicians)}
         for (c, s), a in self.cells.items():
             out[c] += p.annual(c, s, a)
+        for c, s, _, a in self.half_cells():
+            out[c] += p.half_annual(c, s, a)
         return out
 
     def additional_units(self, c: int) -> int:
@@ -100,6 +116,8 @@ class Solution:
         }
         for (c, s), a in self.cells.items():
             out[a] += self.problem.weeks(c, s, a)
+        for c, _, _, a in self.half_cells():
+            out[a] += self.problem.half_weeks(c)
         return out
 
     def unmet_units(self, a: int) -> int:
@@ -111,20 +129,39 @@ class Solution:
         return max(0, self.problem.activities[a].floor - self.supply_units[a])
 
     # ---- levels ---------------------------------------------------------------------------------
-    def changed_cells(self) -> list[tuple[int, int]]:
-        """Cells (c, s) whose activity differs from the current job plan, in (c, s) order."""
-        keys = set(self.cells) | set(self.problem.current)
-        return sorted(k for k in keys if self.cells.get(k) != self.problem.current.get(k))
+    def week_activity(self, c: int, s: int, week: str) -> int | None:
+        """The activity clinician ``c`` does in slot ``s`` in week ``week`` ("A" or "B"), None if free."""
+        if (c, s) in self.halves:
+            return self.halves[(c, s)]["AB".index(week)]
+        return self.cells.get((c, s))
+
+    def changed_cells(self) -> list[tuple[int, int, str]]:
+        """Cells (c, s, week) whose activity differs from the current job plan, in that order: week ""
+        for a slot with a weekly cell or free, "A" and "B" for a slot on alternate weeks (each week
+        compared with the current plan's activity there)."""
+        keys = set(self.cells) | set(self.problem.current) | set(self.halves)
+        out = []
+        for c, s in sorted(keys):
+            before = self.problem.current.get((c, s))
+            weeks = "AB" if (c, s) in self.halves else "A"
+            out += [(c, s, w if (c, s) in self.halves else "") for w in weeks
+                    if self.week_activity(c, s, w) != before]
+        return out
 
     def sessions_changed(self) -> dict[int, int]:
-        """Sessions changed per clinician: the larger of current cells not kept and new cells added
-        (a session moved to another slot counts 1); clinicians without change are left out."""
+        """Sessions changed per clinician: the larger of current cells not kept (on alternate weeks counts
+        as kept) and new weekly or alternate-week cells added that differ from the current plan (a
+        session moved to another slot counts 1); clinicians without change are left out."""
         removed: dict[int, int] = defaultdict(int)
         added: dict[int, int] = defaultdict(int)
-        for c, s in self.changed_cells():
-            if (c, s) in self.problem.current:
+        for (c, s), a0 in self.problem.current.items():
+            if self.cells.get((c, s)) != a0 and a0 not in self.halves.get((c, s), ()):
                 removed[c] += 1
-            if (c, s) in self.cells:
+        for (c, s), a in self.cells.items():
+            if self.problem.current.get((c, s)) != a:
+                added[c] += 1
+        for c, s, _, a in self.half_cells():
+            if self.problem.current.get((c, s)) != a:
                 added[c] += 1
         return {c: max(removed[c], added[c]) for c in sorted(set(removed) | set(added))}
 

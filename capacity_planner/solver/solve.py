@@ -108,7 +108,7 @@ def _previous_plan(model: AllocationModel, hint: list[tuple[cp_model.IntVar, int
     sessions fixed (the rest, such as unmet demand, follows from them; a plan that met the earlier levels
     still meets their rules)."""
     v = model.variables
-    decisions = {var.index for var in (*v.x.values(), *v.apa.values(), *v.bought.values())}
+    decisions = {var.index for var in (*v.x.values(), *v.h.values(), *v.apa.values(), *v.bought.values())}
     model.set_hint([(var, value) for var, value in hint if var.index in decisions])
     solver = cp_model.CpSolver()
     configure(solver, seed=seed, workers=1, time_limit_s=10.0)

@@ -42,20 +42,27 @@ def empty_tables() -> dict[str, pd.DataFrame]:
 
 def allocation_table(sol: Solution) -> pd.DataFrame:
     """One row per worked cell: clinician_id, day, period, activity_id, pas (PAs a week, premium-scaled and
-    annualised: pa_value x weeks_per_year / working weeks) and weeks_per_year (weeks the cell runs)."""
+    annualised: pa_value x weeks_per_year / working weeks), weeks_per_year (weeks the cell runs) and week
+    ("A" or "B" for a cell on alternate weeks, half the working weeks; blank for every week). A slot on
+    alternate weeks has a row for each week worked."""
     p = sol.problem
-    rows = [
-        (
-            p.clinicians[c].clinician_id,
-            p.slots[s].day,
-            p.slots[s].period,
-            p.activities[a].activity_id,
-            round(sol.weekly_pas(c, p.annual(c, s, a)), DECIMALS),
-            p.weeks(c, s, a) / p.week_scale,
-        )
-        for (c, s), a in sorted(sol.cells.items())
-    ]
-    return pd.DataFrame(rows, columns=list(ALLOCATION_COLUMNS))
+    rows = [(c, s, "", a, p.annual(c, s, a), p.weeks(c, s, a)) for (c, s), a in sol.cells.items()]
+    rows += [(c, s, week, a, p.half_annual(c, s, a), p.half_weeks(c)) for c, s, week, a in sol.half_cells()]
+    return pd.DataFrame(
+        [
+            (
+                p.clinicians[c].clinician_id,
+                p.slots[s].day,
+                p.slots[s].period,
+                p.activities[a].activity_id,
+                round(sol.weekly_pas(c, annual), DECIMALS),
+                weeks / p.week_scale,
+                week,
+            )
+            for c, s, week, a, annual, weeks in sorted(rows, key=lambda r: r[:3])
+        ],
+        columns=list(ALLOCATION_COLUMNS),
+    )
 
 
 def current_supply_units(p: AllocationProblem) -> dict[int, int]:
@@ -118,11 +125,12 @@ def clinicians_table(sol: Solution) -> pd.DataFrame:
 
 
 def changes_table(sol: Solution) -> pd.DataFrame:
-    """One row per changed cell; a blank activity means the cell is free."""
+    """One row per changed cell; a blank activity means the cell is free. A slot on alternate weeks has a
+    row for each week ("A", "B") whose activity differs from the current plan's."""
     p = sol.problem
     rows = []
-    for c, s in sol.changed_cells():
-        before, after = p.current.get((c, s)), sol.cells.get((c, s))
+    for c, s, week in sol.changed_cells():
+        before, after = p.current.get((c, s)), sol.week_activity(c, s, week or "A")
         rows.append(
             (
                 p.clinicians[c].clinician_id,
@@ -130,6 +138,7 @@ def changes_table(sol: Solution) -> pd.DataFrame:
                 p.slots[s].period,
                 None if before is None else p.activities[before].activity_id,
                 None if after is None else p.activities[after].activity_id,
+                week,
             )
         )
     return pd.DataFrame(rows, columns=list(CHANGES_COLUMNS))
@@ -179,7 +188,8 @@ def floor_report(sol: Solution) -> list[str]:
         if act.floor <= 0:
             continue
         supply = sol.supply_units[a]
-        step = min((p.weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a), default=0)
+        step = min([p.weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a]
+                   + [p.half_weeks(c) for c, _, _, b in sol.half_cells() if b == a], default=0)
         if supply < act.floor:
             out.append(f"{act.activity_id}: below its routine floor ({supply / p.week_scale:g} of "
                        f"{act.floor / p.week_scale:g} session-weeks a year); the rules leave no other way")

@@ -6,6 +6,10 @@ PA-week a year = PA_SCALE x week_scale):
 
 * :math:`x_{csa} \in \{0,1\}`: clinician *c* does activity *a* in weekly slot *s*
   (``x[B, Tue-AM, 2ww]``); only created where *c* is skilled in *a* and available in *s*;
+* :math:`h_{csa} \in \{0,1\}`: clinician *c* does activity *a* in slot *s* on alternate weeks (week A or
+  week B, :mod:`capacity_planner.solver.alternate`; ``h[B, Tue-AM, spa]``); only where offered;
+* :math:`z_{cs} \in \{0,1\}`: clinician *c* works slot *s* on alternate weeks
+  (``alternate_weeks[B, Tue-AM]``);
 * :math:`u_c \in [0, W_c t_c]`: contracted PA-weeks a year left unassigned (annual units,
   ``unassigned_pas[B]``);
 * :math:`f_a \in [0, F_a]`: shortfall below the routine floor of activity *a* (``below_floor[fu]``);
@@ -89,6 +93,23 @@ class Variables:
             self.by_a[a].append((c, s, var))
             self.by_cs[(c, s)].append((a, var))
             self.by_sa[(s, a)].append((c, var))
+        # alternate-week cells: (c, s, a) -> variable, and the same indexes as x
+        self.h: dict[tuple[int, int, int], cp_model.IntVar] = {}
+        self.h_by_c: dict[int, list[tuple[int, int, cp_model.IntVar]]] = defaultdict(list)
+        self.h_by_a: dict[int, list[tuple[int, int, cp_model.IntVar]]] = defaultdict(list)
+        self.h_by_cs: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        self.h_by_sa: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        for c, s, a in p.half_triples():
+            var = model.new_bool_var(f"h[{p.clinicians[c].clinician_id}, {p.slots[s].label}, "
+                                     f"{p.activities[a].activity_id}]")
+            self.h[(c, s, a)] = var
+            self.h_by_c[c].append((s, a, var))
+            self.h_by_a[a].append((c, s, var))
+            self.h_by_cs[(c, s)].append((a, var))
+            self.h_by_sa[(s, a)].append((c, var))
+        # z[c, s]: clinician c works slot s on alternate weeks (some h there is 1)
+        self.alt_slot = {(c, s): model.new_bool_var(f"alternate_weeks[{p.clinicians[c].clinician_id}, "
+                                                    f"{p.slots[s].label}]") for c, s in self.h_by_cs}
         self.under = {c: model.new_int_var(0, max(0, ci.annual_target), f"unassigned_pas[{ci.clinician_id}]")
                       for c, ci in enumerate(p.clinicians)}
         self.below_floor = {a: model.new_int_var(0, act.floor, f"below_floor[{act.activity_id}]")
@@ -106,7 +127,7 @@ class Variables:
         bound = SHARE_SCALE * 4
         self.dcc_max = {g: model.new_int_var(0, bound, f"dcc_max[{g}]") for g in self.spread_groups}
         self.dcc_min = {g: model.new_int_var(0, bound, f"dcc_min[{g}]") for g in self.spread_groups}
-        self.changed = {c: model.new_int_var(0, len(p.slots), f"sessions_changed[{ci.clinician_id}]")
+        self.changed = {c: model.new_int_var(0, 2 * len(p.slots), f"sessions_changed[{ci.clinician_id}]")
                         for c, ci in enumerate(p.clinicians)}
 
     # ---- sums ----------------------------------------------------------------------------------
@@ -117,11 +138,15 @@ class Variables:
 
     def annual_terms(self, c: int, category: str | None = None, premium_only: bool = False,
                      ) -> list[tuple[cp_model.IntVar, int]]:
-        """The (variable, annual units) pairs of :meth:`annual_pas`."""
+        """The (variable, annual units) pairs of :meth:`annual_pas`, alternate-week cells included (each
+        for half the working weeks)."""
         p = self.problem
-        return [(var, p.annual(c, s, a)) for s, a, var in self.by_c[c]
-                if (category is None or p.activities[a].category == category)
-                and (not premium_only or p.slots[s].premium)]
+        terms = [(var, p.annual(c, s, a)) for s, a, var in self.by_c[c]
+                 if (category is None or p.activities[a].category == category)
+                 and (not premium_only or p.slots[s].premium)]
+        return terms + [(var, p.half_annual(c, s, a)) for s, a, var in self.h_by_c.get(c, [])
+                        if (category is None or p.activities[a].category == category)
+                        and (not premium_only or p.slots[s].premium)]
 
     def supply(self, a: int) -> Expr:
         r""":math:`\sum_w w\, n_{aw} + 100\, b_a` with :math:`n_{aw} = \sum_{c,s: w_{csa} = w} x_{csa}`:
@@ -137,6 +162,8 @@ class Variables:
         groups: dict[int, list[cp_model.IntVar]] = defaultdict(list)
         for c, s, var in self.by_a[a]:
             groups[p.weeks(c, s, a)].append(var)
+        for c, _, var in self.h_by_a.get(a, []):
+            groups[p.half_weeks(c)].append(var)
         terms = []
         for w, cells in sorted(groups.items()):
             if len(cells) == 1:
@@ -161,6 +188,12 @@ class Variables:
         terms += [(b, p.purchases[a].cost * PA_SCALE) for a, b in self.bought.items()]
         return [t for t in terms if t[1] != 0]
 
+    def supply_cells(self, a: int) -> list[tuple[int, cp_model.IntVar]]:
+        """(session-weeks a year, variable) of every weekly and alternate-week cell of activity ``a``."""
+        p = self.problem
+        cells = [(p.weeks(c, s, a), var) for c, s, var in self.by_a.get(a, [])]
+        return cells + [(p.half_weeks(c), var) for c, _, var in self.h_by_a.get(a, [])]
+
     def sessions_in_slot(self, s: int, a: int) -> Expr:
         r""":math:`\sum_c x_{csa}`: clinicians doing *a* in slot *s*."""
         return _wsum([(var, 1) for _, var in self.by_sa.get((s, a), [])])
@@ -171,9 +204,9 @@ class Variables:
 
     def all_vars(self) -> list[cp_model.IntVar]:
         """Every variable, for hints."""
-        return [*self.x.values(), *self.under.values(), *self.apa.values(), *self.bought.values(),
-                *self.unmet.values(), *self.dcc_max.values(), *self.dcc_min.values(), *self.counts,
-                *self.below_floor.values(), *self.changed.values()]
+        return [*self.x.values(), *self.h.values(), *self.under.values(), *self.apa.values(),
+                *self.bought.values(), *self.unmet.values(), *self.dcc_max.values(), *self.dcc_min.values(),
+                *self.counts, *self.below_floor.values(), *self.changed.values(), *self.alt_slot.values()]
 
 
 def _wsum(terms: list[tuple[cp_model.IntVar, int]]) -> Expr:

@@ -173,3 +173,36 @@ def test_slot_order() -> None:
         ("Tue", "AM"),
         ("Sat", "AM"),
     )
+
+
+def test_a_slot_on_alternate_weeks_shows_both_activities(pack: cp.PlanningPack, tmp_path: Path) -> None:
+    """Clinician A's Mon AM split into SPA in week A and the 2WW clinic in week B (issue 13): the timetable
+    keeps both (not only the last row read), sums the PAs (0.5 + 0.5), and the page and the workbook say
+    which week runs which."""
+    from capacity_planner.report.excel import build_workbook
+    from capacity_planner.report.html import report_context
+
+    folder = tmp_path / "plan"
+    shutil.copytree(FIXTURE, folder)
+    alloc = pd.read_csv(folder / "allocation.csv", dtype=str, keep_default_na=False)
+    alloc["week"] = ""
+    first = (alloc["clinician_id"] == "A") & (alloc["day"] == "Mon") & (alloc["period"] == "AM")
+    assert alloc.loc[first, "activity_id"].tolist() == ["spa"]
+    alloc.loc[first, ["pas", "week"]] = ["0.5", "A"]
+    week_b = alloc.loc[first].assign(activity_id="2ww", week="B")
+    pd.concat([alloc, week_b]).to_csv(folder / "allocation.csv", index=False)
+    d = build_meeting_data(pack, read_plan_dir(folder))
+    row = d.timetable.set_index(["clinician_id", "day", "period"]).loc[("A", "Mon", "AM")]
+    assert (row["activity_id"], row["week_b"], row["text"], row["pas"]) == ("spa", "2ww", "spa / 2ww", 1.0)
+    assert row["alternate"]
+    weekly = d.timetable.set_index(["clinician_id", "day", "period"]).loc[("A", "Mon", "PM")]
+    assert not weekly["alternate"] and weekly["week_b"] == "" and weekly["text"] == "2ww"
+
+    from capacity_planner.report.meeting_pack import MeetingCharts
+
+    timetable = report_context(d, MeetingCharts({}, [], []))["timetable"]
+    cell = timetable["rows"][d.clinician_order.index("A")]["cells"][d.slots.index(("Mon", "AM"))]
+    assert cell["activity"] == "spa / 2ww" and "week A" in cell["title"] and "week B" in cell["title"]
+    assert cell["colour"].startswith("linear-gradient") and timetable["alternate"]
+    grid = build_workbook(d)["Timetable"]
+    assert "spa / 2ww" in [c.value for row in grid.iter_rows() for c in row]

@@ -292,7 +292,8 @@ def _timetable_sheet(ws: Worksheet, d: MeetingData) -> None:
         for j, (day, period) in enumerate(d.slots, start=2):
             r = cell.get((cid, day, period))
             act = r.activity_id if r is not None else EMPTY
-            c = put(ws, i, j, act or None, fill=fill_for(d.category(act)), align=CENTRE)
+            shown = r.text if r is not None else EMPTY  # "a / b": week A / week B
+            c = put(ws, i, j, shown or None, fill=fill_for(d.category(act)), align=CENTRE)
             c.border = GRID_BORDER
             if r is not None and r.changed:
                 c.border = CHANGED_BORDER
@@ -366,6 +367,9 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
             r = mine.get((day, period))
             act = r.activity_id if r is not None else EMPTY
             text = d.activity_names.get(act, act) if act else None
+            if r is not None and r.alternate:  # alternate weeks
+                text = (f"{text or 'free'} (week A) / "
+                        f"{d.activity_names.get(r.week_b, r.week_b) if r.week_b else 'free'} (week B)")
             c = put(ws, i, j, text, fill=fill_for(d.category(act)), align=CENTRE)
             c.border = GRID_BORDER
             if r is not None and r.changed:

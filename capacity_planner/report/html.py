@@ -170,15 +170,23 @@ def _timetable(d: MeetingData) -> dict[str, Any]:
         for day, period in d.slots:
             r = cell.get((cid, day, period))
             act = r.activity_id if r is not None else EMPTY
+            week_b = r.week_b if r is not None and r.alternate else None  # None: every week; "": B free
             was: str | None = r.before if r is not None and r.changed else None  # "" = was free
             before = d.activity_label(was) if was is not None else ""
-            title = d.activity_label(act) + (f" — changed from {before}" if was is not None else "")
-            cells.append({"activity": act, "changed": was is not None, "title": title,
-                          "colour": category_colour(d.category(act)), "was": was or "free", "before": before})
+            title = (d.activity_label(act) if week_b is None else
+                     f"{d.activity_label(act) or 'free'} in week A, "
+                     f"{d.activity_label(week_b) or 'free'} in week B")
+            title += f" — changed from {before}" if was is not None else ""
+            colour = category_colour(d.category(act))
+            if week_b is not None:  # alternate weeks: both categories' fills, split on the diagonal
+                colour = f"linear-gradient(135deg,{colour} 50%,{category_colour(d.category(week_b))} 50%)"
+            cells.append({"activity": r.text if r is not None else EMPTY, "changed": was is not None,
+                          "title": title, "colour": colour, "was": was or "free", "before": before})
         rows.append({"label": d.label(cid), "cells": cells})
     tt = d.timetable
     shown = set(tt["category"])
-    acts = sorted({a for a in tt["activity_id"] if a} | {b for b in tt.loc[tt["changed"], "before"] if b})
+    acts = sorted({a for a in tt["activity_id"] if a} | {b for b in tt.loc[tt["changed"], "before"] if b}
+                  | {b for b in tt["week_b"] if b})
     return {
         "label_width": f"{min(longest, 28) * 0.62 + 1.2:.1f}",
         "day_starts": [k == 0 or d.slots[k - 1][0] != day for k, (day, _) in enumerate(d.slots)],
@@ -189,6 +197,7 @@ def _timetable(d: MeetingData) -> dict[str, Any]:
         "legend": [(CH.CATEGORY_COLOURS[c], CH.CATEGORY_NAMES.get(c, c)) for c in CH.CATEGORY_COLOURS
                    if c and c in shown],
         "free_colour": CH.CATEGORY_COLOURS[""],
+        "alternate": bool(tt["alternate"].any()),
         "key": [(a, d.activity_names.get(a, a)) for a in acts if d.activity_names.get(a, a) != a],
         "premium": ", ".join(f"{day} {period}" for day, period in d.slots
                              if (day, period) in d.premium_slots),

@@ -308,7 +308,8 @@ class MeetingData:
     premium_slots: frozenset[tuple[str, str]]
     headline: Headline
     demand: pd.DataFrame  # per activity: required/current/planned/gap, reason
-    timetable: pd.DataFrame  # clinician_id, day, period, activity_id, category, pas, before, changed
+    # clinician_id, day, period, activity_id, category, pas, before, changed, alternate, week_b, text
+    timetable: pd.DataFrame
     changes: pd.DataFrame  # clinician_id, label, day, period, activity_before, activity_after
     clinicians: pd.DataFrame  # clinicians.csv + label, contract, working_weeks
     settings_table: pd.DataFrame  # setting, value, source, meaning
@@ -398,8 +399,16 @@ def _demand_table(pack: PlanningPack, outputs: PlanOutputs, names: Mapping[str, 
 
 def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str],
                order: Sequence[str], slots: Sequence[tuple[str, str]]) -> pd.DataFrame:
-    planned = {(str(r.clinician_id), str(r.day), str(r.period)): (str(r.activity_id), float(r.pas))
-               for r in tuples(outputs.allocation)}
+    """One row per clinician and slot. A slot run on alternate weeks (``week`` A/B in allocation.csv,
+    issue 13) keeps its week-A activity in ``activity_id`` (and ``category``), its week-B activity in
+    ``week_b`` (``""`` when week B is free, and for a weekly slot), ``alternate`` true, PAs summed, and
+    ``text`` ``"A-activity / B-activity"``; a weekly slot's ``text`` is its activity ID."""
+    weeks = (outputs.allocation["week"].astype(str) if "week" in outputs.allocation.columns
+             else pd.Series("", index=outputs.allocation.index))
+    planned: dict[tuple[str, str, str], dict[str, tuple[str, float]]] = {}
+    for r, week in zip(tuples(outputs.allocation), weeks, strict=True):
+        key = (str(r.clinician_id), str(r.day), str(r.period))
+        planned.setdefault(key, {})[week if week in ("A", "B") else ""] = (str(r.activity_id), float(r.pas))
     current = {(c.clinician_id, c.day, c.period): c.activity_id for c in pack.job_plans}
     changed = {(str(r.clinician_id), str(r.day), str(r.period)): str(r.activity_before)
                for r in tuples(outputs.changes)}
@@ -407,13 +416,18 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
     for cid in order:
         for day, period in slots:
             key = (cid, day, period)  # a changed cell that was free has before == EMPTY
-            act, pas = planned.get(key, (EMPTY, 0.0))
+            cell = planned.get(key, {})
+            alternate = "A" in cell or "B" in cell
+            act, pas = cell.get("", cell.get("A", (EMPTY, 0.0)))
+            week_b, pas_b = cell.get("B", (EMPTY, 0.0))
             before = changed.get(key, current.get(key, EMPTY))
+            text = f"{act or 'free'} / {week_b or 'free'}" if alternate else act
             rows.append({"clinician_id": cid, "day": day, "period": period, "activity_id": act,
-                         "category": cats.get(act, "OTHER") if act else "", "pas": pas,
-                         "before": before, "changed": key in changed})
+                         "category": cats.get(act, "OTHER") if act else "", "pas": pas + pas_b,
+                         "before": before, "changed": key in changed, "alternate": alternate,
+                         "week_b": week_b, "text": text})
     return pd.DataFrame(rows, columns=["clinician_id", "day", "period", "activity_id", "category", "pas",
-                                       "before", "changed"])
+                                       "before", "changed", "alternate", "week_b", "text"])
 
 
 def _run_settings(summary: PlanSummary | None) -> Mapping[str, Any]:

@@ -84,7 +84,13 @@ def timetable(d: MeetingData, *, proposed: bool, fixed: Mapping[Cell, str] = {},
             title = d.activity_label(act)
             if changed:
                 title += f" — changed from {d.activity_label(before)}"
-            cells.append({"activity": act or "", "colour": category_colour(d.category(act)),
+            if proposed and r is not None and r.alternate:  # alternate weeks: "A / B"
+                title = (f"{d.activity_label(act) or 'free'} in week A, "
+                         f"{d.activity_label(r.week_b) or 'free'} in week B")
+                if changed:
+                    title += f" — changed from {d.activity_label(before)}"
+            shown = r.text if proposed and r is not None else act
+            cells.append({"activity": shown or "", "colour": category_colour(d.category(act)),
                           "classes": " ".join(classes), "title": title, "slot": f"{day}-{period}",
                           "was": (before or "free") if changed else "",
                           "mark": "" if not proposed or key not in fixed_at

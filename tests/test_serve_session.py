@@ -13,7 +13,7 @@ from capacity_planner._files import OutputFolderError
 from capacity_planner.report.tables import load_meeting_data
 from capacity_planner.serve.actions import with_demand
 from capacity_planner.serve.replan import Cell, cells_of, moved_cells, replan
-from capacity_planner.serve.session import MeetingError, MeetingSession
+from capacity_planner.serve.session import MeetingError, MeetingSession, whole_weekly_sessions
 from capacity_planner.serve.view import meeting_data
 
 OPTIONS = cp.PlanOptions(time_limit_s=30.0, seed=0, workers=1)
@@ -21,7 +21,8 @@ OPTIONS = cp.PlanOptions(time_limit_s=30.0, seed=0, workers=1)
 
 @pytest.fixture(scope="module")
 def pack() -> cp.PlanningPack:
-    return cp.sample_pack()
+    """The sample as the meeting plans it: whole weekly sessions (solver.alternate_weeks = false)."""
+    return whole_weekly_sessions(cp.sample_pack())
 
 
 @pytest.fixture(scope="module")
@@ -272,3 +273,14 @@ def test_one_additional_pa_is_costed_and_becomes_the_agreed_contract(session, pa
     assert cells_of(again.plan.allocation) == version.cells and again.summary.annual_cost == 0
     session.add({"kind": "remove_pa", "clinician": "C03"})
     assert session.replan().run.plan.clinicians["apa_pas"].sum() == 0
+
+
+def test_the_meeting_plans_whole_weekly_sessions() -> None:
+    """A proposal with alternate-week cells (the sample's consultants get half SPA) is planned again in
+    whole weekly sessions: the page shows one activity per cell (docs/serve.md)."""
+    sample = cp.sample_pack()
+    with_halves = cp.plan(sample, OPTIONS)
+    assert with_halves.plan.allocation["week"].isin(["A", "B"]).any()
+    session = MeetingSession(sample, OPTIONS, with_halves)
+    assert not session.pack.settings.alternate_weeks
+    assert not session.shown.run.plan.allocation["week"].isin(["A", "B"]).any()

@@ -208,6 +208,7 @@ class Settings:
     routine_floor_share: float = 0.5
     max_sessions_per_day: int = 2
     quorum_leave_aware: bool = False
+    alternate_weeks: bool = True
     explicit: frozenset[str] = frozenset()  # "section.key" names set in the pack (for lossless writing)
 
 

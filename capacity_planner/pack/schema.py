@@ -452,6 +452,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("solver.max_sessions_per_day", "int", 2, min=1, max=3,
                 description="(extension) most sessions a day for a clinician not opted in to "
                             "out-of-hours work (on-call included)"),
+    SettingSpec("solver.alternate_weeks", "bool", True,
+                description="(extension) the solver may propose cells run on alternate weeks (week A / "
+                            "week B), e.g. half an SPA session; false: whole weekly sessions only"),
     SettingSpec("solver.quorum_leave_aware", "bool", False,
                 description="(extension) a slot requirement's min_clinicians is an expected attendance "
                             "over planning.service_weeks, leave counted, not timetabled heads"),

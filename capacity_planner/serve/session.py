@@ -108,8 +108,15 @@ class MeetingSession:
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()  # one request changes the session at a time
+        # The meeting plans whole weekly sessions: a cell on screen is one activity every week, so no
+        # alternate-week cells are offered (solver.alternate_weeks = false; docs/serve.md).
+        self.pack = whole_weekly_sessions(self.pack)
+        first = self.first
+        if first is not None and "week" in first.plan.allocation.columns and (
+                first.plan.allocation["week"].astype(str).isin(("A", "B")).any()):
+            first = None  # a proposal with alternate-week cells: planned again in whole sessions
         started = time.perf_counter()
-        run = self.first if self.first is not None else plan_pack(self.pack, self.options)
+        run = first if first is not None else plan_pack(self.pack, self.options)
         self.demand = run.demand
         self.versions = [Version(1, run, seconds=time.perf_counter() - started,
                                  solve_status=str(run.summary.status))]
@@ -276,3 +283,11 @@ def record_markdown(record: dict[str, object]) -> str:
     lines += ["", "## What happened", ""]
     lines += [f"- {entry}" for entry in record["log"]]  # type: ignore[attr-defined]
     return "\n".join(lines) + "\n"
+
+
+def whole_weekly_sessions(pack: PlanningPack) -> PlanningPack:
+    """``pack`` with ``solver.alternate_weeks`` off: the meeting page shows and moves one activity per
+    cell, every week."""
+    if not pack.settings.alternate_weeks:
+        return pack
+    return pack.replace(settings=dataclasses.replace(pack.settings, alternate_weeks=False))

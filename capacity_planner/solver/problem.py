@@ -428,7 +428,8 @@ def build_problem(
     slot_of = {(s.day, s.period): i for i, s in enumerate(slots)}
 
     demand_given = referral_demand(pack, requirements)
-    halved = half_clinician_ids(pack)
+    # solver.alternate_weeks = false: whole weekly sessions only (no alternate-week cells offered)
+    halved = half_clinician_ids(pack) if pack.settings.alternate_weeks else frozenset()
     week_scale = _week_scale(pack, halved)
     unknown = sorted(set(demand_given) - set(pack.activity_ids))
     if unknown:

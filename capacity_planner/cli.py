@@ -114,8 +114,10 @@ def _pack_argument(f: Any) -> Any:
 
 
 @cli.command()
-@click.option("--size", type=click.Choice(["small", "service", "trust"]), default="small",
-              show_default=True, help="small ≈ 8 clinicians; service ≈ 40; trust ≈ 1,000 over 40 services.")
+@click.option("--size", type=click.Choice(["small", "service", "large", "trust"]), default="small",
+              show_default=True,
+              help="small ≈ 8 clinicians; service ≈ 40; large = 160 in one service; trust ≈ 1,000 over "
+                   "40 services.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same files).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help=OUT_HELP)
 @click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default=None,
@@ -332,6 +334,10 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: flo
     for note in run.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(_gap_table(run))
+    from capacity_planner.solver.proof import unproven_lines
+
+    for line in unproven_lines(run.plan.summary):  # the gap of a level cut short (issue 16)
+        click.echo(line)
     click.echo(f"Status: {run.plan.summary.status}; outputs in {out}")
     if not no_report:
         click.echo(f"Report for the team meeting: {Path(out) / 'report.html'} (and plan.xlsx)")

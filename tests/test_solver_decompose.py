@@ -45,7 +45,9 @@ def _prefixed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
     out = frame.copy()
     for column in ("activity_id", "clinician_id"):
         if column in out.columns:
-            out[column] = (prefix + out[column].astype("string")).astype(frame[column].dtype)
+            dtype = frame[column].dtype  # the reader's extracts are categorical: new IDs, new categories
+            out[column] = (prefix + out[column].astype("str")).astype(
+                "category" if isinstance(dtype, pd.CategoricalDtype) else dtype)
     return out
 
 

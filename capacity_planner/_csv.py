@@ -39,7 +39,8 @@ def unescape_cell(value: Any) -> Any:
 
 
 def _is_text_column(s: pd.Series) -> bool:
-    return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
+    return (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
+            or isinstance(s.dtype, pd.CategoricalDtype))
 
 
 def _map_text_cells(frame: pd.DataFrame, prefixes: tuple[str, ...],
@@ -57,6 +58,8 @@ def _map_text_cells(frame: pd.DataFrame, prefixes: tuple[str, ...],
         if mask.any():
             if out is frame:
                 out = frame.copy()
+            if isinstance(s.dtype, pd.CategoricalDtype):  # the reader's extracts (pack/parse.py)
+                s = s.astype("str")
             out[col] = s.where(~mask, s[mask].map(change))
     return out
 

@@ -19,7 +19,7 @@ from capacity_planner.demand.pipeline import DemandResult, size_demand
 if TYPE_CHECKING:
     from capacity_planner.pack.model import PlanningPack
     from capacity_planner.plan_summary import PlanSummary
-    from capacity_planner.solver.join import PartProgress
+    from capacity_planner.solver.join import PartExecutor, PartProgress
     from capacity_planner.solver.options import Allowances
     from capacity_planner.solver.plan import PlanResult
     from capacity_planner.solver.solve import Progress
@@ -47,6 +47,10 @@ class PlanOptions:
         Raise when the rules cannot all hold or no plan is found; otherwise return the failed run.
     progress, part_progress : callable, optional
         Called on each improving solution, and as each independent part of a split pack finishes.
+    executor, scheduler : str
+        Where the parts of a split pack run: ``"process"`` (local processes) or ``"dask"`` (the Dask
+        scheduler at ``scheduler``, else a local cluster); see
+        :func:`~capacity_planner.solver.plan.plan_allocation`.
     """
 
     time_limit_s: float | None = None
@@ -58,6 +62,8 @@ class PlanOptions:
     raise_on_failure: bool = True
     progress: Progress | None = None
     part_progress: PartProgress | None = None
+    executor: PartExecutor = "process"
+    scheduler: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,6 +132,7 @@ def plan_pack(pack: PlanningPack, options: PlanOptions | None = None, *,
         pack, demand.requirements, time_limit_s=options.time_limit_s, seed=options.seed,
         workers=options.workers, allowances=options.allowances, progress=options.progress,
         deterministic=options.deterministic, raise_on_failure=options.raise_on_failure,
-        work_limit=options.work_limit, part_progress=options.part_progress)
+        work_limit=options.work_limit, part_progress=options.part_progress, executor=options.executor,
+        scheduler=options.scheduler)
     notes = [*demand.notes, *set_aside_note(demand)]
     return PlanRun(pack, demand, plan, notes)

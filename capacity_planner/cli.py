@@ -114,8 +114,10 @@ def _pack_argument(f: Any) -> Any:
 
 
 @cli.command()
-@click.option("--size", type=click.Choice(["small", "service", "trust"]), default="small",
-              show_default=True, help="small ≈ 8 clinicians; service ≈ 40; trust ≈ 1,000 over 40 services.")
+@click.option("--size", type=click.Choice(["small", "service", "large", "trust"]), default="small",
+              show_default=True,
+              help="small ≈ 8 clinicians; service ≈ 40; large = 160 in one service; trust ≈ 1,000 over "
+                   "40 services.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same files).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help=OUT_HELP)
 @click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default=None,
@@ -296,8 +298,13 @@ def demand(pack: Path | None, out: Path, no_charts: bool) -> None:
 @click.option("--anonymise", is_flag=True,
               help="Replace clinicians by pseudonyms (Clinician A, B, ...) in every output.")
 @click.option("--no-report", is_flag=True, help="Write the CSV/JSON outputs only (no HTML/Excel/charts).")
+@click.option("--executor", type=click.Choice(["process", "dask"]), default="process", show_default=True,
+              help="Where the independent parts of a split pack (e.g. the services of a trust) are solved: "
+                   "local processes, or a Dask cluster. The plan is the same.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786); default: a local "
+                                                "cluster of --workers processes. Only with --executor dask.")
 def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: float | None, seed: int | None,
-         workers: int | None, anonymise: bool, no_report: bool) -> None:
+         workers: int | None, anonymise: bool, no_report: bool, executor: str, scheduler: str | None) -> None:
     """Size demand, allocate the team's weekly sessions within contract rules, and write the meeting pack.
 
     Writes requirements.csv, weekly_demand.csv, allocation.csv, gaps.csv, clinicians.csv,
@@ -309,10 +316,13 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: flo
     Example:
         capacity-planner plan my_service.xlsx --out plan --time-limit 30
         capacity-planner plan --out demo --anonymise
+        capacity-planner plan trust --out plan --executor dask --scheduler tcp://10.0.0.5:8786
     """
     from capacity_planner.pack.read import read_pack
     from capacity_planner.workflow import run_plan
 
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler needs --executor dask")
     loaded = read_pack(pack, purpose="plan")
 
     def progress(level: str, best: float, bound: float, elapsed: float) -> None:
@@ -328,10 +338,15 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: flo
                f"{len(loaded.activities)} activities", err=True)
     run = run_plan(loaded, out, time_limit_s=time_limit, seed=seed, workers=workers, anonymise=anonymise,
                    report=not no_report, progress=progress, work_limit=work_limit,
-                   part_progress=part_progress)
+                   part_progress=part_progress, executor=executor,  # type: ignore[arg-type]
+                   scheduler=scheduler)
     for note in run.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(_gap_table(run))
+    from capacity_planner.solver.proof import unproven_lines
+
+    for line in unproven_lines(run.plan.summary):  # the gap of a level cut short (issue 16)
+        click.echo(line)
     click.echo(f"Status: {run.plan.summary.status}; outputs in {out}")
     if not no_report:
         click.echo(f"Report for the team meeting: {Path(out) / 'report.html'} (and plan.xlsx)")

@@ -27,7 +27,7 @@ from capacity_planner.outputs import write_demand_tables, write_plan_tables
 from capacity_planner.pack.model import PlanningPack
 
 if TYPE_CHECKING:
-    from capacity_planner.solver.join import PartProgress
+    from capacity_planner.solver.join import PartExecutor, PartProgress
     from capacity_planner.solver.plan import PlanResult
     from capacity_planner.solver.solve import Progress
 
@@ -104,7 +104,8 @@ def run_demand(pack: PlanningPack, out_dir: str | Path, *, charts: bool = True) 
 def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | None = None,
              seed: int | None = None, workers: int | None = None, anonymise: bool = False,
              report: bool = True, progress: Progress | None = None, work_limit: float | None = None,
-             part_progress: PartProgress | None = None) -> PlanRun:
+             part_progress: PartProgress | None = None, executor: PartExecutor = "process",
+             scheduler: str | None = None) -> PlanRun:
     """Size demand, allocate sessions, and write every plan output and the meeting pack.
 
     Writes (DESIGN.md section 4) requirements.csv, weekly_demand.csv, allocation.csv, gaps.csv,
@@ -112,7 +113,8 @@ def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | N
     (with ``report``: the demand forecast and XmR charts per activity and the report's charts).
     ``time_limit_s``, ``seed``, ``workers`` and ``work_limit`` override pack.toml ``[solver]``
     (:func:`~capacity_planner.solver.plan.plan_allocation`); ``part_progress`` is called as each
-    independent part of a split pack finishes.
+    independent part of a split pack finishes; ``executor`` and ``scheduler`` say where the parts run
+    (:class:`~capacity_planner.application.PlanOptions`).
 
     Raises
     ------
@@ -121,7 +123,8 @@ def run_plan(pack: PlanningPack, out_dir: str | Path, *, time_limit_s: float | N
     """
     check_output_folder(out_dir, inputs=pack_inputs(pack))  # refuse before the solve, not after
     run = plan_pack(pack, PlanOptions(time_limit_s=time_limit_s, seed=seed, workers=workers,
-                                      progress=progress, work_limit=work_limit, part_progress=part_progress))
+                                      progress=progress, work_limit=work_limit, part_progress=part_progress,
+                                      executor=executor, scheduler=scheduler))
     return write_meeting_pack(run, out_dir, anonymise=anonymise, report=report)
 
 

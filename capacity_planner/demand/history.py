@@ -305,7 +305,7 @@ def weekly_referrals(
         )
     act_codes, act_names = pd.factorize(referrals["activity_id"], sort=True)
     if by_priority:
-        pri = referrals["priority"].fillna(UNSPECIFIED_PRIORITY)
+        pri = referrals["priority"].astype("str").fillna(UNSPECIFIED_PRIORITY)  # categorical from the reader
         pri_codes, pri_names = pd.factorize(pri, sort=True)
     else:
         pri_codes, pri_names = np.zeros(len(referrals), dtype=np.int64), pd.Index(["all"])

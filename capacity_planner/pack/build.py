@@ -234,7 +234,9 @@ def history_frame(frame: pd.DataFrame, dtypes: Mapping[str, str]) -> pd.DataFram
     """A history table with exactly the canonical columns and dtypes."""
     out = pd.DataFrame({c: frame[c] for c in dtypes})
     for c, dtype in dtypes.items():
-        if dtype == "str":
+        if dtype == "str" and isinstance(out[c].dtype, pd.CategoricalDtype):
+            continue  # the reader's categorical of str (pack/parse.py CATEGORICAL_TABLES) stays one
+        elif dtype == "str":
             out[c] = out[c].astype("str").where(out[c].notna(), None)
             out[c] = out[c].astype("str")
         else:

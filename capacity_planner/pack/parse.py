@@ -88,15 +88,29 @@ def _as_text(value: object) -> str:
 _DISTINCT_FROM = 1_000  # cells: longer object columns are parsed on their distinct values
 
 
-def _on_distinct(series: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
+def _on_distinct(series: pd.Series, transform: Callable[[pd.Series], pd.Series], *,
+                 categorical: bool = False, missing: str | None = None) -> pd.Series:
     """Apply an element-wise ``transform`` to the distinct values only, then expand (Arrow ``take``).
 
     Extracts hold few distinct IDs and labels in millions of rows, so this is much faster than
-    transforming every row. Missing cells stay missing.
+    transforming every row. Missing cells stay missing, or become ``missing`` when given. With
+    ``categorical`` the result is a pandas categorical (the distinct values once, plus one small integer
+    code a row) rather than a string per row: 10.6 million appointment rows take about 10 MB per ID column
+    instead of 170 MB (issue 16; values that the transform makes equal share one category).
     """
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     mapped = transform(pd.Series(uniques, dtype=object)).astype("str")
-    return pd.Series(mapped.array.take(codes, allow_fill=True), index=series.index)
+    if missing is not None:  # one more distinct value, for the missing cells
+        mapped = pd.concat([mapped, pd.Series([missing], dtype="str")], ignore_index=True)
+        codes = np.where(codes < 0, len(uniques), codes)
+    if not categorical:
+        return pd.Series(mapped.array.take(codes, allow_fill=True), index=series.index)
+    inverse, merged = pd.factorize(mapped, use_na_sentinel=True)  # distinct value -> merged category
+    safe = np.where(codes < 0, 0, codes)
+    new_codes = np.where(codes < 0, -1, inverse[safe] if len(inverse) else -1).astype(np.int64)
+    categories = pd.Index(np.asarray(merged, dtype=object), dtype="str")
+    return pd.Series(pd.Categorical.from_codes(new_codes, dtype=pd.CategoricalDtype(categories)),
+                     index=series.index)
 
 
 def _clean_text(values: pd.Series) -> pd.Series:
@@ -111,11 +125,13 @@ def blank_mask(series: pd.Series) -> np.ndarray:
     return series.isna().to_numpy()
 
 
-def _text(series: pd.Series) -> pd.Series:
-    """Cells as trimmed text ("" when missing); whole numbers from Excel (7.0) become "7"."""
+def _text(series: pd.Series, categorical: bool = False) -> pd.Series:
+    """Cells as trimmed text ("" when missing); whole numbers from Excel (7.0) become "7". With
+    ``categorical``, as a categorical (see :func:`_on_distinct`)."""
     if pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
-        return series.astype("str").fillna("")
-    return _on_distinct(series, _clean_text).fillna("")
+        text = series.astype("str").fillna("")
+        return text.astype("category") if categorical else text
+    return _on_distinct(series, lambda u: _clean_text(u).fillna(""), categorical=categorical, missing="")
 
 
 def _parse_float(series: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
@@ -221,33 +237,43 @@ def _parse_date(series: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     return out, bad, far
 
 
-def _parse_label(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.ndarray]:
-    text = _text(series)
+def _parse_label(series: pd.Series, spec: ColumnSpec, categorical: bool = False,
+                 ) -> tuple[pd.Series, np.ndarray]:
+    text = _text(series, categorical=categorical)
     if spec.choices == C.DAYS:
         mapping = _DAY_ALIASES
     elif spec.choices == C.PERIODS:
         mapping = _PERIOD_ALIASES
     else:
         mapping = {c.lower(): c for c in spec.choices}
-    out = _on_distinct(text, lambda u: u.str.lower().map(mapping))
+    out = _on_distinct(text, lambda u: u.str.lower().map(mapping), categorical=categorical)
     bad = out.isna().to_numpy() & (text != "").to_numpy()
     return out, bad
 
 
-def parse_column(table: RawTable, spec: ColumnSpec, sink: ProblemSink) -> pd.Series:
+CATEGORICAL_TABLES = frozenset({"appointments", "referrals"})
+"""The extracts whose ID, text and label columns are read as categoricals: millions of rows over a few hundred
+distinct values (issue 16: the trust's 10.6 million appointment rows held 5 string columns of 80-170 MB each).
+The other tables keep ``str`` columns (their columns are compared with one another, which categoricals with
+different categories refuse)."""
+
+
+def parse_column(table: RawTable, spec: ColumnSpec, sink: ProblemSink,
+                 categorical: bool = False) -> pd.Series:
     """Parse one column of ``table`` according to ``spec``; bad cells become missing, with a problem.
 
     Returns
     -------
     pandas.Series
         ``float64`` for numbers, ``Int64`` for whole numbers, ``boolean`` for booleans,
-        ``datetime64[ns]`` for dates and ``str`` (missing = None/NaN) for text and labels.
+        ``datetime64[ns]`` for dates and ``str`` (missing = None/NaN) for text and labels, or with
+        ``categorical`` a categorical of ``str`` categories for them (:data:`CATEGORICAL_TABLES`).
     """
     raw = table.frame[spec.name]
     blank = blank_mask(raw)
     out: pd.Series
     if spec.kind in ("id", "text"):
-        text = _text(raw)
+        text = _text(raw, categorical=categorical)
         limit = MAX_TEXT_LENGTH[spec.kind]
         long = (text.str.len() > limit).to_numpy(dtype=bool)
         sink.rows(table, long, spec.name, raw.map(lambda v: f"{str(v)[:40]}... ({len(str(v)):,} characters)",
@@ -290,7 +316,7 @@ def parse_column(table: RawTable, spec: ColumnSpec, sink: ProblemSink) -> pd.Ser
                   "outside the years 1900 to 2200: expected a real date such as 2027-04-05 (an 'end of "
                   "time' date such as 9999-12-31 or 4712-12-31 means none: leave the cell blank)")
     elif spec.kind == "label":
-        out, bad = _parse_label(raw, spec)
+        out, bad = _parse_label(raw, spec, categorical)
         message = f"unknown label: expected {spec.expected()}"
         for value, hint in near_misses(raw[bad], spec.choices).items():  # "did you mean" (issue 17)
             hit = bad & (_text(raw) == value).to_numpy(dtype=bool)
@@ -345,11 +371,12 @@ def parse_table(table: RawTable, spec: TableSpec, sink: ProblemSink) -> tuple[pd
         sink.add(Problem(table.source, "unknown column: kept but not used" + did_you_mean(
             name, spec.column_names), row=1, column=name, severity="warning"))
     columns: dict[str, pd.Series] = {}
+    categorical = spec.name in CATEGORICAL_TABLES
     for col in spec.columns:
         if col.name in present:
-            columns[col.name] = parse_column(table, col, sink).reset_index(drop=True)
+            columns[col.name] = parse_column(table, col, sink, categorical).reset_index(drop=True)
         else:
-            columns[col.name] = _missing_column(col, len(table.frame))
+            columns[col.name] = _missing_column(col, len(table.frame), categorical)
     typed = pd.DataFrame(columns)
     typed["_row"] = table.rows
     # Unknown columns are kept as text (blank = missing) so they survive any conversion unchanged.
@@ -363,7 +390,7 @@ def parse_table(table: RawTable, spec: TableSpec, sink: ProblemSink) -> tuple[pd
     return typed, extras
 
 
-def _missing_column(col: ColumnSpec, n: int) -> pd.Series:
+def _missing_column(col: ColumnSpec, n: int, categorical: bool = False) -> pd.Series:
     """An all-missing column of ``n`` rows, built from arrays (not a list of n Python objects: an absent
     optional column of a 10-million-row extract took a minute that way)."""
     if col.kind == "float":
@@ -374,6 +401,9 @@ def _missing_column(col: ColumnSpec, n: int) -> pd.Series:
         return pd.Series(pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool)))
     if col.kind == "date":
         return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    if categorical:
+        return pd.Series(pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8),
+                                                   dtype=pd.CategoricalDtype(pd.Index([], dtype="str"))))
     return pd.Series(pd.array([], dtype="str")).reindex(range(n))
 
 

@@ -22,8 +22,9 @@ minor-operations bookings and a matching share of their lists
 so the history is the same with or without it.
 
 Sizes: ``small`` (8 clinicians, ~35 k appointment rows, CSV), ``service`` (40 clinicians, ~300 k
-rows, CSV) and ``trust`` (1,000 clinicians in 40 services, ~10 M rows, Parquet streamed service by
-service so memory stays bounded). The same seed gives byte-identical files.
+rows, CSV), ``large`` (one service of 160 clinicians, ~1.2 M rows, CSV) and ``trust`` (1,000
+clinicians in 40 services, ~10 M rows, Parquet streamed service by service so memory stays bounded).
+The same seed gives byte-identical files.
 
 Parameters live in :class:`~capacity_planner.pack.samples_spec.ServiceSpec` and
 :class:`~capacity_planner.pack.samples_spec.SampleSpec`; :func:`generate` writes any spec.
@@ -65,7 +66,7 @@ def generate_sample(size: SampleSize, seed: int, out: str | Path,
 
     Parameters
     ----------
-    size : {"small", "service", "trust"}
+    size : {"small", "service", "large", "trust"}
         See :func:`~capacity_planner.pack.samples_spec.sample_spec`.
     seed : int
         Seed of :func:`numpy.random.default_rng`; the same seed gives byte-identical files.

@@ -17,8 +17,8 @@ import numpy as np
 
 from capacity_planner import constants as C
 
-SampleSize = Literal["small", "service", "trust"]
-SIZES: tuple[SampleSize, ...] = ("small", "service", "trust")
+SampleSize = Literal["small", "service", "large", "trust"]
+SIZES: tuple[SampleSize, ...] = ("small", "service", "large", "trust")
 
 
 @dataclass(frozen=True)
@@ -235,6 +235,8 @@ def sample_spec(size: SampleSize, seed: int = 0) -> SampleSpec:
     * ``small``: one dermatology team of 8 clinicians (about 35,000 appointment rows over 3 years);
     * ``service``: one dermatology service of 5 teams (40 clinicians) at 1.6 times the throughput
       (about 300,000 rows);
+    * ``large``: one dermatology department of 20 teams (160 clinicians) at the service's throughput
+      (about 1.2 million rows): a large single service, solved as one model (issue 16);
     * ``trust``: 40 services, 125 teams (1,000 clinicians), each service a variant (teams,
       throughput, growth, DNA rate, follow-up ratio, seasonality, MDT day drawn from ``seed``),
       about 10 million rows.
@@ -244,6 +246,9 @@ def sample_spec(size: SampleSize, seed: int = 0) -> SampleSpec:
     if size == "service":
         return SampleSpec("Dermatology service 2027/28 (synthetic sample)",
                           (ServiceSpec(teams=5, throughput=1.6),))
+    if size == "large":
+        return SampleSpec("Dermatology department 2027/28 (synthetic sample, 160 clinicians)",
+                          (ServiceSpec(teams=20, throughput=1.6),))
     if size != "trust":
         raise ValueError(f"unknown sample size {size!r}: expected one of {', '.join(SIZES)}")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1_000_003]))

@@ -24,7 +24,7 @@ import signal
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -37,6 +37,9 @@ from capacity_planner.solver.result import LevelResult, Result, SolveStatus
 
 if TYPE_CHECKING:
     from capacity_planner.solver.plan import PlanResult
+
+PartExecutor = Literal["process", "dask"]
+"""Where the parts of a split pack run: local worker processes, or a Dask cluster."""
 
 PartProgress = Callable[[int, int, dict[str, Any]], None]
 """part_progress(parts done, parts in all, that part's line: name, clinicians, status, seconds...)."""
@@ -116,7 +119,8 @@ def _start_method() -> str:
 
 def solve_parts(parts: list[tuple[Part, PlanningPack, Requirements]], limit: float, seed: int, n_workers: int,
                 allowances: Allowances | None, deterministic: bool, work_limit: float | None,
-                part_progress: PartProgress | None = None) -> list[PlanResult]:
+                part_progress: PartProgress | None = None, executor: PartExecutor = "process",
+                scheduler: str | None = None) -> list[PlanResult]:
     """Each part's plan, in part order; up to ``n_workers`` parts at a time in separate processes.
 
     ``limit`` is the wall clock for all the parts together (:func:`part_budget`), ``work_limit`` the
@@ -125,11 +129,19 @@ def solve_parts(parts: list[tuple[Part, PlanningPack, Requirements]], limit: flo
     first budget (and work) or its share of the time left if more: a trust whose one part has no plan has
     no plan, so the limit is overrun rather than the run failing. Ctrl-C (or SIGTERM)
     terminates the worker processes and raises :class:`~capacity_planner.interrupts.RunInterrupted`.
+
+    ``executor="dask"`` runs the parts on a Dask cluster instead (:func:`_run_dask`): the scheduler at
+    ``scheduler``, else a local cluster of ``n_workers`` single-threaded worker processes. The parts, their
+    budgets and the join are the same; with a work limit the plan is the same as the process pool's.
     """
     deadline = time.perf_counter() + limit
     weights = [part_weight(p) for p, _, _ in parts]
     total = sum(weights)
     order = sorted(range(len(parts)), key=lambda i: (-weights[i], i))
+    client = cluster = None
+    if executor == "dask":
+        client, cluster = _dask_client(scheduler, n_workers)
+        n_workers = max(1, sum(client.nthreads().values()))
     slots = max(1, min(n_workers, len(parts)))
     cp_workers = max(1, n_workers // len(parts))
     pending = sum(weights)
@@ -159,16 +171,70 @@ def solve_parts(parts: list[tuple[Part, PlanningPack, Requirements]], limit: flo
                 line["name"] += " (second try)"
             part_progress(n_done, len(parts), line)
 
-    for attempt in (order, None):
-        if attempt is None:  # parts that found no plan in their share: one more try each, after the rest
-            attempt = [i for i in order if _no_plan_found(out[i])]
-            pending = sum(weights[i] for i in attempt)
-        if slots <= 1 or len(attempt) <= 1:
-            for i in attempt:
-                done(i, _solve_part(args(i)))
-        else:
-            _run_pool(attempt, args, done, slots)
+    try:
+        for attempt in (order, None):
+            if attempt is None:  # parts that found no plan in their share: one more try each, after the rest
+                attempt = [i for i in order if _no_plan_found(out[i])]
+                pending = sum(weights[i] for i in attempt)
+            if client is not None:
+                _run_dask(client, attempt, args, done, slots)
+            elif slots <= 1 or len(attempt) <= 1:
+                for i in attempt:
+                    done(i, _solve_part(args(i)))
+            else:
+                _run_pool(attempt, args, done, slots)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
     return [p for p in out if p is not None]
+
+
+def _dask_client(scheduler: str | None, n_workers: int) -> tuple[Any, Any]:
+    """A :mod:`distributed` client of the cluster at ``scheduler``, or of a new local cluster of ``n_workers``
+    single-threaded worker processes (and that cluster, to close)."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler), None
+    cluster = LocalCluster(n_workers=max(1, n_workers), threads_per_worker=1, processes=True,
+                           dashboard_address=":0", silence_logs=logging.ERROR)  # ":0": any free port
+    return Client(cluster), cluster
+
+
+def _run_dask(client: Any, order: list[int], args: Callable[[int], tuple[Any, ...]],
+              done: Callable[[int, PlanResult], None], slots: int) -> None:
+    """As :func:`_run_pool`, on a Dask cluster: at most ``slots`` parts at a time (one a worker thread), the
+    next submitted as one finishes so its budget is computed when it starts; Ctrl-C cancels the parts in
+    progress. A part runs as one task (``pure=False``: never taken from Dask's cache)."""
+    waiting = list(order)
+    running: dict[Any, int] = {}
+
+    def submit() -> None:
+        i = waiting.pop(0)
+        running[client.submit(_solve_part, args(i), pure=False, key=f"plan-part-{i}-{time.time_ns()}")] = i
+
+    try:
+        while waiting and len(running) < slots:
+            submit()
+        while running:
+            if interrupted():
+                raise RunInterrupted()
+            finished = [f for f in running if f.done()]
+            if not finished:
+                time.sleep(0.1)
+                continue
+            for fut in finished:
+                i = running.pop(fut)
+                done(i, fut.result())  # re-raises a part's error here
+                if waiting:
+                    submit()
+    except BaseException:
+        client.cancel(list(running))
+        raise
 
 
 def _no_plan_found(plan: PlanResult | None) -> bool:
@@ -315,9 +381,11 @@ def join_plans(pack: PlanningPack, requirements: Requirements, parts: list[Part]
 def plan_parts(pack: PlanningPack, requirements: Requirements,
                parts: list[tuple[Part, PlanningPack, Requirements]], limit: float, seed: int, n_workers: int,
                allowances: Allowances | None, deterministic: bool, work_limit: float | None,
-               part_progress: PartProgress | None = None) -> PlanResult:
+               part_progress: PartProgress | None = None, executor: PartExecutor = "process",
+               scheduler: str | None = None) -> PlanResult:
     """Solve the parts (:func:`solve_parts`) and join them (:func:`join_plans`)."""
     t0 = time.perf_counter()
-    plans = solve_parts(parts, limit, seed, n_workers, allowances, deterministic, work_limit, part_progress)
+    plans = solve_parts(parts, limit, seed, n_workers, allowances, deterministic, work_limit, part_progress,
+                        executor, scheduler)
     return join_plans(pack, requirements, [p for p, _, _ in parts], plans, limit, n_workers, seed,
                       deterministic, allowances, time.perf_counter() - t0)

@@ -20,7 +20,7 @@ from capacity_planner.solver.solve import Progress, resolve_workers, solve
 from capacity_planner.solver.tables import empty_tables, kpis, plan_tables
 
 if TYPE_CHECKING:
-    from capacity_planner.solver.join import PartProgress
+    from capacity_planner.solver.join import PartExecutor, PartProgress
 
 @dataclass(frozen=True, eq=False)
 class PlanResult:
@@ -144,6 +144,8 @@ def plan_allocation(
     raise_on_failure: bool = True,
     work_limit: float | None = None,
     part_progress: PartProgress | None = None,
+    executor: PartExecutor = "process",
+    scheduler: str | None = None,
 ) -> PlanResult:
     """Allocate the team's sessions to meet ``requirements`` under the job-planning rules.
 
@@ -172,6 +174,11 @@ def plan_allocation(
         (:mod:`capacity_planner.solver.solve`), and ``time_limit_s`` stays a wall-clock safety net.
     part_progress : callable, optional
         ``part_progress(done, total, part summary)`` as each independent part finishes, when the pack splits.
+    executor : {"process", "dask"}
+        Where the parts of a split pack run: local worker processes (``workers`` of them), or a Dask
+        cluster, the one at ``scheduler`` (``tcp://host:8786``) or else a local cluster of ``workers``
+        processes. The plan is the same either way (exactly so with a work limit or when every part is
+        proven optimal).
 
     Notes
     -----
@@ -196,7 +203,7 @@ def plan_allocation(
         from capacity_planner.solver.join import plan_parts
 
         plan = plan_parts(pack, requirements, parts, limit, seed_, n_workers, allowances, deterministic, work,
-                          part_progress)
+                          part_progress, executor, scheduler)
     if plan.has_plan:
         verify_plan(plan, allowances)
     if raise_on_failure:

@@ -30,6 +30,7 @@ that hits it is no longer reproducible (its summary says so).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -228,5 +229,23 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
     overall = SolveStatus.OPTIMAL if all(lv.status is SolveStatus.OPTIMAL for lv in levels) \
         else SolveStatus.FEASIBLE
     assert solution is not None
+    levels = [_as_delivered(lv, solution) for lv in levels]
     return Result(overall, tuple(levels), solution, time.perf_counter() - start, (), seed, n_workers,
                   work_limit, wall_stopped)
+
+
+def _as_delivered(level: LevelResult, solution: Solution) -> LevelResult:
+    """A ``changes`` level cut short, valued as the plan delivered: a search stopped early can leave the
+    per-clinician counts :math:`k_c` above the sessions its plan changes (they are only bounded below), and
+    later levels may change fewer sessions within its value, so the reported figure is the final plan's
+    own count when that is lower (the bound and the gap follow)."""
+    if level.name != "changes" or level.status is not SolveStatus.FEASIBLE or level.objective_units is None:
+        return level
+    delivered = solution.level_units("changes")
+    if delivered >= level.objective_units:
+        return level
+    scale = level.objective / level.objective_units if level.objective and level.objective_units else 1.0
+    bound = min(level.bound_units if level.bound_units is not None else delivered, delivered)
+    gap = (delivered - bound) / max(1.0, abs(delivered))
+    return dataclasses.replace(level, objective=delivered * scale, objective_units=delivered,
+                               bound=bound * scale, bound_units=bound, gap=max(0.0, gap))

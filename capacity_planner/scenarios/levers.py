@@ -224,21 +224,13 @@ def allowance_shortfall(pack: PlanningPack, allowances: Allowances, allocation: 
 
 
 def _apa_caps(pack: PlanningPack, allowances: Allowances) -> dict[str, float]:
-    """Additional PAs a week each clinician may be given (as the solver caps them: headroom below
-    ``max_pas``, the per-clinician allowance, the named clinicians)."""
-    caps = {}
-    for c in pack.clinicians:
-        if not c.active:
-            continue
-        headroom = max(0.0, c.max_pas - c.contracted_pas)
-        if allowances.additional_pas_per_clinician is None:
-            allowed = headroom if pack.settings.allow_additional_pas else 0.0
-        else:
-            allowed = min(headroom, allowances.additional_pas_per_clinician)
-        if allowances.clinicians is not None and c.clinician_id not in allowances.clinicians:
-            allowed = 0.0
-        caps[c.clinician_id] = allowed
-    return caps
+    """Additional PAs a week each active clinician may be given, as the solver caps them
+    (:func:`capacity_planner.solver.problem.additional_pa_caps`)."""
+    from capacity_planner.solver.problem import additional_pa_caps
+
+    caps, _ = additional_pa_caps(pack, allowances)
+    active = {c.clinician_id for c in pack.clinicians if c.active}
+    return {cid: cap for cid, cap in caps.items() if cid in active}
 
 
 def scenario_shortfall(spack: ScenarioPack, tables: Mapping[str, pd.DataFrame], bought: Mapping[str, float],

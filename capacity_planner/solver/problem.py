@@ -346,7 +346,9 @@ def _session_cost(pack: PlanningPack, kind: str) -> float | None:
     return None if rate is None else rate.value
 
 
-def _apa_caps(pack: PlanningPack, allowances: Allowances) -> tuple[dict[str, float], float | None]:
+def additional_pa_caps(pack: PlanningPack, allowances: Allowances) -> tuple[dict[str, float], float | None]:
+    """Additional PAs a week each clinician may be given (headroom below ``max_pas``, the per-clinician
+    allowance, the named clinicians) and the team's total allowance (None: no total cap)."""
     caps: dict[str, float] = {}
     for c in pack.clinicians:
         headroom = max(0.0, c.max_pas - c.contracted_pas)
@@ -459,7 +461,7 @@ def build_problem(
         )
     act_of = {a.activity_id: i for i, a in enumerate(activities)}
 
-    apa_caps, apa_total = _apa_caps(pack, allowances)
+    apa_caps, apa_total = additional_pa_caps(pack, allowances)
     active = [c for c in pack.clinicians if c.active]
     clinicians = []
     for crec in active:

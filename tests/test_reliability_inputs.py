@@ -388,3 +388,20 @@ def test_long_workbook_date_columns_parse_on_distinct_cells_exactly_as_cell_by_c
     pd.testing.assert_series_equal(fast[0], slow[0])
     assert (fast[1] == slow[1]).all() and (fast[2] == slow[2]).all()
     assert fast[1].any() and fast[2].any()  # the case covers bad and far cells
+
+
+def test_a_workbook_date_column_with_more_distinct_days_than_the_threshold_parses() -> None:
+    # Found on `validate` of the 40-clinician service workbook (session 7): an appointment column with more
+    # than _DISTINCT_FROM distinct days recursed on its distinct cells without end (RecursionError, no
+    # result). Three years of daily appointments have about 1,100 distinct days.
+    import datetime as dt
+
+    import pandas as pd
+
+    from capacity_planner.pack import parse as P
+
+    days = [dt.datetime(2024, 1, 1) + dt.timedelta(days=i) for i in range(P._DISTINCT_FROM + 200)]
+    cells = pd.Series(days * 2, dtype=object)
+    parsed, bad, far = P._parse_date(cells)
+    assert parsed.iloc[0] == pd.Timestamp("2024-01-01") and parsed.iloc[-1] == pd.Timestamp(days[-1])
+    assert not bad.any() and not far.any() and parsed.notna().all()

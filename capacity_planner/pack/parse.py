@@ -164,15 +164,16 @@ def _parse_bool(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return out, ~(is_true | is_false | blank)
 
 
-def _parse_date(series: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+def _parse_date(series: pd.Series, *, distinct: bool = True) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Dates (midnight), the mask of cells that are not dates and the mask of dates outside
     :data:`FIRST_DATE`..:data:`LAST_DATE` (left missing: HR sentinels such as 9999-12-31, Excel serials
-    below 1, years beyond pandas' range)."""
-    if series.dtype == object and len(series) > _DISTINCT_FROM:
+    below 1, years beyond pandas' range). ``distinct`` parses a long object column on its distinct cells
+    (once: the distinct cells themselves are parsed cell by cell, however many there are)."""
+    if distinct and series.dtype == object and len(series) > _DISTINCT_FROM:
         # Workbook cells are Python objects; an extract repeats a few hundred days over 100,000s of rows, so
         # the per-cell checks below run on the distinct cells only and are expanded by position.
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        parsed, bad_u, far_u = _parse_date(pd.Series(uniques, dtype=object))
+        parsed, bad_u, far_u = _parse_date(pd.Series(uniques, dtype=object), distinct=False)
         missing = codes < 0
         safe = np.where(missing, 0, codes)
         stamps = (parsed.to_numpy()[safe] if len(uniques)

@@ -24,7 +24,7 @@ def main() -> None:
     print(stress_table(n_series=n_series).round(3).to_string(index=False))
     print(f"({time.perf_counter() - start:.0f} s)")
     start = time.perf_counter()
-    print("\nReal monthly A&E attendances (type 1, 130 providers, plan start 2018-04)")
+    print("\nReal monthly A&E attendances (type 1, 130 providers, every quarterly start the history allows)")
     print(real_stress_table(real).round(3).to_string(index=False))
     print(f"({time.perf_counter() - start:.0f} s)")
 

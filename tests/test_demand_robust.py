@@ -453,3 +453,31 @@ def test_odd_histories_are_sized_without_error(case: str) -> None:
     weekly = frame.set_index("referral_date")["count"].resample("W-MON", label="left", closed="left").sum()
     assert math.isfinite(row["weekly_demand_sized"]) and row["weekly_demand_sized"] >= 0
     assert row["weekly_demand_sized"] <= 10 * max(float(weekly.max()), 1.0)
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.385, 0.5, 0.77, 1.0])
+def test_unseen_season_sd_matches_a_simulated_season_of_unknown_phase(fraction: float) -> None:
+    # The draws' extra log-level sd for a level measured on a fraction f of a year without a season is
+    # A |sinc f| (forecast.unseen_season_sd): twice the mean square error of a window mean of
+    # A cos(2 pi t - phi) over random phases. Independent check by simulation on a fine grid.
+    from capacity_planner.demand.forecast import unseen_season_sd
+
+    amplitude = 0.10
+    rng = np.random.default_rng(7)
+    phases = rng.uniform(0, 2 * np.pi, 20_000)
+    t = np.linspace(0.0, fraction, 400, endpoint=False) + fraction / 800
+    window_means = (amplitude * np.cos(2 * np.pi * t[None, :] - phases[:, None])).mean(axis=1)
+    simulated = float(np.sqrt(2 * np.mean(window_means**2)))
+    assert unseen_season_sd(fraction, amplitude) == pytest.approx(simulated, abs=0.002)
+    # by hand: f = 1/2 gives A * sin(pi/2) / (pi/2) = 0.2/pi
+    assert unseen_season_sd(0.5, amplitude) == pytest.approx(0.2 / np.pi)
+
+
+def test_real_stress_plan_starts_are_every_quarter_the_history_allows() -> None:
+    # April 2016 - March 2019 (36 months): a plan start needs `history` months before it and a test year after.
+    from capacity_planner.demand.stress import real_origins
+
+    assert real_origins(24) == [24]  # April 2018 only
+    assert real_origins(12) == [12, 15, 18, 21, 24]  # April 2017 ... April 2018
+    assert real_origins(5) == [6, 9, 12, 15, 18, 21, 24]
+    assert real_origins(30) == []

@@ -123,8 +123,41 @@ SHORT_HISTORY_YEARS: Final = 0.5
 MAX_SHIFT_SEARCHES: Final = 3
 """Level-shift searches: the whole series, then the periods after each shift found."""
 UNSEEN_SEASON_SD: Final = 0.10
-"""Standard deviation of the log level added to each predictive draw when the level was measured on
-less than a year without a seasonal model: the part of the year it came from is unknown."""
+"""Root-mean-square seasonal amplitude A of the log level assumed when the season cannot be estimated
+(a swing of about ±10 % is typical of outpatient referrals); see :func:`unseen_season_sd`."""
+
+
+def unseen_season_sd(fraction_of_year: float, amplitude: float = UNSEEN_SEASON_SD) -> float:
+    r"""Standard deviation of the log level added to each predictive draw when the level was measured on
+    a fraction ``f`` of a year without a seasonal model.
+
+    With a season :math:`s(t) = A\cos(2\pi t - \varphi)` of unknown phase, the mean of a window of
+    length :math:`f` differs from the year's mean by :math:`e`, with
+    :math:`E\,e^2 = \tfrac{A^2}{2}\,\mathrm{sinc}^2 f` (:math:`\mathrm{sinc}\,f = \sin \pi f/(\pi f)`);
+    the dispersion fitted in the window holds :math:`A^2/2 - E\,e^2` of the year's seasonal variance. The
+    planning year's log demand varies about the fitted level by :math:`A^2/2 + E\,e^2`, so the draws need
+    :math:`2E\,e^2 = A^2\,\mathrm{sinc}^2 f` more: an sd of :math:`A\,|\mathrm{sinc}\,f|`, equal to
+    :math:`A` for a few weeks and 0 for a whole year.
+
+    Parameters
+    ----------
+    fraction_of_year : float
+        Length of the window the level was measured on, in years (0 to 1).
+    amplitude : float
+        Root-mean-square seasonal amplitude of the log level (default :data:`UNSEEN_SEASON_SD`).
+
+    Returns
+    -------
+    float
+        Standard deviation of the log level (dimensionless).
+
+    Examples
+    --------
+    >>> round(unseen_season_sd(0.0), 3), round(unseen_season_sd(0.5), 3), round(unseen_season_sd(1.0), 3)
+    (0.1, 0.064, 0.0)
+    """
+    f = min(max(float(fraction_of_year), 0.0), 1.0)
+    return float(amplitude * abs(np.sinc(f)))
 
 
 def series_seed(seed: int, key: str) -> np.random.Generator:
@@ -214,14 +247,14 @@ def forecast_series(
         model, fit, extra, growth_notes = _level_growth(data, model, fit, tf, J, rng)
         notes += growth_notes
     if n < 2 * round(P) and seg < round(P):  # level measured on part of a year, season not estimable
-        extra = (0.0 if extra is None else extra) + rng.normal(0.0, UNSEEN_SEASON_SD, size=(1, J))
+        extra = (0.0 if extra is None else extra) + rng.normal(0.0, unseen_season_sd(seg / P), size=(1, J))
     if growth is None:  # the planning year's growth may depart from the history's
         extra = (0.0 if extra is None else extra) + growth_change_draws(tf, float(tt[-1]), P, J, rng)
     if n < SHORT_HISTORY_YEARS * P:
         notes.append(
             f"short history ({plural(seg, period_word)}): sized by the short-history method, the mean of "
             f"the {period_word}s available with the level's uncertainty widened for an unseen season "
-            f"(±{UNSEEN_SEASON_SD:.0%}) and unknown growth (±{GROWTH_PRIOR_SD:.0%} a year)"
+            f"(±{unseen_season_sd(seg / P):.0%}) and unknown growth (±{GROWTH_PRIOR_SD:.0%} a year)"
         )
     elif seg < SHORT_HISTORY_YEARS * P:
         notes.append(

@@ -38,7 +38,14 @@ from capacity_planner.demand.forecast import WEEKS_PER_YEAR, forecast_series
 from capacity_planner.demand.history import calendar_regressors, week_index
 from capacity_planner.demand.pipeline import forecast_weekly
 
-__all__ = ["STRESS_CLASSES", "StressClass", "real_stress_table", "stress_runs", "stress_table"]
+__all__ = [
+    "STRESS_CLASSES",
+    "StressClass",
+    "real_origins",
+    "real_stress_table",
+    "stress_runs",
+    "stress_table",
+]
 
 FloatArray = npt.NDArray[np.float64]
 YEAR = 52
@@ -187,7 +194,20 @@ def stress_table(**kwargs: object) -> pd.DataFrame:
 # the same departures on real monthly A&E attendances
 # --------------------------------------------------------------------------------------------------
 
-_REAL_ORIGIN = 24  # 2018-04: two years before, one year after
+_REAL_LAST_ORIGIN = 24  # 2018-04: the last plan start with a whole test year in the 36 months
+_REAL_ORIGIN_STEP = 3  # quarterly plan starts, as the generated classes use
+
+
+def real_origins(history: int, n_months: int = 36) -> list[int]:
+    """Month indices of every quarterly plan start with ``history`` months before it and a whole test
+    year after it, ending at April 2018 (index 24 of the April 2016 - March 2019 series).
+
+    A class needing 24 months of history has one plan start (April 2018); a 12-month class has five
+    (April 2017 to April 2018). Rolling origins (Tashman, *IJF* 16, 2000) keep one year's shared shock
+    from deciding a class alone.
+    """
+    last = min(_REAL_LAST_ORIGIN, n_months - 12)
+    return list(range(last, history - 1, -_REAL_ORIGIN_STEP))[::-1]
 
 
 def _real_classes() -> list[tuple[str, int, Callable[[npt.NDArray[np.int64]], FloatArray], float | None]]:
@@ -215,46 +235,52 @@ def _real_classes() -> list[tuple[str, int, Callable[[npt.NDArray[np.int64]], Fl
     ]
 
 
-def real_stress_runs(path: str | Path, *, percentile: float = 0.80, seed: int = 0) -> pd.DataFrame:
-    """Score every provider's type-1 A&E series under each departure (monthly, days-in-month exposure;
-    one plan start, April 2018). Small counts thin each series binomially to 5-20 a week."""
+def real_stress_runs(
+    path: str | Path, *, percentile: float = 0.80, seed: int = 0, last_origin_only: bool = False
+) -> pd.DataFrame:
+    """Score every provider's type-1 A&E series under each departure (monthly, days-in-month exposure),
+    at every quarterly plan start its history allows (:func:`real_origins`; ``last_origin_only`` keeps
+    April 2018 alone, the single start used before). Small counts thin each series binomially to 5-20 a
+    week; departures are placed relative to each plan start."""
     wide = load_ae_series(path)
     months = pd.DatetimeIndex(wide.columns)
     t = (months.year * 12 + months.month - 1).to_numpy(dtype=np.float64)
     log_days = np.log(months.days_in_month.to_numpy(dtype=np.float64) / (365.2425 / 12))
-    k = np.arange(t.size, dtype=np.int64) - _REAL_ORIGIN
     rows = []
     for ci, (name, history, mult, growth) in enumerate(_real_classes()):
-        for s, (org, series) in enumerate(wide.iterrows()):
-            rng = np.random.default_rng([seed, ci, s])
-            base = series.to_numpy(dtype=np.float64)
-            if name.startswith("small"):
-                weekly_target = rng.uniform(5, 20) * 365.2425 / 12 / 7
-                base = rng.binomial(base.astype(np.int64), min(1.0, weekly_target / base.mean())).astype(
-                    float
+        origins = real_origins(history, t.size)
+        for origin in origins[-1:] if last_origin_only else origins:
+            k = np.arange(t.size, dtype=np.int64) - origin
+            for s, (org, series) in enumerate(wide.iterrows()):
+                rng = np.random.default_rng([seed, ci, s, origin])
+                base = series.to_numpy(dtype=np.float64)
+                if name.startswith("small"):
+                    weekly_target = rng.uniform(5, 20) * 365.2425 / 12 / 7
+                    base = rng.binomial(base.astype(np.int64), min(1.0, weekly_target / base.mean())).astype(
+                        float
+                    )
+                scale = mult(k) * (1.0 if growth is None else (1 + growth) ** (k / 12))
+                y = (
+                    base
+                    if np.all(scale == 1.0)
+                    else rng.binomial(
+                        np.round(base * np.maximum(scale, 1.0)).astype(np.int64),
+                        np.minimum(scale, 1.0) / np.maximum(scale, 1.0),
+                    ).astype(float)
                 )
-            scale = mult(k) * (1.0 if growth is None else (1 + growth) ** (k / 12))
-            y = (
-                base
-                if np.all(scale == 1.0)
-                else rng.binomial(
-                    np.round(base * np.maximum(scale, 1.0)).astype(np.int64),
-                    np.minimum(scale, 1.0) / np.maximum(scale, 1.0),
-                ).astype(float)
-            )
-            lo, hi = _REAL_ORIGIN - history, _REAL_ORIGIN + 12
-            train, test = y[lo:_REAL_ORIGIN], y[_REAL_ORIGIN:hi]
-            fc = forecast_series(
-                train,
-                periods_per_year=12,
-                t=t[lo:_REAL_ORIGIN],
-                t_future=t[_REAL_ORIGIN:hi],
-                log_exposure=log_days[lo:_REAL_ORIGIN],
-                log_exposure_future=log_days[_REAL_ORIGIN:hi],
-                rng=rng,
-            )
-            scores = score_forecast(train, test, fc, percentile, periods_per_year=12)
-            rows.append({"class": name, "origin": str(months[_REAL_ORIGIN].date()), "series": org, **scores})
+                lo, hi = origin - history, origin + 12
+                train, test = y[lo:origin], y[origin:hi]
+                fc = forecast_series(
+                    train,
+                    periods_per_year=12,
+                    t=t[lo:origin],
+                    t_future=t[origin:hi],
+                    log_exposure=log_days[lo:origin],
+                    log_exposure_future=log_days[origin:hi],
+                    rng=rng,
+                )
+                scores = score_forecast(train, test, fc, percentile, periods_per_year=12)
+                rows.append({"class": name, "origin": str(months[origin].date()), "series": org, **scores})
     return pd.DataFrame(rows)
 
 

@@ -259,13 +259,16 @@ def template(pack: Path | None, out: Path, empty: bool) -> None:
 @cli.command()
 @_pack_argument
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help=OUT_HELP)
-@click.option("--no-charts", is_flag=True, help="Skip the PNG charts per activity.")
-def demand(pack: Path | None, out: Path, no_charts: bool) -> None:
+@click.option("--no-charts", is_flag=True, help="Skip the PNG charts.")
+@click.option("--all-charts", is_flag=True,
+              help="Draw both charts of every activity even when the pack has more than 40 activities.")
+def demand(pack: Path | None, out: Path, no_charts: bool, all_charts: bool) -> None:
     """Size demand: weekly referrals -> forecast -> DNA-adjusted slots -> sessions and DCC hours.
 
     Needs only the activities and referrals tables. Writes requirements.csv, weekly_demand.csv
     (history and forecast, long format), charts/demand_<activity>.png and
-    charts/spc_demand_<activity>.png (the XmR chart of weekly demand).
+    charts/spc_demand_<activity>.png (the XmR chart of weekly demand). Above 40 activities (a
+    trust) it draws one overview chart instead, charts/demand_overview.png, unless --all-charts.
 
     \b
     Example:
@@ -276,7 +279,9 @@ def demand(pack: Path | None, out: Path, no_charts: bool) -> None:
     from capacity_planner.workflow import run_demand
 
     loaded = read_pack(pack, purpose="demand")
-    run = run_demand(loaded, out, charts=not no_charts)
+    if no_charts and all_charts:
+        raise click.UsageError("--no-charts and --all-charts contradict each other; give one")
+    run = run_demand(loaded, out, charts=False if no_charts else ("all" if all_charts else True))
     click.echo(format_requirements_table(run.demand))
     for note in run.notes[len(run.demand.notes):]:
         click.echo(f"note: {note}")

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final, Literal
 
 import pandas as pd
 
@@ -87,15 +87,36 @@ class DemandRun:
     notes: list[str]
 
 
-def run_demand(pack: PlanningPack, out_dir: str | Path, *, charts: bool = True) -> DemandRun:
-    """Size demand and write requirements.csv, weekly_demand.csv and charts (the forecast chart and the
-    XmR chart of weekly demand per activity) into ``out_dir``."""
+CHARTS_PER_ACTIVITY_UP_TO: Final = 40
+"""``demand`` draws two charts per activity (forecast and XmR) up to this many activities; above it, one
+overview chart of every activity (:func:`capacity_planner.report.plots.demand_overview_image`), unless
+every chart is asked for: a trust's 160 activities took about 85 % of the command's CPU in 320 charts
+(issue 16)."""
+
+
+def run_demand(pack: PlanningPack, out_dir: str | Path, *, charts: bool | Literal["all"] = True) -> DemandRun:
+    """Size demand and write requirements.csv, weekly_demand.csv and charts into ``out_dir``.
+
+    ``charts``: True draws the forecast chart and the XmR chart of weekly demand of each activity when the
+    pack has at most :data:`CHARTS_PER_ACTIVITY_UP_TO` activities and one overview chart
+    (``charts/demand_overview.png``) above that, with a note; ``"all"`` draws every activity's charts
+    however many; False draws none."""
     check_output_folder(out_dir, inputs=pack_inputs(pack))
     demand = size_demand(pack)
     notes = [*demand.notes, *set_aside_note(demand, pack.plan_start - dt.timedelta(days=1))]
+    n_activities = int(demand.weekly["activity_id"].nunique()) if len(demand.weekly) else 0
+    overview = charts is True and n_activities > CHARTS_PER_ACTIVITY_UP_TO
     with staged_output(out_dir, "demand", pack_inputs(pack)) as stage:
-        written = write_demand_tables(demand, stage, charts=charts)
-        if charts:
+        written = write_demand_tables(demand, stage, charts=bool(charts) and not overview)
+        if overview:
+            from capacity_planner.report.plots import demand_overview_image
+
+            written.append(demand_overview_image(demand.weekly, activity_names(pack)).write(stage / "charts"))
+            notes.append(
+                f"{n_activities} activities: drew one overview chart (charts/demand_overview.png) instead of "
+                f"{2 * n_activities} charts per activity; --all-charts draws them"
+            )
+        elif charts:
             written += write_demand_spc(pack, demand.weekly, stage)
     out = Path(out_dir)
     return DemandRun(demand, out, [out / p.relative_to(stage) for p in written], notes)

@@ -22,8 +22,8 @@ from capacity_planner._files import file_stem
 from capacity_planner.pages import chart_style as S
 from capacity_planner.report.chart_image import ChartImage
 
-__all__ = ["DemandFigure", "demand_chart_images", "draw_backtest", "draw_weekly_demand",
-           "plot_activity_demand", "plot_backtest"]
+__all__ = ["DemandFigure", "demand_chart_images", "demand_overview_image", "demand_overview_table",
+           "draw_backtest", "draw_weekly_demand", "plot_activity_demand", "plot_backtest"]
 
 # The one chart look (pages.chart_style): what happened in grey, the forecast (the model) in NHS blue, the
 # level demand is sized to (the need) as the black mark of the plan charts.
@@ -174,6 +174,73 @@ def demand_chart_images(weekly: pd.DataFrame, models: Mapping[str, str] | None =
             png = figure.png(rows, act, model=(models or {}).get(act))
             images.append(ChartImage(f"demand_{file_stem(act)}", f"Weekly demand: {name}", alt, png))
     return images
+
+
+def demand_overview_table(weekly: pd.DataFrame) -> pd.DataFrame:
+    """Per activity: the mean weekly demand of the last 52 weeks of history, the planning year's forecast
+    mean and the sized level (patients a week), and the last two as changes on the first.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``activity_id`` (order of first appearance) with columns ``last_year``,
+        ``forecast``, ``sized`` (patients a week), ``forecast_change`` and ``sized_change``
+        (fractions: ``forecast / last_year - 1``; NaN when last year had no demand).
+    """
+    frame = weekly
+    if not pd.api.types.is_datetime64_any_dtype(frame["week_start"]):
+        frame = frame.assign(week_start=pd.to_datetime(frame["week_start"]))
+    order = pd.unique(frame["activity_id"].astype(str))
+    hist = frame[frame["kind"] == "history"].sort_values("week_start")
+    by_activity = hist.groupby(hist["activity_id"].astype(str))["value"]
+    last_year = by_activity.agg(lambda v: float(v.tail(52).mean()))
+    fc = frame[frame["kind"] == "forecast"]
+    key = fc["activity_id"].astype(str)
+    table = pd.DataFrame(
+        {
+            "last_year": last_year,
+            "forecast": fc.groupby(key)["mean"].mean(),
+            "sized": fc.groupby(key)["sized"].max(),
+        }
+    ).reindex(order)
+    base = table["last_year"].where(table["last_year"] > 0)
+    table["forecast_change"] = table["forecast"] / base - 1
+    table["sized_change"] = table["sized"] / base - 1
+    table.index.name = "activity_id"
+    return table
+
+
+def demand_overview_image(weekly: pd.DataFrame, names: Mapping[str, str] | None = None) -> ChartImage:
+    """One chart of every activity: how the planning year's forecast mean (blue dot) and the level it is
+    sized to (black tick) compare with the last 52 weeks' mean demand, in per cent, sorted by the
+    forecast's change. Drawn instead of two charts per activity when a pack has many activities
+    (:data:`capacity_planner.workflow.CHARTS_PER_ACTIVITY_UP_TO`): one figure costs about what one
+    activity's chart does."""
+    table = demand_overview_table(weekly).dropna(subset=["forecast_change"])
+    table = table.sort_values("forecast_change")
+    labels = [(names or {}).get(str(a), str(a)) for a in table.index]
+    height = max(2.5, 0.8 + 0.17 * len(table))
+    fig = S.new_figure(9, height)
+    ax = fig.add_subplot()
+    y = list(range(len(table)))
+    ax.axvline(0, color=_HISTORY, lw=1.0)
+    ax.scatter(100 * table["forecast_change"], y, color=_FORECAST, s=18, zorder=3,
+               label="forecast mean for the planning year")
+    sized = table["sized_change"]
+    ax.scatter(100 * sized, y, color=_SIZED, marker="|", s=90, zorder=3, label="sized level (its centile)")
+    ax.set_yticks(y, labels, fontsize=7 if len(table) > 40 else 9)
+    ax.set_ylim(-0.8, len(table) - 0.2)
+    ax.set_xlabel("change on the mean of the last 52 weeks (%)")
+    ax.set_title("Next year's weekly demand against last year's, by activity", fontsize=11, loc="left")
+    S.style_axes(ax)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=S.DPI, format="png")
+    fig.clear()
+    alt = (f"Dot chart of {len(table)} activities: the forecast mean and the sized level of weekly demand "
+           "as a change on last year's mean, in per cent.")
+    return ChartImage("demand_overview", "Weekly demand by activity: next year against last", alt,
+                      buf.getvalue())
 
 
 def plot_backtest(

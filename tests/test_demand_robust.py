@@ -481,3 +481,26 @@ def test_real_stress_plan_starts_are_every_quarter_the_history_allows() -> None:
     assert real_origins(12) == [12, 15, 18, 21, 24]  # April 2017 ... April 2018
     assert real_origins(5) == [6, 9, 12, 15, 18, 21, 24]
     assert real_origins(30) == []
+
+
+def test_a_follow_up_does_not_repeat_its_feeders_notes(tiny_path: Path) -> None:
+    # Found on the trust pack (session 7): "pall.fu: level shift detected at period 2889" and the growth-cap
+    # note of pall.new repeated under pall.fu. The feeder's notes are the feeder's; the follow-up keeps its
+    # own referrals' notes and shift week.
+    import dataclasses
+
+    from capacity_planner.demand.sizing import add_follow_up_demand
+    from capacity_planner.pack.read import read_pack
+
+    pack = read_pack(tiny_path)
+    sized = cp.size_demand(pack)
+    history, fc = sized.history, sized.forecasts
+    assert history is not None
+    feeder = dataclasses.replace(fc["2ww"], notes=("level shift detected at period 2885; the level after "
+                                                   "it is used",), shift_at=2885.0)
+    own = dataclasses.replace(fc["fu"], model="mean+negbin", notes=("own note",), shift_at=2880.0)
+    out, _ = add_follow_up_demand(pack, {"2ww": feeder, "fu": own}, history)
+    assert out["fu"].notes == ("own note",) and out["fu"].shift_at == 2880.0
+    assert out["2ww"].notes == feeder.notes
+    out, _ = add_follow_up_demand(pack, {"2ww": feeder}, history)
+    assert out["fu"].notes == () and out["fu"].shift_at is None

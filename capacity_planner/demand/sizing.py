@@ -38,6 +38,7 @@ For an activity with forecast weekly demand (patients a week, new + follow-up):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -256,10 +257,18 @@ def add_follow_up_demand(
         parts = [(w, f) for w, f, _ in feeders]
         label = " + ".join(f"{w:.2f}×{a}" for w, _, a in feeders)
         model = f"follow-up ({label})"
-        if fu in forecasts and forecasts[fu].model not in ("zero", "none"):
-            parts.insert(0, (1.0, forecasts[fu]))
-            model = f"{forecasts[fu].model} + {model}"
-        out[fu] = combine_forecasts(parts, model)
+        own = forecasts.get(fu)
+        if own is not None and own.model not in ("zero", "none"):
+            parts.insert(0, (1.0, own))
+            model = f"{own.model} + {model}"
+        else:
+            own = None
+        # The notes (a level shift, growth beyond the cap) are the follow-up's own referrals' only: the
+        # feeders' notes are reported under the feeders (they were repeated under the follow-up, their
+        # shift as a raw period index because a combined forecast has no shift week).
+        out[fu] = dataclasses.replace(combine_forecasts(parts, model),
+                                      notes=() if own is None else own.notes,
+                                      shift_at=None if own is None else own.shift_at)
     return out, links
 
 

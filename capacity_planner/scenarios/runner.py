@@ -423,7 +423,7 @@ def write_outcome(out_dir: Path, task: Task, outcome: Outcome,
                   anonymiser: _Anonymiser | None) -> dict[str, Any]:
     """Write a finished scenario's folder, then its row file (atomically); returns the row record."""
     from capacity_planner.outputs import write_plan_tables
-    from capacity_planner.report.anonymise import anonymise_frame, anonymise_json, anonymise_plan_dir
+    from capacity_planner.report.anonymise import anonymise_frame, anonymise_json, anonymise_plan
 
     name = outcome.scenario.name
     folder = out_dir / folder_name(name, anonymiser)
@@ -432,6 +432,7 @@ def write_outcome(out_dir: Path, task: Task, outcome: Outcome,
     ps = anonymiser.for_posts(outcome.new_post_ids) if anonymiser is not None else None
     row = dict(outcome.row)
     costs, gaps = outcome.costs, outcome.gaps
+    plan, requirements = outcome.plan, outcome.requirements
     info: dict[str, Any] = {"scenario": name, "description": outcome.scenario.description,
                             "spec": outcome.scenario.spec, "status": outcome.status, "reason": outcome.reason,
                             "notes": list(outcome.notes), "seconds": round(outcome.seconds, 3),
@@ -446,15 +447,17 @@ def write_outcome(out_dir: Path, task: Task, outcome: Outcome,
         costs = None if costs is None else anonymise_frame(costs, ps)
         if costs is not None:
             costs["scenario"] = folder.name
+        # pseudonyms in memory, before anything is written (issue 14: nothing is written, read back and
+        # rewritten)
+        plan = None if plan is None else anonymise_plan(plan, ps)
+        requirements = None if requirements is None else anonymise_frame(requirements, ps)
     with replace_files(folder, SCENARIO_FILES) as stage:
-        if outcome.plan is not None:
-            write_plan_tables(outcome.plan, stage)  # includes gap_reasons.csv
-        if outcome.requirements is not None:
-            write_csv(outcome.requirements, stage / "requirements.csv")
+        if plan is not None:
+            write_plan_tables(plan, stage)  # includes gap_reasons.csv
+        if requirements is not None:
+            write_csv(requirements, stage / "requirements.csv")
         if costs is not None:
             write_csv(costs, stage / "costs.csv")
-        if ps is not None:
-            anonymise_plan_dir(stage, ps)
         _atomic_json(stage / SCENARIO_FILE, info)
     record = {"format": RESULT_FORMAT, "inputs_hash": task.inputs_hash, "scenario": row["scenario"],
               "status": outcome.status, "seconds": round(outcome.seconds, 3), "row": row,

@@ -16,7 +16,7 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
+from scipy import special
 
 __all__ = [
     "HUBER_C",
@@ -110,8 +110,9 @@ def negbin_loglik(y: FloatArray, mu: FloatArray, alpha: float) -> float:
 
 def _kappa(c: float) -> float:
     r""":math:`E\min(Z^2, c^2)` for standard normal :math:`Z` (consistency of the clipped moment)."""
-    tail = 2 * stats.norm.sf(c)
-    return float((1 - tail) - 2 * c * stats.norm.pdf(c) + c * c * tail)
+    tail = 2 * float(special.ndtr(-c))  # P(|Z| > c); scipy.stats is not imported (about 2 s at start-up)
+    pdf = math.exp(-c * c / 2) / math.sqrt(2 * math.pi)
+    return (1 - tail) - 2 * c * pdf + c * c * tail
 
 
 _KAPPA_C: Final = _kappa(HUBER_C)

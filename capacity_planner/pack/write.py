@@ -180,8 +180,10 @@ def _write_workbook(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, A
     from capacity_planner.pack.xlsx_writer import write_xlsx
     from capacity_planner.progress import progress
 
-    values = [", ".join(map(str, v)) if isinstance(v, list | tuple) else _excel_value(v)
-              for v in settings.values()]
+    values = [", ".join(map(str, v)) if isinstance(v, list | tuple)
+              else "; ".join(f"{k}: {', '.join(map(str, x)) if isinstance(x, list | tuple) else x}"
+                             for k, x in v.items()) if isinstance(v, dict)
+              else _excel_value(v) for v in settings.values()]
     sheets = {**tables, SETTINGS_SHEET: pd.DataFrame({"key": list(settings), "value": pd.Series(
         values, dtype=object)})}
     with progress(f"Writing {path.name}", total=sum(len(f) for f in sheets.values()), unit="rows") as bar:
@@ -212,5 +214,7 @@ def _toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table (review.spc_targets, review.spc_rebase per chart)
+        return "{" + ", ".join(f"{_toml_value(str(k))} = {_toml_value(v)}" for k, v in value.items()) + "}"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'

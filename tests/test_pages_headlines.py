@@ -27,6 +27,7 @@ import pytest
 from click.testing import CliRunner
 
 from capacity_planner.cli import cli
+from capacity_planner.pack.read import sample_pack
 
 pytestmark = pytest.mark.slow
 
@@ -101,7 +102,8 @@ def _report_cards(page: str) -> dict[str, dict[str, object]]:
 
 def test_report_headline_equals_gaps_summary_and_clinicians(runs: dict[str, Path]) -> None:
     folder = runs["plan"]
-    cards = _report_cards(_page(folder / "report.html"))
+    page = _page(folder / "report.html")
+    cards = _report_cards(page)
     gaps = pd.read_csv(folder / "gaps.csv", dtype=IDS)
     req = pd.read_csv(folder / "requirements.csv", dtype=IDS)
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
@@ -118,20 +120,34 @@ def test_report_headline_equals_gaps_summary_and_clinicians(runs: dict[str, Path
     assert gap_after["shown"] == _n0(after.sum())
     assert gap_after["lines"] == [f"sessions a year · {_n0(gaps['gap_dcc_hours_per_year'].sum())} DCC hours",
                                   f"rapid access {_n0(after[rapid].sum())} · routine {_n0(after[~rapid].sum())}"]
-    unmet = summary.get("unmet_sessions_per_year", summary.get("gap_sessions_per_year"))
-    assert unmet is not None, sorted(summary)
-    assert _n0(float(unmet)) == gap_after["shown"]
+    # summary.json counts demand rounded up to whole session-weeks per activity (the solver's resolution,
+    # docs/method.md "The meeting pack's figures"): at most one session-week more per activity, and where
+    # it differs the Solver table shows both figures in place, the exact one equal to the headline
+    unmet = float(summary["unmet_sessions_per_year"])
+    assert after.sum() - 1e-6 <= unmet < after.sum() + len(gaps)
+    solver_row = re.search(r"Unmet sessions a year</th><td[^>]*>(.*?)</td>", page)
+    assert solver_row is not None
+    if _n0(unmet) == gap_after["shown"]:
+        assert _cell_text(solver_row.group(1)) in (_n0(unmet), f"{unmet:g}")
+    else:
+        assert _cell_text(solver_row.group(1)) == (
+            f"{_n0(unmet)} (demand rounded up to whole session-weeks per activity; {gap_after['shown']} with "
+            "the exact demand, as in gaps.csv and the headline)")
     # gap with current job plans: max(0, required - current) per activity
     gap_before = cards["gap-before"]
     assert gap_before["value"] == pytest.approx(before.sum())
     assert gap_before["shown"] == _n0(before.sum())
     assert gap_before["lines"][1] == f"rapid access {_n0(before[rapid].sum())} · routine {_n0(before[~rapid].sum())}"
-    assert dcc_per_session.notna().any()
+    # DCC hours: sessions x DCC hours per session of requirements.csv (dcc_hours_per_year / sessions_per_year)
+    per = (req.set_index("activity_id")["dcc_hours_per_year"] / req.set_index("activity_id")["sessions_per_year"])
+    hours_before = (before * gaps["activity_id"].map(per).fillna(dcc_per_session).fillna(0.0)).sum()
+    assert gap_before["lines"][0] == f"sessions a year · {_n0(hours_before)} DCC hours"
     # rapid-access cover: the worst rapid-access activity's planned / required sessions
     if "rapid-access" in cards:
         sub = gaps.loc[rapid & (gaps["required_sessions_per_year"] > 0)]
-        cover = (sub["planned_sessions_per_year"] / sub["required_sessions_per_year"]).clip(upper=1.0)
-        assert cards["rapid-access"]["value"] == pytest.approx(cover.min())
+        cover = (sub["planned_sessions_per_year"] / sub["required_sessions_per_year"]).min()
+        assert cards["rapid-access"]["value"] == pytest.approx(cover)  # shown as at most 100 %, never rounded up
+        assert cards["rapid-access"]["shown"] == ("100 %" if cover >= 1 else f"{min(99, math.floor(100 * cover))} %")
         for line, r in zip(cards["rapid-access"]["lines"], sub.itertuples(), strict=True):
             assert f"{_n0(r.planned_sessions_per_year)} of {_n0(r.required_sessions_per_year)} sessions" in line
     # changes: summary.json; clinicians with changes: clinicians.csv
@@ -140,6 +156,8 @@ def test_report_headline_equals_gaps_summary_and_clinicians(runs: dict[str, Path
     assert changes["lines"][0].startswith(
         f"sessions change for {int((clinicians['changed_sessions'] > 0).sum())} of {len(clinicians)} clinicians")
     assert int((clinicians["changed_sessions"] > 0).sum()) == summary["clinicians_affected"]
+    kinds = [int(line.split(" ", 1)[0]) for line in changes["lines"][1:]]
+    assert sum(kinds) == summary["changed_sessions"]  # in place + moved + filled + freed (a move counts 1)
     # unassigned time: clinicians.csv
     unassigned = float(clinicians["unassigned_pas"].fillna(0).sum())
     if unassigned > 0:
@@ -167,6 +185,23 @@ def test_review_headline_equals_review_and_kpis_csv(runs: dict[str, Path]) -> No
     assert cards["Activities with referrals more than 10 % above forecast"][0] == str(
         int((demand["value"] > 10).sum()))
     assert cards["Job plans active (%)"][0] == f"{active:.1f} %"
+    # the XmR charts' targets: the plan's sessions a week = planned sessions in review.csv / the weeks
+    weeks = int(re.search(r"\((\d+) weeks\)", page).group(1))  # type: ignore[union-attr]
+    table = re.search(r"What each chart is computed with.*?</table>", page, flags=re.S)
+    assert table is not None
+    targets = {_cell_text(a): _cell_text(b) for a, b in re.findall(
+        r"<tr>\s*<t[hd][^>]*>([^<]*)</t[hd]>\s*<td[^>]*>([^<]*)</td>", table.group(0), flags=re.S)}
+
+    def per_week(planned: float) -> str:
+        return f"{planned / weeks:,.2f}".rstrip("0").rstrip(".") + " a week (the plan's sessions a week)"
+
+    assert targets["Whole team"] == per_week(total["planned_sessions"])
+    names = {a.activity_id: a.name for a in sample_pack().activities}
+    activity_rows = review.loc[review["level"] == "activity"].set_index("activity_id")
+    for aid, r in activity_rows.iterrows():
+        if names[aid] in targets:
+            assert targets[names[aid]] == per_week(r["planned_sessions"]), aid
+    assert len(targets) > 2
 
 
 # ---- comparison.html ------------------------------------------------------------------------------------
@@ -194,7 +229,7 @@ def test_comparison_rows_equal_comparison_csv(runs: dict[str, Path]) -> None:
         assert row[4] == _n0(r["unmet_sessions_per_year"]), r["scenario"]
         assert row[5] == _n0(r["unmet_sessions_rapid_access_per_year"]), r["scenario"]
         delta = r["unmet_sessions_delta"]
-        assert row[6] == (_signed(delta) if not math.isnan(delta) and round(delta) != 0 else row[6])
+        assert row[6] == ("–" if math.isnan(delta) else _signed(delta)), r["scenario"]
         assert row[7] == _money(r["annual_cost"]), r["scenario"]
         cost_delta = r["annual_cost_delta"]
         assert row[8] == ("–" if math.isnan(cost_delta) else _signed_money(cost_delta)), r["scenario"]
@@ -216,3 +251,24 @@ def test_frontier_cards_and_rows_equal_frontier_csv(runs: dict[str, Path]) -> No
     first, last = frontier.iloc[0], frontier.iloc[-1]
     assert cards[f"Unmet with {_money(first['budget'])} extra"].startswith(_n0(first["unmet_sessions_per_year"]))
     assert cards[f"Unmet with {_money(last['budget'])} extra"].startswith(_n0(last["unmet_sessions_per_year"]))
+    best = frontier["sessions_closed_per_10k"].astype(float)
+    if best.notna().any():
+        assert cards["Best value step"].startswith(f"{best.max():,.1f}")
+
+
+# ---- one gap figure on every page -------------------------------------------------------------------------
+def test_the_same_gap_on_every_page_when_every_plan_is_proven(runs: dict[str, Path]) -> None:
+    """report.html's gap with the proposed plan, comparison.html's baseline and frontier.html's £0 budget are
+    the same plan of the same pack: when each is proven optimal they show the same unmet sessions a year
+    (the exact demand of gaps.csv; summary.json's rounded figure is shown only in the Solver table)."""
+    summary = json.loads((runs["plan"] / "summary.json").read_text(encoding="utf-8"))
+    comparison = pd.read_csv(runs["scenarios"] / "comparison.csv").set_index("scenario")
+    frontier = pd.read_csv(runs["frontier"] / "frontier.csv")
+    zero = frontier.loc[frontier["budget"] == 0].iloc[0]
+    if not (summary["status"] == comparison.loc["baseline", "status"] == zero["status"] == "optimal"):
+        pytest.skip("a plan was cut short by its work limit: the figures may differ")
+    report = _report_cards(_page(runs["plan"] / "report.html"))["gap-after"]["shown"]
+    baseline = _table_rows(_page(runs["scenarios"] / "comparison.html"), "comparison-table")[0]
+    budget_zero = _table_rows(_page(runs["frontier"] / "frontier.html"), "frontier-table")[0]
+    assert baseline[0] == "baseline" and budget_zero[0] == "£0"
+    assert report == baseline[4] == budget_zero[1]

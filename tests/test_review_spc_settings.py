@@ -164,3 +164,21 @@ def test_the_settings_are_documented() -> None:
     text = (Path(__file__).parents[1] / "docs" / "data-pack.md").read_text(encoding="utf-8")
     for key in ("review.spc_rebase", "review.spc_baseline_weeks", "review.spc_targets"):
         assert f"`{key}`" in text
+
+
+def test_settings_survive_writing_the_pack_as_a_folder_and_a_workbook(tmp_path: Path) -> None:
+    from capacity_planner.pack.write import write_pack
+
+    base = cp.read_pack(TINY)
+    settings = dataclasses.replace(
+        base.settings, spc_rebase=(("2ww", (dt.date(2026, 5, 11),)), ("team", (REBASE, dt.date(2026, 6, 1)))),
+        spc_targets=(("2ww", 6.5), ("team", 15.0)), spc_baseline_weeks=4,
+        explicit=base.settings.explicit | {"review.spc_rebase", "review.spc_targets", "review.spc_baseline_weeks"})
+    pack = base.replace(settings=settings)
+    every = dataclasses.replace(settings, spc_rebase=(("all", (REBASE,)),))
+    for original in (pack, base.replace(settings=every)):
+        for dest in (tmp_path / f"folder{len(original.settings.spc_rebase)}",
+                     tmp_path / f"pack{len(original.settings.spc_rebase)}.xlsx"):
+            back = cp.read_pack(write_pack(original, dest)).settings
+            assert (back.spc_rebase, back.spc_targets, back.spc_baseline_weeks) == (
+                original.settings.spc_rebase, original.settings.spc_targets, 4), dest

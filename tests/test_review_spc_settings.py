@@ -103,7 +103,7 @@ def test_the_page_says_what_each_chart_used(tmp_path: Path) -> None:
     pack = _pack(spc_rebase=(("team", (REBASE, dt.date(2030, 1, 7))),), spc_targets=(("team", 15.0),))
     result = _review(pack)
     rows = spc_settings_rows(pack, result)
-    assert rows[0] == {"chart": "Whole team", "target": "15 a week (review.spc_targets)",
+    assert rows[0] == {"chart": "Whole team", "target": "15.0 a week (review.spc_targets)",
                        "limits": "new limits from 04 May 2026; not used (outside the period or at its "
                                  "first week): 07 Jan 2030",
                        "baseline": "every week of each segment"}
@@ -111,8 +111,9 @@ def test_the_page_says_what_each_chart_used(tmp_path: Path) -> None:
     write_review(pack, result, tmp_path / "r")
     page = (tmp_path / "r" / "review.html").read_text(encoding="utf-8")
     assert "What each chart is computed with" in page
-    assert re.search(r"<td>15 a week \(review\.spc_targets\)</td>", page)
+    assert re.search(r"<td>15\.0 a week \(review\.spc_targets\)</td>", page)
     assert "new limits from 04 May 2026" in page
+    assert "Assurance: consistently passes the target of 15.0 a week" in page  # the chart's alt text agrees
 
 
 # ---- declared, validated, documented --------------------------------------------------------------------

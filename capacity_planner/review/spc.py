@@ -158,6 +158,8 @@ def spc_settings_rows(pack: PlanningPack, result: ReviewResult, *, by_activity: 
     the same order: ``chart`` (the team or the activity's name), ``target`` (sessions a week, and whether
     from ``review.spc_targets`` or the plan), ``limits`` (the rebase dates used, and any outside the
     review period, so not used) and ``baseline``."""
+    from capacity_planner.report.spc_chart import spc_value_text
+
     names = {a.activity_id: a.name for a in pack.activities}
     rows = []
     for aid in [None, *(charted_activities(pack, result) if by_activity else [])]:
@@ -174,7 +176,7 @@ def spc_settings_rows(pack: PlanningPack, result: ReviewResult, *, by_activity: 
         source = "review.spc_targets" if conf.target_from == "setting" else "the plan's sessions a week"
         rows.append({
             "chart": "Whole team" if aid is None else names.get(aid) or aid,
-            "target": f"{conf.target:,.2f}".rstrip("0").rstrip(".") + f" a week ({source})",
+            "target": f"{spc_value_text(conf.target)} a week ({source})",  # as the chart prints it
             "limits": limits,
             "baseline": ("every week of each segment" if conf.baseline_weeks is None
                          else f"first {conf.baseline_weeks} weeks of each segment"),

@@ -183,3 +183,15 @@ def test_settings_survive_writing_the_pack_as_a_folder_and_a_workbook(tmp_path: 
             back = cp.read_pack(write_pack(original, dest)).settings
             assert (back.spc_rebase, back.spc_targets, back.spc_baseline_weeks) == (
                 original.settings.spc_rebase, original.settings.spc_targets, 4), dest
+
+
+def test_settings_survive_the_intake_template(tmp_path: Path) -> None:
+    """`capacity-planner template PACK` writes the settings sheet with the same text forms."""
+    from capacity_planner.intake.template import write_template
+
+    base = cp.read_pack(TINY)
+    settings = dataclasses.replace(
+        base.settings, spc_rebase=(("team", (REBASE,)),), spc_targets=(("2ww", 6.5), ("team", 15.0)),
+        explicit=base.settings.explicit | {"review.spc_rebase", "review.spc_targets"})
+    back = cp.read_pack(write_template(base.replace(settings=settings), tmp_path / "t.xlsx")).settings
+    assert (back.spc_rebase, back.spc_targets) == (settings.spc_rebase, settings.spc_targets)

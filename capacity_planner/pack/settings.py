@@ -260,3 +260,14 @@ def spc_chart_problems(settings: Settings, activity_ids: set[str], source: str) 
                                         + (hint or ""), None, key, chart))
     return problems
 
+
+def sheet_text(value: Any) -> Any:
+    """A setting's value as the ``settings`` sheet holds it: a list as ``a, b``, a table (per-chart
+    ``review.spc_*``) as ``key: a, b; key2: c``; other values unchanged. :func:`parse_settings` reads
+    each back."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {sheet_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    return value
+

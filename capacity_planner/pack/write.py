@@ -25,7 +25,7 @@ from capacity_planner.pack import model as M
 from capacity_planner.pack.build import row_keys
 from capacity_planner.pack.raw import SETTINGS_SHEET, TOML_NAME
 from capacity_planner.pack.schema import TABLES
-from capacity_planner.pack.settings import settings_to_values
+from capacity_planner.pack.settings import settings_to_values, sheet_text
 
 TableFormat = Literal["csv", "parquet"]
 _RECORD_FIELD = {"availability": "availability"}
@@ -180,10 +180,8 @@ def _write_workbook(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, A
     from capacity_planner.pack.xlsx_writer import write_xlsx
     from capacity_planner.progress import progress
 
-    values = [", ".join(map(str, v)) if isinstance(v, list | tuple)
-              else "; ".join(f"{k}: {', '.join(map(str, x)) if isinstance(x, list | tuple) else x}"
-                             for k, x in v.items()) if isinstance(v, dict)
-              else _excel_value(v) for v in settings.values()]
+    values = [sheet_text(v) if isinstance(v, list | tuple | dict) else _excel_value(v)
+              for v in settings.values()]
     sheets = {**tables, SETTINGS_SHEET: pd.DataFrame({"key": list(settings), "value": pd.Series(
         values, dtype=object)})}
     with progress(f"Writing {path.name}", total=sum(len(f) for f in sheets.values()), unit="rows") as bar:

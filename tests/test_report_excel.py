@@ -245,3 +245,70 @@ def test_workbook_is_written_atomically_into_the_plan_folder(tmp_path: Path, pac
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # like any file the user writes, not 0600
+
+
+# ---- headers: every one from the label table (issue 18 item 5) ---------------------------------------------
+def _header_cells(wb: openpyxl.Workbook) -> list[tuple[str, str, object]]:
+    """(sheet, cell, value) of every header cell: the cells written with the header fill."""
+    out = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                rgb = cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type else None
+                if isinstance(rgb, str) and rgb[-6:] == "D9E2EA" and cell.value is not None:
+                    out.append((ws.title, cell.coordinate, cell.value))
+    return out
+
+
+def _slot_words() -> set[str]:
+    """Timetable column heads and job-plan grid heads: days, periods and "day period" slots."""
+    from capacity_planner.constants import DAYS, PERIODS
+
+    slots = {f"{d} {p}" for d in DAYS for p in PERIODS}
+    return {*DAYS, *PERIODS, *slots, *(f"{s} (premium)" for s in slots)}
+
+
+@pytest.fixture(scope="module")
+def sized_requirements(pack: cp.PlanningPack) -> pd.DataFrame:
+    """The tiny pack's requirements as the demand sizing writes them: every extension column."""
+    from capacity_planner.demand.pipeline import size_demand
+
+    return size_demand(pack).requirements.table
+
+
+def test_every_requirements_column_the_tool_writes_has_a_label(sized_requirements: pd.DataFrame) -> None:
+    from capacity_planner.demand.requirements import COLUMNS, EXTENSION_COLUMNS
+    from capacity_planner.pages.labels import has_label
+
+    columns = [*COLUMNS, *EXTENSION_COLUMNS, *map(str, sized_requirements.columns)]
+    assert "dna_rate_source" in columns and "sessions_per_service_week" in columns  # extensions present
+    assert [c for c in columns if not has_label(c)] == []
+
+
+def test_every_header_on_every_sheet_is_from_the_label_table(
+        tmp_path: Path, pack: cp.PlanningPack, sized_requirements: pd.DataFrame) -> None:
+    """Built from a plan folder whose requirements.csv carries every column the sizing writes (the
+    extension columns included) and one column added by hand: every header cell of every sheet is a
+    label of the table, or a day / session name, or the added column's own name verbatim — never a
+    mechanically title-cased column name such as "Dna rate"."""
+    from capacity_planner.pages.labels import COLUMN_LABELS
+
+    folder = tmp_path / "plan"
+    shutil.copytree(FIXTURE, folder)
+    req = sized_requirements.copy()
+    req["ward_code"] = ["W1"] * len(req)  # a column the tool does not know
+    req.to_csv(folder / "requirements.csv", index=False)
+    wb = openpyxl.load_workbook(write_plan_workbook(pack, folder, tmp_path / "plan.xlsx"))
+    allowed = set(COLUMN_LABELS.values()) | _slot_words()
+    headers = _header_cells(wb)
+    assert {sheet for sheet, _, _ in headers} >= {"Summary", "Timetable", "Gaps", "Changes", "Clinicians",
+                                                  "Requirements", "Assumptions", "Dr Ben Bell"}
+    req_headers = [v for sheet, _, v in headers if sheet == "Requirements"]
+    assert "ward_code" in req_headers  # verbatim: findable in requirements.csv
+    bad = [(s, c, v) for s, c, v in headers if v not in allowed and v != "ward_code"]
+    assert bad == []
+    # the extension columns are labelled, numbers stay numbers, and nothing is title-cased
+    assert {"Did-not-attend rate from", "Sessions a service week", "Fixed sessions a week",
+            "Did-not-attend rate (all appointments)"} <= set(req_headers)
+    mechanical = {k.replace("_", " ").capitalize() for k in req.columns} - set(COLUMN_LABELS.values())
+    assert not mechanical & {str(v) for _, _, v in headers}

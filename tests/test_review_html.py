@@ -220,3 +220,51 @@ def test_console_summary_speaks_in_names_and_words(tmp_path: Path) -> None:
     anonymous = CliRunner().invoke(cli, ["review", str(tiny), "--out", str(tmp_path / "a"), "--no-charts",
                                          "--anonymise"]).output
     assert "  - Clinician Clinician A: " in anonymous and "Ada" not in anonymous
+
+
+# ---- what the demand is compared over (issue 18: every number traceable) ------------------------------
+def test_compared_over_in_words() -> None:
+    import datetime as dt
+
+    from capacity_planner.review.delivered import ReviewPeriod
+    from capacity_planner.review.html import compared_over_text
+
+    period = ReviewPeriod(dt.date(2026, 4, 6), dt.date(2026, 7, 5))
+    weekly = compared_over_text(pd.DataFrame({"activity_id": ["a"]}), period)
+    assert weekly.startswith("Compared over the weeks of the review period, 06 Apr 2026 to 05 Jul 2026 "
+                             "(13 weeks)")
+    months = pd.DataFrame({"activity_id": ["a", "b"],
+                           "compared_over": ["calendar months: April 2026, May 2026, June 2026"] * 2})
+    text = compared_over_text(months, period, monthly=True)
+    assert text.startswith("Compared over whole calendar months: April 2026, May 2026, June 2026.")
+    assert text.count("calendar months") == 1  # the column's prefix is not repeated
+    none = compared_over_text(pd.DataFrame(columns=["activity_id", "compared_over"]), period, monthly=True)
+    assert none.startswith("No whole calendar month to compare")
+
+
+def test_monthly_pack_review_page_says_which_months_it_compares(tmp_path: Path) -> None:
+    """The monthly pack of tests/test_demand_monthly.py (review 6 April to 3 May 2026: only April has at
+    least half its days inside): the page names April 2026, as the demand comparison's compared_over does."""
+    import dataclasses
+    import datetime as dt
+
+    from capacity_planner.pack.read import read_pack
+    from capacity_planner.review import run_review, write_review
+
+    base = read_pack(Path(__file__).parent / "data" / "tiny")
+    months = pd.date_range("2023-04-01", "2026-05-01", freq="MS")
+    referrals = pd.DataFrame({"referral_date": months, "activity_id": "2ww", "priority": "2ww",
+                              "count": 2 * months.days_in_month.to_numpy()}).astype(
+        {"activity_id": "str", "priority": "str", "count": "int64"})
+    pack = base.replace(settings=dataclasses.replace(base.settings, frequency="monthly"), referrals=referrals)
+    result = run_review(pack, dt.date(2026, 4, 6), dt.date(2026, 5, 3))
+    assert set(result.demand["compared_over"]) == {"calendar months: April 2026"}
+    write_review(pack, result, tmp_path / "r", charts=False)
+    text = _text((tmp_path / "r" / "review.html").read_text(encoding="utf-8"))
+    assert "Compared over whole calendar months: April 2026." in text
+
+
+def test_weekly_pack_review_page_says_it_compares_the_weeks(
+        tiny_review: tuple[str, pd.DataFrame, pd.DataFrame]) -> None:
+    page, _, _ = tiny_review
+    assert "Compared over the weeks of the review period" in _text(page)

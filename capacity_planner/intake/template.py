@@ -36,6 +36,7 @@ from capacity_planner.errors import Problem
 from capacity_planner.pack import model as M
 from capacity_planner.pack.raw import SETTINGS_SHEET, RawTable
 from capacity_planner.pack.schema import SETTINGS, TABLES, ColumnSpec
+from capacity_planner.pack.settings import sheet_text
 
 INSTRUCTIONS_SHEET = "instructions"
 GRID_SHEET = "job_plan_grid"
@@ -248,9 +249,7 @@ def _settings_sheet(wb: Any, settings: dict[str, Any]) -> None:
         ws.column_dimensions["ABC"[i]].width = width
     _header(ws, ["key", "value", "description"], {"key"})
     for spec in SETTINGS:
-        value = settings.get(spec.key)
-        if isinstance(value, list | tuple):
-            value = ", ".join(map(str, value))
+        value = sheet_text(settings.get(spec.key))  # lists as "a, b"; per-chart tables as "key: a; key2: b"
         default = spec.default if not isinstance(spec.default, list | tuple) else ", ".join(spec.default)
         described = spec.description + ("" if default is None else f" (blank = {default})")
         ws.append([_styled(ws, spec.key), _styled(ws, value), _styled(ws, described)])

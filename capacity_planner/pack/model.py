@@ -209,6 +209,10 @@ class Settings:
     max_sessions_per_day: int = 2
     quorum_leave_aware: bool = False
     alternate_weeks: bool = True
+    # review.spc_*: the review's XmR charts; chart key "team", an activity ID, or "all" (every chart)
+    spc_rebase: tuple[tuple[str, tuple[dt.date, ...]], ...] = ()
+    spc_baseline_weeks: int | None = None
+    spc_targets: tuple[tuple[str, float], ...] = ()
     explicit: frozenset[str] = frozenset()  # "section.key" names set in the pack (for lossless writing)
 
 

@@ -19,7 +19,7 @@ from capacity_planner.pack.build import DefaultLog, apply_defaults, build_record
 from capacity_planner.pack.parse import ProblemSink, parse_table
 from capacity_planner.pack.raw import read_raw
 from capacity_planner.pack.schema import REQUIRED_TABLES, TABLES, Purpose
-from capacity_planner.pack.settings import parse_settings
+from capacity_planner.pack.settings import parse_settings, spc_chart_problems
 from capacity_planner.pack.validate import check_required_tables, cross_checks, table_source
 
 SAMPLE_SIZES = ("small",)
@@ -105,6 +105,9 @@ def _load(path: Path, purpose: Purpose) -> tuple[M.PlanningPack | None, list[Pro
         log.applied.append(M.DefaultApplied("slots", "", "*", "Mon-Fri AM and PM",
                                             "no slots table: the standard weekday grid"))
     cross_checks(raw, frames, explicit_start, sink)
+    if "activities" in frames:  # review.spc_* name charts: the team or an activity
+        activity_ids = set(frames["activities"]["activity_id"].astype(str))
+        sink.problems.extend(spc_chart_problems(settings, activity_ids, raw.settings_source))
     sink.problems.extend(dna_default_warnings(frames, table_source(raw, "activities")))
     if any(p.severity == "error" for p in sink.problems):
         return None, sink.problems

@@ -399,7 +399,7 @@ class SettingSpec:
     """One pack.toml key (``section.key``) with its type, default and limits."""
 
     key: str
-    kind: Literal["text", "date", "float", "int", "bool", "label", "growth", "list"]
+    kind: Literal["text", "date", "float", "int", "bool", "label", "growth", "list", "rebase", "targets"]
     default: object
     choices: tuple[str, ...] = ()
     min: float | None = None
@@ -458,5 +458,21 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("solver.quorum_leave_aware", "bool", False,
                 description="(extension) a slot requirement's min_clinicians is an expected attendance "
                             "over planning.service_weeks, leave counted, not timetabled heads"),
+    # the quarterly review's XmR charts of sessions delivered a week (issue 18 item 4; docs/method.md,
+    # "Statistical process control"): one chart for the team (key "team"), one per activity (its ID)
+    SettingSpec("review.spc_rebase", "rebase", None,
+                description="(extension) dates the service changed: each of the review's XmR charts starts "
+                            "new limits at the first week on or after each date; a list of dates for "
+                            "every chart, or a table per chart (team or an activity ID, all = every "
+                            "chart), e.g. [review.spc_rebase] team = [2027-06-07]; in the settings sheet "
+                            "2027-06-07, 2027-09-06 or team: 2027-06-07; 2ww: 2027-09-06"),
+    SettingSpec("review.spc_baseline_weeks", "int", None, min=2, max=520,
+                description="(extension) compute each XmR segment's mean and limits from its first n "
+                            "weeks only (a baseline; NHSRplotthedots fix_after_n_points); default: all "
+                            "weeks of the segment"),
+    SettingSpec("review.spc_targets", "targets", None, min=0,
+                description="(extension) target sessions a week of the review's XmR charts, per chart "
+                            "(team or an activity ID), e.g. [review.spc_targets] team = 40, 2ww = 6; in "
+                            "the settings sheet team=40; 2ww=6; default: the plan's sessions a week"),
 )
 SETTINGS_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}

@@ -102,6 +102,10 @@ def _coerce(spec: SettingSpec, value: Any) -> tuple[Any, str | None]:
             return None, ("expected a list of distinct levels from "
                           + ", ".join(spec.list_choices))
         return tuple(items), None
+    if kind == "rebase":
+        return _rebase(value)
+    if kind == "targets":
+        return _targets(value, spec)
     caster = int if kind == "int" else float
     share = spec.max is not None and spec.max <= 1
     if share and isinstance(value, str) and value.strip().endswith("%"):
@@ -113,6 +117,86 @@ def _coerce(spec: SettingSpec, value: Any) -> tuple[Any, str | None]:
         hint = f"; {share_hint(number)}" if share and number > 1 else ""
         return None, f"out of range: expected a number from {spec.min:g} to {spec.max:g}{hint}"
     return number, None
+
+
+ALL_CHARTS = "all"
+_REBASE_HELP = ("expected dates such as [2027-06-07, 2027-09-06] for every chart, or per chart (team or an "
+                "activity ID) such as team: 2027-06-07; 2ww: 2027-09-06")
+_TARGETS_HELP = "expected targets per chart (team or an activity ID) such as team=40; 2ww=6"
+
+
+def _pairs(text: str) -> list[tuple[str, str]] | None:
+    """``"team: 2027-06-07; 2ww=6"`` as [(key, value), …]; None when a part has no ``=`` or ``:``."""
+    out = []
+    for part in (p.strip() for p in text.replace("\n", ";").split(";")):
+        if not part:
+            continue
+        key, sep, rest = part.partition("=") if "=" in part else part.partition(":")
+        if not sep or not key.strip():
+            return None
+        out.append((key.strip(), rest.strip()))
+    return out
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return None
+
+
+def _dates(value: Any) -> tuple[dt.date, ...] | None:
+    items = value if isinstance(value, list | tuple) else [v for v in str(value).split(",") if v.strip()]
+    dates = [_date(v) for v in items]
+    if any(d is None for d in dates):
+        return None
+    return tuple(sorted(set(d for d in dates if d is not None)))
+
+
+def _rebase(value: Any) -> tuple[Any, str | None]:
+    """``review.spc_rebase``: a list of dates (every chart, key ``all``) or a table chart -> dates, as
+    ``((chart, (date, …)), …)`` sorted by chart."""
+    if isinstance(value, dict):
+        pairs: list[tuple[str, Any]] | None = [(str(k), v) for k, v in value.items()]
+    elif isinstance(value, str) and any(c in value for c in ":=;") and not _looks_like_dates(value):
+        pairs = _pairs(value)
+    else:
+        pairs = [(ALL_CHARTS, value)]
+    if pairs is None:
+        return None, _REBASE_HELP
+    out = []
+    for key, raw in pairs:
+        got = _dates([raw] if isinstance(raw, dt.date) else raw)
+        if not got:
+            return None, f"not a real date for chart {key!r}: {_REBASE_HELP}"
+        out.append((key, got))
+    return tuple(sorted(out)), None
+
+
+def _looks_like_dates(text: str) -> bool:
+    return all(_date(v) is not None for v in text.split(",") if v.strip())
+
+
+def _targets(value: Any, spec: SettingSpec) -> tuple[Any, str | None]:
+    """``review.spc_targets``: a table chart -> sessions a week, as ``((chart, target), …)`` sorted."""
+    if isinstance(value, dict):
+        pairs: list[tuple[str, Any]] | None = [(str(k), v) for k, v in value.items()]
+    else:
+        pairs = _pairs(str(value).replace(",", ";"))
+    if not pairs:
+        return None, _TARGETS_HELP
+    out = []
+    for key, raw in pairs:
+        number, message = _number(raw, float)
+        if message or (spec.min is not None and number < spec.min):
+            return None, f"target for chart {key!r} is not a number of sessions a week (0 or more): " \
+                         f"{_TARGETS_HELP}"
+        out.append((key, float(number)))
+    return tuple(sorted(out)), None
 
 
 def _percent(text: str) -> Any:
@@ -147,7 +231,43 @@ def settings_to_values(settings: Settings) -> dict[str, Any]:
         value = getattr(settings, FIELD_BY_KEY[key])
         if key == "demand.growth" and value is None:
             value = "auto"
+        if key == "review.spc_rebase":
+            table = {chart: list(dates) for chart, dates in value}
+            value = table[ALL_CHARTS] if list(table) == [ALL_CHARTS] else table
+        elif key == "review.spc_targets":
+            value = dict(value)
         if isinstance(value, tuple):
             value = list(value)
         out[key] = value
     return out
+
+
+SPC_TEAM_CHART = "team"
+
+
+def spc_chart_problems(settings: Settings, activity_ids: set[str], source: str) -> list[Problem]:
+    """``review.spc_rebase`` / ``review.spc_targets`` naming a chart that does not exist: each must be
+    ``team`` (the whole team's chart), an activity ID of the activities table, or (rebase only) ``all``."""
+    problems = []
+    for key, pairs, extra in (("review.spc_rebase", settings.spc_rebase, {ALL_CHARTS}),
+                              ("review.spc_targets", settings.spc_targets, set())):
+        allowed = {SPC_TEAM_CHART, *extra, *activity_ids}
+        for chart, _ in pairs:
+            if chart not in allowed:
+                hint = did_you_mean(chart, sorted(allowed))
+                problems.append(Problem(source, f"no XmR chart {chart!r}: expected {SPC_TEAM_CHART}"
+                                        + (f", {ALL_CHARTS}" if extra else "") + " or an activity ID"
+                                        + (hint or ""), None, key, chart))
+    return problems
+
+
+def sheet_text(value: Any) -> Any:
+    """A setting's value as the ``settings`` sheet holds it: a list as ``a, b``, a table (per-chart
+    ``review.spc_*``) as ``key: a, b; key2: c``; other values unchanged. :func:`parse_settings` reads
+    each back."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {sheet_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    return value
+

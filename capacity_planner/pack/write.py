@@ -25,7 +25,7 @@ from capacity_planner.pack import model as M
 from capacity_planner.pack.build import row_keys
 from capacity_planner.pack.raw import SETTINGS_SHEET, TOML_NAME
 from capacity_planner.pack.schema import TABLES
-from capacity_planner.pack.settings import settings_to_values
+from capacity_planner.pack.settings import settings_to_values, sheet_text
 
 TableFormat = Literal["csv", "parquet"]
 _RECORD_FIELD = {"availability": "availability"}
@@ -180,7 +180,7 @@ def _write_workbook(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, A
     from capacity_planner.pack.xlsx_writer import write_xlsx
     from capacity_planner.progress import progress
 
-    values = [", ".join(map(str, v)) if isinstance(v, list | tuple) else _excel_value(v)
+    values = [sheet_text(v) if isinstance(v, list | tuple | dict) else _excel_value(v)
               for v in settings.values()]
     sheets = {**tables, SETTINGS_SHEET: pd.DataFrame({"key": list(settings), "value": pd.Series(
         values, dtype=object)})}
@@ -212,5 +212,7 @@ def _toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table (review.spc_targets, review.spc_rebase per chart)
+        return "{" + ", ".join(f"{_toml_value(str(k))} = {_toml_value(v)}" for k, v in value.items()) + "}"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'

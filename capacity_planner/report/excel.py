@@ -33,6 +33,7 @@ from capacity_planner import constants as C
 from capacity_planner._files import write_file_atomic
 from capacity_planner.demand.requirements import COLUMNS as REQUIREMENTS_COLUMNS
 from capacity_planner.pack.model import PlanningPack
+from capacity_planner.pages.labels import COLUMN_LABELS, column_label
 from capacity_planner.report.charts import CATEGORY_COLOURS, CATEGORY_NAMES
 from capacity_planner.report.tables import (
     CONTRACT_WORDS,
@@ -68,6 +69,12 @@ class XCol:
     key: str
     header: str
     fmt: str | None = None
+
+
+def xcol(key: str, fmt: str | None = None, *, label: str | None = None) -> XCol:
+    """A column headed by the label table (:data:`capacity_planner.pages.labels.COLUMN_LABELS`) under
+    ``label`` (default: the column's own name), so one column has one header on every sheet."""
+    return XCol(key, column_label(label or key), fmt)
 
 
 # ---- cells ------------------------------------------------------------------------------------------
@@ -162,23 +169,8 @@ def write_frame(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[XCol], *, 
 
 
 # ---- plain words --------------------------------------------------------------------------------------
-# requirements.csv column -> header in plain words (with units)
-REQUIREMENT_HEADERS: Mapping[str, str] = {
-    "activity_id": "Activity ID", "category": "Category", "rapid_access": "Rapid access",
-    "weekly_demand_mean": "Mean weekly demand (patients)",
-    "weekly_demand_sized": "Sized weekly demand (patients)",
-    "sizing_method": "Sized to", "percentile": "Centile of weekly demand", "dna_rate": "Did-not-attend rate",
-    "dna_factor": "Slots per patient (DNA allowance)", "follow_up_ratio": "Follow-ups per new patient",
-    "backlog_relief_per_week": "Backlog relief a week (patients)", "slots_per_week": "Slots a week",
-    "sessions_per_week": "Sessions a week", "sessions_per_year": "Sessions a year",
-    "dcc_hours_per_year": "DCC hours a year", "service": "Service",
-    "backlog_sessions_per_year": "Backlog sessions a year", "forecast_model": "Forecast model",
-    "hospital_cancellation_rate": "Hospital cancellation rate",
-    "dna_rate_all_appointments": "Did-not-attend rate (all appointments)",
-    "dna_rate_source": "Did-not-attend rate from", "follow_up_ratio_source": "Follow-up ratio from",
-    "fixed_sessions_per_week": "Fixed sessions a week", "annual_growth": "Annual growth",
-    "sessions_per_service_week": "Sessions a service week",
-}
+# requirements.csv column -> header in plain words (with units): the one label table
+REQUIREMENT_HEADERS: Mapping[str, str] = COLUMN_LABELS
 SHARE_COLUMNS = frozenset({"percentile", "dna_rate", "hospital_cancellation_rate",
                            "dna_rate_all_appointments", "annual_growth"})
 
@@ -191,28 +183,23 @@ def _requirement_format(col: str, series: pd.Series) -> str | None:
 
 # ---- sheets -----------------------------------------------------------------------------------------
 GAP_XCOLS: tuple[XCol, ...] = (
-    XCol("activity_id", "Activity ID"), XCol("name", "Activity"),
-    XCol("required_sessions_per_year", "Required sessions a year", "#,##0.0"),
-    XCol("current_sessions_per_year", "Current sessions a year", "#,##0.0"),
-    XCol("planned_sessions_per_year", "Planned sessions a year", "#,##0.0"),
-    XCol("gap_sessions_per_year", "Gap sessions a year", "#,##0.0"),
-    XCol("gap_dcc_hours_per_year", "Gap DCC hours a year", "#,##0"),
-    XCol("reason", "Why it remains"),
+    xcol("activity_id"), xcol("name"), xcol("required_sessions_per_year", "#,##0.0"),
+    xcol("current_sessions_per_year", "#,##0.0"), xcol("planned_sessions_per_year", "#,##0.0"),
+    xcol("gap_sessions_per_year", "#,##0.0"), xcol("gap_dcc_hours_per_year", "#,##0"), xcol("reason"),
 )
 CHANGE_XCOLS: tuple[XCol, ...] = (
-    XCol("label", "Clinician"), XCol("clinician_id", "Clinician ID"), XCol("day", "Day"),
-    XCol("period", "Period"), XCol("activity_before", "Current activity"),
-    XCol("activity_after", "Proposed activity"),
+    xcol("label"), xcol("clinician_id"), xcol("day"), xcol("period"), xcol("activity_before"),
+    xcol("activity_after"),
 )
 CLINICIAN_XCOLS: tuple[XCol, ...] = (
-    XCol("label", "Clinician"), XCol("clinician_id", "Clinician ID"), XCol("staff_group", "Staff group"),
-    XCol("contract", "Contract"), XCol("working_weeks", "Working weeks", "0.0"),
-    XCol("contracted_pas", "Contracted PAs", "0.00"), XCol("planned_pas", "Planned PAs", "0.00"),
-    XCol("dcc_pas", "DCC PAs", "0.00"), XCol("spa_pas", "SPA PAs", "0.00"),
-    XCol("other_pas", "Other PAs", "0.00"),
-    XCol("apa_pas", "Additional PAs", "0.00"), XCol("out_of_hours_pas", "Out-of-hours PAs", "0.00"),
-    XCol("changed_sessions", "Sessions changed", "0"),
-    XCol("unassigned_pas", "Unassigned PAs", "0.00"), XCol("unassigned_reason", "Why unassigned"),
+    xcol("label"), xcol("clinician_id"), xcol("staff_group"),
+    xcol("contract"), xcol("working_weeks", "0.0"),
+    xcol("contracted_pas", "0.00"), xcol("planned_pas", "0.00"),
+    xcol("dcc_pas", "0.00"), xcol("spa_pas", "0.00"),
+    xcol("other_pas", "0.00"),
+    xcol("apa_pas", "0.00"), xcol("out_of_hours_pas", "0.00"),
+    xcol("changed_sessions", "0"),
+    xcol("unassigned_pas", "0.00"), xcol("unassigned_reason"),
 )
 SUMMARY_FMT = {"PAs a week": "0.00", "sessions a year": "#,##0", "DCC hours a year": "#,##0", "share": "0%",
                "sessions": "0", "clinicians": "0", "seconds": "0.0", "GBP a year": "£#,##0"}
@@ -254,7 +241,7 @@ def _summary_sheet(ws: Worksheet, d: MeetingData) -> None:
     if h.annual_cost is not None:
         rows.append(("Annual cost of the plan's additions", h.annual_cost, "GBP a year"))
     start = row + 1
-    for j, header in enumerate(("Measure", "Value", "Unit"), start=1):
+    for j, header in enumerate(map(column_label, ("measure", "value", "unit")), start=1):
         put(ws, start, j, header, font=BOLD, fill=HEADER_FILL)
     for i, (measure, value, unit) in enumerate(rows, start=start + 1):
         put(ws, i, 1, measure)
@@ -281,7 +268,7 @@ def _summary_sheet(ws: Worksheet, d: MeetingData) -> None:
 def _timetable_sheet(ws: Worksheet, d: MeetingData) -> None:
     tt = d.timetable
     cell = {(r.clinician_id, r.day, r.period): r for r in tuples(tt)}
-    put(ws, 1, 1, "Clinician", font=BOLD, fill=HEADER_FILL)
+    put(ws, 1, 1, column_label("clinician"), font=BOLD, fill=HEADER_FILL)
     for j, (day, period) in enumerate(d.slots, start=2):
         label = f"{day} {period}" + (" (premium)" if (day, period) in d.premium_slots else "")
         put(ws, 1, j, label, font=BOLD, fill=HEADER_FILL, align=CENTRE)
@@ -318,12 +305,12 @@ def _timetable_sheet(ws: Worksheet, d: MeetingData) -> None:
 def _assumptions_sheet(ws: Worksheet, d: MeetingData) -> None:
     settings = d.settings_table.copy()
     settings["value"] = [("yes" if v else "no") if isinstance(v, bool) else v for v in settings["value"]]
-    nxt = write_frame(ws, settings, [XCol("setting", "Setting"), XCol("value", "Value", "0.###"),
-                                     XCol("source", "Source"), XCol("meaning", "Meaning")], filter_=False)
+    nxt = write_frame(ws, settings, [xcol("setting"), xcol("value", "0.###"),
+                                     xcol("source"), xcol("meaning")], filter_=False)
     put(ws, nxt, 1, "Defaults applied to blank cells (summarised by column)", font=BOLD)
-    write_frame(ws, d.defaults_table, [XCol("table", "Table"), XCol("column", "Column"),
-                                       XCol("rows", "Rows filled", "0"), XCol("values", "Value used"),
-                                       XCol("reason", "Why")], start_row=nxt + 1, freeze=False)
+    write_frame(ws, d.defaults_table, [xcol("table"), xcol("column"), xcol("rows", "0"), xcol("values"),
+                                       xcol("reason", label="default_reason")],
+                start_row=nxt + 1, freeze=False)
     _fit_widths(ws)
     _print_setup(ws)
 
@@ -352,7 +339,7 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
     days = list(dict.fromkeys(day for day, _ in d.slots))
     periods = [p for p in C.PERIODS if any(pp == p for _, pp in d.slots)]
     periods += [p for p in dict.fromkeys(pp for _, pp in d.slots) if p not in periods]
-    put(ws, top + 1, 1, "Session", font=BOLD, fill=HEADER_FILL)
+    put(ws, top + 1, 1, column_label("session"), font=BOLD, fill=HEADER_FILL)
     for j, day in enumerate(days, start=2):
         put(ws, top + 1, j, day, font=BOLD, fill=HEADER_FILL, align=CENTRE)
     tt = d.timetable
@@ -393,9 +380,9 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
     totals = pd.DataFrame([{"category": "Total", "pas": cat_frame["pas"].sum(),
                             "sessions": cat_frame["sessions"].sum(), "year": cat_frame["year"].sum()}])
     cat_frame = pd.concat([cat_frame, totals], ignore_index=True) if len(cat_frame) else totals
-    nxt = write_frame(ws, cat_frame, [XCol("category", "Category"), XCol("pas", "PAs a week", "0.00"),
-                                      XCol("sessions", "Sessions a week", "0.0"),
-                                      XCol("year", "Annualised sessions", "#,##0")],
+    nxt = write_frame(ws, cat_frame, [xcol("category"), xcol("pas", "0.00", label="pas_per_week"),
+                                      xcol("sessions", "0.0", label="sessions_per_week"),
+                                      xcol("year", "#,##0", label="annualised_sessions")],
                       start_row=row + 1, freeze=False, filter_=False)
     for j in range(1, 5):
         ws.cell(row=row + 1 + len(cat_frame), column=j).font = BOLD
@@ -406,12 +393,12 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
         put(ws, i, 2, v, fmt="0.00")
     nxt += len(extra)
     put(ws, nxt, 1, "Sessions by activity (annualised = sessions a week × working weeks)", font=BOLD)
-    nxt = write_frame(ws, br, [XCol("activity", "Activity"), XCol("category", "Category"),
-                               XCol("sessions_per_week", "Sessions a week", "0.0"),
-                               XCol("pas_per_week", "PAs a week", "0.00"),
-                               XCol("out_of_hours_sessions", "Out-of-hours sessions", "0"),
-                               XCol("working_weeks", "Working weeks", "0.0"),
-                               XCol("sessions_per_year", "Annualised sessions", "#,##0")],
+    nxt = write_frame(ws, br, [xcol("activity"), xcol("category"),
+                               xcol("sessions_per_week", "0.0"),
+                               xcol("pas_per_week", "0.00"),
+                               xcol("out_of_hours_sessions", "0"),
+                               xcol("working_weeks", "0.0"),
+                               xcol("sessions_per_year", "#,##0", label="annualised_sessions")],
                       start_row=nxt + 1, freeze=False, filter_=False)
     ch = d.changes[d.changes["clinician_id"] == cid]
     put(ws, nxt, 1, "Changes from the current job plan", font=BOLD)
@@ -423,9 +410,9 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
 
         ch = ch.assign(activity_before=ch["activity_before"].map(full),
                        activity_after=ch["activity_after"].map(full))
-        write_frame(ws, ch, [XCol("day", "Day"), XCol("period", "Period"),
-                             XCol("activity_before", "Current activity"),
-                             XCol("activity_after", "Proposed activity")],
+        write_frame(ws, ch, [xcol("day"), xcol("period"),
+                             xcol("activity_before"),
+                             xcol("activity_after")],
                     start_row=nxt + 1, freeze=False, filter_=False)
     ws.column_dimensions["A"].width = 34
     for j in range(2, max(len(days), 7) + 2):
@@ -466,8 +453,7 @@ def build_workbook(d: MeetingData) -> Workbook:
 
     ws = wb.create_sheet(sheet_title("Requirements", used))
     req = d.outputs.requirements  # typed: extension columns of numbers are numbers (tables.typed_column)
-    req_cols = [XCol(str(c), REQUIREMENT_HEADERS.get(str(c), str(c).replace("_", " ").capitalize()),
-                     _requirement_format(str(c), req[c])) for c in req.columns
+    req_cols = [xcol(str(c), _requirement_format(str(c), req[c])) for c in req.columns
                 if str(c) in REQUIREMENTS_COLUMNS or not req[c].isna().all()]
     write_frame(ws, req, req_cols)
     _fit_widths(ws, max_width=22)

@@ -83,6 +83,12 @@ _ASSURANCE_WORDS = {"consistent_pass": "consistently passes", "consistent_fail":
                     "inconsistent": "hit or miss against"}
 
 
+def spc_value_text(value: float) -> str:
+    """A chart value as the charts print it (limits, mean, target): whole from 100, one decimal from 10, else
+    two; pages quoting a chart's number use this so page and chart agree."""
+    return _fmt(value)
+
+
 def _fmt(value: float) -> str:
     if not np.isfinite(value):
         return "n/a"

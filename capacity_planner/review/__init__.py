@@ -120,15 +120,18 @@ def write_review(pack: PlanningPack, result: ReviewResult, out_dir: Path, *,
         write_csv(review, tmp / "review.csv")
         write_csv(kpis, tmp / "kpis.csv")
         spc_files = []
+        spc_settings: list[dict[str, str]] = []
         if charts:
             from capacity_planner.report.spc_chart import write_spc_charts
-            from capacity_planner.review.spc import delivered_spc_charts
+            from capacity_planner.review.spc import delivered_spc_charts, spc_settings_rows
 
             spc_files = write_spc_charts(delivered_spc_charts(chart_pack, result), tmp / "charts")
+            spc_settings = spc_settings_rows(chart_pack, result)
             names += [f"charts/{f.path.name}" for f in spc_files]
         page = render_review_html(
             title, result.period, review, kpis, demand, result.threshold_pct, spc_charts=spc_files,
             clinician_names={c.clinician_id: c.name for c in chart_pack.clinicians if c.name},
-            activity_names={a.activity_id: a.name for a in chart_pack.activities if a.name})
+            activity_names={a.activity_id: a.name for a in chart_pack.activities if a.name},
+            monthly=pack.settings.frequency == "monthly", spc_settings=spc_settings)
         (tmp / "review.html").write_text(page, encoding="utf-8")
     return [out_dir / n for n in names]

@@ -86,8 +86,9 @@ def kpi_value_text(kpi: str, value: object, unit: str) -> str:
 
 
 def kpi_label(kpi: str) -> str:
-    """The KPI's name in plain words (:data:`capacity_planner.review.kpis.KPI_LABELS`)."""
-    return KPI_LABELS.get(kpi, (kpi.replace("_", " "), ""))[0]
+    """The KPI's name in plain words (:data:`capacity_planner.review.kpis.KPI_LABELS`); a KPI the table
+    does not name keeps its ``kpis.csv`` name verbatim (never made from it mechanically)."""
+    return KPI_LABELS.get(kpi, (kpi, ""))[0]
 
 
 def _kpi_basis(kpi: str, numerator: object, denominator: object) -> str:
@@ -160,6 +161,24 @@ def demand_table(demand: pd.DataFrame, activity_names: Mapping[str, str], thresh
              flag_text(a)] for (_, r), a in zip(demand.iterrows(), ahead, strict=True)]
     return _table(headers, rows, "Referrals in the period against the forecast made at plan time",
                   headers[1:4], ahead)
+
+
+def compared_over_text(demand: pd.DataFrame, period: ReviewPeriod, monthly: bool = False) -> str:
+    """What the referrals are compared over, in words: for a monthly pack (``monthly``) the whole calendar
+    months of the ``compared_over`` column of the demand comparison
+    (:func:`capacity_planner.review.kpis.review_months`), else the weeks of the review period."""
+    if not monthly:
+        return (f"Compared over the weeks of the review period, {_period_text(period)}: referrals "
+                "received in those weeks against the forecast for the same weeks.")
+    over = sorted({str(v) for v in demand.get("compared_over", pd.Series(dtype=object)) if not _missing(v)})
+    prefix = "calendar months: "
+    months = [v[len(prefix):] for v in over if v.startswith(prefix)]
+    if not months:
+        return ("No whole calendar month to compare: the pack's referrals are monthly totals, and no month "
+                "reported so far has at least half its days inside the review period.")
+    return (f"Compared over whole calendar months: {'; '.join(months)}. The pack's referrals are monthly "
+            "totals, so a month with at least half its days inside the review period is compared whole, "
+            "its total against the forecast for that month; months not yet reported are left out.")
 
 
 def _kpi_group(kpi: str, group: object, activity_names: Mapping[str, str]) -> str:
@@ -327,10 +346,15 @@ def render_review_html(
     *,
     clinician_names: Mapping[str, str] | None = None,
     activity_names: Mapping[str, str] | None = None,
+    monthly: bool = False,
+    spc_settings: Sequence[Mapping[str, str]] = (),
 ) -> str:
     """The review page as an HTML string; ``spc_charts`` (XmR charts of sessions delivered a week) are
     embedded with their alt text. Clinicians and activities show by ``clinician_names`` /
-    ``activity_names`` (ID -> name; the ID where there is none). Every row stays in ``review.csv`` and
+    ``activity_names`` (ID -> name; the ID where there is none). ``monthly``: the pack's referrals are
+    monthly totals, compared over whole calendar months (said in words above the demand table).
+    ``spc_settings``: what each XmR chart used (:func:`capacity_planner.review.spc.spc_settings_rows`),
+    shown as a table under the charts. Every row stays in ``review.csv`` and
     ``kpis.csv``, which the page links to by file name."""
     cnames, anames = clinician_names or {}, activity_names or {}
     flagged = review.loc[review["flagged"] & review["level"].isin(["clinician", "activity", "staff_group"])]
@@ -359,7 +383,13 @@ def render_review_html(
                                    "Planned and delivered sessions: team, staff groups, activities, "
                                    "clinicians", cnames, anames, threshold_pct),
         demand_table=demand_table(demand, anames, threshold_pct) if len(demand) else "",
+        compared_over=compared_over_text(demand, period, monthly),
         demand_chart=demand_png,
         spc_charts=[PageChart(c.path.read_bytes(), c.alt, c.title) for c in spc_charts],
+        spc_settings_table=_table(
+            ["Chart", "Target", "Limits", "Baseline"],
+            [[r["chart"], r["target"], r["limits"], r["baseline"]] for r in spc_settings],
+            "What each chart is computed with (pack.toml review.spc_rebase, review.spc_baseline_weeks, "
+            "review.spc_targets)") if spc_charts and spc_settings else "",
         kpi_table=kpi_html_table(kpis, anames),
     )

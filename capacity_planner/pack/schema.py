@@ -268,6 +268,10 @@ REQUIREMENTS = TableSpec(
         ColumnSpec("day", "label", False, C.DAYS, description="fixed day, if any"),
         ColumnSpec("period", "label", False, C.PERIODS, description="fixed period, if any"),
         ColumnSpec("min_clinicians", "int", min=1, description="clinicians needed at once; default 1"),
+        ColumnSpec("rota_size", "int", min=1,
+                   description="(extension) an on-call (ONCALL) slot covered by a 1-in-N rota: exactly N "
+                               "clinicians share it, each on call min_clinicians x service_weeks / N "
+                               "weeks a year; blank: the same clinicians every week"),
     ),
     references=(_ref("activity_id", "activities"),),
     description="demand not driven by referrals: MDT, ward rounds, on-call cover, SPA blocks",

@@ -280,6 +280,21 @@ def check_requirements(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
     empty = (f["day"].isna() & f["period"].isna() & f["sessions_per_week"].isna()).to_numpy()
     _rows(sink, raw, "requirements", f, empty, "sessions_per_week", None,
           "give sessions_per_week, or a day and period with min_clinicians")
+    if "rota_size" not in f.columns:
+        return
+    rota = f["rota_size"].notna().to_numpy(dtype=bool)
+    _rows(sink, raw, "requirements", f, rota & (f["day"].isna() | f["period"].isna()).to_numpy(),
+          "rota_size", f["rota_size"], "a 1-in-N rota covers one slot: give its day and period")
+    acts = frames.get("activities")
+    if acts is not None:
+        category = f["activity_id"].map(_lookup(acts, "activity_id", "category"))
+        not_oncall = rota & category.notna().to_numpy(dtype=bool) & (category != "ONCALL").to_numpy()
+        _rows(sink, raw, "requirements", f, not_oncall, "rota_size", f["rota_size"],
+              "a 1-in-N rota is for on-call work: the activity's category must be ONCALL")
+    heads = f["min_clinicians"].fillna(1)
+    few = rota & (f["rota_size"] < heads).fillna(False).to_numpy(dtype=bool)
+    _rows(sink, raw, "requirements", f, few, "rota_size", f["rota_size"],
+          "a rota needs at least min_clinicians members (each week min_clinicians of them are on call)")
 
 
 def check_waiting_list_and_costs(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:

@@ -17,6 +17,9 @@ reading of the rules, written from docs/method.md ("Allocation"), not from the m
 * out-of-hours slots need the opt-in except for ONCALL work; no AM session after an evening session;
   at most ``solver.max_sessions_per_day`` sessions a day unless opted in; a day off when the grid has
   seven days;
+* a 1-in-N on-call rota (a requirement with ``rota_size`` N): exactly N clinicians do the activity in
+  its slot, each row on call ``min_clinicians x service_weeks / N`` weeks a year, within the member's
+  working weeks (its PAs annualised like any cell; in premium time they count towards the SAS share);
 * referral demand is ``sessions_per_year`` less the fixed sessions the sizing added, rounded up to the
   resolution of supply; summary.json's unmet totals, unassigned PAs and cost are re-derived.
 
@@ -36,7 +39,7 @@ import pandas as pd
 
 from capacity_planner import constants as C
 from capacity_planner.demand.requirements import Requirements
-from capacity_planner.pack.model import Clinician, PlanningPack
+from capacity_planner.pack.model import Clinician, FixedRequirement, PlanningPack
 from capacity_planner.solver.options import Allowances
 
 if TYPE_CHECKING:
@@ -108,6 +111,7 @@ def check_plan(
     skills = {(s.clinician_id, s.activity_id) for s in pack.skills}
     skills |= {(j.clinician_id, j.activity_id) for j in plan_cells.values()}
 
+    rotas = _rotas(pack)
     cells: dict[tuple[str, str, str, str], str] = {}  # (clinician, day, period, week "" / A / B)
     weeks_of: dict[tuple[str, str, str, str], float] = {}
     by: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # cid -> kind -> PAs a week
@@ -144,6 +148,11 @@ def check_plan(
         weeks = current.weeks_per_year if kept and current is not None else c.working_weeks
         if week:
             weeks = c.working_weeks / 2  # every other week of the two-week cycle
+        if (aid, day, period) in rotas and not week:  # a rota member: on call k S / N weeks a year
+            weeks = _rota_weeks(pack, rotas[(aid, day, period)])
+            if weeks > c.working_weeks + TOL:
+                v.append(f"{where}: on call {weeks:g} weeks a year on the 1-in-"
+                         f"{rotas[(aid, day, period)].rota_size} rota but works {c.working_weeks:g}")
         weeks_of[(cid, day, period, week)] = weeks
         pas = _session_pas(a.pa_value, premium, c.contract) * weeks / c.working_weeks
         given = float(row.pas)  # type: ignore[arg-type]
@@ -159,6 +168,7 @@ def check_plan(
             by[cid]["premium"] += pas
 
     v += _check_alternate(cells)
+    v += _check_rotas(rotas, cells)
     v += _check_pas(pack, clin, by, plan_cells, allowances)
     v += _check_cells(pack, clin, acts, grid, cells, weeks_of)
     if "clinicians" in tables:
@@ -207,6 +217,29 @@ def _check_alternate(cells: dict) -> list[str]:
             f"more than one" for cid, s in sorted(slots.items()) if len(s) > 1]
 
 
+def _rotas(pack: PlanningPack) -> dict[tuple[str, str, str], FixedRequirement]:
+    """The 1-in-N rota requirements, keyed by (activity, day, period)."""
+    return {(r.activity_id, r.day, r.period): r for r in pack.requirements
+            if r.rota_size is not None and r.day is not None and r.period is not None}
+
+
+def _rota_weeks(pack: PlanningPack, r: FixedRequirement) -> float:
+    """Weeks a year one member of a 1-in-N rota is on call: k of the S service weeks' cover split over N
+    members (docs/method.md, "1-in-N on-call rota")."""
+    return r.min_clinicians * pack.settings.service_weeks / float(r.rota_size or 1)
+
+
+def _check_rotas(rotas: dict, cells: dict) -> list[str]:
+    """Each rota has exactly N members (clinicians doing its activity in its slot)."""
+    v = []
+    for (aid, day, period), r in sorted(rotas.items()):
+        members = sorted({cid for (cid, d, p, _), a in cells.items() if (a, d, p) == (aid, day, period)})
+        if len(members) != r.rota_size:
+            v.append(f"{aid} on {day}-{period}: {len(members)} members, but a 1-in-{r.rota_size} rota "
+                     f"needs exactly {r.rota_size}")
+    return v
+
+
 def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict, need: dict[str, float],
                    supply: dict[str, float]) -> list[str]:
     """No activity (other than SPA, ANR, ED) planned a whole session beyond the largest of its referral need
@@ -231,7 +264,9 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
         for r in pack.requirements:
             if r.activity_id != aid:
                 continue
-            if r.day is not None and r.period is not None:
+            if r.rota_size is not None and r.day is not None:
+                required += r.rota_size * _rota_weeks(pack, r)  # the rota's cover
+            elif r.day is not None and r.period is not None:
                 heads = r.min_clinicians * longest
                 leave_aware = pack.settings.quorum_leave_aware
                 required += max(heads, r.min_clinicians * pack.settings.service_weeks if leave_aware else 0)
@@ -254,7 +289,9 @@ def _forced(pack: PlanningPack, plan_cells: dict, aid: str, longest: float) -> f
     for r in pack.requirements:
         if r.activity_id != aid:
             continue
-        if r.day is not None and r.period is not None:
+        if r.rota_size is not None and r.day is not None:
+            forced += r.rota_size * _rota_weeks(pack, r)
+        elif r.day is not None and r.period is not None:
             there = sum(1 for j in locked if (j.day, j.period) == (r.day, r.period))
             forced += max(0, r.min_clinicians - there) * longest
         elif r.sessions_per_week is not None:
@@ -291,7 +328,13 @@ def _resolution(pack: PlanningPack) -> float:
     g = 100
     for h in hundredths:
         g = math.gcd(g, h)
-    return g / 100
+    step = Fraction(g, 100)
+    for r in _rotas(pack).values():  # a member's k S / N weeks: 52 / 6 = 26/3 needs thirds
+        service = Fraction(round(pack.settings.service_weeks * 100), 100)
+        weeks = service * r.min_clinicians / (r.rota_size or 1)
+        step = Fraction(math.gcd(step.numerator * weeks.denominator, weeks.numerator * step.denominator),
+                        step.denominator * weeks.denominator)
+    return float(step)
 
 
 def _may_alternate(pack: PlanningPack, c: Clinician) -> bool:
@@ -489,7 +532,8 @@ def _check_cells(
         found = _check_week(pack, clin, acts, grid, _in_week(cells, week))
         v += [f"{line}{said}" for line in found if f"{line}{said}" not in v]
     for req in pack.requirements:
-        if req.day is not None and req.period is not None and pack.settings.quorum_leave_aware:
+        if req.day is not None and req.period is not None and pack.settings.quorum_leave_aware and \
+                req.rota_size is None:
             here = [k for k, a in cells.items()
                     if (k[1], k[2]) == (req.day, req.period) and a == req.activity_id]
             attended = sum(weeks_of[k] for k in here)
@@ -514,6 +558,8 @@ def _check_week(pack: PlanningPack, clin: dict, acts: dict, grid: dict,
                 f"but {r.available} are available"
             )
     for req in pack.requirements:
+        if req.rota_size is not None:
+            continue  # a rota: its members over the year (_check_rotas), not heads every week
         if req.day is not None and req.period is not None:
             n = sum(1 for (_, d, p), a in cells.items()
                     if (d, p) == (req.day, req.period) and a == req.activity_id)

@@ -233,9 +233,14 @@ class Constraints:
     def fixed_slot_requirements(self) -> None:
         r"""Slot-fixed requirements (MDT Tue-PM with at least *k*): :math:`\sum_c x_{csa} \ge k`; with
         ``solver.quorum_leave_aware``, expected attendance: :math:`\sum_c w_{csa} x_{csa} \ge k\,S`
-        (S = planning.service_weeks, the weeks the meeting runs; each attendee counts the weeks they work)."""
+        (S = planning.service_weeks, the weeks the meeting runs; each attendee counts the weeks they work).
+        A 1-in-N on-call rota: exactly N members, :math:`\sum_c x_{csa} = N`, each cell running
+        :math:`kS/N` weeks a year (:meth:`~capacity_planner.solver.problem.AllocationProblem.weeks`), so
+        the members cover :math:`k` clinicians on call every service week."""
         for i, req in enumerate(self.p.fixed_slots):
-            if req.attendance is None:
+            if req.rota is not None:  # 1-in-N rota: exactly N members, each on call S k / N weeks
+                ct = self.model.add(self.v.sessions_in_slot(req.s, req.a) == req.rota)
+            elif req.attendance is None:
                 ct = self.model.add(self.v.sessions_in_slot(req.s, req.a) >= req.min_clinicians)
             else:
                 here = self.v.by_sa.get((req.s, req.a), [])

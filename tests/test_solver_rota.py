@@ -8,10 +8,16 @@ contract, in the SAS 2021 out-of-hours share and in supply.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
 from test_solver_helpers import activity, cell, cells, clinician, make_pack, reqs, run
 
+from capacity_planner.cli import cli
 from capacity_planner.pack.model import FixedRequirement, Slot
+from capacity_planner.pack.read import read_pack, validate_pack
 from capacity_planner.solver import SolveStatus, build_problem, check_plan
 
 # Mon-AM, Mon-PM, Tue-AM, Tue-PM in normal time; Mon-EVE in premium time (a PA is 3 hours there)
@@ -121,3 +127,45 @@ def test_current_weekly_oncall_cell_kept_on_the_rota_counts_as_kept() -> None:
     row = plan.allocation[(plan.allocation["clinician_id"] == "A") & (plan.allocation["day"] == "Mon")
                           & (plan.allocation["period"] == "EVE")]
     assert row["weeks_per_year"].tolist() == pytest.approx([52 / 6])
+
+
+def test_validate_rejects_bad_rota_sizes_with_exit_2(tmp_path: Path, tiny_path: Path) -> None:
+    """rota_size must be a whole number >= 1, on a slot of an ONCALL activity, and at least min_clinicians:
+    every mistake listed at once (file, row as in Excel, column, value), exit 2, nothing written."""
+    folder = tmp_path / "pack"
+    shutil.copytree(tiny_path, folder)
+    acts = folder / "activities.csv"
+    acts.write_text(acts.read_text() + "oncall,On call,ONCALL,,false,,,\n")
+    (folder / "requirements.csv").write_text(
+        "activity_id,sessions_per_week,day,period,min_clinicians,rota_size\n"
+        "mdt,,Tue,PM,2,\n"        # row 2: no rota
+        "oncall,,Tue,EVE,1,0\n"   # row 3: below 1
+        "oncall,,Tue,EVE,1,2.5\n"  # row 4: not whole
+        "mdt,,Tue,PM,1,4\n"       # row 5: not on-call work
+        "oncall,1,,,1,4\n"        # row 6: no slot
+        "oncall,,Tue,EVE,3,2\n"   # row 7: fewer members than on call at once
+    )
+    errors = [p for p in validate_pack(folder) if p.severity == "error"]
+    assert {(p.source, p.row, p.column, p.value) for p in errors} == {
+        ("requirements.csv", 3, "rota_size", "0"),
+        ("requirements.csv", 4, "rota_size", "2.5"),
+        ("requirements.csv", 5, "rota_size", "4"),
+        ("requirements.csv", 6, "rota_size", "4"),
+        ("requirements.csv", 7, "rota_size", "2"),
+    }
+    result = CliRunner().invoke(cli, ["validate", str(folder)])
+    assert result.exit_code == 2
+    assert "must be ONCALL" in result.output and "give its day and period" in result.output
+    assert "at least min_clinicians members" in result.output and "Traceback" not in result.output
+
+
+def test_rota_size_is_read_from_a_pack(tmp_path: Path, tiny_path: Path) -> None:
+    folder = tmp_path / "pack"
+    shutil.copytree(tiny_path, folder)
+    acts = folder / "activities.csv"
+    acts.write_text(acts.read_text() + "oncall,On call,ONCALL,,false,,,\n")
+    (folder / "requirements.csv").write_text(
+        "activity_id,sessions_per_week,day,period,min_clinicians,rota_size\nmdt,,Tue,PM,2,\noncall,,Tue,EVE,,6\n")
+    pack = read_pack(folder, purpose="plan")
+    assert [(r.activity_id, r.rota_size, r.min_clinicians) for r in pack.requirements] == [
+        ("mdt", None, 2), ("oncall", 6, 1)]

@@ -269,9 +269,11 @@ REQUIREMENTS = TableSpec(
         ColumnSpec("period", "label", False, C.PERIODS, description="fixed period, if any"),
         ColumnSpec("min_clinicians", "int", min=1, description="clinicians needed at once; default 1"),
         ColumnSpec("rota_size", "int", min=1,
-                   description="(extension) an on-call (ONCALL) slot covered by a 1-in-N rota: exactly N "
-                               "clinicians share it, each on call min_clinicians x service_weeks / N "
-                               "weeks a year; blank: the same clinicians every week"),
+                   description="(extension) N of a 1-in-N on-call rota on this slot (an ONCALL "
+                               "activity with day and period): exactly N clinicians are members, each on "
+                               "call min_clinicians x planning.service_weeks / N weeks a year (1 in 6 over "
+                               "52 weeks: 8.67), its PAs (pa_value, x 4/3 in premium time) counted over "
+                               "those weeks; at least min_clinicians; blank: the same clinicians every week"),
     ),
     references=(_ref("activity_id", "activities"),),
     description="demand not driven by referrals: MDT, ward rounds, on-call cover, SPA blocks",

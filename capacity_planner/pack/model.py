@@ -147,6 +147,7 @@ class JobPlanCell:
     activity_id: str
     weeks_per_year: float
     locked: bool = False
+    week: str | None = None  # "A" / "B": alternate weeks of a two-week cycle; None: every week
 
 
 @dataclass(frozen=True, slots=True)

@@ -254,10 +254,15 @@ JOB_PLANS = TableSpec(
         ColumnSpec("weeks_per_year", "float", min=0, max=52,
                    description="weeks a year the session runs; default the clinician's working weeks"),
         ColumnSpec("locked", "bool", description="the cell must stay as it is"),
+        ColumnSpec("week", "label", False, ("A", "B"),
+                   description="(extension) A or B for a session run on alternate weeks of a two-week cycle "
+                               "(week A / week B, as allocation.csv writes them; weeks_per_year then "
+                               "defaults to half the working weeks); blank: every week"),
     ),
-    key=("clinician_id", "day", "period"),
+    key=("clinician_id", "day", "period", "week"),
     references=(_ref("clinician_id", "clinicians"), _ref("activity_id", "activities")),
-    description="the current job plans: one row per clinician and weekly slot worked",
+    description="the current job plans: one row per clinician and weekly slot worked (two for a slot on "
+                "alternate weeks, week A and week B)",
 )
 
 REQUIREMENTS = TableSpec(

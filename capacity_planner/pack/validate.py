@@ -211,6 +211,24 @@ def check_job_plans(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
         mask = (f["weeks_per_year"] > weeks + 1e-9).fillna(False).to_numpy(dtype=bool)
         _rows(sink, raw, "job_plans", f, mask, "weeks_per_year", f["weeks_per_year"],
               "more weeks a year than the clinician's working_weeks", "warning")
+        if "week" in f.columns:
+            labelled = f["week"].notna()
+            half = ((f["weeks_per_year"] - weeks / 2).abs() > 1e-6).fillna(False)
+            _rows(sink, raw, "job_plans", f, (labelled & half).to_numpy(dtype=bool), "weeks_per_year",
+                  f["weeks_per_year"], "a week A / week B session runs every other week: weeks_per_year "
+                  "must be half the clinician's working_weeks (or blank)")
+    if "week" in f.columns:
+        labelled = f["week"].notna()
+        slot = (f["clinician_id"].astype("str") + "|" + f["day"].astype("str") + "|"
+                + f["period"].astype("str"))
+        weekly = set(slot[~labelled])
+        _rows(sink, raw, "job_plans", f, (labelled & slot.isin(weekly)).to_numpy(dtype=bool), "week",
+              f["week"], "the slot also has a row without a week (every week): give week A and week B rows, "
+                         "or one row for every week")
+        same = (labelled & (slot + "|" + f["activity_id"].astype("str")).duplicated(keep="first")).to_numpy(
+            dtype=bool)
+        _rows(sink, raw, "job_plans", f, same, "week", f["week"],
+              "the same activity in week A and week B runs every week: write one row without a week")
 
 
 PA_STEPS = 120  # the planner counts PAs exactly in 120ths of a PA (capacity_planner.solver.problem.PA_SCALE)

@@ -107,7 +107,9 @@ def check_plan(
         (d, p): False for d in C.WEEKDAYS for p in ("AM", "PM")
     }
     unavailable = pack.unavailable_slots
-    plan_cells = {(j.clinician_id, j.day, j.period): j for j in pack.job_plans if j.clinician_id in clin}
+    # current cells by (clinician, day, period, week): week "" every week, "A" / "B" on alternate weeks
+    plan_cells = {(j.clinician_id, j.day, j.period, j.week or ""): j for j in pack.job_plans
+                  if j.clinician_id in clin}
     skills = {(s.clinician_id, s.activity_id) for s in pack.skills}
     skills |= {(j.clinician_id, j.activity_id) for j in plan_cells.values()}
 
@@ -143,7 +145,7 @@ def check_plan(
         if premium and not c.out_of_hours_opt_in and a.category != "ONCALL":
             v.append(f"{where}: out-of-hours {aid} session but {cid} has not opted in (only on-call work "
                      f"needs no opt-in)")
-        current = plan_cells.get((cid, day, period))
+        current = plan_cells.get((cid, day, period, ""))
         kept = current is not None and current.activity_id == aid
         weeks = current.weeks_per_year if kept and current is not None else c.working_weeks
         if week:
@@ -458,7 +460,7 @@ def _held(pack: PlanningPack, clin: dict, plan_cells: dict) -> dict[tuple[str, s
     acts = {a.activity_id: a for a in pack.activities}
     grid = {(s.day, s.period): bool(s.premium_time) for s in pack.slots}
     out: dict[tuple[str, str], float] = defaultdict(float)
-    for (cid, d, p), j in plan_cells.items():
+    for (cid, d, p, _), j in plan_cells.items():
         c = clin[cid]
         a = acts[j.activity_id]
         out[(cid, a.category)] += (_session_pas(a.pa_value, grid.get((d, p), False), c.contract)
@@ -475,8 +477,8 @@ def _check_pas(pack: PlanningPack, clin: dict, by: dict, plan_cells: dict,
     skilled: dict[str, set[str]] = defaultdict(set)
     for sk in pack.skills:
         skilled[sk.clinician_id].add(sk.activity_id)
-    for (cid, _, _), j in plan_cells.items():
-        skilled[cid].add(j.activity_id)
+    for j in plan_cells.values():
+        skilled[j.clinician_id].add(j.activity_id)
     for cid, c in clin.items():
         mine = by[cid]
         planned = mine["all"] + c.oncall_pas
@@ -523,7 +525,8 @@ def _check_cells(
         if (
             j.locked
             and j.clinician_id in clin
-            and cells.get((j.clinician_id, j.day, j.period, "")) != j.activity_id
+            and j.activity_id not in {cells.get((j.clinician_id, j.day, j.period, w))
+                                      for w in (("A", "B") if j.week else ("",))}
         ):
             v.append(f"{j.clinician_id} {j.day}-{j.period}: locked {j.activity_id} session was not kept")
     weeks = ("A", "B") if any(k[3] for k in cells) else ("A",)
@@ -607,11 +610,12 @@ def _changed(plan_cells: dict, cells: dict) -> set[tuple[str, str, str, str]]:
     """(clinician, day, period, week) whose activity differs from the current plan's: week "" for a slot
     worked every week or free, "A" / "B" for each week of a slot on alternate weeks."""
     out = set()
-    for slot in set(plan_cells) | {k[:3] for k in cells}:
-        before = plan_cells[slot].activity_id if slot in plan_cells else None
-        alternate = any((*slot, w) in cells for w in ("A", "B"))
+    for slot in {k[:3] for k in plan_cells} | {k[:3] for k in cells}:
+        alternate = any((*slot, w) in cells or (*slot, w) in plan_cells for w in ("A", "B"))
         for week in ("A", "B") if alternate else ("",):
-            if cells.get((*slot, week)) != before:
+            after = cells.get((*slot, week), cells.get((*slot, "")))
+            before = plan_cells.get((*slot, week), plan_cells.get((*slot, "")))
+            if after != (before.activity_id if before is not None else None):
                 out.add((*slot, week))
     return out
 
@@ -621,11 +625,14 @@ def _sessions_changed(plan_cells: dict, cells: dict) -> Counter:
     whose activity differs from the current plan's (a moved session counts once)."""
     removed: Counter = Counter()
     added: Counter = Counter()
-    for slot, j in plan_cells.items():
-        if all(cells.get((*slot, w)) != j.activity_id for w in ("", "A", "B")):
-            removed[slot[0]] += 1
+    before: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for key, j in plan_cells.items():
+        before[key[:3]].add(j.activity_id)
+    for key, j in plan_cells.items():
+        if all(cells.get((*key[:3], w)) != j.activity_id for w in ("", "A", "B")):
+            removed[key[0]] += 1
     for k, a in cells.items():
-        if (plan_cells[k[:3]].activity_id if k[:3] in plan_cells else None) != a:
+        if a not in before.get(k[:3], set()):
             added[k[0]] += 1
     return Counter({cid: max(removed[cid], added[cid]) for cid in set(removed) | set(added)})
 

@@ -216,6 +216,10 @@ class Constraints:
             var = self.v.x.get((c, s, a0))
             ct = self.model.add(var == 1) if var is not None else self.model.add_bool_or([])
             self._add(ct, "locked", c)
+        for c, s, a0 in sorted(self.p.locked_halves):  # a locked week A / B cell stays on alternate weeks
+            var = self.v.h.get((c, s, a0))
+            ct = self.model.add(var == 1) if var is not None else self.model.add_bool_or([])
+            self._add(ct, "locked", c)
 
     def room_capacity(self) -> None:
         r"""Rooms per slot: :math:`\sum_{c, a: \text{room}(a) = r} (2 x_{csa} + h_{csa}) \le 2\,
@@ -266,6 +270,7 @@ class Constraints:
                 if nxt is None:
                     continue
                 night = [(var, 2) for _, var in self.v.by_cs.get((c, s), [])]
+                night += [(var, 2) for _, var in self.v.h_by_cs.get((c, s), [])]  # a current A/B evening
                 morning = [(var, 2) for _, var in self.v.by_cs.get((c, nxt), [])]
                 morning += [(var, 1) for _, var in self.v.h_by_cs.get((c, nxt), [])]
                 if night and morning:
@@ -388,15 +393,16 @@ class Constraints:
         1 and a weekly clinic turned into clinic on week A and SPA on week B counts 1."""
         removed: dict[int, list] = {c: [] for c in range(self.p.n_clinicians)}
         removed_const = dict.fromkeys(removed, 0)
-        for (c, s), a0 in self.p.current.items():
-            removed_const[c] += 1
-            removed[c] += [(var, -1) for var in (self.v.x.get((c, s, a0)), self.v.h.get((c, s, a0)))
-                           if var is not None]
+        for c, s in (*self.p.current, *self.p.current_halves):
+            for a0 in self.p.current_activities(c, s):  # a week A / week B cell kept weekly counts as kept
+                removed_const[c] += 1
+                removed[c] += [(var, -1) for var in (self.v.x.get((c, s, a0)), self.v.h.get((c, s, a0)))
+                               if var is not None]
         added: dict[int, list] = {c: [] for c in range(self.p.n_clinicians)}
-        for (c, s), cells in self.v.by_cs.items():
-            before = self.p.current.get((c, s))
-            added[c] += [(var, 1) for a, var in cells if a != before]
-            added[c] += [(var, 1) for a, var in self.v.h_by_cs.get((c, s), []) if a != before]
+        for (c, s) in set(self.v.by_cs) | set(self.v.h_by_cs):
+            before = self.p.current_activities(c, s)
+            added[c] += [(var, 1) for a, var in self.v.by_cs.get((c, s), []) if a not in before]
+            added[c] += [(var, 1) for a, var in self.v.h_by_cs.get((c, s), []) if a not in before]
         for c, k in self.v.changed.items():
             self.model.add(k >= _wsum(removed[c]) + removed_const[c])
             self.model.add(k >= _wsum(added[c]))

@@ -208,6 +208,9 @@ class AllocationProblem:
     notes: tuple[str, ...] = ()
     # (clinician, slot) -> activities offered on alternate weeks there (solver/alternate.py)
     halves: Mapping[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
+    # current cells on alternate weeks (job_plans.week A / B): (clinician, slot) -> (week A, week B) activity
+    current_halves: Mapping[tuple[int, int], tuple[int | None, int | None]] = field(default_factory=dict)
+    locked_halves: frozenset[tuple[int, int, int]] = frozenset()  # (clinician, slot, activity)
     # (slot, activity) of a 1-in-N on-call rota -> weeks a year each member is on call (week_scale units)
     rota_weeks: Mapping[tuple[int, int], int] = field(default_factory=dict)
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
@@ -246,6 +249,20 @@ class AllocationProblem:
         for (c, s), acts in self.halves.items():
             for a in acts:
                 yield c, s, a
+
+    def current_activities(self, c: int, s: int) -> tuple[int, ...]:
+        """The activities of clinician ``c``'s current job plan in slot ``s``: the weekly cell's, or those
+        of its week A and week B cells."""
+        if (c, s) in self.current_halves:
+            return tuple(a for a in self.current_halves[(c, s)] if a is not None)
+        a = self.current.get((c, s))
+        return () if a is None else (a,)
+
+    def current_in_week(self, c: int, s: int, week: str) -> int | None:
+        """The current job plan's activity in slot ``s`` in week ``week`` ("A", "B"; "" reads as A)."""
+        if (c, s) in self.current_halves:
+            return self.current_halves[(c, s)][1 if week == "B" else 0]
+        return self.current.get((c, s))
 
     # ---- coefficients --------------------------------------------------------------------------
     def half_weeks(self, c: int) -> int:
@@ -463,7 +480,8 @@ def build_problem(
     demand_given = referral_demand(pack, requirements)
     # solver.alternate_weeks = false: whole weekly sessions only (no alternate-week cells offered)
     halved = half_clinician_ids(pack) if pack.settings.alternate_weeks else frozenset()
-    week_scale = _week_scale(pack, halved)
+    labelled = frozenset(j.clinician_id for j in pack.job_plans if j.week in ("A", "B"))
+    week_scale = _week_scale(pack, halved | labelled)
     unknown = sorted(set(demand_given) - set(pack.activity_ids))
     if unknown:
         raise ValueError(f"requirements name activities not in the pack: {', '.join(unknown)}")
@@ -544,10 +562,19 @@ def build_problem(
     current: dict[tuple[int, int], int] = {}
     current_weeks: dict[tuple[int, int], int] = {}
     locked: set[tuple[int, int]] = set()
+    pairs: dict[tuple[int, int], dict[str, int]] = {}  # week A / week B cells of the current plans
+    locked_halves: set[tuple[int, int, int]] = set()
     for cell in pack.job_plans:
         if cell.clinician_id not in clin_of or (cell.day, cell.period) not in slot_of:
             continue
         key = (clin_of[cell.clinician_id], slot_of[(cell.day, cell.period)])
+        if cell.week in ("A", "B"):  # runs every other week: an alternate-week cell, W/2 weeks
+            a_cell = act_of[cell.activity_id]
+            pairs.setdefault(key, {})[cell.week] = a_cell
+            skilled.add((key[0], a_cell))
+            if cell.locked:
+                locked_halves.add((*key, a_cell))
+            continue
         current[key] = act_of[cell.activity_id]
         current_weeks[key] = (
             to_units(
@@ -562,10 +589,16 @@ def build_problem(
         if cell.locked:
             locked.add(key)
 
-    clinicians = with_current_time(pack, clinicians, activities, slots, current, current_weeks, week_scale)
+    current_halves = {key: (pair.get("A"), pair.get("B")) for key, pair in pairs.items()}
+    half_current = [(c, s, a, clinicians[c].working_weeks // 2) for (c, s), pair in current_halves.items()
+                    for a in pair if a is not None]
+    clinicians = with_current_time(pack, clinicians, activities, slots, current, current_weeks, week_scale,
+                                   half_current)
     current_supply: dict[int, int] = {}
     for key, a in current.items():
         current_supply[a] = current_supply.get(a, 0) + current_weeks[key]
+    for _, _, a, weeks in half_current:
+        current_supply[a] = current_supply.get(a, 0) + weeks
     share = float(pack.settings.routine_floor_share)
     activities = [
         dataclasses.replace(
@@ -632,6 +665,10 @@ def build_problem(
     fixed_acts = {r.a for r in fixed_slots} | {r.a for r in fixed_weekly}
     halves = half_options([ci.clinician_id in halved for ci in clinicians], activities, slots, options,
                           frozenset(locked), fixed_acts, current)
+    for (c, s), pair in current_halves.items():  # the current week A / week B cells stay on offer
+        mine = [a for a in pair if a is not None and a in options.get((c, s), ())]
+        if mine:
+            halves[(c, s)] = tuple(dict.fromkeys([*halves.get((c, s), ()), *mine]))
     clinicians = [whole_session_ceiling(ci, c, activities, skilled) for c, ci in enumerate(clinicians)]
 
     purchases: dict[int, Purchase] = {}
@@ -684,4 +721,6 @@ def build_problem(
         notes=tuple(notes),
         halves=halves,
         rota_weeks=rota_cells,
+        current_halves=current_halves,
+        locked_halves=frozenset(locked_halves),
     )

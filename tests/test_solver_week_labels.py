@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_solver_helpers import activity, cell, clinician, make_pack, reqs, run
+from test_solver_helpers import activity, clinician, make_pack, reqs, run
 
 from capacity_planner.pack.model import JobPlanCell, RoomCapacity, Slot
 from capacity_planner.pack.read import read_pack, validate_pack

@@ -10,6 +10,8 @@ reading of the rules, written from docs/method.md ("Allocation"), not from the m
   every per-week rule (rooms, sessions a day, rest, caps, heads) holds in week A and in week B; its PAs a
   week are ``pa_value`` (x 4/3 in premium time for consultant and SAS contracts) x weeks it runs /
   working weeks (annualised);
+* a current job-plan cell with ``week`` A or B is a current alternate-week cell: a locked one stays on
+  alternate weeks in that slot, and changes compare each week with that week's current activity;
 * additional PAs only up to the smaller of ``max_pas - contracted_pas`` and what the allowances give;
 * the SAS 2021 out-of-hours share counts on-call PAs as out-of-hours PAs;
 * SPA between the floor and the ceiling (``max_spa_pas``, else the larger of the floor and current SPA);

@@ -74,7 +74,7 @@ def job_plans_from_allocation(allocation: pd.DataFrame, *, locked: bool = False)
              else pd.Series("", index=allocation.index)).fillna("").astype(str)
     return tuple(
         JobPlanCell(str(r.clinician_id), str(r.day), str(r.period), str(r.activity_id),
-                    float(r.weeks_per_year), locked, week if week in ("A", "B") else None)
+                    float(r.weeks_per_year), locked, week if week in ("A", "B") else None)  # type: ignore[arg-type]
         for r, week in zip(allocation.itertuples(index=False), weeks, strict=True))
 
 

@@ -18,7 +18,9 @@ from test_solver_helpers import activity, cell, cells, clinician, make_pack, req
 from capacity_planner.cli import cli
 from capacity_planner.pack.model import FixedRequirement, Slot
 from capacity_planner.pack.read import read_pack, validate_pack
+from capacity_planner.pack.write import write_pack
 from capacity_planner.solver import SolveStatus, build_problem, check_plan
+from capacity_planner.solver.tables import job_plans_from_allocation
 
 # Mon-AM, Mon-PM, Tue-AM, Tue-PM in normal time; Mon-EVE in premium time (a PA is 3 hours there)
 GRID = (Slot("Mon", "AM", False), Slot("Mon", "PM", False), Slot("Mon", "EVE", True),
@@ -169,3 +171,34 @@ def test_rota_size_is_read_from_a_pack(tmp_path: Path, tiny_path: Path) -> None:
     pack = read_pack(folder, purpose="plan")
     assert [(r.activity_id, r.rota_size, r.min_clinicians) for r in pack.requirements] == [
         ("mdt", None, 2), ("oncall", 6, 1)]
+
+
+def test_rota_plan_written_as_a_pack_reads_back_and_replans_the_same(tmp_path: Path, tiny_path: Path) -> None:
+    """The tiny pack with a 1-in-3 Tue-EVE rota: each member on call S/3 weeks (not a whole number of
+    hundredths). The plan written as locked job plans validates (the rota sets those weeks), reads back
+    the same cells and plans again to the same allocation."""
+    folder = tmp_path / "pack"
+    shutil.copytree(tiny_path, folder)
+    acts = folder / "activities.csv"
+    acts.write_text(acts.read_text() + "oncall,On call,ONCALL,,false,,,\n")
+    (folder / "skills.csv").write_text((folder / "skills.csv").read_text()
+                                       + "".join(f"{c},oncall\n" for c in "ABSN"))
+    req = folder / "requirements.csv"
+    req.write_text("activity_id,sessions_per_week,day,period,min_clinicians,rota_size\nmdt,,Tue,PM,2,\n"
+                   "oncall,,Tue,EVE,,3\n")
+    pack = read_pack(folder, purpose="plan")
+    demand = reqs({"2ww": 300, "fu": 2000}, rapid=["2ww"])
+    first = run(pack, demand)
+    assert first.status is SolveStatus.OPTIMAL
+    oncall = first.allocation[first.allocation["activity_id"] == "oncall"]
+    weeks = pack.settings.service_weeks / 3  # the tiny pack plans 50 service weeks: 50/3 each
+    assert len(oncall) == 3 and oncall["weeks_per_year"].tolist() == pytest.approx([weeks] * 3)
+    agreed = pack.replace(job_plans=job_plans_from_allocation(first.allocation, locked=True))
+    write_pack(agreed, tmp_path / "agreed")
+    assert [p for p in validate_pack(tmp_path / "agreed") if p.severity == "error"] == []
+    second = run(read_pack(tmp_path / "agreed", purpose="plan"), demand)
+    assert second.status is SolveStatus.OPTIMAL
+    key = ["clinician_id", "day", "period", "activity_id", "week"]
+    assert second.allocation[key].equals(first.allocation[key])
+    assert second.allocation["weeks_per_year"].tolist() == pytest.approx(first.allocation["weeks_per_year"])
+    assert second.summary.changed_sessions == 0

@@ -245,6 +245,19 @@ def _off_step(values: pd.Series, steps: int) -> np.ndarray:
         return np.asarray(np.abs(scaled - np.round(scaled)) > _STEP_TOLERANCE, dtype=bool)  # NaN: False
 
 
+def _rota_cells(frames: Frames, f: pd.DataFrame) -> np.ndarray:
+    """Rows of ``f`` (job_plans) on the slot and activity of a 1-in-N rota, whose weeks a year the rota sets
+    (min_clinicians x service_weeks / N, 26/3 for 1 in 6: not a whole number of hundredths)."""
+    req = frames.get("requirements")
+    if req is None or "rota_size" not in req.columns or "activity_id" not in f.columns:
+        return np.zeros(len(f), dtype=bool)
+    rota = req[req["rota_size"].notna()]
+    keys = set(zip(rota["activity_id"].astype(str), rota["day"].astype(str), rota["period"].astype(str),
+                   strict=True))
+    mine = zip(f["activity_id"].astype(str), f["day"].astype(str), f["period"].astype(str), strict=True)
+    return np.array([k in keys for k in mine], dtype=bool)
+
+
 def check_granularity(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
     """PA values the planner can count exactly: whole 120ths of a PA (halves, thirds, quarters, fifths,
     sixths, eighths, tenths, twelfths…), weeks in hundredths, and, with evening or weekend slots, session
@@ -263,7 +276,8 @@ def check_granularity(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
         f = frames.get(table)
         if f is not None:
             for col in columns:
-                _rows(sink, raw, table, f, _off_step(f[col], WEEK_STEPS), col, f[col],
+                off = _off_step(f[col], WEEK_STEPS) & ~_rota_cells(frames, f)  # a rota sets those weeks
+                _rows(sink, raw, table, f, off, col, f[col],
                       "weeks must be given to at most two decimals (such as 42 or 46.4)")
     slots = frames.get("slots")
     acts = frames.get("activities")

@@ -328,12 +328,14 @@ def _resolution(pack: PlanningPack) -> float:
     hundredths = [round(c.working_weeks * 100) for c in pack.clinicians if c.active]
     hundredths += [round(c.working_weeks * 100) // 2 for c in pack.clinicians
                    if c.active and _may_alternate(pack, c)]
-    hundredths += [round(j.weeks_per_year * 100) for j in pack.job_plans if j.clinician_id in active]
+    rotas = _rotas(pack)
+    hundredths += [round(j.weeks_per_year * 100) for j in pack.job_plans if j.clinician_id in active
+                   and (j.activity_id, j.day, j.period) not in rotas]  # a rota member's weeks: below
     g = 100
     for h in hundredths:
         g = math.gcd(g, h)
     step = Fraction(g, 100)
-    for r in _rotas(pack).values():  # a member's k S / N weeks: 52 / 6 = 26/3 needs thirds
+    for r in rotas.values():  # a member's k S / N weeks: 52 / 6 = 26/3 needs thirds
         service = Fraction(round(pack.settings.service_weeks * 100), 100)
         weeks = service * r.min_clinicians / (r.rota_size or 1)
         step = Fraction(math.gcd(step.numerator * weeks.denominator, weeks.numerator * step.denominator),

@@ -419,16 +419,17 @@ def _week_scale(pack: PlanningPack, halved: frozenset[str] = frozenset()) -> int
     ]
     values += [to_units(c.working_weeks, WEEK_SCALE, "") // 2 for c in pack.clinicians
                if c.active and c.clinician_id in halved]  # even in hundredths: see half_clinician_ids
+    rotas = rota_weeks(pack)
     values += [
         to_units(j.weeks_per_year, WEEK_SCALE, f"weeks_per_year of {j.clinician_id} {j.day}-{j.period}")
         for j in pack.job_plans
-        if j.clinician_id in active
+        if j.clinician_id in active and (j.activity_id, j.day, j.period) not in rotas  # a rota sets those
     ]
     g = WEEK_SCALE
     for v in values:
         g = math.gcd(g, v)
     scale = WEEK_SCALE // g
-    for weeks in rota_weeks(pack).values():  # a 1-in-6 rota over 52 weeks: 26/3 weeks each, thirds
+    for weeks in rotas.values():  # a 1-in-6 rota over 52 weeks: 26/3 weeks each, thirds
         scale = math.lcm(scale, weeks.denominator)
     return scale
 
@@ -478,6 +479,7 @@ def build_problem(
     slot_of = {(s.day, s.period): i for i, s in enumerate(slots)}
 
     demand_given = referral_demand(pack, requirements)
+    rotas = rota_weeks(pack)
     # solver.alternate_weeks = false: whole weekly sessions only (no alternate-week cells offered)
     halved = half_clinician_ids(pack) if pack.settings.alternate_weeks else frozenset()
     labelled = frozenset(j.clinician_id for j in pack.job_plans if j.week in ("A", "B"))
@@ -576,7 +578,8 @@ def build_problem(
                 locked_halves.add((*key, a_cell))
             continue
         current[key] = act_of[cell.activity_id]
-        current_weeks[key] = (
+        rota = rotas.get((cell.activity_id, cell.day, cell.period))  # a rota sets its members' weeks
+        current_weeks[key] = int(rota * week_scale) if rota is not None else (
             to_units(
                 cell.weeks_per_year,
                 WEEK_SCALE,
@@ -635,7 +638,6 @@ def build_problem(
         if (r.day, r.period) in slot_of
     }
     fixed_slots, fixed_weekly = [], []
-    rotas = rota_weeks(pack)
     rota_cells: dict[tuple[int, int], int] = {}
     for req in pack.requirements:
         a = act_of[req.activity_id]

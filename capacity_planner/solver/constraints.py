@@ -399,7 +399,7 @@ class Constraints:
                 removed[c] += [(var, -1) for var in (self.v.x.get((c, s, a0)), self.v.h.get((c, s, a0)))
                                if var is not None]
         added: dict[int, list] = {c: [] for c in range(self.p.n_clinicians)}
-        for (c, s) in set(self.v.by_cs) | set(self.v.h_by_cs):
+        for (c, s) in [*self.v.by_cs, *(k for k in self.v.h_by_cs if k not in self.v.by_cs)]:
             before = self.p.current_activities(c, s)
             added[c] += [(var, 1) for a, var in self.v.by_cs.get((c, s), []) if a not in before]
             added[c] += [(var, 1) for a, var in self.v.h_by_cs.get((c, s), []) if a not in before]

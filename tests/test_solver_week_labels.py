@@ -133,3 +133,15 @@ def test_bad_week_labels_exit_2(tmp_path: Path, tiny_path: Path, body: str, row:
                                           + body)
     errors = [p for p in validate_pack(folder) if p.severity == "error"]
     assert any(p.row == row and p.column == column and fragment in p.message for p in errors), errors
+
+
+def test_two_alternating_slots_for_one_clinician_are_a_warning(tmp_path: Path, tiny_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "pack"
+    shutil.copytree(tiny_path, folder)
+    (folder / "job_plans.csv").write_text("clinician_id,day,period,activity_id,weeks_per_year,locked,week\n"
+                                          "A,Mon,AM,spa,,,A\nA,Mon,PM,spa,,,B\n")
+    found = validate_pack(folder)
+    assert [p.severity for p in found if p.column == "week"] == ["warning", "warning"]
+    assert all("at most one slot on alternate weeks" in p.message for p in found if p.column == "week")

@@ -229,6 +229,12 @@ def check_job_plans(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
             dtype=bool)
         _rows(sink, raw, "job_plans", f, same, "week", f["week"],
               "the same activity in week A and week B runs every week: write one row without a week")
+        alternating = slot[labelled].drop_duplicates()
+        per_clinician = alternating.str.split("|").str[0].value_counts()
+        many = (labelled & f["clinician_id"].astype("str").map(per_clinician).gt(1)).to_numpy(dtype=bool)
+        _rows(sink, raw, "job_plans", f, many, "week", f["week"],
+              "the planner keeps at most one slot on alternate weeks per clinician: all but one of these "
+              "slots will be planned afresh (locked ones cannot all be kept)", "warning")
 
 
 PA_STEPS = 120  # the planner counts PAs exactly in 120ths of a PA (capacity_planner.solver.problem.PA_SCALE)

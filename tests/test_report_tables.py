@@ -206,3 +206,32 @@ def test_a_slot_on_alternate_weeks_shows_both_activities(pack: cp.PlanningPack, 
     assert cell["colour"].startswith("linear-gradient") and timetable["alternate"]
     grid = build_workbook(d)["Timetable"]
     assert "spa / 2ww" in [c.value for row in grid.iter_rows() for c in row]
+
+
+def test_a_rota_member_is_shown_on_call_1_in_n(pack: cp.PlanningPack, tmp_path: Path) -> None:
+    """A member of a 1-in-6 Tue-EVE on-call rota (requirements.rota_size, issue 13): the timetable, the page,
+    the workbook's timetable and the clinician's job-plan sheet show "on call 1 in 6"."""
+    from capacity_planner.pack.model import Activity, FixedRequirement
+    from capacity_planner.report.excel import build_workbook
+    from capacity_planner.report.html import report_context
+    from capacity_planner.report.meeting_pack import MeetingCharts
+
+    rota = pack.replace(activities=(*pack.activities, Activity("oncall", "ONCALL")),
+                        requirements=(*pack.requirements,
+                                      FixedRequirement("oncall", day="Tue", period="EVE", rota_size=6)))
+    folder = tmp_path / "plan"
+    shutil.copytree(FIXTURE, folder)
+    alloc = pd.read_csv(folder / "allocation.csv", dtype=str, keep_default_na=False)
+    member = alloc.iloc[:1].assign(clinician_id="A", day="Tue", period="EVE", activity_id="oncall",
+                                   pas="0.2751", weeks_per_year=str(50 / 6), week="")
+    pd.concat([alloc, member]).to_csv(folder / "allocation.csv", index=False)
+    d = build_meeting_data(rota, read_plan_dir(folder))
+    row = d.timetable.set_index(["clinician_id", "day", "period"]).loc[("A", "Tue", "EVE")]
+    assert (row["text"], row["rota"]) == ("oncall (on call 1 in 6)", 6)
+    timetable = report_context(d, MeetingCharts({}, [], []))["timetable"]
+    cell = timetable["rows"][d.clinician_order.index("A")]["cells"][d.slots.index(("Tue", "EVE"))]
+    assert cell["activity"] == "oncall (on call 1 in 6)" and "on call 1 in 6" in cell["title"]
+    wb = build_workbook(d)
+    assert "oncall (on call 1 in 6)" in [c.value for r in wb["Timetable"].iter_rows() for c in r]
+    sheet = next(ws for ws in wb.worksheets if ws.title.startswith(d.label("A")[:10]))
+    assert any("on call 1 in 6" in str(c.value) for r in sheet.iter_rows() for c in r)

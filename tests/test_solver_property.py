@@ -93,7 +93,9 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     and sessions may be bought, as long as the total price stays within the budget."""
     grid = [(s.day, s.period) for s in pack.slots]
     off = pack.unavailable_slots
-    current = {(j.clinician_id, j.day, j.period): j for j in pack.job_plans}
+    current = {(j.clinician_id, j.day, j.period): j for j in pack.job_plans if not j.week}
+    # current week A / week B cells (job_plans.week): offered on alternate weeks there, half the weeks
+    labelled = {(j.clinician_id, j.day, j.period, j.activity_id): j for j in pack.job_plans if j.week}
     skilled = {(s.clinician_id, s.activity_id) for s in pack.skills} | {
         (j.clinician_id, j.activity_id) for j in pack.job_plans}
     acts = {a.activity_id: a for a in pack.activities}
@@ -103,12 +105,13 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     halved = {c.clinician_id for c in pack.clinicians
               if c.min_spa_pas != int(c.min_spa_pas) or c.contracted_pas != int(c.contracted_pas)}
     fixed_acts = {q.activity_id for q in pack.requirements}
-    locked = {(j.clinician_id, j.day, j.period) for j in pack.job_plans if j.locked}
+    locked = {(j.clinician_id, j.day, j.period) for j in pack.job_plans if j.locked and not j.week}
     hs = [x for x in xs if x[0] in halved and x[:3] not in locked and x[3] not in fixed_acts
           and (acts[x[3]].category == "SPA" or demand.get(x[3], 0) > 0)]
     spa_now = {key for key, j in current.items() if acts[j.activity_id].category == "SPA"}
     spa_now &= {x[:3] for x in hs}  # where a clinician has SPA now, only those slots alternate
     hs = [x for x in hs if x[:3] in spa_now or not any(k[0] == x[0] for k in spa_now)]
+    hs += [x for x in xs if x in labelled and x not in hs]
     half = {x: len(xs) + k for k, x in enumerate(hs)}
     alt_slots = sorted({x[:3] for x in hs})
     alt = {key: len(xs) + len(hs) + k for k, key in enumerate(alt_slots)}  # 1: slot on alternate weeks
@@ -162,7 +165,8 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     for j in pack.job_plans:
         if j.locked:
             key = (j.clinician_id, j.day, j.period, j.activity_id)
-            rows.append(({idx[key]: 1}, 1, 1) if key in idx else ({}, 1, 1))
+            where = half if j.week else idx  # a locked week A / week B cell stays on alternate weeks
+            rows.append(({where[key]: 1}, 1, 1) if key in where else ({}, 1, 1))
     for r in pack.rooms:
         rows.append(({**{idx[x]: 2 for x in xs if (x[1], x[2]) == (r.day, r.period)
                          and acts[x[3]].room_type == r.room_type},
@@ -235,6 +239,47 @@ def test_random_packs_match_an_independent_milp(case: tuple[PlanningPack, dict[s
 
 
 @st.composite
+def labelled_packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
+    """A random pack in which each clinician's first current cell becomes a week A or week B cell (half the
+    working weeks, in job_plans.week), sometimes with another of their activities in the other week (at
+    most one such slot a clinician), read as current alternate-week cells."""
+    pack, demand, rapid = draw(packs())
+    weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    cells, done = [], set()
+    for j in pack.job_plans:
+        if j.clinician_id not in done:
+            done.add(j.clinician_id)
+            week = draw(st.sampled_from(["A", "B"]))
+            j = dataclasses.replace(j, week=week, weeks_per_year=weeks[j.clinician_id] / 2)
+            others = sorted(s.activity_id for s in pack.skills
+                            if s.clinician_id == j.clinician_id and s.activity_id != j.activity_id)
+            if others and draw(st.booleans()):
+                cells.append(dataclasses.replace(j, activity_id=draw(st.sampled_from(others)),
+                                                 week="B" if week == "A" else "A"))
+        cells.append(j)
+    return dataclasses.replace(pack, job_plans=tuple(cells)), demand, rapid
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(labelled_packs())
+def test_week_labels_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float], list[str]]) -> None:
+    """Current cells labelled week A / week B (job_plans.week): offered as alternate-week cells whatever the
+    offer rules, locks keep them on alternate weeks, their half weeks count in supply, SPA and the routine
+    floor; CP-SAT's levels equal HiGHS's and every plan passes the checker (which reads the labels)."""
+    pack, demand, rapid = case
+    plan = run(pack, reqs(demand, rapid=rapid))
+    expected = highs_unmet(pack, demand)
+    if expected is None:
+        assert plan.status is SolveStatus.INFEASIBLE
+        assert plan.result.reasons, "an infeasible plan must say why"
+        return
+    assert plan.status is SolveStatus.OPTIMAL
+    got: dict[str, Any] = plan.result.objective
+    assert (got["routine_floor"], got["unmet_rapid_access"], got["unmet_routine"]) == pytest.approx(expected, abs=1e-3)
+
+
+@st.composite
 def budgeted(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str], Budget]:
     """A random pack (no locks or fixed requirements, demand of 100-600 session-weeks a year per activity)
     whose clinicians may work up to 2 PAs more, with additional PAs priced per clinician, locum sessions of
@@ -281,23 +326,28 @@ OOH_GRID = [("Mon", "AM"), ("Mon", "PM"), ("Mon", "EVE"), ("Tue", "AM"), ("Tue",
 
 
 @st.composite
-def evening_packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float]]:
+def evening_packs(draw: st.DrawFn, rotas: bool = False) -> tuple[PlanningPack, dict[str, float]]:
     """1-3 consultants or SAS doctors (opted in or not, SAS with 0-1 on-call PAs) on Mon/Tue AM, PM and
-    evening slots; a routine clinic (1 PA) and rapid-access on-call work (0.75 PA, ONCALL)."""
+    evening slots; a routine clinic (1 PA) and rapid-access on-call work (0.75 PA, ONCALL). With ``rotas``,
+    a 1-in-N rota (N = 2, 3 or 4) on Mon-EVE and N - 1 to N + 1 clinicians, most of them skilled in on-call
+    work (so most rotas can be staffed, some cannot)."""
     acts = (activity("clinic"), activity("oc", "ONCALL", pa_value=0.75, rapid_access=True))
     clinicians, skills = [], []
-    for c in range(draw(st.integers(1, 3))):
+    rota = draw(st.integers(2, 4)) if rotas else None
+    for c in range(draw(st.integers(1, 3) if rota is None else st.sampled_from([rota, rota + 1, rota - 1]))):
         sas = draw(st.booleans())
         oncall = float(draw(st.integers(0, 1))) if sas else 0.0
         clinicians.append(clinician(f"C{c}", oncall + draw(st.integers(1, 5)), oncall_pas=oncall,
                                     group="sas" if sas else "consultant",
                                     contract="sas_2021" if sas else "consultant_2003",
                                     out_of_hours_opt_in=draw(st.booleans())))
-        skills += [(f"C{c}", a) for a in draw(st.lists(st.sampled_from(["clinic", "oc"]), min_size=1,
-                                                        unique=True))]
+        choice = (st.lists(st.sampled_from(["clinic", "oc"]), min_size=1, unique=True) if rota is None
+                  else st.sampled_from([["clinic", "oc"], ["oc"], ["clinic", "oc"], ["clinic"]]))
+        skills += [(f"C{c}", a) for a in draw(choice)]
     slots = [Slot(d, p, p == "EVE") for d, p in OOH_GRID]
     demand = {"clinic": float(draw(st.integers(0, 400))), "oc": float(draw(st.integers(0, 200)))}
-    return make_pack(clinicians, acts, skills, slots=slots), demand
+    fixed = [] if rota is None else [FixedRequirement("oc", day="Mon", period="EVE", rota_size=rota)]
+    return make_pack(clinicians, acts, skills, slots=slots, requirements=fixed), demand
 
 
 def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, float] | None:
@@ -305,7 +355,9 @@ def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, 
     docs/method.md: premium slots for the opted-in or for ONCALL work, a premium session counting 4/3 of its
     pa_value, PA-weeks plus unassigned time = (contracted - on-call) x weeks, no Tue-AM after a Mon-EVE
     session, at most 2 sessions a day unless opted in, SAS out-of-hours PAs with on-call at most 40 % of
-    contracted PAs. None when the rules cannot all hold (on-call alone above an SAS doctor's 40 %)."""
+    contracted PAs; a 1-in-N rota on Mon-EVE: exactly N members, each cell running 52 / N weeks (PAs,
+    supply and the SAS share). None when the rules cannot all hold (on-call alone above an SAS doctor's
+    40 %, fewer than N who can join the rota)."""
     acts = {a.activity_id: a for a in pack.activities}
     skilled = {(s.clinician_id, s.activity_id) for s in pack.skills}
     premium = {(s.day, s.period): bool(s.premium_time) for s in pack.slots}
@@ -318,8 +370,14 @@ def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, 
     u = {cid: len(xs) + 2 + k for k, cid in enumerate(clin)}
     rows: list[tuple[dict[int, float], float, float]] = []
 
+    rota = {(r.day, r.period, r.activity_id): r.rota_size for r in pack.requirements if r.rota_size}
+
+    def weeks(x: tuple[str, str, str, str]) -> float:
+        n = rota.get((x[1], x[2], x[3]))
+        return pack.settings.service_weeks / n if n else clin[x[0]].working_weeks
+
     def pas(x: tuple[str, str, str, str]) -> float:
-        return acts[x[3]].pa_value * (4 / 3 if premium[x[1:3]] else 1.0) * clin[x[0]].working_weeks
+        return acts[x[3]].pa_value * (4 / 3 if premium[x[1:3]] else 1.0) * weeks(x)
 
     for cid, c in clin.items():
         w = c.working_weeks
@@ -335,9 +393,10 @@ def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, 
         if c.contract == "sas_2021":
             rows.append(({i: 5 * pas(xs[i]) for i in mine if premium[xs[i][1:3]]}, -np.inf,
                          2 * w * c.contracted_pas - 5 * w * c.oncall_pas))
+    for (d, p, a), size in rota.items():
+        rows.append(({i: 1 for i, x in enumerate(xs) if (x[1], x[2], x[3]) == (d, p, a)}, size, size))
     for a, col in unmet.items():
-        rows.append(({**{i: clin[x[0]].working_weeks for i, x in enumerate(xs) if x[3] == a}, col: 1},
-                     demand[a], np.inf))
+        rows.append(({**{i: weeks(x) for i, x in enumerate(xs) if x[3] == a}, col: 1}, demand[a], np.inf))
     matrix = np.zeros((len(rows), n))
     for r, (coefs, _, _) in enumerate(rows):
         for j, val in coefs.items():
@@ -365,15 +424,40 @@ def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, 
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(evening_packs())
 def test_out_of_hours_rules_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float]]) -> None:
-    """On-call without the opt-in, 4/3 premium PAs, rest after an evening, sessions a day and the SAS cap
-    with on-call PAs: CP-SAT's unmet levels equal HiGHS's, and every plan passes the checker."""
+    """On-call without the opt-in, 4/3 premium PAs, rest after an evening, sessions a day, the SAS cap
+    with on-call PAs and 1-in-N rotas: CP-SAT's unmet levels equal HiGHS's, and every plan passes the
+    checker."""
     pack, demand = case
     plan = run(pack, reqs(demand, rapid=["oc"]))
     expected = highs_evening(pack, demand)
     if expected is None:
         assert plan.status is SolveStatus.INFEASIBLE
-        assert any("out of hours" in r for r in plan.result.reasons), plan.result.reasons
+        assert any("out of hours" in r or "rota" in r for r in plan.result.reasons), plan.result.reasons
         return
     assert plan.status is SolveStatus.OPTIMAL
     got: dict[str, Any] = plan.result.objective
     assert (got["unmet_rapid_access"], got["unmet_routine"]) == pytest.approx(expected, abs=1e-3)
+
+
+
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(evening_packs(rotas=True))
+def test_rotas_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float]]) -> None:
+    """1-in-N on-call rotas (exactly N members, each on call 52 / N weeks, PAs in the contract and the SAS
+    share, supply) with the out-of-hours rules: CP-SAT's unmet levels equal HiGHS's, infeasible exactly when
+    HiGHS finds no plan (explained by the rota or the out-of-hours rules), and every plan passes the
+    checker."""
+    pack, demand = case
+    plan = run(pack, reqs(demand, rapid=["oc"]))
+    expected = highs_evening(pack, demand)
+    if expected is None:
+        assert plan.status is SolveStatus.INFEASIBLE
+        assert any("out of hours" in r or "rota" in r for r in plan.result.reasons), plan.result.reasons
+        return
+    assert plan.status is SolveStatus.OPTIMAL
+    got: dict[str, Any] = plan.result.objective
+    assert (got["unmet_rapid_access"], got["unmet_routine"]) == pytest.approx(expected, abs=1e-3)
+    members = plan.allocation[(plan.allocation["day"] == "Mon") & (plan.allocation["period"] == "EVE")
+                              & (plan.allocation["activity_id"] == "oc")]
+    assert len(members) == pack.requirements[0].rota_size

@@ -10,7 +10,8 @@ Defaults (DESIGN.md section 3; sources in :mod:`capacity_planner.constants`):
   ``rapid_access`` false; ``priority`` 10 for rapid access, 1 otherwise; ``percentile`` for rapid access
   from pack.toml ``demand.percentile``.
 * slots: Mon-Fri AM and PM when the table is absent; ``premium_time`` true for EVE, Sat and Sun.
-* job_plans: ``weeks_per_year`` = the clinician's working weeks; ``locked`` false.
+* job_plans: ``weeks_per_year`` = the clinician's working weeks (half of them for a ``week`` A or B cell);
+  ``locked`` false.
 * requirements: ``min_clinicians`` 1. referrals: ``count`` 1; delivered: ``session_type`` substantive;
   leave: ``weeks`` 1 (the meanings of a blank in history tables, not recorded).
 * waiting_list: ``target_weeks`` 2 for rapid access (two-week wait), 18 otherwise (RTT standard).
@@ -71,7 +72,8 @@ def row_keys(table: str, frame: pd.DataFrame) -> list[str]:
     if not key:
         return [f"#{i}" for i in range(len(frame))]
     parts = [frame[k].astype("string").fillna("").to_numpy() for k in key]
-    return ["|".join(str(p[i]) for p in parts) for i in range(len(frame))]
+    # a blank optional last part (job_plans.week: every week) is left out: C03|Tue|AM
+    return ["|".join(str(p[i]) for p in parts).rstrip("|") for i in range(len(frame))]
 
 
 def apply_defaults(frames: Frames, settings: M.Settings, log: DefaultLog) -> M.Settings:
@@ -87,8 +89,11 @@ def apply_defaults(frames: Frames, settings: M.Settings, log: DefaultLog) -> M.S
     if "job_plans" in frames and "clinicians" in frames:
         f = frames["job_plans"]
         weeks = _lookup(frames["clinicians"], "clinician_id", "working_weeks")
-        log.fill(f, "job_plans", "weeks_per_year", f["clinician_id"].map(weeks),
-                 "runs every working week of the clinician")
+        every = f["clinician_id"].map(weeks)
+        if "week" in f.columns:  # a week A / week B cell runs every other week: half the working weeks
+            every = every.where(f["week"].isna(), every / 2)
+        log.fill(f, "job_plans", "weeks_per_year", every,
+                 "runs every working week of the clinician (half of them for a week A / week B cell)")
     if "job_plans" in frames:
         log.fill(frames["job_plans"], "job_plans", "locked", False, "not locked")
     if "requirements" in frames:

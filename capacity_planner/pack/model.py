@@ -147,6 +147,7 @@ class JobPlanCell:
     activity_id: str
     weeks_per_year: float
     locked: bool = False
+    week: str | None = None  # "A" / "B": alternate weeks of a two-week cycle; None: every week
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +155,9 @@ class FixedRequirement:
     """Demand not driven by referrals (MDT, ward round, SPA block).
 
     If ``day``/``period`` are set, ``min_clinicians`` clinicians must do the activity in that slot;
-    otherwise ``sessions_per_week`` sessions are needed somewhere in the week.
+    otherwise ``sessions_per_week`` sessions are needed somewhere in the week. With ``rota_size`` N (an
+    ONCALL activity in a slot), exactly N clinicians form a 1-in-N rota, each on call
+    ``min_clinicians x service_weeks / N`` weeks a year.
     """
 
     activity_id: str
@@ -162,6 +165,7 @@ class FixedRequirement:
     day: str | None = None
     period: str | None = None
     min_clinicians: int = C.DEFAULT_MIN_CLINICIANS
+    rota_size: int | None = None  # 1-in-N on-call rota over the slot (None: the same heads every week)
 
 
 @dataclass(frozen=True, slots=True)

@@ -411,6 +411,9 @@ def _missing_column(col: ColumnSpec, n: int, categorical: bool = False) -> pd.Se
 def check_duplicates(table: RawTable, spec: TableSpec, typed: pd.DataFrame, sink: ProblemSink) -> None:
     """Report every row whose key repeats an earlier row's key."""
     keys = typed[list(spec.key)]
+    optional = [c.name for c in spec.columns if c.name in spec.key and not c.required]
+    if optional:  # a blank optional key (job_plans.week: every week) is a value of its own
+        keys = keys.astype({k: "object" for k in optional}).fillna({k: "" for k in optional})
     dup = keys.duplicated(keep="first").to_numpy() & keys.notna().all(axis=1).to_numpy()
     if not dup.any():
         return

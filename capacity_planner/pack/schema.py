@@ -254,10 +254,15 @@ JOB_PLANS = TableSpec(
         ColumnSpec("weeks_per_year", "float", min=0, max=52,
                    description="weeks a year the session runs; default the clinician's working weeks"),
         ColumnSpec("locked", "bool", description="the cell must stay as it is"),
+        ColumnSpec("week", "label", False, ("A", "B"),
+                   description="(extension) A or B for a session run on alternate weeks of a two-week cycle "
+                               "(week A / week B, as allocation.csv writes them; weeks_per_year then "
+                               "defaults to half the working weeks); blank: every week"),
     ),
-    key=("clinician_id", "day", "period"),
+    key=("clinician_id", "day", "period", "week"),
     references=(_ref("clinician_id", "clinicians"), _ref("activity_id", "activities")),
-    description="the current job plans: one row per clinician and weekly slot worked",
+    description="the current job plans: one row per clinician and weekly slot worked (two for a slot on "
+                "alternate weeks, week A and week B)",
 )
 
 REQUIREMENTS = TableSpec(
@@ -268,6 +273,12 @@ REQUIREMENTS = TableSpec(
         ColumnSpec("day", "label", False, C.DAYS, description="fixed day, if any"),
         ColumnSpec("period", "label", False, C.PERIODS, description="fixed period, if any"),
         ColumnSpec("min_clinicians", "int", min=1, description="clinicians needed at once; default 1"),
+        ColumnSpec("rota_size", "int", min=1,
+                   description="(extension) N of a 1-in-N on-call rota on this slot (an ONCALL "
+                               "activity with day and period): exactly N clinicians are members, each on "
+                               "call min_clinicians x planning.service_weeks / N weeks a year (1 in 6 over "
+                               "52 weeks: 8.67), its PAs (pa_value, x 4/3 in premium time) counted over "
+                               "those weeks; at least min_clinicians; blank: the same clinicians every week"),
     ),
     references=(_ref("activity_id", "activities"),),
     description="demand not driven by referrals: MDT, ward rounds, on-call cover, SPA blocks",

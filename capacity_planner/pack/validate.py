@@ -211,6 +211,30 @@ def check_job_plans(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
         mask = (f["weeks_per_year"] > weeks + 1e-9).fillna(False).to_numpy(dtype=bool)
         _rows(sink, raw, "job_plans", f, mask, "weeks_per_year", f["weeks_per_year"],
               "more weeks a year than the clinician's working_weeks", "warning")
+        if "week" in f.columns:
+            labelled = f["week"].notna()
+            half = ((f["weeks_per_year"] - weeks / 2).abs() > 1e-6).fillna(False)
+            _rows(sink, raw, "job_plans", f, (labelled & half).to_numpy(dtype=bool), "weeks_per_year",
+                  f["weeks_per_year"], "a week A / week B session runs every other week: weeks_per_year "
+                  "must be half the clinician's working_weeks (or blank)")
+    if "week" in f.columns:
+        labelled = f["week"].notna()
+        slot = (f["clinician_id"].astype("str") + "|" + f["day"].astype("str") + "|"
+                + f["period"].astype("str"))
+        weekly = set(slot[~labelled])
+        _rows(sink, raw, "job_plans", f, (labelled & slot.isin(weekly)).to_numpy(dtype=bool), "week",
+              f["week"], "the slot also has a row without a week (every week): give week A and week B rows, "
+                         "or one row for every week")
+        same = (labelled & (slot + "|" + f["activity_id"].astype("str")).duplicated(keep="first")).to_numpy(
+            dtype=bool)
+        _rows(sink, raw, "job_plans", f, same, "week", f["week"],
+              "the same activity in week A and week B runs every week: write one row without a week")
+        alternating = slot[labelled].drop_duplicates()
+        per_clinician = alternating.str.split("|").str[0].value_counts()
+        many = (labelled & f["clinician_id"].astype("str").map(per_clinician).gt(1)).to_numpy(dtype=bool)
+        _rows(sink, raw, "job_plans", f, many, "week", f["week"],
+              "the planner keeps at most one slot on alternate weeks per clinician: all but one of these "
+              "slots will be planned afresh (locked ones cannot all be kept)", "warning")
 
 
 PA_STEPS = 120  # the planner counts PAs exactly in 120ths of a PA (capacity_planner.solver.problem.PA_SCALE)
@@ -225,6 +249,19 @@ def _off_step(values: pd.Series, steps: int) -> np.ndarray:
     scaled = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy() * steps
     with np.errstate(invalid="ignore"):
         return np.asarray(np.abs(scaled - np.round(scaled)) > _STEP_TOLERANCE, dtype=bool)  # NaN: False
+
+
+def _rota_cells(frames: Frames, f: pd.DataFrame) -> np.ndarray:
+    """Rows of ``f`` (job_plans) on the slot and activity of a 1-in-N rota, whose weeks a year the rota sets
+    (min_clinicians x service_weeks / N, 26/3 for 1 in 6: not a whole number of hundredths)."""
+    req = frames.get("requirements")
+    if req is None or "rota_size" not in req.columns or "activity_id" not in f.columns:
+        return np.zeros(len(f), dtype=bool)
+    rota = req[req["rota_size"].notna()]
+    keys = set(zip(rota["activity_id"].astype(str), rota["day"].astype(str), rota["period"].astype(str),
+                   strict=True))
+    mine = zip(f["activity_id"].astype(str), f["day"].astype(str), f["period"].astype(str), strict=True)
+    return np.array([k in keys for k in mine], dtype=bool)
 
 
 def check_granularity(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
@@ -245,7 +282,8 @@ def check_granularity(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
         f = frames.get(table)
         if f is not None:
             for col in columns:
-                _rows(sink, raw, table, f, _off_step(f[col], WEEK_STEPS), col, f[col],
+                off = _off_step(f[col], WEEK_STEPS) & ~_rota_cells(frames, f)  # a rota sets those weeks
+                _rows(sink, raw, table, f, off, col, f[col],
                       "weeks must be given to at most two decimals (such as 42 or 46.4)")
     slots = frames.get("slots")
     acts = frames.get("activities")
@@ -280,6 +318,21 @@ def check_requirements(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
     empty = (f["day"].isna() & f["period"].isna() & f["sessions_per_week"].isna()).to_numpy()
     _rows(sink, raw, "requirements", f, empty, "sessions_per_week", None,
           "give sessions_per_week, or a day and period with min_clinicians")
+    if "rota_size" not in f.columns:
+        return
+    rota = f["rota_size"].notna().to_numpy(dtype=bool)
+    _rows(sink, raw, "requirements", f, rota & (f["day"].isna() | f["period"].isna()).to_numpy(),
+          "rota_size", f["rota_size"], "a 1-in-N rota covers one slot: give its day and period")
+    acts = frames.get("activities")
+    if acts is not None:
+        category = f["activity_id"].map(_lookup(acts, "activity_id", "category"))
+        not_oncall = rota & category.notna().to_numpy(dtype=bool) & (category != "ONCALL").to_numpy()
+        _rows(sink, raw, "requirements", f, not_oncall, "rota_size", f["rota_size"],
+              "a 1-in-N rota is for on-call work: the activity's category must be ONCALL")
+    heads = f["min_clinicians"].fillna(1)
+    few = rota & (f["rota_size"] < heads).fillna(False).to_numpy(dtype=bool)
+    _rows(sink, raw, "requirements", f, few, "rota_size", f["rota_size"],
+          "a rota needs at least min_clinicians members (each week min_clinicians of them are on call)")
 
 
 def check_waiting_list_and_costs(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:

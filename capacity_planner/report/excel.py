@@ -43,6 +43,7 @@ from capacity_planner.report.tables import (
     clinician_breakdown,
     in_words,
     load_meeting_data,
+    rota_label,
     tuples,
 )
 
@@ -357,6 +358,8 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
             if r is not None and r.alternate:  # alternate weeks
                 text = (f"{text or 'free'} (week A) / "
                         f"{d.activity_names.get(r.week_b, r.week_b) if r.week_b else 'free'} (week B)")
+            elif r is not None and r.rota:  # a 1-in-N on-call rota member
+                text = f"{text} ({rota_label(int(r.rota))})"
             c = put(ws, i, j, text, fill=fill_for(d.category(act)), align=CENTRE)
             c.border = GRID_BORDER
             if r is not None and r.changed:

@@ -24,7 +24,7 @@ from capacity_planner.pages import render_page
 from capacity_planner.pages.chart_style import category_colour
 from capacity_planner.pages.formatting import Kind, format_value, is_missing
 from capacity_planner.report import charts as CH
-from capacity_planner.report.tables import EMPTY, STAFF_GROUP_WORDS, MeetingData, in_words, tuples
+from capacity_planner.report.tables import EMPTY, STAFF_GROUP_WORDS, MeetingData, in_words, rota_label, tuples
 
 if TYPE_CHECKING:
     from capacity_planner.report.meeting_pack import MeetingCharts
@@ -176,6 +176,8 @@ def _timetable(d: MeetingData) -> dict[str, Any]:
             title = (d.activity_label(act) if week_b is None else
                      f"{d.activity_label(act) or 'free'} in week A, "
                      f"{d.activity_label(week_b) or 'free'} in week B")
+            if r is not None and r.rota:
+                title += f" ({rota_label(int(r.rota))})"
             title += f" — changed from {before}" if was is not None else ""
             colour = category_colour(d.category(act))
             if week_b is not None:  # alternate weeks: both categories' fills, split on the diagonal

@@ -308,7 +308,7 @@ class MeetingData:
     premium_slots: frozenset[tuple[str, str]]
     headline: Headline
     demand: pd.DataFrame  # per activity: required/current/planned/gap, reason
-    # clinician_id, day, period, activity_id, category, pas, before, changed, alternate, week_b, text
+    # clinician_id, day, period, activity_id, category, pas, before, changed, alternate, week_b, text, rota
     timetable: pd.DataFrame
     changes: pd.DataFrame  # clinician_id, label, day, period, activity_before, activity_after
     clinicians: pd.DataFrame  # clinicians.csv + label, contract, working_weeks
@@ -402,7 +402,11 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
     """One row per clinician and slot. A slot run on alternate weeks (``week`` A/B in allocation.csv,
     issue 13) keeps its week-A activity in ``activity_id`` (and ``category``), its week-B activity in
     ``week_b`` (``""`` when week B is free, and for a weekly slot), ``alternate`` true, PAs summed, and
-    ``text`` ``"A-activity / B-activity"``; a weekly slot's ``text`` is its activity ID."""
+    ``text`` ``"A-activity / B-activity"``; a weekly slot's ``text`` is its activity ID. A member's cell of a
+    1-in-N on-call rota (``requirements.rota_size``) has ``rota`` N (0 otherwise) and ``text``
+    ``"oncall (on call 1 in 6)"``."""
+    rotas = {(r.activity_id, r.day, r.period): int(r.rota_size) for r in pack.requirements
+             if r.rota_size is not None}
     weeks = (outputs.allocation["week"].astype(str) if "week" in outputs.allocation.columns
              else pd.Series("", index=outputs.allocation.index))
     planned: dict[tuple[str, str, str], dict[str, tuple[str, float]]] = {}
@@ -422,12 +426,20 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
             week_b, pas_b = cell.get("B", (EMPTY, 0.0))
             before = changed.get(key, current.get(key, EMPTY))
             text = f"{act or 'free'} / {week_b or 'free'}" if alternate else act
+            rota = 0 if alternate else rotas.get((act, day, period), 0)
+            if rota:
+                text = f"{act} ({rota_label(rota)})"
             rows.append({"clinician_id": cid, "day": day, "period": period, "activity_id": act,
                          "category": cats.get(act, "OTHER") if act else "", "pas": pas + pas_b,
                          "before": before, "changed": key in changed, "alternate": alternate,
-                         "week_b": week_b, "text": text})
+                         "week_b": week_b, "text": text, "rota": rota})
     return pd.DataFrame(rows, columns=["clinician_id", "day", "period", "activity_id", "category", "pas",
-                                       "before", "changed", "alternate", "week_b", "text"])
+                                       "before", "changed", "alternate", "week_b", "text", "rota"])
+
+
+def rota_label(n: int) -> str:
+    """``on call 1 in 6``: how a 1-in-N rota member's cell is shown in timetables and job plans."""
+    return f"on call 1 in {n}"
 
 
 def _run_settings(summary: PlanSummary | None) -> Mapping[str, Any]:

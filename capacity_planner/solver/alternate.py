@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -120,8 +120,14 @@ def half_options(halved: Sequence[bool], activities: Sequence[ActivityInfo], slo
 
 
 def label_weeks(slot_halves: Mapping[tuple[int, int], tuple[int, ...]],
-                room_of: Mapping[int, str | None]) -> dict[tuple[int, int], tuple[int | None, int | None]]:
+                room_of: Mapping[int, str | None],
+                current: Mapping[tuple[int, int], tuple[int | None, int | None]] | None = None,
+                ) -> dict[tuple[int, int], tuple[int | None, int | None]]:
     """Week A / week B for every slot's alternate-week cells, rooms balanced (see the module docstring).
+
+    A cell the current job plan already runs on alternate weeks (``job_plans.week``) keeps its week when
+    that keeps every room type within half its alternate-week cells (rounded up) in each week of the slot,
+    the bound the room rule guarantees; otherwise the slot is labelled by the balanced orientation alone.
 
     Parameters
     ----------
@@ -129,6 +135,8 @@ def label_weeks(slot_halves: Mapping[tuple[int, int], tuple[int, ...]],
         (clinician, slot) -> the one or two activities run there on alternate weeks.
     room_of : mapping
         activity -> its room type (None: no room).
+    current : mapping, optional
+        (clinician, slot) -> (week A, week B) activities of the current job plans' alternate-week cells.
 
     Returns
     -------
@@ -145,9 +153,35 @@ def label_weeks(slot_halves: Mapping[tuple[int, int], tuple[int, ...]],
             acts = sorted(slot_halves[key])
             ends.append((acts[0], acts[1] if len(acts) > 1 else None))
         vertex = [(_vertex(a, room_of), _vertex(b, room_of)) for a, b in ends]
-        for key, (a, b), forward in zip(keys, ends, balanced_orientation(vertex), strict=True):
-            out[key] = (a, b) if forward else (b, a)
+        balanced = {key: (a, b) if forward else (b, a)
+                    for key, (a, b), forward in zip(keys, ends, balanced_orientation(vertex), strict=True)}
+        kept = {key: _as_current(pair, (current or {}).get(key)) for key, pair in balanced.items()}
+        out.update(kept if _within_rooms(kept.values(), room_of) else balanced)
     return out
+
+
+def _as_current(pair: tuple[int | None, int | None], before: tuple[int | None, int | None] | None,
+                ) -> tuple[int | None, int | None]:
+    """``pair`` turned round when that puts a cell in the week the current plan runs it."""
+    if before is None:
+        return pair
+    flipped = (pair[1], pair[0])
+    keep = sum(1 for x, y in zip(pair, before, strict=True) if x is not None and x == y)
+    turn = sum(1 for x, y in zip(flipped, before, strict=True) if x is not None and x == y)
+    return flipped if turn > keep else pair
+
+
+def _within_rooms(pairs: Iterable[tuple[int | None, int | None]], room_of: Mapping[int, str | None]) -> bool:
+    """Each room type used by at most half (rounded up) of a slot's alternate-week cells in either week."""
+    used: dict[tuple[str, int], int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    for pair in pairs:
+        for week, a in enumerate(pair):
+            room = None if a is None else room_of.get(a)
+            if room:
+                used[(room, week)] += 1
+                total[room] += 1
+    return all(n <= -(-total[room] // 2) for (room, _), n in used.items())
 
 
 def _vertex(a: int | None, room_of: Mapping[int, str | None]) -> str:

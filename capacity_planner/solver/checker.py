@@ -10,6 +10,8 @@ reading of the rules, written from docs/method.md ("Allocation"), not from the m
   every per-week rule (rooms, sessions a day, rest, caps, heads) holds in week A and in week B; its PAs a
   week are ``pa_value`` (x 4/3 in premium time for consultant and SAS contracts) x weeks it runs /
   working weeks (annualised);
+* a current job-plan cell with ``week`` A or B is a current alternate-week cell: a locked one stays on
+  alternate weeks in that slot, and changes compare each week with that week's current activity;
 * additional PAs only up to the smaller of ``max_pas - contracted_pas`` and what the allowances give;
 * the SAS 2021 out-of-hours share counts on-call PAs as out-of-hours PAs;
 * SPA between the floor and the ceiling (``max_spa_pas``, else the larger of the floor and current SPA);
@@ -17,6 +19,9 @@ reading of the rules, written from docs/method.md ("Allocation"), not from the m
 * out-of-hours slots need the opt-in except for ONCALL work; no AM session after an evening session;
   at most ``solver.max_sessions_per_day`` sessions a day unless opted in; a day off when the grid has
   seven days;
+* a 1-in-N on-call rota (a requirement with ``rota_size`` N): exactly N clinicians do the activity in
+  its slot, each row on call ``min_clinicians x service_weeks / N`` weeks a year, within the member's
+  working weeks (its PAs annualised like any cell; in premium time they count towards the SAS share);
 * referral demand is ``sessions_per_year`` less the fixed sessions the sizing added, rounded up to the
   resolution of supply; summary.json's unmet totals, unassigned PAs and cost are re-derived.
 
@@ -36,7 +41,7 @@ import pandas as pd
 
 from capacity_planner import constants as C
 from capacity_planner.demand.requirements import Requirements
-from capacity_planner.pack.model import Clinician, PlanningPack
+from capacity_planner.pack.model import Clinician, FixedRequirement, PlanningPack
 from capacity_planner.solver.options import Allowances
 
 if TYPE_CHECKING:
@@ -104,10 +109,13 @@ def check_plan(
         (d, p): False for d in C.WEEKDAYS for p in ("AM", "PM")
     }
     unavailable = pack.unavailable_slots
-    plan_cells = {(j.clinician_id, j.day, j.period): j for j in pack.job_plans if j.clinician_id in clin}
+    # current cells by (clinician, day, period, week): week "" every week, "A" / "B" on alternate weeks
+    plan_cells = {(j.clinician_id, j.day, j.period, j.week or ""): j for j in pack.job_plans
+                  if j.clinician_id in clin}
     skills = {(s.clinician_id, s.activity_id) for s in pack.skills}
     skills |= {(j.clinician_id, j.activity_id) for j in plan_cells.values()}
 
+    rotas = _rotas(pack)
     cells: dict[tuple[str, str, str, str], str] = {}  # (clinician, day, period, week "" / A / B)
     weeks_of: dict[tuple[str, str, str, str], float] = {}
     by: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # cid -> kind -> PAs a week
@@ -139,11 +147,16 @@ def check_plan(
         if premium and not c.out_of_hours_opt_in and a.category != "ONCALL":
             v.append(f"{where}: out-of-hours {aid} session but {cid} has not opted in (only on-call work "
                      f"needs no opt-in)")
-        current = plan_cells.get((cid, day, period))
+        current = plan_cells.get((cid, day, period, ""))
         kept = current is not None and current.activity_id == aid
         weeks = current.weeks_per_year if kept and current is not None else c.working_weeks
         if week:
             weeks = c.working_weeks / 2  # every other week of the two-week cycle
+        if (aid, day, period) in rotas and not week:  # a rota member: on call k S / N weeks a year
+            weeks = _rota_weeks(pack, rotas[(aid, day, period)])
+            if weeks > c.working_weeks + TOL:
+                v.append(f"{where}: on call {weeks:g} weeks a year on the 1-in-"
+                         f"{rotas[(aid, day, period)].rota_size} rota but works {c.working_weeks:g}")
         weeks_of[(cid, day, period, week)] = weeks
         pas = _session_pas(a.pa_value, premium, c.contract) * weeks / c.working_weeks
         given = float(row.pas)  # type: ignore[arg-type]
@@ -159,6 +172,7 @@ def check_plan(
             by[cid]["premium"] += pas
 
     v += _check_alternate(cells)
+    v += _check_rotas(rotas, cells)
     v += _check_pas(pack, clin, by, plan_cells, allowances)
     v += _check_cells(pack, clin, acts, grid, cells, weeks_of)
     if "clinicians" in tables:
@@ -207,6 +221,29 @@ def _check_alternate(cells: dict) -> list[str]:
             f"more than one" for cid, s in sorted(slots.items()) if len(s) > 1]
 
 
+def _rotas(pack: PlanningPack) -> dict[tuple[str, str, str], FixedRequirement]:
+    """The 1-in-N rota requirements, keyed by (activity, day, period)."""
+    return {(r.activity_id, r.day, r.period): r for r in pack.requirements
+            if r.rota_size is not None and r.day is not None and r.period is not None}
+
+
+def _rota_weeks(pack: PlanningPack, r: FixedRequirement) -> float:
+    """Weeks a year one member of a 1-in-N rota is on call: k of the S service weeks' cover split over N
+    members (docs/method.md, "1-in-N on-call rota")."""
+    return r.min_clinicians * pack.settings.service_weeks / float(r.rota_size or 1)
+
+
+def _check_rotas(rotas: dict, cells: dict) -> list[str]:
+    """Each rota has exactly N members (clinicians doing its activity in its slot)."""
+    v = []
+    for (aid, day, period), r in sorted(rotas.items()):
+        members = sorted({cid for (cid, d, p, _), a in cells.items() if (a, d, p) == (aid, day, period)})
+        if len(members) != r.rota_size:
+            v.append(f"{aid} on {day}-{period}: {len(members)} members, but a 1-in-{r.rota_size} rota "
+                     f"needs exactly {r.rota_size}")
+    return v
+
+
 def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict, need: dict[str, float],
                    supply: dict[str, float]) -> list[str]:
     """No activity (other than SPA, ANR, ED) planned a whole session beyond the largest of its referral need
@@ -231,7 +268,9 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
         for r in pack.requirements:
             if r.activity_id != aid:
                 continue
-            if r.day is not None and r.period is not None:
+            if r.rota_size is not None and r.day is not None:
+                required += r.rota_size * _rota_weeks(pack, r)  # the rota's cover
+            elif r.day is not None and r.period is not None:
                 heads = r.min_clinicians * longest
                 leave_aware = pack.settings.quorum_leave_aware
                 required += max(heads, r.min_clinicians * pack.settings.service_weeks if leave_aware else 0)
@@ -254,7 +293,9 @@ def _forced(pack: PlanningPack, plan_cells: dict, aid: str, longest: float) -> f
     for r in pack.requirements:
         if r.activity_id != aid:
             continue
-        if r.day is not None and r.period is not None:
+        if r.rota_size is not None and r.day is not None:
+            forced += r.rota_size * _rota_weeks(pack, r)
+        elif r.day is not None and r.period is not None:
             there = sum(1 for j in locked if (j.day, j.period) == (r.day, r.period))
             forced += max(0, r.min_clinicians - there) * longest
         elif r.sessions_per_week is not None:
@@ -287,11 +328,19 @@ def _resolution(pack: PlanningPack) -> float:
     hundredths = [round(c.working_weeks * 100) for c in pack.clinicians if c.active]
     hundredths += [round(c.working_weeks * 100) // 2 for c in pack.clinicians
                    if c.active and _may_alternate(pack, c)]
-    hundredths += [round(j.weeks_per_year * 100) for j in pack.job_plans if j.clinician_id in active]
+    rotas = _rotas(pack)
+    hundredths += [round(j.weeks_per_year * 100) for j in pack.job_plans if j.clinician_id in active
+                   and (j.activity_id, j.day, j.period) not in rotas]  # a rota member's weeks: below
     g = 100
     for h in hundredths:
         g = math.gcd(g, h)
-    return g / 100
+    step = Fraction(g, 100)
+    for r in rotas.values():  # a member's k S / N weeks: 52 / 6 = 26/3 needs thirds
+        service = Fraction(round(pack.settings.service_weeks * 100), 100)
+        weeks = service * r.min_clinicians / (r.rota_size or 1)
+        step = Fraction(math.gcd(step.numerator * weeks.denominator, weeks.numerator * step.denominator),
+                        step.denominator * weeks.denominator)
+    return float(step)
 
 
 def _may_alternate(pack: PlanningPack, c: Clinician) -> bool:
@@ -415,7 +464,7 @@ def _held(pack: PlanningPack, clin: dict, plan_cells: dict) -> dict[tuple[str, s
     acts = {a.activity_id: a for a in pack.activities}
     grid = {(s.day, s.period): bool(s.premium_time) for s in pack.slots}
     out: dict[tuple[str, str], float] = defaultdict(float)
-    for (cid, d, p), j in plan_cells.items():
+    for (cid, d, p, _), j in plan_cells.items():
         c = clin[cid]
         a = acts[j.activity_id]
         out[(cid, a.category)] += (_session_pas(a.pa_value, grid.get((d, p), False), c.contract)
@@ -432,8 +481,8 @@ def _check_pas(pack: PlanningPack, clin: dict, by: dict, plan_cells: dict,
     skilled: dict[str, set[str]] = defaultdict(set)
     for sk in pack.skills:
         skilled[sk.clinician_id].add(sk.activity_id)
-    for (cid, _, _), j in plan_cells.items():
-        skilled[cid].add(j.activity_id)
+    for j in plan_cells.values():
+        skilled[j.clinician_id].add(j.activity_id)
     for cid, c in clin.items():
         mine = by[cid]
         planned = mine["all"] + c.oncall_pas
@@ -480,7 +529,8 @@ def _check_cells(
         if (
             j.locked
             and j.clinician_id in clin
-            and cells.get((j.clinician_id, j.day, j.period, "")) != j.activity_id
+            and j.activity_id not in {cells.get((j.clinician_id, j.day, j.period, w))
+                                      for w in (("A", "B") if j.week else ("",))}
         ):
             v.append(f"{j.clinician_id} {j.day}-{j.period}: locked {j.activity_id} session was not kept")
     weeks = ("A", "B") if any(k[3] for k in cells) else ("A",)
@@ -489,7 +539,8 @@ def _check_cells(
         found = _check_week(pack, clin, acts, grid, _in_week(cells, week))
         v += [f"{line}{said}" for line in found if f"{line}{said}" not in v]
     for req in pack.requirements:
-        if req.day is not None and req.period is not None and pack.settings.quorum_leave_aware:
+        if req.day is not None and req.period is not None and pack.settings.quorum_leave_aware and \
+                req.rota_size is None:
             here = [k for k, a in cells.items()
                     if (k[1], k[2]) == (req.day, req.period) and a == req.activity_id]
             attended = sum(weeks_of[k] for k in here)
@@ -514,6 +565,8 @@ def _check_week(pack: PlanningPack, clin: dict, acts: dict, grid: dict,
                 f"but {r.available} are available"
             )
     for req in pack.requirements:
+        if req.rota_size is not None:
+            continue  # a rota: its members over the year (_check_rotas), not heads every week
         if req.day is not None and req.period is not None:
             n = sum(1 for (_, d, p), a in cells.items()
                     if (d, p) == (req.day, req.period) and a == req.activity_id)
@@ -561,11 +614,12 @@ def _changed(plan_cells: dict, cells: dict) -> set[tuple[str, str, str, str]]:
     """(clinician, day, period, week) whose activity differs from the current plan's: week "" for a slot
     worked every week or free, "A" / "B" for each week of a slot on alternate weeks."""
     out = set()
-    for slot in set(plan_cells) | {k[:3] for k in cells}:
-        before = plan_cells[slot].activity_id if slot in plan_cells else None
-        alternate = any((*slot, w) in cells for w in ("A", "B"))
+    for slot in {k[:3] for k in plan_cells} | {k[:3] for k in cells}:
+        alternate = any((*slot, w) in cells or (*slot, w) in plan_cells for w in ("A", "B"))
         for week in ("A", "B") if alternate else ("",):
-            if cells.get((*slot, week)) != before:
+            after = cells.get((*slot, week), cells.get((*slot, "")))
+            before = plan_cells.get((*slot, week), plan_cells.get((*slot, "")))
+            if after != (before.activity_id if before is not None else None):
                 out.add((*slot, week))
     return out
 
@@ -575,11 +629,14 @@ def _sessions_changed(plan_cells: dict, cells: dict) -> Counter:
     whose activity differs from the current plan's (a moved session counts once)."""
     removed: Counter = Counter()
     added: Counter = Counter()
-    for slot, j in plan_cells.items():
-        if all(cells.get((*slot, w)) != j.activity_id for w in ("", "A", "B")):
-            removed[slot[0]] += 1
+    before: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for key, j in plan_cells.items():
+        before[key[:3]].add(j.activity_id)
+    for key, j in plan_cells.items():
+        if all(cells.get((*key[:3], w)) != j.activity_id for w in ("", "A", "B")):
+            removed[key[0]] += 1
     for k, a in cells.items():
-        if (plan_cells[k[:3]].activity_id if k[:3] in plan_cells else None) != a:
+        if a not in before.get(k[:3], set()):
             added[k[0]] += 1
     return Counter({cid: max(removed[cid], added[cid]) for cid in set(removed) | set(added)})
 

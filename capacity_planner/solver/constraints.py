@@ -216,6 +216,10 @@ class Constraints:
             var = self.v.x.get((c, s, a0))
             ct = self.model.add(var == 1) if var is not None else self.model.add_bool_or([])
             self._add(ct, "locked", c)
+        for c, s, a0 in sorted(self.p.locked_halves):  # a locked week A / B cell stays on alternate weeks
+            var = self.v.h.get((c, s, a0))
+            ct = self.model.add(var == 1) if var is not None else self.model.add_bool_or([])
+            self._add(ct, "locked", c)
 
     def room_capacity(self) -> None:
         r"""Rooms per slot: :math:`\sum_{c, a: \text{room}(a) = r} (2 x_{csa} + h_{csa}) \le 2\,
@@ -233,9 +237,14 @@ class Constraints:
     def fixed_slot_requirements(self) -> None:
         r"""Slot-fixed requirements (MDT Tue-PM with at least *k*): :math:`\sum_c x_{csa} \ge k`; with
         ``solver.quorum_leave_aware``, expected attendance: :math:`\sum_c w_{csa} x_{csa} \ge k\,S`
-        (S = planning.service_weeks, the weeks the meeting runs; each attendee counts the weeks they work)."""
+        (S = planning.service_weeks, the weeks the meeting runs; each attendee counts the weeks they work).
+        A 1-in-N on-call rota: exactly N members, :math:`\sum_c x_{csa} = N`, each cell running
+        :math:`kS/N` weeks a year (:meth:`~capacity_planner.solver.problem.AllocationProblem.weeks`), so
+        the members cover :math:`k` clinicians on call every service week."""
         for i, req in enumerate(self.p.fixed_slots):
-            if req.attendance is None:
+            if req.rota is not None:  # 1-in-N rota: exactly N members, each on call S k / N weeks
+                ct = self.model.add(self.v.sessions_in_slot(req.s, req.a) == req.rota)
+            elif req.attendance is None:
                 ct = self.model.add(self.v.sessions_in_slot(req.s, req.a) >= req.min_clinicians)
             else:
                 here = self.v.by_sa.get((req.s, req.a), [])
@@ -261,6 +270,7 @@ class Constraints:
                 if nxt is None:
                     continue
                 night = [(var, 2) for _, var in self.v.by_cs.get((c, s), [])]
+                night += [(var, 2) for _, var in self.v.h_by_cs.get((c, s), [])]  # a current A/B evening
                 morning = [(var, 2) for _, var in self.v.by_cs.get((c, nxt), [])]
                 morning += [(var, 1) for _, var in self.v.h_by_cs.get((c, nxt), [])]
                 if night and morning:
@@ -383,15 +393,16 @@ class Constraints:
         1 and a weekly clinic turned into clinic on week A and SPA on week B counts 1."""
         removed: dict[int, list] = {c: [] for c in range(self.p.n_clinicians)}
         removed_const = dict.fromkeys(removed, 0)
-        for (c, s), a0 in self.p.current.items():
-            removed_const[c] += 1
-            removed[c] += [(var, -1) for var in (self.v.x.get((c, s, a0)), self.v.h.get((c, s, a0)))
-                           if var is not None]
+        for c, s in (*self.p.current, *self.p.current_halves):
+            for a0 in self.p.current_activities(c, s):  # a week A / week B cell kept weekly counts as kept
+                removed_const[c] += 1
+                removed[c] += [(var, -1) for var in (self.v.x.get((c, s, a0)), self.v.h.get((c, s, a0)))
+                               if var is not None]
         added: dict[int, list] = {c: [] for c in range(self.p.n_clinicians)}
-        for (c, s), cells in self.v.by_cs.items():
-            before = self.p.current.get((c, s))
-            added[c] += [(var, 1) for a, var in cells if a != before]
-            added[c] += [(var, 1) for a, var in self.v.h_by_cs.get((c, s), []) if a != before]
+        for (c, s) in [*self.v.by_cs, *(k for k in self.v.h_by_cs if k not in self.v.by_cs)]:
+            before = self.p.current_activities(c, s)
+            added[c] += [(var, 1) for a, var in self.v.by_cs.get((c, s), []) if a not in before]
+            added[c] += [(var, 1) for a, var in self.v.h_by_cs.get((c, s), []) if a not in before]
         for c, k in self.v.changed.items():
             self.model.add(k >= _wsum(removed[c]) + removed_const[c])
             self.model.add(k >= _wsum(added[c]))

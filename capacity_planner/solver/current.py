@@ -5,7 +5,7 @@ ceilings, ANR/ED time and the sessions-a-day cap per clinician (used by
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.model import PlanningPack
@@ -41,6 +41,7 @@ def with_current_time(
     current: Mapping[tuple[int, int], int],
     current_weeks: Mapping[tuple[int, int], int],
     week_scale: int,
+    half_cells: Iterable[tuple[int, int, int, int]] = (),
 ) -> list[ClinicianInfo]:
     """Each clinician with their SPA ceiling, the ANR time they hold and their sessions-a-day cap.
 
@@ -50,17 +51,16 @@ def with_current_time(
     by_id = {c.clinician_id: c for c in pack.clinicians}
     per_day = int(pack.settings.max_sessions_per_day)
     out = []
-    cells_of: dict[int, list[tuple[int, int]]] = {}  # current cells per clinician: one pass, not C x cells
+    cells_of: dict[int, list[tuple[int, int, int]]] = {}  # (slot, activity, weeks) per clinician: one pass
     for (cc, s), a in current.items():
-        cells_of.setdefault(cc, []).append((s, a))
+        cells_of.setdefault(cc, []).append((s, a, current_weeks[(cc, s)]))
+    for cc, s, a, weeks in half_cells:  # week A / week B cells: half the working weeks
+        cells_of.setdefault(cc, []).append((s, a, weeks))
     for c, ci in enumerate(clinicians):
         held: dict[str, int] = {}
-        for s, a in cells_of.get(c, ()):
-            cc = c
+        for s, a, weeks in cells_of.get(c, ()):
             value = activities[a].pa_value * (ci.premium_factor if slots[s].premium else 1)
-            held[activities[a].category] = held.get(activities[a].category, 0) + int(
-                value * current_weeks[(cc, s)]
-            )
+            held[activities[a].category] = held.get(activities[a].category, 0) + int(value * weeks)
         floor_annual = ci.spa_floor * ci.working_weeks
         given = by_id[ci.clinician_id].max_spa_pas
         if given is not None:

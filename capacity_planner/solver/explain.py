@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 from capacity_planner.interrupts import run_stoppable
 from capacity_planner.solver.constraints import RuleKey
 from capacity_planner.solver.model import AllocationModel
-from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
+from capacity_planner.solver.problem import PA_SCALE, AllocationProblem, FixedSlot
 
 CORE_HEADER_MINIMAL = (
     "No plan can keep all of these rules at once; relaxing any one of them would allow a plan:"
@@ -153,12 +153,40 @@ def _skilled_free(p: AllocationProblem, a: int, s: int, index: _Index) -> list[i
     return [c for c in index.skilled_in.get(a, []) if (c, s) not in p.unavailable]
 
 
+def rota_text(p: AllocationProblem, req: FixedSlot) -> str:
+    """``oncall on Mon-EVE is a 1-in-6 on-call rota (6 members, each on call 8.67 weeks a year)``."""
+    weeks = p.rota_weeks[(req.s, req.a)] / p.week_scale
+    heads = f"{req.min_clinicians} on call at once, " if req.min_clinicians > 1 else ""
+    members = "1 member" if req.rota == 1 else f"{req.rota} members"
+    return (f"{p.activities[req.a].activity_id} on {p.slots[req.s].label} is a 1-in-{req.rota} on-call "
+            f"rota ({heads}{members}, each on call {weeks:.3g} weeks a year)")
+
+
+def _rota_short(p: AllocationProblem, req: FixedSlot, who: list[str], index: _Index) -> str:
+    """Fewer eligible clinicians than the rota's N, in plain words: who could join and why others cannot
+    (not skilled, not working that slot, or fewer working weeks than a member's on-call weeks)."""
+    weeks = p.rota_weeks[(req.s, req.a)] / p.week_scale
+    have = f"only {len(who)} ({_names(who)})" if who else "nobody"
+    short = [c for c in _skilled_free(p, req.a, req.s, index)
+             if p.clinicians[c].working_weeks < p.rota_weeks[(req.s, req.a)]]
+    why = "; ".join(f"{p.clinicians[c].clinician_id} works {p.clinicians[c].working_weeks / p.week_scale:g}"
+                    for c in short)
+    return (f"{rota_text(p, req)}: it needs {req.rota}, but {have} "
+            f"{'is' if len(who) <= 1 else 'are'} skilled in {p.activities[req.a].activity_id}, available "
+            f"then and working at least {weeks:.3g} weeks a year{f' ({why})' if why else ''}; add members "
+            f"(skills) or shorten the rota (rota_size)")
+
+
 def _requirement_checks(p: AllocationProblem, index: _Index) -> list[str]:
     out: list[str] = []
     for req in p.fixed_slots:
         act, slot = p.activities[req.a].activity_id, p.slots[req.s].label
         candidates = index.candidates.get((req.a, req.s), [])
         who = [p.clinicians[c].clinician_id for c in candidates]
+        if req.rota is not None:
+            if len(who) < req.rota:
+                out.append(_rota_short(p, req, who, index))
+            continue
         if len(who) < req.min_clinicians and p.slots[req.s].premium and \
                 p.activities[req.a].category != "ONCALL":
             outside = [p.clinicians[c].clinician_id for c in _skilled_free(p, req.a, req.s, index)
@@ -287,6 +315,8 @@ def describe_rule(p: AllocationProblem, key: RuleKey) -> str:
         return f"only {cap} {room} {'room is' if cap == 1 else 'rooms are'} available on {p.slots[s].label}"
     if key.rule == "fixed_slot":
         req = p.fixed_slots[int(subject[0])]  # type: ignore[call-overload]
+        if req.rota is not None:
+            return f"{rota_text(p, req)} needs exactly {req.rota} members"
         if req.attendance is not None:
             return (f"{p.activities[req.a].activity_id} on {p.slots[req.s].label} needs an expected "
                     f"attendance of at least {req.min_clinicians} clinicians, leave counted "

@@ -45,7 +45,8 @@ class AllocationModel:
                 halves[(c, s)] = (*halves.get((c, s), ()), a)
         bought = {a: int(solver.value(b)) for a, b in self.variables.bought.items() if solver.value(b) > 0}
         room_of = {a: act.room_type for a, act in enumerate(self.problem.activities)}
-        return Solution(self.problem, cells, bought, label_weeks(halves, room_of))
+        labels = label_weeks(halves, room_of, self.problem.current_halves)
+        return Solution(self.problem, cells, bought, labels)
 
     def values(self, solver: cp_model.CpSolver) -> list[tuple[cp_model.IntVar, int]]:
         """Every variable with its value in the solver's last solution (a hint for the next level)."""
@@ -56,8 +57,9 @@ class AllocationModel:
         """``values`` with every cell variable replaced by the current job plans (1 where the cell keeps
         its current activity, else 0): a phase hint for the ``changes`` level, not a feasible solution."""
         current = {(c, s, a) for (c, s), a in self.problem.current.items()}
+        pairs = {(c, s, a) for (c, s), pair in self.problem.current_halves.items() for a in pair}
         cells = {var.index: int(key in current) for key, var in self.variables.x.items()}
-        cells |= {var.index: 0 for var in self.variables.h.values()}
+        cells |= {var.index: int(key in pairs) for key, var in self.variables.h.items()}
         return [(var, cells.get(var.index, value)) for var, value in values]
 
     def set_hint(self, values: list[tuple[cp_model.IntVar, int]]) -> None:

@@ -147,12 +147,15 @@ class SlotInfo:
 class FixedSlot:
     """At least ``min_clinicians`` clinicians do activity ``a`` in slot ``s``; with ``attendance`` (week
     units a year), the expected attendance counts: the weeks each attendee's cell runs add up to at least
-    ``min_clinicians x planning.service_weeks`` (leave-aware quorum)."""
+    ``min_clinicians x planning.service_weeks`` (leave-aware quorum). With ``rota`` N (a 1-in-N on-call
+    rota), exactly N clinicians are members, each on call ``min_clinicians x service_weeks / N`` weeks a
+    year (:attr:`AllocationProblem.rota_weeks`)."""
 
     a: int
     s: int
     min_clinicians: int
     attendance: int | None = None
+    rota: int | None = None  # 1-in-N on-call rota: exactly ``rota`` members (None: heads every week)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +208,11 @@ class AllocationProblem:
     notes: tuple[str, ...] = ()
     # (clinician, slot) -> activities offered on alternate weeks there (solver/alternate.py)
     halves: Mapping[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
+    # current cells on alternate weeks (job_plans.week A / B): (clinician, slot) -> (week A, week B) activity
+    current_halves: Mapping[tuple[int, int], tuple[int | None, int | None]] = field(default_factory=dict)
+    locked_halves: frozenset[tuple[int, int, int]] = frozenset()  # (clinician, slot, activity)
+    # (slot, activity) of a 1-in-N on-call rota -> weeks a year each member is on call (week_scale units)
+    rota_weeks: Mapping[tuple[int, int], int] = field(default_factory=dict)
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
     # ---- sizes and lookups ---------------------------------------------------------------------
@@ -242,6 +250,20 @@ class AllocationProblem:
             for a in acts:
                 yield c, s, a
 
+    def current_activities(self, c: int, s: int) -> tuple[int, ...]:
+        """The activities of clinician ``c``'s current job plan in slot ``s``: the weekly cell's, or those
+        of its week A and week B cells."""
+        if (c, s) in self.current_halves:
+            return tuple(a for a in self.current_halves[(c, s)] if a is not None)
+        a = self.current.get((c, s))
+        return () if a is None else (a,)
+
+    def current_in_week(self, c: int, s: int, week: str) -> int | None:
+        """The current job plan's activity in slot ``s`` in week ``week`` ("A", "B"; "" reads as A)."""
+        if (c, s) in self.current_halves:
+            return self.current_halves[(c, s)][1 if week == "B" else 0]
+        return self.current.get((c, s))
+
     # ---- coefficients --------------------------------------------------------------------------
     def half_weeks(self, c: int) -> int:
         """Weeks a year (week_scale units) an alternate-week cell of clinician ``c`` runs: half their
@@ -261,8 +283,12 @@ class AllocationProblem:
         return value
 
     def weeks(self, c: int, s: int, a: int) -> int:
-        """Session-weeks a year (week_scale units) delivered by one weekly cell: the current plan's
+        """Session-weeks a year (week_scale units) delivered by one weekly cell: a 1-in-N rota member's
+        on-call weeks (``min_clinicians x service_weeks / N``) in a rota slot, else the current plan's
         ``weeks_per_year`` if the cell keeps its current activity, else the clinician's working weeks."""
+        rota = self.rota_weeks.get((s, a))
+        if rota is not None:
+            return rota
         if self.current.get((c, s)) == a:
             return self.current_weeks[(c, s)]
         return self.clinicians[c].working_weeks
@@ -291,9 +317,16 @@ class AllocationProblem:
         longest = max((self.weeks(c, s, a) for c, s, aa in self.triples() if aa == a), default=0)
         if longest == 0:
             return None
-        required = sum(max(r.min_clinicians * longest, r.attendance or 0) for r in self.fixed_slots
+        required = sum(self._slot_required(r, longest) for r in self.fixed_slots
                        if r.a == a) + sum(r.sessions * longest for r in self.fixed_weekly if r.a == a)
         return max(act.demand, act.current_supply, required, self._forced_supply(a, longest)) + longest - 1
+
+    def _slot_required(self, r: FixedSlot, longest: int) -> int:
+        """Session-weeks a year (week_scale units) a slot requirement asks for: a rota's N members x their
+        on-call weeks (its cover over the service weeks), else heads x ``longest`` or the attendance."""
+        if r.rota is not None:
+            return r.rota * self.rota_weeks[(r.s, r.a)]
+        return max(r.min_clinicians * longest, r.attendance or 0)
 
     def _forced_supply(self, a: int, longest: int) -> int:
         """Session-weeks a year (week_scale units) of ``a`` that locks and fixed requirements force: every
@@ -304,7 +337,9 @@ class AllocationProblem:
         locked = [key for key in self.locked if self.current.get(key) == a]
         forced = sum(self.current_weeks[key] for key in locked)
         for r in self.fixed_slots:
-            if r.a == a:
+            if r.a == a and r.rota is not None:
+                forced += self._slot_required(r, longest)
+            elif r.a == a:
                 heads_locked = sum(1 for _, s in locked if s == r.s)
                 forced += max(0, r.min_clinicians - heads_locked) * longest
         return forced + sum(r.sessions * longest for r in self.fixed_weekly if r.a == a)
@@ -384,15 +419,29 @@ def _week_scale(pack: PlanningPack, halved: frozenset[str] = frozenset()) -> int
     ]
     values += [to_units(c.working_weeks, WEEK_SCALE, "") // 2 for c in pack.clinicians
                if c.active and c.clinician_id in halved]  # even in hundredths: see half_clinician_ids
+    rotas = rota_weeks(pack)
     values += [
         to_units(j.weeks_per_year, WEEK_SCALE, f"weeks_per_year of {j.clinician_id} {j.day}-{j.period}")
         for j in pack.job_plans
-        if j.clinician_id in active
+        if j.clinician_id in active and (j.activity_id, j.day, j.period) not in rotas  # a rota sets those
     ]
     g = WEEK_SCALE
     for v in values:
         g = math.gcd(g, v)
-    return WEEK_SCALE // g
+    scale = WEEK_SCALE // g
+    for weeks in rotas.values():  # a 1-in-6 rota over 52 weeks: 26/3 weeks each, thirds
+        scale = math.lcm(scale, weeks.denominator)
+    return scale
+
+
+def rota_weeks(pack: PlanningPack) -> dict[tuple[str, str, str], Fraction]:
+    """Weeks a year each member of a 1-in-N on-call rota is on call, exactly: ``min_clinicians x
+    service_weeks / N`` per rota requirement, keyed by (activity, day, period)."""
+    service = Fraction(to_units(pack.settings.service_weeks, WEEK_SCALE, "planning.service_weeks"),
+                       WEEK_SCALE)
+    return {(r.activity_id, r.day, r.period): service * r.min_clinicians / r.rota_size
+            for r in pack.requirements
+            if r.rota_size is not None and r.day is not None and r.period is not None}
 
 
 def spa_floor_units(pack: PlanningPack, crec: Clinician) -> int:
@@ -430,9 +479,11 @@ def build_problem(
     slot_of = {(s.day, s.period): i for i, s in enumerate(slots)}
 
     demand_given = referral_demand(pack, requirements)
+    rotas = rota_weeks(pack)
     # solver.alternate_weeks = false: whole weekly sessions only (no alternate-week cells offered)
     halved = half_clinician_ids(pack) if pack.settings.alternate_weeks else frozenset()
-    week_scale = _week_scale(pack, halved)
+    labelled = frozenset(j.clinician_id for j in pack.job_plans if j.week in ("A", "B"))
+    week_scale = _week_scale(pack, halved | labelled)
     unknown = sorted(set(demand_given) - set(pack.activity_ids))
     if unknown:
         raise ValueError(f"requirements name activities not in the pack: {', '.join(unknown)}")
@@ -513,12 +564,22 @@ def build_problem(
     current: dict[tuple[int, int], int] = {}
     current_weeks: dict[tuple[int, int], int] = {}
     locked: set[tuple[int, int]] = set()
+    pairs: dict[tuple[int, int], dict[str, int]] = {}  # week A / week B cells of the current plans
+    locked_halves: set[tuple[int, int, int]] = set()
     for cell in pack.job_plans:
         if cell.clinician_id not in clin_of or (cell.day, cell.period) not in slot_of:
             continue
         key = (clin_of[cell.clinician_id], slot_of[(cell.day, cell.period)])
+        if cell.week in ("A", "B"):  # runs every other week: an alternate-week cell, W/2 weeks
+            a_cell = act_of[cell.activity_id]
+            pairs.setdefault(key, {})[cell.week] = a_cell
+            skilled.add((key[0], a_cell))
+            if cell.locked:
+                locked_halves.add((*key, a_cell))
+            continue
         current[key] = act_of[cell.activity_id]
-        current_weeks[key] = (
+        rota = rotas.get((cell.activity_id, cell.day, cell.period))  # a rota sets its members' weeks
+        current_weeks[key] = int(rota * week_scale) if rota is not None else (
             to_units(
                 cell.weeks_per_year,
                 WEEK_SCALE,
@@ -531,10 +592,16 @@ def build_problem(
         if cell.locked:
             locked.add(key)
 
-    clinicians = with_current_time(pack, clinicians, activities, slots, current, current_weeks, week_scale)
+    current_halves = {key: (pair.get("A"), pair.get("B")) for key, pair in pairs.items()}
+    half_current = [(c, s, a, clinicians[c].working_weeks // 2) for (c, s), pair in current_halves.items()
+                    for a in pair if a is not None]
+    clinicians = with_current_time(pack, clinicians, activities, slots, current, current_weeks, week_scale,
+                                   half_current)
     current_supply: dict[int, int] = {}
     for key, a in current.items():
         current_supply[a] = current_supply.get(a, 0) + current_weeks[key]
+    for _, _, a, weeks in half_current:
+        current_supply[a] = current_supply.get(a, 0) + weeks
     share = float(pack.settings.routine_floor_share)
     activities = [
         dataclasses.replace(
@@ -571,23 +638,39 @@ def build_problem(
         if (r.day, r.period) in slot_of
     }
     fixed_slots, fixed_weekly = [], []
+    rota_cells: dict[tuple[int, int], int] = {}
     for req in pack.requirements:
         a = act_of[req.activity_id]
         if req.day is not None and req.period is not None:
             if (req.day, req.period) in slot_of:
                 k = int(req.min_clinicians)
+                s = slot_of[(req.day, req.period)]
                 attendance = None
-                if pack.settings.quorum_leave_aware:
+                if req.rota_size is not None:  # the rota covers every service week by construction
+                    exact = rotas[(req.activity_id, req.day, req.period)] * week_scale
+                    assert exact.denominator == 1  # _week_scale includes it
+                    rota_cells[(s, a)] = int(exact)
+                elif pack.settings.quorum_leave_aware:
                     attendance = math.ceil(round(k * pack.settings.service_weeks * week_scale, 6))
-                fixed_slots.append(FixedSlot(a, slot_of[(req.day, req.period)], k, attendance))
+                fixed_slots.append(FixedSlot(a, s, k, attendance, req.rota_size))
         elif req.sessions_per_week is not None:
             fixed_weekly.append(
                 FixedWeekly(a, math.ceil(req.sessions_per_week - _EPS), float(req.sessions_per_week))
             )
 
+    for (s, a), weeks in rota_cells.items():  # a member's on-call weeks must fit in their working weeks
+        for c, ci in enumerate(clinicians):
+            if a in options.get((c, s), ()) and ci.working_weeks < weeks:
+                options[(c, s)] = tuple(x for x in options[(c, s)] if x != a)
+                if not options[(c, s)]:
+                    del options[(c, s)]
     fixed_acts = {r.a for r in fixed_slots} | {r.a for r in fixed_weekly}
     halves = half_options([ci.clinician_id in halved for ci in clinicians], activities, slots, options,
                           frozenset(locked), fixed_acts, current)
+    for (c, s), pair in current_halves.items():  # the current week A / week B cells stay on offer
+        mine = [a for a in pair if a is not None and a in options.get((c, s), ())]
+        if mine:
+            halves[(c, s)] = tuple(dict.fromkeys([*halves.get((c, s), ()), *mine]))
     clinicians = [whole_session_ceiling(ci, c, activities, skilled) for c, ci in enumerate(clinicians)]
 
     purchases: dict[int, Purchase] = {}
@@ -639,4 +722,7 @@ def build_problem(
         ),
         notes=tuple(notes),
         halves=halves,
+        rota_weeks=rota_cells,
+        current_halves=current_halves,
+        locked_halves=frozenset(locked_halves),
     )

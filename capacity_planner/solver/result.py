@@ -139,13 +139,13 @@ class Solution:
         """Cells (c, s, week) whose activity differs from the current job plan, in that order: week ""
         for a slot with a weekly cell or free, "A" and "B" for a slot on alternate weeks (each week
         compared with the current plan's activity there)."""
-        keys = set(self.cells) | set(self.problem.current) | set(self.halves)
+        p = self.problem
+        keys = set(self.cells) | set(p.current) | set(self.halves) | set(p.current_halves)
         out = []
         for c, s in sorted(keys):
-            before = self.problem.current.get((c, s))
-            weeks = "AB" if (c, s) in self.halves else "A"
-            out += [(c, s, w if (c, s) in self.halves else "") for w in weeks
-                    if self.week_activity(c, s, w) != before]
+            alternate = (c, s) in self.halves or (c, s) in p.current_halves
+            out += [(c, s, w if alternate else "") for w in ("AB" if alternate else "A")
+                    if self.week_activity(c, s, w) != p.current_in_week(c, s, w)]
         return out
 
     def sessions_changed(self) -> dict[int, int]:
@@ -154,14 +154,16 @@ class Solution:
         session moved to another slot counts 1); clinicians without change are left out."""
         removed: dict[int, int] = defaultdict(int)
         added: dict[int, int] = defaultdict(int)
-        for (c, s), a0 in self.problem.current.items():
-            if self.cells.get((c, s)) != a0 and a0 not in self.halves.get((c, s), ()):
-                removed[c] += 1
+        p = self.problem
+        for c, s in (*p.current, *p.current_halves):
+            for a0 in p.current_activities(c, s):
+                if self.cells.get((c, s)) != a0 and a0 not in self.halves.get((c, s), ()):
+                    removed[c] += 1
         for (c, s), a in self.cells.items():
-            if self.problem.current.get((c, s)) != a:
+            if a not in p.current_activities(c, s):
                 added[c] += 1
         for c, s, _, a in self.half_cells():
-            if self.problem.current.get((c, s)) != a:
+            if a not in p.current_activities(c, s):
                 added[c] += 1
         return {c: max(removed[c], added[c]) for c in sorted(set(removed) | set(added))}
 

@@ -17,6 +17,7 @@ from capacity_planner.output_schema import (
     CLINICIANS_COLUMNS,
     GAPS_COLUMNS,
 )
+from capacity_planner.pack.model import JobPlanCell
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.result import Solution
 
@@ -65,11 +66,27 @@ def allocation_table(sol: Solution) -> pd.DataFrame:
     )
 
 
+def job_plans_from_allocation(allocation: pd.DataFrame, *, locked: bool = False) -> tuple[JobPlanCell, ...]:
+    """A plan's ``allocation.csv`` as job-plan cells, so an agreed plan can be written as a pack's
+    ``job_plans``: each row keeps its ``weeks_per_year`` and its ``week`` (A / B for a slot on alternate
+    weeks, None for every week), so reading the pack back gives the same cells."""
+    weeks = (allocation["week"] if "week" in allocation.columns
+             else pd.Series("", index=allocation.index)).fillna("").astype(str)
+    return tuple(
+        JobPlanCell(str(r.clinician_id), str(r.day), str(r.period), str(r.activity_id),
+                    float(r.weeks_per_year), locked, week if week in ("A", "B") else None)  # type: ignore[arg-type]
+        for r, week in zip(allocation.itertuples(index=False), weeks, strict=True))
+
+
 def current_supply_units(p: AllocationProblem) -> dict[int, int]:
     """Session-weeks a year (week_scale units) per activity in the current job plan (active clinicians)."""
     out = {a: 0 for a in range(len(p.activities))}
     for key, a in p.current.items():
         out[a] += p.current_weeks[key]
+    for (c, _), pair in p.current_halves.items():  # week A / week B cells: half the working weeks
+        for half in pair:
+            if half is not None:
+                out[half] += p.half_weeks(c)
     return out
 
 
@@ -130,7 +147,7 @@ def changes_table(sol: Solution) -> pd.DataFrame:
     p = sol.problem
     rows = []
     for c, s, week in sol.changed_cells():
-        before, after = p.current.get((c, s)), sol.week_activity(c, s, week or "A")
+        before, after = p.current_in_week(c, s, week), sol.week_activity(c, s, week or "A")
         rows.append(
             (
                 p.clinicians[c].clinician_id,

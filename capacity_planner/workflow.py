@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
-import pandas as pd
-
 from capacity_planner._files import check_output_folder, output_folder
 from capacity_planner.application import PlanOptions, PlanRun, plan_pack, set_aside_note
 from capacity_planner.demand.pipeline import DemandResult, history_before, size_demand
@@ -65,15 +63,40 @@ def activity_names(pack: PlanningPack, *, anonymise: bool = False) -> dict[str, 
     return names
 
 
-def write_demand_spc(pack: PlanningPack, weekly: pd.DataFrame, folder: Path, *,
+def demand_rebase_dates(pack: PlanningPack, demand: DemandResult) -> dict[str, tuple[dt.date, ...]]:
+    """Where each activity's weekly-demand XmR chart starts new limits (issue 18 item 4: rebasing at
+    stated or detected changes): the dates ``review.spc_rebase`` states for the activity or for ``all``
+    charts, and the week the forecast found a level shift from (weekly series; the note names it too).
+    Each date starts new limits at the first week on or after it."""
+    from capacity_planner.demand.history import week_start_of
+    from capacity_planner.pack.settings import ALL_CHARTS
+
+    stated: dict[str, set[dt.date]] = {}
+    for key, dates in pack.settings.spc_rebase:
+        stated.setdefault(key, set()).update(dates)
+    out: dict[str, tuple[dt.date, ...]] = {}
+    for aid in pack.activity_ids:
+        chart_dates: set[dt.date] = stated.get(ALL_CHARTS, set()) | stated.get(aid, set())
+        fc = demand.forecasts.get(aid)
+        if fc is not None and fc.shift_at is not None and not fc.model.startswith("monthly"):
+            chart_dates.add(week_start_of(int(fc.shift_at))[0].date())
+        if chart_dates:
+            out[aid] = tuple(sorted(chart_dates))
+    return out
+
+
+def write_demand_spc(pack: PlanningPack, demand: DemandResult, folder: Path, *,
                      anonymise: bool = False) -> list[Path]:
     """Write the Making Data Count XmR chart of each activity's weekly demand history
-    (``charts/spc_demand_<activity>.png``, :func:`capacity_planner.report.spc_chart.demand_spc_charts`)."""
+    (``charts/spc_demand_<activity>.png``, :func:`capacity_planner.report.spc_chart.demand_spc_charts`),
+    rebased at :func:`demand_rebase_dates`."""
+    weekly = demand.weekly
     if not len(weekly) or not (weekly["kind"] == "history").any():
         return []
     from capacity_planner.report.spc_chart import demand_spc_charts, write_spc_charts
 
-    charts = demand_spc_charts(weekly, activity_names(pack, anonymise=anonymise))
+    charts = demand_spc_charts(weekly, activity_names(pack, anonymise=anonymise),
+                               rebase=demand_rebase_dates(pack, demand))
     return [f.path for f in write_spc_charts(charts, folder / "charts")]
 
 
@@ -117,7 +140,7 @@ def run_demand(pack: PlanningPack, out_dir: str | Path, *, charts: bool | Litera
                 f"{2 * n_activities} charts per activity; --all-charts draws them"
             )
         elif charts:
-            written += write_demand_spc(pack, demand.weekly, stage)
+            written += write_demand_spc(pack, demand, stage)
     out = Path(out_dir)
     return DemandRun(demand, out, [out / p.relative_to(stage) for p in written], notes)
 
@@ -204,4 +227,5 @@ def _write_report(pack: PlanningPack, plan: PlanResult, demand: DemandResult, fo
 
     data = build_meeting_data(pack, plan_outputs(plan, demand), anonymised=anonymised)
     models = {aid: f.model for aid, f in demand.forecasts.items() if f is not None}
-    return write_meeting_files(data, meeting_pack_charts(data, demand.weekly, models), folder)
+    charts = meeting_pack_charts(data, demand.weekly, models, rebase=demand_rebase_dates(pack, demand))
+    return write_meeting_files(data, charts, folder)

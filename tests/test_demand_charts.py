@@ -74,3 +74,38 @@ def test_demand_keeps_charts_per_activity_at_or_below_the_limit(tmp_path: Path, 
     assert result.exit_code == 0, result.output
     names = _chart_names(tmp_path / "o")
     assert "demand_overview.png" not in names and any(n.startswith("spc_demand_") for n in names)
+
+
+def test_demand_xmr_charts_rebase_at_stated_and_detected_changes(
+        tiny_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 18 item 4: the weekly-demand XmR charts restart their limits at the dates review.spc_rebase states
+    # (for the activity or for all charts) and at the week the forecast found a level shift from.
+    import dataclasses
+    import datetime as dt
+
+    import capacity_planner as cp
+    from capacity_planner.report import spc_chart
+
+    pack = cp.read_pack(tiny_path)
+    pack = dataclasses.replace(pack, settings=dataclasses.replace(
+        pack.settings, spc_rebase=(("all", (dt.date(2025, 1, 6),)), ("fu", (dt.date(2025, 6, 2),)))))
+    demand = cp.size_demand(pack)
+    shifted = dataclasses.replace(demand.forecasts["2ww"], shift_at=2860.0, model="mean+shift+negbin")
+    demand = dataclasses.replace(demand, forecasts={**demand.forecasts, "2ww": shifted})
+    dates = workflow.demand_rebase_dates(pack, demand)
+    from capacity_planner.demand.history import week_start_of
+
+    shift_week = week_start_of(2860)[0].date()
+    assert dates["2ww"] == tuple(sorted({dt.date(2025, 1, 6), shift_week}))
+    assert dates["fu"] == (dt.date(2025, 1, 6), dt.date(2025, 6, 2))
+    # the charts written by `demand` and the meeting pack get them
+    seen: list[object] = []
+    real = spc_chart.demand_spc_charts
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs.get("rebase"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(spc_chart, "demand_spc_charts", spy)
+    workflow.write_demand_spc(pack, demand, tmp_path)
+    assert seen == [dates]

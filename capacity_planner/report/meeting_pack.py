@@ -13,8 +13,9 @@ does) and the charts are drawn from its tables; no chart is ever found by its fi
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +64,8 @@ def _in_report_order(data: MeetingData, by_activity: Mapping[str, ChartImage]) -
 
 
 def meeting_pack_charts(data: MeetingData, weekly: pd.DataFrame | None,
-                        models: Mapping[str, str] | None = None) -> MeetingCharts:
+                        models: Mapping[str, str] | None = None, *,
+                        rebase: Mapping[str, Sequence[dt.date]] | None = None) -> MeetingCharts:
     """Draw the meeting pack's charts in memory.
 
     Parameters
@@ -75,6 +77,9 @@ def meeting_pack_charts(data: MeetingData, weekly: pd.DataFrame | None,
         folder); None or empty: no weekly demand or XmR charts.
     models : mapping, optional
         Activity id → forecast model, named in the weekly demand charts' titles.
+    rebase : mapping, optional
+        Activity id → dates where its weekly-demand XmR chart starts new limits
+        (:func:`capacity_planner.workflow.demand_rebase_dates`).
     """
     from capacity_planner.report.plots import demand_chart_images
     from capacity_planner.report.spc_chart import demand_spc_charts
@@ -86,7 +91,7 @@ def meeting_pack_charts(data: MeetingData, weekly: pd.DataFrame | None,
     activities = [str(a) for a in pd.unique(weekly["activity_id"])]
     forecast = dict(zip(activities, demand_chart_images(weekly, models, names), strict=True))
     spc = {}
-    for chart in demand_spc_charts(weekly, names):
+    for chart in demand_spc_charts(weekly, names, rebase=rebase):
         activity = next(a for a in activities if chart.name == f"spc_demand_{file_stem(a)}")
         spc[activity] = chart.image(f"Is weekly demand stable? {names.get(activity, activity)}")
     return MeetingCharts(plan, _in_report_order(data, forecast), _in_report_order(data, spc))

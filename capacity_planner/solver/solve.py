@@ -198,9 +198,11 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
         status = _STATUS[run_stoppable(solver, partial(solver.solve, model.cp, callback))]
         seconds = time.perf_counter() - t0
         if work_left is not None:
-            work_left -= solver.deterministic_time
+            # the response's deterministic time: CpSolver.deterministic_time exists from OR-Tools 9.15 only
+            work_done = solver.response_proto.deterministic_time
+            work_left -= work_done
             if status not in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) and work is not None \
-                    and solver.deterministic_time < work * 0.999:
+                    and work_done < work * 0.999:
                 wall_stopped = True  # stopped by the wall clock before the work limit
         bound = solver.best_objective_bound
         if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and level.name in _NOT_FROM_PREVIOUS \

@@ -3,6 +3,7 @@ locks and pins, changes counted against the current job plans, checked input, un
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import capacity_planner as cp
 from capacity_planner._files import OutputFolderError
 from capacity_planner.report.tables import load_meeting_data
 from capacity_planner.serve.actions import with_demand
-from capacity_planner.serve.replan import Cell, cells_of, moved_cells, replan
+from capacity_planner.serve.replan import Cell, cells_of, changes_from_baseline, moved_cells, replan
 from capacity_planner.serve.session import MeetingError, MeetingSession, whole_weekly_sessions
 from capacity_planner.serve.view import meeting_data
 
@@ -61,13 +62,13 @@ def a_pin(pack: cp.PlanningPack, shown: dict[Cell, str]) -> tuple[Cell, str]:
 
 def test_replan_without_actions_keeps_the_shown_plan_and_its_numbers(pack, proposal):
     shown = cells_of(proposal.plan.allocation)
-    solved, scored = replan(pack, proposal.demand, shown, {}, OPTIONS)
-    assert scored is not None
-    assert moved_cells(shown, cells_of(scored.plan.allocation)) == []
-    assert solved.summary.changed_sessions == 0  # the re-plan pack counts against the shown plan
-    for name in ("gaps", "clinicians", "changes", "allocation"):  # re-scored against the current job plans
-        assert scored.plan.tables[name].equals(proposal.plan.tables[name]), name
-    assert scored.summary.changed_sessions == proposal.summary.changed_sessions
+    run = replan(pack, proposal.demand, shown, {}, OPTIONS)
+    assert run.plan.has_plan
+    assert moved_cells(shown, cells_of(run.plan.allocation)) == []
+    assert changes_from_baseline(run) == 0  # the changes level counts against the shown plan
+    for name in ("gaps", "clinicians", "changes", "allocation"):  # reported against the current job plans
+        assert run.plan.tables[name].equals(proposal.plan.tables[name]), name
+    assert run.summary.changed_sessions == proposal.summary.changed_sessions
 
 
 def test_pin_and_lock_are_kept_and_changes_count_against_both_plans(session, pack):
@@ -90,18 +91,22 @@ def test_pin_and_lock_are_kept_and_changes_count_against_both_plans(session, pac
 def test_the_re_plan_moves_as_few_cells_of_the_shown_plan_as_it_can(pack, proposal):
     shown = cells_of(proposal.plan.allocation)
     pin_cell, activity = a_pin(pack, shown)
-    solved, scored = replan(pack, proposal.demand, shown, {pin_cell: activity}, OPTIONS)
-    assert scored is not None
-    after = cells_of(scored.plan.allocation)
+    run = replan(pack, proposal.demand, shown, {pin_cell: activity}, OPTIONS)
+    assert run.plan.has_plan
+    after = cells_of(run.plan.allocation)
     # The solver's changes level (proven optimal on the sample) counts against the shown plan with the
-    # pin in place: the pin is the meeting's change, every further one is the solver's.
-    assert solved.summary.status == "optimal"
+    # pin in place (Baseline): the pin is the meeting's change, every further one is the solver's. The
+    # hand count of the model's rule on the two timetables is the level's value.
+    assert run.summary.status == "optimal"
     assert after[pin_cell] == activity
-    assert solved.summary.changed_sessions == sessions_changed({**shown, pin_cell: activity}, after)
+    assert changes_from_baseline(run) == sessions_changed({**shown, pin_cell: activity}, after)
     # The pin takes C02's Mon AM from its shown activity: the shown plan loses that session, so at least
     # one more cell moves to keep the demand met; the optimum here moves exactly one.
-    assert sessions_changed(shown, after) == solved.summary.changed_sessions + 1
-    assert solved.summary.changed_sessions <= 2
+    assert sessions_changed(shown, after) == changes_from_baseline(run) + 1
+    assert changes_from_baseline(run) <= 2
+    # The run's own figures count against the current job plans (no re-scoring).
+    assert run.summary.changed_sessions == sessions_changed(current(pack), after)
+    assert int(run.plan.clinicians["changed_sessions"].sum()) == sessions_changed(current(pack), after)
 
 
 def test_unavailable_slot_is_emptied_and_demand_and_priority_are_applied(session, pack):
@@ -249,28 +254,41 @@ def test_away_for_the_year_empties_every_slot_of_the_clinician(session, pack):
         session.add({"kind": "away", "clinician": locked})
 
 
-def test_one_additional_pa_is_costed_and_becomes_the_agreed_contract(session, pack, tmp_path):
+def test_additional_pas_are_costed_within_the_contract_and_become_the_agreed_contract(session, pack, tmp_path):
     # On the sample every clinician's available day slots are full, so an additional PA needs a free
-    # slot: C03 (6 contracted PAs, at most 12) is made available on Thursday morning.
+    # slot: C03 (6 contracted PAs, at most 12) is made available on Thursday morning and afternoon.
     pack = pack.replace(availability=tuple(a for a in pack.availability
-                                           if (a.clinician_id, a.day, a.period) != ("C03", "Thu", "AM")))
+                                           if (a.clinician_id, a.day, a.period) not in
+                                           (("C03", "Thu", "AM"), ("C03", "Thu", "PM"))))
     session = MeetingSession(pack, OPTIONS)
-    with pytest.raises(MeetingError, match="allows no additional PA"):
+    with pytest.raises(MeetingError, match="allows no further additional PA"):
         session.add({"kind": "add_pa", "clinician": "N01"})  # 10 contracted, at most 10
     with pytest.raises(MeetingError, match="no additional PA allowed"):
         session.add({"kind": "remove_pa", "clinician": "C03"})
+    # C02: 11 contracted, at most 12: one additional PA, not two (the solver's additional_pa_caps).
+    session.add({"kind": "add_pa", "clinician": "C02"})
+    with pytest.raises(MeetingError, match=r"no further additional PA \(11 contracted, at most 12; 1 already"):
+        session.add({"kind": "add_pa", "clinician": "C02"})
+    session.drop(0)
+    session.add({"kind": "add_pa", "clinician": "C03"})
     session.add({"kind": "add_pa", "clinician": "C03"})
     version = session.replan()
     clinicians = version.run.plan.clinicians.set_index("clinician_id")
-    # Routine demand is short on the sample, so the plan takes the allowed PA: C03 alone, exactly one.
-    assert clinicians.loc["C03", "apa_pas"] == 1.0 and clinicians["apa_pas"].sum() == 1.0
-    # Costed as the cost level prices it: 1 PA a week x C03's £16,450 a year for one PA a week.
-    assert version.run.summary.annual_cost == pytest.approx(16450.0)
+    # Routine demand is short on the sample, so the plan takes both allowed PAs: C03 alone, exactly two.
+    assert clinicians.loc["C03", "apa_pas"] == 2.0 and clinicians["apa_pas"].sum() == 2.0
+    # Costed as the cost level prices it: 2 PAs a week x C03's £16,450 a year for one PA a week.
+    assert version.run.summary.annual_cost == pytest.approx(2 * 16450.0)
     session.agree(tmp_path / "m")
     agreed = cp.read_pack(tmp_path / "m" / "agreed_pack")
-    assert agreed.clinician("C03").contracted_pas == pack.clinician("C03").contracted_pas + 1
+    assert agreed.clinician("C03").contracted_pas == pack.clinician("C03").contracted_pas + 2
     again = cp.plan(agreed, OPTIONS)
     assert cells_of(again.plan.allocation) == version.cells and again.summary.annual_cost == 0
+    record = json.loads((tmp_path / "m" / "meeting_record.json").read_text(encoding="utf-8"))
+    assert record["additional_pas_allowed_in_meeting"] == {"C03": 2}
+    assert record["additional_pas"] == {"C03": 2.0}
+    # Withdrawn one at a time: one left, then none.
+    session.add({"kind": "remove_pa", "clinician": "C03"})
+    assert session.replan().run.plan.clinicians["apa_pas"].sum() == 1.0
     session.add({"kind": "remove_pa", "clinician": "C03"})
     assert session.replan().run.plan.clinicians["apa_pas"].sum() == 0
 

@@ -53,9 +53,10 @@ class AllocationModel:
 
     def current_plan_hint(self, values: list[tuple[cp_model.IntVar, int]],
                           ) -> list[tuple[cp_model.IntVar, int]]:
-        """``values`` with every cell variable replaced by the current job plans (1 where the cell keeps
-        its current activity, else 0): a phase hint for the ``changes`` level, not a feasible solution."""
-        current = {(c, s, a) for (c, s), a in self.problem.current.items()}
+        """``values`` with every cell variable replaced by the current job plans, or the baseline plan when
+        one is given (1 where the cell keeps that activity, else 0): a phase hint for the ``changes``
+        level, not a feasible solution."""
+        current = {(c, s, a) for (c, s), a in self.problem.change_base.items()}
         cells = {var.index: int(key in current) for key, var in self.variables.x.items()}
         cells |= {var.index: 0 for var in self.variables.h.values()}
         return [(var, cells.get(var.index, value)) for var, value in values]

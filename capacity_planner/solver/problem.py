@@ -49,7 +49,7 @@ from capacity_planner import constants as C
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.costs import NOMINAL_PA_COST, PA_SCALE, additional_rate, session_rate
 from capacity_planner.pack.model import Clinician, PlanningPack
-from capacity_planner.solver.options import Allowances
+from capacity_planner.solver.options import Allowances, Baseline
 
 WEEK_SCALE = 100
 FULL_TIME_PAS = 10.0
@@ -205,6 +205,10 @@ class AllocationProblem:
     notes: tuple[str, ...] = ()
     # (clinician, slot) -> activities offered on alternate weeks there (solver/alternate.py)
     halves: Mapping[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
+    # The plan the changes level counts against (Baseline; None: the current job plans) and its cells
+    # that must keep their baseline activity, (clinician, slot) -> activity
+    baseline: Mapping[tuple[int, int], int] | None = None
+    pinned: Mapping[tuple[int, int], int] = field(default_factory=dict)
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
     # ---- sizes and lookups ---------------------------------------------------------------------
@@ -212,6 +216,12 @@ class AllocationProblem:
     def n_clinicians(self) -> int:
         """Number of clinicians planned."""
         return len(self.clinicians)
+
+    @property
+    def change_base(self) -> Mapping[tuple[int, int], int]:
+        """The cells the ``changes`` level counts against: the baseline when given, else the current job
+        plans."""
+        return self.current if self.baseline is None else self.baseline
 
     def clinician_index(self, clinician_id: str) -> int:
         """Index of a clinician (KeyError if not planned)."""
@@ -348,7 +358,8 @@ def _session_cost(pack: PlanningPack, kind: str) -> float | None:
 
 def additional_pa_caps(pack: PlanningPack, allowances: Allowances) -> tuple[dict[str, float], float | None]:
     """Additional PAs a week each clinician may be given (headroom below ``max_pas``, the per-clinician
-    allowance, the named clinicians) and the team's total allowance (None: no total cap)."""
+    allowance, the named clinicians, the per-clinician caps) and the team's total allowance (None: no total
+    cap)."""
     caps: dict[str, float] = {}
     for c in pack.clinicians:
         headroom = max(0.0, c.max_pas - c.contracted_pas)
@@ -358,6 +369,8 @@ def additional_pa_caps(pack: PlanningPack, allowances: Allowances) -> tuple[dict
             allowed = min(headroom, allowances.additional_pas_per_clinician)
         if allowances.clinicians is not None and c.clinician_id not in allowances.clinicians:
             allowed = 0.0
+        if allowances.clinician_caps is not None:
+            allowed = min(allowed, dict(allowances.clinician_caps).get(c.clinician_id, 0.0))
         caps[c.clinician_id] = allowed
     return caps, allowances.additional_pas_total
 
@@ -409,8 +422,10 @@ def build_problem(
     pack: PlanningPack,
     requirements: Requirements,
     allowances: Allowances | None = None,
+    baseline: Baseline | None = None,
 ) -> AllocationProblem:
-    """Integerise ``pack`` and ``requirements`` for the allocation model.
+    """Integerise ``pack`` and ``requirements`` for the allocation model (``baseline``: the plan the
+    ``changes`` level counts against, :class:`~capacity_planner.solver.options.Baseline`).
 
     Raises
     ------
@@ -613,6 +628,7 @@ def build_problem(
                 f"a year ({share:.0%} of the smaller of its current supply and its need) unless the rules "
                 f"leave no other way"
             )
+    base_cells, pinned = _baseline_cells(baseline, clin_of, slot_of, act_of, frozenset(locked))
     return AllocationProblem(
         name=pack.settings.name,
         clinicians=tuple(clinicians),
@@ -639,4 +655,33 @@ def build_problem(
         ),
         notes=tuple(notes),
         halves=halves,
+        baseline=base_cells,
+        pinned=pinned,
     )
+
+
+def _baseline_cells(baseline: Baseline | None, clin_of: Mapping[str, int],
+                    slot_of: Mapping[tuple[str, str], int], act_of: Mapping[str, int],
+                    locked: frozenset[tuple[int, int]],
+                    ) -> tuple[dict[tuple[int, int], int] | None, dict[tuple[int, int], int]]:
+    """The baseline's cells and fixed cells in model indices (cells of clinicians or slots not planned
+    here are left out; a pack-locked cell stays a lock). ValueError for an unknown activity or a fixed
+    cell that is not a baseline cell."""
+    if baseline is None:
+        return None, {}
+    cells: dict[tuple[int, int], int] = {}
+    named: dict[tuple[str, str, str], str] = {}
+    for cid, day, period, aid in baseline.cells:
+        if aid not in act_of:
+            raise ValueError(f"the baseline plan names an activity not in the pack: {aid}")
+        named[(cid, day, period)] = aid
+        if cid in clin_of and (day, period) in slot_of:
+            cells[(clin_of[cid], slot_of[(day, period)])] = act_of[aid]
+    pinned: dict[tuple[int, int], int] = {}
+    for cid, day, period in sorted(baseline.fixed):
+        if (cid, day, period) not in named:
+            raise ValueError(f"a fixed cell is not a cell of the baseline plan: {cid} {day} {period}")
+        key = (clin_of.get(cid, -1), slot_of.get((day, period), -1))
+        if key in cells and key not in locked:
+            pinned[key] = cells[key]
+    return cells, pinned

@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import capacity_planner as cp
@@ -302,3 +303,60 @@ def test_the_meeting_plans_whole_weekly_sessions() -> None:
     session = MeetingSession(sample, OPTIONS, with_halves)
     assert not session.pack.settings.alternate_weeks
     assert not session.shown.run.plan.allocation["week"].isin(["A", "B"]).any()
+
+
+def test_demand_and_priority_set_in_the_meeting_travel_into_the_agreed_pack(session, pack, tmp_path):
+    """The agreed pack carries a demand set in the meeting as activities.required_sessions_per_year (demand
+    sizing reads it back) and a priority as activities.priority, so it re-plans to the same timetable with
+    the same requirements; the meeting record lists both."""
+    sized = session.demand.requirements.table.set_index("activity_id")
+    fu = float(sized.loc["fu", "sessions_per_year"])
+    session.add({"kind": "demand", "activity": "fu", "value": f"{fu + 400:.1f}"})
+    session.add({"kind": "priority", "activity": "minor_ops", "value": "7"})
+    version = session.replan()
+    assert version.run.plan.gaps.set_index("activity_id").loc["fu", "required_sessions_per_year"] == \
+        pytest.approx(fu + 400, abs=0.05)
+    session.agree(tmp_path / "m")
+    agreed = cp.read_pack(tmp_path / "m" / "agreed_pack")
+    assert agreed.activity("fu").required_sessions_per_year == pytest.approx(fu + 400, abs=0.05)
+    assert agreed.activity("minor_ops").priority == 7
+    assert all(a.required_sessions_per_year is None for a in agreed.activities if a.activity_id != "fu")
+    again = cp.plan(agreed, OPTIONS)
+    # The same requirements (sizing with the override = the meeting's requirements) and timetable.
+    mine = version.run.demand.requirements.table.set_index("activity_id")
+    theirs = again.demand.requirements.table.set_index("activity_id")
+    for col in ("sessions_per_year", "dcc_hours_per_year", "sessions_per_week", "sessions_per_service_week"):
+        assert theirs[col].to_numpy() == pytest.approx(mine[col].to_numpy(), rel=1e-12), col
+    assert cells_of(again.plan.allocation) == version.cells
+    assert again.summary.changed_sessions == 0
+    assert any("required_sessions_per_year" in n for n in again.notes)
+    record = json.loads((tmp_path / "m" / "meeting_record.json").read_text(encoding="utf-8"))
+    assert record["demand_set_in_meeting"] == {"fu": pytest.approx(fu + 400, abs=0.05)}
+    assert record["priority_set_in_meeting"] == {"minor_ops": 7}
+    md = (tmp_path / "m" / "meeting_record.md").read_text(encoding="utf-8")
+    assert "Priority of minor_ops: 7" in md and "Demand of fu:" in md
+
+
+def test_the_meeting_pack_follows_the_privacy_switch_and_the_agreed_pack_keeps_names(session, pack, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from forbidden_scan import scan_for_forbidden
+
+    session.pseudonyms = True
+    session.agree(tmp_path / "m")
+    surnames = sorted({part for c in pack.clinicians if c.name for part in c.name.split()[1:] if len(part) >= 4})
+    assert surnames  # Brown, Okafor, … : the scan has something to find
+    assert scan_for_forbidden(tmp_path / "m" / "meeting_pack", surnames, whole_words=True) == []
+    alloc = pd.read_csv(tmp_path / "m" / "meeting_pack" / "allocation.csv")
+    assert set(alloc["clinician_id"]) <= {f"Clinician {chr(ord('A') + i)}" for i in range(len(pack.clinicians))}
+    # The agreed pack is the service's own planning data: real IDs and names.
+    agreed = cp.read_pack(tmp_path / "m" / "agreed_pack")
+    assert [(c.clinician_id, c.name) for c in agreed.clinicians] == \
+        [(c.clinician_id, c.name) for c in pack.clinicians]
+    record = json.loads((tmp_path / "m" / "meeting_record.json").read_text(encoding="utf-8"))
+    assert record["meeting_pack_anonymised"] is True
+    # A positive control: with the switch off the same scan finds the names.
+    session.pseudonyms = False
+    session.agree(tmp_path / "m")
+    assert scan_for_forbidden(tmp_path / "m" / "meeting_pack", surnames, whole_words=True) != []

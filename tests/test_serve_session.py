@@ -3,6 +3,7 @@ locks and pins, changes counted against the current job plans, checked input, un
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -360,3 +361,44 @@ def test_the_meeting_pack_follows_the_privacy_switch_and_the_agreed_pack_keeps_n
     session.pseudonyms = False
     session.agree(tmp_path / "m")
     assert scan_for_forbidden(tmp_path / "m" / "meeting_pack", surnames, whole_words=True) != []
+
+
+def test_an_alternate_week_current_cell_is_shown_once_and_not_doubled(pack, tmp_path):
+    """The meeting plans whole weekly sessions (docs/serve.md); a current job plan cell run on alternate
+    weeks (C01's Tuesday-morning follow-up clinic, 21 of 42 weeks) is shown as that one activity, kept at
+    21 weeks a year when it keeps its activity (the model's rule), never counted as a weekly session, and
+    the agreed pack keeps its 21 weeks."""
+    half = Cell("C01", "Tue", "AM")
+    plans = tuple(j if Cell(j.clinician_id, j.day, j.period) != half else dataclasses.replace(j, weeks_per_year=21.0)
+                  for j in pack.job_plans)
+    pack = pack.replace(job_plans=plans)
+    assert pack.job_plans[[Cell(j.clinician_id, j.day, j.period) for j in pack.job_plans].index(half)].activity_id \
+        == "fu"
+    session = MeetingSession(pack, OPTIONS)
+    session.add({"kind": "pin", "clinician": "C01", "slot": "Tue-AM", "activity": "fu"})
+    version = session.replan()
+    assert version.cells[half] == "fu"
+    # The current job plans on screen: the cell shows "fu" once (no "a / b" split, no second row).
+    current_grid = meeting_data(session.versions[0].run).timetable
+    row = current_grid[(current_grid["clinician_id"] == "C01") & (current_grid["day"] == "Tue")
+                       & (current_grid["period"] == "AM")]
+    assert len(row) == 1 and row["before"].iloc[0] == "fu" and not row["alternate"].iloc[0]
+    # Supply by hand: the half cell counts 21 session-weeks, not 42, before and after.
+    working = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    weeks_now = {(Cell(j.clinician_id, j.day, j.period), j.activity_id): j.weeks_per_year for j in pack.job_plans}
+    current_fu = sum(j.weeks_per_year for j in pack.job_plans if j.activity_id == "fu")
+    planned_fu = sum(weeks_now.get((k, a), working[k.clinician_id]) for k, a in version.cells.items() if a == "fu")
+    gaps = version.run.plan.gaps.set_index("activity_id")
+    assert gaps.loc["fu", "current_sessions_per_year"] == pytest.approx(current_fu)
+    assert gaps.loc["fu", "planned_sessions_per_year"] == pytest.approx(planned_fu)
+    assert current_fu == sum(working[j.clinician_id] for j in pack.job_plans if j.activity_id == "fu") - 21.0
+    # The pin keeps the cell's activity, so it is no change from the current job plan.
+    assert half not in {Cell(r.clinician_id, r.day, r.period)
+                        for r in version.run.plan.tables["changes"].itertuples()}
+    session.agree(tmp_path / "m")
+    agreed = cp.read_pack(tmp_path / "m" / "agreed_pack")
+    cell = next(j for j in agreed.job_plans if Cell(j.clinician_id, j.day, j.period) == half)
+    assert cell.activity_id == "fu" and cell.weeks_per_year == 21.0
+    again = cp.plan(agreed, OPTIONS)
+    assert cells_of(again.plan.allocation) == version.cells
+    assert again.plan.gaps.set_index("activity_id").loc["fu", "planned_sessions_per_year"] == pytest.approx(planned_fu)

@@ -665,17 +665,18 @@ def _baseline_cells(baseline: Baseline | None, clin_of: Mapping[str, int],
                     locked: frozenset[tuple[int, int]],
                     ) -> tuple[dict[tuple[int, int], int] | None, dict[tuple[int, int], int]]:
     """The baseline's cells and fixed cells in model indices (cells of clinicians or slots not planned
-    here are left out; a pack-locked cell stays a lock). ValueError for an unknown activity or a fixed
-    cell that is not a baseline cell."""
+    here, such as another part's, are left out; a pack-locked cell stays a lock). ValueError for a cell
+    planned here with an unknown activity, or a fixed cell that is not a baseline cell."""
     if baseline is None:
         return None, {}
     cells: dict[tuple[int, int], int] = {}
     named: dict[tuple[str, str, str], str] = {}
     for cid, day, period, aid in baseline.cells:
-        if aid not in act_of:
-            raise ValueError(f"the baseline plan names an activity not in the pack: {aid}")
         named[(cid, day, period)] = aid
-        if cid in clin_of and (day, period) in slot_of:
+        if cid in clin_of and (day, period) in slot_of:  # else another part's (or an inactive) clinician
+            if aid not in act_of:
+                raise ValueError(f"the baseline plan gives {cid} {day} {period} an activity not in the "
+                                 f"pack: {aid}")
             cells[(clin_of[cid], slot_of[(day, period)])] = act_of[aid]
     pinned: dict[tuple[int, int], int] = {}
     for cid, day, period in sorted(baseline.fixed):

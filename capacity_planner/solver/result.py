@@ -148,20 +148,22 @@ class Solution:
                     if self.week_activity(c, s, w) != before]
         return out
 
-    def sessions_changed(self) -> dict[int, int]:
+    def sessions_changed(self, base: Mapping[tuple[int, int], int] | None = None) -> dict[int, int]:
         """Sessions changed per clinician: the larger of current cells not kept (on alternate weeks counts
         as kept) and new weekly or alternate-week cells added that differ from the current plan (a
-        session moved to another slot counts 1); clinicians without change are left out."""
+        session moved to another slot counts 1); clinicians without change are left out. ``base``: the
+        plan to count against instead of the current job plans (the ``changes`` level's baseline)."""
+        base = self.problem.current if base is None else base
         removed: dict[int, int] = defaultdict(int)
         added: dict[int, int] = defaultdict(int)
-        for (c, s), a0 in self.problem.current.items():
+        for (c, s), a0 in base.items():
             if self.cells.get((c, s)) != a0 and a0 not in self.halves.get((c, s), ()):
                 removed[c] += 1
         for (c, s), a in self.cells.items():
-            if self.problem.current.get((c, s)) != a:
+            if base.get((c, s)) != a:
                 added[c] += 1
         for c, s, _, a in self.half_cells():
-            if self.problem.current.get((c, s)) != a:
+            if base.get((c, s)) != a:
                 added[c] += 1
         return {c: max(removed[c], added[c]) for c in sorted(set(removed) | set(added))}
 
@@ -195,8 +197,8 @@ class Solution:
             )
         if name == "cost":
             return self.cost_units()
-        if name == "changes":
-            return sum(self.sessions_changed().values())
+        if name == "changes":  # against the level's own base: the baseline plan when one is given
+            return sum(self.sessions_changed(self.problem.change_base).values())
         if name == "fairness":
             return sum(self.dcc_spread_units().values())
         raise KeyError(name)

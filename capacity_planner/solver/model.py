@@ -61,6 +61,15 @@ class AllocationModel:
         cells |= {var.index: 0 for var in self.variables.h.values()}
         return [(var, cells.get(var.index, value)) for var, value in values]
 
+    def baseline_hint(self) -> list[tuple[cp_model.IntVar, int]]:
+        """Every cell variable hinted with the baseline plan (1 where the cell keeps its baseline activity,
+        else 0); empty without a baseline."""
+        if self.problem.baseline is None:
+            return []
+        base = {(c, s, a) for (c, s), a in self.problem.baseline.items()}
+        return [*((var, int(key in base)) for key, var in self.variables.x.items()),
+                *((var, 0) for var in self.variables.h.values())]
+
     def set_hint(self, values: list[tuple[cp_model.IntVar, int]]) -> None:
         """Replace the model's hint."""
         self.cp.clear_hints()

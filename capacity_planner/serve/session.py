@@ -62,7 +62,7 @@ class Version:
     moved : tuple of Cell
         Cells whose activity differs from the version it was re-planned from (empty for version 1).
     seconds : float
-        Wall-clock seconds the re-plan took (solve and re-score).
+        Wall-clock seconds the re-plan took (solve and check).
     solve_status : str
         ``optimal`` when every level was proven, ``feasible`` when the time limit cut a level short.
     solve_note : str

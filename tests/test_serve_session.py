@@ -402,3 +402,20 @@ def test_an_alternate_week_current_cell_is_shown_once_and_not_doubled(pack, tmp_
     again = cp.plan(agreed, OPTIONS)
     assert cells_of(again.plan.allocation) == version.cells
     assert again.plan.gaps.set_index("activity_id").loc["fu", "planned_sessions_per_year"] == pytest.approx(planned_fu)
+
+
+def test_pins_that_cannot_hold_are_refused_with_the_solvers_reasons(pack, proposal):
+    """Four SPA pins for C01 break C01's SPA ceiling (2 PAs a week: the SPA of the current job plan): the
+    re-plan finds no plan, names both rules (the pins as a rule of the Baseline option), and nothing
+    changes."""
+    session = MeetingSession(pack, OPTIONS, proposal)
+    for slot in ("Mon-AM", "Mon-PM", "Thu-AM", "Thu-PM"):
+        session.add({"kind": "pin", "clinician": "C01", "slot": slot, "activity": "spa"})
+    with pytest.raises(MeetingError) as err:
+        session.replan()
+    messages = [p.message for p in err.value.problems]
+    assert "C01 may have at most 2 PAs of SPA a week (SPA ceiling)" in messages
+    assert ("C01's sessions locked or pinned for this re-plan must stay (Mon-AM spa, Mon-PM spa, Thu-AM spa, "
+            "Thu-PM spa)") in messages
+    assert len(session.versions) == 1 and len(session.pending) == 4
+    assert any(line.split(" ", 1)[1].startswith("Re-plan refused") for line in session.record)

@@ -277,7 +277,7 @@ def describe_rule(p: AllocationProblem, key: RuleKey) -> str:
         if key.rule == "pinned":
             fixed = [f"{p.slots[s].label} {p.activities[b].activity_id}"
                      for (cc, s), b in sorted(p.pinned.items()) if cc == c]
-            return f"{cid}'s sessions fixed in the plan re-planned from must stay ({', '.join(fixed)})"
+            return f"{cid}'s sessions locked or pinned for this re-plan must stay ({', '.join(fixed)})"
         if key.rule == "evening_rest":
             s = int(subject[1])  # type: ignore[call-overload]
             nxt = p.next_morning(s)

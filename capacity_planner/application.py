@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from capacity_planner.pack.model import PlanningPack
     from capacity_planner.plan_summary import PlanSummary
     from capacity_planner.solver.join import PartExecutor, PartProgress
-    from capacity_planner.solver.options import Allowances
+    from capacity_planner.solver.options import Allowances, Baseline
     from capacity_planner.solver.plan import PlanResult
     from capacity_planner.solver.solve import Progress
 
@@ -51,6 +51,10 @@ class PlanOptions:
         Where the parts of a split pack run: ``"process"`` (local processes) or ``"dask"`` (the Dask
         scheduler at ``scheduler``, else a local cluster); see
         :func:`~capacity_planner.solver.plan.plan_allocation`.
+    baseline : Baseline, optional
+        A plan the ``changes`` level counts against (and starts from) instead of the current job plans,
+        with cells fixed to it; reported changes still count against the current job plans (the team
+        meeting's re-plan, :mod:`capacity_planner.serve`).
     """
 
     time_limit_s: float | None = None
@@ -64,6 +68,7 @@ class PlanOptions:
     part_progress: PartProgress | None = None
     executor: PartExecutor = "process"
     scheduler: str | None = None
+    baseline: Baseline | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,6 +138,6 @@ def plan_pack(pack: PlanningPack, options: PlanOptions | None = None, *,
         workers=options.workers, allowances=options.allowances, progress=options.progress,
         deterministic=options.deterministic, raise_on_failure=options.raise_on_failure,
         work_limit=options.work_limit, part_progress=options.part_progress, executor=options.executor,
-        scheduler=options.scheduler)
+        scheduler=options.scheduler, baseline=options.baseline)
     notes = [*demand.notes, *set_aside_note(demand)]
     return PlanRun(pack, demand, plan, notes)

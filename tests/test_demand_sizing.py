@@ -202,3 +202,24 @@ def test_size_requirements_is_monotone_in_dna_rate(tiny: PlanningPack) -> None:
         req, _ = size_requirements(tiny.replace(activities=acts), demand, history)
         sessions.append(float(req.table.set_index("activity_id").at["2ww", "sessions_per_year"]))
     assert sessions == sorted(sessions) and sessions[0] < sessions[-1]
+
+
+def test_required_sessions_per_year_replaces_the_sized_demand(tiny: PlanningPack) -> None:
+    """activities.required_sessions_per_year (a demand the team sets, e.g. agreed in the team meeting)
+    replaces the sized sessions; the columns derived from it scale by new / sized; the sizing columns keep
+    the sized values; an activity sized at 0 gets sessions x 4 h x pa_value DCC hours; a note says so."""
+    sized = size_demand(tiny).requirements.table.set_index("activity_id")
+    acts = tuple(dataclasses.replace(a, required_sessions_per_year={"fu": 150.0, "spa": 20.0}.get(a.activity_id))
+                 for a in tiny.activities)
+    result = size_demand(tiny.replace(activities=acts))
+    t = result.requirements.table.set_index("activity_id")
+    ratio = 150.0 / sized.loc["fu", "sessions_per_year"]
+    assert t.loc["fu", "sessions_per_year"] == 150.0
+    for col in ("dcc_hours_per_year", "sessions_per_week", "sessions_per_service_week", "backlog_sessions_per_year"):
+        assert t.loc["fu", col] == pytest.approx(sized.loc["fu", col] * ratio, rel=1e-12), col
+    assert t.loc["fu", "dcc_hours_per_year"] == pytest.approx(150.0 * 4)  # 1 PA a session x 4 h
+    for col in ("weekly_demand_mean", "slots_per_week", "sizing_method"):
+        assert t.loc["fu", col] == sized.loc["fu", col], col
+    assert t.loc["spa", "sessions_per_year"] == 20.0 and t.loc["spa", "dcc_hours_per_year"] == 0.0  # not DCC
+    assert t.drop(index=["fu", "spa"]).equals(sized.drop(index=["fu", "spa"]))
+    assert any(n.startswith("fu: demand set to 150.0 session-weeks a year") for n in result.notes)

@@ -3,16 +3,19 @@ locks and pins, changes counted against the current job plans, checked input, un
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections import defaultdict
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import capacity_planner as cp
 from capacity_planner._files import OutputFolderError
 from capacity_planner.report.tables import load_meeting_data
 from capacity_planner.serve.actions import with_demand
-from capacity_planner.serve.replan import Cell, cells_of, moved_cells, replan
+from capacity_planner.serve.replan import Cell, cells_of, changes_from_baseline, moved_cells, replan
 from capacity_planner.serve.session import MeetingError, MeetingSession, whole_weekly_sessions
 from capacity_planner.serve.view import meeting_data
 
@@ -61,13 +64,13 @@ def a_pin(pack: cp.PlanningPack, shown: dict[Cell, str]) -> tuple[Cell, str]:
 
 def test_replan_without_actions_keeps_the_shown_plan_and_its_numbers(pack, proposal):
     shown = cells_of(proposal.plan.allocation)
-    solved, scored = replan(pack, proposal.demand, shown, {}, OPTIONS)
-    assert scored is not None
-    assert moved_cells(shown, cells_of(scored.plan.allocation)) == []
-    assert solved.summary.changed_sessions == 0  # the re-plan pack counts against the shown plan
-    for name in ("gaps", "clinicians", "changes", "allocation"):  # re-scored against the current job plans
-        assert scored.plan.tables[name].equals(proposal.plan.tables[name]), name
-    assert scored.summary.changed_sessions == proposal.summary.changed_sessions
+    run = replan(pack, proposal.demand, shown, {}, OPTIONS)
+    assert run.plan.has_plan
+    assert moved_cells(shown, cells_of(run.plan.allocation)) == []
+    assert changes_from_baseline(run) == 0  # the changes level counts against the shown plan
+    for name in ("gaps", "clinicians", "changes", "allocation"):  # reported against the current job plans
+        assert run.plan.tables[name].equals(proposal.plan.tables[name]), name
+    assert run.summary.changed_sessions == proposal.summary.changed_sessions
 
 
 def test_pin_and_lock_are_kept_and_changes_count_against_both_plans(session, pack):
@@ -90,18 +93,22 @@ def test_pin_and_lock_are_kept_and_changes_count_against_both_plans(session, pac
 def test_the_re_plan_moves_as_few_cells_of_the_shown_plan_as_it_can(pack, proposal):
     shown = cells_of(proposal.plan.allocation)
     pin_cell, activity = a_pin(pack, shown)
-    solved, scored = replan(pack, proposal.demand, shown, {pin_cell: activity}, OPTIONS)
-    assert scored is not None
-    after = cells_of(scored.plan.allocation)
+    run = replan(pack, proposal.demand, shown, {pin_cell: activity}, OPTIONS)
+    assert run.plan.has_plan
+    after = cells_of(run.plan.allocation)
     # The solver's changes level (proven optimal on the sample) counts against the shown plan with the
-    # pin in place: the pin is the meeting's change, every further one is the solver's.
-    assert solved.summary.status == "optimal"
+    # pin in place (Baseline): the pin is the meeting's change, every further one is the solver's. The
+    # hand count of the model's rule on the two timetables is the level's value.
+    assert run.summary.status == "optimal"
     assert after[pin_cell] == activity
-    assert solved.summary.changed_sessions == sessions_changed({**shown, pin_cell: activity}, after)
+    assert changes_from_baseline(run) == sessions_changed({**shown, pin_cell: activity}, after)
     # The pin takes C02's Mon AM from its shown activity: the shown plan loses that session, so at least
     # one more cell moves to keep the demand met; the optimum here moves exactly one.
-    assert sessions_changed(shown, after) == solved.summary.changed_sessions + 1
-    assert solved.summary.changed_sessions <= 2
+    assert sessions_changed(shown, after) == changes_from_baseline(run) + 1
+    assert changes_from_baseline(run) <= 2
+    # The run's own figures count against the current job plans (no re-scoring).
+    assert run.summary.changed_sessions == sessions_changed(current(pack), after)
+    assert int(run.plan.clinicians["changed_sessions"].sum()) == sessions_changed(current(pack), after)
 
 
 def test_unavailable_slot_is_emptied_and_demand_and_priority_are_applied(session, pack):
@@ -249,28 +256,41 @@ def test_away_for_the_year_empties_every_slot_of_the_clinician(session, pack):
         session.add({"kind": "away", "clinician": locked})
 
 
-def test_one_additional_pa_is_costed_and_becomes_the_agreed_contract(session, pack, tmp_path):
+def test_additional_pas_are_costed_within_the_contract_and_become_the_agreed_contract(session, pack, tmp_path):
     # On the sample every clinician's available day slots are full, so an additional PA needs a free
-    # slot: C03 (6 contracted PAs, at most 12) is made available on Thursday morning.
+    # slot: C03 (6 contracted PAs, at most 12) is made available on Thursday morning and afternoon.
     pack = pack.replace(availability=tuple(a for a in pack.availability
-                                           if (a.clinician_id, a.day, a.period) != ("C03", "Thu", "AM")))
+                                           if (a.clinician_id, a.day, a.period) not in
+                                           (("C03", "Thu", "AM"), ("C03", "Thu", "PM"))))
     session = MeetingSession(pack, OPTIONS)
-    with pytest.raises(MeetingError, match="allows no additional PA"):
+    with pytest.raises(MeetingError, match="allows no further additional PA"):
         session.add({"kind": "add_pa", "clinician": "N01"})  # 10 contracted, at most 10
     with pytest.raises(MeetingError, match="no additional PA allowed"):
         session.add({"kind": "remove_pa", "clinician": "C03"})
+    # C02: 11 contracted, at most 12: one additional PA, not two (the solver's additional_pa_caps).
+    session.add({"kind": "add_pa", "clinician": "C02"})
+    with pytest.raises(MeetingError, match=r"no further additional PA \(11 contracted, at most 12; 1 already"):
+        session.add({"kind": "add_pa", "clinician": "C02"})
+    session.drop(0)
+    session.add({"kind": "add_pa", "clinician": "C03"})
     session.add({"kind": "add_pa", "clinician": "C03"})
     version = session.replan()
     clinicians = version.run.plan.clinicians.set_index("clinician_id")
-    # Routine demand is short on the sample, so the plan takes the allowed PA: C03 alone, exactly one.
-    assert clinicians.loc["C03", "apa_pas"] == 1.0 and clinicians["apa_pas"].sum() == 1.0
-    # Costed as the cost level prices it: 1 PA a week x C03's £16,450 a year for one PA a week.
-    assert version.run.summary.annual_cost == pytest.approx(16450.0)
+    # Routine demand is short on the sample, so the plan takes both allowed PAs: C03 alone, exactly two.
+    assert clinicians.loc["C03", "apa_pas"] == 2.0 and clinicians["apa_pas"].sum() == 2.0
+    # Costed as the cost level prices it: 2 PAs a week x C03's £16,450 a year for one PA a week.
+    assert version.run.summary.annual_cost == pytest.approx(2 * 16450.0)
     session.agree(tmp_path / "m")
     agreed = cp.read_pack(tmp_path / "m" / "agreed_pack")
-    assert agreed.clinician("C03").contracted_pas == pack.clinician("C03").contracted_pas + 1
+    assert agreed.clinician("C03").contracted_pas == pack.clinician("C03").contracted_pas + 2
     again = cp.plan(agreed, OPTIONS)
     assert cells_of(again.plan.allocation) == version.cells and again.summary.annual_cost == 0
+    record = json.loads((tmp_path / "m" / "meeting_record.json").read_text(encoding="utf-8"))
+    assert record["additional_pas_allowed_in_meeting"] == {"C03": 2}
+    assert record["additional_pas"] == {"C03": 2.0}
+    # Withdrawn one at a time: one left, then none.
+    session.add({"kind": "remove_pa", "clinician": "C03"})
+    assert session.replan().run.plan.clinicians["apa_pas"].sum() == 1.0
     session.add({"kind": "remove_pa", "clinician": "C03"})
     assert session.replan().run.plan.clinicians["apa_pas"].sum() == 0
 
@@ -284,3 +304,118 @@ def test_the_meeting_plans_whole_weekly_sessions() -> None:
     session = MeetingSession(sample, OPTIONS, with_halves)
     assert not session.pack.settings.alternate_weeks
     assert not session.shown.run.plan.allocation["week"].isin(["A", "B"]).any()
+
+
+def test_demand_and_priority_set_in_the_meeting_travel_into_the_agreed_pack(session, pack, tmp_path):
+    """The agreed pack carries a demand set in the meeting as activities.required_sessions_per_year (demand
+    sizing reads it back) and a priority as activities.priority, so it re-plans to the same timetable with
+    the same requirements; the meeting record lists both."""
+    sized = session.demand.requirements.table.set_index("activity_id")
+    fu = float(sized.loc["fu", "sessions_per_year"])
+    session.add({"kind": "demand", "activity": "fu", "value": f"{fu + 400:.1f}"})
+    session.add({"kind": "priority", "activity": "minor_ops", "value": "7"})
+    version = session.replan()
+    assert version.run.plan.gaps.set_index("activity_id").loc["fu", "required_sessions_per_year"] == \
+        pytest.approx(fu + 400, abs=0.05)
+    session.agree(tmp_path / "m")
+    agreed = cp.read_pack(tmp_path / "m" / "agreed_pack")
+    assert agreed.activity("fu").required_sessions_per_year == pytest.approx(fu + 400, abs=0.05)
+    assert agreed.activity("minor_ops").priority == 7
+    assert all(a.required_sessions_per_year is None for a in agreed.activities if a.activity_id != "fu")
+    again = cp.plan(agreed, OPTIONS)
+    # The same requirements (sizing with the override = the meeting's requirements) and timetable.
+    mine = version.run.demand.requirements.table.set_index("activity_id")
+    theirs = again.demand.requirements.table.set_index("activity_id")
+    for col in ("sessions_per_year", "dcc_hours_per_year", "sessions_per_week", "sessions_per_service_week"):
+        assert theirs[col].to_numpy() == pytest.approx(mine[col].to_numpy(), rel=1e-12), col
+    assert cells_of(again.plan.allocation) == version.cells
+    assert again.summary.changed_sessions == 0
+    assert any("required_sessions_per_year" in n for n in again.notes)
+    record = json.loads((tmp_path / "m" / "meeting_record.json").read_text(encoding="utf-8"))
+    assert record["demand_set_in_meeting"] == {"fu": pytest.approx(fu + 400, abs=0.05)}
+    assert record["priority_set_in_meeting"] == {"minor_ops": 7}
+    md = (tmp_path / "m" / "meeting_record.md").read_text(encoding="utf-8")
+    assert "Priority of minor_ops: 7" in md and "Demand of fu:" in md
+
+
+def test_the_meeting_pack_follows_the_privacy_switch_and_the_agreed_pack_keeps_names(session, pack, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from forbidden_scan import scan_for_forbidden
+
+    session.pseudonyms = True
+    session.agree(tmp_path / "m")
+    surnames = sorted({part for c in pack.clinicians if c.name for part in c.name.split()[1:] if len(part) >= 4})
+    assert surnames  # Brown, Okafor, … : the scan has something to find
+    assert scan_for_forbidden(tmp_path / "m" / "meeting_pack", surnames, whole_words=True) == []
+    alloc = pd.read_csv(tmp_path / "m" / "meeting_pack" / "allocation.csv")
+    assert set(alloc["clinician_id"]) <= {f"Clinician {chr(ord('A') + i)}" for i in range(len(pack.clinicians))}
+    # The agreed pack is the service's own planning data: real IDs and names.
+    agreed = cp.read_pack(tmp_path / "m" / "agreed_pack")
+    assert [(c.clinician_id, c.name) for c in agreed.clinicians] == \
+        [(c.clinician_id, c.name) for c in pack.clinicians]
+    record = json.loads((tmp_path / "m" / "meeting_record.json").read_text(encoding="utf-8"))
+    assert record["meeting_pack_anonymised"] is True
+    # A positive control: with the switch off the same scan finds the names.
+    session.pseudonyms = False
+    session.agree(tmp_path / "m")
+    assert scan_for_forbidden(tmp_path / "m" / "meeting_pack", surnames, whole_words=True) != []
+
+
+def test_an_alternate_week_current_cell_is_shown_once_and_not_doubled(pack, tmp_path):
+    """The meeting plans whole weekly sessions (docs/serve.md); a current job plan cell run on alternate
+    weeks (C01's Tuesday-morning follow-up clinic, 21 of 42 weeks) is shown as that one activity, kept at
+    21 weeks a year when it keeps its activity (the model's rule), never counted as a weekly session, and
+    the agreed pack keeps its 21 weeks."""
+    half = Cell("C01", "Tue", "AM")
+    plans = tuple(j if Cell(j.clinician_id, j.day, j.period) != half else dataclasses.replace(j, weeks_per_year=21.0)
+                  for j in pack.job_plans)
+    pack = pack.replace(job_plans=plans)
+    assert pack.job_plans[[Cell(j.clinician_id, j.day, j.period) for j in pack.job_plans].index(half)].activity_id \
+        == "fu"
+    session = MeetingSession(pack, OPTIONS)
+    session.add({"kind": "pin", "clinician": "C01", "slot": "Tue-AM", "activity": "fu"})
+    version = session.replan()
+    assert version.cells[half] == "fu"
+    # The current job plans on screen: the cell shows "fu" once (no "a / b" split, no second row).
+    current_grid = meeting_data(session.versions[0].run).timetable
+    row = current_grid[(current_grid["clinician_id"] == "C01") & (current_grid["day"] == "Tue")
+                       & (current_grid["period"] == "AM")]
+    assert len(row) == 1 and row["before"].iloc[0] == "fu" and not row["alternate"].iloc[0]
+    # Supply by hand: the half cell counts 21 session-weeks, not 42, before and after.
+    working = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    weeks_now = {(Cell(j.clinician_id, j.day, j.period), j.activity_id): j.weeks_per_year for j in pack.job_plans}
+    current_fu = sum(j.weeks_per_year for j in pack.job_plans if j.activity_id == "fu")
+    planned_fu = sum(weeks_now.get((k, a), working[k.clinician_id]) for k, a in version.cells.items() if a == "fu")
+    gaps = version.run.plan.gaps.set_index("activity_id")
+    assert gaps.loc["fu", "current_sessions_per_year"] == pytest.approx(current_fu)
+    assert gaps.loc["fu", "planned_sessions_per_year"] == pytest.approx(planned_fu)
+    assert current_fu == sum(working[j.clinician_id] for j in pack.job_plans if j.activity_id == "fu") - 21.0
+    # The pin keeps the cell's activity, so it is no change from the current job plan.
+    assert half not in {Cell(r.clinician_id, r.day, r.period)
+                        for r in version.run.plan.tables["changes"].itertuples()}
+    session.agree(tmp_path / "m")
+    agreed = cp.read_pack(tmp_path / "m" / "agreed_pack")
+    cell = next(j for j in agreed.job_plans if Cell(j.clinician_id, j.day, j.period) == half)
+    assert cell.activity_id == "fu" and cell.weeks_per_year == 21.0
+    again = cp.plan(agreed, OPTIONS)
+    assert cells_of(again.plan.allocation) == version.cells
+    assert again.plan.gaps.set_index("activity_id").loc["fu", "planned_sessions_per_year"] == pytest.approx(planned_fu)
+
+
+def test_pins_that_cannot_hold_are_refused_with_the_solvers_reasons(pack, proposal):
+    """Four SPA pins for C01 break C01's SPA ceiling (2 PAs a week: the SPA of the current job plan): the
+    re-plan finds no plan, names both rules (the pins as a rule of the Baseline option), and nothing
+    changes."""
+    session = MeetingSession(pack, OPTIONS, proposal)
+    for slot in ("Mon-AM", "Mon-PM", "Thu-AM", "Thu-PM"):
+        session.add({"kind": "pin", "clinician": "C01", "slot": slot, "activity": "spa"})
+    with pytest.raises(MeetingError) as err:
+        session.replan()
+    messages = [p.message for p in err.value.problems]
+    assert "C01 may have at most 2 PAs of SPA a week (SPA ceiling)" in messages
+    assert ("C01's sessions locked or pinned for this re-plan must stay (Mon-AM spa, Mon-PM spa, Thu-AM spa, "
+            "Thu-PM spa)") in messages
+    assert len(session.versions) == 1 and len(session.pending) == 4
+    assert any(line.split(" ", 1)[1].startswith("Re-plan refused") for line in session.record)

@@ -65,6 +65,7 @@ __all__ = [
     "dna_factor",
     "follow_up_ratio",
     "service_week_sessions",
+    "set_required_sessions",
     "size_requirements",
     "sized_demand",
     "slots_for_demand",
@@ -421,7 +422,66 @@ def size_requirements(
             dcc_hours_per_year=per_year * C.NORMAL_PA_HOURS * act.pa_value if act.is_dcc else 0.0,
         )
         rows.append(row)
-    return Requirements.from_frame(pd.DataFrame(rows)), notes
+    requirements = Requirements.from_frame(pd.DataFrame(rows))
+    overrides = {a.activity_id: float(a.required_sessions_per_year) for a in pack.activities
+                 if a.required_sessions_per_year is not None}
+    for aid, sessions in overrides.items():
+        sized_sessions = float(requirements.table.loc[requirements.table["activity_id"] == aid,
+                                                      "sessions_per_year"].iloc[0])
+        notes.append(f"{aid}: demand set to {sessions:,.1f} session-weeks a year by the activities table "
+                     f"(required_sessions_per_year), replacing the {sized_sessions:,.1f} sized.")
+    pa_values = {a.activity_id: a.pa_value for a in pack.activities}
+    return set_required_sessions(requirements, overrides, pa_values), notes
+
+
+def set_required_sessions(requirements: Requirements, overrides: Mapping[str, float],
+                          pa_values: Mapping[str, float] | None = None) -> Requirements:
+    r"""Requirements with ``sessions_per_year`` (session-weeks a year) replaced for the activities in
+    ``overrides``: the demand a team sets (``activities.required_sessions_per_year``, or a demand changed
+    in the team meeting) instead of the sized one.
+
+    The columns derived from it scale with it: ``dcc_hours_per_year``, ``sessions_per_week``,
+    ``sessions_per_service_week`` and ``backlog_sessions_per_year`` are multiplied by new / sized
+    sessions. From zero sized sessions a DCC activity's hours are
+    :math:`\text{sessions} \times 4\,\text{h} \times \text{pa\_value}` (``pa_values``: activity ->
+    PAs a session, 1 when not given), as sizing computes them, and the other columns stay 0. The forecast and
+    sizing columns (weekly demand, DNA rate, slots) keep the sized values, so the change is visible.
+    Follow-up demand fed to other activities is not changed.
+
+    Examples
+    --------
+    A routine clinic sized at 100 session-weeks a year (400 DCC hours) set to 150:
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame([{"activity_id": "fu", "category": "DCC", "rapid_access": False,
+    ...     "weekly_demand_mean": 10.0, "weekly_demand_sized": 10.0, "sizing_method": "mean",
+    ...     "percentile": None, "dna_rate": 0.0, "dna_factor": 1.0, "follow_up_ratio": None,
+    ...     "backlog_relief_per_week": 0.0, "slots_per_week": 10.0, "sessions_per_week": 100 / 52,
+    ...     "sessions_per_year": 100.0, "dcc_hours_per_year": 400.0}])
+    >>> out = set_required_sessions(Requirements.from_frame(t), {"fu": 150.0}).table.iloc[0]
+    >>> float(out["sessions_per_year"]), float(out["dcc_hours_per_year"])
+    (150.0, 600.0)
+    """
+    if not overrides:
+        return requirements
+    table = requirements.table.copy()
+    for activity_id, sessions in overrides.items():
+        rows = table["activity_id"] == activity_id
+        if not rows.any():
+            raise ValueError(f"no requirements row for activity {activity_id!r}")
+        old = float(table.loc[rows, "sessions_per_year"].iloc[0])
+        for col in ("dcc_hours_per_year", "sessions_per_week", "sessions_per_service_week",
+                    "backlog_sessions_per_year"):
+            if col not in table.columns:
+                continue
+            if old > 0:
+                table.loc[rows, col] = table.loc[rows, col] * (sessions / old)
+            elif col == "dcc_hours_per_year":
+                is_dcc = (table.loc[rows, "category"] == "DCC").iloc[0]
+                pa = 1.0 if pa_values is None else float(pa_values.get(activity_id, 1.0))
+                table.loc[rows, col] = sessions * C.NORMAL_PA_HOURS * pa if is_dcc else 0.0
+        table.loc[rows, "sessions_per_year"] = float(sessions)
+    return Requirements.from_frame(table)
 
 
 def annual_sessions(demand_sessions_per_week: float, fixed_per_week: float, service_weeks: float) -> float:

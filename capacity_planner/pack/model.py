@@ -75,6 +75,7 @@ class Activity:
     room_type: str | None = None
     priority: int = C.PRIORITY_ROUTINE
     new_or_follow_up: str | None = None
+    required_sessions_per_year: float | None = None  # set by the team: replaces the sized demand
 
     @property
     def is_dcc(self) -> bool:

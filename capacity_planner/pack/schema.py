@@ -195,6 +195,11 @@ ACTIVITIES = TableSpec(
                    description="weight of unmet demand; default 10 for rapid access, 1 otherwise"),
         ColumnSpec("new_or_follow_up", "label", False, C.NEW_OR_FOLLOW_UP,
                    description="new or follow_up (clinics)"),
+        ColumnSpec("required_sessions_per_year", "float", min=0, max=100_000,
+                   description="(extension) session-weeks a year of demand the team sets for this "
+                               "activity, replacing the demand sized from referrals and requirements (DCC "
+                               "hours and sessions a week scale with it); `serve` writes it for a demand "
+                               "agreed in the team meeting. Blank: sized"),
     ),
     key=("activity_id",),
     references=(_ref("follow_up_activity", "activities", "activity_id"),),

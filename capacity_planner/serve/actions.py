@@ -8,8 +8,8 @@ at once, naming the field, the value and what was expected; nothing changes when
 * :class:`Unavailable` – the clinician does not work that slot (the cell is emptied);
 * :class:`Away` – the clinician is unavailable for the year (``active`` false, as a pack marks a clinician
   who is not in this year's plan: their sessions leave the plan and count in no gap or change);
-* :class:`AdditionalPA` – the clinician may take one additional PA a week (paid above the contract, costed
-  as the ``cost`` level prices it), or no longer;
+* :class:`AdditionalPA` – the clinician may take one more additional PA a week (paid above the contract,
+  costed as the ``cost`` level prices it; several within ``max_pas``), or one fewer;
 * :class:`SetDemand` – an activity's required sessions a year, replacing the sized demand;
 * :class:`SetPriority` – an activity's priority weight (1-1000, as in ``activities.priority``).
 
@@ -23,7 +23,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from capacity_planner import constants as C
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.errors import Problem
 from capacity_planner.pack.model import Availability, PlanningPack
@@ -84,7 +83,8 @@ class Away:
 
 @dataclass(frozen=True)
 class AdditionalPA:
-    """``clinician_id`` may take one additional PA a week (``allowed``), or no longer (not ``allowed``)."""
+    """``clinician_id`` may take one more additional PA a week (``allowed``), or one fewer (not
+    ``allowed``); several actions allow several, within the contract (``max_pas``)."""
 
     clinician_id: str
     allowed: bool = True
@@ -92,8 +92,8 @@ class AdditionalPA:
     def describe(self) -> str:
         """The action in words."""
         if self.allowed:
-            return f"{self.clinician_id} may take one additional PA a week"
-        return f"{self.clinician_id} no longer takes an additional PA"
+            return f"{self.clinician_id} may take one more additional PA a week"
+        return f"{self.clinician_id} may take one additional PA fewer"
 
 
 @dataclass(frozen=True)
@@ -137,22 +137,35 @@ def fixed_cells(actions: Sequence[Action]) -> dict[Cell, str]:
     return out
 
 
-def additional_pa_clinicians(actions: Sequence[Action]) -> frozenset[str]:
-    """Clinicians allowed one additional PA a week (the last action on each wins)."""
-    allowed: dict[str, bool] = {}
+def additional_pas(actions: Sequence[Action]) -> dict[str, int]:
+    """Clinician -> additional PAs a week the meeting allows them (each action adds or removes one;
+    clinicians left with none are not listed)."""
+    count: dict[str, int] = {}
     for act in actions:
         if isinstance(act, AdditionalPA):
-            allowed[act.clinician_id] = act.allowed
-    return frozenset(c for c, on in allowed.items() if on)
+            count[act.clinician_id] = count.get(act.clinician_id, 0) + (1 if act.allowed else -1)
+    return {c: n for c, n in sorted(count.items()) if n > 0}
+
+
+def additional_pa_headroom(pack: PlanningPack) -> dict[str, float]:
+    """Clinician -> additional PAs a week their contract allows (``max_pas - contracted_pas``, at least
+    0), read by the solver's own rule (:func:`capacity_planner.solver.problem.additional_pa_caps` with no
+    other cap), so the page allows exactly what the solver and the checker would."""
+    from capacity_planner.solver.problem import additional_pa_caps
+
+    caps, _ = additional_pa_caps(pack, Allowances(additional_pas_per_clinician=math.inf))
+    return caps
 
 
 def allowances(actions: Sequence[Action]) -> Allowances | None:
-    """The solver allowances of the meeting: one additional PA a week for each clinician allowed it, no
-    other (None, the pack's own rule, when the meeting allowed none)."""
-    who = additional_pa_clinicians(actions)
-    if not who:
+    """The solver allowances of the meeting: for each clinician the additional PAs a week the meeting
+    allowed them, no other (None, the pack's own rule, when the meeting allowed none)."""
+    count = additional_pas(actions)
+    if not count:
         return None
-    return Allowances(additional_pas_per_clinician=1.0, additional_pas_total=float(len(who)), clinicians=who)
+    return Allowances(additional_pas_per_clinician=float(max(count.values())),
+                      additional_pas_total=float(sum(count.values())), clinicians=frozenset(count),
+                      clinician_caps=tuple((c, float(n)) for c, n in count.items()))
 
 
 def meeting_pack(pack: PlanningPack, actions: Sequence[Action]) -> PlanningPack:
@@ -176,31 +189,16 @@ def demand_overrides(actions: Sequence[Action]) -> dict[str, float]:
     return {act.activity: act.sessions_per_year for act in actions if isinstance(act, SetDemand)}
 
 
-def with_demand(requirements: Requirements, overrides: Mapping[str, float]) -> Requirements:
-    r"""Requirements with ``sessions_per_year`` replaced for the overridden activities.
+def with_demand(requirements: Requirements, overrides: Mapping[str, float],
+                pack: PlanningPack | None = None) -> Requirements:
+    """Requirements with ``sessions_per_year`` replaced for the overridden activities, exactly as demand
+    sizing applies ``activities.required_sessions_per_year``
+    (:func:`capacity_planner.demand.sizing.set_required_sessions`; ``pack`` gives the PA values), so the
+    agreed pack, which carries the meeting's demand in that column, sizes the same requirements."""
+    from capacity_planner.demand.sizing import set_required_sessions
 
-    The columns derived from it scale with it: ``dcc_hours_per_year``, ``sessions_per_week`` and
-    ``sessions_per_service_week`` are multiplied by new / old sessions (session-weeks a year). From zero
-    sessions a DCC activity's hours are :math:`\text{sessions} \times 4\,\text{h}` (one normal-time PA
-    each).
-    """
-    if not overrides:
-        return requirements
-    table = requirements.table.copy()
-    for activity_id, sessions in overrides.items():
-        rows = table["activity_id"] == activity_id
-        old = float(table.loc[rows, "sessions_per_year"].iloc[0])
-        factor = sessions / old if old > 0 else math.nan
-        for col in ("dcc_hours_per_year", "sessions_per_week", "sessions_per_service_week"):
-            if col not in table.columns:
-                continue
-            if old > 0:
-                table.loc[rows, col] = table.loc[rows, col] * factor
-            elif col == "dcc_hours_per_year":
-                is_dcc = (table.loc[rows, "category"] == "DCC").iloc[0]
-                table.loc[rows, col] = sessions * C.NORMAL_PA_HOURS if is_dcc else 0.0
-        table.loc[rows, "sessions_per_year"] = float(sessions)
-    return Requirements.from_frame(table)
+    pa_values = None if pack is None else {a.activity_id: a.pa_value for a in pack.activities}
+    return set_required_sessions(requirements, overrides, pa_values)
 
 
 # ---- parsing and checking the page's input ------------------------------------------------------------
@@ -348,14 +346,15 @@ def _cell_action(pack: PlanningPack, shown: Mapping[Cell, str], in_force: Sequen
 def _clinician_action(pack: PlanningPack, in_force: Sequence[Action], kind: str,
                       clinician: str) -> tuple[Action | None, list[Problem]]:
     """Away for the year, or one additional PA allowed or withdrawn, refusing what cannot hold."""
-    allowed = clinician in additional_pa_clinicians(in_force)
+    allowed = additional_pas(in_force).get(clinician, 0)
     if kind == "add_pa":
         c = pack.clinician(clinician)
-        if allowed:
-            return None, [_problem(f"{clinician} may already take one additional PA", "clinician", clinician)]
-        if c.max_pas - c.contracted_pas < 1:
-            return None, [_problem(f"{clinician}'s contract allows no additional PA ({c.contracted_pas:g} "
-                                   f"contracted, at most {c.max_pas:g})", "clinician", clinician)]
+        headroom = additional_pa_headroom(pack)[clinician]
+        if allowed + 1 > headroom + 1e-9:
+            already = f"; {allowed} already allowed in this meeting" if allowed else ""
+            return None, [_problem(f"{clinician}'s contract allows no further additional PA "
+                                   f"({c.contracted_pas:g} contracted, at most {c.max_pas:g}{already})",
+                                   "clinician", clinician)]
         return AdditionalPA(clinician, True), []
     if kind == "remove_pa":
         if not allowed:

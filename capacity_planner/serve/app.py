@@ -121,7 +121,9 @@ class MeetingApp:
         versions = []
         for v in s.versions:
             summary = v.run.summary
-            versions.append({"number": v.number, "moved": len(v.moved), "changed": summary.changed_sessions,
+            versions.append({"number": v.number, "moved": len(v.moved),
+                             "solver": "" if v.changes_from_shown is None else f"{v.changes_from_shown:,}",
+                             "changed": summary.changed_sessions,
                              "unmet": summary.unmet_sessions_per_year, "cost": summary.annual_cost or 0.0,
                              "seconds": v.seconds, "status": v.solve_status,
                              "actions": [self._words(a, ids, labels) for a in v.new_actions]})

@@ -25,7 +25,14 @@ from capacity_planner.demand.pipeline import DemandResult
 from capacity_planner.errors import CapacityPlannerError, Problem
 from capacity_planner.pack.model import JobPlanCell, PlanningPack
 from capacity_planner.serve import actions as A
-from capacity_planner.serve.replan import Cell, cell_weeks, cells_of, moved_cells, replan
+from capacity_planner.serve.replan import (
+    Cell,
+    cell_weeks,
+    cells_of,
+    changes_from_baseline,
+    moved_cells,
+    replan,
+)
 
 __all__ = ["MeetingError", "MeetingSession", "Version", "agreed_pack"]
 
@@ -55,12 +62,16 @@ class Version:
     moved : tuple of Cell
         Cells whose activity differs from the version it was re-planned from (empty for version 1).
     seconds : float
-        Wall-clock seconds the re-plan took (solve and re-score).
+        Wall-clock seconds the re-plan took (solve and check).
     solve_status : str
         ``optimal`` when every level was proven, ``feasible`` when the time limit cut a level short.
     solve_note : str
         The levels the time limit cut short with their relative gap (best found against the bound);
         empty when every level was proven.
+    changes_from_shown : int or None
+        The solver's ``changes`` level: sessions changed from the version re-planned from with the
+        meeting's pins in place (the pins are the meeting's changes, these the solver's); None for
+        version 1.
     """
 
     number: int
@@ -71,6 +82,7 @@ class Version:
     seconds: float = 0.0
     solve_status: str = "optimal"
     solve_note: str = ""
+    changes_from_shown: int | None = None
 
     @property
     def cells(self) -> dict[Cell, str]:
@@ -174,21 +186,23 @@ class MeetingSession:
         started = time.perf_counter()
         actions = self.in_force
         pack = A.meeting_pack(self.pack, actions)
-        requirements = A.with_demand(self.demand.requirements, A.demand_overrides(actions))
+        requirements = A.with_demand(self.demand.requirements, A.demand_overrides(actions), pack)
         demand = dataclasses.replace(self.demand, requirements=requirements)
         options = dataclasses.replace(self.options, allowances=A.allowances(actions))
-        solved, scored = replan(pack, demand, self.shown.cells, A.fixed_cells(actions), options)
-        if scored is None:
-            reasons = list(solved.plan.result.reasons) or [
+        run = replan(pack, demand, self.shown.cells, A.fixed_cells(actions), options)
+        if not run.plan.has_plan:
+            reasons = list(run.plan.result.reasons) or [
                 "no plan was found within the time limit; try again or remove an action"]
             self._log(f"Re-plan refused: {'; '.join(reasons)}")
             raise MeetingError(reasons)
-        moved = tuple(moved_cells(self.shown.cells, cells_of(scored.plan.allocation)))
-        version = Version(self.shown.number + 1, scored, actions, tuple(self.pending), moved,
-                          time.perf_counter() - started, str(solved.summary.status), cut_short(solved))
+        moved = tuple(moved_cells(self.shown.cells, cells_of(run.plan.allocation)))
+        version = Version(self.shown.number + 1, run, actions, tuple(self.pending), moved,
+                          time.perf_counter() - started, str(run.summary.status), cut_short(run),
+                          changes_from_baseline(run))
         self.versions.append(version)
         self.pending.clear()
-        self._log(f"Version {version.number}: {len(moved)} cells moved from version {version.number - 1} "
+        self._log(f"Version {version.number}: {len(moved)} cells moved from version {version.number - 1}, "
+                  f"{version.changes_from_shown} sessions changed by the solver beyond the pins "
                   f"({version.seconds:.1f} s, {version.solve_status})")
         return version
 
@@ -205,7 +219,8 @@ class MeetingSession:
     def agree(self, out_dir: str | Path, number: int | None = None) -> list[Path]:
         """Write the agreed version (default: the shown one) into ``out_dir``: ``agreed_pack/`` (the
         planning pack with the agreed timetable as its job plans, every cell locked), ``meeting_pack/``
-        (report.html, plan.xlsx and every plan output, changes counted against the current job plans),
+        (report.html, plan.xlsx and every plan output, changes counted against the current job plans;
+        with pseudonyms when :attr:`pseudonyms` is on, as ``plan --anonymise`` writes it),
         ``meeting_record.md`` and ``meeting_record.json``; all or nothing under the output-folder rule
         (:func:`capacity_planner._files.output_folder`). Returns the files written."""
         from capacity_planner._files import output_folder
@@ -216,7 +231,10 @@ class MeetingSession:
         self._log(f"Agreed: version {version.number}")
         with output_folder(out_dir, "serve", inputs=pack_inputs(self.pack)) as stage:
             write_pack(agreed_pack(version), stage / "agreed_pack", command="serve")
-            write_meeting_pack(version.run, stage / "meeting_pack")
+            # The meeting pack is for the room: it follows the privacy switch (pseudonyms given in memory
+            # before anything is written, as `plan --anonymise` does). The agreed pack is the service's
+            # own planning data and keeps the real names (docs/serve.md).
+            write_meeting_pack(version.run, stage / "meeting_pack", anonymise=self.pseudonyms)
             record = self.record_of(version)
             (stage / "meeting_record.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
             (stage / "meeting_record.md").write_text(record_markdown(record), encoding="utf-8")
@@ -232,6 +250,9 @@ class MeetingSession:
             "versions": len(self.versions),
             "actions_in_force": [a.describe() for a in version.actions],
             "demand_set_in_meeting": A.demand_overrides(version.actions),
+            "priority_set_in_meeting": {a.activity: a.priority for a in version.actions
+                                        if isinstance(a, A.SetPriority)},
+            "additional_pas_allowed_in_meeting": A.additional_pas(version.actions),
             "additional_pas": {str(c): float(x) for c, x in zip(
                 version.run.plan.clinicians["clinician_id"], version.run.plan.clinicians["apa_pas"],
                 strict=True) if x > 0},
@@ -239,6 +260,7 @@ class MeetingSession:
             "unmet_sessions_per_year": s.unmet_sessions_per_year,
             "annual_cost": s.annual_cost,
             "status": s.status,
+            "meeting_pack_anonymised": bool(self.pseudonyms),
             "log": list(self.record),
         }
 
@@ -257,8 +279,11 @@ def agreed_pack(version: Version) -> PlanningPack:
     """The meeting's pack with the version's timetable as its job plans, every cell locked; a cell keeps
     the weeks a year its current job plan gave it when its activity is unchanged, else the clinician's
     working weeks (the model's rule). An additional PA the agreed plan gives a clinician becomes part of
-    their contracted PAs (the agreed job plan)."""
+    their contracted PAs (the agreed job plan). A demand set in the meeting is written as the activity's
+    ``required_sessions_per_year`` (demand sizing then reads it back instead of the sized demand) and a
+    priority set in the meeting as its ``priority``, so planning the agreed pack meets the same demand."""
     pack = version.run.pack
+    demand = A.demand_overrides(version.actions)
     weeks = cell_weeks(pack)
     working = {c.clinician_id: c.working_weeks for c in pack.clinicians}
     cells = tuple(JobPlanCell(k.clinician_id, k.day, k.period, a, weeks.get((k, a), working[k.clinician_id]),
@@ -268,7 +293,10 @@ def agreed_pack(version: Version) -> PlanningPack:
     clinicians = tuple(c if c.clinician_id not in extra else
                        dataclasses.replace(c, contracted_pas=c.contracted_pas + extra[c.clinician_id])
                        for c in pack.clinicians)
-    return pack.replace(job_plans=cells, clinicians=clinicians)
+    activities = tuple(a if a.activity_id not in demand else
+                       dataclasses.replace(a, required_sessions_per_year=demand[a.activity_id])
+                       for a in pack.activities)
+    return pack.replace(job_plans=cells, clinicians=clinicians, activities=activities)
 
 
 def record_markdown(record: dict[str, object]) -> str:
@@ -280,6 +308,16 @@ def record_markdown(record: dict[str, object]) -> str:
              f"{record['unmet_sessions_per_year']} session-weeks a year of demand unmet.", "",
              "## Actions in force", ""]
     lines += [f"- {a}" for a in record["actions_in_force"]] or ["- none"]  # type: ignore[attr-defined]
+    changes = [
+        *(f"- Demand of {a}: {n:,.1f} session-weeks a year (agreed pack: activities."
+          "required_sessions_per_year)" for a, n in record["demand_set_in_meeting"].items()),  # type: ignore[attr-defined]
+        *(f"- Priority of {a}: {p} (agreed pack: activities.priority)"
+          for a, p in record["priority_set_in_meeting"].items()),  # type: ignore[attr-defined]
+        *(f"- {c}: {n} additional PA(s) a week allowed, {record['additional_pas'].get(c, 0.0):g} "  # type: ignore[attr-defined]
+          "taken (agreed pack: contracted_pas)"
+          for c, n in record["additional_pas_allowed_in_meeting"].items()),  # type: ignore[attr-defined]
+    ]
+    lines += ["", "## Demand, priorities and additional PAs", ""] + (changes or ["- none changed"])
     lines += ["", "## What happened", ""]
     lines += [f"- {entry}" for entry in record["log"]]  # type: ignore[attr-defined]
     return "\n".join(lines) + "\n"

@@ -15,7 +15,7 @@ a :class:`Result`), :func:`check_plan` (independent checker), :func:`explain_inf
 from capacity_planner.solver.checker import check_plan
 from capacity_planner.solver.explain import explain_infeasible, presolve_reasons
 from capacity_planner.solver.gaps import gap_reasons
-from capacity_planner.solver.options import Allowances, PurchasedSessions
+from capacity_planner.solver.options import Allowances, Baseline, PurchasedSessions
 from capacity_planner.solver.plan import PlanResult, plan_allocation
 from capacity_planner.solver.problem import (
     PA_SCALE,
@@ -32,6 +32,7 @@ __all__ = [
     "WEEK_SCALE",
     "AllocationProblem",
     "Allowances",
+    "Baseline",
     "LevelResult",
     "PlanResult",
     "PurchasedSessions",

@@ -72,6 +72,8 @@ def _allowed_extra(
             cap = min(room, al.additional_pas_per_clinician)
         if al.clinicians is not None and c.clinician_id not in al.clinicians:
             cap = 0.0
+        if al.clinician_caps is not None:
+            cap = min(cap, dict(al.clinician_caps).get(c.clinician_id, 0.0))
         out[c.clinician_id] = cap
     return out, al.additional_pas_total
 

@@ -68,6 +68,7 @@ class Constraints:
         self.out_of_hours_opt_in()
         self.out_of_hours_share()
         self.locked_cells()
+        self.pinned_cells()
         self.room_capacity()
         self.fixed_slot_requirements()
         self.fixed_weekly_requirements()
@@ -220,6 +221,14 @@ class Constraints:
             var = self.v.h.get((c, s, a0))
             ct = self.model.add(var == 1) if var is not None else self.model.add_bool_or([])
             self._add(ct, "locked", c)
+
+    def pinned_cells(self) -> None:
+        r"""Cells fixed to the baseline plan (:class:`~capacity_planner.solver.options.Baseline`) keep its
+        activity: :math:`x_{csb} = 1` for each fixed cell :math:`(c, s, b)` (one guard per clinician)."""
+        for (c, s), b in sorted(self.p.pinned.items()):
+            var = self.v.x.get((c, s, b))
+            ct = self.model.add(var == 1) if var is not None else self.model.add_bool_or([])
+            self._add(ct, "pinned", c)
 
     def room_capacity(self) -> None:
         r"""Rooms per slot: :math:`\sum_{c, a: \text{room}(a) = r} (2 x_{csa} + h_{csa}) \le 2\,
@@ -387,20 +396,22 @@ class Constraints:
                 self.model.add(self.v.dcc_min[g] <= dcc)
 
     def changes_definition(self) -> None:
-        r"""Sessions changed per clinician: :math:`k_c \ge` cells of the current plan not kept
+        r"""Sessions changed per clinician (against the current job plans, or the baseline plan when one
+        is given): :math:`k_c \ge` cells of the current plan not kept
         (:math:`1 - x_{csa_0} - h_{csa_0}`: kept on alternate weeks counts as kept) and :math:`k_c \ge` cells
         added that differ from it (weekly or alternate-week), so a move (a session to another slot) counts
         1 and a weekly clinic turned into clinic on week A and SPA on week B counts 1."""
         removed: dict[int, list] = {c: [] for c in range(self.p.n_clinicians)}
         removed_const = dict.fromkeys(removed, 0)
-        for c, s in (*self.p.current, *self.p.current_halves):
-            for a0 in self.p.current_activities(c, s):  # a week A / week B cell kept weekly counts as kept
+        p = self.p  # counted against the current job plans, or the baseline plan when given
+        for c, s in p.change_cells():
+            for a0 in p.change_activities(c, s):  # a week A / week B cell kept weekly counts as kept
                 removed_const[c] += 1
                 removed[c] += [(var, -1) for var in (self.v.x.get((c, s, a0)), self.v.h.get((c, s, a0)))
                                if var is not None]
         added: dict[int, list] = {c: [] for c in range(self.p.n_clinicians)}
         for (c, s) in [*self.v.by_cs, *(k for k in self.v.h_by_cs if k not in self.v.by_cs)]:
-            before = self.p.current_activities(c, s)
+            before = p.change_activities(c, s)
             added[c] += [(var, 1) for a, var in self.v.by_cs.get((c, s), []) if a not in before]
             added[c] += [(var, 1) for a, var in self.v.h_by_cs.get((c, s), []) if a not in before]
         for c, k in self.v.changed.items():

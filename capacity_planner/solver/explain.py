@@ -254,6 +254,7 @@ def describe_rule(p: AllocationProblem, key: RuleKey) -> str:
         "out_of_hours_opt_in",
         "out_of_hours_share",
         "locked",
+        "pinned",
         "evening_rest",
         "sessions_per_day",
         "weekly_rest",
@@ -301,6 +302,10 @@ def describe_rule(p: AllocationProblem, key: RuleKey) -> str:
             units = sum(p.pas(c, s, p.current[(c, s)]) * p.current_weeks[(c, s)]
                         for (cc, s) in p.locked if cc == c) / ci.working_weeks
             return f"{cid}'s locked sessions must stay ({', '.join(cells)}: {_pa(units)})"
+        if key.rule == "pinned":
+            fixed = [f"{p.slots[s].label} {p.activities[b].activity_id}"
+                     for (cc, s), b in sorted(p.pinned.items()) if cc == c]
+            return f"{cid}'s sessions locked or pinned for this re-plan must stay ({', '.join(fixed)})"
         if key.rule == "evening_rest":
             s = int(subject[1])  # type: ignore[call-overload]
             nxt = p.next_morning(s)

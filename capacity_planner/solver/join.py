@@ -32,7 +32,7 @@ from capacity_planner.demand.requirements import Requirements
 from capacity_planner.interrupts import RunInterrupted, interrupted
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver.decompose import Part
-from capacity_planner.solver.options import Allowances
+from capacity_planner.solver.options import Allowances, Baseline
 from capacity_planner.solver.result import LevelResult, Result, SolveStatus
 
 if TYPE_CHECKING:
@@ -60,11 +60,12 @@ def worst_status(statuses: list[SolveStatus]) -> SolveStatus:
 
 
 def _solve_part(args: tuple[PlanningPack, Requirements, float, int, int, Allowances | None, bool,
-                             float | None]) -> PlanResult:
+                             float | None, Baseline | None]) -> PlanResult:
     from capacity_planner.solver.plan import _plan_one
 
-    pack, requirements, limit, seed, cp_workers, allowances, deterministic, work_limit = args
-    return _plan_one(pack, requirements, limit, seed, cp_workers, allowances, None, deterministic, work_limit)
+    pack, requirements, limit, seed, cp_workers, allowances, deterministic, work_limit, baseline = args
+    return _plan_one(pack, requirements, limit, seed, cp_workers, allowances, None, deterministic, work_limit,
+                     baseline)
 
 
 def _quiet_worker() -> None:
@@ -120,7 +121,7 @@ def _start_method() -> str:
 def solve_parts(parts: list[tuple[Part, PlanningPack, Requirements]], limit: float, seed: int, n_workers: int,
                 allowances: Allowances | None, deterministic: bool, work_limit: float | None,
                 part_progress: PartProgress | None = None, executor: PartExecutor = "process",
-                scheduler: str | None = None) -> list[PlanResult]:
+                scheduler: str | None = None, baseline: Baseline | None = None) -> list[PlanResult]:
     """Each part's plan, in part order; up to ``n_workers`` parts at a time in separate processes.
 
     ``limit`` is the wall clock for all the parts together (:func:`part_budget`), ``work_limit`` the
@@ -158,7 +159,7 @@ def solve_parts(parts: list[tuple[Part, PlanningPack, Requirements]], limit: flo
         given.setdefault(i, (budget, work))
         pending -= weights[i]
         _, pk, rq = parts[i]
-        return (pk, rq, budget, seed, cp_workers, allowances, deterministic, work)
+        return (pk, rq, budget, seed, cp_workers, allowances, deterministic, work, baseline)
 
     def done(i: int, plan: PlanResult) -> None:
         nonlocal n_done
@@ -382,10 +383,11 @@ def plan_parts(pack: PlanningPack, requirements: Requirements,
                parts: list[tuple[Part, PlanningPack, Requirements]], limit: float, seed: int, n_workers: int,
                allowances: Allowances | None, deterministic: bool, work_limit: float | None,
                part_progress: PartProgress | None = None, executor: PartExecutor = "process",
-               scheduler: str | None = None) -> PlanResult:
-    """Solve the parts (:func:`solve_parts`) and join them (:func:`join_plans`)."""
+               scheduler: str | None = None, baseline: Baseline | None = None) -> PlanResult:
+    """Solve the parts (:func:`solve_parts`, each counting changes against ``baseline`` when given) and
+    join them (:func:`join_plans`)."""
     t0 = time.perf_counter()
     plans = solve_parts(parts, limit, seed, n_workers, allowances, deterministic, work_limit, part_progress,
-                        executor, scheduler)
+                        executor, scheduler, baseline)
     return join_plans(pack, requirements, [p for p, _, _ in parts], plans, limit, n_workers, seed,
                       deterministic, allowances, time.perf_counter() - t0)

@@ -54,13 +54,24 @@ class AllocationModel:
 
     def current_plan_hint(self, values: list[tuple[cp_model.IntVar, int]],
                           ) -> list[tuple[cp_model.IntVar, int]]:
-        """``values`` with every cell variable replaced by the current job plans (1 where the cell keeps
-        its current activity, else 0): a phase hint for the ``changes`` level, not a feasible solution."""
-        current = {(c, s, a) for (c, s), a in self.problem.current.items()}
-        pairs = {(c, s, a) for (c, s), pair in self.problem.current_halves.items() for a in pair}
+        """``values`` with every cell variable replaced by the current job plans, or the baseline plan when
+        one is given (1 where the cell keeps that activity, else 0): a phase hint for the ``changes``
+        level, not a feasible solution."""
+        current = {(c, s, a) for (c, s), a in self.problem.change_base.items()}
+        pairs = ({(c, s, a) for (c, s), pair in self.problem.current_halves.items() for a in pair}
+                 if self.problem.baseline is None else set())
         cells = {var.index: int(key in current) for key, var in self.variables.x.items()}
         cells |= {var.index: int(key in pairs) for key, var in self.variables.h.items()}
         return [(var, cells.get(var.index, value)) for var, value in values]
+
+    def baseline_hint(self) -> list[tuple[cp_model.IntVar, int]]:
+        """Every cell variable hinted with the baseline plan (1 where the cell keeps its baseline activity,
+        else 0); empty without a baseline."""
+        if self.problem.baseline is None:
+            return []
+        base = {(c, s, a) for (c, s), a in self.problem.baseline.items()}
+        return [*((var, int(key in base)) for key, var in self.variables.x.items()),
+                *((var, 0) for var in self.variables.h.values())]
 
     def set_hint(self, values: list[tuple[cp_model.IntVar, int]]) -> None:
         """Replace the model's hint."""

@@ -49,6 +49,10 @@ class Allowances:
         Cap on the team's additional PAs a week in total (None: no total cap).
     clinicians : frozenset of str or None
         Only these clinicians may take additional PAs (None: everyone whose contract allows it).
+    clinician_caps : tuple of (str, float) or None
+        Additional PAs a week each named clinician may take, as ``(clinician_id, PAs)`` pairs (the team
+        meeting allows them one by one); a clinician not named takes none. Combined with the other caps:
+        the smallest applies. None: no per-clinician caps.
     purchased_sessions : tuple of PurchasedSessions
         Locum/WLI sessions that may be bought, per activity.
     max_extra_cost : float or None
@@ -61,5 +65,35 @@ class Allowances:
     additional_pas_per_clinician: float | None = None
     additional_pas_total: float | None = None
     clinicians: frozenset[str] | None = None
+    clinician_caps: tuple[tuple[str, float], ...] | None = None
     purchased_sessions: tuple[PurchasedSessions, ...] = ()
     max_extra_cost: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """A plan the ``changes`` objective level counts against, instead of the pack's current job plans.
+
+    The team meeting re-plans from the plan on its screen: the solver should move as little *of that
+    plan* as it can, while every reported figure (``changes.csv``, ``changed_sessions``, supply, the
+    routine floor, the weeks a cell runs) stays measured against the current job plans.
+
+    Parameters
+    ----------
+    cells : tuple of (str, str, str, str)
+        ``(clinician_id, day, period, activity_id)`` of every cell of the baseline plan (one activity per
+        cell, every week). Cells of clinicians or slots not in the pack (another part of a split pack) are
+        ignored.
+    fixed : frozenset of (str, str, str)
+        ``(clinician_id, day, period)`` cells that must keep their baseline activity (the meeting's locks
+        and pins); each must be a cell of ``cells``.
+
+    Notes
+    -----
+    The ``changes`` level then counts, per clinician, the larger of baseline cells not kept and cells
+    given another activity than the baseline's (the same rule as against the current job plans), and its
+    search starts from the baseline. Everything else in the model is unchanged.
+    """
+
+    cells: tuple[tuple[str, str, str, str], ...]
+    fixed: frozenset[tuple[str, str, str]] = frozenset()

@@ -13,7 +13,7 @@ from capacity_planner.demand.requirements import Requirements
 from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError, PlanCheckError
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.plan_summary import PlanSummary
-from capacity_planner.solver.options import Allowances
+from capacity_planner.solver.options import Allowances, Baseline
 from capacity_planner.solver.problem import AllocationProblem, build_problem
 from capacity_planner.solver.result import Result, SolveStatus
 from capacity_planner.solver.solve import Progress, resolve_workers, solve
@@ -146,6 +146,7 @@ def plan_allocation(
     part_progress: PartProgress | None = None,
     executor: PartExecutor = "process",
     scheduler: str | None = None,
+    baseline: Baseline | None = None,
 ) -> PlanResult:
     """Allocate the team's sessions to meet ``requirements`` under the job-planning rules.
 
@@ -179,6 +180,10 @@ def plan_allocation(
         cluster, the one at ``scheduler`` (``tcp://host:8786``) or else a local cluster of ``workers``
         processes. The plan is the same either way (exactly so with a work limit or when every part is
         proven optimal).
+    baseline : Baseline, optional
+        A plan the ``changes`` level counts against (and starts from) instead of the current job plans,
+        with cells fixed to it (the team meeting's re-plan from the plan on screen); every table and
+        figure of the result still counts changes against the current job plans.
 
     Notes
     -----
@@ -198,12 +203,12 @@ def plan_allocation(
     parts = split(pack, requirements, allowances)
     if len(parts) == 1:
         plan = _plan_one(pack, requirements, limit, seed_, n_workers, allowances, progress, deterministic,
-                         work)
+                         work, baseline)
     else:
         from capacity_planner.solver.join import plan_parts
 
         plan = plan_parts(pack, requirements, parts, limit, seed_, n_workers, allowances, deterministic, work,
-                          part_progress, executor, scheduler)
+                          part_progress, executor, scheduler, baseline)
     if plan.has_plan:
         verify_plan(plan, allowances)
     if raise_on_failure:
@@ -213,11 +218,11 @@ def plan_allocation(
 
 def _plan_one(pack: PlanningPack, requirements: Requirements, limit: float, seed: int, n_workers: int,
               allowances: Allowances | None, progress: Progress | None, deterministic: bool,
-              work_limit: float | None) -> PlanResult:
+              work_limit: float | None, baseline: Baseline | None = None) -> PlanResult:
     """Solve one pack (or one part) as a single model; no checker, no raising."""
     from capacity_planner.solver.gaps import gap_reasons
 
-    problem = build_problem(pack, requirements, allowances)
+    problem = build_problem(pack, requirements, allowances, baseline)
     result = solve(
         problem,
         time_limit_s=limit,

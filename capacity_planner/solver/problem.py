@@ -49,7 +49,7 @@ from capacity_planner import constants as C
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.costs import NOMINAL_PA_COST, PA_SCALE, additional_rate, session_rate
 from capacity_planner.pack.model import Clinician, PlanningPack
-from capacity_planner.solver.options import Allowances
+from capacity_planner.solver.options import Allowances, Baseline
 
 WEEK_SCALE = 100
 FULL_TIME_PAS = 10.0
@@ -213,6 +213,10 @@ class AllocationProblem:
     locked_halves: frozenset[tuple[int, int, int]] = frozenset()  # (clinician, slot, activity)
     # (slot, activity) of a 1-in-N on-call rota -> weeks a year each member is on call (week_scale units)
     rota_weeks: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    # The plan the changes level counts against (Baseline; None: the current job plans) and its cells
+    # that must keep their baseline activity, (clinician, slot) -> activity
+    baseline: Mapping[tuple[int, int], int] | None = None
+    pinned: Mapping[tuple[int, int], int] = field(default_factory=dict)
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
     # ---- sizes and lookups ---------------------------------------------------------------------
@@ -220,6 +224,12 @@ class AllocationProblem:
     def n_clinicians(self) -> int:
         """Number of clinicians planned."""
         return len(self.clinicians)
+
+    @property
+    def change_base(self) -> Mapping[tuple[int, int], int]:
+        """The cells the ``changes`` level counts against: the baseline when given, else the current job
+        plans."""
+        return self.current if self.baseline is None else self.baseline
 
     def clinician_index(self, clinician_id: str) -> int:
         """Index of a clinician (KeyError if not planned)."""
@@ -257,6 +267,21 @@ class AllocationProblem:
             return tuple(a for a in self.current_halves[(c, s)] if a is not None)
         a = self.current.get((c, s))
         return () if a is None else (a,)
+
+    def change_cells(self) -> tuple[tuple[int, int], ...]:
+        """The (clinician, slot) cells the ``changes`` level counts against: the baseline's when given,
+        else the current job plans' weekly and week A / week B cells."""
+        if self.baseline is not None:
+            return tuple(self.baseline)
+        return (*self.current, *self.current_halves)
+
+    def change_activities(self, c: int, s: int) -> tuple[int, ...]:
+        """The activities the ``changes`` level compares cell (c, s) with: the baseline's (whole weekly
+        cells), else :meth:`current_activities`."""
+        if self.baseline is not None:
+            a = self.baseline.get((c, s))
+            return () if a is None else (a,)
+        return self.current_activities(c, s)
 
     def current_in_week(self, c: int, s: int, week: str) -> int | None:
         """The current job plan's activity in slot ``s`` in week ``week`` ("A", "B"; "" reads as A)."""
@@ -383,7 +408,8 @@ def _session_cost(pack: PlanningPack, kind: str) -> float | None:
 
 def additional_pa_caps(pack: PlanningPack, allowances: Allowances) -> tuple[dict[str, float], float | None]:
     """Additional PAs a week each clinician may be given (headroom below ``max_pas``, the per-clinician
-    allowance, the named clinicians) and the team's total allowance (None: no total cap)."""
+    allowance, the named clinicians, the per-clinician caps) and the team's total allowance (None: no total
+    cap)."""
     caps: dict[str, float] = {}
     for c in pack.clinicians:
         headroom = max(0.0, c.max_pas - c.contracted_pas)
@@ -393,6 +419,8 @@ def additional_pa_caps(pack: PlanningPack, allowances: Allowances) -> tuple[dict
             allowed = min(headroom, allowances.additional_pas_per_clinician)
         if allowances.clinicians is not None and c.clinician_id not in allowances.clinicians:
             allowed = 0.0
+        if allowances.clinician_caps is not None:
+            allowed = min(allowed, dict(allowances.clinician_caps).get(c.clinician_id, 0.0))
         caps[c.clinician_id] = allowed
     return caps, allowances.additional_pas_total
 
@@ -458,8 +486,10 @@ def build_problem(
     pack: PlanningPack,
     requirements: Requirements,
     allowances: Allowances | None = None,
+    baseline: Baseline | None = None,
 ) -> AllocationProblem:
-    """Integerise ``pack`` and ``requirements`` for the allocation model.
+    """Integerise ``pack`` and ``requirements`` for the allocation model (``baseline``: the plan the
+    ``changes`` level counts against, :class:`~capacity_planner.solver.options.Baseline`).
 
     Raises
     ------
@@ -696,6 +726,7 @@ def build_problem(
                 f"a year ({share:.0%} of the smaller of its current supply and its need) unless the rules "
                 f"leave no other way"
             )
+    base_cells, pinned = _baseline_cells(baseline, clin_of, slot_of, act_of, frozenset(locked))
     return AllocationProblem(
         name=pack.settings.name,
         clinicians=tuple(clinicians),
@@ -725,4 +756,34 @@ def build_problem(
         rota_weeks=rota_cells,
         current_halves=current_halves,
         locked_halves=frozenset(locked_halves),
+        baseline=base_cells,
+        pinned=pinned,
     )
+
+
+def _baseline_cells(baseline: Baseline | None, clin_of: Mapping[str, int],
+                    slot_of: Mapping[tuple[str, str], int], act_of: Mapping[str, int],
+                    locked: frozenset[tuple[int, int]],
+                    ) -> tuple[dict[tuple[int, int], int] | None, dict[tuple[int, int], int]]:
+    """The baseline's cells and fixed cells in model indices (cells of clinicians or slots not planned
+    here, such as another part's, are left out; a pack-locked cell stays a lock). ValueError for a cell
+    planned here with an unknown activity, or a fixed cell that is not a baseline cell."""
+    if baseline is None:
+        return None, {}
+    cells: dict[tuple[int, int], int] = {}
+    named: dict[tuple[str, str, str], str] = {}
+    for cid, day, period, aid in baseline.cells:
+        named[(cid, day, period)] = aid
+        if cid in clin_of and (day, period) in slot_of:  # else another part's (or an inactive) clinician
+            if aid not in act_of:
+                raise ValueError(f"the baseline plan gives {cid} {day} {period} an activity not in the "
+                                 f"pack: {aid}")
+            cells[(clin_of[cid], slot_of[(day, period)])] = act_of[aid]
+    pinned: dict[tuple[int, int], int] = {}
+    for cid, day, period in sorted(baseline.fixed):
+        if (cid, day, period) not in named:
+            raise ValueError(f"a fixed cell is not a cell of the baseline plan: {cid} {day} {period}")
+        key = (clin_of.get(cid, -1), slot_of.get((day, period), -1))
+        if key in cells and key not in locked:
+            pinned[key] = cells[key]
+    return cells, pinned

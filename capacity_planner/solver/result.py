@@ -148,22 +148,23 @@ class Solution:
                     if self.week_activity(c, s, w) != p.current_in_week(c, s, w)]
         return out
 
-    def sessions_changed(self) -> dict[int, int]:
+    def sessions_changed(self, base: Mapping[tuple[int, int], int] | None = None) -> dict[int, int]:
         """Sessions changed per clinician: the larger of current cells not kept (on alternate weeks counts
         as kept) and new weekly or alternate-week cells added that differ from the current plan (a
-        session moved to another slot counts 1); clinicians without change are left out."""
+        session moved to another slot counts 1); clinicians without change are left out. ``base``: the
+        plan to count against instead of the current job plans (the ``changes`` level's baseline)."""
         removed: dict[int, int] = defaultdict(int)
         added: dict[int, int] = defaultdict(int)
         p = self.problem
-        for c, s in (*p.current, *p.current_halves):
-            for a0 in p.current_activities(c, s):
+        for c, s in ((*p.current, *p.current_halves) if base is None else tuple(base)):
+            for a0 in _before(p, base, c, s):
                 if self.cells.get((c, s)) != a0 and a0 not in self.halves.get((c, s), ()):
                     removed[c] += 1
         for (c, s), a in self.cells.items():
-            if a not in p.current_activities(c, s):
+            if a not in _before(p, base, c, s):
                 added[c] += 1
         for c, s, _, a in self.half_cells():
-            if a not in p.current_activities(c, s):
+            if a not in _before(p, base, c, s):
                 added[c] += 1
         return {c: max(removed[c], added[c]) for c in sorted(set(removed) | set(added))}
 
@@ -197,8 +198,8 @@ class Solution:
             )
         if name == "cost":
             return self.cost_units()
-        if name == "changes":
-            return sum(self.sessions_changed().values())
+        if name == "changes":  # against the level's own base: the baseline plan when one is given
+            return sum(self.sessions_changed(self.problem.change_base).values())
         if name == "fairness":
             return sum(self.dcc_spread_units().values())
         raise KeyError(name)
@@ -267,3 +268,13 @@ class Result:
     def gap(self) -> dict[str, float | None]:
         """Relative gap per level (0 when proven optimal)."""
         return {lv.name: lv.gap for lv in self.levels}
+
+
+def _before(problem: AllocationProblem, base: Mapping[tuple[int, int], int] | None, c: int,
+            s: int) -> tuple[int, ...]:
+    """The activities cell (c, s) is compared with: the current job plans' (weekly, or week A and B), or
+    ``base``'s weekly cell."""
+    if base is None:
+        return problem.current_activities(c, s)
+    a = base.get((c, s))
+    return () if a is None else (a,)

@@ -49,6 +49,10 @@ sample its bound equals the optimum at once), so CP-SAT's LP-guided search finds
 own than by repairing a plan that the previous level chose without regard to this level's demand: the
 routine level of the service sample took 1.15 deterministic units from the rapid-access plan (first
 solution 8,590 against an optimum of 1,719) and 0.78 without it; the rapid-access level 0.15 and 0.07.
+With a :class:`~capacity_planner.solver.options.Baseline` (the team meeting's re-plan from the plan on
+its screen) these levels are hinted with the baseline's cells instead: that plan met them a moment ago,
+so a search cut short by the time limit stays near it (service sample, pin, 0.5 work units: 15 cells
+moved and 1,974 unmet session-weeks hinted, against 286 and 4,554 unhinted; docs/benchmarks.md).
 The level's rule ``f_k <= f_k*`` keeps the earlier levels' optima either way; if a level stops before
 proving its optimum and the previous plan is at least as good under its objective (or it found nothing),
 the previous plan stands (fixed and evaluated, :func:`_previous_plan`), so a time limit never leaves a
@@ -188,7 +192,9 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
         work = None if work_left is None else (work_left if not pending else work_left / 2)
         model.cp.minimize(level.expr)
         if level.name in UNHINTED_LEVELS:
-            model.cp.clear_hints()
+            # No hint, except from a baseline plan (the meeting's re-plan): it is nearly optimal for these
+            # levels, and a search cut short stays near it (docs/benchmarks.md, issue 20).
+            model.set_hint(model.baseline_hint())
         elif hint is not None:
             model.set_hint(model.current_plan_hint(hint) if level.name == "changes" else hint)
         solver = cp_model.CpSolver()

@@ -199,7 +199,7 @@ class Solution:
         if name == "cost":
             return self.cost_units()
         if name == "changes":  # against the level's own base: the baseline plan when one is given
-            return sum(self.sessions_changed(self.problem.change_base).values())
+            return sum(self.sessions_changed(self.problem.baseline).values())
         if name == "fairness":
             return sum(self.dcc_spread_units().values())
         raise KeyError(name)

@@ -17,7 +17,7 @@ OUT    ?= out/demo
 TEST_WORKERS ?= auto
 PYTEST := $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
-.PHONY: demo test test-fast lint bench clean venv constraints screenshots
+.PHONY: demo test test-fast test-floors lint bench clean venv constraints screenshots
 
 venv: $(STAMP)
 
@@ -44,6 +44,16 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PYTEST) -m "not slow"
 
+# The oldest runtime versions pyproject.toml allows (constraints-floor.txt), in their own venv: the
+# command-line and API tests, so the declared floors stay true (issue 12 item 7).
+FLOOR_VENV := .venv-floor
+test-floors:
+	@test -x $(FLOOR_VENV)/bin/python || $(PYTHON) -m venv $(FLOOR_VENV)
+	@$(FLOOR_VENV)/bin/python -m pip install --quiet --upgrade pip
+	@$(FLOOR_VENV)/bin/python -m pip install --quiet -c constraints-floor.txt -e ".[dev]"
+	$(FLOOR_VENV)/bin/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -p no:cacheprovider \
+		tests/test_cli.py tests/test_api.py tests/test_demand_forecast.py tests/test_report_excel.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
@@ -57,7 +67,7 @@ constraints:
 	@mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 clean:
-	rm -rf out build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf out build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .venv-floor
 
 # The sample's pages in headless Chromium (apt-get install chromium), for the README: docs/screenshots/*.png.
 screenshots: $(STAMP)

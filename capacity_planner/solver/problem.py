@@ -205,6 +205,11 @@ class AllocationProblem:
     notes: tuple[str, ...] = ()
     # (clinician, slot) -> activities offered on alternate weeks there (solver/alternate.py)
     halves: Mapping[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
+    # weekday-true supply (solver/supply.py), week_scale units a year per (clinician, slot): a weekly cell
+    # moved or new there, the current cell kept, an alternate-week cell. Empty: supply = weeks (even spread)
+    supply_full: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    supply_kept: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    supply_half: Mapping[tuple[int, int], int] = field(default_factory=dict)
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
     # ---- sizes and lookups ---------------------------------------------------------------------
@@ -274,6 +279,19 @@ class AllocationProblem:
         PAs and supply always move together."""
         return self.pas(c, s, a) * self.weeks(c, s, a)
 
+    def supply_weeks(self, c: int, s: int, a: int) -> int:
+        """Sessions a year (week_scale units) one weekly cell delivers: weekday-true (the planning year's
+        calendar for slot ``s``'s day, :mod:`capacity_planner.solver.supply`), else :meth:`weeks`. Its PAs
+        stay :meth:`annual` (contractual)."""
+        if self.current.get((c, s)) == a:
+            return self.supply_kept.get((c, s), self.current_weeks[(c, s)])
+        return self.supply_full.get((c, s), self.clinicians[c].working_weeks)
+
+    def half_supply(self, c: int, s: int) -> int:
+        """Sessions a year (week_scale units) an alternate-week cell of clinician ``c`` in slot ``s``
+        delivers: half the weekday-true supply of a weekly one, else :meth:`half_weeks`."""
+        return self.supply_half.get((c, s), self.half_weeks(c))
+
     def min_session_pas(self, c: int) -> int:
         """Smallest PA units of any session clinician ``c`` could do (0 if they have no options)."""
         values = [self.pas(c, s, a) for s in range(len(self.slots)) for a in self.options.get((c, s), ())]
@@ -288,7 +306,7 @@ class AllocationProblem:
         act = self.activities[a]
         if act.category in ("SPA", *HELD_CATEGORIES):
             return None
-        longest = max((self.weeks(c, s, a) for c, s, aa in self.triples() if aa == a), default=0)
+        longest = max((self.supply_weeks(c, s, a) for c, s, aa in self.triples() if aa == a), default=0)
         if longest == 0:
             return None
         required = sum(max(r.min_clinicians * longest, r.attendance or 0) for r in self.fixed_slots
@@ -302,7 +320,7 @@ class AllocationProblem:
         need, current supply and the requirements alone cannot make a pack infeasible (found by the HiGHS
         property test)."""
         locked = [key for key in self.locked if self.current.get(key) == a]
-        forced = sum(self.current_weeks[key] for key in locked)
+        forced = sum(self.supply_weeks(*key, a) for key in locked)
         for r in self.fixed_slots:
             if r.a == a:
                 heads_locked = sum(1 for _, s in locked if s == r.s)
@@ -372,7 +390,7 @@ def _extra_cost_cap(allowances: Allowances) -> int | None:
     return math.floor(budget * PA_SCALE + _EPS)
 
 
-def _week_scale(pack: PlanningPack, halved: frozenset[str] = frozenset()) -> int:
+def _week_scale(pack: PlanningPack, halved: frozenset[str] = frozenset(), extra: tuple[int, ...] = ()) -> int:
     """Coarsest resolution (1, 2, 4, 5, 10, 20, 25, 50 or 100 steps a week) keeping every working_weeks and
     weeks_per_year of active clinicians whole, and half the working weeks of the clinicians in ``halved``
     (who may be given alternate-week cells); :class:`ScalingError` if hundredths are not enough."""
@@ -390,7 +408,7 @@ def _week_scale(pack: PlanningPack, halved: frozenset[str] = frozenset()) -> int
         if j.clinician_id in active
     ]
     g = WEEK_SCALE
-    for v in values:
+    for v in [*values, *extra]:  # extra: weekday-true supply in hundredths
         g = math.gcd(g, v)
     return WEEK_SCALE // g
 
@@ -432,7 +450,10 @@ def build_problem(
     demand_given = referral_demand(pack, requirements)
     # solver.alternate_weeks = false: whole weekly sessions only (no alternate-week cells offered)
     halved = half_clinician_ids(pack) if pack.settings.alternate_weeks else frozenset()
-    week_scale = _week_scale(pack, halved)
+    clin_index = {c.clinician_id: i for i, c in enumerate(c for c in pack.clinicians if c.active)}
+    supply_of = _weekday_supply_weeks(pack, slots, halved)
+    week_scale = _week_scale(pack, halved,
+                             tuple(to_units(w, WEEK_SCALE, "supply") for w in supply_of.values()))
     unknown = sorted(set(demand_given) - set(pack.activity_ids))
     if unknown:
         raise ValueError(f"requirements name activities not in the pack: {', '.join(unknown)}")
@@ -532,9 +553,16 @@ def build_problem(
             locked.add(key)
 
     clinicians = with_current_time(pack, clinicians, activities, slots, current, current_weeks, week_scale)
+    supply_full: dict[tuple[int, int], int] = {}
+    supply_kept: dict[tuple[int, int], int] = {}
+    supply_half: dict[tuple[int, int], int] = {}
+    for (cid, s, kind), w in supply_of.items():
+        units = to_units(w, WEEK_SCALE, "supply") * week_scale // WEEK_SCALE
+        target = {"full": supply_full, "kept": supply_kept, "half": supply_half}[kind]
+        target[(clin_index[cid], s)] = units
     current_supply: dict[int, int] = {}
     for key, a in current.items():
-        current_supply[a] = current_supply.get(a, 0) + current_weeks[key]
+        current_supply[a] = current_supply.get(a, 0) + supply_kept.get(key, current_weeks[key])
     share = float(pack.settings.routine_floor_share)
     activities = [
         dataclasses.replace(
@@ -639,4 +667,37 @@ def build_problem(
         ),
         notes=tuple(notes),
         halves=halves,
+        supply_full=supply_full,
+        supply_kept=supply_kept,
+        supply_half=supply_half,
     )
+
+
+def _weekday_supply_weeks(pack: PlanningPack, slots: tuple[SlotInfo, ...],
+                          halved: frozenset[str]) -> dict[tuple[str, int, str], float]:
+    """Weekday-true supply in weeks (hundredths) by (clinician, slot index, "full" / "kept" / "half"):
+    a weekly cell moved or new there, the current cell kept (its ``weeks_per_year`` of the working weeks),
+    an alternate-week cell (clinicians in ``halved``). Empty when the setting is off or the planning year
+    unknown (:func:`capacity_planner.solver.supply.weekday_supply`)."""
+    from capacity_planner.solver.supply import cell_supply, weekday_supply
+
+    by_day = weekday_supply(pack)
+    if by_day is None:
+        return {}
+    slot_of = {(sl.day, sl.period): i for i, sl in enumerate(slots)}
+    out: dict[tuple[str, int, str], float] = {}
+    for c in pack.clinicians:
+        if not c.active:
+            continue
+        for s, sl in enumerate(slots):
+            day = by_day[c.clinician_id][sl.day]
+            out[(c.clinician_id, s, "full")] = day
+            if c.clinician_id in halved:
+                out[(c.clinician_id, s, "half")] = cell_supply(c.working_weeks / 2, c.working_weeks, day)
+    working = {c.clinician_id: c.working_weeks for c in pack.clinicians if c.active}
+    for j in pack.job_plans:
+        if j.clinician_id in working and (j.day, j.period) in slot_of:
+            s = slot_of[(j.day, j.period)]
+            out[(j.clinician_id, s, "kept")] = cell_supply(j.weeks_per_year, working[j.clinician_id],
+                                                           by_day[j.clinician_id][j.day])
+    return out

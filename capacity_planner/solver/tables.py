@@ -66,10 +66,11 @@ def allocation_table(sol: Solution) -> pd.DataFrame:
 
 
 def current_supply_units(p: AllocationProblem) -> dict[int, int]:
-    """Session-weeks a year (week_scale units) per activity in the current job plan (active clinicians)."""
+    """Session-weeks a year (week_scale units) per activity in the current job plan (active clinicians),
+    each cell weekday-true (:meth:`AllocationProblem.supply_weeks`)."""
     out = {a: 0 for a in range(len(p.activities))}
     for key, a in p.current.items():
-        out[a] += p.current_weeks[key]
+        out[a] += p.supply_weeks(key[0], key[1], a)  # weekday-true when the setting is on
     return out
 
 
@@ -188,8 +189,8 @@ def floor_report(sol: Solution) -> list[str]:
         if act.floor <= 0:
             continue
         supply = sol.supply_units[a]
-        step = min([p.weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a]
-                   + [p.half_weeks(c) for c, _, _, b in sol.half_cells() if b == a], default=0)
+        step = min([p.supply_weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a]
+                   + [p.half_supply(c, s) for c, s, _, b in sol.half_cells() if b == a], default=0)
         if supply < act.floor:
             out.append(f"{act.activity_id}: below its routine floor ({supply / p.week_scale:g} of "
                        f"{act.floor / p.week_scale:g} session-weeks a year); the rules leave no other way")

@@ -20,6 +20,12 @@ WEEK_SCALE = 100 (at most)
     solver prove the unmet-demand level optimal: with a fractional D the LP relaxation can meet the
     fraction that no plan can, and closing that last fraction of a session-week took CP-SAT longer than
     the rest of the solve. Each rounding is recorded in :attr:`AllocationProblem.notes`.
+    Weekday-true supply (:mod:`capacity_planner.solver.supply`, ``planning.weekday_true_supply``) adds
+    each cell's sessions a year to the values kept whole: whole sessions for a weekly cell (37.6 -> 38 for
+    a Monday cell of 42 working weeks in 2026/27), halves for a part-week one, so the resolution stays
+    whole or half session-weeks. Supply
+    coefficients are :meth:`AllocationProblem.supply_weeks` / :meth:`~AllocationProblem.half_supply`; PA
+    coefficients stay :meth:`~AllocationProblem.annual` (contractual weeks).
 
 Premium time
 ------------
@@ -303,6 +309,12 @@ class AllocationProblem:
         fixed requirements (heads or sessions a week x those weeks). Time no activity needs stays
         unassigned rather than becoming sessions nobody asked for. None for SPA, ANR and ED (their own
         rules) and for an activity nobody can do."""
+        parts = self.supply_cap_parts(a)
+        return None if parts is None else parts[0] + parts[1] - 1
+
+    def supply_cap_parts(self, a: int) -> tuple[int, int] | None:
+        """(the largest of need, current supply, fixed requirements and forced supply; the longest cell's
+        supply), week_scale units, of :meth:`supply_cap`; None where it has none."""
         act = self.activities[a]
         if act.category in ("SPA", *HELD_CATEGORIES):
             return None
@@ -311,7 +323,7 @@ class AllocationProblem:
             return None
         required = sum(max(r.min_clinicians * longest, r.attendance or 0) for r in self.fixed_slots
                        if r.a == a) + sum(r.sessions * longest for r in self.fixed_weekly if r.a == a)
-        return max(act.demand, act.current_supply, required, self._forced_supply(a, longest)) + longest - 1
+        return max(act.demand, act.current_supply, required, self._forced_supply(a, longest)), longest
 
     def _forced_supply(self, a: int, longest: int) -> int:
         """Session-weeks a year (week_scale units) of ``a`` that locks and fixed requirements force: every

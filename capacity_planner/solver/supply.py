@@ -14,10 +14,14 @@ A cell that runs :math:`k` of the clinician's :math:`W_c` working weeks (a kept 
 alternate-week cell with :math:`k = W_c/2`) delivers :math:`k\,w_{cd}/W_c`. Its PAs do not change: a
 Monday clinic is still one PA a week in the job plan (``AllocationProblem.weeks``); only supply does.
 
-Every value is rounded to the nearest hundredth of a session (half up), the finest step of the solver's
-week units (``WEEK_SCALE``); the problem then counts in the coarsest step that keeps every value whole:
-tenths of a session-week usually (37.6), twentieths when a clinician may be given alternate-week cells
-(half of 43.7 is 21.85).
+The solver counts supply in whole sessions: a weekly cell's :math:`w_{cd}` is rounded to the nearest
+whole session (half up: 37.6 -> 38, 43.6 -> 44), and a cell running part of the weeks delivers
+:math:`k/W_c` of that, to the nearest half session (an alternate-week cell exactly half: 19 of 38, 21.5 of
+43). The problem's week resolution then stays whole or half session-weeks as before. Tenths were tried
+first: the unmet-demand levels became subset sums in tenths and neither the embedded sample nor the
+service pack was proven optimal within 60 s (docs/method.md, "Weekday-true supply"), where whole
+sessions keep them provable. The error is at most half a session a cell a year, against the 1.6-6 a
+year the even spread misplaces.
 
 ``planning.weekday_true_supply = false`` keeps the old convention (every weekly cell delivers
 :math:`W_c`): :func:`weekday_supply` returns None and the problem's supply equals its PA weeks. So does a
@@ -33,12 +37,13 @@ from collections import defaultdict
 from capacity_planner.calendar import PLANNING_WEEKS, weekday_weeks
 from capacity_planner.pack.model import PlanningPack
 
-HUNDREDTHS = 100
+#: Steps a session of the supply of a weekly cell (whole sessions) and of a part-week cell (halves).
+WEEKLY_STEPS, PART_STEPS = 1, 2
 
 
-def round_hundredth(value: float) -> float:
-    """``value`` to the nearest hundredth, half up (37.595 -> 37.6)."""
-    return math.floor(value * HUNDREDTHS + 0.5 + 1e-9) / HUNDREDTHS
+def round_steps(value: float, steps: int) -> float:
+    """``value`` to the nearest ``1/steps`` of a session, half up (37.6 -> 38 in whole sessions)."""
+    return math.floor(value * steps + 0.5 + 1e-9) / steps
 
 
 def planning_start(pack: PlanningPack) -> dt.date | None:
@@ -64,7 +69,7 @@ def leave_by_clinician(pack: PlanningPack) -> dict[str, dict[dt.date, float]]:
 
 
 def weekday_supply(pack: PlanningPack) -> dict[str, dict[str, float]] | None:
-    """Sessions a year a weekly cell delivers, by active clinician and day name (rounded to hundredths);
+    """Sessions a year a weekly cell delivers, by active clinician and day name (whole sessions);
     None when the setting is off or the planning year is unknown (every cell then delivers its weeks)."""
     if not pack.settings.weekday_true_supply:
         return None
@@ -72,16 +77,16 @@ def weekday_supply(pack: PlanningPack) -> dict[str, dict[str, float]] | None:
     if start is None:
         return None
     leave = leave_by_clinician(pack)
-    return {c.clinician_id: {d: round_hundredth(w) for d, w in weekday_weeks(
+    return {c.clinician_id: {d: round_steps(w, WEEKLY_STEPS) for d, w in weekday_weeks(
                 start, PLANNING_WEEKS, c.working_weeks, leave.get(c.clinician_id)).items()}
             for c in pack.clinicians if c.active}
 
 
 def cell_supply(weeks_run: float, working_weeks: float, day_weeks: float) -> float:
     """Sessions a year of a cell running ``weeks_run`` of ``working_weeks`` on a day whose weekly cell
-    delivers ``day_weeks``: ``weeks_run x day_weeks / working_weeks``, to the nearest hundredth."""
+    delivers ``day_weeks``: ``weeks_run x day_weeks / working_weeks``, to the nearest half session."""
     if working_weeks <= 0:
         return 0.0
     if abs(weeks_run - working_weeks) < 1e-9:
         return day_weeks
-    return round_hundredth(weeks_run * day_weeks / working_weeks)
+    return round_steps(weeks_run * day_weeks / working_weeks, PART_STEPS)

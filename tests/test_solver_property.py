@@ -126,8 +126,8 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
 
     # Supply (docs/method.md, "Weekday-true supply"): a weekly cell on day d delivers w_d sessions a year,
     # W + 8/5 - bank holidays on d in the planning year to the nearest whole session; a cell running k of
-    # the W working weeks k/W x w_d to the nearest half; the even spread (w_d = W) without a planning year
-    # or with the setting off.
+    # the W working weeks k/W x w_d, also to the nearest whole session; the even spread (w_d = W) without a
+    # planning year or with the setting off.
     weekday = pack.settings.weekday_true_supply and pack.settings.start is not None
 
     def sessions(cid: str, day: str, k: float) -> float:
@@ -136,7 +136,7 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
             return k
         assert pack.settings.start is not None
         w_d = math.floor(weekday_working_weeks(pack.settings.start, w)[day] + 0.5 + 1e-9)
-        return w_d if k == w else math.floor(k * w_d / w * 2 + 0.5 + 1e-9) / 2
+        return w_d if k == w else math.floor(k * w_d / w + 0.5 + 1e-9)
 
     def supply(x: tuple[str, str, str, str]) -> float:
         return sessions(x[0], x[1], weeks(x))

@@ -21,8 +21,7 @@ reading of the rules, written from docs/method.md ("Allocation"), not from the m
   weekly cell on day *d* delivers one session on every *d* of the 52 weeks from ``planning.start`` that is
   not a bank holiday, less the week's share recorded in ``leave``, less the contract's leave
   (52 - 8/5 - working weeks) not recorded, spread evenly; a cell running *k* of the *W* working weeks
-  delivers *k*/*W* of that (alternate-week cells half); a weekly cell's to the nearest whole session, a
-  part-week cell's to the nearest half, half up. Setting
+  delivers *k*/*W* of that (alternate-week cells half); each to the nearest whole session, half up. Setting
   off: a cell delivers the weeks it runs. PAs are never weekday-true;
 * referral demand is ``sessions_per_year`` less the fixed sessions the sizing added, rounded up to the
   resolution of supply; summary.json's unmet totals, unassigned PAs and cost are re-derived.
@@ -341,7 +340,7 @@ def _cell_sessions(days: dict[str, dict[str, float]] | None, cid: str, day: str,
     whole = days[cid][day]
     if abs(weeks - working_weeks) < 1e-9:
         return whole
-    return _half_up(weeks * whole / working_weeks, 2) if working_weeks > 0 else 0.0
+    return _half_up(weeks * whole / working_weeks) if working_weeks > 0 else 0.0
 
 
 def _supply(cells: dict, supply_of: dict, bought: Mapping[str, float]) -> dict[str, float]:

@@ -22,8 +22,8 @@ WEEK_SCALE = 100 (at most)
     the rest of the solve. Each rounding is recorded in :attr:`AllocationProblem.notes`.
     Weekday-true supply (:mod:`capacity_planner.solver.supply`, ``planning.weekday_true_supply``) adds
     each cell's sessions a year to the values kept whole: whole sessions for a weekly cell (37.6 -> 38 for
-    a Monday cell of 42 working weeks in 2026/27), halves for a part-week one, so the resolution stays
-    whole or half session-weeks. Supply
+    a Monday cell of 42 working weeks in 2026/27), and for a part-week one (half of 41 -> 21), so the
+    supply needs no finer resolution than whole session-weeks. Supply
     coefficients are :meth:`AllocationProblem.supply_weeks` / :meth:`~AllocationProblem.half_supply`; PA
     coefficients stay :meth:`~AllocationProblem.annual` (contractual weeks).
 

@@ -16,12 +16,11 @@ Monday clinic is still one PA a week in the job plan (``AllocationProblem.weeks`
 
 The solver counts supply in whole sessions: a weekly cell's :math:`w_{cd}` is rounded to the nearest
 whole session (half up: 37.6 -> 38, 43.6 -> 44), and a cell running part of the weeks delivers
-:math:`k/W_c` of that, to the nearest half session (an alternate-week cell exactly half: 19 of 38, 21.5 of
-43). The problem's week resolution then stays whole or half session-weeks as before. Tenths were tried
-first: the unmet-demand levels became subset sums in tenths and neither the embedded sample nor the
-service pack was proven optimal within 60 s (docs/method.md, "Weekday-true supply"), where whole
-sessions keep them provable. The error is at most half a session a cell a year, against the 1.6-6 a
-year the even spread misplaces.
+:math:`k/W_c` of that, again to the nearest whole session (an alternate-week cell half: 19 of 38, 22 of
+43). Tenths, then half sessions for part-week cells, were tried first: the unmet-demand levels became
+subset sums in finer steps and the service pack was not proven optimal (docs/method.md, "Weekday-true
+supply"). The error is at most half a session a cell a year, against the 1.6-6 a year the even spread
+misplaces.
 
 ``planning.weekday_true_supply = false`` keeps the old convention (every weekly cell delivers
 :math:`W_c`): :func:`weekday_supply` returns None and the problem's supply equals its PA weeks. So does a
@@ -38,7 +37,7 @@ from capacity_planner.calendar import PLANNING_WEEKS, weekday_weeks
 from capacity_planner.pack.model import PlanningPack
 
 #: Steps a session of the supply of a weekly cell (whole sessions) and of a part-week cell (halves).
-WEEKLY_STEPS, PART_STEPS = 1, 2
+WEEKLY_STEPS, PART_STEPS = 1, 1
 
 
 def round_steps(value: float, steps: int) -> float:
@@ -84,7 +83,7 @@ def weekday_supply(pack: PlanningPack) -> dict[str, dict[str, float]] | None:
 
 def cell_supply(weeks_run: float, working_weeks: float, day_weeks: float) -> float:
     """Sessions a year of a cell running ``weeks_run`` of ``working_weeks`` on a day whose weekly cell
-    delivers ``day_weeks``: ``weeks_run x day_weeks / working_weeks``, to the nearest half session."""
+    delivers ``day_weeks``: ``weeks_run x day_weeks / working_weeks``, to the nearest whole session."""
     if working_weeks <= 0:
         return 0.0
     if abs(weeks_run - working_weeks) < 1e-9:

@@ -18,6 +18,7 @@ holidays (no one has a day off on them) and are left out, as GOV.UK leaves them 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from functools import lru_cache
 
 import holidays
@@ -105,10 +106,72 @@ def weekday_working_weeks(plan_start: dt.date, working_weeks: float,
     >>> [round(w[d], 1) for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat")]
     [38.6, 42.6, 43.6, 43.6, 43.6, 43.6]
     """
-    on_day = [0] * 7
-    for day in planning_year_bank_holidays(plan_start, weeks):
-        on_day[day.weekday()] += 1
-    allowance = STANDARD_BANK_HOLIDAYS / 5
-    scale = weeks / PLANNING_WEEKS  # a shorter planning window scales the leave taken in it
-    return {name: max(0.0, (working_weeks + allowance) * scale - on_day[i])
-            for i, name in enumerate(_DAY_NAMES)}
+    return weekday_weeks(plan_start, weeks, working_weeks)
+
+
+def weekday_weeks(start: dt.date, weeks: int, working_weeks: float,
+                  leave: Mapping[dt.date, float] | None = None, *,
+                  leave_complete: bool = False) -> dict[str, float]:
+    r"""Sessions a weekly cell on each day runs over ``weeks`` whole weeks from the Monday ``start``.
+
+    Week :math:`k` of the period gives day :math:`d` one session unless that day is a bank holiday, less the
+    share :math:`f_k` of the week the clinician is recorded on leave (``leave``: Monday -> share; the
+    leave is taken evenly over the week's working days):
+
+    .. math:: w_d = \sum_k [d_k \notin \text{bank holidays}]\,(1 - f_k) - \max(0, L_P - R)
+
+    with :math:`R = \sum_k f_k` the recorded leave and :math:`L_P = (52 - 8/5 - W)\,P/52` the contract's
+    leave falling in the :math:`P` weeks (annual and study leave, the contract's working weeks :math:`W`
+    less a standard year's bank holidays). Leave not recorded is spread over the days evenly. With
+    ``leave_complete`` the recorded rows are all the leave there is (the review of a quarter whose
+    e-roster rows are complete): nothing more is taken off. Floored at 0. Without recorded leave and
+    :math:`P = 52` this is :func:`weekday_working_weeks`, :math:`W + 8/5 - B_d`.
+
+    Parameters
+    ----------
+    start
+        A Monday: first day of the period.
+    weeks
+        Length of the period, whole weeks.
+    working_weeks
+        The contract's working weeks a year :math:`W`.
+    leave
+        Recorded leave, share of the week (0-1) by the week's Monday; weeks outside the period are ignored.
+    leave_complete
+        The recorded leave is all the leave in the period (do not spread the contract's leave as well).
+
+    Returns
+    -------
+    dict[str, float]
+        Sessions in the period (weeks) by day name, ``"Mon"`` to ``"Sun"``.
+
+    Examples
+    --------
+    A 13-week quarter from 5 April 2027 holds two Monday bank holidays (3 and 31 May); with 42 working
+    weeks and no leave recorded a Monday clinic runs 13 − 2 − 8.4 × 13/52 = 8.9 times, a Wednesday one
+    10.9:
+
+    >>> w = weekday_weeks(dt.date(2027, 4, 5), 13, 42.0)
+    >>> round(w["Mon"], 2), round(w["Wed"], 2)
+    (8.9, 10.9)
+
+    With two whole weeks of leave recorded as all there was, the Monday clinic runs 13 − 2 − 2 = 9 times:
+
+    >>> round(weekday_weeks(dt.date(2027, 4, 5), 13, 42.0, {dt.date(2027, 4, 12): 1.0,
+    ...     dt.date(2027, 4, 19): 1.0}, leave_complete=True)["Mon"], 2)
+    9.0
+    """
+    end = start + dt.timedelta(weeks=weeks)
+    holiday = set(bank_holidays(start.year, end.year))
+    share = {d: min(1.0, max(0.0, float(f))) for d, f in (leave or {}).items() if start <= d < end}
+    runs = [0.0] * 7
+    for k in range(weeks):
+        monday = start + dt.timedelta(weeks=k)
+        f = share.get(monday, 0.0)
+        for i in range(7):
+            if monday + dt.timedelta(days=i) not in holiday:
+                runs[i] += 1.0 - f
+    recorded = sum(share.values())
+    contract_leave = (PLANNING_WEEKS - STANDARD_BANK_HOLIDAYS / 5 - working_weeks) * weeks / PLANNING_WEEKS
+    rest = 0.0 if leave_complete else max(0.0, contract_leave - recorded)
+    return {name: max(0.0, runs[i] - rest) for i, name in enumerate(_DAY_NAMES)}

@@ -178,12 +178,12 @@ def test_delivered_sessions_a_week_and_the_planned_target(review):
     # Weeks: A + B = 2, B = 1, A = 1, A = 1 (the locum's sessions are bought, not the team's).
     weekly = delivered_by_week(pack, result.period, "2ww")
     assert weekly.tolist() == [2.0, 1.0, 1.0, 1.0]
-    # Planned 2ww (tests/test_review.py): A 3 (leave rows, 4 - 1 weeks), B 42/52 × 4 = 3.2308; a week:
-    # (3 + 3.2308) / 4 = 1.5577.
-    assert planned_per_week(result, "2ww") == pytest.approx((3 + 42 / 52 * 4) / 4)
+    # Planned 2ww, weekday-true (tests/test_review.py): A's Monday clinic 4 - Easter Monday - the leave week
+    # = 2, B's Wednesday one 4 - 8.4 × 4/52 = 3.3538 (leave spread); a week: (2 + 3.3538) / 4 = 1.3385.
+    assert planned_per_week(result, "2ww") == pytest.approx((2 + 4 - 8.4 * 4 / 52) / 4)
     chart = delivered_xmr(pack, result, "2ww")
     # mean 5/4 = 1.25; MRs 1, 0, 0: mean 1/3 (screening keeps MR < 3.267/3 = 1.089); limits 1.25 ± 0.8867:
-    # 0.3633 .. 2.1367; the plan (1.5577) is inside them: hit or miss; the 2 is common cause.
+    # 0.3633 .. 2.1367; the plan (1.3385) is inside them: hit or miss; the 2 is common cause.
     assert chart.segments["mean"].iloc[0] == 1.25
     assert chart.segments["upl"].iloc[0] == pytest.approx(1.25 + 2.66 / 3)
     assert chart.assurance == "inconsistent"

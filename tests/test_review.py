@@ -9,6 +9,9 @@ Planned sessions (module docstring of capacity_planner.review.delivered):
 - B, S have no leave rows: 42/52 x 4 = 3.230769 per weekly cell; N: 45/52 x 4 = 3.461538.
 Delivered: A 3/3/3 (on plan); B 2ww 2 (-38.1 %), mdt 4 (+23.8 %); S fu 3 (-7.1 %); N fu 6 (+73.3 %);
 a locum (L1, not in the team) 2 sessions of 2ww.
+
+Those are the even-spread figures (``planning.weekday_true_supply = false``, the ``pack`` fixture). The
+default, weekday-true, is checked by hand in ``test_planned_sessions_are_weekday_true``.
 """
 
 from __future__ import annotations
@@ -97,7 +100,8 @@ def pack(tiny_path: Path) -> PlanningPack:
         for c in base.clinicians
     )
     return base.replace(
-        delivered=delivered, leave=leave, referrals=referrals, appointments=appts, clinicians=clinicians
+        delivered=delivered, leave=leave, referrals=referrals, appointments=appts, clinicians=clinicians,
+        settings=replace(base.settings, weekday_true_supply=False),
     )
 
 
@@ -124,6 +128,20 @@ def test_planned_sessions_allow_for_leave(pack: PlanningPack) -> None:
     assert detail.loc[("N", "fu", "substantive"), "delivered_sessions"] == 6.0
     assert detail.loc[("L1", "2ww", "locum"), "delivered_sessions"] == 2.0
     assert detail.loc[("L1", "2ww", "locum"), "staff_group"] == "external"
+
+
+def test_planned_sessions_are_weekday_true(pack: PlanningPack) -> None:
+    # The period (6 April to 3 May 2026) holds one bank holiday, Easter Monday 6 April (GOV.UK). A has the
+    # leave row (week 2: all the leave there is); B, S (42 weeks) and N (45) have none, so the contract's
+    # leave is spread: 8.4 x 4/52 = 0.646154 weeks for 42 working weeks, 5.4 x 4/52 = 0.415385 for 45.
+    weekday = pack.replace(settings=replace(pack.settings, weekday_true_supply=True))
+    got = planned_vs_delivered(weekday, review_period(weekday), planned_cells(weekday)).set_index(
+        ["clinician_id", "activity_id", "session_type"])["planned_sessions"]
+    assert got[("A", "2ww", "substantive")] == pytest.approx(2.0)  # Mon: 4 - Easter Monday - leave week
+    assert got[("A", "mdt", "substantive")] == pytest.approx(3.0)  # Tue: 4 - leave week
+    assert got[("B", "2ww", "substantive")] == pytest.approx(4 - 8.4 * 4 / 52)  # Wed: 3.353846
+    assert got[("S", "fu", "substantive")] == pytest.approx(4 - 1 - 8.4 * 4 / 52)  # Mon: 2.353846
+    assert got[("N", "fu", "substantive")] == pytest.approx(4 - 5.4 * 4 / 52)  # Thu: 3.584615
 
 
 def _review(pack: PlanningPack) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -191,7 +209,8 @@ def test_plan_folder_as_the_agreed_plan(pack: PlanningPack, tmp_path: Path) -> N
     ).to_csv(tmp_path / "allocation.csv", index=False)
     cells = planned_cells(pack, tmp_path)
     assert cells.to_dict("records") == [
-        {"clinician_id": "B", "activity_id": "2ww", "sessions_per_week": 1.0, "weeks_per_year": 42.0}
+        {"clinician_id": "B", "day": "Mon", "activity_id": "2ww", "sessions_per_week": 1.0,
+         "weeks_per_year": 42.0}
     ]
     with pytest.raises(PackValidationError, match=r"allocation\.csv"):
         planned_cells(pack, tmp_path / "nope")
@@ -210,6 +229,8 @@ def test_plan_folder_keeps_an_id_spelled_na(pack: PlanningPack, tmp_path: Path) 
     cells = planned_cells(na_pack, tmp_path)
     # B's contract default: 42 working weeks (module docstring)
     assert cells.to_dict("records") == [
-        {"clinician_id": "NA", "activity_id": "2ww", "sessions_per_week": 1.0, "weeks_per_year": 42.0},
-        {"clinician_id": "NA", "activity_id": "fu", "sessions_per_week": 1.0, "weeks_per_year": 42.0},
+        {"clinician_id": "NA", "day": "Mon", "activity_id": "2ww", "sessions_per_week": 1.0,
+         "weeks_per_year": 42.0},
+        {"clinician_id": "NA", "day": "Tue", "activity_id": "fu", "sessions_per_week": 1.0,
+         "weeks_per_year": 42.0},
     ]

@@ -210,11 +210,14 @@ def test_console_summary_speaks_in_names_and_words(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["review", str(tiny), "--out", str(tmp_path / "r"), "--no-charts"])
     assert result.exit_code == 0, result.output
     out = result.output
-    # tests/data/tiny: 2 of 5.7 planned sessions delivered in the week of 6 April 2026 (review.csv total)
+    # tests/data/tiny: 2 of 4.25 planned sessions delivered in the week of 6 April 2026 (review.csv total),
+    # weekday-true: Monday cells plan 0 (Easter Monday), other cells 1 - 8.4/52 = 0.8385 (42 working weeks,
+    # no leave rows) or 1 - 5.4/52 = 0.8962 (N, 45): A 2 x 0.8385, B 2 x 0.8385, S 0, N 0.8962.
     assert out.splitlines()[0].startswith("Review 06 Apr 2026 to 12 Apr 2026 (1 week): 2 sessions delivered "
-                                          "of 5.7 planned (-65.0 %)")
-    assert "  - Clinician Dr Ada Ames: -17.5 % (2 of 2.4 sessions) – unfilled sessions" in out
-    assert "  - Activity Two-week-wait clinic: " in out and "  - Staff group SAS doctor: " in out
+                                          "of 4.2 planned (-52.9 %)")
+    assert "  - Clinician Dr Ada Ames: +19.3 % (2 of 1.7 sessions) – extra sessions" in out
+    # (the SAS doctor's only cell is on the Monday bank holiday: nothing planned, nothing delivered, no flag)
+    assert "  - Activity Two-week-wait clinic: " in out and "  - Staff group Nurse: " in out
     for code in ("staff_group", "clinician_activity", " 2ww", " sas:", "clinician A:", "flagged"):
         assert code not in out, code
     anonymous = CliRunner().invoke(cli, ["review", str(tiny), "--out", str(tmp_path / "a"), "--no-charts",

@@ -46,7 +46,10 @@ def test_tiny_pack_plans_optimally_and_passes_the_checker(tiny_path: Path) -> No
     rows = plan.clinicians.set_index("clinician_id")
     assert ((rows.planned_pas + rows.unassigned_pas - rows.contracted_pas).abs() < 1e-3).all()
     assert (rows.spa_pas <= pd.Series({"A": 2.0, "B": 2.0, "S": 1.0, "N": 0.0})).all()
-    assert plan.gaps.set_index("activity_id").loc["mdt", "planned_sessions_per_year"] == 84
+    # Two Tuesday MDT cells, weekday-true (planning year from 6 April 2026: no Tuesday bank holiday, so
+    # 42 + 1.6 = 43.6 -> 44 sessions a year each), and no third MDT on a shorter day (a Monday one, 38,
+    # would fit under "less than one 44-session cell beyond need", but not under its own size).
+    assert plan.gaps.set_index("activity_id").loc["mdt", "planned_sessions_per_year"] == 88
     assert plan.summary.unmet_sessions_per_year == plan.gaps["gap_sessions_per_year"].sum()
     assert "demand for fu rounded up from 400.5 to 401 session-weeks a year (the resolution of supply)" \
         in plan.summary.notes

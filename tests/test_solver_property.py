@@ -4,6 +4,8 @@ optimum of an independent MILP of the same rules solved with HiGHS (scipy.optimi
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import math
 from typing import Any
 
 import numpy as np
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 from test_solver_helpers import activity, cell, clinician, make_pack, reqs, run
 
+from capacity_planner.calendar import weekday_working_weeks
 from capacity_planner.pack.model import Availability, FixedRequirement, PlanningPack, RoomCapacity, Slot
 from capacity_planner.solver import SolveStatus
 from capacity_planner.solver.options import Allowances, PurchasedSessions
@@ -63,8 +66,11 @@ def packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
         d, p = draw(st.sampled_from(slots))
         fixed.append(FixedRequirement(draw(st.sampled_from([a.activity_id for a in acts[:-1]])), day=d, period=p,
                                       min_clinicians=draw(st.integers(1, 2))))
+    # weekday-true supply (issue 19) in 2026/27 or 2027/28, or the even spread (no planning year, or off)
+    start = draw(st.sampled_from([dt.date(2026, 4, 6), dt.date(2027, 4, 5), None]))
     pack = make_pack(clinicians, acts, skills, slots=[Slot(d, p, False) for d, p in slots], rooms=rooms,
-                     availability=unavailable, job_plans=plan, requirements=fixed)
+                     availability=unavailable, job_plans=plan, requirements=fixed, start=start,
+                     weekday_true_supply=draw(st.sampled_from([True, True, False])))
     demand = {a.activity_id: float(draw(st.integers(0, 300))) for a in acts[:-1]}
     return pack, demand, [a.activity_id for a in acts if a.rapid_access]
 
@@ -121,8 +127,26 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
         j = current.get(x[:3])
         return j.weeks_per_year if j is not None and j.activity_id == x[3] else clin[x[0]].working_weeks
 
+    # Supply (docs/method.md, "Weekday-true supply"): a weekly cell on day d delivers w_d sessions a year,
+    # W + 8/5 - bank holidays on d in the planning year to the nearest whole session; a cell running k of
+    # the W working weeks k/W x w_d, also to the nearest whole session; the even spread (w_d = W) without a
+    # planning year or with the setting off.
+    weekday = pack.settings.weekday_true_supply and pack.settings.start is not None
+
+    def sessions(cid: str, day: str, k: float) -> float:
+        w = clin[cid].working_weeks
+        if not weekday:
+            return k
+        assert pack.settings.start is not None
+        w_d = math.floor(weekday_working_weeks(pack.settings.start, w)[day] + 0.5 + 1e-9)
+        return w_d if k == w else math.floor(k * w_d / w + 0.5 + 1e-9)
+
+    def supply(x: tuple[str, str, str, str]) -> float:
+        return sessions(x[0], x[1], weeks(x))
+
     short = [a for a in acts if demand.get(a, 0) > 0]
-    now = {a: sum(j.weeks_per_year for j in pack.job_plans if j.activity_id == a) for a in acts}
+    now = {a: sum(sessions(j.clinician_id, j.day, j.weeks_per_year) for j in pack.job_plans
+                  if j.activity_id == a) for a in acts}
     floors = {a: float(np.floor(0.5 * min(now[a], demand[a]))) for a in short if not acts[a].rapid_access}
     floors = {a: f for a, f in floors.items() if f > 0}
     n = len(xs) + len(hs) + len(alt)
@@ -176,8 +200,8 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
         rows.append(({idx[x]: 1 for x in xs if (x[1], x[2], x[3]) == (q.day, q.period, q.activity_id)},
                      q.min_clinicians, np.inf))
     for a in short:
-        coefs: dict[int, float] = {idx[x]: weeks(x) for x in xs if x[3] == a}
-        coefs |= {half[x]: clin[x[0]].working_weeks / 2 for x in hs if x[3] == a}
+        coefs: dict[int, float] = {idx[x]: supply(x) for x in xs if x[3] == a}
+        coefs |= {half[x]: sessions(x[0], x[1], clin[x[0]].working_weeks / 2) for x in hs if x[3] == a}
         if a in bought:
             coefs[bought[a]] = 1
         rows.append(({**coefs, m[a]: 1}, demand[a], np.inf))

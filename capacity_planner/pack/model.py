@@ -196,6 +196,7 @@ class Settings:
     name: str = "Capacity plan"
     start: dt.date | None = None
     service_weeks: float = 52.0
+    weekday_true_supply: bool = True  # planning.weekday_true_supply (issue 19)
     dna_convention: str = "rebook_until_seen"
     percentile: float = C.DEFAULT_PERCENTILE
     percentile_method: str = "linear"

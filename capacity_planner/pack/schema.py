@@ -431,6 +431,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
                             "default: the Monday after the last referral"),
     SettingSpec("planning.service_weeks", "float", 52.0, min=1, max=52,
                 description="weeks a year the service runs"),
+    SettingSpec("planning.weekday_true_supply", "bool", True,
+                description="(extension) each cell delivers the sessions its weekday gives in the planning "
+                            "year: the working weeks less the bank holidays on that day and recorded leave "
+                            "(a Monday clinic 37.6 a year, a Wednesday one 43.6 in 2026/27 with 42 working "
+                            "weeks); false: every weekly cell delivers the working weeks (the even-spread "
+                            "convention). PAs stay contractual either way"),
     SettingSpec("demand.dna_convention", "label", "rebook_until_seen", C.DNA_CONVENTIONS,
                 description="how DNAs turn into extra slots"),
     SettingSpec("demand.percentile", "float", C.DEFAULT_PERCENTILE, min=0.5, max=0.999,

@@ -12,7 +12,21 @@ The agreed plan is a weekly timetable; clinicians do not work every week of the 
     \qquad \text{(the extract has leave rows for } c\text{)}
 
 where :math:`w_k` is the cell's ``weeks_per_year`` (default: the clinician's working weeks
-:math:`\omega_c`) and :math:`L_c` the weeks of leave recorded for :math:`c` in the period. So a consultant
+:math:`\omega_c`) and :math:`L_c` the weeks of leave recorded for :math:`c` in the period. Those are the
+formulas of ``planning.weekday_true_supply = false`` (the even-spread convention). By default the review
+expects what the plan's supply counts (weekday-true, issue 19): a cell on day :math:`d` is planned
+
+.. math::
+
+    P_k = \frac{w_k}{\omega_c} \Big( \sum_{\text{weeks } j} [d_j \notin \text{bank holidays}]
+          (1 - f_{cj}) - \rho_c \Big)
+
+sessions, with :math:`f_{cj}` the share of week :math:`j` on leave in the ``leave`` rows and
+:math:`\rho_c` the contract's leave :math:`(52 - 8/5 - \omega_c) W / 52` spread over the period when
+:math:`c` has no leave rows (0 when the rows are the period's leave)
+(:func:`capacity_planner.calendar.weekday_weeks`). A Monday clinic of 42 working weeks in a 4-week
+period holding Easter Monday is planned :math:`3 - 8.4 \times 4/52 \approx 2.354` sessions, a Wednesday
+one 3.354. So a consultant
 with 42 working weeks and one weekly clinic is planned :math:`42/52 \times 13 = 10.5` clinics in a
 13-week quarter, or exactly 11 if the extract shows 2 weeks' leave. Delivered sessions :math:`D_{c,a}`
 are the e-roster rows in the period. Variance :math:`= (D - P)/P \times 100\,\%` (Appendix 5 of
@@ -105,7 +119,7 @@ def review_period(
 
 
 def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFrame:
-    """The agreed plan as cells: clinician_id, activity_id, sessions_per_week, weeks_per_year.
+    """The agreed plan as cells: clinician_id, day, activity_id, sessions_per_week, weeks_per_year.
 
     From the pack's job plans, or from a ``plan`` output folder's ``allocation.csv`` (each cell runs its
     ``weeks_per_year``, else every working week of its clinician).
@@ -118,15 +132,18 @@ def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFr
                 [Problem(str(path), "not found: --plan must be a folder written by capacity-planner plan")]
             )
         alloc = plan_of_this_pack(pack, read_text_csv(path), path)
-        cells = alloc.assign(sessions_per_week=1.0)[["clinician_id", "activity_id", "sessions_per_week"]]
+        if "day" not in alloc.columns:
+            alloc = alloc.assign(day="")
+        cells = alloc.assign(sessions_per_week=1.0)[["clinician_id", "day", "activity_id",
+                                                     "sessions_per_week"]]
         cells["weeks_per_year"] = cells["clinician_id"].map(weeks).astype(float)
         if "weeks_per_year" in alloc.columns:  # kept part-year and alternate-week (week A/B) cells
             cells["weeks_per_year"] = pd.to_numeric(alloc["weeks_per_year"], errors="coerce").fillna(
                 cells["weeks_per_year"]).to_numpy()
     else:
         cells = pd.DataFrame(
-            [(c.clinician_id, c.activity_id, 1.0, c.weeks_per_year) for c in pack.job_plans],
-            columns=["clinician_id", "activity_id", "sessions_per_week", "weeks_per_year"],
+            [(c.clinician_id, c.day, c.activity_id, 1.0, c.weeks_per_year) for c in pack.job_plans],
+            columns=["clinician_id", "day", "activity_id", "sessions_per_week", "weeks_per_year"],
         )
     return cells
 
@@ -202,6 +219,8 @@ def planned_vs_delivered(pack: PlanningPack, period: ReviewPeriod, cells: pd.Dat
         share / plan["working_weeks"].to_numpy(dtype=float) * weeks_worked,
         share / 52.0 * period.weeks,
     )
+    if pack.settings.weekday_true_supply and "day" in plan.columns:
+        per_cell = _weekday_planned(pack, period, plan, per_cell, has_leave_rows)
     plan["planned_sessions"] = plan["sessions_per_week"].to_numpy(dtype=float) * per_cell
     planned = plan.groupby(["clinician_id", "activity_id"], as_index=False)["planned_sessions"].sum()
 
@@ -240,6 +259,35 @@ def planned_vs_delivered(pack: PlanningPack, period: ReviewPeriod, cells: pd.Dat
         "planned_basis",
     ]
     return out[columns].sort_values(["clinician_id", "activity_id", "session_type"]).reset_index(drop=True)
+
+
+def _weekday_planned(pack: PlanningPack, period: ReviewPeriod, plan: pd.DataFrame, even: np.ndarray,
+                     has_leave_rows: set) -> np.ndarray:
+    """Planned sessions per cell over ``period``, weekday-true (module docstring): ``weeks_per_year /
+    working weeks`` x the sessions its day gives in the period (bank holidays and leave rows out). A cell
+    whose day or clinician is unknown keeps the even-spread figure ``even``."""
+    from capacity_planner.calendar import weekday_weeks
+
+    leave: dict[str, dict[dt.date, float]] = {}
+    for cid, week, f in zip(pack.leave["clinician_id"], pack.leave["week_start"], pack.leave["weeks"],
+                            strict=True):
+        mine = leave.setdefault(str(cid), {})
+        monday = pd.Timestamp(week).date()
+        mine[monday] = min(1.0, mine.get(monday, 0.0) + (1.0 if pd.isna(f) else float(f)))
+    days: dict[tuple[str, float], dict[str, float]] = {}
+    out = np.array(even, dtype=float)
+    columns = (plan["clinician_id"], plan["day"], plan["weeks_per_year"], plan["working_weeks"])
+    for i, (cid, day, weeks, working) in enumerate(zip(*columns, strict=True)):
+        if not isinstance(day, str) or not day or pd.isna(working) or float(working) <= 0:
+            continue
+        key = (str(cid), float(working))
+        if key not in days:
+            recorded = str(cid) in has_leave_rows
+            days[key] = weekday_weeks(period.start, period.weeks, float(working), leave.get(str(cid)),
+                                      leave_complete=recorded)
+        if day in days[key]:
+            out[i] = float(weeks) / float(working) * days[key][day]
+    return out
 
 
 def variance_pct(planned: pd.Series | float, delivered: pd.Series | float) -> pd.Series | float:

@@ -56,11 +56,13 @@ def pct_text(v: object, signed: bool = False) -> str:
 
 
 def _signed_sessions(v: object) -> str:
-    """A difference in sessions to one decimal with its sign; a difference that rounds to 0 is "0.0"."""
+    """A difference in sessions to one decimal with its sign; a difference that rounds to 0 is "0" (as a
+    count of 0 is shown; "0.0" reads like a flag), e.g. nothing planned and nothing delivered in a period
+    whose only Monday is a bank holiday."""
     if _missing(v):
         return MISSING
     text = f"{float(v):+,.1f}"  # type: ignore[arg-type]
-    return "0.0" if text in ("+0.0", "-0.0") else text
+    return "0" if text in ("+0.0", "-0.0") else text
 
 
 def flag_text(flagged: object) -> str:

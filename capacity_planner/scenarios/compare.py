@@ -33,6 +33,7 @@ from capacity_planner.pack.costs import PA_SCALE, pa_units
 from capacity_planner.scenarios.costs import COMPONENTS
 from capacity_planner.scenarios.spec import BASELINE
 from capacity_planner.scenarios.transforms import ScenarioPack
+from capacity_planner.solver.supply import weekday_supply
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -82,7 +83,10 @@ def plan_metrics(spack: ScenarioPack, tables: Mapping[str, pd.DataFrame], summar
     dcc = {a.activity_id for a in pack.activities if a.is_dcc}
     alloc = tables["allocation"]
     new_cells = alloc[alloc["clinician_id"].isin(new_ids) & alloc["activity_id"].isin(demand_acts & dcc)]
-    new_sessions = float(sum(weeks[str(c)] for c in new_cells["clinician_id"]))
+    by_day = weekday_supply(pack)  # weekday-true sessions a year of a weekly cell (None: even spread)
+    new_sessions = float(sum(
+        by_day[str(c)][str(d)] if by_day is not None and str(c) in by_day else weeks[str(c)]
+        for c, d in zip(new_cells["clinician_id"], new_cells["day"], strict=True)))
     clin = tables["clinicians"]
     old = clin[~clin["clinician_id"].isin(new_ids)]
     apa_sessions = float(sum(pa_units(p) / PA_SCALE * weeks[str(c)]

@@ -22,6 +22,12 @@ reading of the rules, written from docs/method.md ("Allocation"), not from the m
 * a 1-in-N on-call rota (a requirement with ``rota_size`` N): exactly N clinicians do the activity in
   its slot, each row on call ``min_clinicians x service_weeks / N`` weeks a year, within the member's
   working weeks (its PAs annualised like any cell; in premium time they count towards the SAS share);
+* supply is weekday-true (``planning.weekday_true_supply``, default on, with a known planning year): a
+  weekly cell on day *d* delivers one session on every *d* of the 52 weeks from ``planning.start`` that is
+  not a bank holiday, less the week's share recorded in ``leave``, less the contract's leave
+  (52 - 8/5 - working weeks) not recorded, spread evenly; a cell running *k* of the *W* working weeks
+  delivers *k*/*W* of that (alternate-week cells half); each to the nearest whole session, half up. Setting
+  off: a cell delivers the weeks it runs. PAs are never weekday-true;
 * referral demand is ``sessions_per_year`` less the fixed sessions the sizing added, rounded up to the
   resolution of supply; summary.json's unmet totals, unassigned PAs and cost are re-derived.
 
@@ -120,6 +126,8 @@ def check_plan(
     rotas = _rotas(pack)
     cells: dict[tuple[str, str, str, str], str] = {}  # (clinician, day, period, week "" / A / B)
     weeks_of: dict[tuple[str, str, str, str], float] = {}
+    supply_of: dict[tuple[str, str, str, str], float] = {}  # sessions a year delivered (weekday-true)
+    days = _day_sessions(pack)
     by: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # cid -> kind -> PAs a week
     for row in alloc.itertuples(index=False):
         cid, day, period, aid = str(row.clinician_id), str(row.day), str(row.period), str(row.activity_id)
@@ -160,6 +168,9 @@ def check_plan(
                 v.append(f"{where}: on call {weeks:g} weeks a year on the 1-in-"
                          f"{rotas[(aid, day, period)].rota_size} rota but works {c.working_weeks:g}")
         weeks_of[(cid, day, period, week)] = weeks
+        on_rota = (aid, day, period) in rotas and not week  # on call on its weeks: not weekday-true
+        supply_of[(cid, day, period, week)] = (weeks if on_rota
+                                               else _cell_sessions(days, cid, day, weeks, c.working_weeks))
         pas = _session_pas(a.pa_value, premium, c.contract) * weeks / c.working_weeks
         given = float(row.pas)  # type: ignore[arg-type]
         if abs(given - pas) > PAS_TOL:
@@ -182,7 +193,7 @@ def check_plan(
     if "changes" in tables:
         v += _check_changes(tables["changes"], plan_cells, cells)
     need = _referral_need(pack, requirements) if requirements is not None else None
-    supply = _supply(cells, weeks_of, bought or {})
+    supply = _supply(cells, supply_of, bought or {})
     if "gaps" in tables and need is not None:
         v += _check_gaps(tables["gaps"], need, acts, supply)
     if need is not None:
@@ -253,14 +264,20 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
     sessions a week x the longest weeks one of its cells can run; leave-aware: quorum x service weeks)."""
     v = []
     step = _resolution(pack)
+    days = _day_sessions(pack)
+    grid_days = {s.day for s in pack.slots} or set(C.WEEKDAYS)
     longest_of: dict[str, float] = defaultdict(float)
     current_of: dict[str, float] = defaultdict(float)
     for cid, aid in skills:
         if cid in clin:
-            longest_of[aid] = max(longest_of[aid], clin[cid].working_weeks)
+            most_day = max(_cell_sessions(days, cid, d, clin[cid].working_weeks, clin[cid].working_weeks)
+                           for d in grid_days)
+            longest_of[aid] = max(longest_of[aid], most_day)
     for j in plan_cells.values():
-        longest_of[j.activity_id] = max(longest_of[j.activity_id], j.weeks_per_year)
-        current_of[j.activity_id] += j.weeks_per_year
+        kept = _cell_sessions(days, j.clinician_id, j.day, j.weeks_per_year,
+                              clin[j.clinician_id].working_weeks)
+        longest_of[j.activity_id] = max(longest_of[j.activity_id], kept)
+        current_of[j.activity_id] += kept
     for a in pack.activities:
         aid = a.activity_id
         if a.category in ("SPA", "ANR", "ED") or supply.get(aid, 0.0) <= 0:
@@ -280,18 +297,20 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
                 required += math.ceil(r.sessions_per_week - 1e-9) * longest
         current = current_of[aid]
         wanted = math.ceil(round(need.get(aid, 0.0) / step, 6)) * step
-        most = max(wanted, current, required, _forced(pack, plan_cells, aid, longest))
+        most = max(wanted, current, required, _forced(pack, clin, days, plan_cells, aid, longest))
         if supply[aid] >= most + longest - 1e-6:
             v.append(f"{aid}: {supply[aid]:g} session-weeks a year planned, a whole session beyond the "
                      f"{most:g} that need, the current plans and fixed requirements call for")
     return v
 
 
-def _forced(pack: PlanningPack, plan_cells: dict, aid: str, longest: float) -> float:
+def _forced(pack: PlanningPack, clin: dict, days: dict | None, plan_cells: dict, aid: str,
+            longest: float) -> float:
     """Session-weeks a year of ``aid`` forced by locks and fixed requirements: every locked cell, each fixed
     slot's heads not already locked there x ``longest``, sessions a week (rounded up) x ``longest``."""
     locked = [j for j in plan_cells.values() if j.locked and j.activity_id == aid]
-    forced = sum(j.weeks_per_year for j in locked)
+    forced = sum(_cell_sessions(days, j.clinician_id, j.day, j.weeks_per_year,
+                                clin[j.clinician_id].working_weeks) for j in locked)
     for r in pack.requirements:
         if r.activity_id != aid:
             continue
@@ -314,10 +333,65 @@ def _referral_need(pack: PlanningPack, requirements: Requirements) -> dict[str, 
             for a, n in zip(t["activity_id"], t["sessions_per_year"], strict=True)}
 
 
-def _supply(cells: dict, weeks_of: dict, bought: Mapping[str, float]) -> dict[str, float]:
+def _half_up(x: float, steps: int = 1) -> float:
+    """To the nearest 1/``steps`` of a session, half up."""
+    return math.floor(x * steps + 0.5 + 1e-9) / steps
+
+
+def _day_sessions(pack: PlanningPack) -> dict[str, dict[str, float]] | None:
+    """Sessions a year a weekly cell delivers, by active clinician and day name, read from the planning
+    year's calendar afresh (docs/method.md, "Weekday-true supply"); None when the setting is off or the
+    planning year is unknown (a cell then delivers the weeks it runs)."""
+    import datetime as dt
+
+    from capacity_planner.calendar import bank_holidays
+
+    if not pack.settings.weekday_true_supply:
+        return None
+    try:
+        start = pack.plan_start
+    except ValueError:
+        return None
+    end = start + dt.timedelta(days=7 * 52)
+    off = set(bank_holidays(start.year, end.year))
+    leave: dict[str, dict[dt.date, float]] = defaultdict(dict)
+    for cid, week, share in zip(pack.leave["clinician_id"], pack.leave["week_start"], pack.leave["weeks"],
+                                strict=True):
+        monday = pd.Timestamp(week).date()
+        f = 1.0 if pd.isna(share) else float(share)
+        leave[str(cid)][monday] = min(1.0, leave[str(cid)].get(monday, 0.0) + f)
+    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    out = {}
+    for c in pack.clinicians:
+        if not c.active:
+            continue
+        mine = {d: f for d, f in leave.get(c.clinician_id, {}).items() if start <= d < end}
+        runs = dict.fromkeys(names, 0.0)
+        for week in range(52):
+            monday = start + dt.timedelta(days=7 * week)
+            for i, name in enumerate(names):
+                if monday + dt.timedelta(days=i) not in off:
+                    runs[name] += 1.0 - min(1.0, mine.get(monday, 0.0))
+        unrecorded = max(0.0, (52 - 1.6 - c.working_weeks) - sum(min(1.0, f) for f in mine.values()))
+        out[c.clinician_id] = {name: _half_up(max(0.0, n - unrecorded)) for name, n in runs.items()}
+    return out
+
+
+def _cell_sessions(days: dict[str, dict[str, float]] | None, cid: str, day: str, weeks: float,
+                   working_weeks: float) -> float:
+    """Sessions a year a cell of ``cid`` on ``day`` running ``weeks`` of ``working_weeks`` delivers."""
+    if days is None:
+        return weeks
+    whole = days[cid][day]
+    if abs(weeks - working_weeks) < 1e-9:
+        return whole
+    return _half_up(weeks * whole / working_weeks) if working_weeks > 0 else 0.0
+
+
+def _supply(cells: dict, supply_of: dict, bought: Mapping[str, float]) -> dict[str, float]:
     out: dict[str, float] = defaultdict(float)
     for key, a in cells.items():
-        out[a] += weeks_of[key]
+        out[a] += supply_of[key]
     for a, n in bought.items():
         out[a] += float(n)
     return out
@@ -333,6 +407,19 @@ def _resolution(pack: PlanningPack) -> float:
     rotas = _rotas(pack)
     hundredths += [round(j.weeks_per_year * 100) for j in pack.job_plans if j.clinician_id in active
                    and (j.activity_id, j.day, j.period) not in rotas]  # a rota member's weeks: below
+    days = _day_sessions(pack)
+    if days is not None:  # weekday-true supply: every cell's sessions a year, moved, kept or alternate
+        clin = {c.clinician_id: c for c in pack.clinicians if c.active}
+        grid_days = {s.day for s in pack.slots} or set(C.WEEKDAYS)
+        for cid, by_day in days.items():
+            hundredths += [round(by_day[d] * 100) for d in grid_days]
+            if _may_alternate(pack, clin[cid]):
+                hundredths += [round(_cell_sessions(days, cid, d, clin[cid].working_weeks / 2,
+                                                    clin[cid].working_weeks) * 100) for d in grid_days]
+        hundredths += [round(_cell_sessions(days, j.clinician_id, j.day, j.weeks_per_year,
+                                            clin[j.clinician_id].working_weeks) * 100)
+                       for j in pack.job_plans if j.clinician_id in active
+                       and (j.activity_id, j.day, j.period) not in rotas]
     g = 100
     for h in hundredths:
         g = math.gcd(g, h)

@@ -71,7 +71,7 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
             p.skill_caps.get((c, a), len(slots)),
             (ci.grid_target + ci.apa_cap) // max(1, act.pa_value),
         )
-        most += n * ci.working_weeks
+        most += n * max((p.supply_weeks(c, s, a) for s in slots), default=0)
     most += p.purchases[a].max_sessions * p.week_scale if a in p.purchases else 0
     if most < act.demand:
         out.append(
@@ -148,8 +148,8 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
 def _step(sol: Solution, a: int) -> int:
     """Session-weeks a year (week_scale units) of the smallest planned cell of activity ``a``."""
     p = sol.problem
-    return min([p.weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a]
-               + [p.half_weeks(c) for c, _, _, b in sol.half_cells() if b == a], default=0)
+    return min([p.supply_weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a]
+               + [p.half_supply(c, s) for c, s, _, b in sol.half_cells() if b == a], default=0)
 
 
 def _held_by(sol: Solution, a: int, who: set[int]) -> list[str]:
@@ -257,7 +257,7 @@ def unassigned_reasons(sol: Solution) -> dict[int, str]:
                         kinds.add(f"SPA is at its ceiling ({most} PA{'' if most == '1' else 's'} a week)")
                     elif act.category in ("ANR", "ED"):
                         kinds.add(f"{act.category} time is kept as in the current job plan")
-                    elif cap is not None and sol.supply_units[a] + p.weeks(c, s, a) > cap:
+                    elif cap is not None and sol.supply_units[a] + p.supply_weeks(c, s, a) > cap:
                         met.add(act.activity_id)
                     elif act.room_type is not None and (act.room_type, s) in p.rooms and \
                             use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]:

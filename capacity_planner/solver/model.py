@@ -30,7 +30,8 @@ class AllocationModel:
         self.cp.name = f"allocation[{problem.name}]"
         self.variables = Variables(self.cp, problem)
         self.guards = Guards(self.cp) if guarded else None
-        Constraints(self.cp, problem, self.variables, self.guards).add_constraints()
+        self.constraints = Constraints(self.cp, problem, self.variables, self.guards)
+        self.constraints.add_constraints()
         self.levels: list[Level] = Objective(problem, self.variables).levels()
 
     def solution_from(self, solver: cp_model.CpSolver) -> Solution:

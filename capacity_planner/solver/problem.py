@@ -20,6 +20,12 @@ WEEK_SCALE = 100 (at most)
     solver prove the unmet-demand level optimal: with a fractional D the LP relaxation can meet the
     fraction that no plan can, and closing that last fraction of a session-week took CP-SAT longer than
     the rest of the solve. Each rounding is recorded in :attr:`AllocationProblem.notes`.
+    Weekday-true supply (:mod:`capacity_planner.solver.supply`, ``planning.weekday_true_supply``) adds
+    each cell's sessions a year to the values kept whole: whole sessions for a weekly cell (37.6 -> 38 for
+    a Monday cell of 42 working weeks in 2026/27), and for a part-week one (half of 41 -> 21), so the
+    supply needs no finer resolution than whole session-weeks. Supply
+    coefficients are :meth:`AllocationProblem.supply_weeks` / :meth:`~AllocationProblem.half_supply`; PA
+    coefficients stay :meth:`~AllocationProblem.annual` (contractual weeks).
 
 Premium time
 ------------
@@ -217,6 +223,11 @@ class AllocationProblem:
     # that must keep their baseline activity, (clinician, slot) -> activity
     baseline: Mapping[tuple[int, int], int] | None = None
     pinned: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    # weekday-true supply (solver/supply.py), week_scale units a year per (clinician, slot): a weekly cell
+    # moved or new there, the current cell kept, an alternate-week cell. Empty: supply = weeks (even spread)
+    supply_full: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    supply_kept: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    supply_half: Mapping[tuple[int, int], int] = field(default_factory=dict)
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
     # ---- sizes and lookups ---------------------------------------------------------------------
@@ -325,6 +336,22 @@ class AllocationProblem:
         PAs and supply always move together."""
         return self.pas(c, s, a) * self.weeks(c, s, a)
 
+    def supply_weeks(self, c: int, s: int, a: int) -> int:
+        """Sessions a year (week_scale units) one weekly cell delivers: weekday-true (the planning year's
+        calendar for slot ``s``'s day, :mod:`capacity_planner.solver.supply`), else :meth:`weeks`. Its PAs
+        stay :meth:`annual` (contractual)."""
+        rota = self.rota_weeks.get((s, a))
+        if rota is not None:  # on call on the rota's weeks, bank holidays included: not weekday-true
+            return rota
+        if self.current.get((c, s)) == a:
+            return self.supply_kept.get((c, s), self.current_weeks[(c, s)])
+        return self.supply_full.get((c, s), self.clinicians[c].working_weeks)
+
+    def half_supply(self, c: int, s: int) -> int:
+        """Sessions a year (week_scale units) an alternate-week cell of clinician ``c`` in slot ``s``
+        delivers: half the weekday-true supply of a weekly one, else :meth:`half_weeks`."""
+        return self.supply_half.get((c, s), self.half_weeks(c))
+
     def min_session_pas(self, c: int) -> int:
         """Smallest PA units of any session clinician ``c`` could do (0 if they have no options)."""
         values = [self.pas(c, s, a) for s in range(len(self.slots)) for a in self.options.get((c, s), ())]
@@ -336,15 +363,21 @@ class AllocationProblem:
         fixed requirements (heads or sessions a week x those weeks). Time no activity needs stays
         unassigned rather than becoming sessions nobody asked for. None for SPA, ANR and ED (their own
         rules) and for an activity nobody can do."""
+        parts = self.supply_cap_parts(a)
+        return None if parts is None else parts[0] + parts[1] - 1
+
+    def supply_cap_parts(self, a: int) -> tuple[int, int] | None:
+        """(the largest of need, current supply, fixed requirements and forced supply; the longest cell's
+        supply), week_scale units, of :meth:`supply_cap`; None where it has none."""
         act = self.activities[a]
         if act.category in ("SPA", *HELD_CATEGORIES):
             return None
-        longest = max((self.weeks(c, s, a) for c, s, aa in self.triples() if aa == a), default=0)
+        longest = max((self.supply_weeks(c, s, a) for c, s, aa in self.triples() if aa == a), default=0)
         if longest == 0:
             return None
         required = sum(self._slot_required(r, longest) for r in self.fixed_slots
                        if r.a == a) + sum(r.sessions * longest for r in self.fixed_weekly if r.a == a)
-        return max(act.demand, act.current_supply, required, self._forced_supply(a, longest)) + longest - 1
+        return max(act.demand, act.current_supply, required, self._forced_supply(a, longest)), longest
 
     def _slot_required(self, r: FixedSlot, longest: int) -> int:
         """Session-weeks a year (week_scale units) a slot requirement asks for: a rota's N members x their
@@ -360,7 +393,7 @@ class AllocationProblem:
         need, current supply and the requirements alone cannot make a pack infeasible (found by the HiGHS
         property test)."""
         locked = [key for key in self.locked if self.current.get(key) == a]
-        forced = sum(self.current_weeks[key] for key in locked)
+        forced = sum(self.supply_weeks(*key, a) for key in locked)
         for r in self.fixed_slots:
             if r.a == a and r.rota is not None:
                 forced += self._slot_required(r, longest)
@@ -435,7 +468,7 @@ def _extra_cost_cap(allowances: Allowances) -> int | None:
     return math.floor(budget * PA_SCALE + _EPS)
 
 
-def _week_scale(pack: PlanningPack, halved: frozenset[str] = frozenset()) -> int:
+def _week_scale(pack: PlanningPack, halved: frozenset[str] = frozenset(), extra: tuple[int, ...] = ()) -> int:
     """Coarsest resolution (1, 2, 4, 5, 10, 20, 25, 50 or 100 steps a week) keeping every working_weeks and
     weeks_per_year of active clinicians whole, and half the working weeks of the clinicians in ``halved``
     (who may be given alternate-week cells); :class:`ScalingError` if hundredths are not enough."""
@@ -454,7 +487,7 @@ def _week_scale(pack: PlanningPack, halved: frozenset[str] = frozenset()) -> int
         if j.clinician_id in active and (j.activity_id, j.day, j.period) not in rotas  # a rota sets those
     ]
     g = WEEK_SCALE
-    for v in values:
+    for v in [*values, *extra]:  # extra: weekday-true supply in hundredths
         g = math.gcd(g, v)
     scale = WEEK_SCALE // g
     for weeks in rotas.values():  # a 1-in-6 rota over 52 weeks: 26/3 weeks each, thirds
@@ -513,7 +546,10 @@ def build_problem(
     # solver.alternate_weeks = false: whole weekly sessions only (no alternate-week cells offered)
     halved = half_clinician_ids(pack) if pack.settings.alternate_weeks else frozenset()
     labelled = frozenset(j.clinician_id for j in pack.job_plans if j.week in ("A", "B"))
-    week_scale = _week_scale(pack, halved | labelled)
+    clin_index = {c.clinician_id: i for i, c in enumerate(c for c in pack.clinicians if c.active)}
+    supply_of = _weekday_supply_weeks(pack, slots, halved | labelled)
+    week_scale = _week_scale(pack, halved | labelled,
+                             tuple(to_units(w, WEEK_SCALE, "supply") for w in supply_of.values()))
     unknown = sorted(set(demand_given) - set(pack.activity_ids))
     if unknown:
         raise ValueError(f"requirements name activities not in the pack: {', '.join(unknown)}")
@@ -627,11 +663,18 @@ def build_problem(
                     for a in pair if a is not None]
     clinicians = with_current_time(pack, clinicians, activities, slots, current, current_weeks, week_scale,
                                    half_current)
+    supply_full: dict[tuple[int, int], int] = {}
+    supply_kept: dict[tuple[int, int], int] = {}
+    supply_half: dict[tuple[int, int], int] = {}
+    for (cid, s, kind), w in supply_of.items():
+        units = to_units(w, WEEK_SCALE, "supply") * week_scale // WEEK_SCALE
+        target = {"full": supply_full, "kept": supply_kept, "half": supply_half}[kind]
+        target[(clin_index[cid], s)] = units
     current_supply: dict[int, int] = {}
-    for key, a in current.items():
-        current_supply[a] = current_supply.get(a, 0) + current_weeks[key]
-    for _, _, a, weeks in half_current:
-        current_supply[a] = current_supply.get(a, 0) + weeks
+    for key, a in current.items():  # weekday-true when the setting is on (a rota member's cell: its weeks)
+        current_supply[a] = current_supply.get(a, 0) + supply_kept.get(key, current_weeks[key])
+    for c, s, a, weeks in half_current:
+        current_supply[a] = current_supply.get(a, 0) + supply_half.get((c, s), weeks)
     share = float(pack.settings.routine_floor_share)
     activities = [
         dataclasses.replace(
@@ -758,6 +801,9 @@ def build_problem(
         locked_halves=frozenset(locked_halves),
         baseline=base_cells,
         pinned=pinned,
+        supply_full=supply_full,
+        supply_kept=supply_kept,
+        supply_half=supply_half,
     )
 
 
@@ -787,3 +833,35 @@ def _baseline_cells(baseline: Baseline | None, clin_of: Mapping[str, int],
         if key in cells and key not in locked:
             pinned[key] = cells[key]
     return cells, pinned
+
+
+def _weekday_supply_weeks(pack: PlanningPack, slots: tuple[SlotInfo, ...],
+                          halved: frozenset[str]) -> dict[tuple[str, int, str], float]:
+    """Weekday-true supply in weeks (hundredths) by (clinician, slot index, "full" / "kept" / "half"):
+    a weekly cell moved or new there, the current cell kept (its ``weeks_per_year`` of the working weeks),
+    an alternate-week cell (clinicians in ``halved``). Empty when the setting is off or the planning year
+    unknown (:func:`capacity_planner.solver.supply.weekday_supply`)."""
+    from capacity_planner.solver.supply import cell_supply, weekday_supply
+
+    by_day = weekday_supply(pack)
+    if by_day is None:
+        return {}
+    slot_of = {(sl.day, sl.period): i for i, sl in enumerate(slots)}
+    out: dict[tuple[str, int, str], float] = {}
+    for c in pack.clinicians:
+        if not c.active:
+            continue
+        for s, sl in enumerate(slots):
+            day = by_day[c.clinician_id][sl.day]
+            out[(c.clinician_id, s, "full")] = day
+            if c.clinician_id in halved:
+                out[(c.clinician_id, s, "half")] = cell_supply(c.working_weeks / 2, c.working_weeks, day)
+    working = {c.clinician_id: c.working_weeks for c in pack.clinicians if c.active}
+    rotas = rota_weeks(pack)  # on call on the rota's weeks, bank holidays included: not weekday-true
+    for j in pack.job_plans:
+        if j.clinician_id in working and (j.day, j.period) in slot_of \
+                and (j.activity_id, j.day, j.period) not in rotas:
+            s = slot_of[(j.day, j.period)]
+            out[(j.clinician_id, s, "kept")] = cell_supply(j.weeks_per_year, working[j.clinician_id],
+                                                           by_day[j.clinician_id][j.day])
+    return out

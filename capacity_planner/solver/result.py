@@ -115,9 +115,9 @@ class Solution:
             a: self.bought.get(a, 0) * self.problem.week_scale for a in range(len(self.problem.activities))
         }
         for (c, s), a in self.cells.items():
-            out[a] += self.problem.weeks(c, s, a)
-        for c, _, _, a in self.half_cells():
-            out[a] += self.problem.half_weeks(c)
+            out[a] += self.problem.supply_weeks(c, s, a)
+        for c, s, _, a in self.half_cells():
+            out[a] += self.problem.half_supply(c, s)
         return out
 
     def unmet_units(self, a: int) -> int:

@@ -59,6 +59,10 @@ the previous plan stands (fixed and evaluated, :func:`_previous_plan`), so a tim
 level worse than the hinted search would have started from."""
 
 _NOT_FROM_PREVIOUS = UNHINTED_LEVELS | {"changes"}
+#: Levels the per-size surplus cap (Constraints.no_short_surplus, weekday-true supply) cannot change: a plan
+#: with a cell it forbids has a plan with fewer cells and the same floor, unmet demand and cost. It is added
+#: before the first level outside this set (where dropping cells could break that level's bound).
+SHORT_SURPLUS_AFTER = frozenset({"routine_floor", "unmet_rapid_access", "unmet_routine", "cost"})
 """Levels whose search does not start from the previous level's plan (no hint, or the current job plans,
 which usually break the earlier levels' optima). If one stops before proving its optimum, the previous plan
 evaluated under its objective stands when nothing better was found: on a 160-clinician service whose
@@ -172,6 +176,7 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
     pending = [lv.name for lv in model.levels if not lv.trivial] or [model.levels[0].name]  # >= 1 solve
     work_left = None if work_limit is None else float(work_limit)
     wall_stopped = False
+    short_surplus_added = False
     for level in model.levels:
         t0 = time.perf_counter()
         if level.name not in pending:
@@ -190,6 +195,9 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
         # With a work limit, the wall clock is only a safety net: each level may use all that is left.
         budget = remaining if not pending or work_left is not None else remaining / 2
         work = None if work_left is None else (work_left if not pending else work_left / 2)
+        if level.name not in SHORT_SURPLUS_AFTER and not short_surplus_added:
+            model.constraints.no_short_surplus()
+            short_surplus_added = True
         model.cp.minimize(level.expr)
         if level.name in UNHINTED_LEVELS:
             # No hint, except from a baseline plan (the meeting's re-plan): it is nearly optimal for these

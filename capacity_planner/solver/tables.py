@@ -79,14 +79,15 @@ def job_plans_from_allocation(allocation: pd.DataFrame, *, locked: bool = False)
 
 
 def current_supply_units(p: AllocationProblem) -> dict[int, int]:
-    """Session-weeks a year (week_scale units) per activity in the current job plan (active clinicians)."""
+    """Session-weeks a year (week_scale units) per activity in the current job plan (active clinicians),
+    each cell weekday-true (:meth:`AllocationProblem.supply_weeks`)."""
     out = {a: 0 for a in range(len(p.activities))}
     for key, a in p.current.items():
-        out[a] += p.current_weeks[key]
-    for (c, _), pair in p.current_halves.items():  # week A / week B cells: half the working weeks
+        out[a] += p.supply_weeks(key[0], key[1], a)  # weekday-true when the setting is on
+    for (c, s), pair in p.current_halves.items():  # week A / week B cells: half the working weeks' supply
         for half in pair:
             if half is not None:
-                out[half] += p.half_weeks(c)
+                out[half] += p.half_supply(c, s)
     return out
 
 
@@ -205,8 +206,8 @@ def floor_report(sol: Solution) -> list[str]:
         if act.floor <= 0:
             continue
         supply = sol.supply_units[a]
-        step = min([p.weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a]
-                   + [p.half_weeks(c) for c, _, _, b in sol.half_cells() if b == a], default=0)
+        step = min([p.supply_weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a]
+                   + [p.half_supply(c, s) for c, s, _, b in sol.half_cells() if b == a], default=0)
         if supply < act.floor:
             out.append(f"{act.activity_id}: below its routine floor ({supply / p.week_scale:g} of "
                        f"{act.floor / p.week_scale:g} session-weeks a year); the rules leave no other way")

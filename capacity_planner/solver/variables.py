@@ -150,7 +150,8 @@ class Variables:
 
     def supply(self, a: int) -> Expr:
         r""":math:`\sum_w w\, n_{aw} + 100\, b_a` with :math:`n_{aw} = \sum_{c,s: w_{csa} = w} x_{csa}`:
-        session-weeks a year delivered (week_scale units).
+        session-weeks a year delivered (week_scale units); :math:`w_{csa}` is the cell's weekday-true supply
+        (:meth:`AllocationProblem.supply_weeks`), not its PA weeks.
 
         Cells delivering the same number of weeks are interchangeable for supply, so they are counted
         by one integer :math:`n_{aw}` (``sessions[2ww, 42 weeks]``); the solver can then branch on how many
@@ -161,9 +162,9 @@ class Variables:
         p = self.problem
         groups: dict[int, list[cp_model.IntVar]] = defaultdict(list)
         for c, s, var in self.by_a[a]:
-            groups[p.weeks(c, s, a)].append(var)
-        for c, _, var in self.h_by_a.get(a, []):
-            groups[p.half_weeks(c)].append(var)
+            groups[p.supply_weeks(c, s, a)].append(var)
+        for c, s, var in self.h_by_a.get(a, []):
+            groups[p.half_supply(c, s)].append(var)
         terms = []
         for w, cells in sorted(groups.items()):
             if len(cells) == 1:
@@ -191,8 +192,8 @@ class Variables:
     def supply_cells(self, a: int) -> list[tuple[int, cp_model.IntVar]]:
         """(session-weeks a year, variable) of every weekly and alternate-week cell of activity ``a``."""
         p = self.problem
-        cells = [(p.weeks(c, s, a), var) for c, s, var in self.by_a.get(a, [])]
-        return cells + [(p.half_weeks(c), var) for c, _, var in self.h_by_a.get(a, [])]
+        cells = [(p.supply_weeks(c, s, a), var) for c, s, var in self.by_a.get(a, [])]
+        return cells + [(p.half_supply(c, s), var) for c, s, var in self.h_by_a.get(a, [])]
 
     def sessions_in_slot(self, s: int, a: int) -> Expr:
         r""":math:`\sum_c x_{csa}`: clinicians doing *a* in slot *s*."""

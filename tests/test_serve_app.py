@@ -163,4 +163,6 @@ def test_page_lists_what_moved_from_the_previous_version(client, session, pack):
     rows = re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)[1:]  # after the header row
     assert len(rows) == len(session.shown.moved) >= 1
     label = next(c.name for c in pack.clinicians if c.clinician_id == "C02")
-    assert any(label in r and "Mon AM" in r and before in r and activity in r for r in rows)
+    assert any(label in r and "Mon AM" in r and before in r and activity in r and "pinned in the meeting" in r
+               for r in rows)
+    assert all(re.search(r"<td[^>]*>[^<]+</td>\s*$", r.strip()) for r in rows)  # every row says why

@@ -31,6 +31,7 @@ from capacity_planner.errors import Problem
 from capacity_planner.pages import render_page
 from capacity_planner.report.anonymise import Pseudonyms
 from capacity_planner.serve import actions as A
+from capacity_planner.serve.replan import why_moved
 from capacity_planner.serve.session import MeetingError, MeetingSession
 from capacity_planner.serve.view import compare_context, headline_items, meeting_data, timetable
 
@@ -129,9 +130,17 @@ class MeetingApp:
                              "actions": [self._words(a, ids, labels) for a in v.new_actions]})
         previous = s.versions[-2].cells if len(s.versions) > 1 else {}
         now = shown.cells
+        gaps = s.versions[-2].run.plan.tables["gaps"] if len(s.versions) > 1 else None
+        previous_gaps = ({} if gaps is None else dict(zip(gaps["activity_id"].astype(str),
+                                                          gaps["gap_sessions_per_year"], strict=True)))
+        names = {a.activity_id: a.name or a.activity_id for a in pack.activities}
+        if s.pseudonyms:  # an activity's name may hold a clinician's
+            scrub = Pseudonyms.from_pack(pack).scrub_text
+            names = {k: scrub(v) for k, v in names.items()}
         moved = [{"clinician": labels.get(ids.get(k.clinician_id, k.clinician_id), k.clinician_id),
                   "slot": f"{k.day} {k.period}", "before": previous.get(k, "free"),
-                  "after": now.get(k, "free")}
+                  "after": now.get(k, "free"),
+                  "why": why_moved(k, previous.get(k), now.get(k), shown.new_actions, previous_gaps, names)}
                  for k in shown.moved]
         nonce = secrets.token_urlsafe(16)
         html = render_page(

@@ -15,8 +15,8 @@ the independent checker has passed the plan.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -25,7 +25,7 @@ from capacity_planner.demand.pipeline import DemandResult
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver.options import Baseline
 
-__all__ = ["Cell", "baseline_of", "cells_of", "changes_from_baseline", "moved_cells", "replan"]
+__all__ = ["Cell", "baseline_of", "cells_of", "changes_from_baseline", "moved_cells", "replan", "why_moved"]
 
 
 class Cell(NamedTuple):
@@ -46,6 +46,61 @@ def cells_of(allocation: pd.DataFrame) -> dict[Cell, str]:
 def moved_cells(before: Mapping[Cell, str], after: Mapping[Cell, str]) -> list[Cell]:
     """Cells whose activity differs between two timetables (a cell freed or filled counts), sorted."""
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+def why_moved(cell: Cell, before: str | None, after: str | None, actions: Sequence[Any],
+              previous_gaps: Mapping[str, float], names: Mapping[str, str] | None = None) -> str:
+    """Why a cell moved between two versions, in words, from the meeting's new actions and the previous
+    version's gaps (the first rule that applies):
+
+    1. a pin on the cell, or the clinician unavailable there or for the year, moved it;
+    2. it now holds an activity that was short in the previous version (its gap, session-weeks a year);
+    3. it held or now holds an activity whose demand or priority the meeting changed;
+    4. the clinician was pinned elsewhere, or given or refused an additional PA, and this cell made room;
+    5. otherwise: the re-plan rebalanced (the fewest moves keeping every gap as small as it can be).
+
+    Parameters
+    ----------
+    cell : Cell
+        The moved cell.
+    before, after : str or None
+        Its activity in the previous and in this version (None: free).
+    actions : sequence of Action
+        The actions first taken in this version's re-plan (:mod:`capacity_planner.serve.actions`).
+    previous_gaps : mapping
+        Activity id -> gap in session-weeks a year in the previous version (gaps.csv).
+    names : mapping, optional
+        Activity id -> name for the words (default: the id).
+    """
+    from capacity_planner.serve import actions as A
+
+    def name(activity: str | None) -> str:
+        return "free time" if activity is None else (names or {}).get(activity, activity)
+
+    for action in actions:
+        if isinstance(action, A.Pin) and action.cell == cell:
+            return f"pinned in the meeting: {name(action.activity)}"
+        if isinstance(action, A.Unavailable) and action.cell == cell:
+            return "the clinician was marked unavailable in this slot"
+        if isinstance(action, A.Away) and action.clinician_id == cell.clinician_id:
+            return "the clinician was marked unavailable for the year"
+    gap = previous_gaps.get(after, 0.0) if after is not None else 0.0
+    if gap > 0:
+        return f"{name(after)} was {gap:,.1f} session-weeks a year short in the previous version"
+    for action in actions:
+        if isinstance(action, A.SetDemand) and action.activity in (before, after):
+            return f"the meeting set the demand of {name(action.activity)}"
+        if isinstance(action, A.SetPriority) and action.activity in (before, after):
+            return f"the meeting set the priority of {name(action.activity)}"
+    for action in actions:
+        if isinstance(action, A.Pin) and action.cell.clinician_id == cell.clinician_id:
+            return (f"makes room in the clinician's PAs for the pinned {name(action.activity)} on "
+                    f"{action.cell.day} {action.cell.period}")
+        if isinstance(action, A.AdditionalPA) and action.clinician_id == cell.clinician_id:
+            return ("uses the additional PA agreed in the meeting" if action.allowed
+                    else "gives back the additional PA the meeting took away")
+    return ("the re-plan rebalanced: the fewest further moves that keep every gap as small as it can be "
+            f"({name(before)} to {name(after)})")
 
 
 def cell_weeks(pack: PlanningPack) -> dict[tuple[Cell, str], float]:

@@ -118,7 +118,12 @@ def weekday_weeks(start: dt.date, weeks: int, working_weeks: float,
     share :math:`f_k` of the week the clinician is recorded on leave (``leave``: Monday -> share; the
     leave is taken evenly over the week's working days):
 
-    .. math:: w_d = \sum_k [d_k \notin \text{bank holidays}]\,(1 - f_k) - \max(0, L_P - R)
+    .. math:: w_d = \sum_k [d_k \notin \text{bank holidays}]\,(1 - f'_k) - \max(0, L_P - R)
+
+    with :math:`f'_k = \max(0, f_k - h_k)/(1 - h_k)` in a week holding bank holidays on :math:`5 h_k` of its
+    weekdays (:math:`f'_k = f_k` otherwise, and for a whole week of leave): recorded leave up to the
+    holidays' share of a five-day week is the holidays themselves, already off their own days (e-rosters
+    often record them as leave);
 
     with :math:`R = \sum_k f_k` the recorded leave and :math:`L_P = (52 - 8/5 - W)\,P/52` the contract's
     leave falling in the :math:`P` weeks (annual and study leave, the contract's working weeks :math:`W`
@@ -167,9 +172,17 @@ def weekday_weeks(start: dt.date, weeks: int, working_weeks: float,
     runs = [0.0] * 7
     for k in range(weeks):
         monday = start + dt.timedelta(weeks=k)
+        days = [monday + dt.timedelta(days=i) for i in range(7)]
+        # A bank holiday recorded as leave is counted once (session 7): e-rosters often record each
+        # holiday's share of the week as leave, and the holiday is already off its own day here. In a week
+        # holding h holidays on weekdays, recorded leave up to h/5 of the week is read as the holidays, and
+        # only the rest is leave, spread over the other days.
+        h = sum(1 for d in days[:5] if d in holiday) / 5.0
         f = share.get(monday, 0.0)
-        for i in range(7):
-            if monday + dt.timedelta(days=i) not in holiday:
+        if h and f < 1.0:
+            f = max(0.0, f - h) / (1.0 - h)
+        for i, day in enumerate(days):
+            if day not in holiday:
                 runs[i] += 1.0 - f
     recorded = sum(share.values())
     contract_leave = (PLANNING_WEEKS - STANDARD_BANK_HOLIDAYS / 5 - working_weeks) * weeks / PLANNING_WEEKS

@@ -27,7 +27,8 @@ def test_template_round_trips_the_pack(tiny_path: Path, tmp_path: Path) -> None:
     assert extra == {"DefaultApplied(table='job_plans', key='A|Mon|AM', column='locked', value=False, "
                      "reason='not locked')",
                      "DefaultApplied(table='job_plans', key='S|Mon|PM', column='weeks_per_year', value=42.0, "
-                     "reason='runs every working week of the clinician')"}
+                     "reason='runs every working week of the clinician (half of them for a week A / week B "
+                     "cell)')"}
     assert set(map(repr, pack.defaults_applied)) <= set(map(repr, again.defaults_applied))
 
 

@@ -371,7 +371,9 @@ def test_an_alternate_week_current_cell_is_shown_once_and_not_doubled(pack, tmp_
     half = Cell("C01", "Tue", "AM")
     plans = tuple(j if Cell(j.clinician_id, j.day, j.period) != half else dataclasses.replace(j, weeks_per_year=21.0)
                   for j in pack.job_plans)
-    pack = pack.replace(job_plans=plans)
+    # supply by weeks run (the even-spread convention), so the hand count below is in whole weeks
+    pack = pack.replace(job_plans=plans,
+                        settings=dataclasses.replace(pack.settings, weekday_true_supply=False))
     assert pack.job_plans[[Cell(j.clinician_id, j.day, j.period) for j in pack.job_plans].index(half)].activity_id \
         == "fu"
     session = MeetingSession(pack, OPTIONS)

@@ -137,3 +137,22 @@ def test_the_checker_reads_the_calendar_itself() -> None:
     off = pack.replace(settings=dataclasses.replace(pack.settings, weekday_true_supply=False))
     found = check_plan(off, tables, reqs({"2ww": 45}, rapid=["2ww"]))
     assert any("recomputed 42" in v for v in found), found
+
+
+def test_a_bank_holiday_recorded_as_leave_is_counted_once() -> None:
+    # 13 weeks from 5 April 2027 hold two Monday bank holidays (3 and 31 May 2027, GOV.UK). An e-roster that
+    # records each as a fifth of the week's leave takes nothing more off: Monday runs 13 - 2 = 11, Wednesday
+    # all 13 (before session 7 the 0.2 was also taken off every other day: Wednesday 12.6). Leave beyond
+    # the holiday's share is still leave, spread over the other days: 0.6 of a week with a holiday Monday
+    # is (0.6 - 0.2) / 0.8 = 0.5 of each of Tuesday-Sunday.
+    import datetime as dt
+
+    from capacity_planner.calendar import weekday_weeks
+
+    may3, may31 = dt.date(2027, 5, 3), dt.date(2027, 5, 31)
+    runs = weekday_weeks(dt.date(2027, 4, 5), 13, 42.0, {may3: 0.2, may31: 0.2}, leave_complete=True)
+    assert runs["Mon"] == pytest.approx(11.0) and runs["Wed"] == pytest.approx(13.0)
+    runs = weekday_weeks(dt.date(2027, 4, 5), 13, 42.0, {may3: 0.6}, leave_complete=True)
+    assert runs["Mon"] == pytest.approx(11.0) and runs["Wed"] == pytest.approx(12.5)
+    runs = weekday_weeks(dt.date(2027, 4, 5), 13, 42.0, {may3: 1.0}, leave_complete=True)  # a whole week
+    assert runs["Mon"] == pytest.approx(11.0) and runs["Wed"] == pytest.approx(12.0)

@@ -15,7 +15,7 @@ reads: an e-roster extract of delivered sessions by type (substantive; ``additio
 the backlog), ``leave`` rows (whole weeks of annual and study leave, in which nothing is delivered,
 and each bank holiday's share of a clinician's week), and the quarter's actual referrals and
 appointments. They continue the same processes, except that 2WW demand runs 18 % ahead of its trend
-(``review_demand_factor``), answered with additional lists, and the hospital cancels 12 % of
+(``review_demand_factor``), answered with additional lists, and the hospital cancels 13 % of
 minor-operations bookings and a matching share of their lists
 (``review_hospital_cancellation_rate``). Planning reads only the history before the plan start
 (:func:`capacity_planner.workflow.history_only`); the quarter is drawn from its own random stream,

@@ -114,7 +114,7 @@ class ServiceSpec:
     rapid_id: str = "2ww"
     procedure_id: str = "minor_ops"
     review_demand_factor: tuple[tuple[str, float], ...] = (("2ww", 1.18),)
-    review_hospital_cancellation_rate: tuple[tuple[str, float], ...] = (("minor_ops", 0.12),)
+    review_hospital_cancellation_rate: tuple[tuple[str, float], ...] = (("minor_ops", 0.13),)
 
     def __post_init__(self) -> None:
         if self.teams < 1 or self.throughput <= 0:

@@ -223,12 +223,17 @@ def _number(value: Any, caster: type) -> tuple[Any, str | None]:
 
 
 def settings_to_values(settings: Settings) -> dict[str, Any]:
-    """The explicitly set settings as ``{"section.key": value}`` for writing (defaults stay implicit)."""
+    """The settings to write as ``{"section.key": value}``: those set explicitly, and any other whose value
+    differs from its default (a setting changed in memory, e.g. by ``dataclasses.replace``, is not lost
+    when the pack is written; found when a meeting's agreed pack dropped ``weekday_true_supply = false``).
+    Defaults stay implicit; the plan start is written only when it was given."""
     out: dict[str, Any] = {}
+    defaults = Settings()
     for key in SETTINGS_BY_KEY:
-        if key not in settings.explicit:
-            continue
         value = getattr(settings, FIELD_BY_KEY[key])
+        changed = key != "planning.start" and value != getattr(defaults, FIELD_BY_KEY[key])
+        if key not in settings.explicit and not changed:
+            continue
         if key == "demand.growth" and value is None:
             value = "auto"
         if key == "review.spc_rebase":

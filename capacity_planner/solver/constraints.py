@@ -365,16 +365,16 @@ class Constraints:
         :math:`w` that is not locked is planned, :math:`\text{supply}_a \le B_a + w - 1` (:math:`B_a` the
         largest of need, current supply and fixed requirements). A plan with a cell that could be dropped
         and still give :math:`B_a` breaks it; a plan meeting need with no such cell never does, and neither
-        do the forced cells alone, so no level of unmet demand changes (docs/method.md). A 1-in-N rota's
-        cells are never capped: exactly N members must be on it, so none can be dropped."""
+        do the forced cells alone, so no level of unmet demand changes (docs/method.md). Locked and pinned
+        cells and a 1-in-N rota's (exactly N members must be on it) are never capped: none can be dropped."""
         parts = self.p.supply_cap_parts(a)
         if parts is None:
             return
         base, longest = parts
         groups: dict[int, list[cp_model.IntVar]] = {}
+        fixed = {*self.p.locked, *self.p.pinned}  # these cannot be dropped, nor a rota's (exactly N members)
         for c, s, var in self.v.by_a.get(a, []):
-            # a 1-in-N rota's cells cannot be dropped (exactly N members): never a short cell to cap
-            if (c, s) not in self.p.locked and (s, a) not in self.p.rota_weeks:
+            if (c, s) not in fixed and (s, a) not in self.p.rota_weeks:
                 groups.setdefault(self.p.supply_weeks(c, s, a), []).append(var)
         for c, s, var in self.v.h_by_a.get(a, []):
             groups.setdefault(self.p.half_supply(c, s), []).append(var)

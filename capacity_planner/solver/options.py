@@ -49,10 +49,6 @@ class Allowances:
         Cap on the team's additional PAs a week in total (None: no total cap).
     clinicians : frozenset of str or None
         Only these clinicians may take additional PAs (None: everyone whose contract allows it).
-    clinician_caps : tuple of (str, float) or None
-        Additional PAs a week each named clinician may take, as ``(clinician_id, PAs)`` pairs (the team
-        meeting allows them one by one); a clinician not named takes none. Combined with the other caps:
-        the smallest applies. None: no per-clinician caps.
     purchased_sessions : tuple of PurchasedSessions
         Locum/WLI sessions that may be bought, per activity.
     max_extra_cost : float or None
@@ -60,14 +56,18 @@ class Allowances:
         year (None: no cap). The cost is priced exactly as the ``cost`` objective level prices it (whole
         pounds per PA a year and per session), so with a cap the solver finds the least unmet demand the
         budget can buy, not a guess at which levers to fund.
+    clinician_caps : tuple of (str, float) or None
+        Additional PAs a week each named clinician may take, as ``(clinician_id, PAs)`` pairs (the team
+        meeting allows them one by one); a clinician not named takes none. Combined with the other caps:
+        the smallest applies. None: no per-clinician caps.
     """
 
     additional_pas_per_clinician: float | None = None
     additional_pas_total: float | None = None
     clinicians: frozenset[str] | None = None
-    clinician_caps: tuple[tuple[str, float], ...] | None = None
     purchased_sessions: tuple[PurchasedSessions, ...] = ()
     max_extra_cost: float | None = None
+    clinician_caps: tuple[tuple[str, float], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -393,6 +393,7 @@ class AllocationProblem:
         need, current supply and the requirements alone cannot make a pack infeasible (found by the HiGHS
         property test)."""
         locked = [key for key in self.locked if self.current.get(key) == a]
+        locked += [key for key, b in self.pinned.items() if b == a and key not in self.locked]  # meeting pins
         forced = sum(self.supply_weeks(*key, a) for key in locked)
         for r in self.fixed_slots:
             if r.a == a and r.rota is not None:

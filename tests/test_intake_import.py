@@ -75,7 +75,7 @@ def test_sus_extract_and_staff_list_import_and_plan_end_to_end(tmp_path: Path) -
     assert "C02: 2 posts (8 + 3 PAs) combined into one clinician with 11 PAs" in result.output
     pack = read_pack(out, purpose="plan")
     # Aggregated: every extract row is counted once (no code 0 or FIRST ATTENDANCE 5 in this extract).
-    assert int(pack.appointments["count"].sum()) == len(extract) == 38_149
+    assert int(pack.appointments["count"].sum()) == len(extract) == 38_153
     # one row per distinct day, clinic, clinician and outcome (codes 3 and 7 are both "dna"; 1 and 3 new)
     distinct = extract.assign(
         dna=extract["ATTENDED_OR_DID_NOT_ATTEND"].replace({"7": "3"}),

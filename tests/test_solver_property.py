@@ -19,6 +19,7 @@ from capacity_planner.calendar import weekday_working_weeks
 from capacity_planner.pack.model import Availability, FixedRequirement, PlanningPack, RoomCapacity, Slot
 from capacity_planner.solver import SolveStatus
 from capacity_planner.solver.options import Allowances, PurchasedSessions
+from capacity_planner.solver.plan import PlanResult
 
 Budget = tuple[float, dict[str, float], dict[str, tuple[int, float]]]
 
@@ -444,6 +445,21 @@ def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, 
     return values[0], values[1]
 
 
+def _evening_plan_matches_highs(pack: PlanningPack, demand: dict[str, float]) -> PlanResult | None:
+    """CP-SAT's unmet levels on an evening pack equal HiGHS's (infeasible exactly when HiGHS finds no plan,
+    explained by the rota or the out-of-hours rules); the plan, or None when infeasible."""
+    plan = run(pack, reqs(demand, rapid=["oc"]))
+    expected = highs_evening(pack, demand)
+    if expected is None:
+        assert plan.status is SolveStatus.INFEASIBLE
+        assert any("out of hours" in r or "rota" in r for r in plan.result.reasons), plan.result.reasons
+        return None
+    assert plan.status is SolveStatus.OPTIMAL
+    got: dict[str, Any] = plan.result.objective
+    assert (got["unmet_rapid_access"], got["unmet_routine"]) == pytest.approx(expected, abs=1e-3)
+    return plan
+
+
 @settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(evening_packs())
@@ -451,16 +467,7 @@ def test_out_of_hours_rules_match_an_independent_milp(case: tuple[PlanningPack, 
     """On-call without the opt-in, 4/3 premium PAs, rest after an evening, sessions a day, the SAS cap
     with on-call PAs and 1-in-N rotas: CP-SAT's unmet levels equal HiGHS's, and every plan passes the
     checker."""
-    pack, demand = case
-    plan = run(pack, reqs(demand, rapid=["oc"]))
-    expected = highs_evening(pack, demand)
-    if expected is None:
-        assert plan.status is SolveStatus.INFEASIBLE
-        assert any("out of hours" in r or "rota" in r for r in plan.result.reasons), plan.result.reasons
-        return
-    assert plan.status is SolveStatus.OPTIMAL
-    got: dict[str, Any] = plan.result.objective
-    assert (got["unmet_rapid_access"], got["unmet_routine"]) == pytest.approx(expected, abs=1e-3)
+    _evening_plan_matches_highs(*case)
 
 
 
@@ -472,16 +479,10 @@ def test_rotas_match_an_independent_milp(case: tuple[PlanningPack, dict[str, flo
     share, supply) with the out-of-hours rules: CP-SAT's unmet levels equal HiGHS's, infeasible exactly when
     HiGHS finds no plan (explained by the rota or the out-of-hours rules), and every plan passes the
     checker."""
-    pack, demand = case
-    plan = run(pack, reqs(demand, rapid=["oc"]))
-    expected = highs_evening(pack, demand)
-    if expected is None:
-        assert plan.status is SolveStatus.INFEASIBLE
-        assert any("out of hours" in r or "rota" in r for r in plan.result.reasons), plan.result.reasons
+    pack, _ = case
+    plan = _evening_plan_matches_highs(*case)
+    if plan is None:
         return
-    assert plan.status is SolveStatus.OPTIMAL
-    got: dict[str, Any] = plan.result.objective
-    assert (got["unmet_rapid_access"], got["unmet_routine"]) == pytest.approx(expected, abs=1e-3)
     members = plan.allocation[(plan.allocation["day"] == "Mon") & (plan.allocation["period"] == "EVE")
                               & (plan.allocation["activity_id"] == "oc")]
     assert len(members) == pack.requirements[0].rota_size

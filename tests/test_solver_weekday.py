@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -156,3 +157,24 @@ def test_a_bank_holiday_recorded_as_leave_is_counted_once() -> None:
     assert runs["Mon"] == pytest.approx(11.0) and runs["Wed"] == pytest.approx(12.5)
     runs = weekday_weeks(dt.date(2027, 4, 5), 13, 42.0, {may3: 1.0}, leave_complete=True)  # a whole week
     assert runs["Mon"] == pytest.approx(11.0) and runs["Wed"] == pytest.approx(12.0)
+
+
+def test_a_split_pack_keeps_its_inferred_planning_year_in_every_part(tiny_path: Path) -> None:
+    # Found on the trust pack (session 7): parts are planned without the history tables, so a plan start
+    # inferred from the referrals was lost, each part fell back to the even spread, and the checker (reading
+    # the whole pack, weekday-true) refused the plan (exit 1). Two copies of the tiny pack, no start given.
+    from test_solver_decompose import _joined, _renamed, _reqs
+
+    from capacity_planner.demand.requirements import Requirements
+    from capacity_planner.pack.read import read_pack
+    from capacity_planner.solver.supply import planning_start
+
+    tiny = read_pack(tiny_path)
+    both = _joined(_renamed(tiny, "a."), _renamed(tiny, "b."))
+    both = both.replace(settings=dataclasses.replace(both.settings, start=None,
+                                                     explicit=both.settings.explicit - {"planning.start"}))
+    assert both.settings.start is None and planning_start(both) is not None  # inferred from referrals
+    requirements = Requirements.from_frame(pd.concat([_reqs("a.").table, _reqs("b.").table],
+                                                     ignore_index=True))
+    plan = run(both, requirements)  # the helper runs the independent checker on the whole pack
+    assert len(plan.parts) == 2

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver.options import Allowances
+from capacity_planner.solver.supply import planning_start
 
 
 @dataclass(frozen=True)
@@ -137,11 +138,18 @@ def find_parts(pack: PlanningPack) -> list[Part]:
 def part_pack(pack: PlanningPack, part: Part) -> PlanningPack:
     """The pack restricted to one part: its clinicians, activities, their rows, and the rooms of its room
     types; slots, costs and settings are shared. The demand-history tables are emptied (the allocation
-    reads demand from the requirements, not from them)."""
+    reads demand from the requirements, not from them); the planning year's start and the part's leave
+    rows are kept (weekday-true supply)."""
     clin, acts = set(part.clinician_ids), set(part.activity_ids)
     rooms = {a.room_type for a in pack.activities if a.activity_id in acts and a.room_type}
+    # The planning year and the part's recorded leave stay: weekday-true supply reads them (a plan start
+    # inferred from the referrals would be lost with them, and each part would fall back to the even
+    # spread while the checker, reading the whole pack, counts weekday-true: found on the trust pack).
+    start = planning_start(pack)
+    leave = pack.leave.loc[pack.leave["clinician_id"].isin(clin)] if len(pack.leave) else pack.leave.iloc[0:0]
     return pack.replace(
-        settings=dataclasses.replace(pack.settings, name=part.name),
+        settings=dataclasses.replace(pack.settings, name=part.name,
+                                     start=start if start is not None else pack.settings.start),
         activities=tuple(a for a in pack.activities if a.activity_id in acts),
         clinicians=tuple(c for c in pack.clinicians if c.clinician_id in clin),
         skills=tuple(s for s in pack.skills if s.clinician_id in clin and s.activity_id in acts),
@@ -151,7 +159,7 @@ def part_pack(pack: PlanningPack, part: Part) -> PlanningPack:
         waiting_list=tuple(w for w in pack.waiting_list if w.activity_id in acts),
         rooms=tuple(r for r in pack.rooms if r.room_type in rooms),
         referrals=pack.referrals.iloc[0:0], appointments=pack.appointments.iloc[0:0],
-        delivered=pack.delivered.iloc[0:0], leave=pack.leave.iloc[0:0],
+        delivered=pack.delivered.iloc[0:0], leave=leave,
     )
 
 

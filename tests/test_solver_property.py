@@ -246,12 +246,10 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     return values[0], values[1], values[2]
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(packs())
-def test_random_packs_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float], list[str]]) -> None:
-    pack, demand, rapid = case
-    plan = run(pack, reqs(demand, rapid=rapid))  # run() checks every solution with check_plan
+def _plan_matches_highs(pack: PlanningPack, demand: dict[str, float], rapid: list[str]) -> None:
+    """CP-SAT's routine-floor and unmet levels equal HiGHS's (run() checks every solution with check_plan);
+    infeasible exactly when HiGHS finds no plan, with the reasons said."""
+    plan = run(pack, reqs(demand, rapid=rapid))
     expected = highs_unmet(pack, demand)
     if expected is None:
         assert plan.status is SolveStatus.INFEASIBLE
@@ -261,6 +259,13 @@ def test_random_packs_match_an_independent_milp(case: tuple[PlanningPack, dict[s
     got: dict[str, Any] = plan.result.objective
     # HiGHS's feasibility tolerance (1e-6 on rows scaled by working weeks) leaves ~1e-5 on the levels
     assert (got["routine_floor"], got["unmet_rapid_access"], got["unmet_routine"]) == pytest.approx(expected, abs=1e-3)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(packs())
+def test_random_packs_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float], list[str]]) -> None:
+    _plan_matches_highs(*case)
 
 
 @st.composite
@@ -292,16 +297,7 @@ def test_week_labels_match_an_independent_milp(case: tuple[PlanningPack, dict[st
     """Current cells labelled week A / week B (job_plans.week): offered as alternate-week cells whatever the
     offer rules, locks keep them on alternate weeks, their half weeks count in supply, SPA and the routine
     floor; CP-SAT's levels equal HiGHS's and every plan passes the checker (which reads the labels)."""
-    pack, demand, rapid = case
-    plan = run(pack, reqs(demand, rapid=rapid))
-    expected = highs_unmet(pack, demand)
-    if expected is None:
-        assert plan.status is SolveStatus.INFEASIBLE
-        assert plan.result.reasons, "an infeasible plan must say why"
-        return
-    assert plan.status is SolveStatus.OPTIMAL
-    got: dict[str, Any] = plan.result.objective
-    assert (got["routine_floor"], got["unmet_rapid_access"], got["unmet_routine"]) == pytest.approx(expected, abs=1e-3)
+    _plan_matches_highs(*case)
 
 
 @st.composite

@@ -120,3 +120,14 @@ def test_writer_never_replaces_a_folder_with_other_files(tmp_path: Path, tiny_pa
     assert (precious / "thesis.docx").read_text() == "years of work"
     out = write_pack(read_pack(tiny_path), tmp_path / "pack")
     write_pack(read_pack(tiny_path), out)  # a pack folder may be rewritten
+
+
+def test_a_pack_built_in_python_is_written_with_its_tables(tmp_path: Path, tiny_path: Path) -> None:
+    """A pack made in memory (``PlanningPack(...)`` in a notebook, the meeting's agreed pack) has no record
+    of the files it came from; writing it wrote pack.toml alone until this was found (an agreed pack of a
+    pack built in Python had no job plans). Every table with rows is written."""
+    read = read_pack(tiny_path, purpose="plan")
+    built = read.replace(tables_present=frozenset())
+    back = read_pack(write_pack(built, tmp_path / "built"))
+    assert back.differences(read) == []
+    assert {p.stem for p in (tmp_path / "built").glob("*.csv")} == set(read.tables_present)

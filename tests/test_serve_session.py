@@ -421,3 +421,20 @@ def test_pins_that_cannot_hold_are_refused_with_the_solvers_reasons(pack, propos
             "Thu-PM spa)") in messages
     assert len(session.versions) == 1 and len(session.pending) == 4
     assert any(line.split(" ", 1)[1].startswith("Re-plan refused") for line in session.record)
+
+
+def test_the_agreed_pack_keeps_a_rota_members_weeks_on_call(tmp_path):
+    """A 1-in-6 on-call rota (issue 13): the agreed pack writes each member's cell with their 52/6 weeks on
+    call (allocation.csv's weeks_per_year), not the working weeks, and re-plans to the same timetable with
+    no change (the locked members are not counted twice in the supply cap)."""
+    from test_solver_rota import rota_pack
+
+    rota = whole_weekly_sessions(rota_pack(6))
+    proposal = cp.plan(rota, OPTIONS)
+    MeetingSession(rota, OPTIONS, proposal).agree(tmp_path / "meeting")
+    agreed = cp.read_pack(tmp_path / "meeting" / "agreed_pack")
+    assert sorted((j.clinician_id, j.day, j.period, round(j.weeks_per_year, 4), j.locked)
+                  for j in agreed.job_plans) == [(c, "Mon", "EVE", round(52 / 6, 4), True) for c in "ABCDEF"]
+    again = cp.plan(agreed, OPTIONS)
+    assert cells_of(again.plan.allocation) == cells_of(proposal.plan.allocation)
+    assert again.summary.changed_sessions == 0

@@ -202,3 +202,23 @@ def test_rota_plan_written_as_a_pack_reads_back_and_replans_the_same(tmp_path: P
     assert second.allocation[key].equals(first.allocation[key])
     assert second.allocation["weeks_per_year"].tolist() == pytest.approx(first.allocation["weeks_per_year"])
     assert second.summary.changed_sessions == 0
+
+
+def test_locked_members_are_not_counted_twice_in_the_supply_cap() -> None:
+    """The agreed pack of a 1-in-6 rota locks its six members (52/6 weeks each) with no clinic demand.
+
+    Forced supply is the locked cells, 6 x 26/3 = 52 on-call weeks, and the rota asks for no member beyond
+    them; before the fix the rota's 52 weeks were added again (L = 104), so the cap 104 + 42 - 1 let a
+    member take two daytime on-call sessions (2 x 42) to use idle PAs. Now the cap is 52 + 41 and the plan
+    is the locked rota alone, no change.
+    """
+    locked = [cell(c, "Mon", "EVE", "oncall", weeks=52 / 6, locked=True) for c in "ABCDEF"]
+    pack = rota_pack(6, job_plans=locked)
+    plan = run(pack, reqs({}))
+    assert plan.status is SolveStatus.OPTIMAL
+    assert cells(plan) == {(c, "Mon", "EVE"): "oncall" for c in "ABCDEF"}
+    assert plan.result.objective["changes"] == 0
+    problem = build_problem(pack, reqs({}))
+    oncall = next(a for a, act in enumerate(problem.activities) if act.activity_id == "oncall")
+    assert problem.supply_cap(oncall) == (52 + 42) * problem.week_scale - 1  # in thirds of a week
+    assert check_plan(pack, plan.tables, reqs({})) == []

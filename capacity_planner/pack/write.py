@@ -43,8 +43,8 @@ def pack_to_tables(pack: M.PlanningPack) -> dict[str, pd.DataFrame]:
     for d in pack.defaults_applied:
         defaults.setdefault(d.table, set()).add((d.key, d.column))
     for name in TABLES:
-        if name not in pack.tables_present:
-            continue
+        if name not in pack.tables_present and not _has_rows(pack, name):
+            continue  # a table the input did not have stays absent; one built in memory is written
         spec = TABLES[name]
         if name in _HISTORY:
             frame = getattr(pack, name).copy()
@@ -69,6 +69,13 @@ def pack_to_tables(pack: M.PlanningPack) -> dict[str, pd.DataFrame]:
             frame = pd.concat([frame.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
         out[name] = frame
     return out
+
+
+def _has_rows(pack: M.PlanningPack, name: str) -> bool:
+    """Whether ``pack`` holds rows of table ``name`` (a pack built in Python, e.g. ``PlanningPack(...)``
+    in a notebook or the meeting's agreed pack, has no record of which files it was read from)."""
+    value = getattr(pack, name) if name in _HISTORY else getattr(pack, _RECORD_FIELD.get(name, name))
+    return len(value) > 0
 
 
 def write_pack(pack: M.PlanningPack, dest: str | Path, table_format: TableFormat = "csv",

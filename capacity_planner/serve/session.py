@@ -277,14 +277,19 @@ def cut_short(run: PlanRun) -> str:
 
 def agreed_pack(version: Version) -> PlanningPack:
     """The meeting's pack with the version's timetable as its job plans, every cell locked; a cell keeps
-    the weeks a year its current job plan gave it when its activity is unchanged, else the clinician's
-    working weeks (the model's rule). An additional PA the agreed plan gives a clinician becomes part of
+    the weeks a year the plan gives it (allocation.csv's ``weeks_per_year``: its current job plan's weeks
+    when its activity is unchanged, a 1-in-N rota member's weeks on call, else the clinician's working
+    weeks: the model's rule). An additional PA the agreed plan gives a clinician becomes part of
     their contracted PAs (the agreed job plan). A demand set in the meeting is written as the activity's
     ``required_sessions_per_year`` (demand sizing then reads it back instead of the sized demand) and a
     priority set in the meeting as its ``priority``, so planning the agreed pack meets the same demand."""
     pack = version.run.pack
     demand = A.demand_overrides(version.actions)
     weeks = cell_weeks(pack)
+    allocation = version.run.plan.allocation
+    weeks.update({(Cell(str(c), str(d), str(p)), str(a)): float(w) for c, d, p, a, w in zip(
+        allocation["clinician_id"], allocation["day"], allocation["period"], allocation["activity_id"],
+        allocation["weeks_per_year"], strict=True)})  # as planned: a 1-in-N rota member's weeks on call
     working = {c.clinician_id: c.working_weeks for c in pack.clinicians}
     cells = tuple(JobPlanCell(k.clinician_id, k.day, k.period, a, weeks.get((k, a), working[k.clinician_id]),
                               locked=True) for k, a in sorted(version.cells.items()))

@@ -307,15 +307,17 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
 def _forced(pack: PlanningPack, clin: dict, days: dict | None, plan_cells: dict, aid: str,
             longest: float) -> float:
     """Session-weeks a year of ``aid`` forced by locks and fixed requirements: every locked cell, each fixed
-    slot's heads not already locked there x ``longest``, sessions a week (rounded up) x ``longest``."""
+    slot's heads not already locked there x ``longest`` (a 1-in-N rota's members not already locked there x
+    their weeks on call), sessions a week (rounded up) x ``longest``."""
     locked = [j for j in plan_cells.values() if j.locked and j.activity_id == aid]
     forced = sum(_cell_sessions(days, j.clinician_id, j.day, j.weeks_per_year,
                                 clin[j.clinician_id].working_weeks) for j in locked)
     for r in pack.requirements:
         if r.activity_id != aid:
             continue
-        if r.rota_size is not None and r.day is not None:
-            forced += r.rota_size * _rota_weeks(pack, r)
+        if r.rota_size is not None and r.day is not None:  # members not already locked there
+            members = sum(1 for j in locked if (j.day, j.period) == (r.day, r.period))
+            forced += max(0, r.rota_size - members) * _rota_weeks(pack, r)
         elif r.day is not None and r.period is not None:
             there = sum(1 for j in locked if (j.day, j.period) == (r.day, r.period))
             forced += max(0, r.min_clinicians - there) * longest

@@ -123,3 +123,31 @@ def test_template_of_the_embedded_sample_plans_like_the_sample(tmp_path: Path) -
     again = read_pack(write_template(sample, tmp_path / "sample.xlsx"), purpose="plan")
     assert set(sample.differences(again)) <= {"job_plans", "defaults_applied"}
     assert sorted(map(repr, sample.job_plans)) == sorted(map(repr, again.job_plans))
+
+
+def test_alternate_week_cells_have_their_own_grid_columns_and_read_back(tiny_path: Path, tmp_path: Path) -> None:
+    """A slot on alternate weeks (job_plans.week A / B, issue 13) used to share one grid cell, so week B
+    overwrote week A and the template lost a session. Each week now has its own column after the slot's,
+    and a cell at half the working weeks (the default for a week A / B cell) is written without a suffix."""
+    import dataclasses
+
+    from capacity_planner.pack.model import JobPlanCell
+
+    pack = read_pack(tiny_path)
+    first = pack.job_plans[0]
+    working = next(c.working_weeks for c in pack.clinicians if c.clinician_id == first.clinician_id)
+    halves = (JobPlanCell(first.clinician_id, first.day, first.period, first.activity_id, working / 2, None, "A"),
+              JobPlanCell(first.clinician_id, first.day, first.period, pack.job_plans[1].activity_id,
+                          working / 2, True, "B"))
+    labelled = dataclasses.replace(pack, job_plans=halves + pack.job_plans[1:])
+    path = write_template(labelled, tmp_path / "weeks.xlsx")
+    header = [c.value for c in openpyxl.load_workbook(path)["job_plan_grid"][1]]
+    slot = f"{first.day} {first.period}"
+    at = header.index(slot)
+    assert header[at + 1:at + 3] == [f"{slot} week A", f"{slot} week B"]
+    again = read_pack(path)
+    key = (first.clinician_id, first.day, first.period)
+    cells = sorted((j.week, j.activity_id, j.weeks_per_year, bool(j.locked)) for j in again.job_plans
+                   if (j.clinician_id, j.day, j.period) == key)
+    assert cells == [("A", first.activity_id, working / 2, False),
+                     ("B", pack.job_plans[1].activity_id, working / 2, True)]

@@ -13,7 +13,10 @@ The workbook holds, in order:
   be typed where they are accepted;
 * ``job_plan_grid`` instead of the long ``job_plans`` table: one row per clinician, one column per weekly
   slot (``Mon AM`` ...), each cell the activity done there. A cell may add ``; locked`` (the cell must stay)
-  and ``; N weeks`` (weeks a year when not every working week), e.g. ``fu; locked; 21 weeks``.
+  and ``; N weeks`` (weeks a year when not every working week), e.g. ``fu; locked; 21 weeks``. A slot
+  worked on alternate weeks of a two-week cycle (``job_plans.week`` A / B) has its own columns,
+  ``Mon AM week A`` and ``Mon AM week B``, placed after ``Mon AM`` and written only when a clinician has
+  such a cell; their weeks default to half the clinician's working weeks, as in ``job_plans``.
 
 Reading back (:func:`read_job_plan_grid`, called by the workbook reader) turns the grid into job-plan
 rows, each problem naming the grid's row and slot column. A workbook with both ``job_plans`` and
@@ -44,7 +47,7 @@ EMPTY_TABLES = ("clinicians", "activities", "skills", "referrals", "appointments
 LIST_ROWS = 5000  # rows a drop-down covers below the data
 _REF_SOURCES = {"activity_id": ("activities", "A"), "follow_up_activity": ("activities", "A"),
                 "clinician_id": ("clinicians", "A")}
-_SLOT = re.compile(r"^\s*([A-Za-z]+)\s*[-_ ]\s*([A-Za-z]+)\s*$")
+_SLOT = re.compile(r"^\s*([A-Za-z]+)\s*[-_ ]\s*([A-Za-z]+)(?:\s+week\s*([ABab]))?\s*$")
 _WEEKS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:weeks?|wks?|w)\s*$", re.IGNORECASE)
 
 
@@ -84,10 +87,15 @@ def write_template(pack: M.PlanningPack | None, dest: str | Path) -> Path:
 
 def job_plan_grid(pack: M.PlanningPack, job_plans: pd.DataFrame) -> pd.DataFrame:
     """The job plans as a grid: one row per clinician, one column per slot (``Mon AM``), cells as text."""
+    labels = (job_plans["week"] if "week" in job_plans.columns else pd.Series(None, index=job_plans.index))
+    labels = [w if w in ("A", "B") else None for w in labels.astype(object)]
     slots = [f"{s.day} {s.period}" for s in pack.slots]
     for day, period in zip(job_plans["day"], job_plans["period"], strict=True):
         if f"{day} {period}" not in slots:
             slots.append(f"{day} {period}")
+    for day, period, week in sorted({(d, p, w) for d, p, w in zip(job_plans["day"], job_plans["period"], labels,
+                                                                    strict=True) if w is not None}):
+        slots.insert(slots.index(f"{day} {period}") + (2 if week == "B" else 1), _column(day, period, week))
     weeks_of = {c.clinician_id: c.working_weeks for c in pack.clinicians}
     names = {c.clinician_id: c.name for c in pack.clinicians}
     ids = [c.clinician_id for c in pack.clinicians]
@@ -96,17 +104,23 @@ def job_plan_grid(pack: M.PlanningPack, job_plans: pd.DataFrame) -> pd.DataFrame
     for slot in slots:
         grid[slot] = pd.Series([None] * len(ids), dtype=object)
     position = {c: i for i, c in enumerate(ids)}
-    for row in job_plans.to_dict("records"):
+    for row, week in zip(job_plans.to_dict("records"), labels, strict=True):
         text = str(row["activity_id"])
         if row.get("locked") is True or row.get("locked") is np.True_:
             text += "; locked"
-        weeks = row.get("weeks_per_year")
-        if weeks is not None and pd.notna(weeks) and weeks != weeks_of.get(row["clinician_id"]):
+        weeks, working = row.get("weeks_per_year"), weeks_of.get(row["clinician_id"])
+        default = working if week is None or working is None else working / 2
+        if weeks is not None and pd.notna(weeks) and weeks != default:
             text += f"; {float(weeks):g} weeks"
-        grid.loc[position[row["clinician_id"]], f"{row['day']} {row['period']}"] = text
+        grid.loc[position[row["clinician_id"]], _column(row["day"], row["period"], week)] = text
     if grid["name"].isna().all():
         grid = grid.drop(columns=["name"])
     return grid
+
+
+def _column(day: str, period: str, week: str | None) -> str:
+    """The grid column of a slot, ``Mon AM``, or of one week of it on alternate weeks, ``Mon AM week A``."""
+    return f"{day} {period}" if week is None else f"{day} {period} week {week}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -296,7 +310,7 @@ def _instructions(wb: Any, tables: list[str], grid: bool) -> None:
 # ---------------------------------------------------------------------------------------------
 def read_job_plan_grid(ws: Any, source: str, problems: list[Problem]) -> RawTable | None:
     """The ``job_plan_grid`` sheet as job-plan rows (clinician_id, day, period, activity_id,
-    weeks_per_year, locked), each keeping the grid's Excel row; problems name the slot column."""
+    weeks_per_year, locked, week), each keeping the grid's Excel row; problems name the slot column."""
     from capacity_planner.pack.raw import _read_sheet
 
     table = _read_sheet(ws, "job_plans", source, [], problems)
@@ -307,29 +321,30 @@ def read_job_plan_grid(ws: Any, source: str, problems: list[Problem]) -> RawTabl
         problems.append(Problem(source, "needs a 'clinician_id' column (then one column per slot, such as "
                                 "'Mon AM')", 1, "clinician_id"))
         return None
-    slots: list[tuple[str, str, str]] = []
+    slots: list[tuple[str, str, str, str | None]] = []
     for col in frame.columns:
         if col in ("clinician_id", "name"):
             continue
         match = _SLOT.match(col)
         if match is None:
             problems.append(Problem(source, "not a slot: expected a day and a period such as 'Mon AM' or "
-                                    "'Tue PM'", 1, col))
+                                    "'Tue PM', or one week of it such as 'Mon AM week A'", 1, col))
             continue
-        slots.append((col, match.group(1), match.group(2)))
+        week = match.group(3)
+        slots.append((col, match.group(1), match.group(2), None if week is None else week.upper()))
     records: list[tuple[Any, ...]] = []
     rows: list[int] = []
     for i, cid in enumerate(frame["clinician_id"]):
-        for col, day, period in slots:
+        for col, day, period, week in slots:
             cell = frame[col].iloc[i]
             if cell is None or (isinstance(cell, float) and np.isnan(cell)) or not str(cell).strip():
                 continue
-            shown = f"{day[:1].upper()}{day[1:].lower()} {period.upper()}"  # the header as written
+            shown = _column(f"{day[:1].upper()}{day[1:].lower()}", period.upper(), week)  # the header
             parsed = _cell(str(cell), source, int(table.rows[i]), shown, problems)
             if parsed is not None:
-                records.append((cid, day, period, *parsed))
+                records.append((cid, day, period, *parsed, week))
                 rows.append(int(table.rows[i]))
-    columns = ["clinician_id", "day", "period", "activity_id", "weeks_per_year", "locked"]
+    columns = ["clinician_id", "day", "period", "activity_id", "weeks_per_year", "locked", "week"]
     out = pd.DataFrame(records, columns=columns, dtype=object)
     return RawTable("job_plans", source, out, np.asarray(rows, dtype=np.int64), typed=True)
 

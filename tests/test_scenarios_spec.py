@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from capacity_planner.errors import PackValidationError
+from capacity_planner.scenarios.parse import load_scenarios, parse_scenarios
 from capacity_planner.scenarios.spec import (
     AddClinician,
     AllowAdditionalPas,
@@ -19,8 +20,6 @@ from capacity_planner.scenarios.spec import (
     SetContractedPas,
     SetGrowth,
     example_scenarios_path,
-    load_scenarios,
-    parse_scenarios,
 )
 
 

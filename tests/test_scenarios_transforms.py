@@ -13,7 +13,8 @@ import capacity_planner as cp
 from capacity_planner.demand.pipeline import size_demand
 from capacity_planner.pack.model import FixedRequirement, PlanningPack, Skill
 from capacity_planner.scenarios.costs import cost_breakdown, cost_totals
-from capacity_planner.scenarios.spec import Scenario, parse_scenarios
+from capacity_planner.scenarios.parse import parse_scenarios
+from capacity_planner.scenarios.spec import Scenario
 from capacity_planner.scenarios.transforms import ScenarioError, ScenarioPack, apply_scenario
 from capacity_planner.solver.options import Allowances, PurchasedSessions
 

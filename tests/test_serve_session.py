@@ -14,8 +14,8 @@ import pytest
 import capacity_planner as cp
 from capacity_planner._files import OutputFolderError
 from capacity_planner.report.tables import load_meeting_data
-from capacity_planner.serve.actions import with_demand
-from capacity_planner.serve.replan import Cell, cells_of, changes_from_baseline, moved_cells, replan
+from capacity_planner.serve.actions import Cell, with_demand
+from capacity_planner.serve.replan import cells_of, changes_from_baseline, moved_cells, replan
 from capacity_planner.serve.session import MeetingError, MeetingSession, whole_weekly_sessions
 from capacity_planner.serve.view import meeting_data
 

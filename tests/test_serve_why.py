@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from capacity_planner.serve import actions as A
-from capacity_planner.serve.replan import Cell, why_moved
+from capacity_planner.serve.actions import Cell
+from capacity_planner.serve.replan import why_moved
 
 CELL = Cell("C02", "Mon", "AM")
 NAMES = {"fu": "Follow-up clinic", "2ww": "Two-week-wait clinic", "spa": "SPA"}

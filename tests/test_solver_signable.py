@@ -404,8 +404,8 @@ def test_scenarios_stop_on_a_plan_that_breaks_a_rule(tiny_path: Path, monkeypatc
     """A checker violation is a bug, not a failed scenario: the runner re-raises it (exit 1)."""
     import capacity_planner as cp
     import capacity_planner.solver.plan as plan_module
+    from capacity_planner.scenarios.parse import parse_scenarios
     from capacity_planner.scenarios.runner import evaluate_scenario
-    from capacity_planner.scenarios.spec import parse_scenarios
 
     real = plan_module.plan_tables
 

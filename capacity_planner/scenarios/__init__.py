@@ -12,13 +12,9 @@ the comparison columns and :mod:`~.frontier` for the budget frontier.
 """
 
 from capacity_planner.scenarios.frontier import run_frontier
+from capacity_planner.scenarios.parse import load_scenarios, parse_scenarios
 from capacity_planner.scenarios.runner import ScenarioDone, evaluate_scenario, run_scenarios, text_progress
-from capacity_planner.scenarios.spec import (
-    Scenario,
-    example_scenarios_path,
-    load_scenarios,
-    parse_scenarios,
-)
+from capacity_planner.scenarios.spec import Scenario, example_scenarios_path
 from capacity_planner.scenarios.transforms import ScenarioError, ScenarioPack, apply_scenario
 
 __all__ = [

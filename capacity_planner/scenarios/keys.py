@@ -15,8 +15,11 @@ from typing import Any
 from capacity_planner import constants as C
 from capacity_planner.errors import Problem
 from capacity_planner.scenarios.spec import (
+    KEYS,
     MODES,
+    NAME_PATTERN,
     ORDER,
+    RESERVED_NAMES,
     SIZING_FIELDS,
     AddActivity,
     AddClinician,
@@ -28,6 +31,7 @@ from capacity_planner.scenarios.spec import (
     ExtraRooms,
     LockCells,
     RemoveClinicians,
+    Scenario,
     SetContractedPas,
     SetGrowth,
     Transform,
@@ -407,3 +411,38 @@ def transforms_of(r: Reader, table: Mapping[str, Any]) -> list[Transform]:
                   "(locum or wli) per activity")
         seen[b.activity_id] = b.kind
     return out
+
+
+# ---- one [[scenario]] table -----------------------------------------------------------------------
+def parse_scenario(table: Mapping[str, Any], source: str, problems: list[Problem],
+                   name: str | None = None) -> Scenario | None:
+    """One ``[[scenario]]`` table as a :class:`Scenario` (None, with problems added, when invalid)."""
+    name = name if name is not None else table.get("name")
+    label = name if isinstance(name, str) else "?"
+    r = Reader(source, label, problems)
+    n0 = len(problems)
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        r.bad("name", name, "expected a scenario name of letters, digits and . _ + - (starting with a letter "
+                            "or digit, at most 120 characters)")
+    elif name.casefold() in RESERVED_NAMES:
+        r.bad("name", name, f"{name!r} is reserved ({', '.join(sorted(RESERVED_NAMES))})")
+    description = table.get("description", "")
+    if not isinstance(description, str):
+        r.bad("description", description, "expected text")
+        description = ""
+    r.unknown("", table, sorted(KEYS))
+    transforms = transforms_of(r, table)
+    if len(problems) > n0 or not isinstance(name, str):
+        return None
+    spec = {k: v for k, v in table.items() if k not in ("name", "description")}
+    return Scenario(name, description, tuple(transforms), _jsonable(spec))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)

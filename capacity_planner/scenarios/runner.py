@@ -61,13 +61,8 @@ from capacity_planner._files import replace_files, write_file_atomic
 from capacity_planner._version import __version__
 from capacity_planner.errors import PlanCheckError
 from capacity_planner.pack.model import PlanningPack
-from capacity_planner.scenarios.spec import (
-    BASELINE,
-    Scenario,
-    ScenarioSource,
-    baseline_scenario,
-    resolve_scenarios,
-)
+from capacity_planner.scenarios.parse import ScenarioSource, resolve_scenarios
+from capacity_planner.scenarios.spec import BASELINE, Scenario, baseline_scenario
 from capacity_planner.scenarios.transforms import ScenarioError, ScenarioPack, apply_scenario
 
 ExecutorName = Literal["serial", "process", "dask"]

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from capacity_planner.errors import Problem
-from capacity_planner.scenarios.keys import Reader
-from capacity_planner.scenarios.spec import MAX_SCENARIOS, NAME_PATTERN, Scenario, parse_scenario
+from capacity_planner.scenarios.keys import Reader, parse_scenario
+from capacity_planner.scenarios.spec import MAX_SCENARIOS, NAME_PATTERN, Scenario
 
 # Keys whose natural value is a list: in a sweep they are swept only when given a list of lists.
 LIST_KEYS = frozenset({"remove_clinicians", "close_activities", "activities", "clinicians", "skills", "days",

@@ -38,6 +38,8 @@ from capacity_planner.pack.model import (
     RoomCapacity,
     Skill,
 )
+from capacity_planner.scenarios.costs import session_rate
+from capacity_planner.scenarios.levers import not_bookable_reason
 from capacity_planner.scenarios.spec import (
     AddActivity,
     AddClinician,
@@ -451,9 +453,6 @@ def _additional(state: ScenarioPack, t: AllowAdditionalPas) -> ScenarioPack:
 
 
 def _buy(state: ScenarioPack, t: BuySessions) -> ScenarioPack:
-    from capacity_planner.scenarios.costs import session_rate
-    from capacity_planner.scenarios.levers import not_bookable_reason
-
     key = f"{t.kind}.{t.activity_id}"
     _check_activities(state.pack, t.kind, (t.activity_id,))
     if why := not_bookable_reason(state.pack.activity(t.activity_id)):

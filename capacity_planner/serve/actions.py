@@ -22,17 +22,25 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.errors import Problem
 from capacity_planner.pack.model import Availability, PlanningPack
-from capacity_planner.serve.replan import Cell
 from capacity_planner.solver.options import Allowances
 
 SOURCE = "meeting page"
 MAX_PRIORITY = 1000
 MAX_SESSIONS_PER_YEAR = 100_000.0
 KINDS = ("lock", "pin", "unavailable", "away", "add_pa", "remove_pa", "demand", "priority")
+
+
+class Cell(NamedTuple):
+    """One timetable cell: a clinician in a weekly slot."""
+
+    clinician_id: str
+    day: str
+    period: str
 
 
 @dataclass(frozen=True)

@@ -16,24 +16,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import pandas as pd
 
 from capacity_planner.application import PlanOptions, PlanRun, plan_pack
 from capacity_planner.demand.pipeline import DemandResult
 from capacity_planner.pack.model import PlanningPack
+from capacity_planner.serve import actions as A
+from capacity_planner.serve.actions import Cell
 from capacity_planner.solver.options import Baseline
 
-__all__ = ["Cell", "baseline_of", "cells_of", "changes_from_baseline", "moved_cells", "replan", "why_moved"]
-
-
-class Cell(NamedTuple):
-    """One timetable cell: a clinician in a weekly slot."""
-
-    clinician_id: str
-    day: str
-    period: str
+__all__ = ["baseline_of", "cells_of", "changes_from_baseline", "moved_cells", "replan", "why_moved"]
 
 
 def cells_of(allocation: pd.DataFrame) -> dict[Cell, str]:
@@ -72,8 +66,6 @@ def why_moved(cell: Cell, before: str | None, after: str | None, actions: Sequen
     names : mapping, optional
         Activity id -> name for the words (default: the id).
     """
-    from capacity_planner.serve import actions as A
-
     def name(activity: str | None) -> str:
         return "free time" if activity is None else (names or {}).get(activity, activity)
 

@@ -25,8 +25,8 @@ from capacity_planner.demand.pipeline import DemandResult
 from capacity_planner.errors import CapacityPlannerError, Problem
 from capacity_planner.pack.model import JobPlanCell, PlanningPack
 from capacity_planner.serve import actions as A
+from capacity_planner.serve.actions import Cell
 from capacity_planner.serve.replan import (
-    Cell,
     cell_weeks,
     cells_of,
     changes_from_baseline,

@@ -16,7 +16,7 @@ from typing import Any
 from capacity_planner.application import PlanRun
 from capacity_planner.pages.chart_style import CATEGORY_COLOURS, CATEGORY_NAMES, category_colour
 from capacity_planner.report.tables import EMPTY, MeetingData, tuples
-from capacity_planner.serve.replan import Cell
+from capacity_planner.serve.actions import Cell
 
 __all__ = ["compare_context", "headline_items", "meeting_data", "timetable"]
 

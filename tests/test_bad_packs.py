@@ -59,6 +59,8 @@ CASES: dict[str, tuple[str, int | None, str | None, str | None, str]] = {
     "delivered_outside_year": ("delivered.csv", 4, "week_start", "2026-03-30",
                                "week outside the planning year (2026-04-06 to 2027-04-04)"),
     "delivered_negative_sessions": ("delivered.csv", 4, "sessions", "-2", "negative"),
+    "leave_duplicate_week": ("leave.csv", 3, "clinician_id + week_start", "A, 2026-05-04",
+                             "duplicate clinician_id + week_start: already used on row 2"),
     "delivered_unknown_clinician": ("delivered.csv", 4, "clinician_id", "Q", "unknown clinician_id"),
     "job_plan_off_grid": ("job_plans.csv", 8, "day", "Sat-AM", "slot is not in the slots table"),
     "job_plan_unavailable_slot": ("job_plans.csv", 9, "day", "Fri-AM", "availability says they do not"),

@@ -408,6 +408,13 @@ def _missing_column(col: ColumnSpec, n: int, categorical: bool = False) -> pd.Se
     return pd.Series(pd.array([], dtype="str")).reindex(range(n))
 
 
+def _shown(value: object) -> str:
+    """A key cell as the user wrote it: a date without the midnight time pandas gives it."""
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()
+    return str(value)
+
+
 def check_duplicates(table: RawTable, spec: TableSpec, typed: pd.DataFrame, sink: ProblemSink) -> None:
     """Report every row whose key repeats an earlier row's key."""
     keys = typed[list(spec.key)]
@@ -421,7 +428,7 @@ def check_duplicates(table: RawTable, spec: TableSpec, typed: pd.DataFrame, sink
         "min")
     label = " + ".join(spec.key)
     for i in np.flatnonzero(dup)[:MAX_PROBLEMS_PER_KIND]:
-        value = ", ".join(str(keys.iloc[i][k]) for k in spec.key)
+        value = ", ".join(_shown(keys.iloc[i][k]) for k in spec.key)
         sink.add(Problem(table.source, f"duplicate {label}: already used on row {int(first_row.iloc[i])}",
                          int(table.rows[i]), spec.key[0] if len(spec.key) == 1 else label, value))
     extra = int(dup.sum()) - MAX_PROBLEMS_PER_KIND

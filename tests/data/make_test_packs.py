@@ -97,6 +97,13 @@ def _append(name: str, line: str) -> Callable[[Path], None]:
     return mutate
 
 
+def _write(name: str, text: str) -> Callable[[Path], None]:
+    def mutate(folder: Path) -> None:
+        (folder / name).write_text(text, encoding="utf-8")
+
+    return mutate
+
+
 def _delete(name: str) -> Callable[[Path], None]:
     def mutate(folder: Path) -> None:
         (folder / name).unlink()
@@ -208,6 +215,7 @@ BAD_CASES: dict[str, Callable[[Path], None]] = {
     "delivered_not_monday": _replace("delivered.csv", "S,2026-04-06", "S,2026-04-08"),
     "delivered_outside_year": _replace("delivered.csv", "S,2026-04-06", "S,2026-03-30"),
     "delivered_negative_sessions": _replace("delivered.csv", "S,2026-04-06,fu,0", "S,2026-04-06,fu,-2"),
+    "leave_duplicate_week": _write("leave.csv", "clinician_id,week_start,weeks\nA,2026-05-04,0.2\nA,2026-05-04,1\n"),
     "delivered_unknown_clinician": _replace("delivered.csv", "S,2026-04-06", "Q,2026-04-06"),
     "job_plan_off_grid": _replace("job_plans.csv", "N,Thu,AM", "N,Sat,AM"),
     "job_plan_unavailable_slot": _append("job_plans.csv", "B,Fri,AM,2ww,,\n"),

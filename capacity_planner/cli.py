@@ -20,6 +20,7 @@ from capacity_planner.errors import CapacityPlannerError, PackValidationError
 
 if TYPE_CHECKING:
     from capacity_planner.application import PlanRun
+    from capacity_planner.plan_summary import PartRecord
 
 EXIT_SCENARIOS_FAILED = 4
 PLANNED_STATUSES = ("optimal", "feasible")
@@ -335,7 +336,7 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: flo
 
         click.echo(f"  {elapsed:6.1f} s  {progress_words(level, best, bound)}", err=True)
 
-    def part_progress(done: int, total: int, part: dict[str, Any]) -> None:
+    def part_progress(done: int, total: int, part: PartRecord) -> None:
         click.echo(f"  part {done}/{total} {part['name']} ({part['clinicians']} clinicians): "
                    f"{part['status']} in {part['seconds']:.1f} s", err=True)
 

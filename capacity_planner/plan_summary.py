@@ -13,9 +13,53 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
-__all__ = ["PlanSummary"]
+__all__ = ["LevelRecord", "PartRecord", "PlanSummary", "SolverSettings"]
+
+
+class SolverSettings(TypedDict, total=False):
+    """summary.json ``settings``: the solver settings a run used (a plan written by an older version may
+    lack the later keys)."""
+
+    time_limit_s: float
+    work_limit: float | None
+    reproducible: bool
+    max_extra_cost: float | None
+    seed: int
+    workers: int
+    deterministic: bool
+    objective: list[str]
+    allow_additional_pas: bool
+    spa_pro_rata: bool
+    routine_floor_share: float
+    max_sessions_per_day: int
+
+
+class LevelRecord(TypedDict):
+    """One entry of summary.json ``levels``: an objective level's solve (value and bound in ``unit``;
+    ``gap`` a fraction; ``seconds`` wall-clock)."""
+
+    name: str
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: NotRequired[float]
+    unit: NotRequired[str]
+
+
+class PartRecord(TypedDict):
+    """One entry of summary.json ``parts``: an independent part of a plan solved in parts (its size,
+    status, wall-clock seconds, and objective value and gap per level)."""
+
+    name: str
+    clinicians: int
+    activities: int
+    status: str
+    seconds: float
+    objective: dict[str, float | None]
+    gap: dict[str, float | None]
 
 # Always written, in this order (null when there is no value, e.g. no plan was found).
 _ALWAYS = ("status", "objective", "bound", "gap", "solve_seconds", "unmet_sessions_per_year",
@@ -48,11 +92,11 @@ class PlanSummary:
         Additional PAs plus bought sessions, £ a year; None when no plan was found.
     inputs : dict of str to str
         SHA-256 per input file of the pack.
-    settings : dict
+    settings : SolverSettings
         The solver settings the run used (time and work limit, seed, workers, objective order, ...).
     version : str
         capacity_planner version that wrote the plan.
-    levels : list of dict
+    levels : list of LevelRecord
         One entry per objective level: name, status, objective, bound, gap, seconds, unit.
     reasons : list of str
         Why the solve ended as it did (e.g. the rules that cannot all hold).
@@ -72,7 +116,7 @@ class PlanSummary:
         ``"activity_id: reason"`` per binding reason an activity stays short.
     notes : list of str
         Notes on the inputs and the solve (the demand step's come first in a written plan).
-    parts : list of dict, optional
+    parts : list of PartRecord, optional
         One line per independent part of a plan solved in parts.
     """
 
@@ -85,9 +129,9 @@ class PlanSummary:
     unmet_dcc_hours_per_year: float | None
     annual_cost: float | None
     inputs: dict[str, str]
-    settings: dict[str, Any]
+    settings: SolverSettings
     version: str
-    levels: list[dict[str, Any]] = field(default_factory=list)
+    levels: list[LevelRecord] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     cost_breakdown: dict[str, float] | None = None
     additional_pas: float | None = None
@@ -98,7 +142,7 @@ class PlanSummary:
     routine_floor: list[str] | None = None
     gap_reasons: list[str] | None = None
     notes: list[str] = field(default_factory=list)
-    parts: list[dict[str, Any]] | None = None
+    parts: list[PartRecord] | None = None
 
     @property
     def bought_sessions(self) -> dict[str, int]:

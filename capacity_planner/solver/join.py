@@ -31,6 +31,7 @@ import pandas as pd
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.interrupts import RunInterrupted, interrupted
 from capacity_planner.pack.model import PlanningPack
+from capacity_planner.plan_summary import PartRecord
 from capacity_planner.solver.decompose import Part
 from capacity_planner.solver.options import Allowances, Baseline
 from capacity_planner.solver.result import LevelResult, Result, SolveStatus
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 PartExecutor = Literal["process", "dask"]
 """Where the parts of a split pack run: local worker processes, or a Dask cluster."""
 
-PartProgress = Callable[[int, int, dict[str, Any]], None]
+PartProgress = Callable[[int, int, PartRecord], None]
 """part_progress(parts done, parts in all, that part's line: name, clinicians, status, seconds...)."""
 
 # Worst first: the joined status is the worst of the parts'.
@@ -103,7 +104,7 @@ def part_work(work_limit: float | None, weight: int, total_weight: int) -> float
     return None if work_limit is None else work_limit * weight / max(1, total_weight)
 
 
-def part_line(part: Part, plan: PlanResult) -> dict[str, Any]:
+def part_line(part: Part, plan: PlanResult) -> PartRecord:
     """One part's line for progress and summary.json ``parts``."""
     return {"name": part.name, "clinicians": len(part.clinician_ids), "activities": len(part.activity_ids),
             "status": plan.status.value, "seconds": round(plan.result.solve_seconds, 3),

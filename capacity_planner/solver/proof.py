@@ -11,10 +11,8 @@ the proven bound :math:`\\underline{f}` (summary.json ``gap``, a fraction; 0 whe
 
 from __future__ import annotations
 
-from typing import Any
-
 from capacity_planner.console import progress_words
-from capacity_planner.plan_summary import PlanSummary
+from capacity_planner.plan_summary import LevelRecord, PlanSummary
 
 
 def unproven_lines(summary: PlanSummary) -> list[str]:
@@ -42,7 +40,7 @@ def unproven_lines(summary: PlanSummary) -> list[str]:
     return lines
 
 
-def _level_line(level: dict[str, Any]) -> str | None:
+def _level_line(level: LevelRecord) -> str | None:
     """The words for one level of summary.json ``levels``, or None when it is proven optimal."""
     if level.get("status") == "optimal":
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -59,54 +60,69 @@ def _show(value: Any) -> str:
 
 
 def _coerce(spec: SettingSpec, value: Any) -> tuple[Any, str | None]:
+    """``value`` as the setting's kind, or (None, what was expected)."""
     kind = spec.kind
-    if kind == "text":
-        return str(value), None
-    if kind == "date":
-        if isinstance(value, dt.datetime):
-            return value.date(), None
-        if isinstance(value, dt.date):
-            return value, None
-        try:
-            return dt.date.fromisoformat(str(value).strip()[:10]), None
-        except ValueError:
-            return None, "not a real date: expected a date such as 2027-04-05"
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value, None
-        text = str(value).strip().lower()
-        if text in ("true", "yes", "1"):
-            return True, None
-        if text in ("false", "no", "0"):
-            return False, None
-        return None, "expected true or false"
-    if kind == "label":
-        text = str(value).strip()
-        for choice in spec.choices:
-            if text.lower() == choice.lower():
-                return choice, None
-        return None, "unknown value: expected one of " + ", ".join(spec.choices)
-    if kind == "growth":
-        if isinstance(value, str) and value.strip().lower() == "auto":
-            return None, None
-        number, message = _number(value, float)
-        if message:
-            return None, 'expected "auto" or an annual growth rate such as 0.03'
-        if not -0.5 < number < 1.0:
-            return None, "expected an annual growth rate between -0.5 and 1 (0.03 = 3 % a year)"
-        return number, None
-    if kind == "list":
-        items = value if isinstance(value, list) else [v.strip() for v in str(value).split(",")]
-        bad = [i for i in items if i not in spec.list_choices]
-        if bad or len(set(items)) != len(items):
-            return None, ("expected a list of distinct levels from "
-                          + ", ".join(spec.list_choices))
-        return tuple(items), None
-    if kind == "rebase":
-        return _rebase(value)
-    if kind == "targets":
-        return _targets(value, spec)
-    caster = int if kind == "int" else float
+    if kind in _COERCE:
+        return _COERCE[kind](value, spec)
+    return _number_setting(value, spec)
+
+
+def _as_text(value: Any, spec: SettingSpec) -> tuple[Any, str | None]:
+    return str(value), None
+
+
+def _as_date(value: Any, spec: SettingSpec) -> tuple[Any, str | None]:
+    if isinstance(value, dt.datetime):
+        return value.date(), None
+    if isinstance(value, dt.date):
+        return value, None
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10]), None
+    except ValueError:
+        return None, "not a real date: expected a date such as 2027-04-05"
+
+
+def _as_bool(value: Any, spec: SettingSpec) -> tuple[Any, str | None]:
+    if isinstance(value, bool):
+        return value, None
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1"):
+        return True, None
+    if text in ("false", "no", "0"):
+        return False, None
+    return None, "expected true or false"
+
+
+def _as_label(value: Any, spec: SettingSpec) -> tuple[Any, str | None]:
+    text = str(value).strip()
+    for choice in spec.choices:
+        if text.lower() == choice.lower():
+            return choice, None
+    return None, "unknown value: expected one of " + ", ".join(spec.choices)
+
+
+def _as_growth(value: Any, spec: SettingSpec) -> tuple[Any, str | None]:
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return None, None
+    number, message = _number(value, float)
+    if message:
+        return None, 'expected "auto" or an annual growth rate such as 0.03'
+    if not -0.5 < number < 1.0:
+        return None, "expected an annual growth rate between -0.5 and 1 (0.03 = 3 % a year)"
+    return number, None
+
+
+def _as_list(value: Any, spec: SettingSpec) -> tuple[Any, str | None]:
+    items = value if isinstance(value, list) else [v.strip() for v in str(value).split(",")]
+    bad = [i for i in items if i not in spec.list_choices]
+    if bad or len(set(items)) != len(items):
+        return None, "expected a list of distinct levels from " + ", ".join(spec.list_choices)
+    return tuple(items), None
+
+
+def _number_setting(value: Any, spec: SettingSpec) -> tuple[Any, str | None]:
+    """An ``int`` or ``float`` setting within its range (a share may be written as a percentage)."""
+    caster = int if spec.kind == "int" else float
     share = spec.max is not None and spec.max <= 1
     if share and isinstance(value, str) and value.strip().endswith("%"):
         value = _percent(value)  # "80%" for a share is 0.8 (issue 17)
@@ -276,3 +292,10 @@ def sheet_text(value: Any) -> Any:
         return ", ".join(map(str, value))
     return value
 
+
+#: The reader of each setting kind but the numbers: (value, spec) -> (typed value, problem or None).
+_COERCE: dict[str, Callable[[Any, SettingSpec], tuple[Any, str | None]]] = {
+    "text": _as_text, "date": _as_date, "bool": _as_bool, "label": _as_label, "growth": _as_growth,
+    "list": _as_list,
+    "rebase": lambda value, spec: _rebase(value), "targets": _targets,
+}

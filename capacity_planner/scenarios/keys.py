@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from capacity_planner import constants as C
@@ -330,81 +330,109 @@ def _add_activity(r: Reader, key: str, value: Any) -> AddActivity | None:
     return AddActivity(aid, cat, **kw)
 
 
+def _growth(r: Reader, key: str, value: Any) -> list[Transform]:
+    if value == "auto":
+        return [SetGrowth(None)]
+    g = r.number(key, value, lo=-0.5, hi=1.0)
+    return [] if g is None else [SetGrowth(g)]
+
+
+def _sizing(r: Reader, key: str, value: Any) -> list[Transform]:
+    ch = _sizing_field(r, key, value)
+    return [] if ch is None else [ch]
+
+
+def _additions(r: Reader, key: str, value: Any) -> list[Transform]:
+    """``add_clinician`` / ``add_activity``: one table or a list of them (``key[i]`` names the i-th)."""
+    items = value if isinstance(value, list) else [value]
+    out: list[Transform] = []
+    for i, item in enumerate(items):
+        k = f"{key}[{i + 1}]" if isinstance(value, list) and len(value) > 1 else key
+        rec = _add_clinician(r, k, item) if key == "add_clinician" else _add_activity(r, k, item)
+        if rec is not None:
+            out.append(rec)
+    return out
+
+
+def _recruit(r: Reader, key: str, value: Any) -> list[Transform]:
+    out: list[Transform] = []
+    for group, n in (r.table(key, value) or {}).items():
+        if group not in C.STAFF_GROUPS:
+            r.bad(f"{key}.{group}", n, f"unknown staff group; expected one of {', '.join(C.STAFF_GROUPS)}")
+            continue
+        v = r.number(f"{key}.{group}", n, lo=0, hi=100, integer=True)
+        if v:
+            out.append(AddClinician(staff_group=group, count=int(v)))
+    return out
+
+
+def _id_list(r: Reader, key: str, value: Any) -> list[Transform]:
+    """``remove_clinicians`` / ``close_activities``: a list of IDs."""
+    ids = r.texts(key, value)
+    if ids is None:
+        return []
+    return [RemoveClinicians(ids) if key == "remove_clinicians" else CloseActivities(ids)]
+
+
+def _contracted_pas(r: Reader, key: str, value: Any) -> list[Transform]:
+    t = r.table(key, value)
+    pairs = []
+    for cid, pas in (t or {}).items():
+        v = r.number(f"{key}.{cid}", pas, lo=0, lo_open=True, hi=20)
+        if v is not None:
+            pairs.append((cid, v))
+    return [SetContractedPas(tuple(pairs))] if t is not None and len(pairs) == len(t) else []
+
+
+def _additional_pas(r: Reader, key: str, value: Any) -> list[Transform]:
+    t = r.table(key, value)
+    if t is None:
+        return []
+    r.unknown(key, t, ("per_clinician", "total", "clinicians"))
+    per = r.number(f"{key}.per_clinician", t["per_clinician"], lo=0, hi=10) if "per_clinician" in t else None
+    tot = r.number(f"{key}.total", t["total"], lo=0) if "total" in t else None
+    who = r.texts(f"{key}.clinicians", t["clinicians"]) if "clinicians" in t else None
+    given = (("per_clinician", per), ("total", tot), ("clinicians", who))
+    return [AllowAdditionalPas(per, tot, who)] if all(k not in t or v is not None for k, v in given) else []
+
+
+def _bought(r: Reader, key: str, value: Any) -> list[Transform]:
+    return list(_buy(r, key, value) or [])
+
+
+def _extra_budget(r: Reader, key: str, value: Any) -> list[Transform]:
+    gbp = r.number(key, value, lo=0)
+    return [] if gbp is None else [CapExtraCost(gbp)]
+
+
+def _locks(r: Reader, key: str, value: Any) -> list[Transform]:
+    cells = _slot_cells(r, key, value)
+    return [] if cells is None else [cells]
+
+
+def _rooms(r: Reader, key: str, value: Any) -> list[Transform]:
+    return list(_extra_rooms(r, key, value) or [])
+
+
+#: The reader of each scenario key: (reader, key, value) -> its transforms (problems go to the reader).
+_READERS: dict[str, Callable[[Reader, str, Any], list[Transform]]] = {
+    "growth": _growth, **{k: _sizing for k in SIZING_FIELDS}, "add_clinician": _additions,
+    "add_activity": _additions, "recruit": _recruit, "remove_clinicians": _id_list,
+    "close_activities": _id_list, "contracted_pas": _contracted_pas, "additional_pas": _additional_pas,
+    "locum": _bought, "wli": _bought, "extra_budget": _extra_budget, "lock": _locks, "unlock": _locks,
+    "extra_rooms": _rooms,
+}
+
+
 def transforms_of(r: Reader, table: Mapping[str, Any]) -> list[Transform]:
     """The transforms of a scenario table in application order (:data:`~.spec.ORDER`); problems go to
     ``r``."""
     out: list[Transform] = []
     for key in ORDER:
-        if key not in table:
-            continue
-        value = table[key]
-        if key == "growth":
-            if value == "auto":
-                out.append(SetGrowth(None))
-            else:
-                g = r.number(key, value, lo=-0.5, hi=1.0)
-                if g is not None:
-                    out.append(SetGrowth(g))
-        elif key in SIZING_FIELDS:
-            ch = _sizing_field(r, key, value)
-            if ch is not None:
-                out.append(ch)
-        elif key in ("add_clinician", "add_activity"):
-            items = value if isinstance(value, list) else [value]
-            for i, item in enumerate(items):
-                k = f"{key}[{i + 1}]" if isinstance(value, list) and len(value) > 1 else key
-                rec = _add_clinician(r, k, item) if key == "add_clinician" else _add_activity(r, k, item)
-                if rec is not None:
-                    out.append(rec)
-        elif key == "recruit":
-            t = r.table(key, value)
-            for group, n in (t or {}).items():
-                if group not in C.STAFF_GROUPS:
-                    r.bad(f"{key}.{group}", n,
-                          f"unknown staff group; expected one of {', '.join(C.STAFF_GROUPS)}")
-                    continue
-                v = r.number(f"{key}.{group}", n, lo=0, hi=100, integer=True)
-                if v:
-                    out.append(AddClinician(staff_group=group, count=int(v)))
-        elif key in ("remove_clinicians", "close_activities"):
-            ids = r.texts(key, value)
-            if ids is not None:
-                out.append(RemoveClinicians(ids) if key == "remove_clinicians" else CloseActivities(ids))
-        elif key == "contracted_pas":
-            t = r.table(key, value)
-            pairs = []
-            for cid, pas in (t or {}).items():
-                v = r.number(f"{key}.{cid}", pas, lo=0, lo_open=True, hi=20)
-                if v is not None:
-                    pairs.append((cid, v))
-            if t is not None and len(pairs) == len(t):
-                out.append(SetContractedPas(tuple(pairs)))
-        elif key == "additional_pas":
-            t = r.table(key, value)
-            if t is not None:
-                r.unknown(key, t, ("per_clinician", "total", "clinicians"))
-                per = r.number(f"{key}.per_clinician", t["per_clinician"], lo=0, hi=10) \
-                    if "per_clinician" in t else None
-                tot = r.number(f"{key}.total", t["total"], lo=0) if "total" in t else None
-                who = r.texts(f"{key}.clinicians", t["clinicians"]) if "clinicians" in t else None
-                if all(k not in t or v is not None for k, v in
-                       (("per_clinician", per), ("total", tot), ("clinicians", who))):
-                    out.append(AllowAdditionalPas(per, tot, who))
-        elif key in ("locum", "wli"):
-            out.extend(_buy(r, key, value) or [])
-        elif key == "extra_budget":
-            gbp = r.number(key, value, lo=0)
-            if gbp is not None:
-                out.append(CapExtraCost(gbp))
-        elif key in ("lock", "unlock"):
-            cells = _slot_cells(r, key, value)
-            if cells is not None:
-                out.append(cells)
-        elif key == "extra_rooms":
-            out.extend(_extra_rooms(r, key, value) or [])
-    bought = [t for t in out if isinstance(t, BuySessions)]
+        if key in table:
+            out.extend(_READERS[key](r, key, table[key]))
     seen: dict[str, str] = {}
-    for b in bought:
+    for b in (t for t in out if isinstance(t, BuySessions)):
         if b.activity_id in seen:
             r.bad(f"{b.kind}.{b.activity_id}", b.max_sessions_per_year,
                   f"{b.activity_id} already buys {seen[b.activity_id]} sessions: one kind of bought session "

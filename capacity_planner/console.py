@@ -39,6 +39,11 @@ def progress_words(level: str, best: float, bound: float) -> str:
             return f"{what}: all met"
         tail = "; proven the least)" if proven else f"), best possible >= {_num(bound)}"
         return f"{what}: {_num(best)} sessions a year short (priority-weighted{tail}"
+    if level == "weekly_cover":
+        if best <= _TOL:
+            return "weekly cover: every week covered"
+        return f"weekly cover: {_num(best)} weeks a year without it" + (
+            " (proven the fewest)" if proven else f", best possible >= {_num(bound)}")
     if level == "routine_floor":
         if best <= _TOL:
             return "routine floor: every routine activity kept at or above its floor"

@@ -76,6 +76,8 @@ class Activity:
     priority: int = C.PRIORITY_ROUTINE
     new_or_follow_up: str | None = None
     required_sessions_per_year: float | None = None  # set by the team: replaces the sized demand
+    min_weekly_sessions: int | None = None  # weekly cover: sessions in every week (solver/cover.py)
+    share_of_weeks: float | None = None  # with min_weekly_sessions: share of weeks covered (default 1)
 
     @property
     def is_dcc(self) -> bool:

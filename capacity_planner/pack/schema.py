@@ -200,6 +200,14 @@ ACTIVITIES = TableSpec(
                                "activity, replacing the demand sized from referrals and requirements (DCC "
                                "hours and sessions a week scale with it); `serve` writes it for a demand "
                                "agreed in the team meeting. Blank: sized"),
+        ColumnSpec("min_weekly_sessions", "int", min=0, max=100,
+                   description="(extension) weekly cover: the activity must run at least this many sessions "
+                               "in every week of the planning year (a two-week-wait clinic in August and at "
+                               "Christmas), bank holidays and leave counted week by week; the plan says "
+                               "which weeks it cannot cover. Blank: no weekly rule"),
+        ColumnSpec("share_of_weeks", "float", min=0, max=1, min_exclusive=True,
+                   description="(extension) with min_weekly_sessions, the share of the weeks that must be "
+                               "covered (0.9: all but about 5 weeks a year); default 1, every week"),
     ),
     key=("activity_id",),
     references=(_ref("follow_up_activity", "activities", "activity_id"),),

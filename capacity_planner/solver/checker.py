@@ -37,6 +37,7 @@ the integer scaling or the table writer shows up as a violation.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -46,6 +47,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from capacity_planner import constants as C
+from capacity_planner.calendar import bank_holidays
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.model import Clinician, FixedRequirement, PlanningPack
 from capacity_planner.solver.options import Allowances
@@ -202,6 +204,7 @@ def check_plan(
         v += _check_budget(pack, clin, by, allowances, bought or {})
     if summary is not None:
         v += _check_summary(pack, clin, by, summary, need, supply, allowances, bought or {})
+        v += _check_weekly_cover(pack, clin, skills, cells, summary)
     return v
 
 
@@ -297,11 +300,62 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
                 required += math.ceil(r.sessions_per_week - 1e-9) * longest
         current = current_of[aid]
         wanted = math.ceil(round(need.get(aid, 0.0) / step, 6)) * step
-        most = max(wanted, current, required, _forced(pack, clin, days, plan_cells, aid, longest))
+        cover = (a.min_weekly_sessions + 2) * longest if a.min_weekly_sessions else 0.0  # k + 2 weekly cells
+        most = max(wanted, current, required, cover, _forced(pack, clin, days, plan_cells, aid, longest))
         if supply[aid] >= most + longest - 1e-6:
             v.append(f"{aid}: {supply[aid]:g} session-weeks a year planned, a whole session beyond the "
                      f"{most:g} that need, the current plans and fixed requirements call for")
     return v
+
+
+def _check_weekly_cover(pack: PlanningPack, clin: dict, skills: set, cells: dict,
+                        summary: PlanSummary) -> list[str]:
+    """summary.json's ``weekly_cover`` level re-derived (docs/method.md, "Weekly cover"): for each activity
+    with ``min_weekly_sessions`` k, the weeks of the planning year in which fewer than k of its weekly cells
+    run (a cell does not run on a bank holiday, nor in a week its clinician records more leave than that
+    week's bank holidays), plus each skilled clinician's leave not recorded, when the cells of the others
+    are fewer than k; less the weeks the share of weeks allows."""
+    level = next((lv for lv in summary.levels if lv["name"] == "weekly_cover"), None)
+    if level is None or level["objective"] is None:
+        return []
+    start = pack.plan_start if pack.settings.start is not None or len(pack.referrals) else None
+    leave: dict[str, dict[dt.date, float]] = defaultdict(dict)
+    for cid, week, share in zip(pack.leave["clinician_id"], pack.leave["week_start"], pack.leave["weeks"],
+                                strict=True):
+        monday = pd.Timestamp(week).date()
+        leave[str(cid)][monday] = min(1.0, leave[str(cid)].get(monday, 0.0) + float(share))
+    total = 0.0
+    for a in pack.activities:
+        k = int(a.min_weekly_sessions or 0)
+        if not k:
+            continue
+        mine = [(cid, day) for (cid, day, _p, week), aid in cells.items()
+                if aid == a.activity_id and not week]
+        missed = float(sum(_running(mine, start, j, leave) < k for j in range(52)))
+        for cid in sorted({c for c, aid in skills if aid == a.activity_id and c in clin}):
+            unrecorded = max(0.0, 52 - 8 / 5 - clin[cid].working_weeks - sum(leave.get(cid, {}).values()))
+            if sum(1 for c, _ in mine if c != cid) < k:
+                missed += math.floor(10 * unrecorded + 0.5) / 10
+        allowed = math.floor(520 * (1 - (a.share_of_weeks or 1.0)) + 0.5) / 10
+        total += max(0.0, missed - allowed)
+    if abs(total - float(level["objective"])) > 1e-6:
+        return [f"summary: weekly_cover is {level['objective']:g} weeks, recomputed {total:g}"]
+    return []
+
+
+def _running(cells: list[tuple[str, str]], start: dt.date | None, j: int,
+             leave: Mapping[str, Mapping[dt.date, float]]) -> int:
+    """Weekly cells ``(clinician, day)`` that run in week ``j`` from ``start``: not on a bank holiday, and
+    not in a week the clinician records leave beyond that week's weekday bank holidays (a fifth each)."""
+    if start is None:
+        return len(cells)
+    monday = start + dt.timedelta(weeks=j)
+    week = [monday + dt.timedelta(days=i) for i in range(7)]
+    holidays = set(bank_holidays(monday.year, monday.year + 1))
+    off = sum(d in holidays for d in week[:5]) / 5
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    return sum(week[days.index(day)] not in holidays and leave.get(cid, {}).get(monday, 0.0) - off <= 1e-9
+               for cid, day in cells)
 
 
 def _forced(pack: PlanningPack, clin: dict, days: dict | None, plan_cells: dict, aid: str,

@@ -79,6 +79,7 @@ class Constraints:
         self.no_surplus()
         self.unmet_demand_definition()
         self.routine_floor_definition()
+        self.weekly_cover_definition()
         self.dcc_spread_definition()
         self.changes_definition()
 
@@ -368,8 +369,8 @@ class Constraints:
         do the forced cells alone, so no level of unmet demand changes (docs/method.md). Locked and pinned
         cells and a 1-in-N rota's (exactly N members must be on it) are never capped: none can be dropped."""
         parts = self.p.supply_cap_parts(a)
-        if parts is None:
-            return
+        if parts is None or any(rule.activity == a for rule in self.p.cover):
+            return  # weekly cover may need a cell that adds no session-weeks of need (solver/cover.py)
         base, longest = parts
         groups: dict[int, list[cp_model.IntVar]] = {}
         fixed = {*self.p.locked, *self.p.pinned}  # these cannot be dropped, nor a rota's (exactly N members)
@@ -423,6 +424,25 @@ class Constraints:
         D_a)\rfloor` for routine activities (:math:`\phi` = ``solver.routine_floor_share``)."""
         for a, f in self.v.below_floor.items():
             self.model.add(f + self.v.supply(a) >= self.p.activities[a].floor)
+
+    def weekly_cover_definition(self) -> None:
+        r"""Weeks an activity with ``min_weekly_sessions`` :math:`k_a` goes uncovered, and the shortfall below
+        its share of weeks (:mod:`capacity_planner.solver.cover`): per row :math:`r` (weeks with one calendar,
+        or a clinician's unrecorded leave) :math:`\sum_{(c,s) \in r} x_{csa} \ge k_a B_{ar}`;
+        :math:`v_a \ge \sum_r n_r (1 - B_{ar}) - \text{allowed}_a` (tenths of a week)."""
+        for rule in self.p.cover:
+            a = rule.activity
+            aid = self.p.activities[a].activity_id
+            missed: list[tuple[cp_model.IntVar, int]] = []
+            constant = 0
+            for i, row in enumerate(rule.rows):
+                covered = self.model.new_bool_var(f"covered[{aid}, row {i}]")
+                cells = [self.v.x[(c, s, a)] for c, s in row.cells if (c, s, a) in self.v.x]
+                self.model.add(sum(cells) >= rule.sessions * covered)
+                constant += row.tenths
+                missed.append((covered, -row.tenths))
+            short = self.v.cover_short[a]
+            self.model.add(short >= _wsum(missed) + constant - rule.allowed_tenths)
 
     def dcc_spread_definition(self) -> None:
         r"""Bounds of the DCC share of contracted PAs per staff group within a service

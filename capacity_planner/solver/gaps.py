@@ -211,7 +211,34 @@ def gap_reasons(sol: Solution) -> pd.DataFrame:
     for a, act in enumerate(sol.problem.activities):
         if sol.unmet_units(a) > 0:
             rows += [(act.activity_id, r) for r in _activity_reasons(sol, a, room_use)]
+    rows += cover_reasons(sol)
     return pd.DataFrame(rows, columns=["activity_id", "reason"])
+
+
+def cover_reasons(sol: Solution) -> list[tuple[str, str]]:
+    """(activity, sentence) for each weekly cover the plan misses (solver/cover.py): the weeks with no
+    session, by their Monday, and the clinicians whose leave nobody else covers."""
+    out = []
+    for rule in sol.problem.cover:
+        aid = sol.problem.activities[rule.activity].activity_id
+        missed = sol.uncovered_rows(rule)
+        weeks = sorted(w for row in missed for w in row.weeks)
+        n_weeks = sum(row.tenths for row in missed if row.away is None) / 10
+        need = f"{rule.sessions} session{'s' if rule.sessions > 1 else ''} a week"
+        if n_weeks:
+            shown = ", ".join(f"{w:%d %b %Y}" for w in weeks[:8]) + (", …" if len(weeks) > 8 else "")
+            out.append((aid, f"weekly cover ({need}) missed in {n_weeks:g} weeks: the weeks of {shown} "
+                             f"(bank holidays and recorded leave take its sessions then)" if weeks else
+                             f"weekly cover ({need}) missed in {n_weeks:g} weeks"))
+        for row in missed:
+            if row.away is not None:
+                out.append((aid, f"weekly cover ({need}) missed in the {row.tenths / 10:g} weeks a year "
+                                 f"{row.away} is on leave (not in the leave table): nobody else runs enough "
+                                 f"{aid} sessions"))
+        if missed and rule.allowed_tenths:
+            allowed = rule.allowed_tenths / 10
+            out.append((aid, f"the share of weeks asked allows {allowed:g} weeks without it"))
+    return out
 
 
 def unassigned_reasons(sol: Solution) -> dict[int, str]:

@@ -1,12 +1,14 @@
 r"""The lexicographic objective: one linear expression per level, minimised in turn.
 
-Levels (``settings.objective`` sets the order of the last four; ``routine_floor`` always comes first, and
+Levels (``settings.objective`` sets the order of the last four; ``routine_floor`` always comes first, then
+``weekly_cover`` when an activity has ``min_weekly_sessions`` (:mod:`capacity_planner.solver.cover`), and
 ``unmet_demand`` expands to rapid access, then routine, then unassigned time):
 
 ==========================  ====================================================================  ==========
 level                       expression (minimised)                                                 unit
 ==========================  ====================================================================  ==========
 routine_floor               :math:`\sum_a f_a`: session-weeks below the routine floor             sess-weeks
+weekly_cover                :math:`\sum_a v_a`: weeks below an activity's weekly cover (if any)     weeks/10
 unmet_rapid_access          :math:`\sum_{a \text{ rapid}} \text{priority}_a\, m_a`                weighted
 unmet_routine               :math:`\sum_{a \text{ routine}} \text{priority}_a\, m_a`              weighted
 unassigned_pas              :math:`\sum_c u_c`: contracted PA-weeks a year left unassigned        PA-weeks
@@ -31,11 +33,13 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from capacity_planner.solver.cover import WEEK_TENTHS
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.variables import SHARE_SCALE, Variables, _wsum
 
 UNITS = {
     "routine_floor": ("session-weeks a year below the routine floor", 0),
+    "weekly_cover": ("weeks a year without the weekly cover", WEEK_TENTHS),
     "unmet_rapid_access": ("priority-weighted session-weeks a year", 0),  # 0: the problem's week_scale
     "unmet_routine": ("priority-weighted session-weeks a year", 0),
     "unassigned_pas": ("PA-weeks a year", -1),  # -1: PA_SCALE x the problem's week_scale
@@ -69,9 +73,10 @@ class Level:
 Terms = tuple[list[tuple[Any, int]], int]  # (variable or negated literal, coefficient) pairs and a constant
 
 
-def level_names(objective: tuple[str, ...]) -> list[str]:
-    """The solved level names for a ``settings.objective`` order."""
-    names = ["routine_floor"]
+def level_names(objective: tuple[str, ...], weekly_cover: bool = False) -> list[str]:
+    """The solved level names for a ``settings.objective`` order (``weekly_cover`` second when a rule asks
+    for it)."""
+    names = ["routine_floor", *(["weekly_cover"] if weekly_cover else [])]
     for name in objective:
         if name == "unmet_demand":
             names += ["unmet_rapid_access", "unmet_routine", "unassigned_pas"]
@@ -92,7 +97,7 @@ class Objective:
     def levels(self) -> list[Level]:
         """Levels in solve order."""
         out = []
-        for name in level_names(self.p.objective):
+        for name in level_names(self.p.objective, bool(self.p.cover)):
             terms, constant = getattr(self, name)()
             unit = UNITS[name][0]
             scale = level_scale(self.p, name)
@@ -103,6 +108,10 @@ class Objective:
     def routine_floor(self) -> Terms:
         r""":math:`\sum_a f_a` (week_scale units)."""
         return [(f, 1) for f in self.v.below_floor.values()], 0
+
+    def weekly_cover(self) -> Terms:
+        r""":math:`\sum_a v_a`: tenths of a week a year below each activity's share of covered weeks."""
+        return [(v, 1) for v in self.v.cover_short.values()], 0
 
     def unassigned_pas(self) -> Terms:
         r""":math:`\sum_c u_c` (annual units)."""

@@ -55,7 +55,9 @@ from capacity_planner import constants as C
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.costs import NOMINAL_PA_COST, PA_SCALE, additional_rate, session_rate
 from capacity_planner.pack.model import Clinician, PlanningPack
+from capacity_planner.solver.cover import CoverRule, cover_rules
 from capacity_planner.solver.options import Allowances, Baseline
+from capacity_planner.solver.supply import leave_by_clinician, planning_start
 
 WEEK_SCALE = 100
 FULL_TIME_PAS = 10.0
@@ -228,6 +230,8 @@ class AllocationProblem:
     supply_full: Mapping[tuple[int, int], int] = field(default_factory=dict)
     supply_kept: Mapping[tuple[int, int], int] = field(default_factory=dict)
     supply_half: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    # weekly cover rules (solver/cover.py): activities that must run every week (or a share of weeks)
+    cover: tuple[CoverRule, ...] = ()
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
     # ---- sizes and lookups ---------------------------------------------------------------------
@@ -377,7 +381,10 @@ class AllocationProblem:
             return None
         required = sum(self._slot_required(r, longest) for r in self.fixed_slots
                        if r.a == a) + sum(r.sessions * longest for r in self.fixed_weekly if r.a == a)
-        return max(act.demand, act.current_supply, required, self._forced_supply(a, longest)), longest
+        # weekly cover (solver/cover.py): k sessions a week with any one clinician away, on another day when a
+        # bank holiday takes one: room for k + 2 weekly cells
+        cover = max(((rule.sessions + 2) * longest for rule in self.cover if rule.activity == a), default=0)
+        return max(act.demand, act.current_supply, required, cover, self._forced_supply(a, longest)), longest
 
     def _slot_required(self, r: FixedSlot, longest: int) -> int:
         """Session-weeks a year (week_scale units) a slot requirement asks for: a rota's N members x their
@@ -806,7 +813,23 @@ def build_problem(
         supply_full=supply_full,
         supply_kept=supply_kept,
         supply_half=supply_half,
+        cover=_cover_rules(pack, activities, clinicians, slots, options, frozenset(skilled)),
     )
+
+
+def _cover_rules(pack: PlanningPack, activities: list[ActivityInfo], clinicians: list[ClinicianInfo],
+                 slots: tuple[SlotInfo, ...], options: Mapping[tuple[int, int], tuple[int, ...]],
+                 skilled: frozenset[tuple[int, int]]) -> tuple[CoverRule, ...]:
+    """The weekly cover rules of the pack's activities with ``min_weekly_sessions`` (solver/cover.py)."""
+    if not any(a.min_weekly_sessions for a in pack.activities):
+        return ()
+    cells_of: dict[int, list[tuple[int, int]]] = {}
+    for (c, s), acts in options.items():
+        for a in acts:
+            cells_of.setdefault(a, []).append((c, s))
+    return cover_rules(pack, tuple(a.activity_id for a in activities),
+                       tuple(c.clinician_id for c in clinicians), tuple((s.day, s.period) for s in slots),
+                       cells_of, skilled, planning_start(pack), leave_by_clinician(pack))
 
 
 def _baseline_cells(baseline: Baseline | None, clin_of: Mapping[str, int],

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
+from capacity_planner.solver.cover import CoverRow, CoverRule
 from capacity_planner.solver.objective import level_scale
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.variables import fairness_members, share_coefficient
@@ -202,7 +203,19 @@ class Solution:
             return sum(self.sessions_changed(self.problem.baseline).values())
         if name == "fairness":
             return sum(self.dcc_spread_units().values())
+        if name == "weekly_cover":
+            return sum(self.cover_short_tenths().values())
         raise KeyError(name)
+
+    def uncovered_rows(self, rule: CoverRule) -> list[CoverRow]:
+        """The rows of a weekly cover rule this plan leaves with fewer than ``rule.sessions`` sessions."""
+        return [row for row in rule.rows
+                if sum(self.cells.get(cell) == rule.activity for cell in row.cells) < rule.sessions]
+
+    def cover_short_tenths(self) -> dict[int, int]:
+        """Activity -> tenths of a week a year uncovered beyond its allowance (weekly cover rules)."""
+        return {rule.activity: max(0, sum(row.tenths for row in self.uncovered_rows(rule))
+                                   - rule.allowed_tenths) for rule in self.problem.cover}
 
     def level_value(self, name: str) -> float:
         """The value of level ``name`` in natural units."""

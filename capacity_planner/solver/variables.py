@@ -119,6 +119,10 @@ class Variables:
         self.bought = {a: model.new_int_var(0, pu.max_sessions,
                                             f"bought_sessions[{p.activities[a].activity_id}]")
                        for a, pu in p.purchases.items() if pu.max_sessions > 0}
+        # weekly cover: tenths of a week a year below the activity's share of covered weeks (solver/cover.py)
+        self.cover_short = {rule.activity: model.new_int_var(
+            0, sum(row.tenths for row in rule.rows),
+            f"weeks_uncovered[{p.activities[rule.activity].activity_id}]") for rule in p.cover}
         self.unmet = {a: model.new_int_var(0, act.demand, f"unmet[{act.activity_id}]")
                       for a, act in enumerate(p.activities) if act.demand > 0}
         self._supply: dict[int, Expr] = {}

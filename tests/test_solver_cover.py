@@ -1,0 +1,134 @@
+"""Weekly cover (issue 19 item 2) on hand-worked packs.
+
+Planning year 2026/27, Monday 6 April 2026 to Sunday 4 April 2027. England and Wales bank holidays in it
+(GOV.UK, https://www.gov.uk/bank-holidays): six fall on a Monday (6 April, 4 May, 25 May, 31 August,
+28 December, 29 March 2027), three on a Friday, none on a Wednesday. A consultant with 42 working weeks
+has 52 − 8/5 − 42 = 8.4 weeks of annual and study leave; with none of it in the ``leave`` table, a clinic
+only they run misses 8.4 weeks whatever its day, and a Monday one misses the six bank-holiday weeks too:
+14.4 weeks a year without the clinic, against 8.4 on a Wednesday.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from test_solver_helpers import activity, cell, cells, clinician, make_pack, reqs, run
+
+from capacity_planner.pack.model import PlanningPack, Slot
+from capacity_planner.solver import SolveStatus
+from capacity_planner.solver.cover import absent_days
+from capacity_planner.solver.problem import build_problem
+
+START = dt.date(2026, 4, 6)
+MON_WED = (Slot("Mon", "AM", False), Slot("Wed", "AM", False))
+
+
+def cover_pack(share: float | None = None, second: bool = False, **settings: object) -> PlanningPack:
+    """Consultant A (1 PA, 42 weeks) runs the two-week-wait clinic on Monday morning and may run it on
+    Wednesday instead; it must run every week (or ``share`` of the weeks). With ``second``, consultant B
+    (1 PA, no current sessions) may run it too."""
+    team = [clinician("A", 1.0), *([clinician("B", 1.0)] if second else [])]
+    skills = [("A", "2ww"), *([("B", "2ww")] if second else [])]
+    clinic = activity("2ww", rapid_access=True, min_weekly_sessions=1, share_of_weeks=share)
+    return make_pack(team, [clinic], skills, slots=MON_WED, job_plans=[cell("A", "Mon", "AM", "2ww")],
+                     start=START, **settings)
+
+
+def level(plan: object, name: str) -> float | None:
+    return {lv.name: lv.objective for lv in plan.result.levels}.get(name)  # type: ignore[attr-defined]
+
+
+def test_a_week_is_missed_on_its_bank_holiday_day_and_in_recorded_leave() -> None:
+    days = absent_days(START, {dt.date(2026, 7, 6): 1.0, dt.date(2026, 5, 4): 0.2})
+    assert days[0] == frozenset({"Mon"})  # Easter Monday
+    assert days[4] == frozenset({"Mon"})  # early May: one day of leave recorded is the bank holiday itself
+    assert days[13] == frozenset({"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"})  # a week of leave
+    assert days[1] == frozenset()
+    assert sum("Mon" in d for d in absent_days(START, None)) == 6
+
+
+def test_the_rows_group_weeks_with_one_calendar_and_add_each_clinicians_unrecorded_leave() -> None:
+    [rule] = build_problem(cover_pack(), reqs({"2ww": 37}, rapid=["2ww"])).cover
+    by_cells = {row.cells: row for row in rule.rows if row.away is None}
+    # Mon AM is slot 0, Wed AM slot 1: 46 ordinary weeks run both cells, the six Monday bank holidays only
+    # Wednesday's; and 8.4 weeks of A's leave (84 tenths) with no cell left.
+    assert {cells_: row.tenths for cells_, row in by_cells.items()} == {((0, 0), (0, 1)): 460, ((0, 1),): 60}
+    assert [(row.away, row.cells, row.tenths) for row in rule.rows if row.away] == [("A", (), 84)]
+    assert (rule.sessions, rule.allowed_tenths) == (1, 0)
+
+
+def test_the_clinic_moves_to_wednesday_where_only_leave_misses_a_week() -> None:
+    # Need 37 sessions a year: Monday's 37.6 -> 38 meets it, so without the rule nothing moves. With it,
+    # Monday misses 14.4 weeks and Wednesday 8.4 (A's leave, which no plan can cover with A alone).
+    plan = run(cover_pack(), reqs({"2ww": 37}, rapid=["2ww"]))
+    assert plan.status is SolveStatus.OPTIMAL
+    assert cells(plan) == {("A", "Wed", "AM"): "2ww"}
+    assert level(plan, "weekly_cover") == 8.4
+    plain = run(dataclasses.replace(cover_pack(), activities=(activity("2ww", rapid_access=True),)),
+                reqs({"2ww": 37}, rapid=["2ww"]))
+    assert cells(plain) == {("A", "Mon", "AM"): "2ww"} and level(plain, "weekly_cover") is None
+
+
+def test_a_share_of_weeks_allows_the_weeks_it_leaves_out() -> None:
+    # 0.7 of the weeks: 15.6 may be missed, Monday's 14.4 is within it, so the clinic stays on Monday.
+    plan = run(cover_pack(share=0.7), reqs({"2ww": 37}, rapid=["2ww"]))
+    assert cells(plan) == {("A", "Mon", "AM"): "2ww"} and level(plan, "weekly_cover") == 0.0
+    # 0.8: 10.4 may be missed; Monday leaves 4 weeks beyond that, Wednesday none.
+    plan = run(cover_pack(share=0.8), reqs({"2ww": 37}, rapid=["2ww"]))
+    assert cells(plan) == {("A", "Wed", "AM"): "2ww"} and level(plan, "weekly_cover") == 0.0
+
+
+def test_a_second_clinician_covers_the_weeks_the_first_is_away() -> None:
+    # B's Wednesday clinic covers A's leave and the Monday bank holidays; A's Monday covers B's leave. The
+    # 38 + 44 sessions are more than the 37 needed: without the rule, B's clinic would be a surplus session
+    # nobody needs and B's PA stays unassigned.
+    plan = run(cover_pack(second=True), reqs({"2ww": 37}, rapid=["2ww"]))
+    assert plan.status is SolveStatus.OPTIMAL
+    assert cells(plan) == {("A", "Mon", "AM"): "2ww", ("B", "Wed", "AM"): "2ww"}
+    assert level(plan, "weekly_cover") == 0.0
+    plain = run(dataclasses.replace(cover_pack(second=True), activities=(activity("2ww", rapid_access=True),)),
+                reqs({"2ww": 37}, rapid=["2ww"]))
+    assert cells(plain) == {("A", "Mon", "AM"): "2ww"}
+
+
+def test_recorded_leave_is_read_week_by_week() -> None:
+    # A records ten whole weeks from 6 July (more than the 8.4 of the contract: none is left unrecorded). With
+    # the clinic on Wednesday the ten weeks are missed; on Monday the summer bank holiday is one of them, so
+    # Monday misses 10 + 5 = 15.
+    leave = {"clinician_id": ["A"] * 10, "week_start": [START + dt.timedelta(weeks=13 + k) for k in range(10)],
+             "weeks": [1.0] * 10}
+    import pandas as pd
+
+    frame = pd.DataFrame(leave).astype({"week_start": "datetime64[ns]"})
+    pack = cover_pack().replace(leave=frame)
+    [rule] = build_problem(pack, reqs({"2ww": 37}, rapid=["2ww"])).cover
+    assert not [row for row in rule.rows if row.away]
+    plan = run(pack, reqs({"2ww": 37}, rapid=["2ww"]))
+    assert cells(plan) == {("A", "Wed", "AM"): "2ww"} and level(plan, "weekly_cover") == 10.0
+
+
+def test_the_checker_rederives_the_weeks_without_cover() -> None:
+    from capacity_planner.solver import check_plan
+
+    plan = run(cover_pack(), reqs({"2ww": 37}, rapid=["2ww"]))
+    levels = [dict(lv, objective=14.4) if lv["name"] == "weekly_cover" else lv for lv in plan.summary.levels]
+    wrong = dataclasses.replace(plan.summary, levels=levels)
+    assert check_plan(plan.pack, plan.tables, plan.requirements, None, {}, wrong) == [
+        "summary: weekly_cover is 14.4 weeks, recomputed 8.4"]
+    # Monday's plan, checked on its own: 6 bank-holiday weeks and A's 8.4 weeks of leave.
+    monday = plan.tables["allocation"].assign(day="Mon")
+    assert check_plan(plan.pack, {"allocation": monday}, None, None, {}, wrong) == []
+
+
+def test_the_gap_reasons_name_the_weeks_and_the_leave_nobody_covers() -> None:
+    plan = run(cover_pack(share=0.7), reqs({"2ww": 37}, rapid=["2ww"]))  # Monday kept: within the share
+    reasons = list(plan.gap_reasons["reason"])
+    assert reasons == [
+        "weekly cover (1 session a week) missed in 6 weeks: the weeks of 06 Apr 2026, 04 May 2026, 25 May 2026, "
+        "31 Aug 2026, 28 Dec 2026, 29 Mar 2027 (bank holidays and recorded leave take its sessions then)",
+        "weekly cover (1 session a week) missed in the 8.4 weeks a year A is on leave (not in the leave "
+        "table): nobody else runs enough 2ww sessions",
+        "the share of weeks asked allows 15.6 weeks without it"]
+    covered = run(cover_pack(second=True), reqs({"2ww": 37}, rapid=["2ww"]))
+    assert covered.gap_reasons.empty

@@ -93,7 +93,7 @@ def test_plan_end_to_end_on_the_embedded_sample(tmp_path: Path) -> None:
     from capacity_planner.solver.checker import check_plan
 
     out = tmp_path / "plan"
-    result = CliRunner().invoke(cli, ["plan", "--out", str(out), "--time-limit", "20", "--workers", "1"])
+    result = CliRunner().invoke(cli, ["plan", "--out", str(out), "--work-limit", "20", "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert "report.html" in result.output
     for name in ("requirements.csv", "weekly_demand.csv", "allocation.csv", "gaps.csv", "clinicians.csv",
@@ -118,7 +118,7 @@ def test_plan_is_reproducible(tmp_path: Path) -> None:
     runner = CliRunner()
     for name in ("a", "b"):
         result = runner.invoke(cli, ["plan", "--out", str(tmp_path / name), "--no-report", "--seed", "3",
-                                     "--workers", "1", "--time-limit", "20"])
+                                     "--workers", "1", "--work-limit", "20"])
         assert result.exit_code == 0, result.output
     for f in ("allocation.csv", "gaps.csv", "clinicians.csv", "changes.csv"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f

@@ -169,6 +169,7 @@ class FixedRequirement:
     period: str | None = None
     min_clinicians: int = C.DEFAULT_MIN_CLINICIANS
     rota_size: int | None = None  # 1-in-N on-call rota over the slot (None: the same heads every week)
+    share_of_weeks: float | None = None  # a quorum read week by week in this share of weeks (solver/cover.py)
 
 
 @dataclass(frozen=True, slots=True)

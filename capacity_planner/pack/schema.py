@@ -292,6 +292,10 @@ REQUIREMENTS = TableSpec(
                                "call min_clinicians x planning.service_weeks / N weeks a year (1 in 6 over "
                                "52 weeks: 8.67), its PAs (pa_value, x 4/3 in premium time) counted over "
                                "those weeks; at least min_clinicians; blank: the same clinicians every week"),
+        ColumnSpec("share_of_weeks", "float", min=0, max=1, min_exclusive=True,
+                   description="(extension) with day and period: the quorum is also read week by week, "
+                               "bank holidays and leave counted, and must hold in this share of the weeks "
+                               "(1: every week); the plan says the weeks it cannot. Blank: heads timetabled"),
     ),
     references=(_ref("activity_id", "activities"),),
     description="demand not driven by referrals: MDT, ward rounds, on-call cover, SPA blocks",

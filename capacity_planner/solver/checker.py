@@ -300,7 +300,11 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
                 required += math.ceil(r.sessions_per_week - 1e-9) * longest
         current = current_of[aid]
         wanted = math.ceil(round(need.get(aid, 0.0) / step, 6)) * step
-        cover = (a.min_weekly_sessions + 2) * longest if a.min_weekly_sessions else 0.0  # k + 2 weekly cells
+        # weekly cover or a quorum read week by week: room for k + 2 weekly cells (docs/method.md)
+        ks = [a.min_weekly_sessions or 0] + [
+            r.min_clinicians for r in pack.requirements
+            if r.activity_id == aid and r.share_of_weeks is not None and r.rota_size is None]
+        cover = (max(ks) + 2) * longest if max(ks) else 0.0
         most = max(wanted, current, required, cover, _forced(pack, clin, days, plan_cells, aid, longest))
         if supply[aid] >= most + longest - 1e-6:
             v.append(f"{aid}: {supply[aid]:g} session-weeks a year planned, a whole session beyond the "
@@ -324,19 +328,23 @@ def _check_weekly_cover(pack: PlanningPack, clin: dict, skills: set, cells: dict
                                 strict=True):
         monday = pd.Timestamp(week).date()
         leave[str(cid)][monday] = min(1.0, leave[str(cid)].get(monday, 0.0) + float(share))
+    # (activity, k, share of weeks, slot or None): activities' weekly cover, then quorums read week by week
+    rules: list[tuple[str, int, float | None, tuple[str, str] | None]] = [
+        (a.activity_id, a.min_weekly_sessions, a.share_of_weeks, None) for a in pack.activities
+        if a.min_weekly_sessions]
+    rules += [(r.activity_id, r.min_clinicians, r.share_of_weeks, (r.day, r.period))
+              for r in pack.requirements
+              if r.share_of_weeks is not None and r.day and r.period and r.rota_size is None]
     total = 0.0
-    for a in pack.activities:
-        k = int(a.min_weekly_sessions or 0)
-        if not k:
-            continue
-        mine = [(cid, day) for (cid, day, _p, week), aid in cells.items()
-                if aid == a.activity_id and not week]
+    for aid, k, share, slot in rules:
+        mine = [(cid, day) for (cid, day, period, week), b in cells.items()
+                if b == aid and not week and slot in (None, (day, period))]
         missed = float(sum(_running(mine, start, j, leave) < k for j in range(52)))
-        for cid in sorted({c for c, aid in skills if aid == a.activity_id and c in clin}):
+        for cid in sorted({c for c, b in skills if b == aid and c in clin}):
             unrecorded = max(0.0, 52 - 8 / 5 - clin[cid].working_weeks - sum(leave.get(cid, {}).values()))
             if sum(1 for c, _ in mine if c != cid) < k:
                 missed += math.floor(10 * unrecorded + 0.5) / 10
-        allowed = math.floor(520 * (1 - (a.share_of_weeks or 1.0)) + 0.5) / 10
+        allowed = math.floor(520 * (1 - (share or 1.0)) + 0.5) / 10
         total += max(0.0, missed - allowed)
     if abs(total - float(level["objective"])) > 1e-6:
         return [f"summary: weekly_cover is {level['objective']:g} weeks, recomputed {total:g}"]

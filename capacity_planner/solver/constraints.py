@@ -430,9 +430,9 @@ class Constraints:
         its share of weeks (:mod:`capacity_planner.solver.cover`): per row :math:`r` (weeks with one calendar,
         or a clinician's unrecorded leave) :math:`\sum_{(c,s) \in r} x_{csa} \ge k_a B_{ar}`;
         :math:`v_a \ge \sum_r n_r (1 - B_{ar}) - \text{allowed}_a` (tenths of a week)."""
-        for rule in self.p.cover:
+        for r, rule in enumerate(self.p.cover):
             a = rule.activity
-            aid = self.p.activities[a].activity_id
+            aid = self.p.activities[a].activity_id + (f" {'-'.join(rule.slot)}" if rule.slot else "")
             missed: list[tuple[cp_model.IntVar, int]] = []
             constant = 0
             for i, row in enumerate(rule.rows):
@@ -441,7 +441,7 @@ class Constraints:
                 self.model.add(sum(cells) >= rule.sessions * covered)
                 constant += row.tenths
                 missed.append((covered, -row.tenths))
-            short = self.v.cover_short[a]
+            short = self.v.cover_short[r]
             self.model.add(short >= _wsum(missed) + constant - rule.allowed_tenths)
 
     def dcc_spread_definition(self) -> None:

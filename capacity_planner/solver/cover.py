@@ -83,6 +83,7 @@ class CoverRule:
     sessions: int
     allowed_tenths: int
     rows: tuple[CoverRow, ...]
+    slot: tuple[str, str] | None = None  # a quorum in one slot (day, period); None: any slot of the week
 
 
 def absent_days(start: dt.date, leave: Mapping[dt.date, float] | None,
@@ -123,16 +124,47 @@ def unrecorded_leave_weeks(working_weeks: float, recorded: float, weeks: int = P
     return max(0.0, contract - recorded)
 
 
+@dataclass(frozen=True)
+class _Year:
+    """What every rule of one problem reads: its clinicians and slots by index, each clinician's weeks
+    (:func:`absent_days`), who is skilled in what, the planning year's start and the recorded leave."""
+
+    clinician_ids: tuple[str, ...]
+    working_weeks: tuple[float, ...]
+    slots: tuple[tuple[str, str], ...]
+    weeks: Mapping[int, list[frozenset[str]]]
+    skilled: frozenset[tuple[int, int]]
+    start: dt.date | None
+    leave: Mapping[str, Mapping[dt.date, float]]
+
+    def rule(self, a: int, k: int, share: float | None, cells: list[tuple[int, int]],
+             slot: tuple[str, str] | None = None) -> CoverRule:
+        """One cover rule: its calendar rows and one row per skilled clinician's unrecorded leave."""
+        rows = _calendar_rows(cells, self.weeks, self.slots, self.start)
+        for c in sorted({c for c, aa in self.skilled if aa == a}):
+            cid = self.clinician_ids[c]
+            recorded = sum(min(1.0, float(f)) for f in self.leave.get(cid, {}).values())
+            away = unrecorded_leave_weeks(self.working_weeks[c], recorded)
+            tenths = math.floor(WEEK_TENTHS * away + 0.5)
+            if tenths > 0:
+                rows.append(CoverRow(tuple(x for x in cells if x[0] != c), tenths, away=cid))
+        allowed = math.floor(WEEK_TENTHS * PLANNING_WEEKS * (1.0 - (1.0 if share is None else share)) + 0.5)
+        return CoverRule(a, k, allowed, tuple(rows), slot)
+
+
 def cover_rules(pack: PlanningPack, activity_ids: tuple[str, ...], clinician_ids: tuple[str, ...],
                 slots: tuple[tuple[str, str], ...], cells_of: Mapping[int, list[tuple[int, int]]],
                 skilled: frozenset[tuple[int, int]], start: dt.date | None,
                 leave: Mapping[str, Mapping[dt.date, float]]) -> tuple[CoverRule, ...]:
-    """The weekly cover rules of a problem (see the module docstring).
+    """The weekly cover rules of a problem (see the module docstring): one per activity with
+    ``min_weekly_sessions``, and one per slot requirement with ``share_of_weeks`` (a quorum of
+    ``min_clinicians`` heads read week by week, counting only the cells in its slot).
 
     Parameters
     ----------
     pack
-        The pack (its activities' ``min_weekly_sessions`` and ``share_of_weeks``, its clinicians).
+        The pack (its activities' ``min_weekly_sessions`` and ``share_of_weeks``, its requirements, its
+        clinicians' working weeks).
     activity_ids, clinician_ids, slots
         The problem's activities, clinicians and slots ``(day, period)``, by index.
     cells_of
@@ -144,27 +176,25 @@ def cover_rules(pack: PlanningPack, activity_ids: tuple[str, ...], clinician_ids
     leave
         Recorded leave: clinician -> Monday -> share of the week.
     """
+    ordinary: list[frozenset[str]] = [frozenset()] * PLANNING_WEEKS
+    weeks = {c: absent_days(start, leave.get(cid)) if start is not None else ordinary
+             for c, cid in enumerate(clinician_ids)}
+    working = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    year = _Year(clinician_ids, tuple(working[cid] for cid in clinician_ids), slots, weeks, skilled, start,
+                 leave)
     rules = []
-    weeks: dict[int, list[frozenset[str]]] = {c: (absent_days(start, leave.get(cid)) if start is not None else
-                 [frozenset()] * PLANNING_WEEKS) for c, cid in enumerate(clinician_ids)}
-    by_id = {c.clinician_id: c for c in pack.clinicians}
     for a, aid in enumerate(activity_ids):
         act = pack.activity(aid)
-        k = act.min_weekly_sessions
-        if not k:
+        if act.min_weekly_sessions:
+            cells = sorted(cells_of.get(a, []))
+            rules.append(year.rule(a, act.min_weekly_sessions, act.share_of_weeks, cells))
+    index = {aid: a for a, aid in enumerate(activity_ids)}
+    for r in pack.requirements:  # a quorum read week by week: heads in the requirement's slot
+        a = index.get(r.activity_id, -1)
+        if r.share_of_weeks is None or r.day is None or r.period is None or r.rota_size is not None or a < 0:
             continue
-        cells = sorted(cells_of.get(a, []))
-        rows = _calendar_rows(cells, weeks, slots, start)
-        for c in sorted({c for c, aa in skilled if aa == a}):
-            cid = clinician_ids[c]
-            recorded = sum(min(1.0, float(f)) for f in leave.get(cid, {}).values())
-            away = unrecorded_leave_weeks(by_id[cid].working_weeks, recorded)
-            tenths = math.floor(WEEK_TENTHS * away + 0.5)
-            if tenths > 0:
-                rows.append(CoverRow(tuple(x for x in cells if x[0] != c), tenths, away=cid))
-        share = 1.0 if act.share_of_weeks is None else act.share_of_weeks
-        allowed = math.floor(WEEK_TENTHS * PLANNING_WEEKS * (1.0 - share) + 0.5)
-        rules.append(CoverRule(a, int(k), allowed, tuple(rows)))
+        here = sorted(x for x in cells_of.get(a, []) if slots[x[1]] == (r.day, r.period))
+        rules.append(year.rule(a, r.min_clinicians, r.share_of_weeks, here, (r.day, r.period)))
     return tuple(rules)
 
 

@@ -224,15 +224,16 @@ def cover_reasons(sol: Solution) -> list[tuple[str, str]]:
         missed = sol.uncovered_rows(rule)
         weeks = sorted(w for row in missed for w in row.weeks)
         n_weeks = sum(row.tenths for row in missed if row.away is None) / 10
-        need = f"{rule.sessions} session{'s' if rule.sessions > 1 else ''} a week"
+        need = (f"quorum of {rule.sessions} on {'-'.join(rule.slot)}" if rule.slot else
+                f"weekly cover ({rule.sessions} session{'s' if rule.sessions > 1 else ''} a week)")
         if n_weeks:
             shown = ", ".join(f"{w:%d %b %Y}" for w in weeks[:8]) + (", …" if len(weeks) > 8 else "")
-            out.append((aid, f"weekly cover ({need}) missed in {n_weeks:g} weeks: the weeks of {shown} "
+            out.append((aid, f"{need} missed in {n_weeks:g} weeks: the weeks of {shown} "
                              f"(bank holidays and recorded leave take its sessions then)" if weeks else
-                             f"weekly cover ({need}) missed in {n_weeks:g} weeks"))
+                             f"{need} missed in {n_weeks:g} weeks"))
         for row in missed:
             if row.away is not None:
-                out.append((aid, f"weekly cover ({need}) missed in the {row.tenths / 10:g} weeks a year "
+                out.append((aid, f"{need} missed in the {row.tenths / 10:g} weeks a year "
                                  f"{row.away} is on leave (not in the leave table): nobody else runs enough "
                                  f"{aid} sessions"))
         if missed and rule.allowed_tenths:

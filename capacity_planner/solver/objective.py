@@ -111,7 +111,7 @@ class Objective:
 
     def weekly_cover(self) -> Terms:
         r""":math:`\sum_a v_a`: tenths of a week a year below each activity's share of covered weeks."""
-        return [(v, 1) for v in self.v.cover_short.values()], 0
+        return [(v, 1) for v in self.v.cover_short], 0
 
     def unassigned_pas(self) -> Terms:
         r""":math:`\sum_c u_c` (annual units)."""

@@ -820,8 +820,10 @@ def build_problem(
 def _cover_rules(pack: PlanningPack, activities: list[ActivityInfo], clinicians: list[ClinicianInfo],
                  slots: tuple[SlotInfo, ...], options: Mapping[tuple[int, int], tuple[int, ...]],
                  skilled: frozenset[tuple[int, int]]) -> tuple[CoverRule, ...]:
-    """The weekly cover rules of the pack's activities with ``min_weekly_sessions`` (solver/cover.py)."""
-    if not any(a.min_weekly_sessions for a in pack.activities):
+    """The weekly cover rules of the pack's activities with ``min_weekly_sessions`` and its slot
+    requirements with ``share_of_weeks`` (solver/cover.py)."""
+    if not any(a.min_weekly_sessions for a in pack.activities) and \
+            not any(r.share_of_weeks is not None for r in pack.requirements):
         return ()
     cells_of: dict[int, list[tuple[int, int]]] = {}
     for (c, s), acts in options.items():

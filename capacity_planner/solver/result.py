@@ -204,7 +204,7 @@ class Solution:
         if name == "fairness":
             return sum(self.dcc_spread_units().values())
         if name == "weekly_cover":
-            return sum(self.cover_short_tenths().values())
+            return sum(self.cover_short_tenths())
         raise KeyError(name)
 
     def uncovered_rows(self, rule: CoverRule) -> list[CoverRow]:
@@ -212,10 +212,10 @@ class Solution:
         return [row for row in rule.rows
                 if sum(self.cells.get(cell) == rule.activity for cell in row.cells) < rule.sessions]
 
-    def cover_short_tenths(self) -> dict[int, int]:
-        """Activity -> tenths of a week a year uncovered beyond its allowance (weekly cover rules)."""
-        return {rule.activity: max(0, sum(row.tenths for row in self.uncovered_rows(rule))
-                                   - rule.allowed_tenths) for rule in self.problem.cover}
+    def cover_short_tenths(self) -> list[int]:
+        """Tenths of a week a year each weekly cover rule misses beyond its allowance."""
+        return [max(0, sum(row.tenths for row in self.uncovered_rows(rule)) - rule.allowed_tenths)
+                for rule in self.problem.cover]
 
     def level_value(self, name: str) -> float:
         """The value of level ``name`` in natural units."""

@@ -120,9 +120,10 @@ class Variables:
                                             f"bought_sessions[{p.activities[a].activity_id}]")
                        for a, pu in p.purchases.items() if pu.max_sessions > 0}
         # weekly cover: tenths of a week a year below the activity's share of covered weeks (solver/cover.py)
-        self.cover_short = {rule.activity: model.new_int_var(
-            0, sum(row.tenths for row in rule.rows),
-            f"weeks_uncovered[{p.activities[rule.activity].activity_id}]") for rule in p.cover}
+        self.cover_short = [model.new_int_var(0, sum(row.tenths for row in rule.rows), "weeks_uncovered["
+                                              + p.activities[rule.activity].activity_id
+                                              + (f", {'-'.join(rule.slot)}]" if rule.slot else "]"))
+                            for rule in p.cover]
         self.unmet = {a: model.new_int_var(0, act.demand, f"unmet[{act.activity_id}]")
                       for a, act in enumerate(p.activities) if act.demand > 0}
         self._supply: dict[int, Expr] = {}

@@ -50,3 +50,25 @@ def test_stress_target_includes_its_edges() -> None:
     assert summarise_stress(runs(0.85, 1.0))["meets_target"].item()
     assert not summarise_stress(runs(0.749, 0.96))["meets_target"].item()
     assert not summarise_stress(runs(0.80, 1.001))["meets_target"].item()
+
+
+def test_stress_table_gives_the_monte_carlo_error_of_coverage_and_pinball_ratio() -> None:
+    """Three series-origins, by hand: coverage 0.7, 0.8, 0.9 (mean 0.8, sd 0.1, se 0.1/√3 = 0.0577);
+    pinball 1, 2, 3 against naive 2, 2, 2 (R = 6/6 = 1, residuals -1, 0, 1: se = √(3/2 · 2)/6 = 0.2887).
+    A pinball ratio of 1.002 with a standard error of 0.01 is parity, not a loss (docs/method.md)."""
+    import pandas as pd
+
+    from capacity_planner.demand.stress import pinball_ratio_se, summarise_stress
+
+    runs = pd.DataFrame(
+        {"class": ["c"] * 3, "origin": ["a", "a", "b"], "coverage": [0.7, 0.8, 0.9],
+         "coverage_naive": [0.5] * 3, "pinball": [1.0, 2.0, 3.0], "pinball_naive": [2.0] * 3,
+         "interval_60": [0.6] * 3, "interval_80": [0.8] * 3, "interval_95": [0.95] * 3, "mase": [1.0] * 3,
+         "mase_seasonal_naive": [1.0] * 3}
+    )
+    row = summarise_stress(runs).iloc[0]
+    assert row["coverage"] == pytest.approx(0.8)
+    assert row["coverage_se"] == pytest.approx(0.1 / np.sqrt(3))
+    assert row["pinball_ratio"] == pytest.approx(1.0)
+    assert row["pinball_ratio_se"] == pytest.approx(np.sqrt(3.0) / 6)
+    assert np.isnan(pinball_ratio_se([1.0], [2.0]))

@@ -41,6 +41,7 @@ from capacity_planner.demand.pipeline import forecast_weekly
 __all__ = [
     "STRESS_CLASSES",
     "StressClass",
+    "pinball_ratio_se",
     "real_origins",
     "real_stress_table",
     "stress_runs",
@@ -154,21 +155,51 @@ def stress_runs(
     return pd.DataFrame(rows)
 
 
+def pinball_ratio_se(pinball: npt.ArrayLike, pinball_naive: npt.ArrayLike) -> float:
+    r"""Standard error of the pooled pinball ratio :math:`R = \sum_i p_i / \sum_i q_i` over ``m``
+    series-origins (each one cluster), by the linearisation of a ratio estimator (Cochran, *Sampling
+    Techniques*, 3rd ed., 1977, §6.4):
+
+    .. math:: \widehat{\mathrm{se}}(R) = \frac{1}{\sum_i q_i}
+              \sqrt{\frac{m}{m - 1} \sum_i (p_i - R\, q_i)^2}
+
+    NaN for fewer than two rows or no naive loss.
+
+    Examples
+    --------
+    >>> round(pinball_ratio_se([1.0, 3.0], [2.0, 2.0]), 4)  # R = 1, residuals -1, 1: sqrt(2 * 2) / 4
+    0.5
+    """
+    p = np.asarray(pinball, dtype=np.float64)
+    q = np.asarray(pinball_naive, dtype=np.float64)
+    m, total = p.size, float(q.sum())
+    if m < 2 or total <= 0:
+        return float("nan")
+    ratio = float(p.sum()) / total
+    return float(np.sqrt(m / (m - 1) * np.sum((p - ratio * q) ** 2)) / total)
+
+
 def summarise_stress(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per class: series-origins, pooled coverage, the lowest origin's pooled coverage, naive coverage,
-    pinball loss relative to the naive centile's, 80 % interval coverage, MASE (model, seasonal naive)."""
+    """Per class: series-origins, pooled coverage and its standard error (each series-origin one
+    cluster: sd/√m), the lowest origin's pooled coverage, naive coverage, pinball loss relative to the
+    naive centile's and its standard error (:func:`pinball_ratio_se`), interval coverage, MASE (model,
+    seasonal naive). The standard errors are the Monte Carlo error of a generated class (independent
+    series); on the real series, whose providers share each test year, they understate it."""
     out = []
     for name, g in runs.groupby("class", sort=False):
         by_origin = g.groupby("origin")["coverage"].mean()
         naive_pinball = float(g["pinball_naive"].sum())
+        m = len(g)
         out.append(
             {
                 "class": name,
-                "runs": len(g),
+                "runs": m,
                 "coverage": float(g["coverage"].mean()),
+                "coverage_se": float(g["coverage"].std(ddof=1) / np.sqrt(m)) if m > 1 else np.nan,
                 "worst_origin": float(by_origin.min()),
                 "coverage_naive": float(g["coverage_naive"].mean()),
                 "pinball_ratio": float(g["pinball"].sum()) / naive_pinball if naive_pinball > 0 else np.nan,
+                "pinball_ratio_se": pinball_ratio_se(g["pinball"], g["pinball_naive"]),
                 "interval_60": float(g["interval_60"].mean()),
                 "interval_80": float(g["interval_80"].mean()),
                 "interval_95": float(g["interval_95"].mean()),

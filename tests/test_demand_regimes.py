@@ -72,3 +72,25 @@ def test_stress_table_gives_the_monte_carlo_error_of_coverage_and_pinball_ratio(
     assert row["pinball_ratio"] == pytest.approx(1.0)
     assert row["pinball_ratio_se"] == pytest.approx(np.sqrt(3.0) / 6)
     assert np.isnan(pinball_ratio_se([1.0], [2.0]))
+
+
+def test_stress_diagnostics_split_the_centre_from_the_width() -> None:
+    """Test year 10, 20, 30, 40, 50: mean 30, 80th centile 42 (numpy linear: 40 + 0.2 × 10). A forecast
+    whose mean is 33 and sized level 42 has its centre 10 % high and its sized level right; the split
+    by step pools coverage per group."""
+    import pandas as pd
+
+    from capacity_planner.demand.forecast_models import SeriesForecast
+    from capacity_planner.demand.stress import diagnose, diagnostics
+
+    z = np.zeros(5)
+    fc = SeriesForecast(model="m", mean=np.full(5, 33.0), lower=z, upper=z, sample=z, shift_at=3.0)
+    d = diagnostics(np.array([10.0, 20.0, 30.0, 40.0, 50.0]), fc, 42.0)
+    assert d == {"level_ratio": pytest.approx(1.1), "sized_ratio": pytest.approx(1.0), "step": True}
+    runs = pd.DataFrame(
+        {"class": ["c"] * 3, "step": [True, True, False], "coverage": [0.6, 0.8, 1.0],
+         "level_ratio": [0.9, 1.0, 1.3], "sized_ratio": [0.9, 1.1, 1.4]}
+    )
+    out = diagnose(runs).set_index("step")
+    assert out.loc[True, "series"] == 2 and out.loc[True, "coverage"] == pytest.approx(0.7)
+    assert out.loc[True, "level_ratio"] == pytest.approx(0.95) and out.loc[False, "sized_ratio"] == 1.4

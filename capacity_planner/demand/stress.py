@@ -35,12 +35,15 @@ import pandas as pd
 
 from capacity_planner.demand.backtest import load_ae_series, score_forecast
 from capacity_planner.demand.forecast import WEEKS_PER_YEAR, forecast_series
+from capacity_planner.demand.forecast_models import SeriesForecast
 from capacity_planner.demand.history import calendar_regressors, week_index
 from capacity_planner.demand.pipeline import forecast_weekly
 
 __all__ = [
     "STRESS_CLASSES",
     "StressClass",
+    "diagnose",
+    "diagnostics",
     "pinball_ratio_se",
     "real_origins",
     "real_stress_table",
@@ -125,6 +128,34 @@ def _generate(cls: StressClass, origin_week: int, rng: np.random.Generator) -> t
     return rng.poisson(lam).astype(np.float64), weeks
 
 
+def diagnostics(y_test: FloatArray, fc: SeriesForecast, sized: float) -> dict[str, float | bool]:
+    """Where a sized level goes wrong, for one series: ``level_ratio`` = mean forecast over the test
+    year's mean (the centre), ``sized_ratio`` = the sized level over the test year's own 80th centile,
+    ``step`` = the forecast used a level step (docs/method.md, "Stress classes", session 9)."""
+    test_mean = float(np.mean(y_test))
+    test_q = float(np.quantile(y_test, 0.80))
+    return {
+        "level_ratio": fc.mean_per_period / test_mean if test_mean > 0 else np.nan,
+        "sized_ratio": sized / test_q if test_q > 0 else np.nan,
+        "step": fc.shift_at is not None,
+    }
+
+
+def diagnose(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per class and whether a level step was used: series, pooled coverage, and the medians of
+    ``level_ratio`` and ``sized_ratio`` (:func:`diagnostics`)."""
+    return (
+        runs.groupby(["class", "step"], sort=False)
+        .agg(
+            series=("coverage", "size"),
+            coverage=("coverage", "mean"),
+            level_ratio=("level_ratio", "median"),
+            sized_ratio=("sized_ratio", "median"),
+        )
+        .reset_index()
+    )
+
+
 def stress_runs(
     classes: tuple[StressClass, ...] = STRESS_CLASSES,
     *,
@@ -151,7 +182,8 @@ def stress_runs(
                 train, test = y[:-YEAR], y[-YEAR:]
                 fc = forecast_weekly(train, int(weeks[0]), weeks[-YEAR:], n_draws=n_draws, rng=rng)
                 scores = score_forecast(train, test, fc, percentile)
-                rows.append({"class": cls.name, "origin": start, "series": s, **scores})
+                extra = diagnostics(test, fc, float(scores["sized"]))
+                rows.append({"class": cls.name, "origin": start, "series": s, **scores, **extra})
     return pd.DataFrame(rows)
 
 
@@ -311,7 +343,10 @@ def real_stress_runs(
                     rng=rng,
                 )
                 scores = score_forecast(train, test, fc, percentile, periods_per_year=12)
-                rows.append({"class": name, "origin": str(months[origin].date()), "series": org, **scores})
+                extra = diagnostics(test, fc, float(scores["sized"]))
+                rows.append(
+                    {"class": name, "origin": str(months[origin].date()), "series": org, **scores, **extra}
+                )
     return pd.DataFrame(rows)
 
 

@@ -50,3 +50,47 @@ def test_stress_target_includes_its_edges() -> None:
     assert summarise_stress(runs(0.85, 1.0))["meets_target"].item()
     assert not summarise_stress(runs(0.749, 0.96))["meets_target"].item()
     assert not summarise_stress(runs(0.80, 1.001))["meets_target"].item()
+
+
+def test_stress_table_gives_the_monte_carlo_error_of_coverage_and_pinball_ratio() -> None:
+    """Three series-origins, by hand: coverage 0.7, 0.8, 0.9 (mean 0.8, sd 0.1, se 0.1/√3 = 0.0577);
+    pinball 1, 2, 3 against naive 2, 2, 2 (R = 6/6 = 1, residuals -1, 0, 1: se = √(3/2 · 2)/6 = 0.2887).
+    A pinball ratio of 1.002 with a standard error of 0.01 is parity, not a loss (docs/method.md)."""
+    import pandas as pd
+
+    from capacity_planner.demand.stress import pinball_ratio_se, summarise_stress
+
+    runs = pd.DataFrame(
+        {"class": ["c"] * 3, "origin": ["a", "a", "b"], "coverage": [0.7, 0.8, 0.9],
+         "coverage_naive": [0.5] * 3, "pinball": [1.0, 2.0, 3.0], "pinball_naive": [2.0] * 3,
+         "interval_60": [0.6] * 3, "interval_80": [0.8] * 3, "interval_95": [0.95] * 3, "mase": [1.0] * 3,
+         "mase_seasonal_naive": [1.0] * 3}
+    )
+    row = summarise_stress(runs).iloc[0]
+    assert row["coverage"] == pytest.approx(0.8)
+    assert row["coverage_se"] == pytest.approx(0.1 / np.sqrt(3))
+    assert row["pinball_ratio"] == pytest.approx(1.0)
+    assert row["pinball_ratio_se"] == pytest.approx(np.sqrt(3.0) / 6)
+    assert np.isnan(pinball_ratio_se([1.0], [2.0]))
+
+
+def test_stress_diagnostics_split_the_centre_from_the_width() -> None:
+    """Test year 10, 20, 30, 40, 50: mean 30, 80th centile 42 (numpy linear: 40 + 0.2 × 10). A forecast
+    whose mean is 33 and sized level 42 has its centre 10 % high and its sized level right; the split
+    by step pools coverage per group."""
+    import pandas as pd
+
+    from capacity_planner.demand.forecast_models import SeriesForecast
+    from capacity_planner.demand.stress import diagnose, diagnostics
+
+    z = np.zeros(5)
+    fc = SeriesForecast(model="m", mean=np.full(5, 33.0), lower=z, upper=z, sample=z, shift_at=3.0)
+    d = diagnostics(np.array([10.0, 20.0, 30.0, 40.0, 50.0]), fc, 42.0)
+    assert d == {"level_ratio": pytest.approx(1.1), "sized_ratio": pytest.approx(1.0), "step": True}
+    runs = pd.DataFrame(
+        {"class": ["c"] * 3, "step": [True, True, False], "coverage": [0.6, 0.8, 1.0],
+         "level_ratio": [0.9, 1.0, 1.3], "sized_ratio": [0.9, 1.1, 1.4]}
+    )
+    out = diagnose(runs).set_index("step")
+    assert out.loc[True, "series"] == 2 and out.loc[True, "coverage"] == pytest.approx(0.7)
+    assert out.loc[True, "level_ratio"] == pytest.approx(0.95) and out.loc[False, "sized_ratio"] == 1.4

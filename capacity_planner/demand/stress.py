@@ -35,12 +35,16 @@ import pandas as pd
 
 from capacity_planner.demand.backtest import load_ae_series, score_forecast
 from capacity_planner.demand.forecast import WEEKS_PER_YEAR, forecast_series
+from capacity_planner.demand.forecast_models import SeriesForecast
 from capacity_planner.demand.history import calendar_regressors, week_index
 from capacity_planner.demand.pipeline import forecast_weekly
 
 __all__ = [
     "STRESS_CLASSES",
     "StressClass",
+    "diagnose",
+    "diagnostics",
+    "pinball_ratio_se",
     "real_origins",
     "real_stress_table",
     "stress_runs",
@@ -124,6 +128,34 @@ def _generate(cls: StressClass, origin_week: int, rng: np.random.Generator) -> t
     return rng.poisson(lam).astype(np.float64), weeks
 
 
+def diagnostics(y_test: FloatArray, fc: SeriesForecast, sized: float) -> dict[str, float | bool]:
+    """Where a sized level goes wrong, for one series: ``level_ratio`` = mean forecast over the test
+    year's mean (the centre), ``sized_ratio`` = the sized level over the test year's own 80th centile,
+    ``step`` = the forecast used a level step (docs/method.md, "Stress classes", session 9)."""
+    test_mean = float(np.mean(y_test))
+    test_q = float(np.quantile(y_test, 0.80))
+    return {
+        "level_ratio": fc.mean_per_period / test_mean if test_mean > 0 else np.nan,
+        "sized_ratio": sized / test_q if test_q > 0 else np.nan,
+        "step": fc.shift_at is not None,
+    }
+
+
+def diagnose(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per class and whether a level step was used: series, pooled coverage, and the medians of
+    ``level_ratio`` and ``sized_ratio`` (:func:`diagnostics`)."""
+    return (
+        runs.groupby(["class", "step"], sort=False)
+        .agg(
+            series=("coverage", "size"),
+            coverage=("coverage", "mean"),
+            level_ratio=("level_ratio", "median"),
+            sized_ratio=("sized_ratio", "median"),
+        )
+        .reset_index()
+    )
+
+
 def stress_runs(
     classes: tuple[StressClass, ...] = STRESS_CLASSES,
     *,
@@ -150,25 +182,56 @@ def stress_runs(
                 train, test = y[:-YEAR], y[-YEAR:]
                 fc = forecast_weekly(train, int(weeks[0]), weeks[-YEAR:], n_draws=n_draws, rng=rng)
                 scores = score_forecast(train, test, fc, percentile)
-                rows.append({"class": cls.name, "origin": start, "series": s, **scores})
+                extra = diagnostics(test, fc, float(scores["sized"]))
+                rows.append({"class": cls.name, "origin": start, "series": s, **scores, **extra})
     return pd.DataFrame(rows)
 
 
+def pinball_ratio_se(pinball: npt.ArrayLike, pinball_naive: npt.ArrayLike) -> float:
+    r"""Standard error of the pooled pinball ratio :math:`R = \sum_i p_i / \sum_i q_i` over ``m``
+    series-origins (each one cluster), by the linearisation of a ratio estimator (Cochran, *Sampling
+    Techniques*, 3rd ed., 1977, §6.4):
+
+    .. math:: \widehat{\mathrm{se}}(R) = \frac{1}{\sum_i q_i}
+              \sqrt{\frac{m}{m - 1} \sum_i (p_i - R\, q_i)^2}
+
+    NaN for fewer than two rows or no naive loss.
+
+    Examples
+    --------
+    >>> round(pinball_ratio_se([1.0, 3.0], [2.0, 2.0]), 4)  # R = 1, residuals -1, 1: sqrt(2 * 2) / 4
+    0.5
+    """
+    p = np.asarray(pinball, dtype=np.float64)
+    q = np.asarray(pinball_naive, dtype=np.float64)
+    m, total = p.size, float(q.sum())
+    if m < 2 or total <= 0:
+        return float("nan")
+    ratio = float(p.sum()) / total
+    return float(np.sqrt(m / (m - 1) * np.sum((p - ratio * q) ** 2)) / total)
+
+
 def summarise_stress(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per class: series-origins, pooled coverage, the lowest origin's pooled coverage, naive coverage,
-    pinball loss relative to the naive centile's, 80 % interval coverage, MASE (model, seasonal naive)."""
+    """Per class: series-origins, pooled coverage and its standard error (each series-origin one
+    cluster: sd/√m), the lowest origin's pooled coverage, naive coverage, pinball loss relative to the
+    naive centile's and its standard error (:func:`pinball_ratio_se`), interval coverage, MASE (model,
+    seasonal naive). The standard errors are the Monte Carlo error of a generated class (independent
+    series); on the real series, whose providers share each test year, they understate it."""
     out = []
     for name, g in runs.groupby("class", sort=False):
         by_origin = g.groupby("origin")["coverage"].mean()
         naive_pinball = float(g["pinball_naive"].sum())
+        m = len(g)
         out.append(
             {
                 "class": name,
-                "runs": len(g),
+                "runs": m,
                 "coverage": float(g["coverage"].mean()),
+                "coverage_se": float(g["coverage"].std(ddof=1) / np.sqrt(m)) if m > 1 else np.nan,
                 "worst_origin": float(by_origin.min()),
                 "coverage_naive": float(g["coverage_naive"].mean()),
                 "pinball_ratio": float(g["pinball"].sum()) / naive_pinball if naive_pinball > 0 else np.nan,
+                "pinball_ratio_se": pinball_ratio_se(g["pinball"], g["pinball_naive"]),
                 "interval_60": float(g["interval_60"].mean()),
                 "interval_80": float(g["interval_80"].mean()),
                 "interval_95": float(g["interval_95"].mean()),
@@ -280,7 +343,10 @@ def real_stress_runs(
                     rng=rng,
                 )
                 scores = score_forecast(train, test, fc, percentile, periods_per_year=12)
-                rows.append({"class": name, "origin": str(months[origin].date()), "series": org, **scores})
+                extra = diagnostics(test, fc, float(scores["sized"]))
+                rows.append(
+                    {"class": name, "origin": str(months[origin].date()), "series": org, **scores, **extra}
+                )
     return pd.DataFrame(rows)
 
 

@@ -33,6 +33,16 @@ from capacity_planner.demand._words import plural
 from capacity_planner.demand.forecast import WEEKS_PER_YEAR, forecast_series, series_seed
 from capacity_planner.demand.forecast_models import EmpiricalRecent, SeriesForecast
 from capacity_planner.demand.history import History, build_history, calendar_regressors, week_start_of
+from capacity_planner.demand.monthly import (
+    MONTHS_A_YEAR,
+    MonthWindow,
+    history_months,
+    log_month_exposure,
+    month_start_of,
+    month_window,
+    monthly_referrals,
+    referrals_before_start,
+)
 from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.pack.model import PlanningPack
 
@@ -257,8 +267,6 @@ def backtest_pack(
     """
     p = pack.settings.percentile if percentile is None else percentile
     if pack.settings.frequency == "monthly":  # months in, months scored (demand.monthly)
-        from capacity_planner.demand.monthly import backtest_monthly_pack
-
         return backtest_monthly_pack(pack, percentile=p, min_train_years=min_train_years, n_draws=n_draws)
     history = build_history(pack)
     wide = history.weekly_by_activity()
@@ -272,6 +280,63 @@ def backtest_pack(
     if not any(len(f) for f in frames):
         raise _too_short(pack, history, wide, min_train_years)
     return backtest_table(frames, "weeks", p)
+
+
+def backtest_monthly_pack(
+    pack: PlanningPack,
+    *,
+    percentile: float,
+    min_train_years: float = 1.0,
+    n_draws: int | None = None,
+) -> pd.DataFrame:
+    """Rolling-origin back-test of every activity's *monthly* referrals (``demand.frequency = "monthly"``).
+
+    The monthly model (the one
+    :func:`~capacity_planner.demand.monthly.monthly_referral_forecasts` uses, days-in-month exposure) is
+    judged on months: ``coverage`` is the share of test months at or below the forecast's ``percentile``
+    of one month. The weekly level the activity is sized to cannot be scored, because weekly counts are
+    not in the data.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``activity_id, origin`` (first test month), ``n_train_months, n_test_months, percentile``
+        and the scores of :func:`backtest_series`.
+    """
+    referrals = referrals_before_start(pack)
+    window = month_window(referrals, history_months(pack))
+    wide = monthly_referrals(referrals, window)
+    frames = []
+    for aid in wide.columns:
+        values = wide[aid].to_numpy(dtype=np.float64)
+        first = int(np.argmax(values > 0)) if values.any() else 0
+        months = window.first_month + first + np.arange(values.size - first, dtype=np.int64)
+        frames.append(backtest_activity(pack, str(aid), values[first:], months, MONTHS_A_YEAR, month_start_of,
+                                        percentile=percentile, min_train_years=min_train_years,
+                                        n_draws=n_draws, log_exposure=log_month_exposure(months)))
+    if not any(len(f) for f in frames):
+        raise _too_short_monthly(pack, window, min_train_years)
+    return backtest_table(frames, "months", percentile)
+
+
+def _too_short_monthly(
+    pack: PlanningPack, window: MonthWindow, min_train_years: float
+) -> PackValidationError:
+    """The input error of a monthly pack in which no activity has enough months for one origin."""
+    need = math.ceil(min_train_years * MONTHS_A_YEAR - 1e-9) + MONTHS_A_YEAR
+    source = "referrals sheet" if pack.source.format == "xlsx" else "referrals.csv"
+    return PackValidationError(
+        [
+            Problem(
+                source,
+                f"no activity has enough monthly referral history for a back-test: it needs {need} complete "
+                "months before the plan start (a year to train on and a year to test)",
+                None,
+                "referral_date",
+                f"{plural(window.n_months, 'complete month')} in the pack",
+            )
+        ]
+    )
 
 
 def backtest_activity(pack: PlanningPack, activity_id: str, values: npt.NDArray[np.float64],

@@ -44,7 +44,6 @@ monthly totals, so weekly centiles from monthly data are, if anything, slightly 
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,12 +54,10 @@ from capacity_planner.demand._words import plural
 from capacity_planner.demand.forecast import WEEKS_PER_YEAR, forecast_series, series_seed
 from capacity_planner.demand.forecast_models import BAND, EmpiricalRecent, SeriesForecast
 from capacity_planner.demand.history import week_start_of
-from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.pack.model import PlanningPack
 
 __all__ = [
     "MonthWindow",
-    "backtest_monthly_pack",
     "days_in_month",
     "log_month_exposure",
     "month_index",
@@ -229,11 +226,11 @@ def weekly_from_monthly(
     )
 
 
-def _history_months(pack: PlanningPack) -> int:
+def history_months(pack: PlanningPack) -> int:
     return max(1, round(MONTHS_A_YEAR * pack.settings.history_weeks / WEEKS_PER_YEAR))
 
 
-def _referrals_before_start(pack: PlanningPack) -> pd.DataFrame:
+def referrals_before_start(pack: PlanningPack) -> pd.DataFrame:
     referrals = pack.referrals
     if len(referrals) == 0:
         return referrals
@@ -249,8 +246,8 @@ def monthly_referral_forecasts(
     Each activity's series starts at its first month with a referral (inside the window). A series whose
     model cannot be fitted falls back to the empirical distribution of its last 12 months, with a note.
     """
-    referrals = _referrals_before_start(pack)
-    window = month_window(referrals, _history_months(pack))
+    referrals = referrals_before_start(pack)
+    window = month_window(referrals, history_months(pack))
     wide = monthly_referrals(referrals, window)
     notes = _window_notes(window) + _start_notes(pack, window)
     weeks = np.asarray(planning_weeks, dtype=np.int64)
@@ -324,64 +321,6 @@ def _window_notes(window: MonthWindow) -> list[str]:
         when = month_start_of(window.last_month + 1)[0]
         notes.append(f"The last referral month ({when:%B %Y}) is incomplete and was not used.")
     return notes
-
-
-def backtest_monthly_pack(
-    pack: PlanningPack,
-    *,
-    percentile: float,
-    min_train_years: float = 1.0,
-    n_draws: int | None = None,
-) -> pd.DataFrame:
-    """Rolling-origin back-test of every activity's *monthly* referrals (``demand.frequency = "monthly"``).
-
-    The monthly model (the one :func:`monthly_referral_forecasts` uses, days-in-month exposure) is judged
-    on months: ``coverage`` is the share of test months at or below the forecast's ``percentile`` of one
-    month. The weekly level the activity is sized to cannot be scored, because weekly counts are not in
-    the data.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``activity_id, origin`` (first test month), ``n_train_months, n_test_months, percentile``
-        and the scores of :func:`~capacity_planner.demand.backtest.backtest_series`.
-    """
-    from capacity_planner.demand.backtest import backtest_activity, backtest_table
-
-    referrals = _referrals_before_start(pack)
-    window = month_window(referrals, _history_months(pack))
-    wide = monthly_referrals(referrals, window)
-    frames = []
-    for aid in wide.columns:
-        values = wide[aid].to_numpy(dtype=np.float64)
-        first = int(np.argmax(values > 0)) if values.any() else 0
-        months = window.first_month + first + np.arange(values.size - first, dtype=np.int64)
-        frames.append(backtest_activity(pack, str(aid), values[first:], months, MONTHS_A_YEAR, month_start_of,
-                                        percentile=percentile, min_train_years=min_train_years,
-                                        n_draws=n_draws, log_exposure=log_month_exposure(months)))
-    if not any(len(f) for f in frames):
-        raise _too_short_monthly(pack, window, min_train_years)
-    return backtest_table(frames, "months", percentile)
-
-
-def _too_short_monthly(
-    pack: PlanningPack, window: MonthWindow, min_train_years: float
-) -> PackValidationError:
-    """The input error of a monthly pack in which no activity has enough months for one origin."""
-    need = math.ceil(min_train_years * MONTHS_A_YEAR - 1e-9) + MONTHS_A_YEAR
-    source = "referrals sheet" if pack.source.format == "xlsx" else "referrals.csv"
-    return PackValidationError(
-        [
-            Problem(
-                source,
-                f"no activity has enough monthly referral history for a back-test: it needs {need} complete "
-                "months before the plan start (a year to train on and a year to test)",
-                None,
-                "referral_date",
-                f"{plural(window.n_months, 'complete month')} in the pack",
-            )
-        ]
-    )
 
 
 def _start_notes(pack: PlanningPack, window: MonthWindow) -> list[str]:

@@ -55,6 +55,7 @@ from capacity_planner import constants as C
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.costs import NOMINAL_PA_COST, PA_SCALE, additional_rate, session_rate
 from capacity_planner.pack.model import Clinician, PlanningPack
+from capacity_planner.solver.links import LinkRule, link_rules
 from capacity_planner.solver.options import Allowances, Baseline
 
 WEEK_SCALE = 100
@@ -228,6 +229,7 @@ class AllocationProblem:
     supply_full: Mapping[tuple[int, int], int] = field(default_factory=dict)
     supply_kept: Mapping[tuple[int, int], int] = field(default_factory=dict)
     supply_half: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    links: tuple[LinkRule, ...] = ()  # linked sessions (solver/links.py); empty without a links table
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
     # ---- sizes and lookups ---------------------------------------------------------------------
@@ -806,6 +808,8 @@ def build_problem(
         supply_full=supply_full,
         supply_kept=supply_kept,
         supply_half=supply_half,
+        links=link_rules(pack, tuple(ci.clinician_id for ci in clinicians),
+                         tuple(info.activity_id for info in activities), skilled),
     )
 
 

@@ -160,3 +160,11 @@ def test_the_checker_finds_anaesthesia_no_list_needs() -> None:
         table = pd.concat([table, row.to_frame().T], ignore_index=True)
     found = check_plan(theatre_pack(ANAESTHETIST), {"allocation": table}, demand)
     assert any("anaesthesia session(s), more than the 0 its links need there" in line for line in found)
+
+
+def test_the_gap_reason_names_the_missing_supervisor() -> None:
+    plan = run(nurse_pack(SUPERVISED), reqs({"minor_ops": 84, "clinic": 42}))
+    assert plan.gap_reasons.to_dict("records") == [
+        {"activity_id": "minor_ops",
+         "reason": "no consultant free in Tue-AM (minor_ops (nurse) needs 1 consultant present), when N has "
+                   "time"}]

@@ -26,6 +26,7 @@ counted (so every week holds whatever the labels). No ``links`` table: no rule, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -216,4 +217,34 @@ def link_edges(pack: PlanningPack) -> list[tuple[tuple[str, str], tuple[str, str
             if link.linked_activity_id and (c.clinician_id, link.linked_activity_id) not in holds:
                 continue
             out.append((("a", link.activity_id), ("c", c.clinician_id)))
+    return out
+
+
+def blocking_links(problem: AllocationProblem, cells: Mapping[tuple[int, int], int],
+                   halves: list[tuple[int, int, str, int]], c: int, s: int, a: int) -> list[LinkRule]:
+    """The links that one more session of ``a`` by clinician ``c`` in slot ``s`` would break in a plan
+    (its weekly ``cells`` and alternate-week ``halves``, read as the model reads them: a needing cell on
+    alternate weeks counts as weekly, a linked one not at all). For the gap reasons.
+
+    Parameters
+    ----------
+    problem : AllocationProblem
+        The integerised problem.
+    cells : mapping
+        (clinician, slot) -> activity of the plan's weekly cells.
+    halves : list of (clinician, slot, week, activity)
+        The plan's alternate-week cells.
+    c, s, a : int
+        The session that would be added.
+    """
+    out = []
+    for rule in problem.links:
+        if rule.a != a or c not in rule.performers:
+            continue
+        needing = 1 + sum(1 for (cc, ss), b in cells.items() if ss == s and b == a and cc in rule.performers)
+        needing += len({cc for cc, ss, _, b in halves if ss == s and b == a and cc in rule.performers})
+        there = sum(1 for (cc, ss), b in cells.items() if ss == s and cc != c
+                    and rule.counts_as_present(cc, b, problem.activities[b].category))
+        if rule.count * needing > there:
+            out.append(rule)
     return out

@@ -309,10 +309,11 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
 
 def _link_driven(pack: PlanningPack, need: Mapping[str, float]) -> set[str]:
     """Activities only links need: the linked activity of a dedicated link, without referral need or a
-    fixed requirement of its own (docs/method.md, "Linked sessions")."""
+    fixed requirement of its own, other than SPA, ANR and ED (docs/method.md, "Linked sessions")."""
     fixed = {r.activity_id for r in pack.requirements}
+    own_rules = {a.activity_id for a in pack.activities if a.category in ("SPA", "ANR", "ED")}
     return {k.linked_activity_id for k in pack.links if k.mode == "dedicated" and k.linked_activity_id
-            and need.get(k.linked_activity_id, 0.0) <= 0 and k.linked_activity_id not in fixed}
+            and need.get(k.linked_activity_id, 0.0) <= 0 and k.linked_activity_id not in fixed | own_rules}
 
 
 def _needs(link: Link, group: str, aid: str) -> bool:

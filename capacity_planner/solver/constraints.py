@@ -55,7 +55,8 @@ class Constraints:
         self._half_index = {var.index for var in variables.h.values()}
         self._link_driven = link_driven(
             problem.links, {a: act.demand for a, act in enumerate(problem.activities)},
-            {r.a for r in problem.fixed_slots} | {r.a for r in problem.fixed_weekly}) if problem.links \
+            {r.a for r in problem.fixed_slots} | {r.a for r in problem.fixed_weekly},
+            tuple(act.category for act in problem.activities)) if problem.links \
             else frozenset()
 
     def _add(self, ct: cp_model.Constraint, rule: str, *subject: Hashable) -> None:

@@ -127,11 +127,13 @@ def link_rules(pack: PlanningPack, clinician_ids: tuple[str, ...], activity_ids:
     return tuple(out)
 
 
-def link_driven(links: tuple[LinkRule, ...], demand: dict[int, int], fixed: set[int]) -> frozenset[int]:
+def link_driven(links: tuple[LinkRule, ...], demand: dict[int, int], fixed: set[int],
+                categories: tuple[str, ...]) -> frozenset[int]:
     """Activities whose sessions only the links need: the linked activity of a dedicated link with no
-    referral demand and no fixed requirement of its own (an anaesthesia session is there for a theatre
-    list). Their no-surplus cap is per slot, :func:`capacity_planner.solver.constraints` ``linked_sessions``:
-    no more of them in a slot than the dedicated links there need, rounded up.
+    referral demand and no fixed requirement of its own, and not SPA, ANR or ED (their own rules hold
+    them); an anaesthesia session is there for a theatre list. Their no-surplus cap is per slot
+    (``Constraints.linked_sessions``): no more of them in a slot than the dedicated links there need,
+    rounded up.
 
     Parameters
     ----------
@@ -141,9 +143,12 @@ def link_driven(links: tuple[LinkRule, ...], demand: dict[int, int], fixed: set[
         Referral demand per activity (week units a year).
     fixed : set of int
         Activities with a fixed requirement.
+    categories : tuple of str
+        Each activity's category, in model order.
     """
     targets = {r.target for r in links if r.target is not None and r.target >= 0}
-    return frozenset(b for b in targets if demand.get(b, 0) <= 0 and b not in fixed)
+    return frozenset(b for b in targets if demand.get(b, 0) <= 0 and b not in fixed
+                     and categories[b] not in ("SPA", "ANR", "ED"))
 
 
 def locked_link_reasons(problem: AllocationProblem) -> list[str]:

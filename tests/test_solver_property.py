@@ -551,6 +551,6 @@ def linked_packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(linked_packs())
 def test_linked_sessions_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float], list[str]]) -> None:
-    # Of these 25 packs, 13 have a link that changes the HiGHS optimum and 8 cannot hold (5 of them only
+    # Of these 25 packs, 13 have a link that changes the HiGHS optimum and 8 cannot hold (3 of them only
     # with the links, e.g. a locked list without its link: CP-SAT says why).
     _plan_matches_highs(*case)

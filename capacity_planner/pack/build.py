@@ -238,6 +238,8 @@ def build_records(frames: Frames) -> dict[str, tuple[Any, ...]]:
         out["costs"] = _records(frames["costs"], M.CostItem)
     if "links" in frames:
         out["links"] = _records(frames["links"], M.Link)
+    if "productivity" in frames:
+        out["productivity"] = _records(frames["productivity"], M.Productivity)
     return out
 
 

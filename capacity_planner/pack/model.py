@@ -193,6 +193,15 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Productivity:
+    """Patients a session of ``activity_id`` sees when ``staff_group`` runs it (``productivity`` table)."""
+
+    activity_id: str
+    staff_group: str
+    patients_per_session: float
+
+
+@dataclass(frozen=True, slots=True)
 class WaitingListEntry:
     """Waiting-list snapshot for an activity at the plan start."""
 
@@ -320,6 +329,7 @@ class PlanningPack:
     waiting_list: tuple[WaitingListEntry, ...] = ()
     costs: tuple[CostItem, ...] = ()
     links: tuple[Link, ...] = ()
+    productivity: tuple[Productivity, ...] = ()
     referrals: pd.DataFrame = field(default_factory=lambda: _empty(REFERRAL_DTYPES))
     appointments: pd.DataFrame = field(default_factory=lambda: _empty(APPOINTMENT_DTYPES))
     delivered: pd.DataFrame = field(default_factory=lambda: _empty(DELIVERED_DTYPES))

@@ -424,11 +424,30 @@ LINKS = TableSpec(
     extension=True,
 )
 
+PRODUCTIVITY = TableSpec(
+    "productivity",
+    (
+        ColumnSpec("activity_id", "id", True, description="the activity's ID in activities"),
+        ColumnSpec("staff_group", "label", True, C.STAFF_GROUPS,
+                   description="the staff group whose sessions of the activity see a different number of "
+                               "patients (e.g. a nurse or trainee list)"),
+        ColumnSpec("patients_per_session", "float", True, min=0, min_exclusive=True,
+                   description="patients (slots) a session of the activity run by this staff group sees, in "
+                               "place of activities.patients_per_session"),
+    ),
+    key=("activity_id", "staff_group"),
+    references=(_ref("activity_id", "activities"),),
+    description="(extension) productivity per staff group: patients per session of an activity when a "
+                "staff group runs it; demand is turned into sessions at the current job plans' mix of "
+                "staff groups (docs/method.md, \"Productivity per staff group\")",
+    extension=True,
+)
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
         CLINICIANS, ACTIVITIES, SKILLS, SLOTS, ROOMS, AVAILABILITY, JOB_PLANS, REQUIREMENTS,
-        REFERRALS, APPOINTMENTS, WAITING_LIST, COSTS, DELIVERED, LEAVE, LINKS,
+        REFERRALS, APPOINTMENTS, WAITING_LIST, COSTS, DELIVERED, LEAVE, LINKS, PRODUCTIVITY,
     )
 }
 

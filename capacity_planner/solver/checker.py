@@ -30,6 +30,11 @@ reading of the rules, written from docs/method.md ("Allocation"), not from the m
   off: a cell delivers the weeks it runs. PAs are never weekday-true;
 * referral demand is ``sessions_per_year`` less the fixed sessions the sizing added, rounded up to the
   resolution of supply; summary.json's unmet totals, unassigned PAs and cost are re-derived.
+* linked sessions (``links``), in week A and in week B: in each slot, count x the sessions of the activity
+  run by the performer group is at most the linked group's clinicians there doing the linked activity
+  (dedicated) or working any session but external duties, holding the named role, that does not itself
+  need the link (present); an activity only dedicated links need has no more sessions in a slot than
+  they need there (rounded up) in place of the no-surplus cap.
 
 It returns a list of violations in words (empty when the plan keeps every rule), so a bug in the model,
 the integer scaling or the table writer shows up as a violation.

@@ -213,7 +213,10 @@ def link_edges(pack: PlanningPack) -> list[tuple[tuple[str, str], tuple[str, str
     holds = {(s.clinician_id, s.activity_id) for s in pack.skills}
     holds |= {(j.clinician_id, j.activity_id) for j in pack.job_plans}
     out: list[tuple[tuple[str, str], tuple[str, str]]] = []
+    known = set(pack.activity_ids)
     for link in pack.links:
+        if link.activity_id not in known:
+            continue  # a link to an activity the pack does not plan joins nothing
         if link.linked_activity_id:
             out.append((("a", link.activity_id), ("a", link.linked_activity_id)))
         for c in pack.clinicians:

@@ -63,3 +63,10 @@ def test_bad_links_every_problem_named_exit_2(tmp_path: Path) -> None:
 def test_duplicate_link_key(tmp_path: Path, rows: str) -> None:
     problems = validate_pack(_pack(tmp_path, rows))
     assert any("duplicate" in p.message and p.row == 3 for p in problems)
+
+
+def test_links_survive_a_workbook(tmp_path: Path) -> None:
+    path = _pack(tmp_path, "fu,nurse,consultant,,,\nmdt,,,spa,dedicated,0.5\n")
+    result = CliRunner().invoke(cli, ["convert", str(path), "--to", str(tmp_path / "pack.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert cp.read_pack(tmp_path / "pack.xlsx").differences(cp.read_pack(path)) == []

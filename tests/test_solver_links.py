@@ -114,7 +114,7 @@ def test_no_links_table_leaves_the_model_byte_identical(monkeypatch: pytest.Monk
     demand = reqs({"minor_ops": 84, "clinic": 42})
     plain = AllocationModel(build_problem(nurse_pack(), demand)).cp.proto
     linked = AllocationModel(build_problem(nurse_pack(SUPERVISED), demand)).cp.proto
-    assert len(linked.constraints) == len(plain.constraints) + 2  # one row per slot with a nurse list
+    assert len(linked.constraints) == len(plain.constraints) + 4  # a row and a clause per slot with a nurse list
     monkeypatch.setattr(Constraints, "linked_sessions", lambda self: None)
     assert str(AllocationModel(build_problem(nurse_pack(), demand)).cp.proto) == str(plain)
 

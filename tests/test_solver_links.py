@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from test_solver_helpers import activity, cell, cells, clinician, make_pack, reqs, run
 
-from capacity_planner.pack.model import Availability, Link, PlanningPack, Slot
+from capacity_planner.pack.model import Availability, FixedRequirement, Link, PlanningPack, Slot
 from capacity_planner.solver import SolveStatus, check_plan
 from capacity_planner.solver.constraints import Constraints
 from capacity_planner.solver.decompose import find_parts
@@ -168,3 +168,30 @@ def test_the_gap_reason_names_the_missing_supervisor() -> None:
         {"activity_id": "minor_ops",
          "reason": "no consultant free in Tue-AM (minor_ops (nurse) needs 1 consultant present), when N has "
                    "time"}]
+
+
+def test_the_checker_reads_each_week_of_an_alternate_week_slot() -> None:
+    # Tuesday morning on alternate weeks: N runs minor ops in week A, consultant C is there in week B only.
+    # Week A has a list and nobody to supervise it; week B has a supervisor and no list.
+    pack = nurse_pack(SUPERVISED)
+    pack = pack.replace(availability=())
+    alloc = pd.DataFrame([("N", "Tue", "AM", "minor_ops", 0.5, 21.0, "A"),
+                          ("C", "Tue", "AM", "clinic", 0.5, 21.0, "B")],
+                         columns=["clinician_id", "day", "period", "activity_id", "pas", "weeks_per_year", "week"])
+    found = [line for line in check_plan(pack, {"allocation": alloc}) if "linked" in line]
+    assert found == ["Tue-AM (week A): 1 minor_ops session(s) need 1 linked (minor_ops (nurse) needs 1 "
+                     "consultant present) but 0 are there"]
+    alloc.loc[1, "week"] = "A"  # both in week A: kept
+    assert [line for line in check_plan(pack, {"allocation": alloc}) if "linked" in line] == []
+
+
+def test_a_requirement_the_link_forbids_is_explained_by_the_core() -> None:
+    # A fixed Tuesday-morning list (min 1) that only nurse N can run, and no consultant on Tuesday: no pre-check
+    # sees it (N is free and skilled), so the assumption core names the two rules.
+    pack = nurse_pack(SUPERVISED).replace(requirements=(FixedRequirement("minor_ops", day="Tue", period="AM"),))
+    plan = run(pack, reqs({"minor_ops": 84, "clinic": 42}))
+    assert plan.status is SolveStatus.INFEASIBLE
+    text = " ".join(plan.result.reasons)
+    assert "each minor_ops session on Tue-AM needs 1 consultant in the slot (minor_ops (nurse) needs 1 " \
+           "consultant present)" in text
+    assert "minor_ops on Tue-AM needs at least 1 clinicians" in text

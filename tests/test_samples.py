@@ -612,6 +612,9 @@ def test_service_size_is_a_valid_forty_clinician_pack(tmp_path: Path) -> None:
     assert 240_000 <= len(pack.appointments) <= 360_000
     mdt = next(r for r in pack.requirements if r.activity_id == "mdt")
     assert mdt.min_clinicians == 15
+    # a nurse's minor-ops list needs a consultant on site (issue 19 item 3); the small sample has no links
+    assert [(k.activity_id, k.performer_group, k.linked_group, k.mode, k.count) for k in pack.links] == [
+        ("minor_ops", "nurse", "consultant", "present", 1.0)]
 
 
 def test_trust_spec_and_a_two_service_trust_pack(tmp_path: Path) -> None:

@@ -16,7 +16,9 @@ For an activity with forecast weekly demand (patients a week, new + follow-up):
 3. **Hospital cancellations** (rate :math:`c` = cancelled_hospital / booked, measured) are lost capacity:
    :math:`S / (1 - c)` slots must be offered.
 4. **Sessions**: slots / patients per session (``patients_per_session``, else bookable_minutes /
-   minutes_per_patient, :attr:`~capacity_planner.pack.model.Activity.patients_per_session_effective`);
+   minutes_per_patient, :attr:`~capacity_planner.pack.model.Activity.patients_per_session_effective`;
+   with ``productivity`` rows, at the current staff-group mix,
+   :func:`~capacity_planner.demand.productivity.mix_patients_per_session`);
    demand arrives in all 52 weeks, so sessions a year = 52 × demand sessions a week (delivered in
    ``service_weeks``: :math:`\times 52/\text{service\_weeks}` per service week) plus fixed sessions a week
    × ``service_weeks`` (:func:`annual_sessions`); DCC hours = sessions a year × 4 h × ``pa_value``
@@ -51,6 +53,7 @@ from capacity_planner import constants as C
 from capacity_planner.demand import queue
 from capacity_planner.demand.forecast_models import SeriesForecast
 from capacity_planner.demand.history import History
+from capacity_planner.demand.productivity import mix_patients_per_session
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.model import Activity, PlanningPack
 
@@ -387,7 +390,9 @@ def size_requirements(
                 dna_rate_source=dna.source,
                 annual_growth=np.nan if fc.annual_growth is None else fc.annual_growth,
             )
-            pps = act.patients_per_session_effective
+            pps, mix_note = mix_patients_per_session(pack, act)  # productivity per staff group
+            if mix_note is not None:
+                notes.append(mix_note)
             relief = 0.0
             entry = waiting.get(aid)
             if entry is not None and entry.target_weeks:

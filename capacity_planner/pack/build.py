@@ -15,6 +15,7 @@ Defaults (DESIGN.md section 3; sources in :mod:`capacity_planner.constants`):
 * requirements: ``min_clinicians`` 1. referrals: ``count`` 1; delivered: ``session_type`` substantive;
   leave: ``weeks`` 1 (the meanings of a blank in history tables, not recorded).
 * waiting_list: ``target_weeks`` 2 for rapid access (two-week wait), 18 otherwise (RTT standard).
+* links: ``mode`` present; ``count`` 1.
 * pack.toml ``planning.start``: the Monday after the last referral.
 """
 
@@ -99,6 +100,9 @@ def apply_defaults(frames: Frames, settings: M.Settings, log: DefaultLog) -> M.S
     if "requirements" in frames:
         log.fill(frames["requirements"], "requirements", "min_clinicians", C.DEFAULT_MIN_CLINICIANS,
                  "one clinician")
+    if "links" in frames:
+        log.fill(frames["links"], "links", "mode", "present", "the linked clinician is present in the slot")
+        log.fill(frames["links"], "links", "count", 1.0, "one linked clinician per session")
     # History tables: a blank means the documented default, not an assumption, so it is not recorded.
     if "referrals" in frames:
         f = frames["referrals"]
@@ -232,6 +236,10 @@ def build_records(frames: Frames) -> dict[str, tuple[Any, ...]]:
         out["waiting_list"] = _records(frames["waiting_list"], M.WaitingListEntry)
     if "costs" in frames:
         out["costs"] = _records(frames["costs"], M.CostItem)
+    if "links" in frames:
+        out["links"] = _records(frames["links"], M.Link)
+    if "productivity" in frames:
+        out["productivity"] = _records(frames["productivity"], M.Productivity)
     return out
 
 

@@ -173,6 +173,38 @@ class FixedRequirement:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """A linked-sessions rule (``links`` table): each session of ``activity_id`` (run by
+    ``performer_group``, or by anyone) needs ``count`` clinicians of ``linked_group`` (or any group) in
+    the same slot, each doing a session of ``linked_activity_id`` (``mode = "dedicated"``) or working any
+    session there that is not external duties, holding the role ``linked_activity_id`` when given
+    (``mode = "present"``). See docs/method.md, "Linked sessions"."""
+
+    activity_id: str
+    performer_group: str | None = None
+    linked_group: str | None = None
+    linked_activity_id: str | None = None
+    mode: str = "present"
+    count: float = 1.0
+
+    @property
+    def label(self) -> str:
+        """How reports name the rule: ``minor_ops (nurse) needs 1 consultant present``."""
+        who = " ".join(x for x in (self.linked_group, self.linked_activity_id) if x) or "clinician"
+        by = f" ({self.performer_group})" if self.performer_group else ""
+        return f"{self.activity_id}{by} needs {self.count:g} {who} {self.mode}"
+
+
+@dataclass(frozen=True, slots=True)
+class Productivity:
+    """Patients a session of ``activity_id`` sees when ``staff_group`` runs it (``productivity`` table)."""
+
+    activity_id: str
+    staff_group: str
+    patients_per_session: float
+
+
+@dataclass(frozen=True, slots=True)
 class WaitingListEntry:
     """Waiting-list snapshot for an activity at the plan start."""
 
@@ -299,6 +331,8 @@ class PlanningPack:
     requirements: tuple[FixedRequirement, ...] = ()
     waiting_list: tuple[WaitingListEntry, ...] = ()
     costs: tuple[CostItem, ...] = ()
+    links: tuple[Link, ...] = ()
+    productivity: tuple[Productivity, ...] = ()
     referrals: pd.DataFrame = field(default_factory=lambda: _empty(REFERRAL_DTYPES))
     appointments: pd.DataFrame = field(default_factory=lambda: _empty(APPOINTMENT_DTYPES))
     delivered: pd.DataFrame = field(default_factory=lambda: _empty(DELIVERED_DTYPES))

@@ -124,6 +124,10 @@ def generate(sample: SampleSpec, seed: int, out: str | Path,
         parts["slots"].append(slots_table())
         parts["costs"].append(costs_table())
         tables = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+        links = [{"activity_id": spec.activity_id("minor_ops"), "performer_group": "nurse",
+                  "linked_group": "consultant"} for spec in sample.services if spec.supervised_nurse_lists]
+        if links:  # a nurse-run minor-ops list needs a consultant on site (issue 19 item 3)
+            tables["links"] = pd.DataFrame(links)
         write_table_files(tables, dict(sample.settings()), work, table_format)
     return out
 

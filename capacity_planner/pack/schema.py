@@ -406,11 +406,60 @@ LEAVE = TableSpec(
     extension=True,
 )
 
+LINK_MODES = ("present", "dedicated")
+LINKS = TableSpec(
+    "links",
+    (
+        ColumnSpec("activity_id", "id", True, description="the activity whose sessions need the link"),
+        ColumnSpec("performer_group", "label", False, C.STAFF_GROUPS,
+                   description="only sessions run by this staff group need the link (e.g. a nurse-run "
+                               "minor-ops list); blank: every session of the activity"),
+        ColumnSpec("linked_group", "label", False, C.STAFF_GROUPS,
+                   description="staff group of the clinician linked in; blank: any staff group"),
+        ColumnSpec("linked_activity_id", "id",
+                   description="dedicated: the activity the linked clinician does in the same slot (e.g. "
+                               "anaesthesia); present: a role the linked clinician must hold (a skills row "
+                               "or a current job-plan cell for it); blank (present only): none"),
+        ColumnSpec("mode", "label", False, LINK_MODES,
+                   description="present: the linked clinician works any session in the same slot (not "
+                               "external duties), e.g. a supervising consultant running a clinic; dedicated: "
+                               "a session of linked_activity_id in the same slot; default present"),
+        ColumnSpec("count", "float", min=0, min_exclusive=True, max=20,
+                   description="linked clinicians needed per session (0.5: one for two sessions); "
+                               "default 1"),
+    ),
+    key=("activity_id", "performer_group", "linked_group", "linked_activity_id"),
+    references=(_ref("activity_id", "activities"), _ref("linked_activity_id", "activities", "activity_id")),
+    description="(extension) linked sessions: a session of an activity needs, in the same slot (day and "
+                "period, each week), other clinicians of a staff group or role, present or dedicated; see "
+                "docs/method.md, \"Linked sessions\"",
+    extension=True,
+)
+
+PRODUCTIVITY = TableSpec(
+    "productivity",
+    (
+        ColumnSpec("activity_id", "id", True, description="the activity's ID in activities"),
+        ColumnSpec("staff_group", "label", True, C.STAFF_GROUPS,
+                   description="the staff group whose sessions of the activity see a different number of "
+                               "patients (e.g. a nurse or trainee list)"),
+        ColumnSpec("patients_per_session", "float", True, min=0, min_exclusive=True,
+                   description="patients (slots) a session of the activity run by this staff group sees, in "
+                               "place of activities.patients_per_session"),
+    ),
+    key=("activity_id", "staff_group"),
+    references=(_ref("activity_id", "activities"),),
+    description="(extension) productivity per staff group: patients per session of an activity when a "
+                "staff group runs it; demand is turned into sessions at the current job plans' mix of "
+                "staff groups (docs/method.md, \"Productivity per staff group\")",
+    extension=True,
+)
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
         CLINICIANS, ACTIVITIES, SKILLS, SLOTS, ROOMS, AVAILABILITY, JOB_PLANS, REQUIREMENTS,
-        REFERRALS, APPOINTMENTS, WAITING_LIST, COSTS, DELIVERED, LEAVE,
+        REFERRALS, APPOINTMENTS, WAITING_LIST, COSTS, DELIVERED, LEAVE, LINKS, PRODUCTIVITY,
     )
 }
 

@@ -349,6 +349,28 @@ def check_waiting_list_and_costs(raw: RawPack, frames: Frames, sink: ProblemSink
               "give annual_cost (posts, PAs) or session_cost (locum, WLI sessions)")
 
 
+def check_links(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """A link names whom it needs (a linked group or role); a dedicated link names the linked activity, not
+    the activity itself; counts are exact in hundredths (docs/method.md, "Linked sessions")."""
+    f = frames.get("links")
+    if f is None:
+        return
+    nobody = (f["linked_group"].isna() & f["linked_activity_id"].isna()).to_numpy(dtype=bool)
+    _rows(sink, raw, "links", f, nobody, "linked_group", f["linked_group"],
+          "a link must name whom it needs: a linked_group, a linked_activity_id (role), or both")
+    dedicated = f["mode"].eq("dedicated").fillna(False)
+    no_act = (dedicated & f["linked_activity_id"].isna()).to_numpy(dtype=bool)
+    _rows(sink, raw, "links", f, no_act, "linked_activity_id", f["linked_activity_id"],
+          "a dedicated link needs linked_activity_id: the activity the linked clinician does in that slot")
+    itself = (dedicated & f["linked_activity_id"].eq(f["activity_id"]).fillna(False)).to_numpy(dtype=bool)
+    _rows(sink, raw, "links", f, itself, "linked_activity_id", f["linked_activity_id"],
+          "a dedicated link must name another activity than activity_id")
+    count = f["count"].astype("float64")
+    off = ((count * 100 - (count * 100).round()).abs() > 1e-6).fillna(False).to_numpy(dtype=bool)
+    _rows(sink, raw, "links", f, off, "count", count,
+          "a whole number of hundredths of a clinician per session, e.g. 1, 2 or 0.5")
+
+
 def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: ProblemSink) -> None:
     """Run every cross-table rule."""
     check_references(raw, frames, sink)
@@ -361,3 +383,4 @@ def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: Prob
     check_job_plans(raw, frames, sink)
     check_requirements(raw, frames, sink)
     check_waiting_list_and_costs(raw, frames, sink)
+    check_links(raw, frames, sink)

@@ -37,6 +37,7 @@ from capacity_planner.pack.model import PlanningPack
 from capacity_planner.pack.schema import SETTINGS_BY_KEY
 from capacity_planner.plan_summary import PlanSummary
 from capacity_planner.report.anonymise import Pseudonyms, anonymise_outputs, anonymise_pack
+from capacity_planner.report.links import link_notes
 
 if TYPE_CHECKING:
     from capacity_planner.demand.pipeline import DemandResult
@@ -404,7 +405,8 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
     ``week_b`` (``""`` when week B is free, and for a weekly slot), ``alternate`` true, PAs summed, and
     ``text`` ``"A-activity / B-activity"``; a weekly slot's ``text`` is its activity ID. A member's cell of a
     1-in-N on-call rota (``requirements.rota_size``) has ``rota`` N (0 otherwise) and ``text``
-    ``"oncall (on call 1 in 6)"``."""
+    ``"oncall (on call 1 in 6)"``. A weekly cell that needs a link (``links``) has ``text``
+    ``"minor_ops (with C03 supervising)"`` (:func:`capacity_planner.report.links.link_notes`)."""
     rotas = {(r.activity_id, r.day, r.period): int(r.rota_size) for r in pack.requirements
              if r.rota_size is not None}
     weeks = (outputs.allocation["week"].astype(str) if "week" in outputs.allocation.columns
@@ -416,6 +418,7 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
     current = {(c.clinician_id, c.day, c.period): c.activity_id for c in pack.job_plans}
     changed = {(str(r.clinician_id), str(r.day), str(r.period)): str(r.activity_before)
                for r in tuples(outputs.changes)}
+    linked = link_notes(pack, outputs.allocation)
     rows = []
     for cid in order:
         for day, period in slots:
@@ -429,6 +432,8 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
             rota = 0 if alternate else rotas.get((act, day, period), 0)
             if rota:
                 text = f"{act} ({rota_label(rota)})"
+            elif key in linked:  # linked sessions: "minor_ops (with C03 supervising)"
+                text = f"{act} ({linked[key]})"
             rows.append({"clinician_id": cid, "day": day, "period": period, "activity_id": act,
                          "category": cats.get(act, "OTHER") if act else "", "pas": pas + pas_b,
                          "before": before, "changed": key in changed, "alternate": alternate,

@@ -30,6 +30,11 @@ reading of the rules, written from docs/method.md ("Allocation"), not from the m
   off: a cell delivers the weeks it runs. PAs are never weekday-true;
 * referral demand is ``sessions_per_year`` less the fixed sessions the sizing added, rounded up to the
   resolution of supply; summary.json's unmet totals, unassigned PAs and cost are re-derived.
+* linked sessions (``links``), in week A and in week B: in each slot, count x the sessions of the activity
+  run by the performer group is at most the linked group's clinicians there doing the linked activity
+  (dedicated) or working any session but external duties, holding the named role, that does not itself
+  need the link (present); an activity only dedicated links need has no more sessions in a slot than
+  they need there (rounded up) in place of the no-surplus cap.
 
 It returns a list of violations in words (empty when the plan keeps every rule), so a bug in the model,
 the integer scaling or the table writer shows up as a violation.
@@ -49,7 +54,7 @@ import pandas as pd
 from capacity_planner import constants as C
 from capacity_planner.calendar import bank_holidays
 from capacity_planner.demand.requirements import Requirements
-from capacity_planner.pack.model import Clinician, FixedRequirement, PlanningPack
+from capacity_planner.pack.model import Clinician, FixedRequirement, Link, PlanningPack
 from capacity_planner.solver.options import Allowances
 
 if TYPE_CHECKING:
@@ -190,6 +195,7 @@ def check_plan(
     v += _check_rotas(rotas, cells)
     v += _check_pas(pack, clin, by, plan_cells, allowances)
     v += _check_cells(pack, clin, acts, grid, cells, weeks_of)
+    v += _check_links(pack, clin, acts, cells, _referral_need(pack, requirements) if requirements else None)
     if "clinicians" in tables:
         v += _check_clinicians_table(tables["clinicians"], clin, plan_cells, cells, by)
     if "changes" in tables:
@@ -285,6 +291,8 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
         aid = a.activity_id
         if a.category in ("SPA", "ANR", "ED") or supply.get(aid, 0.0) <= 0:
             continue
+        if aid in _link_driven(pack, need):
+            continue  # only links need it: capped per slot (_check_links)
         longest = longest_of[aid]
         required = 0.0
         for r in pack.requirements:
@@ -364,6 +372,75 @@ def _running(cells: list[tuple[str, str]], start: dt.date | None, j: int,
     days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     return sum(week[days.index(day)] not in holidays and leave.get(cid, {}).get(monday, 0.0) - off <= 1e-9
                for cid, day in cells)
+
+
+def _link_driven(pack: PlanningPack, need: Mapping[str, float]) -> set[str]:
+    """Activities only links need: the linked activity of a dedicated link, without referral need or a
+    fixed requirement of its own, other than SPA, ANR and ED (docs/method.md, "Linked sessions")."""
+    fixed = {r.activity_id for r in pack.requirements}
+    own_rules = {a.activity_id for a in pack.activities if a.category in ("SPA", "ANR", "ED")}
+    return {k.linked_activity_id for k in pack.links if k.mode == "dedicated" and k.linked_activity_id
+            and need.get(k.linked_activity_id, 0.0) <= 0 and k.linked_activity_id not in fixed | own_rules}
+
+
+def _needs(link: Link, group: str, aid: str) -> bool:
+    """Whether a session of ``aid`` run by a clinician of ``group`` needs ``link``."""
+    return aid == link.activity_id and link.performer_group in (None, group)
+
+
+def _check_links(pack: PlanningPack, clin: dict, acts: dict, cells: dict[tuple[str, str, str, str], str],
+                 need: Mapping[str, float] | None) -> list[str]:
+    """Linked sessions, read from docs/method.md ("Linked sessions"), in week A and in week B: in each
+    slot, count x the sessions of the activity run by the performer group (everyone when blank) is at most
+    the clinicians of the linked group (anyone when blank) there: doing the linked activity (dedicated), or
+    working any session but external duties and, holding the role when one is named, not one of the
+    sessions that need the link (present). An activity only dedicated links need has, in each slot, no
+    more sessions than those links need there in either week, rounded up."""
+    if not pack.links:
+        return []
+    v: list[str] = []
+    holds = {(s.clinician_id, s.activity_id) for s in pack.skills}
+    holds |= {(j.clinician_id, j.activity_id) for j in pack.job_plans}
+    weeks = ("A", "B") if any(k[3] for k in cells) else ("",)
+    slots = sorted({(d, p) for _, d, p, _ in cells})
+    for week in weeks:
+        here = _in_week(cells, week) if week else {k[:3]: a for k, a in cells.items()}
+        said = f" (week {week})" if week else ""
+        for link in pack.links:
+            dedicated = link.mode == "dedicated"
+            for day, period in slots:
+                at = {cid: a for (cid, d, p), a in here.items() if (d, p) == (day, period)}
+                needing = sum(1 for cid, aid in at.items() if _needs(link, clin[cid].staff_group, aid))
+                if not needing:
+                    continue
+                there = []
+                for cid, aid in at.items():
+                    if link.linked_group not in (None, clin[cid].staff_group):
+                        continue
+                    if dedicated:
+                        ok = aid == link.linked_activity_id
+                    else:
+                        ok = (acts[aid].category != "ED" and not _needs(link, clin[cid].staff_group, aid)
+                              and (not link.linked_activity_id or (cid, link.linked_activity_id) in holds))
+                    if ok:
+                        there.append(cid)
+                if link.count * needing > len(there) + 1e-9:
+                    v.append(f"{day}-{period}{said}: {needing} {link.activity_id} session(s) need "
+                             f"{link.count * needing:g} linked ({link.label}) but {len(there)} "
+                             f"{'is' if len(there) == 1 else 'are'} there")
+    if need is None:
+        return v
+    for b in sorted(_link_driven(pack, need)):
+        onto = [k for k in pack.links if k.mode == "dedicated" and k.linked_activity_id == b]
+        for day, period in sorted({(d, p) for (_, d, p, _), a in cells.items() if a == b}):
+            in_slot = [(cid, a) for (cid, d, p, _), a in cells.items() if (d, p) == (day, period)]
+            linked = sum(1 for _, a in in_slot if a == b)
+            wanted = sum(k.count * sum(1 for cid, a in in_slot if a == k.activity_id
+                                       and k.performer_group in (None, clin[cid].staff_group)) for k in onto)
+            if linked > math.ceil(wanted - 1e-9):
+                v.append(f"{day}-{period}: {linked} {b} session(s), more than the {wanted:g} its links need "
+                         f"there (nothing else needs {b})")
+    return v
 
 
 def _forced(pack: PlanningPack, clin: dict, days: dict | None, plan_cells: dict, aid: str,

@@ -10,11 +10,13 @@ session (premium-time scaled), :math:`P` the premium slots, :math:`\text{SPA}` t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from capacity_planner.solver.links import link_driven
 from capacity_planner.solver.problem import AllocationProblem
 from capacity_planner.solver.variables import Variables, _wsum, share_coefficient
 
@@ -51,6 +53,11 @@ class Constraints:
         self.v = variables
         self.guards = guards
         self._half_index = {var.index for var in variables.h.values()}
+        self._link_driven = link_driven(
+            problem.links, {a: act.demand for a, act in enumerate(problem.activities)},
+            {r.a for r in problem.fixed_slots} | {r.a for r in problem.fixed_weekly},
+            tuple(act.category for act in problem.activities)) if problem.links \
+            else frozenset()
 
     def _add(self, ct: cp_model.Constraint, rule: str, *subject: Hashable) -> None:
         if self.guards is not None:
@@ -76,6 +83,7 @@ class Constraints:
         self.sessions_per_day()
         self.weekly_rest()
         self.skill_caps()
+        self.linked_sessions()
         self.no_surplus()
         self.unmet_demand_definition()
         self.routine_floor_definition()
@@ -337,13 +345,65 @@ class Constraints:
             if len(terms) > cap:
                 self._add(self.model.add(_wsum(terms) <= cap), "skill_cap", c, a)
 
+    def linked_sessions(self) -> None:
+        r"""Linked sessions (``links``; :mod:`~capacity_planner.solver.links`): for each link
+        :math:`\ell` (activity *a*, performers *P*, linked clinicians *G*, count :math:`p/q`) and slot *s*,
+        :math:`p \sum_{c \in P} (x_{csa} + h_{csa}) \le q \sum_{c \in G} \sum_{b \in B_{\ell c}}
+        x_{csb}` (:math:`B_{\ell c}`: the linked activity when dedicated; any activity but external duties,
+        and not *a* itself for a performer, when present). A needing cell on alternate weeks counts as
+        weekly and a linked one on alternate weeks not at all, so the rule holds in week A and in week B
+        whatever the labels. One guard per (link, slot): a locked needing cell no linked clinician can
+        match is named by the explanation, not left as a bare infeasibility.
+
+        Implied clauses (not new rules), one per needing cell: :math:`x_{csa} \Rightarrow \bigvee_{c' \in G,
+        b \in B_{\ell c'}} x_{c'sb}` (any positive count needs at least one linked clinician). Without them
+        the service pack's unmet routine level was not proven within 60 s (942 against a bound of 849, two
+        workers); with them it is proven in 8.8 s, as without links (docs/benchmarks.md)."""
+        for i, rule in enumerate(self.p.links):
+            p, q = rule.count.numerator, rule.count.denominator
+            for s in range(len(self.p.slots)):
+                need = [(var, p) for c, var in self.v.by_sa.get((s, rule.a), []) if c in rule.performers]
+                need += [(var, p) for c, var in self.v.h_by_sa.get((s, rule.a), []) if c in rule.performers]
+                if not need:
+                    continue
+                there = [(var, q) for c in sorted(rule.linked) for b, var in self.v.by_cs.get((c, s), [])
+                         if rule.counts_as_present(c, b, self.p.activities[b].category)]
+                ct = self.model.add(_wsum(need) <= _wsum(there))
+                self._add(ct, "links", i, s)
+                for var, _ in need:  # implied clause: a needing session needs at least one linked clinician
+                    clause = self.model.add_bool_or([var.negated(), *(v for v, _ in there)])
+                    self._add(clause, "links", i, s)
+        for b in sorted(self._link_driven):
+            self._link_driven_cap(b)
+
+    def _link_driven_cap(self, b: int) -> None:
+        r"""No linked session nobody needs: an activity only dedicated links need (no referral demand, no
+        fixed requirement: :func:`~capacity_planner.solver.links.link_driven`) has, in each slot *s*, no more
+        sessions than those links need there, rounded up: :math:`q\,L_{bs} \le p\,N_{\ell s} + q - 1`
+        (:math:`L_{bs} = \sum_c x_{csb}`, :math:`N_{\ell s}` the needing sessions of the largest
+        link :math:`\ell` onto *b* there; with several links onto *b*, their sum), in place of the annual
+        no-surplus cap."""
+        rules = [r for r in self.p.links if r.target == b]
+        for s in range(len(self.p.slots)):
+            linked = [(var, 1) for _, var in self.v.by_sa.get((s, b), [])]
+            if not linked:
+                continue
+            q = 1
+            for r in rules:
+                q = q * r.count.denominator // math.gcd(q, r.count.denominator)
+            need = [(var, r.count.numerator * (q // r.count.denominator)) for r in rules
+                    for c, var in [*self.v.by_sa.get((s, r.a), []), *self.v.h_by_sa.get((s, r.a), [])]
+                    if c in r.performers]
+            self._add(self.model.add(_wsum([(v, q) for v, _ in linked]) <= _wsum(need) + q - 1),
+                      "link_driven", b, s)
+
     def no_surplus(self) -> None:
         r"""No session nobody needs: :math:`\text{supply}_a \le \max(D_a, S^0_a, R_a\,w^{max}_a) + w^{max}_a
         - 1` (week units; :meth:`~capacity_planner.solver.problem.AllocationProblem.supply_cap`), so time
         beyond need is reported as unassigned, not filled with extra clinics or meetings."""
         for a in range(len(self.p.activities)):
             cap = self.p.supply_cap(a)
-            if cap is None or a not in self.v.by_a:
+            if cap is None or a not in self.v.by_a or a in self._link_driven:  # capped per slot instead
                 continue
             most = sum(w for w, _ in self.v.supply_cells(a))
             if most > cap:
@@ -357,7 +417,8 @@ class Constraints:
         was proven in 13 s."""
         for a in range(len(self.p.activities)):
             cap = self.p.supply_cap(a)
-            if cap is not None and a in self.v.by_a and sum(w for w, _ in self.v.supply_cells(a)) > cap:
+            if cap is not None and a in self.v.by_a and sum(w for w, _ in self.v.supply_cells(a)) > cap \
+                    and a not in self._link_driven:  # capped per slot (linked_sessions)
                 self._no_short_surplus(a)
 
     def _no_short_surplus(self, a: int) -> None:

@@ -4,7 +4,8 @@ Two clinicians, activities or room types belong to the same *part* when a chain 
 
 - a clinician and an activity are linked by a ``skills`` row or a current ``job_plans`` cell;
 - an activity and a room type are linked by the activity's ``room_type`` (the rooms of that type are shared);
-- an activity and its ``follow_up_activity`` are linked.
+- an activity and its ``follow_up_activity`` are linked;
+- an activity and the clinicians (and linked activity) its ``links`` rows name are linked.
 
 So a clinician who works in two services links them, and two services sharing a room type are one part.
 Every rule of the allocation model is local to one clinician, one activity, one room type and slot, or a
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.model import PlanningPack
+from capacity_planner.solver.links import link_edges
 from capacity_planner.solver.options import Allowances
 from capacity_planner.solver.supply import planning_start
 
@@ -102,6 +104,8 @@ def find_parts(pack: PlanningPack) -> list[Part]:
         uf.union(("c", s.clinician_id), ("a", s.activity_id))
     for j in pack.job_plans:
         uf.union(("c", j.clinician_id), ("a", j.activity_id))
+    for x, y in link_edges(pack):  # linked sessions: an activity and whoever may be linked to it
+        uf.union(x, y)
     order: list[object] = []
     acts: dict[object, list[str]] = {}
     clins: dict[object, list[str]] = {}
@@ -157,6 +161,7 @@ def part_pack(pack: PlanningPack, part: Part) -> PlanningPack:
         job_plans=tuple(j for j in pack.job_plans if j.clinician_id in clin),
         requirements=tuple(r for r in pack.requirements if r.activity_id in acts),
         waiting_list=tuple(w for w in pack.waiting_list if w.activity_id in acts),
+        links=tuple(k for k in pack.links if k.activity_id in acts),
         rooms=tuple(r for r in pack.rooms if r.room_type in rooms),
         referrals=pack.referrals.iloc[0:0], appointments=pack.appointments.iloc[0:0],
         delivered=pack.delivered.iloc[0:0], leave=leave,

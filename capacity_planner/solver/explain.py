@@ -20,6 +20,7 @@ from ortools.sat.python import cp_model
 
 from capacity_planner.interrupts import run_stoppable
 from capacity_planner.solver.constraints import RuleKey
+from capacity_planner.solver.links import describe_link, locked_link_reasons
 from capacity_planner.solver.model import AllocationModel
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem, FixedSlot
 
@@ -79,6 +80,7 @@ def presolve_reasons(problem: AllocationProblem) -> list[str]:
         out += _clinician_checks(problem, c, index)
     out += _requirement_checks(problem, index)
     out += _room_checks(problem, index)
+    out += locked_link_reasons(problem)
     return out
 
 
@@ -339,6 +341,8 @@ def describe_rule(p: AllocationProblem, key: RuleKey) -> str:
         return (f"{p.activities[a].activity_id} may not be planned a session beyond the largest of its need, "
                 f"its current supply and its fixed requirements (under {(cap + 1) / p.week_scale:g} "
                 f"session-weeks a year)")
+    if key.rule in ("links", "link_driven"):
+        return describe_link(p, key.rule, subject)
     if key.rule == "additional_pas_total":
         return f"the team may take at most {_pa(p.apa_total_cap or 0)} additional in total"
     if key.rule == "extra_cost_cap":

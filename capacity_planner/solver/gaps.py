@@ -9,7 +9,9 @@ session of it, clinician by clinician, so a team meeting can see which lever wou
 * they have free time but the rooms the activity needs are full then (lever: rooms);
 * their sessions are held by locked cells, SPA floors or other work that is itself short or of higher
   priority (lever: unlock, review SPA, re-prioritise);
-* per-clinician caps and rest after on-call.
+* per-clinician caps and rest after on-call;
+* linked sessions: no clinician of the linked group or role free in the slots where they have time
+  (``links``; lever: move the supervisor's or anaesthetist's sessions, or add them).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections import defaultdict
 
 import pandas as pd
 
+from capacity_planner.solver.links import LinkRule, blocking_links
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.result import Solution
 
@@ -84,6 +87,8 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
     capped: set[int] = set()
     rest: set[int] = set()
     room_slots: set[int] = set()
+    link_held: dict[int, tuple[LinkRule, set[int], set[int]]] = {}
+    halves = list(sol.half_cells()) if p.links else []
     for c in skilled:
         ci = p.clinicians[c]
         if (c, a) in p.skill_caps and sum(
@@ -106,6 +111,10 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
             ):
                 room_full.add(c)
                 room_slots.add(s)
+            elif p.links and (blocked := blocking_links(p, sol.cells, halves, c, s, a)):
+                for rule in blocked:  # linked sessions: nobody to link in that slot
+                    link_held.setdefault(rule.row, (rule, set(), set()))[1].add(c)
+                    link_held[rule.row][2].add(s)
             else:
                 rest.add(c)  # free, PAs to spare, room free: held by rest, day caps or another rule
     if no_pas:
@@ -130,9 +139,12 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
                 f"rooms full: every {act.room_type} is taken on {_slots(p, room_slots - none)}, when "
                 f"{_ids(p, room_full)} {'has' if len(room_full) == 1 else 'have'} time"
             )
+    for rule, who, where in link_held.values():
+        out.append(f"no {rule.who} free in {_slots(p, where)} ({rule.label}), when {_ids(p, who)} "
+                   f"{'has' if len(who) == 1 else 'have'} time")
     if capped:
         out.append(f"per-clinician caps reached (skills.max_sessions_per_week): {_ids(p, capped)}")
-    if rest and not (no_pas or room_full):
+    if rest and not (no_pas or room_full or link_held):
         out.append(f"other rules (rest after an evening session, sessions a day, out-of-hours share) hold "
                    f"{_ids(p, rest)}")
     if a in p.purchases and sol.bought.get(a, 0) >= p.purchases[a].max_sessions:

@@ -56,6 +56,7 @@ from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.costs import NOMINAL_PA_COST, PA_SCALE, additional_rate, session_rate
 from capacity_planner.pack.model import Clinician, PlanningPack
 from capacity_planner.solver.cover import CoverRule, cover_rules
+from capacity_planner.solver.links import LinkRule, link_rules
 from capacity_planner.solver.options import Allowances, Baseline
 from capacity_planner.solver.supply import leave_by_clinician, planning_start
 
@@ -232,6 +233,7 @@ class AllocationProblem:
     supply_half: Mapping[tuple[int, int], int] = field(default_factory=dict)
     # weekly cover rules (solver/cover.py): activities that must run every week (or a share of weeks)
     cover: tuple[CoverRule, ...] = ()
+    links: tuple[LinkRule, ...] = ()  # linked sessions (solver/links.py); empty without a links table
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
     # ---- sizes and lookups ---------------------------------------------------------------------
@@ -814,6 +816,8 @@ def build_problem(
         supply_kept=supply_kept,
         supply_half=supply_half,
         cover=_cover_rules(pack, activities, clinicians, slots, options, frozenset(skilled)),
+        links=link_rules(pack, tuple(ci.clinician_id for ci in clinicians),
+                         tuple(info.activity_id for info in activities), skilled),
     )
 
 

@@ -117,6 +117,8 @@ class ServiceSpec:
     review_hospital_cancellation_rate: tuple[tuple[str, float], ...] = (("minor_ops", 0.13),)
     # links (issue 19 item 3): a nurse-run minor-ops list needs a consultant on site (present) as supervisor
     supervised_nurse_lists: bool = False
+    # weekly cover (issue 19 item 2): the two-week-wait clinic must run at least once in every week
+    weekly_cover: bool = False
 
     def __post_init__(self) -> None:
         if self.teams < 1 or self.throughput <= 0:
@@ -237,7 +239,8 @@ def sample_spec(size: SampleSize, seed: int = 0) -> SampleSpec:
     * ``small``: one dermatology team of 8 clinicians (about 35,000 appointment rows over 3 years);
     * ``service``: one dermatology service of 5 teams (40 clinicians) at 1.6 times the throughput
       (about 300,000 rows); a nurse's minor-ops list needs a consultant working in the same slot
-      (``links``, present: the supervisor may be in clinic);
+      (``links``, present: the supervisor may be in clinic), and the two-week-wait clinic must run in
+      every week of the year (``min_weekly_sessions``);
     * ``large``: one dermatology department of 20 teams (160 clinicians) at the service's throughput
       (about 1.2 million rows): a large single service, solved as one model (issue 16);
     * ``trust``: 40 services, 125 teams (1,000 clinicians), each service a variant (teams,
@@ -248,7 +251,8 @@ def sample_spec(size: SampleSize, seed: int = 0) -> SampleSpec:
         return SampleSpec("Dermatology 2027/28 (synthetic sample)", (ServiceSpec(),))
     if size == "service":
         return SampleSpec("Dermatology service 2027/28 (synthetic sample)",
-                          (ServiceSpec(teams=5, throughput=1.6, supervised_nurse_lists=True),))
+                          (ServiceSpec(teams=5, throughput=1.6, supervised_nurse_lists=True,
+                                       weekly_cover=True),))
     if size == "large":
         return SampleSpec("Dermatology department 2027/28 (synthetic sample, 160 clinicians)",
                           (ServiceSpec(teams=20, throughput=1.6),))

@@ -348,9 +348,12 @@ def _activities(spec: ServiceSpec) -> pd.DataFrame:
             "room_type": room,
             "priority": a.priority,
             "new_or_follow_up": a.new_or_follow_up,
+            **({"min_weekly_sessions": 1} if spec.weekly_cover and a.base_id == "2ww" else {}),
         })
     frame = pd.DataFrame(rows)
     frame["priority"] = frame["priority"].astype("Int64")
+    if "min_weekly_sessions" in frame.columns:
+        frame["min_weekly_sessions"] = frame["min_weekly_sessions"].astype("Int64")
     return frame
 
 

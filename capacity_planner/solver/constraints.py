@@ -430,8 +430,8 @@ class Constraints:
         do the forced cells alone, so no level of unmet demand changes (docs/method.md). Locked and pinned
         cells and a 1-in-N rota's (exactly N members must be on it) are never capped: none can be dropped."""
         parts = self.p.supply_cap_parts(a)
-        if parts is None or any(rule.activity == a for rule in self.p.cover):
-            return  # weekly cover may need a cell that adds no session-weeks of need (solver/cover.py)
+        if parts is None or (self.p.cover_room(a, parts[1]) >= parts[0] > 0):
+            return  # the weekly cover sets the base: a cell may add no need (solver/cover.py)
         base, longest = parts
         groups: dict[int, list[cp_model.IntVar]] = {}
         fixed = {*self.p.locked, *self.p.pinned}  # these cannot be dropped, nor a rota's (exactly N members)

@@ -383,10 +383,14 @@ class AllocationProblem:
             return None
         required = sum(self._slot_required(r, longest) for r in self.fixed_slots
                        if r.a == a) + sum(r.sessions * longest for r in self.fixed_weekly if r.a == a)
-        # weekly cover (solver/cover.py): k sessions a week with any one clinician away, on another day when a
-        # bank holiday takes one: room for k + 2 weekly cells
-        cover = max(((rule.sessions + 2) * longest for rule in self.cover if rule.activity == a), default=0)
-        return max(act.demand, act.current_supply, required, cover, self._forced_supply(a, longest)), longest
+        return max(act.demand, act.current_supply, required, self.cover_room(a, longest),
+                   self._forced_supply(a, longest)), longest
+
+    def cover_room(self, a: int, longest: int) -> int:
+        """Session-weeks a year (week_scale units) a weekly cover of ``a`` may need (solver/cover.py): k
+        sessions a week with any one clinician away, on another day when a bank holiday takes one, so room for
+        k + 2 weekly cells of the longest size; 0 without a cover rule."""
+        return max(((rule.sessions + 2) * longest for rule in self.cover if rule.activity == a), default=0)
 
     def _slot_required(self, r: FixedSlot, longest: int) -> int:
         """Session-weeks a year (week_scale units) a slot requirement asks for: a rota's N members x their

@@ -87,14 +87,14 @@ def write_template(pack: M.PlanningPack | None, dest: str | Path) -> Path:
 
 def job_plan_grid(pack: M.PlanningPack, job_plans: pd.DataFrame) -> pd.DataFrame:
     """The job plans as a grid: one row per clinician, one column per slot (``Mon AM``), cells as text."""
-    labels = (job_plans["week"] if "week" in job_plans.columns else pd.Series(None, index=job_plans.index))
-    labels = [w if w in ("A", "B") else None for w in labels.astype(object)]
+    week_col = (job_plans["week"] if "week" in job_plans.columns else pd.Series(None, index=job_plans.index))
+    labels = [w if w in ("A", "B") else None for w in week_col.astype(object)]
     slots = [f"{s.day} {s.period}" for s in pack.slots]
     for day, period in zip(job_plans["day"], job_plans["period"], strict=True):
         if f"{day} {period}" not in slots:
             slots.append(f"{day} {period}")
-    for day, period, week in sorted({(d, p, w) for d, p, w in zip(job_plans["day"], job_plans["period"], labels,
-                                                                    strict=True) if w is not None}):
+    cells = zip(job_plans["day"], job_plans["period"], labels, strict=True)
+    for day, period, week in sorted({(d, p, w) for d, p, w in cells if w is not None}):
         slots.insert(slots.index(f"{day} {period}") + (2 if week == "B" else 1), _column(day, period, week))
     weeks_of = {c.clinician_id: c.working_weeks for c in pack.clinicians}
     names = {c.clinician_id: c.name for c in pack.clinicians}

@@ -403,8 +403,8 @@ class _Encoded:
         cls, appointments: pd.DataFrame, plan_start: dt.date | None = None, history_weeks: int | None = None
     ) -> _Encoded:
         keep = _window_mask(appointments, plan_start, history_weeks)
-        act, names = pd.factorize(appointments["activity_id"], sort=True)
-        out, out_names = pd.factorize(appointments["outcome"])
+        act, names = _factorize_sorted(appointments["activity_id"])
+        out, out_names = _factorize_sorted(appointments["outcome"])
         lookup = np.array(
             [_OUTCOMES.index(o) if o in _OUTCOMES else -1 for o in out_names] + [-1], dtype=np.int64
         )
@@ -441,6 +441,23 @@ class _Encoded:
         sel = (self.outcome == 0) & mask
         counts = np.rint(np.bincount(self.activity[sel], weights=self.weight[sel], minlength=len(self.names)))
         return {str(n): int(c) for n, c in zip(self.names, counts, strict=True)}
+
+
+def _factorize_sorted(series: pd.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+    """``pd.factorize(series, sort=True)``: codes into the sorted distinct values (-1 for missing). A
+    categorical's own codes are remapped through its categories instead of hashing every row: the reader
+    gives the extracts' ID and label columns as categoricals (issue 16)."""
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(series, sort=True)
+        return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    raw = series.cat.codes.to_numpy()
+    categories = np.asarray(series.cat.categories, dtype=object)
+    present = np.flatnonzero(np.bincount(raw[raw >= 0], minlength=len(categories)) > 0)
+    names = categories[present]
+    order = np.argsort(names, kind="stable")
+    remap = np.full(len(categories) + 1, -1, dtype=np.int64)  # the last entry: missing (code -1)
+    remap[present[order]] = np.arange(present.size, dtype=np.int64)
+    return remap[raw], names[order]
 
 
 def appointment_weights(appointments: pd.DataFrame) -> FloatArray:
@@ -643,8 +660,11 @@ def build_history(pack: PlanningPack) -> History:
     if enc is not None:  # OUTCOME OF ATTENDANCE, where recorded, measures follow-ups at source (issue 17)
         from capacity_planner.demand.follow_up_outcomes import apply_outcome_ratios, outcome_follow_up_ratios
 
-        keep = _window_mask(pack.appointments, start, settings.history_weeks)
-        by_outcome, outcome_notes = outcome_follow_up_ratios(pack.appointments, pack.activities, keep)
+        appointments = pack.appointments
+        if not appointments["outcome_of_attendance"].notna().any():  # none recorded: nothing to measure,
+            appointments = appointments.iloc[:0]  # and no 10-million-row copy of the window (issue 16)
+        keep = _window_mask(appointments, start, settings.history_weeks)
+        by_outcome, outcome_notes = outcome_follow_up_ratios(appointments, pack.activities, keep)
         follow_ups = apply_outcome_ratios(follow_ups, by_outcome)
         notes.extend(outcome_notes)
     return History(

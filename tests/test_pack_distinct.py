@@ -83,3 +83,11 @@ def test_the_near_miss_hint_and_row_numbers_of_a_long_extract_column():
     (p,) = sink.problems
     assert (p.row, p.column, p.value) == (1236, "outcome", "atended")
     assert "did you mean 'attended'" in p.message
+
+
+def test_an_unused_category_without_missing_cells_expands():
+    s = pd.Series(pd.Categorical(["b", "a", "b"], categories=["a", "b", "unused"]))
+    d = distinct(s)
+    assert not d.has_missing
+    assert d.expand(d.values).astype(object).tolist() == ["b", "a", "b"]
+    assert d.expand_mask([True, False]).tolist() == [True, False, True]

@@ -124,7 +124,7 @@ def translate_appointment_codes(table: RawTable, problems: list[Problem]) -> Raw
         uniques = list(d.values.iloc[: len(d.values) - int(d.has_missing)])
         text = [_one_code(v) for v in uniques]
         if dropped_code is not None and dropped_code in text:
-            hit = d.codes == text.index(dropped_code)
+            hit = d.expand_mask(np.arange(len(d.values)) == text.index(dropped_code))
             _warn_dropped(table, hit & ~drop, column, what, problems)
             drop |= hit
         if not any(t in mapping for t in text) and not all(isinstance(u, str) for u in uniques):
@@ -134,12 +134,12 @@ def translate_appointment_codes(table: RawTable, problems: list[Problem]) -> Raw
         labels = [mapping.get(t, u) for t, u in zip(text, uniques, strict=True)]
         # Handed on as a categorical: the parser's own pass over distinct values then costs nothing.
         category_codes, categories = pd.factorize(pd.Series(labels, dtype=object))
-        lookup = np.append(category_codes, -1).astype(np.int32)  # the missing cells (last code) stay missing
-        replaced[column] = pd.Series(pd.Categorical.from_codes(lookup[d.codes], categories=categories,
-                                                               validate=False), index=frame.index)
+        lookup = pd.Series(pd.Categorical.from_codes(np.append(category_codes, -1), categories=categories))
+        replaced[column] = d.expand(lookup).set_axis(frame.index)  # missing cells (last code) stay missing
     frame = frame.assign(**replaced) if replaced else frame
-    if drop.any():
-        frame = frame.loc[~drop].reset_index(drop=True)
+    if not drop.any():
+        return RawTable(table.name, table.source, frame, table.rows, table.typed)
+    frame = frame.loc[~drop].reset_index(drop=True)
     return RawTable(table.name, table.source, frame, table.rows[~drop], table.typed)
 
 

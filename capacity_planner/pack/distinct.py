@@ -16,7 +16,7 @@ as when every row was processed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,36 +25,54 @@ import pandas as pd
 __all__ = ["Distinct", "distinct"]
 
 
-@dataclass(frozen=True)
 class Distinct:
     """A column as ``values[codes]``.
 
     Attributes
     ----------
-    codes : numpy.ndarray of int
-        Position of each row's value in ``values``; missing cells point at the last entry of ``values``
-        (a missing value) when ``has_missing`` is true.
     values : pandas.Series
         The distinct non-missing cells in order of first appearance, then one missing cell when
         ``has_missing``, with the column's dtype (object for a boolean column).
     has_missing : bool
         Whether any cell is missing.
+
+    The row codes are ``remap[base]`` (a categorical's own codes through a small table, or the codes
+    themselves); :meth:`expand` and :meth:`expand_mask` compose the small tables first, so expanding a
+    result costs one gather over the rows.
     """
 
-    codes: npt.NDArray[np.integer]
-    values: pd.Series
-    has_missing: bool
+    def __init__(self, base: npt.NDArray[np.integer], values: pd.Series, has_missing: bool,
+                 remap: npt.NDArray[np.integer] | None = None):
+        self._base, self._remap = base, remap
+        self.values, self.has_missing = values, has_missing
+        self._codes: npt.NDArray[np.integer] | None = None if remap is not None else base
+
+    @property
+    def codes(self) -> npt.NDArray[np.integer]:
+        """Position of each row's value in ``values`` (missing cells: the trailing missing entry)."""
+        if self._codes is None:
+            assert self._remap is not None
+            self._codes = self._remap[self._base]
+        return self._codes
+
+    def _gather(self, small: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """``small[codes]`` with one pass over the rows."""
+        if self._codes is not None:
+            return small[self._codes]
+        assert self._remap is not None
+        return small[self._remap][self._base]
 
     def expand(self, small: pd.Series) -> pd.Series:
         """``small`` (one entry per distinct value, as ``values``) repeated for every row of the column."""
         if isinstance(small.dtype, pd.CategoricalDtype):
             inner = np.asarray(small.cat.codes.to_numpy(), dtype=np.int32)
-            return pd.Series(pd.Categorical.from_codes(inner[self.codes], dtype=small.dtype, validate=False))
+            codes = self._gather(inner)
+            return pd.Series(pd.Categorical.from_codes(codes, dtype=small.dtype, validate=False))
         return pd.Series(small.array.take(self.codes), dtype=small.dtype)
 
     def expand_mask(self, small: npt.ArrayLike) -> npt.NDArray[np.bool_]:
         """A boolean mask over the distinct values, as a mask over the rows."""
-        return np.asarray(small, dtype=bool)[self.codes]
+        return self._gather(np.asarray(small, dtype=bool))
 
 
 def _first_appearance(codes: npt.NDArray[np.integer], k: int) -> npt.NDArray[np.int64]:
@@ -80,12 +98,12 @@ def distinct(series: pd.Series) -> Distinct:
         k = len(series.cat.categories)
         order = _first_appearance(raw_codes, k)
         missing = bool((raw_codes < 0).any())
-        remap = np.full(k + 1, order.size, dtype=np.int32)  # -1 (missing) -> the trailing missing entry
+        remap = np.zeros(k + 1, dtype=np.int32)  # unused categories (never looked up) -> 0
         remap[order] = np.arange(order.size, dtype=np.int32)
-        codes = remap[raw_codes]
+        remap[k] = order.size if missing else 0  # code -1 (missing) -> the trailing missing entry
         values = pd.Series(pd.Categorical.from_codes(
             np.concatenate([order, [-1] if missing else []]).astype(np.int64), dtype=series.dtype))
-        return Distinct(codes, values, missing)
+        return Distinct(raw_codes, values, missing, remap)
     if series.dtype == np.bool_:
         arr = series.to_numpy()
         if arr.size == 0:

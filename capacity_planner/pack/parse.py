@@ -30,6 +30,9 @@ SMALLEST_NONZERO = 1e-9  # below it a number is a slip (1e-300 patients a sessio
 MAX_TEXT_LENGTH = {"id": 200, "text": 2000}
 _THOUSANDS = r"[+-]?£?\d{1,3}(,\d{3})+(\.\d*)?"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_NS_PER_DAY = 86_400_000_000_000
+_FIRST_DAY = int(np.datetime64("1900-01-01", "D").astype(np.int64))  # days since 1970-01-01
+_LAST_DAY = int(np.datetime64("2200-12-31", "D").astype(np.int64))
 
 _TRUE = {"true", "yes", "y", "1", "t", "1.0"}
 _FALSE = {"false", "no", "n", "0", "f", "0.0"}
@@ -187,14 +190,21 @@ def _parse_date(series: pd.Series, *, distinct: bool = True) -> tuple[pd.Series,
     n = len(series)
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
-        days = values.to_numpy().astype("datetime64[D]")
-        nat = np.isnat(days)
-        far = ~nat & ((days < np.datetime64("1900-01-01")) | (days > np.datetime64("2200-12-31")))
-        if far.any():
-            days[far] = np.datetime64("NaT")
-        # Whole columns, not masked assignment: a 10-million-row extract's dates in two passes (issue 16).
-        return (pd.Series(days.astype("datetime64[ns]"), index=series.index, copy=False),
-                np.zeros(n, dtype=bool), far)
+        stamps = values.to_numpy()
+        unit, _ = np.datetime_data(stamps.dtype)
+        per_day = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": _NS_PER_DAY}.get(unit)
+        if per_day is None:  # pragma: no cover - pandas keeps s, ms, us or ns
+            stamps, per_day = stamps.astype("datetime64[ns]"), _NS_PER_DAY
+        # Whole-column integer arithmetic on the day numbers (one new array, the rest in place), not
+        # masked assignment: a 10-million-row extract's dates in a few passes (issue 16).
+        nat = np.isnat(stamps)
+        days = stamps.view(np.int64) // per_day
+        far = ~nat & ((days < _FIRST_DAY) | (days > _LAST_DAY))
+        days *= _NS_PER_DAY
+        out_ns = days.view("datetime64[ns]")
+        if nat.any() or far.any():
+            out_ns[nat | far] = np.datetime64("NaT")
+        return pd.Series(out_ns, index=series.index, copy=False), np.zeros(n, dtype=bool), far
     out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     far = np.zeros(n, dtype=bool)
     if series.dtype == object:
@@ -441,8 +451,8 @@ def parse_table(table: RawTable, spec: TableSpec, sink: ProblemSink) -> tuple[pd
             columns[col.name] = parse_column(table, col, sink, categorical).reset_index(drop=True)
         else:
             columns[col.name] = _missing_column(col, len(table.frame), categorical)
-    typed = pd.DataFrame(columns)
-    typed["_row"] = table.rows
+    columns["_row"] = pd.Series(table.rows, copy=False)
+    typed = pd.DataFrame(columns, copy=False)  # the parsed columns are new: no second copy of an extract
     # Unknown columns are kept as text (blank = missing) so they survive any conversion unchanged.
     extras = pd.DataFrame(
         {c: _text(table.frame[c]).where(~blank_mask(table.frame[c]), None).reset_index(drop=True)

@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -177,6 +178,37 @@ def child_duckdb(pack_dir: Path) -> dict[str, Any]:
     }
 
 
+def child_reader(pack_dir: Path) -> dict[str, Any]:
+    """What the command does before forecasting: ``read_pack`` (every table read, typed and checked) and
+    ``build_history`` (the aggregation), in this process."""
+    from capacity_planner.demand.history import build_history
+    from capacity_planner.pack.read import read_pack
+
+    t0 = time.perf_counter()
+    pack = read_pack(pack_dir, purpose="demand")
+    t_read = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    build_history(pack)
+    t_hist = time.perf_counter() - t0
+    return {"read_s": t_read, "history_s": t_hist, "total_s": t_read + t_hist, "peak_rss_mb": _rss_mb()}
+
+
+def run_command(pack_dir: Path, out: Path) -> dict[str, Any]:
+    """``capacity-planner demand PACK --out OUT`` as users run it (charts as by default), in a child
+    process: wall seconds and the child's peak RSS (``ru_maxrss`` of a fresh ``wait4``)."""
+    import shutil
+
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-m", "capacity_planner.cli", "demand", str(pack_dir), "--out", str(out)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=HERE.parent)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"demand exited {os.waitstatus_to_exitcode(status)}")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
 def _run_child(kind: str, pack_dir: Path, charts: bool) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", kind, "--pack", str(pack_dir)] + (
         ["--charts"] if charts else []
@@ -205,7 +237,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each step; the best time is reported")
     parser.add_argument("--charts", action="store_true", help="also time writing one PNG chart per activity")
-    parser.add_argument("--child", choices=["pipeline", "aggregate", "duckdb"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["pipeline", "aggregate", "duckdb", "reader"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--pack", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -213,12 +246,15 @@ def main() -> None:
             "pipeline": lambda: child_pipeline(args.pack, args.charts),
             "aggregate": lambda: child_aggregate(args.pack),
             "duckdb": lambda: child_duckdb(args.pack),
+            "reader": lambda: child_reader(args.pack),
         }
         print(json.dumps(fn[args.child]()))
         return
     pack = ensure_pack(args.size, args.seed)
-    runs: dict[str, list[dict[str, Any]]] = {"pipeline": [], "aggregate": [], "duckdb": []}
+    runs: dict[str, list[dict[str, Any]]] = {"pipeline": [], "aggregate": [], "duckdb": [], "reader": []}
+    commands: list[dict[str, Any]] = []
     for _ in range(args.repeat):
+        commands.append(run_command(pack, PACKS / "_demand_out"))
         for kind in runs:
             runs[kind].append(_run_child(kind, pack, args.charts and kind == "pipeline"))
 
@@ -258,6 +294,19 @@ def main() -> None:
         f"{min(r['peak_rss_mb'] for r in runs['duckdb']):.0f} |"
     )
     print(f"| ratio ours / DuckDB | {ours / duck:.2f}x | |")
+    med = statistics.median
+    reader = med(r["total_s"] for r in runs["reader"])
+    duck_med = med(r["total_s"] for r in runs["duckdb"])
+    read_s = med(r["read_s"] for r in runs["reader"])
+    hist_s = med(r["history_s"] for r in runs["reader"])
+    print(f"| the command's reading + aggregation (read_pack {read_s:.2f} s, every table typed and checked, "
+          f"+ build_history {hist_s:.2f} s), median | {reader:.2f} | "
+          f"{med(r['peak_rss_mb'] for r in runs['reader']):.0f} |")
+    print(f"| ratio of that to DuckDB's bare aggregation, medians | {reader / duck_med:.2f}x | |")
+    print(f"| `capacity-planner demand` (the command, charts as by default), median of {len(commands)} | "
+          f"{med(c['wall_s'] for c in commands):.2f} (CPU {med(c['cpu_s'] for c in commands):.2f}) | "
+          f"{max(c['peak_rss_mb'] for c in commands):.0f} (peak RSS, largest run) |")
+    print(f"load average after the runs: {os.getloadavg()}")
     print(
         f"peak RSS after read_pack {min(r['rss_after_read_mb'] for r in runs['pipeline']):.0f} MB, "
         f"after size_demand {min(r['rss_after_size_mb'] for r in runs['pipeline']):.0f} MB"

@@ -223,3 +223,24 @@ def test_referrals_after_the_plan_start_are_not_history() -> None:
     h = build_history(pack)
     assert h.weekly_by_activity()["A"].tolist() == [2.0, 0.0, 0.0, 1.0]
     assert any("on or after the plan start" in n for n in h.notes)
+
+
+def test_appointment_counts_weight_the_rates_and_blank_counts_are_one() -> None:
+    # Hand-computed; the reader's categoricals, and the count column absent, blank or given (issue 16: rows
+    # without counts are counted without a weight array, with the same result).
+    from capacity_planner.demand.history import _Encoded, _rates_table
+
+    base = pd.DataFrame({
+        "appointment_date": pd.to_datetime(["2026-01-05"] * 4),
+        "activity_id": pd.Categorical(["a", "a", "b", "a"]),
+        "outcome": pd.Categorical(["attended", "dna", "attended", "attended"]),
+        "is_new": pd.array([True, None, False, True], dtype="boolean"),
+    })
+    plain = _rates_table(_Encoded.of(base))
+    blank = _rates_table(_Encoded.of(base.assign(count=pd.array([None] * 4, dtype="Int64"))))
+    pd.testing.assert_frame_equal(plain, blank)
+    assert plain.loc["a", ["attended", "dna"]].tolist() == [2, 1]
+    assert plain.loc["a", "dna_rate"] == pytest.approx(1 / 3)
+    weighted = _rates_table(_Encoded.of(base.assign(count=pd.array([3, None, 1, 1], dtype="Int64"))))
+    assert weighted.loc["a", ["attended", "dna"]].tolist() == [4, 1]  # 3 + 1 attended, the blank count is 1
+    assert weighted.loc["a", "dna_rate"] == pytest.approx(1 / 5)

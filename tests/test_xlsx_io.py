@@ -141,3 +141,18 @@ def test_reading_a_folder_pack_shows_each_file_on_stderr_only(monkeypatch: pytes
     assert out == ""
     assert any(f"Reading {p.name}" in err for p in tiny.glob("*.csv"))
     assert "clinicians" in raw.tables
+
+
+def test_checking_a_pack_shows_each_table_on_stderr_only(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    # Typing and checking the tables is named too, table by table (issue 16 item 4: validate says what it does).
+    from pathlib import Path
+
+    from capacity_planner.pack.read import read_pack
+
+    tiny = Path(__file__).parent / "data" / "tiny"
+    monkeypatch.setenv("CAPACITY_PLANNER_PROGRESS", "1")
+    read_pack(tiny)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "Checking clinicians.csv" in err or "Checking tiny" in err

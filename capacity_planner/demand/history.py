@@ -391,33 +391,35 @@ def activity_spans(referrals: pd.DataFrame, window: ReferralWindow) -> dict[str,
 class _Encoded:
     """Appointments as integer codes (one pass over the strings), restricted to ``keep`` rows."""
 
-    activity: IntArray  # code into ``names``
+    activity: npt.NDArray[np.integer]  # code into ``names``
     names: npt.NDArray[np.object_]
-    outcome: IntArray  # index into _OUTCOMES, -1 for anything else
+    outcome: npt.NDArray[np.integer]  # index into _OUTCOMES, -1 for anything else
     new_or_blank: npt.NDArray[np.bool_]
     follow_up_or_blank: npt.NDArray[np.bool_]
-    weight: FloatArray  # appointments on the row (the optional ``count`` column; blank = 1)
+    weight: FloatArray | None  # appointments a row stands for (``count``; blank = 1); None: every row 1
 
     @classmethod
     def of(
         cls, appointments: pd.DataFrame, plan_start: dt.date | None = None, history_weeks: int | None = None
     ) -> _Encoded:
         keep = _window_mask(appointments, plan_start, history_weeks)
-        act, names = pd.factorize(appointments["activity_id"], sort=True)
-        out, out_names = pd.factorize(appointments["outcome"])
+        act, names = _factorize_sorted(appointments["activity_id"])
+        out, out_names = _factorize_sorted(appointments["outcome"])
         lookup = np.array(
-            [_OUTCOMES.index(o) if o in _OUTCOMES else -1 for o in out_names] + [-1], dtype=np.int64
+            [_OUTCOMES.index(o) if o in _OUTCOMES else -1 for o in out_names] + [-1], dtype=np.int8
         )
         outcome = lookup[out]  # factorize gives -1 for missing, which picks the trailing -1
         is_new = appointments["is_new"]
         new_or_blank = np.asarray(is_new.to_numpy(dtype=bool, na_value=True))
         follow_up_or_blank = ~np.asarray(is_new.to_numpy(dtype=bool, na_value=False))
-        weight = appointment_weights(appointments)
+        # Every row one appointment (no count given): no weights, so no 10-million-float array (issue 16).
+        weight = appointment_weights(appointments) if _has_counts(appointments) else None
         if keep is not None:
-            act, outcome, weight = act[keep], outcome[keep], weight[keep]
+            act, outcome = act[keep], outcome[keep]
+            weight = None if weight is None else weight[keep]
             new_or_blank, follow_up_or_blank = new_or_blank[keep], follow_up_or_blank[keep]
         return cls(
-            act.astype(np.int64),
+            act,
             np.asarray(names, dtype=object),
             outcome,
             new_or_blank,
@@ -430,8 +432,8 @@ class _Encoded:
         n_out = len(_OUTCOMES)
         ok = self.outcome >= 0
         flat = np.bincount(
-            self.activity[ok] * n_out + self.outcome[ok],
-            weights=self.weight[ok],
+            self.activity[ok].astype(np.int64) * n_out + self.outcome[ok],
+            weights=None if self.weight is None else self.weight[ok],
             minlength=len(self.names) * n_out,
         )
         return np.rint(flat).astype(np.int64).reshape(-1, n_out)
@@ -439,8 +441,31 @@ class _Encoded:
     def attended(self, mask: npt.NDArray[np.bool_]) -> dict[str, int]:
         """Attended appointments per activity among rows where ``mask`` holds."""
         sel = (self.outcome == 0) & mask
-        counts = np.rint(np.bincount(self.activity[sel], weights=self.weight[sel], minlength=len(self.names)))
+        weights = None if self.weight is None else self.weight[sel]
+        counts = np.rint(np.bincount(self.activity[sel], weights=weights, minlength=len(self.names)))
         return {str(n): int(c) for n, c in zip(self.names, counts, strict=True)}
+
+
+def _has_counts(appointments: pd.DataFrame) -> bool:
+    """Whether the optional ``count`` column holds any value."""
+    return "count" in appointments.columns and bool(appointments["count"].notna().any())
+
+
+def _factorize_sorted(series: pd.Series) -> tuple[npt.NDArray[np.integer], npt.NDArray[np.object_]]:
+    """``pd.factorize(series, sort=True)``: codes into the sorted distinct values (-1 for missing). A
+    categorical's own codes are remapped through its categories instead of hashing every row: the reader
+    gives the extracts' ID and label columns as categoricals (issue 16)."""
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(series, sort=True)
+        return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    raw = series.cat.codes.to_numpy()
+    categories = np.asarray(series.cat.categories, dtype=object)
+    present = np.flatnonzero(np.bincount(raw[raw >= 0], minlength=len(categories)) > 0)
+    names = categories[present]
+    order = np.argsort(names, kind="stable")
+    remap = np.full(len(categories) + 1, -1, dtype=np.int32)  # the last entry: missing (code -1)
+    remap[present[order]] = np.arange(present.size, dtype=np.int32)
+    return remap[raw], names[order]
 
 
 def appointment_weights(appointments: pd.DataFrame) -> FloatArray:
@@ -456,11 +481,12 @@ def _window_mask(
     """Rows in the history window (module docstring), or None for all rows."""
     if plan_start is None or len(appointments) == 0:
         return None
-    days = _days(appointments["appointment_date"])
+    # floor(t / day) < s exactly when t < s * day: compared on the nanoseconds, no day array (issue 16)
+    stamps = np.asarray(appointments["appointment_date"], dtype="datetime64[ns]").view(np.int64)
     start = int(np.datetime64(plan_start, "D").astype(np.int64))
-    before = days < start
+    before = stamps < start * _NS_PER_DAY
     if history_weeks is not None:
-        inside = before & (days >= start - 7 * history_weeks)
+        inside = before & (stamps >= (start - 7 * history_weeks) * _NS_PER_DAY)
         if inside.any():
             return inside
     return before
@@ -643,8 +669,11 @@ def build_history(pack: PlanningPack) -> History:
     if enc is not None:  # OUTCOME OF ATTENDANCE, where recorded, measures follow-ups at source (issue 17)
         from capacity_planner.demand.follow_up_outcomes import apply_outcome_ratios, outcome_follow_up_ratios
 
-        keep = _window_mask(pack.appointments, start, settings.history_weeks)
-        by_outcome, outcome_notes = outcome_follow_up_ratios(pack.appointments, pack.activities, keep)
+        appointments = pack.appointments
+        if not appointments["outcome_of_attendance"].notna().any():  # none recorded: nothing to measure,
+            appointments = appointments.iloc[:0]  # and no 10-million-row copy of the window (issue 16)
+        keep = _window_mask(appointments, start, settings.history_weeks)
+        by_outcome, outcome_notes = outcome_follow_up_ratios(appointments, pack.activities, keep)
         follow_ups = apply_outcome_ratios(follow_ups, by_outcome)
         notes.extend(outcome_notes)
     return History(

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from capacity_planner.errors import Problem
+from capacity_planner.pack.distinct import distinct
 from capacity_planner.pack.raw import RawTable
 
 ATTENDANCE_CODES: dict[str, str] = {
@@ -119,23 +120,26 @@ def translate_appointment_codes(table: RawTable, problems: list[Problem]) -> Raw
     for column, mapping, dropped_code, what in rules:
         if column not in frame.columns:
             continue
-        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        d = distinct(frame[column])  # codes into the distinct cells (a categorical's own codes)
+        uniques = list(d.values.iloc[: len(d.values) - int(d.has_missing)])
         text = [_one_code(v) for v in uniques]
         if dropped_code is not None and dropped_code in text:
-            hit = codes == text.index(dropped_code)
+            hit = d.expand_mask(np.arange(len(d.values)) == text.index(dropped_code))
             _warn_dropped(table, hit & ~drop, column, what, problems)
             drop |= hit
         if not any(t in mapping for t in text) and not all(isinstance(u, str) for u in uniques):
             continue  # typed cells (Excel/Parquet booleans) without codes: left as they are
+        if all(t not in mapping for t in text) and isinstance(frame[column].dtype, pd.CategoricalDtype):
+            continue  # labels already, as a categorical: nothing to rewrite
         labels = [mapping.get(t, u) for t, u in zip(text, uniques, strict=True)]
         # Handed on as a categorical: the parser's own pass over distinct values then costs nothing.
         category_codes, categories = pd.factorize(pd.Series(labels, dtype=object))
-        full = np.where(codes >= 0, category_codes[np.maximum(codes, 0)], -1)
-        replaced[column] = pd.Series(pd.Categorical.from_codes(full, categories=categories),
-                                     index=frame.index)
+        lookup = pd.Series(pd.Categorical.from_codes(np.append(category_codes, -1), categories=categories))
+        replaced[column] = d.expand(lookup).set_axis(frame.index)  # missing cells (last code) stay missing
     frame = frame.assign(**replaced) if replaced else frame
-    if drop.any():
-        frame = frame.loc[~drop].reset_index(drop=True)
+    if not drop.any():
+        return RawTable(table.name, table.source, frame, table.rows, table.typed)
+    frame = frame.loc[~drop].reset_index(drop=True)
     return RawTable(table.name, table.source, frame, table.rows[~drop], table.typed)
 
 

@@ -28,16 +28,20 @@ def formula_cells_without_values(path: Path) -> dict[str, list[tuple[int, str]]]
     try:
         with zipfile.ZipFile(path) as zf:
             for sheet, member in sheet_parts(zf):
-                xml = zf.read(member)
-                if b"<f" not in xml:
-                    continue
-                cells = [(int(row), col.decode()) for col, row, body in _CELL.findall(xml)
-                         if b"<f" in body and not _VALUE.search(body)]
+                cells = formulas_without_values_in(zf.read(member))
                 if cells:
                     out[sheet] = cells
     except (KeyError, zipfile.BadZipFile):
         return {}
     return out
+
+
+def formulas_without_values_in(xml: bytes) -> list[tuple[int, str]]:
+    """``[(row, column letter), ...]`` of the formula cells with no cached value in one sheet's XML."""
+    if b"<f" not in xml:
+        return []
+    return [(int(row), col.decode()) for col, row, body in _CELL.findall(xml)
+            if b"<f" in body and not _VALUE.search(body)]
 
 
 def formula_warnings(cells: list[tuple[int, str]], source: str) -> list[Problem]:

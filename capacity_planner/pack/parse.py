@@ -18,6 +18,7 @@ from capacity_planner import constants as C
 from capacity_planner.errors import Problem
 from capacity_planner.intake.advice import SHARE_HINT, percent_as_share
 from capacity_planner.intake.suggest import did_you_mean, near_misses
+from capacity_planner.pack.distinct import distinct
 from capacity_planner.pack.raw import RawTable
 from capacity_planner.pack.schema import ColumnSpec, TableSpec
 
@@ -29,6 +30,9 @@ SMALLEST_NONZERO = 1e-9  # below it a number is a slip (1e-300 patients a sessio
 MAX_TEXT_LENGTH = {"id": 200, "text": 2000}
 _THOUSANDS = r"[+-]?£?\d{1,3}(,\d{3})+(\.\d*)?"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_NS_PER_DAY = 86_400_000_000_000
+_FIRST_DAY = int(np.datetime64("1900-01-01", "D").astype(np.int64))  # days since 1970-01-01
+_LAST_DAY = int(np.datetime64("2200-12-31", "D").astype(np.int64))
 
 _TRUE = {"true", "yes", "y", "1", "t", "1.0"}
 _FALSE = {"false", "no", "n", "0", "f", "0.0"}
@@ -184,15 +188,25 @@ def _parse_date(series: pd.Series, *, distinct: bool = True) -> tuple[pd.Series,
         return (pd.Series(stamps, index=series.index, dtype="datetime64[ns]"), bad_cells.astype(bool),
                 far_cells.astype(bool))
     n = len(series)
-    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
-    far = np.zeros(n, dtype=bool)
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
-        days = values.to_numpy().astype("datetime64[D]")
-        ok = ~np.isnat(days) & (days >= np.datetime64("1900-01-01")) & (days <= np.datetime64("2200-12-31"))
-        far = ~np.isnat(days) & ~ok
-        out[ok] = pd.to_datetime(days[ok].astype("datetime64[ns]"))
-        return out, np.zeros(n, dtype=bool), far
+        stamps = values.to_numpy()
+        unit, _ = np.datetime_data(stamps.dtype)
+        per_day = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": _NS_PER_DAY}.get(unit)
+        if per_day is None:  # pragma: no cover - pandas keeps s, ms, us or ns
+            stamps, per_day = stamps.astype("datetime64[ns]"), _NS_PER_DAY
+        # Whole-column integer arithmetic on the day numbers (one new array, the rest in place), not
+        # masked assignment: a 10-million-row extract's dates in a few passes (issue 16).
+        nat = np.isnat(stamps)
+        days = stamps.view(np.int64) // per_day
+        far = ~nat & ((days < _FIRST_DAY) | (days > _LAST_DAY))
+        days *= _NS_PER_DAY
+        out_ns = days.view("datetime64[ns]")
+        if nat.any() or far.any():
+            out_ns[nat | far] = np.datetime64("NaT")
+        return pd.Series(out_ns, index=series.index, copy=False), np.zeros(n, dtype=bool), far
+    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+    far = np.zeros(n, dtype=bool)
     if series.dtype == object:
         # Excel and Parquet cells: datetime/date objects, numbers (Excel serial dates) or text.
         is_dt = series.map(lambda v: hasattr(v, "year"), na_action="ignore").fillna(False).to_numpy(
@@ -271,6 +285,15 @@ def parse_column(table: RawTable, spec: ColumnSpec, sink: ProblemSink,
         ``categorical`` a categorical of ``str`` categories for them (:data:`CATEGORICAL_TABLES`).
     """
     raw = table.frame[spec.name]
+    if len(raw) > _DISTINCT_FROM and (raw.dtype == object or isinstance(raw.dtype, pd.CategoricalDtype)
+                                      or pd.api.types.is_string_dtype(raw.dtype)):
+        return _parse_on_distinct(table, spec, sink, categorical)
+    return _parse_cells(table, spec, sink, categorical)
+
+
+def _parse_cells(table: RawTable, spec: ColumnSpec, sink: ProblemSink, categorical: bool) -> pd.Series:
+    """:func:`parse_column`, cell by cell (vectorised over the whole column)."""
+    raw = table.frame[spec.name]
     blank = blank_mask(raw)
     out: pd.Series
     if spec.kind in ("id", "text"):
@@ -331,6 +354,56 @@ def parse_column(table: RawTable, spec: ColumnSpec, sink: ProblemSink,
     return out
 
 
+class _Recorder(ProblemSink):
+    """A sink that keeps the :meth:`ProblemSink.rows` calls made while parsing a column's distinct values,
+    to be replayed on the full column (:func:`_parse_on_distinct`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[np.ndarray, str | None, pd.Series | None, str, str]] = []
+
+    def rows(self, table: RawTable, mask: np.ndarray, column: str | None,
+             values: pd.Series | None, message: str, severity: str = "error") -> None:
+        self.calls.append((np.asarray(mask, dtype=bool), column, values, message, severity))
+
+
+class _Expanded:
+    """``values`` of the distinct cells read row by row of the full column (``.iloc[i]``), without building
+    the full column: a problem shows the value of at most :data:`MAX_PROBLEMS_PER_KIND` rows."""
+
+    def __init__(self, values: pd.Series, codes: np.ndarray):
+        self._values, self._codes = values, codes
+
+    @property
+    def iloc(self) -> _Expanded:
+        return self
+
+    def __getitem__(self, i: int) -> object:
+        return self._values.iloc[int(self._codes[i])]
+
+
+def _parse_on_distinct(table: RawTable, spec: ColumnSpec, sink: ProblemSink, categorical: bool) -> pd.Series:
+    """:func:`parse_column` of a long column, done on its distinct cells and expanded by position.
+
+    Typing and checking a cell depends on that cell alone, so the distinct cells (in order of first
+    appearance, plus one missing cell) are parsed as a small table; each problem found there is replayed on
+    the rows holding those cells, in the same order and with the same rows, values and messages as a
+    row-by-row parse. A 10-million-row extract column of a few hundred IDs costs a few passes over its
+    integer codes instead of string operations on every row (issue 16).
+    """
+    d = distinct(table.frame[spec.name])
+    small = RawTable(table.name, table.source, pd.DataFrame({spec.name: d.values.reset_index(drop=True)}),
+                     np.arange(len(d.values), dtype=np.int64), table.typed)
+    recorder = _Recorder()
+    parsed = _parse_cells(small, spec, recorder, categorical)
+    for mask, column, values, message, severity in recorder.calls:
+        if not mask.any():
+            continue
+        shown = None if values is None else _Expanded(values.reset_index(drop=True), d.codes)
+        sink.rows(table, d.expand_mask(mask), column, shown, message, severity)  # type: ignore[arg-type]
+    return d.expand(parsed.reset_index(drop=True))
+
+
 def _check_limits(table: RawTable, spec: ColumnSpec, values: pd.Series, raw: pd.Series,
                   sink: ProblemSink) -> np.ndarray:
     """Report values outside the column's limits; return the mask of those rows."""
@@ -378,8 +451,8 @@ def parse_table(table: RawTable, spec: TableSpec, sink: ProblemSink) -> tuple[pd
             columns[col.name] = parse_column(table, col, sink, categorical).reset_index(drop=True)
         else:
             columns[col.name] = _missing_column(col, len(table.frame), categorical)
-    typed = pd.DataFrame(columns)
-    typed["_row"] = table.rows
+    columns["_row"] = pd.Series(table.rows, copy=False)
+    typed = pd.DataFrame(columns, copy=False)  # the parsed columns are new: no second copy of an extract
     # Unknown columns are kept as text (blank = missing) so they survive any conversion unchanged.
     extras = pd.DataFrame(
         {c: _text(table.frame[c]).where(~blank_mask(table.frame[c]), None).reset_index(drop=True)

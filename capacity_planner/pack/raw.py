@@ -33,7 +33,7 @@ import pandas as pd
 from capacity_planner._csv import unescape_frame
 from capacity_planner.errors import Problem
 from capacity_planner.intake.suggest import did_you_mean
-from capacity_planner.intake.xlsx_formulas import formula_cells_without_values, formula_warnings
+from capacity_planner.intake.xlsx_formulas import formula_warnings, formulas_without_values_in
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.xlsx_parts import sheet_parts
 from capacity_planner.pack.xlsx_writer import column_letter as excel_column
@@ -272,7 +272,10 @@ def _read_parquet(path: Path, name: str, problems: list[Problem]) -> RawTable | 
                                     "one value per cell: flatten it before saving", row=1,
                                     column=", ".join(nested)))
             return None
-        frame = pd.read_parquet(path)
+        # One block per column (split_blocks) and the Arrow buffers freed as they are converted
+        # (self_destruct): no copy into 2-D blocks of like columns, which cost a second copy of a
+        # 10-million-row extract (issue 16). Dictionary columns arrive as categoricals.
+        frame = pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True)
     except Exception as exc:  # pyarrow raises many types for corrupt files
         problems.append(Problem(path.name, f"cannot be read as Parquet: {exc}"))
         return None
@@ -412,8 +415,7 @@ def _read_workbook(path: Path) -> RawPack:
         raw.opened = False
         return raw
     wb, sheets = opened
-    merged = _merged_ranges(path)
-    formulas = formula_cells_without_values(path)  # read as blank: warned below (issue 17)
+    merged, formulas = _scan_sheet_xml(path)  # formulas read as blank: warned below (issue 17)
     seen: dict[str, str] = {}
     with progress(f"Reading {path.name}", total=len(sheets), unit="sheets") as bar:
         for meta in sheets:
@@ -482,22 +484,32 @@ def _read_one_sheet(raw: RawPack, wb: Any, meta: Any, path: Path, seen: dict[str
         raw.unreadable.add(key)
 
 
-def _merged_ranges(path: Path) -> dict[str, list[str]]:
-    """Merged-cell ranges per sheet, read from the workbook XML (read-only mode does not expose them)."""
-    import re
+_MERGE_REF = re.compile(rb'<mergeCell ref="([^"]+)"')
+
+
+def _scan_sheet_xml(path: Path) -> tuple[dict[str, list[str]], dict[str, list[tuple[int, str]]]]:
+    """Per sheet, from its XML (calamine gives neither): the merged-cell ranges, and the formula cells with no
+    saved value. Each sheet's XML is decompressed once for both (it was twice, and decoded as text: a
+    313,000-row appointments sheet is tens of MB of XML, issue 16); ``<mergeCells>`` follows
+    ``<sheetData>`` in a sheet's XML, so only the part after it is searched."""
     import zipfile
 
-    out: dict[str, list[str]] = {}
+    merged: dict[str, list[str]] = {}
+    formulas: dict[str, list[tuple[int, str]]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
             for sheet, member in sheet_parts(zf):
-                xml = zf.read(member).decode("utf-8", errors="replace")
-                refs = re.findall(r'<mergeCell ref="([^"]+)"', xml)
+                xml = zf.read(member)
+                end = xml.rfind(b"</sheetData>")
+                refs = _MERGE_REF.findall(xml, max(end, 0))
                 if refs:
-                    out[sheet] = refs
+                    merged[sheet] = [r.decode("utf-8", errors="replace") for r in refs]
+                cells = formulas_without_values_in(xml)
+                if cells:
+                    formulas[sheet] = cells
     except (KeyError, zipfile.BadZipFile):
-        return {}
-    return out
+        return {}, {}
+    return merged, formulas
 
 
 def _row_of(cell_ref: str) -> int:

@@ -21,6 +21,7 @@ from capacity_planner.pack.raw import read_raw
 from capacity_planner.pack.schema import REQUIRED_TABLES, TABLES, Purpose
 from capacity_planner.pack.settings import parse_settings, spc_chart_problems
 from capacity_planner.pack.validate import check_required_tables, cross_checks, table_source
+from capacity_planner.progress import progress
 
 SAMPLE_SIZES = ("small",)
 
@@ -89,15 +90,19 @@ def _load(path: Path, purpose: Purpose) -> tuple[M.PlanningPack | None, list[Pro
     check_required_tables(raw, purpose, sink)
     frames: dict[str, pd.DataFrame] = {}
     extras: dict[str, pd.DataFrame] = {}
-    for name, table in raw.tables.items():
-        if name == "appointments":  # NHS Data Dictionary codes -> labels (issue 17)
-            table = translate_appointment_codes(table, sink.problems)
-        typed, extra = parse_table(table, TABLES[name], sink)
-        if len(typed) == 0 and name not in REQUIRED_TABLES[purpose]:
-            continue
-        frames[name] = typed
-        if extra.shape[1]:
-            extras[name] = extra
+    rows = sum(len(t.frame) for t in raw.tables.values())
+    with progress(f"Checking {path.name}", total=rows, unit="rows") as bar:  # issue 16: say what it does
+        for name, table in raw.tables.items():
+            bar.describe(f"Checking {table.source}")
+            if name == "appointments":  # NHS Data Dictionary codes -> labels (issue 17)
+                table = translate_appointment_codes(table, sink.problems)
+            typed, extra = parse_table(table, TABLES[name], sink)
+            bar.advance(len(table.frame))
+            if len(typed) == 0 and name not in REQUIRED_TABLES[purpose]:
+                continue
+            frames[name] = typed
+            if extra.shape[1]:
+                extras[name] = extra
     log = DefaultLog()
     explicit_start = settings.start
     settings = apply_defaults(frames, settings, log)

@@ -490,16 +490,23 @@ class Constraints:
         r"""Weeks an activity with ``min_weekly_sessions`` :math:`k_a` goes uncovered, and the shortfall below
         its share of weeks (:mod:`capacity_planner.solver.cover`): per row :math:`r` (weeks with one calendar,
         or a clinician's unrecorded leave) :math:`\sum_{(c,s) \in r} x_{csa} \ge k_a B_{ar}`;
-        :math:`v_a \ge \sum_r n_r (1 - B_{ar}) - \text{allowed}_a` (tenths of a week)."""
+        :math:`v_a \ge \sum_r n_r (1 - B_{ar}) - \text{allowed}_a` (tenths of a week). Each row is written
+        as the rule's total :math:`T = \sum_{(c,s)} x_{csa}` less the cells not in it, so a row holds the few
+        cells a week's calendar or a clinician's leave takes away, not every cell of the activity (the
+        service sample's two-week-wait clinic: 40 rows of a few cells, not of 400)."""
         for r, rule in enumerate(self.p.cover):
             a = rule.activity
             aid = self.p.activities[a].activity_id + (f" {'-'.join(rule.slot)}" if rule.slot else "")
+            every = {(c, s) for row in rule.rows for c, s in row.cells if (c, s, a) in self.v.x}
+            total = self.model.new_int_var(0, len(every), f"cover_cells[{aid}]")
+            self.model.add(total == sum(self.v.x[(c, s, a)] for c, s in sorted(every)))
             missed: list[tuple[cp_model.IntVar, int]] = []
             constant = 0
             for i, row in enumerate(rule.rows):
                 covered = self.model.new_bool_var(f"covered[{aid}, row {i}]")
-                cells = [self.v.x[(c, s, a)] for c, s in row.cells if (c, s, a) in self.v.x]
-                self.model.add(sum(cells) >= rule.sessions * covered)
+                gone = every - set(row.cells)
+                self.model.add(total - sum(self.v.x[(c, s, a)] for c, s in sorted(gone))
+                               >= rule.sessions * covered)
                 constant += row.tenths
                 missed.append((covered, -row.tenths))
             short = self.v.cover_short[r]

@@ -58,6 +58,13 @@ proving its optimum and the previous plan is at least as good under its objectiv
 the previous plan stands (fixed and evaluated, :func:`_previous_plan`), so a time limit never leaves a
 level worse than the hinted search would have started from."""
 
+HIGHS_LEVELS = frozenset({"changes"})
+"""Levels HiGHS is asked about when CP-SAT stops them without a proof (:mod:`capacity_planner.solver.milp`):
+CP-SAT gets :data:`CPSAT_SHARE` of the level's time, HiGHS the rest, with CP-SAT's value as a cutoff. With
+weekday-true supply CP-SAT's bound on the service pack's ``changes`` level stays at its LP root (153)
+however long it runs, where HiGHS proves the optimum (155) in a few branch-and-bound nodes."""
+CPSAT_SHARE = 0.5
+
 _NOT_FROM_PREVIOUS = UNHINTED_LEVELS | {"changes"}
 #: Levels the per-size surplus cap (Constraints.no_short_surplus, weekday-true supply) cannot change: a plan
 #: with a cell it forbids has a plan with fewer cells and the same floor, unmet demand and cost. It is added
@@ -134,6 +141,31 @@ def _previous_plan(model: AllocationModel, hint: list[tuple[cp_model.IntVar, int
     return solver, status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
+def _highs_level(model: AllocationModel, found: cp_model.CpSolver | None, seed: int,
+                 seconds: float) -> cp_model.CpSolver | None:
+    """HiGHS on the level CP-SAT just stopped without a proof (:mod:`capacity_planner.solver.milp`): the same
+    model, with CP-SAT's value as a cutoff when it found a plan. When HiGHS proves an optimum, its cells are
+    fixed and solved by CP-SAT (so every rule is checked by the model itself) and that solver is returned;
+    None when HiGHS proves nothing in ``seconds``, the model has a rule the translation does not cover, or
+    CP-SAT does not confirm the plan at HiGHS's value."""
+    from capacity_planner.solver.milp import solve_milp, to_milp
+
+    if seconds < 1.0:
+        return None
+    milp_model = to_milp(model.cp.proto)
+    if milp_model is None:
+        return None
+    answer = solve_milp(milp_model, cutoff=None if found is None else found.objective_value,
+                        time_limit_s=seconds)
+    if not answer.optimal or answer.values is None or answer.value is None:
+        return None
+    values = answer.values
+    plan, ok = _previous_plan(model, [(v, values[v.index]) for v in model.variables.all_vars()], seed)
+    if not ok or plan.objective_value > answer.value + 0.5:
+        return None
+    return plan
+
+
 def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int = 0, workers: int | None = 1,
           deterministic: bool = True, progress: Progress | None = None, explain: bool = True,
           work_limit: float | None = None) -> Result:
@@ -195,6 +227,9 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
         # With a work limit, the wall clock is only a safety net: each level may use all that is left.
         budget = remaining if not pending or work_left is not None else remaining / 2
         work = None if work_left is None else (work_left if not pending else work_left / 2)
+        level_budget, level_work = budget, work
+        if level.name in HIGHS_LEVELS:  # the rest of the level's time is HiGHS's, if CP-SAT leaves a gap
+            budget, work = budget * CPSAT_SHARE, None if work is None else work * CPSAT_SHARE
         if level.name not in SHORT_SURPLUS_AFTER and not short_surplus_added:
             model.constraints.no_short_surplus()
             short_surplus_added = True
@@ -219,6 +254,17 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
                     and work_done < work * 0.999:
                 wall_stopped = True  # stopped by the wall clock before the work limit
         bound = solver.best_objective_bound
+        if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and level.name in HIGHS_LEVELS:
+            # HiGHS gets the rest of the level's time (with a work limit: its work share in seconds, about
+            # a core-second a unit, within the wall clock left); only an optimum it proves is taken.
+            left = min(level_budget, time_limit_s - (time.perf_counter() - start)) - seconds
+            if level_work is not None:
+                left = min(left, level_work - work_done)
+            proven = _highs_level(model, solver if status is SolveStatus.FEASIBLE else None, seed, left)
+            if proven is not None:
+                solver, status = proven, SolveStatus.OPTIMAL
+                bound = solver.best_objective_bound
+            seconds = time.perf_counter() - t0
         if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and level.name in _NOT_FROM_PREVIOUS \
                 and hint is not None:
             # Stopped before proving the level: the previous plan stands if nothing found is better.

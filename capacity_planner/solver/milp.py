@@ -177,9 +177,11 @@ def to_milp(proto: Any) -> Milp | None:
     return Milp(c, float(proto.objective.offset), rows, cols, vals, lower, upper, lb, ub)
 
 
-def solve_milp(milp_model: Milp, *, cutoff: float | None, time_limit_s: float) -> MilpAnswer:
+def solve_milp(milp_model: Milp, *, cutoff: float | None, time_limit_s: float,
+               node_limit: int | None = None) -> MilpAnswer:
     """Minimise ``milp_model`` with HiGHS (``scipy.optimize.milp``, relative gap 0), with the row
-    :math:`c^\\top y + c_0 \\le \\text{cutoff}` when given; stops after ``time_limit_s`` seconds."""
+    :math:`c^\\top y + c_0 \\le \\text{cutoff}` when given; stops after ``time_limit_s`` seconds or
+    ``node_limit`` branch-and-bound nodes (a count: the same on any machine)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix
 
@@ -196,7 +198,8 @@ def solve_milp(milp_model: Milp, *, cutoff: float | None, time_limit_s: float) -
     start = time.perf_counter()
     res = milp(m.c, constraints=LinearConstraint(a, lower, upper), integrality=np.ones(len(m.c)),
                bounds=Bounds(m.lb, m.ub),
-               options={"time_limit": max(0.1, float(time_limit_s)), "mip_rel_gap": 0.0, "disp": False})
+               options={"time_limit": max(0.1, float(time_limit_s)), "mip_rel_gap": 0.0, "disp": False,
+                        **({} if node_limit is None else {"node_limit": int(node_limit)})})
     seconds = time.perf_counter() - start
     bound = getattr(res, "mip_dual_bound", None)
     bound = None if bound is None or not np.isfinite(bound) else float(bound) + m.offset

@@ -59,11 +59,16 @@ the previous plan stands (fixed and evaluated, :func:`_previous_plan`), so a tim
 level worse than the hinted search would have started from."""
 
 HIGHS_LEVELS = frozenset({"changes"})
-"""Levels HiGHS is asked about when CP-SAT stops them without a proof (:mod:`capacity_planner.solver.milp`):
-CP-SAT gets :data:`CPSAT_SHARE` of the level's time, HiGHS the rest, with CP-SAT's value as a cutoff. With
+"""Levels HiGHS is asked first (:mod:`capacity_planner.solver.milp`), with the previous level's plan as a
+cutoff, for :data:`HIGHS_SHARE` of the level's time; CP-SAT searches only if HiGHS proves nothing. With
 weekday-true supply CP-SAT's bound on the service pack's ``changes`` level stays at its LP root (153)
-however long it runs, where HiGHS proves the optimum (155) in a few branch-and-bound nodes."""
-CPSAT_SHARE = 0.5
+however long it runs (its first plan comes after ~10 work units), where HiGHS proves the optimum (155)."""
+HIGHS_SHARE = 0.6
+HIGHS_LEVEL_SHARE = 0.7
+"""Share of the time left a level of :data:`HIGHS_LEVELS` may use when levels follow it (others: half)."""
+HIGHS_NODES_PER_UNIT = 50
+"""With a work limit, HiGHS stops after this many branch-and-bound nodes per work unit of the level (a
+count, so the plan does not depend on the machine's speed); the wall clock is its safety net."""
 
 _NOT_FROM_PREVIOUS = UNHINTED_LEVELS | {"changes"}
 #: Levels the per-size surplus cap (Constraints.no_short_surplus, weekday-true supply) cannot change: a plan
@@ -141,13 +146,13 @@ def _previous_plan(model: AllocationModel, hint: list[tuple[cp_model.IntVar, int
     return solver, status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
-def _highs_level(model: AllocationModel, found: cp_model.CpSolver | None, seed: int,
-                 seconds: float) -> cp_model.CpSolver | None:
-    """HiGHS on the level CP-SAT just stopped without a proof (:mod:`capacity_planner.solver.milp`): the same
-    model, with CP-SAT's value as a cutoff when it found a plan. When HiGHS proves an optimum, its cells are
+def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, seconds: float,
+                 nodes: int | None = None) -> cp_model.CpSolver | None:
+    """HiGHS on the level being solved (:mod:`capacity_planner.solver.milp`): the same model, with the row
+    objective <= ``cutoff`` (a value a known plan reaches). When HiGHS proves an optimum, its cells are
     fixed and solved by CP-SAT (so every rule is checked by the model itself) and that solver is returned;
-    None when HiGHS proves nothing in ``seconds``, the model has a rule the translation does not cover, or
-    CP-SAT does not confirm the plan at HiGHS's value."""
+    None when HiGHS proves nothing within ``seconds`` (and ``nodes`` branch-and-bound nodes), the model has
+    a rule the translation does not cover, or CP-SAT does not confirm the plan at HiGHS's value."""
     from capacity_planner.solver.milp import solve_milp, to_milp
 
     if seconds < 1.0:
@@ -155,8 +160,7 @@ def _highs_level(model: AllocationModel, found: cp_model.CpSolver | None, seed: 
     milp_model = to_milp(model.cp.proto)
     if milp_model is None:
         return None
-    answer = solve_milp(milp_model, cutoff=None if found is None else found.objective_value,
-                        time_limit_s=seconds)
+    answer = solve_milp(milp_model, cutoff=cutoff, time_limit_s=seconds, node_limit=nodes)
     if not answer.optimal or answer.values is None or answer.value is None:
         return None
     values = answer.values
@@ -227,26 +231,40 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
         # With a work limit, the wall clock is only a safety net: each level may use all that is left.
         budget = remaining if not pending or work_left is not None else remaining / 2
         work = None if work_left is None else (work_left if not pending else work_left / 2)
-        level_budget, level_work = budget, work
-        if level.name in HIGHS_LEVELS:  # the rest of the level's time is HiGHS's, if CP-SAT leaves a gap
-            budget, work = budget * CPSAT_SHARE, None if work is None else work * CPSAT_SHARE
+        if level.name in HIGHS_LEVELS and pending and work_left is None:
+            budget = remaining * HIGHS_LEVEL_SHARE  # the hard level; the later ones (fairness) are quick
         if level.name not in SHORT_SURPLUS_AFTER and not short_surplus_added:
             model.constraints.no_short_surplus()
             short_surplus_added = True
         model.cp.minimize(level.expr)
+        proven = None
+        if level.name in HIGHS_LEVELS and hint is not None:
+            # HiGHS first, its cutoff the previous plan's value; only an optimum it proves is taken.
+            previous, found = _previous_plan(model, hint, seed)
+            nodes = None if work is None else max(20, round(HIGHS_NODES_PER_UNIT * work))
+            proven = _highs_level(model, previous.objective_value if found else None, seed,
+                                  budget * HIGHS_SHARE if work is None else budget, nodes)
+            if proven is None:
+                budget = max(0.01, budget - (time.perf_counter() - t0))
         if level.name in UNHINTED_LEVELS:
             # No hint, except from a baseline plan (the meeting's re-plan): it is nearly optimal for these
             # levels, and a search cut short stays near it (docs/benchmarks.md, issue 20).
             model.set_hint(model.baseline_hint())
         elif hint is not None:
             model.set_hint(model.current_plan_hint(hint) if level.name == "changes" else hint)
-        solver = cp_model.CpSolver()
-        configure(solver, seed=seed, workers=n_workers, time_limit_s=budget, deterministic=deterministic,
-                  work_limit=work)
-        callback = _Callback(level.name, level.scale, progress, start) if progress else None
-        status = _STATUS[run_stoppable(solver, partial(solver.solve, model.cp, callback))]
+        if proven is not None:
+            solver, status = proven, SolveStatus.OPTIMAL
+            if progress:
+                progress(level.name, solver.objective_value / level.scale,
+                         solver.best_objective_bound / level.scale, time.perf_counter() - start)
+        else:
+            solver = cp_model.CpSolver()
+            configure(solver, seed=seed, workers=n_workers, time_limit_s=budget, deterministic=deterministic,
+                      work_limit=work)
+            callback = _Callback(level.name, level.scale, progress, start) if progress else None
+            status = _STATUS[run_stoppable(solver, partial(solver.solve, model.cp, callback))]
         seconds = time.perf_counter() - t0
-        if work_left is not None:
+        if work_left is not None and proven is None:
             # the response's deterministic time: CpSolver.deterministic_time exists from OR-Tools 9.15 only
             work_done = solver.response_proto.deterministic_time
             work_left -= work_done
@@ -254,17 +272,6 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
                     and work_done < work * 0.999:
                 wall_stopped = True  # stopped by the wall clock before the work limit
         bound = solver.best_objective_bound
-        if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and level.name in HIGHS_LEVELS:
-            # HiGHS gets the rest of the level's time (with a work limit: its work share in seconds, about
-            # a core-second a unit, within the wall clock left); only an optimum it proves is taken.
-            left = min(level_budget, time_limit_s - (time.perf_counter() - start)) - seconds
-            if level_work is not None:
-                left = min(left, level_work - work_done)
-            proven = _highs_level(model, solver if status is SolveStatus.FEASIBLE else None, seed, left)
-            if proven is not None:
-                solver, status = proven, SolveStatus.OPTIMAL
-                bound = solver.best_objective_bound
-            seconds = time.perf_counter() - t0
         if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and level.name in _NOT_FROM_PREVIOUS \
                 and hint is not None:
             # Stopped before proving the level: the previous plan stands if nothing found is better.

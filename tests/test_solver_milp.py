@@ -118,3 +118,36 @@ def test_highs_proves_the_changes_level_first(tiny_path: Path, monkeypatch: pyte
     assert level.status is SolveStatus.OPTIMAL and level.gap == 0
     assert level.objective == best.objective == second.summary.changed_sessions
     assert second.status is SolveStatus.OPTIMAL
+
+
+def _minimises_routine(fn: partial[Any]) -> bool:
+    """True when the solve call ``fn`` minimises unmet routine demand (the routine activities' unmet)."""
+    model = fn.args[0]
+    names = {model.proto.variables[i].name for i in model.proto.objective.vars}
+    return bool(names) and all(n.startswith("unmet[") for n in names) and "unmet[2ww]" not in names
+
+
+def test_highs_proves_an_unmet_level_cp_sat_stops_short(tiny_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        ) -> None:
+    """CP-SAT stopped at once on the routine level (no plan): HiGHS, given the rest of the level's time,
+    proves the routine optimum CP-SAT proves when run to the end, and the whole plan is proven and checked."""
+    real = solve_module.run_stoppable
+    calls = []
+
+    def stopped_at_once(solver: Any, fn: partial[Any]) -> Any:
+        if _minimises_routine(fn) and not solver.parameters.fix_variables_to_their_hinted_value:
+            calls.append(1)
+            solver.parameters.max_number_of_conflicts = 0
+            solver.parameters.max_time_in_seconds = 1e-6
+        return real(solver, fn)
+
+    pack = cp.read_pack(tiny_path)
+    requirements = reqs(TINY_DEMAND, rapid=["2ww"])
+    best = {lv.name: lv for lv in run(pack, requirements).result.levels}["unmet_routine"]
+    monkeypatch.setattr(solve_module, "run_stoppable", stopped_at_once)
+    second = run(pack, requirements)
+    assert calls, "the routine level was not cut short"
+    level = {lv.name: lv for lv in second.result.levels}["unmet_routine"]
+    assert level.status is SolveStatus.OPTIMAL and level.gap == 0
+    assert level.objective == best.objective
+    assert second.status is SolveStatus.OPTIMAL

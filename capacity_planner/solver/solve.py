@@ -72,6 +72,10 @@ HIGHS_AFTER_LEVELS = frozenset({"unmet_rapid_access", "unmet_routine"})
 with CP-SAT's value as a cutoff. On a 24-clinician service of the trust pack CP-SAT took 24 units (103 s
 loaded) to prove the routine level, HiGHS 16 s; on a 64-clinician one 115 s against 7 s."""
 CPSAT_SHARE = 0.4
+HIGHS_MAX_VARIABLES = 6000
+"""HiGHS is asked only about models of at most this many variables (the service pack has 3,181, a 64-clinician
+trust service 4,975): the 160-clinician single service (~13,000) was not measured with it this session, so
+its levels stay CP-SAT's alone, as measured in session 5."""
 HIGHS_NODES_PER_UNIT = 50
 """With a work limit, HiGHS stops after this many branch-and-bound nodes per work unit of the level (a
 count, so the plan does not depend on the machine's speed); the wall clock is its safety net."""
@@ -244,7 +248,8 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
             short_surplus_added = True
         model.cp.minimize(level.expr)
         proven = None
-        if level.name in HIGHS_LEVELS and hint is not None:
+        small = len(model.cp.proto.variables) <= HIGHS_MAX_VARIABLES
+        if level.name in HIGHS_LEVELS and hint is not None and small:
             # HiGHS first, its cutoff the previous plan's value; only an optimum it proves is taken.
             previous, found = _previous_plan(model, hint, seed)
             nodes = None if work is None else max(20, round(HIGHS_NODES_PER_UNIT * work))
@@ -253,7 +258,8 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
             if proven is None:
                 budget = max(0.01, budget - (time.perf_counter() - t0))
         level_budget, level_work = budget, work
-        if level.name in HIGHS_AFTER_LEVELS:  # the rest of the level's time is HiGHS's if CP-SAT leaves a gap
+        highs_after = level.name in HIGHS_AFTER_LEVELS and small
+        if highs_after:  # the rest of the level's time is HiGHS's if CP-SAT leaves a gap
             budget, work = budget * CPSAT_SHARE, None if work is None else work * CPSAT_SHARE
         if level.name in UNHINTED_LEVELS:
             # No hint, except from a baseline plan (the meeting's re-plan): it is nearly optimal for these
@@ -281,7 +287,7 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
                     and work_done < work * 0.999:
                 wall_stopped = True  # stopped by the wall clock before the work limit
         bound = solver.best_objective_bound
-        if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and level.name in HIGHS_AFTER_LEVELS:
+        if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and highs_after:
             # HiGHS gets the rest of the level's time (with a work limit, a node count for the rest of its
             # work and the wall clock left as a safety net); only an optimum it proves is taken.
             left = min(level_budget, time_limit_s - (time.perf_counter() - start)) - seconds

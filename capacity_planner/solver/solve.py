@@ -76,6 +76,9 @@ HIGHS_MAX_VARIABLES = 6000
 """HiGHS is asked only about models of at most this many variables (the service pack has 3,181, a 64-clinician
 trust service 4,975): the 160-clinician single service (~13,000) was not measured with it this session, so
 its levels stay CP-SAT's alone, as measured in session 5."""
+HIGHS_MIN_SECONDS = 4.0
+"""HiGHS is not asked when its share of a level would be shorter than this (wall-clock mode): in a part of a
+trust given ~2 s, splitting a level would only take time from CP-SAT."""
 HIGHS_NODES_PER_UNIT = 50
 """With a work limit, HiGHS stops after this many branch-and-bound nodes per work unit of the level (a
 count, so the plan does not depend on the machine's speed); the wall clock is its safety net."""
@@ -249,7 +252,8 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
         model.cp.minimize(level.expr)
         proven = None
         small = len(model.cp.proto.variables) <= HIGHS_MAX_VARIABLES
-        if level.name in HIGHS_LEVELS and hint is not None and small:
+        if level.name in HIGHS_LEVELS and hint is not None and small \
+                and (work is not None or budget * HIGHS_SHARE >= HIGHS_MIN_SECONDS):
             # HiGHS first, its cutoff the previous plan's value; only an optimum it proves is taken.
             previous, found = _previous_plan(model, hint, seed)
             nodes = None if work is None else max(20, round(HIGHS_NODES_PER_UNIT * work))
@@ -258,7 +262,8 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
             if proven is None:
                 budget = max(0.01, budget - (time.perf_counter() - t0))
         level_budget, level_work = budget, work
-        highs_after = level.name in HIGHS_AFTER_LEVELS and small
+        highs_after = level.name in HIGHS_AFTER_LEVELS and small \
+            and (work is not None or budget * (1 - CPSAT_SHARE) >= HIGHS_MIN_SECONDS)
         if highs_after:  # the rest of the level's time is HiGHS's if CP-SAT leaves a gap
             budget, work = budget * CPSAT_SHARE, None if work is None else work * CPSAT_SHARE
         if level.name in UNHINTED_LEVELS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import random
 from functools import partial
@@ -151,3 +152,28 @@ def test_highs_proves_an_unmet_level_cp_sat_stops_short(tiny_path: Path, monkeyp
     assert level.status is SolveStatus.OPTIMAL and level.gap == 0
     assert level.objective == best.objective
     assert second.status is SolveStatus.OPTIMAL
+
+
+def test_an_unproven_highs_plan_only_seeds_cp_sats_search(tiny_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          ) -> None:
+    """HiGHS stopped with a plan it has not proven: the plan is only CP-SAT's starting hint; CP-SAT then
+    proves the same changes optimum as without HiGHS, and the plan passes the checker."""
+    milp_module = importlib.import_module("capacity_planner.solver.milp")
+    real = milp_module.solve_milp
+    answers = []
+
+    def unproven(*args: Any, **kw: Any) -> Any:
+        answer = real(*args, **kw)
+        answers.append(answer)
+        return dataclasses.replace(answer, optimal=False)
+
+    pack = cp.read_pack(tiny_path)
+    requirements = reqs(TINY_DEMAND, rapid=["2ww"])
+    monkeypatch.setattr(solve_module, "HIGHS_LEVELS", frozenset())
+    best = {lv.name: lv for lv in run(pack, requirements).result.levels}["changes"]
+    monkeypatch.setattr(solve_module, "HIGHS_LEVELS", frozenset({"changes"}))
+    monkeypatch.setattr(milp_module, "solve_milp", unproven)
+    seeded = run(pack, requirements)
+    assert answers and answers[0].values is not None
+    level = {lv.name: lv for lv in seeded.result.levels}["changes"]
+    assert level.status is SolveStatus.OPTIMAL and level.objective == best.objective

@@ -159,28 +159,35 @@ def _previous_plan(model: AllocationModel, hint: list[tuple[cp_model.IntVar, int
     return solver, status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
+Hint = list[tuple[cp_model.IntVar, int]]
+
+
 def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, seconds: float,
-                 nodes: int | None = None) -> cp_model.CpSolver | None:
+                 nodes: int | None = None) -> tuple[cp_model.CpSolver | None, Hint | None]:
     """HiGHS on the level being solved (:mod:`capacity_planner.solver.milp`): the same model, with the row
     objective <= ``cutoff`` (a value a known plan reaches). When HiGHS proves an optimum, its cells are
     fixed and solved by CP-SAT (so every rule is checked by the model itself) and that solver is returned;
     None when HiGHS proves nothing within ``seconds`` (and ``nodes`` branch-and-bound nodes), the model has
-    a rule the translation does not cover, or CP-SAT does not confirm the plan at HiGHS's value."""
+    a rule the translation does not cover, or CP-SAT does not confirm the plan at HiGHS's value. Second:
+    the best plan HiGHS found without proving it, as a hint for CP-SAT's own search (None if none)."""
     from capacity_planner.solver.milp import solve_milp, to_milp
 
     if seconds < 1.0:
-        return None
+        return None, None
     milp_model = to_milp(model.cp.proto)
     if milp_model is None:
-        return None
+        return None, None
     answer = solve_milp(milp_model, cutoff=cutoff, time_limit_s=seconds, node_limit=nodes)
-    if not answer.optimal or answer.values is None or answer.value is None:
-        return None
+    if answer.values is None or answer.value is None:
+        return None, None
     values = answer.values
-    plan, ok = _previous_plan(model, [(v, values[v.index]) for v in model.variables.all_vars()], seed)
+    found = [(v, values[v.index]) for v in model.variables.all_vars()]
+    if not answer.optimal:
+        return None, found
+    plan, ok = _previous_plan(model, found, seed)
     if not ok or plan.objective_value > answer.value + 0.5:
-        return None
-    return plan
+        return None, None
+    return plan, None
 
 
 def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int = 0, workers: int | None = 1,
@@ -250,15 +257,15 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
             model.constraints.no_short_surplus()
             short_surplus_added = True
         model.cp.minimize(level.expr)
-        proven = None
+        proven, highs_found = None, None
         small = len(model.cp.proto.variables) <= HIGHS_MAX_VARIABLES
         if level.name in HIGHS_LEVELS and hint is not None and small \
                 and (work is not None or budget * HIGHS_SHARE >= HIGHS_MIN_SECONDS):
             # HiGHS first, its cutoff the previous plan's value; only an optimum it proves is taken.
             previous, found = _previous_plan(model, hint, seed)
             nodes = None if work is None else max(20, round(HIGHS_NODES_PER_UNIT * work))
-            proven = _highs_level(model, previous.objective_value if found else None, seed,
-                                  budget * HIGHS_SHARE if work is None else budget, nodes)
+            proven, highs_found = _highs_level(model, previous.objective_value if found else None, seed,
+                                               budget * HIGHS_SHARE if work is None else budget, nodes)
             if proven is None:
                 budget = max(0.01, budget - (time.perf_counter() - t0))
         level_budget, level_work = budget, work
@@ -270,6 +277,8 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
             # No hint, except from a baseline plan (the meeting's re-plan): it is nearly optimal for these
             # levels, and a search cut short stays near it (docs/benchmarks.md, issue 20).
             model.set_hint(model.baseline_hint())
+        elif highs_found is not None:  # HiGHS's best plan, unproven: CP-SAT searches on from it
+            model.set_hint(highs_found)
         elif hint is not None:
             model.set_hint(model.current_plan_hint(hint) if level.name == "changes" else hint)
         if proven is not None:
@@ -298,7 +307,7 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
             left = min(level_budget, time_limit_s - (time.perf_counter() - start)) - seconds
             nodes = None if level_work is None else max(20, round(HIGHS_NODES_PER_UNIT * level_work))
             cutoff = solver.objective_value if status is SolveStatus.FEASIBLE else None
-            after = _highs_level(model, cutoff, seed, left, nodes)
+            after, _ = _highs_level(model, cutoff, seed, left, nodes)
             if after is not None:
                 solver, status = after, SolveStatus.OPTIMAL
                 bound = solver.best_objective_bound

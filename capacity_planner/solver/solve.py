@@ -63,7 +63,7 @@ HIGHS_LEVELS = frozenset({"changes"})
 cutoff, for :data:`HIGHS_SHARE` of the level's time; CP-SAT searches only if HiGHS proves nothing. With
 weekday-true supply CP-SAT's bound on the service pack's ``changes`` level stays at its LP root (153)
 however long it runs (its first plan comes after ~10 work units), where HiGHS proves the optimum (155)."""
-HIGHS_SHARE = 0.6
+HIGHS_SHARE = 0.85
 HIGHS_LEVEL_SHARE = 0.7
 """Share of the time left a level of :data:`HIGHS_LEVELS` may use when levels follow it (others: half)."""
 HIGHS_AFTER_LEVELS = frozenset({"unmet_rapid_access", "unmet_routine"})

@@ -11,6 +11,12 @@ variables with the previous solution. When a time limit stops a level before pro
 optimality, the level is fixed to the best value *found*, never to the proven bound: a bound that no plan
 reaches would make the next level infeasible.
 
+HiGHS as a second solver. The ``changes`` level is first handed to HiGHS (the same model translated exactly,
+:mod:`capacity_planner.solver.milp`), and the unmet-demand levels are when CP-SAT leaves them unproven
+(:data:`HIGHS_LEVELS`, :data:`HIGHS_AFTER_LEVELS`): with weekday-true supply CP-SAT's bound on the service
+pack's ``changes`` level stays at its LP root, where HiGHS's branch-and-bound proves the optimum. Only an
+optimum HiGHS proves ends a level, and only after CP-SAT has re-solved it with the cells fixed.
+
 Determinism. CP-SAT's parallel portfolio shares information between threads as it arrives and is not
 reproducible. ``deterministic=True`` (the default) sets ``interleave_search``: the subsolvers run in
 batches with synchronisation points, so the search is a function of the model, parameters, seed and

@@ -11,6 +11,12 @@ variables with the previous solution. When a time limit stops a level before pro
 optimality, the level is fixed to the best value *found*, never to the proven bound: a bound that no plan
 reaches would make the next level infeasible.
 
+HiGHS as a second solver. The ``changes`` level is first handed to HiGHS (the same model translated exactly,
+:mod:`capacity_planner.solver.milp`), and the unmet-demand levels are when CP-SAT leaves them unproven
+(:data:`HIGHS_LEVELS`, :data:`HIGHS_AFTER_LEVELS`): with weekday-true supply CP-SAT's bound on the service
+pack's ``changes`` level stays at its LP root, where HiGHS's branch-and-bound proves the optimum. Only an
+optimum HiGHS proves ends a level, and only after CP-SAT has re-solved it with the cells fixed.
+
 Determinism. CP-SAT's parallel portfolio shares information between threads as it arrives and is not
 reproducible. ``deterministic=True`` (the default) sets ``interleave_search``: the subsolvers run in
 batches with synchronisation points, so the search is a function of the model, parameters, seed and
@@ -57,6 +63,31 @@ The level's rule ``f_k <= f_k*`` keeps the earlier levels' optima either way; if
 proving its optimum and the previous plan is at least as good under its objective (or it found nothing),
 the previous plan stands (fixed and evaluated, :func:`_previous_plan`), so a time limit never leaves a
 level worse than the hinted search would have started from."""
+
+HIGHS_LEVELS = frozenset({"changes"})
+"""Levels HiGHS is asked first (:mod:`capacity_planner.solver.milp`), with the previous level's plan as a
+cutoff, for :data:`HIGHS_SHARE` of the level's time; CP-SAT searches only if HiGHS proves nothing. With
+weekday-true supply CP-SAT's bound on the service pack's ``changes`` level stays at its LP root (153)
+however long it runs (its first plan comes after ~10 work units), where HiGHS proves the optimum (155)."""
+HIGHS_SHARE = 0.85
+HIGHS_LEVEL_SHARE = 0.7
+"""Share of the time left a level of :data:`HIGHS_LEVELS` may use when levels follow it (others: half)."""
+HIGHS_AFTER_LEVELS = frozenset({"unmet_rapid_access", "unmet_routine"})
+"""Levels HiGHS is asked *after* CP-SAT, when CP-SAT stops them without a proof: CP-SAT gets
+:data:`CPSAT_SHARE` of the level's time (it proves the service pack's levels in ~1 unit), HiGHS the rest
+with CP-SAT's value as a cutoff. On a 24-clinician service of the trust pack CP-SAT took 24 units (103 s
+loaded) to prove the routine level, HiGHS 16 s; on a 64-clinician one 115 s against 7 s."""
+CPSAT_SHARE = 0.4
+HIGHS_MAX_VARIABLES = 6000
+"""HiGHS is asked only about models of at most this many variables (the service pack has 3,181, a 64-clinician
+trust service 4,975): the 160-clinician single service (~13,000) was not measured with it this session, so
+its levels stay CP-SAT's alone, as measured in session 5."""
+HIGHS_MIN_SECONDS = 4.0
+"""HiGHS is not asked when its share of a level would be shorter than this (wall-clock mode): in a part of a
+trust given ~2 s, splitting a level would only take time from CP-SAT."""
+HIGHS_NODES_PER_UNIT = 50
+"""With a work limit, HiGHS stops after this many branch-and-bound nodes per work unit of the level (a
+count, so the plan does not depend on the machine's speed); the wall clock is its safety net."""
 
 _NOT_FROM_PREVIOUS = UNHINTED_LEVELS | {"changes"}
 #: Levels the per-size surplus cap (Constraints.no_short_surplus, weekday-true supply) cannot change: a plan
@@ -134,6 +165,37 @@ def _previous_plan(model: AllocationModel, hint: list[tuple[cp_model.IntVar, int
     return solver, status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
+Hint = list[tuple[cp_model.IntVar, int]]
+
+
+def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, seconds: float,
+                 nodes: int | None = None) -> tuple[cp_model.CpSolver | None, Hint | None]:
+    """HiGHS on the level being solved (:mod:`capacity_planner.solver.milp`): the same model, with the row
+    objective <= ``cutoff`` (a value a known plan reaches). When HiGHS proves an optimum, its cells are
+    fixed and solved by CP-SAT (so every rule is checked by the model itself) and that solver is returned;
+    None when HiGHS proves nothing within ``seconds`` (and ``nodes`` branch-and-bound nodes), the model has
+    a rule the translation does not cover, or CP-SAT does not confirm the plan at HiGHS's value. Second:
+    the best plan HiGHS found without proving it, as a hint for CP-SAT's own search (None if none)."""
+    from capacity_planner.solver.milp import solve_milp, to_milp
+
+    if seconds < 1.0:
+        return None, None
+    milp_model = to_milp(model.cp.proto)
+    if milp_model is None:
+        return None, None
+    answer = solve_milp(milp_model, cutoff=cutoff, time_limit_s=seconds, node_limit=nodes)
+    if answer.values is None or answer.value is None:
+        return None, None
+    values = answer.values
+    found = [(v, values[v.index]) for v in model.variables.all_vars()]
+    if not answer.optimal:
+        return None, found
+    plan, ok = _previous_plan(model, found, seed)
+    if not ok or plan.objective_value > answer.value + 0.5:
+        return None, None
+    return plan, None
+
+
 def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int = 0, workers: int | None = 1,
           deterministic: bool = True, progress: Progress | None = None, explain: bool = True,
           work_limit: float | None = None) -> Result:
@@ -195,23 +257,49 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
         # With a work limit, the wall clock is only a safety net: each level may use all that is left.
         budget = remaining if not pending or work_left is not None else remaining / 2
         work = None if work_left is None else (work_left if not pending else work_left / 2)
+        if level.name in HIGHS_LEVELS and pending and work_left is None:
+            budget = remaining * HIGHS_LEVEL_SHARE  # the hard level; the later ones (fairness) are quick
         if level.name not in SHORT_SURPLUS_AFTER and not short_surplus_added:
             model.constraints.no_short_surplus()
             short_surplus_added = True
         model.cp.minimize(level.expr)
+        proven, highs_found = None, None
+        small = len(model.cp.proto.variables) <= HIGHS_MAX_VARIABLES
+        if level.name in HIGHS_LEVELS and hint is not None and small \
+                and (work is not None or budget * HIGHS_SHARE >= HIGHS_MIN_SECONDS):
+            # HiGHS first, its cutoff the previous plan's value; only an optimum it proves is taken.
+            previous, found = _previous_plan(model, hint, seed)
+            nodes = None if work is None else max(20, round(HIGHS_NODES_PER_UNIT * work))
+            proven, highs_found = _highs_level(model, previous.objective_value if found else None, seed,
+                                               budget * HIGHS_SHARE if work is None else budget, nodes)
+            if proven is None:
+                budget = max(0.01, budget - (time.perf_counter() - t0))
+        level_budget, level_work = budget, work
+        highs_after = level.name in HIGHS_AFTER_LEVELS and small \
+            and (work is not None or budget * (1 - CPSAT_SHARE) >= HIGHS_MIN_SECONDS)
+        if highs_after:  # the rest of the level's time is HiGHS's if CP-SAT leaves a gap
+            budget, work = budget * CPSAT_SHARE, None if work is None else work * CPSAT_SHARE
         if level.name in UNHINTED_LEVELS:
             # No hint, except from a baseline plan (the meeting's re-plan): it is nearly optimal for these
             # levels, and a search cut short stays near it (docs/benchmarks.md, issue 20).
             model.set_hint(model.baseline_hint())
+        elif highs_found is not None:  # HiGHS's best plan, unproven: CP-SAT searches on from it
+            model.set_hint(highs_found)
         elif hint is not None:
             model.set_hint(model.current_plan_hint(hint) if level.name == "changes" else hint)
-        solver = cp_model.CpSolver()
-        configure(solver, seed=seed, workers=n_workers, time_limit_s=budget, deterministic=deterministic,
-                  work_limit=work)
-        callback = _Callback(level.name, level.scale, progress, start) if progress else None
-        status = _STATUS[run_stoppable(solver, partial(solver.solve, model.cp, callback))]
+        if proven is not None:
+            solver, status = proven, SolveStatus.OPTIMAL
+            if progress:
+                progress(level.name, solver.objective_value / level.scale,
+                         solver.best_objective_bound / level.scale, time.perf_counter() - start)
+        else:
+            solver = cp_model.CpSolver()
+            configure(solver, seed=seed, workers=n_workers, time_limit_s=budget, deterministic=deterministic,
+                      work_limit=work)
+            callback = _Callback(level.name, level.scale, progress, start) if progress else None
+            status = _STATUS[run_stoppable(solver, partial(solver.solve, model.cp, callback))]
         seconds = time.perf_counter() - t0
-        if work_left is not None:
+        if work_left is not None and proven is None:
             # the response's deterministic time: CpSolver.deterministic_time exists from OR-Tools 9.15 only
             work_done = solver.response_proto.deterministic_time
             work_left -= work_done
@@ -219,6 +307,17 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
                     and work_done < work * 0.999:
                 wall_stopped = True  # stopped by the wall clock before the work limit
         bound = solver.best_objective_bound
+        if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and highs_after:
+            # HiGHS gets the rest of the level's time (with a work limit, a node count for the rest of its
+            # work and the wall clock left as a safety net); only an optimum it proves is taken.
+            left = min(level_budget, time_limit_s - (time.perf_counter() - start)) - seconds
+            nodes = None if level_work is None else max(20, round(HIGHS_NODES_PER_UNIT * level_work))
+            cutoff = solver.objective_value if status is SolveStatus.FEASIBLE else None
+            after, _ = _highs_level(model, cutoff, seed, left, nodes)
+            if after is not None:
+                solver, status = after, SolveStatus.OPTIMAL
+                bound = solver.best_objective_bound
+            seconds = time.perf_counter() - t0
         if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and level.name in _NOT_FROM_PREVIOUS \
                 and hint is not None:
             # Stopped before proving the level: the previous plan stands if nothing found is better.

@@ -30,13 +30,15 @@ def _renamed(pack: PlanningPack, prefix: str) -> PlanningPack:
 
     return pack.replace(
         clinicians=tuple(ids(c, "clinician_id") for c in pack.clinicians),
-        activities=tuple(ids(a, "activity_id", "follow_up_activity", "room_type") for a in pack.activities),
+        activities=tuple(ids(a, "activity_id", "follow_up_activity", "room_type", "service")
+                         for a in pack.activities),
         skills=tuple(ids(s, "clinician_id", "activity_id") for s in pack.skills),
         availability=tuple(ids(a, "clinician_id") for a in pack.availability),
         job_plans=tuple(ids(j, "clinician_id", "activity_id") for j in pack.job_plans),
         requirements=tuple(ids(r, "activity_id") for r in pack.requirements),
         waiting_list=tuple(ids(w, "activity_id") for w in pack.waiting_list),
         rooms=tuple(ids(r, "room_type") for r in pack.rooms),
+        links=tuple(ids(k, "activity_id", "linked_activity_id") for k in pack.links),
         referrals=_prefixed(pack.referrals, prefix), appointments=_prefixed(pack.appointments, prefix),
         delivered=_prefixed(pack.delivered, prefix), leave=_prefixed(pack.leave, prefix))
 
@@ -54,7 +56,7 @@ def _prefixed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
 def _joined(a: PlanningPack, b: PlanningPack) -> PlanningPack:
     return a.replace(**{f: getattr(a, f) + getattr(b, f) for f in (
         "clinicians", "activities", "skills", "availability", "job_plans", "requirements", "waiting_list",
-        "rooms")}, **{f: pd.concat([getattr(a, f), getattr(b, f)], ignore_index=True) for f in (
+        "rooms", "links")}, **{f: pd.concat([getattr(a, f), getattr(b, f)], ignore_index=True) for f in (
         "referrals", "appointments", "delivered", "leave")})
 
 

@@ -195,3 +195,25 @@ def test_a_requirement_the_link_forbids_is_explained_by_the_core() -> None:
     assert "each minor_ops session on Tue-AM needs 1 consultant in the slot (minor_ops (nurse) needs 1 " \
            "consultant present)" in text
     assert "minor_ops on Tue-AM needs at least 1 clinicians" in text
+
+
+def test_a_link_in_a_named_service_is_met_by_that_services_clinicians_only() -> None:
+    # Two services, each with a nurse's supervised list and a consultant's clinic, all on Monday morning.
+    # Service B's consultant is in the building but is not a colleague of service A: A's list needs A's
+    # consultant. The services stay separate parts when the pack is split.
+    acts = [activity("ops_a", service="A"), activity("clinic_a", service="A"),
+            activity("ops_b", service="B"), activity("clinic_b", service="B")]
+    team = [clinician("NA", 1.0, group="nurse", contract="afc"), clinician("CA", 1.0),
+            clinician("NB", 1.0, group="nurse", contract="afc"), clinician("CB", 1.0)]
+    skills = [("NA", "ops_a"), ("CA", "clinic_a"), ("NB", "ops_b"), ("CB", "clinic_b")]
+    pack = make_pack(team, acts, skills, slots=(Slot("Mon", "AM", False),)).replace(
+        links=(Link("ops_a", "nurse", "consultant"), Link("ops_b", "nurse", "consultant")))
+    assert [sorted(p.clinician_ids) for p in find_parts(pack)] == [["CA", "NA"], ["CB", "NB"]]
+    # CA away: A's list cannot run although CB is there.
+    away = pack.replace(availability=(Availability("CA", "Mon", "AM", False),))
+    plan = run(away, reqs({"ops_a": 42, "ops_b": 42, "clinic_b": 42}))
+    assert ("NA", "Mon", "AM") not in cells(plan) and cells(plan)[("NB", "Mon", "AM")] == "ops_b"
+    allocation = pd.DataFrame([("NA", "Mon", "AM", "ops_a", 1.0, 42.0, ""), ("CB", "Mon", "AM", "clinic_b", 1.0,
+                               42.0, "")], columns=["clinician_id", "day", "period", "activity_id", "pas",
+                                                    "weeks_per_year", "week"])
+    assert any("ops_a session(s) need 1 linked" in v for v in check_plan(away, {"allocation": allocation}))

@@ -227,10 +227,12 @@ def weekly_from_monthly(
 
 
 def history_months(pack: PlanningPack) -> int:
+    """Months of history the monthly model reads: ``demand.history_weeks`` in months (at least one)."""
     return max(1, round(MONTHS_A_YEAR * pack.settings.history_weeks / WEEKS_PER_YEAR))
 
 
 def referrals_before_start(pack: PlanningPack) -> pd.DataFrame:
+    """The pack's referral rows dated before the plan start (the history the monthly model reads)."""
     referrals = pack.referrals
     if len(referrals) == 0:
         return referrals

@@ -401,6 +401,8 @@ def _check_links(pack: PlanningPack, clin: dict, acts: dict, cells: dict[tuple[s
     v: list[str] = []
     holds = {(s.clinician_id, s.activity_id) for s in pack.skills}
     holds |= {(j.clinician_id, j.activity_id) for j in pack.job_plans}
+    # a link in a named service is met by that service's clinicians: those holding one of its activities
+    in_service = {(cid, acts[aid].service) for cid, aid in holds if aid in acts and acts[aid].service}
     weeks = ("A", "B") if any(k[3] for k in cells) else ("",)
     slots = sorted({(d, p) for _, d, p, _ in cells})
     for week in weeks:
@@ -414,8 +416,11 @@ def _check_links(pack: PlanningPack, clin: dict, acts: dict, cells: dict[tuple[s
                 if not needing:
                     continue
                 there = []
+                service = acts[link.activity_id].service if link.activity_id in acts else None
                 for cid, aid in at.items():
                     if link.linked_group not in (None, clin[cid].staff_group):
+                        continue
+                    if service and (cid, service) not in in_service:
                         continue
                     if dedicated:
                         ok = aid == link.linked_activity_id

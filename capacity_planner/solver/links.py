@@ -83,6 +83,26 @@ class LinkRule:
         return not (b == self.a and c in self.performers)  # a needing session is not its own link
 
 
+def service_members(pack: PlanningPack) -> dict[str, set[str]]:
+    """Service -> the clinicians who work in it (a skill or a current job-plan cell in one of its activities).
+    A link in a named service is met only by its own clinicians: a supervisor on site is a colleague of
+    the service, not any consultant of the trust (docs/method.md, "Linked sessions")."""
+    service = {a.activity_id: a.service for a in pack.activities if a.service}
+    out: dict[str, set[str]] = {}
+    for cid, aid in [(s.clinician_id, s.activity_id) for s in pack.skills] + \
+            [(j.clinician_id, j.activity_id) for j in pack.job_plans]:
+        if aid in service:
+            out.setdefault(service[aid], set()).add(cid)
+    return out
+
+
+def _in_service(pack: PlanningPack, members: dict[str, set[str]], activity_id: str,
+                clinician_id: str) -> bool:
+    """Whether a clinician may meet a link of ``activity_id``: any clinician when it names no service."""
+    service = next((a.service for a in pack.activities if a.activity_id == activity_id), None)
+    return not service or clinician_id in members.get(service, set())
+
+
 def link_rules(pack: PlanningPack, clinician_ids: tuple[str, ...], activity_ids: tuple[str, ...],
                skilled: frozenset[tuple[int, int]] | set[tuple[int, int]]) -> tuple[LinkRule, ...]:
     """The pack's links in model indices (empty without a ``links`` table).
@@ -104,6 +124,7 @@ def link_rules(pack: PlanningPack, clinician_ids: tuple[str, ...], activity_ids:
     if not pack.links:
         return ()
     group = {c.clinician_id: c.staff_group for c in pack.clinicians}
+    members = service_members(pack)
     act_of = {aid: i for i, aid in enumerate(activity_ids)}
     out = []
     for row, link in enumerate(pack.links):
@@ -117,7 +138,8 @@ def link_rules(pack: PlanningPack, clinician_ids: tuple[str, ...], activity_ids:
                                if link.performer_group in (None, group.get(cid)))
         linked = frozenset(c for c, cid in enumerate(clinician_ids)
                            if link.linked_group in (None, group.get(cid))
-                           and (role is None or (c, role) in skilled))
+                           and (role is None or (c, role) in skilled)
+                           and _in_service(pack, members, link.activity_id, cid))
         dedicated = link.mode == "dedicated"
         who = " ".join(x for x in (link.linked_group, link.linked_activity_id) if x)
         if dedicated:
@@ -206,13 +228,14 @@ def link_edges(pack: PlanningPack) -> list[tuple[tuple[str, str], tuple[str, str
     """The links between an activity and the clinicians (and linked activity) its ``links`` rows name, as
     (("a", activity_id), ("c", clinician_id) or ("a", activity_id)) pairs, so that a split pack keeps a
     needing activity in the part of everyone who may be linked to it
-    (:func:`capacity_planner.solver.decompose.find_parts`). A link to a whole staff group joins every
-    clinician of it: on a trust-wide pack, name a role (``linked_activity_id``) to keep services apart."""
+    (:func:`capacity_planner.solver.decompose.find_parts`). A link to a whole staff group joins the
+    clinicians of that group who work in the activity's service (every one when it names no service)."""
     if not pack.links:
         return []
     holds = {(s.clinician_id, s.activity_id) for s in pack.skills}
     holds |= {(j.clinician_id, j.activity_id) for j in pack.job_plans}
     out: list[tuple[tuple[str, str], tuple[str, str]]] = []
+    members = service_members(pack)
     known = set(pack.activity_ids)
     for link in pack.links:
         if link.activity_id not in known:
@@ -223,6 +246,8 @@ def link_edges(pack: PlanningPack) -> list[tuple[tuple[str, str], tuple[str, str
             if link.linked_group not in (None, c.staff_group):
                 continue
             if link.linked_activity_id and (c.clinician_id, link.linked_activity_id) not in holds:
+                continue
+            if not _in_service(pack, members, link.activity_id, c.clinician_id):
                 continue
             out.append((("a", link.activity_id), ("c", c.clinician_id)))
     return out

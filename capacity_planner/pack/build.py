@@ -232,6 +232,8 @@ def build_records(frames: Frames) -> dict[str, tuple[Any, ...]]:
         out["waiting_list"] = _records(frames["waiting_list"], M.WaitingListEntry)
     if "costs" in frames:
         out["costs"] = _records(frames["costs"], M.CostItem)
+    if "travel" in frames:
+        out["travel"] = _records(frames["travel"], M.TravelTime)
     return out
 
 

@@ -57,6 +57,7 @@ from capacity_planner.pack.costs import NOMINAL_PA_COST, PA_SCALE, additional_ra
 from capacity_planner.pack.model import Clinician, PlanningPack
 from capacity_planner.solver.cover import CoverRule, cover_rules
 from capacity_planner.solver.options import Allowances, Baseline
+from capacity_planner.solver.sites import SiteRule, site_rule
 from capacity_planner.solver.supply import leave_by_clinician, planning_start
 
 WEEK_SCALE = 100
@@ -232,6 +233,7 @@ class AllocationProblem:
     supply_half: Mapping[tuple[int, int], int] = field(default_factory=dict)
     # weekly cover rules (solver/cover.py): activities that must run every week (or a share of weeks)
     cover: tuple[CoverRule, ...] = ()
+    sites: SiteRule | None = None  # sites and travel (solver/sites.py); None: no site rule
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
     # ---- sizes and lookups ---------------------------------------------------------------------
@@ -814,6 +816,8 @@ def build_problem(
         supply_kept=supply_kept,
         supply_half=supply_half,
         cover=_cover_rules(pack, activities, clinicians, slots, options, frozenset(skilled)),
+        sites=site_rule(pack, tuple(a.activity_id for a in activities),
+                        tuple((sl.day, sl.period) for sl in slots)),
     )
 
 

@@ -14,10 +14,16 @@ cell delivers exactly 42; no routine floor (``routine_floor_share = 0``).
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
+from click.testing import CliRunner
 from test_solver_helpers import activity, cell, cells, clinician, make_pack, reqs, run
 
+from capacity_planner.cli import cli
 from capacity_planner.pack.model import PlanningPack, RoomCapacity, Slot, TravelTime
+from capacity_planner.pack.read import read_pack, validate_pack
 from capacity_planner.solver import check_plan
 from capacity_planner.solver.problem import build_problem
 
@@ -84,3 +90,58 @@ def test_the_checker_refuses_a_change_of_site_without_the_time() -> None:
         "A Mon-AM: gen at Site A, then 2ww at Site B in the afternoon: 45 minutes of travel, more than the "
         "30-minute allowance"]
     assert check_plan(sites_pack(45.0, 60.0), {"allocation": allocation}, None, None, {}, None) == []
+
+
+# ---- the pack on disk and the command line ------------------------------------------------------------
+def sited_tiny(tmp_path: Path, tiny_path: Path, allowance: int = 30) -> Path:
+    """The tiny pack with its clinics at Main and its MDT (Tue PM, locked for A and B) at the Annex, 40
+    minutes away."""
+    folder = tmp_path / "pack"
+    shutil.copytree(tiny_path, folder)
+    acts = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
+    acts["site"] = acts["activity_id"].map({"2ww": "Main", "fu": "Main", "mdt": "Annex"}).fillna("")
+    acts.to_csv(folder / "activities.csv", index=False)
+    (folder / "travel.csv").write_text("from_site,to_site,minutes\nMain,Annex,40\n")
+    with (folder / "pack.toml").open("a") as f:
+        f.write(f"\n[solver]\ntravel_minutes_between_sessions = {allowance}\n")
+    return folder
+
+
+def test_the_plan_command_keeps_clinicians_at_one_site_around_the_mdt(tmp_path: Path, tiny_path: Path) -> None:
+    folder = sited_tiny(tmp_path, tiny_path)
+    pack = read_pack(folder, purpose="plan")
+    assert [t.minutes for t in pack.travel] == [40.0] and pack.settings.travel_minutes_between_sessions == 30
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(cli, ["plan", str(folder), "--out", str(out), "--no-report", "--work-limit", "20",
+                                      "--seed", "0", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    alloc = pd.read_csv(out / "allocation.csv")
+    cell_of = {(r.clinician_id, r.day, r.period): r.activity_id for r in alloc.itertuples()}
+    mdt = [c for (c, d, p), a in cell_of.items() if (d, p, a) == ("Tue", "PM", "mdt")]
+    assert sorted(mdt) == ["A", "B"]
+    assert all(cell_of.get((c, "Tue", "AM")) not in ("2ww", "fu") for c in mdt)  # no Main clinic before it
+    assert check_plan(pack, {"allocation": alloc}, None, None, {}, None) == []
+    # the same pack with 45 minutes allowed: a clinic before the MDT is allowed again
+    loose = read_pack(sited_tiny(tmp_path / "loose", tiny_path, 45), purpose="plan")
+    assert build_problem(loose, reqs({})).sites is None
+
+
+def test_bad_sites_and_travel_exit_2_naming_every_problem(tmp_path: Path, tiny_path: Path) -> None:
+    folder = sited_tiny(tmp_path, tiny_path)
+    rooms = folder / "rooms.csv"
+    rooms.write_text("room_type,day,period,available,site\nclinic_room,Mon,AM,2,Annex\n"
+                     "clinic_room,Tue,AM,1,Annex\n")
+    (folder / "travel.csv").write_text("from_site,to_site,minutes\nMain,Anex,40\nMain,Main,0\n"
+                                       "Annex,Main,-5\n")
+    errors = [p for p in validate_pack(folder) if p.severity == "error"]
+    assert {(p.source, p.row, p.column, p.value) for p in errors} == {
+        ("travel.csv", 2, "to_site", "Anex"),      # unknown site (did you mean Annex?)
+        ("travel.csv", 3, "to_site", "Main"),      # the same site
+        ("travel.csv", 4, "minutes", "-5"),        # negative minutes
+        ("activities.csv", 2, "site", "Main"),     # 2ww at Main but all clinic rooms at the Annex
+        ("activities.csv", 3, "site", "Main"),     # fu likewise
+    }
+    result = CliRunner().invoke(cli, ["plan", str(folder), "--out", str(tmp_path / "out"), "--no-report"])
+    assert result.exit_code == 2
+    assert "did you mean 'Annex'" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()

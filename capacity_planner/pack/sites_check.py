@@ -59,10 +59,8 @@ def check_sites(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
         where = room_type_sites(rooms)
         room_site = acts["room_type"].map(lambda r: where.get(str(r)) if pd.notna(r) else None)
         clash = (acts["site"].notna() & room_site.notna() & (acts["site"] != room_site)).to_numpy(dtype=bool)
-        if clash.any():
-            for i in clash.nonzero()[0]:
-                mask = pd.Series(False, index=acts.index).to_numpy()
-                mask[i] = True
-                _rows(sink, raw, "activities", acts, mask, "site", acts["site"],
-                      f"the site of its room type {acts['room_type'].iloc[i]!r} ({room_site.iloc[i]}), "
-                      f"where all its rooms are; or blank")
+        for room_type in sorted(set(acts["room_type"][clash].astype(str))):
+            mask = clash & (acts["room_type"] == room_type).to_numpy(dtype=bool)
+            _rows(sink, raw, "activities", acts, mask, "site", acts["site"],
+                  f"the site of room type {room_type!r} ({where[room_type]}), where all its rooms are; or "
+                  f"blank")

@@ -27,7 +27,14 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from test_solver_helpers import activity, cell, cells, clinician, make_pack, reqs, run
 
 from capacity_planner.cli import cli
-from capacity_planner.pack.model import Availability, PlanningPack, RoomCapacity, Slot, TravelTime
+from capacity_planner.pack.model import (
+    Availability,
+    FixedRequirement,
+    PlanningPack,
+    RoomCapacity,
+    Slot,
+    TravelTime,
+)
 from capacity_planner.pack.read import read_pack, validate_pack
 from capacity_planner.solver import SolveStatus, check_plan
 from capacity_planner.solver.problem import build_problem
@@ -251,3 +258,29 @@ def test_the_unmet_demand_level_matches_an_independent_milp(case: tuple[Planning
     assert plan.status is SolveStatus.OPTIMAL
     unmet = {lv.name: lv.objective for lv in plan.result.levels}["unmet_routine"]
     assert unmet == highs_unmet(pack, demand)
+
+
+def test_an_infeasible_plan_names_the_journey() -> None:
+    """A's general clinic on Monday morning is locked, and the 2ww clinic must run on Monday afternoon
+    with one clinician (A, the only one skilled): 45 minutes of travel against 30 allowed."""
+    pack = sites_pack(45.0, 30.0)
+    pack = pack.replace(job_plans=(cell("A", "Mon", "AM", "gen", locked=True),),
+                        requirements=(FixedRequirement("2ww", day="Mon", period="PM", min_clinicians=1),))
+    plan = run(pack, reqs(DEMAND, rapid=["2ww"]))
+    assert plan.status is SolveStatus.INFEASIBLE
+    assert any("A cannot work at Site A on Mon morning and at Site B that afternoon: Site A is 45 minutes "
+               "from Site B, more than the 30-minute allowance" in r for r in plan.result.reasons), \
+        plan.result.reasons
+
+
+def test_without_sites_too_far_apart_the_model_is_the_same() -> None:
+    """Sites all within the allowance give the CP-SAT model, text for text, of the pack without sites; a
+    pair too far apart adds constraints."""
+    from capacity_planner.solver.model import AllocationModel
+
+    def model_text(pack: PlanningPack) -> str:
+        return str(AllocationModel(build_problem(pack, reqs(DEMAND))).cp.Proto())
+
+    bare = model_text(sites_pack(sited=False))
+    assert model_text(sites_pack(45.0, 60.0)) == bare
+    assert model_text(sites_pack(45.0, 30.0)) != bare

@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from capacity_planner.solver.result import Solution
     from capacity_planner.solver.variables import Variables
 
-__all__ = ["SiteRule", "activity_sites", "check_sites", "consecutive_pairs", "site_reasons", "site_rule",
-           "travel_minutes"]
+__all__ = ["SiteRule", "activity_sites", "add_site_constraints", "check_sites", "consecutive_pairs",
+           "describe_site_rule", "site_reasons", "site_rule", "travel_minutes"]
 
 #: Consecutive periods of one day: a change of site between them needs the travel allowance.
 NEXT_PERIOD = {"AM": "PM", "PM": "EVE"}
@@ -207,6 +207,18 @@ def add_site_constraints(model: cp_model.CpModel, problem: AllocationProblem, va
                         add(ct, "sites", c, s1, x, y)
                         count += 1
     return count
+
+
+def describe_site_rule(problem: AllocationProblem, subject: tuple[object, ...]) -> str:
+    """The guarded rule instance ``(clinician, earlier slot, site X, site Y)`` in words (explanation of
+    an infeasible plan)."""
+    c, s, x, y = subject
+    rule = problem.sites
+    assert rule is not None and isinstance(c, int) and isinstance(s, int)
+    sl = problem.slots[s]
+    later = _PERIOD_WORDS.get(NEXT_PERIOD.get(sl.period, ""), "next session")
+    return (f"{problem.clinicians[c].clinician_id} cannot work at {x} on {sl.day} "
+            f"{_PERIOD_WORDS.get(sl.period, sl.period)} and at {y} that {later}: {rule.why(str(x), str(y))}")
 
 
 def check_sites(pack: PlanningPack, cells: Mapping[tuple[str, str, str, str], str]) -> list[str]:

@@ -284,3 +284,13 @@ def test_without_sites_too_far_apart_the_model_is_the_same() -> None:
     bare = model_text(sites_pack(sited=False))
     assert model_text(sites_pack(45.0, 60.0)) == bare
     assert model_text(sites_pack(45.0, 30.0)) != bare
+
+
+def test_sites_and_travel_survive_a_round_trip_through_csv_and_xlsx(tmp_path: Path, tiny_path: Path) -> None:
+    from capacity_planner.pack.write import write_pack
+
+    pack = read_pack(sited_tiny(tmp_path, tiny_path), purpose="plan")
+    assert [a.site for a in pack.activities][:3] == ["Main", "Main", "Annex"]
+    for dest in (tmp_path / "csv", tmp_path / "pack.xlsx"):
+        write_pack(pack, dest)
+        assert read_pack(dest).differences(pack) == []

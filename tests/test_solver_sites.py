@@ -133,6 +133,12 @@ def test_the_plan_command_keeps_clinicians_at_one_site_around_the_mdt(tmp_path: 
     assert sorted(mdt) == ["A", "B"]
     assert all(cell_of.get((c, "Tue", "AM")) not in ("2ww", "fu") for c in mdt)  # no Main clinic before it
     assert check_plan(pack, {"allocation": alloc}, None, None, {}, None) == []
+    # the timetable shows each session's site
+    from capacity_planner.report.tables import load_meeting_data
+
+    shown = {(r.clinician_id, r.day, r.period): r.text for r in load_meeting_data(pack, out).timetable.itertuples()}
+    assert shown[("A", "Tue", "PM")] == "mdt @ Annex"
+    assert all(t.endswith(" @ Main") for k, t in shown.items() if cell_of.get(k) in ("2ww", "fu"))
     # the same pack with 45 minutes allowed: a clinic before the MDT is allowed again
     loose = read_pack(sited_tiny(tmp_path / "loose", tiny_path, 45), purpose="plan")
     assert build_problem(loose, reqs({})).sites is None

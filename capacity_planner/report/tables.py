@@ -37,6 +37,7 @@ from capacity_planner.pack.model import PlanningPack
 from capacity_planner.pack.schema import SETTINGS_BY_KEY
 from capacity_planner.plan_summary import PlanSummary
 from capacity_planner.report.anonymise import Pseudonyms, anonymise_outputs, anonymise_pack
+from capacity_planner.solver.sites import activity_sites, site_text
 
 if TYPE_CHECKING:
     from capacity_planner.demand.pipeline import DemandResult
@@ -413,6 +414,7 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
     for r, week in zip(tuples(outputs.allocation), weeks, strict=True):
         key = (str(r.clinician_id), str(r.day), str(r.period))
         planned.setdefault(key, {})[week if week in ("A", "B") else ""] = (str(r.activity_id), float(r.pas))
+    where = activity_sites(pack)
     current = {(c.clinician_id, c.day, c.period): c.activity_id for c in pack.job_plans}
     changed = {(str(r.clinician_id), str(r.day), str(r.period)): str(r.activity_before)
                for r in tuples(outputs.changes)}
@@ -429,6 +431,7 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
             rota = 0 if alternate else rotas.get((act, day, period), 0)
             if rota:
                 text = f"{act} ({rota_label(rota)})"
+            text = site_text(text, act, week_b, alternate, where)  # "2ww @ Site B" (solver/sites.py)
             rows.append({"clinician_id": cid, "day": day, "period": period, "activity_id": act,
                          "category": cats.get(act, "OTHER") if act else "", "pas": pas + pas_b,
                          "before": before, "changed": key in changed, "alternate": alternate,

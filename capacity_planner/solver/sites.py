@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from capacity_planner.solver.variables import Variables
 
 __all__ = ["SiteRule", "activity_sites", "add_site_constraints", "check_sites", "consecutive_pairs",
-           "describe_site_rule", "site_reasons", "site_rule", "travel_minutes"]
+           "describe_site_rule", "site_reasons", "site_rule", "site_text", "travel_minutes"]
 
 #: Consecutive periods of one day: a change of site between them needs the travel allowance.
 NEXT_PERIOD = {"AM": "PM", "PM": "EVE"}
@@ -219,6 +219,27 @@ def describe_site_rule(problem: AllocationProblem, subject: tuple[object, ...]) 
     later = _PERIOD_WORDS.get(NEXT_PERIOD.get(sl.period, ""), "next session")
     return (f"{problem.clinicians[c].clinician_id} cannot work at {x} on {sl.day} "
             f"{_PERIOD_WORDS.get(sl.period, sl.period)} and at {y} that {later}: {rule.why(str(x), str(y))}")
+
+
+def site_text(text: str, act: str, week_b: str, alternate: bool, where: Mapping[str, str | None]) -> str:
+    """A timetable cell's text with the site of each activity that has one: ``"2ww @ Site B"``,
+    ``"2ww @ Site B / spa"`` (week A / week B), ``"oncall @ Main (on call 1 in 6)"``; unchanged where no
+    activity of the cell has a site.
+
+    >>> site_text("2ww", "2ww", "", False, {"2ww": "Site B"})
+    '2ww @ Site B'
+    >>> site_text("2ww / free", "2ww", "", True, {"2ww": "Site B"})
+    '2ww @ Site B / free'
+    """
+    def at(a: str) -> str:
+        site = where.get(a) if a else None
+        return f"{a} @ {site}" if site else (a or "free")
+
+    if alternate:
+        return f"{at(act)} / {at(week_b)}" if where.get(act) or where.get(week_b) else text
+    if act and where.get(act) and text.startswith(act):
+        return at(act) + text[len(act):]
+    return text
 
 
 def check_sites(pack: PlanningPack, cells: Mapping[tuple[str, str, str, str], str]) -> list[str]:

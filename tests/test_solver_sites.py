@@ -300,3 +300,12 @@ def test_sites_and_travel_survive_a_round_trip_through_csv_and_xlsx(tmp_path: Pa
     for dest in (tmp_path / "csv", tmp_path / "pack.xlsx"):
         write_pack(pack, dest)
         assert read_pack(dest).differences(pack) == []
+
+
+def test_two_locked_sessions_at_far_sites_are_kept() -> None:
+    """The team locked both Monday clinics: the plan keeps them, and the checker accepts them."""
+    pack = sites_pack(45.0, 30.0)
+    pack = pack.replace(job_plans=(cell("A", "Mon", "AM", "gen", locked=True),
+                                   cell("A", "Mon", "PM", "2ww", locked=True)))
+    plan = run(pack, reqs(DEMAND, rapid=["2ww"]))
+    assert cells(plan) == {("A", "Mon", "AM"): "gen", ("A", "Mon", "PM"): "2ww"}

@@ -24,7 +24,7 @@ and for each consecutive pair and each :math:`(X, Y) \in I` with both indicators
 An alternate-week cell (:math:`h`) counts in every week, which is stricter than the two-week cycle needs
 (a week A cell at X and a week B cell at Y next to a weekly cell at Y are refused although only week A
 travels); the checker reads the cycle week by week, so every plan the model allows passes it. Two
-consecutive cells both locked (or pinned) in the job plan are exempt: the team has fixed them. With no
+consecutive cells both locked in the job plan are exempt: the team has fixed them. With no
 site anywhere, or no incompatible pair, nothing is added: the model is the one without sites.
 """
 
@@ -158,7 +158,7 @@ def add_site_constraints(model: cp_model.CpModel, problem: AllocationProblem, va
     ----------
     model : ortools.sat.python.cp_model.CpModel
     problem : AllocationProblem
-        Its ``sites`` rule (None: nothing is added), locked and pinned cells.
+        Its ``sites`` rule (None: nothing is added) and locked cells.
     variables : Variables
         ``by_cs`` and ``h_by_cs``: (clinician, slot) -> [(activity, literal)].
     add : callable
@@ -172,7 +172,7 @@ def add_site_constraints(model: cp_model.CpModel, problem: AllocationProblem, va
     rule = problem.sites
     if rule is None:
         return 0
-    fixed = set(problem.locked) | set(problem.pinned) | {(c, s) for c, s, _ in problem.locked_halves}
+    fixed = set(problem.locked) | {(c, s) for c, s, _ in problem.locked_halves}
     cache: dict[tuple[int, int], dict[str, cp_model.IntVar]] = {}
 
     def indicators(c: int, s: int) -> dict[str, cp_model.IntVar]:

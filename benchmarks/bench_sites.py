@@ -13,6 +13,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -26,13 +27,11 @@ from capacity_planner.solver.model import AllocationModel
 
 
 def with_sites(pack: PlanningPack) -> PlanningPack:
-    """DCC activities alternately at Main and Annex (45 minutes apart); others anywhere; 30 minutes allowed."""
+    """DCC activities alternately at Main and Annex (45 minutes apart); others anywhere; 30 minutes
+    allowed."""
     dcc = [a for a in pack.activities if a.is_dcc]
     site = {a.activity_id: ("Main", "Annex")[i % 2] for i, a in enumerate(dcc)}
-    acts = tuple(a.__class__(**{**{f: getattr(a, f) for f in a.__dataclass_fields__},
-                                "site": site.get(a.activity_id)}) for a in pack.activities)
-    import dataclasses
-
+    acts = tuple(dataclasses.replace(a, site=site.get(a.activity_id)) for a in pack.activities)
     return pack.replace(activities=acts, travel=(TravelTime("Main", "Annex", 45.0),),
                         settings=dataclasses.replace(pack.settings, travel_minutes_between_sessions=30.0))
 

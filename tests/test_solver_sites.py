@@ -309,3 +309,25 @@ def test_two_locked_sessions_at_far_sites_are_kept() -> None:
                                    cell("A", "Mon", "PM", "2ww", locked=True)))
     plan = run(pack, reqs(DEMAND, rapid=["2ww"]))
     assert cells(plan) == {("A", "Mon", "AM"): "gen", ("A", "Mon", "PM"): "2ww"}
+
+
+def test_consecutive_sessions_are_am_pm_and_pm_eve_of_one_day() -> None:
+    from capacity_planner.solver.sites import consecutive_pairs
+
+    grid = [("Mon", "AM"), ("Mon", "PM"), ("Mon", "EVE"), ("Tue", "AM"), ("Tue", "EVE")]
+    assert consecutive_pairs(grid) == ((0, 1), (1, 2))  # Tue AM and EVE have the afternoon between them
+
+
+def test_the_checker_reads_week_a_and_week_b_and_one_way_travel() -> None:
+    """Week A of Monday morning at Site A, week B at Site B, then Site B every afternoon: only week A travels.
+    Site A to B takes 20 minutes, B to A 45 (both rows given): 30 allowed."""
+    pack = sites_pack(45.0, 30.0).replace(travel=(TravelTime("Site A", "Site B", 20.0),
+                                                  TravelTime("Site B", "Site A", 45.0)))
+    allocation = pd.DataFrame({"clinician_id": ["A"] * 3, "day": ["Mon"] * 3, "period": ["AM", "AM", "PM"],
+                               "week": ["A", "B", ""], "activity_id": ["gen", "2ww", "2ww"],
+                               "pas": [0.5, 0.5, 1.0]})
+    assert check_plan(pack, {"allocation": allocation}, None, None, {}, None) == []  # A -> B: 20 minutes
+    back = allocation.assign(activity_id=["2ww", "gen", "gen"])  # B in week A, then A: 45 minutes
+    assert check_plan(pack, {"allocation": back}, None, None, {}, None) == [
+        "A Mon-AM: 2ww at Site B, then gen at Site A in the afternoon: 45 minutes of travel, more than the "
+        "30-minute allowance"]

@@ -49,6 +49,8 @@ __all__ = ["SiteRule", "activity_sites", "add_site_constraints", "check_sites", 
 #: Consecutive periods of one day: a change of site between them needs the travel allowance.
 NEXT_PERIOD = {"AM": "PM", "PM": "EVE"}
 _PERIOD_WORDS = {"AM": "morning", "PM": "afternoon", "EVE": "evening"}
+#: Journeys named per short activity in the gap reasons (the rest are counted).
+SHOWN_REASONS = 5
 
 
 @dataclass(frozen=True)
@@ -306,8 +308,9 @@ def site_reasons(sol: Solution) -> list[tuple[str, str]]:
     next to a session at a site too far away, e.g. "C03 is at Site B on Tue afternoon: Site A is 45
     minutes from Site B, more than the 30-minute allowance".
 
-    A free slot is one the clinician could work (the activity is on offer there) but the plan leaves
-    empty or gives to lower-priority work; the sentence names the journey the rule does not allow.
+    A slot counts where the activity is on offer to the clinician but the plan gives it something else or
+    nothing; the sentence names the journey the rule does not allow. At most :data:`SHOWN_REASONS` are
+    named per activity, the rest counted.
     """
     p = sol.problem
     rule = p.sites
@@ -319,7 +322,7 @@ def site_reasons(sol: Solution) -> list[tuple[str, str]]:
         site = rule.activity_site[a]
         if site is None or sol.unmet_units(a) <= 0:
             continue
-        said: set[str] = set()
+        said: list[str] = []
         for s1, s2 in rule.pairs:
             for c, ci in enumerate(p.clinicians):
                 for here, there in ((s1, s2), (s2, s1)):
@@ -337,6 +340,9 @@ def site_reasons(sol: Solution) -> list[tuple[str, str]]:
                             f"{_PERIOD_WORDS.get(sl.period, sl.period)} ({p.activities[b].activity_id}), so "
                             f"cannot run {act.activity_id} at {site} next to it: {rule.why(*pair)}")
                     if text not in said:
-                        said.add(text)
-                        out.append((act.activity_id, text))
+                        said.append(text)
+        out += [(act.activity_id, text) for text in said[:SHOWN_REASONS]]
+        if len(said) > SHOWN_REASONS:
+            out.append((act.activity_id, f"{len(said) - SHOWN_REASONS} more sessions next to one at a site "
+                                         f"too far away"))
     return out

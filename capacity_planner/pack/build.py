@@ -240,6 +240,8 @@ def build_records(frames: Frames) -> dict[str, tuple[Any, ...]]:
         out["links"] = _records(frames["links"], M.Link)
     if "productivity" in frames:
         out["productivity"] = _records(frames["productivity"], M.Productivity)
+    if "travel" in frames:
+        out["travel"] = _records(frames["travel"], M.TravelTime)
     return out
 
 

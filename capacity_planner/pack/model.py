@@ -78,6 +78,7 @@ class Activity:
     required_sessions_per_year: float | None = None  # set by the team: replaces the sized demand
     min_weekly_sessions: int | None = None  # weekly cover: sessions in every week (solver/cover.py)
     share_of_weeks: float | None = None  # with min_weekly_sessions: share of weeks covered (default 1)
+    site: str | None = None  # the site it runs at (solver/sites.py); None: its rooms' site, else anywhere
 
     @property
     def is_dcc(self) -> bool:
@@ -127,6 +128,16 @@ class RoomCapacity:
     day: str
     period: str
     available: int
+    site: str | None = None  # the site these rooms are at (solver/sites.py)
+
+
+@dataclass(frozen=True, slots=True)
+class TravelTime:
+    """Travel from ``from_site`` to ``to_site`` takes ``minutes`` (both ways unless the reverse is given)."""
+
+    from_site: str
+    to_site: str
+    minutes: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +261,7 @@ class Settings:
     max_sessions_per_day: int = 2
     quorum_leave_aware: bool = False
     alternate_weeks: bool = True
+    travel_minutes_between_sessions: float = 60.0  # solver.travel_minutes_between_sessions (sites)
     # review.spc_*: the review's XmR charts; chart key "team", an activity ID, or "all" (every chart)
     spc_rebase: tuple[tuple[str, tuple[dt.date, ...]], ...] = ()
     spc_baseline_weeks: int | None = None
@@ -333,6 +345,7 @@ class PlanningPack:
     costs: tuple[CostItem, ...] = ()
     links: tuple[Link, ...] = ()
     productivity: tuple[Productivity, ...] = ()
+    travel: tuple[TravelTime, ...] = ()
     referrals: pd.DataFrame = field(default_factory=lambda: _empty(REFERRAL_DTYPES))
     appointments: pd.DataFrame = field(default_factory=lambda: _empty(APPOINTMENT_DTYPES))
     delivered: pd.DataFrame = field(default_factory=lambda: _empty(DELIVERED_DTYPES))

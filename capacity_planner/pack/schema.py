@@ -208,6 +208,9 @@ ACTIVITIES = TableSpec(
         ColumnSpec("share_of_weeks", "float", min=0, max=1, min_exclusive=True,
                    description="(extension) with min_weekly_sessions, the share of the weeks that must be "
                                "covered (0.9: all but about 5 weeks a year); default 1, every week"),
+        ColumnSpec("site", "id",
+                   description="(extension) the site (hospital, building) the activity runs at; blank: the "
+                               "site of its room type when all its rooms are at one site, else anywhere"),
     ),
     key=("activity_id",),
     references=(_ref("follow_up_activity", "activities", "activity_id"),),
@@ -242,6 +245,7 @@ ROOMS = TableSpec(
         _DAY,
         _PERIOD,
         ColumnSpec("available", "int", True, min=0, description="rooms of this type free in the slot"),
+        ColumnSpec("site", "id", description="(extension) the site these rooms are at; blank: no site"),
     ),
     key=("room_type", "day", "period"),
     description="room capacity per slot; a room type absent here is unlimited",
@@ -455,11 +459,27 @@ PRODUCTIVITY = TableSpec(
     extension=True,
 )
 
+TRAVEL = TableSpec(
+    "travel",
+    (
+        ColumnSpec("from_site", "id", True, description="a site named in activities.site or rooms.site"),
+        ColumnSpec("to_site", "id", True, description="another site"),
+        ColumnSpec("minutes", "float", True, min=0, max=1440,
+                   description="travel time from from_site to to_site, minutes; the same both ways unless "
+                               "the other direction has its own row"),
+    ),
+    key=("from_site", "to_site"),
+    description="(extension) travel times between sites: a clinician changes site between two sessions of "
+                "a day only where the travel time fits in solver.travel_minutes_between_sessions; sites "
+                "with no row are too far apart to change within a day",
+    extension=True,
+)
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
         CLINICIANS, ACTIVITIES, SKILLS, SLOTS, ROOMS, AVAILABILITY, JOB_PLANS, REQUIREMENTS,
-        REFERRALS, APPOINTMENTS, WAITING_LIST, COSTS, DELIVERED, LEAVE, LINKS, PRODUCTIVITY,
+        REFERRALS, APPOINTMENTS, WAITING_LIST, COSTS, DELIVERED, LEAVE, LINKS, PRODUCTIVITY, TRAVEL,
     )
 }
 
@@ -541,6 +561,10 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("solver.quorum_leave_aware", "bool", False,
                 description="(extension) a slot requirement's min_clinicians is an expected attendance "
                             "over planning.service_weeks, leave counted, not timetabled heads"),
+    SettingSpec("solver.travel_minutes_between_sessions", "float", 60.0, min=0, max=1440,
+                description="(extension) travel time a clinician may take between two sessions of a day "
+                            "(AM to PM, PM to EVE), minutes: a change of site needs a travel row no longer "
+                            "than this (default 60, the lunch break)"),
     # the quarterly review's XmR charts of sessions delivered a week (issue 18 item 4; docs/method.md,
     # "Statistical process control"): one chart for the team (key "team"), one per activity (its ID)
     SettingSpec("review.spc_rebase", "rebase", None,

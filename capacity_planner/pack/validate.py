@@ -384,3 +384,5 @@ def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: Prob
     check_requirements(raw, frames, sink)
     check_waiting_list_and_costs(raw, frames, sink)
     check_links(raw, frames, sink)
+    from capacity_planner.pack.sites_check import check_sites  # sites and travel (issue 19 item 4)
+    check_sites(raw, frames, sink)

@@ -38,6 +38,7 @@ from capacity_planner.pack.schema import SETTINGS_BY_KEY
 from capacity_planner.plan_summary import PlanSummary
 from capacity_planner.report.anonymise import Pseudonyms, anonymise_outputs, anonymise_pack
 from capacity_planner.report.links import link_notes
+from capacity_planner.solver.sites import activity_sites, site_text
 
 if TYPE_CHECKING:
     from capacity_planner.demand.pipeline import DemandResult
@@ -415,6 +416,7 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
     for r, week in zip(tuples(outputs.allocation), weeks, strict=True):
         key = (str(r.clinician_id), str(r.day), str(r.period))
         planned.setdefault(key, {})[week if week in ("A", "B") else ""] = (str(r.activity_id), float(r.pas))
+    where = activity_sites(pack)
     current = {(c.clinician_id, c.day, c.period): c.activity_id for c in pack.job_plans}
     changed = {(str(r.clinician_id), str(r.day), str(r.period)): str(r.activity_before)
                for r in tuples(outputs.changes)}
@@ -434,6 +436,7 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
                 text = f"{act} ({rota_label(rota)})"
             elif key in linked:  # linked sessions: "minor_ops (with C03 supervising)"
                 text = f"{act} ({linked[key]})"
+            text = site_text(text, act, week_b, alternate, where)  # "2ww @ Site B" (solver/sites.py)
             rows.append({"clinician_id": cid, "day": day, "period": period, "activity_id": act,
                          "category": cats.get(act, "OTHER") if act else "", "pas": pas + pas_b,
                          "before": before, "changed": key in changed, "alternate": alternate,

@@ -56,6 +56,7 @@ from capacity_planner.calendar import bank_holidays
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.model import Clinician, FixedRequirement, Link, PlanningPack
 from capacity_planner.solver.options import Allowances
+from capacity_planner.solver.sites import check_sites
 
 if TYPE_CHECKING:
     from capacity_planner.plan_summary import PlanSummary
@@ -192,6 +193,7 @@ def check_plan(
             by[cid]["premium"] += pas
 
     v += _check_alternate(cells)
+    v += check_sites(pack, cells)  # sites and travel (solver/sites.py)
     v += _check_rotas(rotas, cells)
     v += _check_pas(pack, clin, by, plan_cells, allowances)
     v += _check_cells(pack, clin, acts, grid, cells, weeks_of)

@@ -88,6 +88,7 @@ class Constraints:
         self.unmet_demand_definition()
         self.routine_floor_definition()
         self.weekly_cover_definition()
+        self.site_travel()
         self.dcc_spread_definition()
         self.changes_definition()
 
@@ -547,3 +548,9 @@ class Constraints:
             self.model.add(k >= _wsum(removed[c]) + removed_const[c])
             self.model.add(k >= _wsum(added[c]))
 
+    def site_travel(self) -> None:
+        r"""One site per half day and a change of site between consecutive sessions only where the travel
+        fits the allowance (:mod:`capacity_planner.solver.sites`): :math:`y_{csX} \ge x_{csa}` for
+        :math:`\sigma(a) = X`, :math:`y_{csX} + y_{cs'Y} \le 1` for each incompatible pair."""
+        from capacity_planner.solver.sites import add_site_constraints
+        add_site_constraints(self.model, self.p, self.v, self._add)

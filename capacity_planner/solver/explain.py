@@ -348,6 +348,9 @@ def describe_rule(p: AllocationProblem, key: RuleKey) -> str:
     if key.rule == "extra_cost_cap":
         return (f"additional PAs and bought sessions may cost at most "
                 f"£{(p.extra_cost_cap or 0) / PA_SCALE:,.0f} a year")
+    if key.rule == "sites":  # sites and travel (solver/sites.py)
+        from capacity_planner.solver.sites import describe_site_rule
+        return describe_site_rule(p, subject)
     return f"{key.rule} {list(subject)}"
 
 

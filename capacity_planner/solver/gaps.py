@@ -23,6 +23,7 @@ import pandas as pd
 from capacity_planner.solver.links import LinkRule, blocking_links
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.result import Solution
+from capacity_planner.solver.sites import site_reasons
 
 
 def _ids(p: AllocationProblem, cs: list[int] | set[int], limit: int = 6) -> str:
@@ -224,6 +225,7 @@ def gap_reasons(sol: Solution) -> pd.DataFrame:
         if sol.unmet_units(a) > 0:
             rows += [(act.activity_id, r) for r in _activity_reasons(sol, a, room_use)]
     rows += cover_reasons(sol)
+    rows += site_reasons(sol)  # sites and travel (solver/sites.py)
     return pd.DataFrame(rows, columns=["activity_id", "reason"])
 
 

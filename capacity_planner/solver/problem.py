@@ -58,6 +58,7 @@ from capacity_planner.pack.model import Clinician, PlanningPack
 from capacity_planner.solver.cover import CoverRule, cover_rules
 from capacity_planner.solver.links import LinkRule, link_rules
 from capacity_planner.solver.options import Allowances, Baseline
+from capacity_planner.solver.sites import SiteRule, site_rule
 from capacity_planner.solver.supply import leave_by_clinician, planning_start
 
 WEEK_SCALE = 100
@@ -234,6 +235,7 @@ class AllocationProblem:
     # weekly cover rules (solver/cover.py): activities that must run every week (or a share of weeks)
     cover: tuple[CoverRule, ...] = ()
     links: tuple[LinkRule, ...] = ()  # linked sessions (solver/links.py); empty without a links table
+    sites: SiteRule | None = None  # sites and travel (solver/sites.py); None: no site rule
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
     # ---- sizes and lookups ---------------------------------------------------------------------
@@ -822,6 +824,8 @@ def build_problem(
         cover=_cover_rules(pack, activities, clinicians, slots, options, frozenset(skilled)),
         links=link_rules(pack, tuple(ci.clinician_id for ci in clinicians),
                          tuple(info.activity_id for info in activities), skilled),
+        sites=site_rule(pack, tuple(a.activity_id for a in activities),
+                        tuple((sl.day, sl.period) for sl in slots)),
     )
 
 

@@ -1,0 +1,66 @@
+"""Cross-table checks of sites and travel (issue 19 item 4; docs/method.md, "Sites and travel").
+
+* ``travel.from_site`` and ``travel.to_site`` name a site of ``activities.site`` or ``rooms.site``, and
+  differ;
+* an activity with a ``site`` whose room type has all its rooms at one other site cannot run there.
+
+Every problem is added to the sink (file, Excel row, column, value, what is expected); none stops early.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from capacity_planner.intake.suggest import near_misses
+from capacity_planner.pack.parse import ProblemSink
+from capacity_planner.pack.raw import RawPack
+from capacity_planner.pack.validate import _rows
+
+Frames = dict[str, pd.DataFrame]
+
+
+def _site_column(frame: pd.DataFrame | None) -> pd.Series:
+    if frame is None or "site" not in frame.columns:
+        return pd.Series([], dtype="object")
+    return frame["site"].dropna().astype(str)
+
+
+def room_type_sites(rooms: pd.DataFrame | None) -> dict[str, str | None]:
+    """Room type -> its one site when every row of the type names the same site, else None."""
+    if rooms is None or "site" not in rooms.columns:
+        return {}
+    out: dict[str, str | None] = {}
+    for room_type, group in rooms.groupby("room_type", sort=True):
+        named = set(group["site"].dropna().astype(str))
+        out[str(room_type)] = named.pop() if len(named) == 1 and group["site"].notna().all() else None
+    return out
+
+
+def check_sites(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """Travel rows name known, distinct sites; an activity's site is where its rooms are."""
+    acts, rooms = frames.get("activities"), frames.get("rooms")
+    known = pd.Index(sorted(set(_site_column(acts)) | set(_site_column(rooms))))
+    travel = frames.get("travel")
+    if travel is not None:
+        shown = ", ".join(known[:8]) + (", …" if len(known) > 8 else "") if len(known) else "none"
+        for col in ("from_site", "to_site"):
+            values = travel[col]
+            unknown = values.notna().to_numpy() & ~values.isin(known).to_numpy()
+            message = "unknown site: not named in activities.site or rooms.site"
+            for value, hint in near_misses(values[unknown], known).items():
+                hit = unknown & values.eq(value).to_numpy(dtype=bool, na_value=False)
+                _rows(sink, raw, "travel", travel, hit, col, values, message + hint)
+                unknown &= ~hit
+            _rows(sink, raw, "travel", travel, unknown, col, values, f"{message} (known: {shown})")
+        same = (travel["from_site"] == travel["to_site"]).fillna(False).to_numpy(dtype=bool)
+        _rows(sink, raw, "travel", travel, same, "to_site", travel["to_site"],
+              "a different site from from_site (no travel is needed within a site)")
+    if acts is not None and "site" in acts.columns and "room_type" in acts.columns:
+        where = room_type_sites(rooms)
+        room_site = acts["room_type"].map(lambda r: where.get(str(r)) if pd.notna(r) else None)
+        clash = (acts["site"].notna() & room_site.notna() & (acts["site"] != room_site)).to_numpy(dtype=bool)
+        for room_type in sorted(set(acts["room_type"][clash].astype(str))):
+            mask = clash & (acts["room_type"] == room_type).to_numpy(dtype=bool)
+            _rows(sink, raw, "activities", acts, mask, "site", acts["site"],
+                  f"the site of room type {room_type!r} ({where[room_type]}), where all its rooms are; or "
+                  f"blank")

@@ -33,7 +33,7 @@ from capacity_planner.pack.samples import (
     generate_sample,
     sample_spec,
 )
-from capacity_planner.pack.samples_team import build_team
+from capacity_planner.pack.samples_team import build_team, weekly_referral_means
 
 COMMITTED = Path(__file__).resolve().parents[1] / "data" / "samples" / "small"
 SPEC = sample_spec("small").services[0]
@@ -223,7 +223,7 @@ def test_referral_level_and_seasonality(pack: PlanningPack) -> None:
     beta, *_ = np.linalg.lstsq(X[~irregular], np.log(weekly[~irregular]), rcond=None)
     assert abs(np.hypot(beta[2], beta[3]) - SPEC.seasonality_amplitude) < 0.06
     # Level in the last year ≈ asked means at the plan start, discounted by half a year of growth.
-    asked = sum(SPEC.weekly_referral_means().values()) / (1 + SPEC.growth_per_year) ** 0.5
+    asked = sum(weekly_referral_means(SPEC).values()) / (1 + SPEC.growth_per_year) ** 0.5
     assert abs(weekly[-52:].mean() / asked - 1) < 0.08
 
 
@@ -249,7 +249,7 @@ def test_referrals_are_over_dispersed(pack: PlanningPack) -> None:
     start = _history_start(pack)
     weeks = pack.settings.history_weeks
     regular = ~_irregular_weeks(start.date(), weeks)
-    for activity_id, mean in SPEC.weekly_referral_means().items():
+    for activity_id, mean in weekly_referral_means(SPEC).items():
         rows = pack.referrals[pack.referrals["activity_id"] == activity_id]
         weekly = _weekly(rows, "referral_date", start, weeks, "count")
         # Detrend with a centred 9-week moving average; Poisson would give variance/mean ≈ 1.

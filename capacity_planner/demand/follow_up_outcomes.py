@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from capacity_planner.demand.appointments import appointment_weights
 from capacity_planner.pack.model import Activity
 
 REQUESTS_ANOTHER = ("another_appointment", "appointment_later")
@@ -79,8 +80,6 @@ def outcome_follow_up_ratios(
     recorded = frame["outcome_of_attendance"].notna().to_numpy()
     if not recorded.any():
         return empty, []
-    from capacity_planner.demand.history import appointment_weights
-
     weight = appointment_weights(frame)
     attended = frame["outcome"].eq("attended").to_numpy() & recorded
     asks = frame["outcome_of_attendance"].isin(REQUESTS_ANOTHER).to_numpy()

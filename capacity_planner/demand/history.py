@@ -57,6 +57,8 @@ import pandas as pd
 
 from capacity_planner.calendar import bank_holidays
 from capacity_planner.demand._words import plural
+from capacity_planner.demand.appointments import appointment_weights
+from capacity_planner.demand.follow_up_outcomes import apply_outcome_ratios, outcome_follow_up_ratios
 from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.pack.model import Activity, PlanningPack
 
@@ -468,13 +470,6 @@ def _factorize_sorted(series: pd.Series) -> tuple[npt.NDArray[np.integer], npt.N
     return remap[raw], names[order]
 
 
-def appointment_weights(appointments: pd.DataFrame) -> FloatArray:
-    """Appointments each row stands for: the optional ``count`` column, blank (or absent) = 1."""
-    if "count" not in appointments.columns:
-        return np.ones(len(appointments), dtype=np.float64)
-    return np.asarray(appointments["count"].to_numpy(dtype=np.float64, na_value=1.0), dtype=np.float64)
-
-
 def _window_mask(
     appointments: pd.DataFrame, plan_start: dt.date | None, history_weeks: int | None
 ) -> npt.NDArray[np.bool_] | None:
@@ -667,8 +662,6 @@ def build_history(pack: PlanningPack) -> History:
     rates = _rates_table(enc) if enc is not None else appointment_rates(pack.appointments.iloc[:0])
     follow_ups = _follow_ups(enc, pack.activities)
     if enc is not None:  # OUTCOME OF ATTENDANCE, where recorded, measures follow-ups at source (issue 17)
-        from capacity_planner.demand.follow_up_outcomes import apply_outcome_ratios, outcome_follow_up_ratios
-
         appointments = pack.appointments
         if not appointments["outcome_of_attendance"].notna().any():  # none recorded: nothing to measure,
             appointments = appointments.iloc[:0]  # and no 10-million-row copy of the window (issue 16)

@@ -18,9 +18,10 @@ from capacity_planner.pack import model as M
 from capacity_planner.pack.build import DefaultLog, apply_defaults, build_records, history_frame
 from capacity_planner.pack.parse import ProblemSink, parse_table
 from capacity_planner.pack.raw import read_raw
+from capacity_planner.pack.rows import table_source
 from capacity_planner.pack.schema import REQUIRED_TABLES, TABLES, Purpose
 from capacity_planner.pack.settings import parse_settings, spc_chart_problems
-from capacity_planner.pack.validate import check_required_tables, cross_checks, table_source
+from capacity_planner.pack.validate import check_required_tables, cross_checks
 from capacity_planner.progress import progress
 
 SAMPLE_SIZES = ("small",)

@@ -38,7 +38,7 @@ import pandas as pd
 from capacity_planner import constants as C
 from capacity_planner.pack import samples_calendar as cal
 from capacity_planner.pack.samples_spec import SampleSpec, ServiceSpec
-from capacity_planner.pack.samples_team import CLINIC_IDS, REFERRED_IDS, TEMPLATE, Team
+from capacity_planner.pack.samples_team import CLINIC_IDS, REFERRED_IDS, TEMPLATE, Team, weekly_referral_means
 from capacity_planner.pack.schema import SESSION_TYPES
 
 OUTCOMES = C.OUTCOMES  # attended, dna, cancelled_patient, cancelled_hospital
@@ -158,7 +158,7 @@ def _daily_counts(spec: ServiceSpec, day: np.ndarray, start: int, week: np.ndarr
         return {base: np.zeros(0, dtype=np.int64) for base in REFERRED_IDS}
     level = _level(spec, day, start)
     k = spec.dispersion
-    means = spec.weekly_referral_means()
+    means = weekly_referral_means(spec)
     counts = {}
     for base in REFERRED_IDS:
         mean = means[spec.activity_id(base)] * (factors or {}).get(base, 1.0)
@@ -188,7 +188,7 @@ def quarter_trend(spec: ServiceSpec, days: Days) -> dict[str, float]:
     ``review_demand_factor`` (the trend a forecast made at the plan start would follow)."""
     day = np.arange(days.start, days.review_end, dtype=np.int64)
     total = float(_level(spec, day, days.start).sum()) if day.size else 0.0
-    return {aid: mean * total for aid, mean in spec.weekly_referral_means().items()}
+    return {aid: mean * total for aid, mean in weekly_referral_means(spec).items()}
 
 
 @dataclass

@@ -26,7 +26,8 @@ class ServiceSpec:
     """How one synthetic service is generated.
 
     Referral volumes are weekly means at the plan start for one template team at ``throughput`` 1
-    (see :meth:`weekly_referral_means` for the means of the whole service). Rates are shares of
+    (see :func:`capacity_planner.pack.samples_team.weekly_referral_means` for the means of the whole
+    service). Rates are shares of
     booked appointments except ``dna_rate``, which is dna / (attended + dna), the sizing definition
     (DESIGN.md section 5; NHS outpatient statistics divide by all appointments instead).
 
@@ -144,17 +145,6 @@ class ServiceSpec:
         """The activity ID written for template activity ``base_id`` (e.g. ``derm.2ww``)."""
         name = {"2ww": self.rapid_id, "minor_ops": self.procedure_id}.get(base_id, base_id)
         return f"{self.code}.{name}" if self.prefix_ids else name
-
-    def weekly_referral_means(self) -> dict[str, float]:
-        """Mean weekly referrals of the whole service at the plan start, by written activity ID.
-
-        Scaled by ``teams`` and by the realised patients per session of each clinic, so that demand
-        keeps its proportion to capacity when ``throughput`` changes.
-        """
-        from capacity_planner.pack.samples_team import effective_pps
-
-        return {self.activity_id(k): v * self.teams * effective_pps(k, self.throughput)
-                / effective_pps(k, 1.0) for k, v in self.weekly_referrals}
 
     def extra_hospital_cancellations(self, base_id: str) -> float:
         """Extra hospital cancellations in the review quarter per booking made: ``p`` such that

@@ -232,6 +232,16 @@ def effective_pps(base_id: str, throughput: float) -> float:
     return float(a.bookable_minutes or C.DEFAULT_BOOKABLE_MINUTES) / float(minutes or 1.0)
 
 
+def weekly_referral_means(spec: ServiceSpec) -> dict[str, float]:
+    """Mean weekly referrals of the whole service at the plan start, by written activity ID.
+
+    Scaled by ``teams`` and by the realised patients per session of each clinic, so that demand keeps its
+    proportion to capacity when ``throughput`` changes.
+    """
+    return {spec.activity_id(k): v * spec.teams * effective_pps(k, spec.throughput) / effective_pps(k, 1.0)
+            for k, v in spec.weekly_referrals}
+
+
 def day_permutations(n_teams: int, mdt_day: str, rng: np.random.Generator) -> list[dict[str, str]]:
     """Weekday mapping of each team copy: the first keeps the template (with the MDT day moved to
     ``mdt_day``), later ones shuffle the other weekdays."""

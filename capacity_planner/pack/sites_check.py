@@ -14,7 +14,7 @@ import pandas as pd
 from capacity_planner.intake.suggest import near_misses
 from capacity_planner.pack.parse import ProblemSink
 from capacity_planner.pack.raw import RawPack
-from capacity_planner.pack.validate import _rows
+from capacity_planner.pack.rows import frame_rows
 
 Frames = dict[str, pd.DataFrame]
 
@@ -49,11 +49,11 @@ def check_sites(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
             message = "unknown site: not named in activities.site or rooms.site"
             for value, hint in near_misses(values[unknown], known).items():
                 hit = unknown & values.eq(value).to_numpy(dtype=bool, na_value=False)
-                _rows(sink, raw, "travel", travel, hit, col, values, message + hint)
+                frame_rows(sink, raw, "travel", travel, hit, col, values, message + hint)
                 unknown &= ~hit
-            _rows(sink, raw, "travel", travel, unknown, col, values, f"{message} (known: {shown})")
+            frame_rows(sink, raw, "travel", travel, unknown, col, values, f"{message} (known: {shown})")
         same = (travel["from_site"] == travel["to_site"]).fillna(False).to_numpy(dtype=bool)
-        _rows(sink, raw, "travel", travel, same, "to_site", travel["to_site"],
+        frame_rows(sink, raw, "travel", travel, same, "to_site", travel["to_site"],
               "a different site from from_site (no travel is needed within a site)")
     if acts is not None and "site" in acts.columns and "room_type" in acts.columns:
         where = room_type_sites(rooms)
@@ -61,6 +61,6 @@ def check_sites(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
         clash = (acts["site"].notna() & room_site.notna() & (acts["site"] != room_site)).to_numpy(dtype=bool)
         for room_type in sorted(set(acts["room_type"][clash].astype(str))):
             mask = clash & (acts["room_type"] == room_type).to_numpy(dtype=bool)
-            _rows(sink, raw, "activities", acts, mask, "site", acts["site"],
+            frame_rows(sink, raw, "activities", acts, mask, "site", acts["site"],
                   f"the site of room type {room_type!r} ({where[room_type]}), where all its rooms are; or "
                   f"blank")

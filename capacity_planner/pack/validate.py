@@ -16,29 +16,12 @@ from capacity_planner.errors import Problem
 from capacity_planner.intake.suggest import near_misses
 from capacity_planner.pack.build import _lookup
 from capacity_planner.pack.parse import MAX_PROBLEMS_PER_KIND, ProblemSink
-from capacity_planner.pack.raw import RawPack, RawTable
+from capacity_planner.pack.raw import RawPack
+from capacity_planner.pack.rows import frame_rows, table_source
 from capacity_planner.pack.schema import REQUIRED_TABLES, TABLES, Purpose
+from capacity_planner.pack.sites_check import check_sites
 
 Frames = dict[str, pd.DataFrame]
-
-
-def table_source(raw: RawPack, name: str) -> str:
-    """How the user knows table ``name`` in this pack (file or sheet), even if it is absent."""
-    if name in raw.tables:
-        return raw.tables[name].source
-    if raw.format == "xlsx":
-        from pathlib import Path
-
-        return f"sheet '{name}' of {Path(raw.path).name}"
-    return f"{name}.csv"
-
-
-def _rows(sink: ProblemSink, raw: RawPack, table: str, frame: pd.DataFrame, mask: np.ndarray,
-          column: str | None, values: pd.Series | None, message: str, severity: str = "error") -> None:
-    """Like ProblemSink.rows, reading row numbers from the frame's ``_row`` column."""
-    rt = RawTable(table, table_source(raw, table), frame, frame["_row"].to_numpy())
-    checked = ~frame["_row"].isin(sink.bad_rows.get(table, set())).to_numpy()
-    sink.rows(rt, np.asarray(mask, dtype=bool) & checked, column, values, message, severity)
 
 
 def check_required_tables(raw: RawPack, purpose: Purpose, sink: ProblemSink) -> None:
@@ -82,9 +65,9 @@ def check_references(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
                 message = f"unknown {target_col}: not in {ref.table}"
                 for value, hint in near_misses(values[unknown], known).items():  # "did you mean" (issue 17)
                     hit = unknown & values.eq(value).to_numpy(dtype=bool, na_value=False)
-                    _rows(sink, raw, name, frame, hit, col, values, message + hint)
+                    frame_rows(sink, raw, name, frame, hit, col, values, message + hint)
                     unknown &= ~hit
-                _rows(sink, raw, name, frame, unknown, col, values, f"{message} (known: {sample})")
+                frame_rows(sink, raw, name, frame, unknown, col, values, f"{message} (known: {sample})")
 
 
 def check_clinicians(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
@@ -112,23 +95,23 @@ def check_activities(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
     if f is None:
         return
     self_ref = (f["follow_up_activity"] == f["activity_id"]).fillna(False).to_numpy(dtype=bool)
-    _rows(sink, raw, "activities", f, self_ref, "follow_up_activity", f["follow_up_activity"],
+    frame_rows(sink, raw, "activities", f, self_ref, "follow_up_activity", f["follow_up_activity"],
           "an activity cannot be its own follow-up activity")
     no_size = f["patients_per_session"].isna() & f["minutes_per_patient"].isna()
     if "referrals" in frames:
         referred = f["activity_id"].isin(frames["referrals"]["activity_id"].dropna().unique())
         mask = (no_size & referred).to_numpy(dtype=bool)
-        _rows(sink, raw, "activities", f, mask, "patients_per_session", None,
+        frame_rows(sink, raw, "activities", f, mask, "patients_per_session", None,
               "the activity has referrals but no session size: give patients_per_session or "
               "minutes_per_patient")
     fu_targets = f["follow_up_activity"].dropna().unique()
     mask = (no_size & f["activity_id"].isin(fu_targets)).to_numpy(dtype=bool)
-    _rows(sink, raw, "activities", f, mask, "patients_per_session", None,
+    frame_rows(sink, raw, "activities", f, mask, "patients_per_session", None,
           "the activity sees follow-ups but has no session size: give patients_per_session or "
           "minutes_per_patient")
     pct_routine = (f["percentile"].notna() & ~f["rapid_access"].fillna(False).astype(bool)).to_numpy(
         dtype=bool)
-    _rows(sink, raw, "activities", f, pct_routine, "percentile", f["percentile"],
+    frame_rows(sink, raw, "activities", f, pct_routine, "percentile", f["percentile"],
           "percentile is only used for rapid-access activities (routine ones are sized to the mean); "
           "ignored", "warning")
 
@@ -152,7 +135,7 @@ def check_dates(raw: RawPack, frames: Frames, start: dt.date | None, sink: Probl
         end = review_weeks_end(frames)
         if end is not None:
             after &= f["referral_date"] >= end
-        _rows(sink, raw, "referrals", f, after.to_numpy(dtype=bool), "referral_date", f["referral_date"],
+        frame_rows(sink, raw, "referrals", f, after.to_numpy(dtype=bool), "referral_date", f["referral_date"],
               f"referral dated on or after the plan start ({start.isoformat()}): history must end "
               "before the planning year (pack.toml planning.start); referrals after it are accepted only "
               "within the weeks of the delivered extract, as actual demand for the quarterly review")
@@ -162,11 +145,12 @@ def check_dates(raw: RawPack, frames: Frames, start: dt.date | None, sink: Probl
         f = frames[name]
         week = f["week_start"]
         not_monday = (week.dt.day_of_week != 0).fillna(False).to_numpy(dtype=bool)
-        _rows(sink, raw, name, f, not_monday, "week_start", week, "week_start must be the Monday of the week")
+        frame_rows(sink, raw, name, f, not_monday, "week_start", week,
+                   "week_start must be the Monday of the week")
         if start is not None:
             first, last = pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(weeks=52)
             outside = ((week < first) | (week >= last)).fillna(False).to_numpy(dtype=bool) & ~not_monday
-            _rows(sink, raw, name, f, outside, "week_start", week,
+            frame_rows(sink, raw, name, f, outside, "week_start", week,
                   f"week outside the planning year ({first.date().isoformat()} to "
                   f"{(last - pd.Timedelta(days=1)).date().isoformat()})")
 
@@ -188,7 +172,7 @@ def check_grid(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
         cells = pd.Series(list(zip(f["day"], f["period"], strict=True)), index=f.index)
         off = (has_slot & ~cells.isin(grid)).to_numpy(dtype=bool)
         label = f["day"].astype("str") + "-" + f["period"].astype("str")
-        _rows(sink, raw, name, f, off, "day", label, f"slot is not in {grid_text}", severity)
+        frame_rows(sink, raw, name, f, off, "day", label, f"slot is not in {grid_text}", severity)
 
 
 def check_job_plans(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
@@ -204,17 +188,17 @@ def check_job_plans(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
         off_key = off["clinician_id"].astype("str") + "|" + off["day"].astype("str") + "|" + \
             off["period"].astype("str")
         mask = key.isin(off_key).to_numpy(dtype=bool)
-        _rows(sink, raw, "job_plans", f, mask, "day", f["day"] + "-" + f["period"],
+        frame_rows(sink, raw, "job_plans", f, mask, "day", f["day"] + "-" + f["period"],
               "the clinician works this slot in the job plan but availability says they do not")
     if "clinicians" in frames:
         weeks = f["clinician_id"].map(_lookup(frames["clinicians"], "clinician_id", "working_weeks"))
         mask = (f["weeks_per_year"] > weeks + 1e-9).fillna(False).to_numpy(dtype=bool)
-        _rows(sink, raw, "job_plans", f, mask, "weeks_per_year", f["weeks_per_year"],
+        frame_rows(sink, raw, "job_plans", f, mask, "weeks_per_year", f["weeks_per_year"],
               "more weeks a year than the clinician's working_weeks", "warning")
         if "week" in f.columns:
             labelled = f["week"].notna()
             half = ((f["weeks_per_year"] - weeks / 2).abs() > 1e-6).fillna(False)
-            _rows(sink, raw, "job_plans", f, (labelled & half).to_numpy(dtype=bool), "weeks_per_year",
+            frame_rows(sink, raw, "job_plans", f, (labelled & half).to_numpy(dtype=bool), "weeks_per_year",
                   f["weeks_per_year"], "a week A / week B session runs every other week: weeks_per_year "
                   "must be half the clinician's working_weeks (or blank)")
     if "week" in f.columns:
@@ -222,17 +206,17 @@ def check_job_plans(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
         slot = (f["clinician_id"].astype("str") + "|" + f["day"].astype("str") + "|"
                 + f["period"].astype("str"))
         weekly = set(slot[~labelled])
-        _rows(sink, raw, "job_plans", f, (labelled & slot.isin(weekly)).to_numpy(dtype=bool), "week",
+        frame_rows(sink, raw, "job_plans", f, (labelled & slot.isin(weekly)).to_numpy(dtype=bool), "week",
               f["week"], "the slot also has a row without a week (every week): give week A and week B rows, "
                          "or one row for every week")
         same = (labelled & (slot + "|" + f["activity_id"].astype("str")).duplicated(keep="first")).to_numpy(
             dtype=bool)
-        _rows(sink, raw, "job_plans", f, same, "week", f["week"],
+        frame_rows(sink, raw, "job_plans", f, same, "week", f["week"],
               "the same activity in week A and week B runs every week: write one row without a week")
         alternating = slot[labelled].drop_duplicates()
         per_clinician = alternating.str.split("|").str[0].value_counts()
         many = (labelled & f["clinician_id"].astype("str").map(per_clinician).gt(1)).to_numpy(dtype=bool)
-        _rows(sink, raw, "job_plans", f, many, "week", f["week"],
+        frame_rows(sink, raw, "job_plans", f, many, "week", f["week"],
               "the planner keeps at most one slot on alternate weeks per clinician: all but one of these "
               "slots will be planned afresh (locked ones cannot all be kept)", "warning")
 
@@ -275,7 +259,7 @@ def check_granularity(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
             continue
         for col in columns:
             if col in f.columns:
-                _rows(sink, raw, table, f, _off_step(f[col], PA_STEPS), col, f[col],
+                frame_rows(sink, raw, table, f, _off_step(f[col], PA_STEPS), col, f[col],
                       "PAs must be a whole number of 120ths of a PA, such as 7.5, 7.6, 7.25 or 7.125; "
                       "for a third write 5 or more decimals (7.33333)")
     for table, columns in WEEK_COLUMNS.items():
@@ -283,13 +267,13 @@ def check_granularity(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
         if f is not None:
             for col in columns:
                 off = _off_step(f[col], WEEK_STEPS) & ~_rota_cells(frames, f)  # a rota sets those weeks
-                _rows(sink, raw, table, f, off, col, f[col],
+                frame_rows(sink, raw, table, f, off, col, f[col],
                       "weeks must be given to at most two decimals (such as 42 or 46.4)")
     slots = frames.get("slots")
     acts = frames.get("activities")
     if slots is not None and acts is not None and slots["premium_time"].fillna(False).astype(bool).any():
         mask = _off_step(acts["pa_value"], PA_STEPS // 3) & ~_off_step(acts["pa_value"], PA_STEPS)
-        _rows(sink, raw, "activities", acts, mask, "pa_value", acts["pa_value"],
+        frame_rows(sink, raw, "activities", acts, mask, "pa_value", acts["pa_value"],
               "an evening or weekend session counts 4/3 of its pa_value (a PA is 3 hours in premium "
               "time), so pa_value must be a whole number of 40ths of a PA, such as 1, 1.25 or 0.75")
 
@@ -300,10 +284,10 @@ def check_spa_ceiling(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
     if f is None or "max_spa_pas" not in f.columns:
         return
     below = (f["max_spa_pas"] < f["min_spa_pas"]).fillna(False).to_numpy(dtype=bool)
-    _rows(sink, raw, "clinicians", f, below, "max_spa_pas", f["max_spa_pas"],
+    frame_rows(sink, raw, "clinicians", f, below, "max_spa_pas", f["max_spa_pas"],
           "the SPA ceiling is below the SPA floor (min_spa_pas); raise max_spa_pas")
     above = (f["max_spa_pas"] > f["contracted_pas"]).fillna(False).to_numpy(dtype=bool)
-    _rows(sink, raw, "clinicians", f, above, "max_spa_pas", f["max_spa_pas"],
+    frame_rows(sink, raw, "clinicians", f, above, "max_spa_pas", f["max_spa_pas"],
           "the SPA ceiling is above contracted PAs")
 
 
@@ -313,25 +297,25 @@ def check_requirements(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
     if f is None:
         return
     half = (f["day"].isna() != f["period"].isna()).to_numpy()
-    _rows(sink, raw, "requirements", f, half, "period", None,
+    frame_rows(sink, raw, "requirements", f, half, "period", None,
           "give both day and period for a fixed slot, or neither")
     empty = (f["day"].isna() & f["period"].isna() & f["sessions_per_week"].isna()).to_numpy()
-    _rows(sink, raw, "requirements", f, empty, "sessions_per_week", None,
+    frame_rows(sink, raw, "requirements", f, empty, "sessions_per_week", None,
           "give sessions_per_week, or a day and period with min_clinicians")
     if "rota_size" not in f.columns:
         return
     rota = f["rota_size"].notna().to_numpy(dtype=bool)
-    _rows(sink, raw, "requirements", f, rota & (f["day"].isna() | f["period"].isna()).to_numpy(),
+    frame_rows(sink, raw, "requirements", f, rota & (f["day"].isna() | f["period"].isna()).to_numpy(),
           "rota_size", f["rota_size"], "a 1-in-N rota covers one slot: give its day and period")
     acts = frames.get("activities")
     if acts is not None:
         category = f["activity_id"].map(_lookup(acts, "activity_id", "category"))
         not_oncall = rota & category.notna().to_numpy(dtype=bool) & (category != "ONCALL").to_numpy()
-        _rows(sink, raw, "requirements", f, not_oncall, "rota_size", f["rota_size"],
+        frame_rows(sink, raw, "requirements", f, not_oncall, "rota_size", f["rota_size"],
               "a 1-in-N rota is for on-call work: the activity's category must be ONCALL")
     heads = f["min_clinicians"].fillna(1)
     few = rota & (f["rota_size"] < heads).fillna(False).to_numpy(dtype=bool)
-    _rows(sink, raw, "requirements", f, few, "rota_size", f["rota_size"],
+    frame_rows(sink, raw, "requirements", f, few, "rota_size", f["rota_size"],
           "a rota needs at least min_clinicians members (each week min_clinicians of them are on call)")
 
 
@@ -340,12 +324,12 @@ def check_waiting_list_and_costs(raw: RawPack, frames: Frames, sink: ProblemSink
     w = frames.get("waiting_list")
     if w is not None:
         mask = (w["over_target"] > w["waiting"]).fillna(False).to_numpy(dtype=bool)
-        _rows(sink, raw, "waiting_list", w, mask, "over_target", w["over_target"],
+        frame_rows(sink, raw, "waiting_list", w, mask, "over_target", w["over_target"],
               "more patients over target than waiting")
     c = frames.get("costs")
     if c is not None:
         mask = (c["annual_cost"].isna() & c["session_cost"].isna()).to_numpy()
-        _rows(sink, raw, "costs", c, mask, "annual_cost", None,
+        frame_rows(sink, raw, "costs", c, mask, "annual_cost", None,
               "give annual_cost (posts, PAs) or session_cost (locum, WLI sessions)")
 
 
@@ -356,18 +340,18 @@ def check_links(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
     if f is None:
         return
     nobody = (f["linked_group"].isna() & f["linked_activity_id"].isna()).to_numpy(dtype=bool)
-    _rows(sink, raw, "links", f, nobody, "linked_group", f["linked_group"],
+    frame_rows(sink, raw, "links", f, nobody, "linked_group", f["linked_group"],
           "a link must name whom it needs: a linked_group, a linked_activity_id (role), or both")
     dedicated = f["mode"].eq("dedicated").fillna(False)
     no_act = (dedicated & f["linked_activity_id"].isna()).to_numpy(dtype=bool)
-    _rows(sink, raw, "links", f, no_act, "linked_activity_id", f["linked_activity_id"],
+    frame_rows(sink, raw, "links", f, no_act, "linked_activity_id", f["linked_activity_id"],
           "a dedicated link needs linked_activity_id: the activity the linked clinician does in that slot")
     itself = (dedicated & f["linked_activity_id"].eq(f["activity_id"]).fillna(False)).to_numpy(dtype=bool)
-    _rows(sink, raw, "links", f, itself, "linked_activity_id", f["linked_activity_id"],
+    frame_rows(sink, raw, "links", f, itself, "linked_activity_id", f["linked_activity_id"],
           "a dedicated link must name another activity than activity_id")
     count = f["count"].astype("float64")
     off = ((count * 100 - (count * 100).round()).abs() > 1e-6).fillna(False).to_numpy(dtype=bool)
-    _rows(sink, raw, "links", f, off, "count", count,
+    frame_rows(sink, raw, "links", f, off, "count", count,
           "a whole number of hundredths of a clinician per session, e.g. 1, 2 or 0.5")
 
 
@@ -384,5 +368,4 @@ def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: Prob
     check_requirements(raw, frames, sink)
     check_waiting_list_and_costs(raw, frames, sink)
     check_links(raw, frames, sink)
-    from capacity_planner.pack.sites_check import check_sites  # sites and travel (issue 19 item 4)
     check_sites(raw, frames, sink)

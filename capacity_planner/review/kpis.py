@@ -36,7 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from capacity_planner.demand.history import appointment_weights, week_index
+from capacity_planner.demand.appointments import appointment_weights
+from capacity_planner.demand.history import week_index
 from capacity_planner.demand.monthly import days_in_month, month_index, month_of_weeks, month_start_of
 from capacity_planner.pack.model import PlanningPack
 from capacity_planner.review.delivered import ReviewPeriod, variance_pct

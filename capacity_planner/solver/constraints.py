@@ -431,8 +431,8 @@ class Constraints:
         do the forced cells alone, so no level of unmet demand changes (docs/method.md). Locked and pinned
         cells and a 1-in-N rota's (exactly N members must be on it) are never capped: none can be dropped."""
         parts = self.p.supply_cap_parts(a)
-        if parts is None or (self.p.cover_room(a, parts[1]) >= parts[0] > 0):
-            return  # the weekly cover sets the base: a cell may add no need (solver/cover.py)
+        if parts is None or any(rule.activity == a for rule in self.p.cover):
+            return  # weekly cover may need a cell that adds no session-weeks of need (solver/cover.py)
         base, longest = parts
         groups: dict[int, list[cp_model.IntVar]] = {}
         fixed = {*self.p.locked, *self.p.pinned}  # these cannot be dropped, nor a rota's (exactly N members)
@@ -491,23 +491,17 @@ class Constraints:
         r"""Weeks an activity with ``min_weekly_sessions`` :math:`k_a` goes uncovered, and the shortfall below
         its share of weeks (:mod:`capacity_planner.solver.cover`): per row :math:`r` (weeks with one calendar,
         or a clinician's unrecorded leave) :math:`\sum_{(c,s) \in r} x_{csa} \ge k_a B_{ar}`;
-        :math:`v_a \ge \sum_r n_r (1 - B_{ar}) - \text{allowed}_a` (tenths of a week). Each row is written
-        as the rule's total :math:`T = \sum_{(c,s)} x_{csa}` less the cells not in it, so a row holds the few
-        cells a week's calendar or a clinician's leave takes away, not every cell of the activity (the
-        service sample's two-week-wait clinic: 40 rows of a few cells, not of 400)."""
+        :math:`v_a \ge \sum_r n_r (1 - B_{ar}) - \text{allowed}_a` (tenths of a week). (Rows written as
+        the rule's total less the cells a week takes away were tried: no faster on the service sample.)"""
         for r, rule in enumerate(self.p.cover):
             a = rule.activity
             aid = self.p.activities[a].activity_id + (f" {'-'.join(rule.slot)}" if rule.slot else "")
-            every = {(c, s) for row in rule.rows for c, s in row.cells if (c, s, a) in self.v.x}
-            total = self.model.new_int_var(0, len(every), f"cover_cells[{aid}]")
-            self.model.add(total == sum(self.v.x[(c, s, a)] for c, s in sorted(every)))
             missed: list[tuple[cp_model.IntVar, int]] = []
             constant = 0
             for i, row in enumerate(rule.rows):
                 covered = self.model.new_bool_var(f"covered[{aid}, row {i}]")
-                gone = every - set(row.cells)
-                self.model.add(total - sum(self.v.x[(c, s, a)] for c, s in sorted(gone))
-                               >= rule.sessions * covered)
+                cells = [self.v.x[(c, s, a)] for c, s in row.cells if (c, s, a) in self.v.x]
+                self.model.add(sum(cells) >= rule.sessions * covered)
                 constant += row.tenths
                 missed.append((covered, -row.tenths))
             short = self.v.cover_short[r]

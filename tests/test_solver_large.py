@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,23 @@ def _minimises_changes(fn: partial[Any]) -> bool:
     return bool(names) and all(n.startswith("sessions_changed[") for n in names)
 
 
+def stop_at_once(minimises: Callable[[partial[Any]], bool], calls: list[int] | None = None,
+                 ) -> Callable[[Any, partial[Any]], Any]:
+    """A stand-in for ``solve.run_stoppable`` that stops CP-SAT at once (no search) on the solve calls
+    ``minimises`` picks, but not on the re-solve with the cells fixed; each stop is counted in ``calls``."""
+    real = solve_module.run_stoppable
+
+    def stopped_at_once(solver: Any, fn: partial[Any]) -> Any:
+        if minimises(fn) and not solver.parameters.fix_variables_to_their_hinted_value:
+            if calls is not None:
+                calls.append(1)
+            solver.parameters.max_number_of_conflicts = 0
+            solver.parameters.max_time_in_seconds = 1e-6
+        return real(solver, fn)
+
+    return stopped_at_once
+
+
 def test_a_changes_level_that_finds_nothing_keeps_the_previous_plan(tiny_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The changes level is hinted with the current job plans, which usually break the earlier levels'
@@ -36,13 +54,7 @@ def test_a_changes_level_that_finds_nothing_keeps_the_previous_plan(tiny_path: P
     in its 9 s and was reported 'unknown'. Stopped at once here (no search at all), the level keeps the
     previous level's plan, reports that plan's sessions changed as its value with a gap, and the plan's
     own changed_sessions (recounted from its cells by plan_tables) is that same value."""
-    real = solve_module.run_stoppable
-
-    def stopped_at_once(solver: Any, fn: partial[Any]) -> Any:
-        if _minimises_changes(fn) and not solver.parameters.fix_variables_to_their_hinted_value:
-            solver.parameters.max_number_of_conflicts = 0
-            solver.parameters.max_time_in_seconds = 1e-6
-        return real(solver, fn)
+    stopped_at_once = stop_at_once(_minimises_changes)
 
     pack = cp.read_pack(tiny_path)
     requirements = reqs(TINY_DEMAND, rapid=["2ww"])

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from ortools.sat.python import cp_model
 from test_solver_helpers import reqs, run
-from test_solver_large import TINY_DEMAND, _minimises_changes
+from test_solver_large import TINY_DEMAND, _minimises_changes, stop_at_once
 
 import capacity_planner as cp
 from capacity_planner.solver import SolveStatus
@@ -97,15 +97,8 @@ def test_highs_proves_the_changes_level_first(tiny_path: Path, monkeypatch: pyte
     of its own): it proves the same optimum as CP-SAT run to the end, CP-SAT's search is not needed, the
     level and the plan are reported optimal, and the plan passes the independent checker (run() checks
     every plan)."""
-    real = solve_module.run_stoppable
-    calls = []
-
-    def stopped_at_once(solver: Any, fn: partial[Any]) -> Any:
-        if _minimises_changes(fn) and not solver.parameters.fix_variables_to_their_hinted_value:
-            calls.append(1)
-            solver.parameters.max_number_of_conflicts = 0
-            solver.parameters.max_time_in_seconds = 1e-6
-        return real(solver, fn)
+    calls: list[int] = []
+    stopped_at_once = stop_at_once(_minimises_changes, calls)
 
     pack = cp.read_pack(tiny_path)
     requirements = reqs(TINY_DEMAND, rapid=["2ww"])
@@ -132,15 +125,8 @@ def test_highs_proves_an_unmet_level_cp_sat_stops_short(tiny_path: Path, monkeyp
                                                         ) -> None:
     """CP-SAT stopped at once on the routine level (no plan): HiGHS, given the rest of the level's time,
     proves the routine optimum CP-SAT proves when run to the end, and the whole plan is proven and checked."""
-    real = solve_module.run_stoppable
-    calls = []
-
-    def stopped_at_once(solver: Any, fn: partial[Any]) -> Any:
-        if _minimises_routine(fn) and not solver.parameters.fix_variables_to_their_hinted_value:
-            calls.append(1)
-            solver.parameters.max_number_of_conflicts = 0
-            solver.parameters.max_time_in_seconds = 1e-6
-        return real(solver, fn)
+    calls: list[int] = []
+    stopped_at_once = stop_at_once(_minimises_routine, calls)
 
     pack = cp.read_pack(tiny_path)
     requirements = reqs(TINY_DEMAND, rapid=["2ww"])

@@ -263,3 +263,20 @@ def test_an_mdt_quorum_read_week_by_week_timetables_a_third_member() -> None:
     assert list(two.gap_reasons["reason"]) == [
         f"quorum of 2 on Tue-PM missed in the 8.4 weeks a year {c} is on leave (not in the leave table): nobody "
         "else runs enough mdt sessions" for c in "AB"]
+
+
+def test_a_share_of_weeks_no_rule_reads_is_a_warning(tmp_path: object) -> None:
+    import shutil
+    from pathlib import Path
+
+    from capacity_planner.pack.read import validate_pack
+
+    folder = Path(str(tmp_path)) / "pack"
+    shutil.copytree(Path(__file__).parent / "data" / "tiny", folder)
+    acts = pd.read_csv(folder / "activities.csv")
+    acts["share_of_weeks"] = [0.9] + [None] * (len(acts) - 1)  # no min_weekly_sessions
+    acts.to_csv(folder / "activities.csv", index=False)
+    problems = validate_pack(folder)
+    found = [p for p in problems if p.column == "share_of_weeks"]
+    assert [(p.source, p.row, p.severity) for p in found] == [("activities.csv", 2, "warning")]
+    assert "applies with min_weekly_sessions" in found[0].message

@@ -355,6 +355,25 @@ def check_links(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
           "a whole number of hundredths of a clinician per session, e.g. 1, 2 or 0.5")
 
 
+def check_weekly_cover(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """A ``share_of_weeks`` that no rule reads is a warning: on an activity without ``min_weekly_sessions``,
+    or on a requirement that is not a slot quorum (no day and period, or a 1-in-N rota)."""
+    if "activities" in frames and "share_of_weeks" in frames["activities"].columns:
+        f = frames["activities"]
+        no_k = f["min_weekly_sessions"].isna() if "min_weekly_sessions" in f.columns else True
+        mask = (f["share_of_weeks"].notna() & no_k).to_numpy(dtype=bool)
+        frame_rows(sink, raw, "activities", f, mask, "share_of_weeks", f["share_of_weeks"],
+                   "ignored: share_of_weeks applies with min_weekly_sessions (the weekly cover)", "warning")
+    if "requirements" in frames and "share_of_weeks" in frames["requirements"].columns:
+        f = frames["requirements"]
+        rota = f["rota_size"].notna() if "rota_size" in f.columns else pd.Series(False, index=f.index)
+        no_slot = f["day"].isna() | f["period"].isna() | rota
+        mask = (f["share_of_weeks"].notna() & no_slot).to_numpy(dtype=bool)
+        frame_rows(sink, raw, "requirements", f, mask, "share_of_weeks", f["share_of_weeks"],
+                   "ignored: share_of_weeks reads a quorum in one slot week by week (give day and period; "
+                   "a 1-in-N rota covers every week already)", "warning")
+
+
 def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: ProblemSink) -> None:
     """Run every cross-table rule."""
     check_references(raw, frames, sink)
@@ -368,4 +387,5 @@ def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: Prob
     check_requirements(raw, frames, sink)
     check_waiting_list_and_costs(raw, frames, sink)
     check_links(raw, frames, sink)
+    check_weekly_cover(raw, frames, sink)
     check_sites(raw, frames, sink)

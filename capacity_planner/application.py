@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from capacity_planner.plan_summary import PlanSummary
     from capacity_planner.solver.join import PartExecutor, PartProgress
     from capacity_planner.solver.options import Allowances, Baseline
-    from capacity_planner.solver.plan import PlanResult
+    from capacity_planner.solver.plan_result import PlanResult
     from capacity_planner.solver.solve import Progress
 
 __all__ = ["PlanOptions", "PlanRun", "plan_pack", "set_aside_note"]

@@ -20,7 +20,7 @@ from capacity_planner.output_schema import PLAN_TABLES, WEEKLY_DEMAND
 if TYPE_CHECKING:
     from capacity_planner.demand.pipeline import DemandResult
     from capacity_planner.report.chart_image import ChartImage
-    from capacity_planner.solver.plan import PlanResult
+    from capacity_planner.solver.plan_result import PlanResult
 
 __all__ = ["PLAN_OUTPUT_FILES", "WEEKLY_DIGITS", "demand_charts", "weekly_demand_table", "write_chart_images",
            "write_demand_tables", "write_plan_tables"]

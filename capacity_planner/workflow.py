@@ -26,7 +26,7 @@ from capacity_planner.pack.model import PlanningPack
 
 if TYPE_CHECKING:
     from capacity_planner.solver.join import PartExecutor, PartProgress
-    from capacity_planner.solver.plan import PlanResult
+    from capacity_planner.solver.plan_result import PlanResult
     from capacity_planner.solver.solve import Progress
 
 

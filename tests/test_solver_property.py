@@ -19,7 +19,7 @@ from capacity_planner.calendar import weekday_working_weeks
 from capacity_planner.pack.model import Availability, FixedRequirement, Link, PlanningPack, RoomCapacity, Slot
 from capacity_planner.solver import SolveStatus
 from capacity_planner.solver.options import Allowances, PurchasedSessions
-from capacity_planner.solver.plan import PlanResult
+from capacity_planner.solver.plan_result import PlanResult
 
 Budget = tuple[float, dict[str, float], dict[str, tuple[int, float]]]
 

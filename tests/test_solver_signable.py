@@ -290,9 +290,9 @@ def test_fairness_compares_a_staff_group_within_each_service() -> None:
 def test_checker_runs_on_every_plan_and_stops_a_bad_one(tiny_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                          tmp_path: Path) -> None:
     """A plan that breaks a rule (here: the writer drops a locked cell) is never written: exit 1."""
-    import capacity_planner.solver.plan as plan_module
+    import capacity_planner.solver.single as single_module
 
-    real = plan_module.plan_tables
+    real = single_module.plan_tables
 
     def tampered(sol: object) -> dict[str, pd.DataFrame]:
         out = real(sol)  # type: ignore[arg-type]
@@ -300,7 +300,7 @@ def test_checker_runs_on_every_plan_and_stops_a_bad_one(tiny_path: Path, monkeyp
         out["allocation"] = alloc[alloc.activity_id != "mdt"].reset_index(drop=True)
         return out
 
-    monkeypatch.setattr(plan_module, "plan_tables", tampered)
+    monkeypatch.setattr(single_module, "plan_tables", tampered)
     import capacity_planner as cp
 
     pack = cp.read_pack(tiny_path)
@@ -403,18 +403,18 @@ def test_a_seven_day_grid_leaves_a_day_of_weekly_rest() -> None:
 def test_scenarios_stop_on_a_plan_that_breaks_a_rule(tiny_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A checker violation is a bug, not a failed scenario: the runner re-raises it (exit 1)."""
     import capacity_planner as cp
-    import capacity_planner.solver.plan as plan_module
+    import capacity_planner.solver.single as single_module
     from capacity_planner.scenarios.parse import parse_scenarios
     from capacity_planner.scenarios.runner import evaluate_scenario
 
-    real = plan_module.plan_tables
+    real = single_module.plan_tables
 
     def tampered(sol: object) -> dict[str, pd.DataFrame]:
         out = real(sol)  # type: ignore[arg-type]
         out["clinicians"] = out["clinicians"].assign(planned_pas=out["clinicians"]["planned_pas"] + 1)
         return out
 
-    monkeypatch.setattr(plan_module, "plan_tables", tampered)
+    monkeypatch.setattr(single_module, "plan_tables", tampered)
     [scenario] = parse_scenarios({"scenario": [{"name": "base"}]})
     with pytest.raises(PlanCheckError):
         evaluate_scenario(cp.read_pack(tiny_path), scenario, time_limit_s=20, seed=0, work_limit=5)

@@ -37,9 +37,13 @@ from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.intake.codes import code_text, translate_appointment_codes, treatment_function_name
 from capacity_planner.intake.mapping import ColumnRule, Mapping, TableMapping, read_mappings
 from capacity_planner.intake.suggest import did_you_mean
+from capacity_planner.pack import raw as R
 from capacity_planner.pack.parse import ProblemSink, parse_table
 from capacity_planner.pack.raw import RawTable
+from capacity_planner.pack.read import read_pack
 from capacity_planner.pack.schema import TABLES, Purpose
+from capacity_planner.pack.settings import settings_to_values
+from capacity_planner.pack.write import pack_to_tables, write_tables
 
 AGGREGATED = ("appointments", "referrals")
 
@@ -77,10 +81,6 @@ def import_pack(mapping_paths: list[Path], out: str | Path, base: str | Path | N
     PackValidationError
         Every problem in the mapping files, the extracts or the resulting pack; nothing is written.
     """
-    from capacity_planner.pack.read import read_pack
-    from capacity_planner.pack.settings import settings_to_values
-    from capacity_planner.pack.write import pack_to_tables, write_tables
-
     mapping, problems = read_mappings([Path(p) for p in mapping_paths])
     if any(p.severity == "error" for p in problems):
         raise PackValidationError(problems, subject="the mapping file(s)")
@@ -151,16 +151,14 @@ def _import_tables(mapping: Mapping, sink: ProblemSink, result: ImportResult) ->
 def read_extract(path: Path, sheet: str | None, problems: list[Problem]) -> RawTable | None:
     """An extract's cells (CSV, Parquet or one sheet of an .xlsx) with lower-case column names and the
     row number of each record as Excel shows it."""
-    from capacity_planner.pack import raw as R
-
     if not path.is_file():
         problems.append(Problem(str(path), "extract file not found"))
         return None
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return R._read_csv(path, "extract", problems)
+        return R.read_csv(path, "extract", problems)
     if suffix == ".parquet":
-        return R._read_parquet(path, "extract", problems)
+        return R.read_parquet(path, "extract", problems)
     if suffix in (".xlsx", ".xlsm"):
         import openpyxl
 
@@ -172,7 +170,7 @@ def read_extract(path: Path, sheet: str | None, problems: list[Problem]) -> RawT
                 problems.append(Problem(path.name, f"no sheet {chosen!r}" + did_you_mean(chosen, names)
                                         + f" (sheets: {', '.join(names)})"))
                 return None
-            return R._read_sheet(wb[chosen], "extract", f"sheet '{chosen}' of {path.name}", [], problems)
+            return R.read_sheet(wb[chosen], "extract", f"sheet '{chosen}' of {path.name}", [], problems)
         finally:
             wb.close()
     problems.append(Problem(path.name, "expected a .csv, .parquet or .xlsx extract"))

@@ -12,43 +12,35 @@ The workbook holds, in order:
   true/false for yes/no columns. Drop-downs warn rather than refuse, so Data Dictionary codes can still
   be typed where they are accepted;
 * ``job_plan_grid`` instead of the long ``job_plans`` table: one row per clinician, one column per weekly
-  slot (``Mon AM`` ...), each cell the activity done there. A cell may add ``; locked`` (the cell must stay)
-  and ``; N weeks`` (weeks a year when not every working week), e.g. ``fu; locked; 21 weeks``. A slot
-  worked on alternate weeks of a two-week cycle (``job_plans.week`` A / B) has its own columns,
-  ``Mon AM week A`` and ``Mon AM week B``, placed after ``Mon AM`` and written only when a clinician has
-  such a cell; their weeks default to half the clinician's working weeks, as in ``job_plans``.
+  slot (``Mon AM`` ...), each cell the activity done there (the grid's format, its writer and its reader:
+  :mod:`capacity_planner.pack.grid`).
 
-Reading back (:func:`read_job_plan_grid`, called by the workbook reader) turns the grid into job-plan
-rows, each problem naming the grid's row and slot column. A workbook with both ``job_plans`` and
-``job_plan_grid`` is refused (the same table twice). The round trip keeps every value; a weeks or locked
-cell that equals its default (the clinician's working weeks, not locked) is written without a suffix
-and read back as that default.
+Reading back (:func:`~capacity_planner.pack.grid.read_job_plan_grid`, called by the workbook reader) turns
+the grid into job-plan rows. A workbook with both ``job_plans`` and ``job_plan_grid`` is refused (the same
+table twice). The round trip keeps every value.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from capacity_planner import constants as C
-from capacity_planner.errors import Problem
+from capacity_planner._files import OutputFolderError, output_file
+from capacity_planner.errors import CapacityPlannerError
 from capacity_planner.pack import model as M
-from capacity_planner.pack.raw import SETTINGS_SHEET, RawTable
+from capacity_planner.pack.grid import GRID_SHEET, INSTRUCTIONS_SHEET, job_plan_grid
+from capacity_planner.pack.raw import SETTINGS_SHEET
 from capacity_planner.pack.schema import SETTINGS, TABLES, ColumnSpec
-from capacity_planner.pack.settings import sheet_text
+from capacity_planner.pack.settings import settings_to_values, sheet_text
+from capacity_planner.pack.write import FORMULA_PREFIXES, excel_value, pack_to_tables
 
-INSTRUCTIONS_SHEET = "instructions"
-GRID_SHEET = "job_plan_grid"
 EMPTY_TABLES = ("clinicians", "activities", "skills", "referrals", "appointments", "waiting_list")
 LIST_ROWS = 5000  # rows a drop-down covers below the data
 _REF_SOURCES = {"activity_id": ("activities", "A"), "follow_up_activity": ("activities", "A"),
                 "clinician_id": ("clinicians", "A")}
-_SLOT = re.compile(r"^\s*([A-Za-z]+)\s*[-_ ]\s*([A-Za-z]+)(?:\s+week\s*([ABab]))?\s*$")
-_WEEKS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:weeks?|wks?|w)\s*$", re.IGNORECASE)
 
 
 def write_template(pack: M.PlanningPack | None, dest: str | Path) -> Path:
@@ -56,14 +48,8 @@ def write_template(pack: M.PlanningPack | None, dest: str | Path) -> Path:
 
     Returns the path written. The workbook reads back as the same pack (``read_pack``).
     """
-    from capacity_planner._files import OutputFolderError, output_file
-    from capacity_planner.pack.settings import settings_to_values
-    from capacity_planner.pack.write import pack_to_tables
-
     dest = Path(dest)
     if dest.suffix.lower() != ".xlsx":
-        from capacity_planner.errors import CapacityPlannerError
-
         raise CapacityPlannerError(f"{dest}: a template is an Excel workbook; give a name ending in .xlsx")
     if dest.exists():
         raise OutputFolderError(
@@ -83,45 +69,6 @@ def write_template(pack: M.PlanningPack | None, dest: str | Path) -> Path:
     with output_file(dest) as tmp:
         _write(tables, grid, settings, tmp)
     return dest
-
-
-def job_plan_grid(pack: M.PlanningPack, job_plans: pd.DataFrame) -> pd.DataFrame:
-    """The job plans as a grid: one row per clinician, one column per slot (``Mon AM``), cells as text."""
-    given = (job_plans["week"] if "week" in job_plans.columns else pd.Series(None, index=job_plans.index))
-    labels = [w if w in ("A", "B") else None for w in given.astype(object)]
-    slots = [f"{s.day} {s.period}" for s in pack.slots]
-    for day, period in zip(job_plans["day"], job_plans["period"], strict=True):
-        if f"{day} {period}" not in slots:
-            slots.append(f"{day} {period}")
-    week_cells = {(d, p, w) for d, p, w in zip(job_plans["day"], job_plans["period"], labels, strict=True)
-                  if w is not None}
-    for day, period, week in sorted(week_cells):
-        slots.insert(slots.index(f"{day} {period}") + (2 if week == "B" else 1), _column(day, period, week))
-    weeks_of = {c.clinician_id: c.working_weeks for c in pack.clinicians}
-    names = {c.clinician_id: c.name for c in pack.clinicians}
-    ids = [c.clinician_id for c in pack.clinicians]
-    ids += [c for c in dict.fromkeys(job_plans["clinician_id"]) if c not in names]
-    grid = pd.DataFrame({"clinician_id": ids, "name": [names.get(c) for c in ids]})
-    for slot in slots:
-        grid[slot] = pd.Series([None] * len(ids), dtype=object)
-    position = {c: i for i, c in enumerate(ids)}
-    for row, week in zip(job_plans.to_dict("records"), labels, strict=True):
-        text = str(row["activity_id"])
-        if row.get("locked") is True or row.get("locked") is np.True_:
-            text += "; locked"
-        weeks, working = row.get("weeks_per_year"), weeks_of.get(row["clinician_id"])
-        default = working if week is None or working is None else working / 2
-        if weeks is not None and pd.notna(weeks) and weeks != default:
-            text += f"; {float(weeks):g} weeks"
-        grid.loc[position[row["clinician_id"]], _column(row["day"], row["period"], week)] = text
-    if grid["name"].isna().all():
-        grid = grid.drop(columns=["name"])
-    return grid
-
-
-def _column(day: str, period: str, week: str | None) -> str:
-    """The grid column of a slot, ``Mon AM``, or of one week of it on alternate weeks, ``Mon AM week A``."""
-    return f"{day} {period}" if week is None else f"{day} {period} week {week}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,9 +96,7 @@ def _styled(ws: Any, value: Any, bold: bool = False, fill: str | None = None, wh
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
 
-    from capacity_planner.pack.write import FORMULA_PREFIXES, _excel_value
-
-    c = WriteOnlyCell(ws, value=_excel_value(value))
+    c = WriteOnlyCell(ws, value=excel_value(value))
     if isinstance(c.value, str) and c.value.startswith(FORMULA_PREFIXES):
         c.data_type = "s"
     elif hasattr(c.value, "year"):
@@ -224,10 +169,8 @@ def _rows(ws: Any, frame: pd.DataFrame) -> None:
     formula is stored as text)."""
     from openpyxl.cell import WriteOnlyCell
 
-    from capacity_planner.pack.write import FORMULA_PREFIXES, _excel_value
-
     def cell(value: Any) -> Any:
-        value = _excel_value(value)
+        value = excel_value(value)
         if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
             c = WriteOnlyCell(ws, value=value)
             c.data_type = "s"
@@ -306,65 +249,3 @@ def _instructions(wb: Any, tables: list[str], grid: bool) -> None:
         ws.append([_styled(ws, text, bold=heading)])
 
 
-# ---------------------------------------------------------------------------------------------
-# Reading the grid back
-# ---------------------------------------------------------------------------------------------
-def read_job_plan_grid(ws: Any, source: str, problems: list[Problem]) -> RawTable | None:
-    """The ``job_plan_grid`` sheet as job-plan rows (clinician_id, day, period, activity_id,
-    weeks_per_year, locked, week), each keeping the grid's Excel row; problems name the slot column."""
-    from capacity_planner.pack.raw import _read_sheet
-
-    table = _read_sheet(ws, "job_plans", source, [], problems)
-    if table is None:
-        return None
-    frame = table.frame
-    if "clinician_id" not in frame.columns:
-        problems.append(Problem(source, "needs a 'clinician_id' column (then one column per slot, such as "
-                                "'Mon AM')", 1, "clinician_id"))
-        return None
-    slots: list[tuple[str, str, str, str | None]] = []
-    for col in frame.columns:
-        if col in ("clinician_id", "name"):
-            continue
-        match = _SLOT.match(col)
-        if match is None:
-            problems.append(Problem(source, "not a slot: expected a day and a period such as 'Mon AM' or "
-                                    "'Tue PM', or one week of it such as 'Mon AM week A'", 1, col))
-            continue
-        week = match.group(3)
-        slots.append((col, match.group(1), match.group(2), None if week is None else week.upper()))
-    records: list[tuple[Any, ...]] = []
-    rows: list[int] = []
-    for i, cid in enumerate(frame["clinician_id"]):
-        for col, day, period, week in slots:
-            cell = frame[col].iloc[i]
-            if cell is None or (isinstance(cell, float) and np.isnan(cell)) or not str(cell).strip():
-                continue
-            shown = _column(f"{day[:1].upper()}{day[1:].lower()}", period.upper(), week)  # the header
-            parsed = _cell(str(cell), source, int(table.rows[i]), shown, problems)
-            if parsed is not None:
-                records.append((cid, day, period, *parsed, week))
-                rows.append(int(table.rows[i]))
-    columns = ["clinician_id", "day", "period", "activity_id", "weeks_per_year", "locked", "week"]
-    out = pd.DataFrame(records, columns=columns, dtype=object)
-    return RawTable("job_plans", source, out, np.asarray(rows, dtype=np.int64), typed=True)
-
-
-def _cell(text: str, source: str, row: int, column: str,
-          problems: list[Problem]) -> tuple[str, float | None, bool | None] | None:
-    parts = [p.strip() for p in text.split(";")]
-    activity, weeks, locked = parts[0], None, None
-    for part in parts[1:]:
-        match = _WEEKS.match(part)
-        if part.lower() == "locked":
-            locked = True
-        elif match:
-            weeks = float(match.group(1))
-        elif part:
-            problems.append(Problem(source, f"{part!r} not understood: after the activity write '; locked' "
-                                    "or '; 21 weeks'", row, column, text))
-            return None
-    if not activity:
-        problems.append(Problem(source, "no activity before ';'", row, column, text))
-        return None
-    return activity, weeks, locked

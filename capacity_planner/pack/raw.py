@@ -34,6 +34,7 @@ from capacity_planner._csv import unescape_frame
 from capacity_planner.errors import Problem
 from capacity_planner.intake.suggest import did_you_mean
 from capacity_planner.intake.xlsx_formulas import formula_warnings, formulas_without_values_in
+from capacity_planner.pack.grid import GRID_SHEET, INSTRUCTIONS_SHEET, read_job_plan_grid
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.xlsx_parts import sheet_parts
 from capacity_planner.pack.xlsx_writer import column_letter as excel_column
@@ -151,8 +152,8 @@ def _read_folder_table(raw: RawPack, name: str, paths: list[Path]) -> None:
         return
     p = paths[0]
     raw.file_hashes[p.name] = _sha256(p)
-    table = _read_parquet(p, name, raw.problems) if p.suffix.lower() == ".parquet" else \
-        _read_csv(p, name, raw.problems)
+    table = read_parquet(p, name, raw.problems) if p.suffix.lower() == ".parquet" else \
+        read_csv(p, name, raw.problems)
     if table is not None:
         raw.tables[name] = table
     else:
@@ -189,7 +190,9 @@ def _decode(path: Path, problems: list[Problem]) -> str | None:
         return None
 
 
-def _read_csv(path: Path, name: str, problems: list[Problem]) -> RawTable | None:
+def read_csv(path: Path, name: str, problems: list[Problem]) -> RawTable | None:
+    """One CSV file as the cells of table ``name`` (text, Excel-style row numbers), or None with its
+    problems added (encoding, a title row above the header, semicolons, headers)."""
     text = _decode(path, problems)
     if text is None:
         return None
@@ -261,7 +264,8 @@ def _semicolon_separated(text: str, frame: pd.DataFrame) -> bool:
     return first.count(";") >= 1 and first.count(";") >= len(frame.columns)
 
 
-def _read_parquet(path: Path, name: str, problems: list[Problem]) -> RawTable | None:
+def read_parquet(path: Path, name: str, problems: list[Problem]) -> RawTable | None:
+    """One Parquet file as the cells of table ``name`` (typed), or None with its problems added."""
     try:
         import pyarrow.parquet as pq
 
@@ -393,8 +397,6 @@ def _load_sheet(wb: Any, meta: Any, path: Path) -> _Sheet:
 
 
 def _read_workbook(path: Path) -> RawPack:
-    from capacity_planner.intake.template import GRID_SHEET, INSTRUCTIONS_SHEET, read_job_plan_grid
-
     raw = RawPack(str(path), "xlsx", settings_source=f"sheet '{SETTINGS_SHEET}' of {path.name}")
     if path.is_dir():
         raw.problems.append(Problem(path.name, "is a folder named like a workbook; give the folder a name "
@@ -421,8 +423,7 @@ def _read_workbook(path: Path) -> RawPack:
         for meta in sheets:
             sheet_name = meta.name
             bar.describe(f"Reading {path.name}: {sheet_name}")
-            _read_one_sheet(raw, wb, meta, path, seen, merged, formulas, INSTRUCTIONS_SHEET, GRID_SHEET,
-                            read_job_plan_grid)
+            _read_one_sheet(raw, wb, meta, path, seen, merged, formulas)
             bar.advance()
     grid = raw.tables.pop(GRID_SHEET, None)
     if grid is not None and ("job_plans" in raw.tables or "job_plans" in raw.unreadable):
@@ -436,15 +437,14 @@ def _read_workbook(path: Path) -> RawPack:
 
 
 def _read_one_sheet(raw: RawPack, wb: Any, meta: Any, path: Path, seen: dict[str, str],
-                    merged: dict[str, list[str]], formulas: dict[str, list[tuple[int, str]]],
-                    instructions_sheet: str, grid_sheet: str, read_grid: Any) -> None:
+                    merged: dict[str, list[str]], formulas: dict[str, list[tuple[int, str]]]) -> None:
     """Read one sheet of the workbook into ``raw`` (a table, the settings, the job-plan grid, or a
     problem)."""
     sheet_name = meta.name
     key = table_key(sheet_name)
     source = f"sheet '{sheet_name}' of {path.name}"
     raw.problems.extend(formula_warnings(formulas.get(sheet_name, []), source))
-    if key == instructions_sheet:  # written by `template` (issue 17)
+    if key == INSTRUCTIONS_SHEET:  # written by `template` (issue 17)
         return
     if key in seen:
         raw.unreadable.add(key)
@@ -454,7 +454,7 @@ def _read_one_sheet(raw: RawPack, wb: Any, meta: Any, path: Path, seen: dict[str
             f"the {key} table is given twice (sheet names ignore case and spaces); keep only one"))
         return
     seen[key] = sheet_name
-    if key != SETTINGS_SHEET and key not in TABLES and key != grid_sheet:
+    if key != SETTINGS_SHEET and key not in TABLES and key != GRID_SHEET:
         hint = did_you_mean(key, [*TABLES, SETTINGS_SHEET])
         raw.problems.append(Problem(source, "sheet ignored: not a planning-pack table" + hint,
                                     severity="warning"))
@@ -465,10 +465,11 @@ def _read_one_sheet(raw: RawPack, wb: Any, meta: Any, path: Path, seen: dict[str
         raw.problems.append(Problem(source, "is a chart sheet, not a table of cells: rename it (or "
                                     "delete it) and give the table its own sheet"))
         return
-    if key == grid_sheet:  # job plans as a clinician x slot grid
-        grid = read_grid(ws, source, raw.problems)
+    if key == GRID_SHEET:  # job plans as a clinician x slot grid
+        cells = read_sheet(ws, "job_plans", source, [], raw.problems)
+        grid = None if cells is None else read_job_plan_grid(cells, raw.problems)
         if grid is not None:
-            raw.tables[grid_sheet] = grid
+            raw.tables[GRID_SHEET] = grid
         return
     if ws.sheet_state != "visible":
         raw.problems.append(Problem(source, "the sheet is hidden in Excel; it is read all the same "
@@ -477,7 +478,7 @@ def _read_one_sheet(raw: RawPack, wb: Any, meta: Any, path: Path, seen: dict[str
     if key == SETTINGS_SHEET:
         raw.settings = _settings_from_sheet(ws, source, raw.problems)
         return
-    table = _read_sheet(ws, key, source, merged.get(sheet_name, []), raw.problems)
+    table = read_sheet(ws, key, source, merged.get(sheet_name, []), raw.problems)
     if table is not None:
         raw.tables[key] = table
     else:
@@ -516,8 +517,10 @@ def _row_of(cell_ref: str) -> int:
     return int("".join(ch for ch in cell_ref if ch.isdigit()) or 0)
 
 
-def _read_sheet(ws: Any, name: str, source: str, merged: list[str],
-                problems: list[Problem]) -> RawTable | None:
+def read_sheet(ws: Any, name: str, source: str, merged: list[str],
+               problems: list[Problem]) -> RawTable | None:
+    """One worksheet (rows of values) as the cells of table ``name``: the first non-blank row is the header;
+    None with its problems added (an empty sheet, a title row, merged header cells ``merged``)."""
     header: list[Any] | None = None
     header_row = 0
     records: list[tuple[Any, ...]] = []

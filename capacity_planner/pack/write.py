@@ -21,11 +21,14 @@ import numpy as np
 import pandas as pd
 
 from capacity_planner._csv import write_csv
+from capacity_planner._files import OutputFolderError, output_file, output_folder
 from capacity_planner.pack import model as M
 from capacity_planner.pack.build import row_keys
 from capacity_planner.pack.raw import SETTINGS_SHEET, TOML_NAME
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.settings import settings_to_values, sheet_text
+from capacity_planner.pack.xlsx_writer import write_xlsx
+from capacity_planner.progress import progress
 
 TableFormat = Literal["csv", "parquet"]
 _RECORD_FIELD = {"availability": "availability"}
@@ -116,8 +119,6 @@ def write_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]
     OutputFolderError
         ``dest`` may not be written (exit code 2).
     """
-    from capacity_planner._files import OutputFolderError, output_file, output_folder
-
     dest = Path(dest)
     if dest.suffix.lower() == ".xlsx":
         if dest.exists():
@@ -167,7 +168,9 @@ def _cell_text(v: Any) -> Any:
     return v
 
 
-def _excel_value(v: Any) -> Any:
+def excel_value(v: Any) -> Any:
+    """A cell value as a workbook writer takes it: None for NA/NaN/NaT, datetimes for dates, Python scalars
+    for NumPy ones."""
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, float) and np.isnan(v):
@@ -184,10 +187,7 @@ def _excel_value(v: Any) -> Any:
 def _write_workbook(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any], path: Path) -> None:
     """One sheet per table plus the ``settings`` sheet (key, value), through the fast write-only writer
     (:mod:`capacity_planner.pack.xlsx_writer`), with progress on a terminal."""
-    from capacity_planner.pack.xlsx_writer import write_xlsx
-    from capacity_planner.progress import progress
-
-    values = [sheet_text(v) if isinstance(v, list | tuple | dict) else _excel_value(v)
+    values = [sheet_text(v) if isinstance(v, list | tuple | dict) else excel_value(v)
               for v in settings.values()]
     sheets = {**tables, SETTINGS_SHEET: pd.DataFrame({"key": list(settings), "value": pd.Series(
         values, dtype=object)})}

@@ -51,7 +51,7 @@ from capacity_planner.plan_summary import PlanSummary
 if TYPE_CHECKING:
     from capacity_planner.demand.pipeline import DemandResult
     from capacity_planner.report.tables import PlanOutputs
-    from capacity_planner.solver.plan import PlanResult
+    from capacity_planner.solver.plan_result import PlanResult
 
 ID_COLUMNS: frozenset[str] = frozenset({"clinician_id", "clinician"})
 NAME_COLUMNS: frozenset[str] = frozenset({"name", "clinician_name", "label"})

@@ -42,7 +42,7 @@ from capacity_planner.solver.sites import activity_sites, site_text
 
 if TYPE_CHECKING:
     from capacity_planner.demand.pipeline import DemandResult
-    from capacity_planner.solver.plan import PlanResult
+    from capacity_planner.solver.plan_result import PlanResult
 
 EMPTY = ""  # activity of a free slot in allocation/changes
 PA_CATEGORIES: tuple[str, ...] = ("DCC", "SPA", "other", "APA", "out of hours")

@@ -16,14 +16,10 @@ from capacity_planner.solver.checker import check_plan
 from capacity_planner.solver.explain import explain_infeasible, presolve_reasons
 from capacity_planner.solver.gaps import gap_reasons
 from capacity_planner.solver.options import Allowances, Baseline, PurchasedSessions
-from capacity_planner.solver.plan import PlanResult, plan_allocation
-from capacity_planner.solver.problem import (
-    PA_SCALE,
-    WEEK_SCALE,
-    AllocationProblem,
-    ScalingError,
-    build_problem,
-)
+from capacity_planner.solver.plan import plan_allocation
+from capacity_planner.solver.plan_result import PlanResult
+from capacity_planner.solver.problem import PA_SCALE, AllocationProblem, build_problem
+from capacity_planner.solver.records import WEEK_SCALE, ScalingError
 from capacity_planner.solver.result import LevelResult, Result, Solution, SolveStatus
 from capacity_planner.solver.solve import solve
 

@@ -38,9 +38,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from capacity_planner.pack.costs import PA_SCALE
+from capacity_planner.solver.records import WEEK_SCALE, spa_floor_units, to_units
+
 if TYPE_CHECKING:
     from capacity_planner.pack.model import PlanningPack
-    from capacity_planner.solver.problem import ActivityInfo, SlotInfo
+    from capacity_planner.solver.records import ActivityInfo, SlotInfo
 
 FREE = "\x00free"  # vertex of a week with no alternate-week cell
 _DUMMY = "\x00dummy"
@@ -70,8 +73,6 @@ def half_clinician_ids(pack: PlanningPack) -> frozenset[str]:
     """Active clinicians who may be given alternate-week cells (:func:`half_clinician`), read from the
     pack's records; working weeks must be a whole number of fiftieths of a week (their half exact in
     hundredths)."""
-    from capacity_planner.solver.problem import PA_SCALE, WEEK_SCALE, spa_floor_units, to_units
-
     pa = {a.activity_id: to_units(a.pa_value, PA_SCALE, f"pa_value of activity {a.activity_id}")
           for a in pack.activities}
     spa = {a.activity_id for a in pack.activities if a.category == "SPA"}

@@ -8,15 +8,9 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 
 from capacity_planner.demand.requirements import Requirements
+from capacity_planner.pack.costs import PA_SCALE
 from capacity_planner.pack.model import PlanningPack
-from capacity_planner.solver.problem import (
-    HELD_CATEGORIES,
-    PA_SCALE,
-    ActivityInfo,
-    ClinicianInfo,
-    SlotInfo,
-    to_units,
-)
+from capacity_planner.solver.records import HELD_CATEGORIES, ActivityInfo, ClinicianInfo, SlotInfo, to_units
 
 
 def referral_demand(pack: PlanningPack, requirements: Requirements) -> dict[str, float]:

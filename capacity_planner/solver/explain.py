@@ -22,7 +22,9 @@ from capacity_planner.interrupts import run_stoppable
 from capacity_planner.solver.constraints import RuleKey
 from capacity_planner.solver.links import describe_link, locked_link_reasons
 from capacity_planner.solver.model import AllocationModel
-from capacity_planner.solver.problem import PA_SCALE, AllocationProblem, FixedSlot
+from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
+from capacity_planner.solver.records import FixedSlot
+from capacity_planner.solver.sites import describe_site_rule
 
 CORE_HEADER_MINIMAL = (
     "No plan can keep all of these rules at once; relaxing any one of them would allow a plan:"
@@ -349,7 +351,6 @@ def describe_rule(p: AllocationProblem, key: RuleKey) -> str:
         return (f"additional PAs and bought sessions may cost at most "
                 f"£{(p.extra_cost_cap or 0) / PA_SCALE:,.0f} a year")
     if key.rule == "sites":  # sites and travel (solver/sites.py)
-        from capacity_planner.solver.sites import describe_site_rule
         return describe_site_rule(p, subject)
     return f"{key.rule} {list(subject)}"
 

@@ -1,6 +1,6 @@
 """Solve the independent parts of a pack in parallel and join their plans into one (issue 16).
 
-Each part is solved by :func:`~capacity_planner.solver.plan.plan_allocation`'s single-model path with
+Each part is solved by the single-model path (:func:`~capacity_planner.solver.single.plan_one`) with
 ``workers // parts`` CP-SAT workers (at least one) and the same seed, in a pool of up to ``workers``
 processes started from a small server process (``forkserver``; ``spawn`` where there is none), so a worker
 holds one part, not a copy of the whole pack. The time limit is one budget for all the parts: each part is
@@ -24,7 +24,7 @@ import signal
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -34,10 +34,10 @@ from capacity_planner.pack.model import PlanningPack
 from capacity_planner.plan_summary import PartRecord
 from capacity_planner.solver.decompose import Part
 from capacity_planner.solver.options import Allowances, Baseline
+from capacity_planner.solver.plan_result import PlanResult, build_summary
 from capacity_planner.solver.result import LevelResult, Result, SolveStatus
-
-if TYPE_CHECKING:
-    from capacity_planner.solver.plan import PlanResult
+from capacity_planner.solver.single import plan_one
+from capacity_planner.solver.tables import empty_tables
 
 PartExecutor = Literal["process", "dask"]
 """Where the parts of a split pack run: local worker processes, or a Dask cluster."""
@@ -62,11 +62,9 @@ def worst_status(statuses: list[SolveStatus]) -> SolveStatus:
 
 def _solve_part(args: tuple[PlanningPack, Requirements, float, int, int, Allowances | None, bool,
                              float | None, Baseline | None]) -> PlanResult:
-    from capacity_planner.solver.plan import _plan_one
-
     pack, requirements, limit, seed, cp_workers, allowances, deterministic, work_limit, baseline = args
-    return _plan_one(pack, requirements, limit, seed, cp_workers, allowances, None, deterministic, work_limit,
-                     baseline)
+    return plan_one(pack, requirements, limit, seed, cp_workers, allowances, None, deterministic, work_limit,
+                    baseline)
 
 
 def _quiet_worker() -> None:
@@ -353,9 +351,6 @@ def join_plans(pack: PlanningPack, requirements: Requirements, parts: list[Part]
                limit: float, n_workers: int, seed: int, deterministic: bool, allowances: Allowances | None,
                wall_seconds: float) -> PlanResult:
     """One plan from the parts' plans (tables in the pack's row order, summary summed per level)."""
-    from capacity_planner.solver.plan import PlanResult, _summary
-    from capacity_planner.solver.tables import empty_tables
-
     status = worst_status([p.status for p in plans])
     reasons = tuple(f"{part.name}: {r}" for part, p in zip(parts, plans, strict=True)
                     for r in p.result.reasons)
@@ -376,7 +371,7 @@ def join_plans(pack: PlanningPack, requirements: Requirements, parts: list[Part]
         gap_reasons = pd.DataFrame({"activity_id": [], "reason": []})
         extra = {"notes": [note for p in plans for note in p.summary.notes]}
     extra["parts"] = [part_line(part, p) for part, p in zip(parts, plans, strict=True)]
-    summary = _summary(pack, result, limit, deterministic, extra, allowances)
+    summary = build_summary(pack, result, limit, deterministic, extra, allowances)
     return PlanResult(pack, requirements, None, result, tables, gap_reasons, summary, tuple(plans))
 
 

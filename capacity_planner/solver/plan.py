@@ -3,132 +3,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-import pandas as pd
-
-from capacity_planner._version import __version__
 from capacity_planner.demand.requirements import Requirements
-from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError, PlanCheckError
+from capacity_planner.errors import PlanCheckError
 from capacity_planner.pack.model import PlanningPack
-from capacity_planner.plan_summary import PlanSummary
+from capacity_planner.solver.checker import check_plan
+from capacity_planner.solver.decompose import split
+from capacity_planner.solver.join import PartExecutor, PartProgress, plan_parts
 from capacity_planner.solver.options import Allowances, Baseline
-from capacity_planner.solver.problem import AllocationProblem, build_problem
-from capacity_planner.solver.result import Result, SolveStatus
-from capacity_planner.solver.solve import Progress, resolve_workers, solve
-from capacity_planner.solver.tables import empty_tables, kpis, plan_tables
-
-if TYPE_CHECKING:
-    from capacity_planner.solver.join import PartExecutor, PartProgress
-
-@dataclass(frozen=True, eq=False)
-class PlanResult:
-    """A solved (or failed) plan with its output tables.
-
-    ``tables`` holds ``allocation``, ``gaps``, ``clinicians`` and ``changes`` (DESIGN.md columns; empty
-    when there is no plan); ``gap_reasons`` has columns activity_id, reason. A plan joined from independent
-    parts (:mod:`capacity_planner.solver.decompose`) has ``parts`` (each part's own PlanResult, in order),
-    ``problem`` None and ``result.solution`` None: use :attr:`has_plan`, the tables and the summary.
-    """
-
-    pack: PlanningPack
-    requirements: Requirements
-    problem: AllocationProblem | None
-    result: Result
-    tables: dict[str, pd.DataFrame]
-    gap_reasons: pd.DataFrame
-    summary: PlanSummary
-    parts: tuple[PlanResult, ...] = ()
-
-    @property
-    def has_plan(self) -> bool:
-        """True when a plan was found (optimal or feasible), whether solved whole or joined from parts."""
-        return self.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
-
-    @property
-    def status(self) -> SolveStatus:
-        """The solve status."""
-        return self.result.status
-
-    @property
-    def allocation(self) -> pd.DataFrame:
-        """allocation.csv as a DataFrame."""
-        return self.tables["allocation"]
-
-    @property
-    def gaps(self) -> pd.DataFrame:
-        """gaps.csv as a DataFrame."""
-        return self.tables["gaps"]
-
-    @property
-    def clinicians(self) -> pd.DataFrame:
-        """clinicians.csv as a DataFrame."""
-        return self.tables["clinicians"]
-
-    @property
-    def changes(self) -> pd.DataFrame:
-        """changes.csv as a DataFrame."""
-        return self.tables["changes"]
-
-    def raise_for_status(self) -> None:
-        """Raise :class:`InfeasiblePlanError` (exit code 3) when the rules cannot all hold, or
-        :class:`CapacityPlannerError` when no plan was found in time or the model was rejected."""
-        if self.status is SolveStatus.INFEASIBLE:
-            raise InfeasiblePlanError(self.result.reasons or ("the rules cannot all hold",))
-        if self.status is SolveStatus.UNKNOWN:
-            raise CapacityPlannerError("no plan was found within the time limit; raise --time-limit")
-        if self.status is SolveStatus.MODEL_INVALID:
-            raise CapacityPlannerError("internal error: the solver rejected the allocation model")
-
-
-def _summary(
-    pack: PlanningPack, result: Result, time_limit_s: float, deterministic: bool, extra: dict[str, Any],
-    allowances: Allowances | None = None,
-) -> PlanSummary:
-    levels = result.levels
-    s = pack.settings
-    out: dict[str, Any] = {
-        "status": result.status.value,
-        "objective": {lv.name: lv.objective for lv in levels},
-        "bound": {lv.name: lv.bound for lv in levels},
-        "gap": {lv.name: lv.gap for lv in levels},
-        "solve_seconds": round(result.solve_seconds, 3),
-        "unmet_sessions_per_year": None,
-        "unmet_dcc_hours_per_year": None,
-        "annual_cost": None,
-        "inputs": dict(pack.source.file_hashes),
-        "settings": {
-            "time_limit_s": time_limit_s,
-            "work_limit": result.work_limit,
-            "reproducible": result.reproducible,
-            "max_extra_cost": None if allowances is None else allowances.max_extra_cost,
-            "seed": result.seed,
-            "workers": result.workers,
-            "deterministic": deterministic,
-            "objective": list(s.objective),
-            "allow_additional_pas": s.allow_additional_pas,
-            "spa_pro_rata": s.spa_pro_rata,
-            "routine_floor_share": s.routine_floor_share,
-            "max_sessions_per_day": s.max_sessions_per_day,
-        },
-        "version": __version__,
-        "levels": [
-            {
-                "name": lv.name,
-                "status": lv.status.value,
-                "objective": lv.objective,
-                "bound": lv.bound,
-                "gap": lv.gap,
-                "seconds": round(lv.seconds, 3),
-                "unit": lv.unit,
-            }
-            for lv in levels
-        ],
-        "reasons": list(result.reasons),
-    }
-    out.update(extra)
-    return PlanSummary(**out)
+from capacity_planner.solver.plan_result import PlanResult
+from capacity_planner.solver.single import plan_one
+from capacity_planner.solver.solve import Progress, resolve_workers
 
 
 def plan_allocation(
@@ -193,8 +77,6 @@ def plan_allocation(
     joined in part order (:mod:`capacity_planner.solver.join`): the result is the same as solving the parts
     one after another. ``progress`` is then not called (it cannot cross processes).
     """
-    from capacity_planner.solver.decompose import split
-
     s = pack.settings
     limit = float(s.time_limit_s if time_limit_s is None else time_limit_s)
     seed_ = int(s.seed if seed is None else seed)
@@ -202,11 +84,9 @@ def plan_allocation(
     work = s.work_limit if work_limit is None else work_limit
     parts = split(pack, requirements, allowances)
     if len(parts) == 1:
-        plan = _plan_one(pack, requirements, limit, seed_, n_workers, allowances, progress, deterministic,
-                         work, baseline)
+        plan = plan_one(pack, requirements, limit, seed_, n_workers, allowances, progress, deterministic,
+                        work, baseline)
     else:
-        from capacity_planner.solver.join import plan_parts
-
         plan = plan_parts(pack, requirements, parts, limit, seed_, n_workers, allowances, deterministic, work,
                           part_progress, executor, scheduler, baseline)
     if plan.has_plan:
@@ -216,50 +96,11 @@ def plan_allocation(
     return plan
 
 
-def _plan_one(pack: PlanningPack, requirements: Requirements, limit: float, seed: int, n_workers: int,
-              allowances: Allowances | None, progress: Progress | None, deterministic: bool,
-              work_limit: float | None, baseline: Baseline | None = None) -> PlanResult:
-    """Solve one pack (or one part) as a single model; no checker, no raising."""
-    from capacity_planner.solver.gaps import gap_reasons
-
-    problem = build_problem(pack, requirements, allowances, baseline)
-    result = solve(
-        problem,
-        time_limit_s=limit,
-        seed=seed,
-        workers=n_workers,
-        deterministic=deterministic,
-        progress=progress,
-        work_limit=work_limit,
-    )
-    if result.solution is None:
-        tables = empty_tables()
-        reasons = pd.DataFrame({"activity_id": [], "reason": []})
-        extra: dict[str, Any] = {}
-    else:
-        tables = plan_tables(result.solution)
-        reasons = gap_reasons(result.solution)
-        extra = kpis(result.solution)
-        extra["gap_reasons"] = [f"{r.activity_id}: {r.reason}" for r in reasons.itertuples()]
-    extra["notes"] = list(problem.notes)
-    return PlanResult(
-        pack,
-        requirements,
-        problem,
-        result,
-        tables,
-        reasons,
-        _summary(pack, result, limit, deterministic, extra, allowances),
-    )
-
-
 def verify_plan(plan: PlanResult, allowances: Allowances | None = None) -> None:
     """Run the independent checker (:func:`~capacity_planner.solver.checker.check_plan`) on a plan's tables
     and summary; raise :class:`~capacity_planner.errors.PlanCheckError` (exit 1) listing the violations if
     it finds any. :func:`plan_allocation` calls it on every plan, so ``plan``, ``scenarios`` and
     ``frontier`` never write a plan that breaks a rule."""
-    from capacity_planner.solver.checker import check_plan
-
     violations = check_plan(plan.pack, plan.tables, plan.requirements, allowances,
                             plan.summary.bought_sessions, plan.summary)
     if violations:

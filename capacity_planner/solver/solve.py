@@ -45,6 +45,7 @@ from functools import partial
 from ortools.sat.python import cp_model
 
 from capacity_planner.interrupts import run_stoppable
+from capacity_planner.solver.explain import explain_infeasible, presolve_reasons
 from capacity_planner.solver.model import AllocationModel
 from capacity_planner.solver.problem import AllocationProblem
 from capacity_planner.solver.result import LevelResult, Result, Solution, SolveStatus
@@ -226,8 +227,6 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
         Deterministic work budget for all levels (CP-SAT deterministic time units, shared like
         ``time_limit_s``): plans cut short by it are reproducible on any machine.
     """
-    from capacity_planner.solver.explain import explain_infeasible, presolve_reasons
-
     start = time.perf_counter()
     n_workers = resolve_workers(workers)
     reasons = presolve_reasons(problem)

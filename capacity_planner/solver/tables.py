@@ -18,6 +18,7 @@ from capacity_planner.output_schema import (
     GAPS_COLUMNS,
 )
 from capacity_planner.pack.model import JobPlanCell
+from capacity_planner.solver.gaps import unassigned_reasons
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.result import Solution
 
@@ -110,8 +111,6 @@ def clinicians_table(sol: Solution) -> pd.DataFrame:
     """One row per planned clinician: PAs a week by kind, annualised over their working weeks (other_pas
     includes on-call PAs outside the grid and every category other than DCC and SPA), sessions changed
     (a move counts 1), and contracted PAs left unassigned with the reason."""
-    from capacity_planner.solver.gaps import unassigned_reasons
-
     p = sol.problem
     changed = sol.sessions_changed()
     why = unassigned_reasons(sol)

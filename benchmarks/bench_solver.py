@@ -55,7 +55,7 @@ def requirements_for(pack: PlanningPack) -> tuple[Requirements, str]:
     return Requirements.from_frame(pd.DataFrame(rows, columns=list(COLUMNS))), "synthetic (supply x 1.1)"
 
 
-def highs_unmet(problem: AllocationProblem, time_limit_s: float = 60.0) -> dict[str, Any]:
+def highs_unmet(problem: AllocationProblem, time_limit_s: float = 60.0) -> dict[str, Any]:  # noqa: C901
     """The routine-floor, rapid-access and routine unmet-demand levels of the same integer model (annual
     units: each cell's PAs times the weeks it runs; alternate-week cells for half the weeks), with HiGHS."""
     p = problem

@@ -103,4 +103,4 @@ def test_meeting_pack_is_built_from_memory_and_equals_the_folder_read_back(
                  "solver_table", "levels_table"):
         pd.testing.assert_frame_equal(getattr(memory, name), getattr(folder, name))
     assert memory.headline == folder.headline and dict(memory.reasons) == dict(folder.reasons)
-    assert MP._activity_order(memory) == MP._activity_order(folder)
+    assert MP.activity_order(memory) == MP.activity_order(folder)

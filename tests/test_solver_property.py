@@ -76,7 +76,7 @@ def packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
     return pack, demand, [a.activity_id for a in acts if a.rapid_access]
 
 
-def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | None = None,
+def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | None = None,  # noqa: C901
                 ) -> tuple[float, float, float] | None:
     """Lexicographic (routine floor, rapid, routine) by an independent MILP read from the pack records and
     written from docs/method.md; None when the rules cannot all hold. All sessions are 1 PA in normal time.

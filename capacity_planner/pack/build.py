@@ -251,7 +251,7 @@ def history_frame(frame: pd.DataFrame, dtypes: Mapping[str, str]) -> pd.DataFram
     for c, dtype in dtypes.items():
         if dtype == "str" and isinstance(out[c].dtype, pd.CategoricalDtype):
             continue  # the reader's categorical of str (pack/parse.py CATEGORICAL_TABLES) stays one
-        elif dtype == "str":
+        if dtype == "str":
             out[c] = out[c].astype("str").where(out[c].notna(), None)
             out[c] = out[c].astype("str")
         else:

@@ -317,11 +317,22 @@ def _assumptions_sheet(ws: Worksheet, d: MeetingData) -> None:
 
 
 def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
-    label = d.label(cid)
     info = d.clinicians.loc[d.clinicians["clinician_id"] == cid]
     rec = info.iloc[0].to_dict() if len(info) else {}
-    put(ws, 1, 1, f"Job plan proposal: {label}", font=TITLE_FONT)
+    put(ws, 1, 1, f"Job plan proposal: {d.label(cid)}", font=TITLE_FONT)
     put(ws, 2, 1, f"{d.title} · proposed by the team plan; for the individual job-planning meeting")
+    top = _clinician_details(ws, rec) + 1
+    days, row = _clinician_grid(ws, d, cid, top)
+    nxt = _clinician_pas(ws, d, cid, rec, row)
+    _clinician_changes(ws, d, cid, nxt)
+    ws.column_dimensions["A"].width = 34
+    for j in range(2, max(len(days), 7) + 2):
+        ws.column_dimensions[get_column_letter(j)].width = 16
+    _print_setup(ws, landscape=False)
+
+
+def _clinician_details(ws: Worksheet, rec: Mapping[Any, Any]) -> int:
+    """The clinician's contract and plan figures from row 4; returns the row after them."""
     details = [("Staff group", in_words(rec.get("staff_group"), STAFF_GROUP_WORDS), None),
                ("Contract", in_words(rec.get("contract"), CONTRACT_WORDS), None),
                ("Contracted PAs", rec.get("contracted_pas"), "0.00"),
@@ -334,8 +345,12 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
     for i, (k, v, fmt) in enumerate(details, start=4):
         put(ws, i, 1, k, font=BOLD)
         put(ws, i, 2, v, fmt=fmt)
-    # weekly grid: periods down, days across
-    top = 4 + len(details) + 1
+    return 4 + len(details)
+
+
+def _clinician_grid(ws: Worksheet, d: MeetingData, cid: str, top: int) -> tuple[list[str], int]:
+    """The weekly grid (periods down, days across) from row ``top``; returns the days and the row after
+    the grid and its blank line."""
     put(ws, top, 1, "Weekly timetable", font=BOLD)
     days = list(dict.fromkeys(day for day, _ in d.slots))
     periods = [p for p in C.PERIODS if any(pp == p for _, pp in d.slots)]
@@ -352,23 +367,32 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
             if (day, period) not in set(d.slots):
                 put(ws, i, j, "n/a", fill=PatternFill("solid", fgColor="FFFFFF"), align=CENTRE)
                 continue
-            r = mine.get((day, period))
-            act = r.activity_id if r is not None else EMPTY
-            text = d.activity_names.get(act, act) if act else None
-            if r is not None and r.alternate:  # alternate weeks
-                text = (f"{text or 'free'} (week A) / "
-                        f"{d.activity_names.get(r.week_b, r.week_b) if r.week_b else 'free'} (week B)")
-            elif r is not None and r.rota:  # a 1-in-N on-call rota member
-                text = f"{text} ({rota_label(int(r.rota))})"
-            c = put(ws, i, j, text, fill=fill_for(d.category(act)), align=CENTRE)
-            c.border = GRID_BORDER
-            if r is not None and r.changed:
-                c.border = CHANGED_BORDER
-                c.comment = Comment(f"Changed from: {d.activity_label(r.before)}", "capacity_planner")
-                if not r.before:
-                    c.value = f"{text or 'free'} (was free)"
-    row = top + 2 + len(periods) + 1
-    # PAs by category
+            _grid_cell(ws, d, i, j, mine.get((day, period)))
+    return days, top + 2 + len(periods) + 1
+
+
+def _grid_cell(ws: Worksheet, d: MeetingData, i: int, j: int, r: Any) -> None:
+    """One slot of the clinician's grid: the activity (both weeks of an alternate-week slot, the rota of an
+    on-call one), its category's fill, and a border and comment when it changed."""
+    act = r.activity_id if r is not None else EMPTY
+    text = d.activity_names.get(act, act) if act else None
+    if r is not None and r.alternate:  # alternate weeks
+        text = (f"{text or 'free'} (week A) / "
+                f"{d.activity_names.get(r.week_b, r.week_b) if r.week_b else 'free'} (week B)")
+    elif r is not None and r.rota:  # a 1-in-N on-call rota member
+        text = f"{text} ({rota_label(int(r.rota))})"
+    c = put(ws, i, j, text, fill=fill_for(d.category(act)), align=CENTRE)
+    c.border = GRID_BORDER
+    if r is not None and r.changed:
+        c.border = CHANGED_BORDER
+        c.comment = Comment(f"Changed from: {d.activity_label(r.before)}", "capacity_planner")
+        if not r.before:
+            c.value = f"{text or 'free'} (was free)"
+
+
+def _clinician_pas(ws: Worksheet, d: MeetingData, cid: str, rec: Mapping[Any, Any], row: int) -> int:
+    """PAs by category (with a total row), additional and out-of-hours PAs, and sessions by activity, from
+    row ``row``; returns the row after them."""
     br = clinician_breakdown(d, cid)
     put(ws, row, 1, "PAs by category", font=BOLD)
     cat_rows = []
@@ -396,31 +420,32 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
         put(ws, i, 2, v, fmt="0.00")
     nxt += len(extra)
     put(ws, nxt, 1, "Sessions by activity (annualised = sessions a week × working weeks)", font=BOLD)
-    nxt = write_frame(ws, br, [xcol("activity"), xcol("category"),
-                               xcol("sessions_per_week", "0.0"),
-                               xcol("pas_per_week", "0.00"),
-                               xcol("out_of_hours_sessions", "0"),
-                               xcol("working_weeks", "0.0"),
-                               xcol("sessions_per_year", "#,##0", label="annualised_sessions")],
-                      start_row=nxt + 1, freeze=False, filter_=False)
+    return write_frame(ws, br, [xcol("activity"), xcol("category"),
+                                xcol("sessions_per_week", "0.0"),
+                                xcol("pas_per_week", "0.00"),
+                                xcol("out_of_hours_sessions", "0"),
+                                xcol("working_weeks", "0.0"),
+                                xcol("sessions_per_year", "#,##0", label="annualised_sessions")],
+                       start_row=nxt + 1, freeze=False, filter_=False)
+
+
+def _clinician_changes(ws: Worksheet, d: MeetingData, cid: str, nxt: int) -> None:
+    """The clinician's changes from the current job plan, from row ``nxt`` ("none" when there are none)."""
     ch = d.changes[d.changes["clinician_id"] == cid]
     put(ws, nxt, 1, "Changes from the current job plan", font=BOLD)
     if ch.empty:
         put(ws, nxt + 1, 1, "none")
-    else:
-        def full(a: str) -> str:  # the activity's name, as in the grid above ("free" for an empty slot)
-            return d.activity_names.get(a, a) if a else "free"
+        return
 
-        ch = ch.assign(activity_before=ch["activity_before"].map(full),
-                       activity_after=ch["activity_after"].map(full))
-        write_frame(ws, ch, [xcol("day"), xcol("period"),
-                             xcol("activity_before"),
-                             xcol("activity_after")],
-                    start_row=nxt + 1, freeze=False, filter_=False)
-    ws.column_dimensions["A"].width = 34
-    for j in range(2, max(len(days), 7) + 2):
-        ws.column_dimensions[get_column_letter(j)].width = 16
-    _print_setup(ws, landscape=False)
+    def full(a: str) -> str:  # the activity's name, as in the grid above ("free" for an empty slot)
+        return d.activity_names.get(a, a) if a else "free"
+
+    ch = ch.assign(activity_before=ch["activity_before"].map(full),
+                   activity_after=ch["activity_after"].map(full))
+    write_frame(ws, ch, [xcol("day"), xcol("period"),
+                         xcol("activity_before"),
+                         xcol("activity_after")],
+                start_row=nxt + 1, freeze=False, filter_=False)
 
 
 def build_workbook(d: MeetingData) -> Workbook:

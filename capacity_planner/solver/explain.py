@@ -247,77 +247,16 @@ def _room_checks(p: AllocationProblem, index: _Index) -> list[str]:
 
 
 # ---- stage 2: assumption cores --------------------------------------------------------------------
+_CLINICIAN_RULES = ("contracted_pas", "spa_floor", "spa_ceiling", "roles_kept", "out_of_hours_opt_in",
+                    "out_of_hours_share", "locked", "pinned", "evening_rest", "sessions_per_day",
+                    "weekly_rest", "skill_cap")
+
+
 def describe_rule(p: AllocationProblem, key: RuleKey) -> str:
     """One guarded rule instance in words, with its numbers."""
     subject = key.subject
-    if key.rule in (
-        "contracted_pas",
-        "spa_floor",
-        "spa_ceiling",
-        "roles_kept",
-        "out_of_hours_opt_in",
-        "out_of_hours_share",
-        "locked",
-        "pinned",
-        "evening_rest",
-        "sessions_per_day",
-        "weekly_rest",
-        "skill_cap",
-    ):
-        c = int(subject[0])  # type: ignore[call-overload]
-        ci = p.clinicians[c]
-        cid = ci.clinician_id
-        slots = [s for s in range(len(p.slots)) if (c, s) in p.options]
-        if key.rule == "contracted_pas":
-            extra = f", at most {_pa(ci.apa_cap)} additional" if ci.apa_cap else ", no additional PAs allowed"
-            oncall = f" ({_pa(ci.oncall)} of them on call)" if ci.oncall else ""
-            return (
-                f"{cid} must be given {_pa(ci.contracted)} a week{oncall}{extra}; {cid} works "
-                f"{len(slots)} slots with an activity they are skilled in"
-            )
-        if key.rule == "spa_floor":
-            return f"{cid} needs at least {_pa(ci.spa_floor)} of SPA a week"
-        if key.rule == "spa_ceiling":
-            most = _pa(ci.spa_ceiling / ci.working_weeks)
-            return f"{cid} may have at most {most} of SPA a week (SPA ceiling)"
-        if key.rule == "roles_kept":
-            held = dict(ci.roles).get(str(subject[1]), 0)
-            return (f"{cid} keeps the {subject[1]} time of their current job plan "
-                    f"({_pa(held / ci.working_weeks)} a week)")
-        if key.rule == "sessions_per_day":
-            return (f"{cid} may work at most {ci.max_sessions_per_day} sessions on {subject[1]} "
-                    f"(not opted in to out-of-hours work; solver.max_sessions_per_day)")
-        if key.rule == "weekly_rest":
-            return f"{cid} needs one day a week without sessions (24 hours' weekly rest)"
-        if key.rule == "out_of_hours_opt_in":
-            premium = [p.slots[s].label for s in slots if p.slots[s].premium]
-            return f"{cid} has not opted in to out-of-hours work, so cannot work {_names(premium)}"
-        if key.rule == "out_of_hours_share":
-            share = ci.out_of_hours_share
-            pct = f"{float(share) * 100:g} %" if share is not None else "the contractual share"
-            oncall = f", on-call PAs included ({_pa(ci.oncall)})" if ci.oncall else ""
-            return f"{cid} ({ci.contract}) may work at most {pct} of their PAs out of hours{oncall}"
-        if key.rule == "locked":
-            cells = [
-                f"{p.slots[s].label} {p.activities[p.current[(cc, s)]].activity_id}"
-                for (cc, s) in sorted(p.locked)
-                if cc == c
-            ]
-            units = sum(p.pas(c, s, p.current[(c, s)]) * p.current_weeks[(c, s)]
-                        for (cc, s) in p.locked if cc == c) / ci.working_weeks
-            return f"{cid}'s locked sessions must stay ({', '.join(cells)}: {_pa(units)})"
-        if key.rule == "pinned":
-            fixed = [f"{p.slots[s].label} {p.activities[b].activity_id}"
-                     for (cc, s), b in sorted(p.pinned.items()) if cc == c]
-            return f"{cid}'s sessions locked or pinned for this re-plan must stay ({', '.join(fixed)})"
-        if key.rule == "evening_rest":
-            s = int(subject[1])  # type: ignore[call-overload]
-            nxt = p.next_morning(s)
-            morning = p.slots[nxt].label if nxt is not None else "the next morning"
-            return (f"{cid} cannot work {morning} after a {p.slots[s].label} session "
-                    f"(11 hours' rest between working days)")
-        a = int(subject[1])  # type: ignore[call-overload]
-        return f"{cid} may do at most {p.skill_caps[(c, a)]} sessions of {p.activities[a].activity_id} a week"
+    if key.rule in _CLINICIAN_RULES:
+        return _describe_clinician_rule(p, key)
     if key.rule == "rooms":
         room, s = str(subject[0]), int(subject[1])  # type: ignore[call-overload]
         cap = p.rooms[(room, s)]
@@ -353,6 +292,66 @@ def describe_rule(p: AllocationProblem, key: RuleKey) -> str:
     if key.rule == "sites":  # sites and travel (solver/sites.py)
         return describe_site_rule(p, subject)
     return f"{key.rule} {list(subject)}"
+
+
+
+def _describe_clinician_rule(p: AllocationProblem, key: RuleKey) -> str:
+    """A rule of one clinician (:data:`_CLINICIAN_RULES`) in words."""
+    subject = key.subject
+    c = int(subject[0])  # type: ignore[call-overload]
+    ci = p.clinicians[c]
+    cid = ci.clinician_id
+    slots = [s for s in range(len(p.slots)) if (c, s) in p.options]
+    if key.rule == "contracted_pas":
+        extra = f", at most {_pa(ci.apa_cap)} additional" if ci.apa_cap else ", no additional PAs allowed"
+        oncall = f" ({_pa(ci.oncall)} of them on call)" if ci.oncall else ""
+        return (
+            f"{cid} must be given {_pa(ci.contracted)} a week{oncall}{extra}; {cid} works "
+            f"{len(slots)} slots with an activity they are skilled in"
+        )
+    if key.rule == "spa_floor":
+        return f"{cid} needs at least {_pa(ci.spa_floor)} of SPA a week"
+    if key.rule == "spa_ceiling":
+        most = _pa(ci.spa_ceiling / ci.working_weeks)
+        return f"{cid} may have at most {most} of SPA a week (SPA ceiling)"
+    if key.rule == "roles_kept":
+        held = dict(ci.roles).get(str(subject[1]), 0)
+        return (f"{cid} keeps the {subject[1]} time of their current job plan "
+                f"({_pa(held / ci.working_weeks)} a week)")
+    if key.rule == "sessions_per_day":
+        return (f"{cid} may work at most {ci.max_sessions_per_day} sessions on {subject[1]} "
+                f"(not opted in to out-of-hours work; solver.max_sessions_per_day)")
+    if key.rule == "weekly_rest":
+        return f"{cid} needs one day a week without sessions (24 hours' weekly rest)"
+    if key.rule == "out_of_hours_opt_in":
+        premium = [p.slots[s].label for s in slots if p.slots[s].premium]
+        return f"{cid} has not opted in to out-of-hours work, so cannot work {_names(premium)}"
+    if key.rule == "out_of_hours_share":
+        share = ci.out_of_hours_share
+        pct = f"{float(share) * 100:g} %" if share is not None else "the contractual share"
+        oncall = f", on-call PAs included ({_pa(ci.oncall)})" if ci.oncall else ""
+        return f"{cid} ({ci.contract}) may work at most {pct} of their PAs out of hours{oncall}"
+    if key.rule == "locked":
+        cells = [
+            f"{p.slots[s].label} {p.activities[p.current[(cc, s)]].activity_id}"
+            for (cc, s) in sorted(p.locked)
+            if cc == c
+        ]
+        units = sum(p.pas(c, s, p.current[(c, s)]) * p.current_weeks[(c, s)]
+                    for (cc, s) in p.locked if cc == c) / ci.working_weeks
+        return f"{cid}'s locked sessions must stay ({', '.join(cells)}: {_pa(units)})"
+    if key.rule == "pinned":
+        fixed = [f"{p.slots[s].label} {p.activities[b].activity_id}"
+                 for (cc, s), b in sorted(p.pinned.items()) if cc == c]
+        return f"{cid}'s sessions locked or pinned for this re-plan must stay ({', '.join(fixed)})"
+    if key.rule == "evening_rest":
+        s = int(subject[1])  # type: ignore[call-overload]
+        nxt = p.next_morning(s)
+        morning = p.slots[nxt].label if nxt is not None else "the next morning"
+        return (f"{cid} cannot work {morning} after a {p.slots[s].label} session "
+                f"(11 hours' rest between working days)")
+    a = int(subject[1])  # type: ignore[call-overload]
+    return f"{cid} may do at most {p.skill_caps[(c, a)]} sessions of {p.activities[a].activity_id} a week"
 
 
 def _infeasible(

@@ -54,7 +54,7 @@ def _room_use(sol: Solution) -> dict[tuple[str, int], int]:
     return use
 
 
-def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int]) -> list[str]:
+def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int]) -> list[str]:  # noqa: C901
     p = sol.problem
     act = p.activities[a]
     skilled = sorted({c for (c, s), acts in p.options.items() if a in acts})
@@ -256,7 +256,7 @@ def cover_reasons(sol: Solution) -> list[tuple[str, str]]:
     return out
 
 
-def unassigned_reasons(sol: Solution) -> dict[int, str]:
+def unassigned_reasons(sol: Solution) -> dict[int, str]:  # noqa: C901
     """Why each clinician with unassigned contracted time could not be given another session, in words
     (read from the plan, not re-solved): no free slot they work, less than a session left, SPA at its
     ceiling, rooms full or absent, rest and sessions-a-day rules, out-of-hours time without the opt-in."""

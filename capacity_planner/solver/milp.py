@@ -89,7 +89,7 @@ def _literal(lit: int) -> tuple[int, float, float]:
     return (lit, 1.0, 0.0) if lit >= 0 else (-lit - 1, -1.0, 1.0)
 
 
-def to_milp(proto: Any) -> Milp | None:
+def to_milp(proto: Any) -> Milp | None:  # noqa: C901
     """The CP-SAT model ``proto`` (``CpModel.proto``) as a :class:`Milp`; None when it uses a constraint
     or domain this translation does not cover (see the module docstring)."""
     domains = [list(v.domain) for v in proto.variables]

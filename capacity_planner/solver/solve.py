@@ -201,9 +201,9 @@ def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, second
     return plan, None
 
 
-def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int = 0, workers: int | None = 1,
-          deterministic: bool = True, progress: Progress | None = None, explain: bool = True,
-          work_limit: float | None = None) -> Result:
+def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int = 0,  # noqa: C901
+          workers: int | None = 1, deterministic: bool = True, progress: Progress | None = None,
+          explain: bool = True, work_limit: float | None = None) -> Result:
     """Solve ``problem`` lexicographically.
 
     Parameters

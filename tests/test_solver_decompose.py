@@ -217,18 +217,18 @@ def test_a_part_with_no_plan_in_its_share_is_tried_once_more(copies: Any,
     import capacity_planner.solver.join as J
 
     _, _, both, both_reqs = copies
-    real = J._solve_part
+    real = J.plan_one  # each part's single-model solve (pack, requirements, seconds, ...)
     calls: list[tuple[str, float]] = []
 
-    def no_plan_first_time(args: Any) -> Any:
+    def no_plan_first_time(*args: Any) -> Any:
         calls.append((args[0].clinicians[0].clinician_id[:2], args[2]))
-        plan = real(args)
+        plan = real(*args)
         if len(calls) == 1:
             return dataclasses.replace(plan, result=dataclasses.replace(plan.result,
                                                                         status=SolveStatus.UNKNOWN))
         return plan
 
-    monkeypatch.setattr(J, "_solve_part", no_plan_first_time)
+    monkeypatch.setattr(J, "plan_one", no_plan_first_time)
     seen: list[tuple[int, str, str]] = []
     plan = run(both, both_reqs, workers=1, check=False, time_limit_s=20.0,
                part_progress=lambda done, total, part: seen.append((done, part["name"], part["status"])))

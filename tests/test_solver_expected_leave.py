@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import shutil
+from pathlib import Path
 
+import pandas as pd
+from click.testing import CliRunner
 from test_solver_cover import START, cover_pack, level
 from test_solver_helpers import cells, reqs, run
 
+from capacity_planner.cli import cli
 from capacity_planner.pack.model import ExpectedLeave
+from capacity_planner.pack.read import read_pack, validate_pack
 from capacity_planner.solver import SolveStatus, check_plan
 from capacity_planner.solver.expected_leave import england_periods, week_shares
 from capacity_planner.solver.problem import build_problem
@@ -112,3 +119,41 @@ def test_the_england_setting_applies_the_defaults() -> None:
     # 9 weeks and 5.65 in tenths of a week: 8.4 - 2.75 is just under 5.65 in binary, so 5.6
     assert level(plan, "weekly_cover") == 14.6
     assert check_plan(plan.pack, plan.tables, plan.requirements, None, {}, plan.summary) == []
+
+
+# ---- the pack on disk and the command line ------------------------------------------------------------
+def covered_tiny(tmp_path: Path, tiny_path: Path, rows: str, setting: str | None = None) -> Path:
+    """The tiny pack with its two-week-wait clinic run every week, and ``rows`` as expected_leave.csv."""
+    folder = tmp_path / "pack"
+    shutil.copytree(tiny_path, folder)
+    acts = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
+    acts["min_weekly_sessions"] = acts["activity_id"].map({"2ww": "1"}).fillna("")
+    acts.to_csv(folder / "activities.csv", index=False)
+    (folder / "expected_leave.csv").write_text("start,end,share_away,label\n" + rows)
+    if setting is not None:
+        text = (folder / "pack.toml").read_text().replace("[planning]\n", f'[planning]\nexpected_leave = "{setting}"\n')
+        (folder / "pack.toml").write_text(text)
+    return folder
+
+
+def test_the_plan_command_reads_the_table_and_the_setting(tmp_path: Path, tiny_path: Path) -> None:
+    folder = covered_tiny(tmp_path, tiny_path, "2026-12-24,2027-01-01,0.5,Christmas\n", "england")
+    pack = read_pack(folder, purpose="plan")
+    assert pack.expected_leave == (CHRISTMAS,) and pack.settings.expected_leave == "england"
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(cli, ["plan", str(folder), "--out", str(out), "--no-report", "--work-limit", "20",
+                                      "--seed", "0", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    levels = {lv["name"]: lv for lv in json.loads((out / "summary.json").read_text())["levels"]}
+    assert levels["weekly_cover"]["objective"] is not None
+
+
+def test_a_period_that_ends_before_it_starts_exits_2(tmp_path: Path, tiny_path: Path) -> None:
+    folder = covered_tiny(tmp_path, tiny_path, "2026-12-24,2027-01-01,0.5,Christmas\n2026-08-10,2026-08-05,0.2,\n"
+                                               "2026-09-01,2026-09-02,1.5,\n", "wales")
+    errors = {(p.source, p.row, p.column) for p in validate_pack(folder) if p.severity == "error"}
+    assert errors == {("expected_leave.csv", 3, "end"), ("expected_leave.csv", 4, "share_away"),
+                      ("pack.toml", None, "planning.expected_leave")}
+    result = CliRunner().invoke(cli, ["plan", str(folder), "--out", str(tmp_path / "out"), "--no-report"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()

@@ -157,3 +157,12 @@ def test_a_period_that_ends_before_it_starts_exits_2(tmp_path: Path, tiny_path: 
     result = CliRunner().invoke(cli, ["plan", str(folder), "--out", str(tmp_path / "out"), "--no-report"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_table_and_setting_survive_a_csv_and_a_workbook(tmp_path: Path, tiny_path: Path) -> None:
+    from capacity_planner.pack.write import write_pack
+
+    pack = read_pack(covered_tiny(tmp_path, tiny_path, "2026-12-24,2027-01-01,0.5,Christmas\n", "england"))
+    for dest in (tmp_path / "csv", tmp_path / "pack.xlsx"):
+        back = read_pack(write_pack(pack, dest))
+        assert back.expected_leave == (CHRISTMAS,) and back.settings.expected_leave == "england"

@@ -2,8 +2,8 @@
 
 Planning year 2026/27 from Monday 6 April 2026 (tests/test_solver_cover.py). Christmas to New Year, 24
 December 2026 to 1 January 2027, touches two weeks: the week of Monday 21 December (week 37: Thursday 24
-and the Friday bank holiday) and the week of Monday 28 December (week 38: the Monday and Tuesday bank
-holidays and Friday 1 January). With half the clinicians away then, E = 0.5 + 0.5 = 1 week of each
+and the Friday bank holiday) and the week of Monday 28 December (week 38: Monday 28 December, the Boxing Day
+substitute, and Friday 1 January are bank holidays). With half the clinicians away then, E = 0.5 + 0.5 = 1 week of each
 consultant's 8.4 weeks of unrecorded leave falls at Christmas, and 7.4 can still fall in any week.
 """
 
@@ -166,3 +166,24 @@ def test_the_table_and_setting_survive_a_csv_and_a_workbook(tmp_path: Path, tiny
     for dest in (tmp_path / "csv", tmp_path / "pack.xlsx"):
         back = read_pack(write_pack(pack, dest))
         assert back.expected_leave == (CHRISTMAS,) and back.settings.expected_leave == "england"
+
+
+def test_a_quorum_read_week_by_week_is_missed_at_christmas_with_half_the_members_away() -> None:
+    # Quorum 2 on Tuesday afternoon with all three of A, B, C timetabled (tests/test_solver_cover.py): each
+    # one's remaining 7.4 weeks of leave is covered by the other two, but in the two Christmas weeks the
+    # three count 50 + 50 + 50 = 150 < 200 hundredths: 2 weeks.
+    from test_solver_helpers import activity, clinician, make_pack
+
+    from capacity_planner.pack.model import FixedRequirement, Slot
+
+    team = [clinician(c, 1.0) for c in "ABC"]
+    pack = make_pack(team, [activity("mdt")], [(c, "mdt") for c in "ABC"], slots=(Slot("Tue", "PM", False),),
+                     start=START, requirements=[FixedRequirement("mdt", day="Tue", period="PM", min_clinicians=2,
+                                                                 share_of_weeks=1.0)])
+    plan = run(pack.replace(expected_leave=(CHRISTMAS,)), reqs({}))
+    assert plan.status is SolveStatus.OPTIMAL
+    assert len(cells(plan)) == 3 and level(plan, "weekly_cover") == 2.0
+    assert list(plan.gap_reasons["reason"]) == [
+        "quorum of 2 on Tue-PM missed in 2 weeks of expected leave (Christmas, 50% away): the weeks of 21 Dec "
+        "2026, 28 Dec 2026; the sessions planned then, each counted at the chance its clinician is not away, "
+        "come to fewer than 2"]

@@ -615,6 +615,13 @@ def test_service_size_is_a_valid_forty_clinician_pack(tmp_path: Path) -> None:
     # a nurse's minor-ops list needs a consultant on site (issue 19 item 3); the small sample has no links
     assert [(k.activity_id, k.performer_group, k.linked_group, k.mode, k.count) for k in pack.links] == [
         ("minor_ops", "nurse", "consultant", "present", 1.0)]
+    # two sites 45 minutes apart with 30 allowed between sessions, England's expected leave (issue 19)
+    sites = {a.activity_id: a.site for a in pack.activities if a.site}
+    assert sites == {"2ww": "Main", "minor_ops": "Main", "mdt": "Main", "ward": "Main", "special": "Community"}
+    assert {r.site for r in pack.rooms if r.room_type == "procedure_room"} == {"Main"}
+    assert [(t.from_site, t.to_site, t.minutes) for t in pack.travel] == [("Main", "Community", 45.0)]
+    assert pack.settings.travel_minutes_between_sessions == 30.0
+    assert pack.settings.expected_leave == "england"
 
 
 def test_trust_spec_and_a_two_service_trust_pack(tmp_path: Path) -> None:
@@ -633,3 +640,8 @@ def test_trust_spec_and_a_two_service_trust_pack(tmp_path: Path) -> None:
     assert {a.service for a in pack.activities} == {s.name for s in two.services}
     assert set(pack.appointments["activity_id"].str.split(".").str[0]) == codes
     assert "derm.2ww" in pack.activity_ids
+    # issue 19: weekly cover on the suspected-cancer clinics, supervised nurse lists, two sites
+    cancer = {s.code for s in two.services if s.cancer_pathway}
+    assert {a.activity_id for a in pack.activities if a.min_weekly_sessions} == {f"{c}.2ww" for c in cancer}
+    assert {k.activity_id for k in pack.links} == {s.activity_id("minor_ops") for s in two.services}
+    assert {a.site for a in pack.activities if a.site} == {"Main", "Community"} and len(pack.travel) == 1

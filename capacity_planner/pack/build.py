@@ -242,6 +242,8 @@ def build_records(frames: Frames) -> dict[str, tuple[Any, ...]]:
         out["productivity"] = _records(frames["productivity"], M.Productivity)
     if "travel" in frames:
         out["travel"] = _records(frames["travel"], M.TravelTime)
+    if "expected_leave" in frames:
+        out["expected_leave"] = _records(frames["expected_leave"], M.ExpectedLeave)
     return out
 
 

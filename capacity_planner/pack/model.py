@@ -141,6 +141,17 @@ class TravelTime:
 
 
 @dataclass(frozen=True, slots=True)
+class ExpectedLeave:
+    """From ``start`` to ``end`` (dates, inclusive) a share ``share_away`` of the clinicians is expected to
+    be on leave that is not recorded (school holidays, Christmas): ``expected_leave`` table, issue 19."""
+
+    start: dt.date
+    end: dt.date
+    share_away: float
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Availability:
     """Whether a clinician works slot (day, period); ``available=False`` marks e.g. a
     less-than-full-time day off. Slots without a row are available."""
@@ -262,6 +273,7 @@ class Settings:
     quorum_leave_aware: bool = False
     alternate_weeks: bool = True
     travel_minutes_between_sessions: float = 60.0  # solver.travel_minutes_between_sessions (sites)
+    expected_leave: str = "none"  # planning.expected_leave: "none" or "england" (issue 19)
     # review.spc_*: the review's XmR charts; chart key "team", an activity ID, or "all" (every chart)
     spc_rebase: tuple[tuple[str, tuple[dt.date, ...]], ...] = ()
     spc_baseline_weeks: int | None = None
@@ -346,6 +358,7 @@ class PlanningPack:
     links: tuple[Link, ...] = ()
     productivity: tuple[Productivity, ...] = ()
     travel: tuple[TravelTime, ...] = ()
+    expected_leave: tuple[ExpectedLeave, ...] = ()
     referrals: pd.DataFrame = field(default_factory=lambda: _empty(REFERRAL_DTYPES))
     appointments: pd.DataFrame = field(default_factory=lambda: _empty(APPOINTMENT_DTYPES))
     delivered: pd.DataFrame = field(default_factory=lambda: _empty(DELIVERED_DTYPES))

@@ -43,7 +43,10 @@ from capacity_planner._csv import safe_frame
 from capacity_planner._files import check_output_folder, output_folder
 from capacity_planner.pack import samples_history as H
 from capacity_planner.pack.samples_spec import (
+    COMMUNITY_SITE,
+    MAIN_SITE,
     SIZES,
+    TRAVEL_MINUTES,
     SampleSize,
     SampleSpec,
     ServiceSpec,
@@ -128,6 +131,9 @@ def generate(sample: SampleSpec, seed: int, out: str | Path,
                   "linked_group": "consultant"} for spec in sample.services if spec.supervised_nurse_lists]
         if links:  # a nurse-run minor-ops list needs a consultant on site (issue 19 item 3)
             tables["links"] = pd.DataFrame(links)
+        if any(spec.two_sites for spec in sample.services):  # the main and community hospitals (item 4)
+            tables["travel"] = pd.DataFrame([{"from_site": MAIN_SITE, "to_site": COMMUNITY_SITE,
+                                              "minutes": TRAVEL_MINUTES}])
         write_table_files(tables, dict(sample.settings()), work, table_format)
     return out
 

@@ -21,6 +21,16 @@ SampleSize = Literal["small", "service", "large", "trust"]
 SIZES: tuple[SampleSize, ...] = ("small", "service", "large", "trust")
 
 
+#: The two sites of a two-site service (issue 19 item 4): where each template activity runs (others:
+#: anywhere), the travel between them in minutes, and the travel allowed between two sessions of a day.
+MAIN_SITE, COMMUNITY_SITE = "Main", "Community"
+SITE_OF: tuple[tuple[str, str], ...] = (
+    ("2ww", MAIN_SITE), ("minor_ops", MAIN_SITE), ("mdt", MAIN_SITE), ("ward", MAIN_SITE),
+    ("special", COMMUNITY_SITE))
+TRAVEL_MINUTES = 45.0
+TRAVEL_ALLOWANCE = 30.0
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     """How one synthetic service is generated.
@@ -120,6 +130,9 @@ class ServiceSpec:
     supervised_nurse_lists: bool = False
     # weekly cover (issue 19 item 2): the two-week-wait clinic must run at least once in every week
     weekly_cover: bool = False
+    # sites (issue 19 item 4): the clinics, lists and wards at the main hospital, the specialist clinics
+    # (phototherapy, patch testing) at the community hospital (SITES)
+    two_sites: bool = False
 
     def __post_init__(self) -> None:
         if self.teams < 1 or self.throughput <= 0:
@@ -140,6 +153,10 @@ class ServiceSpec:
                for a, r in self.review_hospital_cancellation_rate):
             raise ValueError(f"review_hospital_cancellation_rate: rates in [hospital_cancellation_rate, "
                              f"1) for activities among {clinics}")
+
+    def site(self, base_id: str) -> str | None:
+        """The site of template activity ``base_id`` (None: anywhere, or a service on one site)."""
+        return dict(SITE_OF).get(base_id) if self.two_sites else None
 
     def activity_id(self, base_id: str) -> str:
         """The activity ID written for template activity ``base_id`` (e.g. ``derm.2ww``)."""
@@ -186,7 +203,13 @@ class SampleSpec:
             raise ValueError("a pack with several services needs prefix_ids=True on each")
 
     def settings(self) -> Mapping[str, object]:
-        """pack.toml values."""
+        """pack.toml values (the travel allowance and England's expected leave where a service has two
+        sites or a weekly cover: issue 19)."""
+        extra: dict[str, object] = {}
+        if any(s.two_sites for s in self.services):
+            extra["solver.travel_minutes_between_sessions"] = TRAVEL_ALLOWANCE
+        if any(s.weekly_cover for s in self.services):
+            extra["planning.expected_leave"] = "england"
         return {
             "planning.name": self.name,
             "planning.start": self.start,
@@ -195,6 +218,7 @@ class SampleSpec:
             "demand.percentile": 0.8,
             "demand.history_weeks": self.history_weeks,
             "demand.backlog_weeks": 26.0,
+            **extra,
         }
 
 
@@ -230,19 +254,24 @@ def sample_spec(size: SampleSize, seed: int = 0) -> SampleSpec:
     * ``service``: one dermatology service of 5 teams (40 clinicians) at 1.6 times the throughput
       (about 300,000 rows); a nurse's minor-ops list needs a consultant working in the same slot
       (``links``, present: the supervisor may be in clinic), and the two-week-wait clinic must run in
-      every week of the year (``min_weekly_sessions``);
+      every week of the year (``min_weekly_sessions``), with England's expected leave
+      (``planning.expected_leave``); the clinics, lists and wards are at the main hospital, the specialist
+      clinics at the community hospital 45 minutes away, with 30 minutes allowed between sessions
+      (``site``, ``travel``);
     * ``large``: one dermatology department of 20 teams (160 clinicians) at the service's throughput
       (about 1.2 million rows): a large single service, solved as one model (issue 16);
     * ``trust``: 40 services, 125 teams (1,000 clinicians), each service a variant (teams,
       throughput, growth, DNA rate, follow-up ratio, seasonality, MDT day drawn from ``seed``),
-      about 10 million rows.
+      about 10 million rows; every suspected-cancer clinic runs every week, every nurse's procedure
+      list needs a consultant of its service on site, and each service works at the main and the
+      community hospital.
     """
     if size == "small":
         return SampleSpec("Dermatology 2027/28 (synthetic sample)", (ServiceSpec(),))
     if size == "service":
         return SampleSpec("Dermatology service 2027/28 (synthetic sample)",
                           (ServiceSpec(teams=5, throughput=1.6, supervised_nurse_lists=True,
-                                       weekly_cover=True),))
+                                       weekly_cover=True, two_sites=True),))
     if size == "large":
         return SampleSpec("Dermatology department 2027/28 (synthetic sample, 160 clinicians)",
                           (ServiceSpec(teams=20, throughput=1.6),))
@@ -271,5 +300,8 @@ def sample_spec(size: SampleSize, seed: int = 0) -> SampleSpec:
             prefix_ids=True, cancer_pathway=cancer,
             rapid_id="2ww" if cancer else "rapid",
             procedure_id="minor_ops" if code == "derm" else "proc",
+            # issue 19: a suspected-cancer clinic runs every week, a nurse's procedure list needs a
+            # consultant on site, and the trust has a main and a community hospital
+            weekly_cover=cancer, supervised_nurse_lists=True, two_sites=True,
         ))
     return SampleSpec("Acute trust outpatients 2027/28 (synthetic sample)", tuple(services))

@@ -359,6 +359,7 @@ def _activities(spec: ServiceSpec) -> pd.DataFrame:
             "priority": a.priority,
             "new_or_follow_up": a.new_or_follow_up,
             **({"min_weekly_sessions": 1} if spec.weekly_cover and a.base_id == "2ww" else {}),
+            **({"site": spec.site(a.base_id)} if spec.two_sites else {}),
         })
     frame = pd.DataFrame(rows)
     frame["priority"] = frame["priority"].astype("Int64")
@@ -379,7 +380,10 @@ def _rooms(spec: ServiceSpec, perms: list[dict[str, str]]) -> pd.DataFrame:
             clinic[slot] = clinic.get(slot, 0) + c
             procedure[slot] = 0
     rows = [{"room_type": prefix + room, "day": day, "period": period,
-             "available": caps[day, period]}
+             "available": caps[day, period],
+             # two sites: the procedure rooms are at the main hospital, clinic rooms at both (no one site)
+             **({"site": spec.site("minor_ops") if room == "procedure_room" else None} if spec.two_sites
+                else {})}
             for room, caps in (("clinic_room", clinic), ("procedure_room", procedure))
             for day, period in GRID + EVENING_SLOTS]
     return pd.DataFrame(rows)

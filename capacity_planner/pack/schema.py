@@ -475,11 +475,34 @@ TRAVEL = TableSpec(
     extension=True,
 )
 
+EXPECTED_LEAVE = TableSpec(
+    "expected_leave",
+    (
+        ColumnSpec("start", "date", True,
+                   description="first day of the period (e.g. the Monday before Christmas, the first day of "
+                               "the school summer holiday)"),
+        ColumnSpec("end", "date", True, description="last day of the period (inclusive)"),
+        ColumnSpec("share_away", "float", True, min=0, max=1, min_exclusive=True,
+                   description="share of the clinicians expected on leave in each week of the period that "
+                               "the leave table does not record (0.5: half of them)"),
+        ColumnSpec("label", "text", description="a name for the period, shown in gap reasons (e.g. "
+                                                "Christmas)"),
+    ),
+    key=("start",),
+    description="(extension) expected leave patterns: when the leave not recorded in the leave table falls "
+                "(school holidays, Christmas). Weekly cover counts each session in these weeks at the "
+                "chance its clinician is at work; the rest of the leave can fall in any week; see "
+                "docs/method.md, \"Expected leave patterns\". planning.expected_leave = \"england\" adds "
+                "England's defaults",
+    extension=True,
+)
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
         CLINICIANS, ACTIVITIES, SKILLS, SLOTS, ROOMS, AVAILABILITY, JOB_PLANS, REQUIREMENTS,
         REFERRALS, APPOINTMENTS, WAITING_LIST, COSTS, DELIVERED, LEAVE, LINKS, PRODUCTIVITY, TRAVEL,
+        EXPECTED_LEAVE,
     )
 }
 
@@ -518,6 +541,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
                             "(a Monday clinic 37.6 a year, a Wednesday one 43.6 in 2026/27 with 42 working "
                             "weeks); false: every weekly cell delivers the working weeks (the even-spread "
                             "convention). PAs stay contractual either way"),
+    SettingSpec("planning.expected_leave", "label", "none", ("none", "england"),
+                description="(extension) expected leave patterns for the weekly cover, added to the "
+                            "expected_leave table: \"england\": half the clinicians away from 24 December "
+                            "to 1 January and a quarter in the school summer holiday (22 July to 31 "
+                            "August) of the planning year; \"none\": only the table's rows "
+                            "(docs/method.md, \"Expected leave patterns\")"),
     SettingSpec("demand.dna_convention", "label", "rebook_until_seen", C.DNA_CONVENTIONS,
                 description="how DNAs turn into extra slots"),
     SettingSpec("demand.percentile", "float", C.DEFAULT_PERCENTILE, min=0.5, max=0.999,

@@ -2,7 +2,8 @@
 
 * ``travel.from_site`` and ``travel.to_site`` name a site of ``activities.site`` or ``rooms.site``, and
   differ;
-* an activity with a ``site`` whose room type has all its rooms at one other site cannot run there.
+* an activity with a ``site`` whose room type has all its rooms at one other site cannot run there;
+* an ``expected_leave`` period does not end before it starts.
 
 Every problem is added to the sink (file, Excel row, column, value, what is expected); none stops early.
 """
@@ -64,3 +65,15 @@ def check_sites(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
             frame_rows(sink, raw, "activities", acts, mask, "site", acts["site"],
                   f"the site of room type {room_type!r} ({where[room_type]}), where all its rooms are; or "
                   f"blank")
+
+
+def check_expected_leave(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """An ``expected_leave`` period ends on or after the day it starts (issue 19; docs/method.md,
+    "Expected leave patterns")."""
+    periods = frames.get("expected_leave")
+    if periods is None or not {"start", "end"} <= set(periods.columns):
+        return
+    start, end = pd.to_datetime(periods["start"]), pd.to_datetime(periods["end"])
+    backwards = (start.notna() & end.notna() & (end < start)).to_numpy(dtype=bool)
+    frame_rows(sink, raw, "expected_leave", periods, backwards, "end", periods["end"],
+               "a date on or after start (the period's last day)")

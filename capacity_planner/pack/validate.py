@@ -19,7 +19,7 @@ from capacity_planner.pack.parse import MAX_PROBLEMS_PER_KIND, ProblemSink
 from capacity_planner.pack.raw import RawPack
 from capacity_planner.pack.rows import frame_rows, table_source
 from capacity_planner.pack.schema import REQUIRED_TABLES, TABLES, Purpose
-from capacity_planner.pack.sites_check import check_sites
+from capacity_planner.pack.sites_check import check_expected_leave, check_sites
 
 Frames = dict[str, pd.DataFrame]
 
@@ -389,3 +389,4 @@ def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: Prob
     check_links(raw, frames, sink)
     check_weekly_cover(raw, frames, sink)
     check_sites(raw, frames, sink)
+    check_expected_leave(raw, frames, sink)

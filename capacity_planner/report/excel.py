@@ -448,6 +448,41 @@ def _clinician_changes(ws: Worksheet, d: MeetingData, cid: str, nxt: int) -> Non
                 start_row=nxt + 1, freeze=False, filter_=False)
 
 
+EVERY_WEEK_XCOLS: Mapping[str, tuple[XCol, ...]] = {
+    "cover": (XCol("activity_id", "Activity"), XCol("rule", "Needs"),
+              XCol("share_of_weeks", "Share of weeks asked", "0%"),
+              XCol("weeks_covered", "Weeks covered", "0.0"),
+              XCol("weeks_missed", "Weeks missed", "0.0"),
+              XCol("weeks_missed_mondays", "Weeks missed (Mondays)"),
+              XCol("leave_weeks_uncovered", "Leave weeks nobody covers", "0.0")),
+    "links": (XCol("activity_id", "Activity"), XCol("performer", "Run by"),
+              XCol("needs", "Needs in the same slot"), XCol("sessions_per_week", "Sessions a week", "0.0"),
+              XCol("sessions_with_link", "With the link", "0.0")),
+    "sites": (XCol("site", "Site"), XCol("sessions_per_week", "Sessions a week", "0.0"),
+              XCol("activities", "Activities")),
+}
+EVERY_WEEK_TITLES = {"cover": "Weekly cover: weeks of the planning year covered and missed",
+                     "links": "Linked sessions: sessions that need another clinician in the same slot",
+                     "sites": "Sessions a week at each site"}
+
+
+def _every_week_sheet(ws: Worksheet, d: MeetingData) -> None:
+    """The report's "Every week" section: weekly cover, linked sessions and sites, one table under
+    another with a title row each."""
+    row = 1
+    for key, frame in (("cover", d.every_week.cover), ("links", d.every_week.links),
+                       ("sites", d.every_week.sites)):
+        if frame.empty:
+            continue
+        put(ws, row, 1, EVERY_WEEK_TITLES[key], font=BOLD)
+        row = write_frame(ws, frame, EVERY_WEEK_XCOLS[key], start_row=row + 1, freeze=False, filter_=False)
+        if key == "sites" and d.every_week.travel:
+            put(ws, row - 1, 1, d.every_week.travel)
+            row += 1
+    _fit_widths(ws, max_width=40)
+    _print_setup(ws)
+
+
 def build_workbook(d: MeetingData) -> Workbook:
     """The whole workbook for meeting data ``d``."""
     wb = Workbook()
@@ -465,6 +500,9 @@ def build_workbook(d: MeetingData) -> Workbook:
     for row in ws.iter_rows(min_row=2, min_col=len(GAP_XCOLS), max_col=len(GAP_XCOLS)):
         row[0].alignment = WRAP
     _print_setup(ws)
+
+    if not d.every_week.empty:  # weekly cover, linked sessions and sites (report/every_week.py)
+        _every_week_sheet(wb.create_sheet(sheet_title("Every week", used)), d)
 
     ws = wb.create_sheet(sheet_title("Changes", used))
     write_frame(ws, d.changes, CHANGE_XCOLS)

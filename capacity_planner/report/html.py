@@ -48,6 +48,7 @@ HEADLINE_LEAD = ("Gaps are sessions a year (session-weeks) that the sized demand
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("headline", "Headline"), ("demand", "Demand and capacity"), ("timetable", "Timetable"),
     ("changes", "What changes"), ("clinicians", "PA summary"), ("gaps", "Remaining gaps"),
+    ("every-week", "Every week"),
     ("weekly", "Weekly demand"), ("variation", "Demand variation"), ("assumptions", "Assumptions"),
     ("solver", "Solver"),
 )
@@ -288,6 +289,36 @@ def _assumptions(d: MeetingData) -> dict[str, Any]:
                                                     ("reason", "", "text")])}
 
 
+COVER_COLUMNS: Columns = [
+    ("name", "Activity", "text"), ("rule", "Needs", "text"),
+    ("share_of_weeks", "Share of weeks asked", "pct"),
+    ("weeks_covered", "Weeks covered", "num1"), ("weeks_missed", "Weeks missed", "num1"),
+    ("weeks_missed_mondays", "Weeks missed (Mondays)", "text"),
+    ("leave_weeks_uncovered", "Leave weeks nobody covers", "num1"),
+]
+LINK_COLUMNS: Columns = [
+    ("name", "Activity", "text"), ("performer", "Run by", "text"),
+    ("needs", "Needs in the same slot", "text"),
+    ("sessions_per_week", "Sessions a week", "num1"), ("sessions_with_link", "With the link", "num1"),
+]
+SITE_COLUMNS: Columns = [("site", "Site", "text"), ("sessions_per_week", "Sessions a week", "num1"),
+                         ("activities", "Activities", "text")]
+
+
+def _every_week(d: MeetingData) -> dict[str, Any]:
+    """Weekly cover, linked sessions and sites (report/every_week.py)."""
+    ew = d.every_week
+
+    def named(frame: pd.DataFrame) -> pd.DataFrame:
+        if "activity_id" not in frame.columns:
+            return frame
+        return frame.assign(name=[d.activity_label(str(a)) for a in frame["activity_id"]])
+
+    return {"cover": rows_for(named(ew.cover), COVER_COLUMNS), "cover_columns": COVER_COLUMNS,
+            "links": rows_for(named(ew.links), LINK_COLUMNS), "link_columns": LINK_COLUMNS,
+            "sites": rows_for(ew.sites, SITE_COLUMNS), "site_columns": SITE_COLUMNS, "travel": ew.travel}
+
+
 LEVEL_COLUMNS: Columns = [("level", "", "text"), ("status", "", "text"), ("objective", "", "pas"),
                           ("bound", "", "pas"), ("gap", "", "pct"), ("seconds", "", "pas"),
                           ("unit", "", "text")]
@@ -309,7 +340,8 @@ def report_context(d: MeetingData, charts: MeetingCharts) -> dict[str, Any]:
     start = d.settings_table.loc[d.settings_table["setting"] == "Planning year starts", "value"]
     subtitle = "Team job-planning meeting pack"
     subtitle += f" · planning year from {start.iloc[0]}" if len(start) else ""
-    shown = {"weekly": bool(charts.weekly), "variation": bool(charts.spc)}
+    shown = {"weekly": bool(charts.weekly), "variation": bool(charts.spc),
+             "every-week": not d.every_week.empty}
     return {
         "title": d.title, "subtitle": subtitle, "anonymised": d.anonymised,
         "sections": [(key, name) for key, name in SECTIONS if shown.get(key, True)],
@@ -317,7 +349,7 @@ def report_context(d: MeetingData, charts: MeetingCharts) -> dict[str, Any]:
         "headline": _headline(d), "demand": _demand(d), "timetable": _timetable(d), "changes": _changes(d),
         "clinicians": _clinicians(d), "gaps": _gaps(d), "weekly_charts": list(charts.weekly),
         "spc_charts": list(charts.spc), "spc_lead": SPC_LEAD, "assumptions": _assumptions(d),
-        "solver": _solver(d),
+        "solver": _solver(d), "every_week": _every_week(d),
     }
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ from capacity_planner.pack.model import PlanningPack
 from capacity_planner.pack.schema import SETTINGS_BY_KEY
 from capacity_planner.plan_summary import PlanSummary
 from capacity_planner.report.anonymise import Pseudonyms, anonymise_outputs, anonymise_pack
+from capacity_planner.report.every_week import EveryWeek, every_week
 from capacity_planner.report.links import link_notes
 from capacity_planner.solver.sites import activity_sites, site_text
 
@@ -320,6 +321,7 @@ class MeetingData:
     levels_table: pd.DataFrame  # LEVEL_COLUMNS
     reasons: Mapping[str, Sequence[str]]  # activity_id -> binding reasons of its gap
     outputs: PlanOutputs
+    every_week: EveryWeek = field(default_factory=EveryWeek)  # weekly cover, links, sites (issue 19)
 
     def label(self, clinician_id: str) -> str:
         """The clinician's label (the ID itself when unknown)."""
@@ -737,7 +739,7 @@ def build_meeting_data(pack: PlanningPack, outputs: PlanOutputs, *, anonymised: 
         headline=headline, demand=demand, timetable=timetable, changes=changes, clinicians=clin,
         settings_table=_settings_table(pack, summary), defaults_table=_defaults_table(pack),
         solver_table=_solver_table(summary, headline), levels_table=_levels_table(summary),
-        reasons=reasons, outputs=outputs)
+        reasons=reasons, outputs=outputs, every_week=every_week(pack, outputs.allocation))
 
 
 def clinician_breakdown(data: MeetingData, clinician_id: str) -> pd.DataFrame:

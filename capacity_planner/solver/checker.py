@@ -55,6 +55,7 @@ from capacity_planner import constants as C
 from capacity_planner.calendar import bank_holidays
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.model import Clinician, FixedRequirement, Link, PlanningPack
+from capacity_planner.solver.expected_leave import england_periods
 from capacity_planner.solver.options import Allowances
 from capacity_planner.solver.sites import check_sites
 
@@ -345,15 +346,20 @@ def _check_weekly_cover(pack: PlanningPack, clin: dict, skills: set, cells: dict
     rules += [(r.activity_id, r.min_clinicians, r.share_of_weeks, (r.day, r.period))
               for r in pack.requirements
               if r.share_of_weeks is not None and r.day and r.period and r.rota_size is None]
+    away = _expected_away(pack, start)  # expected leave patterns: week index -> share away
     total = 0.0
     for aid, k, share, slot in rules:
         mine = [(cid, day) for (cid, day, period, week), b in cells.items()
                 if b == aid and not week and slot in (None, (day, period))]
-        missed = float(sum(_running(mine, start, j, leave) < k for j in range(52)))
+        who = {c for c, b in skills if b == aid and c in clin} | {c for c, _ in mine if c in clin}
+        unrecorded = {cid: max(0.0, 52 - 8 / 5 - clin[cid].working_weeks - sum(leave.get(cid, {}).values()))
+                      for cid in who}
+        weight = {cid: _at_work(unrecorded[cid], away) for cid in unrecorded}
+        missed = float(sum(_running(mine, start, j, leave, weight) < 100 * k for j in range(52)))
         for cid in sorted({c for c, b in skills if b == aid and c in clin}):
-            unrecorded = max(0.0, 52 - 8 / 5 - clin[cid].working_weeks - sum(leave.get(cid, {}).values()))
-            if sum(1 for c, _ in mine if c != cid) < k:
-                missed += math.floor(10 * unrecorded + 0.5) / 10
+            if sum(1 for c, _ in mine if c != cid) < k:  # their leave left after the pattern weeks
+                rest = max(0.0, unrecorded[cid] - sum(away.values()))
+                missed += math.floor(10 * rest + 0.5) / 10
         allowed = math.floor(520 * (1 - (share or 1.0)) + 0.5) / 10
         total += max(0.0, missed - allowed)
     if abs(total - float(level["objective"])) > 1e-6:
@@ -362,18 +368,49 @@ def _check_weekly_cover(pack: PlanningPack, clin: dict, skills: set, cells: dict
 
 
 def _running(cells: list[tuple[str, str]], start: dt.date | None, j: int,
-             leave: Mapping[str, Mapping[dt.date, float]]) -> int:
-    """Weekly cells ``(clinician, day)`` that run in week ``j`` from ``start``: not on a bank holiday, and
-    not in a week the clinician records leave beyond that week's weekday bank holidays (a fifth each)."""
+             leave: Mapping[str, Mapping[dt.date, float]],
+             weight: Mapping[str, Mapping[int, int]]) -> int:
+    """Sessions expected to run in week ``j`` from ``start``, in hundredths: each weekly cell
+    ``(clinician, day)`` not on a bank holiday, and not in a week the clinician records leave beyond that
+    week's weekday bank holidays (a fifth each), counted at its clinician's chance of being at work that
+    week (100 outside expected leave patterns)."""
     if start is None:
-        return len(cells)
+        return 100 * len(cells)
     monday = start + dt.timedelta(weeks=j)
     week = [monday + dt.timedelta(days=i) for i in range(7)]
     holidays = set(bank_holidays(monday.year, monday.year + 1))
     off = sum(d in holidays for d in week[:5]) / 5
     days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    return sum(week[days.index(day)] not in holidays and leave.get(cid, {}).get(monday, 0.0) - off <= 1e-9
-               for cid, day in cells)
+    return sum(weight.get(cid, {}).get(j, 100) for cid, day in cells
+               if week[days.index(day)] not in holidays and leave.get(cid, {}).get(monday, 0.0) - off <= 1e-9)
+
+
+def _expected_away(pack: PlanningPack, start: dt.date | None) -> dict[int, float]:
+    """Expected leave patterns read afresh (docs/method.md, "Expected leave patterns"): week of the
+    planning year -> the largest share away of the periods (``expected_leave`` rows, England's defaults
+    when asked) that hold one of its weekdays."""
+    if start is None:
+        return {}
+    periods = [(p.start, p.end, p.share_away) for p in pack.expected_leave]
+    if pack.settings.expected_leave == "england":
+        periods += [(p.start, p.end, p.share_away) for p in england_periods(start)]
+    out: dict[int, float] = {}
+    for first, last, share in periods:
+        day = pd.Timestamp(first).date()
+        while day <= pd.Timestamp(last).date():
+            j = (day - start).days // 7
+            if day.weekday() < 5 and 0 <= j < 52:
+                out[j] = max(out.get(j, 0.0), float(share))
+            day += dt.timedelta(days=1)
+    return out
+
+
+def _at_work(unrecorded: float, away: Mapping[int, float]) -> dict[int, int]:
+    """A clinician's chance of being at work in each week with expected leave, in hundredths: their share
+    away scaled to the leave they have left, min(1, unrecorded / sum of shares)."""
+    expected = sum(away.values())
+    scale = min(1.0, unrecorded / expected) if expected > 0 else 1.0
+    return {j: math.floor(100 * (1 - scale * share) + 0.5) for j, share in away.items()}
 
 
 def _link_driven(pack: PlanningPack, need: Mapping[str, float]) -> set[str]:

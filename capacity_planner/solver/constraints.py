@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from capacity_planner.solver.cover import WEIGHT_SCALE
 from capacity_planner.solver.links import link_driven
 from capacity_planner.solver.problem import AllocationProblem
 from capacity_planner.solver.variables import Variables, _wsum, share_coefficient
@@ -500,8 +501,13 @@ class Constraints:
             constant = 0
             for i, row in enumerate(rule.rows):
                 covered = self.model.new_bool_var(f"covered[{aid}, row {i}]")
-                cells = [self.v.x[(c, s, a)] for c, s in row.cells if (c, s, a) in self.v.x]
-                self.model.add(sum(cells) >= rule.sessions * covered)
+                if row.weights:  # a week with expected leave: each cell at its chance of running
+                    pairs = zip(row.cells, row.weights, strict=True)
+                    terms = [(self.v.x[(c, s, a)], w) for (c, s), w in pairs if (c, s, a) in self.v.x]
+                    self.model.add(_wsum(terms) >= WEIGHT_SCALE * rule.sessions * covered)
+                else:
+                    cells = [self.v.x[(c, s, a)] for c, s in row.cells if (c, s, a) in self.v.x]
+                    self.model.add(sum(cells) >= rule.sessions * covered)
                 constant += row.tenths
                 missed.append((covered, -row.tenths))
             short = self.v.cover_short[r]

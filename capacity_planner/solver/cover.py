@@ -34,6 +34,19 @@ that must run every week arrange it; overlapping leave is not modelled.
 upper bound on the weeks missed (a clinician's leave over a Monday bank holiday counts both). Cells on
 alternate weeks (week A / week B) are not counted: which weeks they run is not known to the model, so they
 cannot guarantee a given week.
+
+**Expected leave patterns** (:mod:`capacity_planner.solver.expected_leave`). Where the pack states when
+unrecorded leave falls (school holidays, Christmas), a week :math:`j` with a share :math:`\pi_j` away counts
+each running cell at the chance its clinician is at work, :math:`1 - \pi_{cj}` (in hundredths,
+:math:`w_{cj} = \lfloor 100 (1 - \pi_{cj}) + 1/2 \rfloor`): the week is covered when the sessions
+expected to run reach :math:`k`,
+
+.. math:: \sum_{(c,s)\ \text{runs in}\ r} w_{cj}\, x_{csa} \ge 100\, k_a\, B_{ar},
+
+(with every clinician's share the same, this is: the share :math:`\pi_j` of the week's sessions, rounded
+up, is lost, and the rest is at least :math:`k`), and a clinician's leave row counts only the leave left
+after the pattern weeks, :math:`\ell'_c`. A pack without a pattern has every :math:`w = 100` and the rows
+above unchanged.
 """
 
 from __future__ import annotations
@@ -45,11 +58,19 @@ from dataclasses import dataclass
 
 from capacity_planner.calendar import PLANNING_WEEKS, STANDARD_BANK_HOLIDAYS, bank_holidays
 from capacity_planner.pack.model import PlanningPack
+from capacity_planner.solver.expected_leave import (
+    clinician_scale,
+    expected_periods,
+    remaining_leave,
+    week_shares,
+)
 
 __all__ = ["CoverRow", "CoverRule", "absent_days", "cover_rules", "unrecorded_leave_weeks"]
 
 #: Tenths of a week: the unit of the ``weekly_cover`` level.
 WEEK_TENTHS = 10
+#: Hundredths of a session: the unit of a cell's weight in a week with expected leave.
+WEIGHT_SCALE = 100
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -67,12 +88,26 @@ class CoverRow:
         The Mondays of the weeks the row stands for (empty for a clinician's unrecorded leave).
     away : str or None
         The clinician the row is without (their leave not recorded), else None.
+    weights : tuple of int
+        In weeks with expected leave: each cell's chance of running in hundredths
+        (:data:`WEIGHT_SCALE`), in the order of ``cells``; empty: each cell counts one session.
+    expected : str or None
+        The expected leave period of these weeks, in words (e.g. "Christmas and New Year, 50% away").
     """
 
     cells: tuple[tuple[int, int], ...]
     tenths: int
     weeks: tuple[dt.date, ...] = ()
     away: str | None = None
+    weights: tuple[int, ...] = ()
+    expected: str | None = None
+
+    def running(self, count: Mapping[tuple[int, int], int]) -> int:
+        r"""Sessions running in these weeks, in hundredths, given each cell's sessions of the activity
+        (0 or 1): :math:`\sum w x` (:math:`w = 100` without weights)."""
+        if not self.weights:
+            return WEIGHT_SCALE * sum(count.get(x, 0) for x in self.cells)
+        return sum(w * count.get(x, 0) for x, w in zip(self.cells, self.weights, strict=True))
 
 
 @dataclass(frozen=True)
@@ -136,15 +171,21 @@ class _Year:
     skilled: frozenset[tuple[int, int]]
     start: dt.date | None
     leave: Mapping[str, Mapping[dt.date, float]]
+    shares: list[tuple[float, str | None]]
+
+    def unrecorded(self, c: int) -> float:
+        """Clinician ``c``'s weeks of leave not recorded (:func:`unrecorded_leave_weeks`)."""
+        recorded = sum(min(1.0, float(f)) for f in self.leave.get(self.clinician_ids[c], {}).values())
+        return unrecorded_leave_weeks(self.working_weeks[c], recorded)
 
     def rule(self, a: int, k: int, share: float | None, cells: list[tuple[int, int]],
              slot: tuple[str, str] | None = None) -> CoverRule:
         """One cover rule: its calendar rows and one row per skilled clinician's unrecorded leave."""
-        rows = _calendar_rows(cells, self.weeks, self.slots, self.start)
+        scale = {c: clinician_scale(self.unrecorded(c), self.shares) for c in {c for c, _ in cells}}
+        rows = _calendar_rows(cells, self.weeks, self.slots, self.start, self.shares, scale)
         for c in sorted({c for c, aa in self.skilled if aa == a}):
             cid = self.clinician_ids[c]
-            recorded = sum(min(1.0, float(f)) for f in self.leave.get(cid, {}).values())
-            away = unrecorded_leave_weeks(self.working_weeks[c], recorded)
+            away = remaining_leave(self.unrecorded(c), self.shares)
             tenths = math.floor(WEEK_TENTHS * away + 0.5)
             if tenths > 0:
                 rows.append(CoverRow(tuple(x for x in cells if x[0] != c), tenths, away=cid))
@@ -181,7 +222,7 @@ def cover_rules(pack: PlanningPack, activity_ids: tuple[str, ...], clinician_ids
              for c, cid in enumerate(clinician_ids)}
     working = {c.clinician_id: c.working_weeks for c in pack.clinicians}
     year = _Year(clinician_ids, tuple(working[cid] for cid in clinician_ids), slots, weeks, skilled, start,
-                 leave)
+                 leave, week_shares(expected_periods(pack, start), start))
     rules = []
     for a, aid in enumerate(activity_ids):
         act = pack.activity(aid)
@@ -199,14 +240,23 @@ def cover_rules(pack: PlanningPack, activity_ids: tuple[str, ...], clinician_ids
 
 
 def _calendar_rows(cells: list[tuple[int, int]], weeks: Mapping[int, list[frozenset[str]]],
-                   slots: tuple[tuple[str, str], ...], start: dt.date | None) -> list[CoverRow]:
-    """One row per distinct set of running cells over the weeks of the year."""
-    grouped: dict[tuple[tuple[int, int], ...], list[int]] = {}
+                   slots: tuple[tuple[str, str], ...], start: dt.date | None,
+                   shares: list[tuple[float, str | None]],
+                   scale: Mapping[int, float]) -> list[CoverRow]:
+    """One row per distinct set of running cells (and, in weeks with expected leave, their weights and
+    the period) over the weeks of the year."""
+    grouped: dict[tuple[tuple[tuple[int, int], ...], tuple[int, ...], str | None], list[int]] = {}
     for j in range(PLANNING_WEEKS):
         running = tuple(x for x in cells if slots[x[1]][0] not in weeks[x[0]][j])
-        grouped.setdefault(running, []).append(j)
+        pi, label = shares[j]
+        weights = tuple(math.floor(WEIGHT_SCALE * (1.0 - scale[c] * pi) + 0.5) for c, _ in running)
+        if all(w == WEIGHT_SCALE for w in weights):
+            grouped.setdefault((running, (), None), []).append(j)
+        else:
+            period = f"{label or 'expected leave'}, {100 * pi:g}% away"
+            grouped.setdefault((running, weights, period), []).append(j)
     rows = []
-    for running, js in grouped.items():
+    for (running, weights, expected), js in grouped.items():
         mondays = tuple(start + dt.timedelta(weeks=j) for j in js) if start is not None else ()
-        rows.append(CoverRow(running, WEEK_TENTHS * len(js), mondays))
+        rows.append(CoverRow(running, WEEK_TENTHS * len(js), mondays, weights=weights, expected=expected))
     return rows

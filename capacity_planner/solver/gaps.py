@@ -16,10 +16,12 @@ session of it, clinician by clinician, so a team meeting can see which lever wou
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 import pandas as pd
 
+from capacity_planner.solver.cover import CoverRow
 from capacity_planner.solver.links import LinkRule, blocking_links
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.result import Solution
@@ -236,8 +238,8 @@ def cover_reasons(sol: Solution) -> list[tuple[str, str]]:
     for rule in sol.problem.cover:
         aid = sol.problem.activities[rule.activity].activity_id
         missed = sol.uncovered_rows(rule)
-        weeks = sorted(w for row in missed for w in row.weeks)
-        n_weeks = sum(row.tenths for row in missed if row.away is None) / 10
+        weeks = sorted(w for row in missed if row.expected is None for w in row.weeks)
+        n_weeks = sum(row.tenths for row in missed if row.away is None and row.expected is None) / 10
         need = (f"quorum of {rule.sessions} on {'-'.join(rule.slot)}" if rule.slot else
                 f"weekly cover ({rule.sessions} session{'s' if rule.sessions > 1 else ''} a week)")
         if n_weeks:
@@ -245,6 +247,7 @@ def cover_reasons(sol: Solution) -> list[tuple[str, str]]:
             out.append((aid, f"{need} missed in {n_weeks:g} weeks: the weeks of {shown} "
                              f"(bank holidays and recorded leave take its sessions then)" if weeks else
                              f"{need} missed in {n_weeks:g} weeks"))
+        out += _expected_leave_reasons(aid, need, rule.sessions, missed)
         for row in missed:
             if row.away is not None:
                 out.append((aid, f"{need} missed in the {row.tenths / 10:g} weeks a year "
@@ -253,6 +256,23 @@ def cover_reasons(sol: Solution) -> list[tuple[str, str]]:
         if missed and rule.allowed_tenths:
             allowed = rule.allowed_tenths / 10
             out.append((aid, f"the share of weeks asked allows {allowed:g} weeks without it"))
+    return out
+
+
+def _expected_leave_reasons(aid: str, need: str, k: int, missed: list[CoverRow]) -> list[tuple[str, str]]:
+    """(activity, sentence) per expected leave period (solver/expected_leave.py) with weeks the plan
+    leaves short: the period, its weeks by their Monday, and why."""
+    by_period: dict[str, list[dt.date]] = {}
+    for row in missed:
+        if row.expected is not None:
+            by_period.setdefault(row.expected, []).extend(row.weeks)
+    out = []
+    for period, weeks in by_period.items():
+        weeks.sort()
+        shown = ", ".join(f"{w:%d %b %Y}" for w in weeks[:8]) + (", …" if len(weeks) > 8 else "")
+        out.append((aid, f"{need} missed in {len(weeks)} week{'s' if len(weeks) > 1 else ''} of expected "
+                         f"leave ({period}): the weeks of {shown}; the sessions planned then, each counted "
+                         f"at the chance its clinician is not away, come to fewer than {k}"))
     return out
 
 

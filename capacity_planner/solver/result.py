@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
-from capacity_planner.solver.cover import CoverRow, CoverRule
+from capacity_planner.solver.cover import WEIGHT_SCALE, CoverRow, CoverRule
 from capacity_planner.solver.objective import level_scale
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.variables import fairness_members, share_coefficient
@@ -209,8 +209,9 @@ class Solution:
 
     def uncovered_rows(self, rule: CoverRule) -> list[CoverRow]:
         """The rows of a weekly cover rule this plan leaves with fewer than ``rule.sessions`` sessions."""
-        return [row for row in rule.rows
-                if sum(self.cells.get(cell) == rule.activity for cell in row.cells) < rule.sessions]
+        held = {cell: 1 for cell in {x for row in rule.rows for x in row.cells}
+                if self.cells.get(cell) == rule.activity}
+        return [row for row in rule.rows if row.running(held) < WEIGHT_SCALE * rule.sessions]
 
     def cover_short_tenths(self) -> list[int]:
         """Tenths of a week a year each weekly cover rule misses beyond its allowance."""

@@ -44,7 +44,8 @@ from capacity_planner.pack.settings import sheet_text
 INSTRUCTIONS_SHEET = "instructions"
 GRID_SHEET = "job_plan_grid"
 # requirements: MDT quorums and 1-in-N on-call rotas (min_clinicians, rota_size, share_of_weeks), issue 13
-EMPTY_TABLES = ("clinicians", "activities", "skills", "requirements", "referrals", "appointments", "waiting_list")
+EMPTY_TABLES = ("clinicians", "activities", "skills", "requirements", "referrals", "appointments",
+                "waiting_list")
 LIST_ROWS = 5000  # rows a drop-down covers below the data
 _REF_SOURCES = {"activity_id": ("activities", "A"), "follow_up_activity": ("activities", "A"),
                 "clinician_id": ("clinicians", "A")}

@@ -404,12 +404,15 @@ class AllocationProblem:
     def _forced_supply(self, a: int, longest: int) -> int:
         """Session-weeks a year (week_scale units) of ``a`` that locks and fixed requirements force: every
         locked cell, plus each fixed slot's heads not already locked there x ``longest`` (a 1-in-N rota's
-        members not already locked there x their weeks on call), plus sessions a week x ``longest``. The
+        members not already locked there x their weeks on call), plus sessions a week x ``longest``; a
+        locked alternate-week cell counts its half of the weeks. The
         supply cap is never below it, so locks and requirements that together exceed need, current supply
         and the requirements alone cannot make a pack infeasible (found by the HiGHS property test)."""
         locked = [key for key in self.locked if self.current.get(key) == a]
         locked += [key for key, b in self.pinned.items() if b == a and key not in self.locked]  # meeting pins
         forced = sum(self.supply_weeks(*key, a) for key in locked)
+        # a locked week A / week B cell (job_plans.week) is forced too, for its half of the weeks
+        forced += sum(self.half_supply(c, s) for c, s, b in self.locked_halves if b == a)
         for r in self.fixed_slots:
             if r.a == a and r.rota is not None:  # members not already locked there, each on call its weeks
                 members_locked = sum(1 for _, s in locked if s == r.s)

@@ -109,7 +109,8 @@ def test_empty_template_from_the_command_line(tmp_path: Path) -> None:
                                                          "Fri AM", "Fri PM"]
     # the rota and quorum columns are there to fill (issue 13: the empty template had no requirements sheet)
     assert [c.value for c in wb["requirements"][1]] == ["activity_id", "sessions_per_week", "day", "period",
-                                                        "min_clinicians", "rota_size", "share_of_weeks"]
+                                                        "min_clinicians", "rota_size", "share_of_weeks",
+                                                        "unpredictable_pas"]
     checked = runner.invoke(cli, ["validate", str(out)])
     assert checked.exit_code == 2
     assert "sheet 'requirements' of mine.xlsx: the table has a header but no data rows; it is ignored" in (

@@ -223,6 +223,9 @@ class AllocationProblem:
     locked_halves: frozenset[tuple[int, int, int]] = frozenset()  # (clinician, slot, activity)
     # (slot, activity) of a 1-in-N on-call rota -> weeks a year each member is on call (week_scale units)
     rota_weeks: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    # (slot, activity) of a rota -> PA units a week of unpredictable emergency work each member is credited
+    # (requirements.unpredictable_pas), annualised over the member's working weeks; absent: none
+    rota_unpredictable: Mapping[tuple[int, int], int] = field(default_factory=dict)
     # The plan the changes level counts against (Baseline; None: the current job plans) and its cells
     # that must keep their baseline activity, (clinician, slot) -> activity
     baseline: Mapping[tuple[int, int], int] | None = None
@@ -341,8 +344,10 @@ class AllocationProblem:
         """PA-weeks a year one weekly cell gives clinician ``c`` (annual units, PA_SCALE x week_scale per
         PA-week): its PAs times the weeks it runs, ``pas(c, s, a) x weeks(c, s, a)``. A kept alternate-week
         cell (21 of 42 weeks) counts half the PAs of a weekly one, and so supplies half the session-weeks:
-        PAs and supply always move together."""
-        return self.pas(c, s, a) * self.weeks(c, s, a)
+        PAs and supply always move together. A rota member's cell adds the rota's unpredictable emergency
+        work, ``unpredictable x working weeks`` (PAs a week over the whole year of the member)."""
+        extra = self.rota_unpredictable.get((s, a), 0)
+        return self.pas(c, s, a) * self.weeks(c, s, a) + extra * self.clinicians[c].working_weeks
 
     def supply_weeks(self, c: int, s: int, a: int) -> int:
         """Sessions a year (week_scale units) one weekly cell delivers: weekday-true (the planning year's
@@ -732,6 +737,7 @@ def build_problem(
     }
     fixed_slots, fixed_weekly = [], []
     rota_cells: dict[tuple[int, int], int] = {}
+    rota_unpredictable: dict[tuple[int, int], int] = {}
     for req in pack.requirements:
         a = act_of[req.activity_id]
         if req.day is not None and req.period is not None:
@@ -743,6 +749,9 @@ def build_problem(
                     exact = rotas[(req.activity_id, req.day, req.period)] * week_scale
                     assert exact.denominator == 1  # _week_scale includes it
                     rota_cells[(s, a)] = int(exact)
+                    if req.unpredictable_pas:  # each member's unpredictable emergency work, PAs a week
+                        rota_unpredictable[(s, a)] = to_units(req.unpredictable_pas, PA_SCALE,
+                                                              "requirements.unpredictable_pas")
                 elif pack.settings.quorum_leave_aware:
                     attendance = math.ceil(round(k * pack.settings.service_weeks * week_scale, 6))
                 fixed_slots.append(FixedSlot(a, s, k, attendance, req.rota_size))
@@ -817,6 +826,7 @@ def build_problem(
         notes=tuple(notes),
         halves=halves,
         rota_weeks=rota_cells,
+        rota_unpredictable=rota_unpredictable,
         current_halves=current_halves,
         locked_halves=frozenset(locked_halves),
         baseline=base_cells,

@@ -623,7 +623,8 @@ def evening_packs(draw: st.DrawFn, rotas: bool = False) -> tuple[PlanningPack, d
     """1-3 consultants or SAS doctors (opted in or not, SAS with 0-1 on-call PAs) on Mon/Tue AM, PM and
     evening slots; a routine clinic (1 PA) and rapid-access on-call work (0.75 PA, ONCALL). With ``rotas``,
     a 1-in-N rota (N = 2, 3 or 4) on Mon-EVE and N - 1 to N + 1 clinicians, most of them skilled in on-call
-    work (so most rotas can be staffed, some cannot)."""
+    work (so most rotas can be staffed, some cannot), crediting each member 0, 0.25 or 0.5 PA a week of
+    unpredictable emergency work."""
     acts = (activity("clinic"), activity("oc", "ONCALL", pa_value=0.75, rapid_access=True))
     clinicians, skills = [], []
     rota = draw(st.integers(2, 4)) if rotas else None
@@ -639,7 +640,8 @@ def evening_packs(draw: st.DrawFn, rotas: bool = False) -> tuple[PlanningPack, d
         skills += [(f"C{c}", a) for a in draw(choice)]
     slots = [Slot(d, p, p == "EVE") for d, p in OOH_GRID]
     demand = {"clinic": float(draw(st.integers(0, 400))), "oc": float(draw(st.integers(0, 200)))}
-    fixed = [] if rota is None else [FixedRequirement("oc", day="Mon", period="EVE", rota_size=rota)]
+    fixed = [] if rota is None else [FixedRequirement("oc", day="Mon", period="EVE", rota_size=rota,
+                                                      unpredictable_pas=draw(st.sampled_from([None, 0.25, 0.5])))]
     return make_pack(clinicians, acts, skills, slots=slots, requirements=fixed), demand
 
 
@@ -664,13 +666,17 @@ def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, 
     rows: list[tuple[dict[int, float], float, float]] = []
 
     rota = {(r.day, r.period, r.activity_id): r.rota_size for r in pack.requirements if r.rota_size}
+    unpredictable = {(r.day, r.period, r.activity_id): r.unpredictable_pas or 0.0 for r in pack.requirements}
 
     def weeks(x: tuple[str, str, str, str]) -> float:
         n = rota.get((x[1], x[2], x[3]))
         return pack.settings.service_weeks / n if n else clin[x[0]].working_weeks
 
     def pas(x: tuple[str, str, str, str]) -> float:
-        return acts[x[3]].pa_value * (4 / 3 if premium[x[1:3]] else 1.0) * weeks(x)
+        """PA-weeks a year: the session's (4/3 in premium time) over its weeks, and for a rota member the
+        rota's unpredictable emergency work every working week."""
+        extra = unpredictable.get(x[1:], 0.0) * clin[x[0]].working_weeks if x[1:] in rota else 0.0
+        return acts[x[3]].pa_value * (4 / 3 if premium[x[1:3]] else 1.0) * weeks(x) + extra
 
     for cid, c in clin.items():
         w = c.working_weeks
@@ -747,7 +753,7 @@ def test_rotas_match_an_independent_milp(case: tuple[PlanningPack, dict[str, flo
     share, supply) with the out-of-hours rules: CP-SAT's unmet levels equal HiGHS's, infeasible exactly when
     HiGHS finds no plan (explained by the rota or the out-of-hours rules), and every plan passes the
     checker."""
-    pack, _ = case
+    pack, _ = case  # 12 of these 30 rotas credit unpredictable emergency work (a third of them feasible)
     plan = _evening_plan_matches_highs(*case)
     if plan is None:
         return

@@ -753,7 +753,7 @@ def test_rotas_match_an_independent_milp(case: tuple[PlanningPack, dict[str, flo
     share, supply) with the out-of-hours rules: CP-SAT's unmet levels equal HiGHS's, infeasible exactly when
     HiGHS finds no plan (explained by the rota or the out-of-hours rules), and every plan passes the
     checker."""
-    pack, _ = case  # 12 of these 30 rotas credit unpredictable emergency work (a third of them feasible)
+    pack, _ = case  # 12 of these 30 rotas credit unpredictable emergency work
     plan = _evening_plan_matches_highs(*case)
     if plan is None:
         return

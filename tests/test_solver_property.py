@@ -1,5 +1,8 @@
-"""Random small packs: every plan passes the independent checker, and the unmet-demand levels equal the
-optimum of an independent MILP of the same rules solved with HiGHS (scipy.optimize.milp)."""
+"""Random small packs: every plan passes the independent checker, and every objective level equals the
+optimum of an independent MILP of the same rules solved with HiGHS (scipy.optimize.milp), level by level
+with the levels before it fixed, as CP-SAT solves them. Of the feasible examples (41 of the first four
+tests, 35 of the evening and rota tests, session 10), about half have unassigned time, nearly all sessions
+changed and about 40 % a non-zero fairness spread."""
 
 from __future__ import annotations
 
@@ -256,6 +259,17 @@ def highs_levels(pack: PlanningPack, demand: dict[str, float], budget: Budget | 
         "changes": dict.fromkeys(changed.values(), 1.0),
         "fairness": {col: sign for hi, lo in spread.values() for col, sign in ((hi, 1.0), (lo, -1.0))},
     }
+    return _lexicographic(pack, (matrix, lower, upper), integrality, bounds, objectives, per_size)
+
+
+def _lexicographic(pack: PlanningPack, system: tuple[np.ndarray, np.ndarray, np.ndarray], integrality: np.ndarray,
+                   bounds: Bounds, objectives: dict[str, dict[int, float]], per_size: Rows,
+                   ) -> dict[str, float] | None:
+    """Minimise each level of :func:`solve_order` in turn, fixing its optimum (within HiGHS's tolerance)
+    for the levels after it; the per-size surplus rows join before the first level after unmet demand and
+    cost. None when the rules cannot all hold."""
+    matrix, lower, upper = system
+    n = matrix.shape[1]
     values = {}
     for level in solve_order(pack.settings.objective):
         if level not in SHORT_SURPLUS_AFTER and per_size:  # docs/method.md, "per size": added here
@@ -268,7 +282,7 @@ def highs_levels(pack: PlanningPack, demand: dict[str, float], budget: Budget | 
             upper = np.r_[upper, [hi for _, _, hi in per_size]]
             per_size = []
         cost = np.zeros(n)
-        for col, coef in objectives[level].items():
+        for col, coef in objectives.get(level, {}).items():
             cost[col] = coef
         res = milp(cost, constraints=LinearConstraint(matrix, lower, upper), integrality=integrality,
                    bounds=bounds, options=HIGHS_OPTIONS)
@@ -392,18 +406,25 @@ def _level_rows(pack: PlanningPack, demand: dict[str, float], cells: dict[tuple,
         if act.category in ("SPA", "ANR", "ED") or not weekly or a in driven:
             continue
         w = max(weekly)
-        heads = {(q.day, q.period): q.min_clinicians for q in pack.requirements if q.activity_id == a and q.day}
+        heads = {(q.day, q.period): q.min_clinicians for q in pack.requirements
+                 if q.activity_id == a and q.day and not q.rota_size}
+        # a 1-in-N rota: its N members x their weeks on call (k S / N each)
+        rotas = {(q.day, q.period): (q.rota_size, q.min_clinicians * pack.settings.service_weeks / q.rota_size)
+                 for q in pack.requirements if q.activity_id == a and q.day and q.rota_size}
         locked = [j for j in pack.job_plans if j.locked and j.activity_id == a]
         lock_keys = {("half", j.clinician_id, j.day, j.period, a) if j.week else (j.clinician_id, j.day, j.period, a)
                      for j in locked}
         forced = sum(cells[key][1] for key in lock_keys)
         forced += sum(max(0, k - sum((j.day, j.period) == slot for j in locked)) * w for slot, k in heads.items())
-        base = max(demand.get(a, 0.0), now[a], sum(heads.values()) * w, forced)
+        forced += sum(max(0, size - sum((j.day, j.period) == slot for j in locked)) * rho
+                      for slot, (size, rho) in rotas.items())
+        required = sum(heads.values()) * w + sum(size * rho for size, rho in rotas.values())
+        base = max(demand.get(a, 0.0), now[a], required, forced)
         supply = {col: sup for key, (col, sup) in cells.items() if key[-1] == a}
         rows.append((supply, -np.inf, base + w - 1e-3))
         big = sum(supply.values())
         for key, (col, sup) in cells.items():  # planned (y = 1): supply <= base + sup - 1 unit
-            if key[-1] == a and key not in lock_keys and big > base + sup:
+            if key[-1] == a and key not in lock_keys and key[-3:-1] not in rotas and big > base + sup:
                 per_size.append(({**supply, col: supply[col] + big}, -np.inf, base + sup - 1e-3 + big))
     before: dict[tuple[str, str, str], set[str]] = {}
     for j in pack.job_plans:
@@ -424,11 +445,17 @@ def _level_rows(pack: PlanningPack, demand: dict[str, float], cells: dict[tuple,
         for cid in members:
             c = clin[cid]
             grid_pas = (c.contracted_pas - c.oncall_pas) * c.working_weeks
-            share = {col: acts[key[-1]].pa_value * _pa_weeks(pack, key) / grid_pas for key, (col, _) in cells.items()
-                     if key[-4] == cid and acts[key[-1]].category == "DCC"}
+            share = {col: acts[key[-1]].pa_value * _premium(pack, c, key) * _pa_weeks(pack, key) / grid_pas
+                     for key, (col, _) in cells.items() if key[-4] == cid and acts[key[-1]].category == "DCC"}
             rows.append(({**{col: -v for col, v in share.items()}, hi: 1.0}, 0.0, np.inf))
             rows.append(({**{col: -v for col, v in share.items()}, lo: 1.0}, -np.inf, 0.0))
     return rows, per_size
+
+
+def _premium(pack: PlanningPack, clinician: Any, key: tuple) -> float:
+    """4/3 for a session in premium time (a PA is 3 hours there) under a consultant or SAS contract, else 1."""
+    premium = any(s.premium_time for s in pack.slots if (s.day, s.period) == key[-3:-1])
+    return 4 / 3 if premium and clinician.contract != "afc" else 1.0
 
 
 def _pa_weeks(pack: PlanningPack, key: tuple) -> float:
@@ -646,8 +673,10 @@ def evening_packs(draw: st.DrawFn, rotas: bool = False) -> tuple[PlanningPack, d
     return make_pack(clinicians, acts, skills, slots=slots, requirements=fixed), demand
 
 
-def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, float] | None:
-    """(rapid, routine) unmet demand by an independent MILP of the out-of-hours rules written from
+def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> dict[str, float] | None:
+    """Every objective level, lexicographically (as :func:`highs_levels`: unmet rapid access and routine
+    work, unassigned PA-weeks under the no-surplus caps, cost, sessions changed, fairness with premium
+    sessions at 4/3), by an independent MILP of the out-of-hours rules written from
     docs/method.md: premium slots for the opted-in or for ONCALL work, a premium session counting 4/3 of its
     pa_value, PA-weeks plus unassigned time = (contracted - on-call) x weeks, no Tue-AM after a Mon-EVE
     session, at most 2 sessions a day unless opted in, SAS out-of-hours PAs with on-call at most 40 % of
@@ -664,6 +693,11 @@ def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, 
     n = len(xs) + 2 + len(clin)  # x, unmet clinic / oc, unassigned per clinician
     unmet = {"clinic": len(xs), "oc": len(xs) + 1}
     u = {cid: len(xs) + 2 + k for k, cid in enumerate(clin)}
+    changed = {cid: n + k for k, cid in enumerate(clin)}  # sessions changed (every cell is new here)
+    n += len(changed)
+    groups = _fairness_groups(pack)
+    spread = {g: (n + 2 * k, n + 2 * k + 1) for k, g in enumerate(groups)}
+    n += 2 * len(spread)
     rows: list[tuple[dict[int, float], float, float]] = []
 
     rota = {(r.day, r.period, r.activity_id): r.rota_size for r in pack.requirements if r.rota_size}
@@ -697,27 +731,21 @@ def highs_evening(pack: PlanningPack, demand: dict[str, float]) -> tuple[float, 
         rows.append(({i: 1 for i, x in enumerate(xs) if (x[1], x[2], x[3]) == (d, p, a)}, size, size))
     for a, col in unmet.items():
         rows.append(({**{i: weeks(x) for i, x in enumerate(xs) if x[3] == a}, col: 1}, demand[a], np.inf))
+    cells = {x: (i, weeks(x)) for i, x in enumerate(xs)}  # even spread: a cell supplies the weeks it runs
+    level_rows, per_size = _level_rows(pack, demand, cells, dict.fromkeys(acts, 0.0), changed, groups, spread)
+    rows += level_rows
     matrix = np.zeros((len(rows), n))
     for r, (coefs, _, _) in enumerate(rows):
         for j, val in coefs.items():
             matrix[r, j] = val
     lower = np.array([lo for _, lo, _ in rows], dtype=float)
     upper = np.array([hi for _, _, hi in rows], dtype=float)
-    integrality = np.r_[np.ones(len(xs)), np.zeros(2 + len(clin))]
-    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(xs)), np.full(2 + len(clin), np.inf)])
-    values = []
-    for a, weight in (("oc", 10), ("clinic", 1)):
-        cost = np.zeros(n)
-        cost[unmet[a]] = weight
-        res = milp(cost, constraints=LinearConstraint(matrix, lower, upper), integrality=integrality,
-                   bounds=bounds, options=HIGHS_OPTIONS)
-        if res.status == 2:
-            return None
-        assert res.status == 0, res.message
-        values.append(round(res.fun, 6))
-        matrix = np.vstack([matrix, cost])
-        lower, upper = np.r_[lower, -np.inf], np.r_[upper, res.fun + 1e-6]
-    return values[0], values[1]
+    integrality = np.r_[np.ones(len(xs)), np.zeros(n - len(xs))]
+    bounds = Bounds(np.zeros(n), np.r_[np.ones(len(xs)), np.full(n - len(xs), np.inf)])
+    objectives = {"unmet_rapid_access": {unmet["oc"]: 10.0}, "unmet_routine": {unmet["clinic"]: 1.0},
+                  "unassigned_pas": dict.fromkeys(u.values(), 1.0), "changes": dict.fromkeys(changed.values(), 1.0),
+                  "fairness": {col: sign for hi, lo in spread.values() for col, sign in ((hi, 1.0), (lo, -1.0))}}
+    return _lexicographic(pack, (matrix, lower, upper), integrality, bounds, objectives, per_size)
 
 
 def _evening_plan_matches_highs(pack: PlanningPack, demand: dict[str, float]) -> PlanResult | None:
@@ -731,7 +759,9 @@ def _evening_plan_matches_highs(pack: PlanningPack, demand: dict[str, float]) ->
         return None
     assert plan.status is SolveStatus.OPTIMAL
     got: dict[str, Any] = plan.result.objective
-    assert (got["unmet_rapid_access"], got["unmet_routine"]) == pytest.approx(expected, abs=1e-3)
+    for name, value in expected.items():
+        tolerance = FAIRNESS_TOLERANCE if name == "fairness" else 1e-3
+        assert got.get(name, 0.0) == pytest.approx(value, abs=tolerance), (name, got, expected)
     return plan
 
 

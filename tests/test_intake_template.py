@@ -107,8 +107,14 @@ def test_empty_template_from_the_command_line(tmp_path: Path) -> None:
     assert [c.value for c in wb["job_plan_grid"][1]] == ["clinician_id", "name", "Mon AM", "Mon PM", "Tue AM",
                                                          "Tue PM", "Wed AM", "Wed PM", "Thu AM", "Thu PM",
                                                          "Fri AM", "Fri PM"]
+    # the rota and quorum columns are there to fill (issue 13: the empty template had no requirements sheet)
+    assert [c.value for c in wb["requirements"][1]] == ["activity_id", "sessions_per_week", "day", "period",
+                                                        "min_clinicians", "rota_size", "share_of_weeks",
+                                                        "unpredictable_pas"]
     checked = runner.invoke(cli, ["validate", str(out)])
     assert checked.exit_code == 2
+    assert "sheet 'requirements' of mine.xlsx: the table has a header but no data rows; it is ignored" in (
+        checked.output)
     assert "sheet 'clinicians' of mine.xlsx: the table has a header but no data rows" in checked.output
     assert "instructions" not in checked.output  # the instructions sheet is not a table: no warning
     refused = runner.invoke(cli, ["template", "--out", str(tmp_path / "mine.csv")])

@@ -222,3 +222,89 @@ def test_locked_members_are_not_counted_twice_in_the_supply_cap() -> None:
     oncall = next(a for a, act in enumerate(problem.activities) if act.activity_id == "oncall")
     assert problem.supply_cap(oncall) == (52 + 42) * problem.week_scale - 1  # in thirds of a week
     assert check_plan(pack, plan.tables, reqs({})) == []
+
+
+def test_unpredictable_emergency_work_is_credited_to_every_member_by_hand() -> None:
+    """The 1-in-6 rota of test_one_in_six_rota_by_hand with requirements.unpredictable_pas = 0.5: each member
+    is also credited 0.5 PA a week of unpredictable emergency work all year (consultant contract 2003,
+    Schedule 3: assessed as PAs over the job-plan period), 0.5 x 42 = 21 PA-weeks a year on top of the
+    26/3 of the on-call sessions. Two clinics (84) + 26/3 + 21 = 113.67 <= 126, three would not fit: so
+    still two clinics each, unassigned 126 - 84 - 26/3 - 21 = 37/3 each (6 x 37/3 = 74). The on-call row
+    counts 26/3 / 42 + 0.5 = 0.7063 PAs a week, in premium time (the out-of-hours PAs).
+
+    With 1 PA a week (42 PA-weeks) two clinics no longer fit (84 + 26/3 + 42 > 126): one clinic each,
+    unmet 1000 - 6 x 42 = 748, unassigned 126 - 42 - 26/3 - 42 = 100/3 each."""
+    half = FixedRequirement("oncall", day="Mon", period="EVE", rota_size=6, unpredictable_pas=0.5)
+    plan = run(rota_pack(6, rota=half), reqs({"clinic": 1000}))
+    assert plan.status is SolveStatus.OPTIMAL
+    oncall = plan.allocation[plan.allocation["activity_id"] == "oncall"]
+    assert oncall["weeks_per_year"].tolist() == pytest.approx([52 / 6] * 6)
+    assert oncall["pas"].tolist() == pytest.approx([round(26 / 3 / 42 + 0.5, 4)] * 6)
+    assert plan.result.objective["unmet_routine"] == 1000 - 504
+    assert plan.result.objective["unassigned_pas"] == pytest.approx(6 * 37 / 3)
+    clin = plan.clinicians.set_index("clinician_id")
+    assert clin["planned_pas"].tolist() == pytest.approx([round(2 + 26 / 3 / 42 + 0.5, 4)] * 6)
+    assert clin["out_of_hours_pas"].tolist() == pytest.approx([round(26 / 3 / 42 + 0.5, 4)] * 6)
+
+    whole = FixedRequirement("oncall", day="Mon", period="EVE", rota_size=6, unpredictable_pas=1.0)
+    plan = run(rota_pack(6, rota=whole), reqs({"clinic": 1000}))
+    assert plan.status is SolveStatus.OPTIMAL
+    assert plan.result.objective["unmet_routine"] == 1000 - 6 * 42
+    assert plan.result.objective["unassigned_pas"] == pytest.approx(6 * 100 / 3)
+
+
+def test_checker_reads_unpredictable_pas_itself() -> None:
+    """A plan whose on-call rows leave out the unpredictable PAs is caught by the checker's own reading."""
+    rota = FixedRequirement("oncall", day="Mon", period="EVE", rota_size=6, unpredictable_pas=0.5)
+    pack = rota_pack(6, rota=rota)
+    plan = run(pack, reqs({"clinic": 1000}))
+    alloc = plan.allocation.copy()
+    alloc.loc[alloc["activity_id"] == "oncall", "pas"] = round(26 / 3 / 42, 4)
+    found = check_plan(pack, {"allocation": alloc})
+    assert any("pas 0.2063 but a oncall session there counts 0.706349 PAs a week" in line for line in found), found
+
+
+def test_unpredictable_emergency_work_counts_towards_the_sas_share() -> None:
+    """SAS 2021 doctors of 2 PAs on a 1-in-4 rota: 13 on-call PA-weeks each, within 40 % of 2 x 42
+    (33.6). With 0.5 PA a week of unpredictable emergency work (21 more) it is 34 > 33.6: infeasible, and
+    the explanation names the out-of-hours share."""
+    sas = [clinician(c, 2.0, group="sas", contract="sas_2021") for c in "ABCD"]
+    rota = FixedRequirement("oncall", day="Mon", period="EVE", rota_size=4)
+    plan = run(make_pack(sas, ACTS, [(c, "oncall") for c in "ABCD"], slots=GRID, requirements=[rota]), reqs({}))
+    assert plan.status is SolveStatus.OPTIMAL
+    heavy = FixedRequirement("oncall", day="Mon", period="EVE", rota_size=4, unpredictable_pas=0.5)
+    plan = run(make_pack(sas, ACTS, [(c, "oncall") for c in "ABCD"], slots=GRID, requirements=[heavy]), reqs({}))
+    assert plan.status is SolveStatus.INFEASIBLE
+    assert any("out of hours" in r for r in plan.result.reasons), plan.result.reasons
+
+
+def test_unpredictable_pas_is_read_written_and_validated(tmp_path: Path, tiny_path: Path) -> None:
+    """requirements.unpredictable_pas round-trips through a pack; without rota_size, or not a whole number
+    of 120ths of a PA, it is an error naming file, row, column and value (exit 2, nothing written)."""
+    folder = tmp_path / "pack"
+    shutil.copytree(tiny_path, folder)
+    acts = folder / "activities.csv"
+    acts.write_text(acts.read_text() + "oncall,On call,ONCALL,,false,,,\n")
+    (folder / "requirements.csv").write_text(
+        "activity_id,sessions_per_week,day,period,min_clinicians,rota_size,unpredictable_pas\n"
+        "mdt,,Tue,PM,2,,\noncall,,Tue,EVE,,6,0.75\n")
+    pack = read_pack(folder, purpose="plan")
+    assert [(r.activity_id, r.unpredictable_pas) for r in pack.requirements] == [("mdt", None), ("oncall", 0.75)]
+    again = tmp_path / "again"
+    write_pack(pack, again)
+    assert [r.unpredictable_pas for r in read_pack(again, purpose="plan").requirements] == [None, 0.75]
+    (folder / "requirements.csv").write_text(
+        "activity_id,sessions_per_week,day,period,min_clinicians,rota_size,unpredictable_pas\n"
+        "mdt,,Tue,PM,2,,0.5\n"        # row 2: no rota
+        "oncall,,Tue,EVE,,6,0.333\n"  # row 3: not a whole number of 120ths
+        "oncall,,Wed,EVE,,6,-1\n")   # row 4: negative
+    errors = [p for p in validate_pack(folder) if p.severity == "error"]
+    assert {(p.source, p.row, p.column, p.value) for p in errors} >= {
+        ("requirements.csv", 2, "unpredictable_pas", "0.5"),
+        ("requirements.csv", 3, "unpredictable_pas", "0.333"),
+        ("requirements.csv", 4, "unpredictable_pas", "-1"),
+    }
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(cli, ["plan", str(folder), "--out", str(out)])
+    assert result.exit_code == 2 and "give rota_size" in result.output and "Traceback" not in result.output
+    assert not out.exists()

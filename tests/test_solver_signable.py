@@ -15,7 +15,7 @@ from test_solver_helpers import activity, cell, cells, clinician, make_pack, req
 from capacity_planner.cli import cli
 from capacity_planner.errors import PlanCheckError
 from capacity_planner.pack.model import Availability, FixedRequirement, RoomCapacity, Skill, Slot
-from capacity_planner.solver import SolveStatus, plan_allocation
+from capacity_planner.solver import SolveStatus, build_problem, plan_allocation
 
 WEEK = tuple(Slot(d, p, False) for d in ("Mon", "Tue", "Wed", "Thu", "Fri") for p in ("AM", "PM"))
 CLINIC_SPA = (activity("clinic", room_type="clinic_room"), activity("spa", "SPA"))
@@ -261,6 +261,20 @@ def test_fairness_is_pro_rata_to_contracted_pas() -> None:
     dcc = plan.clinicians.set_index("clinician_id")["dcc_pas"].to_dict()
     assert dcc == {"A": 3.0, "B": 1.0}
     assert plan.result.objective["fairness"] == pytest.approx(0.25, abs=1e-4)  # integer weights
+
+
+def test_fairness_weights_stay_exact_at_a_fine_week_resolution() -> None:
+    # A (2 PAs, 42.37 working weeks: the week resolution becomes hundredths) does clinics only, share 1;
+    # B (4 PAs, 42 weeks, SPA floor 1) has 3 clinics and 1 SPA, share 0.75: spread 0.25. The share weights
+    # were round(10^7 / (120 PA units x 4,237 hundredths x 2 PAs)) = 10 for A (9.83) and 5 for B (4.96),
+    # so the level read 0.2609 (4 % off); they now scale with the week resolution (983 and 496): 0.2496.
+    acts = (activity("clinic"), activity("spa", "SPA"))
+    pack = make_pack([clinician("A", 2, weeks=42.37), clinician("B", 4, spa=1.0)], acts,
+                     [("A", "clinic"), ("B", "clinic"), ("B", "spa")], slots=WEEK[:4])
+    plan = run(pack, reqs({"clinic": 1000}))
+    assert build_problem(pack, reqs({"clinic": 1000})).week_scale == 100
+    assert plan.clinicians.set_index("clinician_id")["dcc_pas"].to_dict() == {"A": 2.0, "B": 3.0}
+    assert plan.result.objective["fairness"] == pytest.approx(0.25, abs=1e-3)
 
 
 def test_fairness_compares_a_staff_group_within_each_service() -> None:

@@ -107,6 +107,33 @@ def test_locked_labels_stay_in_their_week_and_the_checker_reads_them() -> None:
     assert "A Mon-AM: locked spa session was not kept" in found
 
 
+def test_a_locked_week_a_cell_is_forced_supply_and_never_capped_per_size() -> None:
+    """A locked week A clinic (21 weeks, 19 Mondays of 2026/27) and a need of 20 session-weeks: a second
+    clinic is needed, so supply is 19 + 44 (Tuesday) = 63. The per-size surplus cap used to apply to the
+    locked alternate-week cell as to a cell that could be dropped (supply <= 20 + 19 - 1), which no plan
+    meeting the need keeps: the unassigned, changes and fairness levels were infeasible and the plan only
+    "feasible" (found by the HiGHS property test over every level). Locked cells, weekly or on alternate
+    weeks, are never capped, and a locked alternate-week cell counts in forced supply (docs/method.md)."""
+    import datetime as dt
+
+    from capacity_planner.pack.model import Availability
+
+    pack = make_pack([clinician(c, 1) for c in ("C0", "C1", "C2")], (activity("a0"),), [("C0", "a0")],
+                     slots=MON_TUE[:3], availability=[Availability("C1", "Mon", "AM", False)],
+                     job_plans=[JobPlanCell("C2", "Mon", "AM", "a0", 21.0, locked=True, week="A")],
+                     start=dt.date(2026, 4, 6))
+    result = run(pack, reqs({"a0": 20}))
+    assert result.status is SolveStatus.OPTIMAL
+    assert all(lv.status is SolveStatus.OPTIMAL for lv in result.result.levels)
+    assert ("C2", "Mon", "AM", "a0", 21.0, "A") in rows(result.allocation)
+    assert result.result.objective["unmet_routine"] == 0
+    assert result.result.objective["unassigned_pas"] == 63.0  # C1's 42 and C2's other 21 weeks
+    assert result.result.objective["changes"] == 1.0  # C0's one new clinic
+    problem = build_problem(pack, reqs({"a0": 20}))
+    assert problem.supply_cap_parts(0) == (20 * problem.week_scale, 44 * problem.week_scale)  # need, Tuesday
+    assert problem.forced_supply(0, 44 * problem.week_scale) == 19 * problem.week_scale  # the locked half
+
+
 def test_rooms_decide_the_week_when_the_current_labels_would_overfill_them() -> None:
     """Two clinicians with clinic in week A in a slot with one room: their current labels cannot both
     hold; the plan keeps the room rule (one clinic a week) and the checker agrees."""

@@ -37,7 +37,9 @@ from capacity_planner.pack.schema import SETTINGS, TABLES, ColumnSpec
 from capacity_planner.pack.settings import settings_to_values, sheet_text
 from capacity_planner.pack.write import FORMULA_PREFIXES, excel_value, pack_to_tables
 
-EMPTY_TABLES = ("clinicians", "activities", "skills", "referrals", "appointments", "waiting_list")
+# requirements: MDT quorums and 1-in-N on-call rotas (min_clinicians, rota_size, share_of_weeks), issue 13
+EMPTY_TABLES = ("clinicians", "activities", "skills", "requirements", "referrals", "appointments",
+                "waiting_list")
 LIST_ROWS = 5000  # rows a drop-down covers below the data
 _REF_SOURCES = {"activity_id": ("activities", "A"), "follow_up_activity": ("activities", "A"),
                 "clinician_id": ("clinicians", "A")}

@@ -182,7 +182,9 @@ class FixedRequirement:
     If ``day``/``period`` are set, ``min_clinicians`` clinicians must do the activity in that slot;
     otherwise ``sessions_per_week`` sessions are needed somewhere in the week. With ``rota_size`` N (an
     ONCALL activity in a slot), exactly N clinicians form a 1-in-N rota, each on call
-    ``min_clinicians x service_weeks / N`` weeks a year.
+    ``min_clinicians x service_weeks / N`` weeks a year; ``unpredictable_pas`` (PAs a week, annualised over
+    the member's working weeks) is added to each member's PAs for the unpredictable emergency work of the
+    rota.
     """
 
     activity_id: str
@@ -192,6 +194,9 @@ class FixedRequirement:
     min_clinicians: int = C.DEFAULT_MIN_CLINICIANS
     rota_size: int | None = None  # 1-in-N on-call rota over the slot (None: the same heads every week)
     share_of_weeks: float | None = None  # a quorum read week by week in this share of weeks (solver/cover.py)
+    # PAs a week (annualised) of unpredictable emergency work each rota member is credited (consultant 2003
+    # Schedule 3, paragraph 5: agreed prospectively), on top of the on-call session's PAs; None: none
+    unpredictable_pas: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -300,6 +300,13 @@ REQUIREMENTS = TableSpec(
                    description="(extension) with day and period: the quorum is also read week by week, "
                                "bank holidays and leave counted, and must hold in this share of the weeks "
                                "(1: every week); the plan says the weeks it cannot. Blank: heads timetabled"),
+        ColumnSpec("unpredictable_pas", "float", min=0,
+                   description="(extension) with rota_size: PAs a week of unpredictable emergency work "
+                               "each rota member is credited, annualised over their working weeks (as agreed "
+                               "prospectively in the job plan, consultant contract 2003 Schedule 3), on top "
+                               "of the on-call session's PAs (its pa_value over their weeks on call); "
+                               "counted in the member's contracted PAs, out-of-hours share and job plan. "
+                               "Blank: 0"),
     ),
     references=(_ref("activity_id", "activities"),),
     description="demand not driven by referrals: MDT, ward rounds, on-call cover, SPA blocks",

@@ -225,7 +225,7 @@ PA_STEPS = 120  # the planner counts PAs exactly in 120ths of a PA (capacity_pla
 WEEK_STEPS = 100  # and weeks in hundredths
 _STEP_TOLERANCE = 1e-3  # of a step: 7.33333 reads as 7 1/3, 7.333 does not
 PA_COLUMNS = {"clinicians": ("contracted_pas", "max_pas", "min_spa_pas", "oncall_pas", "max_spa_pas"),
-              "activities": ("pa_value",)}
+              "activities": ("pa_value",), "requirements": ("unpredictable_pas",)}
 WEEK_COLUMNS = {"clinicians": ("working_weeks",), "job_plans": ("weeks_per_year",)}
 
 
@@ -302,6 +302,12 @@ def check_requirements(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
     empty = (f["day"].isna() & f["period"].isna() & f["sessions_per_week"].isna()).to_numpy()
     frame_rows(sink, raw, "requirements", f, empty, "sessions_per_week", None,
           "give sessions_per_week, or a day and period with min_clinicians")
+    if "unpredictable_pas" in f.columns:  # unpredictable emergency work belongs to a rota's members
+        no_rota = f["rota_size"].isna() if "rota_size" in f.columns else pd.Series(True, index=f.index)
+        mask = (f["unpredictable_pas"].fillna(0) > 0).to_numpy(dtype=bool) & no_rota.to_numpy(dtype=bool)
+        frame_rows(sink, raw, "requirements", f, mask, "unpredictable_pas", f["unpredictable_pas"],
+                   "unpredictable_pas is credited to the members of a 1-in-N on-call rota: give rota_size "
+                   "(with day and period), or put on-call PAs outside the grid in clinicians.oncall_pas")
     if "rota_size" not in f.columns:
         return
     rota = f["rota_size"].notna().to_numpy(dtype=bool)

@@ -21,7 +21,8 @@ reading of the rules, written from docs/method.md ("Allocation"), not from the m
   seven days;
 * a 1-in-N on-call rota (a requirement with ``rota_size`` N): exactly N clinicians do the activity in
   its slot, each row on call ``min_clinicians x service_weeks / N`` weeks a year, within the member's
-  working weeks (its PAs annualised like any cell; in premium time they count towards the SAS share);
+  working weeks (its PAs annualised like any cell, plus the rota's ``unpredictable_pas`` a week for
+  unpredictable emergency work; in premium time they count towards the SAS share);
 * supply is weekday-true (``planning.weekday_true_supply``, default on, with a known planning year): a
   weekly cell on day *d* delivers one session on every *d* of the 52 weeks from ``planning.start`` that is
   not a bank holiday, less the week's share recorded in ``leave``, less the contract's leave
@@ -181,6 +182,8 @@ def check_plan(  # noqa: C901
         supply_of[(cid, day, period, week)] = (weeks if on_rota
                                                else _cell_sessions(days, cid, day, weeks, c.working_weeks))
         pas = _session_pas(a.pa_value, premium, c.contract) * weeks / c.working_weeks
+        if on_rota:  # and the rota's unpredictable emergency work, PAs a week all year (Schedule 3)
+            pas += rotas[(aid, day, period)].unpredictable_pas or 0.0
         given = float(row.pas)  # type: ignore[arg-type]
         if abs(given - pas) > PAS_TOL:
             v.append(f"{where}: pas {given:g} but a {aid} session there counts {pas:g} PAs a week "

@@ -430,7 +430,8 @@ class Constraints:
         largest of need, current supply and fixed requirements). A plan with a cell that could be dropped
         and still give :math:`B_a` breaks it; a plan meeting need with no such cell never does, and neither
         do the forced cells alone, so no level of unmet demand changes (docs/method.md). Locked and pinned
-        cells and a 1-in-N rota's (exactly N members must be on it) are never capped: none can be dropped."""
+        cells (weekly or on alternate weeks) and a 1-in-N rota's (exactly N members must be on it) are never
+        capped: none can be dropped."""
         parts = self.p.supply_cap_parts(a)
         if parts is None or any(rule.activity == a for rule in self.p.cover):
             return  # weekly cover may need a cell that adds no session-weeks of need (solver/cover.py)
@@ -441,7 +442,8 @@ class Constraints:
             if (c, s) not in fixed and (s, a) not in self.p.rota_weeks:
                 groups.setdefault(self.p.supply_weeks(c, s, a), []).append(var)
         for c, s, var in self.v.h_by_a.get(a, []):
-            groups.setdefault(self.p.half_supply(c, s), []).append(var)
+            if (c, s, a) not in self.p.locked_halves:  # nor can a locked week A / week B cell
+                groups.setdefault(self.p.half_supply(c, s), []).append(var)
         most = sum(w for w, _ in self.v.supply_cells(a))
         for w, cells in sorted(groups.items()):
             if w >= longest or most <= base + w - 1:

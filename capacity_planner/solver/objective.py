@@ -45,7 +45,7 @@ UNITS = {
     "unassigned_pas": ("PA-weeks a year", -1),  # -1: PA_SCALE x the problem's week_scale
     "cost": ("GBP a year", PA_SCALE),
     "changes": ("sessions", 1),
-    "fairness": ("share of contracted PAs", SHARE_SCALE),
+    "fairness": ("share of contracted PAs", -2),  # -2: SHARE_SCALE x the problem's week_scale
 }
 
 
@@ -56,6 +56,8 @@ def level_scale(problem: AllocationProblem, name: str) -> int:
         return problem.week_scale
     if scale == -1:
         return PA_SCALE * problem.week_scale
+    if scale == -2:
+        return SHARE_SCALE * problem.week_scale
     return scale
 
 

@@ -117,6 +117,9 @@ class AllocationProblem:
     locked_halves: frozenset[tuple[int, int, int]] = frozenset()  # (clinician, slot, activity)
     # (slot, activity) of a 1-in-N on-call rota -> weeks a year each member is on call (week_scale units)
     rota_weeks: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    # (slot, activity) of a rota -> PA units a week of unpredictable emergency work each member is credited
+    # (requirements.unpredictable_pas), annualised over the member's working weeks; absent: none
+    rota_unpredictable: Mapping[tuple[int, int], int] = field(default_factory=dict)
     # The plan the changes level counts against (Baseline; None: the current job plans) and its cells
     # that must keep their baseline activity, (clinician, slot) -> activity
     baseline: Mapping[tuple[int, int], int] | None = None
@@ -235,8 +238,10 @@ class AllocationProblem:
         """PA-weeks a year one weekly cell gives clinician ``c`` (annual units, PA_SCALE x week_scale per
         PA-week): its PAs times the weeks it runs, ``pas(c, s, a) x weeks(c, s, a)``. A kept alternate-week
         cell (21 of 42 weeks) counts half the PAs of a weekly one, and so supplies half the session-weeks:
-        PAs and supply always move together."""
-        return self.pas(c, s, a) * self.weeks(c, s, a)
+        PAs and supply always move together. A rota member's cell adds the rota's unpredictable emergency
+        work, ``unpredictable x working weeks`` (PAs a week over the whole year of the member)."""
+        extra = self.rota_unpredictable.get((s, a), 0)
+        return self.pas(c, s, a) * self.weeks(c, s, a) + extra * self.clinicians[c].working_weeks
 
     def supply_weeks(self, c: int, s: int, a: int) -> int:
         """Sessions a year (week_scale units) one weekly cell delivers: weekday-true (the planning year's
@@ -280,7 +285,7 @@ class AllocationProblem:
         required = sum(self._slot_required(r, longest) for r in self.fixed_slots
                        if r.a == a) + sum(r.sessions * longest for r in self.fixed_weekly if r.a == a)
         return max(act.demand, act.current_supply, required, self.cover_room(a, longest),
-                   self._forced_supply(a, longest)), longest
+                   self.forced_supply(a, longest)), longest
 
     def cover_room(self, a: int, longest: int) -> int:
         """Session-weeks a year (week_scale units) a weekly cover of ``a`` may need (solver/cover.py): k
@@ -295,15 +300,18 @@ class AllocationProblem:
             return r.rota * self.rota_weeks[(r.s, r.a)]
         return max(r.min_clinicians * longest, r.attendance or 0)
 
-    def _forced_supply(self, a: int, longest: int) -> int:
+    def forced_supply(self, a: int, longest: int) -> int:
         """Session-weeks a year (week_scale units) of ``a`` that locks and fixed requirements force: every
         locked cell, plus each fixed slot's heads not already locked there x ``longest`` (a 1-in-N rota's
-        members not already locked there x their weeks on call), plus sessions a week x ``longest``. The
+        members not already locked there x their weeks on call), plus sessions a week x ``longest``; a
+        locked alternate-week cell counts its half of the weeks. The
         supply cap is never below it, so locks and requirements that together exceed need, current supply
         and the requirements alone cannot make a pack infeasible (found by the HiGHS property test)."""
         locked = [key for key in self.locked if self.current.get(key) == a]
         locked += [key for key, b in self.pinned.items() if b == a and key not in self.locked]  # meeting pins
         forced = sum(self.supply_weeks(*key, a) for key in locked)
+        # a locked week A / week B cell (job_plans.week) is forced too, for its half of the weeks
+        forced += sum(self.half_supply(c, s) for c, s, b in self.locked_halves if b == a)
         for r in self.fixed_slots:
             if r.a == a and r.rota is not None:  # members not already locked there, each on call its weeks
                 members_locked = sum(1 for _, s in locked if s == r.s)
@@ -610,6 +618,7 @@ def build_problem(  # noqa: C901
     }
     fixed_slots, fixed_weekly = [], []
     rota_cells: dict[tuple[int, int], int] = {}
+    rota_unpredictable: dict[tuple[int, int], int] = {}
     for req in pack.requirements:
         a = act_of[req.activity_id]
         if req.day is not None and req.period is not None:
@@ -621,6 +630,9 @@ def build_problem(  # noqa: C901
                     exact = rotas[(req.activity_id, req.day, req.period)] * week_scale
                     assert exact.denominator == 1  # _week_scale includes it
                     rota_cells[(s, a)] = int(exact)
+                    if req.unpredictable_pas:  # each member's unpredictable emergency work, PAs a week
+                        rota_unpredictable[(s, a)] = to_units(req.unpredictable_pas, PA_SCALE,
+                                                              "requirements.unpredictable_pas")
                 elif pack.settings.quorum_leave_aware:
                     attendance = math.ceil(round(k * pack.settings.service_weeks * week_scale, 6))
                 fixed_slots.append(FixedSlot(a, s, k, attendance, req.rota_size))
@@ -695,6 +707,7 @@ def build_problem(  # noqa: C901
         notes=tuple(notes),
         halves=halves,
         rota_weeks=rota_cells,
+        rota_unpredictable=rota_unpredictable,
         current_halves=current_halves,
         locked_halves=frozenset(locked_halves),
         baseline=base_cells,

@@ -171,7 +171,7 @@ class Solution:
 
     def dcc_spread_units(self) -> dict[str, int]:
         """Spread (max - min) of the DCC share of contracted grid PA-weeks per staff group of two or more
-        clinicians with grid PAs, in 1/SHARE_SCALE (the fairness level's own weights)."""
+        clinicians with grid PAs, in 1/(SHARE_SCALE x week_scale) (the fairness level's own weights)."""
         out = {}
         for g, members in fairness_members(self.problem).items():
             dcc = [self.annual_units(c, category="DCC") * share_coefficient(self.problem, c) for c in members]

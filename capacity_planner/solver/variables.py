@@ -17,7 +17,7 @@ PA-week a year = PA_SCALE x week_scale):
 * :math:`b_a \in [0, \bar b_a]`: locum/WLI sessions bought a year (``bought_sessions[2ww]``);
 * :math:`m_a \in [0, D_a]`: unmet demand, session-weeks a year (``unmet[2ww]``);
 * :math:`h_g, l_g`: highest and lowest DCC share of contracted PAs in staff group *g*
-  (``dcc_max[consultant]``, in 1/:data:`SHARE_SCALE`);
+  (``dcc_max[consultant]``, in 1/(:data:`SHARE_SCALE` x ``week_scale``));
 * :math:`k_c`: sessions changed for clinician *c*, the larger of cells removed and cells added.
 """
 
@@ -35,10 +35,13 @@ SHARE_SCALE = 10_000_000  # DCC share of contracted PAs in 1/SHARE_SCALE (fairne
 
 def share_coefficient(problem: AllocationProblem, c: int) -> int:
     """Integer weight turning clinician *c*'s DCC annual units into a share of their contracted grid
-    PA-weeks, in 1/:data:`SHARE_SCALE`: ``round(SHARE_SCALE / annual_target)`` (rounding at most 0.5 in
-    a weight of about 500 for a 10-PA, 42-week contract: the share is exact to about 1e-4)."""
+    PA-weeks, in 1/(:data:`SHARE_SCALE` x ``week_scale``): ``round(SHARE_SCALE x week_scale /
+    annual_target)``, about ``10^7 / (120 x weeks x PAs)`` whatever the week resolution (198 for a 10-PA,
+    42-week contract, 397 for 5 PAs: the rounding, at most 0.5, leaves the share exact to 0.25 % or
+    better). Without ``week_scale`` the weight shrank with the resolution: 66 with a 1-in-6 rota (thirds of
+    a week), 2 with working weeks in hundredths (1.6 % off), 1 or 0 below that."""
     target = problem.clinicians[c].annual_target
-    return round(SHARE_SCALE / target) if target > 0 else 0
+    return round(SHARE_SCALE * problem.week_scale / target) if target > 0 else 0
 
 
 def clinician_services(problem: AllocationProblem) -> dict[int, tuple[str | None, ...]]:
@@ -129,7 +132,7 @@ class Variables:
         self._supply: dict[int, Expr] = {}
         self.counts: list[cp_model.IntVar] = []
         self.spread_groups = fairness_members(p)
-        bound = SHARE_SCALE * 4
+        bound = SHARE_SCALE * p.week_scale * 4
         self.dcc_max = {g: model.new_int_var(0, bound, f"dcc_max[{g}]") for g in self.spread_groups}
         self.dcc_min = {g: model.new_int_var(0, bound, f"dcc_min[{g}]") for g in self.spread_groups}
         self.changed = {c: model.new_int_var(0, 2 * len(p.slots), f"sessions_changed[{ci.clinician_id}]")

@@ -581,8 +581,8 @@ def build_problem(  # noqa: C901
         target[(clin_index[cid], s)] = units
     productivity = supply_weights(pack, [ci.clinician_id for ci in clinicians],
                                   [info.activity_id for info in activities])
-    notes += weights_note(productivity, [ci.clinician_id for ci in clinicians],
-                          [info.activity_id for info in activities])
+    notes += weights_note({k: w for k, w in productivity.items() if k in skilled},
+                          [ci.clinician_id for ci in clinicians], [info.activity_id for info in activities])
     current_supply: dict[int, int] = {}
     for key, a in current.items():  # weekday-true when the setting is on (a rota member's cell: its weeks)
         current_supply[a] = current_supply.get(a, 0) + weighted_supply(

@@ -20,7 +20,15 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from test_solver_helpers import activity, cell, clinician, make_pack, reqs, run
 
 from capacity_planner.calendar import weekday_working_weeks
-from capacity_planner.pack.model import Availability, FixedRequirement, Link, PlanningPack, RoomCapacity, Slot
+from capacity_planner.pack.model import (
+    Availability,
+    FixedRequirement,
+    Link,
+    PlanningPack,
+    Productivity,
+    RoomCapacity,
+    Slot,
+)
 from capacity_planner.solver import SolveStatus
 from capacity_planner.solver.options import Allowances, PurchasedSessions
 from capacity_planner.solver.plan_result import PlanResult
@@ -155,12 +163,20 @@ def highs_levels(pack: PlanningPack, demand: dict[str, float], budget: Budget | 
         w_d = math.floor(weekday_working_weeks(pack.settings.start, w)[day] + 0.5 + 1e-9)
         return w_d if k == w else math.floor(k * w_d / w + 0.5 + 1e-9)
 
+    # Productivity per staff group (docs/method.md): a cell's supply to a counts its sessions x w_{c,a}, to the
+    # nearest whole session (these packs' supply is in whole sessions).
+    per = _productivity_weights(pack)
+
+    def counted(cid: str, a: str, k: float) -> float:
+        w = per.get((cid, a))
+        return k if w is None else math.floor(k * w + 0.5 + 1e-9)
+
     def supply(x: tuple[str, str, str, str]) -> float:
-        return sessions(x[0], x[1], weeks(x))
+        return counted(x[0], x[3], sessions(x[0], x[1], weeks(x)))
 
     short = [a for a in acts if demand.get(a, 0) > 0]
-    now = {a: sum(sessions(j.clinician_id, j.day, j.weeks_per_year) for j in pack.job_plans
-                  if j.activity_id == a) for a in acts}
+    now = {a: sum(counted(j.clinician_id, a, sessions(j.clinician_id, j.day, j.weeks_per_year))
+                  for j in pack.job_plans if j.activity_id == a) for a in acts}
     floors = {a: float(np.floor(0.5 * min(now[a], demand[a]))) for a in short if not acts[a].rapid_access}
     floors = {a: f for a, f in floors.items() if f > 0}
     n = len(xs) + len(hs) + len(alt)
@@ -225,7 +241,8 @@ def highs_levels(pack: PlanningPack, demand: dict[str, float], budget: Budget | 
     rows += level_rows
     for a in short:
         coefs: dict[int, float] = {idx[x]: supply(x) for x in xs if x[3] == a}
-        coefs |= {half[x]: sessions(x[0], x[1], clin[x[0]].working_weeks / 2) for x in hs if x[3] == a}
+        coefs |= {half[x]: counted(x[0], a, sessions(x[0], x[1], clin[x[0]].working_weeks / 2))
+                  for x in hs if x[3] == a}
         if a in bought:
             coefs[bought[a]] = 1
         rows.append(({**coefs, m[a]: 1}, demand[a], np.inf))
@@ -476,6 +493,25 @@ def highs_unmet(pack: PlanningPack, demand: dict[str, float], budget: Budget | N
     if levels is None:
         return None
     return levels["routine_floor"], levels["unmet_rapid_access"], levels["unmet_routine"]
+
+
+def _productivity_weights(pack: PlanningPack) -> dict[tuple[str, str], float]:
+    """(clinician, activity) -> w = pps of the clinician's staff group (its ``productivity`` row, else the
+    activity's patients_per_session) / pps^mix, the mean over the current job plans' cells of the activity
+    weighted by their weeks_per_year (the activity's own pps when it has none today); only w != 1."""
+    group = {c.clinician_id: c.staff_group for c in pack.clinicians}
+    out = {}
+    for act in pack.activities:
+        rows = {r.staff_group: r.patients_per_session for r in pack.productivity if r.activity_id == act.activity_id}
+        if not rows or act.patients_per_session is None:
+            continue
+        pps = {g: rows.get(g, act.patients_per_session) for g in set(group.values())}
+        now = [(j.weeks_per_year, pps[group[j.clinician_id]]) for j in pack.job_plans
+               if j.activity_id == act.activity_id]
+        weeks = sum(n for n, _ in now)
+        mix = sum(n * p for n, p in now) / weeks if weeks else act.patients_per_session
+        out |= {(cid, act.activity_id): pps[g] / mix for cid, g in group.items() if abs(pps[g] / mix - 1) > 1e-12}
+    return out
 
 
 def _link_rows(pack: PlanningPack, grid: list[tuple[str, str]], xs: list, hs: list, idx: dict, half: dict,
@@ -829,4 +865,35 @@ def linked_packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[
 def test_linked_sessions_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float], list[str]]) -> None:
     # Of these 25 packs, 13 have a link that changes the HiGHS optimum and 8 cannot hold (3 of them only
     # with the links, e.g. a locked list without its link: CP-SAT says why).
+    _plan_matches_highs(*case)
+
+
+@st.composite
+def productive_packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
+    """A random pack of :func:`packs` with consultants and nurses, every activity seeing 8, 10 or 12 patients a
+    session, and ``productivity`` rows for some (issue 19 item 3): nurses (or consultants) at 4-15. Working
+    weeks are 42 (current cells 42 or 21) so that supply stays in whole sessions."""
+    pack, demand, rapid = draw(packs())
+    clinicians = tuple(dataclasses.replace(c, staff_group=draw(st.sampled_from(["consultant", "nurse"])),
+                                           working_weeks=42.0) for c in pack.clinicians)
+    unlock = draw(st.integers(0, 3)) > 0  # mostly unlocked, so that more packs are feasible and the weights bind
+    jobs = tuple(dataclasses.replace(j, weeks_per_year=42.0 if j.weeks_per_year >= 42 else 21.0,
+                                     locked=j.locked and not unlock) for j in pack.job_plans)
+    acts = tuple(a if a.category == "SPA" else
+                 dataclasses.replace(a, patients_per_session=float(draw(st.sampled_from([8, 10, 12]))))
+                 for a in pack.activities)
+    rows = [Productivity(a.activity_id, g, float(draw(st.sampled_from([4, 6, 9, 15]))))
+            for a in acts if a.category != "SPA"
+            for g in draw(st.sampled_from([["nurse"], ["nurse"], ["consultant"], ["nurse", "consultant"], []]))]
+    return pack.replace(clinicians=clinicians, job_plans=jobs, activities=acts, productivity=tuple(rows)), \
+        demand, rapid
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(productive_packs())
+def test_productivity_per_cell_matches_an_independent_milp(
+        case: tuple[PlanningPack, dict[str, float], list[str]]) -> None:
+    """Each cell's supply weighted by its staff group's patients a session over the current mix (issue 19
+    item 3): CP-SAT's floor and unmet levels equal HiGHS's and every plan passes the checker."""
     _plan_matches_highs(*case)

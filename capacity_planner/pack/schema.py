@@ -462,7 +462,8 @@ PRODUCTIVITY = TableSpec(
     references=(_ref("activity_id", "activities"),),
     description="(extension) productivity per staff group: patients per session of an activity when a "
                 "staff group runs it; demand is turned into sessions at the current job plans' mix of "
-                "staff groups (docs/method.md, \"Productivity per staff group\")",
+                "staff groups, and the plan counts each clinician's sessions at their group's patients a "
+                "session over that mix (docs/method.md, \"Productivity per staff group\")",
     extension=True,
 )
 

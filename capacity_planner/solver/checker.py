@@ -36,6 +36,9 @@ reading of the rules, written from docs/method.md ("Allocation"), not from the m
   (dedicated) or working any session but external duties, holding the named role, that does not itself
   need the link (present); an activity only dedicated links need has no more sessions in a slot than
   they need there (rounded up) in place of the no-surplus cap.
+* productivity per staff group (``productivity``): a cell's supply to activity *a* is its sessions a year
+  x pps of its clinician's group / pps at the current plans' mix of groups, to the nearest step of the
+  resolution of supply, half up (docs/method.md, "Productivity per staff group"); bought sessions count 1.
 
 It returns a list of violations in words (empty when the plan keeps every rule), so a bug in the model,
 the integer scaling or the table writer shows up as a violation.
@@ -138,6 +141,8 @@ def check_plan(  # noqa: C901
     weeks_of: dict[tuple[str, str, str, str], float] = {}
     supply_of: dict[tuple[str, str, str, str], float] = {}  # sessions a year delivered (weekday-true)
     days = _day_sessions(pack)
+    per_patient = _productivity(pack)  # (clinician, activity) -> supply weight; empty without the table
+    steps = round(1 / _resolution(pack)) if per_patient else 1
     by: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # cid -> kind -> PAs a week
     for row in alloc.itertuples(index=False):
         cid, day, period, aid = str(row.clinician_id), str(row.day), str(row.period), str(row.activity_id)
@@ -181,6 +186,9 @@ def check_plan(  # noqa: C901
         on_rota = (aid, day, period) in rotas and not week  # on call on its weeks: not weekday-true
         supply_of[(cid, day, period, week)] = (weeks if on_rota
                                                else _cell_sessions(days, cid, day, weeks, c.working_weeks))
+        if (cid, aid) in per_patient:
+            supply_of[(cid, day, period, week)] = _per_patient(supply_of[(cid, day, period, week)],
+                                                              per_patient[(cid, aid)], steps)
         pas = _session_pas(a.pa_value, premium, c.contract) * weeks / c.working_weeks
         if on_rota:  # and the rota's unpredictable emergency work, PAs a week all year (Schedule 3)
             pas += rotas[(aid, day, period)].unpredictable_pas or 0.0
@@ -283,14 +291,17 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
     grid_days = {s.day for s in pack.slots} or set(C.WEEKDAYS)
     longest_of: dict[str, float] = defaultdict(float)
     current_of: dict[str, float] = defaultdict(float)
+    weights = _productivity(pack)
+    steps = round(1 / step)
     for cid, aid in skills:
         if cid in clin:
             most_day = max(_cell_sessions(days, cid, d, clin[cid].working_weeks, clin[cid].working_weeks)
                            for d in grid_days)
-            longest_of[aid] = max(longest_of[aid], most_day)
+            longest_of[aid] = max(longest_of[aid], _per_patient(most_day, weights.get((cid, aid)), steps))
     for j in plan_cells.values():
-        kept = _cell_sessions(days, j.clinician_id, j.day, j.weeks_per_year,
-                              clin[j.clinician_id].working_weeks)
+        kept = _per_patient(_cell_sessions(days, j.clinician_id, j.day, j.weeks_per_year,
+                                           clin[j.clinician_id].working_weeks),
+                            weights.get((j.clinician_id, j.activity_id)), steps)
         longest_of[j.activity_id] = max(longest_of[j.activity_id], kept)
         current_of[j.activity_id] += kept
     for a in pack.activities:
@@ -496,8 +507,11 @@ def _forced(pack: PlanningPack, clin: dict, days: dict | None, plan_cells: dict,
     slot's heads not already locked there x ``longest`` (a 1-in-N rota's members not already locked there x
     their weeks on call), sessions a week (rounded up) x ``longest``."""
     locked = [j for j in plan_cells.values() if j.locked and j.activity_id == aid]
-    forced = sum(_cell_sessions(days, j.clinician_id, j.day, j.weeks_per_year,
-                                clin[j.clinician_id].working_weeks) for j in locked)
+    weights = _productivity(pack)
+    steps = round(1 / _resolution(pack)) if weights else 1
+    forced = sum(_per_patient(_cell_sessions(days, j.clinician_id, j.day, j.weeks_per_year,
+                                             clin[j.clinician_id].working_weeks),
+                              weights.get((j.clinician_id, aid)), steps) for j in locked)
     for r in pack.requirements:
         if r.activity_id != aid:
             continue
@@ -979,3 +993,42 @@ def _check_gaps(table: pd.DataFrame, need: dict[str, float], acts: dict, supply:
             if abs(float(getattr(r, col)) - want) > 1e-4:
                 v.append(f"gaps table: {aid} {col} is {float(getattr(r, col)):g}, recomputed {want:g}")
     return v
+
+
+def _productivity(pack: PlanningPack) -> dict[tuple[str, str], float]:
+    """Supply weight of each active clinician's sessions of each activity with ``productivity`` rows:
+    pps of the clinician's staff group (the row, else the activity's own) / pps at the current job plans'
+    mix of staff groups (session-weeks of ``weeks_per_year`` by group; the activity's own pps without
+    current sessions). Only weights other than 1; none when a session's patients are unknown."""
+    out: dict[tuple[str, str], float] = {}
+    group = {c.clinician_id: c.staff_group for c in pack.clinicians if c.active}
+    for a in pack.activities:
+        rows = {p.staff_group: float(p.patients_per_session) for p in pack.productivity
+                if p.activity_id == a.activity_id}
+        if not rows:
+            continue
+        own = a.patients_per_session_effective
+        n: dict[str, float] = defaultdict(float)
+        for j in pack.job_plans:
+            if j.activity_id == a.activity_id and j.clinician_id in group:
+                n[group[j.clinician_id]] += float(j.weeks_per_year or 0.0)
+        total = sum(n.values())
+        if total > 0 and all(g in rows or own is not None for g in n):
+            mix = sum(k * rows.get(g, own or 0.0) for g, k in n.items()) / total
+        else:
+            mix = own or 0.0
+        if mix <= 0:
+            continue
+        for cid, g in group.items():
+            pps = rows.get(g, own)
+            if pps is not None and abs(pps / mix - 1.0) > 1e-12:
+                out[(cid, a.activity_id)] = pps / mix
+    return out
+
+
+def _per_patient(sessions: float, weight: float | None, steps: int) -> float:
+    """``sessions`` a year x the productivity ``weight`` (None: 1), to the nearest 1/``steps`` of a
+    session (the resolution of supply), half up."""
+    if weight is None:
+        return sessions
+    return _half_up(sessions * weight, steps)

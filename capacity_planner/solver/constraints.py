@@ -443,7 +443,7 @@ class Constraints:
                 groups.setdefault(self.p.supply_weeks(c, s, a), []).append(var)
         for c, s, var in self.v.h_by_a.get(a, []):
             if (c, s, a) not in self.p.locked_halves:  # nor can a locked week A / week B cell
-                groups.setdefault(self.p.half_supply(c, s), []).append(var)
+                groups.setdefault(self.p.half_supply(c, s, a), []).append(var)
         most = sum(w for w, _ in self.v.supply_cells(a))
         for w, cells in sorted(groups.items()):
             if w >= longest or most <= base + w - 1:

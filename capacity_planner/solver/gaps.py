@@ -164,7 +164,7 @@ def _step(sol: Solution, a: int) -> int:
     """Session-weeks a year (week_scale units) of the smallest planned cell of activity ``a``."""
     p = sol.problem
     return min([p.supply_weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a]
-               + [p.half_supply(c, s) for c, s, _, b in sol.half_cells() if b == a], default=0)
+               + [p.half_supply(c, s, a) for c, s, _, b in sol.half_cells() if b == a], default=0)
 
 
 def _held_by(sol: Solution, a: int, who: set[int]) -> list[str]:

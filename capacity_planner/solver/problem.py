@@ -60,6 +60,7 @@ from capacity_planner.solver.cover import CoverRule, cover_rules
 from capacity_planner.solver.current import referral_demand, whole_session_ceiling, with_current_time
 from capacity_planner.solver.links import LinkRule, link_rules
 from capacity_planner.solver.options import Allowances, Baseline
+from capacity_planner.solver.productivity import supply_weights, weighted_supply, weights_note
 from capacity_planner.solver.records import (
     HELD_CATEGORIES,
     PREMIUM_FACTOR,
@@ -133,6 +134,9 @@ class AllocationProblem:
     cover: tuple[CoverRule, ...] = ()
     links: tuple[LinkRule, ...] = ()  # linked sessions (solver/links.py); empty without a links table
     sites: SiteRule | None = None  # sites and travel (solver/sites.py); None: no site rule
+    # productivity per cell (solver/productivity.py): (clinician, activity) -> w = pps_{g(c),a} / pps^mix_a,
+    # the session-weeks of need one session meets; absent: 1 (empty without a productivity table)
+    productivity: Mapping[tuple[int, int], float] = field(default_factory=dict)
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
     # ---- sizes and lookups ---------------------------------------------------------------------
@@ -245,19 +249,26 @@ class AllocationProblem:
 
     def supply_weeks(self, c: int, s: int, a: int) -> int:
         """Sessions a year (week_scale units) one weekly cell delivers: weekday-true (the planning year's
-        calendar for slot ``s``'s day, :mod:`capacity_planner.solver.supply`), else :meth:`weeks`. Its PAs
-        stay :meth:`annual` (contractual)."""
+        calendar for slot ``s``'s day, :mod:`capacity_planner.solver.supply`), else :meth:`weeks`; weighted
+        by the clinician's productivity in ``a`` when the pack has a ``productivity`` table
+        (:mod:`capacity_planner.solver.productivity`). Its PAs stay :meth:`annual` (contractual)."""
         rota = self.rota_weeks.get((s, a))
         if rota is not None:  # on call on the rota's weeks, bank holidays included: not weekday-true
-            return rota
-        if self.current.get((c, s)) == a:
-            return self.supply_kept.get((c, s), self.current_weeks[(c, s)])
-        return self.supply_full.get((c, s), self.clinicians[c].working_weeks)
+            units = rota
+        elif self.current.get((c, s)) == a:
+            units = self.supply_kept.get((c, s), self.current_weeks[(c, s)])
+        else:
+            units = self.supply_full.get((c, s), self.clinicians[c].working_weeks)
+        return weighted_supply(units, self.productivity.get((c, a))) if self.productivity else units
 
-    def half_supply(self, c: int, s: int) -> int:
+    def half_supply(self, c: int, s: int, a: int | None = None) -> int:
         """Sessions a year (week_scale units) an alternate-week cell of clinician ``c`` in slot ``s``
-        delivers: half the weekday-true supply of a weekly one, else :meth:`half_weeks`."""
-        return self.supply_half.get((c, s), self.half_weeks(c))
+        delivers: half the weekday-true supply of a weekly one, else :meth:`half_weeks`; weighted by the
+        productivity of ``c`` in activity ``a`` when given (every supply sum gives it)."""
+        units = self.supply_half.get((c, s), self.half_weeks(c))
+        if a is None or not self.productivity:
+            return units
+        return weighted_supply(units, self.productivity.get((c, a)))
 
     def min_session_pas(self, c: int) -> int:
         """Smallest PA units of any session clinician ``c`` could do (0 if they have no options)."""
@@ -311,7 +322,7 @@ class AllocationProblem:
         locked += [key for key, b in self.pinned.items() if b == a and key not in self.locked]  # meeting pins
         forced = sum(self.supply_weeks(*key, a) for key in locked)
         # a locked week A / week B cell (job_plans.week) is forced too, for its half of the weeks
-        forced += sum(self.half_supply(c, s) for c, s, b in self.locked_halves if b == a)
+        forced += sum(self.half_supply(c, s, a) for c, s, b in self.locked_halves if b == a)
         for r in self.fixed_slots:
             if r.a == a and r.rota is not None:  # members not already locked there, each on call its weeks
                 members_locked = sum(1 for _, s in locked if s == r.s)
@@ -576,11 +587,17 @@ def build_problem(  # noqa: C901
         units = to_units(w, WEEK_SCALE, "supply") * week_scale // WEEK_SCALE
         target = {"full": supply_full, "kept": supply_kept, "half": supply_half}[kind]
         target[(clin_index[cid], s)] = units
+    productivity = supply_weights(pack, [ci.clinician_id for ci in clinicians],
+                                  [info.activity_id for info in activities])
+    notes += weights_note({k: w for k, w in productivity.items() if k in skilled},
+                          [ci.clinician_id for ci in clinicians], [info.activity_id for info in activities])
     current_supply: dict[int, int] = {}
     for key, a in current.items():  # weekday-true when the setting is on (a rota member's cell: its weeks)
-        current_supply[a] = current_supply.get(a, 0) + supply_kept.get(key, current_weeks[key])
+        current_supply[a] = current_supply.get(a, 0) + weighted_supply(
+            supply_kept.get(key, current_weeks[key]), productivity.get((key[0], a)))
     for c, s, a, weeks in half_current:
-        current_supply[a] = current_supply.get(a, 0) + supply_half.get((c, s), weeks)
+        current_supply[a] = current_supply.get(a, 0) + weighted_supply(supply_half.get((c, s), weeks),
+                                                                       productivity.get((c, a)))
     share = float(pack.settings.routine_floor_share)
     activities = [
         dataclasses.replace(
@@ -720,6 +737,7 @@ def build_problem(  # noqa: C901
                          tuple(info.activity_id for info in activities), skilled),
         sites=site_rule(pack, tuple(a.activity_id for a in activities),
                         tuple((sl.day, sl.period) for sl in slots)),
+        productivity=productivity,
     )
 
 

@@ -118,7 +118,7 @@ class Solution:
         for (c, s), a in self.cells.items():
             out[a] += self.problem.supply_weeks(c, s, a)
         for c, s, _, a in self.half_cells():
-            out[a] += self.problem.half_supply(c, s)
+            out[a] += self.problem.half_supply(c, s, a)
         return out
 
     def unmet_units(self, a: int) -> int:

@@ -88,7 +88,7 @@ def current_supply_units(p: AllocationProblem) -> dict[int, int]:
     for (c, s), pair in p.current_halves.items():  # week A / week B cells: half the working weeks' supply
         for half in pair:
             if half is not None:
-                out[half] += p.half_supply(c, s)
+                out[half] += p.half_supply(c, s, half)
     return out
 
 
@@ -206,7 +206,7 @@ def floor_report(sol: Solution) -> list[str]:
             continue
         supply = sol.supply_units[a]
         step = min([p.supply_weeks(c, s, a) for (c, s), b in sol.cells.items() if b == a]
-                   + [p.half_supply(c, s) for c, s, _, b in sol.half_cells() if b == a], default=0)
+                   + [p.half_supply(c, s, a) for c, s, _, b in sol.half_cells() if b == a], default=0)
         if supply < act.floor:
             out.append(f"{act.activity_id}: below its routine floor ({supply / p.week_scale:g} of "
                        f"{act.floor / p.week_scale:g} session-weeks a year); the rules leave no other way")

@@ -172,7 +172,7 @@ class Variables:
         for c, s, var in self.by_a[a]:
             groups[p.supply_weeks(c, s, a)].append(var)
         for c, s, var in self.h_by_a.get(a, []):
-            groups[p.half_supply(c, s)].append(var)
+            groups[p.half_supply(c, s, a)].append(var)
         terms = []
         for w, cells in sorted(groups.items()):
             if len(cells) == 1:
@@ -201,7 +201,7 @@ class Variables:
         """(session-weeks a year, variable) of every weekly and alternate-week cell of activity ``a``."""
         p = self.problem
         cells = [(p.supply_weeks(c, s, a), var) for c, s, var in self.by_a.get(a, [])]
-        return cells + [(p.half_supply(c, s), var) for c, s, var in self.h_by_a.get(a, [])]
+        return cells + [(p.half_supply(c, s, a), var) for c, s, var in self.h_by_a.get(a, [])]
 
     def sessions_in_slot(self, s: int, a: int) -> Expr:
         r""":math:`\sum_c x_{csa}`: clinicians doing *a* in slot *s*."""

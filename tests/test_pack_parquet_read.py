@@ -15,16 +15,19 @@ from capacity_planner.pack.raw import _parquet_frame, read_raw
 
 def _arrow_table() -> pa.Table:
     day = dt.date(2026, 1, 5)
-    return pa.table({
-        "text": pa.array(["a", None, "c", "a"]),
-        "ints": pa.array([1, None, 3, 4], type=pa.int64()),
-        "floats": pa.array([1.5, None, 2.0, float("nan")]),
-        "flags": pa.array([True, None, False, True]),
-        "dates": pa.array([day, None, day, day], type=pa.date32()),
-        "stamps": pa.array([dt.datetime(2026, 1, 5, 9), None, None, dt.datetime(2026, 2, 1)],
-                           type=pa.timestamp("ms")),
-        "codes": pa.array(["x", "y", None, "x"]).dictionary_encode(),
-    })
+    return pa.table(
+        {
+            "text": pa.array(["a", None, "c", "a"]),
+            "ints": pa.array([1, None, 3, 4], type=pa.int64()),
+            "floats": pa.array([1.5, None, 2.0, float("nan")]),
+            "flags": pa.array([True, None, False, True]),
+            "dates": pa.array([day, None, day, day], type=pa.date32()),
+            "stamps": pa.array(
+                [dt.datetime(2026, 1, 5, 9), None, None, dt.datetime(2026, 2, 1)], type=pa.timestamp("ms")
+            ),
+            "codes": pa.array(["x", "y", None, "x"]).dictionary_encode(),
+        }
+    )
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -42,8 +45,9 @@ def test_a_file_without_pandas_metadata_reads_as_one_table_would(tmp_path: Path)
 
 
 def test_a_file_written_by_pandas_keeps_its_dtypes_and_drops_its_index(tmp_path: Path) -> None:
-    frame = pd.DataFrame({"n": pd.array([1, None, 3], dtype="Int64"), "s": ["a", "b", None]},
-                         index=[10, 11, 12])
+    frame = pd.DataFrame(
+        {"n": pd.array([1, None, 3], dtype="Int64"), "s": ["a", "b", None]}, index=[10, 11, 12]
+    )
     path = tmp_path / "t.parquet"
     frame.to_parquet(path)  # the index is stored as a column, restored from the pandas metadata
     file = pq.ParquetFile(path)
@@ -57,8 +61,15 @@ def test_an_empty_file_and_a_read_pack_table(tmp_path: Path) -> None:
     pq.write_table(_arrow_table().slice(0, 0), path)
     file = pq.ParquetFile(path)
     _same(_parquet_frame(file, file.schema_arrow), pq.read_table(path).to_pandas())
-    pq.write_table(pa.table({"referral_date": pa.array([dt.date(2026, 1, 5)] * 3),
-                             "activity_id": pa.array(["A", "B", "A"]).dictionary_encode()}), path)
+    pq.write_table(
+        pa.table(
+            {
+                "referral_date": pa.array([dt.date(2026, 1, 5)] * 3),
+                "activity_id": pa.array(["A", "B", "A"]).dictionary_encode(),
+            }
+        ),
+        path,
+    )
     table = read_raw(tmp_path).tables["referrals"]
     assert table.rows.tolist() == [2, 3, 4]
     assert isinstance(table.frame["activity_id"].dtype, pd.CategoricalDtype)

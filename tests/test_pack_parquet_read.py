@@ -74,3 +74,16 @@ def test_an_empty_file_and_a_read_pack_table(tmp_path: Path) -> None:
     assert table.rows.tolist() == [2, 3, 4]
     assert isinstance(table.frame["activity_id"].dtype, pd.CategoricalDtype)
     assert table.frame["activity_id"].astype(str).tolist() == ["A", "B", "A"]
+
+
+def test_unknown_ids_of_a_categorical_match_the_cell_by_cell_lookup() -> None:
+    """check_references looks a categorical up on its categories (issue 16): same rows as per cell."""
+    from capacity_planner.pack.validate import _unknown
+
+    cells = ["A", None, "Z", "B", "A", None, "Y"]
+    known = pd.Index(["A", "B", "C"], dtype="str")
+    as_text = pd.Series(cells, dtype="str")
+    as_categorical = pd.Series(pd.Categorical(cells, categories=["Y", "A", "unused", "Z", "B"]))
+    expected = [False, False, True, False, False, False, True]
+    assert _unknown(as_text, known).tolist() == expected
+    assert _unknown(as_categorical, known).tolist() == expected

@@ -8,8 +8,8 @@ The pack is generated on demand into ``benchmarks/_packs/`` (git-ignored). Each 
 subprocess so that peak memory (``ru_maxrss``) belongs to that step alone:
 
 * ``pipeline``: ``read_pack`` (the pack reader, which validates every table) and ``size_demand`` (history,
-  forecasts, sizing) timed separately, plus writing the CSV outputs (and, with ``--charts``, one PNG per
-  activity); ``tracemalloc`` peak of ``size_demand`` alone.
+  forecasts in as many processes as the command uses, sizing) timed separately, plus writing the CSV
+  outputs (and, with ``--charts``, one PNG per activity); ``tracemalloc`` peak of ``size_demand`` alone.
 * ``aggregate``: the same aggregation DuckDB does below, by our code: read referrals, appointments and
   activities from Parquet with pandas, then weekly counts per activity and priority, DNA and hospital-
   cancellation rates, and follow-up ratios.
@@ -47,7 +47,7 @@ def child_pipeline(pack_dir: Path, charts: bool) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     import capacity_planner as cp
-    from capacity_planner.demand.pipeline import size_demand
+    from capacity_planner.demand.pipeline import fork_workers, size_demand
     from capacity_planner.outputs import write_demand_tables
 
     t_import = time.perf_counter() - t0
@@ -55,8 +55,9 @@ def child_pipeline(pack_dir: Path, charts: bool) -> dict[str, Any]:
     pack = cp.read_pack(pack_dir)
     t_read = time.perf_counter() - t0
     rss_after_read = _rss_mb()
+    workers = fork_workers()  # as the command does
     t0 = time.perf_counter()
-    result = size_demand(pack)
+    result = size_demand(pack, workers=workers)
     t_size = time.perf_counter() - t0
     rss_after_size = _rss_mb()
     tracemalloc.start()  # a second run under tracemalloc (which slows it down) for sizing's own peak
@@ -77,6 +78,7 @@ def child_pipeline(pack_dir: Path, charts: bool) -> dict[str, Any]:
         "referral_rows": len(pack.referrals),
         "activities": len(pack.activities),
         "forecast_series": len(result.forecasts),
+        "workers": workers,
         "import_s": t_import,
         "read_s": t_read,
         "size_s": t_size,
@@ -265,7 +267,8 @@ def main() -> None:
     ours, duck = best("aggregate", "total_s"), best("duckdb", "total_s")
     print(
         f"pack: {pack} ({p['appointment_rows']:,} appointment rows, {p['referral_rows']:,} referral rows, "
-        f"{p['activities']} activities, {p['forecast_series']} forecast series); cores: {os.cpu_count()}; "
+        f"{p['activities']} activities, {p['forecast_series']} forecast series, forecasts in {p['workers']} "
+        f"processes); cores: {os.cpu_count()}; "
         f"best of {args.repeat}"
     )
     print("| step | wall time (s) | peak memory (MB) |")

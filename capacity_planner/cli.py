@@ -275,14 +275,15 @@ def demand(pack: Path | None, out: Path, no_charts: bool, all_charts: bool) -> N
     Example:
         capacity-planner demand my_service.xlsx --out demand
     """
-    from capacity_planner.demand.pipeline import format_requirements_table
+    from capacity_planner.demand.pipeline import fork_workers, format_requirements_table
     from capacity_planner.pack.read import read_pack
     from capacity_planner.workflow import run_demand
 
     loaded = read_pack(pack, purpose="demand")
     if no_charts and all_charts:
         raise click.UsageError("--no-charts and --all-charts contradict each other; give one")
-    run = run_demand(loaded, out, charts=False if no_charts else ("all" if all_charts else True))
+    run = run_demand(loaded, out, charts=False if no_charts else ("all" if all_charts else True),
+                     workers=fork_workers())
     click.echo(format_requirements_table(run.demand))
     for note in run.notes[len(run.demand.notes):]:
         click.echo(f"note: {note}")

@@ -117,15 +117,17 @@ every chart is asked for: a trust's 160 activities took about 85 % of the comman
 (issue 16)."""
 
 
-def run_demand(pack: PlanningPack, out_dir: str | Path, *, charts: bool | Literal["all"] = True) -> DemandRun:
+def run_demand(pack: PlanningPack, out_dir: str | Path, *, charts: bool | Literal["all"] = True,
+               workers: int = 1) -> DemandRun:
     """Size demand and write requirements.csv, weekly_demand.csv and charts into ``out_dir``.
 
     ``charts``: True draws the forecast chart and the XmR chart of weekly demand of each activity when the
     pack has at most :data:`CHARTS_PER_ACTIVITY_UP_TO` activities and one overview chart
     (``charts/demand_overview.png``) above that, with a note; ``"all"`` draws every activity's charts
-    however many; False draws none."""
+    however many; False draws none. ``workers``: processes for the weekly forecasts (:func:`~capacity_planner.
+    demand.pipeline.size_demand`; the same result for any number)."""
     check_output_folder(out_dir, inputs=pack_inputs(pack))
-    demand = size_demand(pack)
+    demand = size_demand(pack, workers=workers)
     notes = [*demand.notes, *set_aside_note(demand, pack.plan_start - dt.timedelta(days=1))]
     n_activities = int(demand.weekly["activity_id"].nunique()) if len(demand.weekly) else 0
     overview = charts is True and n_activities > CHARTS_PER_ACTIVITY_UP_TO

@@ -171,3 +171,24 @@ def test_pack_without_referrals_sizes_fixed_requirements_only() -> None:
     assert t.loc["mdt", "sizing_method"] == "fixed" and t.loc["mdt", "sessions_per_year"] == 1.5 * 52
     assert t.loc["clinic", "sizing_method"] == "none"
     assert len(result.weekly) == 0 and list(result.weekly.columns) == list(WEEKLY_COLUMNS)
+
+
+def test_forecasts_shared_with_a_forked_process_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16: the weekly series may be fitted in forked processes; each has its own seed, so the
+    requirements, weekly table and every forecast's draws are identical to one process's."""
+    import capacity_planner.demand.pipeline as pipeline
+
+    pack = cp.sample_pack()
+    serial = size_demand(pack)
+    monkeypatch.setattr(pipeline, "PARALLEL_SERIES_FROM", 2)  # the sample's few series are worth a fork
+    forked = size_demand(pack, workers=2)
+    assert pipeline.fork_workers() >= 1
+    assert len(serial.forecasts) >= 2 and list(forked.forecasts) == list(serial.forecasts)
+    for aid, fc in serial.forecasts.items():
+        other = forked.forecasts[aid]
+        assert other.model == fc.model and other.notes == fc.notes
+        np.testing.assert_array_equal(other.sample, fc.sample)
+        np.testing.assert_array_equal(other.mean, fc.mean)
+    pd.testing.assert_frame_equal(forked.requirements.table, serial.requirements.table)
+    pd.testing.assert_frame_equal(forked.weekly, serial.weekly)
+    assert forked.notes == serial.notes

@@ -56,7 +56,7 @@ def check_references(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
             (col,), (target_col,) = ref.columns, ref.target_columns
             known = pd.Index(target[target_col].dropna().unique())
             values = frame[col]
-            unknown = values.notna().to_numpy() & ~values.isin(known).to_numpy()
+            unknown = _unknown(values, known)
             if name == "delivered" and col == "clinician_id":
                 # Locum and WLI sessions may be worked by people outside the substantive team.
                 unknown &= ~frame["session_type"].isin(["locum", "wli"]).to_numpy()
@@ -68,6 +68,16 @@ def check_references(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
                     frame_rows(sink, raw, name, frame, hit, col, values, message + hint)
                     unknown &= ~hit
                 frame_rows(sink, raw, name, frame, unknown, col, values, f"{message} (known: {sample})")
+
+
+def _unknown(values: pd.Series, known: pd.Index) -> np.ndarray:
+    """Where a present cell is not in ``known``; a categorical (an extract's ID column, issue 16) is looked up
+    on its categories and expanded through its codes (missing: code -1, never unknown)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        absent = np.append(~values.cat.categories.isin(known), False)  # code -1 reads the last entry
+        return absent[codes]
+    return values.notna().to_numpy() & ~values.isin(known).to_numpy()
 
 
 def check_clinicians(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:

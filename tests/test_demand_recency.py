@@ -14,31 +14,28 @@ T0 = 2900.0  # a week index, so the seasonal phase is on the calendar
 
 def test_weights_are_one_over_the_last_year_then_halve_every_year() -> None:
     assert RECENCY_HALF_LIFE_YEARS == 1.0
-    # monthly: 36, 24, 18, 12, 6 and 0 months back
-    w = recency_weights(np.array([0.0, 12.0, 18.0, 24.0, 30.0, 36.0]), 36.0, 12.0, 1.0)
-    assert w.tolist() == pytest.approx([0.25, 0.5, 2**-0.5, 1.0, 1.0, 1.0], abs=1e-15)
-    # weekly: a whole (mean Gregorian) year back is still 1, two years back 1/2
+    # monthly: 36, 24, 23, 18, 12, 11, 6 and 0 months back: whole years back 3, 2, 1, 1, 1, 0, 0, 0
+    w = recency_weights(np.array([0.0, 12.0, 13.0, 18.0, 24.0, 25.0, 30.0, 36.0]), 36.0, 12.0, 1.0)
+    assert w.tolist() == [0.125, 0.25, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0]
+    # weekly (52.18 weeks a year): the last 53 weeks weigh 1, weeks 53 to 104 back 1/2, week 105 back 1/4
     P = WEEKS_PER_YEAR
-    w = recency_weights(np.array([T0 - 2 * P, T0 - P, T0]), T0, P, 1.0)
-    assert w.tolist() == pytest.approx([0.5, 1.0, 1.0], abs=1e-12)
-    # half-life of half a year: two years back is 1/4
-    assert recency_weights(np.array([0.0]), 24.0, 12.0, 0.5).tolist() == pytest.approx([0.25])
+    w = recency_weights(T0 - np.array([0.0, 52.0, 53.0, 104.0, 105.0]), T0, P, 1.0)
+    assert w.tolist() == [1.0, 1.0, 0.5, 0.5, 0.25]
+    # half-life of half a year: two years back is 1/16
+    assert recency_weights(np.array([0.0]), 24.0, 12.0, 0.5).tolist() == [0.0625]
 
 
 def test_the_level_of_two_years_is_the_recency_weighted_mean() -> None:
     """Intercept-only fit of 24 months, 100/102 in the first year and 110/112 in the second: no
     over-dispersion (alpha 0) and no Huber down-weighting, so the Poisson estimate of the level is the
-    weighted mean sum(w y) / sum(w) exactly; unweighted it is the plain mean, 106."""
+    weighted mean: (12 x 101 x 1/2 + 12 x 111) / 18 = 107.67; unweighted it is the plain mean, 106."""
     t = np.arange(24.0)
     y = np.r_[np.tile([100.0, 102.0], 6), np.tile([110.0, 112.0], 6)]
-    w = recency_weights(t, 23.0, 12.0, 1.0)
-    assert w[12:].tolist() == [1.0] * 12 and w[0] == pytest.approx(2 ** (-11 / 12))
     fit = NegBinGLM(12, trend=False).fit(y, t)
     assert fit.alpha == 0.0
-    assert np.exp(fit.beta[0]) == pytest.approx(float(np.sum(w * y) / np.sum(w)), rel=1e-9)
+    assert np.exp(fit.beta[0]) == pytest.approx((12 * 101 / 2 + 12 * 111) / 18, rel=1e-9)
     plain = NegBinGLM(12, trend=False, half_life_years=None).fit(y, t)
     assert np.exp(plain.beta[0]) == pytest.approx(106.0, rel=1e-9)
-    assert np.exp(fit.beta[0]) == pytest.approx(106.75157, abs=1e-5)  # the recent year counts more
     # fewer effective periods: the level's variance is larger than the unweighted one
     assert fit.cov[0, 0] > plain.cov[0, 0]
 

@@ -95,22 +95,22 @@ def usable_regressors(
 def recency_weights(
     t: npt.ArrayLike, t_ref: float, periods_per_year: float, half_life_years: float
 ) -> FloatArray:
-    r"""Prior weights of a recency-weighted fit: 1 over the last year, then halving every
-    ``half_life_years`` (:math:`h`) years before it,
+    r"""Prior weights of a recency-weighted fit, by whole years back: 1 over the last year, and each year
+    before it halving every ``half_life_years`` (:math:`h`) years,
 
-    .. math:: w_t = 2^{-\max(0,\ (t_{\mathrm{ref}} - t)/P - 1)/h}
+    .. math:: w_t = 2^{-\lfloor (t_{\mathrm{ref}} - t)/P \rfloor / h}
 
-    (docs/method.md, "Recency weighting"). The last year keeps equal weights, so a level measured on it
-    is the mean of a whole seasonal cycle and a history of a year or less is fitted as before.
+    (docs/method.md, "Recency weighting"). Each year's periods share one weight, so every year is a whole
+    seasonal cycle weighed evenly, and a history of a year or less is fitted as before.
 
     Examples
     --------
-    >>> recency_weights([-12.0, 0.0, 6.0, 12.0, 24.0], 24.0, 12.0, 1.0).tolist()  # 3, 2, 1.5, 1, 0 years back
-    [0.25, 0.5, 0.7071067811865476, 1.0, 1.0]
+    >>> recency_weights([0.0, 12.0, 13.0, 24.0, 25.0, 36.0], 36.0, 12.0, 1.0).tolist()  # 36 ... 0 months back
+    [0.125, 0.25, 0.5, 0.5, 1.0, 1.0]
     """
     tt = np.asarray(t, dtype=np.float64)
-    excess_years = np.maximum((t_ref - tt) / periods_per_year - 1.0, 0.0)
-    return np.asarray(0.5 ** (excess_years / half_life_years), dtype=np.float64)
+    years_back = np.floor((t_ref - tt) / periods_per_year + 1e-9)
+    return np.asarray(0.5 ** (np.maximum(years_back, 0.0) / half_life_years), dtype=np.float64)
 
 
 def negbin_loglik(y: FloatArray, mu: FloatArray, alpha: float) -> float:

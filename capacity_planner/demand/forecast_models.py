@@ -33,8 +33,9 @@ FloatArray = npt.NDArray[np.float64]
 BAND: Final = (0.10, 0.90)
 """Per-period predictive band reported as ``lower``/``upper`` (an 80 % interval)."""
 RECENCY_HALF_LIFE_YEARS: Final = 1.0
-"""Half-life, in years, of the weight of periods older than a year in the fit (1 over the last year;
-:func:`~capacity_planner.demand.forecast_kernels.recency_weights`; docs/method.md, "Recency weighting")."""
+"""Half-life, in years, of the weights of the years before the last in the fit (1 over the last year,
+1/2 the year before, ...; :func:`~capacity_planner.demand.forecast_kernels.recency_weights`;
+docs/method.md, "Recency weighting")."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -151,7 +152,7 @@ class NegBinGLM:
         Periods of level steps found before ``shift_at`` (a dip, then its recovery): each regime before
         the last step gets its own level, so it does not distort the season and trend fitted with it.
     half_life_years : float or None
-        Half-life, in years, of the weights of periods older than a year
+        Half-life, in years, of the weights of the years before the last
         (:data:`RECENCY_HALF_LIFE_YEARS`); None weighs every period alike.
     """
 

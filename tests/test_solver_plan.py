@@ -127,12 +127,12 @@ def test_work_limit_cuts_short_reproducibly_and_is_recorded() -> None:
 
     pack = cp.sample_pack()
     requirements = size_demand(history_only(pack)[0]).requirements
-    runs = [plan_allocation(pack, requirements, seed=0, workers=1, time_limit_s=600, work_limit=0.3)
+    runs = [plan_allocation(pack, requirements, seed=0, workers=1, time_limit_s=600, work_limit=0.1)
             for _ in range(2)]
     assert [p.status for p in runs] == [SolveStatus.FEASIBLE] * 2
     pd.testing.assert_frame_equal(runs[0].allocation, runs[1].allocation)
     settings = runs[0].summary.settings
-    assert (settings["work_limit"], settings["reproducible"]) == (0.3, True)
+    assert (settings["work_limit"], settings["reproducible"]) == (0.1, True)
     wall = plan_allocation(pack, requirements, seed=0, workers=1, time_limit_s=0.05, raise_on_failure=False)
     if wall.status is not SolveStatus.OPTIMAL:  # 0.05 s never proves the sample; guard a much faster machine
         assert wall.summary.settings["reproducible"] is False

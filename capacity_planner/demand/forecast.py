@@ -35,7 +35,11 @@ working weights :math:`\mu/(1 + \alpha\mu)` times Huber weights :math:`\min(1, c
 residuals :math:`r = (y - \mu)/\sqrt{\mu + \alpha\mu^2}` (:math:`c = 3`, so only gross outliers are
 downweighted and the mean stays unbiased for skewed counts). :math:`\alpha` solves the Pearson moment
 equation :math:`\sum_t \min(r_t^2, c^2) = \kappa_c (n - p)` (:math:`\kappa_c = E\min(Z^2, c^2)`), 0 when
-the data are not over-dispersed (Poisson).
+the data are not over-dispersed (Poisson). Years before the last are discounted: prior weights
+:math:`w_t = 2^{-\lfloor (t_0 - t)/P \rfloor/h}`, :math:`h` = 1 year, multiply the working weights and
+each period's term of the dispersion equation, and the covariance is the sandwich form
+(:func:`~capacity_planner.demand.forecast_kernels.recency_weights`; Brown's discounted least squares,
+1963), so an ended disturbance weighs less than the last year.
 
 Model choice (by AIC, Akaike 1974): with at least two years of history :math:`K \in \{0, 1, 2, 3\}`
 (monthly: :math:`\{0, 1, 2\}`) and trend or no trend ("flat"); with one to two years only trend or no

@@ -28,6 +28,7 @@ __all__ = [
     "long_run_factor",
     "negbin_loglik",
     "predictive_draws",
+    "recency_weights",
     "usable_regressors",
 ]
 
@@ -91,6 +92,27 @@ def usable_regressors(
     return (z[:, keep], zf[:, keep]) if keep.any() else (None, None)
 
 
+def recency_weights(
+    t: npt.ArrayLike, t_ref: float, periods_per_year: float, half_life_years: float
+) -> FloatArray:
+    r"""Prior weights of a recency-weighted fit, by whole years back: 1 over the last year, and each year
+    before it halving every ``half_life_years`` (:math:`h`) years,
+
+    .. math:: w_t = 2^{-\lfloor (t_{\mathrm{ref}} - t)/P \rfloor / h}
+
+    (docs/method.md, "Recency weighting"). Each year's periods share one weight, so every year is a whole
+    seasonal cycle weighed evenly, and a history of a year or less is fitted as before.
+
+    Examples
+    --------
+    >>> recency_weights([0.0, 12.0, 13.0, 24.0, 25.0, 36.0], 36.0, 12.0, 1.0).tolist()  # 36 ... 0 months back
+    [0.125, 0.25, 0.5, 0.5, 1.0, 1.0]
+    """
+    tt = np.asarray(t, dtype=np.float64)
+    years_back = np.floor((t_ref - tt) / periods_per_year + 1e-9)
+    return np.asarray(0.5 ** (np.maximum(years_back, 0.0) / half_life_years), dtype=np.float64)
+
+
 def negbin_loglik(y: FloatArray, mu: FloatArray, alpha: float) -> float:
     r"""NB2 log-likelihood :math:`\sum_t \log p(y_t \mid \mu_t, \alpha)` (Poisson when ``alpha == 0``)."""
     mu = np.maximum(mu, 1e-300)
@@ -118,16 +140,20 @@ def _kappa(c: float) -> float:
 _KAPPA_C: Final = _kappa(HUBER_C)
 
 
-def _solve_alpha(y: FloatArray, mu: FloatArray, dof: float, c: float, start: float = 0.0) -> float:
-    """Pearson moment estimate of alpha with residuals clipped at ``c`` (Newton on a monotone equation)."""
-    sq = (y - mu) ** 2
+def _solve_alpha(
+    y: FloatArray, mu: FloatArray, dof: float, c: float, start: float = 0.0, weights: FloatArray | None = None
+) -> float:
+    """Pearson moment estimate of alpha with residuals clipped at ``c`` (Newton on a monotone equation);
+    ``weights`` (mean 1) weight each period's clipped squared residual."""
+    sq = (y - mu) ** 2 * (1.0 if weights is None else weights)
     target = _KAPPA_C * dof
+    cut = c * c * (1.0 if weights is None else weights)
 
     def excess(a: float) -> tuple[float, float]:
         v = mu * (1 + a * mu)
         r2 = sq / v
-        inside = r2 < c * c
-        g = float(np.sum(np.where(inside, r2, c * c))) - target
+        inside = r2 < cut
+        g = float(np.sum(np.where(inside, r2, cut))) - target
         dg = float(-np.sum(np.where(inside, r2 * mu / (1 + a * mu), 0.0)))
         return g, dg
 
@@ -200,7 +226,9 @@ def fit_negbin(
         a level shift: the regime being forecast); all when omitted.
     prior_weights : array_like, optional
         Observation weights (e.g. to discount old periods); the covariance is then the sandwich
-        :math:`B^{-1} M B^{-1}` with :math:`B = X^\top W X`, :math:`M = X^\top W^2 V^{-1} X`.
+        :math:`B^{-1} M B^{-1}` with :math:`B = X^\top W X`, :math:`M = X^\top W^2 V^{-1} X`, and the
+        dispersion equation weighs each period's clipped squared residual by its weight (scaled to mean 1
+        over the dispersion periods, so the degrees of freedom are unchanged).
 
     Returns
     -------
@@ -218,6 +246,7 @@ def fit_negbin(
     pw = np.ones(n) if prior_weights is None else np.asarray(prior_weights, dtype=np.float64)
     dm = np.ones(n, dtype=bool) if dispersion_mask is None else np.asarray(dispersion_mask, dtype=bool)
     dof = max(float(dm.sum()) - p + (0 if dm.all() else 1), 1.0)
+    alpha_w = None if prior_weights is None else pw[dm] / float(pw[dm].mean())
     mean = max(float(yy.mean()), 1e-3) if n else 1.0
     beta = np.linalg.lstsq(XX, np.log(np.maximum(yy, 0.5 * mean)) - off, rcond=None)[0]
     beta = np.where(np.isfinite(beta), beta, 0.0)
@@ -234,7 +263,7 @@ def fit_negbin(
         xtw = XX.T * w
         new_beta = np.linalg.solve(xtw @ XX + 1e-10 * np.eye(p), xtw @ z)
         mu_new = np.exp(np.clip(XX @ new_beta + off, -30, 30))
-        new_alpha = _solve_alpha(yy[dm], mu_new[dm], dof, huber_c, alpha)
+        new_alpha = _solve_alpha(yy[dm], mu_new[dm], dof, huber_c, alpha, alpha_w)
         delta = float(np.max(np.abs(new_beta - beta))) + abs(new_alpha - alpha) / (1 + alpha)
         beta, alpha = new_beta, new_alpha
         if delta < tol:

@@ -11,14 +11,31 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from capacity_planner.demand.forecast_kernels import NegBinFit, design_matrix, fit_negbin, predictive_draws
+from capacity_planner.demand.forecast_kernels import (
+    NegBinFit,
+    design_matrix,
+    fit_negbin,
+    predictive_draws,
+    recency_weights,
+)
 
-__all__ = ["BAND", "EmpiricalRecent", "NegBinGLM", "SeriesForecast", "zero_forecast"]
+__all__ = [
+    "BAND",
+    "RECENCY_HALF_LIFE_YEARS",
+    "EmpiricalRecent",
+    "NegBinGLM",
+    "SeriesForecast",
+    "zero_forecast",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
 BAND: Final = (0.10, 0.90)
 """Per-period predictive band reported as ``lower``/``upper`` (an 80 % interval)."""
+RECENCY_HALF_LIFE_YEARS: Final = 1.0
+"""Half-life, in years, of the weights of the years before the last in the fit (1 over the last year,
+1/2 the year before, ...; :func:`~capacity_planner.demand.forecast_kernels.recency_weights`;
+docs/method.md, "Recency weighting")."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -134,6 +151,9 @@ class NegBinGLM:
     earlier_shifts : tuple of float
         Periods of level steps found before ``shift_at`` (a dip, then its recovery): each regime before
         the last step gets its own level, so it does not distort the season and trend fitted with it.
+    half_life_years : float or None
+        Half-life, in years, of the weights of the years before the last
+        (:data:`RECENCY_HALF_LIFE_YEARS`); None weighs every period alike.
     """
 
     periods_per_year: float
@@ -143,6 +163,7 @@ class NegBinGLM:
     shift_at: float | None = None
     growth_source: str = "given"
     earlier_shifts: tuple[float, ...] = ()
+    half_life_years: float | None = RECENCY_HALF_LIFE_YEARS
 
     @property
     def name(self) -> str:
@@ -197,7 +218,14 @@ class NegBinGLM:
         after = None if self.shift_at is None else t >= self.shift_at
         mask = after if after is not None and after.sum() >= self.periods_per_year / 2 else None
         X = self._design(t, t_ref, z)
-        return fit_negbin(y, X, self._offset(t, t_ref, log_exposure), dispersion_mask=mask)
+        pw = (
+            None
+            if self.half_life_years is None
+            else recency_weights(t, t_ref, self.periods_per_year, self.half_life_years)
+        )
+        if pw is not None and bool(np.all(pw == 1.0)):  # a year or less: the unweighted fit, bit for bit
+            pw = None
+        return fit_negbin(y, X, self._offset(t, t_ref, log_exposure), dispersion_mask=mask, prior_weights=pw)
 
     def forecast_from_fit(
         self,

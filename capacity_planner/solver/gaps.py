@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -56,14 +57,94 @@ def _room_use(sol: Solution) -> dict[tuple[str, int], int]:
     return use
 
 
-def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int]) -> list[str]:  # noqa: C901
+@dataclass
+class _Held:
+    """Skilled clinicians of one short activity, grouped by what stops one more session of it.
+
+    Attributes
+    ----------
+    no_pas : set of int
+        Clinicians with no contracted or additional PAs left for a session of it.
+    room_full : set of int
+        Clinicians with time in a slot where every room of its type is taken (or there is none).
+    room_slots : set of int
+        The slots of ``room_full``.
+    capped : set of int
+        Clinicians at their skills.max_sessions_per_week cap for it.
+    rest : set of int
+        Clinicians free, with PAs and a room, held by another rule (rest, sessions a day).
+    links : dict
+        Link rule row -> (rule, clinicians with time, slots) where nobody linked is free.
+    """
+
+    no_pas: set[int] = field(default_factory=set)
+    room_full: set[int] = field(default_factory=set)
+    room_slots: set[int] = field(default_factory=set)
+    capped: set[int] = field(default_factory=set)
+    rest: set[int] = field(default_factory=set)
+    links: dict[int, tuple[LinkRule, set[int], set[int]]] = field(default_factory=dict)
+
+
+def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int]) -> list[str]:
+    """Why activity ``a`` stays short in the plan, as plain sentences (the plan is read, not re-solved).
+
+    Parameters
+    ----------
+    sol : Solution
+        The feasible plan.
+    a : int
+        Index of the short activity in ``sol.problem.activities``.
+    room_use : dict
+        (room type, slot) -> rooms used, from ``_room_use``.
+
+    Returns
+    -------
+    list of str
+        The binding reasons, most fundamental first; never empty.
+    """
     p = sol.problem
     act = p.activities[a]
     skilled = sorted({c for (c, s), acts in p.options.items() if a in acts})
     if not skilled:
         return [f"no clinician is skilled in {act.activity_id}"]
     out: list[str] = []
-    # Upper bound on what the skilled team could give doing nothing but this activity.
+    most = _most_possible(p, a, skilled)
+    if most < act.demand:
+        out.append(
+            f"even if every skilled clinician ({_ids(p, skilled)}) did only {act.activity_id}, "
+            f"they could give {_fmt(most / p.week_scale)} session-weeks a year, below the "
+            f"{_fmt(act.demand_exact)} needed"
+        )
+    held = _held_skilled(sol, a, skilled, room_use)
+    out += _held_sentences(sol, a, held)
+    if a in p.purchases and sol.bought.get(a, 0) >= p.purchases[a].max_sessions:
+        out.append(f"all {p.purchases[a].max_sessions} {p.purchases[a].kind} sessions allowed are bought")
+    floor = [b.activity_id for i, b in enumerate(p.activities)
+             if b.floor > 0 and sol.supply_units[i] - _step(sol, i) < b.floor]
+    if act.rapid_access and floor and not out:
+        return [f"the routine floor keeps {', '.join(floor)} at {p.routine_floor_share:.0%} of the smaller "
+                f"of current supply and need (solver.routine_floor_share)"]
+    return out or ["the levels above it in the objective (e.g. rapid access) take the capacity"]
+
+
+def _most_possible(p: AllocationProblem, a: int, skilled: list[int]) -> int:
+    """Upper bound on what the skilled team could give doing nothing but activity ``a``.
+
+    Parameters
+    ----------
+    p : AllocationProblem
+        The problem.
+    a : int
+        Activity index.
+    skilled : list of int
+        Clinicians skilled in ``a``.
+
+    Returns
+    -------
+    int
+        Session-weeks a year (``week_scale`` units), locum/WLI purchases included.
+    """
+    act = p.activities[a]
     most = 0
     for c in skilled:
         ci = p.clinicians[c]
@@ -79,30 +160,43 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
         )
         most += n * max((p.supply_weeks(c, s, a) for s in slots), default=0)
     most += p.purchases[a].max_sessions * p.week_scale if a in p.purchases else 0
-    if most < act.demand:
-        out.append(
-            f"even if every skilled clinician ({_ids(p, skilled)}) did only {act.activity_id}, "
-            f"they could give {_fmt(most / p.week_scale)} session-weeks a year, below the "
-            f"{_fmt(act.demand_exact)} needed"
-        )
-    no_pas: set[int] = set()
-    room_full: set[int] = set()
-    capped: set[int] = set()
-    rest: set[int] = set()
-    room_slots: set[int] = set()
-    link_held: dict[int, tuple[LinkRule, set[int], set[int]]] = {}
+    return most
+
+
+def _held_skilled(sol: Solution, a: int, skilled: list[int], room_use: dict[tuple[str, int], int]) -> _Held:
+    """Group the skilled clinicians of activity ``a`` by what stops one more session of it.
+
+    Parameters
+    ----------
+    sol : Solution
+        The feasible plan.
+    a : int
+        Activity index.
+    skilled : list of int
+        Clinicians skilled in ``a``.
+    room_use : dict
+        (room type, slot) -> rooms used, from ``_room_use``.
+
+    Returns
+    -------
+    _Held
+        The groups; a clinician is in at most one of capped and no_pas, and then in no other.
+    """
+    p = sol.problem
+    act = p.activities[a]
+    held = _Held()
     halves = list(sol.half_cells()) if p.links else []
     for c in skilled:
         ci = p.clinicians[c]
         if (c, a) in p.skill_caps and sum(
             1 for v in sol.cells.items() if v[0][0] == c and v[1] == a
         ) + sum(1 for cc, _, _, b in sol.half_cells() if cc == c and b == a) >= p.skill_caps[(c, a)]:
-            capped.add(c)
+            held.capped.add(c)
             continue
         headroom = (ci.contracted + ci.apa_cap) * ci.working_weeks - sol.planned_annual[c]
         free = [s for s in range(len(p.slots)) if a in p.options.get((c, s), ()) and not sol.worked(c, s)]
         if not any(p.annual(c, s, a) <= headroom for s in free):
-            no_pas.add(c)
+            held.no_pas.add(c)
             continue
         for s in free:
             if p.annual(c, s, a) > headroom:
@@ -112,52 +206,70 @@ def _activity_reasons(sol: Solution, a: int, room_use: dict[tuple[str, int], int
                 and (act.room_type, s) in p.rooms
                 and room_use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]
             ):
-                room_full.add(c)
-                room_slots.add(s)
+                held.room_full.add(c)
+                held.room_slots.add(s)
             elif p.links and (blocked := blocking_links(p, sol.cells, halves, c, s, a)):
                 for rule in blocked:  # linked sessions: nobody to link in that slot
-                    link_held.setdefault(rule.row, (rule, set(), set()))[1].add(c)
-                    link_held[rule.row][2].add(s)
+                    held.links.setdefault(rule.row, (rule, set(), set()))[1].add(c)
+                    held.links[rule.row][2].add(s)
             else:
-                rest.add(c)  # free, PAs to spare, room free: held by rest, day caps or another rule
-    if no_pas:
+                held.rest.add(c)  # free, PAs to spare, room free: held by rest, day caps or another rule
+    return held
+
+
+def _held_sentences(sol: Solution, a: int, held: _Held) -> list[str]:
+    """The sentences for the groups of ``_held_skilled``: PAs, rooms, links, caps, other rules.
+
+    Parameters
+    ----------
+    sol : Solution
+        The feasible plan.
+    a : int
+        Activity index.
+    held : _Held
+        The skilled clinicians grouped by what holds them.
+
+    Returns
+    -------
+    list of str
+        Sentences in that order (possibly empty).
+    """
+    p = sol.problem
+    act = p.activities[a]
+    out: list[str] = []
+    if held.no_pas:
         apa = (
             "additional PAs are not allowed"
-            if all(p.clinicians[c].apa_cap == 0 for c in no_pas)
+            if all(p.clinicians[c].apa_cap == 0 for c in held.no_pas)
             else "additional PAs allowed are used"
         )
         out.append(
-            f"skilled clinicians with no PAs to spare: {_ids(p, no_pas)} (contracted PAs fully used; {apa})"
+            f"skilled clinicians with no PAs to spare: {_ids(p, held.no_pas)} "
+            f"(contracted PAs fully used; {apa})"
         )
-        out += _held_by(sol, a, no_pas)
-    if room_full:
-        none = {s for s in room_slots if p.rooms[(str(act.room_type), s)] == 0}
+        out += _held_by(sol, a, held.no_pas)
+    if held.room_full:
+        verb = "has" if len(held.room_full) == 1 else "have"
+        none = {s for s in held.room_slots if p.rooms[(str(act.room_type), s)] == 0}
         if none:
             out.append(
                 f"no {act.room_type} at all on {_slots(p, none)} (the rooms table gives 0), when "
-                f"{_ids(p, room_full)} {'has' if len(room_full) == 1 else 'have'} time"
+                f"{_ids(p, held.room_full)} {verb} time"
             )
-        if room_slots - none:
+        if held.room_slots - none:
             out.append(
-                f"rooms full: every {act.room_type} is taken on {_slots(p, room_slots - none)}, when "
-                f"{_ids(p, room_full)} {'has' if len(room_full) == 1 else 'have'} time"
+                f"rooms full: every {act.room_type} is taken on {_slots(p, held.room_slots - none)}, when "
+                f"{_ids(p, held.room_full)} {verb} time"
             )
-    for rule, who, where in link_held.values():
+    for rule, who, where in held.links.values():
         out.append(f"no {rule.who} free in {_slots(p, where)} ({rule.label}), when {_ids(p, who)} "
                    f"{'has' if len(who) == 1 else 'have'} time")
-    if capped:
-        out.append(f"per-clinician caps reached (skills.max_sessions_per_week): {_ids(p, capped)}")
-    if rest and not (no_pas or room_full or link_held):
+    if held.capped:
+        out.append(f"per-clinician caps reached (skills.max_sessions_per_week): {_ids(p, held.capped)}")
+    if held.rest and not (held.no_pas or held.room_full or held.links):
         out.append(f"other rules (rest after an evening session, sessions a day, out-of-hours share) hold "
-                   f"{_ids(p, rest)}")
-    if a in p.purchases and sol.bought.get(a, 0) >= p.purchases[a].max_sessions:
-        out.append(f"all {p.purchases[a].max_sessions} {p.purchases[a].kind} sessions allowed are bought")
-    floor = [b.activity_id for i, b in enumerate(p.activities)
-             if b.floor > 0 and sol.supply_units[i] - _step(sol, i) < b.floor]
-    if act.rapid_access and floor and not out:
-        return [f"the routine floor keeps {', '.join(floor)} at {p.routine_floor_share:.0%} of the smaller "
-                f"of current supply and need (solver.routine_floor_share)"]
-    return out or ["the levels above it in the objective (e.g. rapid access) take the capacity"]
+                   f"{_ids(p, held.rest)}")
+    return out
 
 
 def _step(sol: Solution, a: int) -> int:
@@ -276,63 +388,114 @@ def _expected_leave_reasons(aid: str, need: str, k: int, missed: list[CoverRow])
     return out
 
 
-def unassigned_reasons(sol: Solution) -> dict[int, str]:  # noqa: C901
+def unassigned_reasons(sol: Solution) -> dict[int, str]:
     """Why each clinician with unassigned contracted time could not be given another session, in words
     (read from the plan, not re-solved): no free slot they work, less than a session left, SPA at its
     ceiling, rooms full or absent, rest and sessions-a-day rules, out-of-hours time without the opt-in."""
     p = sol.problem
     use = _room_use(sol)
     out: dict[int, str] = {}
-    for c, ci in enumerate(p.clinicians):
+    for c in range(len(p.clinicians)):
         left = sol.unassigned_annual(c)
         if left <= 0:
             continue
         free = [s for s in range(len(p.slots)) if not sol.worked(c, s)]
         open_ = [s for s in free if (c, s) in p.options]
-        why: list[str] = []
-        closed = [s for s in free if (c, s) not in p.options and (c, s) not in p.unavailable]
-        off_hours = [s for s in closed if p.slots[s].premium and not ci.out_of_hours_opt_in]
-        if off_hours:
-            why.append(f"the free slots {_slots(p, set(off_hours))} are out of hours and {ci.clinician_id} "
-                       f"has not opted in to out-of-hours work")
-        if set(closed) - set(off_hours):
-            other = set(closed) - set(off_hours)
-            why.append(f"{ci.clinician_id} is skilled in no activity for {_slots(p, other)}")
-        if not open_ and not closed:
-            worked = sum(1 for s in range(len(p.slots)) if sol.worked(c, s))
-            why.append(f"every slot {ci.clinician_id} works is used ({worked} sessions, fewer PAs than "
-                       f"contracted: slots not worked or alternate-week sessions)")
+        why = _closed_slot_reasons(sol, c, free, open_)
         smallest = min((p.annual(c, s, a) for s in open_ for a in p.options[(c, s)]), default=0)
         if open_ and smallest > left:
             why.append("less than one session of contracted time is left")
         elif open_:
-            spa_full = sol.annual_units(c, category="SPA") >= ci.spa_ceiling
-            kinds: set[str] = set()
-            met: set[str] = set()
-            rooms: dict[tuple[str, bool], set[int]] = defaultdict(set)  # (room, none at all) -> slots
-            for s in open_:
-                for a in p.options[(c, s)]:
-                    act = p.activities[a]
-                    cap = p.supply_cap(a)
-                    if act.category == "SPA" and spa_full:
-                        most = _fmt(sol.weekly_pas(c, ci.spa_ceiling))
-                        kinds.add(f"SPA is at its ceiling ({most} PA{'' if most == '1' else 's'} a week)")
-                    elif act.category in ("ANR", "ED"):
-                        kinds.add(f"{act.category} time is kept as in the current job plan")
-                    elif cap is not None and sol.supply_units[a] + p.supply_weeks(c, s, a) > cap:
-                        met.add(act.activity_id)
-                    elif act.room_type is not None and (act.room_type, s) in p.rooms and \
-                            use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]:
-                        rooms[(act.room_type, p.rooms[(act.room_type, s)] == 0)].add(s)
-                    elif (c, a) in p.skill_caps:
-                        kinds.add(f"the cap on {act.activity_id} sessions a week")
-                    else:
-                        kinds.add("rest after an evening session or the sessions-a-day cap")
-            if met:
-                kinds.add(f"no further need for {', '.join(sorted(met))} (demand, current supply and fixed "
-                          f"requirements are covered)")
-            for (room, none), where in sorted(rooms.items()):
-                kinds.add(f"no {room} {'at all' if none else 'free'} on {_slots(p, where)}")
-            why += sorted(kinds)
+            why += _open_slot_reasons(sol, c, open_, use)
         out[c] = "; ".join(why)
     return out
+
+
+def _closed_slot_reasons(sol: Solution, c: int, free: list[int], open_: list[int]) -> list[str]:
+    """Why clinician ``c``'s free slots with no activity open to them stay empty, in words.
+
+    Parameters
+    ----------
+    sol : Solution
+        The feasible plan.
+    c : int
+        Clinician index.
+    free : list of int
+        Slots ``c`` does not work in the plan.
+    open_ : list of int
+        Those of ``free`` with an activity ``c`` may do there.
+
+    Returns
+    -------
+    list of str
+        Out-of-hours slots without the opt-in, slots with no skilled activity, and (when no slot is
+        free at all) that every slot they work is used; possibly empty.
+    """
+    p = sol.problem
+    ci = p.clinicians[c]
+    why: list[str] = []
+    closed = [s for s in free if (c, s) not in p.options and (c, s) not in p.unavailable]
+    off_hours = [s for s in closed if p.slots[s].premium and not ci.out_of_hours_opt_in]
+    if off_hours:
+        why.append(f"the free slots {_slots(p, set(off_hours))} are out of hours and {ci.clinician_id} "
+                   f"has not opted in to out-of-hours work")
+    if set(closed) - set(off_hours):
+        other = set(closed) - set(off_hours)
+        why.append(f"{ci.clinician_id} is skilled in no activity for {_slots(p, other)}")
+    if not open_ and not closed:
+        worked = sum(1 for s in range(len(p.slots)) if sol.worked(c, s))
+        why.append(f"every slot {ci.clinician_id} works is used ({worked} sessions, fewer PAs than "
+                   f"contracted: slots not worked or alternate-week sessions)")
+    return why
+
+
+def _open_slot_reasons(sol: Solution, c: int, open_: list[int], use: dict[tuple[str, int], int]) -> list[str]:
+    """Why none of the activities open to clinician ``c`` in their free slots was planned there, in words.
+
+    Parameters
+    ----------
+    sol : Solution
+        The feasible plan.
+    c : int
+        Clinician index (with at least a session of contracted time left).
+    open_ : list of int
+        Free slots of ``c`` with an activity they may do there.
+    use : dict
+        (room type, slot) -> rooms used, from ``_room_use``.
+
+    Returns
+    -------
+    list of str
+        The distinct reasons, sorted: SPA ceiling, kept ANR/ED time, demand met, rooms full or absent,
+        per-activity caps, rest and sessions-a-day rules.
+    """
+    p = sol.problem
+    ci = p.clinicians[c]
+    spa_full = sol.annual_units(c, category="SPA") >= ci.spa_ceiling
+    kinds: set[str] = set()
+    met: set[str] = set()
+    rooms: dict[tuple[str, bool], set[int]] = defaultdict(set)  # (room, none at all) -> slots
+    for s in open_:
+        for a in p.options[(c, s)]:
+            act = p.activities[a]
+            cap = p.supply_cap(a)
+            if act.category == "SPA" and spa_full:
+                most = _fmt(sol.weekly_pas(c, ci.spa_ceiling))
+                kinds.add(f"SPA is at its ceiling ({most} PA{'' if most == '1' else 's'} a week)")
+            elif act.category in ("ANR", "ED"):
+                kinds.add(f"{act.category} time is kept as in the current job plan")
+            elif cap is not None and sol.supply_units[a] + p.supply_weeks(c, s, a) > cap:
+                met.add(act.activity_id)
+            elif act.room_type is not None and (act.room_type, s) in p.rooms and \
+                    use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]:
+                rooms[(act.room_type, p.rooms[(act.room_type, s)] == 0)].add(s)
+            elif (c, a) in p.skill_caps:
+                kinds.add(f"the cap on {act.activity_id} sessions a week")
+            else:
+                kinds.add("rest after an evening session or the sessions-a-day cap")
+    if met:
+        kinds.add(f"no further need for {', '.join(sorted(met))} (demand, current supply and fixed "
+                  f"requirements are covered)")
+    for (room, none), where in sorted(rooms.items()):
+        kinds.add(f"no {room} {'at all' if none else 'free'} on {_slots(p, where)}")
+    return sorted(kinds)

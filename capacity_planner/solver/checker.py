@@ -843,10 +843,34 @@ def _check_cells(
     return v
 
 
-def _check_week(pack: PlanningPack, clin: dict, acts: dict, grid: dict,  # noqa: C901
+def _check_week(pack: PlanningPack, clin: dict, acts: dict, grid: dict,
                 cells: dict[tuple[str, str, str], str]) -> list[str]:
     """The rules that hold every week, for the cells of one week: rooms, heads, sessions a week, rest,
     sessions a day, weekly rest, per-clinician caps."""
+    v = _week_rooms(pack, acts, cells)
+    v += _week_requirements(pack, cells)
+    v += _week_rest(pack, clin, grid, cells)
+    v += _week_caps(pack, cells)
+    return v
+
+
+def _week_rooms(pack: PlanningPack, acts: dict, cells: dict[tuple[str, str, str], str]) -> list[str]:
+    """Rooms: sessions needing a room type in a slot, at most the rooms of that type available there.
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack (its ``rooms`` table).
+    acts : dict
+        activity_id -> Activity.
+    cells : dict
+        (clinician, day, period) -> activity_id, the cells of one week.
+
+    Returns
+    -------
+    list of str
+        One violation per over-full (room type, slot).
+    """
     v = []
     use = Counter((acts[a].room_type, d, p) for (_, d, p), a in cells.items() if acts[a].room_type)
     for r in pack.rooms:
@@ -855,6 +879,26 @@ def _check_week(pack: PlanningPack, clin: dict, acts: dict, grid: dict,  # noqa:
                 f"{r.day}-{r.period}: {use[(r.room_type, r.day, r.period)]} sessions need a {r.room_type} "
                 f"but {r.available} are available"
             )
+    return v
+
+
+def _week_requirements(pack: PlanningPack, cells: dict[tuple[str, str, str], str]) -> list[str]:
+    """Fixed requirements in one week: heads in a fixed slot (unless quorums are read leave-aware) and
+    sessions a week (rounded up); 1-in-N rotas are checked over the year instead (``_check_rotas``).
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack (its ``requirements`` and ``solver.quorum_leave_aware``).
+    cells : dict
+        (clinician, day, period) -> activity_id, the cells of one week.
+
+    Returns
+    -------
+    list of str
+        One violation per requirement not met.
+    """
+    v = []
     for req in pack.requirements:
         if req.rota_size is not None:
             continue  # a rota: its members over the year (_check_rotas), not heads every week
@@ -873,6 +917,31 @@ def _check_week(pack: PlanningPack, clin: dict, acts: dict, grid: dict,  # noqa:
                     f"{req.activity_id}: {n} sessions a week, fewer than the {req.sessions_per_week:g} "
                     f"required"
                 )
+    return v
+
+
+def _week_rest(pack: PlanningPack, clin: dict, grid: dict,
+               cells: dict[tuple[str, str, str], str]) -> list[str]:
+    """Rest in one week: no AM session after an evening session, at most ``solver.max_sessions_per_day``
+    sessions a day unless opted in, and a day off when the grid has seven days.
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack (``solver.max_sessions_per_day``).
+    clin : dict
+        clinician_id -> Clinician, the active clinicians.
+    grid : dict
+        (day, period) -> premium time, the weekly grid.
+    cells : dict
+        (clinician, day, period) -> activity_id, the cells of one week.
+
+    Returns
+    -------
+    list of str
+        The violations, evening rest first.
+    """
+    v = []
     days_in_grid = {d for d, _ in grid}
     per_day = Counter((cid, d) for (cid, d, _) in cells)
     for (cid, d, p) in cells:
@@ -888,6 +957,25 @@ def _check_week(pack: PlanningPack, clin: dict, acts: dict, grid: dict,  # noqa:
         for cid in clin:
             if all(per_day[(cid, d)] > 0 for d in days_in_grid):
                 v.append(f"{cid}: a session every day of the week, no day of weekly rest")
+    return v
+
+
+def _week_caps(pack: PlanningPack, cells: dict[tuple[str, str, str], str]) -> list[str]:
+    """Per-clinician caps in one week: sessions of an activity at most the skill's ``max_sessions_per_week``.
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack (its ``skills``).
+    cells : dict
+        (clinician, day, period) -> activity_id, the cells of one week.
+
+    Returns
+    -------
+    list of str
+        One violation per skill over its cap.
+    """
+    v = []
     counts = Counter((cid, a) for (cid, _, _), a in cells.items())
     for s in pack.skills:
         if (

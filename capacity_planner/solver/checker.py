@@ -441,7 +441,7 @@ def _needs(link: Link, group: str, aid: str) -> bool:
     return aid == link.activity_id and link.performer_group in (None, group)
 
 
-def _check_links(pack: PlanningPack, clin: dict, acts: dict, cells: dict[tuple[str, str, str, str], str],  # noqa: C901
+def _check_links(pack: PlanningPack, clin: dict, acts: dict, cells: dict[tuple[str, str, str, str], str],
                  need: Mapping[str, float] | None) -> list[str]:
     """Linked sessions, read from docs/method.md ("Linked sessions"), in week A and in week B: in each
     slot, count x the sessions of the activity run by the performer group (everyone when blank) is at most
@@ -451,6 +451,33 @@ def _check_links(pack: PlanningPack, clin: dict, acts: dict, cells: dict[tuple[s
     more sessions than those links need there in either week, rounded up."""
     if not pack.links:
         return []
+    v = _check_link_cover(pack, clin, acts, cells)
+    if need is None:
+        return v
+    return v + _check_link_surplus(pack, clin, cells, need)
+
+
+def _check_link_cover(pack: PlanningPack, clin: dict, acts: dict,
+                      cells: dict[tuple[str, str, str, str], str]) -> list[str]:
+    """Each link's cover, slot by slot, in week A and in week B (or every week without alternate cells):
+    count x the sessions needing the link is at most the linked clinicians there.
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack (its ``links``, ``skills`` and ``job_plans``).
+    clin : dict
+        clinician_id -> Clinician, the active clinicians.
+    acts : dict
+        activity_id -> Activity.
+    cells : dict
+        (clinician, day, period, week "" / A / B) -> activity_id, the plan.
+
+    Returns
+    -------
+    list of str
+        One violation per (week, link, slot) short of linked clinicians.
+    """
     v: list[str] = []
     holds = {(s.clinician_id, s.activity_id) for s in pack.skills}
     holds |= {(j.clinician_id, j.activity_id) for j in pack.job_plans}
@@ -462,32 +489,85 @@ def _check_links(pack: PlanningPack, clin: dict, acts: dict, cells: dict[tuple[s
         here = _in_week(cells, week) if week else {k[:3]: a for k, a in cells.items()}
         said = f" (week {week})" if week else ""
         for link in pack.links:
-            dedicated = link.mode == "dedicated"
             for day, period in slots:
                 at = {cid: a for (cid, d, p), a in here.items() if (d, p) == (day, period)}
                 needing = sum(1 for cid, aid in at.items() if _needs(link, clin[cid].staff_group, aid))
                 if not needing:
                     continue
-                there = []
-                service = acts[link.activity_id].service if link.activity_id in acts else None
-                for cid, aid in at.items():
-                    if link.linked_group not in (None, clin[cid].staff_group):
-                        continue
-                    if service and (cid, service) not in in_service:
-                        continue
-                    if dedicated:
-                        ok = aid == link.linked_activity_id
-                    else:
-                        ok = (acts[aid].category != "ED" and not _needs(link, clin[cid].staff_group, aid)
-                              and (not link.linked_activity_id or (cid, link.linked_activity_id) in holds))
-                    if ok:
-                        there.append(cid)
+                there = _linked_there(link, at, clin, acts, holds, in_service)
                 if link.count * needing > len(there) + 1e-9:
                     v.append(f"{day}-{period}{said}: {needing} {link.activity_id} session(s) need "
                              f"{link.count * needing:g} linked ({link.label}) but {len(there)} "
                              f"{'is' if len(there) == 1 else 'are'} there")
-    if need is None:
-        return v
+    return v
+
+
+def _linked_there(link: Link, at: dict[str, str], clin: dict, acts: dict, holds: set[tuple[str, str]],
+                  in_service: set[tuple[str, str]]) -> list[str]:
+    """The clinicians in one slot who count towards ``link``: of its linked group and (for a link in a
+    named service) that service, doing the linked activity (dedicated), or working any session but external
+    duties that does not itself need the link and, when a role is named, holding it (present).
+
+    Parameters
+    ----------
+    link : Link
+        The link rule.
+    at : dict
+        clinician_id -> activity_id, the sessions in the slot (one week).
+    clin : dict
+        clinician_id -> Clinician, the active clinicians.
+    acts : dict
+        activity_id -> Activity.
+    holds : set
+        (clinician_id, activity_id) each clinician is skilled in or does in the current plan.
+    in_service : set
+        (clinician_id, service) for the services whose activities each clinician holds.
+
+    Returns
+    -------
+    list of str
+        Their clinician ids, in the order of ``at``.
+    """
+    there = []
+    dedicated = link.mode == "dedicated"
+    service = acts[link.activity_id].service if link.activity_id in acts else None
+    for cid, aid in at.items():
+        if link.linked_group not in (None, clin[cid].staff_group):
+            continue
+        if service and (cid, service) not in in_service:
+            continue
+        if dedicated:
+            ok = aid == link.linked_activity_id
+        else:
+            ok = (acts[aid].category != "ED" and not _needs(link, clin[cid].staff_group, aid)
+                  and (not link.linked_activity_id or (cid, link.linked_activity_id) in holds))
+        if ok:
+            there.append(cid)
+    return there
+
+
+def _check_link_surplus(pack: PlanningPack, clin: dict, cells: dict[tuple[str, str, str, str], str],
+                        need: Mapping[str, float]) -> list[str]:
+    """An activity only dedicated links need has, in each slot, no more sessions than those links need
+    there, rounded up.
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack (its ``links``).
+    clin : dict
+        clinician_id -> Clinician, the active clinicians.
+    cells : dict
+        (clinician, day, period, week "" / A / B) -> activity_id, the plan.
+    need : mapping
+        activity_id -> referral need, session-weeks a year.
+
+    Returns
+    -------
+    list of str
+        One violation per (activity, slot) with more sessions than its links need.
+    """
+    v: list[str] = []
     for b in sorted(_link_driven(pack, need)):
         onto = [k for k in pack.links if k.mode == "dedicated" and k.linked_activity_id == b]
         for day, period in sorted({(d, p) for (_, d, p, _), a in cells.items() if a == b}):

@@ -50,15 +50,16 @@ import datetime as dt
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from capacity_planner import constants as C
 from capacity_planner.calendar import bank_holidays
 from capacity_planner.demand.requirements import Requirements
-from capacity_planner.pack.model import Clinician, FixedRequirement, Link, PlanningPack
+from capacity_planner.pack.model import Activity, Clinician, FixedRequirement, JobPlanCell, Link, PlanningPack
 from capacity_planner.solver.expected_leave import england_periods
 from capacity_planner.solver.options import Allowances
 from capacity_planner.solver.sites import check_sites
@@ -97,7 +98,59 @@ def _allowed_extra(
     return out, al.additional_pas_total
 
 
-def check_plan(  # noqa: C901
+@dataclass
+class _Records:
+    """The pack's records the checker reads, keyed for lookup.
+
+    Attributes
+    ----------
+    clin : dict
+        clinician_id -> Clinician, the active clinicians.
+    acts : dict
+        activity_id -> Activity.
+    grid : dict
+        (day, period) -> premium time, the weekly grid (Mon-Fri AM/PM, not premium, without slots).
+    plan_cells : dict
+        Current cells by (clinician, day, period, week): week "" every week, "A" / "B" on alternate weeks.
+    skills : set
+        (clinician_id, activity_id) skilled or done in the current plan.
+    rotas : dict
+        The 1-in-N rota requirements by (activity, day, period).
+    """
+
+    clin: dict[str, Clinician]
+    acts: dict[str, Activity]
+    grid: dict[tuple[str, str], bool]
+    plan_cells: dict[tuple[str, str, str, str], JobPlanCell]
+    skills: set[tuple[str, str]]
+    rotas: dict[tuple[str, str, str], FixedRequirement]
+
+
+@dataclass
+class _Cells:
+    """The allocation table as read, row by row.
+
+    Attributes
+    ----------
+    cells : dict
+        (clinician, day, period, week "" / A / B) -> activity_id of each valid row.
+    weeks_of : dict
+        Same keys -> weeks a year the cell runs.
+    supply_of : dict
+        Same keys -> sessions a year it delivers (weekday-true, per patient with productivity rows).
+    by : dict
+        clinician_id -> kind ("all", "premium" or a category) -> PAs a week.
+    """
+
+    cells: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
+    weeks_of: dict[tuple[str, str, str, str], float] = field(default_factory=dict)
+    supply_of: dict[tuple[str, str, str, str], float] = field(default_factory=dict)
+    by: dict[str, dict[str, float]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(float))
+    )
+
+
+def check_plan(
     pack: PlanningPack,
     tables: Mapping[str, pd.DataFrame],
     requirements: Requirements | None = None,
@@ -122,109 +175,224 @@ def check_plan(  # noqa: C901
     summary : PlanSummary, optional
         summary.json: its unmet totals, unassigned PAs and annual cost are re-derived.
     """
-    v: list[str] = []
-    alloc = tables["allocation"]
+    r = _records(pack)
+    read = _Cells()
+    v = _read_allocation(pack, r, tables["allocation"], read)  # per cell: skills, slots, PAs, weeks
+    cells, by = read.cells, read.by
+    v += _check_alternate(cells)
+    v += check_sites(pack, cells)  # sites and travel (solver/sites.py)
+    v += _check_rotas(r.rotas, cells)
+    v += _check_pas(pack, r.clin, by, r.plan_cells, allowances)
+    v += _check_cells(pack, r.clin, r.acts, r.grid, cells, read.weeks_of)
+    link_need = _referral_need(pack, requirements) if requirements else None
+    v += _check_links(pack, r.clin, r.acts, cells, link_need)
+    if "clinicians" in tables:
+        v += _check_clinicians_table(tables["clinicians"], r.clin, r.plan_cells, cells, by)
+    if "changes" in tables:
+        v += _check_changes(tables["changes"], r.plan_cells, cells)
+    need = _referral_need(pack, requirements) if requirements is not None else None
+    supply = _supply(cells, read.supply_of, bought or {})
+    if "gaps" in tables and need is not None:
+        v += _check_gaps(tables["gaps"], need, r.acts, supply)
+    if need is not None:
+        v += _check_surplus(pack, r.clin, r.skills, r.plan_cells, need, supply)
+    if allowances is not None and allowances.max_extra_cost is not None:
+        v += _check_budget(pack, r.clin, by, allowances, bought or {})
+    if summary is not None:
+        v += _check_summary(pack, r.clin, by, summary, need, supply, allowances, bought or {})
+        v += _check_weekly_cover(pack, r.clin, r.skills, cells, summary)
+    return v
+
+
+def _records(pack: PlanningPack) -> _Records:
+    """The pack's records the checker reads (active clinicians, activities, grid, current plan, skills,
+    rotas), keyed for lookup."""
     clin = {c.clinician_id: c for c in pack.clinicians if c.active}
-    acts = {a.activity_id: a for a in pack.activities}
-    grid = {(s.day, s.period): bool(s.premium_time) for s in pack.slots} or {
-        (d, p): False for d in C.WEEKDAYS for p in ("AM", "PM")
-    }
-    unavailable = pack.unavailable_slots
-    # current cells by (clinician, day, period, week): week "" every week, "A" / "B" on alternate weeks
     plan_cells = {(j.clinician_id, j.day, j.period, j.week or ""): j for j in pack.job_plans
                   if j.clinician_id in clin}
     skills = {(s.clinician_id, s.activity_id) for s in pack.skills}
     skills |= {(j.clinician_id, j.activity_id) for j in plan_cells.values()}
+    return _Records(
+        clin=clin,
+        acts={a.activity_id: a for a in pack.activities},
+        grid={(s.day, s.period): bool(s.premium_time) for s in pack.slots} or {
+            (d, p): False for d in C.WEEKDAYS for p in ("AM", "PM")
+        },
+        plan_cells=plan_cells,
+        skills=skills,
+        rotas=_rotas(pack),
+    )
 
-    rotas = _rotas(pack)
-    cells: dict[tuple[str, str, str, str], str] = {}  # (clinician, day, period, week "" / A / B)
-    weeks_of: dict[tuple[str, str, str, str], float] = {}
-    supply_of: dict[tuple[str, str, str, str], float] = {}  # sessions a year delivered (weekday-true)
+
+def _read_allocation(pack: PlanningPack, r: _Records, alloc: pd.DataFrame, read: _Cells) -> list[str]:
+    """Read the allocation table row by row into ``read``, checking each cell on its own.
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack the plan was made for.
+    r : _Records
+        Its records, from ``_records``.
+    alloc : pandas.DataFrame
+        The allocation table (clinician_id, day, period, activity_id, pas; optional week, weeks_per_year).
+    read : _Cells
+        Filled with each valid row's cell, weeks a year, sessions a year delivered and PAs a week.
+
+    Returns
+    -------
+    list of str
+        The violations, row by row.
+    """
+    v: list[str] = []
+    unavailable = pack.unavailable_slots
     days = _day_sessions(pack)
     per_patient = _productivity(pack)  # (clinician, activity) -> supply weight; empty without the table
     steps = round(1 / _resolution(pack)) if per_patient else 1
-    by: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # cid -> kind -> PAs a week
+    has_weeks = "weeks_per_year" in alloc.columns
     for row in alloc.itertuples(index=False):
         cid, day, period, aid = str(row.clinician_id), str(row.day), str(row.period), str(row.activity_id)
         week = _week(getattr(row, "week", ""))
         where = f"{cid} {day}-{period}" + (f" week {week}" if week else "")
-        if week not in ("", "A", "B"):
-            v.append(f"{where}: week must be A, B or blank (every week)")
+        bad = _row_key_error(r, read.cells, cid, day, period, aid, week)
+        if bad is not None:
+            v.append(f"{where}: {bad}")
             continue
-        if any(k in cells for k in _clashes(cid, day, period, week)):
-            v.append(f"{where}: more than one activity in one slot")
-            continue
-        if cid not in clin:
-            v.append(f"{where}: clinician {cid} is not an active clinician of the pack")
-            continue
-        if aid not in acts:
-            v.append(f"{where}: activity {aid} is not in the pack")
-            continue
-        if (day, period) not in grid:
-            v.append(f"{where}: slot is not in the weekly grid")
-            continue
-        cells[(cid, day, period, week)] = aid
-        c, a, premium = clin[cid], acts[aid], grid[(day, period)]
-        if (cid, aid) not in skills:
+        key = (cid, day, period, week)
+        read.cells[key] = aid
+        c, a, premium = r.clin[cid], r.acts[aid], r.grid[(day, period)]
+        if (cid, aid) not in r.skills:
             v.append(f"{where}: {cid} is not skilled in {aid}")
         if (cid, day, period) in unavailable:
             v.append(f"{where}: {cid} does not work this slot")
         if premium and not c.out_of_hours_opt_in and a.category != "ONCALL":
             v.append(f"{where}: out-of-hours {aid} session but {cid} has not opted in (only on-call work "
                      f"needs no opt-in)")
-        current = plan_cells.get((cid, day, period, ""))
-        kept = current is not None and current.activity_id == aid
-        weeks = current.weeks_per_year if kept and current is not None else c.working_weeks
-        if week:
-            weeks = c.working_weeks / 2  # every other week of the two-week cycle
-        if (aid, day, period) in rotas and not week:  # a rota member: on call k S / N weeks a year
-            weeks = _rota_weeks(pack, rotas[(aid, day, period)])
-            if weeks > c.working_weeks + TOL:
-                v.append(f"{where}: on call {weeks:g} weeks a year on the 1-in-"
-                         f"{rotas[(aid, day, period)].rota_size} rota but works {c.working_weeks:g}")
-        weeks_of[(cid, day, period, week)] = weeks
-        on_rota = (aid, day, period) in rotas and not week  # on call on its weeks: not weekday-true
-        supply_of[(cid, day, period, week)] = (weeks if on_rota
-                                               else _cell_sessions(days, cid, day, weeks, c.working_weeks))
+        weeks, too_long = _row_weeks(pack, r, key, aid, where)
+        v += too_long
+        read.weeks_of[key] = weeks
+        on_rota = (aid, day, period) in r.rotas and not week  # on call on its weeks: not weekday-true
+        read.supply_of[key] = weeks if on_rota else _cell_sessions(days, cid, day, weeks, c.working_weeks)
         if (cid, aid) in per_patient:
-            supply_of[(cid, day, period, week)] = _per_patient(supply_of[(cid, day, period, week)],
-                                                              per_patient[(cid, aid)], steps)
+            read.supply_of[key] = _per_patient(read.supply_of[key], per_patient[(cid, aid)], steps)
         pas = _session_pas(a.pa_value, premium, c.contract) * weeks / c.working_weeks
         if on_rota:  # and the rota's unpredictable emergency work, PAs a week all year (Schedule 3)
-            pas += rotas[(aid, day, period)].unpredictable_pas or 0.0
-        given = float(row.pas)  # type: ignore[arg-type]
-        if abs(given - pas) > PAS_TOL:
-            v.append(f"{where}: pas {given:g} but a {aid} session there counts {pas:g} PAs a week "
-                     f"({weeks:g} of {c.working_weeks:g} weeks)")
-        if "weeks_per_year" in alloc.columns and abs(float(row.weeks_per_year) - weeks) > TOL:  # type: ignore
-            v.append(f"{where}: weeks_per_year {float(row.weeks_per_year):g} but the cell runs {weeks:g} "  # type: ignore
-                     f"weeks a year")
-        by[cid]["all"] += pas
-        by[cid][a.category] += pas
+            pas += r.rotas[(aid, day, period)].unpredictable_pas or 0.0
+        v += _row_pas(row, has_weeks, where, aid, pas, weeks, c.working_weeks)
+        read.by[cid]["all"] += pas
+        read.by[cid][a.category] += pas
         if premium:
-            by[cid]["premium"] += pas
+            read.by[cid]["premium"] += pas
+    return v
 
-    v += _check_alternate(cells)
-    v += check_sites(pack, cells)  # sites and travel (solver/sites.py)
-    v += _check_rotas(rotas, cells)
-    v += _check_pas(pack, clin, by, plan_cells, allowances)
-    v += _check_cells(pack, clin, acts, grid, cells, weeks_of)
-    v += _check_links(pack, clin, acts, cells, _referral_need(pack, requirements) if requirements else None)
-    if "clinicians" in tables:
-        v += _check_clinicians_table(tables["clinicians"], clin, plan_cells, cells, by)
-    if "changes" in tables:
-        v += _check_changes(tables["changes"], plan_cells, cells)
-    need = _referral_need(pack, requirements) if requirements is not None else None
-    supply = _supply(cells, supply_of, bought or {})
-    if "gaps" in tables and need is not None:
-        v += _check_gaps(tables["gaps"], need, acts, supply)
-    if need is not None:
-        v += _check_surplus(pack, clin, skills, plan_cells, need, supply)
-    if allowances is not None and allowances.max_extra_cost is not None:
-        v += _check_budget(pack, clin, by, allowances, bought or {})
-    if summary is not None:
-        v += _check_summary(pack, clin, by, summary, need, supply, allowances, bought or {})
-        v += _check_weekly_cover(pack, clin, skills, cells, summary)
+
+def _row_key_error(r: _Records, cells: dict[tuple[str, str, str, str], str], cid: str, day: str, period: str,
+                   aid: str, week: str) -> str | None:
+    """Why an allocation row cannot be read as a cell (bad week, a clash, unknown clinician, activity or
+    slot), or None when it can.
+
+    Parameters
+    ----------
+    r : _Records
+        The pack's records.
+    cells : dict
+        The cells read so far.
+    cid, day, period, aid, week : str
+        The row's clinician, slot, activity and week ("" every week).
+
+    Returns
+    -------
+    str or None
+        The problem, without the row's position.
+    """
+    if week not in ("", "A", "B"):
+        return "week must be A, B or blank (every week)"
+    if any(k in cells for k in _clashes(cid, day, period, week)):
+        return "more than one activity in one slot"
+    if cid not in r.clin:
+        return f"clinician {cid} is not an active clinician of the pack"
+    if aid not in r.acts:
+        return f"activity {aid} is not in the pack"
+    if (day, period) not in r.grid:
+        return "slot is not in the weekly grid"
+    return None
+
+
+def _row_weeks(pack: PlanningPack, r: _Records, key: tuple[str, str, str, str], aid: str,
+               where: str) -> tuple[float, list[str]]:
+    """Weeks a year a cell runs: the current plan's ``weeks_per_year`` when it keeps the current activity,
+    else the clinician's working weeks; half those on alternate weeks; a rota member's weeks on call
+    (a violation when they exceed the member's working weeks).
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack (service weeks for rotas).
+    r : _Records
+        The pack's records.
+    key : tuple of str
+        (clinician, day, period, week "" / A / B) of the cell.
+    aid : str
+        Its activity.
+    where : str
+        The row as the violation names it.
+
+    Returns
+    -------
+    float
+        Weeks a year.
+    list of str
+        The violation of a rota member on call beyond their working weeks, else empty.
+    """
+    v: list[str] = []
+    cid, day, period, week = key
+    c = r.clin[cid]
+    current = r.plan_cells.get((cid, day, period, ""))
+    kept = current is not None and current.activity_id == aid
+    weeks = current.weeks_per_year if kept and current is not None else c.working_weeks
+    if week:
+        weeks = c.working_weeks / 2  # every other week of the two-week cycle
+    if (aid, day, period) in r.rotas and not week:  # a rota member: on call k S / N weeks a year
+        weeks = _rota_weeks(pack, r.rotas[(aid, day, period)])
+        if weeks > c.working_weeks + TOL:
+            v.append(f"{where}: on call {weeks:g} weeks a year on the 1-in-"
+                     f"{r.rotas[(aid, day, period)].rota_size} rota but works {c.working_weeks:g}")
+    return weeks, v
+
+
+def _row_pas(row: Any, has_weeks: bool, where: str, aid: str, pas: float, weeks: float,
+             working_weeks: float) -> list[str]:
+    """The row's ``pas`` (and ``weeks_per_year`` when the table has it) against the recomputed values.
+
+    Parameters
+    ----------
+    row : namedtuple
+        The allocation row.
+    has_weeks : bool
+        Whether the table has a ``weeks_per_year`` column.
+    where : str
+        The row as a violation names it.
+    aid : str
+        Its activity.
+    pas : float
+        PAs a week the cell counts, recomputed.
+    weeks : float
+        Weeks a year it runs, recomputed.
+    working_weeks : float
+        The clinician's working weeks.
+
+    Returns
+    -------
+    list of str
+        The mismatches (PAs within ``PAS_TOL``, weeks within ``TOL``).
+    """
+    v = []
+    given = float(row.pas)
+    if abs(given - pas) > PAS_TOL:
+        v.append(f"{where}: pas {given:g} but a {aid} session there counts {pas:g} PAs a week "
+                 f"({weeks:g} of {working_weeks:g} weeks)")
+    if has_weeks and abs(float(row.weeks_per_year) - weeks) > TOL:
+        v.append(f"{where}: weeks_per_year {float(row.weeks_per_year):g} but the cell runs {weeks:g} "
+                 f"weeks a year")
     return v
 
 

@@ -435,7 +435,7 @@ def rota_weeks(pack: PlanningPack) -> dict[tuple[str, str, str], Fraction]:
             if r.rota_size is not None and r.day is not None and r.period is not None}
 
 
-def build_problem(  # noqa: C901
+def build_problem(
     pack: PlanningPack,
     requirements: Requirements,
     allowances: Allowances | None = None,
@@ -467,6 +467,116 @@ def build_problem(  # noqa: C901
     supply_of = _weekday_supply_weeks(pack, slots, halved | labelled)
     week_scale = _week_scale(pack, halved | labelled,
                              tuple(to_units(w, WEEK_SCALE, "supply") for w in supply_of.values()))
+    activities = _activity_infos(pack, demand_given, week_scale, notes)
+    act_of = {a.activity_id: i for i, a in enumerate(activities)}
+    clinicians, apa_total = _clinician_infos(pack, allowances, week_scale, notes)
+    clin_of = {c.clinician_id: i for i, c in enumerate(clinicians)}
+    _check_premium_exact(clinicians, activities, slots)
+
+    skilled, skill_caps = _skills(pack, clin_of, act_of)
+    now = _current_plan(pack, clin_of, slot_of, act_of, rotas, week_scale, skilled)
+    half_current = [(c, s, a, clinicians[c].working_weeks // 2) for (c, s), pair in now.halves.items()
+                    for a in pair if a is not None]
+    clinicians = with_current_time(pack, clinicians, activities, slots, now.cells, now.weeks, week_scale,
+                                   half_current)
+    supply_full, supply_kept, supply_half = _supply_units(supply_of, clin_index, week_scale)
+    productivity = supply_weights(pack, [ci.clinician_id for ci in clinicians],
+                                  [info.activity_id for info in activities])
+    notes += weights_note({k: w for k, w in productivity.items() if k in skilled},
+                          [ci.clinician_id for ci in clinicians], [info.activity_id for info in activities])
+    current_supply = _current_supply(now, half_current, supply_kept, supply_half, productivity)
+    share = float(pack.settings.routine_floor_share)
+    activities = _with_floor(activities, current_supply, share, week_scale)
+
+    unavailable = pack.unavailable_slots
+    options = _options(clinicians, activities, slots, skilled, unavailable)
+    rooms = {
+        (r.room_type, slot_of[(r.day, r.period)]): int(r.available)
+        for r in pack.rooms
+        if (r.day, r.period) in slot_of
+    }
+    fixed = _fixed_requirements(pack, act_of, slot_of, rotas, week_scale)
+    _drop_short_rota_options(options, fixed.rota_cells, clinicians)
+    fixed_acts = {r.a for r in fixed.slots} | {r.a for r in fixed.weekly}
+    halves = half_options([ci.clinician_id in halved for ci in clinicians], activities, slots, options,
+                          frozenset(now.locked), fixed_acts, now.cells)
+    _offer_current_halves(halves, now.halves, options)
+    clinicians = [whole_session_ceiling(ci, c, activities, skilled) for c, ci in enumerate(clinicians)]
+    purchases = _purchases(pack, allowances, act_of)
+    notes += _floor_notes(activities, share, week_scale)
+    base_cells, pinned = _baseline_cells(baseline, clin_of, slot_of, act_of, frozenset(now.locked))
+    return AllocationProblem(
+        name=pack.settings.name,
+        clinicians=tuple(clinicians),
+        activities=tuple(activities),
+        slots=slots,
+        options=options,
+        current=now.cells,
+        current_weeks=now.weeks,
+        locked=frozenset(now.locked),
+        rooms=rooms,
+        fixed_slots=tuple(fixed.slots),
+        fixed_weekly=tuple(fixed.weekly),
+        skill_caps=skill_caps,
+        purchases=purchases,
+        apa_total_cap=None if apa_total is None else to_units(apa_total, PA_SCALE, "additional_pas_total"),
+        objective=tuple(pack.settings.objective),
+        week_scale=week_scale,
+        extra_cost_cap=_extra_cost_cap(allowances),
+        routine_floor_share=float(pack.settings.routine_floor_share),
+        skilled=frozenset(skilled),
+        unavailable=frozenset(
+            (c, s) for c, ci in enumerate(clinicians) for s, sl in enumerate(slots)
+            if (ci.clinician_id, sl.day, sl.period) in unavailable
+        ),
+        notes=tuple(notes),
+        halves=halves,
+        rota_weeks=fixed.rota_cells,
+        rota_unpredictable=fixed.rota_unpredictable,
+        current_halves=now.halves,
+        locked_halves=frozenset(now.locked_halves),
+        baseline=base_cells,
+        pinned=pinned,
+        supply_full=supply_full,
+        supply_kept=supply_kept,
+        supply_half=supply_half,
+        cover=_cover_rules(pack, activities, clinicians, slots, options, frozenset(skilled)),
+        links=link_rules(pack, tuple(ci.clinician_id for ci in clinicians),
+                         tuple(info.activity_id for info in activities), skilled),
+        sites=site_rule(pack, tuple(a.activity_id for a in activities),
+                        tuple((sl.day, sl.period) for sl in slots)),
+        productivity=productivity,
+    )
+
+
+def _activity_infos(pack: PlanningPack, demand_given: Mapping[str, float], week_scale: int,
+                    notes: list[str]) -> list[ActivityInfo]:
+    """The activities in solver units: referral demand rounded up to the resolution of supply (a note
+    when that changes it), PA values in PA_SCALE units.
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack.
+    demand_given : mapping
+        activity_id -> referral demand, session-weeks a year.
+    week_scale : int
+        Steps of supply a week.
+    notes : list of str
+        Appended: one note per demand rounded up.
+
+    Returns
+    -------
+    list of ActivityInfo
+        In table order (current supply and floor not yet set).
+
+    Raises
+    ------
+    ValueError
+        Demand names an activity that is not in the pack.
+    ScalingError
+        A PA value is not exact in PA_SCALE units.
+    """
     unknown = sorted(set(demand_given) - set(pack.activity_ids))
     if unknown:
         raise ValueError(f"requirements name activities not in the pack: {', '.join(unknown)}")
@@ -493,12 +603,39 @@ def build_problem(  # noqa: C901
                 service=rec.service or None,
             )
         )
-    act_of = {a.activity_id: i for i, a in enumerate(activities)}
+    return activities
 
+
+def _clinician_infos(pack: PlanningPack, allowances: Allowances, week_scale: int,
+                     notes: list[str]) -> tuple[list[ClinicianInfo], float | None]:
+    """The active clinicians in solver units, with the additional PAs the allowances give each.
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack.
+    allowances : Allowances
+        Additional PAs allowed.
+    week_scale : int
+        Steps of supply a week.
+    notes : list of str
+        Appended: one note per clinician allowed additional PAs whose cost the pack does not give.
+
+    Returns
+    -------
+    list of ClinicianInfo
+        In table order (current time not yet set).
+    float or None
+        The team's total additional PAs allowed, PAs a week (None: no total cap).
+
+    Raises
+    ------
+    ScalingError
+        A contract value or working weeks is not exact in solver units.
+    """
     apa_caps, apa_total = additional_pa_caps(pack, allowances)
-    active = [c for c in pack.clinicians if c.active]
     clinicians = []
-    for crec in active:
+    for crec in (c for c in pack.clinicians if c.active):
         who = f"clinician {crec.clinician_id}"
         cost, assumed = _apa_cost(pack, crec)
         if assumed and apa_caps[crec.clinician_id] > 0:
@@ -527,7 +664,13 @@ def build_problem(  # noqa: C901
                 premium_factor=PREMIUM_FACTOR.get(crec.contract, Fraction(1)),
             )
         )
-    clin_of = {c.clinician_id: i for i, c in enumerate(clinicians)}
+    return clinicians, apa_total
+
+
+def _check_premium_exact(clinicians: list[ClinicianInfo], activities: list[ActivityInfo],
+                         slots: tuple[SlotInfo, ...]) -> None:
+    """:class:`ScalingError` when a grid has premium time and an activity's PA value there (x the
+    contract's premium factor) is not exact in PA_SCALE units."""
     for ci in clinicians:  # premium-time PA values must be exact too
         for info in activities:
             if any(s.premium for s in slots) and (info.pa_value * ci.premium_factor).denominator != 1:
@@ -536,6 +679,25 @@ def build_problem(  # noqa: C901
                     f"({info.pa_value / PA_SCALE:g} x {ci.premium_factor}) is not exact"
                 )
 
+
+def _skills(pack: PlanningPack, clin_of: Mapping[str, int],
+            act_of: Mapping[str, int]) -> tuple[set[tuple[int, int]], dict[tuple[int, int], int]]:
+    """The skills table in model indices: (clinician, activity) pairs, and per-week caps (rounded down).
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack.
+    clin_of, act_of : mapping
+        clinician_id / activity_id -> model index.
+
+    Returns
+    -------
+    set
+        (clinician, activity) skilled.
+    dict
+        (clinician, activity) -> most sessions a week.
+    """
     skilled: set[tuple[int, int]] = set()
     skill_caps: dict[tuple[int, int], int] = {}
     for sk in pack.skills:
@@ -544,11 +706,65 @@ def build_problem(  # noqa: C901
             skilled.add(key)
             if sk.max_sessions_per_week is not None:
                 skill_caps[key] = math.floor(sk.max_sessions_per_week + _EPS)
-    current: dict[tuple[int, int], int] = {}
-    current_weeks: dict[tuple[int, int], int] = {}
-    locked: set[tuple[int, int]] = set()
+    return skilled, skill_caps
+
+
+@dataclass
+class _CurrentPlan:
+    """The current job plans in model indices.
+
+    Attributes
+    ----------
+    cells : dict
+        (clinician, slot) -> activity of each weekly cell.
+    weeks : dict
+        (clinician, slot) -> weeks a year it runs (week_scale units; a rota member's weeks on call).
+    locked : set
+        (clinician, slot) of locked weekly cells.
+    halves : dict
+        (clinician, slot) -> (week A activity, week B activity), either None, of alternate-week cells.
+    locked_halves : set
+        (clinician, slot, activity) of locked alternate-week cells.
+    """
+
+    cells: dict[tuple[int, int], int] = field(default_factory=dict)
+    weeks: dict[tuple[int, int], int] = field(default_factory=dict)
+    locked: set[tuple[int, int]] = field(default_factory=set)
+    halves: dict[tuple[int, int], tuple[int | None, int | None]] = field(default_factory=dict)
+    locked_halves: set[tuple[int, int, int]] = field(default_factory=set)
+
+
+def _current_plan(pack: PlanningPack, clin_of: Mapping[str, int], slot_of: Mapping[tuple[str, str], int],
+                  act_of: Mapping[str, int], rotas: Mapping[tuple[str, str, str], Fraction], week_scale: int,
+                  skilled: set[tuple[int, int]]) -> _CurrentPlan:
+    """Read the current job plans of the active clinicians in the grid into model indices; each cell
+    proves its clinician's skill (added to ``skilled``).
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack.
+    clin_of, slot_of, act_of : mapping
+        clinician_id, (day, period), activity_id -> model index.
+    rotas : mapping
+        1-in-N rota weeks on call per member, by (activity, day, period) (:func:`rota_weeks`).
+    week_scale : int
+        Steps of supply a week.
+    skilled : set
+        (clinician, activity) skilled; updated in place.
+
+    Returns
+    -------
+    _CurrentPlan
+        The weekly and alternate-week cells, their weeks and locks.
+
+    Raises
+    ------
+    ScalingError
+        A weeks_per_year is not exact in hundredths.
+    """
+    out = _CurrentPlan()
     pairs: dict[tuple[int, int], dict[str, int]] = {}  # week A / week B cells of the current plans
-    locked_halves: set[tuple[int, int, int]] = set()
     for cell in pack.job_plans:
         if cell.clinician_id not in clin_of or (cell.day, cell.period) not in slot_of:
             continue
@@ -558,11 +774,11 @@ def build_problem(  # noqa: C901
             pairs.setdefault(key, {})[cell.week] = a_cell
             skilled.add((key[0], a_cell))
             if cell.locked:
-                locked_halves.add((*key, a_cell))
+                out.locked_halves.add((*key, a_cell))
             continue
-        current[key] = act_of[cell.activity_id]
+        out.cells[key] = act_of[cell.activity_id]
         rota = rotas.get((cell.activity_id, cell.day, cell.period))  # a rota sets its members' weeks
-        current_weeks[key] = int(rota * week_scale) if rota is not None else (
+        out.weeks[key] = int(rota * week_scale) if rota is not None else (
             to_units(
                 cell.weeks_per_year,
                 WEEK_SCALE,
@@ -573,13 +789,16 @@ def build_problem(  # noqa: C901
         )
         skilled.add((key[0], act_of[cell.activity_id]))  # the current plan proves the skill
         if cell.locked:
-            locked.add(key)
+            out.locked.add(key)
+    out.halves = {key: (pair.get("A"), pair.get("B")) for key, pair in pairs.items()}
+    return out
 
-    current_halves = {key: (pair.get("A"), pair.get("B")) for key, pair in pairs.items()}
-    half_current = [(c, s, a, clinicians[c].working_weeks // 2) for (c, s), pair in current_halves.items()
-                    for a in pair if a is not None]
-    clinicians = with_current_time(pack, clinicians, activities, slots, current, current_weeks, week_scale,
-                                   half_current)
+
+def _supply_units(supply_of: Mapping[tuple[str, int, str], float], clin_index: Mapping[str, int],
+                  week_scale: int) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int],
+                                            dict[tuple[int, int], int]]:
+    """Weekday-true supply (:func:`_weekday_supply_weeks`) in week_scale units by (clinician, slot): a
+    cell moved or new there, the current cell kept, an alternate-week cell."""
     supply_full: dict[tuple[int, int], int] = {}
     supply_kept: dict[tuple[int, int], int] = {}
     supply_half: dict[tuple[int, int], int] = {}
@@ -587,19 +806,46 @@ def build_problem(  # noqa: C901
         units = to_units(w, WEEK_SCALE, "supply") * week_scale // WEEK_SCALE
         target = {"full": supply_full, "kept": supply_kept, "half": supply_half}[kind]
         target[(clin_index[cid], s)] = units
-    productivity = supply_weights(pack, [ci.clinician_id for ci in clinicians],
-                                  [info.activity_id for info in activities])
-    notes += weights_note({k: w for k, w in productivity.items() if k in skilled},
-                          [ci.clinician_id for ci in clinicians], [info.activity_id for info in activities])
+    return supply_full, supply_kept, supply_half
+
+
+def _current_supply(now: _CurrentPlan, half_current: list[tuple[int, int, int, int]],
+                    supply_kept: Mapping[tuple[int, int], int], supply_half: Mapping[tuple[int, int], int],
+                    productivity: Mapping[tuple[int, int], float]) -> dict[int, int]:
+    """Session-weeks a year (week_scale units) the current plans deliver per activity: weekday-true when
+    the setting is on (a rota member's cell: its weeks), weighted by productivity per staff group.
+
+    Parameters
+    ----------
+    now : _CurrentPlan
+        The current plans.
+    half_current : list
+        (clinician, slot, activity, weeks) of the current alternate-week cells.
+    supply_kept, supply_half : mapping
+        Weekday-true supply of a kept weekly cell and of an alternate-week cell by (clinician, slot).
+    productivity : mapping
+        (clinician, activity) -> supply weight.
+
+    Returns
+    -------
+    dict
+        activity -> current supply.
+    """
     current_supply: dict[int, int] = {}
-    for key, a in current.items():  # weekday-true when the setting is on (a rota member's cell: its weeks)
+    for key, a in now.cells.items():  # weekday-true when the setting is on (a rota member's cell: its weeks)
         current_supply[a] = current_supply.get(a, 0) + weighted_supply(
-            supply_kept.get(key, current_weeks[key]), productivity.get((key[0], a)))
+            supply_kept.get(key, now.weeks[key]), productivity.get((key[0], a)))
     for c, s, a, weeks in half_current:
         current_supply[a] = current_supply.get(a, 0) + weighted_supply(supply_half.get((c, s), weeks),
                                                                        productivity.get((c, a)))
-    share = float(pack.settings.routine_floor_share)
-    activities = [
+    return current_supply
+
+
+def _with_floor(activities: list[ActivityInfo], current_supply: Mapping[int, int], share: float,
+                week_scale: int) -> list[ActivityInfo]:
+    """The activities with their current supply and routine floor: ``share`` of the smaller of current
+    supply and need, in whole session-weeks (docs/method.md), none for rapid access or no need."""
+    return [
         dataclasses.replace(
             info,
             current_supply=current_supply.get(a, 0),
@@ -611,7 +857,29 @@ def build_problem(  # noqa: C901
         for a, info in enumerate(activities)
     ]
 
-    unavailable = pack.unavailable_slots
+
+def _options(clinicians: list[ClinicianInfo], activities: list[ActivityInfo], slots: tuple[SlotInfo, ...],
+             skilled: set[tuple[int, int]],
+             unavailable: frozenset[tuple[str, str, str]]) -> dict[tuple[int, int], tuple[int, ...]]:
+    """The activities each clinician may do in each slot they work: those they are skilled in, in
+    out-of-hours slots only with the opt-in unless emergency (ONCALL) work.
+
+    Parameters
+    ----------
+    clinicians, activities : list
+        The model's clinicians and activities.
+    slots : tuple of SlotInfo
+        The weekly grid.
+    skilled : set
+        (clinician, activity) skilled.
+    unavailable : frozenset
+        (clinician_id, day, period) not worked.
+
+    Returns
+    -------
+    dict
+        (clinician, slot) -> activities, only where there is one.
+    """
     options: dict[tuple[int, int], tuple[int, ...]] = {}
     for c, ci in enumerate(clinicians):
         for s, sl in enumerate(slots):
@@ -627,15 +895,53 @@ def build_problem(  # noqa: C901
             )
             if acts:
                 options[(c, s)] = acts
+    return options
 
-    rooms = {
-        (r.room_type, slot_of[(r.day, r.period)]): int(r.available)
-        for r in pack.rooms
-        if (r.day, r.period) in slot_of
-    }
-    fixed_slots, fixed_weekly = [], []
-    rota_cells: dict[tuple[int, int], int] = {}
-    rota_unpredictable: dict[tuple[int, int], int] = {}
+
+@dataclass
+class _Fixed:
+    """Fixed requirements in model indices.
+
+    Attributes
+    ----------
+    slots : list of FixedSlot
+        Heads (or a 1-in-N rota) in a fixed slot.
+    weekly : list of FixedWeekly
+        Sessions a week anywhere.
+    rota_cells : dict
+        (slot, activity) -> a rota member's weeks on call (week_scale units).
+    rota_unpredictable : dict
+        (slot, activity) -> a member's unpredictable emergency work, PA_SCALE units a week.
+    """
+
+    slots: list[FixedSlot] = field(default_factory=list)
+    weekly: list[FixedWeekly] = field(default_factory=list)
+    rota_cells: dict[tuple[int, int], int] = field(default_factory=dict)
+    rota_unpredictable: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
+def _fixed_requirements(pack: PlanningPack, act_of: Mapping[str, int], slot_of: Mapping[tuple[str, str], int],
+                        rotas: Mapping[tuple[str, str, str], Fraction], week_scale: int) -> _Fixed:
+    """The fixed requirements in model indices (slots outside the grid left out); a quorum read
+    leave-aware also gets its attendance, k x service weeks (week_scale units, rounded up).
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack (its ``requirements`` and settings).
+    act_of, slot_of : mapping
+        activity_id, (day, period) -> model index.
+    rotas : mapping
+        1-in-N rota weeks on call per member, by (activity, day, period).
+    week_scale : int
+        Steps of supply a week.
+
+    Returns
+    -------
+    _Fixed
+        Fixed slots, sessions a week, and the rotas' weeks and unpredictable PAs.
+    """
+    out = _Fixed()
     for req in pack.requirements:
         a = act_of[req.activity_id]
         if req.day is not None and req.period is not None:
@@ -646,33 +952,53 @@ def build_problem(  # noqa: C901
                 if req.rota_size is not None:  # the rota covers every service week by construction
                     exact = rotas[(req.activity_id, req.day, req.period)] * week_scale
                     assert exact.denominator == 1  # _week_scale includes it
-                    rota_cells[(s, a)] = int(exact)
+                    out.rota_cells[(s, a)] = int(exact)
                     if req.unpredictable_pas:  # each member's unpredictable emergency work, PAs a week
-                        rota_unpredictable[(s, a)] = to_units(req.unpredictable_pas, PA_SCALE,
-                                                              "requirements.unpredictable_pas")
+                        out.rota_unpredictable[(s, a)] = to_units(req.unpredictable_pas, PA_SCALE,
+                                                                  "requirements.unpredictable_pas")
                 elif pack.settings.quorum_leave_aware:
                     attendance = math.ceil(round(k * pack.settings.service_weeks * week_scale, 6))
-                fixed_slots.append(FixedSlot(a, s, k, attendance, req.rota_size))
+                out.slots.append(FixedSlot(a, s, k, attendance, req.rota_size))
         elif req.sessions_per_week is not None:
-            fixed_weekly.append(
+            out.weekly.append(
                 FixedWeekly(a, math.ceil(req.sessions_per_week - _EPS), float(req.sessions_per_week))
             )
+    return out
 
+
+def _drop_short_rota_options(options: dict[tuple[int, int], tuple[int, ...]],
+                             rota_cells: Mapping[tuple[int, int], int],
+                             clinicians: list[ClinicianInfo]) -> None:
+    """Take a rota's activity off the options (in place) of clinicians whose working weeks are fewer
+    than its member's weeks on call."""
     for (s, a), weeks in rota_cells.items():  # a member's on-call weeks must fit in their working weeks
         for c, ci in enumerate(clinicians):
             if a in options.get((c, s), ()) and ci.working_weeks < weeks:
                 options[(c, s)] = tuple(x for x in options[(c, s)] if x != a)
                 if not options[(c, s)]:
                     del options[(c, s)]
-    fixed_acts = {r.a for r in fixed_slots} | {r.a for r in fixed_weekly}
-    halves = half_options([ci.clinician_id in halved for ci in clinicians], activities, slots, options,
-                          frozenset(locked), fixed_acts, current)
+
+
+def _offer_current_halves(halves: dict[tuple[int, int], tuple[int, ...]],
+                          current_halves: Mapping[tuple[int, int], tuple[int | None, int | None]],
+                          options: Mapping[tuple[int, int], tuple[int, ...]]) -> None:
+    """Keep the current week A / week B cells on offer as alternate-week cells (``halves``, in place),
+    where their activity is an option there."""
     for (c, s), pair in current_halves.items():  # the current week A / week B cells stay on offer
         mine = [a for a in pair if a is not None and a in options.get((c, s), ())]
         if mine:
             halves[(c, s)] = tuple(dict.fromkeys([*halves.get((c, s), ()), *mine]))
-    clinicians = [whole_session_ceiling(ci, c, activities, skilled) for c, ci in enumerate(clinicians)]
 
+
+def _purchases(pack: PlanningPack, allowances: Allowances, act_of: Mapping[str, int]) -> dict[int, Purchase]:
+    """Locum/WLI sessions the allowances let the plan buy, by activity: most a year and price (GBP a
+    session: the allowance's, else the pack's costs row ``<kind>_session``).
+
+    Raises
+    ------
+    ValueError
+        An unknown activity, or no price for it.
+    """
     purchases: dict[int, Purchase] = {}
     for buy in allowances.purchased_sessions:
         if buy.activity_id not in act_of:
@@ -688,57 +1014,18 @@ def build_problem(  # noqa: C901
         purchases[act_of[buy.activity_id]] = Purchase(
             math.floor(buy.max_sessions_per_year + _EPS), round(price), buy.kind
         )
+    return purchases
 
-    for info in activities:
-        if info.floor > 0:
-            notes.append(
-                f"routine floor: {info.activity_id} keeps at least {info.floor / week_scale:g} session-weeks "
-                f"a year ({share:.0%} of the smaller of its current supply and its need) unless the rules "
-                f"leave no other way"
-            )
-    base_cells, pinned = _baseline_cells(baseline, clin_of, slot_of, act_of, frozenset(locked))
-    return AllocationProblem(
-        name=pack.settings.name,
-        clinicians=tuple(clinicians),
-        activities=tuple(activities),
-        slots=slots,
-        options=options,
-        current=current,
-        current_weeks=current_weeks,
-        locked=frozenset(locked),
-        rooms=rooms,
-        fixed_slots=tuple(fixed_slots),
-        fixed_weekly=tuple(fixed_weekly),
-        skill_caps=skill_caps,
-        purchases=purchases,
-        apa_total_cap=None if apa_total is None else to_units(apa_total, PA_SCALE, "additional_pas_total"),
-        objective=tuple(pack.settings.objective),
-        week_scale=week_scale,
-        extra_cost_cap=_extra_cost_cap(allowances),
-        routine_floor_share=float(pack.settings.routine_floor_share),
-        skilled=frozenset(skilled),
-        unavailable=frozenset(
-            (c, s) for c, ci in enumerate(clinicians) for s, sl in enumerate(slots)
-            if (ci.clinician_id, sl.day, sl.period) in unavailable
-        ),
-        notes=tuple(notes),
-        halves=halves,
-        rota_weeks=rota_cells,
-        rota_unpredictable=rota_unpredictable,
-        current_halves=current_halves,
-        locked_halves=frozenset(locked_halves),
-        baseline=base_cells,
-        pinned=pinned,
-        supply_full=supply_full,
-        supply_kept=supply_kept,
-        supply_half=supply_half,
-        cover=_cover_rules(pack, activities, clinicians, slots, options, frozenset(skilled)),
-        links=link_rules(pack, tuple(ci.clinician_id for ci in clinicians),
-                         tuple(info.activity_id for info in activities), skilled),
-        sites=site_rule(pack, tuple(a.activity_id for a in activities),
-                        tuple((sl.day, sl.period) for sl in slots)),
-        productivity=productivity,
-    )
+
+def _floor_notes(activities: list[ActivityInfo], share: float, week_scale: int) -> list[str]:
+    """One note per activity with a routine floor: the session-weeks a year it keeps."""
+    return [
+        f"routine floor: {info.activity_id} keeps at least {info.floor / week_scale:g} session-weeks "
+        f"a year ({share:.0%} of the smaller of its current supply and its need) unless the rules "
+        f"leave no other way"
+        for info in activities
+        if info.floor > 0
+    ]
 
 
 def _cover_rules(pack: PlanningPack, activities: list[ActivityInfo], clinicians: list[ClinicianInfo],

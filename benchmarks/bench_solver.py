@@ -18,7 +18,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,9 +27,11 @@ from scipy.sparse import lil_matrix
 
 import capacity_planner as cp
 from capacity_planner.demand.requirements import COLUMNS, Requirements
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver import build_problem, check_plan, plan_allocation
-from capacity_planner.solver.problem import AllocationProblem
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
+    from capacity_planner.solver.problem import AllocationProblem
 
 
 def requirements_for(pack: PlanningPack) -> tuple[Requirements, str]:

@@ -19,11 +19,14 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import capacity_planner as cp
 from capacity_planner.pack.samples import generate_sample
-from capacity_planner.serve.replan import Cell
 from capacity_planner.serve.session import MeetingSession, whole_weekly_sessions
+
+if TYPE_CHECKING:
+    from capacity_planner.serve.replan import Cell
 
 
 def meeting_actions(session: MeetingSession) -> list[dict[str, str]]:

@@ -17,7 +17,6 @@ are not needed for these jobs. See ``docs/`` for the planning-pack format and th
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,8 @@ from capacity_planner.pack.write import write_pack
 from capacity_planner.workflow import write_meeting_pack
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import pandas as pd
 
     from capacity_planner.review import ReviewResult

@@ -9,14 +9,15 @@ it; writing files is the output layer's job (:mod:`capacity_planner.workflow`).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from capacity_planner.demand.pipeline import DemandResult, size_demand
 
 if TYPE_CHECKING:
+    import datetime as dt
+    from pathlib import Path
+
     from capacity_planner.pack.model import PlanningPack
     from capacity_planner.plan_summary import PlanSummary
     from capacity_planner.solver.join import PartExecutor, PartProgress

@@ -18,10 +18,13 @@ holidays (no one has a day off on them) and are left out, as GOV.UK leaves them 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import holidays
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 #: The ``holidays`` country and subdivision whose days are the England and Wales bank holidays.
 COUNTRY, SUBDIVISION = "GB", "ENG"

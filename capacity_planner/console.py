@@ -8,10 +8,12 @@ level's name, best value and bound into a sentence, e.g. ``routine demand: 523 s
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import pandas as pd
 
 _TOL = 1e-6
 

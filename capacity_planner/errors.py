@@ -8,9 +8,11 @@ value and what was expected. Readers and validators collect *all* problems befor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 Severity = Literal["error", "warning"]
 

@@ -8,7 +8,6 @@ write straight into it. ``solver/`` and ``demand/`` compute and write no files; 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,8 @@ from capacity_planner._csv import write_csv
 from capacity_planner.output_schema import PLAN_TABLES, WEEKLY_DEMAND
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from capacity_planner.demand.pipeline import DemandResult
     from capacity_planner.report.chart_image import ChartImage
     from capacity_planner.solver.plan_result import PlanResult

@@ -11,9 +11,11 @@ parts has ``parts``).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["LevelRecord", "PartRecord", "PlanSummary", "SolverSettings"]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +21,11 @@ from capacity_planner._files import check_output_folder, output_folder
 from capacity_planner.application import PlanOptions, PlanRun, plan_pack, set_aside_note
 from capacity_planner.demand.pipeline import DemandResult, history_before, size_demand
 from capacity_planner.outputs import write_demand_tables, write_plan_tables
-from capacity_planner.pack.model import PlanningPack
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from capacity_planner.pack.model import PlanningPack
     from capacity_planner.solver.join import PartExecutor, PartProgress
     from capacity_planner.solver.plan_result import PlanResult
     from capacity_planner.solver.solve import Progress

@@ -3,7 +3,7 @@ workflow.CHARTS_PER_ACTIVITY_UP_TO activities, one overview chart above it, ever
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,9 @@ from click.testing import CliRunner
 from capacity_planner import workflow
 from capacity_planner.cli import cli
 from capacity_planner.report.plots import demand_overview_image, demand_overview_table
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _weekly() -> pd.DataFrame:

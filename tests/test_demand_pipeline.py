@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,9 @@ from capacity_planner.demand.requirements import COLUMNS, Requirements
 from capacity_planner.outputs import write_demand_tables
 from capacity_planner.pack.model import Activity, PlanningPack, Settings
 from capacity_planner.workflow import run_demand
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def minimal_pack(weeks: int = 120, seed: int = 0) -> PlanningPack:

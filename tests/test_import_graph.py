@@ -117,3 +117,37 @@ def test_no_import_cycle() -> None:
     """No cycles (issue 14 item 8: the last three were broken in session 10 by moving the shared records
     apart from the code that builds them: solver.records, solver.plan_result and solver.single, pack.grid)."""
     assert cycles(import_graph()) == []
+
+
+# The flow of the computing, lowest first (DEVELOPMENT.md, "Layout"): a module may import its own layer or
+# a lower one, never a higher one. pack and intake are one input layer (intake's suggestions and advice are
+# shared by the pack reader and the extract importer); outputs, report and pages are the output layer.
+LAYERS: tuple[frozenset[str], ...] = (
+    frozenset({"_csv", "_files", "_version", "calendar", "constants", "errors", "console", "interrupts",
+               "progress", "output_schema", "plan_summary"}),
+    frozenset({"pack", "intake"}),
+    frozenset({"demand"}),
+    frozenset({"solver"}),
+    frozenset({"outputs", "report", "pages"}),
+    frozenset({"application", "workflow", "scenarios", "review", "serve"}),
+    frozenset({"cli", "__main__", "_docs", ""}),
+)
+
+
+def _layer(module: str) -> int:
+    """Index in LAYERS of ``module``'s top-level module or package; -1 when no layer names it."""
+    top = module.split(".")[1] if "." in module else ""
+    return next((i for i, names in enumerate(LAYERS) if top in names), -1)
+
+
+def test_every_module_is_in_a_layer() -> None:
+    assert [m for m in import_graph() if _layer(m) < 0] == []
+    assert _layer("capacity_planner.pack.read") < _layer("capacity_planner.solver.plan") < _layer(
+        "capacity_planner.report.html") < _layer("capacity_planner.cli")
+
+
+def test_no_import_against_the_flow() -> None:
+    """Issue 14: the import graph has no edge against the flow (pack -> demand -> solver -> outputs ->
+    the jobs that use them -> the command line)."""
+    against = sorted((a, b) for a, bs in import_graph().items() for b in bs if _layer(b) > _layer(a))
+    assert against == []

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +15,9 @@ from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.intake.suggest import closest
 from capacity_planner.pack.read import read_pack, validate_pack
 from capacity_planner.pack.write import write_pack
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _copy(tiny_path: Path, tmp_path: Path) -> Path:

@@ -4,7 +4,7 @@ follow-up ratio measured from OUTCOME OF ATTENDANCE (issue 17)."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,9 @@ from capacity_planner.demand.history import appointment_rates, build_history
 from capacity_planner.errors import PackValidationError
 from capacity_planner.intake.codes import code_text, treatment_function_name
 from capacity_planner.pack.read import read_pack, validate_pack
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _pack_with_appointments(tiny_path: Path, tmp_path: Path, text: str) -> Path:

@@ -4,7 +4,7 @@ staff list, mapped by the shipped mapping files, imported and planned end to end
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,9 @@ from capacity_planner.demand.history import appointment_rates
 from capacity_planner.intake import example_mapping_paths
 from capacity_planner.intake.importer import aggregate_rows, import_pack
 from capacity_planner.pack.read import read_pack, sample_pack_path
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CLINIC = {"2ww": "DRM2WW01", "new": "DRMNEW01", "fu": "DRMFU01", "minor_ops": "DRMMOP01"}
 ATTENDED = {"attended": "5", "dna": "3", "cancelled_patient": "2", "cancelled_hospital": "4"}

@@ -3,7 +3,7 @@ widths, drop-downs, a job-plan grid) that reads back as the same pack (issue 17)
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 import pytest
@@ -12,6 +12,9 @@ from click.testing import CliRunner
 from capacity_planner.cli import cli
 from capacity_planner.intake.template import write_template
 from capacity_planner.pack.read import read_pack, validate_pack
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_template_round_trips_the_pack(tiny_path: Path, tmp_path: Path) -> None:

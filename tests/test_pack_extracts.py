@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -10,6 +10,9 @@ import pandas as pd
 import capacity_planner as cp
 from capacity_planner.pack.parse import CATEGORICAL_TABLES, _on_distinct, _text
 from capacity_planner.pack.samples import generate_sample
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_values_equal_after_trimming_share_one_category() -> None:

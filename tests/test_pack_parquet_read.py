@@ -4,13 +4,16 @@ memory on a 10-million-row extract); the cells must be exactly those of Arrow's 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from capacity_planner.pack.raw import _parquet_frame, read_raw
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _arrow_table() -> pa.Table:

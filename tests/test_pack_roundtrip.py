@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 import pandas as pd
@@ -13,6 +13,9 @@ from capacity_planner._files import MANIFEST_NAME
 from capacity_planner.pack.model import Clinician
 from capacity_planner.pack.read import read_pack
 from capacity_planner.pack.write import pack_to_tables, write_pack
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_round_trip_csv_parquet_xlsx_csv(tmp_path: Path, tiny_path: Path) -> None:

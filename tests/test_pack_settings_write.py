@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import capacity_planner as cp
 from capacity_planner.pack.settings import settings_to_values
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_a_setting_changed_in_memory_is_written_and_read_back(tmp_path: Path) -> None:

@@ -3,13 +3,16 @@ components, and the formatting filters."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 import pytest
 
 from capacity_planner.pages import money, render_page, signed
 from capacity_planner.pages.formatting import STYLESHEET
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 PAGE = """{% extends "base.html.j2" %}
 {% import "components.html.j2" as c %}

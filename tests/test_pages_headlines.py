@@ -20,7 +20,7 @@ import html
 import json
 import math
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -28,6 +28,9 @@ from click.testing import CliRunner
 
 from capacity_planner.cli import cli
 from capacity_planner.pack.read import sample_pack
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.slow
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from test_solver_helpers import activity, clinician, make_pack, reqs, run
 
 from capacity_planner.outputs import write_plan_tables
 from capacity_planner.plan_summary import PlanSummary
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BASE: dict[str, Any] = {
     "status": "infeasible", "objective": {}, "bound": {}, "gap": {}, "solve_seconds": 0.5,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pytest
@@ -21,6 +20,9 @@ from capacity_planner.demand.queue import (
     waiting_list_pressure,
 )
 from capacity_planner.demand.queue_sim import WaitingListSimulation, simulate_waiting_list
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # --------------------------------------------------------------------------------------------------
 # Regression against the NHSRwaitinglist ENT walkthrough

@@ -8,7 +8,7 @@ import csv
 import datetime as dt
 import json
 import shutil
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import openpyxl
@@ -22,6 +22,9 @@ from capacity_planner._csv import FORMULA_TRIGGERS, escape_cell, safe_frame, une
 from capacity_planner._files import file_stem
 from capacity_planner.cli import cli
 from capacity_planner.pack.parse import _parse_float
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _run(*args: str) -> Result:

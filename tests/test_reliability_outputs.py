@@ -17,8 +17,7 @@ import subprocess
 import sys
 import time
 from functools import partial
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
@@ -26,6 +25,9 @@ from click.testing import CliRunner
 
 from capacity_planner._files import MANIFEST_NAME, OwnedFolder, check_output_folder, output_folder
 from capacity_planner.cli import cli
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _hashes(folder: Path) -> dict[str, str]:

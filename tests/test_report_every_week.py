@@ -4,7 +4,7 @@ plan.xlsx, from a hand allocation and end to end on the tiny pack with every rul
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 import pandas as pd
@@ -14,6 +14,9 @@ from test_solver_cover import cover_pack
 from capacity_planner.cli import cli
 from capacity_planner.pack.model import ExpectedLeave
 from capacity_planner.report.every_week import every_week
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def allocation(*cells: tuple[str, str, str, str]) -> pd.DataFrame:

@@ -8,12 +8,11 @@ import re
 import shutil
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openpyxl
 import pandas as pd
 import pytest
-from openpyxl.worksheet.worksheet import Worksheet
 
 import capacity_planner as cp
 from capacity_planner.report.charts import CATEGORY_COLOURS
@@ -25,6 +24,9 @@ from capacity_planner.report.excel import (
     sheet_title,
     write_plan_workbook,
 )
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "plan_fixture"

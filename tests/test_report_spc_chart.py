@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,6 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from PIL import Image
 
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.pack.read import read_pack
 from capacity_planner.report.charts import figure_texts, save_chart
 from capacity_planner.report.spc import SpcOptions, xmr
@@ -27,6 +26,11 @@ from capacity_planner.review.spc import (
     delivered_xmr,
     planned_per_week,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from capacity_planner.pack.model import PlanningPack
 
 # NHSRplotthedots README example (RQM A&E breaches, decrease, target 1200): see tests/test_report_spc.py.
 MONTHS = pd.date_range("2016-04-01", periods=24, freq="MS")

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from capacity_planner.errors import PackValidationError
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.pack.read import read_pack
 from capacity_planner.review.delivered import planned_cells, planned_vs_delivered, review_period
 from capacity_planner.review.kpis import (
@@ -34,6 +33,11 @@ from capacity_planner.review.kpis import (
     kpi_table,
     review_table,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from capacity_planner.pack.model import PlanningPack
 
 MON = pd.Timestamp("2026-04-06")
 

@@ -15,6 +15,7 @@ import datetime as dt
 import math
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,6 @@ from capacity_planner import constants as C
 from capacity_planner._files import MANIFEST_NAME, OutputFolderError
 from capacity_planner.pack import samples_calendar as cal
 from capacity_planner.pack import samples_history as H
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.pack.read import read_pack, validate_pack
 from capacity_planner.pack.samples import (
     SampleSpec,
@@ -34,6 +34,9 @@ from capacity_planner.pack.samples import (
     sample_spec,
 )
 from capacity_planner.pack.samples_team import build_team, weekly_referral_means
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
 
 COMMITTED = Path(__file__).resolve().parents[1] / "data" / "samples" / "small"
 SPEC = sample_spec("small").services[0]

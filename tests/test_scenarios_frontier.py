@@ -8,17 +8,19 @@ import itertools
 import math
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
 
 import capacity_planner as cp
 from capacity_planner.demand.pipeline import size_demand
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.scenarios import apply_scenario, parse_scenarios, run_frontier
 from capacity_planner.scenarios import frontier as F
 from capacity_planner.solver import Allowances, PurchasedSessions, check_plan, plan_allocation
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
 
 TINY = Path(__file__).parent / "data" / "tiny"
 LOCUM = 950.0  # tests/data/tiny/costs.csv locum_session

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
 
 import capacity_planner as cp
 from capacity_planner.demand.pipeline import size_demand
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.scenarios import apply_scenario, parse_scenarios
 from capacity_planner.scenarios import frontier as F
 from capacity_planner.scenarios.levers import (
@@ -28,6 +28,9 @@ from capacity_planner.scenarios.levers import (
 )
 from capacity_planner.scenarios.transforms import ScenarioError
 from capacity_planner.solver.options import Allowances, PurchasedSessions
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
 
 TINY = Path(__file__).parent / "data" / "tiny"
 WEEKDAYS = [(d, p) for d in ("Mon", "Tue", "Wed", "Thu", "Fri") for p in ("AM", "PM")]

@@ -13,12 +13,12 @@ import random
 import re
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
 
 import capacity_planner as cp
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.scenarios import apply_scenario, parse_scenarios, run_frontier, run_scenarios
 from capacity_planner.scenarios.compare import place_labels
 from capacity_planner.scenarios.page import (
@@ -29,6 +29,9 @@ from capacity_planner.scenarios.page import (
     source_text,
 )
 from capacity_planner.scenarios.spec import baseline_scenario
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
 
 TINY = Path(__file__).parent / "data" / "tiny"
 TAG = re.compile(r"<[^>]+>")

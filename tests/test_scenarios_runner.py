@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
 
 import capacity_planner as cp
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.scenarios import ScenarioDone, parse_scenarios, run_scenarios
 from capacity_planner.scenarios.runner import ROW_FILE
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
 
 TINY = Path(__file__).parent / "data" / "tiny"
 SCENARIOS = """

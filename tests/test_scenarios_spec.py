@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -21,6 +21,9 @@ from capacity_planner.scenarios.spec import (
     SetGrowth,
     example_scenarios_path,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _parse(text: str) -> list:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -14,9 +15,11 @@ from capacity_planner.demand.pipeline import size_demand
 from capacity_planner.pack.model import FixedRequirement, PlanningPack, Skill
 from capacity_planner.scenarios.costs import cost_breakdown, cost_totals
 from capacity_planner.scenarios.parse import parse_scenarios
-from capacity_planner.scenarios.spec import Scenario
 from capacity_planner.scenarios.transforms import ScenarioError, ScenarioPack, apply_scenario
 from capacity_planner.solver.options import Allowances, PurchasedSessions
+
+if TYPE_CHECKING:
+    from capacity_planner.scenarios.spec import Scenario
 
 TINY = Path(__file__).parent / "data" / "tiny"
 

@@ -5,8 +5,7 @@ current job plans; a split pack passes the baseline to each part."""
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
@@ -17,6 +16,9 @@ import capacity_planner as cp
 from capacity_planner.demand.requirements import Requirements
 from capacity_planner.solver import SolveStatus
 from capacity_planner.solver.options import Baseline
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Key = tuple[str, str, str]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
@@ -14,10 +14,12 @@ from test_solver_helpers import activity, clinician, make_pack, reqs, run
 
 import capacity_planner as cp
 from capacity_planner.demand.requirements import Requirements
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver import SolveStatus
 from capacity_planner.solver.decompose import coupling_rules, find_parts, split
 from capacity_planner.solver.options import Allowances
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
 
 TINY_DEMAND = {"2ww": 250.0, "fu": 400.5, "mdt": 84.0}
 

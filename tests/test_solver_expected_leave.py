@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import json
 import shutil
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from click.testing import CliRunner
@@ -26,6 +26,9 @@ from capacity_planner.pack.read import read_pack, validate_pack
 from capacity_planner.solver import SolveStatus, check_plan
 from capacity_planner.solver.expected_leave import england_periods, week_shares
 from capacity_planner.solver.problem import build_problem
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CHRISTMAS = ExpectedLeave(dt.date(2026, 12, 24), dt.date(2027, 1, 1), 0.5, "Christmas")
 DEMAND = reqs({"2ww": 37}, rapid=["2ww"])

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -22,6 +21,9 @@ from capacity_planner.pack.model import (
     Slot,
 )
 from capacity_planner.solver import PlanResult, SolveStatus, check_plan, plan_allocation
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 WEEKDAY_SLOTS = tuple(Slot(d, p, False) for d in ("Mon", "Tue", "Wed", "Thu", "Fri") for p in ("AM", "PM"))
 

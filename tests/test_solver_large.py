@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable
-from functools import partial
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
 from click.testing import CliRunner
 from test_solver_helpers import reqs, run
 
@@ -18,6 +14,13 @@ from capacity_planner.cli import cli
 from capacity_planner.pack.samples_spec import sample_spec
 from capacity_planner.solver import SolveStatus
 from capacity_planner.solver.proof import unproven_lines
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from functools import partial
+    from pathlib import Path
+
+    import pytest
 
 solve_module = importlib.import_module("capacity_planner.solver.solve")  # the package exports solve()
 TINY_DEMAND = {"2ww": 250.0, "fu": 400.5, "mdt": 84.0}

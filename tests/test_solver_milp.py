@@ -5,9 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import random
-from functools import partial
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from ortools.sat.python import cp_model
@@ -17,6 +15,10 @@ from test_solver_large import TINY_DEMAND, _minimises_changes, stop_at_once
 import capacity_planner as cp
 from capacity_planner.solver import SolveStatus
 from capacity_planner.solver.milp import solve_milp, to_milp
+
+if TYPE_CHECKING:
+    from functools import partial
+    from pathlib import Path
 
 solve_module = importlib.import_module("capacity_planner.solver.solve")
 

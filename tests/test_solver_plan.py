@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from test_solver_helpers import reqs, run
@@ -18,6 +18,9 @@ from capacity_planner.solver.tables import (
     CLINICIANS_COLUMNS,
     GAPS_COLUMNS,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TINY_DEMAND = {"2ww": 250.0, "fu": 400.5, "mdt": 84.0}
 

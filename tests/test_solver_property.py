@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import math
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -31,7 +31,9 @@ from capacity_planner.pack.model import (
 )
 from capacity_planner.solver import SolveStatus
 from capacity_planner.solver.options import Allowances, PurchasedSessions
-from capacity_planner.solver.plan_result import PlanResult
+
+if TYPE_CHECKING:
+    from capacity_planner.solver.plan_result import PlanResult
 
 Budget = tuple[float, dict[str, float], dict[str, tuple[int, float]]]
 

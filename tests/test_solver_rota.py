@@ -9,7 +9,7 @@ contract, in the SAS 2021 out-of-hours share and in supply.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
@@ -21,6 +21,9 @@ from capacity_planner.pack.read import read_pack, validate_pack
 from capacity_planner.pack.write import write_pack
 from capacity_planner.solver import SolveStatus, build_problem, check_plan
 from capacity_planner.solver.tables import job_plans_from_allocation
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Mon-AM, Mon-PM, Tue-AM, Tue-PM in normal time; Mon-EVE in premium time (a PA is 3 hours there)
 GRID = (Slot("Mon", "AM", False), Slot("Mon", "PM", False), Slot("Mon", "EVE", True),

@@ -5,7 +5,7 @@ out-of-hours cap, fixed requirements, changes, and the checker on every plan."""
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -16,6 +16,9 @@ from capacity_planner.cli import cli
 from capacity_planner.errors import PlanCheckError
 from capacity_planner.pack.model import Availability, FixedRequirement, RoomCapacity, Skill, Slot
 from capacity_planner.solver import SolveStatus, build_problem, plan_allocation
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 WEEK = tuple(Slot(d, p, False) for d in ("Mon", "Tue", "Wed", "Thu", "Fri") for p in ("AM", "PM"))
 CLINIC_SPA = (activity("clinic", room_type="clinic_room"), activity("spa", "SPA"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 import shutil
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,9 @@ from capacity_planner.pack.model import (
 from capacity_planner.pack.read import read_pack, validate_pack
 from capacity_planner.solver import SolveStatus, check_plan
 from capacity_planner.solver.problem import build_problem
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 MONDAY = (Slot("Mon", "AM", False), Slot("Mon", "PM", False))
 DEMAND = {"gen": 42, "2ww": 42}

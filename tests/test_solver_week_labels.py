@@ -3,7 +3,7 @@ read again gives the same cells, and planning it again keeps them."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from test_solver_helpers import activity, clinician, make_pack, reqs, run
@@ -13,6 +13,9 @@ from capacity_planner.pack.read import read_pack, validate_pack
 from capacity_planner.pack.write import write_pack
 from capacity_planner.solver import SolveStatus, build_problem, check_plan
 from capacity_planner.solver.tables import job_plans_from_allocation
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 MON_TUE = (Slot("Mon", "AM", False), Slot("Mon", "PM", False), Slot("Tue", "AM", False),
            Slot("Tue", "PM", False))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -23,6 +23,9 @@ from capacity_planner.calendar import weekday_weeks
 from capacity_planner.pack.model import PlanningPack, Slot
 from capacity_planner.solver import SolveStatus, check_plan
 from capacity_planner.solver.problem import build_problem
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 START = dt.date(2026, 4, 6)
 MON_WED = (Slot("Mon", "AM", False), Slot("Wed", "AM", False))

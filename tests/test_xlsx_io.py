@@ -5,16 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 import pandas as pd
-import pytest
 
 import capacity_planner as cp
 from capacity_planner.pack.raw import read_raw
 from capacity_planner.pack.xlsx_writer import cell_xml, column_letter, write_xlsx
 from capacity_planner.progress import Bar, enabled, progress, set_enabled, track
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
 
 
 def test_cells_are_written_as_excel_stores_them() -> None:

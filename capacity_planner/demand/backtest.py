@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -44,7 +43,11 @@ from capacity_planner.demand.monthly import (
     referrals_before_start,
 )
 from capacity_planner.errors import PackValidationError, Problem
-from capacity_planner.pack.model import PlanningPack
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from capacity_planner.pack.model import PlanningPack
 
 __all__ = [
     "BACKTEST_COLUMNS",

@@ -29,12 +29,16 @@ ever discharged, so the series diverges).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from capacity_planner.demand.appointments import appointment_weights
-from capacity_planner.pack.model import Activity
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import Activity
 
 REQUESTS_ANOTHER = ("another_appointment", "appointment_later")
 OUTCOME_COLUMNS = (

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -60,7 +61,9 @@ from capacity_planner.demand._words import plural
 from capacity_planner.demand.appointments import appointment_weights
 from capacity_planner.demand.follow_up_outcomes import apply_outcome_ratios, outcome_follow_up_ratios
 from capacity_planner.errors import PackValidationError, Problem
-from capacity_planner.pack.model import Activity, PlanningPack
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import Activity, PlanningPack
 
 __all__ = [
     "ActivitySpan",

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -54,7 +55,9 @@ from capacity_planner.demand._words import plural
 from capacity_planner.demand.forecast import WEEKS_PER_YEAR, forecast_series, series_seed
 from capacity_planner.demand.forecast_models import BAND, EmpiricalRecent, SeriesForecast
 from capacity_planner.demand.history import week_start_of
-from capacity_planner.pack.model import PlanningPack
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
 
 __all__ = [
     "MonthWindow",

@@ -9,9 +9,8 @@ It writes no files: :func:`capacity_planner.outputs.write_demand_tables` writes 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +26,6 @@ from capacity_planner.demand.history import (
     week_index,
     week_start_of,
 )
-from capacity_planner.demand.requirements import Requirements
 from capacity_planner.demand.sizing import (
     FollowUpSource,
     add_follow_up_demand,
@@ -35,7 +33,13 @@ from capacity_planner.demand.sizing import (
     waiting_list_report,
 )
 from capacity_planner.output_schema import WEEKLY_DEMAND_COLUMNS
-from capacity_planner.pack.model import PlanningPack
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Mapping
+
+    from capacity_planner.demand.requirements import Requirements
+    from capacity_planner.pack.model import PlanningPack
 
 __all__ = [
     "WEEKLY_COLUMNS",

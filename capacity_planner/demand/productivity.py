@@ -18,7 +18,10 @@ activity, or without current sessions of it, :math:`\text{pps}_a` is used (sizes
 
 from __future__ import annotations
 
-from capacity_planner.pack.model import Activity, PlanningPack
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import Activity, PlanningPack
 
 
 def mix_patients_per_session(pack: PlanningPack, act: Activity) -> tuple[float | None, str | None]:

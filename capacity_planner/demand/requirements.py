@@ -56,12 +56,15 @@ force count towards the row's ``sessions_per_year``). Methods and sources: ``doc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from capacity_planner._csv import write_csv
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 COLUMNS: tuple[str, ...] = (
     "activity_id",

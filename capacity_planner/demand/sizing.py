@@ -42,8 +42,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -52,10 +52,14 @@ import pandas as pd
 from capacity_planner import constants as C
 from capacity_planner.demand import queue
 from capacity_planner.demand.forecast_models import SeriesForecast
-from capacity_planner.demand.history import History
 from capacity_planner.demand.productivity import mix_patients_per_session
 from capacity_planner.demand.requirements import Requirements
-from capacity_planner.pack.model import Activity, PlanningPack
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from capacity_planner.demand.history import History
+    from capacity_planner.pack.model import Activity, PlanningPack
 
 __all__ = [
     "WAITING_COLUMNS",

@@ -25,9 +25,8 @@ calendar_regressors`, the class's level multiplier :math:`m_t`, and an AR(1) dis
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -35,9 +34,14 @@ import pandas as pd
 
 from capacity_planner.demand.backtest import load_ae_series, score_forecast
 from capacity_planner.demand.forecast import WEEKS_PER_YEAR, forecast_series
-from capacity_planner.demand.forecast_models import SeriesForecast
 from capacity_planner.demand.history import calendar_regressors, week_index
 from capacity_planner.demand.pipeline import forecast_weekly
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from capacity_planner.demand.forecast_models import SeriesForecast
 
 __all__ = [
     "STRESS_CLASSES",

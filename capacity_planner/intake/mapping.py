@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from capacity_planner.errors import Problem
 from capacity_planner.intake.suggest import did_you_mean
 from capacity_planner.pack.schema import SETTINGS_BY_KEY, TABLES
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SECTION_KEYS = ("file", "sheet", "from", "where", "columns", "values", "rows")
 

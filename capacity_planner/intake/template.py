@@ -23,19 +23,21 @@ table twice). The round trip keeps every value.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from capacity_planner import constants as C
 from capacity_planner._files import OutputFolderError, output_file
 from capacity_planner.errors import CapacityPlannerError
-from capacity_planner.pack import model as M
 from capacity_planner.pack.grid import GRID_SHEET, INSTRUCTIONS_SHEET, job_plan_grid
 from capacity_planner.pack.raw import SETTINGS_SHEET
 from capacity_planner.pack.schema import SETTINGS, TABLES, ColumnSpec
 from capacity_planner.pack.settings import settings_to_values, sheet_text
 from capacity_planner.pack.write import FORMULA_PREFIXES, excel_value, pack_to_tables
+
+if TYPE_CHECKING:
+    from capacity_planner.pack import model as M
 
 # requirements: MDT quorums and 1-in-N on-call rotas (min_clinicians, rota_size, share_of_weeks), issue 13
 EMPTY_TABLES = ("clinicians", "activities", "skills", "requirements", "referrals", "appointments",

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from capacity_planner.errors import Problem
 from capacity_planner.pack.xlsx_parts import sheet_parts
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"(?:[^>/]|/(?!>))*>(.*?)</c>', re.DOTALL)
 _VALUE = re.compile(rb"<v>[^<]+</v>")

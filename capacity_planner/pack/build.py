@@ -22,8 +22,7 @@ Defaults (DESIGN.md section 3; sources in :mod:`capacity_planner.constants`):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +30,9 @@ import pandas as pd
 from capacity_planner import constants as C
 from capacity_planner.pack import model as M
 from capacity_planner.pack.schema import TABLES
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 Frames = dict[str, pd.DataFrame]
 

@@ -20,8 +20,10 @@ fifths of a PA are exact).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from capacity_planner.pack.model import Clinician, PlanningPack
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import Clinician, PlanningPack
 
 __all__ = [
     "NOMINAL_PA_COST",

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from capacity_planner.errors import Problem
-from capacity_planner.pack import model as M
 
 if TYPE_CHECKING:
+    from capacity_planner.pack import model as M
     from capacity_planner.pack.raw import RawTable
 
 INSTRUCTIONS_SHEET = "instructions"  # the template's first sheet, skipped by the reader

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from capacity_planner import constants as C
-from capacity_planner.errors import Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from capacity_planner.errors import Problem
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ readable when a whole column is wrong.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,11 @@ from capacity_planner.intake.advice import SHARE_HINT, percent_as_share
 from capacity_planner.intake.suggest import did_you_mean, near_misses
 from capacity_planner.pack.distinct import distinct
 from capacity_planner.pack.raw import RawTable
-from capacity_planner.pack.schema import ColumnSpec, TableSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from capacity_planner.pack.schema import ColumnSpec, TableSpec
 
 MAX_PROBLEMS_PER_KIND = 20
 FIRST_DATE = pd.Timestamp("1900-01-01")

@@ -22,10 +22,9 @@ import hashlib
 import io
 import re
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -39,6 +38,9 @@ from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.xlsx_parts import sheet_parts
 from capacity_planner.pack.xlsx_writer import column_letter as excel_column
 from capacity_planner.progress import progress
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 SETTINGS_SHEET = "settings"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: encrypted .xlsx or legacy .xls

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from capacity_planner.errors import PackValidationError, Problem
 from capacity_planner.intake.advice import dna_default_warnings, missing_path_problem
@@ -23,6 +21,9 @@ from capacity_planner.pack.schema import REQUIRED_TABLES, TABLES, Purpose
 from capacity_planner.pack.settings import parse_settings, spc_chart_problems
 from capacity_planner.pack.validate import check_required_tables, cross_checks
 from capacity_planner.progress import progress
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SAMPLE_SIZES = ("small",)
 

@@ -7,12 +7,16 @@ Shared by the cross-table checks (:mod:`capacity_planner.pack.validate`) and the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from capacity_planner.pack.parse import ProblemSink
 from capacity_planner.pack.raw import RawPack, RawTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from capacity_planner.pack.parse import ProblemSink
 
 __all__ = ["frame_rows", "table_source"]
 

@@ -32,9 +32,8 @@ Parameters live in :class:`~capacity_planner.pack.samples_spec.ServiceSpec` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -54,6 +53,9 @@ from capacity_planner.pack.samples_spec import (
 )
 from capacity_planner.pack.samples_team import build_team, costs_table, slots_table
 from capacity_planner.pack.write import write_table_files
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["SIZES", "SampleSize", "SampleSpec", "ServiceSpec", "generate", "generate_sample",
            "sample_spec"]

@@ -9,11 +9,14 @@ The bank holidays themselves come from :mod:`capacity_planner.calendar` (shared 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from capacity_planner.calendar import english_bank_holidays
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 EPOCH = dt.date(1970, 1, 1)
 

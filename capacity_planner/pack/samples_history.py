@@ -29,17 +29,21 @@ that share of an activity's bookings (each moves to a later clinic day). The e-r
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from capacity_planner import constants as C
 from capacity_planner.pack import samples_calendar as cal
-from capacity_planner.pack.samples_spec import SampleSpec, ServiceSpec
 from capacity_planner.pack.samples_team import CLINIC_IDS, REFERRED_IDS, TEMPLATE, Team, weekly_referral_means
 from capacity_planner.pack.schema import SESSION_TYPES
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from capacity_planner.pack.samples_spec import SampleSpec, ServiceSpec
 
 OUTCOMES = C.OUTCOMES  # attended, dna, cancelled_patient, cancelled_hospital
 PRIORITIES = ("2ww", "urgent", "routine")

@@ -9,13 +9,15 @@ sizes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from capacity_planner import constants as C
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 SampleSize = Literal["small", "service", "large", "trust"]
 SIZES: tuple[SampleSize, ...] = ("small", "service", "large", "trust")

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from capacity_planner import constants as C
-from capacity_planner.pack.samples_spec import ServiceSpec
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.samples_spec import ServiceSpec
 
 GRID = tuple((d, p) for d in C.WEEKDAYS for p in ("AM", "PM"))
 EVENING_SLOTS = (("Tue", "EVE"), ("Thu", "EVE"))

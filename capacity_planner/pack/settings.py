@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -13,6 +12,9 @@ from capacity_planner.intake.advice import share_hint
 from capacity_planner.intake.suggest import did_you_mean
 from capacity_planner.pack.model import Settings
 from capacity_planner.pack.schema import SETTINGS, SETTINGS_BY_KEY, SettingSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # Settings field name for each "section.key".
 FIELD_BY_KEY = {s.key: s.key.split(".", 1)[1] for s in SETTINGS}

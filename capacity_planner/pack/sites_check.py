@@ -10,12 +10,16 @@ Every problem is added to the sink (file, Excel row, column, value, what is expe
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from capacity_planner.intake.suggest import near_misses
-from capacity_planner.pack.parse import ProblemSink
-from capacity_planner.pack.raw import RawPack
 from capacity_planner.pack.rows import frame_rows
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.parse import ProblemSink
+    from capacity_planner.pack.raw import RawPack
 
 Frames = dict[str, pd.DataFrame]
 

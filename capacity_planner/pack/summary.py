@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
-from capacity_planner.pack.model import PlanningPack
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
 
 
 def summarise_pack(pack: PlanningPack) -> str:

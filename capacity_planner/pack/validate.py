@@ -7,7 +7,7 @@ problem at once.
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,10 +16,14 @@ from capacity_planner.errors import Problem
 from capacity_planner.intake.suggest import near_misses
 from capacity_planner.pack.build import _lookup
 from capacity_planner.pack.parse import MAX_PROBLEMS_PER_KIND, ProblemSink
-from capacity_planner.pack.raw import RawPack
 from capacity_planner.pack.rows import frame_rows, table_source
 from capacity_planner.pack.schema import REQUIRED_TABLES, TABLES, Purpose
 from capacity_planner.pack.sites_check import check_expected_leave, check_sites
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from capacity_planner.pack.raw import RawPack
 
 Frames = dict[str, pd.DataFrame]
 

@@ -13,22 +13,25 @@ In workbooks, text that begins with ``=``, ``+``, ``-`` or ``@`` is stored as te
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from capacity_planner._csv import write_csv
 from capacity_planner._files import OutputFolderError, output_file, output_folder
-from capacity_planner.pack import model as M
 from capacity_planner.pack.build import row_keys
 from capacity_planner.pack.raw import SETTINGS_SHEET, TOML_NAME
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.settings import settings_to_values, sheet_text
 from capacity_planner.pack.xlsx_writer import write_xlsx
 from capacity_planner.progress import progress
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from capacity_planner.pack import model as M
 
 TableFormat = Literal["csv", "parquet"]
 _RECORD_FIELD = {"availability": "availability"}

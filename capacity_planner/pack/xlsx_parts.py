@@ -9,8 +9,11 @@ ids; ``xl/_rels/workbook.xml.rels`` maps ids to parts), the one place that readi
 from __future__ import annotations
 
 import re
-import zipfile
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import zipfile
+    from collections.abc import Iterator
 
 _ID_TARGET = re.compile(r'Id="([^"]+)"[^>]*Target="([^"]+)"')
 _TARGET_ID = re.compile(r'Target="([^"]+)"[^>]*Id="([^"]+)"')

@@ -26,14 +26,16 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from capacity_planner.pages.formatting import STYLESHEET, Kind, format_value
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 TEMPLATES = Path(__file__).with_name("templates")
 

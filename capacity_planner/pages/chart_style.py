@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import matplotlib
-from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 matplotlib.rcParams["text.parse_math"] = False  # names like "$\\alpha$" are text, never TeX
 

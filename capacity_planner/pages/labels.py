@@ -10,8 +10,11 @@ label (tests/test_report_excel.py checks every header of every sheet against thi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["COLUMN_LABELS", "column_label", "has_label"]
 

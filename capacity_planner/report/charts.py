@@ -14,14 +14,13 @@ Clinicians appear only through :attr:`MeetingData.labels` (names, or pseudonyms 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
 from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
@@ -30,6 +29,11 @@ from capacity_planner.pages import chart_style as S
 from capacity_planner.pages.chart_style import CATEGORY_COLOURS, CATEGORY_NAMES, DPI, SERIES, category_colour
 from capacity_planner.report.chart_image import ChartImage
 from capacity_planner.report.tables import MeetingData, tuples
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from matplotlib.figure import Figure
 
 # The one chart look (capacity_planner.pages.chart_style): series colours by meaning, the category fills
 # of the timetable.

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.report.links import link_notes
 from capacity_planner.solver.cover import WEEK_TENTHS, WEIGHT_SCALE, cover_rules
 from capacity_planner.solver.sites import activity_sites, travel_minutes
 from capacity_planner.solver.supply import leave_by_clinician, planning_start
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
 
 __all__ = ["COVER_COLUMNS", "LINK_COLUMNS", "SITE_COLUMNS", "EveryWeek", "every_week"]
 

@@ -15,24 +15,20 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from capacity_planner import constants as C
 from capacity_planner._files import write_file_atomic
 from capacity_planner.demand.requirements import COLUMNS as REQUIREMENTS_COLUMNS
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.pages.labels import COLUMN_LABELS, column_label
 from capacity_planner.report.charts import CATEGORY_COLOURS, CATEGORY_NAMES
 from capacity_planner.report.tables import (
@@ -46,6 +42,14 @@ from capacity_planner.report.tables import (
     rota_label,
     tuples,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from capacity_planner.pack.model import PlanningPack
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 MAX_SHEET_TITLE = 31

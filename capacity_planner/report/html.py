@@ -14,11 +14,9 @@ template's. The scenario comparison page is :mod:`capacity_planner.scenarios.pag
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from capacity_planner.pages import render_page
 from capacity_planner.pages.chart_style import category_colour
@@ -27,6 +25,10 @@ from capacity_planner.report import charts as CH
 from capacity_planner.report.tables import EMPTY, STAFF_GROUP_WORDS, MeetingData, in_words, rota_label, tuples
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import pandas as pd
+
     from capacity_planner.report.meeting_pack import MeetingCharts
 
 __all__ = ["SPC_LEAD", "STATUS_TEXT", "render_report_html", "report_context"]

@@ -8,10 +8,12 @@ sessions"): for each weekly cell that needs a link, the clinicians in the same s
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from capacity_planner.pack.model import Link, PlanningPack
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import Link, PlanningPack
 
 MAX_NAMES = 2
 

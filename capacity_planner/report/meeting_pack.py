@@ -13,19 +13,23 @@ does) and the charts are drawn from its tables; no chart is ever found by its fi
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from capacity_planner._files import file_stem, write_file_atomic
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.report import charts as CH
-from capacity_planner.report.chart_image import ChartImage
 from capacity_planner.report.tables import MeetingData, build_meeting_data, load_meeting_data, read_plan_dir
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Mapping, Sequence
+
+    from capacity_planner.pack.model import PlanningPack
+    from capacity_planner.report.chart_image import ChartImage
 
 __all__ = ["CHARTS_DIR", "HTML_NAME", "WORKBOOK_NAME", "MeetingCharts", "meeting_pack_charts",
            "write_meeting_files", "write_report_files", "write_report_html"]

@@ -11,17 +11,20 @@ axes of the caller's own figure.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import pandas as pd
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from capacity_planner._files import file_stem
 from capacity_planner.pages import chart_style as S
 from capacity_planner.report.chart_image import ChartImage
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from matplotlib.axes import Axes
 
 __all__ = ["DemandFigure", "demand_chart_images", "demand_overview_image", "demand_overview_table",
            "draw_backtest", "draw_weekly_demand", "plot_activity_demand", "plot_backtest"]

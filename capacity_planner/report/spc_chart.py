@@ -18,14 +18,11 @@ with the Agg canvas, never pyplot; pass ``ax`` to draw into an existing figure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.ticker import FuncFormatter
@@ -33,6 +30,12 @@ from matplotlib.ticker import FuncFormatter
 from capacity_planner.pages.chart_style import NHS_BLUE, new_figure
 from capacity_planner.report.charts import Chart, ChartFile, save_chart
 from capacity_planner.report.spc import SpcOptions, XmrChart, detect_rebase, xmr
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
+
+    from matplotlib.axes import Axes
 
 __all__ = [
     "MDC_STYLE",

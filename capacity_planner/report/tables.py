@@ -33,7 +33,6 @@ from capacity_planner import output_schema as OUT
 from capacity_planner._csv import read_text_csv
 from capacity_planner.demand.requirements import COLUMNS as REQUIREMENTS_COLUMNS
 from capacity_planner.demand.requirements import Requirements
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.pack.schema import SETTINGS_BY_KEY
 from capacity_planner.plan_summary import PlanSummary
 from capacity_planner.report.anonymise import Pseudonyms, anonymise_outputs, anonymise_pack
@@ -43,6 +42,7 @@ from capacity_planner.solver.sites import activity_sites, site_text
 
 if TYPE_CHECKING:
     from capacity_planner.demand.pipeline import DemandResult
+    from capacity_planner.pack.model import PlanningPack
     from capacity_planner.solver.plan_result import PlanResult
 
 EMPTY = ""  # activity of a free slot in allocation/changes

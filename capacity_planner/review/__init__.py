@@ -6,13 +6,12 @@ actual demand matches expected demand and reconcile delivered sessions (e-roster
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.review.delivered import (
     ReviewPeriod,
     planned_cells,
@@ -26,6 +25,11 @@ from capacity_planner.review.kpis import (
     kpi_table,
     review_table,
 )
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from capacity_planner.pack.model import PlanningPack
 
 __all__ = ["ReviewResult", "run_review", "write_review"]
 

@@ -39,13 +39,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from capacity_planner._csv import read_text_csv
 from capacity_planner.errors import PackValidationError, Problem
-from capacity_planner.pack.model import PlanningPack
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
 
 
 @dataclass(frozen=True)

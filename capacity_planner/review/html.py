@@ -9,22 +9,24 @@ the rows of ``review.csv`` / ``kpis.csv`` (:func:`headline_cards`)."""
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from markupsafe import Markup
-from matplotlib.axes import Axes
 
 from capacity_planner.pages import environment, render_page
 from capacity_planner.pages.chart_style import SERIES, new_figure, png_bytes, style_axes
 from capacity_planner.report.excel import STAFF_GROUP_WORDS, in_words
-from capacity_planner.review.delivered import ReviewPeriod
 from capacity_planner.review.kpis import KPI_LABELS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from matplotlib.axes import Axes
+
     from capacity_planner.report.charts import ChartFile
+    from capacity_planner.review.delivered import ReviewPeriod
 
 
 MISSING = "–"

@@ -31,7 +31,7 @@ checked in this order, are rules of thumb a service lead would apply first:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -39,8 +39,10 @@ import pandas as pd
 from capacity_planner.demand.appointments import appointment_weights
 from capacity_planner.demand.history import week_index
 from capacity_planner.demand.monthly import days_in_month, month_index, month_of_weeks, month_start_of
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.review.delivered import ReviewPeriod, variance_pct
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
 
 DEFAULT_THRESHOLD_PCT = 10.0
 

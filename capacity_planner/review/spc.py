@@ -24,17 +24,21 @@ in place of the plan's. :func:`spc_chart_settings` reads them; the page lists wh
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.pack.settings import ALL_CHARTS, SPC_TEAM_CHART
-from capacity_planner.report.charts import Chart
 from capacity_planner.report.spc import SpcOptions, XmrChart, xmr
-from capacity_planner.review import ReviewResult
-from capacity_planner.review.delivered import ReviewPeriod
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from capacity_planner.pack.model import PlanningPack
+    from capacity_planner.report.charts import Chart
+    from capacity_planner.review import ReviewResult
+    from capacity_planner.review.delivered import ReviewPeriod
 
 __all__ = ["SpcChartSettings", "charted_activities", "delivered_by_week", "delivered_spc_charts",
            "delivered_xmr", "planned_per_week", "spc_chart_settings", "spc_settings_rows"]

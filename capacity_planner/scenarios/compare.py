@@ -20,8 +20,6 @@ Every figure of a row is computed from that scenario's own output files (``gaps.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,15 +30,18 @@ from capacity_planner._csv import write_csv
 from capacity_planner.pack.costs import PA_SCALE, pa_units
 from capacity_planner.scenarios.costs import COMPONENTS
 from capacity_planner.scenarios.spec import BASELINE
-from capacity_planner.scenarios.transforms import ScenarioPack
 from capacity_planner.solver.supply import weekday_supply
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping, Sequence
+    from pathlib import Path
+
     from matplotlib.figure import Figure
 
     from capacity_planner.plan_summary import PlanSummary
     from capacity_planner.report import charts as CH
     from capacity_planner.scenarios.page import ComparisonContext
+    from capacity_planner.scenarios.transforms import ScenarioPack
 
 COLUMNS: tuple[str, ...] = (
     "scenario", "description", "status", "reason", "levers_not_bought",

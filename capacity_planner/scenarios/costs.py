@@ -27,7 +27,6 @@ scenario's annual cost is the sum of its lines, and its change is taken from the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -41,11 +40,13 @@ from capacity_planner.pack.costs import (
     substantive_rate,
 )
 from capacity_planner.pack.costs import session_rate as price_session
-from capacity_planner.pack.model import PlanningPack
-from capacity_planner.solver.options import PurchasedSessions
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from capacity_planner.pack.model import PlanningPack
     from capacity_planner.scenarios.transforms import NewPost, ScenarioPack
+    from capacity_planner.solver.options import PurchasedSessions
 
 __all__ = ["BREAKDOWN_COLUMNS", "COMPONENTS", "Rate", "additional_rate", "cost_breakdown", "cost_totals",
            "post_cost", "session_rate", "substantive_rate"]

@@ -37,16 +37,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from capacity_planner._csv import write_csv
 from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError
-from capacity_planner.pack.model import Clinician, PlanningPack
 from capacity_planner.scenarios.costs import additional_rate, cost_breakdown, session_rate
 from capacity_planner.scenarios.levers import (
     apa_shortfall,
@@ -59,7 +56,11 @@ from capacity_planner.scenarios.transforms import UNCAPPED_APA, ScenarioPack
 from capacity_planner.solver.options import Allowances, PurchasedSessions
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from pathlib import Path
+
     from capacity_planner.demand.pipeline import DemandResult
+    from capacity_planner.pack.model import Clinician, PlanningPack
 
 FRONTIER_COLUMNS = ("budget", "status", "reason", "unmet_sessions_per_year",
                     "unmet_sessions_rapid_access_per_year", "unmet_dcc_hours_per_year", "cost_used",

@@ -11,15 +11,19 @@ cell of ``frontier.csv`` next to the page.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from markupsafe import Markup
 
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.pages import environment, money, render_page
 from capacity_planner.scenarios.levers import pa_text
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import pandas as pd
+
+    from capacity_planner.pack.model import PlanningPack
 
 __all__ = ["frontier_rows", "lever_rows", "render_frontier_html"]
 

@@ -24,17 +24,17 @@ activity still has unmet demand, and both stop when the budget is spent.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from capacity_planner.pack.model import Activity, Clinician, PlanningPack
-from capacity_planner.solver.options import Allowances
-
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    import pandas as pd
+
+    from capacity_planner.pack.model import Activity, Clinician, PlanningPack
     from capacity_planner.scenarios.transforms import ScenarioPack
+    from capacity_planner.solver.options import Allowances
 
 __all__ = ["allowance_shortfall", "apa_hours_text", "apa_shortfall", "bookable_activities", "free_slots",
            "not_bookable_reason", "pa_text", "scenario_shortfall", "session_shortfall"]

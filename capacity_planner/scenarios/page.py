@@ -20,7 +20,6 @@ What the page says, and where each figure comes from:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +37,8 @@ from capacity_planner.scenarios.spec import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from capacity_planner.pack.model import PlanningPack
     from capacity_planner.report.charts import ChartFile
 

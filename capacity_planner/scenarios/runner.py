@@ -52,7 +52,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -60,10 +60,12 @@ from capacity_planner._csv import write_csv
 from capacity_planner._files import replace_files, write_file_atomic
 from capacity_planner._version import __version__
 from capacity_planner.errors import PlanCheckError
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.scenarios.parse import ScenarioSource, resolve_scenarios
 from capacity_planner.scenarios.spec import BASELINE, Scenario, baseline_scenario
 from capacity_planner.scenarios.transforms import ScenarioError, ScenarioPack, apply_scenario
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
 
 ExecutorName = Literal["serial", "process", "dask"]
 EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")

@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from capacity_planner import constants as C
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 BASELINE = "baseline"
 RESERVED_NAMES = frozenset({BASELINE, "charts"})

@@ -14,13 +14,16 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from capacity_planner.errors import Problem
 from capacity_planner.scenarios.keys import Reader, parse_scenario
 from capacity_planner.scenarios.spec import MAX_SCENARIOS, NAME_PATTERN, Scenario
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+
+    from capacity_planner.errors import Problem
 
 # Keys whose natural value is a list: in a sweep they are swept only when given a list of lists.
 LIST_KEYS = frozenset({"remove_clinicians", "close_activities", "activities", "clinicians", "skills", "days",

@@ -23,11 +23,8 @@ applied) raises :class:`ScenarioError`; the runner reports that scenario as fail
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from capacity_planner import constants as C
 from capacity_planner.pack.model import (
@@ -57,6 +54,11 @@ from capacity_planner.scenarios.spec import (
     Transform,
 )
 from capacity_planner.solver.options import Allowances, PurchasedSessions
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import pandas as pd
 
 # Additional PAs per clinician when a scenario gives only a total: the contract's max_pas limits it.
 UNCAPPED_APA = 24.0

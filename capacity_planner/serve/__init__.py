@@ -14,10 +14,13 @@ from __future__ import annotations
 import socket
 import threading
 import webbrowser
-from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from capacity_planner.serve.session import MeetingError, MeetingSession, Version
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 __all__ = ["MeetingError", "MeetingSession", "Version", "run_server"]
 

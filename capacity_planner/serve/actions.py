@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from capacity_planner.demand.requirements import Requirements
 from capacity_planner.errors import Problem
 from capacity_planner.pack.model import Availability, PlanningPack
 from capacity_planner.solver.options import Allowances
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from capacity_planner.demand.requirements import Requirements
 
 SOURCE = "meeting page"
 MAX_PRIORITY = 1000

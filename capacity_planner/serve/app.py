@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
@@ -34,6 +32,11 @@ from capacity_planner.serve import actions as A
 from capacity_planner.serve.replan import why_moved
 from capacity_planner.serve.session import MeetingError, MeetingSession
 from capacity_planner.serve.view import compare_context, headline_items, meeting_data, timetable
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from starlette.requests import Request
 
 TEMPLATES = Path(__file__).with_name("templates")
 SCRIPT = (Path(__file__).with_name("static") / "meeting.js").read_text(encoding="utf-8")

@@ -15,17 +15,20 @@ the independent checker has passed the plan.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from capacity_planner.application import PlanOptions, PlanRun, plan_pack
-from capacity_planner.demand.pipeline import DemandResult
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.serve import actions as A
 from capacity_planner.serve.actions import Cell
 from capacity_planner.solver.options import Baseline
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import pandas as pd
+
+    from capacity_planner.demand.pipeline import DemandResult
+    from capacity_planner.pack.model import PlanningPack
 
 __all__ = ["baseline_of", "cells_of", "changes_from_baseline", "moved_cells", "replan", "why_moved"]
 

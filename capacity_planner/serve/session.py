@@ -16,12 +16,11 @@ import datetime as dt
 import json
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from capacity_planner.application import PlanOptions, PlanRun, plan_pack
-from capacity_planner.demand.pipeline import DemandResult
 from capacity_planner.errors import CapacityPlannerError, Problem
 from capacity_planner.pack.model import JobPlanCell, PlanningPack
 from capacity_planner.serve import actions as A
@@ -33,6 +32,11 @@ from capacity_planner.serve.replan import (
     moved_cells,
     replan,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from capacity_planner.demand.pipeline import DemandResult
 
 __all__ = ["MeetingError", "MeetingSession", "Version", "agreed_pack"]
 

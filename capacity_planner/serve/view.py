@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from capacity_planner.application import PlanRun
 from capacity_planner.pages.chart_style import CATEGORY_COLOURS, CATEGORY_NAMES, category_colour
 from capacity_planner.report.tables import EMPTY, MeetingData, tuples
-from capacity_planner.serve.actions import Cell
+
+if TYPE_CHECKING:
+    from capacity_planner.application import PlanRun
+    from capacity_planner.serve.actions import Cell
 
 __all__ = ["compare_context", "headline_items", "meeting_data", "timetable"]
 

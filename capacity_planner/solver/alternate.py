@@ -35,13 +35,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from capacity_planner.pack.costs import PA_SCALE
 from capacity_planner.solver.records import WEEK_SCALE, spa_floor_units, to_units
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
     from capacity_planner.pack.model import PlanningPack
     from capacity_planner.solver.records import ActivityInfo, SlotInfo
 

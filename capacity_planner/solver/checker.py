@@ -49,7 +49,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter, defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -58,13 +57,22 @@ import pandas as pd
 
 from capacity_planner import constants as C
 from capacity_planner.calendar import bank_holidays
-from capacity_planner.demand.requirements import Requirements
-from capacity_planner.pack.model import Activity, Clinician, FixedRequirement, JobPlanCell, Link, PlanningPack
 from capacity_planner.solver.expected_leave import england_periods
 from capacity_planner.solver.options import Allowances
 from capacity_planner.solver.sites import check_sites
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from capacity_planner.demand.requirements import Requirements
+    from capacity_planner.pack.model import (
+        Activity,
+        Clinician,
+        FixedRequirement,
+        JobPlanCell,
+        Link,
+        PlanningPack,
+    )
     from capacity_planner.plan_summary import PlanSummary
 
 TOL = 1e-6

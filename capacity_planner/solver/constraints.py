@@ -11,15 +11,19 @@ session (premium-time scaled), :math:`P` the premium slots, :math:`\text{SPA}` t
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
 from dataclasses import dataclass, field
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING
 
 from capacity_planner.solver.cover import WEIGHT_SCALE
 from capacity_planner.solver.links import link_driven
-from capacity_planner.solver.problem import AllocationProblem
 from capacity_planner.solver.variables import Variables, _wsum, share_coefficient
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    from ortools.sat.python import cp_model
+
+    from capacity_planner.solver.problem import AllocationProblem
 
 
 @dataclass(frozen=True, slots=True)

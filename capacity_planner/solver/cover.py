@@ -53,17 +53,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from capacity_planner.calendar import PLANNING_WEEKS, STANDARD_BANK_HOLIDAYS, bank_holidays
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver.expected_leave import (
     clinician_scale,
     expected_periods,
     remaining_leave,
     week_shares,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from capacity_planner.pack.model import PlanningPack
 
 __all__ = ["CoverRow", "CoverRule", "absent_days", "cover_rules", "unrecorded_leave_weeks"]
 

@@ -5,12 +5,16 @@ ceilings, ANR/ED time and the sessions-a-day cap per clinician (used by
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.costs import PA_SCALE
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver.records import HELD_CATEGORIES, ActivityInfo, ClinicianInfo, SlotInfo, to_units
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from capacity_planner.demand.requirements import Requirements
+    from capacity_planner.pack.model import PlanningPack
 
 
 def referral_demand(pack: PlanningPack, requirements: Requirements) -> dict[str, float]:

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from capacity_planner.demand.requirements import Requirements
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver.links import link_edges
-from capacity_planner.solver.options import Allowances
 from capacity_planner.solver.supply import planning_start
+
+if TYPE_CHECKING:
+    from capacity_planner.pack.model import PlanningPack
+    from capacity_planner.solver.options import Allowances
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,13 @@ left, :math:`\ell'_c = \max(0, \ell_c - E)`, may still fall in any single week.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from capacity_planner.calendar import PLANNING_WEEKS
 from capacity_planner.pack.model import ExpectedLeave, PlanningPack
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["ENGLAND_DEFAULTS", "clinician_scale", "england_periods", "expected_periods", "remaining_leave",
            "week_shares"]

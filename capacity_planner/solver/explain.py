@@ -15,16 +15,19 @@ Two stages:
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from capacity_planner.interrupts import run_stoppable
-from capacity_planner.solver.constraints import RuleKey
 from capacity_planner.solver.links import describe_link, locked_link_reasons
 from capacity_planner.solver.model import AllocationModel
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
-from capacity_planner.solver.records import FixedSlot
 from capacity_planner.solver.sites import describe_site_rule
+
+if TYPE_CHECKING:
+    from capacity_planner.solver.constraints import RuleKey
+    from capacity_planner.solver.records import FixedSlot
 
 CORE_HEADER_MINIMAL = (
     "No plan can keep all of these rules at once; relaxing any one of them would allow a plan:"

@@ -16,17 +16,21 @@ session of it, clinician by clinician, so a team meeting can see which lever wou
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from capacity_planner.solver.cover import CoverRow
 from capacity_planner.solver.links import LinkRule, blocking_links
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
-from capacity_planner.solver.result import Solution
 from capacity_planner.solver.sites import site_reasons
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from capacity_planner.solver.cover import CoverRow
+    from capacity_planner.solver.result import Solution
 
 
 def _ids(p: AllocationProblem, cs: list[int] | set[int], limit: int = 6) -> str:

@@ -24,20 +24,22 @@ import signal
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from capacity_planner.demand.requirements import Requirements
 from capacity_planner.interrupts import RunInterrupted, interrupted
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.plan_summary import PartRecord
-from capacity_planner.solver.decompose import Part
-from capacity_planner.solver.options import Allowances, Baseline
 from capacity_planner.solver.plan_result import PlanResult, build_summary
 from capacity_planner.solver.result import LevelResult, Result, SolveStatus
 from capacity_planner.solver.single import plan_one
 from capacity_planner.solver.tables import empty_tables
+
+if TYPE_CHECKING:
+    from capacity_planner.demand.requirements import Requirements
+    from capacity_planner.pack.model import PlanningPack
+    from capacity_planner.solver.decompose import Part
+    from capacity_planner.solver.options import Allowances, Baseline
 
 PartExecutor = Literal["process", "dask"]
 """Where the parts of a split pack run: local worker processes, or a Dask cluster."""

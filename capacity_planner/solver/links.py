@@ -26,14 +26,14 @@ counted (so every week holds whatever the labels). No ``links`` table: no rule, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from capacity_planner.pack.model import PlanningPack
-
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from capacity_planner.pack.model import PlanningPack
     from capacity_planner.solver.problem import AllocationProblem
 
 EXCLUDED_CATEGORIES = ("ED",)  # external duties are away from the trust: not "present"

@@ -3,14 +3,18 @@ AllocationProblem."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ortools.sat.python import cp_model
 
 from capacity_planner.solver.alternate import label_weeks
 from capacity_planner.solver.constraints import Constraints, Guards
 from capacity_planner.solver.objective import Level, Objective
-from capacity_planner.solver.problem import AllocationProblem
 from capacity_planner.solver.result import Solution
 from capacity_planner.solver.variables import Variables
+
+if TYPE_CHECKING:
+    from capacity_planner.solver.problem import AllocationProblem
 
 
 class AllocationModel:

@@ -29,13 +29,14 @@ both, stops rapid access from taking routine work below its floor. Within each o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING, Any
 
 from capacity_planner.solver.cover import WEEK_TENTHS
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.variables import SHARE_SCALE, Variables, _wsum
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 UNITS = {
     "routine_floor": ("session-weeks a year below the routine floor", 0),

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
-from capacity_planner.demand.requirements import Requirements
+from typing import TYPE_CHECKING
+
 from capacity_planner.errors import PlanCheckError
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver.checker import check_plan
 from capacity_planner.solver.decompose import split
 from capacity_planner.solver.join import PartExecutor, PartProgress, plan_parts
-from capacity_planner.solver.options import Allowances, Baseline
-from capacity_planner.solver.plan_result import PlanResult
 from capacity_planner.solver.single import plan_one
 from capacity_planner.solver.solve import Progress, resolve_workers
+
+if TYPE_CHECKING:
+    from capacity_planner.demand.requirements import Requirements
+    from capacity_planner.pack.model import PlanningPack
+    from capacity_planner.solver.options import Allowances, Baseline
+    from capacity_planner.solver.plan_result import PlanResult
 
 
 def plan_allocation(

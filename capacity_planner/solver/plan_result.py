@@ -5,18 +5,20 @@ pack (:mod:`capacity_planner.solver.join`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from capacity_planner._version import __version__
-from capacity_planner.demand.requirements import Requirements
 from capacity_planner.errors import CapacityPlannerError, InfeasiblePlanError
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.plan_summary import PlanSummary
-from capacity_planner.solver.options import Allowances
-from capacity_planner.solver.problem import AllocationProblem
 from capacity_planner.solver.result import Result, SolveStatus
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from capacity_planner.demand.requirements import Requirements
+    from capacity_planner.pack.model import PlanningPack
+    from capacity_planner.solver.options import Allowances
+    from capacity_planner.solver.problem import AllocationProblem
 
 
 @dataclass(frozen=True, eq=False)

@@ -47,14 +47,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from capacity_planner import constants as C
-from capacity_planner.demand.requirements import Requirements
 from capacity_planner.pack.costs import NOMINAL_PA_COST, PA_SCALE, additional_rate, session_rate
-from capacity_planner.pack.model import Clinician, PlanningPack
 from capacity_planner.solver.alternate import half_clinician_ids, half_options
 from capacity_planner.solver.cover import CoverRule, cover_rules
 from capacity_planner.solver.current import referral_demand, whole_session_ceiling, with_current_time
@@ -77,6 +75,12 @@ from capacity_planner.solver.records import (
 )
 from capacity_planner.solver.sites import SiteRule, site_rule
 from capacity_planner.solver.supply import cell_supply, leave_by_clinician, planning_start, weekday_supply
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from capacity_planner.demand.requirements import Requirements
+    from capacity_planner.pack.model import Clinician, PlanningPack
 
 _EPS = 1e-9
 

@@ -24,10 +24,14 @@ model it gave before. Sessions bought from a locum or as WLI count 1 each (at th
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from capacity_planner.demand.productivity import mix_patients_per_session
-from capacity_planner.pack.model import PlanningPack
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from capacity_planner.pack.model import PlanningPack
 
 _EPS = 1e-12
 

@@ -11,8 +11,12 @@ the proven bound :math:`\\underline{f}` (summary.json ``gap``, a fraction; 0 whe
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from capacity_planner.console import progress_words
-from capacity_planner.plan_summary import LevelRecord, PlanSummary
+
+if TYPE_CHECKING:
+    from capacity_planner.plan_summary import LevelRecord, PlanSummary
 
 
 def unproven_lines(summary: PlanSummary) -> list[str]:

@@ -9,13 +9,17 @@ live here, apart from the code that builds them (no import cycle).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from capacity_planner import constants as C
 from capacity_planner.pack.costs import PA_SCALE
-from capacity_planner.pack.model import Clinician, PlanningPack
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from capacity_planner.pack.model import Clinician, PlanningPack
 
 WEEK_SCALE = 100
 FULL_TIME_PAS = 10.0

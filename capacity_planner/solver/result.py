@@ -4,15 +4,18 @@ recomputes every KPI from the allocation alone (it never reads solver values oth
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from capacity_planner.solver.cover import WEIGHT_SCALE, CoverRow, CoverRule
 from capacity_planner.solver.objective import level_scale
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
 from capacity_planner.solver.variables import fairness_members, share_coefficient
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 class SolveStatus(StrEnum):

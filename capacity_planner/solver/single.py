@@ -5,18 +5,20 @@ both)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from capacity_planner.demand.requirements import Requirements
-from capacity_planner.pack.model import PlanningPack
 from capacity_planner.solver.gaps import gap_reasons
-from capacity_planner.solver.options import Allowances, Baseline
 from capacity_planner.solver.plan_result import PlanResult, build_summary
 from capacity_planner.solver.problem import build_problem
 from capacity_planner.solver.solve import Progress, solve
 from capacity_planner.solver.tables import empty_tables, kpis, plan_tables
+
+if TYPE_CHECKING:
+    from capacity_planner.demand.requirements import Requirements
+    from capacity_planner.pack.model import PlanningPack
+    from capacity_planner.solver.options import Allowances, Baseline
 
 
 def plan_one(pack: PlanningPack, requirements: Requirements, limit: float, seed: int, n_workers: int,

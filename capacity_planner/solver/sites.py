@@ -30,15 +30,15 @@ site anywhere, or no incompatible pair, nothing is added: the model is the one w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from capacity_planner.pack.model import PlanningPack
-
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
     from ortools.sat.python import cp_model
 
+    from capacity_planner.pack.model import PlanningPack
     from capacity_planner.solver.problem import AllocationProblem
     from capacity_planner.solver.result import Solution
     from capacity_planner.solver.variables import Variables

@@ -41,14 +41,17 @@ import os
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from capacity_planner.interrupts import run_stoppable
 from capacity_planner.solver.explain import explain_infeasible, presolve_reasons
 from capacity_planner.solver.model import AllocationModel
-from capacity_planner.solver.problem import AllocationProblem
 from capacity_planner.solver.result import LevelResult, Result, Solution, SolveStatus
+
+if TYPE_CHECKING:
+    from capacity_planner.solver.problem import AllocationProblem
 
 UNHINTED_LEVELS = frozenset({"unmet_rapid_access", "unmet_routine"})
 """Levels solved without the previous level's plan as a hint. Their LP relaxation is tight (on the service

@@ -29,12 +29,16 @@ pack with neither ``planning.start`` nor referrals to infer it from (no calendar
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from capacity_planner.calendar import PLANNING_WEEKS, weekday_weeks
-from capacity_planner.pack.model import PlanningPack
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from capacity_planner.pack.model import PlanningPack
 
 #: Steps a session of the supply of a weekly cell (whole sessions) and of a part-week cell (halves).
 WEEKLY_STEPS, PART_STEPS = 1, 1

@@ -6,7 +6,7 @@ problem's coefficients: PAs a week, session-weeks a year, hours a year.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,7 +20,9 @@ from capacity_planner.output_schema import (
 from capacity_planner.pack.model import JobPlanCell
 from capacity_planner.solver.gaps import unassigned_reasons
 from capacity_planner.solver.problem import PA_SCALE, AllocationProblem
-from capacity_planner.solver.result import Solution
+
+if TYPE_CHECKING:
+    from capacity_planner.solver.result import Solution
 
 DECIMALS = 4
 

@@ -8,8 +8,11 @@ committed so a reader can open them in Excel and see exactly what is being teste
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 HERE = Path(__file__).parent
 TINY = HERE / "tiny"

@@ -11,6 +11,12 @@ variables with the previous solution. When a time limit stops a level before pro
 optimality, the level is fixed to the best value *found*, never to the proven bound: a bound that no plan
 reaches would make the next level infeasible.
 
+A level the previous plan already solves. Before each level is searched, the previous plan is evaluated under
+the level's objective (:func:`_previous_plan`); if it reaches the least value the level's expression can take
+over its variables' domains (:func:`_least_value`: 0 for unmet demand, unassigned time or cost), it is optimal
+and the level is closed without a search (on the trust pack most services meet all their demand, so the
+routine level is met by the rapid-access plan).
+
 HiGHS as a second solver. The ``changes`` level is first handed to HiGHS (the same model translated exactly,
 :mod:`capacity_planner.solver.milp`), and the unmet-demand levels are when CP-SAT leaves them unproven
 (:data:`HIGHS_LEVELS`, :data:`HIGHS_AFTER_LEVELS`): with weekday-true supply CP-SAT's bound on the service
@@ -172,6 +178,18 @@ def _previous_plan(model: AllocationModel, hint: list[tuple[cp_model.IntVar, int
 Hint = list[tuple[cp_model.IntVar, int]]
 
 
+def _least_value(model: cp_model.CpModel) -> float:
+    r"""The least value the model's objective can take over its variables' domains alone,
+    :math:`\sum_j \min(a_j \underline y_j, a_j \overline y_j) + c_0` (0 for a sum of unmet demand, unassigned
+    time or cost): a plan reaching it is optimal whatever the rules."""
+    proto = model.proto
+    least = float(proto.objective.offset)
+    for j, a in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
+        domain = list(proto.variables[int(j)].domain)
+        least += min(a * domain[0], a * domain[-1])
+    return least
+
+
 def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, seconds: float,
                  nodes: int | None = None) -> tuple[cp_model.CpSolver | None, Hint | None]:
     """HiGHS on the level being solved (:mod:`capacity_planner.solver.milp`): the same model, with the row
@@ -268,18 +286,23 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
             short_surplus_added = True
         model.cp.minimize(level.expr)
         proven, highs_found = None, None
+        previous, found = (None, False) if hint is None else _previous_plan(model, hint, seed)
+        if found and previous is not None and previous.objective_value <= _least_value(model.cp) + 0.5:
+            # The previous plan already reaches the level's least possible value (unmet demand 0, no
+            # unassigned time, no cost): it is optimal, and no search is needed.
+            proven = previous
         small = len(model.cp.proto.variables) <= HIGHS_MAX_VARIABLES
-        if level.name in HIGHS_LEVELS and hint is not None and small \
+        if proven is None and level.name in HIGHS_LEVELS and hint is not None and small \
                 and (work is not None or budget * HIGHS_SHARE >= HIGHS_MIN_SECONDS):
             # HiGHS first, its cutoff the previous plan's value; only an optimum it proves is taken.
-            previous, found = _previous_plan(model, hint, seed)
             nodes = None if work is None else max(20, round(HIGHS_NODES_PER_UNIT * work))
-            proven, highs_found = _highs_level(model, previous.objective_value if found else None, seed,
+            cutoff = previous.objective_value if found and previous is not None else None
+            proven, highs_found = _highs_level(model, cutoff, seed,
                                                budget * HIGHS_SHARE if work is None else budget, nodes)
             if proven is None:
                 budget = max(0.01, budget - (time.perf_counter() - t0))
         level_budget, level_work = budget, work
-        highs_after = level.name in HIGHS_AFTER_LEVELS and small \
+        highs_after = proven is None and level.name in HIGHS_AFTER_LEVELS and small \
             and (work is not None or budget * (1 - CPSAT_SHARE) >= HIGHS_MIN_SECONDS)
         if highs_after:  # the rest of the level's time is HiGHS's if CP-SAT leaves a gap
             budget, work = budget * CPSAT_SHARE, None if work is None else work * CPSAT_SHARE
@@ -323,10 +346,9 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
                 bound = solver.best_objective_bound
             seconds = time.perf_counter() - t0
         if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and level.name in _NOT_FROM_PREVIOUS \
-                and hint is not None:
+                and found and previous is not None \
+                and (status is SolveStatus.UNKNOWN or previous.objective_value < solver.objective_value):
             # Stopped before proving the level: the previous plan stands if nothing found is better.
-            previous, found = _previous_plan(model, hint, seed)
-            if found and (status is SolveStatus.UNKNOWN or previous.objective_value < solver.objective_value):
                 solver, status = previous, SolveStatus.FEASIBLE
         if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             value = round(solver.objective_value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from functools import partial
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 from ortools.sat.python import cp_model
 from test_solver_helpers import reqs, run
+from test_solver_large import TINY_DEMAND, stop_at_once
+from test_solver_milp import _minimises_routine
 
 import capacity_planner as cp
 from capacity_planner.solver import SolveStatus
@@ -68,3 +71,28 @@ def test_a_level_the_previous_plan_already_solves_is_not_searched(tiny_path: Pat
     assert frozenset({"unmet[fu]"}) in [names for names in every_searched]
     assert frozenset({"unmet[fu]"}) not in searched, "the routine level, met by the rapid-access plan, was searched"
     assert len(searched) < len(every_searched)
+
+
+def test_a_better_plan_highs_does_not_prove_is_kept_on_an_unmet_level(tiny_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """CP-SAT stopped at once on the routine level (no plan of its own), and HiGHS made to report its plan
+    unproven: the plan is checked by CP-SAT with its cells fixed and kept (feasible, at the optimum CP-SAT
+    proves when run to the end) instead of the previous level's plan; the plan passes the checker."""
+    milp_module = importlib.import_module("capacity_planner.solver.milp")
+    real = milp_module.solve_milp
+
+    def unproven(*args: Any, **kw: Any) -> Any:
+        return dataclasses.replace(real(*args, **kw), optimal=False)
+
+    pack = cp.read_pack(tiny_path)
+    requirements = reqs(TINY_DEMAND, rapid=["2ww"])
+    best = {lv.name: lv for lv in run(pack, requirements).result.levels}["unmet_routine"]
+    assert best.status is SolveStatus.OPTIMAL
+    calls: list[int] = []
+    monkeypatch.setattr(solve_module, "run_stoppable", stop_at_once(_minimises_routine, calls))
+    monkeypatch.setattr(milp_module, "solve_milp", unproven)
+    second = run(pack, requirements)
+    assert calls, "the routine level was not cut short"
+    level = {lv.name: lv for lv in second.result.levels}["unmet_routine"]
+    assert level.status is SolveStatus.FEASIBLE
+    assert level.objective == best.objective

@@ -80,10 +80,16 @@ HIGHS_LEVEL_SHARE = 0.7
 """Share of the time left a level of :data:`HIGHS_LEVELS` may use when levels follow it (others: half)."""
 HIGHS_AFTER_LEVELS = frozenset({"unmet_rapid_access", "unmet_routine"})
 """Levels HiGHS is asked *after* CP-SAT, when CP-SAT stops them without a proof: CP-SAT gets
-:data:`CPSAT_SHARE` of the level's time (it proves the service pack's levels in ~1 unit), HiGHS the rest
+:data:`CPSAT_SHARE` of the level's time, HiGHS the rest
 with CP-SAT's value as a cutoff. On a 24-clinician service of the trust pack CP-SAT took 24 units (103 s
 loaded) to prove the routine level, HiGHS 16 s; on a 64-clinician one 115 s against 7 s."""
-CPSAT_SHARE = 0.4
+CPSAT_SHARE = 0.15
+"""CP-SAT's share of an unmet-demand level when HiGHS may follow. On the service pack (weekly cover on) CP-SAT
+reaches 852-920 within ~1 unit and 851 within ~2, then searches on without a proof (8 units at a 40 % share,
+20 units in a longer run: the weekly cover rows, docs/benchmarks.md, session 10), while HiGHS proves 849 in
+about the same time from a cutoff of 920 as from 852 (and takes 30 times longer with none); the levels CP-SAT
+does prove took 0.1-2.3 units. 15 % of the level (~3 units at the default 60 s) keeps those proofs and hands
+the rest to HiGHS sooner (it was 40 %)."""
 HIGHS_MAX_VARIABLES = 6000
 """HiGHS is asked only about models of at most this many variables (the service pack has 3,181, a 64-clinician
 trust service 4,975): the 160-clinician single service (~13,000) was not measured with it this session, so
@@ -313,7 +319,10 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
         elif highs_found is not None:  # HiGHS's best plan, unproven: CP-SAT searches on from it
             model.set_hint(highs_found)
         elif hint is not None:
-            model.set_hint(model.current_plan_hint(hint) if level.name == "changes" else hint)
+            if level.name == "changes":
+                model.set_hint(model.current_plan_hint(hint))
+            else:  # the previous plan as evaluated for this level: its unmet, unassigned and spreads tight
+                model.set_hint(model.values(previous) if found and previous is not None else hint)
         if proven is not None:
             solver, status = proven, SolveStatus.OPTIMAL
             if progress:
@@ -340,10 +349,14 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
             left = min(level_budget, time_limit_s - (time.perf_counter() - start)) - seconds
             nodes = None if level_work is None else max(20, round(HIGHS_NODES_PER_UNIT * level_work))
             cutoff = solver.objective_value if status is SolveStatus.FEASIBLE else None
-            after, _ = _highs_level(model, cutoff, seed, left, nodes)
+            after, unproven = _highs_level(model, cutoff, seed, left, nodes)
             if after is not None:
                 solver, status = after, SolveStatus.OPTIMAL
                 bound = solver.best_objective_bound
+            elif unproven is not None:  # a better plan HiGHS did not prove: checked by CP-SAT, kept if better
+                checked, ok = _previous_plan(model, unproven, seed)
+                if ok and (status is SolveStatus.UNKNOWN or checked.objective_value < solver.objective_value):
+                    solver, status = checked, SolveStatus.FEASIBLE
             seconds = time.perf_counter() - t0
         if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and level.name in _NOT_FROM_PREVIOUS \
                 and found and previous is not None \

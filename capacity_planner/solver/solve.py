@@ -167,12 +167,13 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 
 
 def _previous_plan(model: AllocationModel, hint: list[tuple[cp_model.IntVar, int]],
-                   seed: int) -> tuple[cp_model.CpSolver, bool]:
+                   seed: int, free: frozenset[int] = frozenset()) -> tuple[cp_model.CpSolver, bool]:
     """The previous level's plan evaluated under the current objective: its cells, additional PAs and bought
     sessions fixed (the rest, such as unmet demand, follows from them; a plan that met the earlier levels
-    still meets their rules)."""
+    still meets their rules). Variables in ``free`` (indices) are left to the solver."""
     v = model.variables
     decisions = {var.index for var in (*v.x.values(), *v.h.values(), *v.apa.values(), *v.bought.values())}
+    decisions -= free
     model.set_hint([(var, value) for var, value in hint if var.index in decisions])
     solver = cp_model.CpSolver()
     configure(solver, seed=seed, workers=1, time_limit_s=10.0)
@@ -182,6 +183,16 @@ def _previous_plan(model: AllocationModel, hint: list[tuple[cp_model.IntVar, int
 
 
 Hint = list[tuple[cp_model.IntVar, int]]
+
+
+def _capped_cells(model: AllocationModel, hint: Hint) -> frozenset[int]:
+    """Indices of the cells the previous plan holds (value 1) of activities with a supply cap
+    (:meth:`~capacity_planner.solver.problem.AllocationProblem.supply_cap`: not SPA, ANR or ED)."""
+    p, v = model.problem, model.variables
+    held = {var.index for var, value in hint if value == 1}
+    capped = {a for a in range(len(p.activities)) if p.supply_cap(a) is not None}
+    cells = [*v.x.items(), *v.h.items()]
+    return frozenset(var.index for (_, _, a), var in cells if var.index in held and a in capped)
 
 
 def _least_value(model: cp_model.CpModel) -> float:
@@ -287,12 +298,18 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
         work = None if work_left is None else (work_left if not pending else work_left / 2)
         if level.name in HIGHS_LEVELS and pending and work_left is None:
             budget = remaining * HIGHS_LEVEL_SHARE  # the hard level; the later ones (fairness) are quick
-        if level.name not in SHORT_SURPLUS_AFTER and not short_surplus_added:
+        capped_now = level.name not in SHORT_SURPLUS_AFTER and not short_surplus_added
+        if capped_now:
             model.constraints.no_short_surplus()
             short_surplus_added = True
         model.cp.minimize(level.expr)
         proven, highs_found = None, None
         previous, found = (None, False) if hint is None else _previous_plan(model, hint, seed)
+        if hint is not None and not found and capped_now:
+            # The per-size surplus cap just added may forbid cells of the previous plan (a plan meeting the
+            # unmet levels with a short cell beyond need): let those cells go, so the level still starts from
+            # a plan (on a 160-clinician service the unassigned level found none of its own in 10 units).
+            previous, found = _previous_plan(model, hint, seed, _capped_cells(model, hint))
         if found and previous is not None and previous.objective_value <= _least_value(model.cp) + 0.5:
             # The previous plan already reaches the level's least possible value (unmet demand 0, no
             # unassigned time, no cost): it is optimal, and no search is needed.
@@ -358,11 +375,13 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
                 if ok and (status is SolveStatus.UNKNOWN or checked.objective_value < solver.objective_value):
                     solver, status = checked, SolveStatus.FEASIBLE
             seconds = time.perf_counter() - t0
-        if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and level.name in _NOT_FROM_PREVIOUS \
-                and found and previous is not None \
-                and (status is SolveStatus.UNKNOWN or previous.objective_value < solver.objective_value):
-            # Stopped before proving the level: the previous plan stands if nothing found is better.
-                solver, status = previous, SolveStatus.FEASIBLE
+        better = found and previous is not None and (
+            status is SolveStatus.UNKNOWN
+            or (level.name in _NOT_FROM_PREVIOUS and previous.objective_value < solver.objective_value))
+        if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and better and previous is not None:
+            # Stopped before proving the level: the previous plan stands if nothing found is better (at any
+            # level that found no plan at all, as a search from its hint normally starts from that plan).
+            solver, status = previous, SolveStatus.FEASIBLE
         if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             value = round(solver.objective_value)
             bound = min(bound, value) if status is SolveStatus.FEASIBLE else solver.best_objective_bound

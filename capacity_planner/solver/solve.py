@@ -11,6 +11,12 @@ variables with the previous solution. When a time limit stops a level before pro
 optimality, the level is fixed to the best value *found*, never to the proven bound: a bound that no plan
 reaches would make the next level infeasible.
 
+A level the previous plan already solves. Before each level is searched, the previous plan is evaluated under
+the level's objective (:func:`_previous_plan`); if it reaches the least value the level's expression can take
+over its variables' domains (:func:`_least_value`: 0 for unmet demand, unassigned time or cost), it is optimal
+and the level is closed without a search (on the trust pack most services meet all their demand, so the
+routine level is met by the rapid-access plan).
+
 HiGHS as a second solver. The ``changes`` level is first handed to HiGHS (the same model translated exactly,
 :mod:`capacity_planner.solver.milp`), and the unmet-demand levels are when CP-SAT leaves them unproven
 (:data:`HIGHS_LEVELS`, :data:`HIGHS_AFTER_LEVELS`): with weekday-true supply CP-SAT's bound on the service
@@ -78,10 +84,16 @@ HIGHS_LEVEL_SHARE = 0.7
 """Share of the time left a level of :data:`HIGHS_LEVELS` may use when levels follow it (others: half)."""
 HIGHS_AFTER_LEVELS = frozenset({"unmet_rapid_access", "unmet_routine"})
 """Levels HiGHS is asked *after* CP-SAT, when CP-SAT stops them without a proof: CP-SAT gets
-:data:`CPSAT_SHARE` of the level's time (it proves the service pack's levels in ~1 unit), HiGHS the rest
+:data:`CPSAT_SHARE` of the level's time, HiGHS the rest
 with CP-SAT's value as a cutoff. On a 24-clinician service of the trust pack CP-SAT took 24 units (103 s
 loaded) to prove the routine level, HiGHS 16 s; on a 64-clinician one 115 s against 7 s."""
-CPSAT_SHARE = 0.4
+CPSAT_SHARE = 0.15
+"""CP-SAT's share of an unmet-demand level when HiGHS may follow. On the service pack (weekly cover on) CP-SAT
+reaches 852-920 within ~1 unit and 851 within ~2, then searches on without a proof (8 units at a 40 % share,
+20 units in a longer run: the weekly cover rows, docs/benchmarks.md, session 10), while HiGHS proves 849 in
+about the same time from a cutoff of 920 as from 852 (and takes 30 times longer with none); the levels CP-SAT
+does prove took 0.1-2.3 units. 15 % of the level (~3 units at the default 60 s) keeps those proofs and hands
+the rest to HiGHS sooner (it was 40 %)."""
 HIGHS_MAX_VARIABLES = 6000
 """HiGHS is asked only about models of at most this many variables (the service pack has 3,181, a 64-clinician
 trust service 4,975): the 160-clinician single service (~13,000) was not measured with it this session, so
@@ -159,12 +171,13 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 
 
 def _previous_plan(model: AllocationModel, hint: list[tuple[cp_model.IntVar, int]],
-                   seed: int) -> tuple[cp_model.CpSolver, bool]:
+                   seed: int, free: frozenset[int] = frozenset()) -> tuple[cp_model.CpSolver, bool]:
     """The previous level's plan evaluated under the current objective: its cells, additional PAs and bought
     sessions fixed (the rest, such as unmet demand, follows from them; a plan that met the earlier levels
-    still meets their rules)."""
+    still meets their rules). Variables in ``free`` (indices) are left to the solver."""
     v = model.variables
     decisions = {var.index for var in (*v.x.values(), *v.h.values(), *v.apa.values(), *v.bought.values())}
+    decisions -= free
     model.set_hint([(var, value) for var, value in hint if var.index in decisions])
     solver = cp_model.CpSolver()
     configure(solver, seed=seed, workers=1, time_limit_s=10.0)
@@ -174,6 +187,28 @@ def _previous_plan(model: AllocationModel, hint: list[tuple[cp_model.IntVar, int
 
 
 Hint = list[tuple[cp_model.IntVar, int]]
+
+
+def _capped_cells(model: AllocationModel, hint: Hint) -> frozenset[int]:
+    """Indices of the cells the previous plan holds (value 1) of activities with a supply cap
+    (:meth:`~capacity_planner.solver.problem.AllocationProblem.supply_cap`: not SPA, ANR or ED)."""
+    p, v = model.problem, model.variables
+    held = {var.index for var, value in hint if value == 1}
+    capped = {a for a in range(len(p.activities)) if p.supply_cap(a) is not None}
+    cells = [*v.x.items(), *v.h.items()]
+    return frozenset(var.index for (_, _, a), var in cells if var.index in held and a in capped)
+
+
+def _least_value(model: cp_model.CpModel) -> float:
+    r"""The least value the model's objective can take over its variables' domains alone,
+    :math:`\sum_j \min(a_j \underline y_j, a_j \overline y_j) + c_0` (0 for a sum of unmet demand, unassigned
+    time or cost): a plan reaching it is optimal whatever the rules."""
+    proto = model.proto
+    least = float(proto.objective.offset)
+    for j, a in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
+        domain = list(proto.variables[int(j)].domain)
+        least += min(a * domain[0], a * domain[-1])
+    return least
 
 
 def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, seconds: float,
@@ -265,23 +300,34 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
         work = None if work_left is None else (work_left if not pending else work_left / 2)
         if level.name in HIGHS_LEVELS and pending and work_left is None:
             budget = remaining * HIGHS_LEVEL_SHARE  # the hard level; the later ones (fairness) are quick
-        if level.name not in SHORT_SURPLUS_AFTER and not short_surplus_added:
+        capped_now = level.name not in SHORT_SURPLUS_AFTER and not short_surplus_added
+        if capped_now:
             model.constraints.no_short_surplus()
             short_surplus_added = True
         model.cp.minimize(level.expr)
         proven, highs_found = None, None
+        previous, found = (None, False) if hint is None else _previous_plan(model, hint, seed)
+        if hint is not None and not found and capped_now:
+            # The per-size surplus cap just added may forbid cells of the previous plan (a plan meeting the
+            # unmet levels with a short cell beyond need): let those cells go, so the level still starts from
+            # a plan (on a 160-clinician service the unassigned level found none of its own in 10 units).
+            previous, found = _previous_plan(model, hint, seed, _capped_cells(model, hint))
+        if found and previous is not None and previous.objective_value <= _least_value(model.cp) + 0.5:
+            # The previous plan already reaches the level's least possible value (unmet demand 0, no
+            # unassigned time, no cost): it is optimal, and no search is needed.
+            proven = previous
         small = len(model.cp.proto.variables) <= HIGHS_MAX_VARIABLES
-        if level.name in HIGHS_LEVELS and hint is not None and small \
+        if proven is None and level.name in HIGHS_LEVELS and hint is not None and small \
                 and (work is not None or budget * HIGHS_SHARE >= HIGHS_MIN_SECONDS):
             # HiGHS first, its cutoff the previous plan's value; only an optimum it proves is taken.
-            previous, found = _previous_plan(model, hint, seed)
             nodes = None if work is None else max(20, round(HIGHS_NODES_PER_UNIT * work))
-            proven, highs_found = _highs_level(model, previous.objective_value if found else None, seed,
+            cutoff = previous.objective_value if found and previous is not None else None
+            proven, highs_found = _highs_level(model, cutoff, seed,
                                                budget * HIGHS_SHARE if work is None else budget, nodes)
             if proven is None:
                 budget = max(0.01, budget - (time.perf_counter() - t0))
         level_budget, level_work = budget, work
-        highs_after = level.name in HIGHS_AFTER_LEVELS and small \
+        highs_after = proven is None and level.name in HIGHS_AFTER_LEVELS and small \
             and (work is not None or budget * (1 - CPSAT_SHARE) >= HIGHS_MIN_SECONDS)
         if highs_after:  # the rest of the level's time is HiGHS's if CP-SAT leaves a gap
             budget, work = budget * CPSAT_SHARE, None if work is None else work * CPSAT_SHARE
@@ -292,7 +338,10 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
         elif highs_found is not None:  # HiGHS's best plan, unproven: CP-SAT searches on from it
             model.set_hint(highs_found)
         elif hint is not None:
-            model.set_hint(model.current_plan_hint(hint) if level.name == "changes" else hint)
+            if level.name == "changes":
+                model.set_hint(model.current_plan_hint(hint))
+            else:  # the previous plan as evaluated for this level: its unmet, unassigned and spreads tight
+                model.set_hint(model.values(previous) if found and previous is not None else hint)
         if proven is not None:
             solver, status = proven, SolveStatus.OPTIMAL
             if progress:
@@ -319,17 +368,22 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
             left = min(level_budget, time_limit_s - (time.perf_counter() - start)) - seconds
             nodes = None if level_work is None else max(20, round(HIGHS_NODES_PER_UNIT * level_work))
             cutoff = solver.objective_value if status is SolveStatus.FEASIBLE else None
-            after, _ = _highs_level(model, cutoff, seed, left, nodes)
+            after, unproven = _highs_level(model, cutoff, seed, left, nodes)
             if after is not None:
                 solver, status = after, SolveStatus.OPTIMAL
                 bound = solver.best_objective_bound
+            elif unproven is not None:  # a better plan HiGHS did not prove: checked by CP-SAT, kept if better
+                checked, ok = _previous_plan(model, unproven, seed)
+                if ok and (status is SolveStatus.UNKNOWN or checked.objective_value < solver.objective_value):
+                    solver, status = checked, SolveStatus.FEASIBLE
             seconds = time.perf_counter() - t0
-        if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and level.name in _NOT_FROM_PREVIOUS \
-                and hint is not None:
-            # Stopped before proving the level: the previous plan stands if nothing found is better.
-            previous, found = _previous_plan(model, hint, seed)
-            if found and (status is SolveStatus.UNKNOWN or previous.objective_value < solver.objective_value):
-                solver, status = previous, SolveStatus.FEASIBLE
+        better = found and previous is not None and (
+            status is SolveStatus.UNKNOWN
+            or (level.name in _NOT_FROM_PREVIOUS and previous.objective_value < solver.objective_value))
+        if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and better and previous is not None:
+            # Stopped before proving the level: the previous plan stands if nothing found is better (at any
+            # level that found no plan at all, as a search from its hint normally starts from that plan).
+            solver, status = previous, SolveStatus.FEASIBLE
         if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             value = round(solver.objective_value)
             bound = min(bound, value) if status is SolveStatus.FEASIBLE else solver.best_objective_bound

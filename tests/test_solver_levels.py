@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from functools import partial
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
 from ortools.sat.python import cp_model
 from test_solver_helpers import reqs, run
 from test_solver_large import TINY_DEMAND, stop_at_once
@@ -16,6 +13,12 @@ from test_solver_milp import _minimises_routine
 
 import capacity_planner as cp
 from capacity_planner.solver import SolveStatus
+
+if TYPE_CHECKING:
+    from functools import partial
+    from pathlib import Path
+
+    import pytest
 
 solve_module = importlib.import_module("capacity_planner.solver.solve")
 
@@ -28,7 +31,7 @@ def test_least_value_is_the_objective_over_the_domains_alone() -> None:
     m = cp_model.CpModel()
     x, y, z = m.new_int_var(1, 4, "x"), m.new_int_var(0, 2, "y"), m.new_int_var(0, 6, "z")
     m.minimize(3 * x + 2 * y - z + 5)
-    assert solve_module._least_value(m) == 2
+    assert solve_module.least_value(m) == 2
 
 
 def _searches(calls: list[frozenset[str]]) -> Any:
@@ -55,7 +58,7 @@ def test_a_level_the_previous_plan_already_solves_is_not_searched(tiny_path: Pat
     requirements = reqs(MET_DEMAND, rapid=["2ww"])
     searched: list[frozenset[str]] = []
     monkeypatch.setattr(solve_module, "run_stoppable", _searches(searched))
-    monkeypatch.setattr(solve_module, "_least_value", lambda model: float("-inf"))  # no shortcut
+    monkeypatch.setattr(solve_module, "least_value", lambda model: float("-inf"))  # no shortcut
     every = run(pack, requirements)
     every_searched = list(searched)
     monkeypatch.undo()

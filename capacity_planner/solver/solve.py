@@ -13,7 +13,7 @@ reaches would make the next level infeasible.
 
 A level the previous plan already solves. Before each level is searched, the previous plan is evaluated under
 the level's objective (:func:`_previous_plan`); if it reaches the least value the level's expression can take
-over its variables' domains (:func:`_least_value`: 0 for unmet demand, unassigned time or cost), it is optimal
+over its variables' domains (:func:`least_value`: 0 for unmet demand, unassigned time or cost), it is optimal
 and the level is closed without a search (on the trust pack most services meet all their demand, so the
 routine level is met by the rapid-access plan).
 
@@ -199,7 +199,7 @@ def _capped_cells(model: AllocationModel, hint: Hint) -> frozenset[int]:
     return frozenset(var.index for (_, _, a), var in cells if var.index in held and a in capped)
 
 
-def _least_value(model: cp_model.CpModel) -> float:
+def least_value(model: cp_model.CpModel) -> float:
     r"""The least value the model's objective can take over its variables' domains alone,
     :math:`\sum_j \min(a_j \underline y_j, a_j \overline y_j) + c_0` (0 for a sum of unmet demand, unassigned
     time or cost): a plan reaching it is optimal whatever the rules."""
@@ -312,7 +312,7 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
             # unmet levels with a short cell beyond need): let those cells go, so the level still starts from
             # a plan (on a 160-clinician service the unassigned level found none of its own in 10 units).
             previous, found = _previous_plan(model, hint, seed, _capped_cells(model, hint))
-        if found and previous is not None and previous.objective_value <= _least_value(model.cp) + 0.5:
+        if found and previous is not None and previous.objective_value <= least_value(model.cp) + 0.5:
             # The previous plan already reaches the level's least possible value (unmet demand 0, no
             # unassigned time, no cost): it is optimal, and no search is needed.
             proven = previous

@@ -28,7 +28,7 @@ def test_each_regime_of_a_dip_and_recovery_has_its_own_level() -> None:
 
 def test_earlier_steps_are_columns_of_the_design() -> None:
     # steps at 2 (earlier) and 4 (the current level): the last step's column, then the earlier one's
-    X = NegBinGLM(52, trend=False, shift_at=4.0, earlier_shifts=(2.0,))._design(np.arange(6.0), 5.0, None)
+    X = NegBinGLM(52, trend=False, shift_at=4.0, earlier_shifts=(2.0,)).design(np.arange(6.0), 5.0, None)
     assert X.tolist() == [[1, 0, 0], [1, 0, 0], [1, 0, 1], [1, 0, 1], [1, 1, 1], [1, 1, 1]]
 
 

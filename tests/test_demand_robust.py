@@ -254,7 +254,7 @@ def test_trend_is_fitted_after_a_shift_only() -> None:
     assert X[:, 1].tolist() == pytest.approx([(t - 5) / 52 for t in range(6)])
     from capacity_planner.demand.forecast_models import NegBinGLM
 
-    Xs = NegBinGLM(52, trend=True, shift_at=3.0)._design(np.arange(6.0), 5.0, None)
+    Xs = NegBinGLM(52, trend=True, shift_at=3.0).design(np.arange(6.0), 5.0, None)
     assert Xs[:, 1].tolist() == pytest.approx([-2 / 52, -2 / 52, -2 / 52, -2 / 52, -1 / 52, 0.0])
     assert Xs[:, 2].tolist() == [0, 0, 0, 1, 1, 1]
 

@@ -400,8 +400,8 @@ def _search_design(part: _Series, model: NegBinGLM) -> tuple[FloatArray, FloatAr
     trend = (model.trend or size < 2 * year) and model.growth is None
     m = dataclasses.replace(model, n_harmonics=seasonal, trend=trend)
     t_ref = float(part.t[-1])
-    X = m._design(part.t, t_ref, part.z)  # noqa: SLF001 (the model's own columns)
-    off = m._offset(part.t, t_ref, part.log_exposure)  # noqa: SLF001
+    X = m.design(part.t, t_ref, part.z)
+    off = m.offset(part.t, t_ref, part.log_exposure)
     level = 0.05 if seasonal and size >= 3 * year else 0.01
     return X, off, level
 

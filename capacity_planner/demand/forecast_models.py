@@ -181,7 +181,25 @@ class NegBinGLM:
             parts.insert(0, "mean")
         return "+".join([*parts, "negbin"])
 
-    def _design(self, t: FloatArray, t_ref: float, z: FloatArray | None) -> FloatArray:
+    def design(self, t: FloatArray, t_ref: float, z: FloatArray | None) -> FloatArray:
+        """The model's design matrix at periods ``t``.
+
+        Parameters
+        ----------
+        t : ndarray
+            Periods (the series' own index, e.g. weeks).
+        t_ref : float
+            Trend reference period (the last fitted period): the trend column is 0 there.
+        z : ndarray or None
+            Extra regressors, one column each.
+
+        Returns
+        -------
+        ndarray
+            One row per period: intercept, trend when estimated (years from ``t_ref``; after the shift
+            only when there is one), seasonal harmonics, regressors, then the shift step and each earlier
+            regime's step (0/1).
+        """
         X = design_matrix(
             t,
             self.periods_per_year,
@@ -198,7 +216,24 @@ class NegBinGLM:
                 X = np.column_stack([X, (t >= b).astype(np.float64)])
         return X
 
-    def _offset(self, t: FloatArray, t_ref: float, log_exposure: FloatArray | None) -> FloatArray:
+    def offset(self, t: FloatArray, t_ref: float, log_exposure: FloatArray | None) -> FloatArray:
+        """The linear predictor's fixed offset at periods ``t``.
+
+        Parameters
+        ----------
+        t : ndarray
+            Periods.
+        t_ref : float
+            Trend reference period (the last fitted period).
+        log_exposure : ndarray or None
+            Log of the exposure per period (e.g. log working days), or None for none.
+
+        Returns
+        -------
+        ndarray
+            ``log_exposure`` plus, with an imposed ``growth``, :math:`\\log(1 + g)(t - t_\\mathrm{ref})/P`
+            (from the shift on, when there is one), per period.
+        """
         off = np.zeros_like(t) if log_exposure is None else log_exposure.astype(np.float64)
         if self.growth is not None:
             tg = t if self.shift_at is None else np.maximum(t, self.shift_at)
@@ -217,7 +252,7 @@ class NegBinGLM:
         t_ref = float(t[-1])
         after = None if self.shift_at is None else t >= self.shift_at
         mask = after if after is not None and after.sum() >= self.periods_per_year / 2 else None
-        X = self._design(t, t_ref, z)
+        X = self.design(t, t_ref, z)
         pw = (
             None
             if self.half_life_years is None
@@ -225,7 +260,7 @@ class NegBinGLM:
         )
         if pw is not None and bool(np.all(pw == 1.0)):  # a year or less: the unweighted fit, bit for bit
             pw = None
-        return fit_negbin(y, X, self._offset(t, t_ref, log_exposure), dispersion_mask=mask, prior_weights=pw)
+        return fit_negbin(y, X, self.offset(t, t_ref, log_exposure), dispersion_mask=mask, prior_weights=pw)
 
     def forecast_from_fit(
         self,
@@ -243,8 +278,8 @@ class NegBinGLM:
         (``extra_eta``: drawn terms added to the linear predictor, see :func:`predictive_draws`)."""
         rng = rng if rng is not None else np.random.default_rng(0)
         t_ref = float(t[-1])
-        Xf = self._design(t_future, t_ref, z_future)
-        off_f = self._offset(t_future, t_ref, log_exposure_future)
+        Xf = self.design(t_future, t_ref, z_future)
+        off_f = self.offset(t_future, t_ref, log_exposure_future)
         mean = np.exp(np.clip(Xf @ fit.beta + off_f, -30, 30))
         draws = predictive_draws(fit, Xf, off_f, n_draws, rng, extra_eta)
         lower, upper = np.quantile(draws, BAND, axis=1)

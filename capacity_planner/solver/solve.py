@@ -57,6 +57,7 @@ from capacity_planner.solver.model import AllocationModel
 from capacity_planner.solver.result import LevelResult, Result, Solution, SolveStatus
 
 if TYPE_CHECKING:
+    from capacity_planner.solver.objective import Level
     from capacity_planner.solver.problem import AllocationProblem
 
 UNHINTED_LEVELS = frozenset({"unmet_rapid_access", "unmet_routine"})
@@ -239,7 +240,7 @@ def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, second
     return plan, None
 
 
-def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int = 0,  # noqa: C901
+def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int = 0,
           workers: int | None = 1, deterministic: bool = True, progress: Progress | None = None,
           explain: bool = True, work_limit: float | None = None) -> Result:
     """Solve ``problem`` lexicographically.
@@ -273,140 +274,482 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
                       n_workers)
     start = time.perf_counter()  # the time limit starts after the pre-checks (issue 16)
     model = AllocationModel(problem)
-    levels: list[LevelResult] = []
-    solution: Solution | None = None
-    hint: list[tuple[cp_model.IntVar, int]] | None = None
-    pending = [lv.name for lv in model.levels if not lv.trivial] or [model.levels[0].name]  # >= 1 solve
-    work_left = None if work_limit is None else float(work_limit)
-    wall_stopped = False
-    short_surplus_added = False
+    run = _Run(problem, model, start, time_limit_s, seed, n_workers, deterministic, progress, work_limit,
+               pending=[lv.name for lv in model.levels if not lv.trivial] or [model.levels[0].name],  # >= 1
+               work_left=None if work_limit is None else float(work_limit))
     for level in model.levels:
         t0 = time.perf_counter()
-        if level.name not in pending:
-            value = int(level.expr) if isinstance(level.expr, int) else 0
-            levels.append(LevelResult(level.name, SolveStatus.OPTIMAL, value / level.scale,
-                                      value / level.scale, value, float(value), 0.0, 0.0, level.unit))
+        if level.name not in run.pending:
+            run.levels.append(_unsearched(level))
             continue
         remaining = time_limit_s - (time.perf_counter() - start)
-        pending.remove(level.name)
-        out_of_work = work_left is not None and work_left <= 0.001
-        if (remaining <= 0.01 or out_of_work) and solution is not None:
-            wall_stopped = wall_stopped or not out_of_work
-            levels.append(LevelResult(level.name, SolveStatus.UNKNOWN, None, None, None, None, None, 0.0,
-                                      level.unit))
+        run.pending.remove(level.name)
+        if run.out_of_time(level, remaining):
             continue
+        search = run.prepare(level, t0, remaining)
+        run.highs_first(search)
+        run.share_with_highs_after(search)
+        run.set_hint(search)
+        outcome = run.search(search)
+        run.count_work(search, outcome)
+        run.highs_after(search, outcome)
+        run.keep_previous(search, outcome)
+        if run.record(search, outcome):
+            continue
+        if run.solution is None:  # the first solved level found nothing: infeasible, unknown or invalid
+            return run.failed(search, outcome, explain)
+    return run.result()
+
+
+def _unsearched(level: Level) -> LevelResult:
+    """The result of a level with no variable in its expression: its constant value, optimal.
+
+    Parameters
+    ----------
+    level : Level
+        A trivial level (or any level not searched because nothing is left to choose).
+
+    Returns
+    -------
+    LevelResult
+        Optimal at the expression's constant (0 when it is not an integer), in the level's units, 0 s.
+    """
+    value = int(level.expr) if isinstance(level.expr, int) else 0
+    return LevelResult(level.name, SolveStatus.OPTIMAL, value / level.scale, value / level.scale, value,
+                       float(value), 0.0, 0.0, level.unit)
+
+
+@dataclasses.dataclass
+class _Search:
+    """One level's search as it is set up: its time and work budgets, the previous plan evaluated under its
+    objective, and a plan proven optimal before CP-SAT searches (if any).
+
+    Attributes
+    ----------
+    level : Level
+        The level being solved.
+    t0 : float
+        ``time.perf_counter()`` when the level started, seconds.
+    remaining : float
+        Wall-clock seconds of the run left when the level started.
+    budget : float
+        Wall-clock seconds CP-SAT may use on the level (shortened by HiGHS's turns).
+    work : float or None
+        Deterministic work units CP-SAT may use on the level; None without a work limit.
+    capped_now : bool
+        The per-size surplus cap was added for this level.
+    previous : CpSolver or None
+        The previous level's plan evaluated under this level's objective (:func:`_previous_plan`).
+    found : bool
+        ``previous`` holds a plan.
+    proven : CpSolver or None
+        A plan proven optimal for the level without CP-SAT's search (the least value reached, or HiGHS).
+    highs_found : Hint or None
+        HiGHS's best plan when it proved nothing, as CP-SAT's hint.
+    small : bool
+        The model is small enough for HiGHS (:data:`HIGHS_MAX_VARIABLES`).
+    level_budget : float
+        The level's wall-clock seconds before HiGHS-after's share is taken from CP-SAT's.
+    level_work : float or None
+        The level's work units before that share.
+    highs_after : bool
+        HiGHS gets the rest of the level if CP-SAT stops without a proof.
+    """
+
+    level: Level
+    t0: float
+    remaining: float
+    budget: float
+    work: float | None
+    capped_now: bool = False
+    previous: cp_model.CpSolver | None = None
+    found: bool = False
+    proven: cp_model.CpSolver | None = None
+    highs_found: Hint | None = None
+    small: bool = False
+    level_budget: float = 0.0
+    level_work: float | None = None
+    highs_after: bool = False
+
+
+@dataclasses.dataclass
+class _Outcome:
+    """Where a level's search ended: the solver holding its plan, the status, the bound and the time.
+
+    Attributes
+    ----------
+    solver : CpSolver
+        The solve whose plan and values the level reports.
+    status : SolveStatus
+        The level's status.
+    seconds : float
+        Wall-clock seconds the level took.
+    bound : float
+        Best bound on the level's objective, in the level's integer units.
+    """
+
+    solver: cp_model.CpSolver
+    status: SolveStatus
+    seconds: float
+    bound: float = 0.0
+
+
+@dataclasses.dataclass
+class _Run:
+    """A lexicographic solve's state carried from level to level, and its steps.
+
+    Attributes
+    ----------
+    problem, model : AllocationProblem, AllocationModel
+        The problem and its CP-SAT model (each solved level adds its bound ``f_k <= f_k*``).
+    start : float
+        ``time.perf_counter()`` when the time limit started, seconds.
+    time_limit_s, seed, n_workers, deterministic, progress, work_limit
+        As given to :func:`solve` (``n_workers`` resolved).
+    pending : list of str
+        Names of the levels still to search.
+    work_left : float or None
+        Deterministic work units left; None without a work limit.
+    levels : list of LevelResult
+        The levels' results so far.
+    solution : Solution or None
+        The last solved level's plan.
+    hint : Hint or None
+        The last solved level's values, the next level's starting plan.
+    wall_stopped : bool
+        The wall clock stopped a level before its work limit (the run is not reproducible).
+    short_surplus_added : bool
+        The per-size surplus cap is in the model.
+    """
+
+    problem: AllocationProblem
+    model: AllocationModel
+    start: float
+    time_limit_s: float
+    seed: int
+    n_workers: int
+    deterministic: bool
+    progress: Progress | None
+    work_limit: float | None
+    pending: list[str]
+    work_left: float | None
+    levels: list[LevelResult] = dataclasses.field(default_factory=list)
+    solution: Solution | None = None
+    hint: Hint | None = None
+    wall_stopped: bool = False
+    short_surplus_added: bool = False
+
+    def out_of_time(self, level: Level, remaining: float) -> bool:
+        """Record ``level`` as unknown, without a search, when no time or work is left and an earlier level
+        has a plan; True if so.
+
+        Parameters
+        ----------
+        level : Level
+            The level about to be searched.
+        remaining : float
+            Wall-clock seconds left, seconds.
+
+        Returns
+        -------
+        bool
+            The level was recorded and is not to be searched.
+        """
+        out_of_work = self.work_left is not None and self.work_left <= 0.001
+        if (remaining <= 0.01 or out_of_work) and self.solution is not None:
+            self.wall_stopped = self.wall_stopped or not out_of_work
+            self.levels.append(LevelResult(level.name, SolveStatus.UNKNOWN, None, None, None, None, None, 0.0,
+                                           level.unit))
+            return True
+        return False
+
+    def prepare(self, level: Level, t0: float, remaining: float) -> _Search:
+        """Set up ``level``'s search: its budgets, the surplus cap when due, its objective and its
+        starting plan (:meth:`starting_plan`).
+
+        Parameters
+        ----------
+        level : Level
+            The level to search.
+        t0 : float
+            ``time.perf_counter()`` when the level started, seconds.
+        remaining : float
+            Wall-clock seconds left, seconds.
+
+        Returns
+        -------
+        _Search
+            The level's search as set up.
+        """
+        pending, work_left = self.pending, self.work_left
         # With a work limit, the wall clock is only a safety net: each level may use all that is left.
         budget = remaining if not pending or work_left is not None else remaining / 2
         work = None if work_left is None else (work_left if not pending else work_left / 2)
         if level.name in HIGHS_LEVELS and pending and work_left is None:
             budget = remaining * HIGHS_LEVEL_SHARE  # the hard level; the later ones (fairness) are quick
-        capped_now = level.name not in SHORT_SURPLUS_AFTER and not short_surplus_added
-        if capped_now:
-            model.constraints.no_short_surplus()
-            short_surplus_added = True
-        model.cp.minimize(level.expr)
-        proven, highs_found = None, None
+        search = _Search(level, t0, remaining, budget, work)
+        search.capped_now = level.name not in SHORT_SURPLUS_AFTER and not self.short_surplus_added
+        if search.capped_now:
+            self.model.constraints.no_short_surplus()
+            self.short_surplus_added = True
+        self.model.cp.minimize(level.expr)
+        self.starting_plan(search)
+        return search
+
+    def starting_plan(self, search: _Search) -> None:
+        """The previous plan evaluated under the level's objective (``search.previous``), and taken as proven
+        when it reaches the level's least possible value (``search.proven``).
+
+        Parameters
+        ----------
+        search : _Search
+            The level's search; its ``previous``, ``found`` and ``proven`` are set.
+        """
+        model, hint, seed = self.model, self.hint, self.seed
         previous, found = (None, False) if hint is None else _previous_plan(model, hint, seed)
-        if hint is not None and not found and capped_now:
+        if hint is not None and not found and search.capped_now:
             # The per-size surplus cap just added may forbid cells of the previous plan (a plan meeting the
             # unmet levels with a short cell beyond need): let those cells go, so the level still starts from
             # a plan (on a 160-clinician service the unassigned level found none of its own in 10 units).
             previous, found = _previous_plan(model, hint, seed, _capped_cells(model, hint))
+        search.previous, search.found = previous, found
         if found and previous is not None and previous.objective_value <= least_value(model.cp) + 0.5:
             # The previous plan already reaches the level's least possible value (unmet demand 0, no
             # unassigned time, no cost): it is optimal, and no search is needed.
-            proven = previous
-        small = len(model.cp.proto.variables) <= HIGHS_MAX_VARIABLES
-        if proven is None and level.name in HIGHS_LEVELS and hint is not None and small \
-                and (work is not None or budget * HIGHS_SHARE >= HIGHS_MIN_SECONDS):
-            # HiGHS first, its cutoff the previous plan's value; only an optimum it proves is taken.
+            search.proven = previous
+
+    def highs_first(self, search: _Search) -> None:
+        """Ask HiGHS first on a level of :data:`HIGHS_LEVELS`, its cutoff the previous plan's value; only an
+        optimum it proves is taken (``search.proven``), else its best plan becomes the hint.
+
+        Parameters
+        ----------
+        search : _Search
+            The level's search; ``small``, and possibly ``proven``, ``highs_found`` and ``budget``, are set.
+        """
+        search.small = len(self.model.cp.proto.variables) <= HIGHS_MAX_VARIABLES
+        budget, work, previous = search.budget, search.work, search.previous
+        if search.proven is None and search.level.name in HIGHS_LEVELS and self.hint is not None \
+                and search.small and (work is not None or budget * HIGHS_SHARE >= HIGHS_MIN_SECONDS):
             nodes = None if work is None else max(20, round(HIGHS_NODES_PER_UNIT * work))
-            cutoff = previous.objective_value if found and previous is not None else None
-            proven, highs_found = _highs_level(model, cutoff, seed,
-                                               budget * HIGHS_SHARE if work is None else budget, nodes)
-            if proven is None:
-                budget = max(0.01, budget - (time.perf_counter() - t0))
-        level_budget, level_work = budget, work
-        highs_after = proven is None and level.name in HIGHS_AFTER_LEVELS and small \
-            and (work is not None or budget * (1 - CPSAT_SHARE) >= HIGHS_MIN_SECONDS)
-        if highs_after:  # the rest of the level's time is HiGHS's if CP-SAT leaves a gap
-            budget, work = budget * CPSAT_SHARE, None if work is None else work * CPSAT_SHARE
-        if level.name in UNHINTED_LEVELS:
+            cutoff = previous.objective_value if search.found and previous is not None else None
+            search.proven, search.highs_found = _highs_level(
+                self.model, cutoff, self.seed, budget * HIGHS_SHARE if work is None else budget, nodes)
+            if search.proven is None:
+                search.budget = max(0.01, budget - (time.perf_counter() - search.t0))
+
+    def share_with_highs_after(self, search: _Search) -> None:
+        """Keep the level's budgets, and when HiGHS may follow CP-SAT (:data:`HIGHS_AFTER_LEVELS`), cut
+        CP-SAT's to :data:`CPSAT_SHARE` of them (the rest of the level is HiGHS's if CP-SAT leaves a gap).
+
+        Parameters
+        ----------
+        search : _Search
+            The level's search; ``level_budget``, ``level_work`` and ``highs_after`` are set, and ``budget``
+            and ``work`` cut when HiGHS follows.
+        """
+        budget, work = search.budget, search.work
+        search.level_budget, search.level_work = budget, work
+        search.highs_after = search.proven is None and search.level.name in HIGHS_AFTER_LEVELS \
+            and search.small and (work is not None or budget * (1 - CPSAT_SHARE) >= HIGHS_MIN_SECONDS)
+        if search.highs_after:
+            search.budget, search.work = budget * CPSAT_SHARE, None if work is None else work * CPSAT_SHARE
+
+    def set_hint(self, search: _Search) -> None:
+        """Give CP-SAT the level's starting plan (see :data:`UNHINTED_LEVELS` and the module's notes).
+
+        Parameters
+        ----------
+        search : _Search
+            The level's search.
+        """
+        model, hint, name = self.model, self.hint, search.level.name
+        if name in UNHINTED_LEVELS:
             # No hint, except from a baseline plan (the meeting's re-plan): it is nearly optimal for these
             # levels, and a search cut short stays near it (docs/benchmarks.md, issue 20).
             model.set_hint(model.baseline_hint())
-        elif highs_found is not None:  # HiGHS's best plan, unproven: CP-SAT searches on from it
-            model.set_hint(highs_found)
+        elif search.highs_found is not None:  # HiGHS's best plan, unproven: CP-SAT searches on from it
+            model.set_hint(search.highs_found)
         elif hint is not None:
-            if level.name == "changes":
+            if name == "changes":
                 model.set_hint(model.current_plan_hint(hint))
             else:  # the previous plan as evaluated for this level: its unmet, unassigned and spreads tight
-                model.set_hint(model.values(previous) if found and previous is not None else hint)
-        if proven is not None:
-            solver, status = proven, SolveStatus.OPTIMAL
+                previous = search.previous
+                model.set_hint(model.values(previous) if search.found and previous is not None else hint)
+
+    def search(self, search: _Search) -> _Outcome:
+        """CP-SAT's search of the level, or the plan already proven optimal (reported to ``progress``).
+
+        Parameters
+        ----------
+        search : _Search
+            The level's search.
+
+        Returns
+        -------
+        _Outcome
+            The solver, its status, the level's seconds so far and the solver's bound.
+        """
+        level, progress = search.level, self.progress
+        if search.proven is not None:
+            solver, status = search.proven, SolveStatus.OPTIMAL
             if progress:
                 progress(level.name, solver.objective_value / level.scale,
-                         solver.best_objective_bound / level.scale, time.perf_counter() - start)
+                         solver.best_objective_bound / level.scale, time.perf_counter() - self.start)
         else:
             solver = cp_model.CpSolver()
-            configure(solver, seed=seed, workers=n_workers, time_limit_s=budget, deterministic=deterministic,
-                      work_limit=work)
-            callback = _Callback(level.name, level.scale, progress, start) if progress else None
-            status = _STATUS[run_stoppable(solver, partial(solver.solve, model.cp, callback))]
-        seconds = time.perf_counter() - t0
-        if work_left is not None and proven is None:
+            configure(solver, seed=self.seed, workers=self.n_workers, time_limit_s=search.budget,
+                      deterministic=self.deterministic, work_limit=search.work)
+            callback = _Callback(level.name, level.scale, progress, self.start) if progress else None
+            status = _STATUS[run_stoppable(solver, partial(solver.solve, self.model.cp, callback))]
+        seconds = time.perf_counter() - search.t0
+        return _Outcome(solver, status, seconds)
+
+    def count_work(self, search: _Search, outcome: _Outcome) -> None:
+        """Take CP-SAT's work from ``work_left``, note a stop by the wall clock before the work limit, and set
+        the outcome's bound.
+
+        Parameters
+        ----------
+        search : _Search
+            The level's search.
+        outcome : _Outcome
+            CP-SAT's outcome; its ``bound`` is set.
+        """
+        solver, status, work = outcome.solver, outcome.status, search.work
+        if self.work_left is not None and search.proven is None:
             # the response's deterministic time: CpSolver.deterministic_time exists from OR-Tools 9.15 only
             work_done = solver.response_proto.deterministic_time
-            work_left -= work_done
+            self.work_left -= work_done
             if status not in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) and work is not None \
                     and work_done < work * 0.999:
-                wall_stopped = True  # stopped by the wall clock before the work limit
-        bound = solver.best_objective_bound
-        if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and highs_after:
-            # HiGHS gets the rest of the level's time (with a work limit, a node count for the rest of its
-            # work and the wall clock left as a safety net); only an optimum it proves is taken.
-            left = min(level_budget, time_limit_s - (time.perf_counter() - start)) - seconds
-            nodes = None if level_work is None else max(20, round(HIGHS_NODES_PER_UNIT * level_work))
-            cutoff = solver.objective_value if status is SolveStatus.FEASIBLE else None
-            after, unproven = _highs_level(model, cutoff, seed, left, nodes)
-            if after is not None:
-                solver, status = after, SolveStatus.OPTIMAL
-                bound = solver.best_objective_bound
-            elif unproven is not None:  # a better plan HiGHS did not prove: checked by CP-SAT, kept if better
-                checked, ok = _previous_plan(model, unproven, seed)
-                if ok and (status is SolveStatus.UNKNOWN or checked.objective_value < solver.objective_value):
-                    solver, status = checked, SolveStatus.FEASIBLE
-            seconds = time.perf_counter() - t0
-        better = found and previous is not None and (
+                self.wall_stopped = True  # stopped by the wall clock before the work limit
+        outcome.bound = solver.best_objective_bound
+
+    def highs_after(self, search: _Search, outcome: _Outcome) -> None:
+        """HiGHS on the rest of the level when CP-SAT stopped it without a proof (``search.highs_after``):
+        with a work limit, a node count for the rest of its work and the wall clock left as a safety net.
+        Only an optimum it proves is taken; a better plan it does not prove is checked by CP-SAT and kept
+        if better.
+
+        Parameters
+        ----------
+        search : _Search
+            The level's search.
+        outcome : _Outcome
+            CP-SAT's outcome, replaced by HiGHS's when taken.
+        """
+        if outcome.status not in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) or not search.highs_after:
+            return
+        solver, status = outcome.solver, outcome.status
+        run_left = self.time_limit_s - (time.perf_counter() - self.start)
+        left = min(search.level_budget, run_left) - outcome.seconds
+        level_work = search.level_work
+        nodes = None if level_work is None else max(20, round(HIGHS_NODES_PER_UNIT * level_work))
+        cutoff = solver.objective_value if status is SolveStatus.FEASIBLE else None
+        after, unproven = _highs_level(self.model, cutoff, self.seed, left, nodes)
+        if after is not None:
+            outcome.solver, outcome.status = after, SolveStatus.OPTIMAL
+            outcome.bound = after.best_objective_bound
+        elif unproven is not None:
+            checked, ok = _previous_plan(self.model, unproven, self.seed)
+            if ok and (status is SolveStatus.UNKNOWN or checked.objective_value < solver.objective_value):
+                outcome.solver, outcome.status = checked, SolveStatus.FEASIBLE
+        outcome.seconds = time.perf_counter() - search.t0
+
+    def keep_previous(self, search: _Search, outcome: _Outcome) -> None:
+        """Stopped before proving the level: the previous plan stands if nothing found is better (at any
+        level that found no plan at all, as a search from its hint normally starts from that plan).
+
+        Parameters
+        ----------
+        search : _Search
+            The level's search.
+        outcome : _Outcome
+            The level's outcome, replaced by the previous plan when that stands.
+        """
+        previous, status = search.previous, outcome.status
+        better = search.found and previous is not None and (
             status is SolveStatus.UNKNOWN
-            or (level.name in _NOT_FROM_PREVIOUS and previous.objective_value < solver.objective_value))
+            or (search.level.name in _NOT_FROM_PREVIOUS
+                and previous.objective_value < outcome.solver.objective_value))
         if status in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) and better and previous is not None:
-            # Stopped before proving the level: the previous plan stands if nothing found is better (at any
-            # level that found no plan at all, as a search from its hint normally starts from that plan).
-            solver, status = previous, SolveStatus.FEASIBLE
+            outcome.solver, outcome.status = previous, SolveStatus.FEASIBLE
+
+    def record(self, search: _Search, outcome: _Outcome) -> bool:
+        """Record the level's result; when it has a plan, that plan becomes the next level's hint and the
+        run's solution, and the level's value its bound ``f_k <= f_k*``.
+
+        Parameters
+        ----------
+        search : _Search
+            The level's search.
+        outcome : _Outcome
+            The level's outcome.
+
+        Returns
+        -------
+        bool
+            The level has a plan (optimal or feasible).
+        """
+        level, solver, status = search.level, outcome.solver, outcome.status
         if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             value = round(solver.objective_value)
-            bound = min(bound, value) if status is SolveStatus.FEASIBLE else solver.best_objective_bound
+            feasible = status is SolveStatus.FEASIBLE
+            bound = min(outcome.bound, value) if feasible else solver.best_objective_bound
             gap = (value - bound) / max(1.0, abs(value))
-            levels.append(LevelResult(level.name, status, value / level.scale, bound / level.scale, value,
-                                      bound, max(0.0, gap), seconds, level.unit))
-            hint = model.values(solver)
-            solution = model.solution_from(solver)
-            model.cp.add(level.expr <= value)
-            continue
-        levels.append(LevelResult(level.name, status, None, None, None, None, None, seconds, level.unit))
-        if solution is None:  # the first solved level found nothing: infeasible, unknown or invalid
-            why: tuple[str, ...] = ()
-            if status is SolveStatus.INFEASIBLE and explain:
-                why = tuple(explain_infeasible(problem, time_limit_s=max(1.0, remaining - seconds)))
-            return Result(status, tuple(levels), None, time.perf_counter() - start, why, seed, n_workers,
-                          work_limit, wall_stopped)
-    overall = SolveStatus.OPTIMAL if all(lv.status is SolveStatus.OPTIMAL for lv in levels) \
-        else SolveStatus.FEASIBLE
-    assert solution is not None
-    levels = [_as_delivered(lv, solution) for lv in levels]
-    return Result(overall, tuple(levels), solution, time.perf_counter() - start, (), seed, n_workers,
-                  work_limit, wall_stopped)
+            self.levels.append(LevelResult(level.name, status, value / level.scale, bound / level.scale,
+                                           value, bound, max(0.0, gap), outcome.seconds, level.unit))
+            self.hint = self.model.values(solver)
+            self.solution = self.model.solution_from(solver)
+            self.model.cp.add(level.expr <= value)
+            return True
+        self.levels.append(LevelResult(level.name, status, None, None, None, None, None, outcome.seconds,
+                                       level.unit))
+        return False
+
+    def failed(self, search: _Search, outcome: _Outcome, explain: bool) -> Result:
+        """The result when the first searched level found no plan (infeasible, unknown or invalid), with the
+        reasons when infeasible and ``explain``.
+
+        Parameters
+        ----------
+        search : _Search
+            The level's search.
+        outcome : _Outcome
+            The level's outcome.
+        explain : bool
+            Compute the plain-language reasons of an infeasible model.
+
+        Returns
+        -------
+        Result
+            No plan; the levels so far and the reasons.
+        """
+        why: tuple[str, ...] = ()
+        if outcome.status is SolveStatus.INFEASIBLE and explain:
+            why = tuple(explain_infeasible(self.problem,
+                                           time_limit_s=max(1.0, search.remaining - outcome.seconds)))
+        return Result(outcome.status, tuple(self.levels), None, time.perf_counter() - self.start, why,
+                      self.seed, self.n_workers, self.work_limit, self.wall_stopped)
+
+    def result(self) -> Result:
+        """The run's result once every level is done: optimal if every level is, else feasible; a cut-short
+        ``changes`` level valued as the plan delivered (:func:`_as_delivered`).
+
+        Returns
+        -------
+        Result
+            The plan and the levels' results.
+        """
+        levels = self.levels
+        overall = SolveStatus.OPTIMAL if all(lv.status is SolveStatus.OPTIMAL for lv in levels) \
+            else SolveStatus.FEASIBLE
+        solution = self.solution
+        assert solution is not None
+        levels = [_as_delivered(lv, solution) for lv in levels]
+        return Result(overall, tuple(levels), solution, time.perf_counter() - self.start, (), self.seed,
+                      self.n_workers, self.work_limit, self.wall_stopped)
 
 
 def _as_delivered(level: LevelResult, solution: Solution) -> LevelResult:

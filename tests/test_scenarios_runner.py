@@ -130,7 +130,7 @@ def test_executors_give_identical_results(executor: str, tiny: PlanningPack, sce
 @pytest.fixture(scope="module")
 def cut_short(tmp_path_factory: pytest.TempPathFactory) -> tuple[PlanningPack, list, Path]:
     """Two scenarios on the embedded sample whose solves the work limit stops before every level is proven
-    optimal (0.1 units; about 0.1 s on the benchmark machine), run serially."""
+    optimal (0.03 units; about 0.03 s on the benchmark machine), run serially."""
     pack = cp.sample_pack()
     specs = parse_scenarios(tomllib.loads('''
 [[scenario]]
@@ -141,7 +141,7 @@ name = "locum"
 locum = { fu = 50 }
 '''), "t.toml")
     out = tmp_path_factory.mktemp("cut-short-serial")
-    run_scenarios(pack, specs, out, work_limit=0.1)
+    run_scenarios(pack, specs, out, work_limit=0.03)
     return pack, specs, out
 
 
@@ -153,7 +153,7 @@ def test_executors_agree_when_the_work_limit_stops_the_solver(
     worker processes give the same bytes as one at a time, although no plan is proven optimal."""
     pack, specs, serial_out = cut_short
     df = run_scenarios(pack, specs, tmp_path, executor=executor, max_workers=2,  # type: ignore[arg-type]
-                       work_limit=0.1)
+                       work_limit=0.03)
     assert (df["status"] == "feasible").all()
     assert df["reason"].str.startswith("work limit reached before every level was proven optimal").all()
     for name in ("comparison.csv", "costs.csv", "gaps.csv"):

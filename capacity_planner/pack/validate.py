@@ -328,7 +328,8 @@ def check_skill_floors(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
     with np.errstate(invalid="ignore"):
         above = np.asarray(pas > limit + 1e-9, dtype=bool)
     frame_rows(sink, raw, "skills", f, above, "min_sessions_per_week", k,
-               "the floor's PAs (sessions x the activity's pa_value) are above the clinician's contracted PAs")
+               "the floor's PAs (sessions x the activity's pa_value) are above the clinician's "
+               "contracted PAs")
 
 
 def check_requirements(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:

@@ -350,7 +350,7 @@ class AllocationProblem:
         for c, s, aa in self.triples():
             if aa == a and (c, a) in self.skill_floors:
                 shortest[c] = min(shortest.get(c, self.weeks(c, s, a)), self.weeks(c, s, a))
-        for (c, s), acts in self.halves.items():
+        for (c, _s), acts in self.halves.items():
             if a in acts and (c, a) in self.skill_floors:
                 shortest[c] = min(shortest.get(c, self.half_weeks(c)), self.half_weeks(c))
         return sum(-(-self.skill_floors[(c, a)] // w) for c, w in shortest.items() if w > 0)

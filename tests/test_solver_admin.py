@@ -99,10 +99,11 @@ def test_validate_rejects_bad_floors(tmp_path: Path) -> None:
     shutil.copytree(DATA / "tiny", folder)
     path = folder / "skills.csv"
     rows = list(csv.reader(path.open()))
-    rows[0].append("min_sessions_per_week")
-    values = ["-1", "0.3", "20", "1"]  # negative, off the half-session grid, PAs above contract, fine
+    rows[0] += ["min_sessions_per_week", "max_sessions_per_week"]
+    # negative, off the half-session grid, PAs above contract, above the row's cap, fine
+    values = [("-1", ""), ("0.3", ""), ("20", ""), ("1", "0"), ("1", "1")]
     for i, row in enumerate(rows[1:]):
-        row.append(values[i] if i < len(values) else "")
+        row += values[i] if i < len(values) else ("", "")
     with path.open("w", newline="") as f:
         csv.writer(f).writerows(rows)
     result = CliRunner().invoke(cli, ["validate", str(folder)])
@@ -112,4 +113,6 @@ def test_validate_rejects_bad_floors(tmp_path: Path) -> None:
             "half sessions") in result.output
     assert ("skills.csv, row 4, column min_sessions_per_week: value '20': the floor's PAs (sessions x the "
             "activity's pa_value) are above the clinician's contracted PAs") in result.output
-    assert "row 5" not in result.output
+    assert ("skills.csv, row 5, column min_sessions_per_week: value '1': the floor is above "
+            "max_sessions_per_week on the same row") in result.output
+    assert "row 6" not in result.output

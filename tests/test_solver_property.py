@@ -237,9 +237,21 @@ def highs_levels(pack: PlanningPack, demand: dict[str, float], budget: Budget | 
         rows.append(({idx[x]: 1 for x in xs if (x[1], x[2], x[3]) == (q.day, q.period, q.activity_id)},
                      q.min_clinicians, np.inf))
     rows += _link_rows(pack, grid, xs, hs, idx, half)
+    # Per-clinician time (docs/method.md): sum of the weeks the clinician's cells of a run >= k x W; the cells
+    # it can force (k W over the fewest weeks a cell of theirs in a runs, rounded up) count in forced supply
+    floor_cells: dict[str, int] = {}
+    for sk in pack.skills:
+        if sk.min_sessions_per_week and sk.clinician_id in clin:
+            w = clin[sk.clinician_id].working_weeks
+            mine = {idx[x]: weeks(x) for x in xs if (x[0], x[3]) == (sk.clinician_id, sk.activity_id)}
+            mine |= {half[x]: w / 2 for x in hs if (x[0], x[3]) == (sk.clinician_id, sk.activity_id)}
+            rows.append((mine, sk.min_sessions_per_week * w, np.inf))
+            if mine:
+                floor_cells[sk.activity_id] = floor_cells.get(sk.activity_id, 0) + math.ceil(
+                    sk.min_sessions_per_week * w / min(mine.values()) - 1e-9)
     cells = {**{x: (idx[x], supply(x)) for x in xs},
              **{("half", *x): (half[x], sessions(x[0], x[1], clin[x[0]].working_weeks / 2)) for x in hs}}
-    level_rows, per_size = _level_rows(pack, demand, cells, now, changed, groups, spread)
+    level_rows, per_size = _level_rows(pack, demand, cells, now, changed, groups, spread, floor_cells)
     rows += level_rows
     for a in short:
         coefs: dict[int, float] = {idx[x]: supply(x) for x in xs if x[3] == a}
@@ -384,7 +396,8 @@ Rows = list[tuple[dict[int, float], float, float]]
 
 def _level_rows(pack: PlanningPack, demand: dict[str, float], cells: dict[tuple, tuple[int, float]],
                 now: dict[str, float], changed: dict[str, int], groups: dict[str, list[str]],
-                spread: dict[str, tuple[int, int]]) -> tuple[Rows, Rows]:
+                spread: dict[str, tuple[int, int]], floor_cells: dict[str, int] | None = None,
+                ) -> tuple[Rows, Rows]:
     """The rows of the levels after unmet demand (docs/method.md), over ``cells``: (clinician, day, period,
     activity) for a weekly cell, ("half", ...) for an alternate-week one, each (column, sessions a year);
     and the per-size rows, added before the first level after unmet demand and cost.
@@ -392,7 +405,7 @@ def _level_rows(pack: PlanningPack, demand: dict[str, float], cells: dict[tuple,
     * No sessions nobody needs: an activity other than SPA, ANR and ED has supply below B + w, B the
       largest of its demand D, current supply S, fixed requirements R (heads x the most sessions a year
       one weekly cell of it delivers, w) and forced supply L (locked cells, plus heads not locked in a fixed
-      slot x w); per size, a planned cell that is not locked, of s sessions a year, needs supply below
+      slot x w, plus the cells per-clinician floors can force x w, ``floor_cells``); per size, a planned cell that is not locked, of s sessions a year, needs supply below
       B + s. An activity only dedicated links need (no demand, no fixed requirement) has instead, per
       slot, no more weekly sessions than the links onto it need there (count x needing sessions), rounded up.
     * Sessions changed: k_c >= sum over current cells (1 - the cell kept, weekly or on alternate weeks) and
@@ -437,6 +450,7 @@ def _level_rows(pack: PlanningPack, demand: dict[str, float], cells: dict[tuple,
         forced += sum(max(0, k - sum((j.day, j.period) == slot for j in locked)) * w for slot, k in heads.items())
         forced += sum(max(0, size - sum((j.day, j.period) == slot for j in locked)) * rho
                       for slot, (size, rho) in rotas.items())
+        forced += (floor_cells or {}).get(a, 0) * w
         required = sum(heads.values()) * w + sum(size * rho for size, rho in rotas.values())
         base = max(demand.get(a, 0.0), now[a], required, forced)
         supply = {col: sup for key, (col, sup) in cells.items() if key[-1] == a}
@@ -601,6 +615,31 @@ def _sessions_changed(pack: PlanningPack, allocation: Any) -> dict[str, int]:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(packs())
 def test_random_packs_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float], list[str]]) -> None:
+    _plan_matches_highs(*case)
+
+
+@st.composite
+def floored_packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
+    """A pack of :func:`packs` in which some skills in clinical activities carry a per-clinician floor
+    (skills.min_sessions_per_week, 0.5 or 1: admin time kept), within the clinician's contracted PAs."""
+    pack, demand, rapid = draw(packs())
+    contracted = {c.clinician_id: c.contracted_pas for c in pack.clinicians}
+    cats = {a.activity_id: a.category for a in pack.activities}
+    skills, room = [], dict(contracted)
+    for sk in pack.skills:
+        k = draw(st.sampled_from([None, None, 0.5, 1.0])) if cats[sk.activity_id] != "SPA" else None
+        if k is not None and k <= room[sk.clinician_id]:  # every session here is 1 PA
+            room[sk.clinician_id] -= k
+            sk = dataclasses.replace(sk, min_sessions_per_week=k)
+        skills.append(sk)
+    return dataclasses.replace(pack, skills=tuple(skills)), demand, rapid
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(floored_packs())
+def test_per_clinician_floors_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float], list[str]],
+                                                        ) -> None:
     _plan_matches_highs(*case)
 
 

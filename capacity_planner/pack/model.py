@@ -102,11 +102,13 @@ class Activity:
 
 @dataclass(frozen=True, slots=True)
 class Skill:
-    """Clinician ``clinician_id`` may do ``activity_id`` (optionally at most N sessions a week)."""
+    """Clinician ``clinician_id`` may do ``activity_id`` (optionally at most N sessions a week, and at
+    least ``min_sessions_per_week`` sessions a week of it kept in their job plan, e.g. admin time)."""
 
     clinician_id: str
     activity_id: str
     max_sessions_per_week: float | None = None
+    min_sessions_per_week: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -224,6 +224,13 @@ SKILLS = TableSpec(
         _ACT,
         ColumnSpec("max_sessions_per_week", "float", min=0,
                    description="(extension) optional cap on this clinician's sessions of the activity"),
+        ColumnSpec("min_sessions_per_week", "float", min=0, max=100,
+                   description="(extension) per-clinician time: sessions a week of this activity the "
+                               "clinician must keep, e.g. 1 admin session (consultant contract 2003 schedule "
+                               "3: the job plan includes time for administration); whole or half sessions "
+                               "(0.5: an alternate-week session, where the job plan already runs one there); "
+                               "counted over the clinician's working weeks, never as referral demand; at "
+                               "most contracted_pas and max_sessions_per_week. Blank: no floor"),
     ),
     key=("clinician_id", "activity_id"),
     references=(_ref("clinician_id", "clinicians"), _ref("activity_id", "activities")),

@@ -305,6 +305,33 @@ def check_spa_ceiling(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
           "the SPA ceiling is above contracted PAs")
 
 
+def check_skill_floors(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """skills.min_sessions_per_week (per-clinician time): whole or half sessions, at most
+    max_sessions_per_week, and its PAs (sessions x the activity's pa_value) at most contracted PAs."""
+    f = frames.get("skills")
+    if f is None or "min_sessions_per_week" not in f.columns:
+        return
+    k = pd.to_numeric(f["min_sessions_per_week"], errors="coerce").astype("float64")
+    frame_rows(sink, raw, "skills", f, _off_step(k, 2), "min_sessions_per_week", k,
+               "sessions a week must be whole or half sessions, such as 1 or 0.5")
+    if "max_sessions_per_week" in f.columns:
+        cap = pd.to_numeric(f["max_sessions_per_week"], errors="coerce").astype("float64")
+        frame_rows(sink, raw, "skills", f, (k > cap + 1e-9).fillna(False).to_numpy(dtype=bool),
+                   "min_sessions_per_week", k, "the floor is above max_sessions_per_week on the same row")
+    clin, acts = frames.get("clinicians"), frames.get("activities")
+    if clin is None or acts is None:
+        return
+    contracted = dict(zip(clin["clinician_id"].astype(str), clin["contracted_pas"], strict=True))
+    pa = dict(zip(acts["activity_id"].astype(str), acts["pa_value"], strict=True))
+    pas = k.to_numpy() * np.array([pa.get(a, np.nan) for a in f["activity_id"].astype(str)], dtype=float)
+    limit = np.array([contracted.get(c, np.nan) for c in f["clinician_id"].astype(str)], dtype=float)
+    with np.errstate(invalid="ignore"):
+        above = np.asarray(pas > limit + 1e-9, dtype=bool)
+    frame_rows(sink, raw, "skills", f, above, "min_sessions_per_week", k,
+               "the floor's PAs (sessions x the activity's pa_value) are above the clinician's "
+               "contracted PAs")
+
+
 def check_requirements(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
     """A fixed requirement names a slot (day and period together) or a number of sessions."""
     f = frames.get("requirements")
@@ -401,6 +428,7 @@ def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: Prob
     check_activities(raw, frames, sink)
     check_granularity(raw, frames, sink)
     check_spa_ceiling(raw, frames, sink)
+    check_skill_floors(raw, frames, sink)
     check_dates(raw, frames, start, sink)
     check_grid(raw, frames, sink)
     check_job_plans(raw, frames, sink)

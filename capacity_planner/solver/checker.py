@@ -192,6 +192,7 @@ def check_plan(
     v += _check_rotas(r.rotas, cells)
     v += _check_pas(pack, r.clin, by, r.plan_cells, allowances)
     v += _check_cells(pack, r.clin, r.acts, r.grid, cells, read.weeks_of)
+    v += _check_skill_floors(pack, r.clin, read.weeks_of, cells)
     link_need = _referral_need(pack, requirements) if requirements else None
     v += _check_links(pack, r.clin, r.acts, cells, link_need)
     if "clinicians" in tables:
@@ -506,11 +507,30 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
             r.min_clinicians for r in pack.requirements
             if r.activity_id == aid and r.share_of_weeks is not None and r.rota_size is None]
         cover = (max(ks) + 2) * longest if max(ks) else 0.0
-        most = max(wanted, current, required, cover, _forced(pack, clin, days, plan_cells, aid, longest))
+        forced = _forced(pack, clin, days, plan_cells, aid, longest) + _floor_cells(pack, clin, plan_cells,
+                                                                                    aid) * longest
+        most = max(wanted, current, required, cover, forced)
         if supply[aid] >= most + longest - 1e-6:
             v.append(f"{aid}: {supply[aid]:g} session-weeks a year planned, a whole session beyond the "
                      f"{most:g} that need, the current plans and fixed requirements call for")
     return v
+
+
+def _floor_cells(pack: PlanningPack, clin: dict, plan_cells: dict, aid: str) -> int:
+    """Most cells of ``aid`` the per-clinician floors (``skills.min_sessions_per_week``) can force: per
+    clinician, k x W over the fewest weeks a cell of theirs can run (a current cell's weeks_per_year, half
+    their working weeks on alternate weeks, else W), rounded up."""
+    n = 0
+    for sk in pack.skills:
+        k = sk.min_sessions_per_week
+        if not k or sk.activity_id != aid or sk.clinician_id not in clin:
+            continue
+        w = clin[sk.clinician_id].working_weeks
+        runs = [w / 2] + [j.weeks_per_year for j in plan_cells.values()
+                          if j.clinician_id == sk.clinician_id and j.activity_id == aid]
+        shortest = min(x for x in runs if x > 0)
+        n += math.ceil(k * w / shortest - 1e-9)
+    return n
 
 
 def _check_weekly_cover(pack: PlanningPack, clin: dict, skills: set, cells: dict,
@@ -1242,6 +1262,46 @@ def _week_caps(pack: PlanningPack, cells: dict[tuple[str, str, str], str]) -> li
                 f"{s.clinician_id}: {counts[(s.clinician_id, s.activity_id)]} sessions of {s.activity_id} "
                 f"a week, above the cap of {s.max_sessions_per_week:g}"
             )
+    return v
+
+
+def _check_skill_floors(pack: PlanningPack, clin: dict, weeks_of: dict, cells: dict) -> list[str]:
+    """Per-clinician time (docs/method.md, "Per-clinician time"): a clinician with
+    ``skills.min_sessions_per_week`` k of an activity keeps at least k sessions a week of it over their
+    working weeks W, read from the allocation's own weeks a year: sum of the weeks their cells of the
+    activity run >= k x W (a half session: W / 2, as an alternate-week cell runs every other week).
+
+    Parameters
+    ----------
+    pack : PlanningPack
+        The pack (its ``skills``).
+    clin : dict
+        clinician_id -> Clinician, the clinicians planned.
+    weeks_of : dict
+        (clinician, day, period, week) -> weeks a year the cell runs.
+    cells : dict
+        Same keys -> activity_id.
+
+    Returns
+    -------
+    list of str
+        One violation per floor not kept.
+    """
+    held: dict[tuple[str, str], float] = defaultdict(float)
+    for key, aid in cells.items():
+        held[(key[0], aid)] += weeks_of.get(key, 0.0)
+    v = []
+    for sk in pack.skills:
+        k = sk.min_sessions_per_week
+        if not k or sk.clinician_id not in clin:
+            continue
+        whole, half = divmod(round(k * 2), 2)
+        w = clin[sk.clinician_id].working_weeks
+        need = whole * w + half * w / 2
+        got = held[(sk.clinician_id, sk.activity_id)]
+        if got < need - TOL:
+            v.append(f"{sk.clinician_id}: {got:g} weeks a year of {sk.activity_id}, below the "
+                     f"{k:g} sessions a week they must keep ({need:g} weeks over {w:g} working weeks)")
     return v
 
 

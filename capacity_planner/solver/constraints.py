@@ -88,6 +88,7 @@ class Constraints:
         self.sessions_per_day()
         self.weekly_rest()
         self.skill_caps()
+        self.skill_floors()
         self.linked_sessions()
         self.no_surplus()
         self.unmet_demand_definition()
@@ -350,6 +351,16 @@ class Constraints:
             terms += [(var, 1) for s, aa, var in self.v.h_by_c.get(c, []) if aa == a]
             if len(terms) > cap:
                 self._add(self.model.add(_wsum(terms) <= cap), "skill_cap", c, a)
+
+    def skill_floors(self) -> None:
+        r"""Per-clinician time (skills.min_sessions_per_week :math:`k_{ca}`, e.g. admin), annualised:
+        :math:`\sum_s w_{csa} x_{csa} + \sum_s \tfrac{W_c}{2} h_{csa} \ge k_{ca} W_c` (week_scale units;
+        a half session is met by an alternate-week cell where one is offered). Not referral demand."""
+        for (c, a), need in sorted(self.p.skill_floors.items()):
+            terms = [(var, self.p.weeks(c, s, a)) for s, aa, var in self.v.by_c[c] if aa == a]
+            terms += [(var, self.p.half_weeks(c)) for s, aa, var in self.v.h_by_c.get(c, []) if aa == a]
+            ct = self.model.add(_wsum(terms) >= need) if terms else self.model.add_bool_or([])
+            self._add(ct, "skill_floor", c, a)
 
     def linked_sessions(self) -> None:
         r"""Linked sessions (``links``; :mod:`~capacity_planner.solver.links`): for each link

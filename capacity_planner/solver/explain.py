@@ -48,6 +48,11 @@ def _pa(units: float, adjective: str = "") -> str:
     return f"{text} {words}" if text == "1" else f"{text} {words}s"
 
 
+def _sessions(n: float) -> str:
+    """``1 session``, ``0.5 sessions``."""
+    return f"{n:g} session" if n == 1 else f"{n:g} sessions"
+
+
 def _names(ids: list[str], limit: int = 6) -> str:
     shown = ", ".join(ids[:limit])
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
@@ -83,6 +88,7 @@ def presolve_reasons(problem: AllocationProblem) -> list[str]:
     out: list[str] = []
     for c in range(problem.n_clinicians):
         out += _clinician_checks(problem, c, index)
+        out += _floor_checks(problem, c, index)
     out += _requirement_checks(problem, index)
     out += _room_checks(problem, index)
     out += locked_link_reasons(problem)
@@ -152,6 +158,38 @@ def _clinician_checks(p: AllocationProblem, c: int, index: _Index) -> list[str]:
                 f"{cid}: needs at least {_pa(ci.spa_floor)} of SPA but can be given at most "
                 f"{_pa(spa_most / weeks)} of SPA in the slots they work"
             )
+    return out
+
+
+def _floor_checks(p: AllocationProblem, c: int, index: _Index) -> list[str]:
+    """Per-clinician time (skills.min_sessions_per_week) that cannot hold: more weeks of the activity than
+    the slots the clinician works can give, or its PAs with the SPA floor and on-call above contracted PAs
+    (both necessary conditions of the model)."""
+    ci = p.clinicians[c]
+    cid, weeks = ci.clinician_id, ci.working_weeks
+    out: list[str] = []
+    floor_pas = 0
+    for (cc, a), need in sorted(p.skill_floors.items()):
+        if cc != c:
+            continue
+        aid, k = p.activities[a].activity_id, _sessions(need / weeks)
+        slots = [s for s in index.slots_of.get(c, []) if a in p.options[(c, s)]]
+        most = sum(p.weeks(c, s, a) for s in slots) + sum(
+            p.half_weeks(c) for (cc2, _), acts in p.halves.items() if cc2 == c and a in acts)
+        if most < need:
+            where = (f"can be given at most {_sessions(most / weeks)} in the slots they work" if slots else
+                     f"works no slot where they can do {aid} (skills, availability, out-of-hours opt-in)")
+            out.append(f"{cid}: must keep {k} a week of {aid} (skills.min_sessions_per_week) but "
+                       f"{where}")
+        elif slots and p.activities[a].category != "SPA":
+            floor_pas += need * min(p.pas(c, s, a) for s in slots)
+    spa_oncall = (ci.spa_floor + ci.oncall) * weeks
+    if floor_pas and floor_pas + spa_oncall > (ci.contracted + ci.apa_cap) * weeks:
+        parts = [f"the sessions they must keep (skills.min_sessions_per_week) {_pa(floor_pas / weeks)}"]
+        parts += [f"SPA floor {_pa(ci.spa_floor)}"] if ci.spa_floor else []
+        parts += [f"on-call {_pa(ci.oncall)}"] if ci.oncall else []
+        allowed = f" plus {_pa(ci.apa_cap, 'additional')} allowed" if ci.apa_cap else ""
+        out.append(f"{cid}: {' + '.join(parts)} exceed {_pa(ci.contracted, 'contracted')}{allowed}")
     return out
 
 
@@ -252,7 +290,7 @@ def _room_checks(p: AllocationProblem, index: _Index) -> list[str]:
 # ---- stage 2: assumption cores --------------------------------------------------------------------
 _CLINICIAN_RULES = ("contracted_pas", "spa_floor", "spa_ceiling", "roles_kept", "out_of_hours_opt_in",
                     "out_of_hours_share", "locked", "pinned", "evening_rest", "sessions_per_day",
-                    "weekly_rest", "skill_cap")
+                    "weekly_rest", "skill_cap", "skill_floor")
 
 
 def describe_rule(p: AllocationProblem, key: RuleKey) -> str:
@@ -354,6 +392,10 @@ def _describe_clinician_rule(p: AllocationProblem, key: RuleKey) -> str:
         return (f"{cid} cannot work {morning} after a {p.slots[s].label} session "
                 f"(11 hours' rest between working days)")
     a = int(subject[1])  # type: ignore[call-overload]
+    if key.rule == "skill_floor":
+        need = p.skill_floors[(c, a)] / ci.working_weeks
+        return (f"{cid} must keep {_sessions(need)} a week of {p.activities[a].activity_id} "
+                f"(skills.min_sessions_per_week)")
     return f"{cid} may do at most {p.skill_caps[(c, a)]} sessions of {p.activities[a].activity_id} a week"
 
 

@@ -77,7 +77,7 @@ from capacity_planner.solver.sites import SiteRule, site_rule
 from capacity_planner.solver.supply import cell_supply, leave_by_clinician, planning_start, weekday_supply
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator, Mapping, Sequence
 
     from capacity_planner.demand.requirements import Requirements
     from capacity_planner.pack.model import Clinician, PlanningPack
@@ -141,6 +141,9 @@ class AllocationProblem:
     # productivity per cell (solver/productivity.py): (clinician, activity) -> w = pps_{g(c),a} / pps^mix_a,
     # the session-weeks of need one session meets; absent: 1 (empty without a productivity table)
     productivity: Mapping[tuple[int, int], float] = field(default_factory=dict)
+    # per-clinician time (skills.min_sessions_per_week, e.g. admin): (clinician, activity) -> weeks a year of
+    # the activity they must keep (week_scale units: whole sessions x W_c, a half x W_c // 2); empty: none
+    skill_floors: Mapping[tuple[int, int], int] = field(default_factory=dict)
     _index: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)
 
     # ---- sizes and lookups ---------------------------------------------------------------------
@@ -334,7 +337,23 @@ class AllocationProblem:
             elif r.a == a:
                 heads_locked = sum(1 for _, s in locked if s == r.s)
                 forced += max(0, r.min_clinicians - heads_locked) * longest
-        return forced + sum(r.sessions * longest for r in self.fixed_weekly if r.a == a)
+        forced += sum(r.sessions * longest for r in self.fixed_weekly if r.a == a)
+        return forced + self.floor_cells(a) * longest
+
+    def floor_cells(self, a: int) -> int:
+        """Most cells of ``a`` the per-clinician floors (:attr:`skill_floors`) can force: per clinician with
+        a floor, the floor's weeks over their shortest-running cell of ``a``, rounded up (0 without floors).
+        Counted in :meth:`forced_supply`, so a floor can never make the supply cap infeasible."""
+        if not self.skill_floors:
+            return 0
+        shortest: dict[int, int] = {}
+        for c, s, aa in self.triples():
+            if aa == a and (c, a) in self.skill_floors:
+                shortest[c] = min(shortest.get(c, self.weeks(c, s, a)), self.weeks(c, s, a))
+        for (c, _s), acts in self.halves.items():
+            if a in acts and (c, a) in self.skill_floors:
+                shortest[c] = min(shortest.get(c, self.half_weeks(c)), self.half_weeks(c))
+        return sum(-(-self.skill_floors[(c, a)] // w) for c, w in shortest.items() if w > 0)
 
     def day_slots(self) -> dict[str, tuple[int, ...]]:
         """Slot indices per day, in grid order."""
@@ -550,6 +569,7 @@ def build_problem(
         sites=site_rule(pack, tuple(a.activity_id for a in activities),
                         tuple((sl.day, sl.period) for sl in slots)),
         productivity=productivity,
+        skill_floors=_skill_floors(pack, clin_of, act_of, clinicians),
     )
 
 
@@ -682,6 +702,22 @@ def _check_premium_exact(clinicians: list[ClinicianInfo], activities: list[Activ
                     f"pa_value of activity {info.activity_id} in premium time "
                     f"({info.pa_value / PA_SCALE:g} x {ci.premium_factor}) is not exact"
                 )
+
+
+def _skill_floors(pack: PlanningPack, clin_of: Mapping[str, int], act_of: Mapping[str, int],
+                  clinicians: Sequence[ClinicianInfo]) -> dict[tuple[int, int], int]:
+    """Per-clinician time (``skills.min_sessions_per_week``, whole or half sessions) in model indices:
+    (clinician, activity) -> weeks a year of the activity they must keep, week_scale units: whole sessions
+    x the clinician's working weeks, plus half their working weeks (rounded up: exact wherever an
+    alternate-week cell is offered) for a half session. Zero and blank floors are left out."""
+    out: dict[tuple[int, int], int] = {}
+    for sk in pack.skills:
+        if sk.min_sessions_per_week and sk.clinician_id in clin_of and sk.activity_id in act_of:
+            c = clin_of[sk.clinician_id]
+            halves = round(sk.min_sessions_per_week * 2)  # validate: a whole number of half sessions
+            weeks = clinicians[c].working_weeks
+            out[(c, act_of[sk.activity_id])] = halves // 2 * weeks + halves % 2 * -(-weeks // 2)
+    return out
 
 
 def _skills(pack: PlanningPack, clin_of: Mapping[str, int],

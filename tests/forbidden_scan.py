@@ -1,7 +1,7 @@
 """Search an output folder for forbidden terms (clinicians' IDs and names), for the anonymisation tests.
 
 Every file is searched, including inside compressed containers: xlsx members are unzipped, PNG text chunks
-decompressed, images embedded as base64 data URIs decoded (their letters are not searched as text),
+read by Pillow, images embedded as base64 data URIs decoded (their letters are not searched as text),
 HTML/SVG entities decoded. Text drawn as pixels in a PNG cannot be searched (the chart tests use
 :func:`capacity_planner.report.charts.figure_texts` for that). Moved here from
 ``capacity_planner/report/anonymise.py``: only the tests use it.
@@ -12,13 +12,14 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import io
 import re
-import struct
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from PIL import Image
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -43,26 +44,11 @@ _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,([A-Za-z0-9+/=\s]+)")
 
 
 def _png_text(data: bytes) -> str:
-    """Decoded text of a PNG's tEXt, zTXt and iTXt chunks (pixels are not text)."""
-    out: list[str] = []
-    pos = len(_PNG_SIGNATURE)
-    while pos + 8 <= len(data):
-        length, ctype = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        pos += 12 + length
-        if ctype == b"tEXt":
-            out.append(body.decode("latin-1"))
-        elif ctype == b"zTXt":
-            k, _, rest = body.partition(b"\0")
-            out.append(k.decode("latin-1") + " " + zlib.decompress(rest[1:]).decode("latin-1"))
-        elif ctype == b"iTXt":
-            k, _, rest = body.partition(b"\0")
-            compressed = rest[:1] == b"\1"
-            _, _, rest = rest[2:].partition(b"\0")  # language tag
-            _, _, text = rest.partition(b"\0")  # translated keyword
-            raw = zlib.decompress(text) if compressed else text
-            out.append(k.decode("latin-1") + " " + raw.decode("utf-8", "replace"))
-    return "\n".join(out)
+    """Keywords and text of a PNG's tEXt, zTXt and iTXt chunks (pixels are not text), read by Pillow."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()  # text chunks after the image data are read with it
+        chunks = dict(getattr(image, "text", {}))
+    return "\n".join(f"{key} {value}" for key, value in chunks.items())
 
 
 def _texts(path: Path, data: bytes) -> Iterator[tuple[str, str]]:

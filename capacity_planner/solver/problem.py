@@ -77,7 +77,7 @@ from capacity_planner.solver.sites import SiteRule, site_rule
 from capacity_planner.solver.supply import cell_supply, leave_by_clinician, planning_start, weekday_supply
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
     from capacity_planner.demand.requirements import Requirements
     from capacity_planner.pack.model import Clinician, PlanningPack
@@ -160,19 +160,23 @@ class AllocationProblem:
 
     def clinician_index(self, clinician_id: str) -> int:
         """Index of a clinician (KeyError if not planned)."""
-        return self._lookup("c", {c.clinician_id: i for i, c in enumerate(self.clinicians)}, clinician_id)
+        return self._lookup("c", lambda: {c.clinician_id: i for i, c in enumerate(self.clinicians)},
+                            clinician_id)
 
     def activity_index(self, activity_id: str) -> int:
         """Index of an activity (KeyError if unknown)."""
-        return self._lookup("a", {a.activity_id: i for i, a in enumerate(self.activities)}, activity_id)
+        return self._lookup("a", lambda: {a.activity_id: i for i, a in enumerate(self.activities)},
+                            activity_id)
 
     def slot_index(self, day: str, period: str) -> int:
         """Index of a slot (KeyError if not in the grid)."""
-        return self._lookup("s", {(s.day, s.period): i for i, s in enumerate(self.slots)}, (day, period))
+        return self._lookup("s", lambda: {(s.day, s.period): i for i, s in enumerate(self.slots)},
+                            (day, period))
 
-    def _lookup(self, kind: str, build: dict[object, int], key: object) -> int:
+    def _lookup(self, kind: str, build: Callable[[], dict[object, int]], key: object) -> int:
+        """``key``'s index in the ``kind`` index, built by ``build`` on first use only."""
         if kind not in self._index:
-            self._index[kind] = build
+            self._index[kind] = build()
         return self._index[kind][key]
 
     def triples(self) -> Iterator[tuple[int, int, int]]:

@@ -31,8 +31,10 @@ final plan as always.
 
 from __future__ import annotations
 
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,15 +45,16 @@ _SUPPORTED = ("linear", "at_most_one", "exactly_one", "bool_or", "bool_and")
 @dataclass(frozen=True)
 class Milp:
     """A CP-SAT model as a mixed-integer program: :math:`\\min c^\\top y + c_0`, :math:`l \\le A y \\le u`,
-    :math:`\\underline y \\le y \\le \\overline y`, y integer (one column per CP-SAT variable, same index)."""
+    :math:`\\underline y \\le y \\le \\overline y`, y integer (one column per CP-SAT variable, same index).
+    :math:`A` is in coordinate form: entry k is ``vals[k]`` at (``rows[k]``, ``cols[k]``)."""
 
     c: np.ndarray
     offset: float
-    rows: list[int]
-    cols: list[int]
-    vals: list[float]
-    lower: list[float]
-    upper: list[float]
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
     lb: np.ndarray
     ub: np.ndarray
 
@@ -84,96 +87,188 @@ def _kind(ct: Any) -> str | None:
     return "other"
 
 
-def _literal(lit: int) -> tuple[int, float, float]:
-    """A CP-SAT literal as (column, coefficient, constant): :math:`y_v` or :math:`1 - y_v`."""
-    return (lit, 1.0, 0.0) if lit >= 0 else (-lit - 1, -1.0, 1.0)
+# Row kinds of a candidate row: a plain row (linear or a literal sum), the lower or upper side of an
+# enforced linear row (kept only when that side can bind), one literal of an enforced bool_and.
+_PLAIN, _ENFORCED_LOW, _ENFORCED_HIGH, _AND = 0, 1, 2, 3
 
 
-def to_milp(proto: Any) -> Milp | None:  # noqa: C901
-    """The CP-SAT model ``proto`` (``CpModel.proto``) as a :class:`Milp`; None when it uses a constraint
-    or domain this translation does not cover (see the module docstring)."""
-    domains = [list(v.domain) for v in proto.variables]
-    if any(len(d) != 2 for d in domains):
-        return None
-    lb = np.array([d[0] for d in domains], dtype=float)
-    ub = np.array([d[1] for d in domains], dtype=float)
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    lower: list[float] = []
-    upper: list[float] = []
+@dataclass
+class _Gathered:
+    """The proto's constraints read in one pass, before any arithmetic.
 
-    def add(terms: list[tuple[int, float]], lo: float, hi: float) -> None:
-        r = len(lower)
-        for col, coef in terms:
-            rows.append(r)
-            cols.append(col)
-            vals.append(coef)
-        lower.append(lo)
-        upper.append(hi)
+    Linear terms are flat in ``vars``/``coefs``, literal terms (``at_most_one`` .. ``bool_and``) in
+    ``lits``, enforcement literals in ``enf``. Each candidate row in ``rows`` is a tuple (constraint
+    index, place in the constraint: together the row's order in :math:`A`; kind; body start and length,
+    in ``lits`` when the literal flag is 1 else in ``vars``; literal flag; enforcement start and length in
+    ``enf``; the bounds before the body's and enforcement's constants)."""
 
-    def linear(terms: list[tuple[int, float]], lo: float, hi: float, enforced: list[int]) -> None:
-        if not enforced:
-            add(terms, lo, hi)
-            return
-        least = sum(min(a * lb[j], a * ub[j]) for j, a in terms)
-        most = sum(max(a * lb[j], a * ub[j]) for j, a in terms)
-        if lo > least:  # sum a y + M sum (1 - e) >= lo, M = lo - least
-            big, rhs, row = lo - least, lo, list(terms)
-            for e in enforced:
-                col, coef, const = _literal(e)
-                row.append((col, -big * coef))
-                rhs -= big * (1 - const)
-            add(row, rhs, np.inf)
-        if hi < most:  # sum a y - M sum (1 - e) <= hi, M = most - hi
-            big, rhs, row = most - hi, hi, list(terms)
-            for e in enforced:
-                col, coef, const = _literal(e)
-                row.append((col, big * coef))
-                rhs += big * (1 - const)
-            add(row, -np.inf, rhs)
+    vars: list[int] = field(default_factory=list)
+    coefs: list[int] = field(default_factory=list)
+    lits: list[int] = field(default_factory=list)
+    enf: list[int] = field(default_factory=list)
+    rows: list[tuple[int, int, int, int, int, int, int, int, float, float]] = field(default_factory=list)
 
-    def literal_sum(lits: list[int]) -> tuple[list[tuple[int, float]], float]:
-        terms, const = [], 0.0
-        for lit in lits:
-            col, coef, k = _literal(lit)
-            terms.append((col, coef))
-            const += k
-        return terms, const
 
-    for ct in proto.constraints:
+def _gather_linear(g: _Gathered, ci: int, lin: Any, enforced: list[int]) -> bool:
+    """A linear constraint :math:`l \\le \\sum a_j y_j \\le u`: one plain row, or, enforced, a candidate
+    row per side. False for a domain with holes."""
+    dom = list(lin.domain)
+    if len(dom) != 2:
+        return False
+    lo = -np.inf if dom[0] <= -(2**62) else float(dom[0])
+    hi = np.inf if dom[1] >= 2**62 else float(dom[1])
+    terms = list(lin.vars)
+    start = len(g.vars)
+    g.vars.extend(terms)
+    g.coefs.extend(lin.coeffs)
+    if not enforced:
+        g.rows.append((ci, 0, _PLAIN, start, len(terms), 0, 0, 0, lo, hi))
+        return True
+    es = len(g.enf)
+    g.enf.extend(enforced)
+    g.rows.append((ci, 0, _ENFORCED_LOW, start, len(terms), 0, es, len(enforced), lo, np.inf))
+    g.rows.append((ci, 1, _ENFORCED_HIGH, start, len(terms), 0, es, len(enforced), -np.inf, hi))
+    return True
+
+
+def _gather_literals(g: _Gathered, ci: int, kind: str, lits: list[int], enforced: list[int]) -> None:
+    """``at_most_one`` :math:`\\sum \\ell \\le 1`, ``exactly_one`` (:math:`= 1`), ``bool_or``
+    :math:`\\sum \\ell + \\sum (1 - e) \\ge 1`; ``bool_and``: each :math:`\\ell \\ge \\sum e - (k - 1)`."""
+    start = len(g.lits)
+    if kind == "bool_and":
+        es = len(g.enf)
+        g.enf.extend(enforced)
+        g.lits.extend(lits)
+        n = len(enforced)
+        g.rows.extend((ci, i, _AND, start + i, 1, 1, es, n, 1.0, np.inf) for i in range(len(lits)))
+        return
+    if kind == "bool_or":
+        lits = lits + [-e - 1 for e in enforced]
+    g.lits.extend(lits)
+    lo = -np.inf if kind == "at_most_one" else 1.0
+    hi = np.inf if kind == "bool_or" else 1.0
+    g.rows.append((ci, 0, _PLAIN, start, len(lits), 1, 0, 0, lo, hi))
+
+
+def _message(proto: Any) -> Any:
+    """``proto`` as a protobuf message. OR-Tools 9.15's pybind11 proto costs microseconds per field read
+    from Python (~0.1 s for a service-pack level); its binary form, written by OR-Tools' C++ and parsed by
+    protobuf's C parser, reads 2-3 times faster all told (docs/benchmarks.md, "Session 10 round 2")."""
+    if hasattr(proto, "WhichOneof"):
+        return proto
+    from ortools.sat import cp_model_pb2
+    from ortools.sat.python import cp_model_helper
+
+    message = cp_model_pb2.CpModelProto()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.pb"
+        if not cp_model_helper.CpSatHelper.write_model_to_file(proto, str(path)):
+            return proto
+        message.ParseFromString(path.read_bytes())
+    return message
+
+
+def _gather(proto: Any) -> _Gathered | None:
+    """Read every constraint of ``proto`` (None at a kind or domain the translation does not cover)."""
+    g = _Gathered()
+    for ci, ct in enumerate(proto.constraints):
         kind = _kind(ct)
         enforced = list(ct.enforcement_literal)
         if kind == "linear":
-            dom = list(ct.linear.domain)
-            if len(dom) != 2:
+            if not _gather_linear(g, ci, ct.linear, enforced):
                 return None
-            lo = -np.inf if dom[0] <= -(2 ** 62) else float(dom[0])
-            hi = np.inf if dom[1] >= 2 ** 62 else float(dom[1])
-            linear([(int(j), float(a)) for j, a in zip(ct.linear.vars, ct.linear.coeffs, strict=True)],
-                   lo, hi, enforced)
-        elif kind in ("at_most_one", "exactly_one", "bool_or") and not (enforced and kind != "bool_or"):
-            lits = list(getattr(ct, kind).literals)
-            if kind == "bool_or":  # sum lits + sum (1 - e) >= 1
-                lits += [-e - 1 for e in enforced]
-            terms, const = literal_sum(lits)
-            lo = 1 - const if kind in ("exactly_one", "bool_or") else -np.inf
-            hi = np.inf if kind == "bool_or" else 1 - const
-            add(terms, lo, hi)
-        elif kind == "bool_and":  # each lit >= sum(e) - (k - 1)
-            for lit in ct.bool_and.literals:
-                terms, const = literal_sum([lit])
-                rhs = -(len(enforced) - 1) - const
-                for e in enforced:
-                    col, coef, k = _literal(e)
-                    terms.append((col, -coef))
-                    rhs += k
-                add(terms, rhs, np.inf)
+        elif kind == "bool_and" or (kind in _SUPPORTED[1:] and not (enforced and kind != "bool_or")):
+            _gather_literals(g, ci, kind, list(getattr(ct, kind).literals), enforced)
         else:
             return None
+    return g
+
+
+def _literals(lits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CP-SAT literals as (columns, coefficients, constants): :math:`y_v` is (v, 1, 0), its negation
+    :math:`1 - y_v` (v, -1, 1)."""
+    neg = lits < 0
+    return np.where(neg, -lits - 1, lits), np.where(neg, -1.0, 1.0), neg.astype(float)
+
+
+def _ragged(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + n)`` over starts s and lengths n (indices into a flat array)."""
+    ends = np.cumsum(lengths)
+    return np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64) - np.repeat(ends - lengths - starts,
+                                                                                      lengths)
+
+
+def _terms(g: _Gathered) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every body term as (column, coefficient, constant) arrays: the linear terms, then the literals."""
+    lcol, lcoef, lconst = _literals(np.asarray(g.lits, dtype=np.int64))
+    return (np.concatenate([np.asarray(g.vars, dtype=np.int64), lcol]),
+            np.concatenate([np.asarray(g.coefs, dtype=float), lcoef]),
+            np.concatenate([np.zeros(len(g.vars)), lconst]))
+
+
+def _weights(kind: np.ndarray, lo: np.ndarray, hi: np.ndarray, least: np.ndarray,
+             most: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each candidate row's enforcement weight and whether it is kept. Enforced linear, by big-M over the
+    body's range [L, U]: the lower side :math:`-M = -(l - L)`, kept when :math:`l > L`; the upper side
+    :math:`M = U - u`, kept when :math:`u < U`. A bool_and literal: -1. Plain rows: 0, kept."""
+    with np.errstate(invalid="ignore"):
+        weight = np.select([kind == _ENFORCED_LOW, kind == _ENFORCED_HIGH, kind == _AND],
+                           [-(lo - least), most - hi, -1.0], 0.0)
+    keep = np.select([kind == _ENFORCED_LOW, kind == _ENFORCED_HIGH], [lo > least, hi < most], True)
+    return np.where(keep, weight, 0.0), keep
+
+
+def _assemble(g: _Gathered, lb: np.ndarray, ub: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The rows of :math:`A` in constraint order, entries row by row (body, then enforcement terms), with
+    bounds :math:`l - C + w P` and :math:`u - C + w P`: C the body's constant (negated literals), w the
+    row's weight and P the number of positive enforcement literals (:math:`\\sum (1 - \\text{const})`)."""
+    col, coef, const = _terms(g)
+    ecol, ecoef, econst = _literals(np.asarray(g.enf, dtype=np.int64))
+    table = np.array(g.rows, dtype=float).reshape(-1, 10)
+    order = np.lexsort((table[:, 1], table[:, 0]))
+    table = table[order]
+    kind, lo, hi = table[:, 2], table[:, 8], table[:, 9]
+    bstart = table[:, 3].astype(np.int64) + len(g.vars) * table[:, 5].astype(np.int64)
+    blen = table[:, 4].astype(np.int64)
+    n = len(order)
+    bidx = _ragged(bstart, blen)
+    brow = np.repeat(np.arange(n), blen)
+    bvals = coef[bidx]
+    least = np.bincount(brow, np.minimum(bvals * lb[col[bidx]], bvals * ub[col[bidx]]), minlength=n)
+    most = np.bincount(brow, np.maximum(bvals * lb[col[bidx]], bvals * ub[col[bidx]]), minlength=n)
+    weight, keep = _weights(kind, lo, hi, least, most)
+    elen = table[:, 7].astype(np.int64)
+    eidx = _ragged(table[:, 6].astype(np.int64), elen)
+    erow = np.repeat(np.arange(n), elen)
+    shift = -np.bincount(brow, const[bidx], minlength=n) + weight * np.bincount(erow, 1.0 - econst[eidx],
+                                                                                 minlength=n)
+    rows = np.concatenate([brow, erow])
+    cols = np.concatenate([col[bidx], ecol[eidx]])
+    vals = np.concatenate([bvals, np.repeat(weight, elen) * ecoef[eidx]])
+    new_row = np.cumsum(keep) - 1
+    entry_kept = keep[rows]
+    by_row = np.argsort(rows[entry_kept], kind="stable")
+    return (new_row[rows[entry_kept]][by_row], cols[entry_kept][by_row], vals[entry_kept][by_row],
+            (lo + shift)[keep], (hi + shift)[keep])
+
+
+def to_milp(proto: Any) -> Milp | None:
+    """The CP-SAT model ``proto`` (``CpModel.proto``) as a :class:`Milp`; None when it uses a constraint
+    or domain this translation does not cover (see the module docstring). One pass in Python reads the
+    proto; the matrix is then built with array operations."""
+    proto = _message(proto)
+    domains = [list(v.domain) for v in proto.variables]
+    if any(len(d) != 2 for d in domains):
+        return None
+    lb = np.array([d[0] for d in domains], dtype=float).reshape(-1)
+    ub = np.array([d[1] for d in domains], dtype=float).reshape(-1)
+    g = _gather(proto)
+    if g is None:
+        return None
+    rows, cols, vals, lower, upper = _assemble(g, lb, ub)
     c = np.zeros(len(domains))
-    for j, a in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
-        c[int(j)] += float(a)
+    np.add.at(c, np.asarray(list(proto.objective.vars), dtype=np.int64),
+              np.asarray(list(proto.objective.coeffs), dtype=float))
     return Milp(c, float(proto.objective.offset), rows, cols, vals, lower, upper, lb, ub)
 
 
@@ -186,14 +281,14 @@ def solve_milp(milp_model: Milp, *, cutoff: float | None, time_limit_s: float,
     from scipy.sparse import coo_matrix
 
     m = milp_model
-    rows, cols, vals, lower, upper = list(m.rows), list(m.cols), list(m.vals), list(m.lower), list(m.upper)
+    rows, cols, vals, lower, upper = m.rows, m.cols, m.vals, m.lower, m.upper
     if cutoff is not None:
         nz = np.flatnonzero(m.c)
-        rows += [len(lower)] * len(nz)
-        cols += nz.tolist()
-        vals += m.c[nz].tolist()
-        lower.append(-np.inf)
-        upper.append(cutoff - m.offset + 1e-6)
+        rows = np.concatenate([rows, np.full(len(nz), len(lower), dtype=rows.dtype)])
+        cols = np.concatenate([cols, nz])
+        vals = np.concatenate([vals, m.c[nz]])
+        lower = np.append(lower, -np.inf)
+        upper = np.append(upper, cutoff - m.offset + 1e-6)
     a = coo_matrix((vals, (rows, cols)), shape=(len(lower), len(m.c))).tocsr()
     start = time.perf_counter()
     res = milp(m.c, constraints=LinearConstraint(a, lower, upper), integrality=np.ones(len(m.c)),

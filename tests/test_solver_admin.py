@@ -63,6 +63,25 @@ def test_half_admin_floor_is_an_alternate_week_cell() -> None:
     assert _cells(plan) == [("AM", "", "clinic", 42.0), ("PM", "A", "admin", 21.0), ("PM", "B", "clinic", 21.0)]
 
 
+def test_half_admin_floor_is_offered_on_alternate_weeks() -> None:
+    # No current job plan, so no week A / week B cell to keep: A (2 PAs, Mon AM + PM, 42 weeks) must keep
+    # 0.5 admin a week (21 of 42 weeks). Whole sessions would cost a weekly admin cell (clinic 42, unmet 58);
+    # offered on alternate weeks, one slot is admin one week and clinic the other: clinic 42 + 21 = 63,
+    # unmet 100 - 63 = 37, admin exactly 21 weeks (0.5 PAs), no PAs left unassigned.
+    plan = run(make_pack([clinician("A", 2)], ACTS, _skills(0.5), slots=MON), reqs({"clinic": 100}))
+    assert plan.status is SolveStatus.OPTIMAL
+    assert plan.result.objective["unmet_routine"] == 37
+    assert plan.result.objective["unassigned_pas"] == 0
+    cells = _cells(plan)
+    assert [c[2:] for c in cells if c[1] == ""] == [("clinic", 42.0)]  # one slot clinic every week
+    alternate = [c for c in cells if c[1]]  # the other: admin one week, clinic the other
+    assert len({c[0] for c in alternate}) == 1
+    assert sorted((c[2], c[3]) for c in alternate) == [("admin", 21.0), ("clinic", 21.0)]
+    assert sorted(c[1] for c in alternate) == ["A", "B"]
+    assert check_plan(make_pack([clinician("A", 2)], ACTS, _skills(0.5), slots=MON),
+                      {"allocation": plan.tables["allocation"]}, reqs({"clinic": 100})) == []
+
+
 def test_checker_flags_a_plan_without_the_floor() -> None:
     demand = reqs({"clinic": 100})
     free = run(make_pack([clinician("A", 2)], ACTS, _skills(None), slots=MON), demand)

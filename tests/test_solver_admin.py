@@ -45,6 +45,14 @@ def test_admin_floor_keeps_one_session_when_demand_would_take_it() -> None:
     # not referral demand: admin shows no gap and no need
     gaps = plan.gaps.set_index("activity_id")
     assert "admin" not in gaps.index or gaps.loc["admin", "gap_sessions_per_year"] == 0
+    # the clinic gap's reasons name the floor that holds A's other session
+    assert plan.gap_reasons.to_dict("records")[1:] == [
+        {"activity_id": "clinic", "reason": "skilled clinicians with no PAs to spare: A (contracted PAs fully "
+                                            "used; additional PAs are not allowed)"},
+        {"activity_id": "clinic", "reason": "time they must keep (skills.min_sessions_per_week): 1 of their "
+                                            "sessions hold it (A: admin 1 a week)"}]
+    # without the floor, nothing is said of it
+    assert not any("min_sessions_per_week" in r for r in free.gap_reasons["reason"])
 
 
 def test_half_admin_floor_is_an_alternate_week_cell() -> None:

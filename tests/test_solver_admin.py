@@ -55,6 +55,22 @@ def test_admin_floor_keeps_one_session_when_demand_would_take_it() -> None:
     assert not any("min_sessions_per_week" in r for r in free.gap_reasons["reason"])
 
 
+def test_unassigned_time_names_the_floor() -> None:
+    # A: 3 PAs (Mon AM + PM, Tue AM), admin floor 1, clinic need 40 session-weeks: one clinic (42) covers it
+    # and one admin session keeps the floor; the third PA is unassigned, and the reason says admin is not
+    # referral demand (planned only up to the floor), not that its "need" is covered.
+    slots = (*MON, Slot("Tue", "AM", False))
+    plan = run(make_pack([clinician("A", 3)], ACTS, _skills(1), slots=slots), reqs({"clinic": 40}))
+    assert plan.status is SolveStatus.OPTIMAL
+    assert sorted(c[2] for c in _cells(plan)) == ["admin", "clinic"]
+    (row,) = plan.clinicians.to_dict("records")
+    assert row["unassigned_pas"] == 1.0
+    assert row["unassigned_reason"] == (
+        "admin is not referral demand: it is planned only up to the time clinicians must keep "
+        "(skills.min_sessions_per_week) and the current job plans; no further need for clinic (demand, current "
+        "supply and fixed requirements are covered)")
+
+
 def test_half_admin_floor_is_an_alternate_week_cell() -> None:
     # Mon-PM runs admin on week A and clinic on week B (21 weeks each). Without a floor the solver makes
     # Mon-PM clinic every week (clinic 84, unmet 16); with 0.5 admin a week kept (21 of 42 weeks) the

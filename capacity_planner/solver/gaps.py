@@ -426,7 +426,8 @@ def _expected_leave_reasons(aid: str, need: str, k: int, missed: list[CoverRow])
 def unassigned_reasons(sol: Solution) -> dict[int, str]:
     """Why each clinician with unassigned contracted time could not be given another session, in words
     (read from the plan, not re-solved): no free slot they work, less than a session left, SPA at its
-    ceiling, rooms full or absent, rest and sessions-a-day rules, out-of-hours time without the opt-in."""
+    ceiling, admin and other work without referral demand at the per-clinician floors, rooms full or
+    absent, rest and sessions-a-day rules, out-of-hours time without the opt-in."""
     p = sol.problem
     use = _room_use(sol)
     out: dict[int, str] = {}
@@ -501,14 +502,17 @@ def _open_slot_reasons(sol: Solution, c: int, open_: list[int], use: dict[tuple[
     Returns
     -------
     list of str
-        The distinct reasons, sorted: SPA ceiling, kept ANR/ED time, demand met, rooms full or absent,
-        per-activity caps, rest and sessions-a-day rules.
+        The distinct reasons, sorted: SPA ceiling, kept ANR/ED time, demand met, activities without
+        referral demand planned up to the per-clinician floors (skills.min_sessions_per_week), rooms full
+        or absent, per-activity caps, rest and sessions-a-day rules.
     """
     p = sol.problem
     ci = p.clinicians[c]
     spa_full = sol.annual_units(c, category="SPA") >= ci.spa_ceiling
     kinds: set[str] = set()
     met: set[str] = set()
+    kept: set[str] = set()  # no referral demand, planned up to the per-clinician floors
+    floored = {b for _, b in p.skill_floors}
     rooms: dict[tuple[str, bool], set[int]] = defaultdict(set)  # (room, none at all) -> slots
     for s in open_:
         for a in p.options[(c, s)]:
@@ -520,7 +524,7 @@ def _open_slot_reasons(sol: Solution, c: int, open_: list[int], use: dict[tuple[
             elif act.category in ("ANR", "ED"):
                 kinds.add(f"{act.category} time is kept as in the current job plan")
             elif cap is not None and sol.supply_units[a] + p.supply_weeks(c, s, a) > cap:
-                met.add(act.activity_id)
+                (kept if act.demand == 0 and a in floored else met).add(act.activity_id)
             elif act.room_type is not None and (act.room_type, s) in p.rooms and \
                     use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]:
                 rooms[(act.room_type, p.rooms[(act.room_type, s)] == 0)].add(s)
@@ -531,6 +535,9 @@ def _open_slot_reasons(sol: Solution, c: int, open_: list[int], use: dict[tuple[
     if met:
         kinds.add(f"no further need for {', '.join(sorted(met))} (demand, current supply and fixed "
                   f"requirements are covered)")
+    if kept:
+        kinds.add(f"{', '.join(sorted(kept))} is not referral demand: it is planned only up to the time "
+                  f"clinicians must keep (skills.min_sessions_per_week) and the current job plans")
     for (room, none), where in sorted(rooms.items()):
         kinds.add(f"no {room} {'at all' if none else 'free'} on {_slots(p, where)}")
     return sorted(kinds)

@@ -314,3 +314,18 @@ def test_every_header_on_every_sheet_is_from_the_label_table(
             "Did-not-attend rate (all appointments)"} <= set(req_headers)
     mechanical = {k.replace("_", " ").capitalize() for k in req.columns} - set(COLUMN_LABELS.values())
     assert not mechanical & {str(v) for _, _, v in headers}
+
+
+def test_clinician_sheet_shows_the_time_they_must_keep(tmp_path: Path, pack: cp.PlanningPack) -> None:
+    # B must keep 1 two-week-wait session a week and half an MDT (skills.min_sessions_per_week): the job
+    # plan proposal lists them under the contract figures; A (no floors) shows no such row
+    skills = tuple(dataclasses.replace(s, min_sessions_per_week={"2ww": 1.0, "mdt": 0.5}[s.activity_id])
+                   if s.clinician_id == "B" and s.activity_id in ("2ww", "mdt") else s for s in pack.skills)
+    out = write_plan_workbook(dataclasses.replace(pack, skills=skills), FIXTURE, tmp_path / "plan.xlsx")
+    book = openpyxl.load_workbook(out)
+    rows = {ws.title: {str(ws.cell(row=r, column=1).value): ws.cell(row=r, column=2).value
+                       for r in range(4, 14)} for ws in book.worksheets}
+    names = {a.activity_id: a.name for a in pack.activities}
+    assert rows["Dr Ben Bell"]["Time they must keep"] == (f"{names['2ww']} (floor 1 a week), "
+                                                          f"{names['mdt']} (floor 0.5 a week)")
+    assert "Time they must keep" not in rows["Dr Ada Ames"]

@@ -45,6 +45,30 @@ def test_admin_floor_keeps_one_session_when_demand_would_take_it() -> None:
     # not referral demand: admin shows no gap and no need
     gaps = plan.gaps.set_index("activity_id")
     assert "admin" not in gaps.index or gaps.loc["admin", "gap_sessions_per_year"] == 0
+    # the clinic gap's reasons name the floor that holds A's other session
+    assert plan.gap_reasons.to_dict("records")[1:] == [
+        {"activity_id": "clinic", "reason": "skilled clinicians with no PAs to spare: A (contracted PAs fully "
+                                            "used; additional PAs are not allowed)"},
+        {"activity_id": "clinic", "reason": "time they must keep (skills.min_sessions_per_week): 1 of their "
+                                            "sessions hold it (A: admin 1 a week)"}]
+    # without the floor, nothing is said of it
+    assert not any("min_sessions_per_week" in r for r in free.gap_reasons["reason"])
+
+
+def test_unassigned_time_names_the_floor() -> None:
+    # A: 3 PAs (Mon AM + PM, Tue AM), admin floor 1, clinic need 40 session-weeks: one clinic (42) covers it
+    # and one admin session keeps the floor; the third PA is unassigned, and the reason says admin is not
+    # referral demand (planned only up to the floor), not that its "need" is covered.
+    slots = (*MON, Slot("Tue", "AM", False))
+    plan = run(make_pack([clinician("A", 3)], ACTS, _skills(1), slots=slots), reqs({"clinic": 40}))
+    assert plan.status is SolveStatus.OPTIMAL
+    assert sorted(c[2] for c in _cells(plan)) == ["admin", "clinic"]
+    (row,) = plan.clinicians.to_dict("records")
+    assert row["unassigned_pas"] == 1.0
+    assert row["unassigned_reason"] == (
+        "admin is not referral demand: it is planned only up to the time clinicians must keep "
+        "(skills.min_sessions_per_week) and the current job plans; no further need for clinic (demand, current "
+        "supply and fixed requirements are covered)")
 
 
 def test_half_admin_floor_is_an_alternate_week_cell() -> None:
@@ -61,6 +85,25 @@ def test_half_admin_floor_is_an_alternate_week_cell() -> None:
     assert plan.status is SolveStatus.OPTIMAL
     assert plan.result.objective["unmet_routine"] == 37
     assert _cells(plan) == [("AM", "", "clinic", 42.0), ("PM", "A", "admin", 21.0), ("PM", "B", "clinic", 21.0)]
+
+
+def test_half_admin_floor_is_offered_on_alternate_weeks() -> None:
+    # No current job plan, so no week A / week B cell to keep: A (2 PAs, Mon AM + PM, 42 weeks) must keep
+    # 0.5 admin a week (21 of 42 weeks). Whole sessions would cost a weekly admin cell (clinic 42, unmet 58);
+    # offered on alternate weeks, one slot is admin one week and clinic the other: clinic 42 + 21 = 63,
+    # unmet 100 - 63 = 37, admin exactly 21 weeks (0.5 PAs), no PAs left unassigned.
+    plan = run(make_pack([clinician("A", 2)], ACTS, _skills(0.5), slots=MON), reqs({"clinic": 100}))
+    assert plan.status is SolveStatus.OPTIMAL
+    assert plan.result.objective["unmet_routine"] == 37
+    assert plan.result.objective["unassigned_pas"] == 0
+    cells = _cells(plan)
+    assert [c[2:] for c in cells if c[1] == ""] == [("clinic", 42.0)]  # one slot clinic every week
+    alternate = [c for c in cells if c[1]]  # the other: admin one week, clinic the other
+    assert len({c[0] for c in alternate}) == 1
+    assert sorted((c[2], c[3]) for c in alternate) == [("admin", 21.0), ("clinic", 21.0)]
+    assert sorted(c[1] for c in alternate) == ["A", "B"]
+    assert check_plan(make_pack([clinician("A", 2)], ACTS, _skills(0.5), slots=MON),
+                      {"allocation": plan.tables["allocation"]}, reqs({"clinic": 100})) == []
 
 
 def test_checker_flags_a_plan_without_the_floor() -> None:

@@ -27,6 +27,7 @@ from capacity_planner.pack.model import (
     PlanningPack,
     Productivity,
     RoomCapacity,
+    Skill,
     Slot,
 )
 from capacity_planner.solver import SolveStatus
@@ -104,9 +105,11 @@ def highs_levels(pack: PlanningPack, demand: dict[str, float], budget: Budget | 
     (per clinician the larger of current cells not kept and cells added, so a move counts 1); fairness
     (per staff group the spread of the DCC share of contracted PAs, pro rata).
 
-    Alternate-week cells (h, week A / week B) for a clinician whose SPA floor or contracted PAs are not
-    whole (every session here is 1 PA): SPA, and clinical activities with demand and no fixed requirement,
-    in slots they work that are not locked (only their current SPA slots, if they have any); each runs
+    Alternate-week cells (h, week A / week B) for a clinician whose SPA floor, contracted PAs or some
+    per-clinician floor (skills.min_sessions_per_week) is not whole (every session here is 1 PA): SPA, the
+    activities of their half floors, and clinical activities with demand, none with a fixed requirement,
+    in slots they work that are not locked (only their current slots of SPA or a half floor's activity, if
+    they have any); each runs
     half the working weeks (PA-weeks and supply); a slot holds one weekly cell or up to two alternate-week
     cells (2 sum x + sum h <= 2), at most one slot on alternate weeks a clinician; rooms
     2 sum x + sum h <= 2 x rooms (the week labels balance them).
@@ -132,15 +135,20 @@ def highs_levels(pack: PlanningPack, demand: dict[str, float], budget: Budget | 
     clin = {c.clinician_id: c for c in pack.clinicians}
     xs = [(c.clinician_id, d, p, a) for c in pack.clinicians for d, p in grid for a in acts
           if (c.clinician_id, a) in skilled and (c.clinician_id, d, p) not in off]
+    # a half floor (skills.min_sessions_per_week 0.5, 1.5) may run on alternate weeks, like half SPA
+    half_floor = {(sk.clinician_id, sk.activity_id) for sk in pack.skills
+                  if sk.min_sessions_per_week and sk.min_sessions_per_week != int(sk.min_sessions_per_week)}
     halved = {c.clinician_id for c in pack.clinicians
-              if c.min_spa_pas != int(c.min_spa_pas) or c.contracted_pas != int(c.contracted_pas)}
+              if c.min_spa_pas != int(c.min_spa_pas) or c.contracted_pas != int(c.contracted_pas)
+              or any(cid == c.clinician_id for cid, _ in half_floor)}
     fixed_acts = {q.activity_id for q in pack.requirements}
     locked = {(j.clinician_id, j.day, j.period) for j in pack.job_plans if j.locked and not j.week}
     hs = [x for x in xs if x[0] in halved and x[:3] not in locked and x[3] not in fixed_acts
-          and (acts[x[3]].category == "SPA" or demand.get(x[3], 0) > 0)]
-    spa_now = {key for key, j in current.items() if acts[j.activity_id].category == "SPA"}
-    spa_now &= {x[:3] for x in hs}  # where a clinician has SPA now, only those slots alternate
-    hs = [x for x in hs if x[:3] in spa_now or not any(k[0] == x[0] for k in spa_now)]
+          and (acts[x[3]].category == "SPA" or (x[0], x[3]) in half_floor or demand.get(x[3], 0) > 0)]
+    spa_now = {key for key, j in current.items()
+               if acts[j.activity_id].category == "SPA" or (key[0], j.activity_id) in half_floor}
+    spa_now &= {x[:3] for x in hs}  # where a clinician has SPA (or a half floor's activity) now, only those
+    hs = [x for x in hs if x[:3] in spa_now or not any(k[0] == x[0] for k in spa_now)]  # slots alternate
     hs += [x for x in xs if x in labelled and x not in hs]
     half = {x: len(xs) + k for k, x in enumerate(hs)}
     alt_slots = sorted({x[:3] for x in hs})
@@ -640,6 +648,30 @@ def floored_packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list
 @given(floored_packs())
 def test_per_clinician_floors_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float], list[str]],
                                                         ) -> None:
+    _plan_matches_highs(*case)
+
+
+@st.composite
+def admin_packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
+    """A pack of :func:`packs` with an admin activity (OTHER, no referral demand) in which most clinicians
+    must keep 0.5, 1 or 1.5 sessions a week (skills.min_sessions_per_week), within their contracted PAs
+    less their SPA floor: a half floor is offered on alternate weeks (0.5 admin costs 0.5 PAs), whether or
+    not the clinician's SPA floor or contract is whole."""
+    pack, demand, rapid = draw(packs())
+    skills = list(pack.skills)
+    for c in pack.clinicians:
+        k = draw(st.sampled_from([None, 0.5, 0.5, 1.0, 1.5]))
+        if k is not None and k + c.min_spa_pas <= c.contracted_pas:  # every session here is 1 PA
+            skills.append(Skill(c.clinician_id, "admin", min_sessions_per_week=k))
+    acts = (*pack.activities, activity("admin", "OTHER"))
+    return dataclasses.replace(pack, activities=acts, skills=tuple(skills)), demand, rapid
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(admin_packs())
+def test_half_admin_floors_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float], list[str]],
+                                                     ) -> None:
     _plan_matches_highs(*case)
 
 

@@ -325,7 +325,7 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
     rec = info.iloc[0].to_dict() if len(info) else {}
     put(ws, 1, 1, f"Job plan proposal: {d.label(cid)}", font=TITLE_FONT)
     put(ws, 2, 1, f"{d.title} · proposed by the team plan; for the individual job-planning meeting")
-    top = _clinician_details(ws, rec) + 1
+    top = _clinician_details(ws, rec, d.floors.get(cid, "")) + 1
     days, row = _clinician_grid(ws, d, cid, top)
     nxt = _clinician_pas(ws, d, cid, rec, row)
     _clinician_changes(ws, d, cid, nxt)
@@ -335,8 +335,9 @@ def _clinician_sheet(ws: Worksheet, d: MeetingData, cid: str) -> None:
     _print_setup(ws, landscape=False)
 
 
-def _clinician_details(ws: Worksheet, rec: Mapping[Any, Any]) -> int:
-    """The clinician's contract and plan figures from row 4; returns the row after them."""
+def _clinician_details(ws: Worksheet, rec: Mapping[Any, Any], floors: str = "") -> int:
+    """The clinician's contract and plan figures from row 4, and the time they must keep (``floors``,
+    skills.min_sessions_per_week) when they have any; returns the row after them."""
     details = [("Staff group", in_words(rec.get("staff_group"), STAFF_GROUP_WORDS), None),
                ("Contract", in_words(rec.get("contract"), CONTRACT_WORDS), None),
                ("Contracted PAs", rec.get("contracted_pas"), "0.00"),
@@ -346,6 +347,8 @@ def _clinician_details(ws: Worksheet, rec: Mapping[Any, Any]) -> int:
                ("Unassigned PAs a week", rec.get("unassigned_pas"), "0.00")]
     if rec.get("unassigned_reason"):
         details.append(("Why unassigned", rec.get("unassigned_reason"), None))
+    if floors:
+        details.append(("Time they must keep", floors, None))
     for i, (k, v, fmt) in enumerate(details, start=4):
         put(ws, i, 1, k, font=BOLD)
         put(ws, i, 2, v, fmt=fmt)

@@ -322,6 +322,8 @@ class MeetingData:
     reasons: Mapping[str, Sequence[str]]  # activity_id -> binding reasons of its gap
     outputs: PlanOutputs
     every_week: EveryWeek = field(default_factory=EveryWeek)  # weekly cover, links, sites (issue 19)
+    # clinician_id -> the time they must keep (skills.min_sessions_per_week), "Admin (floor 1 a week)"
+    floors: Mapping[str, str] = field(default_factory=dict)
 
     def label(self, clinician_id: str) -> str:
         """The clinician's label (the ID itself when unknown)."""
@@ -739,7 +741,20 @@ def build_meeting_data(pack: PlanningPack, outputs: PlanOutputs, *, anonymised: 
         headline=headline, demand=demand, timetable=timetable, changes=changes, clinicians=clin,
         settings_table=_settings_table(pack, summary), defaults_table=_defaults_table(pack),
         solver_table=_solver_table(summary, headline), levels_table=_levels_table(summary),
-        reasons=reasons, outputs=outputs, every_week=every_week(pack, outputs.allocation))
+        reasons=reasons, outputs=outputs, every_week=every_week(pack, outputs.allocation),
+        floors=clinician_floors(pack, names))
+
+
+def clinician_floors(pack: PlanningPack, names: Mapping[str, str]) -> dict[str, str]:
+    """clinician_id -> the sessions a week they must keep of each activity (``skills.min_sessions_per_week``,
+    whole or half sessions), as "Admin (floor 1 a week), Teaching (floor 0.5 a week)"; clinicians
+    without floors are left out."""
+    out: dict[str, list[str]] = {}
+    for sk in pack.skills:
+        if sk.min_sessions_per_week:
+            out.setdefault(sk.clinician_id, []).append(
+                f"{names.get(sk.activity_id, sk.activity_id)} (floor {sk.min_sessions_per_week:g} a week)")
+    return {cid: ", ".join(parts) for cid, parts in out.items()}
 
 
 def clinician_breakdown(data: MeetingData, clinician_id: str) -> pd.DataFrame:

@@ -11,15 +11,19 @@ what the plan reaches, so the model stays small:
 
 * to a clinician whose SPA floor is not a whole number of their smallest SPA sessions (a 1.5-PA floor
   with 1-PA sessions: one weekly SPA session plus one alternate-week one is 1.5 PAs, where whole
-  sessions cost 2), or whose contracted grid PAs are not a whole number of the greatest common divisor
-  of the PA values of the activities they may do (7.5 PAs of 1-PA clinics);
-* for SPA, and for direct clinical care with referral demand and no fixed requirement (an alternate-week
-  MDT would not keep its quorum every week);
+  sessions cost 2), who must keep a half session of an activity (``skills.min_sessions_per_week``
+  0.5 or 1.5, e.g. admin: the half is one alternate-week cell, where whole sessions cost a weekly one),
+  or whose contracted grid PAs are not a whole number of the greatest common divisor of the PA values
+  of the activities they may do (7.5 PAs of 1-PA clinics);
+* for SPA, for the activities the clinician must keep a half session of, and for direct clinical care
+  with referral demand; none with a fixed requirement (an alternate-week MDT would not keep its quorum
+  every week);
 * in normal-time slots only (so the rest rule after an evening session needs no week labels);
 * at most one slot on a two-week cycle per clinician: a half PA of remainder needs one such slot, and
   job plans with many alternating slots are hard to run (it also keeps the search small: two single
   alternate-week cells in two slots mostly repeat what a pair in one slot does);
-* only in the slots of their current SPA sessions, when they have any (SPA is what alternates).
+* only in the slots of their current SPA sessions and sessions of the activities they must keep a half
+  session of, when they have any (those are what alternates).
 
 Which week (:func:`label_weeks`): the model counts rooms as
 :math:`2\sum x + \sum h \le 2\,\text{rooms}_{rs}`, and labels are assigned after solving so that every
@@ -50,7 +54,8 @@ FREE = "\x00free"  # vertex of a week with no alternate-week cell
 _DUMMY = "\x00dummy"
 
 
-def half_clinician(target: int, spa_floor: int, spa_sizes: list[int], pa_values: list[int]) -> bool:
+def half_clinician(target: int, spa_floor: int, spa_sizes: list[int], pa_values: list[int],
+                   half_floor: bool = False) -> bool:
     """Whether alternate-week cells may help a clinician (PA units of 1/120 PA).
 
     Parameters
@@ -63,7 +68,11 @@ def half_clinician(target: int, spa_floor: int, spa_sizes: list[int], pa_values:
         Normal-time PA values of the SPA activities they may do.
     pa_values : list of int
         Normal-time PA values of every activity they may do.
+    half_floor : bool
+        They must keep a half session of some activity (``skills.min_sessions_per_week`` 0.5, 1.5, ...).
     """
+    if half_floor:
+        return True
     if spa_floor > 0 and spa_sizes and spa_floor % min(spa_sizes) != 0:
         return True
     step = math.gcd(*pa_values) if pa_values else 0
@@ -77,6 +86,7 @@ def half_clinician_ids(pack: PlanningPack) -> frozenset[str]:
     pa = {a.activity_id: to_units(a.pa_value, PA_SCALE, f"pa_value of activity {a.activity_id}")
           for a in pack.activities}
     spa = {a.activity_id for a in pack.activities if a.category == "SPA"}
+    half_floors = half_floor_activities(pack)
     may: dict[str, set[str]] = defaultdict(set)
     for sk in pack.skills:
         may[sk.clinician_id].add(sk.activity_id)
@@ -91,34 +101,48 @@ def half_clinician_ids(pack: PlanningPack) -> frozenset[str]:
             c.oncall_pas, PA_SCALE, f"oncall_pas of {who}")
         acts = [a for a in sorted(may[c.clinician_id]) if a in pa]
         if half_clinician(target, spa_floor_units(pack, c), [pa[a] for a in acts if a in spa],
-                          [pa[a] for a in acts]):
+                          [pa[a] for a in acts], any(a in pa for a in half_floors.get(c.clinician_id, ()))):
             out.add(c.clinician_id)
     return frozenset(out)
+
+
+def half_floor_activities(pack: PlanningPack) -> dict[str, frozenset[str]]:
+    """clinician_id -> activities they must keep a half session of (``skills.min_sessions_per_week`` an
+    odd number of half sessions: 0.5, 1.5, ...), which may then run on alternate weeks."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for sk in pack.skills:
+        if sk.min_sessions_per_week and round(sk.min_sessions_per_week * 2) % 2 == 1:
+            out[sk.clinician_id].add(sk.activity_id)
+    return {c: frozenset(acts) for c, acts in out.items()}
 
 
 def half_options(halved: Sequence[bool], activities: Sequence[ActivityInfo], slots: Sequence[SlotInfo],
                  options: Mapping[tuple[int, int], tuple[int, ...]], locked: frozenset[tuple[int, int]],
                  fixed: set[int], current: Mapping[tuple[int, int], int],
+                 half_floors: Mapping[int, frozenset[int]] | None = None,
                  ) -> dict[tuple[int, int], tuple[int, ...]]:
     """(clinician, slot) -> activities offered there on alternate weeks: for the clinicians ``halved``,
-    in normal-time slots they may work and that are not locked, the SPA activities and the direct
-    clinical care with referral demand and no fixed requirement (indices in ``fixed``) among their
-    options; only in the slots of their current SPA sessions when they have any there (SPA is what
-    alternates: a 1.5 floor keeps one SPA slot weekly and alternates the other, and the choice of slot
-    does not repeat the whole timetable's symmetry)."""
+    in normal-time slots they may work and that are not locked, the SPA activities, the activities they
+    must keep a half session of (``half_floors``: clinician -> activities) and the direct clinical care
+    with referral demand among their options, none with a fixed requirement (indices in ``fixed``); only
+    in the slots of their current SPA sessions and sessions of their half-floor activities when they have
+    any there (those are what alternates: a 1.5 floor keeps one slot weekly and alternates the other, and
+    the choice of slot does not repeat the whole timetable's symmetry)."""
+    half_floors = half_floors or {}
     out: dict[tuple[int, int], tuple[int, ...]] = {}
     for (c, s), acts in options.items():
         if not halved[c] or slots[s].premium or (c, s) in locked:
             continue
-        mine = tuple(a for a in acts if a not in fixed and (activities[a].category == "SPA" or (
+        kept = half_floors.get(c, frozenset())
+        mine = tuple(a for a in acts if a not in fixed and (activities[a].category == "SPA" or a in kept or (
             activities[a].category == "DCC" and activities[a].demand > 0)))
         if mine:
             out[(c, s)] = mine
-    spa_slots: dict[int, set[int]] = defaultdict(set)
+    anchor_slots: dict[int, set[int]] = defaultdict(set)
     for (c, s), a in current.items():
-        if (c, s) in out and activities[a].category == "SPA":
-            spa_slots[c].add(s)
-    return {(c, s): acts for (c, s), acts in out.items() if c not in spa_slots or s in spa_slots[c]}
+        if (c, s) in out and (activities[a].category == "SPA" or a in half_floors.get(c, frozenset())):
+            anchor_slots[c].add(s)
+    return {(c, s): acts for (c, s), acts in out.items() if c not in anchor_slots or s in anchor_slots[c]}
 
 
 def label_weeks(slot_halves: Mapping[tuple[int, int], tuple[int, ...]],

@@ -7,8 +7,9 @@ session of it, clinician by clinician, so a team meeting can see which lever wou
   (lever: skills, recruitment, locum/WLI sessions);
 * skilled clinicians have no PAs to spare (lever: additional PAs);
 * they have free time but the rooms the activity needs are full then (lever: rooms);
-* their sessions are held by locked cells, SPA floors or other work that is itself short or of higher
-  priority (lever: unlock, review SPA, re-prioritise);
+* their sessions are held by locked cells, SPA floors, the time each must keep of an activity
+  (``skills.min_sessions_per_week``, e.g. admin) or other work that is itself short or of higher
+  priority (lever: unlock, review SPA or the floors, re-prioritise);
 * per-clinician caps and rest after on-call;
 * linked sessions: no clinician of the linked group or role free in the slots where they have time
   (``links``; lever: move the supervisor's or anaesthetist's sessions, or add them).
@@ -284,12 +285,14 @@ def _step(sol: Solution, a: int) -> int:
 
 
 def _held_by(sol: Solution, a: int, who: set[int]) -> list[str]:
-    """What the busy clinicians' sessions hold: locks, SPA floors, other short or higher-priority work."""
+    """What the busy clinicians' sessions hold: locks, SPA floors, per-clinician floors, other short or
+    higher-priority work."""
     p = sol.problem
     act = p.activities[a]
     locked = spa = 0
     no_room: set[int] = set()
     other: dict[int, int] = defaultdict(int)
+    kept: dict[tuple[int, int], int] = defaultdict(int)  # (clinician, activity) -> weekly cells a floor holds
     use = _room_use(sol)
     for (c, s), b in sol.cells.items():
         if c not in who or b == a:
@@ -302,6 +305,8 @@ def _held_by(sol: Solution, a: int, who: set[int]) -> list[str]:
             and use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]
         ):
             no_room.add(s)
+        elif _floor_holds(sol, c, s, b):
+            kept[(c, b)] += 1
         elif p.activities[b].category == "SPA":
             spa += 1
         else:
@@ -318,6 +323,9 @@ def _held_by(sol: Solution, a: int, who: set[int]) -> list[str]:
         )
     if locked:
         out.append(f"locked sessions: {locked} of their sessions are locked to other activities")
+    if kept:
+        out.append(f"time they must keep (skills.min_sessions_per_week): {sum(kept.values())} of their "
+                   f"sessions hold it ({_floor_list(sol, kept)})")
     if spa:
         spa_floor = sum(p.clinicians[c].spa_floor for c in who) / PA_SCALE
         out.append(f"SPA: {spa} of their sessions are SPA (their SPA floors total {_fmt(spa_floor)} PAs)")
@@ -333,6 +341,29 @@ def _held_by(sol: Solution, a: int, who: set[int]) -> list[str]:
             "their other sessions go to work that is also short or of higher priority: " + ", ".join(heavier)
         )
     return out
+
+
+def _floor_holds(sol: Solution, c: int, s: int, b: int) -> bool:
+    """Whether clinician ``c``'s weekly cell of ``b`` in slot ``s`` is held by their per-clinician floor
+    (``skills.min_sessions_per_week``): without it their weeks of ``b`` would fall below the floor."""
+    p = sol.problem
+    need = p.skill_floors.get((c, b))
+    if need is None:
+        return False
+    weeks = sum(p.weeks(c, t, b) for (cc, t), bb in sol.cells.items() if cc == c and bb == b)
+    weeks += sum(p.half_weeks(c) for cc, _, _, bb in sol.half_cells() if cc == c and bb == b)
+    return weeks - p.weeks(c, s, b) < need
+
+
+def _floor_list(sol: Solution, kept: dict[tuple[int, int], int]) -> str:
+    """"A: admin 1 a week, B: admin 0.5 a week": the floors behind ``kept``, in sessions a week."""
+    p = sol.problem
+    parts = []
+    for c, b in sorted(kept):
+        ci = p.clinicians[c]
+        k = round(2 * p.skill_floors[(c, b)] / ci.working_weeks) / 2 if ci.working_weeks else 0
+        parts.append(f"{ci.clinician_id}: {p.activities[b].activity_id} {_fmt(k)} a week")
+    return ", ".join(parts)
 
 
 def gap_reasons(sol: Solution) -> pd.DataFrame:
@@ -395,7 +426,8 @@ def _expected_leave_reasons(aid: str, need: str, k: int, missed: list[CoverRow])
 def unassigned_reasons(sol: Solution) -> dict[int, str]:
     """Why each clinician with unassigned contracted time could not be given another session, in words
     (read from the plan, not re-solved): no free slot they work, less than a session left, SPA at its
-    ceiling, rooms full or absent, rest and sessions-a-day rules, out-of-hours time without the opt-in."""
+    ceiling, admin and other work without referral demand at the per-clinician floors, rooms full or
+    absent, rest and sessions-a-day rules, out-of-hours time without the opt-in."""
     p = sol.problem
     use = _room_use(sol)
     out: dict[int, str] = {}
@@ -470,14 +502,17 @@ def _open_slot_reasons(sol: Solution, c: int, open_: list[int], use: dict[tuple[
     Returns
     -------
     list of str
-        The distinct reasons, sorted: SPA ceiling, kept ANR/ED time, demand met, rooms full or absent,
-        per-activity caps, rest and sessions-a-day rules.
+        The distinct reasons, sorted: SPA ceiling, kept ANR/ED time, demand met, activities without
+        referral demand planned up to the per-clinician floors (skills.min_sessions_per_week), rooms full
+        or absent, per-activity caps, rest and sessions-a-day rules.
     """
     p = sol.problem
     ci = p.clinicians[c]
     spa_full = sol.annual_units(c, category="SPA") >= ci.spa_ceiling
     kinds: set[str] = set()
     met: set[str] = set()
+    kept: set[str] = set()  # no referral demand, planned up to the per-clinician floors
+    floored = {b for _, b in p.skill_floors}
     rooms: dict[tuple[str, bool], set[int]] = defaultdict(set)  # (room, none at all) -> slots
     for s in open_:
         for a in p.options[(c, s)]:
@@ -489,7 +524,7 @@ def _open_slot_reasons(sol: Solution, c: int, open_: list[int], use: dict[tuple[
             elif act.category in ("ANR", "ED"):
                 kinds.add(f"{act.category} time is kept as in the current job plan")
             elif cap is not None and sol.supply_units[a] + p.supply_weeks(c, s, a) > cap:
-                met.add(act.activity_id)
+                (kept if act.demand == 0 and a in floored else met).add(act.activity_id)
             elif act.room_type is not None and (act.room_type, s) in p.rooms and \
                     use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]:
                 rooms[(act.room_type, p.rooms[(act.room_type, s)] == 0)].add(s)
@@ -500,6 +535,9 @@ def _open_slot_reasons(sol: Solution, c: int, open_: list[int], use: dict[tuple[
     if met:
         kinds.add(f"no further need for {', '.join(sorted(met))} (demand, current supply and fixed "
                   f"requirements are covered)")
+    if kept:
+        kinds.add(f"{', '.join(sorted(kept))} is not referral demand: it is planned only up to the time "
+                  f"clinicians must keep (skills.min_sessions_per_week) and the current job plans")
     for (room, none), where in sorted(rooms.items()):
         kinds.add(f"no {room} {'at all' if none else 'free'} on {_slots(p, where)}")
     return sorted(kinds)

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING
 
 from capacity_planner import constants as C
 from capacity_planner.pack.costs import NOMINAL_PA_COST, PA_SCALE, additional_rate, session_rate
-from capacity_planner.solver.alternate import half_clinician_ids, half_options
+from capacity_planner.solver.alternate import half_clinician_ids, half_floor_activities, half_options
 from capacity_planner.solver.cover import CoverRule, cover_rules
 from capacity_planner.solver.current import referral_demand, whole_session_ceiling, with_current_time
 from capacity_planner.solver.links import LinkRule, link_rules
@@ -525,8 +525,10 @@ def build_problem(
     fixed = _fixed_requirements(pack, act_of, slot_of, rotas, week_scale)
     _drop_short_rota_options(options, fixed.rota_cells, clinicians)
     fixed_acts = {r.a for r in fixed.slots} | {r.a for r in fixed.weekly}
+    half_floors = {clin_of[cid]: frozenset(act_of[a] for a in acts if a in act_of)
+                   for cid, acts in half_floor_activities(pack).items() if cid in clin_of}
     halves = half_options([ci.clinician_id in halved for ci in clinicians], activities, slots, options,
-                          frozenset(now.locked), fixed_acts, now.cells)
+                          frozenset(now.locked), fixed_acts, now.cells, half_floors)
     _offer_current_halves(halves, now.halves, options)
     clinicians = [whole_session_ceiling(ci, c, activities, skilled) for c, ci in enumerate(clinicians)]
     purchases = _purchases(pack, allowances, act_of)

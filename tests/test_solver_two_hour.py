@@ -160,3 +160,15 @@ def test_validate_rejects_bad_halves(tmp_path: Path) -> None:
     assert (f"job_plans.csv, row {n + 4}, column weeks_per_year: value '21': a 2-hour half runs every working "
             "week") in out
     assert f"job_plans.csv, row {n + 5}, column week: value 'A': a 2-hour half runs every week" in out
+
+
+def test_the_checker_rounds_demand_to_half_weeks_for_a_half_floor() -> None:
+    # A: 2 PAs, 45 weeks, admin floor 0.5 (Mon PM: admin week A, clinic week B, 22.5 weeks each), clinic
+    # need 100.3 session-weeks: the week resolution is half a week for A, so the need rounds up to 100.5 and
+    # unmet = 100.5 - 45 - 22.5 = 33. The checker once missed half floors in its own resolution (whole
+    # weeks: need 101, unmet 33.5) and rejected the summary (found on the service sample with admin floors).
+    slots = (Slot("Mon", "AM", False), Slot("Mon", "PM", False))
+    skills = [Skill("A", "clinic"), Skill("A", "admin", min_sessions_per_week=0.5)]
+    plan = run(make_pack([clinician("A", 2, weeks=45.0)], ACTS, skills, slots=slots), reqs({"clinic": 100.3}))
+    assert plan.result.objective["unmet_routine"] == 33.0
+    assert plan.summary.unmet_sessions_per_year == 33.0  # run() re-derives it with check_plan

@@ -282,6 +282,10 @@ def _check_halves(raw: RawPack, frames: Frames, f: pd.DataFrame, sink: ProblemSi
         frame_rows(sink, raw, "job_plans", f, short, "weeks_per_year", f["weeks_per_year"],
                    "a 2-hour half runs every working week: weeks_per_year must be the clinician's "
                    "working_weeks (or blank)")
+        odd = (halved & ((weeks * 100).round() % 2 == 1).fillna(False)).to_numpy(dtype=bool)
+        frame_rows(sink, raw, "job_plans", f, odd, "half", f["half"],
+                   "a 2-hour half counts half the clinician's working weeks, which must then be exact in "
+                   "hundredths of a week (working_weeks a whole number of fiftieths, e.g. 42 or 42.5)")
 
 
 PA_STEPS = 120  # the planner counts PAs exactly in 120ths of a PA (capacity_planner.solver.problem.PA_SCALE)

@@ -949,12 +949,19 @@ def _resolution(pack: PlanningPack) -> float:
 
 
 def _may_alternate(pack: PlanningPack, c: Clinician) -> bool:
-    """docs/method.md: alternate-week cells are offered to a clinician whose SPA floor is not a whole
-    number of their smallest SPA sessions, or whose contracted PAs less on-call PAs are not a whole number
-    of the greatest common divisor of the PA values of the activities they may do; their working weeks
-    even in hundredths."""
+    """docs/method.md: half-slot cells (alternate weeks or 2-hour halves) are offered to a clinician whose
+    SPA floor is not a whole number of their smallest SPA sessions, who must keep a half session of an
+    activity (``skills.min_sessions_per_week`` 0.5, 1.5, ...), or whose contracted PAs less on-call PAs are
+    not a whole number of the greatest common divisor of the PA values of the activities they may do;
+    their working weeks even in hundredths. A current 2-hour half (``job_plans.half``) counts as half the
+    working weeks too."""
     if round(c.working_weeks * 100) % 2:
         return False
+    if any(s.clinician_id == c.clinician_id and s.min_sessions_per_week
+           and round(s.min_sessions_per_week * 2) % 2 == 1 for s in pack.skills):
+        return True
+    if any(j.clinician_id == c.clinician_id and j.half for j in pack.job_plans):
+        return True
     mine = {s.activity_id for s in pack.skills if s.clinician_id == c.clinician_id}
     mine |= {j.activity_id for j in pack.job_plans if j.clinician_id == c.clinician_id}
     values = {a.activity_id: Fraction(a.pa_value).limit_denominator(120) for a in pack.activities

@@ -1,5 +1,11 @@
-r"""Alternate-week cells (a two-week cycle, week A / week B): where the solver may propose them, and which
-week each one runs once a plan is found.
+r"""Half-slot cells: alternate-week cells (a two-week cycle, week A / week B) and 2-hour halves of a slot
+(SPA, admin): where the solver may propose them, which form each slot takes, and which week each
+alternate-week cell runs once a plan is found.
+
+A half-slot cell :math:`h_{csa}` is worked as a 2-hour half every week when every half-slot cell of its
+slot is of an activity that needs no room and has no referral demand (:func:`halvable`,
+:func:`two_hour_slots`), else as a whole session on alternate weeks; both count the same PA-weeks and
+session-weeks, so the model has one variable for both (docs/method.md, "Half sessions").
 
 An alternate-week cell :math:`h_{csa}` runs activity *a* in slot *s* on every other week: :math:`W_c/2`
 weeks a year, counting :math:`\text{pa}_{csa} W_c/2` PA-weeks and supplying :math:`W_c/2` session-weeks,

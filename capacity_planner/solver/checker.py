@@ -12,6 +12,9 @@ reading of the rules, written from docs/method.md ("Allocation"), not from the m
   working weeks (annualised);
 * a current job-plan cell with ``week`` A or B is a current alternate-week cell: a locked one stays on
   alternate weeks in that slot, and changes compare each week with that week's current activity;
+* a 2-hour half (``half`` 1 or 2, in the allocation or the current plan) is of an activity with no room
+  that is not on-call, in a normal-time slot, every week; it counts half the session's PAs and
+  session-weeks, the same as a whole session on week A (half 1) or week B (half 2), and is read so;
 * additional PAs only up to the smaller of ``max_pas - contracted_pas`` and what the allowances give;
 * the SAS 2021 out-of-hours share counts on-call PAs as out-of-hours PAs;
 * SPA between the floor and the ceiling (``max_spa_pas``, else the larger of the floor and current SPA);

@@ -172,3 +172,31 @@ def test_the_checker_rounds_demand_to_half_weeks_for_a_half_floor() -> None:
     plan = run(make_pack([clinician("A", 2, weeks=45.0)], ACTS, skills, slots=slots), reqs({"clinic": 100.3}))
     assert plan.result.objective["unmet_routine"] == 33.0
     assert plan.summary.unmet_sessions_per_year == 33.0  # run() re-derives it with check_plan
+
+
+def test_plan_reads_a_current_half_and_every_output_shows_it(tmp_path: Path) -> None:
+    # The tiny pack with A's Wed AM SPA as a 2-hour half (job_plans.half 1): `plan` exits 0, keeps it
+    # (A's SPA floor 1.5 is a weekly session and this half), and allocation.csv, report.html, plan.xlsx's
+    # timetable and A's job-plan sheet show it as a 2-hour half.
+    import openpyxl
+
+    folder = tmp_path / "pack"
+    shutil.copytree(DATA / "tiny", folder)
+    path = folder / "job_plans.csv"
+    rows = list(csv.reader(path.open()))
+    out = [[*rows[0], "week", "half"]]
+    out += [[*r, "", "1" if r[:4] == ["A", "Wed", "AM", "spa"] else ""] for r in rows[1:]]
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(out)
+    result = CliRunner().invoke(cli, ["plan", str(folder), "--out", str(tmp_path / "out"), "--time-limit", "30",
+                                      "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    alloc = pd.read_csv(tmp_path / "out" / "allocation.csv", dtype=str, keep_default_na=False)
+    kept = alloc[(alloc["clinician_id"] == "A") & (alloc["day"] == "Wed") & (alloc["period"] == "AM")]
+    assert kept[["activity_id", "pas", "weeks_per_year", "week", "half"]].to_dict("records") == [
+        {"activity_id": "spa", "pas": "0.5", "weeks_per_year": "42.0", "week": "", "half": "1"}]
+    assert "spa (2 h) + free (2 h)" in (tmp_path / "out" / "report.html").read_text()
+    wb = openpyxl.load_workbook(tmp_path / "out" / "plan.xlsx")
+    values = [str(c.value) for ws in wb.worksheets for r in ws.iter_rows() for c in r if c.value is not None]
+    assert "spa (2 h) + free (2 h)" in values
+    assert any("(2 h) / free (2 h)" in v for v in values)  # A's job-plan sheet, by activity name

@@ -55,8 +55,9 @@ class OutputTable:
         return tuple(c for c in self.required if c not in self.text)
 
 
-# week: "A" or "B" for a cell run on alternate weeks (a two-week cycle), blank for every week (issue 13)
-ALLOCATION_COLUMNS = ("clinician_id", "day", "period", "activity_id", "pas", "weeks_per_year", "week")
+# week: "A" or "B" for a cell run on alternate weeks (a two-week cycle), blank for every week (issue 13);
+# half: "1" or "2" for a 2-hour half of the slot (SPA, admin; issue 13 item 5), blank for a whole session
+ALLOCATION_COLUMNS = ("clinician_id", "day", "period", "activity_id", "pas", "weeks_per_year", "week", "half")
 GAPS_COLUMNS = (
     "activity_id",
     "required_sessions_per_year",
@@ -79,11 +80,11 @@ CLINICIANS_COLUMNS = (
     "unassigned_pas",
     "unassigned_reason",
 )
-CHANGES_COLUMNS = ("clinician_id", "day", "period", "activity_before", "activity_after", "week")
+CHANGES_COLUMNS = ("clinician_id", "day", "period", "activity_before", "activity_after", "week", "half")
 GAP_REASONS_COLUMNS = ("activity_id", "reason")
 WEEKLY_DEMAND_COLUMNS = ("activity_id", "week_start", "kind", "value", "mean", "lower", "upper", "sized")
 
-ALLOCATION = OutputTable("allocation.csv", ALLOCATION_COLUMNS, (*ALLOCATION_COLUMNS[:4], "week"),
+ALLOCATION = OutputTable("allocation.csv", ALLOCATION_COLUMNS, (*ALLOCATION_COLUMNS[:4], "week", "half"),
                          ALLOCATION_COLUMNS[:5])
 GAPS = OutputTable("gaps.csv", GAPS_COLUMNS, GAPS_COLUMNS[:1], GAPS_COLUMNS)
 # unassigned_pas and unassigned_reason are written since issue 13; a plan without them reads as none

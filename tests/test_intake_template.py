@@ -160,3 +160,31 @@ def test_alternate_week_cells_have_their_own_grid_columns_and_read_back(tiny_pat
                    if (j.clinician_id, j.day, j.period) == key)
     assert cells == [("A", first.activity_id, working / 2, False),
                      ("B", pack.job_plans[1].activity_id, working / 2, True)]
+
+
+def test_two_hour_halves_have_their_own_grid_columns_and_read_back(tiny_path: Path, tmp_path: Path) -> None:
+    """A slot in 2-hour halves (job_plans.half 1 / 2, issue 13 item 5) has a grid column per half after the
+    slot's, ``Wed AM half 1`` and ``Wed AM half 2``, every week (no weeks suffix at the working weeks), and
+    reads back as the same two rows."""
+    import dataclasses
+
+    from capacity_planner.pack.model import Activity, JobPlanCell
+
+    pack = read_pack(tiny_path)
+    spa = next(j for j in pack.job_plans if j.activity_id == "spa")  # A Wed AM spa
+    working = next(c.working_weeks for c in pack.clinicians if c.clinician_id == spa.clinician_id)
+    halves = (dataclasses.replace(spa, weeks_per_year=working, half="1"),
+              JobPlanCell(spa.clinician_id, spa.day, spa.period, "admin", working, None, None, "2"))
+    rest = tuple(j for j in pack.job_plans if j is not spa)
+    halved = dataclasses.replace(pack, job_plans=halves + rest,
+                                 activities=(*pack.activities, Activity("admin", "OTHER")))
+    path = write_template(halved, tmp_path / "halves.xlsx")
+    header = [c.value for c in openpyxl.load_workbook(path)["job_plan_grid"][1]]
+    slot = f"{spa.day} {spa.period}"
+    at = header.index(slot)
+    assert header[at + 1:at + 3] == [f"{slot} half 1", f"{slot} half 2"]
+    again = read_pack(path)
+    key = (spa.clinician_id, spa.day, spa.period)
+    cells = sorted((j.half, j.week, j.activity_id, j.weeks_per_year) for j in again.job_plans
+                   if (j.clinician_id, j.day, j.period) == key)
+    assert cells == [("1", None, "spa", working), ("2", None, "admin", working)]

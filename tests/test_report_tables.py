@@ -208,6 +208,36 @@ def test_a_slot_on_alternate_weeks_shows_both_activities(pack: cp.PlanningPack, 
     assert "spa / 2ww" in [c.value for row in grid.iter_rows() for c in row]
 
 
+def test_a_slot_of_two_hour_halves_shows_each_half(pack: cp.PlanningPack, tmp_path: Path) -> None:
+    """Clinician A's Mon AM as a 2-hour half of SPA and an empty half (allocation.csv half 1, issue 13 item
+    5): the timetable, the page, the workbook's timetable and A's job-plan sheet show "spa (2 h)" every
+    week, not as alternate weeks."""
+    from capacity_planner.report.excel import build_workbook
+    from capacity_planner.report.html import report_context
+    from capacity_planner.report.meeting_pack import MeetingCharts
+
+    folder = tmp_path / "plan"
+    shutil.copytree(FIXTURE, folder)
+    alloc = pd.read_csv(folder / "allocation.csv", dtype=str, keep_default_na=False)
+    alloc["half"] = ""
+    first = (alloc["clinician_id"] == "A") & (alloc["day"] == "Mon") & (alloc["period"] == "AM")
+    alloc.loc[first, ["pas", "half"]] = ["0.5", "1"]
+    alloc.to_csv(folder / "allocation.csv", index=False)
+    d = build_meeting_data(pack, read_plan_dir(folder))
+    row = d.timetable.set_index(["clinician_id", "day", "period"]).loc[("A", "Mon", "AM")]
+    assert (row["activity_id"], row["week_b"], row["text"], row["pas"]) == ("spa", "", "spa (2 h) + free (2 h)",
+                                                                           0.5)
+    assert row["halves"] and not row["alternate"]
+    timetable = report_context(d, MeetingCharts({}, [], []))["timetable"]
+    cell = timetable["rows"][d.clinician_order.index("A")]["cells"][d.slots.index(("Mon", "AM"))]
+    assert cell["activity"] == "spa (2 h) + free (2 h)" and "(2 h)" in cell["title"]
+    assert "week A" not in cell["title"]
+    wb = build_workbook(d)
+    assert "spa (2 h) + free (2 h)" in [c.value for r in wb["Timetable"].iter_rows() for c in r]
+    sheet = next(ws for ws in wb.worksheets if ws.title.startswith(d.label("A")[:10]))
+    assert any("(2 h)" in str(c.value) and "week" not in str(c.value) for r in sheet.iter_rows() for c in r)
+
+
 def test_a_rota_member_is_shown_on_call_1_in_n(pack: cp.PlanningPack, tmp_path: Path) -> None:
     """A member of a 1-in-6 Tue-EVE on-call rota (requirements.rota_size, issue 13): the timetable, the page,
     the workbook's timetable and the clinician's job-plan sheet show "on call 1 in 6"."""

@@ -91,6 +91,17 @@ def packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
     return pack, demand, [a.activity_id for a in acts if a.rapid_access]
 
 
+def _halves_as_alternate_weeks(pack: PlanningPack) -> PlanningPack:
+    """The pack with each current 2-hour half (job_plans.half 1 / 2) read as a whole session on week A / B:
+    docs/method.md, "Half sessions": a half every week counts half the session's PAs and half its
+    session-weeks, exactly as a whole session on half the working weeks, and holds its slot every week."""
+    weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    cells = tuple(dataclasses.replace(j, week="A" if j.half == "1" else "B", half=None,
+                                      weeks_per_year=weeks[j.clinician_id] / 2) if j.half else j
+                  for j in pack.job_plans)
+    return dataclasses.replace(pack, job_plans=cells)
+
+
 def highs_levels(pack: PlanningPack, demand: dict[str, float], budget: Budget | None = None,  # noqa: C901
                  ) -> dict[str, float] | None:
     """Every objective level, minimised in turn with the levels before it fixed (lexicographic, in the
@@ -117,13 +128,14 @@ def highs_levels(pack: PlanningPack, demand: dict[str, float], budget: Budget | 
     Rules: one activity a slot; each cell counts its PAs for the weeks it runs (the job plan's
     weeks_per_year when it keeps its activity, else the clinician's working weeks) and PA-weeks plus
     unassigned time u >= 0 equal contracted PAs x working weeks (+ additional PAs x weeks, never with
-    u > 0); SPA between the floor and the ceiling (the larger of the floor rounded up to whole sessions
-    and the current SPA); locks; rooms; slot requirements; the routine floor (half the smaller of current
+    u > 0); SPA between the floor and the ceiling (the larger of the floor rounded up to whole sessions,
+    or half sessions where a half-slot SPA cell is offered, and the current SPA); locks; rooms; slot requirements; the routine floor (half the smaller of current
     supply and need, whole session-weeks) minimised first.
 
     With ``budget`` (GBP a year, price of an additional PA a week per clinician, and per activity the
     (most sessions a year, price a session) that may be bought), clinicians may work up to ``max_pas``
     and sessions may be bought, as long as the total price stays within the budget."""
+    pack = _halves_as_alternate_weeks(pack)
     grid = [(s.day, s.period) for s in pack.slots]
     off = pack.unavailable_slots
     current = {(j.clinician_id, j.day, j.period): j for j in pack.job_plans if not j.week}
@@ -228,7 +240,10 @@ def highs_levels(pack: PlanningPack, demand: dict[str, float], budget: Budget | 
                       if x[0] == cid and acts[x[3]].category == "SPA"}
         held = sum(j.weeks_per_year for j in pack.job_plans
                    if j.clinician_id == cid and acts[j.activity_id].category == "SPA")
-        ceiling = max(float(np.ceil(c.min_spa_pas)) * w, held)  # whole sessions, alternating or not
+        # the floor rounded up to whole sessions, or to half sessions where a half-slot SPA cell is offered
+        # (a 2-hour half: the other half left empty is unassigned time, never SPA)
+        step = 0.5 if spa_halves else 1.0
+        ceiling = max(float(np.ceil(c.min_spa_pas / step)) * step * w, held)
         spa |= spa_halves
         rows.append((spa, c.min_spa_pas * w, ceiling))
     for j in pack.job_plans:
@@ -673,6 +688,48 @@ def admin_packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[s
 def test_half_admin_floors_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float], list[str]],
                                                      ) -> None:
     _plan_matches_highs(*case)
+
+
+@st.composite
+def two_hour_packs(draw: st.DrawFn) -> tuple[PlanningPack, dict[str, float], list[str]]:
+    """A pack of :func:`admin_packs` (admin floors 0.5, 1, 1.5; SPA floors 1 and 1.5) in which a clinician's
+    first current SPA or admin cell may become a 2-hour half (job_plans.half), sometimes with the other of
+    the two in the other half: read as current half-slot cells, kept or moved like any other."""
+    pack, demand, rapid = draw(admin_packs())
+    weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    mine = {(s.clinician_id, s.activity_id) for s in pack.skills}
+    cells, done = [], set()
+    for j in pack.job_plans:
+        if j.clinician_id not in done and j.activity_id in ("spa", "admin") and draw(st.booleans()):
+            done.add(j.clinician_id)
+            j = dataclasses.replace(j, half="1", weeks_per_year=weeks[j.clinician_id])
+            other = "admin" if j.activity_id == "spa" else "spa"
+            if (j.clinician_id, other) in mine and draw(st.booleans()):
+                cells.append(dataclasses.replace(j, activity_id=other, half="2", locked=False))
+        cells.append(j)
+    return dataclasses.replace(pack, job_plans=tuple(cells)), demand, rapid
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(two_hour_packs())
+def test_two_hour_halves_match_an_independent_milp(case: tuple[PlanningPack, dict[str, float], list[str]],
+                                                   ) -> None:
+    """Random packs with half SPA and admin floors and current 2-hour halves: every level equals HiGHS's
+    (which reads a half as a whole session on half the weeks), and every slot the plan writes in 2-hour
+    halves holds SPA or admin only (no room, no referral demand), in its own rows half 1 / 2, every week."""
+    _plan_matches_highs(*case)
+    pack, demand, rapid = case
+    plan = run(pack, reqs(demand, rapid=rapid))
+    if plan.status is not SolveStatus.OPTIMAL:
+        return
+    halves = plan.allocation[plan.allocation["half"] != ""]
+    assert set(halves["activity_id"]) <= {"spa", "admin"}
+    assert set(halves["week"]) <= {""}
+    weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    for r in halves.itertuples():
+        assert r.weeks_per_year == weeks[r.clinician_id] and r.pas == 0.5  # every week, half a 1-PA session
+    assert not halves.duplicated(["clinician_id", "day", "period", "half"]).any()
 
 
 @st.composite

@@ -183,7 +183,7 @@ def test_premium_time_counts_four_thirds_and_needs_opt_in() -> None:
     plan = run(opted, reqs({"eve_clinic": 100}))
     assert plan.allocation.to_dict("records") == [
         {"clinician_id": "A", "day": "Mon", "period": "EVE", "activity_id": "eve_clinic", "pas": 1.0,
-         "weeks_per_year": 42.0, "week": ""}]
+         "weeks_per_year": 42.0, "week": "", "half": ""}]
     assert plan.clinicians.loc[0, "out_of_hours_pas"] == 1.0
     not_opted = run(make_pack([clinician("A", 1)], acts, skills, slots=EVE[1:]), reqs({"eve_clinic": 100}))
     assert cells(not_opted) == {}
@@ -319,7 +319,7 @@ def test_changes_keep_the_current_plan_when_nothing_is_gained() -> None:
     moved = run(pack, reqs({"clinic": 84}))
     assert moved.changes.to_dict("records") == [
         {"clinician_id": "A", "day": "Mon", "period": "PM", "activity_before": "admin", "activity_after": "clinic",
-         "week": ""}]
+         "week": "", "half": ""}]
 
 
 def test_fairness_spreads_dcc_within_staff_group() -> None:

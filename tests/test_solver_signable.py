@@ -30,17 +30,19 @@ def _no_rooms() -> list[RoomCapacity]:
 
 def test_idle_time_is_unassigned_not_spa() -> None:
     # A 10-PA consultant (SPA floor 1.5, no current plan) with no clinic room anywhere: SPA reaches its
-    # ceiling, the floor in whole 1-PA sessions = 2, and the other 8 PAs are unassigned (was: 10 SPA of 10).
-    # (1.5 PAs in a weekly and an alternate-week session would leave the other week of that slot empty.)
+    # ceiling, the floor itself (one weekly session and a 2-hour half, 1 + 0.5 PAs), and the other 8.5 PAs
+    # are unassigned, the empty other half of the SPA slot among them (was: 10 SPA of 10; then 2 of 10 in
+    # whole sessions). Never SPA: docs/method.md, "Half sessions".
     pack = make_pack([clinician("A", 10, spa=1.5)], CLINIC_SPA, [("A", "clinic"), ("A", "spa")],
                      slots=WEEK, rooms=_no_rooms())
     plan = run(pack, reqs({"clinic": 100}))
     assert plan.status is SolveStatus.OPTIMAL
     row = plan.clinicians.iloc[0]
-    assert (row.spa_pas, row.unassigned_pas) == (2.0, 8.0)
-    assert plan.result.objective["unassigned_pas"] == 8 * 42  # PA-weeks a year
-    assert "SPA is at its ceiling (2 PAs a week)" in row.unassigned_reason
+    assert (row.spa_pas, row.unassigned_pas) == (1.5, 8.5)
+    assert plan.result.objective["unassigned_pas"] == 8.5 * 42  # PA-weeks a year
+    assert "SPA is at its ceiling (1.5 PAs a week)" in row.unassigned_reason
     assert "no clinic_room at all on " in row.unassigned_reason
+    assert "(which holds spa (2 h)) are empty: SPA is at its ceiling" in row.unassigned_reason
     reasons = list(plan.gap_reasons["reason"])
     assert any(r.startswith("no clinic_room at all on ") and "(the rooms table gives 0), when A has time" in r
                for r in reasons), reasons
@@ -438,8 +440,8 @@ def test_scenarios_stop_on_a_plan_that_breaks_a_rule(tiny_path: Path, monkeypatc
 
 
 def test_checker_reads_the_new_rules_itself(tiny_path: Path) -> None:
-    """A tampered plan: one more SPA session for A (above A's ceiling of 2 PAs: floor 1.5 in whole
-    sessions, current SPA 1) and two more follow-up clinics for S (fu: need 400.5 -> 401, current 87; a
+    """A tampered plan: one more SPA session for A (1.5 planned, in a weekly session and a 2-hour half;
+    2.5 is above the checker's reading of A's ceiling, 2 PAs: floor 1.5 in whole sessions, current SPA 1) and two more follow-up clinics for S (fu: need 400.5 -> 401, current 87; a
     plan may not go a whole session, 45 weeks, beyond 401)."""
     import capacity_planner as cp
     from capacity_planner.solver import check_plan
@@ -460,7 +462,7 @@ def test_checker_reads_the_new_rules_itself(tiny_path: Path) -> None:
     fu_before = plan.gaps.set_index("activity_id").loc["fu", "planned_sessions_per_year"]
     tampered = {"allocation": pd.concat([alloc, pd.DataFrame(extra)], ignore_index=True)}
     violations = check_plan(pack, tampered, requirements)
-    assert "A: 3 PAs of SPA, above the SPA ceiling of 2" in violations
+    assert "A: 2.5 PAs of SPA, above the SPA ceiling of 2" in violations
     fu_after = fu_before + 3 * 42
     assert any(v.startswith(f"fu: {fu_after:g} session-weeks a year planned, a whole session beyond") for v in
                violations), violations

@@ -178,6 +178,7 @@ class JobPlanCell:
     weeks_per_year: float
     locked: bool = False
     week: str | None = None  # "A" / "B": alternate weeks of a two-week cycle; None: every week
+    half: str | None = None  # "1" / "2": a 2-hour half of the slot, every week (SPA, admin); None: whole
 
 
 @dataclass(frozen=True, slots=True)

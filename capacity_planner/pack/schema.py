@@ -282,11 +282,16 @@ JOB_PLANS = TableSpec(
                    description="(extension) A or B for a session run on alternate weeks of a two-week cycle "
                                "(week A / week B, as allocation.csv writes them; weeks_per_year then "
                                "defaults to half the working weeks); blank: every week"),
+        ColumnSpec("half", "label", False, ("1", "2"),
+                   description="(extension) 1 or 2 for a 2-hour half of the slot (the first or second 2 "
+                               "hours, every week; as allocation.csv writes them) of an activity that "
+                               "needs no room and is not on-call, e.g. SPA or admin: it counts half the "
+                               "session's PAs; blank: a whole session"),
     ),
-    key=("clinician_id", "day", "period", "week"),
+    key=("clinician_id", "day", "period", "week", "half"),
     references=(_ref("clinician_id", "clinicians"), _ref("activity_id", "activities")),
     description="the current job plans: one row per clinician and weekly slot worked (two for a slot on "
-                "alternate weeks, week A and week B)",
+                "alternate weeks, week A and week B, or of two 2-hour halves, half 1 and half 2)",
 )
 
 REQUIREMENTS = TableSpec(

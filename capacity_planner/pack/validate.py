@@ -215,6 +215,8 @@ def check_job_plans(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
             frame_rows(sink, raw, "job_plans", f, (labelled & half).to_numpy(dtype=bool), "weeks_per_year",
                   f["weeks_per_year"], "a week A / week B session runs every other week: weeks_per_year "
                   "must be half the clinician's working_weeks (or blank)")
+    if "half" in f.columns:
+        _check_halves(raw, frames, f, sink)
     if "week" in f.columns:
         labelled = f["week"].notna()
         slot = (f["clinician_id"].astype("str") + "|" + f["day"].astype("str") + "|"
@@ -233,6 +235,57 @@ def check_job_plans(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
         frame_rows(sink, raw, "job_plans", f, many, "week", f["week"],
               "the planner keeps at most one slot on alternate weeks per clinician: all but one of these "
               "slots will be planned afresh (locked ones cannot all be kept)", "warning")
+
+
+def _check_halves(raw: RawPack, frames: Frames, f: pd.DataFrame, sink: ProblemSink) -> None:
+    """Rows with ``half`` 1 or 2 (a 2-hour half of the slot, every week; issue 13 item 5): every week (no
+    ``week``), not beside a whole session in the slot, two different activities, each needing no room
+    and not on-call, in a normal-time slot, running every working week."""
+    halved = f["half"].notna()
+    if not halved.any():
+        return
+    slot = f["clinician_id"].astype("str") + "|" + f["day"].astype("str") + "|" + f["period"].astype("str")
+    whole = set(slot[~halved])
+    frame_rows(sink, raw, "job_plans", f, (halved & slot.isin(whole)).to_numpy(dtype=bool), "half", f["half"],
+               "the slot also has a whole-session row: a slot holds one whole session or up to two 2-hour "
+               "halves")
+    if "week" in f.columns:
+        frame_rows(sink, raw, "job_plans", f, (halved & f["week"].notna()).to_numpy(dtype=bool), "week",
+                   f["week"], "a 2-hour half runs every week: leave week blank (a slot is either on "
+                              "alternate weeks or in 2-hour halves)")
+    same = (halved & (slot + "|" + f["activity_id"].astype("str")).duplicated(keep="first")).to_numpy(
+        dtype=bool)
+    frame_rows(sink, raw, "job_plans", f, same, "half", f["half"],
+               "the same activity in both halves is a whole session: write one row without a half")
+    if "activities" in frames:
+        acts = frames["activities"]
+        room = f["activity_id"].map(_lookup(acts, "activity_id", "room_type"))
+        category = f["activity_id"].map(_lookup(acts, "activity_id", "category"))
+        roomed = (halved & room.notna()).to_numpy(dtype=bool)
+        frame_rows(sink, raw, "job_plans", f, roomed, "activity_id", f["activity_id"],
+                   "only an activity that needs no room (e.g. SPA, admin) can be a 2-hour half; this one "
+                   "needs a room, which is booked by the whole session")
+        frame_rows(sink, raw, "job_plans", f, (halved & category.eq("ONCALL")).to_numpy(dtype=bool),
+                   "activity_id", f["activity_id"], "on-call cannot be a 2-hour half")
+    if "slots" in frames:
+        sl = frames["slots"]
+        premium = dict(zip(zip(sl["day"], sl["period"], strict=True), sl["premium_time"], strict=True)) \
+            if "premium_time" in sl.columns else {}
+        late = pd.Series([bool(premium.get((d, p), False))
+                          for d, p in zip(f["day"], f["period"], strict=True)], index=f.index)
+        frame_rows(sink, raw, "job_plans", f, (halved & late).to_numpy(dtype=bool), "half", f["half"],
+                   "2-hour halves are for normal-time slots only (a premium-time PA is 3 hours, so half "
+                   "a 4-hour session is not half its PAs there)")
+    if "clinicians" in frames:
+        weeks = f["clinician_id"].map(_lookup(frames["clinicians"], "clinician_id", "working_weeks"))
+        short = (halved & ((f["weeks_per_year"] - weeks).abs() > 1e-6).fillna(False)).to_numpy(dtype=bool)
+        frame_rows(sink, raw, "job_plans", f, short, "weeks_per_year", f["weeks_per_year"],
+                   "a 2-hour half runs every working week: weeks_per_year must be the clinician's "
+                   "working_weeks (or blank)")
+        odd = (halved & ((weeks * 100).round() % 2 == 1).fillna(False)).to_numpy(dtype=bool)
+        frame_rows(sink, raw, "job_plans", f, odd, "half", f["half"],
+                   "a 2-hour half counts half the clinician's working weeks, which must then be exact in "
+                   "hundredths of a week (working_weeks a whole number of fiftieths, e.g. 42 or 42.5)")
 
 
 PA_STEPS = 120  # the planner counts PAs exactly in 120ths of a PA (capacity_planner.solver.problem.PA_SCALE)

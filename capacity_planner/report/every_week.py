@@ -155,10 +155,12 @@ def _sites(pack: PlanningPack, allocation: pd.DataFrame) -> tuple[pd.DataFrame, 
              else pd.Series("", index=allocation.index))
     count: dict[str, float] = defaultdict(float)
     acts: dict[str, set[str]] = defaultdict(set)
-    for aid, week in zip(allocation["activity_id"].astype(str), weeks, strict=True):
+    halves = (allocation["half"].fillna("").astype(str) if "half" in allocation.columns
+              else pd.Series("", index=allocation.index))
+    for aid, week, half in zip(allocation["activity_id"].astype(str), weeks, halves, strict=True):
         site = where.get(aid)
-        if site:
-            count[site] += 0.5 if week in ("A", "B") else 1.0
+        if site:  # a week A / B cell or a 2-hour half counts half a session a week
+            count[site] += 0.5 if week in ("A", "B") or half not in ("", "nan") else 1.0
             acts[site].add(aid)
     for site in sorted({s for s in where.values() if s}):
         count.setdefault(site, 0.0)

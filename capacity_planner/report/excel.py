@@ -386,6 +386,9 @@ def _grid_cell(ws: Worksheet, d: MeetingData, i: int, j: int, r: Any) -> None:
     if r is not None and r.alternate:  # alternate weeks
         text = (f"{text or 'free'} (week A) / "
                 f"{d.activity_names.get(r.week_b, r.week_b) if r.week_b else 'free'} (week B)")
+    elif r is not None and getattr(r, "halves", False):  # 2-hour halves, every week: "SPA (2 h)"
+        second = d.activity_names.get(r.week_b, r.week_b) if r.week_b else "free"
+        text = f"{text or 'free'} (2 h) / {second} (2 h)"
     elif r is not None and r.rota:  # a 1-in-N on-call rota member
         text = f"{text} ({rota_label(int(r.rota))})"
     c = put(ws, i, j, text, fill=fill_for(d.category(act)), align=CENTRE)

@@ -179,6 +179,9 @@ def _timetable(d: MeetingData) -> dict[str, Any]:
             title = (d.activity_label(act) if week_b is None else
                      f"{d.activity_label(act) or 'free'} in week A, "
                      f"{d.activity_label(week_b) or 'free'} in week B")
+            if r is not None and getattr(r, "halves", False):  # 2-hour halves, every week
+                title = (f"{d.activity_label(act) or 'free'} (2 h) and "
+                         f"{d.activity_label(r.week_b) or 'free'} (2 h), every week")
             if r is not None and r.rota:
                 title += f" ({rota_label(int(r.rota))})"
             title += f" — changed from {before}" if was is not None else ""

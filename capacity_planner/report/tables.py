@@ -311,7 +311,8 @@ class MeetingData:
     premium_slots: frozenset[tuple[str, str]]
     headline: Headline
     demand: pd.DataFrame  # per activity: required/current/planned/gap, reason
-    # clinician_id, day, period, activity_id, category, pas, before, changed, alternate, week_b, text, rota
+    # clinician_id, day, period, activity_id, category, pas, before, changed, alternate, week_b, text, rota,
+    # halves (2-hour halves: week_b is the second half)
     timetable: pd.DataFrame
     changes: pd.DataFrame  # clinician_id, label, day, period, activity_before, activity_after
     clinicians: pd.DataFrame  # clinicians.csv + label, contract, working_weeks
@@ -410,16 +411,20 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
     ``week_b`` (``""`` when week B is free, and for a weekly slot), ``alternate`` true, PAs summed, and
     ``text`` ``"A-activity / B-activity"``; a weekly slot's ``text`` is its activity ID. A member's cell of a
     1-in-N on-call rota (``requirements.rota_size``) has ``rota`` N (0 otherwise) and ``text``
-    ``"oncall (on call 1 in 6)"``. A weekly cell that needs a link (``links``) has ``text``
+    ``"oncall (on call 1 in 6)"``. A slot of 2-hour halves (``half`` 1 / 2, SPA or admin every week) keeps
+    its first half in ``activity_id``, its second in ``week_b``, ``halves`` true, ``alternate`` false and
+    ``text`` ``"spa (2 h) + admin (2 h)"``. A weekly cell that needs a link (``links``) has ``text``
     ``"minor_ops (with C03 supervising)"`` (:func:`capacity_planner.report.links.link_notes`)."""
     rotas = {(r.activity_id, r.day, r.period): int(r.rota_size) for r in pack.requirements
              if r.rota_size is not None}
     weeks = (outputs.allocation["week"].astype(str) if "week" in outputs.allocation.columns
              else pd.Series("", index=outputs.allocation.index))
+    halves = _halves(outputs.allocation)
     planned: dict[tuple[str, str, str], dict[str, tuple[str, float]]] = {}
-    for r, week in zip(tuples(outputs.allocation), weeks, strict=True):
+    for r, week, half in zip(tuples(outputs.allocation), weeks, halves, strict=True):
         key = (str(r.clinician_id), str(r.day), str(r.period))
-        planned.setdefault(key, {})[week if week in ("A", "B") else ""] = (str(r.activity_id), float(r.pas))
+        label = f"H{half}" if half in ("1", "2") else (week if week in ("A", "B") else "")
+        planned.setdefault(key, {})[label] = (str(r.activity_id), float(r.pas))
     where = activity_sites(pack)
     current = {(c.clinician_id, c.day, c.period): c.activity_id for c in pack.job_plans}
     changed = {(str(r.clinician_id), str(r.day), str(r.period)): str(r.activity_before)
@@ -431,10 +436,13 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
             key = (cid, day, period)  # a changed cell that was free has before == EMPTY
             cell = planned.get(key, {})
             alternate = "A" in cell or "B" in cell
-            act, pas = cell.get("", cell.get("A", (EMPTY, 0.0)))
-            week_b, pas_b = cell.get("B", (EMPTY, 0.0))
+            two_hour = "H1" in cell or "H2" in cell  # 2-hour halves every week: week_b is the second half
+            act, pas = cell.get("", cell.get("A", cell.get("H1", (EMPTY, 0.0))))
+            week_b, pas_b = cell.get("B", cell.get("H2", (EMPTY, 0.0)))
             before = changed.get(key, current.get(key, EMPTY))
             text = f"{act or 'free'} / {week_b or 'free'}" if alternate else act
+            if two_hour:
+                text = half_text(act, week_b)
             rota = 0 if alternate else rotas.get((act, day, period), 0)
             if rota:
                 text = f"{act} ({rota_label(rota)})"
@@ -444,9 +452,23 @@ def _timetable(pack: PlanningPack, outputs: PlanOutputs, cats: Mapping[str, str]
             rows.append({"clinician_id": cid, "day": day, "period": period, "activity_id": act,
                          "category": cats.get(act, "OTHER") if act else "", "pas": pas + pas_b,
                          "before": before, "changed": key in changed, "alternate": alternate,
-                         "week_b": week_b, "text": text, "rota": rota})
+                         "week_b": week_b, "text": text, "rota": rota, "halves": two_hour})
     return pd.DataFrame(rows, columns=["clinician_id", "day", "period", "activity_id", "category", "pas",
-                                       "before", "changed", "alternate", "week_b", "text", "rota"])
+                                       "before", "changed", "alternate", "week_b", "text", "rota", "halves"])
+
+
+def half_text(first: str, second: str) -> str:
+    """A slot of 2-hour halves as timetables show it: ``"spa (2 h) + admin (2 h)"``, ``"spa (2 h) + free
+    (2 h)"`` when one half is empty."""
+    return f"{first or 'free'} (2 h) + {second or 'free'} (2 h)"
+
+
+def _halves(allocation: pd.DataFrame) -> pd.Series:
+    """Each allocation row's ``half`` as "1", "2" or "" (a whole session; a plan written before the column
+    has none)."""
+    if "half" not in allocation.columns:
+        return pd.Series("", index=allocation.index)
+    return allocation["half"].fillna("").astype(str).str.removesuffix(".0")
 
 
 def rota_label(n: int) -> str:

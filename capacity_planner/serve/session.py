@@ -128,9 +128,11 @@ class MeetingSession:
         # alternate-week cells are offered (solver.alternate_weeks = false; docs/serve.md).
         self.pack = whole_weekly_sessions(self.pack)
         first = self.first
-        if first is not None and "week" in first.plan.allocation.columns and (
-                first.plan.allocation["week"].astype(str).isin(("A", "B")).any()):
-            first = None  # a proposal with alternate-week cells: planned again in whole sessions
+        split = [first.plan.allocation[col].astype(str).isin(values).any() for col, values in
+                 (("week", ("A", "B")), ("half", ("1", "2"))) if col in first.plan.allocation.columns
+                 ] if first is not None else []
+        if any(split):
+            first = None  # alternate-week cells or 2-hour halves: planned again in whole sessions
         started = time.perf_counter()
         run = first if first is not None else plan_pack(self.pack, self.options)
         self.demand = run.demand

@@ -1,5 +1,11 @@
-r"""Alternate-week cells (a two-week cycle, week A / week B): where the solver may propose them, and which
-week each one runs once a plan is found.
+r"""Half-slot cells: alternate-week cells (a two-week cycle, week A / week B) and 2-hour halves of a slot
+(SPA, admin): where the solver may propose them, which form each slot takes, and which week each
+alternate-week cell runs once a plan is found.
+
+A half-slot cell :math:`h_{csa}` is worked as a 2-hour half every week when every half-slot cell of its
+slot is of an activity that needs no room and has no referral demand (:func:`halvable`,
+:func:`two_hour_slots`), else as a whole session on alternate weeks; both count the same PA-weeks and
+session-weeks, so the model has one variable for both (docs/method.md, "Half sessions").
 
 An alternate-week cell :math:`h_{csa}` runs activity *a* in slot *s* on every other week: :math:`W_c/2`
 weeks a year, counting :math:`\text{pa}_{csa} W_c/2` PA-weeks and supplying :math:`W_c/2` session-weeks,
@@ -143,6 +149,37 @@ def half_options(halved: Sequence[bool], activities: Sequence[ActivityInfo], slo
         if (c, s) in out and (activities[a].category == "SPA" or a in half_floors.get(c, frozenset())):
             anchor_slots[c].add(s)
     return {(c, s): acts for (c, s), acts in out.items() if c not in anchor_slots or s in anchor_slots[c]}
+
+
+def halvable(activity: ActivityInfo) -> bool:
+    """Whether a cell of ``activity`` may be a 2-hour half of a slot: it needs no room and has no referral
+    demand (SPA, administration and other per-clinician time; not on-call)."""
+    return activity.room_type is None and activity.demand == 0 and activity.category != "ONCALL"
+
+
+def two_hour_slots(slot_halves: Mapping[tuple[int, int], Iterable[int]], activities: Sequence[ActivityInfo],
+                   slots: Sequence[SlotInfo],
+                   current: Mapping[tuple[int, int], tuple[int | None, int | None]] | None = None,
+                   current_two_hour: frozenset[tuple[int, int]] = frozenset(),
+                   ) -> frozenset[tuple[int, int]]:
+    """The (clinician, slot) pairs whose half-slot cells are worked as two 2-hour halves every week rather
+    than as whole sessions on alternate weeks: every cell :func:`halvable`, the slot in normal time, and
+    not a slot the current job plan already runs on alternate weeks with the same activities (an agreed
+    week A / week B is kept as it is; ``current_two_hour``: the current slots already in 2-hour halves).
+
+    Both forms count the same: a half is ``pa x W/2`` PA-weeks and ``W/2`` session-weeks a year, so the
+    model has one variable for both and the form is read from the activities once a plan is found (a
+    half-slot cell next to a clinic, which needs the whole 4 hours, runs on alternate weeks)."""
+    out = set()
+    for (c, s), acts in slot_halves.items():
+        acts = tuple(acts)
+        before = (current or {}).get((c, s))
+        agreed = before is not None and {a for a in before if a is not None} == set(acts)
+        if agreed and (c, s) not in current_two_hour:
+            continue
+        if not slots[s].premium and acts and all(halvable(activities[a]) for a in acts):
+            out.add((c, s))
+    return frozenset(out)
 
 
 def label_weeks(slot_halves: Mapping[tuple[int, int], tuple[int, ...]],

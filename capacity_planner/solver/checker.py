@@ -12,6 +12,9 @@ reading of the rules, written from docs/method.md ("Allocation"), not from the m
   working weeks (annualised);
 * a current job-plan cell with ``week`` A or B is a current alternate-week cell: a locked one stays on
   alternate weeks in that slot, and changes compare each week with that week's current activity;
+* a 2-hour half (``half`` 1 or 2, in the allocation or the current plan) is of an activity with no room
+  that is not on-call, in a normal-time slot, every week; it counts half the session's PAs and
+  session-weeks, the same as a whole session on week A (half 1) or week B (half 2), and is read so;
 * additional PAs only up to the smaller of ``max_pas - contracted_pas`` and what the allowances give;
 * the SAS 2021 out-of-hours share counts on-call PAs as out-of-hours PAs;
 * SPA between the floor and the ceiling (``max_spa_pas``, else the larger of the floor and current SPA);
@@ -217,7 +220,8 @@ def _records(pack: PlanningPack) -> _Records:
     """The pack's records the checker reads (active clinicians, activities, grid, current plan, skills,
     rotas), keyed for lookup."""
     clin = {c.clinician_id: c for c in pack.clinicians if c.active}
-    plan_cells = {(j.clinician_id, j.day, j.period, j.week or ""): j for j in pack.job_plans
+    plan_cells = {(j.clinician_id, j.day, j.period, j.week or _HALF_AS_WEEK.get(j.half or "", "")): j
+                  for j in pack.job_plans
                   if j.clinician_id in clin}
     skills = {(s.clinician_id, s.activity_id) for s in pack.skills}
     skills |= {(j.clinician_id, j.activity_id) for j in plan_cells.values()}
@@ -260,9 +264,13 @@ def _read_allocation(pack: PlanningPack, r: _Records, alloc: pd.DataFrame, read:
     has_weeks = "weeks_per_year" in alloc.columns
     for row in alloc.itertuples(index=False):
         cid, day, period, aid = str(row.clinician_id), str(row.day), str(row.period), str(row.activity_id)
-        week = _week(getattr(row, "week", ""))
-        where = f"{cid} {day}-{period}" + (f" week {week}" if week else "")
-        bad = _row_key_error(r, read.cells, cid, day, period, aid, week)
+        week, half = _week(getattr(row, "week", "")), _half(getattr(row, "half", ""))
+        where = f"{cid} {day}-{period}" + (f" week {week}" if week else "") + (
+            f" half {half}" if half else "")
+        bad = _half_error(r, aid, day, period, week, half)
+        if half in _HALF_AS_WEEK:  # a 2-hour half every week counts as half the weeks of a whole session
+            week = _HALF_AS_WEEK[half]
+        bad = bad or _row_key_error(r, read.cells, cid, day, period, aid, week)
         if bad is not None:
             v.append(f"{where}: {bad}")
             continue
@@ -286,12 +294,36 @@ def _read_allocation(pack: PlanningPack, r: _Records, alloc: pd.DataFrame, read:
         pas = _session_pas(a.pa_value, premium, c.contract) * weeks / c.working_weeks
         if on_rota:  # and the rota's unpredictable emergency work, PAs a week all year (Schedule 3)
             pas += r.rotas[(aid, day, period)].unpredictable_pas or 0.0
-        v += _row_pas(row, has_weeks, where, aid, pas, weeks, c.working_weeks)
+        v += _row_pas(row, has_weeks, where, aid, pas, c.working_weeks if half else weeks, c.working_weeks)
         read.by[cid]["all"] += pas
         read.by[cid][a.category] += pas
         if premium:
             read.by[cid]["premium"] += pas
     return v
+
+
+# a 2-hour half (``half`` 1 or 2) is read as a cell of week A or B of the two-week cycle: it runs every week
+# for half the hours, which counts the same PA-weeks and session-weeks as a whole session on half the weeks,
+# and the slot is worked in both weeks (docs/method.md, "Half sessions")
+_HALF_AS_WEEK = {"1": "A", "2": "B"}
+
+
+def _half_error(r: _Records, aid: str, day: str, period: str, week: str, half: str) -> str | None:
+    """Why a ``half`` row cannot be a 2-hour half, or None: the half must be 1 or 2, every week (no
+    ``week``), of an activity that needs no room and is not on-call, in a normal-time slot (a premium-time
+    PA is 3 hours: half a 4-hour session there is not half its PAs)."""
+    if not half:
+        return None
+    if half not in _HALF_AS_WEEK:
+        return "half must be 1, 2 or blank (a whole session)"
+    if week:
+        return "a 2-hour half runs every week: it cannot also be on alternate weeks"
+    act = r.acts.get(aid)
+    if act is not None and (act.room_type or act.category == "ONCALL"):
+        return f"{aid} cannot be a 2-hour half (only activities that need no room and are not on-call)"
+    if r.grid.get((day, period)):
+        return "2-hour halves are for normal-time slots only"
+    return None
 
 
 def _row_key_error(r: _Records, cells: dict[tuple[str, str, str, str], str], cid: str, day: str, period: str,
@@ -412,6 +444,13 @@ def _week(value: object) -> str:
     return str(value).strip()
 
 
+def _half(value: object) -> str:
+    """A ``half`` cell as "1", "2" or "" (blank, NaN or absent: a whole session); 1.0 reads as "1"."""
+    if isinstance(value, float) and not math.isnan(value) and value.is_integer():
+        return str(int(value))
+    return _week(value)
+
+
 def _clashes(cid: str, day: str, period: str, week: str) -> list[tuple[str, str, str, str]]:
     """Rows that cannot share a slot with a row of ``week``: the same week, and a weekly row with any."""
     if week == "":
@@ -425,13 +464,15 @@ def _in_week(cells: dict, week: str) -> dict[tuple[str, str, str], str]:
 
 
 def _check_alternate(cells: dict) -> list[str]:
-    """At most one slot on alternate weeks per clinician (docs/method.md: one slot on a two-week cycle)."""
+    """At most one slot on alternate weeks or in 2-hour halves per clinician (docs/method.md: one slot on a
+    two-week cycle; a half is read as week A or B)."""
     slots: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for cid, day, period, week in cells:
         if week:
             slots[cid].add((day, period))
-    return [f"{cid}: {len(s)} slots on alternate weeks ({', '.join(f'{d}-{p}' for d, p in sorted(s))}), "
-            f"more than one" for cid, s in sorted(slots.items()) if len(s) > 1]
+    return [f"{cid}: {len(s)} slots on alternate weeks or in 2-hour halves "
+            f"({', '.join(f'{d}-{p}' for d, p in sorted(s))}), more than one"
+            for cid, s in sorted(slots.items()) if len(s) > 1]
 
 
 def _rotas(pack: PlanningPack) -> dict[tuple[str, str, str], FixedRequirement]:
@@ -911,12 +952,19 @@ def _resolution(pack: PlanningPack) -> float:
 
 
 def _may_alternate(pack: PlanningPack, c: Clinician) -> bool:
-    """docs/method.md: alternate-week cells are offered to a clinician whose SPA floor is not a whole
-    number of their smallest SPA sessions, or whose contracted PAs less on-call PAs are not a whole number
-    of the greatest common divisor of the PA values of the activities they may do; their working weeks
-    even in hundredths."""
+    """docs/method.md: half-slot cells (alternate weeks or 2-hour halves) are offered to a clinician whose
+    SPA floor is not a whole number of their smallest SPA sessions, who must keep a half session of an
+    activity (``skills.min_sessions_per_week`` 0.5, 1.5, ...), or whose contracted PAs less on-call PAs are
+    not a whole number of the greatest common divisor of the PA values of the activities they may do;
+    their working weeks even in hundredths. A current 2-hour half (``job_plans.half``) counts as half the
+    working weeks too."""
     if round(c.working_weeks * 100) % 2:
         return False
+    if any(s.clinician_id == c.clinician_id and s.min_sessions_per_week
+           and round(s.min_sessions_per_week * 2) % 2 == 1 for s in pack.skills):
+        return True
+    if any(j.clinician_id == c.clinician_id and j.half for j in pack.job_plans):
+        return True
     mine = {s.activity_id for s in pack.skills if s.clinician_id == c.clinician_id}
     mine |= {j.activity_id for j in pack.job_plans if j.clinician_id == c.clinician_id}
     values = {a.activity_id: Fraction(a.pa_value).limit_denominator(120) for a in pack.activities
@@ -1097,7 +1145,7 @@ def _check_cells(
             j.locked
             and j.clinician_id in clin
             and j.activity_id not in {cells.get((j.clinician_id, j.day, j.period, w))
-                                      for w in (("A", "B") if j.week else ("",))}
+                                      for w in (("A", "B") if j.week or j.half else ("",))}
         ):
             v.append(f"{j.clinician_id} {j.day}-{j.period}: locked {j.activity_id} session was not kept")
     weeks = ("A", "B") if any(k[3] for k in cells) else ("A",)
@@ -1366,7 +1414,8 @@ def _check_clinicians_table(table: pd.DataFrame, clin: dict, plan_cells: dict, c
 
 
 def _check_changes(table: pd.DataFrame, plan_cells: dict, cells: dict) -> list[str]:
-    listed = {(str(r.clinician_id), str(r.day), str(r.period), _week(getattr(r, "week", "")))
+    listed = {(str(r.clinician_id), str(r.day), str(r.period),
+               _week(getattr(r, "week", "")) or _HALF_AS_WEEK.get(_half(getattr(r, "half", "")), ""))
               for r in table.itertuples(index=False)}
     want = _changed(plan_cells, cells)
 

@@ -78,15 +78,17 @@ def with_current_time(
 
 
 def whole_session_ceiling(ci: ClinicianInfo, c: int, activities: list[ActivityInfo],
-                           skilled: set[tuple[int, int]]) -> ClinicianInfo:
+                           skilled: set[tuple[int, int]], two_hour_spa: bool = False) -> ClinicianInfo:
     """The SPA ceiling raised, if needed, to the floor rounded up to whole sessions of the smallest SPA
-    activity the clinician may do (a 1.5-PA floor with 1-PA sessions may take 2 PAs of SPA). It stays at
-    whole sessions where alternate-week SPA is offered too: a half-session ceiling would forbid the
-    whole-session plans (1.5 PAs of SPA leaves the other week of that slot to fill, which rooms may not
-    allow), so 1.5 is allowed and chosen when the half PA is worth more elsewhere."""
+    activity the clinician may do (a 1.5-PA floor with 1-PA sessions may take 2 PAs of SPA), or to half
+    sessions when they may have a 2-hour half of SPA (``two_hour_spa``: a half-slot SPA cell in a
+    normal-time slot is offered): the floor is then reached exactly, and the other half of the slot left
+    empty is unassigned time, never SPA (docs/method.md, "Half sessions")."""
     sizes = [act.pa_value for a, act in enumerate(activities) if act.category == "SPA" and (c, a) in skilled]
     if not sizes or ci.spa_floor <= 0:
         return ci
     step = min(sizes) * ci.working_weeks  # annual units of one weekly session
+    if two_hour_spa and step % 2 == 0:
+        step //= 2  # a 2-hour half: half the session's PA-weeks
     whole = -(-(ci.spa_floor * ci.working_weeks) // step) * step
     return ci if whole <= ci.spa_ceiling else dataclasses.replace(ci, spa_ceiling=whole)

@@ -29,6 +29,7 @@ from capacity_planner.solver.sites import site_reasons
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Mapping
 
     from capacity_planner.solver.cover import CoverRow
     from capacity_planner.solver.result import Solution
@@ -437,17 +438,38 @@ def unassigned_reasons(sol: Solution) -> dict[int, str]:
             continue
         free = [s for s in range(len(p.slots)) if not sol.worked(c, s)]
         open_ = [s for s in free if (c, s) in p.options]
-        why = _closed_slot_reasons(sol, c, free, open_)
+        partial = [s for s in range(len(p.slots)) if None in sol.halves.get((c, s), (0, 0))]
+        why = _closed_slot_reasons(sol, c, free, open_, bool(partial))
         smallest = min((p.annual(c, s, a) for s in open_ for a in p.options[(c, s)]), default=0)
         if open_ and smallest > left:
             why.append("less than one session of contracted time is left")
         elif open_:
             why += _open_slot_reasons(sol, c, open_, use)
+        why += [_half_free_reason(sol, c, s, use) for s in partial]
         out[c] = "; ".join(why)
     return out
 
 
-def _closed_slot_reasons(sol: Solution, c: int, free: list[int], open_: list[int]) -> list[str]:
+def _half_free_reason(sol: Solution, c: int, s: int, use: dict[tuple[str, int], int]) -> str:
+    """Why the empty half of clinician ``c``'s slot ``s`` (the other 2 hours of a slot of 2-hour halves, or
+    the free week of a slot on alternate weeks) holds nothing, in words: what may fill half a slot there
+    (the half-slot cells offered, :mod:`capacity_planner.solver.alternate`) and why each was not planned."""
+    p = sol.problem
+    there = {a for a in sol.halves[(c, s)] if a is not None}
+    names = ", ".join(f"{p.activities[a].activity_id} (2 h)" if (c, s) in sol.two_hour
+                      else p.activities[a].activity_id for a in sorted(there))
+    empty = (f"the other 2 hours of {p.slots[s].label} (which holds {names}) are empty"
+             if (c, s) in sol.two_hour else f"{p.slots[s].label} holds {names} on alternate weeks only")
+    offers = {(c, s): tuple(p.halves.get((c, s), ()))}  # those there too: SPA at its ceiling, a floor kept
+    if not offers[(c, s)]:
+        return (f"{empty}: nothing {p.clinicians[c].clinician_id} may do there fits half a slot (only SPA, "
+                f"time without referral demand or a room, and on alternate weeks clinics with demand)")
+    reasons = _open_slot_reasons(sol, c, [s], use, offers, half=True)
+    return f"{empty}: {', '.join(reasons)}" if reasons else empty
+
+
+def _closed_slot_reasons(sol: Solution, c: int, free: list[int], open_: list[int], partial: bool = False,
+                         ) -> list[str]:
     """Why clinician ``c``'s free slots with no activity open to them stay empty, in words.
 
     Parameters
@@ -460,12 +482,14 @@ def _closed_slot_reasons(sol: Solution, c: int, free: list[int], open_: list[int
         Slots ``c`` does not work in the plan.
     open_ : list of int
         Those of ``free`` with an activity ``c`` may do there.
+    partial : bool
+        ``c`` has a slot with an empty half (said on its own, :func:`_half_free_reason`).
 
     Returns
     -------
     list of str
         Out-of-hours slots without the opt-in, slots with no skilled activity, and (when no slot is
-        free at all) that every slot they work is used; possibly empty.
+        free at all and none has an empty half) that every slot they work is used; possibly empty.
     """
     p = sol.problem
     ci = p.clinicians[c]
@@ -478,14 +502,16 @@ def _closed_slot_reasons(sol: Solution, c: int, free: list[int], open_: list[int
     if set(closed) - set(off_hours):
         other = set(closed) - set(off_hours)
         why.append(f"{ci.clinician_id} is skilled in no activity for {_slots(p, other)}")
-    if not open_ and not closed:
+    if not open_ and not closed and not partial:
         worked = sum(1 for s in range(len(p.slots)) if sol.worked(c, s))
         why.append(f"every slot {ci.clinician_id} works is used ({worked} sessions, fewer PAs than "
                    f"contracted: slots not worked or alternate-week sessions)")
     return why
 
 
-def _open_slot_reasons(sol: Solution, c: int, open_: list[int], use: dict[tuple[str, int], int]) -> list[str]:
+def _open_slot_reasons(sol: Solution, c: int, open_: list[int], use: dict[tuple[str, int], int],
+                       offers: Mapping[tuple[int, int], tuple[int, ...]] | None = None, half: bool = False,
+                       ) -> list[str]:
     """Why none of the activities open to clinician ``c`` in their free slots was planned there, in words.
 
     Parameters
@@ -498,6 +524,10 @@ def _open_slot_reasons(sol: Solution, c: int, open_: list[int], use: dict[tuple[
         Free slots of ``c`` with an activity they may do there.
     use : dict
         (room type, slot) -> rooms used, from ``_room_use``.
+    offers : mapping, optional
+        (clinician, slot) -> activities to account for; default the weekly options.
+    half : bool
+        The activities would fill half a slot (a 2-hour half or an alternate-week cell): half the supply.
 
     Returns
     -------
@@ -515,15 +545,16 @@ def _open_slot_reasons(sol: Solution, c: int, open_: list[int], use: dict[tuple[
     floored = {b for _, b in p.skill_floors}
     rooms: dict[tuple[str, bool], set[int]] = defaultdict(set)  # (room, none at all) -> slots
     for s in open_:
-        for a in p.options[(c, s)]:
+        for a in (p.options if offers is None else offers)[(c, s)]:
             act = p.activities[a]
             cap = p.supply_cap(a)
+            step = p.half_supply(c, s, a) if half else p.supply_weeks(c, s, a)
             if act.category == "SPA" and spa_full:
                 most = _fmt(sol.weekly_pas(c, ci.spa_ceiling))
                 kinds.add(f"SPA is at its ceiling ({most} PA{'' if most == '1' else 's'} a week)")
             elif act.category in ("ANR", "ED"):
                 kinds.add(f"{act.category} time is kept as in the current job plan")
-            elif cap is not None and sol.supply_units[a] + p.supply_weeks(c, s, a) > cap:
+            elif cap is not None and sol.supply_units[a] + step > cap:
                 (kept if act.demand == 0 and a in floored else met).add(act.activity_id)
             elif act.room_type is not None and (act.room_type, s) in p.rooms and \
                     use[(act.room_type, s)] >= p.rooms[(act.room_type, s)]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
-from capacity_planner.solver.alternate import label_weeks
+from capacity_planner.solver.alternate import label_weeks, two_hour_slots
 from capacity_planner.solver.constraints import Constraints, Guards
 from capacity_planner.solver.objective import Level, Objective
 from capacity_planner.solver.result import Solution
@@ -50,8 +50,10 @@ class AllocationModel:
                 halves[(c, s)] = (*halves.get((c, s), ()), a)
         bought = {a: int(solver.value(b)) for a, b in self.variables.bought.items() if solver.value(b) > 0}
         room_of = {a: act.room_type for a, act in enumerate(self.problem.activities)}
+        p = self.problem
+        two_hour = two_hour_slots(halves, p.activities, p.slots, p.current_halves, p.current_two_hour)
         labels = label_weeks(halves, room_of, self.problem.current_halves)
-        return Solution(self.problem, cells, bought, labels)
+        return Solution(self.problem, cells, bought, labels, two_hour)
 
     def values(self, solver: cp_model.CpSolver) -> list[tuple[cp_model.IntVar, int]]:
         """Every variable with its value in the solver's last solution (a hint for the next level)."""

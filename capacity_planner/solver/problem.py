@@ -53,7 +53,12 @@ from typing import TYPE_CHECKING
 
 from capacity_planner import constants as C
 from capacity_planner.pack.costs import NOMINAL_PA_COST, PA_SCALE, additional_rate, session_rate
-from capacity_planner.solver.alternate import half_clinician_ids, half_floor_activities, half_options
+from capacity_planner.solver.alternate import (
+    half_clinician_ids,
+    half_floor_activities,
+    half_options,
+    halvable,
+)
 from capacity_planner.solver.cover import CoverRule, cover_rules
 from capacity_planner.solver.current import referral_demand, whole_session_ceiling, with_current_time
 from capacity_planner.solver.links import LinkRule, link_rules
@@ -120,6 +125,9 @@ class AllocationProblem:
     # current cells on alternate weeks (job_plans.week A / B): (clinician, slot) -> (week A, week B) activity
     current_halves: Mapping[tuple[int, int], tuple[int | None, int | None]] = field(default_factory=dict)
     locked_halves: frozenset[tuple[int, int, int]] = frozenset()  # (clinician, slot, activity)
+    # the slots of current_halves the current plan works as 2-hour halves (job_plans.half 1 / 2), every week:
+    # the first half is read as week A and the second as week B, which count the same (solver/alternate.py)
+    current_two_hour: frozenset[tuple[int, int]] = frozenset()
     # (slot, activity) of a 1-in-N on-call rota -> weeks a year each member is on call (week_scale units)
     rota_weeks: Mapping[tuple[int, int], int] = field(default_factory=dict)
     # (slot, activity) of a rota -> PA units a week of unpredictable emergency work each member is credited
@@ -489,7 +497,7 @@ def build_problem(
     rotas = rota_weeks(pack)
     # solver.alternate_weeks = false: whole weekly sessions only (no alternate-week cells offered)
     halved = half_clinician_ids(pack) if pack.settings.alternate_weeks else frozenset()
-    labelled = frozenset(j.clinician_id for j in pack.job_plans if j.week in ("A", "B"))
+    labelled = frozenset(j.clinician_id for j in pack.job_plans if j.week in ("A", "B") or j.half)
     clin_index = {c.clinician_id: i for i, c in enumerate(c for c in pack.clinicians if c.active)}
     supply_of = _weekday_supply_weeks(pack, slots, halved | labelled)
     week_scale = _week_scale(pack, halved | labelled,
@@ -530,7 +538,10 @@ def build_problem(
     halves = half_options([ci.clinician_id in halved for ci in clinicians], activities, slots, options,
                           frozenset(now.locked), fixed_acts, now.cells, half_floors)
     _offer_current_halves(halves, now.halves, options)
-    clinicians = [whole_session_ceiling(ci, c, activities, skilled) for c, ci in enumerate(clinicians)]
+    two_hour_spa = {c for (c, s), acts in halves.items() if not slots[s].premium
+                    and any(activities[a].category == "SPA" and halvable(activities[a]) for a in acts)}
+    clinicians = [whole_session_ceiling(ci, c, activities, skilled, c in two_hour_spa)
+                  for c, ci in enumerate(clinicians)]
     purchases = _purchases(pack, allowances, act_of)
     notes += _floor_notes(activities, share, week_scale)
     base_cells, pinned = _baseline_cells(baseline, clin_of, slot_of, act_of, frozenset(now.locked))
@@ -563,6 +574,7 @@ def build_problem(
         rota_weeks=fixed.rota_cells,
         rota_unpredictable=fixed.rota_unpredictable,
         current_halves=now.halves,
+        current_two_hour=frozenset(now.two_hour),
         locked_halves=frozenset(now.locked_halves),
         baseline=base_cells,
         pinned=pinned,
@@ -771,6 +783,8 @@ class _CurrentPlan:
         (clinician, slot) -> (week A activity, week B activity), either None, of alternate-week cells.
     locked_halves : set
         (clinician, slot, activity) of locked alternate-week cells.
+    two_hour : set
+        (clinician, slot) of ``halves`` the current plan works as 2-hour halves (``job_plans.half``).
     """
 
     cells: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -778,6 +792,7 @@ class _CurrentPlan:
     locked: set[tuple[int, int]] = field(default_factory=set)
     halves: dict[tuple[int, int], tuple[int | None, int | None]] = field(default_factory=dict)
     locked_halves: set[tuple[int, int, int]] = field(default_factory=set)
+    two_hour: set[tuple[int, int]] = field(default_factory=set)  # slots of halves worked as 2-hour halves
 
 
 def _current_plan(pack: PlanningPack, clin_of: Mapping[str, int], slot_of: Mapping[tuple[str, str], int],
@@ -815,9 +830,11 @@ def _current_plan(pack: PlanningPack, clin_of: Mapping[str, int], slot_of: Mappi
         if cell.clinician_id not in clin_of or (cell.day, cell.period) not in slot_of:
             continue
         key = (clin_of[cell.clinician_id], slot_of[(cell.day, cell.period)])
-        if cell.week in ("A", "B"):  # runs every other week: an alternate-week cell, W/2 weeks
-            a_cell = act_of[cell.activity_id]
-            pairs.setdefault(key, {})[cell.week] = a_cell
+        if cell.week in ("A", "B") or cell.half in ("1", "2"):  # an alternate-week cell, W/2 weeks, or a
+            a_cell = act_of[cell.activity_id]  # 2-hour half every week, the same PA-weeks and supply
+            pairs.setdefault(key, {})[cell.week or ("A" if cell.half == "1" else "B")] = a_cell
+            if cell.half:
+                out.two_hour.add(key)
             skilled.add((key[0], a_cell))
             if cell.locked:
                 out.locked_halves.add((*key, a_cell))

@@ -53,14 +53,19 @@ class Solution:
     and locum/WLI sessions bought.
 
     ``halves`` maps (clinician, slot) to (activity in week A, activity in week B) of a slot worked on
-    alternate weeks (None: that week free); such a slot has no weekly cell. Every property is recomputed
-    from :attr:`cells`, :attr:`halves` and :attr:`bought` with the problem's coefficients.
+    alternate weeks (None: that week free); such a slot has no weekly cell. A slot in :attr:`two_hour` holds
+    the same one or two cells as 2-hour halves every week (first half, second half), counted the same.
+    Every property is recomputed from :attr:`cells`, :attr:`halves` and :attr:`bought` with the problem's
+    coefficients.
     """
 
     problem: AllocationProblem
     cells: Mapping[tuple[int, int], int]
     bought: Mapping[int, int] = field(default_factory=dict)
     halves: Mapping[tuple[int, int], tuple[int | None, int | None]] = field(default_factory=dict)
+    # the slots of ``halves`` worked as two 2-hour halves every week (SPA, admin: no room, no referral
+    # demand; :func:`~capacity_planner.solver.alternate.two_hour_slots`), not as alternate weeks
+    two_hour: frozenset[tuple[int, int]] = frozenset()
 
     def half_cells(self) -> list[tuple[int, int, str, int]]:
         """Every alternate-week cell as (clinician, slot, week "A" or "B", activity), in that order."""

@@ -48,10 +48,16 @@ def allocation_table(sol: Solution) -> pd.DataFrame:
     """One row per worked cell: clinician_id, day, period, activity_id, pas (PAs a week, premium-scaled and
     annualised: pa_value x weeks_per_year / working weeks), weeks_per_year (weeks the cell runs) and week
     ("A" or "B" for a cell on alternate weeks, half the working weeks; blank for every week). A slot on
-    alternate weeks has a row for each week worked."""
+    alternate weeks has a row for each week worked. A slot of 2-hour halves (SPA, admin; ``half`` "1" or
+    "2", the first or second 2 hours) has a row per half worked, every week: ``weeks_per_year`` the
+    working weeks, ``pas`` half the session's PAs, ``week`` blank; ``half`` is blank for a whole session."""
     p = sol.problem
-    rows = [(c, s, "", a, p.annual(c, s, a), p.weeks(c, s, a)) for (c, s), a in sol.cells.items()]
-    rows += [(c, s, week, a, p.half_annual(c, s, a), p.half_weeks(c)) for c, s, week, a in sol.half_cells()]
+    rows = [(c, s, "", a, p.annual(c, s, a), p.weeks(c, s, a), "") for (c, s), a in sol.cells.items()]
+    for c, s, week, a in sol.half_cells():
+        if (c, s) in sol.two_hour:  # every week, half the hours: the same PA-weeks as W/2 whole weeks
+            rows.append((c, s, "", a, p.half_annual(c, s, a), p.clinicians[c].working_weeks, half_of(week)))
+        else:
+            rows.append((c, s, week, a, p.half_annual(c, s, a), p.half_weeks(c), ""))
     return pd.DataFrame(
         [
             (
@@ -62,23 +68,34 @@ def allocation_table(sol: Solution) -> pd.DataFrame:
                 round(sol.weekly_pas(c, annual), DECIMALS),
                 weeks / p.week_scale,
                 week,
+                half,
             )
-            for c, s, week, a, annual, weeks in sorted(rows, key=lambda r: r[:3])
+            for c, s, week, a, annual, weeks, half in sorted(rows, key=lambda r: (*r[:3], r[6]))
         ],
         columns=list(ALLOCATION_COLUMNS),
     )
 
 
+def half_of(week: str) -> str:
+    """The ``half`` ("1" or "2") a 2-hour half is written with, from the label the solution keeps it
+    under ("A": the first 2 hours, "B": the second)."""
+    return "1" if week in ("", "A") else "2"
+
+
 def job_plans_from_allocation(allocation: pd.DataFrame, *, locked: bool = False) -> tuple[JobPlanCell, ...]:
     """A plan's ``allocation.csv`` as job-plan cells, so an agreed plan can be written as a pack's
-    ``job_plans``: each row keeps its ``weeks_per_year`` and its ``week`` (A / B for a slot on alternate
-    weeks, None for every week), so reading the pack back gives the same cells."""
+    ``job_plans``: each row keeps its ``weeks_per_year``, its ``week`` (A / B for a slot on alternate
+    weeks, None for every week) and its ``half`` (1 / 2 for a 2-hour half), so reading the pack back gives
+    the same cells."""
     weeks = (allocation["week"] if "week" in allocation.columns
              else pd.Series("", index=allocation.index)).fillna("").astype(str)
+    halves = (allocation["half"] if "half" in allocation.columns
+              else pd.Series("", index=allocation.index)).fillna("").astype(str).str.removesuffix(".0")
     return tuple(
         JobPlanCell(str(r.clinician_id), str(r.day), str(r.period), str(r.activity_id),
-                    float(r.weeks_per_year), locked, week if week in ("A", "B") else None)  # type: ignore[arg-type]
-        for r, week in zip(allocation.itertuples(index=False), weeks, strict=True))
+                    float(r.weeks_per_year), locked, week if week in ("A", "B") else None,  # type: ignore[arg-type]
+                    half if half in ("1", "2") else None)
+        for r, week, half in zip(allocation.itertuples(index=False), weeks, halves, strict=True))
 
 
 def current_supply_units(p: AllocationProblem) -> dict[int, int]:
@@ -145,11 +162,13 @@ def clinicians_table(sol: Solution) -> pd.DataFrame:
 
 def changes_table(sol: Solution) -> pd.DataFrame:
     """One row per changed cell; a blank activity means the cell is free. A slot on alternate weeks has a
-    row for each week ("A", "B") whose activity differs from the current plan's."""
+    row for each week ("A", "B") whose activity differs from the current plan's; a slot of 2-hour halves
+    (now or in the current plan) a row for each half ("1", "2") that differs."""
     p = sol.problem
     rows = []
     for c, s, week in sol.changed_cells():
         before, after = p.current_in_week(c, s, week), sol.week_activity(c, s, week or "A")
+        halves = (c, s) in sol.two_hour or (c, s) in p.current_two_hour
         rows.append(
             (
                 p.clinicians[c].clinician_id,
@@ -157,7 +176,8 @@ def changes_table(sol: Solution) -> pd.DataFrame:
                 p.slots[s].period,
                 None if before is None else p.activities[before].activity_id,
                 None if after is None else p.activities[after].activity_id,
-                week,
+                "" if halves else week,
+                half_of(week) if halves and week else "",
             )
         )
     return pd.DataFrame(rows, columns=list(CHANGES_COLUMNS))

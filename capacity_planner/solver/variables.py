@@ -6,8 +6,9 @@ PA-week a year = PA_SCALE x week_scale):
 
 * :math:`x_{csa} \in \{0,1\}`: clinician *c* does activity *a* in weekly slot *s*
   (``x[B, Tue-AM, 2ww]``); only created where *c* is skilled in *a* and available in *s*;
-* :math:`h_{csa} \in \{0,1\}`: clinician *c* does activity *a* in slot *s* on alternate weeks (week A or
-  week B, :mod:`capacity_planner.solver.alternate`; ``h[B, Tue-AM, spa]``); only where offered;
+* :math:`h_{csa} \in \{0,1\}`: clinician *c* does activity *a* in half of slot *s*: on alternate weeks
+  (week A or week B), or as a 2-hour half every week when the slot holds only SPA/admin halves
+  (:mod:`capacity_planner.solver.alternate`; ``h[B, Tue-AM, spa]``); only where offered;
 * :math:`z_{cs} \in \{0,1\}`: clinician *c* works slot *s* on alternate weeks
   (``alternate_weeks[B, Tue-AM]``);
 * :math:`u_c \in [0, W_c t_c]`: contracted PA-weeks a year left unassigned (annual units,

@@ -213,13 +213,16 @@ def least_value(model: cp_model.CpModel) -> float:
 
 
 def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, seconds: float,
-                 nodes: int | None = None) -> tuple[cp_model.CpSolver | None, Hint | None]:
+                 nodes: int | None = None, known: cp_model.CpSolver | None = None,
+                 ) -> tuple[cp_model.CpSolver | None, Hint | None]:
     """HiGHS on the level being solved (:mod:`capacity_planner.solver.milp`): the same model, with the row
     objective <= ``cutoff`` (a value a known plan reaches). When HiGHS proves an optimum, its cells are
     fixed and solved by CP-SAT (so every rule is checked by the model itself) and that solver is returned;
     None when HiGHS proves nothing within ``seconds`` (and ``nodes`` branch-and-bound nodes), the model has
     a rule the translation does not cover, or CP-SAT does not confirm the plan at HiGHS's value. Second:
-    the best plan HiGHS found without proving it, as a hint for CP-SAT's own search (None if none)."""
+    the best plan HiGHS found without proving it, as a hint for CP-SAT's own search (None if none).
+    ``known``: a CP-SAT solve of this model holding a plan at ``cutoff`` (the previous plan, or CP-SAT's
+    own), handed to HiGHS as its MIP start when :mod:`highspy` is installed."""
     from capacity_planner.solver.milp import solve_milp, to_milp
 
     if seconds < 1.0:
@@ -227,7 +230,10 @@ def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, second
     milp_model = to_milp(model.cp.proto)
     if milp_model is None:
         return None, None
-    answer = solve_milp(milp_model, cutoff=cutoff, time_limit_s=seconds, node_limit=nodes)
+    start = None
+    if known is not None and cutoff is not None:
+        start = [int(v) for v in known.response_proto.solution]
+    answer = solve_milp(milp_model, cutoff=cutoff, time_limit_s=seconds, node_limit=nodes, start=start)
     if answer.values is None or answer.value is None:
         return None, None
     values = answer.values
@@ -534,7 +540,8 @@ class _Run:
             nodes = None if work is None else max(20, round(HIGHS_NODES_PER_UNIT * work))
             cutoff = previous.objective_value if search.found and previous is not None else None
             search.proven, search.highs_found = _highs_level(
-                self.model, cutoff, self.seed, budget * HIGHS_SHARE if work is None else budget, nodes)
+                self.model, cutoff, self.seed, budget * HIGHS_SHARE if work is None else budget, nodes,
+                previous if cutoff is not None else None)
             if search.proven is None:
                 search.budget = max(0.01, budget - (time.perf_counter() - search.t0))
 
@@ -647,7 +654,8 @@ class _Run:
         level_work = search.level_work
         nodes = None if level_work is None else max(20, round(HIGHS_NODES_PER_UNIT * level_work))
         cutoff = solver.objective_value if status is SolveStatus.FEASIBLE else None
-        after, unproven = _highs_level(self.model, cutoff, self.seed, left, nodes)
+        after, unproven = _highs_level(self.model, cutoff, self.seed, left, nodes,
+                                       solver if cutoff is not None else None)
         if after is not None:
             outcome.solver, outcome.status = after, SolveStatus.OPTIMAL
             outcome.bound = after.best_objective_bound

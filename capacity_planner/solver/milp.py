@@ -342,7 +342,9 @@ def _solve_highspy(m: Milp, matrix: _Rows, time_limit_s: float, node_limit: int 
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
     lp.integrality_ = [highspy.HighsVarType.kInteger] * len(m.c)
-    h = highspy.Highs()
+    # highspy.Highs prints HiGHS's banner to stdout when built (its Python callbacks); the bound core class
+    # it extends does not, and has every method used here.
+    h = getattr(getattr(highspy, "_core", None), "_Highs", highspy.Highs)()
     h.setOptionValue("output_flag", False)
     h.passModel(lp)
     h.setOptionValue("time_limit", max(0.1, float(time_limit_s)))

@@ -279,10 +279,11 @@ def solve_milp(milp_model: Milp, *, cutoff: float | None, time_limit_s: float,
     (a count: the same on any machine).
 
     ``start`` (one integer per column, a plan known to meet every row: the previous level's plan) is given
-    to HiGHS as its first incumbent (a MIP start) when :mod:`highspy` is installed; without it HiGHS is run
-    through ``scipy.optimize.milp``, which takes no start. On the service sample's ``changes`` level the
-    start cut HiGHS's nodes from 103 (no plan in 60 s) and 281 to 19 and 35
-    (docs/benchmarks.md, "Session 11").
+    to HiGHS as its first incumbent (a MIP start) through :mod:`highspy` when it is installed; otherwise,
+    and without a start, HiGHS is run through ``scipy.optimize.milp``, which takes none. The solver passes a
+    start only when :data:`capacity_planner.solver.solve.HIGHS_MIP_START` is set: on the service sample's
+    ``changes`` level it cut HiGHS's nodes from 103-281 to 19-35, but on two trust services it made HiGHS
+    slower (docs/benchmarks.md, "Session 11").
     """
     m = milp_model
     rows, cols, vals, lower, upper = m.rows, m.cols, m.vals, m.lower, m.upper
@@ -293,9 +294,12 @@ def solve_milp(milp_model: Milp, *, cutoff: float | None, time_limit_s: float,
         vals = np.concatenate([vals, m.c[nz]])
         lower = np.append(lower, -np.inf)
         upper = np.append(upper, cutoff - m.offset + 1e-6)
-    try:
-        import highspy  # noqa: F401
-    except ImportError:
+    if start is not None:
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            start = None
+    if start is None:
         return _solve_scipy(m, (rows, cols, vals, lower, upper), time_limit_s, node_limit)
     return _solve_highspy(m, (rows, cols, vals, lower, upper), time_limit_s, node_limit, start)
 

@@ -102,6 +102,13 @@ its levels stay CP-SAT's alone, as measured in session 5."""
 HIGHS_MIN_SECONDS = 4.0
 """HiGHS is not asked when its share of a level would be shorter than this (wall-clock mode): in a part of a
 trust given ~2 s, splitting a level would only take time from CP-SAT."""
+HIGHS_MIP_START = False
+"""Hand HiGHS the plan behind its cutoff as a MIP start (needs :mod:`highspy`; :func:`_highs_level`). Off:
+measured in session 11 (docs/benchmarks.md) it proved the service sample's ``changes`` level in 19-35 nodes
+at three seeds where HiGHS without it took 103-281 (two seeds unproven in 60 s), but it made HiGHS slower
+on the same level of Rheumatology (2 of 3 seeds: 306 and 742 nodes against 161 and 1) and of Diabetes and
+endocrinology at one seed of two (left at the start's 279 in 90 s where HiGHS alone reached 181; at the
+other 353 nodes against 730) in the trust pack: not better on every model, so the default is unchanged."""
 HIGHS_NODES_PER_UNIT = 50
 """With a work limit, HiGHS stops after this many branch-and-bound nodes per work unit of the level (a
 count, so the plan does not depend on the machine's speed); the wall clock is its safety net."""
@@ -222,7 +229,8 @@ def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, second
     a rule the translation does not cover, or CP-SAT does not confirm the plan at HiGHS's value. Second:
     the best plan HiGHS found without proving it, as a hint for CP-SAT's own search (None if none).
     ``known``: a CP-SAT solve of this model holding a plan at ``cutoff`` (the previous plan, or CP-SAT's
-    own), handed to HiGHS as its MIP start when :mod:`highspy` is installed."""
+    own), handed to HiGHS as its MIP start when :data:`HIGHS_MIP_START` is set and :mod:`highspy`
+    installed."""
     from capacity_planner.solver.milp import solve_milp, to_milp
 
     if seconds < 1.0:
@@ -231,7 +239,7 @@ def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, second
     if milp_model is None:
         return None, None
     start = None
-    if known is not None and cutoff is not None:
+    if HIGHS_MIP_START and known is not None and cutoff is not None:
         start = [int(v) for v in known.response_proto.solution]
     answer = solve_milp(milp_model, cutoff=cutoff, time_limit_s=seconds, node_limit=nodes, start=start)
     if answer.values is None or answer.value is None:

@@ -104,9 +104,9 @@ HIGHS_MIN_SECONDS = 4.0
 trust given ~2 s, splitting a level would only take time from CP-SAT."""
 HIGHS_MIP_START = False
 """Hand HiGHS the plan behind its cutoff as a MIP start (needs :mod:`highspy`; :func:`_highs_level`). Off:
-measured in session 11 (docs/benchmarks.md) it proved the service sample's ``changes`` level in 19-35 nodes
-at three seeds where HiGHS without it took 103-281 (two seeds unproven in 60 s), but it made HiGHS slower
-on the same level of Rheumatology (2 of 3 seeds: 306 and 742 nodes against 161 and 1) and of Diabetes and
+measured in session 11 (docs/benchmarks.md) it proved the service sample's ``changes`` level in 12-35 nodes
+at five seeds where HiGHS without it took 32-281 (two seeds unproven in 60 s), but it made HiGHS slower
+on the same level of Rheumatology (3 of 5 seeds, e.g. 742 nodes against 1) and of Diabetes and
 endocrinology at one seed of two (left at the start's 279 in 90 s where HiGHS alone reached 181; at the
 other 353 nodes against 730) in the trust pack: not better on every model, so the default is unchanged."""
 HIGHS_NODES_PER_UNIT = 50

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import random
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -81,6 +82,50 @@ def test_a_cutoff_at_the_optimum_still_finds_it_and_below_it_finds_nothing() -> 
     assert at.optimal and at.value == pytest.approx(solver.objective_value)
     below = solve_milp(milp_model, cutoff=solver.objective_value - 1, time_limit_s=10)
     assert below.values is None and not below.optimal
+
+
+def _a_plan_and_its_value(model: cp_model.CpModel) -> tuple[list[int], float] | None:
+    """A plan meeting every rule of ``model`` found without its objective (usually not optimal), and its
+    objective value; None when the model has no plan."""
+    proto = model.proto
+    plain = model.clone()
+    plain.clear_objective()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    if solver.solve(plain) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    values = [int(v) for v in solver.response_proto.solution]
+    value = float(proto.objective.offset) + sum(
+        c * values[int(j)] for j, c in zip(proto.objective.vars, proto.objective.coeffs, strict=True))
+    return values, value
+
+
+@pytest.mark.parametrize("use_highspy", [True, False])
+@pytest.mark.parametrize("seed", range(20))
+def test_a_mip_start_at_the_cutoff_keeps_the_optimum(seed: int, use_highspy: bool,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A known plan handed to HiGHS as its start (highspy) or ignored (scipy, no highspy): the cutoff at
+    that plan's value, HiGHS proves the optimum CP-SAT proves, and with one node it keeps a plan at least
+    as good as the start (highspy: the start is its first incumbent)."""
+    if use_highspy:
+        pytest.importorskip("highspy")
+    else:
+        monkeypatch.setitem(sys.modules, "highspy", None)  # import fails: the scipy path
+    model = _random_model(seed)
+    known = _a_plan_and_its_value(model)
+    if known is None:
+        return
+    start, value = known
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(model) == cp_model.OPTIMAL
+    milp_model = to_milp(model.proto)
+    assert milp_model is not None
+    answer = solve_milp(milp_model, cutoff=value, time_limit_s=10, start=start)
+    assert answer.optimal and answer.value == pytest.approx(solver.objective_value)
+    if use_highspy:
+        one_node = solve_milp(milp_model, cutoff=value, time_limit_s=10, node_limit=1, start=start)
+        assert one_node.value is not None and one_node.value <= value + 1e-6
 
 
 def test_a_rule_the_translation_does_not_cover_leaves_the_level_to_cp_sat() -> None:

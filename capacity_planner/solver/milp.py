@@ -273,13 +273,18 @@ def to_milp(proto: Any) -> Milp | None:
 
 
 def solve_milp(milp_model: Milp, *, cutoff: float | None, time_limit_s: float,
-               node_limit: int | None = None) -> MilpAnswer:
-    """Minimise ``milp_model`` with HiGHS (``scipy.optimize.milp``, relative gap 0), with the row
-    :math:`c^\\top y + c_0 \\le \\text{cutoff}` when given; stops after ``time_limit_s`` seconds or
-    ``node_limit`` branch-and-bound nodes (a count: the same on any machine)."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_matrix
+               node_limit: int | None = None, start: list[int] | None = None) -> MilpAnswer:
+    """Minimise ``milp_model`` with HiGHS (relative gap 0), with the row :math:`c^\\top y + c_0 \\le
+    \\text{cutoff}` when given; stops after ``time_limit_s`` seconds or ``node_limit`` branch-and-bound nodes
+    (a count: the same on any machine).
 
+    ``start`` (one integer per column, a plan known to meet every row: the previous level's plan) is given
+    to HiGHS as its first incumbent (a MIP start) through :mod:`highspy` when it is installed; otherwise,
+    and without a start, HiGHS is run through ``scipy.optimize.milp``, which takes none. The solver passes a
+    start only when :data:`capacity_planner.solver.solve.HIGHS_MIP_START` is set: on the service sample's
+    ``changes`` level it cut HiGHS's nodes from 103-281 to 19-35, but on two trust services it made HiGHS
+    slower (docs/benchmarks.md, "Session 11").
+    """
     m = milp_model
     rows, cols, vals, lower, upper = m.rows, m.cols, m.vals, m.lower, m.upper
     if cutoff is not None:
@@ -289,6 +294,25 @@ def solve_milp(milp_model: Milp, *, cutoff: float | None, time_limit_s: float,
         vals = np.concatenate([vals, m.c[nz]])
         lower = np.append(lower, -np.inf)
         upper = np.append(upper, cutoff - m.offset + 1e-6)
+    if start is not None:
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            start = None
+    if start is None:
+        return _solve_scipy(m, (rows, cols, vals, lower, upper), time_limit_s, node_limit)
+    return _solve_highspy(m, (rows, cols, vals, lower, upper), time_limit_s, node_limit, start)
+
+
+_Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _solve_scipy(m: Milp, matrix: _Rows, time_limit_s: float, node_limit: int | None) -> MilpAnswer:
+    """HiGHS through ``scipy.optimize.milp`` (no MIP start)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix
+
+    rows, cols, vals, lower, upper = matrix
     a = coo_matrix((vals, (rows, cols)), shape=(len(lower), len(m.c))).tocsr()
     start = time.perf_counter()
     res = milp(m.c, constraints=LinearConstraint(a, lower, upper), integrality=np.ones(len(m.c)),
@@ -302,3 +326,50 @@ def solve_milp(milp_model: Milp, *, cutoff: float | None, time_limit_s: float,
         return MilpAnswer(False, None, bound, None, seconds)
     value = float(res.fun) + m.offset
     return MilpAnswer(res.status == 0, value, bound, [round(float(v)) for v in res.x], seconds)
+
+
+def _solve_highspy(m: Milp, matrix: _Rows, time_limit_s: float, node_limit: int | None,
+                   start: list[int] | None) -> MilpAnswer:
+    """HiGHS through :mod:`highspy`, with ``start`` as a MIP start (the same model and options as
+    :func:`_solve_scipy`, whose HiGHS ``random_seed`` is also 0)."""
+    import highspy
+    from scipy.sparse import coo_matrix
+
+    rows, cols, vals, lower, upper = matrix
+    a = coo_matrix((vals, (rows, cols)), shape=(len(lower), len(m.c))).tocsc()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(m.c), len(lower)
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = m.c, m.lb, m.ub
+    lp.row_lower_ = np.where(np.isfinite(lower), lower, -inf)
+    lp.row_upper_ = np.where(np.isfinite(upper), upper, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * len(m.c)
+    # highspy.Highs prints HiGHS's banner to stdout when built (its Python callbacks); the bound core class
+    # it extends does not, and has every method used here.
+    h = getattr(getattr(highspy, "_core", None), "_Highs", highspy.Highs)()
+    h.setOptionValue("output_flag", False)
+    h.passModel(lp)
+    h.setOptionValue("time_limit", max(0.1, float(time_limit_s)))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("random_seed", 0)
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
+    if start is not None and len(start) == len(m.c):
+        solution = highspy.HighsSolution()
+        solution.col_value = [float(v) for v in start]
+        solution.value_valid = True
+        h.setSolution(solution)
+    began = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - began
+    info = h.getInfo()
+    bound = float(info.mip_dual_bound)
+    bound_out = float(bound) + m.offset if np.isfinite(bound) and abs(bound) < inf else None
+    if info.primal_solution_status != 2:  # kSolutionStatusFeasible: HiGHS holds a plan
+        return MilpAnswer(False, None, bound_out, None, seconds)
+    value = float(info.objective_function_value) + m.offset
+    optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    values = [round(float(v)) for v in h.getSolution().col_value]
+    return MilpAnswer(optimal, value, bound_out, values, seconds)

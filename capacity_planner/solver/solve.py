@@ -102,6 +102,13 @@ its levels stay CP-SAT's alone, as measured in session 5."""
 HIGHS_MIN_SECONDS = 4.0
 """HiGHS is not asked when its share of a level would be shorter than this (wall-clock mode): in a part of a
 trust given ~2 s, splitting a level would only take time from CP-SAT."""
+HIGHS_MIP_START = False
+"""Hand HiGHS the plan behind its cutoff as a MIP start (needs :mod:`highspy`; :func:`_highs_level`). Off:
+measured in session 11 (docs/benchmarks.md) it proved the service sample's ``changes`` level in 12-35 nodes
+at five seeds where HiGHS without it took 32-281 (two seeds unproven in 60 s), but it made HiGHS slower
+on the same level of Rheumatology (3 of 5 seeds, e.g. 742 nodes against 1) and of Diabetes and
+endocrinology at one seed of two (left at the start's 279 in 90 s where HiGHS alone reached 181; at the
+other 353 nodes against 730) in the trust pack: not better on every model, so the default is unchanged."""
 HIGHS_NODES_PER_UNIT = 50
 """With a work limit, HiGHS stops after this many branch-and-bound nodes per work unit of the level (a
 count, so the plan does not depend on the machine's speed); the wall clock is its safety net."""
@@ -213,13 +220,17 @@ def least_value(model: cp_model.CpModel) -> float:
 
 
 def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, seconds: float,
-                 nodes: int | None = None) -> tuple[cp_model.CpSolver | None, Hint | None]:
+                 nodes: int | None = None, known: cp_model.CpSolver | None = None,
+                 ) -> tuple[cp_model.CpSolver | None, Hint | None]:
     """HiGHS on the level being solved (:mod:`capacity_planner.solver.milp`): the same model, with the row
     objective <= ``cutoff`` (a value a known plan reaches). When HiGHS proves an optimum, its cells are
     fixed and solved by CP-SAT (so every rule is checked by the model itself) and that solver is returned;
     None when HiGHS proves nothing within ``seconds`` (and ``nodes`` branch-and-bound nodes), the model has
     a rule the translation does not cover, or CP-SAT does not confirm the plan at HiGHS's value. Second:
-    the best plan HiGHS found without proving it, as a hint for CP-SAT's own search (None if none)."""
+    the best plan HiGHS found without proving it, as a hint for CP-SAT's own search (None if none).
+    ``known``: a CP-SAT solve of this model holding a plan at ``cutoff`` (the previous plan, or CP-SAT's
+    own), handed to HiGHS as its MIP start when :data:`HIGHS_MIP_START` is set and :mod:`highspy`
+    installed."""
     from capacity_planner.solver.milp import solve_milp, to_milp
 
     if seconds < 1.0:
@@ -227,7 +238,10 @@ def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, second
     milp_model = to_milp(model.cp.proto)
     if milp_model is None:
         return None, None
-    answer = solve_milp(milp_model, cutoff=cutoff, time_limit_s=seconds, node_limit=nodes)
+    start = None
+    if HIGHS_MIP_START and known is not None and cutoff is not None:
+        start = [int(v) for v in known.response_proto.solution]
+    answer = solve_milp(milp_model, cutoff=cutoff, time_limit_s=seconds, node_limit=nodes, start=start)
     if answer.values is None or answer.value is None:
         return None, None
     values = answer.values
@@ -534,7 +548,8 @@ class _Run:
             nodes = None if work is None else max(20, round(HIGHS_NODES_PER_UNIT * work))
             cutoff = previous.objective_value if search.found and previous is not None else None
             search.proven, search.highs_found = _highs_level(
-                self.model, cutoff, self.seed, budget * HIGHS_SHARE if work is None else budget, nodes)
+                self.model, cutoff, self.seed, budget * HIGHS_SHARE if work is None else budget, nodes,
+                previous if cutoff is not None else None)
             if search.proven is None:
                 search.budget = max(0.01, budget - (time.perf_counter() - search.t0))
 
@@ -647,7 +662,8 @@ class _Run:
         level_work = search.level_work
         nodes = None if level_work is None else max(20, round(HIGHS_NODES_PER_UNIT * level_work))
         cutoff = solver.objective_value if status is SolveStatus.FEASIBLE else None
-        after, unproven = _highs_level(self.model, cutoff, self.seed, left, nodes)
+        after, unproven = _highs_level(self.model, cutoff, self.seed, left, nodes,
+                                       solver if cutoff is not None else None)
         if after is not None:
             outcome.solver, outcome.status = after, SolveStatus.OPTIMAL
             outcome.bound = after.best_objective_bound

@@ -309,6 +309,7 @@ class PackSource:
     path: str
     format: str  # "folder" or "xlsx" (or "memory")
     file_hashes: Mapping[str, str] = field(default_factory=dict)
+    rows_read: Mapping[str, int] = field(default_factory=dict)  # rows in the file of a table held as runs
 
 
 def _empty(columns: Mapping[str, str]) -> pd.DataFrame:

@@ -103,31 +103,38 @@ def _clean_counts(column: Any) -> bool:
     return low is None or low >= 0
 
 
-def _codes(column: Any) -> npt.NDArray[np.int64] | None:
+def _codes(column: Any) -> npt.NDArray[Any] | None:
     """One integer per cell, equal only when the cells are equal (blank = -1 for text and booleans; a
     dictionary naming one value twice merely collapses less); None for a date column with blanks (read
-    row by row, where the blank is reported)."""
+    row by row, where the blank is reported). Dictionary indices and dates keep their own width (no copy
+    to 64 bits)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     t = column.type
     if pa.types.is_dictionary(t):  # one dictionary for every chunk (``unify_dictionaries``)
-        return np.concatenate([np.asarray(c.indices.fill_null(-1).to_numpy(zero_copy_only=False),
-                                          dtype=np.int64) for c in column.chunks] or [np.zeros(0, np.int64)])
+        indices = pa.chunked_array([c.indices for c in column.chunks], type=t.index_type)
+        return _numpy(indices.fill_null(-1) if indices.null_count else indices)
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         encoded = pc.dictionary_encode(column).combine_chunks()
-        return np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return _numpy(encoded.indices.fill_null(-1))
     if pa.types.is_boolean(t):
-        return np.asarray(column.cast(pa.int8()).fill_null(-1).to_numpy(), dtype=np.int64)
+        return _numpy(column.cast(pa.int8()).fill_null(-1))
     if column.null_count:
         return None  # dates and integers: a blank has no sentinel that no cell can hold
-    if pa.types.is_timestamp(t) or pa.types.is_date(t):
-        return np.asarray(column.cast(pa.int64() if pa.types.is_timestamp(t) or pa.types.is_date64(t)
-                                      else pa.int32()).to_numpy(), dtype=np.int64)
-    return np.asarray(column.to_numpy(), dtype=np.int64)
+    if pa.types.is_timestamp(t) or pa.types.is_date64(t):
+        return _numpy(column.cast(pa.int64()))
+    if pa.types.is_date32(t):
+        return _numpy(column.cast(pa.int32()))
+    return _numpy(column)
 
 
-def _run_starts(codes: list[npt.NDArray[np.int64]], n: int) -> npt.NDArray[np.intp]:
+def _numpy(values: Any) -> npt.NDArray[Any]:
+    """A chunked Arrow array without blanks as one NumPy array."""
+    return np.asarray(values.to_numpy())
+
+
+def _run_starts(codes: list[npt.NDArray[Any]], n: int) -> npt.NDArray[np.intp]:
     """Rows (0-based) where a run of identical rows starts: row 0, and every row differing from the one
     before it in some column."""
     change = np.zeros(n, dtype=bool)

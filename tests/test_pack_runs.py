@@ -129,6 +129,7 @@ def test_the_sample_read_as_runs_gives_the_history_of_its_rows(tmp_path: Path) -
     n_rows = len(rows.appointments)
     assert runs.source.rows_read == {"appointments": n_rows} and len(runs.appointments) < n_rows
     assert int(runs.appointments["count"].sum()) == n_rows
+    assert runs.differences(rows) == []  # the same appointments, as runs and as rows
     a, b = build_history(runs), build_history(rows)
     pd.testing.assert_frame_equal(a.rates, b.rates)
     pd.testing.assert_frame_equal(a.follow_ups, b.follow_ups)

@@ -196,9 +196,10 @@ def child_reader(pack_dir: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     build_history(pack)
     t_hist = time.perf_counter() - t0
+    rows_read = getattr(pack.source, "rows_read", {})  # absent before session 11: rows held as read
     return {"read_s": t_read, "history_s": t_hist, "total_s": t_read + t_hist, "peak_rss_mb": _rss_mb(),
             "appointment_rows_held": len(pack.appointments),
-            "appointment_rows_read": int(pack.source.rows_read.get("appointments", len(pack.appointments)))}
+            "appointment_rows_read": int(rows_read.get("appointments", len(pack.appointments)))}
 
 
 HISTORY_FILES = ("activities.parquet", "referrals.parquet", "appointments.parquet", "delivered.parquet",

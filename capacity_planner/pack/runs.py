@@ -61,26 +61,36 @@ def collapse_runs(file: Any, schema: Any) -> tuple[pd.DataFrame, npt.NDArray[np.
     table = file.read().unify_dictionaries()
     if COUNT in names and not _clean_counts(table.column(COUNT)):
         return None
-    codes = []
+    codes: dict[str, npt.NDArray[Any]] = {}
     for name in (n for n in names if n != COUNT):
         code = _codes(table.column(name))
         if code is None:
             return None
-        codes.append(code)
+        codes[name] = code
     n = table.num_rows
-    starts = _run_starts(codes, n)
+    starts = _run_starts(list(codes.values()), n)
     if COUNT in names:
         counts = np.add.reduceat(np.asarray(table.column(COUNT).to_numpy(), dtype=np.int64), starts)
     else:
         counts = np.diff(np.append(starts, n)).astype(np.int64)
-    del codes
-    runs = table.take(pa.array(starts))
-    del table
-    frame = pd.DataFrame({name: runs.column(name).to_pandas() for name in names if name != COUNT},
-                         index=pd.RangeIndex(len(starts)), copy=False)
+    take = pa.array(starts)
+    frame = pd.DataFrame({name: _run_values(table.column(name), codes[name], starts, take)
+                          for name in names if name != COUNT}, index=pd.RangeIndex(len(starts)), copy=False)
+    del codes, table
     frame[COUNT] = counts
     pa.default_memory_pool().release_unused()
     return frame, starts.astype(np.int64), n
+
+
+def _run_values(column: Any, code: npt.NDArray[Any], starts: npt.NDArray[np.intp], take: Any) -> Any:
+    """The column's cells at the runs' first rows, as Arrow's ``to_pandas`` gives them; a dictionary
+    column straight from its indices (a categorical over the file's dictionary: no strings gathered)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(column.type) and column.num_chunks:
+        categories = pd.CategoricalDtype(column.chunk(0).dictionary.to_pandas())
+        return pd.Categorical.from_codes(code[starts], dtype=categories)
+    return column.take(take).to_pandas()
 
 
 def _comparable(arrow_type: Any) -> bool:

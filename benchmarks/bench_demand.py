@@ -40,6 +40,12 @@ HERE = Path(__file__).resolve().parent
 PACKS = HERE / "_packs"
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system, every thread) of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -170,14 +176,15 @@ def child_duckdb(pack_dir: Path) -> dict[str, Any]:
 
     con = duckdb.connect()
     con.execute(f"SET threads TO {os.cpu_count() or 1}")
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu_s()
     rows = {
         name: len(con.execute(sql.format(d=pack_dir.as_posix())).fetchall())
         for name, sql in DUCKDB_SQL.items()
     }
-    t_total = time.perf_counter() - t0
+    t_total, cpu = time.perf_counter() - t0, _cpu_s() - cpu0
     return {
         "total_s": t_total,
+        "cpu_s": cpu,
         **{f"{k}_rows": v for k, v in rows.items()},
         "peak_rss_mb": _rss_mb(),
         "duckdb": duckdb.__version__,
@@ -190,14 +197,15 @@ def child_reader(pack_dir: Path) -> dict[str, Any]:
     from capacity_planner.demand.history import build_history
     from capacity_planner.pack.read import read_pack
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu_s()
     pack = read_pack(pack_dir, purpose="demand")
     t_read = time.perf_counter() - t0
     t0 = time.perf_counter()
     build_history(pack)
-    t_hist = time.perf_counter() - t0
+    t_hist, cpu = time.perf_counter() - t0, _cpu_s() - cpu0
     rows_read = getattr(pack.source, "rows_read", {})  # absent before session 11: rows held as read
-    return {"read_s": t_read, "history_s": t_hist, "total_s": t_read + t_hist, "peak_rss_mb": _rss_mb(),
+    return {"read_s": t_read, "history_s": t_hist, "total_s": t_read + t_hist, "cpu_s": cpu,
+            "peak_rss_mb": _rss_mb(),
             "appointment_rows_held": len(pack.appointments),
             "appointment_rows_read": int(rows_read.get("appointments", len(pack.appointments)))}
 
@@ -347,6 +355,9 @@ def main() -> None:
           f"median | {hist_reader:.2f} | {med(r['peak_rss_mb'] for r in rh):.0f} |")
     print(f"| **ratio of that to DuckDB's, medians (target <= 2x)** | **{hist_reader / duck_med:.2f}x** | |")
     print(f"| DuckDB's bare aggregation, median of {len(runs['duckdb'])} | {duck_med:.2f} | |")
+    cpu_ours, cpu_duck = med(r["cpu_s"] for r in rh), med(r["cpu_s"] for r in runs["duckdb"])
+    print(f"| CPU seconds (user + system, all threads), medians: the command's reading + aggregation of "
+          f"DuckDB's files {cpu_ours:.2f}, DuckDB {cpu_duck:.2f} | ratio {cpu_ours / cpu_duck:.2f}x | |")
     print(f"| `capacity-planner demand` (the command, charts as by default), median of {len(commands)} | "
           f"{med(c['wall_s'] for c in commands):.2f} (CPU {med(c['cpu_s'] for c in commands):.2f}) | "
           f"{max(c['peak_rss_mb'] for c in commands):.0f} (peak RSS, largest run) |")

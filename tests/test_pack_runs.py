@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,11 +21,10 @@ from capacity_planner.demand.history import build_history
 from capacity_planner.pack.read import _load, sample_pack_path
 from capacity_planner.pack.runs import collapse_runs
 from capacity_planner.pack.summary import summarise_pack
+from capacity_planner.pack.write import write_pack
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pytest
 
 KEYS = ["appointment_date", "activity_id", "outcome", "clinician_id", "is_new"]
 
@@ -154,3 +154,16 @@ def test_a_problem_in_a_collapsed_extract_names_the_users_row(tmp_path: Path) ->
     assert problems == row_problems
     mine = [p for p in problems if p.source == "appointments.parquet" and p.severity == "error"]
     assert [(p.row, p.column, p.value) for p in mine] == [(i + 2, "activity_id", "no.such.clinic") for i in bad]
+
+
+@pytest.mark.parametrize("table_format", ["csv", "parquet"])
+def test_a_pack_read_as_runs_is_written_and_read_back_as_the_same_pack(tmp_path: Path, table_format: str) -> None:
+    pack_dir = _parquet_sample(tmp_path)
+    runs, _ = _load(pack_dir, "demand")
+    rows, _ = _load(pack_dir, "demand", collapse=False)
+    assert runs is not None and rows is not None
+    write_pack(runs, tmp_path / "written", table_format)  # type: ignore[arg-type]
+    back, problems = _load(tmp_path / "written", "demand")
+    assert back is not None and [p for p in problems if p.severity == "error"] == []
+    assert back.differences(rows) == []
+    pd.testing.assert_frame_equal(build_history(back).rates, build_history(rows).rates)

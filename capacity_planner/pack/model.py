@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from capacity_planner import constants as C
@@ -310,6 +311,7 @@ class PackSource:
     path: str
     format: str  # "folder" or "xlsx" (or "memory")
     file_hashes: Mapping[str, str] = field(default_factory=dict)
+    rows_read: Mapping[str, int] = field(default_factory=dict)  # rows in the file of a table held as runs
 
 
 def _empty(columns: Mapping[str, str]) -> pd.DataFrame:
@@ -438,6 +440,8 @@ class PlanningPack:
                 continue
             a, b = getattr(self, f.name), getattr(other, f.name)
             if isinstance(a, pd.DataFrame):
+                if f.name == "appointments":  # rows or runs of identical rows with a count (pack/runs.py)
+                    a, b = _runs(a), _runs(b)
                 if not _frames_equal(a, b):
                     diffs.append(f.name)
             elif f.name == "extra_columns":
@@ -449,6 +453,24 @@ class PlanningPack:
             elif a != b:
                 diffs.append(f.name)
         return diffs
+
+
+def _runs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Appointments as their runs of identical consecutive rows, ``count`` (blank = 1) summed over each
+    run: the same for a table of rows and for the reader's runs of it (:mod:`capacity_planner.pack.runs`)."""
+    if len(frame) == 0 or "count" not in frame.columns:
+        return frame
+    cells = frame.drop(columns="count").reset_index(drop=True)
+    change = np.zeros(len(cells), dtype=bool)
+    change[0] = True
+    for col in cells.columns:
+        codes = pd.factorize(cells[col], use_na_sentinel=True)[0]
+        change[1:] |= codes[1:] != codes[:-1]
+    starts = np.flatnonzero(change)
+    counts = np.add.reduceat(frame["count"].to_numpy(dtype=np.int64, na_value=1), starts)
+    out = cells.iloc[starts].reset_index(drop=True)
+    out["count"] = pd.Series(counts).astype(frame["count"].dtype)
+    return out
 
 
 def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:

@@ -34,6 +34,7 @@ from capacity_planner.errors import Problem
 from capacity_planner.intake.suggest import did_you_mean
 from capacity_planner.intake.xlsx_formulas import formula_warnings, formulas_without_values_in
 from capacity_planner.pack.grid import GRID_SHEET, INSTRUCTIONS_SHEET, read_job_plan_grid
+from capacity_planner.pack.runs import collapse_runs
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.xlsx_parts import sheet_parts
 from capacity_planner.pack.xlsx_writer import column_letter as excel_column
@@ -63,6 +64,9 @@ class RawTable:
         Row number of each record as seen in Excel (header = 1).
     typed : bool
         True for Parquet/Excel cells that may already be numbers, dates or booleans.
+    collapsed_from : int or None
+        The file's rows when ``frame`` holds its runs of identical rows, one row each with a ``count``
+        (:mod:`capacity_planner.pack.runs`); None when it holds the rows themselves.
     """
 
     name: str
@@ -70,6 +74,7 @@ class RawTable:
     frame: pd.DataFrame
     rows: np.ndarray
     typed: bool = False
+    collapsed_from: int | None = None
 
 
 @dataclass
@@ -87,17 +92,23 @@ class RawPack:
     opened: bool = True  # False when the workbook itself could not be opened (reported once)
 
 
-def read_raw(path: str | Path) -> RawPack:
+COLLAPSIBLE = frozenset({"appointments"})  # read as runs of identical rows when possible (pack/runs.py)
+
+
+def read_raw(path: str | Path, collapse: bool = False) -> RawPack:
     """Read a pack folder or workbook without interpreting cell types.
 
     Parameters
     ----------
     path : str or Path
         A folder of ``NAME.csv`` / ``NAME.parquet`` files (plus optional ``pack.toml``) or an ``.xlsx``.
+    collapse : bool
+        Read the Parquet files of :data:`COLLAPSIBLE` tables as their runs of identical rows where
+        :func:`capacity_planner.pack.runs.collapse_runs` can (``RawTable.collapsed_from`` says so).
     """
     path = Path(path)
     if path.is_dir():
-        return _read_folder(path)
+        return _read_folder(path, collapse)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         if not path.exists():
             return RawPack(str(path), "xlsx", problems=[Problem(str(path), "file not found")])
@@ -114,7 +125,7 @@ def read_raw(path: str | Path) -> RawPack:
 # ---------------------------------------------------------------------------------------------
 # Folders of CSV / Parquet
 # ---------------------------------------------------------------------------------------------
-def _read_folder(folder: Path) -> RawPack:
+def _read_folder(folder: Path, collapse: bool = False) -> RawPack:
     raw = RawPack(str(folder), "folder")
     files: dict[str, list[Path]] = {}
     for p in sorted(folder.iterdir()):
@@ -124,7 +135,7 @@ def _read_folder(folder: Path) -> RawPack:
     with progress(f"Reading {folder.name}", total=sum(sizes.values()), unit="B") as bar:
         for name, paths in files.items():
             bar.describe(f"Reading {paths[0].name}")
-            _read_folder_table(raw, name, paths)
+            _read_folder_table(raw, name, paths, collapse and name in COLLAPSIBLE)
             bar.advance(sum(sizes[p] for p in paths))
     toml_path = folder / TOML_NAME
     if toml_path.is_dir():
@@ -136,7 +147,7 @@ def _read_folder(folder: Path) -> RawPack:
     return raw
 
 
-def _read_folder_table(raw: RawPack, name: str, paths: list[Path]) -> None:
+def _read_folder_table(raw: RawPack, name: str, paths: list[Path], collapse: bool = False) -> None:
     """Read one table of a folder pack (CSV or Parquet) into ``raw``, or record why not."""
     if name not in TABLES:
         hint = did_you_mean(name, list(TABLES))
@@ -154,7 +165,7 @@ def _read_folder_table(raw: RawPack, name: str, paths: list[Path]) -> None:
         return
     p = paths[0]
     raw.file_hashes[p.name] = _sha256(p)
-    table = read_parquet(p, name, raw.problems) if p.suffix.lower() == ".parquet" else \
+    table = read_parquet(p, name, raw.problems, collapse) if p.suffix.lower() == ".parquet" else \
         read_csv(p, name, raw.problems)
     if table is not None:
         raw.tables[name] = table
@@ -266,8 +277,9 @@ def _semicolon_separated(text: str, frame: pd.DataFrame) -> bool:
     return first.count(";") >= 1 and first.count(";") >= len(frame.columns)
 
 
-def read_parquet(path: Path, name: str, problems: list[Problem]) -> RawTable | None:
-    """One Parquet file as the cells of table ``name`` (typed), or None with its problems added."""
+def read_parquet(path: Path, name: str, problems: list[Problem], collapse: bool = False) -> RawTable | None:
+    """One Parquet file as the cells of table ``name`` (typed), or None with its problems added
+    (``collapse``: as its runs of identical rows where possible, :mod:`capacity_planner.pack.runs`)."""
     try:
         import pyarrow.parquet as pq
 
@@ -278,7 +290,13 @@ def read_parquet(path: Path, name: str, problems: list[Problem]) -> RawTable | N
                                     "one value per cell: flatten it before saving", row=1,
                                     column=", ".join(nested)))
             return None
-        frame = _parquet_frame(pq.ParquetFile(path), schema)
+        file = pq.ParquetFile(path)
+        runs = collapse_runs(file, schema) if collapse else None
+        if runs is not None:
+            frame, first, n_rows = runs
+            table = RawTable(name, path.name, frame, first + 2, typed=True, collapsed_from=n_rows)
+            return _finish(table, problems)
+        frame = _parquet_frame(file, schema)
     except Exception as exc:  # pyarrow raises many types for corrupt files
         problems.append(Problem(path.name, f"cannot be read as Parquet: {exc}"))
         return None

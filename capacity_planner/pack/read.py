@@ -81,10 +81,13 @@ def validate_pack(path: str | Path | None = None, purpose: Purpose = "plan") -> 
     return problems
 
 
-def _load(path: Path, purpose: Purpose) -> tuple[M.PlanningPack | None, list[Problem]]:
+def _load(path: Path, purpose: Purpose, collapse: bool = True) -> tuple[M.PlanningPack | None, list[Problem]]:
+    """Read, type and check a pack. ``collapse``: read the appointments as runs of identical rows
+    (:mod:`capacity_planner.pack.runs`); any problem found in a collapsed table reads the pack again row by
+    row, so that every message names the rows as the user sees them."""
     if not path.exists():  # one message, not one per missing table (issue 17)
         return None, [missing_path_problem(path)]
-    raw = read_raw(path)
+    raw = read_raw(path, collapse)
     sink = ProblemSink()
     sink.problems.extend(raw.problems)
     settings, setting_problems = parse_settings(raw.settings, raw.settings_source)
@@ -116,6 +119,9 @@ def _load(path: Path, purpose: Purpose) -> tuple[M.PlanningPack | None, list[Pro
         activity_ids = set(frames["activities"]["activity_id"].astype(str))
         sink.problems.extend(spc_chart_problems(settings, activity_ids, raw.settings_source))
     sink.problems.extend(dna_default_warnings(frames, table_source(raw, "activities")))
+    collapsed = {t.source: t.collapsed_from for t in raw.tables.values() if t.collapsed_from is not None}
+    if any(p.source in collapsed for p in sink.problems):
+        return _load(path, purpose, collapse=False)
     if any(p.severity == "error" for p in sink.problems):
         return None, sink.problems
     records = build_records(frames)
@@ -133,7 +139,8 @@ def _load(path: Path, purpose: Purpose) -> tuple[M.PlanningPack | None, list[Pro
         tables_present=frozenset(frames),
         defaults_applied=tuple(log.applied),
         extra_columns=extras,
-        source=M.PackSource(str(path), raw.format, dict(raw.file_hashes)),
+        source=M.PackSource(str(path), raw.format, dict(raw.file_hashes),
+                            {t.name: n for t in raw.tables.values() if (n := t.collapsed_from) is not None}),
         warnings=tuple(p for p in sink.problems if p.severity == "warning"),
     )
     return pack, sink.problems

@@ -34,7 +34,8 @@ def summarise_pack(pack: PlanningPack) -> str:
         total = int(pack.referrals["count"].sum())
         lines.append(f"  referrals: {total:,} from {first.isoformat()} to {last.isoformat()}")
     if len(pack.appointments):
-        lines.append(f"  appointments: {len(pack.appointments):,} rows")
+        rows = pack.source.rows_read.get("appointments", len(pack.appointments))  # the file's, not the runs'
+        lines.append(f"  appointments: {rows:,} rows")
     if pack.job_plans:
         locked = sum(1 for c in pack.job_plans if c.locked)
         lines.append(f"  current job plans: {len(pack.job_plans)} sessions a week ({locked} locked)")

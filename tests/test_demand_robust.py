@@ -473,6 +473,45 @@ def test_unseen_season_sd_matches_a_simulated_season_of_unknown_phase(fraction: 
     assert unseen_season_sd(0.5, amplitude) == pytest.approx(0.2 / np.pi)
 
 
+def test_season_amplitude_bound_by_hand() -> None:
+    # A <= sqrt(2 alpha_U / (1 - sinc^2 f)), alpha_U = (alpha + 1/mu)(1 + sqrt(2/dof)) - 1/mu, at most A0.
+    from capacity_planner.demand.forecast import season_amplitude_bound
+
+    # f = 1/2: 1 - (2/pi)^2 = 0.594715; Poisson at 1,000: v = 0.001, one s.e. up (dof 8) 0.0015, so
+    # alpha_U = 0.0005 and A = sqrt(0.001 / 0.594715) = 0.041006
+    assert season_amplitude_bound(0.5, 0.0, 1000.0, 8.0) == pytest.approx(0.041006, abs=1e-6)
+    # f = 5/12, alpha = 0.001, no Poisson part: sqrt(2 * 0.0015 / 0.455486) = 0.081157
+    assert season_amplitude_bound(5 / 12, 0.001, 1e12, 8.0) == pytest.approx(0.081157, abs=1e-6)
+    # noisy weekly counts (15 a week, 20 weeks) and windows that show nothing keep the prior A0 = 0.10
+    assert season_amplitude_bound(20 / 52, 0.0, 15.0, 19.0) == 0.10
+    assert season_amplitude_bound(0.0, 0.0, 1000.0, 8.0) == 0.10
+    assert season_amplitude_bound(0.5, 0.0, 1000.0, 0.0) == 0.10
+
+
+@pytest.mark.parametrize("fraction", [0.2, 5 / 12, 0.75])
+def test_season_seen_in_a_window_matches_a_simulation(fraction: float) -> None:
+    # The bound rests on E var_window(A cos(2 pi t - phi)) = A^2/2 (1 - sinc^2 f) over random phases.
+    amplitude = 0.10
+    rng = np.random.default_rng(11)
+    phases = rng.uniform(0, 2 * np.pi, 20_000)
+    t = np.linspace(0.0, fraction, 400, endpoint=False) + fraction / 800
+    season = amplitude * np.cos(2 * np.pi * t[None, :] - phases[:, None])
+    simulated = float(np.mean(season.var(axis=1)))
+    assert simulated == pytest.approx(amplitude**2 / 2 * (1 - np.sinc(fraction) ** 2), rel=0.01)
+
+
+def test_short_history_of_steady_large_totals_bounds_the_unseen_season() -> None:
+    # Five months of about 10,000 varying by 1 % (under-dispersed: alpha = 0). v = 1/10,000, one s.e. up on
+    # 4 dof: alpha_U = 1e-4 * sqrt(1/2) = 7.07e-5; A = sqrt(2 * 7.07e-5 / 0.455486) = 0.0176, and the
+    # unseen-season sd A sinc(5/12) = 0.0130, stated as ±1 % (it was ±7 % with A0 = 0.10).
+    y = [10000.0, 10100.0, 9900.0, 10050.0, 9950.0]
+    fc = forecast_series(y, periods_per_year=12)
+    note = next(n for n in fc.notes if n.startswith("short history"))
+    assert "unseen season (±1%)" in note
+    lo, hi = np.quantile(fc.sample, [0.1, 0.9])
+    assert hi / lo < 1.2  # the draws' 80 % band: 1.13 (1.26 with A0; growth prior and change still in it)
+
+
 def test_real_stress_plan_starts_are_every_quarter_the_history_allows() -> None:
     # April 2016 - March 2019 (36 months): a plan start needs `history` months before it and a test year after.
     from capacity_planner.demand.stress import real_origins

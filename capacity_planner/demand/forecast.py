@@ -109,6 +109,7 @@ from capacity_planner.demand.forecast_rules import (
 __all__ = [
     "WEEKS_PER_YEAR",
     "forecast_series",
+    "season_amplitude_bound",
     "series_seed",
 ]
 
@@ -128,7 +129,8 @@ MAX_SHIFT_SEARCHES: Final = 3
 """Level-shift searches: the whole series, then the periods after each shift found."""
 UNSEEN_SEASON_SD: Final = 0.10
 """Root-mean-square seasonal amplitude A of the log level assumed when the season cannot be estimated
-(a swing of about ±10 % is typical of outpatient referrals); see :func:`unseen_season_sd`."""
+(a swing of about ±10 % is typical of outpatient referrals), lowered when the window's own spread shows it
+cannot be that large (:func:`season_amplitude_bound`); see :func:`unseen_season_sd`."""
 
 
 def unseen_season_sd(fraction_of_year: float, amplitude: float = UNSEEN_SEASON_SD) -> float:
@@ -162,6 +164,66 @@ def unseen_season_sd(fraction_of_year: float, amplitude: float = UNSEEN_SEASON_S
     """
     f = min(max(float(fraction_of_year), 0.0), 1.0)
     return float(amplitude * abs(np.sinc(f)))
+
+
+def season_amplitude_bound(
+    fraction_of_year: float,
+    alpha: float,
+    mean_count: float,
+    dof: float,
+    prior: float = UNSEEN_SEASON_SD,
+) -> float:
+    r"""Root-mean-square seasonal amplitude of the log level assumed for a level measured on a fraction
+    ``f`` of a year: the prior :math:`A_0` (:data:`UNSEEN_SEASON_SD`), or less when the window's own
+    spread shows the season cannot be that large.
+
+    A season :math:`A\cos(2\pi t - \varphi)` of unknown phase varies within a window of length
+    :math:`f` by :math:`\tfrac{A^2}{2}(1 - \mathrm{sinc}^2 f)` on average (the year's :math:`A^2/2` less
+    the window mean's :math:`E\,e^2`, :func:`unseen_season_sd`). That variance is part of the log-scale
+    variance the window shows, :math:`v = 1/\bar\mu + \alpha` for NB2 counts; its Poisson part
+    :math:`1/\bar\mu` is not season. The estimate :math:`\hat v` has relative standard error
+    :math:`\sqrt{2/\nu}` on :math:`\nu` degrees of freedom, so with
+    :math:`\alpha_U = \hat v(1 + \sqrt{2/\nu}) - 1/\bar\mu` (one standard error above) and all of it
+    counted as season,
+
+    .. math:: A \le \sqrt{2\alpha_U / (1 - \mathrm{sinc}^2 f)}.
+
+    Returns :math:`\min(A_0, \cdot)`. A window of a few periods shows nothing of the season
+    (:math:`A_0`); noisy weekly counts keep :math:`A_0` (:math:`1/\bar\mu` alone puts the bound far
+    above it); five months of A&E totals varying by 3 % (:math:`\alpha` about 0.001) bound it.
+
+    Parameters
+    ----------
+    fraction_of_year : float
+        Window length ``f`` in years (0 to 1).
+    alpha : float
+        NB2 dispersion fitted on the window.
+    mean_count : float
+        Mean count per period in the window (:math:`\bar\mu`).
+    dof : float
+        Degrees of freedom of the dispersion estimate (periods less fitted coefficients).
+    prior : float
+        :math:`A_0`.
+
+    Returns
+    -------
+    float
+        Amplitude (log scale, dimensionless).
+
+    Examples
+    --------
+    >>> round(season_amplitude_bound(5 / 12, 0.001, 1e12, 8.0), 4)  # sqrt(2 * 0.0015 / (1 - 0.5445))
+    0.0812
+    >>> season_amplitude_bound(20 / 52, 0.0, 15.0, 19.0)  # 1/15 a week of Poisson noise: no bound
+    0.1
+    """
+    f = min(max(float(fraction_of_year), 0.0), 1.0)
+    seen = 1.0 - float(np.sinc(f)) ** 2
+    if seen <= 0.0 or dof <= 0.0 or mean_count <= 0.0:
+        return prior
+    poisson = 1.0 / mean_count
+    alpha_upper = (max(alpha, 0.0) + poisson) * (1.0 + math.sqrt(2.0 / dof)) - poisson
+    return float(min(prior, math.sqrt(2.0 * max(alpha_upper, 0.0) / seen)))
 
 
 def series_seed(seed: int, key: str) -> np.random.Generator:
@@ -251,14 +313,18 @@ def forecast_series(
         model, fit, extra, growth_notes = _level_growth(data, model, fit, tf, J, rng)
         notes += growth_notes
     if n < 2 * round(P) and seg < round(P):  # level measured on part of a year, season not estimable
-        extra = (0.0 if extra is None else extra) + rng.normal(0.0, unseen_season_sd(seg / P), size=(1, J))
+        amplitude = _window_amplitude(data, model, fit)
+        extra = (0.0 if extra is None else extra) + rng.normal(
+            0.0, unseen_season_sd(seg / P, amplitude), size=(1, J)
+        )
     if growth is None:  # the planning year's growth may depart from the history's
         extra = (0.0 if extra is None else extra) + growth_change_draws(tf, float(tt[-1]), P, J, rng)
     if n < SHORT_HISTORY_YEARS * P:
+        season_sd = unseen_season_sd(seg / P, _window_amplitude(data, model, fit))
         notes.append(
             f"short history ({plural(seg, period_word)}): sized by the short-history method, the mean of "
             f"the {period_word}s available with the level's uncertainty widened for an unseen season "
-            f"(±{unseen_season_sd(seg / P):.0%}) and unknown growth (±{GROWTH_PRIOR_SD:.0%} a year)"
+            f"(±{season_sd:.0%}) and unknown growth (±{GROWTH_PRIOR_SD:.0%} a year)"
         )
     elif seg < SHORT_HISTORY_YEARS * P:
         notes.append(
@@ -404,6 +470,14 @@ def _search_design(part: _Series, model: NegBinGLM) -> tuple[FloatArray, FloatAr
     off = m.offset(part.t, t_ref, part.log_exposure)
     level = 0.05 if seasonal and size >= 3 * year else 0.01
     return X, off, level
+
+
+def _window_amplitude(data: _Series, model: NegBinGLM, fit: NegBinFit) -> float:
+    """Seasonal amplitude for the unseen-season term of a level measured on the segment the current level
+    rests on (:func:`season_amplitude_bound`; degrees of freedom: its periods less the level)."""
+    seg = data.segment_length(model.shift_at)
+    mean_count = float(np.mean(data.y[-seg:]))
+    return season_amplitude_bound(seg / data.periods_per_year, fit.alpha, mean_count, seg - 1.0)
 
 
 def _shrink_trend(fit: NegBinFit) -> tuple[NegBinFit, list[str]]:

@@ -512,6 +512,28 @@ def test_short_history_of_steady_large_totals_bounds_the_unseen_season() -> None
     assert hi / lo < 1.2  # the draws' 80 % band: 1.13 (1.26 with A0; growth prior and change still in it)
 
 
+def test_growth_lag_by_hand() -> None:
+    # 24 months, weights 1/2 (months 0-11) and 1 (12-23): t_c = (210 + 66/2)/18 = 13.5; W = 2 (23 - 13.5)/12
+    # = 1.5833 years; sd = 0.05 sqrt(W/3) = 0.036324. Equal weights (a year): t_c = 5.5, W = 11/12.
+    from capacity_planner.demand.forecast_rules import growth_lag_sd
+
+    sd, t_c = growth_lag_sd(np.arange(24.0), 23.0, 12.0)
+    assert t_c == pytest.approx(13.5) and sd == pytest.approx(0.05 * math.sqrt(2 * 9.5 / 12 / 3))
+    sd, t_c = growth_lag_sd(np.arange(12.0), 11.0, 12.0)
+    assert t_c == pytest.approx(5.5) and sd == pytest.approx(0.05 * math.sqrt(11 / 12 / 3))
+
+
+def test_growth_lag_variance_matches_a_simulated_random_walk_of_growth() -> None:
+    # The current rate less the window's average rate, for a rate that random-walks with variance
+    # sigma^2 a year: variance sigma^2 W/3 (independent check on a fine grid, W = 2 years).
+    rng = np.random.default_rng(5)
+    sigma, window, steps = 0.05, 2.0, 400
+    increments = rng.normal(0.0, sigma * math.sqrt(window / steps), size=(20_000, steps))
+    walk = np.cumsum(increments, axis=1)  # rate at u = window/steps ... window years before now, less now's
+    lag = walk.mean(axis=1)
+    assert float(lag.var()) == pytest.approx(sigma**2 * window / 3, rel=0.03)
+
+
 def test_real_stress_plan_starts_are_every_quarter_the_history_allows() -> None:
     # April 2016 - March 2019 (36 months): a plan start needs `history` months before it and a test year after.
     from capacity_planner.demand.stress import real_origins

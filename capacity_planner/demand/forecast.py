@@ -100,6 +100,7 @@ from capacity_planner.demand.forecast_rules import (
     capped_log_growth,
     condition_on_growth_prior,
     growth_change_draws,
+    growth_lag_sd,
     level_shift_test,
     plausible_forecast,
     shift_min_segment,
@@ -317,6 +318,8 @@ def forecast_series(
         extra = (0.0 if extra is None else extra) + rng.normal(
             0.0, unseen_season_sd(seg / P, amplitude), size=(1, J)
         )
+    if growth is None and (model.trend or model.growth is not None):  # estimated growth lags the current
+        extra = (0.0 if extra is None else extra) + _growth_lag_draws(data, model, tf, J, rng)
     if growth is None:  # the planning year's growth may depart from the history's
         extra = (0.0 if extra is None else extra) + growth_change_draws(tf, float(tt[-1]), P, J, rng)
     if n < SHORT_HISTORY_YEARS * P:
@@ -478,6 +481,16 @@ def _window_amplitude(data: _Series, model: NegBinGLM, fit: NegBinFit) -> float:
     seg = data.segment_length(model.shift_at)
     mean_count = float(np.mean(data.y[-seg:]))
     return season_amplitude_bound(seg / data.periods_per_year, fit.alpha, mean_count, seg - 1.0)
+
+
+def _growth_lag_draws(
+    data: _Series, model: NegBinGLM, tf: FloatArray, J: int, rng: np.random.Generator
+) -> FloatArray:
+    """Draws of the lag of the estimated growth behind the current growth, levered from the weighted
+    centre of the periods it was estimated on (after the last step): :func:`growth_lag_sd`."""
+    after = data.t >= model.shift_at if model.shift_at is not None else np.ones(data.y.size, dtype=bool)
+    sd, t_c = growth_lag_sd(data.t[after], float(data.t[-1]), data.periods_per_year)
+    return rng.normal(0.0, sd, size=(1, J)) * ((tf - t_c) / data.periods_per_year)[:, None]
 
 
 def _shrink_trend(fit: NegBinFit) -> tuple[NegBinFit, list[str]]:

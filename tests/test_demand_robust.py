@@ -534,6 +534,50 @@ def test_growth_lag_variance_matches_a_simulated_random_walk_of_growth() -> None
     assert float(lag.var()) == pytest.approx(sigma**2 * window / 3, rel=0.03)
 
 
+def test_growth_data_weight_by_hand() -> None:
+    # k = tau^2/(tau^2 + v), tau = 0.05: v = tau^2 gives 1/2; v = 0.0001 gives 0.0025/0.0026; the real dip's
+    # bent trend (v = 0.119^2 = 0.014161) gives 0.0025/0.016661 = 0.15005; no data error gives 1.
+    from capacity_planner.demand.forecast_rules import growth_data_weight
+
+    assert growth_data_weight(0.0025) == pytest.approx(0.5)
+    assert growth_data_weight(0.0001) == pytest.approx(0.0025 / 0.0026)
+    assert growth_data_weight(0.119**2) == pytest.approx(0.0025 / 0.016661)
+    assert growth_data_weight(0.0) == 1.0
+
+
+def test_lag_reaches_the_shrunk_growth_through_the_data_weight() -> None:
+    # Independent check of the identity in growth_data_weight: current growth g ~ N(0, tau^2), the estimate
+    # measures g - L + e (L the lag, e the data error); the shrunk estimate k(g - L + e) misses g by
+    # variance tau^2 v/(tau^2 + v) + k^2 sigma_L^2.
+    from capacity_planner.demand.forecast_rules import GrowthEstimate, growth_data_weight
+
+    rng = np.random.default_rng(11)
+    tau, v, sd_lag, n = 0.05, 0.03**2, 0.036, 400_000
+    g = rng.normal(0.0, tau, n)
+    estimate = g - rng.normal(0.0, sd_lag, n) + rng.normal(0.0, math.sqrt(v), n)
+    k = growth_data_weight(v)
+    _, post_var = GrowthEstimate(0.0, v).posterior()
+    assert float(np.var(k * estimate - g)) == pytest.approx(post_var + k * k * sd_lag**2, rel=0.01)
+
+
+def test_growth_lag_draws_scale_with_the_data_weight() -> None:
+    # 24 months, no step: sd 0.036324 levered from t_c = 13.5; weight 1/2 halves every draw exactly (same
+    # stream), weight 0 (growth the prior's alone) adds nothing.
+    from capacity_planner.demand.forecast import _growth_lag_draws, _Series
+    from capacity_planner.demand.forecast_models import NegBinGLM
+
+    data = _Series(np.full(24, 100.0), np.arange(24.0), None, None, 12.0)
+    model = NegBinGLM(12.0, trend=True)
+    tf = np.arange(24.0, 36.0)
+    full = _growth_lag_draws(data, model, tf, 4000, np.random.default_rng(3), 1.0)
+    half = _growth_lag_draws(data, model, tf, 4000, np.random.default_rng(3), 0.5)
+    none = _growth_lag_draws(data, model, tf, 4000, np.random.default_rng(3), 0.0)
+    np.testing.assert_allclose(half, 0.5 * full)
+    assert not none.any()
+    lever = (35.0 - 13.5) / 12.0  # the last planning month
+    assert float(full[-1].std()) == pytest.approx(0.05 * math.sqrt(2 * 9.5 / 12 / 3) * lever, rel=0.05)
+
+
 def test_real_stress_plan_starts_are_every_quarter_the_history_allows() -> None:
     # April 2016 - March 2019 (36 months): a plan start needs `history` months before it and a test year after.
     from capacity_planner.demand.stress import real_origins

@@ -100,6 +100,7 @@ from capacity_planner.demand.forecast_rules import (
     capped_log_growth,
     condition_on_growth_prior,
     growth_change_draws,
+    growth_data_weight,
     growth_lag_sd,
     level_shift_test,
     plausible_forecast,
@@ -307,11 +308,13 @@ def forecast_series(
         note = "no demand after the level shift found in its history; none is forecast"
         return dataclasses.replace(zero_forecast(H, n, "zero"), notes=(*notes, note))
     extra: FloatArray | None = None
+    data_weight = 0.0  # the weight of the data's growth estimate against the growth prior
     if growth is None and model.trend:
+        data_weight = growth_data_weight(float(fit.cov[1, 1]))
         fit, growth_notes = _shrink_trend(fit)
         notes += growth_notes
     elif growth is None and n < 2 * round(P):  # level-only regime (a flat trend was tested and dropped)
-        model, fit, extra, growth_notes = _level_growth(data, model, fit, tf, J, rng)
+        model, fit, extra, data_weight, growth_notes = _level_growth(data, model, fit, tf, J, rng)
         notes += growth_notes
     if n < 2 * round(P) and seg < round(P):  # level measured on part of a year, season not estimable
         amplitude = _window_amplitude(data, model, fit)
@@ -319,7 +322,7 @@ def forecast_series(
             0.0, unseen_season_sd(seg / P, amplitude), size=(1, J)
         )
     if growth is None and (model.trend or model.growth is not None):  # estimated growth lags the current
-        extra = (0.0 if extra is None else extra) + _growth_lag_draws(data, model, tf, J, rng)
+        extra = (0.0 if extra is None else extra) + _growth_lag_draws(data, model, tf, J, rng, data_weight)
     if growth is None:  # the planning year's growth may depart from the history's
         extra = (0.0 if extra is None else extra) + growth_change_draws(tf, float(tt[-1]), P, J, rng)
     if n < SHORT_HISTORY_YEARS * P:
@@ -484,13 +487,14 @@ def _window_amplitude(data: _Series, model: NegBinGLM, fit: NegBinFit) -> float:
 
 
 def _growth_lag_draws(
-    data: _Series, model: NegBinGLM, tf: FloatArray, J: int, rng: np.random.Generator
+    data: _Series, model: NegBinGLM, tf: FloatArray, J: int, rng: np.random.Generator, data_weight: float
 ) -> FloatArray:
     """Draws of the lag of the estimated growth behind the current growth, levered from the weighted
-    centre of the periods it was estimated on (after the last step): :func:`growth_lag_sd`."""
+    centre of the periods it was estimated on (after the last step): :func:`growth_lag_sd`; it reaches
+    the growth used through the data's weight against the prior (:func:`growth_data_weight`)."""
     after = data.t >= model.shift_at if model.shift_at is not None else np.ones(data.y.size, dtype=bool)
     sd, t_c = growth_lag_sd(data.t[after], float(data.t[-1]), data.periods_per_year)
-    return rng.normal(0.0, sd, size=(1, J)) * ((tf - t_c) / data.periods_per_year)[:, None]
+    return rng.normal(0.0, data_weight * sd, size=(1, J)) * ((tf - t_c) / data.periods_per_year)[:, None]
 
 
 def _shrink_trend(fit: NegBinFit) -> tuple[NegBinFit, list[str]]:
@@ -506,20 +510,23 @@ def _shrink_trend(fit: NegBinFit) -> tuple[NegBinFit, list[str]]:
 
 def _level_growth(
     data: _Series, model: NegBinGLM, fit: NegBinFit, tf: FloatArray, J: int, rng: np.random.Generator
-) -> tuple[NegBinGLM, NegBinFit, FloatArray, list[str]]:
+) -> tuple[NegBinGLM, NegBinFit, FloatArray, float, list[str]]:
     """Growth of a level-only model: year on year when a year and a period follow the last shift, else
     unknown (the prior); the level is refitted with the posterior mean as an offset and the rest of the
     growth's uncertainty is drawn: :math:`(g_j - \\bar g)(t_h - t_c)/P` with :math:`t_c` the mean period
-    of the segment the level is measured on."""
+    of the segment the level is measured on. Also returns the weight of the year-on-year estimate against
+    the prior (:func:`growth_data_weight`; 0 when growth is unknown)."""
     P = data.periods_per_year
     after = np.ones(data.y.size, dtype=bool) if model.shift_at is None else data.t >= model.shift_at
     le = None if data.log_exposure is None else data.log_exposure[after]
     est = year_on_year_growth(data.y[after], P, log_exposure=le, alpha=fit.alpha)
     notes: list[str] = []
+    weight = 0.0
     if est is None:
         mean, var = 0.0, GROWTH_PRIOR_SD**2
     else:
         mean, var = est.posterior()
+        weight = growth_data_weight(est.variance)
         capped = capped_log_growth(mean)
         if abs(est.log_growth) > math.log1p(GROWTH_CAP):
             notes.append(cap_note(est.log_growth, capped))
@@ -530,4 +537,4 @@ def _level_growth(
             model, fit = grown, refit
     t_c = float(data.t[after].mean())
     extra = rng.normal(0.0, math.sqrt(var), size=(1, J)) * ((tf - t_c) / P)[:, None]
-    return model, fit, extra, notes
+    return model, fit, extra, weight, notes

@@ -39,7 +39,8 @@ Growth is never extrapolated without limit (unless ``demand.growth`` is given):
   (:func:`growth_change_draws`, :data:`GROWTH_CHANGE_SD`);
 * an estimated growth lags the current one under that random walk (the estimate averages the rate over
   its window): each draw adds :math:`\varepsilon_j (t_h - t_c)/P`, :math:`\varepsilon_j \sim N(0,
-  \sigma_\Delta^2 W/3)` (:func:`growth_lag_sd`);
+  k^2\sigma_\Delta^2 W/3)` (:func:`growth_lag_sd`), :math:`k` the data's weight against the growth
+  prior (:func:`growth_data_weight`);
 * the result is capped at ±:data:`GROWTH_CAP` a year, with a warning naming the estimate when it was
   beyond the cap;
 * from one year and one period of history, growth is estimated year on year (:func:`year_on_year_growth`),
@@ -76,6 +77,7 @@ __all__ = [
     "capped_log_growth",
     "condition_on_growth_prior",
     "growth_change_draws",
+    "growth_data_weight",
     "growth_lag_sd",
     "level_shift_statistic",
     "level_shift_test",
@@ -284,6 +286,27 @@ def growth_lag_sd(
     t_c = float(np.sum(w * t_segment) / np.sum(w))
     window = 2.0 * (t_last - t_c) / periods_per_year
     return GROWTH_CHANGE_SD * math.sqrt(max(window, 0.0) / 3.0), t_c
+
+
+def growth_data_weight(variance: float, tau: float = GROWTH_PRIOR_SD) -> float:
+    r"""Weight :math:`k = \tau^2/(\tau^2 + v)` of a growth estimate of variance :math:`v` in its
+    posterior mean under the prior :math:`N(0, \tau^2)` (:meth:`GrowthEstimate.posterior`,
+    :func:`condition_on_growth_prior`).
+
+    The posterior mean :math:`k\hat g` carries the estimate's errors scaled by :math:`k`, the lag of
+    :func:`growth_lag_sd` among them: with the estimate measuring the window's average growth
+    :math:`g_n - L`, the error of :math:`k\hat g` about the current growth :math:`g_n` has variance
+    :math:`(1-k)^2\tau^2 + k^2 v + k^2\sigma_L^2`, the posterior variance :math:`\tau^2 v/(\tau^2 + v)`
+    plus :math:`k^2\sigma_L^2` (the mean squared error of a linear shrinkage estimator; the first two
+    terms sum to the posterior variance). So the lag is drawn with sd :math:`k\sigma_L`: in full when the
+    data fix the growth, hardly at all when the prior does (a trend bent by a dip and recovery).
+
+    Examples
+    --------
+    >>> growth_data_weight(0.0025), growth_data_weight(0.0)  # v = tau^2: half; no error: all
+    (0.5, 1.0)
+    """
+    return tau * tau / (tau * tau + max(float(variance), 0.0))
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,10 @@ extrapolated trend and under-covers. When growth is estimated, each draw's linea
 a change of growth in the planning year, :math:`\delta_j (t_h - t_n)/P` with
 :math:`\delta_j \sim N(0, \sigma_\Delta^2)`
 (:func:`~capacity_planner.demand.forecast_rules.growth_change_draws`).
+Under that random walk an estimated growth also lags the current one: each draw adds
+:math:`\varepsilon_j (t_h - t_c)/P`, :math:`\varepsilon_j \sim N(0, k^2\sigma_\Delta^2 W/3)`
+(:func:`~capacity_planner.demand.forecast_rules.growth_lag_sd`,
+:func:`~capacity_planner.demand.forecast_rules.growth_data_weight`).
 The *weekly demand in the planning year* is the pool of all
 :math:`y_{hj}`; its quantile is taken with :func:`numpy.quantile` and the configured ``method``.
 """

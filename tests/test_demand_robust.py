@@ -473,6 +473,111 @@ def test_unseen_season_sd_matches_a_simulated_season_of_unknown_phase(fraction: 
     assert unseen_season_sd(0.5, amplitude) == pytest.approx(0.2 / np.pi)
 
 
+def test_season_amplitude_bound_by_hand() -> None:
+    # A <= sqrt(2 alpha_U / (1 - sinc^2 f)), alpha_U = (alpha + 1/mu)(1 + sqrt(2/dof)) - 1/mu, at most A0.
+    from capacity_planner.demand.forecast import season_amplitude_bound
+
+    # f = 1/2: 1 - (2/pi)^2 = 0.594715; Poisson at 1,000: v = 0.001, one s.e. up (dof 8) 0.0015, so
+    # alpha_U = 0.0005 and A = sqrt(0.001 / 0.594715) = 0.041006
+    assert season_amplitude_bound(0.5, 0.0, 1000.0, 8.0) == pytest.approx(0.041006, abs=1e-6)
+    # f = 5/12, alpha = 0.001, no Poisson part: sqrt(2 * 0.0015 / 0.455486) = 0.081157
+    assert season_amplitude_bound(5 / 12, 0.001, 1e12, 8.0) == pytest.approx(0.081157, abs=1e-6)
+    # noisy weekly counts (15 a week, 20 weeks) and windows that show nothing keep the prior A0 = 0.10
+    assert season_amplitude_bound(20 / 52, 0.0, 15.0, 19.0) == 0.10
+    assert season_amplitude_bound(0.0, 0.0, 1000.0, 8.0) == 0.10
+    assert season_amplitude_bound(0.5, 0.0, 1000.0, 0.0) == 0.10
+
+
+@pytest.mark.parametrize("fraction", [0.2, 5 / 12, 0.75])
+def test_season_seen_in_a_window_matches_a_simulation(fraction: float) -> None:
+    # The bound rests on E var_window(A cos(2 pi t - phi)) = A^2/2 (1 - sinc^2 f) over random phases.
+    amplitude = 0.10
+    rng = np.random.default_rng(11)
+    phases = rng.uniform(0, 2 * np.pi, 20_000)
+    t = np.linspace(0.0, fraction, 400, endpoint=False) + fraction / 800
+    season = amplitude * np.cos(2 * np.pi * t[None, :] - phases[:, None])
+    simulated = float(np.mean(season.var(axis=1)))
+    assert simulated == pytest.approx(amplitude**2 / 2 * (1 - np.sinc(fraction) ** 2), rel=0.01)
+
+
+def test_short_history_of_steady_large_totals_bounds_the_unseen_season() -> None:
+    # Five months of about 10,000 varying by 1 % (under-dispersed: alpha = 0). v = 1/10,000, one s.e. up on
+    # 4 dof: alpha_U = 1e-4 * sqrt(1/2) = 7.07e-5; A = sqrt(2 * 7.07e-5 / 0.455486) = 0.0176, and the
+    # unseen-season sd A sinc(5/12) = 0.0130, stated as ±1 % (it was ±7 % with A0 = 0.10).
+    y = [10000.0, 10100.0, 9900.0, 10050.0, 9950.0]
+    fc = forecast_series(y, periods_per_year=12)
+    note = next(n for n in fc.notes if n.startswith("short history"))
+    assert "unseen season (±1%)" in note
+    lo, hi = np.quantile(fc.sample, [0.1, 0.9])
+    assert hi / lo < 1.2  # the draws' 80 % band: 1.13 (1.26 with A0; growth prior and change still in it)
+
+
+def test_growth_lag_by_hand() -> None:
+    # 24 months, weights 1/2 (months 0-11) and 1 (12-23): t_c = (210 + 66/2)/18 = 13.5; W = 2 (23 - 13.5)/12
+    # = 1.5833 years; sd = 0.05 sqrt(W/3) = 0.036324. Equal weights (a year): t_c = 5.5, W = 11/12.
+    from capacity_planner.demand.forecast_rules import growth_lag_sd
+
+    sd, t_c = growth_lag_sd(np.arange(24.0), 23.0, 12.0)
+    assert t_c == pytest.approx(13.5) and sd == pytest.approx(0.05 * math.sqrt(2 * 9.5 / 12 / 3))
+    sd, t_c = growth_lag_sd(np.arange(12.0), 11.0, 12.0)
+    assert t_c == pytest.approx(5.5) and sd == pytest.approx(0.05 * math.sqrt(11 / 12 / 3))
+
+
+def test_growth_lag_variance_matches_a_simulated_random_walk_of_growth() -> None:
+    # The current rate less the window's average rate, for a rate that random-walks with variance
+    # sigma^2 a year: variance sigma^2 W/3 (independent check on a fine grid, W = 2 years).
+    rng = np.random.default_rng(5)
+    sigma, window, steps = 0.05, 2.0, 400
+    increments = rng.normal(0.0, sigma * math.sqrt(window / steps), size=(20_000, steps))
+    walk = np.cumsum(increments, axis=1)  # rate at u = window/steps ... window years before now, less now's
+    lag = walk.mean(axis=1)
+    assert float(lag.var()) == pytest.approx(sigma**2 * window / 3, rel=0.03)
+
+
+def test_growth_data_weight_by_hand() -> None:
+    # k = tau^2/(tau^2 + v), tau = 0.05: v = tau^2 gives 1/2; v = 0.0001 gives 0.0025/0.0026; the real dip's
+    # bent trend (v = 0.119^2 = 0.014161) gives 0.0025/0.016661 = 0.15005; no data error gives 1.
+    from capacity_planner.demand.forecast_rules import growth_data_weight
+
+    assert growth_data_weight(0.0025) == pytest.approx(0.5)
+    assert growth_data_weight(0.0001) == pytest.approx(0.0025 / 0.0026)
+    assert growth_data_weight(0.119**2) == pytest.approx(0.0025 / 0.016661)
+    assert growth_data_weight(0.0) == 1.0
+
+
+def test_lag_reaches_the_shrunk_growth_through_the_data_weight() -> None:
+    # Independent check of the identity in growth_data_weight: current growth g ~ N(0, tau^2), the estimate
+    # measures g - L + e (L the lag, e the data error); the shrunk estimate k(g - L + e) misses g by
+    # variance tau^2 v/(tau^2 + v) + k^2 sigma_L^2.
+    from capacity_planner.demand.forecast_rules import GrowthEstimate, growth_data_weight
+
+    rng = np.random.default_rng(11)
+    tau, v, sd_lag, n = 0.05, 0.03**2, 0.036, 400_000
+    g = rng.normal(0.0, tau, n)
+    estimate = g - rng.normal(0.0, sd_lag, n) + rng.normal(0.0, math.sqrt(v), n)
+    k = growth_data_weight(v)
+    _, post_var = GrowthEstimate(0.0, v).posterior()
+    assert float(np.var(k * estimate - g)) == pytest.approx(post_var + k * k * sd_lag**2, rel=0.01)
+
+
+def test_growth_lag_draws_scale_with_the_data_weight() -> None:
+    # 24 months, no step: sd 0.036324 levered from t_c = 13.5; weight 1/2 halves every draw exactly (same
+    # stream), weight 0 (growth the prior's alone) adds nothing.
+    from capacity_planner.demand.forecast import _growth_lag_draws, _Series
+    from capacity_planner.demand.forecast_models import NegBinGLM
+
+    data = _Series(np.full(24, 100.0), np.arange(24.0), None, None, 12.0)
+    model = NegBinGLM(12.0, trend=True)
+    tf = np.arange(24.0, 36.0)
+    full = _growth_lag_draws(data, model, tf, 4000, np.random.default_rng(3), 1.0)
+    half = _growth_lag_draws(data, model, tf, 4000, np.random.default_rng(3), 0.5)
+    none = _growth_lag_draws(data, model, tf, 4000, np.random.default_rng(3), 0.0)
+    np.testing.assert_allclose(half, 0.5 * full)
+    assert not none.any()
+    lever = (35.0 - 13.5) / 12.0  # the last planning month
+    assert float(full[-1].std()) == pytest.approx(0.05 * math.sqrt(2 * 9.5 / 12 / 3) * lever, rel=0.05)
+
+
 def test_real_stress_plan_starts_are_every_quarter_the_history_allows() -> None:
     # April 2016 - March 2019 (36 months): a plan start needs `history` months before it and a test year after.
     from capacity_planner.demand.stress import real_origins

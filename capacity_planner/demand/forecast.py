@@ -65,6 +65,10 @@ extrapolated trend and under-covers. When growth is estimated, each draw's linea
 a change of growth in the planning year, :math:`\delta_j (t_h - t_n)/P` with
 :math:`\delta_j \sim N(0, \sigma_\Delta^2)`
 (:func:`~capacity_planner.demand.forecast_rules.growth_change_draws`).
+Under that random walk an estimated growth also lags the current one: each draw adds
+:math:`\varepsilon_j (t_h - t_c)/P`, :math:`\varepsilon_j \sim N(0, k^2\sigma_\Delta^2 W/3)`
+(:func:`~capacity_planner.demand.forecast_rules.growth_lag_sd`,
+:func:`~capacity_planner.demand.forecast_rules.growth_data_weight`).
 The *weekly demand in the planning year* is the pool of all
 :math:`y_{hj}`; its quantile is taken with :func:`numpy.quantile` and the configured ``method``.
 """
@@ -100,6 +104,8 @@ from capacity_planner.demand.forecast_rules import (
     capped_log_growth,
     condition_on_growth_prior,
     growth_change_draws,
+    growth_data_weight,
+    growth_lag_sd,
     level_shift_test,
     plausible_forecast,
     shift_min_segment,
@@ -109,6 +115,7 @@ from capacity_planner.demand.forecast_rules import (
 __all__ = [
     "WEEKS_PER_YEAR",
     "forecast_series",
+    "season_amplitude_bound",
     "series_seed",
 ]
 
@@ -128,7 +135,8 @@ MAX_SHIFT_SEARCHES: Final = 3
 """Level-shift searches: the whole series, then the periods after each shift found."""
 UNSEEN_SEASON_SD: Final = 0.10
 """Root-mean-square seasonal amplitude A of the log level assumed when the season cannot be estimated
-(a swing of about ±10 % is typical of outpatient referrals); see :func:`unseen_season_sd`."""
+(a swing of about ±10 % is typical of outpatient referrals), lowered when the window's own spread shows it
+cannot be that large (:func:`season_amplitude_bound`); see :func:`unseen_season_sd`."""
 
 
 def unseen_season_sd(fraction_of_year: float, amplitude: float = UNSEEN_SEASON_SD) -> float:
@@ -162,6 +170,66 @@ def unseen_season_sd(fraction_of_year: float, amplitude: float = UNSEEN_SEASON_S
     """
     f = min(max(float(fraction_of_year), 0.0), 1.0)
     return float(amplitude * abs(np.sinc(f)))
+
+
+def season_amplitude_bound(
+    fraction_of_year: float,
+    alpha: float,
+    mean_count: float,
+    dof: float,
+    prior: float = UNSEEN_SEASON_SD,
+) -> float:
+    r"""Root-mean-square seasonal amplitude of the log level assumed for a level measured on a fraction
+    ``f`` of a year: the prior :math:`A_0` (:data:`UNSEEN_SEASON_SD`), or less when the window's own
+    spread shows the season cannot be that large.
+
+    A season :math:`A\cos(2\pi t - \varphi)` of unknown phase varies within a window of length
+    :math:`f` by :math:`\tfrac{A^2}{2}(1 - \mathrm{sinc}^2 f)` on average (the year's :math:`A^2/2` less
+    the window mean's :math:`E\,e^2`, :func:`unseen_season_sd`). That variance is part of the log-scale
+    variance the window shows, :math:`v = 1/\bar\mu + \alpha` for NB2 counts; its Poisson part
+    :math:`1/\bar\mu` is not season. The estimate :math:`\hat v` has relative standard error
+    :math:`\sqrt{2/\nu}` on :math:`\nu` degrees of freedom, so with
+    :math:`\alpha_U = \hat v(1 + \sqrt{2/\nu}) - 1/\bar\mu` (one standard error above) and all of it
+    counted as season,
+
+    .. math:: A \le \sqrt{2\alpha_U / (1 - \mathrm{sinc}^2 f)}.
+
+    Returns :math:`\min(A_0, \cdot)`. A window of a few periods shows nothing of the season
+    (:math:`A_0`); noisy weekly counts keep :math:`A_0` (:math:`1/\bar\mu` alone puts the bound far
+    above it); five months of A&E totals varying by 3 % (:math:`\alpha` about 0.001) bound it.
+
+    Parameters
+    ----------
+    fraction_of_year : float
+        Window length ``f`` in years (0 to 1).
+    alpha : float
+        NB2 dispersion fitted on the window.
+    mean_count : float
+        Mean count per period in the window (:math:`\bar\mu`).
+    dof : float
+        Degrees of freedom of the dispersion estimate (periods less fitted coefficients).
+    prior : float
+        :math:`A_0`.
+
+    Returns
+    -------
+    float
+        Amplitude (log scale, dimensionless).
+
+    Examples
+    --------
+    >>> round(season_amplitude_bound(5 / 12, 0.001, 1e12, 8.0), 4)  # sqrt(2 * 0.0015 / (1 - 0.5445))
+    0.0812
+    >>> season_amplitude_bound(20 / 52, 0.0, 15.0, 19.0)  # 1/15 a week of Poisson noise: no bound
+    0.1
+    """
+    f = min(max(float(fraction_of_year), 0.0), 1.0)
+    seen = 1.0 - float(np.sinc(f)) ** 2
+    if seen <= 0.0 or dof <= 0.0 or mean_count <= 0.0:
+        return prior
+    poisson = 1.0 / mean_count
+    alpha_upper = (max(alpha, 0.0) + poisson) * (1.0 + math.sqrt(2.0 / dof)) - poisson
+    return float(min(prior, math.sqrt(2.0 * max(alpha_upper, 0.0) / seen)))
 
 
 def series_seed(seed: int, key: str) -> np.random.Generator:
@@ -244,21 +312,29 @@ def forecast_series(
         note = "no demand after the level shift found in its history; none is forecast"
         return dataclasses.replace(zero_forecast(H, n, "zero"), notes=(*notes, note))
     extra: FloatArray | None = None
+    data_weight = 0.0  # the weight of the data's growth estimate against the growth prior
     if growth is None and model.trend:
+        data_weight = growth_data_weight(float(fit.cov[1, 1]))
         fit, growth_notes = _shrink_trend(fit)
         notes += growth_notes
     elif growth is None and n < 2 * round(P):  # level-only regime (a flat trend was tested and dropped)
-        model, fit, extra, growth_notes = _level_growth(data, model, fit, tf, J, rng)
+        model, fit, extra, data_weight, growth_notes = _level_growth(data, model, fit, tf, J, rng)
         notes += growth_notes
     if n < 2 * round(P) and seg < round(P):  # level measured on part of a year, season not estimable
-        extra = (0.0 if extra is None else extra) + rng.normal(0.0, unseen_season_sd(seg / P), size=(1, J))
+        amplitude = _window_amplitude(data, model, fit)
+        extra = (0.0 if extra is None else extra) + rng.normal(
+            0.0, unseen_season_sd(seg / P, amplitude), size=(1, J)
+        )
+    if growth is None and (model.trend or model.growth is not None):  # estimated growth lags the current
+        extra = (0.0 if extra is None else extra) + _growth_lag_draws(data, model, tf, J, rng, data_weight)
     if growth is None:  # the planning year's growth may depart from the history's
         extra = (0.0 if extra is None else extra) + growth_change_draws(tf, float(tt[-1]), P, J, rng)
     if n < SHORT_HISTORY_YEARS * P:
+        season_sd = unseen_season_sd(seg / P, _window_amplitude(data, model, fit))
         notes.append(
             f"short history ({plural(seg, period_word)}): sized by the short-history method, the mean of "
             f"the {period_word}s available with the level's uncertainty widened for an unseen season "
-            f"(±{unseen_season_sd(seg / P):.0%}) and unknown growth (±{GROWTH_PRIOR_SD:.0%} a year)"
+            f"(±{season_sd:.0%}) and unknown growth (±{GROWTH_PRIOR_SD:.0%} a year)"
         )
     elif seg < SHORT_HISTORY_YEARS * P:
         notes.append(
@@ -406,6 +482,25 @@ def _search_design(part: _Series, model: NegBinGLM) -> tuple[FloatArray, FloatAr
     return X, off, level
 
 
+def _window_amplitude(data: _Series, model: NegBinGLM, fit: NegBinFit) -> float:
+    """Seasonal amplitude for the unseen-season term of a level measured on the segment the current level
+    rests on (:func:`season_amplitude_bound`; degrees of freedom: its periods less the level)."""
+    seg = data.segment_length(model.shift_at)
+    mean_count = float(np.mean(data.y[-seg:]))
+    return season_amplitude_bound(seg / data.periods_per_year, fit.alpha, mean_count, seg - 1.0)
+
+
+def _growth_lag_draws(
+    data: _Series, model: NegBinGLM, tf: FloatArray, J: int, rng: np.random.Generator, data_weight: float
+) -> FloatArray:
+    """Draws of the lag of the estimated growth behind the current growth, levered from the weighted
+    centre of the periods it was estimated on (after the last step): :func:`growth_lag_sd`; it reaches
+    the growth used through the data's weight against the prior (:func:`growth_data_weight`)."""
+    after = data.t >= model.shift_at if model.shift_at is not None else np.ones(data.y.size, dtype=bool)
+    sd, t_c = growth_lag_sd(data.t[after], float(data.t[-1]), data.periods_per_year)
+    return rng.normal(0.0, data_weight * sd, size=(1, J)) * ((tf - t_c) / data.periods_per_year)[:, None]
+
+
 def _shrink_trend(fit: NegBinFit) -> tuple[NegBinFit, list[str]]:
     """Growth prior and cap applied to a fitted trend (column 1), keeping the current level."""
     raw = float(fit.beta[1])
@@ -419,20 +514,23 @@ def _shrink_trend(fit: NegBinFit) -> tuple[NegBinFit, list[str]]:
 
 def _level_growth(
     data: _Series, model: NegBinGLM, fit: NegBinFit, tf: FloatArray, J: int, rng: np.random.Generator
-) -> tuple[NegBinGLM, NegBinFit, FloatArray, list[str]]:
+) -> tuple[NegBinGLM, NegBinFit, FloatArray, float, list[str]]:
     """Growth of a level-only model: year on year when a year and a period follow the last shift, else
     unknown (the prior); the level is refitted with the posterior mean as an offset and the rest of the
     growth's uncertainty is drawn: :math:`(g_j - \\bar g)(t_h - t_c)/P` with :math:`t_c` the mean period
-    of the segment the level is measured on."""
+    of the segment the level is measured on. Also returns the weight of the year-on-year estimate against
+    the prior (:func:`growth_data_weight`; 0 when growth is unknown)."""
     P = data.periods_per_year
     after = np.ones(data.y.size, dtype=bool) if model.shift_at is None else data.t >= model.shift_at
     le = None if data.log_exposure is None else data.log_exposure[after]
     est = year_on_year_growth(data.y[after], P, log_exposure=le, alpha=fit.alpha)
     notes: list[str] = []
+    weight = 0.0
     if est is None:
         mean, var = 0.0, GROWTH_PRIOR_SD**2
     else:
         mean, var = est.posterior()
+        weight = growth_data_weight(est.variance)
         capped = capped_log_growth(mean)
         if abs(est.log_growth) > math.log1p(GROWTH_CAP):
             notes.append(cap_note(est.log_growth, capped))
@@ -443,4 +541,4 @@ def _level_growth(
             model, fit = grown, refit
     t_c = float(data.t[after].mean())
     extra = rng.normal(0.0, math.sqrt(var), size=(1, J)) * ((tf - t_c) / P)[:, None]
-    return model, fit, extra, notes
+    return model, fit, extra, weight, notes

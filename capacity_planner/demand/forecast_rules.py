@@ -37,6 +37,10 @@ Growth is never extrapolated without limit (unless ``demand.growth`` is given):
 * the planning year's growth may depart from the history's: each predictive draw adds
   :math:`\delta_j (t_h - t_n)/P`, :math:`\delta_j \sim N(0, \sigma_\Delta^2)`
   (:func:`growth_change_draws`, :data:`GROWTH_CHANGE_SD`);
+* an estimated growth lags the current one under that random walk (the estimate averages the rate over
+  its window): each draw adds :math:`\varepsilon_j (t_h - t_c)/P`, :math:`\varepsilon_j \sim N(0,
+  k^2\sigma_\Delta^2 W/3)` (:func:`growth_lag_sd`), :math:`k` the data's weight against the growth
+  prior (:func:`growth_data_weight`);
 * the result is capped at ±:data:`GROWTH_CAP` a year, with a warning naming the estimate when it was
   beyond the cap;
 * from one year and one period of history, growth is estimated year on year (:func:`year_on_year_growth`),
@@ -53,7 +57,12 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from capacity_planner.demand.forecast_kernels import fit_negbin, lag1_autocorrelation, long_run_factor
+from capacity_planner.demand.forecast_kernels import (
+    fit_negbin,
+    lag1_autocorrelation,
+    long_run_factor,
+    recency_weights,
+)
 
 __all__ = [
     "GROWTH_CAP",
@@ -68,6 +77,8 @@ __all__ = [
     "capped_log_growth",
     "condition_on_growth_prior",
     "growth_change_draws",
+    "growth_data_weight",
+    "growth_lag_sd",
     "level_shift_statistic",
     "level_shift_test",
     "long_run_factor",
@@ -244,6 +255,58 @@ def growth_change_draws(
     """
     lever = (np.asarray(t_future, dtype=np.float64) - t_last) / periods_per_year
     return rng.normal(0.0, GROWTH_CHANGE_SD, size=(1, n_draws)) * lever[:, None]
+
+
+def growth_lag_sd(
+    t_segment: FloatArray, t_last: float, periods_per_year: float, half_life_years: float = 1.0
+) -> tuple[float, float]:
+    r"""Standard deviation of the lag of an estimated growth rate behind the current one, and the period
+    it is levered from, under the growth random walk of :func:`growth_change_draws`.
+
+    If the log growth rate follows a random walk with variance :math:`\sigma_\Delta^2` a year, a growth
+    estimated as the average rate over a window of :math:`W` years differs from the current rate by
+    :math:`\frac{1}{W}\int_0^W B(u)\,du`, of variance :math:`\sigma_\Delta^2 W/3`. The fitted level is
+    anchored at the recency-weighted centre :math:`t_c` of the periods the growth was estimated on
+    (:func:`~capacity_planner.demand.forecast_kernels.recency_weights`) and extrapolated from there, so the
+    lag enters period :math:`t_h` as :math:`\varepsilon_j (t_h - t_c)/P`; :math:`W = 2(t_n - t_c)/P` (the
+    window with that centre; for equal weights, the window itself).
+
+    Returns
+    -------
+    tuple of float
+        :math:`\sigma_\Delta\sqrt{W/3}` (log growth a year) and :math:`t_c` (periods).
+
+    Examples
+    --------
+    >>> sd, t_c = growth_lag_sd(np.arange(24.0), 23.0, 12.0)  # weights 1/2 (months 0-11), 1 (12-23)
+    >>> t_c, round(sd, 6)  # (210 + 66/2)/18 = 13.5; W = 2 * 9.5/12; 0.05 * sqrt(W/3)
+    (13.5, 0.036324)
+    """
+    w = recency_weights(t_segment, t_last, periods_per_year, half_life_years)
+    t_c = float(np.sum(w * t_segment) / np.sum(w))
+    window = 2.0 * (t_last - t_c) / periods_per_year
+    return GROWTH_CHANGE_SD * math.sqrt(max(window, 0.0) / 3.0), t_c
+
+
+def growth_data_weight(variance: float, tau: float = GROWTH_PRIOR_SD) -> float:
+    r"""Weight :math:`k = \tau^2/(\tau^2 + v)` of a growth estimate of variance :math:`v` in its
+    posterior mean under the prior :math:`N(0, \tau^2)` (:meth:`GrowthEstimate.posterior`,
+    :func:`condition_on_growth_prior`).
+
+    The posterior mean :math:`k\hat g` carries the estimate's errors scaled by :math:`k`, the lag of
+    :func:`growth_lag_sd` among them: with the estimate measuring the window's average growth
+    :math:`g_n - L`, the error of :math:`k\hat g` about the current growth :math:`g_n` has variance
+    :math:`(1-k)^2\tau^2 + k^2 v + k^2\sigma_L^2`, the posterior variance :math:`\tau^2 v/(\tau^2 + v)`
+    plus :math:`k^2\sigma_L^2` (the mean squared error of a linear shrinkage estimator; the first two
+    terms sum to the posterior variance). So the lag is drawn with sd :math:`k\sigma_L`: in full when the
+    data fix the growth, hardly at all when the prior does (a trend bent by a dip and recovery).
+
+    Examples
+    --------
+    >>> growth_data_weight(0.0025), growth_data_weight(0.0)  # v = tau^2: half; no error: all
+    (0.5, 1.0)
+    """
+    return tau * tau / (tau * tau + max(float(variance), 0.0))
 
 
 @dataclass(frozen=True, slots=True)

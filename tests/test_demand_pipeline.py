@@ -147,7 +147,9 @@ def test_generated_sample_end_to_end(tmp_path: Path) -> None:
     assert t.loc["fu", "forecast_model"].startswith("follow-up")
     assert t.loc["fu", "follow_up_ratio"] == pytest.approx(1.5, abs=0.4)
     assert t.loc["2ww", "dna_rate"] == pytest.approx(0.07, abs=0.02)
-    assert set(t.loc[["mdt", "admin"], "sizing_method"]) == {"fixed"}
+    assert set(t.loc[["mdt", "ward", "special"], "sizing_method"]) == {"fixed"}
+    # admin is per-clinician time (skills.min_sessions_per_week), not a requirement: nothing sized for it
+    assert t.loc["admin", "sizing_method"] == "none" and t.loc["admin", "sessions_per_year"] == 0
     assert (t["sessions_per_year"] >= 0).all()
     assert -0.10 < t.loc["2ww", "annual_growth"] < 0.20  # asked 4 % a year; 3 noisy years estimate it
 

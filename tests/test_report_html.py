@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -213,6 +214,26 @@ def test_clinicians_table_equals_clinicians_csv(doc: Doc, pack: cp.PlanningPack)
         assert nums[:7] == pytest.approx([getattr(c, k) for k in cols])
         assert nums[7] == pytest.approx(c.dcc_pas / c.planned_pas)  # DCC share (Appendix 5 KPI)
         assert nums[8] == c.changed_sessions
+
+
+def test_clinicians_table_shows_the_time_they_must_keep(tmp_path: Path, pack: cp.PlanningPack, doc: Doc) -> None:
+    # B must keep 1 two-week-wait session a week and half an MDT (skills.min_sessions_per_week): the table
+    # the meeting reads each clinician's PAs from lists them, as plan.xlsx's job-plan sheet does; the
+    # others have none ("–"); a pack without floors shows no such column
+    skills = tuple(dataclasses.replace(s, min_sessions_per_week={"2ww": 1.0, "mdt": 0.5}[s.activity_id])
+                   if s.clinician_id == "B" and s.activity_id in ("2ww", "mdt") else s for s in pack.skills)
+    page = parse(write_report_html(dataclasses.replace(pack, skills=skills), FIXTURE, tmp_path / "r.html"))
+    assert page.errors == []
+    header = [c.text for c in doc.tables["clinicians-table"][0]]
+    assert "Time they must keep" not in header
+    header = [c.text for c in page.tables["clinicians-table"][0]]
+    assert header[-1] == "Time they must keep"
+    names = {a.activity_id: a.name for a in pack.activities}
+    kept = {row[0].text: row[-1].text for row in body_rows(page, "clinicians-table")}
+    assert kept == {pack.clinician("B").name: f"{names['2ww']} (floor 1 a week), {names['mdt']} (floor 0.5 a week)",
+                    **{pack.clinician(c).name: "–" for c in ("A", "S", "N")}}
+    assert ("p", {"class": "muted", "id": "floors-note"}) in page.elements
+    assert ("p", {"class": "muted", "id": "floors-note"}) not in doc.elements
 
 
 def test_headline_equals_the_csvs(doc: Doc) -> None:

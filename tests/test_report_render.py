@@ -4,6 +4,7 @@ scrolling on a projector). Skipped where Chromium is not installed (``apt-get in
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -60,8 +61,14 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # the XmR charts of weekly demand, as `plan` writes them, so the page renders with them
     weekly = pd.read_csv(folder / "weekly_demand.csv", dtype={"activity_id": str})
     assert write_spc_charts(demand_spc_charts(weekly), folder / "charts")
-    write_report_files(cp.read_pack(DATA / "tiny"), folder)
-    assert '<section id="variation"' in (folder / "report.html").read_text(encoding="utf-8")
+    # B keeps 1 two-week-wait session a week (skills.min_sessions_per_week), so the clinicians table has its
+    # "Time they must keep" column, the widest text there, in the width and print checks
+    pack = cp.read_pack(DATA / "tiny")
+    skills = tuple(dataclasses.replace(s, min_sessions_per_week=1.0)
+                   if (s.clinician_id, s.activity_id) == ("B", "2ww") else s for s in pack.skills)
+    write_report_files(dataclasses.replace(pack, skills=skills), folder)
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert '<section id="variation"' in page and "Time they must keep" in page
     return folder / "report.html"
 
 

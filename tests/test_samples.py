@@ -357,6 +357,22 @@ def test_grid_rooms_evenings_and_locked_mdt(pack: PlanningPack, plan: pd.DataFra
             assert (plan["activity_id"] == r.activity_id).sum() == r.sessions_per_week
 
 
+def test_admin_is_per_clinician_time_that_every_current_plan_keeps(
+    pack: PlanningPack, plan: pd.DataFrame,
+) -> None:
+    # issue 13 item 6: admin is time each job plan must hold (skills.min_sessions_per_week), not a
+    # team-wide requirement: 1 session a week for every clinician whose current plan has admin (the
+    # less-than-full-time consultant's 6 PAs have none, so no floor), and every current plan meets its floor
+    assert "admin" not in {r.activity_id for r in pack.requirements}
+    floors = {s.clinician_id: s.min_sessions_per_week for s in pack.skills if s.min_sessions_per_week}
+    assert {s.activity_id for s in pack.skills if s.min_sessions_per_week} == {"admin"}
+    assert floors == {c: 1.0 for c in ("C01", "C02", "C04", "C05", "S01", "D01", "N01")}
+    held = plan[plan["activity_id"] == "admin"].groupby("clinician_id").size()
+    assert {c: int(held.get(c, 0)) for c in floors} == {"C01": 1, "C02": 1, "C04": 1, "C05": 1, "S01": 2,
+                                                          "D01": 1, "N01": 2}
+    assert "C03" not in held.index
+
+
 def test_costs_are_complete(pack: PlanningPack) -> None:
     items = {(c.item, c.staff_group): c for c in pack.costs}
     for group in ("consultant", "sas", "specialty_doctor", "nurse"):

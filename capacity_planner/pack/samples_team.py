@@ -12,6 +12,13 @@ busier variants for trust-wide packs.
 The current job plans fill each clinician's contracted PAs (grid PAs + ``oncall_pas`` = contracted
 PAs), meet the SPA floors of the contract (two 1-PA SPA sessions for consultants, as 1 < 1.5 PAs;
 one for SAS) and lock the MDT, external-duty and management cells.
+
+The team's rules are of two kinds (issue 13 item 6): coverage rules in ``requirements`` (the MDT
+quorum, ward referrals and specialist clinics), and time each clinician's own job plan must hold:
+clinical administration as a per-clinician floor (``skills.min_sessions_per_week``,
+:attr:`RoleTemplate.admin_floor`), one session a week for each clinician whose current job plan has
+admin (the less-than-full-time consultant's has none, so they have no floor), so every current job
+plan meets its floor.
 """
 
 from __future__ import annotations
@@ -102,6 +109,9 @@ class RoleTemplate:
     out_of_hours: bool = False
     days_off: tuple[str, ...] = ()
     role: str = ""
+    # Admin sessions a week their job plan must keep (skills.min_sessions_per_week of "admin");
+    # None: no floor. At most the admin sessions of ``plan``, so the current job plan meets it.
+    admin_floor: float | None = None
 
 
 _CONS = "consultant_2003"
@@ -109,12 +119,12 @@ TEMPLATE = (
     RoleTemplate("C", "consultant", _CONS, 10,
                  ("2ww", "new", "fu", "mdt", "ward", "admin", "spa", "anr", "special"),
                  ("2ww", "new", "fu", "mdt", "anr", "spa", "2ww", "admin", "spa", "ward"),
-                 role="clinical lead"),
+                 role="clinical lead", admin_floor=1.0),
     RoleTemplate("C", "consultant", _CONS, 11,
                  ("2ww", "new", "fu", "minor_ops", "mdt", "ward", "admin", "spa", "ext"),
                  ("minor_ops", "2ww", "2ww", "mdt", "minor_ops", "fu", "spa", "spa", "ext",
                   "admin"),
-                 oncall_pas=1.0, role="skin cancer lead, dermatological surgeon"),
+                 oncall_pas=1.0, role="skin cancer lead, dermatological surgeon", admin_floor=1.0),
     RoleTemplate("C", "consultant", _CONS, 6,
                  ("2ww", "new", "fu", "mdt", "special", "admin", "spa"),
                  ("2ww", "fu", "new", "mdt", "spa", "spa", "-", "-", "-", "-"),
@@ -122,25 +132,26 @@ TEMPLATE = (
     RoleTemplate("C", "consultant", _CONS, 10,
                  ("2ww", "new", "fu", "minor_ops", "mdt", "ward", "admin", "spa"),
                  ("new", "minor_ops", "fu", "mdt", "2ww", "admin", "fu", "spa", "spa", "-"),
-                 evening=(("Tue", "EVE", "fu"),), out_of_hours=True, role="evening clinic"),
+                 evening=(("Tue", "EVE", "fu"),), out_of_hours=True, role="evening clinic",
+                 admin_floor=1.0),
     RoleTemplate("C", "consultant", _CONS, 10,
                  ("new", "fu", "special", "ward", "admin", "spa", "anr"),
                  ("special", "fu", "new", "ward", "special", "admin", "anr", "special", "spa",
                   "spa"),
-                 role="medical and paediatric dermatology, education lead"),
+                 role="medical and paediatric dermatology, education lead", admin_floor=1.0),
     RoleTemplate("S", "sas", "sas_2021", 10,
                  ("2ww", "new", "fu", "minor_ops", "ward", "admin", "spa"),
                  ("fu", "2ww", "minor_ops", "new", "fu", "spa", "new", "admin", "fu", "admin"),
-                 role="specialist"),
+                 role="specialist", admin_floor=1.0),
     RoleTemplate("D", "specialty_doctor", "sas_2021", 8,
                  ("new", "fu", "minor_ops", "special", "admin", "spa"),
                  ("fu", "new", "special", "fu", "new", "admin", "minor_ops", "spa", "-", "-"),
-                 days_off=("Fri",), role="specialty doctor"),
+                 days_off=("Fri",), role="specialty doctor", admin_floor=1.0),
     RoleTemplate("N", "nurse", "afc", 10,
                  ("fu", "minor_ops", "special", "admin"),
                  ("fu", "fu", "special", "fu", "special", "admin", "fu", "minor_ops", "special",
                   "admin"),
-                 role="clinical nurse specialist"),
+                 role="clinical nurse specialist", admin_floor=1.0),
 )
 
 # Rooms of the template team per daytime slot (Mon AM … Fri PM) and per evening slot.
@@ -265,7 +276,7 @@ def build_team(spec: ServiceSpec, rng: np.random.Generator, start: dt.date) -> T
     perms = day_permutations(spec.teams, spec.mdt_day, rng)
     prefix = f"{spec.code}." if spec.prefix_ids else ""
     clinicians: list[dict[str, object]] = []
-    skills: list[dict[str, str]] = []
+    skills: list[dict[str, object]] = []
     availability: list[dict[str, object]] = []
     cells: list[tuple[str, str, str, str, float, bool]] = []
     counters: dict[str, int] = {}
@@ -293,7 +304,9 @@ def build_team(spec: ServiceSpec, rng: np.random.Generator, start: dt.date) -> T
                 "signed_off": start - dt.timedelta(days=int(months_ago * 30.44)),
                 "active": True,
             })
-            skills += [{"clinician_id": cid, "activity_id": aid(k)} for k in role.skills]
+            skills += [{"clinician_id": cid, "activity_id": aid(k),
+                        "min_sessions_per_week": role.admin_floor if k == "admin" else None}
+                       for k in role.skills]
             weeks = C.ContractDefaults.WORKING_WEEKS[role.contract]
             for (day, period), act in zip(GRID, role.plan, strict=True):
                 if act != "-":
@@ -318,7 +331,7 @@ def build_team(spec: ServiceSpec, rng: np.random.Generator, start: dt.date) -> T
     team = Team(
         activities=_activities(spec),
         clinicians=clin,
-        skills=pd.DataFrame(skills),
+        skills=pd.DataFrame(skills).astype({"min_sessions_per_week": "float64"}),
         availability=pd.DataFrame(availability,
                                   columns=["clinician_id", "day", "period", "available"]),
         job_plans=job_plans.reset_index(drop=True),
@@ -393,10 +406,12 @@ def _rooms(spec: ServiceSpec, perms: list[dict[str, str]]) -> pd.DataFrame:
 
 
 def _requirements(spec: ServiceSpec) -> pd.DataFrame:
+    """The team's coverage rules: the MDT quorum and the ward and specialist sessions of the current
+    plans (admin is per-clinician time, in ``skills``)."""
     per_team: dict[str, float] = {}
     for role in TEMPLATE:
         for act in role.plan:
-            if act in ("ward", "special", "admin"):
+            if act in ("ward", "special"):
                 per_team[act] = per_team.get(act, 0) + 1
     rows: list[dict[str, object]] = [{
         "activity_id": spec.activity_id("mdt"), "sessions_per_week": None, "day": spec.mdt_day,

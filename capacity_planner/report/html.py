@@ -245,10 +245,14 @@ def _clinicians(d: MeetingData) -> dict[str, Any]:
     frame["staff_group"] = frame["staff_group"].map(lambda g: in_words(g, STAFF_GROUP_WORDS))
     columns = CLINICIAN_COLUMNS + ([("unassigned_pas", "Unassigned PAs", "pas")]
                                    if (frame["unassigned_pas"] > 0).any() else [])
+    if d.floors:  # time their job plan must keep (skills.min_sessions_per_week), as plan.xlsx's sheets say
+        frame["floors"] = frame["clinician_id"].map(lambda c: d.floors.get(str(c)))
+        columns = [*columns, ("floors", "Time they must keep", "text")]
     short = frame[frame["unassigned_pas"] > 0]
     unassigned = [{"label": str(r.label), "pas": float(r.unassigned_pas), "reason": str(r.unassigned_reason)}
                   for r in tuples(short)]
-    return {"columns": columns, "rows": rows_for(frame, columns), "unassigned": unassigned}
+    return {"columns": columns, "rows": rows_for(frame, columns), "unassigned": unassigned,
+            "floors": bool(d.floors)}
 
 
 GAP_COLUMNS: Columns = [

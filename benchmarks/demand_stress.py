@@ -1,11 +1,13 @@
 """Stress table of demand sizing (issue 12): generated weekly series and real monthly A&E attendances.
 
-Usage: python benchmarks/demand_stress.py [n_series] [path to ae_attendances.csv] [seed] [diagnose]
+Usage: python benchmarks/demand_stress.py [n_series] [path to ae_attendances.csv] [seed] [diagnose|halves]
 Prints one row per stress class (docs/method.md, "Back-test", records the output), with the standard
 errors of pooled coverage and of the pinball ratio (series-origins as clusters). Another ``seed`` draws
 other generated series and other thinnings of the real ones: the tables' Monte Carlo error. With
 ``diagnose`` it also prints, per class and by whether a level step was used, the median forecast mean
-over the test year's mean and the sized level over the test year's 80th centile.
+over the test year's mean and the sized level over the test year's 80th centile. With ``halves`` it
+prints the real table only, once for each half of the providers (split by the rank of their code, even
+and odd; nothing is fitted to either half, so each is a hold-out score of the other's choices).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ def main() -> None:
     show_diagnosis = len(sys.argv) > 4 and sys.argv[4] == "diagnose"
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 30)
+    if len(sys.argv) > 4 and sys.argv[4] == "halves":
+        print_provider_halves(real, seed)
+        return
     start = time.perf_counter()
     print(f"Generated weekly series: {n_series} series x 4 plan starts per class (seed {seed})")
     runs = stress_runs(n_series=n_series, seed=seed)
@@ -39,6 +44,16 @@ def main() -> None:
     if show_diagnosis:
         print(diagnose(runs).round(3).to_string(index=False))
     print(f"({time.perf_counter() - start:.0f} s)")
+
+
+def print_provider_halves(real: str, seed: int) -> None:
+    """The real table for each half of the providers (even and odd rank of their code)."""
+    runs = real_stress_runs(real, seed=seed)
+    rank = {code: i for i, code in enumerate(sorted(runs["series"].unique()))}
+    for half, parity in (("A (even rank)", 0), ("B (odd rank)", 1)):
+        part = runs[runs["series"].map(rank) % 2 == parity]
+        print(f"\nReal, providers half {half}: {part['series'].nunique()} providers (seed {seed})")
+        print(summarise_stress(part).round(3).to_string(index=False))
 
 
 if __name__ == "__main__":

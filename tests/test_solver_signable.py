@@ -441,8 +441,9 @@ def test_scenarios_stop_on_a_plan_that_breaks_a_rule(tiny_path: Path, monkeypatc
 
 def test_checker_reads_the_new_rules_itself(tiny_path: Path) -> None:
     """A tampered plan: one more SPA session for A (1.5 planned, in a weekly session and a 2-hour half;
-    2.5 is above the checker's reading of A's ceiling, 2 PAs: floor 1.5 in whole sessions, current SPA 1) and two more follow-up clinics for S (fu: need 400.5 -> 401, current 87; a
-    plan may not go a whole session, 45 weeks, beyond 401)."""
+    2.5 is above the checker's reading of A's ceiling, 1.5 PAs: floor 1.5 in half sessions, since a
+    2-hour half of SPA is offered to A, current SPA 1) and two more follow-up clinics for S (fu: need
+    400.5 -> 401, current 87; a plan may not go a whole session, 45 weeks, beyond 401)."""
     import capacity_planner as cp
     from capacity_planner.solver import check_plan
 
@@ -462,7 +463,7 @@ def test_checker_reads_the_new_rules_itself(tiny_path: Path) -> None:
     fu_before = plan.gaps.set_index("activity_id").loc["fu", "planned_sessions_per_year"]
     tampered = {"allocation": pd.concat([alloc, pd.DataFrame(extra)], ignore_index=True)}
     violations = check_plan(pack, tampered, requirements)
-    assert "A: 2.5 PAs of SPA, above the SPA ceiling of 2" in violations
+    assert "A: 2.5 PAs of SPA, above the SPA ceiling of 1.5" in violations
     fu_after = fu_before + 3 * 42
     assert any(v.startswith(f"fu: {fu_after:g} session-weeks a year planned, a whole session beyond") for v in
                violations), violations

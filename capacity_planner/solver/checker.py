@@ -17,8 +17,9 @@ reading of the rules, written from docs/method.md ("Allocation"), not from the m
   session-weeks, the same as a whole session on week A (half 1) or week B (half 2), and is read so;
 * additional PAs only up to the smaller of ``max_pas - contracted_pas`` and what the allowances give;
 * the SAS 2021 out-of-hours share counts on-call PAs as out-of-hours PAs;
-* SPA between the floor and the ceiling (``max_spa_pas``, else the larger of the floor and current SPA);
-  ANR and ED time as in the current plan;
+* SPA between the floor and the ceiling (``max_spa_pas``, else the larger of the floor and current SPA;
+  at least the floor rounded up to whole sessions of the smallest SPA activity, or to half sessions where
+  a half-slot SPA cell may be the clinician's); ANR and ED time as in the current plan;
 * out-of-hours slots need the opt-in except for ONCALL work; no AM session after an evening session;
   at most ``solver.max_sessions_per_day`` sessions a day unless opted in; a day off when the grid has
   seven days;
@@ -193,10 +194,10 @@ def check_plan(
     v += _check_alternate(cells)
     v += check_sites(pack, cells)  # sites and travel (solver/sites.py)
     v += _check_rotas(r.rotas, cells)
-    v += _check_pas(pack, r.clin, by, r.plan_cells, allowances)
+    link_need = _referral_need(pack, requirements) if requirements else None
+    v += _check_pas(pack, r, by, allowances, link_need)
     v += _check_cells(pack, r.clin, r.acts, r.grid, cells, read.weeks_of)
     v += _check_skill_floors(pack, r.clin, read.weeks_of, cells)
-    link_need = _referral_need(pack, requirements) if requirements else None
     v += _check_links(pack, r.clin, r.acts, cells, link_need)
     if "clinicians" in tables:
         v += _check_clinicians_table(tables["clinicians"], r.clin, r.plan_cells, cells, by)
@@ -1063,33 +1064,70 @@ def _check_summary(pack: PlanningPack, clin: dict, by: dict, summary: PlanSummar
     return v
 
 
-def _spa_ceiling(pack: PlanningPack, c: Clinician, floor: float, held_spa: float, skilled: set[str]) -> float:
+def _spa_ceiling(pack: PlanningPack, c: Clinician, floor: float, held_spa: float, skilled: set[str],
+                 halves: bool = False) -> float:
     """max_spa_pas, else the larger of the floor and the SPA of the current job plan (annualised); at
-    least the floor rounded up to whole sessions of the smallest SPA activity the clinician may do."""
+    least the floor rounded up to whole sessions of the smallest SPA activity the clinician may do, or to
+    half sessions of it when ``halves`` (a half-slot SPA cell may be theirs, :func:`_half_spa_offered`):
+    a 1.5-PA floor with 1-PA sessions is a ceiling of 2 PAs in whole sessions, 1.5 in half sessions."""
     ceiling = max(floor, c.max_spa_pas) if c.max_spa_pas is not None else max(floor, held_spa)
     sizes = [a.pa_value for a in pack.activities if a.category == "SPA" and a.activity_id in skilled]
     if sizes and floor > 0:
-        step = min(sizes)
+        step = min(sizes) / 2 if halves else min(sizes)
         ceiling = max(ceiling, math.ceil(floor / step - 1e-9) * step)
     return ceiling
 
 
+def _half_spa_offered(pack: PlanningPack, r: _Records, c: Clinician,
+                      need: Mapping[str, float] | None) -> bool:
+    """Whether a half-slot SPA cell (alternate weeks or a 2-hour half) may be the clinician's, read from
+    docs/method.md ("SPA floor and ceiling", "Half sessions"), so that their SPA ceiling is in half
+    sessions: an SPA activity that needs no room, has no referral demand (``need``, when known) and no
+    fixed requirement, which they may do, in a normal-time slot they work that no locked whole session
+    of theirs holds, when half-slot cells are offered to them (``solver.alternate_weeks`` and
+    :func:`_may_alternate`); or a current SPA cell of theirs on alternate weeks or in a 2-hour half, in
+    a normal-time slot they work (it stays on offer)."""
+    cid = c.clinician_id
+    unavailable = pack.unavailable_slots
+    normal = {slot for slot, premium in r.grid.items() if not premium and (cid, *slot) not in unavailable}
+
+    def half_spa(aid: str) -> bool:
+        a = r.acts.get(aid)
+        return (a is not None and a.category == "SPA" and a.room_type is None
+                and (need or {}).get(aid, 0.0) <= 0)
+
+    if any(who == cid and week and (day, period) in normal and half_spa(j.activity_id)
+           for (who, day, period, week), j in r.plan_cells.items()):
+        return True
+    if not pack.settings.alternate_weeks or not _may_alternate(pack, c):
+        return False
+    fixed = {q.activity_id for q in pack.requirements}
+    if not any(who == cid and half_spa(aid) and aid not in fixed for who, aid in r.skills):
+        return False
+    locked = {(day, period) for (who, day, period, week), j in r.plan_cells.items()
+              if who == cid and not week and j.locked}
+    return bool(normal - locked)
+
+
 def _held(pack: PlanningPack, clin: dict, plan_cells: dict) -> dict[tuple[str, str], float]:
-    """PAs a week per (clinician, category) in the current job plans (annualised)."""
+    """PAs a week per (clinician, category) in the current job plans (annualised; a 2-hour half counts
+    half the session's PAs, though its row runs every working week)."""
     acts = {a.activity_id: a for a in pack.activities}
     grid = {(s.day, s.period): bool(s.premium_time) for s in pack.slots}
     out: dict[tuple[str, str], float] = defaultdict(float)
     for (cid, d, p, _), j in plan_cells.items():
         c = clin[cid]
         a = acts[j.activity_id]
+        weeks = c.working_weeks / 2 if j.half else j.weeks_per_year
         out[(cid, a.category)] += (_session_pas(a.pa_value, grid.get((d, p), False), c.contract)
-                                   * j.weeks_per_year / c.working_weeks)
+                                   * weeks / c.working_weeks)
     return out
 
 
-def _check_pas(pack: PlanningPack, clin: dict, by: dict, plan_cells: dict,
-               allowances: Allowances | None) -> list[str]:
+def _check_pas(pack: PlanningPack, r: _Records, by: dict, allowances: Allowances | None,
+               need: Mapping[str, float] | None) -> list[str]:
     v = []
+    clin, plan_cells = r.clin, r.plan_cells
     extra, total_cap = _allowed_extra(pack, allowances)
     total_extra = 0.0
     held = _held(pack, clin, plan_cells)
@@ -1114,7 +1152,8 @@ def _check_pas(pack: PlanningPack, clin: dict, by: dict, plan_cells: dict,
             floor = c.min_spa_pas * c.contracted_pas / 10
         if mine["SPA"] < floor - TOL:
             v.append(f"{cid}: {mine['SPA']:g} PAs of SPA, below the floor of {floor:g}")
-        ceiling = _spa_ceiling(pack, c, floor, held[(cid, "SPA")], skilled[cid])
+        ceiling = _spa_ceiling(pack, c, floor, held[(cid, "SPA")], skilled[cid],
+                               _half_spa_offered(pack, r, c, need))
         if mine["SPA"] > ceiling + TOL:
             v.append(f"{cid}: {mine['SPA']:g} PAs of SPA, above the SPA ceiling of {ceiling:g}")
         for category in ("ANR", "ED"):

@@ -160,7 +160,11 @@ def highs_levels(pack: PlanningPack, demand: dict[str, float], budget: Budget | 
     spa_now = {key for key, j in current.items()
                if acts[j.activity_id].category == "SPA" or (key[0], j.activity_id) in half_floor}
     spa_now &= {x[:3] for x in hs}  # where a clinician has SPA (or a half floor's activity) now, only those
-    hs = [x for x in hs if x[:3] in spa_now or not any(k[0] == x[0] for k in spa_now)]  # slots alternate
+    # ... except a 2-hour half (no room, no referral demand, not on-call), which alternates nothing: anywhere
+    def two_hour(a: str) -> bool:
+        return acts[a].room_type is None and demand.get(a, 0) == 0 and acts[a].category != "ONCALL"
+    hs = [x for x in hs if x[:3] in spa_now or not any(k[0] == x[0] for k in spa_now)  # slots alternate
+          or two_hour(x[3])]
     hs += [x for x in xs if x in labelled and x not in hs]
     half = {x: len(xs) + k for k, x in enumerate(hs)}
     alt_slots = sorted({x[:3] for x in hs})

@@ -65,6 +65,27 @@ def test_a_half_spa_floor_next_to_a_clinic_stays_on_alternate_weeks() -> None:
     assert whole.result.objective["unmet_routine"] == 21
 
 
+def test_a_two_hour_half_may_go_to_a_slot_the_current_plan_does_not_hold_spa_in() -> None:
+    # A: 4 PAs over Mon AM, Mon PM (no clinic room) and Tue AM, Tue PM (a room each), SPA floor 1.5, SPA
+    # now only on Tue AM; clinic need 2 x 42 = 84. Best: SPA on Mon AM, SPA (2 h) on Mon PM with the other
+    # 2 hours empty, clinics on both Tuesday slots: unmet 0, 0.5 PA unassigned. Were halves offered only in
+    # the current SPA slot (Tue AM), the half SPA would have to alternate there with the clinic: 42 + 21 =
+    # 63 clinics, unmet 21, as the tiny pack's frontier showed before this rule (684 -> 706).
+    slots = tuple(Slot(d, p, False) for d in ("Mon", "Tue") for p in ("AM", "PM"))
+    rooms = [RoomCapacity("clinic_room", d, p, 0 if d == "Mon" else 1) for d in ("Mon", "Tue")
+             for p in ("AM", "PM")]
+    now = [JobPlanCell("A", "Tue", "AM", "spa", 42.0), JobPlanCell("A", "Tue", "PM", "clinic", 42.0)]
+    pack = make_pack([clinician("A", 4, spa=1.5)], ACTS, [("A", "spa"), ("A", "clinic")], slots=slots,
+                     rooms=rooms, job_plans=now)
+    plan = run(pack, reqs({"clinic": 84}))
+    assert plan.status is SolveStatus.OPTIMAL
+    assert plan.result.objective["unmet_routine"] == 0
+    halves = [h[:5] for h in _halves(plan)]
+    assert halves in ([("Mon", "AM", "1", "spa", 0.5)], [("Mon", "PM", "1", "spa", 0.5)])
+    row = plan.clinicians.iloc[0]
+    assert (row.spa_pas, row.dcc_pas, row.unassigned_pas) == (1.5, 2.0, 0.5)
+
+
 def test_a_half_admin_floor_costs_half_a_pa_every_week() -> None:
     # A: 2.5 PAs over Mon AM, Mon PM and Tue AM, admin floor 0.5, clinic need 2 x 42 = 84: two weekly
     # clinics (2 PAs) and admin (2 h) in the third slot (0.5 PA, 42 weeks): 2.5 PAs, unmet 0, nothing

@@ -29,7 +29,10 @@ what the plan reaches, so the model stays small:
   job plans with many alternating slots are hard to run (it also keeps the search small: two single
   alternate-week cells in two slots mostly repeat what a pair in one slot does);
 * only in the slots of their current SPA sessions and sessions of the activities they must keep a half
-  session of, when they have any (those are what alternates).
+  session of, when they have any (those are what alternates), except a cell that can only be a 2-hour
+  half (:func:`halvable`: SPA, admin), offered in any such slot: it needs no room and alternates with
+  nothing, and a half SPA put in a slot no clinic can use (no room free) frees the current SPA slot for
+  a clinic.
 
 Which week (:func:`label_weeks`): the model counts rooms as
 :math:`2\sum x + \sum h \le 2\,\text{rooms}_{rs}`, and labels are assigned after solving so that every
@@ -133,7 +136,8 @@ def half_options(halved: Sequence[bool], activities: Sequence[ActivityInfo], slo
     with referral demand among their options, none with a fixed requirement (indices in ``fixed``); only
     in the slots of their current SPA sessions and sessions of their half-floor activities when they have
     any there (those are what alternates: a 1.5 floor keeps one slot weekly and alternates the other, and
-    the choice of slot does not repeat the whole timetable's symmetry)."""
+    the choice of slot does not repeat the whole timetable's symmetry); in their other slots, only the
+    activities that can be 2-hour halves (:func:`halvable`)."""
     half_floors = half_floors or {}
     out: dict[tuple[int, int], tuple[int, ...]] = {}
     for (c, s), acts in options.items():
@@ -148,7 +152,13 @@ def half_options(halved: Sequence[bool], activities: Sequence[ActivityInfo], slo
     for (c, s), a in current.items():
         if (c, s) in out and (activities[a].category == "SPA" or a in half_floors.get(c, frozenset())):
             anchor_slots[c].add(s)
-    return {(c, s): acts for (c, s), acts in out.items() if c not in anchor_slots or s in anchor_slots[c]}
+    anchored: dict[tuple[int, int], tuple[int, ...]] = {}
+    for (c, s), acts in out.items():
+        if c not in anchor_slots or s in anchor_slots[c]:
+            anchored[(c, s)] = acts
+        elif halves_only := tuple(a for a in acts if halvable(activities[a])):
+            anchored[(c, s)] = halves_only  # a 2-hour half anywhere: it needs no room, alternates nothing
+    return anchored
 
 
 def halvable(activity: ActivityInfo) -> bool:

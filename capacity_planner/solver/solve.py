@@ -102,6 +102,9 @@ its levels stay CP-SAT's alone, as measured in session 5."""
 HIGHS_MIN_SECONDS = 4.0
 """HiGHS is not asked when its share of a level would be shorter than this (wall-clock mode): in a part of a
 trust given ~2 s, splitting a level would only take time from CP-SAT."""
+HIGHS_FIRST_MIN_SECONDS = HIGHS_MIN_SECONDS
+"""The same threshold for HiGHS *first* on a level of :data:`HIGHS_LEVELS` (wall-clock mode), kept separate
+so it can be measured on its own (session 11, docs/benchmarks.md "HiGHS on trust parts")."""
 HIGHS_MIP_START = False
 """Hand HiGHS the plan behind its cutoff as a MIP start (needs :mod:`highspy`; :func:`_highs_level`). Off:
 measured in session 11 (docs/benchmarks.md) it proved the service sample's ``changes`` level in 12-35 nodes
@@ -544,7 +547,7 @@ class _Run:
         search.small = len(self.model.cp.proto.variables) <= HIGHS_MAX_VARIABLES
         budget, work, previous = search.budget, search.work, search.previous
         if search.proven is None and search.level.name in HIGHS_LEVELS and self.hint is not None \
-                and search.small and (work is not None or budget * HIGHS_SHARE >= HIGHS_MIN_SECONDS):
+                and search.small and (work is not None or budget * HIGHS_SHARE >= HIGHS_FIRST_MIN_SECONDS):
             nodes = None if work is None else max(20, round(HIGHS_NODES_PER_UNIT * work))
             cutoff = previous.objective_value if search.found and previous is not None else None
             search.proven, search.highs_found = _highs_level(

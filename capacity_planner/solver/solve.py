@@ -54,6 +54,7 @@ from ortools.sat.python import cp_model
 from capacity_planner.interrupts import run_stoppable
 from capacity_planner.solver.explain import explain_infeasible, presolve_reasons
 from capacity_planner.solver.model import AllocationModel
+from capacity_planner.solver.objective import level_scale
 from capacity_planner.solver.result import LevelResult, Result, Solution, SolveStatus
 
 if TYPE_CHECKING:
@@ -753,8 +754,8 @@ class _Run:
                       self.seed, self.n_workers, self.work_limit, self.wall_stopped)
 
     def result(self) -> Result:
-        """The run's result once every level is done: optimal if every level is, else feasible; a cut-short
-        ``changes`` level valued as the plan delivered (:func:`_as_delivered`).
+        """The run's result once every level is done: optimal if every level is, else feasible; each level
+        cut short valued as the plan delivered (:func:`_as_delivered`).
 
         Returns
         -------
@@ -772,17 +773,20 @@ class _Run:
 
 
 def _as_delivered(level: LevelResult, solution: Solution) -> LevelResult:
-    """A ``changes`` level cut short, valued as the plan delivered: a search stopped early can leave the
-    per-clinician counts :math:`k_c` above the sessions its plan changes (they are only bounded below), and
-    later levels may change fewer sessions within its value, so the reported figure is the final plan's
-    own count when that is lower (the bound and the gap follow)."""
-    if level.name != "changes" or level.status is not SolveStatus.FEASIBLE or level.objective_units is None:
+    """A level cut short, valued as the plan delivered (:meth:`Solution.level_units`, recomputed from the
+    final plan's cells). A search stopped early holds a plan whose level variables may sit above what its
+    cells give, as they are only bounded below: the per-clinician counts :math:`k_c` of ``changes``, the
+    covered-row indicators :math:`B_{ar}` and shortfalls :math:`v_a` of ``weekly_cover``, the shortfalls of
+    the floor and unmet levels; and later levels, kept only within the level's value, may improve on it. So
+    the reported figure is the final plan's own value when that is lower (the bound and the gap follow). A
+    level proven optimal already equals it (``tests/test_solver_helpers.run`` asserts so)."""
+    if level.status is not SolveStatus.FEASIBLE or level.objective_units is None:
         return level
-    delivered = solution.level_units("changes")
+    delivered = solution.level_units(level.name)
     if delivered >= level.objective_units:
         return level
-    scale = level.objective / level.objective_units if level.objective and level.objective_units else 1.0
+    scale = level_scale(solution.problem, level.name)  # solver units per natural unit
     bound = min(level.bound_units if level.bound_units is not None else delivered, delivered)
     gap = (delivered - bound) / max(1.0, abs(delivered))
-    return dataclasses.replace(level, objective=delivered * scale, objective_units=delivered,
-                               bound=bound * scale, bound_units=bound, gap=max(0.0, gap))
+    return dataclasses.replace(level, objective=delivered / scale, objective_units=delivered,
+                               bound=bound / scale, bound_units=bound, gap=max(0.0, gap))

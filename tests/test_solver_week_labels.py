@@ -39,9 +39,10 @@ def cells_of(job_plans) -> set[tuple]:
 
 
 def test_agreed_plan_written_as_a_pack_reads_back_the_same_cells(tmp_path: Path, tiny_path: Path) -> None:
-    """The tiny pack's plan gives B a slot on alternate weeks (SPA in week A, 2ww in week B: half SPA).
-    Written as a pack with the plan as locked job plans and read back: the same cells, weeks and labels;
-    planned again: the same allocation, nothing changed."""
+    """The tiny pack's plan gives B a slot on alternate weeks (SPA in week A, 2ww in week B: half SPA) and
+    A a 2-hour half of SPA (the other 2 hours unassigned). Written as a pack with the plan as locked job
+    plans and read back: the same cells, weeks, labels and halves; planned again: the same allocation,
+    nothing changed."""
     pack = read_pack(tiny_path, purpose="plan")
     demand = reqs({"2ww": 300, "fu": 2000}, rapid=["2ww"])
     first = run(pack, demand)
@@ -50,14 +51,15 @@ def test_agreed_plan_written_as_a_pack_reads_back_the_same_cells(tmp_path: Path,
     agreed = pack.replace(job_plans=job_plans_from_allocation(first.allocation, locked=True))
     write_pack(agreed, tmp_path / "agreed")
     text = (tmp_path / "agreed" / "job_plans.csv").read_text()
-    assert text.splitlines()[0].endswith(",week") and ",A" in text and ",B" in text
+    assert text.splitlines()[0].endswith(",week,half") and ",A," in text and ",B," in text and ",1" in text
     assert [p for p in validate_pack(tmp_path / "agreed") if p.severity == "error"] == []
     again = read_pack(tmp_path / "agreed", purpose="plan")
     assert cells_of(again.job_plans) == rows(first.allocation)
     problem = build_problem(again, demand)
-    alternating = {(r.clinician_id, r.day, r.period) for r in first.allocation.itertuples() if r.week}
-    assert len(problem.current_halves) == len(alternating) >= 1
-    assert len(problem.locked_halves) == 2 * len(alternating)
+    split = [r for r in first.allocation.itertuples() if r.week or r.half]  # half-slot cells, both forms
+    assert {r.week for r in split} == {"A", "B", ""} and {r.half for r in split} == {"", "1"}
+    assert len(problem.current_halves) == len({(r.clinician_id, r.day, r.period) for r in split}) == 2
+    assert len(problem.locked_halves) == len(split) == 3
     second = run(again, demand)
     assert second.status is SolveStatus.OPTIMAL
     assert rows(second.allocation) == rows(first.allocation)  # same cells, same weeks A and B

@@ -160,11 +160,16 @@ def highs_levels(pack: PlanningPack, demand: dict[str, float], budget: Budget | 
     spa_now = {key for key, j in current.items()
                if acts[j.activity_id].category == "SPA" or (key[0], j.activity_id) in half_floor}
     spa_now &= {x[:3] for x in hs}  # where a clinician has SPA (or a half floor's activity) now, only those
-    # ... except a 2-hour half (no room, no referral demand, not on-call), which alternates nothing: anywhere
+    # ... except, for a clinician whose current plan holds less SPA a week than their floor (a session its
+    # PAs, all 1 here; a week A / B cell half), a 2-hour half (no room, no referral demand, not on-call)
+    # in any of those slots: it alternates nothing
     def two_hour(a: str) -> bool:
         return acts[a].room_type is None and demand.get(a, 0) == 0 and acts[a].category != "ONCALL"
+    short = {c.clinician_id for c in pack.clinicians if sum(
+        0.5 if j.week else 1.0 for j in pack.job_plans
+        if j.clinician_id == c.clinician_id and acts[j.activity_id].category == "SPA") < c.min_spa_pas - 1e-9}
     hs = [x for x in hs if x[:3] in spa_now or not any(k[0] == x[0] for k in spa_now)  # slots alternate
-          or two_hour(x[3])]
+          or (x[0] in short and two_hour(x[3]))]
     hs += [x for x in xs if x in labelled and x not in hs]
     half = {x: len(xs) + k for k, x in enumerate(hs)}
     alt_slots = sorted({x[:3] for x in hs})

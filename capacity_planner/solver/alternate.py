@@ -29,9 +29,10 @@ what the plan reaches, so the model stays small:
   job plans with many alternating slots are hard to run (it also keeps the search small: two single
   alternate-week cells in two slots mostly repeat what a pair in one slot does);
 * only in the slots of their current SPA sessions and sessions of the activities they must keep a half
-  session of, when they have any (those are what alternates), except a cell that can only be a 2-hour
-  half (:func:`halvable`: SPA, admin), offered in any such slot: it needs no room and alternates with
-  nothing, and a half SPA put in a slot no clinic can use (no room free) frees the current SPA slot for
+  session of, when they have any (those are what alternates); a clinician whose current plan holds less
+  SPA than their floor must add SPA somewhere, so for them a cell that can only be a 2-hour half
+  (:func:`halvable`: SPA, admin) is offered in any such slot: it needs no room and alternates with
+  nothing, and a half SPA put in a slot no clinic can use (no room free) leaves the current SPA slot to
   a clinic.
 
 Which week (:func:`label_weeks`): the model counts rooms as
@@ -129,6 +130,7 @@ def half_options(halved: Sequence[bool], activities: Sequence[ActivityInfo], slo
                  options: Mapping[tuple[int, int], tuple[int, ...]], locked: frozenset[tuple[int, int]],
                  fixed: set[int], current: Mapping[tuple[int, int], int],
                  half_floors: Mapping[int, frozenset[int]] | None = None,
+                 short_of_spa: frozenset[int] = frozenset(),
                  ) -> dict[tuple[int, int], tuple[int, ...]]:
     """(clinician, slot) -> activities offered there on alternate weeks: for the clinicians ``halved``,
     in normal-time slots they may work and that are not locked, the SPA activities, the activities they
@@ -136,8 +138,9 @@ def half_options(halved: Sequence[bool], activities: Sequence[ActivityInfo], slo
     with referral demand among their options, none with a fixed requirement (indices in ``fixed``); only
     in the slots of their current SPA sessions and sessions of their half-floor activities when they have
     any there (those are what alternates: a 1.5 floor keeps one slot weekly and alternates the other, and
-    the choice of slot does not repeat the whole timetable's symmetry); in their other slots, only the
-    activities that can be 2-hour halves (:func:`halvable`)."""
+    the choice of slot does not repeat the whole timetable's symmetry); for a clinician whose current plan
+    holds less SPA than their floor (``short_of_spa``), who must add SPA somewhere, also the activities
+    that can be 2-hour halves (:func:`halvable`) in their other slots."""
     half_floors = half_floors or {}
     out: dict[tuple[int, int], tuple[int, ...]] = {}
     for (c, s), acts in options.items():
@@ -156,8 +159,8 @@ def half_options(halved: Sequence[bool], activities: Sequence[ActivityInfo], slo
     for (c, s), acts in out.items():
         if c not in anchor_slots or s in anchor_slots[c]:
             anchored[(c, s)] = acts
-        elif halves_only := tuple(a for a in acts if halvable(activities[a])):
-            anchored[(c, s)] = halves_only  # a 2-hour half anywhere: it needs no room, alternates nothing
+        elif c in short_of_spa and (halves_only := tuple(a for a in acts if halvable(activities[a]))):
+            anchored[(c, s)] = halves_only  # a new 2-hour half: it needs no room and alternates nothing
     return anchored
 
 

@@ -536,7 +536,8 @@ def build_problem(
     half_floors = {clin_of[cid]: frozenset(act_of[a] for a in acts if a in act_of)
                    for cid, acts in half_floor_activities(pack).items() if cid in clin_of}
     halves = half_options([ci.clinician_id in halved for ci in clinicians], activities, slots, options,
-                          frozenset(now.locked), fixed_acts, now.cells, half_floors)
+                          frozenset(now.locked), fixed_acts, now.cells, half_floors,
+                          _short_of_spa(clinicians, activities, now))
     _offer_current_halves(halves, now.halves, options)
     two_hour_spa = {c for (c, s), acts in halves.items() if not slots[s].premium
                     and any(activities[a].category == "SPA" and halvable(activities[a]) for a in acts)}
@@ -765,6 +766,20 @@ def _skills(pack: PlanningPack, clin_of: Mapping[str, int],
             if sk.max_sessions_per_week is not None:
                 skill_caps[key] = math.floor(sk.max_sessions_per_week + _EPS)
     return skilled, skill_caps
+
+
+def _short_of_spa(clinicians: list[ClinicianInfo], activities: list[ActivityInfo],
+                  now: _CurrentPlan) -> frozenset[int]:
+    """Clinicians whose current job plan holds less SPA a week than their SPA floor (PA units; a half-slot
+    cell counts half), who must add SPA somewhere (:func:`capacity_planner.solver.alternate.half_options`)."""
+    held2 = [0] * len(clinicians)  # twice the SPA units a week, so a half-slot cell is whole
+    for (c, _s), a in now.cells.items():
+        if activities[a].category == "SPA":
+            held2[c] += 2 * activities[a].pa_value
+    for (c, _s), pair in now.halves.items():
+        held2[c] += sum(activities[a].pa_value for a in pair
+                        if a is not None and activities[a].category == "SPA")
+    return frozenset(c for c, ci in enumerate(clinicians) if held2[c] < 2 * ci.spa_floor)
 
 
 @dataclass

@@ -11,7 +11,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_highs_level.py capture PACK OUT_DIR [--parts 1 Cardiology]
         [--work-limit 15] [--workers 2]
-    PYTHONPATH=<highspy>:. .venv/bin/python benchmarks/bench_highs_level.py solve OUT_DIR/0.pkl
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_highs_level.py solve OUT_DIR/0.pkl
         [--start] [--seed 0] [--time-limit 60]
 """
 
@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from ortools.sat.python import cp_model
 
 
@@ -71,37 +70,14 @@ def capture(args: argparse.Namespace) -> None:
 
 def solve(args: argparse.Namespace) -> None:
     """Re-solve one captured model with highspy and print HiGHS's counts."""
-    import highspy
-    from scipy.sparse import coo_matrix
+    from capacity_planner.solver.milp import cutoff_rows, highspy_model
 
     record = pickle.loads(args.model.read_bytes())
     m, cutoff = record["milp"], record["cutoff"]
-    nz = np.flatnonzero(m.c)
-    rows = np.concatenate([m.rows, np.full(len(nz), m.n_rows, dtype=m.rows.dtype)])
-    cols = np.concatenate([m.cols, nz])
-    vals = np.concatenate([m.vals, m.c[nz]])
-    lower, upper = np.append(m.lower, -np.inf), np.append(m.upper, cutoff - m.offset + 1e-6)
-    a = coo_matrix((vals, (rows, cols)), shape=(len(lower), len(m.c))).tocsc()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(m.c), len(lower)
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = m.c, m.lb, m.ub
-    inf = highspy.kHighsInf
-    lp.row_lower_ = np.where(np.isfinite(lower), lower, -inf)
-    lp.row_upper_ = np.where(np.isfinite(upper), upper, inf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * len(m.c)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", args.log)
-    h.passModel(lp)
+    h = highspy_model(m, cutoff_rows(m, cutoff), record["start"] if args.start else None, log=args.log)
     for key, value in {"time_limit": args.time_limit, "mip_rel_gap": 0.0, "random_seed": args.seed,
                        "threads": 1}.items():
         h.setOptionValue(key, value)
-    if args.start:
-        solution = highspy.HighsSolution()
-        solution.col_value = [float(v) for v in record["start"]]
-        solution.value_valid = True
-        h.setSolution(solution)
     t0 = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - t0

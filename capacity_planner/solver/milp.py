@@ -286,6 +286,23 @@ def solve_milp(milp_model: Milp, *, cutoff: float | None, time_limit_s: float,
     slower (docs/benchmarks.md, "Session 11").
     """
     m = milp_model
+    matrix = cutoff_rows(m, cutoff)
+    if start is not None:
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            start = None
+    if start is None:
+        return _solve_scipy(m, matrix, time_limit_s, node_limit)
+    return _solve_highspy(m, matrix, time_limit_s, node_limit, start)
+
+
+_Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def cutoff_rows(m: Milp, cutoff: float | None) -> _Rows:
+    """The model's rows (row index, column, value, lower, upper) and, with ``cutoff``, the row
+    :math:`c^\\top y \\le \\text{cutoff} - c_0` (a value a known plan reaches)."""
     rows, cols, vals, lower, upper = m.rows, m.cols, m.vals, m.lower, m.upper
     if cutoff is not None:
         nz = np.flatnonzero(m.c)
@@ -294,17 +311,7 @@ def solve_milp(milp_model: Milp, *, cutoff: float | None, time_limit_s: float,
         vals = np.concatenate([vals, m.c[nz]])
         lower = np.append(lower, -np.inf)
         upper = np.append(upper, cutoff - m.offset + 1e-6)
-    if start is not None:
-        try:
-            import highspy  # noqa: F401
-        except ImportError:
-            start = None
-    if start is None:
-        return _solve_scipy(m, (rows, cols, vals, lower, upper), time_limit_s, node_limit)
-    return _solve_highspy(m, (rows, cols, vals, lower, upper), time_limit_s, node_limit, start)
-
-
-_Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    return rows, cols, vals, lower, upper
 
 
 def _solve_scipy(m: Milp, matrix: _Rows, time_limit_s: float, node_limit: int | None) -> MilpAnswer:
@@ -328,10 +335,9 @@ def _solve_scipy(m: Milp, matrix: _Rows, time_limit_s: float, node_limit: int | 
     return MilpAnswer(res.status == 0, value, bound, [round(float(v)) for v in res.x], seconds)
 
 
-def _solve_highspy(m: Milp, matrix: _Rows, time_limit_s: float, node_limit: int | None,
-                   start: list[int] | None) -> MilpAnswer:
-    """HiGHS through :mod:`highspy`, with ``start`` as a MIP start (the same model and options as
-    :func:`_solve_scipy`, whose HiGHS ``random_seed`` is also 0)."""
+def highspy_model(m: Milp, matrix: _Rows, start: list[int] | None = None, *, log: bool = False) -> Any:
+    """A :mod:`highspy` solver holding ``m`` with the rows ``matrix`` (:func:`cutoff_rows`), every column
+    integer, and ``start`` (one value per column) as its MIP start; options are the caller's."""
     import highspy
     from scipy.sparse import coo_matrix
 
@@ -349,18 +355,29 @@ def _solve_highspy(m: Milp, matrix: _Rows, time_limit_s: float, node_limit: int 
     # highspy.Highs prints HiGHS's banner to stdout when built (its Python callbacks); the bound core class
     # it extends does not, and has every method used here.
     h = getattr(getattr(highspy, "_core", None), "_Highs", highspy.Highs)()
-    h.setOptionValue("output_flag", False)
+    h.setOptionValue("output_flag", log)
     h.passModel(lp)
-    h.setOptionValue("time_limit", max(0.1, float(time_limit_s)))
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("random_seed", 0)
-    if node_limit is not None:
-        h.setOptionValue("mip_max_nodes", int(node_limit))
     if start is not None and len(start) == len(m.c):
         solution = highspy.HighsSolution()
         solution.col_value = [float(v) for v in start]
         solution.value_valid = True
         h.setSolution(solution)
+    return h
+
+
+def _solve_highspy(m: Milp, matrix: _Rows, time_limit_s: float, node_limit: int | None,
+                   start: list[int] | None) -> MilpAnswer:
+    """HiGHS through :mod:`highspy`, with ``start`` as a MIP start (the same model and options as
+    :func:`_solve_scipy`, whose HiGHS ``random_seed`` is also 0)."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    h = highspy_model(m, matrix, start)
+    h.setOptionValue("time_limit", max(0.1, float(time_limit_s)))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("random_seed", 0)
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
     began = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - began

@@ -279,7 +279,7 @@ def demand(pack: Path | None, out: Path, no_charts: bool, all_charts: bool) -> N
     from capacity_planner.pack.read import read_pack
     from capacity_planner.workflow import run_demand
 
-    loaded = read_pack(pack, purpose="demand")
+    loaded = read_pack(pack, purpose="demand", appointment_rows=False)  # counts suffice (issue 16)
     if no_charts and all_charts:
         raise click.UsageError("--no-charts and --all-charts contradict each other; give one")
     run = run_demand(loaded, out, charts=False if no_charts else ("all" if all_charts else True),

@@ -34,6 +34,7 @@ from capacity_planner.errors import Problem
 from capacity_planner.intake.suggest import did_you_mean
 from capacity_planner.intake.xlsx_formulas import formula_warnings, formulas_without_values_in
 from capacity_planner.pack.grid import GRID_SHEET, INSTRUCTIONS_SHEET, read_job_plan_grid
+from capacity_planner.pack.groups import group_counts
 from capacity_planner.pack.runs import collapse_runs
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.xlsx_parts import sheet_parts
@@ -66,7 +67,11 @@ class RawTable:
         True for Parquet/Excel cells that may already be numbers, dates or booleans.
     collapsed_from : int or None
         The file's rows when ``frame`` holds its runs of identical rows, one row each with a ``count``
-        (:mod:`capacity_planner.pack.runs`); None when it holds the rows themselves.
+        (:mod:`capacity_planner.pack.runs`), or its groups of identical rows
+        (:mod:`capacity_planner.pack.groups`); None when it holds the rows themselves.
+    witnesses : int
+        Trailing rows of ``frame`` that stand for no appointment (``count`` 0): one per distinct clinician
+        of a grouped extract, there to be checked, then dropped by the reader.
     """
 
     name: str
@@ -75,6 +80,7 @@ class RawTable:
     rows: np.ndarray
     typed: bool = False
     collapsed_from: int | None = None
+    witnesses: int = 0
 
 
 @dataclass
@@ -95,7 +101,7 @@ class RawPack:
 COLLAPSIBLE = frozenset({"appointments"})  # read as runs of identical rows when possible (pack/runs.py)
 
 
-def read_raw(path: str | Path, collapse: bool = False) -> RawPack:
+def read_raw(path: str | Path, collapse: bool = False, group: bool = False) -> RawPack:
     """Read a pack folder or workbook without interpreting cell types.
 
     Parameters
@@ -105,10 +111,14 @@ def read_raw(path: str | Path, collapse: bool = False) -> RawPack:
     collapse : bool
         Read the Parquet files of :data:`COLLAPSIBLE` tables as their runs of identical rows where
         :func:`capacity_planner.pack.runs.collapse_runs` can (``RawTable.collapsed_from`` says so).
+    group : bool
+        Read them as counts of identical rows without the clinician where
+        :func:`capacity_planner.pack.groups.group_counts` can (else as runs, with ``collapse``): for a
+        caller that needs only the counts (``capacity-planner demand``).
     """
     path = Path(path)
     if path.is_dir():
-        return _read_folder(path, collapse)
+        return _read_folder(path, collapse, group)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         if not path.exists():
             return RawPack(str(path), "xlsx", problems=[Problem(str(path), "file not found")])
@@ -125,7 +135,7 @@ def read_raw(path: str | Path, collapse: bool = False) -> RawPack:
 # ---------------------------------------------------------------------------------------------
 # Folders of CSV / Parquet
 # ---------------------------------------------------------------------------------------------
-def _read_folder(folder: Path, collapse: bool = False) -> RawPack:
+def _read_folder(folder: Path, collapse: bool = False, group: bool = False) -> RawPack:
     raw = RawPack(str(folder), "folder")
     files: dict[str, list[Path]] = {}
     for p in sorted(folder.iterdir()):
@@ -135,7 +145,8 @@ def _read_folder(folder: Path, collapse: bool = False) -> RawPack:
     with progress(f"Reading {folder.name}", total=sum(sizes.values()), unit="B") as bar:
         for name, paths in files.items():
             bar.describe(f"Reading {paths[0].name}")
-            _read_folder_table(raw, name, paths, collapse and name in COLLAPSIBLE)
+            table_group = group and name in COLLAPSIBLE
+            _read_folder_table(raw, name, paths, collapse and name in COLLAPSIBLE, table_group)
             bar.advance(sum(sizes[p] for p in paths))
     toml_path = folder / TOML_NAME
     if toml_path.is_dir():
@@ -147,7 +158,8 @@ def _read_folder(folder: Path, collapse: bool = False) -> RawPack:
     return raw
 
 
-def _read_folder_table(raw: RawPack, name: str, paths: list[Path], collapse: bool = False) -> None:
+def _read_folder_table(raw: RawPack, name: str, paths: list[Path], collapse: bool = False,
+                       group: bool = False) -> None:
     """Read one table of a folder pack (CSV or Parquet) into ``raw``, or record why not."""
     if name not in TABLES:
         hint = did_you_mean(name, list(TABLES))
@@ -165,7 +177,7 @@ def _read_folder_table(raw: RawPack, name: str, paths: list[Path], collapse: boo
         return
     p = paths[0]
     raw.file_hashes[p.name] = _sha256(p)
-    table = read_parquet(p, name, raw.problems, collapse) if p.suffix.lower() == ".parquet" else \
+    table = read_parquet(p, name, raw.problems, collapse, group) if p.suffix.lower() == ".parquet" else \
         read_csv(p, name, raw.problems)
     if table is not None:
         raw.tables[name] = table
@@ -277,9 +289,12 @@ def _semicolon_separated(text: str, frame: pd.DataFrame) -> bool:
     return first.count(";") >= 1 and first.count(";") >= len(frame.columns)
 
 
-def read_parquet(path: Path, name: str, problems: list[Problem], collapse: bool = False) -> RawTable | None:
+def read_parquet(path: Path, name: str, problems: list[Problem], collapse: bool = False,
+                 group: bool = False) -> RawTable | None:
     """One Parquet file as the cells of table ``name`` (typed), or None with its problems added
-    (``collapse``: as its runs of identical rows where possible, :mod:`capacity_planner.pack.runs`)."""
+    (``group``: as counts of identical rows without the clinician where possible,
+    :mod:`capacity_planner.pack.groups`; ``collapse``: as its runs of identical rows where possible,
+    :mod:`capacity_planner.pack.runs`)."""
     try:
         import pyarrow.parquet as pq
 
@@ -290,6 +305,11 @@ def read_parquet(path: Path, name: str, problems: list[Problem], collapse: bool 
                                     "one value per cell: flatten it before saving", row=1,
                                     column=", ".join(nested)))
             return None
+        grouped = group_counts(path, schema, TABLES[name].column_names) if group else None
+        if grouped is not None:
+            table = RawTable(name, path.name, grouped.frame, grouped.rows + 2, typed=True,
+                             collapsed_from=grouped.n_rows, witnesses=grouped.witnesses)
+            return _finish(table, problems)
         file = pq.ParquetFile(path)
         runs = collapse_runs(file, schema) if collapse else None
         if runs is not None:

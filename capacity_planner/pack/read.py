@@ -41,7 +41,8 @@ def sample_pack(size: str = "small") -> M.PlanningPack:
     return read_pack(sample_pack_path(size))
 
 
-def read_pack(path: str | Path | None = None, purpose: Purpose = "any") -> M.PlanningPack:
+def read_pack(path: str | Path | None = None, purpose: Purpose = "any", *,
+              appointment_rows: bool = True) -> M.PlanningPack:
     """Read and validate a planning pack.
 
     Parameters
@@ -52,6 +53,11 @@ def read_pack(path: str | Path | None = None, purpose: Purpose = "any") -> M.Pla
     purpose : {"any", "demand", "plan"}
         Which tables must be present: ``demand`` needs activities and referrals; ``plan`` also needs
         clinicians and skills.
+    appointment_rows : bool, default True
+        False: a Parquet appointments extract may be held as counts of identical appointments without the
+        clinician (``clinician_id`` blank; :mod:`capacity_planner.pack.groups`), which is all demand sizing
+        needs; every cell is still checked, and every problem still named on the user's rows. Not for
+        packs whose appointments are written out, anonymised or reviewed by clinician.
 
     Returns
     -------
@@ -66,7 +72,7 @@ def read_pack(path: str | Path | None = None, purpose: Purpose = "any") -> M.Pla
     """
     if path is None:
         path = sample_pack_path()
-    pack, problems = _load(Path(path), purpose)
+    pack, problems = _load(Path(path), purpose, group=not appointment_rows)
     errors = [p for p in problems if p.severity == "error"]
     if errors or pack is None:
         raise PackValidationError(problems)
@@ -81,13 +87,15 @@ def validate_pack(path: str | Path | None = None, purpose: Purpose = "plan") -> 
     return problems
 
 
-def _load(path: Path, purpose: Purpose, collapse: bool = True) -> tuple[M.PlanningPack | None, list[Problem]]:
+def _load(path: Path, purpose: Purpose, collapse: bool = True,
+          group: bool = False) -> tuple[M.PlanningPack | None, list[Problem]]:
     """Read, type and check a pack. ``collapse``: read the appointments as runs of identical rows
-    (:mod:`capacity_planner.pack.runs`); any problem found in a collapsed table reads the pack again row by
-    row, so that every message names the rows as the user sees them."""
+    (:mod:`capacity_planner.pack.runs`); ``group``: as counts of identical rows without the clinician where
+    possible (:mod:`capacity_planner.pack.groups`); any problem found in a collapsed or grouped table reads
+    the pack again row by row, so that every message names the rows as the user sees them."""
     if not path.exists():  # one message, not one per missing table (issue 17)
         return None, [missing_path_problem(path)]
-    raw = read_raw(path, collapse)
+    raw = read_raw(path, collapse, group)
     sink = ProblemSink()
     sink.problems.extend(raw.problems)
     settings, setting_problems = parse_settings(raw.settings, raw.settings_source)
@@ -124,6 +132,9 @@ def _load(path: Path, purpose: Purpose, collapse: bool = True) -> tuple[M.Planni
         return _load(path, purpose, collapse=False)
     if any(p.severity == "error" for p in sink.problems):
         return None, sink.problems
+    for table in raw.tables.values():  # a grouped extract's witness rows were there to be checked only
+        if table.witnesses and table.name in frames:
+            frames[table.name] = frames[table.name].iloc[: len(frames[table.name]) - table.witnesses]
     records = build_records(frames)
     histories = {
         "referrals": M.REFERRAL_DTYPES,

@@ -1,0 +1,333 @@
+"""A large extract read as counts of identical appointments, without the clinician (issue 16).
+
+``capacity-planner demand`` needs from the appointments extract only how many appointments fall on each
+day, activity, outcome and new/follow-up flag (:mod:`capacity_planner.demand.history`); the clinician who
+held them is not used. The trust sample's 10.6 million rows are 431,003 such groups (3.2 million runs of
+identical consecutive rows, :mod:`capacity_planner.pack.runs`, because the clinician changes from row to
+row). This module reads the Parquet file one row group at a time, turns each column into small integer
+codes, combines them into one integer per row and counts the rows of each value with
+:func:`numpy.bincount`: a few passes over integer arrays, no sort, no hash over the rows, no pandas column
+of 10.6 million cells.
+
+Every cell of the file is still checked by the reader. The held table is one row per group, with ``count``
+= the appointments it stands for and a blank ``clinician_id``, followed by one *witness* row per distinct
+clinician: a real row of the file holding that clinician (the first one), with ``count`` = 0. The reader
+types and checks every row of this table, so each distinct cell of every column is checked (a check on a
+cell depends on that cell alone, :mod:`capacity_planner.pack.parse`), and every clinician is looked up in
+the clinicians table; it then drops the witness rows (``RawTable.witnesses``). Any problem (error or
+warning) found in a grouped table makes the reader read the pack again row by row
+(:func:`capacity_planner.pack.read.read_pack`), so every message names the user's rows.
+
+Why Arrow and NumPy rather than DuckDB or Arrow's own ``group_by``: Arrow's Parquet reader is already how
+the pack is read (DuckDB would be a second engine of ~40 MB in the package for one query), and the grouping
+keys are Parquet dictionary indices, days and flags, i.e. small integers, for which a mixed-radix code and
+one ``bincount`` is cheaper than a hash aggregation (``pyarrow.Table.group_by`` on the four columns: 0.30 s
+of CPU on the trust sample, the codes and ``bincount`` below ~0.1 s). The file is read with Arrow's thread
+pool off and one row group at a time: with threads the read cost 0.5-1.0 s more system time on the
+2-core machine (page faults and memory returned between threads), and a row group's buffers are reused
+for the next.
+
+A file is not grouped (``None``: the caller reads it as runs or rows) when grouping could change what the
+reader reports or cannot be done cheaply: pandas metadata, a column named twice or not in canonical form,
+a column not in the table's schema (its warning would name rows), a column of a type other than text,
+dates, booleans and integers, a timestamp with a time zone, a blank date or integer, a ``count`` with
+blanks or negative values, or more distinct combinations than :data:`MAX_KEYS` could hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+
+__all__ = ["GroupedExtract", "group_counts"]
+
+COUNT = "count"
+MAX_KEYS = 1 << 24
+"""Largest product of the columns' distinct values (codes of one row) counted with ``bincount``: its
+counts array takes 8 bytes a code (134 MB here); beyond it the file is read as runs."""
+_MS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+@dataclass
+class GroupedExtract:
+    """A Parquet extract as counts of identical rows, the ``dropped`` columns left blank.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per group (``count`` = its appointments), then the witness rows (``count`` = 0); columns
+        as Arrow's ``to_pandas`` gives them (text as categoricals over the file's distinct values).
+    rows : numpy.ndarray
+        0-based row in the file of each held row: a row of the group (the last one), or the witness row.
+    n_rows : int
+        Rows in the file.
+    witnesses : int
+        The trailing rows of ``frame`` that are witnesses (count 0, one per distinct dropped value).
+    """
+
+    frame: pd.DataFrame
+    rows: npt.NDArray[np.int64]
+    n_rows: int
+    witnesses: int
+
+
+@dataclass
+class _Column:
+    """One column's distinct cells, met row group by row group, and its codes in each group of rows.
+
+    Text, booleans and integers: ``values`` maps each distinct cell to its code (0, 1, ... in order of
+    first appearance; -1 = blank). Dates: the code is the day (days since 1970-01-01)."""
+
+    name: str
+    arrow_type: Any
+    values: dict[Any, int] = field(default_factory=dict)
+    per_day: int = 0  # timestamps: units of the Arrow type per day
+    parts: list[npt.NDArray[np.int64]] = field(default_factory=list)  # codes of each row group's groups
+    witnesses: list[int] = field(default_factory=list)  # codes of the witness rows
+
+    def local(self, cells: Any) -> tuple[npt.NDArray[np.integer], int, npt.NDArray[np.int64], int] | None:
+        """One row group's cells as local codes ``0 .. radix - 1`` (integers of any width), their radix,
+        and the lookup from local to column code (``code = lookup[local] + shift``); None when the file
+        must not be grouped (a blank date or integer)."""
+        import pyarrow as pa
+
+        t = cells.type
+        if pa.types.is_dictionary(t):
+            if cells.num_chunks > 1:  # one dictionary for the row group's chunks
+                cells = pa.table({"c": cells}).unify_dictionaries().column(0)
+            dictionary = cells.chunk(0).dictionary.to_pylist() if cells.num_chunks else []
+            lookup = np.array([self.values.setdefault(v, len(self.values)) if v is not None else -1
+                               for v in dictionary] + [-1], dtype=np.int64)
+            index = pa.chunked_array([c.indices for c in cells.chunks], type=t.index_type)
+            if index.null_count:
+                index = index.fill_null(len(dictionary))
+            return np.asarray(index.to_numpy()), len(dictionary) + 1, lookup, 0
+        if pa.types.is_boolean(t):
+            self.values = {False: 0, True: 1}
+            codes = np.asarray(cells.cast(pa.int8()).fill_null(2).to_numpy())
+            return codes, 3, np.array([0, 1, -1], dtype=np.int64), 0
+        if cells.null_count:
+            return None
+        if pa.types.is_timestamp(t) or pa.types.is_date64(t):
+            self.per_day = _MS_PER_DAY[t.unit if pa.types.is_timestamp(t) else "ms"]
+            days = np.asarray(cells.cast(pa.int64()).to_numpy()) // self.per_day
+        elif pa.types.is_date32(t):
+            days = np.asarray(cells.cast(pa.int32()).to_numpy(), dtype=np.int64)
+        else:  # integers: a code per distinct value
+            distinct, inverse = np.unique(np.asarray(cells.cast(pa.int64()).to_numpy()), return_inverse=True)
+            lookup = np.array([self.values.setdefault(int(v), len(self.values)) for v in distinct],
+                              dtype=np.int64)
+            return inverse.astype(np.int64), distinct.size, lookup, 0
+        low = int(days.min()) if days.size else 0
+        days -= low
+        radix = int(days.max()) + 1 if days.size else 1
+        return days, radix, np.arange(radix, dtype=np.int64), low
+
+
+def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterable[str] = ("clinician_id",),
+                 ) -> GroupedExtract | None:
+    """The Parquet file at ``path`` as counts of identical rows, ignoring the ``dropped`` columns.
+
+    Each row group is counted on its own (its cells as small local codes, one mixed-radix integer per row,
+    ``bincount``), then the row groups' groups are merged (``numpy.unique`` on their combined codes).
+
+    Parameters
+    ----------
+    path : Path
+    schema : pyarrow.Schema
+        The file's schema (``pyarrow.parquet.read_schema``).
+    known : iterable of str
+        The table's columns (the schema's): a file with any other column is not grouped.
+    dropped : iterable of str
+        Columns not grouped on: blank in the groups, each distinct value held in a witness row.
+
+    Returns
+    -------
+    GroupedExtract or None
+        None when the file should be read as runs or rows (module docstring).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = list(schema.names)
+    allowed = set(known)
+    if (schema.pandas_metadata is not None or len(set(names)) != len(names)
+            or any(n != n.strip().lower() or n not in allowed for n in names)):
+        return None
+    if not all(_groupable(schema.field(n).type) for n in names):
+        return None
+    text = [n for n in names if _is_text(schema.field(n).type)]
+    file = pq.ParquetFile(path, read_dictionary=text)  # text columns as dictionary indices
+    n = int(file.metadata.num_rows)
+    if n < 2:
+        return None
+    drop = {c for c in names if c in set(dropped)}
+    columns = [_Column(c, file.schema_arrow.field(c).type) for c in names if c != COUNT]
+    counts: list[npt.NDArray[np.float64]] = []
+    rows: list[npt.NDArray[np.int64]] = []
+    witness_rows: list[int] = []
+    start = 0
+    for i in range(file.num_row_groups):
+        group = file.read_row_group(i, use_threads=False)
+        weights = None
+        if COUNT in names:
+            count = group.column(COUNT)
+            if count.null_count or not pa.types.is_integer(count.type):
+                return None
+            weights = np.asarray(count.to_numpy(), dtype=np.float64)
+            if weights.size and weights.min() < 0:
+                return None
+        if not _count_row_group(group, columns, drop, weights, start, counts, rows, witness_rows):
+            return None
+        start += group.num_rows
+        del group
+    pa.default_memory_pool().release_unused()
+    return _merge(columns, drop, counts, rows, witness_rows, n)
+
+
+def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights: Any, start: int,
+                     counts: list[npt.NDArray[np.float64]], rows: list[npt.NDArray[np.int64]],
+                     witness_rows: list[int]) -> bool:
+    """Count one row group's identical rows into the columns' ``parts``, ``counts`` and ``rows``; record
+    its witness rows; False when the file must not be grouped."""
+    local = {}
+    for column in columns:
+        got = column.local(group.column(column.name))
+        if got is None:
+            return False
+        local[column.name] = got
+    m = group.num_rows
+    key = np.zeros(m, dtype=np.int64)
+    total = 1
+    keyed = [c for c in columns if c.name not in drop]
+    for column in keyed:
+        codes, radix, _, _ = local[column.name]
+        total *= radix
+        if total > MAX_KEYS:
+            return False
+        key *= radix
+        key += codes
+    if total <= 4 * m + 1024:
+        present = np.bincount(key, minlength=total)
+        found = np.flatnonzero(present)
+        where = np.empty(total, dtype=np.int64)
+        where[key] = np.arange(m, dtype=np.int64)  # a row of each group (numpy writes the last)
+        summed = present if weights is None else np.bincount(key, weights=weights, minlength=total)
+        counts.append(np.asarray(summed[found], dtype=np.float64))
+        rows.append(where[found] + start)
+    else:  # local codes too sparse for a counts array: sort them
+        found, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        counts.append(np.bincount(inverse, weights=weights, minlength=found.size).astype(np.float64))
+        rows.append(first.astype(np.int64) + start)
+    rest = found
+    for column in reversed(keyed):
+        codes, radix, lookup, shift = local[column.name]
+        rest, code = np.divmod(rest, radix)
+        column.parts.append(lookup[code] + shift)
+    for column in columns:
+        if column.name in drop:
+            column.parts.append(np.full(found.size, -1, dtype=np.int64))
+    for column in (c for c in columns if c.name in drop):  # a witness row for each new distinct value
+        codes, radix, lookup, _ = local[column.name]
+        held = set(column.witnesses)
+        new = [j for j in np.flatnonzero(np.bincount(codes, minlength=radix))
+               if lookup[j] >= 0 and lookup[j] not in held]
+        if not new:
+            continue
+        first = np.full(radix, m, dtype=np.int64)
+        first[codes[::-1]] = np.arange(m - 1, -1, -1, dtype=np.int64)  # numpy writes the last: the first row
+        for j in new:
+            r = int(first[j])
+            witness_rows.append(start + r)
+            for other in columns:
+                o_codes, _, o_lookup, o_shift = local[other.name]
+                other.witnesses.append(int(o_lookup[o_codes[r]] + o_shift))
+    return True
+
+
+def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.float64]],
+           rows: list[npt.NDArray[np.int64]], witness_rows: list[int], n: int) -> GroupedExtract | None:
+    """The row groups' groups merged into the file's (groups sorted by their cells), then the witness
+    rows."""
+    keyed = [c for c in columns if c.name not in drop]
+    parts = {c.name: np.concatenate(c.parts) for c in keyed}
+    key = np.zeros(next(iter(parts.values())).size if parts else 0, dtype=np.int64)
+    total = 1
+    radices = []
+    for column in keyed:
+        codes = parts[column.name]
+        low = int(codes.min()) if codes.size else 0
+        radix = int(codes.max()) - low + 1 if codes.size else 1
+        total *= radix
+        if total > 1 << 62:
+            return None
+        radices.append((column.name, low, radix))
+        key *= radix
+        key += codes - low
+    found, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    appointments = np.bincount(inverse, weights=np.concatenate(counts), minlength=found.size)
+    held = {}
+    for column in columns:
+        if column.name in drop:
+            group_codes = np.full(found.size, -1, dtype=np.int64)
+        else:
+            group_codes = parts[column.name][first]
+        held[column.name] = _cells(column, np.concatenate([group_codes, np.array(column.witnesses,
+                                                                                   dtype=np.int64)]))
+    w = len(witness_rows)
+    frame = pd.DataFrame(held, index=pd.RangeIndex(found.size + w), copy=False)
+    frame[COUNT] = np.concatenate([np.rint(appointments).astype(np.int64), np.zeros(w, dtype=np.int64)])
+    all_rows = np.concatenate([np.concatenate(rows)[first], np.array(witness_rows, dtype=np.int64)])
+    return GroupedExtract(frame, all_rows, n, w)
+
+
+def _is_text(arrow_type: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type))
+
+
+def _is_date(arrow_type: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type))
+
+
+def _groupable(arrow_type: Any) -> bool:
+    """Text (plain or dictionary), dates (no time zone), booleans and integers."""
+    import pyarrow as pa
+
+    t = arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
+    if pa.types.is_dictionary(arrow_type) and not _is_text(t):
+        return False
+    if pa.types.is_timestamp(t):
+        return t.tz is None
+    return bool(_is_text(t) or pa.types.is_date(t) or pa.types.is_boolean(t) or pa.types.is_integer(t))
+
+
+def _cells(column: _Column, codes: npt.NDArray[np.int64]) -> Any:
+    """The cells of ``codes`` as Arrow's ``to_pandas`` gives the column (text: a categorical over the
+    distinct values met, in order of first appearance)."""
+    import pyarrow as pa
+
+    t = column.arrow_type
+    blank = codes < 0
+    if pa.types.is_dictionary(t) or _is_text(t):
+        categories = pa.array(list(column.values), type=pa.string()).to_pandas()
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(categories)))
+    if pa.types.is_boolean(t):
+        return pa.array(codes.astype(bool), mask=blank).to_pandas()
+    if pa.types.is_date32(t):
+        return pa.array(codes.astype(np.int32), type=pa.int32()).cast(t).to_pandas()
+    if _is_date(t):
+        return pa.array(codes * column.per_day, type=pa.int64()).cast(t).to_pandas()
+    values = np.array(list(column.values), dtype=np.int64)
+    return pa.array(values[codes], type=pa.int64()).cast(t).to_pandas()

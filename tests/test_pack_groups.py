@@ -1,0 +1,181 @@
+"""The appointments extract read as counts of identical appointments without the clinician (issue 16,
+capacity_planner/pack/groups.py): the counts equal a pandas groupby of the rows, every clinician is held
+in a witness row taken from the file, the demand history is the same as from the rows, and a problem is
+still reported on the rows as the user sees them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from capacity_planner.demand.history import build_history
+from capacity_planner.pack.groups import group_counts
+from capacity_planner.pack.read import _load, read_pack, sample_pack_path
+from capacity_planner.pack.schema import TABLES
+from capacity_planner.pack.summary import summarise_pack
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+KEYS = ["appointment_date", "activity_id", "outcome", "is_new"]
+COLUMNS = TABLES["appointments"].column_names
+
+
+def _random_extract(seed: int, n: int, with_count: bool) -> pa.Table:
+    """Rows drawn from few values (blanks included), in no order."""
+    rng = np.random.default_rng(seed)
+    days = rng.integers(0, 40, n)
+    activity = np.array(["a", "b", None], dtype=object)[rng.integers(0, 3, n)]
+    clinician = np.array(["c1", "c2", "c3", None], dtype=object)[rng.integers(0, 4, n)]
+    outcome = np.array(["attended", "dna", "cancelled_hospital"], dtype=object)[rng.integers(0, 3, n)]
+    is_new = np.array([True, False, None], dtype=object)[rng.integers(0, 3, n)]
+    start = np.datetime64("2026-01-05", "ms")
+    columns: dict[str, pa.Array] = {
+        "appointment_date": pa.array(start + days.astype("timedelta64[D]"), type=pa.timestamp("ms")),
+        "activity_id": pa.array(list(activity), type=pa.string()).dictionary_encode(),
+        "outcome": pa.array(list(outcome), type=pa.string()),  # plain text, not a dictionary
+        "clinician_id": pa.array(list(clinician), type=pa.string()).dictionary_encode(),
+        "is_new": pa.array(list(is_new), type=pa.bool_()),
+    }
+    if with_count:
+        columns["count"] = pa.array(rng.integers(0, 4, n), type=pa.int32())
+    return pa.table(columns)
+
+
+def _weighted_groups(frame: pd.DataFrame) -> pd.Series:
+    weight = frame["count"].astype("int64") if "count" in frame.columns else pd.Series(1, index=frame.index)
+    keys = frame[KEYS].astype(object).where(frame[KEYS].notna(), "<blank>")
+    sums = weight.astype("int64").groupby([keys[k] for k in KEYS]).sum().sort_index()
+    return sums.rename("appointments")
+
+
+def _cells(frame: pd.DataFrame, columns: list[str]) -> list[tuple[object, ...]]:
+    values = frame[columns].astype(object)
+    return [tuple(r) for r in values.where(values.notna(), None).itertuples(index=False)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(2, 300), with_count=st.booleans(),
+       row_group=st.integers(1, 80))
+def test_counts_equal_a_pandas_groupby_and_every_clinician_has_a_witness_row(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, n: int, with_count: bool, row_group: int
+) -> None:
+    path = tmp_path_factory.mktemp("groups") / "appointments.parquet"
+    table = _random_extract(seed, n, with_count)
+    pq.write_table(table, path, row_group_size=row_group)  # several row groups: dictionaries per group
+    got = group_counts(path, pq.read_schema(path), COLUMNS)
+    assert got is not None
+    rows = table.to_pandas()
+    groups = got.frame.iloc[: len(got.frame) - got.witnesses]
+    witnesses = got.frame.iloc[len(got.frame) - got.witnesses:]
+    assert got.n_rows == n and len(got.rows) == len(got.frame)
+    pd.testing.assert_series_equal(_weighted_groups(groups), _weighted_groups(rows))
+    assert groups["clinician_id"].isna().all() and (witnesses["count"] == 0).all()
+    # one witness per distinct clinician: the first row holding it, all its cells as in the file
+    clinicians = rows["clinician_id"].dropna()
+    first = clinicians.groupby(clinicians.astype(str)).head(1).index.to_numpy()
+    assert sorted(got.rows[len(groups):].tolist()) == sorted(first.tolist())
+    order = np.argsort(got.rows[len(groups):])
+    every = [*KEYS, "clinician_id"]
+    assert _cells(witnesses.iloc[order], every) == _cells(rows.iloc[np.sort(first)], every)
+    # each group names a row of the file holding the group's cells
+    assert _cells(groups, KEYS) == _cells(rows.iloc[got.rows[: len(groups)]], KEYS)
+
+
+def test_counts_by_hand(tmp_path: Path) -> None:
+    day, other = dt.date(2026, 1, 5), dt.date(2026, 1, 6)
+    table = pa.table({
+        "appointment_date": pa.array([day, other, day, day, day], type=pa.date32()),
+        "activity_id": ["a", "a", "a", "a", "a"],
+        "outcome": ["dna", "attended", "attended", "dna", "attended"],
+        "clinician_id": ["x", "y", "x", "x", "z"],
+    })
+    path = tmp_path / "appointments.parquet"
+    pq.write_table(table, path)
+    got = group_counts(path, pq.read_schema(path), COLUMNS)
+    assert got is not None and got.n_rows == 5 and got.witnesses == 3
+    frame = got.frame
+    assert frame["count"].tolist() == [2, 2, 1, 0, 0, 0]  # (Jan 5, dna), (Jan 5, attended), (Jan 6, ...)
+    assert frame["outcome"].tolist()[:3] == ["dna", "attended", "attended"]
+    assert frame["clinician_id"].astype(object).where(frame["clinician_id"].notna(), None).tolist() == [
+        None, None, None, "x", "y", "z"]
+    assert got.rows[3:].tolist() == [0, 1, 4]  # rows 2, 3 and 6 as the user sees them
+
+
+@pytest.mark.parametrize("case", ["pandas", "unknown column", "blank date", "negative count", "float"])
+def test_files_grouping_could_misreport_are_not_grouped(tmp_path: Path, case: str) -> None:
+    path = tmp_path / "appointments.parquet"
+    day = dt.date(2026, 1, 5)
+    base = {"appointment_date": pa.array([day, day], type=pa.date32()), "activity_id": ["a", "a"]}
+    if case == "pandas":
+        pd.DataFrame({"activity_id": ["a", "a"]}).to_parquet(path)
+    else:
+        extra = {"unknown column": {"room": ["r1", "r1"]},
+                 "blank date": {"appointment_date": pa.array([day, None], type=pa.date32())},
+                 "negative count": {"count": pa.array([1, -1], type=pa.int64())},
+                 "float": {"count": pa.array([1.0, 2.0])}}[case]
+        pq.write_table(pa.table({**base, **extra}), path)
+    assert group_counts(path, pq.read_schema(path), COLUMNS) is None
+
+
+def _parquet_sample(tmp_path: Path) -> Path:
+    """The embedded sample with its appointments as a Parquet file written by Arrow (no pandas metadata)."""
+    pack = tmp_path / "pack"
+    shutil.copytree(sample_pack_path(), pack)
+    csv = pack / "appointments.csv"
+    table = pacsv.read_csv(csv)
+    table = table.set_column(0, "appointment_date", table.column(0).cast(pa.timestamp("ms")))
+    pq.write_table(table, pack / "appointments.parquet", row_group_size=5_000)
+    csv.unlink()
+    return pack
+
+
+def test_the_sample_read_as_counts_gives_the_history_of_its_rows(tmp_path: Path) -> None:
+    pack_dir = _parquet_sample(tmp_path)
+    grouped, problems = _load(pack_dir, "demand", group=True)
+    rows, row_problems = _load(pack_dir, "demand", collapse=False)
+    assert grouped is not None and rows is not None and problems == row_problems
+    n_rows = len(rows.appointments)
+    assert grouped.source.rows_read == {"appointments": n_rows} and len(grouped.appointments) < n_rows
+    assert int(grouped.appointments["count"].sum()) == n_rows and (grouped.appointments["count"] > 0).all()
+    assert grouped.appointments["clinician_id"].isna().all()  # the witness rows are dropped
+    a, b = build_history(grouped), build_history(rows)
+    pd.testing.assert_frame_equal(a.rates, b.rates)
+    pd.testing.assert_frame_equal(a.follow_ups, b.follow_ups)
+    pd.testing.assert_frame_equal(a.weekly, b.weekly)
+    assert a.notes == b.notes
+    assert summarise_pack(grouped) == summarise_pack(rows)  # "appointments: N rows" counts the file's rows
+    assert len(read_pack(pack_dir, "demand").appointments) < n_rows  # the default: runs, clinicians kept
+    assert read_pack(pack_dir, "demand").appointments["clinician_id"].notna().any()
+
+
+@pytest.mark.parametrize("mistake", ["unknown clinician", "long clinician", "unknown activity"])
+def test_a_problem_in_a_grouped_extract_names_the_users_rows(tmp_path: Path, mistake: str) -> None:
+    pack_dir = _parquet_sample(tmp_path)
+    path = pack_dir / "appointments.parquet"
+    table = pq.read_table(path)
+    column, value = {"unknown clinician": ("clinician_id", "no.such.person"),
+                     "long clinician": ("clinician_id", "x" * 300),
+                     "unknown activity": ("activity_id", "no.such.clinic")}[mistake]
+    bad = [7, 8, 9_000]  # 0-based: rows 9, 10 and 9,002 as the user sees them
+    cells = table.column(column).to_pylist()
+    for i in bad:
+        cells[i] = value
+    at = table.column_names.index(column)
+    pq.write_table(table.set_column(at, column, pa.array(cells)), path, row_group_size=5_000)
+    grouped, problems = _load(pack_dir, "demand", group=True)
+    rows, row_problems = _load(pack_dir, "demand", collapse=False)
+    assert grouped is None and rows is None
+    assert problems == row_problems
+    mine = [p for p in problems if p.source == "appointments.parquet" and p.severity == "error"]
+    assert [(p.row, p.column) for p in mine] == [(i + 2, column) for i in bad]

@@ -206,13 +206,31 @@ def _value(v: Any) -> Any:
     return v
 
 
+def _column_values(series: pd.Series) -> list[Any]:
+    """A column's cells as :func:`_value` gives them, converted a column at a time: ``tolist`` gives the
+    Python scalars that iterating the rows gives, and the common dtypes need no per-cell type test (the
+    trust sample's 20,000 records, issue 16)."""
+    cells = series.tolist()
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return cells
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return [None if v != v else v for v in cells]
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        return [None if v is pd.NaT else v.date() for v in cells]
+    if isinstance(dtype, (pd.Int64Dtype, pd.BooleanDtype)):
+        return [None if v is pd.NA else v for v in cells]
+    return [_value(v) for v in cells]
+
+
 def _records(frame: pd.DataFrame, cls: Any, rename: Mapping[str, str] | None = None) -> tuple[Any, ...]:
     fields = set(cls.__dataclass_fields__)
     cols = [c for c in frame.columns if (rename or {}).get(c, c) in fields]
+    names = [(rename or {}).get(c, c) for c in cols]
+    columns = [_column_values(frame[c]) for c in cols]
     out = []
-    for values in frame[cols].itertuples(index=False, name=None):
-        kwargs = {(rename or {}).get(c, c): _value(v) for c, v in zip(cols, values, strict=True)}
-        out.append(cls(**{k: v for k, v in kwargs.items() if v is not None}))
+    for values in zip(*columns, strict=True) if columns else ((),) * len(frame):
+        out.append(cls(**{k: v for k, v in zip(names, values, strict=True) if v is not None}))
     return tuple(out)
 
 

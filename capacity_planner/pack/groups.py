@@ -92,6 +92,8 @@ class _Column:
     per_day: int = 0  # timestamps: units of the Arrow type per day
     parts: list[npt.NDArray[np.int64]] = field(default_factory=list)  # codes of each row group's groups
     witnesses: list[int] = field(default_factory=list)  # codes of the witness rows
+    _dictionary: Any = None  # the last row group's dictionary and its lookup (row groups often share one)
+    _lookup: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def local(self, cells: Any) -> tuple[npt.NDArray[np.integer], int, npt.NDArray[np.int64], int] | None:
         """One row group's cells as local codes ``0 .. radix - 1`` (integers of any width), their radix,
@@ -103,13 +105,15 @@ class _Column:
         if pa.types.is_dictionary(t):
             if cells.num_chunks > 1:  # one dictionary for the row group's chunks
                 cells = pa.table({"c": cells}).unify_dictionaries().column(0)
-            dictionary = cells.chunk(0).dictionary.to_pylist() if cells.num_chunks else []
-            lookup = np.array([self.values.setdefault(v, len(self.values)) if v is not None else -1
-                               for v in dictionary] + [-1], dtype=np.int64)
+            dictionary = cells.chunk(0).dictionary if cells.num_chunks else pa.array([], pa.string())
+            if self._dictionary is None or not dictionary.equals(self._dictionary):
+                self._lookup = np.array([self.values.setdefault(v, len(self.values)) if v is not None else -1
+                                         for v in dictionary.to_pylist()] + [-1], dtype=np.int64)
+                self._dictionary = dictionary
             index = pa.chunked_array([c.indices for c in cells.chunks], type=t.index_type)
             if index.null_count:
                 index = index.fill_null(len(dictionary))
-            return np.asarray(index.to_numpy()), len(dictionary) + 1, lookup, 0
+            return np.asarray(index.to_numpy()), len(dictionary) + 1, self._lookup, 0
         if pa.types.is_boolean(t):
             self.values = {False: 0, True: 1}
             codes = np.asarray(cells.cast(pa.int8()).fill_null(2).to_numpy())
@@ -205,10 +209,10 @@ def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights
             return False
         local[column.name] = got
     m = group.num_rows
-    key = np.zeros(m, dtype=np.int64)
-    total = 1
     keyed = [c for c in columns if c.name not in drop]
-    for column in keyed:
+    key = np.zeros(m, dtype=np.int64) if not keyed else local[keyed[0].name][0].astype(np.int64)
+    total = local[keyed[0].name][1] if keyed else 1
+    for column in keyed[1:]:
         codes, radix, _, _ = local[column.name]
         total *= radix
         if total > MAX_KEYS:
@@ -237,9 +241,11 @@ def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights
             column.parts.append(np.full(found.size, -1, dtype=np.int64))
     for column in (c for c in columns if c.name in drop):  # a witness row for each new distinct value
         codes, radix, lookup, _ = local[column.name]
-        held = set(column.witnesses)
-        new = [j for j in np.flatnonzero(np.bincount(codes, minlength=radix))
-               if lookup[j] >= 0 and lookup[j] not in held]
+        held = np.zeros(len(column.values) + 1, dtype=bool)  # the last entry: blank (-1), never a witness
+        held[np.asarray(column.witnesses, dtype=np.int64)] = True
+        held[-1] = True
+        used = np.flatnonzero(np.bincount(codes, minlength=radix))
+        new = used[~held[lookup[used]]].tolist()
         if not new:
             continue
         first = np.full(radix, m, dtype=np.int64)

@@ -278,8 +278,16 @@ def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.f
         radices.append((column.name, low, radix))
         key *= radix
         key += codes - low
-    found, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    appointments = np.bincount(inverse, weights=np.concatenate(counts), minlength=found.size)
+    weights = np.concatenate(counts)
+    if total <= MAX_KEYS:  # one counts array over the codes: no sort
+        summed = np.bincount(key, weights=weights, minlength=total)
+        found = np.flatnonzero(np.bincount(key, minlength=total))
+        first = np.empty(total, dtype=np.int64)
+        first[key[::-1]] = np.arange(key.size - 1, -1, -1, dtype=np.int64)  # numpy writes the last: the first
+        first, appointments = first[found], summed[found]
+    else:
+        found, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        appointments = np.bincount(inverse, weights=weights, minlength=found.size)
     held = {}
     for column in columns:
         if column.name in drop:

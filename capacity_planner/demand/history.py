@@ -49,6 +49,7 @@ plan start), or on all appointments before the plan start if none fall in it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -157,8 +158,25 @@ def calendar_regressors(weeks: IntArray) -> FloatArray:
     0.5), so that with coefficient 1 demand is proportional to working days. Column 1: weekdays of the week
     between 24 December and 1 January that are not bank holidays (GP practices and clinics run a reduced
     service then, so referrals dip beyond the bank holidays themselves).
+
+    A run of consecutive weeks is computed once per process and copied (:func:`_consecutive_regressors`):
+    a trust's 120 weekly series ask for the same 52 planning weeks and mostly the same history weeks.
     """
     w = np.asarray(weeks, dtype=np.int64)
+    if w.size > 1 and int(w[-1]) - int(w[0]) == w.size - 1 and bool((np.diff(w) == 1).all()):
+        return _consecutive_regressors(int(w[0]), int(w.size)).copy()
+    return _regressors_of(w)
+
+
+@functools.lru_cache(maxsize=64)
+def _consecutive_regressors(first_week: int, n_weeks: int) -> FloatArray:
+    """:func:`calendar_regressors` of the weeks ``first_week .. first_week + n_weeks - 1`` (cached: do not
+    modify the array returned)."""
+    return _regressors_of(first_week + np.arange(n_weeks, dtype=np.int64))
+
+
+def _regressors_of(w: IntArray) -> FloatArray:
+    """:func:`calendar_regressors` computed."""
     working = working_days_per_week(week_start_of(w)) if w.size else np.zeros(0)
     days = (w * 7 + _EPOCH_MONDAY_OFFSET)[:, None] + np.arange(5)[None, :]
     d = days.astype("datetime64[D]")

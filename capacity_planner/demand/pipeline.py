@@ -36,7 +36,7 @@ from capacity_planner.output_schema import WEEKLY_DEMAND_COLUMNS
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from capacity_planner.demand.requirements import Requirements
     from capacity_planner.pack.model import PlanningPack
@@ -420,49 +420,35 @@ def _weekly_table(
     hist = pd.DataFrame(columns, index=wide.index)
     if not demand:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in WEEKLY_COLUMNS})
-    future = week_start_of(planning_weeks(pack))
+    future = week_start_of(planning_weeks(pack)).to_numpy()
     sized = dict(
         zip(requirements.table["activity_id"], requirements.table["weekly_demand_sized"], strict=True)
     )
-    frames = []
-    for aid in [a for a in pack.activity_ids if a in demand]:
-        fc = demand[aid]
-        n_hist = len(hist.index)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "activity_id": aid,
-                    "week_start": hist.index.to_numpy(),
-                    "kind": "history",
-                    "value": hist[aid].to_numpy(dtype=np.float64),
-                    "mean": np.nan,
-                    "lower": np.nan,
-                    "upper": np.nan,
-                    "sized": np.nan,
-                },
-                index=range(n_hist),
-            )
-        )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "activity_id": aid,
-                    "week_start": future.to_numpy(),
-                    "kind": "forecast",
-                    "value": np.nan,
-                    "mean": fc.mean,
-                    "lower": fc.lower,
-                    "upper": fc.upper,
-                    "sized": sized.get(aid, np.nan),
-                }
-            )
-        )
-    if not frames:
+    ids = [a for a in pack.activity_ids if a in demand]
+    if not ids:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in WEEKLY_COLUMNS})
-    out = pd.concat(frames, ignore_index=True)
-    out["activity_id"] = out["activity_id"].astype("str")
-    out["kind"] = out["kind"].astype("str")
-    out["week_start"] = pd.to_datetime(out["week_start"])
+    # One block of history weeks then one of planning weeks per activity, built as whole columns (not 2 small
+    # frames an activity concatenated: 320 of them for a trust, issue 16).
+    n_hist, n_future = len(hist.index), future.size
+    block = n_hist + n_future
+    gap_hist, gap_future = np.full(n_hist, np.nan), np.full(n_future, np.nan)
+    history_weeks = hist.index.to_numpy()
+
+    def column(values: Callable[[str], tuple[npt.ArrayLike, npt.ArrayLike]]) -> npt.NDArray[np.float64]:
+        return np.concatenate([np.asarray(part, dtype=np.float64)
+                               for pair in map(values, ids) for part in pair])
+
+    out = pd.DataFrame({
+        "activity_id": pd.Series(np.repeat(np.asarray(ids, dtype=object), block), dtype="str"),
+        "week_start": np.tile(np.concatenate([history_weeks, future]).astype("datetime64[ns]"), len(ids)),
+        "kind": pd.Series(np.tile(np.array(["history"] * n_hist + ["forecast"] * n_future, dtype=object),
+                                  len(ids)), dtype="str"),
+        "value": column(lambda aid: (hist[aid].to_numpy(dtype=np.float64), gap_future)),
+        "mean": column(lambda aid: (gap_hist, demand[aid].mean)),
+        "lower": column(lambda aid: (gap_hist, demand[aid].lower)),
+        "upper": column(lambda aid: (gap_hist, demand[aid].upper)),
+        "sized": column(lambda aid: (gap_hist, np.full(n_future, sized.get(aid, np.nan), dtype=np.float64))),
+    })
     return out[list(WEEKLY_COLUMNS)]
 
 

@@ -25,7 +25,7 @@ def _frame() -> pd.DataFrame:
         "name": pd.Series(["Dr A", None], dtype="str"),  # blank text: the default (None)
         "annual_cost_per_pa": [np.nan, 11_000.0],  # blank number: the default
         "out_of_hours_opt_in": pd.array([True, None], dtype="boolean"),  # blank: the default (False)
-        "signed_off": pd.to_datetime(["2026-01-05", None]),
+        "signed_off": np.array(["2026-01-05", "NaT"], dtype="datetime64[ns]"),
         "_row": np.array([2, 3], dtype=np.int64),  # not a field: ignored
     })
 

@@ -4,8 +4,8 @@
 day, activity, outcome and new/follow-up flag (:mod:`capacity_planner.demand.history`); the clinician who
 held them is not used. The trust sample's 10.6 million rows are 431,003 such groups (3.2 million runs of
 identical consecutive rows, :mod:`capacity_planner.pack.runs`, because the clinician changes from row to
-row). This module reads the Parquet file one row group at a time, turns each column into small integer
-codes, combines them into one integer per row and counts the rows of each value with
+row). This module reads the Parquet file in batches of rows (:data:`BATCH_ROWS`), turns each column
+into small integer codes, combines them into one integer per row and counts the rows of each value with
 :func:`numpy.bincount`: a few passes over integer arrays, no sort, no hash over the rows, no pandas column
 of 10.6 million cells.
 
@@ -22,9 +22,9 @@ Why Arrow and NumPy rather than DuckDB or Arrow's own ``group_by``: Arrow's Parq
 the pack is read (DuckDB would be a second engine of ~40 MB in the package for one query), and the grouping
 keys are Parquet dictionary indices, days and flags, i.e. small integers, for which a mixed-radix code and
 one ``bincount`` is cheaper than a hash aggregation (``pyarrow.Table.group_by`` on the four columns: 0.30 s
-of CPU on the trust sample, the codes and ``bincount`` below ~0.1 s). The file is read with Arrow's thread
-pool off and one row group at a time: with threads the read cost 0.5-1.0 s more system time on the
-2-core machine (page faults and memory returned between threads), and a row group's buffers are reused
+of CPU on the trust sample, the codes and ``bincount`` below ~0.15 s). The file is read with Arrow's thread
+pool off and a batch at a time: with threads the read cost 0.5-1.0 s more system time on the
+2-core machine (page faults and memory returned between threads), and a batch's buffers are reused
 for the next.
 
 A file is not grouped (``None``: the caller reads it as runs or rows) when grouping could change what the
@@ -53,6 +53,10 @@ COUNT = "count"
 MAX_KEYS = 1 << 24
 """Largest product of the columns' distinct values (codes of one row) counted with ``bincount``: its
 counts array takes 8 bytes a code (134 MB here); beyond it the file is read as runs."""
+BATCH_ROWS = 65_536
+"""Rows decoded and counted at a time: each batch's buffers are small enough for the allocators to reuse
+(a fresh process spent 0.38-0.53 s CPU on the trust sample by whole row groups of 268,531 rows, 0.31-0.33 s
+by batches of 65,536; 32,768 and 131,072 were no better)."""
 _MS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
@@ -81,7 +85,7 @@ class GroupedExtract:
 
 @dataclass
 class _Column:
-    """One column's distinct cells, met row group by row group, and its codes in each group of rows.
+    """One column's distinct cells, met batch by batch, and its codes in each group of rows.
 
     Text, booleans and integers: ``values`` maps each distinct cell to its code (0, 1, ... in order of
     first appearance; -1 = blank). Dates: the code is the day (days since 1970-01-01)."""
@@ -90,20 +94,20 @@ class _Column:
     arrow_type: Any
     values: dict[Any, int] = field(default_factory=dict)
     per_day: int = 0  # timestamps: units of the Arrow type per day
-    parts: list[npt.NDArray[np.int64]] = field(default_factory=list)  # codes of each row group's groups
+    parts: list[npt.NDArray[np.int64]] = field(default_factory=list)  # codes of each batch's groups
     witnesses: list[int] = field(default_factory=list)  # codes of the witness rows
-    _dictionary: Any = None  # the last row group's dictionary and its lookup (row groups often share one)
+    _dictionary: Any = None  # the last batch's dictionary and its lookup (batches often share one)
     _lookup: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def local(self, cells: Any) -> tuple[npt.NDArray[np.integer], int, npt.NDArray[np.int64], int] | None:
-        """One row group's cells as local codes ``0 .. radix - 1`` (integers of any width), their radix,
+        """One batch's cells as local codes ``0 .. radix - 1`` (integers of any width), their radix,
         and the lookup from local to column code (``code = lookup[local] + shift``); None when the file
         must not be grouped (a blank date or integer)."""
         import pyarrow as pa
 
         t = cells.type
         if pa.types.is_dictionary(t):
-            if cells.num_chunks > 1:  # one dictionary for the row group's chunks
+            if cells.num_chunks > 1:  # one dictionary for the batch's chunks
                 cells = pa.table({"c": cells}).unify_dictionaries().column(0)
             dictionary = cells.chunk(0).dictionary if cells.num_chunks else pa.array([], pa.string())
             if self._dictionary is None or not dictionary.equals(self._dictionary):
@@ -140,8 +144,9 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
                  ) -> GroupedExtract | None:
     """The Parquet file at ``path`` as counts of identical rows, ignoring the ``dropped`` columns.
 
-    Each row group is counted on its own (its cells as small local codes, one mixed-radix integer per row,
-    ``bincount``), then the row groups' groups are merged (``numpy.unique`` on their combined codes).
+    Each batch of rows is counted on its own (its cells as small local codes, one mixed-radix integer per
+    row, ``bincount``), then the batches' groups are merged (``bincount``, or ``numpy.unique`` when their
+    combined codes are too many).
 
     Parameters
     ----------
@@ -179,8 +184,8 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
     rows: list[npt.NDArray[np.int64]] = []
     witness_rows: list[int] = []
     start = 0
-    for i in range(file.num_row_groups):
-        group = file.read_row_group(i, use_threads=False)
+    for batch in file.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
+        group = pa.Table.from_batches([batch])
         weights = None
         if COUNT in names:
             count = group.column(COUNT)
@@ -200,7 +205,7 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
 def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights: Any, start: int,
                      counts: list[npt.NDArray[np.float64]], rows: list[npt.NDArray[np.int64]],
                      witness_rows: list[int]) -> bool:
-    """Count one row group's identical rows into the columns' ``parts``, ``counts`` and ``rows``; record
+    """Count one batch's identical rows into the columns' ``parts``, ``counts`` and ``rows``; record
     its witness rows; False when the file must not be grouped."""
     local = {}
     for column in columns:
@@ -261,7 +266,7 @@ def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights
 
 def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.float64]],
            rows: list[npt.NDArray[np.int64]], witness_rows: list[int], n: int) -> GroupedExtract | None:
-    """The row groups' groups merged into the file's (groups sorted by their cells), then the witness
+    """The batches' groups merged into the file's (groups sorted by their cells), then the witness
     rows."""
     keyed = [c for c in columns if c.name not in drop]
     parts = {c.name: np.concatenate(c.parts) for c in keyed}

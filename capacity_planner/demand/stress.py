@@ -73,6 +73,7 @@ __all__ = [
     "real_stress_table",
     "stress_runs",
     "stress_table",
+    "summer_holiday",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -158,9 +159,21 @@ def _ar1(rho: float, sd: float, n: int, rng: np.random.Generator) -> FloatArray:
     return u
 
 
-SUMMER_DIP_DAYS: Final = (202, 243)
-"""Day of year (0-based, non-leap) of the first and last Monday of the alternative generator's school
-summer-holiday dip: 21 July and 31 August, six weeks."""
+def summer_holiday(weeks: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Weeks (indices from :func:`~capacity_planner.demand.history.week_index`) whose Monday falls from 21
+    July to 31 August: the alternative generator's school summer holiday, six weeks every year (a
+    42-day window holds six Mondays).
+
+    Examples
+    --------
+    >>> from capacity_planner.demand.history import week_index
+    >>> mondays = np.array(["2026-07-20", "2026-07-27", "2026-08-31", "2026-09-07"], dtype="datetime64[D]")
+    >>> summer_holiday(week_index(mondays)).tolist()
+    [False, True, True, False]
+    """
+    mondays = week_start_of(weeks)
+    month, day = mondays.month.to_numpy(), mondays.day.to_numpy()
+    return np.asarray(((month == 7) & (day >= 21)) | (month == 8), dtype=np.bool_)
 
 
 def _generate_alt(
@@ -177,11 +190,10 @@ def _generate_alt(
     peak_day, dip = rng.uniform(-21.0, 21.0), rng.uniform(0.05, 0.20)
     rho = rng.uniform(0.7, 0.8)
     mondays = week_start_of(weeks)
-    doy = (mondays.dayofyear - 1).to_numpy(dtype=np.float64)
+    doy = (mondays.day_of_year - 1).to_numpy(dtype=np.float64)
     theta = 2 * np.pi * (doy - peak_day) / 365.25
     season = amp * (np.cos(theta) + ratio * np.cos(2 * theta)) / (1 + ratio)
-    leap = mondays.is_leap_year.astype(np.float64)  # 21 July is a day later in a leap year
-    holiday = (doy >= SUMMER_DIP_DAYS[0] + leap) & (doy <= SUMMER_DIP_DAYS[1] + leap)
+    holiday = summer_holiday(weeks)
     z = calendar_regressors(weeks)
     log_mu = (
         np.log(level)

@@ -58,7 +58,6 @@ import numpy as np
 import numpy.typing as npt
 
 from capacity_planner.demand.forecast_kernels import (
-    HUBER_C,
     fit_negbin,
     lag1_autocorrelation,
     long_run_factor,
@@ -74,7 +73,6 @@ __all__ = [
     "SHIFT_CRITICAL_TABLE",
     "SHORT_SEARCH_HARMONICS",
     "GrowthEstimate",
-    "bartlett_long_run_factor",
     "cap_note",
     "capped_log_growth",
     "condition_on_growth_prior",
@@ -86,9 +84,7 @@ __all__ = [
     "long_run_factor",
     "monthly_shift_critical_value",
     "plausible_forecast",
-    "residual_autocorrelation_bias",
     "screen_level_shift",
-    "shift_bandwidth",
     "shift_critical_value",
     "shift_min_segment",
     "year_on_year_growth",
@@ -192,100 +188,25 @@ def screen_level_shift(
     return int(cand[int(np.argmax(gain))])
 
 
-def residual_autocorrelation_bias(X: FloatArray, max_lag: int) -> FloatArray:
-    r"""Expected lag-:math:`k` autocorrelation (:math:`k = 1 .. K`) of the residuals of a least-squares fit
-    on ``X`` when the errors are independent, :math:`E\,\hat r_k \approx -\sum_t H_{t,t+k} / (n - p)`
-    (:math:`H` the hat matrix of ``X``, :math:`p` its columns): the numerator's expectation is
-    :math:`\sigma^2\,\mathrm{tr}(M L_k) = -\sigma^2 \sum_t H_{t,t+k}`, the denominator's
-    :math:`\sigma^2 (n - p)`. About :math:`-p/n` for slowly varying columns (level, trend, annual
-    harmonics), so the residuals of a 10-column weekly design over three years have
-    :math:`\hat r_1 \approx -0.07` when the weeks are independent.
-
-    Examples
-    --------
-    >>> X = np.ones((4, 1))  # H = J/4: sum over t of H[t, t+1] = 3/4, over n - p = 3
-    >>> residual_autocorrelation_bias(X, 2).round(4).tolist()
-    [-0.25, -0.1667]
-    """
-    n, p = X.shape
-    q, _ = np.linalg.qr(X)
-    hat = q @ q.T
-    dof = max(n - p, 1)
-    return np.array([-np.trace(hat, offset=k) / dof for k in range(1, max_lag + 1)])
-
-
-def shift_bandwidth(n: int) -> int:
-    r"""Bartlett bandwidth of the weekly shift test's long-run variance: :math:`\lfloor 4 (n/100)^{2/9}
-    \rfloor` (Newey and West, *Rev. Econ. Stud.* 61, 1994): 3 lags at 52 and 78 weeks, 4 at 104 and
-    156."""
-    return max(1, math.floor(4 * (n / 100) ** (2 / 9)))
-
-
-def bartlett_long_run_factor(resid: FloatArray, X: FloatArray, bandwidth: int) -> float:
-    r"""Long-run variance factor :math:`\phi = 1 + 2\sum_{k=1}^{L} (1 - k/(L+1))\,\tilde r_k`, at least 1
-    (Bartlett kernel, Newey and West, *Econometrica* 55, 1987), of regression residuals ``resid`` of the
-    design ``X``, with the autocorrelations corrected for the fit,
-    :math:`\tilde r_k = \hat r_k - E_0 \hat r_k` (:func:`residual_autocorrelation_bias`).
-
-    Unlike :func:`long_run_factor` this does not assume the residuals are AR(1): a slow disturbance under
-    count noise has a small lag-1 autocorrelation that decays slowly (ARMA(1,1)), and the lag-1 value of
-    the residuals of a many-column fit is biased down by about :math:`p/n`, so the AR(1) factor was 1 on
-    most null weekly series while their adjusted statistic exceeded the 5 % critical value on 8-13 %
-    (docs/method.md, "Stress classes", session 13 helper B).
-
-    Examples
-    --------
-    >>> X = np.ones((6, 1))  # the mean only: E0 r_1 = -(5/6)/5 = -1/6
-    >>> r = np.array([1.0, 1.0, 1.0, -1.0, -1.0, -1.0])  # r_1 = 3/6, corrected 1/2 + 1/6 = 2/3
-    >>> round(bartlett_long_run_factor(r, X, 1), 4)  # 1 + 2 (1 - 1/2) 2/3 = 5/3
-    1.6667
-    """
-    n = resid.size
-    d = resid - resid.mean()
-    den = float(np.dot(d, d))
-    if n < 3 or den <= 0:
-        return 1.0
-    lags = min(bandwidth, n - 2)
-    bias = residual_autocorrelation_bias(X, lags)
-    total = 0.0
-    for k in range(1, lags + 1):
-        r_k = float(np.dot(d[k:], d[:-k])) / den - bias[k - 1]
-        total += (1 - k / (lags + 1)) * r_k
-    return float(max(1.0, 1.0 + 2.0 * total))
-
-
 def level_shift_statistic(
-    y: FloatArray,
-    X: FloatArray,
-    offset: FloatArray,
-    *,
-    min_segment: int,
-    bandwidth: int | None = None,
+    y: FloatArray, X: FloatArray, offset: FloatArray, *, min_segment: int
 ) -> tuple[int, float] | None:
-    r"""The most likely level shift (:func:`screen_level_shift`) and its autocorrelation-adjusted LR
-    statistic :math:`2\Delta\ell / \phi` (module docstring); None when the series is too short or a
-    fit fails. :math:`\phi` is :func:`long_run_factor` of the fit with the step, or with ``bandwidth``
-    :func:`bartlett_long_run_factor` of its clipped Pearson residuals (weekly series)."""
+    """The most likely level shift (:func:`screen_level_shift`) and its autocorrelation-adjusted LR
+    statistic :math:`2\\Delta\\ell / \\phi` (module docstring); None when the series is too short or a
+    fit fails."""
     n = y.size
     b = screen_level_shift(y, X, offset, min_segment=min_segment)
     if b is None:
         return None
     step = (np.arange(n) >= b).astype(np.float64)
-    design = np.column_stack([X, step])
     try:
         base = fit_negbin(y, X, offset)
-        shifted = fit_negbin(y, design, offset)
+        shifted = fit_negbin(y, np.column_stack([X, step]), offset)
     except np.linalg.LinAlgError:
         return None
     if not (math.isfinite(base.loglik) and math.isfinite(shifted.loglik)):
         return None
-    if bandwidth is None:
-        factor = long_run_factor(shifted.rho1)
-    else:
-        mu = np.exp(np.clip(design @ shifted.beta + offset, -30, 30))
-        resid = np.clip((y - mu) / np.sqrt(mu * (1 + shifted.alpha * mu)), -HUBER_C, HUBER_C)
-        factor = bartlett_long_run_factor(resid, design, bandwidth)
-    return b, 2.0 * (shifted.loglik - base.loglik) / factor
+    return b, 2.0 * (shifted.loglik - base.loglik) / long_run_factor(shifted.rho1)
 
 
 def level_shift_test(
@@ -300,9 +221,7 @@ def level_shift_test(
     """Index of a significant level shift and its adjusted LR statistic (:func:`level_shift_statistic`),
     or None. The critical value is :func:`shift_critical_value` for weekly series and the larger of it
     and :func:`monthly_shift_critical_value` for monthly ones (``periods_per_year`` under 24)."""
-    weekly = periods_per_year >= 24
-    bandwidth = shift_bandwidth(y.size) if weekly else None
-    found = level_shift_statistic(y, X, offset, min_segment=min_segment, bandwidth=bandwidth)
+    found = level_shift_statistic(y, X, offset, min_segment=min_segment)
     if found is None:
         return None
     critical = shift_critical_value(y.size, min_segment, level)

@@ -1,13 +1,16 @@
 """Stress table of demand sizing (issue 12): generated weekly series and real monthly A&E attendances.
 
-Usage: python benchmarks/demand_stress.py [n_series] [path to ae_attendances.csv] [seed] [diagnose|halves]
+Usage: python benchmarks/demand_stress.py [n_series] [ae_attendances.csv] [seed] [diagnose|halves] [alt]
 Prints one row per stress class (docs/method.md, "Back-test", records the output), with the standard
 errors of pooled coverage and of the pinball ratio (series-origins as clusters). Another ``seed`` draws
 other generated series and other thinnings of the real ones: the tables' Monte Carlo error. With
 ``diagnose`` it also prints, per class and by whether a level step was used, the median forecast mean
 over the test year's mean and the sized level over the test year's 80th centile. With ``halves`` it
 prints the real table only, once for each half of the providers (split by the rank of their code, even
-and odd; nothing is fitted to either half, so each is a hold-out score of the other's choices).
+and odd; nothing is fitted to either half, so each is a hold-out score of the other's choices). With
+``alt`` the generated series come from the second, independent generator (``generator="alt"`` of
+:func:`~capacity_planner.demand.stress.stress_runs`: a two-harmonic winter peak, a summer-holiday dip,
+AR(1) rho 0.7-0.8, NB2 alpha 1/10); the real table does not depend on it.
 """
 
 from __future__ import annotations
@@ -24,15 +27,20 @@ def main() -> None:
     n_series = int(sys.argv[1]) if len(sys.argv) > 1 else 40
     real = sys.argv[2] if len(sys.argv) > 2 else "../../shared/data/real/ae_attendances.csv"
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-    show_diagnosis = len(sys.argv) > 4 and sys.argv[4] == "diagnose"
+    words = set(sys.argv[4:])
+    show_diagnosis = "diagnose" in words
+    generator = "alt" if "alt" in words else "base"
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 30)
-    if len(sys.argv) > 4 and sys.argv[4] == "halves":
+    if "halves" in words:
         print_provider_halves(real, seed)
         return
     start = time.perf_counter()
-    print(f"Generated weekly series: {n_series} series x 4 plan starts per class (seed {seed})")
-    runs = stress_runs(n_series=n_series, seed=seed)
+    print(
+        f"Generated weekly series ({generator} generator): {n_series} series x 4 plan starts per class "
+        f"(seed {seed})"
+    )
+    runs = stress_runs(n_series=n_series, seed=seed, generator=generator)
     print(summarise_stress(runs).round(3).to_string(index=False))
     if show_diagnosis:
         print(diagnose(runs).round(3).to_string(index=False))

@@ -761,9 +761,12 @@ def _check_link_cover(pack: PlanningPack, clin: dict, acts: dict,
     for week in weeks:
         here = _in_week(cells, week) if week else {k[:3]: a for k, a in cells.items()}
         said = f" (week {week})" if week else ""
+        by_slot: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)  # (day, period) -> cid -> activity
+        for (cid, d, p), a in here.items():
+            by_slot[(d, p)][cid] = a
         for link in pack.links:
             for day, period in slots:
-                at = {cid: a for (cid, d, p), a in here.items() if (d, p) == (day, period)}
+                at = by_slot.get((day, period), {})
                 needing = sum(1 for cid, aid in at.items() if _needs(link, clin[cid].staff_group, aid))
                 if not needing:
                     continue

@@ -190,21 +190,9 @@ def test_a_part_gets_its_share_of_the_time_left() -> None:
     assert part_work(None, 3, 12) is None
 
 
-def test_start_order_by_size_and_mode() -> None:
-    from capacity_planner.solver.join import start_order
-
-    # weights 3, 9, 1, 9: with a work limit largest first (ties in pack order), on the wall clock
-    # smallest first, so the large parts start last with the time the small ones left
-    assert start_order([3, 9, 1, 9], wall_clock=False) == [1, 3, 0, 2]
-    assert start_order([3, 9, 1, 9], wall_clock=True) == [2, 0, 1, 3]
-
-
-@pytest.mark.parametrize("work_limit", [None, 50.0])
-def test_parts_start_smallest_first_on_the_wall_clock_largest_with_a_work_limit(
-        copies: Any, work_limit: float | None) -> None:
-    """b. gets one more activity (an admin session someone is skilled in), so its part is larger: with
-    one process it is solved first under a work limit although it comes second in the pack, and last on
-    the wall clock alone; the joined plan is in pack order either way."""
+def test_parts_start_largest_first(copies: Any) -> None:
+    """b. gets one more activity (an admin session someone is skilled in), so its part is larger and,
+    with one process, is solved first although it comes second in the pack."""
     from capacity_planner.pack.model import Skill
     from capacity_planner.solver.join import part_weight
 
@@ -217,10 +205,10 @@ def test_parts_start_smallest_first_on_the_wall_clock_largest_with_a_work_limit(
     # weight = clinicians x activities: a. is n x k, b. is n x (k + 1)
     assert part_weight(parts[1]) == len(b.clinicians) * (len(a.activities) + 1) > part_weight(parts[0])
     seen: list[int] = []
-    plan = run(both, both_reqs, workers=1, check=False, work_limit=work_limit,
+    plan = run(both, both_reqs, workers=1, check=False,
                part_progress=lambda done, total, part: seen.append(part["activities"]))
     k = len(a.activities)
-    assert len(plan.parts) == 2 and seen == ([k, k + 1] if work_limit is None else [k + 1, k])
+    assert len(plan.parts) == 2 and seen == [k + 1, k]
     assert [p["activities"] for p in plan.summary.parts] == [k, k + 1]  # joined in pack order
 
 

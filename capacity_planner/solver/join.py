@@ -4,9 +4,8 @@ Each part is solved by the single-model path (:func:`~capacity_planner.solver.si
 ``workers // parts`` CP-SAT workers (at least one) and the same seed, in a pool of up to ``workers``
 processes started from a small server process (``forkserver``; ``spawn`` where there is none), so a worker
 holds one part, not a copy of the whole pack. The time limit is one budget for all the parts: each part is
-given, as it starts, its share of the time left by its size (:func:`part_budget`), smallest parts first
-so the large ones get what the small ones leave (:func:`start_order`); a work limit is split by size in
-advance (:func:`part_work`) and parts start largest first. A part's plan depends only on its own inputs
+given, as it starts, its share of the time left by its size (:func:`part_budget`), largest parts first; a
+work limit is split by size in advance (:func:`part_work`). A part's plan depends only on its own inputs
 and budget, so the joined plan is the same whether the parts run one after another or side by side
 (exactly so when every part is proven optimal or stopped by the work limit; see docs/method.md,
 "Allocation: decomposition"). Ctrl-C terminates the workers: nothing of a cut-short part is used.
@@ -92,25 +91,11 @@ def part_budget(remaining_s: float, slots: int, weight: int, pending_weight: int
     With :math:`R` seconds left before the shared limit, :math:`n` processes and :math:`W` the weight of
     the parts not yet started (this one included), the part gets its share of the processes' time left,
     :math:`b = \min(R,\ R\,n\,w / W)`, and at least :data:`MIN_PART_SECONDS`. Time a finished part did not
-    use is still in :math:`R` for the parts after it; on the wall clock alone parts start smallest first
-    (:func:`start_order`), so that time goes to the large parts.
+    use is still in :math:`R` for the parts after it, and parts are started largest first, so the small
+    ones at the end fill the gaps (longest-processing-time-first scheduling).
     """
     share = remaining_s * slots * weight / max(1, pending_weight)
     return max(MIN_PART_SECONDS, min(remaining_s, share))
-
-
-def start_order(weights: list[int], wall_clock: bool) -> list[int]:
-    """The order the parts start in (indices into ``weights``; ties in pack order).
-
-    With a work limit (``wall_clock`` False) each part's work is fixed in advance (:func:`part_work`), so
-    the order changes no plan, only when the run ends: largest first (longest-processing-time-first, the
-    small parts fill the gaps at the end). On the wall clock alone a part is given its share of the time
-    left as it starts (:func:`part_budget`) and what it does not use stays for the parts after it: smallest
-    first, so the time the small parts give back (they are quick to prove) goes to the large parts, which
-    start last with every second the others left.
-    """
-    sign = -1 if not wall_clock else 1
-    return sorted(range(len(weights)), key=lambda i: (sign * weights[i], i))
 
 
 def part_work(work_limit: float | None, weight: int, total_weight: int) -> float | None:
@@ -141,10 +126,10 @@ def solve_parts(parts: list[tuple[Part, PlanningPack, Requirements]], limit: flo
     """Each part's plan, in part order; up to ``n_workers`` parts at a time in separate processes.
 
     ``limit`` is the wall clock for all the parts together (:func:`part_budget`), ``work_limit`` the
-    deterministic work for all of them (:func:`part_work`). Parts start in :func:`start_order`. A part
-    that found no plan at all in its share (status unknown) is tried once more after the others, with
-    twice its first budget (and work) or its share of the time left if more: a trust whose one part has
-    no plan has no plan, so the limit is overrun rather than the run failing. Ctrl-C (or SIGTERM)
+    deterministic work for all of them (:func:`part_work`). Parts start largest first. A part that found
+    no plan at all in its share (status unknown) is tried once more after the others, with twice its
+    first budget (and work) or its share of the time left if more: a trust whose one part has no plan has
+    no plan, so the limit is overrun rather than the run failing. Ctrl-C (or SIGTERM)
     terminates the worker processes and raises :class:`~capacity_planner.interrupts.RunInterrupted`.
 
     ``executor="dask"`` runs the parts on a Dask cluster instead (:func:`_run_dask`): the scheduler at
@@ -154,7 +139,7 @@ def solve_parts(parts: list[tuple[Part, PlanningPack, Requirements]], limit: flo
     deadline = time.perf_counter() + limit
     weights = [part_weight(p) for p, _, _ in parts]
     total = sum(weights)
-    order = start_order(weights, wall_clock=work_limit is None)
+    order = sorted(range(len(parts)), key=lambda i: (-weights[i], i))
     client = cluster = None
     if executor == "dask":
         client, cluster = _dask_client(scheduler, n_workers)

@@ -37,7 +37,7 @@ def test_may_alternate_reads_the_per_clinician_index() -> None:
 def test_pack_values_are_computed_once_per_check_and_not_kept_after() -> None:
     pack = _pack()
     calls: list[int] = []
-    real = ALTERNATE_INDEX.__wrapped__
+    real = ALTERNATE_INDEX.__wrapped__  # type: ignore[attr-defined]
 
     def counting(p: PlanningPack) -> K._AlternateIndex:
         calls.append(1)

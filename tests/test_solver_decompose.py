@@ -185,11 +185,6 @@ def test_a_part_gets_its_share_of_the_time_left() -> None:
     assert part_budget(60.0, 2, 40, 40) == pytest.approx(60.0)
     # Time has run out: a part still gets the floor, so it can find a plan.
     assert part_budget(-3.0, 2, 10, 40) == MIN_PART_SECONDS
-    # Each part takes 1 s beyond its solve and 20 parts are still to start (this one included): the
-    # processes' 120 s less 20 s of overhead, shared by weight: 100 * 10 / 40 = 25 s.
-    assert part_budget(60.0, 2, 10, 40, overhead_s=1.0, pending_parts=20) == pytest.approx(25.0)
-    # The last part: everything left less its own overhead, min(60 - 1, (120 - 1) * 40 / 40) = 59 s.
-    assert part_budget(60.0, 2, 40, 40, overhead_s=1.0, pending_parts=1) == pytest.approx(59.0)
     # A work limit is split by size in advance: 10 units * 3 / 12 = 2.5, whatever the schedule.
     assert part_work(10.0, 3, 12) == pytest.approx(2.5)
     assert part_work(None, 3, 12) is None

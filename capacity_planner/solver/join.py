@@ -85,23 +85,17 @@ MIN_PART_SECONDS = 2.0
 finds no plan, and then the whole pack has none)."""
 
 
-def part_budget(remaining_s: float, slots: int, weight: int, pending_weight: int, overhead_s: float = 0.0,
-                pending_parts: int = 1) -> float:
+def part_budget(remaining_s: float, slots: int, weight: int, pending_weight: int) -> float:
     r"""Wall-clock seconds for a part about to start (issue 16: one time limit shared by all the parts).
 
-    With :math:`R` seconds left before the shared limit, :math:`n` processes, :math:`W` the weight and
-    :math:`N` the number of the parts not yet started (this one included), and :math:`o` the seconds a part
-    takes beyond its solve (process, building the model, tables; the mean of the parts finished so far),
-    the part gets its share of the processes' time left less the others' overhead,
-    :math:`b = \min(R - o,\ (R\,n - o\,N)\,w / W)`, and at least :data:`MIN_PART_SECONDS`. Time a finished
-    part did not use is still in :math:`R` for the parts after it, and parts are started largest first,
-    so the small ones at the end fill the gaps (longest-processing-time-first scheduling). Without
-    :math:`o` the parts started first overrun their shares by their overhead and the ones started later
-    are squeezed (docs/benchmarks.md, session 13).
+    With :math:`R` seconds left before the shared limit, :math:`n` processes and :math:`W` the weight of
+    the parts not yet started (this one included), the part gets its share of the processes' time left,
+    :math:`b = \min(R,\ R\,n\,w / W)`, and at least :data:`MIN_PART_SECONDS`. Time a finished part did not
+    use is still in :math:`R` for the parts after it, and parts are started largest first, so the small
+    ones at the end fill the gaps (longest-processing-time-first scheduling).
     """
-    overhead = max(0.0, overhead_s)
-    share = (remaining_s * slots - overhead * max(1, pending_parts)) * weight / max(1, pending_weight)
-    return max(MIN_PART_SECONDS, min(remaining_s - overhead, share))
+    share = remaining_s * slots * weight / max(1, pending_weight)
+    return max(MIN_PART_SECONDS, min(remaining_s, share))
 
 
 def part_work(work_limit: float | None, weight: int, total_weight: int) -> float | None:
@@ -156,27 +150,20 @@ def solve_parts(parts: list[tuple[Part, PlanningPack, Requirements]], limit: flo
     out: list[PlanResult | None] = [None] * len(parts)
     given: dict[int, tuple[float, float | None]] = {}  # part -> (seconds, work) of its first try
     n_done = 0
-    started: dict[int, float] = {}  # part -> perf_counter when it was handed to a process
-    overheads: list[float] = []  # per finished part: its wall in the pool less its solve seconds
-    n_pending = len(parts)
 
     def args(i: int) -> tuple[Any, ...]:
-        nonlocal pending, n_pending
-        overhead = sum(overheads) / len(overheads) if overheads else 0.0
-        budget = part_budget(deadline - time.perf_counter(), slots, weights[i], pending, overhead, n_pending)
+        nonlocal pending
+        budget = part_budget(deadline - time.perf_counter(), slots, weights[i], pending)
         work = part_work(work_limit, weights[i], total)
         if i in given:  # second try: twice the first, or its share of what is left if more
             budget, work = max(2 * given[i][0], budget), None if work is None else 2 * work
         given.setdefault(i, (budget, work))
         pending -= weights[i]
-        n_pending -= 1
-        started[i] = time.perf_counter()
         _, pk, rq = parts[i]
         return (pk, rq, budget, seed, cp_workers, allowances, deterministic, work, baseline)
 
     def done(i: int, plan: PlanResult) -> None:
         nonlocal n_done
-        overheads.append(max(0.0, time.perf_counter() - started[i] - plan.result.solve_seconds))
         second = out[i] is not None
         out[i] = plan
         n_done += not second
@@ -191,7 +178,6 @@ def solve_parts(parts: list[tuple[Part, PlanningPack, Requirements]], limit: flo
             if attempt is None:  # parts that found no plan in their share: one more try each, after the rest
                 attempt = [i for i in order if _no_plan_found(out[i])]
                 pending = sum(weights[i] for i in attempt)
-                n_pending = len(attempt)
             if client is not None:
                 _run_dask(client, attempt, args, done, slots)
             elif slots <= 1 or len(attempt) <= 1:

@@ -51,11 +51,13 @@ the integer scaling or the table writer shows up as a violation.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections import Counter, defaultdict
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
@@ -66,7 +68,7 @@ from capacity_planner.solver.options import Allowances
 from capacity_planner.solver.sites import check_sites
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from capacity_planner.demand.requirements import Requirements
     from capacity_planner.pack.model import (
@@ -108,6 +110,29 @@ def _allowed_extra(
             cap = min(cap, dict(al.clinician_caps).get(c.clinician_id, 0.0))
         out[c.clinician_id] = cap
     return out, al.additional_pas_total
+
+
+_T = TypeVar("_T")
+_MEMO: ContextVar[dict[tuple[str, int], Any] | None] = ContextVar("checker_memo", default=None)
+"""Within one :func:`check_plan` call: pack-wide derived values (resolution of supply, weekday-true
+sessions, clinicians offered half-slot cells) by (function, pack), computed once instead of once per use."""
+
+
+def _per_check(fn: Callable[[PlanningPack], _T]) -> Callable[[PlanningPack], _T]:
+    """Compute ``fn(pack)`` once per :func:`check_plan` call (outside one, every time). The pack is not
+    changed while it is checked, so the value is the same; callers must not change what it returns."""
+
+    @functools.wraps(fn)
+    def wrapper(pack: PlanningPack) -> _T:
+        memo = _MEMO.get()
+        if memo is None:
+            return fn(pack)
+        key = (fn.__name__, id(pack))
+        if key not in memo:
+            memo[key] = fn(pack)
+        return memo[key]
+
+    return wrapper
 
 
 @dataclass
@@ -187,6 +212,16 @@ def check_plan(
     summary : PlanSummary, optional
         summary.json: its unmet totals, unassigned PAs and annual cost are re-derived.
     """
+    token = _MEMO.set({})
+    try:
+        return _check_plan(pack, tables, requirements, allowances, bought, summary)
+    finally:
+        _MEMO.reset(token)
+
+
+def _check_plan(pack: PlanningPack, tables: Mapping[str, pd.DataFrame], requirements: Requirements | None,
+                allowances: Allowances | None, bought: Mapping[str, float] | None,
+                summary: PlanSummary | None) -> list[str]:
     r = _records(pack)
     read = _Cells()
     v = _read_allocation(pack, r, tables["allocation"], read)  # per cell: skills, slots, PAs, weeks
@@ -726,9 +761,12 @@ def _check_link_cover(pack: PlanningPack, clin: dict, acts: dict,
     for week in weeks:
         here = _in_week(cells, week) if week else {k[:3]: a for k, a in cells.items()}
         said = f" (week {week})" if week else ""
+        by_slot: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)  # (day, period) -> cid -> activity
+        for (cid, d, p), a in here.items():
+            by_slot[(d, p)][cid] = a
         for link in pack.links:
             for day, period in slots:
-                at = {cid: a for (cid, d, p), a in here.items() if (d, p) == (day, period)}
+                at = by_slot.get((day, period), {})
                 needing = sum(1 for cid, aid in at.items() if _needs(link, clin[cid].staff_group, aid))
                 if not needing:
                     continue
@@ -858,6 +896,7 @@ def _half_up(x: float, steps: int = 1) -> float:
     return math.floor(x * steps + 0.5 + 1e-9) / steps
 
 
+@_per_check
 def _day_sessions(pack: PlanningPack) -> dict[str, dict[str, float]] | None:
     """Sessions a year a weekly cell delivers, by active clinician and day name, read from the planning
     year's calendar afresh (docs/method.md, "Weekday-true supply"); None when the setting is off or the
@@ -917,6 +956,7 @@ def _supply(cells: dict, supply_of: dict, bought: Mapping[str, float]) -> dict[s
     return out
 
 
+@_per_check
 def _resolution(pack: PlanningPack) -> float:
     """The step of supply in weeks: the coarsest of 1, 1/2 … 1/100 week keeping every active working_weeks
     and weeks_per_year whole (demand is rounded up to it)."""
@@ -961,17 +1001,11 @@ def _may_alternate(pack: PlanningPack, c: Clinician) -> bool:
     working weeks too."""
     if round(c.working_weeks * 100) % 2:
         return False
-    if any(s.clinician_id == c.clinician_id and s.min_sessions_per_week
-           and round(s.min_sessions_per_week * 2) % 2 == 1 for s in pack.skills):
+    index = _alternate_index(pack)
+    if c.clinician_id in index.half_kept:
         return True
-    if any(j.clinician_id == c.clinician_id and j.half for j in pack.job_plans):
-        return True
-    mine = {s.activity_id for s in pack.skills if s.clinician_id == c.clinician_id}
-    mine |= {j.activity_id for j in pack.job_plans if j.clinician_id == c.clinician_id}
-    values = {a.activity_id: Fraction(a.pa_value).limit_denominator(120) for a in pack.activities
-              if a.activity_id in mine}
-    spa = [v for aid, v in values.items() if any(a.activity_id == aid and a.category == "SPA"
-                                                    for a in pack.activities)]
+    values = {aid: index.pa_value[aid] for aid in index.mine.get(c.clinician_id, ()) if aid in index.pa_value}
+    spa = [v for aid, v in values.items() if aid in index.spa]
     floor = Fraction(c.min_spa_pas).limit_denominator(120)
     if pack.settings.spa_pro_rata and c.contracted_pas < 10:
         floor = Fraction(math.ceil(round(c.min_spa_pas * c.contracted_pas / 10 * 120, 6)), 120)
@@ -985,6 +1019,46 @@ def _may_alternate(pack: PlanningPack, c: Clinician) -> bool:
                         step.denominator * value.denominator)
     target = Fraction(c.contracted_pas - c.oncall_pas).limit_denominator(120)
     return step > 0 and (target / step).denominator != 1
+
+
+@dataclass(frozen=True)
+class _AlternateIndex:
+    """The pack's records :func:`_may_alternate` reads, grouped by clinician once (a trust has 1,000
+    clinicians and tens of thousands of skill and job-plan rows: scanning them per clinician took ~30 s).
+
+    Attributes
+    ----------
+    half_kept : frozenset of str
+        Clinicians with an odd half-session floor (``min_sessions_per_week`` 0.5, 1.5, ...) or a current
+        2-hour half.
+    mine : dict
+        clinician_id -> activity ids they are skilled in or hold in the current plan.
+    pa_value : dict
+        activity_id -> PA value as a fraction (denominator at most 120).
+    spa : frozenset of str
+        Activity ids of category SPA.
+    """
+
+    half_kept: frozenset[str]
+    mine: dict[str, set[str]]
+    pa_value: dict[str, Fraction]
+    spa: frozenset[str]
+
+
+@_per_check
+def _alternate_index(pack: PlanningPack) -> _AlternateIndex:
+    """:class:`_AlternateIndex` of ``pack``."""
+    half_kept = {s.clinician_id for s in pack.skills
+                 if s.min_sessions_per_week and round(s.min_sessions_per_week * 2) % 2 == 1}
+    half_kept |= {j.clinician_id for j in pack.job_plans if j.half}
+    mine: dict[str, set[str]] = defaultdict(set)
+    for s in pack.skills:
+        mine[s.clinician_id].add(s.activity_id)
+    for j in pack.job_plans:
+        mine[j.clinician_id].add(j.activity_id)
+    pa_value = {a.activity_id: Fraction(a.pa_value).limit_denominator(120) for a in pack.activities}
+    spa = frozenset(a.activity_id for a in pack.activities if a.category == "SPA")
+    return _AlternateIndex(frozenset(half_kept), dict(mine), pa_value, spa)
 
 
 def _pa_rate(pack: PlanningPack, c: Clinician) -> float:
@@ -1078,16 +1152,20 @@ def _spa_ceiling(pack: PlanningPack, c: Clinician, floor: float, held_spa: float
     return ceiling
 
 
-def _half_spa_offered(pack: PlanningPack, r: _Records, c: Clinician,
-                      need: Mapping[str, float] | None) -> bool:
+def _half_spa_offered(pack: PlanningPack, r: _Records, c: Clinician, need: Mapping[str, float] | None,
+                      plan_of: Mapping[str, list[tuple[tuple[str, str, str], JobPlanCell]]],
+                      skilled: set[str]) -> bool:
     """Whether a half-slot SPA cell (alternate weeks or a 2-hour half) may be the clinician's, read from
     docs/method.md ("SPA floor and ceiling", "Half sessions"), so that their SPA ceiling is in half
     sessions: an SPA activity that needs no room, has no referral demand (``need``, when known) and no
     fixed requirement, which they may do, in a normal-time slot they work that no locked whole session
     of theirs holds, when half-slot cells are offered to them (``solver.alternate_weeks`` and
     :func:`_may_alternate`); or a current SPA cell of theirs on alternate weeks or in a 2-hour half, in
-    a normal-time slot they work (it stays on offer)."""
+    a normal-time slot they work (it stays on offer). ``plan_of``: the current cells of each clinician,
+    (day, period, week) -> cell; ``skilled``: the activities the clinician may do (skills and current
+    plan)."""
     cid = c.clinician_id
+    mine = plan_of.get(cid, [])
     unavailable = pack.unavailable_slots
     normal = {slot for slot, premium in r.grid.items() if not premium and (cid, *slot) not in unavailable}
 
@@ -1096,16 +1174,14 @@ def _half_spa_offered(pack: PlanningPack, r: _Records, c: Clinician,
         return (a is not None and a.category == "SPA" and a.room_type is None
                 and (need or {}).get(aid, 0.0) <= 0)
 
-    if any(who == cid and week and (day, period) in normal and half_spa(j.activity_id)
-           for (who, day, period, week), j in r.plan_cells.items()):
+    if any(week and (day, period) in normal and half_spa(j.activity_id) for (day, period, week), j in mine):
         return True
     if not pack.settings.alternate_weeks or not _may_alternate(pack, c):
         return False
     fixed = {q.activity_id for q in pack.requirements}
-    if not any(who == cid and half_spa(aid) and aid not in fixed for who, aid in r.skills):
+    if not any(half_spa(aid) and aid not in fixed for aid in skilled):
         return False
-    locked = {(day, period) for (who, day, period, week), j in r.plan_cells.items()
-              if who == cid and not week and j.locked}
+    locked = {(day, period) for (day, period, week), j in mine if not week and j.locked}
     return bool(normal - locked)
 
 
@@ -1136,6 +1212,9 @@ def _check_pas(pack: PlanningPack, r: _Records, by: dict, allowances: Allowances
         skilled[sk.clinician_id].add(sk.activity_id)
     for j in plan_cells.values():
         skilled[j.clinician_id].add(j.activity_id)
+    plan_of: dict[str, list[tuple[tuple[str, str, str], JobPlanCell]]] = defaultdict(list)
+    for (who, day, period, week), j in plan_cells.items():
+        plan_of[who].append(((day, period, week), j))
     for cid, c in clin.items():
         mine = by[cid]
         planned = mine["all"] + c.oncall_pas
@@ -1153,7 +1232,7 @@ def _check_pas(pack: PlanningPack, r: _Records, by: dict, allowances: Allowances
         if mine["SPA"] < floor - TOL:
             v.append(f"{cid}: {mine['SPA']:g} PAs of SPA, below the floor of {floor:g}")
         ceiling = _spa_ceiling(pack, c, floor, held[(cid, "SPA")], skilled[cid],
-                               _half_spa_offered(pack, r, c, need))
+                               _half_spa_offered(pack, r, c, need, plan_of, skilled[cid]))
         if mine["SPA"] > ceiling + TOL:
             v.append(f"{cid}: {mine['SPA']:g} PAs of SPA, above the SPA ceiling of {ceiling:g}")
         for category in ("ANR", "ED"):

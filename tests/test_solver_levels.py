@@ -103,3 +103,52 @@ def test_a_better_plan_highs_does_not_prove_is_kept_on_an_unmet_level(tiny_path:
     level = {lv.name: lv for lv in second.result.levels}["unmet_routine"]
     assert level.status is SolveStatus.FEASIBLE
     assert level.objective == best.objective
+
+
+def test_complete_values_hint_every_variable_of_the_model() -> None:
+    """x + y = 3 with an auxiliary b <=> (x >= 2): every proto variable, the auxiliary one included, is
+    returned with the solver's value (Variables.all_vars would miss b)."""
+    model = solve_module.AllocationModel.__new__(solve_module.AllocationModel)
+    model.cp = cp_model.CpModel()
+    x, y = model.cp.new_int_var(0, 3, "x"), model.cp.new_int_var(0, 3, "y")
+    b = model.cp.new_bool_var("b")
+    model.cp.add(x + y == 3)
+    model.cp.add(x >= 2).only_enforce_if(b)
+    model.cp.add(x <= 1).only_enforce_if(~b)
+    model.cp.minimize(y)
+    solver = cp_model.CpSolver()
+    assert solver.solve(model.cp) == cp_model.OPTIMAL
+    values = {var.name: value for var, value in model.complete_values(solver)}
+    assert values == {"x": 3, "y": 0, "b": 1}
+
+
+def test_a_level_searched_from_the_previous_plan_gets_every_variable_hinted(
+        tiny_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every level CP-SAT searches from the previous plan (not the unmet levels, unhinted, nor ``changes``,
+    hinted with the current job plans) is given a value for every variable of the model, and the optima are
+    those found with the hint of Variables.all_vars alone (the hint before session 13)."""
+    pack = cp.read_pack(tiny_path)
+    requirements = reqs(TINY_DEMAND, rapid=["2ww"])
+    hinted: list[tuple[frozenset[str], int, int]] = []
+    real = solve_module.run_stoppable
+
+    def recorded(solver: Any, fn: partial[Any]) -> Any:
+        if not solver.parameters.fix_variables_to_their_hinted_value:
+            proto = fn.args[0].proto
+            hinted.append((frozenset(proto.variables[i].name for i in proto.objective.vars),
+                           len(proto.solution_hint.vars), len(proto.variables)))
+        return real(solver, fn)
+
+    monkeypatch.setattr(solve_module, "run_stoppable", recorded)
+    monkeypatch.setattr(solve_module, "least_value", lambda model: float("-inf"))  # search every level
+    complete = run(pack, requirements)
+    fairness = [(n, total) for names, n, total in hinted if any(v.startswith("dcc_max") for v in names)]
+    assert fairness and all(n == total for n, total in fairness)
+    monkeypatch.setattr(solve_module.AllocationModel, "complete_values", solve_module.AllocationModel.values)
+    hinted.clear()
+    partial_hint = run(pack, requirements)
+    fairness = [(n, total) for names, n, total in hinted if any(v.startswith("dcc_max") for v in names)]
+    assert fairness and all(n < total for n, total in fairness)  # the auxiliary variables were left out
+    assert complete.status is partial_hint.status is SolveStatus.OPTIMAL
+    assert [(lv.name, lv.objective) for lv in complete.result.levels] \
+        == [(lv.name, lv.objective) for lv in partial_hint.result.levels]

@@ -592,9 +592,11 @@ class _Run:
         elif hint is not None:
             if name == "changes":
                 model.set_hint(model.current_plan_hint(hint))
-            else:  # the previous plan as evaluated for this level: its unmet, unassigned and spreads tight
+            else:  # the previous plan as evaluated for this level: its unmet, unassigned and spreads tight,
+                # every variable of the model included (a complete hint: CP-SAT starts from it at once)
                 previous = search.previous
-                model.set_hint(model.values(previous) if search.found and previous is not None else hint)
+                model.set_hint(model.complete_values(previous) if search.found and previous is not None
+                               else hint)
 
     def search(self, search: _Search) -> _Outcome:
         """CP-SAT's search of the level, or the plan already proven optimal (reported to ``progress``).

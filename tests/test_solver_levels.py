@@ -84,7 +84,8 @@ def test_a_better_plan_highs_does_not_prove_is_kept_on_an_unmet_level(tiny_path:
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """CP-SAT stopped at once on the routine level (no plan of its own), and HiGHS made to report its plan
     unproven: the plan is checked by CP-SAT with its cells fixed and kept (feasible, at the optimum CP-SAT
-    proves when run to the end) instead of the previous level's plan; the plan passes the checker."""
+    proves when run to the end) instead of the previous level's plan, with a bound at that optimum (gap 0);
+    the plan passes the checker."""
     milp_module = importlib.import_module("capacity_planner.solver.milp")
     real = milp_module.solve_milp
 
@@ -103,6 +104,8 @@ def test_a_better_plan_highs_does_not_prove_is_kept_on_an_unmet_level(tiny_path:
     level = {lv.name: lv for lv in second.result.levels}["unmet_routine"]
     assert level.status is SolveStatus.FEASIBLE
     assert level.objective == best.objective
+    assert level.bound == best.objective  # HiGHS's bound (its proof, reported unproven) is kept, gap 0
+    assert level.gap == 0.0
 
 
 def test_complete_values_hint_every_variable_of_the_model() -> None:
@@ -152,3 +155,20 @@ def test_a_level_searched_from_the_previous_plan_gets_every_variable_hinted(
     assert complete.status is partial_hint.status is SolveStatus.OPTIMAL
     assert [(lv.name, lv.objective) for lv in complete.result.levels] \
         == [(lv.name, lv.objective) for lv in partial_hint.result.levels]
+
+
+def test_highs_bound_is_returned_rounded_down_to_an_integer(tiny_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS stopped without a plan but with a dual bound of 41.9999999 (a tolerance below 42) and of 41.6:
+    ``_highs_level`` proves nothing, has no plan, and returns the bounds 42 and 41 (rounded down, after a
+    1e-6 tolerance), which the solver then takes as the level's bound when it is above CP-SAT's."""
+    from capacity_planner.solver.problem import build_problem
+
+    milp_module = importlib.import_module("capacity_planner.solver.milp")
+    pack = cp.read_pack(tiny_path)
+    model = solve_module.AllocationModel(build_problem(pack, reqs(TINY_DEMAND, rapid=["2ww"])))
+    model.cp.minimize(model.levels[0].expr)
+    for dual, expected in ((41.9999999, 42.0), (41.6, 41.0)):
+        answer = milp_module.MilpAnswer(False, None, dual, None, 0.0)
+        monkeypatch.setattr(milp_module, "solve_milp", lambda *a, answer=answer, **k: answer)
+        assert tuple(solve_module._highs_level(model, None, 0, 5.0)) == (None, None, expected)  # noqa: SLF001

@@ -568,7 +568,8 @@ class _Run:
         Parameters
         ----------
         search : _Search
-            The level's search; ``small``, and possibly ``proven``, ``highs_found`` and ``budget``, are set.
+            The level's search; ``small``, and possibly ``proven``, ``highs_found``, ``highs_bound`` and
+            ``budget``, are set.
         """
         n_variables = len(self.model.cp.proto.variables)
         search.small = n_variables <= HIGHS_MAX_VARIABLES
@@ -679,7 +680,7 @@ class _Run:
         """HiGHS on the rest of the level when CP-SAT stopped it without a proof (``search.highs_after``):
         with a work limit, a node count for the rest of its work and the wall clock left as a safety net.
         Only an optimum it proves is taken; a better plan it does not prove is checked by CP-SAT and kept
-        if better.
+        if better. A level left unproven takes HiGHS's bound (first or after) when it is above CP-SAT's.
 
         Parameters
         ----------

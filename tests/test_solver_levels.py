@@ -84,7 +84,8 @@ def test_a_better_plan_highs_does_not_prove_is_kept_on_an_unmet_level(tiny_path:
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """CP-SAT stopped at once on the routine level (no plan of its own), and HiGHS made to report its plan
     unproven: the plan is checked by CP-SAT with its cells fixed and kept (feasible, at the optimum CP-SAT
-    proves when run to the end) instead of the previous level's plan; the plan passes the checker."""
+    proves when run to the end) instead of the previous level's plan, with a bound at that optimum (gap 0);
+    the plan passes the checker."""
     milp_module = importlib.import_module("capacity_planner.solver.milp")
     real = milp_module.solve_milp
 
@@ -103,3 +104,71 @@ def test_a_better_plan_highs_does_not_prove_is_kept_on_an_unmet_level(tiny_path:
     level = {lv.name: lv for lv in second.result.levels}["unmet_routine"]
     assert level.status is SolveStatus.FEASIBLE
     assert level.objective == best.objective
+    assert level.bound == best.objective  # HiGHS's bound (its proof, reported unproven) is kept, gap 0
+    assert level.gap == 0.0
+
+
+def test_complete_values_hint_every_variable_of_the_model() -> None:
+    """x + y = 3 with an auxiliary b <=> (x >= 2): every proto variable, the auxiliary one included, is
+    returned with the solver's value (Variables.all_vars would miss b)."""
+    model = solve_module.AllocationModel.__new__(solve_module.AllocationModel)
+    model.cp = cp_model.CpModel()
+    x, y = model.cp.new_int_var(0, 3, "x"), model.cp.new_int_var(0, 3, "y")
+    b = model.cp.new_bool_var("b")
+    model.cp.add(x + y == 3)
+    model.cp.add(x >= 2).only_enforce_if(b)
+    model.cp.add(x <= 1).only_enforce_if(~b)
+    model.cp.minimize(y)
+    solver = cp_model.CpSolver()
+    assert solver.solve(model.cp) == cp_model.OPTIMAL
+    values = {var.name: value for var, value in model.complete_values(solver)}
+    assert values == {"x": 3, "y": 0, "b": 1}
+
+
+def test_a_level_searched_from_the_previous_plan_gets_every_variable_hinted(
+        tiny_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every level CP-SAT searches from the previous plan (not the unmet levels, unhinted, nor ``changes``,
+    hinted with the current job plans) is given a value for every variable of the model, and the optima are
+    those found with the hint of Variables.all_vars alone (the hint before session 13)."""
+    pack = cp.read_pack(tiny_path)
+    requirements = reqs(TINY_DEMAND, rapid=["2ww"])
+    hinted: list[tuple[frozenset[str], int, int]] = []
+    real = solve_module.run_stoppable
+
+    def recorded(solver: Any, fn: partial[Any]) -> Any:
+        if not solver.parameters.fix_variables_to_their_hinted_value:
+            proto = fn.args[0].proto
+            hinted.append((frozenset(proto.variables[i].name for i in proto.objective.vars),
+                           len(proto.solution_hint.vars), len(proto.variables)))
+        return real(solver, fn)
+
+    monkeypatch.setattr(solve_module, "run_stoppable", recorded)
+    monkeypatch.setattr(solve_module, "least_value", lambda model: float("-inf"))  # search every level
+    complete = run(pack, requirements)
+    fairness = [(n, total) for names, n, total in hinted if any(v.startswith("dcc_max") for v in names)]
+    assert fairness and all(n == total for n, total in fairness)
+    monkeypatch.setattr(solve_module.AllocationModel, "complete_values", solve_module.AllocationModel.values)
+    hinted.clear()
+    partial_hint = run(pack, requirements)
+    fairness = [(n, total) for names, n, total in hinted if any(v.startswith("dcc_max") for v in names)]
+    assert fairness and all(n < total for n, total in fairness)  # the auxiliary variables were left out
+    assert complete.status is partial_hint.status is SolveStatus.OPTIMAL
+    assert [(lv.name, lv.objective) for lv in complete.result.levels] \
+        == [(lv.name, lv.objective) for lv in partial_hint.result.levels]
+
+
+def test_highs_bound_is_returned_rounded_down_to_an_integer(tiny_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS stopped without a plan but with a dual bound of 41.9999999 (a tolerance below 42) and of 41.6:
+    ``_highs_level`` proves nothing, has no plan, and returns the bounds 42 and 41 (rounded down, after a
+    1e-6 tolerance), which the solver then takes as the level's bound when it is above CP-SAT's."""
+    from capacity_planner.solver.problem import build_problem
+
+    milp_module = importlib.import_module("capacity_planner.solver.milp")
+    pack = cp.read_pack(tiny_path)
+    model = solve_module.AllocationModel(build_problem(pack, reqs(TINY_DEMAND, rapid=["2ww"])))
+    model.cp.minimize(model.levels[0].expr)
+    for dual, expected in ((41.9999999, 42.0), (41.6, 41.0)):
+        answer = milp_module.MilpAnswer(False, None, dual, None, 0.0)
+        monkeypatch.setattr(milp_module, "solve_milp", lambda *a, answer=answer, **k: answer)
+        assert tuple(solve_module._highs_level(model, None, 0, 5.0)) == (None, None, expected)  # noqa: SLF001

@@ -43,11 +43,12 @@ that hits it is no longer reproducible (its summary says so).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ortools.sat.python import cp_model
 
@@ -97,9 +98,19 @@ about the same time from a cutoff of 920 as from 852 (and takes 30 times longer 
 does prove took 0.1-2.3 units. 15 % of the level (~3 units at the default 60 s) keeps those proofs and hands
 the rest to HiGHS sooner (it was 40 %)."""
 HIGHS_MAX_VARIABLES = 6000
-"""HiGHS is asked only about models of at most this many variables (the service pack has 3,181, a 64-clinician
-trust service 4,975): the 160-clinician single service (~13,000) was not measured with it this session, so
-its levels stay CP-SAT's alone, as measured in session 5."""
+"""HiGHS is asked *after* CP-SAT (:data:`HIGHS_AFTER_LEVELS`) only about models of at most this many variables
+(the service pack has 3,461, a 64-clinician trust service 4,975). The 160-clinician single service (12,355)
+stays CP-SAT's on those levels: at a work limit of 45 units HiGHS after CP-SAT's 15 % took its routine level
+from 1,606 (CP-SAT alone, bound 872) to 893 (optimum 892), but in a 60 s wall-clock run on a loaded machine
+HiGHS found no plan in its share and the level kept the rapid-access plan's 19,800 (docs/benchmarks.md,
+"Session 13 (helper E)")."""
+HIGHS_FIRST_MAX_VARIABLES = 20_000
+"""The limit for HiGHS *first* on a level of :data:`HIGHS_LEVELS` (``changes``) under a work limit (in
+wall-clock mode :data:`HIGHS_MAX_VARIABLES` applies). Under a work limit of 45 units HiGHS proves the
+160-clinician service's ``changes`` level (196) where CP-SAT alone stopped at 1,119 against a bound of 141; in
+a 60 s wall-clock run on a loaded machine (a third of a core) it proved nothing in its 24 s, the solve ran
+12 s over its limit and the fairness level was not reached, so wall-clock runs keep the old limit until
+measured on a quiet machine (docs/benchmarks.md, "Session 13 (helper E)")."""
 HIGHS_MIN_SECONDS = 4.0
 """HiGHS is not asked when its share of a level would be shorter than this (wall-clock mode): in a part of a
 trust given ~2 s, splitting a level would only take time from CP-SAT."""
@@ -223,9 +234,18 @@ def least_value(model: cp_model.CpModel) -> float:
     return least
 
 
+class _HighsAnswer(NamedTuple):
+    """What :func:`_highs_level` returns: the plan HiGHS proved optimal, checked by CP-SAT (None if none);
+    its best plan when it proved nothing, as a hint (None if none); its lower bound on the level (None)."""
+
+    proven: cp_model.CpSolver | None
+    found: Hint | None
+    bound: float | None
+
+
 def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, seconds: float,
                  nodes: int | None = None, known: cp_model.CpSolver | None = None,
-                 ) -> tuple[cp_model.CpSolver | None, Hint | None]:
+                 ) -> _HighsAnswer:
     """HiGHS on the level being solved (:mod:`capacity_planner.solver.milp`): the same model, with the row
     objective <= ``cutoff`` (a value a known plan reaches). When HiGHS proves an optimum, its cells are
     fixed and solved by CP-SAT (so every rule is checked by the model itself) and that solver is returned;
@@ -234,28 +254,30 @@ def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, second
     the best plan HiGHS found without proving it, as a hint for CP-SAT's own search (None if none).
     ``known``: a CP-SAT solve of this model holding a plan at ``cutoff`` (the previous plan, or CP-SAT's
     own), handed to HiGHS as its MIP start when :data:`HIGHS_MIP_START` is set and :mod:`highspy`
-    installed."""
+    installed. Third: HiGHS's proven lower bound on the level (rounded down to an integer; None without
+    one), a bound on the level's optimum since the cutoff is a value a plan reaches."""
     from capacity_planner.solver.milp import solve_milp, to_milp
 
     if seconds < 1.0:
-        return None, None
+        return _HighsAnswer(None, None, None)
     milp_model = to_milp(model.cp.proto)
     if milp_model is None:
-        return None, None
+        return _HighsAnswer(None, None, None)
     start = None
     if HIGHS_MIP_START and known is not None and cutoff is not None:
         start = [int(v) for v in known.response_proto.solution]
     answer = solve_milp(milp_model, cutoff=cutoff, time_limit_s=seconds, node_limit=nodes, start=start)
+    bound = None if answer.bound is None else float(math.floor(answer.bound + 1e-6))
     if answer.values is None or answer.value is None:
-        return None, None
+        return _HighsAnswer(None, None, bound)
     values = answer.values
     found = [(v, values[v.index]) for v in model.variables.all_vars()]
     if not answer.optimal:
-        return None, found
+        return _HighsAnswer(None, found, bound)
     plan, ok = _previous_plan(model, found, seed)
     if not ok or plan.objective_value > answer.value + 0.5:
-        return None, None
-    return plan, None
+        return _HighsAnswer(None, None, bound)
+    return _HighsAnswer(plan, None, bound)
 
 
 def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int = 0,
@@ -364,6 +386,8 @@ class _Search:
         A plan proven optimal for the level without CP-SAT's search (the least value reached, or HiGHS).
     highs_found : Hint or None
         HiGHS's best plan when it proved nothing, as CP-SAT's hint.
+    highs_bound : float or None
+        HiGHS-first's lower bound on the level when it proved nothing (integer units).
     small : bool
         The model is small enough for HiGHS (:data:`HIGHS_MAX_VARIABLES`).
     level_budget : float
@@ -384,6 +408,7 @@ class _Search:
     found: bool = False
     proven: cp_model.CpSolver | None = None
     highs_found: Hint | None = None
+    highs_bound: float | None = None
     small: bool = False
     level_budget: float = 0.0
     level_work: float | None = None
@@ -543,15 +568,19 @@ class _Run:
         Parameters
         ----------
         search : _Search
-            The level's search; ``small``, and possibly ``proven``, ``highs_found`` and ``budget``, are set.
+            The level's search; ``small``, and possibly ``proven``, ``highs_found``, ``highs_bound`` and
+            ``budget``, are set.
         """
-        search.small = len(self.model.cp.proto.variables) <= HIGHS_MAX_VARIABLES
+        n_variables = len(self.model.cp.proto.variables)
+        search.small = n_variables <= HIGHS_MAX_VARIABLES
         budget, work, previous = search.budget, search.work, search.previous
+        most = HIGHS_FIRST_MAX_VARIABLES if work is not None else HIGHS_MAX_VARIABLES
         if search.proven is None and search.level.name in HIGHS_LEVELS and self.hint is not None \
-                and search.small and (work is not None or budget * HIGHS_SHARE >= HIGHS_FIRST_MIN_SECONDS):
+                and n_variables <= most \
+                and (work is not None or budget * HIGHS_SHARE >= HIGHS_FIRST_MIN_SECONDS):
             nodes = None if work is None else max(20, round(HIGHS_NODES_PER_UNIT * work))
             cutoff = previous.objective_value if search.found and previous is not None else None
-            search.proven, search.highs_found = _highs_level(
+            search.proven, search.highs_found, search.highs_bound = _highs_level(
                 self.model, cutoff, self.seed, budget * HIGHS_SHARE if work is None else budget, nodes,
                 previous if cutoff is not None else None)
             if search.proven is None:
@@ -592,9 +621,11 @@ class _Run:
         elif hint is not None:
             if name == "changes":
                 model.set_hint(model.current_plan_hint(hint))
-            else:  # the previous plan as evaluated for this level: its unmet, unassigned and spreads tight
+            else:  # the previous plan as evaluated for this level: its unmet, unassigned and spreads tight,
+                # every variable of the model included (a complete hint: CP-SAT starts from it at once)
                 previous = search.previous
-                model.set_hint(model.values(previous) if search.found and previous is not None else hint)
+                model.set_hint(model.complete_values(previous) if search.found and previous is not None
+                               else hint)
 
     def search(self, search: _Search) -> _Outcome:
         """CP-SAT's search of the level, or the plan already proven optimal (reported to ``progress``).
@@ -649,7 +680,7 @@ class _Run:
         """HiGHS on the rest of the level when CP-SAT stopped it without a proof (``search.highs_after``):
         with a work limit, a node count for the rest of its work and the wall clock left as a safety net.
         Only an optimum it proves is taken; a better plan it does not prove is checked by CP-SAT and kept
-        if better.
+        if better. A level left unproven takes HiGHS's bound (first or after) when it is above CP-SAT's.
 
         Parameters
         ----------
@@ -658,6 +689,8 @@ class _Run:
         outcome : _Outcome
             CP-SAT's outcome, replaced by HiGHS's when taken.
         """
+        if outcome.status is SolveStatus.FEASIBLE and search.highs_bound is not None:
+            outcome.bound = max(outcome.bound, search.highs_bound)  # HiGHS first proved more than CP-SAT
         if outcome.status not in (SolveStatus.UNKNOWN, SolveStatus.FEASIBLE) or not search.highs_after:
             return
         solver, status = outcome.solver, outcome.status
@@ -666,8 +699,8 @@ class _Run:
         level_work = search.level_work
         nodes = None if level_work is None else max(20, round(HIGHS_NODES_PER_UNIT * level_work))
         cutoff = solver.objective_value if status is SolveStatus.FEASIBLE else None
-        after, unproven = _highs_level(self.model, cutoff, self.seed, left, nodes,
-                                       solver if cutoff is not None else None)
+        after, unproven, highs_bound = _highs_level(self.model, cutoff, self.seed, left, nodes,
+                                                    solver if cutoff is not None else None)
         if after is not None:
             outcome.solver, outcome.status = after, SolveStatus.OPTIMAL
             outcome.bound = after.best_objective_bound
@@ -675,6 +708,9 @@ class _Run:
             checked, ok = _previous_plan(self.model, unproven, self.seed)
             if ok and (status is SolveStatus.UNKNOWN or checked.objective_value < solver.objective_value):
                 outcome.solver, outcome.status = checked, SolveStatus.FEASIBLE
+        if outcome.status is SolveStatus.FEASIBLE and highs_bound is not None:
+            # HiGHS's bound (under the cutoff row, a value a plan reaches) bounds the level's optimum
+            outcome.bound = max(outcome.bound, highs_bound)
         outcome.seconds = time.perf_counter() - search.t0
 
     def keep_previous(self, search: _Search, outcome: _Outcome) -> None:

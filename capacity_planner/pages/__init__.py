@@ -30,12 +30,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
-
 from capacity_planner.pages.formatting import STYLESHEET, Kind, format_value
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    import jinja2
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -71,7 +71,10 @@ def _value(value: object, kind: Kind = "text") -> str:
 @lru_cache(maxsize=8)
 def environment(extra_folders: tuple[str, ...] = ()) -> jinja2.Environment:
     """The Jinja2 environment: the shared templates (after any ``extra_folders``), autoescaping on,
-    ``StrictUndefined``, the formatting filters and the stylesheet as the global ``css``."""
+    ``StrictUndefined``, the formatting filters and the stylesheet as the global ``css``. Jinja2 loads
+    here, not with the package, so a chart (``pages.chart_style``) does not pay for it."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([*extra_folders, str(TEMPLATES)]),
         autoescape=True,  # every template is HTML: escape everything not marked safe

@@ -196,9 +196,11 @@ def test_the_checker_rounds_demand_to_half_weeks_for_a_half_floor() -> None:
 
 
 def test_plan_reads_a_current_half_and_every_output_shows_it(tmp_path: Path) -> None:
-    # The tiny pack with A's Wed AM SPA as a 2-hour half (job_plans.half 1): `plan` exits 0, keeps it
+    # The tiny pack with A's Wed AM SPA as a 2-hour half (job_plans.half 1), locked: `plan` exits 0, keeps it
     # (A's SPA floor 1.5 is a weekly session and this half), and allocation.csv, report.html, plan.xlsx's
-    # timetable and A's job-plan sheet show it as a 2-hour half.
+    # timetable and A's job-plan sheet show it as a 2-hour half. The lock pins which optimum is returned:
+    # unlocked, keeping the half ties with other plans of the same 9 changes, and which one the solver
+    # returns depends on its hints, not on reading the half.
     import openpyxl
 
     folder = tmp_path / "pack"
@@ -206,7 +208,8 @@ def test_plan_reads_a_current_half_and_every_output_shows_it(tmp_path: Path) -> 
     path = folder / "job_plans.csv"
     rows = list(csv.reader(path.open()))
     out = [[*rows[0], "week", "half"]]
-    out += [[*r, "", "1" if r[:4] == ["A", "Wed", "AM", "spa"] else ""] for r in rows[1:]]
+    half = ["A", "Wed", "AM", "spa"]
+    out += [[*r[:5], "true" if r[:4] == half else r[5], "", "1" if r[:4] == half else ""] for r in rows[1:]]
     with path.open("w", newline="") as f:
         csv.writer(f).writerows(out)
     result = CliRunner().invoke(cli, ["plan", str(folder), "--out", str(tmp_path / "out"), "--time-limit", "30",

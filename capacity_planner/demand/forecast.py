@@ -138,6 +138,8 @@ SHORT_HISTORY_YEARS: Final = 0.5
 """Below half a year (26 weeks) a series is sized by the short-history method (notes say so)."""
 MAX_STEP_OPTIONS: Final = 3
 """Breaks kept as separate models in the average over the last level step (:func:`_step_mixture`)."""
+STEP_SD: float | None = None
+NEAR_BAND: float | None = None
 MAX_SHIFT_SEARCHES: Final = 3
 """Level-shift searches: the whole series, then the periods after each shift found."""
 UNSEEN_SEASON_SD: Final = 0.10
@@ -518,14 +520,52 @@ def _step_mixture(data: _Series, model: NegBinGLM, shifts: list[float]) -> list[
     profile = step_statistic_profile(part.y, X, off, min_segment=lo)
     if profile is None:
         return [(shifts, 1.0)]
-    breaks, stats = profile
+    breaks, stats, variances = profile
     inflation = _evidence_inflation(part.y.size, lo, level, P)
-    w_none, w_break = step_model_weights(stats, part.y.size, inflation=inflation)
+    w_none, w_break = step_model_weights(
+        stats, part.y.size, inflation=inflation, variances=variances, step_sd=STEP_SD
+    )
+    if NEAR_BAND is not None:
+        return _near_pair(part, breaks, stats, w_none, w_break, shifts, lo, level, inflation)
     kept = np.sort(np.argsort(-w_break, kind="stable")[:MAX_STEP_OPTIONS])
     nearest = kept[np.argmin(np.abs(np.arange(breaks.size)[:, None] - kept[None, :]), axis=1)]
     merged = np.bincount(nearest, weights=w_break, minlength=breaks.size)[kept]
     options = [(list(earlier), w_none)] + [
         ([*earlier, float(part.t[breaks[i]])], float(w)) for i, w in zip(kept, merged, strict=True)
+    ]
+    return sorted(options, key=lambda o: -o[1])
+
+
+def _near_pair(
+    part: _Series,
+    breaks: npt.NDArray[np.int64],
+    stats: FloatArray,
+    w_none: float,
+    w_break: FloatArray,
+    shifts: list[float],
+    lo: int,
+    level: float,
+    inflation: float,
+) -> list[tuple[list[float], float]]:
+    """The "near" variant: the test's decision and its alternative, averaged only when the statistic is
+    within NEAR_BAND (on the statistic's scale over the inflation) of the test's critical value."""
+    earlier = shifts[:-1]
+    n = part.y.size
+    if shifts and shifts[-1] in set(part.t[breaks].tolist()):
+        i = int(np.flatnonzero(part.t[breaks] == shifts[-1])[0])
+    else:
+        reach = breaks <= n - lo
+        i = int(np.argmax(np.where(reach, stats, -np.inf)))
+    critical = shift_critical_value(n, lo, level)
+    if part.periods_per_year < 24:
+        critical = max(critical, monthly_shift_critical_value(n, level))
+    assert NEAR_BAND is not None
+    if abs(float(stats[i]) - critical) / inflation > NEAR_BAND:
+        return [(shifts, 1.0)]
+    total = w_none + float(w_break[i])
+    options = [
+        (list(earlier), w_none / total),
+        ([*earlier, float(part.t[breaks[i]])], float(w_break[i]) / total),
     ]
     return sorted(options, key=lambda o: -o[1])
 

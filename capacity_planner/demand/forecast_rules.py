@@ -180,15 +180,16 @@ def screen_level_shift(
     hi = yy.size - lo
     if hi < lo:
         return None
-    cand, gain = _step_gains(yy, X, offset, lo, hi)
+    cand, gain, _ = _step_gains(yy, X, offset, lo, hi)
     return int(cand[int(np.argmax(gain))])
 
 
 def _step_gains(
-    y: FloatArray, X: npt.ArrayLike, offset: npt.ArrayLike | None, lo: int, hi: int
-) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    y: FloatArray, X: npt.ArrayLike, offset: npt.ArrayLike | None, lo: int, hi: int, with_den: bool = False
+) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
     r"""Breaks ``lo .. hi`` and the drop in the residual sum of squares of :math:`\log(y + 0.5) - o` that a
-    step at each brings (:func:`screen_level_shift`)."""
+    step at each brings (:func:`screen_level_shift`), and with ``with_den`` the squared norm of each step
+    column projected off ``X``."""
     n = y.size
     ly = np.log(y + 0.5) - (0.0 if offset is None else np.asarray(offset, dtype=np.float64))
     q, _ = np.linalg.qr(np.asarray(X, dtype=np.float64))
@@ -198,7 +199,7 @@ def _step_gains(
     proj = steps - q @ (q.T @ steps)
     den = np.einsum("ij,ij->j", proj, proj)
     gain = np.where(den > 1e-12, (proj.T @ resid) ** 2 / np.maximum(den, 1e-12), 0.0)
-    return cand, gain
+    return cand, gain, den
 
 
 def level_shift_statistic(
@@ -258,9 +259,9 @@ def step_statistic_profile(
     *,
     min_segment: int,
     min_tail: int = RECENT_STEP_MIN_TAIL,
-) -> tuple[npt.NDArray[np.int64], FloatArray] | None:
-    r"""Candidate breaks :math:`b` = ``min_segment`` .. :math:`n` − ``min_tail`` and the adjusted LR statistic
-    :math:`S_b = 2\Delta\ell_b/\phi` of a step at each.
+) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray] | None:
+    r"""Candidate breaks :math:`b` = ``min_segment`` .. :math:`n` − ``min_tail``, the adjusted LR statistic
+    :math:`S_b = 2\Delta\ell_b/\phi` of a step at each, and the variance :math:`V_b` of its log size.
 
     :math:`S_b` is computed exactly (two NB fits, as :func:`level_shift_statistic`) at the break with the
     largest least-squares gain :math:`g_b` of :math:`\log(y + 0.5) - o` (:func:`screen_level_shift`), and
@@ -272,10 +273,10 @@ def step_statistic_profile(
     hi = n - min_tail
     if hi < min_segment:
         return None
-    cand, gain = _step_gains(y, X, offset, min_segment, hi)
+    cand, gain, den = _step_gains(y, X, offset, min_segment, hi, with_den=True)
     best = int(np.argmax(gain))
     if gain[best] <= 0.0:
-        return cand, np.zeros(cand.size)
+        return cand, np.zeros(cand.size), np.full(cand.size, np.inf)
     step = (np.arange(n) >= cand[best]).astype(np.float64)
     try:
         base = fit_negbin(y, X, offset)
@@ -284,12 +285,18 @@ def step_statistic_profile(
         return None
     if not (math.isfinite(base.loglik) and math.isfinite(shifted.loglik)):
         return None
-    s_best = max(2.0 * (shifted.loglik - base.loglik) / long_run_factor(shifted.rho1), 0.0)
-    return cand, s_best * gain / gain[best]
+    s_best = max(2.0 * (shifted.loglik - base.loglik) / long_run_factor(shifted.rho1), 1e-12)
+    return cand, s_best * gain / gain[best], (gain[best] / s_best) / np.maximum(den, 1e-12)
 
 
 def step_model_weights(
-    statistics: FloatArray, n: int, *, prior: float = STEP_PRIOR, inflation: float = 1.0
+    statistics: FloatArray,
+    n: int,
+    *,
+    prior: float = STEP_PRIOR,
+    inflation: float = 1.0,
+    variances: FloatArray | None = None,
+    step_sd: float | None = None,
 ) -> tuple[float, FloatArray]:
     r"""Posterior probabilities of "no step" and of a step at each of :math:`N` candidate breaks.
 
@@ -310,8 +317,13 @@ def step_model_weights(
     >>> round(w0, 4), [round(x, 4) for x in w]  # odds 1 : 0.05 : 0.5 (p/N = 1/4)
     (0.6452, [0.0323, 0.3226])
     """
-    stat = np.asarray(statistics, dtype=np.float64)
-    log_w = math.log(prior / stat.size) + stat / (2.0 * inflation) - 0.5 * math.log(n)
+    stat = np.asarray(statistics, dtype=np.float64) / inflation
+    if variances is None or step_sd is None:
+        log_bf = stat / 2.0 - 0.5 * math.log(n)
+    else:
+        shrink = step_sd**2 / (np.asarray(variances, dtype=np.float64) * inflation + step_sd**2)
+        log_bf = 0.5 * stat * shrink + 0.5 * np.log1p(-shrink)
+    log_w = math.log(prior / stat.size) + log_bf
     log_0 = math.log1p(-prior)
     top = max(log_0, float(log_w.max()))
     w = np.exp(log_w - top)

@@ -90,7 +90,6 @@ from capacity_planner.demand.forecast_kernels import (
     usable_regressors,
 )
 from capacity_planner.demand.forecast_models import (
-    BAND,
     EmpiricalRecent,
     NegBinGLM,
     SeriesForecast,
@@ -108,12 +107,8 @@ from capacity_planner.demand.forecast_rules import (
     growth_data_weight,
     growth_lag_sd,
     level_shift_test,
-    monthly_shift_critical_value,
     plausible_forecast,
-    shift_critical_value,
     shift_min_segment,
-    step_model_weights,
-    step_statistic_profile,
     year_on_year_growth,
 )
 
@@ -136,10 +131,6 @@ FLAT_GROWTH: Final = 0.02
 """A trend whose 95 % interval lies within ±2 % a year is dropped ("flat" history)."""
 SHORT_HISTORY_YEARS: Final = 0.5
 """Below half a year (26 weeks) a series is sized by the short-history method (notes say so)."""
-MAX_STEP_OPTIONS: Final = 3
-"""Breaks kept as separate models in the average over the last level step (:func:`_step_mixture`)."""
-STEP_SD: float | None = None
-NEAR_BAND: float | None = None
 MAX_SHIFT_SEARCHES: Final = 3
 """Level-shift searches: the whole series, then the periods after each shift found."""
 UNSEEN_SEASON_SD: Final = 0.10
@@ -312,36 +303,7 @@ def forecast_series(
     lef = None if log_exposure_future is None else np.asarray(log_exposure_future, dtype=np.float64)
     z, zf = usable_regressors(regressors, regressors_future, n, H, n // max(1, round(P)) >= 1)
     data = _Series(yy, tt, z, le, P)
-    candidates = _candidates(data, growth)
-    shifts = _level_shift(data, candidates[-1]) if n // max(1, round(P)) >= 1 else []
-    mixture = _step_mixture(data, candidates[-1], shifts) if n // max(1, round(P)) >= 1 else [(shifts, 1.0)]
-    draws = allocate_draws([w for _, w in mixture], J)
-    parts: list[tuple[SeriesForecast, int, bool]] = []
-    for (option, _), j in zip(mixture, draws, strict=True):
-        if j == 0:
-            continue
-        fc = _forecast_with_shifts(data, candidates, option, growth, tf, zf, lef, j, rng, period_word)
-        parts.append((fc, j, option == shifts))
-    return _pooled(parts, len(mixture))
-
-
-def _forecast_with_shifts(
-    data: _Series,
-    candidates: list[NegBinGLM],
-    shifts: list[float],
-    growth: float | None,
-    tf: FloatArray,
-    zf: FloatArray | None,
-    lef: FloatArray | None,
-    J: int,
-    rng: np.random.Generator,
-    period_word: str,
-) -> SeriesForecast:
-    """The forecast (``J`` draws a period) of the model with level steps at ``shifts`` (module
-    docstring; :func:`forecast_series` averages it over the step decision)."""
-    yy, tt, P = data.y, data.t, data.periods_per_year
-    n, H = yy.size, tf.size
-    model, fit, notes = _choose_model(data, candidates, shifts, growth)
+    model, fit, notes = _choose_model(data, growth)
     if fit is None:
         fc = EmpiricalRecent(P).forecast(yy, H)
         return dataclasses.replace(fc, notes=("no model could be fitted; used last year's values",))
@@ -425,30 +387,27 @@ class _Series:
         return fit if finite else None
 
 
-def _candidates(data: _Series, growth: float | None) -> list[NegBinGLM]:
-    """Candidate models by history length (module docstring), richest season last."""
+def _choose_model(data: _Series, growth: float | None) -> tuple[NegBinGLM, NegBinFit | None, list[str]]:
+    """Candidates by history length, a level shift if significant, then AIC (module docstring)."""
     P = data.periods_per_year
     years = data.y.size // max(1, round(P))
     if years >= 2:  # seasonal harmonics chosen by AIC, with a trend (unless flat, below)
-        return [
+        candidates = [
             NegBinGLM(P, trend=True, n_harmonics=k, growth=growth)
             for k in range(MAX_HARMONICS_WEEKLY + 1 if P >= 24 else MAX_HARMONICS_MONTHLY + 1)
         ]
-    # under two years trend and season cannot be told apart: level only (growth: see below)
-    return [NegBinGLM(P, trend=growth is not None, growth=growth)]
-
-
-def _choose_model(
-    data: _Series, candidates: list[NegBinGLM], shifts: list[float], growth: float | None
-) -> tuple[NegBinGLM, NegBinFit | None, list[str]]:
-    """The candidates with level steps at ``shifts`` (the last is where the current level starts), then
-    AIC and the flat-trend rule (module docstring)."""
+    else:  # under two years trend and season cannot be told apart: level only (growth: see below)
+        candidates = [NegBinGLM(P, trend=growth is not None, growth=growth)]
     notes: list[str] = []
-    if shifts:
-        shift_at = shifts[-1]
-        earlier = tuple(shifts[:-1])
-        candidates = [dataclasses.replace(m, shift_at=shift_at, earlier_shifts=earlier) for m in candidates]
-        notes.append(f"level shift detected at period {int(shift_at)}; the level after it is used")
+    if years >= 1:
+        shifts = _level_shift(data, candidates[-1])
+        if shifts:
+            shift_at = shifts[-1]
+            earlier = tuple(shifts[:-1])
+            candidates = [
+                dataclasses.replace(m, shift_at=shift_at, earlier_shifts=earlier) for m in candidates
+            ]
+            notes.append(f"level shift detected at period {int(shift_at)}; the level after it is used")
     best = _best_by_aic(candidates, data)
     if best is not None and best[0].trend and growth is None and _is_flat(best[1]):
         refit = _best_by_aic([dataclasses.replace(best[0], trend=False)], data)
@@ -496,138 +455,6 @@ def _level_shift(data: _Series, model: NegBinGLM) -> list[float]:
         start += found[0]
         found_at.append(float(data.t[start]))
     return found_at
-
-
-def _step_mixture(data: _Series, model: NegBinGLM, shifts: list[float]) -> list[tuple[list[float], float]]:
-    """The model average over the last level step: (steps, posterior probability) for no last step and
-    for a last step at each of the :data:`MAX_STEP_OPTIONS` most probable breaks, most probable first
-    (:func:`~capacity_planner.demand.forecast_rules.step_model_weights`; docs/method.md, "Stress classes",
-    session 13).
-
-    The question is asked on the segment the last step was searched in (after the one before it, or the
-    whole series), at every break leaving :func:`shift_min_segment` periods before it and
-    :data:`RECENT_STEP_MIN_TAIL` after it (so recent weeks the search cannot reach are candidates too).
-    Each break's weight not among those kept goes to the nearest kept break (their forecasts differ
-    little)."""
-    P = data.periods_per_year
-    earlier = shifts[:-1]
-    start = 0 if not earlier else int(np.searchsorted(data.t, earlier[-1]))
-    part = data.tail(start)
-    lo = shift_min_segment(P)
-    if part.y.size < 2 * lo + 1:
-        return [(shifts, 1.0)]
-    X, off, level = _search_design(part, model)
-    profile = step_statistic_profile(part.y, X, off, min_segment=lo)
-    if profile is None:
-        return [(shifts, 1.0)]
-    breaks, stats, variances = profile
-    inflation = _evidence_inflation(part.y.size, lo, level, P)
-    w_none, w_break = step_model_weights(
-        stats, part.y.size, inflation=inflation, variances=variances, step_sd=STEP_SD
-    )
-    if NEAR_BAND is not None:
-        return _near_pair(part, breaks, stats, w_none, w_break, shifts, lo, level, inflation)
-    kept = np.sort(np.argsort(-w_break, kind="stable")[:MAX_STEP_OPTIONS])
-    nearest = kept[np.argmin(np.abs(np.arange(breaks.size)[:, None] - kept[None, :]), axis=1)]
-    merged = np.bincount(nearest, weights=w_break, minlength=breaks.size)[kept]
-    options = [(list(earlier), w_none)] + [
-        ([*earlier, float(part.t[breaks[i]])], float(w)) for i, w in zip(kept, merged, strict=True)
-    ]
-    return sorted(options, key=lambda o: -o[1])
-
-
-def _near_pair(
-    part: _Series,
-    breaks: npt.NDArray[np.int64],
-    stats: FloatArray,
-    w_none: float,
-    w_break: FloatArray,
-    shifts: list[float],
-    lo: int,
-    level: float,
-    inflation: float,
-) -> list[tuple[list[float], float]]:
-    """The "near" variant: the test's decision and its alternative, averaged only when the statistic is
-    within NEAR_BAND (on the statistic's scale over the inflation) of the test's critical value."""
-    earlier = shifts[:-1]
-    n = part.y.size
-    if shifts and shifts[-1] in set(part.t[breaks].tolist()):
-        i = int(np.flatnonzero(part.t[breaks] == shifts[-1])[0])
-    else:
-        reach = breaks <= n - lo
-        i = int(np.argmax(np.where(reach, stats, -np.inf)))
-    critical = shift_critical_value(n, lo, level)
-    if part.periods_per_year < 24:
-        critical = max(critical, monthly_shift_critical_value(n, level))
-    assert NEAR_BAND is not None
-    if abs(float(stats[i]) - critical) / inflation > NEAR_BAND:
-        return [(shifts, 1.0)]
-    total = w_none + float(w_break[i])
-    options = [
-        (list(earlier), w_none / total),
-        ([*earlier, float(part.t[breaks[i]])], float(w_break[i]) / total),
-    ]
-    return sorted(options, key=lambda o: -o[1])
-
-
-def _evidence_inflation(n: int, lo: int, level: float, periods_per_year: float) -> float:
-    """How much more evidence the shift test asks of this search than the limiting 5 % sup-LR value: the
-    critical value :func:`~capacity_planner.demand.forecast_rules.level_shift_test` applies (at ``level``,
-    and the finite-sample monthly value) over the limiting 5 % one; the statistic is divided by it in the
-    step's Bayes factor (the test's allowance for an unmodelled season and short monthly series, carried
-    over as a scale of the statistic's null distribution)."""
-    critical = shift_critical_value(n, lo, level)
-    if periods_per_year < 24:
-        critical = max(critical, monthly_shift_critical_value(n, level))
-    return max(1.0, critical / shift_critical_value(n, lo, 0.05))
-
-
-def allocate_draws(weights: list[float], total: int) -> list[int]:
-    """``total`` draws split in proportion to ``weights`` by largest remainders (Hamilton's method; ties to
-    the earlier), so the split is deterministic and sums to ``total``.
-
-    Examples
-    --------
-    >>> allocate_draws([0.5, 0.3, 0.2], 7), allocate_draws([0.999, 0.001], 400)  # 3.5 2.1 1.4; 399.6 0.4
-    ([4, 2, 1], [400, 0])
-    """
-    w = np.asarray(weights, dtype=np.float64)
-    share = total * w / w.sum()
-    counts = np.floor(share).astype(int)
-    left = total - int(counts.sum())
-    order = np.argsort(-(share - counts), kind="stable")
-    counts[order[:left]] += 1
-    return [int(c) for c in counts]
-
-
-def _pooled(parts: list[tuple[SeriesForecast, int, bool]], n_options: int) -> SeriesForecast:
-    """One forecast from the model average's parts (forecast, draws a period, is the test's decision):
-    the draws side by side, the mean weighted by the draws; model, notes and step from the test's
-    decision when it has draws, else from the most probable part. A part that is not a GLM forecast (a
-    fallback) ends the average: the most probable part is returned."""
-    if len(parts) == 1:
-        return parts[0][0]
-    H = parts[0][0].mean.size
-    if any(fc.sample.size != H * j for fc, j, _ in parts):
-        return parts[0][0]
-    total = sum(j for _, j, _ in parts)
-    draws = np.hstack([fc.sample.reshape(H, j) for fc, j, _ in parts])
-    mean = sum(fc.mean * (j / total) for fc, j, _ in parts)
-    lower, upper = np.quantile(draws, BAND, axis=1)
-    shown = next((fc for fc, _, hard in parts if hard), parts[0][0])
-    note = (
-        f"the level step decision is averaged over {len(parts)} of {n_options} models "
-        f"(no last step, or a step at one of the likeliest periods) in proportion to their posterior "
-        "probabilities"
-    )
-    return dataclasses.replace(
-        shown,
-        mean=np.asarray(mean, dtype=np.float64),
-        lower=lower,
-        upper=upper,
-        sample=draws.ravel(),
-        notes=(*shown.notes, note),
-    )
 
 
 def _search_design(part: _Series, model: NegBinGLM) -> tuple[FloatArray, FloatArray, float]:

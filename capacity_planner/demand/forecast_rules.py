@@ -70,10 +70,8 @@ __all__ = [
     "GROWTH_PRIOR_SD",
     "IMPLAUSIBLE_RATIO",
     "MONTHLY_SHIFT_CRITICAL_TABLE",
-    "RECENT_STEP_MIN_TAIL",
     "SHIFT_CRITICAL_TABLE",
     "SHORT_SEARCH_HARMONICS",
-    "STEP_PRIOR",
     "GrowthEstimate",
     "cap_note",
     "capped_log_growth",
@@ -89,8 +87,6 @@ __all__ = [
     "screen_level_shift",
     "shift_critical_value",
     "shift_min_segment",
-    "step_model_weights",
-    "step_statistic_profile",
     "year_on_year_growth",
 ]
 
@@ -176,22 +172,12 @@ def screen_level_shift(
     series is too short.
     """
     yy = np.asarray(y, dtype=np.float64)
+    n = yy.size
     lo = min_segment
-    hi = yy.size - lo
+    hi = n - lo
     if hi < lo:
         return None
-    cand, gain, _ = _step_gains(yy, X, offset, lo, hi)
-    return int(cand[int(np.argmax(gain))])
-
-
-def _step_gains(
-    y: FloatArray, X: npt.ArrayLike, offset: npt.ArrayLike | None, lo: int, hi: int, with_den: bool = False
-) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
-    r"""Breaks ``lo .. hi`` and the drop in the residual sum of squares of :math:`\log(y + 0.5) - o` that a
-    step at each brings (:func:`screen_level_shift`), and with ``with_den`` the squared norm of each step
-    column projected off ``X``."""
-    n = y.size
-    ly = np.log(y + 0.5) - (0.0 if offset is None else np.asarray(offset, dtype=np.float64))
+    ly = np.log(yy + 0.5) - (0.0 if offset is None else np.asarray(offset, dtype=np.float64))
     q, _ = np.linalg.qr(np.asarray(X, dtype=np.float64))
     resid = ly - q @ (q.T @ ly)
     cand = np.arange(lo, hi + 1)
@@ -199,7 +185,7 @@ def _step_gains(
     proj = steps - q @ (q.T @ steps)
     den = np.einsum("ij,ij->j", proj, proj)
     gain = np.where(den > 1e-12, (proj.T @ resid) ** 2 / np.maximum(den, 1e-12), 0.0)
-    return cand, gain, den
+    return int(cand[int(np.argmax(gain))])
 
 
 def level_shift_statistic(
@@ -242,94 +228,6 @@ def level_shift_test(
     if periods_per_year < 24:
         critical = max(critical, monthly_shift_critical_value(y.size, level))
     return found if found[1] > critical else None
-
-
-STEP_PRIOR: Final = 0.5
-"""Prior probability :math:`p` of one step in the segment searched, spread evenly over its candidate
-breaks (:func:`step_model_weights`)."""
-RECENT_STEP_MIN_TAIL: Final = 2
-"""Fewest periods after a candidate break in the model average (the search itself stops at
-:func:`shift_min_segment`)."""
-
-
-def step_statistic_profile(
-    y: FloatArray,
-    X: FloatArray,
-    offset: FloatArray,
-    *,
-    min_segment: int,
-    min_tail: int = RECENT_STEP_MIN_TAIL,
-) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray] | None:
-    r"""Candidate breaks :math:`b` = ``min_segment`` .. :math:`n` − ``min_tail``, the adjusted LR statistic
-    :math:`S_b = 2\Delta\ell_b/\phi` of a step at each, and the variance :math:`V_b` of its log size.
-
-    :math:`S_b` is computed exactly (two NB fits, as :func:`level_shift_statistic`) at the break with the
-    largest least-squares gain :math:`g_b` of :math:`\log(y + 0.5) - o` (:func:`screen_level_shift`), and
-    elsewhere scaled from it, :math:`S_b = S_{b^*} g_b / g_{b^*}` (the Gaussian log-likelihood ratio of a
-    step is proportional to :math:`g_b` at a common residual variance). None when the series is too
-    short or a fit fails.
-    """
-    n = y.size
-    hi = n - min_tail
-    if hi < min_segment:
-        return None
-    cand, gain, den = _step_gains(y, X, offset, min_segment, hi, with_den=True)
-    best = int(np.argmax(gain))
-    if gain[best] <= 0.0:
-        return cand, np.zeros(cand.size), np.full(cand.size, np.inf)
-    step = (np.arange(n) >= cand[best]).astype(np.float64)
-    try:
-        base = fit_negbin(y, X, offset)
-        shifted = fit_negbin(y, np.column_stack([X, step]), offset)
-    except np.linalg.LinAlgError:
-        return None
-    if not (math.isfinite(base.loglik) and math.isfinite(shifted.loglik)):
-        return None
-    s_best = max(2.0 * (shifted.loglik - base.loglik) / long_run_factor(shifted.rho1), 1e-12)
-    return cand, s_best * gain / gain[best], (gain[best] / s_best) / np.maximum(den, 1e-12)
-
-
-def step_model_weights(
-    statistics: FloatArray,
-    n: int,
-    *,
-    prior: float = STEP_PRIOR,
-    inflation: float = 1.0,
-    variances: FloatArray | None = None,
-    step_sd: float | None = None,
-) -> tuple[float, FloatArray]:
-    r"""Posterior probabilities of "no step" and of a step at each of :math:`N` candidate breaks.
-
-    Prior: no step with probability :math:`1 - p`, a step at each break with :math:`p/N` (a uniform
-    prior over the dates with total mass :math:`p`, so searching more dates spreads the step's prior
-    thinner instead of inflating its weight: the Bayesian form of the sup-test's multiplicity). The
-    marginal likelihood of each model by the Schwarz (BIC) approximation (Schwarz, *Ann. Statist.* 6,
-    1978; Kass and Raftery, *JASA* 90, 1995): one more parameter costs :math:`\tfrac12\log n`, so the
-    Bayes factor of a step at :math:`b` against none is :math:`e^{S_b/(2\kappa)}\,n^{-1/2}`, with
-    :math:`S_b` the likelihood-ratio statistic already divided by the long-run factor :math:`\phi`
-    (autocorrelated periods carry less evidence; :func:`step_statistic_profile`) and :math:`\kappa` any
-    further inflation of its null distribution (``inflation``). The model average (Hoeting, Madigan,
-    Raftery and Volinsky, *Statistical Science* 14, 1999) draws from each model in proportion.
-
-    Examples
-    --------
-    >>> w0, w = step_model_weights(np.array([0.0, math.log(100.0)]), 100)  # BF 1/10 and 1
-    >>> round(w0, 4), [round(x, 4) for x in w]  # odds 1 : 0.05 : 0.5 (p/N = 1/4)
-    (0.6452, [0.0323, 0.3226])
-    """
-    stat = np.asarray(statistics, dtype=np.float64) / inflation
-    if variances is None or step_sd is None:
-        log_bf = stat / 2.0 - 0.5 * math.log(n)
-    else:
-        shrink = step_sd**2 / (np.asarray(variances, dtype=np.float64) * inflation + step_sd**2)
-        log_bf = 0.5 * stat * shrink + 0.5 * np.log1p(-shrink)
-    log_w = math.log(prior / stat.size) + log_bf
-    log_0 = math.log1p(-prior)
-    top = max(log_0, float(log_w.max()))
-    w = np.exp(log_w - top)
-    w0 = math.exp(log_0 - top)
-    total = w0 + float(w.sum())
-    return w0 / total, w / total
 
 
 def monthly_shift_critical_value(n: int, level: float = 0.01) -> float:

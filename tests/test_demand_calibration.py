@@ -110,3 +110,26 @@ def test_a_large_monthly_step_is_still_found() -> None:
     fc = forecast_series(y, periods_per_year=12, t=t, t_future=t[-1] + 1 + np.arange(12),
                          log_exposure=exposure, log_exposure_future=np.zeros(12), n_draws=100)
     assert fc.shift_at == t[28]
+
+
+def test_two_years_of_weekly_season_is_not_a_step() -> None:
+    """104 weeks of Poisson(40 e^{0.10 cos(2 pi t / P - phase)}), no step, random phase. With the level
+    and trend alone in the search design (1 % level) the season reads as a step in 9 of 40 series; with
+    the one harmonic weekly searches keep from two to three years, in none. A 24-month monthly search
+    keeps the level and trend only (its critical values were simulated without the harmonic)."""
+    t = np.arange(104.0)
+    level_and_trend = with_harmonic = 0
+    model = NegBinGLM(P, trend=True, n_harmonics=2)
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        phase = rng.uniform(0, 2 * np.pi)
+        y = rng.poisson(40 * np.exp(0.10 * np.cos(2 * np.pi * t / P - phase))).astype(float)
+        X_lt = NegBinGLM(P, trend=True, n_harmonics=0).design(t, t[-1], None)
+        level_and_trend += level_shift_test(y, X_lt, np.zeros(104), min_segment=6, level=0.01) is not None
+        X, off, level = _search_design(_Series(y, t, None, None, P), model)
+        assert X.shape[1] == 4 and level == 0.01  # level, trend, sin, cos
+        with_harmonic += level_shift_test(y, X, off, min_segment=6, level=level) is not None
+    assert (level_and_trend, with_harmonic) == (9, 0)
+    y, tm, exposure = _monthly_null(24, 0)
+    X, _, level = _search_design(_Series(y, tm, None, exposure, 12.0), NegBinGLM(12, trend=True, n_harmonics=2))
+    assert X.shape[1] == 2 and level == 0.01  # level, trend

@@ -8,7 +8,8 @@ and return NumPy arrays and know nothing about dates, so the same code runs on w
 :class:`EmpiricalRecent` and :class:`SeriesForecast` (in :mod:`~capacity_planner.demand.forecast_models`)
 and the chooser :func:`forecast_series` are thin wrappers that pick a model and return
 a :class:`SeriesForecast`. Level steps found in the history (:func:`_level_shift`) enter the model as
-step regressors :math:`1\{t \ge b_i\}`, one per step, with the trend fitted after the last one.
+step regressors :math:`1\{t \ge b_i\}`, one per step, with the trend fitted after the last one, or
+over the whole history beside a single step with half a year or more after it (:func:`_trend_across_step`).
 
 Model
 -----
@@ -404,8 +405,10 @@ def _choose_model(data: _Series, growth: float | None) -> tuple[NegBinGLM, NegBi
         if shifts:
             shift_at = shifts[-1]
             earlier = tuple(shifts[:-1])
+            across = _trend_across_step(data, shift_at, earlier)
             candidates = [
-                dataclasses.replace(m, shift_at=shift_at, earlier_shifts=earlier) for m in candidates
+                dataclasses.replace(m, shift_at=shift_at, earlier_shifts=earlier, trend_across_step=across)
+                for m in candidates
             ]
             notes.append(f"level shift detected at period {int(shift_at)}; the level after it is used")
     best = _best_by_aic(candidates, data)
@@ -417,6 +420,20 @@ def _choose_model(data: _Series, growth: float | None) -> tuple[NegBinGLM, NegBi
     if best is None:
         return candidates[0], None, notes
     return best[0], best[1], notes
+
+
+def _trend_across_step(data: _Series, shift_at: float, earlier: tuple[float, ...]) -> bool:
+    """Whether the trend of a model with a level step at ``shift_at`` is fitted over the whole history
+    (the step a regressor beside it) rather than after the step only.
+
+    A single step (no ``earlier`` ones) with at least half a year after it: the series' growth is then
+    measured across the step, so the level after a step carries the growth the history shows instead
+    of a growth set mostly by the prior on the few periods after it (docs/method.md, "Stress classes",
+    session 13, round 2). Not after a dip and its recovery (``earlier`` steps: the regimes between them
+    would bend the growth), nor with under half a year after the step (measured: the weekly drop 8 weeks
+    before leaves its band, a step found in a short tail being found when the tail ran low).
+    """
+    return not earlier and data.segment_length(shift_at) >= data.periods_per_year / 2
 
 
 def _best_by_aic(models: list[NegBinGLM], data: _Series) -> tuple[NegBinGLM, NegBinFit] | None:
@@ -463,13 +480,16 @@ def _search_design(part: _Series, model: NegBinGLM) -> tuple[FloatArray, FloatAr
     The level; the trend from two years; the model's season from three (with two, a season estimated
     from two cycles and a recent step are confounded); under two years a trend and one harmonic, smooth
     terms that absorb a seasonal swing or growth over the one year seen, which a level alone reads as a
-    step (a step is sharp, a season is not). The level is 5 % with the model's season in the design,
-    else 1 % (docs/method.md, "Level shifts")."""
+    step (a step is sharp, a season is not). Weekly series keep the one harmonic from two to three years
+    too (a season unmodelled over two cycles beside a trend also reads as a step: 104-week false steps
+    19 -> 6 of 160 on the stress table); monthly ones do not, because their finite-sample critical values
+    (``MONTHLY_SHIFT_CRITICAL_TABLE``) were simulated without it. The level is 5 % with the model's season
+    in the design, else 1 % (docs/method.md, "Level shifts")."""
     year = round(part.periods_per_year)
     size = part.y.size
     if size >= 3 * year:
         seasonal = model.n_harmonics
-    elif size < 2 * year:
+    elif size < 2 * year or part.periods_per_year >= 24:  # weekly (monthly: under 24, forecast_rules)
         seasonal = SHORT_SEARCH_HARMONICS
     else:
         seasonal = 0
@@ -494,9 +514,14 @@ def _growth_lag_draws(
     data: _Series, model: NegBinGLM, tf: FloatArray, J: int, rng: np.random.Generator, data_weight: float
 ) -> FloatArray:
     """Draws of the lag of the estimated growth behind the current growth, levered from the weighted
-    centre of the periods it was estimated on (after the last step): :func:`growth_lag_sd`; it reaches
-    the growth used through the data's weight against the prior (:func:`growth_data_weight`)."""
-    after = data.t >= model.shift_at if model.shift_at is not None else np.ones(data.y.size, dtype=bool)
+    centre of the periods it was estimated on (after the last step, or all with a trend across the step):
+    :func:`growth_lag_sd`; it reaches the growth used through the data's weight against the prior
+    (:func:`growth_data_weight`)."""
+    after = (
+        data.t >= model.shift_at
+        if model.shift_at is not None and not model.trend_across_step
+        else np.ones(data.y.size, dtype=bool)
+    )
     sd, t_c = growth_lag_sd(data.t[after], float(data.t[-1]), data.periods_per_year)
     return rng.normal(0.0, data_weight * sd, size=(1, J)) * ((tf - t_c) / data.periods_per_year)[:, None]
 

@@ -154,6 +154,9 @@ class NegBinGLM:
     half_life_years : float or None
         Half-life, in years, of the weights of the years before the last
         (:data:`RECENCY_HALF_LIFE_YEARS`); None weighs every period alike.
+    trend_across_step : bool
+        With ``shift_at``: the trend runs over the whole history, the step a regressor beside it (one
+        growth rate before and after the step), instead of after the step only.
     """
 
     periods_per_year: float
@@ -164,6 +167,7 @@ class NegBinGLM:
     growth_source: str = "given"
     earlier_shifts: tuple[float, ...] = ()
     half_life_years: float | None = RECENCY_HALF_LIFE_YEARS
+    trend_across_step: bool = False
 
     @property
     def name(self) -> str:
@@ -197,8 +201,8 @@ class NegBinGLM:
         -------
         ndarray
             One row per period: intercept, trend when estimated (years from ``t_ref``; after the shift
-            only when there is one), seasonal harmonics, regressors, then the shift step and each earlier
-            regime's step (0/1).
+            only when there is one, unless ``trend_across_step``), seasonal harmonics, regressors, then
+            the shift step and each earlier regime's step (0/1).
         """
         X = design_matrix(
             t,
@@ -209,7 +213,7 @@ class NegBinGLM:
             regressors=z,
         )
         if self.shift_at is not None:
-            if self.trend and self.growth is None:  # trend after the shift only
+            if self.trend and self.growth is None and not self.trend_across_step:  # after the shift only
                 X[:, 1] = (np.maximum(t, self.shift_at) - t_ref) / self.periods_per_year
             X = np.column_stack([X, (t >= self.shift_at).astype(np.float64)])
             for b in self.earlier_shifts:  # each earlier regime its own level (constant in the future)

@@ -81,7 +81,7 @@ def _monthly_null(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 def test_monthly_critical_values_come_from_the_finite_sample_table() -> None:
     assert monthly_shift_critical_value(36, 0.05) == pytest.approx(19.70)
-    assert monthly_shift_critical_value(21, 0.01) == pytest.approx((18.83 + 18.25) / 2)  # between rows
+    assert monthly_shift_critical_value(21, 0.01) == pytest.approx((18.83 + 21.58) / 2)  # between rows
     assert monthly_shift_critical_value(60, 0.01) == pytest.approx(27.39)  # beyond the last row
     # the Brownian-bridge value for 36 months with 2 at each end is far lower
     assert shift_critical_value(36, 2, 0.05) < 10.0
@@ -115,8 +115,8 @@ def test_a_large_monthly_step_is_still_found() -> None:
 def test_two_years_of_weekly_season_is_not_a_step() -> None:
     """104 weeks of Poisson(40 e^{0.10 cos(2 pi t / P - phase)}), no step, random phase. With the level
     and trend alone in the search design (1 % level) the season reads as a step in 9 of 40 series; with
-    the one harmonic weekly searches keep from two to three years, in none. A 24-month monthly search
-    keeps the level and trend only (its critical values were simulated without the harmonic)."""
+    the one harmonic searches keep from two to three years, in none. A 24-month monthly search keeps it
+    too (its critical values are simulated with it: the next test)."""
     t = np.arange(104.0)
     level_and_trend = with_harmonic = 0
     model = NegBinGLM(P, trend=True, n_harmonics=2)
@@ -132,4 +132,22 @@ def test_two_years_of_weekly_season_is_not_a_step() -> None:
     assert (level_and_trend, with_harmonic) == (9, 0)
     y, tm, exposure = _monthly_null(24, 0)
     X, _, level = _search_design(_Series(y, tm, None, exposure, 12.0), NegBinGLM(12, trend=True, n_harmonics=2))
-    assert X.shape[1] == 2 and level == 0.01  # level, trend
+    assert X.shape[1] == 4 and level == 0.01  # level, trend, sin, cos
+
+
+def test_the_two_to_three_year_monthly_search_is_at_its_size_with_the_harmonic() -> None:
+    """200 null series of 24 and 30 months (2,000 a month, ±10 % season, AR(1) rho 0.5), the one harmonic
+    in the search design: the 1 % critical values simulated without it (18.25, 13.32) are passed by 13 and
+    40; those of the table, simulated with it (21.58, 22.79), by 7 and 3."""
+    model = NegBinGLM(12, trend=True, n_harmonics=2)
+    for n, old_critical, expected in ((24, 18.25, (13, 7)), (30, 13.32, (40, 3))):
+        old = new = 0
+        for seed in range(200):
+            y, t, exposure = _monthly_null(n, seed)
+            X, off, level = _search_design(_Series(y, t, None, exposure, 12.0), model)
+            assert X.shape[1] == 4 and level == 0.01
+            found = level_shift_statistic(y, X, off, min_segment=2)
+            assert found is not None
+            old += found[1] > old_critical
+            new += found[1] > monthly_shift_critical_value(n, 0.01)
+        assert (old, new) == expected

@@ -480,19 +480,14 @@ def _search_design(part: _Series, model: NegBinGLM) -> tuple[FloatArray, FloatAr
     The level; the trend from two years; the model's season from three (with two, a season estimated
     from two cycles and a recent step are confounded); under two years a trend and one harmonic, smooth
     terms that absorb a seasonal swing or growth over the one year seen, which a level alone reads as a
-    step (a step is sharp, a season is not). Weekly series keep the one harmonic from two to three years
-    too (a season unmodelled over two cycles beside a trend also reads as a step: 104-week false steps
-    19 -> 6 of 160 on the stress table); monthly ones do not, because their finite-sample critical values
-    (``MONTHLY_SHIFT_CRITICAL_TABLE``) were simulated without it. The level is 5 % with the model's season
-    in the design, else 1 % (docs/method.md, "Level shifts")."""
+    step (a step is sharp, a season is not). The one harmonic stays from two to three years (a season
+    unmodelled over two cycles beside a trend also reads as a step: 104-week false steps 19 -> 6 of 160
+    on the stress table); the monthly finite-sample critical values (``MONTHLY_SHIFT_CRITICAL_TABLE``) are
+    simulated under this design. The level is 5 % with the model's season in the design, else 1 %
+    (docs/method.md, "Level shifts")."""
     year = round(part.periods_per_year)
     size = part.y.size
-    if size >= 3 * year:
-        seasonal = model.n_harmonics
-    elif size < 2 * year or part.periods_per_year >= 24:  # weekly (monthly: under 24, forecast_rules)
-        seasonal = SHORT_SEARCH_HARMONICS
-    else:
-        seasonal = 0
+    seasonal = model.n_harmonics if size >= 3 * year else SHORT_SEARCH_HARMONICS
     trend = (model.trend or size < 2 * year) and model.growth is None
     m = dataclasses.replace(model, n_harmonics=seasonal, trend=trend)
     t_ref = float(part.t[-1])

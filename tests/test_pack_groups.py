@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from typing import TYPE_CHECKING
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from capacity_planner.demand.history import build_history
-from capacity_planner.pack.groups import group_counts
+from capacity_planner.pack import groups as groups_module
+from capacity_planner.pack.groups import _cells as group_cells
+from capacity_planner.pack.groups import _Column, group_counts
 from capacity_planner.pack.read import _load, read_pack, sample_pack_path
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.summary import summarise_pack
@@ -31,12 +34,21 @@ KEYS = ["appointment_date", "activity_id", "outcome", "is_new"]
 COLUMNS = TABLES["appointments"].column_names
 
 
-def _random_extract(seed: int, n: int, with_count: bool) -> pa.Table:
+def _clinicians(rng: np.random.Generator, n: int, kind: str) -> pa.Array:
+    """Clinician ids as text (blanks included), integers or booleans (blanks included)."""
+    if kind == "int":  # a blank integer is not grouped: none here
+        return pa.array(np.array([11, 22, 33])[rng.integers(0, 3, n)], type=pa.int64())
+    if kind == "bool":
+        return pa.array(list(np.array([True, False, None], dtype=object)[rng.integers(0, 3, n)]), type=pa.bool_())
+    text = np.array(["c1", "c2", "c3", None], dtype=object)[rng.integers(0, 4, n)]
+    return pa.array(list(text), type=pa.string()).dictionary_encode()
+
+
+def _random_extract(seed: int, n: int, with_count: bool, clinician_kind: str = "text") -> pa.Table:
     """Rows drawn from few values (blanks included), in no order."""
     rng = np.random.default_rng(seed)
     days = rng.integers(0, 40, n)
     activity = np.array(["a", "b", None], dtype=object)[rng.integers(0, 3, n)]
-    clinician = np.array(["c1", "c2", "c3", None], dtype=object)[rng.integers(0, 4, n)]
     outcome = np.array(["attended", "dna", "cancelled_hospital"], dtype=object)[rng.integers(0, 3, n)]
     is_new = np.array([True, False, None], dtype=object)[rng.integers(0, 3, n)]
     start = np.datetime64("2026-01-05", "ms")
@@ -44,7 +56,7 @@ def _random_extract(seed: int, n: int, with_count: bool) -> pa.Table:
         "appointment_date": pa.array(start + days.astype("timedelta64[D]"), type=pa.timestamp("ms")),
         "activity_id": pa.array(list(activity), type=pa.string()).dictionary_encode(),
         "outcome": pa.array(list(outcome), type=pa.string()),  # plain text, not a dictionary
-        "clinician_id": pa.array(list(clinician), type=pa.string()).dictionary_encode(),
+        "clinician_id": _clinicians(rng, n, clinician_kind),
         "is_new": pa.array(list(is_new), type=pa.bool_()),
     }
     if with_count:
@@ -64,16 +76,19 @@ def _cells(frame: pd.DataFrame, columns: list[str]) -> list[tuple[object, ...]]:
     return [tuple(r) for r in values.where(values.notna(), None).itertuples(index=False)]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), n=st.integers(2, 300), with_count=st.booleans(),
-       row_group=st.integers(1, 80))
+       row_group=st.integers(1, 80), batch_rows=st.sampled_from([7, 30, 65_536]),
+       clinician_kind=st.sampled_from(["text", "int", "bool"]))
 def test_counts_equal_a_pandas_groupby_and_every_clinician_has_a_witness_row(
-    tmp_path_factory: pytest.TempPathFactory, seed: int, n: int, with_count: bool, row_group: int
+    tmp_path_factory: pytest.TempPathFactory, seed: int, n: int, with_count: bool, row_group: int,
+    batch_rows: int, clinician_kind: str,
 ) -> None:
     path = tmp_path_factory.mktemp("groups") / "appointments.parquet"
-    table = _random_extract(seed, n, with_count)
+    table = _random_extract(seed, n, with_count, clinician_kind)
     pq.write_table(table, path, row_group_size=row_group)  # several row groups: dictionaries per group
-    got = group_counts(path, pq.read_schema(path), COLUMNS)
+    with mock.patch.object(groups_module, "BATCH_ROWS", batch_rows):  # small: groups merged across batches
+        got = group_counts(path, pq.read_schema(path), COLUMNS)
     assert got is not None
     rows = table.to_pandas()
     groups = got.frame.iloc[: len(got.frame) - got.witnesses]
@@ -179,3 +194,87 @@ def test_a_problem_in_a_grouped_extract_names_the_users_rows(tmp_path: Path, mis
     assert problems == row_problems
     mine = [p for p in problems if p.source == "appointments.parquet" and p.severity == "error"]
     assert [(p.row, p.column) for p in mine] == [(i + 2, column) for i in bad]
+
+
+def test_a_dropped_integer_column_is_blank_in_the_groups(tmp_path: Path) -> None:
+    """Code -1 (blank) must not pick the last value met (33)."""
+    table = pa.table({"activity_id": ["a", "a", "b"], "clinician_id": pa.array([11, 22, 33], type=pa.int64())})
+    path = tmp_path / "appointments.parquet"
+    pq.write_table(table, path)
+    got = group_counts(path, pq.read_schema(path), COLUMNS)
+    assert got is not None and got.witnesses == 3
+    assert got.frame["count"].tolist() == [2, 1, 0, 0, 0]
+    assert got.frame["clinician_id"].iloc[:2].isna().all()
+    assert got.frame["clinician_id"].iloc[2:].tolist() == [11, 22, 33]
+
+
+@pytest.mark.parametrize("arrow_type", [pa.date32(), pa.timestamp("ms"), pa.int16(), pa.bool_()])
+def test_blank_codes_give_blank_cells_for_dates_integers_and_booleans(arrow_type: pa.DataType) -> None:
+    """Code -1 is blank, not day -1 (1969-12-31) nor the last value met."""
+    values = {11: 0, 22: 1} if arrow_type == pa.int16() else {}
+    column = _Column("clinician_id", arrow_type, values=values, per_day=86_400_000)
+    cells = pd.Series(group_cells(column, np.array([-1, 1, -1], dtype=np.int64)))
+    assert cells.isna().tolist() == [True, False, True]
+    if arrow_type == pa.int16():
+        assert cells.iloc[1] == 22
+    elif arrow_type != pa.bool_():
+        assert pd.Timestamp(cells.iloc[1]) == pd.Timestamp("1970-01-02")
+
+
+def test_a_dropped_date_column_is_not_grouped(tmp_path: Path) -> None:
+    day = dt.date(2026, 1, 5)
+    table = pa.table({"activity_id": ["a", "a"], "clinician_id": pa.array([day, day], type=pa.date32())})
+    path = tmp_path / "appointments.parquet"
+    pq.write_table(table, path)
+    assert group_counts(path, pq.read_schema(path), COLUMNS) is None
+
+
+def test_counts_are_summed_in_integers_and_a_total_past_2_53_is_not_grouped(tmp_path: Path) -> None:
+    big = 2**52 + 1  # big + (big - 2) = 2**53: float64 sums would no longer be exact
+    table = pa.table({"activity_id": ["a", "a", "b"], "count": pa.array([big, big - 2, 3], type=pa.int64())})
+    path = tmp_path / "appointments.parquet"
+    pq.write_table(table, path)
+    assert group_counts(path, pq.read_schema(path), COLUMNS) is None  # 2**53 + 2 would not be exact
+    small = pa.table({"activity_id": ["a", "a", "b"], "count": pa.array([2**51 + 1, 2**51, 3], type=pa.int64())})
+    pq.write_table(small, path)
+    got = group_counts(path, pq.read_schema(path), COLUMNS)
+    assert got is not None and got.frame["count"].tolist() == [2**52 + 1, 3]
+    assert got.frame["count"].dtype == np.int64
+
+
+def test_uint64_columns_are_not_grouped(tmp_path: Path) -> None:
+    table = pa.table({"activity_id": ["a", "a"], "outcome": pa.array([1, 2**64 - 1], type=pa.uint64())})
+    path = tmp_path / "appointments.parquet"
+    pq.write_table(table, path)
+    assert group_counts(path, pq.read_schema(path), COLUMNS) is None
+    small = pa.table({"activity_id": ["a", "a"], "count": pa.array([1, 2], type=pa.uint32())})
+    pq.write_table(small, path)
+    got = group_counts(path, pq.read_schema(path), COLUMNS)
+    assert got is not None and got.frame["count"].tolist() == [3]
+
+
+@pytest.mark.parametrize("how", ["uint64 outcome", "grouping raises"])
+def test_grouping_never_refuses_a_file_the_row_read_names_the_cells(tmp_path: Path, how: str) -> None:
+    """Bad input is reported by row and column as the row read reports it, never as 'cannot be read'."""
+    pack_dir = _parquet_sample(tmp_path)
+    path = pack_dir / "appointments.parquet"
+    table = pq.read_table(path)
+    if how == "uint64 outcome":
+        outcome = np.ones(table.num_rows, dtype=np.uint64)
+        outcome[5] = 2**64 - 1
+        at = table.column_names.index("outcome")
+        pq.write_table(table.set_column(at, "outcome", pa.array(outcome, type=pa.uint64())), path)
+        rows, row_problems = _load(pack_dir, "demand", collapse=False)
+        grouped, problems = _load(pack_dir, "demand", group=True)
+    else:
+        rows, row_problems = _load(pack_dir, "demand", collapse=False)
+        with mock.patch.object(groups_module, "_merge", side_effect=ValueError("boom")):
+            grouped, problems = _load(pack_dir, "demand", group=True)
+    assert problems == row_problems
+    assert not any("cannot be read as Parquet" in p.message for p in problems)
+    if how == "uint64 outcome":
+        assert grouped is None and rows is None
+        assert any(p.row is not None and p.column == "outcome" for p in problems)
+    else:
+        assert grouped is not None and rows is not None
+        assert len(grouped.appointments) <= len(rows.appointments)

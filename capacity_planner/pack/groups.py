@@ -30,8 +30,11 @@ for the next.
 A file is not grouped (``None``: the caller reads it as runs or rows) when grouping could change what the
 reader reports or cannot be done cheaply: pandas metadata, a column named twice or not in canonical form,
 a column not in the table's schema (its warning would name rows), a column of a type other than text,
-dates, booleans and integers, a timestamp with a time zone, a blank date or integer, a ``count`` with
-blanks or negative values, or more distinct combinations than :data:`MAX_KEYS` could hold.
+dates, booleans and signed integers (``uint64`` may exceed the ``int64`` codes), a timestamp with a time
+zone, a date column among the dropped ones, a blank date or integer, a ``count`` with blanks or negative
+values, counts whose total reaches :data:`EXACT_TOTAL`, or more distinct combinations than
+:data:`MAX_KEYS` could hold. Any exception while grouping leaves the file to the run or row read
+(:mod:`capacity_planner.pack.raw`), which reports the cells.
 """
 
 from __future__ import annotations
@@ -51,8 +54,12 @@ __all__ = ["GroupedExtract", "group_counts"]
 
 COUNT = "count"
 MAX_KEYS = 1 << 24
-"""Largest product of the columns' distinct values (codes of one row) counted with ``bincount``: its
-counts array takes 8 bytes a code (134 MB here); beyond it the file is read as runs."""
+"""Largest product of the columns' distinct values (codes of one row) merged with ``bincount``: three
+arrays of 8 bytes a code (counts, sums, first group), 3 x 8 x 2**24 bytes = ~400 MB; beyond it the
+batches' groups are merged with ``numpy.unique`` (a sort)."""
+EXACT_TOTAL = 1 << 53
+"""Bound on the file's total ``count``: ``bincount`` sums its weights in float64, exact for integers while
+every partial sum stays below 2**53; a file whose counts reach it is not grouped (read as runs or rows)."""
 BATCH_ROWS = 65_536
 """Rows decoded and counted at a time: each batch's buffers are small enough for the allocators to reuse
 (a fresh process spent 0.38-0.53 s CPU on the trust sample by whole row groups of 268,531 rows, 0.31-0.33 s
@@ -70,7 +77,8 @@ class GroupedExtract:
         One row per group (``count`` = its appointments), then the witness rows (``count`` = 0); columns
         as Arrow's ``to_pandas`` gives them (text as categoricals over the file's distinct values).
     rows : numpy.ndarray
-        0-based row in the file of each held row: a row of the group (the last one), or the witness row.
+        0-based row in the file of each held row: a row holding the group's cells (which one is not
+        specified), or the witness row.
     n_rows : int
         Rows in the file.
     witnesses : int
@@ -179,8 +187,11 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
     if n < 2:
         return None
     drop = {c for c in names if c in set(dropped)}
+    if any(_is_date(schema.field(c).type) for c in drop):
+        return None  # a dropped column's witnesses are kept by value codes, which dates do not have
     columns = [_Column(c, file.schema_arrow.field(c).type) for c in names if c != COUNT]
-    counts: list[npt.NDArray[np.float64]] = []
+    counts: list[npt.NDArray[np.int64]] = []
+    total_count = 0
     rows: list[npt.NDArray[np.int64]] = []
     witness_rows: list[int] = []
     start = 0
@@ -191,9 +202,13 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
             count = group.column(COUNT)
             if count.null_count or not pa.types.is_integer(count.type):
                 return None
-            weights = np.asarray(count.to_numpy(), dtype=np.float64)
-            if weights.size and weights.min() < 0:
+            values = np.asarray(count.to_numpy())
+            if values.size and (values.min() < 0 or int(values.max()) >= EXACT_TOTAL // max(values.size, 1)):
+                return None  # negative, or a batch sum that could reach 2**53 (or wrap int64)
+            total_count += int(values.sum(dtype=np.int64))
+            if total_count >= EXACT_TOTAL:
                 return None
+            weights = values.astype(np.float64)  # exact: every partial sum < 2**53
         if not _count_row_group(group, columns, drop, weights, start, counts, rows, witness_rows):
             return None
         start += group.num_rows
@@ -203,7 +218,7 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
 
 
 def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights: Any, start: int,
-                     counts: list[npt.NDArray[np.float64]], rows: list[npt.NDArray[np.int64]],
+                     counts: list[npt.NDArray[np.int64]], rows: list[npt.NDArray[np.int64]],
                      witness_rows: list[int]) -> bool:
     """Count one batch's identical rows into the columns' ``parts``, ``counts`` and ``rows``; record
     its witness rows; False when the file must not be grouped."""
@@ -228,13 +243,13 @@ def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights
         present = np.bincount(key, minlength=total)
         found = np.flatnonzero(present)
         where = np.empty(total, dtype=np.int64)
-        where[key] = np.arange(m, dtype=np.int64)  # a row of each group (numpy writes the last)
+        where[key] = np.arange(m, dtype=np.int64)  # a row of each group (any one of its rows)
         summed = present if weights is None else np.bincount(key, weights=weights, minlength=total)
-        counts.append(np.asarray(summed[found], dtype=np.float64))
+        counts.append(np.asarray(summed[found]).astype(np.int64))  # float sums < 2**53: exact
         rows.append(where[found] + start)
     else:  # local codes too sparse for a counts array: sort them
         found, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        counts.append(np.bincount(inverse, weights=weights, minlength=found.size).astype(np.float64))
+        counts.append(np.bincount(inverse, weights=weights, minlength=found.size).astype(np.int64))
         rows.append(first.astype(np.int64) + start)
     rest = found
     for column in reversed(keyed):
@@ -254,7 +269,8 @@ def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights
         if not new:
             continue
         first = np.full(radix, m, dtype=np.int64)
-        first[codes[::-1]] = np.arange(m - 1, -1, -1, dtype=np.int64)  # numpy writes the last: the first row
+        met, at = np.unique(codes, return_index=True)  # the first row holding each local code
+        first[met] = at
         for j in new:
             r = int(first[j])
             witness_rows.append(start + r)
@@ -264,7 +280,7 @@ def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights
     return True
 
 
-def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.float64]],
+def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.int64]],
            rows: list[npt.NDArray[np.int64]], witness_rows: list[int], n: int) -> GroupedExtract | None:
     """The batches' groups merged into the file's (groups sorted by their cells), then the witness
     rows."""
@@ -283,12 +299,16 @@ def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.f
         radices.append((column.name, low, radix))
         key *= radix
         key += codes - low
-    weights = np.concatenate(counts)
+    weights = np.concatenate(counts).astype(np.float64)  # total < EXACT_TOTAL: float sums exact
     if total <= MAX_KEYS:  # one counts array over the codes: no sort
         summed = np.bincount(key, weights=weights, minlength=total)
         found = np.flatnonzero(np.bincount(key, minlength=total))
         first = np.empty(total, dtype=np.int64)
-        first[key[::-1]] = np.arange(key.size - 1, -1, -1, dtype=np.int64)  # numpy writes the last: the first
+        end = key.size
+        for part in reversed([p.size for p in counts]):  # a key is unique within a batch's groups: writing
+            begin = end - part  # the batches last to first leaves each key's first batch (no repeated index)
+            first[key[begin:end]] = np.arange(begin, end, dtype=np.int64)
+            end = begin
         first, appointments = first[found], summed[found]
     else:
         found, first, inverse = np.unique(key, return_index=True, return_inverse=True)
@@ -303,7 +323,7 @@ def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.f
                                                                                    dtype=np.int64)]))
     w = len(witness_rows)
     frame = pd.DataFrame(held, index=pd.RangeIndex(found.size + w), copy=False)
-    frame[COUNT] = np.concatenate([np.rint(appointments).astype(np.int64), np.zeros(w, dtype=np.int64)])
+    frame[COUNT] = np.concatenate([appointments.astype(np.int64), np.zeros(w, dtype=np.int64)])
     all_rows = np.concatenate([np.concatenate(rows)[first], np.array(witness_rows, dtype=np.int64)])
     return GroupedExtract(frame, all_rows, n, w)
 
@@ -329,7 +349,8 @@ def _groupable(arrow_type: Any) -> bool:
         return False
     if pa.types.is_timestamp(t):
         return t.tz is None
-    return bool(_is_text(t) or pa.types.is_date(t) or pa.types.is_boolean(t) or pa.types.is_integer(t))
+    return bool(_is_text(t) or pa.types.is_date(t) or pa.types.is_boolean(t) or pa.types.is_signed_integer(t)
+                or (pa.types.is_integer(t) and t.bit_width < 64))
 
 
 def _cells(column: _Column, codes: npt.NDArray[np.int64]) -> Any:
@@ -344,9 +365,10 @@ def _cells(column: _Column, codes: npt.NDArray[np.int64]) -> Any:
         return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(categories)))
     if pa.types.is_boolean(t):
         return pa.array(codes.astype(bool), mask=blank).to_pandas()
+    held = np.where(blank, 0, codes)  # code -1 (blank) must not index from the end
     if pa.types.is_date32(t):
-        return pa.array(codes.astype(np.int32), type=pa.int32()).cast(t).to_pandas()
+        return pa.array(held.astype(np.int32), type=pa.int32(), mask=blank).cast(t).to_pandas()
     if _is_date(t):
-        return pa.array(codes * column.per_day, type=pa.int64()).cast(t).to_pandas()
-    values = np.array(list(column.values), dtype=np.int64)
-    return pa.array(values[codes], type=pa.int64()).cast(t).to_pandas()
+        return pa.array(held * column.per_day, type=pa.int64(), mask=blank).cast(t).to_pandas()
+    values = np.array(list(column.values) or [0], dtype=np.int64)
+    return pa.array(values[held], type=pa.int64(), mask=blank).cast(t).to_pandas()

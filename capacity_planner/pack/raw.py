@@ -34,7 +34,7 @@ from capacity_planner.errors import Problem
 from capacity_planner.intake.suggest import did_you_mean
 from capacity_planner.intake.xlsx_formulas import formula_warnings, formulas_without_values_in
 from capacity_planner.pack.grid import GRID_SHEET, INSTRUCTIONS_SHEET, read_job_plan_grid
-from capacity_planner.pack.groups import group_counts
+from capacity_planner.pack.groups import GroupedExtract, group_counts
 from capacity_planner.pack.runs import collapse_runs
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.xlsx_parts import sheet_parts
@@ -305,7 +305,7 @@ def read_parquet(path: Path, name: str, problems: list[Problem], collapse: bool 
                                     "one value per cell: flatten it before saving", row=1,
                                     column=", ".join(nested)))
             return None
-        grouped = group_counts(path, schema, TABLES[name].column_names) if group else None
+        grouped = _grouped_or_none(path, schema, name) if group else None
         if grouped is not None:
             table = RawTable(name, path.name, grouped.frame, grouped.rows + 2, typed=True,
                              collapsed_from=grouped.n_rows, witnesses=grouped.witnesses)
@@ -323,6 +323,16 @@ def read_parquet(path: Path, name: str, problems: list[Problem], collapse: bool 
     frame = frame.reset_index(drop=True)
     rows = np.arange(len(frame), dtype=np.int64) + 2
     return _finish(RawTable(name, path.name, frame, rows, typed=True), problems)
+
+
+def _grouped_or_none(path: Path, schema: Any, name: str) -> GroupedExtract | None:
+    """The file as counts of identical rows (:func:`capacity_planner.pack.groups.group_counts`), or None
+    when it cannot be grouped: grouping is only a faster way to read, never the reason a file is refused,
+    so any failure in it leaves the file to the run or row read, which names the rows and columns."""
+    try:
+        return group_counts(path, schema, TABLES[name].column_names)
+    except Exception:  # e.g. a cast Arrow refuses: the row read reports the cells
+        return None
 
 
 def _parquet_frame(file: Any, schema: Any) -> pd.DataFrame:

@@ -233,3 +233,41 @@ def test_growth_is_measured_across_a_step_with_half_a_year_after_it() -> None:
     assert _trend_across_step(data, 24.0, ())
     assert not _trend_across_step(data, 25.0, ())
     assert not _trend_across_step(data, 12.0, (6.0,))
+
+
+def test_growth_lag_is_levered_from_the_periods_the_growth_was_estimated_on() -> None:
+    """20 months, a step at month 8: a year-on-year growth is measured on months 8-19 (weights all 1,
+    centre 13.5) even when ``trend_across_step`` is set; the GLM trend fitted across the step on all 20
+    (months 0-7 more than a year before month 19 weigh 1/2: (28/2 + 162)/(8/2 + 12) = 11.0). The centre
+    is read back from two horizons: d_h = e (t_h - t_c)/P, so t_c = (32 - 20 r)/(1 - r), r = d_32/d_20."""
+    from capacity_planner.demand.forecast import _growth_lag_draws, _Series
+
+    t = np.arange(20.0)
+    data = _Series(np.full(20, 100.0), t, None, None, 12.0)
+    tf = np.array([20.0, 32.0])
+
+    def centre(model: NegBinGLM) -> float:
+        d = _growth_lag_draws(data, model, tf, 1, np.random.default_rng(0), 1.0)[:, 0]
+        r = d[1] / d[0]
+        return float((32 - 20 * r) / (1 - r))
+
+    across = NegBinGLM(12, trend=True, shift_at=8.0, trend_across_step=True)
+    yoy = NegBinGLM(
+        12, trend=False, shift_at=8.0, trend_across_step=True, growth=0.03, growth_source="year-on-year"
+    )
+    assert across.growth_spans_step and not yoy.growth_spans_step
+    assert centre(across) == pytest.approx(11.0)
+    assert centre(yoy) == pytest.approx(13.5)
+    assert centre(dataclasses.replace(across, trend_across_step=False)) == pytest.approx(13.5)
+
+
+def test_a_given_growth_detrends_the_history_like_the_trend_beside_a_step() -> None:
+    # across a single step a given growth runs over the whole history (as the estimated trend would);
+    # a year-on-year one, measured after the step, is held at its value at the step before it; the
+    # future part is the same either way
+    t = np.arange(8.0)
+    g = math.log1p(0.1)
+    given = NegBinGLM(12, growth=0.1, shift_at=3.0, trend_across_step=True)
+    assert given.offset(t, 5.0, None).tolist() == pytest.approx([g * (s - 5) / 12 for s in range(8)])
+    yoy = dataclasses.replace(given, growth_source="year-on-year")
+    assert yoy.offset(t, 5.0, None).tolist() == pytest.approx([g * (max(s, 3) - 5) / 12 for s in range(8)])

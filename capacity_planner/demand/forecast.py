@@ -509,12 +509,14 @@ def _growth_lag_draws(
     data: _Series, model: NegBinGLM, tf: FloatArray, J: int, rng: np.random.Generator, data_weight: float
 ) -> FloatArray:
     """Draws of the lag of the estimated growth behind the current growth, levered from the weighted
-    centre of the periods it was estimated on (after the last step, or all with a trend across the step):
-    :func:`growth_lag_sd`; it reaches the growth used through the data's weight against the prior
+    centre of the periods it was estimated on: the whole history without a step or with the GLM trend
+    fitted across it (:attr:`NegBinGLM.growth_spans_step`); after the last step otherwise, including a
+    year-on-year growth measured after a step (:func:`_level_growth`) whatever ``trend_across_step``
+    says. :func:`growth_lag_sd`; it reaches the growth used through the data's weight against the prior
     (:func:`growth_data_weight`)."""
     after = (
         data.t >= model.shift_at
-        if model.shift_at is not None and not model.trend_across_step
+        if model.shift_at is not None and not model.growth_spans_step
         else np.ones(data.y.size, dtype=bool)
     )
     sd, t_c = growth_lag_sd(data.t[after], float(data.t[-1]), data.periods_per_year)

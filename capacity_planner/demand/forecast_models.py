@@ -155,8 +155,10 @@ class NegBinGLM:
         Half-life, in years, of the weights of the years before the last
         (:data:`RECENCY_HALF_LIFE_YEARS`); None weighs every period alike.
     trend_across_step : bool
-        With ``shift_at``: the trend runs over the whole history, the step a regressor beside it (one
-        growth rate before and after the step), instead of after the step only.
+        With ``shift_at``: the estimated trend, or a given ``growth``, runs over the whole history, the
+        step a regressor beside it (one growth rate before and after the step), instead of after the
+        step only (:attr:`growth_spans_step`). A year-on-year ``growth`` is measured after the step and
+        applies from the step on whatever this says.
     """
 
     periods_per_year: float
@@ -168,6 +170,17 @@ class NegBinGLM:
     earlier_shifts: tuple[float, ...] = ()
     half_life_years: float | None = RECENCY_HALF_LIFE_YEARS
     trend_across_step: bool = False
+
+    @property
+    def growth_spans_step(self) -> bool:
+        """Whether the growth runs across the level step at ``shift_at`` (whole history) rather than from
+        it on: with ``trend_across_step``, for the estimated trend and a given growth, not a year-on-year
+        growth (estimated on the periods after the step) nor a level-only model."""
+        if self.shift_at is None or not self.trend_across_step:
+            return False
+        if self.growth is None:
+            return self.trend
+        return self.growth_source == "given"
 
     @property
     def name(self) -> str:
@@ -213,7 +226,7 @@ class NegBinGLM:
             regressors=z,
         )
         if self.shift_at is not None:
-            if self.trend and self.growth is None and not self.trend_across_step:  # after the shift only
+            if self.trend and self.growth is None and not self.growth_spans_step:  # after the shift only
                 X[:, 1] = (np.maximum(t, self.shift_at) - t_ref) / self.periods_per_year
             X = np.column_stack([X, (t >= self.shift_at).astype(np.float64)])
             for b in self.earlier_shifts:  # each earlier regime its own level (constant in the future)
@@ -236,11 +249,14 @@ class NegBinGLM:
         -------
         ndarray
             ``log_exposure`` plus, with an imposed ``growth``, :math:`\\log(1 + g)(t - t_\\mathrm{ref})/P`
-            (from the shift on, when there is one), per period.
+            per period: over the whole history, or held at its value at the shift before the shift when
+            there is one and the growth does not span it (:attr:`growth_spans_step`). The future part,
+            :math:`t > t_\\mathrm{ref}`, is the same either way: a given growth is the user's rate for the
+            forecast; the history is detrended at it on the periods the estimated trend would run over.
         """
         off = np.zeros_like(t) if log_exposure is None else log_exposure.astype(np.float64)
         if self.growth is not None:
-            tg = t if self.shift_at is None else np.maximum(t, self.shift_at)
+            tg = t if self.shift_at is None or self.growth_spans_step else np.maximum(t, self.shift_at)
             off = off + math.log1p(self.growth) * (tg - t_ref) / self.periods_per_year
         return off
 

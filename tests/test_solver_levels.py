@@ -171,4 +171,39 @@ def test_highs_bound_is_returned_rounded_down_to_an_integer(tiny_path: Path,
     for dual, expected in ((41.9999999, 42.0), (41.6, 41.0)):
         answer = milp_module.MilpAnswer(False, None, dual, None, 0.0)
         monkeypatch.setattr(milp_module, "solve_milp", lambda *a, answer=answer, **k: answer)
-        assert tuple(solve_module._highs_level(model, None, 0, 5.0)) == (None, None, expected)  # noqa: SLF001
+        assert tuple(solve_module._highs_level(model, None, 0, 5.0)) == (None, None, expected, False)  # noqa: SLF001
+
+
+def test_highs_stopped_by_the_wall_clock_marks_a_work_limit_run_not_reproducible(
+        tiny_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under a work limit HiGHS first on ``changes`` stops at a node count, its wall clock only a safety net.
+    Made to report that its time limit stopped it (its plan unproven), the run is marked stopped by the wall
+    clock and not reproducible, as when the wall clock stops CP-SAT; the same run with HiGHS's own answer
+    (proven or stopped by its nodes on this tiny pack) stays reproducible."""
+    milp_module = importlib.import_module("capacity_planner.solver.milp")
+    real = milp_module.solve_milp
+    asked: list[int | None] = []
+
+    def timed_out(*args: Any, **kw: Any) -> Any:
+        asked.append(kw.get("node_limit"))
+        return dataclasses.replace(real(*args, **kw), optimal=False, time_stopped=True)
+
+    pack = cp.read_pack(tiny_path)
+    requirements = reqs(TINY_DEMAND, rapid=["2ww"])
+    monkeypatch.setattr(solve_module, "HIGHS_AFTER_LEVELS", frozenset())  # HiGHS first only
+    own = run(pack, requirements, work_limit=50.0, time_limit_s=600.0)
+    assert (own.result.wall_clock_stopped, own.result.reproducible) == (False, True)
+    monkeypatch.setattr(milp_module, "solve_milp", timed_out)
+    stopped = run(pack, requirements, work_limit=50.0, time_limit_s=600.0)
+    assert asked and all(nodes is not None for nodes in asked), "HiGHS was not asked with a node limit"
+    assert (stopped.result.wall_clock_stopped, stopped.result.reproducible) == (True, False)
+
+
+def test_highs_skipped_for_want_of_a_second_counts_as_stopped_by_the_wall_clock(tiny_path: Path) -> None:
+    """Less than a second of wall clock left for HiGHS: it is not asked, and the answer says the wall clock
+    stopped it (under a work limit, a machine-speed decision)."""
+    from capacity_planner.solver.problem import build_problem
+
+    model = solve_module.AllocationModel(build_problem(cp.read_pack(tiny_path), reqs(TINY_DEMAND, rapid=["2ww"])))
+    model.cp.minimize(model.levels[0].expr)
+    assert tuple(solve_module._highs_level(model, None, 0, 0.5, 20)) == (None, None, None, True)  # noqa: SLF001

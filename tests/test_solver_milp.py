@@ -210,3 +210,44 @@ def test_an_unproven_highs_plan_only_seeds_cp_sats_search(tiny_path: Path, monke
     assert answers and answers[0].values is not None
     level = {lv.name: lv for lv in seeded.result.levels}["changes"]
     assert level.status is SolveStatus.OPTIMAL and level.objective == best.objective
+
+
+@pytest.mark.parametrize(("status", "message", "stopped"), [
+    (1, "Time limit reached. (HiGHS Status 13: model_status is Time limit reached)", True),
+    (1, "Iteration limit reached. (HiGHS Status 14: model_status is Iteration limit reached)", False),
+    (4, "The HiGHS status code was not recognized. (HiGHS Status 15: model_status is Solution limit "
+        "reached)", False),  # mip_max_nodes reached
+    (0, "Optimization terminated successfully. (HiGHS Status 7: Optimal)", False)])
+def test_highs_stopped_by_its_time_limit_is_told_apart_from_its_node_limit(
+        status: int, message: str, stopped: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """scipy's answer with HiGHS's time limit (status 1, "Time limit reached") is ``time_stopped``; its node
+    limit (HiGHS's solution limit), iteration limit or a proof is not (the run stays reproducible)."""
+    import scipy.optimize
+    from scipy.optimize import OptimizeResult
+
+    monkeypatch.setitem(sys.modules, "highspy", None)  # the scipy path
+    fake = OptimizeResult(status=status, message=message, x=None, fun=None, mip_dual_bound=3.0)
+    monkeypatch.setattr(scipy.optimize, "milp", lambda *a, **k: fake)
+    milp_model = to_milp(_random_model(0).proto)
+    assert milp_model is not None
+    answer = solve_milp(milp_model, cutoff=None, time_limit_s=10, node_limit=1)
+    assert (answer.time_stopped, answer.values) == (stopped, None)
+
+
+@pytest.mark.parametrize("use_highspy", [True, False])
+def test_highs_stopped_by_one_node_is_not_time_stopped(use_highspy: bool, monkeypatch: pytest.MonkeyPatch,
+                                                        ) -> None:
+    """A real HiGHS run with a node limit of 1 and 10 s (highspy with a start, or scipy): never reported as
+    stopped by its time limit."""
+    if use_highspy:
+        pytest.importorskip("highspy")
+    else:
+        monkeypatch.setitem(sys.modules, "highspy", None)
+    for seed in range(10):
+        model = _random_model(seed)
+        known = _a_plan_and_its_value(model)
+        milp_model = to_milp(model.proto)
+        assert milp_model is not None
+        start, value = known if known is not None else (None, None)
+        answer = solve_milp(milp_model, cutoff=value, time_limit_s=10, node_limit=1, start=start)
+        assert not answer.time_stopped

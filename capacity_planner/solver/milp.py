@@ -67,13 +67,16 @@ class Milp:
 @dataclass(frozen=True)
 class MilpAnswer:
     """HiGHS's answer: ``optimal`` True when it proved ``value`` optimal; ``values`` one integer per CP-SAT
-    variable (None without a solution); ``bound`` its proven lower bound (objective units); seconds used."""
+    variable (None without a solution); ``bound`` its proven lower bound (objective units); seconds used;
+    ``time_stopped`` True when its wall-clock time limit stopped it (not its node limit nor a proof): its
+    plan and bound then depend on the machine's speed."""
 
     optimal: bool
     value: float | None
     bound: float | None
     values: list[int] | None
     seconds: float
+    time_stopped: bool = False
 
 
 def _kind(ct: Any) -> str | None:
@@ -329,10 +332,13 @@ def _solve_scipy(m: Milp, matrix: _Rows, time_limit_s: float, node_limit: int | 
     seconds = time.perf_counter() - start
     bound = getattr(res, "mip_dual_bound", None)
     bound = None if bound is None or not np.isfinite(bound) else float(bound) + m.offset
+    # scipy's status 1 is HiGHS's time or iteration limit; its message names which (a node limit is HiGHS's
+    # "solution limit", status 4)
+    timed_out = res.status == 1 and str(res.message).startswith("Time limit")
     if res.x is None:
-        return MilpAnswer(False, None, bound, None, seconds)
+        return MilpAnswer(False, None, bound, None, seconds, timed_out)
     value = float(res.fun) + m.offset
-    return MilpAnswer(res.status == 0, value, bound, [round(float(v)) for v in res.x], seconds)
+    return MilpAnswer(res.status == 0, value, bound, [round(float(v)) for v in res.x], seconds, timed_out)
 
 
 def highspy_model(m: Milp, matrix: _Rows, start: list[int] | None = None, *, log: bool = False) -> Any:
@@ -384,9 +390,10 @@ def _solve_highspy(m: Milp, matrix: _Rows, time_limit_s: float, node_limit: int 
     info = h.getInfo()
     bound = float(info.mip_dual_bound)
     bound_out = float(bound) + m.offset if np.isfinite(bound) and abs(bound) < inf else None
+    timed_out = h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
     if info.primal_solution_status != 2:  # kSolutionStatusFeasible: HiGHS holds a plan
-        return MilpAnswer(False, None, bound_out, None, seconds)
+        return MilpAnswer(False, None, bound_out, None, seconds, timed_out)
     value = float(info.objective_function_value) + m.offset
     optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     values = [round(float(v)) for v in h.getSolution().col_value]
-    return MilpAnswer(optimal, value, bound_out, values, seconds)
+    return MilpAnswer(optimal, value, bound_out, values, seconds, timed_out)

@@ -255,7 +255,8 @@ class Result:
     ``solution`` is None when no plan was found (infeasible, unknown, model_invalid); ``reasons`` holds
     the plain-language explanation when infeasible. ``work_limit`` is the deterministic work budget the
     solve ran under (None: wall clock only); ``wall_clock_stopped`` is true when the wall-clock limit cut a
-    level short, so the plan may differ on another machine or under another load.
+    level short, or stopped HiGHS before its node limit under a work limit (its starting plan for CP-SAT
+    then depends on the machine), so the plan may differ on another machine or under another load.
     """
 
     status: SolveStatus
@@ -270,8 +271,12 @@ class Result:
 
     @property
     def reproducible(self) -> bool:
-        """True when the same inputs, seed and workers give this plan on any machine: every level proven
-        (optimal or infeasible), or every level stopped by the work limit, none by the wall clock."""
+        """True when the same inputs, seed and workers give this plan on any machine: nothing stopped by the
+        wall clock (``wall_clock_stopped``), and every level proven (optimal or infeasible) or stopped by the
+        work limit. A level proven from a HiGHS plan the wall clock cut short may hold another of its optima
+        on another machine, hence the first condition even when every level is proven."""
+        if self.wall_clock_stopped:
+            return False
         if all(lv.status in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE) for lv in self.levels):
             return True
         return self.work_limit is not None and not self.wall_clock_stopped

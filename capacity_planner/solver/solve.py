@@ -236,11 +236,14 @@ def least_value(model: cp_model.CpModel) -> float:
 
 class _HighsAnswer(NamedTuple):
     """What :func:`_highs_level` returns: the plan HiGHS proved optimal, checked by CP-SAT (None if none);
-    its best plan when it proved nothing, as a hint (None if none); its lower bound on the level (None)."""
+    its best plan when it proved nothing, as a hint (None if none); its lower bound on the level (None); True
+    when the wall clock stopped (or skipped) HiGHS rather than its node limit or a proof, so that what it
+    returned depends on the machine's speed (a run under a work limit is then not reproducible)."""
 
     proven: cp_model.CpSolver | None
     found: Hint | None
     bound: float | None
+    time_stopped: bool = False
 
 
 def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, seconds: float,
@@ -255,11 +258,12 @@ def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, second
     ``known``: a CP-SAT solve of this model holding a plan at ``cutoff`` (the previous plan, or CP-SAT's
     own), handed to HiGHS as its MIP start when :data:`HIGHS_MIP_START` is set and :mod:`highspy`
     installed. Third: HiGHS's proven lower bound on the level (rounded down to an integer; None without
-    one), a bound on the level's optimum since the cutoff is a value a plan reaches."""
+    one), a bound on the level's optimum since the cutoff is a value a plan reaches. Fourth: the wall clock
+    stopped HiGHS (its ``seconds``), or left it under a second so it was not asked."""
     from capacity_planner.solver.milp import solve_milp, to_milp
 
     if seconds < 1.0:
-        return _HighsAnswer(None, None, None)
+        return _HighsAnswer(None, None, None, True)
     milp_model = to_milp(model.cp.proto)
     if milp_model is None:
         return _HighsAnswer(None, None, None)
@@ -269,11 +273,11 @@ def _highs_level(model: AllocationModel, cutoff: float | None, seed: int, second
     answer = solve_milp(milp_model, cutoff=cutoff, time_limit_s=seconds, node_limit=nodes, start=start)
     bound = None if answer.bound is None else float(math.floor(answer.bound + 1e-6))
     if answer.values is None or answer.value is None:
-        return _HighsAnswer(None, None, bound)
+        return _HighsAnswer(None, None, bound, answer.time_stopped)
     values = answer.values
     found = [(v, values[v.index]) for v in model.variables.all_vars()]
     if not answer.optimal:
-        return _HighsAnswer(None, found, bound)
+        return _HighsAnswer(None, found, bound, answer.time_stopped)
     plan, ok = _previous_plan(model, found, seed)
     if not ok or plan.objective_value > answer.value + 0.5:
         return _HighsAnswer(None, None, bound)
@@ -570,6 +574,10 @@ class _Run:
         search : _Search
             The level's search; ``small``, and possibly ``proven``, ``highs_found``, ``highs_bound`` and
             ``budget``, are set.
+
+        Under a work limit HiGHS stops at a node count, its wall clock (the level's) only a safety net; when
+        that clock stops it, its hint and bound depend on the machine's speed, and the run is marked
+        ``wall_stopped`` (not reproducible), as when the wall clock stops CP-SAT (:meth:`count_work`).
         """
         n_variables = len(self.model.cp.proto.variables)
         search.small = n_variables <= HIGHS_MAX_VARIABLES
@@ -580,9 +588,12 @@ class _Run:
                 and (work is not None or budget * HIGHS_SHARE >= HIGHS_FIRST_MIN_SECONDS):
             nodes = None if work is None else max(20, round(HIGHS_NODES_PER_UNIT * work))
             cutoff = previous.objective_value if search.found and previous is not None else None
-            search.proven, search.highs_found, search.highs_bound = _highs_level(
-                self.model, cutoff, self.seed, budget * HIGHS_SHARE if work is None else budget, nodes,
-                previous if cutoff is not None else None)
+            seconds = budget * HIGHS_SHARE if work is None else budget
+            answer = _highs_level(self.model, cutoff, self.seed, seconds, nodes,
+                                  previous if cutoff is not None else None)
+            search.proven, search.highs_found, search.highs_bound = answer.proven, answer.found, answer.bound
+            if work is not None and answer.time_stopped:
+                self.wall_stopped = True  # stopped by the wall clock before its node limit
             if search.proven is None:
                 search.budget = max(0.01, budget - (time.perf_counter() - search.t0))
 
@@ -680,7 +691,8 @@ class _Run:
         """HiGHS on the rest of the level when CP-SAT stopped it without a proof (``search.highs_after``):
         with a work limit, a node count for the rest of its work and the wall clock left as a safety net.
         Only an optimum it proves is taken; a better plan it does not prove is checked by CP-SAT and kept
-        if better. A level left unproven takes HiGHS's bound (first or after) when it is above CP-SAT's.
+        if better. A level left unproven takes HiGHS's bound (first or after) when it is above CP-SAT's. Under
+        a work limit, HiGHS stopped by the wall clock before its node limit marks the run ``wall_stopped``.
 
         Parameters
         ----------
@@ -699,8 +711,10 @@ class _Run:
         level_work = search.level_work
         nodes = None if level_work is None else max(20, round(HIGHS_NODES_PER_UNIT * level_work))
         cutoff = solver.objective_value if status is SolveStatus.FEASIBLE else None
-        after, unproven, highs_bound = _highs_level(self.model, cutoff, self.seed, left, nodes,
-                                                    solver if cutoff is not None else None)
+        after, unproven, highs_bound, time_stopped = _highs_level(self.model, cutoff, self.seed, left, nodes,
+                                                                  solver if cutoff is not None else None)
+        if level_work is not None and time_stopped:
+            self.wall_stopped = True  # stopped by the wall clock before its node limit
         if after is not None:
             outcome.solver, outcome.status = after, SolveStatus.OPTIMAL
             outcome.bound = after.best_objective_bound

@@ -12,10 +12,15 @@ hunting; it is never the default.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 DATA = Path(__file__).parent / "data"
 
@@ -30,3 +35,26 @@ settings.load_profile(os.environ.get("CP_HYPOTHESIS_PROFILE", "repro"))
 def tiny_path() -> Path:
     """The tiny valid pack (tests/data/tiny), built by tests/data/make_test_packs.py."""
     return DATA / "tiny"
+
+
+@pytest.fixture()
+def parquet_sample(tmp_path: Path) -> Callable[..., Path]:
+    """A maker of the embedded sample pack with its appointments as a Parquet file written by Arrow (no
+    pandas metadata), dates as millisecond timestamps; ``row_group_size`` as Arrow's default when None."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from capacity_planner.pack.read import sample_pack_path
+
+    def make(row_group_size: int | None = None) -> Path:
+        pack = tmp_path / "pack"
+        shutil.copytree(sample_pack_path(), pack)
+        csv = pack / "appointments.csv"
+        table = pacsv.read_csv(csv)
+        table = table.set_column(0, "appointment_date", table.column(0).cast(pa.timestamp("ms")))
+        pq.write_table(table, pack / "appointments.parquet", row_group_size=row_group_size)
+        csv.unlink()
+        return pack
+
+    return make

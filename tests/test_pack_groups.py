@@ -6,14 +6,12 @@ still reported on the rows as the user sees them."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from typing import TYPE_CHECKING
 from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
@@ -23,11 +21,12 @@ from capacity_planner.demand.history import build_history
 from capacity_planner.pack import groups as groups_module
 from capacity_planner.pack.groups import _cells as group_cells
 from capacity_planner.pack.groups import _Column, group_counts
-from capacity_planner.pack.read import _load, read_pack, sample_pack_path
+from capacity_planner.pack.read import _load, read_pack
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.summary import summarise_pack
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 KEYS = ["appointment_date", "activity_id", "outcome", "is_new"]
@@ -143,20 +142,8 @@ def test_files_grouping_could_misreport_are_not_grouped(tmp_path: Path, case: st
     assert group_counts(path, pq.read_schema(path), COLUMNS) is None
 
 
-def _parquet_sample(tmp_path: Path) -> Path:
-    """The embedded sample with its appointments as a Parquet file written by Arrow (no pandas metadata)."""
-    pack = tmp_path / "pack"
-    shutil.copytree(sample_pack_path(), pack)
-    csv = pack / "appointments.csv"
-    table = pacsv.read_csv(csv)
-    table = table.set_column(0, "appointment_date", table.column(0).cast(pa.timestamp("ms")))
-    pq.write_table(table, pack / "appointments.parquet", row_group_size=5_000)
-    csv.unlink()
-    return pack
-
-
-def test_the_sample_read_as_counts_gives_the_history_of_its_rows(tmp_path: Path) -> None:
-    pack_dir = _parquet_sample(tmp_path)
+def test_the_sample_read_as_counts_gives_the_history_of_its_rows(parquet_sample: Callable[..., Path]) -> None:
+    pack_dir = parquet_sample(5_000)
     grouped, problems = _load(pack_dir, "demand", group=True)
     rows, row_problems = _load(pack_dir, "demand", collapse=False)
     assert grouped is not None and rows is not None and problems == row_problems
@@ -175,8 +162,8 @@ def test_the_sample_read_as_counts_gives_the_history_of_its_rows(tmp_path: Path)
 
 
 @pytest.mark.parametrize("mistake", ["unknown clinician", "long clinician", "unknown activity"])
-def test_a_problem_in_a_grouped_extract_names_the_users_rows(tmp_path: Path, mistake: str) -> None:
-    pack_dir = _parquet_sample(tmp_path)
+def test_a_problem_in_a_grouped_extract_names_the_users_rows(tmp_path: Path, parquet_sample: Callable[..., Path], mistake: str) -> None:
+    pack_dir = parquet_sample(5_000)
     path = pack_dir / "appointments.parquet"
     table = pq.read_table(path)
     column, value = {"unknown clinician": ("clinician_id", "no.such.person"),
@@ -254,9 +241,9 @@ def test_uint64_columns_are_not_grouped(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("how", ["uint64 outcome", "grouping raises"])
-def test_grouping_never_refuses_a_file_the_row_read_names_the_cells(tmp_path: Path, how: str) -> None:
+def test_grouping_never_refuses_a_file_the_row_read_names_the_cells(tmp_path: Path, parquet_sample: Callable[..., Path], how: str) -> None:
     """Bad input is reported by row and column as the row read reports it, never as 'cannot be read'."""
-    pack_dir = _parquet_sample(tmp_path)
+    pack_dir = parquet_sample(5_000)
     path = pack_dir / "appointments.parquet"
     table = pq.read_table(path)
     if how == "uint64 outcome":

@@ -5,25 +5,24 @@ demand history is the same as from the rows, and a problem is reported on the ro
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from capacity_planner.demand.history import build_history
-from capacity_planner.pack.read import _load, sample_pack_path
+from capacity_planner.pack.read import _load
 from capacity_planner.pack.runs import collapse_runs
 from capacity_planner.pack.summary import summarise_pack
 from capacity_planner.pack.write import write_pack
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 KEYS = ["appointment_date", "activity_id", "outcome", "clinician_id", "is_new"]
@@ -109,20 +108,8 @@ def test_counts_with_blanks_or_pandas_metadata_are_read_row_by_row(tmp_path: Pat
         assert collapse_runs(file, file.schema_arrow) is None
 
 
-def _parquet_sample(tmp_path: Path) -> Path:
-    """The embedded sample with its appointments as a Parquet file written by Arrow (no pandas metadata)."""
-    pack = tmp_path / "pack"
-    shutil.copytree(sample_pack_path(), pack)
-    csv = pack / "appointments.csv"
-    table = pacsv.read_csv(csv)
-    table = table.set_column(0, "appointment_date", table.column(0).cast(pa.timestamp("ms")))
-    pq.write_table(table, pack / "appointments.parquet")
-    csv.unlink()
-    return pack
-
-
-def test_the_sample_read_as_runs_gives_the_history_of_its_rows(tmp_path: Path) -> None:
-    pack_dir = _parquet_sample(tmp_path)
+def test_the_sample_read_as_runs_gives_the_history_of_its_rows(parquet_sample: Callable[..., Path]) -> None:
+    pack_dir = parquet_sample()
     runs, problems = _load(pack_dir, "demand")
     rows, row_problems = _load(pack_dir, "demand", collapse=False)
     assert runs is not None and rows is not None and problems == row_problems
@@ -138,8 +125,8 @@ def test_the_sample_read_as_runs_gives_the_history_of_its_rows(tmp_path: Path) -
     assert summarise_pack(runs) == summarise_pack(rows)  # "appointments: N rows" counts the file's rows
 
 
-def test_a_problem_in_a_collapsed_extract_names_the_users_row(tmp_path: Path) -> None:
-    pack_dir = _parquet_sample(tmp_path)
+def test_a_problem_in_a_collapsed_extract_names_the_users_row(parquet_sample: Callable[..., Path]) -> None:
+    pack_dir = parquet_sample()
     path = pack_dir / "appointments.parquet"
     table = pq.read_table(path)
     bad = [7, 8]  # 0-based, two identical rows (one run): rows 9 and 10 as the user sees them
@@ -157,8 +144,8 @@ def test_a_problem_in_a_collapsed_extract_names_the_users_row(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("table_format", ["csv", "parquet"])
-def test_a_pack_read_as_runs_is_written_and_read_back_as_the_same_pack(tmp_path: Path, table_format: str) -> None:
-    pack_dir = _parquet_sample(tmp_path)
+def test_a_pack_read_as_runs_is_written_and_read_back_as_the_same_pack(tmp_path: Path, parquet_sample: Callable[..., Path], table_format: str) -> None:
+    pack_dir = parquet_sample()
     runs, _ = _load(pack_dir, "demand")
     rows, _ = _load(pack_dir, "demand", collapse=False)
     assert runs is not None and rows is not None

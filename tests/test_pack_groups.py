@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from capacity_planner.demand.history import build_history
 from capacity_planner.pack import groups as groups_module
 from capacity_planner.pack.groups import _cells as group_cells
-from capacity_planner.pack.groups import _Column, _halves, group_counts
+from capacity_planner.pack.groups import _Column, group_counts
 from capacity_planner.pack.read import _load, read_pack
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.summary import summarise_pack
@@ -265,94 +265,3 @@ def test_grouping_never_refuses_a_file_the_row_read_names_the_cells(tmp_path: Pa
     else:
         assert grouped is not None and rows is not None
         assert len(grouped.appointments) <= len(rows.appointments)
-
-
-def _split_extract(seed: int, n: int, with_count: bool, clinician_kind: str, int_outcome: bool) -> pa.Table:
-    """:func:`_random_extract`, its outcome optionally as integers (codes in order of first appearance
-    batch by batch, the order a split read must reproduce)."""
-    table = _random_extract(seed, n, with_count, clinician_kind)
-    if int_outcome:
-        codes = np.random.default_rng(seed + 1).integers(-5, 5, n)
-        table = table.set_column(table.schema.get_field_index("outcome"), "outcome", pa.array(codes, pa.int16()))
-    return table
-
-
-def _same_extract(one: groups_module.GroupedExtract, two: groups_module.GroupedExtract) -> None:
-    pd.testing.assert_frame_equal(one.frame, two.frame)  # categories and their order included
-    assert one.rows.tolist() == two.rows.tolist()
-    assert (one.n_rows, one.witnesses) == (two.n_rows, two.witnesses)
-
-
-@settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 2**31 - 1), n=st.integers(2, 300), with_count=st.booleans(),
-       row_group=st.integers(1, 80), batch_rows=st.sampled_from([7, 30, 65_536]),
-       clinician_kind=st.sampled_from(["text", "int", "bool"]), int_outcome=st.booleans())
-def test_two_threads_hold_the_groups_rows_and_witnesses_of_one(
-    tmp_path_factory: pytest.TempPathFactory, seed: int, n: int, with_count: bool, row_group: int,
-    batch_rows: int, clinician_kind: str, int_outcome: bool,
-) -> None:
-    """The row groups split in two runs counted by two threads (each its own codes, joined) give the same
-    table as one thread reading the two runs in turn (blanks, counts, dictionaries per row group, values
-    first met in the second run, batches of 7 rows included); the same groups as the file read in one
-    run, whose batches may hold another row of a group."""
-    path = tmp_path_factory.mktemp("split") / "appointments.parquet"
-    table = _split_extract(seed, n, with_count, clinician_kind, int_outcome)
-    pq.write_table(table, path, row_group_size=row_group)
-    schema = pq.read_schema(path)
-    with mock.patch.object(groups_module, "BATCH_ROWS", batch_rows):
-        threads = group_counts(path, schema, COLUMNS, workers=2)
-        one = group_counts(path, schema, COLUMNS, workers=1)
-        whole = group_counts(path, schema, COLUMNS)  # fewer rows than SPLIT_ROWS: one run
-    assert threads is not None and one is not None and whole is not None
-    _same_extract(threads, one)
-    groups = len(whole.frame) - whole.witnesses
-    assert len(threads.frame) == len(whole.frame) and threads.witnesses == whole.witnesses
-    if not int_outcome:  # text, dates and booleans: codes in an order batches do not change
-        pd.testing.assert_frame_equal(threads.frame.iloc[:groups], whole.frame.iloc[:groups])
-    assert sorted(threads.rows[groups:].tolist()) == sorted(whole.rows[groups:].tolist())  # first rows
-
-
-def test_a_split_file_by_hand(tmp_path: Path) -> None:
-    """Two row groups of 3 rows: the second run meets activity "c", clinician "z" and day 7 first; its
-    clinician "x" already has a witness (row 0), "z" gets row 4."""
-    days = [dt.date(2026, 1, d) for d in (5, 5, 6, 5, 7, 6)]
-    table = pa.table({
-        "appointment_date": pa.array(days, type=pa.date32()),
-        "activity_id": ["a", "b", "a", "c", "a", "a"],
-        "clinician_id": ["x", "y", "x", "x", "z", None],
-    })
-    path = tmp_path / "appointments.parquet"
-    pq.write_table(table, path, row_group_size=3)
-    assert _halves(pq.ParquetFile(path), 6, {"clinician_id"}, 2) == [([0], 0), ([1], 3)]
-    got = group_counts(path, pq.read_schema(path), COLUMNS, workers=2)
-    assert got is not None and got.witnesses == 3
-    frame = got.frame
-    assert list(frame["activity_id"].cat.categories) == ["a", "b", "c"]
-    cells = list(zip([d.day for d in frame["appointment_date"].iloc[:5]], frame["activity_id"].iloc[:5],
-                     frame["count"].iloc[:5], strict=True))
-    assert cells == [(5, "a", 1), (5, "b", 1), (5, "c", 1), (6, "a", 2), (7, "a", 1)]
-    assert frame["clinician_id"].iloc[5:].tolist() == ["x", "y", "z"]
-    assert got.rows[5:].tolist() == [0, 1, 4]
-    one = group_counts(path, pq.read_schema(path), COLUMNS, workers=1)
-    assert one is not None
-    _same_extract(got, one)
-
-
-@pytest.mark.parametrize("mistake", ["blank date", "negative count", "total past 2**53"])
-def test_a_file_either_thread_must_not_group_is_not_grouped(tmp_path: Path, mistake: str) -> None:
-    """The refusal of either run (a blank date, a negative count in the second row group) or of the two
-    runs' total count leaves the file to the row read, as one thread does."""
-    day = dt.date(2026, 1, 5)
-    dates = pa.array([day] * 4, type=pa.date32())
-    count = pa.array([1, 1, 1, 1], type=pa.int64())
-    if mistake == "blank date":
-        dates = pa.array([day, day, day, None], type=pa.date32())
-    elif mistake == "negative count":
-        count = pa.array([1, 1, -1, 1], type=pa.int64())
-    else:
-        count = pa.array([2**51, 2**51, 2**51, 2**51], type=pa.int64())  # each run 2**52: together 2**53
-    path = tmp_path / "appointments.parquet"
-    pq.write_table(pa.table({"appointment_date": dates, "activity_id": ["a"] * 4, "count": count}), path,
-                   row_group_size=2)
-    for workers in (1, 2):
-        assert group_counts(path, pq.read_schema(path), COLUMNS, workers=workers) is None

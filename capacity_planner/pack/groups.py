@@ -39,8 +39,6 @@ values, counts whose total reaches :data:`EXACT_TOTAL`, or more distinct combina
 
 from __future__ import annotations
 
-import os
-import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -66,9 +64,6 @@ BATCH_ROWS = 65_536
 """Rows decoded and counted at a time: each batch's buffers are small enough for the allocators to reuse
 (a fresh process spent 0.38-0.53 s CPU on the trust sample by whole row groups of 268,531 rows, 0.31-0.33 s
 by batches of 65,536; 32,768 and 131,072 were no better)."""
-SPLIT_ROWS = 8 * BATCH_ROWS
-"""Rows from which a file of two or more row groups is counted by two threads, each over about half of the
-row groups (:func:`_halves`), when the process may run on two cores; below it one thread."""
 _UNITS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
@@ -154,7 +149,7 @@ class _Column:
 
 
 def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterable[str] = ("clinician_id",),
-                 workers: int | None = None) -> GroupedExtract | None:
+                 ) -> GroupedExtract | None:
     """The Parquet file at ``path`` as counts of identical rows, ignoring the ``dropped`` columns.
 
     Each batch of rows is counted on its own (its cells as small local codes, one mixed-radix integer per
@@ -170,10 +165,6 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
         The table's columns (the schema's): a file with any other column is not grouped.
     dropped : iterable of str
         Columns not grouped on: blank in the groups, each distinct value held in a witness row.
-    workers : int or None
-        Threads counting the row groups: None = 2 when the process may run on 2 cores and the file has
-        :data:`SPLIT_ROWS` rows, else 1; 2 splits any file of 2 or more row groups (tests). The groups,
-        their rows and the witness rows are the same either way.
 
     Returns
     -------
@@ -198,149 +189,32 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
     drop = {c for c in names if c in set(dropped)}
     if any(_is_date(schema.field(c).type) for c in drop):
         return None  # a dropped column's witnesses are kept by value codes, which dates do not have
-    split = _halves(file, n, drop, workers)
-    if split is None:  # the whole file in one run of batches
-        part = _count_part(file, names, drop, None, 0, None)
-    elif _workers(workers) < 2:  # the two runs one after the other (the same batches as with 2 threads)
-        part = _count_part(file, names, drop, split[0][0], 0, None)
-        if part is not None:
-            part = _count_part(file, names, drop, split[1][0], split[1][1], None, part)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        stop = threading.Event()  # set by a worker that finds the file must not be grouped
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = [pool.submit(_count_part, pq.ParquetFile(path, read_dictionary=text), names, drop,
-                                   row_groups, start, stop) for row_groups, start in split]
-            halves = [f.result() for f in futures]
-        part = None if halves[0] is None or halves[1] is None else _join(halves[0], halves[1], drop)
-    pa.default_memory_pool().release_unused()
-    if part is None or part.total_count >= EXACT_TOTAL:
-        return None
-    return _merge(part.columns, drop, part.counts, part.rows, part.witness_rows, n)
-
-
-@dataclass
-class _Part:
-    """The groups of a run of consecutive batches: each column's distinct cells and codes, each batch's
-    group counts and rows, the witness rows, and the run's total ``count``."""
-
-    columns: list[_Column]
-    counts: list[npt.NDArray[np.int64]]
-    rows: list[npt.NDArray[np.int64]]
-    witness_rows: list[int]
-    total_count: int
-
-
-def _workers(requested: int | None) -> int:
-    """Threads for the grouped read: ``requested``, else 2 when this process may run on 2 or more cores
-    (its CPU affinity), else 1."""
-    if requested is not None:
-        return requested
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return 2 if cores >= 2 else 1
-
-
-def _halves(file: Any, n: int, drop: set[str], workers: int | None) -> list[tuple[list[int], int]] | None:
-    """The file's row groups in two runs of about equal rows, each with its first row, or None (one run):
-    fewer than :data:`SPLIT_ROWS` rows (unless ``workers`` is given), fewer than 2 row groups, or more than
-    one dropped column (whose witness rows :func:`_join` does not reconcile). The runs do not depend on the
-    threads, so one thread reading them in turn holds the same groups, rows and witnesses as two."""
-    if (workers is None and n < SPLIT_ROWS) or len(drop) > 1:
-        return None
-    sizes = [int(file.metadata.row_group(i).num_rows) for i in range(file.metadata.num_row_groups)]
-    if len(sizes) < 2:
-        return None
-    ends = np.cumsum(sizes)
-    cut = int(np.clip(np.searchsorted(ends, n / 2), 0, len(sizes) - 2)) + 1  # row groups [0, cut), [cut, ..)
-    if cut < len(sizes) - 1 and abs(int(ends[cut]) - n / 2) < abs(int(ends[cut - 1]) - n / 2):
-        cut += 1
-    return [(list(range(cut)), 0), (list(range(cut, len(sizes))), int(ends[cut - 1]))]
-
-
-def _count_part(file: Any, names: list[str], drop: set[str], row_groups: list[int] | None, start: int,
-                stop: threading.Event | None, part: _Part | None = None) -> _Part | None:
-    """Count the batches of ``row_groups`` (None: the whole file), whose first row is ``start``, into
-    ``part`` (None: a new one); None when the file must not be grouped (then ``stop`` is set, and a set
-    ``stop`` ends the count).
-
-    Arrow cuts a run's batches at each row group's end and at every :data:`BATCH_ROWS` rows from the run's
-    first row, so a run started at a row group holds other batches than the whole file read at once: the
-    groups are the same, but the row held for a group may not be (:class:`GroupedExtract`)."""
-    import pyarrow as pa
-
-    if part is None:
-        columns = [_Column(c, file.schema_arrow.field(c).type) for c in names if c != COUNT]
-        part = _Part(columns, [], [], [], 0)
-    for batch in file.iter_batches(batch_size=BATCH_ROWS, row_groups=row_groups, use_threads=False):
-        if stop is not None and stop.is_set():
-            return None
+    columns = [_Column(c, file.schema_arrow.field(c).type) for c in names if c != COUNT]
+    counts: list[npt.NDArray[np.int64]] = []
+    total_count = 0
+    rows: list[npt.NDArray[np.int64]] = []
+    witness_rows: list[int] = []
+    start = 0
+    for batch in file.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
         group = pa.Table.from_batches([batch])
-        if not _count_batch(group, names, drop, start, part):
-            if stop is not None:
-                stop.set()
+        weights = None
+        if COUNT in names:
+            count = group.column(COUNT)
+            if count.null_count or not pa.types.is_integer(count.type):
+                return None
+            values = np.asarray(count.to_numpy())
+            if values.size and (values.min() < 0 or int(values.max()) >= EXACT_TOTAL // max(values.size, 1)):
+                return None  # negative, or a batch sum that could reach 2**53 (or wrap int64)
+            total_count += int(values.sum(dtype=np.int64))
+            if total_count >= EXACT_TOTAL:
+                return None
+            weights = values.astype(np.float64)  # exact: every partial sum < 2**53
+        if not _count_row_group(group, columns, drop, weights, start, counts, rows, witness_rows):
             return None
         start += group.num_rows
         del group
-    return part
-
-
-def _count_batch(group: Any, names: list[str], drop: set[str], start: int, part: _Part) -> bool:
-    """Count one batch (its ``count`` column checked and taken as weights) into ``part``; False when the
-    file must not be grouped."""
-    import pyarrow as pa
-
-    weights = None
-    if COUNT in names:
-        count = group.column(COUNT)
-        if count.null_count or not pa.types.is_integer(count.type):
-            return False
-        values = np.asarray(count.to_numpy())
-        if values.size and (values.min() < 0 or int(values.max()) >= EXACT_TOTAL // max(values.size, 1)):
-            return False  # negative, or a batch sum that could reach 2**53 (or wrap int64)
-        part.total_count += int(values.sum(dtype=np.int64))
-        if part.total_count >= EXACT_TOTAL:
-            return False
-        weights = values.astype(np.float64)  # exact: every partial sum < 2**53
-    return _count_row_group(group, part.columns, drop, weights, start, part.counts, part.rows,
-                            part.witness_rows)
-
-
-def _join(first: _Part, second: _Part, drop: set[str]) -> _Part:
-    """The groups of two consecutive runs of batches as :func:`_count_part` gives them for both at once:
-    the second run's codes renumbered into the first's (its distinct cells not met in the first run
-    appended in its order of first appearance, as one run would have met them), its batches' groups and
-    rows appended, and its witness rows kept for the dropped values the first run did not hold (at most
-    one dropped column, :func:`_halves`)."""
-    remaps: list[npt.NDArray[np.int64] | None] = []
-    for one, two in zip(first.columns, second.columns, strict=True):
-        if _is_date(one.arrow_type):  # the code is the day: the same in both runs
-            one.per_day = one.per_day or two.per_day
-            remaps.append(None)
-        else:  # code -1 (blank) indexes the trailing -1
-            remaps.append(np.array([one.values.setdefault(v, len(one.values)) for v in two.values] + [-1],
-                                   dtype=np.int64))
-    for one, two, remap in zip(first.columns, second.columns, remaps, strict=True):
-        one.parts.extend(two.parts if remap is None else [remap[p] for p in two.parts])
-    first.counts.extend(second.counts)
-    first.rows.extend(second.rows)
-    first.total_count += second.total_count
-    dropped = [i for i, c in enumerate(first.columns) if c.name in drop]
-    if dropped:
-        d = dropped[0]
-        held = set(first.columns[d].witnesses)
-        own = [np.asarray(c.witnesses, dtype=np.int64) for c in second.columns]
-        own = [codes if r is None else r[codes] for codes, r in zip(own, remaps, strict=True)]
-        for k, row in enumerate(second.witness_rows):
-            if int(own[d][k]) in held:
-                continue
-            first.witness_rows.append(row)
-            for column, codes in zip(first.columns, own, strict=True):
-                column.witnesses.append(int(codes[k]))
-    return first
+    pa.default_memory_pool().release_unused()
+    return _merge(columns, drop, counts, rows, witness_rows, n)
 
 
 def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights: Any, start: int,

@@ -12,7 +12,7 @@ Usage::
     .venv/bin/python benchmarks/bench_highs_level.py capture PACK OUT_DIR [--parts 1 Cardiology]
         [--work-limit 15] [--workers 2]
     PYTHONPATH=. .venv/bin/python benchmarks/bench_highs_level.py solve OUT_DIR/0.pkl
-        [--start] [--seed 0] [--time-limit 60]
+        [--start] [--seed 0] [--time-limit 60] [--option mip_heuristic_effort=0.2 ...]
 """
 
 from __future__ import annotations
@@ -68,6 +68,22 @@ def capture(args: argparse.Namespace) -> None:
                                                  for lv in changes))
 
 
+def _option(text: str) -> tuple[str, Any]:
+    """``name=value`` as a HiGHS option: the value as an int, a float, a bool (true/false) or a string."""
+    name, _, raw = text.partition("=")
+    value: Any = raw
+    if raw.lower() in ("true", "false"):
+        value = raw.lower() == "true"
+    else:
+        for kind in (int, float):
+            try:
+                value = kind(raw)
+                break
+            except ValueError:
+                continue
+    return name, value
+
+
 def solve(args: argparse.Namespace) -> None:
     """Re-solve one captured model with highspy and print HiGHS's counts."""
     from capacity_planner.solver.milp import cutoff_rows, highspy_model
@@ -75,14 +91,17 @@ def solve(args: argparse.Namespace) -> None:
     record = pickle.loads(args.model.read_bytes())
     m, cutoff = record["milp"], record["cutoff"]
     h = highspy_model(m, cutoff_rows(m, cutoff), record["start"] if args.start else None, log=args.log)
-    for key, value in {"time_limit": args.time_limit, "mip_rel_gap": 0.0, "random_seed": args.seed,
-                       "threads": 1}.items():
+    options: dict[str, Any] = {"time_limit": args.time_limit, "mip_rel_gap": 0.0, "random_seed": args.seed,
+                               "threads": 1}
+    options.update(_option(text) for text in args.option)
+    for key, value in options.items():
         h.setOptionValue(key, value)
     t0 = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - t0
     info = h.getInfo()
-    print(f"{args.model} start={args.start} seed {args.seed}: {h.modelStatusToString(h.getModelStatus())}, "
+    status = h.modelStatusToString(h.getModelStatus())
+    print(f"{args.model} start={args.start} seed {args.seed} {' '.join(args.option)}: {status}, "
           f"value {info.objective_function_value + m.offset:g}, bound {info.mip_dual_bound + m.offset:g}, "
           f"nodes {info.mip_node_count}, simplex iterations {info.simplex_iteration_count}, {seconds:.1f} s")
 
@@ -102,6 +121,8 @@ def main() -> None:
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--time-limit", type=float, default=60.0)
     run.add_argument("--log", action="store_true", help="HiGHS's own log")
+    run.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                     help="a HiGHS option (repeatable), e.g. mip_heuristic_effort=0.2")
     args = ap.parse_args()
     capture(args) if args.command == "capture" else solve(args)
 

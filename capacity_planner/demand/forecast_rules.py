@@ -14,7 +14,8 @@ critical value of Andrews' sup-LR test for the trimming used (Andrews, *Economet
 5 % level when a seasonal model is fitted (two years or more), at the 1 % level otherwise (an unmodelled
 seasonal swing looks like a step, so stronger evidence is asked). For weekly series :math:`\rho_1` is
 first raised by its expected down-bias (:func:`residual_autocorrelation_bias`) and, at the 5 % level, the
-last quarter's breaks are also tested alone at 2.5 % (:func:`level_shift_test`). Weekly demand is autocorrelated, and a
+last quarter's breaks are also tested alone at 2.5 % (:func:`level_shift_test`). Weekly demand is
+autocorrelated, and a
 statistic that assumes independent weeks fires on most real series. The critical value depends on the
 trimming through :math:`\lambda = \pi_2 (1 - \pi_1) / (\pi_1 (1 - \pi_2))` (Estrella, *Econometric
 Theory* 19, 2003); :data:`SHIFT_CRITICAL_TABLE` holds it from a simulation of the limiting process (20,000

@@ -4,6 +4,7 @@ session 13 helper B, round 2): pinned counts, so a change of the test's size sho
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from capacity_planner.demand.forecast import (
     MAX_HARMONICS_WEEKLY,
@@ -13,16 +14,27 @@ from capacity_planner.demand.forecast import (
 )
 from capacity_planner.demand.forecast_kernels import fit_negbin
 from capacity_planner.demand.forecast_models import NegBinGLM
+from capacity_planner.demand.forecast_rules import (
+    recent_shift_critical_value,
+    residual_autocorrelation_bias,
+    shift_critical_value,
+)
 from capacity_planner.demand.history import calendar_regressors, week_index
-from capacity_planner.demand.stress import StressClass, _flat, _generate
+from capacity_planner.demand.stress import StressClass, _drop, _flat, _generate
 
+DROP8_FOUND = 72  # 65 before session 14 (the 5 % search alone, phi from the raw lag-1 value)
 ORIGIN = int(week_index(np.array([np.datetime64("2026-04-06", "D")]))[0])
 
 
 def _null_steps(history: int, n_series: int) -> int:
     """Series (base generator, flat level, growth U(-2 %, +5 %)) on which the production search finds a
     level step, of ``n_series``."""
-    cls = StressClass("null", history, _flat)
+    return _steps(StressClass("null", history, _flat), n_series)
+
+
+def _steps(cls: StressClass, n_series: int) -> int:
+    """Series of ``cls`` (base generator, April start) on which the production search finds a level step."""
+    history = cls.history
     found = 0
     for s in range(n_series):
         y, weeks = _generate(cls, ORIGIN, np.random.default_rng([13, history, s]))
@@ -37,12 +49,37 @@ def _null_steps(history: int, n_series: int) -> int:
 
 
 def test_the_weekly_search_is_oversized_on_null_series() -> None:
-    """300 null series each: 156 weeks (season in the design, nominal 5 %) find a step on 18 (6 %); 104
-    weeks (nominal 1 %) on 8 (2.7 %) with one harmonic in the 2-3-year weekly design (session 13, round 3),
+    """300 null series each: 156 weeks (season in the design, nominal 5 % + 2.5 % for the last quarter since
+    session 14) find a step on 20 (6.7 %; 18 before: the bias-corrected phi removes some, the recent-window
+    test adds some); 104
+    weeks (nominal 1 %) on 7 (2.3 %; 8 before session 14's bias-corrected phi) with one harmonic in the 2-3-year weekly design (session 13, round 3),
     20 (6.7 %) without it. On 1,000 series, before the harmonic: 10.0 % and 9.1 %, twice and nine times
     nominal. The false steps are what the small-counts class pays for."""
-    assert _null_steps(156, 300) == 18
-    assert _null_steps(104, 300) == 8
+    assert _null_steps(156, 300) == 20
+    assert _null_steps(104, 300) == 7
+
+
+def test_a_drop_eight_weeks_before_the_start_is_found_more_often() -> None:
+    """-30 % over the last 8 of 156 weeks: the recent-window test at 2.5 % (session 14) finds the step in
+    more series than the whole search alone (pinned count; before session 14: see docs/method.md)."""
+    assert _steps(StressClass("drop 8", 156, _drop(8)), 100) == DROP8_FOUND
+
+
+def test_residual_autocorrelation_bias_by_hand() -> None:
+    """Sum of H[t, t+1] over n - p (Durbin and Watson 1950): a level on 4 points, H = 1/4, gives
+    (3/4)/3; level and trend on t = 0, 1, 2, H[i, j] = 1/3 + (t_i - 1)(t_j - 1)/2, gives (1/3 + 1/3)/1."""
+    assert residual_autocorrelation_bias(np.ones((4, 1))) == pytest.approx(0.25)
+    X = np.column_stack([np.ones(3), np.arange(3.0)])
+    assert residual_autocorrelation_bias(X) == pytest.approx(2 / 3)
+
+
+def test_recent_window_critical_value_lies_between_one_date_and_every_date() -> None:
+    """The last quarter of three weekly years (breaks 143..150 of 156, log lambda = 0.82): above the
+    2.5 % value of one pre-specified date (chi-squared 1, 5.02), below the 5 % value of the search over
+    every date (9.81)."""
+    value = recent_shift_critical_value(156, 143, 6)
+    assert value == pytest.approx(7.88, abs=0.005)
+    assert 5.02 < value < shift_critical_value(156, 6, 0.05)
 
 
 def test_residual_lag1_autocorrelation_of_a_weekly_fit_is_biased_down() -> None:
@@ -58,3 +95,5 @@ def test_residual_lag1_autocorrelation_of_a_weekly_fit_is_biased_down() -> None:
     assert X.shape[1] == 11
     assert -0.10 < float(np.mean(rho1)) < -0.05
     assert float(np.mean(np.array(rho1) <= 0)) > 0.75
+    corrected = np.array(rho1) + residual_autocorrelation_bias(X)
+    assert abs(float(np.mean(corrected))) < 0.015

@@ -12,7 +12,10 @@ divided by the long-run variance factor :math:`\phi = (1 + \rho_1)/(1 - \rho_1)`
 model *with* the step (:math:`\rho_1` their lag-1 autocorrelation, clipped to [0, 0.8]), exceeds the
 critical value of Andrews' sup-LR test for the trimming used (Andrews, *Econometrica* 61, 1993): at the
 5 % level when a seasonal model is fitted (two years or more), at the 1 % level otherwise (an unmodelled
-seasonal swing looks like a step, so stronger evidence is asked). Weekly demand is autocorrelated, and a
+seasonal swing looks like a step, so stronger evidence is asked). For weekly series :math:`\rho_1` is
+first raised by its expected down-bias (:func:`residual_autocorrelation_bias`) and, at the 5 % level, the
+last quarter's breaks are also tested alone at 2.5 % (:func:`level_shift_test`). Weekly demand is
+autocorrelated, and a
 statistic that assumes independent weeks fires on most real series. The critical value depends on the
 trimming through :math:`\lambda = \pi_2 (1 - \pi_1) / (\pi_1 (1 - \pi_2))` (Estrella, *Econometric
 Theory* 19, 2003); :data:`SHIFT_CRITICAL_TABLE` holds it from a simulation of the limiting process (20,000
@@ -70,6 +73,7 @@ __all__ = [
     "GROWTH_PRIOR_SD",
     "IMPLAUSIBLE_RATIO",
     "MONTHLY_SHIFT_CRITICAL_TABLE",
+    "RECENT_SHIFT_CRITICAL_TABLE",
     "SHIFT_CRITICAL_TABLE",
     "SHORT_SEARCH_HARMONICS",
     "GrowthEstimate",
@@ -84,6 +88,8 @@ __all__ = [
     "long_run_factor",
     "monthly_shift_critical_value",
     "plausible_forecast",
+    "recent_shift_critical_value",
+    "residual_autocorrelation_bias",
     "screen_level_shift",
     "shift_critical_value",
     "shift_min_segment",
@@ -166,16 +172,17 @@ def screen_level_shift(
     offset: npt.ArrayLike | None = None,
     *,
     min_segment: int = 6,
+    first: int = 0,
 ) -> int | None:
     r"""Most likely position of one level shift: the index :math:`b` maximising the drop in the residual sum
     of squares of :math:`\log(y + 0.5) - o` on ``[X, 1{i >= b}]`` (ordinary least squares, all :math:`b`
-    at once by the Frisch-Waugh projection), over ``min_segment .. n - min_segment``. None when the
-    series is too short.
+    at once by the Frisch-Waugh projection), over ``max(min_segment, first) .. n - min_segment``. None
+    when the series is too short.
     """
     yy = np.asarray(y, dtype=np.float64)
     n = yy.size
-    lo = min_segment
-    hi = n - lo
+    lo = max(min_segment, first)
+    hi = n - min_segment
     if hi < lo:
         return None
     ly = np.log(yy + 0.5) - (0.0 if offset is None else np.asarray(offset, dtype=np.float64))
@@ -189,25 +196,54 @@ def screen_level_shift(
     return int(cand[int(np.argmax(gain))])
 
 
+def residual_autocorrelation_bias(X: FloatArray) -> float:
+    r"""Expected lag-1 autocorrelation of least-squares residuals of independent errors on design ``X``,
+    with its sign reversed: :math:`\sum_t H_{t,t+1} / (n - p)`, :math:`H = X(X^\top X)^{-1}X^\top`.
+
+    The residuals are :math:`e = (I - H)\varepsilon`, so :math:`E\,\sum_t e_t e_{t+1} = -\sigma^2 \sum_t
+    H_{t,t+1}` and :math:`E\,\sum_t e_t^2 = \sigma^2 (n - p)` (the design-dependent mean of the
+    residuals' serial correlation behind the Durbin-Watson bounds: Durbin and Watson, *Biometrika* 37,
+    1950). Smooth columns (level, trend, harmonics, a step) give about :math:`p/n`: 0.06 for the 156-week
+    search design.
+
+    Examples
+    --------
+    >>> round(residual_autocorrelation_bias(np.ones((4, 1))), 4)  # H = 1/4 everywhere: (3/4) / 3
+    0.25
+    """
+    n, p = X.shape
+    q, _ = np.linalg.qr(X)
+    return float(np.einsum("ij,ij->", q[1:], q[:-1])) / max(n - p, 1)
+
+
 def level_shift_statistic(
-    y: FloatArray, X: FloatArray, offset: FloatArray, *, min_segment: int
+    y: FloatArray,
+    X: FloatArray,
+    offset: FloatArray,
+    *,
+    min_segment: int,
+    first: int = 0,
+    bias_corrected: bool = False,
 ) -> tuple[int, float] | None:
-    """The most likely level shift (:func:`screen_level_shift`) and its autocorrelation-adjusted LR
-    statistic :math:`2\\Delta\\ell / \\phi` (module docstring); None when the series is too short or a
-    fit fails."""
+    r"""The most likely level shift (:func:`screen_level_shift`, breaks from ``first``) and its
+    autocorrelation-adjusted LR statistic :math:`2\Delta\ell / \phi` (module docstring); None when the
+    series is too short or a fit fails. With ``bias_corrected`` the lag-1 autocorrelation in
+    :math:`\phi` is first raised by :func:`residual_autocorrelation_bias` of the design with the step."""
     n = y.size
-    b = screen_level_shift(y, X, offset, min_segment=min_segment)
+    b = screen_level_shift(y, X, offset, min_segment=min_segment, first=first)
     if b is None:
         return None
     step = (np.arange(n) >= b).astype(np.float64)
+    design = np.column_stack([X, step])
     try:
         base = fit_negbin(y, X, offset)
-        shifted = fit_negbin(y, np.column_stack([X, step]), offset)
+        shifted = fit_negbin(y, design, offset)
     except np.linalg.LinAlgError:
         return None
     if not (math.isfinite(base.loglik) and math.isfinite(shifted.loglik)):
         return None
-    return b, 2.0 * (shifted.loglik - base.loglik) / long_run_factor(shifted.rho1)
+    rho1 = shifted.rho1 + (residual_autocorrelation_bias(design) if bias_corrected else 0.0)
+    return b, 2.0 * (shifted.loglik - base.loglik) / long_run_factor(rho1)
 
 
 def level_shift_test(
@@ -219,16 +255,62 @@ def level_shift_test(
     level: float = 0.01,
     periods_per_year: float = 52.0,
 ) -> tuple[int, float] | None:
-    """Index of a significant level shift and its adjusted LR statistic (:func:`level_shift_statistic`),
+    r"""Index of a significant level shift and its adjusted LR statistic (:func:`level_shift_statistic`),
     or None. The critical value is :func:`shift_critical_value` for weekly series and the larger of it
-    and :func:`monthly_shift_critical_value` for monthly ones (``periods_per_year`` under 24)."""
-    found = level_shift_statistic(y, X, offset, min_segment=min_segment)
+    and :func:`monthly_shift_critical_value` for monthly ones (``periods_per_year`` under 24).
+
+    Weekly series (docs/method.md, "Stress classes", session 14): :math:`\phi` uses the bias-corrected
+    lag-1 autocorrelation (:func:`residual_autocorrelation_bias`), and when the search over every break
+    at the 5 % level finds none, the breaks in the last quarter (:func:`recent_shift_critical_value`) are
+    tested on their own at 2.5 %: a recent step decides the level the plan rests on, and the sup over a
+    few recent dates does not pay for the 140 dates of the whole search."""
+    weekly = periods_per_year >= 24
+    found = level_shift_statistic(y, X, offset, min_segment=min_segment, bias_corrected=weekly)
     if found is None:
         return None
     critical = shift_critical_value(y.size, min_segment, level)
-    if periods_per_year < 24:
+    if not weekly:
         critical = max(critical, monthly_shift_critical_value(y.size, level))
-    return found if found[1] > critical else None
+    if found[1] > critical:
+        return found
+    if not (weekly and level == 0.05):
+        return None
+    first = y.size - round(periods_per_year / 4)
+    if first <= min_segment:
+        return None
+    recent = level_shift_statistic(y, X, offset, min_segment=min_segment, first=first, bias_corrected=True)
+    if recent is None:
+        return None
+    return recent if recent[1] > recent_shift_critical_value(y.size, first, min_segment) else None
+
+
+RECENT_SHIFT_CRITICAL_TABLE: Final = (
+    # log(lambda), 2.5 % critical value (40,000 stationary Ornstein-Uhlenbeck paths, step 0.001)
+    (0.5, 7.39),
+    (1.0, 8.15),
+    (1.5, 8.92),
+    (2.0, 9.20),
+)
+r"""(:math:`\log\lambda`, 2.5 % critical value) of the sup-LR statistic over a short window of breaks
+:math:`[\pi_1, \pi_2]`: the supremum of :math:`W(s)^2` for a stationary Ornstein-Uhlenbeck process of unit
+rate over an interval of length :math:`\tfrac12\log\lambda` (the time change of the normalised Brownian
+bridge :math:`B(t)^2/(t(1-t))`, :math:`s = \tfrac12\log(t/(1-t))`; Andrews, *Econometrica* 61, 1993)."""
+
+
+def recent_shift_critical_value(n: int, first: int, min_segment: int) -> float:
+    r"""2.5 % critical value of the sup-LR test over breaks ``first .. n - min_segment`` (linear in
+    :math:`\log\lambda`, :data:`RECENT_SHIFT_CRITICAL_TABLE`).
+
+    Examples
+    --------
+    >>> round(recent_shift_critical_value(156, 143, 6), 2)  # the last quarter of three years: log 2.27
+    7.88
+    """
+    p1 = first / n
+    p2 = (n - min_segment) / n
+    log_lam = math.log(p2 * (1 - p1) / (p1 * (1 - p2)))
+    xs, crit = zip(*RECENT_SHIFT_CRITICAL_TABLE, strict=True)
+    return float(np.interp(log_lam, xs, crit))
 
 
 def monthly_shift_critical_value(n: int, level: float = 0.01) -> float:

@@ -303,7 +303,7 @@ def recent_shift_critical_value(n: int, first: int, min_segment: int) -> float:
 
     Examples
     --------
-    >>> round(recent_shift_critical_value(156, 143, 6), 2)  # the last quarter of three years: log 2.27
+    >>> round(recent_shift_critical_value(156, 143, 6), 2)  # the last quarter of three years: lambda 2.27
     7.88
     """
     p1 = first / n

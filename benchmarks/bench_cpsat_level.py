@@ -101,14 +101,15 @@ def cover_rows(proto: cp_model_pb2.CpModelProto) -> tuple[set[int], list[tuple[i
         if ct.WhichOneof("constraint") != "linear":
             continue
         lin = ct.linear
-        mine = [(v, c) for v, c in zip(lin.vars, lin.coeffs, strict=True) if v in covered]
-        if not mine:
+        if not any(v in covered for v in lin.vars):
             continue
         holding.add(idx)
-        if len(mine) == 1 and mine[0][1] < 0 and all(c > 0 for v, c in zip(lin.vars, lin.coeffs, strict=True)
-                                                     if v not in covered):
-            rows.append((idx, -mine[0][1], {v: c for v, c in zip(lin.vars, lin.coeffs, strict=True)
-                                             if v not in covered}))
+        sign = -1 if lin.domain[0] < -(2**62) else 1  # a row written as k B - sum a x <= 0
+        terms = [(v, sign * c) for v, c in zip(lin.vars, lin.coeffs, strict=True)]
+        mine = [(v, c) for v, c in terms if v in covered]
+        rest = {v: c for v, c in terms if v not in covered}
+        if len(mine) == 1 and mine[0][1] < 0 and all(c > 0 for c in rest.values()):
+            rows.append((idx, -mine[0][1], rest))
     return holding, rows
 
 

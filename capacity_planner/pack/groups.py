@@ -22,9 +22,11 @@ Why Arrow and NumPy rather than DuckDB or Arrow's own ``group_by``: Arrow's Parq
 the pack is read (DuckDB would be a second engine of ~40 MB in the package for one query), and the grouping
 keys are Parquet dictionary indices, days and flags, i.e. small integers, for which a mixed-radix code and
 one ``bincount`` is cheaper than a hash aggregation (``pyarrow.Table.group_by`` on the four columns: 0.30 s
-of CPU on the trust sample, the codes and ``bincount`` below ~0.15 s). The file is read with Arrow's thread
-pool off and a batch at a time: with threads the read cost 0.5-1.0 s more system time on the
-2-core machine (page faults and memory returned between threads), and a batch's buffers are reused
+of CPU on the trust sample, the codes and ``bincount`` below ~0.15 s). DuckDB was measured on this job in
+session 14 (docs/benchmarks.md): its two-core aggregate is faster, but handing back 431,003 groups as
+typed pandas columns with witness rows costs about what it saves, at 1.6x the CPU. The file is read
+with Arrow's thread pool off and a batch at a time: with threads the read cost 0.5-1.0 s more system time
+on the 2-core machine (page faults and memory returned between threads), and a batch's buffers are reused
 for the next.
 
 A file is not grouped (``None``: the caller reads it as runs or rows) when grouping could change what the

@@ -18,11 +18,13 @@ from capacity_planner.demand.forecast_rules import (
     recent_shift_critical_value,
     residual_autocorrelation_bias,
     shift_critical_value,
+    weekly_shift_critical_value,
 )
 from capacity_planner.demand.history import calendar_regressors, week_index
 from capacity_planner.demand.stress import StressClass, _drop, _flat, _generate
 
-DROP8_FOUND = 72  # 65 before session 14 (the 5 % search alone, phi from the raw lag-1 value)
+DROP8_FOUND = 70  # 65 before session 14 (the 5 % search alone, phi from the raw lag-1 value); 72 before
+# the simulated weekly critical value (session 14, round 2)
 ORIGIN = int(week_index(np.array([np.datetime64("2026-04-06", "D")]))[0])
 
 
@@ -50,19 +52,30 @@ def _steps(cls: StressClass, n_series: int) -> int:
 
 def test_the_weekly_search_is_oversized_on_null_series() -> None:
     """300 null series each: 156 weeks (season in the design, nominal 5 % + 2.5 % for the last quarter since
-    session 14) find a step on 20 (6.7 %; 18 before: the bias-corrected phi removes some, the recent-window
-    test adds some); 104
-    weeks (nominal 1 %) on 7 (2.3 %; 8 before session 14's bias-corrected phi) with one harmonic in the 2-3-year weekly design (session 13, round 3),
-    20 (6.7 %) without it. On 1,000 series, before the harmonic: 10.0 % and 9.1 %, twice and nine times
+    session 14) find a step on 18 (6.0 %; 20 with the limiting critical value of the whole search, 18
+    before session 14); 104 weeks (nominal 1 %) on 6 (2.0 %; 7 with the limiting value, 8 before session
+    14's bias-corrected phi) with one harmonic in the 2-3-year weekly design (session 13, round 3),
+    20 (6.7 %) without it. Session 14, round 2: the whole search's critical value is simulated under the
+    weekly design (WEEKLY_SHIFT_CRITICAL_TABLE, 10.65 at 156 weeks against 9.81). On 1,000 series, before the harmonic: 10.0 % and 9.1 %, twice and nine times
     nominal. The false steps are what the small-counts class pays for."""
-    assert _null_steps(156, 300) == 20
-    assert _null_steps(104, 300) == 7
+    assert _null_steps(156, 300) == 18
+    assert _null_steps(104, 300) == 6
 
 
 def test_a_drop_eight_weeks_before_the_start_is_found_more_often() -> None:
     """-30 % over the last 8 of 156 weeks: the recent-window test at 2.5 % (session 14) finds the step in
     more series than the whole search alone (pinned count; before session 14: see docs/method.md)."""
     assert _steps(StressClass("drop 8", 156, _drop(8)), 100) == DROP8_FOUND
+
+
+def test_weekly_critical_value_is_above_the_limiting_one() -> None:
+    """The simulated finite-sample values (WEEKLY_SHIFT_CRITICAL_TABLE) exceed Andrews' limiting ones at
+    6-week trimming, and are interpolated in n: 143 weeks lies halfway between 130 and 156."""
+    assert weekly_shift_critical_value(156, 0.05) == pytest.approx(10.65)
+    assert weekly_shift_critical_value(156, 0.05) > shift_critical_value(156, 6, 0.05)
+    assert weekly_shift_critical_value(104, 0.01) > shift_critical_value(104, 6, 0.01)
+    assert weekly_shift_critical_value(143, 0.05) == pytest.approx((10.72 + 10.65) / 2)
+    assert weekly_shift_critical_value(300, 0.05) == pytest.approx(10.65)
 
 
 def test_residual_autocorrelation_bias_by_hand() -> None:

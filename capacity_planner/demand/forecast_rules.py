@@ -14,7 +14,9 @@ critical value of Andrews' sup-LR test for the trimming used (Andrews, *Economet
 5 % level when a seasonal model is fitted (two years or more), at the 1 % level otherwise (an unmodelled
 seasonal swing looks like a step, so stronger evidence is asked). For weekly series :math:`\rho_1` is
 first raised by its expected down-bias (:func:`residual_autocorrelation_bias`) and, at the 5 % level, the
-last quarter's breaks are also tested alone at 2.5 % (:func:`level_shift_test`). Weekly demand is
+last quarter's breaks are also tested alone at 2.5 % (:func:`level_shift_test`); from two years the
+search over every break uses the larger of the limiting critical value and :data:`WEEKLY_SHIFT_CRITICAL_TABLE`
+(simulated in finite samples under the weekly search design). Weekly demand is
 autocorrelated, and a
 statistic that assumes independent weeks fires on most real series. The critical value depends on the
 trimming through :math:`\lambda = \pi_2 (1 - \pi_1) / (\pi_1 (1 - \pi_2))` (Estrella, *Econometric
@@ -93,6 +95,7 @@ __all__ = [
     "screen_level_shift",
     "shift_critical_value",
     "shift_min_segment",
+    "weekly_shift_critical_value",
     "year_on_year_growth",
 ]
 
@@ -271,6 +274,8 @@ def level_shift_test(
     critical = shift_critical_value(y.size, min_segment, level)
     if not weekly:
         critical = max(critical, monthly_shift_critical_value(y.size, level))
+    elif y.size >= WEEKLY_SHIFT_CRITICAL_TABLE[0][0]:
+        critical = max(critical, weekly_shift_critical_value(y.size, level))
     if found[1] > critical:
         return found
     if not (weekly and level == 0.05):
@@ -311,6 +316,29 @@ def recent_shift_critical_value(n: int, first: int, min_segment: int) -> float:
     log_lam = math.log(p2 * (1 - p1) / (p1 * (1 - p2)))
     xs, crit = zip(*RECENT_SHIFT_CRITICAL_TABLE, strict=True)
     return float(np.interp(log_lam, xs, crit))
+
+
+WEEKLY_SHIFT_CRITICAL_TABLE: Final = (
+    # weeks n, 5 % and 1 % critical values (benchmarks/shift_critical_weekly.py, 2,000 null series of the
+    # stress generator in each of two level ranges, the larger centile; session 14, round 2)
+    (104, 10.34, 13.77),
+    (130, 10.72, 14.48),
+    (156, 10.65, 14.14),
+)
+"""(:math:`n`, 5 % and 1 % critical values) of the bias-corrected, autocorrelation-adjusted sup-LR
+statistic of the search over every break of a weekly series of :math:`n` weeks, under the search design
+:mod:`~capacity_planner.demand.forecast` uses at that length, simulated in finite samples
+(``benchmarks/shift_critical_weekly.py``). Against the limiting values 9.81 (156 weeks, 5 %) and 13.15
+(104 weeks, 1 %)."""
+
+
+def weekly_shift_critical_value(n: int, level: float = 0.05) -> float:
+    """Finite-sample critical value of the weekly search over every break from two years
+    (:data:`WEEKLY_SHIFT_CRITICAL_TABLE`, linear in :math:`n` between its rows, its last row beyond)."""
+    if level not in (0.05, 0.01):
+        raise ValueError(f"level must be 0.05 or 0.01, not {level}")
+    ns, five, one = zip(*WEEKLY_SHIFT_CRITICAL_TABLE, strict=True)
+    return float(np.interp(n, ns, five if level == 0.05 else one))
 
 
 def monthly_shift_critical_value(n: int, level: float = 0.01) -> float:

@@ -1,0 +1,64 @@
+"""Finite-sample critical values of the weekly level-shift search over every break (issue 12, item 2).
+
+Usage: python benchmarks/shift_critical_weekly.py [simulations per setting]
+Prints, for 104, 130 and 156 weeks, the 95th and 99th centiles of the full search's statistic on null series.
+
+Null series are the stress generator's with no step (``capacity_planner.demand.stress._generate``, flat
+multiplier: NB counts, level U(15, 80) or U(5, 20) a week, growth U(-2 %, +5 %), a ±3-15 % season, holiday
+effects and an AR(1) disturbance, rho 0.5, sd 0.04), the four plan starts pooled, seeds
+[14, weeks, level range, s] (the size tests use [13, ...]). The statistic is the bias-corrected,
+autocorrelation-adjusted sup-LR of the first search (``level_shift_statistic``) under the design the
+forecast uses at that length (``forecast._search_design``); the critical value is the larger of the two
+level ranges' centiles, as the monthly table (``benchmarks/shift_critical_monthly.py``) takes the largest.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from capacity_planner.demand.forecast import MAX_HARMONICS_WEEKLY, WEEKS_PER_YEAR, _search_design, _Series
+from capacity_planner.demand.forecast_models import NegBinGLM
+from capacity_planner.demand.forecast_rules import level_shift_statistic, shift_min_segment
+from capacity_planner.demand.history import calendar_regressors, week_index
+from capacity_planner.demand.stress import PLAN_STARTS, StressClass, _flat, _generate
+
+LENGTHS = (104, 130, 156)
+LEVEL_RANGES = ((15.0, 80.0), (5.0, 20.0))
+
+
+def null_statistic(weeks_of_history: int, cls: StressClass, origin: int, rng: np.random.Generator) -> float:
+    """The adjusted sup-LR statistic of the first search on one null series (0 when no fit)."""
+    y, weeks = _generate(cls, origin, rng)
+    y, weeks = y[:-52], weeks[:-52]
+    data = _Series(y, weeks.astype(np.float64), calendar_regressors(weeks), None, WEEKS_PER_YEAR)
+    model = NegBinGLM(WEEKS_PER_YEAR, trend=True, n_harmonics=MAX_HARMONICS_WEEKLY)
+    X, off, _ = _search_design(data, model)
+    found = level_shift_statistic(
+        y, X, off, min_segment=shift_min_segment(WEEKS_PER_YEAR), bias_corrected=True
+    )
+    return 0.0 if found is None else found[1]
+
+
+def main() -> None:
+    sims = int(sys.argv[1]) if len(sys.argv) > 1 else 400
+    origins = [int(week_index(np.array([np.datetime64(s, "D")]))[0]) for s in PLAN_STARTS]
+    with np.errstate(all="ignore"):
+        for n in LENGTHS:
+            five, one = [], []
+            for li, levels in enumerate(LEVEL_RANGES):
+                cls = StressClass("null", n, _flat, level=levels)
+                stats = [
+                    null_statistic(n, cls, origins[s % 4], np.random.default_rng([14, n, li, s]))
+                    for s in range(sims)
+                ]
+                five.append(float(np.quantile(stats, 0.95)))
+                one.append(float(np.quantile(stats, 0.99)))
+            print(f"    ({n}, {max(five):.2f}, {max(one):.2f}),  # by level range 5 %: "
+                  + " ".join(f"{v:.2f}" for v in five) + "; 1 %: " + " ".join(f"{v:.2f}" for v in one),
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()

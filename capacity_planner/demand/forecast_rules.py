@@ -15,10 +15,10 @@ critical value of Andrews' sup-LR test for the trimming used (Andrews, *Economet
 seasonal swing looks like a step, so stronger evidence is asked). For weekly series :math:`\rho_1` is
 first raised by its expected down-bias (:func:`residual_autocorrelation_bias`) and, at the 5 % level, the
 last quarter's breaks are also tested alone at 2.5 % (:func:`level_shift_test`); from two years the
-search over every break uses the larger of the limiting critical value and :data:`WEEKLY_SHIFT_CRITICAL_TABLE`
-(simulated in finite samples under the weekly search design). Weekly demand is
-autocorrelated, and a
-statistic that assumes independent weeks fires on most real series. The critical value depends on the
+search over every break uses the larger of the limiting critical value and
+:data:`WEEKLY_SHIFT_CRITICAL_TABLE` (simulated in finite samples under the weekly search design). Weekly
+demand is autocorrelated, and a statistic that assumes independent weeks fires on most real series. The
+critical value depends on the
 trimming through :math:`\lambda = \pi_2 (1 - \pi_1) / (\pi_1 (1 - \pi_2))` (Estrella, *Econometric
 Theory* 19, 2003); :data:`SHIFT_CRITICAL_TABLE` holds it from a simulation of the limiting process (20,000
 Brownian bridges on 4,000 steps; 12.37 and 8.82 at 15 % trimming against Andrews' 12.16 and 8.85).
@@ -304,7 +304,9 @@ bridge :math:`B(t)^2/(t(1-t))`, :math:`s = \tfrac12\log(t/(1-t))`; Andrews, *Eco
 
 def recent_shift_critical_value(n: int, first: int, min_segment: int) -> float:
     r"""2.5 % critical value of the sup-LR test over breaks ``first .. n - min_segment`` (linear in
-    :math:`\log\lambda`, :data:`RECENT_SHIFT_CRITICAL_TABLE`).
+    :math:`\log\lambda`, :data:`RECENT_SHIFT_CRITICAL_TABLE`). The last quarter of a weekly search gives
+    :math:`\log\lambda \approx 0.8` at every length; outside the table's range (0.5-2.0) its end values
+    are held, which would be lenient for a wider window, so callers keep to the last quarter.
 
     Examples
     --------

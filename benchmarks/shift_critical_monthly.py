@@ -44,22 +44,26 @@ def null_statistic(n: int, level: float, rho: float, rng: np.random.Generator) -
     return 0.0 if found is None else found[1]
 
 
+def print_table_row(n: int, settings: list[list[float]], label: str, digits: int) -> None:
+    """One ``(n, 5 % value, 1 % value)`` table row: the largest 95th and 99th centiles of the null statistic
+    over the simulated settings, each setting's centiles in the comment."""
+    five = [float(np.quantile(stats, 0.95)) for stats in settings]
+    one = [float(np.quantile(stats, 0.99)) for stats in settings]
+    print(f"    ({n}, {max(five):.2f}, {max(one):.2f}),  # by {label} 5 %: "
+          + " ".join(f"{v:.{digits}f}" for v in five) + "; 1 %: " + " ".join(f"{v:.{digits}f}" for v in one),
+          flush=True)
+
+
 def main() -> None:
     sims = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     with np.errstate(all="ignore"):
         for n in LENGTHS:
-            five, one = [], []
-            for li, level in enumerate(LEVELS):
-                for ri, rho in enumerate(RHOS):
-                    stats = [
-                        null_statistic(n, level, rho, np.random.default_rng([n, li, ri, s]))
-                        for s in range(sims)
-                    ]
-                    five.append(float(np.quantile(stats, 0.95)))
-                    one.append(float(np.quantile(stats, 0.99)))
-            print(f"    ({n}, {max(five):.2f}, {max(one):.2f}),  # by setting 5 %: "
-                  + " ".join(f"{v:.1f}" for v in five) + "; 1 %: " + " ".join(f"{v:.1f}" for v in one),
-                  flush=True)
+            settings = [
+                [null_statistic(n, level, rho, np.random.default_rng([n, li, ri, s])) for s in range(sims)]
+                for li, level in enumerate(LEVELS)
+                for ri, rho in enumerate(RHOS)
+            ]
+            print_table_row(n, settings, "setting", digits=1)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+from shift_critical_monthly import print_table_row  # the same table row (run from benchmarks/)
 
 from capacity_planner.demand.forecast import MAX_HARMONICS_WEEKLY, WEEKS_PER_YEAR, _search_design, _Series
 from capacity_planner.demand.forecast_models import NegBinGLM
@@ -46,18 +47,12 @@ def main() -> None:
     origins = [int(week_index(np.array([np.datetime64(s, "D")]))[0]) for s in PLAN_STARTS]
     with np.errstate(all="ignore"):
         for n in LENGTHS:
-            five, one = [], []
+            settings = []
             for li, levels in enumerate(LEVEL_RANGES):
                 cls = StressClass("null", n, _flat, level=levels)
-                stats = [
-                    null_statistic(n, cls, origins[s % 4], np.random.default_rng([14, n, li, s]))
-                    for s in range(sims)
-                ]
-                five.append(float(np.quantile(stats, 0.95)))
-                one.append(float(np.quantile(stats, 0.99)))
-            print(f"    ({n}, {max(five):.2f}, {max(one):.2f}),  # by level range 5 %: "
-                  + " ".join(f"{v:.2f}" for v in five) + "; 1 %: " + " ".join(f"{v:.2f}" for v in one),
-                  flush=True)
+                settings.append([null_statistic(n, cls, origins[s % 4], np.random.default_rng([14, n, li, s]))
+                                 for s in range(sims)])
+            print_table_row(n, settings, "level range", digits=2)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,7 @@ import numpy as np
 import numpy.typing as npt
 
 from capacity_planner.demand.forecast_kernels import (
+    NegBinFit,
     fit_negbin,
     lag1_autocorrelation,
     long_run_factor,
@@ -227,11 +228,13 @@ def level_shift_statistic(
     min_segment: int,
     first: int = 0,
     bias_corrected: bool = False,
+    base: NegBinFit | None = None,
 ) -> tuple[int, float] | None:
     r"""The most likely level shift (:func:`screen_level_shift`, breaks from ``first``) and its
     autocorrelation-adjusted LR statistic :math:`2\Delta\ell / \phi` (module docstring); None when the
     series is too short or a fit fails. With ``bias_corrected`` the lag-1 autocorrelation in
-    :math:`\phi` is first raised by :func:`residual_autocorrelation_bias` of the design with the step."""
+    :math:`\phi` is first raised by :func:`residual_autocorrelation_bias` of the design with the step.
+    ``base``: the fit without the step on ``X`` when the caller has it (fitted here otherwise)."""
     n = y.size
     b = screen_level_shift(y, X, offset, min_segment=min_segment, first=first)
     if b is None:
@@ -239,7 +242,7 @@ def level_shift_statistic(
     step = (np.arange(n) >= b).astype(np.float64)
     design = np.column_stack([X, step])
     try:
-        base = fit_negbin(y, X, offset)
+        base = fit_negbin(y, X, offset) if base is None else base
         shifted = fit_negbin(y, design, offset)
     except np.linalg.LinAlgError:
         return None
@@ -268,7 +271,13 @@ def level_shift_test(
     tested on their own at 2.5 %: a recent step decides the level the plan rests on, and the sup over a
     few recent dates does not pay for the 140 dates of the whole search."""
     weekly = periods_per_year >= 24
-    found = level_shift_statistic(y, X, offset, min_segment=min_segment, bias_corrected=weekly)
+    if y.size < 2 * min_segment:  # no break to search (screen_level_shift)
+        return None
+    try:  # the model without a step, shared by the search over every break and the recent window's
+        base = fit_negbin(y, X, offset)
+    except np.linalg.LinAlgError:
+        return None
+    found = level_shift_statistic(y, X, offset, min_segment=min_segment, bias_corrected=weekly, base=base)
     if found is None:
         return None
     critical = shift_critical_value(y.size, min_segment, level)
@@ -283,7 +292,8 @@ def level_shift_test(
     first = y.size - round(periods_per_year / 4)
     if first <= min_segment:
         return None
-    recent = level_shift_statistic(y, X, offset, min_segment=min_segment, first=first, bias_corrected=True)
+    recent = level_shift_statistic(y, X, offset, min_segment=min_segment, first=first, bias_corrected=True,
+                                   base=base)
     if recent is None:
         return None
     return recent if recent[1] > recent_shift_critical_value(y.size, first, min_segment) else None

@@ -56,8 +56,8 @@ def test_the_weekly_search_is_oversized_on_null_series() -> None:
     before session 14); 104 weeks (nominal 1 %) on 6 (2.0 %; 7 with the limiting value, 8 before session
     14's bias-corrected phi) with one harmonic in the 2-3-year weekly design (session 13, round 3),
     20 (6.7 %) without it. Session 14, round 2: the whole search's critical value is simulated under the
-    weekly design (WEEKLY_SHIFT_CRITICAL_TABLE, 10.65 at 156 weeks against 9.81). On 1,000 series, before the harmonic: 10.0 % and 9.1 %, twice and nine times
-    nominal. The false steps are what the small-counts class pays for."""
+    weekly design (WEEKLY_SHIFT_CRITICAL_TABLE, 10.65 at 156 weeks against 9.81). On 1,000 series, before
+    the harmonic: 10.0 % and 9.1 %, twice and nine times nominal. The false steps are what the small-counts class pays for."""
     assert _null_steps(156, 300) == 18
     assert _null_steps(104, 300) == 6
 

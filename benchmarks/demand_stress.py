@@ -1,6 +1,7 @@
 """Stress table of demand sizing (issue 12): generated weekly series and real monthly A&E attendances.
 
 Usage: python benchmarks/demand_stress.py [n_series] [ae_attendances.csv] [seed] [diagnose|halves] [alt]
+       [dips]
 Prints one row per stress class (docs/method.md, "Back-test", records the output), with the standard
 errors of pooled coverage and of the pinball ratio (series-origins as clusters). Another ``seed`` draws
 other generated series and other thinnings of the real ones: the tables' Monte Carlo error. With
@@ -10,7 +11,9 @@ prints the real table only, once for each half of the providers (split by the ra
 and odd; nothing is fitted to either half, so each is a hold-out score of the other's choices). With
 ``alt`` the generated series come from the second, independent generator (``generator="alt"`` of
 :func:`~capacity_planner.demand.stress.stress_runs`: a two-harmonic winter peak, a summer-holiday dip,
-AR(1) rho 0.7-0.8, NB2 alpha 1/10); the real table does not depend on it.
+AR(1) rho 0.7-0.8, NB2 alpha 1/10); the real table does not depend on it. With ``dips`` the generated table
+is of :data:`~capacity_planner.demand.stress.RECENT_DIP_CLASSES` (temporary changes within the last two
+years, session 15) and the real table is not run.
 """
 
 from __future__ import annotations
@@ -20,7 +23,14 @@ import time
 
 import pandas as pd
 
-from capacity_planner.demand.stress import diagnose, real_stress_runs, stress_runs, summarise_stress
+from capacity_planner.demand.stress import (
+    RECENT_DIP_CLASSES,
+    STRESS_CLASSES,
+    diagnose,
+    real_stress_runs,
+    stress_runs,
+    summarise_stress,
+)
 
 
 def main() -> None:
@@ -40,11 +50,14 @@ def main() -> None:
         f"Generated weekly series ({generator} generator): {n_series} series x 4 plan starts per class "
         f"(seed {seed})"
     )
-    runs = stress_runs(n_series=n_series, seed=seed, generator=generator)
+    classes = RECENT_DIP_CLASSES if "dips" in words else STRESS_CLASSES
+    runs = stress_runs(classes, n_series=n_series, seed=seed, generator=generator)
     print(summarise_stress(runs).round(3).to_string(index=False))
     if show_diagnosis:
         print(diagnose(runs).round(3).to_string(index=False))
     print(f"({time.perf_counter() - start:.0f} s)")
+    if "dips" in words:
+        return
     start = time.perf_counter()
     print("\nReal monthly A&E attendances (type 1, 130 providers, every quarterly start the history allows)")
     runs = real_stress_runs(real, seed=seed)

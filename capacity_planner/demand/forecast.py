@@ -107,9 +107,13 @@ from capacity_planner.demand.forecast_rules import (
     growth_change_draws,
     growth_data_weight,
     growth_lag_sd,
+    level_shift_statistic,
     level_shift_test,
     plausible_forecast,
     shift_min_segment,
+    temporary_shift_critical_value,
+    temporary_shift_statistic,
+    window_critical_value,
     year_on_year_growth,
 )
 
@@ -455,23 +459,83 @@ def _level_shift(data: _Series, model: NegBinGLM) -> list[float]:
     """Periods of the level steps found, oldest first (the last is where the current level starts; empty
     when none): a significant level shift (:func:`~capacity_planner.demand.forecast_rules.level_shift_test`),
     then again in the periods after it (up to :data:`MAX_SHIFT_SEARCHES` times, while two years or more
-    follow the last one), so a dip followed by a recovery ends at the recovery."""
+    follow the last one), so a dip followed by a recovery ends at the recovery; when fewer than two years
+    follow the last step, a second step beside it (:func:`_another_step`)."""
     P = data.periods_per_year
-    start = 0
-    found_at: list[float] = []
+    starts: list[int] = []
     for _ in range(MAX_SHIFT_SEARCHES):
+        start = starts[-1] if starts else 0
         part = data.tail(start)
-        if part.y.size < (2 * shift_min_segment(P) + 1 if start == 0 else 2 * round(P)):
+        if starts and part.y.size < 2 * round(P) and P >= 24:  # too short a tail for a search of its own
+            extra = _another_step(data, model, starts)
+            if extra is None:
+                break
+            starts = sorted([*starts, extra])
+            continue
+        if part.y.size < (2 * shift_min_segment(P) + 1 if not starts else 2 * round(P)):
             break
         X, off, level = _search_design(part, model)
         found = level_shift_test(
             part.y, X, off, min_segment=shift_min_segment(P), level=level, periods_per_year=P
         )
         if found is None:
+            if not starts:
+                starts = _temporary_shift(data, X, off)
             break
-        start += found[0]
-        found_at.append(float(data.t[start]))
-    return found_at
+        starts.append(start + found[0])
+    return [float(data.t[s]) for s in starts]
+
+
+def _temporary_shift(data: _Series, X: FloatArray, off: FloatArray) -> list[int]:
+    r"""The two steps of a significant temporary level change (a dip or a closure and its recovery, a
+    surge and its end) in a weekly series where no single step is found: one step cannot describe a level
+    that comes back, and its residuals' autocorrelation then hides it (:func:`temporary_shift_statistic`,
+    1 % level, :func:`temporary_shift_critical_value`). Empty for monthly series and when none is found."""
+    P = data.periods_per_year
+    if P < 24 or data.y.size < round(P):  # weekly, from a year (the table's first row)
+        return []
+    found = temporary_shift_statistic(data.y, X, off, min_segment=shift_min_segment(P))
+    if found is None or found[2] <= temporary_shift_critical_value(data.y.size, 0.01):
+        return []
+    return [found[0], found[1]]
+
+
+def _another_step(data: _Series, model: NegBinGLM, starts: list[int]) -> int | None:
+    r"""A second step beside the last one found, when fewer than two years follow it (too few for a search
+    of their own): a dip and its recovery, or a closure and its reopening, within the last two years.
+
+    Two windows are searched, each at the 1 % level with the limiting critical value of its breaks
+    (Andrews, *Econometrica* 61, 1993; :func:`window_critical_value`): after the last step (its design the
+    whole history's season and trend with a level per step found), and before it, back to the step before
+    (the history up to the last step, with the earlier steps' levels). A single step found at a recovery
+    would otherwise rest on a history with the dip in it. The window whose statistic passes its critical
+    value by the larger ratio gives the step (the epidemic alternative of Yao, *Annals of Statistics* 21,
+    1993, searched one break at a time)."""
+    P = data.periods_per_year
+    seg = shift_min_segment(P)
+    n = data.y.size
+    X, off, _ = _search_design(data, model)
+    last = starts[-1]
+    windows = (  # (periods the search sees, first break)
+        (n, last + seg),
+        (last, (starts[-2] if len(starts) > 1 else 0) + seg),
+    )
+    best: tuple[float, int] | None = None
+    for end, first in windows:
+        if end - seg < first:
+            continue
+        steps = [(np.arange(end) >= s).astype(np.float64) for s in starts if s < end]
+        design = np.column_stack([X[:end], *steps])
+        if np.linalg.matrix_rank(design) < design.shape[1]:
+            continue
+        found = level_shift_statistic(data.y[:end], design, off[:end], min_segment=seg, first=first,
+                                      bias_corrected=P >= 24)
+        if found is None:
+            continue
+        ratio = found[1] / window_critical_value(end, first, seg, 0.01)
+        if ratio > 1 and (best is None or ratio > best[0]):
+            best = (ratio, found[0])
+    return None if best is None else best[1]
 
 
 def _search_design(part: _Series, model: NegBinGLM) -> tuple[FloatArray, FloatArray, float]:

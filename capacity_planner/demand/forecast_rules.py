@@ -79,6 +79,7 @@ __all__ = [
     "RECENT_SHIFT_CRITICAL_TABLE",
     "SHIFT_CRITICAL_TABLE",
     "SHORT_SEARCH_HARMONICS",
+    "TEMPORARY_SHIFT_CRITICAL_TABLE",
     "GrowthEstimate",
     "cap_note",
     "capped_log_growth",
@@ -94,9 +95,13 @@ __all__ = [
     "recent_shift_critical_value",
     "residual_autocorrelation_bias",
     "screen_level_shift",
+    "screen_temporary_shift",
     "shift_critical_value",
     "shift_min_segment",
+    "temporary_shift_critical_value",
+    "temporary_shift_statistic",
     "weekly_shift_critical_value",
+    "window_critical_value",
     "year_on_year_growth",
 ]
 
@@ -170,6 +175,25 @@ def shift_critical_value(n: int, lo: int, level: float = 0.01) -> float:
     return float(np.interp(log_lam, xs, five if level == 0.05 else one))
 
 
+def window_critical_value(n: int, first: int, min_segment: int, level: float = 0.01) -> float:
+    r"""Critical value (``level`` 0.05 or 0.01) of the sup-LR test over the breaks ``first .. n -
+    min_segment`` (:data:`SHIFT_CRITICAL_TABLE`, linear in :math:`\log\lambda`; a narrower window than the
+    table's first row takes that row, which is conservative).
+
+    Examples
+    --------
+    >>> round(window_critical_value(156, 126, 6), 2)  # the last 30 weeks but 6 of three years
+    11.09
+    """
+    if level not in (0.05, 0.01):
+        raise ValueError(f"level must be 0.05 or 0.01, not {level}")
+    p1 = first / n
+    p2 = (n - min_segment) / n
+    log_lam = math.log(p2 * (1 - p1) / (p1 * (1 - p2)))
+    xs, five, one = zip(*SHIFT_CRITICAL_TABLE, strict=True)
+    return float(np.interp(log_lam, xs, five if level == 0.05 else one))
+
+
 def screen_level_shift(
     y: npt.ArrayLike,
     X: npt.ArrayLike,
@@ -198,6 +222,94 @@ def screen_level_shift(
     den = np.einsum("ij,ij->j", proj, proj)
     gain = np.where(den > 1e-12, (proj.T @ resid) ** 2 / np.maximum(den, 1e-12), 0.0)
     return int(cand[int(np.argmax(gain))])
+
+
+def screen_temporary_shift(
+    y: npt.ArrayLike,
+    X: npt.ArrayLike,
+    offset: npt.ArrayLike | None = None,
+    *,
+    min_segment: int = 6,
+) -> tuple[int, int] | None:
+    r"""Most likely temporary level change (the epidemic alternative: a level from :math:`b_1` to
+    :math:`b_2` different from the level on both sides; Yao, *Annals of Statistics* 21, 1993): the pair
+    maximising the drop in the residual sum of squares of :math:`\log(y + 0.5) - o` on ``[X, 1{b_1 <= i <
+    b_2}]`` over ``min_segment <= b_1``, ``b_2 - b_1 >= min_segment``, ``b_2 <= n - min_segment``. All pairs
+    at once: with :math:`p_b` the step :math:`1\{i \ge b\}` projected off ``X`` and :math:`r` the residual,
+    the block is :math:`p_{b_1} - p_{b_2}`, so its gain is :math:`(c_1 - c_2)^2 / (G_{11} + G_{22} -
+    2G_{12})`, :math:`c = P^\top r`, :math:`G = P^\top P`. None when the series is too short.
+    """
+    yy = np.asarray(y, dtype=np.float64)
+    n = yy.size
+    cand = np.arange(min_segment, n - min_segment + 1)
+    if cand.size < min_segment + 1:
+        return None
+    ly = np.log(yy + 0.5) - (0.0 if offset is None else np.asarray(offset, dtype=np.float64))
+    q, _ = np.linalg.qr(np.asarray(X, dtype=np.float64))
+    resid = ly - q @ (q.T @ ly)
+    steps = (np.arange(n)[:, None] >= cand[None, :]).astype(np.float64)
+    proj = steps - q @ (q.T @ steps)
+    c = proj.T @ resid
+    G = proj.T @ proj
+    g = np.diag(G)
+    den = g[:, None] + g[None, :] - 2.0 * G
+    num = (c[:, None] - c[None, :]) ** 2
+    apart = cand[None, :] - cand[:, None] >= min_segment  # b2 - b1 >= min_segment, b1 < b2
+    gain = np.where(apart & (den > 1e-12), num / np.maximum(den, 1e-12), -1.0)
+    i, j = np.unravel_index(int(np.argmax(gain)), gain.shape)
+    return (int(cand[i]), int(cand[j])) if gain[i, j] > 0 else None
+
+
+def temporary_shift_statistic(
+    y: FloatArray,
+    X: FloatArray,
+    offset: FloatArray,
+    *,
+    min_segment: int,
+    base: NegBinFit | None = None,
+) -> tuple[int, int, float] | None:
+    r"""The most likely temporary level change (:func:`screen_temporary_shift`) and its
+    autocorrelation-adjusted LR statistic :math:`2\Delta\ell / \phi`, :math:`\phi` from the bias-corrected
+    lag-1 autocorrelation of the residuals of the model *with* the block (as
+    :func:`level_shift_statistic`); None when the series is too short or a fit fails."""
+    pair = screen_temporary_shift(y, X, offset, min_segment=min_segment)
+    if pair is None:
+        return None
+    b1, b2 = pair
+    i = np.arange(y.size)
+    design = np.column_stack([X, ((i >= b1) & (i < b2)).astype(np.float64)])
+    try:
+        base = fit_negbin(y, X, offset) if base is None else base
+        shifted = fit_negbin(y, design, offset)
+    except np.linalg.LinAlgError:
+        return None
+    if not (math.isfinite(base.loglik) and math.isfinite(shifted.loglik)):
+        return None
+    rho1 = shifted.rho1 + residual_autocorrelation_bias(design)
+    return b1, b2, 2.0 * (shifted.loglik - base.loglik) / long_run_factor(rho1)
+
+
+TEMPORARY_SHIFT_CRITICAL_TABLE: Final = (
+    # weeks n, 5 % and 1 % critical values (benchmarks/shift_critical_weekly.py 1500 temporary: 1,500 null
+    # series of the stress generator in each of two level ranges, the larger centile; session 15)
+    (52, 15.00, 19.07),
+    (78, 16.38, 20.45),
+    (104, 15.92, 20.32),
+    (130, 15.74, 19.51),
+    (156, 16.20, 20.16),
+)
+"""(:math:`n`, 5 % and 1 % critical values) of :func:`temporary_shift_statistic` on weekly series of
+:math:`n` weeks under the search design of that length, simulated in finite samples on null series
+(``benchmarks/shift_critical_weekly.py temporary``)."""
+
+
+def temporary_shift_critical_value(n: int, level: float = 0.01) -> float:
+    """Finite-sample critical value of the weekly temporary-change search
+    (:data:`TEMPORARY_SHIFT_CRITICAL_TABLE`, linear in :math:`n` between its rows, its ends outside)."""
+    if level not in (0.05, 0.01):
+        raise ValueError(f"level must be 0.05 or 0.01, not {level}")
+    ns, five, one = zip(*TEMPORARY_SHIFT_CRITICAL_TABLE, strict=True)
+    return float(np.interp(n, ns, five if level == 0.05 else one))
 
 
 def residual_autocorrelation_bias(X: FloatArray) -> float:

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GENERATORS",
+    "RECENT_DIP_CLASSES",
     "STRESS_CLASSES",
     "StressClass",
     "diagnose",
@@ -107,6 +108,28 @@ def _dip_and_recovery(k: npt.NDArray[np.int64]) -> FloatArray:
     """Half the level from 120 to 104 weeks before the start, back to full linearly by 60 weeks before."""
     rec = np.clip((k + 104) / 44, 0.0, 1.0)
     return np.where(k < -120, 1.0, np.where(k < -104, 0.5, 0.5 + 0.5 * rec))
+
+
+def _temporary(weeks_before: int, until_weeks_before: int, multiplier: float,
+               ) -> Callable[[npt.NDArray[np.int64]], FloatArray]:
+    """The level times ``multiplier`` from ``weeks_before`` to ``until_weeks_before`` weeks before the start,
+    back to full after (a dip or a closure and its recovery within the last two years)."""
+
+    def mult(k: npt.NDArray[np.int64]) -> FloatArray:
+        return np.where((k >= -weeks_before) & (k < -until_weeks_before), multiplier, 1.0)
+
+    return mult
+
+
+RECENT_DIP_CLASSES: tuple[StressClass, ...] = (
+    StressClass("dip to half 36-16 weeks before", 156, _temporary(36, 16, 0.5)),
+    StressClass("dip to half 60-40 weeks before", 156, _temporary(60, 40, 0.5)),
+    StressClass("closure 36-16 weeks before", 156, _temporary(36, 16, 0.02)),
+    StressClass("closure 20-12 weeks before", 156, _temporary(20, 12, 0.02)),
+)
+"""Temporary level changes that have recovered before the start (session 15; not in issue 12's list): a
+dip to half and a closure (2 % of the level) within the last two years, which a single step cannot
+describe (docs/method.md, "Stress classes", session 15)."""
 
 
 STRESS_CLASSES: tuple[StressClass, ...] = (

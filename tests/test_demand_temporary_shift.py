@@ -1,0 +1,106 @@
+"""Temporary level changes within the last two years (session 15; docs/method.md, "Stress classes"): a dip or
+a closure that has recovered before the plan start is sized at the recovered level, not at a level dragged
+down by the dip."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from capacity_planner.demand.forecast_rules import (
+    screen_temporary_shift,
+    temporary_shift_critical_value,
+    window_critical_value,
+)
+from capacity_planner.demand.history import week_index
+from capacity_planner.demand.pipeline import forecast_weekly
+
+ORIGIN = int(week_index(np.array([np.datetime64("2027-04-05", "D")]))[0])
+
+
+def _brute_force_pair(y: np.ndarray, X: np.ndarray, min_segment: int) -> tuple[int, int]:
+    """The block 1{b1 <= i < b2} whose least-squares fit of log(y + 0.5) on [X, block] leaves the smallest
+    residual sum of squares, every pair tried one at a time."""
+    n = y.size
+    ly = np.log(y + 0.5)
+    best, pair = np.inf, (-1, -1)
+    for b1, b2 in itertools.combinations(range(min_segment, n - min_segment + 1), 2):
+        if b2 - b1 < min_segment:
+            continue
+        block = ((np.arange(n) >= b1) & (np.arange(n) < b2)).astype(float)
+        design = np.column_stack([X, block])
+        rss = float(np.sum((ly - design @ np.linalg.lstsq(design, ly, rcond=None)[0]) ** 2))
+        if rss < best - 1e-9:
+            best, pair = rss, (b1, b2)
+    return pair
+
+
+def test_screen_finds_the_block_by_hand() -> None:
+    """20 a week, 5 a week at indices 12-21 of 40, a level alone: the block is exactly [12, 22)."""
+    y = np.full(40, 20.0)
+    y[12:22] = 5.0
+    assert screen_temporary_shift(y, np.ones((40, 1)), min_segment=6) == (12, 22)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_screen_matches_a_brute_force_search(seed: int) -> None:
+    """The all-pairs gain formula (c1 - c2)^2 / (G11 + G22 - 2 G12) picks the same block as refitting least
+    squares for every pair, on noisy series with a level and a trend."""
+    rng = np.random.default_rng(seed)
+    n = 36
+    y = rng.poisson(30.0, n).astype(float)
+    a = int(rng.integers(6, 18))
+    y[a:a + 8] = rng.poisson(12.0, 8)
+    X = np.column_stack([np.ones(n), np.arange(n) / n])
+    assert screen_temporary_shift(y, X, min_segment=6) == _brute_force_pair(y, X, 6)
+
+
+def test_screen_needs_room_for_a_block() -> None:
+    """A block needs min_segment periods before it, in it and after it: 18 periods of 6 hold exactly one,
+    [6, 12); 17 hold none."""
+    y = np.array([20.0] * 6 + [5.0] * 6 + [20.0] * 6)
+    assert screen_temporary_shift(y, np.ones((18, 1)), min_segment=6) == (6, 12)
+    assert screen_temporary_shift(y[:17], np.ones((17, 1)), min_segment=6) is None
+
+
+def test_critical_values_are_those_simulated() -> None:
+    """The temporary-change table at 1 % (interpolated in n, held beyond its ends) and the limiting window
+    value of the search after a step (a window narrower than the table takes its first row)."""
+    assert temporary_shift_critical_value(156) == pytest.approx(20.16)
+    assert temporary_shift_critical_value(143) == pytest.approx((19.51 + 20.16) / 2)
+    assert temporary_shift_critical_value(30) == pytest.approx(19.07)
+    assert window_critical_value(156, 142, 6) == pytest.approx(11.01)
+    assert window_critical_value(156, 126, 6) == pytest.approx(11.09, abs=0.005)
+
+
+def _sized_mean(y: np.ndarray) -> tuple[float, float | None]:
+    weeks = np.arange(ORIGIN - y.size, ORIGIN + 52)
+    fc = forecast_weekly(y, int(weeks[0]), weeks[-52:], n_draws=400, rng=np.random.default_rng(1))
+    return float(fc.mean.mean()), fc.shift_at
+
+
+@pytest.mark.parametrize(("before", "until", "multiplier"), [(20, 12, 0.0), (36, 16, 0.0), (36, 16, 0.5)])
+def test_a_recovered_dip_is_sized_at_the_recovered_level(before: int, until: int, multiplier: float) -> None:
+    """Poisson(40) for three years with the level times ``multiplier`` from ``before`` to ``until`` weeks
+    before the start: the last step is the recovery and the forecast mean is within 7 % of 40 (37.7-37.8).
+    Before session 15 no step was found in the two closures (means 35.9 and 36.8, the closure left in the
+    history) and the half dip's last step was its start (mean 27.6)."""
+    rng = np.random.default_rng(7)
+    y = rng.poisson(40.0, 156).astype(float)
+    y[156 - before:156 - until] = rng.poisson(40.0 * multiplier, before - until)
+    mean, shift_at = _sized_mean(y)
+    assert mean == pytest.approx(40.0, rel=0.07)
+    assert shift_at == ORIGIN - until
+
+
+def test_a_permanent_drop_keeps_its_level() -> None:
+    """-30 % over the last 30 weeks, nothing after it: the search after the step finds no return, and the
+    level is the dropped one (28 a week, within 10 %)."""
+    rng = np.random.default_rng(3)
+    y = rng.poisson(40.0, 156).astype(float)
+    y[-30:] = rng.poisson(28.0, 30)
+    mean, shift_at = _sized_mean(y)
+    assert mean == pytest.approx(28.0, rel=0.10)
+    assert shift_at is not None and abs(shift_at - (ORIGIN - 30)) <= 2

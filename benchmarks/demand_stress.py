@@ -1,6 +1,6 @@
 """Stress table of demand sizing (issue 12): generated weekly series and real monthly A&E attendances.
 
-Usage: python benchmarks/demand_stress.py [n_series] [ae_attendances.csv] [seed] [diagnose|halves] [alt]
+Usage: python benchmarks/demand_stress.py [n_series] [ae_attendances.csv] [seed] [diagnose|halves] [alt|large]
        [dips]
 Prints one row per stress class (docs/method.md, "Back-test", records the output), with the standard
 errors of pooled coverage and of the pinball ratio (series-origins as clusters). Another ``seed`` draws
@@ -11,9 +11,10 @@ prints the real table only, once for each half of the providers (split by the ra
 and odd; nothing is fitted to either half, so each is a hold-out score of the other's choices). With
 ``alt`` the generated series come from the second, independent generator (``generator="alt"`` of
 :func:`~capacity_planner.demand.stress.stress_runs`: a two-harmonic winter peak, a summer-holiday dip,
-AR(1) rho 0.7-0.8, NB2 alpha 1/10); the real table does not depend on it. With ``dips`` the generated table
-is of :data:`~capacity_planner.demand.stress.RECENT_DIP_CLASSES` (temporary changes within the last two
-years, session 15) and the real table is not run.
+AR(1) rho 0.7-0.8, NB2 alpha 1/10); with ``large`` from the third (``generator="large"``: the second at
+800-1,500 a week, NB2 alpha 0.005, weekly A&E-sized counts). The real table does not depend on either.
+With ``dips`` the generated table is of :data:`~capacity_planner.demand.stress.RECENT_DIP_CLASSES`
+(temporary changes within the last two years, session 15) and the real table is not run.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def main() -> None:
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     words = set(sys.argv[4:])
     show_diagnosis = "diagnose" in words
-    generator = "alt" if "alt" in words else "base"
+    generator = next((word for word in ("alt", "large") if word in words), "base")
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 30)
     if "halves" in words:

@@ -40,6 +40,13 @@ one sinusoid), a school summer-holiday dip :math:`h_t = 1` for weeks starting 21
 disturbance :math:`u_t = \rho u_{t-1} + N(0, 0.04^2)` with :math:`\rho \sim U(0.7, 0.8)` (slower,
 larger swings: stationary sd 0.057-0.067 against 0.046), and NB2 :math:`\alpha = 1/10` (three times
 the over-dispersion).
+
+A third (``generator="large"``, session 15) is the alternative generator at the size of weekly A&E
+attendances: levels :math:`L \sim U(800, 1500)` a week (the small-counts class keeps its 5-20) and NB2
+:math:`\alpha = 0.005`. The count noise (var of :math:`\log y \approx 1/\mu + \alpha \approx 0.006`)
+is then of the size of the AR(1) part (0.0044 with :math:`\rho` 0.7-0.8), so the residuals are
+autocorrelated well beyond lag 1, as in the real monthly series (docs/method.md, "Stress classes",
+session 15 helper E).
 """
 
 from __future__ import annotations
@@ -91,6 +98,14 @@ class StressClass:
     multiplier: Callable[[npt.NDArray[np.int64]], FloatArray]
     growth: float | None = None
     level: tuple[float, float] = (15.0, 80.0)
+
+
+DEFAULT_LEVEL: Final = (15.0, 80.0)
+"""Level range (counts a week) of every class but small counts."""
+LARGE_LEVEL: Final = (800.0, 1500.0)
+"""Level range (counts a week) of the large-count generator (weekly type-1 A&E attendances of a provider)."""
+LARGE_ALPHA: Final = 0.005
+"""NB2 dispersion of the large-count generator."""
 
 
 def _flat(k: npt.NDArray[np.int64]) -> FloatArray:
@@ -205,9 +220,32 @@ def _generate_alt(
     """The alternative generator (module docstring): winter peak with two harmonics, a summer-holiday
     dip, AR(1) with rho 0.7-0.8 and NB2 alpha 1/10. Returns (counts, week indices); the last 52 are
     the test year."""
+    return _alt_series(cls, origin_week, rng, alpha=1 / 10, level_range=cls.level)
+
+
+def _generate_large(
+    cls: StressClass, origin_week: int, rng: np.random.Generator
+) -> tuple[FloatArray, np.ndarray]:
+    """The large-count generator (module docstring): the alternative generator with levels U(800, 1,500)
+    a week (the small-counts class keeps its 5-20) and NB2 alpha 0.005, so that the AR(1) disturbance,
+    not the count noise, dominates the weekly variation, as in weekly A&E attendances."""
+    level_range = LARGE_LEVEL if cls.level == DEFAULT_LEVEL else cls.level
+    return _alt_series(cls, origin_week, rng, alpha=LARGE_ALPHA, level_range=level_range)
+
+
+def _alt_series(
+    cls: StressClass,
+    origin_week: int,
+    rng: np.random.Generator,
+    *,
+    alpha: float,
+    level_range: tuple[float, float],
+) -> tuple[FloatArray, np.ndarray]:
+    """One series of the alternative generator with NB2 dispersion ``alpha`` and the level drawn from
+    ``level_range`` (counts a week). Returns (counts, week indices); the last 52 are the test year."""
     k = np.arange(-cls.history, YEAR, dtype=np.int64)
     weeks = origin_week + k
-    level = rng.uniform(*cls.level)
+    level = rng.uniform(*level_range)
     growth = cls.growth if cls.growth is not None else rng.uniform(-0.02, 0.05)
     amp, ratio = rng.uniform(0.03, 0.15), rng.uniform(0.2, 0.6)
     peak_day, dip = rng.uniform(-21.0, 21.0), rng.uniform(0.05, 0.20)
@@ -228,7 +266,6 @@ def _generate_alt(
         + np.log(cls.multiplier(k))
         + _ar1(rho, 0.04, k.size, rng)
     )
-    alpha = 1 / 10
     lam = rng.gamma(1 / alpha, alpha * np.exp(log_mu))
     return rng.poisson(lam).astype(np.float64), weeks
 
@@ -238,9 +275,10 @@ GENERATORS: Final[
 ] = {
     "base": _generate,
     "alt": _generate_alt,
+    "large": _generate_large,
 }
-"""The weekly generators of :func:`stress_runs` by name: ``base`` (the one the method was developed on)
-and ``alt`` (an independent check; module docstring)."""
+"""The weekly generators of :func:`stress_runs` by name: ``base`` (the one the method was developed on),
+``alt`` (an independent check) and ``large`` (weekly A&E-sized counts; module docstring)."""
 
 
 def diagnostics(y_test: FloatArray, fc: SeriesForecast, sized: float) -> dict[str, float | bool]:
@@ -282,8 +320,8 @@ def stress_runs(
 ) -> pd.DataFrame:
     """Score ``n_series`` generated series of each class at each of four plan starts.
 
-    ``generator`` names the weekly generator (:data:`GENERATORS`: ``base`` or ``alt``); the series of
-    a seed are the same whatever else is run.
+    ``generator`` names the weekly generator (:data:`GENERATORS`: ``base``, ``alt`` or ``large``); the
+    series of a seed are the same whatever else is run.
 
     Returns
     -------

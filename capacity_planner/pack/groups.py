@@ -106,6 +106,7 @@ class _Column:
     per_day: int = 0  # timestamps: units of the Arrow type per day
     parts: list[npt.NDArray[np.int64]] = field(default_factory=list)  # codes of each batch's groups
     witnesses: list[int] = field(default_factory=list)  # codes of the witness rows
+    covered: bool = False  # a dropped text column: every value of the current dictionary has its witness
     _dictionary: Any = None  # the last batch's dictionary and its lookup (batches often share one)
     _lookup: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -124,30 +125,63 @@ class _Column:
                 self._lookup = np.array([self.values.setdefault(v, len(self.values)) if v is not None else -1
                                          for v in dictionary.to_pylist()] + [-1], dtype=np.int64)
                 self._dictionary = dictionary
+                self.covered = False
             index = pa.chunked_array([c.indices for c in cells.chunks], type=t.index_type)
             if index.null_count:
                 index = index.fill_null(len(dictionary))
             return np.asarray(index.to_numpy()), len(dictionary) + 1, self._lookup, 0
         if pa.types.is_boolean(t):
             self.values = {False: 0, True: 1}
-            codes = np.asarray(cells.cast(pa.int8()).fill_null(2).to_numpy())
-            return codes, 3, np.array([0, 1, -1], dtype=np.int64), 0
+            return _bool_codes(cells), 3, np.array([0, 1, -1], dtype=np.int64), 0
         if cells.null_count:
             return None
+        if pa.types.is_date32(t):
+            days = np.asarray(cells.cast(pa.int32()).to_numpy())
+            low = int(days.min()) if days.size else 0
+            radix = int(days.max()) - low + 1 if days.size else 1
+            return days - np.int32(low), radix, np.arange(radix, dtype=np.int64), low
         if pa.types.is_timestamp(t) or pa.types.is_date64(t):
             self.per_day = _UNITS_PER_DAY[t.unit if pa.types.is_timestamp(t) else "ms"]
-            days = np.asarray(cells.cast(pa.int64()).to_numpy()) // self.per_day
-        elif pa.types.is_date32(t):
-            days = np.asarray(cells.cast(pa.int32()).to_numpy(), dtype=np.int64)
-        else:  # integers: a code per distinct value
-            distinct, inverse = np.unique(np.asarray(cells.cast(pa.int64()).to_numpy()), return_inverse=True)
-            lookup = np.array([self.values.setdefault(int(v), len(self.values)) for v in distinct],
-                              dtype=np.int64)
-            return inverse.astype(np.int64), distinct.size, lookup, 0
-        low = int(days.min()) if days.size else 0
-        days -= low
-        radix = int(days.max()) + 1 if days.size else 1
-        return days, radix, np.arange(radix, dtype=np.int64), low
+            return _day_codes(np.asarray(cells.cast(pa.int64()).to_numpy()), self.per_day)
+        # integers: a code per distinct value
+        distinct, inverse = np.unique(np.asarray(cells.cast(pa.int64()).to_numpy()), return_inverse=True)
+        lookup = np.array([self.values.setdefault(int(v), len(self.values)) for v in distinct], dtype=np.int64)
+        return inverse.astype(np.int64), distinct.size, lookup, 0
+
+
+def _bool_codes(cells: Any) -> npt.NDArray[np.integer]:
+    """Booleans as codes 0 (false), 1 (true), 2 (blank): without blanks, the bits of Arrow's value buffer
+    unpacked (one pass, ``numpy.unpackbits``), else cast and filled."""
+    import pyarrow as pa
+
+    if cells.num_chunks == 1 and not cells.null_count:
+        chunk = cells.chunk(0)
+        bits = np.frombuffer(chunk.buffers()[1], dtype=np.uint8)
+        return np.unpackbits(bits, count=chunk.offset + len(chunk), bitorder="little")[chunk.offset:]
+    return np.asarray(cells.cast(pa.int8()).fill_null(2).to_numpy())
+
+
+def _day_codes(stamps: npt.NDArray[np.int64], per_day: int,
+               ) -> tuple[npt.NDArray[np.integer], int, npt.NDArray[np.int64], int]:
+    """Timestamps (``per_day`` units a day) as day codes ``day - low`` (``day = stamp // per_day``, days
+    since 1970-01-01; ``low`` the batch's first day), their radix, the lookup and ``low``.
+
+    ``stamp // per_day - low = (stamp - low * per_day) // per_day`` exactly, and the right side is
+    computed in ``int32`` when the batch's span fits it (a day in ms: 8.6e7 < 2**31): half the bytes of
+    the ``int64`` division."""
+    if not stamps.size:
+        return stamps, 1, np.arange(1, dtype=np.int64), 0
+    first, last = int(stamps.min()), int(stamps.max())
+    low, high = first // per_day, last // per_day
+    offset = stamps - np.int64(low * per_day)  # 0 .. last - low * per_day
+    codes: npt.NDArray[np.integer]
+    if last - low * per_day < 2**31:  # then per_day < 2**31 too, or every code is 0
+        codes = offset.astype(np.int32)
+        codes //= np.int32(min(per_day, 2**31 - 1))
+    else:
+        codes = offset // per_day
+    radix = high - low + 1
+    return codes, radix, np.arange(radix, dtype=np.int64), low
 
 
 def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterable[str] = ("clinician_id",),
@@ -196,6 +230,7 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
     total_count = 0
     rows: list[npt.NDArray[np.int64]] = []
     witness_rows: list[int] = []
+    work = _Work()
     start = 0
     for batch in file.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
         group = pa.Table.from_batches([batch])
@@ -211,7 +246,7 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
             if total_count >= EXACT_TOTAL:
                 return None
             weights = values.astype(np.float64)  # exact: every partial sum < 2**53
-        if not _count_row_group(group, columns, drop, weights, start, counts, rows, witness_rows):
+        if not _count_row_group(group, columns, drop, weights, start, counts, rows, witness_rows, work):
             return None
         start += group.num_rows
         del group
@@ -219,11 +254,32 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
     return _merge(columns, drop, counts, rows, witness_rows, n)
 
 
+@dataclass
+class _Work:
+    """Arrays reused from batch to batch (a fresh array per batch costs its allocation and page faults):
+    the rows' keys, ``0 .. rows - 1``, and a row of each key."""
+
+    key: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    row: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    where: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def sized(self, m: int, total: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
+                                                 npt.NDArray[np.int64]]:
+        """Views of ``m`` keys, rows ``0 .. m - 1`` and ``total`` key slots, grown when too small."""
+        if self.key.size < m:
+            self.key = np.empty(m, dtype=np.int64)
+            self.row = np.arange(m, dtype=np.int64)
+        if self.where.size < total:
+            self.where = np.empty(total, dtype=np.int64)
+        return self.key[:m], self.row[:m], self.where[:total]
+
+
 def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights: Any, start: int,
                      counts: list[npt.NDArray[np.int64]], rows: list[npt.NDArray[np.int64]],
-                     witness_rows: list[int]) -> bool:
+                     witness_rows: list[int], work: _Work | None = None) -> bool:
     """Count one batch's identical rows into the columns' ``parts``, ``counts`` and ``rows``; record
     its witness rows; False when the file must not be grouped."""
+    work = work if work is not None else _Work()
     local = {}
     for column in columns:
         got = column.local(group.column(column.name))
@@ -232,20 +288,22 @@ def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights
         local[column.name] = got
     m = group.num_rows
     keyed = [c for c in columns if c.name not in drop]
-    key = np.zeros(m, dtype=np.int64) if not keyed else local[keyed[0].name][0].astype(np.int64)
-    total = local[keyed[0].name][1] if keyed else 1
-    for column in keyed[1:]:
-        codes, radix, _, _ = local[column.name]
-        total *= radix
+    total = 1
+    for column in keyed:
+        total *= local[column.name][1]
         if total > MAX_KEYS:
             return False
+    dense = total <= 4 * m + 1024
+    key, row, where = work.sized(m, total if dense else 0)
+    key[:] = local[keyed[0].name][0] if keyed else 0
+    for column in keyed[1:]:  # key = ((c0 * r1 + c1) * r2 + c2) ...: mixed radix, in place
+        codes, radix, _, _ = local[column.name]
         key *= radix
         key += codes
-    if total <= 4 * m + 1024:
+    if dense:
         present = np.bincount(key, minlength=total)
         found = np.flatnonzero(present)
-        where = np.empty(total, dtype=np.int64)
-        where[key] = np.arange(m, dtype=np.int64)  # a row of each group (any one of its rows)
+        where[key] = row  # a row of each group (any one of its rows)
         summed = present if weights is None else np.bincount(key, weights=weights, minlength=total)
         counts.append(np.asarray(summed[found]).astype(np.int64))  # float sums < 2**53: exact
         rows.append(where[found] + start)
@@ -262,23 +320,27 @@ def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights
         if column.name in drop:
             column.parts.append(np.full(found.size, -1, dtype=np.int64))
     for column in (c for c in columns if c.name in drop):  # a witness row for each new distinct value
+        if column.covered:  # this dictionary's values all have their witness: nothing new in the batch
+            continue
         codes, radix, lookup, _ = local[column.name]
         held = np.zeros(len(column.values) + 1, dtype=bool)  # the last entry: blank (-1), never a witness
         held[np.asarray(column.witnesses, dtype=np.int64)] = True
         held[-1] = True
         used = np.flatnonzero(np.bincount(codes, minlength=radix))
         new = used[~held[lookup[used]]].tolist()
-        if not new:
-            continue
-        first = np.full(radix, m, dtype=np.int64)
-        met, at = np.unique(codes, return_index=True)  # the first row holding each local code
-        first[met] = at
-        for j in new:
-            r = int(first[j])
-            witness_rows.append(start + r)
-            for other in columns:
-                o_codes, _, o_lookup, o_shift = local[other.name]
-                other.witnesses.append(int(o_lookup[o_codes[r]] + o_shift))
+        if new:
+            first = np.full(radix, m, dtype=np.int64)
+            met, at = np.unique(codes, return_index=True)  # the first row holding each local code
+            first[met] = at
+            for j in new:
+                r = int(first[j])
+                witness_rows.append(start + r)
+                for other in columns:
+                    o_codes, _, o_lookup, o_shift = local[other.name]
+                    other.witnesses.append(int(o_lookup[o_codes[r]] + o_shift))
+            held[lookup[new]] = True
+        if column._dictionary is not None and lookup is column._lookup:  # text: the batches' dictionary
+            column.covered = bool(held[lookup].all())
     return True
 
 

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from capacity_planner.demand.history import build_history
 from capacity_planner.pack import groups as groups_module
+from capacity_planner.pack.groups import _bool_codes, _Column, _day_codes, group_counts
 from capacity_planner.pack.groups import _cells as group_cells
-from capacity_planner.pack.groups import _Column, group_counts
 from capacity_planner.pack.read import _load, read_pack
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.summary import summarise_pack
@@ -104,6 +104,40 @@ def test_counts_equal_a_pandas_groupby_and_every_clinician_has_a_witness_row(
     assert _cells(witnesses.iloc[order], every) == _cells(rows.iloc[np.sort(first)], every)
     # each group names a row of the file holding the group's cells
     assert _cells(groups, KEYS) == _cells(rows.iloc[got.rows[: len(groups)]], KEYS)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_counts_arrays_merge_and_the_sorted_merge_agree(tmp_path: Path, seed: int) -> None:
+    """The batches' groups merged by ``bincount`` over every combination of codes or by a stable sort
+    (``DENSE_MERGE``): the same groups in the same order, the same rows (each group's earliest batch) and
+    the same witnesses."""
+    path = tmp_path / "appointments.parquet"
+    pq.write_table(_random_extract(seed, 2_000, with_count=seed == 1), path, row_group_size=300)
+    got = {}
+    for dense in (0, 10**9):  # never the counts arrays; always
+        with mock.patch.object(groups_module, "BATCH_ROWS", 97), \
+                mock.patch.object(groups_module, "DENSE_MERGE", dense):
+            got[dense] = group_counts(path, pq.read_schema(path), COLUMNS)
+    sort, arrays = got[0], got[10**9]
+    assert sort is not None and arrays is not None
+    pd.testing.assert_frame_equal(sort.frame, arrays.frame)
+    assert sort.rows.tolist() == arrays.rows.tolist() and sort.witnesses == arrays.witnesses
+
+
+def test_day_and_boolean_codes_by_hand() -> None:
+    """Day codes ``stamp // per_day - low`` (int32 when the span fits, int64 beyond), and booleans from
+    their bits, a slice's offset included, or cast with blanks as 2."""
+    day = 86_400_000  # ms
+    stamps = np.array([3 * day + 5, -day, 2**40, 0], dtype=np.int64)  # 2**40 ms: ~12,700 days on
+    codes, radix, lookup, low = _day_codes(stamps, day)
+    assert codes.dtype == np.int64 and low == -1 and radix == 2**40 // day + 2
+    assert codes.tolist() == [4, 0, 2**40 // day + 1, 1] and lookup.size == radix
+    codes, radix, _, low = _day_codes(np.array([day * 10 + 1, day * 12 - 1], np.int64), day)
+    assert codes.dtype == np.int32 and codes.tolist() == [0, 1] and (radix, low) == (2, 10)
+    bits = pa.chunked_array([pa.array([True, False, True, True, False, False, True, False, False, True])[3:]])
+    assert _bool_codes(bits).tolist() == [1, 0, 0, 1, 0, 0, 1]
+    blanks = pa.chunked_array([pa.array([True, None, False])])
+    assert _bool_codes(blanks).tolist() == [1, 2, 0]
 
 
 def test_counts_by_hand(tmp_path: Path) -> None:

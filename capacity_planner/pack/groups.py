@@ -381,6 +381,7 @@ def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.i
         key *= radix
         key += codes - low
     weights = np.concatenate(counts).astype(np.float64)  # total < EXACT_TOTAL: float sums exact
+    appointments: npt.NDArray[Any]  # summed counts of each group (float64)
     if total <= MAX_KEYS and total <= DENSE_MERGE * key.size:  # one counts array over the codes: no sort
         summed = np.bincount(key, weights=weights, minlength=total)
         found = np.flatnonzero(np.bincount(key, minlength=total))
@@ -396,7 +397,7 @@ def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.i
         ordered = key[order]
         starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
         found, first = ordered[starts], order[starts]
-        appointments = np.add.reduceat(weights[order], starts) if starts.size else weights[:0]
+        appointments = np.add.reduceat(weights[order], starts) if starts.size else weights[:0]  # exact
     held = {}
     for column in columns:
         if column.name in drop:

@@ -114,6 +114,7 @@ class _Column:
     covered: bool = False  # a dropped text column: every value of the current dictionary has its witness
     _dictionary: Any = None  # the last batch's dictionary and its lookup (batches often share one)
     _lookup: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _days: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # reused
 
     def is_dictionary_lookup(self, lookup: npt.NDArray[np.int64]) -> bool:
         """Whether ``lookup`` is this text column's lookup of the current dictionary (which ``local``
@@ -152,7 +153,9 @@ class _Column:
             return days - np.int32(low), radix, np.arange(radix, dtype=np.int64), low
         if pa.types.is_timestamp(t) or pa.types.is_date64(t):
             self.per_day = _UNITS_PER_DAY[t.unit if pa.types.is_timestamp(t) else "ms"]
-            return _day_codes(np.asarray(cells.cast(pa.int64()).to_numpy()), self.per_day)
+            if self._days.size < len(cells):
+                self._days = np.empty(len(cells), dtype=np.int32)
+            return _day_codes(np.asarray(cells.cast(pa.int64()).to_numpy()), self.per_day, self._days)
         # integers: a code per distinct value
         distinct, inverse = np.unique(np.asarray(cells.cast(pa.int64()).to_numpy()), return_inverse=True)
         lookup = np.array([self.values.setdefault(int(v), len(self.values)) for v in distinct],
@@ -172,25 +175,26 @@ def _bool_codes(cells: Any) -> npt.NDArray[np.integer]:
     return np.asarray(cells.cast(pa.int8()).fill_null(2).to_numpy())
 
 
-def _day_codes(stamps: npt.NDArray[np.int64], per_day: int,
+def _day_codes(stamps: npt.NDArray[np.int64], per_day: int, out: npt.NDArray[np.int32] | None = None,
                ) -> tuple[npt.NDArray[np.integer], int, npt.NDArray[np.int64], int]:
     """Timestamps (``per_day`` units a day) as day codes ``day - low`` (``day = stamp // per_day``, days
     since 1970-01-01; ``low`` the batch's first day), their radix, the lookup and ``low``.
 
     ``stamp // per_day - low = (stamp - low * per_day) // per_day`` exactly, and the right side is
-    computed in ``int32`` when the batch's span fits it (a day in ms: 8.6e7 < 2**31): half the bytes of
-    the ``int64`` division."""
+    computed in ``int32`` (into ``out`` when given, an array reused from batch to batch) when the batch's
+    span fits it (a day in ms: 8.6e7 < 2**31): half the bytes of the ``int64`` division, no new array."""
     if not stamps.size:
         return stamps, 1, np.arange(1, dtype=np.int64), 0
     first, last = int(stamps.min()), int(stamps.max())
     low, high = first // per_day, last // per_day
-    offset = stamps - np.int64(low * per_day)  # 0 .. last - low * per_day
     codes: npt.NDArray[np.integer]
     if last - low * per_day < 2**31:  # then per_day < 2**31 too, or every code is 0
-        codes = offset.astype(np.int32)
+        codes = out[: stamps.size] if out is not None and out.size >= stamps.size else np.empty(
+            stamps.size, dtype=np.int32)
+        np.subtract(stamps, np.int64(low * per_day), out=codes, casting="unsafe")  # 0 .. 2**31 - 1: exact
         codes //= np.int32(min(per_day, 2**31 - 1))
     else:
-        codes = offset // per_day
+        codes = (stamps - np.int64(low * per_day)) // per_day
     radix = high - low + 1
     return codes, radix, np.arange(radix, dtype=np.int64), low
 

@@ -106,24 +106,6 @@ def test_counts_equal_a_pandas_groupby_and_every_clinician_has_a_witness_row(
     assert _cells(groups, KEYS) == _cells(rows.iloc[got.rows[: len(groups)]], KEYS)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_the_counts_arrays_merge_and_the_sorted_merge_agree(tmp_path: Path, seed: int) -> None:
-    """The batches' groups merged by ``bincount`` over every combination of codes or by a stable sort
-    (``DENSE_MERGE``): the same groups in the same order, the same rows (each group's earliest batch) and
-    the same witnesses."""
-    path = tmp_path / "appointments.parquet"
-    pq.write_table(_random_extract(seed, 2_000, with_count=seed == 1), path, row_group_size=300)
-    got = {}
-    for dense in (0, 10**9):  # never the counts arrays; always
-        with mock.patch.object(groups_module, "BATCH_ROWS", 97), \
-                mock.patch.object(groups_module, "DENSE_MERGE", dense):
-            got[dense] = group_counts(path, pq.read_schema(path), COLUMNS)
-    sort, arrays = got[0], got[10**9]
-    assert sort is not None and arrays is not None
-    pd.testing.assert_frame_equal(sort.frame, arrays.frame)
-    assert sort.rows.tolist() == arrays.rows.tolist() and sort.witnesses == arrays.witnesses
-
-
 def test_day_and_boolean_codes_by_hand() -> None:
     """Day codes ``stamp // per_day - low`` (int32 when the span fits, int64 beyond), and booleans from
     their bits, a slice's offset included, or cast with blanks as 2."""
@@ -160,7 +142,8 @@ def test_counts_by_hand(tmp_path: Path) -> None:
     assert got.rows[3:].tolist() == [0, 1, 4]  # rows 2, 3 and 6 as the user sees them
 
 
-@pytest.mark.parametrize("case", ["pandas", "unknown column", "blank date", "negative count", "float"])
+@pytest.mark.parametrize("case", ["pandas", "unknown column", "blank date", "negative count", "float",
+                                  "far date"])
 def test_files_grouping_could_misreport_are_not_grouped(tmp_path: Path, case: str) -> None:
     path = tmp_path / "appointments.parquet"
     day = dt.date(2026, 1, 5)
@@ -171,7 +154,8 @@ def test_files_grouping_could_misreport_are_not_grouped(tmp_path: Path, case: st
         extra = {"unknown column": {"room": ["r1", "r1"]},
                  "blank date": {"appointment_date": pa.array([day, None], type=pa.date32())},
                  "negative count": {"count": pa.array([1, -1], type=pa.int64())},
-                 "float": {"count": pa.array([1.0, 2.0])}}[case]
+                 "float": {"count": pa.array([1.0, 2.0])},
+                 "far date": {"appointment_date": pa.array([0, 2**31 * 86_400], type=pa.timestamp("s"))}}[case]
         pq.write_table(pa.table({**base, **extra}), path)
     assert group_counts(path, pq.read_schema(path), COLUMNS) is None
 

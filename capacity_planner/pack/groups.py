@@ -34,7 +34,8 @@ reader reports or cannot be done cheaply: pandas metadata, a column named twice 
 a column not in the table's schema (its warning would name rows), a column of a type other than text,
 dates, booleans and signed integers (``uint64`` may exceed the ``int64`` codes), a timestamp with a time
 zone, a date column among the dropped ones, a blank date or integer, a ``count`` with blanks or negative
-values, counts whose total reaches :data:`EXACT_TOTAL`, or more distinct combinations than
+values, counts whose total reaches :data:`EXACT_TOTAL`, a timestamp whose day since 1970 does not fit a
+32-bit integer (millions of years away), or more distinct combinations than
 :data:`MAX_KEYS` could hold. Any exception while grouping leaves the file to the run or row read
 (:mod:`capacity_planner.pack.raw`), which reports the cells.
 """
@@ -59,11 +60,6 @@ MAX_KEYS = 1 << 24
 """Largest product of the columns' distinct values (codes of one row) merged with ``bincount``: three
 arrays of 8 bytes a code (counts, sums, first group), 3 x 8 x 2**24 bytes = ~400 MB; beyond it the
 batches' groups are merged with ``numpy.unique`` (a sort)."""
-DENSE_MERGE = 2
-"""The batches' groups are merged with counts arrays over every combination of codes (``bincount``) when
-the combinations are at most this many times the groups, else by a stable sort of their codes: the arrays
-are written once each, and on the trust sample (431,454 groups of the batches, 1,511,680 combinations)
-their first writes cost a fresh process 57-75 ms against 15-19 ms for the sort (session 15)."""
 EXACT_TOTAL = 1 << 53
 """Bound on the file's total ``count``: ``bincount`` sums its weights in float64, exact for integers while
 every partial sum stays below 2**53; a file whose counts reach it is not grouped (read as runs or rows)."""
@@ -109,7 +105,7 @@ class _Column:
     arrow_type: Any
     values: dict[Any, int] = field(default_factory=dict)
     per_day: int = 0  # timestamps: units of the Arrow type per day
-    parts: list[npt.NDArray[np.int64]] = field(default_factory=list)  # codes of each batch's groups
+    parts: list[npt.NDArray[np.int32]] = field(default_factory=list)  # codes of each batch's groups
     witnesses: list[int] = field(default_factory=list)  # codes of the witness rows
     covered: bool = False  # a dropped text column: every value of the current dictionary has its witness
     _dictionary: Any = None  # the last batch's dictionary and its lookup (batches often share one)
@@ -330,10 +326,10 @@ def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights
     for column in reversed(keyed):
         codes, radix, lookup, shift = local[column.name]
         rest, code = np.divmod(rest, radix)
-        column.parts.append(lookup[code] + shift)
-    for column in columns:
-        if column.name in drop:
-            column.parts.append(np.full(found.size, -1, dtype=np.int64))
+        held = lookup[code] + shift
+        if column.per_day and held.size and not -(2**31) <= int(held.min()) <= int(held.max()) < 2**31:
+            return False  # a timestamp millions of years away: its day does not fit the int32 parts
+        column.parts.append(held.astype(np.int32))  # value codes < rows; days of date32 and those above
     for column in (c for c in columns if c.name in drop):  # a witness row for each new distinct value
         if not column.covered:  # else this dictionary's values all have their witness: nothing new
             _witness(column, columns, local, m, start, witness_rows)
@@ -385,8 +381,7 @@ def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.i
         key *= radix
         key += codes - low
     weights = np.concatenate(counts).astype(np.float64)  # total < EXACT_TOTAL: float sums exact
-    appointments: npt.NDArray[Any]  # summed counts of each group (float64)
-    if total <= MAX_KEYS and total <= DENSE_MERGE * key.size:  # one counts array over the codes: no sort
+    if total <= MAX_KEYS:  # one counts array over the codes: no sort
         summed = np.bincount(key, weights=weights, minlength=total)
         found = np.flatnonzero(np.bincount(key, minlength=total))
         first = np.empty(total, dtype=np.int64)
@@ -396,20 +391,15 @@ def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.i
             first[key[begin:end]] = np.arange(begin, end, dtype=np.int64)
             end = begin
         first, appointments = first[found], summed[found]
-    else:  # a stable sort: each key's run of entries, its first entry the earliest batch's
-        order = np.argsort(key, kind="stable")
-        ordered = key[order]
-        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-        found, first = ordered[starts], order[starts]
-        appointments = np.add.reduceat(weights[order], starts) if starts.size else weights[:0]  # exact
+    else:
+        found, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        appointments = np.bincount(inverse, weights=weights, minlength=found.size)
     held = {}
-    for column in columns:
-        if column.name in drop:
-            group_codes = np.full(found.size, -1, dtype=np.int64)
-        else:
-            group_codes = parts[column.name][first]
-        held[column.name] = _cells(column, np.concatenate([group_codes, np.array(column.witnesses,
-                                                                                   dtype=np.int64)]))
+    for column in columns:  # each column's codes: the groups', then the witness rows'
+        cells = np.empty(found.size + len(column.witnesses), dtype=np.int64)
+        cells[: found.size] = parts[column.name][first] if column.name in parts else -1
+        cells[found.size:] = column.witnesses
+        held[column.name] = _cells(column, cells)
     w = len(witness_rows)
     frame = pd.DataFrame(held, index=pd.RangeIndex(found.size + w), copy=False)
     frame[COUNT] = np.concatenate([appointments.astype(np.int64), np.zeros(w, dtype=np.int64)])

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from capacity_planner.demand.history import build_history
 from capacity_planner.pack import groups as groups_module
-from capacity_planner.pack.groups import _bool_codes, _Column, _day_codes, group_counts
+from capacity_planner.pack.groups import _bool_codes, _Column, _day_codes, _first_rows, group_counts
 from capacity_planner.pack.groups import _cells as group_cells
 from capacity_planner.pack.read import _load, read_pack
 from capacity_planner.pack.schema import TABLES
@@ -120,6 +120,15 @@ def test_day_and_boolean_codes_by_hand() -> None:
     assert _bool_codes(bits).tolist() == [1, 0, 0, 1, 0, 0, 1]
     blanks = pa.chunked_array([pa.array([True, None, False])])
     assert _bool_codes(blanks).tolist() == [1, 2, 0]
+
+
+def test_first_rows_of_wanted_codes_found_beyond_the_first_prefixes() -> None:
+    codes = np.zeros(20_000, dtype=np.int32)
+    codes[[5, 3_000, 19_999]] = [1, 2, 3]  # code 2 beyond 1,024 rows, code 3 beyond 16,384
+    codes[7] = 1
+    first = _first_rows(codes, 5, [1, 2, 3])
+    assert first[[0, 1, 2, 3]].tolist() == [0, 5, 3_000, 19_999] and first[4] == 20_000  # 4: not held
+    assert _first_rows(codes, 5, [1])[1] == 5
 
 
 def test_counts_by_hand(tmp_path: Path) -> None:

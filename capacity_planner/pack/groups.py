@@ -348,9 +348,7 @@ def _witness(column: _Column, columns: list[_Column], local: dict[str, Any], m: 
     used = np.flatnonzero(np.bincount(codes, minlength=radix))
     new = used[~held[lookup[used]]].tolist()
     if new:
-        first = np.full(radix, m, dtype=np.int64)
-        met, at = np.unique(codes, return_index=True)  # the first row holding each local code
-        first[met] = at
+        first = _first_rows(codes, radix, new)
         for j in new:
             r = int(first[j])
             witness_rows.append(start + r)
@@ -359,6 +357,20 @@ def _witness(column: _Column, columns: list[_Column], local: dict[str, Any], m: 
                 other.witnesses.append(int(o_lookup[o_codes[r]] + o_shift))
         held[lookup[new]] = True
     column.covered = column.is_dictionary_lookup(lookup) and bool(held[lookup].all())
+
+
+def _first_rows(codes: npt.NDArray[np.integer], radix: int, wanted: list[int]) -> npt.NDArray[np.int64]:
+    """The first row holding each local code (``len(codes)`` for a code not held), exact for the
+    ``wanted`` codes: found in the shortest prefix of 1,024 x 4**k rows holding them all (a batch's
+    first rows usually hold every clinician of its dictionary), not by sorting the whole batch."""
+    size = 1_024
+    while True:
+        first = np.full(radix, len(codes), dtype=np.int64)
+        met, at = np.unique(codes[:size], return_index=True)
+        first[met] = at
+        if size >= len(codes) or (first[wanted] < len(codes)).all():
+            return first
+        size *= 4
 
 
 def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.int64]],

@@ -10,6 +10,7 @@ import pytest
 
 import capacity_planner as cp
 from capacity_planner.demand.history import (
+    activity_spans,
     appointment_rates,
     build_history,
     calendar_regressors,
@@ -92,6 +93,34 @@ def test_hand_computed_weekly_counts_drop_partial_weeks_and_zero_fill() -> None:
     }
     total = weekly_referrals(ref, window, by_priority=False)
     assert total.loc[total["activity_id"] == "A", "value"].tolist() == [7.0, 0.0, 5.0]
+
+
+def test_categorical_referrals_give_the_weeks_and_spans_of_text_ones() -> None:
+    """The reader's categorical columns (unused categories, a blank priority, a category equal to the
+    blank's label) are counted from their codes: the same tables as the text columns."""
+    ref = referrals(
+        [
+            ("2026-01-07", "B", "routine", 1),
+            ("2026-01-12", "A", "urgent", 3),
+            ("2026-01-16", "A", "blank", 4),
+            ("2026-01-20", "B", "unspecified", 2),
+            ("2026-01-30", "A", "routine", 5),
+        ]
+    )
+    as_text = ref.assign(priority=ref["priority"].where(ref["priority"] != "blank"))
+    as_codes = ref.assign(
+        activity_id=pd.Categorical(as_text["activity_id"], categories=["A", "B", "Z"]),  # series: category order
+        priority=pd.Categorical(as_text["priority"], categories=["urgent", "unspecified", "x", "routine"]),
+    )
+    window = referral_window(as_text)
+    for by_priority in (True, False):
+        pd.testing.assert_frame_equal(weekly_referrals(as_codes, window, by_priority=by_priority),
+                                      weekly_referrals(as_text, window, by_priority=by_priority))
+    unsorted = as_codes.assign(activity_id=pd.Categorical(as_text["activity_id"], categories=["Z", "B", "A"]))
+    spans = activity_spans(unsorted, window)
+    assert list(spans) == ["A", "B"] and spans == activity_spans(as_text, window)  # spans: sorted ids
+    got = weekly_referrals(as_codes, window)
+    assert sorted(set(got["priority"])) == ["routine", "unspecified", "urgent"]  # blank + "unspecified": one
 
 
 def test_friday_end_is_complete_without_weekend_referrals_but_not_with_them() -> None:

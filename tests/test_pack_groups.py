@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from capacity_planner.demand.history import build_history
 from capacity_planner.pack import groups as groups_module
+from capacity_planner.pack.groups import _bool_codes, _Column, _day_codes, _first_rows, group_counts
 from capacity_planner.pack.groups import _cells as group_cells
-from capacity_planner.pack.groups import _Column, group_counts
 from capacity_planner.pack.read import _load, read_pack
 from capacity_planner.pack.schema import TABLES
 from capacity_planner.pack.summary import summarise_pack
@@ -106,6 +106,31 @@ def test_counts_equal_a_pandas_groupby_and_every_clinician_has_a_witness_row(
     assert _cells(groups, KEYS) == _cells(rows.iloc[got.rows[: len(groups)]], KEYS)
 
 
+def test_day_and_boolean_codes_by_hand() -> None:
+    """Day codes ``stamp // per_day - low`` (int32 when the span fits, int64 beyond), and booleans from
+    their bits, a slice's offset included, or cast with blanks as 2."""
+    day = 86_400_000  # ms
+    stamps = np.array([3 * day + 5, -day, 2**40, 0], dtype=np.int64)  # 2**40 ms: ~12,700 days on
+    codes, radix, lookup, low = _day_codes(stamps, day)
+    assert codes.dtype == np.int64 and low == -1 and radix == 2**40 // day + 2
+    assert codes.tolist() == [4, 0, 2**40 // day + 1, 1] and lookup.size == radix
+    codes, radix, _, low = _day_codes(np.array([day * 10 + 1, day * 12 - 1], np.int64), day)
+    assert codes.dtype == np.int32 and codes.tolist() == [0, 1] and (radix, low) == (2, 10)
+    bits = pa.chunked_array([pa.array([True, False, True, True, False, False, True, False, False, True])[3:]])
+    assert _bool_codes(bits).tolist() == [1, 0, 0, 1, 0, 0, 1]
+    blanks = pa.chunked_array([pa.array([True, None, False])])
+    assert _bool_codes(blanks).tolist() == [1, 2, 0]
+
+
+def test_first_rows_of_wanted_codes_found_beyond_the_first_prefixes() -> None:
+    codes = np.zeros(20_000, dtype=np.int32)
+    codes[[5, 3_000, 19_999]] = [1, 2, 3]  # code 2 beyond 1,024 rows, code 3 beyond 16,384
+    codes[7] = 1
+    first = _first_rows(codes, 5, [1, 2, 3])
+    assert first[[0, 1, 2, 3]].tolist() == [0, 5, 3_000, 19_999] and first[4] == 20_000  # 4: not held
+    assert _first_rows(codes, 5, [1])[1] == 5
+
+
 def test_counts_by_hand(tmp_path: Path) -> None:
     day, other = dt.date(2026, 1, 5), dt.date(2026, 1, 6)
     table = pa.table({
@@ -126,7 +151,8 @@ def test_counts_by_hand(tmp_path: Path) -> None:
     assert got.rows[3:].tolist() == [0, 1, 4]  # rows 2, 3 and 6 as the user sees them
 
 
-@pytest.mark.parametrize("case", ["pandas", "unknown column", "blank date", "negative count", "float"])
+@pytest.mark.parametrize("case", ["pandas", "unknown column", "blank date", "negative count", "float",
+                                  "far date"])
 def test_files_grouping_could_misreport_are_not_grouped(tmp_path: Path, case: str) -> None:
     path = tmp_path / "appointments.parquet"
     day = dt.date(2026, 1, 5)
@@ -137,7 +163,8 @@ def test_files_grouping_could_misreport_are_not_grouped(tmp_path: Path, case: st
         extra = {"unknown column": {"room": ["r1", "r1"]},
                  "blank date": {"appointment_date": pa.array([day, None], type=pa.date32())},
                  "negative count": {"count": pa.array([1, -1], type=pa.int64())},
-                 "float": {"count": pa.array([1.0, 2.0])}}[case]
+                 "float": {"count": pa.array([1.0, 2.0])},
+                 "far date": {"appointment_date": pa.array([0, 2**31 * 86_400], type=pa.timestamp("s"))}}[case]
         pq.write_table(pa.table({**base, **extra}), path)
     assert group_counts(path, pq.read_schema(path), COLUMNS) is None
 

@@ -34,7 +34,8 @@ reader reports or cannot be done cheaply: pandas metadata, a column named twice 
 a column not in the table's schema (its warning would name rows), a column of a type other than text,
 dates, booleans and signed integers (``uint64`` may exceed the ``int64`` codes), a timestamp with a time
 zone, a date column among the dropped ones, a blank date or integer, a ``count`` with blanks or negative
-values, counts whose total reaches :data:`EXACT_TOTAL`, or more distinct combinations than
+values, counts whose total reaches :data:`EXACT_TOTAL`, a timestamp whose day since 1970 does not fit a
+32-bit integer (millions of years away), or more distinct combinations than
 :data:`MAX_KEYS` could hold. Any exception while grouping leaves the file to the run or row read
 (:mod:`capacity_planner.pack.raw`), which reports the cells.
 """
@@ -104,10 +105,17 @@ class _Column:
     arrow_type: Any
     values: dict[Any, int] = field(default_factory=dict)
     per_day: int = 0  # timestamps: units of the Arrow type per day
-    parts: list[npt.NDArray[np.int64]] = field(default_factory=list)  # codes of each batch's groups
+    parts: list[npt.NDArray[np.int32]] = field(default_factory=list)  # codes of each batch's groups
     witnesses: list[int] = field(default_factory=list)  # codes of the witness rows
+    covered: bool = False  # a dropped text column: every value of the current dictionary has its witness
     _dictionary: Any = None  # the last batch's dictionary and its lookup (batches often share one)
     _lookup: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _days: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # reused
+
+    def is_dictionary_lookup(self, lookup: npt.NDArray[np.int64]) -> bool:
+        """Whether ``lookup`` is this text column's lookup of the current dictionary (which ``local``
+        keeps from batch to batch, and ``covered`` is about)."""
+        return self._dictionary is not None and lookup is self._lookup
 
     def local(self, cells: Any) -> tuple[npt.NDArray[np.integer], int, npt.NDArray[np.int64], int] | None:
         """One batch's cells as local codes ``0 .. radix - 1`` (integers of any width), their radix,
@@ -124,30 +132,67 @@ class _Column:
                 self._lookup = np.array([self.values.setdefault(v, len(self.values)) if v is not None else -1
                                          for v in dictionary.to_pylist()] + [-1], dtype=np.int64)
                 self._dictionary = dictionary
+                self.covered = False
             index = pa.chunked_array([c.indices for c in cells.chunks], type=t.index_type)
             if index.null_count:
                 index = index.fill_null(len(dictionary))
             return np.asarray(index.to_numpy()), len(dictionary) + 1, self._lookup, 0
         if pa.types.is_boolean(t):
             self.values = {False: 0, True: 1}
-            codes = np.asarray(cells.cast(pa.int8()).fill_null(2).to_numpy())
-            return codes, 3, np.array([0, 1, -1], dtype=np.int64), 0
+            return _bool_codes(cells), 3, np.array([0, 1, -1], dtype=np.int64), 0
         if cells.null_count:
             return None
+        if pa.types.is_date32(t):
+            days = np.asarray(cells.cast(pa.int32()).to_numpy())
+            low = int(days.min()) if days.size else 0
+            radix = int(days.max()) - low + 1 if days.size else 1
+            return days - np.int32(low), radix, np.arange(radix, dtype=np.int64), low
         if pa.types.is_timestamp(t) or pa.types.is_date64(t):
             self.per_day = _UNITS_PER_DAY[t.unit if pa.types.is_timestamp(t) else "ms"]
-            days = np.asarray(cells.cast(pa.int64()).to_numpy()) // self.per_day
-        elif pa.types.is_date32(t):
-            days = np.asarray(cells.cast(pa.int32()).to_numpy(), dtype=np.int64)
-        else:  # integers: a code per distinct value
-            distinct, inverse = np.unique(np.asarray(cells.cast(pa.int64()).to_numpy()), return_inverse=True)
-            lookup = np.array([self.values.setdefault(int(v), len(self.values)) for v in distinct],
-                              dtype=np.int64)
-            return inverse.astype(np.int64), distinct.size, lookup, 0
-        low = int(days.min()) if days.size else 0
-        days -= low
-        radix = int(days.max()) + 1 if days.size else 1
-        return days, radix, np.arange(radix, dtype=np.int64), low
+            if self._days.size < len(cells):
+                self._days = np.empty(len(cells), dtype=np.int32)
+            return _day_codes(np.asarray(cells.cast(pa.int64()).to_numpy()), self.per_day, self._days)
+        # integers: a code per distinct value
+        distinct, inverse = np.unique(np.asarray(cells.cast(pa.int64()).to_numpy()), return_inverse=True)
+        lookup = np.array([self.values.setdefault(int(v), len(self.values)) for v in distinct],
+                          dtype=np.int64)
+        return inverse.astype(np.int64), distinct.size, lookup, 0
+
+
+def _bool_codes(cells: Any) -> npt.NDArray[np.integer]:
+    """Booleans as codes 0 (false), 1 (true), 2 (blank): without blanks, the bits of Arrow's value buffer
+    unpacked (one pass, ``numpy.unpackbits``), else cast and filled."""
+    import pyarrow as pa
+
+    if cells.num_chunks == 1 and not cells.null_count:
+        chunk = cells.chunk(0)
+        bits = np.frombuffer(chunk.buffers()[1], dtype=np.uint8)
+        return np.unpackbits(bits, count=chunk.offset + len(chunk), bitorder="little")[chunk.offset:]
+    return np.asarray(cells.cast(pa.int8()).fill_null(2).to_numpy())
+
+
+def _day_codes(stamps: npt.NDArray[np.int64], per_day: int, out: npt.NDArray[np.int32] | None = None,
+               ) -> tuple[npt.NDArray[np.integer], int, npt.NDArray[np.int64], int]:
+    """Timestamps (``per_day`` units a day) as day codes ``day - low`` (``day = stamp // per_day``, days
+    since 1970-01-01; ``low`` the batch's first day), their radix, the lookup and ``low``.
+
+    ``stamp // per_day - low = (stamp - low * per_day) // per_day`` exactly, and the right side is
+    computed in ``int32`` (into ``out`` when given, an array reused from batch to batch) when the batch's
+    span fits it (a day in ms: 8.6e7 < 2**31): half the bytes of the ``int64`` division, no new array."""
+    if not stamps.size:
+        return stamps, 1, np.arange(1, dtype=np.int64), 0
+    first, last = int(stamps.min()), int(stamps.max())
+    low, high = first // per_day, last // per_day
+    codes: npt.NDArray[np.integer]
+    if last - low * per_day < 2**31:  # then per_day < 2**31 too, or every code is 0
+        codes = out[: stamps.size] if out is not None and out.size >= stamps.size else np.empty(
+            stamps.size, dtype=np.int32)
+        np.subtract(stamps, np.int64(low * per_day), out=codes, casting="unsafe")  # 0 .. 2**31 - 1: exact
+        codes //= np.int32(min(per_day, 2**31 - 1))
+    else:
+        codes = (stamps - np.int64(low * per_day)) // per_day
+    radix = high - low + 1
+    return codes, radix, np.arange(radix, dtype=np.int64), low
 
 
 def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterable[str] = ("clinician_id",),
@@ -196,6 +241,7 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
     total_count = 0
     rows: list[npt.NDArray[np.int64]] = []
     witness_rows: list[int] = []
+    work = _Work()
     start = 0
     for batch in file.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
         group = pa.Table.from_batches([batch])
@@ -211,7 +257,7 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
             if total_count >= EXACT_TOTAL:
                 return None
             weights = values.astype(np.float64)  # exact: every partial sum < 2**53
-        if not _count_row_group(group, columns, drop, weights, start, counts, rows, witness_rows):
+        if not _count_row_group(group, columns, drop, weights, start, counts, rows, witness_rows, work):
             return None
         start += group.num_rows
         del group
@@ -219,11 +265,32 @@ def group_counts(path: Path, schema: Any, known: Iterable[str], dropped: Iterabl
     return _merge(columns, drop, counts, rows, witness_rows, n)
 
 
+@dataclass
+class _Work:
+    """Arrays reused from batch to batch (a fresh array per batch costs its allocation and page faults):
+    the rows' keys, ``0 .. rows - 1``, and a row of each key."""
+
+    key: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    row: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    where: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def sized(self, m: int, total: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
+                                                 npt.NDArray[np.int64]]:
+        """Views of ``m`` keys, rows ``0 .. m - 1`` and ``total`` key slots, grown when too small."""
+        if self.key.size < m:
+            self.key = np.empty(m, dtype=np.int64)
+            self.row = np.arange(m, dtype=np.int64)
+        if self.where.size < total:
+            self.where = np.empty(total, dtype=np.int64)
+        return self.key[:m], self.row[:m], self.where[:total]
+
+
 def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights: Any, start: int,
                      counts: list[npt.NDArray[np.int64]], rows: list[npt.NDArray[np.int64]],
-                     witness_rows: list[int]) -> bool:
+                     witness_rows: list[int], work: _Work | None = None) -> bool:
     """Count one batch's identical rows into the columns' ``parts``, ``counts`` and ``rows``; record
     its witness rows; False when the file must not be grouped."""
+    work = work if work is not None else _Work()
     local = {}
     for column in columns:
         got = column.local(group.column(column.name))
@@ -232,20 +299,22 @@ def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights
         local[column.name] = got
     m = group.num_rows
     keyed = [c for c in columns if c.name not in drop]
-    key = np.zeros(m, dtype=np.int64) if not keyed else local[keyed[0].name][0].astype(np.int64)
-    total = local[keyed[0].name][1] if keyed else 1
-    for column in keyed[1:]:
-        codes, radix, _, _ = local[column.name]
-        total *= radix
+    total = 1
+    for column in keyed:
+        total *= local[column.name][1]
         if total > MAX_KEYS:
             return False
+    dense = total <= 4 * m + 1024
+    key, row, where = work.sized(m, total if dense else 0)
+    key[:] = local[keyed[0].name][0] if keyed else 0
+    for column in keyed[1:]:  # key = ((c0 * r1 + c1) * r2 + c2) ...: mixed radix, in place
+        codes, radix, _, _ = local[column.name]
         key *= radix
         key += codes
-    if total <= 4 * m + 1024:
+    if dense:
         present = np.bincount(key, minlength=total)
         found = np.flatnonzero(present)
-        where = np.empty(total, dtype=np.int64)
-        where[key] = np.arange(m, dtype=np.int64)  # a row of each group (any one of its rows)
+        where[key] = row  # a row of each group (any one of its rows)
         summed = present if weights is None else np.bincount(key, weights=weights, minlength=total)
         counts.append(np.asarray(summed[found]).astype(np.int64))  # float sums < 2**53: exact
         rows.append(where[found] + start)
@@ -257,29 +326,51 @@ def _count_row_group(group: Any, columns: list[_Column], drop: set[str], weights
     for column in reversed(keyed):
         codes, radix, lookup, shift = local[column.name]
         rest, code = np.divmod(rest, radix)
-        column.parts.append(lookup[code] + shift)
-    for column in columns:
-        if column.name in drop:
-            column.parts.append(np.full(found.size, -1, dtype=np.int64))
+        held = lookup[code] + shift
+        if column.per_day and held.size and not -(2**31) <= int(held.min()) <= int(held.max()) < 2**31:
+            return False  # a timestamp millions of years away: its day does not fit the int32 parts
+        column.parts.append(held.astype(np.int32))  # value codes < rows; days of date32 and those above
     for column in (c for c in columns if c.name in drop):  # a witness row for each new distinct value
-        codes, radix, lookup, _ = local[column.name]
-        held = np.zeros(len(column.values) + 1, dtype=bool)  # the last entry: blank (-1), never a witness
-        held[np.asarray(column.witnesses, dtype=np.int64)] = True
-        held[-1] = True
-        used = np.flatnonzero(np.bincount(codes, minlength=radix))
-        new = used[~held[lookup[used]]].tolist()
-        if not new:
-            continue
-        first = np.full(radix, m, dtype=np.int64)
-        met, at = np.unique(codes, return_index=True)  # the first row holding each local code
-        first[met] = at
+        if not column.covered:  # else this dictionary's values all have their witness: nothing new
+            _witness(column, columns, local, m, start, witness_rows)
+    return True
+
+
+def _witness(column: _Column, columns: list[_Column], local: dict[str, Any], m: int, start: int,
+             witness_rows: list[int]) -> None:
+    """Record a witness row (its cells' codes in every column) for each value of the dropped ``column``
+    met for the first time in this batch; mark a text column ``covered`` when every value of its
+    dictionary has one."""
+    codes, radix, lookup, _ = local[column.name]
+    held = np.zeros(len(column.values) + 1, dtype=bool)  # the last entry: blank (-1), never a witness
+    held[np.asarray(column.witnesses, dtype=np.int64)] = True
+    held[-1] = True
+    used = np.flatnonzero(np.bincount(codes, minlength=radix))
+    new = used[~held[lookup[used]]].tolist()
+    if new:
+        first = _first_rows(codes, radix, new)
         for j in new:
             r = int(first[j])
             witness_rows.append(start + r)
             for other in columns:
                 o_codes, _, o_lookup, o_shift = local[other.name]
                 other.witnesses.append(int(o_lookup[o_codes[r]] + o_shift))
-    return True
+        held[lookup[new]] = True
+    column.covered = column.is_dictionary_lookup(lookup) and bool(held[lookup].all())
+
+
+def _first_rows(codes: npt.NDArray[np.integer], radix: int, wanted: list[int]) -> npt.NDArray[np.int64]:
+    """The first row holding each local code (``len(codes)`` for a code not held), exact for the
+    ``wanted`` codes: found in the shortest prefix of 1,024 x 4**k rows holding them all (a batch's
+    first rows usually hold every clinician of its dictionary), not by sorting the whole batch."""
+    size = 1_024
+    while True:
+        first = np.full(radix, len(codes), dtype=np.int64)
+        met, at = np.unique(codes[:size], return_index=True)
+        first[met] = at
+        if size >= len(codes) or (first[wanted] < len(codes)).all():
+            return first
+        size *= 4
 
 
 def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.int64]],
@@ -316,13 +407,11 @@ def _merge(columns: list[_Column], drop: set[str], counts: list[npt.NDArray[np.i
         found, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         appointments = np.bincount(inverse, weights=weights, minlength=found.size)
     held = {}
-    for column in columns:
-        if column.name in drop:
-            group_codes = np.full(found.size, -1, dtype=np.int64)
-        else:
-            group_codes = parts[column.name][first]
-        held[column.name] = _cells(column, np.concatenate([group_codes, np.array(column.witnesses,
-                                                                                   dtype=np.int64)]))
+    for column in columns:  # each column's codes: the groups', then the witness rows'
+        cells = np.empty(found.size + len(column.witnesses), dtype=np.int64)
+        cells[: found.size] = parts[column.name][first] if column.name in parts else -1
+        cells[found.size:] = column.witnesses
+        held[column.name] = _cells(column, cells)
     w = len(witness_rows)
     frame = pd.DataFrame(held, index=pd.RangeIndex(found.size + w), copy=False)
     frame[COUNT] = np.concatenate([appointments.astype(np.int64), np.zeros(w, dtype=np.int64)])

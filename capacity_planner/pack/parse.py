@@ -304,9 +304,9 @@ def _parse_cells(table: RawTable, spec: ColumnSpec, sink: ProblemSink, categoric
         text = _text(raw, categorical=categorical)
         limit = MAX_TEXT_LENGTH[spec.kind]
         long = (text.str.len() > limit).to_numpy(dtype=bool)
-        sink.rows(table, long, spec.name, raw.map(lambda v: f"{str(v)[:40]}... ({len(str(v)):,} characters)",
-                                                     na_action="ignore"),
-                  f"too long: at most {limit:,} characters")
+        shown = raw.map(lambda v: f"{str(v)[:40]}... ({len(str(v)):,} characters)",
+                        na_action="ignore") if long.any() else None  # a string a cell only when reported
+        sink.rows(table, long, spec.name, shown, f"too long: at most {limit:,} characters")
         out = text.where(~blank & ~long, None)
     elif spec.kind == "float" or spec.kind == "int":
         if spec.max == 1:

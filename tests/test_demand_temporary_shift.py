@@ -57,6 +57,21 @@ def test_screen_matches_a_brute_force_search(seed: int) -> None:
     assert screen_temporary_shift(y, X, min_segment=6) == _brute_force_pair(y, X, 6)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_screen_matches_a_brute_force_search_with_a_season(seed: int) -> None:
+    """The closed form of the gain (reverse cumulative sums of the residual and of the design's orthonormal
+    basis, no step matrix) picks the same block as refitting every pair, on 60 weeks with a level, a trend
+    and one harmonic, the block at zero (a closure) or at a third of the level."""
+    rng = np.random.default_rng(100 + seed)
+    n = 60
+    i = np.arange(n)
+    y = rng.poisson(30.0 * np.exp(0.1 * np.sin(2 * np.pi * i / 52)), n).astype(float)
+    a = int(rng.integers(6, 40))
+    y[a:a + 10] = 0.0 if seed % 2 else rng.poisson(10.0, 10)
+    X = np.column_stack([np.ones(n), i / n, np.sin(2 * np.pi * i / 52), np.cos(2 * np.pi * i / 52)])
+    assert screen_temporary_shift(y, X, min_segment=6) == _brute_force_pair(y, X, 6)
+
+
 def test_screen_needs_room_for_a_block() -> None:
     """A block needs min_segment periods before it, in it and after it: 18 periods of 6 hold exactly one,
     [6, 12); 17 hold none."""

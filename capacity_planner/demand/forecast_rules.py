@@ -238,6 +238,12 @@ def screen_temporary_shift(
     at once: with :math:`p_b` the step :math:`1\{i \ge b\}` projected off ``X`` and :math:`r` the residual,
     the block is :math:`p_{b_1} - p_{b_2}`, so its gain is :math:`(c_1 - c_2)^2 / (G_{11} + G_{22} -
     2G_{12})`, :math:`c = P^\top r`, :math:`G = P^\top P`. None when the series is too short.
+
+    Computed without the :math:`n \times m` step matrix (whose :math:`m \times m` Gram product ran
+    multithreaded BLAS on every weekly series; session 15, round 3): with :math:`Q` an orthonormal basis of
+    ``X``, :math:`c_b = \sum_{i \ge b} r_i` (:math:`Q^\top r = 0`) and the denominator is
+    :math:`\lVert\text{block}\rVert^2 - \lVert Q^\top \text{block}\rVert^2 = (b_2 - b_1) -
+    \lVert a_{b_1} - a_{b_2}\rVert^2`, :math:`a_b = \sum_{i \ge b} Q_{i\cdot}` (reverse cumulative sums).
     """
     yy = np.asarray(y, dtype=np.float64)
     n = yy.size
@@ -247,12 +253,11 @@ def screen_temporary_shift(
     ly = np.log(yy + 0.5) - (0.0 if offset is None else np.asarray(offset, dtype=np.float64))
     q, _ = np.linalg.qr(np.asarray(X, dtype=np.float64))
     resid = ly - q @ (q.T @ ly)
-    steps = (np.arange(n)[:, None] >= cand[None, :]).astype(np.float64)
-    proj = steps - q @ (q.T @ steps)
-    c = proj.T @ resid
-    G = proj.T @ proj
-    g = np.diag(G)
-    den = g[:, None] + g[None, :] - 2.0 * G
+    c = np.cumsum(resid[::-1])[::-1][cand]  # sum over i >= b of the residual
+    a = np.cumsum(q[::-1], axis=0)[::-1][cand]  # (m, p): sum over i >= b of Q's rows
+    norms = np.einsum("ik,ik->i", a, a)
+    cross = np.einsum("ik,jk->ij", a, a)  # einsum, not BLAS: small, and no threads spun up per series
+    den = (cand[None, :] - cand[:, None]) - (norms[:, None] + norms[None, :] - 2.0 * cross)
     num = (c[:, None] - c[None, :]) ** 2
     apart = cand[None, :] - cand[:, None] >= min_segment  # b2 - b1 >= min_segment, b1 < b2
     gain = np.where(apart & (den > 1e-12), num / np.maximum(den, 1e-12), -1.0)

@@ -11,6 +11,7 @@ import pytest
 
 from capacity_planner.demand.forecast_rules import (
     screen_temporary_shift,
+    shift_critical_value,
     temporary_shift_critical_value,
     window_critical_value,
 )
@@ -88,6 +89,14 @@ def test_critical_values_are_those_simulated() -> None:
     assert temporary_shift_critical_value(30) == pytest.approx(19.07)
     assert window_critical_value(156, 142, 6) == pytest.approx(11.01)
     assert window_critical_value(156, 126, 6) == pytest.approx(11.09, abs=0.005)
+
+
+def test_the_window_after_a_step_is_trimmed_within_its_segment() -> None:
+    """A free level from a step 30 weeks before the end of 156: the breaks 6-24 weeks after it are those of a
+    30-week series (lambda = (24/6)^2, 11.99 at 1 %), not the last 24 of 156 weeks (11.01, lenient)."""
+    assert window_critical_value(156, 132, 6, start=126) == pytest.approx(shift_critical_value(30, 6))
+    assert window_critical_value(156, 132, 6, start=126) == pytest.approx(11.99, abs=0.005)
+    assert window_critical_value(156, 132, 6) == pytest.approx(11.01)
 
 
 def _sized_mean(y: np.ndarray) -> tuple[float, float | None]:

@@ -175,20 +175,34 @@ def shift_critical_value(n: int, lo: int, level: float = 0.01) -> float:
     return float(np.interp(log_lam, xs, five if level == 0.05 else one))
 
 
-def window_critical_value(n: int, first: int, min_segment: int, level: float = 0.01) -> float:
+def window_critical_value(
+    n: int, first: int, min_segment: int, level: float = 0.01, *, start: int = 0
+) -> float:
     r"""Critical value (``level`` 0.05 or 0.01) of the sup-LR test over the breaks ``first .. n -
-    min_segment`` (:data:`SHIFT_CRITICAL_TABLE`, linear in :math:`\log\lambda`; a narrower window than the
-    table's first row takes that row, which is conservative).
+    min_segment`` of the segment ``start .. n`` (:data:`SHIFT_CRITICAL_TABLE`, linear in :math:`\log\lambda`;
+    a narrower window than the table's first row takes that row, which is conservative).
+
+    With a free level from ``start`` on (a step found there, or the series' start), the statistic of a
+    break :math:`b` in the segment is the within-segment one (the step :math:`1\{i \ge b\}` projected off
+    the level and the earlier step is zero before ``start``), so the trimming is the segment's,
+    :math:`\pi = (b - \text{start})/(n - \text{start})` (the sequential test of one more break within a
+    segment: Bai and Perron, *Econometrica* 66, 1998). Measured on the whole history's length instead, a
+    window after a step looks narrower than it is and its critical value comes out lower (session 15,
+    round 3: 11.01 for the 24 breaks after a step 30 weeks before the end of 156 weeks, against the
+    segment's 11.99).
 
     Examples
     --------
     >>> round(window_critical_value(156, 126, 6), 2)  # the last 30 weeks but 6 of three years
     11.09
+    >>> round(window_critical_value(156, 132, 6, start=126), 2)  # 30 weeks after a step: lambda = (24/6)^2
+    11.99
     """
     if level not in (0.05, 0.01):
         raise ValueError(f"level must be 0.05 or 0.01, not {level}")
-    p1 = first / n
-    p2 = (n - min_segment) / n
+    length = n - start
+    p1 = (first - start) / length
+    p2 = (n - min_segment - start) / length
     log_lam = math.log(p2 * (1 - p1) / (p1 * (1 - p2)))
     xs, five, one = zip(*SHIFT_CRITICAL_TABLE, strict=True)
     return float(np.interp(log_lam, xs, five if level == 0.05 else one))

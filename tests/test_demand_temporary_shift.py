@@ -87,6 +87,8 @@ def test_critical_values_are_those_simulated() -> None:
     assert temporary_shift_critical_value(156) == pytest.approx(20.16)
     assert temporary_shift_critical_value(143) == pytest.approx((19.51 + 20.16) / 2)
     assert temporary_shift_critical_value(30) == pytest.approx(19.07)
+    assert temporary_shift_critical_value(208) == pytest.approx(21.88)  # longer histories: their own rows
+    assert temporary_shift_critical_value(520) == pytest.approx(21.19)
     assert window_critical_value(156, 142, 6) == pytest.approx(11.01)
     assert window_critical_value(156, 126, 6) == pytest.approx(11.09, abs=0.005)
 

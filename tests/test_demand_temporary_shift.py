@@ -130,3 +130,20 @@ def test_a_permanent_drop_keeps_its_level() -> None:
     mean, shift_at = _sized_mean(y)
     assert mean == pytest.approx(28.0, rel=0.10)
     assert shift_at is not None and abs(shift_at - (ORIGIN - 30)) <= 2
+
+
+@pytest.mark.parametrize("seed", [17, 26, 37, 57])
+def test_the_window_before_a_step_runs_without_a_christmas_in_it(seed: int) -> None:
+    """80 weeks from 13 January 2025: Poisson 40, 20 in weeks 14-33, 60 from week 34. The first search finds
+    the rise at 34; the window before it (weeks 0-33) holds no Christmas, so that calendar column is all
+    zero there. Left in, the rank check skipped the window and the window after the step found a false
+    step 9-18 weeks before the end on these seeds (the dip echoed a year later by the harmonic); left out,
+    the dip's start is found and the current level rests on the 46 weeks from the rise."""
+    first = int(week_index(np.array([np.datetime64("2025-01-13", "D")]))[0])
+    rng = np.random.default_rng(seed)
+    mu = np.full(80, 40.0)
+    mu[14:34] = 20.0
+    mu[34:] = 60.0
+    y = rng.poisson(mu).astype(float)
+    fc = forecast_weekly(y, first, first + 80 + np.arange(52), n_draws=400, rng=np.random.default_rng(1))
+    assert fc.shift_at == first + 34

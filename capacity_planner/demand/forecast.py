@@ -527,7 +527,9 @@ def _another_step(data: _Series, model: NegBinGLM, starts: list[int]) -> int | N
         if end - seg < first:
             continue
         steps = [(np.arange(end) >= s).astype(np.float64) for s in starts if s < end]
-        design = np.column_stack([X[:end], *steps])
+        varies = np.ptp(X[:end], axis=0) > 1e-9  # a calendar column constant in the window (no Christmas
+        varies[0] = True  # before a step in the first year) is left out, as _Series.tail does, not the window
+        design = np.column_stack([X[:end, varies], *steps])
         if np.linalg.matrix_rank(design) < design.shape[1]:
             continue
         found = level_shift_statistic(data.y[:end], design, off[:end], min_segment=seg, first=first,

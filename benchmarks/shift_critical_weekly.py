@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/shift_critical_weekly.py [simulations per setting] [temporary]
 Prints, for 104, 130 and 156 weeks, the 95th and 99th centiles of the full search's statistic on null series;
-with ``temporary``, for 52 to 156 weeks, those of the temporary-change search
+with ``temporary``, for 52 to 260 weeks, those of the temporary-change search
 (``forecast_rules.temporary_shift_statistic``, session 15), seeds [15, weeks, level range, s].
 
 Null series are the stress generator's with no step (``capacity_planner.demand.stress._generate``, flat
@@ -32,7 +32,7 @@ from capacity_planner.demand.history import calendar_regressors, week_index
 from capacity_planner.demand.stress import PLAN_STARTS, StressClass, _flat, _generate
 
 LENGTHS = (104, 130, 156)
-TEMPORARY_LENGTHS = (52, 78, 104, 130, 156)
+TEMPORARY_LENGTHS = (52, 78, 104, 130, 156, 208, 260)
 LEVEL_RANGES = ((15.0, 80.0), (5.0, 20.0))
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from capacity_planner.demand.forecast_rules import (
     screen_temporary_shift,
+    shift_critical_value,
     temporary_shift_critical_value,
     window_critical_value,
 )
@@ -57,6 +58,21 @@ def test_screen_matches_a_brute_force_search(seed: int) -> None:
     assert screen_temporary_shift(y, X, min_segment=6) == _brute_force_pair(y, X, 6)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_screen_matches_a_brute_force_search_with_a_season(seed: int) -> None:
+    """The closed form of the gain (reverse cumulative sums of the residual and of the design's orthonormal
+    basis, no step matrix) picks the same block as refitting every pair, on 60 weeks with a level, a trend
+    and one harmonic, the block at zero (a closure) or at a third of the level."""
+    rng = np.random.default_rng(100 + seed)
+    n = 60
+    i = np.arange(n)
+    y = rng.poisson(30.0 * np.exp(0.1 * np.sin(2 * np.pi * i / 52)), n).astype(float)
+    a = int(rng.integers(6, 40))
+    y[a:a + 10] = 0.0 if seed % 2 else rng.poisson(10.0, 10)
+    X = np.column_stack([np.ones(n), i / n, np.sin(2 * np.pi * i / 52), np.cos(2 * np.pi * i / 52)])
+    assert screen_temporary_shift(y, X, min_segment=6) == _brute_force_pair(y, X, 6)
+
+
 def test_screen_needs_room_for_a_block() -> None:
     """A block needs min_segment periods before it, in it and after it: 18 periods of 6 hold exactly one,
     [6, 12); 17 hold none."""
@@ -71,8 +87,18 @@ def test_critical_values_are_those_simulated() -> None:
     assert temporary_shift_critical_value(156) == pytest.approx(20.16)
     assert temporary_shift_critical_value(143) == pytest.approx((19.51 + 20.16) / 2)
     assert temporary_shift_critical_value(30) == pytest.approx(19.07)
+    assert temporary_shift_critical_value(208) == pytest.approx(21.88)  # longer histories: their own rows
+    assert temporary_shift_critical_value(520) == pytest.approx(21.19)
     assert window_critical_value(156, 142, 6) == pytest.approx(11.01)
     assert window_critical_value(156, 126, 6) == pytest.approx(11.09, abs=0.005)
+
+
+def test_the_window_after_a_step_is_trimmed_within_its_segment() -> None:
+    """A free level from a step 30 weeks before the end of 156: the breaks 6-24 weeks after it are those of a
+    30-week series (lambda = (24/6)^2, 11.99 at 1 %), not the last 24 of 156 weeks (11.01, lenient)."""
+    assert window_critical_value(156, 132, 6, start=126) == pytest.approx(shift_critical_value(30, 6))
+    assert window_critical_value(156, 132, 6, start=126) == pytest.approx(11.99, abs=0.005)
+    assert window_critical_value(156, 132, 6) == pytest.approx(11.01)
 
 
 def _sized_mean(y: np.ndarray) -> tuple[float, float | None]:
@@ -104,3 +130,20 @@ def test_a_permanent_drop_keeps_its_level() -> None:
     mean, shift_at = _sized_mean(y)
     assert mean == pytest.approx(28.0, rel=0.10)
     assert shift_at is not None and abs(shift_at - (ORIGIN - 30)) <= 2
+
+
+@pytest.mark.parametrize("seed", [17, 26, 37, 57])
+def test_the_window_before_a_step_runs_without_a_christmas_in_it(seed: int) -> None:
+    """80 weeks from 13 January 2025: Poisson 40, 20 in weeks 14-33, 60 from week 34. The first search finds
+    the rise at 34; the window before it (weeks 0-33) holds no Christmas, so that calendar column is all
+    zero there. Left in, the rank check skipped the window and the window after the step found a false
+    step 9-18 weeks before the end on these seeds (the dip echoed a year later by the harmonic); left out,
+    the dip's start is found and the current level rests on the 46 weeks from the rise."""
+    first = int(week_index(np.array([np.datetime64("2025-01-13", "D")]))[0])
+    rng = np.random.default_rng(seed)
+    mu = np.full(80, 40.0)
+    mu[14:34] = 20.0
+    mu[34:] = 60.0
+    y = rng.poisson(mu).astype(float)
+    fc = forecast_weekly(y, first, first + 80 + np.arange(52), n_draws=400, rng=np.random.default_rng(1))
+    assert fc.shift_at == first + 34

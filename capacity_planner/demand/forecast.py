@@ -504,8 +504,9 @@ def _another_step(data: _Series, model: NegBinGLM, starts: list[int]) -> int | N
     r"""A second step beside the last one found, when fewer than two years follow it (too few for a search
     of their own): a dip and its recovery, or a closure and its reopening, within the last two years.
 
-    Two windows are searched, each at the 1 % level with the limiting critical value of its breaks
-    (Andrews, *Econometrica* 61, 1993; :func:`window_critical_value`): after the last step (its design the
+    Two windows are searched, each at the 1 % level with the limiting critical value of its breaks within
+    their segment (Andrews, *Econometrica* 61, 1993; Bai and Perron, *Econometrica* 66, 1998;
+    :func:`window_critical_value`): after the last step (its design the
     whole history's season and trend with a level per step found), and before it, back to the step before
     (the history up to the last step, with the earlier steps' levels). A single step found at a recovery
     would otherwise rest on a history with the dip in it. The window whose statistic passes its critical
@@ -516,23 +517,26 @@ def _another_step(data: _Series, model: NegBinGLM, starts: list[int]) -> int | N
     n = data.y.size
     X, off, _ = _search_design(data, model)
     last = starts[-1]
-    windows = (  # (periods the search sees, first break)
-        (n, last + seg),
-        (last, (starts[-2] if len(starts) > 1 else 0) + seg),
+    previous = starts[-2] if len(starts) > 1 else 0
+    windows = (  # (periods the search sees, the segment's start (a free level from there), first break)
+        (n, last, last + seg),
+        (last, previous, previous + seg),
     )
     best: tuple[float, int] | None = None
-    for end, first in windows:
+    for end, segment_start, first in windows:
         if end - seg < first:
             continue
         steps = [(np.arange(end) >= s).astype(np.float64) for s in starts if s < end]
-        design = np.column_stack([X[:end], *steps])
+        varies = np.ptp(X[:end], axis=0) > 1e-9  # a calendar column constant in the window (no Christmas
+        varies[0] = True  # before a step in the first year) is left out, as _Series.tail does, not the window
+        design = np.column_stack([X[:end, varies], *steps])
         if np.linalg.matrix_rank(design) < design.shape[1]:
             continue
         found = level_shift_statistic(data.y[:end], design, off[:end], min_segment=seg, first=first,
                                       bias_corrected=P >= 24)
         if found is None:
             continue
-        ratio = found[1] / window_critical_value(end, first, seg, 0.01)
+        ratio = found[1] / window_critical_value(end, first, seg, 0.01, start=segment_start)
         if ratio > 1 and (best is None or ratio > best[0]):
             best = (ratio, found[0])
     return None if best is None else best[1]

@@ -88,6 +88,7 @@ import numpy.typing as npt
 from capacity_planner.demand._words import plural
 from capacity_planner.demand.forecast_kernels import (
     NegBinFit,
+    fit_negbin,
     usable_regressors,
 )
 from capacity_planner.demand.forecast_models import (
@@ -475,18 +476,27 @@ def _level_shift(data: _Series, model: NegBinGLM) -> list[float]:
         if part.y.size < (2 * shift_min_segment(P) + 1 if not starts else 2 * round(P)):
             break
         X, off, level = _search_design(part, model)
+        base = _fit_or_none(part.y, X, off)  # without a step: shared by the searches on this part
         found = level_shift_test(
-            part.y, X, off, min_segment=shift_min_segment(P), level=level, periods_per_year=P
+            part.y, X, off, min_segment=shift_min_segment(P), level=level, periods_per_year=P, base=base
         )
         if found is None:
             if not starts:
-                starts = _temporary_shift(data, X, off)
+                starts = _temporary_shift(data, X, off, base)
             break
         starts.append(start + found[0])
     return [float(data.t[s]) for s in starts]
 
 
-def _temporary_shift(data: _Series, X: FloatArray, off: FloatArray) -> list[int]:
+def _fit_or_none(y: FloatArray, X: FloatArray, off: FloatArray) -> NegBinFit | None:
+    """The NB fit of ``y`` on ``X`` with offset ``off``, or None when it fails."""
+    try:
+        return fit_negbin(y, X, off)
+    except np.linalg.LinAlgError:
+        return None
+
+
+def _temporary_shift(data: _Series, X: FloatArray, off: FloatArray, base: NegBinFit | None) -> list[int]:
     r"""The two steps of a significant temporary level change (a dip or a closure and its recovery, a
     surge and its end) in a weekly series where no single step is found: one step cannot describe a level
     that comes back, and its residuals' autocorrelation then hides it (:func:`temporary_shift_statistic`,
@@ -494,7 +504,7 @@ def _temporary_shift(data: _Series, X: FloatArray, off: FloatArray) -> list[int]
     P = data.periods_per_year
     if P < 24 or data.y.size < round(P):  # weekly, from a year (the table's first row)
         return []
-    found = temporary_shift_statistic(data.y, X, off, min_segment=shift_min_segment(P))
+    found = temporary_shift_statistic(data.y, X, off, min_segment=shift_min_segment(P), base=base)
     if found is None or found[2] <= temporary_shift_critical_value(data.y.size, 0.01):
         return []
     return [found[0], found[1]]

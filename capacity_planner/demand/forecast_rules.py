@@ -395,10 +395,12 @@ def level_shift_test(
     min_segment: int,
     level: float = 0.01,
     periods_per_year: float = 52.0,
+    base: NegBinFit | None = None,
 ) -> tuple[int, float] | None:
     r"""Index of a significant level shift and its adjusted LR statistic (:func:`level_shift_statistic`),
-    or None. The critical value is :func:`shift_critical_value` for weekly series and the larger of it
-    and :func:`monthly_shift_critical_value` for monthly ones (``periods_per_year`` under 24).
+    or None (``base``: the fit without a step on ``X`` when the caller has it). The critical value is
+    :func:`shift_critical_value` for weekly series and the larger of it and
+    :func:`monthly_shift_critical_value` for monthly ones (``periods_per_year`` under 24).
 
     Weekly series (docs/method.md, "Stress classes", session 14): :math:`\phi` uses the bias-corrected
     lag-1 autocorrelation (:func:`residual_autocorrelation_bias`), and when the search over every break
@@ -409,7 +411,7 @@ def level_shift_test(
     if y.size < 2 * min_segment:  # no break to search (screen_level_shift)
         return None
     try:  # the model without a step, shared by the search over every break and the recent window's
-        base = fit_negbin(y, X, offset)
+        base = fit_negbin(y, X, offset) if base is None else base
     except np.linalg.LinAlgError:
         return None
     found = level_shift_statistic(y, X, offset, min_segment=min_segment, bias_corrected=weekly, base=base)

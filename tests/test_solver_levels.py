@@ -303,3 +303,9 @@ def test_highs_after_cp_sat_never_lowers_cp_sat_bound(tiny_path: Path, monkeypat
     assert level.status is SolveStatus.FEASIBLE
     assert level.objective_units <= share.objective_value
     assert level.bound_units == share.best_objective_bound
+
+
+def test_cpu_cores_is_cpu_time_over_wall_time() -> None:
+    """3 CPU seconds in 2 wall seconds are 1.5 cores; a stretch under a millisecond counts as 0."""
+    assert solve_module.cpu_cores(3.0, 2.0) == 1.5
+    assert solve_module.cpu_cores(1.0, 0.0) == 0.0

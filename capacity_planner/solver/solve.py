@@ -119,10 +119,11 @@ HIGHS_AFTER_MIN_CORES = 0.75
 """Wall-clock mode, models above :data:`HIGHS_MAX_VARIABLES`: an unmet-demand level is split between CP-SAT
 and HiGHS only when the run has had at least this many cores since its time limit started (process CPU
 seconds over wall seconds, :func:`cpu_cores`, measured as the level starts); below it CP-SAT keeps the whole
-level in one search, as before session 15. A run that had 0.6 of a core lost every level to the split
-(routine 12,648 with bound 0 against 2,183-4,604), one with a full core (``taskset``) gained (904 against
-1,614); the whole run used ~1.05 cores on 2 idle ones. Not applied under a work limit (the plan would depend
-on the load) nor to smaller models. Checking after CP-SAT's share instead, and re-starting CP-SAT for the
+level in one search, as before session 15. On the 160-clinician service (seed 0) a run at 0.665 lost every
+level to the split (routine 12,648 with bound 0, where CP-SAT alone at 0.64 reached 3,916 / 863); runs at
+0.85-0.99 gained (seed 1: 351-409 against a bound of 343, CP-SAT alone 591-1,047); the first seconds of a
+run are about one thread, 0.99 on a free core. Not applied under a work limit (the plan would depend on the
+load) nor to smaller models. Checking after CP-SAT's share instead, and re-starting CP-SAT for the
 rest when starved, was tried and rejected (docs/benchmarks.md, "Session 15 (helper B)")."""
 HIGHS_FIRST_MAX_VARIABLES = 20_000
 """The limit for HiGHS *first* on a level of :data:`HIGHS_LEVELS` (``changes``) under a work limit (in

@@ -207,3 +207,105 @@ def test_highs_skipped_for_want_of_a_second_counts_as_stopped_by_the_wall_clock(
     model = solve_module.AllocationModel(build_problem(cp.read_pack(tiny_path), reqs(TINY_DEMAND, rapid=["2ww"])))
     model.cp.minimize(model.levels[0].expr)
     assert tuple(solve_module._highs_level(model, None, 0, 0.5, 20)) == (None, None, None, True)  # noqa: SLF001
+
+
+def _first_stopped(minimises: Any, seen: list[Any], how: str = "at_once") -> Any:
+    """A stand-in for ``solve.run_stoppable`` that records every search ``minimises`` picks (its solver, in
+    ``seen``) and cuts the first one short (CP-SAT's share of the level): ``at_once`` with no plan,
+    ``first_plan`` at its first plan; later searches run."""
+    real = solve_module.run_stoppable
+
+    def stopped(solver: Any, fn: partial[Any]) -> Any:
+        if minimises(fn) and not solver.parameters.fix_variables_to_their_hinted_value:
+            seen.append(solver)
+            if len(seen) == 1 and how == "at_once":
+                solver.parameters.max_number_of_conflicts = 0
+                solver.parameters.max_time_in_seconds = 1e-6
+            elif len(seen) == 1:  # no LP and no presolve: a first plan above a weak bound
+                solver.parameters.stop_after_first_solution = True
+                solver.parameters.linearization_level = 0
+                solver.parameters.cp_model_presolve = False
+        return real(solver, fn)
+
+    return stopped
+
+
+def _gated_run(tiny_path: Path, monkeypatch: pytest.MonkeyPatch, cores: float, *, large: bool = True,
+               how: str = "at_once", answer: Any = None, **kw: Any) -> tuple[Any, list[Any], list[int]]:
+    """The tiny pack (its model taken as above ``HIGHS_MAX_VARIABLES`` when ``large``: limit 0) with the
+    run's CPU rate made ``cores`` and its routine level's first CP-SAT search cut short (``how``): the plan,
+    the routine level's CP-SAT searches and one entry per HiGHS call (``answer`` in place of HiGHS's)."""
+    milp_module = importlib.import_module("capacity_planner.solver.milp")
+    real = milp_module.solve_milp
+    highs: list[int] = []
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        highs.append(1)
+        return real(*args, **kw) if answer is None else answer
+
+    seen: list[Any] = []
+    if large:
+        monkeypatch.setattr(solve_module, "HIGHS_MAX_VARIABLES", 0)
+    monkeypatch.setattr(solve_module, "HIGHS_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(solve_module, "HIGHS_AFTER_LEVELS", frozenset({"unmet_routine"}))
+    monkeypatch.setattr(solve_module, "cpu_cores", lambda cpu, wall: cores)
+    monkeypatch.setattr(solve_module, "run_stoppable", _first_stopped(_minimises_routine, seen, how))
+    monkeypatch.setattr(milp_module, "solve_milp", counted)
+    plan = run(cp.read_pack(tiny_path), reqs(TINY_DEMAND, rapid=["2ww"]), **kw)
+    return plan, seen, highs
+
+
+def _routine(plan: Any) -> Any:
+    return {lv.name: lv for lv in plan.result.levels}["unmet_routine"]
+
+
+def test_a_large_model_starved_of_cpu_keeps_its_unmet_level_for_cp_sat(tiny_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wall-clock mode, a model above HIGHS_MAX_VARIABLES, the run so far on 0.1 of a core (under
+    HIGHS_AFTER_MIN_CORES): the routine level is not split, HiGHS is never asked, and CP-SAT's one search
+    (stopped at once here) leaves the level to the previous plan, as before session 15; with 4 cores the
+    level is split and HiGHS proves the optimum CP-SAT proves unhindered."""
+    best = _routine(run(cp.read_pack(tiny_path), reqs(TINY_DEMAND, rapid=["2ww"])))
+    assert best.status is SolveStatus.OPTIMAL
+    plan, seen, highs = _gated_run(tiny_path, monkeypatch, cores=0.1)
+    assert (len(seen), highs) == (1, [])
+    assert _routine(plan).status is SolveStatus.FEASIBLE
+    monkeypatch.undo()
+    plan, seen, highs = _gated_run(tiny_path, monkeypatch, cores=4.0)
+    assert len(seen) == 1 and highs
+    assert (_routine(plan).status, _routine(plan).objective) == (SolveStatus.OPTIMAL, best.objective)
+
+
+def test_the_cpu_rule_leaves_small_models_and_work_limited_runs_alone(tiny_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 0.1 of a core HiGHS still follows CP-SAT on a model of at most HIGHS_MAX_VARIABLES (unchanged since
+    session 13) and under a work limit (a CPU rate would make the plan depend on the machine's load), and
+    proves the routine optimum there."""
+    best = _routine(run(cp.read_pack(tiny_path), reqs(TINY_DEMAND, rapid=["2ww"])))
+    for kw in ({"large": False}, {"work_limit": 50.0, "time_limit_s": 600.0}):
+        plan, seen, highs = _gated_run(tiny_path, monkeypatch, cores=0.1, **kw)
+        assert len(seen) == 1 and highs, kw
+        assert (_routine(plan).status, _routine(plan).objective) == (SolveStatus.OPTIMAL, best.objective), kw
+        monkeypatch.undo()
+
+
+def test_highs_after_cp_sat_never_lowers_cp_sat_bound(tiny_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large model with CPU enough, CP-SAT's share stopped at its first plan (value v, bound b < v), and
+    HiGHS made to return no plan and a dual bound of -1: the level keeps CP-SAT's plan at v and reports b,
+    not HiGHS's -1."""
+    milp_module = importlib.import_module("capacity_planner.solver.milp")
+    nothing = milp_module.MilpAnswer(False, None, -1.0, None, 0.0)
+    plan, seen, highs = _gated_run(tiny_path, monkeypatch, cores=4.0, how="first_plan", answer=nothing)
+    share = seen[0].response_proto
+    assert share.status == cp_model.FEASIBLE and share.best_objective_bound < share.objective_value
+    assert len(seen) == 1 and highs
+    level = _routine(plan)
+    assert level.status is SolveStatus.FEASIBLE
+    assert level.objective_units <= share.objective_value
+    assert level.bound_units == share.best_objective_bound
+
+
+def test_cpu_cores_is_cpu_time_over_wall_time() -> None:
+    """3 CPU seconds in 2 wall seconds are 1.5 cores; a stretch under a millisecond counts as 0."""
+    assert solve_module.cpu_cores(3.0, 2.0) == 1.5
+    assert solve_module.cpu_cores(1.0, 0.0) == 0.0

@@ -98,12 +98,33 @@ about the same time from a cutoff of 920 as from 852 (and takes 30 times longer 
 does prove took 0.1-2.3 units. 15 % of the level (~3 units at the default 60 s) keeps those proofs and hands
 the rest to HiGHS sooner (it was 40 %)."""
 HIGHS_MAX_VARIABLES = 6000
-"""HiGHS is asked *after* CP-SAT (:data:`HIGHS_AFTER_LEVELS`) only about models of at most this many variables
-(the service pack has 3,461, a 64-clinician trust service 4,975). The 160-clinician single service (12,355)
-stays CP-SAT's on those levels: at a work limit of 45 units HiGHS after CP-SAT's 15 % took its routine level
-from 1,606 (CP-SAT alone, bound 872) to 893 (optimum 892), but in a 60 s wall-clock run on a loaded machine
-HiGHS found no plan in its share and the level kept the rapid-access plan's 19,800 (docs/benchmarks.md,
-"Session 13 (helper E)")."""
+"""HiGHS is asked *first* on a level of :data:`HIGHS_LEVELS` in wall-clock mode only about models of at most
+this many variables (the service pack has 3,461, a 64-clinician trust service 4,975), and models above it give
+CP-SAT :data:`CPSAT_SHARE_LARGE` of an unmet-demand level instead of :data:`CPSAT_SHARE`. On the
+160-clinician single service (12,355) HiGHS first on ``changes`` in a 60 s run proved nothing in its 85 % and
+the reported bound fell from CP-SAT's 141-336 to 0 (docs/benchmarks.md, "Session 14 (helper C, round 2)")."""
+HIGHS_AFTER_MAX_VARIABLES = 20_000
+"""HiGHS is asked *after* CP-SAT (:data:`HIGHS_AFTER_LEVELS`) about models of at most this many variables, in
+both modes. On the 160-clinician service (12,355) it took the routine level of a 60 s run from 1,614 (CP-SAT
+alone, bound 872) to 897-904 (optimum 892) whenever the run had at least one core, and under a work limit of
+45 units from 1,606 to 893 (docs/benchmarks.md, sessions 13-15). Starved of CPU it found nothing in its share
+(a 12,648 plan kept, bound 0): in wall-clock mode a model above :data:`HIGHS_MAX_VARIABLES` is handed to
+HiGHS only when the run has had CPU enough so far (:data:`HIGHS_AFTER_MIN_CORES`)."""
+CPSAT_SHARE_LARGE = 0.3
+"""CP-SAT's share of an unmet-demand level when HiGHS may follow, for models above :data:`HIGHS_MAX_VARIABLES`
+(:data:`CPSAT_SHARE` below it, unchanged). On the 160-clinician service 0.3 left the routine level at 897-904
+against 892, 0.5 at 904 (docs/benchmarks.md, "Session 14 (helper C, round 2)"); CP-SAT's plan is HiGHS's
+cutoff."""
+HIGHS_AFTER_MIN_CORES = 0.75
+"""Wall-clock mode, models above :data:`HIGHS_MAX_VARIABLES`: an unmet-demand level is split between CP-SAT
+and HiGHS only when the run has had at least this many cores since its time limit started (process CPU
+seconds over wall seconds, :func:`cpu_cores`, measured as the level starts); below it CP-SAT keeps the whole
+level in one search, as before session 15. On the 160-clinician service (seed 0) a run at 0.665 lost every
+level to the split (routine 12,648 with bound 0, where CP-SAT alone at 0.64 reached 3,916 / 863); runs at
+0.85-0.99 gained (seed 1: 351-409 against a bound of 343, CP-SAT alone 591-1,047); the first seconds of a
+run are about one thread, 0.99 on a free core. Not applied under a work limit (the plan would depend on the
+load) nor to smaller models. Checking after CP-SAT's share instead, and re-starting CP-SAT for the
+rest when starved, was tried and rejected (docs/benchmarks.md, "Session 15 (helper B)")."""
 HIGHS_FIRST_MAX_VARIABLES = 20_000
 """The limit for HiGHS *first* on a level of :data:`HIGHS_LEVELS` (``changes``) under a work limit (in
 wall-clock mode :data:`HIGHS_MAX_VARIABLES` applies). Under a work limit of 45 units HiGHS proves the
@@ -191,6 +212,13 @@ class _Callback(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         self.progress(self.name, self.objective_value / self.scale, self.best_objective_bound / self.scale,
                       time.perf_counter() - self.start)
+
+
+def cpu_cores(cpu_seconds: float, wall_seconds: float) -> float:
+    """Cores the process used over a stretch of wall clock: its CPU time (``time.process_time``, every
+    thread) over the wall-clock time, both in seconds; 0 for a stretch under a millisecond
+    (:data:`HIGHS_AFTER_MIN_CORES`)."""
+    return cpu_seconds / wall_seconds if wall_seconds > 1e-3 else 0.0
 
 
 def _previous_plan(model: AllocationModel, hint: list[tuple[cp_model.IntVar, int]],
@@ -316,11 +344,11 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0, seed: int =
     if reasons:
         return Result(SolveStatus.INFEASIBLE, (), None, time.perf_counter() - start, tuple(reasons), seed,
                       n_workers)
-    start = time.perf_counter()  # the time limit starts after the pre-checks (issue 16)
+    start, cpu_start = time.perf_counter(), time.process_time()  # the time limit starts after the pre-checks
     model = AllocationModel(problem)
     run = _Run(problem, model, start, time_limit_s, seed, n_workers, deterministic, progress, work_limit,
                pending=[lv.name for lv in model.levels if not lv.trivial] or [model.levels[0].name],  # >= 1
-               work_left=None if work_limit is None else float(work_limit))
+               work_left=None if work_limit is None else float(work_limit), cpu_start=cpu_start)
     for level in model.levels:
         t0 = time.perf_counter()
         if level.name not in run.pending:
@@ -393,7 +421,10 @@ class _Search:
     highs_bound : float or None
         HiGHS-first's lower bound on the level when it proved nothing (integer units).
     small : bool
-        The model is small enough for HiGHS (:data:`HIGHS_MAX_VARIABLES`).
+        The model is small enough for HiGHS first in wall-clock mode and for :data:`CPSAT_SHARE`
+        (:data:`HIGHS_MAX_VARIABLES`).
+    highs_after_size : bool
+        The model is small enough for HiGHS after CP-SAT (:data:`HIGHS_AFTER_MAX_VARIABLES`).
     level_budget : float
         The level's wall-clock seconds before HiGHS-after's share is taken from CP-SAT's.
     level_work : float or None
@@ -414,6 +445,7 @@ class _Search:
     highs_found: Hint | None = None
     highs_bound: float | None = None
     small: bool = False
+    highs_after_size: bool = False
     level_budget: float = 0.0
     level_work: float | None = None
     highs_after: bool = False
@@ -465,6 +497,8 @@ class _Run:
         The last solved level's values, the next level's starting plan.
     wall_stopped : bool
         The wall clock stopped a level before its work limit (the run is not reproducible).
+    cpu_start : float
+        ``time.process_time()`` when the time limit started, seconds (:data:`HIGHS_AFTER_MIN_CORES`).
     short_surplus_added : bool
         The per-size surplus cap is in the model.
     """
@@ -485,6 +519,7 @@ class _Run:
     hint: Hint | None = None
     wall_stopped: bool = False
     short_surplus_added: bool = False
+    cpu_start: float = dataclasses.field(default_factory=time.process_time)
 
     def out_of_time(self, level: Level, remaining: float) -> bool:
         """Record ``level`` as unknown, without a search, when no time or work is left and an earlier level
@@ -581,6 +616,7 @@ class _Run:
         """
         n_variables = len(self.model.cp.proto.variables)
         search.small = n_variables <= HIGHS_MAX_VARIABLES
+        search.highs_after_size = n_variables <= HIGHS_AFTER_MAX_VARIABLES
         budget, work, previous = search.budget, search.work, search.previous
         most = HIGHS_FIRST_MAX_VARIABLES if work is not None else HIGHS_MAX_VARIABLES
         if search.proven is None and search.level.name in HIGHS_LEVELS and self.hint is not None \
@@ -598,8 +634,12 @@ class _Run:
                 search.budget = max(0.01, budget - (time.perf_counter() - search.t0))
 
     def share_with_highs_after(self, search: _Search) -> None:
-        """Keep the level's budgets, and when HiGHS may follow CP-SAT (:data:`HIGHS_AFTER_LEVELS`), cut
-        CP-SAT's to :data:`CPSAT_SHARE` of them (the rest of the level is HiGHS's if CP-SAT leaves a gap).
+        """Keep the level's budgets, and when HiGHS may follow CP-SAT (:data:`HIGHS_AFTER_LEVELS`, models up
+        to :data:`HIGHS_AFTER_MAX_VARIABLES`), cut CP-SAT's to :data:`CPSAT_SHARE` of them
+        (:data:`CPSAT_SHARE_LARGE` above :data:`HIGHS_MAX_VARIABLES`; the rest of the level is HiGHS's if
+        CP-SAT leaves a gap). In wall-clock mode a model above :data:`HIGHS_MAX_VARIABLES` is split only
+        when the run has had :data:`HIGHS_AFTER_MIN_CORES` so far (:func:`cpu_cores`); else CP-SAT keeps
+        the whole level, as before session 15.
 
         Parameters
         ----------
@@ -609,10 +649,15 @@ class _Run:
         """
         budget, work = search.budget, search.work
         search.level_budget, search.level_work = budget, work
+        share = CPSAT_SHARE if search.small else CPSAT_SHARE_LARGE
         search.highs_after = search.proven is None and search.level.name in HIGHS_AFTER_LEVELS \
-            and search.small and (work is not None or budget * (1 - CPSAT_SHARE) >= HIGHS_MIN_SECONDS)
+            and search.highs_after_size and (work is not None or budget * (1 - share) >= HIGHS_MIN_SECONDS)
+        if search.highs_after and work is None and not search.small:
+            # wall-clock mode above HIGHS_MAX_VARIABLES: a run starved of CPU so far leaves it to CP-SAT
+            cores = cpu_cores(time.process_time() - self.cpu_start, time.perf_counter() - self.start)
+            search.highs_after = cores >= HIGHS_AFTER_MIN_CORES
         if search.highs_after:
-            search.budget, search.work = budget * CPSAT_SHARE, None if work is None else work * CPSAT_SHARE
+            search.budget, search.work = budget * share, None if work is None else work * share
 
     def set_hint(self, search: _Search) -> None:
         """Give CP-SAT the level's starting plan (see :data:`UNHINTED_LEVELS` and the module's notes).

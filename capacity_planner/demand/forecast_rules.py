@@ -155,6 +155,21 @@ series of :math:`n` months under the search design :mod:`~capacity_planner.deman
 length, simulated in finite samples (``benchmarks/shift_critical_monthly.py``; module docstring)."""
 
 
+def _table_value(table: tuple[tuple[float, float, float], ...], x: float, level: float) -> float:
+    """A (x, 5 % value, 1 % value) table's value at ``x`` for ``level`` 0.05 or 0.01 (linear between its
+    rows, its first or last row outside them)."""
+    if level not in (0.05, 0.01):
+        raise ValueError(f"level must be 0.05 or 0.01, not {level}")
+    xs, five, one = zip(*table, strict=True)
+    return float(np.interp(x, xs, five if level == 0.05 else one))
+
+
+def _log_lambda(p1: float, p2: float) -> float:
+    r""":math:`\log\lambda`, :math:`\lambda = \pi_2 (1 - \pi_1) / (\pi_1 (1 - \pi_2))`, of a window of breaks
+    from the fraction :math:`\pi_1` to :math:`\pi_2` of a segment (Estrella 2003; module docstring)."""
+    return math.log(p2 * (1 - p1) / (p1 * (1 - p2)))
+
+
 def shift_critical_value(n: int, lo: int, level: float = 0.01) -> float:
     r"""Critical value (``level`` 0.05 or 0.01) of the sup-LR test over breaks ``lo .. n - lo`` (linear
     in :math:`\log\lambda`).
@@ -166,13 +181,7 @@ def shift_critical_value(n: int, lo: int, level: float = 0.01) -> float:
     >>> round(shift_critical_value(100, 15, 0.05), 2)  # Andrews: 8.85
     8.82
     """
-    if level not in (0.05, 0.01):
-        raise ValueError(f"level must be 0.05 or 0.01, not {level}")
-    p1 = lo / n
-    p2 = (n - lo) / n
-    log_lam = math.log(p2 * (1 - p1) / (p1 * (1 - p2)))
-    xs, five, one = zip(*SHIFT_CRITICAL_TABLE, strict=True)
-    return float(np.interp(log_lam, xs, five if level == 0.05 else one))
+    return _table_value(SHIFT_CRITICAL_TABLE, _log_lambda(lo / n, (n - lo) / n), level)
 
 
 def window_critical_value(
@@ -198,14 +207,9 @@ def window_critical_value(
     >>> round(window_critical_value(156, 132, 6, start=126), 2)  # 30 weeks after a step: lambda = (24/6)^2
     11.99
     """
-    if level not in (0.05, 0.01):
-        raise ValueError(f"level must be 0.05 or 0.01, not {level}")
     length = n - start
-    p1 = (first - start) / length
-    p2 = (n - min_segment - start) / length
-    log_lam = math.log(p2 * (1 - p1) / (p1 * (1 - p2)))
-    xs, five, one = zip(*SHIFT_CRITICAL_TABLE, strict=True)
-    return float(np.interp(log_lam, xs, five if level == 0.05 else one))
+    return _table_value(SHIFT_CRITICAL_TABLE,
+                        _log_lambda((first - start) / length, (n - min_segment - start) / length), level)
 
 
 def screen_level_shift(
@@ -329,10 +333,7 @@ TEMPORARY_SHIFT_CRITICAL_TABLE: Final = (
 def temporary_shift_critical_value(n: int, level: float = 0.01) -> float:
     """Finite-sample critical value of the weekly temporary-change search
     (:data:`TEMPORARY_SHIFT_CRITICAL_TABLE`, linear in :math:`n` between its rows, its ends outside)."""
-    if level not in (0.05, 0.01):
-        raise ValueError(f"level must be 0.05 or 0.01, not {level}")
-    ns, five, one = zip(*TEMPORARY_SHIFT_CRITICAL_TABLE, strict=True)
-    return float(np.interp(n, ns, five if level == 0.05 else one))
+    return _table_value(TEMPORARY_SHIFT_CRITICAL_TABLE, n, level)
 
 
 def residual_autocorrelation_bias(X: FloatArray) -> float:
@@ -462,9 +463,8 @@ def recent_shift_critical_value(n: int, first: int, min_segment: int) -> float:
     """
     p1 = first / n
     p2 = (n - min_segment) / n
-    log_lam = math.log(p2 * (1 - p1) / (p1 * (1 - p2)))
     xs, crit = zip(*RECENT_SHIFT_CRITICAL_TABLE, strict=True)
-    return float(np.interp(log_lam, xs, crit))
+    return float(np.interp(_log_lambda(p1, p2), xs, crit))
 
 
 WEEKLY_SHIFT_CRITICAL_TABLE: Final = (
@@ -484,19 +484,13 @@ statistic of the search over every break of a weekly series of :math:`n` weeks, 
 def weekly_shift_critical_value(n: int, level: float = 0.05) -> float:
     """Finite-sample critical value of the weekly search over every break from two years
     (:data:`WEEKLY_SHIFT_CRITICAL_TABLE`, linear in :math:`n` between its rows, its last row beyond)."""
-    if level not in (0.05, 0.01):
-        raise ValueError(f"level must be 0.05 or 0.01, not {level}")
-    ns, five, one = zip(*WEEKLY_SHIFT_CRITICAL_TABLE, strict=True)
-    return float(np.interp(n, ns, five if level == 0.05 else one))
+    return _table_value(WEEKLY_SHIFT_CRITICAL_TABLE, n, level)
 
 
 def monthly_shift_critical_value(n: int, level: float = 0.01) -> float:
     """Finite-sample critical value of the monthly search (:data:`MONTHLY_SHIFT_CRITICAL_TABLE`, linear
     in :math:`n` between its rows, its first or last row outside them)."""
-    if level not in (0.05, 0.01):
-        raise ValueError(f"level must be 0.05 or 0.01, not {level}")
-    ns, five, one = zip(*MONTHLY_SHIFT_CRITICAL_TABLE, strict=True)
-    return float(np.interp(n, ns, five if level == 0.05 else one))
+    return _table_value(MONTHLY_SHIFT_CRITICAL_TABLE, n, level)
 
 
 def growth_change_draws(

@@ -309,3 +309,17 @@ def test_cpu_cores_is_cpu_time_over_wall_time() -> None:
     """3 CPU seconds in 2 wall seconds are 1.5 cores; a stretch under a millisecond counts as 0."""
     assert solve_module.cpu_cores(3.0, 2.0) == 1.5
     assert solve_module.cpu_cores(1.0, 0.0) == 0.0
+
+
+def test_reported_bound_is_never_below_zero_nor_above_a_feasible_value() -> None:
+    """Every level counts or spreads something, so its reported bound is at least 0: a fairness level
+    stopped before its LP had CP-SAT's bound at -3.83 points (helper B, session 15). A feasible level's
+    bound is at most its value (HiGHS's bound can pass a plan it did not see); an optimal one's is the
+    solver's."""
+    from capacity_planner.solver.solve import reported_bound
+
+    assert reported_bound(997_920.0, -3_830_000.0, feasible=True) == 0.0
+    assert reported_bound(910.0, 892.0, feasible=True) == 892.0
+    assert reported_bound(910.0, 915.0, feasible=True) == 910.0
+    assert reported_bound(458.0, 458.0, feasible=False) == 458.0
+    assert reported_bound(0.0, -1e-9, feasible=False) == 0.0

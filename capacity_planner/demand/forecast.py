@@ -89,6 +89,7 @@ from capacity_planner.demand._words import plural
 from capacity_planner.demand.forecast_kernels import (
     NegBinFit,
     fit_negbin,
+    long_run_factor,
     usable_regressors,
 )
 from capacity_planner.demand.forecast_models import (
@@ -108,9 +109,9 @@ from capacity_planner.demand.forecast_rules import (
     growth_change_draws,
     growth_data_weight,
     growth_lag_sd,
-    level_shift_statistic,
     level_shift_test,
     plausible_forecast,
+    residual_autocorrelation_bias,
     shift_min_segment,
     temporary_shift_critical_value,
     temporary_shift_statistic,
@@ -514,42 +515,73 @@ def _another_step(data: _Series, model: NegBinGLM, starts: list[int]) -> int | N
     r"""A second step beside the last one found, when fewer than two years follow it (too few for a search
     of their own): a dip and its recovery, or a closure and its reopening, within the last two years.
 
-    Two windows are searched, each at the 1 % level with the limiting critical value of its breaks within
-    their segment (Andrews, *Econometrica* 61, 1993; Bai and Perron, *Econometrica* 66, 1998;
-    :func:`window_critical_value`): after the last step (its design the
-    whole history's season and trend with a level per step found), and before it, back to the step before
-    (the history up to the last step, with the earlier steps' levels). A single step found at a recovery
-    would otherwise rest on a history with the dip in it. The window whose statistic passes its critical
-    value by the larger ratio gives the step (the epidemic alternative of Yao, *Annals of Statistics* 21,
-    1993, searched one break at a time)."""
+    One more break is searched in each of two windows of one model, the whole history's search design
+    (its season and trend) with a level per step found: after the last step, and before it, back to the
+    step before. Each window is tested at the 1 % level with the limiting critical value of its breaks
+    within their segment (Andrews, *Econometrica* 61, 1993; :func:`window_critical_value`): the sequential
+    test of one more break of Bai and Perron (*Econometrica* 66, 1998), its smooth terms common to the
+    segments (partial structural change) and so estimated on the whole history for both windows. The
+    window whose statistic passes its critical value by the larger ratio gives the step (the epidemic
+    alternative of Yao, *Annals of Statistics* 21, 1993, searched one break at a time). A single step found
+    at a recovery would otherwise rest on a history with the dip in it.
+
+    Until session 16 the window before the last step was searched on the history up to that step: its
+    trend and harmonic, refitted on those few periods, absorbed most of an earlier dip (80 weeks, a dip in
+    weeks 14-33 and a rise at 34: statistic 1.4-16.9 against 12.2, 31-69 on the whole history), and the
+    window after the step took the dip echoed a year on by the whole history's harmonic, fitted across the
+    unmodelled dip (a false last step 9-18 weeks before the end in 14 of 60 seeds, 0 now; docs/method.md,
+    "Stress classes", session 16, helper E)."""
     P = data.periods_per_year
     seg = shift_min_segment(P)
     n = data.y.size
     X, off, _ = _search_design(data, model)
+    design = np.column_stack([X, *[(np.arange(n) >= s).astype(np.float64) for s in starts]])
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        return None
+    base = _fit_or_none(data.y, design, off)
+    if base is None:
+        return None
     last = starts[-1]
     previous = starts[-2] if len(starts) > 1 else 0
-    windows = (  # (periods the search sees, the segment's start (a free level from there), first break)
-        (n, last, last + seg),
-        (last, previous, previous + seg),
+    windows = (  # (the segment's start (a free level from there), its end, first break)
+        (last, n, last + seg),
+        (previous, last, previous + seg),
     )
     best: tuple[float, int] | None = None
-    for end, segment_start, first in windows:
-        if end - seg < first:
-            continue
-        steps = [(np.arange(end) >= s).astype(np.float64) for s in starts if s < end]
-        varies = np.ptp(X[:end], axis=0) > 1e-9  # a calendar column constant in the window (no Christmas
-        varies[0] = True  # before a step in the first year) is left out, as _Series.tail does, not the window
-        design = np.column_stack([X[:end, varies], *steps])
-        if np.linalg.matrix_rank(design) < design.shape[1]:
-            continue
-        found = level_shift_statistic(data.y[:end], design, off[:end], min_segment=seg, first=first,
-                                      bias_corrected=P >= 24)
+    for segment_start, end, first in windows:
+        found = _window_step_statistic(data.y, design, off, first, end - seg, base)
         if found is None:
             continue
         ratio = found[1] / window_critical_value(end, first, seg, 0.01, start=segment_start)
         if ratio > 1 and (best is None or ratio > best[0]):
             best = (ratio, found[0])
     return None if best is None else best[1]
+
+
+def _window_step_statistic(
+    y: FloatArray, X: FloatArray, off: FloatArray, first: int, final: int, base: NegBinFit
+) -> tuple[int, float] | None:
+    r"""The most likely level step among the breaks ``first .. final`` of the whole series and its
+    autocorrelation-adjusted LR statistic, as :func:`~capacity_planner.demand.forecast_rules.
+    level_shift_statistic` (bias-corrected, weekly) computes it for the breaks from ``first`` to the end
+    less a segment; None when the window is empty or the fit fails. ``base``: the fit on ``X``."""
+    if final < first:
+        return None
+    ly = np.log(y + 0.5) - off
+    q, _ = np.linalg.qr(X)
+    resid = ly - q @ (q.T @ ly)
+    cand = np.arange(first, final + 1)
+    c = np.cumsum(resid[::-1])[::-1][cand]  # the step's inner product with the residual (Q'r = 0)
+    a = np.cumsum(q[::-1], axis=0)[::-1][cand]  # its projection on X's basis
+    den = (y.size - cand) - np.einsum("ik,ik->i", a, a)
+    gain = np.where(den > 1e-12, c**2 / np.maximum(den, 1e-12), 0.0)
+    b = int(cand[int(np.argmax(gain))])
+    design = np.column_stack([X, (np.arange(y.size) >= b).astype(np.float64)])
+    shifted = _fit_or_none(y, design, off)
+    if shifted is None or not (math.isfinite(base.loglik) and math.isfinite(shifted.loglik)):
+        return None
+    rho1 = shifted.rho1 + residual_autocorrelation_bias(design)
+    return b, 2.0 * (shifted.loglik - base.loglik) / long_run_factor(rho1)
 
 
 def _search_design(part: _Series, model: NegBinGLM) -> tuple[FloatArray, FloatArray, float]:

@@ -561,10 +561,32 @@ def _another_step(data: _Series, model: NegBinGLM, starts: list[int]) -> int | N
 def _window_step_statistic(
     y: FloatArray, X: FloatArray, off: FloatArray, first: int, final: int, base: NegBinFit
 ) -> tuple[int, float] | None:
-    r"""The most likely level step among the breaks ``first .. final`` of the whole series and its
-    autocorrelation-adjusted LR statistic, as :func:`~capacity_planner.demand.forecast_rules.
-    level_shift_statistic` (bias-corrected, weekly) computes it for the breaks from ``first`` to the end
-    less a segment; None when the window is empty or the fit fails. ``base``: the fit on ``X``."""
+    r"""The most likely level step among the breaks ``first .. final`` of the whole series, and its
+    autocorrelation-adjusted LR statistic :math:`2\Delta\ell/\phi`.
+
+    The break maximises the least-squares gain of the step :math:`1\{i \ge b\}` on
+    :math:`\log(y + 0.5) - o` beside ``X`` (Frisch-Waugh, in the closed form of
+    :func:`~capacity_planner.demand.forecast_rules.screen_temporary_shift`: with :math:`Q` an orthonormal
+    basis of ``X`` and :math:`r` the residual, the gain is :math:`c_b^2 / ((n - b) - \lVert a_b\rVert^2)`,
+    :math:`c_b = \sum_{i \ge b} r_i`, :math:`a_b = \sum_{i \ge b} Q_{i\cdot}`); the statistic is that of
+    :func:`~capacity_planner.demand.forecast_rules.level_shift_statistic` (weekly: :math:`\phi` from the
+    bias-corrected lag-1 autocorrelation of the model with the step), which searches every break from
+    ``first`` to the end less a segment and so cannot search the window before a step on the whole series.
+
+    Parameters
+    ----------
+    y, X, off : ndarray
+        Counts, design (level, smooth terms, a column per step found) and offset of the whole series.
+    first, final : int
+        The window's first and last break (indices into ``y``).
+    base : NegBinFit
+        The NB fit of ``y`` on ``X`` (shared by the windows).
+
+    Returns
+    -------
+    tuple of (int, float) or None
+        The break and its statistic; None when the window is empty or the fit with the step fails.
+    """
     if final < first:
         return None
     ly = np.log(y + 0.5) - off

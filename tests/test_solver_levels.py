@@ -323,3 +323,19 @@ def test_reported_bound_is_never_below_zero_nor_above_a_feasible_value() -> None
     assert reported_bound(910.0, 915.0, feasible=True) == 910.0
     assert reported_bound(458.0, 458.0, feasible=False) == 458.0
     assert reported_bound(0.0, -1e-9, feasible=False) == 0.0
+
+
+def test_each_level_ends_on_its_recorded_value_and_bound_on_the_console(tiny_path: Path) -> None:
+    """``progress`` hears each level's final value and bound last (the words "proven" when it was proven),
+    once: a level proven after its last plan (by CP-SAT's bound, by HiGHS, or without a search) used to end
+    on an earlier, lower bound ("best possible >= 0.0 points" beside a proven fairness level)."""
+    calls: list[tuple[str, float, float]] = []
+    plan = run(cp.read_pack(tiny_path), reqs(TINY_DEMAND),
+               progress=lambda name, best, bound, _elapsed: calls.append((name, best, bound)))
+    reported = {c[0] for c in calls}  # a trivial level (no variable: not searched) is not reported
+    solved = [lv for lv in plan.result.levels if lv.objective is not None and lv.name in reported]
+    assert {"unmet_routine", "changes"} <= {lv.name for lv in solved}
+    for lv in solved:
+        last = [c for c in calls if c[0] == lv.name][-1]
+        assert last == (lv.name, lv.objective, lv.bound), lv.name
+    assert all(a != b for a, b in zip(calls, calls[1:], strict=False)), "a report repeated"

@@ -510,6 +510,8 @@ class _Run:
         ``time.process_time()`` when the time limit started, seconds (:data:`HIGHS_AFTER_MIN_CORES`).
     short_surplus_added : bool
         The per-size surplus cap is in the model.
+    reported : tuple of (str, float, float) or None
+        The last (level, best, bound) given to ``progress`` (:meth:`report`).
     """
 
     problem: AllocationProblem
@@ -529,6 +531,17 @@ class _Run:
     wall_stopped: bool = False
     short_surplus_added: bool = False
     cpu_start: float = dataclasses.field(default_factory=time.process_time)
+    reported: tuple[str, float, float] | None = None
+
+    def report(self, name: str, best: float, bound: float, elapsed: float) -> None:
+        """Give ``progress`` a level's best value and bound (the level's units) unless it was the last
+        report: each improving plan is reported by CP-SAT's callback, and each level's final word once
+        more when it is recorded (:meth:`record`), so a level proven after its last plan (by CP-SAT's bound
+        or by HiGHS) ends on "proven" on the console, not on an earlier bound."""
+        if self.progress is None or (name, best, bound) == self.reported:
+            return
+        self.reported = (name, best, bound)
+        self.progress(name, best, bound, elapsed)
 
     def out_of_time(self, level: Level, remaining: float) -> bool:
         """Record ``level`` as unknown, without a search, when no time or work is left and an earlier level
@@ -708,14 +721,13 @@ class _Run:
         level, progress = search.level, self.progress
         if search.proven is not None:
             solver, status = search.proven, SolveStatus.OPTIMAL
-            if progress:
-                progress(level.name, solver.objective_value / level.scale,
-                         solver.best_objective_bound / level.scale, time.perf_counter() - self.start)
+            self.report(level.name, solver.objective_value / level.scale,
+                        solver.best_objective_bound / level.scale, time.perf_counter() - self.start)
         else:
             solver = cp_model.CpSolver()
             configure(solver, seed=self.seed, workers=self.n_workers, time_limit_s=search.budget,
                       deterministic=self.deterministic, work_limit=search.work)
-            callback = _Callback(level.name, level.scale, progress, self.start) if progress else None
+            callback = _Callback(level.name, level.scale, self.report, self.start) if progress else None
             status = _STATUS[run_stoppable(solver, partial(solver.solve, self.model.cp, callback))]
         seconds = time.perf_counter() - search.t0
         return _Outcome(solver, status, seconds)
@@ -825,6 +837,8 @@ class _Run:
             gap = (value - bound) / max(1.0, abs(value))
             self.levels.append(LevelResult(level.name, status, value / level.scale, bound / level.scale,
                                            value, bound, max(0.0, gap), outcome.seconds, level.unit))
+            elapsed = time.perf_counter() - self.start
+            self.report(level.name, value / level.scale, bound / level.scale, elapsed)
             self.hint = self.model.values(solver)
             self.solution = self.model.solution_from(solver)
             self.model.cp.add(level.expr <= value)

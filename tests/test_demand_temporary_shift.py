@@ -9,10 +9,10 @@ import itertools
 import numpy as np
 import pytest
 
-from capacity_planner.demand.forecast import _window_step_statistic
 from capacity_planner.demand.forecast_kernels import fit_negbin
 from capacity_planner.demand.forecast_rules import (
     level_shift_statistic,
+    screen_level_shift,
     screen_temporary_shift,
     shift_critical_value,
     temporary_shift_critical_value,
@@ -167,21 +167,21 @@ def _whole_design(n: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_the_window_statistic_is_the_level_shift_statistic(seed: int) -> None:
-    """Over the breaks from ``first`` to the end less a segment, the second step's window statistic is the
-    rules' ``level_shift_statistic`` (weekly, bias-corrected phi): the same break and value, so a change of
-    the autocorrelation adjustment there must be carried to ``_window_step_statistic`` (this fails)."""
+def test_the_closed_form_screen_is_the_projected_refit(seed: int) -> None:
+    """The screen's closed form (reverse cumulative sums) picks the break a least-squares refit of every
+    break picks, within ``first .. last``."""
     rng = np.random.default_rng(seed)
     y = rng.poisson(30.0, 90).astype(float)
     y[50:] = rng.poisson(38.0, 40)
     X = _whole_design(90)
-    off = np.zeros(90)
-    expected = level_shift_statistic(y, X, off, min_segment=6, first=20, bias_corrected=True)
-    assert expected is not None
-    found = _window_step_statistic(y, X, off, 20, 84, fit_negbin(y, X, off))
-    assert found is not None
-    assert found[0] == expected[0]
-    assert found[1] == pytest.approx(expected[1], rel=1e-12)
+    ly = np.log(y + 0.5)
+
+    def rss(b: int) -> float:
+        design = np.column_stack([X, (np.arange(90) >= b).astype(float)])
+        return float(np.sum((ly - design @ np.linalg.lstsq(design, ly, rcond=None)[0]) ** 2))
+
+    assert screen_level_shift(y, X, min_segment=6, first=20) == min(range(20, 85), key=rss)
+    assert screen_level_shift(y, X, min_segment=6, first=20, last=45) == min(range(20, 46), key=rss)
 
 
 def test_the_window_statistic_searches_its_window_only() -> None:
@@ -194,7 +194,8 @@ def test_the_window_statistic_searches_its_window_only() -> None:
     y = rng.poisson(mu).astype(float)
     X = np.column_stack([_whole_design(90), (np.arange(90) >= 60).astype(float)])
     off = np.zeros(90)
-    found = _window_step_statistic(y, X, off, 6, 40, fit_negbin(y, X, off))
+    found = level_shift_statistic(y, X, off, min_segment=6, first=6, last=40, bias_corrected=True,
+                                  base=fit_negbin(y, X, off))
     assert found is not None and 6 <= found[0] <= 40
     ly = np.log(y + 0.5)
 
@@ -204,4 +205,4 @@ def test_the_window_statistic_searches_its_window_only() -> None:
 
     assert found[0] == min(range(6, 41), key=rss)
     assert abs(found[0] - 14) <= 1
-    assert _window_step_statistic(y, X, off, 41, 40, fit_negbin(y, X, off)) is None
+    assert level_shift_statistic(y, X, off, min_segment=6, first=41, last=40) is None

@@ -89,7 +89,6 @@ from capacity_planner.demand._words import plural
 from capacity_planner.demand.forecast_kernels import (
     NegBinFit,
     fit_negbin,
-    long_run_factor,
     usable_regressors,
 )
 from capacity_planner.demand.forecast_models import (
@@ -109,9 +108,9 @@ from capacity_planner.demand.forecast_rules import (
     growth_change_draws,
     growth_data_weight,
     growth_lag_sd,
+    level_shift_statistic,
     level_shift_test,
     plausible_forecast,
-    residual_autocorrelation_bias,
     shift_min_segment,
     temporary_shift_critical_value,
     temporary_shift_statistic,
@@ -549,61 +548,14 @@ def _another_step(data: _Series, model: NegBinGLM, starts: list[int]) -> int | N
     )
     best: tuple[float, int] | None = None
     for segment_start, end, first in windows:
-        found = _window_step_statistic(data.y, design, off, first, end - seg, base)
+        found = level_shift_statistic(data.y, design, off, min_segment=seg, first=first, last=end - seg,
+                                      bias_corrected=True, base=base)
         if found is None:
             continue
         ratio = found[1] / window_critical_value(end, first, seg, 0.01, start=segment_start)
         if ratio > 1 and (best is None or ratio > best[0]):
             best = (ratio, found[0])
     return None if best is None else best[1]
-
-
-def _window_step_statistic(
-    y: FloatArray, X: FloatArray, off: FloatArray, first: int, final: int, base: NegBinFit
-) -> tuple[int, float] | None:
-    r"""The most likely level step among the breaks ``first .. final`` of the whole series, and its
-    autocorrelation-adjusted LR statistic :math:`2\Delta\ell/\phi`.
-
-    The break maximises the least-squares gain of the step :math:`1\{i \ge b\}` on
-    :math:`\log(y + 0.5) - o` beside ``X`` (Frisch-Waugh, in the closed form of
-    :func:`~capacity_planner.demand.forecast_rules.screen_temporary_shift`: with :math:`Q` an orthonormal
-    basis of ``X`` and :math:`r` the residual, the gain is :math:`c_b^2 / ((n - b) - \lVert a_b\rVert^2)`,
-    :math:`c_b = \sum_{i \ge b} r_i`, :math:`a_b = \sum_{i \ge b} Q_{i\cdot}`); the statistic is that of
-    :func:`~capacity_planner.demand.forecast_rules.level_shift_statistic` (weekly: :math:`\phi` from the
-    bias-corrected lag-1 autocorrelation of the model with the step), which searches every break from
-    ``first`` to the end less a segment and so cannot search the window before a step on the whole series.
-
-    Parameters
-    ----------
-    y, X, off : ndarray
-        Counts, design (level, smooth terms, a column per step found) and offset of the whole series.
-    first, final : int
-        The window's first and last break (indices into ``y``).
-    base : NegBinFit
-        The NB fit of ``y`` on ``X`` (shared by the windows).
-
-    Returns
-    -------
-    tuple of (int, float) or None
-        The break and its statistic; None when the window is empty or the fit with the step fails.
-    """
-    if final < first:
-        return None
-    ly = np.log(y + 0.5) - off
-    q, _ = np.linalg.qr(X)
-    resid = ly - q @ (q.T @ ly)
-    cand = np.arange(first, final + 1)
-    c = np.cumsum(resid[::-1])[::-1][cand]  # the step's inner product with the residual (Q'r = 0)
-    a = np.cumsum(q[::-1], axis=0)[::-1][cand]  # its projection on X's basis
-    den = (y.size - cand) - np.einsum("ik,ik->i", a, a)
-    gain = np.where(den > 1e-12, c**2 / np.maximum(den, 1e-12), 0.0)
-    b = int(cand[int(np.argmax(gain))])
-    design = np.column_stack([X, (np.arange(y.size) >= b).astype(np.float64)])
-    shifted = _fit_or_none(y, design, off)
-    if shifted is None or not (math.isfinite(base.loglik) and math.isfinite(shifted.loglik)):
-        return None
-    rho1 = shifted.rho1 + residual_autocorrelation_bias(design)
-    return b, 2.0 * (shifted.loglik - base.loglik) / long_run_factor(rho1)
 
 
 def _search_design(part: _Series, model: NegBinGLM) -> tuple[FloatArray, FloatArray, float]:

@@ -219,26 +219,33 @@ def screen_level_shift(
     *,
     min_segment: int = 6,
     first: int = 0,
+    last: int | None = None,
 ) -> int | None:
     r"""Most likely position of one level shift: the index :math:`b` maximising the drop in the residual sum
     of squares of :math:`\log(y + 0.5) - o` on ``[X, 1{i >= b}]`` (ordinary least squares, all :math:`b`
-    at once by the Frisch-Waugh projection), over ``max(min_segment, first) .. n - min_segment``. None
-    when the series is too short.
+    at once by the Frisch-Waugh projection), over ``max(min_segment, first) .. min(n - min_segment,
+    last)``. None when there is no break to search.
+
+    With :math:`Q` an orthonormal basis of ``X`` and :math:`r` the residual, the step's inner product
+    with the residual is :math:`c_b = \sum_{i \ge b} r_i` (as :math:`Q^\top r = 0`) and its squared norm
+    off ``X`` is :math:`(n - b) - \lVert a_b\rVert^2`, :math:`a_b = \sum_{i \ge b} Q_{i\cdot}`: the gain
+    :math:`c_b^2 / ((n - b) - \lVert a_b\rVert^2)` from reverse cumulative sums (the closed form of
+    :func:`screen_temporary_shift`).
     """
     yy = np.asarray(y, dtype=np.float64)
     n = yy.size
     lo = max(min_segment, first)
-    hi = n - min_segment
+    hi = n - min_segment if last is None else min(n - min_segment, last)
     if hi < lo:
         return None
     ly = np.log(yy + 0.5) - (0.0 if offset is None else np.asarray(offset, dtype=np.float64))
     q, _ = np.linalg.qr(np.asarray(X, dtype=np.float64))
     resid = ly - q @ (q.T @ ly)
     cand = np.arange(lo, hi + 1)
-    steps = (np.arange(n)[:, None] >= cand[None, :]).astype(np.float64)
-    proj = steps - q @ (q.T @ steps)
-    den = np.einsum("ij,ij->j", proj, proj)
-    gain = np.where(den > 1e-12, (proj.T @ resid) ** 2 / np.maximum(den, 1e-12), 0.0)
+    c = np.cumsum(resid[::-1])[::-1][cand]
+    a = np.cumsum(q[::-1], axis=0)[::-1][cand]
+    den = (n - cand) - np.einsum("ik,ik->i", a, a)
+    gain = np.where(den > 1e-12, c**2 / np.maximum(den, 1e-12), 0.0)
     return int(cand[int(np.argmax(gain))])
 
 
@@ -363,16 +370,17 @@ def level_shift_statistic(
     *,
     min_segment: int,
     first: int = 0,
+    last: int | None = None,
     bias_corrected: bool = False,
     base: NegBinFit | None = None,
 ) -> tuple[int, float] | None:
-    r"""The most likely level shift (:func:`screen_level_shift`, breaks from ``first``) and its
+    r"""The most likely level shift (:func:`screen_level_shift`, breaks from ``first`` to ``last``) and its
     autocorrelation-adjusted LR statistic :math:`2\Delta\ell / \phi` (module docstring); None when the
     series is too short or a fit fails. With ``bias_corrected`` the lag-1 autocorrelation in
     :math:`\phi` is first raised by :func:`residual_autocorrelation_bias` of the design with the step.
     ``base``: the fit without the step on ``X`` when the caller has it (fitted here otherwise)."""
     n = y.size
-    b = screen_level_shift(y, X, offset, min_segment=min_segment, first=first)
+    b = screen_level_shift(y, X, offset, min_segment=min_segment, first=first, last=last)
     if b is None:
         return None
     step = (np.arange(n) >= b).astype(np.float64)

@@ -1,6 +1,8 @@
 """Plain words for the console: solver progress as a planner would say it (issue 17).
 
-``plan`` reports each improving solution of each objective level; :func:`progress_words` turns the
+``plan`` reports each improving solution of each objective level, and each level's final value and bound
+once more when the level ends (so a level proven after its last plan ends on "proven", not on an earlier
+bound; :meth:`capacity_planner.solver.solve._Run.report`); :func:`progress_words` turns the
 level's name, best value and bound into a sentence, e.g. ``routine demand: 523 sessions a year short
 (priority-weighted), best possible >= 510``.
 """

@@ -7,7 +7,8 @@ plan (the level's starting plan), each variable's clinician and the seconds the 
 stops. ``highs`` re-solves the whole level with highspy (one thread, the previous plan's value as cutoff;
 HiGHS's log shows the root bound after cuts and when a plan is found), ``lns`` runs a large-neighbourhood
 search from the previous plan (a few clinicians or slots free at a time, CP-SAT or HiGHS), printing each
-step's value and counts.
+step's value and counts; ``rins`` fixes the cells on which the previous plan, the current job plans and the
+LP relaxation agree and solves the rest with HiGHS; ``cpsat`` solves the whole level as ``solve``'s CP-SAT.
 
 Usage::
 
@@ -16,7 +17,9 @@ Usage::
     .venv/bin/python benchmarks/bench_changes_level.py highs OUT.pkl [--time-limit 120] [--seed 0] [--log]
         [--start] [--option mip_heuristic_effort=0.3]
     .venv/bin/python benchmarks/bench_changes_level.py lns OUT.pkl [--solver cpsat|highs]
-        [--hood clinicians|slots] [--size 20] [--step 2] [--time-limit 60]
+        [--hood clinicians|slots] [--size 20] [--step 2] [--time-limit 60] [--start PLAN.npy]
+    .venv/bin/python benchmarks/bench_changes_level.py rins OUT.pkl [--save PLAN.npy] [--time-limit 60]
+    .venv/bin/python benchmarks/bench_changes_level.py cpsat OUT.pkl [--hint previous|current]
 """
 
 from __future__ import annotations
@@ -222,6 +225,10 @@ def lns(args: argparse.Namespace) -> None:
     slot_of = {j: proto.variables[j].name.split(", ")[1].rstrip("]") for js in fixable.values() for j in js}
     slot_names = sorted(set(slot_of.values()))
     incumbent = list(record["previous"])
+    if args.start:  # a saved plan (``rins --save``) instead of the previous plan
+        import numpy as np
+
+        incumbent = [int(v) for v in np.load(args.start)]
     value = round(sum(incumbent[j] for j in obj_vars))
     rng = random.Random(args.seed)
     t0 = time.perf_counter()
@@ -247,6 +254,58 @@ def lns(args: argparse.Namespace) -> None:
             incumbent, value = new[1], round(new[0])
         print(f"step {step}: {status}, {None if new is None else round(new[0])} -> {value}, {counts}, "
               f"{time.perf_counter() - ts:.2f} s, elapsed {time.perf_counter() - t0:.1f} s")
+
+
+def rins(args: argparse.Namespace) -> None:
+    """RINS with two references: fix every cell on which the previous plan (or ``--reference``, a saved plan),
+    the current job plans and the level's LP relaxation agree, and solve the rest with HiGHS (one thread, the
+    previous plan's value as cutoff); the plan found is saved to ``--save`` (numpy, one value per column)."""
+    import dataclasses
+
+    import numpy as np
+    from ortools.sat import cp_model_pb2
+
+    from capacity_planner.solver.milp import cutoff_rows, highspy_model, to_milp
+
+    record = pickle.loads(args.model.read_bytes())
+    message = cp_model_pb2.CpModelProto()
+    message.ParseFromString(record["proto"])
+    m = to_milp(message)
+    assert m is not None
+    previous = np.load(args.reference) if args.reference else np.asarray(record["previous"], dtype=float)
+    current = previous.copy()
+    for j, v in record["current"].items():
+        current[j] = v
+    cells = np.asarray(record["cells"])
+    t0 = time.perf_counter()
+    lp = highspy_model(m, cutoff_rows(m, record["cutoff"]))
+    for key, value in {"solve_relaxation": True, "threads": 1, "random_seed": args.seed}.items():
+        lp.setOptionValue(key, value)
+    lp.run()
+    x = np.asarray(lp.getSolution().col_value)
+    lp_seconds, lp_iterations = time.perf_counter() - t0, lp.getInfo().simplex_iteration_count
+    agree = cells[(previous[cells] == current[cells]) & (np.abs(x[cells] - current[cells]) <= 1e-6)]
+    lb, ub = m.lb.copy(), m.ub.copy()
+    lb[agree] = ub[agree] = current[agree]
+    fixed = dataclasses.replace(m, lb=lb, ub=ub)
+    h = highspy_model(fixed, cutoff_rows(fixed, record["cutoff"]), log=args.log)
+    for key, value in {"time_limit": args.time_limit, "mip_rel_gap": 0.0, "threads": 1,
+                       "random_seed": args.seed, "mip_min_logging_interval": 1.0}.items():
+        h.setOptionValue(key, value)
+    t1 = time.perf_counter()
+    h.run()
+    info = h.getInfo()
+    found = info.primal_solution_status == 2
+    if found and args.save:
+        np.save(args.save, np.round(np.asarray(h.getSolution().col_value)))
+    ones = int((current[agree] == 1).sum())
+    value = info.objective_function_value + m.offset if found else None
+    print(f"{args.model}: LP {lp.getInfo().objective_function_value + m.offset:g} ({lp_iterations} it., "
+          f"{lp_seconds:.1f} s); {len(agree)} of {len(cells)} cells fixed ({ones} at 1); "
+          f"{h.modelStatusToString(h.getModelStatus())}, value {value}, "
+          f"bound {info.mip_dual_bound + m.offset:g}, "
+          f"nodes {info.mip_node_count}, simplex iterations {info.simplex_iteration_count}, "
+          f"{time.perf_counter() - t1:.1f} s")
 
 
 def cpsat(args: argparse.Namespace) -> None:
@@ -299,6 +358,14 @@ def main() -> None:
     ln.add_argument("--workers", type=int, default=1)
     ln.add_argument("--solver", choices=("cpsat", "highs"), default="cpsat")
     ln.add_argument("--hood", choices=("clinicians", "slots"), default="clinicians")
+    ln.add_argument("--start", type=Path, default=None, help="a plan saved by rins --save")
+    ri = sub.add_parser("rins")
+    ri.add_argument("model", type=Path)
+    ri.add_argument("--reference", type=Path, default=None, help="a saved plan instead of the previous plan")
+    ri.add_argument("--save", type=Path, default=None)
+    ri.add_argument("--time-limit", type=float, default=60.0)
+    ri.add_argument("--seed", type=int, default=0)
+    ri.add_argument("--log", action="store_true")
     cs = sub.add_parser("cpsat")
     cs.add_argument("model", type=Path)
     cs.add_argument("--hint", choices=("previous", "current"), default="previous")
@@ -306,7 +373,7 @@ def main() -> None:
     cs.add_argument("--seed", type=int, default=0)
     cs.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
-    {"capture": capture, "highs": highs, "lns": lns, "cpsat": cpsat}[args.command](args)
+    {"capture": capture, "highs": highs, "lns": lns, "cpsat": cpsat, "rins": rins}[args.command](args)
 
 
 if __name__ == "__main__":

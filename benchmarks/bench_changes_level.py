@@ -278,13 +278,18 @@ def rins(args: argparse.Namespace) -> None:
         current[j] = v
     cells = np.asarray(record["cells"])
     t0 = time.perf_counter()
-    lp = highspy_model(m, cutoff_rows(m, record["cutoff"]))
-    for key, value in {"solve_relaxation": True, "threads": 1, "random_seed": args.seed}.items():
-        lp.setOptionValue(key, value)
-    lp.run()
-    x = np.asarray(lp.getSolution().col_value)
-    lp_seconds, lp_iterations = time.perf_counter() - t0, lp.getInfo().simplex_iteration_count
-    agree = cells[(previous[cells] == current[cells]) & (np.abs(x[cells] - current[cells]) <= 1e-6)]
+    keep = previous[cells] == current[cells]
+    lp_iterations = 0
+    for lp_seed in args.lp_seeds or [args.seed]:  # a cell is fixed only if every LP vertex agrees
+        lp = highspy_model(m, cutoff_rows(m, record["cutoff"]))
+        for key, value in {"solve_relaxation": True, "threads": 1, "random_seed": lp_seed}.items():
+            lp.setOptionValue(key, value)
+        lp.run()
+        x = np.asarray(lp.getSolution().col_value)
+        keep &= np.abs(x[cells] - current[cells]) <= 1e-6
+        lp_iterations += lp.getInfo().simplex_iteration_count
+    lp_seconds = time.perf_counter() - t0
+    agree = cells[keep]
     lb, ub = m.lb.copy(), m.ub.copy()
     lb[agree] = ub[agree] = current[agree]
     fixed = dataclasses.replace(m, lb=lb, ub=ub)
@@ -366,6 +371,8 @@ def main() -> None:
     ri.add_argument("--time-limit", type=float, default=60.0)
     ri.add_argument("--seed", type=int, default=0)
     ri.add_argument("--log", action="store_true")
+    ri.add_argument("--lp-seeds", type=int, nargs="*", default=None,
+                    help="HiGHS seeds of the LP relaxations whose agreement fixes a cell (default: --seed)")
     cs = sub.add_parser("cpsat")
     cs.add_argument("model", type=Path)
     cs.add_argument("--hint", choices=("previous", "current"), default="previous")

@@ -281,7 +281,13 @@ def rins(args: argparse.Namespace) -> None:
     keep = previous[cells] == current[cells]
     lp_iterations = 0
     for lp_seed in args.lp_seeds or [args.seed]:  # a cell is fixed only if every LP vertex agrees
-        lp = highspy_model(m, cutoff_rows(m, record["cutoff"]))
+        lp_model = m
+        if args.lp_bias:  # among the LP's optima, prefer cells as in the current plans (or, < 0, not)
+            c = m.c.copy()
+            towards = current if args.lp_bias > 0 else previous
+            c[cells] += abs(args.lp_bias) * np.where(towards[cells] == 1, -1.0, 1.0)
+            lp_model = dataclasses.replace(m, c=c)
+        lp = highspy_model(lp_model, cutoff_rows(m, record["cutoff"]))
         for key, value in {"solve_relaxation": True, "threads": 1, "random_seed": lp_seed}.items():
             lp.setOptionValue(key, value)
         lp.run()
@@ -371,6 +377,9 @@ def main() -> None:
     ri.add_argument("--time-limit", type=float, default=60.0)
     ri.add_argument("--seed", type=int, default=0)
     ri.add_argument("--log", action="store_true")
+    ri.add_argument("--lp-bias", type=float, default=0.0,
+                    help="per cell, added to the LP's objective where it differs from the current plans "
+                         "(< 0: from the previous plan)")
     ri.add_argument("--lp-seeds", type=int, nargs="*", default=None,
                     help="HiGHS seeds of the LP relaxations whose agreement fixes a cell (default: --seed)")
     cs = sub.add_parser("cpsat")

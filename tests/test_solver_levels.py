@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import itertools
 from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
@@ -338,4 +339,4 @@ def test_each_level_ends_on_its_recorded_value_and_bound_on_the_console(tiny_pat
     for lv in solved:
         last = [c for c in calls if c[0] == lv.name][-1]
         assert last == (lv.name, lv.objective, lv.bound), lv.name
-    assert all(a != b for a, b in zip(calls, calls[1:], strict=False)), "a report repeated"
+    assert all(a != b for a, b in itertools.pairwise(calls)), "a report repeated"

@@ -238,3 +238,29 @@ def test_plan_folder_keeps_an_id_spelled_na(pack: PlanningPack, tmp_path: Path) 
         {"clinician_id": "NA", "day": "Tue", "activity_id": "fu", "sessions_per_week": 1.0,
          "weeks_per_year": 42.0},
     ]
+
+
+def test_a_two_hour_half_is_planned_as_half_a_session(pack: PlanningPack, tmp_path: Path) -> None:
+    """A slot of 2-hour halves (job_plans / allocation.csv ``half`` 1 and 2) is one session a week, not two:
+    each half "counts half the session's PAs" (docs/data-pack.md, job_plans ``half``) and supplies half the
+    session-weeks of a whole cell (capacity_planner.solver.alternate: "both count the same PA-weeks and
+    session-weeks"). A's Wed AM SPA split into two halves: 4 weeks less the leave week = 3 sessions, as the
+    whole weekly cell (the review once planned 6)."""
+    halves = []
+    for c in pack.job_plans:
+        halves += ([replace(c, half="1"), replace(c, half="2")] if (c.clinician_id, c.activity_id) == ("A", "spa")
+                   else [c])
+    split = pack.replace(job_plans=tuple(halves))
+    for p in (split, split.replace(settings=replace(split.settings, weekday_true_supply=True))):
+        got = planned_vs_delivered(p, review_period(p), planned_cells(p)).set_index(
+            ["clinician_id", "activity_id", "session_type"])["planned_sessions"]
+        assert got[("A", "spa", "substantive")] == pytest.approx(3.0)  # 2 x 0.5 x (4 - 1); Wed: no holiday
+    pd.DataFrame({"clinician_id": ["A", "A", "A"], "day": ["Wed", "Wed", "Mon"], "period": ["AM", "AM", "AM"],
+                  "activity_id": ["spa", "spa", "2ww"], "pas": [0.5, 0.5, 1.0], "weeks_per_year": [42, 42, 42],
+                  "week": ["", "", ""], "half": ["1", "2", ""]}).to_csv(tmp_path / "allocation.csv", index=False)
+    cells = planned_cells(pack, tmp_path)
+    assert cells["sessions_per_week"].tolist() == [0.5, 0.5, 1.0]
+    got = planned_vs_delivered(pack, review_period(pack), cells).set_index(
+        ["clinician_id", "activity_id", "session_type"])["planned_sessions"]
+    assert got[("A", "spa", "substantive")] == pytest.approx(3.0)
+    assert got[("A", "2ww", "substantive")] == pytest.approx(3.0)

@@ -264,3 +264,30 @@ def test_a_two_hour_half_is_planned_as_half_a_session(pack: PlanningPack, tmp_pa
         ["clinician_id", "activity_id", "session_type"])["planned_sessions"]
     assert got[("A", "spa", "substantive")] == pytest.approx(3.0)
     assert got[("A", "2ww", "substantive")] == pytest.approx(3.0)
+
+
+def test_planned_ratios_count_an_alternate_week_cell_as_half(pack: PlanningPack, tmp_path: Path) -> None:
+    """``planned_dcc_ratio`` weights each cell by the session-weeks it supplies and ``dcc_spa_ratio`` counts
+    PAs a week averaged over the clinician's working weeks, so an alternate-week cell (``week`` A, 21 of 42
+    weeks) is half a session and half a PA, a 2-hour half half a session (NHS England, *Medical consultant
+    job planning*, 2024: "7.5 DCC : 2.5 SPA" are PAs a week averaged over the year). A keeps a weekly SPA
+    and adds one on week A: SPA 1.5 PAs a week. Consultants: DCC 2ww + mdt (A) + mdt + 2ww (B) = 4 PAs,
+    SPA 1.5 -> 4 / 1.5 = 2.667 (was 4 / 2); DCC session-weeks 4 x 42 = 168 of 168 + 42 + 21 = 231 (was 252).
+    With ``--plan`` the ratios read the agreed plan, as the planned sessions do."""
+    extra = replace(next(c for c in pack.job_plans if (c.clinician_id, c.activity_id) == ("A", "spa")),
+                    day="Thu", week="A", weeks_per_year=21.0)
+    alt = pack.replace(job_plans=(*pack.job_plans, extra))
+    detail, demand, _ = _review(alt)
+    kpis = kpi_table(alt, review_period(alt), detail, demand).set_index(["kpi", "group"])["value"]
+    assert kpis[("dcc_spa_ratio", "consultant")] == pytest.approx(4 / 1.5)
+    assert kpis[("planned_dcc_ratio", "consultant")] == pytest.approx(168 / 231)
+    # the agreed plan given with --plan: B alone, a Mon 2ww clinic and two 2-hour halves of SPA on Wed AM
+    pd.DataFrame({"clinician_id": ["B", "B", "B"], "day": ["Mon", "Wed", "Wed"], "period": ["AM"] * 3,
+                  "activity_id": ["2ww", "spa", "spa"], "pas": [1.0, 0.5, 0.5], "weeks_per_year": [42] * 3,
+                  "week": [""] * 3, "half": ["", "1", "2"]}).to_csv(tmp_path / "allocation.csv", index=False)
+    cells = planned_cells(pack, tmp_path)
+    detail = planned_vs_delivered(pack, review_period(pack), cells)
+    kpis = kpi_table(pack, review_period(pack), detail, demand, cells=cells).set_index(
+        ["kpi", "group"])["value"]
+    assert kpis[("dcc_spa_ratio", "consultant")] == pytest.approx(1.0)  # 1 DCC PA to 2 x 0.5 SPA PAs
+    assert kpis[("planned_dcc_ratio", "consultant")] == pytest.approx(42 / 84)

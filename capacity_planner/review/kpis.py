@@ -6,8 +6,14 @@ planning*, 2024, for DCC/SPA ratio and premium pay):
 * ``active_job_plan_pct`` — share of clinicians whose job plan was signed off in the 12 months before
   the end of the review period: :math:`100 \times |\{c : 0 \le t_{end} - t^{signed}_c \le 365\}| / |C|`.
 * ``planned_dcc_ratio`` — planned DCC sessions / all planned sessions, by staff group (sessions a year:
-  each cell weighted by its weeks a year).
-* ``dcc_spa_ratio`` — planned DCC PAs per SPA PA, by staff group (7.5 : 2.5 = 3.0).
+  each cell weighted by the session-weeks it supplies, its weeks a year x its sessions a week, so an
+  alternate-week cell counts half the weeks and a 2-hour half half a session).
+* ``dcc_spa_ratio`` — planned DCC PAs per SPA PA, by staff group (7.5 : 2.5 = 3.0), each cell's PAs a week
+  averaged over the clinician's working weeks: ``pa_value`` x sessions a week x weeks a year / working
+  weeks (the contract's PAs are averaged over the year).
+
+Both read the agreed plan the review compares with (the ``--plan`` allocation, else the job plans:
+:func:`~capacity_planner.review.delivered.planned_cells`).
 * ``session_variance_pct`` — (delivered − planned) / planned × 100 over the period, by staff group.
 * ``demand_variance_pct`` — (actual − expected referrals) / expected × 100 per activity; expected is the
   forecast mean made at plan time (history before the plan start only). For a monthly pack
@@ -39,7 +45,7 @@ import pandas as pd
 from capacity_planner.demand.appointments import appointment_weights
 from capacity_planner.demand.history import week_index
 from capacity_planner.demand.monthly import days_in_month, month_index, month_of_weeks, month_start_of
-from capacity_planner.review.delivered import ReviewPeriod, variance_pct
+from capacity_planner.review.delivered import ReviewPeriod, planned_cells, variance_pct
 
 if TYPE_CHECKING:
     from capacity_planner.pack.model import PlanningPack
@@ -254,8 +260,12 @@ def kpi_table(
     detail: pd.DataFrame,
     demand: pd.DataFrame,
     requirements: pd.DataFrame | None = None,
+    cells: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """``kpis.csv``: kpi, group, value, unit, numerator, denominator (long format)."""
+    """``kpis.csv``: kpi, group, value, unit, numerator, denominator (long format).
+
+    ``cells`` is the agreed plan (:func:`~capacity_planner.review.delivered.planned_cells`, the one the
+    planned sessions of ``detail`` come from); default: the pack's job plans."""
     rows: list[tuple[Any, ...]] = []
     end = period.end
     staff = pd.DataFrame(
@@ -275,16 +285,16 @@ def kpi_table(
     cat = {a.activity_id: a.category for a in pack.activities}
     pa_value = {a.activity_id: a.pa_value for a in pack.activities}
     group_of = staff.set_index("clinician_id")["staff_group"]
-    cells = pd.DataFrame(
-        [(c.clinician_id, c.activity_id, c.weeks_per_year) for c in pack.job_plans],
-        columns=["clinician_id", "activity_id", "weeks_per_year"],
-    )
+    working = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    cells = (planned_cells(pack) if cells is None else cells).copy()
     cells["staff_group"] = cells["clinician_id"].map(group_of)
     cells["category"] = cells["activity_id"].map(cat)
-    cells["pas"] = cells["activity_id"].map(pa_value)
+    session_weeks = cells["sessions_per_week"].astype(float) * cells["weeks_per_year"].astype(float)
+    cells["session_weeks"] = session_weeks
+    cells["pas"] = cells["activity_id"].map(pa_value) * session_weeks / cells["clinician_id"].map(working)
     for group, g in [*cells.groupby("staff_group"), ("all", cells)]:
-        total = float(g["weeks_per_year"].sum())
-        dcc = float(g.loc[g["category"] == "DCC", "weeks_per_year"].sum())
+        total = float(g["session_weeks"].sum())
+        dcc = float(g.loc[g["category"] == "DCC", "session_weeks"].sum())
         rows.append(("planned_dcc_ratio", str(group), dcc / total if total else np.nan, "ratio", dcc, total))
         dcc_pa = float(g.loc[g["category"] == "DCC", "pas"].sum())
         spa_pa = float(g.loc[g["category"] == "SPA", "pas"].sum())

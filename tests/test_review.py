@@ -73,11 +73,12 @@ def pack(tiny_path: Path) -> PlanningPack:
         [
             base.referrals,
             pd.DataFrame(
-                {
-                    "referral_date": [pd.Timestamp("2026-04-07"), pd.Timestamp("2026-04-14")],
-                    "activity_id": ["2ww", "2ww"],
-                    "priority": ["2ww", "2ww"],
-                    "count": [20, 20],
+                {  # the extract reaches the period's last week (a follow-up referral on 28 April)
+                    "referral_date": [pd.Timestamp("2026-04-07"), pd.Timestamp("2026-04-14"),
+                                      pd.Timestamp("2026-04-28")],
+                    "activity_id": ["2ww", "2ww", "fu"],
+                    "priority": ["2ww", "2ww", "routine"],
+                    "count": [20, 20, 1],
                 }
             ),
         ],
@@ -291,3 +292,23 @@ def test_planned_ratios_count_an_alternate_week_cell_as_half(pack: PlanningPack,
         ["kpi", "group"])["value"]
     assert kpis[("dcc_spa_ratio", "consultant")] == pytest.approx(1.0)  # 1 DCC PA to 2 x 0.5 SPA PAs
     assert kpis[("planned_dcc_ratio", "consultant")] == pytest.approx(42 / 84)
+
+
+def test_demand_is_compared_over_the_weeks_the_referrals_reach(pack: PlanningPack) -> None:
+    """Weeks after the extract's last referral are not yet reported, as months after the last month are not
+    for a monthly pack (docs/method.md, "Expected against actual demand"): counted, they read as no
+    referrals. Without the follow-up referral of 28 April the extract ends in week 2 (13 April), so the
+    forecast of weeks 1-2 (2 x 8 = 16) is set against their 40 referrals (+150 %), not 4 weeks' 32 (+25 %).
+    An extract that ends before the period compares nothing (the tiny pack's referrals end in January 2026:
+    the review once reported its April referrals 100 % below the forecast)."""
+    short = pack.replace(referrals=pack.referrals.loc[pack.referrals["referral_date"] < "2026-04-20"])
+    _, demand, _ = _review(short)
+    row = demand.set_index("activity_id").loc["2ww"]
+    assert (row["expected_referrals"], row["actual_referrals"]) == (16.0, 40.0)
+    assert row["demand_variance_pct"] == pytest.approx(150.0)
+    assert row["compared_over"] == "weeks: 06 Apr 2026 to 19 Apr 2026 (2 of 4 weeks)"
+    _, whole, _ = _review(pack)
+    assert set(whole["compared_over"]) == {"weeks: 06 Apr 2026 to 03 May 2026 (4 of 4 weeks)"}
+    before = pack.replace(referrals=pack.referrals.loc[pack.referrals["referral_date"] < "2026-04-06"])
+    _, none, _ = _review(before)
+    assert none.empty and "compared_over" in none.columns

@@ -170,8 +170,22 @@ def demand_table(demand: pd.DataFrame, activity_names: Mapping[str, str], thresh
 def compared_over_text(demand: pd.DataFrame, period: ReviewPeriod, monthly: bool = False) -> str:
     """What the referrals are compared over, in words: for a monthly pack (``monthly``) the whole calendar
     months of the ``compared_over`` column of the demand comparison
-    (:func:`capacity_planner.review.kpis.review_months`), else the weeks of the review period."""
+    (:func:`capacity_planner.review.kpis.review_months`), else the weeks of the review period, up to the
+    last week the referrals reach (the ``compared_over`` column, :func:`capacity_planner.review.kpis.
+    reported_weeks`)."""
     if not monthly:
+        if "compared_over" in demand.columns and not len(demand):
+            return ("No referrals to compare: the pack has no referrals of a referral-driven activity in "
+                    f"the weeks of the review period, {_period_text(period)} (referrals not yet reported are "
+                    "not counted as none).")
+        weeks = {str(v) for v in demand.get("compared_over", pd.Series(dtype=object)) if not _missing(v)}
+        prefix = "weeks: "
+        short = [v[len(prefix):] for v in weeks if v.startswith(prefix) and f"of {period.weeks} weeks" in v
+                 and not v.endswith(f"({period.weeks} of {period.weeks} weeks)")]
+        if short:
+            return (f"Compared over the weeks of the review period the referrals reach, {short[0]}: "
+                    "referrals received in those weeks against the forecast for the same weeks; the later "
+                    "weeks are left out, as their referrals are not yet reported.")
         return (f"Compared over the weeks of the review period, {_period_text(period)}: referrals "
                 "received in those weeks against the forecast for the same weeks.")
     over = sorted({str(v) for v in demand.get("compared_over", pd.Series(dtype=object)) if not _missing(v)})

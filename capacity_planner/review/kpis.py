@@ -16,7 +16,8 @@ Both read the agreed plan the review compares with (the ``--plan`` allocation, e
 :func:`~capacity_planner.review.delivered.planned_cells`).
 * ``session_variance_pct`` — (delivered − planned) / planned × 100 over the period, by staff group.
 * ``demand_variance_pct`` — (actual − expected referrals) / expected × 100 per activity; expected is the
-  forecast mean made at plan time (history before the plan start only). For a monthly pack
+  forecast mean made at plan time (history before the plan start only), both over the weeks of the period
+  up to the week of the extract's last referral (:func:`reported_weeks`). For a monthly pack
   (``demand.frequency = "monthly"``) both are counted over the calendar months with at least half their
   days in the period (:func:`review_months`): actual = the referrals of those months, expected = the
   forecast's monthly means :math:`\mu_m` (monthly totals dated the 1st cannot be split into weeks).
@@ -199,16 +200,40 @@ def demand_comparison(
         return _monthly_demand_comparison(pack, period, expected_weekly)
     ref = pack.referrals
     week = ref["referral_date"] - pd.to_timedelta(ref["referral_date"].dt.day_of_week, unit="D")
-    actual = ref.loc[period.contains(week)].groupby("activity_id")["count"].sum()
+    compared = reported_weeks(period, week.max() if len(ref) else None)
+    in_weeks = compared.contains(week) if compared is not None else pd.Series(False, index=ref.index)
+    actual = ref.loc[in_weeks].groupby("activity_id")["count"].sum()
     # Only referral-driven activities: a follow-up clinic's forecast is derived demand, not referrals.
     referred = set(ref.loc[ref["referral_date"] < pd.Timestamp(pack.plan_start), "activity_id"].unique())
-    exp = expected_weekly.loc[period.contains(expected_weekly["week_start"])]
+    exp = (expected_weekly.loc[compared.contains(expected_weekly["week_start"])] if compared is not None
+           else expected_weekly.iloc[:0])
     exp = exp.loc[exp["activity_id"].isin(referred)]
     expected = exp.groupby("activity_id")["mean"].sum()
     out = pd.DataFrame({"expected_referrals": expected, "actual_referrals": actual}).fillna(0.0)
     out = out.loc[out["expected_referrals"] + out["actual_referrals"] > 0]
     out["demand_variance_pct"] = variance_pct(out["expected_referrals"], out["actual_referrals"])
+    out["compared_over"] = ("" if compared is None else f"weeks: {compared.start:%d %b %Y} to "
+                            f"{compared.end:%d %b %Y} ({compared.weeks} of {period.weeks} weeks)")
     return out.rename_axis("activity_id").reset_index()
+
+
+def reported_weeks(period: ReviewPeriod, last_week: pd.Timestamp | None) -> ReviewPeriod | None:
+    """The weeks of ``period`` a weekly referrals extract reaches: up to the week of its last referral
+    (``last_week``, a Monday), any activity; None when it ends before the period. Weeks after the last
+    referral are not yet reported, as months after the last month are not for a monthly pack
+    (:func:`_monthly_demand_comparison`): counted, they would read as no referrals at all.
+
+    Examples
+    --------
+    >>> q1 = ReviewPeriod(dt.date(2027, 4, 5), dt.date(2027, 7, 4))
+    >>> reported_weeks(q1, pd.Timestamp("2027-05-24")).end, reported_weeks(q1, pd.Timestamp("2027-09-06")).end
+    (datetime.date(2027, 5, 30), datetime.date(2027, 7, 4))
+    >>> reported_weeks(q1, pd.Timestamp("2027-03-29")) is None
+    True
+    """
+    if last_week is None or pd.isna(last_week) or last_week.date() < period.start:
+        return None
+    return ReviewPeriod(period.start, min(period.end, last_week.date() + dt.timedelta(days=6)))
 
 
 def review_months(period: ReviewPeriod) -> list[int]:

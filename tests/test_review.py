@@ -312,3 +312,27 @@ def test_demand_is_compared_over_the_weeks_the_referrals_reach(pack: PlanningPac
     before = pack.replace(referrals=pack.referrals.loc[pack.referrals["referral_date"] < "2026-04-06"])
     _, none, _ = _review(before)
     assert none.empty and "compared_over" in none.columns
+
+
+def test_a_period_past_the_delivered_extract_says_so(pack: PlanningPack) -> None:
+    """The extract's weeks are 6 April to 3 May 2026; a period to 17 May has 2 weeks without rows, planned
+    in full and counted as nothing delivered (a week without rows is no delivery, capacity_planner.review.spc).
+    The numbers stay so; the console and the page say it, with the --to that reviews the weeks to date."""
+    from capacity_planner.review.html import console_summary, extract_note
+
+    period = review_period(pack, dt.date(2026, 4, 6), dt.date(2026, 5, 17))
+    assert (period.delivered_to, period.weeks, period.weeks_after_extract) == (dt.date(2026, 5, 3), 6, 2)
+    note = extract_note(period)
+    assert note == ("The delivered extract ends on 03 May 2026: the 2 weeks of the period after it count as "
+                    "nothing delivered (for the weeks to date, end the period there: --to 2026-05-03).")
+    _, _, review = _review(pack)
+    assert all("Note:" not in line for line in console_summary(review_period(pack), review))
+    assert f"  Note: {note}" in console_summary(period, review)
+    assert extract_note(review_period(pack)) == ""
+    from capacity_planner.review.html import render_review_html
+
+    detail = planned_vs_delivered(pack, period, planned_cells(pack))
+    kpis = kpi_table(pack, period, detail, demand_comparison(pack, period, pd.DataFrame(
+        columns=["activity_id", "week_start", "mean"])))
+    page = render_review_html("Tiny", period, review, kpis, pd.DataFrame(), 10.0)
+    assert "The delivered extract ends on 03 May 2026" in page

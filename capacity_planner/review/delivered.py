@@ -53,10 +53,20 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ReviewPeriod:
-    """Whole weeks from the Monday ``start`` to the Sunday ``end`` (inclusive)."""
+    """Whole weeks from the Monday ``start`` to the Sunday ``end`` (inclusive); ``delivered_to`` is the
+    Sunday of the delivered extract's last week (None when not known)."""
 
     start: dt.date
     end: dt.date
+    delivered_to: dt.date | None = None
+
+    @property
+    def weeks_after_extract(self) -> int:
+        """Weeks of the period after the delivered extract's last week: planned in full but with no rows,
+        so they count as nothing delivered (a week without rows is read as no delivery)."""
+        if self.delivered_to is None or self.delivered_to >= self.end:
+            return 0
+        return min(self.weeks, ((self.end - self.delivered_to).days) // 7)
 
     @property
     def weeks(self) -> int:
@@ -107,7 +117,7 @@ def review_period(
                 f"the period {start} to {end} is not inside the planning year ({plan_start} to {plan_end})",
             )
         )
-    period = ReviewPeriod(start, end)
+    period = ReviewPeriod(start, end, (weeks.max() + pd.Timedelta(days=6)).date())
     if not problems and not period.contains(weeks).any():
         problems.append(
             Problem(

@@ -336,3 +336,17 @@ def test_a_period_past_the_delivered_extract_says_so(pack: PlanningPack) -> None
         columns=["activity_id", "week_start", "mean"])))
     page = render_review_html("Tiny", period, review, kpis, pd.DataFrame(), 10.0)
     assert "The delivered extract ends on 03 May 2026" in page
+
+
+def test_premium_spend_uses_the_one_price_list(pack: PlanningPack) -> None:
+    """Premium spend prices locum and WLI sessions as the scenarios and the solver do
+    (capacity_planner.pack.costs.session_rate: the consultant row, whole pounds). Sessions of a kind the
+    costs table does not price leave the spend unknown (NaN) rather than a part of it shown as the whole:
+    the tiny pack prices locum sessions only (£950), so 2 locum + 3 WLI sessions were once £1,900."""
+    wli = pd.DataFrame({"clinician_id": ["L2"] * 3, "week_start": _weeks(3), "activity_id": ["2ww"] * 3,
+                        "sessions": [1.0] * 3, "session_type": ["wli"] * 3})
+    both = pack.replace(delivered=pd.concat([pack.delivered, wli], ignore_index=True))
+    detail, demand, _ = _review(both)
+    kpis = kpi_table(both, review_period(both), detail, demand).set_index(["kpi", "group"])["value"]
+    assert kpis[("wli_sessions", "all")] == 3.0
+    assert np.isnan(kpis[("premium_spend", "all")])

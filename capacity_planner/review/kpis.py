@@ -23,7 +23,8 @@ Both read the agreed plan the review compares with (the ``--plan`` allocation, e
   forecast's monthly means :math:`\mu_m` (monthly totals dated the 1st cannot be split into weeks).
 * ``dna_rate_planned`` / ``dna_rate_actual`` — per activity; actual = dna / (attended + dna) in the period.
 * ``locum_sessions``, ``wli_sessions`` and ``premium_spend`` — where the extract has session types, priced
-  at the ``costs`` table's session_cost.
+  by the one price list (``costs`` session_cost, consultant row first, whole pounds); unknown when a kind
+  delivered has no price.
 
 Flags: a row is flagged when :math:`|\text{variance}| >` ``threshold_pct`` (default 10 %). Likely causes,
 checked in this order, are rules of thumb a service lead would apply first:
@@ -392,14 +393,23 @@ def _dna_rows(
 
 
 def _premium_rows(pack: PlanningPack, detail: pd.DataFrame, rows: list[tuple[Any, ...]]) -> None:
+    """Locum and WLI sessions delivered, and their spend priced by the one price list
+    (:func:`capacity_planner.pack.costs.session_rate`: the consultant row, else the first, in whole pounds,
+    as the scenarios and the solver price them). The spend is unknown (NaN) when sessions of a kind the
+    costs table does not price were delivered: a part of it would read as the whole."""
+    from capacity_planner.pack.costs import session_rate
+
     bought = detail.loc[detail["session_type"].isin(["locum", "wli"])]
-    costs = {(c.item, c.staff_group): c.session_cost for c in pack.costs if c.session_cost is not None}
     spend_total = 0.0
-    for kind, item in (("locum", "locum_session"), ("wli", "wli_session")):
+    priced = False
+    for kind in ("locum", "wli"):
         n = float(bought.loc[bought["session_type"] == kind, "delivered_sessions"].sum())
         rows.append((f"{kind}_sessions", "all", n, "sessions", n, np.nan))
-        price = costs.get((item, "consultant")) or next((v for (i, _), v in costs.items() if i == item), None)
-        if price is not None:
-            spend_total += n * price
-    if len(bought) and costs:
+        rate = session_rate(pack, kind)
+        if rate is not None:
+            spend_total += n * rate.value
+            priced = True
+        elif n > 0:
+            spend_total = np.nan
+    if len(bought) and priced:
         rows.append(("premium_spend", "all", spend_total, "GBP", spend_total, np.nan))

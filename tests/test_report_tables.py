@@ -105,6 +105,30 @@ def test_clinician_breakdown_annualises_with_working_weeks(data: MeetingData) ->
     assert list(b["category"]) == ["DCC", "DCC", "SPA"]  # DCC first
 
 
+
+def test_clinician_breakdown_counts_alternate_weeks_and_halves_by_activity(pack: cp.PlanningPack,
+                                                                          tmp_path: Path) -> None:
+    """plan.xlsx's sessions and PAs by activity come from allocation.csv: an alternate-week slot (Tue AM,
+    spa on week A and fu on week B, 0.5 PA a week each as allocation.csv writes them) is half a session a
+    week of each activity, a slot of 2-hour halves (Mon AM, spa H1 + spa H2) one session in all
+    (docs/data-pack.md, job_plans ``week`` and ``half``), so the PAs by activity add up to clinicians.csv's
+    planned PAs. The breakdown once read the timetable, which keeps an alternate slot's week-A activity
+    with both weeks' PAs: A showed 2 SPA sessions (2.0 PAs) and 3 follow-ups, not 1.5 and 3.5."""
+    plan = tmp_path / "plan"
+    shutil.copytree(FIXTURE, plan)
+    alloc = pd.read_csv(plan / "allocation.csv").assign(weeks_per_year=42.0, week="", half="")
+    mine = (alloc["clinician_id"] == "A") & (alloc["period"] == "AM") & alloc["day"].isin(["Mon", "Tue"])
+    rows = pd.DataFrame({"clinician_id": "A", "day": ["Mon", "Mon", "Tue", "Tue"], "period": "AM",
+                         "activity_id": ["spa", "spa", "spa", "fu"], "pas": 0.5,
+                         "weeks_per_year": [42.0, 42.0, 21.0, 21.0], "week": ["", "", "A", "B"],
+                         "half": ["1", "2", "", ""]})
+    pd.concat([alloc.loc[~mine], rows], ignore_index=True).to_csv(plan / "allocation.csv", index=False)
+    a = clinician_breakdown(build_meeting_data(pack, read_plan_dir(plan)), "A").set_index("activity_id")
+    assert a["sessions_per_week"].to_dict() == {"2ww": 4.0, "fu": 3.5, "mdt": 1.0, "spa": 1.5}
+    assert a["pas_per_week"].to_dict() == {"2ww": 4.0, "fu": 3.5, "mdt": 1.0, "spa": 1.5}
+    assert a["pas_per_week"].sum() == 10.0  # clinicians.csv planned_pas
+    assert a.loc["spa", "sessions_per_year"] == 1.5 * 42 and a.loc["fu", "sessions_per_year"] == 3.5 * 42
+
 def test_assumptions_and_defaults_tables(data: MeetingData) -> None:
     settings = data.settings_table.set_index("setting")
     assert settings.loc["DNA convention", "value"] == "rebook_until_seen"

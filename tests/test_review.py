@@ -73,11 +73,12 @@ def pack(tiny_path: Path) -> PlanningPack:
         [
             base.referrals,
             pd.DataFrame(
-                {
-                    "referral_date": [pd.Timestamp("2026-04-07"), pd.Timestamp("2026-04-14")],
-                    "activity_id": ["2ww", "2ww"],
-                    "priority": ["2ww", "2ww"],
-                    "count": [20, 20],
+                {  # the extract reaches the period's last week (a follow-up referral on 28 April)
+                    "referral_date": [pd.Timestamp("2026-04-07"), pd.Timestamp("2026-04-14"),
+                                      pd.Timestamp("2026-04-28")],
+                    "activity_id": ["2ww", "2ww", "fu"],
+                    "priority": ["2ww", "2ww", "routine"],
+                    "count": [20, 20, 1],
                 }
             ),
         ],
@@ -238,3 +239,114 @@ def test_plan_folder_keeps_an_id_spelled_na(pack: PlanningPack, tmp_path: Path) 
         {"clinician_id": "NA", "day": "Tue", "activity_id": "fu", "sessions_per_week": 1.0,
          "weeks_per_year": 42.0},
     ]
+
+
+def test_a_two_hour_half_is_planned_as_half_a_session(pack: PlanningPack, tmp_path: Path) -> None:
+    """A slot of 2-hour halves (job_plans / allocation.csv ``half`` 1 and 2) is one session a week, not two:
+    each half "counts half the session's PAs" (docs/data-pack.md, job_plans ``half``) and supplies half the
+    session-weeks of a whole cell (capacity_planner.solver.alternate: "both count the same PA-weeks and
+    session-weeks"). A's Wed AM SPA split into two halves: 4 weeks less the leave week = 3 sessions, as the
+    whole weekly cell (the review once planned 6)."""
+    halves = []
+    for c in pack.job_plans:
+        halves += ([replace(c, half="1"), replace(c, half="2")] if (c.clinician_id, c.activity_id) == ("A", "spa")
+                   else [c])
+    split = pack.replace(job_plans=tuple(halves))
+    for p in (split, split.replace(settings=replace(split.settings, weekday_true_supply=True))):
+        got = planned_vs_delivered(p, review_period(p), planned_cells(p)).set_index(
+            ["clinician_id", "activity_id", "session_type"])["planned_sessions"]
+        assert got[("A", "spa", "substantive")] == pytest.approx(3.0)  # 2 x 0.5 x (4 - 1); Wed: no holiday
+    pd.DataFrame({"clinician_id": ["A", "A", "A"], "day": ["Wed", "Wed", "Mon"], "period": ["AM", "AM", "AM"],
+                  "activity_id": ["spa", "spa", "2ww"], "pas": [0.5, 0.5, 1.0], "weeks_per_year": [42, 42, 42],
+                  "week": ["", "", ""], "half": ["1", "2", ""]}).to_csv(tmp_path / "allocation.csv", index=False)
+    cells = planned_cells(pack, tmp_path)
+    assert cells["sessions_per_week"].tolist() == [0.5, 0.5, 1.0]
+    got = planned_vs_delivered(pack, review_period(pack), cells).set_index(
+        ["clinician_id", "activity_id", "session_type"])["planned_sessions"]
+    assert got[("A", "spa", "substantive")] == pytest.approx(3.0)
+    assert got[("A", "2ww", "substantive")] == pytest.approx(3.0)
+
+
+def test_planned_ratios_count_an_alternate_week_cell_as_half(pack: PlanningPack, tmp_path: Path) -> None:
+    """``planned_dcc_ratio`` weights each cell by the session-weeks it supplies and ``dcc_spa_ratio`` counts
+    PAs a week averaged over the clinician's working weeks, so an alternate-week cell (``week`` A, 21 of 42
+    weeks) is half a session and half a PA, a 2-hour half half a session (NHS England, *Medical consultant
+    job planning*, 2024: "7.5 DCC : 2.5 SPA" are PAs a week averaged over the year). A keeps a weekly SPA
+    and adds one on week A: SPA 1.5 PAs a week. Consultants: DCC 2ww + mdt (A) + mdt + 2ww (B) = 4 PAs,
+    SPA 1.5 -> 4 / 1.5 = 2.667 (was 4 / 2); DCC session-weeks 4 x 42 = 168 of 168 + 42 + 21 = 231 (was 252).
+    With ``--plan`` the ratios read the agreed plan, as the planned sessions do."""
+    extra = replace(next(c for c in pack.job_plans if (c.clinician_id, c.activity_id) == ("A", "spa")),
+                    day="Thu", week="A", weeks_per_year=21.0)
+    alt = pack.replace(job_plans=(*pack.job_plans, extra))
+    detail, demand, _ = _review(alt)
+    kpis = kpi_table(alt, review_period(alt), detail, demand).set_index(["kpi", "group"])["value"]
+    assert kpis[("dcc_spa_ratio", "consultant")] == pytest.approx(4 / 1.5)
+    assert kpis[("planned_dcc_ratio", "consultant")] == pytest.approx(168 / 231)
+    # the agreed plan given with --plan: B alone, a Mon 2ww clinic and two 2-hour halves of SPA on Wed AM
+    pd.DataFrame({"clinician_id": ["B", "B", "B"], "day": ["Mon", "Wed", "Wed"], "period": ["AM"] * 3,
+                  "activity_id": ["2ww", "spa", "spa"], "pas": [1.0, 0.5, 0.5], "weeks_per_year": [42] * 3,
+                  "week": [""] * 3, "half": ["", "1", "2"]}).to_csv(tmp_path / "allocation.csv", index=False)
+    cells = planned_cells(pack, tmp_path)
+    detail = planned_vs_delivered(pack, review_period(pack), cells)
+    kpis = kpi_table(pack, review_period(pack), detail, demand, cells=cells).set_index(
+        ["kpi", "group"])["value"]
+    assert kpis[("dcc_spa_ratio", "consultant")] == pytest.approx(1.0)  # 1 DCC PA to 2 x 0.5 SPA PAs
+    assert kpis[("planned_dcc_ratio", "consultant")] == pytest.approx(42 / 84)
+
+
+def test_demand_is_compared_over_the_weeks_the_referrals_reach(pack: PlanningPack) -> None:
+    """Weeks after the extract's last referral are not yet reported, as months after the last month are not
+    for a monthly pack (docs/method.md, "Expected against actual demand"): counted, they read as no
+    referrals. Without the follow-up referral of 28 April the extract ends in week 2 (13 April), so the
+    forecast of weeks 1-2 (2 x 8 = 16) is set against their 40 referrals (+150 %), not 4 weeks' 32 (+25 %).
+    An extract that ends before the period compares nothing (the tiny pack's referrals end in January 2026:
+    the review once reported its April referrals 100 % below the forecast)."""
+    short = pack.replace(referrals=pack.referrals.loc[pack.referrals["referral_date"] < "2026-04-20"])
+    _, demand, _ = _review(short)
+    row = demand.set_index("activity_id").loc["2ww"]
+    assert (row["expected_referrals"], row["actual_referrals"]) == (16.0, 40.0)
+    assert row["demand_variance_pct"] == pytest.approx(150.0)
+    assert row["compared_over"] == "weeks: 06 Apr 2026 to 19 Apr 2026 (2 of 4 weeks)"
+    _, whole, _ = _review(pack)
+    assert set(whole["compared_over"]) == {"weeks: 06 Apr 2026 to 03 May 2026 (4 of 4 weeks)"}
+    before = pack.replace(referrals=pack.referrals.loc[pack.referrals["referral_date"] < "2026-04-06"])
+    _, none, _ = _review(before)
+    assert none.empty and "compared_over" in none.columns
+
+
+def test_a_period_past_the_delivered_extract_says_so(pack: PlanningPack) -> None:
+    """The extract's weeks are 6 April to 3 May 2026; a period to 17 May has 2 weeks without rows, planned
+    in full and counted as nothing delivered (a week without rows is no delivery, capacity_planner.review.spc).
+    The numbers stay so; the console and the page say it, with the --to that reviews the weeks to date."""
+    from capacity_planner.review.html import console_summary, extract_note
+
+    period = review_period(pack, dt.date(2026, 4, 6), dt.date(2026, 5, 17))
+    assert (period.delivered_to, period.weeks, period.weeks_after_extract) == (dt.date(2026, 5, 3), 6, 2)
+    note = extract_note(period)
+    assert note == ("The delivered extract ends on 03 May 2026: the 2 weeks of the period after it count as "
+                    "nothing delivered (for the weeks to date, end the period there: --to 2026-05-03).")
+    _, _, review = _review(pack)
+    assert all("Note:" not in line for line in console_summary(review_period(pack), review))
+    assert f"  Note: {note}" in console_summary(period, review)
+    assert extract_note(review_period(pack)) == ""
+    from capacity_planner.review.html import render_review_html
+
+    detail = planned_vs_delivered(pack, period, planned_cells(pack))
+    kpis = kpi_table(pack, period, detail, demand_comparison(pack, period, pd.DataFrame(
+        columns=["activity_id", "week_start", "mean"])))
+    page = render_review_html("Tiny", period, review, kpis, pd.DataFrame(), 10.0)
+    assert "The delivered extract ends on 03 May 2026" in page
+
+
+def test_premium_spend_uses_the_one_price_list(pack: PlanningPack) -> None:
+    """Premium spend prices locum and WLI sessions as the scenarios and the solver do
+    (capacity_planner.pack.costs.session_rate: the consultant row, whole pounds). Sessions of a kind the
+    costs table does not price leave the spend unknown (NaN) rather than a part of it shown as the whole:
+    the tiny pack prices locum sessions only (£950), so 2 locum + 3 WLI sessions were once £1,900."""
+    wli = pd.DataFrame({"clinician_id": ["L2"] * 3, "week_start": _weeks(3), "activity_id": ["2ww"] * 3,
+                        "sessions": [1.0] * 3, "session_type": ["wli"] * 3})
+    both = pack.replace(delivered=pd.concat([pack.delivered, wli], ignore_index=True))
+    detail, demand, _ = _review(both)
+    kpis = kpi_table(both, review_period(both), detail, demand).set_index(["kpi", "group"])["value"]
+    assert kpis[("wli_sessions", "all")] == 3.0
+    assert np.isnan(kpis[("premium_spend", "all")])

@@ -269,5 +269,25 @@ def test_monthly_pack_review_page_says_which_months_it_compares(tmp_path: Path) 
 
 def test_weekly_pack_review_page_says_it_compares_the_weeks(
         tiny_review: tuple[str, pd.DataFrame, pd.DataFrame]) -> None:
-    page, _, _ = tiny_review
-    assert "Compared over the weeks of the review period" in _text(page)
+    """The tiny pack's referrals end in January 2026, before the review week (6 April): nothing to compare
+    (the page once set no referrals against the forecast, -100 %)."""
+    page, _, kpis = tiny_review
+    assert "No referrals to compare" in _text(page)
+    assert "demand_variance_pct" not in set(kpis["kpi"])
+
+
+def test_compared_over_the_weeks_the_referrals_reach_in_words() -> None:
+    import datetime as dt
+
+    from capacity_planner.review.delivered import ReviewPeriod
+    from capacity_planner.review.html import compared_over_text
+
+    period = ReviewPeriod(dt.date(2026, 4, 6), dt.date(2026, 7, 5))
+    short = pd.DataFrame({"activity_id": ["a"], "compared_over": ["weeks: 06 Apr 2026 to 31 May 2026 (8 of 13 "
+                                                                  "weeks)"]})
+    assert compared_over_text(short, period).startswith(
+        "Compared over the weeks of the review period the referrals reach, 06 Apr 2026 to 31 May 2026 (8 of "
+        "13 weeks)")
+    whole = pd.DataFrame({"activity_id": ["a"], "compared_over": ["weeks: 06 Apr 2026 to 05 Jul 2026 (13 of 13 "
+                                                                  "weeks)"]})
+    assert compared_over_text(whole, period).startswith("Compared over the weeks of the review period, 06 Apr")

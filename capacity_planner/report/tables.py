@@ -780,20 +780,29 @@ def clinician_floors(pack: PlanningPack, names: Mapping[str, str]) -> dict[str, 
 
 
 def clinician_breakdown(data: MeetingData, clinician_id: str) -> pd.DataFrame:
-    """One clinician's proposed week by activity: sessions and PAs a week, working weeks and annualised
-    sessions (sessions a week × working weeks)."""
-    tt = data.timetable
-    mine = tt[(tt["clinician_id"] == clinician_id) & (tt["activity_id"] != EMPTY)]
+    """One clinician's proposed week by activity, from ``allocation.csv``: sessions and PAs a week, working
+    weeks and annualised sessions (sessions a week × working weeks). A cell on alternate weeks (``week`` A
+    or B) or a 2-hour half (``half`` 1 or 2) is half a session a week of its own activity (docs/data-pack.md,
+    job_plans ``week`` and ``half``), and its PAs are allocation.csv's ``pas`` (the weekly average), so the
+    PAs add up to clinicians.csv's ``planned_pas``."""
+    alloc = data.outputs.allocation
+    mine = alloc.loc[alloc["clinician_id"].astype(str) == clinician_id]
+    weeks_ab = (mine["week"].fillna("").astype(str) if "week" in mine.columns
+                else pd.Series("", index=mine.index))
+    half = weeks_ab.isin(["A", "B"]) | _halves(mine).isin(["1", "2"])
+    mine = mine.assign(sessions=np.where(half, 0.5, 1.0))
     row = data.clinicians.loc[data.clinicians["clinician_id"] == clinician_id]
     weeks = float(row["working_weeks"].iloc[0]) if len(row) else math.nan
     rows = []
-    for act, grp in mine.groupby("activity_id", sort=False):
-        out_of_hours = sum(1 for d, p in zip(grp["day"], grp["period"], strict=True)
+    for act, grp in mine.groupby(mine["activity_id"].astype(str), sort=False):
+        sessions = float(grp["sessions"].sum())
+        out_of_hours = sum(n for d, p, n in zip(grp["day"], grp["period"], grp["sessions"], strict=True)
                            if (d, p) in data.premium_slots)
         rows.append({"activity_id": act, "activity": data.activity_names.get(str(act), str(act)),
-                     "category": data.category(str(act)), "sessions_per_week": float(len(grp)),
-                     "pas_per_week": float(grp["pas"].sum()), "out_of_hours_sessions": float(out_of_hours),
-                     "working_weeks": weeks, "sessions_per_year": float(len(grp)) * weeks})
+                     "category": data.category(str(act)), "sessions_per_week": sessions,
+                     "pas_per_week": float(grp["pas"].astype(float).sum()),
+                     "out_of_hours_sessions": float(out_of_hours), "working_weeks": weeks,
+                     "sessions_per_year": sessions * weeks})
     cat_rank = {c: i for i, c in enumerate(C.CATEGORIES)}
     rows.sort(key=lambda r: (cat_rank.get(str(r["category"]), 99), str(r["activity_id"])))
     return pd.DataFrame(rows, columns=["activity_id", "activity", "category", "sessions_per_week",

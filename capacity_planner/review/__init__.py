@@ -85,11 +85,12 @@ def run_review(
         Variance (%) beyond which rows are flagged with a likely cause.
     """
     period = review_period(pack, date_from, date_to)
-    detail = planned_vs_delivered(pack, period, planned_cells(pack, plan_dir))
+    cells = planned_cells(pack, plan_dir)
+    detail = planned_vs_delivered(pack, period, cells)
     forecast, requirements = _forecast_at_plan_time(pack)
     demand = demand_comparison(pack, period, forecast)
     review = review_table(detail, demand, hospital_cancellation_rates(pack, period), threshold_pct)
-    kpis = kpi_table(pack, period, detail, demand, requirements)
+    kpis = kpi_table(pack, period, detail, demand, requirements, cells)
     return ReviewResult(period, review, kpis, demand, detail, threshold_pct)
 
 

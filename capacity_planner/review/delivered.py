@@ -53,10 +53,20 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ReviewPeriod:
-    """Whole weeks from the Monday ``start`` to the Sunday ``end`` (inclusive)."""
+    """Whole weeks from the Monday ``start`` to the Sunday ``end`` (inclusive); ``delivered_to`` is the
+    Sunday of the delivered extract's last week (None when not known)."""
 
     start: dt.date
     end: dt.date
+    delivered_to: dt.date | None = None
+
+    @property
+    def weeks_after_extract(self) -> int:
+        """Weeks of the period after the delivered extract's last week: planned in full but with no rows,
+        so they count as nothing delivered (a week without rows is read as no delivery)."""
+        if self.delivered_to is None or self.delivered_to >= self.end:
+            return 0
+        return min(self.weeks, ((self.end - self.delivered_to).days) // 7)
 
     @property
     def weeks(self) -> int:
@@ -107,7 +117,7 @@ def review_period(
                 f"the period {start} to {end} is not inside the planning year ({plan_start} to {plan_end})",
             )
         )
-    period = ReviewPeriod(start, end)
+    period = ReviewPeriod(start, end, (weeks.max() + pd.Timedelta(days=6)).date())
     if not problems and not period.contains(weeks).any():
         problems.append(
             Problem(
@@ -125,7 +135,11 @@ def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFr
     """The agreed plan as cells: clinician_id, day, activity_id, sessions_per_week, weeks_per_year.
 
     From the pack's job plans, or from a ``plan`` output folder's ``allocation.csv`` (each cell runs its
-    ``weeks_per_year``, else every working week of its clinician).
+    ``weeks_per_year``, else every working week of its clinician). A 2-hour half of a slot (``half`` 1 or
+    2: SPA or admin every week) is half a session a week: it "counts half the session's PAs"
+    (docs/data-pack.md, job_plans ``half``) and supplies half the session-weeks of a whole cell, as the
+    plan counts it (:mod:`capacity_planner.solver.alternate`); an alternate-week cell (``week`` A or B) is
+    a whole session on ``weeks_per_year`` = half the working weeks.
     """
     weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
     if plan_dir is not None:
@@ -137,15 +151,18 @@ def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFr
         alloc = plan_of_this_pack(pack, read_text_csv(path), path)
         if "day" not in alloc.columns:
             alloc = alloc.assign(day="")
-        cells = alloc.assign(sessions_per_week=1.0)[["clinician_id", "day", "activity_id",
-                                                     "sessions_per_week"]]
+        halves = (alloc["half"].fillna("").astype(str).str.removesuffix(".0").isin(["1", "2"])
+                  if "half" in alloc.columns else pd.Series(False, index=alloc.index))
+        cells = alloc.assign(sessions_per_week=np.where(halves, 0.5, 1.0))[
+            ["clinician_id", "day", "activity_id", "sessions_per_week"]]
         cells["weeks_per_year"] = cells["clinician_id"].map(weeks).astype(float)
         if "weeks_per_year" in alloc.columns:  # kept part-year and alternate-week (week A/B) cells
             cells["weeks_per_year"] = pd.to_numeric(alloc["weeks_per_year"], errors="coerce").fillna(
                 cells["weeks_per_year"]).to_numpy()
     else:
         cells = pd.DataFrame(
-            [(c.clinician_id, c.day, c.activity_id, 1.0, c.weeks_per_year) for c in pack.job_plans],
+            [(c.clinician_id, c.day, c.activity_id, 0.5 if c.half else 1.0, c.weeks_per_year)
+             for c in pack.job_plans],
             columns=["clinician_id", "day", "activity_id", "sessions_per_week", "weeks_per_year"],
         )
     return cells

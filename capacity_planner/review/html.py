@@ -170,8 +170,22 @@ def demand_table(demand: pd.DataFrame, activity_names: Mapping[str, str], thresh
 def compared_over_text(demand: pd.DataFrame, period: ReviewPeriod, monthly: bool = False) -> str:
     """What the referrals are compared over, in words: for a monthly pack (``monthly``) the whole calendar
     months of the ``compared_over`` column of the demand comparison
-    (:func:`capacity_planner.review.kpis.review_months`), else the weeks of the review period."""
+    (:func:`capacity_planner.review.kpis.review_months`), else the weeks of the review period, up to the
+    last week the referrals reach (the ``compared_over`` column, :func:`capacity_planner.review.kpis.
+    reported_weeks`)."""
     if not monthly:
+        if "compared_over" in demand.columns and not len(demand):
+            return ("No referrals to compare: the pack has no referrals of a referral-driven activity in "
+                    f"the weeks of the review period, {_period_text(period)} (referrals not yet reported are "
+                    "not counted as none).")
+        weeks = {str(v) for v in demand.get("compared_over", pd.Series(dtype=object)) if not _missing(v)}
+        prefix = "weeks: "
+        short = [v[len(prefix):] for v in weeks if v.startswith(prefix) and f"of {period.weeks} weeks" in v
+                 and not v.endswith(f"({period.weeks} of {period.weeks} weeks)")]
+        if short:
+            return (f"Compared over the weeks of the review period the referrals reach, {short[0]}: "
+                    "referrals received in those weeks against the forecast for the same weeks; the later "
+                    "weeks are left out, as their referrals are not yet reported.")
         return (f"Compared over the weeks of the review period, {_period_text(period)}: referrals "
                 "received in those weeks against the forecast for the same weeks.")
     over = sorted({str(v) for v in demand.get("compared_over", pd.Series(dtype=object)) if not _missing(v)})
@@ -319,6 +333,8 @@ def console_summary(result_period: ReviewPeriod, review: pd.DataFrame, *,
     lines = [f"Review {_period_text(result_period)}: {count_text(total['delivered_sessions'])} sessions "
              f"delivered of {count_text(total['planned_sessions'])} planned "
              f"({pct_text(total['variance_pct'], signed=True)}); {beyond}."]
+    if extract_note(result_period):
+        lines.append(f"  Note: {extract_note(result_period)}")
     for row in _in_level_order(flagged).to_dict("records"):
         lines.append(f"  - {LEVEL_WORDS.get(str(row['level']), str(row['level']))} "
                      f"{row_label(row, cnames, anames)}: {pct_text(row['variance_pct'], signed=True)} "
@@ -337,6 +353,18 @@ def _card_items(review: pd.DataFrame, kpis: pd.DataFrame, threshold_pct: float,
 def _period_text(period: ReviewPeriod) -> str:
     return (f"{period.start:%d %b %Y} to {period.end:%d %b %Y} "
             f"({period.weeks} week{'' if period.weeks == 1 else 's'})")
+
+
+def extract_note(period: ReviewPeriod) -> str:
+    """A warning when the period runs past the delivered extract's last week (those weeks are planned in
+    full and count as nothing delivered); "" otherwise."""
+    n = period.weeks_after_extract
+    if not n or period.delivered_to is None:
+        return ""
+    weeks = f"{n} week{'' if n == 1 else 's'}"
+    return (f"The delivered extract ends on {period.delivered_to:%d %b %Y}: the {weeks} "
+            "of the period after it count as nothing delivered (for the weeks to date, end the period "
+            f"there: --to {period.delivered_to:%Y-%m-%d}).")
 
 
 def render_review_html(
@@ -377,7 +405,8 @@ def render_review_html(
         "review.html.j2",
         title=f"{title}: quarterly review",
         subtitle=(f"Planned against delivered sessions and expected against actual demand, "
-                  f"{_period_text(period)}. Planned sessions allow for leave (see the method)."),
+                  f"{_period_text(period)}. Planned sessions allow for leave (see the method)."
+                  + (f" {extract_note(period)}" if extract_note(period) else "")),
         sections=sections,
         cards=_card_items(review, kpis, threshold_pct, anames),
         flagged_table=variance_table(flagged, "Rows beyond the threshold and their likely cause", cnames,

@@ -6,17 +6,25 @@ planning*, 2024, for DCC/SPA ratio and premium pay):
 * ``active_job_plan_pct`` — share of clinicians whose job plan was signed off in the 12 months before
   the end of the review period: :math:`100 \times |\{c : 0 \le t_{end} - t^{signed}_c \le 365\}| / |C|`.
 * ``planned_dcc_ratio`` — planned DCC sessions / all planned sessions, by staff group (sessions a year:
-  each cell weighted by its weeks a year).
-* ``dcc_spa_ratio`` — planned DCC PAs per SPA PA, by staff group (7.5 : 2.5 = 3.0).
+  each cell weighted by the session-weeks it supplies, its weeks a year x its sessions a week, so an
+  alternate-week cell counts half the weeks and a 2-hour half half a session).
+* ``dcc_spa_ratio`` — planned DCC PAs per SPA PA, by staff group (7.5 : 2.5 = 3.0), each cell's PAs a week
+  averaged over the clinician's working weeks: ``pa_value`` x sessions a week x weeks a year / working
+  weeks (the contract's PAs are averaged over the year).
+
+Both read the agreed plan the review compares with (the ``--plan`` allocation, else the job plans:
+:func:`~capacity_planner.review.delivered.planned_cells`).
 * ``session_variance_pct`` — (delivered − planned) / planned × 100 over the period, by staff group.
 * ``demand_variance_pct`` — (actual − expected referrals) / expected × 100 per activity; expected is the
-  forecast mean made at plan time (history before the plan start only). For a monthly pack
+  forecast mean made at plan time (history before the plan start only), both over the weeks of the period
+  up to the week of the extract's last referral (:func:`reported_weeks`). For a monthly pack
   (``demand.frequency = "monthly"``) both are counted over the calendar months with at least half their
   days in the period (:func:`review_months`): actual = the referrals of those months, expected = the
   forecast's monthly means :math:`\mu_m` (monthly totals dated the 1st cannot be split into weeks).
 * ``dna_rate_planned`` / ``dna_rate_actual`` — per activity; actual = dna / (attended + dna) in the period.
 * ``locum_sessions``, ``wli_sessions`` and ``premium_spend`` — where the extract has session types, priced
-  at the ``costs`` table's session_cost.
+  by the one price list (``costs`` session_cost, consultant row first, whole pounds); unknown when a kind
+  delivered has no price.
 
 Flags: a row is flagged when :math:`|\text{variance}| >` ``threshold_pct`` (default 10 %). Likely causes,
 checked in this order, are rules of thumb a service lead would apply first:
@@ -39,7 +47,7 @@ import pandas as pd
 from capacity_planner.demand.appointments import appointment_weights
 from capacity_planner.demand.history import week_index
 from capacity_planner.demand.monthly import days_in_month, month_index, month_of_weeks, month_start_of
-from capacity_planner.review.delivered import ReviewPeriod, variance_pct
+from capacity_planner.review.delivered import ReviewPeriod, planned_cells, variance_pct
 
 if TYPE_CHECKING:
     from capacity_planner.pack.model import PlanningPack
@@ -193,16 +201,40 @@ def demand_comparison(
         return _monthly_demand_comparison(pack, period, expected_weekly)
     ref = pack.referrals
     week = ref["referral_date"] - pd.to_timedelta(ref["referral_date"].dt.day_of_week, unit="D")
-    actual = ref.loc[period.contains(week)].groupby("activity_id")["count"].sum()
+    compared = reported_weeks(period, week.max() if len(ref) else None)
+    in_weeks = compared.contains(week) if compared is not None else pd.Series(False, index=ref.index)
+    actual = ref.loc[in_weeks].groupby("activity_id")["count"].sum()
     # Only referral-driven activities: a follow-up clinic's forecast is derived demand, not referrals.
     referred = set(ref.loc[ref["referral_date"] < pd.Timestamp(pack.plan_start), "activity_id"].unique())
-    exp = expected_weekly.loc[period.contains(expected_weekly["week_start"])]
+    exp = (expected_weekly.loc[compared.contains(expected_weekly["week_start"])] if compared is not None
+           else expected_weekly.iloc[:0])
     exp = exp.loc[exp["activity_id"].isin(referred)]
     expected = exp.groupby("activity_id")["mean"].sum()
     out = pd.DataFrame({"expected_referrals": expected, "actual_referrals": actual}).fillna(0.0)
     out = out.loc[out["expected_referrals"] + out["actual_referrals"] > 0]
     out["demand_variance_pct"] = variance_pct(out["expected_referrals"], out["actual_referrals"])
+    out["compared_over"] = ("" if compared is None else f"weeks: {compared.start:%d %b %Y} to "
+                            f"{compared.end:%d %b %Y} ({compared.weeks} of {period.weeks} weeks)")
     return out.rename_axis("activity_id").reset_index()
+
+
+def reported_weeks(period: ReviewPeriod, last_week: pd.Timestamp | None) -> ReviewPeriod | None:
+    """The weeks of ``period`` a weekly referrals extract reaches: up to the week of its last referral
+    (``last_week``, a Monday), any activity; None when it ends before the period. Weeks after the last
+    referral are not yet reported, as months after the last month are not for a monthly pack
+    (:func:`_monthly_demand_comparison`): counted, they would read as no referrals at all.
+
+    Examples
+    --------
+    >>> q1 = ReviewPeriod(dt.date(2027, 4, 5), dt.date(2027, 7, 4))
+    >>> reported_weeks(q1, pd.Timestamp("2027-05-24")).end, reported_weeks(q1, pd.Timestamp("2027-09-06")).end
+    (datetime.date(2027, 5, 30), datetime.date(2027, 7, 4))
+    >>> reported_weeks(q1, pd.Timestamp("2027-03-29")) is None
+    True
+    """
+    if last_week is None or pd.isna(last_week) or last_week.date() < period.start:
+        return None
+    return ReviewPeriod(period.start, min(period.end, last_week.date() + dt.timedelta(days=6)))
 
 
 def review_months(period: ReviewPeriod) -> list[int]:
@@ -254,8 +286,12 @@ def kpi_table(
     detail: pd.DataFrame,
     demand: pd.DataFrame,
     requirements: pd.DataFrame | None = None,
+    cells: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """``kpis.csv``: kpi, group, value, unit, numerator, denominator (long format)."""
+    """``kpis.csv``: kpi, group, value, unit, numerator, denominator (long format).
+
+    ``cells`` is the agreed plan (:func:`~capacity_planner.review.delivered.planned_cells`, the one the
+    planned sessions of ``detail`` come from); default: the pack's job plans."""
     rows: list[tuple[Any, ...]] = []
     end = period.end
     staff = pd.DataFrame(
@@ -275,16 +311,16 @@ def kpi_table(
     cat = {a.activity_id: a.category for a in pack.activities}
     pa_value = {a.activity_id: a.pa_value for a in pack.activities}
     group_of = staff.set_index("clinician_id")["staff_group"]
-    cells = pd.DataFrame(
-        [(c.clinician_id, c.activity_id, c.weeks_per_year) for c in pack.job_plans],
-        columns=["clinician_id", "activity_id", "weeks_per_year"],
-    )
+    working = {c.clinician_id: c.working_weeks for c in pack.clinicians}
+    cells = (planned_cells(pack) if cells is None else cells).copy()
     cells["staff_group"] = cells["clinician_id"].map(group_of)
     cells["category"] = cells["activity_id"].map(cat)
-    cells["pas"] = cells["activity_id"].map(pa_value)
+    session_weeks = cells["sessions_per_week"].astype(float) * cells["weeks_per_year"].astype(float)
+    cells["session_weeks"] = session_weeks
+    cells["pas"] = cells["activity_id"].map(pa_value) * session_weeks / cells["clinician_id"].map(working)
     for group, g in [*cells.groupby("staff_group"), ("all", cells)]:
-        total = float(g["weeks_per_year"].sum())
-        dcc = float(g.loc[g["category"] == "DCC", "weeks_per_year"].sum())
+        total = float(g["session_weeks"].sum())
+        dcc = float(g.loc[g["category"] == "DCC", "session_weeks"].sum())
         rows.append(("planned_dcc_ratio", str(group), dcc / total if total else np.nan, "ratio", dcc, total))
         dcc_pa = float(g.loc[g["category"] == "DCC", "pas"].sum())
         spa_pa = float(g.loc[g["category"] == "SPA", "pas"].sum())
@@ -357,14 +393,23 @@ def _dna_rows(
 
 
 def _premium_rows(pack: PlanningPack, detail: pd.DataFrame, rows: list[tuple[Any, ...]]) -> None:
+    """Locum and WLI sessions delivered, and their spend priced by the one price list
+    (:func:`capacity_planner.pack.costs.session_rate`: the consultant row, else the first, in whole pounds,
+    as the scenarios and the solver price them). The spend is unknown (NaN) when sessions of a kind the
+    costs table does not price were delivered: a part of it would read as the whole."""
+    from capacity_planner.pack.costs import session_rate
+
     bought = detail.loc[detail["session_type"].isin(["locum", "wli"])]
-    costs = {(c.item, c.staff_group): c.session_cost for c in pack.costs if c.session_cost is not None}
     spend_total = 0.0
-    for kind, item in (("locum", "locum_session"), ("wli", "wli_session")):
+    priced = False
+    for kind in ("locum", "wli"):
         n = float(bought.loc[bought["session_type"] == kind, "delivered_sessions"].sum())
         rows.append((f"{kind}_sessions", "all", n, "sessions", n, np.nan))
-        price = costs.get((item, "consultant")) or next((v for (i, _), v in costs.items() if i == item), None)
-        if price is not None:
-            spend_total += n * price
-    if len(bought) and costs:
+        rate = session_rate(pack, kind)
+        if rate is not None:
+            spend_total += n * rate.value
+            priced = True
+        elif n > 0:
+            spend_total = np.nan
+    if len(bought) and priced:
         rows.append(("premium_spend", "all", spend_total, "GBP", spend_total, np.nan))

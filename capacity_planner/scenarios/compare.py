@@ -8,7 +8,8 @@ Every figure of a row is computed from that scenario's own output files (``gaps.
   is the same sum for the scenario's current job plan (``current_sessions_per_year``).
 * ``added_sessions_*`` split the fall in unmet demand from the current plan to the proposed one
   (session-weeks a year) by source: ``locum``/``wli`` sessions bought; ``new_posts``: DCC sessions of
-  new posts in activities with demand (cells x working weeks); ``additional_pas``: additional PAs a week x
+  new posts in activities with demand (each cell the session-weeks it supplies: working weeks, half for an
+  alternate-week cell); ``additional_pas``: additional PAs a week x
   working weeks of existing clinicians; ``redistribution``: the remainder, i.e. sessions moved between
   activities and clinicians within contracted PAs (negative when sources above add more sessions than the
   fall in unmet demand, e.g. a new post's sessions in activities already covered).
@@ -30,7 +31,7 @@ from capacity_planner._csv import write_csv
 from capacity_planner.pack.costs import PA_SCALE, pa_units
 from capacity_planner.scenarios.costs import COMPONENTS
 from capacity_planner.scenarios.spec import BASELINE
-from capacity_planner.solver.supply import weekday_supply
+from capacity_planner.solver.supply import cell_supply, weekday_supply
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
@@ -85,9 +86,8 @@ def plan_metrics(spack: ScenarioPack, tables: Mapping[str, pd.DataFrame], summar
     alloc = tables["allocation"]
     new_cells = alloc[alloc["clinician_id"].isin(new_ids) & alloc["activity_id"].isin(demand_acts & dcc)]
     by_day = weekday_supply(pack)  # weekday-true sessions a year of a weekly cell (None: even spread)
-    new_sessions = float(sum(
-        by_day[str(c)][str(d)] if by_day is not None and str(c) in by_day else weeks[str(c)]
-        for c, d in zip(new_cells["clinician_id"], new_cells["day"], strict=True)))
+    new_sessions = sum((_cell_sessions({str(k): v for k, v in r.items()}, weeks, by_day)
+                        for r in new_cells.to_dict("records")), 0.0)
     clin = tables["clinicians"]
     old = clin[~clin["clinician_id"].isin(new_ids)]
     apa_sessions = float(sum(pa_units(p) / PA_SCALE * weeks[str(c)]
@@ -114,6 +114,22 @@ def plan_metrics(spack: ScenarioPack, tables: Mapping[str, pd.DataFrame], summar
         spa = float(g["spa_pas"].sum())
         row[f"{RATIO_PREFIX}{group}"] = _r(float(g["dcc_pas"].sum()) / spa, 3) if spa > 0 else float("nan")
     return row
+
+
+def _cell_sessions(cell: Mapping[str, Any], weeks: Mapping[str, float],
+                   by_day: Mapping[str, Mapping[str, float]] | None) -> float:
+    """Sessions a year one ``allocation.csv`` row supplies, as the plan counts them: a weekly cell its
+    clinician's working weeks (weekday-true: the sessions its day gives, ``by_day``); a cell that runs
+    ``weeks_per_year`` of them (an alternate-week cell, ``week`` A or B: half) that share of it, to the
+    nearest session (:func:`capacity_planner.solver.supply.cell_supply`); a 2-hour half (``half`` 1 or 2)
+    half a session (docs/method.md, "Half sessions")."""
+    cid = str(cell["clinician_id"])
+    working = float(weeks[cid])
+    weekly = float(by_day[cid][str(cell["day"])]) if by_day is not None and cid in by_day else working
+    run = pd.to_numeric(pd.Series([cell.get("weeks_per_year")]), errors="coerce").iloc[0]
+    run = working if pd.isna(run) else float(run)
+    half = 0.5 if str(cell.get("half", "") or "").removesuffix(".0") in ("1", "2") else 1.0
+    return half * cell_supply(run, working, weekly)
 
 
 def base_metrics(spack: ScenarioPack | None) -> dict[str, Any]:

@@ -33,3 +33,16 @@ def test_every_clinician_on_leave_all_year_is_planned(tiny_path: Path, tmp_path:
                                       "--work-limit", "5", "--no-report"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "allocation.csv").exists()
+
+
+def test_leave_without_its_week_start_column_is_reported(tiny_path: Path, tmp_path: Path) -> None:
+    """leave.csv without the week_start column: every row's week was read as NaT, taken for "not a Monday",
+    and printing the value NaT raised ValueError (exit 1 in validate, plan, backtest...). The missing
+    column is reported (exit 2), naming the file and the column, and nothing else about those rows."""
+    pack = tmp_path / "p"
+    shutil.copytree(tiny_path, pack)
+    (pack / "leave.csv").write_text("clinician_id,weeks\nA,1\nB,0.5\n")
+    result = CliRunner().invoke(cli, ["validate", str(pack)])
+    assert result.exit_code == 2, result.output
+    assert "leave.csv" in result.output and "week_start" in result.output
+    assert "--debug" not in result.output and "must be the Monday" not in result.output

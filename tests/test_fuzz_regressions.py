@@ -46,3 +46,14 @@ def test_leave_without_its_week_start_column_is_reported(tiny_path: Path, tmp_pa
     assert result.exit_code == 2, result.output
     assert "leave.csv" in result.output and "week_start" in result.output
     assert "--debug" not in result.output and "must be the Monday" not in result.output
+
+
+def test_everyone_on_leave_all_year_buys_sessions_within_a_budget(tiny_path: Path, tmp_path: Path) -> None:
+    """With no clinician working a week, the longest cell of an activity is 0 weeks, so the independent
+    check read "a whole session beyond need" as any supply at all: sessions bought to meet need exactly
+    failed it (internal error, exit 1). A whole session is at least one session-week (one bought session)."""
+    pack = _everyone_on_leave(tiny_path, tmp_path / "p")
+    result = CliRunner().invoke(cli, ["frontier", str(pack), "--budgets", "0,1000000", "--out",
+                                      str(tmp_path / "f"), "--work-limit", "5"])
+    assert result.exit_code == 0, result.output
+    assert "£1,000,000" in result.output and "internal error" not in result.output

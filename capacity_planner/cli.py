@@ -9,6 +9,7 @@ traceback only with ``--debug``).
 from __future__ import annotations
 
 import errno
+import math
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -470,7 +471,7 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
         amounts = [float(b.replace("£", "").replace("_", "")) for b in budgets.split(",") if b.strip()]
     except ValueError as exc:
         raise click.BadParameter(f"{budgets!r}: expected numbers such as 0,25000,50000") from exc
-    if not amounts or any(a < 0 for a in amounts):
+    if not amounts or not all(math.isfinite(a) and a >= 0 for a in amounts):  # nan, inf, 1e400 too
         raise click.BadParameter("expected one or more budgets >= 0, such as 0,25000,50000")
     loaded = read_pack(pack, purpose="plan")
     lever_list = [x.strip() for x in levers.split(",") if x.strip()] if levers else None

@@ -220,3 +220,14 @@ def test_plan_whose_rules_cannot_hold_exits_3_with_reasons(tmp_path: Path, tiny_
     assert "B: locked sessions 1 PA + SPA floor 1.5 PAs exceed 2 contracted PAs" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("budgets", ["nan", "inf", "0,1e400", "-inf"])
+def test_frontier_budgets_that_are_not_finite_exit_2(tmp_path: Path, tiny_path: Path, budgets: str) -> None:
+    """Session 16 fuzz: nan, inf and 1e400 (which reads as inf) passed the ``>= 0`` check and ended in
+    exit 1 (a ValueError from run_frontier)."""
+    result = CliRunner().invoke(cli, ["frontier", str(tiny_path), "--budgets", budgets, "--out",
+                                      str(tmp_path / "f")])
+    assert result.exit_code == 2, result.output
+    assert "expected one or more budgets >= 0" in result.output and "--debug" not in result.output
+    assert not (tmp_path / "f").exists()

@@ -204,3 +204,43 @@ def test_a_missing_sheet_is_named_with_the_near_miss(tmp_path: Path) -> None:
                                        'clinician_id = "A"\nactivity_id = "A"\n')
     with pytest.raises(Exception, match=r"no sheet 'outpatient' \(did you mean 'Outpatients'\?\)"):
         import_pack([tmp_path / "map.toml"], tmp_path / "p")
+
+
+def test_out_may_not_be_the_base_pack_or_the_extracts_folder(tmp_path: Path) -> None:
+    """Session 16 fuzz: ``--out`` naming the --base pack (a folder a previous capacity-planner run wrote,
+    so it carries a manifest) replaced the pack with the import (exit 0); it is refused like every
+    command's input folder (exit 2), before any extract is read, and the pack is left as it was."""
+    base = tmp_path / "base"
+    shutil.copytree(sample_pack_path(), base)
+    (base / "capacity_planner_run.json").write_text(  # as `sample`, `convert` or `import` leave it
+        '{"written_by": "capacity-planner", "command": "convert", "complete": true, "files": ['
+        + ", ".join(f'"{p.name}"' for p in sorted(base.iterdir()) if p.is_file()) + "]}\n")
+    before = {p.name: p.read_bytes() for p in base.iterdir()}
+    maps = [str(p) for p in example_mapping_paths()]
+    result = CliRunner().invoke(cli, ["import", *maps, "--base", str(base), "--out", str(base)])
+    assert result.exit_code == 2, result.output
+    assert f"--out {base} is the folder holding the input" in result.output
+    assert {p.name: p.read_bytes() for p in base.iterdir()} == before
+    extracts = tmp_path / "extracts"  # the extracts' own folder, after an earlier import wrote there
+    extracts.mkdir()
+    for p in example_mapping_paths():
+        shutil.copy(p, extracts / p.name)
+        shutil.copy(p.with_suffix(".csv"), extracts / p.with_suffix(".csv").name)
+    (extracts / "capacity_planner_run.json").write_text(
+        '{"written_by": "capacity-planner", "command": "import", "complete": true, "files": ['
+        + ", ".join(f'"{p.name}"' for p in sorted(extracts.iterdir())) + "]}\n")
+    maps = [str(extracts / p.name) for p in example_mapping_paths()]
+    result = CliRunner().invoke(cli, ["import", *maps, "--base", str(base), "--out", str(extracts)])
+    assert result.exit_code == 2, result.output
+    assert "is the folder holding the input" in result.output
+    assert (extracts / "esr_staff.csv").exists()
+
+
+def test_out_workbook_that_exists_is_refused_naming_the_out_option(tmp_path: Path) -> None:
+    """Session 16 fuzz: the refusal of an existing workbook named ``--to`` (convert's option) for import."""
+    book = tmp_path / "mine.xlsx"
+    book.write_bytes(b"someone's work")
+    result = CliRunner().invoke(cli, ["import", "--out", str(book)])
+    assert result.exit_code == 2, result.output
+    assert f"--out {book} already exists" in result.output
+    assert book.read_bytes() == b"someone's work"

@@ -121,7 +121,7 @@ def test_empty_template_from_the_command_line(tmp_path: Path) -> None:
     assert "sheet 'clinicians' of mine.xlsx: the table has a header but no data rows" in checked.output
     assert "instructions" not in checked.output  # the instructions sheet is not a table: no warning
     refused = runner.invoke(cli, ["template", "--out", str(tmp_path / "mine.csv")])
-    assert refused.exit_code == 1 and "give a name ending in .xlsx" in refused.output
+    assert refused.exit_code == 2 and "give a name ending in .xlsx" in refused.output  # the input: not 1
 
 
 @pytest.mark.slow
@@ -188,3 +188,12 @@ def test_two_hour_halves_have_their_own_grid_columns_and_read_back(tiny_path: Pa
     cells = sorted((j.half, j.week, j.activity_id, j.weeks_per_year) for j in again.job_plans
                    if (j.clinician_id, j.day, j.period) == key)
     assert cells == [("1", None, "spa", working), ("2", None, "admin", working)]
+
+
+def test_template_out_without_xlsx_suffix_exits_2_writing_nothing(tmp_path: Path) -> None:
+    """Session 16 fuzz: ``template --out name`` (no .xlsx) ended in exit 1, the code of an unexpected
+    failure; a wrong --out is the user's input, refused with exit 2 like an existing workbook."""
+    result = CliRunner().invoke(cli, ["template", "--empty", "--out", str(tmp_path / "my_service")])
+    assert result.exit_code == 2, result.output
+    assert "give a name ending in .xlsx" in result.output
+    assert list(tmp_path.iterdir()) == []

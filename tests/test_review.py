@@ -120,6 +120,15 @@ def test_period_outside_the_planning_year_is_an_input_error(pack: PlanningPack) 
         review_period(pack, dt.date(2026, 3, 2), dt.date(2026, 3, 29))
 
 
+def test_from_after_the_default_to_names_the_default(pack: PlanningPack) -> None:
+    """Session 16 fuzz: ``--from`` alone after the delivered extract's last week said "the period ends
+    (2026-05-03) before it starts", a date the user never gave; it is named as the default --to."""
+    with pytest.raises(PackValidationError) as err:
+        review_period(pack, dt.date(2026, 9, 7))
+    assert "ends (2026-05-03, the delivered extract's last week: the default --to) before it starts " \
+           "(2026-09-07)" in str(err.value.problems[0])
+
+
 def test_planned_sessions_allow_for_leave(pack: PlanningPack) -> None:
     detail = planned_vs_delivered(pack, review_period(pack), planned_cells(pack)).set_index(
         ["clinician_id", "activity_id", "session_type"]

@@ -43,7 +43,7 @@ from capacity_planner.pack.raw import RawTable
 from capacity_planner.pack.read import read_pack
 from capacity_planner.pack.schema import TABLES, Purpose
 from capacity_planner.pack.settings import settings_to_values
-from capacity_planner.pack.write import pack_to_tables, write_tables
+from capacity_planner.pack.write import check_destination, pack_to_tables, write_tables
 
 AGGREGATED = ("appointments", "referrals")
 
@@ -87,6 +87,11 @@ def import_pack(mapping_paths: list[Path], out: str | Path, base: str | Path | N
     tables: dict[str, pd.DataFrame] = {}
     settings: dict[str, Any] = {}
     base_path = Path(base) if base is not None else mapping.base
+    # Everything the import reads may not be where it writes (DESIGN.md section 2): --out naming the base
+    # pack's folder, or the extracts' (a previous import there carries a manifest), would replace them.
+    inputs = (*mapping_paths, *(t.file for t in mapping.tables.values() if t.file is not None),
+              *((base_path,) if base_path is not None else ()))
+    check_destination(out, inputs, "--out")  # before reading anything: exit 2, nothing written
     if base_path is not None:
         base_pack = read_pack(base_path)
         tables = pack_to_tables(base_pack)
@@ -116,7 +121,8 @@ def import_pack(mapping_paths: list[Path], out: str | Path, base: str | Path | N
             raise PackValidationError(exc.problems, subject="the imported pack (file names as they would "
                                       "be written)") from None
     result.warnings = [*(p for p in sink.problems if p.severity == "warning"), *checked.warnings]
-    write_tables(tables, settings, out, table_format)  # type: ignore[arg-type]
+    write_tables(tables, settings, out, table_format, command="import", inputs=inputs,  # type: ignore[arg-type]
+                 option="--out")
     result.rows = {name: len(frame) for name, frame in tables.items()}
     return result
 

@@ -29,7 +29,6 @@ import pandas as pd
 
 from capacity_planner import constants as C
 from capacity_planner._files import OutputFolderError, output_file
-from capacity_planner.errors import CapacityPlannerError
 from capacity_planner.pack.grid import GRID_SHEET, INSTRUCTIONS_SHEET, job_plan_grid
 from capacity_planner.pack.raw import SETTINGS_SHEET
 from capacity_planner.pack.schema import SETTINGS, TABLES, ColumnSpec
@@ -51,10 +50,15 @@ def write_template(pack: M.PlanningPack | None, dest: str | Path) -> Path:
     """Write ``pack`` (or, when None, empty tables) as a fillable workbook (module docstring).
 
     Returns the path written. The workbook reads back as the same pack (``read_pack``).
+
+    Raises
+    ------
+    OutputFolderError
+        ``dest`` does not end in ``.xlsx``, or exists (a workbook is never overwritten): exit code 2.
     """
     dest = Path(dest)
     if dest.suffix.lower() != ".xlsx":
-        raise CapacityPlannerError(f"{dest}: a template is an Excel workbook; give a name ending in .xlsx")
+        raise OutputFolderError(f"--out {dest}: a template is an Excel workbook; give a name ending in .xlsx")
     if dest.exists():
         raise OutputFolderError(
             f"--out {dest} already exists; capacity-planner does not overwrite a workbook (it may be the "

@@ -82,8 +82,8 @@ class ProblemSink:
 
 
 def _as_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return ""  # NaT is a datetime whose .time() raises
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat() if value == value.normalize() else value.isoformat()
     if isinstance(value, dt.datetime):

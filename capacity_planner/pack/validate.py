@@ -158,7 +158,8 @@ def check_dates(raw: RawPack, frames: Frames, start: dt.date | None, sink: Probl
             continue
         f = frames[name]
         week = f["week_start"]
-        not_monday = (week.dt.day_of_week != 0).fillna(False).to_numpy(dtype=bool)
+        # a missing week (NaT: blank, or the column absent) is reported by the reader, not as a weekday
+        not_monday = ((week.dt.day_of_week != 0) & week.notna()).to_numpy(dtype=bool)
         frame_rows(sink, raw, name, f, not_monday, "week_start", week,
                    "week_start must be the Monday of the week")
         if start is not None:

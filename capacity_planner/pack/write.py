@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from capacity_planner._csv import write_csv
-from capacity_planner._files import OutputFolderError, output_file, output_folder
+from capacity_planner._files import OutputFolderError, check_output_folder, output_file, output_folder
 from capacity_planner.pack.build import row_keys
 from capacity_planner.pack.raw import SETTINGS_SHEET, TOML_NAME
 from capacity_planner.pack.schema import TABLES
@@ -97,7 +97,7 @@ def write_pack(pack: M.PlanningPack, dest: str | Path, table_format: TableFormat
 
 def write_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any], dest: str | Path,
                  table_format: TableFormat = "csv", *, command: str = "convert",
-                 inputs: tuple[str, ...] = ()) -> Path:
+                 inputs: tuple[str | Path, ...] = (), option: str = "--to") -> Path:
     """Write tables and ``{"section.key": value}`` settings as a pack (used by the sample generator).
 
     Parameters
@@ -116,6 +116,8 @@ def write_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]
         The command recorded in the folder's manifest.
     inputs : tuple of path
         Files read to make the pack; refused as ``dest``.
+    option : str
+        The command-line option that named ``dest``, for the messages (``--to``; ``--out`` for import).
 
     Raises
     ------
@@ -123,17 +125,39 @@ def write_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]
         ``dest`` may not be written (exit code 2).
     """
     dest = Path(dest)
+    check_destination(dest, inputs, option)
     if dest.suffix.lower() == ".xlsx":
-        if dest.exists():
-            raise OutputFolderError(
-                f"--to {dest} already exists; capacity-planner does not overwrite a workbook (it may be the "
-                "only copy of someone's pack). Give a new file name, or move the old file away first")
         with output_file(dest) as tmp:
             _write_workbook(tables, settings, tmp)
         return dest
     with output_folder(dest, command, inputs=inputs) as tmp:
         write_table_files(tables, settings, tmp, table_format)
     return dest
+
+
+def check_destination(dest: str | Path, inputs: tuple[str | Path, ...] = (), option: str = "--to") -> None:
+    """Refuse ``dest`` before any work when :func:`write_tables` could not write it.
+
+    A ``.xlsx`` that exists is never overwritten (it may be the only copy of someone's pack); a folder
+    follows the output-folder rule (:func:`capacity_planner._files.check_output_folder`: not an input's
+    folder, new, empty or a previous run's).
+
+    Raises
+    ------
+    OutputFolderError
+        Naming ``option`` and ``dest``, why it is refused and what to do (exit code 2).
+    """
+    dest = Path(dest)
+    if dest.suffix.lower() == ".xlsx":
+        if dest.exists():
+            raise OutputFolderError(
+                f"{option} {dest} already exists; capacity-planner does not overwrite a workbook (it may be "
+                "the only copy of someone's pack). Give a new file name, or move the old file away first")
+        return
+    try:
+        check_output_folder(dest, inputs=inputs)
+    except OutputFolderError as exc:  # the rule's messages say --out; convert's option is --to
+        raise OutputFolderError(str(exc).replace("--out ", f"{option} ")) from None
 
 
 def write_table_files(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any], folder: Path,

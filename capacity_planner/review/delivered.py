@@ -106,8 +106,12 @@ def review_period(
     last = date_to or (weeks.max() + pd.Timedelta(days=6)).date()
     start = first - dt.timedelta(days=first.weekday())
     end = last + dt.timedelta(days=6 - last.weekday())
-    if end < start:
-        problems.append(Problem("--from/--to", f"the period ends ({last}) before it starts ({first})"))
+    if end < start:  # a date the user did not give is named as the default it is
+        shown_last = f"{last}" + ("" if date_to else ", the delivered extract's last week: the default --to")
+        shown_first = f"{first}" + ("" if date_from else
+                                    ", the delivered extract's first week: the default --from")
+        problems.append(Problem("--from/--to",
+                                f"the period ends ({shown_last}) before it starts ({shown_first})"))
     plan_start = pack.plan_start
     plan_end = plan_start + dt.timedelta(weeks=52) - dt.timedelta(days=1)
     if start < plan_start or end > plan_end:

@@ -538,7 +538,8 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
                    supply: dict[str, float]) -> list[str]:
     """No activity (other than SPA, ANR, ED) planned a whole session beyond the largest of its referral need
     (rounded up to the resolution of supply), its current supply and its fixed requirements (heads or
-    sessions a week x the longest weeks one of its cells can run; leave-aware: quorum x service weeks)."""
+    sessions a week x the longest weeks one of its cells can run, at least one session-week: a bought
+    session; leave-aware: quorum x service weeks)."""
     v = []
     step = _resolution(pack)
     days = _day_sessions(pack)
@@ -564,7 +565,10 @@ def _check_surplus(pack: PlanningPack, clin: dict, skills: set, plan_cells: dict
             continue
         if aid in _link_driven(pack, need):
             continue  # only links need it: capped per slot (_check_links)
-        longest = longest_of[aid]
+        # a whole session is never less than one session-week, the size of a bought (locum/WLI) session:
+        # with every clinician on leave all year the longest cell is 0 weeks and bought sessions meeting need
+        # exactly would otherwise count as "a whole session beyond" it
+        longest = max(longest_of[aid], 1.0)
         required = 0.0
         for r in pack.requirements:
             if r.activity_id != aid:

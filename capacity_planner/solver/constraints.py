@@ -491,7 +491,7 @@ class Constraints:
         cells = self.v.supply_cells(a)
         if a in self.v.bought:
             cells.append((self.p.week_scale, self.v.bought[a]))
-        for delta in sorted({w for w, _ in cells}):
+        for delta in sorted({w for w, _ in cells if w > 0}):  # a cell of no weeks (on leave all year) adds 0
             r = demand % delta
             if r == 0:
                 continue

@@ -1,0 +1,59 @@
+"""Regressions found by the session 16 fuzz of the user commands (helper F; DEVELOPMENT.md, "Session 16
+fuzz"): odd but valid packs that ended in exit 1, each reduced to the tiny pack."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from typing import TYPE_CHECKING
+
+from click.testing import CliRunner
+
+from capacity_planner.cli import cli
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _everyone_on_leave(tiny_path: Path, folder: Path) -> Path:
+    """The tiny pack with every clinician on leave every week of the planning year (leave.csv)."""
+    shutil.copytree(tiny_path, folder)
+    start = dt.date(2026, 4, 6)  # tests/data/tiny/pack.toml planning.start
+    ids = [line.split(",")[0] for line in (folder / "clinicians.csv").read_text().splitlines()[1:]]
+    rows = [f"{c},{start + dt.timedelta(weeks=w)},1" for c in ids for w in range(52)]
+    (folder / "leave.csv").write_text("clinician_id,week_start,weeks\n" + "\n".join(rows) + "\n")
+    return folder
+
+
+def test_every_clinician_on_leave_all_year_is_planned(tiny_path: Path, tmp_path: Path) -> None:
+    """Every clinician on leave all year leaves cells of 0 weeks; the rounding cuts of the unmet demand took
+    ``demand % 0`` (ZeroDivisionError, exit 1). The plan is made: no session runs, all demand unmet."""
+    pack = _everyone_on_leave(tiny_path, tmp_path / "p")
+    result = CliRunner().invoke(cli, ["plan", str(pack), "--out", str(tmp_path / "out"), "--workers", "1",
+                                      "--work-limit", "5", "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "allocation.csv").exists()
+
+
+def test_leave_without_its_week_start_column_is_reported(tiny_path: Path, tmp_path: Path) -> None:
+    """leave.csv without the week_start column: every row's week was read as NaT, taken for "not a Monday",
+    and printing the value NaT raised ValueError (exit 1 in validate, plan, backtest...). The missing
+    column is reported (exit 2), naming the file and the column, and nothing else about those rows."""
+    pack = tmp_path / "p"
+    shutil.copytree(tiny_path, pack)
+    (pack / "leave.csv").write_text("clinician_id,weeks\nA,1\nB,0.5\n")
+    result = CliRunner().invoke(cli, ["validate", str(pack)])
+    assert result.exit_code == 2, result.output
+    assert "leave.csv" in result.output and "week_start" in result.output
+    assert "--debug" not in result.output and "must be the Monday" not in result.output
+
+
+def test_everyone_on_leave_all_year_buys_sessions_within_a_budget(tiny_path: Path, tmp_path: Path) -> None:
+    """With no clinician working a week, the longest cell of an activity is 0 weeks, so the independent
+    check read "a whole session beyond need" as any supply at all: sessions bought to meet need exactly
+    failed it (internal error, exit 1). A whole session is at least one session-week (one bought session)."""
+    pack = _everyone_on_leave(tiny_path, tmp_path / "p")
+    result = CliRunner().invoke(cli, ["frontier", str(pack), "--budgets", "0,1000000", "--out",
+                                      str(tmp_path / "f"), "--work-limit", "5"])
+    assert result.exit_code == 0, result.output
+    assert "£1,000,000" in result.output and "internal error" not in result.output

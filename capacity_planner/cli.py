@@ -9,7 +9,9 @@ traceback only with ``--debug``).
 from __future__ import annotations
 
 import errno
+import itertools
 import math
+import re
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -436,11 +438,45 @@ def scenarios(ctx: click.Context, paths: tuple[Path, ...], out: Path, executor: 
         ctx.exit(EXIT_SCENARIOS_FAILED)
 
 
+_THOUSANDS_GROUP = re.compile(r"\d{3}")
+_LEADING_GROUP = re.compile(r"£?\d{1,3}")
+
+
+def parse_budgets(text: str) -> list[float]:
+    """The ``--budgets`` list: GBP a year, comma-separated, ``£`` and ``_`` allowed.
+
+    A comma is the list's separator, so ``£1,000`` would read as £1 and £0: a group of exactly three digits
+    right after a number of one to three digits (``1,000``, ``£2,500``, ``0,500``) is refused as a likely
+    thousands separator, with the two ways to say either meaning (``1000`` or ``1_000``; a space after the
+    comma, ``0, 500``, for two budgets).
+
+    Examples
+    --------
+    >>> parse_budgets("0, 500, £25_000,100000")
+    [0.0, 500.0, 25000.0, 100000.0]
+    """
+    tokens = text.split(",")
+    for before, after in itertools.pairwise(tokens):
+        if _LEADING_GROUP.fullmatch(before.strip()) and _THOUSANDS_GROUP.fullmatch(after):
+            raise click.BadParameter(
+                f"{text!r}: '{before.strip()},{after}' looks like a number with a thousands separator, but "
+                f"commas separate budgets; write {before.strip()}{after} or {before.strip()}_{after} for one "
+                f"budget, or put a space after the comma ('{before.strip()}, {after}') for two")
+    try:
+        amounts = [float(b.replace("£", "").replace("_", "")) for b in tokens if b.strip()]
+    except ValueError as exc:
+        raise click.BadParameter(f"{text!r}: expected numbers such as 0,25000,50000") from exc
+    if not amounts or not all(math.isfinite(a) and a >= 0 for a in amounts):  # nan, inf, 1e400 too
+        raise click.BadParameter("expected one or more budgets >= 0, such as 0,25000,50000")
+    return amounts
+
+
 @cli.command()
 @_pack_argument
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help=OUT_HELP)
 @click.option("--budgets", required=True,
-              help="Extra GBP a year, comma-separated, e.g. 0,25000,50000,100000.")
+              help="Extra GBP a year, comma-separated, e.g. 0,25000,50000,100000 (no thousands "
+                   "separators: 25_000 or 25000; 1,000 is refused as ambiguous).")
 @click.option("--levers", default=None,
               help="Comma-separated: additional_pas, locum, wli, locum:<activity>, wli:<activity> "
                    "(default: additional_pas, locum, wli).")
@@ -467,12 +503,7 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
     from capacity_planner.scenarios import run_frontier
     from capacity_planner.scenarios.frontier import lever_problems
 
-    try:
-        amounts = [float(b.replace("£", "").replace("_", "")) for b in budgets.split(",") if b.strip()]
-    except ValueError as exc:
-        raise click.BadParameter(f"{budgets!r}: expected numbers such as 0,25000,50000") from exc
-    if not amounts or not all(math.isfinite(a) and a >= 0 for a in amounts):  # nan, inf, 1e400 too
-        raise click.BadParameter("expected one or more budgets >= 0, such as 0,25000,50000")
+    amounts = parse_budgets(budgets)
     loaded = read_pack(pack, purpose="plan")
     lever_list = [x.strip() for x in levers.split(",") if x.strip()] if levers else None
     problems = lever_problems(loaded, lever_list or [])

@@ -231,3 +231,24 @@ def test_frontier_budgets_that_are_not_finite_exit_2(tmp_path: Path, tiny_path: 
     assert result.exit_code == 2, result.output
     assert "expected one or more budgets >= 0" in result.output and "--debug" not in result.output
     assert not (tmp_path / "f").exists()
+
+
+@pytest.mark.parametrize(("budgets", "clash"), [("£1,000", "£1,000"), ("0,£2,500", "£2,500"),
+                                                ("1,000,2,000", "1,000"), ("0,500", "0,500")])
+def test_frontier_budgets_with_a_thousands_separator_exit_2(tmp_path: Path, tiny_path: Path, budgets: str,
+                                                            clash: str) -> None:
+    """Session 16 fuzz: ``--budgets £1,000`` was read as two budgets, £1 and £0, with exit 0. A group of
+    three digits right after a short number is refused, naming it and both ways to say what was meant."""
+    result = CliRunner().invoke(cli, ["frontier", str(tiny_path), "--budgets", budgets, "--out",
+                                      str(tmp_path / "f")])
+    assert result.exit_code == 2, result.output
+    assert f"'{clash}' looks like a number with a thousands separator" in " ".join(result.output.split())
+    assert not (tmp_path / "f").exists()
+
+
+def test_frontier_budgets_read_as_written() -> None:
+    """Separate budgets with a space after the comma, underscores and a pound sign are read as meant."""
+    from capacity_planner.cli import parse_budgets
+
+    assert parse_budgets("0, 500, £25_000,100000") == [0.0, 500.0, 25000.0, 100000.0]
+    assert parse_budgets("0,25000,50000,100000") == [0.0, 25000.0, 50000.0, 100000.0]

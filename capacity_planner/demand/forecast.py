@@ -95,6 +95,7 @@ from capacity_planner.demand.forecast_models import (
     EmpiricalRecent,
     NegBinGLM,
     SeriesForecast,
+    quantile_average,
     zero_forecast,
 )
 from capacity_planner.demand.forecast_rules import (
@@ -139,6 +140,10 @@ SHORT_HISTORY_YEARS: Final = 0.5
 """Below half a year (26 weeks) a series is sized by the short-history method (notes say so)."""
 MAX_SHIFT_SEARCHES: Final = 3
 """Level-shift searches: the whole series, then the periods after each shift found."""
+LAST_YEAR_WEIGHT: Final = 0.5
+"""Weight of last year's values in the quantile average of a weekly forecast whose last level step lies a
+year or more before the end (:func:`_average_with_last_year`; the simple average of Lichtendahl,
+Grushka-Cockayne and Winkler, 2013)."""
 UNSEEN_SEASON_SD: Final = 0.10
 """Root-mean-square seasonal amplitude A of the log level assumed when the season cannot be estimated
 (a swing of about ±10 % is typical of outpatient referrals), lowered when the window's own spread shows it
@@ -357,7 +362,31 @@ def forecast_series(
             "period seen; used last year's values instead"
         )
         return dataclasses.replace(fallback, notes=(*notes, note))
+    if LAST_YEAR_WEIGHT > 0 and _average_with_last_year(model, seg, P):
+        fc = quantile_average(fc, EmpiricalRecent(P).forecast(yy, H), 1.0 - LAST_YEAR_WEIGHT)
+        notes.append(
+            f"the level step found {plural(seg, period_word)} before the end may be the noise's slow "
+            f"wander: the forecast is averaged (quantile by quantile) with last year's values, all after it"
+        )
     return dataclasses.replace(fc, notes=(*fc.notes, *notes))
+
+
+def _average_with_last_year(model: NegBinGLM, seg: int, periods_per_year: float) -> bool:
+    r"""Whether a forecast is quantile-averaged with last year's values (:data:`LAST_YEAR_WEIGHT`,
+    :func:`~capacity_planner.demand.forecast_models.quantile_average`): a weekly series whose last level
+    step lies a year or more before the end, so that last year's values all follow it and are a second
+    forecast of the same regime, robust to a step found where there is none.
+
+    Where the noise wanders slowly (weekly counts of A&E size, AR(1) ρ 0.7-0.8, the count noise no
+    larger), the weekly search finds a false step on about a third of null series and the step model's
+    level and trend, traded off against it, lose 3-13 % of pinball against last year's values on those
+    series (docs/method.md, "Stress classes", session 16 the lead); no test statistic tried separated
+    these steps from real ones (sessions 9, 13, 15 and 16). Averaging quantiles costs at most half the
+    step model's gain where the step is right (convexity of the pinball loss), and is not done where last
+    year's values span the step (they would mix the two levels: the drops 8 and 26 weeks before) nor on
+    monthly series (not measured there; their critical values are simulated in finite samples).
+    Measured: docs/method.md, "Stress classes", session 17 (helper C)."""
+    return periods_per_year >= 24 and model.shift_at is not None and seg >= round(periods_per_year)
 
 
 @dataclass(frozen=True)

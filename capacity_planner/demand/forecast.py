@@ -72,6 +72,11 @@ Under that random walk an estimated growth also lags the current one: each draw 
 :func:`~capacity_planner.demand.forecast_rules.growth_data_weight`).
 The *weekly demand in the planning year* is the pool of all
 :math:`y_{hj}`; its quantile is taken with :func:`numpy.quantile` and the configured ``method``.
+
+A weekly series whose last level step lies a year or more before the end is forecast by the quantile
+average, half each, of this predictive and last year's values, which all follow the step
+(:func:`_average_with_last_year`; Lichtendahl, Grushka-Cockayne and Winkler, *Management Science* 59,
+2013): a guard against a step found in slowly wandering noise.
 """
 
 from __future__ import annotations

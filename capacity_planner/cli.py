@@ -599,14 +599,17 @@ def review(pack: Path | None, out: Path, date_from: Any, date_to: Any, plan_dir:
     result = run_review(loaded, date_from.date() if date_from else None, date_to.date() if date_to else None,
                         plan_dir, threshold)
     written = write_review(loaded, result, out, inputs=inputs, anonymise=anonymise, charts=not no_charts)
-    from capacity_planner.review.html import console_summary
+    from capacity_planner.review.html import console_summary, review_notes
 
     shown, names = result.review, {c.clinician_id: c.name for c in loaded.clinicians if c.name}
+    notes = review_notes(result, names)
     if anonymise:  # pseudonyms (Clinician A, B, ...) in place of IDs, and no names
         from capacity_planner.report.anonymise import Pseudonyms, anonymise_frame
 
-        shown, names = anonymise_frame(shown, Pseudonyms.from_pack(loaded)), {}
-    for line in console_summary(result.period, shown, clinician_names=names,
+        pseudonyms = Pseudonyms.from_pack(loaded)
+        shown, names = anonymise_frame(shown, pseudonyms), {}
+        notes = review_notes(result, dict(pseudonyms.mapping))
+    for line in console_summary(result.period, shown, clinician_names=names, notes=notes,
                                 activity_names={a.activity_id: a.name for a in loaded.activities if a.name}):
         click.echo(line)
     click.echo(f"Wrote {', '.join(p.relative_to(out).as_posix() for p in written)} to {out}")

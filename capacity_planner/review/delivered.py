@@ -135,7 +135,26 @@ def review_period(
     return period
 
 
-def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFrame:
+@dataclass(frozen=True, eq=False)
+class AgreedPlan:
+    """The plan a review compares delivery with: ``cells`` (:func:`planned_cells`) and ``from_job_plans``,
+    the active clinicians of the pack that a ``--plan`` allocation does not name, whose cells are their job
+    plans in the pack (a new starter who joined after the plan was made; empty without ``--plan``)."""
+
+    cells: pd.DataFrame
+    from_job_plans: tuple[str, ...] = ()
+
+
+def _job_plan_cells(pack: PlanningPack, clinician_ids: set[str] | None = None) -> pd.DataFrame:
+    """The pack's job plans as cells (all clinicians, or only ``clinician_ids``)."""
+    return pd.DataFrame(
+        [(c.clinician_id, c.day, c.activity_id, 0.5 if c.half else 1.0, c.weeks_per_year)
+         for c in pack.job_plans if clinician_ids is None or c.clinician_id in clinician_ids],
+        columns=["clinician_id", "day", "activity_id", "sessions_per_week", "weeks_per_year"],
+    )
+
+
+def agreed_plan(pack: PlanningPack, plan_dir: Path | None = None) -> AgreedPlan:
     """The agreed plan as cells: clinician_id, day, activity_id, sessions_per_week, weeks_per_year.
 
     From the pack's job plans, or from a ``plan`` output folder's ``allocation.csv`` (each cell runs its
@@ -144,32 +163,46 @@ def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFr
     (docs/data-pack.md, job_plans ``half``) and supplies half the session-weeks of a whole cell, as the
     plan counts it (:mod:`capacity_planner.solver.alternate`); an alternate-week cell (``week`` A or B) is
     a whole session on ``weeks_per_year`` = half the working weeks.
+
+    An active clinician of the pack whom the allocation does not name (a new starter who joined after the
+    plan was made, or a plan of a pack with fewer clinicians) is reviewed against their job plan in the
+    pack, as without ``--plan``, and listed in ``from_job_plans`` so the review can say so; the plan's
+    sessions of everyone else are kept. (Before session 17 such a clinician was planned nothing, and their
+    delivered sessions read as "112 of 0 sessions".) Inactive clinicians are not planned by ``plan``
+    (:mod:`capacity_planner.solver.problem`), so their absence from a plan is expected and not filled.
     """
     weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
-    if plan_dir is not None:
-        path = Path(plan_dir) / "allocation.csv"
-        if not path.exists():
-            raise PackValidationError(
-                [Problem(str(path), "not found: --plan must be a folder written by capacity-planner plan")]
-            )
-        alloc = plan_of_this_pack(pack, read_text_csv(path), path)
-        if "day" not in alloc.columns:
-            alloc = alloc.assign(day="")
-        halves = (alloc["half"].fillna("").astype(str).str.removesuffix(".0").isin(["1", "2"])
-                  if "half" in alloc.columns else pd.Series(False, index=alloc.index))
-        cells = alloc.assign(sessions_per_week=np.where(halves, 0.5, 1.0))[
-            ["clinician_id", "day", "activity_id", "sessions_per_week"]]
-        cells["weeks_per_year"] = cells["clinician_id"].map(weeks).astype(float)
-        if "weeks_per_year" in alloc.columns:  # kept part-year and alternate-week (week A/B) cells
-            cells["weeks_per_year"] = pd.to_numeric(alloc["weeks_per_year"], errors="coerce").fillna(
-                cells["weeks_per_year"]).to_numpy()
-    else:
-        cells = pd.DataFrame(
-            [(c.clinician_id, c.day, c.activity_id, 0.5 if c.half else 1.0, c.weeks_per_year)
-             for c in pack.job_plans],
-            columns=["clinician_id", "day", "activity_id", "sessions_per_week", "weeks_per_year"],
+    if plan_dir is None:
+        return AgreedPlan(_job_plan_cells(pack))
+    path = Path(plan_dir) / "allocation.csv"
+    if not path.exists():
+        raise PackValidationError(
+            [Problem(str(path), "not found: --plan must be a folder written by capacity-planner plan")]
         )
-    return cells
+    alloc = plan_of_this_pack(pack, read_text_csv(path), path)
+    if "day" not in alloc.columns:
+        alloc = alloc.assign(day="")
+    halves = (alloc["half"].fillna("").astype(str).str.removesuffix(".0").isin(["1", "2"])
+              if "half" in alloc.columns else pd.Series(False, index=alloc.index))
+    cells = alloc.assign(sessions_per_week=np.where(halves, 0.5, 1.0))[
+        ["clinician_id", "day", "activity_id", "sessions_per_week"]]
+    cells["weeks_per_year"] = cells["clinician_id"].map(weeks).astype(float)
+    if "weeks_per_year" in alloc.columns:  # kept part-year and alternate-week (week A/B) cells
+        cells["weeks_per_year"] = pd.to_numeric(alloc["weeks_per_year"], errors="coerce").fillna(
+            cells["weeks_per_year"]).to_numpy()
+    named = set(cells["clinician_id"])
+    missing = tuple(c.clinician_id for c in pack.clinicians if c.active and c.clinician_id not in named)
+    added = _job_plan_cells(pack, set(missing))
+    if len(added):
+        cells = pd.concat([cells, added], ignore_index=True)
+    return AgreedPlan(cells.reset_index(drop=True), missing)
+
+
+def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFrame:
+    """The cells of :func:`agreed_plan` (clinician_id, day, activity_id, sessions_per_week,
+    weeks_per_year): the pack's job plans, or a ``plan`` folder's allocation with the job plans of the
+    active clinicians it does not name."""
+    return agreed_plan(pack, plan_dir).cells
 
 
 def plan_of_this_pack(pack: PlanningPack, alloc: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -205,7 +238,9 @@ def plan_of_this_pack(pack: PlanningPack, alloc: pd.DataFrame, path: Path) -> pd
     if strangers:
         problems.append(Problem(source, f"the plan names {len(strangers)} clinician(s) this pack does not "
                                 "have (" + ", ".join(strangers[:5]) + (", ..." if len(strangers) > 5 else "")
-                                + "): it was made from another pack; give the plan made from this pack",
+                                + "): it was made from another pack, or they have left the clinicians "
+                                "table since; give the plan made from this pack (keep a leaver in "
+                                "clinicians with active = false to review their planned sessions)",
                                 column="clinician_id"))
     unknown = sorted(set(alloc["activity_id"]) - {a.activity_id for a in pack.activities})
     if unknown:

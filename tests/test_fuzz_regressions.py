@@ -57,3 +57,29 @@ def test_everyone_on_leave_all_year_buys_sessions_within_a_budget(tiny_path: Pat
                                       str(tmp_path / "f"), "--work-limit", "5"])
     assert result.exit_code == 0, result.output
     assert "£1,000,000" in result.output and "internal error" not in result.output
+
+
+# ---- session 17 (helper A): the leftovers of the session 16 fuzz ------------------------------------------
+def _with_unknown_setting(tiny_path: Path, folder: Path) -> Path:
+    shutil.copytree(tiny_path, folder)
+    with (folder / "pack.toml").open("a", encoding="utf-8") as fh:
+        fh.write("\n[planning2]\nfoo = 1\n")
+    return folder
+
+
+def test_template_and_review_print_the_packs_warnings(tiny_path: Path, tmp_path: Path) -> None:
+    """``template`` (and ``review``) read the pack and went on without a word about what it ignored: an
+    unknown setting's warning was printed by ``validate`` only. Both print it as ``validate`` does."""
+    pack = _with_unknown_setting(tiny_path, tmp_path / "p")
+    runner = CliRunner()
+    shown = "  - warning: pack.toml, column planning2.foo: value '1': unknown setting: ignored"
+    checked = runner.invoke(cli, ["validate", str(pack)])
+    assert checked.exit_code == 0 and shown in checked.output
+    template = runner.invoke(cli, ["template", str(pack), "--out", str(tmp_path / "t.xlsx")])
+    assert template.exit_code == 0, template.output
+    assert shown in template.output
+    review = runner.invoke(cli, ["review", str(pack), "--out", str(tmp_path / "r"), "--no-charts"])
+    assert review.exit_code == 0, review.output
+    assert shown in review.output
+    empty = runner.invoke(cli, ["template", "--empty", "--out", str(tmp_path / "e.xlsx")])
+    assert empty.exit_code == 0 and "warning" not in empty.output

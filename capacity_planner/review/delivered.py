@@ -87,20 +87,22 @@ def review_period(
     Raises
     ------
     PackValidationError
-        When there is no delivered extract, the dates are reversed, or the period has no delivered rows.
+        When there is no delivered extract (or its table has a header only: session 17, a review of nothing
+        delivered is refused rather than shown as 0 % of the plan), the dates are reversed, or the period
+        has no delivered rows.
     """
     problems = []
-    if len(pack.delivered) == 0:
-        raise PackValidationError(
-            [
-                Problem(
-                    "delivered",
+    if len(pack.delivered) == 0:  # a review of nothing delivered would read as 0 % of the plan delivered
+        header_only = [w.source for w in pack.warnings
+                       if "delivered" in w.source and w.message.startswith("the table has a header but no")]
+        raise PackValidationError([
+            Problem(header_only[0], "the table has a header but no rows: the review needs the delivered "
+                    "(e-roster) sessions of the period, one row per clinician, week_start (a Monday), "
+                    "activity_id and sessions; export them for the weeks to review") if header_only else
+            Problem("delivered",
                     "the review needs a delivered (e-roster) extract: "
                     "a delivered table with clinician_id, week_start, activity_id, "
-                    "sessions",
-                )
-            ]
-        )
+                    "sessions")])
     weeks = pack.delivered["week_start"]
     first = date_from or weeks.min().date()
     last = date_to or (weeks.max() + pd.Timedelta(days=6)).date()

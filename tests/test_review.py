@@ -442,3 +442,40 @@ def test_clinicians_of_the_plan_not_in_the_pack(tiny_path: Path, tmp_path: Path)
     _allocation(pack, tmp_path / "plan2", {"A", "S", "N"})
     assert agreed_plan(leaver, tmp_path / "plan2").from_job_plans == ()
     assert set(planned_cells(leaver, tmp_path / "plan2")["clinician_id"]) == {"A", "S", "N"}
+
+
+def test_allocation_cells_plan_never_writes_are_refused(tiny_path: Path, tmp_path: Path) -> None:
+    """Session 17 fuzz of review --plan: weeks_per_year -5, 1e9 or inf gave negative, huge or infinite
+    planned sessions (exit 0), text was read as every working week, a duplicated cell was counted twice
+    (975.9 planned of 780) and a blank clinician was "a clinician this pack does not have ()". Each such
+    cell is named by row and column (exit 2, nothing written); the plan's own allocation passes."""
+    from click.testing import CliRunner
+
+    from capacity_planner.cli import cli
+
+    pack = read_pack(tiny_path)
+    plan = _allocation(pack, tmp_path / "plan", {"A", "B", "S", "N"})
+    good = pd.read_csv(plan / "allocation.csv", dtype=str, keep_default_na=False)
+    assert len(good) == 7
+    bad = good.assign(week="", half="")
+    bad.loc[0, "weeks_per_year"] = "-5"
+    bad.loc[1, "weeks_per_year"] = "1e9"
+    bad.loc[2, "weeks_per_year"] = "inf"
+    bad.loc[3, "weeks_per_year"] = "abc"
+    bad.loc[4, "clinician_id"] = ""
+    bad.loc[5, "half"] = "3"
+    bad.loc[6, "week"] = "Z"
+    bad = pd.concat([bad, bad.iloc[[0]]], ignore_index=True)  # row 9 repeats row 2's cell
+    bad.to_csv(plan / "allocation.csv", index=False)
+    result = CliRunner().invoke(cli, ["review", str(tiny_path), "--plan", str(plan), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2, result.output
+    out = result.output
+    for row, col, value in ((2, "weeks_per_year", "-5"), (3, "weeks_per_year", "1e9"), (4, "weeks_per_year", "inf"),
+                            (5, "weeks_per_year", "abc"), (7, "half", "3"), (8, "week", "Z")):
+        assert f"allocation.csv (--plan), row {row}, column {col}: value '{value}': expected" in out, out
+    assert "row 6, column clinician_id: required cell is blank" in out
+    assert "row 9, column clinician_id + day + period + week + half" in out and "already on row 2" in out
+    assert "does not have ()" not in out and not (tmp_path / "r").exists()
+    good.to_csv(plan / "allocation.csv", index=False)
+    ok = CliRunner().invoke(cli, ["review", str(tiny_path), "--plan", str(plan), "--out", str(tmp_path / "r")])
+    assert ok.exit_code == 0, ok.output

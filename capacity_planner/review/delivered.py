@@ -235,8 +235,8 @@ def plan_of_this_pack(pack: PlanningPack, alloc: pd.DataFrame, path: Path) -> pd
         back = {v: k for k, v in pseudonyms.mapping.items()}
         alloc = alloc.assign(clinician_id=alloc["clinician_id"].map(back))
         named = set(alloc["clinician_id"])
-    problems = []
-    strangers = sorted(named - ids)
+    problems = allocation_cell_problems(alloc, source)
+    strangers = sorted(named - ids - {""})
     if strangers:
         problems.append(Problem(source, f"the plan names {len(strangers)} clinician(s) this pack does not "
                                 "have (" + ", ".join(strangers[:5]) + (", ..." if len(strangers) > 5 else "")
@@ -244,7 +244,7 @@ def plan_of_this_pack(pack: PlanningPack, alloc: pd.DataFrame, path: Path) -> pd
                                 "table since; give the plan made from this pack (keep a leaver in "
                                 "clinicians with active = false to review their planned sessions)",
                                 column="clinician_id"))
-    unknown = sorted(set(alloc["activity_id"]) - {a.activity_id for a in pack.activities})
+    unknown = sorted(set(alloc["activity_id"]) - {a.activity_id for a in pack.activities} - {""})
     if unknown:
         problems.append(Problem(source, f"the plan names {len(unknown)} activit(y/ies) this pack does not "
                                 "have (" + ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
@@ -252,6 +252,65 @@ def plan_of_this_pack(pack: PlanningPack, alloc: pd.DataFrame, path: Path) -> pd
     if problems:
         raise PackValidationError(problems, subject="the plan given with --plan")
     return alloc
+
+
+_SHOWN_ROWS = 5  # rows named per kind of problem in a --plan allocation; the rest are counted
+
+
+def _rows_problems(source: str, alloc: pd.DataFrame, mask: pd.Series, column: str,
+                   message: str) -> list[Problem]:
+    """One problem per row where ``mask`` holds (the first :data:`_SHOWN_ROWS`), then a count of the rest;
+    rows as the user sees them in the file (header = row 1)."""
+    hits = np.flatnonzero(mask.to_numpy(dtype=bool))
+    out = [Problem(source, message, row=int(i) + 2, column=column,
+                   value=None if alloc[column].iloc[i] == "" else str(alloc[column].iloc[i]))
+           for i in hits[:_SHOWN_ROWS]]
+    if len(hits) > _SHOWN_ROWS:
+        out.append(Problem(source, f"… and {len(hits) - _SHOWN_ROWS} more rows with the same problem "
+                                   f"({message})", column=column))
+    return out
+
+
+def allocation_cell_problems(alloc: pd.DataFrame, source: str) -> list[Problem]:
+    """Cells of a ``--plan`` allocation.csv (read as text) that ``plan`` never writes and that would make the
+    planned sessions wrong (session 17 fuzz of ``review``): a blank clinician_id or activity_id; a
+    ``weeks_per_year`` that is not a number from 0 to 52 (a cell runs at most every week of the year; -5,
+    1e9 and inf gave negative, huge and infinite planned sessions, and text was read as every working
+    week); a ``week`` other than A or B and a ``half`` other than 1 or 2 (blank: every week, the whole
+    slot); and a cell twice (the same clinician, day, period, week and half: counted twice)."""
+    problems = []
+    for col in ("clinician_id", "activity_id"):
+        problems += _rows_problems(source, alloc, alloc[col].astype(str).str.strip() == "", col,
+                                   "required cell is blank")
+    if "weeks_per_year" in alloc.columns:
+        text = alloc["weeks_per_year"].astype(str).str.strip()
+        weeks = pd.to_numeric(text.where(text != ""), errors="coerce")
+        bad = (text != "") & ~(weeks.between(0, 52) & np.isfinite(weeks))
+        problems += _rows_problems(source, alloc, bad, "weeks_per_year",
+                                   "expected a number of weeks from 0 to 52 (or blank: every working week)")
+    for col, allowed, words in (("week", {"", "A", "B"}, "A, B or blank (every week)"),
+                                ("half", {"", "1", "2"}, "1, 2 or blank (the whole slot)")):
+        if col in alloc.columns:
+            text = alloc[col].astype(str).str.strip().str.removesuffix(".0")
+            problems += _rows_problems(source, alloc, ~text.isin(allowed), col, f"expected {words}")
+    key = [c for c in ("clinician_id", "day", "period", "week", "half") if c in alloc.columns]
+    if {"day", "period"} <= set(key):
+        cells = list(alloc[key].astype(str).itertuples(index=False, name=None))
+        first: dict[tuple[str, ...], int] = {}
+        twice = []
+        for i, cell in enumerate(cells):
+            if cell in first:
+                twice.append(Problem(source, f"the same cell ({' + '.join(key)}) is already on row "
+                                     f"{first[cell] + 2}: a clinician has one session a slot, so it would be "
+                                     "counted twice", row=i + 2, column=" + ".join(key),
+                                     value=", ".join(cell)))
+            else:
+                first[cell] = i
+        problems += twice[:_SHOWN_ROWS]
+        if len(twice) > _SHOWN_ROWS:
+            problems.append(Problem(source, f"… and {len(twice) - _SHOWN_ROWS} more rows with the same "
+                                    "problem (a cell already on an earlier row)", column=" + ".join(key)))
+    return problems
 
 
 def planned_vs_delivered(pack: PlanningPack, period: ReviewPeriod, cells: pd.DataFrame) -> pd.DataFrame:

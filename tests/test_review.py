@@ -479,3 +479,25 @@ def test_allocation_cells_plan_never_writes_are_refused(tiny_path: Path, tmp_pat
     good.to_csv(plan / "allocation.csv", index=False)
     ok = CliRunner().invoke(cli, ["review", str(tiny_path), "--plan", str(plan), "--out", str(tmp_path / "r")])
     assert ok.exit_code == 0, ok.output
+
+
+def test_weeks_without_delivered_rows_are_noted(pack: PlanningPack) -> None:
+    """Session 17 fuzz: one delivered row dated in the planning year's last week stretched the default
+    period to 52 weeks, 38 of them without a row, read as nothing delivered ("764 of 3,600.9 planned,
+    -78.8 %") without a word. The weeks with no row, within the extract, are said in a note (console and
+    page); the fixture's four weeks all have rows, so it has none."""
+    from capacity_planner.review import run_review
+    from capacity_planner.review.html import review_notes
+
+    assert run_review(pack).weeks_without_rows == ()
+    assert review_notes(run_review(pack)) == []
+    stray = pd.DataFrame({"clinician_id": ["A"], "week_start": [MON + pd.Timedelta(weeks=9)],
+                          "activity_id": ["2ww"], "sessions": [1.0], "session_type": ["substantive"]})
+    stretched = pack.replace(delivered=pd.concat([pack.delivered, stray], ignore_index=True))
+    result = run_review(stretched)
+    assert result.period.weeks == 10
+    assert result.weeks_without_rows == tuple((MON + pd.Timedelta(weeks=w)).date() for w in range(4, 9))
+    assert review_notes(result) == [
+        "5 of the period's 10 weeks have no delivered rows (04 May 2026 to 07 Jun 2026): they count as nothing "
+        "delivered. If the extract is incomplete there, choose the weeks it covers with --from/--to."]
+    assert review_notes(run_review(stretched, date_to=dt.date(2026, 5, 3))) == []

@@ -17,6 +17,7 @@ from capacity_planner.review.delivered import (
     agreed_plan,
     planned_vs_delivered,
     review_period,
+    weeks_without_rows,
 )
 from capacity_planner.review.kpis import (
     DEFAULT_THRESHOLD_PCT,
@@ -38,8 +39,10 @@ __all__ = ["ReviewResult", "run_review", "write_review"]
 class ReviewResult:
     """Everything the review writes: the period, ``review.csv``, ``kpis.csv`` and the demand comparison;
     ``from_job_plans``: the active clinicians a ``--plan`` allocation does not name, reviewed against their
-    job plans in the pack (:func:`~capacity_planner.review.delivered.agreed_plan`; said in a note on the
-    console and on review.html, :func:`~capacity_planner.review.html.review_notes`)."""
+    job plans in the pack (:func:`~capacity_planner.review.delivered.agreed_plan`); ``weeks_without_rows``:
+    the Mondays of the period, within the extract, with no delivered row
+    (:func:`~capacity_planner.review.delivered.weeks_without_rows`). Both are said in notes on the console
+    and on review.html (:func:`~capacity_planner.review.html.review_notes`)."""
 
     period: ReviewPeriod
     review: pd.DataFrame
@@ -48,6 +51,7 @@ class ReviewResult:
     detail: pd.DataFrame
     threshold_pct: float
     from_job_plans: tuple[str, ...] = ()
+    weeks_without_rows: tuple[dt.date, ...] = ()
 
 
 def _forecast_at_plan_time(pack: PlanningPack) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -96,7 +100,8 @@ def run_review(
     demand = demand_comparison(pack, period, forecast)
     review = review_table(detail, demand, hospital_cancellation_rates(pack, period), threshold_pct)
     kpis = kpi_table(pack, period, detail, demand, requirements, cells)
-    return ReviewResult(period, review, kpis, demand, detail, threshold_pct, agreed.from_job_plans)
+    return ReviewResult(period, review, kpis, demand, detail, threshold_pct, agreed.from_job_plans,
+                        weeks_without_rows(pack, period))
 
 
 def write_review(pack: PlanningPack, result: ReviewResult, out_dir: Path, *,

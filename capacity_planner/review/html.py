@@ -8,6 +8,7 @@ the rows of ``review.csv`` / ``kpis.csv`` (:func:`headline_cards`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -371,21 +372,37 @@ def extract_note(period: ReviewPeriod) -> str:
 
 
 def review_notes(result: ReviewResult, clinician_names: Mapping[str, str] | None = None) -> list[str]:
-    """Notes on what the review compared with, for the console and the page: the active clinicians that
-    a ``--plan`` allocation does not name, reviewed against their job plans in the pack
-    (:func:`capacity_planner.review.delivered.agreed_plan`), each by ``clinician_names`` (ID -> name or
-    pseudonym; the ID where there is none), at most ten by name."""
+    """Notes on what the review compared with, for the console and the page: the weeks of the period
+    with no delivered row (:func:`capacity_planner.review.delivered.weeks_without_rows`, at most three
+    spans), and the active clinicians that a ``--plan`` allocation does not name, reviewed against their
+    job plans in the pack (:func:`capacity_planner.review.delivered.agreed_plan`), each by
+    ``clinician_names`` (ID -> name or pseudonym; the ID where there is none), at most ten by name."""
+    notes = []
+    empty = result.weeks_without_rows
+    if empty:
+        runs: list[list[dt.date]] = []
+        for monday in empty:
+            if runs and (monday - runs[-1][-1]).days == 7:
+                runs[-1].append(monday)
+            else:
+                runs.append([monday])
+        spans = [f"{r[0]:%d %b %Y} to {r[-1] + dt.timedelta(days=6):%d %b %Y}" for r in runs[:3]]
+        n, weeks = len(empty), result.period.weeks
+        notes.append(f"{n} of the period's {weeks} weeks {'has' if n == 1 else 'have'} no delivered rows "
+                     f"({'; '.join(spans)}{'; …' if len(runs) > 3 else ''}): "
+                     f"{'it counts' if n == 1 else 'they count'} as nothing delivered. If the extract is "
+                     "incomplete there, choose the weeks it covers with --from/--to.")
     missing = result.from_job_plans
-    if not missing:
-        return []
-    names = clinician_names or {}
-    shown = [names.get(c) or c for c in missing[:10]]
-    more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-    one = len(missing) == 1
-    return [f"{len(missing)} clinician{'' if one else 's'} not in the --plan allocation "
-            f"({', '.join(shown)}{more}) {'is' if one else 'are'} reviewed against "
-            f"{'their job plan' if one else 'their job plans'} in the pack (joined after the plan was made, "
-            "or the plan is of a smaller team)."]
+    if missing:
+        names = clinician_names or {}
+        shown = [names.get(c) or c for c in missing[:10]]
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        one = len(missing) == 1
+        notes.append(f"{len(missing)} clinician{'' if one else 's'} not in the --plan allocation "
+                     f"({', '.join(shown)}{more}) {'is' if one else 'are'} reviewed against "
+                     f"{'their job plan' if one else 'their job plans'} in the pack (joined after the plan "
+                     "was made, or the plan is of a smaller team).")
+    return notes
 
 
 def render_review_html(

@@ -23,6 +23,7 @@ from capacity_planner.errors import CapacityPlannerError, PackValidationError
 
 if TYPE_CHECKING:
     from capacity_planner.application import PlanRun
+    from capacity_planner.pack.model import PlanningPack
     from capacity_planner.plan_summary import PartRecord
 
 EXIT_SCENARIOS_FAILED = 4
@@ -113,6 +114,13 @@ def _stage(message: str) -> None:
     click.echo(message, err=True)
 
 
+def _print_warnings(loaded: PlanningPack) -> None:
+    """The pack's warnings (unknown settings and columns, defaulted DNA rates...), one a line as ``validate``
+    prints them: a command that reads a pack and goes on says what it ignored or assumed (issue 12)."""
+    for w in loaded.warnings:
+        click.echo(f"  - {w}")
+
+
 def _pack_argument(f: Any) -> Any:
     return click.argument("pack", required=False, type=click.Path(path_type=Path))(f)
 
@@ -160,8 +168,7 @@ def validate(pack: Path | None, purpose: str) -> None:
 
     _stage(f"Reading {pack or 'the embedded sample'}…")
     loaded = read_pack(pack, purpose=purpose)  # type: ignore[arg-type]
-    for w in loaded.warnings:
-        click.echo(f"  - {w}")
+    _print_warnings(loaded)
     click.echo(f"OK: {loaded.source.path} is a valid planning pack"
                + (f" ({len(loaded.warnings)} warning(s) above)" if loaded.warnings else "") + ".")
     click.echo(summarise_pack(loaded))
@@ -256,7 +263,10 @@ def template(pack: Path | None, out: Path, empty: bool) -> None:
     from capacity_planner.intake.template import write_template
     from capacity_planner.pack.read import read_pack
 
-    written = write_template(None if empty else read_pack(pack), out)
+    loaded = None if empty else read_pack(pack)
+    if loaded is not None:
+        _print_warnings(loaded)
+    written = write_template(loaded, out)
     click.echo(f"Wrote {written}: fill it in, then `capacity-planner validate {written}`")
 
 
@@ -594,19 +604,23 @@ def review(pack: Path | None, out: Path, date_from: Any, date_to: Any, plan_dir:
     from capacity_planner.workflow import pack_inputs
 
     loaded = read_pack(pack, purpose="plan")
+    _print_warnings(loaded)
     inputs = (*pack_inputs(loaded), plan_dir)
     check_output_folder(out, inputs=inputs)
     result = run_review(loaded, date_from.date() if date_from else None, date_to.date() if date_to else None,
                         plan_dir, threshold)
     written = write_review(loaded, result, out, inputs=inputs, anonymise=anonymise, charts=not no_charts)
-    from capacity_planner.review.html import console_summary
+    from capacity_planner.review.html import console_summary, review_notes
 
     shown, names = result.review, {c.clinician_id: c.name for c in loaded.clinicians if c.name}
+    notes = review_notes(result, names)
     if anonymise:  # pseudonyms (Clinician A, B, ...) in place of IDs, and no names
         from capacity_planner.report.anonymise import Pseudonyms, anonymise_frame
 
-        shown, names = anonymise_frame(shown, Pseudonyms.from_pack(loaded)), {}
-    for line in console_summary(result.period, shown, clinician_names=names,
+        pseudonyms = Pseudonyms.from_pack(loaded)
+        shown, names = anonymise_frame(shown, pseudonyms), {}
+        notes = review_notes(result, dict(pseudonyms.mapping))
+    for line in console_summary(result.period, shown, clinician_names=names, notes=notes,
                                 activity_names={a.activity_id: a.name for a in loaded.activities if a.name}):
         click.echo(line)
     click.echo(f"Wrote {', '.join(p.relative_to(out).as_posix() for p in written)} to {out}")

@@ -57,3 +57,71 @@ def test_everyone_on_leave_all_year_buys_sessions_within_a_budget(tiny_path: Pat
                                       str(tmp_path / "f"), "--work-limit", "5"])
     assert result.exit_code == 0, result.output
     assert "£1,000,000" in result.output and "internal error" not in result.output
+
+
+# ---- session 17 (helper A): the leftovers of the session 16 fuzz ------------------------------------------
+def _with_unknown_setting(tiny_path: Path, folder: Path) -> Path:
+    shutil.copytree(tiny_path, folder)
+    with (folder / "pack.toml").open("a", encoding="utf-8") as fh:
+        fh.write("\n[planning2]\nfoo = 1\n")
+    return folder
+
+
+def test_template_and_review_print_the_packs_warnings(tiny_path: Path, tmp_path: Path) -> None:
+    """``template`` (and ``review``) read the pack and went on without a word about what it ignored: an
+    unknown setting's warning was printed by ``validate`` only. Both print it as ``validate`` does."""
+    pack = _with_unknown_setting(tiny_path, tmp_path / "p")
+    runner = CliRunner()
+    shown = "  - warning: pack.toml, column planning2.foo: value '1': unknown setting: ignored"
+    checked = runner.invoke(cli, ["validate", str(pack)])
+    assert checked.exit_code == 0 and shown in checked.output
+    template = runner.invoke(cli, ["template", str(pack), "--out", str(tmp_path / "t.xlsx")])
+    assert template.exit_code == 0, template.output
+    assert shown in template.output
+    review = runner.invoke(cli, ["review", str(pack), "--out", str(tmp_path / "r"), "--no-charts"])
+    assert review.exit_code == 0, review.output
+    assert shown in review.output
+    empty = runner.invoke(cli, ["template", "--empty", "--out", str(tmp_path / "e.xlsx")])
+    assert empty.exit_code == 0 and "warning" not in empty.output
+
+
+def _header_only_delivered(tiny_path: Path, folder: Path, referrals_after_start: int) -> Path:
+    """The tiny pack with delivered.csv reduced to its header and ``referrals_after_start`` referral rows
+    dated in the planning year's first weeks (from 2026-04-06, the plan start)."""
+    shutil.copytree(tiny_path, folder)
+    delivered = folder / "delivered.csv"
+    delivered.write_text(delivered.read_text().splitlines()[0] + "\n")
+    rows = [f"{dt.date(2026, 4, 6) + dt.timedelta(days=i)},2ww,2ww,2" for i in range(referrals_after_start)]
+    with (folder / "referrals.csv").open("a") as fh:
+        fh.write("".join(r + "\n" for r in rows))
+    return folder
+
+
+def test_a_header_only_delivered_table_gives_one_message(tiny_path: Path, tmp_path: Path) -> None:
+    """A header-only delivered.csv (session 16 fuzz): the referrals of the quarter, accepted only within the
+    delivered weeks, gave one error per row (21 printed for 25 rows here, 280 on the fuzzed pack). One
+    problem now names the first row, the count, the dates and the empty delivered.csv (exit 2, nothing
+    written); without such referrals the review says that delivered.csv has no rows, where it said that the
+    pack had no delivered extract. A review of nothing delivered is refused, not shown as 0 % delivered
+    (DEVELOPMENT.md, "Session 17 (helper A)")."""
+    from capacity_planner.pack.read import validate_pack
+
+    pack = _header_only_delivered(tiny_path, tmp_path / "p", 25)
+    errors = [p for p in validate_pack(pack) if p.severity == "error"]
+    assert [(p.source, p.row, p.column, p.value) for p in errors] == [
+        ("referrals.csv", 8, "referral_date", "2026-04-06")]  # 6 rows of history, then the 25
+    assert errors[0].message.startswith("25 referral rows dated on or after the plan start (2026-04-06), "
+                                        "2026-04-06 to 2026-04-30 (rows 8 to 32), and delivered.csv has a "
+                                        "header but no rows")
+    result = CliRunner().invoke(cli, ["review", str(pack), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2, result.output
+    assert "has 1 problem(s) to fix" in result.output and not (tmp_path / "r").exists()
+    quiet = _header_only_delivered(tiny_path, tmp_path / "q", 0)
+    result = CliRunner().invoke(cli, ["review", str(quiet), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2, result.output
+    assert "delivered.csv: the table has a header but no rows: the review needs the delivered" in result.output
+    assert not (tmp_path / "r").exists()
+    (quiet / "delivered.csv").unlink()  # no delivered table at all: as before, and one message too
+    (quiet / "referrals.csv").write_text((pack / "referrals.csv").read_text())
+    errors = [p for p in validate_pack(quiet) if p.severity == "error"]
+    assert len(errors) == 1 and "and the pack has no delivered table" in errors[0].message

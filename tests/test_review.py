@@ -26,7 +26,12 @@ import pytest
 
 from capacity_planner.errors import PackValidationError
 from capacity_planner.pack.read import read_pack
-from capacity_planner.review.delivered import planned_cells, planned_vs_delivered, review_period
+from capacity_planner.review.delivered import (
+    agreed_plan,
+    planned_cells,
+    planned_vs_delivered,
+    review_period,
+)
 from capacity_planner.review.kpis import (
     demand_comparison,
     hospital_cancellation_rates,
@@ -221,11 +226,17 @@ def test_plan_folder_as_the_agreed_plan(pack: PlanningPack, tmp_path: Path) -> N
     pd.DataFrame(
         {"clinician_id": ["B"], "day": ["Mon"], "period": ["AM"], "activity_id": ["2ww"], "pas": [1.0]}
     ).to_csv(tmp_path / "allocation.csv", index=False)
-    cells = planned_cells(pack, tmp_path)
-    assert cells.to_dict("records") == [
+    agreed = agreed_plan(pack, tmp_path)
+    # B's cell from the plan; A, S and N, active but not in the plan, keep their job plans (session 17)
+    assert agreed.cells.to_dict("records") == [
         {"clinician_id": "B", "day": "Mon", "activity_id": "2ww", "sessions_per_week": 1.0,
-         "weeks_per_year": 42.0}
+         "weeks_per_year": 42.0},
+        *({"clinician_id": c.clinician_id, "day": c.day, "activity_id": c.activity_id,
+           "sessions_per_week": 1.0, "weeks_per_year": c.weeks_per_year}
+          for c in pack.job_plans if c.clinician_id != "B"),
     ]
+    assert agreed.from_job_plans == ("A", "S", "N")
+    assert planned_cells(pack, tmp_path).equals(agreed.cells)
     with pytest.raises(PackValidationError, match=r"allocation\.csv"):
         planned_cells(pack, tmp_path / "nope")
 
@@ -241,8 +252,8 @@ def test_plan_folder_keeps_an_id_spelled_na(pack: PlanningPack, tmp_path: Path) 
                             "activity_id": ["2ww", "fu"], "pas": [1.0, 1.0]}),
               tmp_path / "allocation.csv")
     cells = planned_cells(na_pack, tmp_path)
-    # B's contract default: 42 working weeks (module docstring)
-    assert cells.to_dict("records") == [
+    # B's contract default: 42 working weeks (module docstring); A, S, N from their job plans
+    assert cells.loc[cells["clinician_id"] == "NA"].to_dict("records") == [
         {"clinician_id": "NA", "day": "Mon", "activity_id": "2ww", "sessions_per_week": 1.0,
          "weeks_per_year": 42.0},
         {"clinician_id": "NA", "day": "Tue", "activity_id": "fu", "sessions_per_week": 1.0,
@@ -269,7 +280,7 @@ def test_a_two_hour_half_is_planned_as_half_a_session(pack: PlanningPack, tmp_pa
                   "activity_id": ["spa", "spa", "2ww"], "pas": [0.5, 0.5, 1.0], "weeks_per_year": [42, 42, 42],
                   "week": ["", "", ""], "half": ["1", "2", ""]}).to_csv(tmp_path / "allocation.csv", index=False)
     cells = planned_cells(pack, tmp_path)
-    assert cells["sessions_per_week"].tolist() == [0.5, 0.5, 1.0]
+    assert cells["sessions_per_week"].tolist()[:3] == [0.5, 0.5, 1.0]  # then B, S, N from their job plans
     got = planned_vs_delivered(pack, review_period(pack), cells).set_index(
         ["clinician_id", "activity_id", "session_type"])["planned_sessions"]
     assert got[("A", "spa", "substantive")] == pytest.approx(3.0)
@@ -291,7 +302,9 @@ def test_planned_ratios_count_an_alternate_week_cell_as_half(pack: PlanningPack,
     kpis = kpi_table(alt, review_period(alt), detail, demand).set_index(["kpi", "group"])["value"]
     assert kpis[("dcc_spa_ratio", "consultant")] == pytest.approx(4 / 1.5)
     assert kpis[("planned_dcc_ratio", "consultant")] == pytest.approx(168 / 231)
-    # the agreed plan given with --plan: B alone, a Mon 2ww clinic and two 2-hour halves of SPA on Wed AM
+    # the agreed plan given with --plan: B alone, a Mon 2ww clinic and two 2-hour halves of SPA on Wed AM;
+    # A, not in the plan, is planned by the job plan (session 17: a clinician missing from --plan keeps the
+    # pack's job plan; before, A counted nothing): A 2ww + mdt 2 DCC PAs and 1 SPA, B 1 DCC and 2 x 0.5 SPA
     pd.DataFrame({"clinician_id": ["B", "B", "B"], "day": ["Mon", "Wed", "Wed"], "period": ["AM"] * 3,
                   "activity_id": ["2ww", "spa", "spa"], "pas": [1.0, 0.5, 0.5], "weeks_per_year": [42] * 3,
                   "week": [""] * 3, "half": ["", "1", "2"]}).to_csv(tmp_path / "allocation.csv", index=False)
@@ -299,8 +312,9 @@ def test_planned_ratios_count_an_alternate_week_cell_as_half(pack: PlanningPack,
     detail = planned_vs_delivered(pack, review_period(pack), cells)
     kpis = kpi_table(pack, review_period(pack), detail, demand, cells=cells).set_index(
         ["kpi", "group"])["value"]
-    assert kpis[("dcc_spa_ratio", "consultant")] == pytest.approx(1.0)  # 1 DCC PA to 2 x 0.5 SPA PAs
-    assert kpis[("planned_dcc_ratio", "consultant")] == pytest.approx(42 / 84)
+    assert kpis[("dcc_spa_ratio", "consultant")] == pytest.approx((2 + 1) / (1 + 1))
+    # DCC session-weeks: A 2 x 42, B 42; all: A 3 x 42, B 42 + 2 x 0.5 x 42
+    assert kpis[("planned_dcc_ratio", "consultant")] == pytest.approx((84 + 42) / (126 + 84))
 
 
 def test_demand_is_compared_over_the_weeks_the_referrals_reach(pack: PlanningPack) -> None:
@@ -359,3 +373,131 @@ def test_premium_spend_uses_the_one_price_list(pack: PlanningPack) -> None:
     kpis = kpi_table(both, review_period(both), detail, demand).set_index(["kpi", "group"])["value"]
     assert kpis[("wli_sessions", "all")] == 3.0
     assert np.isnan(kpis[("premium_spend", "all")])
+
+
+# ---- session 17 (helper A): clinicians missing from, or unknown to, a --plan allocation --------------------
+def _allocation(pack: PlanningPack, folder: Path, clinicians: set[str]) -> Path:
+    """A plan folder whose allocation.csv holds the job-plan cells of ``clinicians`` (as ``plan`` writes
+    them: clinician_id, day, period, activity_id, pas, weeks_per_year)."""
+    folder.mkdir()
+    pd.DataFrame([(c.clinician_id, c.day, c.period, c.activity_id, 1.0, c.weeks_per_year)
+                  for c in pack.job_plans if c.clinician_id in clinicians],
+                 columns=["clinician_id", "day", "period", "activity_id", "pas", "weeks_per_year"]).to_csv(
+        folder / "allocation.csv", index=False)
+    return folder
+
+
+def test_clinicians_missing_from_the_plan_are_reviewed_against_their_job_plans(
+        tiny_path: Path, tmp_path: Path) -> None:
+    """A --plan made before A, S and N joined (it names B alone): they were planned nothing, so whatever
+    they delivered read as "3 of 0 sessions" (session 16 fuzz: "112 of 0 sessions"). They are reviewed
+    against their job plans in the pack, with a note naming them on the console and on review.html: with
+    B's plan being B's job plan, review.csv is the review without --plan, row for row."""
+    from click.testing import CliRunner
+
+    from capacity_planner.cli import cli
+
+    plan = _allocation(read_pack(tiny_path), tmp_path / "plan", {"B"})
+    runner = CliRunner()
+    with_plan = runner.invoke(cli, ["review", str(tiny_path), "--plan", str(plan), "--out",
+                                    str(tmp_path / "r"), "--no-charts"])
+    assert with_plan.exit_code == 0, with_plan.output
+    note = ("3 clinicians not in the --plan allocation (Dr Ada Ames, Dr Sam Shaw, Nia Nash) are reviewed "
+            "against their job plans in the pack")
+    assert f"Note: {note}" in with_plan.output
+    assert note in (tmp_path / "r" / "review.html").read_text(encoding="utf-8")
+    without = runner.invoke(cli, ["review", str(tiny_path), "--out", str(tmp_path / "r0"), "--no-charts"])
+    assert without.exit_code == 0, without.output
+    assert "not in the --plan allocation" not in without.output
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "r" / "review.csv"),
+                                  pd.read_csv(tmp_path / "r0" / "review.csv"))
+    anonymised = runner.invoke(cli, ["review", str(tiny_path), "--plan", str(plan), "--out",
+                                     str(tmp_path / "ra"), "--no-charts", "--anonymise"])
+    assert "(Clinician A, Clinician D, Clinician C)" in anonymised.output  # A, S, N; pseudonyms by sorted ID
+    assert "Ada Ames" not in anonymised.output
+
+
+def test_clinicians_of_the_plan_not_in_the_pack(tiny_path: Path, tmp_path: Path) -> None:
+    """A plan naming a clinician the pack does not have is refused (exit 2, nothing written), naming the
+    clinician and the way to review a leaver: kept in clinicians with active = false, whose planned cells
+    are then reviewed (and who is not filled from the job plans, as ``plan`` plans no inactive clinician)."""
+    from click.testing import CliRunner
+
+    from capacity_planner.cli import cli
+
+    pack = read_pack(tiny_path)
+    plan = _allocation(pack, tmp_path / "plan", {"A", "B", "S", "N"})
+    alloc = pd.read_csv(plan / "allocation.csv")
+    pd.concat([alloc, alloc.iloc[[0]].assign(clinician_id="Z")]).to_csv(plan / "allocation.csv", index=False)
+    result = CliRunner().invoke(cli, ["review", str(tiny_path), "--plan", str(plan), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2, result.output
+    assert "1 clinician(s) this pack does not have (Z)" in result.output and "active = false" in result.output
+    assert not (tmp_path / "r").exists()
+    # B has left: kept with active = false, B's planned cells are reviewed; not in the plan, B is not filled
+    leaver = pack.replace(clinicians=tuple(replace(c, active=c.clinician_id != "B") for c in pack.clinicians))
+    alloc.to_csv(plan / "allocation.csv", index=False)
+    assert agreed_plan(leaver, plan).from_job_plans == ()
+    detail = planned_vs_delivered(leaver, review_period(leaver), planned_cells(leaver, plan))
+    assert detail.loc[detail["clinician_id"] == "B", "planned_sessions"].sum() > 0
+    _allocation(pack, tmp_path / "plan2", {"A", "S", "N"})
+    assert agreed_plan(leaver, tmp_path / "plan2").from_job_plans == ()
+    assert set(planned_cells(leaver, tmp_path / "plan2")["clinician_id"]) == {"A", "S", "N"}
+
+
+def test_allocation_cells_plan_never_writes_are_refused(tiny_path: Path, tmp_path: Path) -> None:
+    """Session 17 fuzz of review --plan: weeks_per_year -5, 1e9 or inf gave negative, huge or infinite
+    planned sessions (exit 0), text was read as every working week, a duplicated cell was counted twice
+    (975.9 planned of 780) and a blank clinician was "a clinician this pack does not have ()". Each such
+    cell is named by row and column (exit 2, nothing written); the plan's own allocation passes."""
+    from click.testing import CliRunner
+
+    from capacity_planner.cli import cli
+
+    pack = read_pack(tiny_path)
+    plan = _allocation(pack, tmp_path / "plan", {"A", "B", "S", "N"})
+    good = pd.read_csv(plan / "allocation.csv", dtype=str, keep_default_na=False)
+    assert len(good) == 7
+    bad = good.assign(week="", half="")
+    bad.loc[0, "weeks_per_year"] = "-5"
+    bad.loc[1, "weeks_per_year"] = "1e9"
+    bad.loc[2, "weeks_per_year"] = "inf"
+    bad.loc[3, "weeks_per_year"] = "abc"
+    bad.loc[4, "clinician_id"] = ""
+    bad.loc[5, "half"] = "3"
+    bad.loc[6, "week"] = "Z"
+    bad = pd.concat([bad, bad.iloc[[0]]], ignore_index=True)  # row 9 repeats row 2's cell
+    bad.to_csv(plan / "allocation.csv", index=False)
+    result = CliRunner().invoke(cli, ["review", str(tiny_path), "--plan", str(plan), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2, result.output
+    out = result.output
+    for row, col, value in ((2, "weeks_per_year", "-5"), (3, "weeks_per_year", "1e9"), (4, "weeks_per_year", "inf"),
+                            (5, "weeks_per_year", "abc"), (7, "half", "3"), (8, "week", "Z")):
+        assert f"allocation.csv (--plan), row {row}, column {col}: value '{value}': expected" in out, out
+    assert "row 6, column clinician_id: required cell is blank" in out
+    assert "row 9, column clinician_id + day + period + week + half" in out and "already on row 2" in out
+    assert "does not have ()" not in out and not (tmp_path / "r").exists()
+    good.to_csv(plan / "allocation.csv", index=False)
+    ok = CliRunner().invoke(cli, ["review", str(tiny_path), "--plan", str(plan), "--out", str(tmp_path / "r")])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_weeks_without_delivered_rows_are_noted(pack: PlanningPack) -> None:
+    """Session 17 fuzz: one delivered row dated in the planning year's last week stretched the default
+    period to 52 weeks, 38 of them without a row, read as nothing delivered ("764 of 3,600.9 planned,
+    -78.8 %") without a word. The weeks with no row, within the extract, are said in a note (console and
+    page); the fixture's four weeks all have rows, so it has none."""
+    from capacity_planner.review import run_review
+    from capacity_planner.review.html import review_notes
+
+    assert run_review(pack).weeks_without_rows == ()
+    assert review_notes(run_review(pack)) == []
+    stray = pd.DataFrame({"clinician_id": ["A"], "week_start": [MON + pd.Timedelta(weeks=9)],
+                          "activity_id": ["2ww"], "sessions": [1.0], "session_type": ["substantive"]})
+    stretched = pack.replace(delivered=pd.concat([pack.delivered, stray], ignore_index=True))
+    result = run_review(stretched)
+    assert result.period.weeks == 10
+    assert result.weeks_without_rows == tuple((MON + pd.Timedelta(weeks=w)).date() for w in range(4, 9))
+    assert review_notes(result) == [
+        "5 of the period's 10 weeks have no delivered rows (04 May 2026 to 07 Jun 2026): they count as nothing "
+        "delivered. If the extract is incomplete there, choose the weeks it covers with --from/--to."]
+    assert review_notes(run_review(stretched, date_to=dt.date(2026, 5, 3))) == []

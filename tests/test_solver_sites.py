@@ -154,9 +154,12 @@ def test_bad_sites_and_travel_exit_2_naming_every_problem(tmp_path: Path, tiny_p
                      "clinic_room,Tue,AM,1,Annex\n")
     (folder / "travel.csv").write_text("from_site,to_site,minutes\nMain,Anex,40\nMain,Main,0\n"
                                        "Annex,Main,-5\n")
-    errors = [p for p in validate_pack(folder) if p.severity == "error"]
+    problems = validate_pack(folder)
+    errors = [p for p in problems if p.severity == "error"]
+    # a site no activity or room names is a warning since session 17 (test_a_travel_row_to_an_unused_site...)
+    assert [(p.source, p.row, p.column, p.value) for p in problems if p.severity == "warning"] == [
+        ("travel.csv", 2, "to_site", "Anex")]     # unused site (did you mean Annex?)
     assert {(p.source, p.row, p.column, p.value) for p in errors} == {
-        ("travel.csv", 2, "to_site", "Anex"),      # unknown site (did you mean Annex?)
         ("travel.csv", 3, "to_site", "Main"),      # the same site
         ("travel.csv", 4, "minutes", "-5"),        # negative minutes
         ("activities.csv", 2, "site", "Main"),     # 2ww at Main but all clinic rooms at the Annex
@@ -166,6 +169,30 @@ def test_bad_sites_and_travel_exit_2_naming_every_problem(tmp_path: Path, tiny_p
     assert result.exit_code == 2
     assert "did you mean 'Annex'" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_travel_row_to_an_unused_site_is_a_warning(tmp_path: Path, tiny_path: Path) -> None:
+    """Session 16 fuzz: a travel row naming a site no activity or room uses (one the service has left) was
+    an error, so the pack could not be planned. DESIGN.md is silent; no session runs at the site, so the row
+    can neither allow nor forbid a journey: a warning naming the row, and the same plan as without it (the
+    same site rule, the same problem)."""
+    folder = sited_tiny(tmp_path, tiny_path)
+    base = read_pack(folder, purpose="plan")
+    with (folder / "travel.csv").open("a") as f:
+        f.write("Old Hospital,Main,20\nAnnex,Anex,5\n")
+    problems = validate_pack(folder)
+    assert [(p.source, p.row, p.column, p.value, p.severity) for p in problems] == [
+        ("travel.csv", 3, "from_site", "Old Hospital", "warning"),
+        ("travel.csv", 4, "to_site", "Anex", "warning")]
+    assert "no session runs there: the row is not used (sites: Annex, Main)" in problems[0].message
+    assert "did you mean 'Annex'?" in problems[1].message
+    pack = read_pack(folder, purpose="plan")
+    assert len(pack.travel) == 3
+    rule, before = build_problem(pack, reqs({})).sites, build_problem(base, reqs({})).sites
+    assert rule is not None and before is not None
+    assert (rule.activity_site, rule.blocked, rule.pairs) == (before.activity_site, before.blocked, before.pairs)
+    result = CliRunner().invoke(cli, ["validate", str(folder)])
+    assert result.exit_code == 0 and "2 warning(s)" in result.output
 
 
 # ---- HiGHS cross-check ----------------------------------------------------------------------------------

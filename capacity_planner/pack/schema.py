@@ -482,7 +482,9 @@ PRODUCTIVITY = TableSpec(
 TRAVEL = TableSpec(
     "travel",
     (
-        ColumnSpec("from_site", "id", True, description="a site named in activities.site or rooms.site"),
+        ColumnSpec("from_site", "id", True,
+                   description="a site named in activities.site or rooms.site (another site is a warning: no "
+                               "session runs there, so the row is not used)"),
         ColumnSpec("to_site", "id", True, description="another site"),
         ColumnSpec("minutes", "float", True, min=0, max=1440,
                    description="travel time from from_site to to_site, minutes; the same both ways unless "

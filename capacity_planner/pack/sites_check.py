@@ -1,7 +1,10 @@
 """Cross-table checks of sites and travel (issue 19 item 4; docs/method.md, "Sites and travel").
 
-* ``travel.from_site`` and ``travel.to_site`` name a site of ``activities.site`` or ``rooms.site``, and
-  differ;
+* ``travel.from_site`` and ``travel.to_site`` differ; a site that no ``activities.site`` or ``rooms.site``
+  names is a warning, not an error (session 17): no session runs there, so the row can neither allow nor
+  forbid a journey and the pack is still plannable (DESIGN.md and docs/data-pack.md are silent on it; the
+  site may be one the service no longer uses). A near miss of a known site is named ("did you mean"): a
+  misspelt row leaves its journey without a row, which the rule reads as too far apart (the safe side);
 * an activity with a ``site`` whose room type has all its rooms at one other site cannot run there;
 * an ``expected_leave`` period does not end before it starts.
 
@@ -42,7 +45,8 @@ def room_type_sites(rooms: pd.DataFrame | None) -> dict[str, str | None]:
 
 
 def check_sites(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
-    """Travel rows name known, distinct sites; an activity's site is where its rooms are."""
+    """Travel rows join distinct sites (a site no activity or room names: a warning); an activity's site
+    is where its rooms are."""
     acts, rooms = frames.get("activities"), frames.get("rooms")
     known = pd.Index(sorted(set(_site_column(acts)) | set(_site_column(rooms))))
     travel = frames.get("travel")
@@ -51,12 +55,17 @@ def check_sites(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
         for col in ("from_site", "to_site"):
             values = travel[col]
             unknown = values.notna().to_numpy() & ~values.isin(known).to_numpy()
-            message = "unknown site: not named in activities.site or rooms.site"
+            message = ("a site not named in activities.site or rooms.site, so no session runs there: the "
+                       "row is not used")
             for value, hint in near_misses(values[unknown], known).items():
                 hit = unknown & values.eq(value).to_numpy(dtype=bool, na_value=False)
-                frame_rows(sink, raw, "travel", travel, hit, col, values, message + hint)
+                frame_rows(sink, raw, "travel", travel, hit, col, values,
+                           f"{message}{hint[:-1]} Sites with no travel row between them are read as too "
+                           "far apart to change within a day)",
+                           severity="warning")
                 unknown &= ~hit
-            frame_rows(sink, raw, "travel", travel, unknown, col, values, f"{message} (known: {shown})")
+            frame_rows(sink, raw, "travel", travel, unknown, col, values, f"{message} (sites: {shown})",
+                       severity="warning")
         same = (travel["from_site"] == travel["to_site"]).fillna(False).to_numpy(dtype=bool)
         frame_rows(sink, raw, "travel", travel, same, "to_site", travel["to_site"],
               "a different site from from_site (no travel is needed within a site)")

@@ -149,10 +149,14 @@ def check_dates(raw: RawPack, frames: Frames, start: dt.date | None, sink: Probl
         end = review_weeks_end(frames)
         if end is not None:
             after &= f["referral_date"] >= end
-        frame_rows(sink, raw, "referrals", f, after.to_numpy(dtype=bool), "referral_date", f["referral_date"],
-              f"referral dated on or after the plan start ({start.isoformat()}): history must end "
-              "before the planning year (pack.toml planning.start); referrals after it are accepted only "
-              "within the weeks of the delivered extract, as actual demand for the quarterly review")
+            frame_rows(sink, raw, "referrals", f, after.to_numpy(dtype=bool), "referral_date",
+                       f["referral_date"],
+                       f"referral dated on or after the plan start ({start.isoformat()}): history must end "
+                       "before the planning year (pack.toml planning.start); referrals after it are accepted "
+                       "only within the weeks of the delivered extract, as actual demand for the quarterly "
+                       "review")
+        else:
+            _referrals_without_delivered(raw, f, after.to_numpy(dtype=bool), start, sink)
     for name in ("delivered", "leave"):
         if name not in frames:
             continue
@@ -168,6 +172,31 @@ def check_dates(raw: RawPack, frames: Frames, start: dt.date | None, sink: Probl
             frame_rows(sink, raw, name, f, outside, "week_start", week,
                   f"week outside the planning year ({first.date().isoformat()} to "
                   f"{(last - pd.Timedelta(days=1)).date().isoformat()})")
+
+
+def _referrals_without_delivered(raw: RawPack, f: pd.DataFrame, after: np.ndarray, start: dt.date,
+                                 sink: ProblemSink) -> None:
+    """Referrals dated in the planning year when the pack has no delivered rows (no delivered table, or
+    one with a header only): one problem naming the first row, the count and the dates, not one per row
+    (session 16 fuzz: a header-only delivered.csv turned the service sample's 391 referrals of the
+    quarter into 21 messages, and 280 on another pack, all saying the same)."""
+    checked = after & ~f["_row"].isin(sink.bad_rows.get("referrals", set())).to_numpy()
+    if not checked.any():
+        return
+    rows, dates = f["_row"].to_numpy()[checked], pd.to_datetime(f["referral_date"][checked])
+    n = int(checked.sum())
+    delivered = (f"{table_source(raw, 'delivered')} has a header but no rows"
+                 if "delivered" in raw.tables else "the pack has no delivered table")
+    first, last = dates.min().date().isoformat(), dates.max().date().isoformat()
+    where = f"rows {int(rows.min())} to {int(rows.max())}" if n > 1 else f"row {int(rows.min())}"
+    sink.add(Problem(
+        table_source(raw, "referrals"),
+        f"{n} referral row{'s' if n > 1 else ''} dated on or after the plan start ({start.isoformat()}), "
+        f"{first} to {last} ({where}), and {delivered}: referrals in the planning year are the quarter's "
+        "actual demand, accepted only within the weeks of the delivered (e-roster) extract that `review` "
+        "compares with; add the delivered rows of those weeks, or remove these referrals (history must end "
+        "before the planning year, pack.toml planning.start)",
+        row=int(rows.min()), column="referral_date", value=first))
 
 
 def check_grid(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:

@@ -14,9 +14,10 @@ import pandas as pd
 
 from capacity_planner.review.delivered import (
     ReviewPeriod,
-    planned_cells,
+    agreed_plan,
     planned_vs_delivered,
     review_period,
+    weeks_without_rows,
 )
 from capacity_planner.review.kpis import (
     DEFAULT_THRESHOLD_PCT,
@@ -36,7 +37,12 @@ __all__ = ["ReviewResult", "run_review", "write_review"]
 
 @dataclass(frozen=True, eq=False)
 class ReviewResult:
-    """Everything the review writes: the period, ``review.csv``, ``kpis.csv`` and the demand comparison."""
+    """Everything the review writes: the period, ``review.csv``, ``kpis.csv`` and the demand comparison;
+    ``from_job_plans``: the active clinicians a ``--plan`` allocation does not name, reviewed against their
+    job plans in the pack (:func:`~capacity_planner.review.delivered.agreed_plan`); ``weeks_without_rows``:
+    the Mondays of the period, within the extract, with no delivered row
+    (:func:`~capacity_planner.review.delivered.weeks_without_rows`). Both are said in notes on the console
+    and on review.html (:func:`~capacity_planner.review.html.review_notes`)."""
 
     period: ReviewPeriod
     review: pd.DataFrame
@@ -44,6 +50,8 @@ class ReviewResult:
     demand: pd.DataFrame
     detail: pd.DataFrame
     threshold_pct: float
+    from_job_plans: tuple[str, ...] = ()
+    weeks_without_rows: tuple[dt.date, ...] = ()
 
 
 def _forecast_at_plan_time(pack: PlanningPack) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -85,13 +93,15 @@ def run_review(
         Variance (%) beyond which rows are flagged with a likely cause.
     """
     period = review_period(pack, date_from, date_to)
-    cells = planned_cells(pack, plan_dir)
+    agreed = agreed_plan(pack, plan_dir)
+    cells = agreed.cells
     detail = planned_vs_delivered(pack, period, cells)
     forecast, requirements = _forecast_at_plan_time(pack)
     demand = demand_comparison(pack, period, forecast)
     review = review_table(detail, demand, hospital_cancellation_rates(pack, period), threshold_pct)
     kpis = kpi_table(pack, period, detail, demand, requirements, cells)
-    return ReviewResult(period, review, kpis, demand, detail, threshold_pct)
+    return ReviewResult(period, review, kpis, demand, detail, threshold_pct, agreed.from_job_plans,
+                        weeks_without_rows(pack, period))
 
 
 def write_review(pack: PlanningPack, result: ReviewResult, out_dir: Path, *,
@@ -107,7 +117,10 @@ def write_review(pack: PlanningPack, result: ReviewResult, out_dir: Path, *,
     (chart titles included)."""
     from capacity_planner._csv import write_csv
     from capacity_planner._files import output_folder
-    from capacity_planner.review.html import render_review_html  # matplotlib loads only to write
+    from capacity_planner.review.html import (  # matplotlib loads only to write
+        render_review_html,
+        review_notes,
+    )
 
     out_dir = Path(out_dir)
     names = ["review.csv", "kpis.csv", "review.html"]
@@ -121,6 +134,8 @@ def write_review(pack: PlanningPack, result: ReviewResult, out_dir: Path, *,
         review, kpis, demand = (anonymise_frame(f, ps) for f in (review, kpis, demand))
         title = ps.scrub_text(title)
         chart_pack = anonymise_pack(pack, ps)
+    notes = review_notes(result, dict(ps.mapping) if anonymise else
+                         {c.clinician_id: c.name for c in pack.clinicians if c.name})
     with output_folder(out_dir, "review", inputs=inputs) as tmp:
         write_csv(review, tmp / "review.csv")
         write_csv(kpis, tmp / "kpis.csv")
@@ -137,6 +152,6 @@ def write_review(pack: PlanningPack, result: ReviewResult, out_dir: Path, *,
             title, result.period, review, kpis, demand, result.threshold_pct, spc_charts=spc_files,
             clinician_names={c.clinician_id: c.name for c in chart_pack.clinicians if c.name},
             activity_names={a.activity_id: a.name for a in chart_pack.activities if a.name},
-            monthly=pack.settings.frequency == "monthly", spc_settings=spc_settings)
+            monthly=pack.settings.frequency == "monthly", spc_settings=spc_settings, notes=notes)
         (tmp / "review.html").write_text(page, encoding="utf-8")
     return [out_dir / n for n in names]

@@ -87,20 +87,22 @@ def review_period(
     Raises
     ------
     PackValidationError
-        When there is no delivered extract, the dates are reversed, or the period has no delivered rows.
+        When there is no delivered extract (or its table has a header only: session 17, a review of nothing
+        delivered is refused rather than shown as 0 % of the plan), the dates are reversed, or the period
+        has no delivered rows.
     """
     problems = []
-    if len(pack.delivered) == 0:
-        raise PackValidationError(
-            [
-                Problem(
-                    "delivered",
+    if len(pack.delivered) == 0:  # a review of nothing delivered would read as 0 % of the plan delivered
+        header_only = [w.source for w in pack.warnings
+                       if "delivered" in w.source and w.message.startswith("the table has a header but no")]
+        raise PackValidationError([
+            Problem(header_only[0], "the table has a header but no rows: the review needs the delivered "
+                    "(e-roster) sessions of the period, one row per clinician, week_start (a Monday), "
+                    "activity_id and sessions; export them for the weeks to review") if header_only else
+            Problem("delivered",
                     "the review needs a delivered (e-roster) extract: "
                     "a delivered table with clinician_id, week_start, activity_id, "
-                    "sessions",
-                )
-            ]
-        )
+                    "sessions")])
     weeks = pack.delivered["week_start"]
     first = date_from or weeks.min().date()
     last = date_to or (weeks.max() + pd.Timedelta(days=6)).date()
@@ -135,7 +137,26 @@ def review_period(
     return period
 
 
-def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFrame:
+@dataclass(frozen=True, eq=False)
+class AgreedPlan:
+    """The plan a review compares delivery with: ``cells`` (:func:`planned_cells`) and ``from_job_plans``,
+    the active clinicians of the pack that a ``--plan`` allocation does not name, whose cells are their job
+    plans in the pack (a new starter who joined after the plan was made; empty without ``--plan``)."""
+
+    cells: pd.DataFrame
+    from_job_plans: tuple[str, ...] = ()
+
+
+def _job_plan_cells(pack: PlanningPack, clinician_ids: set[str] | None = None) -> pd.DataFrame:
+    """The pack's job plans as cells (all clinicians, or only ``clinician_ids``)."""
+    return pd.DataFrame(
+        [(c.clinician_id, c.day, c.activity_id, 0.5 if c.half else 1.0, c.weeks_per_year)
+         for c in pack.job_plans if clinician_ids is None or c.clinician_id in clinician_ids],
+        columns=["clinician_id", "day", "activity_id", "sessions_per_week", "weeks_per_year"],
+    )
+
+
+def agreed_plan(pack: PlanningPack, plan_dir: Path | None = None) -> AgreedPlan:
     """The agreed plan as cells: clinician_id, day, activity_id, sessions_per_week, weeks_per_year.
 
     From the pack's job plans, or from a ``plan`` output folder's ``allocation.csv`` (each cell runs its
@@ -144,32 +165,58 @@ def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFr
     (docs/data-pack.md, job_plans ``half``) and supplies half the session-weeks of a whole cell, as the
     plan counts it (:mod:`capacity_planner.solver.alternate`); an alternate-week cell (``week`` A or B) is
     a whole session on ``weeks_per_year`` = half the working weeks.
+
+    An active clinician of the pack whom the allocation does not name (a new starter who joined after the
+    plan was made, or a plan of a pack with fewer clinicians) is reviewed against their job plan in the
+    pack, as without ``--plan``, and listed in ``from_job_plans`` so the review can say so; the plan's
+    sessions of everyone else are kept. (Before session 17 such a clinician was planned nothing, and their
+    delivered sessions read as "112 of 0 sessions".) Inactive clinicians are not planned by ``plan``
+    (:mod:`capacity_planner.solver.problem`), so their absence from a plan is expected and not filled.
     """
     weeks = {c.clinician_id: c.working_weeks for c in pack.clinicians}
-    if plan_dir is not None:
-        path = Path(plan_dir) / "allocation.csv"
-        if not path.exists():
-            raise PackValidationError(
-                [Problem(str(path), "not found: --plan must be a folder written by capacity-planner plan")]
-            )
-        alloc = plan_of_this_pack(pack, read_text_csv(path), path)
-        if "day" not in alloc.columns:
-            alloc = alloc.assign(day="")
-        halves = (alloc["half"].fillna("").astype(str).str.removesuffix(".0").isin(["1", "2"])
-                  if "half" in alloc.columns else pd.Series(False, index=alloc.index))
-        cells = alloc.assign(sessions_per_week=np.where(halves, 0.5, 1.0))[
-            ["clinician_id", "day", "activity_id", "sessions_per_week"]]
-        cells["weeks_per_year"] = cells["clinician_id"].map(weeks).astype(float)
-        if "weeks_per_year" in alloc.columns:  # kept part-year and alternate-week (week A/B) cells
-            cells["weeks_per_year"] = pd.to_numeric(alloc["weeks_per_year"], errors="coerce").fillna(
-                cells["weeks_per_year"]).to_numpy()
-    else:
-        cells = pd.DataFrame(
-            [(c.clinician_id, c.day, c.activity_id, 0.5 if c.half else 1.0, c.weeks_per_year)
-             for c in pack.job_plans],
-            columns=["clinician_id", "day", "activity_id", "sessions_per_week", "weeks_per_year"],
+    if plan_dir is None:
+        return AgreedPlan(_job_plan_cells(pack))
+    path = Path(plan_dir) / "allocation.csv"
+    if not path.exists():
+        raise PackValidationError(
+            [Problem(str(path), "not found: --plan must be a folder written by capacity-planner plan")]
         )
-    return cells
+    alloc = plan_of_this_pack(pack, read_text_csv(path), path)
+    if "day" not in alloc.columns:
+        alloc = alloc.assign(day="")
+    halves = (alloc["half"].fillna("").astype(str).str.removesuffix(".0").isin(["1", "2"])
+              if "half" in alloc.columns else pd.Series(False, index=alloc.index))
+    cells = alloc.assign(sessions_per_week=np.where(halves, 0.5, 1.0))[
+        ["clinician_id", "day", "activity_id", "sessions_per_week"]]
+    cells["weeks_per_year"] = cells["clinician_id"].map(weeks).astype(float)
+    if "weeks_per_year" in alloc.columns:  # kept part-year and alternate-week (week A/B) cells
+        cells["weeks_per_year"] = pd.to_numeric(alloc["weeks_per_year"], errors="coerce").fillna(
+            cells["weeks_per_year"]).to_numpy()
+    named = set(cells["clinician_id"])
+    missing = tuple(c.clinician_id for c in pack.clinicians if c.active and c.clinician_id not in named)
+    added = _job_plan_cells(pack, set(missing))
+    if len(added):
+        cells = pd.concat([cells, added], ignore_index=True)
+    return AgreedPlan(cells.reset_index(drop=True), missing)
+
+
+def weeks_without_rows(pack: PlanningPack, period: ReviewPeriod) -> tuple[dt.date, ...]:
+    """The Mondays of the period, up to the delivered extract's last week, on which no delivered row falls:
+    the review counts them as nothing delivered, which is right for a week nobody worked and wrong for a
+    gap in the extract (session 17 fuzz: one row dated in the planning year's last week stretched the
+    default period to 52 weeks, 38 of them empty: "764 of 3,600.9 planned, -78.8 %"). Weeks after the
+    extract are :attr:`ReviewPeriod.weeks_after_extract`."""
+    last = period.end if period.delivered_to is None else min(period.end, period.delivered_to)
+    mondays = pd.date_range(pd.Timestamp(period.start), pd.Timestamp(last), freq="7D")
+    seen = set(pd.to_datetime(pack.delivered["week_start"]))
+    return tuple(m.date() for m in mondays if m not in seen)
+
+
+def planned_cells(pack: PlanningPack, plan_dir: Path | None = None) -> pd.DataFrame:
+    """The cells of :func:`agreed_plan` (clinician_id, day, activity_id, sessions_per_week,
+    weeks_per_year): the pack's job plans, or a ``plan`` folder's allocation with the job plans of the
+    active clinicians it does not name."""
+    return agreed_plan(pack, plan_dir).cells
 
 
 def plan_of_this_pack(pack: PlanningPack, alloc: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -200,14 +247,16 @@ def plan_of_this_pack(pack: PlanningPack, alloc: pd.DataFrame, path: Path) -> pd
         back = {v: k for k, v in pseudonyms.mapping.items()}
         alloc = alloc.assign(clinician_id=alloc["clinician_id"].map(back))
         named = set(alloc["clinician_id"])
-    problems = []
-    strangers = sorted(named - ids)
+    problems = allocation_cell_problems(alloc, source)
+    strangers = sorted(named - ids - {""})
     if strangers:
         problems.append(Problem(source, f"the plan names {len(strangers)} clinician(s) this pack does not "
                                 "have (" + ", ".join(strangers[:5]) + (", ..." if len(strangers) > 5 else "")
-                                + "): it was made from another pack; give the plan made from this pack",
+                                + "): it was made from another pack, or they have left the clinicians "
+                                "table since; give the plan made from this pack (keep a leaver in "
+                                "clinicians with active = false to review their planned sessions)",
                                 column="clinician_id"))
-    unknown = sorted(set(alloc["activity_id"]) - {a.activity_id for a in pack.activities})
+    unknown = sorted(set(alloc["activity_id"]) - {a.activity_id for a in pack.activities} - {""})
     if unknown:
         problems.append(Problem(source, f"the plan names {len(unknown)} activit(y/ies) this pack does not "
                                 "have (" + ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
@@ -215,6 +264,65 @@ def plan_of_this_pack(pack: PlanningPack, alloc: pd.DataFrame, path: Path) -> pd
     if problems:
         raise PackValidationError(problems, subject="the plan given with --plan")
     return alloc
+
+
+_SHOWN_ROWS = 5  # rows named per kind of problem in a --plan allocation; the rest are counted
+
+
+def _rows_problems(source: str, alloc: pd.DataFrame, mask: pd.Series, column: str,
+                   message: str) -> list[Problem]:
+    """One problem per row where ``mask`` holds (the first :data:`_SHOWN_ROWS`), then a count of the rest;
+    rows as the user sees them in the file (header = row 1)."""
+    hits = np.flatnonzero(mask.to_numpy(dtype=bool))
+    out = [Problem(source, message, row=int(i) + 2, column=column,
+                   value=None if alloc[column].iloc[i] == "" else str(alloc[column].iloc[i]))
+           for i in hits[:_SHOWN_ROWS]]
+    if len(hits) > _SHOWN_ROWS:
+        out.append(Problem(source, f"… and {len(hits) - _SHOWN_ROWS} more rows with the same problem "
+                                   f"({message})", column=column))
+    return out
+
+
+def allocation_cell_problems(alloc: pd.DataFrame, source: str) -> list[Problem]:
+    """Cells of a ``--plan`` allocation.csv (read as text) that ``plan`` never writes and that would make the
+    planned sessions wrong (session 17 fuzz of ``review``): a blank clinician_id or activity_id; a
+    ``weeks_per_year`` that is not a number from 0 to 52 (a cell runs at most every week of the year; -5,
+    1e9 and inf gave negative, huge and infinite planned sessions, and text was read as every working
+    week); a ``week`` other than A or B and a ``half`` other than 1 or 2 (blank: every week, the whole
+    slot); and a cell twice (the same clinician, day, period, week and half: counted twice)."""
+    problems = []
+    for col in ("clinician_id", "activity_id"):
+        problems += _rows_problems(source, alloc, alloc[col].astype(str).str.strip() == "", col,
+                                   "required cell is blank")
+    if "weeks_per_year" in alloc.columns:
+        text = alloc["weeks_per_year"].astype(str).str.strip()
+        weeks = pd.to_numeric(text.where(text != ""), errors="coerce")
+        bad = (text != "") & ~(weeks.between(0, 52) & np.isfinite(weeks))
+        problems += _rows_problems(source, alloc, bad, "weeks_per_year",
+                                   "expected a number of weeks from 0 to 52 (or blank: every working week)")
+    for col, allowed, words in (("week", {"", "A", "B"}, "A, B or blank (every week)"),
+                                ("half", {"", "1", "2"}, "1, 2 or blank (the whole slot)")):
+        if col in alloc.columns:
+            text = alloc[col].astype(str).str.strip().str.removesuffix(".0")
+            problems += _rows_problems(source, alloc, ~text.isin(allowed), col, f"expected {words}")
+    key = [c for c in ("clinician_id", "day", "period", "week", "half") if c in alloc.columns]
+    if {"day", "period"} <= set(key):
+        cells = list(alloc[key].astype(str).itertuples(index=False, name=None))
+        first: dict[tuple[str, ...], int] = {}
+        twice = []
+        for i, cell in enumerate(cells):
+            if cell in first:
+                twice.append(Problem(source, f"the same cell ({' + '.join(key)}) is already on row "
+                                     f"{first[cell] + 2}: a clinician has one session a slot, so it would be "
+                                     "counted twice", row=i + 2, column=" + ".join(key),
+                                     value=", ".join(cell)))
+            else:
+                first[cell] = i
+        problems += twice[:_SHOWN_ROWS]
+        if len(twice) > _SHOWN_ROWS:
+            problems.append(Problem(source, f"… and {len(twice) - _SHOWN_ROWS} more rows with the same "
+                                    "problem (a cell already on an earlier row)", column=" + ".join(key)))
+    return problems
 
 
 def planned_vs_delivered(pack: PlanningPack, period: ReviewPeriod, cells: pd.DataFrame) -> pd.DataFrame:

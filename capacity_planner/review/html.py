@@ -8,6 +8,7 @@ the rows of ``review.csv`` / ``kpis.csv`` (:func:`headline_cards`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from capacity_planner.report.charts import ChartFile
+    from capacity_planner.review import ReviewResult
     from capacity_planner.review.delivered import ReviewPeriod
 
 
@@ -323,9 +325,10 @@ def headline_cards(review: pd.DataFrame, kpis: pd.DataFrame, threshold_pct: floa
 
 def console_summary(result_period: ReviewPeriod, review: pd.DataFrame, *,
                     clinician_names: Mapping[str, str] | None = None,
-                    activity_names: Mapping[str, str] | None = None) -> list[str]:
-    """The review in plain words for the console: the period and the team's delivery, then each flagged
-    clinician, activity and staff group by name with its variance and likely cause (the page's wording)."""
+                    activity_names: Mapping[str, str] | None = None, notes: Sequence[str] = ()) -> list[str]:
+    """The review in plain words for the console: the period and the team's delivery, its notes
+    (:func:`extract_note`, then ``notes``: :func:`review_notes`), then each flagged clinician, activity and
+    staff group by name with its variance and likely cause (the page's wording)."""
     cnames, anames = clinician_names or {}, activity_names or {}
     total = review.loc[review["level"] == "total"].iloc[0]
     flagged = review.loc[review["flagged"] & review["level"].isin(["clinician", "activity", "staff_group"])]
@@ -335,6 +338,7 @@ def console_summary(result_period: ReviewPeriod, review: pd.DataFrame, *,
              f"({pct_text(total['variance_pct'], signed=True)}); {beyond}."]
     if extract_note(result_period):
         lines.append(f"  Note: {extract_note(result_period)}")
+    lines += [f"  Note: {note}" for note in notes]
     for row in _in_level_order(flagged).to_dict("records"):
         lines.append(f"  - {LEVEL_WORDS.get(str(row['level']), str(row['level']))} "
                      f"{row_label(row, cnames, anames)}: {pct_text(row['variance_pct'], signed=True)} "
@@ -367,6 +371,40 @@ def extract_note(period: ReviewPeriod) -> str:
             f"there: --to {period.delivered_to:%Y-%m-%d}).")
 
 
+def review_notes(result: ReviewResult, clinician_names: Mapping[str, str] | None = None) -> list[str]:
+    """Notes on what the review compared with, for the console and the page: the weeks of the period
+    with no delivered row (:func:`capacity_planner.review.delivered.weeks_without_rows`, at most three
+    spans), and the active clinicians that a ``--plan`` allocation does not name, reviewed against their
+    job plans in the pack (:func:`capacity_planner.review.delivered.agreed_plan`), each by
+    ``clinician_names`` (ID -> name or pseudonym; the ID where there is none), at most ten by name."""
+    notes = []
+    empty = result.weeks_without_rows
+    if empty:
+        runs: list[list[dt.date]] = []
+        for monday in empty:
+            if runs and (monday - runs[-1][-1]).days == 7:
+                runs[-1].append(monday)
+            else:
+                runs.append([monday])
+        spans = [f"{r[0]:%d %b %Y} to {r[-1] + dt.timedelta(days=6):%d %b %Y}" for r in runs[:3]]
+        n, weeks = len(empty), result.period.weeks
+        notes.append(f"{n} of the period's {weeks} weeks {'has' if n == 1 else 'have'} no delivered rows "
+                     f"({'; '.join(spans)}{'; …' if len(runs) > 3 else ''}): "
+                     f"{'it counts' if n == 1 else 'they count'} as nothing delivered. If the extract is "
+                     "incomplete there, choose the weeks it covers with --from/--to.")
+    missing = result.from_job_plans
+    if missing:
+        names = clinician_names or {}
+        shown = [names.get(c) or c for c in missing[:10]]
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        one = len(missing) == 1
+        notes.append(f"{len(missing)} clinician{'' if one else 's'} not in the --plan allocation "
+                     f"({', '.join(shown)}{more}) {'is' if one else 'are'} reviewed against "
+                     f"{'their job plan' if one else 'their job plans'} in the pack (joined after the plan "
+                     "was made, or the plan is of a smaller team).")
+    return notes
+
+
 def render_review_html(
     title: str,
     period: ReviewPeriod,
@@ -380,13 +418,15 @@ def render_review_html(
     activity_names: Mapping[str, str] | None = None,
     monthly: bool = False,
     spc_settings: Sequence[Mapping[str, str]] = (),
+    notes: Sequence[str] = (),
 ) -> str:
     """The review page as an HTML string; ``spc_charts`` (XmR charts of sessions delivered a week) are
     embedded with their alt text. Clinicians and activities show by ``clinician_names`` /
     ``activity_names`` (ID -> name; the ID where there is none). ``monthly``: the pack's referrals are
     monthly totals, compared over whole calendar months (said in words above the demand table).
     ``spc_settings``: what each XmR chart used (:func:`capacity_planner.review.spc.spc_settings_rows`),
-    shown as a table under the charts. Every row stays in ``review.csv`` and
+    shown as a table under the charts. ``notes`` (:func:`review_notes`) follow the period in the
+    subtitle, after :func:`extract_note`. Every row stays in ``review.csv`` and
     ``kpis.csv``, which the page links to by file name."""
     cnames, anames = clinician_names or {}, activity_names or {}
     flagged = review.loc[review["flagged"] & review["level"].isin(["clinician", "activity", "staff_group"])]
@@ -406,7 +446,8 @@ def render_review_html(
         title=f"{title}: quarterly review",
         subtitle=(f"Planned against delivered sessions and expected against actual demand, "
                   f"{_period_text(period)}. Planned sessions allow for leave (see the method)."
-                  + (f" {extract_note(period)}" if extract_note(period) else "")),
+                  + (f" {extract_note(period)}" if extract_note(period) else "")
+                  + "".join(f" {note}" for note in notes)),
         sections=sections,
         cards=_card_items(review, kpis, threshold_pct, anames),
         flagged_table=variance_table(flagged, "Rows beyond the threshold and their likely cause", cnames,

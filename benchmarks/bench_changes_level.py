@@ -8,7 +8,9 @@ stops. ``highs`` re-solves the whole level with highspy (one thread, the previou
 HiGHS's log shows the root bound after cuts and when a plan is found), ``lns`` runs a large-neighbourhood
 search from the previous plan (a few clinicians or slots free at a time, CP-SAT or HiGHS), printing each
 step's value and counts; ``rins`` fixes the cells on which the previous plan, the current job plans and the
-LP relaxation agree and solves the rest with HiGHS; ``cpsat`` solves the whole level as ``solve``'s CP-SAT.
+LP relaxation agree and solves the rest with HiGHS; ``cpsat`` solves the whole level as ``solve``'s CP-SAT;
+``centre`` runs the solver's RINS from the centre of the LP's optimal face
+(:mod:`capacity_planner.solver.rins`, docs/benchmarks.md "Session 17 (helper D)").
 
 Usage::
 
@@ -20,6 +22,8 @@ Usage::
         [--hood clinicians|slots] [--size 20] [--step 2] [--time-limit 60] [--start PLAN.npy]
     .venv/bin/python benchmarks/bench_changes_level.py rins OUT.pkl [--save PLAN.npy] [--time-limit 60]
     .venv/bin/python benchmarks/bench_changes_level.py cpsat OUT.pkl [--hint previous|current]
+    .venv/bin/python benchmarks/bench_changes_level.py centre OUT.pkl [--seed 0] [--nodes 20]
+        [--time-limit 60] [--save PLAN.npy]
 """
 
 from __future__ import annotations
@@ -319,6 +323,31 @@ def rins(args: argparse.Namespace) -> None:
           f"{time.perf_counter() - t1:.1f} s")
 
 
+def centre(args: argparse.Namespace) -> None:
+    """RINS from the centre of the LP's optimal face as the solver runs it (:func:`rins_plan`): the
+    interior-point LP without crossover, every cell within 1e-3 of the previous plan fixed, HiGHS on the rest
+    (``--seed``, ``--nodes``, the previous plan's value as cutoff)."""
+    import numpy as np
+    from ortools.sat import cp_model_pb2
+
+    from capacity_planner.solver.milp import to_milp
+    from capacity_planner.solver.rins import rins_plan
+
+    record = pickle.loads(args.model.read_bytes())
+    message = cp_model_pb2.CpModelProto()
+    message.ParseFromString(record["proto"])
+    m = to_milp(message)
+    assert m is not None
+    t0 = time.perf_counter()
+    answer = rins_plan(m, record["previous"], record["cells"], record["cutoff"], seed=args.seed,
+                       seconds=args.time_limit, nodes=args.nodes)
+    if answer.values is not None and args.save:
+        np.save(args.save, np.asarray(answer.values))
+    print(f"{args.model} seed {args.seed}: from {record['cutoff']:g}, value {answer.value}; "
+          f"{answer.fixed} cells fixed, {answer.lp_iterations} interior-point it., {answer.nodes} nodes, "
+          f"time-stopped {answer.time_stopped}, {time.perf_counter() - t0:.1f} s")
+
+
 def cpsat(args: argparse.Namespace) -> None:
     """The whole captured level with CP-SAT as ``solve`` configures it, hinted with the previous plan
     (complete and feasible) or, as ``solve`` does, with the current job plans' cells."""
@@ -388,8 +417,15 @@ def main() -> None:
     cs.add_argument("--time-limit", type=float, default=30.0)
     cs.add_argument("--seed", type=int, default=0)
     cs.add_argument("--workers", type=int, default=2)
+    ce = sub.add_parser("centre")
+    ce.add_argument("model", type=Path)
+    ce.add_argument("--seed", type=int, default=0)
+    ce.add_argument("--nodes", type=int, default=20)
+    ce.add_argument("--time-limit", type=float, default=60.0)
+    ce.add_argument("--save", type=Path, default=None)
     args = ap.parse_args()
-    {"capture": capture, "highs": highs, "lns": lns, "cpsat": cpsat, "rins": rins}[args.command](args)
+    {"capture": capture, "highs": highs, "lns": lns, "cpsat": cpsat, "rins": rins,
+     "centre": centre}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -340,12 +340,13 @@ def centre(args: argparse.Namespace) -> None:
     assert m is not None
     t0 = time.perf_counter()
     answer = rins_plan(m, record["previous"], record["cells"], record["cutoff"], seed=args.seed,
-                       seconds=args.time_limit, nodes=args.nodes)
+                       seconds=args.time_limit, nodes=args.nodes, rounds=args.rounds)
     if answer.values is not None and args.save:
         np.save(args.save, np.asarray(answer.values))
-    print(f"{args.model} seed {args.seed}: from {record['cutoff']:g}, value {answer.value}; "
-          f"{answer.fixed} cells fixed, {answer.lp_iterations} interior-point it., {answer.nodes} nodes, "
-          f"time-stopped {answer.time_stopped}, {time.perf_counter() - t0:.1f} s")
+    print(f"{args.model} seed {args.seed}: from {record['cutoff']:g}, value {answer.value}; rounds: values "
+          f"{answer.found}, cells fixed {answer.fixed}, nodes {answer.nodes}, s {answer.seconds}; "
+          f"{answer.lp_iterations} interior-point it., time-stopped {answer.time_stopped}, "
+          f"{time.perf_counter() - t0:.1f} s")
 
 
 def cpsat(args: argparse.Namespace) -> None:
@@ -423,6 +424,7 @@ def main() -> None:
     ce.add_argument("--nodes", type=int, default=20)
     ce.add_argument("--time-limit", type=float, default=60.0)
     ce.add_argument("--save", type=Path, default=None)
+    ce.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()
     {"capture": capture, "highs": highs, "lns": lns, "cpsat": cpsat, "rins": rins,
      "centre": centre}[args.command](args)

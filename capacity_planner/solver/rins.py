@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -41,18 +41,28 @@ INTEGRAL_TOLERANCE = 1e-3
 531 (docs/benchmarks.md, "Session 17 (helper D)")."""
 
 
+RESTRICTED_GAP = 0.02
+"""A restricted MIP stops once its plan is within this of its own bound (HiGHS's MIP-interrupt callback: its
+root's separation can run on for 40 s after the plan is found, ignoring node and time limits;
+docs/benchmarks.md, "Session 17 (helper D)"). A fact of the search, not of the clock: the plan does not depend
+on the machine."""
+
+
 class RinsAnswer(NamedTuple):
     """What :func:`rins_plan` returns: ``values`` one integer per column (None when HiGHS found no plan better
-    than the cutoff), ``value`` its objective, ``fixed`` the number of cells fixed, ``lp_iterations`` the
-    interior-point iterations, ``nodes`` the restricted MIP's branch-and-bound nodes, and ``time_stopped``
-    True when the wall clock, not the node limit or a proof, ended the restricted MIP (the plan then
-    depends on the machine's speed)."""
+    than the cutoff), ``value`` its objective; per round, ``fixed`` the cells fixed, ``found`` the value
+    reached (None if none), ``nodes`` the restricted MIP's branch-and-bound nodes and ``seconds`` its wall
+    clock (the LP's included in the first); ``lp_iterations`` the interior-point iterations; ``time_stopped``
+    True when the wall clock, not the node limit, the gap or a proof, ended a round (the plan then depends on
+    the machine's speed)."""
 
     values: list[int] | None
     value: float | None
-    fixed: int
+    fixed: tuple[int, ...]
+    found: tuple[float | None, ...]
+    nodes: tuple[int, ...]
+    seconds: tuple[float, ...]
     lp_iterations: int
-    nodes: int
     time_stopped: bool
 
 
@@ -90,9 +100,43 @@ def centre_of_lp(m: Milp, cutoff: float | None, seconds: float) -> tuple[np.ndar
     return np.asarray(h.getSolution().col_value, dtype=float), iterations
 
 
+def _restricted(m: Milp, reference: np.ndarray, agree: np.ndarray, cutoff: float, *, seed: int,
+                seconds: float, nodes: int) -> tuple[np.ndarray | None, float | None, int, bool]:
+    """HiGHS on ``m`` with the columns ``agree`` fixed at ``reference`` and the row objective <= ``cutoff``
+    - 1 (objectives are integers: only a better plan), one thread: its plan (None if none), value, nodes, and
+    whether its time limit stopped it."""
+    import highspy
+
+    lb, ub = m.lb.copy(), m.ub.copy()
+    lb[agree] = ub[agree] = reference[agree]
+    restricted = dataclasses.replace(m, lb=lb, ub=ub)
+    h = highspy_model(restricted, cutoff_rows(restricted, cutoff - 1.0))
+    for key, value in {"time_limit": max(0.1, seconds), "mip_rel_gap": RESTRICTED_GAP, "threads": 1,
+                       "random_seed": seed, "mip_max_nodes": int(nodes)}.items():
+        h.setOptionValue(key, value)
+
+    def close_enough(kind: int, message: str, out: Any, into: Any, user: Any) -> None:
+        primal, dual = out.mip_primal_bound, out.mip_dual_bound
+        if abs(primal) < highspy.kHighsInf and primal - dual <= RESTRICTED_GAP * abs(primal):
+            into.user_interrupt = True
+
+    h.setCallback(close_enough, None)
+    h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
+    h.run()
+    info = h.getInfo()
+    stopped = h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
+    if info.primal_solution_status != 2:  # kSolutionStatusFeasible: HiGHS holds a plan
+        return None, None, int(info.mip_node_count), stopped
+    values = np.round(np.asarray(h.getSolution().col_value, dtype=float))
+    return values, float(info.objective_function_value) + m.offset, int(info.mip_node_count), stopped
+
+
 def rins_plan(m: Milp, previous: list[int], cells: list[int], cutoff: float, *, seed: int, seconds: float,
-              nodes: int) -> RinsAnswer:
-    """RINS from the centre of the LP's optimal face (see the module's notes).
+              nodes: int, rounds: int = 2) -> RinsAnswer:
+    """RINS from the centre of the LP's optimal face (see the module's notes), in ``rounds`` rounds: the
+    first fixes the cells on which the centre and ``previous`` agree, each later one those on which the
+    centre and the last round's plan agree (the same LP, a new reference: on the captured 160-clinician level
+    where the first round stopped at 542, the second reached 531).
 
     Parameters
     ----------
@@ -105,41 +149,48 @@ def rins_plan(m: Milp, previous: list[int], cells: list[int], cutoff: float, *, 
     cutoff : float
         ``previous``'s objective value: only a better plan is returned.
     seed : int
-        HiGHS ``random_seed`` of the restricted MIP.
+        HiGHS ``random_seed`` of the restricted MIPs.
     seconds : float
-        Wall-clock safety net for the LP and the restricted MIP together.
+        Wall-clock safety net for the LP and the restricted MIPs together.
     nodes : int
-        Branch-and-bound node limit of the restricted MIP.
+        Branch-and-bound node limit of each restricted MIP.
+    rounds : int
+        Restricted MIPs at most (fewer when one finds no better plan).
 
     Returns
     -------
     RinsAnswer
         The plan found (if any) and the counts.
     """
-    import highspy
-
     began = time.perf_counter()
     x, lp_iterations = centre_of_lp(m, cutoff, seconds)
     if x is None:
-        return RinsAnswer(None, None, 0, lp_iterations, 0, time.perf_counter() - began >= seconds)
+        return RinsAnswer(None, None, (), (), (), (), lp_iterations, time.perf_counter() - began >= seconds)
     index = np.asarray(cells, dtype=int)
-    reference = np.asarray(previous, dtype=float)
-    agree = index[np.abs(x[index] - reference[index]) <= INTEGRAL_TOLERANCE]
-    lb, ub = m.lb.copy(), m.ub.copy()
-    lb[agree] = ub[agree] = reference[agree]
-    restricted = dataclasses.replace(m, lb=lb, ub=ub)
-    left = seconds - (time.perf_counter() - began)
-    if left < 0.1:
-        return RinsAnswer(None, None, len(agree), lp_iterations, 0, True)
-    h = highspy_model(restricted, cutoff_rows(restricted, cutoff - 1.0))  # strictly better than the cutoff
-    for key, value in {"time_limit": left, "mip_rel_gap": 0.0, "threads": 1, "random_seed": seed,
-                       "mip_max_nodes": int(nodes)}.items():
-        h.setOptionValue(key, value)
-    h.run()
-    info = h.getInfo()
-    stopped = h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
-    if info.primal_solution_status != 2:  # kSolutionStatusFeasible: HiGHS holds a plan
-        return RinsAnswer(None, None, len(agree), lp_iterations, int(info.mip_node_count), stopped)
-    values = [round(float(v)) for v in h.getSolution().col_value]
-    return RinsAnswer(values, float(info.objective_function_value) + m.offset, len(agree), lp_iterations,
-                      int(info.mip_node_count), stopped)
+    reference, value = np.asarray(previous, dtype=float), None
+    fixed: list[int] = []
+    found: list[float | None] = []
+    counts: list[int] = []
+    times: list[float] = []
+    stopped, mark = False, began
+    for _ in range(rounds):
+        left = seconds - (time.perf_counter() - began)
+        if left < 0.1:
+            stopped = True
+            break
+        agree = index[np.abs(x[index] - reference[index]) <= INTEGRAL_TOLERANCE]
+        plan, reached, n_nodes, timed = _restricted(m, reference, agree, cutoff, seed=seed, seconds=left,
+                                                    nodes=nodes)
+        fixed.append(len(agree))
+        found.append(reached)
+        counts.append(n_nodes)
+        times.append(time.perf_counter() - mark)
+        mark = time.perf_counter()
+        stopped = stopped or timed
+        if plan is None or reached is None:
+            break
+        reference, value, cutoff = plan, reached, reached
+    values = None if value is None else [int(v) for v in reference]
+    seconds_used = tuple(round(t, 1) for t in times)
+    return RinsAnswer(values, value, tuple(fixed), tuple(found), tuple(counts), seconds_used, lp_iterations,
+                      stopped)

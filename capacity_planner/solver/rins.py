@@ -15,10 +15,12 @@ relative interior, so a cell it leaves at 0 or 1 takes that value in *every* opt
 some optimal vertices set to 0 and others to 1 stays fractional. No vertex is chosen, and the point does not
 depend on HiGHS's random seed. Every cell (:math:`x` or :math:`h` variable) at which that point is within
 :data:`INTEGRAL_TOLERANCE` of the previous level's plan is fixed at it; HiGHS solves the rest (one thread, the
-previous plan's value as cutoff, a node limit, the wall clock a safety net). Measured on the 160-clinician
+previous plan's value as cutoff, a node limit, a gap stop, the wall clock a safety net); a second round
+fixes the cells at which the same point agrees with the first round's plan. Measured on the 160-clinician
 ``changes`` levels of two packs at HiGHS seeds 0, 1, 2 (docs/benchmarks.md, "Session 17 (helper D)"): 528
-(optimum 525) at all three seeds on one, 531-532 (best known 531, bound 511) at all three on the other,
-where the vertex RINS gave 541/595/591 and 549/596/588.
+(optimum 525) at all three seeds on one, 531 (optimum 511) at all three on the other, where the vertex RINS
+gave 541/595/591 and 549/596/588; fixing only cells on which the current job plans agree too left the second
+level without a plan in 40 s at two seeds.
 
 The plan is checked by CP-SAT (:func:`capacity_planner.solver.solve._previous_plan`, every rule of the model)
 before it is used; this module only proposes values.
@@ -37,8 +39,8 @@ from capacity_planner.solver.milp import Milp, cutoff_rows, highspy_model
 INTEGRAL_TOLERANCE = 1e-3
 """A cell of the interior-point solution within this of 0 or 1 counts as set there. On the captured
 160-clinician levels the cells are either within 1e-6 of an integer or more than 1e-3 from one (2,997 and
-2,949 fractional at both thresholds); fixing also the cells within 0.1 of the previous plan gave 599 against
-531 (docs/benchmarks.md, "Session 17 (helper D)")."""
+2,949 fractional at both thresholds); with a tolerance of 0.1 (cells where the previous and current plans
+agree) one level's restricted optimum was 599 against 531 (docs/benchmarks.md, "Session 17 (helper D)")."""
 
 
 RESTRICTED_GAP = 0.02

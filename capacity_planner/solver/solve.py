@@ -155,12 +155,13 @@ RINS_LEVELS = frozenset({"changes"})
 than the previous level's by RINS from the centre of the LP's optimal face
 (:mod:`capacity_planner.solver.rins`); a plan found (checked by CP-SAT) replaces the previous plan as the
 level's starting plan, HiGHS-first's cutoff and the plan that stands if nothing better is found. On the
-160-clinician service's ``changes`` level it gave 528 (optimum 525) and 531-532 (bound 511) at HiGHS seeds
-0, 1 and 2, where the level started from 1,104 and 1,092 (docs/benchmarks.md, "Session 17 (helper D)").
-Wall-clock runs are unchanged until measured in the 60 s command."""
+160-clinician service's ``changes`` level (two packs) it gave 528 (optimum 525) and 531 (optimum 511) at
+HiGHS seeds 0, 1 and 2, from 1,104 and 1,092, where RINS from an LP vertex gave 541-595 and 549-596; but it
+took 22-28 s and 44-116 s of a loaded core (docs/benchmarks.md, "Session 17 (helper D)"), more than the
+level has in a 60 s run, so wall-clock runs are unchanged until measured in the 60 s command."""
 RINS_NODES = 20
-"""Branch-and-bound node limit of RINS's restricted MIP (a count: the plan does not depend on the machine's
-speed). The captured levels' restricted MIPs found their plans at the root or within 8 nodes."""
+"""Branch-and-bound node limit of each of RINS's restricted MIPs (a count: the plan does not depend on the
+machine's speed). On the captured levels they stopped (2 % gap or proof) within 0-7 nodes."""
 
 _NOT_FROM_PREVIOUS = UNHINTED_LEVELS | {"changes"}
 #: Levels the per-size surplus cap (Constraints.no_short_surplus, weekday-true supply) cannot change: a plan

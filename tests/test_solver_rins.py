@@ -103,8 +103,11 @@ def test_rins_runs_on_the_changes_level_of_large_models_under_a_work_limit(
 
 def test_rins_leaves_small_models_and_wall_clock_runs_alone(tiny_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """Below ``HIGHS_MAX_VARIABLES`` (the tiny pack as it is), or in wall-clock mode, RINS is not asked."""
+    """Below ``HIGHS_MAX_VARIABLES`` (the tiny pack as it is), or in wall-clock mode, RINS is not asked even
+    when on; and it is off by default (``RINS_LEVELS`` empty)."""
+    assert not solve_module.RINS_LEVELS
     pack, requirements = cp.read_pack(tiny_path), reqs(TINY_DEMAND, rapid=["2ww"])
+    monkeypatch.setattr(solve_module, "RINS_LEVELS", frozenset({"changes"}))
     calls = _spied(monkeypatch)
     run(pack, requirements, work_limit=20.0, time_limit_s=600.0)
     monkeypatch.setattr(solve_module, "HIGHS_MAX_VARIABLES", 0)

@@ -150,15 +150,17 @@ HIGHS_NODES_PER_UNIT = 50
 """With a work limit, HiGHS stops after this many branch-and-bound nodes per work unit of the level (a
 count, so the plan does not depend on the machine's speed); the wall clock is its safety net."""
 
-RINS_LEVELS = frozenset({"changes"})
+RINS_LEVELS: frozenset[str] = frozenset()
 """Levels of models above :data:`HIGHS_MAX_VARIABLES` that, under a work limit, first look for a better plan
 than the previous level's by RINS from the centre of the LP's optimal face
 (:mod:`capacity_planner.solver.rins`); a plan found (checked by CP-SAT) replaces the previous plan as the
-level's starting plan, HiGHS-first's cutoff and the plan that stands if nothing better is found. On the
-160-clinician service's ``changes`` level (two packs) it gave 528 (optimum 525) and 531 (optimum 511) at
-HiGHS seeds 0, 1 and 2, from 1,104 and 1,092, where RINS from an LP vertex gave 541-595 and 549-596; but it
-took 22-28 s and 44-116 s of a loaded core (docs/benchmarks.md, "Session 17 (helper D)"), more than the
-level has in a 60 s run, so wall-clock runs are unchanged until measured in the 60 s command."""
+level's starting plan, HiGHS-first's cutoff and the plan that stands if nothing better is found. **None by
+default** (``{"changes"}`` turns it on). On the 160-clinician service's ``changes`` level (two packs) it gave
+528 (optimum 525) and 531 (optimum 511) at HiGHS seeds 0, 1 and 2, from 1,104 and 1,092, where RINS from an
+LP vertex gave 541-595 and 549-596; but it took 22-28 s and 44-116 s of a loaded core, more than the level has
+in a 60 s run, and under a work limit of 45 HiGHS-first alone already proves 525 (the level 102.7 s without
+RINS, 116.2 s with it, load ~4; docs/benchmarks.md, "Session 17 (helper D)"). Kept, tested, for the 60 s
+command's next split."""
 RINS_NODES = 20
 """Branch-and-bound node limit of each of RINS's restricted MIPs (a count: the plan does not depend on the
 machine's speed). On the captured levels they stopped (2 % gap or proof) within 0-7 nodes."""

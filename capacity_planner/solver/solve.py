@@ -157,7 +157,7 @@ than the previous level's by RINS from the centre of the LP's optimal face
 level's starting plan, HiGHS-first's cutoff and the plan that stands if nothing better is found. **None by
 default** (``{"changes"}`` turns it on). On the 160-clinician service's ``changes`` level (two packs) it gave
 528 (optimum 525) and 531 (optimum 511) at HiGHS seeds 0, 1 and 2, from 1,104 and 1,092, where RINS from an
-LP vertex gave 541-595 and 549-596; but it took 22-28 s and 44-116 s of a loaded core, more than the level has
+LP vertex gave 541-595 and 549-596; but it took 22-28 s and 27-116 s of a shared core, more than the level has
 in a 60 s run, and under a work limit of 45 HiGHS-first alone already proves 525 (the level 102.7 s without
 RINS, 116.2 s with it, load ~4; docs/benchmarks.md, "Session 17 (helper D)"). Kept, tested, for the 60 s
 command's next split."""

@@ -8,7 +8,10 @@ stops. ``highs`` re-solves the whole level with highspy (one thread, the previou
 HiGHS's log shows the root bound after cuts and when a plan is found), ``lns`` runs a large-neighbourhood
 search from the previous plan (a few clinicians or slots free at a time, CP-SAT or HiGHS), printing each
 step's value and counts; ``rins`` fixes the cells on which the previous plan, the current job plans and the
-LP relaxation agree and solves the rest with HiGHS; ``cpsat`` solves the whole level as ``solve``'s CP-SAT.
+LP relaxation agree and solves the rest with HiGHS; ``cpsat`` solves the whole level as ``solve``'s CP-SAT;
+``centre`` runs the solver's RINS from the centre of the LP's optimal face
+(:mod:`capacity_planner.solver.rins`, docs/benchmarks.md "Session 17 (helper D)"); ``bound`` runs HiGHS on the
+whole level with a given cutoff until its bound reaches a share of it (its MIP-interrupt callback).
 
 Usage::
 
@@ -20,6 +23,9 @@ Usage::
         [--hood clinicians|slots] [--size 20] [--step 2] [--time-limit 60] [--start PLAN.npy]
     .venv/bin/python benchmarks/bench_changes_level.py rins OUT.pkl [--save PLAN.npy] [--time-limit 60]
     .venv/bin/python benchmarks/bench_changes_level.py cpsat OUT.pkl [--hint previous|current]
+    .venv/bin/python benchmarks/bench_changes_level.py centre OUT.pkl [--seed 0] [--nodes 20]
+        [--time-limit 60] [--save PLAN.npy]
+    .venv/bin/python benchmarks/bench_changes_level.py bound OUT.pkl --cutoff 531 [--seed 0] [--share 0.95]
 """
 
 from __future__ import annotations
@@ -319,6 +325,72 @@ def rins(args: argparse.Namespace) -> None:
           f"{time.perf_counter() - t1:.1f} s")
 
 
+def centre(args: argparse.Namespace) -> None:
+    """RINS from the centre of the LP's optimal face as the solver runs it (:func:`rins_plan`): the
+    interior-point LP without crossover, every cell within 1e-3 of the previous plan fixed, HiGHS on the rest
+    (``--seed``, ``--nodes``, the previous plan's value as cutoff)."""
+    import numpy as np
+    from ortools.sat import cp_model_pb2
+
+    from capacity_planner.solver.milp import to_milp
+    from capacity_planner.solver.rins import rins_plan
+
+    record = pickle.loads(args.model.read_bytes())
+    message = cp_model_pb2.CpModelProto()
+    message.ParseFromString(record["proto"])
+    m = to_milp(message)
+    assert m is not None
+    t0 = time.perf_counter()
+    answer = rins_plan(m, record["previous"], record["cells"], record["cutoff"], seed=args.seed,
+                       seconds=args.time_limit, nodes=args.nodes, rounds=args.rounds)
+    if answer.values is not None and args.save:
+        np.save(args.save, np.asarray(answer.values))
+    print(f"{args.model} seed {args.seed}: from {record['cutoff']:g}, value {answer.value}; rounds: values "
+          f"{answer.found}, cells fixed {answer.fixed}, nodes {answer.nodes}, s {answer.seconds}; "
+          f"{answer.lp_iterations} interior-point it., time-stopped {answer.time_stopped}, "
+          f"{time.perf_counter() - t0:.1f} s")
+
+
+def bound(args: argparse.Namespace) -> None:
+    """HiGHS on the whole level (one thread), ``--cutoff`` as its cutoff row, stopped by its MIP-interrupt
+    callback once its dual bound reaches ``--share`` of the cutoff (a fact of the search, not of the clock:
+    HiGHS's ``simplex_iteration_limit`` does not stop its MIP, and its root stall ignores the time limit);
+    prints when the bound passed 90 % and the share, as (bound, nodes, callbacks, seconds)."""
+    import highspy
+    from ortools.sat import cp_model_pb2
+
+    from capacity_planner.solver.milp import cutoff_rows, highspy_model, to_milp
+
+    record = pickle.loads(args.model.read_bytes())
+    message = cp_model_pb2.CpModelProto()
+    message.ParseFromString(record["proto"])
+    m = to_milp(message)
+    assert m is not None
+    h = highspy_model(m, cutoff_rows(m, args.cutoff))
+    for key, value in {"threads": 1, "random_seed": args.seed, "time_limit": args.time_limit}.items():
+        h.setOptionValue(key, value)
+    t0, calls, marks = time.perf_counter(), [0], {}
+
+    def watch(kind: int, message: str, out: Any, into: Any, user: Any) -> None:
+        calls[0] += 1
+        dual = out.mip_dual_bound + m.offset
+        for share in (0.9, args.share):
+            if dual >= share * args.cutoff and share not in marks:
+                seconds = round(time.perf_counter() - t0, 1)
+                marks[share] = (round(dual, 1), out.mip_node_count, calls[0], seconds)
+        if dual >= args.share * args.cutoff:
+            into.user_interrupt = True
+
+    h.setCallback(watch, None)
+    h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
+    h.run()
+    info = h.getInfo()
+    status = h.modelStatusToString(h.getModelStatus())
+    print(f"{args.model} cutoff {args.cutoff:g} seed {args.seed}: {status}, "
+          f"bound {info.mip_dual_bound + m.offset:.1f}, callbacks {calls[0]}, passed {marks}, "
+          f"{time.perf_counter() - t0:.1f} s")
+
+
 def cpsat(args: argparse.Namespace) -> None:
     """The whole captured level with CP-SAT as ``solve`` configures it, hinted with the previous plan
     (complete and feasible) or, as ``solve`` does, with the current job plans' cells."""
@@ -388,8 +460,22 @@ def main() -> None:
     cs.add_argument("--time-limit", type=float, default=30.0)
     cs.add_argument("--seed", type=int, default=0)
     cs.add_argument("--workers", type=int, default=2)
+    ce = sub.add_parser("centre")
+    ce.add_argument("model", type=Path)
+    ce.add_argument("--seed", type=int, default=0)
+    ce.add_argument("--nodes", type=int, default=20)
+    ce.add_argument("--time-limit", type=float, default=60.0)
+    ce.add_argument("--save", type=Path, default=None)
+    ce.add_argument("--rounds", type=int, default=2)
+    bo = sub.add_parser("bound")
+    bo.add_argument("model", type=Path)
+    bo.add_argument("--cutoff", type=float, required=True)
+    bo.add_argument("--seed", type=int, default=0)
+    bo.add_argument("--share", type=float, default=0.95)
+    bo.add_argument("--time-limit", type=float, default=120.0)
     args = ap.parse_args()
-    {"capture": capture, "highs": highs, "lns": lns, "cpsat": cpsat, "rins": rins}[args.command](args)
+    {"capture": capture, "highs": highs, "lns": lns, "cpsat": cpsat, "rins": rins,
+     "centre": centre, "bound": bound}[args.command](args)
 
 
 if __name__ == "__main__":

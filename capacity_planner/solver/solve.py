@@ -43,6 +43,7 @@ that hits it is no longer reproducible (its summary says so).
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import os
 import time
@@ -148,6 +149,21 @@ other 353 nodes against 730) in the trust pack: not better on every model, so th
 HIGHS_NODES_PER_UNIT = 50
 """With a work limit, HiGHS stops after this many branch-and-bound nodes per work unit of the level (a
 count, so the plan does not depend on the machine's speed); the wall clock is its safety net."""
+
+RINS_LEVELS: frozenset[str] = frozenset()
+"""Levels of models above :data:`HIGHS_MAX_VARIABLES` that, under a work limit, first look for a better plan
+than the previous level's by RINS from the centre of the LP's optimal face
+(:mod:`capacity_planner.solver.rins`); a plan found (checked by CP-SAT) replaces the previous plan as the
+level's starting plan, HiGHS-first's cutoff and the plan that stands if nothing better is found. **None by
+default** (``{"changes"}`` turns it on). On the 160-clinician service's ``changes`` level (two packs) it gave
+528 (optimum 525) and 531 (optimum 511) at HiGHS seeds 0, 1 and 2, from 1,104 and 1,092, where RINS from an
+LP vertex gave 541-595 and 549-596; but it took 22-28 s and 27-116 s of a shared core, more than the level has
+in a 60 s run, and under a work limit of 45 HiGHS-first alone already proves 525 (the level 102.7 s without
+RINS, 116.2 s with it, load ~4; docs/benchmarks.md, "Session 17 (helper D)"). Kept, tested, for the 60 s
+command's next split."""
+RINS_NODES = 20
+"""Branch-and-bound node limit of each of RINS's restricted MIPs (a count: the plan does not depend on the
+machine's speed). On the captured levels they stopped (2 % gap or proof) within 0-7 nodes."""
 
 _NOT_FROM_PREVIOUS = UNHINTED_LEVELS | {"changes"}
 #: Levels the per-size surplus cap (Constraints.no_short_surplus, weekday-true supply) cannot change: a plan
@@ -639,6 +655,9 @@ class _Run:
         n_variables = len(self.model.cp.proto.variables)
         search.small = n_variables <= HIGHS_MAX_VARIABLES
         search.highs_after_size = n_variables <= HIGHS_AFTER_MAX_VARIABLES
+        full = search.budget
+        if not search.small:
+            search.budget = max(0.01, full - self.rins_first(search))
         budget, work, previous = search.budget, search.work, search.previous
         most = HIGHS_FIRST_MAX_VARIABLES if work is not None else HIGHS_MAX_VARIABLES
         if search.proven is None and search.level.name in HIGHS_LEVELS and self.hint is not None \
@@ -653,7 +672,48 @@ class _Run:
             if work is not None and answer.time_stopped:
                 self.wall_stopped = True  # stopped by the wall clock before its node limit
             if search.proven is None:
-                search.budget = max(0.01, budget - (time.perf_counter() - search.t0))
+                search.budget = max(0.01, full - (time.perf_counter() - search.t0))
+
+    def rins_first(self, search: _Search) -> float:
+        """Under a work limit, on a level of :data:`RINS_LEVELS` of a model above :data:`HIGHS_MAX_VARIABLES`
+        with a previous plan: RINS (:func:`capacity_planner.solver.rins.rins_plan`, :data:`RINS_NODES`
+        nodes, the level's wall clock as a safety net). A plan better than the previous one, once CP-SAT has
+        checked it with its cells fixed, becomes ``search.previous``. Nothing changes without :mod:`highspy`
+        or when the model has a rule the translation does not cover.
+
+        Parameters
+        ----------
+        search : _Search
+            The level's search; ``previous`` may change.
+
+        Returns
+        -------
+        float
+            Wall-clock seconds used (0 when RINS was not run).
+        """
+        previous, began = search.previous, time.perf_counter()
+        if search.work is None or search.level.name not in RINS_LEVELS or search.proven is not None \
+                or not search.found or previous is None or importlib.util.find_spec("highspy") is None:
+            return 0.0
+        from capacity_planner.solver.milp import to_milp
+        from capacity_planner.solver.rins import rins_plan
+
+        milp_model = to_milp(self.model.cp.proto)
+        if milp_model is None:
+            return time.perf_counter() - began
+        v = self.model.variables
+        cells = [var.index for var in (*v.x.values(), *v.h.values())]
+        answer = rins_plan(milp_model, [int(x) for x in previous.response_proto.solution], cells,
+                           previous.objective_value, seed=self.seed, seconds=search.budget, nodes=RINS_NODES)
+        if answer.time_stopped:
+            self.wall_stopped = True  # stopped by the wall clock before its node limit
+        if answer.values is not None and answer.value is not None:
+            values = answer.values
+            checked, ok = _previous_plan(self.model, [(var, values[var.index]) for var in v.all_vars()],
+                                         self.seed)
+            if ok and checked.objective_value < previous.objective_value - 0.5:
+                search.previous = checked
+        return time.perf_counter() - began
 
     def share_with_highs_after(self, search: _Search) -> None:
         """Keep the level's budgets, and when HiGHS may follow CP-SAT (:data:`HIGHS_AFTER_LEVELS`, models up

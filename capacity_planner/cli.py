@@ -193,6 +193,7 @@ def convert(pack: Path | None, dest: Path, table_format: str) -> None:
 
     _stage(f"Reading {pack or 'the embedded sample'}…")
     loaded = read_pack(pack)
+    _print_warnings(loaded)
     _stage(f"Writing {dest}…")
     written = write_pack(loaded, dest, table_format)  # type: ignore[arg-type]
     click.echo(f"Wrote {written}")
@@ -344,6 +345,7 @@ def plan(pack: Path | None, out: Path, time_limit: float | None, work_limit: flo
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler needs --executor dask")
     loaded = read_pack(pack, purpose="plan")
+    _print_warnings(loaded)
 
     def progress(level: str, best: float, bound: float, elapsed: float) -> None:
         from capacity_planner.console import progress_words  # plain words (issue 17)
@@ -429,6 +431,7 @@ def scenarios(ctx: click.Context, paths: tuple[Path, ...], out: Path, executor: 
     if len(toml) > 1 or len(packs) > 1:
         raise click.UsageError("give at most one PACK (folder or .xlsx) and one SCENARIOS.toml")
     loaded = read_pack(packs[0] if packs else None, purpose="plan")
+    _print_warnings(loaded)
     spec = toml[0] if toml else example_scenarios_path()
     table = run_scenarios(loaded, spec, out, executor=executor, scheduler=scheduler,  # type: ignore[arg-type]
                           max_workers=max_workers, time_limit_s=time_limit, anonymise=anonymise,
@@ -515,6 +518,7 @@ def frontier(pack: Path | None, out: Path, budgets: str, levers: str | None, wor
 
     amounts = parse_budgets(budgets)
     loaded = read_pack(pack, purpose="plan")
+    _print_warnings(loaded)
     lever_list = [x.strip() for x in levers.split(",") if x.strip()] if levers else None
     problems = lever_problems(loaded, lever_list or [])
     if problems:
@@ -679,6 +683,7 @@ def serve(pack: Path | None, out: Path, time_limit: float, workers: int, port: i
         raise click.ClickException(f"serve needs the web extra ({exc.name} is missing): "
                                    'pip install "capacity_planner[serve]"') from exc
     loaded = read_pack(pack, purpose="plan")
+    _print_warnings(loaded)
     check_output_folder(out, inputs=pack_inputs(loaded))  # refuse before planning, not at Agree
     _stage(f"Planning the proposal for {loaded.settings.name}: {len(loaded.clinicians)} clinicians")
     from capacity_planner.application import plan_pack

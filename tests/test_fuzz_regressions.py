@@ -125,3 +125,32 @@ def test_a_header_only_delivered_table_gives_one_message(tiny_path: Path, tmp_pa
     (quiet / "referrals.csv").write_text((pack / "referrals.csv").read_text())
     errors = [p for p in validate_pack(quiet) if p.severity == "error"]
     assert len(errors) == 1 and "and the pack has no delivered table" in errors[0].message
+
+
+def test_every_command_that_reads_a_pack_prints_its_warnings(tiny_path: Path, tmp_path: Path) -> None:
+    """``plan``, ``scenarios``, ``frontier``, ``serve`` and ``convert`` read the pack and went on without a
+    word about what they ignored (session 17: only ``validate``, ``template`` and ``review`` printed the
+    pack's warnings). Each now prints them before its own output; ``serve`` before it refuses a foreign
+    output folder."""
+    pack = _with_unknown_setting(tiny_path, tmp_path / "p")
+    shown = "  - warning: pack.toml, column planning2.foo: value '1': unknown setting: ignored"
+    runner = CliRunner()
+    fast = ["--work-limit", "2", "--workers", "1"]
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "budget.xlsx").write_text("x", encoding="utf-8")
+    scenarios = tmp_path / "one.toml"
+    scenarios.write_text('[[scenario]]\nname = "dna"\ndna_rate = { relative = -0.25 }\n', encoding="utf-8")
+    runs = {
+        "plan": (["plan", str(pack), "--out", str(tmp_path / "o"), "--no-report", *fast], 0),
+        "scenarios": (["scenarios", str(pack), str(scenarios), "--out", str(tmp_path / "s"), "--work-limit", "1",
+                       "--executor", "serial"], 0),
+        "frontier": (["frontier", str(pack), "--budgets", "0", "--out", str(tmp_path / "f"), "--work-limit", "2"],
+                     0),
+        "serve": (["serve", str(pack), "--no-browser", "--out", str(foreign)], 2),
+        "convert": (["convert", str(pack), "--to", str(tmp_path / "c.xlsx")], 0),
+    }
+    for name, (args, code) in runs.items():
+        result = runner.invoke(cli, args)
+        assert result.exit_code == code, (name, result.output)
+        assert shown in result.output, name

@@ -57,3 +57,53 @@ def test_everyone_on_leave_all_year_buys_sessions_within_a_budget(tiny_path: Pat
                                       str(tmp_path / "f"), "--work-limit", "5"])
     assert result.exit_code == 0, result.output
     assert "£1,000,000" in result.output and "internal error" not in result.output
+
+
+# ---- Session 17 fuzz (helper B): extracts as analysts export them (DEVELOPMENT.md, "Session 17 fuzz") ----
+def _referral_dates(tiny_path: Path, folder: Path, dates: list[str]) -> Path:
+    """The tiny pack with its referral dates rewritten (one per row, in order)."""
+    shutil.copytree(tiny_path, folder)
+    lines = (folder / "referrals.csv").read_text().splitlines()
+    assert len(dates) == len(lines) - 1
+    rows = [f"{d},{line.split(',', 1)[1]}" for d, line in zip(dates, lines[1:], strict=True)]
+    (folder / "referrals.csv").write_text(lines[0] + "\n" + "\n".join(rows) + "\n")
+    return folder
+
+
+def _demand(pack: Path, out: Path) -> str:
+    result = CliRunner().invoke(cli, ["demand", str(pack), "--out", str(out), "--no-charts"])
+    assert result.exit_code == 0, result.output
+    return (out / "requirements.csv").read_text()
+
+
+def test_referral_dates_with_a_time_zone_are_read_as_written(tiny_path: Path, tmp_path: Path) -> None:
+    """Dates with a time and a time zone (2026-01-05T00:00:00+01:00, ...Z, a mix of offsets, as a system
+    exporting ISO 8601 writes them) made pandas return a time-zone-aware column: ``.dt`` on it raised
+    AttributeError, a mix of offsets ValueError (exit 1 in validate, demand, backtest, plan). They are read
+    as the date written (the wall-clock date, as a Parquet timestamp with a time zone is), so demand is
+    the same as with plain dates; a UK date with a time (05/01/2026 09:30, Excel's UK CSV) too."""
+    plain = (tiny_path / "referrals.csv").read_text().splitlines()[1:]
+    dates = [line.split(",")[0] for line in plain]
+    expected = _demand(tiny_path, tmp_path / "plain")
+    zoned = [f"{d}T00:00:00+01:00" if i % 2 else f"{d}T23:30:00Z" for i, d in enumerate(dates)]
+    uk_time = [f"{d[8:10]}/{d[5:7]}/{d[:4]} 09:30" for d in dates]
+    for name, written in (("zoned", zoned), ("uk_time", uk_time)):
+        pack = _referral_dates(tiny_path, tmp_path / name, written)
+        assert _demand(pack, tmp_path / f"out_{name}") == expected, name
+
+
+def test_us_two_digit_year_and_serial_dates_are_refused_with_what_they_look_like(
+        tiny_path: Path, tmp_path: Path) -> None:
+    """A US date (01/13/2026), a two-digit year (05/01/26) and an Excel serial saved as a number (46027) were
+    all refused as "not a real date", the US one without saying that the column's other dates (day <= 12)
+    were read with day and month swapped. Each is refused (exit 2, nothing written) naming what it looks
+    like."""
+    dates = ["2026-01-05", "01/13/2026", "05/01/26", "46027", "2026-01-09", "2026-01-12"]
+    pack = _referral_dates(tiny_path, tmp_path / "p", dates)
+    result = CliRunner().invoke(cli, ["demand", str(pack), "--out", str(tmp_path / "out"), "--no-charts"])
+    assert result.exit_code == 2, result.output
+    out = " ".join(result.output.split())
+    assert "row 3, column referral_date: value '01/13/2026'" in out and "US date" in out
+    assert "row 4, column referral_date: value '05/01/26'" in out and "two-digit year" in out
+    assert "row 5, column referral_date: value '46027'" in out and "Excel date serial" in out
+    assert not (tmp_path / "out").exists()

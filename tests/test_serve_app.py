@@ -118,6 +118,37 @@ def test_agree_writes_the_packs_and_refuses_a_foreign_folder(client, session, tm
     assert refused.status_code == 409 and "mine.txt" in refused.text
 
 
+def test_a_refused_agree_leaves_the_meeting_record_as_it_was(client, session, tmp_path):
+    """Agree onto a folder holding a user's file is refused (409), and the record did say "Agreed: version 1"
+    all the same, so the next Agree wrote a meeting record with an agreement that never happened (session
+    17 fuzz). The record is as it was."""
+    (tmp_path / "meeting").mkdir()
+    (tmp_path / "meeting" / "mine.txt").write_text("not the tool's", encoding="utf-8")
+    record = list(session.record)
+    assert client.post(f"/{TOKEN}/agree").status_code == 409
+    assert session.record == record
+    assert (tmp_path / "meeting" / "mine.txt").read_text(encoding="utf-8") == "not the tool's"
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "9" * 5000, "\uff11", "-1", "1.0", " "])
+def test_compare_refuses_odd_version_numbers_without_a_server_error(session, tmp_path, value):
+    """``a=²`` passed str.isdigit and int() refused it; 5,000 digits passed too and int() refused more
+    than 4,300: both a 500 (session 17 fuzz). Each is a 400 naming the field and the versions there are."""
+    client = TestClient(create_app(session, TOKEN, tmp_path / "m"), base_url="http://127.0.0.1",
+                        raise_server_exceptions=False)
+    for params in ({"a": "1", "b": value}, {"a": value, "b": "1"}):
+        page = client.get(f"/{TOKEN}/compare", params=params)
+        assert page.status_code == 400 and "not a version of this meeting; expected one of 1" in page.text
+
+
+def test_an_unknown_clinician_is_named_as_typed(client, session):
+    """An ID not on the page got a NUL in front (so that a real ID behind a pseudonym cannot match), and
+    the message showed it: clinician "\\x00C99" (session 17 fuzz). The message names the ID as typed."""
+    page = client.post(f"/{TOKEN}/action", data={"kind": "lock", "clinician": " C99 ", "slot": "Mon-AM"})
+    assert page.status_code == 400 and "\u201cC99\u201d" in page.text and "\x00" not in page.text
+    assert session.pending == []
+
+
 def test_serve_command_plans_then_serves_on_loopback(monkeypatch, tmp_path):
     from click.testing import CliRunner
 

@@ -149,6 +149,43 @@ def test_an_unknown_clinician_is_named_as_typed(client, session):
     assert session.pending == []
 
 
+def test_a_form_body_is_refused_by_its_size_before_it_is_read(session, tmp_path):
+    """The form was read whole before its size was checked (a 1 GB body held in memory), and a client
+    that went away mid-body (Content-Length larger than what it sent) raised ClientDisconnect, printed as
+    a traceback in the meeting's console (session 17 fuzz). A declared or sent body beyond the limit is
+    refused unread (400); a client gone mid-body gets a plain 400, nothing changed, nothing printed."""
+    import asyncio
+
+    app = create_app(session, TOKEN, tmp_path / "m")
+
+    def call(headers: list[tuple[bytes, bytes]], messages: list[dict]) -> tuple[int, int]:
+        sent: list[dict] = []
+        inbox = list(messages)
+
+        async def receive() -> dict:
+            return inbox.pop(0) if inbox else {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": f"/{TOKEN}/action", "raw_path": b"",
+                 "query_string": b"", "headers": [(b"host", b"127.0.0.1"), *headers], "scheme": "http",
+                 "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 5000), "root_path": "",
+                 "http_version": "1.1"}
+        asyncio.run(app(scope, receive, send))
+        return sent[0]["status"], len(inbox)
+
+    form = [(b"content-type", b"application/x-www-form-urlencoded")]
+    part = {"type": "http.request", "body": b"x" * 4_000, "more_body": True}
+    status, unread = call([*form, (b"content-length", b"1000000000")], [dict(part) for _ in range(5)])
+    assert status == 400 and unread == 5  # refused by its declared length, nothing read
+    status, unread = call(form, [dict(part) for _ in range(5)])
+    assert status == 400 and unread == 2  # refused once beyond 10,000 bytes, the rest unread
+    status, _ = call([*form, (b"content-length", b"100")], [{"type": "http.disconnect"}])
+    assert status == 400
+    assert session.pending == [] and len(session.versions) == 1
+
+
 def test_serve_command_plans_then_serves_on_loopback(monkeypatch, tmp_path):
     from click.testing import CliRunner
 

@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
@@ -83,9 +84,17 @@ class MeetingApp:
                             status_code=403, headers=self._headers())
 
     async def _form(self, request: Request) -> dict[str, str]:
-        body = await request.body()
-        if len(body) > MAX_FORM_BYTES:
-            raise MeetingError(["the form sent is too large"])
+        # Read at most MAX_FORM_BYTES + 1 bytes, refusing a larger declared length unread: a form is a few
+        # hundred bytes, and a body read whole before its size was checked could fill the memory.
+        too_large = MeetingError([f"the form sent is too large (at most {MAX_FORM_BYTES:,} bytes)"])
+        declared = request.headers.get("content-length", "").strip()
+        if declared.isascii() and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+            raise too_large
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM_BYTES:
+                raise too_large
         try:
             return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20))
         except (UnicodeDecodeError, ValueError) as exc:
@@ -105,6 +114,8 @@ class MeetingApp:
                 return self._page(exc.problems, status=400)
             except OutputFolderError as exc:
                 return self._page([Problem("output folder", str(exc))], status=409)
+            except ClientDisconnect:  # the browser went away mid-request: no one to answer, nothing done
+                return Response(status_code=400)
         return endpoint
 
     # ---- pages ----------------------------------------------------------------------------------

@@ -22,7 +22,10 @@ from capacity_planner._version import __version__
 from capacity_planner.errors import CapacityPlannerError, PackValidationError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from capacity_planner.application import PlanRun
+    from capacity_planner.errors import Problem
     from capacity_planner.plan_summary import PartRecord
 
 EXIT_SCENARIOS_FAILED = 4
@@ -77,6 +80,13 @@ def _disk_problem(exc: BaseException) -> str | None:
         return None
     return (f"cannot write {exc.filename or 'the outputs'}: {_DISK_ERRORS[exc.errno]}. Nothing was written; "
             "free some space (or choose another --out) and run again.")
+
+
+def _print_warnings(warnings: Sequence[Problem]) -> None:
+    """The pack's warnings, as validate prints them: a run that goes on says what it found odd (a referral
+    dated before 2000, repeated rows; session 17 fuzz), rather than only `validate` saying it."""
+    for w in warnings:
+        click.echo(f"  - {w}")
 
 
 def _print_problems(exc: PackValidationError) -> None:
@@ -285,6 +295,7 @@ def demand(pack: Path | None, out: Path, no_charts: bool, all_charts: bool) -> N
     loaded = read_pack(pack, purpose="demand", appointment_rows=False)  # counts suffice (issue 16)
     if no_charts and all_charts:
         raise click.UsageError("--no-charts and --all-charts contradict each other; give one")
+    _print_warnings(loaded.warnings)
     run = run_demand(loaded, out, charts=False if no_charts else ("all" if all_charts else True),
                      workers=fork_workers())
     click.echo(format_requirements_table(run.demand))
@@ -549,7 +560,9 @@ def backtest(pack: Path | None, out: Path) -> None:
     from capacity_planner.pack.read import read_pack
     from capacity_planner.workflow import pack_inputs, staged_output
 
-    loaded, _ = history_before(read_pack(pack, purpose="demand"))
+    read = read_pack(pack, purpose="demand")
+    _print_warnings(read.warnings)
+    loaded, _ = history_before(read)
     check_output_folder(out, inputs=pack_inputs(loaded))
     table = backtest_pack(loaded)
     with staged_output(out, "backtest", pack_inputs(loaded)) as stage:

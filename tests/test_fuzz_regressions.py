@@ -107,3 +107,22 @@ def test_us_two_digit_year_and_serial_dates_are_refused_with_what_they_look_like
     assert "row 4, column referral_date: value '05/01/26'" in out and "two-digit year" in out
     assert "row 5, column referral_date: value '46027'" in out and "Excel date serial" in out
     assert not (tmp_path / "out").exists()
+
+
+def test_referrals_before_2000_and_repeated_rows_are_warned_of_in_demand(tiny_path: Path,
+                                                                           tmp_path: Path) -> None:
+    """A referral dated 1900-01-01 (a PAS placeholder) or 1998 (a mistyped year) was left out of the demand
+    history without a word, and an aggregated extract appended twice was counted twice, also without a
+    word; `demand` printed none of the pack's warnings. Each is a warning naming the row, printed by
+    `demand` and `backtest` as by `validate`, and the run goes on (exit 0)."""
+    pack = tmp_path / "p"
+    shutil.copytree(tiny_path, pack)
+    lines = (pack / "referrals.csv").read_text().splitlines()
+    rows = [lines[1].replace("2026-01-05", "1900-01-01"), *lines[2:], lines[3]]
+    (pack / "referrals.csv").write_text(lines[0] + "\n" + "\n".join(rows) + "\n")
+    result = CliRunner().invoke(cli, ["demand", str(pack), "--out", str(tmp_path / "out"), "--no-charts"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "warning: referrals.csv, row 2, column referral_date: value '1900-01-01': referral dated before " \
+           "2000" in out
+    assert "1 row(s) repeat an earlier row exactly (the first: row 8 repeats row 4)" in out

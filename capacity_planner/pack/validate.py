@@ -475,6 +475,44 @@ def check_weekly_cover(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
                    "a 1-in-N rota covers every week already)", "warning")
 
 
+OLDEST_REFERRAL = pd.Timestamp("2000-01-01")  # before it, a placeholder (1900-01-01) or a mistyped year
+
+
+def check_referral_rows(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """Warn of referral rows an extract gets wrong without an unreadable cell (session 17 fuzz).
+
+    * A referral dated before 2000: a PAS placeholder (1900-01-01) or a mistyped year (1998 for 2025). It
+      lies outside any demand history a plan uses, so it was left out of the demand without a word.
+    * Rows repeating an earlier row exactly when the table has a ``count`` column: an aggregated extract
+      holds one row per date, activity and priority, so a repeat is most often the extract pasted or
+      appended twice, and each repeat was counted as more referrals. (Without ``count`` a row is one
+      referral and repeats are expected.)
+    Warnings, not errors: the run goes on, and the rows are named so the user can check them.
+    """
+    if "referrals" not in frames:
+        return
+    f = frames["referrals"]
+    old = (f["referral_date"] < OLDEST_REFERRAL).fillna(False).to_numpy(dtype=bool)
+    frame_rows(sink, raw, "referrals", f, old, "referral_date", f["referral_date"],
+               "referral dated before 2000: a placeholder date or a mistyped year? It is outside the demand "
+               "history, so it is not counted as demand; correct the year or delete the row", "warning")
+    table = raw.tables.get("referrals")
+    if table is None or "count" not in table.frame.columns or "count" not in f.columns:
+        return
+    key = [c for c in ("referral_date", "activity_id", "priority", "count") if c in f.columns]
+    repeats = f.duplicated(subset=key, keep="first").to_numpy(dtype=bool)
+    if repeats.any():
+        first = int(np.flatnonzero(repeats)[0])
+        earlier = f.iloc[:first][(f.iloc[:first][key] == f.iloc[first][key]).all(axis=1)]
+        sink.add(Problem(
+            table_source(raw, "referrals"),
+            f"{int(repeats.sum()):,} row(s) repeat an earlier row exactly (the first: row "
+            f"{int(f['_row'].iloc[first])} repeats row {int(earlier['_row'].iloc[0])}); each is counted as "
+            f"more referrals ({int(f['count'][repeats].sum()):,} in all). If the extract was pasted or "
+            "appended twice, delete the repeats", int(f["_row"].iloc[first]), " + ".join(key),
+            severity="warning"))
+
+
 def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: ProblemSink) -> None:
     """Run every cross-table rule."""
     check_references(raw, frames, sink)
@@ -484,6 +522,7 @@ def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: Prob
     check_spa_ceiling(raw, frames, sink)
     check_skill_floors(raw, frames, sink)
     check_dates(raw, frames, start, sink)
+    check_referral_rows(raw, frames, sink)
     check_grid(raw, frames, sink)
     check_job_plans(raw, frames, sink)
     check_requirements(raw, frames, sink)

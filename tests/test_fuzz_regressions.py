@@ -126,3 +126,15 @@ def test_referrals_before_2000_and_repeated_rows_are_warned_of_in_demand(tiny_pa
     assert "warning: referrals.csv, row 2, column referral_date: value '1900-01-01': referral dated before " \
            "2000" in out
     assert "1 row(s) repeat an earlier row exactly (the first: row 8 repeats row 4)" in out
+
+
+def test_a_referral_in_the_planning_year_is_named_as_written(tiny_path: Path, tmp_path: Path) -> None:
+    """A US date 01/06/2026 (6 January) is read day first as 1 June 2026, after the plan start: the message
+    named it '2026-06-01', a date the user never wrote, hiding the swap (session 17 fuzz). It names the
+    cell as written."""
+    dates = ["2026-01-05", "2026-01-06", "01/06/2026", "2026-01-13", "2026-01-19", "2026-01-20"]
+    pack = _referral_dates(tiny_path, tmp_path / "p", dates)
+    result = CliRunner().invoke(cli, ["validate", str(pack), "--for", "demand"])
+    assert result.exit_code == 2, result.output
+    out = " ".join(result.output.split())
+    assert "row 4, column referral_date: value '01/06/2026': referral dated on or after the plan start" in out

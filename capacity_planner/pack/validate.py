@@ -137,6 +137,22 @@ def review_weeks_end(frames: Frames) -> pd.Timestamp | None:
     return pd.Timestamp(frames["delivered"]["week_start"].max()) + pd.Timedelta(days=7)
 
 
+def as_written(raw: RawPack, table: str, frame: pd.DataFrame, column: str) -> pd.Series:
+    """``frame[column]`` as its cells were written, for messages: a US date 01/08/2027 read day first is
+    named as the user wrote it, not as the 2027-08-01 it was read as (session 17 fuzz). The parsed values
+    when the raw cells cannot be matched to the frame's rows one to one (a grouped extract)."""
+    rt = raw.tables.get(table)
+    if rt is None or column not in rt.frame.columns or "_row" not in frame.columns:
+        return frame[column]
+    rows = pd.Index(rt.rows)
+    if not rows.is_unique:
+        return frame[column]
+    pos = rows.get_indexer(frame["_row"].to_numpy())
+    if (pos < 0).any():
+        return frame[column]
+    return pd.Series(rt.frame[column].to_numpy()[pos], index=frame.index)
+
+
 def check_dates(raw: RawPack, frames: Frames, start: dt.date | None, sink: ProblemSink) -> None:
     """History before the plan start; e-roster weeks are Mondays inside the planning year.
 
@@ -149,7 +165,8 @@ def check_dates(raw: RawPack, frames: Frames, start: dt.date | None, sink: Probl
         end = review_weeks_end(frames)
         if end is not None:
             after &= f["referral_date"] >= end
-        frame_rows(sink, raw, "referrals", f, after.to_numpy(dtype=bool), "referral_date", f["referral_date"],
+        frame_rows(sink, raw, "referrals", f, after.to_numpy(dtype=bool), "referral_date",
+                   as_written(raw, "referrals", f, "referral_date"),
               f"referral dated on or after the plan start ({start.isoformat()}): history must end "
               "before the planning year (pack.toml planning.start); referrals after it are accepted only "
               "within the weeks of the delivered extract, as actual demand for the quarterly review")
@@ -493,7 +510,8 @@ def check_referral_rows(raw: RawPack, frames: Frames, sink: ProblemSink) -> None
         return
     f = frames["referrals"]
     old = (f["referral_date"] < OLDEST_REFERRAL).fillna(False).to_numpy(dtype=bool)
-    frame_rows(sink, raw, "referrals", f, old, "referral_date", f["referral_date"],
+    frame_rows(sink, raw, "referrals", f, old, "referral_date",
+               as_written(raw, "referrals", f, "referral_date"),
                "referral dated before 2000: a placeholder date or a mistyped year? It is outside the demand "
                "history, so it is not counted as demand; correct the year or delete the row", "warning")
     table = raw.tables.get("referrals")

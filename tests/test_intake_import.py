@@ -263,6 +263,22 @@ def test_an_empty_staff_list_does_not_empty_the_base_packs_clinicians(tmp_path: 
     assert not (tmp_path / "p").exists()
 
 
+
+def test_a_priority_code_no_mapping_entry_matches_is_warned_of(tmp_path: Path) -> None:
+    """PRIORITY_TYPE 4 (no such NHS code) or 1.0 (a code Excel turned into a number) matched no entry of
+    [referrals.values.priority] and was written as the priority "4" or "1.0" without a word (session 17
+    fuzz). The import goes on and warns, naming the extract column, the values and the first row."""
+    mappings = mappings_next_to(tmp_path)
+    extract = pd.read_csv(example_mapping_paths()[0].with_suffix(".csv"), dtype=str, keep_default_na=False)
+    given = extract["PRIORITY_TYPE"] != ""
+    extract.loc[given, "PRIORITY_TYPE"] = np.where(extract.index[given] % 2 == 0, "4", "1.0")
+    extract.to_csv(tmp_path / "sus_outpatients.csv", index=False)
+    result = CliRunner().invoke(cli, ["import", *map(str, mappings), "--out", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "sus_outpatients.csv (mapped to referrals), column PRIORITY_TYPE (as priority): " in out
+    assert "matches ('1.0', '4'): kept as written (first on row" in out
+
 def tiny_pack() -> Path:
     """The committed tiny test pack (tests/data/tiny)."""
     from pathlib import Path

@@ -236,7 +236,36 @@ def _mapped(tm: TableMapping, extract: RawTable, problems: list[Problem]) -> Raw
     mapped = pd.DataFrame({r.target: _fill(r, rows, tm.values.get(r.target, {})) for r in tm.columns},
                           index=rows.index)
     source = f"{extract.source} (mapped to {tm.table})"
+    problems.extend(_unmatched_codes(tm, rows, extract.rows[keep], source))
     return RawTable(tm.table, source, mapped, extract.rows[keep], extract.typed)
+
+
+def _unmatched_codes(tm: TableMapping, rows: pd.DataFrame, row_numbers: np.ndarray,
+                     source: str) -> list[Problem]:
+    """A warning for each free-text pack column (referrals.priority) whose extract values no entry of its
+    ``values`` table matches: they were kept as written without a word (PRIORITY_TYPE 4, no such NHS
+    code, became the priority "4"; session 17 fuzz). Columns the pack checks against a list (activity
+    IDs, staff groups) are reported there as errors instead."""
+    out = []
+    for rule in tm.columns:
+        recode = tm.values.get(rule.target, {})
+        spec = TABLES[tm.table].column(rule.target) if rule.target in TABLES[tm.table].column_names \
+            else None
+        if not recode or len(rule.sources) != 1 or spec is None or spec.kind != "text":
+            continue
+        text = code_text(rows[rule.sources[0]]).str.strip().str.lower()
+        patterns = [k.strip().lower() for k in recode]
+        uniques = [u for u in text.unique() if u and not any(fnmatch.fnmatchcase(u, k) for k in patterns)]
+        if not uniques:
+            continue
+        miss = text.isin(uniques).to_numpy()
+        shown = ", ".join(repr(u) for u in sorted(uniques)[:5]) + (", …" if len(uniques) > 5 else "")
+        out.append(Problem(
+            source, f"{int(miss.sum()):,} row(s) with a value no [{tm.table}.values.{rule.target}] entry in "
+            f"{tm.mapping_file.name} matches ({shown}): kept as written (first on row "
+            f"{int(row_numbers[np.flatnonzero(miss)[0]])}); add an entry if it is a code",
+            None, f"{rule.sources[0].upper()} (as {rule.target})", severity="warning"))
+    return out
 
 
 def _fill(rule: ColumnRule, rows: pd.DataFrame, recode: dict[str, str]) -> pd.Series:

@@ -138,3 +138,14 @@ def test_a_referral_in_the_planning_year_is_named_as_written(tiny_path: Path, tm
     assert result.exit_code == 2, result.output
     out = " ".join(result.output.split())
     assert "row 4, column referral_date: value '01/06/2026': referral dated on or after the plan start" in out
+
+
+def test_unreadable_referral_dates_with_a_count_column_are_reported(tiny_path: Path, tmp_path: Path) -> None:
+    """Every referral date unreadable (two-digit years) left the dates blank, the blank rows "repeated"
+    each other, and finding the row a repeat repeats compared blank with blank (never equal): IndexError,
+    exit 1, in the check added by the same fuzz. The dates are reported (exit 2) and nothing else."""
+    dates = ["05/01/26", "06/01/26", "12/01/26", "12/01/26", "19/01/26", "20/01/26"]
+    pack = _referral_dates(tiny_path, tmp_path / "p", dates)
+    result = CliRunner().invoke(cli, ["validate", str(pack), "--for", "demand"])
+    assert result.exit_code == 2, result.output
+    assert "two-digit year" in result.output and "repeat an earlier row" not in result.output

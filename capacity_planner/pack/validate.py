@@ -518,10 +518,13 @@ def check_referral_rows(raw: RawPack, frames: Frames, sink: ProblemSink) -> None
     if table is None or "count" not in table.frame.columns or "count" not in f.columns:
         return
     key = [c for c in ("referral_date", "activity_id", "priority", "count") if c in f.columns]
+    # Rows with a cell that could not be read are reported already (their blanks would repeat each other).
+    f = f[~f["_row"].isin(sink.bad_rows.get("referrals", set())) & f[key].notna().all(axis=1)]
     repeats = f.duplicated(subset=key, keep="first").to_numpy(dtype=bool)
     if repeats.any():
         first = int(np.flatnonzero(repeats)[0])
-        earlier = f.iloc[:first][(f.iloc[:first][key] == f.iloc[first][key]).all(axis=1)]
+        hashed = pd.util.hash_pandas_object(f[key], index=False).to_numpy()
+        earlier = f.iloc[np.flatnonzero(hashed[:first] == hashed[first])]
         sink.add(Problem(
             table_source(raw, "referrals"),
             f"{int(repeats.sum()):,} row(s) repeat an earlier row exactly (the first: row "

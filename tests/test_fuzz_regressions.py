@@ -144,8 +144,10 @@ def test_unreadable_referral_dates_with_a_count_column_are_reported(tiny_path: P
     """Every referral date unreadable (two-digit years) left the dates blank, the blank rows "repeated"
     each other, and finding the row a repeat repeats compared blank with blank (never equal): IndexError,
     exit 1, in the check added by the same fuzz. The dates are reported (exit 2) and nothing else."""
-    dates = ["05/01/26", "06/01/26", "12/01/26", "12/01/26", "19/01/26", "20/01/26"]
-    pack = _referral_dates(tiny_path, tmp_path / "p", dates)
+    pack = tmp_path / "p"
+    shutil.copytree(tiny_path, pack)
+    rows = [f"{d:02d}/01/26,2ww,2ww,7" for d in (5, 6, 12, 13)]  # same counts, different dates
+    (pack / "referrals.csv").write_text("referral_date,activity_id,priority,count\n" + "\n".join(rows) + "\n")
     result = CliRunner().invoke(cli, ["validate", str(pack), "--for", "demand"])
     assert result.exit_code == 2, result.output
     assert "two-digit year" in result.output and "repeat an earlier row" not in result.output

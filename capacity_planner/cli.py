@@ -296,6 +296,7 @@ def demand(pack: Path | None, out: Path, no_charts: bool, all_charts: bool) -> N
     loaded = read_pack(pack, purpose="demand", appointment_rows=False)  # counts suffice (issue 16)
     if no_charts and all_charts:
         raise click.UsageError("--no-charts and --all-charts contradict each other; give one")
+    _print_warnings(loaded)
     run = run_demand(loaded, out, charts=False if no_charts else ("all" if all_charts else True),
                      workers=fork_workers())
     click.echo(format_requirements_table(run.demand))
@@ -563,7 +564,9 @@ def backtest(pack: Path | None, out: Path) -> None:
     from capacity_planner.pack.read import read_pack
     from capacity_planner.workflow import pack_inputs, staged_output
 
-    loaded, _ = history_before(read_pack(pack, purpose="demand"))
+    read = read_pack(pack, purpose="demand")
+    _print_warnings(read)
+    loaded, _ = history_before(read)
     check_output_folder(out, inputs=pack_inputs(loaded))
     table = backtest_pack(loaded)
     with staged_output(out, "backtest", pack_inputs(loaded)) as stage:

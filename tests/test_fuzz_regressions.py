@@ -154,3 +154,97 @@ def test_every_command_that_reads_a_pack_prints_its_warnings(tiny_path: Path, tm
         result = runner.invoke(cli, args)
         assert result.exit_code == code, (name, result.output)
         assert shown in result.output, name
+
+
+# ---- Session 17 fuzz (helper B): extracts as analysts export them (DEVELOPMENT.md, "Session 17 fuzz") ----
+def _referral_dates(tiny_path: Path, folder: Path, dates: list[str]) -> Path:
+    """The tiny pack with its referral dates rewritten (one per row, in order)."""
+    shutil.copytree(tiny_path, folder)
+    lines = (folder / "referrals.csv").read_text().splitlines()
+    assert len(dates) == len(lines) - 1
+    rows = [f"{d},{line.split(',', 1)[1]}" for d, line in zip(dates, lines[1:], strict=True)]
+    (folder / "referrals.csv").write_text(lines[0] + "\n" + "\n".join(rows) + "\n")
+    return folder
+
+
+def _demand(pack: Path, out: Path) -> str:
+    result = CliRunner().invoke(cli, ["demand", str(pack), "--out", str(out), "--no-charts"])
+    assert result.exit_code == 0, result.output
+    return (out / "requirements.csv").read_text()
+
+
+def test_referral_dates_with_a_time_zone_are_read_as_written(tiny_path: Path, tmp_path: Path) -> None:
+    """Dates with a time and a time zone (2026-01-05T00:00:00+01:00, ...Z, a mix of offsets, as a system
+    exporting ISO 8601 writes them) made pandas return a time-zone-aware column: ``.dt`` on it raised
+    AttributeError, a mix of offsets ValueError (exit 1 in validate, demand, backtest, plan). They are read
+    as the date written (the wall-clock date, as a Parquet timestamp with a time zone is), so demand is
+    the same as with plain dates; a UK date with a time (05/01/2026 09:30, Excel's UK CSV) too."""
+    plain = (tiny_path / "referrals.csv").read_text().splitlines()[1:]
+    dates = [line.split(",")[0] for line in plain]
+    expected = _demand(tiny_path, tmp_path / "plain")
+    zoned = [f"{d}T00:00:00+01:00" if i % 2 else f"{d}T23:30:00Z" for i, d in enumerate(dates)]
+    uk_time = [f"{d[8:10]}/{d[5:7]}/{d[:4]} 09:30" for d in dates]
+    for name, written in (("zoned", zoned), ("uk_time", uk_time)):
+        pack = _referral_dates(tiny_path, tmp_path / name, written)
+        assert _demand(pack, tmp_path / f"out_{name}") == expected, name
+
+
+def test_us_two_digit_year_and_serial_dates_are_refused_with_what_they_look_like(
+        tiny_path: Path, tmp_path: Path) -> None:
+    """A US date (01/13/2026), a two-digit year (05/01/26) and an Excel serial saved as a number (46027) were
+    all refused as "not a real date", the US one without saying that the column's other dates (day <= 12)
+    were read with day and month swapped. Each is refused (exit 2, nothing written) naming what it looks
+    like."""
+    dates = ["2026-01-05", "01/13/2026", "05/01/26", "46027", "2026-01-09", "2026-01-12"]
+    pack = _referral_dates(tiny_path, tmp_path / "p", dates)
+    result = CliRunner().invoke(cli, ["demand", str(pack), "--out", str(tmp_path / "out"), "--no-charts"])
+    assert result.exit_code == 2, result.output
+    out = " ".join(result.output.split())
+    assert "row 3, column referral_date: value '01/13/2026'" in out and "US date" in out
+    assert "row 4, column referral_date: value '05/01/26'" in out and "two-digit year" in out
+    assert "row 5, column referral_date: value '46027'" in out and "Excel date serial" in out
+    assert not (tmp_path / "out").exists()
+
+
+def test_referrals_before_2000_and_repeated_rows_are_warned_of_in_demand(tiny_path: Path,
+                                                                           tmp_path: Path) -> None:
+    """A referral dated 1900-01-01 (a PAS placeholder) or 1998 (a mistyped year) was left out of the demand
+    history without a word, and an aggregated extract appended twice was counted twice, also without a
+    word; `demand` printed none of the pack's warnings. Each is a warning naming the row, printed by
+    `demand` and `backtest` as by `validate`, and the run goes on (exit 0)."""
+    pack = tmp_path / "p"
+    shutil.copytree(tiny_path, pack)
+    lines = (pack / "referrals.csv").read_text().splitlines()
+    rows = [lines[1].replace("2026-01-05", "1900-01-01"), *lines[2:], lines[3]]
+    (pack / "referrals.csv").write_text(lines[0] + "\n" + "\n".join(rows) + "\n")
+    result = CliRunner().invoke(cli, ["demand", str(pack), "--out", str(tmp_path / "out"), "--no-charts"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "warning: referrals.csv, row 2, column referral_date: value '1900-01-01': referral dated before " \
+           "2000" in out
+    assert "1 row(s) repeat an earlier row exactly (the first: row 8 repeats row 4)" in out
+
+
+def test_a_referral_in_the_planning_year_is_named_as_written(tiny_path: Path, tmp_path: Path) -> None:
+    """A US date 01/06/2026 (6 January) is read day first as 1 June 2026, after the plan start: the message
+    named it '2026-06-01', a date the user never wrote, hiding the swap (session 17 fuzz). It names the
+    cell as written."""
+    dates = ["2026-01-05", "2026-01-06", "01/06/2026", "2026-01-13", "2026-01-19", "2026-01-20"]
+    pack = _referral_dates(tiny_path, tmp_path / "p", dates)
+    result = CliRunner().invoke(cli, ["validate", str(pack), "--for", "demand"])
+    assert result.exit_code == 2, result.output
+    out = " ".join(result.output.split())
+    assert "row 4, column referral_date: value '01/06/2026': referral dated on or after the plan start" in out
+
+
+def test_unreadable_referral_dates_with_a_count_column_are_reported(tiny_path: Path, tmp_path: Path) -> None:
+    """Every referral date unreadable (two-digit years) left the dates blank, the blank rows "repeated"
+    each other, and finding the row a repeat repeats compared blank with blank (never equal): IndexError,
+    exit 1, in the check added by the same fuzz. The dates are reported (exit 2) and nothing else."""
+    pack = tmp_path / "p"
+    shutil.copytree(tiny_path, pack)
+    rows = [f"{d:02d}/01/26,2ww,2ww,7" for d in (5, 6, 12, 13)]  # same counts, different dates
+    (pack / "referrals.csv").write_text("referral_date,activity_id,priority,count\n" + "\n".join(rows) + "\n")
+    result = CliRunner().invoke(cli, ["validate", str(pack), "--for", "demand"])
+    assert result.exit_code == 2, result.output
+    assert "two-digit year" in result.output and "repeat an earlier row" not in result.output

@@ -244,3 +244,43 @@ def test_out_workbook_that_exists_is_refused_naming_the_out_option(tmp_path: Pat
     assert result.exit_code == 2, result.output
     assert f"--out {book} already exists" in result.output
     assert book.read_bytes() == b"someone's work"
+
+
+def test_an_empty_staff_list_does_not_empty_the_base_packs_clinicians(tmp_path: Path) -> None:
+    """A staff list with a header and no rows replaced the base pack's clinicians with none, while the pack
+    check called the empty table "ignored" (exit 0; session 17 fuzz). It is refused (exit 2, nothing
+    written), naming the extract and the base's rows; the base's skills, which an import adds to, are not
+    named."""
+    mappings = mappings_next_to(tmp_path)
+    esr = tmp_path / "esr_staff.csv"
+    esr.write_text(esr.read_text().splitlines()[0] + "\n")
+    staff = [p for p in mappings if p.name == "esr_staff.toml"]
+    result = CliRunner().invoke(cli, ["import", *map(str, staff), "--base", str(tiny_pack()), "--out",
+                                      str(tmp_path / "p")])
+    assert result.exit_code == 2, result.output
+    out = " ".join(result.output.split())
+    assert "esr_staff.csv (mapped to clinicians): no rows to import: the base pack's clinicians table" in out
+    assert not (tmp_path / "p").exists()
+
+
+
+def test_a_priority_code_no_mapping_entry_matches_is_warned_of(tmp_path: Path) -> None:
+    """PRIORITY_TYPE 4 (no such NHS code) or 1.0 (a code Excel turned into a number) matched no entry of
+    [referrals.values.priority] and was written as the priority "4" or "1.0" without a word (session 17
+    fuzz). The import goes on and warns, naming the extract column, the values and the first row."""
+    mappings = mappings_next_to(tmp_path)
+    extract = pd.read_csv(example_mapping_paths()[0].with_suffix(".csv"), dtype=str, keep_default_na=False)
+    given = extract["PRIORITY_TYPE"] != ""
+    extract.loc[given, "PRIORITY_TYPE"] = np.where(extract.index[given] % 2 == 0, "4", "1.0")
+    extract.to_csv(tmp_path / "sus_outpatients.csv", index=False)
+    result = CliRunner().invoke(cli, ["import", *map(str, mappings), "--out", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "sus_outpatients.csv (mapped to referrals), column PRIORITY_TYPE (as priority): " in out
+    assert "matches ('1.0', '4'): kept as written (first on row" in out
+
+def tiny_pack() -> Path:
+    """The committed tiny test pack (tests/data/tiny)."""
+    from pathlib import Path
+
+    return Path(__file__).parent / "data" / "tiny"

@@ -118,6 +118,74 @@ def test_agree_writes_the_packs_and_refuses_a_foreign_folder(client, session, tm
     assert refused.status_code == 409 and "mine.txt" in refused.text
 
 
+def test_a_refused_agree_leaves_the_meeting_record_as_it_was(client, session, tmp_path):
+    """Agree onto a folder holding a user's file is refused (409), and the record did say "Agreed: version 1"
+    all the same, so the next Agree wrote a meeting record with an agreement that never happened (session
+    17 fuzz). The record is as it was."""
+    (tmp_path / "meeting").mkdir()
+    (tmp_path / "meeting" / "mine.txt").write_text("not the tool's", encoding="utf-8")
+    record = list(session.record)
+    assert client.post(f"/{TOKEN}/agree").status_code == 409
+    assert session.record == record
+    assert (tmp_path / "meeting" / "mine.txt").read_text(encoding="utf-8") == "not the tool's"
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "9" * 5000, "\uff11", "-1", "1.0", " "])
+def test_compare_refuses_odd_version_numbers_without_a_server_error(session, tmp_path, value):
+    """``a=²`` passed str.isdigit and int() refused it; 5,000 digits passed too and int() refused more
+    than 4,300: both a 500 (session 17 fuzz). Each is a 400 naming the field and the versions there are."""
+    client = TestClient(create_app(session, TOKEN, tmp_path / "m"), base_url="http://127.0.0.1",
+                        raise_server_exceptions=False)
+    for params in ({"a": "1", "b": value}, {"a": value, "b": "1"}):
+        page = client.get(f"/{TOKEN}/compare", params=params)
+        assert page.status_code == 400 and "not a version of this meeting; expected one of 1" in page.text
+
+
+def test_an_unknown_clinician_is_named_as_typed(client, session):
+    """An ID not on the page got a NUL in front (so that a real ID behind a pseudonym cannot match), and
+    the message showed it: clinician "\\x00C99" (session 17 fuzz). The message names the ID as typed."""
+    page = client.post(f"/{TOKEN}/action", data={"kind": "lock", "clinician": " C99 ", "slot": "Mon-AM"})
+    assert page.status_code == 400 and "\u201cC99\u201d" in page.text and "\x00" not in page.text
+    assert session.pending == []
+
+
+def test_a_form_body_is_refused_by_its_size_before_it_is_read(session, tmp_path):
+    """The form was read whole before its size was checked (a 1 GB body held in memory), and a client
+    that went away mid-body (Content-Length larger than what it sent) raised ClientDisconnect, printed as
+    a traceback in the meeting's console (session 17 fuzz). A declared or sent body beyond the limit is
+    refused unread (400); a client gone mid-body gets a plain 400, nothing changed, nothing printed."""
+    import asyncio
+
+    app = create_app(session, TOKEN, tmp_path / "m")
+
+    def call(headers: list[tuple[bytes, bytes]], messages: list[dict]) -> tuple[int, int]:
+        sent: list[dict] = []
+        inbox = list(messages)
+
+        async def receive() -> dict:
+            return inbox.pop(0) if inbox else {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": f"/{TOKEN}/action", "raw_path": b"",
+                 "query_string": b"", "headers": [(b"host", b"127.0.0.1"), *headers], "scheme": "http",
+                 "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 5000), "root_path": "",
+                 "http_version": "1.1"}
+        asyncio.run(app(scope, receive, send))
+        return sent[0]["status"], len(inbox)
+
+    form = [(b"content-type", b"application/x-www-form-urlencoded")]
+    part = {"type": "http.request", "body": b"x" * 4_000, "more_body": True}
+    status, unread = call([*form, (b"content-length", b"1000000000")], [dict(part) for _ in range(5)])
+    assert status == 400 and unread == 5  # refused by its declared length, nothing read
+    status, unread = call(form, [dict(part) for _ in range(5)])
+    assert status == 400 and unread == 2  # refused once beyond 10,000 bytes, the rest unread
+    status, _ = call([*form, (b"content-length", b"100")], [{"type": "http.disconnect"}])
+    assert status == 400
+    assert session.pending == [] and len(session.versions) == 1
+
+
 def test_serve_command_plans_then_serves_on_loopback(monkeypatch, tmp_path):
     from click.testing import CliRunner
 

@@ -101,6 +101,7 @@ def import_pack(mapping_paths: list[Path], out: str | Path, base: str | Path | N
     sink = ProblemSink()
     sink.problems.extend(problems)
     imported = _import_tables(mapping, sink, result)
+    sink.problems.extend(_emptied_base_tables(mapping, imported, tables))
     if any(p.severity == "error" for p in sink.problems):
         raise PackValidationError(sink.problems, subject="the import")
     if "skills" in imported and "skills" in tables:  # the extract adds to who may do what (SPA, MDT...)
@@ -125,6 +126,31 @@ def import_pack(mapping_paths: list[Path], out: str | Path, base: str | Path | N
                  option="--out")
     result.rows = {name: len(frame) for name, frame in tables.items()}
     return result
+
+
+def _emptied_base_tables(mapping: Mapping, imported: dict[str, pd.DataFrame],
+                         base: dict[str, pd.DataFrame]) -> list[Problem]:
+    """A problem for each imported table with no rows that would replace a base table with rows.
+
+    An extract with a header and no rows (an ESR report run with the wrong filter), or a ``where`` that
+    keeps no row, replaced the base pack's table with an empty one while the pack check called the
+    empty table "ignored" (session 17 fuzz): the base's clinicians, say, were gone from the written pack.
+    The import is refused instead; leaving the table out of the mapping keeps the base's."""
+    problems = []
+    for name, frame in imported.items():
+        kept = base.get(name)
+        if len(frame) or kept is None or not len(kept) or name == "skills":  # skills add to the base's
+            continue
+        tm = mapping.tables[name]
+        source = tm if tm.from_table is None else mapping.tables.get(tm.from_table, tm)
+        extract = source.file.name if source.file is not None else tm.mapping_file.name
+        where = " (or its 'where' filter)" if tm.where else ""
+        problems.append(Problem(
+            f"{extract} (mapped to {name})",
+            f"no rows to import: the base pack's {name} table ({len(kept):,} rows) would be replaced by "
+            f"an empty one; check the extract{where}, or leave [{name}] out of "
+            f"{tm.mapping_file.name} to keep the base pack's"))
+    return problems
 
 
 def _import_tables(mapping: Mapping, sink: ProblemSink, result: ImportResult) -> dict[str, pd.DataFrame]:
@@ -210,7 +236,36 @@ def _mapped(tm: TableMapping, extract: RawTable, problems: list[Problem]) -> Raw
     mapped = pd.DataFrame({r.target: _fill(r, rows, tm.values.get(r.target, {})) for r in tm.columns},
                           index=rows.index)
     source = f"{extract.source} (mapped to {tm.table})"
+    problems.extend(_unmatched_codes(tm, rows, extract.rows[keep], source))
     return RawTable(tm.table, source, mapped, extract.rows[keep], extract.typed)
+
+
+def _unmatched_codes(tm: TableMapping, rows: pd.DataFrame, row_numbers: np.ndarray,
+                     source: str) -> list[Problem]:
+    """A warning for each free-text pack column (referrals.priority) whose extract values no entry of its
+    ``values`` table matches: they were kept as written without a word (PRIORITY_TYPE 4, no such NHS
+    code, became the priority "4"; session 17 fuzz). Columns the pack checks against a list (activity
+    IDs, staff groups) are reported there as errors instead."""
+    out = []
+    for rule in tm.columns:
+        recode = tm.values.get(rule.target, {})
+        spec = TABLES[tm.table].column(rule.target) if rule.target in TABLES[tm.table].column_names \
+            else None
+        if not recode or len(rule.sources) != 1 or spec is None or spec.kind != "text":
+            continue
+        text = code_text(rows[rule.sources[0]]).str.strip().str.lower()
+        patterns = [k.strip().lower() for k in recode]
+        uniques = [u for u in text.unique() if u and not any(fnmatch.fnmatchcase(u, k) for k in patterns)]
+        if not uniques:
+            continue
+        miss = text.isin(uniques).to_numpy()
+        shown = ", ".join(repr(u) for u in sorted(uniques)[:5]) + (", …" if len(uniques) > 5 else "")
+        out.append(Problem(
+            source, f"{int(miss.sum()):,} row(s) with a value no [{tm.table}.values.{rule.target}] entry in "
+            f"{tm.mapping_file.name} matches ({shown}): kept as written (first on row "
+            f"{int(row_numbers[np.flatnonzero(miss)[0]])}); add an entry if it is a code",
+            None, f"{rule.sources[0].upper()} (as {rule.target})", severity="warning"))
+    return out
 
 
 def _fill(rule: ColumnRule, rows: pd.DataFrame, recode: dict[str, str]) -> pd.Series:

@@ -34,6 +34,19 @@ SMALLEST_NONZERO = 1e-9  # below it a number is a slip (1e-300 patients a sessio
 MAX_TEXT_LENGTH = {"id": 200, "text": 2000}
 _THOUSANDS = r"[+-]?£?\d{1,3}(,\d{3})+(\.\d*)?"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# Date cells an export gets wrong, each with what it probably is (a refused cell only; session 17 fuzz).
+_DATE_SLIPS = (
+    (r"\s*(0?[1-9]|1[0-2])/(1[3-9]|2\d|3[01])/\d{4}(\s.*)?",
+     "month first, as a US date (mm/dd/yyyy)? Dates are read day first (dd/mm/yyyy), so the other dates "
+     "of this column may have been read with day and month swapped: export the column as yyyy-mm-dd"),
+    (r"\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(\s.*)?",
+     "a two-digit year (1924 or 2024?): write the year in full (dd/mm/yyyy or yyyy-mm-dd)"),
+    (r"\s*\d{5}(\.\d+)?\s*",
+     "a number, probably an Excel date serial saved as a number (45390 is 2024-04-08): format the column "
+     "as dates in Excel before saving the CSV, or write yyyy-mm-dd"),
+)
+# A time zone written after a time: Z, UTC, GMT or an offset (+01:00, -0500, +01); group 1 is the time.
+_TIME_ZONE = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
 _NS_PER_DAY = 86_400_000_000_000
 _FIRST_DAY = int(np.datetime64("1900-01-01", "D").astype(np.int64))  # days since 1970-01-01
 _LAST_DAY = int(np.datetime64("2200-12-31", "D").astype(np.int64))
@@ -238,14 +251,23 @@ def _parse_date(series: pd.Series, *, distinct: bool = True) -> tuple[pd.Series,
         out.iloc[idx[inside]] = _EXCEL_EPOCH + pd.to_timedelta(np.round(serial[inside]), unit="D")
     rest = ~(is_dt | is_num)
     if rest.any():
-        text = _text(series[rest])
+        # A time zone after a time (2024-04-08T00:00:00+01:00, ...Z, as a system exporting UTC or local
+        # time with its offset writes it) is dropped: the date is the one written, the wall-clock date of
+        # the system that recorded it, as a Parquet timestamp with a time zone is read (above). Parsed
+        # with it, pandas gives a time-zone-aware column (no .dt.normalize on a mix of offsets).
+        text = _text(series[rest]).str.replace(_TIME_ZONE, r"\1", regex=True)
         iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
         iso_dt = pd.to_datetime(text, format="ISO8601", errors="coerce")
         uk = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-        parsed = iso.fillna(iso_dt).fillna(uk).dt.normalize()
+        parsed = iso.fillna(iso_dt).fillna(uk)
+        # A UK date with a time (08/04/2024 09:30, as Excel saves a date-time cell in a UK-locale CSV).
+        for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"):
+            if parsed.isna().any():
+                parsed = parsed.fillna(pd.to_datetime(text, format=fmt, errors="coerce"))
+        parsed = parsed.dt.normalize()
         # The year as written (ISO first, else UK); fillna between two columns, not bfill(axis=1), which
         # pandas runs row by row (minutes for a 300,000-row extract).
-        found = text.str.extract(r"^(\d{4})-|/(\d{4})$")
+        found = text.str.extract(r"^(\d{4})-|/(\d{4})(?:$|\s)")
         year = pd.to_numeric(found[0].fillna(found[1]), errors="coerce").to_numpy(dtype="float64")
         with np.errstate(invalid="ignore"):
             outside = (year < FIRST_DATE.year) | (year > LAST_DATE.year)
@@ -338,8 +360,13 @@ def _parse_cells(table: RawTable, spec: ColumnSpec, sink: ProblemSink, categoric
         sink.rows(table, bad, spec.name, raw, f"not understood: expected {spec.expected()}")
     elif spec.kind == "date":
         out, bad, far = _parse_date(raw)
-        sink.rows(table, bad, spec.name, raw,
-                  f"not a real date: expected {spec.expected()} (day first; no impossible dates)")
+        expected = f"expected {spec.expected()} (day first; no impossible dates)"
+        if bad.any():
+            for pattern, why in _DATE_SLIPS:  # the usual export slips, named (issue 12)
+                hit = bad & _text(raw).str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+                sink.rows(table, hit, spec.name, raw, f"not a real date: {why}; {expected}")
+                bad = bad & ~hit
+        sink.rows(table, bad, spec.name, raw, f"not a real date: {expected}")
         sink.rows(table, far, spec.name, raw,
                   "outside the years 1900 to 2200: expected a real date such as 2027-04-05 (an 'end of "
                   "time' date such as 9999-12-31 or 4712-12-31 means none: leave the cell blank)")

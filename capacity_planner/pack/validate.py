@@ -137,6 +137,22 @@ def review_weeks_end(frames: Frames) -> pd.Timestamp | None:
     return pd.Timestamp(frames["delivered"]["week_start"].max()) + pd.Timedelta(days=7)
 
 
+def as_written(raw: RawPack, table: str, frame: pd.DataFrame, column: str) -> pd.Series:
+    """``frame[column]`` as its cells were written, for messages: a US date 01/08/2027 read day first is
+    named as the user wrote it, not as the 2027-08-01 it was read as (session 17 fuzz). The parsed values
+    when the raw cells cannot be matched to the frame's rows one to one (a grouped extract)."""
+    rt = raw.tables.get(table)
+    if rt is None or column not in rt.frame.columns or "_row" not in frame.columns:
+        return frame[column]
+    rows = pd.Index(rt.rows)
+    if not rows.is_unique:
+        return frame[column]
+    pos = rows.get_indexer(frame["_row"].to_numpy())
+    if (pos < 0).any():
+        return frame[column]
+    return pd.Series(rt.frame[column].to_numpy()[pos], index=frame.index)
+
+
 def check_dates(raw: RawPack, frames: Frames, start: dt.date | None, sink: ProblemSink) -> None:
     """History before the plan start; e-roster weeks are Mondays inside the planning year.
 
@@ -150,7 +166,7 @@ def check_dates(raw: RawPack, frames: Frames, start: dt.date | None, sink: Probl
         if end is not None:
             after &= f["referral_date"] >= end
             frame_rows(sink, raw, "referrals", f, after.to_numpy(dtype=bool), "referral_date",
-                       f["referral_date"],
+                       as_written(raw, "referrals", f, "referral_date"),
                        f"referral dated on or after the plan start ({start.isoformat()}): history must end "
                        "before the planning year (pack.toml planning.start); referrals after it are accepted "
                        "only within the weeks of the delivered extract, as actual demand for the quarterly "
@@ -504,6 +520,48 @@ def check_weekly_cover(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
                    "a 1-in-N rota covers every week already)", "warning")
 
 
+OLDEST_REFERRAL = pd.Timestamp("2000-01-01")  # before it, a placeholder (1900-01-01) or a mistyped year
+
+
+def check_referral_rows(raw: RawPack, frames: Frames, sink: ProblemSink) -> None:
+    """Warn of referral rows an extract gets wrong without an unreadable cell (session 17 fuzz).
+
+    * A referral dated before 2000: a PAS placeholder (1900-01-01) or a mistyped year (1998 for 2025). It
+      lies outside any demand history a plan uses, so it was left out of the demand without a word.
+    * Rows repeating an earlier row exactly when the table has a ``count`` column: an aggregated extract
+      holds one row per date, activity and priority, so a repeat is most often the extract pasted or
+      appended twice, and each repeat was counted as more referrals. (Without ``count`` a row is one
+      referral and repeats are expected.)
+    Warnings, not errors: the run goes on, and the rows are named so the user can check them.
+    """
+    if "referrals" not in frames:
+        return
+    f = frames["referrals"]
+    old = (f["referral_date"] < OLDEST_REFERRAL).fillna(False).to_numpy(dtype=bool)
+    frame_rows(sink, raw, "referrals", f, old, "referral_date",
+               as_written(raw, "referrals", f, "referral_date"),
+               "referral dated before 2000: a placeholder date or a mistyped year? It is outside the demand "
+               "history, so it is not counted as demand; correct the year or delete the row", "warning")
+    table = raw.tables.get("referrals")
+    if table is None or "count" not in table.frame.columns or "count" not in f.columns:
+        return
+    key = [c for c in ("referral_date", "activity_id", "priority", "count") if c in f.columns]
+    # Rows with a cell that could not be read are reported already (their blanks would repeat each other).
+    f = f[~f["_row"].isin(sink.bad_rows.get("referrals", set())) & f[key].notna().all(axis=1)]
+    repeats = f.duplicated(subset=key, keep="first").to_numpy(dtype=bool)
+    if repeats.any():
+        first = int(np.flatnonzero(repeats)[0])
+        hashed = pd.util.hash_pandas_object(f[key], index=False).to_numpy()
+        earlier = f.iloc[np.flatnonzero(hashed[:first] == hashed[first])]
+        sink.add(Problem(
+            table_source(raw, "referrals"),
+            f"{int(repeats.sum()):,} row(s) repeat an earlier row exactly (the first: row "
+            f"{int(f['_row'].iloc[first])} repeats row {int(earlier['_row'].iloc[0])}); each is counted as "
+            f"more referrals ({int(f['count'][repeats].sum()):,} in all). If the extract was pasted or "
+            "appended twice, delete the repeats", int(f["_row"].iloc[first]), " + ".join(key),
+            severity="warning"))
+
+
 def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: ProblemSink) -> None:
     """Run every cross-table rule."""
     check_references(raw, frames, sink)
@@ -513,6 +571,7 @@ def cross_checks(raw: RawPack, frames: Frames, start: dt.date | None, sink: Prob
     check_spa_ceiling(raw, frames, sink)
     check_skill_floors(raw, frames, sink)
     check_dates(raw, frames, start, sink)
+    check_referral_rows(raw, frames, sink)
     check_grid(raw, frames, sink)
     check_job_plans(raw, frames, sink)
     check_requirements(raw, frames, sink)

@@ -229,12 +229,23 @@ class MeetingSession:
         with pseudonyms when :attr:`pseudonyms` is on, as ``plan --anonymise`` writes it),
         ``meeting_record.md`` and ``meeting_record.json``; all or nothing under the output-folder rule
         (:func:`capacity_planner._files.output_folder`). Returns the files written."""
+        version = self.shown if number is None else self.version(number)
+        # Logged before writing (the record written holds it) and withdrawn if the folder is refused or
+        # the writing fails: a refused Agree leaves the meeting record as it was (session 17 fuzz).
+        self._log(f"Agreed: version {version.number}")
+        try:
+            files = self._write_agreed(version, Path(out_dir))
+        except BaseException:
+            self.record.pop()
+            raise
+        return [Path(out_dir) / f for f in files]
+
+    def _write_agreed(self, version: Version, out_dir: Path) -> list[Path]:
+        """Write :meth:`agree`'s files for ``version``; their paths relative to ``out_dir``."""
         from capacity_planner._files import output_folder
         from capacity_planner.pack.write import write_pack
         from capacity_planner.workflow import pack_inputs, write_meeting_pack
 
-        version = self.shown if number is None else self.version(number)
-        self._log(f"Agreed: version {version.number}")
         with output_folder(out_dir, "serve", inputs=pack_inputs(self.pack)) as stage:
             write_pack(agreed_pack(version), stage / "agreed_pack", command="serve")
             # The meeting pack is for the room: it follows the privacy switch (pseudonyms given in memory
@@ -244,8 +255,7 @@ class MeetingSession:
             record = self.record_of(version)
             (stage / "meeting_record.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
             (stage / "meeting_record.md").write_text(record_markdown(record), encoding="utf-8")
-            files = sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
-        return [Path(out_dir) / f for f in files]
+            return sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
 
     def record_of(self, version: Version) -> dict[str, object]:
         """The meeting record: the agreed version, the actions in force and the log of the meeting."""

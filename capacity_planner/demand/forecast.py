@@ -73,8 +73,9 @@ Under that random walk an estimated growth also lags the current one: each draw 
 The *weekly demand in the planning year* is the pool of all
 :math:`y_{hj}`; its quantile is taken with :func:`numpy.quantile` and the configured ``method``.
 
-A weekly series whose last level step lies a year or more before the end is forecast by the quantile
-average, half each, of this predictive and last year's values, which all follow the step
+A weekly series whose last level step lies a year or more before the end (last year's values all follow
+it), or within the last year but small (under :data:`SMALL_STEP_LOG` on the log scale), is forecast by
+the quantile average, half each, of this predictive and last year's values
 (:func:`_average_with_last_year`; Lichtendahl, Grushka-Cockayne and Winkler, *Management Science* 59,
 2013): a guard against a step found in slowly wandering noise.
 """
@@ -147,8 +148,8 @@ MAX_SHIFT_SEARCHES: Final = 3
 """Level-shift searches: the whole series, then the periods after each shift found."""
 LAST_YEAR_WEIGHT: Final = 0.5
 """Weight of last year's values in the quantile average of a weekly forecast whose last level step lies a
-year or more before the end (:func:`_average_with_last_year`; the simple average of Lichtendahl,
-Grushka-Cockayne and Winkler, 2013)."""
+year or more before the end, or a small one within the year (:func:`_average_with_last_year`; the simple
+average of Lichtendahl, Grushka-Cockayne and Winkler, 2013)."""
 SMALL_STEP_LOG: Final = 0.20
 """A level step found within the last year is "small" (:func:`_average_with_last_year`) when the log ratio
 of the mean of the (up to) :data:`SMALL_STEP_WEEKS` periods after it to the mean of as many before it is

@@ -1,5 +1,6 @@
-"""Session 17 (helper C): a weekly forecast whose last level step lies a year or more before the end is
-quantile-averaged with last year's values (docs/method.md, "Stress classes", session 17 helper C)."""
+"""Session 17 (helper C): a weekly forecast whose last level step lies a year or more before the end, or
+within the last year but small, is quantile-averaged with last year's values (docs/method.md, "Stress
+classes", session 17 helper C, rounds 1 and 2)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from capacity_planner.demand.pipeline import forecast_weekly
 FIRST_WEEK = 2800  # any week index; the calendar covariates follow it
 
 
-def _stepped(weeks_after: int, seed: int = 3) -> np.ndarray:
-    """156 weeks of Poisson counts, 400 a week and from 600 growing by 10 % a year in the last
+def _stepped(weeks_after: int, seed: int = 3, to: float = 600.0) -> np.ndarray:
+    """156 weeks of Poisson counts, 400 a week and from ``to`` growing by 10 % a year in the last
     ``weeks_after`` weeks (so that the model, which extrapolates the growth, and last year's values
     differ)."""
     rng = np.random.default_rng(seed)
     after = np.arange(156) - (156 - weeks_after)
-    mu = np.where(after >= 0, 600.0 * 1.1 ** (after / 52), 400.0)
+    mu = np.where(after >= 0, to * 1.1 ** (after / 52), 400.0)
     return rng.poisson(mu).astype(np.float64)
 
 
@@ -60,13 +61,15 @@ def test_a_step_a_year_or_more_before_the_end_is_averaged_with_last_year(
     alone = _forecast(y)
     naive = EmpiricalRecent(forecast.WEEKS_PER_YEAR).forecast(y, 52)
     assert not any("averaged" in note for note in alone.notes)
-    assert averaged.quantile(0.8) == pytest.approx(0.5 * alone.quantile(0.8) + 0.5 * naive.quantile(0.8), rel=1e-3)
+    assert averaged.quantile(0.8) == pytest.approx(
+        0.5 * alone.quantile(0.8) + 0.5 * naive.quantile(0.8), rel=1e-3
+    )
     assert averaged.quantile(0.8) < alone.quantile(0.8) - 10  # last year's values lag the growth
 
 
-def test_a_step_within_the_last_year_is_not_averaged(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A step 26 weeks before the end (last year's values span it: they would mix the two levels) and a
-    series with no step keep the model's forecast."""
+def test_a_large_step_within_the_last_year_is_not_averaged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step of +50 % 26 weeks before the end (last year's values span it: they would mix the two
+    levels) and a series with no step keep the model's forecast."""
     for y in (_stepped(26), _stepped(0)):
         fc = _forecast(y)
         monkeypatch.setattr(forecast, "LAST_YEAR_WEIGHT", 0.0)
@@ -74,3 +77,33 @@ def test_a_step_within_the_last_year_is_not_averaged(monkeypatch: pytest.MonkeyP
         monkeypatch.undo()
         assert np.array_equal(fc.sample, alone.sample)
         assert not any("averaged" in note for note in fc.notes)
+
+
+def test_a_small_step_within_the_last_year_is_averaged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step of +15 % (log 0.14, under :data:`~capacity_planner.demand.forecast.SMALL_STEP_LOG`) 26 weeks
+    before the end is found and, being small, averaged with last year's values half and half (round 2)."""
+    y = _stepped(26, to=460.0)
+    averaged = _forecast(y)
+    assert averaged.shift_at is not None
+    assert np.sum(FIRST_WEEK + np.arange(156) >= averaged.shift_at) < 52
+    assert any("the step being small" in note for note in averaged.notes)
+    monkeypatch.setattr(forecast, "LAST_YEAR_WEIGHT", 0.0)
+    alone = _forecast(y)
+    naive = EmpiricalRecent(forecast.WEEKS_PER_YEAR).forecast(y, 52)
+    assert averaged.quantile(0.8) == pytest.approx(
+        0.5 * alone.quantile(0.8) + 0.5 * naive.quantile(0.8), rel=1e-3
+    )
+    assert averaged.quantile(0.8) < alone.quantile(0.8) - 5
+
+
+@pytest.mark.parametrize(("ratio", "expected"), [(1.0, True), (1.2, True), (1.25, False), (0.8, False)])
+def test_small_step_rule(ratio: float, expected: bool) -> None:
+    """The size of a step within the year: the log ratio of the 13 periods' means either side, under
+    0.20 (log 1.2 = 0.18, log 1.25 = 0.22, log 0.8 = -0.22); weekly only; a year or more back always."""
+    rule = forecast._average_with_last_year  # noqa: SLF001
+    model = forecast.NegBinGLM(52.0, shift_at=100.0)
+    y = np.r_[np.full(80, 50.0), np.full(20, 100.0), np.full(20, 100.0 * ratio)]
+    assert rule(model, 20, 52.0, y) is expected
+    assert not rule(model, 20, 12.0, y)
+    assert rule(model, 60, 52.0, y)
+    assert not rule(forecast.NegBinGLM(52.0), 20, 52.0, y)

@@ -73,8 +73,9 @@ Under that random walk an estimated growth also lags the current one: each draw 
 The *weekly demand in the planning year* is the pool of all
 :math:`y_{hj}`; its quantile is taken with :func:`numpy.quantile` and the configured ``method``.
 
-A weekly series whose last level step lies a year or more before the end is forecast by the quantile
-average, half each, of this predictive and last year's values, which all follow the step
+A weekly series whose last level step lies a year or more before the end (last year's values all follow
+it), or within the last year but small (under :data:`SMALL_STEP_LOG` on the log scale), is forecast by
+the quantile average, half each, of this predictive and last year's values
 (:func:`_average_with_last_year`; Lichtendahl, Grushka-Cockayne and Winkler, *Management Science* 59,
 2013): a guard against a step found in slowly wandering noise.
 """
@@ -147,8 +148,15 @@ MAX_SHIFT_SEARCHES: Final = 3
 """Level-shift searches: the whole series, then the periods after each shift found."""
 LAST_YEAR_WEIGHT: Final = 0.5
 """Weight of last year's values in the quantile average of a weekly forecast whose last level step lies a
-year or more before the end (:func:`_average_with_last_year`; the simple average of Lichtendahl,
-Grushka-Cockayne and Winkler, 2013)."""
+year or more before the end, or a small one within the year (:func:`_average_with_last_year`; the simple
+average of Lichtendahl, Grushka-Cockayne and Winkler, 2013)."""
+SMALL_STEP_LOG: Final = 0.20
+"""A level step found within the last year is "small" (:func:`_average_with_last_year`) when the log ratio
+of the mean of the (up to) :data:`SMALL_STEP_WEEKS` periods after it to the mean of as many before it is
+under this in size (±22 %; the stress drops are log 0.7 = -0.36; docs/method.md, session 17 helper C,
+round 2)."""
+SMALL_STEP_WEEKS: Final = 13
+"""Periods (a quarter of a year of weeks) either side of a step whose means measure its size."""
 UNSEEN_SEASON_SD: Final = 0.10
 """Root-mean-square seasonal amplitude A of the log level assumed when the season cannot be estimated
 (a swing of about ±10 % is typical of outpatient referrals), lowered when the window's own spread shows it
@@ -367,20 +375,27 @@ def forecast_series(
             "period seen; used last year's values instead"
         )
         return dataclasses.replace(fallback, notes=(*notes, note))
-    if LAST_YEAR_WEIGHT > 0 and _average_with_last_year(model, seg, P):
+    if LAST_YEAR_WEIGHT > 0 and _average_with_last_year(model, seg, P, yy):
         fc = quantile_average(fc, EmpiricalRecent(P).forecast(yy, H), 1.0 - LAST_YEAR_WEIGHT)
+        where = "all after it" if seg >= round(P) else "the step being small"
         notes.append(
             f"the level step found {plural(seg, period_word)} before the end may be the noise's slow "
-            f"wander: the forecast is averaged (quantile by quantile) with last year's values, all after it"
+            f"wander: the forecast is averaged (quantile by quantile) with last year's values, {where}"
         )
     return dataclasses.replace(fc, notes=(*fc.notes, *notes))
 
 
-def _average_with_last_year(model: NegBinGLM, seg: int, periods_per_year: float) -> bool:
+def _average_with_last_year(
+    model: NegBinGLM, seg: int, periods_per_year: float, y: FloatArray | None = None
+) -> bool:
     r"""Whether a forecast is quantile-averaged with last year's values (:data:`LAST_YEAR_WEIGHT`,
     :func:`~capacity_planner.demand.forecast_models.quantile_average`): a weekly series whose last level
     step lies a year or more before the end, so that last year's values all follow it and are a second
-    forecast of the same regime, robust to a step found where there is none.
+    forecast of the same regime, robust to a step found where there is none; or one whose last step lies
+    within the last year and is small (``y`` given): the log ratio of the mean of the :math:`k =
+    \min(s, 13)` periods after it to the mean of the :math:`k` before it (or of all before it, if fewer)
+    under :data:`SMALL_STEP_LOG` in size, where last year's values, though they span the step, mix two
+    levels close together.
 
     Where the noise wanders slowly (weekly counts of A&E size, AR(1) ρ 0.7-0.8, the count noise no
     larger), the weekly search finds a false step on about a third of null series and the step model's
@@ -388,10 +403,26 @@ def _average_with_last_year(model: NegBinGLM, seg: int, periods_per_year: float)
     series (docs/method.md, "Stress classes", session 16 the lead); no test statistic tried separated
     these steps from real ones (sessions 9, 13, 15 and 16). Averaging quantiles costs at most half the
     step model's gain where the step is right (convexity of the pinball loss), and is not done where last
-    year's values span the step (they would mix the two levels: the drops 8 and 26 weeks before) nor on
-    monthly series (not measured there; their critical values are simulated in finite samples).
-    Measured: docs/method.md, "Stress classes", session 17 (helper C)."""
-    return periods_per_year >= 24 and model.shift_at is not None and seg >= round(periods_per_year)
+    year's values span a large step (they would mix the two levels: the -30 % drops 8 and 26 weeks
+    before) nor on monthly series (not measured there; their critical values are simulated in finite
+    samples). Measured: docs/method.md, "Stress classes", session 17 (helper C, rounds 1 and 2).
+
+    Examples
+    --------
+    >>> m = NegBinGLM(52.0, shift_at=90.0)
+    >>> y = np.r_[np.full(90, 100.0), np.full(30, 110.0)]
+    >>> _average_with_last_year(m, 30, 52.0, y), _average_with_last_year(m, 30, 52.0, y * (y > 100) + 70)
+    (True, False)
+    """
+    if periods_per_year < 24 or model.shift_at is None:
+        return False
+    if seg >= round(periods_per_year):
+        return True
+    if y is None or not 0 < seg < y.size:
+        return False
+    k = min(seg, SMALL_STEP_WEEKS)
+    after, before = float(np.mean(y[-seg:][:k])), float(np.mean(y[max(0, y.size - seg - k) : y.size - seg]))
+    return after > 0 and before > 0 and abs(math.log(after / before)) < SMALL_STEP_LOG
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def test_a_small_step_within_the_last_year_is_averaged(monkeypatch: pytest.Monke
     averaged = _forecast(y)
     assert averaged.shift_at is not None
     assert np.sum(FIRST_WEEK + np.arange(156) >= averaged.shift_at) < 52
-    assert any("the step being small" in note for note in averaged.notes)
+    assert any("is small (under about 22%)" in note for note in averaged.notes)
     monkeypatch.setattr(forecast, "LAST_YEAR_WEIGHT", 0.0)
     alone = _forecast(y)
     naive = EmpiricalRecent(forecast.WEEKS_PER_YEAR).forecast(y, 52)

@@ -377,10 +377,14 @@ def forecast_series(
         return dataclasses.replace(fallback, notes=(*notes, note))
     if LAST_YEAR_WEIGHT > 0 and _average_with_last_year(model, seg, P, yy):
         fc = quantile_average(fc, EmpiricalRecent(P).forecast(yy, H), 1.0 - LAST_YEAR_WEIGHT)
-        where = "all after it" if seg >= round(P) else "the step being small"
+        found = f"the level step found {plural(seg, period_word)} before the end"
         notes.append(
-            f"the level step found {plural(seg, period_word)} before the end may be the noise's slow "
-            f"wander: the forecast is averaged (quantile by quantile) with last year's values, {where}"
+            (f"{found} may not be real (weekly demand drifts): the forecast is averaged, half and half, "
+             "centile by centile, with last year's weekly values (all after the step)")
+            if seg >= round(P) else
+            (f"{found} is small (under about {math.expm1(SMALL_STEP_LOG):.0%}) and may not be real (weekly "
+             "demand drifts): the forecast is averaged, half and half, centile by centile, with last year's "
+             "weekly values")
         )
     return dataclasses.replace(fc, notes=(*fc.notes, *notes))
 

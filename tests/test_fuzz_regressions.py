@@ -248,3 +248,23 @@ def test_unreadable_referral_dates_with_a_count_column_are_reported(tiny_path: P
     result = CliRunner().invoke(cli, ["validate", str(pack), "--for", "demand"])
     assert result.exit_code == 2, result.output
     assert "two-digit year" in result.output and "repeat an earlier row" not in result.output
+
+
+def test_a_signed_number_in_a_date_cell_is_named_not_a_crash(tiny_path: Path, tmp_path: Path) -> None:
+    """ISO 8601 allows a signed year: pandas read a date cell ``-1`` as the year -1 and the column overflowed
+    (OutOfBoundsDatetime: exit 1 in every command, session 17 fuzz). Each such cell is now one problem
+    naming its file, row, column and value (exit 2)."""
+    pack = tmp_path / "p"
+    shutil.copytree(tiny_path, pack)
+    for name, column, values in (("referrals.csv", 0, ("-1", "-2024-01-05")), ("delivered.csv", 1, ("-1",))):
+        lines = (pack / name).read_text().splitlines()
+        for i, value in enumerate(values, start=1):
+            cells = lines[i].split(",")
+            cells[column] = value
+            lines[i] = ",".join(cells)
+        (pack / name).write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(cli, ["validate", str(pack)])
+    assert result.exit_code == 2, result.output
+    assert "referrals.csv, row 2, column referral_date: value '-1': not a real date" in result.output
+    assert "referrals.csv, row 3, column referral_date: value '-2024-01-05': not a real date" in result.output
+    assert "delivered.csv, row 2, column week_start: value '-1': not a real date" in result.output

@@ -256,6 +256,9 @@ def _parse_date(series: pd.Series, *, distinct: bool = True) -> tuple[pd.Series,
         # the system that recorded it, as a Parquet timestamp with a time zone is read (above). Parsed
         # with it, pandas gives a time-zone-aware column (no .dt.normalize on a mix of offsets).
         text = _text(series[rest]).str.replace(_TIME_ZONE, r"\1", regex=True)
+        # ISO 8601 allows a signed year: pandas reads "-1" or "-2024-01-05" as a year before 0 and the column
+        # then overflows (OutOfBoundsDatetime, exit 1; session 17 fuzz). A date cell starts with a digit.
+        text = text.where(text.str.match(r"\d", na=False))
         iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
         iso_dt = pd.to_datetime(text, format="ISO8601", errors="coerce")
         uk = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")

@@ -27,7 +27,8 @@ or **one Excel workbook** with a sheet per table (sheet name = table name) and a
 
 * Column names are case-insensitive and trimmed; columns in any order; unknown columns are kept, ignored
   and reported as a warning.
-* Dates: ISO `2026-04-01`, UK `01/04/2026`, or an Excel date. IDs are text (`007` stays `007`).
+* Dates: ISO `2026-04-01`, UK `01/04/2026` (also `01-04-2026`, `01.04.2026`, `01-Apr-2026` or `1 April 2026`:
+  always day first), or an Excel date. IDs are text (`007` stays `007`).
 * Booleans: `true`/`false`, `yes`/`no`, `y`/`n`, `1`/`0`, any case. Days accept `Mon` or `Monday`.
 * A blank cell takes the default listed below; every default applied is recorded, and reports list them.
 * Required for `demand`: `activities`, `referrals`. Required for `plan`: also `clinicians`, `skills`.

@@ -268,3 +268,22 @@ def test_a_signed_number_in_a_date_cell_is_named_not_a_crash(tiny_path: Path, tm
     assert "referrals.csv, row 2, column referral_date: value '-1': not a real date" in result.output
     assert "referrals.csv, row 3, column referral_date: value '-2024-01-05': not a real date" in result.output
     assert "delivered.csv, row 2, column week_start: value '-1': not a real date" in result.output
+
+
+def test_day_first_dates_as_uk_extracts_write_them_are_read(tiny_path: Path, tmp_path: Path) -> None:
+    """05-01-2026, 06.01.2026, 07-Jan-2026, 8 Jan 2026 and 9 January 2026 (SQL Server's 106 and 113
+    styles, dashes and dots) were refused as "not a real date" (session 17 fuzz, helper B). None can be
+    read month first, so each is read day first, as dd/mm/yyyy is."""
+    from capacity_planner.pack.read import read_pack
+
+    pack = tmp_path / "p"
+    shutil.copytree(tiny_path, pack)
+    written = ("05-01-2026", "06.01.2026", "07-Jan-2026", "8 Jan 2026", "9 January 2026")
+    lines = (pack / "referrals.csv").read_text().splitlines()
+    for i, value in enumerate(written, start=1):
+        lines[i] = ",".join([value, *lines[i].split(",")[1:]])
+    (pack / "referrals.csv").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(cli, ["validate", str(pack)])
+    assert result.exit_code == 0, result.output
+    dates = read_pack(pack).referrals["referral_date"].iloc[: len(written)]
+    assert [d.date() for d in dates] == [dt.date(2026, 1, d) for d in range(5, 10)]

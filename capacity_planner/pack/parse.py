@@ -47,6 +47,9 @@ _DATE_SLIPS = (
 )
 # A time zone written after a time: Z, UTC, GMT or an offset (+01:00, -0500, +01); group 1 is the time.
 _TIME_ZONE = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
+DAY_FIRST_FORMATS: tuple[str, ...] = ("%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d %b %Y", "%d-%B-%Y", "%d %B %Y")
+"""Day-first date forms read besides yyyy-mm-dd and dd/mm/yyyy (05-01-2026, 05.01.2026, 05-Jan-2026,
+5 Jan 2026, 5 January 2026): what UK extracts write, none of which can be read month first."""
 _NS_PER_DAY = 86_400_000_000_000
 _FIRST_DAY = int(np.datetime64("1900-01-01", "D").astype(np.int64))  # days since 1970-01-01
 _LAST_DAY = int(np.datetime64("2200-12-31", "D").astype(np.int64))
@@ -263,14 +266,15 @@ def _parse_date(series: pd.Series, *, distinct: bool = True) -> tuple[pd.Series,
         iso_dt = pd.to_datetime(text, format="ISO8601", errors="coerce")
         uk = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
         parsed = iso.fillna(iso_dt).fillna(uk)
-        # A UK date with a time (08/04/2024 09:30, as Excel saves a date-time cell in a UK-locale CSV).
-        for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"):
+        # A UK date with a time (08/04/2024 09:30, as Excel saves a date-time cell in a UK-locale CSV), and
+        # the other day-first forms UK extracts write (SQL Server's 106/113 styles, dashes, dots).
+        for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", *DAY_FIRST_FORMATS):
             if parsed.isna().any():
                 parsed = parsed.fillna(pd.to_datetime(text, format=fmt, errors="coerce"))
         parsed = parsed.dt.normalize()
         # The year as written (ISO first, else UK); fillna between two columns, not bfill(axis=1), which
         # pandas runs row by row (minutes for a 300,000-row extract).
-        found = text.str.extract(r"^(\d{4})-|/(\d{4})(?:$|\s)")
+        found = text.str.extract(r"^(\d{4})-|[/.\s-](\d{4})(?:$|\s)")
         year = pd.to_numeric(found[0].fillna(found[1]), errors="coerce").to_numpy(dtype="float64")
         with np.errstate(invalid="ignore"):
             outside = (year < FIRST_DATE.year) | (year > LAST_DATE.year)

@@ -327,7 +327,7 @@ def forecast_series(
     lef = None if log_exposure_future is None else np.asarray(log_exposure_future, dtype=np.float64)
     z, zf = usable_regressors(regressors, regressors_future, n, H, n // max(1, round(P)) >= 1)
     data = _Series(yy, tt, z, le, P)
-    model, fit, notes = _choose_model(data, growth)
+    model, fit, notes = _choose_model(data, growth, period_word)
     if fit is None:
         fc = EmpiricalRecent(P).forecast(yy, H)
         return dataclasses.replace(fc, notes=("no model could be fitted; used last year's values",))
@@ -462,8 +462,10 @@ class _Series:
         return fit if finite else None
 
 
-def _choose_model(data: _Series, growth: float | None) -> tuple[NegBinGLM, NegBinFit | None, list[str]]:
-    """Candidates by history length, a level shift if significant, then AIC (module docstring)."""
+def _choose_model(data: _Series, growth: float | None, period_word: str = "period",
+                  ) -> tuple[NegBinGLM, NegBinFit | None, list[str]]:
+    """Candidates by history length, a level shift if significant, then AIC (module docstring); the notes
+    count periods in ``period_word``s."""
     P = data.periods_per_year
     years = data.y.size // max(1, round(P))
     if years >= 2:  # seasonal harmonics chosen by AIC, with a trend (unless flat, below)
@@ -484,7 +486,9 @@ def _choose_model(data: _Series, growth: float | None) -> tuple[NegBinGLM, NegBi
                 dataclasses.replace(m, shift_at=shift_at, earlier_shifts=earlier, trend_across_step=across)
                 for m in candidates
             ]
-            notes.append(f"level shift detected at period {int(shift_at)}; the level after it is used")
+            since = plural(data.segment_length(shift_at), period_word)
+            notes.append(f"level shift detected {since} before the end of the history; the level after it "
+                         "is used")
     best = _best_by_aic(candidates, data)
     if best is not None and best[0].trend and growth is None and _is_flat(best[1]):
         refit = _best_by_aic([dataclasses.replace(best[0], trend=False)], data)

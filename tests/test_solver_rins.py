@@ -132,3 +132,18 @@ def test_a_plan_cp_sat_does_not_confirm_is_not_taken(tiny_path: Path, monkeypatc
     plan = run(pack, requirements, work_limit=20.0, time_limit_s=600.0)
     assert len(calls) == 1
     assert _changes(plan).objective_units == _changes(without).objective_units
+
+
+def test_rins_runs_after_another_highs_run_in_the_same_process() -> None:
+    """HiGHS's thread pool is global to a process: a run that asked for one thread after a run at HiGHS's
+    default (as milp.py's levels are) failed with kError, so the centre was None and RINS silently did
+    nothing (CI, session 17: the tests passed alone and failed after tests/test_solver_milp.py)."""
+    import highspy
+
+    first = highspy.Highs()
+    first.setOptionValue("output_flag", False)
+    first.addVar(0.0, 1.0)
+    first.changeColCost(0, 1.0)
+    first.run()
+    x, _ = rins_module.centre_of_lp(_pairs_model(), None, 10.0)
+    assert x is not None

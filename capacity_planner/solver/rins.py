@@ -14,13 +14,13 @@ interior-point method *without crossover*: it ends near the analytic centre of t
 relative interior, so a cell it leaves at 0 or 1 takes that value in *every* optimal LP solution, and a cell
 some optimal vertices set to 0 and others to 1 stays fractional. No vertex is chosen, and the point does not
 depend on HiGHS's random seed. Every cell (:math:`x` or :math:`h` variable) at which that point is within
-:data:`INTEGRAL_TOLERANCE` of the previous level's plan is fixed at it; HiGHS solves the rest (one thread, the
-previous plan's value as cutoff, a node limit, a gap stop, the wall clock a safety net); a second round
-fixes the cells at which the same point agrees with the first round's plan. Measured on the 160-clinician
-``changes`` levels of two packs at HiGHS seeds 0, 1, 2 (docs/benchmarks.md, "Session 17 (helper D)"): 528
-(optimum 525) at all three seeds on one, 531 (optimum 511) at all three on the other, where the vertex RINS
-gave 541/595/591 and 549/596/588; fixing only cells on which the current job plans agree too left the second
-level without a plan in 40 s at two seeds.
+:data:`INTEGRAL_TOLERANCE` of the previous level's plan is fixed at it; HiGHS solves the rest (its default
+threads, the previous plan's value as cutoff, a node limit, a gap stop, the wall clock a safety net); a second
+round fixes the cells at which the same point agrees with the first round's plan. Measured on the
+160-clinician ``changes`` levels of two packs at HiGHS seeds 0, 1, 2 (docs/benchmarks.md, "Session 17 (helper
+D)"): 528 (optimum 525) at all three seeds on one, 531 (optimum 511) at all three on the other, where the
+vertex RINS gave 541/595/591 and 549/596/588; fixing only cells on which the current job plans agree too left
+the second level without a plan in 40 s at two seeds.
 
 The plan is checked by CP-SAT (:func:`capacity_planner.solver.solve._previous_plan`, every rule of the model)
 before it is used; this module only proposes values.
@@ -70,7 +70,7 @@ class RinsAnswer(NamedTuple):
 
 def centre_of_lp(m: Milp, cutoff: float | None, seconds: float) -> tuple[np.ndarray | None, int]:
     """The LP relaxation of ``m`` (with the row objective <= ``cutoff``) solved by HiGHS's interior-point
-    method without crossover, one thread: a point near the analytic centre of the optimal face.
+    method without crossover (HiGHS's default threads): a point near the analytic centre of the optimal face.
 
     Parameters
     ----------
@@ -92,8 +92,10 @@ def centre_of_lp(m: Milp, cutoff: float | None, seconds: float) -> tuple[np.ndar
     h = highspy_model(m, cutoff_rows(m, cutoff))
     # presolve off: it would fix some columns at one of their optimal values (a vertex's choice); on the
     # captured 160-clinician levels the same cells are fixed either way, in 37-40 iterations against 41
+    # no "threads" option: HiGHS's thread pool is global to the process, and a run asking for another count
+    # than the first HiGHS run of the process (milp.py's, at HiGHS's default) fails with kError
     for key, value in {"solve_relaxation": True, "solver": "ipm", "run_crossover": "off", "presolve": "off",
-                       "threads": 1, "time_limit": max(0.1, float(seconds))}.items():
+                       "time_limit": max(0.1, float(seconds))}.items():
         h.setOptionValue(key, value)
     h.run()
     iterations = int(h.getInfo().ipm_iteration_count)
@@ -105,15 +107,15 @@ def centre_of_lp(m: Milp, cutoff: float | None, seconds: float) -> tuple[np.ndar
 def _restricted(m: Milp, reference: np.ndarray, agree: np.ndarray, cutoff: float, *, seed: int,
                 seconds: float, nodes: int) -> tuple[np.ndarray | None, float | None, int, bool]:
     """HiGHS on ``m`` with the columns ``agree`` fixed at ``reference`` and the row objective <= ``cutoff``
-    - 1 (objectives are integers: only a better plan), one thread: its plan (None if none), value, nodes, and
-    whether its time limit stopped it."""
+    - 1 (objectives are integers: only a better plan), default threads: its plan (None if none), value,
+    nodes, and whether its time limit stopped it."""
     import highspy
 
     lb, ub = m.lb.copy(), m.ub.copy()
     lb[agree] = ub[agree] = reference[agree]
     restricted = dataclasses.replace(m, lb=lb, ub=ub)
     h = highspy_model(restricted, cutoff_rows(restricted, cutoff - 1.0))
-    for key, value in {"time_limit": max(0.1, seconds), "mip_rel_gap": RESTRICTED_GAP, "threads": 1,
+    for key, value in {"time_limit": max(0.1, seconds), "mip_rel_gap": RESTRICTED_GAP,
                        "random_seed": seed, "mip_max_nodes": int(nodes)}.items():
         h.setOptionValue(key, value)
 
